@@ -1,0 +1,10 @@
+//! Definitions of libvirt objects and their XML.
+//!
+//! Each definition goes through the same passes as in libvirt: parse (roxmltree, DTDs refused)
+//! → post-parse defaults → validate → format (our own writer, libvirt's canonical layout: single
+//! quotes, two-space indent, libvirt's element order). Text is never round-tripped.
+
+pub mod domain;
+pub mod xml;
+
+pub use domain::{DomainDef, FormatOptions, ParseOptions};

@@ -1,0 +1,138 @@
+//! XML plumbing shared by every definition: a parser front that refuses DTDs, typed attribute
+//! readers that raise the same error for the same mistake, and a writer in libvirt's style.
+
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+
+/// Parses `text` into a document. DTDs (and so external entities) are refused; malformed XML
+/// answers `VIR_ERR_XML_DETAIL` naming the fault and where it is, as libvirt reports libxml2's
+/// errors.
+pub fn parse_document<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: 1 << 20,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
+        Error::with_detail(
+            ErrorDomain::XML,
+            ErrorNumber::XML_DETAIL,
+            format!("{what}:{}: {e}", e.pos().row),
+        )
+    })
+}
+
+/// `VIR_ERR_XML_ERROR` with a detail, for a document that parses but does not describe a valid
+/// object.
+pub fn xml_error(detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_ERROR, detail)
+}
+
+/// `VIR_ERR_CONFIG_UNSUPPORTED` with a detail.
+pub fn config_unsupported(detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::CONFIG_UNSUPPORTED, detail)
+}
+
+/// The first child element of `node` named `name`.
+pub fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+/// The text of the first child element named `name`, if any.
+pub fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
+    child(node, name).map(|c| c.text().unwrap_or(""))
+}
+
+/// Escapes text for an element body or a single-quoted attribute, as libxml2 escapes on output.
+pub fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// A writer of libvirt-style XML: two-space indent, single-quoted attributes, elements without
+/// content closed as `<x/>`.
+#[derive(Default)]
+pub struct XmlWriter {
+    out: String,
+    depth: usize,
+}
+
+impl XmlWriter {
+    /// A writer starting at indentation level `depth`.
+    pub fn with_depth(depth: usize) -> XmlWriter {
+        XmlWriter { out: String::new(), depth }
+    }
+
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn open_tag(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(name);
+        for (k, v) in attrs {
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("='");
+            escape(v, &mut self.out);
+            self.out.push('\'');
+        }
+    }
+
+    /// `<name a='b'>` on its own line; the following elements are nested one level deeper.
+    pub fn start(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.open_tag(name, attrs);
+        self.out.push_str(">\n");
+        self.depth += 1;
+    }
+
+    /// `</name>` closing the element opened by the matching [`XmlWriter::start`].
+    pub fn end(&mut self, name: &str) {
+        self.depth -= 1;
+        self.indent();
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
+    /// `<name a='b'/>`.
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.open_tag(name, attrs);
+        self.out.push_str("/>\n");
+    }
+
+    /// `<name a='b'>text</name>`, escaped.
+    pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.open_tag(name, attrs);
+        self.out.push('>');
+        escape(text, &mut self.out);
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
+    /// Raw, already formatted lines, indented to the current depth.
+    pub fn raw_lines(&mut self, text: &str) {
+        for line in text.lines() {
+            self.indent();
+            self.out.push_str(line);
+            self.out.push('\n');
+        }
+    }
+
+    /// The document written so far.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
