@@ -348,14 +348,37 @@ impl Error {
         Error::with_detail(domain, ErrorNumber::NO_SUPPORT, function)
     }
 
-    /// `VIR_ERR_INVALID_ARG` with libvirt's wording for flags a function does not know:
-    /// `unsupported flags (0x…) in function …`.
+    /// `VIR_ERR_INVALID_ARG` as libvirt's `virCheckFlags` raises it for bits a function does not
+    /// know: the message is `unsupported flags (0x…) in function NAME` with no prefix, `str1` is
+    /// the function, `str2` the argument name `flags`, and both numbers are 0.
     pub fn unsupported_flags(domain: ErrorDomain, function: &str, flags: u32) -> Error {
-        Error::with_detail(
+        Error::invalid_arg_raw(
             domain,
-            ErrorNumber::INVALID_ARG,
+            function,
+            "flags",
             format!("unsupported flags (0x{flags:x}) in function {function}"),
         )
+    }
+
+    /// `VIR_ERR_INVALID_ARG` as libvirt's `virReportInvalidArg` raises it: `message` as given,
+    /// `str1` the function, `str2` the argument's name, numbers 0.
+    pub fn invalid_arg_raw(
+        domain: ErrorDomain,
+        function: &str,
+        arg: &str,
+        message: String,
+    ) -> Error {
+        Error {
+            code: ErrorNumber::INVALID_ARG,
+            domain,
+            level: ErrorLevel::Error,
+            message,
+            str1: Some(function.to_string()),
+            str2: Some(arg.to_string()),
+            str3: None,
+            int1: 0,
+            int2: 0,
+        }
     }
 
     /// `VIR_ERR_OPERATION_INVALID`: the call is not valid in the object's current state.
@@ -428,8 +451,11 @@ mod tests {
         assert_eq!((e.int1, e.int2), (-1, -1));
         let e = Error::operation_invalid(ErrorDomain::TEST, "domain is not running");
         assert_eq!(e.message, "Requested operation is not valid: domain is not running");
-        let e = Error::unsupported_flags(ErrorDomain::TEST, "virDomainCreateWithFlags", 0x10);
-        assert_eq!(e.message, "invalid argument: unsupported flags (0x10) in function virDomainCreateWithFlags");
+        let e = Error::unsupported_flags(ErrorDomain::TEST, "testDomainDestroyFlags", 0x100);
+        assert_eq!(e.message, "unsupported flags (0x100) in function testDomainDestroyFlags");
+        assert_eq!(e.str1.as_deref(), Some("testDomainDestroyFlags"));
+        assert_eq!(e.str2.as_deref(), Some("flags"));
+        assert_eq!((e.int1, e.int2), (0, 0));
         assert_eq!(Error::new(ErrorDomain::NONE, ErrorNumber::NO_DOMAIN, None).message, "Domain not found");
     }
 

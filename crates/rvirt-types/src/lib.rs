@@ -11,6 +11,7 @@ mod macros;
 pub mod domain;
 pub mod error;
 pub mod host;
+pub mod records;
 pub mod snapshot;
 pub mod typed_param;
 pub mod uuid;
@@ -18,3 +19,4 @@ pub mod uuid;
 pub use error::{Error, ErrorDomain, ErrorLevel, ErrorNumber, Result};
 pub use typed_param::{TypedParam, TypedParamValue};
 pub use uuid::Uuid;
+

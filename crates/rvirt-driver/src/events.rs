@@ -1,0 +1,208 @@
+//! The event bus: callbacks registered per event id (optionally for one domain), invoked after the
+//! transition that caused the event, with no driver lock held, so a callback may call back into
+//! the API (even deregister itself).
+
+use crate::DomainRef;
+use parking_lot::RwLock;
+use rvirt_types::domain::{DomainEventID, DomainEventType};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+/// A registered callback's id, as `virConnectDomainEventRegisterAny` returns it.
+pub type CallbackId = i32;
+
+/// An event about a domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DomainEvent {
+    /// `VIR_DOMAIN_EVENT_ID_LIFECYCLE`: a lifecycle transition and its detail (one of the
+    /// `DomainEvent*DetailType` values of that transition).
+    Lifecycle {
+        /// The domain.
+        dom: DomainRef,
+        /// What happened.
+        event: DomainEventType,
+        /// The detail of what happened.
+        detail: i32,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_REBOOT`: the guest rebooted.
+    Reboot {
+        /// The domain.
+        dom: DomainRef,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_METADATA_CHANGE`: title, description or a metadata element changed.
+    MetadataChange {
+        /// The domain.
+        dom: DomainRef,
+        /// A `DomainMetadataType` value.
+        kind: i32,
+        /// The namespace URI for element metadata.
+        nsuri: Option<String>,
+    },
+}
+
+impl DomainEvent {
+    /// The event id callbacks register for.
+    pub fn id(&self) -> DomainEventID {
+        match self {
+            DomainEvent::Lifecycle { .. } => DomainEventID::LIFECYCLE,
+            DomainEvent::Reboot { .. } => DomainEventID::REBOOT,
+            DomainEvent::MetadataChange { .. } => DomainEventID::METADATA_CHANGE,
+        }
+    }
+
+    /// The domain the event is about.
+    pub fn domain(&self) -> &DomainRef {
+        match self {
+            DomainEvent::Lifecycle { dom, .. }
+            | DomainEvent::Reboot { dom }
+            | DomainEvent::MetadataChange { dom, .. } => dom,
+        }
+    }
+
+    /// A lifecycle event.
+    pub fn lifecycle(dom: DomainRef, event: DomainEventType, detail: i32) -> DomainEvent {
+        DomainEvent::Lifecycle { dom, event, detail }
+    }
+}
+
+/// A callback: called once per matching event.
+pub type DomainEventCallback = Arc<dyn Fn(&DomainEvent) + Send + Sync>;
+
+struct Registration {
+    id: CallbackId,
+    event_id: DomainEventID,
+    domain: Option<Uuid>,
+    callback: DomainEventCallback,
+}
+
+/// Registered callbacks of one connection (or one driver instance).
+pub struct EventBus {
+    regs: RwLock<Vec<Registration>>,
+    any: AtomicBool,
+    next_id: AtomicI32,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus { regs: RwLock::new(Vec::new()), any: AtomicBool::new(false), next_id: AtomicI32::new(0) }
+    }
+}
+
+impl EventBus {
+    /// Registers `callback` for events of `event_id`, about `domain` only if given.
+    pub fn register(
+        &self,
+        domain: Option<Uuid>,
+        event_id: DomainEventID,
+        callback: DomainEventCallback,
+    ) -> Result<CallbackId> {
+        if !(0..=27).contains(&event_id.0) {
+            return Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("unsupported event ID {}", event_id.0),
+            ));
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut regs = self.regs.write();
+        regs.push(Registration { id, event_id, domain, callback });
+        self.any.store(true, Ordering::Release);
+        Ok(id)
+    }
+
+    /// Removes the callback registered as `id`.
+    pub fn deregister(&self, id: CallbackId) -> Result<()> {
+        let mut regs = self.regs.write();
+        let before = regs.len();
+        regs.retain(|r| r.id != id);
+        if regs.len() == before {
+            return Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("could not find event callback {id} for deletion"),
+            ));
+        }
+        self.any.store(!regs.is_empty(), Ordering::Release);
+        Ok(())
+    }
+
+    /// True when any callback is registered: lets a driver skip building events nobody reads.
+    pub fn has_listeners(&self) -> bool {
+        self.any.load(Ordering::Acquire)
+    }
+
+    /// Delivers `event` to every matching callback. Call with no driver lock held.
+    pub fn emit(&self, event: DomainEvent) {
+        if !self.has_listeners() {
+            return;
+        }
+        let id = event.id();
+        let uuid = event.domain().uuid;
+        let targets: Vec<DomainEventCallback> = self
+            .regs
+            .read()
+            .iter()
+            .filter(|r| r.event_id == id && r.domain.is_none_or(|u| u == uuid))
+            .map(|r| r.callback.clone())
+            .collect();
+        for cb in targets {
+            cb(&event);
+        }
+    }
+
+    /// Delivers several events in order.
+    pub fn emit_all(&self, events: impl IntoIterator<Item = DomainEvent>) {
+        for e in events {
+            self.emit(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parking_lot::Mutex;
+
+    fn dref(name: &str, uuid: Uuid) -> DomainRef {
+        DomainRef { name: name.into(), uuid, id: -1 }
+    }
+
+    #[test]
+    fn delivers_to_matching_callbacks_and_deregisters() {
+        let bus = EventBus::default();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let a = Uuid::generate();
+        let b = Uuid::generate();
+        let s = seen.clone();
+        let all = bus
+            .register(None, DomainEventID::LIFECYCLE, Arc::new(move |e| s.lock().push(("all", e.domain().name.to_string()))))
+            .unwrap();
+        let s = seen.clone();
+        bus.register(Some(b), DomainEventID::LIFECYCLE, Arc::new(move |e| s.lock().push(("b", e.domain().name.to_string()))))
+            .unwrap();
+        bus.emit(DomainEvent::lifecycle(dref("a", a), DomainEventType::STARTED, 0));
+        bus.emit(DomainEvent::lifecycle(dref("b", b), DomainEventType::STOPPED, 0));
+        bus.emit(DomainEvent::Reboot { dom: dref("a", a) });
+        assert_eq!(
+            *seen.lock(),
+            vec![("all", "a".into()), ("all", "b".into()), ("b", "b".into())]
+        );
+        bus.deregister(all).unwrap();
+        assert_eq!(bus.deregister(all).unwrap_err().code, ErrorNumber::INVALID_ARG);
+    }
+
+    #[test]
+    fn a_callback_may_deregister_itself() {
+        let bus = Arc::new(EventBus::default());
+        let b2 = bus.clone();
+        let id = Arc::new(AtomicI32::new(-1));
+        let id2 = id.clone();
+        let cb: DomainEventCallback = Arc::new(move |_| {
+            let _ = b2.deregister(id2.load(Ordering::SeqCst));
+        });
+        id.store(bus.register(None, DomainEventID::LIFECYCLE, cb).unwrap(), Ordering::SeqCst);
+        bus.emit(DomainEvent::lifecycle(dref("a", Uuid::generate()), DomainEventType::STARTED, 0));
+        assert!(!bus.has_listeners());
+    }
+}

@@ -1,0 +1,56 @@
+//! The driver interface of rvirt and the object layer that drivers share.
+//!
+//! Like libvirt's `virHypervisorDriver`, a driver implements one trait per object family
+//! ([`HostDriver`], [`DomainDriver`], [`SnapshotDriver`]). Every method has a default that answers
+//! `VIR_ERR_NO_SUPPORT` naming the `vir…` function, decided in one place ([`unsupported`]), so a
+//! driver only writes what it supports. The public `rvirt` crate checks handles and read-only
+//! access and dispatches to these traits.
+
+pub mod domain_obj;
+pub mod events;
+pub mod traits;
+
+pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
+pub use events::{CallbackId, DomainEvent, DomainEventCallback, EventBus};
+pub use traits::{DomainDriver, HostDriver, SnapshotDriver};
+
+use rvirt_types::{Error, ErrorDomain, Result, Uuid};
+use std::sync::Arc;
+
+/// What a domain handle carries, as `virDomainPtr` does: the name, UUID and the id the domain had
+/// when the handle was made (-1 when inactive).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DomainRef {
+    /// The domain's name.
+    pub name: Arc<str>,
+    /// The domain's UUID: what drivers look the domain up by.
+    pub uuid: Uuid,
+    /// The id, or -1 for an inactive domain.
+    pub id: i32,
+}
+
+/// What a snapshot handle carries: its domain and its name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SnapshotRef {
+    /// The domain the snapshot belongs to.
+    pub domain: DomainRef,
+    /// The snapshot's name.
+    pub name: Arc<str>,
+}
+
+/// The one answer for an operation a driver does not implement: `VIR_ERR_NO_SUPPORT` naming the
+/// public function, e.g. `this function is not supported by the connection driver:
+/// virDomainSuspend`.
+pub fn unsupported<T>(function: &str) -> Result<T> {
+    Err(Error::no_support(ErrorDomain::DOMAIN, function))
+}
+
+/// libvirt's `virCheckFlags`: `VIR_ERR_INVALID_ARG` for any bit of `flags` outside `supported`,
+/// worded `unsupported flags (0x…) in function …`.
+pub fn check_flags(domain: ErrorDomain, function: &str, flags: u32, supported: u32) -> Result<()> {
+    let extra = flags & !supported;
+    if extra != 0 {
+        return Err(Error::unsupported_flags(domain, function, extra));
+    }
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! One trait per object family. Each method mirrors a libvirt driver entry point; its default
+//! answers `VIR_ERR_NO_SUPPORT` naming the public `vir…` function.
+
+use crate::events::{CallbackId, DomainEventCallback};
+use crate::{DomainRef, SnapshotRef, unsupported};
+use rvirt_types::domain::*;
+use rvirt_types::records::*;
+use rvirt_types::snapshot::*;
+use rvirt_types::{Result, TypedParam};
+
+/// Connection-wide and host calls (`virConnect*`, `virNode*`).
+pub trait HostDriver {
+    /// `virConnectGetType`: the driver's name, e.g. `TEST`.
+    async fn connect_get_type(&self) -> Result<String> {
+        unsupported("virConnectGetType")
+    }
+    /// `virConnectGetVersion`: the hypervisor version as major * 1,000,000 + minor * 1,000 + micro.
+    async fn connect_get_version(&self) -> Result<u64> {
+        unsupported("virConnectGetVersion")
+    }
+    /// `virConnectGetHostname`.
+    async fn connect_get_hostname(&self) -> Result<String> {
+        unsupported("virConnectGetHostname")
+    }
+    /// `virConnectGetURI`: the canonical URI of the connection.
+    async fn connect_get_uri(&self) -> Result<String> {
+        unsupported("virConnectGetURI")
+    }
+    /// `virConnectGetMaxVcpus` for a domain type.
+    async fn connect_get_max_vcpus(&self, _virt_type: Option<&str>) -> Result<i32> {
+        unsupported("virConnectGetMaxVcpus")
+    }
+    /// `virConnectGetCapabilities`: the capabilities XML.
+    async fn connect_get_capabilities(&self) -> Result<String> {
+        unsupported("virConnectGetCapabilities")
+    }
+    /// `virConnectGetSysinfo`: the host's SMBIOS data as XML.
+    async fn connect_get_sysinfo(&self, _flags: u32) -> Result<String> {
+        unsupported("virConnectGetSysinfo")
+    }
+    /// `virConnectIsSecure`.
+    async fn connect_is_secure(&self) -> Result<bool> {
+        unsupported("virConnectIsSecure")
+    }
+    /// `virConnectIsEncrypted`.
+    async fn connect_is_encrypted(&self) -> Result<bool> {
+        unsupported("virConnectIsEncrypted")
+    }
+    /// `virConnectIsAlive`.
+    async fn connect_is_alive(&self) -> Result<bool> {
+        unsupported("virConnectIsAlive")
+    }
+    /// `virNodeGetInfo`.
+    async fn node_get_info(&self) -> Result<NodeInfo> {
+        unsupported("virNodeGetInfo")
+    }
+    /// `virNodeGetCellsFreeMemory`: free memory in bytes of cells `start..start+max`.
+    async fn node_get_cells_free_memory(&self, _start: i32, _max: i32) -> Result<Vec<u64>> {
+        unsupported("virNodeGetCellsFreeMemory")
+    }
+    /// `virNodeGetFreeMemory`: free memory in bytes.
+    async fn node_get_free_memory(&self) -> Result<u64> {
+        unsupported("virNodeGetFreeMemory")
+    }
+    /// `virNodeGetCPUMap`.
+    async fn node_get_cpu_map(&self, _flags: u32) -> Result<CpuMap> {
+        unsupported("virNodeGetCPUMap")
+    }
+    /// `virNodeGetCPUStats` for one CPU, or all with -1.
+    async fn node_get_cpu_stats(&self, _cpu: i32, _flags: u32) -> Result<Vec<NodeStat>> {
+        unsupported("virNodeGetCPUStats")
+    }
+    /// `virNodeGetMemoryStats` for one cell, or all with -1.
+    async fn node_get_memory_stats(&self, _cell: i32, _flags: u32) -> Result<Vec<NodeStat>> {
+        unsupported("virNodeGetMemoryStats")
+    }
+    /// `virNodeGetSecurityModel`.
+    async fn node_get_security_model(&self) -> Result<SecurityModel> {
+        unsupported("virNodeGetSecurityModel")
+    }
+}
+
+/// Domain calls (`virDomain*`, `virConnect*Domain*`).
+pub trait DomainDriver {
+    /// `virConnectListAllDomains`.
+    async fn connect_list_all_domains(&self, _flags: ConnectListAllDomainsFlags) -> Result<Vec<DomainRef>> {
+        unsupported("virConnectListAllDomains")
+    }
+    /// `virConnectListDomains`: ids of running domains, at most `max`.
+    async fn connect_list_domains(&self, _max: i32) -> Result<Vec<i32>> {
+        unsupported("virConnectListDomains")
+    }
+    /// `virConnectNumOfDomains`.
+    async fn connect_num_of_domains(&self) -> Result<i32> {
+        unsupported("virConnectNumOfDomains")
+    }
+    /// `virConnectListDefinedDomains`: names of inactive persistent domains, at most `max`.
+    async fn connect_list_defined_domains(&self, _max: i32) -> Result<Vec<String>> {
+        unsupported("virConnectListDefinedDomains")
+    }
+    /// `virConnectNumOfDefinedDomains`.
+    async fn connect_num_of_defined_domains(&self) -> Result<i32> {
+        unsupported("virConnectNumOfDefinedDomains")
+    }
+    /// `virDomainLookupByID`.
+    async fn domain_lookup_by_id(&self, _id: i32) -> Result<DomainRef> {
+        unsupported("virDomainLookupByID")
+    }
+    /// `virDomainLookupByName`.
+    async fn domain_lookup_by_name(&self, _name: &str) -> Result<DomainRef> {
+        unsupported("virDomainLookupByName")
+    }
+    /// `virDomainLookupByUUID`.
+    async fn domain_lookup_by_uuid(&self, _uuid: &rvirt_types::Uuid) -> Result<DomainRef> {
+        unsupported("virDomainLookupByUUID")
+    }
+    /// `virDomainDefineXMLFlags`.
+    async fn domain_define_xml(&self, _xml: &str, _flags: DomainDefineFlags) -> Result<DomainRef> {
+        unsupported("virDomainDefineXML")
+    }
+    /// `virDomainUndefineFlags`.
+    async fn domain_undefine(&self, _dom: &DomainRef, _flags: DomainUndefineFlags) -> Result<()> {
+        unsupported("virDomainUndefine")
+    }
+    /// `virDomainCreateWithFlags`.
+    async fn domain_create(&self, _dom: &DomainRef, _flags: DomainCreateFlags) -> Result<DomainRef> {
+        unsupported("virDomainCreate")
+    }
+    /// `virDomainCreateXML`: a transient domain, started at once.
+    async fn domain_create_xml(&self, _xml: &str, _flags: DomainCreateFlags) -> Result<DomainRef> {
+        unsupported("virDomainCreateXML")
+    }
+    /// `virDomainShutdownFlags`.
+    async fn domain_shutdown(&self, _dom: &DomainRef, _flags: DomainShutdownFlags) -> Result<()> {
+        unsupported("virDomainShutdown")
+    }
+    /// `virDomainReboot`.
+    async fn domain_reboot(&self, _dom: &DomainRef, _flags: DomainRebootFlags) -> Result<()> {
+        unsupported("virDomainReboot")
+    }
+    /// `virDomainReset`.
+    async fn domain_reset(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+        unsupported("virDomainReset")
+    }
+    /// `virDomainDestroyFlags`.
+    async fn domain_destroy(&self, _dom: &DomainRef, _flags: DomainDestroyFlags) -> Result<()> {
+        unsupported("virDomainDestroy")
+    }
+    /// `virDomainSuspend`.
+    async fn domain_suspend(&self, _dom: &DomainRef) -> Result<()> {
+        unsupported("virDomainSuspend")
+    }
+    /// `virDomainResume`.
+    async fn domain_resume(&self, _dom: &DomainRef) -> Result<()> {
+        unsupported("virDomainResume")
+    }
+    /// `virDomainSaveFlags`.
+    async fn domain_save(&self, _dom: &DomainRef, _path: &str, _dxml: Option<&str>, _flags: DomainSaveRestoreFlags) -> Result<()> {
+        unsupported("virDomainSave")
+    }
+    /// `virDomainRestoreFlags`.
+    async fn domain_restore(&self, _path: &str, _dxml: Option<&str>, _flags: DomainSaveRestoreFlags) -> Result<()> {
+        unsupported("virDomainRestore")
+    }
+    /// `virDomainSaveImageGetXMLDesc`.
+    async fn domain_save_image_get_xml_desc(&self, _path: &str, _flags: DomainSaveImageXMLFlags) -> Result<String> {
+        unsupported("virDomainSaveImageGetXMLDesc")
+    }
+    /// `virDomainSaveImageDefineXML`.
+    async fn domain_save_image_define_xml(&self, _path: &str, _dxml: &str, _flags: DomainSaveRestoreFlags) -> Result<()> {
+        unsupported("virDomainSaveImageDefineXML")
+    }
+    /// `virDomainManagedSave`.
+    async fn domain_managed_save(&self, _dom: &DomainRef, _flags: DomainSaveRestoreFlags) -> Result<()> {
+        unsupported("virDomainManagedSave")
+    }
+    /// `virDomainHasManagedSaveImage`.
+    async fn domain_has_managed_save_image(&self, _dom: &DomainRef, _flags: u32) -> Result<bool> {
+        unsupported("virDomainHasManagedSaveImage")
+    }
+    /// `virDomainManagedSaveRemove`.
+    async fn domain_managed_save_remove(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+        unsupported("virDomainManagedSaveRemove")
+    }
+    /// `virDomainManagedSaveGetXMLDesc`.
+    async fn domain_managed_save_get_xml_desc(&self, _dom: &DomainRef, _flags: DomainSaveImageXMLFlags) -> Result<String> {
+        unsupported("virDomainManagedSaveGetXMLDesc")
+    }
+    /// `virDomainGetAutostart`.
+    async fn domain_get_autostart(&self, _dom: &DomainRef) -> Result<bool> {
+        unsupported("virDomainGetAutostart")
+    }
+    /// `virDomainSetAutostart`.
+    async fn domain_set_autostart(&self, _dom: &DomainRef, _autostart: bool) -> Result<()> {
+        unsupported("virDomainSetAutostart")
+    }
+    /// `virDomainSetMemoryFlags` (KiB).
+    async fn domain_set_memory(&self, _dom: &DomainRef, _kib: u64, _flags: DomainMemoryModFlags) -> Result<()> {
+        unsupported("virDomainSetMemory")
+    }
+    /// `virDomainSetMaxMemory` (KiB).
+    async fn domain_set_max_memory(&self, _dom: &DomainRef, _kib: u64) -> Result<()> {
+        unsupported("virDomainSetMaxMemory")
+    }
+    /// `virDomainSetVcpusFlags`.
+    async fn domain_set_vcpus(&self, _dom: &DomainRef, _n: u32, _flags: DomainVcpuFlags) -> Result<()> {
+        unsupported("virDomainSetVcpus")
+    }
+    /// `virDomainGetVcpusFlags`.
+    async fn domain_get_vcpus_flags(&self, _dom: &DomainRef, _flags: DomainVcpuFlags) -> Result<i32> {
+        unsupported("virDomainGetVcpusFlags")
+    }
+    /// `virDomainRename`.
+    async fn domain_rename(&self, _dom: &DomainRef, _new_name: &str, _flags: u32) -> Result<DomainRef> {
+        unsupported("virDomainRename")
+    }
+    /// `virDomainSetMetadata`.
+    async fn domain_set_metadata(&self, _dom: &DomainRef, _kind: DomainMetadataType, _metadata: Option<&str>, _key: Option<&str>, _uri: Option<&str>, _flags: DomainModificationImpact) -> Result<()> {
+        unsupported("virDomainSetMetadata")
+    }
+    /// `virDomainGetMetadata`.
+    async fn domain_get_metadata(&self, _dom: &DomainRef, _kind: DomainMetadataType, _uri: Option<&str>, _flags: DomainModificationImpact) -> Result<String> {
+        unsupported("virDomainGetMetadata")
+    }
+    /// `virDomainGetInfo`.
+    async fn domain_get_info(&self, _dom: &DomainRef) -> Result<DomainInfo> {
+        unsupported("virDomainGetInfo")
+    }
+    /// `virDomainGetState`: the state and its reason.
+    async fn domain_get_state(&self, _dom: &DomainRef, _flags: u32) -> Result<(DomainState, i32)> {
+        unsupported("virDomainGetState")
+    }
+    /// `virDomainGetXMLDesc`.
+    async fn domain_get_xml_desc(&self, _dom: &DomainRef, _flags: DomainXMLFlags) -> Result<String> {
+        unsupported("virDomainGetXMLDesc")
+    }
+    /// `virDomainIsActive`.
+    async fn domain_is_active(&self, _dom: &DomainRef) -> Result<bool> {
+        unsupported("virDomainIsActive")
+    }
+    /// `virDomainIsPersistent`.
+    async fn domain_is_persistent(&self, _dom: &DomainRef) -> Result<bool> {
+        unsupported("virDomainIsPersistent")
+    }
+    /// `virDomainIsUpdated`.
+    async fn domain_is_updated(&self, _dom: &DomainRef) -> Result<bool> {
+        unsupported("virDomainIsUpdated")
+    }
+    /// `virDomainGetOSType`.
+    async fn domain_get_os_type(&self, _dom: &DomainRef) -> Result<String> {
+        unsupported("virDomainGetOSType")
+    }
+    /// `virDomainGetMaxMemory` (KiB).
+    async fn domain_get_max_memory(&self, _dom: &DomainRef) -> Result<u64> {
+        unsupported("virDomainGetMaxMemory")
+    }
+    /// `virDomainGetMaxVcpus`.
+    async fn domain_get_max_vcpus(&self, _dom: &DomainRef) -> Result<i32> {
+        unsupported("virDomainGetMaxVcpus")
+    }
+    /// `virDomainGetHostname`.
+    async fn domain_get_hostname(&self, _dom: &DomainRef, _flags: DomainGetHostnameFlags) -> Result<String> {
+        unsupported("virDomainGetHostname")
+    }
+    /// `virDomainGetTime`.
+    async fn domain_get_time(&self, _dom: &DomainRef, _flags: u32) -> Result<DomainTime> {
+        unsupported("virDomainGetTime")
+    }
+    /// `virDomainGetCPUStats`: per CPU `start..start+ncpus` or the total with `start == -1`.
+    async fn domain_get_cpu_stats(&self, _dom: &DomainRef, _start: i32, _ncpus: u32, _flags: u32) -> Result<Vec<Vec<TypedParam>>> {
+        unsupported("virDomainGetCPUStats")
+    }
+    /// `virDomainBlockStats` for a disk by target name or source path.
+    async fn domain_block_stats(&self, _dom: &DomainRef, _disk: &str) -> Result<DomainBlockStats> {
+        unsupported("virDomainBlockStats")
+    }
+    /// `virDomainInterfaceStats` for an interface by target name or MAC.
+    async fn domain_interface_stats(&self, _dom: &DomainRef, _device: &str) -> Result<DomainInterfaceStats> {
+        unsupported("virDomainInterfaceStats")
+    }
+    /// `virDomainMemoryStats`.
+    async fn domain_memory_stats(&self, _dom: &DomainRef, _nr_stats: u32, _flags: u32) -> Result<Vec<DomainMemoryStat>> {
+        unsupported("virDomainMemoryStats")
+    }
+    /// `virConnectGetAllDomainStats` (or `virDomainListGetStats` with `doms`).
+    async fn connect_get_all_domain_stats(&self, _doms: Option<&[DomainRef]>, _stats: DomainStatsTypes, _flags: ConnectGetAllDomainStatsFlags) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        unsupported("virConnectGetAllDomainStats")
+    }
+    /// `virDomainGetSecurityLabel`.
+    async fn domain_get_security_label(&self, _dom: &DomainRef) -> Result<SecurityLabel> {
+        unsupported("virDomainGetSecurityLabel")
+    }
+    /// `virConnectDomainEventRegisterAny`.
+    async fn connect_domain_event_register_any(&self, _dom: Option<&DomainRef>, _event_id: DomainEventID, _cb: DomainEventCallback) -> Result<CallbackId> {
+        unsupported("virConnectDomainEventRegisterAny")
+    }
+    /// `virConnectDomainEventDeregisterAny`.
+    async fn connect_domain_event_deregister_any(&self, _id: CallbackId) -> Result<()> {
+        unsupported("virConnectDomainEventDeregisterAny")
+    }
+}
+
+/// Snapshot calls (`virDomainSnapshot*`).
+pub trait SnapshotDriver {
+    /// `virDomainSnapshotCreateXML`.
+    async fn snapshot_create_xml(&self, _dom: &DomainRef, _xml: &str, _flags: DomainSnapshotCreateFlags) -> Result<SnapshotRef> {
+        unsupported("virDomainSnapshotCreateXML")
+    }
+    /// `virDomainListAllSnapshots`.
+    async fn domain_list_all_snapshots(&self, _dom: &DomainRef, _flags: DomainSnapshotListFlags) -> Result<Vec<SnapshotRef>> {
+        unsupported("virDomainListAllSnapshots")
+    }
+    /// `virDomainSnapshotListAllChildren`.
+    async fn snapshot_list_all_children(&self, _snap: &SnapshotRef, _flags: DomainSnapshotListFlags) -> Result<Vec<SnapshotRef>> {
+        unsupported("virDomainSnapshotListAllChildren")
+    }
+    /// `virDomainSnapshotNum`.
+    async fn domain_snapshot_num(&self, _dom: &DomainRef, _flags: DomainSnapshotListFlags) -> Result<i32> {
+        unsupported("virDomainSnapshotNum")
+    }
+    /// `virDomainSnapshotLookupByName`.
+    async fn snapshot_lookup_by_name(&self, _dom: &DomainRef, _name: &str, _flags: u32) -> Result<SnapshotRef> {
+        unsupported("virDomainSnapshotLookupByName")
+    }
+    /// `virDomainHasCurrentSnapshot`.
+    async fn domain_has_current_snapshot(&self, _dom: &DomainRef, _flags: u32) -> Result<bool> {
+        unsupported("virDomainHasCurrentSnapshot")
+    }
+    /// `virDomainSnapshotCurrent`.
+    async fn snapshot_current(&self, _dom: &DomainRef, _flags: u32) -> Result<SnapshotRef> {
+        unsupported("virDomainSnapshotCurrent")
+    }
+    /// `virDomainSnapshotGetParent`.
+    async fn snapshot_get_parent(&self, _snap: &SnapshotRef, _flags: u32) -> Result<SnapshotRef> {
+        unsupported("virDomainSnapshotGetParent")
+    }
+    /// `virDomainSnapshotGetXMLDesc`.
+    async fn snapshot_get_xml_desc(&self, _snap: &SnapshotRef, _flags: DomainSnapshotXMLFlags) -> Result<String> {
+        unsupported("virDomainSnapshotGetXMLDesc")
+    }
+    /// `virDomainSnapshotIsCurrent`.
+    async fn snapshot_is_current(&self, _snap: &SnapshotRef, _flags: u32) -> Result<bool> {
+        unsupported("virDomainSnapshotIsCurrent")
+    }
+    /// `virDomainSnapshotHasMetadata`.
+    async fn snapshot_has_metadata(&self, _snap: &SnapshotRef, _flags: u32) -> Result<bool> {
+        unsupported("virDomainSnapshotHasMetadata")
+    }
+    /// `virDomainRevertToSnapshot`.
+    async fn snapshot_revert(&self, _snap: &SnapshotRef, _flags: DomainSnapshotRevertFlags) -> Result<()> {
+        unsupported("virDomainRevertToSnapshot")
+    }
+    /// `virDomainSnapshotDelete`.
+    async fn snapshot_delete(&self, _snap: &SnapshotRef, _flags: DomainSnapshotDeleteFlags) -> Result<()> {
+        unsupported("virDomainSnapshotDelete")
+    }
+}

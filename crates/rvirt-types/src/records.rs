@@ -1,0 +1,132 @@
+//! Plain records that calls return: `virDomainInfo`, `virNodeInfo`, stats and security records.
+
+use crate::domain::DomainState;
+
+/// `virDomainInfo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainInfo {
+    /// The running state.
+    pub state: DomainState,
+    /// The maximum memory in KiB allowed.
+    pub max_mem: u64,
+    /// The memory in KiB used by the domain.
+    pub memory: u64,
+    /// The number of virtual CPUs.
+    pub nr_virt_cpu: u32,
+    /// The CPU time used, in nanoseconds.
+    pub cpu_time: u64,
+}
+
+/// `virNodeInfo`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct NodeInfo {
+    /// CPU model, at most 31 bytes (`char model[32]`).
+    pub model: String,
+    /// Memory size in KiB.
+    pub memory: u64,
+    /// The number of active CPUs.
+    pub cpus: u32,
+    /// Expected CPU frequency in MHz.
+    pub mhz: u32,
+    /// The number of NUMA cells.
+    pub nodes: u32,
+    /// The number of CPU sockets per node.
+    pub sockets: u32,
+    /// The number of cores per socket.
+    pub cores: u32,
+    /// The number of threads per core.
+    pub threads: u32,
+}
+
+/// `virDomainBlockStatsStruct`: -1 where a counter is not supported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainBlockStats {
+    /// Number of read requests.
+    pub rd_req: i64,
+    /// Number of read bytes.
+    pub rd_bytes: i64,
+    /// Number of write requests.
+    pub wr_req: i64,
+    /// Number of written bytes.
+    pub wr_bytes: i64,
+    /// Xen-specific oo_req, -1 elsewhere.
+    pub errs: i64,
+}
+
+/// `virDomainInterfaceStatsStruct`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainInterfaceStats {
+    /// Bytes received.
+    pub rx_bytes: i64,
+    /// Packets received.
+    pub rx_packets: i64,
+    /// Receive errors.
+    pub rx_errs: i64,
+    /// Received packets dropped.
+    pub rx_drop: i64,
+    /// Bytes sent.
+    pub tx_bytes: i64,
+    /// Packets sent.
+    pub tx_packets: i64,
+    /// Send errors.
+    pub tx_errs: i64,
+    /// Sent packets dropped.
+    pub tx_drop: i64,
+}
+
+/// One `virDomainMemoryStatStruct`: a tag from [`crate::domain::DomainMemoryStatTags`] and its
+/// value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DomainMemoryStat {
+    /// Which statistic.
+    pub tag: crate::domain::DomainMemoryStatTags,
+    /// Its value (KiB for sizes).
+    pub val: u64,
+}
+
+/// `virSecurityModel`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SecurityModel {
+    /// The model name, e.g. `selinux`.
+    pub model: String,
+    /// The domain of interpretation.
+    pub doi: String,
+}
+
+/// `virSecurityLabel`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SecurityLabel {
+    /// The label.
+    pub label: String,
+    /// Whether the security model enforces it.
+    pub enforcing: bool,
+}
+
+/// One CPU's (or the total's) `virNodeCPUStats` / `virNodeMemoryStats` entry: a name and value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeStat {
+    /// The field name, e.g. `kernel`, `user`, `total`, `free`.
+    pub field: String,
+    /// Its value.
+    pub value: u64,
+}
+
+/// The time a guest reports (`virDomainGetTime`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainTime {
+    /// Seconds since the epoch.
+    pub seconds: i64,
+    /// Nanoseconds within the second.
+    pub nseconds: u32,
+}
+
+/// `virNodeGetCPUMap`: which host CPUs exist and are online.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CpuMap {
+    /// The number of CPUs present.
+    pub cpus: u32,
+    /// One bit per CPU, set when online (LSB of byte 0 is CPU 0).
+    pub map: Vec<u8>,
+    /// The number of online CPUs.
+    pub online: u32,
+}
