@@ -1,7 +1,24 @@
 //! The domain definition (`<domain>`): what the user configured, separate from live state.
+//!
+//! Parsing follows libvirt's passes: parse the document into [`DomainDef`], fill the defaults
+//! libvirt fills after parsing (UUID, architecture, boot device, clock, lifecycle actions, bus
+//! names, drive addresses, implicit controllers and video, console aliasing), validate, and
+//! format in libvirt's canonical layout.
 
-use crate::xml::{self, XmlWriter};
-use rvirt_types::{Result, Uuid};
+mod devices;
+mod out;
+
+pub use devices::{
+    Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef, GraphicsListen,
+    InputDef, MemballoonDef, NetDef, VideoDef, disk_name_to_index, format_mac, generate_mac,
+    parse_mac,
+};
+
+use crate::raw::{RawElement, RawNode};
+use crate::units::parse_memory_kib;
+use crate::xml::{self, attr_enum, child};
+use out::Out;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 
 /// How to parse a domain document.
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,10 +53,56 @@ pub struct MaxMemory {
 pub struct OsDef {
     /// `<type>`: `hvm`, `xen`, `linux`, `exe`…
     pub os_type: String,
-    /// `<type arch=…>`.
+    /// `<type arch=…>`; filled from the capabilities when absent.
     pub arch: Option<String>,
     /// `<type machine=…>`.
     pub machine: Option<String>,
+    /// `<os firmware=…>`.
+    pub firmware: Option<String>,
+    /// `<init>` (containers).
+    pub init: Option<String>,
+    /// `<loader>` attributes (readonly, secure, type) and path.
+    pub loader: Option<(Vec<(String, String)>, String)>,
+    /// `<nvram>` attributes (template) and path.
+    pub nvram: Option<(Vec<(String, String)>, String)>,
+    /// `<kernel>`.
+    pub kernel: Option<String>,
+    /// `<initrd>`.
+    pub initrd: Option<String>,
+    /// `<cmdline>`.
+    pub cmdline: Option<String>,
+    /// `<dtb>`.
+    pub dtb: Option<String>,
+    /// `<boot dev=…>` in order.
+    pub boot_devs: Vec<String>,
+    /// `<bootmenu enable timeout>`.
+    pub bootmenu: Option<(String, Option<String>)>,
+    /// `<smbios mode>`.
+    pub smbios: Option<String>,
+    /// `<bios useserial rebootTimeout>`.
+    pub bios: Option<Vec<(String, String)>>,
+    /// Other children, kept (initarg, initenv, acpi…).
+    pub extra: Vec<RawElement>,
+}
+
+/// `<clock>`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ClockDef {
+    /// `offset`: utc, localtime, timezone, variable, absolute.
+    pub offset: String,
+    /// Other attributes in libvirt's order (adjustment, basis, timezone, start).
+    pub attrs: Vec<(String, String)>,
+    /// `<timer>` children.
+    pub timers: Vec<RawElement>,
+}
+
+/// One `<metadata>` child: an element in its own namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetadataEntry {
+    /// The namespace URI.
+    pub uri: String,
+    /// The element, its namespace declared on it.
+    pub element: RawElement,
 }
 
 /// A domain definition.
@@ -55,6 +118,8 @@ pub struct DomainDef {
     pub title: Option<String>,
     /// `<description>`.
     pub description: Option<String>,
+    /// `<metadata>` children; `Some(empty)` for an empty `<metadata/>`.
+    pub metadata: Option<Vec<MetadataEntry>>,
     /// `<maxMemory>`.
     pub max_memory: Option<MaxMemory>,
     /// `<memory>` in KiB: the maximum allocation at boot.
@@ -65,97 +130,1013 @@ pub struct DomainDef {
     pub vcpus_max: u32,
     /// `<vcpu current=…>`: the number of vCPUs online.
     pub vcpus_current: u32,
+    /// `<vcpu placement=…>`: `static` or `auto`.
+    pub vcpu_placement: String,
+    /// `<vcpu cpuset=…>`, in libvirt's canonical range form.
+    pub vcpu_cpuset: Option<String>,
     /// `<os>`.
     pub os: OsDef,
+    /// `<features>` children in libvirt's order; `None` when absent.
+    pub features: Option<Vec<RawElement>>,
+    /// `<clock>`.
+    pub clock: ClockDef,
+    /// `<on_poweroff>`.
+    pub on_poweroff: String,
+    /// `<on_reboot>`.
+    pub on_reboot: String,
+    /// `<on_crash>`.
+    pub on_crash: String,
+    /// `<devices>`.
+    pub devices: Devices,
+    /// Top-level elements rvirt keeps without modelling them (cpu, cputune, memoryBacking,
+    /// seclabel…), with their position in libvirt's order.
+    pub kept: Vec<(u8, RawElement)>,
+}
+
+const VIRT_TYPES: &[&str] = &[
+    "none",
+    "qemu",
+    "kqemu",
+    "kvm",
+    "xen",
+    "lxc",
+    "uml",
+    "openvz",
+    "test",
+    "vmware",
+    "hyperv",
+    "vbox",
+    "phyp",
+    "parallels",
+    "bhyve",
+    "vz",
+];
+const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
+const ARCHES: &[&str] = &[
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "loongarch64",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
+];
+const BOOT_DEVS: &[&str] = &["fd", "cdrom", "hd", "network"];
+const LIFECYCLE: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
+const CRASH: &[&str] = &[
+    "destroy",
+    "restart",
+    "rename-restart",
+    "preserve",
+    "coredump-destroy",
+    "coredump-restart",
+];
+const FEATURES: &[&str] = &[
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
+    "async-teardown",
+];
+/// Features that are on/off switches: written without `state`, libvirt prints `state='on'`.
+const TRISTATE_FEATURES: &[&str] = &[
+    "hap",
+    "pvspinlock",
+    "pmu",
+    "vmport",
+    "smm",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "ccf-assist",
+];
+const TIMERS: &[&str] = &[
+    "platform",
+    "pit",
+    "rtc",
+    "hpet",
+    "tsc",
+    "kvmclock",
+    "hypervclock",
+    "armvtimer",
+];
+
+/// Where a kept top-level element goes in libvirt's order.
+fn kept_slot(name: &str) -> Option<u8> {
+    Some(match name {
+        "blkiotune" => 0,
+        "memtune" => 1,
+        "memoryBacking" => 2,
+        // <vcpu>
+        "vcpus" => 3,
+        "iothreads" => 4,
+        "iothreadids" => 5,
+        "cputune" => 6,
+        "numatune" => 7,
+        "resource" => 8,
+        "sysinfo" => 9,
+        "bootloader" => 10,
+        "bootloader_args" => 11,
+        // <os>
+        "idmap" => 12,
+        // <features>
+        "cpu" => 13,
+        // <clock>, <on_*>
+        "on_lockfailure" => 14,
+        "pm" => 15,
+        "perf" => 16,
+        // <devices>
+        "seclabel" => 17,
+        "keywrap" => 18,
+        "launchSecurity" => 19,
+        _ => return None,
+    })
+}
+
+fn xml_err(detail: impl Into<String>) -> Error {
+    xml::xml_error(detail)
+}
+
+fn sorted_attrs(
+    node: roxmltree::Node<'_, '_>,
+    order: &[&str],
+    skip: &[&str],
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = node
+        .attributes()
+        .filter(|a| !skip.contains(&a.name()))
+        .map(|a| (a.name().to_string(), a.value().to_string()))
+        .collect();
+    v.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    v
+}
+
+/// Parses a libvirt CPU set (`0-3,^2,8`) into a sorted list of CPUs.
+fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
+    let mut set = std::collections::BTreeSet::new();
+    let mut neg = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        if let Some(n) = part.strip_prefix('^') {
+            neg.push(n.trim().parse::<u32>().ok()?);
+        } else if let Some((a, b)) = part.split_once('-') {
+            let (a, b) = (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?);
+            if b < a || b >= 4096 {
+                return None;
+            }
+            set.extend(a..=b);
+        } else {
+            let n = part.parse::<u32>().ok()?;
+            if n >= 4096 {
+                return None;
+            }
+            set.insert(n);
+        }
+    }
+    for n in neg {
+        set.remove(&n);
+    }
+    (!set.is_empty()).then(|| set.into_iter().collect())
+}
+
+/// Formats CPUs as libvirt's `virBitmapFormat` does: ranges joined by commas.
+fn format_cpuset(cpus: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < cpus.len() {
+        let start = cpus[i];
+        let mut end = start;
+        while i + 1 < cpus.len() && cpus[i + 1] == end + 1 {
+            end += 1;
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+fn default_arch(virt_type: &str) -> &'static str {
+    if virt_type == "test" {
+        return "i686";
+    }
+    match std::env::consts::ARCH {
+        "x86" => "i686",
+        "powerpc64" => "ppc64",
+        "arm" => "armv7l",
+        a => ARCHES
+            .iter()
+            .find(|x| **x == a)
+            .copied()
+            .unwrap_or("x86_64"),
+    }
+}
+
+fn parse_metadata(node: roxmltree::Node<'_, '_>) -> Vec<MetadataEntry> {
+    let mut out: Vec<MetadataEntry> = Vec::new();
+    for c in node.children().filter(|c| c.is_element()) {
+        let Some(uri) = c.tag_name().namespace() else {
+            continue;
+        };
+        if out.iter().any(|e| e.uri == uri) {
+            continue;
+        }
+        out.push(MetadataEntry {
+            uri: uri.to_string(),
+            element: RawElement::from_node(c, true),
+        });
+    }
+    out
+}
+
+fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
+    let os_node = child(root, "os");
+    let type_node = os_node.and_then(|o| child(o, "type"));
+    let os_type = type_node
+        .and_then(|t| t.text())
+        .map(str::trim)
+        .unwrap_or("");
+    if os_type.is_empty() {
+        return Err(xml_err("an os <type> must be specified"));
+    }
+    if !OS_TYPES.contains(&os_type) {
+        return Err(xml::config_unsupported(format!(
+            "unknown OS type '{os_type}'"
+        )));
+    }
+    let arch = match type_node.and_then(|t| t.attribute("arch")) {
+        Some(a) if ARCHES.contains(&a) => a.to_string(),
+        Some(a) => return Err(xml::config_unsupported(format!("Unknown architecture {a}"))),
+        None => default_arch(virt_type).to_string(),
+    };
+    let mut os = OsDef {
+        os_type: os_type.to_string(),
+        arch: Some(arch),
+        machine: type_node
+            .and_then(|t| t.attribute("machine"))
+            .map(str::to_string),
+        ..OsDef::default()
+    };
+    let Some(os_node) = os_node else {
+        return Ok(os);
+    };
+    os.firmware = os_node.attribute("firmware").map(str::to_string);
+    let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
+    os.init = text("init");
+    os.kernel = text("kernel");
+    os.initrd = text("initrd");
+    os.cmdline = text("cmdline");
+    os.dtb = text("dtb");
+    if let Some(l) = child(os_node, "loader") {
+        attr_enum(l, "readonly", &["yes", "no"])?;
+        attr_enum(l, "type", &["rom", "pflash"])?;
+        let attrs = sorted_attrs(
+            l,
+            &["readonly", "secure", "type", "stateless", "format"],
+            &[],
+        );
+        os.loader = Some((attrs, l.text().unwrap_or("").to_string()));
+    }
+    if let Some(n) = child(os_node, "nvram") {
+        let attrs = sorted_attrs(n, &["template", "type", "format"], &[]);
+        os.nvram = Some((attrs, n.text().unwrap_or("").to_string()));
+    }
+    for b in os_node.children().filter(|c| c.has_tag_name("boot")) {
+        let Some(dev) = b.attribute("dev") else {
+            return Err(xml::internal_error("missing boot device"));
+        };
+        if !BOOT_DEVS.contains(&dev) {
+            return Err(xml::invalid_enum_attr("dev", "boot", dev));
+        }
+        if os.boot_devs.len() < 4 {
+            os.boot_devs.push(dev.to_string());
+        }
+    }
+    if let Some(m) = child(os_node, "bootmenu") {
+        let en = attr_enum(m, "enable", &["yes", "no"])?;
+        if let Some(en) = en {
+            os.bootmenu = Some((en.to_string(), m.attribute("timeout").map(str::to_string)));
+        }
+    }
+    if let Some(s) = child(os_node, "smbios") {
+        match s.attribute("mode") {
+            Some(m @ ("emulate" | "host" | "sysinfo")) => os.smbios = Some(m.to_string()),
+            Some(m) => {
+                return Err(xml::config_unsupported(format!(
+                    "unknown smbios mode '{m}'"
+                )));
+            }
+            None => return Err(xml::internal_error("missing smbios mode")),
+        }
+    }
+    if let Some(b) = child(os_node, "bios") {
+        os.bios = Some(sorted_attrs(b, &["useserial", "rebootTimeout"], &[]));
+    }
+    os.extra = os_node
+        .children()
+        .filter(|c| c.is_element())
+        .filter(|c| {
+            !matches!(
+                c.tag_name().name(),
+                "type"
+                    | "init"
+                    | "kernel"
+                    | "initrd"
+                    | "cmdline"
+                    | "dtb"
+                    | "loader"
+                    | "nvram"
+                    | "boot"
+                    | "bootmenu"
+                    | "smbios"
+                    | "bios"
+            )
+        })
+        .map(|c| RawElement::from_node(c, false))
+        .collect();
+    Ok(os)
+}
+
+fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
+    let Some(c) = child(root, "clock") else {
+        return Ok(ClockDef {
+            offset: "utc".into(),
+            ..ClockDef::default()
+        });
+    };
+    let offset = c.attribute("offset").unwrap_or("utc");
+    if !["utc", "localtime", "variable", "timezone", "absolute"].contains(&offset) {
+        return Err(xml::config_unsupported(format!(
+            "unknown clock offset '{offset}'"
+        )));
+    }
+    let mut attrs = Vec::new();
+    match offset {
+        "timezone" => match c.attribute("timezone") {
+            Some(tz) => attrs.push(("timezone".to_string(), tz.to_string())),
+            None => {
+                return Err(xml::internal_error(
+                    "missing 'timezone' attribute for clock with offset='timezone'",
+                ));
+            }
+        },
+        "variable" => {
+            let adj = c.attribute("adjustment").unwrap_or("0");
+            let n: i64 = adj
+                .trim()
+                .parse()
+                .map_err(|_| xml_err("unknown clock adjustment"))?;
+            attrs.push(("adjustment".to_string(), n.to_string()));
+            let basis = c.attribute("basis").unwrap_or("utc");
+            if basis != "utc" && basis != "localtime" {
+                return Err(xml::config_unsupported(format!(
+                    "unknown clock basis '{basis}'"
+                )));
+            }
+            attrs.push(("basis".to_string(), basis.to_string()));
+        }
+        "absolute" => {
+            if let Some(s) = c.attribute("start") {
+                attrs.push(("start".to_string(), s.to_string()));
+            }
+        }
+        _ => {
+            if let Some(a) = c.attribute("adjustment") {
+                if a == "reset" {
+                    attrs.push(("adjustment".to_string(), a.to_string()));
+                }
+            }
+        }
+    }
+    let mut timers = Vec::new();
+    for t in c.children().filter(|n| n.has_tag_name("timer")) {
+        let Some(name) = t.attribute("name") else {
+            return Err(xml_err("missing timer name"));
+        };
+        if !TIMERS.contains(&name) {
+            return Err(xml::invalid_enum_attr("name", "timer", name));
+        }
+        attr_enum(t, "present", &["yes", "no"])?;
+        attr_enum(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?;
+        let mut el = RawElement::from_node(t, false);
+        let order = [
+            "name",
+            "present",
+            "tickpolicy",
+            "track",
+            "frequency",
+            "mode",
+        ];
+        el.attrs
+            .sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(order.len()));
+        timers.push(el);
+    }
+    Ok(ClockDef {
+        offset: offset.to_string(),
+        attrs,
+        timers,
+    })
+}
+
+fn lifecycle(
+    root: roxmltree::Node<'_, '_>,
+    name: &str,
+    allowed: &[&str],
+    default: &str,
+) -> Result<String> {
+    match xml::child_text(root, name) {
+        None => Ok(default.to_string()),
+        Some(v) if allowed.contains(&v.trim()) => Ok(v.trim().to_string()),
+        Some(v) => Err(xml::config_unsupported(format!(
+            "unknown {name} action: {v}"
+        ))),
+    }
 }
 
 impl DomainDef {
     /// Parses a `<domain>` document, fills libvirt's post-parse defaults and validates it.
-    pub fn parse_xml(text: &str, _opts: ParseOptions) -> Result<DomainDef> {
+    pub fn parse_xml(text: &str, opts: ParseOptions) -> Result<DomainDef> {
         let doc = xml::parse_document(text, "(domain_definition)")?;
-        let root = doc.root_element();
+        Self::parse_node(doc.root_element(), opts)
+    }
+
+    /// Parses a `<domain>` element that is part of a larger document (a node file, a snapshot).
+    pub fn parse_node(root: roxmltree::Node<'_, '_>, opts: ParseOptions) -> Result<DomainDef> {
         if root.tag_name().name() != "domain" {
-            return Err(xml::xml_error(format!(
-                "unexpected root element <{}>, expecting <domain>",
-                root.tag_name().name()
+            return Err(Error::with_detail(
+                ErrorDomain::XML,
+                ErrorNumber::XML_ERROR,
+                format!(
+                    "expecting root element of 'domain', not '{}'",
+                    root.tag_name().name()
+                ),
+            ));
+        }
+        let Some(virt_type) = root.attribute("type") else {
+            return Err(xml::internal_error("missing domain type attribute"));
+        };
+        if !VIRT_TYPES.contains(&virt_type) {
+            return Err(xml::config_unsupported(format!(
+                "invalid domain type {virt_type}"
             )));
         }
-        let virt_type = root
-            .attribute("type")
-            .ok_or_else(|| xml::xml_error("missing domain type attribute"))?
-            .to_string();
-        let name = xml::child_text(root, "name")
-            .ok_or_else(|| xml::xml_error("missing name information"))?
-            .to_string();
+        let name = match xml::child_text(root, "name").map(str::trim) {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => return Err(Error::new(ErrorDomain::DOMAIN, ErrorNumber::NO_NAME, None)),
+        };
+        if name.contains('/') {
+            return Err(xml_err(format!("name {name} cannot contain '/'")));
+        }
         let uuid = match xml::child_text(root, "uuid") {
-            Some(t) => Uuid::parse(t).map_err(|_| xml::xml_error("malformed uuid element"))?,
+            Some(t) => Uuid::parse(t).map_err(|_| xml::internal_error("malformed uuid element"))?,
             None => Uuid::generate(),
         };
-        let memory_kib = xml::child_text(root, "memory")
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(0);
-        let current_memory_kib = xml::child_text(root, "currentMemory")
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(memory_kib);
-        let vcpu = xml::child(root, "vcpu");
-        let vcpus_max = vcpu
-            .and_then(|v| v.text())
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(1);
-        let vcpus_current = vcpu
-            .and_then(|v| v.attribute("current"))
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(vcpus_max);
-        let os_node = xml::child(root, "os");
-        let os_type_node = os_node.and_then(|o| xml::child(o, "type"));
-        let os = OsDef {
-            os_type: os_type_node
-                .and_then(|t| t.text())
-                .unwrap_or("hvm")
-                .trim()
-                .to_string(),
-            arch: os_type_node.and_then(|t| t.attribute("arch")).map(str::to_string),
-            machine: os_type_node.and_then(|t| t.attribute("machine")).map(str::to_string),
+        let opt_text = |n: &str| xml::child_text(root, n).map(str::to_string);
+        let title = opt_text("title");
+        if title.as_deref().is_some_and(|t| t.contains('\n')) {
+            return Err(xml_err("Domain title can't contain newlines"));
+        }
+        let metadata = child(root, "metadata").map(parse_metadata);
+
+        let max_memory = match child(root, "maxMemory") {
+            None => None,
+            Some(m) => {
+                let kib = parse_memory_kib(Some(m), "./maxMemory[1]")?;
+                let slots = m
+                    .attribute("slots")
+                    .and_then(|s| s.trim().parse::<u32>().ok())
+                    .unwrap_or(0);
+                match kib {
+                    Some(kib) if kib > 0 && slots > 0 => Some(MaxMemory { kib, slots }),
+                    Some(kib) if kib > 0 || slots > 0 => {
+                        return Err(xml_err(
+                            "both maximum memory size and memory slot count must be specified",
+                        ));
+                    }
+                    _ => None,
+                }
+            }
         };
-        Ok(DomainDef {
+        let memory_kib = parse_memory_kib(child(root, "memory"), "./memory[1]")?.unwrap_or(0);
+        let current = parse_memory_kib(child(root, "currentMemory"), "./currentMemory[1]")?;
+        if memory_kib == 0 {
+            return Err(xml_err(
+                "Memory size must be specified via <memory> or in the <numa> configuration",
+            ));
+        }
+        if let Some(m) = &max_memory {
+            if m.kib < memory_kib {
+                return Err(xml_err(
+                    "maximum memory size must be equal or greater than the actual memory size",
+                ));
+            }
+        }
+        let current_memory_kib = match current {
+            Some(c) if c > 0 && c <= memory_kib => c,
+            _ => memory_kib,
+        };
+
+        let vcpu = child(root, "vcpu");
+        let vcpus_max = match vcpu.and_then(|v| v.text()) {
+            None => 1,
+            Some(t) => t
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| xml_err("maximum vcpus count must be an integer"))?,
+        };
+        let vcpus_current = match vcpu.and_then(|v| v.attribute("current")) {
+            None => vcpus_max,
+            Some(t) => t
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| xml_err("current vcpus count must be an integer"))?,
+        };
+        if vcpus_max == 0 {
+            return Err(xml::internal_error(
+                "CPU IDs in <numa> exceed the <vcpu> count",
+            ));
+        }
+        if vcpus_current > vcpus_max {
+            return Err(xml::config_unsupported(
+                "maximum vCPU count must not be less than current vCPU count",
+            ));
+        }
+        let vcpus_current = if vcpus_current == 0 {
+            vcpus_max
+        } else {
+            vcpus_current
+        };
+        let mut vcpu_placement = match vcpu {
+            Some(v) => attr_enum(v, "placement", &["static", "auto"])?,
+            None => None,
+        }
+        .unwrap_or("static")
+        .to_string();
+        let vcpu_cpuset = match vcpu.and_then(|v| v.attribute("cpuset")) {
+            None => None,
+            Some(s) => {
+                Some(format_cpuset(&parse_cpuset(s).ok_or_else(|| {
+                    xml_err(format!("Invalid value of 'cpuset': {s}"))
+                })?))
+            }
+        };
+        if vcpu.is_some_and(|v| v.attribute("placement").is_none()) && vcpu_cpuset.is_none() {
+            vcpu_placement = "static".into();
+        }
+
+        let os = parse_os(root, virt_type)?;
+        let features = match child(root, "features") {
+            None => None,
+            Some(f) => {
+                let mut list: Vec<(usize, RawElement)> = Vec::new();
+                for c in f.children().filter(|c| c.is_element()) {
+                    let n = c.tag_name().name();
+                    let Some(pos) = FEATURES.iter().position(|x| *x == n) else {
+                        return Err(xml::config_unsupported(format!("unexpected feature '{n}'")));
+                    };
+                    if !list.iter().any(|(p, _)| *p == pos) {
+                        let mut el = RawElement::from_node(c, false);
+                        if TRISTATE_FEATURES.contains(&n) && el.attr("state").is_none() {
+                            el.attrs.insert(0, ("state".into(), "on".into()));
+                        }
+                        list.push((pos, el));
+                    }
+                }
+                list.sort_by_key(|(p, _)| *p);
+                Some(list.into_iter().map(|(_, e)| e).collect())
+            }
+        };
+        let clock = parse_clock(root)?;
+        let on_poweroff = lifecycle(root, "on_poweroff", LIFECYCLE, "destroy")?;
+        let on_reboot = lifecycle(root, "on_reboot", LIFECYCLE, "restart")?;
+        let on_crash = lifecycle(root, "on_crash", CRASH, "destroy")?;
+
+        let x86 = matches!(os.arch.as_deref(), Some("i686" | "x86_64") | None);
+        let ctx = devices::DeviceContext {
+            live: opts.live,
+            os_type: &os.os_type,
+            x86,
             virt_type,
+        };
+        let devices = match child(root, "devices") {
+            Some(d) => Devices::parse(d, &ctx)?,
+            None => Devices::default(),
+        };
+
+        let mut kept: Vec<(u8, RawElement)> = root
+            .children()
+            .filter(|c| c.is_element())
+            .filter_map(|c| {
+                kept_slot(c.tag_name().name()).map(|s| (s, RawElement::from_node(c, false)))
+            })
+            .collect();
+        if vcpu_placement == "auto" && !kept.iter().any(|(s, _)| *s == 7) {
+            kept.push((
+                7,
+                RawElement {
+                    name: "numatune".into(),
+                    attrs: Vec::new(),
+                    children: vec![RawNode::Element(RawElement {
+                        name: "memory".into(),
+                        attrs: vec![
+                            ("mode".into(), "strict".into()),
+                            ("placement".into(), "auto".into()),
+                        ],
+                        children: Vec::new(),
+                    })],
+                },
+            ));
+        }
+        kept.sort_by_key(|(s, _)| *s);
+
+        let mut def = DomainDef {
+            virt_type: virt_type.to_string(),
             name,
             uuid,
-            title: xml::child_text(root, "title").map(str::to_string),
-            description: xml::child_text(root, "description").map(str::to_string),
-            max_memory: None,
+            title,
+            description: opt_text("description"),
+            metadata,
+            max_memory,
             memory_kib,
             current_memory_kib,
             vcpus_max,
             vcpus_current,
+            vcpu_placement,
+            vcpu_cpuset,
             os,
-        })
+            features,
+            clock,
+            on_poweroff,
+            on_reboot,
+            on_crash,
+            devices,
+            kept,
+        };
+        def.post_parse()?;
+        Ok(def)
+    }
+
+    fn post_parse(&mut self) -> Result<()> {
+        let per_device_boot = self.devices.has_boot_order();
+        if per_device_boot && !self.os.boot_devs.is_empty() {
+            return Err(xml::config_unsupported(
+                "per-device boot elements cannot be used together with os/boot elements",
+            ));
+        }
+        if self.os.os_type == "hvm" && self.os.boot_devs.is_empty() && !per_device_boot {
+            self.os.boot_devs.push("hd".into());
+        }
+        Ok(())
+    }
+
+    /// The `<metadata>` element in namespace `uri`, formatted as
+    /// `virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT)` returns it.
+    pub fn metadata_element(&self, uri: &str) -> Option<String> {
+        let e = self.metadata.as_ref()?.iter().find(|e| e.uri == uri)?;
+        let mut s = String::new();
+        e.element.format_libxml(&mut s, 0);
+        s.truncate(s.trim_end().len());
+        Some(s)
+    }
+
+    /// Sets (`Some`) or removes (`None`) the `<metadata>` element in namespace `uri`, its
+    /// element renamed into namespace prefix `key`, as `virDomainSetMetadata` with
+    /// `VIR_DOMAIN_METADATA_ELEMENT` does.
+    pub fn set_metadata_element(
+        &mut self,
+        uri: &str,
+        key: &str,
+        xml_text: Option<&str>,
+    ) -> Result<()> {
+        let entries = self.metadata.get_or_insert_with(Vec::new);
+        entries.retain(|e| e.uri != uri);
+        let Some(text) = xml_text else { return Ok(()) };
+        if key.is_empty() || key.contains(':') {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                format!("invalid metadata key '{key}'"),
+            ));
+        }
+        let doc = xml::parse_document(text, "(metadata_xml)")?;
+        let root = doc.root_element();
+        let mut el = RawElement::from_node(root, false);
+        el.name = format!("{key}:{}", root.tag_name().name());
+        el.attrs.retain(|(k, _)| !k.starts_with("xmlns"));
+        el.attrs
+            .insert(0, (format!("xmlns:{key}"), uri.to_string()));
+        entries.push(MetadataEntry {
+            uri: uri.to_string(),
+            element: el,
+        });
+        Ok(())
+    }
+
+    /// Names the interfaces that have no `<target dev>` `testnetN`, as libvirt's test driver
+    /// does when a domain is defined or created.
+    pub fn test_generate_ifnames(&mut self) {
+        let mut n = 0;
+        for i in 0..self.devices.interfaces.len() {
+            if self.devices.interfaces[i].target_dev.is_some() {
+                continue;
+            }
+            let name = loop {
+                let candidate = format!("testnet{n}");
+                n += 1;
+                if !self
+                    .devices
+                    .interfaces
+                    .iter()
+                    .any(|x| x.target_dev.as_deref() == Some(candidate.as_str()))
+                {
+                    break candidate;
+                }
+            };
+            self.devices.interfaces[i].target_dev = Some(name);
+        }
     }
 
     /// Formats the definition as libvirt does.
     pub fn format_xml(&self, opts: FormatOptions) -> String {
-        let mut w = XmlWriter::default();
-        let id = opts.id.filter(|_| !opts.inactive).map(|i| i.to_string());
-        let mut attrs = vec![("type", self.virt_type.as_str())];
-        if let Some(id) = &id {
-            attrs.push(("id", id));
+        let mut o = Out::new(2048);
+        o.open("domain");
+        o.attr("type", &self.virt_type);
+        if let Some(id) = opts.id.filter(|_| !opts.inactive) {
+            o.attr("id", &id.to_string());
         }
-        w.start("domain", &attrs);
-        w.text("name", &[], &self.name);
-        w.text("uuid", &[], &self.uuid.to_string());
+        o.start_children();
+        o.text_el("name", &self.name);
+        o.text_el("uuid", &self.uuid.to_string());
         if let Some(t) = &self.title {
-            w.text("title", &[], t);
+            o.text_el("title", t);
         }
         if let Some(d) = &self.description {
-            w.text("description", &[], d);
+            o.text_el("description", d);
         }
-        w.text("memory", &[("unit", "KiB")], &self.memory_kib.to_string());
-        w.text("currentMemory", &[("unit", "KiB")], &self.current_memory_kib.to_string());
-        w.text("vcpu", &[("placement", "static")], &self.vcpus_max.to_string());
-        w.start("os", &[]);
-        w.text("type", &[], &self.os.os_type);
-        w.end("os");
-        w.end("domain");
-        w.finish()
+        if let Some(md) = &self.metadata {
+            if md.is_empty() {
+                o.open("metadata");
+                o.close_empty();
+            } else {
+                o.open("metadata");
+                o.start_children();
+                for e in md {
+                    e.element.format_libxml(&mut o.s, o.depth);
+                }
+                o.end("metadata");
+            }
+        }
+        if let Some(m) = &self.max_memory {
+            o.open("maxMemory");
+            o.attr("slots", &m.slots.to_string());
+            o.attr("unit", "KiB");
+            o.close_text("maxMemory", &m.kib.to_string());
+        }
+        o.open("memory");
+        o.attr("unit", "KiB");
+        o.close_text("memory", &self.memory_kib.to_string());
+        o.open("currentMemory");
+        o.attr("unit", "KiB");
+        o.close_text("currentMemory", &self.current_memory_kib.to_string());
+        let mut kept = self.kept.iter().peekable();
+        let mut flush = |o: &mut Out, upto: u8| {
+            while let Some((_, el)) = kept.next_if(|(s, _)| *s <= upto) {
+                o.raw(el);
+            }
+        };
+        flush(&mut o, 2);
+        o.open("vcpu");
+        o.attr("placement", &self.vcpu_placement);
+        o.attr_opt("cpuset", self.vcpu_cpuset.as_deref());
+        if self.vcpus_current != self.vcpus_max {
+            o.attr("current", &self.vcpus_current.to_string());
+        }
+        o.close_text("vcpu", &self.vcpus_max.to_string());
+        flush(&mut o, 11);
+        self.format_os(&mut o);
+        flush(&mut o, 12);
+        if let Some(f) = &self.features {
+            o.open("features");
+            let m = o.start_children();
+            for e in f {
+                o.raw(e);
+            }
+            o.end_children("features", m);
+        }
+        flush(&mut o, 13);
+        o.open("clock");
+        o.attr("offset", &self.clock.offset);
+        for (k, v) in &self.clock.attrs {
+            o.attr(k, v);
+        }
+        let m = o.start_children();
+        for t in &self.clock.timers {
+            o.raw(t);
+        }
+        o.end_children("clock", m);
+        o.text_el("on_poweroff", &self.on_poweroff);
+        o.text_el("on_reboot", &self.on_reboot);
+        o.text_el("on_crash", &self.on_crash);
+        flush(&mut o, 16);
+        self.devices.format(&mut o, opts.inactive, opts.secure);
+        flush(&mut o, u8::MAX);
+        o.end("domain");
+        o.s
+    }
+
+    fn format_os(&self, o: &mut Out) {
+        let os = &self.os;
+        o.open("os");
+        o.attr_opt("firmware", os.firmware.as_deref());
+        o.start_children();
+        o.open("type");
+        o.attr_opt("arch", os.arch.as_deref());
+        o.attr_opt("machine", os.machine.as_deref());
+        o.close_text("type", &os.os_type);
+        if let Some(i) = &os.init {
+            o.text_el("init", i);
+        }
+        for (name, v) in [("loader", &os.loader), ("nvram", &os.nvram)] {
+            if let Some((attrs, path)) = v {
+                o.open(name);
+                for (k, v) in attrs {
+                    o.attr(k, v);
+                }
+                if path.is_empty() {
+                    o.close_empty();
+                } else {
+                    o.close_text(name, path);
+                }
+            }
+        }
+        for (name, v) in [
+            ("kernel", &os.kernel),
+            ("initrd", &os.initrd),
+            ("cmdline", &os.cmdline),
+            ("dtb", &os.dtb),
+        ] {
+            if let Some(v) = v {
+                o.text_el(name, v);
+            }
+        }
+        for e in &os.extra {
+            o.raw(e);
+        }
+        for b in &os.boot_devs {
+            o.open("boot");
+            o.attr("dev", b);
+            o.close_empty();
+        }
+        if let Some((en, timeout)) = &os.bootmenu {
+            o.open("bootmenu");
+            o.attr("enable", en);
+            o.attr_opt("timeout", timeout.as_deref());
+            o.close_empty();
+        }
+        if let Some(m) = &os.smbios {
+            o.open("smbios");
+            o.attr("mode", m);
+            o.close_empty();
+        }
+        if let Some(attrs) = &os.bios {
+            o.open("bios");
+            for (k, v) in attrs {
+                o.attr(k, v);
+            }
+            o.close_empty();
+        }
+        o.end("os");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn doc(name: &str, mem: u64, unit: &str, vcpus: u32, extra: &str) -> String {
+        format!(
+            "<domain type='test'><name>{name}</name><memory unit='{unit}'>{mem}</memory><vcpu>{vcpus}</vcpu><os><type>hvm</type></os>{extra}</domain>"
+        )
+    }
+
+    #[test]
+    fn metadata_api() {
+        let mut d = DomainDef::parse_xml(&doc("m", 1024, "KiB", 1, ""), ParseOptions::default())
+            .expect("parse");
+        d.set_metadata_element("http://x/", "app", Some("<foo a='1'><bar/></foo>"))
+            .expect("set");
+        assert_eq!(
+            d.metadata_element("http://x/").as_deref(),
+            Some("<app:foo xmlns:app=\"http://x/\" a=\"1\">\n  <bar/>\n</app:foo>")
+        );
+        d.set_metadata_element("http://x/", "app", None)
+            .expect("remove");
+        assert!(d.metadata_element("http://x/").is_none());
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        for t in [
+            "",
+            "<",
+            "<domain/>",
+            "<domain type='test'><devices><disk/></devices></domain>",
+            "\u{0}",
+        ] {
+            let _ = DomainDef::parse_xml(t, ParseOptions::default());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn format_is_a_fixed_point(
+            name in "[a-z][a-z0-9_-]{0,12}",
+            mem in 1u64..1_000_000,
+            unit in prop::sample::select(vec!["b", "KiB", "KB", "M", "MiB", "G"]),
+            vcpus in 1u32..64,
+            offset in prop::sample::select(vec!["utc", "localtime"]),
+            ndisks in 0usize..4,
+            nnics in 0usize..3,
+            gfx in any::<bool>(),
+        ) {
+            let mut devs = String::from("<devices>");
+            for i in 0..ndisks {
+                let c = (b'a' + i as u8) as char;
+                devs.push_str(&format!("<disk type='file'><source file='/d{i}'/><target dev='sd{c}'/></disk>"));
+            }
+            for i in 0..nnics {
+                devs.push_str(&format!("<interface type='network'><mac address='52:54:00:00:00:0{i}'/><source network='n{i}'/></interface>"));
+            }
+            if gfx {
+                devs.push_str("<graphics type='vnc'/><serial type='pty'/>");
+            }
+            devs.push_str("</devices>");
+            let extra = format!("<clock offset='{offset}'/>{devs}");
+            let d1 = DomainDef::parse_xml(&doc(&name, mem, unit, vcpus, &extra), ParseOptions::default()).expect("parse");
+            let x1 = d1.format_xml(FormatOptions::default());
+            let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");
+            let x2 = d2.format_xml(FormatOptions::default());
+            prop_assert_eq!(&x1, &x2);
+            prop_assert_eq!(d1, d2);
+        }
     }
 }

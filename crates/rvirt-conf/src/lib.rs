@@ -5,6 +5,11 @@
 //! quotes, two-space indent, libvirt's element order). Text is never round-tripped.
 
 pub mod domain;
+pub mod node;
+pub mod raw;
+pub mod snapshot;
+pub mod units;
 pub mod xml;
 
 pub use domain::{DomainDef, FormatOptions, ParseOptions};
+pub use snapshot::SnapshotDef;

@@ -58,10 +58,13 @@ impl RawElement {
         // Declarations written on this element (those its parent does not have in scope).
         for ns in node.namespaces() {
             let inherited = parent.is_some_and(|p| {
-                p.namespaces().any(|pn| pn.name() == ns.name() && pn.uri() == ns.uri())
-            }) || parent.is_none() && node.parent_element().is_some_and(|p| {
-                p.namespaces().any(|pn| pn.name() == ns.name() && pn.uri() == ns.uri())
-            });
+                p.namespaces()
+                    .any(|pn| pn.name() == ns.name() && pn.uri() == ns.uri())
+            }) || parent.is_none()
+                && node.parent_element().is_some_and(|p| {
+                    p.namespaces()
+                        .any(|pn| pn.name() == ns.name() && pn.uri() == ns.uri())
+                });
             if !inherited && ns.uri() != "http://www.w3.org/XML/1998/namespace" {
                 match ns.name() {
                     Some(p) => attrs.push((format!("xmlns:{p}"), ns.uri().to_string())),
@@ -70,7 +73,10 @@ impl RawElement {
             }
         }
         for a in node.attributes() {
-            attrs.push((qualified(node, a.namespace(), a.name()), a.value().to_string()));
+            attrs.push((
+                qualified(node, a.namespace(), a.name()),
+                a.value().to_string(),
+            ));
         }
         let mut children = Vec::new();
         for c in node.children() {
@@ -83,12 +89,19 @@ impl RawElement {
                 }
             }
         }
-        RawElement { name, attrs, children }
+        RawElement {
+            name,
+            attrs,
+            children,
+        }
     }
 
     /// The value of attribute `name`.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Formats the element in libvirt's style at `depth` (two spaces each), single quotes.

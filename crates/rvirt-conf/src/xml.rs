@@ -34,7 +34,8 @@ pub fn config_unsupported(detail: impl Into<String>) -> Error {
 
 /// The first child element of `node` named `name`.
 pub fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
-    node.children().find(|c| c.is_element() && c.tag_name().name() == name)
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 /// The text of the first child element named `name`, if any.
@@ -68,7 +69,10 @@ pub struct XmlWriter {
 impl XmlWriter {
     /// A writer starting at indentation level `depth`.
     pub fn with_depth(depth: usize) -> XmlWriter {
-        XmlWriter { out: String::new(), depth }
+        XmlWriter {
+            out: String::new(),
+            depth,
+        }
     }
 
     fn indent(&mut self) {
@@ -131,8 +135,54 @@ impl XmlWriter {
         }
     }
 
+    /// An empty line, as libvirt leaves between sections of the capabilities document.
+    pub fn blank_line(&mut self) {
+        self.out.push('\n');
+    }
+
     /// The document written so far.
     pub fn finish(self) -> String {
         self.out
     }
+}
+
+/// `VIR_ERR_XML_ERROR` raised from the XML utilities (`VIR_FROM_XML`), as libvirt's typed
+/// attribute readers report a value outside an enum.
+pub fn invalid_enum_attr(attr: &str, element: &str, value: &str) -> Error {
+    Error::with_detail(
+        ErrorDomain::XML,
+        ErrorNumber::XML_ERROR,
+        format!("Invalid value for attribute '{attr}' in element '{element}': '{value}'."),
+    )
+}
+
+/// Reads attribute `attr` of `node`, which must be one of `allowed` (libvirt's
+/// `virXMLPropEnum`). `None` when absent.
+pub fn attr_enum<'a>(
+    node: roxmltree::Node<'a, '_>,
+    attr: &str,
+    allowed: &[&str],
+) -> Result<Option<&'a str>> {
+    match node.attribute(attr) {
+        None => Ok(None),
+        Some(v) if allowed.contains(&v) => Ok(Some(v)),
+        Some(v) => Err(invalid_enum_attr(attr, node.tag_name().name(), v)),
+    }
+}
+
+/// Parses an unsigned integer as C's `strtoul` with base 0 does (`0x` hex, leading-zero octal).
+pub fn parse_uint_auto(s: &str) -> Option<u32> {
+    let t = s.trim();
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u32::from_str_radix(h, 16).ok()
+    } else if t.len() > 1 && t.starts_with('0') {
+        u32::from_str_radix(&t[1..], 8).ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+/// `VIR_ERR_INTERNAL_ERROR` with a detail, from the domain configuration code.
+pub fn internal_error(detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::INTERNAL_ERROR, detail)
 }

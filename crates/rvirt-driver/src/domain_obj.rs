@@ -51,7 +51,11 @@ impl DomainObjState {
 
     /// A handle to this domain.
     pub fn to_ref(&self, uuid: Uuid) -> DomainRef {
-        DomainRef { name: self.name.clone(), uuid, id: self.id }
+        DomainRef {
+            name: self.name.clone(),
+            uuid,
+            id: self.id,
+        }
     }
 
     /// Whether the domain passes every group of `flags` (an empty group passes everything).
@@ -63,9 +67,19 @@ impl DomainObjState {
         let active = self.is_active();
         if !group(flags, L::ACTIVE, L::INACTIVE, active)
             || !group(flags, L::PERSISTENT, L::TRANSIENT, self.persistent)
-            || !group(flags, L::MANAGEDSAVE, L::NO_MANAGEDSAVE, self.has_managed_save)
+            || !group(
+                flags,
+                L::MANAGEDSAVE,
+                L::NO_MANAGEDSAVE,
+                self.has_managed_save,
+            )
             || !group(flags, L::AUTOSTART, L::NO_AUTOSTART, self.autostart)
-            || !group(flags, L::HAS_SNAPSHOT, L::NO_SNAPSHOT, self.snapshot_count > 0)
+            || !group(
+                flags,
+                L::HAS_SNAPSHOT,
+                L::NO_SNAPSHOT,
+                self.snapshot_count > 0,
+            )
         {
             return false;
         }
@@ -223,7 +237,11 @@ impl ListEditor<'_> {
 
     /// Checks that `name` and `uuid` can belong to one domain: libvirt's rule that a UUID keeps
     /// its name and a name its UUID. Returns the existing object with that UUID, if any.
-    pub fn check_identity(&self, name: &str, uuid: &Uuid) -> Result<Option<Arc<DomainObj>>, AddConflict> {
+    pub fn check_identity(
+        &self,
+        name: &str,
+        uuid: &Uuid,
+    ) -> Result<Option<Arc<DomainObj>>, AddConflict> {
         if let Some(existing) = self.idx.by_uuid.get(uuid) {
             let n = existing.lock().name.clone();
             if &*n != name {

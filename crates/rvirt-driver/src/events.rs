@@ -85,7 +85,11 @@ pub struct EventBus {
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus { regs: RwLock::new(Vec::new()), any: AtomicBool::new(false), next_id: AtomicI32::new(0) }
+        EventBus {
+            regs: RwLock::new(Vec::new()),
+            any: AtomicBool::new(false),
+            next_id: AtomicI32::new(0),
+        }
     }
 }
 
@@ -106,7 +110,12 @@ impl EventBus {
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut regs = self.regs.write();
-        regs.push(Registration { id, event_id, domain, callback });
+        regs.push(Registration {
+            id,
+            event_id,
+            domain,
+            callback,
+        });
         self.any.store(true, Ordering::Release);
         Ok(id)
     }
@@ -165,7 +174,11 @@ mod tests {
     use parking_lot::Mutex;
 
     fn dref(name: &str, uuid: Uuid) -> DomainRef {
-        DomainRef { name: name.into(), uuid, id: -1 }
+        DomainRef {
+            name: name.into(),
+            uuid,
+            id: -1,
+        }
     }
 
     #[test]
@@ -176,20 +189,39 @@ mod tests {
         let b = Uuid::generate();
         let s = seen.clone();
         let all = bus
-            .register(None, DomainEventID::LIFECYCLE, Arc::new(move |e| s.lock().push(("all", e.domain().name.to_string()))))
+            .register(
+                None,
+                DomainEventID::LIFECYCLE,
+                Arc::new(move |e| s.lock().push(("all", e.domain().name.to_string()))),
+            )
             .unwrap();
         let s = seen.clone();
-        bus.register(Some(b), DomainEventID::LIFECYCLE, Arc::new(move |e| s.lock().push(("b", e.domain().name.to_string()))))
-            .unwrap();
-        bus.emit(DomainEvent::lifecycle(dref("a", a), DomainEventType::STARTED, 0));
-        bus.emit(DomainEvent::lifecycle(dref("b", b), DomainEventType::STOPPED, 0));
+        bus.register(
+            Some(b),
+            DomainEventID::LIFECYCLE,
+            Arc::new(move |e| s.lock().push(("b", e.domain().name.to_string()))),
+        )
+        .unwrap();
+        bus.emit(DomainEvent::lifecycle(
+            dref("a", a),
+            DomainEventType::STARTED,
+            0,
+        ));
+        bus.emit(DomainEvent::lifecycle(
+            dref("b", b),
+            DomainEventType::STOPPED,
+            0,
+        ));
         bus.emit(DomainEvent::Reboot { dom: dref("a", a) });
         assert_eq!(
             *seen.lock(),
             vec![("all", "a".into()), ("all", "b".into()), ("b", "b".into())]
         );
         bus.deregister(all).unwrap();
-        assert_eq!(bus.deregister(all).unwrap_err().code, ErrorNumber::INVALID_ARG);
+        assert_eq!(
+            bus.deregister(all).unwrap_err().code,
+            ErrorNumber::INVALID_ARG
+        );
     }
 
     #[test]
@@ -201,8 +233,15 @@ mod tests {
         let cb: DomainEventCallback = Arc::new(move |_| {
             let _ = b2.deregister(id2.load(Ordering::SeqCst));
         });
-        id.store(bus.register(None, DomainEventID::LIFECYCLE, cb).unwrap(), Ordering::SeqCst);
-        bus.emit(DomainEvent::lifecycle(dref("a", Uuid::generate()), DomainEventType::STARTED, 0));
+        id.store(
+            bus.register(None, DomainEventID::LIFECYCLE, cb).unwrap(),
+            Ordering::SeqCst,
+        );
+        bus.emit(DomainEvent::lifecycle(
+            dref("a", Uuid::generate()),
+            DomainEventType::STARTED,
+            0,
+        ));
         assert!(!bus.has_listeners());
     }
 }

@@ -83,7 +83,10 @@ pub trait HostDriver {
 /// Domain calls (`virDomain*`, `virConnect*Domain*`).
 pub trait DomainDriver {
     /// `virConnectListAllDomains`.
-    async fn connect_list_all_domains(&self, _flags: ConnectListAllDomainsFlags) -> Result<Vec<DomainRef>> {
+    async fn connect_list_all_domains(
+        &self,
+        _flags: ConnectListAllDomainsFlags,
+    ) -> Result<Vec<DomainRef>> {
         unsupported("virConnectListAllDomains")
     }
     /// `virConnectListDomains`: ids of running domains, at most `max`.
@@ -123,7 +126,11 @@ pub trait DomainDriver {
         unsupported("virDomainUndefine")
     }
     /// `virDomainCreateWithFlags`.
-    async fn domain_create(&self, _dom: &DomainRef, _flags: DomainCreateFlags) -> Result<DomainRef> {
+    async fn domain_create(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainCreateFlags,
+    ) -> Result<DomainRef> {
         unsupported("virDomainCreate")
     }
     /// `virDomainCreateXML`: a transient domain, started at once.
@@ -155,23 +162,47 @@ pub trait DomainDriver {
         unsupported("virDomainResume")
     }
     /// `virDomainSaveFlags`.
-    async fn domain_save(&self, _dom: &DomainRef, _path: &str, _dxml: Option<&str>, _flags: DomainSaveRestoreFlags) -> Result<()> {
+    async fn domain_save(
+        &self,
+        _dom: &DomainRef,
+        _path: &str,
+        _dxml: Option<&str>,
+        _flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
         unsupported("virDomainSave")
     }
     /// `virDomainRestoreFlags`.
-    async fn domain_restore(&self, _path: &str, _dxml: Option<&str>, _flags: DomainSaveRestoreFlags) -> Result<()> {
+    async fn domain_restore(
+        &self,
+        _path: &str,
+        _dxml: Option<&str>,
+        _flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
         unsupported("virDomainRestore")
     }
     /// `virDomainSaveImageGetXMLDesc`.
-    async fn domain_save_image_get_xml_desc(&self, _path: &str, _flags: DomainSaveImageXMLFlags) -> Result<String> {
+    async fn domain_save_image_get_xml_desc(
+        &self,
+        _path: &str,
+        _flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
         unsupported("virDomainSaveImageGetXMLDesc")
     }
     /// `virDomainSaveImageDefineXML`.
-    async fn domain_save_image_define_xml(&self, _path: &str, _dxml: &str, _flags: DomainSaveRestoreFlags) -> Result<()> {
+    async fn domain_save_image_define_xml(
+        &self,
+        _path: &str,
+        _dxml: &str,
+        _flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
         unsupported("virDomainSaveImageDefineXML")
     }
     /// `virDomainManagedSave`.
-    async fn domain_managed_save(&self, _dom: &DomainRef, _flags: DomainSaveRestoreFlags) -> Result<()> {
+    async fn domain_managed_save(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
         unsupported("virDomainManagedSave")
     }
     /// `virDomainHasManagedSaveImage`.
@@ -183,7 +214,11 @@ pub trait DomainDriver {
         unsupported("virDomainManagedSaveRemove")
     }
     /// `virDomainManagedSaveGetXMLDesc`.
-    async fn domain_managed_save_get_xml_desc(&self, _dom: &DomainRef, _flags: DomainSaveImageXMLFlags) -> Result<String> {
+    async fn domain_managed_save_get_xml_desc(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
         unsupported("virDomainManagedSaveGetXMLDesc")
     }
     /// `virDomainGetAutostart`.
@@ -195,7 +230,12 @@ pub trait DomainDriver {
         unsupported("virDomainSetAutostart")
     }
     /// `virDomainSetMemoryFlags` (KiB).
-    async fn domain_set_memory(&self, _dom: &DomainRef, _kib: u64, _flags: DomainMemoryModFlags) -> Result<()> {
+    async fn domain_set_memory(
+        &self,
+        _dom: &DomainRef,
+        _kib: u64,
+        _flags: DomainMemoryModFlags,
+    ) -> Result<()> {
         unsupported("virDomainSetMemory")
     }
     /// `virDomainSetMaxMemory` (KiB).
@@ -203,23 +243,51 @@ pub trait DomainDriver {
         unsupported("virDomainSetMaxMemory")
     }
     /// `virDomainSetVcpusFlags`.
-    async fn domain_set_vcpus(&self, _dom: &DomainRef, _n: u32, _flags: DomainVcpuFlags) -> Result<()> {
+    async fn domain_set_vcpus(
+        &self,
+        _dom: &DomainRef,
+        _n: u32,
+        _flags: DomainVcpuFlags,
+    ) -> Result<()> {
         unsupported("virDomainSetVcpus")
     }
     /// `virDomainGetVcpusFlags`.
-    async fn domain_get_vcpus_flags(&self, _dom: &DomainRef, _flags: DomainVcpuFlags) -> Result<i32> {
+    async fn domain_get_vcpus_flags(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainVcpuFlags,
+    ) -> Result<i32> {
         unsupported("virDomainGetVcpusFlags")
     }
     /// `virDomainRename`.
-    async fn domain_rename(&self, _dom: &DomainRef, _new_name: &str, _flags: u32) -> Result<DomainRef> {
+    async fn domain_rename(
+        &self,
+        _dom: &DomainRef,
+        _new_name: &str,
+        _flags: u32,
+    ) -> Result<DomainRef> {
         unsupported("virDomainRename")
     }
     /// `virDomainSetMetadata`.
-    async fn domain_set_metadata(&self, _dom: &DomainRef, _kind: DomainMetadataType, _metadata: Option<&str>, _key: Option<&str>, _uri: Option<&str>, _flags: DomainModificationImpact) -> Result<()> {
+    async fn domain_set_metadata(
+        &self,
+        _dom: &DomainRef,
+        _kind: DomainMetadataType,
+        _metadata: Option<&str>,
+        _key: Option<&str>,
+        _uri: Option<&str>,
+        _flags: DomainModificationImpact,
+    ) -> Result<()> {
         unsupported("virDomainSetMetadata")
     }
     /// `virDomainGetMetadata`.
-    async fn domain_get_metadata(&self, _dom: &DomainRef, _kind: DomainMetadataType, _uri: Option<&str>, _flags: DomainModificationImpact) -> Result<String> {
+    async fn domain_get_metadata(
+        &self,
+        _dom: &DomainRef,
+        _kind: DomainMetadataType,
+        _uri: Option<&str>,
+        _flags: DomainModificationImpact,
+    ) -> Result<String> {
         unsupported("virDomainGetMetadata")
     }
     /// `virDomainGetInfo`.
@@ -231,7 +299,11 @@ pub trait DomainDriver {
         unsupported("virDomainGetState")
     }
     /// `virDomainGetXMLDesc`.
-    async fn domain_get_xml_desc(&self, _dom: &DomainRef, _flags: DomainXMLFlags) -> Result<String> {
+    async fn domain_get_xml_desc(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainXMLFlags,
+    ) -> Result<String> {
         unsupported("virDomainGetXMLDesc")
     }
     /// `virDomainIsActive`.
@@ -259,7 +331,11 @@ pub trait DomainDriver {
         unsupported("virDomainGetMaxVcpus")
     }
     /// `virDomainGetHostname`.
-    async fn domain_get_hostname(&self, _dom: &DomainRef, _flags: DomainGetHostnameFlags) -> Result<String> {
+    async fn domain_get_hostname(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainGetHostnameFlags,
+    ) -> Result<String> {
         unsupported("virDomainGetHostname")
     }
     /// `virDomainGetTime`.
@@ -267,7 +343,13 @@ pub trait DomainDriver {
         unsupported("virDomainGetTime")
     }
     /// `virDomainGetCPUStats`: per CPU `start..start+ncpus` or the total with `start == -1`.
-    async fn domain_get_cpu_stats(&self, _dom: &DomainRef, _start: i32, _ncpus: u32, _flags: u32) -> Result<Vec<Vec<TypedParam>>> {
+    async fn domain_get_cpu_stats(
+        &self,
+        _dom: &DomainRef,
+        _start: i32,
+        _ncpus: u32,
+        _flags: u32,
+    ) -> Result<Vec<Vec<TypedParam>>> {
         unsupported("virDomainGetCPUStats")
     }
     /// `virDomainBlockStats` for a disk by target name or source path.
@@ -275,15 +357,29 @@ pub trait DomainDriver {
         unsupported("virDomainBlockStats")
     }
     /// `virDomainInterfaceStats` for an interface by target name or MAC.
-    async fn domain_interface_stats(&self, _dom: &DomainRef, _device: &str) -> Result<DomainInterfaceStats> {
+    async fn domain_interface_stats(
+        &self,
+        _dom: &DomainRef,
+        _device: &str,
+    ) -> Result<DomainInterfaceStats> {
         unsupported("virDomainInterfaceStats")
     }
     /// `virDomainMemoryStats`.
-    async fn domain_memory_stats(&self, _dom: &DomainRef, _nr_stats: u32, _flags: u32) -> Result<Vec<DomainMemoryStat>> {
+    async fn domain_memory_stats(
+        &self,
+        _dom: &DomainRef,
+        _nr_stats: u32,
+        _flags: u32,
+    ) -> Result<Vec<DomainMemoryStat>> {
         unsupported("virDomainMemoryStats")
     }
     /// `virConnectGetAllDomainStats` (or `virDomainListGetStats` with `doms`).
-    async fn connect_get_all_domain_stats(&self, _doms: Option<&[DomainRef]>, _stats: DomainStatsTypes, _flags: ConnectGetAllDomainStatsFlags) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+    async fn connect_get_all_domain_stats(
+        &self,
+        _doms: Option<&[DomainRef]>,
+        _stats: DomainStatsTypes,
+        _flags: ConnectGetAllDomainStatsFlags,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
         unsupported("virConnectGetAllDomainStats")
     }
     /// `virDomainGetSecurityLabel`.
@@ -291,7 +387,12 @@ pub trait DomainDriver {
         unsupported("virDomainGetSecurityLabel")
     }
     /// `virConnectDomainEventRegisterAny`.
-    async fn connect_domain_event_register_any(&self, _dom: Option<&DomainRef>, _event_id: DomainEventID, _cb: DomainEventCallback) -> Result<CallbackId> {
+    async fn connect_domain_event_register_any(
+        &self,
+        _dom: Option<&DomainRef>,
+        _event_id: DomainEventID,
+        _cb: DomainEventCallback,
+    ) -> Result<CallbackId> {
         unsupported("virConnectDomainEventRegisterAny")
     }
     /// `virConnectDomainEventDeregisterAny`.
@@ -303,23 +404,45 @@ pub trait DomainDriver {
 /// Snapshot calls (`virDomainSnapshot*`).
 pub trait SnapshotDriver {
     /// `virDomainSnapshotCreateXML`.
-    async fn snapshot_create_xml(&self, _dom: &DomainRef, _xml: &str, _flags: DomainSnapshotCreateFlags) -> Result<SnapshotRef> {
+    async fn snapshot_create_xml(
+        &self,
+        _dom: &DomainRef,
+        _xml: &str,
+        _flags: DomainSnapshotCreateFlags,
+    ) -> Result<SnapshotRef> {
         unsupported("virDomainSnapshotCreateXML")
     }
     /// `virDomainListAllSnapshots`.
-    async fn domain_list_all_snapshots(&self, _dom: &DomainRef, _flags: DomainSnapshotListFlags) -> Result<Vec<SnapshotRef>> {
+    async fn domain_list_all_snapshots(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainSnapshotListFlags,
+    ) -> Result<Vec<SnapshotRef>> {
         unsupported("virDomainListAllSnapshots")
     }
     /// `virDomainSnapshotListAllChildren`.
-    async fn snapshot_list_all_children(&self, _snap: &SnapshotRef, _flags: DomainSnapshotListFlags) -> Result<Vec<SnapshotRef>> {
+    async fn snapshot_list_all_children(
+        &self,
+        _snap: &SnapshotRef,
+        _flags: DomainSnapshotListFlags,
+    ) -> Result<Vec<SnapshotRef>> {
         unsupported("virDomainSnapshotListAllChildren")
     }
     /// `virDomainSnapshotNum`.
-    async fn domain_snapshot_num(&self, _dom: &DomainRef, _flags: DomainSnapshotListFlags) -> Result<i32> {
+    async fn domain_snapshot_num(
+        &self,
+        _dom: &DomainRef,
+        _flags: DomainSnapshotListFlags,
+    ) -> Result<i32> {
         unsupported("virDomainSnapshotNum")
     }
     /// `virDomainSnapshotLookupByName`.
-    async fn snapshot_lookup_by_name(&self, _dom: &DomainRef, _name: &str, _flags: u32) -> Result<SnapshotRef> {
+    async fn snapshot_lookup_by_name(
+        &self,
+        _dom: &DomainRef,
+        _name: &str,
+        _flags: u32,
+    ) -> Result<SnapshotRef> {
         unsupported("virDomainSnapshotLookupByName")
     }
     /// `virDomainHasCurrentSnapshot`.
@@ -335,7 +458,11 @@ pub trait SnapshotDriver {
         unsupported("virDomainSnapshotGetParent")
     }
     /// `virDomainSnapshotGetXMLDesc`.
-    async fn snapshot_get_xml_desc(&self, _snap: &SnapshotRef, _flags: DomainSnapshotXMLFlags) -> Result<String> {
+    async fn snapshot_get_xml_desc(
+        &self,
+        _snap: &SnapshotRef,
+        _flags: DomainSnapshotXMLFlags,
+    ) -> Result<String> {
         unsupported("virDomainSnapshotGetXMLDesc")
     }
     /// `virDomainSnapshotIsCurrent`.
@@ -347,11 +474,19 @@ pub trait SnapshotDriver {
         unsupported("virDomainSnapshotHasMetadata")
     }
     /// `virDomainRevertToSnapshot`.
-    async fn snapshot_revert(&self, _snap: &SnapshotRef, _flags: DomainSnapshotRevertFlags) -> Result<()> {
+    async fn snapshot_revert(
+        &self,
+        _snap: &SnapshotRef,
+        _flags: DomainSnapshotRevertFlags,
+    ) -> Result<()> {
         unsupported("virDomainRevertToSnapshot")
     }
     /// `virDomainSnapshotDelete`.
-    async fn snapshot_delete(&self, _snap: &SnapshotRef, _flags: DomainSnapshotDeleteFlags) -> Result<()> {
+    async fn snapshot_delete(
+        &self,
+        _snap: &SnapshotRef,
+        _flags: DomainSnapshotDeleteFlags,
+    ) -> Result<()> {
         unsupported("virDomainSnapshotDelete")
     }
 }

@@ -1,8 +1,6 @@
 //! Domain vocabulary (libvirt-domain.h): states and their reasons, lifecycle event types and
 //! details, and the flag set of every domain call, with libvirt's numeric values.
 
-
-
 value_enum! {
     /// `virDomainState`
     DomainState {

@@ -410,7 +410,11 @@ impl Error {
     /// `VIR_ERR_SYSTEM_ERROR` from an I/O error, worded as libvirt words system errors:
     /// `what: strerror`.
     pub fn system(domain: ErrorDomain, what: impl fmt::Display, err: &std::io::Error) -> Error {
-        let mut e = Error::with_detail(domain, ErrorNumber::SYSTEM_ERROR, format!("{what}: {}", io_error_text(err)));
+        let mut e = Error::with_detail(
+            domain,
+            ErrorNumber::SYSTEM_ERROR,
+            format!("{what}: {}", io_error_text(err)),
+        );
         e.int1 = err.raw_os_error().unwrap_or(-1);
         e
     }
@@ -445,18 +449,30 @@ mod tests {
             ErrorNumber::NO_DOMAIN,
             "no domain with matching name 'x'",
         );
-        assert_eq!(e.message, "Domain not found: no domain with matching name 'x'");
+        assert_eq!(
+            e.message,
+            "Domain not found: no domain with matching name 'x'"
+        );
         assert_eq!(e.str1.as_deref(), Some("Domain not found: %s"));
         assert_eq!(e.str2.as_deref(), Some("no domain with matching name 'x'"));
         assert_eq!((e.int1, e.int2), (-1, -1));
         let e = Error::operation_invalid(ErrorDomain::TEST, "domain is not running");
-        assert_eq!(e.message, "Requested operation is not valid: domain is not running");
+        assert_eq!(
+            e.message,
+            "Requested operation is not valid: domain is not running"
+        );
         let e = Error::unsupported_flags(ErrorDomain::TEST, "testDomainDestroyFlags", 0x100);
-        assert_eq!(e.message, "unsupported flags (0x100) in function testDomainDestroyFlags");
+        assert_eq!(
+            e.message,
+            "unsupported flags (0x100) in function testDomainDestroyFlags"
+        );
         assert_eq!(e.str1.as_deref(), Some("testDomainDestroyFlags"));
         assert_eq!(e.str2.as_deref(), Some("flags"));
         assert_eq!((e.int1, e.int2), (0, 0));
-        assert_eq!(Error::new(ErrorDomain::NONE, ErrorNumber::NO_DOMAIN, None).message, "Domain not found");
+        assert_eq!(
+            Error::new(ErrorDomain::NONE, ErrorNumber::NO_DOMAIN, None).message,
+            "Domain not found"
+        );
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! Host and connection vocabulary (libvirt-host.h): connection flags, CPU comparison, node
 //! suspend targets, credential types.
 
-
-
 value_enum! {
     /// `virNodeSuspendTarget`
     NodeSuspendTarget {

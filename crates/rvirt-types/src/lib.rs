@@ -19,4 +19,3 @@ pub mod uuid;
 pub use error::{Error, ErrorDomain, ErrorLevel, ErrorNumber, Result};
 pub use typed_param::{TypedParam, TypedParamValue};
 pub use uuid::Uuid;
-

@@ -1,7 +1,5 @@
 //! Snapshot vocabulary (libvirt-domain-snapshot.h): create, list, revert and delete flags.
 
-
-
 flag_set! {
     /// `virDomainSnapshotCreateFlags`
     DomainSnapshotCreateFlags {

@@ -50,6 +50,9 @@ impl TypedParam {
 
     /// A parameter named `field` holding `value`.
     pub fn new(field: impl Into<String>, value: TypedParamValue) -> TypedParam {
-        TypedParam { field: field.into(), value }
+        TypedParam {
+            field: field.into(),
+            value,
+        }
     }
 }

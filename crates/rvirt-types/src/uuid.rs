@@ -58,7 +58,10 @@ impl Uuid {
                 }
             }
             let hi = bytes.get(i).and_then(|c| hex(*c)).ok_or(UuidParseError)?;
-            let lo = bytes.get(i + 1).and_then(|c| hex(*c)).ok_or(UuidParseError)?;
+            let lo = bytes
+                .get(i + 1)
+                .and_then(|c| hex(*c))
+                .ok_or(UuidParseError)?;
             *slot = (hi << 4) | lo;
             i += 2;
         }
@@ -131,12 +134,22 @@ mod tests {
         let u = Uuid::parse(s).unwrap();
         assert_eq!(u.to_string(), s);
         assert_eq!(Uuid::parse("6695EB01F6A4830479AA97F2502E193F").unwrap(), u);
-        assert_eq!(Uuid::parse("  6695eb01-f6a4-8304-79aa-97f2502e193f \n").unwrap(), u);
+        assert_eq!(
+            Uuid::parse("  6695eb01-f6a4-8304-79aa-97f2502e193f \n").unwrap(),
+            u
+        );
     }
 
     #[test]
     fn parse_rejects_malformed() {
-        for bad in ["", "xyz", "6695eb01-f6a4-8304-79aa-97f2502e193", "6695eb01-f6a4-8304-79aa-97f2502e193f0", "-6695eb01f6a4830479aa97f2502e193f", "6695eb01-f6a4-8304-79aa-97f2502e193g"] {
+        for bad in [
+            "",
+            "xyz",
+            "6695eb01-f6a4-8304-79aa-97f2502e193",
+            "6695eb01-f6a4-8304-79aa-97f2502e193f0",
+            "-6695eb01f6a4830479aa97f2502e193f",
+            "6695eb01-f6a4-8304-79aa-97f2502e193g",
+        ] {
             assert!(Uuid::parse(bad).is_err(), "{bad:?} parsed");
         }
     }

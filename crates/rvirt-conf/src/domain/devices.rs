@@ -1,0 +1,1893 @@
+//! `<devices>`: the typed device definitions and their XML.
+
+use super::out::Out;
+use crate::raw::RawElement;
+use crate::xml::{self, attr_enum, child, parse_uint_auto};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+
+type Node<'a, 'i> = roxmltree::Node<'a, 'i>;
+
+/// A device `<address>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Address {
+    /// `type='pci'`.
+    Pci {
+        /// PCI domain.
+        domain: u32,
+        /// Bus.
+        bus: u32,
+        /// Slot.
+        slot: u32,
+        /// Function.
+        function: u32,
+        /// `multifunction='on|off'`.
+        multifunction: Option<String>,
+    },
+    /// `type='drive'`.
+    Drive {
+        /// Controller index.
+        controller: u32,
+        /// Bus.
+        bus: u32,
+        /// Target.
+        target: u32,
+        /// Unit.
+        unit: u32,
+    },
+    /// `type='virtio-serial'`.
+    VirtioSerial {
+        /// Controller index.
+        controller: u32,
+        /// Bus.
+        bus: u32,
+        /// Port (0: unset).
+        port: u32,
+    },
+    /// `type='ccid'`.
+    Ccid {
+        /// Controller index.
+        controller: u32,
+        /// Slot.
+        slot: u32,
+    },
+    /// `type='usb'`.
+    Usb {
+        /// Bus.
+        bus: u32,
+        /// Port path such as `1.2`.
+        port: Option<String>,
+    },
+    /// `type='isa'`.
+    Isa {
+        /// I/O base.
+        iobase: Option<u32>,
+        /// IRQ.
+        irq: Option<u32>,
+    },
+    /// Other known address types, kept as written.
+    Other(RawElement),
+}
+
+const ADDRESS_TYPES: &[&str] = &[
+    "pci",
+    "drive",
+    "virtio-serial",
+    "ccid",
+    "usb",
+    "spapr-vio",
+    "virtio-s390",
+    "ccw",
+    "virtio-mmio",
+    "isa",
+    "dimm",
+    "unassigned",
+];
+
+fn addr_num(node: Node<'_, '_>, attr: &str) -> Result<Option<u32>> {
+    match node.attribute(attr) {
+        None => Ok(None),
+        Some(v) => parse_uint_auto(v).map(Some).ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::INTERNAL_ERROR,
+                format!("Cannot parse <address> '{attr}' attribute"),
+            )
+        }),
+    }
+}
+
+fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
+    if value > max {
+        let detail = if what == "function" {
+            format!("Invalid PCI address function=0x{value:x}, must be <= 7")
+        } else {
+            format!("Invalid PCI address {what}='0x{value:x}', must be <= 0x{max:0width$X}")
+        };
+        return Err(Error::with_detail(
+            ErrorDomain::NONE,
+            ErrorNumber::XML_ERROR,
+            detail,
+        ));
+    }
+    Ok(())
+}
+
+impl Address {
+    /// Parses the `<address>` child of a device, if any.
+    pub fn parse_child(dev: Node<'_, '_>) -> Result<Option<Address>> {
+        let Some(node) = child(dev, "address") else {
+            return Ok(None);
+        };
+        let Some(t) = node.attribute("type") else {
+            return Err(xml::config_unsupported(
+                "No type specified for device address",
+            ));
+        };
+        if !ADDRESS_TYPES.contains(&t) {
+            return Err(xml::config_unsupported(format!(
+                "unknown address type '{t}'"
+            )));
+        }
+        let n = |a| addr_num(node, a).map(|v| v.unwrap_or(0));
+        Ok(Some(match t {
+            "pci" => {
+                let (domain, bus, slot, function) =
+                    (n("domain")?, n("bus")?, n("slot")?, n("function")?);
+                pci_limit("domain", domain, 0xFFFF, 4)?;
+                pci_limit("bus", bus, 0xFF, 2)?;
+                pci_limit("slot", slot, 0x1F, 2)?;
+                pci_limit("function", function, 7, 1)?;
+                Address::Pci {
+                    domain,
+                    bus,
+                    slot,
+                    function,
+                    multifunction: attr_enum(node, "multifunction", &["on", "off"])?
+                        .map(str::to_string),
+                }
+            }
+            "drive" => Address::Drive {
+                controller: n("controller")?,
+                bus: n("bus")?,
+                target: n("target")?,
+                unit: n("unit")?,
+            },
+            "virtio-serial" => Address::VirtioSerial {
+                controller: n("controller")?,
+                bus: n("bus")?,
+                port: n("port")?,
+            },
+            "ccid" => Address::Ccid {
+                controller: n("controller")?,
+                slot: n("slot")?,
+            },
+            "usb" => Address::Usb {
+                bus: n("bus")?,
+                port: node.attribute("port").map(str::to_string),
+            },
+            "isa" => Address::Isa {
+                iobase: addr_num(node, "iobase")?,
+                irq: addr_num(node, "irq")?,
+            },
+            _ => Address::Other(RawElement::from_node(node, false)),
+        }))
+    }
+
+    pub(crate) fn format(&self, o: &mut Out) {
+        let num = |o: &mut Out, k: &str, v: u32| o.attr(k, &v.to_string());
+        match self {
+            Address::Pci {
+                domain,
+                bus,
+                slot,
+                function,
+                multifunction,
+            } => {
+                o.open("address");
+                o.attr("type", "pci");
+                o.attr("domain", &format!("0x{domain:04x}"));
+                o.attr("bus", &format!("0x{bus:02x}"));
+                o.attr("slot", &format!("0x{slot:02x}"));
+                o.attr("function", &format!("0x{function:x}"));
+                o.attr_opt("multifunction", multifunction.as_deref());
+            }
+            Address::Drive {
+                controller,
+                bus,
+                target,
+                unit,
+            } => {
+                o.open("address");
+                o.attr("type", "drive");
+                num(o, "controller", *controller);
+                num(o, "bus", *bus);
+                num(o, "target", *target);
+                num(o, "unit", *unit);
+            }
+            Address::VirtioSerial {
+                controller,
+                bus,
+                port,
+            } => {
+                o.open("address");
+                o.attr("type", "virtio-serial");
+                num(o, "controller", *controller);
+                num(o, "bus", *bus);
+                if *port != 0 {
+                    num(o, "port", *port);
+                }
+            }
+            Address::Ccid { controller, slot } => {
+                o.open("address");
+                o.attr("type", "ccid");
+                num(o, "controller", *controller);
+                num(o, "slot", *slot);
+            }
+            Address::Usb { bus, port } => {
+                o.open("address");
+                o.attr("type", "usb");
+                num(o, "bus", *bus);
+                o.attr_opt("port", port.as_deref());
+            }
+            Address::Isa { iobase, irq } => {
+                o.open("address");
+                o.attr("type", "isa");
+                if let Some(v) = iobase {
+                    o.attr("iobase", &format!("0x{v:x}"));
+                }
+                if let Some(v) = irq {
+                    o.attr("irq", &format!("0x{v:x}"));
+                }
+            }
+            Address::Other(raw) => {
+                o.raw(raw);
+                return;
+            }
+        }
+        o.close_empty();
+    }
+}
+
+/// What every device may carry: boot order, alias, address.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DeviceInfo {
+    /// `<boot order='N'/>`.
+    pub boot_order: Option<u32>,
+    /// `<alias name='ua-…'/>` (user aliases only survive an inactive definition).
+    pub alias: Option<String>,
+    /// `<address>`.
+    pub address: Option<Address>,
+}
+
+impl DeviceInfo {
+    fn parse(dev: Node<'_, '_>, allow_boot: bool) -> Result<DeviceInfo> {
+        let boot_order = match child(dev, "boot").filter(|_| allow_boot) {
+            None => None,
+            Some(b) => {
+                let Some(v) = b.attribute("order") else {
+                    return Err(xml::internal_error("missing boot order attribute"));
+                };
+                match v.trim().parse::<u32>() {
+                    Ok(n) if n > 0 => Some(n),
+                    _ => {
+                        return Err(xml::internal_error(format!(
+                            "incorrect boot order '{v}', expecting positive integer"
+                        )));
+                    }
+                }
+            }
+        };
+        let alias = child(dev, "alias")
+            .and_then(|a| a.attribute("name"))
+            .filter(|n| n.starts_with("ua-"))
+            .map(str::to_string);
+        Ok(DeviceInfo {
+            boot_order,
+            alias,
+            address: Address::parse_child(dev)?,
+        })
+    }
+
+    fn format(&self, o: &mut Out) {
+        if let Some(b) = self.boot_order {
+            o.open("boot");
+            o.attr("order", &b.to_string());
+            o.close_empty();
+        }
+        if let Some(a) = &self.alias {
+            o.open("alias");
+            o.attr("name", a);
+            o.close_empty();
+        }
+        if let Some(a) = &self.address {
+            a.format(o);
+        }
+    }
+}
+
+/// Orders `attrs` as libvirt prints them: names in `order` first, in that order, the rest after.
+fn sort_attrs(attrs: &mut [(String, String)], order: &[&str]) {
+    attrs.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(order.len()));
+}
+
+fn attrs_of(node: Node<'_, '_>) -> Vec<(String, String)> {
+    node.attributes()
+        .map(|a| (a.name().to_string(), a.value().to_string()))
+        .collect()
+}
+
+fn write_attrs(o: &mut Out, attrs: &[(String, String)]) {
+    for (k, v) in attrs {
+        o.attr(k, v);
+    }
+}
+
+fn raw_children(node: Node<'_, '_>, skip: &[&str]) -> Vec<RawElement> {
+    node.children()
+        .filter(|c| c.is_element() && !skip.contains(&c.tag_name().name()))
+        .map(|c| RawElement::from_node(c, false))
+        .collect()
+}
+
+/// `<disk>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskDef {
+    /// `type`: file, block, dir, network, volume, nvme, vhostuser.
+    pub disk_type: String,
+    /// `device`: disk, cdrom, floppy, lun.
+    pub device: String,
+    /// Other attributes of `<disk>` (model, rawio, sgio, snapshot).
+    pub extra_attrs: Vec<(String, String)>,
+    /// `<driver>` attributes, in libvirt's order.
+    pub driver: Vec<(String, String)>,
+    /// `<source>` attributes, in libvirt's order.
+    pub source: Option<Vec<(String, String)>>,
+    /// Children of `<source>` (hosts, auth, …).
+    pub source_children: Vec<RawElement>,
+    /// `<target dev>`.
+    pub target_dev: String,
+    /// `<target bus>`, filled from the device name when absent.
+    pub bus: String,
+    /// Other `<target>` attributes (tray, removable, rotation_rate).
+    pub target_extra: Vec<(String, String)>,
+    /// `<readonly/>`.
+    pub readonly: bool,
+    /// `<shareable/>`.
+    pub shareable: bool,
+    /// `<transient/>`.
+    pub transient: bool,
+    /// `<serial>`.
+    pub serial: Option<String>,
+    /// `<wwn>`.
+    pub wwn: Option<String>,
+    /// Kept children libvirt prints after the target (iotune, geometry, blockio, encryption…).
+    pub extra: Vec<RawElement>,
+    /// Boot order, alias, address.
+    pub info: DeviceInfo,
+}
+
+const DISK_TYPES: &[&str] = &[
+    "block",
+    "file",
+    "dir",
+    "network",
+    "volume",
+    "nvme",
+    "vhostuser",
+];
+const DISK_DEVICES: &[&str] = &["floppy", "disk", "cdrom", "lun"];
+const DISK_BUSES: &[&str] = &[
+    "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
+];
+const DRIVER_ORDER: &[&str] = &[
+    "name",
+    "type",
+    "cache",
+    "error_policy",
+    "rerror_policy",
+    "io",
+    "ioeventfd",
+    "event_idx",
+    "copy_on_read",
+    "discard",
+    "iothread",
+    "detect_zeroes",
+    "queues",
+    "queue_size",
+];
+
+/// libvirt's `virDiskNameToIndex`: `sda` → 0, `hdz` → 25, `vdaa` → 26.
+pub fn disk_name_to_index(name: &str) -> Option<u32> {
+    let rest = ["fd", "hd", "vd", "sd", "xvd", "ubd"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))?;
+    let letters: &str = rest.trim_end_matches(|c: char| c.is_ascii_digit());
+    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut idx: u64 = 0;
+    for (i, b) in letters.bytes().enumerate() {
+        idx = (idx + u64::from(i > 0)) * 26 + u64::from(b - b'a');
+        if idx > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    u32::try_from(idx).ok()
+}
+
+fn source_attr_order(disk_type: &str) -> &'static [&'static str] {
+    match disk_type {
+        "file" => &["file", "startupPolicy"],
+        "block" => &["dev", "startupPolicy"],
+        "dir" => &["dir", "startupPolicy"],
+        "network" => &["protocol", "name", "tls", "query"],
+        "volume" => &["pool", "volume", "mode", "startupPolicy"],
+        _ => &[],
+    }
+}
+
+impl DiskDef {
+    /// The source path (file, dev, dir or name), as libvirt names the disk in messages.
+    pub fn source_path(&self) -> Option<&str> {
+        let key = match self.disk_type.as_str() {
+            "file" => "file",
+            "block" => "dev",
+            "dir" => "dir",
+            "network" => "name",
+            "volume" => "volume",
+            _ => return None,
+        };
+        self.source
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn parse(node: Node<'_, '_>) -> Result<DiskDef> {
+        let disk_type = attr_enum(node, "type", DISK_TYPES)?
+            .unwrap_or("file")
+            .to_string();
+        let device = attr_enum(node, "device", DISK_DEVICES)?
+            .unwrap_or("disk")
+            .to_string();
+        let extra_attrs = attrs_of(node)
+            .into_iter()
+            .filter(|(k, _)| k != "type" && k != "device")
+            .collect();
+        let mut driver = child(node, "driver").map(attrs_of).unwrap_or_default();
+        sort_attrs(&mut driver, DRIVER_ORDER);
+        let src = child(node, "source");
+        let source = src.map(|s| {
+            let mut a = attrs_of(s);
+            sort_attrs(&mut a, source_attr_order(&disk_type));
+            a
+        });
+        let source_children = src.map(|s| raw_children(s, &[])).unwrap_or_default();
+        let target = child(node, "target");
+        let bus = match target {
+            Some(t) => attr_enum(t, "bus", DISK_BUSES)?,
+            None => None,
+        };
+        let target_extra = target
+            .map(|t| {
+                attrs_of(t)
+                    .into_iter()
+                    .filter(|(k, _)| k != "dev" && k != "bus")
+                    .collect()
+            })
+            .unwrap_or_default();
+        let disk = DiskDef {
+            disk_type,
+            device,
+            extra_attrs,
+            driver,
+            source,
+            source_children,
+            target_dev: target
+                .and_then(|t| t.attribute("dev"))
+                .unwrap_or("")
+                .to_string(),
+            bus: bus.unwrap_or("").to_string(),
+            target_extra,
+            readonly: child(node, "readonly").is_some(),
+            shareable: child(node, "shareable").is_some(),
+            transient: child(node, "transient").is_some(),
+            serial: xml::child_text(node, "serial").map(str::to_string),
+            wwn: xml::child_text(node, "wwn").map(str::to_string),
+            extra: raw_children(
+                node,
+                &[
+                    "driver",
+                    "source",
+                    "target",
+                    "readonly",
+                    "shareable",
+                    "transient",
+                    "serial",
+                    "wwn",
+                    "boot",
+                    "alias",
+                    "address",
+                    "backingStore",
+                    "mirror",
+                ],
+            ),
+            info: DeviceInfo::parse(node, true)?,
+        };
+        if disk.target_dev.is_empty() {
+            return Err(Error::new(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::NO_TARGET,
+                disk.source_path().map(str::to_string),
+            ));
+        }
+        Ok(disk)
+    }
+
+    /// Fills the bus from the device name, as libvirt does after parsing.
+    fn fill_bus(&mut self) {
+        if self.device == "cdrom" {
+            self.readonly = true;
+        }
+        if self.bus.is_empty() {
+            let d = self.target_dev.as_str();
+            self.bus = if self.device == "floppy" {
+                "fdc"
+            } else if d.starts_with("hd") {
+                "ide"
+            } else if d.starts_with("sd") {
+                "scsi"
+            } else if d.starts_with("vd") {
+                "virtio"
+            } else if d.starts_with("xvd") {
+                "xen"
+            } else if d.starts_with("ubd") {
+                "uml"
+            } else {
+                "ide"
+            }
+            .into();
+        }
+    }
+
+    /// Assigns a drive address to disks on buses that use one, as libvirt does.
+    fn assign_address(&mut self) {
+        if self.info.address.is_some() {
+            return;
+        }
+        let Some(idx) = disk_name_to_index(&self.target_dev) else {
+            return;
+        };
+        let (per_ctrl, per_bus) = match self.bus.as_str() {
+            "scsi" => (7, 7),
+            "ide" => (4, 2),
+            "fdc" => (2, 2),
+            "sata" => (6, 6),
+            _ => return,
+        };
+        self.info.address = Some(Address::Drive {
+            controller: idx / per_ctrl,
+            bus: (idx % per_ctrl) / per_bus,
+            target: 0,
+            unit: idx % per_bus,
+        });
+    }
+
+    fn format(&self, o: &mut Out) {
+        o.open("disk");
+        o.attr("type", &self.disk_type);
+        o.attr("device", &self.device);
+        write_attrs(o, &self.extra_attrs);
+        let m = o.start_children();
+        if !self.driver.is_empty() {
+            o.open("driver");
+            write_attrs(o, &self.driver);
+            o.close_empty();
+        }
+        if let Some(src) = &self.source {
+            o.open("source");
+            write_attrs(o, src);
+            if self.source_children.is_empty() {
+                o.close_empty();
+            } else {
+                o.start_children();
+                for c in &self.source_children {
+                    o.raw(c);
+                }
+                o.end("source");
+            }
+        }
+        o.open("target");
+        o.attr("dev", &self.target_dev);
+        o.attr("bus", &self.bus);
+        write_attrs(o, &self.target_extra);
+        o.close_empty();
+        for e in &self.extra {
+            o.raw(e);
+        }
+        for (flag, name) in [
+            (self.readonly, "readonly"),
+            (self.shareable, "shareable"),
+            (self.transient, "transient"),
+        ] {
+            if flag {
+                o.open(name);
+                o.close_empty();
+            }
+        }
+        if let Some(s) = &self.serial {
+            o.text_el("serial", s);
+        }
+        if let Some(s) = &self.wwn {
+            o.text_el("wwn", s);
+        }
+        self.info.format(o);
+        o.end_children("disk", m);
+    }
+}
+
+/// `<controller>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControllerDef {
+    /// `type`.
+    pub ctrl_type: String,
+    /// `index`.
+    pub index: u32,
+    /// `model`.
+    pub model: Option<String>,
+    /// Other attributes (ports, vectors, maxGrantFrames…).
+    pub extra_attrs: Vec<(String, String)>,
+    /// Children other than the address (driver, target, master, model…).
+    pub extra: Vec<RawElement>,
+    /// Alias and address.
+    pub info: DeviceInfo,
+}
+
+const CONTROLLER_TYPES: &[&str] = &[
+    "ide",
+    "fdc",
+    "scsi",
+    "sata",
+    "virtio-serial",
+    "ccid",
+    "usb",
+    "pci",
+    "xenbus",
+    "isa",
+];
+
+impl ControllerDef {
+    fn parse(node: Node<'_, '_>) -> Result<(ControllerDef, bool)> {
+        let ctrl_type = attr_enum(node, "type", CONTROLLER_TYPES)?
+            .unwrap_or("ide")
+            .to_string();
+        let index = match node.attribute("index") {
+            None => None,
+            Some(v) => Some(
+                v.trim()
+                    .parse::<u32>()
+                    .map_err(|_| xml::xml_error(format!("Cannot parse controller index {v}")))?,
+            ),
+        };
+        let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
+            .into_iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "type" | "index" | "model"))
+            .collect();
+        sort_attrs(
+            &mut extra_attrs,
+            &["ports", "vectors", "maxGrantFrames", "maxEventChannels"],
+        );
+        Ok((
+            ControllerDef {
+                ctrl_type,
+                index: index.unwrap_or(0),
+                model: node.attribute("model").map(str::to_string),
+                extra_attrs,
+                extra: raw_children(node, &["alias", "address", "boot"]),
+                info: DeviceInfo::parse(node, false)?,
+            },
+            index.is_some(),
+        ))
+    }
+
+    fn format(&self, o: &mut Out) {
+        o.open("controller");
+        o.attr("type", &self.ctrl_type);
+        o.attr("index", &self.index.to_string());
+        o.attr_opt("model", self.model.as_deref());
+        write_attrs(o, &self.extra_attrs);
+        let m = o.start_children();
+        for e in &self.extra {
+            o.raw(e);
+        }
+        self.info.format(o);
+        o.end_children("controller", m);
+    }
+}
+
+/// `<interface>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetDef {
+    /// `type`: network, bridge, user, ethernet, direct…
+    pub net_type: String,
+    /// `<mac address>`, lowercase; generated (`52:54:00:…`) when absent.
+    pub mac: String,
+    /// `<source>` attributes, in libvirt's order.
+    pub source: Vec<(String, String)>,
+    /// `<target dev>`.
+    pub target_dev: Option<String>,
+    /// `<model type>`.
+    pub model: Option<String>,
+    /// Other children (driver, link, mtu, bandwidth, vlan, virtualport…), kept.
+    pub extra: Vec<RawElement>,
+    /// Boot order, alias, address.
+    pub info: DeviceInfo,
+}
+
+const NET_TYPES: &[&str] = &[
+    "user",
+    "ethernet",
+    "vhostuser",
+    "server",
+    "client",
+    "mcast",
+    "network",
+    "bridge",
+    "internal",
+    "direct",
+    "hostdev",
+    "udp",
+    "vdpa",
+    "null",
+    "vds",
+];
+
+/// Parses a MAC address as libvirt does (six `:`-separated hex bytes); lowercase canonical form.
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut out = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in &mut out {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        *b = u8::from_str_radix(p, 16).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// Formats a MAC address as libvirt prints it.
+pub fn format_mac(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+/// A random MAC address with QEMU's prefix `52:54:00`.
+pub fn generate_mac() -> String {
+    let r = rvirt_types::Uuid::generate();
+    let b = r.as_bytes();
+    format_mac(&[0x52, 0x54, 0x00, b[0], b[1], b[2]])
+}
+
+impl NetDef {
+    fn parse(node: Node<'_, '_>, live: bool) -> Result<NetDef> {
+        let Some(net_type) = attr_enum(node, "type", NET_TYPES)? else {
+            return Err(xml::xml_error(
+                "missing type attribute in interface element",
+            ));
+        };
+        let mac = match child(node, "mac").and_then(|m| m.attribute("address")) {
+            None => generate_mac(),
+            Some(a) => {
+                let m = parse_mac(a)
+                    .ok_or_else(|| xml::xml_error(format!("unable to parse mac address '{a}'")))?;
+                let s = format_mac(&m);
+                if m[0] & 1 != 0 {
+                    return Err(xml::xml_error(format!(
+                        "expected unicast mac address, found multicast '{a}'"
+                    )));
+                }
+                s
+            }
+        };
+        let src = child(node, "source");
+        if src.is_none()
+            && matches!(
+                net_type,
+                "network" | "bridge" | "direct" | "vhostuser" | "udp" | "vdpa"
+            )
+        {
+            return Err(xml::xml_error(format!(
+                "interface type='{net_type}' requires a 'source' element"
+            )));
+        }
+        let mut source = match (net_type, src) {
+            ("user" | "ethernet", _) | (_, None) => Vec::new(),
+            (_, Some(s)) => attrs_of(s),
+        };
+        // libvirt reads only the network's name and portgroup for type='network'; a bridge
+        // there is runtime state, kept only when parsing a live status document.
+        if net_type == "network" && !live {
+            source.retain(|(k, _)| k == "network" || k == "portgroup");
+        }
+        if net_type == "direct" && !source.iter().any(|(k, _)| k == "mode") {
+            source.push(("mode".into(), "vepa".into()));
+        }
+        sort_attrs(
+            &mut source,
+            &[
+                "network",
+                "portgroup",
+                "bridge",
+                "dev",
+                "mode",
+                "type",
+                "path",
+                "address",
+                "port",
+            ],
+        );
+        let target_dev = child(node, "target")
+            .and_then(|t| t.attribute("dev"))
+            .filter(|d| {
+                live || !(d.starts_with("vnet")
+                    || d.starts_with("macvtap")
+                    || d.starts_with("macvlan"))
+            })
+            .map(str::to_string);
+        Ok(NetDef {
+            net_type: net_type.to_string(),
+            mac,
+            source,
+            target_dev,
+            model: child(node, "model")
+                .and_then(|m| m.attribute("type"))
+                .map(str::to_string),
+            extra: raw_children(
+                node,
+                &[
+                    "mac", "source", "target", "model", "boot", "alias", "address",
+                ],
+            ),
+            info: DeviceInfo::parse(node, true)?,
+        })
+    }
+
+    fn format(&self, o: &mut Out) {
+        o.open("interface");
+        o.attr("type", &self.net_type);
+        o.start_children();
+        o.open("mac");
+        o.attr("address", &self.mac);
+        o.close_empty();
+        if !self.source.is_empty() {
+            o.open("source");
+            write_attrs(o, &self.source);
+            o.close_empty();
+        }
+        if let Some(t) = &self.target_dev {
+            o.open("target");
+            o.attr("dev", t);
+            o.close_empty();
+        }
+        if let Some(m) = &self.model {
+            o.open("model");
+            o.attr("type", m);
+            o.close_empty();
+        }
+        for e in &self.extra {
+            o.raw(e);
+        }
+        self.info.format(o);
+        o.end("interface");
+    }
+}
+
+/// A character device: `<serial>`, `<parallel>`, `<console>`, `<channel>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChrDef {
+    /// `type`: pty, file, dev, unix, tcp, udp, null, vc, stdio, spicevmc…
+    pub source_type: String,
+    /// `<source>` attributes (path, mode, host, service, append…).
+    pub source: Vec<(String, String)>,
+    /// `<protocol type>` for tcp.
+    pub protocol: Option<String>,
+    /// `<target type>`.
+    pub target_type: Option<String>,
+    /// `<target port>`.
+    pub target_port: Option<u32>,
+    /// Other `<target>` attributes (name, address, state for channels).
+    pub target_extra: Vec<(String, String)>,
+    /// Alias and address.
+    pub info: DeviceInfo,
+}
+
+const CHR_TYPES: &[&str] = &[
+    "null",
+    "vc",
+    "pty",
+    "dev",
+    "file",
+    "pipe",
+    "stdio",
+    "udp",
+    "tcp",
+    "unix",
+    "spicevmc",
+    "spiceport",
+    "nmdm",
+    "qemu-vdagent",
+    "dbus",
+];
+
+impl ChrDef {
+    fn parse(node: Node<'_, '_>, live: bool) -> Result<ChrDef> {
+        let source_type = attr_enum(node, "type", CHR_TYPES)?
+            .unwrap_or("null")
+            .to_string();
+        let mut source: Vec<(String, String)> =
+            child(node, "source").map(attrs_of).unwrap_or_default();
+        if source_type == "pty" && !live {
+            source.clear();
+        }
+        sort_attrs(
+            &mut source,
+            &[
+                "mode", "host", "service", "path", "append", "tls", "channel",
+            ],
+        );
+        let target = child(node, "target");
+        let target_port = match target.and_then(|t| t.attribute("port")) {
+            None => None,
+            Some(p) => Some(
+                p.trim()
+                    .parse::<u32>()
+                    .map_err(|_| xml::xml_error(format!("Invalid port number: {p}")))?,
+            ),
+        };
+        let target_extra = target
+            .map(|t| {
+                attrs_of(t)
+                    .into_iter()
+                    .filter(|(k, _)| k != "type" && k != "port")
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ChrDef {
+            source_type,
+            source,
+            protocol: child(node, "protocol")
+                .and_then(|p| p.attribute("type"))
+                .map(str::to_string),
+            target_type: target.and_then(|t| t.attribute("type")).map(str::to_string),
+            target_port,
+            target_extra,
+            info: DeviceInfo::parse(node, false)?,
+        })
+    }
+
+    fn format(&self, o: &mut Out, tag: &str, console_target_type: Option<&str>) {
+        o.open(tag);
+        o.attr("type", &self.source_type);
+        o.start_children();
+        if !self.source.is_empty() {
+            o.open("source");
+            write_attrs(o, &self.source);
+            o.close_empty();
+        }
+        if let Some(p) = &self.protocol {
+            o.open("protocol");
+            o.attr("type", p);
+            o.close_empty();
+        }
+        o.open("target");
+        o.attr_opt("type", console_target_type.or(self.target_type.as_deref()));
+        if tag != "channel" {
+            o.attr("port", &self.target_port.unwrap_or(0).to_string());
+        }
+        write_attrs(o, &self.target_extra);
+        o.close_empty();
+        self.info.format(o);
+        o.end(tag);
+    }
+}
+
+/// `<input>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputDef {
+    /// `type`: mouse, tablet, keyboard, passthrough, evdev.
+    pub input_type: String,
+    /// `bus`.
+    pub bus: Option<String>,
+    /// Other attributes (model).
+    pub extra_attrs: Vec<(String, String)>,
+    /// Children other than address/alias (source, driver).
+    pub extra: Vec<RawElement>,
+    /// Alias and address.
+    pub info: DeviceInfo,
+}
+
+impl InputDef {
+    fn parse(node: Node<'_, '_>, os_type: &str, x86: bool) -> Result<InputDef> {
+        let t = node.attribute("type").unwrap_or("");
+        if !["mouse", "tablet", "keyboard", "passthrough", "evdev"].contains(&t) {
+            return Err(xml::config_unsupported(format!(
+                "unknown input device type '{t}'"
+            )));
+        }
+        let bus = match node.attribute("bus") {
+            Some(b) if ["ps2", "usb", "xen", "parallels", "virtio", "none"].contains(&b) => Some(b),
+            Some(b) => {
+                return Err(xml::config_unsupported(format!(
+                    "unknown input bus type '{b}'"
+                )));
+            }
+            None if os_type == "hvm" => Some(match t {
+                "mouse" | "keyboard" if x86 => "ps2",
+                "passthrough" => "virtio",
+                "evdev" => "none",
+                _ => "usb",
+            }),
+            None if os_type == "xen" || os_type == "xenpvh" => Some("xen"),
+            None => None,
+        };
+        Ok(InputDef {
+            input_type: t.to_string(),
+            bus: bus.filter(|b| *b != "none").map(str::to_string),
+            extra_attrs: attrs_of(node)
+                .into_iter()
+                .filter(|(k, _)| k != "type" && k != "bus")
+                .collect(),
+            extra: raw_children(node, &["alias", "address", "boot"]),
+            info: DeviceInfo::parse(node, false)?,
+        })
+    }
+
+    fn format(&self, o: &mut Out) {
+        o.open("input");
+        o.attr("type", &self.input_type);
+        o.attr_opt("bus", self.bus.as_deref());
+        write_attrs(o, &self.extra_attrs);
+        let m = o.start_children();
+        for e in &self.extra {
+            o.raw(e);
+        }
+        self.info.format(o);
+        o.end_children("input", m);
+    }
+}
+
+/// A `<listen>` of a graphics device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphicsListen {
+    /// `type`: address, network, socket, none.
+    pub listen_type: String,
+    /// `address`.
+    pub address: Option<String>,
+    /// `network`.
+    pub network: Option<String>,
+    /// `socket`.
+    pub socket: Option<String>,
+}
+
+/// `<graphics>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphicsDef {
+    /// `type`: vnc, sdl, spice, rdp, desktop, egl-headless, dbus.
+    pub graphics_type: String,
+    /// `port` (0: none).
+    pub port: i32,
+    /// `tlsPort` (spice).
+    pub tls_port: i32,
+    /// `autoport`.
+    pub autoport: bool,
+    /// `passwd` (printed only with the secure flag).
+    pub passwd: Option<String>,
+    /// Other attributes, in libvirt's order (keymap, display, fullscreen…).
+    pub extra_attrs: Vec<(String, String)>,
+    /// `<listen>` children.
+    pub listens: Vec<GraphicsListen>,
+    /// Other children (channel, image, gl…).
+    pub extra: Vec<RawElement>,
+}
+
+const GRAPHICS_TYPES: &[&str] = &[
+    "sdl",
+    "vnc",
+    "rdp",
+    "desktop",
+    "spice",
+    "egl-headless",
+    "dbus",
+];
+
+impl GraphicsDef {
+    fn parse(node: Node<'_, '_>, live: bool) -> Result<GraphicsDef> {
+        let Some(t) = attr_enum(node, "type", GRAPHICS_TYPES)? else {
+            return Err(xml::xml_error("missing graphics device type"));
+        };
+        let mut listens = Vec::new();
+        for l in node.children().filter(|c| c.has_tag_name("listen")) {
+            let lt = attr_enum(l, "type", &["address", "network", "socket", "none"])?;
+            let Some(lt) = lt else {
+                return Err(xml::xml_error("graphics listen type must be specified"));
+            };
+            listens.push(GraphicsListen {
+                listen_type: lt.to_string(),
+                address: l.attribute("address").map(str::to_string),
+                network: l.attribute("network").map(str::to_string),
+                socket: l.attribute("socket").map(str::to_string),
+            });
+        }
+        let listen_attr = node.attribute("listen");
+        if let Some(addr) = listen_attr {
+            match listens.first_mut() {
+                None => listens.push(GraphicsListen {
+                    listen_type: "address".into(),
+                    address: Some(addr.to_string()),
+                    network: None,
+                    socket: None,
+                }),
+                Some(first) if first.listen_type == "address" => match &first.address {
+                    None => first.address = Some(addr.to_string()),
+                    Some(a) if a != addr => {
+                        return Err(xml::xml_error(format!(
+                            "graphics 'listen' attribute '{addr}' must match 'address' attribute of first listen element (found '{a}')"
+                        )));
+                    }
+                    Some(_) => {}
+                },
+                Some(_) => {}
+            }
+        }
+        let mut port = 0;
+        let mut tls_port = 0;
+        let mut autoport = false;
+        if matches!(t, "vnc" | "spice" | "rdp") {
+            if let Some(p) = node.attribute("port") {
+                port = p
+                    .trim()
+                    .parse()
+                    .map_err(|_| xml::xml_error(format!("cannot parse {t} port {p}")))?;
+            }
+            if let Some(p) = node.attribute("tlsPort").filter(|_| t == "spice") {
+                tls_port = p
+                    .trim()
+                    .parse()
+                    .map_err(|_| xml::xml_error(format!("cannot parse spice tlsPort {p}")))?;
+            }
+            if t == "vnc" && (port == -1 || (port == 0 && node.attribute("port").is_none())) {
+                autoport = true;
+                port = 0;
+            }
+            if t == "spice" && port == -1 {
+                autoport = true;
+                port = 0;
+            }
+            if node.attribute("autoport") == Some("yes") {
+                autoport = true;
+                if !live {
+                    port = 0;
+                    tls_port = 0;
+                }
+            }
+            if (t == "vnc" || t == "spice") && listens.is_empty() {
+                listens.push(GraphicsListen {
+                    listen_type: if t == "spice" && port == 0 && tls_port == 0 && !autoport {
+                        "none"
+                    } else {
+                        "address"
+                    }
+                    .into(),
+                    address: None,
+                    network: None,
+                    socket: None,
+                });
+            }
+        }
+        let order: &[&str] = match t {
+            "vnc" => &[
+                "websocket",
+                "keymap",
+                "sharePolicy",
+                "powerControl",
+                "passwdValidTo",
+                "connected",
+            ],
+            "spice" => &["keymap", "defaultMode", "passwdValidTo", "connected"],
+            _ => &["display", "xauth", "fullscreen", "replaceUser", "multiUser"],
+        };
+        let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
+            .into_iter()
+            .filter(|(k, _)| order.contains(&k.as_str()))
+            .filter(|(k, v)| k != "fullscreen" || v == "yes")
+            .collect();
+        sort_attrs(&mut extra_attrs, order);
+        Ok(GraphicsDef {
+            graphics_type: t.to_string(),
+            port,
+            tls_port,
+            autoport,
+            passwd: node.attribute("passwd").map(str::to_string),
+            extra_attrs,
+            listens,
+            extra: raw_children(node, &["listen"]),
+        })
+    }
+
+    fn format(&self, o: &mut Out, inactive: bool, secure: bool) {
+        o.open("graphics");
+        o.attr("type", &self.graphics_type);
+        let first_addr = self
+            .listens
+            .first()
+            .filter(|l| l.listen_type == "address" || l.listen_type == "network")
+            .and_then(|l| l.address.as_deref());
+        let (before, after): (Vec<_>, Vec<_>) = self.extra_attrs.iter().partition(|(k, _)| {
+            k == "websocket" || k == "display" || k == "xauth" || k == "fullscreen"
+        });
+        match self.graphics_type.as_str() {
+            "vnc" => {
+                if self.port != 0 && (!self.autoport || !inactive) {
+                    o.attr("port", &self.port.to_string());
+                } else if self.autoport {
+                    o.attr("port", "-1");
+                }
+                o.attr("autoport", if self.autoport { "yes" } else { "no" });
+                for (k, v) in &before {
+                    o.attr(k, v);
+                }
+                o.attr_opt("listen", first_addr);
+            }
+            "spice" => {
+                if self.port != 0 {
+                    o.attr("port", &self.port.to_string());
+                }
+                if self.tls_port != 0 {
+                    o.attr("tlsPort", &self.tls_port.to_string());
+                }
+                if self.autoport {
+                    o.attr("autoport", "yes");
+                }
+                o.attr_opt("listen", first_addr);
+            }
+            _ => {
+                for (k, v) in &before {
+                    o.attr(k, v);
+                }
+            }
+        }
+        for (k, v) in &after {
+            o.attr(k, v);
+        }
+        if secure {
+            o.attr_opt("passwd", self.passwd.as_deref());
+        }
+        let m = o.start_children();
+        for l in &self.listens {
+            o.open("listen");
+            o.attr("type", &l.listen_type);
+            o.attr_opt("address", l.address.as_deref());
+            o.attr_opt("network", l.network.as_deref());
+            o.attr_opt("socket", l.socket.as_deref());
+            o.close_empty();
+        }
+        for e in &self.extra {
+            o.raw(e);
+        }
+        o.end_children("graphics", m);
+    }
+}
+
+/// `<video>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VideoDef {
+    /// `<model type>`; empty until defaults are filled.
+    pub model: String,
+    /// `ram` in KiB (qxl).
+    pub ram: u32,
+    /// `vram` in KiB.
+    pub vram: u32,
+    /// `vram64` in KiB.
+    pub vram64: u32,
+    /// `vgamem` in KiB.
+    pub vgamem: u32,
+    /// `heads`.
+    pub heads: u32,
+    /// `primary='yes'`.
+    pub primary: bool,
+    /// Children of `<model>` (acceleration, resolution).
+    pub model_children: Vec<RawElement>,
+    /// Other children (driver).
+    pub extra: Vec<RawElement>,
+    /// Alias and address.
+    pub info: DeviceInfo,
+}
+
+const VIDEO_TYPES: &[&str] = &[
+    "vga",
+    "cirrus",
+    "vmvga",
+    "xen",
+    "vbox",
+    "qxl",
+    "parallels",
+    "virtio",
+    "gop",
+    "none",
+    "bochs",
+    "ramfb",
+];
+
+/// Default video memory in KiB for a model, as libvirt fills it.
+fn video_default_ram(virt_type: &str, model: &str) -> u32 {
+    match model {
+        "vga" | "cirrus" | "vmvga" => match virt_type {
+            "vbox" => 8 * 1024,
+            "vmware" => 4 * 1024,
+            _ => 16 * 1024,
+        },
+        "bochs" => 16 * 1024,
+        "xen" => 4 * 1024,
+        "qxl" => 64 * 1024,
+        _ => 0,
+    }
+}
+
+impl VideoDef {
+    fn parse(node: Node<'_, '_>) -> Result<VideoDef> {
+        let model = child(node, "model");
+        let mtype = model.and_then(|m| m.attribute("type")).unwrap_or("");
+        if !mtype.is_empty() && !VIDEO_TYPES.contains(&mtype) {
+            return Err(xml::config_unsupported(format!(
+                "unknown video model '{mtype}'"
+            )));
+        }
+        let num = |name: &str, what: &str| -> Result<u32> {
+            match model.and_then(|m| m.attribute(name)) {
+                None => Ok(0),
+                Some(v) => v.trim().parse().map_err(|_| {
+                    xml::config_unsupported(format!("cannot parse video {what} '{v}'"))
+                }),
+            }
+        };
+        let heads = match model.and_then(|m| m.attribute("heads")) {
+            None => 1,
+            Some(_) => num("heads", "heads")?,
+        };
+        let primary = model.and_then(|m| m.attribute("primary")) == Some("yes");
+        Ok(VideoDef {
+            model: mtype.to_string(),
+            ram: num("ram", "ram")?,
+            vram: num("vram", "ram")?,
+            vram64: num("vram64", "vram64")?,
+            vgamem: num("vgamem", "vgamem")?,
+            heads,
+            primary,
+            model_children: model.map(|m| raw_children(m, &[])).unwrap_or_default(),
+            extra: raw_children(node, &["model", "alias", "address"]),
+            info: DeviceInfo::parse(node, false)?,
+        })
+    }
+
+    fn format(&self, o: &mut Out) {
+        o.open("video");
+        o.start_children();
+        o.open("model");
+        o.attr("type", &self.model);
+        for (k, v) in [
+            ("ram", self.ram),
+            ("vram", self.vram),
+            ("vram64", self.vram64),
+            ("vgamem", self.vgamem),
+            ("heads", self.heads),
+        ] {
+            if v != 0 {
+                o.attr(k, &v.to_string());
+            }
+        }
+        if self.primary {
+            o.attr("primary", "yes");
+        }
+        if self.model_children.is_empty() {
+            o.close_empty();
+        } else {
+            o.start_children();
+            for c in &self.model_children {
+                o.raw(c);
+            }
+            o.end("model");
+        }
+        for e in &self.extra {
+            o.raw(e);
+        }
+        self.info.format(o);
+        o.end("video");
+    }
+}
+
+/// `<memballoon>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemballoonDef {
+    /// `model`: virtio, xen, none…
+    pub model: String,
+    /// Other attributes (autodeflate, freePageReporting).
+    pub extra_attrs: Vec<(String, String)>,
+    /// `<stats period>`.
+    pub stats_period: Option<u32>,
+    /// Other children (driver).
+    pub extra: Vec<RawElement>,
+    /// Alias and address.
+    pub info: DeviceInfo,
+}
+
+impl MemballoonDef {
+    fn parse(node: Node<'_, '_>) -> Result<MemballoonDef> {
+        let Some(model) = node.attribute("model") else {
+            return Err(xml::xml_error("balloon memory must contain model name"));
+        };
+        if ![
+            "virtio",
+            "xen",
+            "none",
+            "virtio-transitional",
+            "virtio-non-transitional",
+        ]
+        .contains(&model)
+        {
+            return Err(xml::xml_error(format!(
+                "Invalid value for attribute 'model' in element 'memballoon': '{model}'."
+            )));
+        }
+        let stats_period =
+            match child(node, "stats").and_then(|s| s.attribute("period")) {
+                None => None,
+                Some(p) => Some(p.trim().parse::<u32>().map_err(|_| {
+                    xml::xml_error("invalid statistics collection period".to_string())
+                })?),
+            };
+        let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
+            .into_iter()
+            .filter(|(k, _)| k != "model")
+            .collect();
+        sort_attrs(&mut extra_attrs, &["autodeflate", "freePageReporting"]);
+        Ok(MemballoonDef {
+            model: model.to_string(),
+            extra_attrs,
+            stats_period,
+            extra: raw_children(node, &["stats", "alias", "address"]),
+            info: DeviceInfo::parse(node, false)?,
+        })
+    }
+
+    fn format(&self, o: &mut Out) {
+        o.open("memballoon");
+        o.attr("model", &self.model);
+        write_attrs(o, &self.extra_attrs);
+        let m = o.start_children();
+        if let Some(p) = self.stats_period {
+            o.open("stats");
+            o.attr("period", &p.to_string());
+            o.close_empty();
+        }
+        self.info.format(o);
+        for e in &self.extra {
+            o.raw(e);
+        }
+        o.end_children("memballoon", m);
+    }
+}
+
+/// Where a kept (not modelled) device goes in libvirt's device order.
+fn other_device_slot(name: &str) -> Option<u8> {
+    Some(match name {
+        "lease" => 0,
+        "filesystem" => 1,
+        "smartcard" => 2,
+        "tpm" => 3,
+        "sound" => 4,
+        "hostdev" => 5,
+        "redirdev" => 6,
+        "redirfilter" => 7,
+        "hub" => 8,
+        "watchdog" => 9,
+        "rng" => 10,
+        "panic" => 11,
+        "shmem" => 12,
+        "memory" => 13,
+        "iommu" => 14,
+        "vsock" => 15,
+        "crypto" => 16,
+        _ => return None,
+    })
+}
+
+/// `<devices>`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Devices {
+    /// `<emulator>`.
+    pub emulator: Option<String>,
+    /// `<disk>`s in libvirt's order.
+    pub disks: Vec<DiskDef>,
+    /// `<controller>`s, grouped by type, by index.
+    pub controllers: Vec<ControllerDef>,
+    /// `<interface>`s.
+    pub interfaces: Vec<NetDef>,
+    /// `<serial>`s.
+    pub serials: Vec<ChrDef>,
+    /// `<parallel>`s.
+    pub parallels: Vec<ChrDef>,
+    /// `<console>`s. The first one of an HVM guest is an alias of the first serial port
+    /// (target type `serial`), as libvirt keeps it.
+    pub consoles: Vec<ChrDef>,
+    /// `<channel>`s.
+    pub channels: Vec<ChrDef>,
+    /// `<input>`s.
+    pub inputs: Vec<InputDef>,
+    /// `<graphics>`.
+    pub graphics: Vec<GraphicsDef>,
+    /// `<video>`s.
+    pub videos: Vec<VideoDef>,
+    /// `<memballoon>`.
+    pub memballoon: Option<MemballoonDef>,
+    /// Devices rvirt keeps without modelling them (sound, watchdog, rng, hostdev…), with their
+    /// position in libvirt's order.
+    pub other: Vec<(u8, RawElement)>,
+}
+
+/// What parsing devices needs to know about the domain.
+pub(crate) struct DeviceContext<'a> {
+    pub live: bool,
+    pub os_type: &'a str,
+    pub x86: bool,
+    pub virt_type: &'a str,
+}
+
+fn insert_disk(disks: &mut Vec<DiskDef>, disk: DiskDef) {
+    let new_idx = disk_name_to_index(&disk.target_dev);
+    let mut insert_at: Option<usize> = None;
+    for i in (0..disks.len()).rev() {
+        let d = &disks[i];
+        if d.bus != disk.bus {
+            continue;
+        }
+        let cur = disk_name_to_index(&d.target_dev);
+        if cur.is_some() && new_idx.is_some() && cur > new_idx {
+            insert_at = Some(i);
+        } else if insert_at.is_none() {
+            insert_at = Some(i + 1);
+        }
+    }
+    match insert_at {
+        Some(i) => disks.insert(i, disk),
+        None => disks.push(disk),
+    }
+}
+
+impl Devices {
+    pub(crate) fn parse(node: Node<'_, '_>, ctx: &DeviceContext<'_>) -> Result<Devices> {
+        let mut d = Devices::default();
+        let mut unindexed: Vec<usize> = Vec::new();
+        for c in node.children().filter(|c| c.is_element()) {
+            match c.tag_name().name() {
+                "emulator" => {
+                    if d.emulator.is_none() {
+                        d.emulator = Some(c.text().unwrap_or("").to_string());
+                    }
+                }
+                "disk" => {
+                    let disk = DiskDef::parse(c)?;
+                    insert_disk(&mut d.disks, disk);
+                }
+                "controller" => {
+                    let (ctrl, has_index) = ControllerDef::parse(c)?;
+                    if has_index {
+                        if d.controllers
+                            .iter()
+                            .any(|x| x.ctrl_type == ctrl.ctrl_type && x.index == ctrl.index)
+                        {
+                            return Err(xml::xml_error(format!(
+                                "Multiple '{}' controllers with index '{}'",
+                                ctrl.ctrl_type, ctrl.index
+                            )));
+                        }
+                    } else {
+                        unindexed.push(d.controllers.len());
+                    }
+                    d.controllers.push(ctrl);
+                }
+                "interface" => d.interfaces.push(NetDef::parse(c, ctx.live)?),
+                "serial" => d.serials.push(ChrDef::parse(c, ctx.live)?),
+                "parallel" => d.parallels.push(ChrDef::parse(c, ctx.live)?),
+                "console" => d.consoles.push(ChrDef::parse(c, ctx.live)?),
+                "channel" => d.channels.push(ChrDef::parse(c, ctx.live)?),
+                "input" => d.inputs.push(InputDef::parse(c, ctx.os_type, ctx.x86)?),
+                "graphics" => d.graphics.push(GraphicsDef::parse(c, ctx.live)?),
+                "video" => d.videos.push(VideoDef::parse(c)?),
+                "memballoon" => {
+                    if d.memballoon.is_none() {
+                        d.memballoon = Some(MemballoonDef::parse(c)?);
+                    }
+                }
+                name => {
+                    if let Some(slot) = other_device_slot(name) {
+                        d.other.push((slot, RawElement::from_node(c, false)));
+                    }
+                }
+            }
+        }
+        for (n, &i) in unindexed.iter().enumerate() {
+            let t = &d.controllers[i].ctrl_type;
+            let index = d
+                .controllers
+                .iter()
+                .enumerate()
+                .filter(|(j, x)| x.ctrl_type == *t && !unindexed[n..].contains(j))
+                .map(|(_, x)| x.index + 1)
+                .max()
+                .unwrap_or(0);
+            d.controllers[i].index = index;
+        }
+        d.other.sort_by_key(|(slot, _)| *slot);
+        d.post_parse(ctx)?;
+        Ok(d)
+    }
+
+    fn post_parse(&mut self, ctx: &DeviceContext<'_>) -> Result<()> {
+        // Disks: bus from the name, drive addresses, duplicates, implicit controllers.
+        for disk in &mut self.disks {
+            disk.fill_bus();
+            disk.assign_address();
+        }
+        for (i, a) in self.disks.iter().enumerate() {
+            if matches!(a.device.as_str(), "disk" | "lun")
+                && a.source.is_none()
+                && a.disk_type != "nvme"
+            {
+                return Err(Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::NO_SOURCE,
+                    a.target_dev.clone(),
+                ));
+            }
+            for b in &self.disks[i + 1..] {
+                if a.target_dev == b.target_dev {
+                    return Err(xml::xml_error(format!(
+                        "target '{}' duplicated for disk sources '{}' and '{}'",
+                        a.target_dev,
+                        a.source_path().unwrap_or("<null>"),
+                        b.source_path().unwrap_or("<null>")
+                    )));
+                }
+            }
+        }
+        for bus in ["scsi", "fdc", "ide", "sata"] {
+            let max = self
+                .disks
+                .iter()
+                .filter(|d| d.bus == bus)
+                .filter_map(|d| match d.info.address {
+                    Some(Address::Drive { controller, .. }) => Some(controller),
+                    _ => None,
+                })
+                .max();
+            let Some(max) = max else { continue };
+            for idx in 0..=max.min(255) {
+                if !self
+                    .controllers
+                    .iter()
+                    .any(|c| c.ctrl_type == bus && c.index == idx)
+                {
+                    self.controllers.push(ControllerDef {
+                        ctrl_type: bus.to_string(),
+                        index: idx,
+                        model: None,
+                        extra_attrs: Vec::new(),
+                        extra: Vec::new(),
+                        info: DeviceInfo::default(),
+                    });
+                }
+            }
+        }
+        // Serial ports without a port number take the next free one.
+        let mut next_port = 0;
+        for s in &mut self.serials {
+            match s.target_port {
+                Some(p) => next_port = next_port.max(p + 1),
+                None => {
+                    s.target_port = Some(next_port);
+                    next_port += 1;
+                }
+            }
+        }
+        self.console_compat(ctx.os_type)?;
+        // Videos: an implicit one with graphics, default model and memory, the primary one.
+        if self.videos.is_empty() && !self.graphics.is_empty() {
+            self.videos.push(VideoDef {
+                model: String::new(),
+                ram: 0,
+                vram: 0,
+                vram64: 0,
+                vgamem: 0,
+                heads: 1,
+                primary: false,
+                model_children: Vec::new(),
+                extra: Vec::new(),
+                info: DeviceInfo::default(),
+            });
+        }
+        for v in &mut self.videos {
+            if v.model.is_empty() {
+                v.model = if ctx.os_type == "xen" || ctx.os_type == "linux" {
+                    "xen"
+                } else {
+                    "cirrus"
+                }
+                .into();
+            }
+            if v.vram == 0 {
+                v.vram = video_default_ram(ctx.virt_type, &v.model);
+            }
+            if v.model == "qxl" && v.ram == 0 {
+                v.ram = 64 * 1024;
+            }
+        }
+        if self.videos.iter().filter(|v| v.primary).count() > 1 {
+            return Err(xml::xml_error("Only one primary video device is supported"));
+        }
+        if let Some(p) = self.videos.iter().position(|v| v.primary) {
+            let v = self.videos.remove(p);
+            self.videos.insert(0, v);
+        } else if let Some(first) = self.videos.first_mut() {
+            first.primary = true;
+        }
+        Ok(())
+    }
+
+    fn console_compat(&mut self, os_type: &str) -> Result<()> {
+        if self
+            .consoles
+            .iter()
+            .skip(1)
+            .any(|c| c.target_type.as_deref() == Some("serial"))
+        {
+            return Err(xml::config_unsupported(
+                "Only the first console can be a serial port",
+            ));
+        }
+        if os_type != "hvm" {
+            return Ok(());
+        }
+        let first_is_serial = self
+            .consoles
+            .first()
+            .is_some_and(|c| c.target_type.is_none() || c.target_type.as_deref() == Some("serial"));
+        if first_is_serial {
+            let mut con = self.consoles.remove(0);
+            if self.serials.is_empty() {
+                con.target_type = None;
+                con.target_port = Some(0);
+                self.serials.push(con);
+            }
+            self.consoles.insert(0, serial_alias());
+        } else if !self.serials.is_empty() {
+            self.consoles.insert(0, serial_alias());
+        }
+        Ok(())
+    }
+
+    /// True when any device carries a `<boot order>`.
+    pub fn has_boot_order(&self) -> bool {
+        self.disks.iter().any(|d| d.info.boot_order.is_some())
+            || self.interfaces.iter().any(|n| n.info.boot_order.is_some())
+    }
+
+    pub(crate) fn format(&self, o: &mut Out, inactive: bool, secure: bool) {
+        o.open("devices");
+        o.start_children();
+        if let Some(e) = &self.emulator {
+            o.text_el("emulator", e);
+        }
+        for d in &self.disks {
+            d.format(o);
+        }
+        for c in &self.controllers {
+            c.format(o);
+        }
+        let mut other = self.other.iter().peekable();
+        let mut flush = |o: &mut Out, upto: u8| {
+            while let Some((slot, el)) = other.next_if(|(s, _)| *s <= upto) {
+                let _ = slot;
+                o.raw(el);
+            }
+        };
+        flush(o, 1);
+        for n in &self.interfaces {
+            n.format(o);
+        }
+        flush(o, 2);
+        for s in &self.serials {
+            s.format(o, "serial", None);
+        }
+        for p in &self.parallels {
+            p.format(o, "parallel", None);
+        }
+        for (i, c) in self.consoles.iter().enumerate() {
+            if i == 0 && c.is_serial_alias() {
+                if let Some(s) = self.serials.first() {
+                    s.format(o, "console", Some("serial"));
+                    continue;
+                }
+            }
+            c.format(o, "console", None);
+        }
+        for c in &self.channels {
+            c.format(o, "channel", None);
+        }
+        for i in &self.inputs {
+            i.format(o);
+        }
+        flush(o, 3);
+        for g in &self.graphics {
+            g.format(o, inactive, secure);
+        }
+        flush(o, 4);
+        for v in &self.videos {
+            v.format(o);
+        }
+        flush(o, 9);
+        if let Some(b) = &self.memballoon {
+            b.format(o);
+        }
+        flush(o, u8::MAX);
+        o.end("devices");
+    }
+}
+
+fn serial_alias() -> ChrDef {
+    ChrDef {
+        source_type: "pty".into(),
+        source: Vec::new(),
+        protocol: None,
+        target_type: Some("serial".into()),
+        target_port: None,
+        target_extra: Vec::new(),
+        info: DeviceInfo::default(),
+    }
+}
+
+impl ChrDef {
+    fn is_serial_alias(&self) -> bool {
+        self.target_type.as_deref() == Some("serial")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_names() {
+        assert_eq!(disk_name_to_index("sda"), Some(0));
+        assert_eq!(disk_name_to_index("hdz"), Some(25));
+        assert_eq!(disk_name_to_index("vdaa"), Some(26));
+        assert_eq!(disk_name_to_index("sdb1"), Some(1));
+        assert_eq!(disk_name_to_index("foo"), None);
+    }
+
+    #[test]
+    fn macs() {
+        assert_eq!(
+            parse_mac("52:54:0:AB:cd:1")
+                .map(|m| format_mac(&m))
+                .as_deref(),
+            Some("52:54:00:ab:cd:01")
+        );
+        assert!(parse_mac("zz").is_none());
+        assert!(parse_mac("1:2:3:4:5:6:7").is_none());
+        assert!(generate_mac().starts_with("52:54:00:"));
+    }
+}

@@ -1,0 +1,95 @@
+//! The machines a test connection starts from: libvirt's default test machine, or a `<node>`
+//! document.
+
+use crate::{Cell, TestDriver};
+use rvirt_conf::{DomainDef, ParseOptions};
+use rvirt_types::Result;
+use rvirt_types::records::NodeInfo;
+use std::sync::Arc;
+
+/// The domain of the default machine: libvirt's `test` domain, running as id 1.
+const DEFAULT_DOMAIN: &str = "<domain type='test'>
+  <name>test</name>
+  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+  <memory>8388608</memory>
+  <currentMemory>2097152</currentMemory>
+  <vcpu>2</vcpu>
+  <os>
+    <type>hvm</type>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/guest/diskimage1'/>
+      <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </disk>
+    <interface type='network'>
+      <mac address='aa:bb:cc:dd:ee:ff'/>
+      <source network='default' bridge='virbr0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x1' function='0x0'/>
+    </interface>
+    <memballoon model='virtio'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x2' function='0x0'/>
+    </memballoon>
+  </devices>
+</domain>";
+
+/// The fake host of the default machine: 16 CPUs in two cells of 8, 3 GiB.
+pub(crate) fn default_node() -> NodeInfo {
+    NodeInfo {
+        model: "i686".into(),
+        memory: 1024 * 1024 * 3,
+        cpus: 16,
+        mhz: 1400,
+        nodes: 2,
+        sockets: 2,
+        cores: 2,
+        threads: 2,
+    }
+}
+
+fn default_cells() -> Vec<Cell> {
+    (0..2u64)
+        .map(|i| Cell {
+            num_cpus: 8,
+            mem: (i + 1) * 2048 * 1024,
+            free_mem: (i + 1) * 1024 * 1024,
+        })
+        .collect()
+}
+
+/// libvirt's default test machine.
+pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
+    let drv = TestDriver::empty(uri, default_node(), default_cells());
+    let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
+    drv.seed_domain(def, true)?;
+    Ok(Arc::new(drv))
+}
+
+/// A machine described by the `<node>` document at `path`.
+pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        rvirt_types::Error::system(crate::FROM, format!("failed to open file '{path}'"), &e)
+    })?;
+    let base = std::path::Path::new(path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let node = rvirt_conf::node::NodeDoc::parse(&text, |file| {
+        let p = base.join(file);
+        std::fs::read_to_string(&p).map_err(|e| {
+            rvirt_types::Error::system(
+                crate::FROM,
+                format!("failed to open file '{}'", p.display()),
+                &e,
+            )
+        })
+    })?;
+    let mut info = default_node();
+    node.apply_node_info(&mut info);
+    let drv = TestDriver::empty(uri, info, Vec::new());
+    for d in node.domains {
+        drv.seed_domain(d.def, d.running)?;
+    }
+    Ok(Arc::new(drv))
+}

@@ -1,0 +1,1418 @@
+//! Domain calls of the test hypervisor, with libvirt's test-driver rules, errors and events.
+
+use crate::{FROM, TestDriver, err, save_image};
+use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
+use rvirt_driver::domain_obj::AddConflict;
+use rvirt_driver::{
+    CallbackId, DomainDriver, DomainEvent, DomainEventCallback, DomainObj, DomainObjState,
+    DomainRef, check_flags,
+};
+use rvirt_types::domain::*;
+use rvirt_types::records::*;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, TypedParamValue, Uuid};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+type E = DomainEventType;
+
+/// The domain behind a handle, or libvirt's error for a handle whose domain is gone.
+pub(crate) fn obj_from_ref(drv: &TestDriver, dom: &DomainRef) -> Result<Arc<DomainObj>> {
+    drv.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
+        err(
+            ErrorNumber::NO_DOMAIN,
+            format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
+        )
+    })
+}
+
+/// `VIR_ERR_OPERATION_INVALID: domain is not running` unless the domain runs.
+pub(crate) fn check_active(st: &DomainObjState) -> Result<()> {
+    if st.is_active() {
+        Ok(())
+    } else {
+        Err(Error::operation_invalid(
+            ErrorDomain::DOMAIN,
+            "domain is not running",
+        ))
+    }
+}
+
+fn no_domain() -> Error {
+    Error::new(FROM, ErrorNumber::NO_DOMAIN, None)
+}
+
+/// Which definitions a `VIR_DOMAIN_AFFECT_*` call touches, after libvirt's rules for CURRENT,
+/// LIVE on an inactive domain and CONFIG on a transient one. Returns (live, config).
+pub(crate) fn modification_impact(st: &DomainObjState, flags: u32) -> Result<(bool, bool)> {
+    let mut live = flags & DomainModificationImpact::LIVE.bits() != 0;
+    let mut config = flags & DomainModificationImpact::CONFIG.bits() != 0;
+    if !live && !config {
+        if st.is_active() {
+            live = true;
+        } else {
+            config = true;
+        }
+    }
+    if live && !st.is_active() {
+        return Err(Error::operation_invalid(
+            ErrorDomain::DOMAIN,
+            "domain is not running",
+        ));
+    }
+    if config && !st.persistent {
+        return Err(Error::operation_invalid(
+            ErrorDomain::DOMAIN,
+            "transient domains do not have any persistent config",
+        ));
+    }
+    Ok((live, config))
+}
+
+/// libvirt's `virDomainObjGetOneDefState`: exactly one definition to read or change, and whether
+/// it is the live one.
+pub(crate) fn one_def_mut(st: &mut DomainObjState, flags: u32) -> Result<(&mut DomainDef, bool)> {
+    let both = DomainModificationImpact::LIVE.bits() | DomainModificationImpact::CONFIG.bits();
+    if flags & both == both {
+        return Err(Error::invalid_arg_raw(
+            ErrorDomain::DOMAIN,
+            "virDomainObjGetOneDefState",
+            "flags",
+            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
+                .into(),
+        ));
+    }
+    let (live, config) = modification_impact(st, flags)?;
+    let target = if st.is_active() && config {
+        st.new_def.as_mut().unwrap_or(&mut st.def)
+    } else {
+        &mut st.def
+    };
+    Ok((Arc::make_mut(target), live && !config))
+}
+
+/// Running state: an id, the persistent definition kept aside for when it stops.
+fn start_state(drv: &TestDriver, st: &mut DomainObjState, reason: DomainRunningReason) {
+    st.state = DomainState::RUNNING;
+    st.reason = reason.0;
+    st.id = drv.next_id.fetch_add(1, Ordering::Relaxed);
+    if st.persistent && st.new_def.is_none() {
+        st.new_def = Some(st.def.clone());
+    }
+    st.has_managed_save = false;
+}
+
+/// Shut off: the persistent definition takes over again.
+fn shutdown_state(st: &mut DomainObjState, reason: DomainShutoffReason) {
+    if let Some(d) = st.new_def.take() {
+        st.def = d;
+    }
+    st.state = DomainState::SHUTOFF;
+    st.reason = reason.0;
+    st.id = -1;
+}
+
+fn conflict_error(c: AddConflict, name: &str, uuid: &Uuid) -> Error {
+    match c {
+        AddConflict::NameTaken(other) => Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::OPERATION_FAILED,
+            format!("domain '{name}' already exists with uuid {other}"),
+        ),
+        AddConflict::UuidTaken(existing) => Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::OPERATION_FAILED,
+            format!("domain '{existing}' is already defined with uuid {uuid}"),
+        ),
+    }
+}
+
+/// Adds a definition to be started at once (createXML, restore): libvirt's
+/// `virDomainObjListAdd` with `ADD_LIVE | ADD_CHECK_LIVE`. Starts it and returns its handle.
+fn add_live_and_start(
+    drv: &TestDriver,
+    def: DomainDef,
+    reason: DomainRunningReason,
+    paused: bool,
+) -> Result<DomainRef> {
+    let uuid = def.uuid;
+    let name = def.name.clone();
+    drv.domains.edit(|list| {
+        let obj = match list
+            .check_identity(&name, &uuid)
+            .map_err(|c| conflict_error(c, &name, &uuid))?
+        {
+            Some(existing) => {
+                let mut st = existing.lock();
+                if st.is_active() {
+                    return Err(Error::operation_invalid(
+                        ErrorDomain::DOMAIN,
+                        format!("domain '{name}' is already active"),
+                    ));
+                }
+                if !st.persistent {
+                    return Err(Error::operation_invalid(
+                        ErrorDomain::DOMAIN,
+                        format!("domain '{name}' is already being started"),
+                    ));
+                }
+                // Keep the persistent definition for when the domain stops.
+                let old = std::mem::replace(&mut st.def, Arc::new(def));
+                st.new_def = Some(old);
+                drop(st);
+                existing
+            }
+            None => {
+                let obj = Arc::new(DomainObj::new(def, false));
+                list.insert(obj.clone());
+                obj
+            }
+        };
+        let mut st = obj.lock();
+        start_state(drv, &mut st, reason);
+        if paused {
+            st.state = DomainState::PAUSED;
+            st.reason = DomainPausedReason::USER.0;
+        }
+        Ok(st.to_ref(uuid))
+    })
+}
+
+/// Removes a domain that stopped and has no persistent configuration, if it is still so.
+fn remove_if_transient(drv: &TestDriver, uuid: &Uuid) {
+    drv.domains.edit(|list| {
+        let gone = list.find_by_uuid(uuid).is_some_and(|o| {
+            let st = o.lock();
+            !st.persistent && !st.is_active()
+        });
+        if gone {
+            list.remove(uuid);
+            drv.snapshots.lock().remove(uuid);
+        }
+    });
+}
+
+/// Stops a running domain for `reason`, with its STOPPED event, removing it if transient.
+fn stop(
+    drv: &TestDriver,
+    obj: &DomainObj,
+    mut st: parking_lot::MutexGuard<'_, DomainObjState>,
+    reason: DomainShutoffReason,
+    detail: DomainEventStoppedDetailType,
+) {
+    shutdown_state(&mut st, reason);
+    let ev = DomainEvent::lifecycle(st.to_ref(obj.uuid), E::STOPPED, detail.0);
+    let transient = !st.persistent;
+    drop(st);
+    if transient {
+        remove_if_transient(drv, &obj.uuid);
+    }
+    drv.events.emit(ev);
+}
+
+/// What a lifecycle action (`on_poweroff`, `on_reboot`) does to a running test domain: true when
+/// the domain ends up shut off.
+fn apply_lifecycle_action(st: &mut DomainObjState, action: &str) -> bool {
+    match action {
+        "restart" | "rename-restart" => {
+            st.state = DomainState::RUNNING;
+            st.reason = DomainRunningReason::BOOTED.0;
+            false
+        }
+        _ => {
+            st.state = DomainState::SHUTOFF;
+            st.reason = DomainShutoffReason::SHUTDOWN.0;
+            true
+        }
+    }
+}
+
+/// Seeds a domain from the machine description: persistent, and running if asked.
+pub(crate) fn seed(drv: &TestDriver, mut def: DomainDef, running: bool) -> Result<DomainRef> {
+    def.test_generate_ifnames();
+    let uuid = def.uuid;
+    let name = def.name.clone();
+    drv.domains.edit(|list| {
+        if let Err(c) = list.check_identity(&name, &uuid) {
+            return Err(conflict_error(c, &name, &uuid));
+        }
+        let obj = Arc::new(DomainObj::new(def, true));
+        list.insert(obj.clone());
+        let mut st = obj.lock();
+        if running {
+            start_state(drv, &mut st, DomainRunningReason::BOOTED);
+        }
+        Ok(st.to_ref(uuid))
+    })
+}
+
+fn parse_def(xml: &str) -> Result<DomainDef> {
+    DomainDef::parse_xml(xml, ParseOptions::default())
+}
+
+impl TestDriver {
+    fn modify<R>(
+        &self,
+        dom: &DomainRef,
+        f: impl FnOnce(&mut DomainObjState) -> Result<(R, Option<DomainEvent>)>,
+    ) -> Result<R> {
+        let obj = obj_from_ref(self, dom)?;
+        let mut st = obj.lock();
+        let (r, ev) = f(&mut st)?;
+        drop(st);
+        if let Some(ev) = ev {
+            self.events.emit(ev);
+        }
+        Ok(r)
+    }
+
+    fn read<R>(&self, dom: &DomainRef, f: impl FnOnce(&DomainObjState) -> Result<R>) -> Result<R> {
+        let obj = obj_from_ref(self, dom)?;
+        let st = obj.lock();
+        f(&st)
+    }
+}
+
+impl DomainDriver for TestDriver {
+    async fn connect_list_all_domains(
+        &self,
+        flags: ConnectListAllDomainsFlags,
+    ) -> Result<Vec<DomainRef>> {
+        check_flags(
+            FROM,
+            "testConnectListAllDomains",
+            flags.bits(),
+            ConnectListAllDomainsFlags::all().bits(),
+        )?;
+        Ok(self.domains.list(flags))
+    }
+
+    async fn connect_list_domains(&self, max: i32) -> Result<Vec<i32>> {
+        let mut ids = Vec::new();
+        self.domains.for_each(|_, st| {
+            if st.is_active() {
+                ids.push(st.id);
+            }
+        });
+        ids.sort_unstable();
+        ids.truncate(max.max(0) as usize);
+        Ok(ids)
+    }
+
+    async fn connect_num_of_domains(&self) -> Result<i32> {
+        let mut n = 0;
+        self.domains.for_each(|_, st| n += st.is_active() as i32);
+        Ok(n)
+    }
+
+    async fn connect_list_defined_domains(&self, max: i32) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.domains.for_each(|_, st| {
+            if !st.is_active() {
+                names.push(st.name.to_string());
+            }
+        });
+        names.sort();
+        names.truncate(max.max(0) as usize);
+        Ok(names)
+    }
+
+    async fn connect_num_of_defined_domains(&self) -> Result<i32> {
+        let mut n = 0;
+        self.domains.for_each(|_, st| n += (!st.is_active()) as i32);
+        Ok(n)
+    }
+
+    async fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        let obj = self.domains.find_by_id(id).ok_or_else(no_domain)?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        let obj = self.domains.find_by_name(name).ok_or_else(no_domain)?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        let obj = self.domains.find_by_uuid(uuid).ok_or_else(no_domain)?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_define_xml(&self, xml: &str, flags: DomainDefineFlags) -> Result<DomainRef> {
+        check_flags(
+            FROM,
+            "testDomainDefineXMLFlags",
+            flags.bits(),
+            DomainDefineFlags::VALIDATE.bits(),
+        )?;
+        let mut def = parse_def(xml)?;
+        if def.name.contains('\n') {
+            return Err(Error::with_detail(
+                ErrorDomain::XML,
+                ErrorNumber::XML_DETAIL,
+                format!("invalid name '{}': contains illegal characters", def.name),
+            ));
+        }
+        def.test_generate_ifnames();
+        let uuid = def.uuid;
+        let name = def.name.clone();
+        let (dref, detail) = self.domains.edit(|list| {
+            match list
+                .check_identity(&name, &uuid)
+                .map_err(|c| conflict_error(c, &name, &uuid))?
+            {
+                Some(obj) => {
+                    let mut st = obj.lock();
+                    let had_old = if st.is_active() {
+                        st.new_def.replace(Arc::new(def)).is_some()
+                    } else {
+                        st.def = Arc::new(def);
+                        true
+                    };
+                    st.persistent = true;
+                    let detail = if had_old {
+                        DomainEventDefinedDetailType::UPDATED
+                    } else {
+                        DomainEventDefinedDetailType::ADDED
+                    };
+                    Ok((st.to_ref(uuid), detail))
+                }
+                None => {
+                    let obj = Arc::new(DomainObj::new(def, true));
+                    let r = obj.lock().to_ref(uuid);
+                    list.insert(obj);
+                    Ok((r, DomainEventDefinedDetailType::ADDED))
+                }
+            }
+        })?;
+        self.events
+            .emit(DomainEvent::lifecycle(dref.clone(), E::DEFINED, detail.0));
+        Ok(dref)
+    }
+
+    async fn domain_undefine(&self, dom: &DomainRef, flags: DomainUndefineFlags) -> Result<()> {
+        let supported = DomainUndefineFlags::MANAGED_SAVE | DomainUndefineFlags::SNAPSHOTS_METADATA;
+        check_flags(
+            FROM,
+            "testDomainUndefineFlags",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        let obj = obj_from_ref(self, dom)?;
+        let nsnap = self.snapshots.lock().get(&obj.uuid).map_or(0, |s| s.len());
+        let ev = self.domains.edit(|list| {
+            let mut st = obj.lock();
+            if st.has_managed_save && !flags.contains(DomainUndefineFlags::MANAGED_SAVE) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "Refusing to undefine while domain managed save image exists",
+                ));
+            }
+            if !st.is_active()
+                && nsnap > 0
+                && !flags.contains(DomainUndefineFlags::SNAPSHOTS_METADATA)
+            {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    format!("cannot delete inactive domain with {nsnap} snapshots"),
+                ));
+            }
+            let ev = DomainEvent::lifecycle(
+                st.to_ref(obj.uuid),
+                E::UNDEFINED,
+                DomainEventUndefinedDetailType::REMOVED.0,
+            );
+            st.has_managed_save = false;
+            if st.is_active() {
+                st.persistent = false;
+            } else {
+                drop(st);
+                list.remove(&obj.uuid);
+                self.snapshots.lock().remove(&obj.uuid);
+            }
+            Ok(ev)
+        })?;
+        self.events.emit(ev);
+        Ok(())
+    }
+
+    async fn domain_create(&self, dom: &DomainRef, flags: DomainCreateFlags) -> Result<DomainRef> {
+        check_flags(
+            FROM,
+            "testDomainCreateWithFlags",
+            flags.bits(),
+            DomainCreateFlags::START_PAUSED.bits(),
+        )?;
+        self.modify(dom, |st| {
+            if st.state != DomainState::SHUTOFF {
+                return Err(err(
+                    ErrorNumber::INTERNAL_ERROR,
+                    format!("Domain '{}' is already running", st.name),
+                ));
+            }
+            start_state(self, st, DomainRunningReason::BOOTED);
+            let mut evs = DomainEvent::lifecycle(
+                st.to_ref(dom.uuid),
+                E::STARTED,
+                DomainEventStartedDetailType::BOOTED.0,
+            );
+            if flags.contains(DomainCreateFlags::START_PAUSED) {
+                st.state = DomainState::PAUSED;
+                st.reason = DomainPausedReason::USER.0;
+                self.events.emit(evs);
+                evs = DomainEvent::lifecycle(
+                    st.to_ref(dom.uuid),
+                    E::SUSPENDED,
+                    DomainEventSuspendedDetailType::PAUSED.0,
+                );
+            }
+            Ok((st.to_ref(dom.uuid), Some(evs)))
+        })
+    }
+
+    async fn domain_create_xml(&self, xml: &str, flags: DomainCreateFlags) -> Result<DomainRef> {
+        let supported = DomainCreateFlags::START_VALIDATE | DomainCreateFlags::START_PAUSED;
+        check_flags(FROM, "testDomainCreateXML", flags.bits(), supported.bits())?;
+        let mut def = parse_def(xml)?;
+        def.test_generate_ifnames();
+        let paused = flags.contains(DomainCreateFlags::START_PAUSED);
+        let r = add_live_and_start(self, def, DomainRunningReason::BOOTED, paused)?;
+        self.events.emit(DomainEvent::lifecycle(
+            r.clone(),
+            E::STARTED,
+            DomainEventStartedDetailType::BOOTED.0,
+        ));
+        if paused {
+            self.events.emit(DomainEvent::lifecycle(
+                r.clone(),
+                E::SUSPENDED,
+                DomainEventSuspendedDetailType::PAUSED.0,
+            ));
+        }
+        Ok(r)
+    }
+
+    async fn domain_shutdown(&self, dom: &DomainRef, flags: DomainShutdownFlags) -> Result<()> {
+        check_flags(FROM, "testDomainShutdownFlags", flags.bits(), 0)?;
+        let obj = obj_from_ref(self, dom)?;
+        let mut st = obj.lock();
+        if st.state == DomainState::SHUTOFF {
+            return Err(err(
+                ErrorNumber::INTERNAL_ERROR,
+                format!("domain '{}' not running", st.name),
+            ));
+        }
+        let action = st.def.on_poweroff.clone();
+        if apply_lifecycle_action(&mut st, action.as_str()) {
+            stop(
+                self,
+                &obj,
+                st,
+                DomainShutoffReason::SHUTDOWN,
+                DomainEventStoppedDetailType::SHUTDOWN,
+            );
+        }
+        Ok(())
+    }
+
+    async fn domain_reboot(&self, dom: &DomainRef, flags: DomainRebootFlags) -> Result<()> {
+        check_flags(
+            FROM,
+            "testDomainReboot",
+            flags.bits(),
+            DomainRebootFlags::all().bits(),
+        )?;
+        let obj = obj_from_ref(self, dom)?;
+        let mut st = obj.lock();
+        check_active(&st)?;
+        let action = st.def.on_reboot.clone();
+        if apply_lifecycle_action(&mut st, action.as_str()) {
+            stop(
+                self,
+                &obj,
+                st,
+                DomainShutoffReason::SHUTDOWN,
+                DomainEventStoppedDetailType::SHUTDOWN,
+            );
+        }
+        Ok(())
+    }
+
+    async fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(FROM, "testDomainReset", flags, 0)?;
+        self.read(dom, check_active)
+    }
+
+    async fn domain_destroy(&self, dom: &DomainRef, flags: DomainDestroyFlags) -> Result<()> {
+        check_flags(
+            FROM,
+            "testDomainDestroyFlags",
+            flags.bits(),
+            DomainDestroyFlags::GRACEFUL.bits(),
+        )?;
+        let obj = obj_from_ref(self, dom)?;
+        let st = obj.lock();
+        check_active(&st)?;
+        stop(
+            self,
+            &obj,
+            st,
+            DomainShutoffReason::DESTROYED,
+            DomainEventStoppedDetailType::DESTROYED,
+        );
+        Ok(())
+    }
+
+    async fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        self.modify(dom, |st| {
+            if st.state == DomainState::SHUTOFF || st.state == DomainState::PAUSED {
+                return Err(err(
+                    ErrorNumber::INTERNAL_ERROR,
+                    format!("domain '{}' not running", st.name),
+                ));
+            }
+            st.state = DomainState::PAUSED;
+            st.reason = DomainPausedReason::USER.0;
+            let ev = DomainEvent::lifecycle(
+                st.to_ref(dom.uuid),
+                E::SUSPENDED,
+                DomainEventSuspendedDetailType::PAUSED.0,
+            );
+            Ok(((), Some(ev)))
+        })
+    }
+
+    async fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        self.modify(dom, |st| {
+            if st.state != DomainState::PAUSED {
+                return Err(err(
+                    ErrorNumber::INTERNAL_ERROR,
+                    format!("domain '{}' not paused", st.name),
+                ));
+            }
+            st.state = DomainState::RUNNING;
+            st.reason = DomainRunningReason::UNPAUSED.0;
+            let ev = DomainEvent::lifecycle(
+                st.to_ref(dom.uuid),
+                E::RESUMED,
+                DomainEventResumedDetailType::UNPAUSED.0,
+            );
+            Ok(((), Some(ev)))
+        })
+    }
+
+    async fn domain_save(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        check_flags(FROM, "testDomainSaveFlags", flags.bits(), 0)?;
+        if dxml.is_some() {
+            return Err(err(
+                ErrorNumber::ARGUMENT_UNSUPPORTED,
+                "xml modification unsupported",
+            ));
+        }
+        let obj = obj_from_ref(self, dom)?;
+        let st = obj.lock();
+        check_active(&st)?;
+        save_image::write(path, &st.def)?;
+        stop(
+            self,
+            &obj,
+            st,
+            DomainShutoffReason::SAVED,
+            DomainEventStoppedDetailType::SAVED,
+        );
+        Ok(())
+    }
+
+    async fn domain_restore(
+        &self,
+        path: &str,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        check_flags(FROM, "testDomainRestoreFlags", flags.bits(), 0)?;
+        if dxml.is_some() {
+            return Err(err(
+                ErrorNumber::ARGUMENT_UNSUPPORTED,
+                "xml modification unsupported",
+            ));
+        }
+        let mut def = save_image::read(path)?;
+        def.test_generate_ifnames();
+        let r = add_live_and_start(self, def, DomainRunningReason::RESTORED, false)?;
+        self.events.emit(DomainEvent::lifecycle(
+            r,
+            E::STARTED,
+            DomainEventStartedDetailType::RESTORED.0,
+        ));
+        Ok(())
+    }
+
+    async fn domain_save_image_get_xml_desc(
+        &self,
+        path: &str,
+        flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
+        check_flags(
+            FROM,
+            "testDomainSaveImageGetXMLDesc",
+            flags.bits(),
+            DomainSaveImageXMLFlags::SECURE.bits(),
+        )?;
+        let def = save_image::read(path)?;
+        Ok(def.format_xml(FormatOptions {
+            id: None,
+            inactive: false,
+            secure: true,
+        }))
+    }
+
+    async fn domain_save_image_define_xml(
+        &self,
+        path: &str,
+        dxml: &str,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let supported = DomainSaveRestoreFlags::RUNNING | DomainSaveRestoreFlags::PAUSED;
+        check_flags(
+            FROM,
+            "testDomainSaveImageDefineXML",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        save_image::read(path)?;
+        let def = parse_def(dxml)?;
+        save_image::write(path, &def)
+    }
+
+    async fn domain_managed_save(
+        &self,
+        dom: &DomainRef,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let supported = DomainSaveRestoreFlags::BYPASS_CACHE
+            | DomainSaveRestoreFlags::RUNNING
+            | DomainSaveRestoreFlags::PAUSED;
+        check_flags(
+            FROM,
+            "testDomainManagedSave",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        let obj = obj_from_ref(self, dom)?;
+        let mut st = obj.lock();
+        check_active(&st)?;
+        if !st.persistent {
+            return Err(Error::operation_invalid(
+                FROM,
+                "cannot do managed save for transient domain",
+            ));
+        }
+        st.has_managed_save = true;
+        stop(
+            self,
+            &obj,
+            st,
+            DomainShutoffReason::SAVED,
+            DomainEventStoppedDetailType::SAVED,
+        );
+        Ok(())
+    }
+
+    async fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(FROM, "testDomainHasManagedSaveImage", flags, 0)?;
+        self.read(dom, |st| Ok(st.has_managed_save))
+    }
+
+    async fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(FROM, "testDomainManagedSaveRemove", flags, 0)?;
+        self.modify(dom, |st| {
+            st.has_managed_save = false;
+            Ok(((), None))
+        })
+    }
+
+    async fn domain_managed_save_get_xml_desc(
+        &self,
+        dom: &DomainRef,
+        flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
+        check_flags(
+            FROM,
+            "testDomainManagedSaveGetXMLDesc",
+            flags.bits(),
+            DomainSaveImageXMLFlags::SECURE.bits(),
+        )?;
+        self.read(dom, |st| {
+            if !st.has_managed_save {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "domain does not have managed save image",
+                ));
+            }
+            Ok(st.def.format_xml(FormatOptions {
+                id: None,
+                inactive: true,
+                secure: true,
+            }))
+        })
+    }
+
+    async fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| Ok(st.autostart))
+    }
+
+    async fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        self.modify(dom, |st| {
+            st.autostart = autostart;
+            Ok(((), None))
+        })
+    }
+
+    async fn domain_set_memory(
+        &self,
+        dom: &DomainRef,
+        kib: u64,
+        flags: DomainMemoryModFlags,
+    ) -> Result<()> {
+        let supported = DomainMemoryModFlags::LIVE
+            | DomainMemoryModFlags::CONFIG
+            | DomainMemoryModFlags::MAXIMUM;
+        check_flags(
+            FROM,
+            "testDomainSetMemoryFlags",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.modify(dom, |st| {
+            let (def, live) = one_def_mut(st, flags.bits())?;
+            if flags.contains(DomainMemoryModFlags::MAXIMUM) {
+                if live {
+                    return Err(Error::operation_invalid(
+                        FROM,
+                        "cannot resize the maximum memory on an active domain",
+                    ));
+                }
+                if def
+                    .max_memory
+                    .as_ref()
+                    .is_some_and(|m| m.kib > 0 && m.kib < kib)
+                {
+                    return Err(Error::operation_invalid(
+                        FROM,
+                        "cannot set initial memory size greater than the maximum memory size",
+                    ));
+                }
+                def.memory_kib = kib;
+                if def.current_memory_kib > kib {
+                    def.current_memory_kib = kib;
+                }
+            } else {
+                if kib > def.memory_kib {
+                    return Err(err(
+                        ErrorNumber::INVALID_ARG,
+                        "cannot set memory higher than max memory",
+                    ));
+                }
+                def.current_memory_kib = kib;
+            }
+            Ok(((), None))
+        })
+    }
+
+    async fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+        self.domain_set_memory(dom, kib, DomainMemoryModFlags::MAXIMUM)
+            .await
+    }
+
+    async fn domain_set_vcpus(
+        &self,
+        dom: &DomainRef,
+        n: u32,
+        flags: DomainVcpuFlags,
+    ) -> Result<()> {
+        let supported = DomainVcpuFlags::LIVE | DomainVcpuFlags::CONFIG | DomainVcpuFlags::MAXIMUM;
+        check_flags(
+            FROM,
+            "testDomainSetVcpusFlags",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        let max_supported = crate::host::MAX_VCPUS as u32;
+        if n > max_supported {
+            return Err(err(
+                ErrorNumber::INVALID_ARG,
+                format!(
+                    "requested cpu amount exceeds maximum supported amount ({n} > {max_supported})"
+                ),
+            ));
+        }
+        self.modify(dom, |st| {
+            let (live, config) = modification_impact(st, flags.bits())?;
+            let maximum = flags.contains(DomainVcpuFlags::MAXIMUM);
+            let active = st.is_active();
+            if live && st.def.vcpus_max < n {
+                return Err(err(
+                    ErrorNumber::INVALID_ARG,
+                    format!(
+                        "requested cpu amount exceeds maximum ({n} > {})",
+                        st.def.vcpus_max
+                    ),
+                ));
+            }
+            let pers_max = st.persistent_def().vcpus_max;
+            if config && !maximum && pers_max < n {
+                return Err(err(
+                    ErrorNumber::INVALID_ARG,
+                    format!("requested cpu amount exceeds maximum ({n} > {pers_max})"),
+                ));
+            }
+            if n == 0 {
+                return Err(err(
+                    ErrorNumber::INVALID_ARG,
+                    "Number of vCPUs must be greater than 0",
+                ));
+            }
+            if live {
+                Arc::make_mut(&mut st.def).vcpus_current = n;
+            }
+            if config {
+                let target = if active {
+                    st.new_def.as_mut().unwrap_or(&mut st.def)
+                } else {
+                    &mut st.def
+                };
+                let d = Arc::make_mut(target);
+                if maximum {
+                    d.vcpus_max = n;
+                    d.vcpus_current = d.vcpus_current.min(n);
+                } else {
+                    d.vcpus_current = n;
+                }
+            }
+            Ok(((), None))
+        })
+    }
+
+    async fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: DomainVcpuFlags) -> Result<i32> {
+        let supported = DomainVcpuFlags::LIVE | DomainVcpuFlags::CONFIG | DomainVcpuFlags::MAXIMUM;
+        check_flags(
+            FROM,
+            "testDomainGetVcpusFlags",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.modify(dom, |st| {
+            let (def, _) = one_def_mut(st, flags.bits() & !DomainVcpuFlags::MAXIMUM.bits())?;
+            let n = if flags.contains(DomainVcpuFlags::MAXIMUM) {
+                def.vcpus_max
+            } else {
+                def.vcpus_current
+            };
+            Ok((n as i32, None))
+        })
+    }
+
+    async fn domain_rename(
+        &self,
+        dom: &DomainRef,
+        new_name: &str,
+        flags: u32,
+    ) -> Result<DomainRef> {
+        check_flags(FROM, "testDomainRename", flags, 0)?;
+        let obj = obj_from_ref(self, dom)?;
+        let (evs, r) = self.domains.edit(|list| {
+            let mut st = obj.lock();
+            if st.is_active() {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "cannot rename active domain",
+                ));
+            }
+            if !st.persistent {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "cannot rename a transient domain",
+                ));
+            }
+            if st.state != DomainState::SHUTOFF {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "domain has to be shutoff before renaming",
+                ));
+            }
+            if &*st.name == new_name {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "Can't rename domain to itself",
+                ));
+            }
+            if list.find_by_name(new_name).is_some() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    format!("domain with name '{new_name}' already exists"),
+                ));
+            }
+            if new_name.contains('/') {
+                return Err(err(
+                    ErrorNumber::XML_ERROR,
+                    format!("name {new_name} cannot contain '/'"),
+                ));
+            }
+            let old = st.to_ref(obj.uuid);
+            let new: Arc<str> = new_name.into();
+            list.rename(&st.name.clone(), new.clone());
+            st.name = new;
+            Arc::make_mut(&mut st.def).name = new_name.to_string();
+            let r = st.to_ref(obj.uuid);
+            let evs = [
+                DomainEvent::lifecycle(
+                    old,
+                    E::UNDEFINED,
+                    DomainEventUndefinedDetailType::RENAMED.0,
+                ),
+                DomainEvent::lifecycle(
+                    r.clone(),
+                    E::DEFINED,
+                    DomainEventDefinedDetailType::RENAMED.0,
+                ),
+            ];
+            Ok((evs, r))
+        })?;
+        self.events.emit_all(evs);
+        Ok(r)
+    }
+
+    async fn domain_set_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: DomainMetadataType,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        let supported = DomainModificationImpact::LIVE | DomainModificationImpact::CONFIG;
+        check_flags(
+            FROM,
+            "testDomainSetMetadata",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.modify(dom, |st| {
+            let (live, config) = modification_impact(st, flags.bits())?;
+            if live {
+                set_metadata(Arc::make_mut(&mut st.def), kind, metadata, key, uri)?;
+            }
+            if config {
+                // While running, the persistent definition is new_def; otherwise def, unless
+                // the live pass above already changed it.
+                match st.new_def.as_mut() {
+                    Some(d) if st.id != -1 => {
+                        set_metadata(Arc::make_mut(d), kind, metadata, key, uri)?
+                    }
+                    _ if !live => {
+                        set_metadata(Arc::make_mut(&mut st.def), kind, metadata, key, uri)?
+                    }
+                    _ => {}
+                }
+            }
+            let ev = DomainEvent::MetadataChange {
+                dom: st.to_ref(dom.uuid),
+                kind: kind.0,
+                nsuri: uri.map(str::to_string),
+            };
+            Ok(((), Some(ev)))
+        })
+    }
+
+    async fn domain_get_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: DomainMetadataType,
+        uri: Option<&str>,
+        flags: DomainModificationImpact,
+    ) -> Result<String> {
+        let supported = DomainModificationImpact::LIVE | DomainModificationImpact::CONFIG;
+        check_flags(
+            FROM,
+            "testDomainGetMetadata",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.modify(dom, |st| {
+            let (def, _) = one_def_mut(st, flags.bits())?;
+            let no_meta = || {
+                Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::NO_DOMAIN_METADATA,
+                    "metadata not found",
+                )
+            };
+            let v = match kind {
+                DomainMetadataType::DESCRIPTION => def.description.clone().ok_or_else(no_meta)?,
+                DomainMetadataType::TITLE => def.title.clone().ok_or_else(no_meta)?,
+                DomainMetadataType::ELEMENT => {
+                    let uri = uri.ok_or_else(|| {
+                        Error::invalid_arg_raw(
+                            ErrorDomain::DOMAIN,
+                            "virDomainGetMetadata",
+                            "uri",
+                            "uri in virDomainGetMetadata must not be NULL".into(),
+                        )
+                    })?;
+                    def.metadata_element(uri).ok_or_else(no_meta)?
+                }
+                other => {
+                    return Err(Error::invalid_arg(
+                        ErrorDomain::DOMAIN,
+                        format!("unknown metadata type '{}'", other.0),
+                    ));
+                }
+            };
+            Ok((v, None))
+        })
+    }
+
+    async fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        self.read(dom, |st| {
+            Ok(DomainInfo {
+                state: st.state,
+                max_mem: st.def.memory_kib,
+                memory: st.def.current_memory_kib,
+                nr_virt_cpu: st.def.vcpus_current,
+                cpu_time: now_nanos(),
+            })
+        })
+    }
+
+    async fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        check_flags(FROM, "testDomainGetState", flags, 0)?;
+        self.read(dom, |st| Ok((st.state, st.reason)))
+    }
+
+    async fn domain_get_xml_desc(&self, dom: &DomainRef, flags: DomainXMLFlags) -> Result<String> {
+        let supported = DomainXMLFlags::SECURE
+            | DomainXMLFlags::INACTIVE
+            | DomainXMLFlags::UPDATE_CPU
+            | DomainXMLFlags::MIGRATABLE;
+        check_flags(FROM, "testDomainGetXMLDesc", flags.bits(), supported.bits())?;
+        self.read(dom, |st| {
+            let inactive = flags.contains(DomainXMLFlags::INACTIVE);
+            let def = if inactive {
+                st.persistent_def()
+            } else {
+                &st.def
+            };
+            Ok(def.format_xml(FormatOptions {
+                id: (st.is_active() && !inactive).then_some(st.id),
+                inactive: inactive || flags.contains(DomainXMLFlags::MIGRATABLE),
+                secure: flags.contains(DomainXMLFlags::SECURE),
+            }))
+        })
+    }
+
+    async fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| Ok(st.is_active()))
+    }
+
+    async fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| Ok(st.persistent))
+    }
+
+    async fn domain_is_updated(&self, _dom: &DomainRef) -> Result<bool> {
+        Ok(false)
+    }
+
+    async fn domain_get_os_type(&self, _dom: &DomainRef) -> Result<String> {
+        Ok("linux".into())
+    }
+
+    async fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        self.read(dom, |st| Ok(st.def.memory_kib))
+    }
+
+    async fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+        self.read(dom, |st| {
+            check_active(st)?;
+            Ok(st.def.vcpus_max as i32)
+        })
+    }
+
+    async fn domain_get_hostname(
+        &self,
+        dom: &DomainRef,
+        flags: DomainGetHostnameFlags,
+    ) -> Result<String> {
+        check_flags(FROM, "testDomainGetHostname", flags.bits(), 0)?;
+        self.read(dom, |st| {
+            check_active(st)?;
+            Ok(format!("{}host", dom.name))
+        })
+    }
+
+    async fn domain_get_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
+        check_flags(FROM, "testDomainGetTime", flags, 0)?;
+        self.read(dom, |st| {
+            if !st.is_active() {
+                return Err(Error::operation_invalid(FROM, "domain is not running"));
+            }
+            Ok(DomainTime {
+                seconds: 627319920,
+                nseconds: 0,
+            })
+        })
+    }
+
+    async fn domain_get_cpu_stats(
+        &self,
+        dom: &DomainRef,
+        start: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<Vec<Vec<TypedParam>>> {
+        check_flags(FROM, "testDomainGetCPUStats", flags, 0)?;
+        let total_cpus = self.node.cpus as i32;
+        self.read(dom, |st| {
+            check_active(st)?;
+            const TOTAL: u64 = 48772617035;
+            let u = |f: &str, v: u64| TypedParam::new(f, TypedParamValue::ULLong(v));
+            if start == -1 {
+                return Ok(vec![vec![
+                    u("cpu_time", TOTAL),
+                    u("user_time", 5540000000),
+                    u("system_time", 6460000000),
+                ]]);
+            }
+            if start >= total_cpus {
+                return Err(err(
+                    ErrorNumber::INVALID_ARG,
+                    format!(
+                        "start_cpu {start} larger than maximum of {}",
+                        total_cpus - 1
+                    ),
+                ));
+            }
+            let per = TOTAL / total_cpus as u64;
+            let end = total_cpus.min(start.saturating_add(ncpus as i32));
+            Ok((start.max(0)..end)
+                .map(|i| {
+                    vec![
+                        u("cpu_time", per + i as u64),
+                        u("vcpu_time", (per + i as u64).wrapping_sub(1234567890)),
+                    ]
+                })
+                .collect())
+        })
+    }
+
+    async fn domain_block_stats(&self, dom: &DomainRef, disk: &str) -> Result<DomainBlockStats> {
+        if disk.is_empty() {
+            return Err(err(
+                ErrorNumber::OPERATION_UNSUPPORTED,
+                "summary statistics are not supported yet",
+            ));
+        }
+        self.read(dom, |st| {
+            check_active(st)?;
+            if !st
+                .def
+                .devices
+                .disks
+                .iter()
+                .any(|d| d.target_dev == disk || d.source_path() == Some(disk))
+            {
+                return Err(err(
+                    ErrorNumber::INVALID_ARG,
+                    format!("invalid path: {disk}"),
+                ));
+            }
+            let base = now_micros();
+            Ok(DomainBlockStats {
+                rd_req: base / 10,
+                rd_bytes: base / 20,
+                wr_req: base / 30,
+                wr_bytes: base / 40,
+                errs: base / 2_000_000,
+            })
+        })
+    }
+
+    async fn domain_interface_stats(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+    ) -> Result<DomainInterfaceStats> {
+        self.read(dom, |st| {
+            check_active(st)?;
+            let found = st.def.devices.interfaces.iter().any(|i| {
+                i.target_dev.as_deref() == Some(device) || i.mac.eq_ignore_ascii_case(device)
+            });
+            if !found {
+                return Err(err(
+                    ErrorNumber::INVALID_ARG,
+                    format!("invalid path, '{device}' is not a known interface"),
+                ));
+            }
+            let base = now_micros();
+            Ok(DomainInterfaceStats {
+                rx_bytes: base / 10,
+                rx_packets: base / 100,
+                rx_errs: base / 1_000_000,
+                rx_drop: base / 2_000_000,
+                tx_bytes: base / 20,
+                tx_packets: base / 110,
+                tx_errs: base / 3_000_000,
+                tx_drop: base / 4_000_000,
+            })
+        })
+    }
+
+    async fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<DomainMemoryStat>> {
+        check_flags(FROM, "testDomainMemoryStats", flags, 0)?;
+        self.read(dom, |st| {
+            check_active(st)?;
+            let cur = st.def.current_memory_kib;
+            let mut out = Vec::new();
+            if st
+                .def
+                .devices
+                .memballoon
+                .as_ref()
+                .is_some_and(|m| m.model != "none")
+            {
+                use DomainMemoryStatTags as T;
+                for (tag, val) in [
+                    (T::ACTUAL_BALLOON, cur),
+                    (T::SWAP_IN, 0),
+                    (T::SWAP_OUT, 0),
+                    (T::MAJOR_FAULT, 0),
+                    (T::MINOR_FAULT, 0),
+                    (T::UNUSED, cur / 2),
+                    (T::AVAILABLE, cur),
+                    (T::USABLE, cur / 2),
+                    (T::LAST_UPDATE, 627319920),
+                    (T::DISK_CACHES, cur / 8),
+                    (T::HUGETLB_PGALLOC, 0),
+                    (T::HUGETLB_PGFAIL, 0),
+                    (T::RSS, cur / 2),
+                ] {
+                    out.push(DomainMemoryStat { tag, val });
+                }
+            }
+            out.truncate(nr_stats as usize);
+            Ok(out)
+        })
+    }
+
+    async fn connect_get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: DomainStatsTypes,
+        flags: ConnectGetAllDomainStatsFlags,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        crate::stats::all_domain_stats(self, doms, stats, flags)
+    }
+
+    async fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
+        self.read(dom, |st| {
+            if st.is_active() {
+                Ok(SecurityLabel {
+                    label: "libvirt-test".into(),
+                    enforcing: true,
+                })
+            } else {
+                Ok(SecurityLabel::default())
+            }
+        })
+    }
+
+    async fn connect_domain_event_register_any(
+        &self,
+        dom: Option<&DomainRef>,
+        event_id: DomainEventID,
+        cb: DomainEventCallback,
+    ) -> Result<CallbackId> {
+        self.events.register(dom.map(|d| d.uuid), event_id, cb)
+    }
+
+    async fn connect_domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
+        self.events.deregister(id)
+    }
+}
+
+fn set_metadata(
+    def: &mut DomainDef,
+    kind: DomainMetadataType,
+    metadata: Option<&str>,
+    key: Option<&str>,
+    uri: Option<&str>,
+) -> Result<()> {
+    let value = metadata.filter(|m| !m.is_empty()).map(str::to_string);
+    match kind {
+        DomainMetadataType::DESCRIPTION => def.description = value,
+        DomainMetadataType::TITLE => {
+            if value.as_deref().is_some_and(|v| v.contains('\n')) {
+                return Err(Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::INVALID_ARG,
+                    "Domain title can't contain newlines",
+                ));
+            }
+            def.title = value;
+        }
+        DomainMetadataType::ELEMENT => {
+            let uri = uri.ok_or_else(|| {
+                Error::invalid_arg_raw(
+                    ErrorDomain::DOMAIN,
+                    "virDomainSetMetadata",
+                    "uri",
+                    "uri in virDomainSetMetadata must not be NULL".into(),
+                )
+            })?;
+            let key = match (metadata, key) {
+                (Some(_), None) => {
+                    return Err(Error::invalid_arg_raw(
+                        ErrorDomain::DOMAIN,
+                        "virDomainSetMetadata",
+                        "key",
+                        "key in virDomainSetMetadata must not be NULL".into(),
+                    ));
+                }
+                (_, k) => k.unwrap_or(""),
+            };
+            def.set_metadata_element(uri, key, metadata)?;
+        }
+        other => {
+            return Err(Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                format!("unknown metadata type '{}'", other.0),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Wall-clock time in nanoseconds: the test driver reports it as a domain's CPU time.
+pub(crate) fn now_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64 * 1000)
+        .unwrap_or(0)
+}
+
+fn now_micros() -> i64 {
+    (now_nanos() / 1000) as i64
+}

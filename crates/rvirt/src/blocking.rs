@@ -1,0 +1,265 @@
+//! libvirt's blocking shape: the same API, each call run to completion on the calling thread.
+//!
+//! rvirt's futures need no reactor of their own (drivers that do I/O own it), so running one here
+//! is just polling it: no thread hop, no runtime.
+
+use crate::{DomainEvent, Result};
+use rvirt_types::domain::*;
+use rvirt_types::records::*;
+use rvirt_types::snapshot::*;
+use rvirt_types::{TypedParam, Uuid};
+
+/// Turns what an async call returns into what the blocking call returns: handles become
+/// blocking handles, everything else stays as it is.
+pub trait Wrap {
+    /// The blocking form.
+    type Out;
+    /// Converts.
+    fn wrap(self) -> Self::Out;
+}
+
+macro_rules! wrap_identity {
+    ($($t:ty),* $(,)?) => { $(impl Wrap for $t { type Out = $t; fn wrap(self) -> $t { self } })* };
+}
+wrap_identity!(
+    (),
+    bool,
+    i32,
+    u64,
+    String,
+    NodeInfo,
+    CpuMap,
+    NodeStat,
+    SecurityModel,
+    SecurityLabel,
+    DomainInfo,
+    (DomainState, i32),
+    DomainTime,
+    TypedParam,
+    DomainBlockStats,
+    DomainInterfaceStats,
+    DomainMemoryStat
+);
+
+impl Wrap for crate::Domain {
+    type Out = Domain;
+    fn wrap(self) -> Domain {
+        Domain(self)
+    }
+}
+
+impl Wrap for crate::DomainSnapshot {
+    type Out = DomainSnapshot;
+    fn wrap(self) -> DomainSnapshot {
+        DomainSnapshot(self)
+    }
+}
+
+impl<T: Wrap> Wrap for Vec<T> {
+    type Out = Vec<T::Out>;
+    fn wrap(self) -> Self::Out {
+        self.into_iter().map(Wrap::wrap).collect()
+    }
+}
+
+impl Wrap for (crate::Domain, Vec<TypedParam>) {
+    type Out = (Domain, Vec<TypedParam>);
+    fn wrap(self) -> Self::Out {
+        (Domain(self.0), self.1)
+    }
+}
+
+macro_rules! blocking_methods {
+    ($ty:ident { $(fn $name:ident($($arg:ident: $t:ty),*) -> $ret:ty;)* }) => {
+        impl $ty {
+            $(
+                #[doc = concat!("Blocking form of [`crate::", stringify!($ty), "::", stringify!($name), "`].")]
+                pub fn $name(&self, $($arg: $t),*) -> Result<<$ret as Wrap>::Out> {
+                    pollster::block_on(self.0.$name($($arg),*)).map(Wrap::wrap)
+                }
+            )*
+        }
+    };
+}
+
+/// A blocking connection.
+#[derive(Clone, Debug)]
+pub struct Connect(pub crate::Connect);
+
+/// A blocking domain handle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Domain(pub crate::Domain);
+
+/// A blocking snapshot handle.
+#[derive(Clone, Debug)]
+pub struct DomainSnapshot(pub crate::DomainSnapshot);
+
+impl Connect {
+    /// `virConnectOpen`.
+    pub fn open(uri: &str) -> Result<Connect> {
+        pollster::block_on(crate::Connect::open(uri)).map(Connect)
+    }
+
+    /// `virConnectOpenReadOnly`.
+    pub fn open_read_only(uri: &str) -> Result<Connect> {
+        pollster::block_on(crate::Connect::open_read_only(uri)).map(Connect)
+    }
+
+    /// `virConnectDomainEventRegisterAny`, see [`crate::Connect::domain_event_register_any`].
+    pub fn domain_event_register_any(
+        &self,
+        dom: Option<&Domain>,
+        event_id: DomainEventID,
+        callback: impl Fn(&Connect, &Domain, &DomainEvent) + Send + Sync + 'static,
+    ) -> Result<crate::CallbackId> {
+        pollster::block_on(self.0.domain_event_register_any(
+            dom.map(|d| &d.0),
+            event_id,
+            move |c, d, e| callback(&Connect(c.clone()), &Domain(d.clone()), e),
+        ))
+    }
+
+    /// `virConnectGetAllDomainStats` for given domains, see [`crate::Connect::domain_list_get_stats`].
+    pub fn domain_list_get_stats(
+        &self,
+        doms: &[Domain],
+        stats: DomainStatsTypes,
+        flags: ConnectGetAllDomainStatsFlags,
+    ) -> Result<Vec<(Domain, Vec<TypedParam>)>> {
+        let doms: Vec<crate::Domain> = doms.iter().map(|d| d.0.clone()).collect();
+        pollster::block_on(self.0.domain_list_get_stats(&doms, stats, flags)).map(Wrap::wrap)
+    }
+}
+
+blocking_methods!(Connect {
+    fn get_type() -> String;
+    fn get_version() -> u64;
+    fn get_lib_version() -> u64;
+    fn get_hostname() -> String;
+    fn get_uri() -> String;
+    fn get_max_vcpus(virt_type: Option<&str>) -> i32;
+    fn get_capabilities() -> String;
+    fn get_sysinfo(flags: u32) -> String;
+    fn is_secure() -> bool;
+    fn is_encrypted() -> bool;
+    fn is_alive() -> bool;
+    fn node_get_info() -> NodeInfo;
+    fn node_get_cells_free_memory(start_cell: i32, max_cells: i32) -> Vec<u64>;
+    fn node_get_free_memory() -> u64;
+    fn node_get_cpu_map(flags: u32) -> CpuMap;
+    fn node_get_cpu_stats(cpu: i32, flags: u32) -> Vec<NodeStat>;
+    fn node_get_memory_stats(cell: i32, flags: u32) -> Vec<NodeStat>;
+    fn node_get_security_model() -> SecurityModel;
+    fn list_all_domains(flags: ConnectListAllDomainsFlags) -> Vec<crate::Domain>;
+    fn list_domains(max_ids: i32) -> Vec<i32>;
+    fn num_of_domains() -> i32;
+    fn list_defined_domains(max_names: i32) -> Vec<String>;
+    fn num_of_defined_domains() -> i32;
+    fn lookup_by_id(id: i32) -> crate::Domain;
+    fn lookup_by_name(name: &str) -> crate::Domain;
+    fn lookup_by_uuid(uuid: &Uuid) -> crate::Domain;
+    fn lookup_by_uuid_string(uuid: &str) -> crate::Domain;
+    fn define_xml(xml: &str) -> crate::Domain;
+    fn define_xml_flags(xml: &str, flags: DomainDefineFlags) -> crate::Domain;
+    fn create_xml(xml: &str, flags: DomainCreateFlags) -> crate::Domain;
+    fn restore(path: &str) -> ();
+    fn restore_flags(path: &str, dxml: Option<&str>, flags: DomainSaveRestoreFlags) -> ();
+    fn save_image_get_xml_desc(path: &str, flags: DomainSaveImageXMLFlags) -> String;
+    fn save_image_define_xml(path: &str, dxml: &str, flags: DomainSaveRestoreFlags) -> ();
+    fn get_all_domain_stats(stats: DomainStatsTypes, flags: ConnectGetAllDomainStatsFlags) -> Vec<(crate::Domain, Vec<TypedParam>)>;
+    fn domain_event_deregister_any(id: crate::CallbackId) -> ();
+});
+
+impl Domain {
+    /// `virDomainGetName`.
+    pub fn get_name(&self) -> &str {
+        self.0.get_name()
+    }
+    /// `virDomainGetUUID`.
+    pub fn get_uuid(&self) -> Uuid {
+        self.0.get_uuid()
+    }
+    /// `virDomainGetUUIDString`.
+    pub fn get_uuid_string(&self) -> String {
+        self.0.get_uuid_string()
+    }
+    /// `virDomainGetID`.
+    pub fn get_id(&self) -> i32 {
+        self.0.get_id()
+    }
+}
+
+blocking_methods!(Domain {
+    fn get_info() -> DomainInfo;
+    fn get_state(flags: u32) -> (DomainState, i32);
+    fn get_xml_desc(flags: DomainXMLFlags) -> String;
+    fn create() -> ();
+    fn create_with_flags(flags: DomainCreateFlags) -> ();
+    fn undefine() -> ();
+    fn undefine_flags(flags: DomainUndefineFlags) -> ();
+    fn shutdown() -> ();
+    fn shutdown_flags(flags: DomainShutdownFlags) -> ();
+    fn reboot(flags: DomainRebootFlags) -> ();
+    fn reset(flags: u32) -> ();
+    fn destroy() -> ();
+    fn destroy_flags(flags: DomainDestroyFlags) -> ();
+    fn suspend() -> ();
+    fn resume() -> ();
+    fn save(path: &str) -> ();
+    fn save_flags(path: &str, dxml: Option<&str>, flags: DomainSaveRestoreFlags) -> ();
+    fn managed_save(flags: DomainSaveRestoreFlags) -> ();
+    fn has_managed_save_image(flags: u32) -> bool;
+    fn managed_save_remove(flags: u32) -> ();
+    fn managed_save_get_xml_desc(flags: DomainSaveImageXMLFlags) -> String;
+    fn get_autostart() -> bool;
+    fn set_autostart(autostart: bool) -> ();
+    fn set_memory(kib: u64) -> ();
+    fn set_memory_flags(kib: u64, flags: DomainMemoryModFlags) -> ();
+    fn set_max_memory(kib: u64) -> ();
+    fn set_vcpus(n: u32) -> ();
+    fn set_vcpus_flags(n: u32, flags: DomainVcpuFlags) -> ();
+    fn get_vcpus_flags(flags: DomainVcpuFlags) -> i32;
+    fn get_max_vcpus() -> i32;
+    fn get_max_memory() -> u64;
+    fn rename(new_name: &str, flags: u32) -> crate::Domain;
+    fn set_metadata(kind: DomainMetadataType, metadata: Option<&str>, key: Option<&str>, uri: Option<&str>, flags: DomainModificationImpact) -> ();
+    fn get_metadata(kind: DomainMetadataType, uri: Option<&str>, flags: DomainModificationImpact) -> String;
+    fn is_active() -> bool;
+    fn is_persistent() -> bool;
+    fn is_updated() -> bool;
+    fn get_os_type() -> String;
+    fn get_hostname(flags: DomainGetHostnameFlags) -> String;
+    fn get_time(flags: u32) -> DomainTime;
+    fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;
+    fn block_stats(disk: &str) -> DomainBlockStats;
+    fn interface_stats(device: &str) -> DomainInterfaceStats;
+    fn memory_stats(nr_stats: u32, flags: u32) -> Vec<DomainMemoryStat>;
+    fn get_security_label() -> SecurityLabel;
+    fn snapshot_create_xml(xml: &str, flags: DomainSnapshotCreateFlags) -> crate::DomainSnapshot;
+    fn list_all_snapshots(flags: DomainSnapshotListFlags) -> Vec<crate::DomainSnapshot>;
+    fn snapshot_num(flags: DomainSnapshotListFlags) -> i32;
+    fn snapshot_lookup_by_name(name: &str, flags: u32) -> crate::DomainSnapshot;
+    fn has_current_snapshot(flags: u32) -> bool;
+    fn snapshot_current(flags: u32) -> crate::DomainSnapshot;
+});
+
+impl DomainSnapshot {
+    /// `virDomainSnapshotGetName`.
+    pub fn get_name(&self) -> &str {
+        self.0.get_name()
+    }
+    /// `virDomainSnapshotGetDomain`.
+    pub fn get_domain(&self) -> Domain {
+        Domain(self.0.get_domain())
+    }
+}
+
+blocking_methods!(DomainSnapshot {
+    fn get_xml_desc(flags: DomainSnapshotXMLFlags) -> String;
+    fn get_parent(flags: u32) -> crate::DomainSnapshot;
+    fn list_all_children(flags: DomainSnapshotListFlags) -> Vec<crate::DomainSnapshot>;
+    fn is_current(flags: u32) -> bool;
+    fn has_metadata(flags: u32) -> bool;
+    fn revert(flags: DomainSnapshotRevertFlags) -> ();
+    fn delete(flags: DomainSnapshotDeleteFlags) -> ();
+});

@@ -1,0 +1,376 @@
+//! Connections: URI dispatch to a driver, read-only enforcement, host and listing calls.
+
+use crate::{Domain, DomainEvent};
+use rvirt_driver::{CallbackId, DomainDriver, DomainRef, HostDriver};
+use rvirt_types::domain::*;
+use rvirt_types::records::*;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+use std::sync::Arc;
+
+/// The drivers this build knows. Only this crate knows the set (cargo features); calls dispatch
+/// with a `match`, so no call pays for dynamic dispatch or a boxed future.
+pub(crate) enum Backend {
+    #[cfg(feature = "test-driver")]
+    Test(Arc<rvirt_driver_test::TestDriver>),
+}
+
+/// Calls the same driver method on whichever driver backs the connection.
+macro_rules! dispatch {
+    ($conn:expr, $d:ident => $call:expr) => {
+        match &$conn.inner.backend {
+            #[cfg(feature = "test-driver")]
+            crate::connect::Backend::Test($d) => $call.await,
+        }
+    };
+}
+pub(crate) use dispatch;
+
+pub(crate) struct Inner {
+    pub(crate) uri: String,
+    pub(crate) read_only: bool,
+    pub(crate) backend: Backend,
+}
+
+/// A connection to a hypervisor (`virConnectPtr`). Cheap to clone; every clone is the same
+/// connection.
+#[derive(Clone)]
+pub struct Connect {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Connect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connect")
+            .field("uri", &self.inner.uri)
+            .field("read_only", &self.inner.read_only)
+            .finish()
+    }
+}
+
+impl Connect {
+    /// `virConnectOpen`: a read-write connection to the hypervisor named by `uri`.
+    pub async fn open(uri: &str) -> Result<Connect> {
+        Connect::open_with(uri, false)
+    }
+
+    /// `virConnectOpenReadOnly`: a connection that may look but not change anything; every
+    /// mutating call answers `VIR_ERR_OPERATION_DENIED`.
+    pub async fn open_read_only(uri: &str) -> Result<Connect> {
+        Connect::open_with(uri, true)
+    }
+
+    fn open_with(uri: &str, read_only: bool) -> Result<Connect> {
+        let scheme = uri.split(':').next().unwrap_or("");
+        let backend = match scheme {
+            #[cfg(feature = "test-driver")]
+            "test" => Backend::Test(rvirt_driver_test::TestDriver::open(uri)?),
+            _ => {
+                return Err(Error::with_detail(
+                    ErrorDomain::NONE,
+                    ErrorNumber::NO_CONNECT,
+                    uri,
+                ));
+            }
+        };
+        Ok(Connect {
+            inner: Arc::new(Inner {
+                uri: uri.to_string(),
+                read_only,
+                backend,
+            }),
+        })
+    }
+
+    /// Refuses `function` on a read-only connection, as libvirt's public API does.
+    pub(crate) fn check_rw(&self, function: &str) -> Result<()> {
+        if self.inner.read_only {
+            Err(Error::read_only(function))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the connection is read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    pub(crate) fn domain(&self, r: DomainRef) -> Domain {
+        Domain {
+            conn: self.clone(),
+            r,
+        }
+    }
+
+    fn domains(&self, refs: Vec<DomainRef>) -> Vec<Domain> {
+        refs.into_iter().map(|r| self.domain(r)).collect()
+    }
+
+    /// `virConnectGetType`: the driver's name, e.g. `TEST`.
+    pub async fn get_type(&self) -> Result<String> {
+        dispatch!(self, d => d.connect_get_type())
+    }
+
+    /// `virConnectGetVersion`: the hypervisor's version number.
+    pub async fn get_version(&self) -> Result<u64> {
+        dispatch!(self, d => d.connect_get_version())
+    }
+
+    /// `virConnectGetLibVersion`: the libvirt API version this library implements.
+    pub async fn get_lib_version(&self) -> Result<u64> {
+        Ok(crate::LIBVIRT_API_VERSION)
+    }
+
+    /// `virConnectGetHostname`.
+    pub async fn get_hostname(&self) -> Result<String> {
+        dispatch!(self, d => d.connect_get_hostname())
+    }
+
+    /// `virConnectGetURI`.
+    pub async fn get_uri(&self) -> Result<String> {
+        dispatch!(self, d => d.connect_get_uri())
+    }
+
+    /// `virConnectGetMaxVcpus` for a domain type (`None` for the default).
+    pub async fn get_max_vcpus(&self, virt_type: Option<&str>) -> Result<i32> {
+        dispatch!(self, d => d.connect_get_max_vcpus(virt_type))
+    }
+
+    /// `virConnectGetCapabilities`: the capabilities XML.
+    pub async fn get_capabilities(&self) -> Result<String> {
+        dispatch!(self, d => d.connect_get_capabilities())
+    }
+
+    /// `virConnectGetSysinfo`: the host's SMBIOS data as XML.
+    pub async fn get_sysinfo(&self, flags: u32) -> Result<String> {
+        dispatch!(self, d => d.connect_get_sysinfo(flags))
+    }
+
+    /// `virConnectIsSecure`.
+    pub async fn is_secure(&self) -> Result<bool> {
+        dispatch!(self, d => d.connect_is_secure())
+    }
+
+    /// `virConnectIsEncrypted`.
+    pub async fn is_encrypted(&self) -> Result<bool> {
+        dispatch!(self, d => d.connect_is_encrypted())
+    }
+
+    /// `virConnectIsAlive`.
+    pub async fn is_alive(&self) -> Result<bool> {
+        dispatch!(self, d => d.connect_is_alive())
+    }
+
+    /// `virNodeGetInfo`.
+    pub async fn node_get_info(&self) -> Result<NodeInfo> {
+        dispatch!(self, d => d.node_get_info())
+    }
+
+    /// `virNodeGetCellsFreeMemory`.
+    pub async fn node_get_cells_free_memory(
+        &self,
+        start_cell: i32,
+        max_cells: i32,
+    ) -> Result<Vec<u64>> {
+        dispatch!(self, d => d.node_get_cells_free_memory(start_cell, max_cells))
+    }
+
+    /// `virNodeGetFreeMemory`.
+    pub async fn node_get_free_memory(&self) -> Result<u64> {
+        dispatch!(self, d => d.node_get_free_memory())
+    }
+
+    /// `virNodeGetCPUMap`.
+    pub async fn node_get_cpu_map(&self, flags: u32) -> Result<CpuMap> {
+        dispatch!(self, d => d.node_get_cpu_map(flags))
+    }
+
+    /// `virNodeGetCPUStats` for one CPU, or the total with -1.
+    pub async fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        dispatch!(self, d => d.node_get_cpu_stats(cpu, flags))
+    }
+
+    /// `virNodeGetMemoryStats` for one cell, or the total with -1.
+    pub async fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        dispatch!(self, d => d.node_get_memory_stats(cell, flags))
+    }
+
+    /// `virNodeGetSecurityModel`.
+    pub async fn node_get_security_model(&self) -> Result<SecurityModel> {
+        dispatch!(self, d => d.node_get_security_model())
+    }
+
+    /// `virConnectListAllDomains`: every domain passing every flag group (an empty group passes
+    /// everything), from one consistent snapshot.
+    pub async fn list_all_domains(&self, flags: ConnectListAllDomainsFlags) -> Result<Vec<Domain>> {
+        let refs = dispatch!(self, d => d.connect_list_all_domains(flags))?;
+        Ok(self.domains(refs))
+    }
+
+    /// `virConnectListDomains`: the ids of running domains, at most `max_ids`.
+    pub async fn list_domains(&self, max_ids: i32) -> Result<Vec<i32>> {
+        dispatch!(self, d => d.connect_list_domains(max_ids))
+    }
+
+    /// `virConnectNumOfDomains`: the number of running domains.
+    pub async fn num_of_domains(&self) -> Result<i32> {
+        dispatch!(self, d => d.connect_num_of_domains())
+    }
+
+    /// `virConnectListDefinedDomains`: names of inactive domains, at most `max_names`.
+    pub async fn list_defined_domains(&self, max_names: i32) -> Result<Vec<String>> {
+        dispatch!(self, d => d.connect_list_defined_domains(max_names))
+    }
+
+    /// `virConnectNumOfDefinedDomains`: the number of inactive domains.
+    pub async fn num_of_defined_domains(&self) -> Result<i32> {
+        dispatch!(self, d => d.connect_num_of_defined_domains())
+    }
+
+    /// `virDomainLookupByID`.
+    pub async fn lookup_by_id(&self, id: i32) -> Result<Domain> {
+        if id < 0 {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainLookupByID",
+                "id",
+                format!(
+                    "id in virDomainLookupByID must be greater than or equal to 0 but {id} was given"
+                ),
+            ));
+        }
+        let r = dispatch!(self, d => d.domain_lookup_by_id(id))?;
+        Ok(self.domain(r))
+    }
+
+    /// `virDomainLookupByName`.
+    pub async fn lookup_by_name(&self, name: &str) -> Result<Domain> {
+        let r = dispatch!(self, d => d.domain_lookup_by_name(name))?;
+        Ok(self.domain(r))
+    }
+
+    /// `virDomainLookupByUUID`.
+    pub async fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<Domain> {
+        let r = dispatch!(self, d => d.domain_lookup_by_uuid(uuid))?;
+        Ok(self.domain(r))
+    }
+
+    /// `virDomainLookupByUUIDString`.
+    pub async fn lookup_by_uuid_string(&self, uuid: &str) -> Result<Domain> {
+        let u = Uuid::parse(uuid).map_err(|_| {
+            Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainLookupByUUIDString",
+                "uuidstr",
+                format!("uuidstr in virDomainLookupByUUIDString must be a valid UUID: {uuid}"),
+            )
+        })?;
+        self.lookup_by_uuid(&u).await
+    }
+
+    /// `virDomainDefineXML`.
+    pub async fn define_xml(&self, xml: &str) -> Result<Domain> {
+        self.define_xml_flags(xml, DomainDefineFlags::empty()).await
+    }
+
+    /// `virDomainDefineXMLFlags`.
+    pub async fn define_xml_flags(&self, xml: &str, flags: DomainDefineFlags) -> Result<Domain> {
+        self.check_rw("virDomainDefineXMLFlags")?;
+        let r = dispatch!(self, d => d.domain_define_xml(xml, flags))?;
+        Ok(self.domain(r))
+    }
+
+    /// `virDomainCreateXML`: starts a transient domain.
+    pub async fn create_xml(&self, xml: &str, flags: DomainCreateFlags) -> Result<Domain> {
+        self.check_rw("virDomainCreateXML")?;
+        let r = dispatch!(self, d => d.domain_create_xml(xml, flags))?;
+        Ok(self.domain(r))
+    }
+
+    /// `virDomainRestore`.
+    pub async fn restore(&self, path: &str) -> Result<()> {
+        self.check_rw("virDomainRestore")?;
+        dispatch!(self, d => d.domain_restore(path, None, DomainSaveRestoreFlags::empty()))
+    }
+
+    /// `virDomainRestoreFlags`.
+    pub async fn restore_flags(
+        &self,
+        path: &str,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        self.check_rw("virDomainRestoreFlags")?;
+        dispatch!(self, d => d.domain_restore(path, dxml, flags))
+    }
+
+    /// `virDomainSaveImageGetXMLDesc`.
+    pub async fn save_image_get_xml_desc(
+        &self,
+        path: &str,
+        flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
+        self.check_rw("virDomainSaveImageGetXMLDesc")?;
+        dispatch!(self, d => d.domain_save_image_get_xml_desc(path, flags))
+    }
+
+    /// `virDomainSaveImageDefineXML`.
+    pub async fn save_image_define_xml(
+        &self,
+        path: &str,
+        dxml: &str,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        self.check_rw("virDomainSaveImageDefineXML")?;
+        dispatch!(self, d => d.domain_save_image_define_xml(path, dxml, flags))
+    }
+
+    /// `virConnectGetAllDomainStats`: stats of every domain passing the filter flags.
+    pub async fn get_all_domain_stats(
+        &self,
+        stats: DomainStatsTypes,
+        flags: ConnectGetAllDomainStatsFlags,
+    ) -> Result<Vec<(Domain, Vec<TypedParam>)>> {
+        let recs = dispatch!(self, d => d.connect_get_all_domain_stats(None, stats, flags))?;
+        Ok(recs.into_iter().map(|(r, p)| (self.domain(r), p)).collect())
+    }
+
+    /// `virDomainListGetStats`: stats of the given domains.
+    pub async fn domain_list_get_stats(
+        &self,
+        doms: &[Domain],
+        stats: DomainStatsTypes,
+        flags: ConnectGetAllDomainStatsFlags,
+    ) -> Result<Vec<(Domain, Vec<TypedParam>)>> {
+        let refs: Vec<DomainRef> = doms.iter().map(|d| d.r.clone()).collect();
+        let recs = dispatch!(self, d => d.connect_get_all_domain_stats(Some(&refs), stats, flags))?;
+        Ok(recs.into_iter().map(|(r, p)| (self.domain(r), p)).collect())
+    }
+
+    /// `virConnectDomainEventRegisterAny`: calls `callback` with this connection, the domain
+    /// and the event, for every event of `event_id` (about `dom` only, if given). Callbacks run
+    /// after the transition, with no lock held, so they may call the API.
+    pub async fn domain_event_register_any(
+        &self,
+        dom: Option<&Domain>,
+        event_id: DomainEventID,
+        callback: impl Fn(&Connect, &Domain, &DomainEvent) + Send + Sync + 'static,
+    ) -> Result<CallbackId> {
+        // The callback holds the connection weakly: a registration must not keep it open.
+        let weak = Arc::downgrade(&self.inner);
+        let cb: rvirt_driver::DomainEventCallback = Arc::new(move |ev: &DomainEvent| {
+            if let Some(inner) = weak.upgrade() {
+                let conn = Connect { inner };
+                let dom = conn.domain(ev.domain().clone());
+                callback(&conn, &dom, ev);
+            }
+        });
+        let r = dom.map(|d| &d.r);
+        dispatch!(self, d => d.connect_domain_event_register_any(r, event_id, cb.clone()))
+    }
+
+    /// `virConnectDomainEventDeregisterAny`.
+    pub async fn domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
+        dispatch!(self, d => d.connect_domain_event_deregister_any(id))
+    }
+}

@@ -1,0 +1,422 @@
+//! Domain handles (`virDomainPtr`).
+
+use crate::connect::dispatch;
+use crate::{Connect, DomainSnapshot};
+use rvirt_driver::{DomainDriver, DomainRef, SnapshotDriver};
+use rvirt_types::domain::*;
+use rvirt_types::records::*;
+use rvirt_types::snapshot::*;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+
+/// A handle to a domain: its connection, name, UUID and the id it had when the handle was made.
+/// Like `virDomainPtr`, a handle outlives the domain: calls on a handle whose domain is gone
+/// answer `VIR_ERR_NO_DOMAIN`.
+#[derive(Clone)]
+pub struct Domain {
+    pub(crate) conn: Connect,
+    pub(crate) r: DomainRef,
+}
+
+impl std::fmt::Debug for Domain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Domain")
+            .field("name", &self.r.name)
+            .field("uuid", &self.r.uuid)
+            .field("id", &self.r.id)
+            .finish()
+    }
+}
+
+impl PartialEq for Domain {
+    fn eq(&self, other: &Self) -> bool {
+        self.r.uuid == other.r.uuid && std::sync::Arc::ptr_eq(&self.conn.inner, &other.conn.inner)
+    }
+}
+
+impl Domain {
+    /// `virDomainGetName`.
+    pub fn get_name(&self) -> &str {
+        &self.r.name
+    }
+
+    /// `virDomainGetUUID`.
+    pub fn get_uuid(&self) -> Uuid {
+        self.r.uuid
+    }
+
+    /// `virDomainGetUUIDString`.
+    pub fn get_uuid_string(&self) -> String {
+        self.r.uuid.to_string()
+    }
+
+    /// `virDomainGetID`: the id the domain had when this handle was made; -1 if inactive then.
+    pub fn get_id(&self) -> i32 {
+        self.r.id
+    }
+
+    /// `virDomainGetConnect`.
+    pub fn get_connect(&self) -> &Connect {
+        &self.conn
+    }
+
+    fn rw(&self, function: &str) -> Result<()> {
+        self.conn.check_rw(function)
+    }
+
+    /// `virDomainGetInfo`.
+    pub async fn get_info(&self) -> Result<DomainInfo> {
+        dispatch!(self.conn, d => d.domain_get_info(&self.r))
+    }
+
+    /// `virDomainGetState`: the state and the reason for it.
+    pub async fn get_state(&self, flags: u32) -> Result<(DomainState, i32)> {
+        dispatch!(self.conn, d => d.domain_get_state(&self.r, flags))
+    }
+
+    /// `virDomainGetXMLDesc`.
+    pub async fn get_xml_desc(&self, flags: DomainXMLFlags) -> Result<String> {
+        if self.conn.is_read_only()
+            && flags.intersects(DomainXMLFlags::SECURE | DomainXMLFlags::MIGRATABLE)
+        {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::OPERATION_DENIED,
+                "virDomainGetXMLDesc with secure flag",
+            ));
+        }
+        dispatch!(self.conn, d => d.domain_get_xml_desc(&self.r, flags))
+    }
+
+    /// `virDomainCreate`: starts a defined domain.
+    pub async fn create(&self) -> Result<()> {
+        self.create_with_flags(DomainCreateFlags::empty()).await
+    }
+
+    /// `virDomainCreateWithFlags`.
+    pub async fn create_with_flags(&self, flags: DomainCreateFlags) -> Result<()> {
+        self.rw("virDomainCreateWithFlags")?;
+        dispatch!(self.conn, d => d.domain_create(&self.r, flags)).map(|_| ())
+    }
+
+    /// `virDomainUndefine`.
+    pub async fn undefine(&self) -> Result<()> {
+        self.undefine_flags(DomainUndefineFlags::empty()).await
+    }
+
+    /// `virDomainUndefineFlags`.
+    pub async fn undefine_flags(&self, flags: DomainUndefineFlags) -> Result<()> {
+        self.rw("virDomainUndefineFlags")?;
+        dispatch!(self.conn, d => d.domain_undefine(&self.r, flags))
+    }
+
+    /// `virDomainShutdown`.
+    pub async fn shutdown(&self) -> Result<()> {
+        self.shutdown_flags(DomainShutdownFlags::empty()).await
+    }
+
+    /// `virDomainShutdownFlags`.
+    pub async fn shutdown_flags(&self, flags: DomainShutdownFlags) -> Result<()> {
+        self.rw("virDomainShutdownFlags")?;
+        dispatch!(self.conn, d => d.domain_shutdown(&self.r, flags))
+    }
+
+    /// `virDomainReboot`.
+    pub async fn reboot(&self, flags: DomainRebootFlags) -> Result<()> {
+        self.rw("virDomainReboot")?;
+        dispatch!(self.conn, d => d.domain_reboot(&self.r, flags))
+    }
+
+    /// `virDomainReset`.
+    pub async fn reset(&self, flags: u32) -> Result<()> {
+        self.rw("virDomainReset")?;
+        dispatch!(self.conn, d => d.domain_reset(&self.r, flags))
+    }
+
+    /// `virDomainDestroy`.
+    pub async fn destroy(&self) -> Result<()> {
+        self.destroy_flags(DomainDestroyFlags::empty()).await
+    }
+
+    /// `virDomainDestroyFlags`.
+    pub async fn destroy_flags(&self, flags: DomainDestroyFlags) -> Result<()> {
+        self.rw("virDomainDestroyFlags")?;
+        dispatch!(self.conn, d => d.domain_destroy(&self.r, flags))
+    }
+
+    /// `virDomainSuspend`.
+    pub async fn suspend(&self) -> Result<()> {
+        self.rw("virDomainSuspend")?;
+        dispatch!(self.conn, d => d.domain_suspend(&self.r))
+    }
+
+    /// `virDomainResume`.
+    pub async fn resume(&self) -> Result<()> {
+        self.rw("virDomainResume")?;
+        dispatch!(self.conn, d => d.domain_resume(&self.r))
+    }
+
+    /// `virDomainSave`: saves the running domain's state to `path` and stops it.
+    pub async fn save(&self, path: &str) -> Result<()> {
+        self.save_flags(path, None, DomainSaveRestoreFlags::empty())
+            .await
+    }
+
+    /// `virDomainSaveFlags`.
+    pub async fn save_flags(
+        &self,
+        path: &str,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        self.rw("virDomainSaveFlags")?;
+        dispatch!(self.conn, d => d.domain_save(&self.r, path, dxml, flags))
+    }
+
+    /// `virDomainManagedSave`.
+    pub async fn managed_save(&self, flags: DomainSaveRestoreFlags) -> Result<()> {
+        self.rw("virDomainManagedSave")?;
+        dispatch!(self.conn, d => d.domain_managed_save(&self.r, flags))
+    }
+
+    /// `virDomainHasManagedSaveImage`.
+    pub async fn has_managed_save_image(&self, flags: u32) -> Result<bool> {
+        dispatch!(self.conn, d => d.domain_has_managed_save_image(&self.r, flags))
+    }
+
+    /// `virDomainManagedSaveRemove`.
+    pub async fn managed_save_remove(&self, flags: u32) -> Result<()> {
+        self.rw("virDomainManagedSaveRemove")?;
+        dispatch!(self.conn, d => d.domain_managed_save_remove(&self.r, flags))
+    }
+
+    /// `virDomainManagedSaveGetXMLDesc`.
+    pub async fn managed_save_get_xml_desc(
+        &self,
+        flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
+        if self.conn.is_read_only() && flags.contains(DomainSaveImageXMLFlags::SECURE) {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::OPERATION_DENIED,
+                "virDomainManagedSaveGetXMLDesc with secure flag",
+            ));
+        }
+        dispatch!(self.conn, d => d.domain_managed_save_get_xml_desc(&self.r, flags))
+    }
+
+    /// `virDomainGetAutostart`.
+    pub async fn get_autostart(&self) -> Result<bool> {
+        dispatch!(self.conn, d => d.domain_get_autostart(&self.r))
+    }
+
+    /// `virDomainSetAutostart`.
+    pub async fn set_autostart(&self, autostart: bool) -> Result<()> {
+        self.rw("virDomainSetAutostart")?;
+        dispatch!(self.conn, d => d.domain_set_autostart(&self.r, autostart))
+    }
+
+    /// `virDomainSetMemory` (KiB, live).
+    pub async fn set_memory(&self, kib: u64) -> Result<()> {
+        self.rw("virDomainSetMemory")?;
+        dispatch!(self.conn, d => d.domain_set_memory(&self.r, kib, DomainMemoryModFlags::LIVE))
+    }
+
+    /// `virDomainSetMemoryFlags` (KiB).
+    pub async fn set_memory_flags(&self, kib: u64, flags: DomainMemoryModFlags) -> Result<()> {
+        self.rw("virDomainSetMemoryFlags")?;
+        dispatch!(self.conn, d => d.domain_set_memory(&self.r, kib, flags))
+    }
+
+    /// `virDomainSetMaxMemory` (KiB).
+    pub async fn set_max_memory(&self, kib: u64) -> Result<()> {
+        self.rw("virDomainSetMaxMemory")?;
+        dispatch!(self.conn, d => d.domain_set_max_memory(&self.r, kib))
+    }
+
+    /// `virDomainSetVcpus`.
+    pub async fn set_vcpus(&self, n: u32) -> Result<()> {
+        self.set_vcpus_flags(n, DomainVcpuFlags::LIVE).await
+    }
+
+    /// `virDomainSetVcpusFlags`.
+    pub async fn set_vcpus_flags(&self, n: u32, flags: DomainVcpuFlags) -> Result<()> {
+        self.rw("virDomainSetVcpusFlags")?;
+        if n == 0 {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainSetVcpusFlags",
+                "nvcpus",
+                "nvcpus in virDomainSetVcpusFlags must not be zero".into(),
+            ));
+        }
+        dispatch!(self.conn, d => d.domain_set_vcpus(&self.r, n, flags))
+    }
+
+    /// `virDomainGetVcpusFlags`.
+    pub async fn get_vcpus_flags(&self, flags: DomainVcpuFlags) -> Result<i32> {
+        if flags.contains(DomainVcpuFlags::GUEST) {
+            self.rw("virDomainGetVcpusFlags")?;
+        }
+        dispatch!(self.conn, d => d.domain_get_vcpus_flags(&self.r, flags))
+    }
+
+    /// `virDomainGetMaxVcpus`.
+    pub async fn get_max_vcpus(&self) -> Result<i32> {
+        dispatch!(self.conn, d => d.domain_get_max_vcpus(&self.r))
+    }
+
+    /// `virDomainGetMaxMemory` (KiB).
+    pub async fn get_max_memory(&self) -> Result<u64> {
+        dispatch!(self.conn, d => d.domain_get_max_memory(&self.r))
+    }
+
+    /// `virDomainRename`. This handle keeps the old name; the returned one has the new.
+    pub async fn rename(&self, new_name: &str, flags: u32) -> Result<Domain> {
+        self.rw("virDomainRename")?;
+        let r = dispatch!(self.conn, d => d.domain_rename(&self.r, new_name, flags))?;
+        Ok(self.conn.domain(r))
+    }
+
+    /// `virDomainSetMetadata`.
+    pub async fn set_metadata(
+        &self,
+        kind: DomainMetadataType,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        self.rw("virDomainSetMetadata")?;
+        dispatch!(self.conn, d => d.domain_set_metadata(&self.r, kind, metadata, key, uri, flags))
+    }
+
+    /// `virDomainGetMetadata`.
+    pub async fn get_metadata(
+        &self,
+        kind: DomainMetadataType,
+        uri: Option<&str>,
+        flags: DomainModificationImpact,
+    ) -> Result<String> {
+        dispatch!(self.conn, d => d.domain_get_metadata(&self.r, kind, uri, flags))
+    }
+
+    /// `virDomainIsActive`.
+    pub async fn is_active(&self) -> Result<bool> {
+        dispatch!(self.conn, d => d.domain_is_active(&self.r))
+    }
+
+    /// `virDomainIsPersistent`.
+    pub async fn is_persistent(&self) -> Result<bool> {
+        dispatch!(self.conn, d => d.domain_is_persistent(&self.r))
+    }
+
+    /// `virDomainIsUpdated`.
+    pub async fn is_updated(&self) -> Result<bool> {
+        dispatch!(self.conn, d => d.domain_is_updated(&self.r))
+    }
+
+    /// `virDomainGetOSType`.
+    pub async fn get_os_type(&self) -> Result<String> {
+        dispatch!(self.conn, d => d.domain_get_os_type(&self.r))
+    }
+
+    /// `virDomainGetHostname`.
+    pub async fn get_hostname(&self, flags: DomainGetHostnameFlags) -> Result<String> {
+        self.rw("virDomainGetHostname")?;
+        dispatch!(self.conn, d => d.domain_get_hostname(&self.r, flags))
+    }
+
+    /// `virDomainGetTime`.
+    pub async fn get_time(&self, flags: u32) -> Result<DomainTime> {
+        self.rw("virDomainGetTime")?;
+        dispatch!(self.conn, d => d.domain_get_time(&self.r, flags))
+    }
+
+    /// `virDomainGetCPUStats`: per CPU `start_cpu..start_cpu+ncpus`, or the total with
+    /// `start_cpu == -1`.
+    pub async fn get_cpu_stats(
+        &self,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<Vec<Vec<TypedParam>>> {
+        dispatch!(self.conn, d => d.domain_get_cpu_stats(&self.r, start_cpu, ncpus, flags))
+    }
+
+    /// `virDomainBlockStats` for a disk by target (`vda`) or source path.
+    pub async fn block_stats(&self, disk: &str) -> Result<DomainBlockStats> {
+        dispatch!(self.conn, d => d.domain_block_stats(&self.r, disk))
+    }
+
+    /// `virDomainInterfaceStats` for an interface by target name or MAC.
+    pub async fn interface_stats(&self, device: &str) -> Result<DomainInterfaceStats> {
+        dispatch!(self.conn, d => d.domain_interface_stats(&self.r, device))
+    }
+
+    /// `virDomainMemoryStats`: at most `nr_stats` statistics.
+    pub async fn memory_stats(&self, nr_stats: u32, flags: u32) -> Result<Vec<DomainMemoryStat>> {
+        dispatch!(self.conn, d => d.domain_memory_stats(&self.r, nr_stats, flags))
+    }
+
+    /// `virDomainGetSecurityLabel`.
+    pub async fn get_security_label(&self) -> Result<SecurityLabel> {
+        dispatch!(self.conn, d => d.domain_get_security_label(&self.r))
+    }
+
+    /// `virDomainSnapshotCreateXML`.
+    pub async fn snapshot_create_xml(
+        &self,
+        xml: &str,
+        flags: DomainSnapshotCreateFlags,
+    ) -> Result<DomainSnapshot> {
+        self.rw("virDomainSnapshotCreateXML")?;
+        let r = dispatch!(self.conn, d => d.snapshot_create_xml(&self.r, xml, flags))?;
+        Ok(DomainSnapshot {
+            conn: self.conn.clone(),
+            r,
+        })
+    }
+
+    /// `virDomainListAllSnapshots`.
+    pub async fn list_all_snapshots(
+        &self,
+        flags: DomainSnapshotListFlags,
+    ) -> Result<Vec<DomainSnapshot>> {
+        let refs = dispatch!(self.conn, d => d.domain_list_all_snapshots(&self.r, flags))?;
+        Ok(refs
+            .into_iter()
+            .map(|r| DomainSnapshot {
+                conn: self.conn.clone(),
+                r,
+            })
+            .collect())
+    }
+
+    /// `virDomainSnapshotNum`.
+    pub async fn snapshot_num(&self, flags: DomainSnapshotListFlags) -> Result<i32> {
+        dispatch!(self.conn, d => d.domain_snapshot_num(&self.r, flags))
+    }
+
+    /// `virDomainSnapshotLookupByName`.
+    pub async fn snapshot_lookup_by_name(&self, name: &str, flags: u32) -> Result<DomainSnapshot> {
+        let r = dispatch!(self.conn, d => d.snapshot_lookup_by_name(&self.r, name, flags))?;
+        Ok(DomainSnapshot {
+            conn: self.conn.clone(),
+            r,
+        })
+    }
+
+    /// `virDomainHasCurrentSnapshot`.
+    pub async fn has_current_snapshot(&self, flags: u32) -> Result<bool> {
+        dispatch!(self.conn, d => d.domain_has_current_snapshot(&self.r, flags))
+    }
+
+    /// `virDomainSnapshotCurrent`.
+    pub async fn snapshot_current(&self, flags: u32) -> Result<DomainSnapshot> {
+        let r = dispatch!(self.conn, d => d.snapshot_current(&self.r, flags))?;
+        Ok(DomainSnapshot {
+            conn: self.conn.clone(),
+            r,
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! rvirt: libvirt's API, in Rust.
+//!
+//! [`Connect::open`] picks a driver by URI (`test:///default`, `test:///PATH.xml`), and hands out
+//! [`Domain`] and [`DomainSnapshot`] handles whose methods carry libvirt's names
+//! (`list_all_domains`, `lookup_by_name`, `get_info`…) and libvirt's errors ([`Error`], with
+//! `virErrorNumber` codes). Every call is async; [`blocking`] wraps them for callers that want
+//! libvirt's blocking shape. The futures need no particular executor.
+//!
+//! ```
+//! let conn = rvirt::blocking::Connect::open("test:///default").unwrap();
+//! let dom = conn.lookup_by_name("test").unwrap();
+//! assert_eq!(dom.get_info().unwrap().nr_virt_cpu, 2);
+//! ```
+
+pub mod blocking;
+mod connect;
+mod domain;
+mod snapshot;
+
+pub use connect::Connect;
+pub use domain::Domain;
+pub use rvirt_driver::{CallbackId, DomainEvent};
+pub use rvirt_types::domain as flags;
+pub use rvirt_types::records::*;
+pub use rvirt_types::snapshot as snapshot_flags;
+pub use rvirt_types::{
+    Error, ErrorDomain, ErrorLevel, ErrorNumber, Result, TypedParam, TypedParamValue, Uuid,
+};
+pub use snapshot::DomainSnapshot;
+
+/// The libvirt API version rvirt implements, as `virGetVersion` reports it
+/// (major * 1,000,000 + minor * 1,000 + release): libvirt 9.0.0.
+pub const LIBVIRT_API_VERSION: u64 = 9_000_000;
+
+/// `virGetVersion`: the library version.
+pub fn get_version() -> u64 {
+    LIBVIRT_API_VERSION
+}

@@ -1,0 +1,446 @@
+#!/usr/bin/python3
+"""Runs one oracle scenario against the real libvirt (python3-libvirt, test:///default driver).
+
+Usage: /usr/bin/python3 tests/oracle/run_libvirt.py SCENARIO.json
+
+Prints one JSON document on stdout: {"outcomes": [OUTCOME, ...]}, one outcome per step (plus a
+final "events_check" outcome when events were switched on), each either {"ok": VALUE} or
+{"err": [code, domain, message]}. crates/rvirt/tests/oracle.rs runs the same scenario through
+rvirt and compares the two lists; that file documents the scenario language, and the two
+runners must stay in step.
+"""
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+
+import libvirt
+
+MEMORY_STAT_NAMES = {
+    "swap_in", "swap_out", "major_fault", "minor_fault", "unused", "available", "actual",
+    "rss", "usable", "last_update", "disk_caches", "hugetlb_pgalloc", "hugetlb_pgfail",
+}
+
+
+class Unbound(Exception):
+    """A step names a variable that no earlier step bound."""
+
+
+def mask_snapshot_xml(text):
+    """Masks what depends on the wall clock in a snapshot's XML."""
+    text = re.sub(r"<creationTime>\d+</creationTime>", "<creationTime>MASKED</creationTime>", text)
+    return re.sub(r"<name>\d+</name>", "<name>MASKED</name>", text)
+
+
+def mask_snapshot_name(name):
+    """A name libvirt generated from the clock (all digits) is masked."""
+    return "MASKED" if name.isdigit() else name
+
+
+class Runner:
+    def __init__(self, scenario, tmpdir):
+        self.scenario = scenario
+        self.tmpdir = tmpdir
+        self.xmls = scenario.get("xmls", {})
+        self.conns = {}
+        self.vars = {}
+        self.events = []
+        self.events_lock = threading.Lock()
+        self.events_on = False
+
+    # -- helpers -----------------------------------------------------------------------------
+    def conn(self, step):
+        name = step.get("conn", "main")
+        if name not in self.conns:
+            raise Unbound("unbound connection %s" % name)
+        return self.conns[name]
+
+    def var(self, step, key):
+        name = step[key]
+        if name not in self.vars:
+            raise Unbound("unbound variable %s" % name)
+        return self.vars[name]
+
+    def dom(self, step):
+        return self.var(step, "dom")
+
+    def snap(self, step):
+        return self.var(step, "snap")
+
+    def bind(self, step, obj):
+        if "as" in step:
+            self.vars[step["as"]] = obj
+
+    def xml(self, step, key="xml"):
+        x = step.get(key)
+        if isinstance(x, str) and x.startswith("@"):
+            return self.xmls[x[1:]]
+        return x
+
+    def path(self, step):
+        return os.path.join(self.tmpdir, step["path"])
+
+    def dom_out(self, d):
+        return [d.name(), d.ID()]
+
+    def record(self, *ev):
+        with self.events_lock:
+            self.events.append(list(ev))
+
+    def drain_events(self):
+        # Events are delivered asynchronously by the event loop thread: wait until none has
+        # arrived for a while.
+        time.sleep(0.05)
+        while True:
+            with self.events_lock:
+                n = len(self.events)
+            time.sleep(0.15)
+            with self.events_lock:
+                if len(self.events) == n:
+                    out = self.events
+                    self.events = []
+                    return out
+
+    # -- steps -------------------------------------------------------------------------------
+    def run_step(self, step):
+        op = step["op"]
+        flags = step.get("flags", 0)
+        has_flags = "flags" in step
+
+        if op == "open":
+            uri = step.get("uri", "test:///default")
+            c = libvirt.openReadOnly(uri) if step.get("read_only") else libvirt.open(uri)
+            self.conns[step.get("as", "main")] = c
+            return None
+        if op == "close":
+            name = step.get("conn", "main")
+            c = self.conns.pop(name)
+            c.close()
+            return None
+
+        # connection-level calls
+        if op == "define":
+            c = self.conn(step)
+            d = c.defineXMLFlags(self.xml(step), flags) if has_flags else c.defineXML(self.xml(step))
+            self.bind(step, d)
+            return self.dom_out(d)
+        if op == "create_xml":
+            d = self.conn(step).createXML(self.xml(step), flags)
+            self.bind(step, d)
+            return self.dom_out(d)
+        if op == "lookup_by_name":
+            d = self.conn(step).lookupByName(step["name"])
+            self.bind(step, d)
+            return self.dom_out(d)
+        if op == "lookup_by_id":
+            d = self.conn(step).lookupByID(step["id"])
+            self.bind(step, d)
+            return self.dom_out(d)
+        if op == "lookup_by_uuid":
+            d = self.conn(step).lookupByUUIDString(step["uuid"])
+            self.bind(step, d)
+            return self.dom_out(d)
+        if op == "list_all":
+            return sorted(d.name() for d in self.conn(step).listAllDomains(flags))
+        if op == "list_domains":
+            return sorted(self.conn(step).listDomainsID())
+        if op == "list_defined":
+            return sorted(self.conn(step).listDefinedDomains())
+        if op == "num_of_domains":
+            return self.conn(step).numOfDomains()
+        if op == "num_of_defined":
+            return self.conn(step).numOfDefinedDomains()
+        if op == "restore":
+            c = self.conn(step)
+            if has_flags or "xml" in step:
+                c.restoreFlags(self.path(step), self.xml(step), flags)
+            else:
+                c.restore(self.path(step))
+            return None
+        if op == "save_image_get_xml":
+            return self.conn(step).saveImageGetXMLDesc(self.path(step), flags)
+        if op == "save_image_define_xml":
+            self.conn(step).saveImageDefineXML(self.path(step), self.xml(step), flags)
+            return None
+
+        # host calls
+        if op == "node_info":
+            return list(self.conn(step).getInfo())
+        if op == "capabilities":
+            return self.conn(step).getCapabilities()
+        if op == "get_type":
+            return self.conn(step).getType()
+        if op == "get_version":
+            return self.conn(step).getVersion()
+        if op == "lib_version":
+            return self.conn(step).getLibVersion()
+        if op == "conn_max_vcpus":
+            return self.conn(step).getMaxVcpus(step.get("type"))
+        if op == "cells_free_memory":
+            return list(self.conn(step).getCellsFreeMemory(step["start"], step["max"]))
+        if op == "free_memory":
+            return self.conn(step).getFreeMemory()
+        if op == "cpu_map":
+            cpus, online_map, online = self.conn(step).getCPUMap(flags)
+            return [cpus, [bool(b) for b in online_map], online]
+        if op == "node_cpu_stats":
+            return sorted(self.conn(step).getCPUStats(step["cpu"], flags).items())
+        if op == "node_memory_stats":
+            return sorted(self.conn(step).getMemoryStats(step["cell"], flags).items())
+        if op == "security_model":
+            return list(self.conn(step).getSecurityModel())
+        if op == "sysinfo":
+            return self.conn(step).getSysinfo(flags)
+        if op == "is_alive":
+            return bool(self.conn(step).isAlive())
+        if op == "is_secure":
+            return bool(self.conn(step).isSecure())
+        if op == "is_encrypted":
+            return bool(self.conn(step).isEncrypted())
+        if op == "conn_hostname":
+            return self.conn(step).getHostname()
+        if op == "get_uri":
+            return self.conn(step).getURI()
+
+        # events
+        if op == "events_on":
+            c = self.conn(step)
+            ids = step.get("ids", ["lifecycle"])
+            for i in ids:
+                if i == "lifecycle":
+                    c.domainEventRegisterAny(
+                        None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                        lambda _c, d, ev, det, _o: self.record("lifecycle", d.name(), ev, det), None)
+                elif i == "reboot":
+                    c.domainEventRegisterAny(
+                        None, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT,
+                        lambda _c, d, _o: self.record("reboot", d.name()), None)
+                elif i == "metadata_change":
+                    c.domainEventRegisterAny(
+                        None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                        lambda _c, d, kind, nsuri, _o: self.record("metadata_change", d.name(), kind, nsuri),
+                        None)
+                else:
+                    raise ValueError("unknown event id %s" % i)
+            self.events_on = True
+            return None
+        if op == "events_check":
+            return self.drain_events()
+
+        # domain calls
+        if op == "get_name":
+            return self.dom(step).name()
+        if op == "get_id":
+            return self.dom(step).ID()
+        if op == "get_uuid":
+            return self.dom(step).UUIDString()
+        if op == "create":
+            d = self.dom(step)
+            d.createWithFlags(flags) if has_flags else d.create()
+            return None
+        if op == "destroy":
+            d = self.dom(step)
+            d.destroyFlags(flags) if has_flags else d.destroy()
+            return None
+        if op == "shutdown":
+            d = self.dom(step)
+            d.shutdownFlags(flags) if has_flags else d.shutdown()
+            return None
+        if op == "undefine":
+            d = self.dom(step)
+            d.undefineFlags(flags) if has_flags else d.undefine()
+            return None
+        if op == "reboot":
+            self.dom(step).reboot(flags)
+            return None
+        if op == "reset":
+            self.dom(step).reset(flags)
+            return None
+        if op == "suspend":
+            self.dom(step).suspend()
+            return None
+        if op == "resume":
+            self.dom(step).resume()
+            return None
+        if op == "save":
+            d = self.dom(step)
+            if has_flags or "xml" in step:
+                d.saveFlags(self.path(step), self.xml(step), flags)
+            else:
+                d.save(self.path(step))
+            return None
+        if op == "managed_save":
+            self.dom(step).managedSave(flags)
+            return None
+        if op == "has_managed_save":
+            return bool(self.dom(step).hasManagedSaveImage(flags))
+        if op == "managed_save_remove":
+            self.dom(step).managedSaveRemove(flags)
+            return None
+        if op == "managed_save_get_xml":
+            return self.dom(step).managedSaveGetXMLDesc(flags)
+        if op == "set_autostart":
+            self.dom(step).setAutostart(1 if step["value"] else 0)
+            return None
+        if op == "get_autostart":
+            return bool(self.dom(step).autostart())
+        if op == "set_memory":
+            d = self.dom(step)
+            d.setMemoryFlags(step["kib"], flags) if has_flags else d.setMemory(step["kib"])
+            return None
+        if op == "set_max_memory":
+            self.dom(step).setMaxMemory(step["kib"])
+            return None
+        if op == "get_max_memory":
+            return self.dom(step).maxMemory()
+        if op == "set_vcpus":
+            d = self.dom(step)
+            d.setVcpusFlags(step["n"], flags) if has_flags else d.setVcpus(step["n"])
+            return None
+        if op == "get_vcpus":
+            return self.dom(step).vcpusFlags(flags)
+        if op == "get_max_vcpus":
+            return self.dom(step).maxVcpus()
+        if op == "rename":
+            d = self.dom(step)
+            d.rename(step["new_name"], flags)
+            return None
+        if op == "set_metadata":
+            self.dom(step).setMetadata(step["kind"], step.get("metadata"), step.get("key"),
+                                       step.get("uri"), flags)
+            return None
+        if op == "get_metadata":
+            return self.dom(step).metadata(step["kind"], step.get("uri"), flags)
+        if op == "get_xml":
+            return self.dom(step).XMLDesc(flags)
+        if op == "is_active":
+            return bool(self.dom(step).isActive())
+        if op == "is_persistent":
+            return bool(self.dom(step).isPersistent())
+        if op == "is_updated":
+            return bool(self.dom(step).isUpdated())
+        if op == "get_os_type":
+            return self.dom(step).OSType()
+        if op == "get_state":
+            return list(self.dom(step).state(flags))
+        if op == "get_info":
+            state, max_mem, memory, nr_virt_cpu, _cpu_time = self.dom(step).info()
+            info = {"state": state, "max_mem": max_mem, "memory": memory, "nr_virt_cpu": nr_virt_cpu}
+            fields = step.get("fields", ["state", "max_mem", "memory", "nr_virt_cpu"])
+            return {k: info[k] for k in fields}
+        if op == "get_hostname":
+            return self.dom(step).hostname(flags)
+        if op == "get_time":
+            t = self.dom(step).getTime(flags)
+            return [t["seconds"], t["nseconds"]]
+        if op == "memory_stats":
+            return sorted(self.dom(step).memoryStats().items())
+        if op == "block_stats":
+            self.dom(step).blockStats(step["disk"])
+            return None
+        if op == "interface_stats":
+            self.dom(step).interfaceStats(step["device"])
+            return None
+        if op == "get_cpu_stats":
+            stats = self.dom(step).getCPUStats(bool(step.get("total", True)), flags)
+            return [sorted(s.keys()) for s in stats]
+        if op == "security_label":
+            label, enforcing = self.dom(step).securityLabel()
+            return [label, bool(enforcing)]
+
+        # snapshots
+        if op == "snapshot_create":
+            s = self.dom(step).snapshotCreateXML(self.xml(step), flags)
+            self.bind(step, s)
+            return mask_snapshot_name(s.getName())
+        if op == "snapshot_list":
+            return sorted(mask_snapshot_name(s.getName()) for s in self.dom(step).listAllSnapshots(flags))
+        if op == "snapshot_num":
+            return self.dom(step).snapshotNum(flags)
+        if op == "snapshot_lookup":
+            s = self.dom(step).snapshotLookupByName(step["name"], flags)
+            self.bind(step, s)
+            return mask_snapshot_name(s.getName())
+        if op == "snapshot_current":
+            s = self.dom(step).snapshotCurrent(flags)
+            self.bind(step, s)
+            return mask_snapshot_name(s.getName())
+        if op == "has_current_snapshot":
+            return bool(self.dom(step).hasCurrentSnapshot(flags))
+        if op == "snapshot_revert":
+            s = self.snap(step)
+            s.getDomain().revertToSnapshot(s, flags)
+            return None
+        if op == "snapshot_delete":
+            self.snap(step).delete(flags)
+            return None
+        if op == "snapshot_parent":
+            s = self.snap(step).getParent(flags)
+            self.bind(step, s)
+            return mask_snapshot_name(s.getName())
+        if op == "snapshot_children":
+            return sorted(mask_snapshot_name(s.getName()) for s in self.snap(step).listAllChildren(flags))
+        if op == "snapshot_xml":
+            return mask_snapshot_xml(self.snap(step).getXMLDesc(flags))
+        if op == "snapshot_is_current":
+            return bool(self.snap(step).isCurrent(flags))
+        if op == "snapshot_has_metadata":
+            return bool(self.snap(step).hasMetadata(flags))
+
+        raise ValueError("unknown op %s" % op)
+
+    def outcome(self, step):
+        try:
+            value = self.run_step(step)
+            out = {"ok": value}
+        except libvirt.libvirtError as e:
+            out = {"err": [e.get_error_code(), e.get_error_domain(), e.get_error_message()]}
+        except Unbound as e:
+            out = {"harness_err": str(e)}
+        # Temporary paths differ between runners.
+        return json.loads(json.dumps(out).replace(self.tmpdir, "$TMP"))
+
+    def run(self):
+        outcomes = []
+        if self.scenario.get("open", True):
+            self.conns["main"] = (libvirt.openReadOnly("test:///default")
+                                  if self.scenario.get("read_only") else libvirt.open("test:///default"))
+        for step in self.scenario["steps"]:
+            outcomes.append(self.outcome(step))
+        if self.events_on:
+            outcomes.append(self.outcome({"op": "events_check"}))
+        return outcomes
+
+
+def event_loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: run_libvirt.py SCENARIO.json")
+    with open(sys.argv[1]) as f:
+        scenario = json.load(f)
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    libvirt.virEventRegisterDefaultImpl()
+    threading.Thread(target=event_loop, daemon=True).start()
+    tmpdir = tempfile.mkdtemp(prefix="rvirt-oracle-")
+    try:
+        outcomes = Runner(scenario, tmpdir).run()
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    json.dump({"outcomes": outcomes}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    # The event loop thread never returns; do not wait for it.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
