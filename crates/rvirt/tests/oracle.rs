@@ -1,0 +1,822 @@
+//! The oracle: every scenario in `testdata/scenarios/*.json` is run twice, through rvirt (here,
+//! in-process) and through the real libvirt's test driver (`tests/oracle/run_libvirt.py`, with
+//! python3-libvirt), and the two lists of outcomes must be equal, step by step.
+//!
+//! Run one scenario with `ORACLE_SCENARIO=substring cargo test -p rvirt --test oracle`.
+//!
+//! # The scenario language
+//!
+//! A scenario is `{"description": "...", "xmls": {"NAME": "<domain…>"}, "read_only": false,
+//! "steps": [STEP, ...]}`. Before the first step a connection `main` is opened to
+//! `test:///default` (read-only if `read_only`). A step is an object with an `op` and these
+//! optional fields: `conn` (which connection, default `main`), `dom` / `snap` (a variable holding
+//! a domain / snapshot handle), `as` (the variable to bind a returned handle to), `flags` (an
+//! integer; when present on `create`, `destroy`, `shutdown`, `undefine`, `define`, `set_memory`,
+//! `set_vcpus`, `save`, `restore`, the `…Flags` variant of the call is used), `xml` (text, or
+//! `@NAME` for an entry of `xmls`), `path` (a file name inside a per-run temporary directory,
+//! which outcomes show as `$TMP`). Any other field (e.g. `note`) is ignored.
+//!
+//! Every step's outcome is `{"ok": VALUE}` or `{"err": [code, domain, message]}` (or
+//! `{"harness_err": "..."}` when a step uses a variable no earlier step bound). Values:
+//! a domain handle is `[name, id]`; a snapshot handle its name; names made of digits only (the
+//! creation time libvirt names unnamed snapshots with) read `MASKED`, as do the creation time and
+//! such names in snapshot XML. Listings are sorted. `get_info` compares `fields` (default: all
+//! but `cpu_time`, which follows the wall clock). `block_stats`, `interface_stats` compare only
+//! success or error; `get_cpu_stats` compares the parameter names.
+//!
+//! Ops: `open {as, read_only, uri}`, `close`; `define`, `create_xml`, `lookup_by_name {name}`,
+//! `lookup_by_id {id}`, `lookup_by_uuid {uuid}`, `list_all`, `list_domains`, `list_defined`,
+//! `num_of_domains`, `num_of_defined`, `restore`, `save_image_get_xml`, `save_image_define_xml`;
+//! host: `node_info`, `capabilities`, `get_type`, `get_version`, `lib_version`,
+//! `conn_max_vcpus {type}`, `cells_free_memory {start, max}`, `free_memory`, `cpu_map`,
+//! `node_cpu_stats {cpu}`, `node_memory_stats {cell}`, `security_model`, `sysinfo`, `is_alive`,
+//! `is_secure`, `is_encrypted`, `conn_hostname`, `get_uri`; events: `events_on {ids}` (ids among
+//! `lifecycle`, `reboot`, `metadata_change`; default lifecycle) and `events_check` (the events
+//! since the last check, in order; one more check is added after the last step when events are
+//! on); domain: `get_name`, `get_id`, `get_uuid`, `create`, `destroy`, `shutdown`, `undefine`,
+//! `reboot`, `reset`, `suspend`, `resume`, `save`, `managed_save`, `has_managed_save`,
+//! `managed_save_remove`, `managed_save_get_xml`, `set_autostart {value}`, `get_autostart`,
+//! `set_memory {kib}`, `set_max_memory {kib}`, `get_max_memory`, `set_vcpus {n}`, `get_vcpus`,
+//! `get_max_vcpus`, `rename {new_name}` (rebinds `dom` to the renamed domain, as libvirt renames
+//! the handle in place), `set_metadata {kind, metadata, key, uri}`, `get_metadata {kind, uri}`,
+//! `get_xml`, `is_active`, `is_persistent`, `is_updated`, `get_os_type`, `get_state`,
+//! `get_info {fields}`, `get_hostname`, `get_time`, `memory_stats`, `block_stats {disk}`,
+//! `interface_stats {device}`, `get_cpu_stats {total}`, `security_label`; snapshots:
+//! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
+//! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
+//! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
+//! `snapshot_has_metadata`.
+
+use rvirt::blocking::{Connect, Domain, DomainSnapshot};
+use rvirt::flags::*;
+use rvirt::snapshot_flags::*;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+const PYTHON: &str = "/usr/bin/python3";
+
+/// What a step binds.
+enum Var {
+    Dom(Domain),
+    Snap(DomainSnapshot),
+}
+
+/// Why a step failed.
+enum StepErr {
+    Virt(rvirt::Error),
+    Harness(String),
+}
+
+impl From<rvirt::Error> for StepErr {
+    fn from(e: rvirt::Error) -> Self {
+        StepErr::Virt(e)
+    }
+}
+
+type StepResult = Result<Value, StepErr>;
+
+/// Python's names for `virDomainMemoryStatTags`, as `virDomain.memoryStats()` returns them.
+fn memory_stat_name(tag: i32) -> String {
+    match tag {
+        0 => "swap_in",
+        1 => "swap_out",
+        2 => "major_fault",
+        3 => "minor_fault",
+        4 => "unused",
+        5 => "available",
+        6 => "actual",
+        7 => "rss",
+        8 => "usable",
+        9 => "last_update",
+        10 => "disk_caches",
+        11 => "hugetlb_pgalloc",
+        12 => "hugetlb_pgfail",
+        n => return format!("tag{n}"),
+    }
+    .to_string()
+}
+
+/// Replaces the text of every `<tag>DIGITS</tag>` with `MASKED`.
+fn mask_digits_in(text: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        out.push_str(&rest[..i + open.len()]);
+        match after.find(&close) {
+            Some(j) if j > 0 && after[..j].bytes().all(|b| b.is_ascii_digit()) => {
+                out.push_str("MASKED");
+                rest = &after[j..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn mask_snapshot_xml(text: &str) -> String {
+    mask_digits_in(&mask_digits_in(text, "creationTime"), "name")
+}
+
+fn mask_snapshot_name(name: &str) -> String {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) { "MASKED".into() } else { name.into() }
+}
+
+struct Runner {
+    xmls: serde_json::Map<String, Value>,
+    tmpdir: PathBuf,
+    conns: HashMap<String, Connect>,
+    vars: HashMap<String, Var>,
+    events: Arc<Mutex<Vec<Value>>>,
+    events_on: bool,
+}
+
+fn str_field<'a>(step: &'a Value, key: &str) -> Result<&'a str, StepErr> {
+    step[key].as_str().ok_or_else(|| StepErr::Harness(format!("missing string field {key}")))
+}
+
+fn int_field(step: &Value, key: &str) -> Result<i64, StepErr> {
+    step[key].as_i64().ok_or_else(|| StepErr::Harness(format!("missing integer field {key}")))
+}
+
+fn opt_str<'a>(step: &'a Value, key: &str) -> Option<&'a str> {
+    step.get(key).and_then(Value::as_str)
+}
+
+fn dom_out(d: &Domain) -> Value {
+    json!([d.get_name(), d.get_id()])
+}
+
+fn sorted_names<'a>(names: impl Iterator<Item = &'a str>) -> Value {
+    let mut v: Vec<String> = names.map(mask_snapshot_name).collect();
+    v.sort();
+    json!(v)
+}
+
+impl Runner {
+    fn conn(&self, step: &Value) -> Result<&Connect, StepErr> {
+        let name = opt_str(step, "conn").unwrap_or("main");
+        self.conns.get(name).ok_or_else(|| StepErr::Harness(format!("unbound connection {name}")))
+    }
+
+    fn var(&self, step: &Value, key: &str) -> Result<&Var, StepErr> {
+        let name = opt_str(step, key).unwrap_or("");
+        self.vars.get(name).ok_or_else(|| StepErr::Harness(format!("unbound variable {name}")))
+    }
+
+    fn dom(&self, step: &Value) -> Result<&Domain, StepErr> {
+        match self.var(step, "dom")? {
+            Var::Dom(d) => Ok(d),
+            Var::Snap(_) => Err(StepErr::Harness("not a domain".into())),
+        }
+    }
+
+    fn snap(&self, step: &Value) -> Result<&DomainSnapshot, StepErr> {
+        match self.var(step, "snap")? {
+            Var::Snap(s) => Ok(s),
+            Var::Dom(_) => Err(StepErr::Harness("not a snapshot".into())),
+        }
+    }
+
+    fn bind(&mut self, step: &Value, v: Var) {
+        if let Some(name) = opt_str(step, "as") {
+            self.vars.insert(name.to_string(), v);
+        }
+    }
+
+    fn xml<'a>(&'a self, step: &'a Value) -> Option<&'a str> {
+        let x = opt_str(step, "xml")?;
+        match x.strip_prefix('@') {
+            Some(name) => self.xmls.get(name).and_then(Value::as_str),
+            None => Some(x),
+        }
+    }
+
+    fn req_xml<'a>(&'a self, step: &'a Value) -> Result<&'a str, StepErr> {
+        self.xml(step).ok_or_else(|| StepErr::Harness("missing xml".into()))
+    }
+
+    fn path(&self, step: &Value) -> Result<String, StepErr> {
+        Ok(self.tmpdir.join(str_field(step, "path")?).to_string_lossy().into_owned())
+    }
+
+    fn drain_events(&self) -> Value {
+        Value::Array(std::mem::take(&mut *self.events.lock().unwrap()))
+    }
+
+    fn record(events: &Arc<Mutex<Vec<Value>>>, v: Value) {
+        events.lock().unwrap().push(v);
+    }
+
+    fn run_step(&mut self, step: &Value) -> StepResult {
+        let op = str_field(step, "op")?;
+        let flags = step.get("flags").and_then(Value::as_u64).unwrap_or(0) as u32;
+        let has_flags = step.get("flags").is_some();
+        let null = Ok(Value::Null);
+
+        match op {
+            "open" => {
+                let uri = opt_str(step, "uri").unwrap_or("test:///default");
+                let c = if step["read_only"].as_bool().unwrap_or(false) {
+                    Connect::open_read_only(uri)?
+                } else {
+                    Connect::open(uri)?
+                };
+                self.conns.insert(opt_str(step, "as").unwrap_or("main").to_string(), c);
+                null
+            }
+            "close" => {
+                self.conns.remove(opt_str(step, "conn").unwrap_or("main"));
+                null
+            }
+
+            "define" => {
+                let c = self.conn(step)?;
+                let xml = self.req_xml(step)?;
+                let d = if has_flags {
+                    c.define_xml_flags(xml, DomainDefineFlags::from_bits_retain(flags))?
+                } else {
+                    c.define_xml(xml)?
+                };
+                let out = dom_out(&d);
+                self.bind(step, Var::Dom(d));
+                Ok(out)
+            }
+            "create_xml" => {
+                let d = self.conn(step)?.create_xml(self.req_xml(step)?, DomainCreateFlags::from_bits_retain(flags))?;
+                let out = dom_out(&d);
+                self.bind(step, Var::Dom(d));
+                Ok(out)
+            }
+            "lookup_by_name" | "lookup_by_id" | "lookup_by_uuid" => {
+                let c = self.conn(step)?;
+                let d = match op {
+                    "lookup_by_name" => c.lookup_by_name(str_field(step, "name")?)?,
+                    "lookup_by_id" => c.lookup_by_id(int_field(step, "id")? as i32)?,
+                    _ => c.lookup_by_uuid_string(str_field(step, "uuid")?)?,
+                };
+                let out = dom_out(&d);
+                self.bind(step, Var::Dom(d));
+                Ok(out)
+            }
+            "list_all" => {
+                let doms = self.conn(step)?.list_all_domains(ConnectListAllDomainsFlags::from_bits_retain(flags))?;
+                let mut names: Vec<&str> = doms.iter().map(|d| d.get_name()).collect();
+                names.sort();
+                Ok(json!(names))
+            }
+            "list_domains" => {
+                let mut ids = self.conn(step)?.list_domains(i32::MAX)?;
+                ids.sort();
+                Ok(json!(ids))
+            }
+            "list_defined" => {
+                let mut names = self.conn(step)?.list_defined_domains(i32::MAX)?;
+                names.sort();
+                Ok(json!(names))
+            }
+            "num_of_domains" => Ok(json!(self.conn(step)?.num_of_domains()?)),
+            "num_of_defined" => Ok(json!(self.conn(step)?.num_of_defined_domains()?)),
+            "restore" => {
+                let c = self.conn(step)?;
+                let path = self.path(step)?;
+                if has_flags || step.get("xml").is_some() {
+                    c.restore_flags(&path, self.xml(step), DomainSaveRestoreFlags::from_bits_retain(flags))?;
+                } else {
+                    c.restore(&path)?;
+                }
+                null
+            }
+            "save_image_get_xml" => Ok(json!(
+                self.conn(step)?
+                    .save_image_get_xml_desc(&self.path(step)?, DomainSaveImageXMLFlags::from_bits_retain(flags))?
+            )),
+            "save_image_define_xml" => {
+                self.conn(step)?.save_image_define_xml(
+                    &self.path(step)?,
+                    self.req_xml(step)?,
+                    DomainSaveRestoreFlags::from_bits_retain(flags),
+                )?;
+                null
+            }
+
+            // Host calls.
+            "node_info" => {
+                let i = self.conn(step)?.node_get_info()?;
+                // Python reports the memory in MiB.
+                Ok(json!([i.model, i.memory >> 10, i.cpus, i.mhz, i.nodes, i.sockets, i.cores, i.threads]))
+            }
+            "capabilities" => Ok(json!(self.conn(step)?.get_capabilities()?)),
+            "get_type" => Ok(json!(self.conn(step)?.get_type()?)),
+            "get_version" => Ok(json!(self.conn(step)?.get_version()?)),
+            "lib_version" => Ok(json!(self.conn(step)?.get_lib_version()?)),
+            "conn_max_vcpus" => Ok(json!(self.conn(step)?.get_max_vcpus(opt_str(step, "type"))?)),
+            "cells_free_memory" => Ok(json!(self.conn(step)?.node_get_cells_free_memory(
+                int_field(step, "start")? as i32,
+                int_field(step, "max")? as i32
+            )?)),
+            "free_memory" => Ok(json!(self.conn(step)?.node_get_free_memory()?)),
+            "cpu_map" => {
+                let m = self.conn(step)?.node_get_cpu_map(flags)?;
+                let online: Vec<bool> =
+                    (0..m.cpus as usize).map(|i| m.map.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1)).collect();
+                Ok(json!([m.cpus, online, m.online]))
+            }
+            "node_cpu_stats" | "node_memory_stats" => {
+                let c = self.conn(step)?;
+                let mut stats = if op == "node_cpu_stats" {
+                    c.node_get_cpu_stats(int_field(step, "cpu")? as i32, flags)?
+                } else {
+                    c.node_get_memory_stats(int_field(step, "cell")? as i32, flags)?
+                };
+                stats.sort_by(|a, b| a.field.cmp(&b.field));
+                Ok(json!(stats.iter().map(|s| json!([s.field, s.value])).collect::<Vec<_>>()))
+            }
+            "security_model" => {
+                let m = self.conn(step)?.node_get_security_model()?;
+                Ok(json!([m.model, m.doi]))
+            }
+            "sysinfo" => Ok(json!(self.conn(step)?.get_sysinfo(flags)?)),
+            "is_alive" => Ok(json!(self.conn(step)?.is_alive()?)),
+            "is_secure" => Ok(json!(self.conn(step)?.is_secure()?)),
+            "is_encrypted" => Ok(json!(self.conn(step)?.is_encrypted()?)),
+            "conn_hostname" => Ok(json!(self.conn(step)?.get_hostname()?)),
+            "get_uri" => Ok(json!(self.conn(step)?.get_uri()?)),
+
+            // Events.
+            "events_on" => {
+                let c = self.conn(step)?.clone();
+                let ids: Vec<String> = match step.get("ids").and_then(Value::as_array) {
+                    Some(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+                    None => vec!["lifecycle".into()],
+                };
+                for id in ids {
+                    let events = self.events.clone();
+                    let event_id = match id.as_str() {
+                        "lifecycle" => DomainEventID::LIFECYCLE,
+                        "reboot" => DomainEventID::REBOOT,
+                        "metadata_change" => DomainEventID::METADATA_CHANGE,
+                        other => return Err(StepErr::Harness(format!("unknown event id {other}"))),
+                    };
+                    c.domain_event_register_any(None, event_id, move |_c, d, ev| {
+                        let v = match ev {
+                            rvirt::DomainEvent::Lifecycle { event, detail, .. } => {
+                                json!(["lifecycle", d.get_name(), event.0, detail])
+                            }
+                            rvirt::DomainEvent::Reboot { .. } => json!(["reboot", d.get_name()]),
+                            rvirt::DomainEvent::MetadataChange { kind, nsuri, .. } => {
+                                json!(["metadata_change", d.get_name(), kind, nsuri])
+                            }
+                        };
+                        Runner::record(&events, v);
+                    })?;
+                }
+                self.events_on = true;
+                null
+            }
+            "events_check" => Ok(self.drain_events()),
+
+            // Snapshot calls.
+            "snapshot_revert" => {
+                self.snap(step)?.revert(DomainSnapshotRevertFlags::from_bits_retain(flags))?;
+                null
+            }
+            "snapshot_delete" => {
+                self.snap(step)?.delete(DomainSnapshotDeleteFlags::from_bits_retain(flags))?;
+                null
+            }
+            "snapshot_parent" => {
+                let s = self.snap(step)?.get_parent(flags)?;
+                let out = json!(mask_snapshot_name(s.get_name()));
+                self.bind(step, Var::Snap(s));
+                Ok(out)
+            }
+            "snapshot_children" => {
+                let kids = self.snap(step)?.list_all_children(DomainSnapshotListFlags::from_bits_retain(flags))?;
+                Ok(sorted_names(kids.iter().map(|s| s.get_name())))
+            }
+            "snapshot_xml" => Ok(json!(mask_snapshot_xml(
+                &self.snap(step)?.get_xml_desc(DomainSnapshotXMLFlags::from_bits_retain(flags))?
+            ))),
+            "snapshot_is_current" => Ok(json!(self.snap(step)?.is_current(flags)?)),
+            "snapshot_has_metadata" => Ok(json!(self.snap(step)?.has_metadata(flags)?)),
+
+            _ => self.run_domain_step(op, step, flags, has_flags),
+        }
+    }
+
+    fn run_domain_step(&mut self, op: &str, step: &Value, flags: u32, has_flags: bool) -> StepResult {
+        let d = self.dom(step)?.clone();
+        let null = Ok(Value::Null);
+        match op {
+            "get_name" => Ok(json!(d.get_name())),
+            "get_id" => Ok(json!(d.get_id())),
+            "get_uuid" => Ok(json!(d.get_uuid_string())),
+            "create" => {
+                if has_flags {
+                    d.create_with_flags(DomainCreateFlags::from_bits_retain(flags))?
+                } else {
+                    d.create()?
+                }
+                null
+            }
+            "destroy" => {
+                if has_flags {
+                    d.destroy_flags(DomainDestroyFlags::from_bits_retain(flags))?
+                } else {
+                    d.destroy()?
+                }
+                null
+            }
+            "shutdown" => {
+                if has_flags {
+                    d.shutdown_flags(DomainShutdownFlags::from_bits_retain(flags))?
+                } else {
+                    d.shutdown()?
+                }
+                null
+            }
+            "undefine" => {
+                if has_flags {
+                    d.undefine_flags(DomainUndefineFlags::from_bits_retain(flags))?
+                } else {
+                    d.undefine()?
+                }
+                null
+            }
+            "reboot" => {
+                d.reboot(DomainRebootFlags::from_bits_retain(flags))?;
+                null
+            }
+            "reset" => {
+                d.reset(flags)?;
+                null
+            }
+            "suspend" => {
+                d.suspend()?;
+                null
+            }
+            "resume" => {
+                d.resume()?;
+                null
+            }
+            "save" => {
+                let path = self.path(step)?;
+                if has_flags || step.get("xml").is_some() {
+                    d.save_flags(&path, self.xml(step), DomainSaveRestoreFlags::from_bits_retain(flags))?
+                } else {
+                    d.save(&path)?
+                }
+                null
+            }
+            "managed_save" => {
+                d.managed_save(DomainSaveRestoreFlags::from_bits_retain(flags))?;
+                null
+            }
+            "has_managed_save" => Ok(json!(d.has_managed_save_image(flags)?)),
+            "managed_save_remove" => {
+                d.managed_save_remove(flags)?;
+                null
+            }
+            "managed_save_get_xml" => {
+                Ok(json!(d.managed_save_get_xml_desc(DomainSaveImageXMLFlags::from_bits_retain(flags))?))
+            }
+            "set_autostart" => {
+                d.set_autostart(step["value"].as_bool().unwrap_or(false))?;
+                null
+            }
+            "get_autostart" => Ok(json!(d.get_autostart()?)),
+            "set_memory" => {
+                let kib = int_field(step, "kib")? as u64;
+                if has_flags {
+                    d.set_memory_flags(kib, DomainMemoryModFlags::from_bits_retain(flags))?
+                } else {
+                    d.set_memory(kib)?
+                }
+                null
+            }
+            "set_max_memory" => {
+                d.set_max_memory(int_field(step, "kib")? as u64)?;
+                null
+            }
+            "get_max_memory" => Ok(json!(d.get_max_memory()?)),
+            "set_vcpus" => {
+                let n = int_field(step, "n")? as u32;
+                if has_flags {
+                    d.set_vcpus_flags(n, DomainVcpuFlags::from_bits_retain(flags))?
+                } else {
+                    d.set_vcpus(n)?
+                }
+                null
+            }
+            "get_vcpus" => Ok(json!(d.get_vcpus_flags(DomainVcpuFlags::from_bits_retain(flags))?)),
+            "get_max_vcpus" => Ok(json!(d.get_max_vcpus()?)),
+            "rename" => {
+                let renamed = d.rename(str_field(step, "new_name")?, flags)?;
+                // libvirt renames the handle in place; rvirt hands out a new one.
+                if let Some(name) = opt_str(step, "dom") {
+                    self.vars.insert(name.to_string(), Var::Dom(renamed));
+                }
+                null
+            }
+            "set_metadata" => {
+                d.set_metadata(
+                    DomainMetadataType(int_field(step, "kind")? as i32),
+                    opt_str(step, "metadata"),
+                    opt_str(step, "key"),
+                    opt_str(step, "uri"),
+                    DomainModificationImpact::from_bits_retain(flags),
+                )?;
+                null
+            }
+            "get_metadata" => Ok(json!(d.get_metadata(
+                DomainMetadataType(int_field(step, "kind")? as i32),
+                opt_str(step, "uri"),
+                DomainModificationImpact::from_bits_retain(flags)
+            )?)),
+            "get_xml" => Ok(json!(d.get_xml_desc(DomainXMLFlags::from_bits_retain(flags))?)),
+            "is_active" => Ok(json!(d.is_active()?)),
+            "is_persistent" => Ok(json!(d.is_persistent()?)),
+            "is_updated" => Ok(json!(d.is_updated()?)),
+            "get_os_type" => Ok(json!(d.get_os_type()?)),
+            "get_state" => {
+                let (s, r) = d.get_state(flags)?;
+                Ok(json!([s.0, r]))
+            }
+            "get_info" => {
+                let i = d.get_info()?;
+                let all = json!({"state": i.state.0, "max_mem": i.max_mem, "memory": i.memory, "nr_virt_cpu": i.nr_virt_cpu});
+                let fields: Vec<String> = match step.get("fields").and_then(Value::as_array) {
+                    Some(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+                    None => ["state", "max_mem", "memory", "nr_virt_cpu"].map(String::from).to_vec(),
+                };
+                let mut out = serde_json::Map::new();
+                for f in fields {
+                    out.insert(f.clone(), all[&f].clone());
+                }
+                Ok(Value::Object(out))
+            }
+            "get_hostname" => Ok(json!(d.get_hostname(DomainGetHostnameFlags::from_bits_retain(flags))?)),
+            "get_time" => {
+                let t = d.get_time(flags)?;
+                Ok(json!([t.seconds, t.nseconds]))
+            }
+            "memory_stats" => {
+                let mut stats: Vec<(String, u64)> = d
+                    .memory_stats(DomainMemoryStatTags::NR.0 as u32, flags)?
+                    .iter()
+                    .map(|s| (memory_stat_name(s.tag.0), s.val))
+                    .collect();
+                stats.sort();
+                Ok(json!(stats.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>()))
+            }
+            "block_stats" => {
+                d.block_stats(str_field(step, "disk")?)?;
+                null
+            }
+            "interface_stats" => {
+                d.interface_stats(str_field(step, "device")?)?;
+                null
+            }
+            "get_cpu_stats" => {
+                let stats = if step["total"].as_bool().unwrap_or(true) {
+                    d.get_cpu_stats(-1, 1, flags)?
+                } else {
+                    // As python does: one row per host CPU.
+                    let conn = Connect(d.0.get_connect().clone());
+                    let ncpus = conn.node_get_cpu_map(0)?.cpus;
+                    d.get_cpu_stats(0, ncpus, flags)?
+                };
+                Ok(json!(
+                    stats
+                        .iter()
+                        .map(|row| {
+                            let mut names: Vec<&str> = row.iter().map(|p| p.field.as_str()).collect();
+                            names.sort();
+                            names
+                        })
+                        .collect::<Vec<_>>()
+                ))
+            }
+            "security_label" => {
+                let l = d.get_security_label()?;
+                Ok(json!([l.label, l.enforcing]))
+            }
+            "snapshot_create" => {
+                let s = d.snapshot_create_xml(self.req_xml(step)?, DomainSnapshotCreateFlags::from_bits_retain(flags))?;
+                let out = json!(mask_snapshot_name(s.get_name()));
+                self.bind(step, Var::Snap(s));
+                Ok(out)
+            }
+            "snapshot_list" => {
+                let snaps = d.list_all_snapshots(DomainSnapshotListFlags::from_bits_retain(flags))?;
+                Ok(sorted_names(snaps.iter().map(|s| s.get_name())))
+            }
+            "snapshot_num" => Ok(json!(d.snapshot_num(DomainSnapshotListFlags::from_bits_retain(flags))?)),
+            "snapshot_lookup" | "snapshot_current" => {
+                let s = if op == "snapshot_lookup" {
+                    d.snapshot_lookup_by_name(str_field(step, "name")?, flags)?
+                } else {
+                    d.snapshot_current(flags)?
+                };
+                let out = json!(mask_snapshot_name(s.get_name()));
+                self.bind(step, Var::Snap(s));
+                Ok(out)
+            }
+            "has_current_snapshot" => Ok(json!(d.has_current_snapshot(flags)?)),
+            other => Err(StepErr::Harness(format!("unknown op {other}"))),
+        }
+    }
+
+    fn outcome(&mut self, step: &Value) -> Value {
+        let out = match self.run_step(step) {
+            Ok(v) => json!({ "ok": v }),
+            Err(StepErr::Virt(e)) => json!({ "err": [e.code.0, e.domain.0, e.message] }),
+            Err(StepErr::Harness(m)) => json!({ "harness_err": m }),
+        };
+        let tmp = self.tmpdir.to_string_lossy().into_owned();
+        serde_json::from_str(&out.to_string().replace(&tmp, "$TMP")).unwrap()
+    }
+}
+
+/// Runs a scenario through rvirt.
+fn run_rvirt(scenario: &Value) -> Vec<Value> {
+    let tmp = tempfile::Builder::new().prefix("rvirt-oracle-").tempdir().unwrap();
+    let mut r = Runner {
+        xmls: scenario.get("xmls").and_then(Value::as_object).cloned().unwrap_or_default(),
+        tmpdir: tmp.path().to_path_buf(),
+        conns: HashMap::new(),
+        vars: HashMap::new(),
+        events: Arc::new(Mutex::new(Vec::new())),
+        events_on: false,
+    };
+    if scenario["open"].as_bool().unwrap_or(true) {
+        let c = if scenario["read_only"].as_bool().unwrap_or(false) {
+            Connect::open_read_only("test:///default")
+        } else {
+            Connect::open("test:///default")
+        };
+        r.conns.insert("main".into(), c.expect("rvirt cannot open test:///default"));
+    }
+    let mut outcomes: Vec<Value> = scenario["steps"].as_array().unwrap().iter().map(|s| r.outcome(s)).collect();
+    if r.events_on {
+        outcomes.push(r.outcome(&json!({"op": "events_check"})));
+    }
+    outcomes
+}
+
+/// Runs a scenario through libvirt, in a python subprocess.
+fn run_libvirt(root: &Path, file: &Path) -> Result<Vec<Value>, String> {
+    let out = Command::new(PYTHON)
+        .arg(root.join("tests/oracle/run_libvirt.py"))
+        .arg(file)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run {PYTHON}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("run_libvirt.py failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr)));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("run_libvirt.py printed bad JSON: {e}"))?;
+    Ok(v["outcomes"].as_array().cloned().unwrap_or_default())
+}
+
+/// A line diff (longest common subsequence) of two texts, for XML outcomes.
+fn line_diff(a: &str, b: &str) -> String {
+    let a: Vec<&str> = a.lines().collect();
+    let b: Vec<&str> = b.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out += &format!("        {}\n", a[i]);
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out += &format!("  rvirt+ {}\n", b[j]);
+            j += 1;
+        } else {
+            out += &format!("libvirt- {}\n", a[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn describe(step: Option<&Value>) -> String {
+    match step {
+        Some(s) => {
+            let mut s = s.clone();
+            if let Some(o) = s.as_object_mut() {
+                if let Some(x) = o.get("xml").and_then(Value::as_str) {
+                    if !x.starts_with('@') && x.len() > 60 {
+                        o.insert("xml".into(), json!(format!("{}…", &x[..60])));
+                    }
+                }
+            }
+            s.to_string()
+        }
+        None => "{\"op\":\"events_check\"} (after the last step)".into(),
+    }
+}
+
+fn compare(name: &str, scenario: &Value, libvirt: &[Value], rvirt: &[Value]) -> Vec<String> {
+    let steps = scenario["steps"].as_array().unwrap();
+    let mut problems = Vec::new();
+    if libvirt.len() != rvirt.len() {
+        problems.push(format!("{name}: {} outcomes from libvirt, {} from rvirt", libvirt.len(), rvirt.len()));
+    }
+    for (i, (l, r)) in libvirt.iter().zip(rvirt).enumerate() {
+        if l == r {
+            continue;
+        }
+        let mut p = format!("{name} step {i} {}\n  libvirt: {l}\n  rvirt:   {r}\n", describe(steps.get(i)));
+        if let (Some(ls), Some(rs)) = (l["ok"].as_str(), r["ok"].as_str()) {
+            if ls.contains('\n') || rs.contains('\n') {
+                p += &line_diff(ls, rs);
+            }
+        }
+        problems.push(p);
+    }
+    problems
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+#[test]
+fn rvirt_matches_libvirt_test_driver() {
+    let root = workspace_root();
+    let probe = Command::new(PYTHON).args(["-c", "import libvirt"]).output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "{PYTHON} cannot import libvirt; the oracle needs the real libvirt: install python3-libvirt \
+             (apt-get install python3-libvirt)\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("cannot run {PYTHON} ({e}); the oracle needs python3 with python3-libvirt installed"),
+    }
+
+    let filter = std::env::var("ORACLE_SCENARIO").unwrap_or_default();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("testdata/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(&filter))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenario matches ORACLE_SCENARIO={filter:?}");
+
+    // The python runs are slow to start: run a few at a time beside the rvirt runs.
+    let queue = Mutex::new(files.iter().enumerate().collect::<Vec<_>>());
+    let libvirt_results: Mutex<HashMap<usize, Result<Vec<Value>, String>>> = Mutex::new(HashMap::new());
+    let mut rvirt_results = Vec::new();
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                loop {
+                    let Some((i, f)) = queue.lock().unwrap().pop() else { break };
+                    let r = run_libvirt(&root, f);
+                    libvirt_results.lock().unwrap().insert(i, r);
+                }
+            });
+        }
+        for f in &files {
+            let scenario: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            rvirt_results.push((scenario.clone(), run_rvirt(&scenario)));
+        }
+    });
+
+    let libvirt_results = libvirt_results.into_inner().unwrap();
+    let (mut problems, mut steps, mut passed) = (Vec::new(), 0, 0);
+    for (i, f) in files.iter().enumerate() {
+        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let (scenario, rvirt) = &rvirt_results[i];
+        steps += rvirt.len();
+        match &libvirt_results[&i] {
+            Err(e) => problems.push(format!("{name}: {e}")),
+            Ok(libvirt) => {
+                let p = compare(&name, scenario, libvirt, rvirt);
+                if p.is_empty() {
+                    passed += 1;
+                }
+                problems.extend(p);
+            }
+        }
+    }
+    eprintln!("oracle: {passed}/{} scenarios agree with libvirt ({steps} steps)", files.len());
+    assert!(problems.is_empty(), "{} mismatches between rvirt and libvirt:\n\n{}", problems.len(), problems.join("\n"));
+}
