@@ -399,9 +399,9 @@ impl Error {
     /// `VIR_ERR_OPERATION_DENIED` for a mutating call on a read-only connection.
     /// Worded as libvirt's public API words it: `operation forbidden: read only access prevents
     /// virDomainDefineXML`.
-    pub fn read_only(function: &str) -> Error {
+    pub fn read_only(domain: ErrorDomain, function: &str) -> Error {
         Error::with_detail(
-            ErrorDomain::DOMAIN,
+            domain,
             ErrorNumber::OPERATION_DENIED,
             format!("read only access prevents {function}"),
         )

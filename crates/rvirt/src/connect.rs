@@ -83,8 +83,14 @@ impl Connect {
 
     /// Refuses `function` on a read-only connection, as libvirt's public API does.
     pub(crate) fn check_rw(&self, function: &str) -> Result<()> {
+        self.check_rw_in(ErrorDomain::DOMAIN, function)
+    }
+
+    /// [`Connect::check_rw`] for a function of another module (snapshots report from their own
+    /// error domain).
+    pub(crate) fn check_rw_in(&self, domain: ErrorDomain, function: &str) -> Result<()> {
         if self.inner.read_only {
-            Err(Error::read_only(function))
+            Err(Error::read_only(domain, function))
         } else {
             Ok(())
         }
@@ -270,6 +276,7 @@ impl Connect {
 
     /// `virDomainDefineXML`.
     pub async fn define_xml(&self, xml: &str) -> Result<Domain> {
+        self.check_rw("virDomainDefineXML")?;
         self.define_xml_flags(xml, DomainDefineFlags::empty()).await
     }
 

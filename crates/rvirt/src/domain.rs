@@ -89,6 +89,7 @@ impl Domain {
 
     /// `virDomainCreate`: starts a defined domain.
     pub async fn create(&self) -> Result<()> {
+        self.rw("virDomainCreate")?;
         self.create_with_flags(DomainCreateFlags::empty()).await
     }
 
@@ -100,6 +101,7 @@ impl Domain {
 
     /// `virDomainUndefine`.
     pub async fn undefine(&self) -> Result<()> {
+        self.rw("virDomainUndefine")?;
         self.undefine_flags(DomainUndefineFlags::empty()).await
     }
 
@@ -111,6 +113,7 @@ impl Domain {
 
     /// `virDomainShutdown`.
     pub async fn shutdown(&self) -> Result<()> {
+        self.rw("virDomainShutdown")?;
         self.shutdown_flags(DomainShutdownFlags::empty()).await
     }
 
@@ -134,6 +137,7 @@ impl Domain {
 
     /// `virDomainDestroy`.
     pub async fn destroy(&self) -> Result<()> {
+        self.rw("virDomainDestroy")?;
         self.destroy_flags(DomainDestroyFlags::empty()).await
     }
 
@@ -157,6 +161,7 @@ impl Domain {
 
     /// `virDomainSave`: saves the running domain's state to `path` and stops it.
     pub async fn save(&self, path: &str) -> Result<()> {
+        self.rw("virDomainSave")?;
         self.save_flags(path, None, DomainSaveRestoreFlags::empty())
             .await
     }
@@ -235,6 +240,7 @@ impl Domain {
 
     /// `virDomainSetVcpus`.
     pub async fn set_vcpus(&self, n: u32) -> Result<()> {
+        self.rw("virDomainSetVcpus")?;
         self.set_vcpus_flags(n, DomainVcpuFlags::LIVE).await
     }
 
@@ -369,7 +375,8 @@ impl Domain {
         xml: &str,
         flags: DomainSnapshotCreateFlags,
     ) -> Result<DomainSnapshot> {
-        self.rw("virDomainSnapshotCreateXML")?;
+        self.conn
+            .check_rw_in(ErrorDomain::DOMAIN_SNAPSHOT, "virDomainSnapshotCreateXML")?;
         let r = dispatch!(self.conn, d => d.snapshot_create_xml(&self.r, xml, flags))?;
         Ok(DomainSnapshot {
             conn: self.conn.clone(),

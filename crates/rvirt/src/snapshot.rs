@@ -79,13 +79,15 @@ impl DomainSnapshot {
 
     /// `virDomainRevertToSnapshot`.
     pub async fn revert(&self, flags: DomainSnapshotRevertFlags) -> Result<()> {
-        self.conn.check_rw("virDomainRevertToSnapshot")?;
+        self.conn
+            .check_rw_in(ErrorDomain::DOMAIN_SNAPSHOT, "virDomainRevertToSnapshot")?;
         dispatch!(self.conn, d => d.snapshot_revert(&self.r, flags))
     }
 
     /// `virDomainSnapshotDelete`.
     pub async fn delete(&self, flags: DomainSnapshotDeleteFlags) -> Result<()> {
-        self.conn.check_rw("virDomainSnapshotDelete")?;
+        self.conn
+            .check_rw_in(ErrorDomain::DOMAIN_SNAPSHOT, "virDomainSnapshotDelete")?;
         dispatch!(self.conn, d => d.snapshot_delete(&self.r, flags))
     }
 }

@@ -125,7 +125,11 @@ fn mask_snapshot_xml(text: &str) -> String {
 }
 
 fn mask_snapshot_name(name: &str) -> String {
-    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) { "MASKED".into() } else { name.into() }
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        "MASKED".into()
+    } else {
+        name.into()
+    }
 }
 
 struct Runner {
@@ -138,11 +142,15 @@ struct Runner {
 }
 
 fn str_field<'a>(step: &'a Value, key: &str) -> Result<&'a str, StepErr> {
-    step[key].as_str().ok_or_else(|| StepErr::Harness(format!("missing string field {key}")))
+    step[key]
+        .as_str()
+        .ok_or_else(|| StepErr::Harness(format!("missing string field {key}")))
 }
 
 fn int_field(step: &Value, key: &str) -> Result<i64, StepErr> {
-    step[key].as_i64().ok_or_else(|| StepErr::Harness(format!("missing integer field {key}")))
+    step[key]
+        .as_i64()
+        .ok_or_else(|| StepErr::Harness(format!("missing integer field {key}")))
 }
 
 fn opt_str<'a>(step: &'a Value, key: &str) -> Option<&'a str> {
@@ -162,12 +170,16 @@ fn sorted_names<'a>(names: impl Iterator<Item = &'a str>) -> Value {
 impl Runner {
     fn conn(&self, step: &Value) -> Result<&Connect, StepErr> {
         let name = opt_str(step, "conn").unwrap_or("main");
-        self.conns.get(name).ok_or_else(|| StepErr::Harness(format!("unbound connection {name}")))
+        self.conns
+            .get(name)
+            .ok_or_else(|| StepErr::Harness(format!("unbound connection {name}")))
     }
 
     fn var(&self, step: &Value, key: &str) -> Result<&Var, StepErr> {
         let name = opt_str(step, key).unwrap_or("");
-        self.vars.get(name).ok_or_else(|| StepErr::Harness(format!("unbound variable {name}")))
+        self.vars
+            .get(name)
+            .ok_or_else(|| StepErr::Harness(format!("unbound variable {name}")))
     }
 
     fn dom(&self, step: &Value) -> Result<&Domain, StepErr> {
@@ -199,11 +211,16 @@ impl Runner {
     }
 
     fn req_xml<'a>(&'a self, step: &'a Value) -> Result<&'a str, StepErr> {
-        self.xml(step).ok_or_else(|| StepErr::Harness("missing xml".into()))
+        self.xml(step)
+            .ok_or_else(|| StepErr::Harness("missing xml".into()))
     }
 
     fn path(&self, step: &Value) -> Result<String, StepErr> {
-        Ok(self.tmpdir.join(str_field(step, "path")?).to_string_lossy().into_owned())
+        Ok(self
+            .tmpdir
+            .join(str_field(step, "path")?)
+            .to_string_lossy()
+            .into_owned())
     }
 
     fn drain_events(&self) -> Value {
@@ -228,7 +245,8 @@ impl Runner {
                 } else {
                     Connect::open(uri)?
                 };
-                self.conns.insert(opt_str(step, "as").unwrap_or("main").to_string(), c);
+                self.conns
+                    .insert(opt_str(step, "as").unwrap_or("main").to_string(), c);
                 null
             }
             "close" => {
@@ -249,7 +267,10 @@ impl Runner {
                 Ok(out)
             }
             "create_xml" => {
-                let d = self.conn(step)?.create_xml(self.req_xml(step)?, DomainCreateFlags::from_bits_retain(flags))?;
+                let d = self.conn(step)?.create_xml(
+                    self.req_xml(step)?,
+                    DomainCreateFlags::from_bits_retain(flags),
+                )?;
                 let out = dom_out(&d);
                 self.bind(step, Var::Dom(d));
                 Ok(out)
@@ -266,7 +287,9 @@ impl Runner {
                 Ok(out)
             }
             "list_all" => {
-                let doms = self.conn(step)?.list_all_domains(ConnectListAllDomainsFlags::from_bits_retain(flags))?;
+                let doms = self
+                    .conn(step)?
+                    .list_all_domains(ConnectListAllDomainsFlags::from_bits_retain(flags))?;
                 let mut names: Vec<&str> = doms.iter().map(|d| d.get_name()).collect();
                 names.sort();
                 Ok(json!(names))
@@ -287,16 +310,20 @@ impl Runner {
                 let c = self.conn(step)?;
                 let path = self.path(step)?;
                 if has_flags || step.get("xml").is_some() {
-                    c.restore_flags(&path, self.xml(step), DomainSaveRestoreFlags::from_bits_retain(flags))?;
+                    c.restore_flags(
+                        &path,
+                        self.xml(step),
+                        DomainSaveRestoreFlags::from_bits_retain(flags),
+                    )?;
                 } else {
                     c.restore(&path)?;
                 }
                 null
             }
-            "save_image_get_xml" => Ok(json!(
-                self.conn(step)?
-                    .save_image_get_xml_desc(&self.path(step)?, DomainSaveImageXMLFlags::from_bits_retain(flags))?
-            )),
+            "save_image_get_xml" => Ok(json!(self.conn(step)?.save_image_get_xml_desc(
+                &self.path(step)?,
+                DomainSaveImageXMLFlags::from_bits_retain(flags)
+            )?)),
             "save_image_define_xml" => {
                 self.conn(step)?.save_image_define_xml(
                     &self.path(step)?,
@@ -310,13 +337,24 @@ impl Runner {
             "node_info" => {
                 let i = self.conn(step)?.node_get_info()?;
                 // Python reports the memory in MiB.
-                Ok(json!([i.model, i.memory >> 10, i.cpus, i.mhz, i.nodes, i.sockets, i.cores, i.threads]))
+                Ok(json!([
+                    i.model,
+                    i.memory >> 10,
+                    i.cpus,
+                    i.mhz,
+                    i.nodes,
+                    i.sockets,
+                    i.cores,
+                    i.threads
+                ]))
             }
             "capabilities" => Ok(json!(self.conn(step)?.get_capabilities()?)),
             "get_type" => Ok(json!(self.conn(step)?.get_type()?)),
             "get_version" => Ok(json!(self.conn(step)?.get_version()?)),
             "lib_version" => Ok(json!(self.conn(step)?.get_lib_version()?)),
-            "conn_max_vcpus" => Ok(json!(self.conn(step)?.get_max_vcpus(opt_str(step, "type"))?)),
+            "conn_max_vcpus" => Ok(json!(
+                self.conn(step)?.get_max_vcpus(opt_str(step, "type"))?
+            )),
             "cells_free_memory" => Ok(json!(self.conn(step)?.node_get_cells_free_memory(
                 int_field(step, "start")? as i32,
                 int_field(step, "max")? as i32
@@ -324,8 +362,9 @@ impl Runner {
             "free_memory" => Ok(json!(self.conn(step)?.node_get_free_memory()?)),
             "cpu_map" => {
                 let m = self.conn(step)?.node_get_cpu_map(flags)?;
-                let online: Vec<bool> =
-                    (0..m.cpus as usize).map(|i| m.map.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1)).collect();
+                let online: Vec<bool> = (0..m.cpus as usize)
+                    .map(|i| m.map.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1))
+                    .collect();
                 Ok(json!([m.cpus, online, m.online]))
             }
             "node_cpu_stats" | "node_memory_stats" => {
@@ -336,7 +375,12 @@ impl Runner {
                     c.node_get_memory_stats(int_field(step, "cell")? as i32, flags)?
                 };
                 stats.sort_by(|a, b| a.field.cmp(&b.field));
-                Ok(json!(stats.iter().map(|s| json!([s.field, s.value])).collect::<Vec<_>>()))
+                Ok(json!(
+                    stats
+                        .iter()
+                        .map(|s| json!([s.field, s.value]))
+                        .collect::<Vec<_>>()
+                ))
             }
             "security_model" => {
                 let m = self.conn(step)?.node_get_security_model()?;
@@ -353,7 +397,11 @@ impl Runner {
             "events_on" => {
                 let c = self.conn(step)?.clone();
                 let ids: Vec<String> = match step.get("ids").and_then(Value::as_array) {
-                    Some(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+                    Some(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect(),
                     None => vec!["lifecycle".into()],
                 };
                 for id in ids {
@@ -384,11 +432,13 @@ impl Runner {
 
             // Snapshot calls.
             "snapshot_revert" => {
-                self.snap(step)?.revert(DomainSnapshotRevertFlags::from_bits_retain(flags))?;
+                self.snap(step)?
+                    .revert(DomainSnapshotRevertFlags::from_bits_retain(flags))?;
                 null
             }
             "snapshot_delete" => {
-                self.snap(step)?.delete(DomainSnapshotDeleteFlags::from_bits_retain(flags))?;
+                self.snap(step)?
+                    .delete(DomainSnapshotDeleteFlags::from_bits_retain(flags))?;
                 null
             }
             "snapshot_parent" => {
@@ -398,12 +448,16 @@ impl Runner {
                 Ok(out)
             }
             "snapshot_children" => {
-                let kids = self.snap(step)?.list_all_children(DomainSnapshotListFlags::from_bits_retain(flags))?;
+                let kids = self
+                    .snap(step)?
+                    .list_all_children(DomainSnapshotListFlags::from_bits_retain(flags))?;
                 Ok(sorted_names(kids.iter().map(|s| s.get_name())))
             }
-            "snapshot_xml" => Ok(json!(mask_snapshot_xml(
-                &self.snap(step)?.get_xml_desc(DomainSnapshotXMLFlags::from_bits_retain(flags))?
-            ))),
+            "snapshot_xml" => {
+                Ok(json!(mask_snapshot_xml(&self.snap(step)?.get_xml_desc(
+                    DomainSnapshotXMLFlags::from_bits_retain(flags)
+                )?)))
+            }
             "snapshot_is_current" => Ok(json!(self.snap(step)?.is_current(flags)?)),
             "snapshot_has_metadata" => Ok(json!(self.snap(step)?.has_metadata(flags)?)),
 
@@ -411,7 +465,13 @@ impl Runner {
         }
     }
 
-    fn run_domain_step(&mut self, op: &str, step: &Value, flags: u32, has_flags: bool) -> StepResult {
+    fn run_domain_step(
+        &mut self,
+        op: &str,
+        step: &Value,
+        flags: u32,
+        has_flags: bool,
+    ) -> StepResult {
         let d = self.dom(step)?.clone();
         let null = Ok(Value::Null);
         match op {
@@ -469,7 +529,11 @@ impl Runner {
             "save" => {
                 let path = self.path(step)?;
                 if has_flags || step.get("xml").is_some() {
-                    d.save_flags(&path, self.xml(step), DomainSaveRestoreFlags::from_bits_retain(flags))?
+                    d.save_flags(
+                        &path,
+                        self.xml(step),
+                        DomainSaveRestoreFlags::from_bits_retain(flags),
+                    )?
                 } else {
                     d.save(&path)?
                 }
@@ -484,9 +548,9 @@ impl Runner {
                 d.managed_save_remove(flags)?;
                 null
             }
-            "managed_save_get_xml" => {
-                Ok(json!(d.managed_save_get_xml_desc(DomainSaveImageXMLFlags::from_bits_retain(flags))?))
-            }
+            "managed_save_get_xml" => Ok(json!(
+                d.managed_save_get_xml_desc(DomainSaveImageXMLFlags::from_bits_retain(flags))?
+            )),
             "set_autostart" => {
                 d.set_autostart(step["value"].as_bool().unwrap_or(false))?;
                 null
@@ -515,7 +579,9 @@ impl Runner {
                 }
                 null
             }
-            "get_vcpus" => Ok(json!(d.get_vcpus_flags(DomainVcpuFlags::from_bits_retain(flags))?)),
+            "get_vcpus" => Ok(json!(
+                d.get_vcpus_flags(DomainVcpuFlags::from_bits_retain(flags))?
+            )),
             "get_max_vcpus" => Ok(json!(d.get_max_vcpus()?)),
             "rename" => {
                 let renamed = d.rename(str_field(step, "new_name")?, flags)?;
@@ -540,7 +606,9 @@ impl Runner {
                 opt_str(step, "uri"),
                 DomainModificationImpact::from_bits_retain(flags)
             )?)),
-            "get_xml" => Ok(json!(d.get_xml_desc(DomainXMLFlags::from_bits_retain(flags))?)),
+            "get_xml" => Ok(json!(
+                d.get_xml_desc(DomainXMLFlags::from_bits_retain(flags))?
+            )),
             "is_active" => Ok(json!(d.is_active()?)),
             "is_persistent" => Ok(json!(d.is_persistent()?)),
             "is_updated" => Ok(json!(d.is_updated()?)),
@@ -553,8 +621,14 @@ impl Runner {
                 let i = d.get_info()?;
                 let all = json!({"state": i.state.0, "max_mem": i.max_mem, "memory": i.memory, "nr_virt_cpu": i.nr_virt_cpu});
                 let fields: Vec<String> = match step.get("fields").and_then(Value::as_array) {
-                    Some(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
-                    None => ["state", "max_mem", "memory", "nr_virt_cpu"].map(String::from).to_vec(),
+                    Some(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect(),
+                    None => ["state", "max_mem", "memory", "nr_virt_cpu"]
+                        .map(String::from)
+                        .to_vec(),
                 };
                 let mut out = serde_json::Map::new();
                 for f in fields {
@@ -562,7 +636,9 @@ impl Runner {
                 }
                 Ok(Value::Object(out))
             }
-            "get_hostname" => Ok(json!(d.get_hostname(DomainGetHostnameFlags::from_bits_retain(flags))?)),
+            "get_hostname" => Ok(json!(
+                d.get_hostname(DomainGetHostnameFlags::from_bits_retain(flags))?
+            )),
             "get_time" => {
                 let t = d.get_time(flags)?;
                 Ok(json!([t.seconds, t.nseconds]))
@@ -574,7 +650,9 @@ impl Runner {
                     .map(|s| (memory_stat_name(s.tag.0), s.val))
                     .collect();
                 stats.sort();
-                Ok(json!(stats.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>()))
+                Ok(json!(
+                    stats.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>()
+                ))
             }
             "block_stats" => {
                 d.block_stats(str_field(step, "disk")?)?;
@@ -597,7 +675,8 @@ impl Runner {
                     stats
                         .iter()
                         .map(|row| {
-                            let mut names: Vec<&str> = row.iter().map(|p| p.field.as_str()).collect();
+                            let mut names: Vec<&str> =
+                                row.iter().map(|p| p.field.as_str()).collect();
                             names.sort();
                             names
                         })
@@ -609,16 +688,22 @@ impl Runner {
                 Ok(json!([l.label, l.enforcing]))
             }
             "snapshot_create" => {
-                let s = d.snapshot_create_xml(self.req_xml(step)?, DomainSnapshotCreateFlags::from_bits_retain(flags))?;
+                let s = d.snapshot_create_xml(
+                    self.req_xml(step)?,
+                    DomainSnapshotCreateFlags::from_bits_retain(flags),
+                )?;
                 let out = json!(mask_snapshot_name(s.get_name()));
                 self.bind(step, Var::Snap(s));
                 Ok(out)
             }
             "snapshot_list" => {
-                let snaps = d.list_all_snapshots(DomainSnapshotListFlags::from_bits_retain(flags))?;
+                let snaps =
+                    d.list_all_snapshots(DomainSnapshotListFlags::from_bits_retain(flags))?;
                 Ok(sorted_names(snaps.iter().map(|s| s.get_name())))
             }
-            "snapshot_num" => Ok(json!(d.snapshot_num(DomainSnapshotListFlags::from_bits_retain(flags))?)),
+            "snapshot_num" => Ok(json!(
+                d.snapshot_num(DomainSnapshotListFlags::from_bits_retain(flags))?
+            )),
             "snapshot_lookup" | "snapshot_current" => {
                 let s = if op == "snapshot_lookup" {
                     d.snapshot_lookup_by_name(str_field(step, "name")?, flags)?
@@ -647,9 +732,16 @@ impl Runner {
 
 /// Runs a scenario through rvirt.
 fn run_rvirt(scenario: &Value) -> Vec<Value> {
-    let tmp = tempfile::Builder::new().prefix("rvirt-oracle-").tempdir().unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix("rvirt-oracle-")
+        .tempdir()
+        .unwrap();
     let mut r = Runner {
-        xmls: scenario.get("xmls").and_then(Value::as_object).cloned().unwrap_or_default(),
+        xmls: scenario
+            .get("xmls")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
         tmpdir: tmp.path().to_path_buf(),
         conns: HashMap::new(),
         vars: HashMap::new(),
@@ -662,9 +754,15 @@ fn run_rvirt(scenario: &Value) -> Vec<Value> {
         } else {
             Connect::open("test:///default")
         };
-        r.conns.insert("main".into(), c.expect("rvirt cannot open test:///default"));
+        r.conns
+            .insert("main".into(), c.expect("rvirt cannot open test:///default"));
     }
-    let mut outcomes: Vec<Value> = scenario["steps"].as_array().unwrap().iter().map(|s| r.outcome(s)).collect();
+    let mut outcomes: Vec<Value> = scenario["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| r.outcome(s))
+        .collect();
     if r.events_on {
         outcomes.push(r.outcome(&json!({"op": "events_check"})));
     }
@@ -680,9 +778,14 @@ fn run_libvirt(root: &Path, file: &Path) -> Result<Vec<Value>, String> {
         .output()
         .map_err(|e| format!("cannot run {PYTHON}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("run_libvirt.py failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "run_libvirt.py failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("run_libvirt.py printed bad JSON: {e}"))?;
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("run_libvirt.py printed bad JSON: {e}"))?;
     Ok(v["outcomes"].as_array().cloned().unwrap_or_default())
 }
 
@@ -693,7 +796,11 @@ fn line_diff(a: &str, b: &str) -> String {
     let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, String::new());
@@ -734,13 +841,20 @@ fn compare(name: &str, scenario: &Value, libvirt: &[Value], rvirt: &[Value]) -> 
     let steps = scenario["steps"].as_array().unwrap();
     let mut problems = Vec::new();
     if libvirt.len() != rvirt.len() {
-        problems.push(format!("{name}: {} outcomes from libvirt, {} from rvirt", libvirt.len(), rvirt.len()));
+        problems.push(format!(
+            "{name}: {} outcomes from libvirt, {} from rvirt",
+            libvirt.len(),
+            rvirt.len()
+        ));
     }
     for (i, (l, r)) in libvirt.iter().zip(rvirt).enumerate() {
         if l == r {
             continue;
         }
-        let mut p = format!("{name} step {i} {}\n  libvirt: {l}\n  rvirt:   {r}\n", describe(steps.get(i)));
+        let mut p = format!(
+            "{name} step {i} {}\n  libvirt: {l}\n  rvirt:   {r}\n",
+            describe(steps.get(i))
+        );
         if let (Some(ls), Some(rs)) = (l["ok"].as_str(), r["ok"].as_str()) {
             if ls.contains('\n') || rs.contains('\n') {
                 p += &line_diff(ls, rs);
@@ -752,7 +866,10 @@ fn compare(name: &str, scenario: &Value, libvirt: &[Value], rvirt: &[Value]) -> 
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 #[test]
@@ -766,7 +883,9 @@ fn rvirt_matches_libvirt_test_driver() {
              (apt-get install python3-libvirt)\n{}",
             String::from_utf8_lossy(&o.stderr)
         ),
-        Err(e) => panic!("cannot run {PYTHON} ({e}); the oracle needs python3 with python3-libvirt installed"),
+        Err(e) => panic!(
+            "cannot run {PYTHON} ({e}); the oracle needs python3 with python3-libvirt installed"
+        ),
     }
 
     let filter = std::env::var("ORACLE_SCENARIO").unwrap_or_default();
@@ -777,17 +896,23 @@ fn rvirt_matches_libvirt_test_driver() {
         .filter(|p| p.file_name().unwrap().to_string_lossy().contains(&filter))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no scenario matches ORACLE_SCENARIO={filter:?}");
+    assert!(
+        !files.is_empty(),
+        "no scenario matches ORACLE_SCENARIO={filter:?}"
+    );
 
     // The python runs are slow to start: run a few at a time beside the rvirt runs.
     let queue = Mutex::new(files.iter().enumerate().collect::<Vec<_>>());
-    let libvirt_results: Mutex<HashMap<usize, Result<Vec<Value>, String>>> = Mutex::new(HashMap::new());
+    let libvirt_results: Mutex<HashMap<usize, Result<Vec<Value>, String>>> =
+        Mutex::new(HashMap::new());
     let mut rvirt_results = Vec::new();
     std::thread::scope(|s| {
         for _ in 0..3 {
             s.spawn(|| {
                 loop {
-                    let Some((i, f)) = queue.lock().unwrap().pop() else { break };
+                    let Some((i, f)) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
                     let r = run_libvirt(&root, f);
                     libvirt_results.lock().unwrap().insert(i, r);
                 }
@@ -817,6 +942,14 @@ fn rvirt_matches_libvirt_test_driver() {
             }
         }
     }
-    eprintln!("oracle: {passed}/{} scenarios agree with libvirt ({steps} steps)", files.len());
-    assert!(problems.is_empty(), "{} mismatches between rvirt and libvirt:\n\n{}", problems.len(), problems.join("\n"));
+    eprintln!(
+        "oracle: {passed}/{} scenarios agree with libvirt ({steps} steps)",
+        files.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "{} mismatches between rvirt and libvirt:\n\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
