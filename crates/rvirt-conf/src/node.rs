@@ -5,41 +5,20 @@ use crate::domain::{DomainDef, ParseOptions};
 use crate::xml::{self, child};
 use rvirt_types::Result;
 
-/// Host information from `<node><cpu>…</cpu><memory>…</memory>`, with the test driver's
-/// defaults for what is absent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeInfo {
-    /// CPU model.
-    pub model: String,
-    /// Memory in KiB.
-    pub memory: u64,
-    /// Active CPUs.
-    pub cpus: u32,
-    /// MHz.
-    pub mhz: u32,
-    /// NUMA nodes.
-    pub nodes: u32,
-    /// Sockets per node.
-    pub sockets: u32,
-    /// Cores per socket.
-    pub cores: u32,
-    /// Threads per core.
-    pub threads: u32,
-}
+pub use rvirt_types::records::NodeInfo;
 
-impl Default for NodeInfo {
-    /// The test driver's built-in host: i686, 16 CPUs at 1400 MHz, 2 nodes, 3 GiB.
-    fn default() -> NodeInfo {
-        NodeInfo {
-            model: "i686".into(),
-            memory: 3 * 1024 * 1024,
-            cpus: 16,
-            mhz: 1400,
-            nodes: 2,
-            sockets: 2,
-            cores: 2,
-            threads: 2,
-        }
+/// The test driver's built-in host: i686, 16 CPUs at 1400 MHz in 2 nodes, 3 GiB. A `<node>`
+/// document overrides what it gives.
+pub fn default_node_info() -> NodeInfo {
+    NodeInfo {
+        model: "i686".into(),
+        memory: 3 * 1024 * 1024,
+        cpus: 16,
+        mhz: 1400,
+        nodes: 2,
+        sockets: 2,
+        cores: 2,
+        threads: 2,
     }
 }
 
@@ -103,19 +82,6 @@ impl NodeDef {
         Self::parse_xml(text, &load)
     }
 
-    /// Copies the host information into the driver's record (libvirt starts from its default
-    /// host and overrides what the document gives; [`NodeInfo::default`] is that host).
-    pub fn apply_node_info(&self, info: &mut rvirt_types::records::NodeInfo) {
-        info.model = self.info.model.clone();
-        info.memory = self.info.memory;
-        info.cpus = self.info.cpus;
-        info.mhz = self.info.mhz;
-        info.nodes = self.info.nodes;
-        info.sockets = self.info.sockets;
-        info.cores = self.info.cores;
-        info.threads = self.info.threads;
-    }
-
     /// Parses a node document. `load(relative)` returns the text of a file named by a
     /// `file='…'` attribute, relative to the node file's directory.
     pub fn parse_xml(text: &str, load: &dyn Fn(&str) -> Result<String>) -> Result<NodeDef> {
@@ -127,7 +93,7 @@ impl NodeDef {
                 root.tag_name().name()
             )));
         }
-        let mut info = NodeInfo::default();
+        let mut info = default_node_info();
         let to_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         if let Some(v) = uint(root, &["cpu", "nodes"], "cpu nodes")? {
             info.nodes = to_u32(v);

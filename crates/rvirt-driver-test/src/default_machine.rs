@@ -4,7 +4,6 @@
 use crate::{Cell, TestDriver};
 use rvirt_conf::{DomainDef, ParseOptions};
 use rvirt_types::Result;
-use rvirt_types::records::NodeInfo;
 use std::sync::Arc;
 
 /// The domain of the default machine: libvirt's `test` domain, running as id 1.
@@ -34,20 +33,6 @@ const DEFAULT_DOMAIN: &str = "<domain type='test'>
   </devices>
 </domain>";
 
-/// The fake host of the default machine: 16 CPUs in two cells of 8, 3 GiB.
-pub(crate) fn default_node() -> NodeInfo {
-    NodeInfo {
-        model: "i686".into(),
-        memory: 1024 * 1024 * 3,
-        cpus: 16,
-        mhz: 1400,
-        nodes: 2,
-        sockets: 2,
-        cores: 2,
-        threads: 2,
-    }
-}
-
 fn default_cells() -> Vec<Cell> {
     (0..2u64)
         .map(|i| Cell {
@@ -60,7 +45,7 @@ fn default_cells() -> Vec<Cell> {
 
 /// libvirt's default test machine.
 pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
-    let drv = TestDriver::empty(uri, default_node(), default_cells());
+    let drv = TestDriver::empty(uri, rvirt_conf::node::default_node_info(), default_cells());
     let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
     drv.seed_domain(def, true)?;
     Ok(Arc::new(drv))
@@ -85,9 +70,7 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
             )
         })
     })?;
-    let mut info = default_node();
-    node.apply_node_info(&mut info);
-    let drv = TestDriver::empty(uri, info, Vec::new());
+    let drv = TestDriver::empty(uri, node.info.clone(), Vec::new());
     for d in node.domains {
         drv.seed_domain(d.def, d.running)?;
     }

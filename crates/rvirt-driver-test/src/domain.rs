@@ -226,6 +226,20 @@ fn apply_lifecycle_action(st: &mut DomainObjState, action: &str) -> bool {
     }
 }
 
+/// Moves a domain to `state` for `reason` and returns the lifecycle event that says so.
+fn transition(
+    st: &mut DomainObjState,
+    uuid: Uuid,
+    state: DomainState,
+    reason: i32,
+    event: DomainEventType,
+    detail: i32,
+) -> DomainEvent {
+    st.state = state;
+    st.reason = reason;
+    DomainEvent::lifecycle(st.to_ref(uuid), event, detail)
+}
+
 /// Seeds a domain from the machine description: persistent, and running if asked.
 pub(crate) fn seed(drv: &TestDriver, mut def: DomainDef, running: bool) -> Result<DomainRef> {
     def.test_generate_ifnames();
@@ -573,10 +587,11 @@ impl DomainDriver for TestDriver {
                     format!("domain '{}' not running", st.name),
                 ));
             }
-            st.state = DomainState::PAUSED;
-            st.reason = DomainPausedReason::USER.0;
-            let ev = DomainEvent::lifecycle(
-                st.to_ref(dom.uuid),
+            let ev = transition(
+                st,
+                dom.uuid,
+                DomainState::PAUSED,
+                DomainPausedReason::USER.0,
                 E::SUSPENDED,
                 DomainEventSuspendedDetailType::PAUSED.0,
             );
@@ -592,10 +607,11 @@ impl DomainDriver for TestDriver {
                     format!("domain '{}' not paused", st.name),
                 ));
             }
-            st.state = DomainState::RUNNING;
-            st.reason = DomainRunningReason::UNPAUSED.0;
-            let ev = DomainEvent::lifecycle(
-                st.to_ref(dom.uuid),
+            let ev = transition(
+                st,
+                dom.uuid,
+                DomainState::RUNNING,
+                DomainRunningReason::UNPAUSED.0,
                 E::RESUMED,
                 DomainEventResumedDetailType::UNPAUSED.0,
             );
