@@ -21,12 +21,6 @@ import time
 
 import libvirt
 
-MEMORY_STAT_NAMES = {
-    "swap_in", "swap_out", "major_fault", "minor_fault", "unused", "available", "actual",
-    "rss", "usable", "last_update", "disk_caches", "hugetlb_pgalloc", "hugetlb_pgfail",
-}
-
-
 class Unbound(Exception):
     """A step names a variable that no earlier step bound."""
 

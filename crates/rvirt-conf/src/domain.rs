@@ -615,21 +615,14 @@ fn lifecycle(
 impl DomainDef {
     /// Parses a `<domain>` document, fills libvirt's post-parse defaults and validates it.
     pub fn parse_xml(text: &str, opts: ParseOptions) -> Result<DomainDef> {
-        let doc = xml::parse_document(text, "(domain_definition)")?;
+        let doc = xml::parse_document(text, "(domain_definition)", ErrorDomain::DOMAIN)?;
         Self::parse_node(doc.root_element(), opts)
     }
 
     /// Parses a `<domain>` element that is part of a larger document (a node file, a snapshot).
     pub fn parse_node(root: roxmltree::Node<'_, '_>, opts: ParseOptions) -> Result<DomainDef> {
         if root.tag_name().name() != "domain" {
-            return Err(Error::with_detail(
-                ErrorDomain::XML,
-                ErrorNumber::XML_ERROR,
-                format!(
-                    "expecting root element of 'domain', not '{}'",
-                    root.tag_name().name()
-                ),
-            ));
+            return Err(xml::wrong_root("domain", root.tag_name().name()));
         }
         let Some(virt_type) = root.attribute("type") else {
             return Err(xml::internal_error("missing domain type attribute"));
@@ -852,8 +845,16 @@ impl DomainDef {
     /// `virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT)` returns it.
     pub fn metadata_element(&self, uri: &str) -> Option<String> {
         let e = self.metadata.as_ref()?.iter().find(|e| e.uri == uri)?;
+        // Read back without the namespace the element was stored in, as libvirt returns it.
+        let mut el = e.element.clone();
+        if let Some(prefix) = el.name.split_once(':').map(|(p, _)| format!("{p}:")) {
+            el.attrs.retain(|(k, v)| {
+                !(k.strip_prefix("xmlns:") == prefix.strip_suffix(':') && v == uri)
+            });
+            strip_prefix(&mut el, &prefix);
+        }
         let mut s = String::new();
-        e.element.format_libxml(&mut s, 0);
+        el.format_libxml(&mut s, 0);
         s.truncate(s.trim_end().len());
         Some(s)
     }
@@ -876,10 +877,11 @@ impl DomainDef {
                 format!("invalid metadata key '{key}'"),
             ));
         }
-        let doc = xml::parse_document(text, "(metadata_xml)")?;
+        let doc = xml::parse_document(text, "(metadata_xml)", ErrorDomain::DOMAIN)?;
         let root = doc.root_element();
         let mut el = RawElement::from_node(root, false);
-        el.name = format!("{key}:{}", root.tag_name().name());
+        // Every element without a namespace moves into the key's, as libvirt stores metadata.
+        add_prefix(&mut el, &format!("{key}:"));
         el.attrs.retain(|(k, _)| !k.starts_with("xmlns"));
         el.attrs
             .insert(0, (format!("xmlns:{key}"), uri.to_string()));
@@ -1067,6 +1069,30 @@ impl DomainDef {
     }
 }
 
+/// Puts every element of `el` that has no namespace prefix into `prefix`.
+fn add_prefix(el: &mut RawElement, prefix: &str) {
+    if !el.name.contains(':') {
+        el.name.insert_str(0, prefix);
+    }
+    for c in &mut el.children {
+        if let crate::raw::RawNode::Element(e) = c {
+            add_prefix(e, prefix);
+        }
+    }
+}
+
+/// Takes `prefix` off every element of `el` that has it.
+fn strip_prefix(el: &mut RawElement, prefix: &str) {
+    if let Some(rest) = el.name.strip_prefix(prefix) {
+        el.name = rest.to_string();
+    }
+    for c in &mut el.children {
+        if let crate::raw::RawNode::Element(e) = c {
+            strip_prefix(e, prefix);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1084,10 +1110,15 @@ mod tests {
             .expect("parse");
         d.set_metadata_element("http://x/", "app", Some("<foo a='1'><bar/></foo>"))
             .expect("set");
+        // Read back without its namespace; stored (and formatted) with every element in it, as
+        // libvirt 9.0 does.
         assert_eq!(
             d.metadata_element("http://x/").as_deref(),
-            Some("<app:foo xmlns:app=\"http://x/\" a=\"1\">\n  <bar/>\n</app:foo>")
+            Some("<foo a=\"1\">\n  <bar/>\n</foo>")
         );
+        assert!(d.format_xml(FormatOptions::default()).contains(
+            "<app:foo xmlns:app=\"http://x/\" a=\"1\">\n      <app:bar/>\n    </app:foo>"
+        ));
         d.set_metadata_element("http://x/", "app", None)
             .expect("remove");
         assert!(d.metadata_element("http://x/").is_none());

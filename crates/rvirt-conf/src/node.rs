@@ -85,13 +85,10 @@ impl NodeDef {
     /// Parses a node document. `load(relative)` returns the text of a file named by a
     /// `file='…'` attribute, relative to the node file's directory.
     pub fn parse_xml(text: &str, load: &dyn Fn(&str) -> Result<String>) -> Result<NodeDef> {
-        let doc = xml::parse_document(text, "(node_definition)")?;
+        let doc = xml::parse_document(text, "(node_definition)", rvirt_types::ErrorDomain::TEST)?;
         let root = doc.root_element();
         if root.tag_name().name() != "node" {
-            return Err(xml::xml_error(format!(
-                "expecting root element of 'node', not '{}'",
-                root.tag_name().name()
-            )));
+            return Err(xml::wrong_root("node", root.tag_name().name()));
         }
         let mut info = default_node_info();
         let to_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
@@ -150,7 +147,11 @@ impl NodeDef {
 }
 
 fn parse_domain(text: &str) -> Result<NodeDomain> {
-    let doc = xml::parse_document(text, "(domain_definition)")?;
+    let doc = xml::parse_document(
+        text,
+        "(domain_definition)",
+        rvirt_types::ErrorDomain::DOMAIN,
+    )?;
     let root = doc.root_element();
     let mut def = DomainDef::parse_node(root, ParseOptions::default())?;
     def.test_generate_ifnames();

@@ -43,7 +43,11 @@ pub struct SnapshotParseOptions {
 impl SnapshotDef {
     /// Parses a `<domainsnapshot>` document.
     pub fn parse_xml(text: &str, opts: SnapshotParseOptions) -> Result<SnapshotDef> {
-        let doc = xml::parse_document(text, "(domain_snapshot)")?;
+        let doc = xml::parse_document(
+            text,
+            "(domain_snapshot)",
+            rvirt_types::ErrorDomain::DOMAIN_SNAPSHOT,
+        )?;
         Self::parse_node(doc.root_element(), opts)
     }
 
@@ -53,10 +57,7 @@ impl SnapshotDef {
         opts: SnapshotParseOptions,
     ) -> Result<SnapshotDef> {
         if root.tag_name().name() != "domainsnapshot" {
-            return Err(xml::xml_error(format!(
-                "expecting root element of 'domainsnapshot', not '{}'",
-                root.tag_name().name()
-            )));
+            return Err(xml::wrong_root("domainsnapshot", root.tag_name().name()));
         }
         let creation_time = if opts.redefine {
             match child_text(root, "creationTime") {

@@ -6,7 +6,14 @@ use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 /// Parses `text` into a document. DTDs (and so external entities) are refused; malformed XML
 /// answers `VIR_ERR_XML_DETAIL` naming the fault and where it is, as libvirt reports libxml2's
 /// errors.
-pub fn parse_document<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>> {
+///
+/// `domain` is the error domain libvirt reports the fault from: the object's (`Domain Config`
+/// for domain XML, `Domain Snapshot` for snapshot XML).
+pub fn parse_document<'a>(
+    text: &'a str,
+    what: &str,
+    domain: ErrorDomain,
+) -> Result<roxmltree::Document<'a>> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: 1 << 20,
@@ -14,11 +21,21 @@ pub fn parse_document<'a>(text: &'a str, what: &str) -> Result<roxmltree::Docume
     };
     roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
         Error::with_detail(
-            ErrorDomain::XML,
+            domain,
             ErrorNumber::XML_DETAIL,
             format!("{what}:{}: {e}", e.pos().row),
         )
     })
+}
+
+/// libvirt's error for a document whose root element is not the expected one (raised by its XML
+/// layer, so from the `XML Util` error domain).
+pub fn wrong_root(expected: &str, found: &str) -> Error {
+    Error::with_detail(
+        ErrorDomain::XML,
+        ErrorNumber::XML_ERROR,
+        format!("expecting root element of '{expected}', not '{found}'"),
+    )
 }
 
 /// `VIR_ERR_XML_ERROR` with a detail, for a document that parses but does not describe a valid

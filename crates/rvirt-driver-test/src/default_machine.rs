@@ -2,9 +2,10 @@
 //! document.
 
 use crate::{Cell, TestDriver};
+use parking_lot::Mutex;
 use rvirt_conf::{DomainDef, ParseOptions};
 use rvirt_types::Result;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// The domain of the default machine: libvirt's `test` domain, running as id 1.
 const DEFAULT_DOMAIN: &str = "<domain type='test'>
@@ -49,6 +50,19 @@ pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
     let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
     drv.seed_domain(def, true)?;
     Ok(Arc::new(drv))
+}
+
+/// The default machine every `test:///default` connection of the process shares, made anew when
+/// no connection holds it any more.
+pub(crate) fn shared(uri: &str) -> Result<Arc<TestDriver>> {
+    static SHARED: Mutex<Weak<TestDriver>> = Mutex::new(Weak::new());
+    let mut slot = SHARED.lock();
+    if let Some(drv) = slot.upgrade() {
+        return Ok(drv);
+    }
+    let drv = build(uri)?;
+    *slot = Arc::downgrade(&drv);
+    Ok(drv)
 }
 
 /// A machine described by the `<node>` document at `path`.

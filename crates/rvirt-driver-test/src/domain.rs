@@ -253,7 +253,7 @@ pub(crate) fn seed(drv: &TestDriver, mut def: DomainDef, running: bool) -> Resul
         list.insert(obj.clone());
         let mut st = obj.lock();
         if running {
-            start_state(drv, &mut st, DomainRunningReason::BOOTED);
+            start_state(drv, &mut st, DomainRunningReason::UNKNOWN);
         }
         Ok(st.to_ref(uuid))
     })
@@ -755,32 +755,6 @@ impl DomainDriver for TestDriver {
         })
     }
 
-    async fn domain_managed_save_get_xml_desc(
-        &self,
-        dom: &DomainRef,
-        flags: DomainSaveImageXMLFlags,
-    ) -> Result<String> {
-        check_flags(
-            FROM,
-            "testDomainManagedSaveGetXMLDesc",
-            flags.bits(),
-            DomainSaveImageXMLFlags::SECURE.bits(),
-        )?;
-        self.read(dom, |st| {
-            if !st.has_managed_save {
-                return Err(Error::operation_invalid(
-                    FROM,
-                    "domain does not have managed save image",
-                ));
-            }
-            Ok(st.def.format_xml(FormatOptions {
-                id: None,
-                inactive: true,
-                secure: true,
-            }))
-        })
-    }
-
     async fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
         self.read(dom, |st| Ok(st.autostart))
     }
@@ -1069,7 +1043,7 @@ impl DomainDriver for TestDriver {
                 Error::with_detail(
                     ErrorDomain::DOMAIN,
                     ErrorNumber::NO_DOMAIN_METADATA,
-                    "metadata not found",
+                    "Requested metadata element is not present",
                 )
             };
             let v = match kind {
@@ -1115,10 +1089,8 @@ impl DomainDriver for TestDriver {
     }
 
     async fn domain_get_xml_desc(&self, dom: &DomainRef, flags: DomainXMLFlags) -> Result<String> {
-        let supported = DomainXMLFlags::SECURE
-            | DomainXMLFlags::INACTIVE
-            | DomainXMLFlags::UPDATE_CPU
-            | DomainXMLFlags::MIGRATABLE;
+        let supported =
+            DomainXMLFlags::SECURE | DomainXMLFlags::INACTIVE | DomainXMLFlags::MIGRATABLE;
         check_flags(FROM, "testDomainGetXMLDesc", flags.bits(), supported.bits())?;
         self.read(dom, |st| {
             let inactive = flags.contains(DomainXMLFlags::INACTIVE);
@@ -1129,7 +1101,7 @@ impl DomainDriver for TestDriver {
             };
             Ok(def.format_xml(FormatOptions {
                 id: (st.is_active() && !inactive).then_some(st.id),
-                inactive: inactive || flags.contains(DomainXMLFlags::MIGRATABLE),
+                inactive,
                 secure: flags.contains(DomainXMLFlags::SECURE),
             }))
         })
@@ -1272,9 +1244,9 @@ impl DomainDriver for TestDriver {
                 i.target_dev.as_deref() == Some(device) || i.mac.eq_ignore_ascii_case(device)
             });
             if !found {
-                return Err(err(
-                    ErrorNumber::INVALID_ARG,
-                    format!("invalid path, '{device}' is not a known interface"),
+                return Err(Error::invalid_arg(
+                    ErrorDomain::DOMAIN,
+                    format!("'{device}' is not a known interface"),
                 ));
             }
             let base = now_micros();

@@ -2,8 +2,12 @@
 //!
 //! `test:///default` starts from the same machine as libvirt's test driver (domain `test`,
 //! network `default`, pool `default-pool`, interface `eth1`, a 16-CPU two-cell host);
-//! `test:///ABS/PATH.xml` starts from a `<node>` document. Every connection has its own private
-//! state, as with libvirt's in-process test driver.
+//! `test:///ABS/PATH.xml` starts from a `<node>` document.
+//!
+//! As in libvirt, every `test:///default` connection of a process shares one machine, which goes
+//! back to the default when the last connection to it closes; each `test:///PATH.xml` connection
+//! has a machine of its own. `test:///default?private=1` (an rvirt extension, for tests that run
+//! side by side in one process) opens a default machine of its own.
 
 mod default_machine;
 mod domain;
@@ -61,8 +65,12 @@ impl TestDriver {
             .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
             .map(|p| p.split('?').next().unwrap_or(p))
             .unwrap_or("");
+        let private = uri
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|p| p == "private=1"));
         match path {
-            "/default" => default_machine::build(uri),
+            "/default" if private => default_machine::build(uri),
+            "/default" => default_machine::shared(uri),
             p if p.starts_with('/') && p.len() > 1 => default_machine::build_from_file(uri, p),
             _ => Err(Error::with_detail(
                 FROM,

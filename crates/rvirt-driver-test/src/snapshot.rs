@@ -91,7 +91,7 @@ impl SnapshotStore {
             .into_iter()
             .filter(|s| {
                 let leaf = !self.has_children(&s.name);
-                if leaves == F::LEAVES && !leaf || leaves == F::NO_LEAVES && leaf {
+                if leaves.contains(F::LEAVES) && !leaf || leaves.contains(F::NO_LEAVES) && leaf {
                     return false;
                 }
                 if !status.is_empty() && !all_status {
@@ -264,9 +264,9 @@ impl SnapshotDriver for TestDriver {
             }
             if store.snaps.iter().any(|s| s.name == def.name) {
                 return Err(Error::with_detail(
-                    rvirt_types::ErrorDomain::DOMAIN_SNAPSHOT,
-                    ErrorNumber::OPERATION_INVALID,
-                    format!("domain snapshot '{}' already exists", def.name),
+                    rvirt_types::ErrorDomain::DOMAIN,
+                    ErrorNumber::OPERATION_FAILED,
+                    format!("domain moment {} already exists", def.name),
                 ));
             }
             let domdef: DomainDef = (*st.def).clone();

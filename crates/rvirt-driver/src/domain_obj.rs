@@ -36,6 +36,8 @@ pub struct DomainObjState {
     pub has_managed_save: bool,
     /// Number of snapshots.
     pub snapshot_count: usize,
+    /// Number of checkpoints.
+    pub checkpoint_count: usize,
 }
 
 impl DomainObjState {
@@ -64,22 +66,21 @@ impl DomainObjState {
             let g = flags & (yes | no);
             g.is_empty() || g == yes | no || (is && g.contains(yes)) || (!is && g.contains(no))
         }
-        let active = self.is_active();
-        if !group(flags, L::ACTIVE, L::INACTIVE, active)
-            || !group(flags, L::PERSISTENT, L::TRANSIENT, self.persistent)
-            || !group(
-                flags,
-                L::MANAGEDSAVE,
-                L::NO_MANAGEDSAVE,
-                self.has_managed_save,
-            )
-            || !group(flags, L::AUTOSTART, L::NO_AUTOSTART, self.autostart)
-            || !group(
-                flags,
-                L::HAS_SNAPSHOT,
-                L::NO_SNAPSHOT,
-                self.snapshot_count > 0,
-            )
+        let groups = [
+            (L::ACTIVE, L::INACTIVE, self.is_active()),
+            (L::PERSISTENT, L::TRANSIENT, self.persistent),
+            (L::MANAGEDSAVE, L::NO_MANAGEDSAVE, self.has_managed_save),
+            (L::AUTOSTART, L::NO_AUTOSTART, self.autostart),
+            (L::HAS_SNAPSHOT, L::NO_SNAPSHOT, self.snapshot_count > 0),
+            (
+                L::HAS_CHECKPOINT,
+                L::NO_CHECKPOINT,
+                self.checkpoint_count > 0,
+            ),
+        ];
+        if !groups
+            .into_iter()
+            .all(|(yes, no, is)| group(flags, yes, no, is))
         {
             return false;
         }
@@ -123,6 +124,7 @@ impl DomainObj {
                 autostart: false,
                 has_managed_save: false,
                 snapshot_count: 0,
+                checkpoint_count: 0,
             }),
         }
     }

@@ -29,6 +29,21 @@ pub(crate) struct Inner {
     pub(crate) uri: String,
     pub(crate) read_only: bool,
     pub(crate) backend: Backend,
+    /// The event callbacks registered through this connection: only it may remove them, and
+    /// they go when it closes (a driver may be shared by several connections).
+    callbacks: parking_lot::Mutex<Vec<CallbackId>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for id in self.callbacks.get_mut().drain(..) {
+            // The test driver answers at once; nothing to wait for.
+            let _ = match &self.backend {
+                #[cfg(feature = "test-driver")]
+                Backend::Test(d) => pollster::block_on(d.connect_domain_event_deregister_any(id)),
+            };
+        }
+    }
 }
 
 /// A connection to a hypervisor (`virConnectPtr`). Cheap to clone; every clone is the same
@@ -77,6 +92,7 @@ impl Connect {
                 uri: uri.to_string(),
                 read_only,
                 backend,
+                callbacks: parking_lot::Mutex::new(Vec::new()),
             }),
         })
     }
@@ -102,10 +118,7 @@ impl Connect {
     }
 
     pub(crate) fn domain(&self, r: DomainRef) -> Domain {
-        Domain {
-            conn: self.clone(),
-            r,
-        }
+        Domain::new(self.clone(), r)
     }
 
     fn domains(&self, refs: Vec<DomainRef>) -> Vec<Domain> {
@@ -235,16 +248,7 @@ impl Connect {
 
     /// `virDomainLookupByID`.
     pub async fn lookup_by_id(&self, id: i32) -> Result<Domain> {
-        if id < 0 {
-            return Err(Error::invalid_arg_raw(
-                ErrorDomain::DOMAIN,
-                "virDomainLookupByID",
-                "id",
-                format!(
-                    "id in virDomainLookupByID must be greater than or equal to 0 but {id} was given"
-                ),
-            ));
-        }
+        crate::args::non_negative("virDomainLookupByID", "id", id.into())?;
         let r = dispatch!(self, d => d.domain_lookup_by_id(id))?;
         Ok(self.domain(r))
     }
@@ -268,7 +272,7 @@ impl Connect {
                 ErrorDomain::DOMAIN,
                 "virDomainLookupByUUIDString",
                 "uuidstr",
-                format!("uuidstr in virDomainLookupByUUIDString must be a valid UUID: {uuid}"),
+                "Invalid UUID".into(),
             )
         })?;
         self.lookup_by_uuid(&u).await
@@ -308,6 +312,7 @@ impl Connect {
         flags: DomainSaveRestoreFlags,
     ) -> Result<()> {
         self.check_rw("virDomainRestoreFlags")?;
+        crate::args::save_flags("virDomainRestoreFlags", flags.bits())?;
         dispatch!(self, d => d.domain_restore(path, dxml, flags))
     }
 
@@ -329,6 +334,7 @@ impl Connect {
         flags: DomainSaveRestoreFlags,
     ) -> Result<()> {
         self.check_rw("virDomainSaveImageDefineXML")?;
+        crate::args::save_flags("virDomainSaveImageDefineXML", flags.bits())?;
         dispatch!(self, d => d.domain_save_image_define_xml(path, dxml, flags))
     }
 
@@ -373,11 +379,26 @@ impl Connect {
             }
         });
         let r = dom.map(|d| &d.r);
-        dispatch!(self, d => d.connect_domain_event_register_any(r, event_id, cb.clone()))
+        let id =
+            dispatch!(self, d => d.connect_domain_event_register_any(r, event_id, cb.clone()))?;
+        self.inner.callbacks.lock().push(id);
+        Ok(id)
     }
 
-    /// `virConnectDomainEventDeregisterAny`.
+    /// `virConnectDomainEventDeregisterAny`: removes a callback this connection registered.
     pub async fn domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
+        let owned = {
+            let mut ids = self.inner.callbacks.lock();
+            let before = ids.len();
+            ids.retain(|&i| i != id);
+            ids.len() != before
+        };
+        if !owned {
+            return Err(Error::invalid_arg(
+                ErrorDomain::NONE,
+                format!("could not find event callback {id} for deletion"),
+            ));
+        }
         dispatch!(self, d => d.connect_domain_event_deregister_any(id))
     }
 }

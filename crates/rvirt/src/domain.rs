@@ -7,14 +7,28 @@ use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::snapshot::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 
-/// A handle to a domain: its connection, name, UUID and the id it had when the handle was made.
-/// Like `virDomainPtr`, a handle outlives the domain: calls on a handle whose domain is gone
-/// answer `VIR_ERR_NO_DOMAIN`.
-#[derive(Clone)]
+/// A handle to a domain: its connection, name, UUID and id. Like `virDomainPtr`, a handle
+/// outlives the domain (calls on a handle whose domain is gone answer `VIR_ERR_NO_DOMAIN`), and
+/// its id follows what is done through it: starting sets it, stopping resets it to -1.
 pub struct Domain {
     pub(crate) conn: Connect,
     pub(crate) r: DomainRef,
+    /// Shared by clones: a clone is another reference to the same handle, as a copied
+    /// `virDomainPtr` is.
+    id: Arc<AtomicI32>,
+}
+
+impl Clone for Domain {
+    fn clone(&self) -> Self {
+        Domain {
+            conn: self.conn.clone(),
+            r: self.r.clone(),
+            id: self.id.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Domain {
@@ -34,6 +48,21 @@ impl PartialEq for Domain {
 }
 
 impl Domain {
+    pub(crate) fn new(conn: Connect, r: DomainRef) -> Domain {
+        let id = Arc::new(AtomicI32::new(r.id));
+        Domain { conn, r, id }
+    }
+
+    /// After a call that may have started or stopped the domain: the id it has now, as libvirt's
+    /// drivers update the handle they were called through.
+    async fn refresh_id(&self) {
+        let id = match dispatch!(self.conn, d => d.domain_lookup_by_uuid(&self.r.uuid)) {
+            Ok(r) => r.id,
+            Err(_) => -1,
+        };
+        self.id.store(id, Ordering::Relaxed);
+    }
+
     /// `virDomainGetName`.
     pub fn get_name(&self) -> &str {
         &self.r.name
@@ -51,7 +80,7 @@ impl Domain {
 
     /// `virDomainGetID`: the id the domain had when this handle was made; -1 if inactive then.
     pub fn get_id(&self) -> i32 {
-        self.r.id
+        self.id.load(Ordering::Relaxed)
     }
 
     /// `virDomainGetConnect`.
@@ -96,7 +125,9 @@ impl Domain {
     /// `virDomainCreateWithFlags`.
     pub async fn create_with_flags(&self, flags: DomainCreateFlags) -> Result<()> {
         self.rw("virDomainCreateWithFlags")?;
-        dispatch!(self.conn, d => d.domain_create(&self.r, flags)).map(|_| ())
+        let r = dispatch!(self.conn, d => d.domain_create(&self.r, flags))?;
+        self.id.store(r.id, Ordering::Relaxed);
+        Ok(())
     }
 
     /// `virDomainUndefine`.
@@ -120,13 +151,17 @@ impl Domain {
     /// `virDomainShutdownFlags`.
     pub async fn shutdown_flags(&self, flags: DomainShutdownFlags) -> Result<()> {
         self.rw("virDomainShutdownFlags")?;
-        dispatch!(self.conn, d => d.domain_shutdown(&self.r, flags))
+        dispatch!(self.conn, d => d.domain_shutdown(&self.r, flags))?;
+        self.refresh_id().await;
+        Ok(())
     }
 
     /// `virDomainReboot`.
     pub async fn reboot(&self, flags: DomainRebootFlags) -> Result<()> {
         self.rw("virDomainReboot")?;
-        dispatch!(self.conn, d => d.domain_reboot(&self.r, flags))
+        dispatch!(self.conn, d => d.domain_reboot(&self.r, flags))?;
+        self.refresh_id().await;
+        Ok(())
     }
 
     /// `virDomainReset`.
@@ -144,7 +179,9 @@ impl Domain {
     /// `virDomainDestroyFlags`.
     pub async fn destroy_flags(&self, flags: DomainDestroyFlags) -> Result<()> {
         self.rw("virDomainDestroyFlags")?;
-        dispatch!(self.conn, d => d.domain_destroy(&self.r, flags))
+        dispatch!(self.conn, d => d.domain_destroy(&self.r, flags))?;
+        self.refresh_id().await;
+        Ok(())
     }
 
     /// `virDomainSuspend`.
@@ -174,13 +211,19 @@ impl Domain {
         flags: DomainSaveRestoreFlags,
     ) -> Result<()> {
         self.rw("virDomainSaveFlags")?;
-        dispatch!(self.conn, d => d.domain_save(&self.r, path, dxml, flags))
+        crate::args::save_flags("virDomainSaveFlags", flags.bits())?;
+        dispatch!(self.conn, d => d.domain_save(&self.r, path, dxml, flags))?;
+        self.refresh_id().await;
+        Ok(())
     }
 
     /// `virDomainManagedSave`.
     pub async fn managed_save(&self, flags: DomainSaveRestoreFlags) -> Result<()> {
         self.rw("virDomainManagedSave")?;
-        dispatch!(self.conn, d => d.domain_managed_save(&self.r, flags))
+        crate::args::save_flags("virDomainManagedSave", flags.bits())?;
+        dispatch!(self.conn, d => d.domain_managed_save(&self.r, flags))?;
+        self.refresh_id().await;
+        Ok(())
     }
 
     /// `virDomainHasManagedSaveImage`.
@@ -223,38 +266,56 @@ impl Domain {
     /// `virDomainSetMemory` (KiB, live).
     pub async fn set_memory(&self, kib: u64) -> Result<()> {
         self.rw("virDomainSetMemory")?;
+        crate::args::non_zero("virDomainSetMemory", "memory", kib)?;
         dispatch!(self.conn, d => d.domain_set_memory(&self.r, kib, DomainMemoryModFlags::LIVE))
     }
 
     /// `virDomainSetMemoryFlags` (KiB).
     pub async fn set_memory_flags(&self, kib: u64, flags: DomainMemoryModFlags) -> Result<()> {
         self.rw("virDomainSetMemoryFlags")?;
+        crate::args::non_zero("virDomainSetMemoryFlags", "memory", kib)?;
         dispatch!(self.conn, d => d.domain_set_memory(&self.r, kib, flags))
     }
 
     /// `virDomainSetMaxMemory` (KiB).
     pub async fn set_max_memory(&self, kib: u64) -> Result<()> {
         self.rw("virDomainSetMaxMemory")?;
+        crate::args::non_zero("virDomainSetMaxMemory", "memory", kib)?;
         dispatch!(self.conn, d => d.domain_set_max_memory(&self.r, kib))
     }
 
     /// `virDomainSetVcpus`.
     pub async fn set_vcpus(&self, n: u32) -> Result<()> {
         self.rw("virDomainSetVcpus")?;
+        crate::args::non_zero("virDomainSetVcpus", "nvcpus", n.into())?;
         self.set_vcpus_flags(n, DomainVcpuFlags::LIVE).await
     }
 
     /// `virDomainSetVcpusFlags`.
     pub async fn set_vcpus_flags(&self, n: u32, flags: DomainVcpuFlags) -> Result<()> {
         self.rw("virDomainSetVcpusFlags")?;
-        if n == 0 {
-            return Err(Error::invalid_arg_raw(
-                ErrorDomain::DOMAIN,
-                "virDomainSetVcpusFlags",
-                "nvcpus",
-                "nvcpus in virDomainSetVcpusFlags must not be zero".into(),
-            ));
-        }
+        let f = flags.bits();
+        let (max, guest) = (
+            DomainVcpuFlags::MAXIMUM.bits(),
+            DomainVcpuFlags::GUEST.bits(),
+        );
+        let config = DomainVcpuFlags::CONFIG.bits();
+        let function = "virDomainSetVcpusFlags";
+        crate::args::require(
+            ErrorDomain::DOMAIN,
+            function,
+            f,
+            (max, "VIR_DOMAIN_VCPU_MAXIMUM"),
+            (config, "VIR_DOMAIN_AFFECT_CONFIG"),
+        )?;
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            function,
+            f,
+            (guest, "VIR_DOMAIN_VCPU_GUEST"),
+            (config, "VIR_DOMAIN_AFFECT_CONFIG"),
+        )?;
+        crate::args::non_zero(function, "nvcpus", n.into())?;
         dispatch!(self.conn, d => d.domain_set_vcpus(&self.r, n, flags))
     }
 
@@ -263,6 +324,13 @@ impl Domain {
         if flags.contains(DomainVcpuFlags::GUEST) {
             self.rw("virDomainGetVcpusFlags")?;
         }
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            "virDomainGetVcpusFlags",
+            flags.bits(),
+            (DomainVcpuFlags::LIVE.bits(), "VIR_DOMAIN_AFFECT_LIVE"),
+            (DomainVcpuFlags::CONFIG.bits(), "VIR_DOMAIN_AFFECT_CONFIG"),
+        )?;
         dispatch!(self.conn, d => d.domain_get_vcpus_flags(&self.r, flags))
     }
 
@@ -279,6 +347,7 @@ impl Domain {
     /// `virDomainRename`. This handle keeps the old name; the returned one has the new.
     pub async fn rename(&self, new_name: &str, flags: u32) -> Result<Domain> {
         self.rw("virDomainRename")?;
+        crate::args::non_empty("virDomainRename", "new_name", new_name)?;
         let r = dispatch!(self.conn, d => d.domain_rename(&self.r, new_name, flags))?;
         Ok(self.conn.domain(r))
     }
@@ -293,6 +362,28 @@ impl Domain {
         flags: DomainModificationImpact,
     ) -> Result<()> {
         self.rw("virDomainSetMetadata")?;
+        let function = "virDomainSetMetadata";
+        match kind {
+            DomainMetadataType::TITLE | DomainMetadataType::DESCRIPTION => {
+                if kind == DomainMetadataType::TITLE && metadata.is_some_and(|m| m.contains('\n')) {
+                    return Err(Error::invalid_arg_raw(
+                        ErrorDomain::DOMAIN,
+                        function,
+                        "metadata",
+                        "metadata title can't contain newlines".into(),
+                    ));
+                }
+                crate::args::presence(function, "uri", uri.is_some(), false)?;
+                crate::args::presence(function, "key", key.is_some(), false)?;
+            }
+            DomainMetadataType::ELEMENT => {
+                crate::args::presence(function, "uri", uri.is_some(), true)?;
+                if metadata.is_some() {
+                    crate::args::presence(function, "key", key.is_some(), true)?;
+                }
+            }
+            _ => {}
+        }
         dispatch!(self.conn, d => d.domain_set_metadata(&self.r, kind, metadata, key, uri, flags))
     }
 
@@ -303,6 +394,19 @@ impl Domain {
         uri: Option<&str>,
         flags: DomainModificationImpact,
     ) -> Result<String> {
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            "virDomainGetMetadata",
+            flags.bits(),
+            (
+                DomainModificationImpact::LIVE.bits(),
+                "VIR_DOMAIN_AFFECT_LIVE",
+            ),
+            (
+                DomainModificationImpact::CONFIG.bits(),
+                "VIR_DOMAIN_AFFECT_CONFIG",
+            ),
+        )?;
         dispatch!(self.conn, d => d.domain_get_metadata(&self.r, kind, uri, flags))
     }
 
@@ -346,6 +450,18 @@ impl Domain {
         ncpus: u32,
         flags: u32,
     ) -> Result<Vec<Vec<TypedParam>>> {
+        if start_cpu == -1 {
+            if ncpus != 1 {
+                return Err(Error::invalid_arg_raw(
+                    ErrorDomain::DOMAIN,
+                    "virDomainGetCPUStats",
+                    "start_cpu",
+                    "ncpus must be 1 when start_cpu is -1".into(),
+                ));
+            }
+        } else {
+            crate::args::non_negative("virDomainGetCPUStats", "start_cpu", start_cpu.into())?;
+        }
         dispatch!(self.conn, d => d.domain_get_cpu_stats(&self.r, start_cpu, ncpus, flags))
     }
 
@@ -377,6 +493,39 @@ impl Domain {
     ) -> Result<DomainSnapshot> {
         self.conn
             .check_rw_in(ErrorDomain::DOMAIN_SNAPSHOT, "virDomainSnapshotCreateXML")?;
+        {
+            use DomainSnapshotCreateFlags as C;
+            let (f, d, function) = (
+                flags.bits(),
+                ErrorDomain::DOMAIN_SNAPSHOT,
+                "virDomainSnapshotCreateXML",
+            );
+            let redefine = (C::REDEFINE.bits(), "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE");
+            crate::args::require(
+                d,
+                function,
+                f,
+                (C::CURRENT.bits(), "VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT"),
+                redefine,
+            )?;
+            crate::args::exclusive(
+                d,
+                function,
+                f,
+                redefine,
+                (
+                    C::NO_METADATA.bits(),
+                    "VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA",
+                ),
+            )?;
+            crate::args::exclusive(
+                d,
+                function,
+                f,
+                redefine,
+                (C::HALT.bits(), "VIR_DOMAIN_SNAPSHOT_CREATE_HALT"),
+            )?;
+        }
         let r = dispatch!(self.conn, d => d.snapshot_create_xml(&self.r, xml, flags))?;
         Ok(DomainSnapshot {
             conn: self.conn.clone(),

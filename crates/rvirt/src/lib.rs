@@ -12,6 +12,7 @@
 //! assert_eq!(dom.get_info().unwrap().nr_virt_cpu, 2);
 //! ```
 
+mod args;
 pub mod blocking;
 mod connect;
 mod domain;

@@ -81,6 +81,19 @@ impl DomainSnapshot {
     pub async fn revert(&self, flags: DomainSnapshotRevertFlags) -> Result<()> {
         self.conn
             .check_rw_in(ErrorDomain::DOMAIN_SNAPSHOT, "virDomainRevertToSnapshot")?;
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN_SNAPSHOT,
+            "virDomainRevertToSnapshot",
+            flags.bits(),
+            (
+                DomainSnapshotRevertFlags::RUNNING.bits(),
+                "VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING",
+            ),
+            (
+                DomainSnapshotRevertFlags::PAUSED.bits(),
+                "VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED",
+            ),
+        )?;
         dispatch!(self.conn, d => d.snapshot_revert(&self.r, flags))
     }
 
@@ -88,6 +101,19 @@ impl DomainSnapshot {
     pub async fn delete(&self, flags: DomainSnapshotDeleteFlags) -> Result<()> {
         self.conn
             .check_rw_in(ErrorDomain::DOMAIN_SNAPSHOT, "virDomainSnapshotDelete")?;
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN_SNAPSHOT,
+            "virDomainSnapshotDelete",
+            flags.bits(),
+            (
+                DomainSnapshotDeleteFlags::CHILDREN.bits(),
+                "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN",
+            ),
+            (
+                DomainSnapshotDeleteFlags::CHILDREN_ONLY.bits(),
+                "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY",
+            ),
+        )?;
         dispatch!(self.conn, d => d.snapshot_delete(&self.r, flags))
     }
 }

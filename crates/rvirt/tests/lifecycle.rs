@@ -44,7 +44,7 @@ use DomainEventType as E;
 
 #[test]
 fn define_start_pause_resume_shutdown_undefine() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let seen = watch(&conn);
     let d = conn.define_xml(XML).unwrap();
     assert_eq!(d.get_id(), -1);
@@ -147,8 +147,9 @@ fn define_start_pause_resume_shutdown_undefine() {
     );
 
     d.create().unwrap();
-    assert_eq!(conn.lookup_by_name("vm").unwrap().get_id(), 3);
+    assert_eq!(d.get_id(), 3);
     d.destroy().unwrap();
+    assert_eq!(d.get_id(), -1, "stopping resets the handle's id");
     assert_eq!(
         state(&d),
         (DomainState::SHUTOFF, DomainShutoffReason::DESTROYED.0)
@@ -177,7 +178,7 @@ fn define_start_pause_resume_shutdown_undefine() {
 
 #[test]
 fn transient_domains_vanish_when_they_stop() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let seen = watch(&conn);
     let d = conn.create_xml(XML, DomainCreateFlags::empty()).unwrap();
     assert!(!d.is_persistent().unwrap());
@@ -229,7 +230,7 @@ fn save_and_restore_through_a_real_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vm.save");
     let path = path.to_str().unwrap();
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let d = conn.define_xml(XML).unwrap();
     assert_eq!(
         d.save(path).unwrap_err().code,
@@ -294,7 +295,7 @@ fn save_and_restore_through_a_real_file() {
 
 #[test]
 fn managed_save_start_and_undefine_rules() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let d = conn.define_xml(XML).unwrap();
     d.create().unwrap();
     d.managed_save(DomainSaveRestoreFlags::empty()).unwrap();
@@ -323,7 +324,7 @@ fn managed_save_start_and_undefine_rules() {
 
 #[test]
 fn snapshots_tree_current_revert_delete() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let d = conn.lookup_by_name("test").unwrap();
     let seen = watch(&conn);
     let mk = |n: &str| {
@@ -356,7 +357,7 @@ fn snapshots_tree_current_revert_delete() {
     );
     assert_eq!(
         mk_err(&d, "s1"),
-        "Requested operation is not valid: domain snapshot 's1' already exists"
+        "operation failed: domain moment s1 already exists"
     );
 
     // Revert to a running snapshot: stopped, started again from the snapshot.
@@ -407,7 +408,7 @@ fn mk_err(d: &Domain, n: &str) -> String {
 
 #[test]
 fn undefining_an_inactive_domain_with_snapshots_needs_the_flag() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let d = conn.define_xml(XML).unwrap();
     d.snapshot_create_xml("<domainsnapshot/>", DomainSnapshotCreateFlags::empty())
         .unwrap();
@@ -464,7 +465,7 @@ fn a_machine_from_a_node_file() {
 
 #[test]
 fn memory_and_vcpus_follow_libvirts_live_and_config_rules() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let d = conn.define_xml(XML).unwrap();
     d.set_memory_flags(32768, DomainMemoryModFlags::CONFIG)
         .unwrap();
@@ -523,7 +524,7 @@ fn memory_and_vcpus_follow_libvirts_live_and_config_rules() {
 
 #[test]
 fn rename_and_metadata() {
-    let conn = Connect::open("test:///default").unwrap();
+    let conn = Connect::open("test:///default?private=1").unwrap();
     let seen = watch(&conn);
     let d = conn.define_xml(XML).unwrap();
     take(&seen);

@@ -170,7 +170,7 @@ fn calls() -> Vec<(&'static str, i32, Call)> {
 
 #[test]
 fn every_mutation_is_refused_on_a_read_only_connection() {
-    let ro = Connect::open_read_only("test:///default").unwrap();
+    let ro = Connect::open_read_only("test:///default?private=1").unwrap();
     let dom = ro.lookup_by_name("test").unwrap();
     let before = dom.get_xml_desc(DomainXMLFlags::empty()).unwrap();
     for (function, domain, call) in calls() {
@@ -195,7 +195,7 @@ fn every_mutation_is_refused_on_a_read_only_connection() {
 
 #[test]
 fn secure_xml_is_refused_on_a_read_only_connection() {
-    let ro = Connect::open_read_only("test:///default").unwrap();
+    let ro = Connect::open_read_only("test:///default?private=1").unwrap();
     let dom = ro.lookup_by_name("test").unwrap();
     let e = dom.get_xml_desc(DomainXMLFlags::SECURE).unwrap_err();
     assert_eq!(e.code, ErrorNumber::OPERATION_DENIED);
@@ -208,7 +208,7 @@ fn secure_xml_is_refused_on_a_read_only_connection() {
 
 #[test]
 fn snapshot_mutations_are_refused_on_a_read_only_connection() {
-    let ro = Connect::open_read_only("test:///default").unwrap();
+    let ro = Connect::open_read_only("test:///default?private=1").unwrap();
     let snap_dom = ro.lookup_by_name("test").unwrap();
     let e = snap_dom
         .snapshot_create_xml("<domainsnapshot/>", DomainSnapshotCreateFlags::empty())
