@@ -209,6 +209,25 @@ fn stop(
     drv.events.emit(ev);
 }
 
+/// Carries out a lifecycle action (`on_poweroff`, `on_reboot`) on a running domain, and stops it
+/// properly (event, transient removal) when the action shuts it off.
+fn finish_lifecycle_action(
+    drv: &TestDriver,
+    obj: &DomainObj,
+    mut st: parking_lot::MutexGuard<'_, DomainObjState>,
+    action: &str,
+) {
+    if apply_lifecycle_action(&mut st, action) {
+        stop(
+            drv,
+            obj,
+            st,
+            DomainShutoffReason::SHUTDOWN,
+            DomainEventStoppedDetailType::SHUTDOWN,
+        );
+    }
+}
+
 /// What a lifecycle action (`on_poweroff`, `on_reboot`) does to a running test domain: true when
 /// the domain ends up shut off.
 fn apply_lifecycle_action(st: &mut DomainObjState, action: &str) -> bool {
@@ -511,7 +530,7 @@ impl DomainDriver for TestDriver {
     async fn domain_shutdown(&self, dom: &DomainRef, flags: DomainShutdownFlags) -> Result<()> {
         check_flags(FROM, "testDomainShutdownFlags", flags.bits(), 0)?;
         let obj = obj_from_ref(self, dom)?;
-        let mut st = obj.lock();
+        let st = obj.lock();
         if st.state == DomainState::SHUTOFF {
             return Err(err(
                 ErrorNumber::INTERNAL_ERROR,
@@ -519,15 +538,7 @@ impl DomainDriver for TestDriver {
             ));
         }
         let action = st.def.on_poweroff.clone();
-        if apply_lifecycle_action(&mut st, action.as_str()) {
-            stop(
-                self,
-                &obj,
-                st,
-                DomainShutoffReason::SHUTDOWN,
-                DomainEventStoppedDetailType::SHUTDOWN,
-            );
-        }
+        finish_lifecycle_action(self, &obj, st, &action);
         Ok(())
     }
 
@@ -539,18 +550,10 @@ impl DomainDriver for TestDriver {
             DomainRebootFlags::all().bits(),
         )?;
         let obj = obj_from_ref(self, dom)?;
-        let mut st = obj.lock();
+        let st = obj.lock();
         check_active(&st)?;
         let action = st.def.on_reboot.clone();
-        if apply_lifecycle_action(&mut st, action.as_str()) {
-            stop(
-                self,
-                &obj,
-                st,
-                DomainShutoffReason::SHUTDOWN,
-                DomainEventStoppedDetailType::SHUTDOWN,
-            );
-        }
+        finish_lifecycle_action(self, &obj, st, &action);
         Ok(())
     }
 
