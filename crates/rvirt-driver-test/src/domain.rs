@@ -68,9 +68,10 @@ pub(crate) fn modification_impact(st: &DomainObjState, flags: u32) -> Result<(bo
     Ok((live, config))
 }
 
-/// libvirt's `virDomainObjGetOneDefState`: exactly one definition to read or change, and whether
-/// it is the live one.
-pub(crate) fn one_def_mut(st: &mut DomainObjState, flags: u32) -> Result<(&mut DomainDef, bool)> {
+/// libvirt's `virDomainObjGetOneDefState`: which one definition a call reads or changes —
+/// `Some(true)` the persistent one kept aside while running, `Some(false)` the one in force — and
+/// whether it is the live one.
+fn one_def_choice(st: &DomainObjState, flags: u32) -> Result<(bool, bool)> {
     let both = DomainModificationImpact::LIVE.bits() | DomainModificationImpact::CONFIG.bits();
     if flags & both == both {
         return Err(Error::invalid_arg_raw(
@@ -82,16 +83,33 @@ pub(crate) fn one_def_mut(st: &mut DomainObjState, flags: u32) -> Result<(&mut D
         ));
     }
     let (live, config) = modification_impact(st, flags)?;
-    let target = if st.is_active() && config {
-        st.new_def.as_mut().unwrap_or(&mut st.def)
-    } else {
-        &mut st.def
+    Ok((
+        st.is_active() && config && st.new_def.is_some(),
+        live && !config,
+    ))
+}
+
+/// The one definition a call changes (see [`one_def_choice`]), made unique for writing.
+pub(crate) fn one_def_mut(st: &mut DomainObjState, flags: u32) -> Result<(&mut DomainDef, bool)> {
+    let (persistent, live) = one_def_choice(st, flags)?;
+    let target = match st.new_def.as_mut() {
+        Some(d) if persistent => d,
+        _ => &mut st.def,
     };
-    Ok((Arc::make_mut(target), live && !config))
+    Ok((Arc::make_mut(target), live))
+}
+
+/// The one definition a call reads (see [`one_def_choice`]), without copying it.
+pub(crate) fn one_def(st: &DomainObjState, flags: u32) -> Result<&DomainDef> {
+    let (persistent, _) = one_def_choice(st, flags)?;
+    Ok(match &st.new_def {
+        Some(d) if persistent => d,
+        _ => &st.def,
+    })
 }
 
 /// Running state: an id, the persistent definition kept aside for when it stops.
-fn start_state(drv: &TestDriver, st: &mut DomainObjState, reason: DomainRunningReason) {
+pub(crate) fn start_state(drv: &TestDriver, st: &mut DomainObjState, reason: DomainRunningReason) {
     st.state = DomainState::RUNNING;
     st.reason = reason.0;
     st.id = drv.next_id.fetch_add(1, Ordering::Relaxed);
@@ -102,7 +120,7 @@ fn start_state(drv: &TestDriver, st: &mut DomainObjState, reason: DomainRunningR
 }
 
 /// Shut off: the persistent definition takes over again.
-fn shutdown_state(st: &mut DomainObjState, reason: DomainShutoffReason) {
+pub(crate) fn shutdown_state(st: &mut DomainObjState, reason: DomainShutoffReason) {
     if let Some(d) = st.new_def.take() {
         st.def = d;
     }
@@ -902,14 +920,14 @@ impl DomainDriver for TestDriver {
             flags.bits(),
             supported.bits(),
         )?;
-        self.modify(dom, |st| {
-            let (def, _) = one_def_mut(st, flags.bits() & !DomainVcpuFlags::MAXIMUM.bits())?;
+        self.read(dom, |st| {
+            let def = one_def(st, flags.bits() & !DomainVcpuFlags::MAXIMUM.bits())?;
             let n = if flags.contains(DomainVcpuFlags::MAXIMUM) {
                 def.vcpus_max
             } else {
                 def.vcpus_current
             };
-            Ok((n as i32, None))
+            Ok(n as i32)
         })
     }
 
@@ -1040,8 +1058,8 @@ impl DomainDriver for TestDriver {
             flags.bits(),
             supported.bits(),
         )?;
-        self.modify(dom, |st| {
-            let (def, _) = one_def_mut(st, flags.bits())?;
+        self.read(dom, |st| {
+            let def = one_def(st, flags.bits())?;
             let no_meta = || {
                 Error::with_detail(
                     ErrorDomain::DOMAIN,
@@ -1052,17 +1070,10 @@ impl DomainDriver for TestDriver {
             let v = match kind {
                 DomainMetadataType::DESCRIPTION => def.description.clone().ok_or_else(no_meta)?,
                 DomainMetadataType::TITLE => def.title.clone().ok_or_else(no_meta)?,
-                DomainMetadataType::ELEMENT => {
-                    let uri = uri.ok_or_else(|| {
-                        Error::invalid_arg_raw(
-                            ErrorDomain::DOMAIN,
-                            "virDomainGetMetadata",
-                            "uri",
-                            "uri in virDomainGetMetadata must not be NULL".into(),
-                        )
-                    })?;
-                    def.metadata_element(uri).ok_or_else(no_meta)?
-                }
+                // The public API has checked that a URI is given.
+                DomainMetadataType::ELEMENT => def
+                    .metadata_element(uri.unwrap_or(""))
+                    .ok_or_else(no_meta)?,
                 other => {
                     return Err(Error::invalid_arg(
                         ErrorDomain::DOMAIN,
@@ -1070,7 +1081,7 @@ impl DomainDriver for TestDriver {
                     ));
                 }
             };
-            Ok((v, None))
+            Ok(v)
         })
     }
 
@@ -1354,37 +1365,10 @@ fn set_metadata(
     let value = metadata.filter(|m| !m.is_empty()).map(str::to_string);
     match kind {
         DomainMetadataType::DESCRIPTION => def.description = value,
-        DomainMetadataType::TITLE => {
-            if value.as_deref().is_some_and(|v| v.contains('\n')) {
-                return Err(Error::with_detail(
-                    ErrorDomain::DOMAIN,
-                    ErrorNumber::INVALID_ARG,
-                    "Domain title can't contain newlines",
-                ));
-            }
-            def.title = value;
-        }
+        DomainMetadataType::TITLE => def.title = value,
+        // The public API has checked that a URI is given, and a key with any element.
         DomainMetadataType::ELEMENT => {
-            let uri = uri.ok_or_else(|| {
-                Error::invalid_arg_raw(
-                    ErrorDomain::DOMAIN,
-                    "virDomainSetMetadata",
-                    "uri",
-                    "uri in virDomainSetMetadata must not be NULL".into(),
-                )
-            })?;
-            let key = match (metadata, key) {
-                (Some(_), None) => {
-                    return Err(Error::invalid_arg_raw(
-                        ErrorDomain::DOMAIN,
-                        "virDomainSetMetadata",
-                        "key",
-                        "key in virDomainSetMetadata must not be NULL".into(),
-                    ));
-                }
-                (_, k) => k.unwrap_or(""),
-            };
-            def.set_metadata_element(uri, key, metadata)?;
+            def.set_metadata_element(uri.unwrap_or(""), key.unwrap_or(""), metadata)?;
         }
         other => {
             return Err(Error::invalid_arg(

@@ -7,6 +7,7 @@ use crate::{FROM, err};
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_types::{Error, ErrorNumber, Result};
 use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 
 const MAGIC: &[u8; 15] = b"TestGuestMagic\0";
 const MAX_XML: usize = 8192;
@@ -40,7 +41,7 @@ pub(crate) fn write(path: &str, def: &DomainDef) -> Result<()> {
             .write(true)
             .create(true)
             .truncate(true)
-            .mode_0600()
+            .mode(0o600)
             .open(&tmp)
             .map_err(|e| {
                 Error::system(
@@ -108,15 +109,4 @@ fn read_exact(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<()> {
             e
         }
     })
-}
-
-trait Mode0600 {
-    fn mode_0600(&mut self) -> &mut Self;
-}
-
-impl Mode0600 for std::fs::OpenOptions {
-    fn mode_0600(&mut self) -> &mut Self {
-        use std::os::unix::fs::OpenOptionsExt;
-        self.mode(0o600)
-    }
 }

@@ -1,7 +1,7 @@
 //! Snapshots of the test hypervisor: a tree per domain with a current snapshot, libvirt's list
 //! filters, and create / revert / delete with the test driver's rules.
 
-use crate::domain::obj_from_ref;
+use crate::domain::{obj_from_ref, shutdown_state, start_state};
 use crate::{FROM, TestDriver, err};
 use rvirt_conf::raw::RawElement;
 use rvirt_conf::snapshot::{SnapshotDef, SnapshotParseOptions};
@@ -296,12 +296,7 @@ impl SnapshotDriver for TestDriver {
             let name = def.name.clone();
             store.snaps.push(def);
             if flags.contains(C::HALT) && st.is_active() {
-                if let Some(d) = st.new_def.take() {
-                    st.def = d;
-                }
-                st.state = DomainState::SHUTOFF;
-                st.reason = DomainShutoffReason::FROM_SNAPSHOT.0;
-                st.id = -1;
+                shutdown_state(st, DomainShutoffReason::FROM_SNAPSHOT);
                 events.push(DomainEvent::lifecycle(
                     st.to_ref(dom.uuid),
                     DomainEventType::STOPPED,
@@ -476,14 +471,8 @@ impl SnapshotDriver for TestDriver {
             let ev = |st: &DomainObjState, e: DomainEventType, d: i32| {
                 DomainEvent::lifecycle(st.to_ref(me.uuid), e, d)
             };
-            let stop = |st: &mut DomainObjState| {
-                if let Some(d) = st.new_def.take() {
-                    st.def = d;
-                }
-                st.state = DomainState::SHUTOFF;
-                st.reason = DomainShutoffReason::FROM_SNAPSHOT.0;
-                st.id = -1;
-            };
+            let stop =
+                |st: &mut DomainObjState| shutdown_state(st, DomainShutoffReason::FROM_SNAPSHOT);
             // libvirt's virDomainObjAssignDef(vm, config, live = false).
             let assign = |st: &mut DomainObjState, config: DomainDef| {
                 if st.is_active() {
@@ -502,15 +491,7 @@ impl SnapshotDriver for TestDriver {
                     ));
                 }
                 assign(st, config);
-                st.state = DomainState::RUNNING;
-                st.reason = DomainRunningReason::FROM_SNAPSHOT.0;
-                st.id = self
-                    .next_id
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if st.persistent && st.new_def.is_none() {
-                    st.new_def = Some(st.def.clone());
-                }
-                st.has_managed_save = false;
+                start_state(self, st, DomainRunningReason::FROM_SNAPSHOT);
                 events.push(ev(
                     st,
                     DomainEventType::STARTED,

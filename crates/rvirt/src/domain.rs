@@ -407,6 +407,15 @@ impl Domain {
                 "VIR_DOMAIN_AFFECT_CONFIG",
             ),
         )?;
+        match kind {
+            DomainMetadataType::TITLE | DomainMetadataType::DESCRIPTION => {
+                crate::args::presence("virDomainGetMetadata", "uri", uri.is_some(), false)?;
+            }
+            DomainMetadataType::ELEMENT => {
+                crate::args::presence("virDomainGetMetadata", "uri", uri.is_some(), true)?;
+            }
+            _ => {}
+        }
         dispatch!(self.conn, d => d.domain_get_metadata(&self.r, kind, uri, flags))
     }
 
