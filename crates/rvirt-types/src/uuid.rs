@@ -72,6 +72,11 @@ impl Uuid {
         }
     }
 
+    /// The UUID with these raw bytes.
+    pub const fn from_bytes(bytes: [u8; 16]) -> Uuid {
+        Uuid(bytes)
+    }
+
     /// The raw bytes.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0

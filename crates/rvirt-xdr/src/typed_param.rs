@@ -37,8 +37,15 @@ pub enum RemoteTypedParamValue {
     String(RemoteNonnullString),
 }
 
+impl Default for RemoteTypedParamValue {
+    /// An `int` zero, so that structures holding a value can derive `Default`.
+    fn default() -> Self {
+        RemoteTypedParamValue::Int(0)
+    }
+}
+
 /// `remote_typed_param`: a named value.
-#[derive(Clone, Debug, PartialEq, XdrEncode, XdrDecode)]
+#[derive(Clone, Debug, Default, PartialEq, XdrEncode, XdrDecode)]
 pub struct RemoteTypedParam {
     /// The parameter's name.
     pub field: RemoteNonnullString,

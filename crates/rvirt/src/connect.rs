@@ -117,6 +117,17 @@ impl Connect {
         self.inner.read_only
     }
 
+    /// `virGetDomain`: a handle for a domain known by name, UUID and id, made without asking the
+    /// driver. This is how a daemon turns a domain reference received from a client back into a
+    /// handle; calls through it answer `VIR_ERR_NO_DOMAIN` if no such domain exists.
+    pub fn domain_handle(&self, name: &str, uuid: Uuid, id: i32) -> Domain {
+        self.domain(DomainRef {
+            name: name.into(),
+            uuid,
+            id,
+        })
+    }
+
     pub(crate) fn domain(&self, r: DomainRef) -> Domain {
         Domain::new(self.clone(), r)
     }

@@ -63,6 +63,18 @@ impl Domain {
         self.id.store(id, Ordering::Relaxed);
     }
 
+    /// `virGetDomainSnapshot`: a handle for this domain's snapshot `name`, made without asking the
+    /// driver (see [`Connect::domain_handle`]).
+    pub fn snapshot_handle(&self, name: &str) -> DomainSnapshot {
+        DomainSnapshot {
+            conn: self.conn.clone(),
+            r: rvirt_driver::SnapshotRef {
+                domain: self.r.clone(),
+                name: name.into(),
+            },
+        }
+    }
+
     /// `virDomainGetName`.
     pub fn get_name(&self) -> &str {
         &self.r.name

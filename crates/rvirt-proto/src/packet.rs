@@ -1,0 +1,190 @@
+//! Framing: a 4-byte big-endian length word (counting itself), the header, the payload.
+
+use crate::header::{HEADER_LEN, Header};
+use rvirt_xdr::{XdrDecode, XdrEncode, XdrError, XdrReader};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// `VIR_NET_MESSAGE_MAX`: the most a packet may hold after its length word.
+pub const MESSAGE_MAX: usize = 33_554_432;
+
+/// `VIR_NET_MESSAGE_LEN_MAX`: the size of the length word.
+pub const LEN_WORD: usize = 4;
+
+/// Why a packet could not be read. Every one of these ends the connection it came from: after a
+/// bad length or header the stream can no longer be split into packets.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// The peer's socket failed.
+    #[error("cannot read packet: {0}")]
+    Io(#[from] std::io::Error),
+    /// The peer closed the connection in the middle of a packet.
+    #[error("connection closed in the middle of a packet")]
+    Truncated,
+    /// The length word is smaller than a length word and a header.
+    #[error("packet {0} bytes received from peer is too small")]
+    TooSmall(u32),
+    /// The length word exceeds [`MESSAGE_MAX`].
+    #[error("packet {0} bytes received from peer is too large, want {max}", max = MESSAGE_MAX)]
+    TooLarge(u32),
+    /// The header could not be decoded.
+    #[error("malformed message header: {0}")]
+    Header(XdrError),
+}
+
+/// One packet: its header and the undecoded payload that follows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// The decoded header.
+    pub header: Header,
+    /// Everything after the header.
+    pub payload: Vec<u8>,
+}
+
+impl Packet {
+    /// Decodes the payload as exactly one `T`.
+    pub fn decode_payload<T: XdrDecode>(&self) -> Result<T, XdrError> {
+        rvirt_xdr::decode_all(&self.payload)
+    }
+}
+
+/// Checks a length word and returns how many bytes of header and payload follow it.
+pub fn body_len(word: u32) -> Result<usize, FrameError> {
+    let len = word as usize;
+    if len < LEN_WORD + HEADER_LEN {
+        return Err(FrameError::TooSmall(word));
+    }
+    if len - LEN_WORD > MESSAGE_MAX {
+        return Err(FrameError::TooLarge(word));
+    }
+    Ok(len - LEN_WORD)
+}
+
+/// Appends one whole packet (length word, header, `body`) to `out`. A body whose encoding would
+/// exceed [`MESSAGE_MAX`] is refused, so no peer ever receives a packet it must reject.
+pub fn encode_packet(
+    out: &mut Vec<u8>,
+    header: &Header,
+    body: &(impl XdrEncode + ?Sized),
+) -> Result<(), FrameError> {
+    let start = out.len();
+    out.extend_from_slice(&[0; LEN_WORD]);
+    header.encode(out);
+    body.encode(out);
+    let len = out.len() - start;
+    if len - LEN_WORD > MESSAGE_MAX {
+        out.truncate(start);
+        return Err(FrameError::TooLarge(u32::try_from(len).unwrap_or(u32::MAX)));
+    }
+    // The check above bounds len by MESSAGE_MAX + 4, which fits a u32.
+    let word = (len as u32).to_be_bytes();
+    out[start..start + LEN_WORD].copy_from_slice(&word);
+    Ok(())
+}
+
+/// Splits a packet body (everything after the length word) into header and payload.
+pub fn decode_body(mut body: Vec<u8>) -> Result<Packet, FrameError> {
+    let header = Header::decode(&mut XdrReader::new(&body)).map_err(FrameError::Header)?;
+    body.drain(..HEADER_LEN);
+    Ok(Packet {
+        header,
+        payload: body,
+    })
+}
+
+/// Reads one packet. `Ok(None)` means the peer closed the connection cleanly between packets.
+///
+/// Memory grows with the bytes that actually arrive, not with what the length word promises, so a
+/// peer that announces 32 MiB and sends nothing costs nothing.
+pub async fn read_packet<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Packet>, FrameError> {
+    let mut word = [0u8; LEN_WORD];
+    let mut got = 0;
+    while got < LEN_WORD {
+        let n = r.read(&mut word[got..]).await?;
+        if n == 0 {
+            return if got == 0 {
+                Ok(None)
+            } else {
+                Err(FrameError::Truncated)
+            };
+        }
+        got += n;
+    }
+    let len = body_len(u32::from_be_bytes(word))?;
+    let mut body = Vec::with_capacity(len.min(64 * 1024));
+    let n = r.take(len as u64).read_to_end(&mut body).await?;
+    if n < len {
+        return Err(FrameError::Truncated);
+    }
+    decode_body(body).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::{MessageStatus, MessageType};
+
+    fn header() -> Header {
+        Header {
+            program: crate::REMOTE_PROGRAM,
+            version: 1,
+            procedure: 3,
+            kind: MessageType::Call,
+            serial: 1,
+            status: MessageStatus::Ok,
+        }
+    }
+
+    fn read(bytes: &[u8]) -> Result<Option<Packet>, FrameError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut r = bytes;
+        rt.block_on(read_packet(&mut r))
+    }
+
+    #[test]
+    fn encode_then_read() {
+        let mut out = Vec::new();
+        encode_packet(&mut out, &header(), &7u32).unwrap();
+        assert_eq!(&out[..4], &[0, 0, 0, 32]);
+        let p = read(&out).unwrap().unwrap();
+        assert_eq!(p.header, header());
+        assert_eq!(p.decode_payload::<u32>().unwrap(), 7);
+    }
+
+    #[test]
+    fn limits() {
+        assert!(matches!(body_len(27), Err(FrameError::TooSmall(27))));
+        assert_eq!(body_len(28).unwrap(), 24);
+        assert_eq!(body_len((MESSAGE_MAX + 4) as u32).unwrap(), MESSAGE_MAX);
+        assert!(matches!(
+            body_len((MESSAGE_MAX + 5) as u32),
+            Err(FrameError::TooLarge(_))
+        ));
+        assert!(matches!(body_len(u32::MAX), Err(FrameError::TooLarge(_))));
+    }
+
+    #[test]
+    fn eof_and_truncation() {
+        assert!(read(&[]).unwrap().is_none());
+        assert!(matches!(read(&[0, 0]), Err(FrameError::Truncated)));
+        assert!(matches!(
+            read(&[0, 0, 0, 40, 1, 2]),
+            Err(FrameError::Truncated)
+        ));
+        // A 4 GiB length word is refused before anything is allocated.
+        assert!(matches!(
+            read(&[0xff, 0xff, 0xff, 0xff]),
+            Err(FrameError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn oversized_body_is_refused_when_encoding() {
+        let big =
+            rvirt_xdr::BoundedOpaque::<{ 64 * 1024 * 1024 }>::new(vec![0; MESSAGE_MAX]).unwrap();
+        let mut out = vec![1, 2, 3];
+        assert!(encode_packet(&mut out, &header(), &big).is_err());
+        assert_eq!(out, [1, 2, 3]);
+    }
+}

@@ -1,0 +1,462 @@
+//! Domain procedures.
+
+use super::wire::{nonnull_domain, opt};
+use crate::session::Session;
+use rvirt::flags::*;
+use rvirt::{Domain, Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use rvirt_proto::convert::{bounded, nonnull, typed_param_to_wire};
+use rvirt_proto::remote::types::*;
+use std::sync::Arc;
+
+/// The domain a call names.
+fn dom(s: &Session, d: &NonnullDomain) -> Result<Domain> {
+    Ok(super::wire::dom(&s.conn()?, d))
+}
+
+fn too_many(what: &str) -> Error {
+    Error::with_detail(ErrorDomain::RPC, ErrorNumber::INTERNAL_ERROR, what)
+}
+
+/// Handlers whose arguments are a domain (and maybe flags) and whose reply is empty.
+macro_rules! domain_actions {
+    ($($name:ident($args:ty) => |$d:ident, $a:ident| $call:expr;)*) => {$(
+        pub async fn $name(s: Arc<Session>, $a: $args) -> Result<()> {
+            let $d = dom(&s, &$a.dom)?;
+            $call.await
+        }
+    )*};
+}
+
+domain_actions! {
+    undefine(DomainUndefineArgs) => |d, _a| d.undefine();
+    undefine_flags(DomainUndefineFlagsArgs) => |d, a| d.undefine_flags(DomainUndefineFlags::from_bits_retain(a.flags));
+    create(DomainCreateArgs) => |d, _a| d.create();
+    shutdown(DomainShutdownArgs) => |d, _a| d.shutdown();
+    shutdown_flags(DomainShutdownFlagsArgs) => |d, a| d.shutdown_flags(DomainShutdownFlags::from_bits_retain(a.flags));
+    reboot(DomainRebootArgs) => |d, a| d.reboot(DomainRebootFlags::from_bits_retain(a.flags));
+    reset(DomainResetArgs) => |d, a| d.reset(a.flags);
+    destroy(DomainDestroyArgs) => |d, _a| d.destroy();
+    destroy_flags(DomainDestroyFlagsArgs) => |d, a| d.destroy_flags(DomainDestroyFlags::from_bits_retain(a.flags));
+    suspend(DomainSuspendArgs) => |d, _a| d.suspend();
+    resume(DomainResumeArgs) => |d, _a| d.resume();
+    save(DomainSaveArgs) => |d, a| d.save(a.to.as_str());
+    save_flags(DomainSaveFlagsArgs) => |d, a| d.save_flags(a.to.as_str(), opt(&a.dxml), DomainSaveRestoreFlags::from_bits_retain(a.flags));
+    managed_save(DomainManagedSaveArgs) => |d, a| d.managed_save(DomainSaveRestoreFlags::from_bits_retain(a.flags));
+    managed_save_remove(DomainManagedSaveRemoveArgs) => |d, a| d.managed_save_remove(a.flags);
+    set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
+    set_memory(DomainSetMemoryArgs) => |d, a| d.set_memory(a.memory);
+    set_memory_flags(DomainSetMemoryFlagsArgs) => |d, a| d.set_memory_flags(a.memory, DomainMemoryModFlags::from_bits_retain(a.flags));
+    set_max_memory(DomainSetMaxMemoryArgs) => |d, a| d.set_max_memory(a.memory);
+    set_vcpus(DomainSetVcpusArgs) => |d, a| d.set_vcpus(a.nvcpus);
+    set_vcpus_flags(DomainSetVcpusFlagsArgs) => |d, a| d.set_vcpus_flags(a.nvcpus, DomainVcpuFlags::from_bits_retain(a.flags));
+    set_metadata(DomainSetMetadataArgs) => |d, a| d.set_metadata(
+        DomainMetadataType(a.r#type),
+        opt(&a.metadata),
+        opt(&a.key),
+        opt(&a.uri),
+        DomainModificationImpact::from_bits_retain(a.flags),
+    );
+}
+
+pub async fn create_with_flags(
+    s: Arc<Session>,
+    a: DomainCreateWithFlagsArgs,
+) -> Result<DomainCreateWithFlagsRet> {
+    let d = dom(&s, &a.dom)?;
+    d.create_with_flags(DomainCreateFlags::from_bits_retain(a.flags))
+        .await?;
+    // The reply carries the domain with the id it now has.
+    Ok(DomainCreateWithFlagsRet {
+        dom: nonnull_domain(&d),
+    })
+}
+
+pub async fn restore(s: Arc<Session>, a: DomainRestoreArgs) -> Result<()> {
+    s.conn()?.restore(a.from.as_str()).await
+}
+
+pub async fn restore_flags(s: Arc<Session>, a: DomainRestoreFlagsArgs) -> Result<()> {
+    s.conn()?
+        .restore_flags(
+            a.from.as_str(),
+            opt(&a.dxml),
+            DomainSaveRestoreFlags::from_bits_retain(a.flags),
+        )
+        .await
+}
+
+pub async fn save_image_get_xml_desc(
+    s: Arc<Session>,
+    a: DomainSaveImageGetXmlDescArgs,
+) -> Result<DomainSaveImageGetXmlDescRet> {
+    let xml = s
+        .conn()?
+        .save_image_get_xml_desc(
+            a.file.as_str(),
+            DomainSaveImageXMLFlags::from_bits_retain(a.flags),
+        )
+        .await?;
+    Ok(DomainSaveImageGetXmlDescRet { xml: nonnull(&xml) })
+}
+
+pub async fn save_image_define_xml(s: Arc<Session>, a: DomainSaveImageDefineXmlArgs) -> Result<()> {
+    s.conn()?
+        .save_image_define_xml(
+            a.file.as_str(),
+            a.dxml.as_str(),
+            DomainSaveRestoreFlags::from_bits_retain(a.flags),
+        )
+        .await
+}
+
+pub async fn managed_save_get_xml_desc(
+    s: Arc<Session>,
+    a: DomainManagedSaveGetXmlDescArgs,
+) -> Result<DomainManagedSaveGetXmlDescRet> {
+    let xml = dom(&s, &a.dom)?
+        .managed_save_get_xml_desc(DomainSaveImageXMLFlags::from_bits_retain(a.flags))
+        .await?;
+    Ok(DomainManagedSaveGetXmlDescRet { xml: nonnull(&xml) })
+}
+
+pub async fn has_managed_save_image(
+    s: Arc<Session>,
+    a: DomainHasManagedSaveImageArgs,
+) -> Result<DomainHasManagedSaveImageRet> {
+    let r = dom(&s, &a.dom)?.has_managed_save_image(a.flags).await?;
+    Ok(DomainHasManagedSaveImageRet {
+        result: i32::from(r),
+    })
+}
+
+pub async fn get_autostart(
+    s: Arc<Session>,
+    a: DomainGetAutostartArgs,
+) -> Result<DomainGetAutostartRet> {
+    let r = dom(&s, &a.dom)?.get_autostart().await?;
+    Ok(DomainGetAutostartRet {
+        autostart: i32::from(r),
+    })
+}
+
+pub async fn get_vcpus_flags(
+    s: Arc<Session>,
+    a: DomainGetVcpusFlagsArgs,
+) -> Result<DomainGetVcpusFlagsRet> {
+    let num = dom(&s, &a.dom)?
+        .get_vcpus_flags(DomainVcpuFlags::from_bits_retain(a.flags))
+        .await?;
+    Ok(DomainGetVcpusFlagsRet { num })
+}
+
+pub async fn get_max_vcpus(
+    s: Arc<Session>,
+    a: DomainGetMaxVcpusArgs,
+) -> Result<DomainGetMaxVcpusRet> {
+    Ok(DomainGetMaxVcpusRet {
+        num: dom(&s, &a.dom)?.get_max_vcpus().await?,
+    })
+}
+
+pub async fn get_max_memory(
+    s: Arc<Session>,
+    a: DomainGetMaxMemoryArgs,
+) -> Result<DomainGetMaxMemoryRet> {
+    Ok(DomainGetMaxMemoryRet {
+        memory: dom(&s, &a.dom)?.get_max_memory().await?,
+    })
+}
+
+pub async fn rename(s: Arc<Session>, a: DomainRenameArgs) -> Result<DomainRenameRet> {
+    let d = dom(&s, &a.dom)?;
+    let Some(new_name) = opt(&a.new_name) else {
+        // libvirt's public API refuses a NULL name before reaching any driver.
+        return Err(Error::invalid_arg_raw(
+            ErrorDomain::DOMAIN,
+            "virDomainRename",
+            "new_name",
+            "new_name in virDomainRename must not be NULL".into(),
+        ));
+    };
+    d.rename(new_name, a.flags).await?;
+    Ok(DomainRenameRet { retcode: 0 })
+}
+
+pub async fn get_metadata(
+    s: Arc<Session>,
+    a: DomainGetMetadataArgs,
+) -> Result<DomainGetMetadataRet> {
+    let m = dom(&s, &a.dom)?
+        .get_metadata(
+            DomainMetadataType(a.r#type),
+            opt(&a.uri),
+            DomainModificationImpact::from_bits_retain(a.flags),
+        )
+        .await?;
+    Ok(DomainGetMetadataRet {
+        metadata: nonnull(&m),
+    })
+}
+
+pub async fn get_info(s: Arc<Session>, a: DomainGetInfoArgs) -> Result<DomainGetInfoRet> {
+    Ok((&dom(&s, &a.dom)?.get_info().await?).into())
+}
+
+pub async fn get_state(s: Arc<Session>, a: DomainGetStateArgs) -> Result<DomainGetStateRet> {
+    let (state, reason) = dom(&s, &a.dom)?.get_state(a.flags).await?;
+    Ok(DomainGetStateRet {
+        state: state.0,
+        reason,
+    })
+}
+
+pub async fn get_xml_desc(s: Arc<Session>, a: DomainGetXmlDescArgs) -> Result<DomainGetXmlDescRet> {
+    let xml = dom(&s, &a.dom)?
+        .get_xml_desc(DomainXMLFlags::from_bits_retain(a.flags))
+        .await?;
+    Ok(DomainGetXmlDescRet { xml: nonnull(&xml) })
+}
+
+pub async fn is_active(s: Arc<Session>, a: DomainIsActiveArgs) -> Result<DomainIsActiveRet> {
+    Ok(DomainIsActiveRet {
+        active: i32::from(dom(&s, &a.dom)?.is_active().await?),
+    })
+}
+
+pub async fn is_persistent(
+    s: Arc<Session>,
+    a: DomainIsPersistentArgs,
+) -> Result<DomainIsPersistentRet> {
+    Ok(DomainIsPersistentRet {
+        persistent: i32::from(dom(&s, &a.dom)?.is_persistent().await?),
+    })
+}
+
+pub async fn is_updated(s: Arc<Session>, a: DomainIsUpdatedArgs) -> Result<DomainIsUpdatedRet> {
+    Ok(DomainIsUpdatedRet {
+        updated: i32::from(dom(&s, &a.dom)?.is_updated().await?),
+    })
+}
+
+pub async fn get_os_type(s: Arc<Session>, a: DomainGetOsTypeArgs) -> Result<DomainGetOsTypeRet> {
+    Ok(DomainGetOsTypeRet {
+        r#type: nonnull(&dom(&s, &a.dom)?.get_os_type().await?),
+    })
+}
+
+pub async fn get_hostname(
+    s: Arc<Session>,
+    a: DomainGetHostnameArgs,
+) -> Result<DomainGetHostnameRet> {
+    let h = dom(&s, &a.dom)?
+        .get_hostname(DomainGetHostnameFlags::from_bits_retain(a.flags))
+        .await?;
+    Ok(DomainGetHostnameRet {
+        hostname: nonnull(&h),
+    })
+}
+
+pub async fn get_time(s: Arc<Session>, a: DomainGetTimeArgs) -> Result<DomainGetTimeRet> {
+    Ok((&dom(&s, &a.dom)?.get_time(a.flags).await?).into())
+}
+
+pub async fn get_cpu_stats(
+    s: Arc<Session>,
+    a: DomainGetCpuStatsArgs,
+) -> Result<DomainGetCpuStatsRet> {
+    if a.nparams > 16 {
+        return Err(too_many("nparams too large"));
+    }
+    if a.ncpus > 128 {
+        return Err(too_many("ncpus too large"));
+    }
+    let groups = dom(&s, &a.dom)?
+        .get_cpu_stats(a.start_cpu, a.ncpus, a.flags)
+        .await?;
+    let per_cpu = groups.first().map_or(0, Vec::len);
+    if a.nparams == 0 {
+        return Ok(DomainGetCpuStatsRet {
+            params: Default::default(),
+            nparams: per_cpu as i32,
+        });
+    }
+    let want = a.nparams as usize;
+    let params = bounded(
+        groups
+            .iter()
+            .flat_map(|g| g.iter().take(want))
+            .map(typed_param_to_wire),
+    );
+    Ok(DomainGetCpuStatsRet {
+        params,
+        nparams: per_cpu.min(want) as i32,
+    })
+}
+
+pub async fn block_stats(s: Arc<Session>, a: DomainBlockStatsArgs) -> Result<DomainBlockStatsRet> {
+    Ok((&dom(&s, &a.dom)?.block_stats(a.path.as_str()).await?).into())
+}
+
+pub async fn interface_stats(
+    s: Arc<Session>,
+    a: DomainInterfaceStatsArgs,
+) -> Result<DomainInterfaceStatsRet> {
+    Ok((&dom(&s, &a.dom)?.interface_stats(a.device.as_str()).await?).into())
+}
+
+pub async fn memory_stats(
+    s: Arc<Session>,
+    a: DomainMemoryStatsArgs,
+) -> Result<DomainMemoryStatsRet> {
+    if a.max_stats > 1024 {
+        return Err(too_many("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX"));
+    }
+    let stats = dom(&s, &a.dom)?.memory_stats(a.max_stats, a.flags).await?;
+    Ok(DomainMemoryStatsRet {
+        stats: bounded(stats.iter().map(Into::into)),
+    })
+}
+
+pub async fn get_security_label(
+    s: Arc<Session>,
+    a: DomainGetSecurityLabelArgs,
+) -> Result<DomainGetSecurityLabelRet> {
+    Ok((&dom(&s, &a.dom)?.get_security_label().await?).into())
+}
+
+pub async fn list_all(
+    s: Arc<Session>,
+    a: ConnectListAllDomainsArgs,
+) -> Result<ConnectListAllDomainsRet> {
+    let doms = s
+        .conn()?
+        .list_all_domains(ConnectListAllDomainsFlags::from_bits_retain(a.flags))
+        .await?;
+    if doms.len() > rvirt_proto::remote::DOMAIN_LIST_MAX {
+        return Err(too_many(&format!(
+            "Too many domains '{}' for limit '{}'",
+            doms.len(),
+            rvirt_proto::remote::DOMAIN_LIST_MAX
+        )));
+    }
+    Ok(ConnectListAllDomainsRet {
+        ret: doms.len() as u32,
+        domains: if a.need_results != 0 {
+            bounded(doms.iter().map(nonnull_domain))
+        } else {
+            Default::default()
+        },
+    })
+}
+
+pub async fn list_ids(s: Arc<Session>, a: ConnectListDomainsArgs) -> Result<ConnectListDomainsRet> {
+    if a.maxids > rvirt_proto::remote::DOMAIN_LIST_MAX as i32 {
+        return Err(too_many("maxids > REMOTE_DOMAIN_LIST_MAX"));
+    }
+    Ok(ConnectListDomainsRet {
+        ids: bounded(s.conn()?.list_domains(a.maxids).await?),
+    })
+}
+
+pub async fn num_of_domains(s: Arc<Session>, _a: ()) -> Result<ConnectNumOfDomainsRet> {
+    Ok(ConnectNumOfDomainsRet {
+        num: s.conn()?.num_of_domains().await?,
+    })
+}
+
+pub async fn list_defined(
+    s: Arc<Session>,
+    a: ConnectListDefinedDomainsArgs,
+) -> Result<ConnectListDefinedDomainsRet> {
+    if a.maxnames > rvirt_proto::remote::DOMAIN_LIST_MAX as i32 {
+        return Err(too_many("maxnames > REMOTE_DOMAIN_LIST_MAX"));
+    }
+    let names = s.conn()?.list_defined_domains(a.maxnames).await?;
+    Ok(ConnectListDefinedDomainsRet {
+        names: bounded(names.iter().map(|n| nonnull(n))),
+    })
+}
+
+pub async fn num_of_defined(s: Arc<Session>, _a: ()) -> Result<ConnectNumOfDefinedDomainsRet> {
+    Ok(ConnectNumOfDefinedDomainsRet {
+        num: s.conn()?.num_of_defined_domains().await?,
+    })
+}
+
+pub async fn get_all_stats(
+    s: Arc<Session>,
+    a: ConnectGetAllDomainStatsArgs,
+) -> Result<ConnectGetAllDomainStatsRet> {
+    let conn = s.conn()?;
+    let stats = DomainStatsTypes::from_bits_retain(a.stats);
+    let flags = ConnectGetAllDomainStatsFlags::from_bits_retain(a.flags);
+    let recs = if a.doms.is_empty() {
+        conn.get_all_domain_stats(stats, flags).await?
+    } else {
+        let doms: Vec<Domain> = a.doms.iter().map(|d| super::wire::dom(&conn, d)).collect();
+        conn.domain_list_get_stats(&doms, stats, flags).await?
+    };
+    Ok(ConnectGetAllDomainStatsRet {
+        ret_stats: bounded(recs.iter().map(|(d, params)| DomainStatsRecord {
+            dom: nonnull_domain(d),
+            params: bounded(params.iter().map(typed_param_to_wire)),
+        })),
+    })
+}
+
+pub async fn lookup_by_id(s: Arc<Session>, a: DomainLookupByIdArgs) -> Result<DomainLookupByIdRet> {
+    Ok(DomainLookupByIdRet {
+        dom: nonnull_domain(&s.conn()?.lookup_by_id(a.id).await?),
+    })
+}
+
+pub async fn lookup_by_name(
+    s: Arc<Session>,
+    a: DomainLookupByNameArgs,
+) -> Result<DomainLookupByNameRet> {
+    Ok(DomainLookupByNameRet {
+        dom: nonnull_domain(&s.conn()?.lookup_by_name(a.name.as_str()).await?),
+    })
+}
+
+pub async fn lookup_by_uuid(
+    s: Arc<Session>,
+    a: DomainLookupByUuidArgs,
+) -> Result<DomainLookupByUuidRet> {
+    let uuid = Uuid::from_bytes(a.uuid);
+    Ok(DomainLookupByUuidRet {
+        dom: nonnull_domain(&s.conn()?.lookup_by_uuid(&uuid).await?),
+    })
+}
+
+pub async fn define_xml(s: Arc<Session>, a: DomainDefineXmlArgs) -> Result<DomainDefineXmlRet> {
+    Ok(DomainDefineXmlRet {
+        dom: nonnull_domain(&s.conn()?.define_xml(a.xml.as_str()).await?),
+    })
+}
+
+pub async fn define_xml_flags(
+    s: Arc<Session>,
+    a: DomainDefineXmlFlagsArgs,
+) -> Result<DomainDefineXmlFlagsRet> {
+    let d = s
+        .conn()?
+        .define_xml_flags(a.xml.as_str(), DomainDefineFlags::from_bits_retain(a.flags))
+        .await?;
+    Ok(DomainDefineXmlFlagsRet {
+        dom: nonnull_domain(&d),
+    })
+}
+
+pub async fn create_xml(s: Arc<Session>, a: DomainCreateXmlArgs) -> Result<DomainCreateXmlRet> {
+    let d = s
+        .conn()?
+        .create_xml(
+            a.xml_desc.as_str(),
+            DomainCreateFlags::from_bits_retain(a.flags),
+        )
+        .await?;
+    Ok(DomainCreateXmlRet {
+        dom: nonnull_domain(&d),
+    })
+}

@@ -1,0 +1,162 @@
+//! Event registration, and the event messages pushed to registered clients.
+
+use super::wire::nonnull_domain;
+use crate::session::{EventRegistration, Session};
+use rvirt::flags::DomainEventID;
+use rvirt::{Connect, Domain, DomainEvent, Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_proto::convert::nonnull;
+use rvirt_proto::remote::types::*;
+use rvirt_proto::remote::{Procedure, event_header};
+use rvirt_xdr::XdrEncode;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Weak};
+
+/// The ids this daemon hands out, unique across clients, as libvirtd's are.
+static NEXT_ID: AtomicI32 = AtomicI32::new(0);
+
+fn push(session: &Weak<Session>, procedure: Procedure, msg: &impl XdrEncode) {
+    let Some(s) = session.upgrade() else { return };
+    let mut packet = Vec::new();
+    if rvirt_proto::encode_packet(&mut packet, &event_header(procedure), msg).is_ok() {
+        s.send_now(packet);
+    }
+}
+
+/// Sends `ev` to the client as the message its registration asked for.
+fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &DomainEvent) {
+    let dom = nonnull_domain(d);
+    match (ev, legacy) {
+        (DomainEvent::Lifecycle { event, detail, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackLifecycle,
+            &DomainEventCallbackLifecycleMsg {
+                callback_id: wire_id,
+                msg: DomainEventLifecycleMsg {
+                    dom,
+                    event: event.0,
+                    detail: *detail,
+                },
+            },
+        ),
+        (DomainEvent::Lifecycle { event, detail, .. }, true) => push(
+            session,
+            Procedure::DomainEventLifecycle,
+            &DomainEventLifecycleMsg {
+                dom,
+                event: event.0,
+                detail: *detail,
+            },
+        ),
+        (DomainEvent::Reboot { .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackReboot,
+            &DomainEventCallbackRebootMsg {
+                callback_id: wire_id,
+                msg: DomainEventRebootMsg { dom },
+            },
+        ),
+        (DomainEvent::Reboot { .. }, true) => push(
+            session,
+            Procedure::DomainEventReboot,
+            &DomainEventRebootMsg { dom },
+        ),
+        (DomainEvent::MetadataChange { kind, nsuri, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackMetadataChange,
+            &DomainEventCallbackMetadataChangeMsg {
+                callback_id: wire_id,
+                dom,
+                r#type: *kind,
+                nsuri: nsuri.as_deref().map(nonnull),
+            },
+        ),
+        // The metadata event came after the legacy protocol: there is no message for it there.
+        (DomainEvent::MetadataChange { .. }, true) => {}
+    }
+}
+
+async fn register(
+    s: &Arc<Session>,
+    event_id: i32,
+    dom: Option<&NonnullDomain>,
+    legacy: bool,
+) -> Result<i32> {
+    let conn = s.conn()?;
+    let wire_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let weak = Arc::downgrade(s);
+    let filter = dom.map(|d| super::wire::dom(&conn, d));
+    let id = conn
+        .domain_event_register_any(
+            filter.as_ref(),
+            DomainEventID(event_id),
+            move |_c: &Connect, d: &Domain, ev: &DomainEvent| relay(&weak, wire_id, legacy, d, ev),
+        )
+        .await?;
+    s.events.lock().insert(
+        wire_id,
+        EventRegistration {
+            id,
+            legacy,
+            event_id,
+        },
+    );
+    Ok(wire_id)
+}
+
+async fn deregister(s: &Arc<Session>, wire_id: i32) -> Result<()> {
+    let conn = s.conn()?;
+    let Some(reg) = s.events.lock().remove(&wire_id) else {
+        return Err(Error::invalid_arg(
+            ErrorDomain::RPC,
+            format!("No registered callback ID {wire_id}"),
+        ));
+    };
+    conn.domain_event_deregister_any(reg.id).await
+}
+
+pub async fn callback_register_any(
+    s: Arc<Session>,
+    a: ConnectDomainEventCallbackRegisterAnyArgs,
+) -> Result<ConnectDomainEventCallbackRegisterAnyRet> {
+    let callback_id = register(&s, a.event_id, a.dom.as_ref(), false).await?;
+    Ok(ConnectDomainEventCallbackRegisterAnyRet { callback_id })
+}
+
+pub async fn callback_deregister_any(
+    s: Arc<Session>,
+    a: ConnectDomainEventCallbackDeregisterAnyArgs,
+) -> Result<()> {
+    deregister(&s, a.callback_id).await
+}
+
+/// The id of this client's legacy registration for `event_id`, if any.
+fn legacy_registration(s: &Session, event_id: i32) -> Option<i32> {
+    s.events
+        .lock()
+        .iter()
+        .find(|(_, r)| r.legacy && r.event_id == event_id)
+        .map(|(&k, _)| k)
+}
+
+pub async fn register_any(s: Arc<Session>, a: ConnectDomainEventRegisterAnyArgs) -> Result<()> {
+    // The legacy protocol identifies a registration by its event id: one per id per client.
+    if legacy_registration(&s, a.event_id).is_some() {
+        return Err(Error::with_detail(
+            ErrorDomain::RPC,
+            ErrorNumber::INTERNAL_ERROR,
+            format!("domain event {} already registered", a.event_id),
+        ));
+    }
+    register(&s, a.event_id, None, true).await.map(|_| ())
+}
+
+pub async fn deregister_any(s: Arc<Session>, a: ConnectDomainEventDeregisterAnyArgs) -> Result<()> {
+    let Some(wire_id) = legacy_registration(&s, a.event_id) else {
+        return Err(Error::with_detail(
+            ErrorDomain::RPC,
+            ErrorNumber::INTERNAL_ERROR,
+            format!("domain event {} not registered", a.event_id),
+        ));
+    };
+    deregister(&s, wire_id).await
+}

@@ -1,0 +1,243 @@
+//! Connection and host procedures.
+
+use super::wire::opt;
+use crate::session::Session;
+use rvirt::{Connect, Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_proto::convert::{bounded, nonnull};
+use rvirt_proto::remote::types::*;
+use rvirt_xdr::BoundedOpaque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// `VIR_CONNECT_RO`
+const CONNECT_RO: u32 = 1;
+
+/// `VIR_DRV_FEATURE_*` values the daemon answers itself.
+const FEATURE_FD_PASSING: i32 = 8;
+const FEATURE_TYPED_PARAM_STRING: i32 = 9;
+const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
+const FEATURE_REMOTE_EVENT_CALLBACK: i32 = 14;
+const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
+const FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER: i32 = 16;
+
+fn internal(message: &str) -> Error {
+    Error::with_detail(ErrorDomain::RPC, ErrorNumber::INTERNAL_ERROR, message)
+}
+
+pub async fn connect_open(s: Arc<Session>, a: ConnectOpenArgs) -> Result<()> {
+    if s.conn.lock().is_some() {
+        return Err(internal("connection already open"));
+    }
+    let uri = opt(&a.name).unwrap_or("");
+    let read_only = s.from_ro_socket || a.flags & CONNECT_RO != 0;
+    let conn = if read_only {
+        Connect::open_read_only(uri).await?
+    } else {
+        Connect::open(uri).await?
+    };
+    let mut slot = s.conn.lock();
+    if slot.is_some() {
+        return Err(internal("connection already open"));
+    }
+    *slot = Some(conn);
+    Ok(())
+}
+
+pub async fn connect_close(_s: Arc<Session>, _a: ()) -> Result<()> {
+    // The connection goes when the client disconnects, as in libvirtd.
+    Ok(())
+}
+
+/// Clients ask to hear when the hypervisor connection closes under them. rvirt's drivers never
+/// close a connection by themselves, so there is nothing to send; the registration is accepted.
+pub async fn register_close_callback(s: Arc<Session>, _a: ()) -> Result<()> {
+    s.conn().map(|_| ())
+}
+
+/// See [`register_close_callback`].
+pub async fn unregister_close_callback(s: Arc<Session>, _a: ()) -> Result<()> {
+    s.conn().map(|_| ())
+}
+
+pub async fn auth_list(_s: Arc<Session>, _a: ()) -> Result<AuthListRet> {
+    // Unix sockets need no authentication: REMOTE_AUTH_NONE.
+    Ok(AuthListRet {
+        types: bounded([0]),
+    })
+}
+
+pub async fn supports_feature(
+    s: Arc<Session>,
+    a: ConnectSupportsFeatureArgs,
+) -> Result<ConnectSupportsFeatureRet> {
+    let supported = match a.feature {
+        FEATURE_PROGRAM_KEEPALIVE => {
+            s.keepalive.store(true, Ordering::Relaxed);
+            true
+        }
+        f => {
+            let conn = s.conn()?;
+            match f {
+                FEATURE_REMOTE_EVENT_CALLBACK | FEATURE_REMOTE_CLOSE_CALLBACK => true,
+                // This daemon passes no file descriptors.
+                FEATURE_FD_PASSING => false,
+                FEATURE_TYPED_PARAM_STRING | FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER => {
+                    conn.get_type().await? == "TEST"
+                }
+                _ => false,
+            }
+        }
+    };
+    Ok(ConnectSupportsFeatureRet {
+        supported: i32::from(supported),
+    })
+}
+
+pub async fn get_type(s: Arc<Session>, _a: ()) -> Result<ConnectGetTypeRet> {
+    Ok(ConnectGetTypeRet {
+        r#type: nonnull(&s.conn()?.get_type().await?),
+    })
+}
+
+pub async fn get_version(s: Arc<Session>, _a: ()) -> Result<ConnectGetVersionRet> {
+    Ok(ConnectGetVersionRet {
+        hv_ver: s.conn()?.get_version().await?,
+    })
+}
+
+pub async fn get_lib_version(s: Arc<Session>, _a: ()) -> Result<ConnectGetLibVersionRet> {
+    Ok(ConnectGetLibVersionRet {
+        lib_ver: s.conn()?.get_lib_version().await?,
+    })
+}
+
+pub async fn get_hostname(s: Arc<Session>, _a: ()) -> Result<ConnectGetHostnameRet> {
+    Ok(ConnectGetHostnameRet {
+        hostname: nonnull(&s.conn()?.get_hostname().await?),
+    })
+}
+
+pub async fn get_uri(s: Arc<Session>, _a: ()) -> Result<ConnectGetUriRet> {
+    Ok(ConnectGetUriRet {
+        uri: nonnull(&s.conn()?.get_uri().await?),
+    })
+}
+
+pub async fn get_max_vcpus(
+    s: Arc<Session>,
+    a: ConnectGetMaxVcpusArgs,
+) -> Result<ConnectGetMaxVcpusRet> {
+    Ok(ConnectGetMaxVcpusRet {
+        max_vcpus: s.conn()?.get_max_vcpus(opt(&a.r#type)).await?,
+    })
+}
+
+pub async fn get_capabilities(s: Arc<Session>, _a: ()) -> Result<ConnectGetCapabilitiesRet> {
+    Ok(ConnectGetCapabilitiesRet {
+        capabilities: nonnull(&s.conn()?.get_capabilities().await?),
+    })
+}
+
+pub async fn get_sysinfo(
+    s: Arc<Session>,
+    a: ConnectGetSysinfoArgs,
+) -> Result<ConnectGetSysinfoRet> {
+    Ok(ConnectGetSysinfoRet {
+        sysinfo: nonnull(&s.conn()?.get_sysinfo(a.flags).await?),
+    })
+}
+
+pub async fn is_secure(s: Arc<Session>, _a: ()) -> Result<ConnectIsSecureRet> {
+    Ok(ConnectIsSecureRet {
+        secure: i32::from(s.conn()?.is_secure().await?),
+    })
+}
+
+pub async fn node_get_info(s: Arc<Session>, _a: ()) -> Result<NodeGetInfoRet> {
+    Ok((&s.conn()?.node_get_info().await?).into())
+}
+
+pub async fn node_get_cells_free_memory(
+    s: Arc<Session>,
+    a: NodeGetCellsFreeMemoryArgs,
+) -> Result<NodeGetCellsFreeMemoryRet> {
+    if a.maxcells > 1024 {
+        return Err(internal("maxCells > REMOTE_NODE_MAX_CELLS"));
+    }
+    let cells = s
+        .conn()?
+        .node_get_cells_free_memory(a.start_cell, a.maxcells)
+        .await?;
+    Ok(NodeGetCellsFreeMemoryRet {
+        cells: bounded(cells),
+    })
+}
+
+pub async fn node_get_free_memory(s: Arc<Session>, _a: ()) -> Result<NodeGetFreeMemoryRet> {
+    Ok(NodeGetFreeMemoryRet {
+        free_mem: s.conn()?.node_get_free_memory().await?,
+    })
+}
+
+pub async fn node_get_cpu_map(s: Arc<Session>, a: NodeGetCpuMapArgs) -> Result<NodeGetCpuMapRet> {
+    let m = s.conn()?.node_get_cpu_map(a.flags).await?;
+    Ok(NodeGetCpuMapRet {
+        cpumap: if a.need_map != 0 {
+            BoundedOpaque::new(m.map).map_err(|_| internal("cpumap too large"))?
+        } else {
+            BoundedOpaque::default()
+        },
+        online: if a.need_online != 0 { m.online } else { 0 },
+        ret: m.cpus as i32,
+    })
+}
+
+/// The `nparams` protocol of the stats calls: 0 asks how many there are.
+fn check_nparams(nparams: i32) -> Result<usize> {
+    if !(0..=16).contains(&nparams) {
+        return Err(internal("nparams too large"));
+    }
+    Ok(nparams as usize)
+}
+
+pub async fn node_get_cpu_stats(
+    s: Arc<Session>,
+    a: NodeGetCpuStatsArgs,
+) -> Result<NodeGetCpuStatsRet> {
+    let want = check_nparams(a.nparams)?;
+    let stats = s.conn()?.node_get_cpu_stats(a.cpu_num, a.flags).await?;
+    if want == 0 {
+        return Ok(NodeGetCpuStatsRet {
+            params: Default::default(),
+            nparams: stats.len() as i32,
+        });
+    }
+    let params = bounded(stats.iter().take(want).map(Into::into));
+    Ok(NodeGetCpuStatsRet {
+        nparams: params.len() as i32,
+        params,
+    })
+}
+
+pub async fn node_get_memory_stats(
+    s: Arc<Session>,
+    a: NodeGetMemoryStatsArgs,
+) -> Result<NodeGetMemoryStatsRet> {
+    let want = check_nparams(a.nparams)?;
+    let stats = s.conn()?.node_get_memory_stats(a.cell_num, a.flags).await?;
+    if want == 0 {
+        return Ok(NodeGetMemoryStatsRet {
+            params: Default::default(),
+            nparams: stats.len() as i32,
+        });
+    }
+    let params = bounded(stats.iter().take(want).map(Into::into));
+    Ok(NodeGetMemoryStatsRet {
+        nparams: params.len() as i32,
+        params,
+    })
+}
+
+pub async fn node_get_security_model(s: Arc<Session>, _a: ()) -> Result<NodeGetSecurityModelRet> {
+    Ok((&s.conn()?.node_get_security_model().await?).into())
+}

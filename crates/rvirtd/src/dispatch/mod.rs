@@ -1,0 +1,289 @@
+//! Calls: check them against the procedure table, decode the arguments, run the handler, encode
+//! the reply. Handlers call rvirt's public API, so a call through the daemon checks its arguments
+//! exactly as an in-process call does.
+
+mod domain;
+mod events;
+mod host;
+mod snapshot;
+
+use crate::session::Session;
+use rvirt::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_proto::remote::{self, Procedure};
+use rvirt_proto::{Access, Header, MessageStatus, Priority, RemoteCall, RemoteError};
+use rvirt_xdr::{XdrDecode, XdrReader};
+use std::future::Future;
+use std::sync::Arc;
+
+fn rpc_error(message: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::RPC, ErrorNumber::RPC, message.into())
+}
+
+/// Runs one call and returns the reply packet.
+pub(crate) async fn call(s: &Arc<Session>, header: Header, payload: Vec<u8>) -> Vec<u8> {
+    let result = route(s, &header, &payload).await;
+    let mut out = Vec::new();
+    let encoded = match result {
+        Ok(body) => {
+            out.reserve(28 + body.len());
+            rvirt_proto::encode_packet(&mut out, &header.reply(MessageStatus::Ok), &Raw(&body))
+        }
+        Err(e) => rvirt_proto::encode_packet(
+            &mut out,
+            &header.reply(MessageStatus::Error),
+            &RemoteError::from(&e),
+        ),
+    };
+    if encoded.is_err() {
+        // The return value would not fit in a packet: answer with libvirt's error instead.
+        out.clear();
+        let e = rpc_error("Unable to encode message payload");
+        let _ = rvirt_proto::encode_packet(
+            &mut out,
+            &header.reply(MessageStatus::Error),
+            &RemoteError::from(&e),
+        );
+    }
+    out
+}
+
+/// Already-encoded XDR.
+struct Raw<'a>(&'a [u8]);
+
+impl rvirt_xdr::XdrEncode for Raw<'_> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+    }
+}
+
+/// Decodes `C`'s arguments, runs `handler` and encodes its return value.
+async fn run<C, F, Fut>(s: &Arc<Session>, payload: &[u8], handler: F) -> Result<Vec<u8>>
+where
+    C: RemoteCall,
+    F: FnOnce(Arc<Session>, C::Args) -> Fut,
+    Fut: Future<Output = Result<C::Ret>>,
+{
+    // Like libvirt's XDR filters, trailing bytes after the arguments are ignored.
+    let args = C::Args::decode(&mut XdrReader::new(payload))
+        .map_err(|_| rpc_error("Unable to decode message payload"))?;
+    let ret = handler(s.clone(), args).await?;
+    Ok(rvirt_xdr::to_bytes(&ret))
+}
+
+/// The procedures that work before `CONNECT_OPEN`.
+fn allowed_before_open(p: Procedure) -> bool {
+    matches!(
+        p,
+        Procedure::ConnectOpen
+            | Procedure::ConnectClose
+            | Procedure::ConnectSupportsFeature
+            | Procedure::AuthList
+    )
+}
+
+async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<u8>> {
+    if header.program != remote::PROGRAM {
+        return Err(rpc_error(format!(
+            "Cannot find program {} version {}",
+            header.program as i32, header.version as i32
+        )));
+    }
+    if header.version != remote::VERSION {
+        return Err(rpc_error(format!(
+            "version mismatch (actual {:x}, expected {:x})",
+            header.version,
+            remote::VERSION
+        )));
+    }
+    if header.status != MessageStatus::Ok {
+        return Err(rpc_error(format!(
+            "Unexpected message status {}",
+            header.status.to_i32() as u32
+        )));
+    }
+    let Some(p) = Procedure::from_number(header.procedure) else {
+        return Err(rpc_error(format!(
+            "unknown procedure: {}",
+            header.procedure
+        )));
+    };
+    if let Access::ReadWrite(domain) = p.access()
+        && s.conn.lock().as_ref().is_some_and(|c| c.is_read_only())
+    {
+        return Err(Error::read_only(domain, p.api_name()));
+    }
+    if !allowed_before_open(p) && s.conn.lock().is_none() {
+        return Err(s
+            .conn()
+            .err()
+            .unwrap_or_else(|| rpc_error("connection not open")));
+    }
+    // Calls that may wait on a hypervisor share the daemon's workers; high-priority calls never
+    // wait for one.
+    let _worker = match p.priority() {
+        Priority::Low => Some(
+            s.shared
+                .workers
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| rpc_error("daemon is shutting down"))?,
+        ),
+        Priority::High => None,
+    };
+    dispatch(s, p, payload).await
+}
+
+/// One arm per served procedure: the procedure's [`RemoteCall`] type fixes what the handler
+/// takes and returns, so the table and the handlers cannot disagree.
+macro_rules! routes {
+    ($s:ident, $p:ident, $payload:ident; $($name:ident => $handler:path,)*) => {
+        match $p {
+            $(Procedure::$name => run::<remote::calls::$name, _, _>($s, $payload, $handler).await,)*
+            other => Err(not_supported(other)),
+        }
+    };
+}
+
+/// libvirt's answer for a procedure no driver here implements.
+fn not_supported(p: Procedure) -> Error {
+    match p.access() {
+        Access::Event => rpc_error(format!("unknown procedure: {}", p.number())),
+        _ => Error::no_support(ErrorDomain::NONE, p.api_name()),
+    }
+}
+
+async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<u8>> {
+    routes! { s, p, payload;
+        ConnectOpen => host::connect_open,
+        ConnectClose => host::connect_close,
+        AuthList => host::auth_list,
+        ConnectSupportsFeature => host::supports_feature,
+        ConnectRegisterCloseCallback => host::register_close_callback,
+        ConnectUnregisterCloseCallback => host::unregister_close_callback,
+        ConnectGetType => host::get_type,
+        ConnectGetVersion => host::get_version,
+        ConnectGetLibVersion => host::get_lib_version,
+        ConnectGetHostname => host::get_hostname,
+        ConnectGetUri => host::get_uri,
+        ConnectGetMaxVcpus => host::get_max_vcpus,
+        ConnectGetCapabilities => host::get_capabilities,
+        ConnectGetSysinfo => host::get_sysinfo,
+        ConnectIsSecure => host::is_secure,
+        NodeGetInfo => host::node_get_info,
+        NodeGetCellsFreeMemory => host::node_get_cells_free_memory,
+        NodeGetFreeMemory => host::node_get_free_memory,
+        NodeGetCpuMap => host::node_get_cpu_map,
+        NodeGetCpuStats => host::node_get_cpu_stats,
+        NodeGetMemoryStats => host::node_get_memory_stats,
+        NodeGetSecurityModel => host::node_get_security_model,
+
+        ConnectListAllDomains => domain::list_all,
+        ConnectListDomains => domain::list_ids,
+        ConnectNumOfDomains => domain::num_of_domains,
+        ConnectListDefinedDomains => domain::list_defined,
+        ConnectNumOfDefinedDomains => domain::num_of_defined,
+        ConnectGetAllDomainStats => domain::get_all_stats,
+        DomainLookupById => domain::lookup_by_id,
+        DomainLookupByName => domain::lookup_by_name,
+        DomainLookupByUuid => domain::lookup_by_uuid,
+        DomainDefineXml => domain::define_xml,
+        DomainDefineXmlFlags => domain::define_xml_flags,
+        DomainUndefine => domain::undefine,
+        DomainUndefineFlags => domain::undefine_flags,
+        DomainCreate => domain::create,
+        DomainCreateWithFlags => domain::create_with_flags,
+        DomainCreateXml => domain::create_xml,
+        DomainShutdown => domain::shutdown,
+        DomainShutdownFlags => domain::shutdown_flags,
+        DomainReboot => domain::reboot,
+        DomainReset => domain::reset,
+        DomainDestroy => domain::destroy,
+        DomainDestroyFlags => domain::destroy_flags,
+        DomainSuspend => domain::suspend,
+        DomainResume => domain::resume,
+        DomainSave => domain::save,
+        DomainSaveFlags => domain::save_flags,
+        DomainRestore => domain::restore,
+        DomainRestoreFlags => domain::restore_flags,
+        DomainSaveImageGetXmlDesc => domain::save_image_get_xml_desc,
+        DomainSaveImageDefineXml => domain::save_image_define_xml,
+        DomainManagedSave => domain::managed_save,
+        DomainHasManagedSaveImage => domain::has_managed_save_image,
+        DomainManagedSaveRemove => domain::managed_save_remove,
+        DomainManagedSaveGetXmlDesc => domain::managed_save_get_xml_desc,
+        DomainGetAutostart => domain::get_autostart,
+        DomainSetAutostart => domain::set_autostart,
+        DomainSetMemory => domain::set_memory,
+        DomainSetMemoryFlags => domain::set_memory_flags,
+        DomainSetMaxMemory => domain::set_max_memory,
+        DomainSetVcpus => domain::set_vcpus,
+        DomainSetVcpusFlags => domain::set_vcpus_flags,
+        DomainGetVcpusFlags => domain::get_vcpus_flags,
+        DomainGetMaxVcpus => domain::get_max_vcpus,
+        DomainGetMaxMemory => domain::get_max_memory,
+        DomainRename => domain::rename,
+        DomainSetMetadata => domain::set_metadata,
+        DomainGetMetadata => domain::get_metadata,
+        DomainGetInfo => domain::get_info,
+        DomainGetState => domain::get_state,
+        DomainGetXmlDesc => domain::get_xml_desc,
+        DomainIsActive => domain::is_active,
+        DomainIsPersistent => domain::is_persistent,
+        DomainIsUpdated => domain::is_updated,
+        DomainGetOsType => domain::get_os_type,
+        DomainGetHostname => domain::get_hostname,
+        DomainGetTime => domain::get_time,
+        DomainGetCpuStats => domain::get_cpu_stats,
+        DomainBlockStats => domain::block_stats,
+        DomainInterfaceStats => domain::interface_stats,
+        DomainMemoryStats => domain::memory_stats,
+        DomainGetSecurityLabel => domain::get_security_label,
+
+        DomainSnapshotCreateXml => snapshot::create_xml,
+        DomainListAllSnapshots => snapshot::list_all,
+        DomainSnapshotListAllChildren => snapshot::list_all_children,
+        DomainSnapshotNum => snapshot::num,
+        DomainSnapshotListNames => snapshot::list_names,
+        DomainSnapshotLookupByName => snapshot::lookup_by_name,
+        DomainHasCurrentSnapshot => snapshot::has_current,
+        DomainSnapshotCurrent => snapshot::current,
+        DomainSnapshotGetParent => snapshot::get_parent,
+        DomainSnapshotGetXmlDesc => snapshot::get_xml_desc,
+        DomainSnapshotIsCurrent => snapshot::is_current,
+        DomainSnapshotHasMetadata => snapshot::has_metadata,
+        DomainRevertToSnapshot => snapshot::revert,
+        DomainSnapshotDelete => snapshot::delete,
+
+        ConnectDomainEventRegisterAny => events::register_any,
+        ConnectDomainEventDeregisterAny => events::deregister_any,
+        ConnectDomainEventCallbackRegisterAny => events::callback_register_any,
+        ConnectDomainEventCallbackDeregisterAny => events::callback_deregister_any,
+    }
+}
+
+/// Wire helpers shared by the handler modules.
+pub(crate) mod wire {
+    use rvirt::{Connect, Domain, Uuid};
+    use rvirt_proto::remote::types::NonnullDomain;
+    use rvirt_xdr::RemoteString;
+
+    /// A handle for a domain reference received from the client.
+    pub fn dom(conn: &Connect, d: &NonnullDomain) -> Domain {
+        conn.domain_handle(d.name.as_str(), Uuid::from_bytes(d.uuid), d.id)
+    }
+
+    /// A domain reference for the client.
+    pub fn nonnull_domain(d: &Domain) -> NonnullDomain {
+        NonnullDomain {
+            name: rvirt_proto::convert::nonnull(d.get_name()),
+            uuid: *d.get_uuid().as_bytes(),
+            id: d.get_id(),
+        }
+    }
+
+    /// An optional string from the wire.
+    pub fn opt(s: &RemoteString) -> Option<&str> {
+        s.as_ref().map(|s| s.as_str())
+    }
+}

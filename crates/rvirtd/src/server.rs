@@ -1,0 +1,320 @@
+//! Listeners, the accept loops, limits and shutdown.
+
+use crate::config::Config;
+use crate::session;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::{error, info, warn};
+
+/// How long shutdown waits for calls in flight.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(30);
+
+/// What every client's task shares.
+pub(crate) struct Shared {
+    pub config: Config,
+    /// Bounds the calls that may wait on a hypervisor, across all clients (`max_workers`).
+    pub workers: Arc<Semaphore>,
+    /// Becomes true when the daemon shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Options from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Write the daemon's pid here, and remove the file on exit.
+    pub pid_file: Option<PathBuf>,
+    /// Exit after this long with no clients.
+    pub timeout: Option<Duration>,
+}
+
+/// Why the daemon could not run.
+#[derive(Debug)]
+pub struct ServerError(pub String);
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// A listening socket and whether its clients are read-only.
+enum Listener {
+    Unix(UnixListener, bool),
+    Tcp(TcpListener),
+}
+
+/// Removes the socket files when the daemon stops, however it stops.
+struct SocketFiles(Vec<PathBuf>);
+
+impl Drop for SocketFiles {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn bind_unix(path: &Path, perms: u32, group: Option<u32>) -> Result<UnixListener, ServerError> {
+    if path.exists() {
+        // A socket nobody answers on is left over from a daemon that died: replace it. One that
+        // answers belongs to a running daemon.
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(ServerError(format!(
+                "another daemon is already listening on '{}'",
+                path.display()
+            )));
+        }
+        let _ = std::fs::remove_file(path);
+    }
+    let l = UnixListener::bind(path).map_err(|e| {
+        ServerError(format!(
+            "Failed to bind socket to '{}': {e}",
+            path.display()
+        ))
+    })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(perms)).map_err(|e| {
+        ServerError(format!(
+            "Failed to change permissions of '{}': {e}",
+            path.display()
+        ))
+    })?;
+    if let Some(gid) = group {
+        std::os::unix::fs::lchown(path, None, Some(gid)).map_err(|e| {
+            ServerError(format!(
+                "Failed to change group of '{}': {e}",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(l)
+}
+
+fn group_id(name: &str) -> Result<u32, ServerError> {
+    if let Ok(gid) = name.parse() {
+        return Ok(gid);
+    }
+    for line in std::fs::read_to_string("/etc/group")
+        .unwrap_or_default()
+        .lines()
+    {
+        let mut f = line.split(':');
+        if f.next() == Some(name)
+            && let Some(gid) = f.nth(1).and_then(|g| g.parse().ok())
+        {
+            return Ok(gid);
+        }
+    }
+    Err(ServerError(format!("Failed to find group '{name}'")))
+}
+
+/// Sockets handed over by systemd socket activation (`LISTEN_FDS`), if any. A socket whose name
+/// (`LISTEN_FDNAMES`) contains `ro` is the read-only one.
+fn activated_sockets() -> Result<Vec<Listener>, ServerError> {
+    let pid_matches = std::env::var("LISTEN_PID")
+        .ok()
+        .and_then(|p| p.parse::<u32>().ok())
+        == Some(std::process::id());
+    let count: i32 = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    if !pid_matches || count <= 0 {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = std::env::var("LISTEN_FDNAMES")
+        .unwrap_or_default()
+        .split(':')
+        .map(str::to_string)
+        .collect();
+    let mut out = Vec::new();
+    for i in 0..count {
+        let fd = 3 + i;
+        // SAFETY: systemd passed these descriptors to this process for it to own; each is taken
+        // exactly once.
+        let std_listener = unsafe {
+            <std::os::unix::net::UnixListener as std::os::fd::FromRawFd>::from_raw_fd(fd)
+        };
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|e| ServerError(format!("activated socket {fd}: {e}")))?;
+        let l = UnixListener::from_std(std_listener)
+            .map_err(|e| ServerError(format!("activated socket {fd}: {e}")))?;
+        let read_only = names
+            .get(i as usize)
+            .is_some_and(|n| n.contains("-ro") || n.ends_with("ro"));
+        out.push(Listener::Unix(l, read_only));
+    }
+    Ok(out)
+}
+
+/// Runs the daemon until SIGTERM/SIGINT (or `--timeout` with no clients).
+pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
+    let mut listeners = activated_sockets()?;
+    let mut files = SocketFiles(Vec::new());
+    if listeners.is_empty() {
+        let dir = &config.unix_sock_dir;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ServerError(format!(
+                "Failed to create directory '{}': {e}",
+                dir.display()
+            ))
+        })?;
+        let group = config
+            .unix_sock_group
+            .as_deref()
+            .map(group_id)
+            .transpose()?;
+        let rw = dir.join("libvirt-sock");
+        let ro = dir.join("libvirt-sock-ro");
+        listeners.push(Listener::Unix(
+            bind_unix(&rw, config.unix_sock_rw_perms, group)?,
+            false,
+        ));
+        files.0.push(rw);
+        listeners.push(Listener::Unix(
+            bind_unix(&ro, config.unix_sock_ro_perms, group)?,
+            true,
+        ));
+        files.0.push(ro);
+    }
+    if config.listen_tls {
+        // TLS needs the pki files; without TLS support built in, say so rather than listen
+        // in the clear.
+        warn!(
+            "listen_tls is set but this rvirtd does not serve TLS yet; not listening on {}",
+            config.tls_port
+        );
+    }
+    if config.listen_tcp {
+        let addr = format!(
+            "{}:{}",
+            config.listen_addr.as_deref().unwrap_or("0.0.0.0"),
+            config.tcp_port
+        );
+        let l = TcpListener::bind(&addr)
+            .await
+            .map_err(|e| ServerError(format!("Failed to bind TCP socket '{addr}': {e}")))?;
+        listeners.push(Listener::Tcp(l));
+    }
+
+    let pid_file = match &opts.pid_file {
+        Some(p) => {
+            std::fs::write(p, format!("{}\n", std::process::id())).map_err(|e| {
+                ServerError(format!("Failed to write pid file '{}': {e}", p.display()))
+            })?;
+            Some(p.clone())
+        }
+        None => None,
+    };
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        workers: Arc::new(Semaphore::new(config.max_workers)),
+        config,
+        shutdown: shutdown_rx,
+    });
+    let clients = Arc::new(Semaphore::new(shared.config.max_clients));
+    let active = Arc::new(AtomicUsize::new(0));
+    let (idle_tx, mut idle_rx) = watch::channel(());
+    let mut accepts = JoinSet::new();
+    for l in listeners {
+        accepts.spawn(accept_loop(
+            l,
+            shared.clone(),
+            clients.clone(),
+            active.clone(),
+            idle_tx.clone(),
+        ));
+    }
+    info!("rvirtd {} ready", env!("CARGO_PKG_VERSION"));
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| ServerError(format!("cannot handle SIGTERM: {e}")))?;
+    loop {
+        let idle_wait = async {
+            match opts.timeout {
+                Some(t) if active.load(Ordering::SeqCst) == 0 => tokio::time::sleep(t).await,
+                _ => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => { info!("SIGTERM: shutting down"); break }
+            _ = tokio::signal::ctrl_c() => { info!("SIGINT: shutting down"); break }
+            _ = idle_rx.changed() => continue,
+            _ = idle_wait => {
+                if active.load(Ordering::SeqCst) == 0 {
+                    info!("no clients for the timeout; exiting");
+                    break;
+                }
+            }
+        }
+    }
+
+    // Stop accepting, remove the sockets, let the calls in flight finish, close the clients.
+    accepts.abort_all();
+    drop(files);
+    let _ = shutdown_tx.send(true);
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_DEADLINE;
+    while active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if let Some(p) = pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
+}
+
+async fn accept_loop(
+    l: Listener,
+    shared: Arc<Shared>,
+    clients: Arc<Semaphore>,
+    active: Arc<AtomicUsize>,
+    idle: watch::Sender<()>,
+) {
+    loop {
+        // At most max_clients at once: further connections wait in the listen backlog.
+        let Ok(permit) = clients.clone().acquire_owned().await else {
+            return;
+        };
+        let accepted = match &l {
+            Listener::Unix(u, ro) => u.accept().await.map(|(s, _)| {
+                let shared = shared.clone();
+                let ro = *ro;
+                Box::pin(async move { session::serve(s, ro, shared).await })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+            }),
+            Listener::Tcp(t) => t.accept().await.map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                let shared = shared.clone();
+                Box::pin(async move { session::serve(s, false, shared).await })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+            }),
+        };
+        match accepted {
+            Ok(fut) => {
+                active.fetch_add(1, Ordering::SeqCst);
+                let active = active.clone();
+                let idle = idle.clone();
+                tokio::spawn(async move {
+                    fut.await;
+                    drop(permit);
+                    active.fetch_sub(1, Ordering::SeqCst);
+                    let _ = idle.send(());
+                });
+            }
+            Err(e) => {
+                // Out of descriptors and the like: wait a little rather than spin.
+                error!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! One client connection: the reader loop, the writer task, keepalive and the client's state.
+
+use crate::dispatch;
+use crate::server::Shared;
+use rvirt::Connect;
+use rvirt_proto::{Header, MessageType, Packet, keepalive, read_packet};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tracing::{debug, info, warn};
+
+/// Packets queued for one client before event delivery counts the client as stuck.
+const OUT_QUEUE: usize = 256;
+
+/// How long a closing client's unsent replies may take to leave.
+const FLUSH_DEADLINE: Duration = Duration::from_secs(5);
+
+/// An event registration of one client: the id the client knows and the registration behind it.
+pub(crate) struct EventRegistration {
+    /// The connection's callback id.
+    pub id: rvirt::CallbackId,
+    /// Registered through the pre-callback protocol (`DOMAIN_EVENT_REGISTER_ANY`), whose events
+    /// carry no callback id.
+    pub legacy: bool,
+    /// The `virDomainEventID` registered for.
+    pub event_id: i32,
+}
+
+/// What the daemon knows about one client.
+pub(crate) struct Session {
+    /// Arrived on the read-only socket: the connection is forced read-only.
+    pub from_ro_socket: bool,
+    /// The hypervisor connection, once `CONNECT_OPEN` succeeded.
+    pub conn: parking_lot::Mutex<Option<Connect>>,
+    /// Event registrations by the id the client was given.
+    pub events: parking_lot::Mutex<HashMap<i32, EventRegistration>>,
+    /// The client asked for keepalive: the daemon probes it when idle.
+    pub keepalive: AtomicBool,
+    out: mpsc::Sender<Vec<u8>>,
+    close: watch::Sender<bool>,
+    started: Instant,
+    last_rx_ms: AtomicU64,
+    pub shared: Arc<Shared>,
+}
+
+impl Session {
+    /// The open connection, or libvirt's error for a call that needs one.
+    pub fn conn(&self) -> rvirt::Result<Connect> {
+        self.conn.lock().clone().ok_or_else(|| {
+            rvirt::Error::with_detail(
+                rvirt::ErrorDomain::RPC,
+                rvirt::ErrorNumber::INTERNAL_ERROR,
+                "hypervisor connection not open",
+            )
+        })
+    }
+
+    /// Queues a reply; waits while the client's queue is full (the client is slow to read, and
+    /// only its own calls wait).
+    pub async fn send(&self, packet: Vec<u8>) {
+        let _ = self.out.send(packet).await;
+    }
+
+    /// Queues a message that must not wait (events, keepalive). A client whose queue is full
+    /// has stopped reading: it is disconnected rather than allowed to hold the daemon's memory.
+    pub fn send_now(&self, packet: Vec<u8>) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(packet) {
+            warn!("client is not reading its messages; closing the connection");
+            self.close();
+        }
+    }
+
+    /// Asks the connection to close.
+    pub fn close(&self) {
+        let _ = self.close.send(true);
+    }
+
+    fn touch(&self) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last_rx_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let now = self.started.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_rx_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// Serves one client until it disconnects, misbehaves or the daemon shuts down.
+pub(crate) async fn serve<S>(stream: S, from_ro_socket: bool, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut rd, wr) = tokio::io::split(stream);
+    let (out, out_rx) = mpsc::channel(OUT_QUEUE);
+    let (close, mut close_rx) = watch::channel(false);
+    let session = Arc::new(Session {
+        from_ro_socket,
+        conn: parking_lot::Mutex::new(None),
+        events: parking_lot::Mutex::new(HashMap::new()),
+        keepalive: AtomicBool::new(false),
+        out,
+        close,
+        started: Instant::now(),
+        last_rx_ms: AtomicU64::new(0),
+        shared: shared.clone(),
+    });
+    let writer = tokio::spawn(write_loop(wr, out_rx, session.close.subscribe()));
+    let prober = tokio::spawn(keepalive_loop(Arc::downgrade(&session)));
+    let max_requests = shared.config.max_client_requests;
+    let in_flight = Arc::new(Semaphore::new(max_requests));
+    let mut shutdown = shared.shutdown.clone();
+
+    loop {
+        let packet = tokio::select! {
+            biased;
+            _ = close_rx.changed() => break,
+            _ = shutdown.changed() => break,
+            p = read_packet(&mut rd) => p,
+        };
+        let packet = match packet {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                debug!("client closed the connection");
+                break;
+            }
+            Err(e) => {
+                info!("dropping client: {e}");
+                break;
+            }
+        };
+        session.touch();
+        let Packet { header, payload } = packet;
+        if header.program == keepalive::PROGRAM {
+            handle_keepalive(&session, &header);
+            continue;
+        }
+        if !matches!(header.kind, MessageType::Call | MessageType::CallWithFds) {
+            // Stream data for streams this daemon never opened, stray replies or messages:
+            // libvirtd drops these too.
+            debug!(?header, "ignoring a packet that is not a call");
+            continue;
+        }
+        // At most max_client_requests calls per client: when they are all busy, stop reading
+        // from this client (its socket buffers fill and it waits), as libvirtd does.
+        let permit = tokio::select! {
+            biased;
+            _ = close_rx.changed() => break,
+            p = in_flight.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let s = session.clone();
+        tokio::spawn(async move {
+            let reply = dispatch::call(&s, header, payload).await;
+            s.send(reply).await;
+            drop(permit);
+        });
+    }
+
+    // Let the calls in flight finish and their replies leave, then tear down. Closing the
+    // connection deregisters its event callbacks.
+    let _ = in_flight.acquire_many(max_requests as u32).await;
+    session.events.lock().clear();
+    session.conn.lock().take();
+    prober.abort();
+    drop(session);
+    let _ = tokio::time::timeout(FLUSH_DEADLINE, writer).await;
+}
+
+fn handle_keepalive(session: &Session, header: &Header) {
+    if header.procedure == keepalive::PROC_PING && header.kind == MessageType::Message {
+        let mut pong = Vec::with_capacity(28);
+        if rvirt_proto::encode_packet(&mut pong, &keepalive::header(keepalive::PROC_PONG), &())
+            .is_ok()
+        {
+            session.send_now(pong);
+        }
+    }
+}
+
+async fn write_loop<W: AsyncWrite>(
+    wr: W,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+    mut close: watch::Receiver<bool>,
+) {
+    let mut wr = std::pin::pin!(wr);
+    loop {
+        let packet = tokio::select! {
+            biased;
+            p = rx.recv() => match p {
+                Some(p) => p,
+                None => break,
+            },
+            _ = close.changed() => break,
+        };
+        let written = tokio::select! {
+            r = wr.write_all(&packet) => r,
+            _ = close.changed() => break,
+        };
+        if written.is_err() {
+            break;
+        }
+    }
+    let _ = wr.shutdown().await;
+}
+
+/// Probes an idle client that asked for keepalive: a ping every `keepalive_interval` seconds of
+/// silence, and a disconnect after `keepalive_count` unanswered pings.
+async fn keepalive_loop(session: std::sync::Weak<Session>) {
+    let (interval, count) = match session.upgrade() {
+        Some(s) => (
+            s.shared.config.keepalive_interval,
+            s.shared.config.keepalive_count,
+        ),
+        None => return,
+    };
+    if interval <= 0 {
+        return;
+    }
+    let interval = Duration::from_secs(interval as u64);
+    let mut unanswered = 0;
+    loop {
+        tokio::time::sleep(interval).await;
+        let Some(s) = session.upgrade() else { return };
+        if !s.keepalive.load(Ordering::Relaxed) {
+            continue;
+        }
+        if s.idle() < interval {
+            unanswered = 0;
+            continue;
+        }
+        if unanswered >= count {
+            info!("client did not answer {count} keepalive probes; closing the connection");
+            s.close();
+            return;
+        }
+        let mut ping = Vec::with_capacity(28);
+        if rvirt_proto::encode_packet(&mut ping, &keepalive::header(keepalive::PROC_PING), &())
+            .is_ok()
+        {
+            s.send_now(ping);
+        }
+        unanswered += 1;
+    }
+}
