@@ -218,7 +218,10 @@ for number, name, prio, stream in procs:
     elif api is None:
         missing.append(name)
         access = "ro"
-    elif "virCheckReadOnlyGoto" in api_bodies[api]:
+    elif re.search(r"^    virCheckReadOnlyGoto", api_bodies[api], re.M):
+        # An unconditional check. A check under an `if` (e.g. virDomainGetVcpusFlags with
+        # VIR_DOMAIN_VCPU_GUEST) depends on the flags: the public API makes it, and the
+        # procedure itself is allowed on a read-only connection.
         access = f"rw({api_file_domain[api]})"
     else:
         access = "ro"

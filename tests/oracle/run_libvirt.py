@@ -3,6 +3,10 @@
 
 Usage: /usr/bin/python3 tests/oracle/run_libvirt.py SCENARIO.json
 
+With ORACLE_SOCKET=PATH in the environment, every test:/// URI is opened through the daemon
+listening on PATH instead (test+unix:///...?socket=PATH): the same scenario then exercises a
+daemon (libvirtd or rvirtd) through the real client library.
+
 Prints one JSON document on stdout: {"outcomes": [OUTCOME, ...]}, one outcome per step (plus a
 final "events_check" outcome when events were switched on), each either {"ok": VALUE} or
 {"err": [code, domain, message]}. crates/rvirt/tests/oracle.rs runs the same scenario through
@@ -20,6 +24,15 @@ import threading
 import time
 
 import libvirt
+
+def daemon_uri(uri):
+    """The URI to open: through ORACLE_SOCKET's daemon when that is set."""
+    sock = os.environ.get("ORACLE_SOCKET")
+    if not sock or not uri.startswith("test:///"):
+        return uri
+    sep = "&" if "?" in uri else "?"
+    return "test+unix:///" + uri[len("test:///"):] + sep + "socket=" + sock
+
 
 class Unbound(Exception):
     """A step names a variable that no earlier step bound."""
@@ -107,7 +120,7 @@ class Runner:
         has_flags = "flags" in step
 
         if op == "open":
-            uri = step.get("uri", "test:///default")
+            uri = daemon_uri(step.get("uri", "test:///default"))
             c = libvirt.openReadOnly(uri) if step.get("read_only") else libvirt.open(uri)
             self.conns[step.get("as", "main")] = c
             return None
@@ -402,8 +415,9 @@ class Runner:
     def run(self):
         outcomes = []
         if self.scenario.get("open", True):
-            self.conns["main"] = (libvirt.openReadOnly("test:///default")
-                                  if self.scenario.get("read_only") else libvirt.open("test:///default"))
+            uri = daemon_uri("test:///default")
+            self.conns["main"] = (libvirt.openReadOnly(uri)
+                                  if self.scenario.get("read_only") else libvirt.open(uri))
         for step in self.scenario["steps"]:
             outcomes.append(self.outcome(step))
         if self.events_on:

@@ -1180,7 +1180,12 @@ impl DomainDriver for TestDriver {
         ncpus: u32,
         flags: u32,
     ) -> Result<Vec<Vec<TypedParam>>> {
-        check_flags(FROM, "testDomainGetCPUStats", flags, 0)?;
+        check_flags(
+            FROM,
+            "testDomainGetCPUStats",
+            flags,
+            rvirt_types::typed_param::TYPED_PARAM_STRING_OKAY,
+        )?;
         let total_cpus = self.node.cpus as i32;
         self.read(dom, |st| {
             check_active(st)?;

@@ -164,6 +164,13 @@ impl HostDriver for TestDriver {
         Ok(true)
     }
 
+    async fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
+        // libvirt's test driver: typed string parameters, and network updates in the
+        // documented argument order.
+        Ok(feature == rvirt_driver::FEATURE_TYPED_PARAM_STRING
+            || feature == rvirt_driver::FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER)
+    }
+
     async fn node_get_info(&self) -> Result<NodeInfo> {
         Ok(self.node.clone())
     }

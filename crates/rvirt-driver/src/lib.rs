@@ -29,6 +29,12 @@ pub struct DomainRef {
     pub id: i32,
 }
 
+/// `VIR_DRV_FEATURE_TYPED_PARAM_STRING`: the driver accepts `VIR_TYPED_PARAM_STRING_OKAY`, so
+/// typed-parameter getters may return strings.
+pub const FEATURE_TYPED_PARAM_STRING: i32 = 9;
+/// `VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`.
+pub const FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER: i32 = 16;
+
 /// What a snapshot handle carries: its domain and its name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SnapshotRef {

@@ -50,6 +50,11 @@ pub trait HostDriver {
     async fn connect_is_alive(&self) -> Result<bool> {
         unsupported("virConnectIsAlive")
     }
+    /// libvirt's internal `virConnectSupportsFeature`: whether the driver has optional behaviour
+    /// `feature` (a `VIR_DRV_FEATURE_*` value). Unknown features are unsupported.
+    async fn connect_supports_feature(&self, _feature: i32) -> Result<bool> {
+        Ok(false)
+    }
     /// `virNodeGetInfo`.
     async fn node_get_info(&self) -> Result<NodeInfo> {
         unsupported("virNodeGetInfo")

@@ -1,6 +1,10 @@
 //! Typed parameters (`virTypedParameter`): named values of one of six types, used by stats,
 //! tuning and job calls.
 
+/// `VIR_TYPED_PARAM_STRING_OKAY`: the caller accepts string parameters. libvirt's public API adds
+/// it to a getter's flags when the driver supports `VIR_DRV_FEATURE_TYPED_PARAM_STRING`.
+pub const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
+
 /// The value of a typed parameter, tagged as `virTypedParameterType` tags it on the wire.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TypedParamValue {

@@ -112,6 +112,13 @@ impl Connect {
         }
     }
 
+    /// libvirt's internal `virConnectSupportsFeature`: whether the driver has the optional
+    /// behaviour `feature` (a `VIR_DRV_FEATURE_*` value). Daemons answer clients' feature
+    /// queries with it.
+    pub async fn supports_feature(&self, feature: i32) -> Result<bool> {
+        dispatch!(self, d => d.connect_supports_feature(feature))
+    }
+
     /// Whether the connection is read-only.
     pub fn is_read_only(&self) -> bool {
         self.inner.read_only

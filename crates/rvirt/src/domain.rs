@@ -483,6 +483,14 @@ impl Domain {
         } else {
             crate::args::non_negative("virDomainGetCPUStats", "start_cpu", start_cpu.into())?;
         }
+        let mut flags = flags;
+        if self
+            .conn
+            .supports_feature(rvirt_driver::FEATURE_TYPED_PARAM_STRING)
+            .await?
+        {
+            flags |= rvirt_types::typed_param::TYPED_PARAM_STRING_OKAY;
+        }
         dispatch!(self.conn, d => d.domain_get_cpu_stats(&self.r, start_cpu, ncpus, flags))
     }
 

@@ -203,7 +203,7 @@ crate::procedures! {
     197 DomainSetMemoryParameters(DomainSetMemoryParametersArgs) -> (), "virDomainSetMemoryParameters", low, rw(DOMAIN);
     198 DomainGetMemoryParameters(DomainGetMemoryParametersArgs) -> DomainGetMemoryParametersRet, "virDomainGetMemoryParameters", low, ro;
     199 DomainSetVcpusFlags(DomainSetVcpusFlagsArgs) -> (), "virDomainSetVcpusFlags", low, rw(DOMAIN);
-    200 DomainGetVcpusFlags(DomainGetVcpusFlagsArgs) -> DomainGetVcpusFlagsRet, "virDomainGetVcpusFlags", low, rw(DOMAIN);
+    200 DomainGetVcpusFlags(DomainGetVcpusFlagsArgs) -> DomainGetVcpusFlagsRet, "virDomainGetVcpusFlags", low, ro;
     201 DomainOpenConsole(DomainOpenConsoleArgs) -> (), "virDomainOpenConsole", low, rw(DOMAIN), stream: read;
     202 DomainIsUpdated(DomainIsUpdatedArgs) -> DomainIsUpdatedRet, "virDomainIsUpdated", high, ro;
     203 ConnectGetSysinfo(ConnectGetSysinfoArgs) -> ConnectGetSysinfoRet, "virConnectGetSysinfo", high, ro;
@@ -356,7 +356,7 @@ crate::procedures! {
     350 DomainDefineXmlFlags(DomainDefineXmlFlagsArgs) -> DomainDefineXmlFlagsRet, "virDomainDefineXMLFlags", high, rw(DOMAIN);
     351 DomainGetIothreadInfo(DomainGetIothreadInfoArgs) -> DomainGetIothreadInfoRet, "virDomainGetIOThreadInfo", low, ro;
     352 DomainPinIothread(DomainPinIothreadArgs) -> (), "virDomainPinIOThread", low, rw(DOMAIN);
-    353 DomainInterfaceAddresses(DomainInterfaceAddressesArgs) -> DomainInterfaceAddressesRet, "virDomainInterfaceAddresses", low, rw(DOMAIN);
+    353 DomainInterfaceAddresses(DomainInterfaceAddressesArgs) -> DomainInterfaceAddressesRet, "virDomainInterfaceAddresses", low, ro;
     354 DomainEventCallbackDeviceAdded(DomainEventCallbackDeviceAddedMsg) -> (), "", low, event;
     355 DomainAddIothread(DomainAddIothreadArgs) -> (), "virDomainAddIOThread", low, rw(DOMAIN);
     356 DomainDelIothread(DomainDelIothreadArgs) -> (), "virDomainDelIOThread", low, rw(DOMAIN);

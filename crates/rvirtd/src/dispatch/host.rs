@@ -14,11 +14,9 @@ const CONNECT_RO: u32 = 1;
 
 /// `VIR_DRV_FEATURE_*` values the daemon answers itself.
 const FEATURE_FD_PASSING: i32 = 8;
-const FEATURE_TYPED_PARAM_STRING: i32 = 9;
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 const FEATURE_REMOTE_EVENT_CALLBACK: i32 = 14;
 const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
-const FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER: i32 = 16;
 
 fn internal(message: &str) -> Error {
     Error::with_detail(ErrorDomain::RPC, ErrorNumber::INTERNAL_ERROR, message)
@@ -81,10 +79,7 @@ pub async fn supports_feature(
                 FEATURE_REMOTE_EVENT_CALLBACK | FEATURE_REMOTE_CLOSE_CALLBACK => true,
                 // This daemon passes no file descriptors.
                 FEATURE_FD_PASSING => false,
-                FEATURE_TYPED_PARAM_STRING | FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER => {
-                    conn.get_type().await? == "TEST"
-                }
-                _ => false,
+                _ => conn.supports_feature(f).await?,
             }
         }
     };
