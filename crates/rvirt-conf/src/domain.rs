@@ -324,7 +324,7 @@ fn sorted_attrs(
 }
 
 /// Parses a libvirt CPU set (`0-3,^2,8`) into a sorted list of CPUs.
-fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
+pub fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
     let mut set = std::collections::BTreeSet::new();
     let mut neg = Vec::new();
     for part in s.split(',') {

@@ -1141,6 +1141,52 @@ impl DomainDriver for TestDriver {
         self.read(dom, |st| Ok(st.def.memory_kib))
     }
 
+    async fn domain_get_vcpus(
+        &self,
+        dom: &DomainRef,
+        maxinfo: i32,
+        maplen: i32,
+    ) -> Result<(Vec<VcpuInfo>, Vec<u8>)> {
+        let host_cpus = self.node.nodes * self.node.sockets * self.node.cores * self.node.threads;
+        self.read(dom, |st| {
+            if !st.is_active() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "cannot list vcpus for an inactive domain",
+                ));
+            }
+            let allowed: Vec<u32> = st
+                .def
+                .vcpu_cpuset
+                .as_deref()
+                .and_then(rvirt_conf::domain::parse_cpuset)
+                .unwrap_or_else(|| (0..host_cpus).collect());
+            let n = maxinfo.clamp(0, st.def.vcpus_current as i32) as usize;
+            let maplen = maplen.max(0) as usize;
+            // The test driver fakes an increasing CPU time from the clock, as libvirt's does.
+            let now_us = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as u64);
+            let mut maps = vec![0u8; n * maplen];
+            let mut info = Vec::with_capacity(n);
+            for i in 0..n {
+                for &cpu in &allowed {
+                    let byte = cpu as usize / 8;
+                    if byte < maplen {
+                        maps[i * maplen + byte] |= 1 << (cpu % 8);
+                    }
+                }
+                info.push(VcpuInfo {
+                    number: i as u32,
+                    state: VcpuState::RUNNING.0,
+                    cpu_time: now_us / 10,
+                    cpu: allowed.last().map_or(-1, |&c| c as i32),
+                });
+            }
+            Ok((info, maps))
+        })
+    }
+
     async fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
         self.read(dom, |st| {
             check_active(st)?;

@@ -331,6 +331,16 @@ pub trait DomainDriver {
     async fn domain_get_max_memory(&self, _dom: &DomainRef) -> Result<u64> {
         unsupported("virDomainGetMaxMemory")
     }
+    /// `virDomainGetVcpus`: at most `maxinfo` vCPUs, and for each the `maplen`-byte map of the
+    /// host CPUs it may run on (all maps concatenated, `maxinfo * maplen` bytes).
+    async fn domain_get_vcpus(
+        &self,
+        _dom: &DomainRef,
+        _maxinfo: i32,
+        _maplen: i32,
+    ) -> Result<(Vec<VcpuInfo>, Vec<u8>)> {
+        unsupported("virDomainGetVcpus")
+    }
     /// `virDomainGetMaxVcpus`.
     async fn domain_get_max_vcpus(&self, _dom: &DomainRef) -> Result<i32> {
         unsupported("virDomainGetMaxVcpus")

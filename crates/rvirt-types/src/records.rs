@@ -130,3 +130,16 @@ pub struct CpuMap {
     /// The number of online CPUs.
     pub online: u32,
 }
+
+/// `virVcpuInfo`: one virtual CPU of a running domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct VcpuInfo {
+    /// The vCPU's number.
+    pub number: u32,
+    /// A `virVcpuState` value.
+    pub state: i32,
+    /// CPU time used, in nanoseconds.
+    pub cpu_time: u64,
+    /// The host CPU it runs on.
+    pub cpu: i32,
+}

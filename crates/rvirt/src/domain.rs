@@ -494,6 +494,21 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_cpu_stats(&self.r, start_cpu, ncpus, flags))
     }
 
+    /// `virDomainGetVcpus`: at most `maxinfo` vCPUs with, for each, a `maplen`-byte map of the
+    /// host CPUs it may use (concatenated; empty when `maplen` is 0).
+    pub async fn get_vcpus(&self, maxinfo: i32, maplen: i32) -> Result<(Vec<VcpuInfo>, Vec<u8>)> {
+        if maxinfo < 1 {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainGetVcpus",
+                "maxinfo",
+                "maxinfo in virDomainGetVcpus must be greater than zero".into(),
+            ));
+        }
+        crate::args::non_negative("virDomainGetVcpus", "maplen", maplen.into())?;
+        dispatch!(self.conn, d => d.domain_get_vcpus(&self.r, maxinfo, maplen))
+    }
+
     /// `virDomainBlockStats` for a disk by target (`vda`) or source path.
     pub async fn block_stats(&self, disk: &str) -> Result<DomainBlockStats> {
         dispatch!(self.conn, d => d.domain_block_stats(&self.r, disk))

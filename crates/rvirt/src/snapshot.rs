@@ -67,6 +67,31 @@ impl DomainSnapshot {
         Ok(refs.into_iter().map(|r| self.wrap(r)).collect())
     }
 
+    /// `virDomainSnapshotNumChildren`: how many children (or descendants) pass the filter flags.
+    pub async fn num_children(&self, flags: DomainSnapshotListFlags) -> Result<i32> {
+        let refs = dispatch!(self.conn, d => d.snapshot_list_all_children(&self.r, flags))?;
+        Ok(refs.len() as i32)
+    }
+
+    /// `virDomainSnapshotListChildrenNames`: the names of at most `max_names` children.
+    pub async fn list_children_names(
+        &self,
+        max_names: i32,
+        flags: DomainSnapshotListFlags,
+    ) -> Result<Vec<String>> {
+        crate::args::non_negative(
+            "virDomainSnapshotListChildrenNames",
+            "maxnames",
+            max_names.into(),
+        )?;
+        let refs = dispatch!(self.conn, d => d.snapshot_list_all_children(&self.r, flags))?;
+        Ok(refs
+            .into_iter()
+            .take(max_names as usize)
+            .map(|r| r.name.to_string())
+            .collect())
+    }
+
     /// `virDomainSnapshotIsCurrent`.
     pub async fn is_current(&self, flags: u32) -> Result<bool> {
         dispatch!(self.conn, d => d.snapshot_is_current(&self.r, flags))

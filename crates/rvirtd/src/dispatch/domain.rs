@@ -149,6 +149,28 @@ pub async fn get_vcpus_flags(
     Ok(DomainGetVcpusFlagsRet { num })
 }
 
+pub async fn get_vcpus(s: Arc<Session>, a: DomainGetVcpusArgs) -> Result<DomainGetVcpusRet> {
+    if a.maxinfo > 16384 {
+        return Err(too_many("maxinfo > REMOTE_VCPUINFO_MAX"));
+    }
+    if i64::from(a.maxinfo) * i64::from(a.maplen) > 8_388_608 {
+        return Err(too_many("maxinfo * maplen > REMOTE_CPUMAPS_MAX"));
+    }
+    let (info, mut maps) = dom(&s, &a.dom)?.get_vcpus(a.maxinfo, a.maplen).await?;
+    // The maps buffer is always the size the client asked for, as libvirtd sends it.
+    maps.resize((a.maxinfo.max(0) as usize) * (a.maplen.max(0) as usize), 0);
+    Ok(DomainGetVcpusRet {
+        info: bounded(info.iter().map(|v| VcpuInfo {
+            number: v.number,
+            state: v.state,
+            cpu_time: v.cpu_time,
+            cpu: v.cpu,
+        })),
+        cpumaps: rvirt_xdr::BoundedOpaque::new(maps)
+            .map_err(|_| too_many("maxinfo * maplen > REMOTE_CPUMAPS_MAX"))?,
+    })
+}
+
 pub async fn get_max_vcpus(
     s: Arc<Session>,
     a: DomainGetMaxVcpusArgs,

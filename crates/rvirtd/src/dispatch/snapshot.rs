@@ -70,6 +70,27 @@ pub async fn list_all_children(
     })
 }
 
+pub async fn num_children(
+    s: Arc<Session>,
+    a: DomainSnapshotNumChildrenArgs,
+) -> Result<DomainSnapshotNumChildrenRet> {
+    Ok(DomainSnapshotNumChildrenRet {
+        num: snap(&s, &a.snap)?.num_children(list_flags(a.flags)).await?,
+    })
+}
+
+pub async fn list_children_names(
+    s: Arc<Session>,
+    a: DomainSnapshotListChildrenNamesArgs,
+) -> Result<DomainSnapshotListChildrenNamesRet> {
+    let names = snap(&s, &a.snap)?
+        .list_children_names(a.maxnames, list_flags(a.flags))
+        .await?;
+    Ok(DomainSnapshotListChildrenNamesRet {
+        names: bounded(names.iter().map(|n| nonnull(n))),
+    })
+}
+
 pub async fn num(s: Arc<Session>, a: DomainSnapshotNumArgs) -> Result<DomainSnapshotNumRet> {
     let d = super::wire::dom(&s.conn()?, &a.dom);
     Ok(DomainSnapshotNumRet {

@@ -1,0 +1,177 @@
+//! Real virsh through rvirtd prints what it prints on libvirt's own test driver.
+//!
+//! Every line of `testdata/virsh/corpus.txt` is run with the Debian `virsh` twice: as
+//! `virsh -c test:///default LINE` (libvirt's test driver, in process) and as
+//! `virsh -c test+unix:///default?socket=RVIRTD LINE` against a fresh rvirtd. Exit code, stdout
+//! and stderr must be equal, byte for byte, once the clock is masked.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::Daemon;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const DOMAIN_XML: &str = "<domain type='test'><name>vm1</name><memory>1048576</memory>\
+<vcpu>2</vcpu><os><type>hvm</type></os></domain>";
+const SNAPSHOT_XML: &str = "<domainsnapshot><name>from-xml</name><description>made from XML</description></domainsnapshot>";
+
+/// Runs virsh with a deadline: libvirt's in-process test driver occasionally hangs in virsh.
+fn virsh(uri: &str, line: &str) -> Option<Output> {
+    let mut child = Command::new("virsh")
+        .args(["-c", uri, line])
+        .env_remove("LIBVIRT_DEFAULT_URI")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The default machine's domain: the one UUID that is not random.
+const TEST_UUID: &str = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+
+/// Masks what differs between runs: the scratch folder, random UUIDs of new domains, CPU times
+/// (the test driver derives them from the clock), the URI virsh connected with (`virsh uri`
+/// prints the client's URI) and ten-digit clock values.
+fn mask(text: &[u8], tmp: &Path, uri: &str) -> String {
+    let s = String::from_utf8_lossy(text)
+        .replace(&tmp.display().to_string(), "$TMP")
+        .replace(uri, "test:///default");
+    let s: String = s
+        .lines()
+        .map(|l| {
+            let l = if l.starts_with("CPU time:") {
+                "CPU time: MASKED".to_string()
+            } else {
+                l.to_string()
+            };
+            mask_uuids(&l)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // Unix times: unnamed snapshots are named after the clock, and snapshot XML records it.
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let before_ok = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        if run == 10 && before_ok {
+            out.push_str("TIME");
+            i += run;
+        } else if run > 0 {
+            out.extend(&chars[i..i + run]);
+            i += run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn mask_uuids(line: &str) -> String {
+    let mut out = line.to_string();
+    let bytes = line.as_bytes();
+    for start in 0..bytes.len().saturating_sub(35) {
+        let Some(cand) = line.get(start..start + 36) else {
+            continue;
+        };
+        let shape = cand.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+        if shape && cand != TEST_UUID {
+            out = out.replace(cand, "UUID");
+        }
+    }
+    out
+}
+
+#[test]
+fn virsh_through_rvirtd_matches_libvirt() {
+    assert!(
+        common::have("virsh"),
+        "this test runs the real virsh: apt-get install libvirt-clients"
+    );
+    let corpus = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/virsh/corpus.txt"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = corpus
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(lines.len() >= 80, "the corpus has {} lines", lines.len());
+    let filter = std::env::var("VIRSH_CORPUS").unwrap_or_default();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for line in lines.iter().filter(|l| l.contains(&filter)) {
+        let tmp = tempfile::tempdir().unwrap();
+        let xml = tmp.path().join("vm1.xml");
+        std::fs::write(&xml, DOMAIN_XML).unwrap();
+        let snap = tmp.path().join("snap.xml");
+        std::fs::write(&snap, SNAPSHOT_XML).unwrap();
+        let cmd = line
+            .replace("$XML", &xml.display().to_string())
+            .replace("$SNAPXML", &snap.display().to_string())
+            .replace("$TMP", &tmp.path().display().to_string());
+
+        let Some(expected) = virsh("test:///default", &cmd) else {
+            eprintln!("skipped (libvirt's in-process virsh hung): {line}");
+            continue;
+        };
+        // Files the first run made (save images) must not be seen by the second.
+        for e in std::fs::read_dir(tmp.path()).unwrap() {
+            let p = e.unwrap().path();
+            if p != xml && p != snap {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        let daemon = Daemon::start("");
+        let got = virsh(&daemon.uri(), &cmd)
+            .unwrap_or_else(|| panic!("virsh hung against rvirtd: {line}\n{}", daemon.log()));
+        compared += 1;
+        let show = |o: &Output, uri: &str| {
+            format!(
+                "exit {:?}\n--- stdout\n{}\n--- stderr\n{}\n",
+                o.status.code(),
+                mask(&o.stdout, tmp.path(), uri),
+                mask(&o.stderr, tmp.path(), uri)
+            )
+        };
+        let (e, g) = (
+            show(&expected, "test:///default"),
+            show(&got, &daemon.uri()),
+        );
+        if e != g {
+            failures.push(format!("virsh \"{line}\"\n=== libvirt\n{e}=== rvirtd\n{g}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} command lines differ:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{compared} virsh command lines: same output through rvirtd");
+}
