@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Measures one daemon through python3-libvirt: the same client for libvirtd, rvirtd and the
+do-nothing daemon, so the figures compare like with like.
+
+Usage: /usr/bin/python3 bench/daemon_bench.py SOCKET DAEMON_PID [--info-only]
+
+Prints one JSON object: info round trip (µs), daemon CPU per call (µs), define rate (/s),
+listAllDomains(0) over 10,000 domains (ms), throughput with 8 clients (calls/s), daemon RSS idle,
+after 10,000 defines and after undefining them (KiB).
+"""
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+import libvirt
+
+libvirt.registerErrorHandler(lambda _c, _e: None, None)
+
+SOCK = sys.argv[1]
+PID = int(sys.argv[2])
+INFO_ONLY = "--info-only" in sys.argv
+URI = "test+unix:///default?socket=" + SOCK
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib():
+    with open(f"/proc/{PID}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def cpu_seconds():
+    with open(f"/proc/{PID}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def info_loop(n):
+    conn = libvirt.open(URI)
+    dom = conn.lookupByName("test")
+    for _ in range(n):
+        dom.info()
+    conn.close()
+
+
+def worker(seconds, q):
+    conn = libvirt.open(URI)
+    dom = conn.lookupByName("test")
+    n = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for _ in range(100):
+            dom.info()
+        n += 100
+    q.put(n)
+    conn.close()
+
+
+def xml(i):
+    return (f"<domain type='test'><name>bench{i}</name><memory>1048576</memory>"
+            f"<vcpu>1</vcpu><os><type>hvm</type></os></domain>")
+
+
+def main():
+    out = {"rss_idle_kib": rss_kib()}
+    conn = libvirt.open(URI)
+    dom = conn.lookupByName("test")
+    for _ in range(2000):
+        dom.info()
+    n = 20000
+    t = time.perf_counter()
+    for _ in range(n):
+        dom.info()
+    out["info_us"] = (time.perf_counter() - t) / n * 1e6
+
+    n = 50000
+    c0 = cpu_seconds()
+    for _ in range(n):
+        dom.info()
+    out["daemon_cpu_per_call_us"] = (cpu_seconds() - c0) / n * 1e6
+
+    q = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=worker, args=(3.0, q)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    total = sum(q.get() for _ in procs)
+    for p in procs:
+        p.join()
+    out["throughput_8_clients"] = total / 3.0
+    if INFO_ONLY:
+        print(json.dumps(out))
+        return
+
+    rss_before = rss_kib()
+    n = 10000
+    t = time.perf_counter()
+    doms = [conn.defineXML(xml(i)) for i in range(n)]
+    out["define_per_s"] = n / (time.perf_counter() - t)
+    time.sleep(0.2)
+    out["rss_after_10k_defines_kib"] = rss_kib()
+    out["rss_per_domain_bytes"] = (out["rss_after_10k_defines_kib"] - rss_before) * 1024 / n
+
+    times = []
+    for _ in range(10):
+        t = time.perf_counter()
+        listed = conn.listAllDomains(0)
+        times.append(time.perf_counter() - t)
+        assert len(listed) == n + 1, len(listed)
+        del listed
+    times.sort()
+    out["list_all_10k_ms"] = times[len(times) // 2] * 1e3
+
+    for d in doms:
+        d.undefine()
+    del doms
+    time.sleep(0.5)
+    out["rss_after_undefine_kib"] = rss_kib()
+    conn.close()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
