@@ -1053,16 +1053,16 @@ impl DomainDef {
             o.attr_opt("timeout", timeout.as_deref());
             o.close_empty();
         }
-        if let Some(m) = &os.smbios {
-            o.open("smbios");
-            o.attr("mode", m);
-            o.close_empty();
-        }
         if let Some(attrs) = &os.bios {
             o.open("bios");
             for (k, v) in attrs {
                 o.attr(k, v);
             }
+            o.close_empty();
+        }
+        if let Some(m) = &os.smbios {
+            o.open("smbios");
+            o.attr("mode", m);
             o.close_empty();
         }
         o.end("os");

@@ -111,6 +111,34 @@ macro_rules! procedures {
                 }
             }
 
+            /// The XDR encoding of this procedure's arguments with every field at its default
+            /// (zero numbers, empty strings and arrays, absent optional values): a well-formed
+            /// call payload for tests that walk the whole table, such as the read-only check.
+            pub fn default_args(self) -> Vec<u8> {
+                match self {
+                    $(Procedure::$name => ::rvirt_xdr::to_bytes(&<$args as ::core::default::Default>::default()),)*
+                }
+            }
+
+            /// Decodes `payload` as this procedure's arguments (for an event, its message) the way
+            /// a server does, trailing bytes ignored, and drops the value. One entry point to
+            /// every argument decoder, for fuzzing ([`crate::fuzzing`]).
+            pub fn decode_args(self, payload: &[u8]) -> Result<(), ::rvirt_xdr::XdrError> {
+                let mut r = ::rvirt_xdr::XdrReader::new(payload);
+                match self {
+                    $(Procedure::$name => <$args as ::rvirt_xdr::XdrDecode>::decode(&mut r).map(drop),)*
+                }
+            }
+
+            /// Decodes `payload` as this procedure's return value the way a client does, and
+            /// drops the value. One entry point to every return-value decoder, for fuzzing.
+            pub fn decode_ret(self, payload: &[u8]) -> Result<(), ::rvirt_xdr::XdrError> {
+                let mut r = ::rvirt_xdr::XdrReader::new(payload);
+                match self {
+                    $(Procedure::$name => <$ret as ::rvirt_xdr::XdrDecode>::decode(&mut r).map(drop),)*
+                }
+            }
+
             /// The stream the procedure opens, if any.
             pub fn stream(self) -> Option<$crate::StreamDirection> {
                 match self {

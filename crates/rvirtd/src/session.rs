@@ -15,7 +15,8 @@ use tracing::{debug, info, warn};
 /// Packets queued for one client before event delivery counts the client as stuck.
 const OUT_QUEUE: usize = 256;
 
-/// How long a closing client's unsent replies may take to leave.
+/// How long each of a closing client's unsent replies may take to leave, and how long all of them
+/// may take once the calls in flight are done.
 const FLUSH_DEADLINE: Duration = Duration::from_secs(5);
 
 /// An event registration of one client: the id the client knows and the registration behind it.
@@ -43,6 +44,8 @@ pub(crate) struct Session {
     close: watch::Sender<bool>,
     started: Instant,
     last_rx_ms: AtomicU64,
+    /// Packets received so far: keepalive counts a probe answered when this moved.
+    received: AtomicU64,
     pub shared: Arc<Shared>,
 }
 
@@ -81,6 +84,7 @@ impl Session {
     fn touch(&self) {
         let ms = self.started.elapsed().as_millis() as u64;
         self.last_rx_ms.store(ms, Ordering::Relaxed);
+        self.received.fetch_add(1, Ordering::Relaxed);
     }
 
     fn idle(&self) -> Duration {
@@ -106,9 +110,16 @@ where
         close,
         started: Instant::now(),
         last_rx_ms: AtomicU64::new(0),
+        received: AtomicU64::new(0),
         shared: shared.clone(),
     });
-    let writer = tokio::spawn(write_loop(wr, out_rx, session.close.subscribe()));
+    let (draining, draining_rx) = watch::channel(false);
+    let mut writer = tokio::spawn(write_loop(
+        wr,
+        out_rx,
+        session.close.subscribe(),
+        draining_rx,
+    ));
     let prober = tokio::spawn(keepalive_loop(Arc::downgrade(&session)));
     let max_requests = shared.config.max_client_requests;
     let in_flight = Arc::new(Semaphore::new(max_requests));
@@ -118,7 +129,7 @@ where
         let packet = tokio::select! {
             biased;
             _ = close_rx.changed() => break,
-            _ = shutdown.changed() => break,
+            _ = shutdown.wait_for(|&down| down) => break,
             p = read_packet(&mut rd) => p,
         };
         let packet = match packet {
@@ -149,6 +160,7 @@ where
         let permit = tokio::select! {
             biased;
             _ = close_rx.changed() => break,
+            _ = shutdown.wait_for(|&down| down) => break,
             p = in_flight.clone().acquire_owned() => match p {
                 Ok(p) => p,
                 Err(_) => break,
@@ -162,14 +174,24 @@ where
         });
     }
 
-    // Let the calls in flight finish and their replies leave, then tear down. Closing the
-    // connection deregisters its event callbacks.
+    // Let the calls in flight finish and their replies leave, then tear down. A client that
+    // does not read its replies gets FLUSH_DEADLINE for each: then the writer gives up, and the
+    // calls waiting to queue a reply behind it stop waiting. Closing the connection deregisters
+    // its event callbacks.
+    let _ = draining.send(true);
     let _ = in_flight.acquire_many(max_requests as u32).await;
     session.events.lock().clear();
     session.conn.lock().take();
     prober.abort();
     drop(session);
-    let _ = tokio::time::timeout(FLUSH_DEADLINE, writer).await;
+    if tokio::time::timeout(FLUSH_DEADLINE, &mut writer)
+        .await
+        .is_err()
+    {
+        // Still trickling replies out: the socket closes now rather than whenever the client
+        // gets round to reading.
+        writer.abort();
+    }
 }
 
 fn handle_keepalive(session: &Session, header: &Header) {
@@ -183,10 +205,15 @@ fn handle_keepalive(session: &Session, header: &Header) {
     }
 }
 
+/// Writes the client's packets in order until the session ends or the connection is closed.
+/// Once the session is `draining` (its reader has stopped), a packet the client does not take
+/// within [`FLUSH_DEADLINE`] ends the writer: a client that stopped reading cannot hold its
+/// connection, or the daemon's shutdown, open.
 async fn write_loop<W: AsyncWrite>(
     wr: W,
     mut rx: mpsc::Receiver<Vec<u8>>,
     mut close: watch::Receiver<bool>,
+    mut draining: watch::Receiver<bool>,
 ) {
     let mut wr = std::pin::pin!(wr);
     loop {
@@ -198,9 +225,17 @@ async fn write_loop<W: AsyncWrite>(
             },
             _ = close.changed() => break,
         };
+        let deadline = async {
+            let _ = draining.wait_for(|&d| d).await;
+            tokio::time::sleep(FLUSH_DEADLINE).await;
+        };
         let written = tokio::select! {
             r = wr.write_all(&packet) => r,
             _ = close.changed() => break,
+            _ = deadline => {
+                info!("client is not reading its replies; closing the connection");
+                break;
+            }
         };
         if written.is_err() {
             break;
@@ -210,7 +245,9 @@ async fn write_loop<W: AsyncWrite>(
 }
 
 /// Probes an idle client that asked for keepalive: a ping every `keepalive_interval` seconds of
-/// silence, and a disconnect after `keepalive_count` unanswered pings.
+/// silence, and a disconnect after `keepalive_count` unanswered pings. As in libvirt's
+/// virkeepalive.c, anything received from the client (a PONG or any other packet) answers the
+/// probes sent before it.
 async fn keepalive_loop(session: std::sync::Weak<Session>) {
     let (interval, count) = match session.upgrade() {
         Some(s) => (
@@ -224,14 +261,22 @@ async fn keepalive_loop(session: std::sync::Weak<Session>) {
     }
     let interval = Duration::from_secs(interval as u64);
     let mut unanswered = 0;
+    let mut heard = 0;
     loop {
         tokio::time::sleep(interval).await;
         let Some(s) = session.upgrade() else { return };
         if !s.keepalive.load(Ordering::Relaxed) {
             continue;
         }
-        if s.idle() < interval {
+        // Whether the client was silent is told by what arrived, not by the clock alone: a PONG
+        // that came a moment less than an interval ago answers the last ping even though the
+        // client has been idle for a whole interval by the time this wakes again.
+        let received = s.received.load(Ordering::Relaxed);
+        if received != heard {
+            heard = received;
             unanswered = 0;
+        }
+        if s.idle() < interval {
             continue;
         }
         if unanswered >= count {
