@@ -224,7 +224,7 @@ for number, name, prio, stream in procs:
         # procedure itself is allowed on a read-only connection.
         access = f"rw({api_file_domain[api]})"
     else:
-        access = "ro"
+        access = f"ro({api_file_domain[api]})"
     api_s = f'"{api}"' if api else '""'
     extra = f", stream: {stream}" if stream else ""
     plines.append(f"    {number} {camel(lower)}({a}) -> {r}, {api_s}, {prio}, {access}{extra};")

@@ -51,7 +51,9 @@ pub trait RemoteCall {
 }
 
 /// Declares a program's procedures: `NUMBER Name(Args) -> Ret, "virApiFunction", priority,
-/// access[, stream: read|write];` with access `ro`, `rw(ERROR_DOMAIN)` or `event`.
+/// access[, stream: read|write];` with access `ro(ERROR_DOMAIN)`, `rw(ERROR_DOMAIN)` or `event`
+/// (`ro` alone for procedures without a public API function), the error domain being that of the
+/// public API function.
 #[macro_export]
 macro_rules! procedures {
     ($($num:literal $name:ident($args:ty) -> $ret:ty, $api:literal, $prio:ident, $access:ident $(($dom:ident))? $(, stream: $dir:ident)?;)*) => {
@@ -101,6 +103,15 @@ macro_rules! procedures {
             pub fn priority(self) -> $crate::Priority {
                 match self {
                     $(Procedure::$name => $crate::procedures!(@prio $prio),)*
+                }
+            }
+
+            /// The error domain of the procedure's public API function (libvirt reports each
+            /// family's errors from its own source file's domain); `NONE` for events and
+            /// authentication steps.
+            pub fn error_domain(self) -> ::rvirt_types::error::ErrorDomain {
+                match self {
+                    $(Procedure::$name => $crate::procedures!(@domain $($dom)?),)*
                 }
             }
 
@@ -167,6 +178,9 @@ macro_rules! procedures {
     (@prio high) => { $crate::Priority::High };
     (@prio low) => { $crate::Priority::Low };
     (@access ro) => { $crate::Access::ReadOnly };
+    (@access ro($dom:ident)) => { $crate::Access::ReadOnly };
+    (@domain) => { ::rvirt_types::error::ErrorDomain::NONE };
+    (@domain $dom:ident) => { ::rvirt_types::error::ErrorDomain::$dom };
     (@access event) => { $crate::Access::Event };
     (@access rw($dom:ident)) => { $crate::Access::ReadWrite(::rvirt_types::error::ErrorDomain::$dom) };
     (@stream) => { None };

@@ -1405,6 +1405,16 @@ value_enum! {
     }
 }
 
+value_enum! {
+    /// `virIPAddrType` (declared with the network calls, used by domain interface addresses too)
+    IPAddrType {
+        /// `VIR_IP_ADDR_TYPE_IPV4`
+        IPV4 = 0,
+        /// `VIR_IP_ADDR_TYPE_IPV6`
+        IPV6 = 1,
+    }
+}
+
 flag_set! {
     /// `virDomainSetUserPasswordFlags`
     DomainSetUserPasswordFlags {

@@ -1,6 +1,6 @@
 //! Plain records that calls return: `virDomainInfo`, `virNodeInfo`, stats and security records.
 
-use crate::domain::DomainState;
+use crate::domain::{DomainState, IPAddrType};
 
 /// `virDomainInfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -142,4 +142,27 @@ pub struct VcpuInfo {
     pub cpu_time: u64,
     /// The host CPU it runs on.
     pub cpu: i32,
+}
+
+/// `virDomainIPAddress`: one address of a guest interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainIPAddress {
+    /// IPv4 or IPv6.
+    pub addr_type: IPAddrType,
+    /// The address as text, e.g. `192.168.122.3`.
+    pub addr: String,
+    /// The network prefix length.
+    pub prefix: u32,
+}
+
+/// `virDomainInterface`: a guest network interface and its addresses
+/// (`virDomainInterfaceAddresses`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainInterface {
+    /// The interface name (the host-side device name for drivers that make addresses up).
+    pub name: String,
+    /// The hardware (MAC) address, when known.
+    pub hwaddr: Option<String>,
+    /// Its addresses.
+    pub addrs: Vec<DomainIPAddress>,
 }

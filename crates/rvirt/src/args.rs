@@ -33,6 +33,19 @@ pub(crate) fn non_negative(function: &str, arg: &str, value: i64) -> Result<()> 
     Ok(())
 }
 
+/// `virCheckPositiveArg`: `ARG in FUNCTION must be greater than zero`.
+pub(crate) fn positive(function: &str, arg: &str, value: i64) -> Result<()> {
+    if value <= 0 {
+        return Err(invalid(
+            ErrorDomain::DOMAIN,
+            function,
+            arg,
+            format!("{arg} in {function} must be greater than zero"),
+        ));
+    }
+    Ok(())
+}
+
 /// `virCheckNonEmptyStringArg`: `string ARG in FUNCTION must not be empty`.
 pub(crate) fn non_empty(function: &str, arg: &str, value: &str) -> Result<()> {
     if value.is_empty() {

@@ -4,14 +4,17 @@ use crate::{Domain, DomainEvent};
 use rvirt_driver::{CallbackId, DomainDriver, DomainRef, HostDriver};
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+use rvirt_types::{Error, ErrorDomain, Result, TypedParam, Uuid};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The drivers this build knows. Only this crate knows the set (cargo features); calls dispatch
 /// with a `match`, so no call pays for dynamic dispatch or a boxed future.
 pub(crate) enum Backend {
     #[cfg(feature = "test-driver")]
     Test(Arc<rvirt_driver_test::TestDriver>),
+    #[cfg(feature = "remote-driver")]
+    Remote(Arc<rvirt_remote::RemoteDriver>),
 }
 
 /// Calls the same driver method on whichever driver backs the connection.
@@ -20,6 +23,8 @@ macro_rules! dispatch {
         match &$conn.inner.backend {
             #[cfg(feature = "test-driver")]
             crate::connect::Backend::Test($d) => $call.await,
+            #[cfg(feature = "remote-driver")]
+            crate::connect::Backend::Remote($d) => $call.await,
         }
     };
 }
@@ -41,9 +46,49 @@ impl Drop for Inner {
             let _ = match &self.backend {
                 #[cfg(feature = "test-driver")]
                 Backend::Test(d) => pollster::block_on(d.connect_domain_event_deregister_any(id)),
+                // Closing the connection ends its registrations on the server.
+                #[cfg(feature = "remote-driver")]
+                Backend::Remote(_) => Ok(()),
             };
         }
     }
+}
+
+/// Whether `uri` names libvirt's test driver in this process: scheme `test` with no transport
+/// and no host (`test:///default`, `test:///PATH.xml`).
+fn is_local_test_uri(uri: &str) -> bool {
+    match uri.strip_prefix("test:") {
+        Some(rest) => !rest.starts_with("//") || rest.starts_with("///"),
+        None => false,
+    }
+}
+
+/// Set in a daemon serving libvirt clients: see [`set_inside_daemon`].
+static INSIDE_DAEMON: AtomicBool = AtomicBool::new(false);
+
+/// Marks this process as a daemon that serves libvirt clients (rvirtd), as libvirt's daemons
+/// mark themselves: a URI then goes to the remote driver only if it names a host or a socket
+/// (`?socket=`), never for a local hypervisor URI such as `qemu:///system`, so that a daemon
+/// asked for a driver it does not have answers `VIR_ERR_NO_CONNECT` instead of connecting to
+/// its own socket.
+pub fn set_inside_daemon(inside: bool) {
+    INSIDE_DAEMON.store(inside, Ordering::Relaxed);
+}
+
+/// Whether `uri` names a daemon elsewhere: a host, or a socket to proxy to.
+#[cfg(feature = "remote-driver")]
+fn names_another_daemon(uri: &str) -> bool {
+    rvirt_remote::uri::Uri::parse(uri).is_ok_and(|u| {
+        u.server.is_some()
+            || u.params
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case("socket"))
+    })
+}
+
+/// `VIR_ERR_NO_CONNECT`: no driver of this build takes `uri`.
+fn no_driver(uri: &str) -> Error {
+    Error::with_detail(ErrorDomain::NONE, rvirt_types::ErrorNumber::NO_CONNECT, uri)
 }
 
 /// A connection to a hypervisor (`virConnectPtr`). Cheap to clone; every clone is the same
@@ -65,27 +110,36 @@ impl std::fmt::Debug for Connect {
 impl Connect {
     /// `virConnectOpen`: a read-write connection to the hypervisor named by `uri`.
     pub async fn open(uri: &str) -> Result<Connect> {
-        Connect::open_with(uri, false)
+        Connect::open_with(uri, false).await
     }
 
     /// `virConnectOpenReadOnly`: a connection that may look but not change anything; every
     /// mutating call answers `VIR_ERR_OPERATION_DENIED`.
     pub async fn open_read_only(uri: &str) -> Result<Connect> {
-        Connect::open_with(uri, true)
+        Connect::open_with(uri, true).await
     }
 
-    fn open_with(uri: &str, read_only: bool) -> Result<Connect> {
-        let scheme = uri.split(':').next().unwrap_or("");
-        let backend = match scheme {
+    /// Picks the driver as libvirt does in a process without local hypervisor drivers:
+    /// `test:` URIs without a host or transport run in-process, everything else goes to a
+    /// daemon through the remote driver.
+    async fn open_with(uri: &str, read_only: bool) -> Result<Connect> {
+        let backend = if is_local_test_uri(uri) {
             #[cfg(feature = "test-driver")]
-            "test" => Backend::Test(rvirt_driver_test::TestDriver::open(uri)?),
-            _ => {
-                return Err(Error::with_detail(
-                    ErrorDomain::NONE,
-                    ErrorNumber::NO_CONNECT,
-                    uri,
-                ));
-            }
+            let b = Backend::Test(rvirt_driver_test::TestDriver::open(uri)?);
+            #[cfg(not(feature = "test-driver"))]
+            let b = return Err(no_driver(uri));
+            b
+        } else {
+            #[cfg(feature = "remote-driver")]
+            let b = {
+                if INSIDE_DAEMON.load(Ordering::Relaxed) && !names_another_daemon(uri) {
+                    return Err(no_driver(uri));
+                }
+                Backend::Remote(rvirt_remote::RemoteDriver::open(uri, read_only).await?)
+            };
+            #[cfg(not(feature = "remote-driver"))]
+            let b = return Err(no_driver(uri));
+            b
         };
         Ok(Connect {
             inner: Arc::new(Inner {
@@ -117,6 +171,18 @@ impl Connect {
     /// queries with it.
     pub async fn supports_feature(&self, feature: i32) -> Result<bool> {
         dispatch!(self, d => d.connect_supports_feature(feature))
+    }
+
+    /// Whether calls update the handles they go through as libvirt's drivers in a process do
+    /// (a stopped domain's handle says -1), rather than as libvirt's remote client does (which
+    /// resets the id after some calls only, and renames the handle a rename went through).
+    pub(crate) fn handles_follow_driver(&self) -> bool {
+        match &self.inner.backend {
+            #[cfg(feature = "test-driver")]
+            Backend::Test(_) => true,
+            #[cfg(feature = "remote-driver")]
+            Backend::Remote(_) => false,
+        }
     }
 
     /// Whether the connection is read-only.
@@ -209,6 +275,9 @@ impl Connect {
         start_cell: i32,
         max_cells: i32,
     ) -> Result<Vec<u64>> {
+        let function = "virNodeGetCellsFreeMemory";
+        crate::args::positive(function, "maxCells", max_cells.into())?;
+        crate::args::non_negative(function, "startCell", start_cell.into())?;
         dispatch!(self, d => d.node_get_cells_free_memory(start_cell, max_cells))
     }
 

@@ -19,6 +19,47 @@ pub struct Domain {
     /// Shared by clones: a clone is another reference to the same handle, as a copied
     /// `virDomainPtr` is.
     id: Arc<AtomicI32>,
+    /// The names a rename through this handle gave it (see [`Domain::rename`]); shared by clones.
+    renames: Arc<Renames>,
+}
+
+/// The names a handle took, oldest first, in links that are only ever added: a name handed out
+/// by [`Domain::get_name`] lives as long as the handle.
+#[derive(Default)]
+struct Renames(std::sync::OnceLock<Box<Rename>>);
+
+struct Rename {
+    name: Arc<str>,
+    next: Renames,
+}
+
+impl Renames {
+    fn latest(&self) -> Option<&Arc<str>> {
+        let mut link = self.0.get()?;
+        while let Some(next) = link.next.0.get() {
+            link = next;
+        }
+        Some(&link.name)
+    }
+
+    fn push(&self, name: &str) {
+        let mut at = self;
+        loop {
+            match at.0.get() {
+                Some(link) => at = &link.next,
+                None => {
+                    let link = Box::new(Rename {
+                        name: name.into(),
+                        next: Renames::default(),
+                    });
+                    // Lost a race with another rename: append after it.
+                    if at.0.set(link).is_ok() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Clone for Domain {
@@ -27,6 +68,7 @@ impl Clone for Domain {
             conn: self.conn.clone(),
             r: self.r.clone(),
             id: self.id.clone(),
+            renames: self.renames.clone(),
         }
     }
 }
@@ -50,11 +92,28 @@ impl PartialEq for Domain {
 impl Domain {
     pub(crate) fn new(conn: Connect, r: DomainRef) -> Domain {
         let id = Arc::new(AtomicI32::new(r.id));
-        Domain { conn, r, id }
+        Domain {
+            conn,
+            r,
+            id,
+            renames: Arc::default(),
+        }
     }
 
-    /// After a call that may have started or stopped the domain: the id it has now, as libvirt's
-    /// drivers update the handle they were called through.
+    /// After a call that may have stopped the domain: the id the handle has now. A driver in
+    /// this process updates the handle it was called through, as libvirt's drivers do (a lookup
+    /// gives the same answer). libvirt's remote client only resets the id to -1 after
+    /// `virDomainDestroy`, `virDomainSave` and `virDomainManagedSave` (`remote_resets`) and
+    /// leaves it as it was after the others.
+    async fn after_stop(&self, remote_resets: bool) {
+        if self.conn.handles_follow_driver() {
+            self.refresh_id().await;
+        } else if remote_resets {
+            self.id.store(-1, Ordering::Relaxed);
+        }
+    }
+
+    /// The id the domain has now, from the driver.
     async fn refresh_id(&self) {
         let id = match dispatch!(self.conn, d => d.domain_lookup_by_uuid(&self.r.uuid)) {
             Ok(r) => r.id,
@@ -77,7 +136,7 @@ impl Domain {
 
     /// `virDomainGetName`.
     pub fn get_name(&self) -> &str {
-        &self.r.name
+        self.renames.latest().unwrap_or(&self.r.name)
     }
 
     /// `virDomainGetUUID`.
@@ -164,7 +223,7 @@ impl Domain {
     pub async fn shutdown_flags(&self, flags: DomainShutdownFlags) -> Result<()> {
         self.rw("virDomainShutdownFlags")?;
         dispatch!(self.conn, d => d.domain_shutdown(&self.r, flags))?;
-        self.refresh_id().await;
+        self.after_stop(false).await;
         Ok(())
     }
 
@@ -172,7 +231,7 @@ impl Domain {
     pub async fn reboot(&self, flags: DomainRebootFlags) -> Result<()> {
         self.rw("virDomainReboot")?;
         dispatch!(self.conn, d => d.domain_reboot(&self.r, flags))?;
-        self.refresh_id().await;
+        self.after_stop(false).await;
         Ok(())
     }
 
@@ -185,14 +244,16 @@ impl Domain {
     /// `virDomainDestroy`.
     pub async fn destroy(&self) -> Result<()> {
         self.rw("virDomainDestroy")?;
-        self.destroy_flags(DomainDestroyFlags::empty()).await
+        dispatch!(self.conn, d => d.domain_destroy(&self.r, DomainDestroyFlags::empty()))?;
+        self.after_stop(true).await;
+        Ok(())
     }
 
     /// `virDomainDestroyFlags`.
     pub async fn destroy_flags(&self, flags: DomainDestroyFlags) -> Result<()> {
         self.rw("virDomainDestroyFlags")?;
         dispatch!(self.conn, d => d.domain_destroy(&self.r, flags))?;
-        self.refresh_id().await;
+        self.after_stop(false).await;
         Ok(())
     }
 
@@ -211,8 +272,10 @@ impl Domain {
     /// `virDomainSave`: saves the running domain's state to `path` and stops it.
     pub async fn save(&self, path: &str) -> Result<()> {
         self.rw("virDomainSave")?;
-        self.save_flags(path, None, DomainSaveRestoreFlags::empty())
-            .await
+        let flags = DomainSaveRestoreFlags::empty();
+        dispatch!(self.conn, d => d.domain_save(&self.r, path, None, flags))?;
+        self.after_stop(true).await;
+        Ok(())
     }
 
     /// `virDomainSaveFlags`.
@@ -225,7 +288,7 @@ impl Domain {
         self.rw("virDomainSaveFlags")?;
         crate::args::save_flags("virDomainSaveFlags", flags.bits())?;
         dispatch!(self.conn, d => d.domain_save(&self.r, path, dxml, flags))?;
-        self.refresh_id().await;
+        self.after_stop(false).await;
         Ok(())
     }
 
@@ -234,7 +297,7 @@ impl Domain {
         self.rw("virDomainManagedSave")?;
         crate::args::save_flags("virDomainManagedSave", flags.bits())?;
         dispatch!(self.conn, d => d.domain_managed_save(&self.r, flags))?;
-        self.refresh_id().await;
+        self.after_stop(true).await;
         Ok(())
     }
 
@@ -356,11 +419,16 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_max_memory(&self.r))
     }
 
-    /// `virDomainRename`. This handle keeps the old name; the returned one has the new.
+    /// `virDomainRename`. The returned handle has the new name. As in libvirt, this handle
+    /// keeps the old one with a driver in this process, and takes the new one through the
+    /// remote driver.
     pub async fn rename(&self, new_name: &str, flags: u32) -> Result<Domain> {
         self.rw("virDomainRename")?;
         crate::args::non_empty("virDomainRename", "new_name", new_name)?;
         let r = dispatch!(self.conn, d => d.domain_rename(&self.r, new_name, flags))?;
+        if !self.conn.handles_follow_driver() {
+            self.renames.push(new_name);
+        }
         Ok(self.conn.domain(r))
     }
 
@@ -464,7 +532,8 @@ impl Domain {
     }
 
     /// `virDomainGetCPUStats`: per CPU `start_cpu..start_cpu+ncpus`, or the total with
-    /// `start_cpu == -1`.
+    /// `start_cpu == -1`. With `ncpus == 0` it answers libvirt's "how many CPUs" query: one empty
+    /// group per CPU the statistics cover.
     pub async fn get_cpu_stats(
         &self,
         start_cpu: i32,

@@ -1,10 +1,13 @@
 //! rvirt: libvirt's API, in Rust.
 //!
-//! [`Connect::open`] picks a driver by URI (`test:///default`, `test:///PATH.xml`), and hands out
-//! [`Domain`] and [`DomainSnapshot`] handles whose methods carry libvirt's names
-//! (`list_all_domains`, `lookup_by_name`, `get_info`…) and libvirt's errors ([`Error`], with
-//! `virErrorNumber` codes). Every call is async; [`blocking`] wraps them for callers that want
-//! libvirt's blocking shape. The futures need no particular executor.
+//! [`Connect::open`] picks a driver by URI: the in-process test driver for `test:///default` and
+//! `test:///PATH.xml`, and the remote driver (libvirt's RPC protocol to a daemon) for every URI
+//! with a transport or a host (`test+unix:///default?socket=PATH`, `qemu+ssh://host/system`) and
+//! for local hypervisor URIs (`qemu:///system`). It hands out [`Domain`] and [`DomainSnapshot`]
+//! handles whose methods carry libvirt's names (`list_all_domains`, `lookup_by_name`,
+//! `get_info`…) and libvirt's errors ([`Error`], with `virErrorNumber` codes). Every call is
+//! async; [`blocking`] wraps them for callers that want libvirt's blocking shape. The futures
+//! need no particular executor.
 //!
 //! ```
 //! let conn = rvirt::blocking::Connect::open("test:///default").unwrap();
@@ -18,7 +21,7 @@ mod connect;
 mod domain;
 mod snapshot;
 
-pub use connect::Connect;
+pub use connect::{Connect, set_inside_daemon};
 pub use domain::Domain;
 pub use rvirt_driver::{CallbackId, DomainEvent};
 pub use rvirt_types::domain as flags;

@@ -50,6 +50,8 @@
 
 #![allow(clippy::unwrap_used)] // a test may stop at the first failure
 
+mod support;
+
 use rvirt::blocking::{Connect, Domain, DomainSnapshot};
 use rvirt::flags::*;
 use rvirt::snapshot_flags::*;
@@ -58,6 +60,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
+use support::libvirtd::{Libvirtd, remote_uri};
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -71,6 +74,9 @@ enum Var {
 enum StepErr {
     Virt(rvirt::Error),
     Harness(String),
+    /// python3-libvirt refused the arguments itself, without calling libvirt, and raised the
+    /// error libvirt last reported on its thread (none after a call that succeeded).
+    Stale(Option<rvirt::Error>),
 }
 
 impl From<rvirt::Error> for StepErr {
@@ -142,6 +148,11 @@ struct Runner {
     vars: HashMap<String, Var>,
     events: Arc<Mutex<Vec<Value>>>,
     events_on: bool,
+    /// The daemon's socket when the scenario runs through the remote driver.
+    remote_socket: Option<String>,
+    /// The error of the last step that called libvirt, `None` if it succeeded: libvirt's
+    /// per-thread last error, which python raises when its binding refuses arguments itself.
+    last_error: Option<rvirt::Error>,
 }
 
 fn str_field<'a>(step: &'a Value, key: &str) -> Result<&'a str, StepErr> {
@@ -226,7 +237,27 @@ impl Runner {
             .into_owned())
     }
 
+    /// `test:///…` as the run sees it: in-process, or through the daemon.
+    fn map_uri(&self, uri: &str) -> String {
+        match &self.remote_socket {
+            Some(sock) => remote_uri(uri, sock),
+            None => uri.to_string(),
+        }
+    }
+
     fn drain_events(&self) -> Value {
+        if self.remote_socket.is_some() {
+            // A daemon sends events asynchronously: wait until none has arrived for a while, as
+            // the python runner does.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            loop {
+                let n = self.events.lock().unwrap().len();
+                std::thread::sleep(std::time::Duration::from_millis(150));
+                if self.events.lock().unwrap().len() == n {
+                    break;
+                }
+            }
+        }
         Value::Array(std::mem::take(&mut *self.events.lock().unwrap()))
     }
 
@@ -242,11 +273,11 @@ impl Runner {
 
         match op {
             "open" => {
-                let uri = opt_str(step, "uri").unwrap_or("test:///default");
+                let uri = self.map_uri(opt_str(step, "uri").unwrap_or("test:///default"));
                 let c = if step["read_only"].as_bool().unwrap_or(false) {
-                    Connect::open_read_only(uri)?
+                    Connect::open_read_only(&uri)?
                 } else {
-                    Connect::open(uri)?
+                    Connect::open(&uri)?
                 };
                 self.conns
                     .insert(opt_str(step, "as").unwrap_or("main").to_string(), c);
@@ -298,12 +329,25 @@ impl Runner {
                 Ok(json!(names))
             }
             "list_domains" => {
-                let mut ids = self.conn(step)?.list_domains(i32::MAX)?;
+                // As python does: count, then list that many (none: no call).
+                let c = self.conn(step)?;
+                let n = c.num_of_domains()?;
+                let mut ids = if n > 0 {
+                    c.list_domains(n)?
+                } else {
+                    Vec::new()
+                };
                 ids.sort();
                 Ok(json!(ids))
             }
             "list_defined" => {
-                let mut names = self.conn(step)?.list_defined_domains(i32::MAX)?;
+                let c = self.conn(step)?;
+                let n = c.num_of_defined_domains()?;
+                let mut names = if n > 0 {
+                    c.list_defined_domains(n)?
+                } else {
+                    Vec::new()
+                };
                 names.sort();
                 Ok(json!(names))
             }
@@ -358,10 +402,17 @@ impl Runner {
             "conn_max_vcpus" => Ok(json!(
                 self.conn(step)?.get_max_vcpus(opt_str(step, "type"))?
             )),
-            "cells_free_memory" => Ok(json!(self.conn(step)?.node_get_cells_free_memory(
-                int_field(step, "start")? as i32,
-                int_field(step, "max")? as i32
-            )?)),
+            "cells_free_memory" => {
+                let (start, max) = (int_field(step, "start")?, int_field(step, "max")?);
+                // python's getCellsFreeMemory refuses these without calling libvirt.
+                if start < 0 || max <= 0 || start + max > 10000 {
+                    return Err(StepErr::Stale(self.last_error.clone()));
+                }
+                Ok(json!(
+                    self.conn(step)?
+                        .node_get_cells_free_memory(start as i32, max as i32)?
+                ))
+            }
             "free_memory" => Ok(json!(self.conn(step)?.node_get_free_memory()?)),
             "cpu_map" => {
                 let m = self.conn(step)?.node_get_cpu_map(flags)?;
@@ -721,18 +772,33 @@ impl Runner {
     }
 
     fn outcome(&mut self, step: &Value) -> Value {
+        let err_out = |e: &rvirt::Error| json!({ "err": [e.code.0, e.domain.0, e.message] });
         let out = match self.run_step(step) {
-            Ok(v) => json!({ "ok": v }),
-            Err(StepErr::Virt(e)) => json!({ "err": [e.code.0, e.domain.0, e.message] }),
+            Ok(v) => {
+                self.last_error = None;
+                json!({ "ok": v })
+            }
+            Err(StepErr::Virt(e)) => {
+                let out = err_out(&e);
+                self.last_error = Some(e);
+                out
+            }
+            Err(StepErr::Stale(Some(e))) => err_out(&e),
+            Err(StepErr::Stale(None)) => json!({ "err": [null, null, null] }),
             Err(StepErr::Harness(m)) => json!({ "harness_err": m }),
         };
         let tmp = self.tmpdir.to_string_lossy().into_owned();
-        serde_json::from_str(&out.to_string().replace(&tmp, "$TMP")).unwrap()
+        let mut text = out.to_string().replace(&tmp, "$TMP");
+        if let Some(sock) = &self.remote_socket {
+            text = text.replace(sock.as_str(), "$SOCK");
+        }
+        serde_json::from_str(&text).unwrap()
     }
 }
 
-/// Runs a scenario through rvirt.
-fn run_rvirt(scenario: &Value) -> Vec<Value> {
+/// Runs a scenario through rvirt: in-process, or through the remote driver to the daemon on
+/// `remote_socket`.
+fn run_rvirt(scenario: &Value, remote_socket: Option<&str>) -> Vec<Value> {
     let tmp = tempfile::Builder::new()
         .prefix("rvirt-oracle-")
         .tempdir()
@@ -748,15 +814,20 @@ fn run_rvirt(scenario: &Value) -> Vec<Value> {
         vars: HashMap::new(),
         events: Arc::new(Mutex::new(Vec::new())),
         events_on: false,
+        remote_socket: remote_socket.map(String::from),
+        last_error: None,
     };
     if scenario["open"].as_bool().unwrap_or(true) {
+        let uri = r.map_uri("test:///default");
         let c = if scenario["read_only"].as_bool().unwrap_or(false) {
-            Connect::open_read_only("test:///default")
+            Connect::open_read_only(&uri)
         } else {
-            Connect::open("test:///default")
+            Connect::open(&uri)
         };
-        r.conns
-            .insert("main".into(), c.expect("rvirt cannot open test:///default"));
+        r.conns.insert(
+            "main".into(),
+            c.unwrap_or_else(|e| panic!("rvirt cannot open {uri}: {e}")),
+        );
     }
     let mut outcomes: Vec<Value> = scenario["steps"]
         .as_array()
@@ -772,9 +843,46 @@ fn run_rvirt(scenario: &Value) -> Vec<Value> {
 
 /// Runs a scenario through libvirt, in a python subprocess.
 fn run_libvirt(root: &Path, file: &Path) -> Result<Vec<Value>, String> {
-    let out = Command::new(PYTHON)
+    let mut cmd = Command::new(PYTHON);
+    cmd.arg(root.join("tests/oracle/run_libvirt.py")).arg(file);
+    run_python(root, cmd)
+}
+
+/// `run_libvirt.py` unchanged, with `libvirt.open` and `libvirt.openReadOnly` sending every
+/// `test:///X` URI to the daemon on `sys.argv[1]`.
+const REMOTE_WRAPPER: &str = r#"
+import runpy, sys
+import libvirt
+sock, script, scenario = sys.argv[1:4]
+def remote(uri):
+    if uri is not None and uri.startswith("test:///"):
+        rest = uri[len("test:///"):]
+        return "test+unix:///" + rest + ("&" if "?" in rest else "?") + "socket=" + sock
+    return uri
+_open, _open_ro = libvirt.open, libvirt.openReadOnly
+libvirt.open = lambda uri=None: _open(remote(uri))
+libvirt.openReadOnly = lambda uri=None: _open_ro(remote(uri))
+sys.argv = [script, scenario]
+runpy.run_path(script, run_name="__main__")
+"#;
+
+/// Runs a scenario through python3-libvirt's remote driver to `daemon`.
+fn run_libvirt_remote(root: &Path, file: &Path, daemon: &Libvirtd) -> Result<Vec<Value>, String> {
+    let socket = daemon.socket().to_string_lossy().into_owned();
+    let mut cmd = Command::new(PYTHON);
+    cmd.args(["-c", REMOTE_WRAPPER, &socket])
         .arg(root.join("tests/oracle/run_libvirt.py"))
-        .arg(file)
+        .arg(file);
+    let outcomes = run_python(root, cmd)?;
+    let text = Value::Array(outcomes).to_string().replace(&socket, "$SOCK");
+    match serde_json::from_str(&text) {
+        Ok(Value::Array(a)) => Ok(a),
+        _ => Err("cannot re-read the outcomes".into()),
+    }
+}
+
+fn run_python(root: &Path, mut cmd: Command) -> Result<Vec<Value>, String> {
+    let out = cmd
         .current_dir(root)
         .output()
         .map_err(|e| format!("cannot run {PYTHON}: {e}"))?;
@@ -887,9 +995,8 @@ fn workspace_root() -> PathBuf {
         .unwrap()
 }
 
-#[test]
-fn rvirt_matches_libvirt_test_driver() {
-    let root = workspace_root();
+/// Panics with what to install when python3-libvirt is missing.
+fn require_python_libvirt() {
     let probe = Command::new(PYTHON).args(["-c", "import libvirt"]).output();
     match probe {
         Ok(o) if o.status.success() => {}
@@ -902,7 +1009,10 @@ fn rvirt_matches_libvirt_test_driver() {
             "cannot run {PYTHON} ({e}); the oracle needs python3 with python3-libvirt installed"
         ),
     }
+}
 
+/// The scenario files, those matching `ORACLE_SCENARIO` only if it is set.
+fn scenario_files(root: &Path) -> Vec<PathBuf> {
     let filter = std::env::var("ORACLE_SCENARIO").unwrap_or_default();
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("testdata/scenarios"))
         .unwrap()
@@ -915,6 +1025,23 @@ fn rvirt_matches_libvirt_test_driver() {
         !files.is_empty(),
         "no scenario matches ORACLE_SCENARIO={filter:?}"
     );
+    files
+}
+
+fn load(file: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+fn stem(file: &Path) -> String {
+    file.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn rvirt_matches_libvirt_test_driver() {
+    let root = workspace_root();
+    require_python_libvirt();
+    let files = scenario_files(&root);
 
     // The python runs are slow to start: run a few at a time beside the rvirt runs.
     let queue = Mutex::new(files.iter().enumerate().collect::<Vec<_>>());
@@ -934,16 +1061,15 @@ fn rvirt_matches_libvirt_test_driver() {
             });
         }
         for f in &files {
-            let scenario: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap())
-                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-            rvirt_results.push((scenario.clone(), run_rvirt(&scenario)));
+            let scenario = load(f);
+            rvirt_results.push((scenario.clone(), run_rvirt(&scenario, None)));
         }
     });
 
     let libvirt_results = libvirt_results.into_inner().unwrap();
     let (mut problems, mut steps, mut passed) = (Vec::new(), 0, 0);
     for (i, f) in files.iter().enumerate() {
-        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let name = stem(f);
         let (scenario, rvirt) = &rvirt_results[i];
         steps += rvirt.len();
         match &libvirt_results[&i] {
@@ -964,6 +1090,111 @@ fn rvirt_matches_libvirt_test_driver() {
     assert!(
         problems.is_empty(),
         "{} mismatches between rvirt and libvirt:\n\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// A runner's outcomes, or why it could not run.
+type Outcomes = Result<Vec<Value>, String>;
+
+/// Where a python run of the remote oracle talks to libvirt.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum PythonRun {
+    /// libvirt's test driver in the python process.
+    InProcess,
+    /// A fresh real libvirtd, through libvirt's remote driver.
+    Remote,
+}
+
+/// The remote oracle: every scenario runs through rvirt's remote driver to a real libvirtd
+/// (fresh per scenario, so the shared `test:///default` starts from the default machine),
+/// with every `test:///X` URI rewritten to `test+unix:///X?socket=SOCKET`. rvirt's outcomes
+/// must equal python3-libvirt's through its own remote driver to its own fresh libvirtd,
+/// step by step. Where that differs from libvirt in-process (the URI, the handle a rename
+/// went through), the difference is libvirt's own and is listed.
+#[test]
+fn rvirt_over_remote_matches_libvirt_over_remote() {
+    let root = workspace_root();
+    require_python_libvirt();
+    let files = scenario_files(&root);
+
+    let jobs: Vec<(usize, PythonRun)> = (0..files.len())
+        .flat_map(|i| [(i, PythonRun::Remote), (i, PythonRun::InProcess)])
+        .collect();
+    let queue = Mutex::new(jobs);
+    let python: Mutex<HashMap<(usize, PythonRun), Outcomes>> = Mutex::new(HashMap::new());
+    let mut rvirt_results = Vec::new();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let Some((i, kind)) = queue.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let r = match kind {
+                        PythonRun::InProcess => run_libvirt(&root, &files[i]),
+                        PythonRun::Remote => {
+                            Libvirtd::start().and_then(|d| run_libvirt_remote(&root, &files[i], &d))
+                        }
+                    };
+                    python.lock().unwrap().insert((i, kind), r);
+                }
+            });
+        }
+        for f in &files {
+            let scenario = load(f);
+            let daemon = Libvirtd::start().unwrap_or_else(|e| panic!("{e}"));
+            let socket = daemon.socket().to_string_lossy().into_owned();
+            let outcomes = run_rvirt(&scenario, Some(&socket));
+            drop(daemon);
+            rvirt_results.push((scenario, outcomes));
+        }
+    });
+
+    let python = python.into_inner().unwrap();
+    let (mut problems, mut steps, mut passed) = (Vec::new(), 0, 0);
+    let mut differences = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let name = stem(f);
+        let (scenario, rvirt) = &rvirt_results[i];
+        steps += rvirt.len();
+        let (remote, local) = match (
+            &python[&(i, PythonRun::Remote)],
+            &python[&(i, PythonRun::InProcess)],
+        ) {
+            (Ok(r), Ok(l)) => (r, l),
+            (Err(e), _) | (_, Err(e)) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let p = compare(&name, scenario, remote, rvirt);
+        if p.is_empty() {
+            passed += 1;
+        }
+        problems.extend(p);
+        let step_list = scenario["steps"].as_array().unwrap();
+        for (k, (r, l)) in remote.iter().zip(local).enumerate() {
+            if r != l {
+                differences.push(format!(
+                    "{name} step {k} {}\n  in-process: {l}\n  remote:     {r}",
+                    describe(step_list.get(k))
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "remote oracle: {passed}/{} scenarios through a real libvirtd agree with python3-libvirt \
+         through the same kind of daemon ({steps} steps); {} steps where libvirt itself answers \
+         differently over remote than in-process, rvirt answering as libvirt over remote:\n{}",
+        files.len(),
+        differences.len(),
+        differences.join("\n")
+    );
+    assert!(
+        problems.is_empty(),
+        "{} mismatches between rvirt and libvirt over remote:\n\n{}",
         problems.len(),
         problems.join("\n")
     );

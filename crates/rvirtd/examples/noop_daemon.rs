@@ -11,13 +11,14 @@ use rvirt_xdr::{XdrEncode, to_bytes};
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 
-fn reply_body(p: Option<Procedure>) -> Result<Vec<u8>, RemoteError> {
+/// The canned reply to procedure `p`, or `None` for anything this daemon does not answer.
+fn reply_body(p: Option<Procedure>) -> Option<Vec<u8>> {
     let dom = NonnullDomain {
         name: rvirt_proto::convert::nonnull("test"),
         uuid: [0x66; 16],
         id: 1,
     };
-    Ok(match p {
+    Some(match p {
         Some(Procedure::AuthList) => to_bytes(&AuthListRet {
             types: rvirt_proto::convert::bounded([0]),
         }),
@@ -33,15 +34,7 @@ fn reply_body(p: Option<Procedure>) -> Result<Vec<u8>, RemoteError> {
             nr_virt_cpu: 2,
             cpu_time: 1,
         }),
-        _ => {
-            return Err(RemoteError {
-                code: 3,
-                domain: 0,
-                message: Some(rvirt_proto::convert::nonnull("not implemented here")),
-                level: 2,
-                ..RemoteError::default()
-            });
-        }
+        _ => return None,
     })
 }
 
@@ -68,8 +61,17 @@ fn serve(mut s: UnixStream) -> std::io::Result<()> {
         let h: Header = pkt.header;
         out.clear();
         let encoded = match reply_body(Procedure::from_number(h.procedure)) {
-            Ok(body) => encode_packet(&mut out, &h.reply(MessageStatus::Ok), &Raw(body)),
-            Err(e) => encode_packet(&mut out, &h.reply(MessageStatus::Error), &e),
+            Some(body) => encode_packet(&mut out, &h.reply(MessageStatus::Ok), &Raw(body)),
+            None => {
+                let e = RemoteError {
+                    code: 3,
+                    domain: 0,
+                    message: Some(rvirt_proto::convert::nonnull("not implemented here")),
+                    level: 2,
+                    ..RemoteError::default()
+                };
+                encode_packet(&mut out, &h.reply(MessageStatus::Error), &e)
+            }
         };
         encoded.map_err(|e| std::io::Error::other(e.to_string()))?;
         s.write_all(&out)?;

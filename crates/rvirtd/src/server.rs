@@ -157,6 +157,8 @@ fn activated_sockets() -> Result<Vec<Listener>, ServerError> {
 
 /// Runs the daemon until SIGTERM/SIGINT (or `--timeout` with no clients).
 pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
+    // Hypervisor URIs a client opens here must be served here, never forwarded.
+    rvirt::set_inside_daemon(true);
     let mut listeners = activated_sockets()?;
     let mut files = SocketFiles(Vec::new());
     if listeners.is_empty() {

@@ -297,9 +297,16 @@ pub async fn get_cpu_stats(
         .await?;
     let per_cpu = groups.first().map_or(0, Vec::len);
     if a.nparams == 0 {
+        // The two count queries: with ncpus 0, how many CPUs there are; otherwise how many
+        // parameters each CPU has.
+        let count = if a.ncpus == 0 && a.start_cpu != -1 {
+            groups.len()
+        } else {
+            per_cpu
+        };
         return Ok(DomainGetCpuStatsRet {
             params: Default::default(),
-            nparams: per_cpu as i32,
+            nparams: count as i32,
         });
     }
     let want = a.nparams as usize;

@@ -22,11 +22,37 @@ fn internal(message: &str) -> Error {
     Error::with_detail(ErrorDomain::RPC, ErrorNumber::INTERNAL_ERROR, message)
 }
 
+/// Whether `uri` names a driver running here: no transport (`driver+transport:`) and no host.
+/// A client must not make the daemon a client of something else: such URIs would reach the
+/// remote driver inside the daemon, which runs commands and opens sockets on the client's word
+/// (`?command=`, `?socket=`). libvirtd declines them when they lack a host; rvirtd declines them
+/// all.
+fn is_local(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        // No scheme: an alias or the default, resolved by the drivers.
+        return !uri.contains('/');
+    };
+    if scheme.contains('+') {
+        return false;
+    }
+    match rest.strip_prefix("//") {
+        Some(after) => after.is_empty() || after.starts_with('/'),
+        None => true,
+    }
+}
+
 pub async fn connect_open(s: Arc<Session>, a: ConnectOpenArgs) -> Result<()> {
     if s.conn.lock().is_some() {
         return Err(internal("connection already open"));
     }
     let uri = opt(&a.name).unwrap_or("");
+    if !is_local(uri) {
+        return Err(Error::with_detail(
+            ErrorDomain::NONE,
+            ErrorNumber::NO_CONNECT,
+            uri,
+        ));
+    }
     let read_only = s.from_ro_socket || a.flags & CONNECT_RO != 0;
     let conn = if read_only {
         Connect::open_read_only(uri).await?
@@ -235,4 +261,30 @@ pub async fn node_get_memory_stats(
 
 pub async fn node_get_security_model(s: Arc<Session>, _a: ()) -> Result<NodeGetSecurityModelRet> {
     Ok((&s.conn()?.node_get_security_model().await?).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local;
+
+    #[test]
+    fn only_local_uris_are_opened() {
+        for uri in [
+            "test:///default",
+            "test:///tmp/node.xml",
+            "qemu:///system",
+            "",
+        ] {
+            assert!(is_local(uri), "{uri}");
+        }
+        for uri in [
+            "test+ext:///default?command=/bin/sh",
+            "test+unix:///default?socket=/run/other",
+            "qemu://host/system",
+            "qemu+ssh://root@host/system",
+            "test://x/default",
+        ] {
+            assert!(!is_local(uri), "{uri}");
+        }
+    }
 }

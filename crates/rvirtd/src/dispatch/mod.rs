@@ -82,17 +82,11 @@ fn allowed_before_open(p: Procedure) -> bool {
 }
 
 async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<u8>> {
-    if header.program != remote::PROGRAM {
+    // libvirtd finds a program by number and version together.
+    if header.program != remote::PROGRAM || header.version != remote::VERSION {
         return Err(rpc_error(format!(
             "Cannot find program {} version {}",
             header.program as i32, header.version as i32
-        )));
-    }
-    if header.version != remote::VERSION {
-        return Err(rpc_error(format!(
-            "version mismatch (actual {:x}, expected {:x})",
-            header.version,
-            remote::VERSION
         )));
     }
     if header.status != MessageStatus::Ok {
@@ -145,11 +139,12 @@ macro_rules! routes {
     };
 }
 
-/// libvirt's answer for a procedure no driver here implements.
+/// libvirt's answer for a procedure no driver here implements: "not supported", raised by the
+/// public API function from its own error domain.
 fn not_supported(p: Procedure) -> Error {
     match p.access() {
         Access::Event => rpc_error(format!("unknown procedure: {}", p.number())),
-        _ => Error::no_support(ErrorDomain::NONE, p.api_name()),
+        _ => Error::no_support(p.error_domain(), p.api_name()),
     }
 }
 

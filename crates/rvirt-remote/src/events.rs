@@ -1,0 +1,201 @@
+//! Domain events over the wire: the callbacks registered through this connection, the event
+//! messages the server sends for them (`DOMAIN_EVENT_CALLBACK_*`, routed by the server's callback
+//! id), and the thread that runs the callbacks.
+//!
+//! Callbacks run on a thread of their own, in the order the server sent the events, never on the
+//! connection's I/O thread: a callback may call back into the API (even close the connection)
+//! without stalling the replies it waits for.
+
+use crate::wire::domain_ref;
+use parking_lot::Mutex;
+use rvirt_driver::{CallbackId, DomainEvent, DomainEventCallback};
+use rvirt_proto::remote::Procedure;
+use rvirt_proto::remote::types::{
+    DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
+    DomainEventCallbackRebootMsg,
+};
+use rvirt_types::domain::DomainEventType;
+use rvirt_types::{Error, ErrorDomain, Result};
+use rvirt_xdr::{XdrDecode, XdrReader};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// An event message from the server: the server's callback id and the event.
+#[derive(Debug)]
+pub struct Incoming {
+    /// The id the server gave the registration.
+    pub remote_id: i32,
+    /// The event.
+    pub event: DomainEvent,
+}
+
+fn decode_msg<T: XdrDecode>(payload: &[u8]) -> Option<T> {
+    T::decode(&mut XdrReader::new(payload)).ok()
+}
+
+/// The event a `MESSAGE` of the remote program carries, if it is one this driver delivers.
+pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
+    let (remote_id, event) = match Procedure::from_number(procedure)? {
+        Procedure::DomainEventCallbackLifecycle => {
+            let m: DomainEventCallbackLifecycleMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                DomainEvent::Lifecycle {
+                    dom: domain_ref(m.msg.dom),
+                    event: DomainEventType(m.msg.event),
+                    detail: m.msg.detail,
+                },
+            )
+        }
+        Procedure::DomainEventCallbackReboot => {
+            let m: DomainEventCallbackRebootMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                DomainEvent::Reboot {
+                    dom: domain_ref(m.msg.dom),
+                },
+            )
+        }
+        Procedure::DomainEventCallbackMetadataChange => {
+            let m: DomainEventCallbackMetadataChangeMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                DomainEvent::MetadataChange {
+                    dom: domain_ref(m.dom),
+                    kind: m.r#type,
+                    nsuri: m.nsuri.map(|s| s.into_inner()),
+                },
+            )
+        }
+        other => {
+            tracing::debug!(?other, "ignoring an event this driver does not deliver");
+            return None;
+        }
+    };
+    Some(Incoming { remote_id, event })
+}
+
+struct Registration {
+    id: CallbackId,
+    remote_id: i32,
+    callback: DomainEventCallback,
+}
+
+/// The callbacks registered through one connection.
+#[derive(Default)]
+pub struct Registry {
+    regs: Mutex<Vec<Registration>>,
+    next_id: AtomicI32,
+}
+
+impl Registry {
+    /// Records a callback the server registered as `remote_id`; returns the id the caller
+    /// knows it by.
+    pub fn add(&self, remote_id: i32, callback: DomainEventCallback) -> CallbackId {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.regs.lock().push(Registration {
+            id,
+            remote_id,
+            callback,
+        });
+        id
+    }
+
+    /// Forgets callback `id`; returns the server's id for it.
+    pub fn remove(&self, id: CallbackId) -> Result<i32> {
+        let mut regs = self.regs.lock();
+        let i = regs.iter().position(|r| r.id == id).ok_or_else(|| {
+            Error::invalid_arg(
+                ErrorDomain::NONE,
+                format!("could not find event callback {id} for deletion"),
+            )
+        })?;
+        Ok(regs.remove(i).remote_id)
+    }
+
+    fn callback(&self, remote_id: i32) -> Option<DomainEventCallback> {
+        self.regs
+            .lock()
+            .iter()
+            .find(|r| r.remote_id == remote_id)
+            .map(|r| r.callback.clone())
+    }
+}
+
+/// Starts the thread that runs callbacks; it ends when the returned sender (held by the
+/// connection's reader) goes.
+pub fn start_dispatcher(registry: Arc<Registry>) -> Result<std::sync::mpsc::Sender<Incoming>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Incoming>();
+    std::thread::Builder::new()
+        .name("rvirt-remote-events".into())
+        .spawn(move || {
+            for incoming in rx {
+                // Looked up at delivery: a callback deregistered meanwhile is not called.
+                if let Some(cb) = registry.callback(incoming.remote_id) {
+                    let run = std::panic::AssertUnwindSafe(|| cb(&incoming.event));
+                    if std::panic::catch_unwind(run).is_err() {
+                        tracing::warn!("a domain event callback panicked");
+                    }
+                }
+            }
+        })
+        .map_err(|e| {
+            Error::system(
+                ErrorDomain::REMOTE,
+                "cannot start the event dispatch thread",
+                &e,
+            )
+        })?;
+    Ok(tx)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use rvirt_proto::remote::types::{DomainEventLifecycleMsg, NonnullDomain};
+
+    #[test]
+    fn decodes_a_lifecycle_message() {
+        let msg = DomainEventCallbackLifecycleMsg {
+            callback_id: 7,
+            msg: DomainEventLifecycleMsg {
+                dom: NonnullDomain {
+                    name: "vm".try_into().unwrap(),
+                    uuid: [1; 16],
+                    id: 3,
+                },
+                event: 2,
+                detail: 0,
+            },
+        };
+        let bytes = rvirt_xdr::to_bytes(&msg);
+        let inc = decode(Procedure::DomainEventCallbackLifecycle.number(), &bytes).unwrap();
+        assert_eq!(inc.remote_id, 7);
+        match inc.event {
+            DomainEvent::Lifecycle { dom, event, detail } => {
+                assert_eq!((&*dom.name, dom.id, event.0, detail), ("vm", 3, 2, 0));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            decode(
+                Procedure::DomainEventCallbackLifecycle.number(),
+                &bytes[..8]
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn registry_routes_by_the_servers_id() {
+        let r = Registry::default();
+        let a = r.add(10, Arc::new(|_| {}));
+        let b = r.add(11, Arc::new(|_| {}));
+        assert_eq!((a, b), (0, 1));
+        assert!(r.callback(11).is_some());
+        assert_eq!(r.remove(b).unwrap(), 11);
+        assert!(r.callback(11).is_none());
+        assert!(r.remove(b).is_err());
+    }
+}

@@ -1,0 +1,216 @@
+//! Connection and host calls.
+
+use crate::RemoteDriver;
+use crate::wire::{opt_string, remote_rpc};
+use rvirt_driver::HostDriver;
+use rvirt_proto::remote::calls;
+use rvirt_proto::remote::types::*;
+use rvirt_types::Result;
+use rvirt_types::records::*;
+
+/// `VIR_DRV_FEATURE_REMOTE`: answered by the client itself, as libvirt's does.
+const FEATURE_REMOTE: i32 = 2;
+/// `REMOTE_NODE_MAX_CELLS`.
+const NODE_MAX_CELLS: i32 = 1024;
+/// `REMOTE_NODE_CPU_STATS_MAX` and `REMOTE_NODE_MEMORY_STATS_MAX`.
+const NODE_STATS_MAX: usize = 16;
+
+impl RemoteDriver {
+    /// The `nparams` protocol of the node stats calls: ask how many with 0, then fetch that
+    /// many, as libvirt's callers do.
+    async fn node_stats<C, P>(
+        &self,
+        args: impl Fn(i32) -> C::Args,
+        unpack: impl Fn(C::Ret) -> (Vec<P>, i32),
+        function: &str,
+    ) -> Result<Vec<NodeStat>>
+    where
+        C: rvirt_proto::RemoteCall,
+        P: Into<NodeStat>,
+    {
+        let (_, n) = unpack(self.client.call::<C>(&args(0)).await?);
+        if n <= 0 {
+            return Ok(Vec::new());
+        }
+        let (params, _) = unpack(self.client.call::<C>(&args(n)).await?);
+        if params.len() > NODE_STATS_MAX || params.len() > n as usize {
+            return Err(remote_rpc(format!(
+                "{function}: returned number of stats exceeds limit"
+            )));
+        }
+        Ok(params.into_iter().map(Into::into).collect())
+    }
+}
+
+impl HostDriver for RemoteDriver {
+    async fn connect_get_type(&self) -> Result<String> {
+        if let Some(t) = self.driver_type.get() {
+            return Ok(t.clone());
+        }
+        let t = self
+            .client
+            .call::<calls::ConnectGetType>(&())
+            .await?
+            .r#type
+            .into_inner();
+        Ok(self.driver_type.get_or_init(|| t).clone())
+    }
+
+    async fn connect_get_version(&self) -> Result<u64> {
+        Ok(self
+            .client
+            .call::<calls::ConnectGetVersion>(&())
+            .await?
+            .hv_ver)
+    }
+
+    async fn connect_get_hostname(&self) -> Result<String> {
+        Ok(self
+            .client
+            .call::<calls::ConnectGetHostname>(&())
+            .await?
+            .hostname
+            .into_inner())
+    }
+
+    /// The URI the caller opened, as libvirt's client answers without asking the server.
+    async fn connect_get_uri(&self) -> Result<String> {
+        Ok(self.uri.clone())
+    }
+
+    async fn connect_get_max_vcpus(&self, virt_type: Option<&str>) -> Result<i32> {
+        let args = ConnectGetMaxVcpusArgs {
+            r#type: opt_string(virt_type)?,
+        };
+        Ok(self
+            .client
+            .call::<calls::ConnectGetMaxVcpus>(&args)
+            .await?
+            .max_vcpus)
+    }
+
+    async fn connect_get_capabilities(&self) -> Result<String> {
+        Ok(self
+            .client
+            .call::<calls::ConnectGetCapabilities>(&())
+            .await?
+            .capabilities
+            .into_inner())
+    }
+
+    async fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
+        Ok(self
+            .client
+            .call::<calls::ConnectGetSysinfo>(&ConnectGetSysinfoArgs { flags })
+            .await?
+            .sysinfo
+            .into_inner())
+    }
+
+    /// Secure when both the transport and the server's own connection are.
+    async fn connect_is_secure(&self) -> Result<bool> {
+        let r = self.client.call::<calls::ConnectIsSecure>(&()).await?;
+        Ok(self.secure && r.secure != 0)
+    }
+
+    /// Encrypted when the transport encrypts (only TLS does, which rvirt does not offer yet)
+    /// and the server's connection is secure; the server is asked all the same, as libvirt
+    /// asks it.
+    async fn connect_is_encrypted(&self) -> Result<bool> {
+        let _secure = self.client.call::<calls::ConnectIsSecure>(&()).await?;
+        Ok(false)
+    }
+
+    async fn connect_is_alive(&self) -> Result<bool> {
+        Ok(self.client.is_open())
+    }
+
+    async fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
+        if feature == FEATURE_REMOTE {
+            return Ok(true);
+        }
+        let r = self
+            .client
+            .call::<calls::ConnectSupportsFeature>(&ConnectSupportsFeatureArgs { feature })
+            .await?;
+        Ok(r.supported != 0)
+    }
+
+    async fn node_get_info(&self) -> Result<NodeInfo> {
+        Ok(self.client.call::<calls::NodeGetInfo>(&()).await?.into())
+    }
+
+    async fn node_get_cells_free_memory(&self, start: i32, max: i32) -> Result<Vec<u64>> {
+        if max > NODE_MAX_CELLS {
+            return Err(remote_rpc(format!(
+                "too many NUMA cells: {max} > {NODE_MAX_CELLS}"
+            )));
+        }
+        let args = NodeGetCellsFreeMemoryArgs {
+            start_cell: start,
+            maxcells: max,
+        };
+        Ok(self
+            .client
+            .call::<calls::NodeGetCellsFreeMemory>(&args)
+            .await?
+            .cells
+            .into_inner())
+    }
+
+    async fn node_get_free_memory(&self) -> Result<u64> {
+        Ok(self
+            .client
+            .call::<calls::NodeGetFreeMemory>(&())
+            .await?
+            .free_mem)
+    }
+
+    async fn node_get_cpu_map(&self, flags: u32) -> Result<CpuMap> {
+        let args = NodeGetCpuMapArgs {
+            need_map: 1,
+            need_online: 1,
+            flags,
+        };
+        let r = self.client.call::<calls::NodeGetCpuMap>(&args).await?;
+        Ok(CpuMap {
+            cpus: u32::try_from(r.ret).unwrap_or(0),
+            map: r.cpumap.into_inner(),
+            online: r.online,
+        })
+    }
+
+    async fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        self.node_stats::<calls::NodeGetCpuStats, _>(
+            |nparams| NodeGetCpuStatsArgs {
+                cpu_num: cpu,
+                nparams,
+                flags,
+            },
+            |r| (r.params.into_inner(), r.nparams),
+            "remoteNodeGetCPUStats",
+        )
+        .await
+    }
+
+    async fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        self.node_stats::<calls::NodeGetMemoryStats, _>(
+            |nparams| NodeGetMemoryStatsArgs {
+                nparams,
+                cell_num: cell,
+                flags,
+            },
+            |r| (r.params.into_inner(), r.nparams),
+            "remoteNodeGetMemoryStats",
+        )
+        .await
+    }
+
+    async fn node_get_security_model(&self) -> Result<SecurityModel> {
+        Ok(self
+            .client
+            .call::<calls::NodeGetSecurityModel>(&())
+            .await?
+            .into())
+    }
+}

@@ -1,0 +1,70 @@
+//! Small conversions between rvirt's handles and arguments and their wire forms.
+
+use rvirt_driver::{DomainRef, SnapshotRef};
+use rvirt_proto::remote::types::{NonnullDomain, NonnullDomainSnapshot};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use rvirt_xdr::{BoundedVec, RemoteNonnullString, RemoteString};
+
+/// libvirt's answer for an argument too big for the protocol.
+fn too_big() -> Error {
+    Error::with_detail(
+        ErrorDomain::RPC,
+        ErrorNumber::RPC,
+        "Unable to encode message payload",
+    )
+}
+
+/// A string argument.
+pub fn string(s: &str) -> Result<RemoteNonnullString> {
+    RemoteNonnullString::new(s).map_err(|_| too_big())
+}
+
+/// An optional string argument.
+pub fn opt_string(s: Option<&str>) -> Result<RemoteString> {
+    s.map(string).transpose()
+}
+
+/// A list argument.
+pub fn list<T, const MAX: u32>(items: Vec<T>) -> Result<BoundedVec<T, MAX>> {
+    BoundedVec::new(items).map_err(|_| too_big())
+}
+
+/// A domain handle for the wire (names are bounded by the server that gave them).
+pub fn nonnull_domain(d: &DomainRef) -> NonnullDomain {
+    NonnullDomain {
+        name: rvirt_proto::convert::nonnull(&d.name),
+        uuid: *d.uuid.as_bytes(),
+        id: d.id,
+    }
+}
+
+/// A domain handle from the wire.
+pub fn domain_ref(d: NonnullDomain) -> DomainRef {
+    DomainRef {
+        name: d.name.as_str().into(),
+        uuid: Uuid::from_bytes(d.uuid),
+        id: d.id,
+    }
+}
+
+/// A snapshot handle for the wire.
+pub fn nonnull_snapshot(s: &SnapshotRef) -> NonnullDomainSnapshot {
+    NonnullDomainSnapshot {
+        name: rvirt_proto::convert::nonnull(&s.name),
+        dom: nonnull_domain(&s.domain),
+    }
+}
+
+/// A snapshot handle from the wire.
+pub fn snapshot_ref(s: NonnullDomainSnapshot) -> SnapshotRef {
+    SnapshotRef {
+        name: s.name.as_str().into(),
+        domain: domain_ref(s.dom),
+    }
+}
+
+/// `VIR_ERR_RPC` from the remote driver itself: what its client-side checks of counts and
+/// replies raise.
+pub fn remote_rpc(message: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::REMOTE, ErrorNumber::RPC, message)
+}

@@ -1,0 +1,26 @@
+//! In a daemon (`rvirt::set_inside_daemon`), local hypervisor URIs never go to the remote
+//! driver, so a daemon cannot connect to its own socket; URIs that name a socket still do. Its
+//! own test binary: the setting is process-wide.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use rvirt::ErrorNumber;
+use rvirt::blocking::Connect;
+use support::libvirtd::Libvirtd;
+
+#[test]
+fn a_daemon_declines_local_uris_it_has_no_driver_for() {
+    rvirt::set_inside_daemon(true);
+    let e = Connect::open("qemu:///system").unwrap_err();
+    assert_eq!(e.code, ErrorNumber::NO_CONNECT);
+    assert_eq!(
+        e.message,
+        "no connection driver available for qemu:///system"
+    );
+    assert!(Connect::open("test:///default").is_ok());
+    let d = Libvirtd::start().unwrap_or_else(|e| panic!("{e}"));
+    let c = Connect::open(&d.remote_uri("test:///default")).unwrap();
+    assert_eq!(c.get_type().unwrap(), "TEST");
+}
