@@ -118,7 +118,7 @@ def main():
     for d in doms:
         d.undefine()
     del doms
-    time.sleep(0.5)
+    time.sleep(3)
     out["rss_after_undefine_kib"] = rss_kib()
     conn.close()
     print(json.dumps(out))

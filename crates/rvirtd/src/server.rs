@@ -236,6 +236,7 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
             idle_tx.clone(),
         ));
     }
+    let trimmer = tokio::spawn(crate::trim::trim_after_bursts());
     info!("rvirtd {} ready", env!("CARGO_PKG_VERSION"));
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -262,6 +263,7 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
 
     // Stop accepting, remove the sockets, let the calls in flight finish, close the clients.
     accepts.abort_all();
+    trimmer.abort();
     drop(files);
     let _ = shutdown_tx.send(true);
     let deadline = tokio::time::Instant::now() + SHUTDOWN_DEADLINE;

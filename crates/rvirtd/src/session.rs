@@ -12,6 +12,13 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tracing::{debug, info, warn};
 
+/// The client's side of the socket to write to, shared by the reader (replies it answers itself)
+/// and the writer task (everything else), one whole packet at a time.
+type Writer = tokio::sync::Mutex<std::pin::Pin<Box<dyn AsyncWrite + Send>>>;
+
+/// Bytes read from a client's socket at a time.
+const READ_BUFFER: usize = 4096;
+
 /// Packets queued for one client before event delivery counts the client as stuck.
 const OUT_QUEUE: usize = 256;
 
@@ -98,7 +105,10 @@ pub(crate) async fn serve<S>(stream: S, from_ro_socket: bool, shared: Arc<Shared
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
-    let (mut rd, wr) = tokio::io::split(stream);
+    let (rd, wr) = tokio::io::split(stream);
+    // One read syscall brings in a whole small call, length word and all.
+    let mut rd = tokio::io::BufReader::with_capacity(READ_BUFFER, rd);
+    let wr: Arc<Writer> = Arc::new(tokio::sync::Mutex::new(Box::pin(wr)));
     let (out, out_rx) = mpsc::channel(OUT_QUEUE);
     let (close, mut close_rx) = watch::channel(false);
     let session = Arc::new(Session {
@@ -115,7 +125,7 @@ where
     });
     let (draining, draining_rx) = watch::channel(false);
     let mut writer = tokio::spawn(write_loop(
-        wr,
+        wr.clone(),
         out_rx,
         session.close.subscribe(),
         draining_rx,
@@ -166,6 +176,23 @@ where
                 Err(_) => break,
             },
         };
+        if in_flight.available_permits() + 1 == max_requests {
+            // Nothing else of this client's is running: answer here, in the reader's task, and
+            // write the reply straight to the socket. A client that waits for each reply (most
+            // do) gets its answer without a single hand-over between tasks.
+            let reply = dispatch::call(&session, header, payload).await;
+            let written = tokio::select! {
+                biased;
+                _ = close_rx.changed() => break,
+                _ = shutdown.wait_for(|&down| down) => break,
+                w = async { wr.lock().await.write_all(&reply).await } => w,
+            };
+            drop(permit);
+            if written.is_err() {
+                break;
+            }
+            continue;
+        }
         let s = session.clone();
         tokio::spawn(async move {
             let reply = dispatch::call(&s, header, payload).await;
@@ -209,13 +236,12 @@ fn handle_keepalive(session: &Session, header: &Header) {
 /// Once the session is `draining` (its reader has stopped), a packet the client does not take
 /// within [`FLUSH_DEADLINE`] ends the writer: a client that stopped reading cannot hold its
 /// connection, or the daemon's shutdown, open.
-async fn write_loop<W: AsyncWrite>(
-    wr: W,
+async fn write_loop(
+    wr: Arc<Writer>,
     mut rx: mpsc::Receiver<Vec<u8>>,
     mut close: watch::Receiver<bool>,
     mut draining: watch::Receiver<bool>,
 ) {
-    let mut wr = std::pin::pin!(wr);
     loop {
         let packet = tokio::select! {
             biased;
@@ -230,7 +256,7 @@ async fn write_loop<W: AsyncWrite>(
             tokio::time::sleep(FLUSH_DEADLINE).await;
         };
         let written = tokio::select! {
-            r = wr.write_all(&packet) => r,
+            r = async { wr.lock().await.write_all(&packet).await } => r,
             _ = close.changed() => break,
             _ = deadline => {
                 info!("client is not reading its replies; closing the connection");
@@ -241,7 +267,7 @@ async fn write_loop<W: AsyncWrite>(
             break;
         }
     }
-    let _ = wr.shutdown().await;
+    let _ = wr.lock().await.shutdown().await;
 }
 
 /// Probes an idle client that asked for keepalive: a ping every `keepalive_interval` seconds of

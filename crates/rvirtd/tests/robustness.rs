@@ -326,11 +326,15 @@ fn ten_thousand_connections_leave_nothing_behind() {
         "threads: {base_threads} before, {} after",
         threads(pid)
     );
-    let rss = rss_kib(pid);
+    // Freed memory goes back to the system once the burst is over (rvirtd trims its heap after
+    // a second without calls).
     assert!(
-        rss < base_rss + 6 * 1024,
-        "RSS {base_rss} KiB before, {rss} KiB after 10,000 connections"
+        eventually(Duration::from_secs(10), || rss_kib(pid)
+            < base_rss + 6 * 1024),
+        "RSS {base_rss} KiB before, {} KiB after 10,000 connections",
+        rss_kib(pid)
     );
+    let rss = rss_kib(pid);
     eprintln!(
         "10,000 connections in {churn:?}; bystander {} calls, slowest {:?}; fds {base_fds}; \
          RSS {base_rss} -> {rss} KiB",

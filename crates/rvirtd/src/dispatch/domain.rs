@@ -353,6 +353,33 @@ pub async fn get_security_label(
     Ok((&dom(&s, &a.dom)?.get_security_label().await?).into())
 }
 
+/// `REMOTE_DOMAIN_INTERFACE_MAX` and `REMOTE_DOMAIN_IP_ADDR_MAX`.
+const INTERFACE_MAX: usize = 2048;
+
+pub async fn interface_addresses(
+    s: Arc<Session>,
+    a: DomainInterfaceAddressesArgs,
+) -> Result<DomainInterfaceAddressesRet> {
+    let ifaces = dom(&s, &a.dom)?
+        .interface_addresses(DomainInterfaceAddressesSource(a.source as i32), a.flags)
+        .await?;
+    // libvirtd words both limits alike.
+    let over = |n: usize| {
+        too_many(&format!(
+            "Number of interfaces, {n} exceeds the max limit: {INTERFACE_MAX}"
+        ))
+    };
+    if ifaces.len() > INTERFACE_MAX {
+        return Err(over(ifaces.len()));
+    }
+    if let Some(i) = ifaces.iter().find(|i| i.addrs.len() > INTERFACE_MAX) {
+        return Err(over(i.addrs.len()));
+    }
+    Ok(DomainInterfaceAddressesRet {
+        ifaces: bounded(ifaces.iter().map(Into::into)),
+    })
+}
+
 pub async fn list_all(
     s: Arc<Session>,
     a: ConnectListAllDomainsArgs,

@@ -178,11 +178,14 @@ pub async fn node_get_info(s: Arc<Session>, _a: ()) -> Result<NodeGetInfoRet> {
     Ok((&s.conn()?.node_get_info().await?).into())
 }
 
+/// `REMOTE_NODE_MAX_CELLS`.
+const NODE_MAX_CELLS: u32 = 1024;
+
 pub async fn node_get_cells_free_memory(
     s: Arc<Session>,
     a: NodeGetCellsFreeMemoryArgs,
 ) -> Result<NodeGetCellsFreeMemoryRet> {
-    if a.maxcells > 1024 {
+    if a.maxcells > NODE_MAX_CELLS as i32 {
         return Err(internal("maxCells > REMOTE_NODE_MAX_CELLS"));
     }
     let cells = s
@@ -261,6 +264,59 @@ pub async fn node_get_memory_stats(
 
 pub async fn node_get_security_model(s: Arc<Session>, _a: ()) -> Result<NodeGetSecurityModelRet> {
     Ok((&s.conn()?.node_get_security_model().await?).into())
+}
+
+/// `REMOTE_CONNECT_CPU_MODELS_MAX`.
+const CPU_MODELS_MAX: usize = 8192;
+
+pub async fn get_cpu_model_names(
+    s: Arc<Session>,
+    a: ConnectGetCpuModelNamesArgs,
+) -> Result<ConnectGetCpuModelNamesRet> {
+    let models = s
+        .conn()?
+        .get_cpu_model_names(a.arch.as_str(), a.flags)
+        .await?;
+    if models.len() > CPU_MODELS_MAX {
+        return Err(Error::with_detail(
+            ErrorDomain::RPC,
+            ErrorNumber::RPC,
+            format!(
+                "Too many CPU models '{}' for limit '{CPU_MODELS_MAX}'",
+                models.len()
+            ),
+        ));
+    }
+    Ok(ConnectGetCpuModelNamesRet {
+        ret: models.len() as i32,
+        models: if a.need_results != 0 {
+            bounded(models.iter().map(|m| nonnull(m)))
+        } else {
+            Default::default()
+        },
+    })
+}
+
+pub async fn node_get_free_pages(
+    s: Arc<Session>,
+    a: NodeGetFreePagesArgs,
+) -> Result<NodeGetFreePagesRet> {
+    // libvirtd multiplies in unsigned 32-bit arithmetic.
+    if (a.pages.len() as u32).wrapping_mul(a.cell_count) > NODE_MAX_CELLS {
+        return Err(internal("the result won't fit into REMOTE_NODE_MAX_CELLS"));
+    }
+    let counts = s
+        .conn()?
+        .node_get_free_pages(&a.pages, a.start_cell, a.cell_count, a.flags)
+        .await?;
+    if counts.is_empty() {
+        // libvirtd takes a call that filled no counts for a failure, though no error was
+        // raised, and answers with its stock error for that.
+        return Err(super::unset_error());
+    }
+    Ok(NodeGetFreePagesRet {
+        counts: bounded(counts),
+    })
 }
 
 #[cfg(test)]

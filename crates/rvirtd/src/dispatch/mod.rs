@@ -19,9 +19,26 @@ fn rpc_error(message: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::RPC, ErrorNumber::RPC, message.into())
 }
 
+/// libvirtd's answer when a library function reports failure without raising an error: an
+/// internal error of the RPC layer with a fixed message and nothing else filled in.
+fn unset_error() -> Error {
+    Error {
+        code: ErrorNumber::INTERNAL_ERROR,
+        domain: ErrorDomain::RPC,
+        level: rvirt::ErrorLevel::Error,
+        message: "Library function returned error but did not set virError".into(),
+        str1: None,
+        str2: None,
+        str3: None,
+        int1: 0,
+        int2: 0,
+    }
+}
+
 /// Runs one call and returns the reply packet.
 pub(crate) async fn call(s: &Arc<Session>, header: Header, payload: Vec<u8>) -> Vec<u8> {
     let result = route(s, &header, &payload).await;
+    crate::trim::note_call();
     let mut out = Vec::new();
     let encoded = match result {
         Ok(body) => {
@@ -172,6 +189,8 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         NodeGetCpuStats => host::node_get_cpu_stats,
         NodeGetMemoryStats => host::node_get_memory_stats,
         NodeGetSecurityModel => host::node_get_security_model,
+        NodeGetFreePages => host::node_get_free_pages,
+        ConnectGetCpuModelNames => host::get_cpu_model_names,
 
         ConnectListAllDomains => domain::list_all,
         ConnectListDomains => domain::list_ids,
@@ -235,6 +254,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainInterfaceStats => domain::interface_stats,
         DomainMemoryStats => domain::memory_stats,
         DomainGetSecurityLabel => domain::get_security_label,
+        DomainInterfaceAddresses => domain::interface_addresses,
 
         DomainSnapshotCreateXml => snapshot::create_xml,
         DomainListAllSnapshots => snapshot::list_all,
