@@ -213,6 +213,11 @@ class Runner:
             return self.conn(step).getHostname()
         if op == "get_uri":
             return self.conn(step).getURI()
+        if op == "cpu_model_names":
+            return self.conn(step).getCPUModelNames(step["arch"], flags)
+        if op == "free_pages":
+            counts = self.conn(step).getFreePages(step["pages"], step["start"], step["count"], flags)
+            return [[cell, sorted(sizes.items())] for cell, sizes in sorted(counts.items())]
 
         # events
         if op == "events_on":
@@ -359,6 +364,11 @@ class Runner:
         if op == "security_label":
             label, enforcing = self.dom(step).securityLabel()
             return [label, bool(enforcing)]
+        if op == "interface_addresses":
+            ifaces = self.dom(step).interfaceAddresses(step["source"], flags)
+            out = [[name, v["hwaddr"], [[a["type"], a["addr"], a["prefix"]] for a in (v["addrs"] or [])]]
+                   for name, v in ifaces.items()]
+            return sorted(out, key=lambda v: json.dumps(v, separators=(",", ":")))
 
         # snapshots
         if op == "snapshot_create":

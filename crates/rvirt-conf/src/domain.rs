@@ -172,45 +172,8 @@ const VIRT_TYPES: &[&str] = &[
     "vz",
 ];
 const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
-const ARCHES: &[&str] = &[
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "loongarch64",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
+/// The architectures `<os><type arch>` may name: those libvirt knows.
+const ARCHES: &[&str] = crate::cpu_map::ARCHES;
 const BOOT_DEVS: &[&str] = &["fd", "cdrom", "hd", "network"];
 const LIFECYCLE: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
 const CRASH: &[&str] = &[

@@ -4,6 +4,7 @@
 //! → post-parse defaults → validate → format (our own writer, libvirt's canonical layout: single
 //! quotes, two-space indent, libvirt's element order). Text is never round-tripped.
 
+pub mod cpu_map;
 pub mod domain;
 pub mod node;
 pub mod raw;

@@ -1,6 +1,7 @@
 //! The machines a test connection starts from: libvirt's default test machine, or a `<node>`
 //! document.
 
+use crate::network::TestNetwork;
 use crate::{Cell, TestDriver};
 use parking_lot::Mutex;
 use rvirt_conf::{DomainDef, ParseOptions};
@@ -34,6 +35,19 @@ const DEFAULT_DOMAIN: &str = "<domain type='test'>
   </devices>
 </domain>";
 
+/// The network of the default machine: libvirt's `default`.
+const DEFAULT_NETWORK: &str = "<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <bridge name='virbr0'/>
+  <forward/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>";
+
 fn default_cells() -> Vec<Cell> {
     (0..2u64)
         .map(|i| Cell {
@@ -46,7 +60,13 @@ fn default_cells() -> Vec<Cell> {
 
 /// libvirt's default test machine.
 pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
-    let drv = TestDriver::empty(uri, rvirt_conf::node::default_node_info(), default_cells());
+    let networks = TestNetwork::parse(DEFAULT_NETWORK).into_iter().collect();
+    let drv = TestDriver::empty(
+        uri,
+        rvirt_conf::node::default_node_info(),
+        default_cells(),
+        networks,
+    );
     let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
     drv.seed_domain(def, true)?;
     Ok(Arc::new(drv))
@@ -84,7 +104,12 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
             )
         })
     })?;
-    let drv = TestDriver::empty(uri, node.info.clone(), Vec::new());
+    let networks = node
+        .networks
+        .iter()
+        .filter_map(|n| TestNetwork::parse(n))
+        .collect();
+    let drv = TestDriver::empty(uri, node.info.clone(), Vec::new(), networks);
     for d in node.domains {
         drv.seed_domain(d.def, d.running)?;
     }

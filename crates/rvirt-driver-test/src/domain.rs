@@ -1398,6 +1398,26 @@ impl DomainDriver for TestDriver {
         })
     }
 
+    async fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: DomainInterfaceAddressesSource,
+        flags: u32,
+    ) -> Result<Vec<DomainInterface>> {
+        check_flags(FROM, "testDomainInterfaceAddresses", flags, 0)?;
+        // The source travels as an unsigned number; libvirt prints it signed.
+        if source.0 as u32 > DomainInterfaceAddressesSource::ARP.0 as u32 {
+            return Err(err(
+                ErrorNumber::ARGUMENT_UNSUPPORTED,
+                format!("Unknown IP address data source {}", source.0),
+            ));
+        }
+        self.read(dom, |st| {
+            check_active(st)?;
+            self.interface_addresses(st)
+        })
+    }
+
     async fn connect_domain_event_register_any(
         &self,
         dom: Option<&DomainRef>,

@@ -1,6 +1,7 @@
 //! Host calls of the test hypervisor: a fixed fake host, as libvirt's test driver describes it.
 
 use crate::{FROM, TestDriver, err};
+use rvirt_conf::cpu_map;
 use rvirt_conf::xml::XmlWriter;
 use rvirt_driver::{HostDriver, check_flags};
 use rvirt_types::records::*;
@@ -226,5 +227,32 @@ impl HostDriver for TestDriver {
             model: "testSecurity".into(),
             doi: String::new(),
         })
+    }
+
+    async fn connect_get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
+        check_flags(FROM, "testConnectGetCPUModelNames", flags, 0)?;
+        if !cpu_map::is_known_arch(arch) {
+            return Err(err(
+                ErrorNumber::INVALID_ARG,
+                format!("cannot find architecture {arch}"),
+            ));
+        }
+        Ok(cpu_map::cpu_models(arch)?
+            .iter()
+            .map(|m| m.to_string())
+            .collect())
+    }
+
+    /// libvirt's test driver fills the counts with a made-up series but reports that it filled
+    /// none, so callers see no counts at all.
+    async fn node_get_free_pages(
+        &self,
+        _pages: &[u32],
+        _start_cell: i32,
+        _cell_count: u32,
+        flags: u32,
+    ) -> Result<Vec<u64>> {
+        check_flags(FROM, "testNodeGetFreePages", flags, 0)?;
+        Ok(Vec::new())
     }
 }

@@ -12,6 +12,7 @@
 mod default_machine;
 mod domain;
 mod host;
+mod network;
 mod save_image;
 mod snapshot;
 mod stats;
@@ -51,6 +52,8 @@ pub struct TestDriver {
     uri: String,
     pub(crate) node: NodeInfo,
     pub(crate) cells: Vec<Cell>,
+    /// The virtual networks, as far as guest addresses need them.
+    pub(crate) networks: Vec<network::TestNetwork>,
     pub(crate) domains: DomainObjList,
     pub(crate) next_id: AtomicI32,
     pub(crate) events: EventBus,
@@ -80,11 +83,17 @@ impl TestDriver {
         }
     }
 
-    pub(crate) fn empty(uri: &str, node: NodeInfo, cells: Vec<Cell>) -> TestDriver {
+    pub(crate) fn empty(
+        uri: &str,
+        node: NodeInfo,
+        cells: Vec<Cell>,
+        networks: Vec<network::TestNetwork>,
+    ) -> TestDriver {
         TestDriver {
             uri: uri.to_string(),
             node,
             cells,
+            networks,
             domains: DomainObjList::default(),
             next_id: AtomicI32::new(1),
             events: EventBus::default(),

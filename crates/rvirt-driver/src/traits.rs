@@ -83,6 +83,23 @@ pub trait HostDriver {
     async fn node_get_security_model(&self) -> Result<SecurityModel> {
         unsupported("virNodeGetSecurityModel")
     }
+    /// `virConnectGetCPUModelNames`: the CPU models the hypervisor knows for architecture
+    /// `arch`, in the CPU map's order (empty when every model is accepted).
+    async fn connect_get_cpu_model_names(&self, _arch: &str, _flags: u32) -> Result<Vec<String>> {
+        unsupported("virConnectGetCPUModelNames")
+    }
+    /// `virNodeGetFreePages`: free pages of each size in `pages` (KiB) on cells
+    /// `start_cell..start_cell+cell_count`, cell by cell. The list holds as many counts as the
+    /// driver reports filled, which may be fewer than asked (libvirt's test driver reports none).
+    async fn node_get_free_pages(
+        &self,
+        _pages: &[u32],
+        _start_cell: i32,
+        _cell_count: u32,
+        _flags: u32,
+    ) -> Result<Vec<u64>> {
+        unsupported("virNodeGetFreePages")
+    }
 }
 
 /// Domain calls (`virDomain*`, `virConnect*Domain*`).
@@ -400,6 +417,16 @@ pub trait DomainDriver {
     /// `virDomainGetSecurityLabel`.
     async fn domain_get_security_label(&self, _dom: &DomainRef) -> Result<SecurityLabel> {
         unsupported("virDomainGetSecurityLabel")
+    }
+    /// `virDomainInterfaceAddresses`: the guest's interfaces and their addresses, as `source`
+    /// knows them.
+    async fn domain_interface_addresses(
+        &self,
+        _dom: &DomainRef,
+        _source: DomainInterfaceAddressesSource,
+        _flags: u32,
+    ) -> Result<Vec<DomainInterface>> {
+        unsupported("virDomainInterfaceAddresses")
     }
     /// `virConnectDomainEventRegisterAny`.
     async fn connect_domain_event_register_any(

@@ -3,7 +3,7 @@
 
 use crate::error::wire_string;
 use crate::remote::types::*;
-use rvirt_types::domain::{DomainMemoryStatTags, DomainState};
+use rvirt_types::domain::{DomainMemoryStatTags, DomainState, IPAddrType};
 use rvirt_types::records::*;
 use rvirt_types::{TypedParam, TypedParamValue};
 use rvirt_xdr::{
@@ -292,6 +292,39 @@ impl From<DomainGetTimeRet> for DomainTime {
     }
 }
 
+impl From<&rvirt_types::records::DomainInterface> for crate::remote::types::DomainInterface {
+    fn from(i: &rvirt_types::records::DomainInterface) -> Self {
+        crate::remote::types::DomainInterface {
+            name: nonnull(&i.name),
+            hwaddr: i.hwaddr.as_deref().map(nonnull),
+            addrs: bounded(i.addrs.iter().map(|a| DomainIpAddr {
+                r#type: a.addr_type.0,
+                addr: nonnull(&a.addr),
+                prefix: a.prefix,
+            })),
+        }
+    }
+}
+
+impl From<crate::remote::types::DomainInterface> for rvirt_types::records::DomainInterface {
+    fn from(i: crate::remote::types::DomainInterface) -> Self {
+        rvirt_types::records::DomainInterface {
+            name: i.name.into_inner(),
+            hwaddr: i.hwaddr.map(RemoteNonnullString::into_inner),
+            addrs: i
+                .addrs
+                .into_inner()
+                .into_iter()
+                .map(|a| DomainIPAddress {
+                    addr_type: IPAddrType(a.r#type),
+                    addr: a.addr.into_inner(),
+                    prefix: a.prefix,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A string for a `remote_nonnull_string` field.
 pub fn nonnull(s: &str) -> RemoteNonnullString {
     wire_string(s)
@@ -321,6 +354,21 @@ mod tests {
             cpu_time: 12345,
         };
         assert_eq!(DomainInfo::from(DomainGetInfoRet::from(&info)), info);
+        let iface = rvirt_types::records::DomainInterface {
+            name: "testnet0".into(),
+            hwaddr: Some("aa:bb:cc:dd:ee:ff".into()),
+            addrs: vec![DomainIPAddress {
+                addr_type: IPAddrType::IPV6,
+                addr: "2001:db8::2".into(),
+                prefix: 64,
+            }],
+        };
+        assert_eq!(
+            rvirt_types::records::DomainInterface::from(
+                crate::remote::types::DomainInterface::from(&iface)
+            ),
+            iface
+        );
         let node = NodeInfo {
             model: "i686".into(),
             memory: 3_145_728,

@@ -779,6 +779,24 @@ impl DomainDriver for RemoteDriver {
         Ok(r.into())
     }
 
+    async fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: DomainInterfaceAddressesSource,
+        flags: u32,
+    ) -> Result<Vec<rvirt_types::records::DomainInterface>> {
+        let args = DomainInterfaceAddressesArgs {
+            dom: nonnull_domain(dom),
+            source: source.0 as u32,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::DomainInterfaceAddresses>(&args)
+            .await?;
+        Ok(r.ifaces.into_inner().into_iter().map(Into::into).collect())
+    }
+
     async fn connect_domain_event_register_any(
         &self,
         dom: Option<&DomainRef>,

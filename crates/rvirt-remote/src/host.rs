@@ -1,7 +1,7 @@
 //! Connection and host calls.
 
 use crate::RemoteDriver;
-use crate::wire::{opt_string, remote_rpc};
+use crate::wire::{list, opt_string, remote_rpc, string};
 use rvirt_driver::HostDriver;
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
@@ -212,5 +212,52 @@ impl HostDriver for RemoteDriver {
             .call::<calls::NodeGetSecurityModel>(&())
             .await?
             .into())
+    }
+
+    async fn connect_get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
+        let args = ConnectGetCpuModelNamesArgs {
+            arch: string(arch)?,
+            need_results: 1,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::ConnectGetCpuModelNames>(&args)
+            .await?;
+        Ok(r.models
+            .into_inner()
+            .into_iter()
+            .map(|m| m.into_inner())
+            .collect())
+    }
+
+    async fn node_get_free_pages(
+        &self,
+        pages: &[u32],
+        start_cell: i32,
+        cell_count: u32,
+        flags: u32,
+    ) -> Result<Vec<u64>> {
+        // libvirt's client multiplies in unsigned 32-bit arithmetic and prints the product
+        // signed.
+        let cells = (pages.len() as u32).wrapping_mul(cell_count);
+        if cells > NODE_MAX_CELLS as u32 {
+            return Err(remote_rpc(format!(
+                "too many NUMA cells: {} > {NODE_MAX_CELLS}",
+                cells as i32
+            )));
+        }
+        let args = NodeGetFreePagesArgs {
+            pages: list(pages.to_vec())?,
+            start_cell,
+            cell_count,
+            flags,
+        };
+        Ok(self
+            .client
+            .call::<calls::NodeGetFreePages>(&args)
+            .await?
+            .counts
+            .into_inner())
     }
 }

@@ -38,7 +38,8 @@ wrap_identity!(
     TypedParam,
     DomainBlockStats,
     DomainInterfaceStats,
-    DomainMemoryStat
+    DomainMemoryStat,
+    DomainInterface
 );
 
 impl Wrap for crate::Domain {
@@ -150,6 +151,8 @@ blocking_methods!(Connect {
     fn node_get_cpu_stats(cpu: i32, flags: u32) -> Vec<NodeStat>;
     fn node_get_memory_stats(cell: i32, flags: u32) -> Vec<NodeStat>;
     fn node_get_security_model() -> SecurityModel;
+    fn node_get_free_pages(pages: &[u32], start_cell: i32, cell_count: u32, flags: u32) -> Vec<u64>;
+    fn get_cpu_model_names(arch: &str, flags: u32) -> Vec<String>;
     fn list_all_domains(flags: ConnectListAllDomainsFlags) -> Vec<crate::Domain>;
     fn list_domains(max_ids: i32) -> Vec<i32>;
     fn num_of_domains() -> i32;
@@ -235,6 +238,7 @@ blocking_methods!(Domain {
     fn interface_stats(device: &str) -> DomainInterfaceStats;
     fn memory_stats(nr_stats: u32, flags: u32) -> Vec<DomainMemoryStat>;
     fn get_security_label() -> SecurityLabel;
+    fn interface_addresses(source: DomainInterfaceAddressesSource, flags: u32) -> Vec<DomainInterface>;
     fn snapshot_create_xml(xml: &str, flags: DomainSnapshotCreateFlags) -> crate::DomainSnapshot;
     fn list_all_snapshots(flags: DomainSnapshotListFlags) -> Vec<crate::DomainSnapshot>;
     fn snapshot_num(flags: DomainSnapshotListFlags) -> i32;

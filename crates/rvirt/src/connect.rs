@@ -306,6 +306,28 @@ impl Connect {
         dispatch!(self, d => d.node_get_security_model())
     }
 
+    /// `virNodeGetFreePages`: how many pages of each size in `pages` (KiB) are free on cells
+    /// `start_cell..start_cell+cell_count`, all sizes of one cell before the next cell. Holds as
+    /// many counts as the driver filled, which may be fewer than asked for.
+    pub async fn node_get_free_pages(
+        &self,
+        pages: &[u32],
+        start_cell: i32,
+        cell_count: u32,
+        flags: u32,
+    ) -> Result<Vec<u64>> {
+        let function = "virNodeGetFreePages";
+        crate::args::non_zero(function, "npages", pages.len() as u64)?;
+        crate::args::non_zero(function, "cellCount", cell_count.into())?;
+        dispatch!(self, d => d.node_get_free_pages(pages, start_cell, cell_count, flags))
+    }
+
+    /// `virConnectGetCPUModelNames`: the CPU models the hypervisor knows for architecture `arch`
+    /// (an empty list when it accepts any model).
+    pub async fn get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
+        dispatch!(self, d => d.connect_get_cpu_model_names(arch, flags))
+    }
+
     /// `virConnectListAllDomains`: every domain passing every flag group (an empty group passes
     /// everything), from one consistent snapshot.
     pub async fn list_all_domains(&self, flags: ConnectListAllDomainsFlags) -> Result<Vec<Domain>> {

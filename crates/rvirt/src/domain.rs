@@ -598,6 +598,20 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_security_label(&self.r))
     }
 
+    /// `virDomainInterfaceAddresses`: the guest's network interfaces and their addresses, from
+    /// DHCP leases, the guest agent or the host's ARP table. Asking the agent needs a read-write
+    /// connection.
+    pub async fn interface_addresses(
+        &self,
+        source: DomainInterfaceAddressesSource,
+        flags: u32,
+    ) -> Result<Vec<DomainInterface>> {
+        if source == DomainInterfaceAddressesSource::AGENT {
+            self.rw("virDomainInterfaceAddresses")?;
+        }
+        dispatch!(self.conn, d => d.domain_interface_addresses(&self.r, source, flags))
+    }
+
     /// `virDomainSnapshotCreateXML`.
     pub async fn snapshot_create_xml(
         &self,

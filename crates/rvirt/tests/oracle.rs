@@ -32,7 +32,8 @@
 //! host: `node_info`, `capabilities`, `get_type`, `get_version`, `lib_version`,
 //! `conn_max_vcpus {type}`, `cells_free_memory {start, max}`, `free_memory`, `cpu_map`,
 //! `node_cpu_stats {cpu}`, `node_memory_stats {cell}`, `security_model`, `sysinfo`, `is_alive`,
-//! `is_secure`, `is_encrypted`, `conn_hostname`, `get_uri`; events: `events_on {ids}` (ids among
+//! `is_secure`, `is_encrypted`, `conn_hostname`, `get_uri`, `cpu_model_names {arch}`,
+//! `free_pages {pages, start, count}` (`[[cell, [[size, count], ...]], ...]`); events: `events_on {ids}` (ids among
 //! `lifecycle`, `reboot`, `metadata_change`; default lifecycle) and `events_check` (the events
 //! since the last check, in order; one more check is added after the last step when events are
 //! on); domain: `get_name`, `get_id`, `get_uuid`, `create`, `destroy`, `shutdown`, `undefine`,
@@ -42,7 +43,9 @@
 //! `get_max_vcpus`, `rename {new_name}` (the handle keeps its old name, in both), `set_metadata {kind, metadata, key, uri}`, `get_metadata {kind, uri}`,
 //! `get_xml`, `is_active`, `is_persistent`, `is_updated`, `get_os_type`, `get_state`,
 //! `get_info {fields}`, `get_hostname`, `get_time`, `memory_stats`, `block_stats {disk}`,
-//! `interface_stats {device}`, `get_cpu_stats {total}`, `security_label`; snapshots:
+//! `interface_stats {device}`, `get_cpu_stats {total}`, `security_label`,
+//! `interface_addresses {source}` (`[[name, hwaddr, [[type, addr, prefix], ...]], ...]`, sorted);
+//! snapshots:
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
 //! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
@@ -139,6 +142,31 @@ fn mask_snapshot_name(name: &str) -> String {
     } else {
         name.into()
     }
+}
+
+/// What python's `getFreePages` makes of the counts: per cell (from `start`), per page size, the
+/// count; as `[[cell, [[size, count], ...]], ...]`, sorted.
+fn free_pages_out(pages: &[u32], start: i32, counts: &[u64]) -> Value {
+    let mut cells: std::collections::BTreeMap<i64, std::collections::BTreeMap<u32, u64>> =
+        Default::default();
+    if !pages.is_empty() {
+        for (k, &count) in counts.iter().enumerate() {
+            let cell = i64::from(start) + (k / pages.len()) as i64;
+            cells
+                .entry(cell)
+                .or_default()
+                .insert(pages[k % pages.len()], count);
+        }
+    }
+    json!(
+        cells
+            .iter()
+            .map(|(c, sizes)| json!([
+                c,
+                sizes.iter().map(|(s, n)| json!([s, n])).collect::<Vec<_>>()
+            ]))
+            .collect::<Vec<_>>()
+    )
 }
 
 struct Runner {
@@ -446,6 +474,25 @@ impl Runner {
             "is_encrypted" => Ok(json!(self.conn(step)?.is_encrypted()?)),
             "conn_hostname" => Ok(json!(self.conn(step)?.get_hostname()?)),
             "get_uri" => Ok(json!(self.conn(step)?.get_uri()?)),
+            "cpu_model_names" => Ok(json!(
+                self.conn(step)?
+                    .get_cpu_model_names(str_field(step, "arch")?, flags)?
+            )),
+            "free_pages" => {
+                let pages: Vec<u32> = step["pages"]
+                    .as_array()
+                    .ok_or_else(|| StepErr::Harness("missing array field pages".into()))?
+                    .iter()
+                    .filter_map(Value::as_u64)
+                    .map(|p| p as u32)
+                    .collect();
+                let start = int_field(step, "start")? as i32;
+                let count = int_field(step, "count")? as u32;
+                let counts = self
+                    .conn(step)?
+                    .node_get_free_pages(&pages, start, count, flags)?;
+                Ok(free_pages_out(&pages, start, &counts))
+            }
 
             // Events.
             "events_on" => {
@@ -738,6 +785,23 @@ impl Runner {
             "security_label" => {
                 let l = d.get_security_label()?;
                 Ok(json!([l.label, l.enforcing]))
+            }
+            "interface_addresses" => {
+                let source = DomainInterfaceAddressesSource(int_field(step, "source")? as i32);
+                let mut ifaces: Vec<Value> = d
+                    .interface_addresses(source, flags)?
+                    .iter()
+                    .map(|i| {
+                        let addrs: Vec<Value> = i
+                            .addrs
+                            .iter()
+                            .map(|a| json!([a.addr_type.0, a.addr, a.prefix]))
+                            .collect();
+                        json!([i.name, i.hwaddr, addrs])
+                    })
+                    .collect();
+                ifaces.sort_by_key(|v| v.to_string());
+                Ok(json!(ifaces))
             }
             "snapshot_create" => {
                 let s = d.snapshot_create_xml(

@@ -171,14 +171,7 @@ fn differences(expected: &Outcome, got: &Outcome) -> Vec<String> {
 
 /// Scripts whose calls rvirt does not serve yet, with the call; each must still differ, so that
 /// this list shrinks as the calls arrive.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    ("03_22_get_free_pages.py", "virNodeGetFreePages"),
-    ("03_29_get_cpu_model_names.py", "virConnectGetCPUModelNames"),
-    (
-        "07_11_interface_addresses.py",
-        "virDomainInterfaceAddresses",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 #[test]
 fn guide_examples_print_the_same_through_rvirtd_as_through_libvirtd() {
