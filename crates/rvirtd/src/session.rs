@@ -59,13 +59,10 @@ pub(crate) struct Session {
 impl Session {
     /// The open connection, or libvirt's error for a call that needs one.
     pub fn conn(&self) -> rvirt::Result<Connect> {
-        self.conn.lock().clone().ok_or_else(|| {
-            rvirt::Error::with_detail(
-                rvirt::ErrorDomain::RPC,
-                rvirt::ErrorNumber::INTERNAL_ERROR,
-                "hypervisor connection not open",
-            )
-        })
+        self.conn
+            .lock()
+            .clone()
+            .ok_or_else(|| dispatch::internal("hypervisor connection not open"))
     }
 
     /// Queues a reply; waits while the client's queue is full (the client is slow to read, and

@@ -1,9 +1,10 @@
 //! Domain procedures.
 
+use super::internal;
 use super::wire::{nonnull_domain, opt};
 use crate::session::Session;
 use rvirt::flags::*;
-use rvirt::{Domain, Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use rvirt::{Domain, Error, ErrorDomain, Result, Uuid};
 use rvirt_proto::convert::{bounded, nonnull, typed_param_to_wire};
 use rvirt_proto::remote::types::*;
 use std::sync::Arc;
@@ -11,10 +12,6 @@ use std::sync::Arc;
 /// The domain a call names.
 fn dom(s: &Session, d: &NonnullDomain) -> Result<Domain> {
     Ok(super::wire::dom(&s.conn()?, d))
-}
-
-fn too_many(what: &str) -> Error {
-    Error::with_detail(ErrorDomain::RPC, ErrorNumber::INTERNAL_ERROR, what)
 }
 
 /// Handlers whose arguments are a domain (and maybe flags) and whose reply is empty.
@@ -151,10 +148,10 @@ pub async fn get_vcpus_flags(
 
 pub async fn get_vcpus(s: Arc<Session>, a: DomainGetVcpusArgs) -> Result<DomainGetVcpusRet> {
     if a.maxinfo > 16384 {
-        return Err(too_many("maxinfo > REMOTE_VCPUINFO_MAX"));
+        return Err(internal("maxinfo > REMOTE_VCPUINFO_MAX"));
     }
     if i64::from(a.maxinfo) * i64::from(a.maplen) > 8_388_608 {
-        return Err(too_many("maxinfo * maplen > REMOTE_CPUMAPS_MAX"));
+        return Err(internal("maxinfo * maplen > REMOTE_CPUMAPS_MAX"));
     }
     let (info, mut maps) = dom(&s, &a.dom)?.get_vcpus(a.maxinfo, a.maplen).await?;
     // The maps buffer is always the size the client asked for, as libvirtd sends it.
@@ -167,7 +164,7 @@ pub async fn get_vcpus(s: Arc<Session>, a: DomainGetVcpusArgs) -> Result<DomainG
             cpu: v.cpu,
         })),
         cpumaps: rvirt_xdr::BoundedOpaque::new(maps)
-            .map_err(|_| too_many("maxinfo * maplen > REMOTE_CPUMAPS_MAX"))?,
+            .map_err(|_| internal("maxinfo * maplen > REMOTE_CPUMAPS_MAX"))?,
     })
 }
 
@@ -287,10 +284,10 @@ pub async fn get_cpu_stats(
     a: DomainGetCpuStatsArgs,
 ) -> Result<DomainGetCpuStatsRet> {
     if a.nparams > 16 {
-        return Err(too_many("nparams too large"));
+        return Err(internal("nparams too large"));
     }
     if a.ncpus > 128 {
-        return Err(too_many("ncpus too large"));
+        return Err(internal("ncpus too large"));
     }
     let groups = dom(&s, &a.dom)?
         .get_cpu_stats(a.start_cpu, a.ncpus, a.flags)
@@ -338,7 +335,7 @@ pub async fn memory_stats(
     a: DomainMemoryStatsArgs,
 ) -> Result<DomainMemoryStatsRet> {
     if a.max_stats > 1024 {
-        return Err(too_many("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX"));
+        return Err(internal("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX"));
     }
     let stats = dom(&s, &a.dom)?.memory_stats(a.max_stats, a.flags).await?;
     Ok(DomainMemoryStatsRet {
@@ -365,7 +362,7 @@ pub async fn interface_addresses(
         .await?;
     // libvirtd words both limits alike.
     let over = |n: usize| {
-        too_many(&format!(
+        internal(format!(
             "Number of interfaces, {n} exceeds the max limit: {INTERFACE_MAX}"
         ))
     };
@@ -389,7 +386,7 @@ pub async fn list_all(
         .list_all_domains(ConnectListAllDomainsFlags::from_bits_retain(a.flags))
         .await?;
     if doms.len() > rvirt_proto::remote::DOMAIN_LIST_MAX {
-        return Err(too_many(&format!(
+        return Err(internal(format!(
             "Too many domains '{}' for limit '{}'",
             doms.len(),
             rvirt_proto::remote::DOMAIN_LIST_MAX
@@ -407,7 +404,7 @@ pub async fn list_all(
 
 pub async fn list_ids(s: Arc<Session>, a: ConnectListDomainsArgs) -> Result<ConnectListDomainsRet> {
     if a.maxids > rvirt_proto::remote::DOMAIN_LIST_MAX as i32 {
-        return Err(too_many("maxids > REMOTE_DOMAIN_LIST_MAX"));
+        return Err(internal("maxids > REMOTE_DOMAIN_LIST_MAX"));
     }
     Ok(ConnectListDomainsRet {
         ids: bounded(s.conn()?.list_domains(a.maxids).await?),
@@ -425,7 +422,7 @@ pub async fn list_defined(
     a: ConnectListDefinedDomainsArgs,
 ) -> Result<ConnectListDefinedDomainsRet> {
     if a.maxnames > rvirt_proto::remote::DOMAIN_LIST_MAX as i32 {
-        return Err(too_many("maxnames > REMOTE_DOMAIN_LIST_MAX"));
+        return Err(internal("maxnames > REMOTE_DOMAIN_LIST_MAX"));
     }
     let names = s.conn()?.list_defined_domains(a.maxnames).await?;
     Ok(ConnectListDefinedDomainsRet {

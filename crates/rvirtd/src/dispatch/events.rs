@@ -3,7 +3,7 @@
 use super::wire::nonnull_domain;
 use crate::session::{EventRegistration, Session};
 use rvirt::flags::DomainEventID;
-use rvirt::{Connect, Domain, DomainEvent, Error, ErrorDomain, ErrorNumber, Result};
+use rvirt::{Connect, Domain, DomainEvent, Error, ErrorDomain, Result};
 use rvirt_proto::convert::nonnull;
 use rvirt_proto::remote::types::*;
 use rvirt_proto::remote::{Procedure, event_header};
@@ -141,22 +141,20 @@ fn legacy_registration(s: &Session, event_id: i32) -> Option<i32> {
 pub async fn register_any(s: Arc<Session>, a: ConnectDomainEventRegisterAnyArgs) -> Result<()> {
     // The legacy protocol identifies a registration by its event id: one per id per client.
     if legacy_registration(&s, a.event_id).is_some() {
-        return Err(Error::with_detail(
-            ErrorDomain::RPC,
-            ErrorNumber::INTERNAL_ERROR,
-            format!("domain event {} already registered", a.event_id),
-        ));
+        return Err(super::internal(format!(
+            "domain event {} already registered",
+            a.event_id
+        )));
     }
     register(&s, a.event_id, None, true).await.map(|_| ())
 }
 
 pub async fn deregister_any(s: Arc<Session>, a: ConnectDomainEventDeregisterAnyArgs) -> Result<()> {
     let Some(wire_id) = legacy_registration(&s, a.event_id) else {
-        return Err(Error::with_detail(
-            ErrorDomain::RPC,
-            ErrorNumber::INTERNAL_ERROR,
-            format!("domain event {} not registered", a.event_id),
-        ));
+        return Err(super::internal(format!(
+            "domain event {} not registered",
+            a.event_id
+        )));
     };
     deregister(&s, wire_id).await
 }

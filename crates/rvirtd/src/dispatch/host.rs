@@ -1,11 +1,13 @@
 //! Connection and host procedures.
 
+use super::internal;
 use super::wire::opt;
 use crate::session::Session;
+use rvirt::NodeStat;
 use rvirt::{Connect, Error, ErrorDomain, ErrorNumber, Result};
 use rvirt_proto::convert::{bounded, nonnull};
 use rvirt_proto::remote::types::*;
-use rvirt_xdr::BoundedOpaque;
+use rvirt_xdr::{BoundedOpaque, BoundedVec};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -17,10 +19,6 @@ const FEATURE_FD_PASSING: i32 = 8;
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 const FEATURE_REMOTE_EVENT_CALLBACK: i32 = 14;
 const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
-
-fn internal(message: &str) -> Error {
-    Error::with_detail(ErrorDomain::RPC, ErrorNumber::INTERNAL_ERROR, message)
-}
 
 /// Whether `uri` names a driver running here: no transport (`driver+transport:`) and no host.
 /// A client must not make the daemon a client of something else: such URIs would reach the
@@ -224,23 +222,28 @@ fn check_nparams(nparams: i32) -> Result<usize> {
     Ok(nparams as usize)
 }
 
+/// The reply to a node stats call asking for `want` parameters: with 0, none and how many there
+/// are; otherwise at most `want` of them and how many were sent.
+fn stats_reply<T>(stats: &[NodeStat], want: usize) -> (BoundedVec<T, 16>, i32)
+where
+    T: for<'a> From<&'a NodeStat>,
+{
+    if want == 0 {
+        return (BoundedVec::default(), stats.len() as i32);
+    }
+    let params: BoundedVec<T, 16> = bounded(stats.iter().take(want).map(Into::into));
+    let n = params.len() as i32;
+    (params, n)
+}
+
 pub async fn node_get_cpu_stats(
     s: Arc<Session>,
     a: NodeGetCpuStatsArgs,
 ) -> Result<NodeGetCpuStatsRet> {
     let want = check_nparams(a.nparams)?;
     let stats = s.conn()?.node_get_cpu_stats(a.cpu_num, a.flags).await?;
-    if want == 0 {
-        return Ok(NodeGetCpuStatsRet {
-            params: Default::default(),
-            nparams: stats.len() as i32,
-        });
-    }
-    let params = bounded(stats.iter().take(want).map(Into::into));
-    Ok(NodeGetCpuStatsRet {
-        nparams: params.len() as i32,
-        params,
-    })
+    let (params, nparams) = stats_reply(&stats, want);
+    Ok(NodeGetCpuStatsRet { params, nparams })
 }
 
 pub async fn node_get_memory_stats(
@@ -249,17 +252,8 @@ pub async fn node_get_memory_stats(
 ) -> Result<NodeGetMemoryStatsRet> {
     let want = check_nparams(a.nparams)?;
     let stats = s.conn()?.node_get_memory_stats(a.cell_num, a.flags).await?;
-    if want == 0 {
-        return Ok(NodeGetMemoryStatsRet {
-            params: Default::default(),
-            nparams: stats.len() as i32,
-        });
-    }
-    let params = bounded(stats.iter().take(want).map(Into::into));
-    Ok(NodeGetMemoryStatsRet {
-        nparams: params.len() as i32,
-        params,
-    })
+    let (params, nparams) = stats_reply(&stats, want);
+    Ok(NodeGetMemoryStatsRet { params, nparams })
 }
 
 pub async fn node_get_security_model(s: Arc<Session>, _a: ()) -> Result<NodeGetSecurityModelRet> {

@@ -19,6 +19,16 @@ fn rpc_error(message: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::RPC, ErrorNumber::RPC, message.into())
 }
 
+/// An internal error of the daemon's RPC layer (`VIR_ERR_INTERNAL_ERROR` from `VIR_FROM_RPC`),
+/// as libvirtd raises them for calls it refuses itself: limits, state of the client.
+pub(crate) fn internal(message: impl Into<String>) -> Error {
+    Error::with_detail(
+        ErrorDomain::RPC,
+        ErrorNumber::INTERNAL_ERROR,
+        message.into(),
+    )
+}
+
 /// libvirtd's answer when a library function reports failure without raising an error: an
 /// internal error of the RPC layer with a fixed message and nothing else filled in.
 fn unset_error() -> Error {
