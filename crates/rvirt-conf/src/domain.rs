@@ -15,6 +15,7 @@ pub use devices::{
 };
 
 use crate::raw::{RawElement, RawNode};
+use crate::sparse::{Empty, Sparse, Token, token};
 use crate::units::parse_memory_kib;
 use crate::xml::{self, attr_enum, child};
 use out::Out;
@@ -52,11 +53,21 @@ pub struct MaxMemory {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct OsDef {
     /// `<type>`: `hvm`, `xen`, `linux`, `exe`…
-    pub os_type: String,
+    pub os_type: Token,
     /// `<type arch=…>`; filled from the capabilities when absent.
-    pub arch: Option<String>,
+    pub arch: Option<Token>,
     /// `<type machine=…>`.
     pub machine: Option<String>,
+    /// `<boot dev=…>` in order.
+    pub boot_devs: Vec<Token>,
+    /// What most guests leave out: firmware, kernel boot, loader, menus. Allocated only when
+    /// one of them is given.
+    pub rest: Sparse<OsRest>,
+}
+
+/// The rarely given parts of `<os>`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct OsRest {
     /// `<os firmware=…>`.
     pub firmware: Option<String>,
     /// `<init>` (containers).
@@ -73,8 +84,6 @@ pub struct OsDef {
     pub cmdline: Option<String>,
     /// `<dtb>`.
     pub dtb: Option<String>,
-    /// `<boot dev=…>` in order.
-    pub boot_devs: Vec<String>,
     /// `<bootmenu enable timeout>`.
     pub bootmenu: Option<(String, Option<String>)>,
     /// `<smbios mode>`.
@@ -85,11 +94,32 @@ pub struct OsDef {
     pub extra: Vec<RawElement>,
 }
 
+static EMPTY_OS_REST: OsRest = OsRest {
+    firmware: None,
+    init: None,
+    loader: None,
+    nvram: None,
+    kernel: None,
+    initrd: None,
+    cmdline: None,
+    dtb: None,
+    bootmenu: None,
+    smbios: None,
+    bios: None,
+    extra: Vec::new(),
+};
+
+impl Empty for OsRest {
+    fn empty() -> &'static Self {
+        &EMPTY_OS_REST
+    }
+}
+
 /// `<clock>`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ClockDef {
     /// `offset`: utc, localtime, timezone, variable, absolute.
-    pub offset: String,
+    pub offset: Token,
     /// Other attributes in libvirt's order (adjustment, basis, timezone, start).
     pub attrs: Vec<(String, String)>,
     /// `<timer>` children.
@@ -109,7 +139,7 @@ pub struct MetadataEntry {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DomainDef {
     /// `<domain type=…>`: the hypervisor type (`test`, `qemu`, `kvm`…).
-    pub virt_type: String,
+    pub virt_type: Token,
     /// `<name>`.
     pub name: String,
     /// `<uuid>`; generated when the document has none.
@@ -131,7 +161,7 @@ pub struct DomainDef {
     /// `<vcpu current=…>`: the number of vCPUs online.
     pub vcpus_current: u32,
     /// `<vcpu placement=…>`: `static` or `auto`.
-    pub vcpu_placement: String,
+    pub vcpu_placement: Token,
     /// `<vcpu cpuset=…>`, in libvirt's canonical range form.
     pub vcpu_cpuset: Option<String>,
     /// `<os>`.
@@ -141,13 +171,13 @@ pub struct DomainDef {
     /// `<clock>`.
     pub clock: ClockDef,
     /// `<on_poweroff>`.
-    pub on_poweroff: String,
+    pub on_poweroff: Token,
     /// `<on_reboot>`.
-    pub on_reboot: String,
+    pub on_reboot: Token,
     /// `<on_crash>`.
-    pub on_crash: String,
-    /// `<devices>`.
-    pub devices: Devices,
+    pub on_crash: Token,
+    /// `<devices>`; allocated only when the domain has one.
+    pub devices: Sparse<Devices>,
     /// Top-level elements rvirt keeps without modelling them (cpu, cputune, memoryBacking,
     /// seclabel…), with their position in libvirt's order.
     pub kept: Vec<(u8, RawElement)>,
@@ -387,12 +417,12 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
         )));
     }
     let arch = match type_node.and_then(|t| t.attribute("arch")) {
-        Some(a) if ARCHES.contains(&a) => a.to_string(),
+        Some(a) if ARCHES.contains(&a) => token(a, ARCHES),
         Some(a) => return Err(xml::config_unsupported(format!("Unknown architecture {a}"))),
-        None => default_arch(virt_type).to_string(),
+        None => Token::Borrowed(default_arch(virt_type)),
     };
     let mut os = OsDef {
-        os_type: os_type.to_string(),
+        os_type: token(os_type, OS_TYPES),
         arch: Some(arch),
         machine: type_node
             .and_then(|t| t.attribute("machine"))
@@ -402,13 +432,13 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
     let Some(os_node) = os_node else {
         return Ok(os);
     };
-    os.firmware = os_node.attribute("firmware").map(str::to_string);
+    os.rest.firmware = os_node.attribute("firmware").map(str::to_string);
     let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
-    os.init = text("init");
-    os.kernel = text("kernel");
-    os.initrd = text("initrd");
-    os.cmdline = text("cmdline");
-    os.dtb = text("dtb");
+    os.rest.init = text("init");
+    os.rest.kernel = text("kernel");
+    os.rest.initrd = text("initrd");
+    os.rest.cmdline = text("cmdline");
+    os.rest.dtb = text("dtb");
     if let Some(l) = child(os_node, "loader") {
         attr_enum(l, "readonly", &["yes", "no"])?;
         attr_enum(l, "type", &["rom", "pflash"])?;
@@ -417,11 +447,11 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
             &["readonly", "secure", "type", "stateless", "format"],
             &[],
         );
-        os.loader = Some((attrs, l.text().unwrap_or("").to_string()));
+        os.rest.loader = Some((attrs, l.text().unwrap_or("").to_string()));
     }
     if let Some(n) = child(os_node, "nvram") {
         let attrs = sorted_attrs(n, &["template", "type", "format"], &[]);
-        os.nvram = Some((attrs, n.text().unwrap_or("").to_string()));
+        os.rest.nvram = Some((attrs, n.text().unwrap_or("").to_string()));
     }
     for b in os_node.children().filter(|c| c.has_tag_name("boot")) {
         let Some(dev) = b.attribute("dev") else {
@@ -431,18 +461,18 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
             return Err(xml::invalid_enum_attr("dev", "boot", dev));
         }
         if os.boot_devs.len() < 4 {
-            os.boot_devs.push(dev.to_string());
+            os.boot_devs.push(token(dev, BOOT_DEVS));
         }
     }
     if let Some(m) = child(os_node, "bootmenu") {
         let en = attr_enum(m, "enable", &["yes", "no"])?;
         if let Some(en) = en {
-            os.bootmenu = Some((en.to_string(), m.attribute("timeout").map(str::to_string)));
+            os.rest.bootmenu = Some((en.to_string(), m.attribute("timeout").map(str::to_string)));
         }
     }
     if let Some(s) = child(os_node, "smbios") {
         match s.attribute("mode") {
-            Some(m @ ("emulate" | "host" | "sysinfo")) => os.smbios = Some(m.to_string()),
+            Some(m @ ("emulate" | "host" | "sysinfo")) => os.rest.smbios = Some(m.to_string()),
             Some(m) => {
                 return Err(xml::config_unsupported(format!(
                     "unknown smbios mode '{m}'"
@@ -452,9 +482,9 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
         }
     }
     if let Some(b) = child(os_node, "bios") {
-        os.bios = Some(sorted_attrs(b, &["useserial", "rebootTimeout"], &[]));
+        os.rest.bios = Some(sorted_attrs(b, &["useserial", "rebootTimeout"], &[]));
     }
-    os.extra = os_node
+    os.rest.extra = os_node
         .children()
         .filter(|c| c.is_element())
         .filter(|c| {
@@ -486,8 +516,9 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
             ..ClockDef::default()
         });
     };
+    const OFFSETS: &[&str] = &["utc", "localtime", "variable", "timezone", "absolute"];
     let offset = c.attribute("offset").unwrap_or("utc");
-    if !["utc", "localtime", "variable", "timezone", "absolute"].contains(&offset) {
+    if !OFFSETS.contains(&offset) {
         return Err(xml::config_unsupported(format!(
             "unknown clock offset '{offset}'"
         )));
@@ -554,7 +585,7 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
         timers.push(el);
     }
     Ok(ClockDef {
-        offset: offset.to_string(),
+        offset: token(offset, OFFSETS),
         attrs,
         timers,
     })
@@ -563,12 +594,12 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
 fn lifecycle(
     root: roxmltree::Node<'_, '_>,
     name: &str,
-    allowed: &[&str],
+    allowed: &'static [&'static str],
     default: &str,
-) -> Result<String> {
+) -> Result<Token> {
     match xml::child_text(root, name) {
-        None => Ok(default.to_string()),
-        Some(v) if allowed.contains(&v.trim()) => Ok(v.trim().to_string()),
+        None => Ok(token(default, allowed)),
+        Some(v) if allowed.contains(&v.trim()) => Ok(token(v.trim(), allowed)),
         Some(v) => Err(xml::config_unsupported(format!(
             "unknown {name} action: {v}"
         ))),
@@ -685,8 +716,7 @@ impl DomainDef {
             Some(v) => attr_enum(v, "placement", &["static", "auto"])?,
             None => None,
         }
-        .unwrap_or("static")
-        .to_string();
+        .map_or(Token::Borrowed("static"), |p| token(p, &["static", "auto"]));
         let vcpu_cpuset = match vcpu.and_then(|v| v.attribute("cpuset")) {
             None => None,
             Some(s) => {
@@ -765,7 +795,7 @@ impl DomainDef {
         kept.sort_by_key(|(s, _)| *s);
 
         let mut def = DomainDef {
-            virt_type: virt_type.to_string(),
+            virt_type: token(virt_type, VIRT_TYPES),
             name,
             uuid,
             title,
@@ -784,7 +814,7 @@ impl DomainDef {
             on_poweroff,
             on_reboot,
             on_crash,
-            devices,
+            devices: devices.into(),
             kept,
         };
         def.post_parse()?;
@@ -801,6 +831,9 @@ impl DomainDef {
         if self.os.os_type == "hvm" && self.os.boot_devs.is_empty() && !per_device_boot {
             self.os.boot_devs.push("hd".into());
         }
+        // Parsing writes every optional part; keep only those that hold something.
+        self.os.rest.shrink();
+        self.devices.shrink();
         Ok(())
     }
 
@@ -970,16 +1003,16 @@ impl DomainDef {
     fn format_os(&self, o: &mut Out) {
         let os = &self.os;
         o.open("os");
-        o.attr_opt("firmware", os.firmware.as_deref());
+        o.attr_opt("firmware", os.rest.firmware.as_deref());
         o.start_children();
         o.open("type");
         o.attr_opt("arch", os.arch.as_deref());
         o.attr_opt("machine", os.machine.as_deref());
         o.close_text("type", &os.os_type);
-        if let Some(i) = &os.init {
+        if let Some(i) = &os.rest.init {
             o.text_el("init", i);
         }
-        for (name, v) in [("loader", &os.loader), ("nvram", &os.nvram)] {
+        for (name, v) in [("loader", &os.rest.loader), ("nvram", &os.rest.nvram)] {
             if let Some((attrs, path)) = v {
                 o.open(name);
                 for (k, v) in attrs {
@@ -993,16 +1026,16 @@ impl DomainDef {
             }
         }
         for (name, v) in [
-            ("kernel", &os.kernel),
-            ("initrd", &os.initrd),
-            ("cmdline", &os.cmdline),
-            ("dtb", &os.dtb),
+            ("kernel", &os.rest.kernel),
+            ("initrd", &os.rest.initrd),
+            ("cmdline", &os.rest.cmdline),
+            ("dtb", &os.rest.dtb),
         ] {
             if let Some(v) = v {
                 o.text_el(name, v);
             }
         }
-        for e in &os.extra {
+        for e in &os.rest.extra {
             o.raw(e);
         }
         for b in &os.boot_devs {
@@ -1010,20 +1043,20 @@ impl DomainDef {
             o.attr("dev", b);
             o.close_empty();
         }
-        if let Some((en, timeout)) = &os.bootmenu {
+        if let Some((en, timeout)) = &os.rest.bootmenu {
             o.open("bootmenu");
             o.attr("enable", en);
             o.attr_opt("timeout", timeout.as_deref());
             o.close_empty();
         }
-        if let Some(attrs) = &os.bios {
+        if let Some(attrs) = &os.rest.bios {
             o.open("bios");
             for (k, v) in attrs {
                 o.attr(k, v);
             }
             o.close_empty();
         }
-        if let Some(m) = &os.smbios {
+        if let Some(m) = &os.rest.smbios {
             o.open("smbios");
             o.attr("mode", m);
             o.close_empty();

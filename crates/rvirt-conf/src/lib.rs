@@ -9,6 +9,7 @@ pub mod domain;
 pub mod node;
 pub mod raw;
 pub mod snapshot;
+pub mod sparse;
 pub mod units;
 pub mod xml;
 

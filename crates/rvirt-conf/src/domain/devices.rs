@@ -1538,6 +1538,28 @@ pub struct Devices {
     pub other: Vec<(u8, RawElement)>,
 }
 
+static EMPTY_DEVICES: Devices = Devices {
+    emulator: None,
+    disks: Vec::new(),
+    controllers: Vec::new(),
+    interfaces: Vec::new(),
+    serials: Vec::new(),
+    parallels: Vec::new(),
+    consoles: Vec::new(),
+    channels: Vec::new(),
+    inputs: Vec::new(),
+    graphics: Vec::new(),
+    videos: Vec::new(),
+    memballoon: None,
+    other: Vec::new(),
+};
+
+impl crate::sparse::Empty for Devices {
+    fn empty() -> &'static Self {
+        &EMPTY_DEVICES
+    }
+}
+
 /// What parsing devices needs to know about the domain.
 pub(crate) struct DeviceContext<'a> {
     pub live: bool,
