@@ -14,6 +14,7 @@ mod domain;
 mod host;
 mod network;
 mod save_image;
+pub mod screenshot;
 mod snapshot;
 mod stats;
 

@@ -8,10 +8,12 @@
 
 pub mod domain_obj;
 pub mod events;
+pub mod stream;
 pub mod traits;
 
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, DomainEvent, DomainEventCallback, EventBus};
+pub use stream::{BoxFuture, ReadStream, StreamBackend};
 pub use traits::{DomainDriver, HostDriver, SnapshotDriver};
 
 use rvirt_types::{Error, ErrorDomain, Result, Uuid};

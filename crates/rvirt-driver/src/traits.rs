@@ -2,6 +2,7 @@
 //! answers `VIR_ERR_NO_SUPPORT` naming the public `vir…` function.
 
 use crate::events::{CallbackId, DomainEventCallback};
+use crate::stream::StreamBackend;
 use crate::{DomainRef, SnapshotRef, unsupported};
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
@@ -357,6 +358,16 @@ pub trait DomainDriver {
         _maplen: i32,
     ) -> Result<(Vec<VcpuInfo>, Vec<u8>)> {
         unsupported("virDomainGetVcpus")
+    }
+    /// `virDomainScreenshot`: the MIME type of the image of `screen`, and the stream its
+    /// bytes come from.
+    async fn domain_screenshot(
+        &self,
+        _dom: &DomainRef,
+        _screen: u32,
+        _flags: u32,
+    ) -> Result<(String, Box<dyn StreamBackend>)> {
+        unsupported("virDomainScreenshot")
     }
     /// `virDomainGetMaxVcpus`.
     async fn domain_get_max_vcpus(&self, _dom: &DomainRef) -> Result<i32> {

@@ -141,6 +141,16 @@ impl Header {
             ..*self
         }
     }
+
+    /// The header of a stream packet of the call this header began: same program, procedure
+    /// and serial. `Continue` carries data, `Ok` ends the stream, `Error` aborts it.
+    pub fn stream(&self, status: MessageStatus) -> Header {
+        Header {
+            kind: MessageType::Stream,
+            status,
+            ..*self
+        }
+    }
 }
 
 #[cfg(test)]

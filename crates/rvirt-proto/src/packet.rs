@@ -81,6 +81,20 @@ pub fn encode_packet(
     Ok(())
 }
 
+/// A payload that is already encoded (a reply body built elsewhere) or raw bytes that are not
+/// XDR at all (stream data), written as they are.
+pub struct RawPayload<'a>(pub &'a [u8]);
+
+impl XdrEncode for RawPayload<'_> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+    }
+}
+
+/// `VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX`: the most stream data one packet carries, as libvirt
+/// sends it (peers of every version accept this much).
+pub const STREAM_CHUNK: usize = 262_120;
+
 /// Splits a packet body (everything after the length word) into header and payload.
 pub fn decode_body(mut body: Vec<u8>) -> Result<Packet, FrameError> {
     let header = Header::decode(&mut XdrReader::new(&body)).map_err(FrameError::Header)?;

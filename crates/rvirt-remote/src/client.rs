@@ -12,6 +12,7 @@
 
 use crate::events::{self, Incoming};
 use crate::keepalive::{Action, Keepalive};
+pub use crate::stream::ClientStream;
 use crate::target::Target;
 use crate::transport::{self, Connection, Reader, Writer};
 use parking_lot::Mutex;
@@ -112,12 +113,15 @@ pub fn decode_reply<T: XdrDecode>(p: &Packet) -> Result<T> {
 
 struct State {
     pending: HashMap<u32, Reply>,
+    /// Open streams by the serial of the call that opened them: their STREAM packets, and
+    /// replies of that serial no call waits for (a refused finish), go there.
+    streams: HashMap<u32, mpsc::UnboundedSender<Packet>>,
     /// Set once, when the connection fails or closes.
     dead: bool,
 }
 
 /// What the caller side and the I/O thread share.
-struct Shared {
+pub(crate) struct Shared {
     state: Mutex<State>,
     keepalive: Mutex<Keepalive>,
     keepalive_changed: Notify,
@@ -136,13 +140,38 @@ impl Shared {
     }
 
     fn complete(&self, serial: u32, result: Result<Packet>) {
-        let waiter = self.state.lock().pending.remove(&serial);
-        match waiter {
-            Some(tx) => {
+        let mut st = self.state.lock();
+        let waiter = st.pending.remove(&serial);
+        match (waiter, result) {
+            (Some(tx), result) => {
+                drop(st);
                 let _ = tx.send(result);
             }
-            None => tracing::debug!(serial, "reply for no waiting call"),
+            (None, Ok(packet)) => match st.streams.get(&serial) {
+                Some(stream) => {
+                    let _ = stream.send(packet);
+                }
+                None => tracing::debug!(serial, "reply for no waiting call"),
+            },
+            (None, Err(_)) => tracing::debug!(serial, "reply for no waiting call"),
         }
+    }
+
+    /// A STREAM packet: to the stream its serial names, or dropped (data may still arrive for a
+    /// stream just closed, as libvirt allows).
+    fn stream_packet(&self, packet: Packet) {
+        let st = self.state.lock();
+        match st.streams.get(&packet.header.serial) {
+            Some(stream) => {
+                let _ = stream.send(packet);
+            }
+            None => tracing::debug!(serial = packet.header.serial, "data for no open stream"),
+        }
+    }
+
+    /// Ends the stream of `serial`: later packets for it are dropped.
+    pub(crate) fn close_stream(&self, serial: u32) {
+        self.state.lock().streams.remove(&serial);
     }
 
     /// The connection is gone: every waiting call gets `cause`.
@@ -150,6 +179,8 @@ impl Shared {
         let waiters: Vec<Reply> = {
             let mut st = self.state.lock();
             st.dead = true;
+            // Dropping the streams' senders tells each stream the connection is gone.
+            st.streams.clear();
             st.pending.drain().map(|(_, tx)| tx).collect()
         };
         for tx in waiters {
@@ -178,6 +209,7 @@ impl Client {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 pending: HashMap::new(),
+                streams: HashMap::new(),
                 dead: false,
             }),
             keepalive: Mutex::new(Keepalive::new(Instant::now())),
@@ -261,6 +293,15 @@ impl Client {
         deadline: Option<Duration>,
     ) -> Result<C::Ret> {
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        self.call_serial::<C>(serial, args, deadline).await
+    }
+
+    async fn call_serial<C: RemoteCall>(
+        &self,
+        serial: u32,
+        args: &C::Args,
+        deadline: Option<Duration>,
+    ) -> Result<C::Ret> {
         let mut packet = Vec::new();
         rvirt_proto::encode_packet(
             &mut packet,
@@ -290,6 +331,31 @@ impl Client {
         }
         let reply = rx.await.map_err(|_| closed_error())??;
         decode_reply(&reply)
+    }
+
+    /// Calls procedure `C`, whose data then flows over a stream (`virNetClientStream`): the
+    /// stream is open before the call leaves, so no packet of it can be missed.
+    pub async fn call_with_stream<C: RemoteCall>(
+        &self,
+        args: &C::Args,
+    ) -> Result<(C::Ret, ClientStream)> {
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.shared.state.lock().streams.insert(serial, tx);
+        let stream = ClientStream::new(
+            remote::call_header(C::PROCEDURE, serial),
+            rx,
+            self.outbox.clone(),
+            self.shared.clone(),
+        );
+        match self.call_serial::<C>(serial, args, None).await {
+            Ok(ret) => Ok((ret, stream)),
+            Err(e) => {
+                // The server opened nothing: nothing to abort.
+                stream.discard();
+                Err(e)
+            }
+        }
     }
 
     fn send(&self, serial: u32, packet: Vec<u8>) -> Result<ReplyRx> {
@@ -429,6 +495,7 @@ async fn read_loop(
             (remote::PROGRAM, MessageType::Reply | MessageType::ReplyWithFds) => {
                 shared.complete(h.serial, Ok(packet));
             }
+            (remote::PROGRAM, MessageType::Stream) => shared.stream_packet(packet),
             (remote::PROGRAM, MessageType::Message) => {
                 if let Some(incoming) = events::decode(h.procedure, &packet.payload) {
                     let _ = events.send(incoming);

@@ -22,6 +22,7 @@ pub mod keepalive;
 mod open;
 mod snapshot;
 pub mod ssh;
+pub mod stream;
 pub mod target;
 pub mod transport;
 pub mod uri;

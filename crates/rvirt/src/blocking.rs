@@ -95,6 +95,33 @@ pub struct Domain(pub crate::Domain);
 #[derive(Clone, Debug)]
 pub struct DomainSnapshot(pub crate::DomainSnapshot);
 
+/// A blocking stream.
+#[derive(Clone, Debug)]
+pub struct Stream(pub crate::Stream);
+
+impl Stream {
+    /// `virStreamRecv`, see [`crate::Stream::recv`].
+    pub fn recv(&self, nbytes: usize) -> Result<Vec<u8>> {
+        pollster::block_on(self.0.recv(nbytes))
+    }
+    /// `virStreamRecvAll`, see [`crate::Stream::recv_all`].
+    pub fn recv_all(&self, handler: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        pollster::block_on(self.0.recv_all(handler))
+    }
+    /// `virStreamSend`, see [`crate::Stream::send`].
+    pub fn send(&self, data: &[u8]) -> Result<usize> {
+        pollster::block_on(self.0.send(data))
+    }
+    /// `virStreamFinish`.
+    pub fn finish(&self) -> Result<()> {
+        pollster::block_on(self.0.finish())
+    }
+    /// `virStreamAbort`.
+    pub fn abort(&self) -> Result<()> {
+        pollster::block_on(self.0.abort())
+    }
+}
+
 impl Connect {
     /// `virConnectOpen`.
     pub fn open(uri: &str) -> Result<Connect> {
@@ -118,6 +145,11 @@ impl Connect {
             event_id,
             move |c, d, e| callback(&Connect(c.clone()), &Domain(d.clone()), e),
         ))
+    }
+
+    /// `virStreamNew`, see [`crate::Connect::new_stream`].
+    pub fn new_stream(&self, flags: u32) -> Stream {
+        Stream(self.0.new_stream(flags))
     }
 
     /// `virConnectGetAllDomainStats` for given domains, see [`crate::Connect::domain_list_get_stats`].
@@ -174,6 +206,10 @@ blocking_methods!(Connect {
 });
 
 impl Domain {
+    /// `virDomainScreenshot`, see [`crate::Domain::screenshot`].
+    pub fn screenshot(&self, stream: &Stream, screen: u32, flags: u32) -> Result<String> {
+        pollster::block_on(self.0.screenshot(&stream.0, screen, flags))
+    }
     /// `virDomainGetName`.
     pub fn get_name(&self) -> &str {
         self.0.get_name()

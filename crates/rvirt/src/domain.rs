@@ -578,6 +578,32 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_vcpus(&self.r, maxinfo, maplen))
     }
 
+    /// `virDomainScreenshot`: takes a picture of `screen` of the domain's display. The image
+    /// comes through `stream` (made on this domain's connection); the MIME type is returned.
+    pub async fn screenshot(
+        &self,
+        stream: &crate::Stream,
+        screen: u32,
+        flags: u32,
+    ) -> Result<String> {
+        self.rw("virDomainScreenshot")?;
+        if !stream.belongs_to(&self.conn) {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainScreenshot",
+                "stream",
+                format!(
+                    "stream must match connection of domain '{}'",
+                    self.get_name()
+                ),
+            ));
+        }
+        let (mime, backend) =
+            dispatch!(self.conn, d => d.domain_screenshot(&self.r, screen, flags))?;
+        stream.attach(backend);
+        Ok(mime)
+    }
+
     /// `virDomainBlockStats` for a disk by target (`vda`) or source path.
     pub async fn block_stats(&self, disk: &str) -> Result<DomainBlockStats> {
         dispatch!(self.conn, d => d.domain_block_stats(&self.r, disk))

@@ -20,6 +20,7 @@ pub mod blocking;
 mod connect;
 mod domain;
 mod snapshot;
+mod stream;
 
 pub use connect::{Connect, set_inside_daemon};
 pub use domain::Domain;
@@ -31,6 +32,7 @@ pub use rvirt_types::{
     Error, ErrorDomain, ErrorLevel, ErrorNumber, Result, TypedParam, TypedParamValue, Uuid,
 };
 pub use snapshot::DomainSnapshot;
+pub use stream::{STREAM_NONBLOCK, Stream};
 
 /// The libvirt API version rvirt implements, as `virGetVersion` reports it
 /// (major * 1,000,000 + minor * 1,000 + release): libvirt 9.0.0.

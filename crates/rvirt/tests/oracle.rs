@@ -40,7 +40,9 @@
 //! `reboot`, `reset`, `suspend`, `resume`, `save`, `managed_save`, `has_managed_save`,
 //! `managed_save_remove`, `managed_save_get_xml`, `set_autostart {value}`, `get_autostart`,
 //! `set_memory {kib}`, `set_max_memory {kib}`, `get_max_memory`, `set_vcpus {n}`, `get_vcpus`,
-//! `get_max_vcpus`, `rename {new_name}` (the handle keeps its old name, in both), `set_metadata {kind, metadata, key, uri}`, `get_metadata {kind, uri}`,
+//! `get_max_vcpus`, `screenshot {screen, chunk}` (`[mime, is a whole PNG]`, read to the end and
+//! finished), `screenshot_abort` (`[mime, starts as a PNG]`, one read then abort),
+//! `rename {new_name}` (the handle keeps its old name, in both), `set_metadata {kind, metadata, key, uri}`, `get_metadata {kind, uri}`,
 //! `get_xml`, `is_active`, `is_persistent`, `is_updated`, `get_os_type`, `get_state`,
 //! `get_info {fields}`, `get_hostname`, `get_time`, `memory_stats`, `block_stats {disk}`,
 //! `interface_stats {device}`, `get_cpu_stats {total}`, `security_label`,
@@ -683,6 +685,34 @@ impl Runner {
             "get_vcpus" => Ok(json!(
                 d.get_vcpus_flags(DomainVcpuFlags::from_bits_retain(flags))?
             )),
+            "screenshot" => {
+                let conn = rvirt::blocking::Connect(d.0.get_connect().clone());
+                let st = conn.new_stream(0);
+                let screen = step.get("screen").and_then(Value::as_u64).unwrap_or(0) as u32;
+                let mime = d.screenshot(&st, screen, flags)?;
+                let chunk = step.get("chunk").and_then(Value::as_u64).unwrap_or(65536) as usize;
+                let mut data = Vec::new();
+                loop {
+                    let c = st.recv(chunk)?;
+                    if c.is_empty() {
+                        break;
+                    }
+                    data.extend_from_slice(&c);
+                }
+                st.finish()?;
+                let png = data.starts_with(b"\x89PNG\r\n\x1a\n")
+                    && data.len() >= 8
+                    && &data[data.len() - 8..data.len() - 4] == b"IEND";
+                Ok(json!([mime, png]))
+            }
+            "screenshot_abort" => {
+                let conn = rvirt::blocking::Connect(d.0.get_connect().clone());
+                let st = conn.new_stream(0);
+                let mime = d.screenshot(&st, 0, flags)?;
+                let first = st.recv(16)?;
+                st.abort()?;
+                Ok(json!([mime, first.starts_with(b"\x89PNG\r\n\x1a\n")]))
+            }
             "get_max_vcpus" => Ok(json!(d.get_max_vcpus()?)),
             "rename" => {
                 // Like libvirt's handle, `d` keeps the old name; python has no renamed handle to

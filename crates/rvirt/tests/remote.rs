@@ -336,3 +336,85 @@ fn a_failing_ssh_reports_what_it_said_as_libvirt_does() {
          Connection reset by peer"
     );
 }
+
+/// libvirt's test driver streams the picture installed with libvirt: through the remote driver
+/// the bytes must arrive exactly, and aborted or finished streams must leave the connection as
+/// usable as before, with many streams in flight at once.
+#[test]
+fn screenshot_streams_arrive_whole() {
+    let installed = std::path::Path::new("/usr/share/libvirt/test-screenshot.png");
+    let Ok(expected) = std::fs::read(installed) else {
+        eprintln!("skipped: {} is not installed", installed.display());
+        return;
+    };
+    let d = daemon();
+    let conn = Connect::open(&d.remote_uri("test:///default")).unwrap();
+    let dom = conn.lookup_by_name("test").unwrap();
+
+    for chunk in [1, 4096, 1 << 20] {
+        let st = conn.new_stream(0);
+        assert_eq!(dom.screenshot(&st, 0, 0).unwrap(), "image/png");
+        let mut got = Vec::new();
+        loop {
+            let c = st.recv(chunk).unwrap();
+            if c.is_empty() {
+                break;
+            }
+            assert!(c.len() <= chunk);
+            got.extend_from_slice(&c);
+            if chunk == 1 && got.len() == 100 {
+                // Reading a byte at a time works; the rest comes whole through recv_all.
+                st.recv_all(|c| {
+                    got.extend_from_slice(c);
+                    Ok(())
+                })
+                .unwrap();
+                break;
+            }
+        }
+        st.finish().unwrap();
+        assert_eq!(got, expected, "reading {chunk} bytes at a time");
+        let e = st.recv(10).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                ErrorNumber::OPERATION_FAILED,
+                "operation failed: stream is closed"
+            )
+        );
+    }
+
+    // Streams abandoned half-way (aborted, or just dropped) and several at once.
+    let st = conn.new_stream(0);
+    dom.screenshot(&st, 0, 0).unwrap();
+    assert_eq!(st.recv(8).unwrap(), &expected[..8]);
+    st.abort().unwrap();
+    {
+        let dropped = conn.new_stream(0);
+        dom.screenshot(&dropped, 0, 0).unwrap();
+    }
+    let streams: Vec<_> = (0..4)
+        .map(|_| {
+            let st = conn.new_stream(0);
+            dom.screenshot(&st, 0, 0).unwrap();
+            st
+        })
+        .collect();
+    for st in streams.iter().rev() {
+        let mut got = Vec::new();
+        st.recv_all(|c| {
+            got.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        st.finish().unwrap();
+        assert_eq!(got, expected);
+    }
+    assert_eq!(dom.get_state(0).unwrap().0, DomainState::RUNNING);
+
+    // A stream from another connection is refused before anything is asked of the daemon.
+    let other = Connect::open(&d.remote_uri("test:///default")).unwrap();
+    let e = dom.screenshot(&other.new_stream(0), 0, 0).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INVALID_ARG);
+    assert_eq!(e.message, "stream must match connection of domain 'test'");
+}

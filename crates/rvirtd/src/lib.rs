@@ -11,6 +11,7 @@ mod dispatch;
 pub mod logging;
 pub mod server;
 mod session;
+mod stream;
 mod trim;
 
 pub use config::Config;

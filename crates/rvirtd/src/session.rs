@@ -47,6 +47,8 @@ pub(crate) struct Session {
     pub events: parking_lot::Mutex<HashMap<i32, EventRegistration>>,
     /// The client asked for keepalive: the daemon probes it when idle.
     pub keepalive: AtomicBool,
+    /// Streams of the client's calls, by the call's serial.
+    pub streams: parking_lot::Mutex<HashMap<u32, crate::stream::Slot>>,
     out: mpsc::Sender<Vec<u8>>,
     close: watch::Sender<bool>,
     started: Instant,
@@ -69,6 +71,11 @@ impl Session {
     /// only its own calls wait).
     pub async fn send(&self, packet: Vec<u8>) {
         let _ = self.out.send(packet).await;
+    }
+
+    /// Queues a packet like [`Session::send`]; `false` when the connection is gone.
+    pub async fn send_or_gone(&self, packet: Vec<u8>) -> bool {
+        self.out.send(packet).await.is_ok()
     }
 
     /// Queues a message that must not wait (events, keepalive). A client whose queue is full
@@ -113,6 +120,7 @@ where
         conn: parking_lot::Mutex::new(None),
         events: parking_lot::Mutex::new(HashMap::new()),
         keepalive: AtomicBool::new(false),
+        streams: parking_lot::Mutex::new(HashMap::new()),
         out,
         close,
         started: Instant::now(),
@@ -156,9 +164,12 @@ where
             handle_keepalive(&session, &header);
             continue;
         }
+        if header.kind == MessageType::Stream && header.program == rvirt_proto::REMOTE_PROGRAM {
+            crate::stream::incoming(&session, &header, payload);
+            continue;
+        }
         if !matches!(header.kind, MessageType::Call | MessageType::CallWithFds) {
-            // Stream data for streams this daemon never opened, stray replies or messages:
-            // libvirtd drops these too.
+            // Stray replies or messages: libvirtd drops these too.
             debug!(?header, "ignoring a packet that is not a call");
             continue;
         }
@@ -188,12 +199,14 @@ where
             if written.is_err() {
                 break;
             }
+            crate::stream::start(&session, &header);
             continue;
         }
         let s = session.clone();
         tokio::spawn(async move {
             let reply = dispatch::call(&s, header, payload).await;
             s.send(reply).await;
+            crate::stream::start(&s, &header);
             drop(permit);
         });
     }
@@ -205,6 +218,8 @@ where
     let _ = draining.send(true);
     let _ = in_flight.acquire_many(max_requests as u32).await;
     session.events.lock().clear();
+    // Dropping the streams' channels makes their tasks abort the transfers.
+    session.streams.lock().clear();
     session.conn.lock().take();
     prober.abort();
     drop(session);

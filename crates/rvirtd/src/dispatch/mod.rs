@@ -10,7 +10,7 @@ mod snapshot;
 use crate::session::Session;
 use rvirt::{Error, ErrorDomain, ErrorNumber, Result};
 use rvirt_proto::remote::{self, Procedure};
-use rvirt_proto::{Access, Header, MessageStatus, Priority, RemoteCall, RemoteError};
+use rvirt_proto::{Access, Header, MessageStatus, Priority, RawPayload, RemoteCall, RemoteError};
 use rvirt_xdr::{XdrDecode, XdrReader};
 use std::future::Future;
 use std::sync::Arc;
@@ -53,7 +53,11 @@ pub(crate) async fn call(s: &Arc<Session>, header: Header, payload: Vec<u8>) -> 
     let encoded = match result {
         Ok(body) => {
             out.reserve(28 + body.len());
-            rvirt_proto::encode_packet(&mut out, &header.reply(MessageStatus::Ok), &Raw(&body))
+            rvirt_proto::encode_packet(
+                &mut out,
+                &header.reply(MessageStatus::Ok),
+                &RawPayload(&body),
+            )
         }
         Err(e) => rvirt_proto::encode_packet(
             &mut out,
@@ -72,15 +76,6 @@ pub(crate) async fn call(s: &Arc<Session>, header: Header, payload: Vec<u8>) -> 
         );
     }
     out
-}
-
-/// Already-encoded XDR.
-struct Raw<'a>(&'a [u8]);
-
-impl rvirt_xdr::XdrEncode for Raw<'_> {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.0);
-    }
 }
 
 /// Decodes `C`'s arguments, runs `handler` and encodes its return value.
@@ -152,6 +147,14 @@ async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<
         ),
         Priority::High => None,
     };
+    if p == Procedure::DomainScreenshot {
+        // A streaming call: its handler needs the call's serial to leave the stream under.
+        let serial = header.serial;
+        return run::<remote::calls::DomainScreenshot, _, _>(s, payload, |s, a| {
+            domain::screenshot(s, a, serial)
+        })
+        .await;
+    }
     dispatch(s, p, payload).await
 }
 

@@ -1,0 +1,125 @@
+//! Streams of a client's calls: the data of a streaming call (a screenshot today; volume upload
+//! and download, consoles later) moves in STREAM packets that carry the call's serial.
+//!
+//! A streaming call's handler leaves its [`rvirt::Stream`] with the session; once the call's
+//! reply has gone out, [`start`] runs a task that moves the data: from the driver to the client
+//! for a download (then an empty data packet marks the end), from the client to the driver for an
+//! upload. The client ends the transfer with an OK packet (finish) or an ERROR packet (abort);
+//! the daemon confirms with an empty OK, or answers a failed finish with an error reply.
+//! Closing the connection aborts its streams.
+
+use crate::session::Session;
+use rvirt_proto::{Header, MessageStatus, RawPayload, RemoteError, STREAM_CHUNK, StreamDirection};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tracing::debug;
+
+/// A stream packet from the client: its status and its data.
+pub(crate) type Incoming = (MessageStatus, Vec<u8>);
+
+/// A stream of the session, by the serial of the call that opened it.
+pub(crate) enum Slot {
+    /// The call succeeded; its reply is on its way and the data may not move before it.
+    Starting(rvirt::Stream, StreamDirection),
+    /// Moving data: packets from the client go to its task.
+    Running(mpsc::UnboundedSender<Incoming>),
+}
+
+/// Starts moving the data of the call `call` began, if that call opened a stream. Called once
+/// the call's reply has been written or queued, so that the reply leaves first.
+pub(crate) fn start(session: &Arc<Session>, call: &Header) {
+    let mut streams = session.streams.lock();
+    let Some(Slot::Starting(..)) = streams.get(&call.serial) else {
+        return;
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let Some(Slot::Starting(stream, direction)) = streams.insert(call.serial, Slot::Running(tx))
+    else {
+        return;
+    };
+    drop(streams);
+    tokio::spawn(run(session.clone(), *call, stream, direction, rx));
+}
+
+/// Hands a STREAM packet from the client to its stream. Packets for streams that are not open
+/// are dropped, as libvirtd drops them: data may still be in flight when a stream ends.
+pub(crate) fn incoming(session: &Session, header: &Header, payload: Vec<u8>) {
+    match session.streams.lock().get(&header.serial) {
+        Some(Slot::Running(tx)) => {
+            let _ = tx.send((header.status, payload));
+        }
+        _ => debug!(?header, "ignoring data for a stream that is not open"),
+    }
+}
+
+/// Writes one stream packet; `false` once the client's connection is gone.
+async fn post(
+    session: &Session,
+    header: Header,
+    body: &(impl rvirt_xdr::XdrEncode + ?Sized),
+) -> bool {
+    let mut packet = Vec::new();
+    if rvirt_proto::encode_packet(&mut packet, &header, body).is_err() {
+        return false;
+    }
+    session.send_or_gone(packet).await
+}
+
+async fn run(
+    session: Arc<Session>,
+    call: Header,
+    stream: rvirt::Stream,
+    direction: StreamDirection,
+    mut inbox: mpsc::UnboundedReceiver<Incoming>,
+) {
+    let mut sending = direction == StreamDirection::Read;
+    loop {
+        tokio::select! {
+            packet = inbox.recv() => match packet {
+                // The connection closed: abandon the transfer.
+                None => {
+                    let _ = stream.abort().await;
+                    break;
+                }
+                Some((MessageStatus::Ok, _)) => {
+                    match stream.finish().await {
+                        Ok(()) => post(&session, call.stream(MessageStatus::Ok), &RawPayload(&[])).await,
+                        Err(e) => post(&session, call.reply(MessageStatus::Error), &RemoteError::from(&e)).await,
+                    };
+                    break;
+                }
+                Some((MessageStatus::Continue, data)) => {
+                    if direction == StreamDirection::Write
+                        && let Err(e) = stream.send(&data).await
+                    {
+                        let _ = stream.abort().await;
+                        post(&session, call.stream(MessageStatus::Error), &RemoteError::from(&e)).await;
+                        break;
+                    }
+                }
+                Some((_, _)) => {
+                    let _ = stream.abort().await;
+                    post(&session, call.stream(MessageStatus::Ok), &RawPayload(&[])).await;
+                    break;
+                }
+            },
+            chunk = stream.recv(STREAM_CHUNK), if sending => match chunk {
+                Ok(data) => {
+                    // An empty data packet tells the client the data is at its end (an empty
+                    // OK packet is only ever the confirmation of a finish or abort).
+                    sending = !data.is_empty();
+                    if !post(&session, call.stream(MessageStatus::Continue), &RawPayload(&data)).await {
+                        let _ = stream.abort().await;
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = stream.abort().await;
+                    post(&session, call.stream(MessageStatus::Error), &RemoteError::from(&e)).await;
+                    break;
+                }
+            },
+        }
+    }
+    session.streams.lock().remove(&call.serial);
+}
