@@ -1,6 +1,7 @@
-//! Opening the byte stream to the daemon: a unix socket, a TCP connection, or a child process
-//! (ssh, or the ext transport's command) whose stdin and stdout are one end of a socket pair, as
-//! libvirt runs it, with its stderr kept for the error message should the stream fail.
+//! Opening the byte stream to the daemon: a unix socket, a TCP connection (plain, or with TLS as
+//! libvirt speaks it), or a child process (ssh, or the ext transport's command) whose stdin and
+//! stdout are one end of a socket pair, as libvirt runs it, with its stderr kept for the error
+//! message should the stream fail.
 
 use crate::ssh;
 use crate::target::{Target, Transport};
@@ -46,14 +47,19 @@ pub async fn connect(t: &Target) -> Result<Connection> {
                 stderr: None,
             })
         }
-        Transport::Tcp => connect_tcp(&t.host, t.port.as_deref().unwrap_or("16509")).await,
+        Transport::Tcp => {
+            let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16509")).await?;
+            let (r, w) = stream.into_split();
+            Ok(Connection {
+                reader: Box::new(r),
+                writer: Box::new(w),
+                child: None,
+                stderr: None,
+            })
+        }
+        Transport::Tls => connect_tls(t).await,
         Transport::Ssh => spawn(ssh::ssh_argv(t)?, true),
         Transport::Ext => spawn(vec![t.command.clone().unwrap_or_default()], false),
-        Transport::Tls => Err(Error::with_detail(
-            ErrorDomain::REMOTE,
-            ErrorNumber::NO_SUPPORT,
-            "the TLS transport is not available in rvirt yet; use unix, ssh or tcp",
-        )),
         Transport::Libssh | Transport::Libssh2 => Err(Error::with_detail(
             ErrorDomain::REMOTE,
             ErrorNumber::NO_SUPPORT,
@@ -65,7 +71,39 @@ pub async fn connect(t: &Target) -> Result<Connection> {
     }
 }
 
-async fn connect_tcp(host: &str, port: &str) -> Result<Connection> {
+/// libvirt's TLS transport: the credentials first (a missing CA file fails before any
+/// connection is tried), then TCP, the handshake, the check of the server's certificate and the
+/// server's confirmation byte.
+async fn connect_tls(t: &Target) -> Result<Connection> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let home = (euid != 0)
+        .then(|| std::env::var_os("HOME").map(std::path::PathBuf::from))
+        .flatten();
+    let loc = rvirt_tls::Locations::locate(
+        t.pkipath.as_deref().map(std::path::Path::new),
+        home.as_deref(),
+        rvirt_tls::Role::Client,
+    );
+    let ctx = rvirt_tls::ClientContext::new(
+        &loc,
+        rvirt_tls::ClientOptions {
+            require_valid_cert: !t.no_verify,
+            sanity_check: !t.no_sanity,
+        },
+    )?;
+    let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16514")).await?;
+    let tls = ctx.connect(stream, &t.host).await?;
+    let (r, w) = tokio::io::split(tls);
+    Ok(Connection {
+        reader: Box::new(r),
+        writer: Box::new(w),
+        child: None,
+        stderr: None,
+    })
+}
+
+async fn connect_tcp(host: &str, port: &str) -> Result<tokio::net::TcpStream> {
     let addrs: Vec<_> = tokio::net::lookup_host(format!("{host}:{port}"))
         .await
         .map_err(|e| {
@@ -81,13 +119,7 @@ async fn connect_tcp(host: &str, port: &str) -> Result<Connection> {
         match tokio::net::TcpStream::connect(addr).await {
             Ok(stream) => {
                 let _ = stream.set_nodelay(true);
-                let (r, w) = stream.into_split();
-                return Ok(Connection {
-                    reader: Box::new(r),
-                    writer: Box::new(w),
-                    child: None,
-                    stderr: None,
-                });
+                return Ok(stream);
             }
             Err(e) => last = e,
         }
