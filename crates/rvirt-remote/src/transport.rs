@@ -27,6 +27,21 @@ pub struct Connection {
     pub stderr: Option<tokio::process::ChildStderr>,
 }
 
+impl Connection {
+    /// A connection over a socket's two halves, with no process behind it.
+    fn of_stream(
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        writer: impl AsyncWrite + Send + Unpin + 'static,
+    ) -> Connection {
+        Connection {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            child: None,
+            stderr: None,
+        }
+    }
+}
+
 fn system(what: String, err: &std::io::Error) -> Error {
     Error::system(ErrorDomain::RPC, what, err)
 }
@@ -40,22 +55,12 @@ pub async fn connect(t: &Target) -> Result<Connection> {
                 .await
                 .map_err(|e| system(format!("Failed to connect socket to '{path}'"), &e))?;
             let (r, w) = stream.into_split();
-            Ok(Connection {
-                reader: Box::new(r),
-                writer: Box::new(w),
-                child: None,
-                stderr: None,
-            })
+            Ok(Connection::of_stream(r, w))
         }
         Transport::Tcp => {
             let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16509")).await?;
             let (r, w) = stream.into_split();
-            Ok(Connection {
-                reader: Box::new(r),
-                writer: Box::new(w),
-                child: None,
-                stderr: None,
-            })
+            Ok(Connection::of_stream(r, w))
         }
         Transport::Tls => connect_tls(t).await,
         Transport::Ssh => spawn(ssh::ssh_argv(t)?, true),
@@ -75,14 +80,9 @@ pub async fn connect(t: &Target) -> Result<Connection> {
 /// connection is tried), then TCP, the handshake, the check of the server's certificate and the
 /// server's confirmation byte.
 async fn connect_tls(t: &Target) -> Result<Connection> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    let home = (euid != 0)
-        .then(|| std::env::var_os("HOME").map(std::path::PathBuf::from))
-        .flatten();
     let loc = rvirt_tls::Locations::locate(
         t.pkipath.as_deref().map(std::path::Path::new),
-        home.as_deref(),
+        rvirt_tls::pki::unprivileged_home().as_deref(),
         rvirt_tls::Role::Client,
     );
     let ctx = rvirt_tls::ClientContext::new(
@@ -95,12 +95,7 @@ async fn connect_tls(t: &Target) -> Result<Connection> {
     let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16514")).await?;
     let tls = ctx.connect(stream, &t.host).await?;
     let (r, w) = tokio::io::split(tls);
-    Ok(Connection {
-        reader: Box::new(r),
-        writer: Box::new(w),
-        child: None,
-        stderr: None,
-    })
+    Ok(Connection::of_stream(r, w))
 }
 
 async fn connect_tcp(host: &str, port: &str) -> Result<tokio::net::TcpStream> {

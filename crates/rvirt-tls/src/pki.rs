@@ -104,6 +104,17 @@ impl Locations {
     }
 }
 
+/// The home folder whose `.pki/libvirt` libvirt tries first, as its `tryUserPkiPath`: `$HOME`
+/// for a process not running as root, `None` for root.
+pub fn unprivileged_home() -> Option<PathBuf> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if euid == 0 {
+        return None;
+    }
+    std::env::var_os("HOME").map(PathBuf::from)
+}
+
 /// A system error in the RPC domain, as libvirt's TLS code raises them.
 pub(crate) fn tls_error(message: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::RPC, ErrorNumber::SYSTEM_ERROR, message)

@@ -6,7 +6,6 @@ use crate::config::Config;
 use crate::server::{ServerError, Shared};
 use rvirt_tls::{Locations, Refusal, Role, ServerContext, ServerOptions};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -22,14 +21,11 @@ const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(30);
 pub(crate) fn locations(config: &Config) -> Result<Locations, ServerError> {
     let missing = |what: &str| Err(ServerError(what.to_string()));
     match (&config.ca_file, &config.cert_file, &config.key_file) {
-        (None, None, None) => {
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let euid = unsafe { libc::geteuid() };
-            let home = (euid != 0)
-                .then(|| std::env::var_os("HOME").map(PathBuf::from))
-                .flatten();
-            Ok(Locations::locate(None, home.as_deref(), Role::Server))
-        }
+        (None, None, None) => Ok(Locations::locate(
+            None,
+            rvirt_tls::pki::unprivileged_home().as_deref(),
+            Role::Server,
+        )),
         (None, _, _) => missing("No CA certificate path set to match server key/cert"),
         (_, None, _) => missing("No server certificate path set to match server key"),
         (_, _, None) => missing("No server key path set to match server cert"),
@@ -115,6 +111,7 @@ async fn not_tls(stream: &TcpStream) -> Result<(), Refusal> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn explicit_files_come_all_three_or_not_at_all() {
