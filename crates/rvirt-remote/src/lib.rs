@@ -3,11 +3,13 @@
 //!
 //! [`RemoteDriver::open`] takes any URI libvirt's remote driver takes: `test+unix:///default?
 //! socket=PATH`, `qemu:///system` (the local daemon's socket), `qemu+ssh://user@host/system`,
-//! `qemu+tcp://host/system`, `qemu+ext:///system?command=…`. The URI's transport and the
-//! driver's own query parameters (`socket`, `mode`, `proxy`, `netcat`, `command`, `keyfile`,
-//! `no_verify`, `no_tty`, `pkipath`, `name`, …) are decided as libvirt decides them ([`target`])
-//! and stripped from the name sent to the server. TLS (`qemu://host/…`, `+tls`) and the libssh
-//! transports are not available yet and answer `VIR_ERR_NO_SUPPORT`.
+//! `qemu+tcp://host/system`, `qemu+tls://host/system` (or `qemu://host/system`: x509
+//! certificates in libvirt's pki layout or `pkipath=DIR`, through [`rvirt_tls`]),
+//! `qemu+ext:///system?command=…`. The URI's transport and the driver's own query parameters
+//! (`socket`, `mode`, `proxy`, `netcat`, `command`, `keyfile`, `no_verify`, `no_sanity`,
+//! `no_tty`, `pkipath`, `name`, …) are decided as libvirt decides them ([`target`]) and stripped
+//! from the name sent to the server. The libssh transports are not available and answer
+//! `VIR_ERR_NO_SUPPORT`.
 //!
 //! The driver implements every method of rvirt's driver traits by calling the matching
 //! procedure, with libvirt's client-side checks and conversions. Errors the server reports reach

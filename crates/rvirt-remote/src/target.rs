@@ -149,6 +149,8 @@ pub struct Target {
     pub no_tty: bool,
     /// `no_verify=1`: do not check the host key (ssh) or certificate (tls).
     pub no_verify: bool,
+    /// `no_sanity=1`: do not check the client's own TLS certificate against the CA first.
+    pub no_sanity: bool,
     /// `pkipath=`: where the TLS certificates are.
     pub pkipath: Option<String>,
     /// `auth=`: the authentication type wanted (`sasl`, `sasl.MECH`, `polkit`).
@@ -290,7 +292,7 @@ impl Target {
         let (mut name, mut command, mut socket, mut auth, mut netcat, mut keyfile) =
             (None, None, None, None, None, None);
         let (mut pkipath, mut mode, mut proxy) = (None, None, None);
-        let (mut no_tty, mut no_verify) = (false, false);
+        let (mut no_tty, mut no_verify, mut no_sanity) = (false, false, false);
         for p in &mut uri.params {
             let slot = match p.name.to_ascii_lowercase().as_str() {
                 "name" => &mut name,
@@ -309,7 +311,7 @@ impl Target {
                     continue;
                 }
                 "no_sanity" => {
-                    flag_param(&p.name, &p.value)?;
+                    no_sanity = flag_param(&p.name, &p.value)?;
                     p.consumed = true;
                     continue;
                 }
@@ -391,6 +393,7 @@ impl Target {
             proxy,
             no_tty,
             no_verify,
+            no_sanity,
             pkipath,
             auth,
             flags,

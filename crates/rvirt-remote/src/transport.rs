@@ -1,6 +1,7 @@
-//! Opening the byte stream to the daemon: a unix socket, a TCP connection, or a child process
-//! (ssh, or the ext transport's command) whose stdin and stdout are one end of a socket pair, as
-//! libvirt runs it, with its stderr kept for the error message should the stream fail.
+//! Opening the byte stream to the daemon: a unix socket, a TCP connection (plain, or with TLS as
+//! libvirt speaks it), or a child process (ssh, or the ext transport's command) whose stdin and
+//! stdout are one end of a socket pair, as libvirt runs it, with its stderr kept for the error
+//! message should the stream fail.
 
 use crate::ssh;
 use crate::target::{Target, Transport};
@@ -26,6 +27,21 @@ pub struct Connection {
     pub stderr: Option<tokio::process::ChildStderr>,
 }
 
+impl Connection {
+    /// A connection over a socket's two halves, with no process behind it.
+    fn of_stream(
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        writer: impl AsyncWrite + Send + Unpin + 'static,
+    ) -> Connection {
+        Connection {
+            reader: Box::new(reader),
+            writer: Box::new(writer),
+            child: None,
+            stderr: None,
+        }
+    }
+}
+
 fn system(what: String, err: &std::io::Error) -> Error {
     Error::system(ErrorDomain::RPC, what, err)
 }
@@ -39,21 +55,16 @@ pub async fn connect(t: &Target) -> Result<Connection> {
                 .await
                 .map_err(|e| system(format!("Failed to connect socket to '{path}'"), &e))?;
             let (r, w) = stream.into_split();
-            Ok(Connection {
-                reader: Box::new(r),
-                writer: Box::new(w),
-                child: None,
-                stderr: None,
-            })
+            Ok(Connection::of_stream(r, w))
         }
-        Transport::Tcp => connect_tcp(&t.host, t.port.as_deref().unwrap_or("16509")).await,
+        Transport::Tcp => {
+            let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16509")).await?;
+            let (r, w) = stream.into_split();
+            Ok(Connection::of_stream(r, w))
+        }
+        Transport::Tls => connect_tls(t).await,
         Transport::Ssh => spawn(ssh::ssh_argv(t)?, true),
         Transport::Ext => spawn(vec![t.command.clone().unwrap_or_default()], false),
-        Transport::Tls => Err(Error::with_detail(
-            ErrorDomain::REMOTE,
-            ErrorNumber::NO_SUPPORT,
-            "the TLS transport is not available in rvirt yet; use unix, ssh or tcp",
-        )),
         Transport::Libssh | Transport::Libssh2 => Err(Error::with_detail(
             ErrorDomain::REMOTE,
             ErrorNumber::NO_SUPPORT,
@@ -65,7 +76,29 @@ pub async fn connect(t: &Target) -> Result<Connection> {
     }
 }
 
-async fn connect_tcp(host: &str, port: &str) -> Result<Connection> {
+/// libvirt's TLS transport: the credentials first (a missing CA file fails before any
+/// connection is tried), then TCP, the handshake, the check of the server's certificate and the
+/// server's confirmation byte.
+async fn connect_tls(t: &Target) -> Result<Connection> {
+    let loc = rvirt_tls::Locations::locate(
+        t.pkipath.as_deref().map(std::path::Path::new),
+        rvirt_tls::pki::unprivileged_home().as_deref(),
+        rvirt_tls::Role::Client,
+    );
+    let ctx = rvirt_tls::ClientContext::new(
+        &loc,
+        rvirt_tls::ClientOptions {
+            require_valid_cert: !t.no_verify,
+            sanity_check: !t.no_sanity,
+        },
+    )?;
+    let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16514")).await?;
+    let tls = ctx.connect(stream, &t.host).await?;
+    let (r, w) = tokio::io::split(tls);
+    Ok(Connection::of_stream(r, w))
+}
+
+async fn connect_tcp(host: &str, port: &str) -> Result<tokio::net::TcpStream> {
     let addrs: Vec<_> = tokio::net::lookup_host(format!("{host}:{port}"))
         .await
         .map_err(|e| {
@@ -81,13 +114,7 @@ async fn connect_tcp(host: &str, port: &str) -> Result<Connection> {
         match tokio::net::TcpStream::connect(addr).await {
             Ok(stream) => {
                 let _ = stream.set_nodelay(true);
-                let (r, w) = stream.into_split();
-                return Ok(Connection {
-                    reader: Box::new(r),
-                    writer: Box::new(w),
-                    child: None,
-                    stderr: None,
-                });
+                return Ok(stream);
             }
             Err(e) => last = e,
         }

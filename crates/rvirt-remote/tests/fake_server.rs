@@ -382,15 +382,18 @@ fn a_missing_socket_is_libvirts_connect_error() {
 }
 
 #[test]
-fn tls_is_not_available_yet() {
-    let e =
-        pollster::block_on(RemoteDriver::open("qemu://example.invalid/system", false)).unwrap_err();
-    assert_eq!(e.code, rvirt_types::ErrorNumber::NO_SUPPORT);
-    assert!(
-        e.message.contains("TLS transport is not available"),
-        "{}",
-        e.message
+fn tls_reads_its_ca_file_before_connecting() {
+    // libvirt's words and numbers; no connection (nor name lookup) is tried.
+    let e = pollster::block_on(RemoteDriver::open(
+        "qemu://example.invalid/system?pkipath=/nonexistent",
+        false,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.message,
+        "Cannot read CA certificate '/nonexistent/cacert.pem': No such file or directory"
     );
+    assert_eq!((e.code.0, e.domain.0, e.int1), (38, 7, 2));
 }
 
 #[test]

@@ -19,8 +19,9 @@ pub struct Config {
     /// Group owning the sockets, if not the daemon's.
     pub unix_sock_group: Option<String>,
     /// Listen for TCP connections (plain, unauthenticated: only with `auth_tcp = "none"`).
+    /// As in libvirtd, only with `--listen`.
     pub listen_tcp: bool,
-    /// Listen for TLS connections.
+    /// Listen for TLS connections. As in libvirtd, only with `--listen`.
     pub listen_tls: bool,
     /// TCP port.
     pub tcp_port: String,
@@ -28,16 +29,25 @@ pub struct Config {
     pub tls_port: String,
     /// Address to listen on for TCP and TLS.
     pub listen_addr: Option<String>,
-    /// Server private key for TLS.
-    pub key_file: PathBuf,
-    /// Server certificate for TLS.
-    pub cert_file: PathBuf,
-    /// CA certificate that signed client certificates.
-    pub ca_file: PathBuf,
-    /// Accept TLS clients without checking their certificate.
+    /// Server private key for TLS. When none of `key_file`, `cert_file` and `ca_file` is set,
+    /// libvirt's pki layout is used (`/etc/pki/libvirt/private/serverkey.pem`, and for a
+    /// daemon not run as root `$HOME/.pki/libvirt/serverkey.pem` first); when one is set, all
+    /// three must be.
+    pub key_file: Option<PathBuf>,
+    /// Server certificate for TLS (`/etc/pki/libvirt/servercert.pem` by default).
+    pub cert_file: Option<PathBuf>,
+    /// CA certificate that signed client certificates (`/etc/pki/CA/cacert.pem` by default).
+    pub ca_file: Option<PathBuf>,
+    /// The CA's certificate revocation list, with explicit files (`/etc/pki/CA/cacrl.pem`, if
+    /// it exists, with the pki layout).
+    pub crl_file: Option<PathBuf>,
+    /// Accept TLS clients whose certificate fails the checks (or who show none).
     pub tls_no_verify_certificate: bool,
-    /// Distinguished names of the TLS clients allowed in (glob patterns); empty allows all.
-    pub tls_allowed_dn_list: Vec<String>,
+    /// Skip the startup check of the daemon's own certificate against the CA.
+    pub tls_no_sanity_certificate: bool,
+    /// Distinguished names of the TLS clients allowed in (GLib glob patterns). Unset allows
+    /// every client with a valid certificate; an empty list allows none, as in libvirtd.
+    pub tls_allowed_dn_list: Option<Vec<String>>,
     /// Most clients connected at once; more wait in the listen backlog.
     pub max_clients: usize,
     /// Most calls one client may have in progress.
@@ -68,11 +78,13 @@ impl Default for Config {
             tcp_port: "16509".into(),
             tls_port: "16514".into(),
             listen_addr: None,
-            key_file: PathBuf::from("/etc/pki/libvirt/private/serverkey.pem"),
-            cert_file: PathBuf::from("/etc/pki/libvirt/servercert.pem"),
-            ca_file: PathBuf::from("/etc/pki/CA/cacert.pem"),
+            key_file: None,
+            cert_file: None,
+            ca_file: None,
+            crl_file: None,
             tls_no_verify_certificate: false,
-            tls_allowed_dn_list: Vec::new(),
+            tls_no_sanity_certificate: false,
+            tls_allowed_dn_list: None,
             max_clients: 5000,
             max_client_requests: 5,
             max_workers: 20,
@@ -148,12 +160,14 @@ impl Config {
                 "tcp_port" => c.tcp_port = s()?,
                 "tls_port" => c.tls_port = s()?,
                 "listen_addr" => c.listen_addr = Some(s()?),
-                "key_file" => c.key_file = PathBuf::from(s()?),
-                "cert_file" => c.cert_file = PathBuf::from(s()?),
-                "ca_file" => c.ca_file = PathBuf::from(s()?),
+                "key_file" => c.key_file = Some(PathBuf::from(s()?)),
+                "cert_file" => c.cert_file = Some(PathBuf::from(s()?)),
+                "ca_file" => c.ca_file = Some(PathBuf::from(s()?)),
+                "crl_file" => c.crl_file = Some(PathBuf::from(s()?)),
                 "tls_no_verify_certificate" => c.tls_no_verify_certificate = int()? != 0,
+                "tls_no_sanity_certificate" => c.tls_no_sanity_certificate = int()? != 0,
                 "tls_allowed_dn_list" => match &value {
-                    Value::List(l) => c.tls_allowed_dn_list = l.clone(),
+                    Value::List(l) => c.tls_allowed_dn_list = Some(l.clone()),
                     _ => return Err(bad("expected a list of strings")),
                 },
                 "max_clients" => c.max_clients = unsigned()?.max(1) as usize,
@@ -338,7 +352,11 @@ something_unknown = "ignored"
         assert!(c.listen_tcp);
         assert_eq!(c.max_clients, 20);
         assert_eq!(c.keepalive_interval, -1);
-        assert_eq!(c.tls_allowed_dn_list, ["DN1", "DN2"]);
+        assert_eq!(
+            c.tls_allowed_dn_list.as_deref(),
+            Some(&["DN1".to_string(), "DN2".to_string()][..])
+        );
+        assert_eq!(c.key_file, None);
         assert_eq!(c.unix_sock_ro_perms, 0o777);
     }
 

@@ -1,4 +1,4 @@
-//! rvirtd: libvirt's RPC protocol over unix sockets, serving rvirt's drivers to unmodified
+//! rvirtd: libvirt's RPC protocol over unix sockets, TCP and TLS, serving rvirt's drivers to unmodified
 //! libvirt clients (virsh, python3-libvirt, virt-install, ...).
 //!
 //! One task per client reads packets; each call runs in its own task, bounded per client by
@@ -12,6 +12,7 @@ pub mod logging;
 pub mod server;
 mod session;
 mod stream;
+mod tls;
 mod trim;
 
 pub use config::Config;

@@ -12,6 +12,7 @@ Usage:
 Options:
   -h | --help            Display program help
   -v | --verbose         Verbose messages
+  -l | --listen          Listen for TCP/IP connections (listen_tcp, listen_tls)
   -f | --config <file>   Configuration file
   -V | --version         Display version information
   -p | --pid-file <file> Change name of PID file
@@ -23,6 +24,9 @@ connect to it as they connect to libvirtd.
 Default paths:
   Configuration file: none (libvirtd's defaults)
   Sockets:            /run/libvirt/libvirt-sock, /run/libvirt/libvirt-sock-ro
+  With --listen:      TLS on port 16514 (listen_tls = 1, the default), TCP on 16509 (listen_tcp)
+  TLS files:          /etc/pki/CA/cacert.pem, /etc/pki/libvirt/servercert.pem,
+                      /etc/pki/libvirt/private/serverkey.pem ($HOME/.pki/libvirt when not root)
 ";
 
 fn main() -> ExitCode {
@@ -52,6 +56,10 @@ fn main() -> ExitCode {
             }
             "-v" | "--verbose" => {
                 verbose = true;
+                Ok(())
+            }
+            "-l" | "--listen" => {
+                opts.listen = true;
                 Ok(())
             }
             "-d" | "--daemon" => Err(

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::session;
+use rvirt_tls::ServerContext;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 /// How long shutdown waits for calls in flight.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(30);
@@ -31,6 +32,8 @@ pub struct RunOptions {
     pub pid_file: Option<PathBuf>,
     /// Exit after this long with no clients.
     pub timeout: Option<Duration>,
+    /// `--listen`: honour `listen_tcp` and `listen_tls`, as libvirtd does only with it.
+    pub listen: bool,
 }
 
 /// Why the daemon could not run.
@@ -49,6 +52,8 @@ impl std::error::Error for ServerError {}
 enum Listener {
     Unix(UnixListener, bool),
     Tcp(TcpListener),
+    /// TLS over TCP: each client's handshake and certificate check come first.
+    Tls(TcpListener, Arc<ServerContext>),
 }
 
 /// Removes the socket files when the daemon stops, however it stops.
@@ -116,8 +121,10 @@ fn group_id(name: &str) -> Result<u32, ServerError> {
 }
 
 /// Sockets handed over by systemd socket activation (`LISTEN_FDS`), if any. A socket whose name
-/// (`LISTEN_FDNAMES`) contains `ro` is the read-only one.
-fn activated_sockets() -> Result<Vec<Listener>, ServerError> {
+/// (`LISTEN_FDNAMES`) contains `ro` is the read-only one; one named `…-tls` (as `rvirtd-tls.socket`
+/// names it, or `…-tls.socket`) is a TCP socket served with TLS, one named `…-tcp` a plain TCP
+/// socket.
+fn activated_sockets(config: &Config) -> Result<Vec<Listener>, ServerError> {
     let pid_matches = std::env::var("LISTEN_PID")
         .ok()
         .and_then(|p| p.parse::<u32>().ok())
@@ -137,6 +144,25 @@ fn activated_sockets() -> Result<Vec<Listener>, ServerError> {
     let mut out = Vec::new();
     for i in 0..count {
         let fd = 3 + i;
+        let name = names.get(i as usize).map(String::as_str).unwrap_or("");
+        // systemd names a socket after its unit unless the unit sets FileDescriptorName.
+        let kind = name.strip_suffix(".socket").unwrap_or(name);
+        if kind.ends_with("-tls") || kind.ends_with("-tcp") {
+            // SAFETY: as below, for a TCP socket.
+            let std_listener =
+                unsafe { <std::net::TcpListener as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            std_listener
+                .set_nonblocking(true)
+                .map_err(|e| ServerError(format!("activated socket {fd}: {e}")))?;
+            let l = TcpListener::from_std(std_listener)
+                .map_err(|e| ServerError(format!("activated socket {fd}: {e}")))?;
+            out.push(if kind.ends_with("-tls") {
+                Listener::Tls(l, crate::tls::context(config)?)
+            } else {
+                Listener::Tcp(l)
+            });
+            continue;
+        }
         // SAFETY: systemd passed these descriptors to this process for it to own; each is taken
         // exactly once.
         let std_listener = unsafe {
@@ -147,19 +173,84 @@ fn activated_sockets() -> Result<Vec<Listener>, ServerError> {
             .map_err(|e| ServerError(format!("activated socket {fd}: {e}")))?;
         let l = UnixListener::from_std(std_listener)
             .map_err(|e| ServerError(format!("activated socket {fd}: {e}")))?;
-        let read_only = names
-            .get(i as usize)
-            .is_some_and(|n| n.contains("-ro") || n.ends_with("ro"));
+        let read_only = name.contains("-ro") || name.ends_with("ro");
         out.push(Listener::Unix(l, read_only));
     }
     Ok(out)
+}
+
+/// Listening TCP sockets on `addr:port` as libvirt makes them: every address `addr` resolves
+/// to, or with no `addr` the IPv4 and IPv6 wildcards (IPv6 only where the host has it);
+/// `SO_REUSEADDR`, and IPv6 sockets IPv6-only so the two do not collide.
+async fn bind_tcp(addr: Option<&str>, port: &str) -> Result<Vec<TcpListener>, ServerError> {
+    let port_num: u16 = port
+        .parse()
+        .map_err(|_| ServerError(format!("Invalid port '{port}'")))?;
+    let (addrs, wildcard): (Vec<std::net::SocketAddr>, bool) = match addr {
+        Some(a) => {
+            let host = a.trim_start_matches('[').trim_end_matches(']');
+            let found = tokio::net::lookup_host((host, port_num))
+                .await
+                .map_err(|e| {
+                    ServerError(format!(
+                        "Unable to resolve address '{a}' service '{port}': {e}"
+                    ))
+                })?;
+            (found.collect(), false)
+        }
+        None => (
+            vec![
+                (std::net::Ipv6Addr::UNSPECIFIED, port_num).into(),
+                (std::net::Ipv4Addr::UNSPECIFIED, port_num).into(),
+            ],
+            true,
+        ),
+    };
+    let mut out = Vec::new();
+    for sa in addrs {
+        match listen_tcp(sa) {
+            Ok(l) => out.push(l),
+            // A host without IPv6 still listens on IPv4.
+            Err(e) if wildcard && sa.is_ipv6() => {
+                info!("not listening on {sa}: {e}");
+            }
+            Err(e) => {
+                return Err(ServerError(format!(
+                    "Failed to bind TCP socket '{sa}': {e}"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn listen_tcp(sa: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let sock = socket2::Socket::new(
+        socket2::Domain::for_address(sa),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    sock.set_reuse_address(true)?;
+    if sa.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.bind(&sa.into())?;
+    sock.listen(1024)?;
+    sock.set_nonblocking(true)?;
+    TcpListener::from_std(sock.into())
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `--timeout` with no clients).
 pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // Hypervisor URIs a client opens here must be served here, never forwarded.
     rvirt::set_inside_daemon(true);
-    let mut listeners = activated_sockets()?;
+    let mut listeners = activated_sockets(&config)?;
+    let activated = !listeners.is_empty();
+    if activated && opts.listen {
+        return Err(ServerError(
+            "--listen parameter not permitted with systemd activation sockets".into(),
+        ));
+    }
     let mut files = SocketFiles(Vec::new());
     if listeners.is_empty() {
         let dir = &config.unix_sock_dir;
@@ -187,24 +278,20 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
         ));
         files.0.push(ro);
     }
-    if config.listen_tls {
-        // TLS needs the pki files; without TLS support built in, say so rather than listen
-        // in the clear.
-        warn!(
-            "listen_tls is set but this rvirtd does not serve TLS yet; not listening on {}",
-            config.tls_port
-        );
+    if opts.listen && config.listen_tls {
+        // The pki files are read first: a missing one stops the daemon with its name.
+        let ctx = crate::tls::context(&config)?;
+        for l in bind_tcp(config.listen_addr.as_deref(), &config.tls_port).await? {
+            listeners.push(Listener::Tls(l, ctx.clone()));
+        }
     }
-    if config.listen_tcp {
-        let addr = format!(
-            "{}:{}",
-            config.listen_addr.as_deref().unwrap_or("0.0.0.0"),
-            config.tcp_port
-        );
-        let l = TcpListener::bind(&addr)
-            .await
-            .map_err(|e| ServerError(format!("Failed to bind TCP socket '{addr}': {e}")))?;
-        listeners.push(Listener::Tcp(l));
+    if opts.listen && config.listen_tcp {
+        for l in bind_tcp(config.listen_addr.as_deref(), &config.tcp_port).await? {
+            listeners.push(Listener::Tcp(l));
+        }
+    }
+    if !opts.listen && !activated && (config.listen_tcp || config.listen_tls) {
+        info!("not listening on TCP: listen_tcp and listen_tls take effect with --listen");
     }
 
     let pid_file = match &opts.pid_file {
@@ -299,6 +386,19 @@ async fn accept_loop(
                 let _ = s.set_nodelay(true);
                 let shared = shared.clone();
                 Box::pin(async move { session::serve(s, false, shared).await })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+            }),
+            Listener::Tls(t, ctx) => t.accept().await.map(|(s, peer)| {
+                let _ = s.set_nodelay(true);
+                let shared = shared.clone();
+                let ctx = ctx.clone();
+                // The handshake runs in the client's own task: a slow or silent client never
+                // holds up the accept loop.
+                Box::pin(async move {
+                    if let Some(stream) = crate::tls::handshake(&ctx, s, peer, &shared).await {
+                        session::serve(stream, false, shared).await
+                    }
+                })
                     as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
             }),
         };

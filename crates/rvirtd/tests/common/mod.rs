@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
+pub mod pki;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,6 +20,12 @@ pub struct Daemon {
 impl Daemon {
     /// Starts rvirtd with `extra` config lines and waits for its sockets.
     pub fn start(extra: &str) -> Daemon {
+        Daemon::start_with_args(extra, &[])
+    }
+
+    /// Starts rvirtd with `extra` config lines and command-line `args` (`--listen`, say) and
+    /// waits for its sockets.
+    pub fn start_with_args(extra: &str, args: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let sock = dir.path().join("sock");
         let conf = dir.path().join("rvirtd.conf");
@@ -34,6 +42,7 @@ impl Daemon {
             .arg(&conf)
             .arg("-p")
             .arg(dir.path().join("pid"))
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(
@@ -128,6 +137,13 @@ pub struct Libvirtd {
 impl Libvirtd {
     /// Starts libvirtd and waits for its read-write socket.
     pub fn start() -> Libvirtd {
+        Libvirtd::start_with("listen_tls = 0\nlisten_tcp = 0\n", &[])
+    }
+
+    /// Starts libvirtd with `listen` (config lines that say what to listen on: libvirt takes
+    /// the first of a repeated key, so these are not in the base config) and command-line
+    /// `args`, and waits for its read-write socket.
+    pub fn start_with(listen: &str, args: &[&str]) -> Libvirtd {
         assert!(
             Path::new("/usr/sbin/libvirtd").exists(),
             "this test compares with the real libvirtd: apt-get install libvirt-daemon"
@@ -140,7 +156,7 @@ impl Libvirtd {
             p.join("libvirtd.conf"),
             format!(
                 "unix_sock_dir = \"{}\"\nunix_sock_rw_perms = \"0777\"\nauth_unix_rw = \"none\"\n\
-                 auth_unix_ro = \"none\"\nlisten_tls = 0\nlisten_tcp = 0\n",
+                 auth_unix_ro = \"none\"\n{listen}\n",
                 p.join("sock").display()
             ),
         )
@@ -150,6 +166,7 @@ impl Libvirtd {
             .arg(p.join("libvirtd.conf"))
             .arg("-p")
             .arg(p.join("pid"))
+            .args(args)
             .env("LIBVIRT_DRIVER_DIR", p.join("nodrivers"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -1,0 +1,213 @@
+//! x509 files for TLS tests, made at test time with the `openssl` command (Debian's `openssl`
+//! package) and laid out as libvirt's `pkipath` folders.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The distinguished name of the well-behaved client, as libvirt prints it.
+pub const CLIENT_DN: &str = "C=GB,ST=London,L=London,O=Libvirt Project,CN=client";
+
+/// A temporary CA with a server and several clients.
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+}
+
+/// Runs openssl; panics with its output if it fails.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command is needed: apt-get install openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const CLIENT_EXT: &str = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n\
+                          extendedKeyUsage=clientAuth\n";
+
+fn server_ext(san: &str) -> String {
+    format!(
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n\
+         extendedKeyUsage=serverAuth\nsubjectAltName={san}\n"
+    )
+}
+
+impl Pki {
+    /// Makes two CAs (`ca`, and `other` that the daemons do not trust) and these folders:
+    /// `server` (the CA, and a server certificate for `localhost` and `127.0.0.1`),
+    /// `wrongname` (a server certificate for another host), `client` ([`CLIENT_DN`]),
+    /// `intruder` (same CA, `CN=intruder`), `rogue` (signed by `other`, same name as `client`)
+    /// and `nocert` (the CA only).
+    pub fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for ca in ["ca", "other"] {
+            openssl(
+                d,
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    &format!("{ca}key.pem"),
+                    "-out",
+                    &format!("{ca}cert.pem"),
+                    "-days",
+                    "2",
+                    "-subj",
+                    &format!("/O=rvirt tests/CN={ca} CA"),
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            );
+        }
+        let leaf = |ca: &str, name: &str, subj: &str, ext: &str| {
+            openssl(
+                d,
+                &[
+                    "req",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    &format!("{name}key.pem"),
+                    "-out",
+                    &format!("{name}.csr"),
+                    "-subj",
+                    subj,
+                ],
+            );
+            std::fs::write(d.join(format!("{name}.ext")), ext).unwrap();
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &format!("{name}.csr"),
+                    "-CA",
+                    &format!("{ca}cert.pem"),
+                    "-CAkey",
+                    &format!("{ca}key.pem"),
+                    "-CAcreateserial",
+                    "-out",
+                    &format!("{name}cert.pem"),
+                    "-days",
+                    "2",
+                    "-extfile",
+                    &format!("{name}.ext"),
+                ],
+            );
+        };
+        leaf(
+            "ca",
+            "server",
+            "/O=rvirt tests/CN=localhost",
+            &server_ext("DNS:localhost,IP:127.0.0.1"),
+        );
+        leaf(
+            "ca",
+            "wrongname",
+            "/O=rvirt tests/CN=elsewhere.example",
+            &server_ext("DNS:elsewhere.example"),
+        );
+        leaf(
+            "ca",
+            "client",
+            "/C=GB/ST=London/L=London/O=Libvirt Project/CN=client",
+            CLIENT_EXT,
+        );
+        leaf(
+            "ca",
+            "intruder",
+            "/C=GB/ST=London/L=London/O=Libvirt Project/CN=intruder",
+            CLIENT_EXT,
+        );
+        leaf(
+            "other",
+            "rogue",
+            "/C=GB/ST=London/L=London/O=Libvirt Project/CN=client",
+            CLIENT_EXT,
+        );
+
+        let layout = |folder: &str, files: &[(&str, &str)]| {
+            let f = d.join(folder);
+            std::fs::create_dir(&f).unwrap();
+            std::fs::copy(d.join("cacert.pem"), f.join("cacert.pem")).unwrap();
+            for (from, to) in files {
+                std::fs::copy(d.join(from), f.join(to)).unwrap();
+            }
+        };
+        layout(
+            "server",
+            &[
+                ("servercert.pem", "servercert.pem"),
+                ("serverkey.pem", "serverkey.pem"),
+            ],
+        );
+        layout(
+            "wrongname",
+            &[
+                ("wrongnamecert.pem", "servercert.pem"),
+                ("wrongnamekey.pem", "serverkey.pem"),
+            ],
+        );
+        for who in ["client", "intruder", "rogue"] {
+            layout(
+                who,
+                &[
+                    (&format!("{who}cert.pem"), "clientcert.pem"),
+                    (&format!("{who}key.pem"), "clientkey.pem"),
+                ],
+            );
+        }
+        layout("nocert", &[]);
+        Pki { dir }
+    }
+
+    /// A pkipath folder made by [`Pki::new`].
+    pub fn path(&self, folder: &str) -> PathBuf {
+        self.dir.path().join(folder)
+    }
+
+    /// Config lines giving a daemon the files of `folder` (`server` or `wrongname`).
+    pub fn server_config(&self, folder: &str) -> String {
+        let f = self.path(folder);
+        format!(
+            "ca_file = \"{}\"\ncert_file = \"{}\"\nkey_file = \"{}\"\n",
+            f.join("cacert.pem").display(),
+            f.join("servercert.pem").display(),
+            f.join("serverkey.pem").display()
+        )
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port`.
+pub fn wait_for_port(port: u16) {
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "nothing listens on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
