@@ -423,8 +423,9 @@ impl Domain {
     /// keeps the old one with a driver in this process, and takes the new one through the
     /// remote driver.
     pub async fn rename(&self, new_name: &str, flags: u32) -> Result<Domain> {
-        self.rw("virDomainRename")?;
+        // libvirt checks the name before the connection's access.
         crate::args::non_empty("virDomainRename", "new_name", new_name)?;
+        self.rw("virDomainRename")?;
         let r = dispatch!(self.conn, d => d.domain_rename(&self.r, new_name, flags))?;
         if !self.conn.handles_follow_driver() {
             self.renames.push(new_name);

@@ -26,7 +26,8 @@ fn denied(api: &str) -> String {
     format!("operation forbidden: read only access prevents {api}")
 }
 
-/// Calls every procedure that changes something, with its arguments at their defaults, and checks
+/// Calls every procedure that changes something, with its arguments at their defaults (or the
+/// least that passes libvirt's argument checks, see [`arguments_for_libvirt`]), and checks
 /// each is refused as libvirt refuses it. Returns how many were checked.
 fn every_mutating_call_is_refused(c: &mut Client) -> usize {
     let mut checked = 0;
@@ -35,7 +36,7 @@ fn every_mutating_call_is_refused(c: &mut Client) -> usize {
             continue;
         };
         assert!(!p.api_name().is_empty(), "{p:?} names no API function");
-        let reply = c.call_raw(call_header(p), &p.default_args());
+        let reply = c.call_raw(call_header(p), &arguments_for_libvirt(p));
         assert_error(
             &reply,
             ERR_OPERATION_DENIED,

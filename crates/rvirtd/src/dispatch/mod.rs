@@ -123,7 +123,10 @@ async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<
             header.procedure
         )));
     };
+    // virDomainRename checks its arguments before the connection's access: the handler's call
+    // of the public API makes both checks in libvirt's order.
     if let Access::ReadWrite(domain) = p.access()
+        && p != Procedure::DomainRename
         && s.conn.lock().as_ref().is_some_and(|c| c.is_read_only())
     {
         return Err(Error::read_only(domain, p.api_name()));
