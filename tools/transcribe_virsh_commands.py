@@ -28,7 +28,9 @@ COMPLETERS = {
 
 def strip_comments(text):
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
+    text = re.sub(r"//[^\n]*", " ", text)
+    # Conditionals around options (`#ifndef WIN32`): this is a Linux build, keep their body.
+    return re.sub(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|else|endif)\b[^\n]*", " ", text, flags=re.M)
 
 
 def macros(text):

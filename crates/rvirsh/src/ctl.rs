@@ -276,18 +276,32 @@ impl Ctl {
 
     /// virshLookupDomainBy with all three ways: id, UUID, name.
     pub fn lookup_domain(&mut self, name: &str) -> Result<Domain, Failed> {
+        self.lookup_domain_by(name, BY_ID | BY_UUID | BY_NAME)
+    }
+
+    /// virshCommandOptDomainBy: the domain named by `--domain`, looked up only the given ways.
+    pub fn domain_by<'c>(&mut self, cmd: &'c Cmd, by: u8) -> Result<(Domain, &'c str), Failed> {
+        let name = self.req_str(cmd, "domain")?;
+        let d = self.lookup_domain_by(name, by)?;
+        Ok((d, name))
+    }
+
+    /// virshLookupDomainBy: by id ([`BY_ID`]), UUID ([`BY_UUID`]) and name ([`BY_NAME`]),
+    /// in that order, as asked.
+    pub fn lookup_domain_by(&mut self, name: &str, by: u8) -> Result<Domain, Failed> {
         let conn = self.conn()?.clone();
         let mut dom = None;
         if let Some(id) = parse::c_number(name)
+            .filter(|_| by & BY_ID != 0)
             .and_then(|n| i32::try_from(n).ok())
             .filter(|n| *n >= 0)
         {
             dom = conn.lookup_by_id(id).ok();
         }
-        if dom.is_none() && name.len() == 36 {
+        if dom.is_none() && by & BY_UUID != 0 && name.len() == 36 {
             dom = conn.lookup_by_uuid_string(name).ok();
         }
-        if dom.is_none() {
+        if dom.is_none() && by & BY_NAME != 0 {
             dom = conn.lookup_by_name(name).ok();
         }
         self.last_error = None;
@@ -301,6 +315,26 @@ impl Ctl {
     pub fn write_raw(&mut self, bytes: &[u8]) {
         let _ = self.out.write_all(bytes);
     }
+}
+
+/// Look domains up by id.
+pub const BY_ID: u8 = 1;
+/// Look domains up by UUID.
+pub const BY_UUID: u8 = 2;
+/// Look domains up by name.
+pub const BY_NAME: u8 = 4;
+
+/// virFileReadAll: a file's text, or libvirt's system error.
+pub fn read_file(path: &str) -> rvirt::Result<String> {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| {
+            rvirt::Error::system(
+                rvirt::ErrorDomain::NONE,
+                format!("Failed to open file '{path}'"),
+                &e,
+            )
+        })
 }
 
 /// The URI used when none is given: `LIBVIRT_DEFAULT_URI`, else libvirt's fallback for an

@@ -41,25 +41,31 @@ pub fn group(g: &Group) -> String {
 /// `-h` / `--help`: the program's usage and every command.
 pub fn usage(progname: &str) -> String {
     let mut out = format!(
-        "\n{progname} [options]... [<command_string>]\n{progname} [options]... <command> [args...]\n\n\
-  options:\n\
-    -c | --connect=URI      hypervisor connection URI\n\
-    -d | --debug=NUM        debug level [0-4]\n\
-    -e | --escape <char>    set escape sequence for console\n\
-    -h | --help             this help\n\
-    -k | --keepalive-interval=NUM\n\
-                            keepalive interval in seconds, 0 for disable\n\
-    -K | --keepalive-count=NUM\n\
-                            number of possible missed keepalive messages\n\
-    -l | --log=FILE         output logging to file\n\
-    -q | --quiet            quiet mode\n\
-    -r | --readonly         connect readonly\n\
-    -t | --timing           print timing information\n\
-    -v                      short version\n\
-    -V                      long version\n\
-         --version[=TYPE]   version, TYPE is short or long (default short)\n\
-  commands (non interactive mode):\n\n"
+        "\n{progname} [options]... [<command_string>]\n{progname} [options]... <command> [args...]\n\n"
     );
+    for line in [
+        "  options:",
+        "    -c | --connect=URI      hypervisor connection URI",
+        "    -d | --debug=NUM        debug level [0-4]",
+        "    -e | --escape <char>    set escape sequence for console",
+        "    -h | --help             this help",
+        "    -k | --keepalive-interval=NUM",
+        "                            keepalive interval in seconds, 0 for disable",
+        "    -K | --keepalive-count=NUM",
+        "                            number of possible missed keepalive messages",
+        "    -l | --log=FILE         output logging to file",
+        "    -q | --quiet            quiet mode",
+        "    -r | --readonly         connect readonly",
+        "    -t | --timing           print timing information",
+        "    -v                      short version",
+        "    -V                      long version",
+        "         --version[=TYPE]   version, TYPE is short or long (default short)",
+        "  commands (non interactive mode):",
+        "",
+    ] {
+        out.push_str(line);
+        out.push('\n');
+    }
     for g in groups() {
         let _ = writeln!(out, " {} (help keyword '{}')", g.name, g.keyword);
         for c in listed(g) {

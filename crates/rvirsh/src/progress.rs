@@ -1,5 +1,6 @@
-//! virsh's job progress bar (`--verbose` on save, restore, managedsave): drawn on stderr, only
-//! when stdout is a terminal, as `\rSave: [ 42 %]`.
+//! virsh's job progress bar (`--verbose` on save, managedsave): `\rSave: [ 42 %]` on stderr.
+//! As in virsh, the steps while a job runs are drawn only on a terminal, and the final
+//! `[100 %]` whenever `--verbose` was given (virsh prints it even when piped).
 
 use crate::ctl::Ctl;
 
@@ -10,17 +11,7 @@ pub fn draw(ctl: &mut Ctl, label: &str, percent: u64) {
 
 /// The text of one step of the bar.
 pub fn line(label: &str, percent: u64) -> String {
-    let p = percent.min(100);
-    if p == 100 {
-        format!("\r{label}: [100 %]\n")
-    } else {
-        format!("\r{label}: [{p:>3} %]")
-    }
-}
-
-/// Whether a command asked for a bar and may draw one: `--verbose`, and stdout a terminal.
-pub fn wanted(ctl: &Ctl, verbose: bool) -> bool {
-    verbose && ctl.stdout_tty
+    format!("\r{label}: [{:>3} %]", percent.min(100))
 }
 
 #[cfg(test)]
@@ -31,7 +22,7 @@ mod tests {
     fn bar_text() {
         assert_eq!(line("Save", 0), "\rSave: [  0 %]");
         assert_eq!(line("Save", 42), "\rSave: [ 42 %]");
-        assert_eq!(line("Save", 100), "\rSave: [100 %]\n");
-        assert_eq!(line("Save", 250), "\rSave: [100 %]\n");
+        assert_eq!(line("Save", 100), "\rSave: [100 %]");
+        assert_eq!(line("Save", 250), "\rSave: [100 %]");
     }
 }

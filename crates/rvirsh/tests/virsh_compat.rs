@@ -72,7 +72,7 @@ fn mask(text: &[u8], tmp: &Path, uri: &str) -> String {
             if l.starts_with("CPU time:") {
                 "CPU time: MASKED".to_string()
             } else {
-                mask_uuids(l)
+                mask_datetimes(&mask_uuids(l))
             }
         })
         .collect::<Vec<_>>()
@@ -92,6 +92,31 @@ fn mask(text: &[u8], tmp: &Path, uri: &str) -> String {
         } else {
             out.push(b[i]);
             i += 1;
+        }
+    }
+    out
+}
+
+/// `2024-01-31 12:34:56 +0000` (snapshot creation times) becomes `DATETIME`.
+fn mask_datetimes(line: &str) -> String {
+    let shape = "0000-00-00 00:00:00 +0000";
+    let b = line.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let fits = b.len() - i >= shape.len()
+            && shape.bytes().zip(&b[i..]).all(|(s, c)| match s {
+                b'0' => c.is_ascii_digit(),
+                b'+' => *c == b'+' || *c == b'-',
+                _ => s == *c,
+            });
+        if fits {
+            out.push_str("DATETIME");
+            i += shape.len();
+        } else {
+            let ch = line[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
         }
     }
     out
@@ -272,6 +297,94 @@ fn rvirsh_prints_what_virsh_prints() {
     eprintln!("{compared} command lines: rvirsh prints what virsh prints");
 }
 
+/// Runs a program with `args` and no connection, returning stdout.
+fn stdout_of(prog: &Path, args: &[&str]) -> String {
+    let o = Command::new(prog)
+        .args(args)
+        .env_remove("LIBVIRT_DEFAULT_URI")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{} {args:?} failed", prog.display());
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// virsh's listing cut down to the groups and commands `known` holds: a group header line
+/// (` Title (help keyword 'k'):`) is kept with its blank line when `k` is known, a command line
+/// when its command is.
+fn restrict(listing: &str, groups: &[String], commands: &[String]) -> String {
+    let mut out = String::new();
+    let mut keep_group = true;
+    let mut in_groups = false;
+    for line in listing.split_inclusive('\n') {
+        let t = line.trim_end();
+        if let Some(k) = t.split("(help keyword '").nth(1) {
+            let k = k.split('\'').next().unwrap_or_default();
+            keep_group = groups.iter().any(|g| g == k);
+            in_groups = true;
+            if keep_group {
+                out.push_str(line);
+            }
+        } else if in_groups && t.starts_with("    ") {
+            let name = t.split_whitespace().next().unwrap_or_default();
+            if keep_group && commands.iter().any(|c| c == name) {
+                out.push_str(line);
+            }
+        } else if keep_group || !t.is_empty() {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[test]
+fn help_listings_are_virshs_restricted_to_rvirshs_commands() {
+    if !have_virsh() {
+        eprintln!("SKIPPED: virsh is not installed (apt-get install libvirt-clients)");
+        return;
+    }
+    let rvirsh = PathBuf::from(env!("CARGO_BIN_EXE_rvirsh"));
+    let virsh = Path::new("virsh");
+    let ours = stdout_of(&rvirsh, &["help"]);
+    let groups: Vec<String> = ours
+        .lines()
+        .filter_map(|l| l.split("(help keyword '").nth(1))
+        .map(|k| k.split('\'').next().unwrap_or_default().to_string())
+        .collect();
+    let commands: Vec<String> = ours
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(
+        groups.len() >= 6 && commands.len() >= 60,
+        "{groups:?} {commands:?}"
+    );
+    assert_eq!(
+        ours,
+        restrict(&stdout_of(virsh, &["help"]), &groups, &commands)
+    );
+    for g in &groups {
+        assert_eq!(
+            stdout_of(&rvirsh, &["help", g]),
+            restrict(&stdout_of(virsh, &["help", g]), &groups, &commands),
+            "help {g}"
+        );
+    }
+    // `-h`: the same usage text, with the program's own name.
+    let usage = restrict(&stdout_of(virsh, &["-h"]), &groups, &commands)
+        .replace("virsh [options]", "rvirsh [options]");
+    assert_eq!(stdout_of(&rvirsh, &["-h"]), usage);
+    // Every command's own help is virsh's, byte for byte.
+    for c in &commands {
+        assert_eq!(
+            stdout_of(&rvirsh, &["help", c]),
+            stdout_of(virsh, &["help", c]),
+            "help {c}"
+        );
+    }
+}
+
 /// rvirtd beside the rvirsh binary, if it was built.
 fn rvirtd_binary() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_BIN_EXE_rvirsh")).with_file_name("rvirtd");
@@ -345,6 +458,10 @@ fn masking_keeps_what_is_stable() {
     assert_eq!(
         mask_uuids(&format!("{TEST_UUID} 00000000-1111-2222-3333-444444444444")),
         format!("{TEST_UUID} UUID")
+    );
+    assert_eq!(
+        mask_datetimes(" s1     2024-01-31 12:34:56 +0000   running"),
+        " s1     DATETIME   running"
     );
     assert_eq!(shell_words("a 'b c' \"\" d"), vec!["a", "b c", "", "d"]);
 }
