@@ -248,6 +248,27 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_command() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .unwrap_or_default();
+        let section = readme.split("## rvirsh").nth(1).unwrap_or_default();
+        for g in groups() {
+            for c in g
+                .commands
+                .iter()
+                .filter(|c| c.alias_of.is_none() && !c.hidden)
+            {
+                assert!(
+                    section.contains(&format!("`{}`", c.name)),
+                    "README lacks {}",
+                    c.name
+                );
+            }
+        }
+    }
+
+    #[test]
     fn aliases_resolve_and_groups_are_found_by_keyword() {
         assert_eq!(resolve("list").map(|c| c.name), Some("list"));
         assert!(resolve("nosuch").is_none());

@@ -239,12 +239,26 @@ impl Ctl {
         let Some(v) = cmd.value(name) else {
             return Ok(None);
         };
-        match parse::scaled_number(v, scale, max) {
-            Some(n) => Ok(Some(n)),
-            None => self.fail(&format!(
-                "Scaled numeric value '{v}' for <{name}> option is malformed or out of range"
+        let e = match parse::scaled_number(v, scale, max) {
+            Ok(n) => return Ok(Some(n)),
+            Err(e) => e,
+        };
+        // virScaleInteger's own error is reported when the command ends, after virsh's.
+        self.last_error = match e {
+            parse::ScaleError::Malformed => None,
+            parse::ScaleError::Suffix(s) => Some(rvirt::Error::invalid_arg(
+                rvirt::ErrorDomain::NONE,
+                format!("unknown suffix '{s}'"),
             )),
-        }
+            parse::ScaleError::TooLarge(t) => Some(rvirt::Error::with_detail(
+                rvirt::ErrorDomain::NONE,
+                rvirt::ErrorNumber::OVERFLOW,
+                format!("value too large: {t}"),
+            )),
+        };
+        self.fail(&format!(
+            "Scaled numeric value '{v}' for <{name}> option is malformed or out of range"
+        ))
     }
 
     /// vshCommandOptTimeoutToMs: `--timeout` seconds as milliseconds.

@@ -367,6 +367,9 @@ pub fn run(args: Vec<String>) -> i32 {
     // Parse before connecting: a malformed command line never connects.
     let cmds = if rest.is_empty() {
         None
+    } else if rest.len() == 1 && rest[0].is_empty() {
+        // virsh refuses an empty command string without a word.
+        return 1;
     } else {
         let parsed = if rest.len() == 1 {
             parse::parse(&mut Tokens::Str(&rest[0]))

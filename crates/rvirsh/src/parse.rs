@@ -341,40 +341,54 @@ fn leading_unsigned(s: &str) -> Option<(u128, &str)> {
     Some((t[..n].parse().ok()?, &t[n..]))
 }
 
+/// Why a scaled number was refused (libvirt reports the last two as errors of their own).
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScaleError {
+    /// Not a number at all.
+    Malformed,
+    /// `unknown suffix 'X'` (`VIR_ERR_INVALID_ARG`).
+    Suffix(String),
+    /// `value too large: NX` (`VIR_ERR_OVERFLOW`).
+    TooLarge(String),
+}
+
 /// libvirt's `virScaleInteger` on a `virStrToLong_ullp` prefix: `1G`, `512MiB`, `1000KB`,
-/// `4096b`; no suffix means `default_scale`. `None` if malformed or above `max`.
-pub fn scaled_number(s: &str, default_scale: u64, max: u64) -> Option<u64> {
-    let (v, suffix) = leading_unsigned(s)?;
+/// `4096b`; no suffix means `default_scale`; at most `max`.
+pub fn scaled_number(s: &str, default_scale: u64, max: u64) -> Result<u64, ScaleError> {
+    let (v, suffix) = leading_unsigned(s).ok_or(ScaleError::Malformed)?;
+    if v > u128::from(u64::MAX) {
+        return Err(ScaleError::Malformed);
+    }
     let scale: u128 = if suffix.is_empty() {
         default_scale.into()
     } else {
         let lower = suffix.to_ascii_lowercase();
+        let unknown = || ScaleError::Suffix(suffix.to_string());
         if matches!(lower.as_str(), "b" | "byte" | "bytes") {
             1
         } else {
             let mut chars = lower.chars();
-            let p = match chars.next()? {
+            let p = match chars.next().ok_or_else(unknown)? {
                 'k' => 1,
                 'm' => 2,
                 'g' => 3,
                 't' => 4,
                 'p' => 5,
                 'e' => 6,
-                _ => return None,
+                _ => return Err(unknown()),
             };
             let base: u128 = match chars.as_str() {
                 "" | "ib" => 1024,
                 "b" => 1000,
-                _ => return None,
+                _ => return Err(unknown()),
             };
             base.pow(p)
         }
     };
-    let r = v.checked_mul(scale)?;
-    if r > max.into() {
-        return None;
+    if v != 0 && v > u128::from(max) / scale {
+        return Err(ScaleError::TooLarge(format!("{v}{suffix}")));
     }
-    u64::try_from(r).ok()
+    u64::try_from(v * scale).map_err(|_| ScaleError::TooLarge(format!("{v}{suffix}")))
 }
 
 #[cfg(test)]
@@ -503,12 +517,25 @@ mod tests {
         assert_eq!(c_number("4x"), None);
         assert_eq!(c_number(""), None);
         assert_eq!(c_number("99999999999999999999999999999999999"), None);
-        assert_eq!(scaled_number("1", 1024, u64::MAX), Some(1024));
-        assert_eq!(scaled_number("1G", 1024, u64::MAX), Some(1 << 30));
-        assert_eq!(scaled_number("1GB", 1024, u64::MAX), Some(1_000_000_000));
-        assert_eq!(scaled_number("5b", 1024, u64::MAX), Some(5));
-        assert_eq!(scaled_number("1Q", 1024, u64::MAX), None);
-        assert_eq!(scaled_number("-1", 1024, u64::MAX), None);
-        assert_eq!(scaled_number("2", 1024, 1024), None);
+        assert_eq!(scaled_number("1", 1024, u64::MAX), Ok(1024));
+        assert_eq!(scaled_number("1G", 1024, u64::MAX), Ok(1 << 30));
+        assert_eq!(scaled_number("1GB", 1024, u64::MAX), Ok(1_000_000_000));
+        assert_eq!(scaled_number("5b", 1024, u64::MAX), Ok(5));
+        assert_eq!(
+            scaled_number("1Q", 1024, u64::MAX),
+            Err(ScaleError::Suffix("Q".into()))
+        );
+        assert_eq!(
+            scaled_number("-1", 1024, u64::MAX),
+            Err(ScaleError::Malformed)
+        );
+        assert_eq!(
+            scaled_number("2", 1024, 1024),
+            Err(ScaleError::TooLarge("2".into()))
+        );
+        assert_eq!(
+            scaled_number("99999999999999999999999G", 1024, u64::MAX),
+            Err(ScaleError::Malformed)
+        );
     }
 }

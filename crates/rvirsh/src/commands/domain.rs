@@ -1723,15 +1723,60 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
 }
 
-/// virshCPUCountCollect: -1 when the state does not apply, None on error.
-fn cpu_count(dom: &Domain, flags: V, check_state: bool) -> Result<i32, rvirt::Error> {
+/// virshCPUCountCollect: -1 when the state does not apply. Falls back to older calls where the
+/// driver does not know the flags, as virsh does.
+fn cpu_count(ctl: &mut Ctl, dom: &Domain, mut flags: V, check_state: bool) -> Result<i32, Failed> {
     if check_state
         && ((flags.contains(V::LIVE) && !dom.is_active().unwrap_or(false))
             || (flags.contains(V::CONFIG) && !dom.is_persistent().unwrap_or(false)))
     {
         return Ok(-1);
     }
-    dom.get_vcpus_flags(flags)
+    let e = match dom.get_vcpus_flags(flags) {
+        Ok(n) => return Ok(n),
+        Err(e) => e,
+    };
+    if e.code != ErrorNumber::NO_SUPPORT && e.code != ErrorNumber::INVALID_ARG {
+        ctl.last_error = Some(e);
+        return Err(Failed);
+    }
+    if flags.contains(V::GUEST) {
+        ctl.last_error = Some(e);
+        return ctl.fail("Failed to retrieve vCPU count from the guest");
+    }
+    if !flags.intersects(V::LIVE | V::CONFIG) && dom.is_active().unwrap_or(false) {
+        flags |= V::LIVE;
+    }
+    if flags.contains(V::LIVE) {
+        let r = if flags.contains(V::MAXIMUM) {
+            dom.get_max_vcpus()
+        } else {
+            dom.get_info().map(|i| i.nr_virt_cpu as i32)
+        };
+        return ctl.lib(r);
+    }
+    let r = dom.get_xml_desc(DomainXMLFlags::INACTIVE);
+    let xml = ctl.lib(r)?;
+    let vcpu = roxmltree::Document::parse(&xml).ok().and_then(|d| {
+        let v = d
+            .root_element()
+            .children()
+            .find(|c| c.has_tag_name("vcpu"))?;
+        let max: i32 = v.text()?.trim().parse().ok()?;
+        if flags.contains(V::MAXIMUM) {
+            Some(max)
+        } else {
+            Some(
+                v.attribute("current")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(max),
+            )
+        }
+    });
+    match vcpu {
+        Some(n) => Ok(n),
+        None => Err(Failed),
+    }
 }
 
 fn cmd_vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -1779,13 +1824,7 @@ fn cmd_vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             V::CONFIG,
             V::LIVE,
         ] {
-            match cpu_count(&dom, f, true) {
-                Ok(n) => counts.push(n),
-                Err(e) => {
-                    ctl.last_error = Some(e);
-                    return Err(Failed);
-                }
-            }
+            counts.push(cpu_count(ctl, &dom, f, true)?);
         }
         let labels = [
             ("maximum", "config"),
@@ -1814,8 +1853,7 @@ fn cmd_vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         ctl.print(&out);
     } else {
-        let r = cpu_count(&dom, flags, false);
-        let n = ctl.lib(r)?;
+        let n = cpu_count(ctl, &dom, flags, false)?;
         if n < 0 {
             return Err(Failed);
         }
