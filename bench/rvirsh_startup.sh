@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-300}"
-cargo build --release -p rvirsh -j2 >/dev/null
+cargo build --release -p rvirsh -j2 >/dev/null 2>&1
 TARGET="${CARGO_TARGET_DIR:-target}"
 RVIRSH="$TARGET/release/rvirsh"
 command -v virsh >/dev/null || { echo "virsh not installed (apt-get install libvirt-clients)"; exit 1; }
