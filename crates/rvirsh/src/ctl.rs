@@ -110,6 +110,16 @@ impl Ctl {
         Err(Failed)
     }
 
+    /// VSH_EXCLUSIVE_OPTIONS: fails with virsh's message when both options of a pair were given.
+    pub fn exclusive(&mut self, cmd: &Cmd, pairs: &[(&str, &str)]) -> CmdResult {
+        for (a, b) in pairs {
+            if cmd.has(a) && cmd.has(b) {
+                return self.fail(&format!("Options --{a} and --{b} are mutually exclusive"));
+            }
+        }
+        Ok(())
+    }
+
     /// vshReportError: prints the stashed libvirt error, if any.
     pub fn report_error(&mut self) {
         if let Some(e) = self.last_error.take() {

@@ -720,16 +720,6 @@ static COMMANDS: &[CmdDef] = &[
     },
 ];
 
-/// VSH_EXCLUSIVE_OPTIONS for the pairs given.
-fn exclusive(ctl: &mut Ctl, cmd: &Cmd, pairs: &[(&str, &str)]) -> CmdResult {
-    for (a, b) in pairs {
-        if cmd.has(a) && cmd.has(b) {
-            return ctl.fail(&format!("Options --{a} and --{b} are mutually exclusive"));
-        }
-    }
-    Ok(())
-}
-
 /// Stashes the libvirt error, prints `msg`, fails.
 fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
     ctl.last_error = Some(e);
@@ -815,7 +805,7 @@ fn cmd_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn cmd_desc(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    exclusive(ctl, cmd, &[("current", "live"), ("current", "config")])?;
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
     let (config, live, title, edit) = (
         cmd.has("config"),
         cmd.has("live"),
@@ -1250,8 +1240,7 @@ fn cmd_managedsave_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn cmd_metadata(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    exclusive(
-        ctl,
+    ctl.exclusive(
         cmd,
         &[
             ("current", "live"),
@@ -1454,7 +1443,7 @@ fn size_kib(ctl: &mut Ctl, cmd: &Cmd) -> Result<u64, Failed> {
 }
 
 fn cmd_setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    exclusive(ctl, cmd, &[("current", "live"), ("current", "config")])?;
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
     let mut flags = DomainMemoryModFlags::MAXIMUM;
     if cmd.has("config") {
         flags |= DomainMemoryModFlags::CONFIG;
@@ -1471,7 +1460,7 @@ fn cmd_setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn cmd_setmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    exclusive(ctl, cmd, &[("current", "live"), ("current", "config")])?;
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
     let (config, live, current) = (cmd.has("config"), cmd.has("live"), cmd.has("current"));
     let mut flags = DomainMemoryModFlags::LIVE;
     if config || live || current {
@@ -1490,8 +1479,7 @@ fn cmd_setmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn cmd_setvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    exclusive(
-        ctl,
+    ctl.exclusive(
         cmd,
         &[
             ("current", "live"),
@@ -1606,7 +1594,7 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if cmd.has("delete-storage-volume-snapshots") && !cmd.has("remove-all-storage") {
         return ctl.fail("Option --delete-storage-volume-snapshots requires --remove-all-storage");
     }
-    exclusive(ctl, cmd, &[("nvram", "keep-nvram"), ("tpm", "keep-tpm")])?;
+    ctl.exclusive(cmd, &[("nvram", "keep-nvram"), ("tpm", "keep-tpm")])?;
     let storage = cmd.value("storage").filter(|s| !s.is_empty());
     let remove_all = cmd.has("remove-all-storage");
     if storage.is_none() && !remove_all && cmd.has("wipe-storage") {

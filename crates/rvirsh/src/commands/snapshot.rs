@@ -354,15 +354,6 @@ static COMMANDS: &[CmdDef] = &[
     },
 ];
 
-fn exclusive(ctl: &mut Ctl, cmd: &Cmd, pairs: &[(&str, &str)]) -> CmdResult {
-    for (a, b) in pairs {
-        if cmd.has(a) && cmd.has(b) {
-            return ctl.fail(&format!("Options --{a} and --{b} are mutually exclusive"));
-        }
-    }
-    Ok(())
-}
-
 /// The creation flags both create commands share.
 fn create_flags(cmd: &Cmd) -> C {
     let mut flags = C::empty();
@@ -728,8 +719,7 @@ fn tree(
 fn cmd_snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (tree_mode, name_only, parent) = (cmd.has("tree"), cmd.has("name"), cmd.has("parent"));
     let (from, current) = (cmd.has("from"), cmd.has("current"));
-    exclusive(
-        ctl,
+    ctl.exclusive(
         cmd,
         &[
             ("tree", "name"),
