@@ -436,6 +436,49 @@ impl DomainDriver for RemoteDriver {
             .num)
     }
 
+    async fn domain_get_vcpus(
+        &self,
+        dom: &DomainRef,
+        maxinfo: i32,
+        maplen: i32,
+    ) -> Result<(Vec<rvirt_types::records::VcpuInfo>, Vec<u8>)> {
+        // The limits libvirt's remote client checks before it asks.
+        if maxinfo > 16384 {
+            return Err(remote_rpc(format!(
+                "vCPU count exceeds maximum: {maxinfo} > 16384"
+            )));
+        }
+        if i64::from(maxinfo) * i64::from(maplen) > 8_388_608 {
+            return Err(remote_rpc(format!(
+                "vCPU map buffer length exceeds maximum: {} > 8388608",
+                i64::from(maxinfo) * i64::from(maplen)
+            )));
+        }
+        let args = DomainGetVcpusArgs {
+            dom: nonnull_domain(dom),
+            maxinfo,
+            maplen,
+        };
+        let ret = self.client.call::<calls::DomainGetVcpus>(&args).await?;
+        let info = ret.info.into_inner();
+        let maps = ret.cpumaps.into_inner();
+        if info.len() > maxinfo.max(0) as usize
+            || maps.len() > (maxinfo.max(0) as usize) * (maplen.max(0) as usize)
+        {
+            return Err(remote_rpc("host reply too large"));
+        }
+        let info = info
+            .into_iter()
+            .map(|v| rvirt_types::records::VcpuInfo {
+                number: v.number,
+                state: v.state,
+                cpu_time: v.cpu_time,
+                cpu: v.cpu,
+            })
+            .collect();
+        Ok((info, maps))
+    }
+
     async fn domain_rename(
         &self,
         dom: &DomainRef,

@@ -39,7 +39,8 @@ wrap_identity!(
     DomainBlockStats,
     DomainInterfaceStats,
     DomainMemoryStat,
-    DomainInterface
+    DomainInterface,
+    (Vec<VcpuInfo>, Vec<u8>)
 );
 
 impl Wrap for crate::Domain {
@@ -270,6 +271,7 @@ blocking_methods!(Domain {
     fn get_hostname(flags: DomainGetHostnameFlags) -> String;
     fn get_time(flags: u32) -> DomainTime;
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;
+    fn get_vcpus(maxinfo: i32, maplen: i32) -> (Vec<VcpuInfo>, Vec<u8>);
     fn block_stats(disk: &str) -> DomainBlockStats;
     fn interface_stats(device: &str) -> DomainInterfaceStats;
     fn memory_stats(nr_stats: u32, flags: u32) -> Vec<DomainMemoryStat>;
@@ -299,6 +301,7 @@ blocking_methods!(DomainSnapshot {
     fn get_parent(flags: u32) -> crate::DomainSnapshot;
     fn list_all_children(flags: DomainSnapshotListFlags) -> Vec<crate::DomainSnapshot>;
     fn is_current(flags: u32) -> bool;
+    fn num_children(flags: DomainSnapshotListFlags) -> i32;
     fn has_metadata(flags: u32) -> bool;
     fn revert(flags: DomainSnapshotRevertFlags) -> ();
     fn delete(flags: DomainSnapshotDeleteFlags) -> ();

@@ -1,0 +1,501 @@
+//! Host and Hypervisor (help keyword `host`).
+
+use crate::cmd::{CmdDef, Group, Opt, OptKind};
+use crate::ctl::{CmdResult, Ctl};
+use crate::json::Json;
+use crate::parse::Cmd;
+
+/// The group.
+pub static GROUP: Group = Group {
+    name: "Host and Hypervisor",
+    keyword: "host",
+    commands: COMMANDS,
+};
+
+static COMMANDS: &[CmdDef] = &[
+    CmdDef {
+        name: "capabilities",
+        help: "capabilities",
+        desc: "Returns capabilities of hypervisor/driver.",
+        opts: &[],
+        ..CmdDef::new(cmd_capabilities)
+    },
+    CmdDef {
+        name: "freecell",
+        help: "NUMA free memory",
+        desc: "display available free memory for the NUMA cell.",
+        opts: &[
+            Opt::new("cellno", OptKind::Int, "NUMA cell number"),
+            Opt::new("all", OptKind::Bool, "show free memory for all NUMA cells"),
+        ],
+        ..CmdDef::new(cmd_freecell)
+    },
+    CmdDef {
+        name: "hostname",
+        help: "print the hypervisor hostname",
+        desc: "",
+        opts: &[],
+        ..CmdDef::new(cmd_hostname)
+    },
+    CmdDef {
+        name: "maxvcpus",
+        help: "connection vcpu maximum",
+        desc: "Show maximum number of virtual CPUs for guests on this connection.",
+        opts: &[Opt::new("type", OptKind::String, "domain type")],
+        ..CmdDef::new(cmd_maxvcpus)
+    },
+    CmdDef {
+        name: "nodecpumap",
+        help: "node cpu map",
+        desc: "Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs.",
+        opts: &[
+            Opt::new("pretty", OptKind::Bool, "return human readable output"),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_nodecpumap)
+    },
+    CmdDef {
+        name: "nodecpustats",
+        help: "Prints cpu stats of the node.",
+        desc: "Returns cpu stats of the node, in nanoseconds.",
+        opts: &[
+            Opt::new("cpu", OptKind::Int, "prints specified cpu statistics only."),
+            Opt::new(
+                "percent",
+                OptKind::Bool,
+                "prints by percentage during 1 second.",
+            ),
+        ],
+        ..CmdDef::new(cmd_nodecpustats)
+    },
+    CmdDef {
+        name: "nodeinfo",
+        help: "node information",
+        desc: "Returns basic information about the node.",
+        opts: &[],
+        ..CmdDef::new(cmd_nodeinfo)
+    },
+    CmdDef {
+        name: "nodememstats",
+        help: "Prints memory stats of the node.",
+        desc: "Returns memory stats of the node, in kilobytes.",
+        opts: &[Opt::new(
+            "cell",
+            OptKind::Int,
+            "prints specified cell statistics only.",
+        )],
+        ..CmdDef::new(cmd_nodememstats)
+    },
+    CmdDef {
+        name: "sysinfo",
+        help: "print the hypervisor sysinfo",
+        desc: "output an XML string for the hypervisor sysinfo, if available",
+        opts: &[],
+        ..CmdDef::new(cmd_sysinfo)
+    },
+    CmdDef {
+        name: "uri",
+        help: "print the hypervisor canonical URI",
+        desc: "",
+        opts: &[],
+        ..CmdDef::new(cmd_uri)
+    },
+    CmdDef {
+        name: "version",
+        help: "show version",
+        desc: "Display the system version information.",
+        opts: &[Opt::new(
+            "daemon",
+            OptKind::Bool,
+            "report daemon version too",
+        )],
+        ..CmdDef::new(cmd_version)
+    },
+];
+
+fn cmd_capabilities(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
+    let r = ctl.conn()?.get_capabilities();
+    match r {
+        Ok(x) => {
+            ctl.print(&x);
+            ctl.print("\n");
+            Ok(())
+        }
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ctl.fail("failed to get capabilities")
+        }
+    }
+}
+
+/// The ids of the NUMA cells in a capabilities document (`<cell id='N'`).
+fn cell_ids(caps: &str) -> Vec<u64> {
+    let Ok(doc) = roxmltree::Document::parse(caps) else {
+        return Vec::new();
+    };
+    doc.descendants()
+        .filter(|n| n.has_tag_name("cell") && n.parent().is_some_and(|p| p.has_tag_name("cells")))
+        .filter_map(|n| n.attribute("id").and_then(|v| v.parse().ok()))
+        .collect()
+}
+
+fn cmd_freecell(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let all = cmd.has("all");
+    let cellno = cmd.has("cellno");
+    if all && cellno {
+        return ctl.fail("Options --all and --cellno are mutually exclusive");
+    }
+    let conn = ctl.conn()?.clone();
+    if !all {
+        if cellno {
+            let cell = ctl.opt_int(cmd, "cellno")?.unwrap_or(-1);
+            let m = ctl.lib(conn.node_get_cells_free_memory(cell, 1))?;
+            let Some(m) = m.first().copied() else {
+                return Err(crate::ctl::Failed);
+            };
+            ctl.print(&format!("{cell}: {} KiB\n", m / 1024));
+            return Ok(());
+        }
+        let m = ctl.lib(conn.node_get_free_memory())?;
+        if m == 0 {
+            return Err(crate::ctl::Failed);
+        }
+        ctl.print(&format!("Total: {} KiB\n", m / 1024));
+        return Ok(());
+    }
+    let Ok(caps) = conn.get_capabilities() else {
+        return ctl.fail("unable to get node capabilities");
+    };
+    let mut total = 0u64;
+    let mut lines = String::new();
+    for id in cell_ids(&caps) {
+        let m = i32::try_from(id)
+            .ok()
+            .and_then(|c| conn.node_get_cells_free_memory(c, 1).ok());
+        let Some(m) = m.and_then(|m| m.first().copied()) else {
+            return ctl.fail(&format!(
+                "failed to get free memory for NUMA node number: {id}"
+            ));
+        };
+        lines.push_str(&format!("{id:>5}: {:>10} KiB\n", m / 1024));
+        total += m;
+    }
+    ctl.print(&lines);
+    ctl.print_extra("--------------------\n");
+    ctl.print_extra(&format!("{:>5}: {:>10} KiB\n", "Total", total / 1024));
+    Ok(())
+}
+
+fn cmd_hostname(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
+    let r = ctl.conn()?.get_hostname();
+    match r {
+        Ok(h) => {
+            ctl.print(&format!("{h}\n"));
+            Ok(())
+        }
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ctl.fail("failed to get hostname")
+        }
+    }
+}
+
+fn cmd_maxvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let t = ctl.opt_str(cmd, "type")?;
+    let r = ctl.conn()?.get_max_vcpus(t);
+    let n = ctl.lib(r)?;
+    ctl.print(&format!("{n}\n"));
+    Ok(())
+}
+
+/// libvirt's virBitmapDataFormat: ranges like `0-3,5`.
+pub fn format_cpu_ranges(map: &[u8], n: usize) -> String {
+    let set: Vec<usize> = (0..n)
+        .filter(|i| map.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < set.len() {
+        let start = set[i];
+        let mut end = start;
+        while i + 1 < set.len() && set[i + 1] == end + 1 {
+            i += 1;
+            end = set[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(",")
+}
+
+fn cmd_nodecpumap(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let Ok(m) = ctl.conn()?.node_get_cpu_map(0) else {
+        return ctl.fail("Unable to get cpu map");
+    };
+    if ctl_json(cmd) {
+        let online: Vec<Json> = (0..m.cpus as usize)
+            .filter(|i| m.map.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+            .map(|i| Json::from(i as u64))
+            .collect();
+        let j = Json::obj([
+            ("present", Json::from(u64::from(m.cpus))),
+            ("online", Json::from(u64::from(m.online))),
+            ("online_cpus", Json::Arr(online)),
+        ]);
+        ctl.print(&j.line());
+        return Ok(());
+    }
+    let mut s = format!(
+        "{:<15} {}\n{:<15} {}\n{:<15} ",
+        "CPUs present:", m.cpus, "CPUs online:", m.online, "CPU map:"
+    );
+    if cmd.has("pretty") {
+        s.push_str(&format_cpu_ranges(&m.map, m.cpus as usize));
+    } else {
+        for i in 0..m.cpus as usize {
+            let used = m.map.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0);
+            s.push(if used { 'y' } else { '-' });
+        }
+    }
+    s.push('\n');
+    ctl.print(&s);
+    Ok(())
+}
+
+/// `--json` given.
+fn ctl_json(cmd: &Cmd) -> bool {
+    cmd.has("json")
+}
+
+/// The labels virsh prints for the node CPU stats it knows, by libvirt field name.
+const CPU_FIELDS: [(&str, &str); 5] = [
+    ("user", "user:"),
+    ("kernel", "system:"),
+    ("idle", "idle:"),
+    ("iowait", "iowait:"),
+    ("intr", "intr:"),
+];
+
+/// C's `%5.1lf` (NaN printed as glibc prints 0.0/0.0).
+fn c_float_5_1(v: f64) -> String {
+    if v.is_nan() {
+        format!("{:>5}", "-nan")
+    } else {
+        format!("{v:5.1}")
+    }
+}
+
+fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let percent = cmd.has("percent");
+    let cpu = ctl.opt_int(cmd, "cpu")?.unwrap_or(-1);
+    let conn = ctl.conn()?.clone();
+    let Ok(first) = conn.node_get_cpu_stats(cpu, 0) else {
+        return ctl.fail("Unable to get number of cpu stats");
+    };
+    if first.is_empty() {
+        return Ok(());
+    }
+    let pick = |stats: &[rvirt::NodeStat]| -> ([u64; 6], [bool; 6]) {
+        let mut v = [0u64; 6];
+        let mut p = [false; 6];
+        for s in stats {
+            let idx = CPU_FIELDS
+                .iter()
+                .position(|f| f.0 == s.field)
+                .or((s.field == "utilization").then_some(5));
+            if let Some(i) = idx {
+                v[i] = s.value;
+                p[i] = true;
+            }
+        }
+        (v, p)
+    };
+    let (mut v, p) = pick(&first);
+    if percent && !p[5] {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let Ok(second) = conn.node_get_cpu_stats(cpu, 0) else {
+            return ctl.fail("Unable to get node cpu stats");
+        };
+        let (v2, _) = pick(&second);
+        for i in 0..6 {
+            if p[i] {
+                v[i] = v2[i].wrapping_sub(v[i]);
+            }
+        }
+    }
+    if ctl_json(cmd) && !percent {
+        let fields = CPU_FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| p[*i])
+            .map(|(i, f)| (f.0, Json::from(v[i])));
+        ctl.print(&Json::obj(fields).line());
+        return Ok(());
+    }
+    let mut s = String::new();
+    if !percent {
+        for (i, f) in CPU_FIELDS.iter().enumerate() {
+            if p[i] {
+                s.push_str(&format!("{:<15} {:>20}\n", f.1, v[i]));
+            }
+        }
+    } else if p[5] {
+        s.push_str(&format!(
+            "{:<15} {:>5}%\n{:<15} {:>5}%\n",
+            "usage:",
+            v[5],
+            "idle:",
+            100u64.wrapping_sub(v[5])
+        ));
+    } else {
+        let total: f64 = v[..5].iter().map(|x| *x as f64).sum();
+        let usage = (v[0] + v[1]) as f64 / total * 100.0;
+        s.push_str(&format!("{:<15} {}%\n", "usage:", c_float_5_1(usage)));
+        for (i, f) in CPU_FIELDS.iter().enumerate() {
+            if p[i] {
+                s.push_str(&format!(
+                    "{:<15} {}%\n",
+                    f.1,
+                    c_float_5_1(v[i] as f64 / total * 100.0)
+                ));
+            }
+        }
+    }
+    ctl.print(&s);
+    Ok(())
+}
+
+fn cmd_nodeinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let Ok(i) = ctl.conn()?.node_get_info() else {
+        return ctl.fail("failed to get node information");
+    };
+    if ctl_json(cmd) {
+        let j = Json::obj([
+            ("cpu_model", Json::from(i.model.as_str())),
+            ("cpus", Json::from(u64::from(i.cpus))),
+            ("mhz", Json::from(u64::from(i.mhz))),
+            ("sockets", Json::from(u64::from(i.sockets))),
+            ("cores_per_socket", Json::from(u64::from(i.cores))),
+            ("threads_per_core", Json::from(u64::from(i.threads))),
+            ("numa_cells", Json::from(u64::from(i.nodes))),
+            ("memory_kib", Json::from(i.memory)),
+        ]);
+        ctl.print(&j.line());
+        return Ok(());
+    }
+    ctl.print(&format!(
+        "{:<20} {}\n{:<20} {}\n{:<20} {} MHz\n{:<20} {}\n{:<20} {}\n{:<20} {}\n{:<20} {}\n{:<20} {} KiB\n",
+        "CPU model:", i.model, "CPU(s):", i.cpus, "CPU frequency:", i.mhz, "CPU socket(s):", i.sockets,
+        "Core(s) per socket:", i.cores, "Thread(s) per core:", i.threads, "NUMA cell(s):", i.nodes,
+        "Memory size:", i.memory
+    ));
+    Ok(())
+}
+
+fn cmd_nodememstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let cell = ctl.opt_int(cmd, "cell")?.unwrap_or(-1);
+    let r = ctl.conn()?.node_get_memory_stats(cell, 0);
+    let stats = match r {
+        Ok(s) => s,
+        Err(e) => {
+            ctl.last_error = Some(e);
+            return ctl.fail("Unable to get number of memory stats");
+        }
+    };
+    let mut s = String::new();
+    for st in stats {
+        s.push_str(&format!("{:<7}: {:>20} KiB\n", st.field, st.value));
+    }
+    ctl.print(&s);
+    Ok(())
+}
+
+fn cmd_sysinfo(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
+    let r = ctl.conn()?.get_sysinfo(0);
+    match r {
+        Ok(x) => {
+            ctl.print(&x);
+            Ok(())
+        }
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ctl.fail("failed to get sysinfo")
+        }
+    }
+}
+
+fn cmd_uri(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
+    let r = ctl.conn()?.get_uri();
+    match r {
+        Ok(u) => {
+            ctl.print(&format!("{u}\n"));
+            Ok(())
+        }
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ctl.fail("failed to get URI")
+        }
+    }
+}
+
+/// `major.minor.release` of a libvirt version number.
+fn dotted(v: u64) -> String {
+    format!("{}.{}.{}", v / 1_000_000, v % 1_000_000 / 1000, v % 1000)
+}
+
+fn cmd_version(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let conn = ctl.conn()?.clone();
+    let Ok(t) = conn.get_type() else {
+        return ctl.fail("failed to get hypervisor type");
+    };
+    let lib = rvirt::get_version();
+    let mut s = format!(
+        "Compiled against library: libvirt {}\nUsing library: libvirt {}\nUsing API: {t} {}\n",
+        dotted(rvirt::LIBVIRT_API_VERSION),
+        dotted(lib),
+        dotted(lib)
+    );
+    let Ok(hv) = conn.get_version() else {
+        ctl.print(&s);
+        return ctl.fail("failed to get the hypervisor version");
+    };
+    if hv == 0 {
+        s.push_str(&format!("Cannot extract running {t} hypervisor version\n"));
+    } else {
+        s.push_str(&format!("Running hypervisor: {t} {}\n", dotted(hv)));
+    }
+    ctl.print(&s);
+    if cmd.has("daemon") {
+        match conn.get_lib_version() {
+            Ok(d) => ctl.print(&format!("Running against daemon: {}\n", dotted(d))),
+            Err(_) => ctl.error("failed to get the daemon version"),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ranges_and_versions() {
+        assert_eq!(format_cpu_ranges(&[0b0001_0101], 8), "0,2,4");
+        assert_eq!(format_cpu_ranges(&[0b0000_1111, 0b1], 16), "0-3,8");
+        assert_eq!(format_cpu_ranges(&[], 8), "");
+        assert_eq!(dotted(9_000_000), "9.0.0");
+        assert_eq!(dotted(2), "0.0.2");
+        assert_eq!(c_float_5_1(f64::NAN), " -nan");
+        assert_eq!(c_float_5_1(12.34), " 12.3");
+    }
+
+    #[test]
+    fn numa_cells_from_capabilities() {
+        let caps = "<capabilities><host><topology><cells num='2'><cell id='0'><cpus><cpu id='0'/></cpus></cell><cell id='1'/></cells></topology></host></capabilities>";
+        assert_eq!(cell_ids(caps), vec![0, 1]);
+    }
+}

@@ -1,0 +1,22 @@
+//! The command groups, one file each, in virsh's order. A group file declares its commands
+//! (name, texts, options, as `tools/transcribe_virsh_commands.py` prints them from libvirt's
+//! tables) and holds their handlers; adding a command is declaring it here.
+
+use crate::cmd::Group;
+
+pub mod domain;
+pub mod events;
+pub mod host;
+pub mod monitor;
+pub mod snapshot;
+pub mod virsh;
+
+/// Every group rvirsh has, in the order `help` lists them.
+pub static GROUPS: &[&Group] = &[
+    &domain::GROUP,
+    &monitor::GROUP,
+    &events::GROUP,
+    &host::GROUP,
+    &snapshot::GROUP,
+    &virsh::GROUP,
+];

@@ -1,0 +1,940 @@
+//! Domain Monitoring (help keyword `monitor`): listing, state, info and statistics.
+
+use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
+use crate::ctl::{CmdResult, Ctl, Failed};
+use crate::fmt::{Table, reason_name, state_name, typed_value};
+use crate::json::Json;
+use crate::parse::Cmd;
+use rvirt::blocking::Domain;
+use rvirt::flags::{
+    ConnectGetAllDomainStatsFlags, ConnectListAllDomainsFlags as L, DomainMetadataType,
+    DomainModificationImpact, DomainState, DomainStatsTypes, DomainXMLFlags,
+};
+
+/// The group.
+pub static GROUP: Group = Group {
+    name: "Domain Monitoring",
+    keyword: "monitor",
+    commands: COMMANDS,
+};
+
+static COMMANDS: &[CmdDef] = &[
+    CmdDef {
+        name: "domblklist",
+        help: "list all domain blocks",
+        desc: "Get the summary of block devices for a domain.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new(
+                "inactive",
+                OptKind::Bool,
+                "get inactive rather than running configuration",
+            ),
+            Opt::new(
+                "details",
+                OptKind::Bool,
+                "additionally display the type and device value",
+            ),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_domblklist)
+    },
+    CmdDef {
+        name: "domblkstat",
+        help: "get device block stats for a domain",
+        desc: "Get device block stats for a running domain. See man page or use --human for explanation of fields",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new("device", OptKind::String, "block device").empty_ok(),
+            Opt::new("human", OptKind::Bool, "print a more human readable output"),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_domblkstat)
+    },
+    CmdDef {
+        name: "domiflist",
+        help: "list all domain virtual interfaces",
+        desc: "Get the summary of virtual interfaces for a domain.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new(
+                "inactive",
+                OptKind::Bool,
+                "get inactive rather than running configuration",
+            ),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_domiflist)
+    },
+    CmdDef {
+        name: "domifstat",
+        help: "get network interface stats for a domain",
+        desc: "Get network interface stats for a running domain.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new(
+                "interface",
+                OptKind::Data,
+                "interface device specified by name or MAC Address",
+            )
+            .required(),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_domifstat)
+    },
+    CmdDef {
+        name: "dominfo",
+        help: "domain information",
+        desc: "Returns basic information about the domain.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_dominfo)
+    },
+    CmdDef {
+        name: "dommemstat",
+        help: "get memory statistics for a domain",
+        desc: "Get memory statistics for a running domain.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new(
+                "period",
+                OptKind::Int,
+                "period in seconds to set collection",
+            )
+            .named_only(),
+            Opt::new("config", OptKind::Bool, "affect next boot"),
+            Opt::new("live", OptKind::Bool, "affect running domain"),
+            Opt::new("current", OptKind::Bool, "affect current domain"),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_dommemstat)
+    },
+    CmdDef {
+        name: "domstate",
+        help: "domain state",
+        desc: "Returns state about a domain.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new("reason", OptKind::Bool, "also print reason for the state"),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_domstate)
+    },
+    CmdDef {
+        name: "domstats",
+        help: "get statistics about one or multiple domains",
+        desc: "Gets statistics about one or more (or all) domains",
+        opts: &[
+            Opt::new("state", OptKind::Bool, "report domain state"),
+            Opt::new(
+                "cpu-total",
+                OptKind::Bool,
+                "report domain physical cpu usage",
+            ),
+            Opt::new("balloon", OptKind::Bool, "report domain balloon statistics"),
+            Opt::new(
+                "vcpu",
+                OptKind::Bool,
+                "report domain virtual cpu information",
+            ),
+            Opt::new(
+                "interface",
+                OptKind::Bool,
+                "report domain network interface information",
+            ),
+            Opt::new(
+                "block",
+                OptKind::Bool,
+                "report domain block device statistics",
+            ),
+            Opt::new("perf", OptKind::Bool, "report domain perf event statistics"),
+            Opt::new(
+                "iothread",
+                OptKind::Bool,
+                "report domain IOThread information",
+            ),
+            Opt::new("memory", OptKind::Bool, "report domain memory usage"),
+            Opt::new(
+                "dirtyrate",
+                OptKind::Bool,
+                "report domain dirty rate information",
+            ),
+            Opt::new("vm", OptKind::Bool, "report hypervisor-specific statistics"),
+            Opt::new("list-active", OptKind::Bool, "list only active domains"),
+            Opt::new("list-inactive", OptKind::Bool, "list only inactive domains"),
+            Opt::new(
+                "list-persistent",
+                OptKind::Bool,
+                "list only persistent domains",
+            ),
+            Opt::new(
+                "list-transient",
+                OptKind::Bool,
+                "list only transient domains",
+            ),
+            Opt::new("list-running", OptKind::Bool, "list only running domains"),
+            Opt::new("list-paused", OptKind::Bool, "list only paused domains"),
+            Opt::new("list-shutoff", OptKind::Bool, "list only shutoff domains"),
+            Opt::new(
+                "list-other",
+                OptKind::Bool,
+                "list only domains in other states",
+            ),
+            Opt::new("raw", OptKind::Bool, "do not pretty-print the fields"),
+            Opt::new(
+                "enforce",
+                OptKind::Bool,
+                "enforce requested stats parameters",
+            ),
+            Opt::new(
+                "backing",
+                OptKind::Bool,
+                "add backing chain information to block stats",
+            ),
+            Opt::new(
+                "nowait",
+                OptKind::Bool,
+                "report only stats that are accessible instantly",
+            ),
+            Opt::new("domain", OptKind::Argv, "list of domains to get stats for")
+                .complete(Complete::Domain),
+        ],
+        ..CmdDef::new(cmd_domstats)
+    },
+    CmdDef {
+        name: "list",
+        help: "list domains",
+        desc: "Returns list of domains.",
+        opts: &[
+            Opt::new("inactive", OptKind::Bool, "list inactive domains"),
+            Opt::new("all", OptKind::Bool, "list inactive & active domains"),
+            Opt::new("transient", OptKind::Bool, "list transient domains"),
+            Opt::new("persistent", OptKind::Bool, "list persistent domains"),
+            Opt::new(
+                "with-snapshot",
+                OptKind::Bool,
+                "list domains with existing snapshot",
+            ),
+            Opt::new(
+                "without-snapshot",
+                OptKind::Bool,
+                "list domains without a snapshot",
+            ),
+            Opt::new(
+                "with-checkpoint",
+                OptKind::Bool,
+                "list domains with existing checkpoint",
+            ),
+            Opt::new(
+                "without-checkpoint",
+                OptKind::Bool,
+                "list domains without a checkpoint",
+            ),
+            Opt::new(
+                "state-running",
+                OptKind::Bool,
+                "list domains in running state",
+            ),
+            Opt::new(
+                "state-paused",
+                OptKind::Bool,
+                "list domains in paused state",
+            ),
+            Opt::new(
+                "state-shutoff",
+                OptKind::Bool,
+                "list domains in shutoff state",
+            ),
+            Opt::new("state-other", OptKind::Bool, "list domains in other states"),
+            Opt::new(
+                "autostart",
+                OptKind::Bool,
+                "list domains with autostart enabled",
+            ),
+            Opt::new(
+                "no-autostart",
+                OptKind::Bool,
+                "list domains with autostart disabled",
+            ),
+            Opt::new(
+                "with-managed-save",
+                OptKind::Bool,
+                "list domains with managed save state",
+            ),
+            Opt::new(
+                "without-managed-save",
+                OptKind::Bool,
+                "list domains without managed save",
+            ),
+            Opt::new("uuid", OptKind::Bool, "list uuid's only"),
+            Opt::new("name", OptKind::Bool, "list domain names only"),
+            Opt::new("id", OptKind::Bool, "list domain IDs only"),
+            Opt::new("table", OptKind::Bool, "list table (default)"),
+            Opt::new(
+                "managed-save",
+                OptKind::Bool,
+                "mark inactive domains with managed save state",
+            ),
+            Opt::new("title", OptKind::Bool, "show domain title"),
+            Opt::json(),
+        ],
+        ..CmdDef::new(cmd_list)
+    },
+];
+
+/// The domain's XML, parsed (virshDomainGetXML).
+pub fn domain_xml(ctl: &mut Ctl, cmd: &Cmd, flags: DomainXMLFlags) -> Result<String, Failed> {
+    let (dom, _) = ctl.domain(cmd)?;
+    let r = dom.get_xml_desc(flags);
+    ctl.lib(r)
+}
+
+/// The title or description of a domain (virshGetDomainDescription): empty when it has none.
+pub fn description(
+    ctl: &mut Ctl,
+    dom: &Domain,
+    title: bool,
+    flags: DomainModificationImpact,
+) -> Result<String, Failed> {
+    let kind = if title {
+        DomainMetadataType::TITLE
+    } else {
+        DomainMetadataType::DESCRIPTION
+    };
+    match dom.get_metadata(kind, None, flags) {
+        Ok(s) => Ok(s),
+        Err(e) if e.code == rvirt::ErrorNumber::NO_DOMAIN_METADATA => Ok(String::new()),
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ctl.fail("Failed to get domain description xml")
+        }
+    }
+}
+
+/// The id as virsh prints it: `-` for an inactive domain.
+fn id_text(id: i32) -> String {
+    if id < 0 { "-".into() } else { id.to_string() }
+}
+
+fn cmd_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let managed = cmd.has("managed-save");
+    let title = cmd.has("title");
+    let (opt_uuid, opt_name, opt_id) = (cmd.has("uuid"), cmd.has("name"), cmd.has("id"));
+    let mut table = cmd.has("table");
+    let mut flags = L::ACTIVE;
+    if cmd.has("inactive") || cmd.has("state-shutoff") {
+        flags = L::INACTIVE;
+    }
+    if cmd.has("all") {
+        flags = L::INACTIVE | L::ACTIVE;
+    }
+    for (opt, f) in [
+        ("persistent", L::PERSISTENT),
+        ("transient", L::TRANSIENT),
+        ("with-managed-save", L::MANAGEDSAVE),
+        ("without-managed-save", L::NO_MANAGEDSAVE),
+        ("autostart", L::AUTOSTART),
+        ("no-autostart", L::NO_AUTOSTART),
+        ("with-snapshot", L::HAS_SNAPSHOT),
+        ("without-snapshot", L::NO_SNAPSHOT),
+        ("with-checkpoint", L::HAS_CHECKPOINT),
+        ("without-checkpoint", L::NO_CHECKPOINT),
+        ("state-running", L::RUNNING),
+        ("state-paused", L::PAUSED),
+        ("state-shutoff", L::SHUTOFF),
+        ("state-other", L::OTHER),
+    ] {
+        if cmd.has(opt) {
+            flags |= f;
+        }
+    }
+    for other in ["name", "uuid", "id"] {
+        if table && cmd.has(other) {
+            return ctl.fail(&format!(
+                "Options --table and --{other} are mutually exclusive"
+            ));
+        }
+    }
+    if !opt_uuid && !opt_name && !opt_id {
+        table = true;
+    }
+    let r = ctl.conn()?.list_all_domains(flags);
+    let mut doms = match r {
+        Ok(d) => d,
+        Err(e) => {
+            ctl.last_error = Some(e);
+            return ctl.fail("Failed to list domains");
+        }
+    };
+    // virsh sorts by id, inactive ones (no id) after, by name.
+    doms.sort_by(|a, b| {
+        let key = |d: &Domain| {
+            (
+                d.get_id() < 0,
+                u32::try_from(d.get_id()).unwrap_or(0),
+                d.get_name().to_ascii_lowercase(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let json = cmd.has("json");
+    let mut t = if title {
+        Table::new(&["Id", "Name", "State", "Title"])
+    } else {
+        Table::new(&["Id", "Name", "State"])
+    };
+    let mut items = Vec::new();
+    let mut text = String::new();
+    for d in &doms {
+        let id = d.get_id();
+        if table || json {
+            let Ok((mut state, _)) = d.get_state(0) else {
+                continue;
+            };
+            let saved = managed
+                && state == DomainState::SHUTOFF
+                && d.has_managed_save_image(0).unwrap_or(false);
+            let state_text = if saved { "saved" } else { state_name(state) };
+            if saved {
+                state = DomainState(-2);
+            }
+            let _ = state;
+            let title_text = if title {
+                Some(description(
+                    ctl,
+                    d,
+                    true,
+                    DomainModificationImpact::empty(),
+                )?)
+            } else {
+                None
+            };
+            if json {
+                let mut o = vec![
+                    ("id", if id < 0 { Json::Null } else { Json::from(id) }),
+                    ("name", Json::from(d.get_name())),
+                    ("uuid", Json::from(d.get_uuid_string())),
+                    ("state", Json::from(state_text)),
+                ];
+                if let Some(tt) = title_text {
+                    o.push(("title", Json::from(tt)));
+                }
+                items.push(Json::obj(o));
+                continue;
+            }
+            let mut row = vec![
+                id_text(id),
+                d.get_name().to_string(),
+                state_text.to_string(),
+            ];
+            if let Some(tt) = title_text {
+                row.push(tt);
+            }
+            t.row(row);
+        } else {
+            let mut sep = "";
+            if opt_uuid {
+                text.push_str(&d.get_uuid_string());
+                sep = " ";
+            }
+            if opt_id {
+                if id < 0 && !opt_uuid && !opt_name {
+                    continue;
+                }
+                text.push_str(sep);
+                text.push_str(&id_text(id));
+                sep = " ";
+            }
+            if opt_name {
+                text.push_str(sep);
+                text.push_str(d.get_name());
+            }
+            text.push('\n');
+        }
+    }
+    if json {
+        ctl.print(&Json::Arr(items).line());
+    } else if table {
+        let quiet = ctl.quiet;
+        ctl.print(&t.render(!quiet));
+    } else {
+        ctl.print(&text);
+    }
+    Ok(())
+}
+
+fn cmd_dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let conn = ctl.conn()?.clone();
+    let mut ok = true;
+    let id = dom.get_id();
+    let mut lines: Vec<(&str, String)> =
+        vec![("Id:", id_text(id)), ("Name:", dom.get_name().to_string())];
+    let mut j: Vec<(&str, Json)> = vec![
+        ("id", if id < 0 { Json::Null } else { Json::from(id) }),
+        ("name", Json::from(dom.get_name())),
+        ("uuid", Json::from(dom.get_uuid_string())),
+    ];
+    lines.push(("UUID:", dom.get_uuid_string()));
+    if let Ok(os) = dom.get_os_type() {
+        j.push(("os_type", Json::from(os.as_str())));
+        lines.push(("OS Type:", os));
+    }
+    match dom.get_info() {
+        Ok(info) => {
+            lines.push(("State:", state_name(info.state).into()));
+            lines.push(("CPU(s):", info.nr_virt_cpu.to_string()));
+            j.push(("state", Json::from(state_name(info.state))));
+            j.push(("cpus", Json::from(u64::from(info.nr_virt_cpu))));
+            j.push(("cpu_time_ns", Json::from(info.cpu_time)));
+            if info.cpu_time != 0 {
+                lines.push(("CPU time:", format!("{:.1}s", info.cpu_time as f64 / 1e9)));
+            }
+            if info.max_mem != u64::from(u32::MAX) {
+                lines.push(("Max memory:", format!("{} KiB", info.max_mem)));
+                j.push(("max_memory_kib", Json::from(info.max_mem)));
+            } else {
+                lines.push(("Max memory:", "no limit".into()));
+                j.push(("max_memory_kib", Json::Null));
+            }
+            lines.push(("Used memory:", format!("{} KiB", info.memory)));
+            j.push(("used_memory_kib", Json::from(info.memory)));
+        }
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ok = false;
+        }
+    }
+    let persistent = dom.is_persistent();
+    j.push(("persistent", persistent.clone().ok().into()));
+    lines.push((
+        "Persistent:",
+        match persistent {
+            Ok(true) => "yes",
+            Ok(false) => "no",
+            Err(_) => "unknown",
+        }
+        .into(),
+    ));
+    if let Ok(a) = dom.get_autostart() {
+        lines.push(("Autostart:", if a { "enable" } else { "disable" }.into()));
+        j.push(("autostart", Json::from(a)));
+    }
+    let ms = dom.has_managed_save_image(0);
+    j.push(("managed_save", ms.clone().ok().into()));
+    lines.push((
+        "Managed save:",
+        match ms {
+            Ok(true) => "yes",
+            Ok(false) => "no",
+            Err(_) => "unknown",
+        }
+        .into(),
+    ));
+    match conn.node_get_security_model() {
+        Err(e) if e.code != rvirt::ErrorNumber::NO_SUPPORT => {
+            ctl.last_error = Some(e);
+            return Err(Failed);
+        }
+        Err(_) => {}
+        Ok(m) if !m.model.is_empty() => {
+            lines.push(("Security model:", m.model.clone()));
+            lines.push(("Security DOI:", m.doi.clone()));
+            j.push(("security_model", Json::from(m.model)));
+            j.push(("security_doi", Json::from(m.doi)));
+            match dom.get_security_label() {
+                Ok(l) if !l.label.is_empty() => {
+                    let mode = if l.enforcing {
+                        "enforcing"
+                    } else {
+                        "permissive"
+                    };
+                    lines.push(("Security label:", format!("{} ({mode})", l.label)));
+                    j.push(("security_label", Json::from(l.label)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    ctl.last_error = Some(e);
+                    return Err(Failed);
+                }
+            }
+        }
+        Ok(_) => {}
+    }
+    if cmd.has("json") {
+        ctl.print(&Json::obj(j).line());
+    } else {
+        let mut s = String::new();
+        for (k, v) in lines {
+            s.push_str(&format!("{k:<15} {v}\n"));
+        }
+        ctl.print(&s);
+    }
+    if ok { Ok(()) } else { Err(Failed) }
+}
+
+fn cmd_domstate(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let r = dom.get_state(0);
+    let (state, reason) = ctl.lib(r)?;
+    if cmd.has("json") {
+        let j = Json::obj([
+            ("state", Json::from(state_name(state))),
+            ("reason", Json::from(reason_name(state, reason))),
+        ]);
+        ctl.print(&j.line());
+    } else if cmd.has("reason") {
+        ctl.print(&format!(
+            "{} ({})\n",
+            state_name(state),
+            reason_name(state, reason)
+        ));
+    } else {
+        ctl.print(&format!("{}\n", state_name(state)));
+    }
+    Ok(())
+}
+
+/// The legacy block statistics: (name, human label).
+const BLKSTAT: [(&str, &str); 5] = [
+    ("rd_req", "number of read operations:"),
+    ("rd_bytes", "number of bytes read:"),
+    ("wr_req", "number of write operations:"),
+    ("wr_bytes", "number of bytes written:"),
+    ("errs", "error count:"),
+];
+
+fn cmd_domblkstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, name) = ctl.domain(cmd)?;
+    let human = cmd.has("human");
+    let device = ctl.opt_str(cmd, "device")?.unwrap_or("");
+    let s = match dom.block_stats(device) {
+        Ok(s) => s,
+        Err(e) => {
+            ctl.last_error = Some(e);
+            return ctl.fail(&format!("Failed to get block stats {name} {device}"));
+        }
+    };
+    let values = [s.rd_req, s.rd_bytes, s.wr_req, s.wr_bytes, s.errs];
+    if cmd.has("json") {
+        let f = BLKSTAT
+            .iter()
+            .zip(values)
+            .filter(|(_, v)| *v >= 0)
+            .map(|(b, v)| (b.0, Json::from(v)));
+        ctl.print(&Json::obj(f).line());
+        return Ok(());
+    }
+    let mut out = String::new();
+    let mut dev = device;
+    if human {
+        out.push_str(&format!("Device: {device}\n"));
+        dev = "";
+    }
+    for (b, v) in BLKSTAT.iter().zip(values) {
+        if v >= 0 {
+            if human {
+                out.push_str(&format!("{dev} {:<31} {v}\n", b.1));
+            } else {
+                out.push_str(&format!("{dev} {} {v}\n", b.0));
+            }
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+fn cmd_domifstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, name) = ctl.domain(cmd)?;
+    let device = ctl.req_str(cmd, "interface")?;
+    let s = match dom.interface_stats(device) {
+        Ok(s) => s,
+        Err(e) => {
+            ctl.last_error = Some(e);
+            return ctl.fail(&format!("Failed to get interface stats {name} {device}"));
+        }
+    };
+    let fields = [
+        ("rx_bytes", s.rx_bytes),
+        ("rx_packets", s.rx_packets),
+        ("rx_errs", s.rx_errs),
+        ("rx_drop", s.rx_drop),
+        ("tx_bytes", s.tx_bytes),
+        ("tx_packets", s.tx_packets),
+        ("tx_errs", s.tx_errs),
+        ("tx_drop", s.tx_drop),
+    ];
+    if cmd.has("json") {
+        let f = fields
+            .iter()
+            .filter(|(_, v)| *v >= 0)
+            .map(|(k, v)| (*k, Json::from(*v)));
+        ctl.print(&Json::obj(f).line());
+        return Ok(());
+    }
+    let mut out = String::new();
+    for (k, v) in fields {
+        if v >= 0 {
+            out.push_str(&format!("{device} {k} {v}\n"));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// Memory statistic names in the order virsh checks them.
+const MEMSTAT: [(i32, &str); 13] = [
+    (0, "swap_in"),
+    (1, "swap_out"),
+    (2, "major_fault"),
+    (3, "minor_fault"),
+    (4, "unused"),
+    (5, "available"),
+    (8, "usable"),
+    (6, "actual"),
+    (7, "rss"),
+    (9, "last_update"),
+    (10, "disk_caches"),
+    (11, "hugetlb_pgalloc"),
+    (12, "hugetlb_pgfail"),
+];
+
+fn cmd_dommemstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (config, live, current) = (cmd.has("config"), cmd.has("live"), cmd.has("current"));
+    if current && live {
+        return ctl.fail("Options --current and --live are mutually exclusive");
+    }
+    if current && config {
+        return ctl.fail("Options --current and --config are mutually exclusive");
+    }
+    let (dom, name) = ctl.domain(cmd)?;
+    if let Some(p) = ctl.opt_int(cmd, "period")? {
+        if p < 0 {
+            return ctl.fail(&format!("Invalid collection period value '{p}'"));
+        }
+        ctl.last_error = Some(rvirt::Error::no_support(
+            rvirt::ErrorDomain::DOMAIN,
+            "virDomainSetMemoryStatsPeriod",
+        ));
+        return ctl.fail("Unable to change balloon collection period.");
+    }
+    let stats = match dom.memory_stats(13, 0) {
+        Ok(s) => s,
+        Err(e) => {
+            ctl.last_error = Some(e);
+            return ctl.fail(&format!(
+                "Failed to get memory statistics for domain {name}"
+            ));
+        }
+    };
+    let known = |tag: i32| MEMSTAT.iter().find(|m| m.0 == tag).map(|m| m.1);
+    if cmd.has("json") {
+        let f = stats
+            .iter()
+            .filter_map(|s| known(s.tag.0).map(|n| (n, Json::from(s.val))));
+        ctl.print(&Json::obj(f).line());
+        return Ok(());
+    }
+    let mut out = String::new();
+    for s in &stats {
+        if let Some(n) = known(s.tag.0) {
+            out.push_str(&format!("{n} {}\n", s.val));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// The first of these attributes of `node`'s `<source>` child.
+fn source_attr(node: roxmltree::Node, attrs: &[&str]) -> Option<String> {
+    let src = node.children().find(|c| c.has_tag_name("source"))?;
+    attrs
+        .iter()
+        .find_map(|a| src.attribute(*a))
+        .map(str::to_string)
+}
+
+/// Attribute `attr` of `node`'s child `child`.
+fn child_attr(node: roxmltree::Node, child: &str, attr: &str) -> Option<String> {
+    node.children()
+        .find(|c| c.has_tag_name(child))?
+        .attribute(attr)
+        .map(str::to_string)
+}
+
+/// The `<devices>` children called `tag`.
+fn devices<'a, 'i>(
+    doc: &'a roxmltree::Document<'i>,
+    tag: &'a str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+    doc.root_element()
+        .children()
+        .filter(|c| c.has_tag_name("devices"))
+        .flat_map(move |d| d.children().filter(move |c| c.has_tag_name(tag)))
+}
+
+fn parse_xml<'x>(ctl: &mut Ctl, xml: &'x str) -> Result<roxmltree::Document<'x>, Failed> {
+    match roxmltree::Document::parse(xml) {
+        Ok(d) => Ok(d),
+        Err(_) => ctl.fail("failed to parse domain XML"),
+    }
+}
+
+fn cmd_domblklist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = if cmd.has("inactive") {
+        DomainXMLFlags::INACTIVE
+    } else {
+        DomainXMLFlags::empty()
+    };
+    let details = cmd.has("details");
+    let xml = domain_xml(ctl, cmd, flags)?;
+    let doc = parse_xml(ctl, &xml)?;
+    let mut t = if details {
+        Table::new(&["Type", "Device", "Target", "Source"])
+    } else {
+        Table::new(&["Target", "Source"])
+    };
+    let mut items = Vec::new();
+    for disk in devices(&doc, "disk") {
+        let ty = disk.attribute("type").unwrap_or_default().to_string();
+        let device = disk.attribute("device").unwrap_or_default().to_string();
+        let Some(target) = child_attr(disk, "target", "dev") else {
+            return ctl.fail("unable to query block list");
+        };
+        let source = source_attr(disk, &["file", "dev", "dir", "name", "volume", "path"]);
+        items.push(Json::obj([
+            ("type", Json::from(ty.as_str())),
+            ("device", Json::from(device.as_str())),
+            ("target", Json::from(target.as_str())),
+            ("source", Json::from(source.clone())),
+        ]));
+        let source = source.unwrap_or_else(|| "-".into());
+        t.row(if details {
+            vec![ty, device, target, source]
+        } else {
+            vec![target, source]
+        });
+    }
+    if cmd.has("json") {
+        ctl.print(&Json::Arr(items).line());
+    } else {
+        let quiet = ctl.quiet;
+        ctl.print(&t.render(!quiet));
+    }
+    Ok(())
+}
+
+fn cmd_domiflist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = if cmd.has("inactive") {
+        DomainXMLFlags::INACTIVE
+    } else {
+        DomainXMLFlags::empty()
+    };
+    let xml = domain_xml(ctl, cmd, flags)?;
+    let doc = parse_xml(ctl, &xml)?;
+    let mut t = Table::new(&["Interface", "Type", "Source", "Model", "MAC"]);
+    let mut items = Vec::new();
+    for nic in devices(&doc, "interface") {
+        let ty = nic.attribute("type").unwrap_or_default().to_string();
+        let source = source_attr(nic, &["bridge", "dev", "network", "name", "path"]);
+        let target = child_attr(nic, "target", "dev");
+        let model = child_attr(nic, "model", "type");
+        let mac = child_attr(nic, "mac", "address");
+        items.push(Json::obj([
+            ("interface", Json::from(target.clone())),
+            ("type", Json::from(ty.as_str())),
+            ("source", Json::from(source.clone())),
+            ("model", Json::from(model.clone())),
+            ("mac", Json::from(mac.clone())),
+        ]));
+        let dash = |o: Option<String>| o.unwrap_or_else(|| "-".into());
+        t.row(vec![dash(target), ty, dash(source), dash(model), dash(mac)]);
+    }
+    if cmd.has("json") {
+        ctl.print(&Json::Arr(items).line());
+    } else {
+        let quiet = ctl.quiet;
+        ctl.print(&t.render(!quiet));
+    }
+    Ok(())
+}
+
+fn cmd_domstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut stats = DomainStatsTypes::empty();
+    for (o, f) in [
+        ("state", DomainStatsTypes::STATE),
+        ("cpu-total", DomainStatsTypes::CPU_TOTAL),
+        ("balloon", DomainStatsTypes::BALLOON),
+        ("vcpu", DomainStatsTypes::VCPU),
+        ("interface", DomainStatsTypes::INTERFACE),
+        ("block", DomainStatsTypes::BLOCK),
+        ("perf", DomainStatsTypes::PERF),
+        ("iothread", DomainStatsTypes::IOTHREAD),
+        ("memory", DomainStatsTypes::MEMORY),
+        ("dirtyrate", DomainStatsTypes::DIRTYRATE),
+        ("vm", DomainStatsTypes::VM),
+    ] {
+        if cmd.has(o) {
+            stats |= f;
+        }
+    }
+    type F = ConnectGetAllDomainStatsFlags;
+    let mut flags = F::empty();
+    for (o, f) in [
+        ("list-active", F::ACTIVE),
+        ("list-inactive", F::INACTIVE),
+        ("list-persistent", F::PERSISTENT),
+        ("list-transient", F::TRANSIENT),
+        ("list-running", F::RUNNING),
+        ("list-paused", F::PAUSED),
+        ("list-shutoff", F::SHUTOFF),
+        ("list-other", F::OTHER),
+        ("enforce", F::ENFORCE_STATS),
+        ("backing", F::BACKING),
+        ("nowait", F::NOWAIT),
+    ] {
+        if cmd.has(o) {
+            flags |= f;
+        }
+    }
+    let conn = ctl.conn()?.clone();
+    let records = if cmd.has("domain") {
+        let mut doms = Vec::new();
+        for n in cmd.argv() {
+            let d = ctl.lookup_domain(n)?;
+            doms.push(d);
+        }
+        conn.domain_list_get_stats(&doms, stats, flags)
+    } else {
+        conn.get_all_domain_stats(stats, flags)
+    };
+    let records = ctl.lib(records)?;
+    let mut out = String::new();
+    for (i, (d, params)) in records.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("Domain: '{}'\n", d.get_name()));
+        for p in params {
+            out.push_str(&format!("  {}={}\n", p.field, typed_value(&p.value)));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
