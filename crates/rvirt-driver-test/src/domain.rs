@@ -490,12 +490,8 @@ impl DomainDriver for TestDriver {
     }
 
     async fn domain_create(&self, dom: &DomainRef, flags: DomainCreateFlags) -> Result<DomainRef> {
-        check_flags(
-            FROM,
-            "testDomainCreateWithFlags",
-            flags.bits(),
-            DomainCreateFlags::START_PAUSED.bits(),
-        )?;
+        // libvirt's test driver takes no flags here, not even VIR_DOMAIN_START_PAUSED.
+        check_flags(FROM, "testDomainCreateWithFlags", flags.bits(), 0)?;
         self.modify(dom, |st| {
             if st.state != DomainState::SHUTOFF {
                 return Err(err(
@@ -504,44 +500,27 @@ impl DomainDriver for TestDriver {
                 ));
             }
             start_state(self, st, DomainRunningReason::BOOTED);
-            let mut evs = DomainEvent::lifecycle(
+            let evs = DomainEvent::lifecycle(
                 st.to_ref(dom.uuid),
                 E::STARTED,
                 DomainEventStartedDetailType::BOOTED.0,
             );
-            if flags.contains(DomainCreateFlags::START_PAUSED) {
-                st.state = DomainState::PAUSED;
-                st.reason = DomainPausedReason::USER.0;
-                self.events.emit(evs);
-                evs = DomainEvent::lifecycle(
-                    st.to_ref(dom.uuid),
-                    E::SUSPENDED,
-                    DomainEventSuspendedDetailType::PAUSED.0,
-                );
-            }
             Ok((st.to_ref(dom.uuid), Some(evs)))
         })
     }
 
     async fn domain_create_xml(&self, xml: &str, flags: DomainCreateFlags) -> Result<DomainRef> {
-        let supported = DomainCreateFlags::START_VALIDATE | DomainCreateFlags::START_PAUSED;
+        // As libvirt's test driver: validation only, no VIR_DOMAIN_START_PAUSED.
+        let supported = DomainCreateFlags::START_VALIDATE;
         check_flags(FROM, "testDomainCreateXML", flags.bits(), supported.bits())?;
         let mut def = parse_def(xml)?;
         def.test_generate_ifnames();
-        let paused = flags.contains(DomainCreateFlags::START_PAUSED);
-        let r = add_live_and_start(self, def, DomainRunningReason::BOOTED, paused)?;
+        let r = add_live_and_start(self, def, DomainRunningReason::BOOTED, false)?;
         self.events.emit(DomainEvent::lifecycle(
             r.clone(),
             E::STARTED,
             DomainEventStartedDetailType::BOOTED.0,
         ));
-        if paused {
-            self.events.emit(DomainEvent::lifecycle(
-                r.clone(),
-                E::SUSPENDED,
-                DomainEventSuspendedDetailType::PAUSED.0,
-            ));
-        }
         Ok(r)
     }
 
