@@ -4,11 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use rvirt::ErrorNumber;
 use rvirt::blocking::Connect;
-use support::libvirtd::Libvirtd;
+use rvirt_testsupport::Libvirtd;
 
 #[test]
 fn a_daemon_declines_local_uris_it_has_no_driver_for() {
@@ -20,7 +18,7 @@ fn a_daemon_declines_local_uris_it_has_no_driver_for() {
         "no connection driver available for qemu:///system"
     );
     assert!(Connect::open("test:///default").is_ok());
-    let d = Libvirtd::start().unwrap_or_else(|e| panic!("{e}"));
+    let d = Libvirtd::start();
     let c = Connect::open(&d.remote_uri("test:///default")).unwrap();
     assert_eq!(c.get_type().unwrap(), "TEST");
 }

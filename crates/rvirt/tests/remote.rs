@@ -4,14 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use rvirt::blocking::Connect;
 use rvirt::flags::*;
 use rvirt::{DomainEvent, ErrorNumber};
+use rvirt_testsupport::Libvirtd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::libvirtd::Libvirtd;
 
 const VM: &str = "<domain type='test'><name>ev1</name><memory unit='KiB'>1048576</memory>\
                   <vcpu>1</vcpu><os><type arch='i686'>hvm</type></os></domain>";
@@ -20,7 +18,7 @@ const VM: &str = "<domain type='test'><name>ev1</name><memory unit='KiB'>1048576
 type Seen = (String, i32, i32, i32);
 
 fn daemon() -> Libvirtd {
-    Libvirtd::start().unwrap_or_else(|e| panic!("{e}"))
+    Libvirtd::start()
 }
 
 /// Waits until `events` holds at least `n` entries (or 10 s pass).
@@ -277,7 +275,10 @@ fn uris_pick_their_driver() {
     if !std::path::Path::new("/etc/pki/CA/cacert.pem").exists() {
         let e = Connect::open("test://example.invalid/default").unwrap_err();
         assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "TLS, for a host: {e:?}");
-        assert!(e.message.starts_with("Cannot read CA certificate '"), "{e:?}");
+        assert!(
+            e.message.starts_with("Cannot read CA certificate '"),
+            "{e:?}"
+        );
     }
 
     if !std::path::Path::new("/var/run/libvirt/libvirt-sock").exists()

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The Python that has python3-libvirt (Debian's, not one from PATH).
-pub const PYTHON: &str = "/usr/bin/python3";
+#[allow(unused_imports)] // each test file uses its own part of this
+pub use rvirt_testsupport::{Libvirtd, PYTHON, have};
 
 /// An rvirtd process with its own config and sockets in a temporary folder; killed on drop.
 pub struct Daemon {
@@ -113,87 +113,6 @@ impl Daemon {
 }
 
 impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether a command exists; tests that need a Debian package say so when it is missing.
-pub fn have(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// A real libvirtd (Debian's) with only its built-in test driver (`LIBVIRT_DRIVER_DIR` points at
-/// an empty folder) and its own config and sockets; killed on drop.
-pub struct Libvirtd {
-    child: Child,
-    pub dir: tempfile::TempDir,
-}
-
-impl Libvirtd {
-    /// Starts libvirtd and waits for its read-write socket.
-    pub fn start() -> Libvirtd {
-        Libvirtd::start_with("listen_tls = 0\nlisten_tcp = 0\n", &[])
-    }
-
-    /// Starts libvirtd with `listen` (config lines that say what to listen on: libvirt takes
-    /// the first of a repeated key, so these are not in the base config) and command-line
-    /// `args`, and waits for its read-write socket.
-    pub fn start_with(listen: &str, args: &[&str]) -> Libvirtd {
-        assert!(
-            Path::new("/usr/sbin/libvirtd").exists(),
-            "this test compares with the real libvirtd: apt-get install libvirt-daemon"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path();
-        std::fs::create_dir_all(p.join("nodrivers")).unwrap();
-        std::fs::create_dir_all(p.join("sock")).unwrap();
-        std::fs::write(
-            p.join("libvirtd.conf"),
-            format!(
-                "unix_sock_dir = \"{}\"\nunix_sock_rw_perms = \"0777\"\nauth_unix_rw = \"none\"\n\
-                 auth_unix_ro = \"none\"\n{listen}\n",
-                p.join("sock").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("/usr/sbin/libvirtd")
-            .arg("-f")
-            .arg(p.join("libvirtd.conf"))
-            .arg("-p")
-            .arg(p.join("pid"))
-            .args(args)
-            .env("LIBVIRT_DRIVER_DIR", p.join("nodrivers"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let l = Libvirtd { child, dir };
-        let sock = l.rw_socket();
-        let start = Instant::now();
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "libvirtd did not create {}",
-                sock.display()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        l
-    }
-
-    /// The read-write socket.
-    pub fn rw_socket(&self) -> PathBuf {
-        self.dir.path().join("sock/libvirt-sock")
-    }
-}
-
-impl Drop for Libvirtd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

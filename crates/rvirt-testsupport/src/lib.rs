@@ -1,0 +1,187 @@
+//! What rvirt's integration tests share. Only tests depend on this crate.
+//!
+//! The oracle of most tests is the real thing: [`Libvirtd`] starts Debian's libvirtd with only
+//! its built-in test driver, its own config and its own sockets in a temporary folder, so tests
+//! can run beside each other and beside a system libvirtd.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where Debian's libvirt-daemon package puts libvirtd.
+pub const LIBVIRTD: &str = "/usr/sbin/libvirtd";
+
+/// The Python that has python3-libvirt (Debian's, not one from PATH).
+pub const PYTHON: &str = "/usr/bin/python3";
+
+/// Whether a command exists; tests that need a Debian package say so when it is missing.
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `uri` (a `test:///…` URI) through the daemon listening on `socket`.
+pub fn remote_uri(uri: &str, socket: &str) -> String {
+    let rest = uri.strip_prefix("test:///").unwrap_or(uri);
+    let sep = if rest.contains('?') { '&' } else { '?' };
+    format!("test+unix:///{rest}{sep}socket={socket}")
+}
+
+/// A running libvirtd (test driver only: `LIBVIRT_DRIVER_DIR` points at an empty folder), with
+/// its config, sockets, pid file and log in a temporary folder. Stopped (SIGTERM, then SIGKILL)
+/// when dropped.
+pub struct Libvirtd {
+    child: Child,
+    /// The daemon's folder: `sock/` holds its sockets, `libvirtd.log` its output.
+    pub dir: tempfile::TempDir,
+}
+
+impl Libvirtd {
+    /// Starts libvirtd listening on its unix sockets only and waits for its read-write socket;
+    /// panics saying what is missing or what went wrong.
+    pub fn start() -> Libvirtd {
+        Libvirtd::try_start().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Libvirtd::start`], returning what went wrong instead of panicking.
+    pub fn try_start() -> Result<Libvirtd, String> {
+        Libvirtd::try_start_with("listen_tls = 0\nlisten_tcp = 0\n", &[])
+    }
+
+    /// Starts libvirtd with `listen` (config lines that say what to listen on: libvirt takes
+    /// the first of a repeated key, so these are not in the base config) and command-line
+    /// `args` (`--listen`), and waits for its read-write socket; panics on failure.
+    pub fn start_with(listen: &str, args: &[&str]) -> Libvirtd {
+        Libvirtd::try_start_with(listen, args).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Libvirtd::start_with`], returning what went wrong instead of panicking.
+    pub fn try_start_with(listen: &str, args: &[&str]) -> Result<Libvirtd, String> {
+        if !Path::new(LIBVIRTD).exists() {
+            return Err(format!(
+                "{LIBVIRTD} is missing: install the libvirt-daemon package (apt-get install \
+                 libvirt-daemon)"
+            ));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("rvirt-libvirtd-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
+        let sock = dir.path().join("sock");
+        let nodrivers = dir.path().join("nodrivers");
+        for d in [&sock, &nodrivers] {
+            std::fs::create_dir(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        let conf = dir.path().join("libvirtd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "unix_sock_dir = \"{}\"\nunix_sock_rw_perms = \"0777\"\nauth_unix_rw = \"none\"\n\
+                 auth_unix_ro = \"none\"\n{listen}\n",
+                sock.display()
+            ),
+        )
+        .map_err(|e| format!("cannot write {}: {e}", conf.display()))?;
+        let log = std::fs::File::create(dir.path().join("libvirtd.log"))
+            .map_err(|e| format!("cannot create the log: {e}"))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| format!("cannot share the log: {e}"))?;
+        let child = Command::new(LIBVIRTD)
+            .arg("-f")
+            .arg(&conf)
+            .arg("-p")
+            .arg(dir.path().join("libvirtd.pid"))
+            .args(args)
+            .env("LIBVIRT_DRIVER_DIR", &nodrivers)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .spawn()
+            .map_err(|e| format!("cannot run {LIBVIRTD}: {e}"))?;
+        let mut d = Libvirtd { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if std::os::unix::net::UnixStream::connect(d.socket()).is_ok() {
+                return Ok(d);
+            }
+            if let Ok(Some(status)) = d.child.try_wait() {
+                return Err(format!(
+                    "libvirtd exited ({status}) before opening its socket:\n{}",
+                    d.log()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("libvirtd did not open its socket:\n{}", d.log()));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The read-write socket.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("sock/libvirt-sock")
+    }
+
+    /// The read-write socket (the name the daemon tests use beside rvirtd's `rw_socket`).
+    pub fn rw_socket(&self) -> PathBuf {
+        self.socket()
+    }
+
+    /// `uri` (a `test:///…` URI) through this daemon.
+    pub fn remote_uri(&self, uri: &str) -> String {
+        remote_uri(uri, &self.socket().to_string_lossy())
+    }
+
+    /// What the daemon printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("libvirtd.log")).unwrap_or_default()
+    }
+
+    /// The daemon's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Libvirtd {
+    fn drop(&mut self) {
+        // A clean stop first, so the daemon removes its sockets and pid file.
+        // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_uris_keep_their_query() {
+        assert_eq!(
+            remote_uri("test:///default", "/s"),
+            "test+unix:///default?socket=/s"
+        );
+        assert_eq!(
+            remote_uri("test:///x.xml?private=1", "/s"),
+            "test+unix:///x.xml?private=1&socket=/s"
+        );
+    }
+
+    #[test]
+    fn a_missing_program_is_missing() {
+        assert!(have("sh"));
+        assert!(!have("no-such-program-rvirt"));
+    }
+}
