@@ -37,6 +37,10 @@ pub struct Ctl {
     pub last_error: Option<rvirt::Error>,
     /// Whether the connection was lost (the next command reconnects).
     pub disconnected: bool,
+    /// `-k`: keepalive interval asked for (virsh's default is 5 s).
+    pub keepalive_interval: Option<i32>,
+    /// `-K`: keepalive count asked for (virsh's default is 6).
+    pub keepalive_count: Option<i32>,
 }
 
 impl Ctl {
@@ -55,6 +59,8 @@ impl Ctl {
             stdout_tty: false,
             last_error: None,
             disconnected: false,
+            keepalive_interval: None,
+            keepalive_count: None,
         }
     }
 
@@ -155,6 +161,16 @@ impl Ctl {
         } else {
             Connect::open(&uri)
         };
+        let r = match r {
+            Err(e) => Err(Some(e)),
+            Ok(c) => match self.set_keep_alive(&c) {
+                Ok(()) => Ok(c),
+                Err(e) => {
+                    self.error("Cannot setup keepalive on connection as requested, disconnecting");
+                    Err(e)
+                }
+            },
+        };
         match r {
             Ok(c) => {
                 self.conn = Some(c);
@@ -169,7 +185,7 @@ impl Ctl {
                 Ok(())
             }
             Err(e) => {
-                self.last_error = Some(e);
+                self.last_error = e;
                 let msg = if self.disconnected {
                     "Failed to reconnect to the hypervisor"
                 } else {
@@ -178,6 +194,24 @@ impl Ctl {
                 self.error(msg);
                 Err(Failed)
             }
+        }
+    }
+
+    /// Keepalive as virsh sets it up on a new connection: its defaults (5 s, 6 probes) where the
+    /// connection has keepalive; asked for with `-k` or `-K`, a connection that cannot have it
+    /// fails (with the library's error, if it gave one).
+    fn set_keep_alive(&self, c: &Connect) -> Result<(), Option<rvirt::Error>> {
+        let forced = self.keepalive_interval.is_some() || self.keepalive_count.is_some();
+        let interval = self.keepalive_interval.unwrap_or(5);
+        let count = self.keepalive_count.unwrap_or(6).max(0) as u32;
+        if interval <= 0 {
+            return Ok(());
+        }
+        match c.set_keep_alive(interval, count) {
+            Ok(0) => Ok(()),
+            Ok(_) if forced => Err(None),
+            Err(e) if forced => Err(Some(e)),
+            Ok(_) | Err(_) => Ok(()),
         }
     }
 

@@ -30,6 +30,10 @@ struct Globals {
     quiet: bool,
     timing: bool,
     debug: Option<i32>,
+    /// `-k`: keepalive interval in seconds.
+    keepalive_interval: Option<i32>,
+    /// `-K`: unanswered keepalive probes before giving up.
+    keepalive_count: Option<i32>,
     /// Index of the first command word in argv.
     first: usize,
 }
@@ -126,6 +130,12 @@ fn apply(
                     "option {} requires a positive integer argument",
                     name(s, l)
                 ));
+            }
+            let v = i32::try_from(v).unwrap_or(i32::MAX);
+            if opt == 'k' {
+                g.keepalive_interval = Some(v);
+            } else {
+                g.keepalive_count = Some(v);
             }
         }
         'l' => {}
@@ -357,6 +367,8 @@ pub fn run(args: Vec<String>) -> i32 {
     ctl.connname = g.connect.clone();
     ctl.readonly = g.readonly;
     ctl.quiet = g.quiet;
+    ctl.keepalive_interval = g.keepalive_interval;
+    ctl.keepalive_count = g.keepalive_count;
     ctl.timing = g.timing;
     if let Some(d) = g.debug {
         ctl.debug = d;

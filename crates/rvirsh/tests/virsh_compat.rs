@@ -7,7 +7,10 @@
 //! arguments (shell-style) instead of being passed as one command string.
 //!
 //! When an `rvirtd` binary sits beside `rvirsh` (after `cargo build -p rvirtd`), the corpus also
-//! runs with rvirsh through that daemon (`test+unix:///default?socket=…`).
+//! runs through that daemon (`test+unix:///default?socket=…`): virsh and rvirsh each through a
+//! fresh rvirtd. (That rvirtd answers virsh as libvirtd would is `crates/rvirtd/tests/
+//! virsh_corpus.rs`'s job.) Connection options such as `-k` behave differently in process and
+//! through a daemon, for virsh as for rvirsh, so each side is compared on the same URI.
 
 #![allow(clippy::unwrap_used)]
 
@@ -239,9 +242,9 @@ fn show(o: &Output, tmp: &Path, uri: &str) -> String {
     )
 }
 
-/// Runs the corpus with virsh on test:///default and rvirsh on `rvirsh_uri()`; returns the
-/// lines that differ and how many were compared.
-fn compare(rvirsh_uri: &dyn Fn() -> (String, Option<Child>)) -> (Vec<String>, usize) {
+/// Runs every corpus line with virsh and with rvirsh, each against a fresh machine from
+/// `machine` (a URI and, for a daemon, its process), and lists the lines whose output differs.
+fn compare(machine: &dyn Fn() -> (String, Option<Child>)) -> (Vec<String>, usize) {
     let rvirsh = PathBuf::from(env!("CARGO_BIN_EXE_rvirsh"));
     let filter = std::env::var("RVIRSH_CORPUS").unwrap_or_default();
     let mut failures = Vec::new();
@@ -251,29 +254,34 @@ fn compare(rvirsh_uri: &dyn Fn() -> (String, Option<Child>)) -> (Vec<String>, us
     for line in corpus().iter().filter(|l| l.contains(&filter)) {
         let scratch = Scratch::new();
         let args = scratch.expand(line);
-        let Some(expected) = run(Path::new("virsh"), "test:///default", &args, &env) else {
+        let (virsh_uri, mut daemon) = machine();
+        let expected = run(Path::new("virsh"), &virsh_uri, &args, &env);
+        stop(&mut daemon);
+        let Some(expected) = expected else {
             eprintln!("skipped (libvirt's virsh hung): {line}");
             continue;
         };
         scratch.reset();
-        let (uri, mut daemon) = rvirsh_uri();
+        let (uri, mut daemon) = machine();
         let got = run(&rvirsh, &uri, &args, &env);
-        if let Some(d) = daemon.as_mut() {
-            let _ = d.kill();
-            let _ = d.wait();
-        }
+        stop(&mut daemon);
         let got = got.unwrap_or_else(|| panic!("rvirsh hung: {line}"));
         compared += 1;
         let tmp = scratch.dir.path();
-        let (e, g) = (
-            show(&expected, tmp, "test:///default"),
-            show(&got, tmp, &uri),
-        );
+        let (e, g) = (show(&expected, tmp, &virsh_uri), show(&got, tmp, &uri));
         if e != g {
             failures.push(format!("\"{line}\"\n=== virsh\n{e}=== rvirsh\n{g}"));
         }
     }
     (failures, compared)
+}
+
+/// Stops a daemon started for one run.
+fn stop(daemon: &mut Option<Child>) {
+    if let Some(d) = daemon.as_mut() {
+        let _ = d.kill();
+        let _ = d.wait();
+    }
 }
 
 #[test]

@@ -51,6 +51,12 @@ pub trait HostDriver {
     async fn connect_is_alive(&self) -> Result<bool> {
         unsupported("virConnectIsAlive")
     }
+    /// `virConnectSetKeepAlive`: probe the peer after `interval` seconds of silence and give up
+    /// after `count` unanswered probes (`interval <= 0` stops probing). 0 when set up, 1 when
+    /// the peer cannot take part.
+    async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {
+        unsupported("virConnectSetKeepAlive")
+    }
     /// libvirt's internal `virConnectSupportsFeature`: whether the driver has optional behaviour
     /// `feature` (a `VIR_DRV_FEATURE_*` value). Unknown features are unsupported.
     async fn connect_supports_feature(&self, _feature: i32) -> Result<bool> {

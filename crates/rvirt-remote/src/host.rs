@@ -125,6 +125,19 @@ impl HostDriver for RemoteDriver {
         Ok(self.client.is_open())
     }
 
+    async fn connect_set_keep_alive(&self, interval: i32, count: u32) -> Result<i32> {
+        // As libvirt's remote driver: a server without keepalive is told apart by 1.
+        let interval = u64::try_from(interval)
+            .ok()
+            .filter(|&i| i > 0)
+            .map(std::time::Duration::from_secs);
+        Ok(if self.set_keepalive(interval, count) {
+            0
+        } else {
+            1
+        })
+    }
+
     async fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
         if feature == FEATURE_REMOTE {
             return Ok(true);

@@ -177,6 +177,7 @@ blocking_methods!(Connect {
     fn is_secure() -> bool;
     fn is_encrypted() -> bool;
     fn is_alive() -> bool;
+    fn set_keep_alive(interval: i32, count: u32) -> i32;
     fn node_get_info() -> NodeInfo;
     fn node_get_cells_free_memory(start_cell: i32, max_cells: i32) -> Vec<u64>;
     fn node_get_free_memory() -> u64;

@@ -264,6 +264,14 @@ impl Connect {
         dispatch!(self, d => d.connect_is_alive())
     }
 
+    /// `virConnectSetKeepAlive`: for a connection to a daemon, probe it after `interval` seconds
+    /// of silence and close the connection after `count` unanswered probes; `interval <= 0`
+    /// stops probing. Returns 0, or 1 when the daemon does not support keepalive. Local drivers
+    /// answer `VIR_ERR_NO_SUPPORT`, as libvirt's do.
+    pub async fn set_keep_alive(&self, interval: i32, count: u32) -> Result<i32> {
+        dispatch!(self, d => d.connect_set_keep_alive(interval, count))
+    }
+
     /// `virNodeGetInfo`.
     pub async fn node_get_info(&self) -> Result<NodeInfo> {
         dispatch!(self, d => d.node_get_info())
