@@ -817,6 +817,40 @@ impl DomainDriver for TestDriver {
         })
     }
 
+    async fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        let supported = DomainModificationImpact::LIVE | DomainModificationImpact::CONFIG;
+        check_flags(
+            FROM,
+            "testDomainSetMemoryStatsPeriod",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.modify(dom, |st| {
+            let (def, _) = one_def_mut(st, flags.bits())?;
+            let Some(balloon) = def
+                .devices
+                .memballoon
+                .as_ref()
+                .filter(|b| b.model != "none")
+            else {
+                return Err(err(
+                    ErrorNumber::INTERNAL_ERROR,
+                    "No memory balloon device configured, can not set the collection period",
+                ));
+            };
+            let mut balloon = balloon.clone();
+            // libvirt writes no <stats> element for a period of 0.
+            balloon.stats_period = u32::try_from(period).ok().filter(|&p| p > 0);
+            def.devices.memballoon = Some(balloon);
+            Ok(((), None))
+        })
+    }
+
     async fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
         self.domain_set_memory(dom, kib, DomainMemoryModFlags::MAXIMUM)
             .await

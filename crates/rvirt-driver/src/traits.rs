@@ -267,6 +267,16 @@ pub trait DomainDriver {
     ) -> Result<()> {
         unsupported("virDomainSetMemory")
     }
+    /// `virDomainSetMemoryStatsPeriod`: how often (seconds, 0 to stop) the balloon driver
+    /// collects memory statistics, in the live or the persistent definition.
+    async fn domain_set_memory_stats_period(
+        &self,
+        _dom: &DomainRef,
+        _period: i32,
+        _flags: DomainModificationImpact,
+    ) -> Result<()> {
+        unsupported("virDomainSetMemoryStatsPeriod")
+    }
     /// `virDomainSetMaxMemory` (KiB).
     async fn domain_set_max_memory(&self, _dom: &DomainRef, _kib: u64) -> Result<()> {
         unsupported("virDomainSetMaxMemory")

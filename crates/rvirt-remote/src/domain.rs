@@ -402,6 +402,22 @@ impl DomainDriver for RemoteDriver {
         self.client.call::<calls::DomainSetMemoryFlags>(&args).await
     }
 
+    async fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        let args = DomainSetMemoryStatsPeriodArgs {
+            dom: nonnull_domain(dom),
+            period,
+            flags: flags.bits(),
+        };
+        self.client
+            .call::<calls::DomainSetMemoryStatsPeriod>(&args)
+            .await
+    }
+
     async fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
         let args = DomainSetMaxMemoryArgs {
             dom: nonnull_domain(dom),

@@ -232,6 +232,7 @@ impl Domain {
 
 blocking_methods!(Domain {
     fn get_info() -> DomainInfo;
+    fn set_memory_stats_period(period: i32, flags: DomainModificationImpact) -> ();
     fn get_state(flags: u32) -> (DomainState, i32);
     fn get_xml_desc(flags: DomainXMLFlags) -> String;
     fn create() -> ();

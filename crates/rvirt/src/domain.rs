@@ -352,6 +352,18 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_set_memory(&self.r, kib, flags))
     }
 
+    /// `virDomainSetMemoryStatsPeriod`: how often, in seconds, the balloon driver collects
+    /// memory statistics (0 stops it).
+    pub async fn set_memory_stats_period(
+        &self,
+        period: i32,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        self.rw("virDomainSetMemoryStatsPeriod")?;
+        crate::args::non_negative("virDomainSetMemoryStatsPeriod", "period", period.into())?;
+        dispatch!(self.conn, d => d.domain_set_memory_stats_period(&self.r, period, flags))
+    }
+
     /// `virDomainSetMaxMemory` (KiB).
     pub async fn set_max_memory(&self, kib: u64) -> Result<()> {
         self.rw("virDomainSetMaxMemory")?;

@@ -724,15 +724,24 @@ fn cmd_dommemstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         return ctl.fail("Options --current and --config are mutually exclusive");
     }
     let (dom, name) = ctl.domain(cmd)?;
+    let mut flags = DomainModificationImpact::empty();
+    if config {
+        flags |= DomainModificationImpact::CONFIG;
+    }
+    // With no option, a running domain's live definition changes too (as virsh does it).
+    if live || (!current && !config && dom.is_active().unwrap_or(false)) {
+        flags |= DomainModificationImpact::LIVE;
+    }
     if let Some(p) = ctl.opt_int(cmd, "period")? {
         if p < 0 {
             return ctl.fail(&format!("Invalid collection period value '{p}'"));
         }
-        ctl.last_error = Some(rvirt::Error::no_support(
-            rvirt::ErrorDomain::DOMAIN,
-            "virDomainSetMemoryStatsPeriod",
-        ));
-        return ctl.fail("Unable to change balloon collection period.");
+        let period = p;
+        if let Err(e) = dom.set_memory_stats_period(period, flags) {
+            ctl.last_error = Some(e);
+            return ctl.fail("Unable to change balloon collection period.");
+        }
+        return Ok(());
     }
     let stats = match dom.memory_stats(13, 0) {
         Ok(s) => s,

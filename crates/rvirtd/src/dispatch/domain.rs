@@ -43,6 +43,7 @@ domain_actions! {
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_memory(DomainSetMemoryArgs) => |d, a| d.set_memory(a.memory);
     set_memory_flags(DomainSetMemoryFlagsArgs) => |d, a| d.set_memory_flags(a.memory, DomainMemoryModFlags::from_bits_retain(a.flags));
+    set_memory_stats_period(DomainSetMemoryStatsPeriodArgs) => |d, a| d.set_memory_stats_period(a.period, DomainModificationImpact::from_bits_retain(a.flags));
     set_max_memory(DomainSetMaxMemoryArgs) => |d, a| d.set_max_memory(a.memory);
     set_vcpus(DomainSetVcpusArgs) => |d, a| d.set_vcpus(a.nvcpus);
     set_vcpus_flags(DomainSetVcpusFlagsArgs) => |d, a| d.set_vcpus_flags(a.nvcpus, DomainVcpuFlags::from_bits_retain(a.flags));

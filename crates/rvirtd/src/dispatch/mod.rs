@@ -246,6 +246,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainSetAutostart => domain::set_autostart,
         DomainSetMemory => domain::set_memory,
         DomainSetMemoryFlags => domain::set_memory_flags,
+        DomainSetMemoryStatsPeriod => domain::set_memory_stats_period,
         DomainSetMaxMemory => domain::set_max_memory,
         DomainSetVcpus => domain::set_vcpus,
         DomainSetVcpusFlags => domain::set_vcpus_flags,
