@@ -736,8 +736,7 @@ fn cmd_dommemstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         if p < 0 {
             return ctl.fail(&format!("Invalid collection period value '{p}'"));
         }
-        let period = p;
-        if let Err(e) = dom.set_memory_stats_period(period, flags) {
+        if let Err(e) = dom.set_memory_stats_period(p, flags) {
             ctl.last_error = Some(e);
             return ctl.fail("Unable to change balloon collection period.");
         }
