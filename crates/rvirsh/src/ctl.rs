@@ -200,7 +200,7 @@ impl Ctl {
     /// Keepalive as virsh sets it up on a new connection: its defaults (5 s, 6 probes) where the
     /// connection has keepalive; asked for with `-k` or `-K`, a connection that cannot have it
     /// fails (with the library's error, if it gave one).
-    fn set_keep_alive(&self, c: &Connect) -> Result<(), Option<rvirt::Error>> {
+    fn set_keep_alive(&mut self, c: &Connect) -> Result<(), Option<rvirt::Error>> {
         let forced = self.keepalive_interval.is_some() || self.keepalive_count.is_some();
         let interval = self.keepalive_interval.unwrap_or(5);
         let count = self.keepalive_count.unwrap_or(6).max(0) as u32;
@@ -211,7 +211,13 @@ impl Ctl {
             Ok(0) => Ok(()),
             Ok(_) if forced => Err(None),
             Err(e) if forced => Err(Some(e)),
-            Ok(_) | Err(_) => Ok(()),
+            Ok(_) | Err(_) => {
+                self.debug_msg(
+                    crate::DEBUG_INFO,
+                    "Failed to setup keepalive on connection\n",
+                );
+                Ok(())
+            }
         }
     }
 
@@ -328,7 +334,8 @@ impl Ctl {
     /// [`Ctl::domain`] for an option of another name.
     pub fn domain_opt<'c>(&mut self, cmd: &'c Cmd, opt: &str) -> Result<(Domain, &'c str), Failed> {
         let name = self.req_str(cmd, opt)?;
-        let d = self.lookup_domain(name)?;
+        self.debug_found(cmd, opt, name);
+        let d = self.lookup_domain_in(cmd.def.name, name, BY_ID | BY_UUID | BY_NAME)?;
         Ok((d, name))
     }
 
@@ -340,13 +347,26 @@ impl Ctl {
     /// virshCommandOptDomainBy: the domain named by `--domain`, looked up only the given ways.
     pub fn domain_by<'c>(&mut self, cmd: &'c Cmd, by: u8) -> Result<(Domain, &'c str), Failed> {
         let name = self.req_str(cmd, "domain")?;
-        let d = self.lookup_domain_by(name, by)?;
+        self.debug_found(cmd, "domain", name);
+        let d = self.lookup_domain_in(cmd.def.name, name, by)?;
         Ok((d, name))
     }
 
     /// virshLookupDomainBy: by id ([`BY_ID`]), UUID ([`BY_UUID`]) and name ([`BY_NAME`]),
     /// in that order, as asked.
     pub fn lookup_domain_by(&mut self, name: &str, by: u8) -> Result<Domain, Failed> {
+        // virsh names no command in the debug lines of a lookup made outside an option.
+        self.lookup_domain_in("unknown", name, by)
+    }
+
+    /// virshCommandOptDomainBy's debug line: the option's value, before the lookup.
+    fn debug_found(&mut self, cmd: &Cmd, opt: &str, value: &str) {
+        let line = format!("{}: found option <{opt}>: {value}\n", cmd.def.name);
+        self.debug_msg(crate::DEBUG_INFO, &line);
+    }
+
+    /// [`Ctl::lookup_domain_by`] for command `cmdname`, which the debug lines name.
+    fn lookup_domain_in(&mut self, cmdname: &str, name: &str, by: u8) -> Result<Domain, Failed> {
         let conn = self.conn()?.clone();
         let mut dom = None;
         if let Some(id) = parse::c_number(name)
@@ -354,12 +374,24 @@ impl Ctl {
             .and_then(|n| i32::try_from(n).ok())
             .filter(|n| *n >= 0)
         {
+            self.debug_msg(
+                crate::DEBUG_ALL,
+                &format!("{cmdname}: <domain> looks like ID\n"),
+            );
             dom = conn.lookup_by_id(id).ok();
         }
         if dom.is_none() && by & BY_UUID != 0 && name.len() == 36 {
+            self.debug_msg(
+                crate::DEBUG_ALL,
+                &format!("{cmdname}: <domain> trying as domain UUID\n"),
+            );
             dom = conn.lookup_by_uuid_string(name).ok();
         }
         if dom.is_none() && by & BY_NAME != 0 {
+            self.debug_msg(
+                crate::DEBUG_ALL,
+                &format!("{cmdname}: <domain> trying as domain NAME\n"),
+            );
             dom = conn.lookup_by_name(name).ok();
         }
         self.last_error = None;

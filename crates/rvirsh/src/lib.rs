@@ -323,6 +323,26 @@ fn connection_usable(ctl: &mut Ctl) -> bool {
     true
 }
 
+/// vsh's `VSH_ERR_DEBUG`: the most detailed debug level.
+pub const DEBUG_ALL: i32 = 0;
+/// vsh's `VSH_ERR_INFO`.
+pub const DEBUG_INFO: i32 = 1;
+
+/// With `-d 1` or lower, every option of the parsed commands, as vsh logs them while parsing.
+fn debug_parsed(ctl: &mut Ctl, cmds: &[parse::Cmd]) {
+    for c in cmds {
+        for (i, v) in &c.opts {
+            let opt = &c.def.opts[*i];
+            let (kind, value) = match v {
+                Some(v) if opt.kind != cmd::OptKind::Bool => ("optdata", v.as_str()),
+                _ => ("bool", "(none)"),
+            };
+            let line = format!("{}: {}({kind}): {value}\n", c.def.name, opt.name);
+            ctl.debug_msg(DEBUG_INFO, &line);
+        }
+    }
+}
+
 /// Parses a command string or argv and runs it; prints parse errors as virsh does.
 pub fn parse_and_run(ctl: &mut Ctl, tokens: &mut Tokens<'_>) -> Result<bool, Failed> {
     match parse::parse(tokens) {
@@ -384,12 +404,16 @@ pub fn run(args: Vec<String>) -> i32 {
         return 1;
     } else {
         let parsed = if rest.len() == 1 {
+            ctl.debug_msg(DEBUG_INFO, &format!("commands: \"{}\"\n", rest[0]));
             parse::parse(&mut Tokens::Str(&rest[0]))
         } else {
             parse::parse(&mut Tokens::Argv(rest.iter()))
         };
         match parsed {
-            Ok(c) => Some(c),
+            Ok(c) => {
+                debug_parsed(&mut ctl, &c);
+                Some(c)
+            }
             Err(msgs) => {
                 for m in msgs {
                     ctl.error(&m);

@@ -522,6 +522,12 @@ fn cmd_dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
     }
     let persistent = dom.is_persistent();
+    if ctl.debug <= crate::DEBUG_ALL {
+        // vsh's debug line, in its place among the others (a line with no label is printed
+        // as it is).
+        let flag = persistent.as_ref().map_or(-1, |p| i32::from(*p));
+        lines.push(("", format!("Domain persistent flag value: {flag}\n")));
+    }
     j.push(("persistent", persistent.clone().ok().into()));
     lines.push((
         "Persistent:",
@@ -582,7 +588,11 @@ fn cmd_dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         let mut s = String::new();
         for (k, v) in lines {
-            s.push_str(&format!("{k:<15} {v}\n"));
+            if k.is_empty() {
+                s.push_str(&v);
+            } else {
+                s.push_str(&format!("{k:<15} {v}\n"));
+            }
         }
         ctl.print(&s);
     }
