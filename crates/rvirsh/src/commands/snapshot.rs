@@ -1,7 +1,7 @@
 //! Snapshot (help keyword `snapshot`): create, list, inspect, revert and delete snapshots.
 
 use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
-use crate::commands::virsh::xml_escape;
+use crate::commands::virsh::{split_commas, xml_escape};
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
 use crate::json::Json;
@@ -440,8 +440,26 @@ fn cmd_snapshot_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if let Some(d) = desc {
         xml.push_str(&format!("  <description>{}</description>\n", xml_escape(d)));
     }
-    if ctl.opt_str(cmd, "memspec")?.is_some() || cmd.has("diskspec") {
-        return ctl.fail("--memspec and --diskspec are not supported by rvirsh yet");
+    if let Some(spec) = ctl.opt_str(cmd, "memspec")? {
+        match memspec_xml(spec) {
+            Some(m) => xml.push_str(&m),
+            None => return ctl.fail(&format!("unable to parse memspec: {spec}")),
+        }
+    }
+    if cmd.has("diskspec") {
+        xml.push_str("  <disks>\n");
+        for spec in cmd.argv() {
+            match diskspec_xml(spec) {
+                Ok(d) => xml.push_str(&d),
+                Err(msgs) => {
+                    for m in msgs {
+                        ctl.error(&m);
+                    }
+                    return Err(Failed);
+                }
+            }
+        }
+        xml.push_str("  </disks>\n");
     }
     xml.push_str("</domainsnapshot>\n");
     if cmd.has("print-xml") {
@@ -449,6 +467,90 @@ fn cmd_snapshot_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         return Ok(());
     }
     create(ctl, &dom, &xml, flags, None)
+}
+
+/// virsh's `--memspec [file=]PATH[,snapshot=TYPE]` as a `<memory>` element; `None` for a
+/// spec virsh cannot parse.
+fn memspec_xml(spec: &str) -> Option<String> {
+    let (mut snapshot, mut file) = (None, None);
+    for part in split_commas(spec) {
+        if snapshot.is_none() && part.starts_with("snapshot=") {
+            snapshot = Some(part["snapshot=".len()..].to_string());
+        } else if file.is_none() && part.starts_with("file=") {
+            file = Some(part["file=".len()..].to_string());
+        } else if file.is_none() && part.starts_with('/') {
+            file = Some(part);
+        } else {
+            return None;
+        }
+    }
+    let mut out = String::from("  <memory");
+    if let Some(s) = snapshot {
+        out.push_str(&format!(" snapshot='{}'", xml_escape(&s)));
+    }
+    if let Some(f) = file {
+        out.push_str(&format!(" file='{}'", xml_escape(&f)));
+    }
+    out.push_str("/>\n");
+    Some(out)
+}
+
+/// virsh's `--diskspec DISK[,snapshot=TYPE][,driver=TYPE][,stype=TYPE][,file=NAME]` as a
+/// `<disk>` element, or the errors virsh prints for it.
+fn diskspec_xml(spec: &str) -> Result<String, Vec<String>> {
+    let parse_error = || format!("unable to parse diskspec: {spec}");
+    let parts = split_commas(spec);
+    let Some((name, rest)) = parts.split_first() else {
+        return Err(vec![parse_error()]);
+    };
+    let (mut snapshot, mut driver, mut stype, mut file) = (None, None, None, None);
+    for part in rest {
+        let field = |prefix: &str| part.strip_prefix(prefix).map(str::to_string);
+        if snapshot.is_none() && part.starts_with("snapshot=") {
+            snapshot = field("snapshot=");
+        } else if driver.is_none() && part.starts_with("driver=") {
+            driver = field("driver=");
+        } else if stype.is_none() && part.starts_with("stype=") {
+            stype = field("stype=");
+        } else if file.is_none() && part.starts_with("file=") {
+            file = field("file=");
+        } else {
+            return Err(vec![parse_error()]);
+        }
+    }
+    let mut out = format!("    <disk name='{}'", xml_escape(name));
+    if let Some(s) = &snapshot {
+        // virsh writes these two unescaped.
+        out.push_str(&format!(" snapshot='{s}'"));
+    }
+    let mut is_file = true;
+    if let Some(t) = &stype {
+        match t.as_str() {
+            "block" => is_file = false,
+            "file" => {}
+            other => {
+                return Err(vec![
+                    format!("Unknown storage type: '{other}'"),
+                    parse_error(),
+                ]);
+            }
+        }
+        out.push_str(&format!(" type='{t}'"));
+    }
+    if driver.is_none() && file.is_none() {
+        out.push_str("/>\n");
+        return Ok(out);
+    }
+    out.push_str(">\n");
+    if let Some(d) = &driver {
+        out.push_str(&format!("      <driver type='{d}'/>\n"));
+    }
+    if let Some(f) = &file {
+        let attr = if is_file { "file" } else { "dev" };
+        out.push_str(&format!("      <source {attr}='{}'/>\n", xml_escape(f)));
+    }
+    out.push_str("    </disk>\n");
+    Ok(out)
 }
 
 fn cmd_snapshot_current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
