@@ -5,6 +5,8 @@
 //! Parts libvirt formats without changing them (`<vlan>`, `<virtualport>`, `<metadata>`, PCI
 //! `<address>` of a hostdev forward) are kept as [`RawElement`]s.
 
+pub mod update;
+
 use crate::domain::{format_mac, parse_mac};
 use crate::raw::RawElement;
 use crate::xml::{self, XmlWriter, child};

@@ -121,3 +121,26 @@ value_enum! {
         LIFECYCLE = 0,
     }
 }
+
+/// One DHCP lease of a network (`virNetworkDHCPLease`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkDhcpLease {
+    /// The network interface name.
+    pub iface: String,
+    /// Seconds since the epoch at which the lease expires.
+    pub expiry_time: i64,
+    /// `virIPAddrType`.
+    pub addr_type: i32,
+    /// The MAC address (DHCPv4).
+    pub mac: Option<String>,
+    /// The IAID (DHCPv6).
+    pub iaid: Option<String>,
+    /// The address.
+    pub ipaddr: String,
+    /// The prefix length.
+    pub prefix: u32,
+    /// The client's host name.
+    pub hostname: Option<String>,
+    /// The client id or DUID.
+    pub clientid: Option<String>,
+}
