@@ -36,7 +36,7 @@ pub(crate) struct Inner {
     pub(crate) backend: Backend,
     /// The event callbacks registered through this connection: only it may remove them, and
     /// they go when it closes (a driver may be shared by several connections).
-    callbacks: parking_lot::Mutex<Vec<CallbackId>>,
+    pub(crate) callbacks: parking_lot::Mutex<Vec<CallbackId>>,
 }
 
 impl Drop for Inner {
@@ -45,7 +45,11 @@ impl Drop for Inner {
             // The test driver answers at once; nothing to wait for.
             let _ = match &self.backend {
                 #[cfg(feature = "test-driver")]
-                Backend::Test(d) => pollster::block_on(d.connect_domain_event_deregister_any(id)),
+                Backend::Test(d) => pollster::block_on(d.connect_domain_event_deregister_any(id))
+                    .or_else(|_| {
+                        use rvirt_driver::NetworkDriver;
+                        pollster::block_on(d.connect_network_event_deregister_any(id))
+                    }),
                 // Closing the connection ends its registrations on the server.
                 #[cfg(feature = "remote-driver")]
                 Backend::Remote(_) => Ok(()),
