@@ -14,6 +14,11 @@ use std::sync::{Arc, Weak};
 /// The ids this daemon hands out, unique across clients, as libvirtd's are.
 static NEXT_ID: AtomicI32 = AtomicI32::new(0);
 
+/// A new id for a client's registration, from the sequence every object family shares.
+pub(super) fn next_wire_id() -> i32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 fn push(session: &Weak<Session>, procedure: Procedure, msg: &impl XdrEncode) {
     let Some(s) = session.upgrade() else { return };
     let mut packet = Vec::new();
