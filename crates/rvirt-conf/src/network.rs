@@ -403,11 +403,14 @@ fn elements<'a, 'i: 'a>(
 
 fn parse_rate(node: roxmltree::Node<'_, '_>) -> Result<BandwidthRate> {
     let mut r = BandwidthRate::default();
-    let conf = |m: String| net_err(ErrorNumber::CONFIG_UNSUPPORTED, m);
+    // libvirt's bandwidth parser reports without an error domain of its own.
+    let conf =
+        |m: String| Error::with_detail(ErrorDomain::NONE, ErrorNumber::CONFIG_UNSUPPORTED, m);
     let average = node.attribute("average");
     let floor = node.attribute("floor");
     if average.is_none() && floor.is_none() {
-        return Err(net_err(
+        return Err(Error::with_detail(
+            ErrorDomain::NONE,
             ErrorNumber::XML_DETAIL,
             "Missing mandatory average or floor attributes",
         ));
@@ -610,7 +613,7 @@ fn parse_ip_def(node: roxmltree::Node<'_, '_>, net: &str) -> Result<IpDef> {
                 )));
             }
             if let Some(m) = netmask {
-                if !m.is_ipv4() || netmask_bits(m) < 0 {
+                if !m.is_ipv4() {
                     return Err(unsupported(format!(
                         "Invalid netmask '{m}' for address '{address}' in network '{net}' (both must be IPv4)"
                     )));

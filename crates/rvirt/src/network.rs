@@ -214,7 +214,7 @@ impl Connect {
                 ErrorDomain::NETWORK,
                 "virNetworkLookupByUUIDString",
                 "uuidstr",
-                "Invalid UUID".into(),
+                "uuidstr in virNetworkLookupByUUIDString must be a valid UUID".into(),
             )
         })?;
         self.network_lookup_by_uuid(&u).await
@@ -222,6 +222,7 @@ impl Connect {
 
     /// `virNetworkDefineXML`.
     pub async fn network_define_xml(&self, xml: &str) -> Result<Network> {
+        self.check_rw_in(ErrorDomain::NETWORK, "virNetworkDefineXML")?;
         self.network_define_xml_flags(xml, 0).await
     }
 
@@ -234,6 +235,7 @@ impl Connect {
 
     /// `virNetworkCreateXML`: a transient network, started at once.
     pub async fn network_create_xml(&self, xml: &str) -> Result<Network> {
+        self.check_rw_in(ErrorDomain::NETWORK, "virNetworkCreateXML")?;
         self.network_create_xml_flags(xml, 0).await
     }
 
