@@ -338,8 +338,9 @@ pub struct NetworkDef {
     pub ipv6: bool,
     /// `trustGuestRxFilters`.
     pub trust_guest_rx_filters: Option<bool>,
-    /// `<metadata>`.
-    pub metadata: Option<RawElement>,
+    /// `<metadata>` children, one per namespace (libvirt drops the others); `Some(empty)` for
+    /// an empty `<metadata/>`.
+    pub metadata: Option<Vec<RawElement>>,
     /// `<forward>`; `None` for an isolated network.
     pub forward: Option<ForwardDef>,
     /// `<bridge name=…>`.
@@ -1044,6 +1045,24 @@ fn parse_route(node: roxmltree::Node<'_, '_>, net: &str) -> Result<RouteDef> {
     })
 }
 
+/// `<metadata>`'s children as libvirt's `virXMLNodeSanitizeNamespaces` keeps them: elements
+/// with a namespace, the first of each namespace, each declaring its namespace.
+fn parse_metadata(node: roxmltree::Node<'_, '_>) -> Vec<RawElement> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for c in node.children().filter(|c| c.is_element()) {
+        let Some(uri) = c.tag_name().namespace() else {
+            continue;
+        };
+        if seen.contains(&uri) {
+            continue;
+        }
+        seen.push(uri);
+        out.push(RawElement::from_node(c, true));
+    }
+    out
+}
+
 /// A `<portgroup>` of network `net`.
 pub fn parse_portgroup(node: roxmltree::Node<'_, '_>, net: &str) -> Result<PortGroupDef> {
     let name = node.attribute("name").ok_or_else(|| {
@@ -1217,7 +1236,7 @@ impl NetworkDef {
             uuid_specified,
             ipv6,
             trust_guest_rx_filters,
-            metadata: child(root, "metadata").map(|m| RawElement::from_node(m, true)),
+            metadata: child(root, "metadata").map(parse_metadata),
             forward,
             bridge,
             bridge_zone,
@@ -1331,8 +1350,16 @@ impl NetworkDef {
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &self.uuid.to_string());
         let mut out = w.finish();
-        if let Some(m) = &self.metadata {
-            m.format_libxml(&mut out, 1);
+        match self.metadata.as_deref() {
+            None => {}
+            Some([]) => out.push_str("  <metadata/>\n"),
+            Some(children) => {
+                out.push_str("  <metadata>\n");
+                for c in children {
+                    c.format_libxml(&mut out, 2);
+                }
+                out.push_str("  </metadata>\n");
+            }
         }
         let mut w = XmlWriter::with_depth(1);
         if let Some(f) = &self.forward {

@@ -500,18 +500,22 @@ impl Connect {
 
     /// `virConnectDomainEventDeregisterAny`: removes a callback this connection registered.
     pub async fn domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
-        let owned = {
-            let mut ids = self.inner.callbacks.lock();
-            let before = ids.len();
-            ids.retain(|&i| i != id);
-            ids.len() != before
-        };
-        if !owned {
+        self.forget_callback(id)?;
+        dispatch!(self, d => d.connect_domain_event_deregister_any(id))
+    }
+
+    /// Removes `id` from the callbacks this connection registered (of any object family);
+    /// `VIR_ERR_INVALID_ARG` if it did not register it.
+    pub(crate) fn forget_callback(&self, id: CallbackId) -> Result<()> {
+        let mut ids = self.inner.callbacks.lock();
+        let before = ids.len();
+        ids.retain(|&i| i != id);
+        if ids.len() == before {
             return Err(Error::invalid_arg(
                 ErrorDomain::NONE,
                 format!("could not find event callback {id} for deletion"),
             ));
         }
-        dispatch!(self, d => d.connect_domain_event_deregister_any(id))
+        Ok(())
     }
 }

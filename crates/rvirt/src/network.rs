@@ -57,8 +57,8 @@ impl Network {
     }
 
     /// `virNetworkGetXMLDesc`.
-    pub async fn get_xml_desc(&self, flags: u32) -> Result<String> {
-        dispatch!(self.conn, d => d.network_get_xml_desc(&self.r, flags))
+    pub async fn get_xml_desc(&self, flags: NetworkXMLFlags) -> Result<String> {
+        dispatch!(self.conn, d => d.network_get_xml_desc(&self.r, flags.bits()))
     }
 
     /// `virNetworkGetBridgeName`.
@@ -106,18 +106,18 @@ impl Network {
     }
 
     /// `virNetworkUpdate`: one change (`command`) to one `section` of the live and/or persistent
-    /// definition (`NetworkUpdateFlags`); `parent_index` picks the `<ip>` for DHCP changes (-1:
-    /// the one with DHCP).
+    /// definition (`flags`; neither flag: the live one if the network runs); `parent_index` picks
+    /// the `<ip>` for DHCP changes (-1: the one with DHCP).
     pub async fn update(
         &self,
         command: NetworkUpdateCommand,
         section: NetworkUpdateSection,
         parent_index: i32,
         xml: &str,
-        flags: u32,
+        flags: NetworkUpdateFlags,
     ) -> Result<()> {
         self.rw("virNetworkUpdate")?;
-        dispatch!(self.conn, d => d.network_update(&self.r, command, section, parent_index, xml, flags))
+        dispatch!(self.conn, d => d.network_update(&self.r, command, section, parent_index, xml, flags.bits()))
     }
 
     /// `virNetworkGetDHCPLeases`: the leases of `mac` (all with `None`).
@@ -223,26 +223,36 @@ impl Connect {
     /// `virNetworkDefineXML`.
     pub async fn network_define_xml(&self, xml: &str) -> Result<Network> {
         self.check_rw_in(ErrorDomain::NETWORK, "virNetworkDefineXML")?;
-        self.network_define_xml_flags(xml, 0).await
+        self.network_define_xml_flags(xml, NetworkDefineFlags::empty())
+            .await
     }
 
-    /// `virNetworkDefineXMLFlags` (`NetworkDefineFlags`).
-    pub async fn network_define_xml_flags(&self, xml: &str, flags: u32) -> Result<Network> {
+    /// `virNetworkDefineXMLFlags`.
+    pub async fn network_define_xml_flags(
+        &self,
+        xml: &str,
+        flags: NetworkDefineFlags,
+    ) -> Result<Network> {
         self.check_rw_in(ErrorDomain::NETWORK, "virNetworkDefineXMLFlags")?;
-        let r = dispatch!(self, d => d.network_define_xml(xml, flags))?;
+        let r = dispatch!(self, d => d.network_define_xml(xml, flags.bits()))?;
         Ok(self.network(r))
     }
 
     /// `virNetworkCreateXML`: a transient network, started at once.
     pub async fn network_create_xml(&self, xml: &str) -> Result<Network> {
         self.check_rw_in(ErrorDomain::NETWORK, "virNetworkCreateXML")?;
-        self.network_create_xml_flags(xml, 0).await
+        self.network_create_xml_flags(xml, NetworkCreateFlags::empty())
+            .await
     }
 
-    /// `virNetworkCreateXMLFlags` (`NetworkCreateFlags`).
-    pub async fn network_create_xml_flags(&self, xml: &str, flags: u32) -> Result<Network> {
+    /// `virNetworkCreateXMLFlags`.
+    pub async fn network_create_xml_flags(
+        &self,
+        xml: &str,
+        flags: NetworkCreateFlags,
+    ) -> Result<Network> {
         self.check_rw_in(ErrorDomain::NETWORK, "virNetworkCreateXMLFlags")?;
-        let r = dispatch!(self, d => d.network_create_xml(xml, flags))?;
+        let r = dispatch!(self, d => d.network_create_xml(xml, flags.bits()))?;
         Ok(self.network(r))
     }
 
@@ -271,18 +281,7 @@ impl Connect {
 
     /// `virConnectNetworkEventDeregisterAny`: removes a callback this connection registered.
     pub async fn network_event_deregister_any(&self, id: CallbackId) -> Result<()> {
-        let owned = {
-            let mut ids = self.inner.callbacks.lock();
-            let before = ids.len();
-            ids.retain(|&i| i != id);
-            ids.len() != before
-        };
-        if !owned {
-            return Err(Error::invalid_arg(
-                ErrorDomain::NONE,
-                format!("could not find event callback {id} for deletion"),
-            ));
-        }
+        self.forget_callback(id)?;
         dispatch!(self, d => d.connect_network_event_deregister_any(id))
     }
 }

@@ -171,14 +171,14 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
 }
 
 /// Set by SIGINT while `event` waits.
-pub(crate) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-pub(crate) extern "C" fn on_sigint(_: libc::c_int) {
+extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::Relaxed);
 }
 
 /// `YYYY-MM-DD HH:MM:SS.mmm+0000` (virTimeStringNowRaw), in UTC.
-pub(crate) fn timestamp() -> String {
+fn timestamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -201,6 +201,55 @@ pub(crate) fn timestamp() -> String {
         rem % 60,
         now.subsec_millis()
     )
+}
+
+/// vshEventWait and the printing around it: prints the lines `rx` brings (with a timestamp if
+/// `stamp`) until the first one (all of them if `looping`), the timeout or SIGINT, then virsh's
+/// closing line and the count; returns the count.
+pub(crate) fn wait_for_events(
+    ctl: &mut Ctl,
+    rx: &mpsc::Receiver<String>,
+    timeout: Option<i32>,
+    looping: bool,
+    stamp: bool,
+) -> usize {
+    INTERRUPTED.store(false, Ordering::Relaxed);
+    // SAFETY: installs a handler that only stores to an atomic.
+    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
+    let mut count = 0;
+    let outcome = loop {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break "event loop interrupted\n";
+        }
+        let wait = match deadline {
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    break "event loop timed out\n";
+                }
+                (d - now).min(Duration::from_millis(100))
+            }
+            None => Duration::from_millis(100),
+        };
+        if let Ok(line) = rx.recv_timeout(wait) {
+            if stamp {
+                ctl.print(&format!("{}: {line}", timestamp()));
+            } else {
+                ctl.print(&line);
+            }
+            ctl.flush();
+            count += 1;
+            if !looping {
+                break "";
+            }
+        }
+    };
+    // SAFETY: puts back the handler that was there.
+    unsafe { libc::signal(libc::SIGINT, old) };
+    ctl.print(outcome);
+    ctl.print(&format!("events received: {count}\n"));
+    count
 }
 
 fn cmd_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -255,42 +304,7 @@ fn cmd_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             }
         }
     }
-    INTERRUPTED.store(false, Ordering::Relaxed);
-    // SAFETY: installs a handler that only stores to an atomic.
-    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
-    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
-    let mut count = 0;
-    let outcome = loop {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            break "event loop interrupted\n";
-        }
-        let wait = match deadline {
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    break "event loop timed out\n";
-                }
-                (d - now).min(Duration::from_millis(100))
-            }
-            None => Duration::from_millis(100),
-        };
-        if let Ok(line) = rx.recv_timeout(wait) {
-            if stamp {
-                ctl.print(&format!("{}: {line}", timestamp()));
-            } else {
-                ctl.print(&line);
-            }
-            ctl.flush();
-            count += 1;
-            if !looping {
-                break "";
-            }
-        }
-    };
-    // SAFETY: puts back the handler that was there.
-    unsafe { libc::signal(libc::SIGINT, old) };
-    ctl.print(outcome);
-    ctl.print(&format!("events received: {count}\n"));
+    let count = wait_for_events(ctl, &rx, timeout, looping, stamp);
     let mut ok = count > 0;
     for id in registered {
         if conn.domain_event_deregister_any(id).is_err() {

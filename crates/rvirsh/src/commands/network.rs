@@ -2,7 +2,7 @@
 
 use crate::cmd::{CmdDef, Group, Opt, OptKind};
 use crate::commands::domain::{ask_reedit, edit_text};
-use crate::commands::events::{INTERRUPTED, on_sigint, timestamp};
+use crate::commands::events::wait_for_events;
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
 use crate::parse::Cmd;
@@ -12,9 +12,7 @@ use rvirt::network_flags::{
     NetworkUpdateCommand, NetworkUpdateFlags, NetworkUpdateSection, NetworkXMLFlags,
 };
 use rvirt::{ErrorNumber, NetworkEvent};
-use std::sync::atomic::Ordering;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 /// The group.
 pub static GROUP: Group = Group {
@@ -274,6 +272,25 @@ fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
     ctl.fail(msg)
 }
 
+/// A call on the network `--network` names: virsh's message on success, its failure message
+/// (`{name}` stands for the name given) and libvirt's error otherwise.
+fn act(
+    ctl: &mut Ctl,
+    cmd: &Cmd,
+    call: impl FnOnce(&Network) -> rvirt::Result<()>,
+    done: &str,
+    failed: &str,
+) -> CmdResult {
+    let (net, name) = network(ctl, cmd)?;
+    match call(&net) {
+        Ok(()) => {
+            ctl.print_extra(&done.replace("{name}", name));
+            Ok(())
+        }
+        Err(e) => lib_fail(ctl, e, &failed.replace("{name}", name)),
+    }
+}
+
 fn cmd_net_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (net, name) = network(ctl, cmd)?;
     let on = !cmd.has("disable");
@@ -295,7 +312,7 @@ fn cmd_net_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let xml = ctl.lib(read_file(from))?;
     let conn = ctl.conn()?.clone();
     let r = if cmd.has("validate") {
-        conn.network_create_xml_flags(&xml, NetworkCreateFlags::VALIDATE.bits())
+        conn.network_create_xml_flags(&xml, NetworkCreateFlags::VALIDATE)
     } else {
         conn.network_create_xml(&xml)
     };
@@ -313,7 +330,7 @@ fn cmd_net_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let xml = ctl.lib(read_file(from))?;
     let conn = ctl.conn()?.clone();
     let r = if cmd.has("validate") {
-        conn.network_define_xml_flags(&xml, NetworkDefineFlags::VALIDATE.bits())
+        conn.network_define_xml_flags(&xml, NetworkDefineFlags::VALIDATE)
     } else {
         conn.network_define_xml(&xml)
     };
@@ -327,14 +344,13 @@ fn cmd_net_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn cmd_net_destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let (net, name) = network(ctl, cmd)?;
-    match net.destroy() {
-        Ok(()) => {
-            ctl.print_extra(&format!("Network {name} destroyed\n"));
-            Ok(())
-        }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to destroy network {name}")),
-    }
+    act(
+        ctl,
+        cmd,
+        |n| n.destroy(),
+        "Network {name} destroyed\n",
+        "Failed to destroy network {name}",
+    )
 }
 
 fn cmd_net_dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -396,9 +412,9 @@ fn expiry_text(secs: i64) -> String {
 fn cmd_net_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (net, _) = network(ctl, cmd)?;
     let flags = if cmd.has("inactive") {
-        NetworkXMLFlags::INACTIVE.bits()
+        NetworkXMLFlags::INACTIVE
     } else {
-        0
+        NetworkXMLFlags::empty()
     };
     if ctl.opt_str(cmd, "xpath")?.is_some() {
         return ctl.fail("--xpath is not supported by rvirsh yet");
@@ -411,9 +427,9 @@ fn cmd_net_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// virshNetworkGetXMLDesc: the inactive XML, or the XML when the driver refuses the flag.
 fn edit_xml(ctl: &mut Ctl, net: &Network) -> Result<String, Failed> {
-    match net.get_xml_desc(NetworkXMLFlags::INACTIVE.bits()) {
+    match net.get_xml_desc(NetworkXMLFlags::INACTIVE) {
         Err(e) if e.code == ErrorNumber::INVALID_ARG => {
-            let r = net.get_xml_desc(0);
+            let r = net.get_xml_desc(NetworkXMLFlags::empty());
             ctl.lib(r)
         }
         r => ctl.lib(r),
@@ -511,42 +527,7 @@ fn cmd_net_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         },
     );
     let id = ctl.lib(r)?;
-    INTERRUPTED.store(false, Ordering::Relaxed);
-    // SAFETY: installs a handler that only stores to an atomic.
-    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
-    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
-    let mut count = 0;
-    let outcome = loop {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            break "event loop interrupted\n";
-        }
-        let wait = match deadline {
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    break "event loop timed out\n";
-                }
-                (d - now).min(Duration::from_millis(100))
-            }
-            None => Duration::from_millis(100),
-        };
-        if let Ok(line) = rx.recv_timeout(wait) {
-            if stamp {
-                ctl.print(&format!("{}: {line}", timestamp()));
-            } else {
-                ctl.print(&line);
-            }
-            ctl.flush();
-            count += 1;
-            if !looping {
-                break "";
-            }
-        }
-    };
-    // SAFETY: puts back the handler that was there.
-    unsafe { libc::signal(libc::SIGINT, old) };
-    ctl.print(outcome);
-    ctl.print(&format!("events received: {count}\n"));
+    let count = wait_for_events(ctl, &rx, timeout, looping, stamp);
     let deregistered = conn.network_event_deregister_any(id).is_ok();
     if count > 0 && deregistered {
         Ok(())
@@ -641,25 +622,23 @@ fn cmd_net_name(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn cmd_net_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let (net, name) = network(ctl, cmd)?;
-    match net.create() {
-        Ok(()) => {
-            ctl.print_extra(&format!("Network {name} started\n"));
-            Ok(())
-        }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to start network {name}")),
-    }
+    act(
+        ctl,
+        cmd,
+        |n| n.create(),
+        "Network {name} started\n",
+        "Failed to start network {name}",
+    )
 }
 
 fn cmd_net_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let (net, name) = network(ctl, cmd)?;
-    match net.undefine() {
-        Ok(()) => {
-            ctl.print_extra(&format!("Network {name} has been undefined\n"));
-            Ok(())
-        }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to undefine network {name}")),
-    }
+    act(
+        ctl,
+        cmd,
+        |n| n.undefine(),
+        "Network {name} has been undefined\n",
+        "Failed to undefine network {name}",
+    )
 }
 
 /// virsh's names of `virNetworkUpdateCommand`, by value.
@@ -715,7 +694,7 @@ fn cmd_net_update(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         flags |= NetworkUpdateFlags::AFFECT_LIVE;
     }
     let name = net.get_name().to_string();
-    if let Err(e) = net.update(command, section, parent_index, &xml, flags.bits()) {
+    if let Err(e) = net.update(command, section, parent_index, &xml, flags) {
         return lib_fail(ctl, e, &format!("Failed to update network {name}"));
     }
     // virsh prints these without a newline.

@@ -25,7 +25,7 @@ impl Wrap for NetworkDhcpLease {
 }
 
 blocking_methods!(Network {
-    fn get_xml_desc(flags: u32) -> String;
+    fn get_xml_desc(flags: NetworkXMLFlags) -> String;
     fn get_bridge_name() -> String;
     fn get_autostart() -> bool;
     fn set_autostart(autostart: bool) -> ();
@@ -34,7 +34,7 @@ blocking_methods!(Network {
     fn create() -> ();
     fn destroy() -> ();
     fn undefine() -> ();
-    fn update(command: NetworkUpdateCommand, section: NetworkUpdateSection, parent_index: i32, xml: &str, flags: u32) -> ();
+    fn update(command: NetworkUpdateCommand, section: NetworkUpdateSection, parent_index: i32, xml: &str, flags: NetworkUpdateFlags) -> ();
     fn get_dhcp_leases(mac: Option<&str>, flags: u32) -> Vec<NetworkDhcpLease>;
 });
 
@@ -63,9 +63,9 @@ blocking_methods!(Connect {
     fn network_lookup_by_uuid(uuid: &Uuid) -> crate::Network;
     fn network_lookup_by_uuid_string(uuid: &str) -> crate::Network;
     fn network_define_xml(xml: &str) -> crate::Network;
-    fn network_define_xml_flags(xml: &str, flags: u32) -> crate::Network;
+    fn network_define_xml_flags(xml: &str, flags: NetworkDefineFlags) -> crate::Network;
     fn network_create_xml(xml: &str) -> crate::Network;
-    fn network_create_xml_flags(xml: &str, flags: u32) -> crate::Network;
+    fn network_create_xml_flags(xml: &str, flags: NetworkCreateFlags) -> crate::Network;
     fn network_event_deregister_any(id: CallbackId) -> ();
 });
 

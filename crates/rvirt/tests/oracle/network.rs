@@ -49,7 +49,7 @@ impl Runner {
                 let c = self.conn(step)?;
                 let xml = self.req_xml(step)?;
                 let n = if has_flags {
-                    c.network_define_xml_flags(xml, flags)?
+                    c.network_define_xml_flags(xml, NetworkDefineFlags::from_bits_retain(flags))?
                 } else {
                     c.network_define_xml(xml)?
                 };
@@ -59,7 +59,7 @@ impl Runner {
                 let c = self.conn(step)?;
                 let xml = self.req_xml(step)?;
                 let n = if has_flags {
-                    c.network_create_xml_flags(xml, flags)?
+                    c.network_create_xml_flags(xml, NetworkCreateFlags::from_bits_retain(flags))?
                 } else {
                     c.network_create_xml(xml)?
                 };
@@ -111,7 +111,10 @@ impl Runner {
             }
             "net_get_name" => Ok(json!(self.net(step)?.get_name())),
             "net_get_uuid" => Ok(json!(self.net(step)?.get_uuid_string())),
-            "net_xml" => Ok(json!(self.net(step)?.get_xml_desc(flags)?)),
+            "net_xml" => Ok(json!(
+                self.net(step)?
+                    .get_xml_desc(NetworkXMLFlags::from_bits_retain(flags))?
+            )),
             "net_bridge" => Ok(json!(self.net(step)?.get_bridge_name()?)),
             "net_start" => {
                 self.net(step)?.create()?;
@@ -140,7 +143,7 @@ impl Runner {
                     NetworkUpdateSection(int_field(step, "section")? as i32),
                     step.get("index").and_then(Value::as_i64).unwrap_or(-1) as i32,
                     xml,
-                    flags,
+                    NetworkUpdateFlags::from_bits_retain(flags),
                 )?;
                 null
             }

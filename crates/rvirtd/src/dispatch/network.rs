@@ -3,7 +3,8 @@
 use super::internal;
 use crate::session::{EventRegistration, Session};
 use rvirt::network_flags::{
-    ConnectListAllNetworksFlags, NetworkEventID, NetworkUpdateCommand, NetworkUpdateSection,
+    ConnectListAllNetworksFlags, NetworkCreateFlags, NetworkDefineFlags, NetworkEventID,
+    NetworkUpdateCommand, NetworkUpdateFlags, NetworkUpdateSection, NetworkXMLFlags,
 };
 use rvirt::{Connect, Network, NetworkEvent, Result, Uuid};
 use rvirt_proto::convert::{bounded, nonnull};
@@ -48,7 +49,7 @@ network_actions! {
         NetworkUpdateSection(a.section as i32),
         a.parent_index,
         a.xml.as_str(),
-        a.flags,
+        NetworkUpdateFlags::from_bits_retain(a.flags),
     );
 }
 
@@ -150,7 +151,10 @@ pub async fn create_xml_flags(
 ) -> Result<NetworkCreateXmlFlagsRet> {
     let n = s
         .conn()?
-        .network_create_xml_flags(a.xml.as_str(), a.flags)
+        .network_create_xml_flags(
+            a.xml.as_str(),
+            NetworkCreateFlags::from_bits_retain(a.flags),
+        )
         .await?;
     Ok(NetworkCreateXmlFlagsRet {
         net: nonnull_network(&n),
@@ -170,7 +174,10 @@ pub async fn define_xml_flags(
 ) -> Result<NetworkDefineXmlFlagsRet> {
     let n = s
         .conn()?
-        .network_define_xml_flags(a.xml.as_str(), a.flags)
+        .network_define_xml_flags(
+            a.xml.as_str(),
+            NetworkDefineFlags::from_bits_retain(a.flags),
+        )
         .await?;
     Ok(NetworkDefineXmlFlagsRet {
         net: nonnull_network(&n),
@@ -181,7 +188,9 @@ pub async fn get_xml_desc(
     s: Arc<Session>,
     a: NetworkGetXmlDescArgs,
 ) -> Result<NetworkGetXmlDescRet> {
-    let xml = net(&s, &a.net)?.get_xml_desc(a.flags).await?;
+    let xml = net(&s, &a.net)?
+        .get_xml_desc(NetworkXMLFlags::from_bits_retain(a.flags))
+        .await?;
     Ok(NetworkGetXmlDescRet { xml: nonnull(&xml) })
 }
 
