@@ -303,6 +303,7 @@ pub async fn event_register_any(
             id,
             legacy: false,
             event_id: a.event_id,
+            network: true,
         },
     );
     Ok(ConnectNetworkEventRegisterAnyRet {
@@ -315,7 +316,7 @@ pub async fn event_deregister_any(
     a: ConnectNetworkEventDeregisterAnyArgs,
 ) -> Result<()> {
     let conn = s.conn()?;
-    let Some(reg) = s.events.lock().remove(&a.callback_id) else {
+    let Some(reg) = super::events::take_registration(&s, a.callback_id, true) else {
         return Err(internal(format!(
             "network event callback {} not registered",
             a.callback_id
