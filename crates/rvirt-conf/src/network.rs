@@ -765,8 +765,12 @@ pub fn parse_dns_txt(node: roxmltree::Node<'_, '_>, net: &str, partial: bool) ->
     })
 }
 
-/// A `<dns><srv>` of network `net`.
+/// A `<dns><srv>` of network `net`; `partial` for an update's search key.
 pub fn parse_dns_srv(node: roxmltree::Node<'_, '_>, net: &str, partial: bool) -> Result<DnsSrv> {
+    const SERVICE_EXTRA: &str = "_-+/*";
+    const PROTOCOL_EXTRA: &str = "-+/";
+    /// `DNS_RECORD_LENGTH_SRV`.
+    const SERVICE_MAX: usize = 512 - 30;
     let detail = |m: String| net_err(ErrorNumber::XML_DETAIL, m);
     let service = node.attribute("service").map(str::to_string);
     if service.is_none() && !partial {
@@ -774,29 +778,61 @@ pub fn parse_dns_srv(node: roxmltree::Node<'_, '_>, net: &str, partial: bool) ->
             "missing required service attribute in DNS SRV record of network '{net}'"
         )));
     }
+    if let Some(sv) = &service {
+        if sv.len() > SERVICE_MAX {
+            return Err(detail(format!(
+                "service attribute '{sv}' in network '{net}' is too long, limit is {SERVICE_MAX} bytes"
+            )));
+        }
+        if !sv
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || SERVICE_EXTRA.contains(c))
+        {
+            return Err(detail(format!(
+                "invalid character in service attribute '{sv}' in DNS SRV record of network '{net}'"
+            )));
+        }
+    }
+    let sv_name = service.as_deref().unwrap_or("(null)");
     let protocol = node.attribute("protocol").map(str::to_string);
     if protocol.is_none() && !partial {
         return Err(detail(format!(
-            "missing required protocol attribute in DNS SRV record '{}' of network '{net}'",
-            service.as_deref().unwrap_or("")
+            "missing required protocol attribute in DNS SRV record '{sv_name}' of network '{net}'"
         )));
     }
-    let num = |attr: &str| -> Result<u32> {
-        match node.attribute(attr) {
-            None => Ok(0),
-            Some(v) => v.trim().parse().map_err(|_| {
-                detail(format!(
-                    "invalid DNS SRV {attr} value for DNS SRV record of network '{net}'"
-                ))
-            }),
+    if let Some(p) = &protocol
+        && !p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || PROTOCOL_EXTRA.contains(c))
+    {
+        return Err(detail(format!(
+            "invalid character in protocol attribute '{p}' in DNS SRV record of network '{net}'"
+        )));
+    }
+    let target = node.attribute("target").map(str::to_string);
+    // virXPathUInt: absent, a number, or not one (-2).
+    let num = |attr: &str, max: u32, bad: &str| -> Result<u32> {
+        let Some(v) = node.attribute(attr) else {
+            return Ok(0);
+        };
+        if target.is_none() {
+            return Err(detail(format!(
+                "DNS SRV {attr} attribute not permitted without target for service '{sv_name}' in network '{net}'"
+            )));
+        }
+        match v.trim().parse::<u32>() {
+            Ok(n) if n <= max && (attr != "port" || n >= 1) => Ok(n),
+            _ => Err(detail(format!(
+                "{bad} DNS SRV {attr} attribute for service '{sv_name}' in network '{net}'"
+            ))),
         }
     };
     Ok(DnsSrv {
+        port: num("port", 65535, "invalid")?,
+        priority: num("priority", 65535, "Invalid")?,
+        weight: num("weight", 65535, "invalid")?,
         domain: node.attribute("domain").map(str::to_string),
-        target: node.attribute("target").map(str::to_string),
-        port: num("port")?,
-        priority: num("priority")?,
-        weight: num("weight")?,
+        target,
         service,
         protocol,
     })
@@ -1259,7 +1295,9 @@ impl NetworkDef {
         Ok(def)
     }
 
-    /// The forward mode's name, `none` for an isolated network.
+    /// The forward mode's name, `none` for an isolated network (which may still hold a device
+    /// pool: `virNetworkUpdate` adds interfaces to any network, and libvirt then keeps them
+    /// without showing them).
     pub fn forward_mode(&self) -> &str {
         self.forward.as_ref().map_or("none", |f| f.mode.as_str())
     }
@@ -1362,7 +1400,7 @@ impl NetworkDef {
             }
         }
         let mut w = XmlWriter::with_depth(1);
-        if let Some(f) = &self.forward {
+        if let Some(f) = self.forward.as_ref().filter(|f| f.mode != "none") {
             format_forward(&mut w, f);
         }
         let hasbridge = self.has_bridge_mode();

@@ -419,17 +419,21 @@ impl NetworkDriver for TestDriver {
                     o.new_def = Some(o.def.clone());
                 }
             }
+            // As virNetworkObjUpdate: each change works on a copy made by formatting and
+            // parsing the definition, and the result must format and parse again.
+            let change = |def: &NetworkDef| -> Result<NetworkDef> {
+                let mut d = NetworkDef::parse_xml(&def.format())?;
+                update_section(&mut d, command, section, parent_index, xml)?;
+                NetworkDef::parse_xml(&d.format())?;
+                Ok(d)
+            };
             let mut live = None;
             if flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
-                let mut d = o.def.clone();
-                update_section(&mut d, command, section, parent_index, xml)?;
-                live = Some(d);
+                live = Some(change(&o.def)?);
             }
             let mut config = None;
             if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
-                let mut d = o.persistent_def().clone();
-                update_section(&mut d, command, section, parent_index, xml)?;
-                config = Some(d);
+                config = Some(change(o.persistent_def())?);
             }
             if let Some(c) = config {
                 if o.active {

@@ -2,8 +2,8 @@
 //! network definition, with libvirt's checks and wording.
 
 use super::{
-    DhcpHost, NetworkDef, parse_dhcp_host, parse_dhcp_range, parse_dns_host, parse_dns_txt,
-    parse_portgroup,
+    DhcpHost, ForwardDef, ForwardIf, NetworkDef, parse_dhcp_host, parse_dhcp_range, parse_dns_host,
+    parse_dns_srv, parse_dns_txt, parse_portgroup,
 };
 use crate::xml;
 use rvirt_types::network::{NetworkUpdateCommand, NetworkUpdateSection};
@@ -359,9 +359,115 @@ fn update_dns_txt(
     Ok(())
 }
 
+fn update_dns_srv(
+    def: &mut NetworkDef,
+    command: NetworkUpdateCommand,
+    node: roxmltree::Node<'_, '_>,
+) -> Result<()> {
+    if command == NetworkUpdateCommand::MODIFY {
+        return Err(net_err(
+            ErrorNumber::OPERATION_UNSUPPORTED,
+            "DNS SRV records cannot be modified, only added or deleted",
+        ));
+    }
+    check_name(def, node, "srv")?;
+    let add = is_add(command);
+    let srv = parse_dns_srv(node, &def.name, !add)?;
+    let field = |mine: &Option<String>, theirs: &Option<String>| mine.is_none() || mine == theirs;
+    let found: Vec<usize> = def
+        .dns
+        .srvs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            field(&srv.domain, &s.domain)
+                && field(&srv.service, &s.service)
+                && field(&srv.protocol, &s.protocol)
+                && field(&srv.target, &s.target)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if add {
+        if !found.is_empty() {
+            return Err(invalid(format!(
+                "there is already at least one DNS SRV record matching all specified fields in network {}",
+                def.name
+            )));
+        }
+        insert(&mut def.dns.srvs, command, srv);
+    } else if command == NetworkUpdateCommand::DELETE {
+        match found.as_slice() {
+            [] => {
+                return Err(invalid(format!(
+                    "couldn't locate a matching DNS SRV record in network {}",
+                    def.name
+                )));
+            }
+            [i] => {
+                def.dns.srvs.remove(*i);
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "multiple DNS SRV records matching all specified fields were found in network {}",
+                    def.name
+                )));
+            }
+        }
+    } else {
+        return Err(unknown_command(command));
+    }
+    Ok(())
+}
+
+fn update_forward_interface(
+    def: &mut NetworkDef,
+    command: NetworkUpdateCommand,
+    node: roxmltree::Node<'_, '_>,
+) -> Result<()> {
+    check_name(def, node, "interface")?;
+    if command == NetworkUpdateCommand::MODIFY {
+        return Err(net_err(
+            ErrorNumber::OPERATION_UNSUPPORTED,
+            "forward interface entries cannot be modified, only added or deleted",
+        ));
+    }
+    let Some(dev) = node.attribute("dev") else {
+        return Err(net_err(
+            ErrorNumber::XML_ERROR,
+            "missing dev attribute in <interface> element",
+        ));
+    };
+    let name = def.name.clone();
+    let fwd = def.forward.get_or_insert_with(|| ForwardDef {
+        mode: "none".into(),
+        ..ForwardDef::default()
+    });
+    let found = fwd
+        .ifs
+        .iter()
+        .position(|i| matches!(i, ForwardIf::Netdev(d) if d == dev));
+    if is_add(command) {
+        if found.is_some() {
+            return Err(invalid(format!(
+                "there is an existing interface entry in network '{name}' that matches \"<interface dev='{dev}'>\""
+            )));
+        }
+        insert(&mut fwd.ifs, command, ForwardIf::Netdev(dev.to_string()));
+    } else if command == NetworkUpdateCommand::DELETE {
+        let Some(i) = found else {
+            return Err(invalid(format!(
+                "couldn't find an interface entry in network '{name}' matching <interface dev='{dev}'>"
+            )));
+        };
+        fwd.ifs.remove(i);
+    } else {
+        return Err(unknown_command(command));
+    }
+    Ok(())
+}
+
 /// Applies one `virNetworkUpdate` change to `def`. Sections libvirt cannot change (bridge,
-/// domain, ip, forward, forward pf) and the DNS SRV and forward interface sections answer
-/// `VIR_ERR_OPERATION_UNSUPPORTED`.
+/// domain, ip, forward, forward pf) answer `VIR_ERR_OPERATION_UNSUPPORTED`.
 pub fn update_section(
     def: &mut NetworkDef,
     command: NetworkUpdateCommand,
@@ -377,8 +483,8 @@ pub fn update_section(
         NetworkUpdateSection::IP => Err(no_support(def, "ip")),
         NetworkUpdateSection::FORWARD => Err(no_support(def, "forward")),
         NetworkUpdateSection::FORWARD_PF => Err(no_support(def, "forward pf")),
-        NetworkUpdateSection::FORWARD_INTERFACE => Err(no_support(def, "forward interface")),
-        NetworkUpdateSection::DNS_SRV => Err(no_support(def, "dns srv")),
+        NetworkUpdateSection::FORWARD_INTERFACE => update_forward_interface(def, command, node),
+        NetworkUpdateSection::DNS_SRV => update_dns_srv(def, command, node),
         NetworkUpdateSection::IP_DHCP_HOST => update_dhcp_host(def, command, parent_index, node),
         NetworkUpdateSection::IP_DHCP_RANGE => update_dhcp_range(def, command, parent_index, node),
         NetworkUpdateSection::PORTGROUP => update_portgroup(def, command, node),
@@ -489,5 +595,47 @@ mod tests {
         )
         .expect("deleted");
         assert!(d.dns.txts.is_empty());
+    }
+
+    #[test]
+    fn dns_srv_records_and_forward_interfaces_are_added_and_deleted() {
+        let mut d = default_net();
+        let srv = NetworkUpdateSection::DNS_SRV;
+        let add = NetworkUpdateCommand::ADD_LAST;
+        update_section(&mut d, add, srv, -1, "<srv service='http' protocol='tcp'/>")
+            .expect("added");
+        let e = update_section(
+            &mut d,
+            add,
+            srv,
+            -1,
+            "<srv service='x' protocol='udp' port='53'/>",
+        )
+        .expect_err("a port needs a target");
+        assert_eq!(
+            e.message,
+            "DNS SRV port attribute not permitted without target for service 'x' in network 'default'"
+        );
+        update_section(
+            &mut d,
+            NetworkUpdateCommand::DELETE,
+            srv,
+            -1,
+            "<srv service='http'/>",
+        )
+        .expect("deleted");
+        assert!(d.dns.srvs.is_empty());
+        let fwd = NetworkUpdateSection::FORWARD_INTERFACE;
+        update_section(&mut d, add, fwd, -1, "<interface dev='eth0'/>").expect("added");
+        assert!(d.format().contains("<interface dev='eth0'/>"));
+        let e = update_section(
+            &mut d,
+            NetworkUpdateCommand::MODIFY,
+            fwd,
+            -1,
+            "<interface dev='eth0'/>",
+        )
+        .expect_err("no modify");
+        assert_eq!(e.code, ErrorNumber::OPERATION_UNSUPPORTED);
     }
 }
