@@ -377,9 +377,43 @@ pub struct NetworkDef {
     pub portgroups: Vec<PortGroupDef>,
 }
 
-/// Parses an address as libvirt's `virSocketAddrParse` accepts the common forms.
-fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.trim().parse().ok()
+/// Parses an address as libvirt's `virSocketAddrParse` (numeric `getaddrinfo`) does: IPv6, or
+/// IPv4 in any form `inet_aton` takes (`10.1` is 10.0.0.1, `0x0a.0.0.1` and `012.0.0.1` are
+/// 10.0.0.1). No spaces.
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    if s.contains(':') {
+        return s.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let nums: Vec<u32> = parts
+        .iter()
+        .map(|p| {
+            if p.is_empty()
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X')
+            {
+                return None;
+            }
+            xml::parse_uint_auto(p)
+        })
+        .collect::<Option<_>>()?;
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|n| *n > 255) {
+        return None;
+    }
+    let rest_bits = 8 * (4 - head.len() as u32);
+    if rest_bits < 32 && u64::from(*last) >= 1u64 << rest_bits {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for (i, n) in head.iter().enumerate() {
+        v |= n << (24 - 8 * i as u32);
+    }
+    Some(IpAddr::V4(std::net::Ipv4Addr::from(v | last)))
 }
 
 /// An unsigned decimal attribute, `None` when absent; `bad` builds the error for a bad value.
@@ -610,7 +644,7 @@ fn parse_ip_def(node: roxmltree::Node<'_, '_>, net: &str) -> Result<IpDef> {
             if !address_ip.is_ipv4() {
                 return Err(unsupported(format!(
                     "{} family specified for non-IPv4 address '{address}' in network '{net}'",
-                    if family.is_none() { "No" } else { "ipv4" }
+                    if family.is_none() { "no" } else { "ipv4" }
                 )));
             }
             if let Some(m) = netmask {
@@ -1852,6 +1886,27 @@ mod tests {
         assert_eq!(d.forward_mode(), "nat");
         assert!(d.format().contains("<bridge stp='on' delay='0'/>"));
         assert_eq!(d.ips[0].effective_prefix(), 8);
+    }
+
+    #[test]
+    fn addresses_parse_as_inet_aton_and_getaddrinfo_take_them() {
+        let v4 = |s: &str| parse_ip(s).map(|a| a.to_string());
+        assert_eq!(v4("1.2.3").as_deref(), Some("1.2.0.3"));
+        assert_eq!(v4("10").as_deref(), Some("0.0.0.10"));
+        assert_eq!(v4("0x0a.0.0.1").as_deref(), Some("10.0.0.1"));
+        assert_eq!(v4("010.0.0.1").as_deref(), Some("8.0.0.1"));
+        for bad in [
+            "1.2.3.4 ",
+            " 1.2.3.4",
+            "1.2.3.256",
+            "1.2.3.4.5",
+            "",
+            "1..2",
+            "a.b.c.d",
+        ] {
+            assert_eq!(v4(bad), None, "{bad:?}");
+        }
+        assert_eq!(v4("fd00::1").as_deref(), Some("fd00::1"));
     }
 
     #[test]
