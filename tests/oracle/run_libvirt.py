@@ -113,9 +113,85 @@ class Runner:
                     self.events = []
                     return out
 
+    # -- network steps (crates/rvirt/tests/oracle/network.rs documents them) --------------------
+    def net(self, step):
+        return self.var(step, "net")
+
+    def bind_net(self, step, n):
+        self.bind(step, n)
+        return n.name()
+
+    def net_step(self, op, step):
+        flags = step.get("flags", 0)
+        has_flags = "flags" in step
+        if op == "net_define":
+            c = self.conn(step)
+            n = c.networkDefineXMLFlags(self.xml(step), flags) if has_flags else c.networkDefineXML(self.xml(step))
+            return self.bind_net(step, n)
+        if op == "net_create_xml":
+            c = self.conn(step)
+            n = c.networkCreateXMLFlags(self.xml(step), flags) if has_flags else c.networkCreateXML(self.xml(step))
+            return self.bind_net(step, n)
+        if op == "net_lookup":
+            return self.bind_net(step, self.conn(step).networkLookupByName(step["name"]))
+        if op == "net_lookup_uuid":
+            return self.bind_net(step, self.conn(step).networkLookupByUUIDString(step["uuid"]))
+        if op == "net_list_all":
+            return sorted(n.name() for n in self.conn(step).listAllNetworks(flags))
+        if op == "net_list":
+            return sorted(self.conn(step).listNetworks())
+        if op == "net_list_defined":
+            return sorted(self.conn(step).listDefinedNetworks())
+        if op == "net_num":
+            return self.conn(step).numOfNetworks()
+        if op == "net_num_defined":
+            return self.conn(step).numOfDefinedNetworks()
+        if op == "net_events_on":
+            self.conn(step).networkEventRegisterAny(
+                None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE,
+                lambda _c, n, ev, det, _o: self.record("network_lifecycle", n.name(), ev, det), None)
+            self.events_on = True
+            return None
+        if op == "net_get_name":
+            return self.net(step).name()
+        if op == "net_get_uuid":
+            return self.net(step).UUIDString()
+        if op == "net_xml":
+            return self.net(step).XMLDesc(flags)
+        if op == "net_bridge":
+            return self.net(step).bridgeName()
+        if op == "net_start":
+            self.net(step).create()
+            return None
+        if op == "net_destroy":
+            self.net(step).destroy()
+            return None
+        if op == "net_undefine":
+            self.net(step).undefine()
+            return None
+        if op == "net_is_active":
+            return bool(self.net(step).isActive())
+        if op == "net_is_persistent":
+            return bool(self.net(step).isPersistent())
+        if op == "net_get_autostart":
+            return bool(self.net(step).autostart())
+        if op == "net_set_autostart":
+            self.net(step).setAutostart(1 if step.get("value", True) else 0)
+            return None
+        if op == "net_update":
+            self.net(step).update(step["command"], step["section"], step.get("index", -1),
+                                  self.xml(step), flags)
+            return None
+        if op == "net_dhcp_leases":
+            return [[l["ipaddr"], l["prefix"], l.get("mac")]
+                    for l in self.net(step).DHCPLeases(step.get("mac"), flags)]
+        raise Unbound("unknown op %s" % op)
+
     # -- steps -------------------------------------------------------------------------------
     def run_step(self, step):
         op = step["op"]
+        if op.startswith("net_"):
+            return self.net_step(op, step)
         flags = step.get("flags", 0)
         has_flags = "flags" in step
 

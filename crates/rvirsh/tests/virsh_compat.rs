@@ -188,6 +188,16 @@ fn corpus() -> Vec<String> {
         .collect()
 }
 
+/// `$NETDIR`: the network XML pairs of `testdata/network-xml`.
+fn net_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/network-xml")
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string()
+}
+
 struct Scratch {
     dir: tempfile::TempDir,
     keep: Vec<PathBuf>,
@@ -215,6 +225,7 @@ impl Scratch {
             .replace("$XML", &p(0))
             .replace("$SNAPXML", &p(1))
             .replace("$BADXML", &p(2))
+            .replace("$NETDIR", &net_dir())
             .replace("$TMP", &self.dir.path().display().to_string());
         match line.strip_prefix("ARGS ") {
             Some(rest) => shell_words(rest),

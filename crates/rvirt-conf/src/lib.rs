@@ -6,6 +6,7 @@
 
 pub mod cpu_map;
 pub mod domain;
+pub mod network;
 pub mod node;
 pub mod raw;
 pub mod snapshot;
@@ -14,4 +15,5 @@ pub mod units;
 pub mod xml;
 
 pub use domain::{DomainDef, FormatOptions, ParseOptions};
+pub use network::NetworkDef;
 pub use snapshot::SnapshotDef;

@@ -1,10 +1,9 @@
 //! The machines a test connection starts from: libvirt's default test machine, or a `<node>`
 //! document.
 
-use crate::network::TestNetwork;
 use crate::{Cell, TestDriver};
 use parking_lot::Mutex;
-use rvirt_conf::{DomainDef, ParseOptions};
+use rvirt_conf::{DomainDef, NetworkDef, ParseOptions};
 use rvirt_types::Result;
 use std::sync::{Arc, Weak};
 
@@ -60,7 +59,7 @@ fn default_cells() -> Vec<Cell> {
 
 /// libvirt's default test machine.
 pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
-    let networks = TestNetwork::parse(DEFAULT_NETWORK).into_iter().collect();
+    let networks = vec![NetworkDef::parse_xml(DEFAULT_NETWORK)?];
     let drv = TestDriver::empty(
         uri,
         rvirt_conf::node::default_node_info(),
@@ -107,8 +106,8 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
     let networks = node
         .networks
         .iter()
-        .filter_map(|n| TestNetwork::parse(n))
-        .collect();
+        .map(|n| NetworkDef::parse_xml(n))
+        .collect::<Result<Vec<_>>>()?;
     let drv = TestDriver::empty(uri, node.info.clone(), Vec::new(), networks);
     for d in node.domains {
         drv.seed_domain(d.def, d.running)?;

@@ -53,8 +53,8 @@ pub struct TestDriver {
     uri: String,
     pub(crate) node: NodeInfo,
     pub(crate) cells: Vec<Cell>,
-    /// The virtual networks, as far as guest addresses need them.
-    pub(crate) networks: Vec<network::TestNetwork>,
+    /// The virtual networks and their event callbacks.
+    pub(crate) networks: network::NetworkList,
     pub(crate) domains: DomainObjList,
     pub(crate) next_id: AtomicI32,
     pub(crate) events: EventBus,
@@ -88,13 +88,13 @@ impl TestDriver {
         uri: &str,
         node: NodeInfo,
         cells: Vec<Cell>,
-        networks: Vec<network::TestNetwork>,
+        networks: Vec<rvirt_conf::NetworkDef>,
     ) -> TestDriver {
         TestDriver {
             uri: uri.to_string(),
             node,
             cells,
-            networks,
+            networks: network::NetworkList::seeded(networks),
             domains: DomainObjList::default(),
             next_id: AtomicI32::new(1),
             events: EventBus::default(),

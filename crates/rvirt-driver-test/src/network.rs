@@ -1,139 +1,216 @@
-//! The little the test hypervisor knows of its virtual networks: their names and first IP
-//! definitions, from which libvirt's test driver makes up the addresses of guest interfaces on
-//! them (`virDomainInterfaceAddresses`). rvirt has no network objects yet, so these never change.
+//! The test hypervisor's virtual networks, with libvirt's test-driver semantics
+//! (`testNetwork*` in `test_driver.c`): define/undefine, create (transient), start, destroy,
+//! autostart, update, XML, listing with filters, lifecycle events, and the made-up addresses of
+//! guest interfaces on them (`virDomainInterfaceAddresses`).
 
-use crate::{TestDriver, err};
-use rvirt_conf::xml::child;
-use rvirt_driver::DomainObjState;
+use crate::{FROM, TestDriver, err};
+use parking_lot::Mutex;
+use rvirt_conf::NetworkDef;
+use rvirt_conf::network::update::update_section;
+use rvirt_driver::network::{NetworkEventBus, NetworkEventCallback};
+use rvirt_driver::{
+    CallbackId, DomainObjState, NetworkDriver, NetworkEvent, NetworkRef, check_flags,
+};
 use rvirt_types::domain::IPAddrType;
+use rvirt_types::network::*;
 use rvirt_types::records::{DomainIPAddress, DomainInterface};
-use rvirt_types::{ErrorNumber, Result};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// A virtual network of the test machine.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct TestNetwork {
-    /// `<name>`.
-    pub name: String,
-    /// What its first `<ip>` gives guests, if it has one.
-    pub ip: Option<NetworkIp>,
+/// A network object: its definitions and state (libvirt's `virNetworkObj`).
+#[derive(Clone, Debug)]
+pub(crate) struct NetworkObj {
+    /// The live definition (the only one of an inactive network).
+    pub def: NetworkDef,
+    /// The persistent definition of an active network whose configuration was changed.
+    pub new_def: Option<NetworkDef>,
+    /// Running.
+    pub active: bool,
+    /// Defined (survives a destroy).
+    pub persistent: bool,
+    /// Started with the host.
+    pub autostart: bool,
 }
 
-/// The addressing of a network's first `<ip>`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NetworkIp {
-    /// The start of the first DHCP range, or the network's own address without one: guest
-    /// addresses count up from here.
-    pub base: IpAddr,
-    /// The prefix length as libvirt's `virSocketAddrGetIPPrefix` gives it (`u32::MAX` for its -1).
-    pub prefix: u32,
-}
-
-/// libvirt's `virSocketAddrGetIPPrefix`: the explicit prefix, else the netmask's length, else
-/// the natural prefix of the address (classful for IPv4, 64 for IPv6, 0 for a wildcard); -1 when
-/// none applies.
-fn ip_prefix(address: IpAddr, netmask: Option<IpAddr>, prefix: u32) -> i32 {
-    if prefix > 0 {
-        return prefix as i32;
-    }
-    if let Some(mask) = netmask {
-        return netmask_bits(mask);
-    }
-    match address {
-        IpAddr::V4(a) => {
-            let octet = a.octets()[0];
-            if a.is_unspecified() {
-                0
-            } else if octet & 0x80 == 0 {
-                8
-            } else if octet & 0xC0 == 0x80 {
-                16
-            } else if octet & 0xE0 == 0xC0 {
-                24
-            } else {
-                -1
-            }
+impl NetworkObj {
+    fn r(&self) -> NetworkRef {
+        NetworkRef {
+            name: self.def.name.as_str().into(),
+            uuid: self.def.uuid,
         }
-        IpAddr::V6(a) if a.is_unspecified() => 0,
-        IpAddr::V6(_) => 64,
+    }
+
+    /// `virNetworkObjGetPersistentDef`.
+    fn persistent_def(&self) -> &NetworkDef {
+        self.new_def.as_ref().unwrap_or(&self.def)
     }
 }
 
-/// libvirt's `virSocketAddrGetNumNetmaskBits`: the number of leading one bits, -1 if ones follow
-/// the first zero.
-fn netmask_bits(mask: IpAddr) -> i32 {
-    let bits = match mask {
-        IpAddr::V4(m) => u128::from(u32::from(m)) << 96,
-        IpAddr::V6(m) => u128::from(m),
-    };
-    let ones = bits.leading_ones();
-    if bits.checked_shl(ones).unwrap_or(0) != 0 {
-        -1
-    } else {
-        ones as i32
-    }
+/// The networks of one test machine and their event callbacks.
+#[derive(Default)]
+pub(crate) struct NetworkList {
+    objs: Mutex<Vec<NetworkObj>>,
+    events: NetworkEventBus,
 }
 
-impl TestNetwork {
-    /// Reads what guest addresses need from a `<network>` document; `None` if it has no name.
-    /// Attributes that do not parse are taken as absent: libvirt would have refused the document.
-    pub fn parse(xml: &str) -> Option<TestNetwork> {
-        let doc = roxmltree::Document::parse(xml).ok()?;
-        let root = doc.root_element();
-        let name = child(root, "name")?.text()?.to_string();
-        let ip = child(root, "ip").and_then(|ip| {
-            let address: IpAddr = ip.attribute("address")?.parse().ok()?;
-            let netmask = ip.attribute("netmask").and_then(|m| m.parse().ok());
-            let prefix = ip
-                .attribute("prefix")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
-            let range_start = child(ip, "dhcp")
-                .and_then(|d| child(d, "range"))
-                .and_then(|r| r.attribute("start"))
-                .and_then(|s| s.parse().ok());
-            Some(NetworkIp {
-                base: range_start.unwrap_or(address),
-                prefix: ip_prefix(address, netmask, prefix) as u32,
+impl NetworkList {
+    /// Networks of a machine as it starts: defined and running, as the test driver loads them.
+    pub fn seeded(defs: Vec<NetworkDef>) -> NetworkList {
+        let objs = defs
+            .into_iter()
+            .map(|def| NetworkObj {
+                def,
+                new_def: None,
+                active: true,
+                persistent: true,
+                autostart: false,
             })
-        });
-        Some(TestNetwork { name, ip })
+            .collect();
+        NetworkList {
+            objs: Mutex::new(objs),
+            events: NetworkEventBus::default(),
+        }
     }
 
-    /// libvirt's test driver's made-up address for the guest interface `offset` places after the
-    /// network's base: IPv4 adds to the whole address, IPv6 to its last byte alone.
-    pub fn guest_address(&self, offset: u64) -> Result<DomainIPAddress> {
-        let Some(ip) = self.ip else {
-            // libvirt's test driver would read a missing address here; say so instead.
-            return Err(err(
-                ErrorNumber::INTERNAL_ERROR,
-                format!("network '{}' has no IP address", self.name),
-            ));
-        };
-        let (addr_type, addr) = match ip.base {
-            IpAddr::V4(a) => (
-                IPAddrType::IPV4,
-                Ipv4Addr::from(u32::from(a).wrapping_add(offset as u32)).to_string(),
-            ),
-            IpAddr::V6(a) => {
-                let mut octets = a.octets();
-                octets[15] = octets[15].wrapping_add(offset as u8);
-                (IPAddrType::IPV6, Ipv6Addr::from(octets).to_string())
-            }
-        };
-        Ok(DomainIPAddress {
-            addr_type,
-            addr,
-            prefix: ip.prefix,
-        })
+    /// The live definition of network `name`, if there is one.
+    pub fn def_by_name(&self, name: &str) -> Option<NetworkDef> {
+        self.objs
+            .lock()
+            .iter()
+            .find(|o| o.def.name == name)
+            .map(|o| o.def.clone())
     }
+}
+
+/// `VIR_ERR_NO_NETWORK` for a name, as the test driver words it.
+fn no_network(name: &str) -> Error {
+    err(
+        ErrorNumber::NO_NETWORK,
+        format!("no network with matching name '{name}'"),
+    )
+}
+
+/// `VIR_ERR_NO_NETWORK` for a UUID.
+fn no_network_uuid(uuid: &Uuid) -> Error {
+    err(
+        ErrorNumber::NO_NETWORK,
+        format!("no network with matching uuid '{uuid}'"),
+    )
+}
+
+/// An error of the network object layer (`VIR_FROM_NETWORK`).
+fn net_err(code: ErrorNumber, detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::NETWORK, code, detail)
+}
+
+fn matches(o: &NetworkObj, flags: ConnectListAllNetworksFlags) -> bool {
+    use ConnectListAllNetworksFlags as F;
+    let group = |a: F, b: F, is_a: bool| {
+        !flags.intersects(a | b) || (flags.contains(a) && is_a) || (flags.contains(b) && !is_a)
+    };
+    group(F::ACTIVE, F::INACTIVE, o.active)
+        && group(F::PERSISTENT, F::TRANSIENT, o.persistent)
+        && group(F::AUTOSTART, F::NO_AUTOSTART, o.autostart)
 }
 
 impl TestDriver {
+    /// Runs `f` on the object named `name` (by the name the handle carries, as the test driver
+    /// finds most calls' networks).
+    fn with_net_by_name<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut Vec<NetworkObj>, usize) -> Result<T>,
+    ) -> Result<T> {
+        let mut objs = self.networks.objs.lock();
+        let i = objs
+            .iter()
+            .position(|o| o.def.name == name)
+            .ok_or_else(|| no_network(name))?;
+        f(&mut objs, i)
+    }
+
+    fn with_net_by_uuid<T>(
+        &self,
+        uuid: &Uuid,
+        f: impl FnOnce(&mut Vec<NetworkObj>, usize) -> Result<T>,
+    ) -> Result<T> {
+        let mut objs = self.networks.objs.lock();
+        let i = objs
+            .iter()
+            .position(|o| o.def.uuid == *uuid)
+            .ok_or_else(|| no_network_uuid(uuid))?;
+        f(&mut objs, i)
+    }
+
+    fn emit_network(&self, net: NetworkRef, event: NetworkEventLifecycleType) {
+        self.networks
+            .events
+            .emit(&NetworkEvent::lifecycle(net, event));
+    }
+
+    /// `virNetworkObjAssignDef`: adds `def` or replaces the definition of the network with its
+    /// UUID. `live`: the definition is of a network being started (`VIR_NETWORK_OBJ_LIST_ADD_LIVE
+    /// | ADD_CHECK_LIVE`).
+    fn assign_def(&self, def: NetworkDef, live: bool) -> Result<NetworkRef> {
+        let mut objs = self.networks.objs.lock();
+        if let Some(o) = objs.iter_mut().find(|o| o.def.uuid == def.uuid) {
+            if o.def.name != def.name {
+                return Err(net_err(
+                    ErrorNumber::OPERATION_FAILED,
+                    format!(
+                        "network '{}' is already defined with uuid {}",
+                        o.def.name, o.def.uuid
+                    ),
+                ));
+            }
+            if live {
+                if o.active {
+                    return Err(net_err(
+                        ErrorNumber::OPERATION_INVALID,
+                        format!("network is already active as '{}'", o.def.name),
+                    ));
+                }
+                if o.persistent && o.new_def.is_none() {
+                    o.new_def = Some(std::mem::replace(&mut o.def, def));
+                } else {
+                    o.def = def;
+                }
+            } else {
+                if o.active {
+                    o.new_def = Some(def);
+                } else {
+                    o.new_def = None;
+                    o.def = def;
+                }
+                o.persistent = true;
+            }
+            return Ok(o.r());
+        }
+        if let Some(o) = objs.iter().find(|o| o.def.name == def.name) {
+            return Err(net_err(
+                ErrorNumber::OPERATION_FAILED,
+                format!(
+                    "network '{}' already exists with uuid {}",
+                    def.name, o.def.uuid
+                ),
+            ));
+        }
+        let o = NetworkObj {
+            def,
+            new_def: None,
+            active: false,
+            persistent: !live,
+            autostart: false,
+        };
+        let r = o.r();
+        objs.push(o);
+        Ok(r)
+    }
+
     /// libvirt's test driver's answer to `virDomainInterfaceAddresses` for a running domain,
     /// whatever the source: one made-up address per interface of its definition. An interface on
-    /// a virtual network gets an address of that network, different per interface and domain id;
-    /// any other interface gets `192.168.0.N/24`, N counting interfaces from 1.
+    /// a virtual network gets an address of that network's first `<ip>`, different per interface
+    /// and domain id; any other interface gets `192.168.0.N/24`, N counting interfaces from 1.
     pub(crate) fn interface_addresses(&self, st: &DomainObjState) -> Result<Vec<DomainInterface>> {
         st.def
             .devices
@@ -147,13 +224,12 @@ impl TestDriver {
                         .iter()
                         .find(|(k, _)| k == "network")
                         .map_or("", |(_, v)| v.as_str());
-                    let network = self
+                    let def = self
                         .networks
-                        .iter()
-                        .find(|n| n.name == name)
+                        .def_by_name(name)
                         .ok_or_else(|| no_network(name))?;
                     let offset = 20 * (i64::from(st.id) - 1) + i as i64 + 1;
-                    network.guest_address(offset as u64)?
+                    guest_address(&def, offset as u64)?
                 } else {
                     DomainIPAddress {
                         addr_type: IPAddrType::IPV4,
@@ -171,53 +247,447 @@ impl TestDriver {
     }
 }
 
-/// `VIR_ERR_NO_NETWORK` as the test driver reports a network it does not have.
-fn no_network(name: &str) -> rvirt_types::Error {
-    err(
-        ErrorNumber::NO_NETWORK,
-        format!("no network with matching name '{name}'"),
-    )
+/// libvirt's test driver's made-up address for the guest interface `offset` places after the
+/// start of the network's first DHCP range (or its address): IPv4 adds to the whole address, an
+/// `ipv6` family adds to its last byte alone.
+fn guest_address(def: &NetworkDef, offset: u64) -> Result<DomainIPAddress> {
+    let Some(ip) = def.ips.first() else {
+        // libvirt's test driver would read a missing address here; say so instead.
+        return Err(err(
+            ErrorNumber::INTERNAL_ERROR,
+            format!("network '{}' has no IP address", def.name),
+        ));
+    };
+    let base = ip.ranges.first().map_or(ip.address, |r| r.start);
+    let prefix = ip.effective_prefix() as u32;
+    let (addr_type, addr) = match base {
+        IpAddr::V6(a) => {
+            let mut octets = a.octets();
+            octets[15] = octets[15].wrapping_add(offset as u8);
+            (IPAddrType::IPV6, Ipv6Addr::from(octets).to_string())
+        }
+        IpAddr::V4(a) => (
+            IPAddrType::IPV4,
+            Ipv4Addr::from(u32::from(a).wrapping_add(offset as u32)).to_string(),
+        ),
+    };
+    Ok(DomainIPAddress {
+        addr_type,
+        addr,
+        prefix,
+    })
+}
+
+impl NetworkDriver for TestDriver {
+    async fn connect_list_all_networks(
+        &self,
+        flags: ConnectListAllNetworksFlags,
+    ) -> Result<Vec<NetworkRef>> {
+        check_flags(
+            FROM,
+            "testConnectListAllNetworks",
+            flags.bits(),
+            ConnectListAllNetworksFlags::all().bits(),
+        )?;
+        Ok(self
+            .networks
+            .objs
+            .lock()
+            .iter()
+            .filter(|o| matches(o, flags))
+            .map(NetworkObj::r)
+            .collect())
+    }
+
+    async fn connect_num_of_networks(&self) -> Result<i32> {
+        Ok(self
+            .networks
+            .objs
+            .lock()
+            .iter()
+            .filter(|o| o.active)
+            .count() as i32)
+    }
+
+    async fn connect_list_networks(&self, max: i32) -> Result<Vec<String>> {
+        Ok(names(self, true, max))
+    }
+
+    async fn connect_num_of_defined_networks(&self) -> Result<i32> {
+        Ok(self
+            .networks
+            .objs
+            .lock()
+            .iter()
+            .filter(|o| !o.active)
+            .count() as i32)
+    }
+
+    async fn connect_list_defined_networks(&self, max: i32) -> Result<Vec<String>> {
+        Ok(names(self, false, max))
+    }
+
+    async fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        self.with_net_by_name(name, |objs, i| Ok(objs[i].r()))
+    }
+
+    async fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
+        self.with_net_by_uuid(uuid, |objs, i| Ok(objs[i].r()))
+    }
+
+    async fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        check_flags(
+            FROM,
+            "testNetworkCreateXMLFlags",
+            flags,
+            NetworkCreateFlags::VALIDATE.bits(),
+        )?;
+        let def = NetworkDef::parse_xml(xml)?;
+        let r = self.assign_def(def, true)?;
+        self.with_net_by_uuid(&r.uuid, |objs, i| {
+            objs[i].active = true;
+            Ok(())
+        })?;
+        self.emit_network(r.clone(), NetworkEventLifecycleType::STARTED);
+        Ok(r)
+    }
+
+    async fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        check_flags(
+            FROM,
+            "testNetworkDefineXMLFlags",
+            flags,
+            NetworkDefineFlags::VALIDATE.bits(),
+        )?;
+        let def = NetworkDef::parse_xml(xml)?;
+        let r = self.assign_def(def, false)?;
+        self.emit_network(r.clone(), NetworkEventLifecycleType::DEFINED);
+        Ok(r)
+    }
+
+    async fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        self.with_net_by_name(&net.name, |objs, i| {
+            if objs[i].active {
+                return Err(err(
+                    ErrorNumber::OPERATION_INVALID,
+                    format!("Network '{}' is still running", net.name),
+                ));
+            }
+            objs.remove(i);
+            Ok(())
+        })?;
+        self.emit_network(net.clone(), NetworkEventLifecycleType::UNDEFINED);
+        Ok(())
+    }
+
+    async fn network_update(
+        &self,
+        net: &NetworkRef,
+        command: NetworkUpdateCommand,
+        section: NetworkUpdateSection,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        let both = NetworkUpdateFlags::AFFECT_LIVE | NetworkUpdateFlags::AFFECT_CONFIG;
+        check_flags(FROM, "testNetworkUpdate", flags, both.bits())?;
+        let mut flags = NetworkUpdateFlags::from_bits_retain(flags);
+        self.with_net_by_uuid(&net.uuid, |objs, i| {
+            let o = &mut objs[i];
+            if !flags.intersects(both) {
+                flags |= if o.active {
+                    NetworkUpdateFlags::AFFECT_LIVE
+                } else {
+                    NetworkUpdateFlags::AFFECT_CONFIG
+                };
+            }
+            // virNetworkObjConfigChangeSetup.
+            if !o.active && flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
+                return Err(net_err(
+                    ErrorNumber::OPERATION_INVALID,
+                    "network is not running",
+                ));
+            }
+            if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
+                if !o.persistent {
+                    return Err(net_err(
+                        ErrorNumber::OPERATION_INVALID,
+                        "cannot change persistent config of a transient network",
+                    ));
+                }
+                if o.active && o.new_def.is_none() {
+                    o.new_def = Some(o.def.clone());
+                }
+            }
+            // As virNetworkObjUpdate: each change works on a copy made by formatting and
+            // parsing the definition, and the result must format and parse again.
+            let change = |def: &NetworkDef| -> Result<NetworkDef> {
+                let mut d = NetworkDef::parse_xml(&def.format())?;
+                update_section(&mut d, command, section, parent_index, xml)?;
+                NetworkDef::parse_xml(&d.format())?;
+                Ok(d)
+            };
+            let mut live = None;
+            if flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
+                live = Some(change(&o.def)?);
+            }
+            let mut config = None;
+            if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
+                config = Some(change(o.persistent_def())?);
+            }
+            if let Some(c) = config {
+                if o.active {
+                    o.new_def = Some(c);
+                } else {
+                    o.def = c;
+                }
+            }
+            if let Some(l) = live {
+                o.def = l;
+            }
+            Ok(())
+        })
+    }
+
+    async fn network_create(&self, net: &NetworkRef) -> Result<()> {
+        let r = self.with_net_by_name(&net.name, |objs, i| {
+            if objs[i].active {
+                return Err(err(
+                    ErrorNumber::OPERATION_INVALID,
+                    format!("Network '{}' is already running", net.name),
+                ));
+            }
+            objs[i].active = true;
+            Ok(objs[i].r())
+        })?;
+        self.emit_network(r, NetworkEventLifecycleType::STARTED);
+        Ok(())
+    }
+
+    async fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        // As libvirt 9.0's test driver: no check that the network runs, and an active
+        // persistent network keeps its live definition.
+        let r = self.with_net_by_name(&net.name, |objs, i| {
+            objs[i].active = false;
+            let r = objs[i].r();
+            if !objs[i].persistent {
+                objs.remove(i);
+            }
+            Ok(r)
+        })?;
+        self.emit_network(r, NetworkEventLifecycleType::STOPPED);
+        Ok(())
+    }
+
+    async fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        check_flags(FROM, "testNetworkGetXMLDesc", flags, 0)?;
+        self.with_net_by_name(&net.name, |objs, i| Ok(objs[i].def.format()))
+    }
+
+    async fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        self.with_net_by_name(&net.name, |objs, i| {
+            let def = &objs[i].def;
+            def.bridge.clone().ok_or_else(|| {
+                err(
+                    ErrorNumber::INTERNAL_ERROR,
+                    format!("network '{}' does not have a bridge name.", def.name),
+                )
+            })
+        })
+    }
+
+    async fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        self.with_net_by_name(&net.name, |objs, i| Ok(objs[i].autostart))
+    }
+
+    async fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
+        self.with_net_by_name(&net.name, |objs, i| {
+            objs[i].autostart = autostart;
+            Ok(())
+        })
+    }
+
+    async fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        self.with_net_by_uuid(&net.uuid, |objs, i| Ok(objs[i].active))
+    }
+
+    async fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        self.with_net_by_uuid(&net.uuid, |objs, i| Ok(objs[i].persistent))
+    }
+
+    async fn connect_network_event_register_any(
+        &self,
+        net: Option<&NetworkRef>,
+        event_id: NetworkEventID,
+        callback: NetworkEventCallback,
+    ) -> Result<CallbackId> {
+        let id = self.events.allocate_id();
+        self.networks
+            .events
+            .register(id, net.map(|n| n.uuid), event_id, callback)?;
+        Ok(id)
+    }
+
+    async fn connect_network_event_deregister_any(&self, id: CallbackId) -> Result<()> {
+        if self.networks.events.deregister(id) {
+            Ok(())
+        } else {
+            Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("could not find event callback {id} for deletion"),
+            ))
+        }
+    }
+}
+
+/// Names of the active (or inactive) networks, at most `max`.
+fn names(drv: &TestDriver, active: bool, max: i32) -> Vec<String> {
+    drv.networks
+        .objs
+        .lock()
+        .iter()
+        .filter(|o| o.active == active)
+        .take(max.max(0) as usize)
+        .map(|o| o.def.name.clone())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pollster::block_on;
+
+    fn drv() -> std::sync::Arc<TestDriver> {
+        TestDriver::open("test:///default?private=1").expect("a private default machine")
+    }
 
     #[test]
-    fn the_default_network_gives_addresses_after_its_dhcp_range_start() {
-        let n = TestNetwork::parse(
-            "<network><name>default</name><ip address='192.168.122.1' netmask='255.255.255.0'>\
-             <dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>",
-        )
-        .expect("a network");
-        assert_eq!(n.name, "default");
-        let a = n.guest_address(1).expect("an address");
+    fn the_default_machine_has_libvirts_default_network() {
+        let d = drv();
+        let r = block_on(d.network_lookup_by_name("default")).expect("default exists");
+        assert_eq!(r.uuid.to_string(), "dd8fe884-6c02-601e-7551-cca97df1c5df");
+        let xml = block_on(d.network_get_xml_desc(&r, 0)).expect("its XML");
+        assert!(
+            xml.contains("<forward mode='nat'/>\n  <bridge name='virbr0' stp='on' delay='0'/>")
+        );
         assert_eq!(
-            (a.addr_type, a.addr.as_str(), a.prefix),
-            (IPAddrType::IPV4, "192.168.122.3", 24)
+            block_on(d.network_get_bridge_name(&r)).expect("a bridge"),
+            "virbr0"
+        );
+        let e = block_on(d.network_get_xml_desc(&r, 1)).expect_err("no flags");
+        assert_eq!(
+            e.message,
+            "unsupported flags (0x1) in function testNetworkGetXMLDesc"
         );
     }
 
     #[test]
-    fn prefixes_follow_libvirt() {
-        let v4 = |s: &str| IpAddr::V4(s.parse().expect("an IPv4 address"));
-        assert_eq!(ip_prefix(v4("10.0.0.1"), None, 0), 8);
-        assert_eq!(ip_prefix(v4("172.16.0.1"), None, 0), 16);
-        assert_eq!(ip_prefix(v4("192.168.1.1"), None, 0), 24);
-        assert_eq!(ip_prefix(v4("224.0.0.1"), None, 0), -1);
-        assert_eq!(ip_prefix(v4("0.0.0.0"), None, 0), 0);
-        assert_eq!(ip_prefix(v4("10.0.0.1"), Some(v4("255.255.0.0")), 0), 16);
-        assert_eq!(ip_prefix(v4("10.0.0.1"), Some(v4("255.0.255.0")), 0), -1);
-        assert_eq!(ip_prefix(v4("10.0.0.1"), None, 20), 20);
-        let n = TestNetwork::parse(
-            "<network><name>v6</name><ip family='ipv6' address='2001:db8::1' prefix='64'>\
-             <dhcp><range start='2001:db8::ff' end='2001:db8::1ff'/></dhcp></ip></network>",
-        )
-        .expect("a network");
-        let a = n.guest_address(3).expect("an address");
+    fn lifecycle_follows_the_test_driver() {
+        let d = drv();
+        let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        block_on(d.connect_network_event_register_any(
+            None,
+            NetworkEventID::LIFECYCLE,
+            std::sync::Arc::new(move |e: &NetworkEvent| {
+                let NetworkEvent::Lifecycle { event, .. } = e;
+                s.lock().push(event.0);
+            }),
+        ))
+        .expect("registered");
+        let def = block_on(d.network_define_xml("<network><name>n1</name></network>", 0))
+            .expect("defined");
+        assert!(!block_on(d.network_is_active(&def)).expect("state"));
+        block_on(d.network_create(&def)).expect("started");
+        let e = block_on(d.network_create(&def)).expect_err("already running");
         assert_eq!(
-            (a.addr_type, a.addr.as_str(), a.prefix),
-            (IPAddrType::IPV6, "2001:db8::2", 64)
+            e.message,
+            "Requested operation is not valid: Network 'n1' is already running"
+        );
+        let e = block_on(d.network_undefine(&def)).expect_err("still running");
+        assert_eq!(e.code, ErrorNumber::OPERATION_INVALID);
+        block_on(d.network_destroy(&def)).expect("stopped");
+        block_on(d.network_undefine(&def)).expect("undefined");
+        let e = block_on(d.network_lookup_by_name("n1")).expect_err("gone");
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                ErrorNumber::NO_NETWORK,
+                "Network not found: no network with matching name 'n1'"
+            )
+        );
+        let t = block_on(d.network_create_xml("<network><name>t</name></network>", 0))
+            .expect("a transient network");
+        assert!(!block_on(d.network_is_persistent(&t)).expect("state"));
+        block_on(d.network_destroy(&t)).expect("stopped");
+        assert!(block_on(d.network_lookup_by_name("t")).is_err());
+        assert_eq!(*seen.lock(), vec![0, 2, 3, 1, 2, 3]);
+    }
+
+    #[test]
+    fn duplicates_are_refused_with_libvirts_words() {
+        let d = drv();
+        let e = block_on(d.network_define_xml("<network><name>default</name></network>", 0))
+            .expect_err("a duplicate name");
+        assert_eq!(
+            e.message,
+            "operation failed: network 'default' already exists with uuid dd8fe884-6c02-601e-7551-cca97df1c5df"
+        );
+        let e = block_on(d.network_create_xml(
+            "<network><name>default</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid></network>",
+            0,
+        ))
+        .expect_err("already active");
+        assert_eq!(
+            e.message,
+            "Requested operation is not valid: network is already active as 'default'"
+        );
+    }
+
+    #[test]
+    fn listing_filters_combine() {
+        let d = drv();
+        block_on(d.network_define_xml("<network><name>off</name></network>", 0)).expect("defined");
+        let list = |f: ConnectListAllNetworksFlags| -> Vec<String> {
+            block_on(d.connect_list_all_networks(f))
+                .expect("a list")
+                .into_iter()
+                .map(|r| r.name.to_string())
+                .collect()
+        };
+        use ConnectListAllNetworksFlags as F;
+        assert_eq!(list(F::empty()), ["default", "off"]);
+        assert_eq!(list(F::ACTIVE), ["default"]);
+        assert_eq!(list(F::INACTIVE | F::PERSISTENT), ["off"]);
+        assert!(list(F::TRANSIENT).is_empty());
+        assert_eq!(list(F::NO_AUTOSTART).len(), 2);
+        assert_eq!(
+            block_on(d.connect_list_defined_networks(10)).expect("names"),
+            ["off"]
+        );
+        assert_eq!(block_on(d.connect_num_of_networks()).expect("a count"), 1);
+    }
+
+    #[test]
+    fn updates_of_an_active_network_keep_live_and_config_apart() {
+        let d = drv();
+        let r = block_on(d.network_lookup_by_name("default")).expect("default");
+        let host = |m: &str, n: &str, ip: &str| {
+            format!("<host mac='00:16:3e:77:e2:{m}' name='{n}' ip='192.168.122.{ip}'/>")
+        };
+        let add = NetworkUpdateCommand::ADD_LAST;
+        let sect = NetworkUpdateSection::IP_DHCP_HOST;
+        block_on(d.network_update(&r, add, sect, -1, &host("ee", "a", "11"), 1)).expect("live");
+        block_on(d.network_update(&r, add, sect, -1, &host("ef", "b", "12"), 2)).expect("config");
+        let xml = block_on(d.network_get_xml_desc(&r, 0)).expect("XML");
+        assert!(xml.contains("name='a'") && !xml.contains("name='b'"));
+        block_on(d.network_destroy(&r)).expect("stopped");
+        let e = block_on(d.network_update(&r, add, sect, -1, &host("f0", "c", "13"), 1))
+            .expect_err("not running");
+        assert_eq!(
+            e.message,
+            "Requested operation is not valid: network is not running"
         );
     }
 

@@ -120,6 +120,12 @@ impl EventBus {
         Ok(id)
     }
 
+    /// A new callback id from the sequence domain callbacks take theirs from: libvirt numbers
+    /// every callback of a connection, whatever its object family, in one sequence.
+    pub fn allocate_id(&self) -> CallbackId {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// Removes the callback registered as `id`.
     pub fn deregister(&self, id: CallbackId) -> Result<()> {
         let mut regs = self.regs.write();

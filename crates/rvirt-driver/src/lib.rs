@@ -8,11 +8,13 @@
 
 pub mod domain_obj;
 pub mod events;
+pub mod network;
 pub mod stream;
 pub mod traits;
 
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, DomainEvent, DomainEventCallback, EventBus};
+pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};
 pub use traits::{DomainDriver, HostDriver, SnapshotDriver};
 

@@ -8,11 +8,13 @@
 
 use crate::wire::domain_ref;
 use parking_lot::Mutex;
-use rvirt_driver::{CallbackId, DomainEvent, DomainEventCallback};
+use rvirt_driver::{
+    CallbackId, DomainEvent, DomainEventCallback, NetworkEvent, NetworkEventCallback,
+};
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
-    DomainEventCallbackRebootMsg,
+    DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -26,7 +28,36 @@ pub struct Incoming {
     /// The id the server gave the registration.
     pub remote_id: i32,
     /// The event.
-    pub event: DomainEvent,
+    pub event: Event,
+}
+
+/// An event of any object family this driver delivers.
+#[derive(Debug)]
+pub enum Event {
+    /// A domain event.
+    Domain(DomainEvent),
+    /// A network event.
+    Network(NetworkEvent),
+}
+
+/// A registered callback of any object family.
+#[derive(Clone)]
+pub enum Callback {
+    /// For domain events.
+    Domain(DomainEventCallback),
+    /// For network events.
+    Network(NetworkEventCallback),
+}
+
+impl Callback {
+    /// Calls the callback if `event` is of its family.
+    fn call(&self, event: &Event) {
+        match (self, event) {
+            (Callback::Domain(cb), Event::Domain(e)) => cb(e),
+            (Callback::Network(cb), Event::Network(e)) => cb(e),
+            _ => tracing::debug!("an event for a callback of another object family"),
+        }
+    }
 }
 
 fn decode_msg<T: XdrDecode>(payload: &[u8]) -> Option<T> {
@@ -40,31 +71,42 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
             let m: DomainEventCallbackLifecycleMsg = decode_msg(payload)?;
             (
                 m.callback_id,
-                DomainEvent::Lifecycle {
+                Event::Domain(DomainEvent::Lifecycle {
                     dom: domain_ref(m.msg.dom),
                     event: DomainEventType(m.msg.event),
                     detail: m.msg.detail,
-                },
+                }),
             )
         }
         Procedure::DomainEventCallbackReboot => {
             let m: DomainEventCallbackRebootMsg = decode_msg(payload)?;
             (
                 m.callback_id,
-                DomainEvent::Reboot {
+                Event::Domain(DomainEvent::Reboot {
                     dom: domain_ref(m.msg.dom),
-                },
+                }),
             )
         }
         Procedure::DomainEventCallbackMetadataChange => {
             let m: DomainEventCallbackMetadataChangeMsg = decode_msg(payload)?;
             (
                 m.callback_id,
-                DomainEvent::MetadataChange {
+                Event::Domain(DomainEvent::MetadataChange {
                     dom: domain_ref(m.dom),
                     kind: m.r#type,
                     nsuri: m.nsuri.map(|s| s.into_inner()),
-                },
+                }),
+            )
+        }
+        Procedure::NetworkEventLifecycle => {
+            let m: NetworkEventLifecycleMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Network(NetworkEvent::Lifecycle {
+                    net: crate::network::network_ref(m.net),
+                    event: rvirt_types::network::NetworkEventLifecycleType(m.event),
+                    detail: m.detail,
+                }),
             )
         }
         other => {
@@ -78,7 +120,7 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
 struct Registration {
     id: CallbackId,
     remote_id: i32,
-    callback: DomainEventCallback,
+    callback: Callback,
 }
 
 /// The callbacks registered through one connection.
@@ -92,6 +134,11 @@ impl Registry {
     /// Records a callback the server registered as `remote_id`; returns the id the caller
     /// knows it by.
     pub fn add(&self, remote_id: i32, callback: DomainEventCallback) -> CallbackId {
+        self.add_any(remote_id, Callback::Domain(callback))
+    }
+
+    /// Records a callback of any family the server registered as `remote_id`.
+    pub fn add_any(&self, remote_id: i32, callback: Callback) -> CallbackId {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.regs.lock().push(Registration {
             id,
@@ -113,7 +160,7 @@ impl Registry {
         Ok(regs.remove(i).remote_id)
     }
 
-    fn callback(&self, remote_id: i32) -> Option<DomainEventCallback> {
+    fn callback(&self, remote_id: i32) -> Option<Callback> {
         self.regs
             .lock()
             .iter()
@@ -132,9 +179,9 @@ pub fn start_dispatcher(registry: Arc<Registry>) -> Result<std::sync::mpsc::Send
             for incoming in rx {
                 // Looked up at delivery: a callback deregistered meanwhile is not called.
                 if let Some(cb) = registry.callback(incoming.remote_id) {
-                    let run = std::panic::AssertUnwindSafe(|| cb(&incoming.event));
+                    let run = std::panic::AssertUnwindSafe(|| cb.call(&incoming.event));
                     if std::panic::catch_unwind(run).is_err() {
-                        tracing::warn!("a domain event callback panicked");
+                        tracing::warn!("an event callback panicked");
                     }
                 }
             }
@@ -173,7 +220,7 @@ mod tests {
         let inc = decode(Procedure::DomainEventCallbackLifecycle.number(), &bytes).unwrap();
         assert_eq!(inc.remote_id, 7);
         match inc.event {
-            DomainEvent::Lifecycle { dom, event, detail } => {
+            Event::Domain(DomainEvent::Lifecycle { dom, event, detail }) => {
                 assert_eq!((&*dom.name, dom.id, event.0, detail), ("vm", 3, 2, 0));
             }
             other => panic!("{other:?}"),

@@ -21,6 +21,7 @@ mod domain;
 pub mod events;
 mod host;
 pub mod keepalive;
+mod network;
 mod open;
 mod snapshot;
 pub mod ssh;

@@ -308,3 +308,6 @@ blocking_methods!(DomainSnapshot {
     fn revert(flags: DomainSnapshotRevertFlags) -> ();
     fn delete(flags: DomainSnapshotDeleteFlags) -> ();
 });
+
+mod network;
+pub use network::Network;

@@ -36,7 +36,7 @@ pub(crate) struct Inner {
     pub(crate) backend: Backend,
     /// The event callbacks registered through this connection: only it may remove them, and
     /// they go when it closes (a driver may be shared by several connections).
-    callbacks: parking_lot::Mutex<Vec<CallbackId>>,
+    pub(crate) callbacks: parking_lot::Mutex<Vec<CallbackId>>,
 }
 
 impl Drop for Inner {
@@ -45,7 +45,11 @@ impl Drop for Inner {
             // The test driver answers at once; nothing to wait for.
             let _ = match &self.backend {
                 #[cfg(feature = "test-driver")]
-                Backend::Test(d) => pollster::block_on(d.connect_domain_event_deregister_any(id)),
+                Backend::Test(d) => pollster::block_on(d.connect_domain_event_deregister_any(id))
+                    .or_else(|_| {
+                        use rvirt_driver::NetworkDriver;
+                        pollster::block_on(d.connect_network_event_deregister_any(id))
+                    }),
                 // Closing the connection ends its registrations on the server.
                 #[cfg(feature = "remote-driver")]
                 Backend::Remote(_) => Ok(()),
@@ -504,18 +508,22 @@ impl Connect {
 
     /// `virConnectDomainEventDeregisterAny`: removes a callback this connection registered.
     pub async fn domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
-        let owned = {
-            let mut ids = self.inner.callbacks.lock();
-            let before = ids.len();
-            ids.retain(|&i| i != id);
-            ids.len() != before
-        };
-        if !owned {
+        self.forget_callback(id)?;
+        dispatch!(self, d => d.connect_domain_event_deregister_any(id))
+    }
+
+    /// Removes `id` from the callbacks this connection registered (of any object family);
+    /// `VIR_ERR_INVALID_ARG` if it did not register it.
+    pub(crate) fn forget_callback(&self, id: CallbackId) -> Result<()> {
+        let mut ids = self.inner.callbacks.lock();
+        let before = ids.len();
+        ids.retain(|&i| i != id);
+        if ids.len() == before {
             return Err(Error::invalid_arg(
                 ErrorDomain::NONE,
                 format!("could not find event callback {id} for deletion"),
             ));
         }
-        dispatch!(self, d => d.connect_domain_event_deregister_any(id))
+        Ok(())
     }
 }

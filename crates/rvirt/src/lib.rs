@@ -19,13 +19,17 @@ mod args;
 pub mod blocking;
 mod connect;
 mod domain;
+mod network;
 mod snapshot;
 mod stream;
 
 pub use connect::{Connect, set_inside_daemon};
 pub use domain::Domain;
+pub use network::Network;
+pub use rvirt_driver::NetworkEvent;
 pub use rvirt_driver::{CallbackId, DomainEvent};
 pub use rvirt_types::domain as flags;
+pub use rvirt_types::network as network_flags;
 pub use rvirt_types::records::*;
 pub use rvirt_types::snapshot as snapshot_flags;
 pub use rvirt_types::{

@@ -51,9 +51,12 @@
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
 //! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
-//! `snapshot_has_metadata`.
+//! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`.
 
 #![allow(clippy::unwrap_used)] // a test may stop at the first failure
+
+#[path = "oracle/network.rs"]
+mod network;
 
 use rvirt::blocking::{Connect, Domain, DomainSnapshot};
 use rvirt::flags::*;
@@ -71,6 +74,7 @@ const PYTHON: &str = "/usr/bin/python3";
 enum Var {
     Dom(Domain),
     Snap(DomainSnapshot),
+    Net(rvirt::blocking::Network),
 }
 
 /// Why a step failed.
@@ -227,14 +231,14 @@ impl Runner {
     fn dom(&self, step: &Value) -> Result<&Domain, StepErr> {
         match self.var(step, "dom")? {
             Var::Dom(d) => Ok(d),
-            Var::Snap(_) => Err(StepErr::Harness("not a domain".into())),
+            _ => Err(StepErr::Harness("not a domain".into())),
         }
     }
 
     fn snap(&self, step: &Value) -> Result<&DomainSnapshot, StepErr> {
         match self.var(step, "snap")? {
             Var::Snap(s) => Ok(s),
-            Var::Dom(_) => Err(StepErr::Harness("not a snapshot".into())),
+            _ => Err(StepErr::Harness("not a snapshot".into())),
         }
     }
 
@@ -295,6 +299,9 @@ impl Runner {
 
     fn run_step(&mut self, step: &Value) -> StepResult {
         let op = str_field(step, "op")?;
+        if let Some(r) = self.run_net_step(op, step) {
+            return r;
+        }
         let flags = step.get("flags").and_then(Value::as_u64).unwrap_or(0) as u32;
         let has_flags = step.get("flags").is_some();
         let null = Ok(Value::Null);

@@ -33,8 +33,10 @@ pub(crate) struct EventRegistration {
     /// Registered through the pre-callback protocol (`DOMAIN_EVENT_REGISTER_ANY`), whose events
     /// carry no callback id.
     pub legacy: bool,
-    /// The `virDomainEventID` registered for.
+    /// The `virDomainEventID` (or `virNetworkEventID`) registered for.
     pub event_id: i32,
+    /// A network event registration (libvirtd keeps one list per object family).
+    pub network: bool,
 }
 
 /// What the daemon knows about one client.

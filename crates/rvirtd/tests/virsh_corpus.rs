@@ -134,6 +134,13 @@ fn virsh_through_rvirtd_matches_libvirt() {
         let cmd = line
             .replace("$XML", &xml.display().to_string())
             .replace("$SNAPXML", &snap.display().to_string())
+            .replace(
+                "$NETDIR",
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../testdata/network-xml")
+                    .display()
+                    .to_string(),
+            )
             .replace("$TMP", &tmp.path().display().to_string());
 
         let Some(expected) = virsh("test:///default", &cmd) else {

@@ -203,6 +203,55 @@ fn timestamp() -> String {
     )
 }
 
+/// vshEventWait and the printing around it: prints the lines `rx` brings (with a timestamp if
+/// `stamp`) until the first one (all of them if `looping`), the timeout or SIGINT, then virsh's
+/// closing line and the count; returns the count.
+pub(crate) fn wait_for_events(
+    ctl: &mut Ctl,
+    rx: &mpsc::Receiver<String>,
+    timeout: Option<i32>,
+    looping: bool,
+    stamp: bool,
+) -> usize {
+    INTERRUPTED.store(false, Ordering::Relaxed);
+    // SAFETY: installs a handler that only stores to an atomic.
+    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
+    let mut count = 0;
+    let outcome = loop {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break "event loop interrupted\n";
+        }
+        let wait = match deadline {
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    break "event loop timed out\n";
+                }
+                (d - now).min(Duration::from_millis(100))
+            }
+            None => Duration::from_millis(100),
+        };
+        if let Ok(line) = rx.recv_timeout(wait) {
+            if stamp {
+                ctl.print(&format!("{}: {line}", timestamp()));
+            } else {
+                ctl.print(&line);
+            }
+            ctl.flush();
+            count += 1;
+            if !looping {
+                break "";
+            }
+        }
+    };
+    // SAFETY: puts back the handler that was there.
+    unsafe { libc::signal(libc::SIGINT, old) };
+    ctl.print(outcome);
+    ctl.print(&format!("events received: {count}\n"));
+    count
+}
+
 fn cmd_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     for (a, b) in [("all", "event"), ("list", "all"), ("list", "event")] {
         if cmd.has(a) && cmd.has(b) {
@@ -255,42 +304,7 @@ fn cmd_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             }
         }
     }
-    INTERRUPTED.store(false, Ordering::Relaxed);
-    // SAFETY: installs a handler that only stores to an atomic.
-    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
-    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
-    let mut count = 0;
-    let outcome = loop {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            break "event loop interrupted\n";
-        }
-        let wait = match deadline {
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    break "event loop timed out\n";
-                }
-                (d - now).min(Duration::from_millis(100))
-            }
-            None => Duration::from_millis(100),
-        };
-        if let Ok(line) = rx.recv_timeout(wait) {
-            if stamp {
-                ctl.print(&format!("{}: {line}", timestamp()));
-            } else {
-                ctl.print(&line);
-            }
-            ctl.flush();
-            count += 1;
-            if !looping {
-                break "";
-            }
-        }
-    };
-    // SAFETY: puts back the handler that was there.
-    unsafe { libc::signal(libc::SIGINT, old) };
-    ctl.print(outcome);
-    ctl.print(&format!("events received: {count}\n"));
+    let count = wait_for_events(ctl, &rx, timeout, looping, stamp);
     let mut ok = count > 0;
     for id in registered {
         if conn.domain_event_deregister_any(id).is_err() {

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod events;
 pub mod host;
 pub mod monitor;
+pub mod network;
 pub mod snapshot;
 pub mod virsh;
 
@@ -17,6 +18,7 @@ pub static GROUPS: &[&Group] = &[
     &monitor::GROUP,
     &events::GROUP,
     &host::GROUP,
+    &network::GROUP,
     &snapshot::GROUP,
     &virsh::GROUP,
 ];

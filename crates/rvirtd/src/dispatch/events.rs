@@ -14,6 +14,25 @@ use std::sync::{Arc, Weak};
 /// The ids this daemon hands out, unique across clients, as libvirtd's are.
 static NEXT_ID: AtomicI32 = AtomicI32::new(0);
 
+/// Removes and returns the client's registration `wire_id` if it is of the family asked for
+/// (network or domain): libvirtd keeps one list per family.
+pub(super) fn take_registration(
+    s: &Session,
+    wire_id: i32,
+    network: bool,
+) -> Option<EventRegistration> {
+    let mut regs = s.events.lock();
+    match regs.get(&wire_id) {
+        Some(r) if r.network == network => regs.remove(&wire_id),
+        _ => None,
+    }
+}
+
+/// A new id for a client's registration, from the sequence every object family shares.
+pub(super) fn next_wire_id() -> i32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 fn push(session: &Weak<Session>, procedure: Procedure, msg: &impl XdrEncode) {
     let Some(s) = session.upgrade() else { return };
     let mut packet = Vec::new();
@@ -98,6 +117,7 @@ async fn register(
             id,
             legacy,
             event_id,
+            network: false,
         },
     );
     Ok(wire_id)
@@ -105,7 +125,7 @@ async fn register(
 
 async fn deregister(s: &Arc<Session>, wire_id: i32) -> Result<()> {
     let conn = s.conn()?;
-    let Some(reg) = s.events.lock().remove(&wire_id) else {
+    let Some(reg) = take_registration(s, wire_id, false) else {
         return Err(Error::invalid_arg(
             ErrorDomain::RPC,
             format!("No registered callback ID {wire_id}"),

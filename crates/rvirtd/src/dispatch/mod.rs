@@ -5,6 +5,7 @@
 mod domain;
 mod events;
 mod host;
+mod network;
 mod snapshot;
 
 use crate::session::Session;
@@ -294,6 +295,31 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         ConnectDomainEventDeregisterAny => events::deregister_any,
         ConnectDomainEventCallbackRegisterAny => events::callback_register_any,
         ConnectDomainEventCallbackDeregisterAny => events::callback_deregister_any,
+
+        ConnectListAllNetworks => network::list_all,
+        ConnectNumOfNetworks => network::num_of_networks,
+        ConnectListNetworks => network::list_networks,
+        ConnectNumOfDefinedNetworks => network::num_of_defined,
+        ConnectListDefinedNetworks => network::list_defined,
+        NetworkLookupByName => network::lookup_by_name,
+        NetworkLookupByUuid => network::lookup_by_uuid,
+        NetworkCreateXml => network::create_xml,
+        NetworkCreateXmlFlags => network::create_xml_flags,
+        NetworkDefineXml => network::define_xml,
+        NetworkDefineXmlFlags => network::define_xml_flags,
+        NetworkUndefine => network::undefine,
+        NetworkUpdate => network::update,
+        NetworkCreate => network::create,
+        NetworkDestroy => network::destroy,
+        NetworkGetXmlDesc => network::get_xml_desc,
+        NetworkGetBridgeName => network::get_bridge_name,
+        NetworkGetAutostart => network::get_autostart,
+        NetworkSetAutostart => network::set_autostart,
+        NetworkIsActive => network::is_active,
+        NetworkIsPersistent => network::is_persistent,
+        NetworkGetDhcpLeases => network::get_dhcp_leases,
+        ConnectNetworkEventRegisterAny => network::event_register_any,
+        ConnectNetworkEventDeregisterAny => network::event_deregister_any,
     }
 }
 

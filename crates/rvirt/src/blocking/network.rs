@@ -1,0 +1,108 @@
+//! Blocking forms of the network calls.
+
+use super::{Connect, Wrap};
+use crate::{NetworkEvent, Result};
+use rvirt_driver::CallbackId;
+use rvirt_types::Uuid;
+use rvirt_types::network::*;
+
+/// A blocking network handle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network(pub crate::Network);
+
+impl Wrap for crate::Network {
+    type Out = Network;
+    fn wrap(self) -> Network {
+        Network(self)
+    }
+}
+
+impl Wrap for NetworkDhcpLease {
+    type Out = NetworkDhcpLease;
+    fn wrap(self) -> NetworkDhcpLease {
+        self
+    }
+}
+
+blocking_methods!(Network {
+    fn get_xml_desc(flags: NetworkXMLFlags) -> String;
+    fn get_bridge_name() -> String;
+    fn get_autostart() -> bool;
+    fn set_autostart(autostart: bool) -> ();
+    fn is_active() -> bool;
+    fn is_persistent() -> bool;
+    fn create() -> ();
+    fn destroy() -> ();
+    fn undefine() -> ();
+    fn update(command: NetworkUpdateCommand, section: NetworkUpdateSection, parent_index: i32, xml: &str, flags: NetworkUpdateFlags) -> ();
+    fn get_dhcp_leases(mac: Option<&str>, flags: u32) -> Vec<NetworkDhcpLease>;
+});
+
+impl Network {
+    /// `virNetworkGetName`.
+    pub fn get_name(&self) -> &str {
+        self.0.get_name()
+    }
+    /// `virNetworkGetUUID`.
+    pub fn get_uuid(&self) -> Uuid {
+        self.0.get_uuid()
+    }
+    /// `virNetworkGetUUIDString`.
+    pub fn get_uuid_string(&self) -> String {
+        self.0.get_uuid_string()
+    }
+}
+
+blocking_methods!(Connect {
+    fn list_all_networks(flags: ConnectListAllNetworksFlags) -> Vec<crate::Network>;
+    fn num_of_networks() -> i32;
+    fn list_networks(max_names: i32) -> Vec<String>;
+    fn num_of_defined_networks() -> i32;
+    fn list_defined_networks(max_names: i32) -> Vec<String>;
+    fn network_lookup_by_name(name: &str) -> crate::Network;
+    fn network_lookup_by_uuid(uuid: &Uuid) -> crate::Network;
+    fn network_lookup_by_uuid_string(uuid: &str) -> crate::Network;
+    fn network_define_xml(xml: &str) -> crate::Network;
+    fn network_define_xml_flags(xml: &str, flags: NetworkDefineFlags) -> crate::Network;
+    fn network_create_xml(xml: &str) -> crate::Network;
+    fn network_create_xml_flags(xml: &str, flags: NetworkCreateFlags) -> crate::Network;
+    fn network_event_deregister_any(id: CallbackId) -> ();
+});
+
+impl Connect {
+    /// Blocking form of [`crate::Connect::network_event_register_any`]; the callback gets the
+    /// async handles.
+    pub fn network_event_register_any(
+        &self,
+        net: Option<&Network>,
+        event_id: NetworkEventID,
+        callback: impl Fn(&crate::Connect, &crate::Network, &NetworkEvent) + Send + Sync + 'static,
+    ) -> Result<CallbackId> {
+        pollster::block_on(
+            self.0
+                .network_event_register_any(net.map(|n| &n.0), event_id, callback),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blocking_facade_defines_starts_and_lists_networks() {
+        let c = Connect::open("test:///default?private=1").expect("a connection");
+        let n = c
+            .network_define_xml("<network><name>b1</name></network>")
+            .expect("defined");
+        n.create().expect("started");
+        assert!(n.is_active().expect("state"));
+        let names: Vec<String> = c
+            .list_all_networks(ConnectListAllNetworksFlags::ACTIVE)
+            .expect("a list")
+            .iter()
+            .map(|n| n.get_name().to_string())
+            .collect();
+        assert_eq!(names, ["default", "b1"]);
+    }
+}
