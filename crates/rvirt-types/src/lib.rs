@@ -13,6 +13,7 @@ pub mod error;
 pub mod host;
 pub mod records;
 pub mod snapshot;
+pub mod storage;
 pub mod typed_param;
 pub mod uuid;
 
