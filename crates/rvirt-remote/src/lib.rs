@@ -24,6 +24,7 @@ pub mod keepalive;
 mod open;
 mod snapshot;
 pub mod ssh;
+mod storage;
 pub mod stream;
 pub mod target;
 pub mod transport;

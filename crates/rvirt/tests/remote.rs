@@ -277,7 +277,10 @@ fn uris_pick_their_driver() {
     if !std::path::Path::new("/etc/pki/CA/cacert.pem").exists() {
         let e = Connect::open("test://example.invalid/default").unwrap_err();
         assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "TLS, for a host: {e:?}");
-        assert!(e.message.starts_with("Cannot read CA certificate '"), "{e:?}");
+        assert!(
+            e.message.starts_with("Cannot read CA certificate '"),
+            "{e:?}"
+        );
     }
 
     if !std::path::Path::new("/var/run/libvirt/libvirt-sock").exists()
