@@ -8,7 +8,8 @@
 
 use crate::wire::domain_ref;
 use parking_lot::Mutex;
-use rvirt_driver::{CallbackId, DomainEvent, DomainEventCallback};
+use rvirt_driver::storage::StoragePoolEventCallback;
+use rvirt_driver::{CallbackId, DomainEvent, DomainEventCallback, StoragePoolEvent};
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
@@ -26,7 +27,56 @@ pub struct Incoming {
     /// The id the server gave the registration.
     pub remote_id: i32,
     /// The event.
-    pub event: DomainEvent,
+    pub event: Event,
+}
+
+/// An event of any object family this driver delivers.
+#[derive(Debug)]
+pub enum Event {
+    /// About a domain.
+    Domain(DomainEvent),
+    /// About a storage pool.
+    StoragePool(StoragePoolEvent),
+}
+
+/// A registered callback, of the family its events come from.
+#[derive(Clone)]
+pub enum Callback {
+    /// For domain events.
+    Domain(DomainEventCallback),
+    /// For storage pool events.
+    StoragePool(StoragePoolEventCallback),
+}
+
+impl From<DomainEventCallback> for Callback {
+    fn from(cb: DomainEventCallback) -> Callback {
+        Callback::Domain(cb)
+    }
+}
+
+impl From<StoragePoolEventCallback> for Callback {
+    fn from(cb: StoragePoolEventCallback) -> Callback {
+        Callback::StoragePool(cb)
+    }
+}
+
+impl Callback {
+    /// Calls the callback if `event` is of its family.
+    fn deliver(&self, event: &Event) {
+        match (self, event) {
+            (Callback::Domain(cb), Event::Domain(e)) => cb(e),
+            (Callback::StoragePool(cb), Event::StoragePool(e)) => cb(e),
+            _ => {}
+        }
+    }
+
+    fn takes(&self, event: &Event) -> bool {
+        matches!(
+            (self, event),
+            (Callback::Domain(_), Event::Domain(_))
+                | (Callback::StoragePool(_), Event::StoragePool(_))
+        )
+    }
 }
 
 fn decode_msg<T: XdrDecode>(payload: &[u8]) -> Option<T> {
@@ -67,18 +117,18 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 },
             )
         }
-        other => {
-            tracing::debug!(?other, "ignoring an event this driver does not deliver");
-            return None;
-        }
+        other => return crate::storage::decode_event(other, payload),
     };
-    Some(Incoming { remote_id, event })
+    Some(Incoming {
+        remote_id,
+        event: Event::Domain(event),
+    })
 }
 
 struct Registration {
     id: CallbackId,
     remote_id: i32,
-    callback: DomainEventCallback,
+    callback: Callback,
 }
 
 /// The callbacks registered through one connection.
@@ -91,7 +141,8 @@ pub struct Registry {
 impl Registry {
     /// Records a callback the server registered as `remote_id`; returns the id the caller
     /// knows it by.
-    pub fn add(&self, remote_id: i32, callback: DomainEventCallback) -> CallbackId {
+    pub fn add(&self, remote_id: i32, callback: impl Into<Callback>) -> CallbackId {
+        let callback = callback.into();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.regs.lock().push(Registration {
             id,
@@ -113,11 +164,13 @@ impl Registry {
         Ok(regs.remove(i).remote_id)
     }
 
-    fn callback(&self, remote_id: i32) -> Option<DomainEventCallback> {
+    /// The callback the server's `remote_id` stands for, among those taking `event`'s family
+    /// (the server numbers each family's registrations on its own).
+    fn callback(&self, remote_id: i32, event: &Event) -> Option<Callback> {
         self.regs
             .lock()
             .iter()
-            .find(|r| r.remote_id == remote_id)
+            .find(|r| r.remote_id == remote_id && r.callback.takes(event))
             .map(|r| r.callback.clone())
     }
 }
@@ -131,8 +184,8 @@ pub fn start_dispatcher(registry: Arc<Registry>) -> Result<std::sync::mpsc::Send
         .spawn(move || {
             for incoming in rx {
                 // Looked up at delivery: a callback deregistered meanwhile is not called.
-                if let Some(cb) = registry.callback(incoming.remote_id) {
-                    let run = std::panic::AssertUnwindSafe(|| cb(&incoming.event));
+                if let Some(cb) = registry.callback(incoming.remote_id, &incoming.event) {
+                    let run = std::panic::AssertUnwindSafe(|| cb.deliver(&incoming.event));
                     if std::panic::catch_unwind(run).is_err() {
                         tracing::warn!("a domain event callback panicked");
                     }
@@ -173,7 +226,7 @@ mod tests {
         let inc = decode(Procedure::DomainEventCallbackLifecycle.number(), &bytes).unwrap();
         assert_eq!(inc.remote_id, 7);
         match inc.event {
-            DomainEvent::Lifecycle { dom, event, detail } => {
+            Event::Domain(DomainEvent::Lifecycle { dom, event, detail }) => {
                 assert_eq!((&*dom.name, dom.id, event.0, detail), ("vm", 3, 2, 0));
             }
             other => panic!("{other:?}"),
@@ -190,12 +243,20 @@ mod tests {
     #[test]
     fn registry_routes_by_the_servers_id() {
         let r = Registry::default();
-        let a = r.add(10, Arc::new(|_| {}));
-        let b = r.add(11, Arc::new(|_| {}));
+        let noop: DomainEventCallback = Arc::new(|_| {});
+        let a = r.add(10, noop.clone());
+        let b = r.add(11, noop);
         assert_eq!((a, b), (0, 1));
-        assert!(r.callback(11).is_some());
+        let ev = Event::Domain(DomainEvent::Reboot {
+            dom: rvirt_driver::DomainRef {
+                name: "d".into(),
+                uuid: rvirt_types::Uuid::generate(),
+                id: 1,
+            },
+        });
+        assert!(r.callback(11, &ev).is_some());
         assert_eq!(r.remove(b).unwrap(), 11);
-        assert!(r.callback(11).is_none());
+        assert!(r.callback(11, &ev).is_none());
         assert!(r.remove(b).is_err());
     }
 }
