@@ -8,8 +8,10 @@ pub mod domain;
 pub mod events;
 pub mod host;
 pub mod monitor;
+pub mod pool;
 pub mod snapshot;
 pub mod virsh;
+pub mod volume;
 
 /// Every group rvirsh has, in the order `help` lists them.
 pub static GROUPS: &[&Group] = &[
@@ -18,5 +20,7 @@ pub static GROUPS: &[&Group] = &[
     &events::GROUP,
     &host::GROUP,
     &snapshot::GROUP,
+    &pool::GROUP,
+    &volume::GROUP,
     &virsh::GROUP,
 ];
