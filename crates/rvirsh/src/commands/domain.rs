@@ -1056,7 +1056,7 @@ fn run_editor(ctl: &mut Ctl, path: &str) -> CmdResult {
 
 /// vshAskReedit: on a terminal, asks whether to edit again. `None` when stdin is not a
 /// terminal (the caller reports the failure).
-fn ask_reedit(ctl: &mut Ctl, msg: &str, relax: bool) -> Option<u8> {
+pub(crate) fn ask_reedit(ctl: &mut Ctl, msg: &str, relax: bool) -> Option<u8> {
     // SAFETY: isatty only inspects the descriptor.
     if unsafe { libc::isatty(0) } != 1 {
         return None;

@@ -20,6 +20,46 @@ pub static GROUP: Group = Group {
 
 static COMMANDS: &[CmdDef] = &[
     CmdDef {
+        name: "find-storage-pool-sources-as",
+        help: "find potential storage pool sources",
+        desc: "Returns XML <sources> document.",
+        opts: &[
+            Opt::new(
+                "type",
+                OptKind::Data,
+                "type of storage pool sources to find",
+            )
+            .required(),
+            Opt::new("host", OptKind::String, "optional host to query"),
+            Opt::new("port", OptKind::String, "optional port to query"),
+            Opt::new(
+                "initiator",
+                OptKind::String,
+                "optional initiator IQN to use for query",
+            ),
+        ],
+        ..CmdDef::new(cmd_find_storage_pool_sources_as)
+    },
+    CmdDef {
+        name: "find-storage-pool-sources",
+        help: "discover potential storage pool sources",
+        desc: "Returns XML <sources> document.",
+        opts: &[
+            Opt::new(
+                "type",
+                OptKind::Data,
+                "type of storage pool sources to discover",
+            )
+            .required(),
+            Opt::new(
+                "srcSpec",
+                OptKind::String,
+                "optional file of source xml to query for pools",
+            ),
+        ],
+        ..CmdDef::new(cmd_find_storage_pool_sources)
+    },
+    CmdDef {
         name: "pool-autostart",
         help: "autostart a pool",
         desc: "Configure a pool to be automatically started at boot.",
@@ -339,6 +379,13 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_pool_dumpxml)
     },
     CmdDef {
+        name: "pool-edit",
+        help: "edit XML configuration for a storage pool",
+        desc: "Edit the XML configuration for a storage pool.",
+        opts: &[Opt::new("pool", OptKind::Data, "pool name or uuid").required()],
+        ..CmdDef::new(cmd_pool_edit)
+    },
+    CmdDef {
         name: "pool-info",
         help: "storage pool information",
         desc: "Returns basic information about the storage pool.",
@@ -425,6 +472,32 @@ static COMMANDS: &[CmdDef] = &[
         desc: "",
         opts: &[Opt::new("pool", OptKind::Data, "pool name or uuid").required()],
         ..CmdDef::new(cmd_pool_uuid)
+    },
+    CmdDef {
+        name: "pool-event",
+        help: "Storage Pool Events",
+        desc: "List event types, or wait for storage pool events to occur",
+        opts: &[
+            Opt::new(
+                "pool",
+                OptKind::String,
+                "filter by storage pool name or uuid",
+            ),
+            Opt::new("event", OptKind::String, "which event type to wait for"),
+            Opt::new(
+                "loop",
+                OptKind::Bool,
+                "loop until timeout or interrupt, rather than one-shot",
+            ),
+            Opt::new("timeout", OptKind::Int, "timeout seconds"),
+            Opt::new("list", OptKind::Bool, "list valid event types"),
+            Opt::new(
+                "timestamp",
+                OptKind::Bool,
+                "show timestamp for each printed event",
+            ),
+        ],
+        ..CmdDef::new(cmd_pool_event)
     },
 ];
 
@@ -1005,6 +1078,222 @@ fn cmd_pool_uuid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pool = lookup_pool(ctl, name, false, true)?;
     ctl.print(&format!("{}\n", pool.get_uuid_string()));
     Ok(())
+}
+
+fn find_sources(ctl: &mut Ctl, ty: &str, spec: Option<&str>) -> CmdResult {
+    let r = ctl.conn()?.find_storage_pool_sources(ty, spec, 0);
+    match r {
+        Ok(list) => {
+            ctl.print(&list);
+            Ok(())
+        }
+        Err(e) => lib_fail(ctl, e, &format!("Failed to find any {ty} pool sources")),
+    }
+}
+
+fn cmd_find_storage_pool_sources_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let ty = ctl.req_str(cmd, "type")?;
+    let host = ctl.opt_str(cmd, "host")?;
+    let initiator = ctl.opt_str(cmd, "initiator")?;
+    let spec = match host {
+        Some(host) => {
+            let port = match ctl.opt_str(cmd, "port") {
+                Ok(p) => p,
+                Err(_) => return ctl.fail("missing argument"),
+            };
+            let mut s = format!("<source>\n  <host name='{host}'");
+            if let Some(p) = port {
+                s.push_str(&format!(" port='{p}'"));
+            }
+            s.push_str("/>\n");
+            if let Some(i) = initiator {
+                s.push_str(&format!(
+                    "  <initiator>\n    <iqn name='{i}'/>\n  </initiator>\n"
+                ));
+            }
+            s.push_str("</source>\n");
+            Some(s)
+        }
+        None => None,
+    };
+    find_sources(ctl, ty, spec.as_deref())
+}
+
+fn cmd_find_storage_pool_sources(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let ty = ctl.req_str(cmd, "type")?;
+    let spec = match ctl.opt_str(cmd, "srcSpec")? {
+        Some(f) => Some(ctl.lib(read_file(f))?),
+        None => None,
+    };
+    find_sources(ctl, ty, spec.as_deref())
+}
+
+fn cmd_pool_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (pool, _) = pool_opt(ctl, cmd, "pool")?;
+    // Daemons that do not know VIR_STORAGE_XML_INACTIVE (libvirt's test driver) refuse it.
+    let mut flags = StorageXMLFlags::INACTIVE;
+    if let Err(e) = pool.get_xml_desc(flags) {
+        if e.code != rvirt::ErrorNumber::INVALID_ARG {
+            ctl.last_error = Some(e);
+            return Err(Failed);
+        }
+        flags = StorageXMLFlags::empty();
+    }
+    let r = pool.get_xml_desc(flags);
+    let mut doc = ctl.lib(r)?;
+    let not_changed = |ctl: &mut Ctl| {
+        ctl.print_extra(&format!(
+            "Pool {} XML configuration not changed.\n",
+            pool.get_name()
+        ));
+        Ok(())
+    };
+    let mut edited = crate::commands::domain::edit_text(ctl, &doc)?;
+    if edited == doc {
+        return not_changed(ctl);
+    }
+    loop {
+        let r = pool.get_xml_desc(flags);
+        let reread = ctl.lib(r)?;
+        let msg = if reread != doc {
+            doc = reread;
+            "The XML configuration was changed by another user."
+        } else {
+            let r = ctl
+                .conn()?
+                .storage_pool_define_xml(&edited, StoragePoolDefineFlags::empty());
+            match r {
+                Ok(p) => {
+                    ctl.print_extra(&format!(
+                        "Pool {} XML configuration edited.\n",
+                        p.get_name()
+                    ));
+                    return Ok(());
+                }
+                Err(e) => {
+                    ctl.last_error = Some(e);
+                    "Failed."
+                }
+            }
+        };
+        match crate::commands::domain::ask_reedit(ctl, msg, false) {
+            Some(b'y') => {
+                edited = crate::commands::domain::edit_text(ctl, &edited)?;
+                if edited == doc {
+                    return not_changed(ctl);
+                }
+            }
+            Some(b'f') => {}
+            Some(_) => return Err(Failed),
+            None => return ctl.fail(msg),
+        }
+    }
+}
+
+/// virshPoolEventToString.
+fn pool_event_name(event: i32) -> &'static str {
+    const NAMES: [&str; 6] = [
+        "Defined",
+        "Undefined",
+        "Started",
+        "Stopped",
+        "Created",
+        "Deleted",
+    ];
+    usize::try_from(event)
+        .ok()
+        .and_then(|i| NAMES.get(i))
+        .copied()
+        .unwrap_or("unknown")
+}
+
+/// The event types pool-event knows, by `virStoragePoolEventID`.
+const POOL_EVENTS: [&str; 2] = ["lifecycle", "refresh"];
+
+fn cmd_pool_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use crate::commands::events::{INTERRUPTED, on_sigint, timestamp};
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    if cmd.has("list") {
+        let out: String = POOL_EVENTS.iter().map(|n| format!("{n}\n")).collect();
+        ctl.print(&out);
+        return Ok(());
+    }
+    let Some(name) = ctl.opt_str(cmd, "event")? else {
+        return ctl.fail("either --list or --event <type> is required");
+    };
+    let Some(id) = POOL_EVENTS.iter().position(|n| *n == name) else {
+        return ctl.fail(&format!("unknown event type {name}"));
+    };
+    let (looping, stamp) = (cmd.has("loop"), cmd.has("timestamp"));
+    let timeout = ctl.opt_timeout_ms(cmd)?;
+    // virsh goes on listening to every pool when the one named is not found.
+    let pool = if cmd.has("pool") {
+        pool_opt(ctl, cmd, "pool").ok().map(|(p, _)| p)
+    } else {
+        None
+    };
+    let conn = ctl.conn()?.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let r = conn.storage_pool_event_register_any(
+        pool.as_ref(),
+        rvirt::storage_flags::StoragePoolEventID(id as i32),
+        move |_, p, ev| {
+            let line = match ev {
+                rvirt::StoragePoolEvent::Lifecycle { event, .. } => format!(
+                    "event 'lifecycle' for storage pool {}: {}\n",
+                    p.get_name(),
+                    pool_event_name(event.0)
+                ),
+                rvirt::StoragePoolEvent::Refresh { .. } => {
+                    format!("event 'refresh' for storage pool {}\n", p.get_name())
+                }
+            };
+            let _ = tx.send(line);
+        },
+    );
+    let reg = ctl.lib(r)?;
+    INTERRUPTED.store(false, Ordering::Relaxed);
+    // SAFETY: installs a handler that only stores to an atomic.
+    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
+    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
+    let mut count = 0;
+    let outcome = loop {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break "event loop interrupted\n";
+        }
+        let wait = match deadline {
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    break "event loop timed out\n";
+                }
+                (d - now).min(Duration::from_millis(100))
+            }
+            None => Duration::from_millis(100),
+        };
+        if let Ok(line) = rx.recv_timeout(wait) {
+            if stamp {
+                ctl.print(&format!("{}: {line}", timestamp()));
+            } else {
+                ctl.print(&line);
+            }
+            ctl.flush();
+            count += 1;
+            if !looping {
+                break "";
+            }
+        }
+    };
+    // SAFETY: puts back the handler that was there.
+    unsafe { libc::signal(libc::SIGINT, old) };
+    ctl.print(outcome);
+    ctl.print(&format!("events received: {count}\n"));
+    let mut ok = count > 0;
+    if conn.storage_pool_event_deregister_any(reg).is_err() {
+        ok = false;
+    }
+    if ok { Ok(()) } else { Err(Failed) }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use rvirt::ErrorNumber;
 use rvirt::blocking::StorageVol;
 use rvirt::storage_flags::{
     StorageVolCreateFlags as C, StorageVolDeleteFlags, StorageVolInfoFlags, StorageVolResizeFlags,
-    StorageVolType, StorageVolWipeAlgorithm,
+    StorageVolStreamFlags, StorageVolType, StorageVolWipeAlgorithm,
 };
 
 /// The group.
@@ -162,6 +162,20 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_vol_delete)
     },
     CmdDef {
+        name: "vol-download",
+        help: "download volume contents to a file",
+        desc: "Download volume contents to a file",
+        opts: &[
+            Opt::new("vol", OptKind::Data, "vol name, key or path").required(),
+            Opt::new("file", OptKind::Data, "file").required(),
+            Opt::new("pool", OptKind::String, "pool name or uuid"),
+            Opt::new("offset", OptKind::Int, "volume offset to download from"),
+            Opt::new("length", OptKind::Int, "amount of data to download"),
+            Opt::new("sparse", OptKind::Bool, "preserve sparseness of volume"),
+        ],
+        ..CmdDef::new(cmd_vol_download)
+    },
+    CmdDef {
         name: "vol-dumpxml",
         help: "vol information in XML",
         desc: "Output the vol information as an XML dump to stdout.",
@@ -287,6 +301,20 @@ static COMMANDS: &[CmdDef] = &[
             ),
         ],
         ..CmdDef::new(cmd_vol_resize)
+    },
+    CmdDef {
+        name: "vol-upload",
+        help: "upload file contents to a volume",
+        desc: "Upload file contents to a volume",
+        opts: &[
+            Opt::new("vol", OptKind::Data, "vol name, key or path").required(),
+            Opt::new("file", OptKind::Data, "file").required(),
+            Opt::new("pool", OptKind::String, "pool name or uuid"),
+            Opt::new("offset", OptKind::Int, "volume offset to upload to"),
+            Opt::new("length", OptKind::Int, "amount of data to upload"),
+            Opt::new("sparse", OptKind::Bool, "preserve sparseness of volume"),
+        ],
+        ..CmdDef::new(cmd_vol_upload)
     },
     CmdDef {
         name: "vol-wipe",
@@ -799,6 +827,126 @@ fn cmd_vol_wipe(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         Err(e) => lib_fail(ctl, e, &format!("Failed to wipe vol {name}")),
     }
+}
+
+/// vshCommandOptULongLong (`wrap`: vshCommandOptULongLongWrap, negative numbers wrap around).
+fn opt_u64(ctl: &mut Ctl, cmd: &Cmd, name: &str, wrap: bool) -> Result<u64, Failed> {
+    let Some(v) = cmd.value(name) else {
+        return Ok(0);
+    };
+    let n = crate::parse::c_number(v).and_then(|n| {
+        if n < 0 && wrap {
+            i64::try_from(n).ok().map(|n| n as u64)
+        } else if n < 0 || v.contains('-') {
+            None
+        } else {
+            u64::try_from(n).ok()
+        }
+    });
+    match n {
+        Some(n) => Ok(n),
+        None => ctl.fail(&format!(
+            "Numeric value '{v}' for <{name}> option is malformed or out of range"
+        )),
+    }
+}
+
+fn stream_flags(cmd: &Cmd) -> StorageVolStreamFlags {
+    if cmd.has("sparse") {
+        StorageVolStreamFlags::SPARSE_STREAM
+    } else {
+        StorageVolStreamFlags::empty()
+    }
+}
+
+fn cmd_vol_download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use std::io::Write;
+    let offset = opt_u64(ctl, cmd, "offset", false)?;
+    let length = opt_u64(ctl, cmd, "length", true)?;
+    let vol = vol_opt(ctl, cmd)?;
+    let name = ctl.req_str(cmd, "vol")?;
+    let file = ctl.req_str(cmd, "file")?;
+    let (mut out, created) = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+    {
+        Ok(f) => (f, true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(file)
+            {
+                Ok(f) => (f, false),
+                Err(_) => return ctl.fail(&format!("cannot create {file}")),
+            }
+        }
+        Err(_) => return ctl.fail(&format!("cannot create {file}")),
+    };
+    let result = (|| {
+        let st = crate::ctl::Ctl::conn(ctl)?.new_stream(0);
+        if let Err(e) = vol.download(&st, offset, length, stream_flags(cmd)) {
+            return lib_fail(ctl, e, &format!("cannot download from volume {name}"));
+        }
+        let r = st.recv_all(|chunk| {
+            out.write_all(chunk).map_err(|e| {
+                rvirt::Error::system(rvirt::ErrorDomain::NONE, "cannot write to file", &e)
+            })
+        });
+        if let Err(e) = r {
+            return lib_fail(ctl, e, &format!("cannot receive data from volume {name}"));
+        }
+        if out.sync_all().is_err() {
+            let _ = st.abort();
+            return ctl.fail(&format!("cannot close file {file}"));
+        }
+        if let Err(e) = st.finish() {
+            return lib_fail(ctl, e, &format!("cannot close volume {name}"));
+        }
+        Ok(())
+    })();
+    if result.is_err() && created {
+        let _ = std::fs::remove_file(file);
+    }
+    result
+}
+
+fn cmd_vol_upload(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use std::io::Read;
+    let offset = opt_u64(ctl, cmd, "offset", false)?;
+    let length = opt_u64(ctl, cmd, "length", true)?;
+    let vol = vol_opt(ctl, cmd)?;
+    let name = ctl.req_str(cmd, "vol")?;
+    let file = ctl.req_str(cmd, "file")?;
+    let Ok(mut input) = std::fs::File::open(file) else {
+        return ctl.fail(&format!("cannot read {file}"));
+    };
+    let st = ctl.conn()?.new_stream(0);
+    if let Err(e) = vol.upload(&st, offset, length, stream_flags(cmd)) {
+        return lib_fail(ctl, e, &format!("cannot upload to volume {name}"));
+    }
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(n) => n,
+            Err(_) => {
+                let _ = st.abort();
+                return ctl.fail(&format!("cannot send data to volume {name}"));
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = st.send(&buf[..n]) {
+            let _ = st.abort();
+            return lib_fail(ctl, e, &format!("cannot send data to volume {name}"));
+        }
+    }
+    if let Err(e) = st.finish() {
+        return lib_fail(ctl, e, &format!("cannot close volume {name}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
