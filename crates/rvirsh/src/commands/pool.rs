@@ -18,6 +18,119 @@ pub static GROUP: Group = Group {
     commands: COMMANDS,
 };
 
+/// virsh's `VIRSH_COMMON_OPT_POOL_X_AS` (the options pool-define-as and pool-create-as share)
+/// followed by pool-create-as's `--build`, `--no-overwrite` and `--overwrite`.
+static POOL_X_AS_BUILD: [Opt; 25] = [
+    Opt::new("name", OptKind::Data, "name of the pool").required(),
+    Opt::new("type", OptKind::Data, "type of the pool").required(),
+    Opt::new(
+        "print-xml",
+        OptKind::Bool,
+        "print XML document, but don't define/create",
+    ),
+    Opt::new(
+        "source-host",
+        OptKind::String,
+        "source-host for underlying storage",
+    ),
+    Opt::new(
+        "source-path",
+        OptKind::String,
+        "source path for underlying storage",
+    ),
+    Opt::new(
+        "source-dev",
+        OptKind::String,
+        "source device for underlying storage",
+    ),
+    Opt::new(
+        "source-name",
+        OptKind::String,
+        "source name for underlying storage",
+    ),
+    Opt::new("target", OptKind::String, "target for underlying storage"),
+    Opt::new(
+        "source-format",
+        OptKind::String,
+        "format for underlying storage",
+    ),
+    Opt::new(
+        "auth-type",
+        OptKind::String,
+        "auth type to be used for underlying storage",
+    ),
+    Opt::new(
+        "auth-username",
+        OptKind::String,
+        "auth username to be used for underlying storage",
+    ),
+    Opt::new(
+        "secret-usage",
+        OptKind::String,
+        "auth secret usage to be used for underlying storage",
+    ),
+    Opt::new(
+        "secret-uuid",
+        OptKind::String,
+        "auth secret UUID to be used for underlying storage",
+    ),
+    Opt::new(
+        "adapter-name",
+        OptKind::String,
+        "adapter name to be used for underlying storage",
+    ),
+    Opt::new(
+        "adapter-wwnn",
+        OptKind::String,
+        "adapter wwnn to be used for underlying storage",
+    ),
+    Opt::new(
+        "adapter-wwpn",
+        OptKind::String,
+        "adapter wwpn to be used for underlying storage",
+    ),
+    Opt::new(
+        "adapter-parent",
+        OptKind::String,
+        "adapter parent scsi_hostN to be used for underlying vHBA storage",
+    ),
+    Opt::new(
+        "adapter-parent-wwnn",
+        OptKind::String,
+        "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage",
+    ),
+    Opt::new(
+        "adapter-parent-wwpn",
+        OptKind::String,
+        "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage",
+    ),
+    Opt::new(
+        "adapter-parent-fabric-wwn",
+        OptKind::String,
+        "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage",
+    ),
+    Opt::new(
+        "source-protocol-ver",
+        OptKind::String,
+        "nfsvers value for NFS pool mount option",
+    ),
+    Opt::new(
+        "source-initiator",
+        OptKind::String,
+        "initiator iqn for underlying storage",
+    ),
+    Opt::new("build", OptKind::Bool, "build the pool as normal"),
+    Opt::new(
+        "no-overwrite",
+        OptKind::Bool,
+        "do not overwrite any existing data",
+    ),
+    Opt::new("overwrite", OptKind::Bool, "overwrite any existing data"),
+];
+
+/// How many of [`POOL_X_AS_BUILD`] pool-define-as takes.
+const POOL_X_AS: usize = 22;
+
 static COMMANDS: &[CmdDef] = &[
     CmdDef {
         name: "find-storage-pool-sources-as",
@@ -88,113 +201,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "pool-create-as",
         help: "create a pool from a set of args",
         desc: "Create a pool.",
-        opts: &[
-            Opt::new("name", OptKind::Data, "name of the pool").required(),
-            Opt::new("type", OptKind::Data, "type of the pool").required(),
-            Opt::new(
-                "print-xml",
-                OptKind::Bool,
-                "print XML document, but don't define/create",
-            ),
-            Opt::new(
-                "source-host",
-                OptKind::String,
-                "source-host for underlying storage",
-            ),
-            Opt::new(
-                "source-path",
-                OptKind::String,
-                "source path for underlying storage",
-            ),
-            Opt::new(
-                "source-dev",
-                OptKind::String,
-                "source device for underlying storage",
-            ),
-            Opt::new(
-                "source-name",
-                OptKind::String,
-                "source name for underlying storage",
-            ),
-            Opt::new("target", OptKind::String, "target for underlying storage"),
-            Opt::new(
-                "source-format",
-                OptKind::String,
-                "format for underlying storage",
-            ),
-            Opt::new(
-                "auth-type",
-                OptKind::String,
-                "auth type to be used for underlying storage",
-            ),
-            Opt::new(
-                "auth-username",
-                OptKind::String,
-                "auth username to be used for underlying storage",
-            ),
-            Opt::new(
-                "secret-usage",
-                OptKind::String,
-                "auth secret usage to be used for underlying storage",
-            ),
-            Opt::new(
-                "secret-uuid",
-                OptKind::String,
-                "auth secret UUID to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-name",
-                OptKind::String,
-                "adapter name to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-wwnn",
-                OptKind::String,
-                "adapter wwnn to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-wwpn",
-                OptKind::String,
-                "adapter wwpn to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-parent",
-                OptKind::String,
-                "adapter parent scsi_hostN to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "adapter-parent-wwnn",
-                OptKind::String,
-                "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "adapter-parent-wwpn",
-                OptKind::String,
-                "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "adapter-parent-fabric-wwn",
-                OptKind::String,
-                "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "source-protocol-ver",
-                OptKind::String,
-                "nfsvers value for NFS pool mount option",
-            ),
-            Opt::new(
-                "source-initiator",
-                OptKind::String,
-                "initiator iqn for underlying storage",
-            ),
-            Opt::new("build", OptKind::Bool, "build the pool as normal"),
-            Opt::new(
-                "no-overwrite",
-                OptKind::Bool,
-                "do not overwrite any existing data",
-            ),
-            Opt::new("overwrite", OptKind::Bool, "overwrite any existing data"),
-        ],
+        opts: &POOL_X_AS_BUILD,
         ..CmdDef::new(cmd_pool_create_as)
     },
     CmdDef {
@@ -222,106 +229,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "pool-define-as",
         help: "define a pool from a set of args",
         desc: "Define a pool.",
-        opts: &[
-            Opt::new("name", OptKind::Data, "name of the pool").required(),
-            Opt::new("type", OptKind::Data, "type of the pool").required(),
-            Opt::new(
-                "print-xml",
-                OptKind::Bool,
-                "print XML document, but don't define/create",
-            ),
-            Opt::new(
-                "source-host",
-                OptKind::String,
-                "source-host for underlying storage",
-            ),
-            Opt::new(
-                "source-path",
-                OptKind::String,
-                "source path for underlying storage",
-            ),
-            Opt::new(
-                "source-dev",
-                OptKind::String,
-                "source device for underlying storage",
-            ),
-            Opt::new(
-                "source-name",
-                OptKind::String,
-                "source name for underlying storage",
-            ),
-            Opt::new("target", OptKind::String, "target for underlying storage"),
-            Opt::new(
-                "source-format",
-                OptKind::String,
-                "format for underlying storage",
-            ),
-            Opt::new(
-                "auth-type",
-                OptKind::String,
-                "auth type to be used for underlying storage",
-            ),
-            Opt::new(
-                "auth-username",
-                OptKind::String,
-                "auth username to be used for underlying storage",
-            ),
-            Opt::new(
-                "secret-usage",
-                OptKind::String,
-                "auth secret usage to be used for underlying storage",
-            ),
-            Opt::new(
-                "secret-uuid",
-                OptKind::String,
-                "auth secret UUID to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-name",
-                OptKind::String,
-                "adapter name to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-wwnn",
-                OptKind::String,
-                "adapter wwnn to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-wwpn",
-                OptKind::String,
-                "adapter wwpn to be used for underlying storage",
-            ),
-            Opt::new(
-                "adapter-parent",
-                OptKind::String,
-                "adapter parent scsi_hostN to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "adapter-parent-wwnn",
-                OptKind::String,
-                "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "adapter-parent-wwpn",
-                OptKind::String,
-                "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "adapter-parent-fabric-wwn",
-                OptKind::String,
-                "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage",
-            ),
-            Opt::new(
-                "source-protocol-ver",
-                OptKind::String,
-                "nfsvers value for NFS pool mount option",
-            ),
-            Opt::new(
-                "source-initiator",
-                OptKind::String,
-                "initiator iqn for underlying storage",
-            ),
-        ],
+        opts: POOL_X_AS_BUILD.split_at(POOL_X_AS).0,
         ..CmdDef::new(cmd_pool_define_as)
     },
     CmdDef {
@@ -564,7 +472,8 @@ pub(crate) fn pool_opt<'c>(
     Ok((p, name))
 }
 
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
+/// Stashes a libvirt error for the end of the command and fails with virsh's message.
+pub(crate) fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
     ctl.last_error = Some(e);
     ctl.fail(msg)
 }

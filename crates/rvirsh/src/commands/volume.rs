@@ -2,7 +2,7 @@
 //! storage pools, as virsh's `virsh-volume.c` does.
 
 use crate::cmd::{CmdDef, Group, Opt, OptKind};
-use crate::commands::pool::{lookup_pool, pretty_capacity};
+use crate::commands::pool::{lib_fail, lookup_pool, pretty_capacity};
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
 use crate::parse::{Cmd, ScaleError, scaled_number};
@@ -332,11 +332,6 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_vol_wipe)
     },
 ];
-
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
-}
 
 /// virshVolumeTypeToString.
 fn type_name(t: StorageVolType) -> &'static str {
