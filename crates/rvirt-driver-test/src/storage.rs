@@ -919,6 +919,35 @@ mod tests {
     }
 
     #[test]
+    fn node_documents_bring_pools_and_volumes() {
+        // The values libvirt 9.0 reports for the same document (virsh pool-list --details,
+        // vol-list --details, vol-dumpxml).
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/storage-xml/node-with-pools.xml"
+        );
+        let d = TestDriver::open(&format!("test://{path}")).unwrap();
+        let p = block(d.storage_pool_lookup_by_name("nodepool")).unwrap();
+        let info = block(d.storage_pool_get_info(&p)).unwrap();
+        // a.img's 10 MiB and b.img's 1000 bytes (allocation defaults to capacity).
+        assert_eq!(info.allocation, (10 << 20) + 1000);
+        assert_eq!(info.available, (100 << 30) - (10 << 20) - 1000);
+        let a = block(d.storage_vol_lookup_by_name(&p, "a.img")).unwrap();
+        assert_eq!(&*a.key, "/node-pool/a.img");
+        let b = block(d.storage_vol_lookup_by_key("custom-key")).unwrap();
+        assert_eq!(
+            block(d.storage_vol_get_path(&b)).unwrap(),
+            "/elsewhere/b.img"
+        );
+        let lv = block(d.storage_pool_lookup_by_name("vgx")).unwrap();
+        assert!(
+            block(d.storage_pool_get_xml_desc(&lv, StorageXMLFlags::empty()))
+                .unwrap()
+                .contains("<path>/dev/vgx</path>")
+        );
+    }
+
+    #[test]
     fn list_all_filters() {
         let d = drv();
         block(d.storage_pool_define_xml(
