@@ -815,9 +815,14 @@ impl StorageDriver for TestDriver {
         event_id: StoragePoolEventID,
         cb: StoragePoolEventCallback,
     ) -> Result<CallbackId> {
+        if !(0..=1).contains(&event_id.0) {
+            return self.storage.events.register(None, event_id, cb);
+        }
+        // One numbering for the callbacks of every family, as in libvirt.
+        let id = self.events.take_id();
         self.storage
             .events
-            .register(pool.map(|p| p.uuid), event_id, cb)
+            .register_as(Some(id), pool.map(|p| p.uuid), event_id, cb)
     }
 
     async fn connect_storage_pool_event_deregister_any(&self, id: CallbackId) -> Result<()> {
@@ -945,6 +950,27 @@ mod tests {
                 .unwrap()
                 .contains("<path>/dev/vgx</path>")
         );
+    }
+
+    #[test]
+    fn callback_ids_are_shared_with_domain_events() {
+        use rvirt_driver::DomainDriver;
+        let d = drv();
+        let dom = block(d.connect_domain_event_register_any(
+            None,
+            rvirt_types::domain::DomainEventID::LIFECYCLE,
+            Arc::new(|_| {}),
+        ))
+        .unwrap();
+        let pool = block(d.connect_storage_pool_event_register_any(
+            None,
+            StoragePoolEventID::REFRESH,
+            Arc::new(|_| {}),
+        ))
+        .unwrap();
+        assert_eq!((dom, pool), (0, 1));
+        block(d.connect_storage_pool_event_deregister_any(pool)).unwrap();
+        assert!(block(d.connect_storage_pool_event_deregister_any(pool)).is_err());
     }
 
     #[test]

@@ -120,6 +120,12 @@ impl EventBus {
         Ok(id)
     }
 
+    /// Takes the next callback id without registering a domain callback: other families'
+    /// callbacks (storage pool events) share libvirt's one numbering per connection.
+    pub fn take_id(&self) -> CallbackId {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// Removes the callback registered as `id`.
     pub fn deregister(&self, id: CallbackId) -> Result<()> {
         let mut regs = self.regs.write();

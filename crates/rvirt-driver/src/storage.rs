@@ -102,6 +102,19 @@ impl StoragePoolEventBus {
         event_id: StoragePoolEventID,
         callback: StoragePoolEventCallback,
     ) -> Result<CallbackId> {
+        self.register_as(None, pool, event_id, callback)
+    }
+
+    /// [`StoragePoolEventBus::register`] under an id given by the caller (one taken from the
+    /// connection's domain event bus, as libvirt numbers every family's callbacks together);
+    /// `None` numbers it here.
+    pub fn register_as(
+        &self,
+        id: Option<CallbackId>,
+        pool: Option<Uuid>,
+        event_id: StoragePoolEventID,
+        callback: StoragePoolEventCallback,
+    ) -> Result<CallbackId> {
         if !(0..=1).contains(&event_id.0) {
             return Err(Error::with_detail(
                 ErrorDomain::NONE,
@@ -109,7 +122,7 @@ impl StoragePoolEventBus {
                 format!("unsupported event ID {}", event_id.0),
             ));
         }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = id.unwrap_or_else(|| self.next_id.fetch_add(1, Ordering::Relaxed));
         self.regs.write().push(Registration {
             id,
             event_id,

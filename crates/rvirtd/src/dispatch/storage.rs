@@ -8,7 +8,7 @@ use rvirt_proto::StreamDirection;
 use rvirt_proto::convert::{bounded, nonnull};
 use rvirt_proto::remote::types::*;
 use rvirt_proto::remote::{Procedure, event_header};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 fn pool(s: &Session, w: &NonnullStoragePool) -> Result<StoragePool> {
@@ -461,9 +461,6 @@ pub async fn vol_upload(s: Arc<Session>, a: StorageVolUploadArgs, serial: u32) -
     Ok(())
 }
 
-/// The ids this daemon hands out for storage pool event registrations.
-static NEXT_ID: AtomicI32 = AtomicI32::new(0);
-
 fn push(session: &Weak<Session>, procedure: Procedure, msg: &impl rvirt_xdr::XdrEncode) {
     let Some(s) = session.upgrade() else { return };
     let mut packet = Vec::new();
@@ -511,7 +508,8 @@ pub async fn event_register_any(
             a.event_id
         )));
     }
-    let wire_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    // One numbering with the domain event registrations, as libvirtd's.
+    let wire_id = super::events::NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let weak = Arc::downgrade(&s);
     let id = conn
         .storage_pool_event_register_any(
