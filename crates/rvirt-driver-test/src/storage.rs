@@ -554,8 +554,11 @@ impl StorageDriver for TestDriver {
             }
             match pools.iter_mut().find(|o| o.def.uuid == def.uuid) {
                 Some(o) => {
-                    // Redefining keeps the live state; the definition takes over.
-                    o.def = def;
+                    // libvirt keeps a running pool's new definition aside (`newDef`), and its
+                    // test driver never puts it in force: the pool keeps the one it has.
+                    if !o.active {
+                        o.def = def;
+                    }
                     o.persistent = true;
                     o.set_default_sizes();
                     o.to_ref()
