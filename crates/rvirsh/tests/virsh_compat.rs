@@ -21,6 +21,12 @@ use std::time::{Duration, Instant};
 const DOMAIN_XML: &str = "<domain type='test'><name>vm1</name><memory>1048576</memory>\
 <vcpu>2</vcpu><os><type>hvm</type></os></domain>";
 const SNAPSHOT_XML: &str = "<domainsnapshot><name>from-xml</name><description>made from XML</description></domainsnapshot>";
+/// A storage pool definition for the corpus (`$POOLXML`).
+const POOL_XML: &str = "<pool type='dir'>\n  <name>corpus-pool</name>\n  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n  <target>\n    <path>/corpus-pool</path>\n  </target>\n</pool>\n";
+
+/// A storage volume definition for the corpus (`$VOLXML`).
+const VOL_XML: &str = "<volume>\n  <name>corpus.qcow2</name>\n  <capacity unit='MiB'>64</capacity>\n  <target>\n    <format type='qcow2'/>\n  </target>\n</volume>\n";
+
 const BAD_XML: &str = "<domain type='test'><name>bad</name>";
 
 /// The default machine's domain: the one UUID that is the same in every run.
@@ -211,6 +217,8 @@ impl Scratch {
             ("vm1.xml", DOMAIN_XML),
             ("snap.xml", SNAPSHOT_XML),
             ("bad.xml", BAD_XML),
+            ("pool.xml", POOL_XML),
+            ("vol.xml", VOL_XML),
         ] {
             let p = dir.path().join(name);
             std::fs::write(&p, text).unwrap();
@@ -226,6 +234,8 @@ impl Scratch {
             .replace("$SNAPXML", &p(1))
             .replace("$BADXML", &p(2))
             .replace("$NETDIR", &net_dir())
+            .replace("$POOLXML", &p(3))
+            .replace("$VOLXML", &p(4))
             .replace("$TMP", &self.dir.path().display().to_string());
         match line.strip_prefix("ARGS ") {
             Some(rest) => shell_words(rest),

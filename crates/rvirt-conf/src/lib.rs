@@ -11,6 +11,7 @@ pub mod node;
 pub mod raw;
 pub mod snapshot;
 pub mod sparse;
+pub mod storage;
 pub mod units;
 pub mod xml;
 

@@ -68,6 +68,7 @@ pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
     );
     let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
     drv.seed_domain(def, true)?;
+    drv.storage.seed_pool(crate::storage::DEFAULT_POOL)?;
     Ok(Arc::new(drv))
 }
 
@@ -111,6 +112,9 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
     let drv = TestDriver::empty(uri, node.info.clone(), Vec::new(), networks);
     for d in node.domains {
         drv.seed_domain(d.def, d.running)?;
+    }
+    for p in &node.pools {
+        drv.storage.seed_pool(p)?;
     }
     Ok(Arc::new(drv))
 }

@@ -17,6 +17,7 @@ mod save_image;
 pub mod screenshot;
 mod snapshot;
 mod stats;
+mod storage;
 
 use parking_lot::Mutex;
 use rvirt_conf::DomainDef;
@@ -59,6 +60,8 @@ pub struct TestDriver {
     pub(crate) next_id: AtomicI32,
     pub(crate) events: EventBus,
     pub(crate) snapshots: Mutex<HashMap<Uuid, SnapshotStore>>,
+    /// Storage pools and their volumes.
+    pub(crate) storage: storage::TestStorage,
 }
 
 impl TestDriver {
@@ -99,6 +102,7 @@ impl TestDriver {
             next_id: AtomicI32::new(1),
             events: EventBus::default(),
             snapshots: Mutex::new(HashMap::new()),
+            storage: storage::TestStorage::default(),
         }
     }
 

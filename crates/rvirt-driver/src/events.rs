@@ -121,7 +121,8 @@ impl EventBus {
     }
 
     /// A new callback id from the sequence domain callbacks take theirs from: libvirt numbers
-    /// every callback of a connection, whatever its object family, in one sequence.
+    /// every callback of a connection, whatever its object family (domains, networks, storage pools), in one
+    /// sequence.
     pub fn allocate_id(&self) -> CallbackId {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }

@@ -8,8 +8,10 @@
 
 use crate::wire::domain_ref;
 use parking_lot::Mutex;
+use rvirt_driver::storage::StoragePoolEventCallback;
 use rvirt_driver::{
     CallbackId, DomainEvent, DomainEventCallback, NetworkEvent, NetworkEventCallback,
+    StoragePoolEvent,
 };
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
@@ -34,29 +36,61 @@ pub struct Incoming {
 /// An event of any object family this driver delivers.
 #[derive(Debug)]
 pub enum Event {
-    /// A domain event.
+    /// About a domain.
     Domain(DomainEvent),
-    /// A network event.
+    /// About a network.
     Network(NetworkEvent),
+    /// About a storage pool.
+    StoragePool(StoragePoolEvent),
 }
 
-/// A registered callback of any object family.
+/// A registered callback, of the family its events come from.
 #[derive(Clone)]
 pub enum Callback {
     /// For domain events.
     Domain(DomainEventCallback),
     /// For network events.
     Network(NetworkEventCallback),
+    /// For storage pool events.
+    StoragePool(StoragePoolEventCallback),
+}
+
+impl From<DomainEventCallback> for Callback {
+    fn from(cb: DomainEventCallback) -> Callback {
+        Callback::Domain(cb)
+    }
+}
+
+impl From<NetworkEventCallback> for Callback {
+    fn from(cb: NetworkEventCallback) -> Callback {
+        Callback::Network(cb)
+    }
+}
+
+impl From<StoragePoolEventCallback> for Callback {
+    fn from(cb: StoragePoolEventCallback) -> Callback {
+        Callback::StoragePool(cb)
+    }
 }
 
 impl Callback {
     /// Calls the callback if `event` is of its family.
-    fn call(&self, event: &Event) {
+    fn deliver(&self, event: &Event) {
         match (self, event) {
             (Callback::Domain(cb), Event::Domain(e)) => cb(e),
             (Callback::Network(cb), Event::Network(e)) => cb(e),
+            (Callback::StoragePool(cb), Event::StoragePool(e)) => cb(e),
             _ => tracing::debug!("an event for a callback of another object family"),
         }
+    }
+
+    fn takes(&self, event: &Event) -> bool {
+        matches!(
+            (self, event),
+            (Callback::Domain(_), Event::Domain(_))
+                | (Callback::Network(_), Event::Network(_))
+                | (Callback::StoragePool(_), Event::StoragePool(_))
+        )
     }
 }
 
@@ -109,10 +143,7 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 }),
             )
         }
-        other => {
-            tracing::debug!(?other, "ignoring an event this driver does not deliver");
-            return None;
-        }
+        other => return crate::storage::decode_event(other, payload),
     };
     Some(Incoming { remote_id, event })
 }
@@ -133,12 +164,8 @@ pub struct Registry {
 impl Registry {
     /// Records a callback the server registered as `remote_id`; returns the id the caller
     /// knows it by.
-    pub fn add(&self, remote_id: i32, callback: DomainEventCallback) -> CallbackId {
-        self.add_any(remote_id, Callback::Domain(callback))
-    }
-
-    /// Records a callback of any family the server registered as `remote_id`.
-    pub fn add_any(&self, remote_id: i32, callback: Callback) -> CallbackId {
+    pub fn add(&self, remote_id: i32, callback: impl Into<Callback>) -> CallbackId {
+        let callback = callback.into();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.regs.lock().push(Registration {
             id,
@@ -160,11 +187,13 @@ impl Registry {
         Ok(regs.remove(i).remote_id)
     }
 
-    fn callback(&self, remote_id: i32) -> Option<Callback> {
+    /// The callback the server's `remote_id` stands for, among those taking `event`'s family
+    /// (the server numbers each family's registrations on its own).
+    fn callback(&self, remote_id: i32, event: &Event) -> Option<Callback> {
         self.regs
             .lock()
             .iter()
-            .find(|r| r.remote_id == remote_id)
+            .find(|r| r.remote_id == remote_id && r.callback.takes(event))
             .map(|r| r.callback.clone())
     }
 }
@@ -178,8 +207,8 @@ pub fn start_dispatcher(registry: Arc<Registry>) -> Result<std::sync::mpsc::Send
         .spawn(move || {
             for incoming in rx {
                 // Looked up at delivery: a callback deregistered meanwhile is not called.
-                if let Some(cb) = registry.callback(incoming.remote_id) {
-                    let run = std::panic::AssertUnwindSafe(|| cb.call(&incoming.event));
+                if let Some(cb) = registry.callback(incoming.remote_id, &incoming.event) {
+                    let run = std::panic::AssertUnwindSafe(|| cb.deliver(&incoming.event));
                     if std::panic::catch_unwind(run).is_err() {
                         tracing::warn!("an event callback panicked");
                     }
@@ -237,12 +266,20 @@ mod tests {
     #[test]
     fn registry_routes_by_the_servers_id() {
         let r = Registry::default();
-        let a = r.add(10, Arc::new(|_| {}));
-        let b = r.add(11, Arc::new(|_| {}));
+        let noop: DomainEventCallback = Arc::new(|_| {});
+        let a = r.add(10, noop.clone());
+        let b = r.add(11, noop);
         assert_eq!((a, b), (0, 1));
-        assert!(r.callback(11).is_some());
+        let ev = Event::Domain(DomainEvent::Reboot {
+            dom: rvirt_driver::DomainRef {
+                name: "d".into(),
+                uuid: rvirt_types::Uuid::generate(),
+                id: 1,
+            },
+        });
+        assert!(r.callback(11, &ev).is_some());
         assert_eq!(r.remove(b).unwrap(), 11);
-        assert!(r.callback(11).is_none());
+        assert!(r.callback(11, &ev).is_none());
         assert!(r.remove(b).is_err());
     }
 }

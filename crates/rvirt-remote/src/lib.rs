@@ -25,6 +25,7 @@ mod network;
 mod open;
 mod snapshot;
 pub mod ssh;
+mod storage;
 pub mod stream;
 pub mod target;
 pub mod transport;

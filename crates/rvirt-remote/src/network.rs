@@ -331,9 +331,7 @@ impl NetworkDriver for RemoteDriver {
             .client
             .call::<calls::ConnectNetworkEventRegisterAny>(&args)
             .await?;
-        Ok(self
-            .events
-            .add_any(r.callback_id, Callback::Network(callback)))
+        Ok(self.events.add(r.callback_id, Callback::Network(callback)))
     }
 
     async fn connect_network_event_deregister_any(&self, id: CallbackId) -> Result<()> {

@@ -14,6 +14,7 @@ pub mod host;
 pub mod network;
 pub mod records;
 pub mod snapshot;
+pub mod storage;
 pub mod typed_param;
 pub mod uuid;
 

@@ -3,6 +3,7 @@
 //! rvirt's futures need no reactor of their own (drivers that do I/O own it), so running one here
 //! is just polling it: no thread hop, no runtime.
 
+pub use crate::storage::blocking::{StoragePool, StorageVol};
 use crate::{DomainEvent, Result};
 use rvirt_types::domain::*;
 use rvirt_types::records::*;

@@ -37,10 +37,13 @@ pub(crate) struct Inner {
     /// The event callbacks registered through this connection: only it may remove them, and
     /// they go when it closes (a driver may be shared by several connections).
     pub(crate) callbacks: parking_lot::Mutex<Vec<CallbackId>>,
+    /// Storage pool event callbacks registered through this connection.
+    pub(crate) storage_callbacks: crate::storage::Callbacks,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        crate::storage::deregister_on_close(&self.backend, self.storage_callbacks.drain());
         for id in self.callbacks.get_mut().drain(..) {
             // The test driver answers at once; nothing to wait for.
             let _ = match &self.backend {
@@ -151,6 +154,7 @@ impl Connect {
                 read_only,
                 backend,
                 callbacks: parking_lot::Mutex::new(Vec::new()),
+                storage_callbacks: Default::default(),
             }),
         })
     }

@@ -21,21 +21,25 @@ mod connect;
 mod domain;
 mod network;
 mod snapshot;
+mod storage;
 mod stream;
 
 pub use connect::{Connect, set_inside_daemon};
 pub use domain::Domain;
 pub use network::Network;
 pub use rvirt_driver::NetworkEvent;
+pub use rvirt_driver::StoragePoolEvent;
 pub use rvirt_driver::{CallbackId, DomainEvent};
 pub use rvirt_types::domain as flags;
 pub use rvirt_types::network as network_flags;
 pub use rvirt_types::records::*;
 pub use rvirt_types::snapshot as snapshot_flags;
+pub use rvirt_types::storage as storage_flags;
 pub use rvirt_types::{
     Error, ErrorDomain, ErrorLevel, ErrorNumber, Result, TypedParam, TypedParamValue, Uuid,
 };
 pub use snapshot::DomainSnapshot;
+pub use storage::{StoragePool, StorageVol};
 pub use stream::{STREAM_NONBLOCK, Stream};
 
 /// The libvirt API version rvirt implements, as `virGetVersion` reports it

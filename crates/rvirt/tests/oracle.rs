@@ -57,6 +57,7 @@
 
 #[path = "oracle/network.rs"]
 mod network;
+mod storage_steps;
 
 use rvirt::blocking::{Connect, Domain, DomainSnapshot};
 use rvirt::flags::*;
@@ -185,6 +186,8 @@ struct Runner {
     /// The error of the last step that called libvirt, `None` if it succeeded: libvirt's
     /// per-thread last error, which python raises when its binding refuses arguments itself.
     last_error: Option<rvirt::Error>,
+    /// Storage pool and volume handles (see `storage_steps`).
+    storage: storage_steps::Vars,
 }
 
 fn str_field<'a>(step: &'a Value, key: &str) -> Result<&'a str, StepErr> {
@@ -569,6 +572,7 @@ impl Runner {
             "snapshot_is_current" => Ok(json!(self.snap(step)?.is_current(flags)?)),
             "snapshot_has_metadata" => Ok(json!(self.snap(step)?.has_metadata(flags)?)),
 
+            op if storage_steps::handles(op) => self.run_storage_step(op, step, flags),
             _ => self.run_domain_step(op, step, flags, has_flags),
         }
     }
@@ -915,6 +919,7 @@ fn run_rvirt(scenario: &Value, remote_socket: Option<&str>) -> Vec<Value> {
         events_on: false,
         remote_socket: remote_socket.map(String::from),
         last_error: None,
+        storage: Default::default(),
     };
     if scenario["open"].as_bool().unwrap_or(true) {
         let uri = r.map_uri("test:///default");

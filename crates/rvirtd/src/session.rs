@@ -47,6 +47,8 @@ pub(crate) struct Session {
     pub conn: parking_lot::Mutex<Option<Connect>>,
     /// Event registrations by the id the client was given.
     pub events: parking_lot::Mutex<HashMap<i32, EventRegistration>>,
+    /// Storage pool event registrations: the connection's callback id by the client's id.
+    pub storage_events: parking_lot::Mutex<HashMap<i32, rvirt::CallbackId>>,
     /// The client asked for keepalive: the daemon probes it when idle.
     pub keepalive: AtomicBool,
     /// Streams of the client's calls, by the call's serial.
@@ -121,6 +123,7 @@ where
         from_ro_socket,
         conn: parking_lot::Mutex::new(None),
         events: parking_lot::Mutex::new(HashMap::new()),
+        storage_events: parking_lot::Mutex::new(HashMap::new()),
         keepalive: AtomicBool::new(false),
         streams: parking_lot::Mutex::new(HashMap::new()),
         out,

@@ -171,14 +171,15 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
 }
 
 /// Set by SIGINT while `event` waits.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+pub(crate) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_sigint(_: libc::c_int) {
+/// The SIGINT handler of the event commands: asks the wait loop to stop.
+pub(crate) extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::Relaxed);
 }
 
 /// `YYYY-MM-DD HH:MM:SS.mmm+0000` (virTimeStringNowRaw), in UTC.
-fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

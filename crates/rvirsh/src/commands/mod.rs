@@ -9,8 +9,10 @@ pub mod events;
 pub mod host;
 pub mod monitor;
 pub mod network;
+pub mod pool;
 pub mod snapshot;
 pub mod virsh;
+pub mod volume;
 
 /// Every group rvirsh has, in the order `help` lists them.
 pub static GROUPS: &[&Group] = &[
@@ -20,5 +22,7 @@ pub static GROUPS: &[&Group] = &[
     &host::GROUP,
     &network::GROUP,
     &snapshot::GROUP,
+    &pool::GROUP,
+    &volume::GROUP,
     &virsh::GROUP,
 ];

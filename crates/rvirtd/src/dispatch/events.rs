@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Weak};
 
 /// The ids this daemon hands out, unique across clients, as libvirtd's are.
-static NEXT_ID: AtomicI32 = AtomicI32::new(0);
+pub(super) static NEXT_ID: AtomicI32 = AtomicI32::new(0);
 
 /// Removes and returns the client's registration `wire_id` if it is of the family asked for
 /// (network or domain): libvirtd keeps one list per family.

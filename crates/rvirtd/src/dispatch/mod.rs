@@ -7,6 +7,7 @@ mod events;
 mod host;
 mod network;
 mod snapshot;
+mod storage;
 
 use crate::session::Session;
 use rvirt::{Error, ErrorDomain, ErrorNumber, Result};
@@ -159,7 +160,34 @@ async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<
         })
         .await;
     }
+    if let Some(r) = storage_stream(s, p, header.serial, payload).await {
+        return r;
+    }
     dispatch(s, p, payload).await
+}
+
+/// The storage procedures that open a stream: their handlers need the call's serial.
+async fn storage_stream(
+    s: &Arc<Session>,
+    p: Procedure,
+    serial: u32,
+    payload: &[u8],
+) -> Option<Result<Vec<u8>>> {
+    Some(match p {
+        Procedure::StorageVolDownload => {
+            run::<remote::calls::StorageVolDownload, _, _>(s, payload, |s, a| {
+                storage::vol_download(s, a, serial)
+            })
+            .await
+        }
+        Procedure::StorageVolUpload => {
+            run::<remote::calls::StorageVolUpload, _, _>(s, payload, |s, a| {
+                storage::vol_upload(s, a, serial)
+            })
+            .await
+        }
+        _ => return None,
+    })
 }
 
 /// One arm per served procedure: the procedure's [`RemoteCall`] type fixes what the handler
@@ -320,6 +348,47 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         NetworkGetDhcpLeases => network::get_dhcp_leases,
         ConnectNetworkEventRegisterAny => network::event_register_any,
         ConnectNetworkEventDeregisterAny => network::event_deregister_any,
+        ConnectNumOfStoragePools => storage::num_of_pools,
+        ConnectListStoragePools => storage::list_pools,
+        ConnectNumOfDefinedStoragePools => storage::num_of_defined_pools,
+        ConnectListDefinedStoragePools => storage::list_defined_pools,
+        ConnectListAllStoragePools => storage::list_all_pools,
+        ConnectFindStoragePoolSources => storage::find_pool_sources,
+        StoragePoolLookupByName => storage::pool_lookup_by_name,
+        StoragePoolLookupByUuid => storage::pool_lookup_by_uuid,
+        StoragePoolLookupByVolume => storage::pool_lookup_by_volume,
+        StoragePoolCreateXml => storage::pool_create_xml,
+        StoragePoolDefineXml => storage::pool_define_xml,
+        StoragePoolCreate => storage::pool_create,
+        StoragePoolBuild => storage::pool_build,
+        StoragePoolDestroy => storage::pool_destroy,
+        StoragePoolDelete => storage::pool_delete,
+        StoragePoolUndefine => storage::pool_undefine,
+        StoragePoolRefresh => storage::pool_refresh,
+        StoragePoolGetInfo => storage::pool_get_info,
+        StoragePoolGetXmlDesc => storage::pool_get_xml_desc,
+        StoragePoolGetAutostart => storage::pool_get_autostart,
+        StoragePoolSetAutostart => storage::pool_set_autostart,
+        StoragePoolNumOfVolumes => storage::pool_num_of_volumes,
+        StoragePoolListVolumes => storage::pool_list_volumes,
+        StoragePoolListAllVolumes => storage::pool_list_all_volumes,
+        StoragePoolIsActive => storage::pool_is_active,
+        StoragePoolIsPersistent => storage::pool_is_persistent,
+        StorageVolLookupByName => storage::vol_lookup_by_name,
+        StorageVolLookupByKey => storage::vol_lookup_by_key,
+        StorageVolLookupByPath => storage::vol_lookup_by_path,
+        StorageVolCreateXml => storage::vol_create_xml,
+        StorageVolCreateXmlFrom => storage::vol_create_xml_from,
+        StorageVolDelete => storage::vol_delete,
+        StorageVolWipe => storage::vol_wipe,
+        StorageVolWipePattern => storage::vol_wipe_pattern,
+        StorageVolResize => storage::vol_resize,
+        StorageVolGetInfo => storage::vol_get_info,
+        StorageVolGetInfoFlags => storage::vol_get_info_flags,
+        StorageVolGetXmlDesc => storage::vol_get_xml_desc,
+        StorageVolGetPath => storage::vol_get_path,
+        ConnectStoragePoolEventRegisterAny => storage::event_register_any,
+        ConnectStoragePoolEventDeregisterAny => storage::event_deregister_any,
     }
 }
 
