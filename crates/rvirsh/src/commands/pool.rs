@@ -1120,9 +1120,7 @@ fn pool_event_name(event: i32) -> &'static str {
 const POOL_EVENTS: [&str; 2] = ["lifecycle", "refresh"];
 
 fn cmd_pool_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    use crate::commands::events::{INTERRUPTED, on_sigint, timestamp};
-    use std::sync::atomic::Ordering;
-    use std::time::{Duration, Instant};
+    use crate::commands::events::wait_for_events;
     if cmd.has("list") {
         let out: String = POOL_EVENTS.iter().map(|n| format!("{n}\n")).collect();
         ctl.print(&out);
@@ -1162,42 +1160,7 @@ fn cmd_pool_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         },
     );
     let reg = ctl.lib(r)?;
-    INTERRUPTED.store(false, Ordering::Relaxed);
-    // SAFETY: installs a handler that only stores to an atomic.
-    let old = unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
-    let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms as u64));
-    let mut count = 0;
-    let outcome = loop {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            break "event loop interrupted\n";
-        }
-        let wait = match deadline {
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    break "event loop timed out\n";
-                }
-                (d - now).min(Duration::from_millis(100))
-            }
-            None => Duration::from_millis(100),
-        };
-        if let Ok(line) = rx.recv_timeout(wait) {
-            if stamp {
-                ctl.print(&format!("{}: {line}", timestamp()));
-            } else {
-                ctl.print(&line);
-            }
-            ctl.flush();
-            count += 1;
-            if !looping {
-                break "";
-            }
-        }
-    };
-    // SAFETY: puts back the handler that was there.
-    unsafe { libc::signal(libc::SIGINT, old) };
-    ctl.print(outcome);
-    ctl.print(&format!("events received: {count}\n"));
+    let count = wait_for_events(ctl, &rx, timeout, looping, stamp);
     let mut ok = count > 0;
     if conn.storage_pool_event_deregister_any(reg).is_err() {
         ok = false;
