@@ -265,6 +265,39 @@ fn update_portgroup(
     Ok(())
 }
 
+/// Adds `item` to `list` (none of the records at `matches` may exist yet) or deletes the one
+/// record at `matches`, as libvirt does for DNS HOST and SRV records. `messages` say, before
+/// "in network NAME", that a match exists, that none does, and that several do.
+fn add_or_delete_record<T>(
+    list: &mut Vec<T>,
+    command: NetworkUpdateCommand,
+    item: T,
+    matches: &[usize],
+    network: &str,
+    messages: [&str; 3],
+) -> Result<()> {
+    let [exists, missing, ambiguous] = messages;
+    let fail = |what: &str| Err(invalid(format!("{what} in network {network}")));
+    if is_add(command) {
+        if !matches.is_empty() {
+            return fail(exists);
+        }
+        insert(list, command, item);
+        return Ok(());
+    }
+    if command != NetworkUpdateCommand::DELETE {
+        return Err(unknown_command(command));
+    }
+    match matches {
+        [] => fail(missing),
+        [i] => {
+            list.remove(*i);
+            Ok(())
+        }
+        _ => fail(ambiguous),
+    }
+}
+
 fn update_dns_host(
     def: &mut NetworkDef,
     command: NetworkUpdateCommand,
@@ -290,36 +323,18 @@ fn update_dns_host(
         })
         .map(|(i, _)| i)
         .collect();
-    if add {
-        if !matches.is_empty() {
-            return Err(invalid(format!(
-                "there is already at least one DNS HOST record with a matching field in network {}",
-                def.name
-            )));
-        }
-        insert(&mut def.dns.hosts, command, host);
-    } else if command == NetworkUpdateCommand::DELETE {
-        match matches.as_slice() {
-            [] => {
-                return Err(invalid(format!(
-                    "couldn't locate a matching DNS HOST record in network {}",
-                    def.name
-                )));
-            }
-            [i] => {
-                def.dns.hosts.remove(*i);
-            }
-            _ => {
-                return Err(invalid(format!(
-                    "multiple matching DNS HOST records were found in network {}",
-                    def.name
-                )));
-            }
-        }
-    } else {
-        return Err(unknown_command(command));
-    }
-    Ok(())
+    add_or_delete_record(
+        &mut def.dns.hosts,
+        command,
+        host,
+        &matches,
+        &def.name,
+        [
+            "there is already at least one DNS HOST record with a matching field",
+            "couldn't locate a matching DNS HOST record",
+            "multiple matching DNS HOST records were found",
+        ],
+    )
 }
 
 fn update_dns_txt(
@@ -387,36 +402,18 @@ fn update_dns_srv(
         })
         .map(|(i, _)| i)
         .collect();
-    if add {
-        if !found.is_empty() {
-            return Err(invalid(format!(
-                "there is already at least one DNS SRV record matching all specified fields in network {}",
-                def.name
-            )));
-        }
-        insert(&mut def.dns.srvs, command, srv);
-    } else if command == NetworkUpdateCommand::DELETE {
-        match found.as_slice() {
-            [] => {
-                return Err(invalid(format!(
-                    "couldn't locate a matching DNS SRV record in network {}",
-                    def.name
-                )));
-            }
-            [i] => {
-                def.dns.srvs.remove(*i);
-            }
-            _ => {
-                return Err(invalid(format!(
-                    "multiple DNS SRV records matching all specified fields were found in network {}",
-                    def.name
-                )));
-            }
-        }
-    } else {
-        return Err(unknown_command(command));
-    }
-    Ok(())
+    add_or_delete_record(
+        &mut def.dns.srvs,
+        command,
+        srv,
+        &found,
+        &def.name,
+        [
+            "there is already at least one DNS SRV record matching all specified fields",
+            "couldn't locate a matching DNS SRV record",
+            "multiple DNS SRV records matching all specified fields were found",
+        ],
+    )
 }
 
 fn update_forward_interface(
