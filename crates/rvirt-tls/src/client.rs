@@ -215,7 +215,19 @@ impl ClientContext {
             UnixTime::now(),
         ) {
             Ok(_) => Ok(()),
-            Err(e) if is_name_mismatch(&e) => Err(mismatch()),
+            // The chain is good; a certificate without subjectAltName may still name the host
+            // in its common name, which gnutls accepts and webpki does not look at.
+            Err(e) if is_name_mismatch(&e) => {
+                let names = crate::dn::fallback_common_names(end_entity);
+                if names
+                    .iter()
+                    .any(|n| crate::dn::host_name_matches(n, hostname))
+                {
+                    Ok(())
+                } else {
+                    Err(mismatch())
+                }
+            }
             Err(e) => Err(describe(&e, Whose::Server, "[session]")),
         }
     }

@@ -171,10 +171,9 @@ fn escape(value: &str, out: &mut String) {
     }
 }
 
-/// The subject of a DER certificate in libvirt's format, e.g.
-/// `C=GB,ST=London,L=London,O=Libvirt Project,CN=client`; `None` if the certificate cannot be
-/// read.
-pub fn subject_dn(cert_der: &[u8]) -> Option<String> {
+/// The parts of a DER certificate's `TBSCertificate` from the subject on: the subject's
+/// content, and a reader positioned after it (at the public key).
+fn subject_and_rest(cert_der: &[u8]) -> Option<(&[u8], Der<'_>)> {
     let cert = Der(cert_der).expect(SEQUENCE)?;
     let tbs = Der(cert.content).expect(SEQUENCE)?;
     let mut fields = Der(tbs.content);
@@ -191,7 +190,84 @@ pub fn subject_dn(cert_der: &[u8]) -> Option<String> {
     fields.expect(SEQUENCE)?;
     fields.expect(SEQUENCE)?;
     let subject = fields.expect(SEQUENCE)?;
-    format_name(subject.content)
+    Some((subject.content, fields))
+}
+
+/// The subject of a DER certificate in libvirt's format, e.g.
+/// `C=GB,ST=London,L=London,O=Libvirt Project,CN=client`; `None` if the certificate cannot be
+/// read.
+pub fn subject_dn(cert_der: &[u8]) -> Option<String> {
+    format_name(subject_and_rest(cert_der)?.0)
+}
+
+/// The object identifier of the subjectAltName extension (2.5.29.17), DER content octets.
+const SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
+/// The object identifier of the commonName attribute (2.5.4.3), DER content octets.
+const COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
+
+/// The names a certificate is for when it has no subjectAltName extension: its subject's
+/// common names. gnutls (and so libvirt) falls back to them in that case only; a certificate
+/// with the extension is checked against the extension alone, which rustls already did.
+/// Empty when the extension is present or the certificate cannot be read.
+pub fn fallback_common_names(cert_der: &[u8]) -> Vec<String> {
+    let Some((subject, mut rest)) = subject_and_rest(cert_der) else {
+        return Vec::new();
+    };
+    // subjectPublicKeyInfo, then optional [1] and [2] unique ids and [3] extensions.
+    if rest.expect(SEQUENCE).is_none() {
+        return Vec::new();
+    }
+    while let Some(field) = rest.next() {
+        if field.tag != 0xa3 {
+            continue;
+        }
+        let Some(list) = Der(field.content).expect(SEQUENCE) else {
+            return Vec::new();
+        };
+        let mut exts = Der(list.content);
+        while !exts.0.is_empty() {
+            let Some(ext) = exts.expect(SEQUENCE) else {
+                return Vec::new();
+            };
+            match Der(ext.content).expect(OID) {
+                Some(oid) if oid.content == SUBJECT_ALT_NAME => return Vec::new(),
+                Some(_) => {}
+                None => return Vec::new(),
+            }
+        }
+    }
+    let mut names = Vec::new();
+    let mut rdns = Der(subject);
+    while let Some(rdn) = rdns.expect(SET) {
+        let mut atvs = Der(rdn.content);
+        while let Some(atv) = atvs.expect(SEQUENCE) {
+            let mut parts = Der(atv.content);
+            if parts.expect(OID).is_some_and(|o| o.content == COMMON_NAME)
+                && let Some(text) = parts.next().as_ref().and_then(string_value)
+            {
+                names.push(text);
+            }
+        }
+    }
+    names
+}
+
+/// Whether a certificate name (a common name used as a host name) matches `hostname` as gnutls
+/// compares them: without regard to ASCII case, and with a leading `*.` standing for exactly
+/// one label of a DNS name (never for an IP address).
+pub fn host_name_matches(cert_name: &str, hostname: &str) -> bool {
+    if cert_name.eq_ignore_ascii_case(hostname) {
+        return true;
+    }
+    let Some(suffix) = cert_name.strip_prefix("*.") else {
+        return false;
+    };
+    if hostname.parse::<std::net::IpAddr>().is_ok() || !suffix.contains('.') {
+        return false;
+    }
+    hostname
+        .split_once('.')
+        .is_some_and(|(label, rest)| !label.is_empty() && rest.eq_ignore_ascii_case(suffix))
 }
 
 /// Formats the content of an X.501 `Name` (a sequence of RDN sets).
@@ -314,6 +390,70 @@ mod tests {
             SEQUENCE,
             &[tlv(SEQUENCE, &tbs), tlv(SEQUENCE, &[]), tlv(0x03, &[0])].concat(),
         )
+    }
+
+    /// [`cert_with_subject`] with an extensions field holding extensions of these types.
+    fn cert_with_extensions(rdns: &[Vec<Vec<u8>>], ext_oids: &[&[u8]]) -> Vec<u8> {
+        let name: Vec<u8> = rdns
+            .iter()
+            .flat_map(|rdn| tlv(SET, &rdn.concat()))
+            .collect();
+        let exts: Vec<u8> = ext_oids
+            .iter()
+            .flat_map(|oid| tlv(SEQUENCE, &[tlv(OID, oid), tlv(0x04, &[0x30, 0])].concat()))
+            .collect();
+        let tbs = [
+            tlv(0xa0, &tlv(0x02, &[2])),
+            tlv(0x02, &[1]),
+            tlv(SEQUENCE, &[]),
+            tlv(SEQUENCE, &[]),
+            tlv(SEQUENCE, &[]),
+            tlv(SEQUENCE, &name),
+            tlv(SEQUENCE, &[]),
+            tlv(0xa3, &tlv(SEQUENCE, &exts)),
+        ]
+        .concat();
+        tlv(
+            SEQUENCE,
+            &[tlv(SEQUENCE, &tbs), tlv(SEQUENCE, &[]), tlv(0x03, &[0])].concat(),
+        )
+    }
+
+    #[test]
+    fn common_names_are_the_fallback_only_without_subject_alt_name() {
+        let subject = [
+            vec![atv(O, 0x0c, b"rvirt")],
+            vec![atv(CN, 0x0c, b"host.example")],
+        ];
+        let basic_constraints: &[u8] = &[0x55, 0x1d, 0x13];
+        assert_eq!(
+            fallback_common_names(&cert_with_extensions(&subject, &[basic_constraints])),
+            ["host.example"]
+        );
+        assert_eq!(
+            fallback_common_names(&cert_with_subject(&subject)),
+            ["host.example"]
+        );
+        assert!(
+            fallback_common_names(&cert_with_extensions(
+                &subject,
+                &[basic_constraints, SUBJECT_ALT_NAME]
+            ))
+            .is_empty()
+        );
+        assert!(fallback_common_names(b"\x30\x03garbage").is_empty());
+    }
+
+    #[test]
+    fn host_names_compare_as_gnutls_compares_them() {
+        assert!(host_name_matches("LocalHost", "localhost"));
+        assert!(host_name_matches("*.example.org", "virt1.Example.org"));
+        assert!(!host_name_matches("*.example.org", "a.b.example.org"));
+        assert!(!host_name_matches("*.example.org", "example.org"));
+        assert!(!host_name_matches("*.org", "example.org"));
+        assert!(!host_name_matches("*.0.0.1", "127.0.0.1"));
+        assert!(host_name_matches("127.0.0.1", "127.0.0.1"));
+        assert!(!host_name_matches("elsewhere.example", "localhost"));
     }
 
     const C: &[u8] = &[0x55, 4, 6];

@@ -292,6 +292,24 @@ fn the_server_certificate_is_checked_unless_no_verify() {
 }
 
 #[test]
+fn a_server_certificate_without_subject_alt_name_is_checked_by_its_common_name() {
+    let pki = Pki::new();
+    let uri = |port| tls_uri(port, &pki, "client", "");
+    // CN=localhost and no subjectAltName: libvirt's clients accept it, and so does rvirt's.
+    let (_d, port) = rvirtd_tls(&pki, "cnonly", "");
+    assert_eq!(python_open_error(&uri(port)), "opened\n");
+    assert_eq!(rvirt_open_error(&uri(port)), "opened\n");
+    let (code, out, _) = virsh(&uri(port), &["list", "--all"]);
+    let (_, want, _) = virsh("test:///default", &["list", "--all"]);
+    assert_eq!((code, out), (0, want));
+    // CN of another host: refused by both, with the same error.
+    let (_d2, port) = rvirtd_tls(&pki, "cnwrong", "");
+    let want = python_open_error(&uri(port));
+    assert_ne!(want, "opened\n");
+    assert_eq!(rvirt_open_error(&uri(port)), want);
+}
+
+#[test]
 fn client_certificates_are_optional_with_tls_no_verify_certificate() {
     let pki = Pki::new();
     let (_d, port) = rvirtd_tls(&pki, "server", "tls_no_verify_certificate = 1\n");

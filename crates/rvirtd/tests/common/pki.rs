@@ -29,17 +29,19 @@ fn openssl(dir: &Path, args: &[&str]) {
 const CLIENT_EXT: &str = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n\
                           extendedKeyUsage=clientAuth\n";
 
+const SERVER_EXT_NO_SAN: &str = "basicConstraints=CA:FALSE\n\
+                                 keyUsage=digitalSignature,keyEncipherment\n\
+                                 extendedKeyUsage=serverAuth\n";
+
 fn server_ext(san: &str) -> String {
-    format!(
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n\
-         extendedKeyUsage=serverAuth\nsubjectAltName={san}\n"
-    )
+    format!("{SERVER_EXT_NO_SAN}subjectAltName={san}\n")
 }
 
 impl Pki {
     /// Makes two CAs (`ca`, and `other` that the daemons do not trust) and these folders:
     /// `server` (the CA, and a server certificate for `localhost` and `127.0.0.1`),
-    /// `wrongname` (a server certificate for another host), `client` ([`CLIENT_DN`]),
+    /// `wrongname` (a server certificate for another host), `cnonly` and `cnwrong` (server
+    /// certificates without subjectAltName, `CN=localhost` and another host), `client` ([`CLIENT_DN`]),
     /// `intruder` (same CA, `CN=intruder`), `rogue` (signed by `other`, same name as `client`)
     /// and `nocert` (the CA only).
     pub fn new() -> Pki {
@@ -125,6 +127,18 @@ impl Pki {
         );
         leaf(
             "ca",
+            "cnonly",
+            "/O=rvirt tests/CN=localhost",
+            SERVER_EXT_NO_SAN,
+        );
+        leaf(
+            "ca",
+            "cnwrong",
+            "/O=rvirt tests/CN=elsewhere.example",
+            SERVER_EXT_NO_SAN,
+        );
+        leaf(
+            "ca",
             "client",
             "/C=GB/ST=London/L=London/O=Libvirt Project/CN=client",
             CLIENT_EXT,
@@ -157,13 +171,15 @@ impl Pki {
                 ("serverkey.pem", "serverkey.pem"),
             ],
         );
-        layout(
-            "wrongname",
-            &[
-                ("wrongnamecert.pem", "servercert.pem"),
-                ("wrongnamekey.pem", "serverkey.pem"),
-            ],
-        );
+        for server in ["wrongname", "cnonly", "cnwrong"] {
+            layout(
+                server,
+                &[
+                    (&format!("{server}cert.pem"), "servercert.pem"),
+                    (&format!("{server}key.pem"), "serverkey.pem"),
+                ],
+            );
+        }
         for who in ["client", "intruder", "rogue"] {
             layout(
                 who,
