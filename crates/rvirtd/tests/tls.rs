@@ -310,6 +310,29 @@ fn a_server_certificate_without_subject_alt_name_is_checked_by_its_common_name()
 }
 
 #[test]
+fn a_revoked_client_certificate_is_refused_as_libvirtd_refuses_it() {
+    let pki = Pki::new();
+    let crl = format!(
+        "crl_file = \"{}\"\n",
+        pki.revocation_list("intruder").display()
+    );
+    // Everyone signed by the CA is allowed by name; only the revocation keeps `intruder` out.
+    let (_l, lport) = libvirtd_tls(&pki, &crl);
+    let (d, dport) = rvirtd_tls(&pki, "server", &crl);
+    for port in [lport, dport] {
+        let uri = tls_uri(port, &pki, "client", "");
+        assert_eq!(rvirt_open_error(&uri), "opened\n", "{uri}");
+    }
+    let ours = tls_uri(dport, &pki, "intruder", "");
+    let theirs = tls_uri(lport, &pki, "intruder", "");
+    let want = virsh(&theirs, &["list"]);
+    assert_ne!(want.0, 0, "libvirtd let a revoked client in");
+    assert_eq!(virsh(&ours, &["list"]), want);
+    assert_eq!(python_open_error(&ours), python_open_error(&theirs));
+    assert!(d.log().contains("revoked"), "{}", d.log());
+}
+
+#[test]
 fn client_certificates_are_optional_with_tls_no_verify_certificate() {
     let pki = Pki::new();
     let (_d, port) = rvirtd_tls(&pki, "server", "tls_no_verify_certificate = 1\n");

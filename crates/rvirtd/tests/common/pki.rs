@@ -198,6 +198,32 @@ impl Pki {
         self.dir.path().join(folder)
     }
 
+    /// Makes a revocation list from `ca` that revokes the certificate of `who` (a name given
+    /// to [`Pki::new`]'s certificates, e.g. `intruder`) and returns its path.
+    pub fn revocation_list(&self, who: &str) -> PathBuf {
+        let d = self.dir.path();
+        let db = d.join(format!("crl-{who}"));
+        std::fs::create_dir(&db).unwrap();
+        std::fs::write(db.join("index.txt"), "").unwrap();
+        std::fs::write(db.join("crlnumber"), "01\n").unwrap();
+        let conf = format!(
+            "[ca]\ndefault_ca = rvirt\n[rvirt]\ndatabase = {0}/index.txt\n\
+             crlnumber = {0}/crlnumber\ncertificate = {1}/cacert.pem\n\
+             private_key = {1}/cakey.pem\ndefault_md = sha256\ndefault_crl_days = 2\n",
+            db.display(),
+            d.display()
+        );
+        std::fs::write(db.join("ca.cnf"), conf).unwrap();
+        let cnf = db.join("ca.cnf").display().to_string();
+        openssl(
+            d,
+            &["ca", "-config", &cnf, "-revoke", &format!("{who}cert.pem")],
+        );
+        let out = db.join("cacrl.pem").display().to_string();
+        openssl(d, &["ca", "-config", &cnf, "-gencrl", "-out", &out]);
+        db.join("cacrl.pem")
+    }
+
     /// Config lines giving a daemon the files of `folder` (`server` or `wrongname`).
     pub fn server_config(&self, folder: &str) -> String {
         let f = self.path(folder);
