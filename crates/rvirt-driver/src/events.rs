@@ -69,6 +69,10 @@ impl DomainEvent {
 /// A callback: called once per matching event.
 pub type DomainEventCallback = Arc<dyn Fn(&DomainEvent) + Send + Sync>;
 
+/// A connection's close callback (`virConnectCloseFunc`): called once, with the reason, when
+/// the connection closes other than by the caller's own close.
+pub type CloseCallback = Arc<dyn Fn(rvirt_types::host::ConnectCloseReason) + Send + Sync>;
+
 struct Registration {
     id: CallbackId,
     event_id: DomainEventID,

@@ -14,7 +14,7 @@ pub mod stream;
 pub mod traits;
 
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
-pub use events::{CallbackId, DomainEvent, DomainEventCallback, EventBus};
+pub use events::{CallbackId, CloseCallback, DomainEvent, DomainEventCallback, EventBus};
 pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkRef};
 pub use storage::{PoolRef, StorageDriver, StoragePoolEvent, StoragePoolEventBus, VolRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};

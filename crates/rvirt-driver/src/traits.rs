@@ -57,6 +57,18 @@ pub trait HostDriver {
     async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {
         unsupported("virConnectSetKeepAlive")
     }
+    /// `virConnectRegisterCloseCallback`. Drivers whose connections cannot close on their own
+    /// (every local one) accept and never call it, as libvirt's do.
+    async fn connect_register_close_callback(
+        &self,
+        _callback: crate::events::CloseCallback,
+    ) -> Result<()> {
+        Ok(())
+    }
+    /// `virConnectUnregisterCloseCallback`; see [`HostDriver::connect_register_close_callback`].
+    async fn connect_unregister_close_callback(&self) -> Result<()> {
+        Ok(())
+    }
     /// libvirt's internal `virConnectSupportsFeature`: whether the driver has optional behaviour
     /// `feature` (a `VIR_DRV_FEATURE_*` value). Unknown features are unsupported.
     async fn connect_supports_feature(&self, _feature: i32) -> Result<bool> {

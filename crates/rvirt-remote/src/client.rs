@@ -16,10 +16,12 @@ pub use crate::stream::ClientStream;
 use crate::target::Target;
 use crate::transport::{self, Connection, Reader, Writer};
 use parking_lot::Mutex;
+use rvirt_driver::CloseCallback;
 use rvirt_proto::remote::{self, Procedure};
 use rvirt_proto::{
     FrameError, MessageStatus, MessageType, Packet, RemoteCall, RemoteError, keepalive,
 };
+use rvirt_types::host::ConnectCloseReason;
 use rvirt_types::{Error, ErrorDomain, ErrorLevel, ErrorNumber, Result};
 use rvirt_xdr::{XdrDecode, XdrReader};
 use std::collections::HashMap;
@@ -120,9 +122,19 @@ struct State {
     dead: bool,
 }
 
+/// The connection's close callback (libvirt's `virConnectCloseCallbackData`). It is called at
+/// most once; once called (or once the caller closed the connection) it stays registered, and
+/// so blocks another registration, until it is unregistered.
+#[derive(Default)]
+struct CloseSlot {
+    callback: Option<CloseCallback>,
+    spent: bool,
+}
+
 /// What the caller side and the I/O thread share.
 pub(crate) struct Shared {
     state: Mutex<State>,
+    close_callback: Mutex<CloseSlot>,
     keepalive: Mutex<Keepalive>,
     keepalive_changed: Notify,
 }
@@ -174,6 +186,27 @@ impl Shared {
         self.state.lock().streams.remove(&serial);
     }
 
+    /// Calls the close callback, if one is registered and was not called yet, on a thread of
+    /// its own (it may call into the API, or take its time).
+    fn fire_close_callback(&self, reason: ConnectCloseReason) {
+        let callback = {
+            let mut slot = self.close_callback.lock();
+            if slot.spent {
+                return;
+            }
+            slot.spent = true;
+            slot.callback.clone()
+        };
+        if let Some(cb) = callback {
+            let spawned = std::thread::Builder::new()
+                .name("rvirt-remote-close".into())
+                .spawn(move || cb(reason));
+            if let Err(e) = spawned {
+                tracing::warn!("cannot run the connection's close callback: {e}");
+            }
+        }
+    }
+
     /// The connection is gone: every waiting call gets `cause`.
     fn fail_all(&self, cause: &Error) {
         let waiters: Vec<Reply> = {
@@ -212,6 +245,7 @@ impl Client {
                 streams: HashMap::new(),
                 dead: false,
             }),
+            close_callback: Mutex::new(CloseSlot::default()),
             keepalive: Mutex::new(Keepalive::new(Instant::now())),
             keepalive_changed: Notify::new(),
         });
@@ -381,6 +415,48 @@ impl Client {
         self.shared.keepalive_changed.notify_one();
     }
 
+    /// `VIR_ERR_OPERATION_INVALID` if a close callback is registered already.
+    pub fn check_close_callback_free(&self) -> Result<()> {
+        if self.shared.close_callback.lock().callback.is_some() {
+            return Err(Error::with_detail(
+                ErrorDomain::REMOTE,
+                ErrorNumber::OPERATION_INVALID,
+                "A close callback is already registered",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records `callback` as the connection's close callback (the caller has told the server,
+    /// if it takes part); see [`Client::check_close_callback_free`].
+    pub fn set_close_callback(&self, callback: CloseCallback) -> Result<()> {
+        self.check_close_callback_free()?;
+        self.shared.close_callback.lock().callback = Some(callback);
+        Ok(())
+    }
+
+    /// `VIR_ERR_OPERATION_INVALID` unless a close callback is registered.
+    pub fn check_close_callback_set(&self) -> Result<()> {
+        if self.shared.close_callback.lock().callback.is_none() {
+            return Err(Error::with_detail(
+                ErrorDomain::REMOTE,
+                ErrorNumber::OPERATION_INVALID,
+                "A different callback was requested",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Forgets the close callback.
+    pub fn clear_close_callback(&self) {
+        *self.shared.close_callback.lock() = CloseSlot::default();
+    }
+
+    /// Calls the close callback as the server asked (`CONNECT_EVENT_CONNECTION_CLOSED`).
+    pub(crate) fn server_closed(shared: &Shared, reason: ConnectCloseReason) {
+        shared.fire_close_callback(reason);
+    }
+
     /// Sends `CONNECT_CLOSE`, waits (at most [`CLOSE_TIMEOUT`]) for its reply, and closes the
     /// socket (or ends the ssh process). Returns once the connection's thread is done, or the
     /// wait ran out; a second call does nothing.
@@ -388,6 +464,8 @@ impl Client {
         let Some(tx) = self.close.lock().take() else {
             return;
         };
+        // The caller's own close never calls the close callback.
+        self.shared.close_callback.lock().spent = true;
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
         let mut packet = Vec::new();
         let reply = rvirt_proto::encode_packet(
@@ -426,7 +504,7 @@ async fn run(
         child,
         mut stderr,
     } = conn;
-    let cause = {
+    let (cause, reason) = {
         let reading = read_loop(&mut reader, &mut stderr, &shared, &outbox, &events);
         let writing = write_loop(&mut writer, &mut outbox_rx);
         let keeping = keepalive_loop(&shared, &outbox);
@@ -442,8 +520,8 @@ async fn run(
             };
             tokio::select! {
                 e = &mut reading => break e,
-                e = &mut writing => break e,
-                e = &mut keeping => break e,
+                e = &mut writing => break (e, ConnectCloseReason::ERROR),
+                e = &mut keeping => break (e, ConnectCloseReason::KEEPALIVE),
                 request = &mut close_rx, if !close_requested => {
                     close_requested = true;
                     closing = Some(match request {
@@ -454,11 +532,12 @@ async fn run(
                         _ => Box::pin(async {}),
                     });
                 }
-                () = close_done => break closed_error(),
+                () = close_done => break (closed_error(), ConnectCloseReason::CLIENT),
             }
         }
     };
     shared.fail_all(&cause);
+    shared.fire_close_callback(reason);
     let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
     drop(writer);
     drop(reader);
@@ -472,22 +551,24 @@ async fn read_loop(
     shared: &Shared,
     outbox: &mpsc::UnboundedSender<Vec<u8>>,
     events: &std::sync::mpsc::Sender<Incoming>,
-) -> Error {
+) -> (Error, ConnectCloseReason) {
     loop {
         let packet = match rvirt_proto::read_packet(reader).await {
             Ok(Some(p)) => p,
             Ok(None) | Err(FrameError::Truncated) => {
                 let eio = std::io::Error::from_raw_os_error(libc::EIO);
-                return read_error(
+                let e = read_error(
                     "End of file while reading data",
                     &eio,
                     stderr_text(stderr).await,
                 );
+                return (e, ConnectCloseReason::EOF);
             }
             Err(FrameError::Io(e)) => {
-                return read_error("Cannot recv data", &e, stderr_text(stderr).await);
+                let e = read_error("Cannot recv data", &e, stderr_text(stderr).await);
+                return (e, ConnectCloseReason::ERROR);
             }
-            Err(e) => return rpc_error(e.to_string()),
+            Err(e) => return (rpc_error(e.to_string()), ConnectCloseReason::ERROR),
         };
         shared.keepalive.lock().received(Instant::now());
         let h = packet.header;
@@ -496,6 +577,12 @@ async fn read_loop(
                 shared.complete(h.serial, Ok(packet));
             }
             (remote::PROGRAM, MessageType::Stream) => shared.stream_packet(packet),
+            (remote::PROGRAM, MessageType::Message)
+                if h.procedure == Procedure::ConnectEventConnectionClosed as i32 =>
+            {
+                let reason = XdrReader::new(&packet.payload).read::<i32>().unwrap_or(0);
+                Client::server_closed(shared, ConnectCloseReason(reason));
+            }
             (remote::PROGRAM, MessageType::Message) => {
                 if let Some(incoming) = events::decode(h.procedure, &packet.payload) {
                     let _ = events.send(incoming);

@@ -2,7 +2,7 @@
 
 use crate::RemoteDriver;
 use crate::wire::{list, opt_string, remote_rpc, string};
-use rvirt_driver::HostDriver;
+use rvirt_driver::{CloseCallback, HostDriver};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
 use rvirt_types::Result;
@@ -136,6 +136,27 @@ impl HostDriver for RemoteDriver {
         } else {
             1
         })
+    }
+
+    async fn connect_register_close_callback(&self, callback: CloseCallback) -> Result<()> {
+        self.client.check_close_callback_free()?;
+        if self.server_close_callback {
+            self.client
+                .call::<calls::ConnectRegisterCloseCallback>(&())
+                .await?;
+        }
+        self.client.set_close_callback(callback)
+    }
+
+    async fn connect_unregister_close_callback(&self) -> Result<()> {
+        self.client.check_close_callback_set()?;
+        if self.server_close_callback {
+            self.client
+                .call::<calls::ConnectUnregisterCloseCallback>(&())
+                .await?;
+        }
+        self.client.clear_close_callback();
+        Ok(())
     }
 
     async fn connect_supports_feature(&self, feature: i32) -> Result<bool> {

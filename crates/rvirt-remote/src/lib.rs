@@ -51,6 +51,9 @@ pub struct RemoteDriver {
     /// Whether the server has the per-callback event procedures (libvirt 1.2.1 and later); the
     /// older per-event-id ones are not implemented.
     event_callbacks: bool,
+    /// Whether the server takes part in close callbacks (tells the client when its own
+    /// connection to the hypervisor closes).
+    server_close_callback: bool,
     events: Arc<events::Registry>,
     /// `virConnectGetType` never changes for a connection: asked once.
     driver_type: OnceLock<String>,

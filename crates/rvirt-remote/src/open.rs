@@ -15,6 +15,8 @@ use std::time::Duration;
 pub const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 /// `VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK`.
 pub const FEATURE_REMOTE_EVENT_CALLBACK: i32 = 14;
+/// `VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK`.
+pub const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
 
 /// `REMOTE_AUTH_NONE`, `REMOTE_AUTH_SASL`, `REMOTE_AUTH_POLKIT`.
 const AUTH_NONE: i32 = 0;
@@ -115,6 +117,7 @@ pub async fn open(uri: &str, read_only: bool, env: &Environment) -> Result<Arc<R
         )
         .await?;
     let event_callbacks = supports(&client, FEATURE_REMOTE_EVENT_CALLBACK, deadline).await;
+    let server_close_callback = supports(&client, FEATURE_REMOTE_CLOSE_CALLBACK, deadline).await;
 
     Ok(Arc::new(RemoteDriver {
         client,
@@ -122,6 +125,7 @@ pub async fn open(uri: &str, read_only: bool, env: &Environment) -> Result<Arc<R
         secure: target.transport_is_secure(),
         server_keepalive,
         event_callbacks,
+        server_close_callback,
         events: registry,
         driver_type: OnceLock::new(),
     }))

@@ -88,3 +88,17 @@ flag_set! {
         SET = 0x1,
     }
 }
+
+value_enum! {
+    /// `virConnectCloseReason`: why a connection's close callback was called.
+    ConnectCloseReason {
+        /// `VIR_CONNECT_CLOSE_REASON_ERROR`: a read or write on the connection failed.
+        ERROR = 0,
+        /// `VIR_CONNECT_CLOSE_REASON_EOF`: the other end closed the connection.
+        EOF = 1,
+        /// `VIR_CONNECT_CLOSE_REASON_KEEPALIVE`: the other end stopped answering keepalive.
+        KEEPALIVE = 2,
+        /// `VIR_CONNECT_CLOSE_REASON_CLIENT`: this side closed the connection.
+        CLIENT = 3,
+    }
+}

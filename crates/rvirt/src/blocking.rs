@@ -149,6 +149,19 @@ impl Connect {
         ))
     }
 
+    /// `virConnectRegisterCloseCallback`, see [`crate::Connect::register_close_callback`].
+    pub fn register_close_callback(
+        &self,
+        callback: impl Fn(rvirt_types::host::ConnectCloseReason) + Send + Sync + 'static,
+    ) -> Result<()> {
+        pollster::block_on(self.0.register_close_callback(callback))
+    }
+
+    /// `virConnectUnregisterCloseCallback`, see [`crate::Connect::unregister_close_callback`].
+    pub fn unregister_close_callback(&self) -> Result<()> {
+        pollster::block_on(self.0.unregister_close_callback())
+    }
+
     /// `virStreamNew`, see [`crate::Connect::new_stream`].
     pub fn new_stream(&self, flags: u32) -> Stream {
         Stream(self.0.new_stream(flags))

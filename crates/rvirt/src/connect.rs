@@ -280,6 +280,24 @@ impl Connect {
         dispatch!(self, d => d.connect_set_keep_alive(interval, count))
     }
 
+    /// `virConnectRegisterCloseCallback`: `callback` is called once, with the reason, when the
+    /// connection closes other than by the caller dropping it (the daemon went
+    /// away, a read failed, keepalive gave up). `VIR_ERR_OPERATION_INVALID` if one is
+    /// registered already. Local drivers accept it and never call it, as libvirt's do.
+    pub async fn register_close_callback(
+        &self,
+        callback: impl Fn(rvirt_types::host::ConnectCloseReason) + Send + Sync + 'static,
+    ) -> Result<()> {
+        let callback: rvirt_driver::CloseCallback = std::sync::Arc::new(callback);
+        dispatch!(self, d => d.connect_register_close_callback(callback.clone()))
+    }
+
+    /// `virConnectUnregisterCloseCallback`: forgets the close callback;
+    /// `VIR_ERR_OPERATION_INVALID` if the connection has none.
+    pub async fn unregister_close_callback(&self) -> Result<()> {
+        dispatch!(self, d => d.connect_unregister_close_callback())
+    }
+
     /// `virNodeGetInfo`.
     pub async fn node_get_info(&self) -> Result<NodeInfo> {
         dispatch!(self, d => d.node_get_info())

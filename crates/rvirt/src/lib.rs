@@ -31,6 +31,7 @@ pub use rvirt_driver::NetworkEvent;
 pub use rvirt_driver::StoragePoolEvent;
 pub use rvirt_driver::{CallbackId, DomainEvent};
 pub use rvirt_types::domain as flags;
+pub use rvirt_types::host::ConnectCloseReason;
 pub use rvirt_types::network as network_flags;
 pub use rvirt_types::records::*;
 pub use rvirt_types::snapshot as snapshot_flags;
