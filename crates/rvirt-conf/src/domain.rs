@@ -420,8 +420,15 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
             let enabled = attr_enum(f, "enabled", &["yes", "no"])?.ok_or_else(|| {
                 xml_err("Missing required attribute 'enabled' in element 'feature'")
             })?;
-            let name = attr_enum(f, "name", FIRMWARE_FEATURES)?
-                .ok_or_else(|| xml_err("Missing required attribute 'name' in element 'feature'"))?;
+            // libvirt 9.0 ignores a feature it does not know.
+            let Some(name) = f.attribute("name") else {
+                return Err(xml_err(
+                    "Missing required attribute 'name' in element 'feature'",
+                ));
+            };
+            if !FIRMWARE_FEATURES.contains(&name) {
+                continue;
+            }
             let idx = FIRMWARE_FEATURES
                 .iter()
                 .position(|n| *n == name)
@@ -430,7 +437,9 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
             feats.push((idx, enabled == "yes"));
         }
         feats.sort_by_key(|(i, _)| *i);
-        os.rest.firmware_features = Some(feats);
+        if !feats.is_empty() {
+            os.rest.firmware_features = Some(feats);
+        }
     }
     os.rest.kernel = text("kernel");
     os.rest.initrd = text("initrd");

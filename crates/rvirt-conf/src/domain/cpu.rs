@@ -80,9 +80,7 @@ impl CpuDef {
         };
         if let Some(m) = c.attribute("match") {
             if !MATCHES.contains(&m) {
-                return Err(xml::config_unsupported(format!(
-                    "Invalid match attribute for CPU specification: '{m}'"
-                )));
+                return Err(xml::invalid_enum_attr("match", "cpu", m));
             }
             cpu.match_ = Some(token(m, MATCHES));
         }
@@ -137,17 +135,15 @@ impl CpuDef {
             let policy = match f.attribute("policy") {
                 None => "require",
                 Some(p) if POLICIES.contains(&p) => p,
-                Some(p) => {
-                    return Err(xml::config_unsupported(format!(
-                        "Invalid CPU feature policy '{p}'"
-                    )));
+                Some(_) => {
+                    return Err(xml::config_unsupported("Invalid CPU feature policy"));
                 }
             };
             let Some(name) = f.attribute("name") else {
                 return Err(xml::xml_error("Invalid CPU feature name"));
             };
             if cpu.features.iter().any(|(_, n)| n == name) {
-                return Err(xml::config_unsupported(format!(
+                return Err(xml::xml_error(format!(
                     "CPU feature '{name}' specified more than once"
                 )));
             }

@@ -101,8 +101,8 @@ pub struct CpuTune {
     pub vcpupin: Vec<(u32, String)>,
     /// `<emulatorpin cpuset>`.
     pub emulatorpin: Option<String>,
-    /// `<vcpusched>` elements as (vcpus, scheduler, priority), in document order.
-    pub vcpusched: Vec<(String, Token, Option<i32>)>,
+    /// Each vCPU's scheduler from `<vcpusched>`: (vcpu, scheduler, priority), by vcpu.
+    pub vcpusched: Vec<(u32, Token, Option<i32>)>,
 }
 
 const LIMIT_NAMES: [&str; 8] = [
@@ -699,7 +699,8 @@ impl DomainExtras {
             let vcpus = s.attribute("vcpus").ok_or_else(|| {
                 xml::xml_error("Missing attribute 'vcpus' in element 'vcpusched'")
             })?;
-            let vcpus = cpuset(vcpus)?;
+            let vcpus = parse_cpuset(vcpus)
+                .ok_or_else(|| xml::xml_error(format!("Invalid value of 'cpuset': {vcpus}")))?;
             let sched = attr_enum(s, "scheduler", SCHEDULERS)?.ok_or_else(|| {
                 xml::xml_error("Missing required attribute 'scheduler' in element 'vcpusched'")
             })?;
@@ -712,8 +713,16 @@ impl DomainExtras {
             } else {
                 None
             };
-            t.vcpusched.push((vcpus, token(sched, SCHEDULERS), prio));
+            for v in vcpus.into_iter().filter(|v| *v < vcpus_max) {
+                if t.vcpusched.iter().any(|(o, _, _)| *o == v) {
+                    return Err(xml::xml_error(
+                        "vcpusched attributes 'vcpus' must not overlap",
+                    ));
+                }
+                t.vcpusched.push((v, token(sched, SCHEDULERS), prio));
+            }
         }
+        t.vcpusched.sort_by_key(|(v, _, _)| *v);
         self.validate_cputune(&t)?;
         if t != CpuTune::default() {
             self.cputune = Some(Box::new(t));
@@ -831,9 +840,8 @@ impl DomainExtras {
     /// Gives `<numatune>` automatic placement, as libvirt does for `<vcpu placement='auto'>`.
     pub(super) fn default_numa_auto(&mut self) {
         let nt = self.numatune.get_or_insert_with(NumaTune::default);
-        match &mut nt.memory {
-            Some((_, nodeset)) => *nodeset = None,
-            None => nt.memory = Some(("strict".into(), None)),
+        if nt.memory.is_none() {
+            nt.memory = Some(("strict".into(), None));
         }
     }
 
@@ -1072,9 +1080,9 @@ impl DomainExtras {
                 o.close_empty();
             }
         }
-        for (vcpus, sched, prio) in &t.vcpusched {
+        for (vcpu, sched, prio) in &t.vcpusched {
             o.open("vcpusched");
-            o.attr("vcpus", vcpus);
+            o.attr("vcpus", &vcpu.to_string());
             o.attr("scheduler", sched);
             if let Some(p) = prio {
                 o.attr("priority", &p.to_string());
@@ -1249,12 +1257,10 @@ fn parse_seclabel(s: roxmltree::Node<'_, '_>) -> Result<SecLabel> {
     let kind = match s.attribute("type") {
         None => "dynamic",
         Some(t) if TYPES.contains(&t) => t,
-        Some(t) => {
-            return Err(xml::xml_error(format!("invalid security type '{t}'")));
-        }
+        Some(t) => return Err(xml::invalid_enum_attr("type", "seclabel", t)),
     };
     let relabel = match s.attribute("relabel") {
-        None => kind != "none",
+        None => kind == "dynamic",
         Some("yes") => true,
         Some("no") => false,
         Some(r) => {
