@@ -1131,6 +1131,27 @@ mod tests {
         }
     }
 
+    /// Optional top-level elements as a generator picks them, in libvirt's spellings with
+    /// units and orders it normalises.
+    fn extras_strategy() -> impl Strategy<Value = String> {
+        let parts: Vec<BoxedStrategy<String>> = vec![
+            prop::option::of(Just("<genid>12345678-1234-4234-8234-123456789abc</genid>".to_string())).prop_map(Option::unwrap_or_default).boxed(),
+            (1u64..4096, prop::sample::select(vec!["KiB", "M", "G"])).prop_map(|(n, u)| format!("<memtune><soft_limit unit='{u}'>{n}</soft_limit><hard_limit>{}</hard_limit></memtune>", n * 2)).boxed(),
+            (0u32..1000).prop_map(|w| format!("<blkiotune><device><write_iops_sec>{w}</write_iops_sec><path>/dev/sd{w}</path></device><weight>{}</weight></blkiotune>", w + 100)).boxed(),
+            any::<(bool, bool, bool)>().prop_map(|(h, l, d)| format!("<memoryBacking>{}{}{}</memoryBacking>", if d { "<discard/>" } else { "" }, if l { "<locked/>" } else { "" }, if h { "<hugepages/>" } else { "" })).boxed(),
+            (0u32..4).prop_map(|n| format!("<iothreads>{n}</iothreads>")).boxed(),
+            (2u64..262_144, 1000i64..1_000_000).prop_map(|(s, p)| format!("<cputune><period>{p}</period><shares>{s}</shares><vcpupin vcpu='0' cpuset='3,1-2'/></cputune>")).boxed(),
+            prop::sample::select(vec!["strict", "preferred", "interleave"]).prop_map(|m| format!("<numatune><memory mode='{m}' nodeset='0-2,^1'/></numatune>")).boxed(),
+            prop::sample::select(vec!["", "<cpu mode='host-model'/>", "<cpu><model>qemu64</model><feature name='x2apic'/><topology sockets='1' cores='2' threads='1'/></cpu>"]).prop_map(str::to_string).boxed(),
+            any::<(bool, bool)>().prop_map(|(a, b)| format!("<pm><suspend-to-disk enabled='{}'/><suspend-to-mem enabled='{}'/></pm>", if a { "yes" } else { "no" }, if b { "yes" } else { "no" })).boxed(),
+            prop::sample::subsequence(vec!["cmt", "mbmt", "cpu_cycles", "page_faults"], 0..4).prop_map(|ev| format!("<perf>{}</perf>", ev.iter().rev().map(|e| format!("<event name='{e}' enabled='yes'/>")).collect::<String>())).boxed(),
+            prop::sample::select(vec!["", "<seclabel type='none'/>", "<seclabel type='static' model='dac'><label>1:1</label></seclabel>"]).prop_map(str::to_string).boxed(),
+            prop::sample::select(vec!["", "<keywrap><cipher name='dea' state='off'/><cipher name='aes' state='on'/></keywrap>"]).prop_map(str::to_string).boxed(),
+            prop::sample::select(vec!["", "<on_lockfailure>pause</on_lockfailure>", "<sysinfo type='smbios'><system><entry name='product'>p</entry><entry name='manufacturer'>m</entry></system></sysinfo>"]).prop_map(str::to_string).boxed(),
+        ];
+        parts.prop_map(|v| v.concat())
+    }
+
     proptest! {
         #[test]
         fn format_is_a_fixed_point(
@@ -1157,6 +1178,16 @@ mod tests {
             devs.push_str("</devices>");
             let extra = format!("<clock offset='{offset}'/>{devs}");
             let d1 = DomainDef::parse_xml(&doc(&name, mem, unit, vcpus, &extra), ParseOptions::default()).expect("parse");
+            let x1 = d1.format_xml(FormatOptions::default());
+            let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");
+            let x2 = d2.format_xml(FormatOptions::default());
+            prop_assert_eq!(&x1, &x2);
+            prop_assert_eq!(d1, d2);
+        }
+
+        #[test]
+        fn extras_format_is_a_fixed_point(extra in extras_strategy()) {
+            let d1 = DomainDef::parse_xml(&doc("x", 4096, "MiB", 2, &extra), ParseOptions::default()).expect("parse");
             let x1 = d1.format_xml(FormatOptions::default());
             let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");
             let x2 = d2.format_xml(FormatOptions::default());
