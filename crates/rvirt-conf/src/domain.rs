@@ -5,8 +5,10 @@
 //! names, drive addresses, implicit controllers and video, console aliasing), validate, and
 //! format in libvirt's canonical layout.
 
+mod cpu;
 mod devices;
 mod out;
+mod tuning;
 
 pub use devices::{
     Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef, GraphicsListen,
@@ -14,12 +16,16 @@ pub use devices::{
     parse_mac,
 };
 
-use crate::raw::{RawElement, RawNode};
+use crate::raw::RawElement;
 use crate::sparse::{Empty, Sparse, Token, token};
 use crate::units::parse_memory_kib;
 use crate::xml::{self, attr_enum, child};
+pub use cpu::{CpuDef, NumaCell};
 use out::Out;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+pub use tuning::{
+    BlkioDevice, CpuTune, DomainExtras, IoThread, MemoryBacking, NumaTune, SecLabel, Slot, Sysinfo,
+};
 
 /// How to parse a domain document.
 #[derive(Clone, Copy, Debug, Default)]
@@ -70,6 +76,8 @@ pub struct OsDef {
 pub struct OsRest {
     /// `<os firmware=…>`.
     pub firmware: Option<String>,
+    /// `<firmware><feature enabled name>`: (index in [`FIRMWARE_FEATURES`], enabled).
+    pub firmware_features: Option<Vec<(u8, bool)>>,
     /// `<init>` (containers).
     pub init: Option<String>,
     /// `<loader>` attributes (readonly, secure, type) and path.
@@ -96,6 +104,7 @@ pub struct OsRest {
 
 static EMPTY_OS_REST: OsRest = OsRest {
     firmware: None,
+    firmware_features: None,
     init: None,
     loader: None,
     nvram: None,
@@ -178,9 +187,9 @@ pub struct DomainDef {
     pub on_crash: Token,
     /// `<devices>`; allocated only when the domain has one.
     pub devices: Sparse<Devices>,
-    /// Top-level elements rvirt keeps without modelling them (cpu, cputune, memoryBacking,
-    /// seclabel…), with their position in libvirt's order.
-    pub kept: Vec<(u8, RawElement)>,
+    /// The top-level elements most guests leave out (genid, tuning, sysinfo, seclabel…);
+    /// allocated only when the domain has one.
+    pub extras: Sparse<DomainExtras>,
 }
 
 const VIRT_TYPES: &[&str] = &[
@@ -204,6 +213,8 @@ const VIRT_TYPES: &[&str] = &[
 const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 /// The architectures `<os><type arch>` may name: those libvirt knows.
 const ARCHES: &[&str] = crate::cpu_map::ARCHES;
+/// The firmware features `<os><firmware>` may name, in libvirt's order.
+pub const FIRMWARE_FEATURES: &[&str] = &["enrolled-keys", "secure-boot"];
 const BOOT_DEVS: &[&str] = &["fd", "cdrom", "hd", "network"];
 const LIFECYCLE: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
 const CRASH: &[&str] = &[
@@ -265,38 +276,6 @@ const TIMERS: &[&str] = &[
     "hypervclock",
     "armvtimer",
 ];
-
-/// Where a kept top-level element goes in libvirt's order.
-fn kept_slot(name: &str) -> Option<u8> {
-    Some(match name {
-        "blkiotune" => 0,
-        "memtune" => 1,
-        "memoryBacking" => 2,
-        // <vcpu>
-        "vcpus" => 3,
-        "iothreads" => 4,
-        "iothreadids" => 5,
-        "cputune" => 6,
-        "numatune" => 7,
-        "resource" => 8,
-        "sysinfo" => 9,
-        "bootloader" => 10,
-        "bootloader_args" => 11,
-        // <os>
-        "idmap" => 12,
-        // <features>
-        "cpu" => 13,
-        // <clock>, <on_*>
-        "on_lockfailure" => 14,
-        "pm" => 15,
-        "perf" => 16,
-        // <devices>
-        "seclabel" => 17,
-        "keywrap" => 18,
-        "launchSecurity" => 19,
-        _ => return None,
-    })
-}
 
 fn xml_err(detail: impl Into<String>) -> Error {
     xml::xml_error(detail)
@@ -435,6 +414,33 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
     os.rest.firmware = os_node.attribute("firmware").map(str::to_string);
     let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
     os.rest.init = text("init");
+    if let Some(fw) = child(os_node, "firmware") {
+        let mut feats: Vec<(u8, bool)> = Vec::new();
+        for f in fw.children().filter(|c| c.has_tag_name("feature")) {
+            let enabled = attr_enum(f, "enabled", &["yes", "no"])?.ok_or_else(|| {
+                xml_err("Missing required attribute 'enabled' in element 'feature'")
+            })?;
+            // libvirt 9.0 ignores a feature it does not know.
+            let Some(name) = f.attribute("name") else {
+                return Err(xml_err(
+                    "Missing required attribute 'name' in element 'feature'",
+                ));
+            };
+            if !FIRMWARE_FEATURES.contains(&name) {
+                continue;
+            }
+            let idx = FIRMWARE_FEATURES
+                .iter()
+                .position(|n| *n == name)
+                .unwrap_or(0) as u8;
+            feats.retain(|(i, _)| *i != idx);
+            feats.push((idx, enabled == "yes"));
+        }
+        feats.sort_by_key(|(i, _)| *i);
+        if !feats.is_empty() {
+            os.rest.firmware_features = Some(feats);
+        }
+    }
     os.rest.kernel = text("kernel");
     os.rest.initrd = text("initrd");
     os.rest.cmdline = text("cmdline");
@@ -491,6 +497,7 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
             !matches!(
                 c.tag_name().name(),
                 "type"
+                    | "firmware"
                     | "init"
                     | "kernel"
                     | "initrd"
@@ -768,31 +775,15 @@ impl DomainDef {
             None => Devices::default(),
         };
 
-        let mut kept: Vec<(u8, RawElement)> = root
-            .children()
-            .filter(|c| c.is_element())
-            .filter_map(|c| {
-                kept_slot(c.tag_name().name()).map(|s| (s, RawElement::from_node(c, false)))
-            })
-            .collect();
-        if vcpu_placement == "auto" && !kept.iter().any(|(s, _)| *s == 7) {
-            kept.push((
-                7,
-                RawElement {
-                    name: "numatune".into(),
-                    attrs: Vec::new(),
-                    children: vec![RawNode::Element(RawElement {
-                        name: "memory".into(),
-                        attrs: vec![
-                            ("mode".into(), "strict".into()),
-                            ("placement".into(), "auto".into()),
-                        ],
-                        children: Vec::new(),
-                    })],
-                },
-            ));
+        let mut extras = DomainExtras::parse(root, vcpus_max)?;
+        if vcpu_placement == "auto" {
+            extras.default_numa_auto();
+        } else if extras.numa_placement_auto()
+            && vcpu.is_none_or(|v| v.attribute("placement").is_none())
+        {
+            vcpu_placement = "auto".into();
         }
-        kept.sort_by_key(|(s, _)| *s);
+        extras.validate(&uuid)?;
 
         let mut def = DomainDef {
             virt_type: token(virt_type, VIRT_TYPES),
@@ -815,7 +806,7 @@ impl DomainDef {
             on_reboot,
             on_crash,
             devices: devices.into(),
-            kept,
+            extras: extras.into(),
         };
         def.post_parse()?;
         Ok(def)
@@ -834,6 +825,7 @@ impl DomainDef {
         // Parsing writes every optional part; keep only those that hold something.
         self.os.rest.shrink();
         self.devices.shrink();
+        self.extras.shrink();
         Ok(())
     }
 
@@ -923,6 +915,7 @@ impl DomainDef {
         o.start_children();
         o.text_el("name", &self.name);
         o.text_el("uuid", &self.uuid.to_string());
+        self.extras.format(&mut o, Slot::Genid);
         if let Some(t) = &self.title {
             o.text_el("title", t);
         }
@@ -954,13 +947,7 @@ impl DomainDef {
         o.open("currentMemory");
         o.attr("unit", "KiB");
         o.close_text("currentMemory", &self.current_memory_kib.to_string());
-        let mut kept = self.kept.iter().peekable();
-        let mut flush = |o: &mut Out, upto: u8| {
-            while let Some((_, el)) = kept.next_if(|(s, _)| *s <= upto) {
-                o.raw(el);
-            }
-        };
-        flush(&mut o, 2);
+        self.extras.format(&mut o, Slot::AfterMemory);
         o.open("vcpu");
         o.attr("placement", &self.vcpu_placement);
         o.attr_opt("cpuset", self.vcpu_cpuset.as_deref());
@@ -968,9 +955,9 @@ impl DomainDef {
             o.attr("current", &self.vcpus_current.to_string());
         }
         o.close_text("vcpu", &self.vcpus_max.to_string());
-        flush(&mut o, 11);
+        self.extras.format(&mut o, Slot::AfterVcpu);
         self.format_os(&mut o);
-        flush(&mut o, 12);
+        self.extras.format(&mut o, Slot::AfterOs);
         if let Some(f) = &self.features {
             o.open("features");
             let m = o.start_children();
@@ -979,7 +966,7 @@ impl DomainDef {
             }
             o.end_children("features", m);
         }
-        flush(&mut o, 13);
+        self.extras.format(&mut o, Slot::AfterFeatures);
         o.open("clock");
         o.attr("offset", &self.clock.offset);
         for (k, v) in &self.clock.attrs {
@@ -993,9 +980,9 @@ impl DomainDef {
         o.text_el("on_poweroff", &self.on_poweroff);
         o.text_el("on_reboot", &self.on_reboot);
         o.text_el("on_crash", &self.on_crash);
-        flush(&mut o, 16);
+        self.extras.format(&mut o, Slot::AfterLifecycle);
         self.devices.format(&mut o, opts.inactive, opts.secure);
-        flush(&mut o, u8::MAX);
+        self.extras.format(&mut o, Slot::AfterDevices);
         o.end("domain");
         o.s
     }
@@ -1009,6 +996,17 @@ impl DomainDef {
         o.attr_opt("arch", os.arch.as_deref());
         o.attr_opt("machine", os.machine.as_deref());
         o.close_text("type", &os.os_type);
+        if let Some(feats) = &os.rest.firmware_features {
+            o.open("firmware");
+            let m = o.start_children();
+            for (i, on) in feats {
+                o.open("feature");
+                o.attr("enabled", if *on { "yes" } else { "no" });
+                o.attr("name", FIRMWARE_FEATURES[usize::from(*i)]);
+                o.close_empty();
+            }
+            o.end_children("firmware", m);
+        }
         if let Some(i) = &os.rest.init {
             o.text_el("init", i);
         }
@@ -1133,6 +1131,27 @@ mod tests {
         }
     }
 
+    /// Optional top-level elements as a generator picks them, in libvirt's spellings with
+    /// units and orders it normalises.
+    fn extras_strategy() -> impl Strategy<Value = String> {
+        let parts: Vec<BoxedStrategy<String>> = vec![
+            prop::option::of(Just("<genid>12345678-1234-4234-8234-123456789abc</genid>".to_string())).prop_map(Option::unwrap_or_default).boxed(),
+            (1u64..4096, prop::sample::select(vec!["KiB", "M", "G"])).prop_map(|(n, u)| format!("<memtune><soft_limit unit='{u}'>{n}</soft_limit><hard_limit>{}</hard_limit></memtune>", n * 2)).boxed(),
+            (0u32..1000).prop_map(|w| format!("<blkiotune><device><write_iops_sec>{w}</write_iops_sec><path>/dev/sd{w}</path></device><weight>{}</weight></blkiotune>", w + 100)).boxed(),
+            any::<(bool, bool, bool)>().prop_map(|(h, l, d)| format!("<memoryBacking>{}{}{}</memoryBacking>", if d { "<discard/>" } else { "" }, if l { "<locked/>" } else { "" }, if h { "<hugepages/>" } else { "" })).boxed(),
+            (0u32..4).prop_map(|n| format!("<iothreads>{n}</iothreads>")).boxed(),
+            (2u64..262_144, 1000i64..1_000_000).prop_map(|(s, p)| format!("<cputune><period>{p}</period><shares>{s}</shares><vcpupin vcpu='0' cpuset='3,1-2'/></cputune>")).boxed(),
+            prop::sample::select(vec!["strict", "preferred", "interleave"]).prop_map(|m| format!("<numatune><memory mode='{m}' nodeset='0-2,^1'/></numatune>")).boxed(),
+            prop::sample::select(vec!["", "<cpu mode='host-model'/>", "<cpu><model>qemu64</model><feature name='x2apic'/><topology sockets='1' cores='2' threads='1'/></cpu>"]).prop_map(str::to_string).boxed(),
+            any::<(bool, bool)>().prop_map(|(a, b)| format!("<pm><suspend-to-disk enabled='{}'/><suspend-to-mem enabled='{}'/></pm>", if a { "yes" } else { "no" }, if b { "yes" } else { "no" })).boxed(),
+            prop::sample::subsequence(vec!["cmt", "mbmt", "cpu_cycles", "page_faults"], 0..4).prop_map(|ev| format!("<perf>{}</perf>", ev.iter().rev().map(|e| format!("<event name='{e}' enabled='yes'/>")).collect::<String>())).boxed(),
+            prop::sample::select(vec!["", "<seclabel type='none'/>", "<seclabel type='static' model='dac'><label>1:1</label></seclabel>"]).prop_map(str::to_string).boxed(),
+            prop::sample::select(vec!["", "<keywrap><cipher name='dea' state='off'/><cipher name='aes' state='on'/></keywrap>"]).prop_map(str::to_string).boxed(),
+            prop::sample::select(vec!["", "<on_lockfailure>pause</on_lockfailure>", "<sysinfo type='smbios'><system><entry name='product'>p</entry><entry name='manufacturer'>m</entry></system></sysinfo>"]).prop_map(str::to_string).boxed(),
+        ];
+        parts.prop_map(|v| v.concat())
+    }
+
     proptest! {
         #[test]
         fn format_is_a_fixed_point(
@@ -1159,6 +1178,16 @@ mod tests {
             devs.push_str("</devices>");
             let extra = format!("<clock offset='{offset}'/>{devs}");
             let d1 = DomainDef::parse_xml(&doc(&name, mem, unit, vcpus, &extra), ParseOptions::default()).expect("parse");
+            let x1 = d1.format_xml(FormatOptions::default());
+            let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");
+            let x2 = d2.format_xml(FormatOptions::default());
+            prop_assert_eq!(&x1, &x2);
+            prop_assert_eq!(d1, d2);
+        }
+
+        #[test]
+        fn extras_format_is_a_fixed_point(extra in extras_strategy()) {
+            let d1 = DomainDef::parse_xml(&doc("x", 4096, "MiB", 2, &extra), ParseOptions::default()).expect("parse");
             let x1 = d1.format_xml(FormatOptions::default());
             let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");
             let x2 = d2.format_xml(FormatOptions::default());

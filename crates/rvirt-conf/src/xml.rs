@@ -203,3 +203,8 @@ pub fn parse_uint_auto(s: &str) -> Option<u32> {
 pub fn internal_error(detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::INTERNAL_ERROR, detail)
 }
+
+/// `VIR_ERR_XML_DETAIL` from the domain configuration code.
+pub fn xml_detail(detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_DETAIL, detail)
+}

@@ -101,3 +101,17 @@ impl Out {
         el.format_libvirt(&mut self.s, self.depth);
     }
 }
+
+impl Out {
+    /// Closes an element opened with [`Out::start_children`], leaving it out altogether when
+    /// nothing was written inside (libvirt drops an element without attributes or content).
+    pub fn end_children_elided(&mut self, name: &str, mark: usize) {
+        if self.s.len() == mark {
+            self.depth -= 1;
+            let line_start = self.s[..mark - 1].rfind('\n').map_or(0, |i| i + 1);
+            self.s.truncate(line_start);
+        } else {
+            self.end(name);
+        }
+    }
+}
