@@ -216,7 +216,7 @@ const BOND_MODES: [&str; 7] = [
 ];
 
 /// `virXPathString`: the value, `None` when absent or empty.
-fn nonempty<'a>(v: Option<&'a str>) -> Option<&'a str> {
+fn nonempty(v: Option<&str>) -> Option<&str> {
     v.filter(|s| !s.is_empty())
 }
 
