@@ -492,11 +492,22 @@ impl InterfaceDef {
                 let Some(br) = child(node, "bridge") else {
                     return Err(xml_err("bridge interface misses the bridge element"));
                 };
-                // libvirt reports a bad `stp` but goes on as if it had not been given.
                 let stp = match br.attribute("stp") {
+                    None => None,
                     Some("on") => Some(true),
                     Some("off") => Some(false),
-                    _ => None,
+                    // libvirt reports a bad `stp` but stops reading the bridge there and goes
+                    // on: the bridge has no delay and no interfaces.
+                    Some(_) => {
+                        return Ok(InterfaceDef {
+                            kind: InterfaceKind::Bridge {
+                                stp: None,
+                                delay: None,
+                                interfaces: Vec::new(),
+                            },
+                            ..def
+                        });
+                    }
                 };
                 InterfaceKind::Bridge {
                     stp,
