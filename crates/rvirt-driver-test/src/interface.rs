@@ -148,7 +148,9 @@ impl InterfaceDriver for TestDriver {
         let found: Vec<&InterfaceObj> = st
             .objs
             .iter()
-            .filter(|o| o.def.mac().is_some_and(|m| m.eq_ignore_ascii_case(mac)))
+            // libvirt compares a missing MAC as equal to any (its case-insensitive compare
+            // answers 0 for NULL): an interface without one matches every lookup.
+            .filter(|o| o.def.mac().is_none_or(|m| m.eq_ignore_ascii_case(mac)))
             .take(2)
             .collect();
         match found.as_slice() {
