@@ -191,11 +191,69 @@ class Runner:
                     for l in self.net(step).DHCPLeases(step.get("mac"), flags)]
         raise Unbound("unknown op %s" % op)
 
+    # -- interface steps (crates/rvirt/tests/oracle/interface.rs documents them) --------------
+    def iface(self, step):
+        return self.var(step, "iface")
+
+    def bind_iface(self, step, i):
+        self.bind(step, i)
+        return [i.name(), i.MACString()]
+
+    def iface_step(self, op, step):
+        flags = step.get("flags", 0)
+        c = self.conn(step)
+        if op == "iface_define":
+            return self.bind_iface(step, c.interfaceDefineXML(self.xml(step), flags))
+        if op == "iface_lookup":
+            return self.bind_iface(step, c.interfaceLookupByName(step["name"]))
+        if op == "iface_lookup_mac":
+            return self.bind_iface(step, c.interfaceLookupByMACString(step["mac"]))
+        if op == "iface_list_all":
+            handles = [[i.name(), i.MACString()] for i in c.listAllInterfaces(flags)]
+            return sorted(handles, key=lambda h: json.dumps(h, separators=(",", ":")))
+        if op == "iface_list":
+            return sorted(c.listInterfaces())
+        if op == "iface_list_defined":
+            return sorted(c.listDefinedInterfaces())
+        if op == "iface_num":
+            return c.numOfInterfaces()
+        if op == "iface_num_defined":
+            return c.numOfDefinedInterfaces()
+        if op == "iface_begin":
+            c.changeBegin(flags)
+            return None
+        if op == "iface_commit":
+            c.changeCommit(flags)
+            return None
+        if op == "iface_rollback":
+            c.changeRollback(flags)
+            return None
+        if op == "iface_name":
+            return self.iface(step).name()
+        if op == "iface_mac":
+            return self.iface(step).MACString()
+        if op == "iface_xml":
+            return self.iface(step).XMLDesc(flags)
+        if op == "iface_start":
+            self.iface(step).create(flags)
+            return None
+        if op == "iface_destroy":
+            self.iface(step).destroy(flags)
+            return None
+        if op == "iface_undefine":
+            self.iface(step).undefine()
+            return None
+        if op == "iface_is_active":
+            return bool(self.iface(step).isActive())
+        raise Unbound("unknown op %s" % op)
+
     # -- steps -------------------------------------------------------------------------------
     def run_step(self, step):
         op = step["op"]
         if op.startswith("net_"):
             return self.net_step(op, step)
+        if op.startswith("iface_"):
+            return self.iface_step(op, step)
         flags = step.get("flags", 0)
         has_flags = "flags" in step
 

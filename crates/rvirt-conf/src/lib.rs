@@ -6,6 +6,7 @@
 
 pub mod cpu_map;
 pub mod domain;
+pub mod interface;
 pub mod network;
 pub mod node;
 pub mod raw;
@@ -16,5 +17,6 @@ pub mod units;
 pub mod xml;
 
 pub use domain::{DomainDef, FormatOptions, ParseOptions};
+pub use interface::InterfaceDef;
 pub use network::NetworkDef;
 pub use snapshot::SnapshotDef;

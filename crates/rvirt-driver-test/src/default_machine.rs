@@ -47,6 +47,17 @@ const DEFAULT_NETWORK: &str = "<network>
   </ip>
 </network>";
 
+/// The host interface of the default machine: libvirt's `eth1`.
+const DEFAULT_INTERFACE: &str = "<interface type='ethernet' name='eth1'>
+  <start mode='onboot'/>
+  <mac address='aa:bb:cc:dd:ee:ff'/>
+  <mtu size='1492'/>
+  <protocol family='ipv4'>
+    <ip address='192.168.0.5' prefix='24'/>
+    <route gateway='192.168.0.1'/>
+  </protocol>
+</interface>";
+
 fn default_cells() -> Vec<Cell> {
     (0..2u64)
         .map(|i| Cell {
@@ -69,6 +80,7 @@ pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
     let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
     drv.seed_domain(def, true)?;
     drv.storage.seed_pool(crate::storage::DEFAULT_POOL)?;
+    drv.interfaces.seed(DEFAULT_INTERFACE)?;
     Ok(Arc::new(drv))
 }
 
@@ -115,6 +127,9 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
     }
     for p in &node.pools {
         drv.storage.seed_pool(p)?;
+    }
+    for i in &node.interfaces {
+        drv.interfaces.seed(i)?;
     }
     Ok(Arc::new(drv))
 }

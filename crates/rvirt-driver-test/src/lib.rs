@@ -12,6 +12,7 @@
 mod default_machine;
 mod domain;
 mod host;
+mod interface;
 mod network;
 mod save_image;
 pub mod screenshot;
@@ -62,6 +63,8 @@ pub struct TestDriver {
     pub(crate) snapshots: Mutex<HashMap<Uuid, SnapshotStore>>,
     /// Storage pools and their volumes.
     pub(crate) storage: storage::TestStorage,
+    /// Host interfaces.
+    pub(crate) interfaces: interface::InterfaceList,
 }
 
 impl TestDriver {
@@ -103,6 +106,7 @@ impl TestDriver {
             events: EventBus::default(),
             snapshots: Mutex::new(HashMap::new()),
             storage: storage::TestStorage::default(),
+            interfaces: interface::InterfaceList::default(),
         }
     }
 

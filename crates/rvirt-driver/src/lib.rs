@@ -8,6 +8,7 @@
 
 pub mod domain_obj;
 pub mod events;
+pub mod interface;
 pub mod network;
 pub mod storage;
 pub mod stream;
@@ -15,6 +16,7 @@ pub mod traits;
 
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, CloseCallback, DomainEvent, DomainEventCallback, EventBus};
+pub use interface::{InterfaceDriver, InterfaceRef};
 pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkRef};
 pub use storage::{PoolRef, StorageDriver, StoragePoolEvent, StoragePoolEventBus, VolRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};

@@ -20,6 +20,7 @@ pub mod client;
 mod domain;
 pub mod events;
 mod host;
+mod interface;
 pub mod keepalive;
 mod network;
 mod open;

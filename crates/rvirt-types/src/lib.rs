@@ -11,6 +11,7 @@ mod macros;
 pub mod domain;
 pub mod error;
 pub mod host;
+pub mod interface;
 pub mod network;
 pub mod records;
 pub mod snapshot;

@@ -323,5 +323,7 @@ blocking_methods!(DomainSnapshot {
     fn delete(flags: DomainSnapshotDeleteFlags) -> ();
 });
 
+mod interface;
 mod network;
+pub use interface::Interface;
 pub use network::Network;

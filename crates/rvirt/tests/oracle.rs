@@ -51,10 +51,13 @@
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
 //! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
-//! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`.
+//! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`; host
+//! interfaces: the `iface_*` ops of `tests/oracle/interface.rs`.
 
 #![allow(clippy::unwrap_used)] // a test may stop at the first failure
 
+#[path = "oracle/interface.rs"]
+mod interface;
 #[path = "oracle/network.rs"]
 mod network;
 mod storage_steps;
@@ -76,6 +79,7 @@ enum Var {
     Dom(Domain),
     Snap(DomainSnapshot),
     Net(rvirt::blocking::Network),
+    Iface(rvirt::blocking::Interface),
 }
 
 /// Why a step failed.
@@ -303,6 +307,9 @@ impl Runner {
     fn run_step(&mut self, step: &Value) -> StepResult {
         let op = str_field(step, "op")?;
         if let Some(r) = self.run_net_step(op, step) {
+            return r;
+        }
+        if let Some(r) = self.run_iface_step(op, step) {
             return r;
         }
         let flags = step.get("flags").and_then(Value::as_u64).unwrap_or(0) as u32;

@@ -7,6 +7,7 @@ use crate::cmd::Group;
 pub mod domain;
 pub mod events;
 pub mod host;
+pub mod interface;
 pub mod monitor;
 pub mod network;
 pub mod pool;
@@ -20,6 +21,7 @@ pub static GROUPS: &[&Group] = &[
     &monitor::GROUP,
     &events::GROUP,
     &host::GROUP,
+    &interface::GROUP,
     &network::GROUP,
     &snapshot::GROUP,
     &pool::GROUP,

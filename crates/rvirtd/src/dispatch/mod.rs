@@ -5,6 +5,7 @@
 mod domain;
 mod events;
 mod host;
+mod interface;
 mod network;
 mod snapshot;
 mod storage;
@@ -348,6 +349,22 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         NetworkGetDhcpLeases => network::get_dhcp_leases,
         ConnectNetworkEventRegisterAny => network::event_register_any,
         ConnectNetworkEventDeregisterAny => network::event_deregister_any,
+        ConnectListAllInterfaces => interface::list_all,
+        ConnectNumOfInterfaces => interface::num_of_interfaces,
+        ConnectListInterfaces => interface::list_interfaces,
+        ConnectNumOfDefinedInterfaces => interface::num_of_defined,
+        ConnectListDefinedInterfaces => interface::list_defined,
+        InterfaceLookupByName => interface::lookup_by_name,
+        InterfaceLookupByMacString => interface::lookup_by_mac_string,
+        InterfaceGetXmlDesc => interface::get_xml_desc,
+        InterfaceDefineXml => interface::define_xml,
+        InterfaceUndefine => interface::undefine,
+        InterfaceCreate => interface::create,
+        InterfaceDestroy => interface::destroy,
+        InterfaceIsActive => interface::is_active,
+        InterfaceChangeBegin => interface::change_begin,
+        InterfaceChangeCommit => interface::change_commit,
+        InterfaceChangeRollback => interface::change_rollback,
         ConnectNumOfStoragePools => storage::num_of_pools,
         ConnectListStoragePools => storage::list_pools,
         ConnectNumOfDefinedStoragePools => storage::num_of_defined_pools,
