@@ -406,3 +406,77 @@ fn pools_persist_and_come_back() {
     assert!(!s.root.join("etc/storage/p.xml").exists());
     assert!(!s.root.join("etc/storage/autostart/p.xml").exists());
 }
+
+/// An `fs` pool on a loop device made from an image file: start mounts it, destroy unmounts it.
+/// Skipped (saying why) where loop devices or mkfs are not available.
+#[test]
+fn fs_pool_mounts_a_loop_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(32 << 20)
+        .unwrap();
+    let out = std::process::Command::new("losetup")
+        .args(["-f", "--show"])
+        .arg(&img)
+        .output();
+    let dev = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        _ => {
+            eprintln!("skipped: no loop device here (needs root and losetup)");
+            return;
+        }
+    };
+    let mkfs = std::process::Command::new("mkfs.ext4")
+        .args(["-q", &dev])
+        .status();
+    if !mkfs.is_ok_and(|s| s.success()) {
+        let _ = std::process::Command::new("losetup")
+            .args(["-d", &dev])
+            .status();
+        eprintln!("skipped: mkfs.ext4 failed");
+        return;
+    }
+    let mnt = dir.path().join("mnt");
+    let d = QemuDriver::open(&format!(
+        "qemu:///embed?root={}",
+        dir.path().join("root").display()
+    ))
+    .unwrap();
+    let xml = format!(
+        "<pool type='fs'><name>f</name><source><device path='{dev}'/><format type='ext4'/></source>\
+         <target><path>{}</path></target></pool>",
+        mnt.display()
+    );
+    let pool = block(d.storage_pool_create_xml(&xml, StoragePoolCreateFlags::WITH_BUILD));
+    let mounted = |p: &Path| {
+        std::fs::read_to_string("/proc/mounts")
+            .unwrap()
+            .lines()
+            .any(|l| l.split_whitespace().nth(1) == Some(&*p.to_string_lossy()))
+    };
+    let result = pool.and_then(|pool| {
+        assert!(mounted(&mnt));
+        let v = block(d.storage_vol_create_xml(
+            &pool,
+            &vol_xml("v", "raw", "1048576"),
+            Default::default(),
+        ))?;
+        assert_eq!(
+            block(d.storage_vol_get_path(&v))?,
+            format!("{}/v", mnt.display())
+        );
+        block(d.storage_vol_delete(&v, Default::default()))?;
+        block(d.storage_pool_destroy(&pool))
+    });
+    let gone = !mounted(&mnt);
+    if !gone {
+        let _ = std::process::Command::new("umount").arg(&mnt).status();
+    }
+    let _ = std::process::Command::new("losetup")
+        .args(["-d", &dev])
+        .status();
+    result.unwrap();
+    assert!(gone, "destroy unmounts the pool");
+}
