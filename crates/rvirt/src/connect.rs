@@ -15,6 +15,8 @@ pub(crate) enum Backend {
     Test(Arc<rvirt_driver_test::TestDriver>),
     #[cfg(feature = "remote-driver")]
     Remote(Arc<rvirt_remote::RemoteDriver>),
+    #[cfg(feature = "qemu-driver")]
+    Qemu(Arc<rvirt_driver_qemu::QemuDriver>),
 }
 
 /// Calls the same driver method on whichever driver backs the connection.
@@ -25,6 +27,8 @@ macro_rules! dispatch {
             crate::connect::Backend::Test($d) => $call.await,
             #[cfg(feature = "remote-driver")]
             crate::connect::Backend::Remote($d) => $call.await,
+            #[cfg(feature = "qemu-driver")]
+            crate::connect::Backend::Qemu($d) => $call.await,
         }
     };
 }
@@ -56,6 +60,9 @@ impl Drop for Inner {
                 // Closing the connection ends its registrations on the server.
                 #[cfg(feature = "remote-driver")]
                 Backend::Remote(_) => Ok(()),
+                // The QEMU driver refuses domain and network callbacks for now.
+                #[cfg(feature = "qemu-driver")]
+                Backend::Qemu(_) => Ok(()),
             };
         }
     }
@@ -91,6 +98,27 @@ fn names_another_daemon(uri: &str) -> bool {
                 .iter()
                 .any(|p| p.name.eq_ignore_ascii_case("socket"))
     })
+}
+
+/// The QEMU driver for `uri`, if this process serves it: `qemu:///embed?root=DIR` always,
+/// `qemu:///system` only inside a daemon (elsewhere it goes to the daemon, as libvirt's client
+/// library sends it).
+#[cfg(feature = "qemu-driver")]
+fn open_qemu(uri: &str) -> Result<Option<Arc<rvirt_driver_qemu::QemuDriver>>> {
+    use rvirt_driver_qemu::QemuUri;
+    match rvirt_driver_qemu::parse_uri(uri) {
+        Some(Ok(QemuUri::System)) if !INSIDE_DAEMON.load(Ordering::Relaxed) => Ok(None),
+        Some(Ok(_)) => rvirt_driver_qemu::QemuDriver::open(uri).map(Some),
+        Some(Err(e)) => Err(e),
+        None => Ok(None),
+    }
+}
+
+/// Puts the state of `qemu:///system`, as a daemon serves it, under `root` (laid out as
+/// `qemu:///embed?root=` is) instead of libvirt's system folders; `None` restores those.
+#[cfg(feature = "qemu-driver")]
+pub fn set_qemu_system_root(root: Option<std::path::PathBuf>) {
+    rvirt_driver_qemu::set_system_root(root);
 }
 
 /// `VIR_ERR_NO_CONNECT`: no driver of this build takes `uri`.
@@ -130,6 +158,10 @@ impl Connect {
     /// `test:` URIs without a host or transport run in-process, everything else goes to a
     /// daemon through the remote driver.
     async fn open_with(uri: &str, read_only: bool) -> Result<Connect> {
+        #[cfg(feature = "qemu-driver")]
+        if let Some(d) = open_qemu(uri)? {
+            return Ok(Connect::with_backend(uri, read_only, Backend::Qemu(d)));
+        }
         let backend = if is_local_test_uri(uri) {
             #[cfg(feature = "test-driver")]
             let b = Backend::Test(rvirt_driver_test::TestDriver::open(uri)?);
@@ -148,7 +180,11 @@ impl Connect {
             let b = return Err(no_driver(uri));
             b
         };
-        Ok(Connect {
+        Ok(Connect::with_backend(uri, read_only, backend))
+    }
+
+    fn with_backend(uri: &str, read_only: bool, backend: Backend) -> Connect {
+        Connect {
             inner: Arc::new(Inner {
                 uri: uri.to_string(),
                 read_only,
@@ -156,7 +192,7 @@ impl Connect {
                 callbacks: parking_lot::Mutex::new(Vec::new()),
                 storage_callbacks: Default::default(),
             }),
-        })
+        }
     }
 
     /// Refuses `function` on a read-only connection, as libvirt's public API does.
@@ -190,6 +226,8 @@ impl Connect {
             Backend::Test(_) => true,
             #[cfg(feature = "remote-driver")]
             Backend::Remote(_) => false,
+            #[cfg(feature = "qemu-driver")]
+            Backend::Qemu(_) => true,
         }
     }
 

@@ -25,6 +25,8 @@ mod snapshot;
 mod storage;
 mod stream;
 
+#[cfg(feature = "qemu-driver")]
+pub use connect::set_qemu_system_root;
 pub use connect::{Connect, set_inside_daemon};
 pub use domain::Domain;
 pub use interface::Interface;

@@ -555,6 +555,10 @@ pub(crate) fn deregister_on_close(backend: &crate::connect::Backend, ids: Vec<Ca
             // Closing the connection ends its registrations on the server.
             #[cfg(feature = "remote-driver")]
             crate::connect::Backend::Remote(_) => Ok(()),
+            #[cfg(feature = "qemu-driver")]
+            crate::connect::Backend::Qemu(d) => {
+                pollster::block_on(d.connect_storage_pool_event_deregister_any(id))
+            }
         };
     }
 }

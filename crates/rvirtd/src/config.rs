@@ -64,6 +64,11 @@ pub struct Config {
     pub log_filters: String,
     /// libvirt-style log outputs, e.g. `"3:stderr"` or `"1:file:/var/log/rvirtd.log"`.
     pub log_outputs: String,
+    /// rvirt's own key `rvirt_qemu_root`: keep the state of `qemu:///system` (pool configs,
+    /// autostart links, state files) under this folder, laid out as `qemu:///embed?root=` lays
+    /// it out, instead of libvirt's `/etc/libvirt` and `/run/libvirt`. For tests and for a
+    /// daemon beside a real libvirtd.
+    pub rvirt_qemu_root: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -93,6 +98,7 @@ impl Default for Config {
             log_level: 3,
             log_filters: String::new(),
             log_outputs: String::new(),
+            rvirt_qemu_root: None,
         }
     }
 }
@@ -178,6 +184,7 @@ impl Config {
                 "log_level" => c.log_level = unsigned()?,
                 "log_filters" => c.log_filters = s()?,
                 "log_outputs" => c.log_outputs = s()?,
+                "rvirt_qemu_root" => c.rvirt_qemu_root = Some(PathBuf::from(s()?)),
                 _ => {}
             }
         }

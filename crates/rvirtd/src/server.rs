@@ -244,6 +244,7 @@ fn listen_tcp(sa: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // Hypervisor URIs a client opens here must be served here, never forwarded.
     rvirt::set_inside_daemon(true);
+    rvirt::set_qemu_system_root(config.rvirt_qemu_root.clone());
     let mut listeners = activated_sockets(&config)?;
     let activated = !listeners.is_empty();
     if activated && opts.listen {

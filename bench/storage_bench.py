@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Volume upload and download through a daemon with python3-libvirt: one transient dir pool,
+one raw volume of SIZE MiB, uploaded from memory in 1 MiB sends and downloaded with recvAll.
+The volume's pages are dropped from the page cache before the download, so it reads the disk.
+Prints: upload MiB/s, download MiB/s, and whether the checksums agree."""
+import hashlib, os, sys, time
+import libvirt
+
+uri, pooldir, size_mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
+c = libvirt.open(uri)
+p = c.storagePoolCreateXML(
+    "<pool type='dir'><name>bench</name><target><path>%s</path></target></pool>" % pooldir, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+v = p.createXML(
+    "<volume><name>bench.raw</name><capacity unit='MiB'>%d</capacity><allocation>0</allocation>"
+    "<target><format type='raw'/></target></volume>" % size_mib, 0)
+chunk = os.urandom(1 << 20)
+want = hashlib.sha256()
+st = c.newStream(0)
+t0 = time.monotonic()
+v.upload(st, 0, 0, 0)
+for i in range(size_mib):
+    # Each MiB differs (its index up front), so a lost or repeated chunk changes the sum.
+    block = i.to_bytes(8, "little") + chunk[8:]
+    want.update(block)
+    st.send(block)
+st.finish()
+up = time.monotonic() - t0
+path = v.path()
+fd = os.open(path, os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)
+got = hashlib.sha256()
+st = c.newStream(0)
+t0 = time.monotonic()
+v.download(st, 0, 0, 0)
+st.recvAll(lambda s, b, o: got.update(b) or len(b), None)
+st.finish()
+down = time.monotonic() - t0
+v.delete(0)
+p.destroy()
+print("upload %.0f MiB/s  download %.0f MiB/s  checksum %s" % (
+    size_mib / up, size_mib / down, "ok" if got.digest() == want.digest() else "MISMATCH"))

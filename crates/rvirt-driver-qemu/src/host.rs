@@ -1,0 +1,98 @@
+//! Host calls of a QEMU connection: what is cheap to answer without a running QEMU.
+
+use crate::QemuDriver;
+use rvirt_driver::HostDriver;
+use rvirt_types::{Error, ErrorNumber, Result};
+use std::sync::OnceLock;
+
+/// The QEMU version as `virConnectGetVersion` reports it (major * 1,000,000 + minor * 1,000 +
+/// micro), from `qemu-img --version` (the same package as the emulator here); 0 if unknown.
+fn qemu_version() -> u64 {
+    static V: OnceLock<u64> = OnceLock::new();
+    *V.get_or_init(|| {
+        let out = std::process::Command::new("qemu-img")
+            .arg("--version")
+            .output()
+            .ok();
+        let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+        text.as_deref().and_then(parse_version).unwrap_or(0)
+    })
+}
+
+/// `qemu-img version 7.2.22 (Debian …)` -> 7002022.
+fn parse_version(text: &str) -> Option<u64> {
+    let v = text
+        .split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)?;
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    let micro = parts.next().flatten().unwrap_or(0);
+    Some(major * 1_000_000 + minor * 1_000 + micro)
+}
+
+impl HostDriver for QemuDriver {
+    async fn connect_get_type(&self) -> Result<String> {
+        Ok("QEMU".into())
+    }
+
+    async fn connect_get_version(&self) -> Result<u64> {
+        Ok(qemu_version())
+    }
+
+    async fn connect_get_hostname(&self) -> Result<String> {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc != 0 {
+            return Err(Error::system(
+                crate::FROM,
+                "failed to determine host name",
+                &std::io::Error::last_os_error(),
+            ));
+        }
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
+    }
+
+    async fn connect_get_uri(&self) -> Result<String> {
+        Ok(self.uri.clone())
+    }
+
+    async fn connect_is_secure(&self) -> Result<bool> {
+        Ok(true)
+    }
+
+    async fn connect_is_encrypted(&self) -> Result<bool> {
+        Ok(false)
+    }
+
+    async fn connect_is_alive(&self) -> Result<bool> {
+        Ok(true)
+    }
+
+    async fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
+        Ok(feature == rvirt_driver::FEATURE_TYPED_PARAM_STRING)
+    }
+
+    async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {
+        Err(Error::with_detail(
+            crate::FROM,
+            ErrorNumber::NO_SUPPORT,
+            "virConnectSetKeepAlive",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_text() {
+        assert_eq!(
+            super::parse_version("qemu-img version 7.2.22 (Debian 1:7.2+dfsg-7)\n"),
+            Some(7_002_022)
+        );
+        assert_eq!(super::parse_version("nothing"), None);
+    }
+}

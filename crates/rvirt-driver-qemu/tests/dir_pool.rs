@@ -1,0 +1,482 @@
+//! A real `dir` pool through the QEMU driver in-process (`qemu:///embed?root=`): volumes made
+//! by qemu-img, clone, resize, wipe, upload and download through streams, delete; `qemu-img
+//! info` agrees with what the driver reports; bad input fails with libvirt's errors and leaves
+//! every file outside the pool alone.
+
+#![allow(clippy::unwrap_used)]
+
+use rvirt_driver::{HostDriver, NetworkDriver, PoolRef, StorageDriver, VolRef};
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_types::ErrorNumber;
+use rvirt_types::storage::*;
+use std::path::Path;
+use std::sync::Arc;
+
+fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    pollster::block_on(f)
+}
+
+fn have_qemu_img() -> bool {
+    let ok = std::process::Command::new("qemu-img")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        eprintln!("qemu-img is missing: apt-get install qemu-utils");
+    }
+    ok
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    pool_dir: std::path::PathBuf,
+    d: Arc<QemuDriver>,
+    pool: PoolRef,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let pool_dir = dir.path().join("pool");
+    let d = QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap();
+    let xml = format!(
+        "<pool type='dir'><name>p</name><target><path>{}</path></target></pool>",
+        pool_dir.display()
+    );
+    let pool = block(d.storage_pool_define_xml(&xml, StoragePoolDefineFlags::empty())).unwrap();
+    block(d.storage_pool_build(&pool, StoragePoolBuildFlags::empty())).unwrap();
+    block(d.storage_pool_create(&pool, StoragePoolCreateFlags::empty())).unwrap();
+    Setup {
+        _dir: dir,
+        root,
+        pool_dir,
+        d,
+        pool,
+    }
+}
+
+fn qemu_img_info(path: &str) -> serde_json::Value {
+    let out = std::process::Command::new("qemu-img")
+        .args(["info", "--output=json", "-U", path])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn vol_xml(name: &str, format: &str, capacity: &str) -> String {
+    format!(
+        "<volume><name>{name}</name><capacity>{capacity}</capacity><allocation>0</allocation>\
+         <target><format type='{format}'/></target></volume>"
+    )
+}
+
+/// Every file under `dir`, with its size and modification time.
+fn snapshot(dir: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let m = e.metadata().unwrap();
+        // A folder's time changes with its entries; its files are compared one by one.
+        let t = if m.is_dir() {
+            std::time::UNIX_EPOCH
+        } else {
+            m.modified().unwrap()
+        };
+        out.push((e.file_name().to_string_lossy().into_owned(), m.len(), t));
+    }
+    out.sort();
+    out
+}
+
+fn checksum(data: &[u8]) -> u64 {
+    // FNV-1a: enough to tell two 64 MiB buffers apart.
+    data.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    let mut x = 0x9e3779b97f4a7c15u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn upload(d: &QemuDriver, v: &VolRef, data: &[u8]) {
+    let s = block(d.storage_vol_upload(v, 0, 0, StorageVolStreamFlags::empty())).unwrap();
+    for c in data.chunks(262_120) {
+        block(s.send(c)).unwrap();
+    }
+    block(s.finish()).unwrap();
+}
+
+fn download(d: &QemuDriver, v: &VolRef, offset: u64, length: u64) -> Vec<u8> {
+    let s =
+        block(d.storage_vol_download(v, offset, length, StorageVolStreamFlags::empty())).unwrap();
+    let mut out = Vec::new();
+    loop {
+        let c = block(s.recv(262_120)).unwrap();
+        if c.is_empty() {
+            break;
+        }
+        out.extend_from_slice(&c);
+    }
+    block(s.finish()).unwrap();
+    out
+}
+
+#[test]
+fn host_calls_and_networks() {
+    let s = setup();
+    assert_eq!(block(s.d.connect_get_type()).unwrap(), "QEMU");
+    assert!(
+        block(s.d.connect_get_uri())
+            .unwrap()
+            .starts_with("qemu:///embed?root=")
+    );
+    let e = block(s.d.connect_list_all_networks(Default::default())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::NO_SUPPORT);
+    assert!(
+        e.message.contains("virtual networks are not available"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn volumes_lifecycle_agrees_with_qemu_img() {
+    if !have_qemu_img() {
+        return;
+    }
+    let s = setup();
+    let (d, pool) = (&s.d, &s.pool);
+    let q = block(d.storage_vol_create_xml(
+        pool,
+        &vol_xml("a.qcow2", "qcow2", "1073741824"),
+        Default::default(),
+    ))
+    .unwrap();
+    let r = block(d.storage_vol_create_xml(
+        pool,
+        &vol_xml("b.raw", "raw", "10485760"),
+        Default::default(),
+    ))
+    .unwrap();
+    let qpath = block(d.storage_vol_get_path(&q)).unwrap();
+    assert_eq!(qpath, format!("{}/a.qcow2", s.pool_dir.display()));
+    let info = qemu_img_info(&qpath);
+    assert_eq!(info["format"], "qcow2");
+    let vi = block(d.storage_vol_get_info(&q)).unwrap();
+    assert_eq!(info["virtual-size"].as_u64().unwrap(), vi.capacity);
+    assert_eq!(vi.capacity, 1 << 30);
+    let rpath = block(d.storage_vol_get_path(&r)).unwrap();
+    let rinfo = qemu_img_info(&rpath);
+    assert_eq!(rinfo["format"], "raw");
+    assert_eq!(rinfo["virtual-size"].as_u64().unwrap(), 10 << 20);
+    // Sparse: nothing allocated.
+    assert_eq!(block(d.storage_vol_get_info(&r)).unwrap().allocation, 0);
+
+    // A qcow2 over a backing file, and a clone.
+    let back = format!(
+        "<volume><name>over.qcow2</name><capacity>1073741824</capacity><target><format type='qcow2'/></target>\
+         <backingStore><path>{qpath}</path><format type='qcow2'/></backingStore></volume>"
+    );
+    let over = block(d.storage_vol_create_xml(pool, &back, Default::default())).unwrap();
+    let oinfo = qemu_img_info(&block(d.storage_vol_get_path(&over)).unwrap());
+    assert_eq!(oinfo["backing-filename"], qpath.as_str());
+    let xml = block(d.storage_vol_get_xml_desc(&over, 0)).unwrap();
+    assert!(
+        xml.contains(&format!("<backingStore>\n    <path>{qpath}</path>")),
+        "{xml}"
+    );
+
+    let data = pattern(3 << 20);
+    upload(d, &r, &data);
+    let c = block(d.storage_vol_create_xml_from(
+        pool,
+        &vol_xml("c.qcow2", "qcow2", "0"),
+        &r,
+        Default::default(),
+    ))
+    .unwrap();
+    let cinfo = qemu_img_info(&block(d.storage_vol_get_path(&c)).unwrap());
+    assert_eq!(cinfo["format"], "qcow2");
+    assert_eq!(cinfo["virtual-size"].as_u64().unwrap(), 10 << 20);
+    let cmp = std::process::Command::new("qemu-img")
+        .args([
+            "compare",
+            "-U",
+            &rpath,
+            &block(d.storage_vol_get_path(&c)).unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(cmp.success(), "the clone has the same data");
+
+    // Resize: grow, refuse a shrink without the flag, shrink a qcow2 with it.
+    block(d.storage_vol_resize(&q, 2 << 30, Default::default())).unwrap();
+    assert_eq!(
+        qemu_img_info(&qpath)["virtual-size"].as_u64().unwrap(),
+        2 << 30
+    );
+    let e = block(d.storage_vol_resize(&q, 1 << 30, Default::default())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INVALID_ARG);
+    assert_eq!(
+        e.message,
+        "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified"
+    );
+    block(d.storage_vol_resize(&q, 1 << 30, StorageVolResizeFlags::SHRINK)).unwrap();
+    assert_eq!(block(d.storage_vol_get_info(&q)).unwrap().capacity, 1 << 30);
+    block(d.storage_vol_resize(
+        &r,
+        1 << 20,
+        StorageVolResizeFlags::DELTA | StorageVolResizeFlags::ALLOCATE,
+    ))
+    .unwrap();
+    let ri = block(d.storage_vol_get_info(&r)).unwrap();
+    assert_eq!(ri.capacity, 11 << 20);
+    assert_eq!(
+        qemu_img_info(&rpath)["virtual-size"].as_u64().unwrap(),
+        11 << 20
+    );
+
+    // Wipe: zeros where the data was.
+    block(d.storage_vol_wipe(&r, 0)).unwrap();
+    assert!(download(d, &r, 0, 3 << 20).iter().all(|b| *b == 0));
+    let e = block(d.storage_vol_wipe_pattern(&r, StorageVolWipeAlgorithm::TRIM, 0)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::ARGUMENT_UNSUPPORTED);
+
+    // Listing, lookups, delete.
+    let mut names: Vec<String> = block(d.storage_pool_list_all_volumes(pool, 0))
+        .unwrap()
+        .iter()
+        .map(|v| v.name.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.qcow2", "b.raw", "c.qcow2", "over.qcow2"]);
+    assert_eq!(block(d.storage_vol_lookup_by_path(&rpath)).unwrap(), r);
+    assert_eq!(block(d.storage_vol_lookup_by_key(&rpath)).unwrap(), r);
+    for v in [&over, &q, &r, &c] {
+        block(d.storage_vol_delete(v, Default::default())).unwrap();
+    }
+    assert!(snapshot(&s.pool_dir).is_empty());
+    let e = block(d.storage_vol_get_info(&r)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::NO_STORAGE_VOL);
+}
+
+#[test]
+fn streams_move_64_mib_and_a_cut_upload_changes_nothing() {
+    let s = setup();
+    let (d, pool) = (&s.d, &s.pool);
+    let v = block(d.storage_vol_create_xml(
+        pool,
+        &vol_xml("big", "raw", "67108864"),
+        Default::default(),
+    ))
+    .unwrap();
+    let data = pattern(64 << 20);
+    upload(d, &v, &data);
+    let back = download(d, &v, 0, 0);
+    assert_eq!(back.len(), data.len());
+    assert_eq!(checksum(&back), checksum(&data));
+    // Offset and length.
+    assert_eq!(download(d, &v, 1000, 5000), &data[1000..6000]);
+
+    // An upload cut half-way: the volume keeps what it had, no temporary file stays.
+    let st = block(d.storage_vol_upload(&v, 0, 0, Default::default())).unwrap();
+    block(st.send(&vec![0xAA; 8 << 20])).unwrap();
+    let e = block(d.storage_vol_delete(&v, Default::default())).unwrap_err();
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: volume 'big' is still in use."
+    );
+    block(st.abort()).unwrap();
+    drop(st);
+    for _ in 0..100 {
+        if snapshot(&s.pool_dir).len() == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        snapshot(&s.pool_dir).len(),
+        1,
+        "{:?}",
+        snapshot(&s.pool_dir)
+    );
+    assert_eq!(checksum(&download(d, &v, 0, 0)), checksum(&data));
+
+    // A short upload from offset 0 replaces only what it sent, as libvirt's does.
+    upload(d, &v, &[7u8; 4096]);
+    let after = download(d, &v, 0, 0);
+    assert_eq!(&after[..4096], &[7u8; 4096][..]);
+    assert_eq!(checksum(&after[4096..]), checksum(&data[4096..]));
+    // Past the requested length: libvirt's error.
+    let st = block(d.storage_vol_upload(&v, 10, 4, Default::default())).unwrap();
+    block(st.send(b"abcdef")).unwrap();
+    let e = block(st.send(b"x")).unwrap_err();
+    assert_eq!(e.message, "cannot write to stream: No space left on device");
+    block(st.finish()).unwrap();
+    assert_eq!(&download(d, &v, 10, 6), b"abcd\x07\x07");
+}
+
+#[test]
+fn bad_input_touches_nothing_outside_the_pool() {
+    let s = setup();
+    let (d, pool) = (&s.d, &s.pool);
+    let parent = s.pool_dir.parent().unwrap().to_path_buf();
+    let before = snapshot(&parent);
+    let e = block(d.storage_vol_create_xml(
+        pool,
+        &vol_xml("../escape", "raw", "1024"),
+        Default::default(),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID);
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: volume name '../escape' cannot contain '/'"
+    );
+    let e =
+        block(d.storage_vol_create_xml(pool, &vol_xml("..", "raw", "1024"), Default::default()))
+            .unwrap_err();
+    assert_eq!(
+        e.message,
+        format!(
+            "Requested operation is not valid: volume target path '{}/..' already exists",
+            s.pool_dir.display()
+        )
+    );
+    let outside = format!(
+        "<volume><name>x</name><capacity>1024</capacity><target><path>{}/x</path></target></volume>",
+        parent.display()
+    );
+    let e = block(d.storage_vol_create_xml(pool, &outside, Default::default())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INVALID_ARG);
+    assert!(e.message.contains("is outside pool 'p'"), "{}", e.message);
+    let e = block(d.storage_vol_create_xml(pool, &vol_xml("neg", "raw", "-1"), Default::default()))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorNumber::XML_ERROR);
+    assert_eq!(e.message, "XML error: malformed capacity element");
+    // A creation that fails (qemu-img refuses a backing file that is not there) leaves nothing.
+    let bad = "<volume><name>q</name><capacity>1024</capacity><target><format type='qcow2'/></target>\
+               <backingStore><path>/nonexistent/base.qcow2</path><format type='qcow2'/></backingStore></volume>";
+    assert!(block(d.storage_vol_create_xml(pool, bad, Default::default())).is_err());
+    // A symbolic link out of the pool is never written through.
+    let victim = parent.join("victim");
+    std::fs::write(&victim, b"keep").unwrap();
+    std::os::unix::fs::symlink(&victim, s.pool_dir.join("link")).unwrap();
+    block(d.storage_pool_refresh(pool, 0)).unwrap();
+    if let Ok(l) = block(d.storage_vol_lookup_by_name(pool, "link")) {
+        assert!(block(d.storage_vol_upload(&l, 0, 0, Default::default())).is_err());
+        assert!(block(d.storage_vol_wipe(&l, 0)).is_err());
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+    std::fs::remove_file(&victim).unwrap();
+    std::fs::remove_file(s.pool_dir.join("link")).unwrap();
+    assert_eq!(snapshot(&parent), before);
+    assert!(snapshot(&s.pool_dir).is_empty());
+}
+
+#[test]
+fn pools_persist_and_come_back() {
+    let s = setup();
+    let (d, pool) = (&s.d, &s.pool);
+    assert!(s.root.join("etc/storage/p.xml").exists());
+    assert!(s.root.join("run/storage/p.xml").exists());
+    block(d.storage_pool_set_autostart(pool, true)).unwrap();
+    assert!(s.root.join("etc/storage/autostart/p.xml").exists());
+    let info = block(d.storage_pool_get_info(pool)).unwrap();
+    assert_eq!(info.state, StoragePoolState::RUNNING);
+    assert!(info.capacity > 0 && info.available <= info.capacity);
+    block(d.storage_pool_destroy(pool)).unwrap();
+    assert!(!s.root.join("run/storage/p.xml").exists());
+    let e = block(d.storage_pool_undefine(pool));
+    assert!(e.is_ok());
+    assert!(!s.root.join("etc/storage/p.xml").exists());
+    assert!(!s.root.join("etc/storage/autostart/p.xml").exists());
+}
+
+/// An `fs` pool on a loop device made from an image file: start mounts it, destroy unmounts it.
+/// Skipped (saying why) where loop devices or mkfs are not available.
+#[test]
+fn fs_pool_mounts_a_loop_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(32 << 20)
+        .unwrap();
+    let out = std::process::Command::new("losetup")
+        .args(["-f", "--show"])
+        .arg(&img)
+        .output();
+    let dev = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        _ => {
+            eprintln!("skipped: no loop device here (needs root and losetup)");
+            return;
+        }
+    };
+    let mkfs = std::process::Command::new("mkfs.ext4")
+        .args(["-q", &dev])
+        .status();
+    if !mkfs.is_ok_and(|s| s.success()) {
+        let _ = std::process::Command::new("losetup")
+            .args(["-d", &dev])
+            .status();
+        eprintln!("skipped: mkfs.ext4 failed");
+        return;
+    }
+    let mnt = dir.path().join("mnt");
+    let d = QemuDriver::open(&format!(
+        "qemu:///embed?root={}",
+        dir.path().join("root").display()
+    ))
+    .unwrap();
+    let xml = format!(
+        "<pool type='fs'><name>f</name><source><device path='{dev}'/><format type='ext4'/></source>\
+         <target><path>{}</path></target></pool>",
+        mnt.display()
+    );
+    let pool = block(d.storage_pool_create_xml(&xml, StoragePoolCreateFlags::WITH_BUILD));
+    let mounted = |p: &Path| {
+        std::fs::read_to_string("/proc/mounts")
+            .unwrap()
+            .lines()
+            .any(|l| l.split_whitespace().nth(1) == Some(&*p.to_string_lossy()))
+    };
+    let result = pool.and_then(|pool| {
+        assert!(mounted(&mnt));
+        let v = block(d.storage_vol_create_xml(
+            &pool,
+            &vol_xml("v", "raw", "1048576"),
+            Default::default(),
+        ))?;
+        assert_eq!(
+            block(d.storage_vol_get_path(&v))?,
+            format!("{}/v", mnt.display())
+        );
+        block(d.storage_vol_delete(&v, Default::default()))?;
+        block(d.storage_pool_destroy(&pool))
+    });
+    let gone = !mounted(&mnt);
+    if !gone {
+        let _ = std::process::Command::new("umount").arg(&mnt).status();
+    }
+    let _ = std::process::Command::new("losetup")
+        .args(["-d", &dev])
+        .status();
+    result.unwrap();
+    assert!(gone, "destroy unmounts the pool");
+}
