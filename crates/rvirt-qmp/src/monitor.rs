@@ -354,8 +354,9 @@ impl Monitor {
                 match reason {
                     Some(r) => Err(dead_to_error(r)),
                     None => {
-                        shared.kill(DeadReason::Io(e.to_string()));
-                        Err(Error::Io(e))
+                        let reason = io_reason(&e);
+                        shared.kill(reason.clone());
+                        Err(dead_to_error(reason))
                     }
                 }
             }
@@ -367,6 +368,14 @@ impl Monitor {
             }),
             Ok(Ok(Reply::Dead(r))) => Err(dead_to_error(r)),
         }
+    }
+}
+
+/// A reset or broken connection means QEMU went away, the same as EOF.
+fn io_reason(e: &std::io::Error) -> DeadReason {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => DeadReason::Eof,
+        _ => DeadReason::Io(e.to_string()),
     }
 }
 
@@ -426,7 +435,7 @@ async fn reader_loop(
         let n = match rd.read(&mut buf).await {
             Ok(0) => return shared.kill(DeadReason::Eof),
             Ok(n) => n,
-            Err(e) => return shared.kill(DeadReason::Io(e.to_string())),
+            Err(e) => return shared.kill(io_reason(&e)),
         };
         let lines = match splitter.push(&buf[..n]) {
             Ok(l) => l,

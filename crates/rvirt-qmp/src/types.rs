@@ -163,10 +163,18 @@ pub struct BalloonInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct BalloonStats {
-    /// `stat-swap-in`, `stat-free-memory`, ... as the guest reported them (-1: unknown).
-    pub stats: BTreeMap<String, i64>,
+    /// `stat-swap-in`, `stat-free-memory`, ... as the guest reported them; QEMU sends
+    /// `u64::MAX` for a statistic the guest did not report (see [`BalloonStats::stat`]).
+    pub stats: BTreeMap<String, u64>,
     /// When the guest last reported, seconds since the epoch (0: never).
     pub last_update: i64,
+}
+
+impl BalloonStats {
+    /// One statistic, `None` when the guest did not report it.
+    pub fn stat(&self, name: &str) -> Option<u64> {
+        self.stats.get(name).copied().filter(|&v| v != u64::MAX)
+    }
 }
 
 /// The RAM part of `query-migrate`.
