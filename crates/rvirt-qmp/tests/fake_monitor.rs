@@ -371,3 +371,60 @@ async fn no_greeting_times_out() {
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
     drop(fake);
 }
+
+#[tokio::test]
+async fn a_caller_that_gives_up_does_not_disturb_the_others() {
+    let (mut fake, mon) = connected(2000).await;
+    let server = tokio::spawn(async move {
+        let (_, abandoned) = fake.recv().await;
+        let (_, id) = fake.recv().await;
+        // The reply to the abandoned command arrives late; nobody waits for it any more.
+        fake.reply(&abandoned, json!("late")).await;
+        fake.reply(&id, json!("second")).await;
+        fake
+    });
+    let first = mon.execute("first", None);
+    // Polled once (sent), then dropped: the caller's own timeout or select! gave up on it.
+    let gave_up = tokio::time::timeout(Duration::from_millis(20), first).await;
+    assert!(gave_up.is_err());
+    assert_eq!(mon.execute("second", None).await.unwrap(), json!("second"));
+    assert_eq!(mon.dead_reason(), None);
+    drop(server.await.unwrap());
+}
+
+#[tokio::test]
+async fn a_reply_with_an_unknown_id_shape_is_a_protocol_error() {
+    let (mut fake, mon) = connected(2000).await;
+    let server = tokio::spawn(async move {
+        let _ = fake.recv().await;
+        fake.send(r#"{"error": {"class": "GenericError", "desc": "JSON parse error"}}"#)
+            .await;
+        fake
+    });
+    let err = mon.query_status().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Protocol(m) if m.contains("id")),
+        "{err}"
+    );
+    drop(server.await.unwrap());
+}
+
+#[tokio::test]
+async fn close_fails_waiting_and_later_calls() {
+    let (mut fake, mon) = connected(2000).await;
+    let server = tokio::spawn(async move {
+        let _ = fake.recv().await;
+        fake
+    });
+    let m2 = mon.clone();
+    let waiting = tokio::spawn(async move { m2.query_status().await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    mon.close();
+    let err = waiting.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Dead(DeadReason::Closed)), "{err}");
+    assert!(matches!(
+        mon.cont().await,
+        Err(Error::Dead(DeadReason::Closed))
+    ));
+    drop(server.await.unwrap());
+}

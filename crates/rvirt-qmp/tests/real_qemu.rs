@@ -345,3 +345,136 @@ async fn probe_of_a_binary_that_exits_says_so() {
         "{err}"
     );
 }
+
+async fn wait_job(mon: &Monitor, id: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let jobs = mon.query_jobs().await.unwrap();
+        let job = jobs.iter().find(|j| j.id == id).expect("job listed");
+        if job.status == "concluded" {
+            assert_eq!(job.error, None, "job {id} failed");
+            mon.job_dismiss(id).await.unwrap();
+            return;
+        }
+        assert!(Instant::now() < until, "job {id} still {}", job.status);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn internal_snapshots_through_jobs() {
+    if qemu_path().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("disk.qcow2");
+    let made = Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&img)
+        .arg("16M")
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("qemu-img not usable: skipped");
+        return;
+    }
+    let blockdev = format!(
+        "driver=qcow2,node-name=disk0,file.driver=file,file.filename={}",
+        img.display()
+    );
+    let q = start(&["-blockdev", &blockdev]).await.unwrap();
+    let mon = &q.mon;
+    let mut events = mon.events();
+    let devices = ["disk0"];
+    let job = |id| rvirt_qmp::SnapshotJob {
+        job_id: id,
+        tag: "s1",
+        vmstate: "disk0",
+        devices: &devices,
+    };
+    mon.snapshot_save(&job("save")).await.unwrap();
+    wait_job(mon, "save").await;
+    assert!(matches!(
+        next_event(&mut events, "JOB_STATUS_CHANGE").await,
+        EventKind::JobStatusChange { .. }
+    ));
+    let listing = mon.human_monitor_command("info snapshots").await.unwrap();
+    assert!(listing.contains("s1"), "{listing}");
+    mon.snapshot_load(&job("load")).await.unwrap();
+    wait_job(mon, "load").await;
+    mon.snapshot_delete(&job("delete")).await.unwrap();
+    wait_job(mon, "delete").await;
+    let listing = mon.human_monitor_command("info snapshots").await.unwrap();
+    assert!(!listing.contains("s1"), "{listing}");
+    assert!(mon.query_jobs().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn devices_and_passwords() {
+    let Some(q) = start(&["-vnc", "none,password=on"]).await else {
+        return;
+    };
+    let mon = &q.mon;
+    mon.device_add(json!({"driver": "virtio-rng-pci", "id": "rng0"}))
+        .await
+        .unwrap();
+    let ty = mon
+        .qom_get("/machine/peripheral/rng0", "type")
+        .await
+        .unwrap();
+    assert_eq!(ty, json!("virtio-rng-pci"));
+    let err = mon
+        .device_add(json!({"driver": "no-such-device", "id": "x"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Qemu { .. }), "{err}");
+    mon.device_del("rng0").await.unwrap();
+    mon.set_password("vnc", "secret", None).await.unwrap();
+    mon.expire_password("vnc", "+60").await.unwrap();
+    mon.expire_password("vnc", "never").await.unwrap();
+}
+
+/// libvirt's way: the monitor socket is bound and listening before QEMU starts and handed to
+/// it as a descriptor, so the client connects once, with no retry loop and no path race.
+#[tokio::test]
+async fn monitor_on_a_listening_socket_handed_to_qemu() {
+    let Some(bin) = qemu_path() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("mon.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let fd = listener.as_raw_fd();
+    let chardev = format!("socket,id=mon,fd={fd},server=on,wait=off");
+    let mut cmd = Command::new(bin);
+    cmd.args(["-machine", "none", "-nodefaults", "-display", "none", "-S"])
+        .args(["-chardev", &chardev, "-mon", "chardev=mon,mode=control"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    // SAFETY: only async-signal-safe fcntl calls between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(move || {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let proc = Pidfd::spawn(&mut cmd).unwrap();
+    drop(listener);
+    let t = Instant::now();
+    let stream = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+    let mon = Monitor::from_std(stream, MonitorOptions::default())
+        .await
+        .unwrap();
+    eprintln!("negotiated {:?} after spawn", t.elapsed());
+    assert_eq!(
+        mon.query_status().await.unwrap().status,
+        RunState::Prelaunch
+    );
+    mon.quit().await.unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(5), proc.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(exit, ExitInfo::Exited(0));
+}
