@@ -190,12 +190,13 @@ impl Monitor {
         let fd = stream.as_raw_fd();
         let (mut rd, wr) = stream.into_split();
         let mut splitter = LineSplitter::new(opts.max_line);
-        let greeting = tokio::time::timeout(opts.deadline, read_greeting(&mut rd, &mut splitter))
-            .await
-            .map_err(|_| Error::Timeout {
-                command: "(greeting)".into(),
-                after: opts.deadline,
-            })??;
+        let (greeting, early) =
+            tokio::time::timeout(opts.deadline, read_greeting(&mut rd, &mut splitter))
+                .await
+                .map_err(|_| Error::Timeout {
+                    command: "(greeting)".into(),
+                    after: opts.deadline,
+                })??;
 
         let (dead_tx, _) = watch::channel(None);
         let shared = Arc::new(Shared {
@@ -208,7 +209,7 @@ impl Monitor {
         });
         let (ev_tx, ev_rx) = broadcast::channel(opts.event_capacity.max(1));
         let events = ev_tx.downgrade();
-        let reader = tokio::spawn(reader_loop(rd, splitter, shared.clone(), ev_tx));
+        let reader = tokio::spawn(reader_loop(rd, splitter, early, shared.clone(), ev_tx));
         let mon = Monitor {
             inner: Arc::new(Inner {
                 shared,
@@ -401,21 +402,25 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
-async fn read_greeting(rd: &mut OwnedReadHalf, splitter: &mut LineSplitter) -> Result<Greeting> {
-    // Read byte-wise chunks small enough that nothing after the greeting line is consumed
-    // here and lost: QEMU sends nothing until we negotiate, but stay exact anyway.
-    let mut byte = [0u8; 1];
+/// Reads up to and including the greeting line; returns it with any complete lines that came
+/// in the same reads (the reader handles those first; partial ones stay in the splitter).
+async fn read_greeting(
+    rd: &mut OwnedReadHalf,
+    splitter: &mut LineSplitter,
+) -> Result<(Greeting, Vec<Vec<u8>>)> {
+    let mut buf = [0u8; 4096];
     loop {
-        let n = rd.read(&mut byte).await?;
+        let n = rd.read(&mut buf).await?;
         if n == 0 {
             return Err(Error::Eof);
         }
-        let lines = splitter
-            .push(&byte[..n])
-            .map_err(|e| Error::Protocol(format!("greeting longer than {} bytes", e.max)))?;
-        if let Some(line) = lines.into_iter().next() {
+        let mut lines = splitter
+            .push(&buf[..n])
+            .map_err(|e| Error::Protocol(format!("greeting longer than {} bytes", e.max)))?
+            .into_iter();
+        if let Some(line) = lines.next() {
             return match parse_message(&line).map_err(Error::Protocol)? {
-                Message::Greeting(g) => Ok(g),
+                Message::Greeting(g) => Ok((g, lines.collect())),
                 other => Err(Error::Protocol(format!(
                     "expected the QMP greeting, got {other:?}"
                 ))),
@@ -427,9 +432,13 @@ async fn read_greeting(rd: &mut OwnedReadHalf, splitter: &mut LineSplitter) -> R
 async fn reader_loop(
     mut rd: OwnedReadHalf,
     mut splitter: LineSplitter,
+    early: Vec<Vec<u8>>,
     shared: Arc<Shared>,
     events: broadcast::Sender<Event>,
 ) {
+    if !handle_lines(early, &shared, &events) {
+        return;
+    }
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match rd.read(&mut buf).await {
@@ -446,23 +455,35 @@ async fn reader_loop(
                 )));
             }
         };
-        for line in lines {
-            match parse_message(&line) {
-                Err(m) => return shared.kill(DeadReason::Protocol(m)),
-                Ok(Message::Greeting(_)) => {
-                    return shared.kill(DeadReason::Protocol("a second greeting".into()));
-                }
-                Ok(Message::Event(e)) => {
-                    // No subscriber is not an error: events are then simply not wanted.
-                    let _ = events.send(e);
-                }
-                Ok(Message::Return { id, value }) => shared.route(id, Reply::Return(value)),
-                Ok(Message::Error { id, class, desc }) => {
-                    shared.route(id, Reply::Error { class, desc })
-                }
+        if !handle_lines(lines, &shared, &events) {
+            return;
+        }
+    }
+}
+
+/// Routes replies and publishes events; false once the monitor was killed for a bad line.
+fn handle_lines(lines: Vec<Vec<u8>>, shared: &Shared, events: &broadcast::Sender<Event>) -> bool {
+    for line in lines {
+        match parse_message(&line) {
+            Err(m) => {
+                shared.kill(DeadReason::Protocol(m));
+                return false;
+            }
+            Ok(Message::Greeting(_)) => {
+                shared.kill(DeadReason::Protocol("a second greeting".into()));
+                return false;
+            }
+            Ok(Message::Event(e)) => {
+                // No subscriber is not an error: events are then simply not wanted.
+                let _ = events.send(e);
+            }
+            Ok(Message::Return { id, value }) => shared.route(id, Reply::Return(value)),
+            Ok(Message::Error { id, class, desc }) => {
+                shared.route(id, Reply::Error { class, desc })
             }
         }
     }
+    shared.lock().dead.is_none()
 }
 
 /// Writes one command line, attaching `fds` to its first bytes with SCM_RIGHTS.

@@ -171,7 +171,9 @@ pub async fn probe(binary: &Path, deadline: Duration) -> Result<ProbeResult, Pro
 }
 
 /// Probes `binary`, or returns the result cached in `cache_dir` when the binary's path and
-/// modification time match. The cache is one JSON file per binary, written atomically.
+/// modification time match, and `/dev/kvm` is present or absent as it was then (loading the
+/// KVM module changes what QEMU offers). The cache is one JSON file per binary, written
+/// atomically; an unreadable or outdated file is probed again and replaced.
 pub async fn probe_cached(
     binary: &Path,
     cache_dir: &Path,
@@ -188,6 +190,7 @@ pub async fn probe_cached(
             binary: binary.display().to_string(),
             source,
         })?;
+    let dev_kvm = Path::new("/dev/kvm").exists();
     let file = cache_dir.join(format!(
         "{:016x}.json",
         fnv1a(binary.as_os_str().as_encoded_bytes())
@@ -196,6 +199,7 @@ pub async fn probe_cached(
         && let Ok(entry) = serde_json::from_slice::<CacheEntry>(&text)
         && entry.binary == binary
         && entry.mtime_ns == mtime_ns
+        && entry.dev_kvm == dev_kvm
     {
         return Ok(entry.result);
     }
@@ -203,6 +207,7 @@ pub async fn probe_cached(
     let entry = CacheEntry {
         binary: binary.to_path_buf(),
         mtime_ns,
+        dev_kvm,
         result,
     };
     let cache_err = |source| ProbeError::Cache {
@@ -218,6 +223,7 @@ pub async fn probe_cached(
 struct CacheEntry {
     binary: PathBuf,
     mtime_ns: u128,
+    dev_kvm: bool,
     result: ProbeResult,
 }
 

@@ -32,6 +32,11 @@ pub struct Pidfd {
 impl Pidfd {
     /// Opens a pidfd for `pid` (which must exist: `ESRCH` otherwise). Must be called inside a
     /// tokio runtime.
+    ///
+    /// For a process we did not spawn (reattach), the pid may have been reused between the
+    /// moment it was recorded and this call: check the process's identity (start time in
+    /// `/proc/PID/stat`, command line) after opening, not before. From then on the pidfd
+    /// refers to that process only.
     pub fn open(pid: i32) -> io::Result<Pidfd> {
         // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
         let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
@@ -45,7 +50,9 @@ impl Pidfd {
         Ok(Pidfd { fd, pid })
     }
 
-    /// Spawns `cmd` as our child and watches it. The child is reaped by [`Pidfd::wait`].
+    /// Spawns `cmd` as our child and watches it. The child is reaped by [`Pidfd::wait`] (or
+    /// [`Pidfd::try_wait`]); nothing else in the process may reap it (`waitpid(-1)`), or its
+    /// exit status is lost and [`ExitInfo::Unknown`] is reported instead.
     pub fn spawn(cmd: &mut Command) -> io::Result<Pidfd> {
         let child = cmd.spawn()?;
         let pid = child.id() as i32;

@@ -428,3 +428,20 @@ async fn close_fails_waiting_and_later_calls() {
     ));
     drop(server.await.unwrap());
 }
+
+#[tokio::test]
+async fn lines_that_came_with_the_greeting_are_not_lost() {
+    let (mut fake, client) = Fake::pair();
+    let server = async {
+        let both = format!(
+            "{GREETING}\r\n{}\r\n",
+            r#"{"event": "SUSPEND", "timestamp": {"seconds": 1, "microseconds": 1}}"#
+        );
+        fake.wr.write_all(both.as_bytes()).await.unwrap();
+        let (_, id) = fake.recv().await;
+        fake.reply(&id, json!({})).await;
+    };
+    let (_, mon) = tokio::join!(server, Monitor::from_stream(client, opts(2000)));
+    let mut events = mon.unwrap().events();
+    assert_eq!(events.recv().await.unwrap().kind(), EventKind::Suspend);
+}
