@@ -161,22 +161,24 @@ mod tests {
         assert_eq!(info, ExitInfo::Exited(7));
     }
 
-    #[tokio::test]
-    async fn sigkill_is_seen_at_once() {
-        let p = Pidfd::spawn(Command::new("sleep").arg("30")).unwrap();
-        assert_eq!(p.try_wait().unwrap(), None);
+    /// SIGKILLs the process and says how it ended and how long noticing took.
+    async fn kill_and_wait(p: &Pidfd) -> (ExitInfo, Duration) {
         let t = Instant::now();
         p.signal(libc::SIGKILL).unwrap();
         let info = tokio::time::timeout(Duration::from_secs(5), p.wait())
             .await
             .unwrap()
             .unwrap();
+        (info, t.elapsed())
+    }
+
+    #[tokio::test]
+    async fn sigkill_is_seen_at_once() {
+        let p = Pidfd::spawn(Command::new("sleep").arg("30")).unwrap();
+        assert_eq!(p.try_wait().unwrap(), None);
+        let (info, took) = kill_and_wait(&p).await;
         assert_eq!(info, ExitInfo::Signaled(libc::SIGKILL));
-        assert!(
-            t.elapsed() < Duration::from_millis(500),
-            "{:?}",
-            t.elapsed()
-        );
+        assert!(took < Duration::from_millis(500), "{took:?}");
     }
 
     #[tokio::test]
@@ -189,17 +191,8 @@ mod tests {
         let pid: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         let p = Pidfd::open(pid).unwrap();
         assert_eq!(p.try_wait().unwrap(), None);
-        let t = Instant::now();
-        p.signal(libc::SIGKILL).unwrap();
-        let info = tokio::time::timeout(Duration::from_secs(5), p.wait())
-            .await
-            .unwrap()
-            .unwrap();
+        let (info, took) = kill_and_wait(&p).await;
         assert_eq!(info, ExitInfo::Unknown);
-        assert!(
-            t.elapsed() < Duration::from_millis(500),
-            "{:?}",
-            t.elapsed()
-        );
+        assert!(took < Duration::from_millis(500), "{took:?}");
     }
 }

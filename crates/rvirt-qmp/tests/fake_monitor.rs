@@ -202,20 +202,37 @@ async fn over_long_line_kills_the_monitor() {
     drop(server.await.unwrap());
 }
 
-#[tokio::test]
-async fn garbage_json_is_a_protocol_error() {
+/// QEMU answers the next command with `line`; the command must fail with a protocol error
+/// mentioning `expected`, and the monitor must be dead.
+async fn protocol_error_after(line: &'static str, expected: &str) {
     let (mut fake, mon) = connected(2000).await;
     let server = tokio::spawn(async move {
         let _ = fake.recv().await;
-        fake.send(r#"{"return": {}, "id": 2"#).await;
+        fake.send(line).await;
         fake
     });
     let err = mon.query_status().await.unwrap_err();
     assert!(
-        matches!(&err, Error::Protocol(m) if m.contains("malformed JSON")),
+        matches!(&err, Error::Protocol(m) if m.contains(expected)),
         "{err}"
     );
+    assert!(matches!(mon.dead_reason(), Some(DeadReason::Protocol(_))));
     drop(server.await.unwrap());
+}
+
+#[tokio::test]
+async fn garbage_json_is_a_protocol_error() {
+    protocol_error_after(r#"{"return": {}, "id": 2"#, "malformed JSON").await;
+}
+
+#[tokio::test]
+async fn a_reply_without_an_id_is_a_protocol_error() {
+    // What QEMU sends when it could not parse a command: nothing to route it to.
+    protocol_error_after(
+        r#"{"error": {"class": "GenericError", "desc": "JSON parse error"}}"#,
+        "id",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -389,23 +406,6 @@ async fn a_caller_that_gives_up_does_not_disturb_the_others() {
     assert!(gave_up.is_err());
     assert_eq!(mon.execute("second", None).await.unwrap(), json!("second"));
     assert_eq!(mon.dead_reason(), None);
-    drop(server.await.unwrap());
-}
-
-#[tokio::test]
-async fn a_reply_with_an_unknown_id_shape_is_a_protocol_error() {
-    let (mut fake, mon) = connected(2000).await;
-    let server = tokio::spawn(async move {
-        let _ = fake.recv().await;
-        fake.send(r#"{"error": {"class": "GenericError", "desc": "JSON parse error"}}"#)
-            .await;
-        fake
-    });
-    let err = mon.query_status().await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Protocol(m) if m.contains("id")),
-        "{err}"
-    );
     drop(server.await.unwrap());
 }
 
