@@ -334,13 +334,27 @@ impl Monitor {
         let exchange = async {
             {
                 let mut w = self.inner.writer.lock().await;
-                write_with_fds(&mut w, &line, fds).await?;
+                // A write abandoned half-way (the caller dropped this future) would leave a
+                // partial line that corrupts the next command: the guard kills the monitor then.
+                let unfinished = UnfinishedWrite {
+                    shared: Some(shared),
+                };
+                let written = write_with_fds(&mut w, &line, fds).await;
+                unfinished.done();
+                written?;
             }
             rx.await
                 .map_err(|_| std::io::Error::other("reply channel dropped"))
         };
-        match tokio::time::timeout(deadline, exchange).await {
-            Err(_) => {
+        // The exchange stays alive until the deadline is recorded, so that a write it abandons
+        // does not record itself as the cause of death first.
+        tokio::pin!(exchange);
+        let outcome = tokio::select! {
+            r = &mut exchange => Ok(r),
+            _ = tokio::time::sleep(deadline) => Err(()),
+        };
+        match outcome {
+            Err(()) => {
                 shared.kill(DeadReason::TimedOut {
                     command: command.to_string(),
                 });
@@ -399,6 +413,27 @@ struct PendingGuard<'a> {
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
         self.shared.lock().pending.remove(&self.id);
+    }
+}
+
+/// Kills the monitor unless [`UnfinishedWrite::done`] is called: see `execute_with`.
+struct UnfinishedWrite<'a> {
+    shared: Option<&'a Shared>,
+}
+
+impl UnfinishedWrite<'_> {
+    fn done(mut self) {
+        self.shared = None;
+    }
+}
+
+impl Drop for UnfinishedWrite<'_> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared {
+            shared.kill(DeadReason::Protocol(
+                "a command was abandoned half-written".into(),
+            ));
+        }
     }
 }
 

@@ -445,3 +445,33 @@ async fn lines_that_came_with_the_greeting_are_not_lost() {
     let mut events = mon.unwrap().events();
     assert_eq!(events.recv().await.unwrap().kind(), EventKind::Suspend);
 }
+
+#[tokio::test]
+async fn a_write_blocked_on_a_full_socket_obeys_the_deadline() {
+    // QEMU stopped reading: a big command fills the socket buffer and the write blocks.
+    let big = json!({ "blob": "x".repeat(4 << 20) });
+    let (fake, mon) = connected(200).await;
+    let t = Instant::now();
+    let err = mon.execute("qom-set", Some(big.clone())).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(t.elapsed() < Duration::from_millis(1000));
+    // The deadline, not the abandoned write, is recorded as the cause.
+    assert!(matches!(
+        mon.dead_reason(),
+        Some(DeadReason::TimedOut { .. })
+    ));
+    drop(fake);
+
+    // A caller that gives up half-way through a write leaves a torn line: the monitor is dead.
+    let (fake, mon) = connected(5000).await;
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(100),
+        mon.execute("qom-set", Some(big)),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    assert!(
+        matches!(mon.dead_reason(), Some(DeadReason::Protocol(m)) if m.contains("half-written"))
+    );
+    drop(fake);
+}
