@@ -261,6 +261,33 @@ impl Monitor {
             .await
     }
 
+    /// `query-block-jobs`.
+    pub async fn query_block_jobs(&self) -> Result<Vec<BlockJobStatus>> {
+        self.call("query-block-jobs", None).await
+    }
+
+    /// `block-job-cancel`; with `force`, even a paused job or one a mirror is finishing.
+    pub async fn block_job_cancel(&self, device: &str, force: bool) -> Result<()> {
+        let args = json!({ "device": device, "force": force });
+        self.call_unit("block-job-cancel", Some(args)).await
+    }
+
+    /// `block-job-complete`: pivots a ready mirror or active commit.
+    pub async fn block_job_complete(&self, device: &str) -> Result<()> {
+        self.call_unit("block-job-complete", Some(json!({ "device": device })))
+            .await
+    }
+
+    /// `system_wakeup`: wakes a guest suspended to RAM.
+    pub async fn system_wakeup(&self) -> Result<()> {
+        self.call_unit("system_wakeup", None).await
+    }
+
+    /// `inject-nmi`: delivers an NMI to the guest.
+    pub async fn inject_nmi(&self) -> Result<()> {
+        self.call_unit("inject-nmi", None).await
+    }
+
     /// `query-machines`.
     pub async fn query_machines(&self) -> Result<Vec<MachineInfo>> {
         self.call("query-machines", None).await

@@ -28,7 +28,7 @@ pub use commands::SnapshotJob;
 pub use error::{DeadReason, Error, ErrorClass, Result};
 pub use event::{BlockJobInfo, Event, EventKind};
 pub use monitor::{EventReceiver, Monitor, MonitorOptions};
-pub use probe::{ProbeError, ProbeResult, probe, probe_cached};
+pub use probe::{ProbeError, ProbeResult, probe, probe_cached, probe_monitor};
 pub use process::{ExitInfo, Pidfd};
 pub use types::*;
 pub use wire::{

@@ -140,22 +140,16 @@ pub async fn probe(binary: &Path, deadline: Duration) -> Result<ProbeResult, Pro
                 return Err(ProbeError::EarlyExit { binary: name.clone(), stderr: stderr.trim().to_string() });
             }
         };
-        let qmp = |source| ProbeError::Qmp { binary: name.clone(), source };
-        let opts = MonitorOptions { deadline, ..MonitorOptions::default() };
-        let mon = Monitor::from_stream(stream, opts).await.map_err(qmp)?;
-        let version = mon.query_version().await.map_err(qmp)?;
-        let kvm = mon.query_kvm().await.map_err(qmp)?;
-        let res = ProbeResult {
-            binary: binary.to_path_buf(),
-            version: version.qemu,
-            package: version.package.trim().to_string(),
-            arch: mon.query_target().await.map_err(qmp)?,
-            kvm_present: kvm.present,
-            kvm_enabled: kvm.enabled,
-            machines: mon.query_machines().await.map_err(qmp)?,
-            cpu_definitions: mon.query_cpu_definitions().await.map_err(qmp)?,
-            commands: mon.query_commands().await.map_err(qmp)?,
+        let qmp = |source| ProbeError::Qmp {
+            binary: name.clone(),
+            source,
         };
+        let opts = MonitorOptions {
+            deadline,
+            ..MonitorOptions::default()
+        };
+        let mon = Monitor::from_stream(stream, opts).await.map_err(qmp)?;
+        let res = probe_monitor(&mon, binary).await.map_err(qmp)?;
         let _ = mon.quit().await;
         Ok(res)
     }
@@ -168,6 +162,24 @@ pub async fn probe(binary: &Path, deadline: Duration) -> Result<ProbeResult, Pro
         let _ = child.wait().await;
     }
     result
+}
+
+/// Asks a negotiated monitor everything a [`ProbeResult`] holds (the conversation recorded in
+/// testdata/qmp/probe-x86_64-kvm.txt). `binary` is only recorded in the result.
+pub async fn probe_monitor(mon: &Monitor, binary: &Path) -> Result<ProbeResult, Error> {
+    let version = mon.query_version().await?;
+    let kvm = mon.query_kvm().await?;
+    Ok(ProbeResult {
+        binary: binary.to_path_buf(),
+        version: version.qemu,
+        package: version.package.trim().to_string(),
+        arch: mon.query_target().await?,
+        kvm_present: kvm.present,
+        kvm_enabled: kvm.enabled,
+        machines: mon.query_machines().await?,
+        cpu_definitions: mon.query_cpu_definitions().await?,
+        commands: mon.query_commands().await?,
+    })
 }
 
 /// Probes `binary`, or returns the result cached in `cache_dir` when the binary's path and

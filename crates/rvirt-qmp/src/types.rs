@@ -310,3 +310,28 @@ pub struct VersionInfo {
     #[serde(default)]
     pub package: String,
 }
+
+/// One job of `query-block-jobs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockJobStatus {
+    /// The job id (QEMU calls it `device`).
+    pub device: String,
+    /// The job type (`commit`, `stream`, `mirror`, `backup`).
+    #[serde(rename = "type")]
+    pub job_type: String,
+    /// Total work.
+    pub len: u64,
+    /// Work done.
+    pub offset: u64,
+    /// Whether it is doing I/O right now.
+    pub busy: bool,
+    /// Whether it is paused.
+    pub paused: bool,
+    /// Rate limit, bytes per second (0: none).
+    pub speed: u64,
+    /// Whether it can be completed (mirror, active commit).
+    pub ready: bool,
+    /// Its job status (`running`, `ready`, `concluded`...).
+    #[serde(default)]
+    pub status: String,
+}

@@ -475,3 +475,37 @@ async fn a_write_blocked_on_a_full_socket_obeys_the_deadline() {
     );
     drop(fake);
 }
+
+#[tokio::test]
+async fn recorded_probe_replays_into_a_probe_result() {
+    let (fake, client) = Fake::pair();
+    let server = tokio::spawn(replay(fake, "probe-x86_64-kvm.txt"));
+    let mon = Monitor::from_stream(client, opts(2000)).await.unwrap();
+    let bin = std::path::Path::new("/usr/bin/qemu-system-x86_64");
+    let p = rvirt_qmp::probe_monitor(&mon, bin).await.unwrap();
+    mon.quit().await.unwrap();
+    server.await.unwrap();
+
+    assert_eq!(p.version.as_number(), 7_002_022);
+    assert_eq!(p.arch, "x86_64");
+    assert!(p.kvm_present && p.kvm_enabled);
+    let pc = p.machine("pc").unwrap();
+    assert_eq!(pc.name, "pc-i440fx-7.2");
+    assert!(pc.is_default && pc.hotpluggable_cpus && !pc.numa_mem_supported);
+    assert_eq!(p.default_machine(), Some(pc));
+    let q35 = p.machine("q35").unwrap();
+    assert_eq!(q35.name, "pc-q35-7.2");
+    assert!(q35.cpu_max >= 288);
+    assert_eq!(q35.default_ram_id.as_deref(), Some("pc.ram"));
+    assert!(p.machines.iter().any(|m| m.name == "none"));
+    let qemu64 = p
+        .cpu_definitions
+        .iter()
+        .find(|c| c.name == "qemu64")
+        .unwrap();
+    assert_eq!(qemu64.typename, "qemu64-x86_64-cpu");
+    assert!(qemu64.unavailable_features.is_some());
+    assert!(p.cpu_definitions.iter().any(|c| c.alias_of.is_some()));
+    assert!(p.has_command("query-cpus-fast") && p.has_command("snapshot-save"));
+    assert!(!p.has_command("query-cpus"));
+}

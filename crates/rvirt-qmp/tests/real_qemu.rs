@@ -125,6 +125,14 @@ async fn lifecycle_and_queries() {
     );
     assert!(!mon.query_kvm().await.unwrap().enabled);
     assert!(mon.query_jobs().await.unwrap().is_empty());
+    assert!(mon.query_block_jobs().await.unwrap().is_empty());
+    let err = mon.block_job_cancel("nojob", false).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Qemu { class, .. } if class == "DeviceNotActive"),
+        "{err}"
+    );
+    mon.inject_nmi().await.unwrap();
+    assert!(matches!(mon.system_wakeup().await, Err(Error::Qemu { .. })));
     let hmp = mon.human_monitor_command("info version").await.unwrap();
     assert!(
         hmp.starts_with(&mon.greeting().version.major.to_string()),
