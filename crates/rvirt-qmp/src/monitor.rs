@@ -6,6 +6,10 @@
 //! error at once, the socket is shut down, and every later command fails immediately with
 //! [`Error::Dead`] without touching the socket. A dead monitor is never revived: the owner
 //! reconnects (or, usually, the domain is gone).
+//!
+//! Ordering: one reader handles QEMU's lines in the order they came, publishing events before
+//! routing later replies. When a command returns, every event QEMU sent before its reply (the
+//! `RESUME` of a `cont`, for example) is already in each subscriber's queue.
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};

@@ -187,7 +187,7 @@ pub struct MigrationRam {
     pub remaining: u64,
     /// Total bytes.
     pub total: u64,
-    /// Dirty-page passes so far... (`dirty-sync-count`).
+    /// How many times the dirty bitmap was synchronised (passes over memory).
     pub dirty_sync_count: u64,
 }
 
