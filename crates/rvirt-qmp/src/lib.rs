@@ -1,0 +1,36 @@
+//! A client for QMP, the QEMU Machine Protocol. It knows nothing of libvirt: the QEMU driver
+//! builds on it and maps its errors (see [`Error`] for the recommended mapping).
+//!
+//! - [`Monitor`]: one connection. The greeting is read and `qmp_capabilities` negotiated on
+//!   connect; a reader task splits lines under a cap ([`MonitorOptions::max_line`]), routes
+//!   replies to the waiting command by `id` and events to subscribers ([`Monitor::events`]).
+//!   Every command has a deadline; the first missed deadline, EOF or protocol violation marks
+//!   the monitor dead and every later call fails at once ([`Error::Dead`]).
+//! - Typed commands ([`Monitor::query_status`], [`Monitor::migrate`], [`Monitor::getfd`] with
+//!   SCM_RIGHTS descriptor passing, ...) and typed events ([`Event::kind`]).
+//! - [`probe`]: what a QEMU binary offers (machines, CPU models, KVM, commands), with an
+//!   on-disk cache keyed by binary path and modification time ([`probe_cached`]).
+//! - [`Pidfd`]: process exit noticed immediately through a pidfd, for our children and for
+//!   processes we reattach to.
+
+mod commands;
+mod error;
+mod event;
+mod fdpass;
+pub mod fuzzing;
+mod monitor;
+mod probe;
+mod process;
+mod types;
+mod wire;
+
+pub use commands::SnapshotJob;
+pub use error::{DeadReason, Error, ErrorClass, Result};
+pub use event::{BlockJobInfo, Event, EventKind};
+pub use monitor::{EventReceiver, Monitor, MonitorOptions};
+pub use probe::{ProbeError, ProbeResult, probe, probe_cached, probe_monitor};
+pub use process::{ExitInfo, Pidfd};
+pub use types::*;
+pub use wire::{
+    DEFAULT_MAX_LINE, Greeting, LineSplitter, LineTooLong, Message, QemuVersion, parse_message,
+};
