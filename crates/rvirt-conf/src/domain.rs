@@ -256,6 +256,26 @@ const FEATURES: &[&str] = &[
     "async-teardown",
 ];
 /// Features that are on/off switches: written without `state`, libvirt prints `state='on'`.
+/// Checks of a `<features>` child beyond its attributes' enums.
+fn check_feature(el: &RawElement) -> Result<()> {
+    if el.name != "hyperv" {
+        return Ok(());
+    }
+    for c in &el.children {
+        let crate::raw::RawNode::Element(c) = c else {
+            continue;
+        };
+        if c.name == "spinlocks" && c.attr("state") == Some("on") {
+            if let Some(Ok(n)) = c.attr("retries").map(|r| r.trim().parse::<u32>()) {
+                if n < 4095 {
+                    return Err(xml_err("HyperV spinlock retry count must be at least 4095"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 const TRISTATE_FEATURES: &[&str] = &[
     "hap",
     "pvspinlock",
@@ -775,6 +795,8 @@ impl DomainDef {
                         if TRISTATE_FEATURES.contains(&n) && el.attr("state").is_none() {
                             el.attrs.insert(0, ("state".into(), "on".into()));
                         }
+                        canon::canonicalize(&mut el, &format!("features/{n}"))?;
+                        check_feature(&el)?;
                         list.push((pos, el));
                     }
                 }
@@ -986,7 +1008,17 @@ impl DomainDef {
             o.open("features");
             let m = o.start_children();
             for e in f {
-                o.raw(e);
+                // libvirt prints these open and closed even when empty.
+                if e.children.is_empty() && matches!(e.name.as_str(), "hyperv" | "kvm" | "xen") {
+                    o.open(&e.name);
+                    for (k, v) in &e.attrs {
+                        o.attr(k, v);
+                    }
+                    o.start_children();
+                    o.end(&e.name);
+                } else {
+                    o.raw(e);
+                }
             }
             o.end_children("features", m);
         }

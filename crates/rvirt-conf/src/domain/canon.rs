@@ -61,7 +61,77 @@ const SOUND_MODELS: &[&str] = &[
 const CODEC_TYPES: &[&str] = &["duplex", "micro", "output"];
 const HOSTDEV_SUBSYS: &[&str] = &["usb", "pci", "scsi", "scsi_host", "mdev"];
 
+const ON_OFF: &[&str] = &["on", "off"];
+
+/// A `<features>` child with a `state='on|off'`.
+const fn state_rule(path: &'static str) -> Rule {
+    Rule {
+        checks: &[Check {
+            attr: "state",
+            values: ON_OFF,
+            refusal: Refusal::Enum,
+        }],
+        ..rule(path, &["state"])
+    }
+}
+
 static RULES: &[Rule] = &[
+    Rule {
+        checks: &[Check {
+            attr: "eoi",
+            values: ON_OFF,
+            refusal: Refusal::Enum,
+        }],
+        ..rule("features/apic", &["eoi"])
+    },
+    Rule {
+        checks: &[Check {
+            attr: "version",
+            values: &["2", "3", "host"],
+            refusal: Refusal::Enum,
+        }],
+        ..rule("features/gic", &["version"])
+    },
+    state_rule("features/smm"),
+    Rule {
+        children: &[
+            "relaxed",
+            "vapic",
+            "spinlocks",
+            "vpindex",
+            "runtime",
+            "synic",
+            "stimer",
+            "reset",
+            "vendor_id",
+            "frequencies",
+            "reenlightenment",
+            "tlbflush",
+            "ipi",
+            "evmcs",
+            "avic",
+        ],
+        defaults: &[("mode", "custom")],
+        ..rule("features/hyperv", &["mode"])
+    },
+    Rule {
+        checks: &[Check {
+            attr: "state",
+            values: ON_OFF,
+            refusal: Refusal::Enum,
+        }],
+        ..rule("features/hyperv/spinlocks", &["state", "retries"])
+    },
+    Rule {
+        checks: &[Check {
+            attr: "state",
+            values: ON_OFF,
+            refusal: Refusal::Enum,
+        }],
+        ..rule("features/hyperv/vendor_id", &["state", "value"])
+    },
+    state_rule("features/hyperv/*"),
+    state_rule("features/kvm/*"),
     Rule {
         checks: &[
             Check {
@@ -271,8 +341,14 @@ static RULES: &[Rule] = &[
     },
 ];
 
+/// The rule for `path`, else the `parent/*` rule.
 fn find(path: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.path == path)
+    RULES.iter().find(|r| r.path == path).or_else(|| {
+        let (parent, _) = path.rsplit_once('/')?;
+        RULES
+            .iter()
+            .find(|r| r.path.strip_suffix("/*") == Some(parent))
+    })
 }
 
 fn refuse(check: &Check, element: &str, value: &str) -> rvirt_types::Error {

@@ -1,7 +1,7 @@
 //! `<devices>`: the typed device definitions and their XML.
 
 use super::out::Out;
-use crate::raw::RawElement;
+use crate::raw::{RawElement, RawNode};
 use crate::xml::{self, attr_enum, child, parse_uint_auto};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
@@ -1179,6 +1179,11 @@ impl ChrDef {
             o.attr("port", &self.target_port.unwrap_or(0).to_string());
         }
         write_attrs(o, &self.target_extra);
+        if tag == "channel" && self.target_type.as_deref() == Some("guestfwd") {
+            if let Some(p) = self.target_port {
+                o.attr("port", &p.to_string());
+            }
+        }
         o.close_empty();
         self.info.format(o);
         o.end(tag);
@@ -1981,30 +1986,28 @@ impl Devices {
                 }
             }
         }
-        // A virtio channel or console needs a virtio-serial controller.
-        let needs_vioser = self
+        // A virtio channel or console needs a virtio-serial controller (libvirt appends
+        // the implicit controllers it adds, in this order: disks, virtio-serial, ccid).
+        let vioser: Vec<u32> = self
             .channels
             .iter()
-            .chain(&self.consoles)
-            .any(|c| c.target_type.as_deref() == Some("virtio"));
-        if needs_vioser
-            && !self
-                .controllers
-                .iter()
-                .any(|c| c.ctrl_type == "virtio-serial")
-        {
-            let ctrl = ControllerDef {
-                ctrl_type: "virtio-serial".to_string(),
-                index: 0,
-                model: None,
-                extra_attrs: Vec::new(),
-                extra: Vec::new(),
-                info: DeviceInfo::default(),
-            };
-            let indexed = vec![true; self.controllers.len()];
-            let at = controller_insert_pos(&self.controllers, &indexed, &ctrl, true);
-            self.controllers.insert(at, ctrl);
+            .filter(|c| c.target_type.as_deref() == Some("virtio"))
+            .map(|c| match c.info.address {
+                Some(Address::VirtioSerial { controller, .. }) => controller,
+                _ => 0,
+            })
+            .collect();
+        for idx in vioser {
+            self.maybe_add_controller("virtio-serial", idx);
         }
+        if self
+            .consoles
+            .iter()
+            .any(|c| c.target_type.as_deref() == Some("virtio"))
+        {
+            self.maybe_add_controller("virtio-serial", 0);
+        }
+        self.smartcard_addresses();
         // Serial ports without a port number take the next free one.
         let mut next_port = 0;
         for s in &mut self.serials {
@@ -2058,6 +2061,75 @@ impl Devices {
             first.primary = true;
         }
         Ok(())
+    }
+
+    /// Adds controller `ctrl_type` number `index` at the end unless there is one.
+    fn maybe_add_controller(&mut self, ctrl_type: &str, index: u32) {
+        if self
+            .controllers
+            .iter()
+            .any(|c| c.ctrl_type == ctrl_type && c.index == index)
+        {
+            return;
+        }
+        self.controllers.push(ControllerDef {
+            ctrl_type: ctrl_type.to_string(),
+            index,
+            model: None,
+            extra_attrs: Vec::new(),
+            extra: Vec::new(),
+            info: DeviceInfo::default(),
+        });
+    }
+
+    /// Smartcards without an address take the next slot of CCID controller 0; every
+    /// smartcard's controller is added when missing.
+    fn smartcard_addresses(&mut self) {
+        fn ccid(el: &RawElement) -> Option<(u32, u32)> {
+            let a = el.children.iter().find_map(|c| match c {
+                RawNode::Element(e) if e.name == "address" => Some(e),
+                _ => None,
+            })?;
+            if a.attr("type") != Some("ccid") {
+                return None;
+            }
+            let num = |k: &str| a.attr(k).and_then(parse_uint_auto).unwrap_or(0);
+            Some((num("controller"), num("slot")))
+        }
+        let cards: Vec<usize> = (0..self.other.len())
+            .filter(|&i| self.other[i].1.name == "smartcard")
+            .collect();
+        for &i in &cards {
+            let el = &self.other[i].1;
+            let has_address = el
+                .children
+                .iter()
+                .any(|c| matches!(c, RawNode::Element(e) if e.name == "address"));
+            let idx = match ccid(el) {
+                Some((controller, _)) => controller,
+                None if has_address => 0,
+                None => {
+                    let next = cards
+                        .iter()
+                        .filter_map(|&j| ccid(&self.other[j].1))
+                        .filter(|(c, _)| *c == 0)
+                        .map(|(_, slot)| slot + 1)
+                        .max()
+                        .unwrap_or(0);
+                    self.other[i].1.children.push(RawNode::Element(RawElement {
+                        name: "address".into(),
+                        attrs: vec![
+                            ("type".into(), "ccid".into()),
+                            ("controller".into(), "0".into()),
+                            ("slot".into(), next.to_string()),
+                        ],
+                        children: Vec::new(),
+                    }));
+                    0
+                }
+            };
+            self.maybe_add_controller("ccid", idx);
+        }
     }
 
     fn console_compat(&mut self, os_type: &str) -> Result<()> {
