@@ -599,11 +599,14 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
             }
             attrs.push(("basis".to_string(), basis.to_string()));
         }
-        "absolute" => {
-            if let Some(s) = c.attribute("start") {
-                attrs.push(("start".to_string(), s.to_string()));
+        "absolute" => match c.attribute("start") {
+            Some(s) => attrs.push(("start".to_string(), s.to_string())),
+            None => {
+                return Err(xml::internal_error(
+                    "missing 'start' attribute for clock with offset='absolute'",
+                ));
             }
-        }
+        },
         _ => {
             if let Some(a) = c.attribute("adjustment") {
                 if a == "reset" {
@@ -621,7 +624,14 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
             return Err(xml::invalid_enum_attr("name", "timer", name));
         }
         attr_enum(t, "present", &["yes", "no"])?;
-        attr_enum(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?;
+        let tickpolicy = attr_enum(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?;
+        let track = attr_enum(t, "track", &["boot", "guest", "wall", "realtime"])?;
+        let mode = attr_enum(
+            t,
+            "mode",
+            &["auto", "native", "emulate", "paravirt", "smpsafe"],
+        )?;
+        check_timer(t, name, tickpolicy, track, mode)?;
         let mut el = RawElement::from_node(t, false);
         let order = [
             "name",
@@ -640,6 +650,49 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
         attrs,
         timers,
     })
+}
+
+/// libvirt's post-parse checks of one `<timer>`: which timers take which settings.
+fn check_timer(
+    t: roxmltree::Node<'_, '_>,
+    name: &str,
+    tickpolicy: Option<&str>,
+    track: Option<&str>,
+    mode: Option<&str>,
+) -> Result<()> {
+    let unsupported = |what: &str| {
+        xml::config_unsupported(format!(
+            "timer {name} doesn't support setting of timer {what}"
+        ))
+    };
+    if matches!(name, "kvmclock" | "hypervclock") && tickpolicy.is_some() {
+        return Err(unsupported("tickpolicy"));
+    }
+    let catchup_set = child(t, "catchup").is_some_and(|c| {
+        ["threshold", "slew", "limit"].iter().any(|a| {
+            c.attribute(*a)
+                .is_some_and(|v| v.trim().parse::<u64>() != Ok(0))
+        })
+    });
+    if tickpolicy != Some("catchup") && catchup_set {
+        return Err(xml_err(
+            "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+        ));
+    }
+    if name != "tsc" {
+        if t.attribute("frequency")
+            .is_some_and(|f| f.trim().parse::<u64>() != Ok(0))
+        {
+            return Err(unsupported("frequency"));
+        }
+        if mode.is_some() {
+            return Err(unsupported("mode"));
+        }
+    }
+    if name != "platform" && name != "rtc" && track.is_some() {
+        return Err(unsupported("track"));
+    }
+    Ok(())
 }
 
 fn lifecycle(

@@ -1585,18 +1585,30 @@ impl VideoDef {
         o.start_children();
         o.open("model");
         o.attr("type", &self.model);
-        for (k, v) in [
-            ("ram", self.ram),
-            ("vram", self.vram),
-            ("vram64", self.vram64),
-            ("vgamem", self.vgamem),
-            ("heads", self.heads),
-        ] {
+        // A `none` video is only a placeholder: libvirt prints nothing else of it.
+        let sizes = if self.model == "none" {
+            [
+                ("ram", 0),
+                ("vram", 0),
+                ("vram64", 0),
+                ("vgamem", 0),
+                ("heads", 0),
+            ]
+        } else {
+            [
+                ("ram", self.ram),
+                ("vram", self.vram),
+                ("vram64", self.vram64),
+                ("vgamem", self.vgamem),
+                ("heads", self.heads),
+            ]
+        };
+        for (k, v) in sizes {
             if v != 0 {
                 o.attr(k, &v.to_string());
             }
         }
-        if self.primary {
+        if self.primary && self.model != "none" {
             o.attr("primary", "yes");
         }
         if self.model_children.is_empty() {
