@@ -5,6 +5,7 @@
 //! names, drive addresses, implicit controllers and video, console aliasing), validate, and
 //! format in libvirt's canonical layout.
 
+mod canon;
 mod cpu;
 mod devices;
 mod out;
@@ -255,6 +256,26 @@ const FEATURES: &[&str] = &[
     "async-teardown",
 ];
 /// Features that are on/off switches: written without `state`, libvirt prints `state='on'`.
+/// Checks of a `<features>` child beyond its attributes' enums.
+fn check_feature(el: &RawElement) -> Result<()> {
+    if el.name != "hyperv" {
+        return Ok(());
+    }
+    for c in &el.children {
+        let crate::raw::RawNode::Element(c) = c else {
+            continue;
+        };
+        if c.name == "spinlocks" && c.attr("state") == Some("on") {
+            if let Some(Ok(n)) = c.attr("retries").map(|r| r.trim().parse::<u32>()) {
+                if n < 4095 {
+                    return Err(xml_err("HyperV spinlock retry count must be at least 4095"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 const TRISTATE_FEATURES: &[&str] = &[
     "hap",
     "pvspinlock",
@@ -473,7 +494,20 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
     if let Some(m) = child(os_node, "bootmenu") {
         let en = attr_enum(m, "enable", &["yes", "no"])?;
         if let Some(en) = en {
-            os.rest.bootmenu = Some((en.to_string(), m.attribute("timeout").map(str::to_string)));
+            // libvirt reads the timeout only of an enabled menu, and prints it as a number.
+            let timeout = match m.attribute("timeout").filter(|_| en == "yes") {
+                None => None,
+                Some(t) => match t.trim().parse::<u32>() {
+                    Ok(n) if n > 65535 => {
+                        return Err(xml::config_unsupported(
+                            "invalid value for boot menu timeout, must be in range [0,65535]",
+                        ));
+                    }
+                    Ok(n) => Some(n.to_string()),
+                    Err(_) => Some(t.to_string()),
+                },
+            };
+            os.rest.bootmenu = Some((en.to_string(), timeout));
         }
     }
     if let Some(s) = child(os_node, "smbios") {
@@ -488,6 +522,16 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
         }
     }
     if let Some(b) = child(os_node, "bios") {
+        if let Some(Ok(t)) = b
+            .attribute("rebootTimeout")
+            .map(|t| t.trim().parse::<i64>())
+        {
+            if !(-1..=65535).contains(&t) {
+                return Err(xml::config_unsupported(
+                    "invalid value for rebootTimeout, must be in range [-1,65535]",
+                ));
+            }
+        }
         os.rest.bios = Some(sorted_attrs(b, &["useserial", "rebootTimeout"], &[]));
     }
     os.rest.extra = os_node
@@ -555,11 +599,14 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
             }
             attrs.push(("basis".to_string(), basis.to_string()));
         }
-        "absolute" => {
-            if let Some(s) = c.attribute("start") {
-                attrs.push(("start".to_string(), s.to_string()));
+        "absolute" => match c.attribute("start") {
+            Some(s) => attrs.push(("start".to_string(), s.to_string())),
+            None => {
+                return Err(xml::internal_error(
+                    "missing 'start' attribute for clock with offset='absolute'",
+                ));
             }
-        }
+        },
         _ => {
             if let Some(a) = c.attribute("adjustment") {
                 if a == "reset" {
@@ -577,7 +624,14 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
             return Err(xml::invalid_enum_attr("name", "timer", name));
         }
         attr_enum(t, "present", &["yes", "no"])?;
-        attr_enum(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?;
+        let tickpolicy = attr_enum(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?;
+        let track = attr_enum(t, "track", &["boot", "guest", "wall", "realtime"])?;
+        let mode = attr_enum(
+            t,
+            "mode",
+            &["auto", "native", "emulate", "paravirt", "smpsafe"],
+        )?;
+        check_timer(t, name, tickpolicy, track, mode)?;
         let mut el = RawElement::from_node(t, false);
         let order = [
             "name",
@@ -596,6 +650,49 @@ fn parse_clock(root: roxmltree::Node<'_, '_>) -> Result<ClockDef> {
         attrs,
         timers,
     })
+}
+
+/// libvirt's post-parse checks of one `<timer>`: which timers take which settings.
+fn check_timer(
+    t: roxmltree::Node<'_, '_>,
+    name: &str,
+    tickpolicy: Option<&str>,
+    track: Option<&str>,
+    mode: Option<&str>,
+) -> Result<()> {
+    let unsupported = |what: &str| {
+        xml::config_unsupported(format!(
+            "timer {name} doesn't support setting of timer {what}"
+        ))
+    };
+    if matches!(name, "kvmclock" | "hypervclock") && tickpolicy.is_some() {
+        return Err(unsupported("tickpolicy"));
+    }
+    let catchup_set = child(t, "catchup").is_some_and(|c| {
+        ["threshold", "slew", "limit"].iter().any(|a| {
+            c.attribute(*a)
+                .is_some_and(|v| v.trim().parse::<u64>() != Ok(0))
+        })
+    });
+    if tickpolicy != Some("catchup") && catchup_set {
+        return Err(xml_err(
+            "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+        ));
+    }
+    if name != "tsc" {
+        if t.attribute("frequency")
+            .is_some_and(|f| f.trim().parse::<u64>() != Ok(0))
+        {
+            return Err(unsupported("frequency"));
+        }
+        if mode.is_some() {
+            return Err(unsupported("mode"));
+        }
+    }
+    if name != "platform" && name != "rtc" && track.is_some() {
+        return Err(unsupported("track"));
+    }
+    Ok(())
 }
 
 fn lifecycle(
@@ -751,6 +848,8 @@ impl DomainDef {
                         if TRISTATE_FEATURES.contains(&n) && el.attr("state").is_none() {
                             el.attrs.insert(0, ("state".into(), "on".into()));
                         }
+                        canon::canonicalize(&mut el, &format!("features/{n}"))?;
+                        check_feature(&el)?;
                         list.push((pos, el));
                     }
                 }
@@ -962,7 +1061,17 @@ impl DomainDef {
             o.open("features");
             let m = o.start_children();
             for e in f {
-                o.raw(e);
+                // libvirt prints these open and closed even when empty.
+                if e.children.is_empty() && matches!(e.name.as_str(), "hyperv" | "kvm" | "xen") {
+                    o.open(&e.name);
+                    for (k, v) in &e.attrs {
+                        o.attr(k, v);
+                    }
+                    o.start_children();
+                    o.end(&e.name);
+                } else {
+                    o.raw(e);
+                }
             }
             o.end_children("features", m);
         }
@@ -1152,6 +1261,33 @@ mod tests {
         parts.prop_map(|v| v.concat())
     }
 
+    /// Device snippets in non-canonical form (attribute and child order shuffled, defaults
+    /// left out), in a random subset and order.
+    fn devices_strategy() -> impl Strategy<Value = String> {
+        let snippets = vec![
+            "<watchdog action='poweroff' model='i6300esb'/>",
+            "<watchdog model='ib700'/>",
+            "<rng model='virtio'><backend model='random'>/dev/urandom</backend><rate period='2000' bytes='1234'/></rng>",
+            "<sound model='ich6'><codec type='micro'/></sound>",
+            "<panic model='isa'/>",
+            "<hub type='usb'/>",
+            "<tpm model='tpm-crb'><backend version='2.0' type='emulator'/></tpm>",
+            "<iommu model='intel'><driver iotlb='on' intremap='off'/></iommu>",
+            "<hostdev type='usb' mode='subsystem'><source><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>",
+            // Both: libvirt appends an implicit controller 0 after an explicit 1.
+            "<controller type='scsi' index='1'/><controller type='scsi' index='0'/>",
+            "<controller type='usb'/>",
+            "<channel type='pty'><target type='virtio' name='a.b'/></channel>",
+            "<disk type='file'><source file='/a'/><target dev='hda'/><blockio physical_block_size='4096' logical_block_size='512'/><iotune><write_bytes_sec>6</write_bytes_sec><total_iops_sec>1</total_iops_sec></iotune><geometry trans='lba' secs='63' heads='16' cyls='1'/></disk>",
+            "<disk type='block' device='lun'><source dev='/dev/sdc'/><target dev='sdb' bus='scsi'/><product>P</product><vendor>V</vendor></disk>",
+            "<interface type='network'><mtu size='9000'/><link state='down'/><source network='n'/><rom bar='off'/><boot order='3'/><bandwidth><outbound average='1'/><inbound burst='2' average='3'/></bandwidth><port isolated='yes'/><driver queues='2' name='vhost'/></interface>",
+            "<input type='evdev'><source repeat='on' dev='/dev/input/event2' grab='all'/></input>",
+        ];
+        prop::sample::subsequence(snippets, 0..8)
+            .prop_shuffle()
+            .prop_map(|v| v.concat())
+    }
+
     proptest! {
         #[test]
         fn format_is_a_fixed_point(
@@ -1187,6 +1323,20 @@ mod tests {
 
         #[test]
         fn extras_format_is_a_fixed_point(extra in extras_strategy()) {
+            // The first parse may keep what libvirt keeps but never prints (a blkiotune
+            // device with only zero values), so models are compared from the first reparse.
+            let d1 = DomainDef::parse_xml(&doc("x", 4096, "MiB", 2, &extra), ParseOptions::default()).expect("parse");
+            let x1 = d1.format_xml(FormatOptions::default());
+            let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");
+            let x2 = d2.format_xml(FormatOptions::default());
+            prop_assert_eq!(&x1, &x2);
+            let d3 = DomainDef::parse_xml(&x2, ParseOptions::default()).expect("reparse");
+            prop_assert_eq!(d2, d3);
+        }
+
+        #[test]
+        fn devices_format_is_a_fixed_point(devs in devices_strategy()) {
+            let extra = format!("<devices>{devs}</devices>");
             let d1 = DomainDef::parse_xml(&doc("x", 4096, "MiB", 2, &extra), ParseOptions::default()).expect("parse");
             let x1 = d1.format_xml(FormatOptions::default());
             let d2 = DomainDef::parse_xml(&x1, ParseOptions::default()).expect("reparse");

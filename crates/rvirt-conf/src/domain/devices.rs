@@ -1,7 +1,7 @@
 //! `<devices>`: the typed device definitions and their XML.
 
 use super::out::Out;
-use crate::raw::RawElement;
+use crate::raw::{RawElement, RawNode};
 use crate::xml::{self, attr_enum, child, parse_uint_auto};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
@@ -269,6 +269,14 @@ impl DeviceInfo {
                 };
                 match v.trim().parse::<u32>() {
                     Ok(n) if n > 0 => Some(n),
+                    Ok(_) => {
+                        return Err(Error::with_detail(
+                            ErrorDomain::XML,
+                            ErrorNumber::XML_ERROR,
+                            "Invalid value for attribute 'order' in element 'boot': \
+                             Zero is not permitted",
+                        ));
+                    }
                     _ => {
                         return Err(xml::internal_error(format!(
                             "incorrect boot order '{v}', expecting positive integer"
@@ -289,6 +297,11 @@ impl DeviceInfo {
     }
 
     fn format(&self, o: &mut Out) {
+        self.format_with_rom(o, None);
+    }
+
+    /// Formats the info with a kept `<rom>`, which libvirt prints after the alias.
+    fn format_with_rom(&self, o: &mut Out, rom: Option<&RawElement>) {
         if let Some(b) = self.boot_order {
             o.open("boot");
             o.attr("order", &b.to_string());
@@ -298,6 +311,9 @@ impl DeviceInfo {
             o.open("alias");
             o.attr("name", a);
             o.close_empty();
+        }
+        if let Some(r) = rom {
+            o.raw(r);
         }
         if let Some(a) = &self.address {
             a.format(o);
@@ -360,7 +376,12 @@ pub struct DiskDef {
     pub serial: Option<String>,
     /// `<wwn>`.
     pub wwn: Option<String>,
-    /// Kept children libvirt prints after the target (iotune, geometry, blockio, encryption…).
+    /// `<vendor>`.
+    pub vendor: Option<String>,
+    /// `<product>`.
+    pub product: Option<String>,
+    /// Kept children (backingStore, geometry, blockio, iotune, encryption…), in libvirt's
+    /// order: those ranked before the target by [`disk_child_rank`] are printed before it.
     pub extra: Vec<RawElement>,
     /// Boot order, alias, address.
     pub info: DeviceInfo,
@@ -379,6 +400,18 @@ const DISK_DEVICES: &[&str] = &["floppy", "disk", "cdrom", "lun"];
 const DISK_BUSES: &[&str] = &[
     "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
 ];
+const DISK_CACHE: &[&str] = &[
+    "default",
+    "none",
+    "writethrough",
+    "writeback",
+    "directsync",
+    "unsafe",
+];
+const DISK_PROTOCOLS: &[&str] = &[
+    "nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https", "ftp", "ftps", "tftp", "ssh",
+    "vxhs", "nfs",
+];
 const DRIVER_ORDER: &[&str] = &[
     "name",
     "type",
@@ -395,6 +428,21 @@ const DRIVER_ORDER: &[&str] = &[
     "queues",
     "queue_size",
 ];
+
+/// Where a kept `<disk>` child goes: below [`DISK_TARGET_RANK`] before `<target>`.
+fn disk_child_rank(name: &str) -> u8 {
+    match name {
+        "auth" => 0,
+        "backingStore" => 1,
+        "backenddomain" => 2,
+        "geometry" => 3,
+        "blockio" => 4,
+        "iotune" => 10,
+        _ => 20,
+    }
+}
+
+const DISK_TARGET_RANK: u8 = 5;
 
 /// libvirt's `virDiskNameToIndex`: `sda` → 0, `hdz` → 25, `vdaa` → 26.
 pub fn disk_name_to_index(name: &str) -> Option<u32> {
@@ -455,6 +503,26 @@ impl DiskDef {
             .into_iter()
             .filter(|(k, _)| k != "type" && k != "device")
             .collect();
+        if let Some(drv) = child(node, "driver") {
+            attr_enum(drv, "cache", DISK_CACHE)?;
+        }
+        if let Some(s) = child(node, "source").filter(|_| disk_type == "network") {
+            match s.attribute("protocol") {
+                None => {
+                    return Err(Error::with_detail(
+                        ErrorDomain::XML,
+                        ErrorNumber::XML_ERROR,
+                        "Missing required attribute 'protocol' in element 'source'",
+                    ));
+                }
+                Some(_) => {
+                    attr_enum(s, "protocol", DISK_PROTOCOLS)?;
+                }
+            }
+        }
+        if let Some(t) = child(node, "target") {
+            attr_enum(t, "tray", &["closed", "open"])?;
+        }
         let mut driver = child(node, "driver").map(attrs_of).unwrap_or_default();
         sort_attrs(&mut driver, DRIVER_ORDER);
         let src = child(node, "source");
@@ -509,12 +577,21 @@ impl DiskDef {
                     "boot",
                     "alias",
                     "address",
-                    "backingStore",
                     "mirror",
+                    "vendor",
+                    "product",
                 ],
             ),
+            vendor: xml::child_text(node, "vendor").map(str::to_string),
+            product: xml::child_text(node, "product").map(str::to_string),
             info: DeviceInfo::parse(node, true)?,
         };
+        let mut disk = disk;
+        for e in &mut disk.extra {
+            let path = format!("disk/{}", e.name);
+            super::canon::canonicalize(e, &path)?;
+        }
+        disk.extra.sort_by_key(|e| disk_child_rank(&e.name));
         if disk.target_dev.is_empty() {
             return Err(Error::new(
                 ErrorDomain::DOMAIN,
@@ -598,12 +675,21 @@ impl DiskDef {
                 o.end("source");
             }
         }
+        let (before, after): (Vec<&RawElement>, Vec<&RawElement>) = self
+            .extra
+            .iter()
+            .partition(|e| disk_child_rank(&e.name) < DISK_TARGET_RANK);
+        for e in before {
+            o.raw(e);
+        }
         o.open("target");
         o.attr("dev", &self.target_dev);
         o.attr("bus", &self.bus);
         write_attrs(o, &self.target_extra);
         o.close_empty();
-        for e in &self.extra {
+        let (iotune, after): (Vec<&RawElement>, Vec<&RawElement>) =
+            after.into_iter().partition(|e| e.name == "iotune");
+        for e in iotune {
             o.raw(e);
         }
         for (flag, name) in [
@@ -621,6 +707,15 @@ impl DiskDef {
         }
         if let Some(s) = &self.wwn {
             o.text_el("wwn", s);
+        }
+        if let Some(s) = &self.vendor {
+            o.text_el("vendor", s);
+        }
+        if let Some(s) = &self.product {
+            o.text_el("product", s);
+        }
+        for e in after {
+            o.raw(e);
         }
         self.info.format(o);
         o.end_children("disk", m);
@@ -657,6 +752,23 @@ const CONTROLLER_TYPES: &[&str] = &[
     "isa",
 ];
 
+const USB_MODELS: &[&str] = &[
+    "piix3-uhci",
+    "piix4-uhci",
+    "ehci",
+    "ich9-ehci1",
+    "ich9-uhci1",
+    "ich9-uhci2",
+    "ich9-uhci3",
+    "vt82c686b-uhci",
+    "pci-ohci",
+    "nec-xhci",
+    "qusb1",
+    "qusb2",
+    "qemu-xhci",
+    "none",
+];
+
 impl ControllerDef {
     fn parse(node: Node<'_, '_>) -> Result<(ControllerDef, bool)> {
         let ctrl_type = attr_enum(node, "type", CONTROLLER_TYPES)?
@@ -664,12 +776,28 @@ impl ControllerDef {
             .to_string();
         let index = match node.attribute("index") {
             None => None,
-            Some(v) => Some(
-                v.trim()
-                    .parse::<u32>()
-                    .map_err(|_| xml::xml_error(format!("Cannot parse controller index {v}")))?,
-            ),
+            Some(v) => Some(v.trim().parse::<u32>().map_err(|_| {
+                if v.trim().starts_with('-') {
+                    Error::with_detail(
+                        ErrorDomain::XML,
+                        ErrorNumber::XML_ERROR,
+                        format!(
+                            "Invalid value for attribute 'index' in element \
+                                     'controller': '{v}'. Expected non-negative value"
+                        ),
+                    )
+                } else {
+                    xml::xml_error(format!("Cannot parse controller index {v}"))
+                }
+            })?),
         };
+        if ctrl_type == "usb" {
+            if let Some(m) = node.attribute("model") {
+                if !USB_MODELS.contains(&m) {
+                    return Err(xml::config_unsupported(format!("Unknown model type '{m}'")));
+                }
+            }
+        }
         let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
             .into_iter()
             .filter(|(k, _)| !matches!(k.as_str(), "type" | "index" | "model"))
@@ -772,6 +900,35 @@ pub fn generate_mac() -> String {
     format_mac(&[0x52, 0x54, 0x00, b[0], b[1], b[2]])
 }
 
+/// Where a kept `<interface>` child goes: below [`NET_TARGET_RANK`] before `<target>`, the
+/// rest after `<model>`.
+fn net_child_rank(name: &str) -> u8 {
+    match name {
+        "ip" => 0,
+        "route" => 1,
+        "vlan" => 2,
+        "virtualport" => 3,
+        "bandwidth" => 4,
+        "port" => 5,
+        "portForward" => 6,
+        "script" => 7,
+        "downscript" => 8,
+        "backenddomain" => 9,
+        "guest" => 11,
+        "driver" => 12,
+        "backend" => 13,
+        "filterref" => 14,
+        "tune" => 15,
+        "teaming" => 16,
+        "link" => 17,
+        "mtu" => 18,
+        "coalesce" => 19,
+        _ => 30,
+    }
+}
+
+const NET_TARGET_RANK: u8 = 10;
+
 impl NetDef {
     fn parse(node: Node<'_, '_>, live: bool) -> Result<NetDef> {
         let Some(net_type) = attr_enum(node, "type", NET_TYPES)? else {
@@ -846,12 +1003,20 @@ impl NetDef {
             model: child(node, "model")
                 .and_then(|m| m.attribute("type"))
                 .map(str::to_string),
-            extra: raw_children(
-                node,
-                &[
-                    "mac", "source", "target", "model", "boot", "alias", "address",
-                ],
-            ),
+            extra: {
+                let mut extra = raw_children(
+                    node,
+                    &[
+                        "mac", "source", "target", "model", "boot", "alias", "address",
+                    ],
+                );
+                for e in &mut extra {
+                    let path = format!("interface/{}", e.name);
+                    super::canon::canonicalize(e, &path)?;
+                }
+                extra.sort_by_key(|e| net_child_rank(&e.name));
+                extra
+            },
             info: DeviceInfo::parse(node, true)?,
         })
     }
@@ -868,6 +1033,10 @@ impl NetDef {
             write_attrs(o, &self.source);
             o.close_empty();
         }
+        let mut extra = self.extra.iter().peekable();
+        while let Some(e) = extra.next_if(|e| net_child_rank(&e.name) < NET_TARGET_RANK) {
+            o.raw(e);
+        }
         if let Some(t) = &self.target_dev {
             o.open("target");
             o.attr("dev", t);
@@ -878,10 +1047,15 @@ impl NetDef {
             o.attr("type", m);
             o.close_empty();
         }
-        for e in &self.extra {
-            o.raw(e);
+        let mut rom = None;
+        for e in extra {
+            if e.name == "rom" {
+                rom = Some(e);
+            } else {
+                o.raw(e);
+            }
         }
-        self.info.format(o);
+        self.info.format_with_rom(o, rom);
         o.end("interface");
     }
 }
@@ -925,9 +1099,25 @@ const CHR_TYPES: &[&str] = &[
 
 impl ChrDef {
     fn parse(node: Node<'_, '_>, live: bool) -> Result<ChrDef> {
-        let source_type = attr_enum(node, "type", CHR_TYPES)?
-            .unwrap_or("null")
-            .to_string();
+        let source_type = match node.attribute("type") {
+            None => "null",
+            Some(t) if CHR_TYPES.contains(&t) => t,
+            Some(t) => {
+                return Err(xml::config_unsupported(format!(
+                    "unknown type presented to host for character device: {t}"
+                )));
+            }
+        }
+        .to_string();
+        if node.tag_name().name() == "channel"
+            && child(node, "target")
+                .and_then(|t| t.attribute("type"))
+                .is_none()
+        {
+            return Err(xml::xml_error(
+                "target type must be specified for channel device",
+            ));
+        }
         let mut source: Vec<(String, String)> =
             child(node, "source").map(attrs_of).unwrap_or_default();
         if source_type == "pty" && !live {
@@ -989,6 +1179,11 @@ impl ChrDef {
             o.attr("port", &self.target_port.unwrap_or(0).to_string());
         }
         write_attrs(o, &self.target_extra);
+        if tag == "channel" && self.target_type.as_deref() == Some("guestfwd") {
+            if let Some(p) = self.target_port {
+                o.attr("port", &p.to_string());
+            }
+        }
         o.close_empty();
         self.info.format(o);
         o.end(tag);
@@ -1041,7 +1236,14 @@ impl InputDef {
                 .into_iter()
                 .filter(|(k, _)| k != "type" && k != "bus")
                 .collect(),
-            extra: raw_children(node, &["alias", "address", "boot"]),
+            extra: {
+                let mut extra = raw_children(node, &["alias", "address", "boot"]);
+                for e in &mut extra {
+                    let path = format!("input/{}", e.name);
+                    super::canon::canonicalize(e, &path)?;
+                }
+                extra
+            },
             info: DeviceInfo::parse(node, false)?,
         })
     }
@@ -1134,7 +1336,7 @@ impl GraphicsDef {
                 Some(first) if first.listen_type == "address" => match &first.address {
                     None => first.address = Some(addr.to_string()),
                     Some(a) if a != addr => {
-                        return Err(xml::xml_error(format!(
+                        return Err(xml::config_unsupported(format!(
                             "graphics 'listen' attribute '{addr}' must match 'address' attribute of first listen element (found '{a}')"
                         )));
                     }
@@ -1350,7 +1552,12 @@ impl VideoDef {
             match model.and_then(|m| m.attribute(name)) {
                 None => Ok(0),
                 Some(v) => v.trim().parse().map_err(|_| {
-                    xml::config_unsupported(format!("cannot parse video {what} '{v}'"))
+                    let msg = format!("cannot parse video {what} '{v}'");
+                    if what == "heads" {
+                        xml::internal_error(msg)
+                    } else {
+                        xml::xml_error(msg)
+                    }
                 }),
             }
         };
@@ -1378,18 +1585,30 @@ impl VideoDef {
         o.start_children();
         o.open("model");
         o.attr("type", &self.model);
-        for (k, v) in [
-            ("ram", self.ram),
-            ("vram", self.vram),
-            ("vram64", self.vram64),
-            ("vgamem", self.vgamem),
-            ("heads", self.heads),
-        ] {
+        // A `none` video is only a placeholder: libvirt prints nothing else of it.
+        let sizes = if self.model == "none" {
+            [
+                ("ram", 0),
+                ("vram", 0),
+                ("vram64", 0),
+                ("vgamem", 0),
+                ("heads", 0),
+            ]
+        } else {
+            [
+                ("ram", self.ram),
+                ("vram", self.vram),
+                ("vram64", self.vram64),
+                ("vgamem", self.vgamem),
+                ("heads", self.heads),
+            ]
+        };
+        for (k, v) in sizes {
             if v != 0 {
                 o.attr(k, &v.to_string());
             }
         }
-        if self.primary {
+        if self.primary && self.model != "none" {
             o.attr("primary", "yes");
         }
         if self.model_children.is_empty() {
@@ -1505,6 +1724,28 @@ fn other_device_slot(name: &str) -> Option<u8> {
     })
 }
 
+/// Checks of kept devices that are not about one attribute's value.
+fn check_other_device(node: Node<'_, '_>) -> Result<()> {
+    match node.tag_name().name() {
+        "shmem" if node.attribute("name").is_none() => Err(xml::xml_error(
+            "shmem element must contain 'name' attribute",
+        )),
+        "filesystem" if child(node, "target").is_none() => {
+            let src = child(node, "source").and_then(|s| {
+                ["dir", "file", "dev", "name", "socket"]
+                    .iter()
+                    .find_map(|a| s.attribute(*a))
+            });
+            Err(Error::new(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::NO_TARGET,
+                src.map(str::to_string),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `<devices>`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Devices {
@@ -1568,6 +1809,36 @@ pub(crate) struct DeviceContext<'a> {
     pub virt_type: &'a str,
 }
 
+/// Where libvirt inserts a controller: after the last one of its type, but before the first
+/// one of its type with a higher index (a master before its companions).
+fn controller_insert_pos(
+    list: &[ControllerDef],
+    indexed: &[bool],
+    new: &ControllerDef,
+    has_index: bool,
+) -> usize {
+    let is_companion = |c: &ControllerDef| c.extra.iter().any(|e| e.name == "master");
+    let mut at: Option<usize> = None;
+    for i in (0..list.len()).rev() {
+        let cur = &list[i];
+        if cur.ctrl_type != new.ctrl_type {
+            continue;
+        }
+        if !has_index {
+            return i + 1;
+        }
+        let later = indexed[i] && cur.index > new.index;
+        let own_companion =
+            !is_companion(new) && is_companion(cur) && indexed[i] && cur.index == new.index;
+        if later || own_companion {
+            at = Some(i);
+        } else if at.is_none() {
+            at = Some(i + 1);
+        }
+    }
+    at.unwrap_or(list.len())
+}
+
 fn insert_disk(disks: &mut Vec<DiskDef>, disk: DiskDef) {
     let new_idx = disk_name_to_index(&disk.target_dev);
     let mut insert_at: Option<usize> = None;
@@ -1592,7 +1863,8 @@ fn insert_disk(disks: &mut Vec<DiskDef>, disk: DiskDef) {
 impl Devices {
     pub(crate) fn parse(node: Node<'_, '_>, ctx: &DeviceContext<'_>) -> Result<Devices> {
         let mut d = Devices::default();
-        let mut unindexed: Vec<usize> = Vec::new();
+        // Whether each controller (in list order) had an index in the document.
+        let mut indexed: Vec<bool> = Vec::new();
         for c in node.children().filter(|c| c.is_element()) {
             match c.tag_name().name() {
                 "emulator" => {
@@ -1606,20 +1878,9 @@ impl Devices {
                 }
                 "controller" => {
                     let (ctrl, has_index) = ControllerDef::parse(c)?;
-                    if has_index {
-                        if d.controllers
-                            .iter()
-                            .any(|x| x.ctrl_type == ctrl.ctrl_type && x.index == ctrl.index)
-                        {
-                            return Err(xml::xml_error(format!(
-                                "Multiple '{}' controllers with index '{}'",
-                                ctrl.ctrl_type, ctrl.index
-                            )));
-                        }
-                    } else {
-                        unindexed.push(d.controllers.len());
-                    }
-                    d.controllers.push(ctrl);
+                    let at = controller_insert_pos(&d.controllers, &indexed, &ctrl, has_index);
+                    d.controllers.insert(at, ctrl);
+                    indexed.insert(at, has_index);
                 }
                 "interface" => d.interfaces.push(NetDef::parse(c, ctx.live)?),
                 "serial" => d.serials.push(ChrDef::parse(c, ctx.live)?),
@@ -1636,22 +1897,42 @@ impl Devices {
                 }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
-                        d.other.push((slot, RawElement::from_node(c, false)));
+                        let mut el = RawElement::from_node(c, false);
+                        check_other_device(c)?;
+                        super::canon::canonicalize(&mut el, name)?;
+                        d.other.push((slot, el));
                     }
                 }
             }
         }
-        for (n, &i) in unindexed.iter().enumerate() {
+        for i in 0..d.controllers.len() {
+            if indexed[i] {
+                continue;
+            }
             let t = &d.controllers[i].ctrl_type;
             let index = d
                 .controllers
                 .iter()
                 .enumerate()
-                .filter(|(j, x)| x.ctrl_type == *t && !unindexed[n..].contains(j))
+                .filter(|(j, x)| x.ctrl_type == *t && (indexed[*j] || *j < i))
                 .map(|(_, x)| x.index + 1)
                 .max()
                 .unwrap_or(0);
             d.controllers[i].index = index;
+            indexed[i] = true;
+        }
+        for (i, a) in d.controllers.iter().enumerate() {
+            // Several USB controllers may share an index (companions).
+            if a.ctrl_type != "usb"
+                && d.controllers[..i]
+                    .iter()
+                    .any(|b| b.ctrl_type == a.ctrl_type && b.index == a.index)
+            {
+                return Err(xml::xml_error(format!(
+                    "Multiple '{}' controllers with index '{}'",
+                    a.ctrl_type, a.index
+                )));
+            }
         }
         d.other.sort_by_key(|(slot, _)| *slot);
         d.post_parse(ctx)?;
@@ -1703,17 +1984,42 @@ impl Devices {
                     .iter()
                     .any(|c| c.ctrl_type == bus && c.index == idx)
                 {
-                    self.controllers.push(ControllerDef {
+                    let ctrl = ControllerDef {
                         ctrl_type: bus.to_string(),
                         index: idx,
                         model: None,
                         extra_attrs: Vec::new(),
                         extra: Vec::new(),
                         info: DeviceInfo::default(),
-                    });
+                    };
+                    // Appended, not inserted in order: libvirt does the same (so its
+                    // own output is not always a fixed point).
+                    self.controllers.push(ctrl);
                 }
             }
         }
+        // A virtio channel or console needs a virtio-serial controller (libvirt appends
+        // the implicit controllers it adds, in this order: disks, virtio-serial, ccid).
+        let vioser: Vec<u32> = self
+            .channels
+            .iter()
+            .filter(|c| c.target_type.as_deref() == Some("virtio"))
+            .map(|c| match c.info.address {
+                Some(Address::VirtioSerial { controller, .. }) => controller,
+                _ => 0,
+            })
+            .collect();
+        for idx in vioser {
+            self.maybe_add_controller("virtio-serial", idx);
+        }
+        if self
+            .consoles
+            .iter()
+            .any(|c| c.target_type.as_deref() == Some("virtio"))
+        {
+            self.maybe_add_controller("virtio-serial", 0);
+        }
+        self.smartcard_addresses();
         // Serial ports without a port number take the next free one.
         let mut next_port = 0;
         for s in &mut self.serials {
@@ -1767,6 +2073,75 @@ impl Devices {
             first.primary = true;
         }
         Ok(())
+    }
+
+    /// Adds controller `ctrl_type` number `index` at the end unless there is one.
+    fn maybe_add_controller(&mut self, ctrl_type: &str, index: u32) {
+        if self
+            .controllers
+            .iter()
+            .any(|c| c.ctrl_type == ctrl_type && c.index == index)
+        {
+            return;
+        }
+        self.controllers.push(ControllerDef {
+            ctrl_type: ctrl_type.to_string(),
+            index,
+            model: None,
+            extra_attrs: Vec::new(),
+            extra: Vec::new(),
+            info: DeviceInfo::default(),
+        });
+    }
+
+    /// Smartcards without an address take the next slot of CCID controller 0; every
+    /// smartcard's controller is added when missing.
+    fn smartcard_addresses(&mut self) {
+        fn ccid(el: &RawElement) -> Option<(u32, u32)> {
+            let a = el.children.iter().find_map(|c| match c {
+                RawNode::Element(e) if e.name == "address" => Some(e),
+                _ => None,
+            })?;
+            if a.attr("type") != Some("ccid") {
+                return None;
+            }
+            let num = |k: &str| a.attr(k).and_then(parse_uint_auto).unwrap_or(0);
+            Some((num("controller"), num("slot")))
+        }
+        let cards: Vec<usize> = (0..self.other.len())
+            .filter(|&i| self.other[i].1.name == "smartcard")
+            .collect();
+        for &i in &cards {
+            let el = &self.other[i].1;
+            let has_address = el
+                .children
+                .iter()
+                .any(|c| matches!(c, RawNode::Element(e) if e.name == "address"));
+            let idx = match ccid(el) {
+                Some((controller, _)) => controller,
+                None if has_address => 0,
+                None => {
+                    let next = cards
+                        .iter()
+                        .filter_map(|&j| ccid(&self.other[j].1))
+                        .filter(|(c, _)| *c == 0)
+                        .map(|(_, slot)| slot + 1)
+                        .max()
+                        .unwrap_or(0);
+                    self.other[i].1.children.push(RawNode::Element(RawElement {
+                        name: "address".into(),
+                        attrs: vec![
+                            ("type".into(), "ccid".into()),
+                            ("controller".into(), "0".into()),
+                            ("slot".into(), next.to_string()),
+                        ],
+                        children: Vec::new(),
+                    }));
+                    0
+                }
+            };
+            self.maybe_add_controller("ccid", idx);
+        }
     }
 
     fn console_compat(&mut self, os_type: &str) -> Result<()> {
