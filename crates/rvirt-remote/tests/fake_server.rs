@@ -127,6 +127,10 @@ fn serve_open(s: &mut UnixStream, keepalive: bool) {
     // CONNECT_SUPPORTS_FEATURE of VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK (14).
     assert_eq!(read_packet(s).unwrap(), call(60, 3, &word(14)));
     s.write_all(&reply(60, 3, &word(1))).unwrap();
+    // CONNECT_SUPPORTS_FEATURE of VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK (15), as libvirt's
+    // client asks last.
+    assert_eq!(read_packet(s).unwrap(), call(60, 4, &word(15)));
+    s.write_all(&reply(60, 4, &word(1))).unwrap();
 }
 
 #[test]
@@ -138,8 +142,8 @@ fn open_call_error_keepalive_and_close_bytes() {
         serve_open(&mut s, true);
 
         // CONNECT_GET_HOSTNAME (59), serial 4.
-        assert_eq!(read_packet(&mut s).unwrap(), call(59, 4, &[]));
-        s.write_all(&reply(59, 4, &xdr_string("fakehost"))).unwrap();
+        assert_eq!(read_packet(&mut s).unwrap(), call(59, 5, &[]));
+        s.write_all(&reply(59, 5, &xdr_string("fakehost"))).unwrap();
 
         // A keepalive PING from the server is answered with a PONG at once.
         s.write_all(&packet(KEEP, 1, 2, 0, 0, &[])).unwrap();
@@ -155,7 +159,7 @@ fn open_call_error_keepalive_and_close_bytes() {
         // DOMAIN_LOOKUP_BY_NAME (23), answered with an error whose every field is set.
         assert_eq!(
             read_packet(&mut s).unwrap(),
-            call(23, 5, &xdr_string("nope"))
+            call(23, 6, &xdr_string("nope"))
         );
         let error = [
             word(42), // code: VIR_ERR_NO_DOMAIN
@@ -175,11 +179,11 @@ fn open_call_error_keepalive_and_close_bytes() {
             word(0),           // net absent
         ]
         .concat();
-        s.write_all(&packet(REMOTE, 23, 1, 5, 1, &error)).unwrap();
+        s.write_all(&packet(REMOTE, 23, 1, 6, 1, &error)).unwrap();
 
         // Dropping the driver: CONNECT_CLOSE (2), then the socket closes.
-        assert_eq!(read_packet(&mut s).unwrap(), call(2, 6, &[]));
-        s.write_all(&reply(2, 6, &[])).unwrap();
+        assert_eq!(read_packet(&mut s).unwrap(), call(2, 7, &[]));
+        s.write_all(&reply(2, 7, &[])).unwrap();
         assert_eq!(
             read_packet(&mut s),
             None,
@@ -228,6 +232,8 @@ fn read_only_opens_send_the_flag_and_unknown_procedures_mean_no_support() {
         s.write_all(&reply(1, 2, &[])).unwrap();
         read_packet(&mut s).unwrap();
         s.write_all(&reply(60, 3, &word(1))).unwrap();
+        read_packet(&mut s).unwrap();
+        s.write_all(&reply(60, 4, &word(1))).unwrap();
         // A server without the procedure answers as libvirtd does.
         let p = read_packet(&mut s).unwrap();
         let error = [
@@ -402,8 +408,8 @@ fn usable_from_inside_a_callers_tokio_runtime() {
     let server = std::thread::spawn(move || {
         let (mut s, _) = f.listener.accept().unwrap();
         serve_open(&mut s, true);
-        assert_eq!(read_packet(&mut s).unwrap(), call(59, 4, &[]));
-        s.write_all(&reply(59, 4, &xdr_string("h"))).unwrap();
+        assert_eq!(read_packet(&mut s).unwrap(), call(59, 5, &[]));
+        s.write_all(&reply(59, 5, &xdr_string("h"))).unwrap();
         answer_close(&mut s);
     });
     let rt = tokio::runtime::Builder::new_current_thread()

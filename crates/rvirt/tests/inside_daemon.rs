@@ -11,11 +11,11 @@ use rvirt_testsupport::Libvirtd;
 #[test]
 fn a_daemon_declines_local_uris_it_has_no_driver_for() {
     rvirt::set_inside_daemon(true);
-    let e = Connect::open("qemu:///system").unwrap_err();
+    let e = Connect::open("lxc:///system").unwrap_err();
     assert_eq!(e.code, ErrorNumber::NO_CONNECT);
     assert_eq!(
         e.message,
-        "no connection driver available for qemu:///system"
+        "no connection driver available for lxc:///system"
     );
     assert!(Connect::open("test:///default").is_ok());
     let d = Libvirtd::start();
