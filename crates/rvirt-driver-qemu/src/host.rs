@@ -60,6 +60,42 @@ impl HostDriver for QemuDriver {
         Ok(self.uri.clone())
     }
 
+    async fn connect_get_capabilities(&self) -> Result<String> {
+        self.capabilities_xml().await
+    }
+
+    async fn connect_domain_xml_to_native(
+        &self,
+        format: &str,
+        xml: &str,
+        flags: u32,
+    ) -> Result<String> {
+        rvirt_driver::check_flags(crate::FROM, "qemuConnectDomainXMLToNative", flags, 0)?;
+        if format != "qemu-argv" {
+            return Err(Error::with_detail(
+                crate::FROM,
+                ErrorNumber::INVALID_ARG,
+                format!("unsupported config type {format}"),
+            ));
+        }
+        let mut def = rvirt_conf::DomainDef::parse_xml(xml, rvirt_conf::ParseOptions::default())?;
+        self.fill_def(&mut def).await?;
+        let monitor = self
+            .dirs
+            .qemu_lib
+            .join(format!("domain--1-{}", def.name))
+            .join("monitor.sock");
+        let emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
+        let cmd = crate::command::build(
+            &def,
+            &crate::command::CommandContext {
+                monitor: &monitor,
+                default_emulator: &emulator,
+            },
+        )?;
+        Ok(cmd.to_native())
+    }
+
     async fn connect_is_secure(&self) -> Result<bool> {
         Ok(true)
     }

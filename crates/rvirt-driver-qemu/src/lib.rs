@@ -2,29 +2,44 @@
 //! (in the caller's process, every file under `DIR`).
 //!
 //! One [`QemuDriver`] per state root is shared by every connection that opens it, as libvirtd
-//! shares its drivers. It implements the driver traits; today the host calls and the storage
-//! calls are real (`dir` and `fs` pools, see [`storage`]), domain and snapshot calls answer
-//! `VIR_ERR_NO_SUPPORT` through the trait defaults until the domain support lands, and network
-//! calls say that real virtual networks are not available yet.
+//! shares its drivers. It implements the driver traits: host calls, capabilities from the QEMU
+//! binaries present ([`caps`]), domains run as real QEMU processes (define, start, stop,
+//! suspend, events, reattach after a restart: see [`process`]), storage (`dir` and `fs` pools,
+//! see [`storage`]). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the trait defaults, and
+//! network calls say that real virtual networks are not available yet.
 //!
 //! Layout under a root `R` (libvirt's embed layout; `qemu:///system` without a root uses
 //! libvirt's system folders instead):
 //! ```text
+//! R/etc/qemu/NAME.xml               persistent domain configs (/etc/libvirt/qemu)
+//! R/etc/qemu/autostart/NAME.xml     domain autostart links    (/etc/libvirt/qemu/autostart)
+//! R/run/qemu/NAME.xml               status of running domains (/run/libvirt/qemu)
+//! R/lib/qemu/domain-ID-NAME/        a running domain's private files: monitor.sock
+//!                                                             (/var/lib/libvirt/qemu)
+//! R/cache/qemu/capabilities/        probe results per binary  (/var/cache/libvirt/qemu)
+//! R/log/qemu/NAME.log               QEMU's output per domain  (/var/log/libvirt/qemu)
 //! R/etc/storage/NAME.xml            persistent pool configs (/etc/libvirt/storage)
 //! R/etc/storage/autostart/NAME.xml  autostart links         (/etc/libvirt/storage/autostart)
 //! R/run/storage/NAME.xml            state of active pools   (/run/libvirt/storage)
 //! ```
 
+pub mod caps;
+pub mod command;
+mod domain;
 mod host;
 mod network;
+pub mod process;
 pub mod storage;
 mod util;
 
 use parking_lot::Mutex;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_driver::{DomainObjList, EventBus};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicI32;
 use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
 
 /// Errors of the driver's own (non-storage) calls come from the QEMU error domain.
 pub(crate) const FROM: ErrorDomain = ErrorDomain::QEMU;
@@ -33,6 +48,21 @@ pub(crate) const FROM: ErrorDomain = ErrorDomain::QEMU;
 pub struct QemuDriver {
     uri: String,
     storage: storage::Storage,
+    /// Itself, for the tasks that watch its domains (they must not keep it alive).
+    me: Weak<QemuDriver>,
+    pub(crate) dirs: Dirs,
+    pub(crate) domains: DomainObjList,
+    pub(crate) events: EventBus,
+    /// The id the next started domain gets.
+    pub(crate) next_id: AtomicI32,
+    /// The QEMU processes of running domains, by domain UUID.
+    pub(crate) procs: Mutex<HashMap<Uuid, Arc<process::Proc>>>,
+    /// Domains whose QEMU is being started.
+    pub(crate) starting: Mutex<std::collections::HashSet<Uuid>>,
+    /// Probe results by emulator path, once asked for.
+    pub(crate) probes: Mutex<HashMap<PathBuf, Arc<rvirt_qmp::ProbeResult>>>,
+    /// The deadline of each monitor command.
+    monitor_timeout: Mutex<Duration>,
 }
 
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
@@ -60,6 +90,18 @@ pub(crate) struct Dirs {
     pub(crate) storage_autostart: PathBuf,
     /// State files of active pools.
     pub(crate) storage_state: PathBuf,
+    /// Persistent domain configs.
+    pub(crate) qemu_config: PathBuf,
+    /// Domain autostart links.
+    pub(crate) qemu_autostart: PathBuf,
+    /// Status files of running domains.
+    pub(crate) qemu_state: PathBuf,
+    /// Private folders of running domains.
+    pub(crate) qemu_lib: PathBuf,
+    /// The probe cache.
+    pub(crate) qemu_cache: PathBuf,
+    /// QEMU's output, one file per domain.
+    pub(crate) qemu_log: PathBuf,
 }
 
 impl Dirs {
@@ -68,6 +110,12 @@ impl Dirs {
             storage_config: root.join("etc/storage"),
             storage_autostart: root.join("etc/storage/autostart"),
             storage_state: root.join("run/storage"),
+            qemu_config: root.join("etc/qemu"),
+            qemu_autostart: root.join("etc/qemu/autostart"),
+            qemu_state: root.join("run/qemu"),
+            qemu_lib: root.join("lib/qemu"),
+            qemu_cache: root.join("cache/qemu"),
+            qemu_log: root.join("log/qemu"),
         }
     }
 
@@ -76,6 +124,12 @@ impl Dirs {
             storage_config: "/etc/libvirt/storage".into(),
             storage_autostart: "/etc/libvirt/storage/autostart".into(),
             storage_state: "/run/libvirt/storage".into(),
+            qemu_config: "/etc/libvirt/qemu".into(),
+            qemu_autostart: "/etc/libvirt/qemu/autostart".into(),
+            qemu_state: "/run/libvirt/qemu".into(),
+            qemu_lib: "/var/lib/libvirt/qemu".into(),
+            qemu_cache: "/var/cache/libvirt/qemu".into(),
+            qemu_log: "/var/log/libvirt/qemu".into(),
         }
     }
 }
@@ -170,13 +224,38 @@ impl QemuDriver {
                 return Ok(d);
             }
         }
-        let storage = storage::Storage::load(dirs)?;
-        let d = Arc::new(QemuDriver {
+        let storage = storage::Storage::load(dirs.clone())?;
+        let d = Arc::new_cyclic(|me| QemuDriver {
             uri: canonical,
             storage,
+            me: me.clone(),
+            dirs,
+            domains: DomainObjList::default(),
+            events: EventBus::default(),
+            next_id: AtomicI32::new(1),
+            procs: Mutex::new(HashMap::new()),
+            starting: Mutex::new(Default::default()),
+            probes: Mutex::new(HashMap::new()),
+            monitor_timeout: Mutex::new(Duration::from_secs(30)),
         });
+        d.load_domains()?;
         drivers.insert(key, Arc::downgrade(&d));
         Ok(d)
+    }
+
+    /// Sets the deadline of every QEMU monitor command of this driver (30 s by default): a
+    /// QEMU that misses it is declared stuck, and calls on that domain fail with
+    /// `VIR_ERR_OPERATION_TIMEOUT` from then on.
+    pub fn set_monitor_timeout(&self, timeout: Duration) {
+        *self.monitor_timeout.lock() = timeout;
+    }
+
+    pub(crate) fn monitor_timeout(&self) -> Duration {
+        *self.monitor_timeout.lock()
+    }
+
+    pub(crate) fn weak(&self) -> Weak<QemuDriver> {
+        self.me.clone()
     }
 
     /// The driver's storage state.
@@ -185,7 +264,16 @@ impl QemuDriver {
     }
 }
 
-impl rvirt_driver::DomainDriver for QemuDriver {}
+/// Stops watching this driver's QEMU processes; they keep running, and the next driver opened
+/// on the same root reattaches to them from their status files.
+impl Drop for QemuDriver {
+    fn drop(&mut self) {
+        for p in self.procs.lock().drain().map(|(_, p)| p) {
+            p.detach();
+        }
+    }
+}
+
 impl rvirt_driver::SnapshotDriver for QemuDriver {}
 /// Host interfaces of the real host are not read yet: every call answers `VIR_ERR_NO_SUPPORT`.
 impl rvirt_driver::InterfaceDriver for QemuDriver {}

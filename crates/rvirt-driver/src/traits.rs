@@ -35,6 +35,16 @@ pub trait HostDriver {
     async fn connect_get_capabilities(&self) -> Result<String> {
         unsupported("virConnectGetCapabilities")
     }
+    /// `virConnectDomainXMLToNative`: a domain definition in the hypervisor's own format
+    /// (`qemu-argv` for QEMU).
+    async fn connect_domain_xml_to_native(
+        &self,
+        _format: &str,
+        _xml: &str,
+        _flags: u32,
+    ) -> Result<String> {
+        unsupported("virConnectDomainXMLToNative")
+    }
     /// `virConnectGetSysinfo`: the host's SMBIOS data as XML.
     async fn connect_get_sysinfo(&self, _flags: u32) -> Result<String> {
         unsupported("virConnectGetSysinfo")

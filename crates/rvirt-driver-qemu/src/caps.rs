@@ -1,0 +1,210 @@
+//! Capabilities from the QEMU binaries present: which emulator serves an architecture, what a
+//! probe of it says (machines, KVM), the `virConnectGetCapabilities` document, and the
+//! defaults a definition takes from them (emulator, canonical machine type).
+//!
+//! A binary is probed once per driver and the result is cached on disk under the driver's
+//! cache folder, keyed by the binary's path and modification time (`rvirt_qmp::probe_cached`).
+
+use crate::QemuDriver;
+use crate::process::on_rt;
+use rvirt_conf::DomainDef;
+use rvirt_conf::xml::XmlWriter;
+use rvirt_qmp::ProbeResult;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The guest architectures this driver knows, with the emulator binary name and word size.
+const ARCHES: &[(&str, &str, &str)] = &[
+    ("i686", "qemu-system-i386", "32"),
+    ("x86_64", "qemu-system-x86_64", "64"),
+];
+
+/// The emulator binary for `arch`, found on `PATH` (then `/usr/bin`), if installed.
+pub fn emulator_for_arch(arch: &str) -> Option<PathBuf> {
+    let (_, bin, _) = ARCHES.iter().find(|(a, _, _)| *a == arch)?;
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin".into());
+    std::env::split_paths(&path)
+        .chain(std::iter::once(PathBuf::from("/usr/bin")))
+        .map(|d| d.join(bin))
+        .find(|p| p.is_file())
+}
+
+/// Whether this host can run KVM guests: `/dev/kvm` opens for reading and writing.
+pub fn kvm_usable() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+}
+
+fn caps_error(detail: impl Into<String>) -> Error {
+    Error::with_detail(crate::FROM, ErrorNumber::INTERNAL_ERROR, detail)
+}
+
+impl QemuDriver {
+    /// What `binary` offers: probed once, then from memory (and across restarts from the
+    /// on-disk cache).
+    pub(crate) async fn probe(&self, binary: &Path) -> Result<Arc<ProbeResult>> {
+        if let Some(p) = self.probes.lock().get(binary) {
+            return Ok(p.clone());
+        }
+        let bin = binary.to_path_buf();
+        let cache = self.dirs.qemu_cache.join("capabilities");
+        let res =
+            on_rt(
+                async move { rvirt_qmp::probe_cached(&bin, &cache, Duration::from_secs(30)).await },
+            )
+            .await?
+            .map_err(|e| caps_error(format!("cannot probe {}: {e}", binary.display())))?;
+        let res = Arc::new(res);
+        self.probes.lock().insert(binary.to_path_buf(), res.clone());
+        Ok(res)
+    }
+
+    /// The capabilities document: the host's architecture and one `<guest>` per installed
+    /// emulator, with its machine types and domain types (`qemu` always, `kvm` when usable).
+    pub(crate) async fn capabilities_xml(&self) -> Result<String> {
+        let mut guests = Vec::new();
+        for (arch, _, wordsize) in ARCHES {
+            if let Some(bin) = emulator_for_arch(arch) {
+                guests.push((*arch, *wordsize, bin.clone(), self.probe(&bin).await?));
+            }
+        }
+        let host_arch = match std::env::consts::ARCH {
+            "x86" => "i686",
+            a => a,
+        };
+        let mut w = XmlWriter::default();
+        w.start("capabilities", &[]);
+        w.blank_line();
+        w.start("host", &[]);
+        w.start("cpu", &[]);
+        w.text("arch", &[], host_arch);
+        w.end("cpu");
+        w.empty("power_management", &[]);
+        w.empty("iommu", &[("support", "no")]);
+        w.start("migration_features", &[]);
+        w.empty("live", &[]);
+        w.start("uri_transports", &[]);
+        w.text("uri_transport", &[], "tcp");
+        w.text("uri_transport", &[], "rdma");
+        w.end("uri_transports");
+        w.end("migration_features");
+        w.start("secmodel", &[]);
+        w.text("model", &[], "none");
+        w.text("doi", &[], "0");
+        w.end("secmodel");
+        w.end("host");
+        for (arch, wordsize, bin, probe) in &guests {
+            w.blank_line();
+            w.start("guest", &[]);
+            w.text("os_type", &[], "hvm");
+            w.start("arch", &[("name", arch)]);
+            w.text("wordsize", &[], wordsize);
+            w.text("emulator", &[], &bin.display().to_string());
+            machines_xml(&mut w, probe);
+            w.empty("domain", &[("type", "qemu")]);
+            if probe.kvm_present && kvm_usable() {
+                w.empty("domain", &[("type", "kvm")]);
+            }
+            w.end("arch");
+            w.start("features", &[]);
+            w.empty("acpi", &[("default", "on"), ("toggle", "yes")]);
+            w.empty("apic", &[("default", "on"), ("toggle", "no")]);
+            w.empty("cpuselection", &[]);
+            w.empty("deviceboot", &[]);
+            w.empty("disksnapshot", &[("default", "on"), ("toggle", "no")]);
+            if *arch == "i686" {
+                w.empty("pae", &[]);
+                w.empty("nonpae", &[]);
+            }
+            w.end("features");
+            w.end("guest");
+        }
+        w.blank_line();
+        w.end("capabilities");
+        Ok(w.finish())
+    }
+
+    /// The qemu driver's post-parse pass: `qemu` or `kvm` only (kvm only where it works), the
+    /// emulator from the architecture, the default machine type, aliases made canonical
+    /// (`pc` → `pc-i440fx-7.2`), as libvirt stores them.
+    pub(crate) async fn fill_def(&self, def: &mut DomainDef) -> Result<()> {
+        let vt = def.virt_type.to_string();
+        if vt != "qemu" && vt != "kvm" {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::INVALID_ARG,
+                format!("could not find capabilities for domaintype={vt} "),
+            ));
+        }
+        let arch = def.os.arch.as_deref().unwrap_or("x86_64").to_string();
+        let bin = match def.devices.emulator.as_deref() {
+            Some(e) => PathBuf::from(e),
+            None => emulator_for_arch(&arch).ok_or_else(|| {
+                Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::INVALID_ARG,
+                    format!("could not find capabilities for arch={arch} domaintype={vt} "),
+                )
+            })?,
+        };
+        let probe = self.probe(&bin).await?;
+        if vt == "kvm" && !(probe.kvm_present && kvm_usable()) {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!(
+                    "Emulator '{}' does not support virt type 'kvm'",
+                    bin.display()
+                ),
+            ));
+        }
+        let machine = match def.os.machine.as_deref() {
+            None => probe.default_machine().map(|m| m.name.clone()),
+            Some(m) => match probe.machine(m) {
+                Some(info) => Some(info.name.clone()),
+                None => {
+                    return Err(Error::with_detail(
+                        ErrorDomain::DOMAIN,
+                        ErrorNumber::CONFIG_UNSUPPORTED,
+                        format!(
+                            "Emulator '{}' does not support machine type '{m}'",
+                            bin.display()
+                        ),
+                    ));
+                }
+            },
+        };
+        def.os.machine = machine;
+        if def.devices.emulator.is_none() {
+            def.devices.emulator = Some(bin.display().to_string());
+        }
+        Ok(())
+    }
+}
+
+/// `<machine>` lines as libvirt prints them: each type, and each alias with its canonical name.
+fn machines_xml(w: &mut XmlWriter, probe: &ProbeResult) {
+    let mut machines: Vec<_> = probe.machines.iter().collect();
+    // The default machine first, as libvirt lists it.
+    machines.sort_by_key(|m| !m.is_default);
+    for m in machines {
+        let max = m.cpu_max.to_string();
+        let mut attrs = vec![("maxCpus", max.as_str())];
+        if m.deprecated {
+            attrs.push(("deprecated", "yes"));
+        }
+        w.text("machine", &attrs, &m.name);
+        if let Some(alias) = &m.alias {
+            let mut attrs = vec![("canonical", m.name.as_str()), ("maxCpus", max.as_str())];
+            if m.deprecated {
+                attrs.push(("deprecated", "yes"));
+            }
+            w.text("machine", &attrs, alias);
+        }
+    }
+}

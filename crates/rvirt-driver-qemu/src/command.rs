@@ -1,0 +1,613 @@
+//! A domain definition turned into a QEMU command line, in QEMU 7.2's modern syntax: JSON
+//! `-blockdev`, `-device` and `-netdev`, started stopped (`-S`, resumed with `cont`), with
+//! `-no-shutdown` (a guest shutdown pauses QEMU, and the driver decides what happens next), the
+//! QMP monitor on a unix socket, and the seccomp sandbox.
+//!
+//! Device ids follow libvirt's aliases (`virtio-disk0`, `net0`, `serial0`, `balloon0`, `rng0`)
+//! so that QMP answers and events name devices as libvirt users expect.
+
+use rvirt_conf::DomainDef;
+use rvirt_conf::raw::RawElement;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// A QEMU command line: the binary and its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QemuCommand {
+    /// The emulator.
+    pub binary: PathBuf,
+    /// The arguments, one per element.
+    pub args: Vec<String>,
+}
+
+impl QemuCommand {
+    /// The command as `virConnectDomainXMLToNative` (`qemu-argv`) prints it: the environment
+    /// QEMU is started with, the binary and the arguments on one line, quoted for a shell where
+    /// needed.
+    pub fn to_native(&self) -> String {
+        let mut out = String::from(
+            "LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ",
+        );
+        out.push_str(&shell_quote(&self.binary.display().to_string()));
+        for a in &self.args {
+            out.push(' ');
+            out.push_str(&shell_quote(a));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// Quotes `s` for a POSIX shell when it holds anything but safe characters.
+fn shell_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_=,./:@+%".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Where the running domain's files go, and how it is accelerated.
+#[derive(Clone, Debug)]
+pub struct CommandContext<'a> {
+    /// The QMP monitor socket QEMU listens on.
+    pub monitor: &'a Path,
+    /// The emulator, when the definition names none.
+    pub default_emulator: &'a Path,
+}
+
+fn unsupported(detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::QEMU, ErrorNumber::CONFIG_UNSUPPORTED, detail)
+}
+
+/// `,` doubled, as QEMU's option syntax wants it inside a value.
+fn opt_escape(s: &str) -> String {
+    s.replace(',', ",,")
+}
+
+/// Builds the command line that runs `def`.
+pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |args: &[&str]| a.extend(args.iter().map(|s| s.to_string()));
+    let binary = def
+        .devices
+        .emulator
+        .as_deref()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ctx.default_emulator.to_path_buf());
+
+    push(&[
+        "-name",
+        &format!("guest={},debug-threads=on", opt_escape(&def.name)),
+    ]);
+    push(&["-S"]);
+    let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
+    machine.push_str(",usb=off,dump-guest-core=off");
+    push(&["-machine", &machine]);
+    let accel = match &*def.virt_type {
+        "kvm" => "kvm",
+        "qemu" => "tcg",
+        other => {
+            return Err(unsupported(format!(
+                "domain type '{other}' is not supported by the QEMU driver"
+            )));
+        }
+    };
+    push(&["-accel", accel]);
+    if let Some(cpu) = &def.extras.cpu {
+        if (cpu.mode == "host-passthrough" || cpu.mode == "host-model") && accel == "kvm" {
+            push(&["-cpu", "host"]);
+        } else if let Some(model) = &cpu.model {
+            push(&["-cpu", model]);
+        }
+    }
+    let mem_mib = def.memory_kib.div_ceil(1024).max(1);
+    push(&["-m", &format!("size={}k", mem_mib * 1024)]);
+    push(&["-overcommit", "mem-lock=off"]);
+    let vcpus = def.vcpus_max.max(1);
+    push(&[
+        "-smp",
+        &format!(
+            "{},maxcpus={vcpus},sockets={vcpus},cores=1,threads=1",
+            def.vcpus_current.max(1)
+        ),
+    ]);
+    push(&["-uuid", &def.uuid.to_string()]);
+    push(&["-no-user-config", "-nodefaults"]);
+    push(&[
+        "-chardev",
+        &format!(
+            "socket,id=charmonitor,path={},server=on,wait=off",
+            opt_escape(&ctx.monitor.display().to_string())
+        ),
+    ]);
+    push(&["-mon", "chardev=charmonitor,id=monitor,mode=control"]);
+    let rtc = match &*def.clock.offset {
+        "localtime" => "base=localtime",
+        _ => "base=utc",
+    };
+    push(&["-rtc", rtc]);
+    push(&["-no-shutdown"]);
+    if def.on_reboot == "destroy" {
+        push(&["-no-reboot"]);
+    }
+    push(&["-boot", "strict=on"]);
+
+    let rest = &def.os.rest;
+    if let Some(k) = &rest.kernel {
+        push(&["-kernel", k]);
+    }
+    if let Some(i) = &rest.initrd {
+        push(&["-initrd", i]);
+    }
+    if let Some(c) = &rest.cmdline {
+        push(&["-append", c]);
+    }
+    if let Some(d) = &rest.dtb {
+        push(&["-dtb", d]);
+    }
+
+    disks(def, &mut a)?;
+    nets(def, &mut a)?;
+    serials(def, &mut a)?;
+    graphics(def, &mut a)?;
+    if let Some(b) = &def.devices.memballoon {
+        if b.model == "virtio" {
+            a.push("-device".into());
+            a.push(json!({"driver": "virtio-balloon-pci", "id": "balloon0"}).to_string());
+        } else if b.model != "none" {
+            return Err(unsupported(format!(
+                "Memory balloon device type '{}' is not supported by this version of qemu",
+                b.model
+            )));
+        }
+    }
+    rngs(def, &mut a)?;
+    a.push("-sandbox".into());
+    a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into());
+    a.push("-msg".into());
+    a.push("timestamp=on".into());
+    Ok(QemuCommand { binary, args: a })
+}
+
+fn device(a: &mut Vec<String>, v: Value) {
+    a.push("-device".into());
+    a.push(v.to_string());
+}
+
+fn boot_index(v: &mut Value, order: Option<u32>) {
+    if let Some(o) = order {
+        v["bootindex"] = json!(o);
+    }
+}
+
+fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    // Legacy `<os><boot dev>` order, mapped onto the first disk of each kind as libvirt does.
+    let boot_rank = |kind: &str| def.os.boot_devs.iter().position(|d| d == kind);
+    let mut first_hd = true;
+    let mut first_cd = true;
+    for (i, d) in def.devices.disks.iter().enumerate() {
+        let n = i + 1;
+        let Some(path) = d.source_path() else {
+            if d.device == "cdrom" {
+                // An empty CD-ROM drive: a device with no medium.
+                let mut dev = json!({"driver": "ide-cd", "id": format!("ide0-0-{i}")});
+                boot_index(&mut dev, d.info.boot_order);
+                device(a, dev);
+                continue;
+            }
+            return Err(unsupported(format!(
+                "disk '{}' has no source",
+                d.target_dev
+            )));
+        };
+        if d.disk_type != "file" && d.disk_type != "block" {
+            return Err(unsupported(format!(
+                "disk type '{}' is not supported yet",
+                d.disk_type
+            )));
+        }
+        let format = d
+            .driver
+            .iter()
+            .find(|(k, _)| k == "type")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("raw");
+        let readonly = d.readonly || d.device == "cdrom";
+        let storage = format!("libvirt-{n}-storage");
+        let fmt = format!("libvirt-{n}-format");
+        let driver = if d.disk_type == "block" {
+            "host_device"
+        } else {
+            "file"
+        };
+        a.push("-blockdev".into());
+        a.push(
+            json!({"driver": driver, "filename": path, "node-name": storage,
+                   "auto-read-only": true, "discard": "unmap"})
+            .to_string(),
+        );
+        a.push("-blockdev".into());
+        a.push(
+            json!({"node-name": fmt, "read-only": readonly, "driver": format, "file": storage})
+                .to_string(),
+        );
+        let mut order = d.info.boot_order;
+        if order.is_none() {
+            let kind = if d.device == "cdrom" { "cdrom" } else { "hd" };
+            let first = if kind == "cdrom" {
+                std::mem::replace(&mut first_cd, false)
+            } else {
+                std::mem::replace(&mut first_hd, false)
+            };
+            if first {
+                order = boot_rank(kind).map(|r| r as u32 + 1);
+            }
+        }
+        let index = rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(i as u32);
+        let mut dev = match (d.bus.as_str(), d.device.as_str()) {
+            ("virtio", "disk") => json!({"driver": "virtio-blk-pci", "drive": fmt,
+                                         "id": format!("virtio-disk{index}")}),
+            ("ide" | "sata", dev) => {
+                let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
+                let (bus, unit) = if d.bus == "ide" {
+                    (index / 2, index % 2)
+                } else {
+                    (index, 0)
+                };
+                json!({"driver": driver, "bus": format!("ide.{bus}"), "unit": unit,
+                       "drive": fmt, "id": format!("{}0-{bus}-{unit}", d.bus)})
+            }
+            (bus, dev) => {
+                return Err(unsupported(format!(
+                    "disk bus '{bus}' with device '{dev}' is not supported yet"
+                )));
+            }
+        };
+        boot_index(&mut dev, order);
+        device(a, dev);
+    }
+    Ok(())
+}
+
+fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let boot = def.os.boot_devs.iter().position(|d| d == "network");
+    for (i, n) in def.devices.interfaces.iter().enumerate() {
+        if n.net_type != "user" {
+            return Err(unsupported(format!(
+                "interface type '{}' is not supported yet",
+                n.net_type
+            )));
+        }
+        let netdev = format!("hostnet{i}");
+        a.push("-netdev".into());
+        a.push(json!({"type": "user", "id": netdev}).to_string());
+        let model = match n.model.as_deref().unwrap_or("virtio") {
+            "virtio" => "virtio-net-pci",
+            "e1000" => "e1000",
+            "e1000e" => "e1000e",
+            "rtl8139" => "rtl8139",
+            other => {
+                return Err(unsupported(format!(
+                    "interface model '{other}' is not supported yet"
+                )));
+            }
+        };
+        let mut dev = json!({"driver": model, "netdev": netdev, "id": format!("net{i}"),
+                             "mac": n.mac});
+        let order = n
+            .info
+            .boot_order
+            .or(boot.filter(|_| i == 0).map(|r| r as u32 + 1));
+        boot_index(&mut dev, order);
+        device(a, dev);
+    }
+    Ok(())
+}
+
+fn chardev_backend(kind: &str, id: &str, source: &[(String, String)]) -> Result<String> {
+    let get = |k: &str| source.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    Ok(match kind {
+        "pty" => format!("pty,id={id}"),
+        "null" => format!("null,id={id}"),
+        "file" => {
+            let path =
+                get("path").ok_or_else(|| unsupported("file character device without a path"))?;
+            let mut s = format!("file,id={id},path={}", opt_escape(path));
+            if get("append") == Some("on") {
+                s.push_str(",append=on");
+            }
+            s
+        }
+        "unix" => {
+            let path =
+                get("path").ok_or_else(|| unsupported("unix character device without a path"))?;
+            let server = get("mode") == Some("bind");
+            format!(
+                "socket,id={id},path={}{}",
+                opt_escape(path),
+                if server { ",server=on,wait=off" } else { "" }
+            )
+        }
+        other => {
+            return Err(unsupported(format!(
+                "character device type '{other}' is not supported yet"
+            )));
+        }
+    })
+}
+
+fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for (i, s) in def.devices.serials.iter().enumerate() {
+        let port = s.target_port.unwrap_or(i as u32);
+        let id = format!("charserial{port}");
+        a.push("-chardev".into());
+        a.push(chardev_backend(&s.source_type, &id, &s.source)?);
+        device(
+            a,
+            json!({"driver": "isa-serial", "chardev": id, "id": format!("serial{port}"),
+                   "index": port}),
+        );
+    }
+    // The first console of an HVM guest is the first serial port; others are virtio consoles.
+    let extra =
+        def.devices.consoles.iter().enumerate().filter(|(i, c)| {
+            !(*i == 0 && c.target_type.as_deref().unwrap_or("serial") == "serial")
+        });
+    let mut have_bus = false;
+    for (i, c) in extra {
+        if c.target_type.as_deref() != Some("virtio") {
+            return Err(unsupported(
+                "only virtio consoles beside the serial console are supported",
+            ));
+        }
+        if !std::mem::replace(&mut have_bus, true) {
+            device(
+                a,
+                json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
+            );
+        }
+        let id = format!("charconsole{i}");
+        a.push("-chardev".into());
+        a.push(chardev_backend(&c.source_type, &id, &c.source)?);
+        device(
+            a,
+            json!({"driver": "virtconsole", "chardev": id, "id": format!("console{i}")}),
+        );
+    }
+    Ok(())
+}
+
+fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let mut any = false;
+    for g in &def.devices.graphics {
+        match g.graphics_type.as_str() {
+            "vnc" => {
+                let listen = g
+                    .listens
+                    .iter()
+                    .find_map(|l| l.address.clone())
+                    .unwrap_or_else(|| "127.0.0.1".into());
+                let display = if g.autoport || g.port < 5900 {
+                    // QEMU picks the first free display from 0 up, as libvirt's autoport does.
+                    format!("{listen}:0,to=65535")
+                } else {
+                    format!("{listen}:{}", g.port - 5900)
+                };
+                a.push("-audiodev".into());
+                a.push(json!({"id": "audio1", "driver": "none"}).to_string());
+                a.push("-vnc".into());
+                a.push(format!("{display},audiodev=audio1"));
+                any = true;
+            }
+            other => {
+                return Err(unsupported(format!(
+                    "graphics type '{other}' is not supported yet"
+                )));
+            }
+        }
+    }
+    if !any {
+        a.push("-display".into());
+        a.push("none".into());
+    }
+    for (i, v) in def.devices.videos.iter().enumerate() {
+        let driver = match v.model.as_str() {
+            "vga" => "VGA",
+            "cirrus" => "cirrus-vga",
+            "virtio" if i == 0 => "virtio-vga",
+            "virtio" => "virtio-gpu-pci",
+            "qxl" if i == 0 => "qxl-vga",
+            "bochs" => "bochs-display",
+            "none" => continue,
+            other => {
+                return Err(unsupported(format!(
+                    "video model '{other}' is not supported yet"
+                )));
+            }
+        };
+        device(a, json!({"driver": driver, "id": format!("video{i}")}));
+    }
+    Ok(())
+}
+
+fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let rngs = def
+        .devices
+        .other
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.name == "rng");
+    for (i, r) in rngs.enumerate() {
+        if r.attr("model") != Some("virtio") {
+            return Err(unsupported("only virtio rng devices are supported"));
+        }
+        let backend = child(r, "backend");
+        let model = backend.and_then(|b| b.attr("model")).unwrap_or("random");
+        if model != "random" {
+            return Err(unsupported(format!(
+                "rng backend '{model}' is not supported yet"
+            )));
+        }
+        let file = backend
+            .and_then(text_of)
+            .unwrap_or_else(|| "/dev/urandom".into());
+        let obj = format!("objrng{i}");
+        a.push("-object".into());
+        a.push(json!({"qom-type": "rng-random", "id": obj, "filename": file}).to_string());
+        device(
+            a,
+            json!({"driver": "virtio-rng-pci", "rng": obj, "id": format!("rng{i}")}),
+        );
+    }
+    Ok(())
+}
+
+fn child<'a>(e: &'a RawElement, name: &str) -> Option<&'a RawElement> {
+    e.children.iter().find_map(|c| match c {
+        rvirt_conf::raw::RawNode::Element(el) if el.name == name => Some(el),
+        _ => None,
+    })
+}
+
+fn text_of(e: &RawElement) -> Option<String> {
+    let t: String = e
+        .children
+        .iter()
+        .filter_map(|c| match c {
+            rvirt_conf::raw::RawNode::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    let t = t.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::ParseOptions;
+
+    fn argv(xml: &str) -> Vec<String> {
+        let def = DomainDef::parse_xml(xml, ParseOptions::default()).unwrap();
+        let ctx = CommandContext {
+            monitor: Path::new("/r/lib/qemu/domain-1-t/monitor.sock"),
+            default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+        };
+        build(&def, &ctx).unwrap().args
+    }
+
+    fn after<'a>(a: &'a [String], opt: &str) -> Vec<&'a str> {
+        a.windows(2)
+            .filter(|w| w[0] == opt)
+            .map(|w| w[1].as_str())
+            .collect()
+    }
+
+    const MINIMAL: &str = "<domain type='qemu'><name>t</name>\
+        <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><memory>65536</memory>\
+        <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os></domain>";
+
+    #[test]
+    fn minimal_guest() {
+        let a = argv(MINIMAL);
+        assert_eq!(after(&a, "-name"), ["guest=t,debug-threads=on"]);
+        assert_eq!(after(&a, "-accel"), ["tcg"]);
+        assert_eq!(after(&a, "-m"), ["size=65536k"]);
+        assert_eq!(
+            after(&a, "-smp"),
+            ["1,maxcpus=1,sockets=1,cores=1,threads=1"]
+        );
+        assert_eq!(after(&a, "-uuid"), ["c7a5fdbd-edaf-9455-926a-d65c16db1809"]);
+        assert_eq!(
+            after(&a, "-machine"),
+            ["pc-i440fx-7.2,usb=off,dump-guest-core=off"]
+        );
+        assert_eq!(
+            after(&a, "-chardev"),
+            ["socket,id=charmonitor,path=/r/lib/qemu/domain-1-t/monitor.sock,server=on,wait=off"]
+        );
+        assert_eq!(after(&a, "-display"), ["none"]);
+        for flag in ["-S", "-no-shutdown", "-nodefaults", "-no-user-config"] {
+            assert!(a.iter().any(|x| x == flag), "{flag} missing from {a:?}");
+        }
+        assert!(after(&a, "-sandbox")[0].starts_with("on,"));
+    }
+
+    #[test]
+    fn kvm_and_devices() {
+        let a = argv(
+            "<domain type='kvm'><name>g</name><memory unit='MiB'>128</memory><vcpu>2</vcpu>\
+             <os><type arch='x86_64'>hvm</type><kernel>/k</kernel><initrd>/i</initrd>\
+             <cmdline>console=ttyS0</cmdline></os>\
+             <devices>\
+             <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+               <source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/></disk>\
+             <disk type='file' device='cdrom'><source file='/img/b.iso'/>\
+               <target dev='hdc' bus='ide'/><readonly/></disk>\
+             <interface type='user'><mac address='52:54:00:11:22:33'/><model type='virtio'/></interface>\
+             <serial type='file'><source path='/tmp/s.log'/><target port='0'/></serial>\
+             <graphics type='vnc' port='5901'/>\
+             <memballoon model='virtio'/>\
+             <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+             </devices></domain>",
+        );
+        assert_eq!(after(&a, "-accel"), ["kvm"]);
+        assert_eq!(after(&a, "-m"), ["size=131072k"]);
+        assert_eq!(after(&a, "-kernel"), ["/k"]);
+        assert_eq!(after(&a, "-initrd"), ["/i"]);
+        assert_eq!(after(&a, "-append"), ["console=ttyS0"]);
+        let bd = after(&a, "-blockdev");
+        assert_eq!(bd.len(), 4);
+        let v: Value = serde_json::from_str(bd[1]).unwrap();
+        assert_eq!(v["driver"], "qcow2");
+        assert_eq!(v["read-only"], false);
+        let v: Value = serde_json::from_str(bd[3]).unwrap();
+        assert_eq!(v["read-only"], true);
+        let devs: Vec<Value> = after(&a, "-device")
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        let by_id = |id: &str| devs.iter().find(|d| d["id"] == id).unwrap().clone();
+        assert_eq!(by_id("virtio-disk0")["driver"], "virtio-blk-pci");
+        assert_eq!(by_id("virtio-disk0")["bootindex"], 1);
+        assert_eq!(by_id("ide0-1-0")["driver"], "ide-cd");
+        assert_eq!(by_id("net0")["mac"], "52:54:00:11:22:33");
+        assert_eq!(by_id("serial0")["driver"], "isa-serial");
+        assert_eq!(by_id("balloon0")["driver"], "virtio-balloon-pci");
+        assert_eq!(by_id("rng0")["rng"], "objrng0");
+        assert_eq!(after(&a, "-netdev"), [r#"{"id":"hostnet0","type":"user"}"#]);
+        assert!(after(&a, "-chardev").contains(&"file,id=charserial0,path=/tmp/s.log"));
+        assert_eq!(after(&a, "-vnc"), ["127.0.0.1:1,audiodev=audio1"]);
+        assert!(after(&a, "-display").is_empty());
+    }
+
+    #[test]
+    fn native_text_quotes() {
+        let c = QemuCommand {
+            binary: "/usr/bin/qemu-system-x86_64".into(),
+            args: vec!["-name".into(), "guest=a b".into(), r#"{"x":1}"#.into()],
+        };
+        assert!(
+            c.to_native()
+                .ends_with("/usr/bin/qemu-system-x86_64 -name 'guest=a b' '{\"x\":1}'\n")
+        );
+    }
+
+    #[test]
+    fn unsupported_devices_are_refused() {
+        let xml = MINIMAL.replace(
+            "</os>",
+            "</os><devices><interface type='bridge'><source bridge='br0'/></interface></devices>",
+        );
+        let def = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();
+        let ctx = CommandContext {
+            monitor: Path::new("/m"),
+            default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+        };
+        let e = build(&def, &ctx).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);
+    }
+}

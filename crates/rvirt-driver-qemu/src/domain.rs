@@ -1,0 +1,569 @@
+//! Domain calls of the QEMU driver: persistent configs (one XML file per domain, written
+//! atomically), lookups and listing from the shared object layer, lifecycle through
+//! [`crate::process`].
+
+use crate::{FROM, QemuDriver, util};
+use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
+use rvirt_driver::domain_obj::AddConflict;
+use rvirt_driver::{
+    CallbackId, DomainDriver, DomainEvent, DomainEventCallback, DomainObj, DomainObjState,
+    DomainRef, check_flags,
+};
+use rvirt_types::domain::*;
+use rvirt_types::records::*;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+type E = DomainEventType;
+
+fn no_domain(what: String) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::NO_DOMAIN, what)
+}
+
+fn conflict_error(c: AddConflict, name: &str, uuid: &Uuid) -> Error {
+    match c {
+        AddConflict::NameTaken(other) => Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::OPERATION_FAILED,
+            format!("domain '{name}' already exists with uuid {other}"),
+        ),
+        AddConflict::UuidTaken(existing) => Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::OPERATION_FAILED,
+            format!("domain '{existing}' is already defined with uuid {uuid}"),
+        ),
+    }
+}
+
+fn check_active(st: &DomainObjState) -> Result<()> {
+    if st.is_active() {
+        Ok(())
+    } else {
+        Err(Error::operation_invalid(
+            ErrorDomain::DOMAIN,
+            "domain is not running",
+        ))
+    }
+}
+
+impl QemuDriver {
+    fn config_path(&self, name: &str) -> PathBuf {
+        self.dirs.qemu_config.join(format!("{name}.xml"))
+    }
+
+    fn autostart_path(&self, name: &str) -> PathBuf {
+        self.dirs.qemu_autostart.join(format!("{name}.xml"))
+    }
+
+    /// Loads the persistent configs, then reattaches to the domains still running.
+    pub(crate) fn load_domains(&self) -> Result<()> {
+        if let Ok(dir) = std::fs::read_dir(&self.dirs.qemu_config) {
+            for e in dir.flatten() {
+                let path = e.path();
+                if path.extension().is_none_or(|x| x != "xml") || !path.is_file() {
+                    continue;
+                }
+                // A config that no longer parses is skipped, as libvirt skips it.
+                let Some(def) = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|t| DomainDef::parse_xml(&t, ParseOptions::default()).ok())
+                else {
+                    continue;
+                };
+                let autostart = self.autostart_path(&def.name).exists();
+                let obj = Arc::new(DomainObj::new(def, true));
+                obj.lock().autostart = autostart;
+                self.domains.edit(|l| {
+                    let (name, uuid) = {
+                        let st = obj.lock();
+                        (st.name.clone(), obj.uuid)
+                    };
+                    if l.check_identity(&name, &uuid).is_ok_and(|o| o.is_none()) {
+                        l.insert(obj);
+                    }
+                });
+            }
+        }
+        self.reattach_all();
+        Ok(())
+    }
+
+    fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
+        self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
+            no_domain(format!(
+                "no domain with matching uuid '{}' ({})",
+                dom.uuid, dom.name
+            ))
+        })
+    }
+
+    fn read<R>(&self, dom: &DomainRef, f: impl FnOnce(&DomainObjState) -> Result<R>) -> Result<R> {
+        let obj = self.obj(dom)?;
+        let st = obj.lock();
+        f(&st)
+    }
+
+    async fn parse_and_fill(&self, xml: &str) -> Result<DomainDef> {
+        let mut def = DomainDef::parse_xml(xml, ParseOptions::default())?;
+        self.fill_def(&mut def).await?;
+        Ok(def)
+    }
+
+    /// Writes the persistent config of `def`; the previous file stays intact on failure.
+    fn save_config(&self, def: &DomainDef) -> Result<()> {
+        let path = self.config_path(&def.name);
+        let xml = def.format_xml(FormatOptions {
+            id: None,
+            inactive: true,
+            secure: true,
+        });
+        std::fs::create_dir_all(&self.dirs.qemu_config)
+            .and_then(|()| util::write_atomic(&path, xml.as_bytes()))
+            .map_err(|e| {
+                Error::system(
+                    FROM,
+                    format!("cannot save config file '{}'", path.display()),
+                    &e,
+                )
+            })
+    }
+}
+
+impl DomainDriver for QemuDriver {
+    async fn connect_list_all_domains(
+        &self,
+        flags: ConnectListAllDomainsFlags,
+    ) -> Result<Vec<DomainRef>> {
+        check_flags(
+            FROM,
+            "qemuConnectListAllDomains",
+            flags.bits(),
+            ConnectListAllDomainsFlags::all().bits(),
+        )?;
+        Ok(self.domains.list(flags))
+    }
+
+    async fn connect_list_domains(&self, max: i32) -> Result<Vec<i32>> {
+        let mut ids = Vec::new();
+        self.domains.for_each(|_, st| {
+            if st.is_active() {
+                ids.push(st.id);
+            }
+        });
+        ids.sort_unstable();
+        ids.truncate(max.max(0) as usize);
+        Ok(ids)
+    }
+
+    async fn connect_num_of_domains(&self) -> Result<i32> {
+        let mut n = 0;
+        self.domains.for_each(|_, st| n += st.is_active() as i32);
+        Ok(n)
+    }
+
+    async fn connect_list_defined_domains(&self, max: i32) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        self.domains.for_each(|_, st| {
+            if !st.is_active() {
+                names.push(st.name.to_string());
+            }
+        });
+        names.sort();
+        names.truncate(max.max(0) as usize);
+        Ok(names)
+    }
+
+    async fn connect_num_of_defined_domains(&self) -> Result<i32> {
+        let mut n = 0;
+        self.domains.for_each(|_, st| n += (!st.is_active()) as i32);
+        Ok(n)
+    }
+
+    async fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        let obj = self
+            .domains
+            .find_by_id(id)
+            .ok_or_else(|| no_domain(format!("no domain with matching id {id}")))?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        let obj = self
+            .domains
+            .find_by_name(name)
+            .ok_or_else(|| no_domain(format!("no domain with matching name '{name}'")))?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        let obj = self
+            .domains
+            .find_by_uuid(uuid)
+            .ok_or_else(|| no_domain(format!("no domain with matching uuid '{uuid}'")))?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_define_xml(&self, xml: &str, flags: DomainDefineFlags) -> Result<DomainRef> {
+        check_flags(
+            FROM,
+            "qemuDomainDefineXMLFlags",
+            flags.bits(),
+            DomainDefineFlags::VALIDATE.bits(),
+        )?;
+        let def = self.parse_and_fill(xml).await?;
+        let (uuid, name) = (def.uuid, def.name.clone());
+        self.domains
+            .edit(|l| l.check_identity(&name, &uuid).map(|_| ()))
+            .map_err(|c| conflict_error(c, &name, &uuid))?;
+        // The file first: a failed write leaves both the old file and the old object.
+        self.save_config(&def)?;
+        let (dref, detail) = self.domains.edit(|list| {
+            match list
+                .check_identity(&name, &uuid)
+                .map_err(|c| conflict_error(c, &name, &uuid))?
+            {
+                Some(obj) => {
+                    let mut st = obj.lock();
+                    let had_old = st.persistent;
+                    if st.is_active() {
+                        st.new_def = Some(Arc::new(def));
+                    } else {
+                        st.def = Arc::new(def);
+                    }
+                    st.persistent = true;
+                    let detail = if had_old {
+                        DomainEventDefinedDetailType::UPDATED
+                    } else {
+                        DomainEventDefinedDetailType::ADDED
+                    };
+                    Ok((st.to_ref(uuid), detail))
+                }
+                None => {
+                    let obj = Arc::new(DomainObj::new(def, true));
+                    let r = obj.lock().to_ref(uuid);
+                    list.insert(obj);
+                    Ok((r, DomainEventDefinedDetailType::ADDED))
+                }
+            }
+        })?;
+        self.events
+            .emit(DomainEvent::lifecycle(dref.clone(), E::DEFINED, detail.0));
+        Ok(dref)
+    }
+
+    async fn domain_undefine(&self, dom: &DomainRef, flags: DomainUndefineFlags) -> Result<()> {
+        check_flags(FROM, "qemuDomainUndefineFlags", flags.bits(), 0)?;
+        let obj = self.obj(dom)?;
+        let name = {
+            let st = obj.lock();
+            if !st.persistent {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "cannot undefine transient domain",
+                ));
+            }
+            st.name.clone()
+        };
+        let path = self.config_path(&name);
+        util::remove_durably(&path).map_err(|e| {
+            Error::system(FROM, format!("cannot remove config {}", path.display()), &e)
+        })?;
+        let _ = util::remove_durably(&self.autostart_path(&name));
+        let ev = self.domains.edit(|list| {
+            let mut st = obj.lock();
+            let ev = DomainEvent::lifecycle(
+                st.to_ref(obj.uuid),
+                E::UNDEFINED,
+                DomainEventUndefinedDetailType::REMOVED.0,
+            );
+            st.autostart = false;
+            if st.is_active() {
+                st.persistent = false;
+                st.new_def = None;
+            } else {
+                drop(st);
+                list.remove(&obj.uuid);
+            }
+            ev
+        });
+        self.events.emit(ev);
+        Ok(())
+    }
+
+    async fn domain_create(&self, dom: &DomainRef, flags: DomainCreateFlags) -> Result<DomainRef> {
+        check_flags(
+            FROM,
+            "qemuDomainCreateWithFlags",
+            flags.bits(),
+            DomainCreateFlags::START_PAUSED.bits(),
+        )?;
+        let obj = self.obj(dom)?;
+        let def = {
+            let st = obj.lock();
+            if st.is_active() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "domain is already running",
+                ));
+            }
+            (*st.def).clone()
+        };
+        self.start_domain(&obj, def, flags.contains(DomainCreateFlags::START_PAUSED))
+            .await?;
+        let st = obj.lock();
+        Ok(st.to_ref(obj.uuid))
+    }
+
+    async fn domain_create_xml(&self, xml: &str, flags: DomainCreateFlags) -> Result<DomainRef> {
+        check_flags(
+            FROM,
+            "qemuDomainCreateXML",
+            flags.bits(),
+            (DomainCreateFlags::START_PAUSED | DomainCreateFlags::START_VALIDATE).bits(),
+        )?;
+        let def = self.parse_and_fill(xml).await?;
+        let (uuid, name) = (def.uuid, def.name.clone());
+        let obj = self.domains.edit(|list| {
+            match list
+                .check_identity(&name, &uuid)
+                .map_err(|c| conflict_error(c, &name, &uuid))?
+            {
+                Some(o) => {
+                    if o.lock().is_active() {
+                        return Err(Error::operation_invalid(
+                            ErrorDomain::DOMAIN,
+                            format!("domain '{name}' is already active"),
+                        ));
+                    }
+                    Ok(o)
+                }
+                None => {
+                    let o = Arc::new(DomainObj::new(def.clone(), false));
+                    list.insert(o.clone());
+                    Ok(o)
+                }
+            }
+        })?;
+        let res = self
+            .start_domain(&obj, def, flags.contains(DomainCreateFlags::START_PAUSED))
+            .await;
+        if let Err(e) = res {
+            self.domains.edit(|list| {
+                let st = obj.lock();
+                if !st.persistent && !st.is_active() {
+                    drop(st);
+                    list.remove(&uuid);
+                }
+            });
+            return Err(e);
+        }
+        let st = obj.lock();
+        Ok(st.to_ref(uuid))
+    }
+
+    async fn domain_shutdown(&self, dom: &DomainRef, flags: DomainShutdownFlags) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainShutdownFlags",
+            flags.bits(),
+            DomainShutdownFlags::ACPI_POWER_BTN.bits(),
+        )?;
+        let obj = self.obj(dom)?;
+        self.read(dom, check_active)?;
+        let p = self.proc_of(&obj.uuid)?;
+        self.qmp(&p, |m| async move { m.system_powerdown().await })
+            .await
+    }
+
+    async fn domain_reboot(&self, dom: &DomainRef, flags: DomainRebootFlags) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainReboot",
+            flags.bits(),
+            DomainRebootFlags::ACPI_POWER_BTN.bits(),
+        )?;
+        // A machine reset: the guest restarts at once, without the guest's cooperation.
+        self.domain_reset(dom, 0).await
+    }
+
+    async fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(FROM, "qemuDomainReset", flags, 0)?;
+        self.read(dom, check_active)?;
+        let p = self.proc_of(&dom.uuid)?;
+        self.qmp(&p, |m| async move { m.system_reset().await })
+            .await
+    }
+
+    async fn domain_destroy(&self, dom: &DomainRef, flags: DomainDestroyFlags) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainDestroyFlags",
+            flags.bits(),
+            DomainDestroyFlags::GRACEFUL.bits(),
+        )?;
+        self.read(dom, check_active)?;
+        self.destroy(&dom.uuid, flags.contains(DomainDestroyFlags::GRACEFUL))
+            .await
+    }
+
+    async fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        let obj = self.obj(dom)?;
+        {
+            let st = obj.lock();
+            check_active(&st)?;
+            if st.state == DomainState::PAUSED {
+                return Ok(());
+            }
+        }
+        self.suspend(&obj).await
+    }
+
+    async fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        let obj = self.obj(dom)?;
+        {
+            let st = obj.lock();
+            check_active(&st)?;
+            if st.state != DomainState::PAUSED {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "domain is not paused",
+                ));
+            }
+        }
+        self.resume(&obj).await
+    }
+
+    async fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| Ok(st.autostart))
+    }
+
+    async fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        let obj = self.obj(dom)?;
+        let name = {
+            let st = obj.lock();
+            if !st.persistent {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "cannot set autostart for transient domain",
+                ));
+            }
+            st.name.clone()
+        };
+        let link = self.autostart_path(&name);
+        if autostart {
+            let target = self.config_path(&name);
+            let _ = std::fs::create_dir_all(&self.dirs.qemu_autostart);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&target, &link).map_err(|e| {
+                Error::system(
+                    FROM,
+                    format!(
+                        "Failed to create symlink '{}' to '{}'",
+                        link.display(),
+                        target.display()
+                    ),
+                    &e,
+                )
+            })?;
+        } else {
+            util::remove_durably(&link).map_err(|e| {
+                Error::system(
+                    FROM,
+                    format!("Failed to delete symlink '{}'", link.display()),
+                    &e,
+                )
+            })?;
+        }
+        obj.lock().autostart = autostart;
+        Ok(())
+    }
+
+    async fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let obj = self.obj(dom)?;
+        let (mut info, active) = {
+            let st = obj.lock();
+            (
+                DomainInfo {
+                    state: st.state,
+                    max_mem: st.def.memory_kib,
+                    memory: st.def.current_memory_kib,
+                    nr_virt_cpu: st.def.vcpus_current,
+                    cpu_time: 0,
+                },
+                st.is_active(),
+            )
+        };
+        if active && let Ok(p) = self.proc_of(&obj.uuid) {
+            info.cpu_time = p.cpu_time();
+        }
+        Ok(info)
+    }
+
+    async fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        check_flags(FROM, "qemuDomainGetState", flags, 0)?;
+        self.read(dom, |st| Ok((st.state, st.reason)))
+    }
+
+    async fn domain_get_xml_desc(&self, dom: &DomainRef, flags: DomainXMLFlags) -> Result<String> {
+        let supported = DomainXMLFlags::SECURE
+            | DomainXMLFlags::INACTIVE
+            | DomainXMLFlags::UPDATE_CPU
+            | DomainXMLFlags::MIGRATABLE;
+        check_flags(FROM, "qemuDomainGetXMLDesc", flags.bits(), supported.bits())?;
+        self.read(dom, |st| {
+            let inactive = flags.contains(DomainXMLFlags::INACTIVE);
+            let def = if inactive {
+                st.persistent_def()
+            } else {
+                &st.def
+            };
+            Ok(def.format_xml(FormatOptions {
+                id: (st.is_active() && !inactive).then_some(st.id),
+                inactive,
+                secure: flags.contains(DomainXMLFlags::SECURE),
+            }))
+        })
+    }
+
+    async fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| Ok(st.is_active()))
+    }
+
+    async fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| Ok(st.persistent))
+    }
+
+    async fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
+        self.read(dom, |st| {
+            Ok(st
+                .new_def
+                .as_ref()
+                .is_some_and(|n| !Arc::ptr_eq(n, &st.def) && **n != *st.def))
+        })
+    }
+
+    async fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
+        self.read(dom, |st| Ok(st.def.os.os_type.to_string()))
+    }
+
+    async fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        self.read(dom, |st| Ok(st.def.memory_kib))
+    }
+
+    async fn connect_domain_event_register_any(
+        &self,
+        dom: Option<&DomainRef>,
+        event_id: DomainEventID,
+        cb: DomainEventCallback,
+    ) -> Result<CallbackId> {
+        self.events.register(dom.map(|d| d.uuid), event_id, cb)
+    }
+
+    async fn connect_domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
+        self.events.deregister(id)
+    }
+}
