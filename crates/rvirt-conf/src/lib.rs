@@ -8,6 +8,7 @@ pub mod cpu_map;
 pub mod domain;
 pub mod network;
 pub mod node;
+pub mod nodedev;
 pub mod raw;
 pub mod snapshot;
 pub mod sparse;

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod host;
 pub mod network;
+pub mod nodedev;
 pub mod records;
 pub mod snapshot;
 pub mod storage;
