@@ -69,6 +69,9 @@ pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
     let def = DomainDef::parse_xml(DEFAULT_DOMAIN, ParseOptions::default())?;
     drv.seed_domain(def, true)?;
     drv.storage.seed_pool(crate::storage::DEFAULT_POOL)?;
+    for d in crate::nodedev::DEFAULT_DEVICES {
+        drv.nodedevs.seed(d)?;
+    }
     Ok(Arc::new(drv))
 }
 
@@ -115,6 +118,9 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
     }
     for p in &node.pools {
         drv.storage.seed_pool(p)?;
+    }
+    for d in &node.devices {
+        drv.nodedevs.seed(d)?;
     }
     Ok(Arc::new(drv))
 }

@@ -13,6 +13,7 @@ mod default_machine;
 mod domain;
 mod host;
 mod network;
+mod nodedev;
 mod save_image;
 pub mod screenshot;
 mod snapshot;
@@ -62,6 +63,8 @@ pub struct TestDriver {
     pub(crate) snapshots: Mutex<HashMap<Uuid, SnapshotStore>>,
     /// Storage pools and their volumes.
     pub(crate) storage: storage::TestStorage,
+    /// Node devices.
+    pub(crate) nodedevs: nodedev::TestNodeDevices,
 }
 
 impl TestDriver {
@@ -103,6 +106,7 @@ impl TestDriver {
             events: EventBus::default(),
             snapshots: Mutex::new(HashMap::new()),
             storage: storage::TestStorage::default(),
+            nodedevs: nodedev::TestNodeDevices::default(),
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod domain_obj;
 pub mod events;
 pub mod network;
+pub mod nodedev;
 pub mod storage;
 pub mod stream;
 pub mod traits;
@@ -16,6 +17,7 @@ pub mod traits;
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, DomainEvent, DomainEventCallback, EventBus};
 pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkRef};
+pub use nodedev::{NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef};
 pub use storage::{PoolRef, StorageDriver, StoragePoolEvent, StoragePoolEventBus, VolRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};
 pub use traits::{DomainDriver, HostDriver, SnapshotDriver};
