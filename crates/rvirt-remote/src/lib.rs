@@ -22,6 +22,7 @@ pub mod events;
 mod host;
 pub mod keepalive;
 mod network;
+mod nodedev;
 mod open;
 mod snapshot;
 pub mod ssh;

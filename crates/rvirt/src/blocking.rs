@@ -312,3 +312,5 @@ blocking_methods!(DomainSnapshot {
 
 mod network;
 pub use network::Network;
+mod nodedev;
+pub use nodedev::NodeDevice;
