@@ -1087,6 +1087,49 @@ impl NodeDeviceDef {
         Ok(def)
     }
 
+    /// `VIR_NODE_DEVICE_CREATE_XML_VALIDATE`: the document against libvirt's `nodedev.rng`, as
+    /// far as rvirt checks it: the elements of `<device>` and their order (name, path, devnodes,
+    /// parent, driver, capabilities). Capability contents are not checked against the schema.
+    pub fn validate_schema(text: &str) -> Result<()> {
+        let doc = xml::parse_document(text, "(node_device_definition)", ErrorDomain::NODEDEV)?;
+        let root = doc.root_element();
+        let fail = |why: String| {
+            Err(Error::with_detail(
+                ErrorDomain::XML,
+                ErrorNumber::XML_INVALID_SCHEMA,
+                format!(
+                    "Unable to validate doc against /usr/share/libvirt/schemas/nodedev.rng\n{why}\n"
+                ),
+            ))
+        };
+        if root.tag_name().name() != "device" {
+            return fail(format!(
+                "Expecting element device, got {}",
+                root.tag_name().name()
+            ));
+        }
+        // Where each element may appear, in the schema's order.
+        const ORDER: [&str; 6] = ["name", "path", "devnode", "parent", "driver", "capability"];
+        let mut at = 0;
+        let mut seen_name = false;
+        for c in root.children().filter(|c| c.is_element()) {
+            let n = c.tag_name().name();
+            let Some(pos) = ORDER.iter().position(|o| *o == n) else {
+                return fail(format!("Did not expect element {n} there"));
+            };
+            let repeatable = matches!(n, "devnode" | "capability");
+            if pos < at || (pos > 0 && !seen_name) || (pos == at && !repeatable && seen_name) {
+                return fail(format!("Did not expect element {n} there"));
+            }
+            seen_name |= pos == 0;
+            at = pos;
+        }
+        if !seen_name {
+            return fail("Expecting an element , got nothing".to_string());
+        }
+        Ok(())
+    }
+
     /// The fc_host WWNN and WWPN (libvirt's `virNodeDeviceGetWWNs`).
     pub fn wwns(&self) -> Result<(&str, &str)> {
         self.fc_host()

@@ -261,6 +261,9 @@ impl NodeDeviceDriver for TestDriver {
             flags.bits(),
             NodeDeviceCreateXMLFlags::VALIDATE.bits(),
         )?;
+        if flags.contains(NodeDeviceCreateXMLFlags::VALIDATE) {
+            NodeDeviceDef::validate_schema(xml)?;
+        }
         let def = NodeDeviceDef::parse_xml(xml, ParseMode::Create)?;
         let (wwnn, wwpn) = def.wwns()?;
         let name = {

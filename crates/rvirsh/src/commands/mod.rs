@@ -9,6 +9,7 @@ pub mod events;
 pub mod host;
 pub mod monitor;
 pub mod network;
+pub mod nodedev;
 pub mod pool;
 pub mod snapshot;
 pub mod virsh;
@@ -21,6 +22,7 @@ pub static GROUPS: &[&Group] = &[
     &events::GROUP,
     &host::GROUP,
     &network::GROUP,
+    &nodedev::GROUP,
     &snapshot::GROUP,
     &pool::GROUP,
     &volume::GROUP,
