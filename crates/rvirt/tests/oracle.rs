@@ -51,12 +51,14 @@
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
 //! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
-//! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`.
+//! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`; node devices:
+//! the `nodedev_*` ops of `tests/nodedev_steps`.
 
 #![allow(clippy::unwrap_used)] // a test may stop at the first failure
 
 #[path = "oracle/network.rs"]
 mod network;
+mod nodedev_steps;
 mod storage_steps;
 
 use rvirt::blocking::{Connect, Domain, DomainSnapshot};
@@ -188,6 +190,8 @@ struct Runner {
     last_error: Option<rvirt::Error>,
     /// Storage pool and volume handles (see `storage_steps`).
     storage: storage_steps::Vars,
+    /// Node device handles (see `nodedev_steps`).
+    nodedevs: nodedev_steps::Vars,
 }
 
 fn str_field<'a>(step: &'a Value, key: &str) -> Result<&'a str, StepErr> {
@@ -573,6 +577,7 @@ impl Runner {
             "snapshot_has_metadata" => Ok(json!(self.snap(step)?.has_metadata(flags)?)),
 
             op if storage_steps::handles(op) => self.run_storage_step(op, step, flags),
+            op if nodedev_steps::handles(op) => self.run_nodedev_step(op, step, flags),
             _ => self.run_domain_step(op, step, flags, has_flags),
         }
     }
@@ -920,6 +925,7 @@ fn run_rvirt(scenario: &Value, remote_socket: Option<&str>) -> Vec<Value> {
         remote_socket: remote_socket.map(String::from),
         last_error: None,
         storage: Default::default(),
+        nodedevs: Default::default(),
     };
     if scenario["open"].as_bool().unwrap_or(true) {
         let uri = r.map_uri("test:///default");
