@@ -390,6 +390,33 @@ mod tests {
         );
     }
 
+    /// A node document's devices read as libvirt 9.0 printed them: every
+    /// `testdata/nodedev-xml/NAME.out.xml` is `virsh -c test:///…/node-with-devices.xml
+    /// nodedev-dumpxml` of the device in `NAME.xml`.
+    #[test]
+    fn node_documents_bring_devices() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/nodedev-xml");
+        let d = TestDriver::open(&format!("test://{dir}/node-with-devices.xml")).unwrap();
+        let all = block(d.connect_list_all_node_devices(ConnectListAllNodeDevicesFlags::empty()))
+            .unwrap();
+        let mut checked = 0;
+        for r in &all {
+            let out = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.to_string_lossy().ends_with(".out.xml"))
+                .map(|p| std::fs::read_to_string(p).unwrap())
+                .find(|t| t.contains(&format!("<name>{}</name>", r.name)))
+                .unwrap();
+            assert_eq!(block(d.node_device_get_xml_desc(r, 0)).unwrap(), out);
+            checked += 1;
+        }
+        assert_eq!(checked, 12);
+        let pci = block(d.node_list_devices(Some("mdev_types"), 10, 0)).unwrap();
+        // python3-libvirt lists the same two (in its hash order).
+        assert_eq!(pci, ["misc", "pci_0000_00_02_0"]);
+    }
+
     #[test]
     fn vhba_create_and_destroy_send_events() {
         let d = drv();
