@@ -103,6 +103,79 @@ impl TestNodeDevices {
         assign(&mut self.devs.lock(), def);
         Ok(())
     }
+
+    /// libvirt's `testNodeDeviceMockCreateVport`: the vHBA a vport creation makes, mocked as a
+    /// copy of `scsi_host11` named `scsi_host12` with the given WWNs (replacing an earlier one).
+    /// Returns its name; the caller sends the CREATED event once its locks are released.
+    fn mock_create_vport(
+        &self,
+        devs: &mut Vec<NodeDeviceDef>,
+        wwnn: &str,
+        wwpn: &str,
+    ) -> Result<String> {
+        let Some(mut copy) = devs.iter().find(|d| d.name == VHBA_TEMPLATE).cloned() else {
+            // libvirt fails here without saying why.
+            return Err(Error::new(
+                ErrorDomain::NODEDEV,
+                ErrorNumber::INTERNAL_ERROR,
+                None,
+            ));
+        };
+        copy.name = VHBA_NAME.to_string();
+        for c in &mut copy.caps {
+            if let NodeDevCap::ScsiHost {
+                host,
+                unique_id,
+                fc_host,
+                ..
+            } = c
+            {
+                match fc_host {
+                    Some(f) => {
+                        f.wwnn = wwnn.to_string();
+                        f.wwpn = wwpn.to_string();
+                    }
+                    None => {
+                        *host += 1;
+                        *unique_id += 1;
+                    }
+                }
+            }
+        }
+        let name = copy.name.clone();
+        assign(devs, copy);
+        Ok(name)
+    }
+
+    /// The vHBA a storage pool with an `fc_host` adapter starts with (libvirt's
+    /// `testCreateVport`): its CREATED event, for the caller to send after its own locks.
+    pub(crate) fn create_vport(&self, wwnn: &str, wwpn: &str) -> Result<NodeDeviceEvent> {
+        let name = self.mock_create_vport(&mut self.devs.lock(), wwnn, wwpn)?;
+        Ok(NodeDeviceEvent::lifecycle(
+            &name,
+            NodeDeviceEventLifecycleType::CREATED,
+        ))
+    }
+
+    /// libvirt's `testDestroyVport`: removes `scsi_host12`, whatever the pool's WWNs; its DELETED
+    /// event for the caller to send.
+    pub(crate) fn destroy_vport(&self) -> Result<NodeDeviceEvent> {
+        let mut devs = self.devs.lock();
+        let i = devs
+            .iter()
+            .position(|d| d.name == VHBA_NAME)
+            .ok_or_else(|| {
+                err(
+                    ErrorNumber::NO_NODE_DEVICE,
+                    format!("no node device with matching name '{VHBA_NAME}'"),
+                )
+            })?;
+        devs.remove(i);
+        Ok(NodeDeviceEvent::lifecycle(
+            VHBA_NAME,
+            NodeDeviceEventLifecycleType::DELETED,
+        ))
+    }
 }
 
 /// libvirt's `virNodeDeviceObjListAssignDef`: a device of the same name is replaced.
@@ -165,7 +238,7 @@ impl TestDriver {
         Ok(f(d))
     }
 
-    fn emit_nodedev(&self, event: NodeDeviceEvent) {
+    pub(crate) fn emit_nodedev(&self, event: NodeDeviceEvent) {
         self.nodedevs.events.emit(&event);
     }
 }
@@ -269,38 +342,7 @@ impl NodeDeviceDriver for TestDriver {
         let name = {
             let mut devs = self.nodedevs.devs.lock();
             parent_host(&devs, &def)?;
-            // The mock: scsi_host11 again, renamed, with the requested WWNs.
-            let Some(mut copy) = devs.iter().find(|d| d.name == VHBA_TEMPLATE).cloned() else {
-                return Err(Error::new(
-                    ErrorDomain::NODEDEV,
-                    ErrorNumber::INTERNAL_ERROR,
-                    None,
-                ));
-            };
-            copy.name = VHBA_NAME.to_string();
-            for c in &mut copy.caps {
-                if let NodeDevCap::ScsiHost {
-                    host,
-                    unique_id,
-                    fc_host,
-                    ..
-                } = c
-                {
-                    match fc_host {
-                        Some(f) => {
-                            f.wwnn = wwnn.to_string();
-                            f.wwpn = wwpn.to_string();
-                        }
-                        None => {
-                            *host += 1;
-                            *unique_id += 1;
-                        }
-                    }
-                }
-            }
-            let name = copy.name.clone();
-            assign(&mut devs, copy);
-            name
+            self.nodedevs.mock_create_vport(&mut devs, wwnn, wwpn)?
         };
         self.emit_nodedev(NodeDeviceEvent::lifecycle(
             &name,
