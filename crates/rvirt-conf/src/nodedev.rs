@@ -454,6 +454,14 @@ fn str_to_uint(s: &str, base: u32) -> Option<u32> {
     }
 }
 
+/// libvirt's `virStrToLong_uip`: [`str_to_uint`] without a sign.
+fn str_to_uint_plain(s: &str, base: u32) -> Option<u32> {
+    if s.trim_start().starts_with('-') {
+        return None;
+    }
+    str_to_uint(s, base)
+}
+
 fn str_to_int(s: &str) -> Option<i32> {
     let t = s.trim_start();
     let (neg, d) = match t.as_bytes().first() {
@@ -506,8 +514,7 @@ fn req_hex_id(node: roxmltree::Node<'_, '_>, name: &str, dev: &str, what: &str) 
 fn prop_uint(node: roxmltree::Node<'_, '_>, attr: &str, base: u32) -> Result<Option<u32>> {
     match node.attribute(attr) {
         None => Ok(None),
-        Some(v) => str_to_uint(v, base)
-            .filter(|_| !v.trim_start().starts_with('-'))
+        Some(v) => str_to_uint_plain(v, base)
             .map(Some)
             .ok_or_else(|| invalid_int_attr(attr, node.tag_name().name(), v, false)),
     }
@@ -578,7 +585,7 @@ fn parse_pci(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<PciCap> {
     let class = match text(node, "class") {
         None => None,
         Some(t) => Some(
-            str_to_int_base16(&t)
+            str_to_uint_plain(&t, 16)
                 .filter(|v| *v <= 0xff_ffff)
                 .ok_or_else(|| internal(format!("invalid PCI class supplied for '{dev}'")))?,
         ),
@@ -614,8 +621,7 @@ fn parse_pci(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<PciCap> {
             "virt_functions" => {
                 let max = match c.attribute("maxCount") {
                     None => 0,
-                    Some(v) => str_to_uint(v, 10)
-                        .filter(|_| !v.starts_with('-'))
+                    Some(v) => str_to_uint_plain(v, 10)
                         .ok_or_else(|| xml_err("Malformed 'maxCount' parameter"))?,
                 };
                 let addrs = c
@@ -664,21 +670,11 @@ fn parse_pci(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<PciCap> {
     Ok(pci)
 }
 
-/// `strtol` in base 16 (an optional `0x`), for the PCI class.
-fn str_to_int_base16(s: &str) -> Option<u32> {
-    let t = s.trim_start();
-    if t.starts_with('-') {
-        return None;
-    }
-    str_to_uint(t, 16)
-}
-
 fn parse_ccw_addr(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<CcwAddr> {
     let field = |name: &str, base: u32| -> Result<u32> {
         let t = text(node, name)
             .ok_or_else(|| unsupported(format!("missing {name} value for '{dev}'")))?;
-        str_to_uint(&t, base)
-            .filter(|_| !t.trim_start().starts_with('-'))
+        str_to_uint_plain(&t, base)
             .ok_or_else(|| unsupported(format!("invalid {name} value '{t}' for '{dev}'")))
     };
     Ok(CcwAddr {
@@ -691,8 +687,7 @@ fn parse_ccw_addr(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<CcwAddr> {
 fn parse_ap_adapter(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<u32> {
     let t = text(node, "ap-adapter")
         .ok_or_else(|| unsupported(format!("missing ap-adapter value for '{dev}'")))?;
-    str_to_uint(&t, 0)
-        .filter(|_| !t.trim_start().starts_with('-'))
+    str_to_uint_plain(&t, 0)
         .ok_or_else(|| unsupported(format!("invalid ap-adapter value '{t}' for '{dev}'")))
 }
 
@@ -948,8 +943,7 @@ fn parse_cap(node: roxmltree::Node<'_, '_>, dev: &str, mode: ParseMode) -> Resul
             let adapter = parse_ap_adapter(node, dev)?;
             let t = text(node, "ap-domain")
                 .ok_or_else(|| unsupported(format!("missing ap-domain value for '{dev}'")))?;
-            let domain = str_to_uint(&t, 0)
-                .filter(|_| !t.trim_start().starts_with('-'))
+            let domain = str_to_uint_plain(&t, 0)
                 .ok_or_else(|| unsupported(format!("invalid ap-domain value '{t}' for '{dev}'")))?;
             if domain > 255 {
                 return Err(unsupported(format!(
