@@ -27,6 +27,7 @@ import libvirt
 
 # The storage steps live beside this file (it may be run through runpy, from elsewhere).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nodedev_steps  # noqa: E402
 import storage_steps  # noqa: E402
 
 def daemon_uri(uri):
@@ -569,6 +570,9 @@ class Runner:
 
         out = storage_steps.run(self, op, step, flags)
         if out is not storage_steps.NOT_MINE:
+            return out
+        out = nodedev_steps.run(self, op, step, flags)
+        if out is not nodedev_steps.NOT_MINE:
             return out
         raise ValueError("unknown op %s" % op)
 

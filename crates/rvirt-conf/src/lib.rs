@@ -9,6 +9,7 @@ pub mod domain;
 pub mod interface;
 pub mod network;
 pub mod node;
+pub mod nodedev;
 pub mod raw;
 pub mod snapshot;
 pub mod sparse;

@@ -277,6 +277,9 @@ impl Drop for QemuDriver {
 impl rvirt_driver::SnapshotDriver for QemuDriver {}
 /// Host interfaces of the real host are not read yet: every call answers `VIR_ERR_NO_SUPPORT`.
 impl rvirt_driver::InterfaceDriver for QemuDriver {}
+/// Node devices of the real host are not read yet (`rvirt-host` can): every call answers
+/// `VIR_ERR_NO_SUPPORT`.
+impl rvirt_driver::NodeDeviceDriver for QemuDriver {}
 
 #[cfg(test)]
 mod tests {

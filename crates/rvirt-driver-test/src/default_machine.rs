@@ -81,6 +81,9 @@ pub(crate) fn build(uri: &str) -> Result<Arc<TestDriver>> {
     drv.seed_domain(def, true)?;
     drv.storage.seed_pool(crate::storage::DEFAULT_POOL)?;
     drv.interfaces.seed(DEFAULT_INTERFACE)?;
+    for d in crate::nodedev::DEFAULT_DEVICES {
+        drv.nodedevs.seed(d)?;
+    }
     Ok(Arc::new(drv))
 }
 
@@ -130,6 +133,9 @@ pub(crate) fn build_from_file(uri: &str, path: &str) -> Result<Arc<TestDriver>> 
     }
     for i in &node.interfaces {
         drv.interfaces.seed(i)?;
+    }
+    for d in &node.devices {
+        drv.nodedevs.seed(d)?;
     }
     Ok(Arc::new(drv))
 }

@@ -14,6 +14,7 @@ mod domain;
 mod host;
 mod interface;
 mod network;
+mod nodedev;
 mod save_image;
 pub mod screenshot;
 mod snapshot;
@@ -65,6 +66,8 @@ pub struct TestDriver {
     pub(crate) storage: storage::TestStorage,
     /// Host interfaces.
     pub(crate) interfaces: interface::InterfaceList,
+    /// Node devices.
+    pub(crate) nodedevs: nodedev::TestNodeDevices,
 }
 
 impl TestDriver {
@@ -107,6 +110,7 @@ impl TestDriver {
             snapshots: Mutex::new(HashMap::new()),
             storage: storage::TestStorage::default(),
             interfaces: interface::InterfaceList::default(),
+            nodedevs: nodedev::TestNodeDevices::default(),
         }
     }
 

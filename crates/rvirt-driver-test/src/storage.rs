@@ -124,6 +124,23 @@ impl TestStorage {
     }
 }
 
+/// The WWNs of a pool's `fc_host` adapter, if it has one.
+fn fc_host_wwns(def: &PoolDef) -> Option<(String, String)> {
+    let a = def
+        .source
+        .adapter
+        .as_ref()
+        .filter(|a| a.kind == "fc_host")?;
+    let get = |k: &str| {
+        a.attrs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    Some((get("wwnn"), get("wwpn")))
+}
+
 /// How the test driver names a new volume's path: the pool's target path, a slash, the name
 /// (`(null)/name` for pools without a target, as libvirt's `%s` prints a NULL).
 fn vol_path(pool: &PoolDef, name: &str) -> String {
@@ -487,7 +504,7 @@ impl StorageDriver for TestDriver {
     ) -> Result<PoolRef> {
         check_flags(FROM, "testStoragePoolCreateXML", flags.bits(), 0)?;
         let def = PoolDef::parse_xml(xml)?;
-        let r = {
+        let (r, vport) = {
             let mut pools = self.storage.pools.lock();
             if let Some(e) = duplicate_source(&pools, &def) {
                 return Err(e);
@@ -503,6 +520,11 @@ impl StorageDriver for TestDriver {
                     ));
                 }
             }
+            // An fc_host adapter's vHBA, mocked by the node device code as libvirt's is.
+            let vport = match fc_host_wwns(&def) {
+                Some((wwnn, wwpn)) => Some(self.nodedevs.create_vport(&wwnn, &wwpn)?),
+                None => None,
+            };
             let i = match pools.iter().position(|o| o.def.uuid == def.uuid) {
                 Some(i) => {
                     pools[i].def = def;
@@ -524,8 +546,11 @@ impl StorageDriver for TestDriver {
             // libvirt drops the config file, so the pool goes when it stops.
             o.persistent = false;
             o.active = true;
-            o.to_ref()
+            (o.to_ref(), vport)
         };
+        if let Some(ev) = vport {
+            self.emit_nodedev(ev);
+        }
         self.storage_lifecycle(r.clone(), StoragePoolEventLifecycleType::STARTED);
         Ok(r)
     }
@@ -614,10 +639,16 @@ impl StorageDriver for TestDriver {
     }
 
     async fn storage_pool_destroy(&self, pool: &PoolRef) -> Result<()> {
-        let (r, transient) = self.with_active_pool(&pool.name, |o| {
+        let (r, transient, fc_host) = self.with_active_pool(&pool.name, |o| {
             o.active = false;
-            Ok((o.to_ref(), !o.persistent))
+            Ok((o.to_ref(), !o.persistent, fc_host_wwns(&o.def).is_some()))
         })?;
+        // libvirt's test driver removes the vHBA it believes the pool made; when it is gone the
+        // pool stays, stopped, and the call fails.
+        if fc_host {
+            let ev = self.nodedevs.destroy_vport()?;
+            self.emit_nodedev(ev);
+        }
         if transient {
             self.storage
                 .pools

@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use rvirt_driver::storage::StoragePoolEventCallback;
 use rvirt_driver::{
     CallbackId, DomainEvent, DomainEventCallback, NetworkEvent, NetworkEventCallback,
-    StoragePoolEvent,
+    NodeDeviceEvent, NodeDeviceEventCallback, StoragePoolEvent,
 };
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
@@ -42,6 +42,8 @@ pub enum Event {
     Network(NetworkEvent),
     /// About a storage pool.
     StoragePool(StoragePoolEvent),
+    /// About a node device.
+    NodeDevice(NodeDeviceEvent),
 }
 
 /// A registered callback, of the family its events come from.
@@ -53,6 +55,8 @@ pub enum Callback {
     Network(NetworkEventCallback),
     /// For storage pool events.
     StoragePool(StoragePoolEventCallback),
+    /// For node device events.
+    NodeDevice(NodeDeviceEventCallback),
 }
 
 impl From<DomainEventCallback> for Callback {
@@ -80,6 +84,7 @@ impl Callback {
             (Callback::Domain(cb), Event::Domain(e)) => cb(e),
             (Callback::Network(cb), Event::Network(e)) => cb(e),
             (Callback::StoragePool(cb), Event::StoragePool(e)) => cb(e),
+            (Callback::NodeDevice(cb), Event::NodeDevice(e)) => cb(e),
             _ => tracing::debug!("an event for a callback of another object family"),
         }
     }
@@ -90,6 +95,7 @@ impl Callback {
             (Callback::Domain(_), Event::Domain(_))
                 | (Callback::Network(_), Event::Network(_))
                 | (Callback::StoragePool(_), Event::StoragePool(_))
+                | (Callback::NodeDevice(_), Event::NodeDevice(_))
         )
     }
 }
@@ -142,6 +148,9 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                     detail: m.detail,
                 }),
             )
+        }
+        p @ (Procedure::NodeDeviceEventLifecycle | Procedure::NodeDeviceEventUpdate) => {
+            return crate::nodedev::decode_event(p, payload);
         }
         other => return crate::storage::decode_event(other, payload),
     };

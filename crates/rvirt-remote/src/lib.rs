@@ -23,6 +23,7 @@ mod host;
 mod interface;
 pub mod keepalive;
 mod network;
+mod nodedev;
 mod open;
 mod snapshot;
 pub mod ssh;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod host;
 pub mod interface;
 pub mod network;
+pub mod nodedev;
 pub mod records;
 pub mod snapshot;
 pub mod storage;

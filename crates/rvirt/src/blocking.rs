@@ -327,3 +327,5 @@ mod interface;
 mod network;
 pub use interface::Interface;
 pub use network::Network;
+mod nodedev;
+pub use nodedev::NodeDevice;

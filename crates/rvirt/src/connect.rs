@@ -56,6 +56,10 @@ impl Drop for Inner {
                     .or_else(|_| {
                         use rvirt_driver::NetworkDriver;
                         pollster::block_on(d.connect_network_event_deregister_any(id))
+                    })
+                    .or_else(|_| {
+                        use rvirt_driver::NodeDeviceDriver;
+                        pollster::block_on(d.connect_node_device_event_deregister_any(id))
                     }),
                 // Closing the connection ends its registrations on the server.
                 #[cfg(feature = "remote-driver")]

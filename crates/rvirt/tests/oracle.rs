@@ -52,7 +52,8 @@
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
 //! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
 //! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`; host
-//! interfaces: the `iface_*` ops of `tests/oracle/interface.rs`.
+//! interfaces: the `iface_*` ops of `tests/oracle/interface.rs`; node devices: the `nodedev_*`
+//! ops of `tests/nodedev_steps`.
 
 #![allow(clippy::unwrap_used)] // a test may stop at the first failure
 
@@ -60,6 +61,7 @@
 mod interface;
 #[path = "oracle/network.rs"]
 mod network;
+mod nodedev_steps;
 mod storage_steps;
 
 use rvirt::blocking::{Connect, Domain, DomainSnapshot};
@@ -192,6 +194,8 @@ struct Runner {
     last_error: Option<rvirt::Error>,
     /// Storage pool and volume handles (see `storage_steps`).
     storage: storage_steps::Vars,
+    /// Node device handles (see `nodedev_steps`).
+    nodedevs: nodedev_steps::Vars,
 }
 
 fn str_field<'a>(step: &'a Value, key: &str) -> Result<&'a str, StepErr> {
@@ -580,6 +584,7 @@ impl Runner {
             "snapshot_has_metadata" => Ok(json!(self.snap(step)?.has_metadata(flags)?)),
 
             op if storage_steps::handles(op) => self.run_storage_step(op, step, flags),
+            op if nodedev_steps::handles(op) => self.run_nodedev_step(op, step, flags),
             _ => self.run_domain_step(op, step, flags, has_flags),
         }
     }
@@ -927,6 +932,7 @@ fn run_rvirt(scenario: &Value, remote_socket: Option<&str>) -> Vec<Value> {
         remote_socket: remote_socket.map(String::from),
         last_error: None,
         storage: Default::default(),
+        nodedevs: Default::default(),
     };
     if scenario["open"].as_bool().unwrap_or(true) {
         let uri = r.map_uri("test:///default");

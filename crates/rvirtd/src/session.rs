@@ -49,6 +49,8 @@ pub(crate) struct Session {
     pub events: parking_lot::Mutex<HashMap<i32, EventRegistration>>,
     /// Storage pool event registrations: the connection's callback id by the client's id.
     pub storage_events: parking_lot::Mutex<HashMap<i32, rvirt::CallbackId>>,
+    /// Node device event registrations: the connection's callback id by the client's id.
+    pub nodedev_events: parking_lot::Mutex<HashMap<i32, rvirt::CallbackId>>,
     /// The client asked for keepalive: the daemon probes it when idle.
     pub keepalive: AtomicBool,
     /// Streams of the client's calls, by the call's serial.
@@ -124,6 +126,7 @@ where
         conn: parking_lot::Mutex::new(None),
         events: parking_lot::Mutex::new(HashMap::new()),
         storage_events: parking_lot::Mutex::new(HashMap::new()),
+        nodedev_events: parking_lot::Mutex::new(HashMap::new()),
         keepalive: AtomicBool::new(false),
         streams: parking_lot::Mutex::new(HashMap::new()),
         out,

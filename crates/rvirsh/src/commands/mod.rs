@@ -10,6 +10,7 @@ pub mod host;
 pub mod interface;
 pub mod monitor;
 pub mod network;
+pub mod nodedev;
 pub mod pool;
 pub mod snapshot;
 pub mod virsh;
@@ -23,6 +24,7 @@ pub static GROUPS: &[&Group] = &[
     &host::GROUP,
     &interface::GROUP,
     &network::GROUP,
+    &nodedev::GROUP,
     &snapshot::GROUP,
     &pool::GROUP,
     &volume::GROUP,

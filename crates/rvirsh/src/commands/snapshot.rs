@@ -781,7 +781,7 @@ fn local_time(t: i64) -> String {
 }
 
 /// vshTreePrint: the snapshot forest under `root`, drawn as virsh draws it.
-fn tree(
+pub(crate) fn tree(
     out: &mut String,
     items: &[(String, Option<String>)],
     dev: usize,

@@ -7,6 +7,7 @@ mod events;
 mod host;
 mod interface;
 mod network;
+mod nodedev;
 mod snapshot;
 mod storage;
 
@@ -365,6 +366,31 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         InterfaceChangeBegin => interface::change_begin,
         InterfaceChangeCommit => interface::change_commit,
         InterfaceChangeRollback => interface::change_rollback,
+
+        ConnectListAllNodeDevices => nodedev::list_all,
+        NodeNumOfDevices => nodedev::num_of_devices,
+        NodeListDevices => nodedev::list_devices,
+        NodeDeviceLookupByName => nodedev::lookup_by_name,
+        NodeDeviceLookupScsiHostByWwn => nodedev::lookup_scsi_host_by_wwn,
+        NodeDeviceGetXmlDesc => nodedev::get_xml_desc,
+        NodeDeviceGetParent => nodedev::get_parent,
+        NodeDeviceNumOfCaps => nodedev::num_of_caps,
+        NodeDeviceListCaps => nodedev::list_caps,
+        NodeDeviceDettach => nodedev::dettach,
+        NodeDeviceDetachFlags => nodedev::detach_flags,
+        NodeDeviceReAttach => nodedev::re_attach,
+        NodeDeviceReset => nodedev::reset,
+        NodeDeviceCreateXml => nodedev::create_xml,
+        NodeDeviceDestroy => nodedev::destroy,
+        NodeDeviceDefineXml => nodedev::define_xml,
+        NodeDeviceUndefine => nodedev::undefine,
+        NodeDeviceCreate => nodedev::create,
+        NodeDeviceGetAutostart => nodedev::get_autostart,
+        NodeDeviceSetAutostart => nodedev::set_autostart,
+        NodeDeviceIsPersistent => nodedev::is_persistent,
+        NodeDeviceIsActive => nodedev::is_active,
+        ConnectNodeDeviceEventRegisterAny => nodedev::event_register_any,
+        ConnectNodeDeviceEventDeregisterAny => nodedev::event_deregister_any,
         ConnectNumOfStoragePools => storage::num_of_pools,
         ConnectListStoragePools => storage::list_pools,
         ConnectNumOfDefinedStoragePools => storage::num_of_defined_pools,

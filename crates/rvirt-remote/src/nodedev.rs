@@ -1,0 +1,398 @@
+//! Node device calls and node device events over the wire.
+
+use crate::RemoteDriver;
+use crate::events::{Callback, Event, Incoming};
+use crate::wire::{opt_string, remote_rpc, string};
+use rvirt_driver::{
+    CallbackId, NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef,
+};
+use rvirt_proto::remote::types::*;
+use rvirt_proto::remote::{Procedure, calls};
+use rvirt_types::Result;
+use rvirt_types::nodedev::*;
+use rvirt_xdr::{XdrDecode, XdrReader};
+
+/// `REMOTE_NODE_DEVICE_LIST_MAX` and `REMOTE_NODE_DEVICE_CAPS_LIST_MAX`.
+const LIST_MAX: i32 = 65536;
+
+/// A node device handle for the wire.
+pub fn nonnull_node_device(d: &NodeDeviceRef) -> NonnullNodeDevice {
+    NonnullNodeDevice {
+        name: rvirt_proto::convert::nonnull(&d.name),
+    }
+}
+
+/// A node device handle from the wire.
+pub fn node_device_ref(d: NonnullNodeDevice) -> NodeDeviceRef {
+    NodeDeviceRef::new(d.name.as_str())
+}
+
+fn check_max(function: &str, max: i32) -> Result<()> {
+    if max > LIST_MAX {
+        return Err(remote_rpc(format!(
+            "too many remote strings: {max} > {LIST_MAX},in parameter 'names' for '{function}'"
+        )));
+    }
+    Ok(())
+}
+
+/// Names from a reply, refused when the server sent more than asked for.
+fn names(
+    function: &str,
+    max: i32,
+    got: Vec<rvirt_xdr::RemoteNonnullString>,
+) -> Result<Vec<String>> {
+    if got.len() > usize::try_from(max).unwrap_or(0) {
+        return Err(remote_rpc(format!(
+            "too many remote strings: {} > {max},in parameter 'names' for '{function}'",
+            got.len()
+        )));
+    }
+    Ok(got.into_iter().map(|n| n.into_inner()).collect())
+}
+
+/// The node device event a `MESSAGE` of the remote program carries, if it is one.
+pub(crate) fn decode_event(p: Procedure, payload: &[u8]) -> Option<Incoming> {
+    let mut r = XdrReader::new(payload);
+    let (remote_id, event) = match p {
+        Procedure::NodeDeviceEventLifecycle => {
+            let m = NodeDeviceEventLifecycleMsg::decode(&mut r).ok()?;
+            (
+                m.callback_id,
+                NodeDeviceEvent::Lifecycle {
+                    dev: node_device_ref(m.dev),
+                    event: NodeDeviceEventLifecycleType(m.event),
+                    detail: m.detail,
+                },
+            )
+        }
+        Procedure::NodeDeviceEventUpdate => {
+            let m = NodeDeviceEventUpdateMsg::decode(&mut r).ok()?;
+            (
+                m.callback_id,
+                NodeDeviceEvent::Update {
+                    dev: node_device_ref(m.dev),
+                },
+            )
+        }
+        _ => return None,
+    };
+    Some(Incoming {
+        remote_id,
+        event: Event::NodeDevice(event),
+    })
+}
+
+impl NodeDeviceDriver for RemoteDriver {
+    async fn connect_list_all_node_devices(
+        &self,
+        flags: ConnectListAllNodeDevicesFlags,
+    ) -> Result<Vec<NodeDeviceRef>> {
+        let args = ConnectListAllNodeDevicesArgs {
+            need_results: 1,
+            flags: flags.bits(),
+        };
+        let r = self
+            .client
+            .call::<calls::ConnectListAllNodeDevices>(&args)
+            .await?;
+        Ok(r.devices
+            .into_inner()
+            .into_iter()
+            .map(node_device_ref)
+            .collect())
+    }
+
+    async fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<i32> {
+        let args = NodeNumOfDevicesArgs {
+            cap: opt_string(cap)?,
+            flags,
+        };
+        Ok(self
+            .client
+            .call::<calls::NodeNumOfDevices>(&args)
+            .await?
+            .num)
+    }
+
+    async fn node_list_devices(
+        &self,
+        cap: Option<&str>,
+        max: i32,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        let f = "virNodeListDevices";
+        check_max(f, max)?;
+        let args = NodeListDevicesArgs {
+            cap: opt_string(cap)?,
+            maxnames: max,
+            flags,
+        };
+        let r = self.client.call::<calls::NodeListDevices>(&args).await?;
+        names(f, max, r.names.into_inner())
+    }
+
+    async fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
+        let args = NodeDeviceLookupByNameArgs {
+            name: string(name)?,
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceLookupByName>(&args)
+            .await?;
+        Ok(node_device_ref(r.dev))
+    }
+
+    async fn node_device_lookup_scsi_host_by_wwn(
+        &self,
+        wwnn: &str,
+        wwpn: &str,
+        flags: u32,
+    ) -> Result<NodeDeviceRef> {
+        let args = NodeDeviceLookupScsiHostByWwnArgs {
+            wwnn: string(wwnn)?,
+            wwpn: string(wwpn)?,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceLookupScsiHostByWwn>(&args)
+            .await?;
+        Ok(node_device_ref(r.dev))
+    }
+
+    async fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
+        let args = NodeDeviceGetXmlDescArgs {
+            name: string(&dev.name)?,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceGetXmlDesc>(&args)
+            .await?;
+        Ok(r.xml.into_inner())
+    }
+
+    async fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
+        let args = NodeDeviceGetParentArgs {
+            name: string(&dev.name)?,
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceGetParent>(&args)
+            .await?;
+        Ok(r.parent_name.map(|s| s.into_inner()))
+    }
+
+    async fn node_device_num_of_caps(&self, dev: &NodeDeviceRef) -> Result<i32> {
+        let args = NodeDeviceNumOfCapsArgs {
+            name: string(&dev.name)?,
+        };
+        Ok(self
+            .client
+            .call::<calls::NodeDeviceNumOfCaps>(&args)
+            .await?
+            .num)
+    }
+
+    async fn node_device_list_caps(&self, dev: &NodeDeviceRef, max: i32) -> Result<Vec<String>> {
+        let f = "virNodeDeviceListCaps";
+        check_max(f, max)?;
+        let args = NodeDeviceListCapsArgs {
+            name: string(&dev.name)?,
+            maxnames: max,
+        };
+        let r = self.client.call::<calls::NodeDeviceListCaps>(&args).await?;
+        names(f, max, r.names.into_inner())
+    }
+
+    async fn node_device_dettach(&self, dev: &NodeDeviceRef) -> Result<()> {
+        let args = NodeDeviceDettachArgs {
+            name: string(&dev.name)?,
+        };
+        self.client.call::<calls::NodeDeviceDettach>(&args).await
+    }
+
+    async fn node_device_detach_flags(
+        &self,
+        dev: &NodeDeviceRef,
+        driver_name: Option<&str>,
+        flags: u32,
+    ) -> Result<()> {
+        let args = NodeDeviceDetachFlagsArgs {
+            name: string(&dev.name)?,
+            driver_name: opt_string(driver_name)?,
+            flags,
+        };
+        self.client
+            .call::<calls::NodeDeviceDetachFlags>(&args)
+            .await
+    }
+
+    async fn node_device_re_attach(&self, dev: &NodeDeviceRef) -> Result<()> {
+        let args = NodeDeviceReAttachArgs {
+            name: string(&dev.name)?,
+        };
+        self.client.call::<calls::NodeDeviceReAttach>(&args).await
+    }
+
+    async fn node_device_reset(&self, dev: &NodeDeviceRef) -> Result<()> {
+        let args = NodeDeviceResetArgs {
+            name: string(&dev.name)?,
+        };
+        self.client.call::<calls::NodeDeviceReset>(&args).await
+    }
+
+    async fn node_device_create_xml(
+        &self,
+        xml: &str,
+        flags: NodeDeviceCreateXMLFlags,
+    ) -> Result<NodeDeviceRef> {
+        let args = NodeDeviceCreateXmlArgs {
+            xml_desc: string(xml)?,
+            flags: flags.bits(),
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceCreateXml>(&args)
+            .await?;
+        Ok(node_device_ref(r.dev))
+    }
+
+    async fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
+        let args = NodeDeviceDestroyArgs {
+            name: string(&dev.name)?,
+        };
+        self.client.call::<calls::NodeDeviceDestroy>(&args).await
+    }
+
+    async fn node_device_define_xml(
+        &self,
+        xml: &str,
+        flags: NodeDeviceDefineXMLFlags,
+    ) -> Result<NodeDeviceRef> {
+        let args = NodeDeviceDefineXmlArgs {
+            xml_desc: string(xml)?,
+            flags: flags.bits(),
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceDefineXml>(&args)
+            .await?;
+        Ok(node_device_ref(r.dev))
+    }
+
+    async fn node_device_undefine(&self, dev: &NodeDeviceRef, flags: u32) -> Result<()> {
+        let args = NodeDeviceUndefineArgs {
+            name: string(&dev.name)?,
+            flags,
+        };
+        self.client.call::<calls::NodeDeviceUndefine>(&args).await
+    }
+
+    async fn node_device_create(&self, dev: &NodeDeviceRef, flags: u32) -> Result<()> {
+        let args = NodeDeviceCreateArgs {
+            name: string(&dev.name)?,
+            flags,
+        };
+        self.client.call::<calls::NodeDeviceCreate>(&args).await
+    }
+
+    async fn node_device_get_autostart(&self, dev: &NodeDeviceRef) -> Result<bool> {
+        let args = NodeDeviceGetAutostartArgs {
+            name: string(&dev.name)?,
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceGetAutostart>(&args)
+            .await?;
+        Ok(r.autostart != 0)
+    }
+
+    async fn node_device_set_autostart(&self, dev: &NodeDeviceRef, on: bool) -> Result<()> {
+        let args = NodeDeviceSetAutostartArgs {
+            name: string(&dev.name)?,
+            autostart: on.into(),
+        };
+        self.client
+            .call::<calls::NodeDeviceSetAutostart>(&args)
+            .await
+    }
+
+    async fn node_device_is_persistent(&self, dev: &NodeDeviceRef) -> Result<bool> {
+        let args = NodeDeviceIsPersistentArgs {
+            name: string(&dev.name)?,
+        };
+        let r = self
+            .client
+            .call::<calls::NodeDeviceIsPersistent>(&args)
+            .await?;
+        Ok(r.persistent != 0)
+    }
+
+    async fn node_device_is_active(&self, dev: &NodeDeviceRef) -> Result<bool> {
+        let args = NodeDeviceIsActiveArgs {
+            name: string(&dev.name)?,
+        };
+        let r = self.client.call::<calls::NodeDeviceIsActive>(&args).await?;
+        Ok(r.active != 0)
+    }
+
+    async fn connect_node_device_event_register_any(
+        &self,
+        dev: Option<&NodeDeviceRef>,
+        event_id: NodeDeviceEventID,
+        cb: NodeDeviceEventCallback,
+    ) -> Result<CallbackId> {
+        let args = ConnectNodeDeviceEventRegisterAnyArgs {
+            event_id: event_id.0,
+            dev: dev.map(nonnull_node_device),
+        };
+        let r = self
+            .client
+            .call::<calls::ConnectNodeDeviceEventRegisterAny>(&args)
+            .await?;
+        Ok(self.events.add(r.callback_id, Callback::NodeDevice(cb)))
+    }
+
+    async fn connect_node_device_event_deregister_any(&self, id: CallbackId) -> Result<()> {
+        let remote_id = self.events.remove(id)?;
+        let args = ConnectNodeDeviceEventDeregisterAnyArgs {
+            callback_id: remote_id,
+        };
+        self.client
+            .call::<calls::ConnectNodeDeviceEventDeregisterAny>(&args)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn decodes_node_device_events() {
+        let msg = NodeDeviceEventLifecycleMsg {
+            callback_id: 3,
+            dev: NonnullNodeDevice {
+                name: "scsi_host12".try_into().unwrap(),
+            },
+            event: 1,
+            detail: 0,
+        };
+        let bytes = rvirt_xdr::to_bytes(&msg);
+        let inc = decode_event(Procedure::NodeDeviceEventLifecycle, &bytes).unwrap();
+        assert_eq!(inc.remote_id, 3);
+        match inc.event {
+            Event::NodeDevice(NodeDeviceEvent::Lifecycle { dev, event, .. }) => {
+                assert_eq!(
+                    (&*dev.name, event),
+                    ("scsi_host12", NodeDeviceEventLifecycleType::DELETED)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(decode_event(Procedure::NodeDeviceEventLifecycle, &bytes[..5]).is_none());
+    }
+}
