@@ -1005,7 +1005,15 @@ impl DomainDef {
 
     /// Formats the definition as libvirt does.
     pub fn format_xml(&self, opts: FormatOptions) -> String {
+        self.format_xml_at(opts, 0)
+    }
+
+    /// [`DomainDef::format_xml`] for a `<domain>` inside another document, `depth` levels
+    /// deep: every element line is indented, text spanning lines is left as it is (as
+    /// libvirt's buffer indents only where a line starts with markup it writes).
+    pub fn format_xml_at(&self, opts: FormatOptions, depth: usize) -> String {
         let mut o = Out::new(2048);
+        o.depth = depth;
         o.open("domain");
         o.attr("type", &self.virt_type);
         if let Some(id) = opts.id.filter(|_| !opts.inactive) {

@@ -6,6 +6,7 @@
 
 pub mod cpu_map;
 pub mod domain;
+pub mod fuzzing;
 pub mod interface;
 pub mod network;
 pub mod node;

@@ -150,7 +150,7 @@ impl SnapshotDef {
             w.end("disks");
         }
         if let Some(d) = &self.domain {
-            w.raw_lines(&d.format_xml(domain_opts));
+            w.raw(&d.format_xml_at(domain_opts, 1));
         }
         if internal {
             w.text(

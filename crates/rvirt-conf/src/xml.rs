@@ -152,6 +152,11 @@ impl XmlWriter {
         }
     }
 
+    /// Text already formatted at this writer's depth, written as it is.
+    pub fn raw(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+
     /// An empty line, as libvirt leaves between sections of the capabilities document.
     pub fn blank_line(&mut self) {
         self.out.push('\n');

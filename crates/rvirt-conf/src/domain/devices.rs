@@ -961,6 +961,21 @@ impl NetDef {
                 "interface type='{net_type}' requires a 'source' element"
             )));
         }
+        // The attribute each type's source is named by (libvirt reads it as required).
+        let required = match net_type {
+            "network" => Some("network"),
+            "bridge" => Some("bridge"),
+            "direct" | "vdpa" => Some("dev"),
+            "vhostuser" => Some("type"),
+            _ => None,
+        };
+        if let (Some(name), Some(s)) = (required, src)
+            && s.attribute(name).is_none()
+        {
+            return Err(xml::xml_error(format!(
+                "Missing required attribute '{name}' in element 'source'"
+            )));
+        }
         let mut source = match (net_type, src) {
             ("user" | "ethernet", _) | (_, None) => Vec::new(),
             (_, Some(s)) => attrs_of(s),
