@@ -98,6 +98,25 @@ impl HostDriver for RemoteDriver {
             .into_inner())
     }
 
+    async fn connect_domain_xml_to_native(
+        &self,
+        format: &str,
+        xml: &str,
+        flags: u32,
+    ) -> Result<String> {
+        let args = ConnectDomainXmlToNativeArgs {
+            native_format: string(format)?,
+            domain_xml: string(xml)?,
+            flags,
+        };
+        Ok(self
+            .client
+            .call::<calls::ConnectDomainXmlToNative>(&args)
+            .await?
+            .native_config
+            .into_inner())
+    }
+
     async fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
         Ok(self
             .client

@@ -187,6 +187,7 @@ blocking_methods!(Connect {
     fn get_uri() -> String;
     fn get_max_vcpus(virt_type: Option<&str>) -> i32;
     fn get_capabilities() -> String;
+    fn domain_xml_to_native(format: &str, xml: &str, flags: u32) -> String;
     fn get_sysinfo(flags: u32) -> String;
     fn is_secure() -> bool;
     fn is_encrypted() -> bool;

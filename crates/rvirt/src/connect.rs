@@ -294,6 +294,18 @@ impl Connect {
         dispatch!(self, d => d.connect_get_capabilities())
     }
 
+    /// `virConnectDomainXMLToNative`: what the hypervisor would run for domain `xml`, in
+    /// `format` (the QEMU driver's `qemu-argv`: the command line).
+    pub async fn domain_xml_to_native(
+        &self,
+        format: &str,
+        xml: &str,
+        flags: u32,
+    ) -> Result<String> {
+        self.check_rw("virConnectDomainXMLToNative")?;
+        dispatch!(self, d => d.connect_domain_xml_to_native(format, xml, flags))
+    }
+
     /// `virConnectGetSysinfo`: the host's SMBIOS data as XML.
     pub async fn get_sysinfo(&self, flags: u32) -> Result<String> {
         dispatch!(self, d => d.connect_get_sysinfo(flags))

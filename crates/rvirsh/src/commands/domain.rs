@@ -187,6 +187,19 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domuuid)
     },
     CmdDef {
+        name: "domxml-to-native",
+        help: "Convert domain XML to native config",
+        desc: "Convert domain XML config to a native guest configuration format.",
+        opts: &[
+            Opt::new("format", OptKind::Data, "target config data type format").required(),
+            Opt::new("domain", OptKind::String, "domain name, id or uuid")
+                .named_only()
+                .complete(Complete::Domain),
+            Opt::new("xml", OptKind::String, "xml data file to export from"),
+        ],
+        ..CmdDef::new(cmd_domxml_to_native)
+    },
+    CmdDef {
         name: "dumpxml",
         help: "domain information in XML",
         desc: "Output the domain information as an XML dump to stdout.",
@@ -940,6 +953,25 @@ fn dump_xml(ctl: &mut Ctl, cmd: &Cmd, xml: &str) -> CmdResult {
         return ctl.fail("--xpath is not supported by rvirsh yet");
     }
     ctl.print(xml);
+    Ok(())
+}
+
+fn cmd_domxml_to_native(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let format = ctl.req_str(cmd, "format")?;
+    let xml_file = ctl.opt_str(cmd, "xml")?;
+    ctl.exclusive(cmd, &[("domain", "xml")])?;
+    let xml = if cmd.has("domain") {
+        let (dom, _) = ctl.domain(cmd)?;
+        let r = dom.get_xml_desc(DomainXMLFlags::empty());
+        ctl.lib(r)?
+    } else if let Some(file) = xml_file {
+        ctl.lib(read_file(file))?
+    } else {
+        return ctl.fail("need either domain or domain XML");
+    };
+    let r = ctl.conn()?.domain_xml_to_native(format, &xml, 0);
+    let native = ctl.lib(r)?;
+    ctl.print(&native);
     Ok(())
 }
 

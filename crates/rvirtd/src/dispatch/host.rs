@@ -168,6 +168,19 @@ pub async fn get_sysinfo(
     })
 }
 
+pub async fn domain_xml_to_native(
+    s: Arc<Session>,
+    a: ConnectDomainXmlToNativeArgs,
+) -> Result<ConnectDomainXmlToNativeRet> {
+    let native = s
+        .conn()?
+        .domain_xml_to_native(&a.native_format, &a.domain_xml, a.flags)
+        .await?;
+    Ok(ConnectDomainXmlToNativeRet {
+        native_config: nonnull(&native),
+    })
+}
+
 pub async fn is_secure(s: Arc<Session>, _a: ()) -> Result<ConnectIsSecureRet> {
     Ok(ConnectIsSecureRet {
         secure: i32::from(s.conn()?.is_secure().await?),

@@ -228,6 +228,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         ConnectGetMaxVcpus => host::get_max_vcpus,
         ConnectGetCapabilities => host::get_capabilities,
         ConnectGetSysinfo => host::get_sysinfo,
+        ConnectDomainXmlToNative => host::domain_xml_to_native,
         ConnectIsSecure => host::is_secure,
         NodeGetInfo => host::node_get_info,
         NodeGetCellsFreeMemory => host::node_get_cells_free_memory,
