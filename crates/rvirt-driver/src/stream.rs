@@ -19,6 +19,11 @@ pub trait StreamBackend: Send + Sync {
     fn recv(&self, max: usize) -> BoxFuture<'_, Result<Vec<u8>>>;
     /// `virStreamSend`: all of `data`.
     fn send<'a>(&'a self, data: &'a [u8]) -> BoxFuture<'a, Result<()>>;
+    /// `virStreamSend` of a buffer the caller gives away: a backend that queues data (a volume
+    /// upload) keeps the buffer instead of copying it. By default, [`StreamBackend::send`].
+    fn send_owned(&self, data: Vec<u8>) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move { self.send(&data).await })
+    }
     /// `virStreamFinish`: the transfer ended normally.
     fn finish(&self) -> BoxFuture<'_, Result<()>>;
     /// `virStreamAbort`: the transfer is abandoned.

@@ -105,10 +105,16 @@ pub fn decode_body(mut body: Vec<u8>) -> Result<Packet, FrameError> {
     })
 }
 
+/// Payload bytes reserved up front for a packet: a stream packet as clients send them (256 KiB
+/// from virsh, 1 MiB from python3-libvirt's usual `send`s) arrives into one buffer without
+/// reallocation; beyond this, memory grows as the bytes arrive.
+const PAYLOAD_RESERVE: usize = 1 << 20;
+
 /// Reads one packet. `Ok(None)` means the peer closed the connection cleanly between packets.
 ///
+/// The header is read on its own, so the payload lands in a buffer of its own and is never moved.
 /// Memory grows with the bytes that actually arrive, not with what the length word promises, so a
-/// peer that announces 32 MiB and sends nothing costs nothing.
+/// peer that announces 32 MiB and sends nothing costs at most [`PAYLOAD_RESERVE`].
 pub async fn read_packet<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Packet>, FrameError> {
     let mut word = [0u8; LEN_WORD];
     let mut got = 0;
@@ -124,12 +130,21 @@ pub async fn read_packet<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Packe
         got += n;
     }
     let len = body_len(u32::from_be_bytes(word))?;
-    let mut body = Vec::with_capacity(len.min(64 * 1024));
-    let n = r.take(len as u64).read_to_end(&mut body).await?;
-    if n < len {
+    let mut head = [0u8; HEADER_LEN];
+    if let Err(e) = r.read_exact(&mut head).await {
+        return Err(match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => FrameError::Truncated,
+            _ => FrameError::Io(e),
+        });
+    }
+    let header = Header::decode(&mut XdrReader::new(&head)).map_err(FrameError::Header)?;
+    let want = len - HEADER_LEN;
+    let mut payload = Vec::with_capacity(want.min(PAYLOAD_RESERVE));
+    let n = r.take(want as u64).read_to_end(&mut payload).await?;
+    if n < want {
         return Err(FrameError::Truncated);
     }
-    decode_body(body).map(Some)
+    Ok(Some(Packet { header, payload }))
 }
 
 #[cfg(test)]

@@ -106,6 +106,14 @@ impl Stream {
         Ok(data.len())
     }
 
+    /// [`Stream::send`] of a buffer the caller no longer needs: a driver that queues the data
+    /// takes the buffer as it is, without a copy.
+    pub async fn send_owned(&self, data: Vec<u8>) -> Result<usize> {
+        let n = data.len();
+        self.backend("virStreamSend")?.send_owned(data).await?;
+        Ok(n)
+    }
+
     /// `virStreamFinish`: ends the transfer normally. The stream can then be given to another
     /// call.
     pub async fn finish(&self) -> Result<()> {

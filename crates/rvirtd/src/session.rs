@@ -173,7 +173,17 @@ where
             continue;
         }
         if header.kind == MessageType::Stream && header.program == rvirt_proto::REMOTE_PROGRAM {
-            crate::stream::incoming(&session, &header, payload);
+            // A full queue means the stream is behind: wait for it before reading further, so
+            // the client's data waits in its socket rather than in the daemon's memory. A closed
+            // queue (the stream just ended) drops the packet.
+            if let Some(inbox) = crate::stream::inbox(&session, &header) {
+                tokio::select! {
+                    biased;
+                    _ = close_rx.changed() => break,
+                    _ = shutdown.wait_for(|&down| down) => break,
+                    _ = inbox.send((header.status, payload)) => {}
+                }
+            }
             continue;
         }
         if !matches!(header.kind, MessageType::Call | MessageType::CallWithFds) {

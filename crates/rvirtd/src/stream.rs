@@ -17,12 +17,19 @@ use tracing::debug;
 /// A stream packet from the client: its status and its data.
 pub(crate) type Incoming = (MessageStatus, Vec<u8>);
 
+/// Packets of one stream queued between the connection's reader and the stream's task. When the
+/// task is behind (the driver is slow to take the data: a volume upload waits for the disk), the
+/// reader waits and stops reading the socket, so the client is held back by its socket buffers
+/// instead of the daemon buffering its data: a stream holds at most this many packets here, plus
+/// the one its task is handing to the driver.
+const INBOX: usize = 2;
+
 /// A stream of the session, by the serial of the call that opened it.
 pub(crate) enum Slot {
     /// The call succeeded; its reply is on its way and the data may not move before it.
     Starting(rvirt::Stream, StreamDirection),
     /// Moving data: packets from the client go to its task.
-    Running(mpsc::UnboundedSender<Incoming>),
+    Running(mpsc::Sender<Incoming>),
 }
 
 /// Starts moving the data of the call `call` began, if that call opened a stream. Called once
@@ -32,7 +39,7 @@ pub(crate) fn start(session: &Arc<Session>, call: &Header) {
     let Some(Slot::Starting(..)) = streams.get(&call.serial) else {
         return;
     };
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::channel(INBOX);
     let Some(Slot::Starting(stream, direction)) = streams.insert(call.serial, Slot::Running(tx))
     else {
         return;
@@ -41,14 +48,16 @@ pub(crate) fn start(session: &Arc<Session>, call: &Header) {
     tokio::spawn(run(session.clone(), *call, stream, direction, rx));
 }
 
-/// Hands a STREAM packet from the client to its stream. Packets for streams that are not open
-/// are dropped, as libvirtd drops them: data may still be in flight when a stream ends.
-pub(crate) fn incoming(session: &Session, header: &Header, payload: Vec<u8>) {
+/// Where a STREAM packet from the client goes: the queue of its stream, which the reader awaits
+/// room in. `None` for streams that are not open: their packets are dropped, as libvirtd drops
+/// them, since data may still be in flight when a stream ends.
+pub(crate) fn inbox(session: &Session, header: &Header) -> Option<mpsc::Sender<Incoming>> {
     match session.streams.lock().get(&header.serial) {
-        Some(Slot::Running(tx)) => {
-            let _ = tx.send((header.status, payload));
+        Some(Slot::Running(tx)) => Some(tx.clone()),
+        _ => {
+            debug!(?header, "ignoring data for a stream that is not open");
+            None
         }
-        _ => debug!(?header, "ignoring data for a stream that is not open"),
     }
 }
 
@@ -70,7 +79,7 @@ async fn run(
     call: Header,
     stream: rvirt::Stream,
     direction: StreamDirection,
-    mut inbox: mpsc::UnboundedReceiver<Incoming>,
+    mut inbox: mpsc::Receiver<Incoming>,
 ) {
     let mut sending = direction == StreamDirection::Read;
     loop {
@@ -90,7 +99,7 @@ async fn run(
                 }
                 Some((MessageStatus::Continue, data)) => {
                     if direction == StreamDirection::Write
-                        && let Err(e) = stream.send(&data).await
+                        && let Err(e) = stream.send_owned(data).await
                     {
                         let _ = stream.abort().await;
                         post(&session, call.stream(MessageStatus::Error), &RemoteError::from(&e)).await;

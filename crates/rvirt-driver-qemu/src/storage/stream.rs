@@ -2,8 +2,11 @@
 //!
 //! A thread of the transfer does the file I/O, so the caller's executor never waits on the
 //! disk, and disk and network overlap: a download's thread reads ahead in 1 MiB blocks into a
-//! bounded queue, an upload's thread writes what a bounded queue hands it. Both ends are cancel
-//! safe: a `recv` dropped before it completes loses no data.
+//! bounded queue, an upload's thread writes what a queue bounded in bytes hands it (the buffers
+//! the packets arrived in, several to a `writev`), starts the disk's writeback as it goes and
+//! keeps at most [`DIRTY_WINDOW`] of the upload in the page cache, so the final flush is short
+//! and a client faster than the disk is held to the disk's pace. Both ends are cancel safe: a
+//! `recv` dropped before it completes loses no data.
 //!
 //! An upload that starts at offset 0 writes a temporary file beside the volume and puts it in
 //! place (rename) only when the client finishes the stream, after the data is on disk; bytes of
@@ -173,14 +176,31 @@ impl StreamBackend for Download {
     }
 }
 
+/// Bytes of an upload queued between the stream and its writer thread. A client faster than
+/// the disk waits for room (and, through rvirtd's stream queue, in its socket): the daemon holds
+/// at most this much of one upload, plus one packet larger than it.
+const QUEUED: usize = 16 << 20;
+/// Queued packets are written together, up to this many bytes in one `writev`.
+const BATCH: usize = 4 << 20;
+/// The writer asks the kernel to start writing back every this many bytes, so the disk works
+/// while the data arrives instead of all at once when the client finishes.
+const WRITEBACK_STEP: u64 = 8 << 20;
+/// Bytes written but not yet known to be on disk that one upload may leave in the page cache:
+/// past this the writer waits for the oldest to reach the disk (and drops those pages, the
+/// client has them), which holds it to the disk's pace.
+const DIRTY_WINDOW: u64 = 64 << 20;
+
 enum Msg {
-    Data(Vec<u8>),
+    /// Data, with the share of [`QUEUED`] it holds until it is written.
+    Data(Vec<u8>, tokio::sync::OwnedSemaphorePermit),
     Finish(oneshot::Sender<Result<()>>),
 }
 
 /// `virStorageVolUpload`'s stream.
 pub(crate) struct Upload {
     tx: parking_lot::Mutex<Option<mpsc::Sender<Msg>>>,
+    /// Room in the writer's queue, in bytes.
+    room: std::sync::Arc<tokio::sync::Semaphore>,
     /// The writer's error, once it stopped on one.
     failed: std::sync::Arc<parking_lot::Mutex<Option<Error>>>,
     sent: AtomicU64,
@@ -190,6 +210,8 @@ pub(crate) struct Upload {
 /// Where an upload writes.
 struct Target {
     file: std::fs::File,
+    /// Where in the file the data starts.
+    offset: u64,
     /// The volume, and the temporary file to rename over it (an upload from offset 0).
     replace: Option<(PathBuf, PathBuf)>,
 }
@@ -223,6 +245,7 @@ impl Upload {
             let _ = file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777));
             Target {
                 file,
+                offset: 0,
                 replace: Some((path.to_path_buf(), tmp)),
             }
         } else {
@@ -231,21 +254,21 @@ impl Upload {
                 .map_err(|e| write_err(&e))?;
             Target {
                 file,
+                offset,
                 replace: None,
             }
         };
-        let (tx, rx) = mpsc::channel(DEPTH * 4);
+        // The byte budget bounds the queue; the count only has to let it fill with small packets.
+        let (tx, rx) = mpsc::channel(1024);
         let failed = std::sync::Arc::new(parking_lot::Mutex::new(None));
         let f2 = failed.clone();
         std::thread::Builder::new()
             .name("rvirt-upload".into())
-            .spawn(move || {
-                write_behind(target, rx, f2);
-                drop(end);
-            })
+            .spawn(move || write_behind(target, rx, f2, end))
             .map_err(|e| Error::system(FROM, "cannot start a stream thread", &e))?;
         Ok(Upload {
             tx: parking_lot::Mutex::new(Some(tx)),
+            room: std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUED)),
             failed,
             sent: AtomicU64::new(0),
             length,
@@ -271,31 +294,167 @@ impl Drop for TempGuard {
     }
 }
 
+/// Keeps the disk busy while an upload's data arrives: writeback of each [`WRITEBACK_STEP`] is
+/// started as soon as it is written, and the writer waits for data older than [`DIRTY_WINDOW`]
+/// to be on disk. `sync_file_range` reports write errors (and, once reported, a later
+/// `fdatasync` no longer does): such an error fails the upload.
+struct Writeback {
+    fd: std::os::fd::RawFd,
+    /// Writeback was started up to here.
+    started: u64,
+    /// Data up to here is on disk and out of the page cache.
+    settled: u64,
+    /// The file system does not take the hints: nothing to do.
+    off: bool,
+}
+
+impl Writeback {
+    fn new(file: &std::fs::File, offset: u64) -> Writeback {
+        Writeback {
+            fd: std::os::fd::AsRawFd::as_raw_fd(file),
+            started: offset,
+            settled: offset,
+            off: false,
+        }
+    }
+
+    /// Data up to `end` was written.
+    fn written(&mut self, end: u64) -> std::io::Result<()> {
+        if self.off || end < self.started + WRITEBACK_STEP {
+            return Ok(());
+        }
+        self.range(self.started, end, libc::SYNC_FILE_RANGE_WRITE)?;
+        self.started = end;
+        if self.started - self.settled > DIRTY_WINDOW {
+            let to = self.started - DIRTY_WINDOW / 2;
+            self.range(
+                self.settled,
+                to,
+                libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                    | libc::SYNC_FILE_RANGE_WRITE
+                    | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+            )?;
+            // SAFETY: posix_fadvise only reads its integer arguments; a bad descriptor or range
+            // is an error return, ignored: this is advice.
+            unsafe {
+                libc::posix_fadvise(
+                    self.fd,
+                    self.settled as libc::off_t,
+                    (to - self.settled) as libc::off_t,
+                    libc::POSIX_FADV_DONTNEED,
+                );
+            }
+            self.settled = to;
+        }
+        Ok(())
+    }
+
+    fn range(&mut self, from: u64, to: u64, flags: libc::c_uint) -> std::io::Result<()> {
+        // SAFETY: sync_file_range only reads its integer arguments.
+        let r = unsafe {
+            libc::sync_file_range(
+                self.fd,
+                from as libc::off64_t,
+                (to - from) as libc::off64_t,
+                flags,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            // Not a file this applies to (a pipe, a file system without writeback).
+            Some(libc::ESPIPE | libc::EINVAL | libc::ENOSYS) => {
+                self.off = true;
+                Ok(())
+            }
+            Some(libc::EINTR) => Ok(()),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Writes all of `bufs`, as few `writev`s as the kernel allows.
+fn write_all_vectored(file: &mut std::fs::File, bufs: &[Vec<u8>]) -> std::io::Result<()> {
+    let mut slices: Vec<std::io::IoSlice<'_>> =
+        bufs.iter().map(|b| std::io::IoSlice::new(b)).collect();
+    let mut left = &mut slices[..];
+    while !left.is_empty() {
+        match file.write_vectored(left) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut left, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn write_behind(
     target: Target,
     mut rx: mpsc::Receiver<Msg>,
     failed: std::sync::Arc<parking_lot::Mutex<Option<Error>>>,
+    end: EndGuard,
 ) {
-    let Target { mut file, replace } = target;
+    let Target {
+        mut file,
+        offset,
+        replace,
+    } = target;
     let mut temp = TempGuard(replace.as_ref().map(|(_, t)| t.clone()));
+    let mut writeback = Writeback::new(&file, offset);
     let mut written = 0u64;
-    while let Some(msg) = rx.blocking_recv() {
-        match msg {
-            Msg::Data(d) => {
-                if let Err(e) = file.write_all(&d) {
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut permits = Vec::new();
+    let mut next = rx.blocking_recv();
+    while let Some(msg) = next.take() {
+        let reply = match msg {
+            Msg::Finish(reply) => Some(reply),
+            Msg::Data(d, permit) => {
+                // Take what else is queued, up to a batch, into the same write.
+                let mut size = d.len();
+                batch.push(d);
+                permits.push(permit);
+                while size < BATCH {
+                    match rx.try_recv() {
+                        Ok(Msg::Data(d, permit)) => {
+                            size += d.len();
+                            batch.push(d);
+                            permits.push(permit);
+                        }
+                        Ok(finish) => {
+                            next = Some(finish);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let r = write_all_vectored(&mut file, &batch)
+                    .and_then(|()| writeback.written(offset + written + size as u64));
+                if let Err(e) = r {
                     *failed.lock() = Some(write_err(&e));
                     return;
                 }
-                written += d.len() as u64;
+                written += size as u64;
+                batch.clear();
+                permits.clear();
+                None
             }
-            Msg::Finish(reply) => {
-                let r = commit(&mut file, replace.as_ref(), written);
-                if r.is_ok() {
-                    temp.0 = None;
-                }
-                let _ = reply.send(r);
-                return;
+        };
+        if let Some(reply) = reply {
+            let r = commit(&mut file, replace.as_ref(), written);
+            if r.is_ok() {
+                temp.0 = None;
             }
+            // The volume is free again before the client hears the upload finished.
+            drop(temp);
+            drop(end);
+            let _ = reply.send(r);
+            return;
+        }
+        if next.is_none() {
+            next = rx.blocking_recv();
         }
     }
 }
@@ -334,23 +493,35 @@ impl StreamBackend for Upload {
     }
 
     fn send<'a>(&'a self, data: &'a [u8]) -> BoxFuture<'a, Result<()>> {
+        self.send_owned(data.to_vec())
+    }
+
+    fn send_owned(&self, mut data: Vec<u8>) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            let mut data = data;
             if self.length != 0 {
                 let sent = self.sent.load(Ordering::Relaxed);
                 if sent >= self.length {
                     let enospc = std::io::Error::from_raw_os_error(libc::ENOSPC);
                     return Err(write_err(&enospc));
                 }
-                data = &data[..data.len().min((self.length - sent) as usize)];
+                data.truncate(data.len().min((self.length - sent) as usize));
+            }
+            if data.is_empty() {
+                return Ok(());
             }
             let Some(tx) = self.tx.lock().clone() else {
                 return Err(self.error());
             };
-            if tx.send(Msg::Data(data.to_vec())).await.is_err() {
+            // A packet larger than the whole budget takes all of it.
+            let share = data.len().min(QUEUED) as u32;
+            let Ok(permit) = self.room.clone().acquire_many_owned(share).await else {
+                return Err(self.error());
+            };
+            let n = data.len() as u64;
+            if tx.send(Msg::Data(data, permit)).await.is_err() {
                 return Err(self.error());
             }
-            self.sent.fetch_add(data.len() as u64, Ordering::Relaxed);
+            self.sent.fetch_add(n, Ordering::Relaxed);
             Ok(())
         })
     }
@@ -376,5 +547,113 @@ impl StreamBackend for Upload {
         // Closing the queue stops the writer, which removes its temporary file.
         self.tx.lock().take();
         Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, mpsc as std_mpsc};
+
+    /// Byte `i` of the uploaded data.
+    fn pattern(i: usize) -> u8 {
+        (i % 251) as u8
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn upload_writes_past_the_writeback_window_then_keeps_the_old_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let vol = dir.path().join("v.raw");
+        // The old volume is longer than the upload: its tail survives, as libvirt's in-place
+        // write leaves it.
+        let total = (DIRTY_WINDOW + 3 * WRITEBACK_STEP) as usize;
+        std::fs::write(&vol, vec![0xEEu8; total + 4096]).unwrap();
+        let ended = Arc::new(AtomicBool::new(false));
+        let e2 = ended.clone();
+        let up = Upload::start(
+            &vol,
+            0,
+            0,
+            Box::new(move || e2.store(true, Ordering::SeqCst)),
+        )
+        .unwrap();
+        pollster::block_on(async {
+            // Packets of odd sizes, as a client may send them, some owned, some borrowed.
+            let mut at = 0;
+            for (k, size) in [262_120usize, 1 << 20, 4097].iter().cycle().enumerate() {
+                if at == total {
+                    break;
+                }
+                let n = (*size).min(total - at);
+                let data: Vec<u8> = (at..at + n).map(pattern).collect();
+                if k % 2 == 0 {
+                    up.send_owned(data).await.unwrap();
+                } else {
+                    up.send(&data).await.unwrap();
+                }
+                at += n;
+            }
+            up.finish().await.unwrap();
+        });
+        // The volume is given back before the finish is confirmed.
+        assert!(ended.load(Ordering::SeqCst));
+        assert_eq!(entries(dir.path()), ["v.raw"]);
+        let got = std::fs::read(&vol).unwrap();
+        assert_eq!(got.len(), total + 4096);
+        assert!(
+            got[..total]
+                .iter()
+                .enumerate()
+                .all(|(i, b)| *b == pattern(i))
+        );
+        assert!(got[total..].iter().all(|b| *b == 0xEE));
+    }
+
+    #[test]
+    fn aborted_upload_leaves_the_volume_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let vol = dir.path().join("v.raw");
+        std::fs::write(&vol, b"old contents").unwrap();
+        let (ended, end_rx) = std_mpsc::channel();
+        let up = Upload::start(&vol, 0, 0, Box::new(move || ended.send(()).unwrap())).unwrap();
+        pollster::block_on(async {
+            for _ in 0..20 {
+                up.send_owned(vec![7u8; 1 << 20]).await.unwrap();
+            }
+            up.abort().await.unwrap();
+        });
+        end_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
+        assert_eq!(entries(dir.path()), ["v.raw"]);
+        assert_eq!(std::fs::read(&vol).unwrap(), b"old contents");
+    }
+
+    #[test]
+    fn upload_with_a_length_refuses_what_is_past_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let vol = dir.path().join("v.raw");
+        std::fs::write(&vol, b"0123456789").unwrap();
+        let up = Upload::start(&vol, 2, 3, Box::new(|| {})).unwrap();
+        pollster::block_on(async {
+            up.send_owned(b"abcd".to_vec()).await.unwrap();
+            let e = up.send(b"x").await.err().map(|e| e.message);
+            assert_eq!(
+                e.as_deref(),
+                Some("cannot write to stream: No space left on device")
+            );
+            up.finish().await.unwrap();
+        });
+        assert_eq!(std::fs::read(&vol).unwrap(), b"01abc56789");
     }
 }
