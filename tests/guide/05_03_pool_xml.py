@@ -2,8 +2,8 @@
 """Guide section 5.3 "Pool usage", Example 5.3 "Get the XML description of a storage pool".
 
 Prints the XML description of the test driver's "default-pool" (the guide's "default"); then,
-for the VIR_STORAGE_XML_INACTIVE flag the section names, the same with that flag, which libvirt 9.0's test driver refuses (the script prints the error's
-code and message).
+for the VIR_STORAGE_XML_INACTIVE flag the section names, the same with that flag, which libvirt
+9.0's test driver refuses (the script prints the error's code and message).
 """
 
 import sys

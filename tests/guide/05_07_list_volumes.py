@@ -3,7 +3,8 @@
 
 Lists the names of the volumes in the test driver's "default-pool" (the guide's "default").
 The test driver's pool starts empty, so the script lists it, creates two volumes of its own and
-lists it again. Names are sorted: libvirt lists volumes in hash order.
+lists it again. Names are sorted: libvirtd lists volumes in the order of a hash table seeded
+afresh by each daemon process.
 """
 
 import sys

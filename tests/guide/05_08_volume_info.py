@@ -3,7 +3,8 @@
 
 Prints type, capacity and allocation (info()) of each volume in the test driver's
 "default-pool" (the guide's "default"). The pool starts empty, so the script first creates two
-volumes of its own, one with an allocation. Names are sorted: libvirt lists volumes in hash order.
+volumes of its own, one with an allocation. Names are sorted: libvirtd lists volumes in the
+order of a hash table seeded afresh by each daemon process.
 """
 
 import sys

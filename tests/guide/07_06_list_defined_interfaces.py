@@ -17,6 +17,7 @@ except libvirt.libvirtError:
     print("Failed to open connection to " + uri, file=sys.stderr)
     sys.exit(1)
 
+
 def list_inactive():
     """Prints the inactive interfaces as the guide's program does."""
     iface_names = conn.listDefinedInterfaces()

@@ -10,7 +10,6 @@ import sys
 import libvirt
 
 
-
 def report(e):
     """Prints a libvirt error's code and message."""
     print("error " + str(e.get_error_code()) + ": " + str(e))

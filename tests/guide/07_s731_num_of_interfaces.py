@@ -17,12 +17,13 @@ except libvirt.libvirtError:
     print("Failed to open connection to " + uri, file=sys.stderr)
     sys.exit(1)
 
+
 def counts():
     """Prints both counts and the names listAllInterfaces gives for each state."""
-    print("active: " + str(conn.numOfInterfaces()) + " "
-          + str([i.name() for i in conn.listAllInterfaces(libvirt.VIR_CONNECT_LIST_INTERFACES_ACTIVE)]))
-    print("inactive: " + str(conn.numOfDefinedInterfaces()) + " "
-          + str([i.name() for i in conn.listAllInterfaces(libvirt.VIR_CONNECT_LIST_INTERFACES_INACTIVE)]))
+    active = conn.listAllInterfaces(libvirt.VIR_CONNECT_LIST_INTERFACES_ACTIVE)
+    inactive = conn.listAllInterfaces(libvirt.VIR_CONNECT_LIST_INTERFACES_INACTIVE)
+    print("active: " + str(conn.numOfInterfaces()) + " " + str([i.name() for i in active]))
+    print("inactive: " + str(conn.numOfDefinedInterfaces()) + " " + str([i.name() for i in inactive]))
 
 
 counts()
