@@ -145,39 +145,19 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn connect_list_domains(&self, max: i32) -> Result<Vec<i32>> {
-        let mut ids = Vec::new();
-        self.domains.for_each(|_, st| {
-            if st.is_active() {
-                ids.push(st.id);
-            }
-        });
-        ids.sort_unstable();
-        ids.truncate(max.max(0) as usize);
-        Ok(ids)
+        Ok(self.domains.active_ids(max))
     }
 
     async fn connect_num_of_domains(&self) -> Result<i32> {
-        let mut n = 0;
-        self.domains.for_each(|_, st| n += st.is_active() as i32);
-        Ok(n)
+        Ok(self.domains.count_where_active(true))
     }
 
     async fn connect_list_defined_domains(&self, max: i32) -> Result<Vec<String>> {
-        let mut names = Vec::new();
-        self.domains.for_each(|_, st| {
-            if !st.is_active() {
-                names.push(st.name.to_string());
-            }
-        });
-        names.sort();
-        names.truncate(max.max(0) as usize);
-        Ok(names)
+        Ok(self.domains.inactive_names(max))
     }
 
     async fn connect_num_of_defined_domains(&self) -> Result<i32> {
-        let mut n = 0;
-        self.domains.for_each(|_, st| n += (!st.is_active()) as i32);
-        Ok(n)
+        Ok(self.domains.count_where_active(false))
     }
 
     async fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {

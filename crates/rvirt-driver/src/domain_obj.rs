@@ -210,6 +210,41 @@ impl DomainObjList {
         }
     }
 
+    /// The ids of the running domains, ascending, at most `max` of them (the legacy
+    /// `virConnectListDomains`).
+    pub fn active_ids(&self, max: i32) -> Vec<i32> {
+        let mut ids = Vec::new();
+        self.for_each(|_, st| {
+            if st.is_active() {
+                ids.push(st.id);
+            }
+        });
+        ids.sort_unstable();
+        ids.truncate(usize::try_from(max).unwrap_or(0));
+        ids
+    }
+
+    /// The names of the inactive domains, sorted, at most `max` of them (the legacy
+    /// `virConnectListDefinedDomains`).
+    pub fn inactive_names(&self, max: i32) -> Vec<String> {
+        let mut names = Vec::new();
+        self.for_each(|_, st| {
+            if !st.is_active() {
+                names.push(st.name.to_string());
+            }
+        });
+        names.sort();
+        names.truncate(usize::try_from(max).unwrap_or(0));
+        names
+    }
+
+    /// How many domains are running (`active`) or not.
+    pub fn count_where_active(&self, active: bool) -> i32 {
+        let mut n = 0;
+        self.for_each(|_, st| n += i32::from(st.is_active() == active));
+        n
+    }
+
     /// The number of domains.
     pub fn len(&self) -> usize {
         self.index.read().by_uuid.len()

@@ -25,8 +25,8 @@
 //!   `05_11_volume_xml.py` and `07_s72_xml_samples.py`.
 //! - 4.31-4.33 (migrate, migrateToURI) need a second host; the test driver cannot migrate and
 //!   rvirt has no migration.
-//! - 4.52 (PCI hostdev passthrough) needs a host PCI device and node devices, which rvirt does
-//!   not have.
+//! - 4.52 (PCI hostdev passthrough) needs a host PCI device to detach and a running QEMU guest;
+//!   the test driver has neither.
 //! - 4.53 (block jobs: blockPull, blockJobInfo) needs qemu-img, disk images and a QEMU guest; the
 //!   test driver has no block jobs.
 //! - 8.1 is the definition of the libvirtError class, not a program.
