@@ -190,6 +190,12 @@ class Runner:
         if op == "net_dhcp_leases":
             return [[l["ipaddr"], l["prefix"], l.get("mac")]
                     for l in self.net(step).DHCPLeases(step.get("mac"), flags)]
+        if op == "net_port_list":
+            return sorted(p.UUIDString() for p in self.net(step).listAllPorts(flags))
+        if op == "net_port_create":
+            return self.net(step).portCreateXML(self.xml(step), flags).UUIDString()
+        if op == "net_port_lookup":
+            return self.net(step).portLookupByUUIDString(step["uuid"]).UUIDString()
         raise Unbound("unknown op %s" % op)
 
     # -- interface steps (crates/rvirt/tests/oracle/interface.rs documents them) --------------

@@ -320,6 +320,9 @@ fn connection_usable(ctl: &mut Ctl) -> bool {
         ctl.error("no valid connection");
         return false;
     }
+    // virshConnectionUsability: an error a previous command left behind (one that reported
+    // its failure but still succeeded) is not this command's.
+    ctl.last_error = None;
     true
 }
 

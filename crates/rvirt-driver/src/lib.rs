@@ -18,7 +18,7 @@ pub mod traits;
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, CloseCallback, DomainEvent, DomainEventCallback, EventBus};
 pub use interface::{InterfaceDriver, InterfaceRef};
-pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkRef};
+pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkPortRef, NetworkRef};
 pub use nodedev::{NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef};
 pub use storage::{PoolRef, StorageDriver, StoragePoolEvent, StoragePoolEventBus, VolRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};

@@ -4,7 +4,7 @@
 use crate::events::CallbackId;
 use parking_lot::RwLock;
 use rvirt_types::network::*;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
 use std::sync::Arc;
 
 /// What a network handle carries, as `virNetworkPtr` does: the name and the UUID.
@@ -13,6 +13,15 @@ pub struct NetworkRef {
     /// The network's name.
     pub name: Arc<str>,
     /// The network's UUID.
+    pub uuid: Uuid,
+}
+
+/// What a network port handle carries, as `virNetworkPortPtr` does: its network and its UUID.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NetworkPortRef {
+    /// The network the port belongs to.
+    pub net: NetworkRef,
+    /// The port's UUID.
     pub uuid: Uuid,
 }
 
@@ -220,6 +229,60 @@ pub trait NetworkDriver {
         _flags: u32,
     ) -> Result<Vec<NetworkDhcpLease>> {
         network_unsupported("virNetworkGetDHCPLeases")
+    }
+    /// `virNetworkListAllPorts`.
+    async fn network_list_all_ports(
+        &self,
+        _net: &NetworkRef,
+        _flags: u32,
+    ) -> Result<Vec<NetworkPortRef>> {
+        network_unsupported("virNetworkListAllPorts")
+    }
+    /// `virNetworkPortLookupByUUID`.
+    async fn network_port_lookup_by_uuid(
+        &self,
+        _net: &NetworkRef,
+        _uuid: &Uuid,
+    ) -> Result<NetworkPortRef> {
+        network_unsupported("virNetworkPortLookupByUUID")
+    }
+    /// `virNetworkPortCreateXML`.
+    async fn network_port_create_xml(
+        &self,
+        _net: &NetworkRef,
+        _xml: &str,
+        _flags: u32,
+    ) -> Result<NetworkPortRef> {
+        network_unsupported("virNetworkPortCreateXML")
+    }
+    /// `virNetworkPortGetXMLDesc`.
+    async fn network_port_get_xml_desc(
+        &self,
+        _port: &NetworkPortRef,
+        _flags: u32,
+    ) -> Result<String> {
+        network_unsupported("virNetworkPortGetXMLDesc")
+    }
+    /// `virNetworkPortGetParameters`: the port's bandwidth settings.
+    async fn network_port_get_parameters(
+        &self,
+        _port: &NetworkPortRef,
+        _flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        network_unsupported("virNetworkPortGetParameters")
+    }
+    /// `virNetworkPortSetParameters`.
+    async fn network_port_set_parameters(
+        &self,
+        _port: &NetworkPortRef,
+        _params: &[TypedParam],
+        _flags: u32,
+    ) -> Result<()> {
+        network_unsupported("virNetworkPortSetParameters")
+    }
+    /// `virNetworkPortDelete`.
+    async fn network_port_delete(&self, _port: &NetworkPortRef, _flags: u32) -> Result<()> {
+        network_unsupported("virNetworkPortDelete")
     }
     /// `virConnectNetworkEventRegisterAny`.
     async fn connect_network_event_register_any(

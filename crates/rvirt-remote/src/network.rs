@@ -4,14 +4,15 @@
 use crate::RemoteDriver;
 use crate::events::Callback;
 use crate::wire::{opt_string, remote_rpc, string};
-use rvirt_driver::{CallbackId, NetworkDriver, NetworkEventCallback, NetworkRef};
+use rvirt_driver::{CallbackId, NetworkDriver, NetworkEventCallback, NetworkPortRef, NetworkRef};
+use rvirt_proto::convert::{bounded, typed_param_from_wire, typed_param_to_wire};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
 use rvirt_types::network::{
     ConnectListAllNetworksFlags, NetworkDhcpLease, NetworkEventID, NetworkUpdateCommand,
     NetworkUpdateSection,
 };
-use rvirt_types::{Result, Uuid};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
 
 /// `REMOTE_NETWORK_LIST_MAX`.
 const NETWORK_LIST_MAX: i32 = 16384;
@@ -29,6 +30,25 @@ pub fn network_ref(n: NonnullNetwork) -> NetworkRef {
     NetworkRef {
         name: n.name.as_str().into(),
         uuid: Uuid::from_bytes(n.uuid),
+    }
+}
+
+/// `REMOTE_NETWORK_PORT_PARAMETERS_MAX`.
+const NETWORK_PORT_PARAMETERS_MAX: usize = 16;
+
+/// A port handle for the wire.
+fn nonnull_port(p: &NetworkPortRef) -> NonnullNetworkPort {
+    NonnullNetworkPort {
+        net: nonnull_network(&p.net),
+        uuid: *p.uuid.as_bytes(),
+    }
+}
+
+/// A port handle from the wire.
+fn port_ref(p: NonnullNetworkPort) -> NetworkPortRef {
+    NetworkPortRef {
+        net: network_ref(p.net),
+        uuid: Uuid::from_bytes(p.uuid),
     }
 }
 
@@ -342,5 +362,123 @@ impl NetworkDriver for RemoteDriver {
         self.client
             .call::<calls::ConnectNetworkEventDeregisterAny>(&args)
             .await
+    }
+
+    async fn network_list_all_ports(
+        &self,
+        net: &NetworkRef,
+        flags: u32,
+    ) -> Result<Vec<NetworkPortRef>> {
+        let args = NetworkListAllPortsArgs {
+            network: nonnull_network(net),
+            need_results: 1,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::NetworkListAllPorts>(&args)
+            .await?;
+        Ok(r.ports.into_inner().into_iter().map(port_ref).collect())
+    }
+
+    async fn network_port_lookup_by_uuid(
+        &self,
+        net: &NetworkRef,
+        uuid: &Uuid,
+    ) -> Result<NetworkPortRef> {
+        let args = NetworkPortLookupByUuidArgs {
+            network: nonnull_network(net),
+            uuid: *uuid.as_bytes(),
+        };
+        let r = self
+            .client
+            .call::<calls::NetworkPortLookupByUuid>(&args)
+            .await?;
+        Ok(port_ref(r.port))
+    }
+
+    async fn network_port_create_xml(
+        &self,
+        net: &NetworkRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<NetworkPortRef> {
+        let args = NetworkPortCreateXmlArgs {
+            network: nonnull_network(net),
+            xml: string(xml)?,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::NetworkPortCreateXml>(&args)
+            .await?;
+        Ok(port_ref(r.port))
+    }
+
+    async fn network_port_get_xml_desc(&self, port: &NetworkPortRef, flags: u32) -> Result<String> {
+        let args = NetworkPortGetXmlDescArgs {
+            port: nonnull_port(port),
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::NetworkPortGetXmlDesc>(&args)
+            .await?;
+        Ok(r.xml.as_str().to_string())
+    }
+
+    async fn network_port_get_parameters(
+        &self,
+        port: &NetworkPortRef,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        let args = NetworkPortGetParametersArgs {
+            port: nonnull_port(port),
+            nparams: 0,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::NetworkPortGetParameters>(&args)
+            .await?;
+        Ok(r.params
+            .into_inner()
+            .into_iter()
+            .map(typed_param_from_wire)
+            .collect())
+    }
+
+    async fn network_port_set_parameters(
+        &self,
+        port: &NetworkPortRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        if params.len() > NETWORK_PORT_PARAMETERS_MAX {
+            return Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::RPC,
+                format!(
+                    "too many parameters '{}' for limit '{NETWORK_PORT_PARAMETERS_MAX}'",
+                    params.len()
+                ),
+            ));
+        }
+        let args = NetworkPortSetParametersArgs {
+            port: nonnull_port(port),
+            params: bounded(params.iter().map(typed_param_to_wire)),
+            flags,
+        };
+        self.client
+            .call::<calls::NetworkPortSetParameters>(&args)
+            .await
+    }
+
+    async fn network_port_delete(&self, port: &NetworkPortRef, flags: u32) -> Result<()> {
+        let args = NetworkPortDeleteArgs {
+            port: nonnull_port(port),
+            flags,
+        };
+        self.client.call::<calls::NetworkPortDelete>(&args).await
     }
 }

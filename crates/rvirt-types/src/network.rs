@@ -43,6 +43,16 @@ flag_set! {
 }
 
 flag_set! {
+    /// `virNetworkPortCreateFlags`.
+    NetworkPortCreateFlags {
+        /// `VIR_NETWORK_PORT_CREATE_RECLAIM`: take over resources the port already holds.
+        RECLAIM = 1 << 0,
+        /// `VIR_NETWORK_PORT_CREATE_VALIDATE`: check the XML against the schema.
+        VALIDATE = 1 << 1,
+    }
+}
+
+flag_set! {
     /// `virNetworkUpdateFlags` (`VIR_NETWORK_UPDATE_AFFECT_CURRENT` is empty).
     NetworkUpdateFlags {
         /// `VIR_NETWORK_UPDATE_AFFECT_LIVE`.

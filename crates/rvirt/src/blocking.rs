@@ -327,6 +327,6 @@ blocking_methods!(DomainSnapshot {
 mod interface;
 mod network;
 pub use interface::Interface;
-pub use network::Network;
+pub use network::{Network, NetworkPort};
 mod nodedev;
 pub use nodedev::NodeDevice;

@@ -56,6 +56,11 @@ impl Network {
         &self.conn
     }
 
+    /// What drivers know the network by.
+    pub(crate) fn r(&self) -> &NetworkRef {
+        &self.r
+    }
+
     /// `virNetworkGetXMLDesc`.
     pub async fn get_xml_desc(&self, flags: NetworkXMLFlags) -> Result<String> {
         dispatch!(self.conn, d => d.network_get_xml_desc(&self.r, flags.bits()))

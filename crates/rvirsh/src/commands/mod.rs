@@ -10,6 +10,7 @@ pub mod host;
 pub mod interface;
 pub mod monitor;
 pub mod network;
+mod network_port;
 pub mod nodedev;
 pub mod pool;
 pub mod snapshot;

@@ -3,6 +3,7 @@
 use crate::cmd::{CmdDef, Group, Opt, OptKind};
 use crate::commands::domain::{ask_reedit, edit_text};
 use crate::commands::events::wait_for_events;
+use crate::commands::network_port::*;
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
 use crate::parse::Cmd;
@@ -22,6 +23,7 @@ pub static GROUP: Group = Group {
 };
 
 const NET: Opt = Opt::new("network", OptKind::Data, "network name or uuid").required();
+const PORT: Opt = Opt::new("port", OptKind::Data, "port UUID").required();
 
 static COMMANDS: &[CmdDef] = &[
     CmdDef {
@@ -228,6 +230,65 @@ static COMMANDS: &[CmdDef] = &[
         opts: &[Opt::new("network", OptKind::Data, "network name").required()],
         ..CmdDef::new(cmd_net_uuid)
     },
+    CmdDef {
+        name: "net-port-list",
+        help: "list network ports",
+        desc: "Returns list of network ports.",
+        opts: &[
+            NET,
+            Opt::new("uuid", OptKind::Bool, "list uuid's only"),
+            Opt::new("table", OptKind::Bool, "list table (default)"),
+        ],
+        ..CmdDef::new(cmd_net_port_list)
+    },
+    CmdDef {
+        name: "net-port-create",
+        help: "create a network port from an XML file",
+        desc: "Create a network port.",
+        opts: &[
+            NET,
+            Opt::new(
+                "file",
+                OptKind::Data,
+                "file containing an XML network port description",
+            )
+            .required(),
+            Opt::new(
+                "validate",
+                OptKind::Bool,
+                "validate the XML against the schema",
+            ),
+        ],
+        ..CmdDef::new(cmd_net_port_create)
+    },
+    CmdDef {
+        name: "net-port-dumpxml",
+        help: "network port information in XML",
+        desc: "Output the network port information as an XML dump to stdout.",
+        opts: &[
+            NET,
+            PORT,
+            Opt::new(
+                "xpath",
+                OptKind::String,
+                "xpath expression to filter the XML document",
+            )
+            .named_only(),
+            Opt::new(
+                "wrap",
+                OptKind::Bool,
+                "wrap xpath results in an common root element",
+            ),
+        ],
+        ..CmdDef::new(cmd_net_port_dumpxml)
+    },
+    CmdDef {
+        name: "net-port-delete",
+        help: "delete the specified network port",
+        desc: "Delete the specified network port.",
+        opts: &[NET, PORT],
+        ..CmdDef::new(cmd_net_port_delete)
+    },
 ];
 
 /// Look a network up by UUID.
@@ -262,7 +323,7 @@ fn lookup(ctl: &mut Ctl, name: &str, by: u8) -> Result<Network, Failed> {
     ctl.fail(&format!("failed to get network '{name}'"))
 }
 
-fn network<'c>(ctl: &mut Ctl, cmd: &'c Cmd) -> Result<(Network, &'c str), Failed> {
+pub(super) fn network<'c>(ctl: &mut Ctl, cmd: &'c Cmd) -> Result<(Network, &'c str), Failed> {
     network_by(ctl, cmd, BY_UUID | BY_NAME)
 }
 

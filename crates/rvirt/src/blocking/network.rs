@@ -38,6 +38,46 @@ blocking_methods!(Network {
     fn get_dhcp_leases(mac: Option<&str>, flags: u32) -> Vec<NetworkDhcpLease>;
 });
 
+blocking_methods!(Network {
+    fn list_all_ports(flags: u32) -> Vec<crate::NetworkPort>;
+    fn port_lookup_by_uuid(uuid: &Uuid) -> crate::NetworkPort;
+    fn port_lookup_by_uuid_string(uuid: &str) -> crate::NetworkPort;
+    fn port_create_xml(xml: &str, flags: NetworkPortCreateFlags) -> crate::NetworkPort;
+});
+
+/// A blocking network port handle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkPort(pub crate::NetworkPort);
+
+impl Wrap for crate::NetworkPort {
+    type Out = NetworkPort;
+    fn wrap(self) -> NetworkPort {
+        NetworkPort(self)
+    }
+}
+
+impl NetworkPort {
+    /// `virNetworkPortGetNetwork`.
+    pub fn get_network(&self) -> Network {
+        Network(self.0.get_network().clone())
+    }
+    /// `virNetworkPortGetUUID`.
+    pub fn get_uuid(&self) -> Uuid {
+        self.0.get_uuid()
+    }
+    /// `virNetworkPortGetUUIDString`.
+    pub fn get_uuid_string(&self) -> String {
+        self.0.get_uuid_string()
+    }
+}
+
+blocking_methods!(NetworkPort {
+    fn get_xml_desc(flags: u32) -> String;
+    fn get_parameters(flags: u32) -> Vec<rvirt_types::TypedParam>;
+    fn set_parameters(params: &[rvirt_types::TypedParam], flags: u32) -> ();
+    fn delete(flags: u32) -> ();
+});
+
 impl Network {
     /// `virNetworkGetName`.
     pub fn get_name(&self) -> &str {
@@ -104,5 +144,13 @@ mod tests {
             .map(|n| n.get_name().to_string())
             .collect();
         assert_eq!(names, ["default", "b1"]);
+    }
+
+    #[test]
+    fn the_blocking_facade_reports_ports_unsupported_on_the_test_driver() {
+        let c = Connect::open("test:///default?private=1").expect("a connection");
+        let n = c.network_lookup_by_name("default").expect("default");
+        let e = n.list_all_ports(0).expect_err("unsupported");
+        assert_eq!(e.code, rvirt_types::ErrorNumber::NO_SUPPORT);
     }
 }

@@ -9,7 +9,9 @@
 //! detail]` for `events_check`). Handle ops: `net_get_name`, `net_get_uuid`, `net_xml {flags}`,
 //! `net_bridge`, `net_start`, `net_destroy`, `net_undefine`, `net_is_active`,
 //! `net_is_persistent`, `net_get_autostart`, `net_set_autostart {value}`,
-//! `net_update {command, section, index, xml, flags}`, `net_dhcp_leases`.
+//! `net_update {command, section, index, xml, flags}`, `net_dhcp_leases`; ports (outcome the
+//! port UUIDs, sorted): `net_port_list {flags}`, `net_port_create {xml, flags}`,
+//! `net_port_lookup {uuid}`.
 
 use super::{Runner, StepErr, StepResult, Var, int_field, opt_str, str_field};
 use rvirt::blocking::Network;
@@ -157,6 +159,23 @@ impl Runner {
                         .map(|l| json!([l.ipaddr, l.prefix, l.mac]))
                         .collect::<Vec<_>>()
                 ))
+            }
+            "net_port_list" => {
+                let ports = self.net(step)?.list_all_ports(flags)?;
+                Ok(sorted(ports.iter().map(|p| p.get_uuid_string()).collect()))
+            }
+            "net_port_create" => {
+                let xml = self.req_xml(step)?;
+                let p = self
+                    .net(step)?
+                    .port_create_xml(xml, NetworkPortCreateFlags::from_bits_retain(flags))?;
+                Ok(json!(p.get_uuid_string()))
+            }
+            "net_port_lookup" => {
+                let p = self
+                    .net(step)?
+                    .port_lookup_by_uuid_string(str_field(step, "uuid")?)?;
+                Ok(json!(p.get_uuid_string()))
             }
             other => Err(StepErr::Harness(format!("unknown op {other}"))),
         }

@@ -7,6 +7,7 @@ mod events;
 mod host;
 mod interface;
 mod network;
+mod network_port;
 mod nodedev;
 mod snapshot;
 mod storage;
@@ -351,6 +352,13 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         NetworkGetDhcpLeases => network::get_dhcp_leases,
         ConnectNetworkEventRegisterAny => network::event_register_any,
         ConnectNetworkEventDeregisterAny => network::event_deregister_any,
+        NetworkListAllPorts => network_port::list_all,
+        NetworkPortLookupByUuid => network_port::lookup_by_uuid,
+        NetworkPortCreateXml => network_port::create_xml,
+        NetworkPortGetXmlDesc => network_port::get_xml_desc,
+        NetworkPortGetParameters => network_port::get_parameters,
+        NetworkPortSetParameters => network_port::set_parameters,
+        NetworkPortDelete => network_port::delete,
         ConnectListAllInterfaces => interface::list_all,
         ConnectNumOfInterfaces => interface::num_of_interfaces,
         ConnectListInterfaces => interface::list_interfaces,

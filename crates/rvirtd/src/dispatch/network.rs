@@ -16,7 +16,7 @@ use std::sync::{Arc, Weak};
 const NETWORK_LIST_MAX: usize = 16384;
 
 /// A handle for a network reference received from the client.
-fn net(s: &Session, n: &NonnullNetwork) -> Result<Network> {
+pub(super) fn net(s: &Session, n: &NonnullNetwork) -> Result<Network> {
     Ok(s.conn()?
         .network_handle(n.name.as_str(), Uuid::from_bytes(n.uuid)))
 }
