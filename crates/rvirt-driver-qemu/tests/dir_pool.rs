@@ -407,6 +407,56 @@ fn pools_persist_and_come_back() {
     assert!(!s.root.join("etc/storage/autostart/p.xml").exists());
 }
 
+/// libvirt's checks when a pool is defined (`virStoragePoolObjListAdd`, the same in its test
+/// and storage drivers): another pool's UUID, name or folder is refused; the same pool again is a
+/// redefinition.
+#[test]
+fn a_pool_clashing_with_another_is_refused() {
+    let s = setup();
+    let uuid = s.pool.uuid;
+    let define = |xml: String| {
+        block(s.d.storage_pool_define_xml(&xml, StoragePoolDefineFlags::empty()))
+            .map(|p| p.name.to_string())
+            .map_err(|e| (e.code, e.message))
+    };
+    let dir = s.pool_dir.display();
+    let other = s.root.display();
+    assert_eq!(
+        define(format!(
+            "<pool type='dir'><name>q</name><uuid>{uuid}</uuid><target><path>{other}</path></target></pool>"
+        )),
+        Err((
+            ErrorNumber::OPERATION_FAILED,
+            format!("operation failed: pool 'p' is already defined with uuid {uuid}")
+        ))
+    );
+    assert_eq!(
+        define(format!(
+            "<pool type='dir'><name>p</name><uuid>11111111-2222-3333-4444-555555555599</uuid><target><path>{other}</path></target></pool>"
+        )),
+        Err((
+            ErrorNumber::OPERATION_FAILED,
+            format!("operation failed: pool 'p' already exists with uuid {uuid}")
+        ))
+    );
+    assert_eq!(
+        define(format!(
+            "<pool type='dir'><name>q</name><target><path>{dir}</path></target></pool>"
+        )),
+        Err((
+            ErrorNumber::OPERATION_FAILED,
+            "operation failed: Storage source conflict with pool: 'p'".to_string()
+        ))
+    );
+    // The same pool again, on its own folder, is accepted.
+    assert_eq!(
+        define(format!(
+            "<pool type='dir'><name>p</name><uuid>{uuid}</uuid><target><path>{dir}</path></target></pool>"
+        )),
+        Ok("p".to_string())
+    );
+}
+
 /// An `fs` pool on a loop device made from an image file: start mounts it, destroy unmounts it.
 /// Skipped (saying why) where loop devices or mkfs are not available.
 #[test]

@@ -56,18 +56,11 @@ pub(crate) struct PoolObj {
 
 impl PoolObj {
     fn to_ref(&self) -> PoolRef {
-        PoolRef {
-            name: self.def.name.as_str().into(),
-            uuid: self.def.uuid,
-        }
+        PoolRef::of(&self.def)
     }
 
     fn vol_ref(&self, v: &VolDef) -> VolRef {
-        VolRef {
-            pool: self.def.name.as_str().into(),
-            name: v.name.as_str().into(),
-            key: v.key.as_deref().unwrap_or("").into(),
-        }
+        VolRef::of(&self.def, v)
     }
 
     fn set_default_sizes(&mut self) {
@@ -175,33 +168,9 @@ fn no_vol(what: &str, value: &str) -> Error {
     )
 }
 
-/// libvirt's `virStoragePoolObjListAdd` checks: an existing pool with the same UUID but another
-/// name, or the same name and another UUID, or another pool on the same source.
+/// libvirt's `virStoragePoolObjListAdd` name and UUID checks against the pools here.
 fn list_add_conflict(pools: &[PoolObj], def: &PoolDef) -> Option<Error> {
-    if let Some(o) = pools.iter().find(|o| o.def.uuid == def.uuid) {
-        if o.def.name != def.name {
-            return Some(Error::with_detail(
-                ErrorDomain::STORAGE,
-                ErrorNumber::OPERATION_FAILED,
-                format!(
-                    "pool '{}' is already defined with uuid {}",
-                    o.def.name, o.def.uuid
-                ),
-            ));
-        }
-        return None;
-    }
-    if let Some(o) = pools.iter().find(|o| o.def.name == def.name) {
-        return Some(Error::with_detail(
-            ErrorDomain::STORAGE,
-            ErrorNumber::OPERATION_FAILED,
-            format!(
-                "pool '{}' already exists with uuid {}",
-                o.def.name, o.def.uuid
-            ),
-        ));
-    }
-    None
+    rvirt_driver::storage::pool_identity_conflict(pools.iter().map(|o| &o.def), def)
 }
 
 /// libvirt's `virStoragePoolObjSourceFindDuplicate` for the file-system pool types (dir by
@@ -223,11 +192,7 @@ fn duplicate_source(pools: &[PoolObj], def: &PoolDef) -> Option<Error> {
                 _ => false,
             }
     })?;
-    Some(Error::with_detail(
-        ErrorDomain::STORAGE,
-        ErrorNumber::OPERATION_FAILED,
-        format!("Storage source conflict with pool: '{}'", dup.def.name),
-    ))
+    Some(rvirt_driver::storage::pool_source_conflict(&dup.def.name))
 }
 
 fn not_active(name: &str) -> Error {

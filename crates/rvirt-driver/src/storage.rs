@@ -34,6 +34,67 @@ pub struct VolRef {
     pub key: Arc<str>,
 }
 
+impl PoolRef {
+    /// The handle of the pool `def` defines.
+    pub fn of(def: &rvirt_conf::storage::PoolDef) -> PoolRef {
+        PoolRef {
+            name: def.name.as_str().into(),
+            uuid: def.uuid,
+        }
+    }
+}
+
+impl VolRef {
+    /// The handle of volume `vol` of the pool `pool` defines.
+    pub fn of(pool: &rvirt_conf::storage::PoolDef, vol: &rvirt_conf::storage::VolDef) -> VolRef {
+        VolRef {
+            pool: pool.name.as_str().into(),
+            name: vol.name.as_str().into(),
+            key: vol.key.as_deref().unwrap_or("").into(),
+        }
+    }
+}
+
+/// libvirt's name and UUID checks when a pool is added to a driver's list
+/// (`virStoragePoolObjListAdd`): a pool with the same UUID under another name, or the same name
+/// with another UUID, is `VIR_ERR_OPERATION_FAILED`. The same pool again (a redefinition) is
+/// not a conflict.
+pub fn pool_identity_conflict<'a>(
+    pools: impl IntoIterator<Item = &'a rvirt_conf::storage::PoolDef> + Clone,
+    def: &rvirt_conf::storage::PoolDef,
+) -> Option<Error> {
+    let failed = |m: String| {
+        Some(Error::with_detail(
+            ErrorDomain::STORAGE,
+            ErrorNumber::OPERATION_FAILED,
+            m,
+        ))
+    };
+    if let Some(o) = pools.clone().into_iter().find(|o| o.uuid == def.uuid) {
+        if o.name != def.name {
+            return failed(format!(
+                "pool '{}' is already defined with uuid {}",
+                o.name, o.uuid
+            ));
+        }
+        return None;
+    }
+    let o = pools.into_iter().find(|o| o.name == def.name)?;
+    failed(format!(
+        "pool '{}' already exists with uuid {}",
+        o.name, o.uuid
+    ))
+}
+
+/// libvirt's error for a pool whose source another pool, `other`, already uses.
+pub fn pool_source_conflict(other: &str) -> Error {
+    Error::with_detail(
+        ErrorDomain::STORAGE,
+        ErrorNumber::OPERATION_FAILED,
+        format!("Storage source conflict with pool: '{other}'"),
+    )
+}
+
 /// The one answer for a storage operation a driver does not implement: `VIR_ERR_NO_SUPPORT`
 /// from the storage error domain, naming the public function.
 pub fn unsupported<T>(function: &str) -> Result<T> {

@@ -60,18 +60,11 @@ struct PoolObj {
 
 impl PoolObj {
     fn to_ref(&self) -> PoolRef {
-        PoolRef {
-            name: self.def.name.as_str().into(),
-            uuid: self.def.uuid,
-        }
+        PoolRef::of(&self.def)
     }
 
     fn vol_ref(&self, v: &VolDef) -> VolRef {
-        VolRef {
-            pool: self.def.name.as_str().into(),
-            name: v.name.as_str().into(),
-            key: v.key.as_deref().unwrap_or("").into(),
-        }
+        VolRef::of(&self.def, v)
     }
 
     fn target(&self) -> PathBuf {
@@ -424,21 +417,13 @@ impl Storage {
 /// libvirt's checks when a pool is added: same UUID with another name, same name with another
 /// UUID, or another pool on the same folder or device.
 fn add_conflict(pools: &[PoolObj], def: &PoolDef) -> Option<Error> {
-    let failed = |m: String| Some(Error::with_detail(FROM, ErrorNumber::OPERATION_FAILED, m));
-    if let Some(o) = pools.iter().find(|o| o.def.uuid == def.uuid) {
-        if o.def.name != def.name {
-            return failed(format!(
-                "pool '{}' is already defined with uuid {}",
-                o.def.name, o.def.uuid
-            ));
-        }
-        return None;
+    let defs = pools.iter().map(|o| &o.def);
+    if let Some(e) = rvirt_driver::storage::pool_identity_conflict(defs.clone(), def) {
+        return Some(e);
     }
-    if let Some(o) = pools.iter().find(|o| o.def.name == def.name) {
-        return failed(format!(
-            "pool '{}' already exists with uuid {}",
-            o.def.name, o.def.uuid
-        ));
+    if defs.clone().any(|d| d.uuid == def.uuid) {
+        // The same pool again: a redefinition, not a second pool on its source.
+        return None;
     }
     let dup = pools.iter().find(|o| {
         o.def.pool_type == def.pool_type
@@ -451,10 +436,7 @@ fn add_conflict(pools: &[PoolObj], def: &PoolDef) -> Option<Error> {
                 _ => false,
             }
     })?;
-    failed(format!(
-        "Storage source conflict with pool: '{}'",
-        dup.def.name
-    ))
+    Some(rvirt_driver::storage::pool_source_conflict(&dup.def.name))
 }
 
 /// Checks a pool definition this driver can serve: a backend for its type, an absolute target
