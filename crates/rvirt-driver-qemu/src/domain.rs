@@ -165,8 +165,7 @@ impl DomainDriver for QemuDriver {
             .domains
             .find_by_id(id)
             .ok_or_else(|| no_domain(format!("no domain with matching id {id}")))?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
@@ -174,8 +173,7 @@ impl DomainDriver for QemuDriver {
             .domains
             .find_by_name(name)
             .ok_or_else(|| no_domain(format!("no domain with matching name '{name}'")))?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
@@ -183,8 +181,7 @@ impl DomainDriver for QemuDriver {
             .domains
             .find_by_uuid(uuid)
             .ok_or_else(|| no_domain(format!("no domain with matching uuid '{uuid}'")))?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_define_xml(&self, xml: &str, flags: DomainDefineFlags) -> Result<DomainRef> {
@@ -294,8 +291,7 @@ impl DomainDriver for QemuDriver {
         };
         self.start_domain(&obj, def, flags.contains(DomainCreateFlags::START_PAUSED))
             .await?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_create_xml(&self, xml: &str, flags: DomainCreateFlags) -> Result<DomainRef> {

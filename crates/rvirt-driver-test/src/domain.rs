@@ -355,20 +355,17 @@ impl DomainDriver for TestDriver {
 
     async fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
         let obj = self.domains.find_by_id(id).ok_or_else(no_domain)?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
         let obj = self.domains.find_by_name(name).ok_or_else(no_domain)?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
         let obj = self.domains.find_by_uuid(uuid).ok_or_else(no_domain)?;
-        let st = obj.lock();
-        Ok(st.to_ref(obj.uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_define_xml(&self, xml: &str, flags: DomainDefineFlags) -> Result<DomainRef> {

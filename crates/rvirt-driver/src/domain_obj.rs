@@ -133,6 +133,11 @@ impl DomainObj {
     pub fn lock(&self) -> MutexGuard<'_, DomainObjState> {
         self.state.lock()
     }
+
+    /// A handle to the domain as it is now (locks the state for the moment it takes).
+    pub fn to_ref(&self) -> DomainRef {
+        self.lock().to_ref(self.uuid)
+    }
 }
 
 #[derive(Default)]
