@@ -109,7 +109,7 @@ impl HostDriver for QemuDriver {
     }
 
     async fn connect_supports_feature(&self, feature: i32) -> Result<bool> {
-        Ok(feature == rvirt_driver::FEATURE_TYPED_PARAM_STRING)
+        Ok(rvirt_driver::global_feature(feature).unwrap_or(false))
     }
 
     async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {

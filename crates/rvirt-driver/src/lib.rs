@@ -39,11 +39,37 @@ pub struct DomainRef {
     pub id: i32,
 }
 
+/// `VIR_DRV_FEATURE_FD_PASSING`: the driver takes file descriptors passed with calls.
+pub const FEATURE_FD_PASSING: i32 = 8;
 /// `VIR_DRV_FEATURE_TYPED_PARAM_STRING`: the driver accepts `VIR_TYPED_PARAM_STRING_OKAY`, so
 /// typed-parameter getters may return strings.
 pub const FEATURE_TYPED_PARAM_STRING: i32 = 9;
 /// `VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER`.
 pub const FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER: i32 = 16;
+/// `VIR_DRV_FEATURE_REMOTE`: the connection goes through the remote driver.
+pub const FEATURE_REMOTE: i32 = 2;
+/// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`.
+pub const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
+/// `VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK`.
+pub const FEATURE_REMOTE_EVENT_CALLBACK: i32 = 14;
+/// `VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK`.
+pub const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
+
+/// The driver features no driver decides for itself (libvirt's `virDriverFeatureIsGlobal`):
+/// those of the RPC layer, which a local driver never has, and those every driver has. `None`
+/// for a feature each driver answers on its own.
+pub fn global_feature(feature: i32) -> Option<bool> {
+    match feature {
+        FEATURE_REMOTE
+        | FEATURE_PROGRAM_KEEPALIVE
+        | FEATURE_REMOTE_CLOSE_CALLBACK
+        | FEATURE_REMOTE_EVENT_CALLBACK => Some(false),
+        FEATURE_TYPED_PARAM_STRING
+        | FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER
+        | FEATURE_FD_PASSING => Some(true),
+        _ => None,
+    }
+}
 
 /// What a snapshot handle carries: its domain and its name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

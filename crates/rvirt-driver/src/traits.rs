@@ -8,6 +8,7 @@ use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::snapshot::*;
 use rvirt_types::{Result, TypedParam};
+use std::os::fd::BorrowedFd;
 
 /// Connection-wide and host calls (`virConnect*`, `virNode*`).
 pub trait HostDriver {
@@ -187,6 +188,25 @@ pub trait DomainDriver {
     /// `virDomainCreateXML`: a transient domain, started at once.
     async fn domain_create_xml(&self, _xml: &str, _flags: DomainCreateFlags) -> Result<DomainRef> {
         unsupported("virDomainCreateXML")
+    }
+    /// `virDomainCreateXMLWithFiles`: a transient domain started with `files` handed to the
+    /// guest. The public API has already refused descriptors the driver cannot take.
+    async fn domain_create_xml_with_files(
+        &self,
+        _xml: &str,
+        _files: &[BorrowedFd<'_>],
+        _flags: DomainCreateFlags,
+    ) -> Result<DomainRef> {
+        unsupported("virDomainCreateXMLWithFiles")
+    }
+    /// `virDomainCreateWithFiles`: starts a defined domain with `files` handed to the guest.
+    async fn domain_create_with_files(
+        &self,
+        _dom: &DomainRef,
+        _files: &[BorrowedFd<'_>],
+        _flags: DomainCreateFlags,
+    ) -> Result<DomainRef> {
+        unsupported("virDomainCreateWithFiles")
     }
     /// `virDomainShutdownFlags`.
     async fn domain_shutdown(&self, _dom: &DomainRef, _flags: DomainShutdownFlags) -> Result<()> {

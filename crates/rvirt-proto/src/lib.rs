@@ -12,6 +12,7 @@
 
 pub mod convert;
 pub mod error;
+pub mod fdpass;
 pub mod fuzzing;
 pub mod header;
 pub mod keepalive;

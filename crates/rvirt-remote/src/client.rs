@@ -23,8 +23,9 @@ use rvirt_proto::{
 };
 use rvirt_types::host::ConnectCloseReason;
 use rvirt_types::{Error, ErrorDomain, ErrorLevel, ErrorNumber, Result};
-use rvirt_xdr::{XdrDecode, XdrReader};
+use rvirt_xdr::{XdrDecode, XdrEncode, XdrReader};
 use std::collections::HashMap;
+use std::os::fd::{AsFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -227,6 +228,11 @@ impl Shared {
 pub struct Client {
     shared: Arc<Shared>,
     outbox: mpsc::UnboundedSender<Vec<u8>>,
+    /// Calls that pass file descriptors, written whole (packet, then each descriptor) by the
+    /// same writer as everything else.
+    fd_outbox: mpsc::UnboundedSender<WithFds>,
+    /// The transport is a unix socket, which can carry descriptors.
+    passes_fds: bool,
     serial: AtomicU32,
     runtime: tokio::runtime::Handle,
     close: Mutex<Option<oneshot::Sender<CloseRequest>>>,
@@ -249,8 +255,9 @@ impl Client {
             keepalive: Mutex::new(Keepalive::new(Instant::now())),
             keepalive_changed: Notify::new(),
         });
-        let (ready_tx, ready_rx) = oneshot::channel::<Result<tokio::runtime::Handle>>();
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<(tokio::runtime::Handle, bool)>>();
         let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
+        let (fd_outbox_tx, fd_outbox_rx) = mpsc::unbounded_channel();
         let (close_tx, close_rx) = oneshot::channel();
         let (finished_tx, finished_rx) = std::sync::mpsc::channel::<()>();
         let io_shared = shared.clone();
@@ -296,17 +303,24 @@ impl Client {
                                 return;
                             }
                         };
-                    let _ = ready_tx.send(Ok(tokio::runtime::Handle::current()));
-                    run(conn, outbox_rx, io_outbox, io_shared, events, close_rx).await;
+                    let passes_fds = conn.fd_socket.is_some();
+                    let _ = ready_tx.send(Ok((tokio::runtime::Handle::current(), passes_fds)));
+                    let outboxes = Outboxes {
+                        packets: outbox_rx,
+                        with_fds: fd_outbox_rx,
+                    };
+                    run(conn, outboxes, io_outbox, io_shared, events, close_rx).await;
                 });
             })
             .map_err(|e| {
                 Error::system(ErrorDomain::RPC, "cannot start the connection's thread", &e)
             })?;
-        let runtime = ready_rx.await.map_err(|_| closed_error())??;
+        let (runtime, passes_fds) = ready_rx.await.map_err(|_| closed_error())??;
         Ok(Client {
             shared,
             outbox: outbox_tx,
+            fd_outbox: fd_outbox_tx,
+            passes_fds,
             serial: AtomicU32::new(0),
             runtime,
             close: Mutex::new(Some(close_tx)),
@@ -362,6 +376,45 @@ impl Client {
                     )),
                 );
             });
+        }
+        let reply = rx.await.map_err(|_| closed_error())??;
+        decode_reply(&reply)
+    }
+
+    /// Calls procedure `C` passing `fds` beside it (`VIR_NET_CALL_WITH_FDS`): the packet's
+    /// payload opens with their number, and each follows the packet attached to a byte of its
+    /// own. Only unix sockets carry descriptors.
+    pub async fn call_with_fds<C: RemoteCall>(
+        &self,
+        args: &C::Args,
+        fds: Vec<OwnedFd>,
+    ) -> Result<C::Ret> {
+        if fds.is_empty() {
+            return self.call::<C>(args).await;
+        }
+        if !self.passes_fds {
+            return Err(no_fd_passing());
+        }
+        let count = u32::try_from(fds.len())
+            .ok()
+            .filter(|&n| n <= rvirt_proto::fdpass::NUM_FDS_MAX)
+            .ok_or_else(|| {
+                rpc_error(format!(
+                    "Too many FDs to send {}, expected {} maximum",
+                    fds.len(),
+                    rvirt_proto::fdpass::NUM_FDS_MAX
+                ))
+            })?;
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        let mut header = remote::call_header(C::PROCEDURE, serial);
+        header.kind = MessageType::CallWithFds;
+        let mut packet = Vec::new();
+        rvirt_proto::encode_packet(&mut packet, &header, &CountedArgs(count, args))
+            .map_err(|_| rpc_error("Unable to encode message payload"))?;
+        let rx = self.shared.register(serial)?;
+        if self.fd_outbox.send(WithFds { packet, fds }).is_err() {
+            self.shared.state.lock().pending.remove(&serial);
+            return Err(closed_error());
         }
         let reply = rx.await.map_err(|_| closed_error())??;
         decode_reply(&reply)
@@ -488,11 +541,75 @@ impl Drop for Client {
     }
 }
 
+/// libvirt's error for descriptors on a socket that cannot carry them (TCP, TLS, ssh).
+fn no_fd_passing() -> Error {
+    Error::with_detail(
+        ErrorDomain::RPC,
+        ErrorNumber::INTERNAL_ERROR,
+        "Sending file descriptors is not supported on this socket",
+    )
+}
+
+/// A payload that opens with the number of descriptors passed beside it.
+struct CountedArgs<'a, T>(u32, &'a T);
+
+impl<T: XdrEncode> XdrEncode for CountedArgs<'_, T> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+        self.1.encode(out);
+    }
+}
+
+/// A call packet and the descriptors that follow it.
+struct WithFds {
+    packet: Vec<u8>,
+    fds: Vec<OwnedFd>,
+}
+
+/// What the writer takes packets from.
+struct Outboxes {
+    packets: mpsc::UnboundedReceiver<Vec<u8>>,
+    with_fds: mpsc::UnboundedReceiver<WithFds>,
+}
+
+/// How long a descriptor may wait for room in the socket before the connection counts as stuck.
+const FD_SEND_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Sends `fds` one by one as libvirt does, each attached to a byte of its own. The socket is
+/// non-blocking: a full buffer is waited out in short sleeps (descriptors are rare and few).
+async fn send_fds(sock: Option<&OwnedFd>, fds: &[OwnedFd]) -> std::result::Result<(), Error> {
+    let Some(sock) = sock else {
+        return Err(no_fd_passing());
+    };
+    for fd in fds {
+        let started = Instant::now();
+        loop {
+            match rvirt_proto::fdpass::send_fd(sock.as_fd(), fd.as_fd()) {
+                Ok(()) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if started.elapsed() > FD_SEND_DEADLINE {
+                        return Err(Error::system(ErrorDomain::RPC, "Cannot send FD", &e));
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err(e) => {
+                    return Err(Error::system(
+                        ErrorDomain::RPC,
+                        "Failed to send file descriptor",
+                        &e,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The connection's life on the I/O thread: read, write and keep alive until one fails or the
 /// client closes.
 async fn run(
     conn: Connection,
-    mut outbox_rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut outboxes: Outboxes,
     outbox: mpsc::UnboundedSender<Vec<u8>>,
     shared: Arc<Shared>,
     events: std::sync::mpsc::Sender<Incoming>,
@@ -503,10 +620,11 @@ async fn run(
         mut writer,
         child,
         mut stderr,
+        fd_socket,
     } = conn;
     let (cause, reason) = {
         let reading = read_loop(&mut reader, &mut stderr, &shared, &outbox, &events);
-        let writing = write_loop(&mut writer, &mut outbox_rx);
+        let writing = write_loop(&mut writer, &mut outboxes, fd_socket.as_ref());
         let keeping = keepalive_loop(&shared, &outbox);
         tokio::pin!(reading, writing, keeping);
         let mut closing: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
@@ -605,13 +723,29 @@ fn keepalive_packet(procedure: i32) -> Vec<u8> {
     out
 }
 
-async fn write_loop(writer: &mut Writer, outbox: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Error {
-    while let Some(packet) = outbox.recv().await {
+async fn write_loop(
+    writer: &mut Writer,
+    outboxes: &mut Outboxes,
+    fd_socket: Option<&OwnedFd>,
+) -> Error {
+    loop {
+        let (packet, fds) = tokio::select! {
+            p = outboxes.packets.recv() => match p {
+                Some(p) => (p, Vec::new()),
+                None => break,
+            },
+            Some(w) = outboxes.with_fds.recv() => (w.packet, w.fds),
+        };
         if let Err(e) = writer.write_all(&packet).await {
             return Error::system(ErrorDomain::RPC, "Cannot write data", &e);
         }
         if let Err(e) = writer.flush().await {
             return Error::system(ErrorDomain::RPC, "Cannot write data", &e);
+        }
+        if !fds.is_empty()
+            && let Err(e) = send_fds(fd_socket, &fds).await
+        {
+            return e;
         }
     }
     closed_error()

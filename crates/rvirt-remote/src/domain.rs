@@ -9,7 +9,8 @@ use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
-use rvirt_types::{ErrorDomain, ErrorNumber, Result, TypedParam};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 /// `REMOTE_DOMAIN_LIST_MAX`.
 const DOMAIN_LIST_MAX: i32 = 16384;
@@ -182,6 +183,40 @@ impl DomainDriver for RemoteDriver {
         Ok(domain_ref(
             self.client.call::<calls::DomainCreateXml>(&args).await?.dom,
         ))
+    }
+
+    async fn domain_create_xml_with_files(
+        &self,
+        xml: &str,
+        files: &[BorrowedFd<'_>],
+        flags: DomainCreateFlags,
+    ) -> Result<DomainRef> {
+        let args = DomainCreateXmlWithFilesArgs {
+            xml_desc: string(xml)?,
+            flags: flags.bits(),
+        };
+        let r = self
+            .client
+            .call_with_fds::<calls::DomainCreateXmlWithFiles>(&args, dup_all(files)?)
+            .await?;
+        Ok(domain_ref(r.dom))
+    }
+
+    async fn domain_create_with_files(
+        &self,
+        dom: &DomainRef,
+        files: &[BorrowedFd<'_>],
+        flags: DomainCreateFlags,
+    ) -> Result<DomainRef> {
+        let args = DomainCreateWithFilesArgs {
+            dom: nonnull_domain(dom),
+            flags: flags.bits(),
+        };
+        let r = self
+            .client
+            .call_with_fds::<calls::DomainCreateWithFiles>(&args, dup_all(files)?)
+            .await?;
+        Ok(domain_ref(r.dom))
     }
 
     async fn domain_shutdown(&self, dom: &DomainRef, flags: DomainShutdownFlags) -> Result<()> {
@@ -909,4 +944,21 @@ impl DomainDriver for RemoteDriver {
             .call::<calls::ConnectDomainEventCallbackDeregisterAny>(&args)
             .await
     }
+}
+
+/// Copies of the caller's descriptors for the message to own until they are sent, as libvirt
+/// duplicates each one it adds to a message.
+fn dup_all(files: &[BorrowedFd<'_>]) -> Result<Vec<OwnedFd>> {
+    files
+        .iter()
+        .map(|fd| {
+            fd.try_clone_to_owned().map_err(|e| {
+                Error::system(
+                    ErrorDomain::RPC,
+                    format!("Unable to duplicate FD {}", fd.as_raw_fd()),
+                    &e,
+                )
+            })
+        })
+        .collect()
 }

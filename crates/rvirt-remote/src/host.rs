@@ -8,8 +8,8 @@ use rvirt_proto::remote::types::*;
 use rvirt_types::Result;
 use rvirt_types::records::*;
 
-/// `VIR_DRV_FEATURE_REMOTE`: answered by the client itself, as libvirt's does.
-const FEATURE_REMOTE: i32 = 2;
+/// `VIR_DRV_FEATURE_REMOTE` is answered by the client itself, as libvirt's does.
+use rvirt_driver::FEATURE_REMOTE;
 /// `REMOTE_NODE_MAX_CELLS`.
 const NODE_MAX_CELLS: i32 = 1024;
 /// `REMOTE_NODE_CPU_STATS_MAX` and `REMOTE_NODE_MEMORY_STATS_MAX`.

@@ -25,6 +25,9 @@ pub struct Connection {
     pub child: Option<tokio::process::Child>,
     /// The process's stderr, read when the stream fails to say why.
     pub stderr: Option<tokio::process::ChildStderr>,
+    /// A second descriptor of the socket, on unix sockets only: file descriptors passed with a
+    /// call go out through it (libvirt passes them on unix sockets alone).
+    pub fd_socket: Option<OwnedFd>,
 }
 
 impl Connection {
@@ -38,6 +41,7 @@ impl Connection {
             writer: Box::new(writer),
             child: None,
             stderr: None,
+            fd_socket: None,
         }
     }
 }
@@ -54,8 +58,14 @@ pub async fn connect(t: &Target) -> Result<Connection> {
             let stream = tokio::net::UnixStream::connect(path)
                 .await
                 .map_err(|e| system(format!("Failed to connect socket to '{path}'"), &e))?;
+            let fd_socket = std::os::fd::AsFd::as_fd(&stream)
+                .try_clone_to_owned()
+                .map_err(|e| system(format!("Failed to connect socket to '{path}'"), &e))?;
             let (r, w) = stream.into_split();
-            Ok(Connection::of_stream(r, w))
+            Ok(Connection {
+                fd_socket: Some(fd_socket),
+                ..Connection::of_stream(r, w)
+            })
         }
         Transport::Tcp => {
             let stream = connect_tcp(&t.host, t.port.as_deref().unwrap_or("16509")).await?;
@@ -163,5 +173,6 @@ fn spawn(argv: Vec<String>, ssh_env: bool) -> Result<Connection> {
         writer: Box::new(w),
         child: Some(child),
         stderr,
+        fd_socket: None,
     })
 }

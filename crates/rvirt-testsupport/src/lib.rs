@@ -185,3 +185,71 @@ mod tests {
         assert!(!have("no-such-program-rvirt"));
     }
 }
+
+/// The UUID of the test driver's default domain `test`: the one UUID in its output that is not
+/// random.
+pub const TEST_UUID: &str = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+
+/// Replaces every UUID in `line` except [`TEST_UUID`] with `UUID`.
+pub fn mask_uuids(line: &str) -> String {
+    let mut out = line.to_string();
+    for start in 0..line.len().saturating_sub(35) {
+        let Some(cand) = line.get(start..start + 36) else {
+            continue;
+        };
+        let shape = cand.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+        if shape && cand != TEST_UUID {
+            out = out.replace(cand, "UUID");
+        }
+    }
+    out
+}
+
+/// Replaces every date and time shaped as virsh prints them (`2026-11-22 01:42:37 +0000`, as in
+/// snapshot listings) with `DATETIME`: two runs of a command rarely fall in the same second.
+pub fn mask_datetimes(line: &str) -> String {
+    let shape = "0000-00-00 00:00:00 +0000";
+    let b = line.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let fits = b.len() - i >= shape.len()
+            && shape.bytes().zip(&b[i..]).all(|(s, c)| match s {
+                b'0' => c.is_ascii_digit(),
+                b'+' => *c == b'+' || *c == b'-',
+                _ => s == *c,
+            });
+        if fits {
+            out.push_str("DATETIME");
+            i += shape.len();
+        } else {
+            let ch = line[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_the_default_uuid_and_hide_the_clock() {
+        assert_eq!(
+            mask_uuids(&format!("{TEST_UUID} 00000000-1111-2222-3333-444444444444")),
+            format!("{TEST_UUID} UUID")
+        );
+        assert_eq!(
+            mask_datetimes(" s1   2026-11-22 01:42:37 +0000   running"),
+            " s1   DATETIME   running"
+        );
+    }
+}

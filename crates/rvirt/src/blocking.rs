@@ -9,6 +9,7 @@ use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::snapshot::*;
 use rvirt_types::{TypedParam, Uuid};
+use std::os::fd::BorrowedFd;
 
 /// Turns what an async call returns into what the blocking call returns: handles become
 /// blocking handles, everything else stays as it is.
@@ -214,6 +215,7 @@ blocking_methods!(Connect {
     fn define_xml(xml: &str) -> crate::Domain;
     fn define_xml_flags(xml: &str, flags: DomainDefineFlags) -> crate::Domain;
     fn create_xml(xml: &str, flags: DomainCreateFlags) -> crate::Domain;
+    fn create_xml_with_files(xml: &str, files: &[BorrowedFd<'_>], flags: DomainCreateFlags) -> crate::Domain;
     fn restore(path: &str) -> ();
     fn restore_flags(path: &str, dxml: Option<&str>, flags: DomainSaveRestoreFlags) -> ();
     fn save_image_get_xml_desc(path: &str, flags: DomainSaveImageXMLFlags) -> String;
@@ -252,6 +254,7 @@ blocking_methods!(Domain {
     fn get_xml_desc(flags: DomainXMLFlags) -> String;
     fn create() -> ();
     fn create_with_flags(flags: DomainCreateFlags) -> ();
+    fn create_with_files(files: &[BorrowedFd<'_>], flags: DomainCreateFlags) -> ();
     fn undefine() -> ();
     fn undefine_flags(flags: DomainUndefineFlags) -> ();
     fn shutdown() -> ();

@@ -1,10 +1,11 @@
 //! Connections: URI dispatch to a driver, read-only enforcement, host and listing calls.
 
 use crate::{Domain, DomainEvent};
-use rvirt_driver::{CallbackId, DomainDriver, DomainRef, HostDriver};
+use rvirt_driver::{CallbackId, DomainDriver, DomainRef, FEATURE_FD_PASSING, HostDriver};
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
-use rvirt_types::{Error, ErrorDomain, Result, TypedParam, Uuid};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -493,6 +494,35 @@ impl Connect {
         self.check_rw("virDomainCreateXML")?;
         let r = dispatch!(self, d => d.domain_create_xml(xml, flags))?;
         Ok(self.domain(r))
+    }
+
+    /// `virDomainCreateXMLWithFiles`: starts a transient domain, handing `files` to the guest
+    /// (libvirt's QEMU driver passes them on for socket activation). Descriptors need a driver
+    /// that takes them: with any, a connection whose driver does not is refused
+    /// (`VIR_ERR_ARGUMENT_UNSUPPORTED`) before the call.
+    pub async fn create_xml_with_files(
+        &self,
+        xml: &str,
+        files: &[BorrowedFd<'_>],
+        flags: DomainCreateFlags,
+    ) -> Result<Domain> {
+        self.check_rw("virDomainCreateXMLWithFiles")?;
+        self.check_fd_passing(files).await?;
+        let r = dispatch!(self, d => d.domain_create_xml_with_files(xml, files, flags))?;
+        Ok(self.domain(r))
+    }
+
+    /// libvirt's check before a call that passes descriptors: the driver must claim
+    /// `VIR_DRV_FEATURE_FD_PASSING`.
+    pub(crate) async fn check_fd_passing(&self, files: &[BorrowedFd<'_>]) -> Result<()> {
+        if files.is_empty() || self.supports_feature(FEATURE_FD_PASSING).await? {
+            return Ok(());
+        }
+        Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::ARGUMENT_UNSUPPORTED,
+            "fd passing is not supported by this connection",
+        ))
     }
 
     /// `virDomainRestore`.

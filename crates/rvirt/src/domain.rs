@@ -7,6 +7,7 @@ use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::snapshot::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -197,6 +198,20 @@ impl Domain {
     pub async fn create_with_flags(&self, flags: DomainCreateFlags) -> Result<()> {
         self.rw("virDomainCreateWithFlags")?;
         let r = dispatch!(self.conn, d => d.domain_create(&self.r, flags))?;
+        self.id.store(r.id, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// `virDomainCreateWithFiles`: starts a defined domain, handing `files` to the guest; see
+    /// [`crate::Connect::create_xml_with_files`].
+    pub async fn create_with_files(
+        &self,
+        files: &[BorrowedFd<'_>],
+        flags: DomainCreateFlags,
+    ) -> Result<()> {
+        self.rw("virDomainCreateWithFiles")?;
+        self.conn.check_fd_passing(files).await?;
+        let r = dispatch!(self.conn, d => d.domain_create_with_files(&self.r, files, flags))?;
         self.id.store(r.id, Ordering::Relaxed);
         Ok(())
     }

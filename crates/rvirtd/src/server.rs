@@ -380,7 +380,7 @@ async fn accept_loop(
             Listener::Unix(u, ro) => u.accept().await.map(|(s, _)| {
                 let shared = shared.clone();
                 let ro = *ro;
-                Box::pin(async move { session::serve(s, ro, shared).await })
+                Box::pin(async move { session::serve_unix(s, ro, shared).await })
                     as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
             }),
             Listener::Tcp(t) => t.accept().await.map(|(s, _)| {

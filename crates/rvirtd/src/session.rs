@@ -3,12 +3,13 @@
 use crate::dispatch;
 use crate::server::Shared;
 use rvirt::Connect;
+use rvirt_proto::fdpass::{self, FdQueue, FdReader};
 use rvirt_proto::{Header, MessageType, Packet, keepalive, read_packet};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tracing::{debug, info, warn};
 
@@ -110,12 +111,39 @@ impl Session {
     }
 }
 
-/// Serves one client until it disconnects, misbehaves or the daemon shuts down.
+/// Serves one client of a unix socket: the one transport that passes file descriptors.
+pub(crate) async fn serve_unix(
+    stream: tokio::net::UnixStream,
+    from_ro_socket: bool,
+    shared: Arc<Shared>,
+) {
+    let fds = FdQueue::default();
+    let (rd, wr) = stream.into_split();
+    let rd = FdReader::new(rd, fds.clone());
+    serve_halves(rd, wr, Some(fds), from_ro_socket, shared).await
+}
+
+/// Serves one client of a TCP or TLS connection until it disconnects, misbehaves or the
+/// daemon shuts down.
 pub(crate) async fn serve<S>(stream: S, from_ro_socket: bool, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (rd, wr) = tokio::io::split(stream);
+    serve_halves(rd, wr, None, from_ro_socket, shared).await
+}
+
+/// Serves one client; `fds` holds the descriptors its socket passed, on unix sockets.
+async fn serve_halves<R, W>(
+    rd: R,
+    wr: W,
+    fds: Option<FdQueue>,
+    from_ro_socket: bool,
+    shared: Arc<Shared>,
+) where
+    R: AsyncRead + Send + Unpin + 'static,
+    W: AsyncWrite + Send + 'static,
+{
     // One read syscall brings in a whole small call, length word and all.
     let mut rd = tokio::io::BufReader::with_capacity(READ_BUFFER, rd);
     let wr: Arc<Writer> = Arc::new(tokio::sync::Mutex::new(Box::pin(wr)));
@@ -191,6 +219,28 @@ where
             debug!(?header, "ignoring a packet that is not a call");
             continue;
         }
+        // A call with descriptors: their number opens the payload, and one marker byte per
+        // descriptor follows the packet, each bringing its descriptor along.
+        let mut files = Vec::new();
+        let mut payload = payload;
+        if header.kind == MessageType::CallWithFds {
+            let received = tokio::select! {
+                biased;
+                _ = close_rx.changed() => break,
+                _ = shutdown.wait_for(|&down| down) => break,
+                r = receive_fds(&mut rd, fds.as_ref(), &payload) => r,
+            };
+            match received {
+                Ok((got, skip)) => {
+                    files = got;
+                    payload.drain(..skip);
+                }
+                Err(e) => {
+                    info!("dropping client: {e}");
+                    break;
+                }
+            }
+        }
         // At most max_client_requests calls per client: when they are all busy, stop reading
         // from this client (its socket buffers fill and it waits), as libvirtd does.
         let permit = tokio::select! {
@@ -206,7 +256,7 @@ where
             // Nothing else of this client's is running: answer here, in the reader's task, and
             // write the reply straight to the socket. A client that waits for each reply (most
             // do) gets its answer without a single hand-over between tasks.
-            let reply = dispatch::call(&session, header, payload).await;
+            let reply = dispatch::call(&session, header, payload, files).await;
             let written = tokio::select! {
                 biased;
                 _ = close_rx.changed() => break,
@@ -222,7 +272,7 @@ where
         }
         let s = session.clone();
         tokio::spawn(async move {
-            let reply = dispatch::call(&s, header, payload).await;
+            let reply = dispatch::call(&s, header, payload, files).await;
             s.send(reply).await;
             crate::stream::start(&s, &header);
             drop(permit);
@@ -249,6 +299,28 @@ where
         // gets round to reading.
         writer.abort();
     }
+}
+
+/// Reads the descriptors announced at the front of `payload`: their marker bytes from the
+/// socket, the descriptors from the queue they arrived in. Returns them and how many payload
+/// bytes the count took. Any mismatch (no descriptor with a marker byte, a count over the limit,
+/// a socket that cannot pass descriptors) ends the connection, as libvirtd ends it.
+async fn receive_fds<R: AsyncRead + Unpin>(
+    rd: &mut R,
+    queue: Option<&FdQueue>,
+    payload: &[u8],
+) -> std::io::Result<(Vec<std::os::fd::OwnedFd>, usize)> {
+    let Some(queue) = queue else {
+        return Err(std::io::Error::other(
+            "Receiving file descriptors is not supported on this socket",
+        ));
+    };
+    let (count, _) = fdpass::split_fd_count(payload).map_err(std::io::Error::other)?;
+    let mut markers = [0u8; fdpass::NUM_FDS_MAX as usize];
+    rd.read_exact(&mut markers[..count as usize]).await?;
+    let fds = fdpass::take_fds(queue, count as usize)
+        .ok_or_else(|| std::io::Error::other("a file descriptor was announced but not passed"))?;
+    Ok((fds, 4))
 }
 
 fn handle_keepalive(session: &Session, header: &Header) {

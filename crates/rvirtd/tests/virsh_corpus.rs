@@ -10,6 +10,7 @@
 mod common;
 
 use common::Daemon;
+use rvirt_testsupport::{mask_datetimes, mask_uuids};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -42,9 +43,6 @@ fn virsh(uri: &str, line: &str) -> Option<Output> {
     }
 }
 
-/// The default machine's domain: the one UUID that is not random.
-const TEST_UUID: &str = "6695eb01-f6a4-8304-79aa-97f2502e193f";
-
 /// Masks what differs between runs: the scratch folder, random UUIDs of new domains, CPU times
 /// (the test driver derives them from the clock), the URI virsh connected with (`virsh uri`
 /// prints the client's URI) and ten-digit clock values.
@@ -60,7 +58,7 @@ fn mask(text: &[u8], tmp: &Path, uri: &str) -> String {
             } else {
                 l.to_string()
             };
-            mask_uuids(&l)
+            mask_datetimes(&mask_uuids(&l))
         })
         .collect::<Vec<_>>()
         .join("\n");
@@ -80,27 +78,6 @@ fn mask(text: &[u8], tmp: &Path, uri: &str) -> String {
         } else {
             out.push(chars[i]);
             i += 1;
-        }
-    }
-    out
-}
-
-fn mask_uuids(line: &str) -> String {
-    let mut out = line.to_string();
-    let bytes = line.as_bytes();
-    for start in 0..bytes.len().saturating_sub(35) {
-        let Some(cand) = line.get(start..start + 36) else {
-            continue;
-        };
-        let shape = cand.char_indices().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
-        if shape && cand != TEST_UUID {
-            out = out.replace(cand, "UUID");
         }
     }
     out

@@ -14,6 +14,7 @@ use rvirt::flags::{
     DomainUndefineFlags as U, DomainVcpuFlags as V, DomainXMLFlags,
 };
 use rvirt::snapshot_flags::DomainSnapshotListFlags;
+use std::os::fd::BorrowedFd;
 
 /// The group.
 pub static GROUP: Group = Group {
@@ -755,12 +756,33 @@ fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
+/// virsh's `--pass-fds N,M,...`: descriptors of this process to hand to the guest. Each must be
+/// open here (libvirt would fail to duplicate it when it goes over the wire).
+fn pass_fds(ctl: &mut Ctl, cmd: &Cmd) -> Result<Vec<BorrowedFd<'static>>, Failed> {
+    let Some(list) = cmd.value("pass-fds") else {
+        return Ok(Vec::new());
+    };
+    let mut fds = Vec::new();
+    for item in list.split(',') {
+        let Ok(fd) = item.parse::<i32>() else {
+            return ctl.fail(&format!("Unable to parse FD number '{item}'"));
+        };
+        // SAFETY: fcntl(F_GETFD) only asks whether `fd` is an open descriptor of this process.
+        if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            let e = std::io::Error::from_raw_os_error(libc::EBADF);
+            return ctl.fail(&format!("Unable to duplicate FD {fd}: {e}"));
+        }
+        // SAFETY: `fd` is open (checked above) and rvirsh never closes descriptors it did not
+        // open, so it stays open for the rest of the process.
+        fds.push(unsafe { BorrowedFd::borrow_raw(fd) });
+    }
+    Ok(fds)
+}
+
 fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let from = ctl.req_str(cmd, "file")?;
     let xml = ctl.lib(read_file(from))?;
-    if cmd.value("pass-fds").is_some() {
-        return ctl.fail("file descriptor passing is not supported by rvirsh");
-    }
+    let fds = pass_fds(ctl, cmd)?;
     let mut flags = DomainCreateFlags::empty();
     for (o, f) in [
         ("paused", DomainCreateFlags::START_PAUSED),
@@ -772,7 +794,12 @@ fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             flags |= f;
         }
     }
-    let r = ctl.conn()?.create_xml(&xml, flags);
+    let conn = ctl.conn()?;
+    let r = if fds.is_empty() {
+        conn.create_xml(&xml, flags)
+    } else {
+        conn.create_xml_with_files(&xml, &fds, flags)
+    };
     match r {
         Ok(d) => {
             ctl.print_extra(&format!("Domain '{}' created from {from}\n", d.get_name()));
@@ -1567,9 +1594,7 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if dom.get_id() >= 0 {
         return ctl.fail("Domain is already active");
     }
-    if cmd.value("pass-fds").is_some() {
-        return ctl.fail("file descriptor passing is not supported by rvirsh");
-    }
+    let fds = pass_fds(ctl, cmd)?;
     let mut flags = DomainCreateFlags::empty();
     for (o, f) in [
         ("paused", DomainCreateFlags::START_PAUSED),
@@ -1583,8 +1608,15 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
     }
     let name = dom.get_name().to_string();
+    let start = |flags: DomainCreateFlags| {
+        if fds.is_empty() {
+            dom.create_with_flags(flags)
+        } else {
+            dom.create_with_files(&fds, flags)
+        }
+    };
     if flags.contains(DomainCreateFlags::START_FORCE_BOOT) {
-        match dom.create_with_flags(flags) {
+        match start(flags) {
             Ok(()) => {
                 ctl.print_extra(&format!("Domain '{name}' started\n"));
                 return Ok(());
@@ -1601,10 +1633,11 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         flags.remove(DomainCreateFlags::START_FORCE_BOOT);
     }
-    let r = if flags.is_empty() {
+    // The older calls unless files or flags need the newer ones, as virsh prefers them.
+    let r = if fds.is_empty() && flags.is_empty() {
         dom.create()
     } else {
-        dom.create_with_flags(flags)
+        start(flags)
     };
     if let Err(e) = r {
         return lib_fail(ctl, e, &format!("Failed to start domain '{name}'"));

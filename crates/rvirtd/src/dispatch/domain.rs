@@ -7,6 +7,7 @@ use rvirt::flags::*;
 use rvirt::{Domain, Error, ErrorDomain, Result, Uuid};
 use rvirt_proto::convert::{bounded, nonnull, typed_param_to_wire};
 use rvirt_proto::remote::types::*;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
 /// The domain a call names.
@@ -531,6 +532,45 @@ pub async fn create_xml(s: Arc<Session>, a: DomainCreateXmlArgs) -> Result<Domai
         )
         .await?;
     Ok(DomainCreateXmlRet {
+        dom: nonnull_domain(&d),
+    })
+}
+
+/// Borrows each descriptor a call passed, for the API to use while the call lasts.
+fn borrowed(files: &[OwnedFd]) -> Vec<BorrowedFd<'_>> {
+    files.iter().map(AsFd::as_fd).collect()
+}
+
+pub async fn create_xml_with_files(
+    s: Arc<Session>,
+    a: DomainCreateXmlWithFilesArgs,
+    files: Vec<OwnedFd>,
+) -> Result<DomainCreateXmlWithFilesRet> {
+    let d = s
+        .conn()?
+        .create_xml_with_files(
+            a.xml_desc.as_str(),
+            &borrowed(&files),
+            DomainCreateFlags::from_bits_retain(a.flags),
+        )
+        .await?;
+    Ok(DomainCreateXmlWithFilesRet {
+        dom: nonnull_domain(&d),
+    })
+}
+
+pub async fn create_with_files(
+    s: Arc<Session>,
+    a: DomainCreateWithFilesArgs,
+    files: Vec<OwnedFd>,
+) -> Result<DomainCreateWithFilesRet> {
+    let d = dom(&s, &a.dom)?;
+    d.create_with_files(
+        &borrowed(&files),
+        DomainCreateFlags::from_bits_retain(a.flags),
+    )
+    .await?;
+    Ok(DomainCreateWithFilesRet {
         dom: nonnull_domain(&d),
     })
 }

@@ -14,11 +14,10 @@ use std::sync::atomic::Ordering;
 /// `VIR_CONNECT_RO`
 const CONNECT_RO: u32 = 1;
 
-/// `VIR_DRV_FEATURE_*` values the daemon answers itself.
-const FEATURE_FD_PASSING: i32 = 8;
-const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
-const FEATURE_REMOTE_EVENT_CALLBACK: i32 = 14;
-const FEATURE_REMOTE_CLOSE_CALLBACK: i32 = 15;
+use rvirt_driver::{
+    FEATURE_FD_PASSING, FEATURE_PROGRAM_KEEPALIVE, FEATURE_REMOTE_CLOSE_CALLBACK,
+    FEATURE_REMOTE_EVENT_CALLBACK,
+};
 
 /// Whether `uri` names a driver running here: no transport (`driver+transport:`) and no host.
 /// A client must not make the daemon a client of something else: such URIs would reach the
@@ -102,9 +101,11 @@ pub async fn supports_feature(
         f => {
             let conn = s.conn()?;
             match f {
-                FEATURE_REMOTE_EVENT_CALLBACK | FEATURE_REMOTE_CLOSE_CALLBACK => true,
-                // This daemon passes no file descriptors.
-                FEATURE_FD_PASSING => false,
+                // libvirtd claims these on every socket; a TCP or TLS client finds out that its
+                // socket cannot carry descriptors when it tries.
+                FEATURE_FD_PASSING
+                | FEATURE_REMOTE_EVENT_CALLBACK
+                | FEATURE_REMOTE_CLOSE_CALLBACK => true,
                 _ => conn.supports_feature(f).await?,
             }
         }

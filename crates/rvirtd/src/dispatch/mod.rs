@@ -18,6 +18,7 @@ use rvirt_proto::remote::{self, Procedure};
 use rvirt_proto::{Access, Header, MessageStatus, Priority, RawPayload, RemoteCall, RemoteError};
 use rvirt_xdr::{XdrDecode, XdrReader};
 use std::future::Future;
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
 fn rpc_error(message: impl Into<String>) -> Error {
@@ -51,8 +52,15 @@ fn unset_error() -> Error {
 }
 
 /// Runs one call and returns the reply packet.
-pub(crate) async fn call(s: &Arc<Session>, header: Header, payload: Vec<u8>) -> Vec<u8> {
-    let result = route(s, &header, &payload).await;
+/// `files` are the descriptors passed with the call (`VIR_NET_CALL_WITH_FDS`); they are closed
+/// once the call is done.
+pub(crate) async fn call(
+    s: &Arc<Session>,
+    header: Header,
+    payload: Vec<u8>,
+    files: Vec<OwnedFd>,
+) -> Vec<u8> {
+    let result = route(s, &header, &payload, files).await;
     crate::trim::note_call();
     let mut out = Vec::new();
     let encoded = match result {
@@ -108,7 +116,12 @@ fn allowed_before_open(p: Procedure) -> bool {
     )
 }
 
-async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<u8>> {
+async fn route(
+    s: &Arc<Session>,
+    header: &Header,
+    payload: &[u8],
+    files: Vec<OwnedFd>,
+) -> Result<Vec<u8>> {
     // libvirtd finds a program by number and version together.
     if header.program != remote::PROGRAM || header.version != remote::VERSION {
         return Err(rpc_error(format!(
@@ -162,6 +175,21 @@ async fn route(s: &Arc<Session>, header: &Header, payload: &[u8]) -> Result<Vec<
             domain::screenshot(s, a, serial)
         })
         .await;
+    }
+    match p {
+        Procedure::DomainCreateXmlWithFiles => {
+            return run::<remote::calls::DomainCreateXmlWithFiles, _, _>(s, payload, |s, a| {
+                domain::create_xml_with_files(s, a, files)
+            })
+            .await;
+        }
+        Procedure::DomainCreateWithFiles => {
+            return run::<remote::calls::DomainCreateWithFiles, _, _>(s, payload, |s, a| {
+                domain::create_with_files(s, a, files)
+            })
+            .await;
+        }
+        _ => {}
     }
     if let Some(r) = storage_stream(s, p, header.serial, payload).await {
         return r;
