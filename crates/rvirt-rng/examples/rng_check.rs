@@ -1,5 +1,7 @@
 //! `rng_check SCHEMA FILE...`: validates each file, printing `FILE validates` or
-//! `FILE fails: DETAIL` (a manual check beside `xmllint --relaxng`).
+//! `FILE fails: DETAIL` (a manual check beside `xmllint --relaxng`). With `RNG_BENCH=N` in the
+//! environment, each file is also validated N times and the mean time printed (the benchmark
+//! recorded in bench/RESULTS.md).
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -24,10 +26,23 @@ fn main() {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         match roxmltree::Document::parse(&text) {
             Err(e) => println!("{f} malformed: {e}"),
-            Ok(doc) => match s.validate(&doc) {
-                Ok(()) => println!("{f} validates"),
-                Err(e) => println!("{f} fails: {e}"),
-            },
+            Ok(doc) => {
+                match s.validate(&doc) {
+                    Ok(()) => println!("{f} validates"),
+                    Err(e) => println!("{f} fails: {e}"),
+                }
+                let n: u32 = std::env::var("RNG_BENCH")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                if n > 0 {
+                    let t = std::time::Instant::now();
+                    for _ in 0..n {
+                        let _ = s.validate(&doc);
+                    }
+                    println!("{f}: {:?} per validation ({n} runs)", t.elapsed() / n);
+                }
+            }
         }
     }
 }
