@@ -45,6 +45,9 @@ pub struct FormatOptions {
     pub inactive: bool,
     /// `VIR_DOMAIN_XML_SECURE`: include passwords and other secrets.
     pub secure: bool,
+    /// `VIR_DOMAIN_XML_MIGRATABLE`: leave out what older libvirt on a migration target would
+    /// not accept (the ps2/xen keyboard, spice's listen type none).
+    pub migratable: bool,
 }
 
 /// `<maxMemory slots='N' unit='KiB'>`.
@@ -717,6 +720,19 @@ impl DomainDef {
         Self::parse_node(doc.root_element(), opts)
     }
 
+    /// Checks a domain document against libvirt's `domain.rng`, as `VIR_DOMAIN_DEFINE_VALIDATE`
+    /// and `VIR_DOMAIN_START_VALIDATE` do before the document is parsed: malformed XML and a
+    /// wrong root element get their usual errors, a schema violation `VIR_ERR_XML_INVALID_SCHEMA`.
+    pub fn validate_xml(text: &str) -> Result<()> {
+        crate::schema::validate_document(
+            text,
+            "(domain_definition)",
+            ErrorDomain::DOMAIN,
+            "domain",
+            "domain.rng",
+        )
+    }
+
     /// Parses a `<domain>` element that is part of a larger document (a node file, a snapshot).
     pub fn parse_node(root: roxmltree::Node<'_, '_>, opts: ParseOptions) -> Result<DomainDef> {
         if root.tag_name().name() != "domain" {
@@ -1098,7 +1114,8 @@ impl DomainDef {
         o.text_el("on_reboot", &self.on_reboot);
         o.text_el("on_crash", &self.on_crash);
         self.extras.format(&mut o, Slot::AfterLifecycle);
-        self.devices.format(&mut o, opts.inactive, opts.secure);
+        self.devices
+            .format(&mut o, opts.inactive, opts.secure, opts.migratable);
         self.extras.format(&mut o, Slot::AfterDevices);
         o.end("domain");
         o.s

@@ -12,6 +12,7 @@ pub mod network;
 pub mod node;
 pub mod nodedev;
 pub mod raw;
+pub mod schema;
 pub mod snapshot;
 pub mod sparse;
 pub mod storage;

@@ -117,6 +117,7 @@ impl QemuDriver {
             id: None,
             inactive: true,
             secure: true,
+            migratable: false,
         });
         std::fs::create_dir_all(&self.dirs.qemu_config)
             .and_then(|()| util::write_atomic(&path, xml.as_bytes()))
@@ -191,6 +192,9 @@ impl DomainDriver for QemuDriver {
             flags.bits(),
             DomainDefineFlags::VALIDATE.bits(),
         )?;
+        if flags.contains(DomainDefineFlags::VALIDATE) {
+            rvirt_conf::DomainDef::validate_xml(xml)?;
+        }
         let def = self.parse_and_fill(xml).await?;
         let (uuid, name) = (def.uuid, def.name.clone());
         self.domains
@@ -301,6 +305,9 @@ impl DomainDriver for QemuDriver {
             flags.bits(),
             (DomainCreateFlags::START_PAUSED | DomainCreateFlags::START_VALIDATE).bits(),
         )?;
+        if flags.contains(DomainCreateFlags::START_VALIDATE) {
+            rvirt_conf::DomainDef::validate_xml(xml)?;
+        }
         let def = self.parse_and_fill(xml).await?;
         let (uuid, name) = (def.uuid, def.name.clone());
         let obj = self.domains.edit(|list| {
@@ -501,6 +508,7 @@ impl DomainDriver for QemuDriver {
                 id: (st.is_active() && !inactive).then_some(st.id),
                 inactive,
                 secure: flags.contains(DomainXMLFlags::SECURE),
+                migratable: flags.contains(DomainXMLFlags::MIGRATABLE),
             }))
         })
     }

@@ -160,6 +160,7 @@ fn status_xml(st: &Status) -> String {
         id: Some(st.id),
         inactive: false,
         secure: true,
+        migratable: false,
     });
     for line in def.lines() {
         out.push_str("  ");

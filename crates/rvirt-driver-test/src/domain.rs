@@ -376,6 +376,9 @@ impl DomainDriver for TestDriver {
             flags.bits(),
             DomainDefineFlags::VALIDATE.bits(),
         )?;
+        if flags.contains(DomainDefineFlags::VALIDATE) {
+            DomainDef::validate_xml(xml)?;
+        }
         let mut def = parse_def(xml)?;
         if def.name.contains('\n') {
             return Err(Error::with_detail(
@@ -491,6 +494,9 @@ impl DomainDriver for TestDriver {
         // As libvirt's test driver: validation only, no VIR_DOMAIN_START_PAUSED.
         let supported = DomainCreateFlags::START_VALIDATE;
         check_flags(FROM, "testDomainCreateXML", flags.bits(), supported.bits())?;
+        if flags.contains(DomainCreateFlags::START_VALIDATE) {
+            DomainDef::validate_xml(xml)?;
+        }
         let mut def = parse_def(xml)?;
         def.test_generate_ifnames();
         let r = add_live_and_start(self, def, DomainRunningReason::BOOTED, false)?;
@@ -685,6 +691,7 @@ impl DomainDriver for TestDriver {
             id: None,
             inactive: false,
             secure: true,
+            migratable: false,
         }))
     }
 
@@ -1128,6 +1135,7 @@ impl DomainDriver for TestDriver {
                 id: (st.is_active() && !inactive).then_some(st.id),
                 inactive,
                 secure: flags.contains(DomainXMLFlags::SECURE),
+                migratable: flags.contains(DomainXMLFlags::MIGRATABLE),
             }))
         })
     }

@@ -18,6 +18,7 @@ pub(crate) fn write(path: &str, def: &DomainDef) -> Result<()> {
         id: None,
         inactive: false,
         secure: true,
+        migratable: false,
     });
     let fail = |e: &std::io::Error| {
         Error::system(

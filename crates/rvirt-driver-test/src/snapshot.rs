@@ -415,6 +415,7 @@ impl SnapshotDriver for TestDriver {
                 id: None,
                 inactive: false,
                 secure: flags.contains(DomainSnapshotXMLFlags::SECURE),
+                migratable: false,
             };
             Ok(s.format_xml(opts, false))
         })

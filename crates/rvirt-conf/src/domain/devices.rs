@@ -1435,7 +1435,14 @@ impl GraphicsDef {
         })
     }
 
-    fn format(&self, o: &mut Out, inactive: bool, secure: bool) {
+    fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {
+        // Migratable XML shows spice's listen type none as libvirt before 2.0 wrote it.
+        let spice_listen_none = migratable
+            && self.graphics_type == "spice"
+            && self
+                .listens
+                .first()
+                .is_some_and(|l| l.listen_type == "none");
         o.open("graphics");
         o.attr("type", &self.graphics_type);
         let first_addr = self
@@ -1468,6 +1475,8 @@ impl GraphicsDef {
                 }
                 if self.autoport {
                     o.attr("autoport", "yes");
+                } else if spice_listen_none {
+                    o.attr("autoport", "no");
                 }
                 o.attr_opt("listen", first_addr);
             }
@@ -1485,6 +1494,9 @@ impl GraphicsDef {
         }
         let m = o.start_children();
         for l in &self.listens {
+            if migratable && self.graphics_type == "spice" && l.listen_type == "none" {
+                continue;
+            }
             o.open("listen");
             o.attr("type", &l.listen_type);
             o.attr_opt("address", l.address.as_deref());
@@ -2197,7 +2209,7 @@ impl Devices {
             || self.interfaces.iter().any(|n| n.info.boot_order.is_some())
     }
 
-    pub(crate) fn format(&self, o: &mut Out, inactive: bool, secure: bool) {
+    pub(crate) fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {
         o.open("devices");
         o.start_children();
         if let Some(e) = &self.emulator {
@@ -2240,11 +2252,16 @@ impl Devices {
             c.format(o, "channel", None);
         }
         for i in &self.inputs {
-            i.format(o);
+            // Not in migratable XML, for older libvirt on the other side (as libvirt).
+            let implicit_kbd =
+                i.input_type == "keyboard" && matches!(i.bus.as_deref(), Some("ps2" | "xen"));
+            if !(migratable && implicit_kbd) {
+                i.format(o);
+            }
         }
         flush(o, 3);
         for g in &self.graphics {
-            g.format(o, inactive, secure);
+            g.format(o, inactive, secure, migratable);
         }
         flush(o, 4);
         for v in &self.videos {
