@@ -190,6 +190,16 @@ fn vol_def(pool: &PoolDef, name: &str, path: &Path, p: &Probe) -> VolDef {
             path: Some(path_s),
             format: Some(p.format.clone()),
             perms,
+            // libvirt on Linux reports no birth time: 0.
+            timestamps: Some(rvirt_conf::storage::VolTimestamps {
+                atime: p.times[0],
+                mtime: p.times[1],
+                ctime: p.times[2],
+                btime: (0, 0),
+            }),
+            compat: p.qcow2.as_ref().and_then(|q| q.compat.clone()),
+            cluster_size: p.qcow2.as_ref().map(|q| q.cluster_size).filter(|c| *c > 0),
+            features: p.qcow2.as_ref().and_then(|q| q.features.clone()),
             ..VolTarget::default()
         },
         backing_store: p.backing.as_ref().map(|(b, f)| VolTarget {
