@@ -6,6 +6,7 @@
 
 use crate::QemuDriver;
 use rvirt_conf::nodedev::{NodeDevCap, NodeDeviceDef, ParseMode};
+use rvirt_driver::nodedev::{cap_names, count_with_cap, matches_cap_filter, names_with_cap};
 use rvirt_driver::{
     CallbackId, NodeDeviceDriver, NodeDeviceEventCallback, NodeDeviceRef, check_flags,
 };
@@ -27,12 +28,19 @@ fn err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(FROM, code, detail)
 }
 
-/// What libvirt answers when mdevctl, which manages mediated devices, is not installed.
-fn no_mdevctl() -> Error {
-    Error::with_detail(
-        ErrorDomain::NONE,
-        ErrorNumber::SYSTEM_ERROR,
-        "Cannot find 'mdevctl' in path: No such file or directory",
+/// Why a mediated device cannot be made: libvirt's error when mdevctl, which manages them, is
+/// not installed; otherwise that rvirt does not make them yet.
+fn mdev_unsupported() -> Error {
+    if !have_mdevctl() {
+        return Error::with_detail(
+            ErrorDomain::NONE,
+            ErrorNumber::SYSTEM_ERROR,
+            "Cannot find 'mdevctl' in path: No such file or directory",
+        );
+    }
+    err(
+        ErrorNumber::OPERATION_UNSUPPORTED,
+        "mediated devices are not supported by rvirt's QEMU driver yet",
     )
 }
 
@@ -90,7 +98,6 @@ impl NodeDeviceDriver for QemuDriver {
             flags.bits(),
             ConnectListAllNodeDevicesFlags::all().bits(),
         )?;
-        let caps = flags.bits() & ConnectListAllNodeDevicesFlags::FILTERS_CAP.bits();
         // Every host device is active; only `computer` is persistent.
         let inactive = ConnectListAllNodeDevicesFlags::INACTIVE.bits();
         let active = ConnectListAllNodeDevicesFlags::ACTIVE.bits();
@@ -101,18 +108,14 @@ impl NodeDeviceDriver for QemuDriver {
         Ok(self
             .host_devices()
             .iter()
-            .filter(|d| caps == 0 || (0..32).any(|i| caps & (1 << i) != 0 && d.has_cap(i)))
+            .filter(|d| matches_cap_filter(d, flags))
             .map(|d| NodeDeviceRef::new(&d.name))
             .collect())
     }
 
     async fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<i32> {
         check_flags(FROM, "nodeNumOfDevices", flags, 0)?;
-        Ok(self
-            .host_devices()
-            .iter()
-            .filter(|d| cap.is_none_or(|c| d.has_cap_named(c)))
-            .count() as i32)
+        Ok(count_with_cap(&self.host_devices(), cap))
     }
 
     async fn node_list_devices(
@@ -122,13 +125,7 @@ impl NodeDeviceDriver for QemuDriver {
         flags: u32,
     ) -> Result<Vec<String>> {
         check_flags(FROM, "nodeListDevices", flags, 0)?;
-        Ok(self
-            .host_devices()
-            .into_iter()
-            .filter(|d| cap.is_none_or(|c| d.has_cap_named(c)))
-            .take(max.max(0) as usize)
-            .map(|d| d.name)
-            .collect())
+        Ok(names_with_cap(&self.host_devices(), cap, max))
     }
 
     async fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
@@ -172,13 +169,7 @@ impl NodeDeviceDriver for QemuDriver {
     }
 
     async fn node_device_list_caps(&self, dev: &NodeDeviceRef, max: i32) -> Result<Vec<String>> {
-        self.with_device(&dev.name, |d| {
-            d.caps
-                .iter()
-                .take(max.max(0) as usize)
-                .map(|c| c.type_name().to_string())
-                .collect()
-        })
+        self.with_device(&dev.name, |d| cap_names(d, max))
     }
 
     async fn node_device_dettach(&self, dev: &NodeDeviceRef) -> Result<()> {
@@ -278,13 +269,7 @@ impl NodeDeviceDriver for QemuDriver {
             ));
         }
         if def.has_cap_named("mdev") {
-            if !have_mdevctl() {
-                return Err(no_mdevctl());
-            }
-            return Err(err(
-                ErrorNumber::OPERATION_UNSUPPORTED,
-                "mediated devices are not supported by rvirt's QEMU driver yet",
-            ));
+            return Err(mdev_unsupported());
         }
         Err(err(
             ErrorNumber::CONFIG_UNSUPPORTED,
@@ -322,13 +307,7 @@ impl NodeDeviceDriver for QemuDriver {
         }
         let def = NodeDeviceDef::parse_xml(xml, ParseMode::Create)?;
         if def.has_cap_named("mdev") {
-            if !have_mdevctl() {
-                return Err(no_mdevctl());
-            }
-            return Err(err(
-                ErrorNumber::OPERATION_UNSUPPORTED,
-                "mediated devices are not supported by rvirt's QEMU driver yet",
-            ));
+            return Err(mdev_unsupported());
         }
         Err(err(
             ErrorNumber::CONFIG_UNSUPPORTED,

@@ -7,7 +7,7 @@
 
 use crate::netdev;
 use crate::udev::{HostPaths, UdevDevice, entries, net_device};
-use rvirt_conf::interface::{BondMonitor, InterfaceDef, InterfaceKind, LinkDef};
+use rvirt_conf::interface::{BOND_MODES, BondMonitor, InterfaceDef, InterfaceKind, LinkDef};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::fs;
 
@@ -110,15 +110,6 @@ fn bond(paths: &HostPaths, d: &UdevDevice, name: &str, depth: u32) -> Result<Int
             "Could not retrieve 'bonding/arp_ip_target' for '{name}'"
         ))
     })?;
-    const MODES: [&str; 7] = [
-        "balance-rr",
-        "active-backup",
-        "balance-xor",
-        "broadcast",
-        "802.3ad",
-        "balance-tlb",
-        "balance-alb",
-    ];
     let monitor = if interval > 0 {
         Some(BondMonitor::Arp {
             interval,
@@ -164,7 +155,7 @@ fn bond(paths: &HostPaths, d: &UdevDevice, name: &str, depth: u32) -> Result<Int
     Ok(InterfaceKind::Bond {
         mode: usize::try_from(mode)
             .ok()
-            .and_then(|m| MODES.get(m).copied()),
+            .and_then(|m| BOND_MODES.get(m).copied()),
         monitor,
         interfaces,
     })

@@ -6,16 +6,7 @@ use crate::udev::HostPaths;
 use std::fs;
 
 /// libvirt's `virNetDevIfState` names; the index is the state's number.
-pub const LINK_STATES: [&str; 8] = [
-    "",
-    "unknown",
-    "notpresent",
-    "down",
-    "lowerlayerdown",
-    "testing",
-    "dormant",
-    "up",
-];
+pub use rvirt_conf::interface::LINK_STATES;
 
 /// The state (index into [`LINK_STATES`]) and speed in Mbit/s (0 unless the link is up) of
 /// interface `ifname`; `None` where libvirt fails: the interface is gone, or its `operstate`
