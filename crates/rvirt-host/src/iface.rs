@@ -306,34 +306,34 @@ mod tests {
     use super::*;
     use crate::testsys::FakeSys;
 
-    /// A bridge `br0` with `eth0` on it, a tap device, a VLAN on eth0.
+    /// A bridge `br0` with `ens99` on it, a tap device, a VLAN on ens99.
     #[test]
     fn bridges_taps_and_vlans() {
         let t = tempfile::tempdir().unwrap();
         let f = FakeSys::new(t.path());
         f.nic();
-        let eth0 = "devices/pci0000:00/0000:00:03.0/net/eth0";
-        f.w(&format!("{eth0}/brport/state"), "3\n");
+        let nic = "devices/pci0000:00/0000:00:03.0/net/ens99";
+        f.w(&format!("{nic}/brport/state"), "3\n");
         let br0 = f.net("devices/virtual", "br0", "52:54:00:00:00:01", "down");
         f.w(&format!("{br0}/uevent"), "DEVTYPE=bridge\nINTERFACE=br0\n");
         f.w(&format!("{br0}/bridge/forward_delay"), "1500\n");
         f.w(&format!("{br0}/bridge/stp_state"), "1\n");
-        f.link(eth0, &format!("{br0}/brif/eth0"));
-        f.link(eth0, &format!("{br0}/brif/vnet0"));
+        f.link(nic, &format!("{br0}/brif/ens99"));
+        f.link(nic, &format!("{br0}/brif/vnet0"));
         let tap = f.net("devices/virtual", "tap0", "fe:00:00:00:00:01", "up");
         f.w(&format!("{tap}/tun_flags"), "0x1002\n");
-        f.net("devices/virtual", "eth0.7", "52:54:00:12:34:56", "up");
+        f.net("devices/virtual", "ens99.7", "52:54:00:12:34:56", "up");
         fs::create_dir_all(f.paths.proc.join("net/vlan")).unwrap();
         fs::write(
-            f.paths.proc.join("net/vlan/eth0.7"),
-            "eth0.7  VID: 7\t REORDER_HDR: 1  dev->priv_flags: 1\n\
-             total frames received 0\nDevice: eth0\nINGRESS priority mappings: 0\n",
+            f.paths.proc.join("net/vlan/ens99.7"),
+            "ens99.7  VID: 7\t REORDER_HDR: 1  dev->priv_flags: 1\n\
+             total frames received 0\nDevice: ens99\nINGRESS priority mappings: 0\n",
         )
         .unwrap();
 
         let names: Vec<String> = list(&f.paths).into_iter().map(|i| i.name).collect();
-        assert_eq!(names, ["br0", "eth0.7"]);
-        assert!(lookup(&f.paths, "eth0").is_ok());
+        assert_eq!(names, ["br0", "ens99.7"]);
+        assert!(lookup(&f.paths, "ens99").is_ok());
         let e = lookup(&f.paths, "nosuch").unwrap_err();
         assert_eq!(e.code, ErrorNumber::NO_INTERFACE);
         assert_eq!(
@@ -341,7 +341,7 @@ mod tests {
             "<interface type='bridge' name='br0'>
   <mtu size='1500'/>
   <bridge stp='on' delay='1500'>
-    <interface type='ethernet' name='eth0'>
+    <interface type='ethernet' name='ens99'>
       <link speed='1000' state='up'/>
       <mac address='52:54:00:12:34:56'/>
     </interface>
@@ -350,12 +350,12 @@ mod tests {
 "
         );
         assert_eq!(
-            define(&f.paths, "eth0.7").unwrap().format(),
-            "<interface type='vlan' name='eth0.7'>
+            define(&f.paths, "ens99.7").unwrap().format(),
+            "<interface type='vlan' name='ens99.7'>
   <mtu size='1500'/>
   <link speed='1000' state='up'/>
   <vlan tag='7'>
-    <interface name='eth0'/>
+    <interface name='ens99'/>
   </vlan>
 </interface>
 "

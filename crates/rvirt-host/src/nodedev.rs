@@ -734,8 +734,8 @@ mod tests {
     fn names_follow_libvirt() {
         assert_eq!(device_name("pci", "0000:00:02.0", None), "pci_0000_00_02_0");
         assert_eq!(
-            device_name("net", "eth0", Some("52:54:00:12:34:56")),
-            "net_eth0_52_54_00_12_34_56"
+            device_name("net", "ens99", Some("52:54:00:12:34:56")),
+            "net_ens99_52_54_00_12_34_56"
         );
         assert_eq!(device_name("usb", "1-1:1.0", None), "usb_1_1_1_0");
         assert_eq!(parse_uint("-1", 10), Some(u32::MAX));
@@ -793,7 +793,7 @@ mod tests {
             [
                 "computer",
                 "pci_0000_00_03_0",
-                "net_eth0_52_54_00_12_34_56",
+                "net_ens99_52_54_00_12_34_56",
                 "pci_0000_00_05_0",
                 "block_vda_D1"
             ]

@@ -64,14 +64,14 @@ impl FakeSys {
         p
     }
 
-    /// A PCI NIC at 0000:00:03.0 with interface eth0.
+    /// A PCI NIC at 0000:00:03.0 with interface ens99.
     pub(crate) fn nic(&self) {
         let nic = "devices/pci0000:00/0000:00:03.0";
         self.device("pci", nic, "DRIVER=e1000\nPCI_CLASS=20000\n");
         self.w(&format!("{nic}/vendor"), "0x8086\n");
         self.w(&format!("{nic}/device"), "0x100e\n");
         self.w(&format!("{nic}/numa_node"), "-1\n");
-        let eth0 = self.net(nic, "eth0", "52:54:00:12:34:56", "up");
-        self.link(nic, &format!("{eth0}/device"));
+        let ens99 = self.net(nic, "ens99", "52:54:00:12:34:56", "up");
+        self.link(nic, &format!("{ens99}/device"));
     }
 }
