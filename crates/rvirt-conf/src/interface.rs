@@ -81,7 +81,7 @@ impl StartMode {
 }
 
 /// `virNetDevIfState` names, by value (0: no state).
-const LINK_STATES: [&str; 8] = [
+pub const LINK_STATES: [&str; 8] = [
     "",
     "unknown",
     "notpresent",
@@ -204,8 +204,8 @@ pub struct InterfaceDef {
     pub kind: InterfaceKind,
 }
 
-/// Bond modes by libvirt's names.
-const BOND_MODES: [&str; 7] = [
+/// Bond modes by libvirt's names (`virInterfaceBondMode` less 1: the kernel's numbers).
+pub const BOND_MODES: [&str; 7] = [
     "balance-rr",
     "active-backup",
     "balance-xor",

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod fuzzing;
 pub mod interface;
 pub mod network;
+pub mod networkport;
 pub mod node;
 pub mod nodedev;
 pub mod raw;

@@ -41,14 +41,14 @@ pub const FORWARD_MODES: &[&str] = &[
 ];
 
 /// A tristate (`yes`/`no`) attribute: `None` when absent.
-fn tristate(node: roxmltree::Node<'_, '_>, attr: &str) -> Result<Option<bool>> {
+pub(crate) fn tristate(node: roxmltree::Node<'_, '_>, attr: &str) -> Result<Option<bool>> {
     match xml::attr_enum(node, attr, &["yes", "no"])? {
         None => Ok(None),
         Some(v) => Ok(Some(v == "yes")),
     }
 }
 
-fn yes_no(b: bool) -> &'static str {
+pub(crate) fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
@@ -437,6 +437,21 @@ fn elements<'a, 'i: 'a>(
 }
 
 fn parse_rate(node: roxmltree::Node<'_, '_>) -> Result<BandwidthRate> {
+    let r = parse_rate_values(node)?;
+    if node.attribute("floor").is_some() {
+        // A network's own bandwidth, and its portgroups', take no floor.
+        return Err(Error::with_detail(
+            ErrorDomain::NONE,
+            ErrorNumber::CONFIG_UNSUPPORTED,
+            "floor attribute is not supported for this config",
+        ));
+    }
+    Ok(r)
+}
+
+/// The rates of an `<inbound>` or `<outbound>` (`virNetDevBandwidthParseRate`), `floor`
+/// included: whether it is allowed is the caller's call.
+pub(crate) fn parse_rate_values(node: roxmltree::Node<'_, '_>) -> Result<BandwidthRate> {
     let mut r = BandwidthRate::default();
     // libvirt's bandwidth parser reports without an error domain of its own.
     let conf =
@@ -467,12 +482,6 @@ fn parse_rate(node: roxmltree::Node<'_, '_>) -> Result<BandwidthRate> {
         })? {
             *slot = v;
         }
-    }
-    if floor.is_some() {
-        // A network's own bandwidth, and its portgroups', take no floor.
-        return Err(conf(
-            "floor attribute is not supported for this config".into(),
-        ));
     }
     Ok(r)
 }
@@ -1633,10 +1642,20 @@ fn format_forward(w: &mut XmlWriter, f: &ForwardDef) {
 }
 
 fn format_bandwidth(w: &mut XmlWriter, b: &BandwidthDef) {
+    format_bandwidth_class(w, b, 0);
+}
+
+/// `<bandwidth>` with its `classID` (written when not 0), nothing when it has no rates.
+pub(crate) fn format_bandwidth_class(w: &mut XmlWriter, b: &BandwidthDef, class_id: u32) {
     if b.inbound.is_none() && b.outbound.is_none() {
         return;
     }
-    w.start("bandwidth", &[]);
+    let class = class_id.to_string();
+    if class_id != 0 {
+        w.start("bandwidth", &[("classID", &class)]);
+    } else {
+        w.start("bandwidth", &[]);
+    }
     for (name, rate) in [("inbound", &b.inbound), ("outbound", &b.outbound)] {
         let Some(r) = rate else { continue };
         let vals: Vec<(&str, String)> = [

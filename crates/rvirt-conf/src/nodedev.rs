@@ -350,6 +350,10 @@ pub struct StorageCap {
     pub media_label: Option<String>,
     /// `hotpluggable`.
     pub hotpluggable: bool,
+    /// `<logical_block_size>`: read from the host, never from XML (0: unknown).
+    pub logical_block_size: u64,
+    /// `<num_blocks>`: read from the host, never from XML (0: unknown).
+    pub num_blocks: u64,
 }
 
 impl NodeDevCap {
@@ -1338,6 +1342,16 @@ fn format_pci(w: &mut XmlWriter, p: &PciCap) {
     }
 }
 
+/// `<logical_block_size>` and `<num_blocks>`, each when known (non-zero).
+fn format_block_counts(w: &mut XmlWriter, s: &StorageCap) {
+    if s.logical_block_size > 0 {
+        w.text("logical_block_size", &[], &s.logical_block_size.to_string());
+    }
+    if s.num_blocks > 0 {
+        w.text("num_blocks", &[], &s.num_blocks.to_string());
+    }
+}
+
 fn format_cap(w: &mut XmlWriter, c: &NodeDevCap) {
     match c {
         NodeDevCap::System {
@@ -1481,9 +1495,11 @@ fn format_cap(w: &mut XmlWriter, c: &NodeDevCap) {
                 );
                 w.text("media_size", &[], &s.media_size.to_string());
                 opt_text(w, "media_label", &s.media_label);
+                format_block_counts(w, s);
                 w.end("capability");
             } else {
                 w.text("size", &[], &s.size.to_string());
+                format_block_counts(w, s);
             }
             if s.hotpluggable {
                 w.empty("capability", &[("type", "hotpluggable")]);

@@ -1,5 +1,5 @@
 //! The XML fuzz targets' functions on stable Rust, briefly enough for every CI run: for each
-//! parser (domain, network, interface, storage pool, storage volume, snapshot, test driver node
+//! parser (domain, network, network port, interface, storage pool, storage volume, snapshot, test driver node
 //! document), 20,000 inputs from a fixed seed, mutations of the documents in
 //! `testdata/` (bit flips, byte edits, truncation, deletion, duplication, splicing with other
 //! documents, tokens that sit on the parsers' edges), fed through `rvirt_conf::fuzzing`.
@@ -225,6 +225,18 @@ fn network_xml() {
         0x0d0a_0002,
         INPUTS / 20,
         fuzzing::fuzz_network,
+    );
+}
+
+#[test]
+fn network_port_xml() {
+    let seeds = testdata("networkport-xml", |n| n.ends_with(".in.xml"));
+    smoke(
+        "networkport",
+        &seeds,
+        0x0d0a_0009,
+        INPUTS / 20,
+        fuzzing::fuzz_network_port,
     );
 }
 

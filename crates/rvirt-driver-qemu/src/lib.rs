@@ -5,8 +5,9 @@
 //! shares its drivers. It implements the driver traits: host calls, capabilities from the QEMU
 //! binaries present ([`caps`]), domains run as real QEMU processes (define, start, stop,
 //! suspend, events, reattach after a restart: see [`process`]), storage (`dir` and `fs` pools,
-//! see [`storage`]). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the trait defaults, and
-//! network calls say that real virtual networks are not available yet.
+//! see [`storage`]), the host's node devices and interfaces as libvirt's udev backends show them
+//! (read-only, through `rvirt-host`). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the
+//! trait defaults, and network calls say that real virtual networks are not available yet.
 //!
 //! Layout under a root `R` (libvirt's embed layout; `qemu:///system` without a root uses
 //! libvirt's system folders instead):
@@ -27,7 +28,9 @@ pub mod caps;
 pub mod command;
 mod domain;
 mod host;
+mod iface;
 mod network;
+mod nodedev;
 pub mod process;
 pub mod storage;
 mod util;
@@ -53,6 +56,8 @@ pub struct QemuDriver {
     pub(crate) dirs: Dirs,
     pub(crate) domains: DomainObjList,
     pub(crate) events: EventBus,
+    /// Node device event callbacks (the host's devices are read afresh, so none fires yet).
+    pub(crate) nodedev_events: rvirt_driver::nodedev::NodeDeviceEventBus,
     /// The id the next started domain gets.
     pub(crate) next_id: AtomicI32,
     /// The QEMU processes of running domains, by domain UUID.
@@ -232,6 +237,7 @@ impl QemuDriver {
             dirs,
             domains: DomainObjList::default(),
             events: EventBus::default(),
+            nodedev_events: Default::default(),
             next_id: AtomicI32::new(1),
             procs: Mutex::new(HashMap::new()),
             starting: Mutex::new(Default::default()),
@@ -275,11 +281,6 @@ impl Drop for QemuDriver {
 }
 
 impl rvirt_driver::SnapshotDriver for QemuDriver {}
-/// Host interfaces of the real host are not read yet: every call answers `VIR_ERR_NO_SUPPORT`.
-impl rvirt_driver::InterfaceDriver for QemuDriver {}
-/// Node devices of the real host are not read yet (`rvirt-host` can): every call answers
-/// `VIR_ERR_NO_SUPPORT`.
-impl rvirt_driver::NodeDeviceDriver for QemuDriver {}
 
 #[cfg(test)]
 mod tests {

@@ -151,6 +151,73 @@ fn host_calls_and_networks() {
         "{}",
         e.message
     );
+    // Defining or starting a NAT network says the same, naming the call.
+    let nat = "<network><name>n</name><forward mode='nat'/><ip address='192.168.150.1' \
+               netmask='255.255.255.0'/></network>";
+    for e in [
+        block(s.d.network_define_xml(nat, 0)).unwrap_err(),
+        block(s.d.network_create_xml(nat, 0)).unwrap_err(),
+    ] {
+        assert_eq!(e.code, ErrorNumber::NO_SUPPORT);
+        assert!(
+            e.message
+                .contains("real NAT and bridged virtual networks are not available"),
+            "{}",
+            e.message
+        );
+    }
+}
+
+/// Pool sizes are those of the last refresh, moved by what volume calls allocate and free, as
+/// libvirt keeps them: a file written into the folder behind the pool's back shows only after
+/// a refresh.
+#[test]
+fn pool_sizes_are_kept_between_refreshes() {
+    let s = setup();
+    let (d, pool) = (&s.d, &s.pool);
+    let info = || block(d.storage_pool_get_info(pool)).unwrap();
+    let start = info();
+    assert!(start.capacity > 0 && start.allocation + start.available <= start.capacity);
+    // A fully allocated 1 MiB volume moves the sizes by its allocation, without a refresh.
+    let xml = "<volume><name>a.raw</name><capacity>1048576</capacity>\
+               <allocation>1048576</allocation><target><format type='raw'/></target></volume>";
+    let v = block(d.storage_vol_create_xml(pool, xml, Default::default())).unwrap();
+    let alloc = block(d.storage_vol_get_info(&v)).unwrap().allocation;
+    assert!(alloc >= 1 << 20, "{alloc}");
+    let after = info();
+    assert_eq!(after.capacity, start.capacity);
+    assert_eq!(after.allocation, start.allocation + alloc);
+    assert_eq!(after.available, start.available - alloc);
+    let xml_sizes = block(d.storage_pool_get_xml_desc(pool, Default::default())).unwrap();
+    assert!(
+        xml_sizes.contains(&format!(
+            "<allocation unit='bytes'>{}</allocation>",
+            after.allocation
+        )),
+        "{xml_sizes}"
+    );
+    // 64 MiB allocated behind the pool's back: unseen until a refresh.
+    let f = std::fs::File::create(s.pool_dir.join("outside.raw")).unwrap();
+    // SAFETY: fallocate(2) on a file this test just created.
+    let r = unsafe { libc::fallocate(std::os::fd::AsRawFd::as_raw_fd(&f), 0, 0, 64 << 20) };
+    if r == 0 {
+        assert_eq!(info().allocation, after.allocation);
+        block(d.storage_pool_refresh(pool, 0)).unwrap();
+        let refreshed = info();
+        // Other writers on the same file system move it too; 64 MiB stands out of that.
+        assert!(
+            refreshed.allocation >= after.allocation + (32 << 20),
+            "{} vs {}",
+            refreshed.allocation,
+            after.allocation
+        );
+    }
+    // Deleting gives the volume's allocation back.
+    let before = info();
+    block(d.storage_vol_delete(&v, Default::default())).unwrap();
+    let gone = info();
+    assert_eq!(gone.allocation, before.allocation - alloc);
+    assert_eq!(gone.available, before.available + alloc);
 }
 
 #[test]

@@ -7,7 +7,9 @@
 use crate::{FROM, TestDriver, err};
 use parking_lot::Mutex;
 use rvirt_conf::nodedev::{NodeDevCap, NodeDeviceDef, ParseMode};
-use rvirt_driver::nodedev::NodeDeviceEventBus;
+use rvirt_driver::nodedev::{
+    NodeDeviceEventBus, cap_names, count_with_cap, matches_cap_filter, names_with_cap,
+};
 use rvirt_driver::{
     CallbackId, NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef,
     check_flags,
@@ -254,26 +256,19 @@ impl NodeDeviceDriver for TestDriver {
             flags.bits(),
             ConnectListAllNodeDevicesFlags::FILTERS_CAP.bits(),
         )?;
-        let caps = flags.bits();
         Ok(self
             .nodedevs
             .devs
             .lock()
             .iter()
-            .filter(|d| caps == 0 || (0..22).any(|i| caps & (1 << i) != 0 && d.has_cap(i)))
+            .filter(|d| matches_cap_filter(d, flags))
             .map(|d| NodeDeviceRef::new(&d.name))
             .collect())
     }
 
     async fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<i32> {
         check_flags(FROM, "testNodeNumOfDevices", flags, 0)?;
-        Ok(self
-            .nodedevs
-            .devs
-            .lock()
-            .iter()
-            .filter(|d| cap.is_none_or(|c| d.has_cap_named(c)))
-            .count() as i32)
+        Ok(count_with_cap(&self.nodedevs.devs.lock(), cap))
     }
 
     async fn node_list_devices(
@@ -283,15 +278,7 @@ impl NodeDeviceDriver for TestDriver {
         flags: u32,
     ) -> Result<Vec<String>> {
         check_flags(FROM, "testNodeListDevices", flags, 0)?;
-        Ok(self
-            .nodedevs
-            .devs
-            .lock()
-            .iter()
-            .filter(|d| cap.is_none_or(|c| d.has_cap_named(c)))
-            .take(max.max(0) as usize)
-            .map(|d| d.name.clone())
-            .collect())
+        Ok(names_with_cap(&self.nodedevs.devs.lock(), cap, max))
     }
 
     async fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
@@ -314,13 +301,7 @@ impl NodeDeviceDriver for TestDriver {
     }
 
     async fn node_device_list_caps(&self, dev: &NodeDeviceRef, max: i32) -> Result<Vec<String>> {
-        self.with_device(&dev.name, |d| {
-            d.caps
-                .iter()
-                .take(max.max(0) as usize)
-                .map(|c| c.type_name().to_string())
-                .collect()
-        })
+        self.with_device(&dev.name, |d| cap_names(d, max))
     }
 
     async fn node_device_create_xml(

@@ -7,6 +7,7 @@
 
 use crate::events::CallbackId;
 use parking_lot::RwLock;
+use rvirt_conf::nodedev::NodeDeviceDef;
 use rvirt_types::nodedev::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::sync::Arc;
@@ -279,4 +280,37 @@ pub trait NodeDeviceDriver {
     async fn connect_node_device_event_deregister_any(&self, _id: CallbackId) -> Result<()> {
         nodedev_unsupported("virConnectNodeDeviceEventDeregisterAny")
     }
+}
+
+/// Whether `def` passes the capability filters of `virConnectListAllNodeDevices` (`flags`
+/// without capability bits lets every device through).
+pub fn matches_cap_filter(def: &NodeDeviceDef, flags: ConnectListAllNodeDevicesFlags) -> bool {
+    let caps = flags.bits() & ConnectListAllNodeDevicesFlags::FILTERS_CAP.bits();
+    caps == 0 || (0..32).any(|i| caps & (1 << i) != 0 && def.has_cap(i))
+}
+
+/// `virNodeListDevices`: the names of the devices with capability `cap` (all when `None`), at
+/// most `max`.
+pub fn names_with_cap(devs: &[NodeDeviceDef], cap: Option<&str>, max: i32) -> Vec<String> {
+    devs.iter()
+        .filter(|d| cap.is_none_or(|c| d.has_cap_named(c)))
+        .take(max.max(0) as usize)
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+/// `virNodeNumOfDevices`: how many devices have capability `cap` (all when `None`).
+pub fn count_with_cap(devs: &[NodeDeviceDef], cap: Option<&str>) -> i32 {
+    devs.iter()
+        .filter(|d| cap.is_none_or(|c| d.has_cap_named(c)))
+        .count() as i32
+}
+
+/// `virNodeDeviceListCaps`: the names of a device's capabilities, at most `max`.
+pub fn cap_names(def: &NodeDeviceDef, max: i32) -> Vec<String> {
+    def.caps
+        .iter()
+        .take(max.max(0) as usize)
+        .map(|c| c.type_name().to_string())
+        .collect()
 }

@@ -1,16 +1,28 @@
-//! Node devices of the host from sysfs, named as libvirt's udev backend names them
-//! (`nodeDeviceGenerateName`: subsystem, sysname and maybe a suffix, every character that is not
-//! a letter or digit made `_`): `computer`, `pci_0000_00_02_0`, `usb_1_1`, `usb_1_1_1_0`,
-//! `net_eth0_52_54_00_12_34_56`, `scsi_host0`, `block_vda_SERIAL`.
+//! Node devices of the host, as libvirt's udev node device backend builds them
+//! (`node_device_udev.c`) from the same sources: the device list of [`crate::udev`], each
+//! device's type from its devtype or properties, its details from properties and sysfs
+//! attributes, its name from `nodeDeviceGenerateName` (subsystem, sysname and maybe a suffix,
+//! every character that is not a letter or digit made `_`), its parent the nearest device above
+//! it in sysfs (`computer` when none).
 //!
-//! Everything is read below a root given by the caller (`/sys` on a real host), so tests can
-//! hand it a tree of their own. Files that are missing or unreadable leave their field out, as
-//! udev's missing properties do; nothing here writes.
+//! A device libvirt would discard (a property it needs is missing, a disk of no known type, a
+//! partition) is left out here too. SCSI generic devices, mediated devices, channel I/O, vDPA, AP devices, mdev types
+//! of PCI parents and PCI VPD are not read (libvirt lists them on hosts that have them).
+//! Nothing here writes.
 
-use rvirt_conf::nodedev::{NodeDevCap, NodeDeviceDef, PciAddr, PciCap, StorageCap};
+use crate::netdev;
+use crate::udev::{HostPaths, UdevDevice, entries, link_base};
+use rvirt_conf::nodedev::{
+    FcHost, NodeDevCap, NodeDeviceDef, PciAddr, PciCap, PcieLink, StorageCap,
+};
 use rvirt_types::Uuid;
+use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Subsystems libvirt does not enumerate (none of their devices is a node device).
+const SKIPPED_SUBSYSTEMS: [&str; 4] = ["acpi", "tty", "vc", "i2c"];
 
 /// libvirt's `nodeDeviceGenerateName`.
 pub fn device_name(subsystem: &str, sysname: &str, suffix: Option<&str>) -> String {
@@ -24,41 +36,100 @@ pub fn device_name(subsystem: &str, sysname: &str, suffix: Option<&str>) -> Stri
         .collect()
 }
 
-fn read(path: &Path) -> Option<String> {
-    fs::read_to_string(path)
-        .ok()
-        .map(|s| s.trim_end_matches('\n').to_string())
-        .filter(|s| !s.is_empty())
+/// What kind of node device a udev device is (`udevGetDeviceType`), `None` for the devices
+/// libvirt ignores.
+fn device_type(d: &UdevDevice) -> Option<&'static str> {
+    if let Some(t) = &d.devtype {
+        return match t.as_str() {
+            "usb_device" => Some("usb_device"),
+            "usb_interface" => Some("usb"),
+            "scsi_host" => Some("scsi_host"),
+            "scsi_target" => Some("scsi_target"),
+            "scsi_device" => Some("scsi"),
+            "disk" => Some("storage"),
+            "wlan" => Some("net"),
+            "drm_minor" => Some("drm"),
+            _ => None,
+        };
+    }
+    let mut t = None;
+    if d.prop("PCI_CLASS").is_some() {
+        t = Some("pci");
+    }
+    if d.prop("INTERFACE").is_some() {
+        t = Some("net");
+    }
+    match d.prop("SUBSYSTEM") {
+        // SCSI generic, mdev, ccw, css, vdpa, matrix and mtty devices are not read.
+        Some("scsi_generic" | "mdev" | "ccw" | "css" | "vdpa" | "matrix" | "mtty") => None,
+        _ => t,
+    }
 }
 
-fn read_num(path: &Path, radix: u32) -> Option<u32> {
-    let t = read(path)?;
-    let t = t.trim();
-    let t = if radix == 16 {
-        t.strip_prefix("0x").unwrap_or(t)
-    } else {
-        t
+/// libvirt's `virStrToLong_ui` for sysfs values: optional `0x` in base 16, `-N` wrapping.
+fn parse_uint(s: &str, base: u32) -> Option<u32> {
+    let t = s.trim_start();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    u32::from_str_radix(t, radix).ok()
+    let (t, base) = match base {
+        16 => (
+            t.strip_prefix("0x")
+                .or_else(|| t.strip_prefix("0X"))
+                .unwrap_or(t),
+            16,
+        ),
+        0 if t.starts_with("0x") || t.starts_with("0X") => (&t[2..], 16),
+        0 if t.len() > 1 && t.starts_with('0') => (&t[1..], 8),
+        0 => (t, 10),
+        b => (t, b),
+    };
+    let v = u64::from_str_radix(t, base).ok()?;
+    let v = u32::try_from(v).ok()?;
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
-fn link_name(path: &Path) -> Option<String> {
-    fs::read_link(path)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+fn parse_int(s: &str, base: u32) -> Option<i32> {
+    let t = s.trim_start();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let v = i64::from_str_radix(t, base).ok()?;
+    let v = if neg { -v } else { v };
+    i32::try_from(v).ok()
 }
 
-/// The entries of a directory, sorted by name (sysfs lists in creation order).
-fn entries(dir: &Path) -> Vec<(String, PathBuf)> {
-    let mut v: Vec<(String, PathBuf)> = fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+/// A sysfs attribute as `udevGetStringSysfsAttr` keeps it: control characters dropped, an
+/// empty value absent.
+fn attr_string(d: &UdevDevice, name: &str) -> Option<String> {
+    let v: String = d.attr(name)?.chars().filter(|c| !c.is_control()).collect();
+    (!v.is_empty()).then_some(v)
+}
+
+/// `udevGet*SysfsAttr`: `Ok(None)` when absent, `Err` when present but not a number (libvirt
+/// then drops the device).
+fn attr_uint(d: &UdevDevice, name: &str, base: u32) -> Result<Option<u32>, ()> {
+    match d.attr(name) {
+        None => Ok(None),
+        Some(v) => parse_uint(&v, base).map(Some).ok_or(()),
+    }
+}
+
+fn attr_u64(d: &UdevDevice, name: &str) -> Result<Option<u64>, ()> {
+    match d.attr(name) {
+        None => Ok(None),
+        Some(v) => {
+            let t = v.trim_start();
+            let r = if let Some(h) = t.strip_prefix("0x") {
+                u64::from_str_radix(h, 16)
+            } else {
+                t.parse()
+            };
+            r.map(Some).map_err(|_| ())
+        }
+    }
 }
 
 /// `DDDD:BB:SS.F`.
@@ -74,383 +145,712 @@ fn parse_pci_addr(s: &str) -> Option<PciAddr> {
     })
 }
 
-/// The node device name of the sysfs device at `real` (a canonical path under `devices/`),
-/// for the kinds this module reads; `computer` for anything else.
-fn parent_name(real: &Path) -> String {
-    let mut p = real.parent();
-    while let Some(dir) = p {
-        let base = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if parse_pci_addr(&base).is_some() {
-            return device_name("pci", &base, None);
+/// Vendor and device names from the PCI ID database (`pci.ids`, as libpciaccess reads it).
+fn pci_names(vendor: u32, product: u32) -> (Option<String>, Option<String>) {
+    static DB: OnceLock<Option<String>> = OnceLock::new();
+    let db = DB.get_or_init(|| {
+        ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids"]
+            .iter()
+            .find_map(|p| fs::read_to_string(p).ok())
+    });
+    let Some(db) = db else {
+        return (None, None);
+    };
+    let (v, p) = (format!("{vendor:04x}"), format!("{product:04x}"));
+    let mut vendor_name = None;
+    for line in db.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
         }
-        if dir.join("idVendor").exists() || dir.join("bInterfaceNumber").exists() {
-            return device_name("usb", &base, None);
+        if vendor_name.is_none() {
+            if let Some(rest) = line.strip_prefix(v.as_str()) {
+                if rest.starts_with("  ") {
+                    vendor_name = Some(rest.trim().to_string());
+                }
+            }
+            continue;
         }
-        p = dir.parent();
+        if !line.starts_with('\t') {
+            break;
+        }
+        if let Some(rest) = line
+            .strip_prefix('\t')
+            .and_then(|l| l.strip_prefix(p.as_str()))
+        {
+            if rest.starts_with("  ") {
+                return (vendor_name, Some(rest.trim().to_string()));
+            }
+        }
     }
-    "computer".to_string()
+    (vendor_name, None)
 }
 
-/// The `computer` device: DMI data where readable (the UUID needs privileges; without it the
-/// machine id stands in).
-fn computer(sys: &Path) -> NodeDeviceDef {
-    let dmi = sys.join("class/dmi/id");
-    let uuid = read(&dmi.join("product_uuid"))
-        .and_then(|u| Uuid::parse(&u).ok())
-        .or_else(|| read(Path::new("/etc/machine-id")).and_then(|m| Uuid::parse(m.trim()).ok()))
-        .unwrap_or_else(|| Uuid::from_bytes([0; 16]));
+/// The PCI configuration space facts libvirt reads as root: header type and PCI Express
+/// capability with its link.
+fn pci_config(sysfs: &Path, pci: &mut PciCap) -> Result<(), ()> {
+    let path = sysfs.join("config");
+    let Ok(cfg) = fs::read(&path) else {
+        return Err(());
+    };
+    let b8 = |o: usize| cfg.get(o).copied();
+    let b16 = |o: usize| Some(u16::from_le_bytes([b8(o)?, b8(o + 1)?]));
+    let b32 = |o: usize| {
+        Some(u32::from_le_bytes([
+            b8(o)?,
+            b8(o + 1)?,
+            b8(o + 2)?,
+            b8(o + 3)?,
+        ]))
+    };
+    pci.header_type = match b8(0x0e).ok_or(())? & 0x7f {
+        0 => None,
+        1 => Some("pci-bridge"),
+        2 => Some("cardbus-bridge"),
+        _ => return Err(()),
+    };
+    // The capability list (virPCIDeviceFindCapabilityOffset): a failure to walk it makes
+    // libvirt guess from the size of the config file.
+    let find = |id: u8| -> Option<usize> {
+        let status = b16(0x06)?;
+        if status & 0x10 == 0 {
+            return None;
+        }
+        let mut pos = b8(0x34)? as usize;
+        while pos >= 0x40 && pos != 0xff {
+            if b8(pos)? == id {
+                return Some(pos);
+            }
+            pos = b8(pos + 1)? as usize;
+        }
+        Some(0)
+    };
+    let exp = match find(0x10) {
+        Some(p) => p,
+        None => {
+            if cfg.len() != 256 {
+                pci.pci_express = Some((None, None));
+            }
+            return Ok(());
+        }
+    };
+    if exp == 0 {
+        return Ok(());
+    }
+    let flags = b16(exp + 2).unwrap_or(0);
+    let kind = (flags & 0xf0) >> 4;
+    // Root complex integrated endpoints and event collectors have no link.
+    if kind == 0x9 || kind == 0xa {
+        pci.pci_express = Some((None, None));
+        return Ok(());
+    }
+    let cap = b32(exp + 0x0c).unwrap_or(0);
+    let sta = b16(exp + 0x12).unwrap_or(0) as u32;
+    let speed = |s: u32| if (s as usize) < 7 { s as usize } else { 0 };
+    pci.pci_express = Some((
+        Some(PcieLink {
+            port: (cap >> 24) as i32,
+            speed: speed(cap & 0xf),
+            width: (cap & 0x3f0) >> 4,
+        }),
+        Some(PcieLink {
+            port: -1,
+            speed: speed(sta & 0xf),
+            width: (sta & 0x3f0) >> 4,
+        }),
+    ));
+    Ok(())
+}
+
+fn process_pci(
+    paths: &HostPaths,
+    d: &UdevDevice,
+    privileged: bool,
+    def: &mut NodeDeviceDef,
+) -> Result<(), ()> {
+    let class = parse_int(d.prop("PCI_CLASS").ok_or(())?, 16).ok_or(())?;
+    let addr = parse_pci_addr(&d.sysname).ok_or(())?;
+    let vendor = attr_uint(d, "vendor", 16)?.unwrap_or(0);
+    let product = attr_uint(d, "device", 16)?.unwrap_or(0);
+    let (vendor_name, product_name) = pci_names(vendor, product);
+    let numa_node = match d.attr("numa_node") {
+        None => -1,
+        Some(v) => parse_int(&v, 10).ok_or(())?,
+    };
+    let mut pci = PciCap {
+        class: Some(class as u32),
+        addr,
+        product,
+        vendor,
+        product_name,
+        vendor_name,
+        numa_node,
+        ..PciCap::default()
+    };
+    // SR-IOV.
+    pci.phys_function = link_base(&d.syspath.join("physfn")).and_then(|n| parse_pci_addr(&n));
+    let mut vfs: Vec<(u32, PciAddr)> = entries(&d.syspath)
+        .into_iter()
+        .filter_map(|(n, p)| {
+            let i = n.strip_prefix("virtfn")?.parse().ok()?;
+            Some((i, parse_pci_addr(&link_base(&p)?)?))
+        })
+        .collect();
+    vfs.sort_by_key(|(i, _)| *i);
+    let max = d
+        .attr("sriov_totalvfs")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    if !vfs.is_empty() || max > 0 {
+        pci.virt_functions = Some((max, vfs.into_iter().map(|(_, a)| a).collect()));
+    }
+    // IOMMU group.
+    if let Some(n) = link_base(&d.syspath.join("iommu_group")).and_then(|g| g.parse::<u32>().ok()) {
+        let members: Vec<PciAddr> =
+            entries(&paths.sys.join(format!("kernel/iommu_groups/{n}/devices")))
+                .iter()
+                .filter_map(|(m, _)| parse_pci_addr(m))
+                .collect();
+        if !members.is_empty() {
+            pci.iommu_group = Some((n, members));
+        }
+    }
+    if privileged {
+        pci_config(&d.syspath, &mut pci)?;
+    }
+    def.name = device_name("pci", &d.sysname, None);
+    def.caps = vec![NodeDevCap::Pci(Box::new(pci))];
+    Ok(())
+}
+
+fn prop_uint(d: &UdevDevice, key: &str, base: u32) -> Result<u32, ()> {
+    parse_uint(d.prop(key).ok_or(())?, base).ok_or(())
+}
+
+fn process_usb_device(d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    let bus = prop_uint(d, "BUSNUM", 10)?;
+    let device = prop_uint(d, "DEVNUM", 10)?;
+    let vendor = prop_uint(d, "ID_VENDOR_ID", 16)?;
+    let vendor_name = d
+        .prop("ID_VENDOR_FROM_DATABASE")
+        .map(str::to_string)
+        .or_else(|| attr_string(d, "manufacturer"));
+    let product = prop_uint(d, "ID_MODEL_ID", 16)?;
+    let product_name = d
+        .prop("ID_MODEL_FROM_DATABASE")
+        .map(str::to_string)
+        .or_else(|| attr_string(d, "product"));
+    def.name = device_name(d.subsystem.as_deref().unwrap_or("usb"), &d.sysname, None);
+    def.caps = vec![NodeDevCap::UsbDev {
+        bus,
+        device,
+        vendor,
+        product,
+        vendor_name,
+        product_name,
+    }];
+    Ok(())
+}
+
+fn process_usb_interface(d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    def.caps = vec![NodeDevCap::UsbInterface {
+        number: attr_uint(d, "bInterfaceNumber", 16)?.unwrap_or(0),
+        class: attr_uint(d, "bInterfaceClass", 16)?.unwrap_or(0),
+        subclass: attr_uint(d, "bInterfaceSubClass", 16)?.unwrap_or(0),
+        protocol: attr_uint(d, "bInterfaceProtocol", 16)?.unwrap_or(0),
+        description: None,
+    }];
+    def.name = device_name(d.subsystem.as_deref().unwrap_or("usb"), &d.sysname, None);
+    Ok(())
+}
+
+fn process_net(paths: &HostPaths, d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    let subtype = if d.devtype.as_deref() == Some("wlan") {
+        "80211"
+    } else {
+        "80203"
+    };
+    let ifname = d.prop("INTERFACE").map(str::to_string).unwrap_or_default();
+    let address = attr_string(d, "address");
+    attr_uint(d, "addr_len", 0)?;
+    def.name = device_name(
+        d.subsystem.as_deref().unwrap_or("net"),
+        &d.sysname,
+        address.as_deref(),
+    );
+    let (state, speed) = netdev::link_info(paths, &ifname).ok_or(())?;
+    let features = netdev::features(paths, &ifname);
+    def.caps = vec![NodeDevCap::Net {
+        ifname,
+        address,
+        link_speed: speed,
+        link_state: Some(netdev::LINK_STATES[state]),
+        features,
+        subtype: Some(subtype),
+    }];
+    Ok(())
+}
+
+/// What an FC host offers: its WWNs, and its vport limits (max, in use) when it can make vHBAs.
+type FcCaps = (Option<FcHost>, Option<(i32, i32)>);
+
+/// A value of `/sys/class/fc_host/hostN/NAME` without its `0x` (`virVHBAGetConfig`).
+fn fc_value(paths: &HostPaths, host: u32, name: &str) -> Option<String> {
+    let v = fs::read_to_string(paths.sys.join(format!("class/fc_host/host{host}/{name}"))).ok()?;
+    let v = v.trim_end_matches('\n');
+    Some(v.strip_prefix("0x").unwrap_or(v).to_string())
+}
+
+fn process_scsi_host(paths: &HostPaths, d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    let host = d
+        .sysname
+        .strip_prefix("host")
+        .and_then(|n| parse_uint(n, 0))
+        .ok_or(())?;
+    let unique_id = fs::read_to_string(
+        paths
+            .sys
+            .join(format!("class/scsi_host/host{host}/unique_id")),
+    )
+    .ok()
+    .and_then(|u| u.trim().parse::<i32>().ok())
+    .filter(|u| *u >= 0)
+    .unwrap_or(-1);
+    let fc = paths.sys.join(format!("class/fc_host/host{host}"));
+    let mut fc_host = None;
+    let (mut vport_ops, mut max_vports, mut vports) = (false, 0, 0);
+    // libvirt drops both FC capabilities when one value is unreadable.
+    let fc_caps = || -> Option<FcCaps> {
+        let mut f = None;
+        if fc.exists() {
+            f = Some(FcHost {
+                wwpn: fc_value(paths, host, "port_name")?,
+                wwnn: fc_value(paths, host, "node_name")?,
+                fabric_wwn: fc_value(paths, host, "fabric_name"),
+            });
+        }
+        let mut v = None;
+        if fc.join("vport_create").exists() {
+            v = Some((
+                fc_value(paths, host, "max_npiv_vports")?.parse().ok()?,
+                fc_value(paths, host, "npiv_vports_inuse")?.parse().ok()?,
+            ));
+        }
+        Some((f, v))
+    };
+    if let Some((f, v)) = fc_caps() {
+        fc_host = f;
+        if let Some((m, n)) = v {
+            (vport_ops, max_vports, vports) = (true, m, n);
+        }
+    }
+    def.caps = vec![NodeDevCap::ScsiHost {
+        host,
+        unique_id,
+        fc_host,
+        vport_ops,
+        max_vports,
+        vports,
+    }];
+    def.name = device_name(
+        d.subsystem.as_deref().unwrap_or("scsi_host"),
+        &d.sysname,
+        None,
+    );
+    Ok(())
+}
+
+fn process_scsi_target(paths: &HostPaths, d: &UdevDevice, def: &mut NodeDeviceDef) {
+    // An FC target sits below its remote port `rport-H:B-N`, whose WWPN libvirt shows.
+    let rport = d
+        .syspath
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("rport-"))
+        .and_then(|rp| {
+            let path = paths
+                .sys
+                .join(format!("class/fc_remote_ports/{rp}/port_name"));
+            let v = fs::read_to_string(path).ok()?;
+            let v = v.trim_end_matches('\n');
+            Some((rp, v.strip_prefix("0x").unwrap_or(v).to_string()))
+        });
+    def.caps = vec![NodeDevCap::ScsiTarget {
+        name: d.sysname.clone(),
+        rport,
+    }];
+    def.name = device_name(d.subsystem.as_deref().unwrap_or("scsi"), &d.sysname, None);
+}
+
+fn process_scsi_device(d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    let mut it = d.sysname.split(':').map(|n| n.parse::<u32>().ok());
+    let (Some(Some(host)), Some(Some(bus)), Some(Some(target)), Some(Some(lun))) =
+        (it.next(), it.next(), it.next(), it.next())
+    else {
+        return Err(());
+    };
+    let kind = match attr_uint(d, "type", 0)? {
+        None => None,
+        Some(t) => match t {
+            0 => Some("disk"),
+            1 => Some("tape"),
+            3 => Some("processor"),
+            4 => Some("worm"),
+            5 => Some("cdrom"),
+            6 => Some("scanner"),
+            7 => Some("mod"),
+            8 => Some("changer"),
+            0xd => Some("enclosure"),
+            0xc => Some("raid"),
+            _ => None,
+        },
+    };
+    def.caps = vec![NodeDevCap::Scsi {
+        host,
+        bus,
+        target,
+        lun,
+        kind: kind.map(str::to_string),
+    }];
+    def.name = device_name(d.subsystem.as_deref().unwrap_or("scsi"), &d.sysname, None);
+    Ok(())
+}
+
+fn process_storage(d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    let block = d.devnode.clone().ok_or(())?;
+    let mut s = StorageCap {
+        block,
+        bus: d.prop("ID_BUS").map(str::to_string),
+        serial: d.prop("ID_SERIAL").map(str::to_string),
+        vendor: attr_string(d, "device/vendor").map(|v| v.trim().to_string()),
+        model: attr_string(d, "device/model").map(|v| v.trim().to_string()),
+        drive_type: d.prop("ID_TYPE").map(str::to_string),
+        ..StorageCap::default()
+    };
+    if s.drive_type.is_none() || s.drive_type.as_deref() == Some("generic") {
+        s.drive_type = if d.prop("ID_DRIVE_FLOPPY").is_some() {
+            Some("floppy".into())
+        } else if d.prop("ID_CDROM").is_some() {
+            Some("cd".into())
+        } else if d.prop("ID_DRIVE_FLASH_SD").is_some() {
+            Some("sd".into())
+        } else {
+            // udevKludgeStorageType.
+            let guess = [
+                ("/dev/vd", "disk"),
+                ("/dev/dasd", "dasd"),
+                ("/dev/nvme", "disk"),
+            ]
+            .iter()
+            .find(|(p, _)| s.block.starts_with(p))
+            .ok_or(())?;
+            Some(guess.1.into())
+        };
+    }
+    let counts = |s: &mut StorageCap| -> Result<(), ()> {
+        s.num_blocks = attr_u64(d, "size")?.unwrap_or(0);
+        s.logical_block_size = attr_u64(d, "queue/logical_block_size")?.unwrap_or(0);
+        Ok(())
+    };
+    let removable = |s: &mut StorageCap, has_media: bool| -> Result<(), ()> {
+        let r = match d.attr("removable") {
+            None => 0,
+            Some(v) => parse_int(&v, 10).ok_or(())?,
+        };
+        s.removable = r == 1;
+        if has_media {
+            s.media_available = true;
+            s.media_label = d.prop("ID_FS_LABEL").map(str::to_string);
+            counts(s)?;
+            s.media_size = s.num_blocks * s.logical_block_size;
+        }
+        Ok(())
+    };
+    match s.drive_type.as_deref().unwrap_or("") {
+        "cd" | "cd/dvd" => {
+            s.drive_type = Some("cdrom".into());
+            let media = match d.prop("ID_CDROM_MEDIA") {
+                None => 0,
+                Some(v) => parse_int(v, 10).ok_or(())?,
+            };
+            removable(&mut s, media != 0)?;
+        }
+        "disk" | "sd" => {
+            counts(&mut s)?;
+            s.size = s.num_blocks * s.logical_block_size;
+        }
+        "floppy" => removable(&mut s, d.prop("ID_FS_LABEL").is_some())?,
+        "dasd" => {
+            s.serial = attr_string(d, "device/uid");
+            counts(&mut s)?;
+            s.size = s.num_blocks * s.logical_block_size;
+        }
+        _ => return Err(()),
+    }
+    def.name = device_name(
+        d.subsystem.as_deref().unwrap_or("block"),
+        &d.sysname,
+        s.serial.as_deref(),
+    );
+    def.caps = vec![NodeDevCap::Storage(Box::new(s))];
+    Ok(())
+}
+
+fn process_drm(d: &UdevDevice, def: &mut NodeDeviceDef) -> Result<(), ()> {
+    let minor = parse_int(d.prop("MINOR").ok_or(())?, 10).ok_or(())?;
+    let kind = (minor >> 6) as usize;
+    if minor < 0 || kind > 2 {
+        return Err(());
+    }
+    def.name = device_name(d.subsystem.as_deref().unwrap_or("drm"), &d.sysname, None);
+    def.caps = vec![NodeDevCap::Drm(kind)];
+    Ok(())
+}
+
+/// The node device of one udev device, without its parent; `None` for a device libvirt skips.
+fn node_device(paths: &HostPaths, d: &UdevDevice, privileged: bool) -> Option<NodeDeviceDef> {
+    let kind = device_type(d)?;
+    let mut def = NodeDeviceDef {
+        sysfs_path: Some(d.syspath.display().to_string()),
+        driver: d.prop("DRIVER").map(str::to_string),
+        devnode: d.devnode.clone(),
+        devlinks: d.devlinks.clone(),
+        ..NodeDeviceDef::default()
+    };
+    let ok = match kind {
+        "pci" => process_pci(paths, d, privileged, &mut def),
+        "usb_device" => process_usb_device(d, &mut def),
+        "usb" => process_usb_interface(d, &mut def),
+        "net" => process_net(paths, d, &mut def),
+        "scsi_host" => process_scsi_host(paths, d, &mut def),
+        "scsi_target" => {
+            process_scsi_target(paths, d, &mut def);
+            Ok(())
+        }
+        "scsi" => process_scsi_device(d, &mut def),
+        "storage" => process_storage(d, &mut def),
+        "drm" => process_drm(d, &mut def),
+        _ => Err(()),
+    };
+    ok.ok().map(|()| def)
+}
+
+/// The host UUID libvirt reports when it has none configured: the SMBIOS one when valid,
+/// otherwise one made up once per process.
+fn host_uuid(paths: &HostPaths) -> Uuid {
+    static RANDOM: OnceLock<Uuid> = OnceLock::new();
+    for p in [
+        "devices/virtual/dmi/id/product_uuid",
+        "class/dmi/id/product_uuid",
+    ] {
+        if let Ok(s) = fs::read_to_string(paths.sys.join(p)) {
+            if let Ok(u) = Uuid::parse(s.trim()) {
+                let b = u.as_bytes();
+                // virUUIDIsValid: not one byte repeated.
+                if b.iter().any(|x| *x != b[0]) {
+                    return u;
+                }
+            }
+        }
+    }
+    *RANDOM.get_or_init(Uuid::generate)
+}
+
+/// The `computer` device: DMI data when the host has a DMI device (`udevGetDMIData`),
+/// otherwise a UUID of zeros and nothing else, as libvirt shows it then.
+fn computer(paths: &HostPaths) -> NodeDeviceDef {
+    let cap = match UdevDevice::from_syspath(paths, &paths.sys.join("devices/virtual/dmi/id")) {
+        Some(dmi) => NodeDevCap::System {
+            product: attr_string(&dmi, "product_name"),
+            hw_vendor: attr_string(&dmi, "sys_vendor"),
+            hw_version: attr_string(&dmi, "product_version"),
+            hw_serial: attr_string(&dmi, "product_serial"),
+            uuid: host_uuid(paths),
+            fw_vendor: attr_string(&dmi, "bios_vendor"),
+            fw_version: attr_string(&dmi, "bios_version"),
+            fw_release_date: attr_string(&dmi, "bios_date"),
+        },
+        None => NodeDevCap::System {
+            product: None,
+            hw_vendor: None,
+            hw_version: None,
+            hw_serial: None,
+            uuid: Uuid::from_bytes([0; 16]),
+            fw_vendor: None,
+            fw_version: None,
+            fw_release_date: None,
+        },
+    };
     NodeDeviceDef {
         name: "computer".into(),
-        caps: vec![NodeDevCap::System {
-            product: read(&dmi.join("product_name")),
-            hw_vendor: read(&dmi.join("sys_vendor")),
-            hw_version: read(&dmi.join("product_version")),
-            hw_serial: read(&dmi.join("product_serial")),
-            uuid,
-            fw_vendor: read(&dmi.join("bios_vendor")),
-            fw_version: read(&dmi.join("bios_version")),
-            fw_release_date: read(&dmi.join("bios_date")),
-        }],
+        caps: vec![cap],
         ..NodeDeviceDef::default()
     }
 }
 
-fn pci_devices(sys: &Path, out: &mut Vec<NodeDeviceDef>) {
-    for (sysname, path) in entries(&sys.join("bus/pci/devices")) {
-        let Some(addr) = parse_pci_addr(&sysname) else {
+/// Every node device libvirt's udev backend lists on the host at `paths`: `computer` first,
+/// then the others in sysfs order, each with its parent. `privileged` is whether the caller
+/// may read PCI configuration space (libvirt reads header types and PCI Express links only
+/// then).
+pub fn read_devices_at(paths: &HostPaths, privileged: bool) -> Vec<NodeDeviceDef> {
+    let mut out = vec![computer(paths)];
+    let mut by_path: HashMap<std::path::PathBuf, usize> = HashMap::new();
+    for d in crate::udev::enumerate(paths, &SKIPPED_SUBSYSTEMS) {
+        let Some(mut def) = node_device(paths, &d, privileged) else {
             continue;
         };
-        let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let iommu_group = link_name(&path.join("iommu_group"))
-            .and_then(|g| g.parse::<u32>().ok())
-            .map(|n| {
-                let members = entries(&sys.join(format!("kernel/iommu_groups/{n}/devices")))
-                    .iter()
-                    .filter_map(|(m, _)| parse_pci_addr(m))
-                    .collect();
-                (n, members)
-            });
-        let pci = PciCap {
-            class: read_num(&path.join("class"), 16),
-            addr,
-            product: read_num(&path.join("device"), 16).unwrap_or(0),
-            vendor: read_num(&path.join("vendor"), 16).unwrap_or(0),
-            iommu_group,
-            numa_node: read(&path.join("numa_node"))
-                .and_then(|n| n.trim().parse().ok())
-                .unwrap_or(-1),
-            ..PciCap::default()
-        };
-        out.push(NodeDeviceDef {
-            name: device_name("pci", &sysname, None),
-            sysfs_path: Some(real.display().to_string()),
-            parent: Some(parent_name(&real)),
-            driver: link_name(&path.join("driver")),
-            caps: vec![NodeDevCap::Pci(Box::new(pci))],
-            ..NodeDeviceDef::default()
-        });
-    }
-}
-
-fn usb_devices(sys: &Path, out: &mut Vec<NodeDeviceDef>) {
-    for (sysname, path) in entries(&sys.join("bus/usb/devices")) {
-        let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let cap = if sysname.contains(':') {
-            NodeDevCap::UsbInterface {
-                number: read_num(&path.join("bInterfaceNumber"), 16).unwrap_or(0),
-                class: read_num(&path.join("bInterfaceClass"), 16).unwrap_or(0),
-                subclass: read_num(&path.join("bInterfaceSubClass"), 16).unwrap_or(0),
-                protocol: read_num(&path.join("bInterfaceProtocol"), 16).unwrap_or(0),
-                description: read(&path.join("interface")),
-            }
-        } else {
-            NodeDevCap::UsbDev {
-                bus: read_num(&path.join("busnum"), 10).unwrap_or(0),
-                device: read_num(&path.join("devnum"), 10).unwrap_or(0),
-                vendor: read_num(&path.join("idVendor"), 16).unwrap_or(0),
-                product: read_num(&path.join("idProduct"), 16).unwrap_or(0),
-                vendor_name: read(&path.join("manufacturer")),
-                product_name: read(&path.join("product")),
-            }
-        };
-        out.push(NodeDeviceDef {
-            name: device_name("usb", &sysname, None),
-            sysfs_path: Some(real.display().to_string()),
-            parent: Some(parent_name(&real)),
-            driver: link_name(&path.join("driver")),
-            caps: vec![cap],
-            ..NodeDeviceDef::default()
-        });
-    }
-}
-
-fn net_devices(sys: &Path, out: &mut Vec<NodeDeviceDef>) {
-    const STATES: [&str; 7] = [
-        "unknown",
-        "notpresent",
-        "down",
-        "lowerlayerdown",
-        "testing",
-        "dormant",
-        "up",
-    ];
-    for (ifname, path) in entries(&sys.join("class/net")) {
-        let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let address = read(&path.join("address"));
-        let wireless = path.join("wireless").exists() || path.join("phy80211").exists();
-        let state = read(&path.join("operstate"));
-        let link_state = STATES
+        let parent = d
+            .ancestors()
             .iter()
-            .copied()
-            .find(|s| Some(*s) == state.as_deref());
-        // `speed` is -1 or unreadable for links that are down.
-        let link_speed = read(&path.join("speed"))
-            .and_then(|s| s.trim().parse::<i64>().ok())
-            .filter(|s| *s > 0)
-            .map(|s| s as u32)
-            .unwrap_or(0);
-        let parent = fs::canonicalize(path.join("device"))
-            .ok()
-            .map(|d| {
-                let base = d
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                if parse_pci_addr(&base).is_some() {
-                    device_name("pci", &base, None)
-                } else {
-                    parent_name(&d.join("x"))
-                }
-            })
-            .unwrap_or_else(|| "computer".to_string());
-        out.push(NodeDeviceDef {
-            name: device_name("net", &ifname, address.as_deref()),
-            sysfs_path: Some(real.display().to_string()),
-            parent: Some(parent),
-            caps: vec![NodeDevCap::Net {
-                ifname,
-                address,
-                link_speed,
-                link_state,
-                features: Vec::new(),
-                subtype: Some(if wireless { "80211" } else { "80203" }),
-            }],
-            ..NodeDeviceDef::default()
-        });
-    }
-}
-
-fn scsi_hosts(sys: &Path, out: &mut Vec<NodeDeviceDef>) {
-    for (sysname, path) in entries(&sys.join("class/scsi_host")) {
-        let Some(host) = sysname
-            .strip_prefix("host")
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        out.push(NodeDeviceDef {
-            name: format!("scsi_host{host}"),
-            sysfs_path: Some(real.display().to_string()),
-            parent: Some(parent_name(&real)),
-            caps: vec![NodeDevCap::ScsiHost {
-                host,
-                unique_id: read(&path.join("unique_id"))
-                    .and_then(|u| u.trim().parse().ok())
-                    .unwrap_or(-1),
-                fc_host: None,
-                vport_ops: false,
-                max_vports: 0,
-                vports: 0,
-            }],
-            ..NodeDeviceDef::default()
-        });
-    }
-}
-
-/// Disks: the block devices backed by a device (loop, ram and zram devices have none).
-fn disks(sys: &Path, out: &mut Vec<NodeDeviceDef>) {
-    for (sysname, path) in entries(&sys.join("block")) {
-        let dev = path.join("device");
-        if !dev.exists() {
-            continue;
+            .find_map(|a| by_path.get(a).map(|i| out[*i].name.clone()));
+        def.parent = Some(parent.unwrap_or_else(|| "computer".to_string()));
+        // A device of the same name replaces the earlier one (virNodeDeviceObjListAssignDef).
+        if let Some(i) = out.iter().position(|o| o.name == def.name) {
+            by_path.retain(|_, v| *v != i);
+            by_path.insert(d.syspath.clone(), i);
+            out[i] = def;
+        } else {
+            by_path.insert(d.syspath.clone(), out.len());
+            out.push(def);
         }
-        let real = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let serial = read(&path.join("serial")).or_else(|| read(&dev.join("serial")));
-        let removable = read(&path.join("removable")).as_deref() == Some("1");
-        let sectors: u64 = read(&path.join("size"))
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0);
-        let storage = StorageCap {
-            block: format!("/dev/{sysname}"),
-            model: read(&dev.join("model")).map(|m| m.trim().to_string()),
-            vendor: read(&dev.join("vendor")).map(|m| m.trim().to_string()),
-            serial: serial.clone(),
-            drive_type: if sysname.starts_with("sr") {
-                Some("cdrom".to_string())
-            } else if removable {
-                None
-            } else {
-                Some("disk".to_string())
-            },
-            size: sectors * 512,
-            removable,
-            media_size: if removable { sectors * 512 } else { 0 },
-            media_available: removable && sectors > 0,
-            ..StorageCap::default()
-        };
-        out.push(NodeDeviceDef {
-            name: device_name("block", &sysname, serial.as_deref()),
-            sysfs_path: Some(real.display().to_string()),
-            devnode: Some(format!("/dev/{sysname}")),
-            parent: Some(parent_name(&real)),
-            caps: vec![NodeDevCap::Storage(Box::new(storage))],
-            ..NodeDeviceDef::default()
-        });
     }
+    out
 }
 
-/// Every node device this module reads below `sys` (`/sys` on a real host): `computer` first,
-/// then PCI devices, USB devices and interfaces, network interfaces, SCSI hosts and disks.
-pub fn read_devices(sys: &Path) -> Vec<NodeDeviceDef> {
-    let mut out = vec![computer(sys)];
-    pci_devices(sys, &mut out);
-    usb_devices(sys, &mut out);
-    net_devices(sys, &mut out);
-    scsi_hosts(sys, &mut out);
-    disks(sys, &mut out);
-    out
+/// [`read_devices_at`] on the real host, privileged when running as root.
+pub fn read_devices() -> Vec<NodeDeviceDef> {
+    // SAFETY: geteuid(2) has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    read_devices_at(&HostPaths::host(), root)
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::os::unix::fs::symlink;
+    use crate::testsys::FakeSys;
 
     #[test]
     fn names_follow_libvirt() {
         assert_eq!(device_name("pci", "0000:00:02.0", None), "pci_0000_00_02_0");
         assert_eq!(
-            device_name("net", "eth0", Some("52:54:00:12:34:56")),
-            "net_eth0_52_54_00_12_34_56"
+            device_name("net", "ens99", Some("52:54:00:12:34:56")),
+            "net_ens99_52_54_00_12_34_56"
         );
         assert_eq!(device_name("usb", "1-1:1.0", None), "usb_1_1_1_0");
+        assert_eq!(parse_uint("-1", 10), Some(u32::MAX));
+        assert_eq!(parse_uint("0x1af4", 16), Some(0x1af4));
     }
 
-    /// A small sysfs: one PCI NIC with its interface, one virtio disk, a loop device.
+    /// A small sysfs: a PCI NIC and its interface, a virtio disk with a udev record, its
+    /// partition, a loop device, a USB device without udev's properties.
     #[test]
     fn reads_a_fake_sysfs() {
         let t = tempfile::tempdir().unwrap();
-        let sys = t.path();
-        let w = |p: &str, s: &str| {
-            let p = sys.join(p);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, s).unwrap();
-        };
-        let nic = "devices/pci0000:00/0000:00:03.0";
-        w(&format!("{nic}/class"), "0x020000\n");
-        w(&format!("{nic}/vendor"), "0x8086\n");
-        w(&format!("{nic}/device"), "0x100e\n");
-        w(&format!("{nic}/numa_node"), "-1\n");
-        w(&format!("{nic}/net/eth0/address"), "52:54:00:12:34:56\n");
-        w(&format!("{nic}/net/eth0/operstate"), "up\n");
-        w(&format!("{nic}/net/eth0/speed"), "1000\n");
-        fs::create_dir_all(sys.join("bus/pci/devices")).unwrap();
-        symlink(sys.join(nic), sys.join("bus/pci/devices/0000:00:03.0")).unwrap();
-        symlink(sys.join(nic), sys.join(format!("{nic}/net/eth0/device"))).unwrap();
-        fs::create_dir_all(sys.join("class/net")).unwrap();
-        symlink(
-            sys.join(format!("{nic}/net/eth0")),
-            sys.join("class/net/eth0"),
-        )
-        .unwrap();
+        let f = FakeSys::new(t.path());
+        f.nic();
         let disk = "devices/pci0000:00/0000:00:05.0/virtio2/block/vda";
-        w(&format!("{disk}/size"), "2048\n");
-        w(&format!("{disk}/removable"), "0\n");
-        w(&format!("{disk}/serial"), "D1\n");
-        w("devices/virtual/block/loop0/size", "0\n");
-        fs::create_dir_all(sys.join("block")).unwrap();
-        symlink(sys.join(disk), sys.join("block/vda")).unwrap();
-        symlink(
-            sys.join("devices/pci0000:00/0000:00:05.0/virtio2"),
-            sys.join(format!("{disk}/device")),
-        )
-        .unwrap();
-        symlink(
-            sys.join("devices/virtual/block/loop0"),
-            sys.join("block/loop0"),
-        )
-        .unwrap();
+        f.device(
+            "pci",
+            "devices/pci0000:00/0000:00:05.0",
+            "PCI_CLASS=10000\n",
+        );
+        f.w("devices/pci0000:00/0000:00:05.0/vendor", "0x1af4\n");
+        f.w("devices/pci0000:00/0000:00:05.0/device", "0x1001\n");
+        f.w("devices/pci0000:00/0000:00:05.0/virtio2/vendor", "0x1af4\n");
+        f.device(
+            "block",
+            disk,
+            "MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n",
+        );
+        f.w(&format!("{disk}/size"), "2048\n");
+        f.w(&format!("{disk}/queue/logical_block_size"), "512\n");
+        f.link(
+            "devices/pci0000:00/0000:00:05.0/virtio2",
+            &format!("{disk}/device"),
+        );
+        f.udev("b254:0", "E:ID_SERIAL=D1\nS:disk/by-id/virtio-D1\n");
+        f.device(
+            "block",
+            &format!("{disk}/vda1"),
+            "MAJOR=254\nMINOR=1\nDEVNAME=vda1\nDEVTYPE=partition\n",
+        );
+        f.device(
+            "block",
+            "devices/virtual/block/loop0",
+            "MAJOR=7\nMINOR=0\nDEVNAME=loop0\nDEVTYPE=disk\n",
+        );
+        f.device(
+            "usb",
+            "devices/pci0000:00/0000:00:03.0/usb1/1-1",
+            "DEVTYPE=usb_device\nBUSNUM=001\nDEVNUM=002\n",
+        );
 
-        let devs = read_devices(sys);
+        let devs = read_devices_at(&f.paths, false);
         let names: Vec<&str> = devs.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(
             names,
             [
                 "computer",
                 "pci_0000_00_03_0",
-                "net_eth0_52_54_00_12_34_56",
+                "net_ens99_52_54_00_12_34_56",
+                "pci_0000_00_05_0",
                 "block_vda_D1"
             ]
         );
         let nic = devs[1].format();
         assert!(nic.contains("<class>0x020000</class>"), "{nic}");
         assert!(nic.contains("<vendor id='0x8086'/>"), "{nic}");
+        assert!(nic.contains("<name>e1000</name>"), "{nic}");
         assert!(nic.contains("<parent>computer</parent>"), "{nic}");
         let net = devs[2].format();
         assert!(net.contains("<parent>pci_0000_00_03_0</parent>"), "{net}");
         assert!(net.contains("<link speed='1000' state='up'/>"), "{net}");
-        let disk = devs[3].format();
+        let disk = devs[4].format();
         assert!(disk.contains("<size>1048576</size>"), "{disk}");
+        assert!(disk.contains("<num_blocks>2048</num_blocks>"), "{disk}");
+        assert!(disk.contains("<serial>D1</serial>"), "{disk}");
+        assert!(disk.contains("<vendor>0x1af4</vendor>"), "{disk}");
         assert!(disk.contains("<parent>pci_0000_00_05_0</parent>"), "{disk}");
-        // What it prints reads back the same.
-        for d in &devs {
-            let again =
-                NodeDeviceDef::parse_xml(&d.format(), rvirt_conf::nodedev::ParseMode::Existing)
-                    .unwrap();
-            assert_eq!(again.format(), d.format());
-        }
+        assert!(
+            disk.contains("<devnode type='link'>/dev/disk/by-id/virtio-D1</devnode>"),
+            "{disk}"
+        );
+        let computer = devs[0].format();
+        assert!(
+            computer.contains("<uuid>00000000-0000-0000-0000-000000000000</uuid>"),
+            "{computer}"
+        );
     }
 
-    /// On this machine: one `pci_…` device per entry of /sys/bus/pci/devices (and per line of
-    /// `lspci -D` where lspci is installed), one `net_…` per /sys/class/net entry.
+    /// On this machine: one `pci_…` device per entry of /sys/bus/pci/devices, one `net_…` per
+    /// /sys/class/net entry, each disk libvirt can type.
     #[test]
-    fn the_real_host_has_the_devices_sysfs_and_lspci_show() {
-        let sys = Path::new("/sys");
-        let devs = read_devices(sys);
+    fn the_real_host_has_the_devices_sysfs_shows() {
+        let devs = read_devices();
         let names: Vec<&str> = devs.iter().map(|d| d.name.as_str()).collect();
-        let mut pci: Vec<String> = entries(&sys.join("bus/pci/devices"))
+        let pci: Vec<String> = entries(Path::new("/sys/bus/pci/devices"))
             .into_iter()
             .map(|(n, _)| device_name("pci", &n, None))
             .collect();
-        if let Ok(out) = std::process::Command::new("lspci").arg("-D").output() {
-            if out.status.success() {
-                let mut from_lspci: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .filter_map(|l| l.split_whitespace().next())
-                    .map(|a| device_name("pci", a, None))
-                    .collect();
-                from_lspci.sort();
-                pci.sort();
-                assert_eq!(from_lspci, pci);
-            }
-        }
         let ours: Vec<&str> = names
             .iter()
             .copied()
             .filter(|n| n.starts_with("pci_"))
             .collect();
         assert_eq!(ours, pci);
-        for (ifname, _) in entries(&sys.join("class/net")) {
+        for (ifname, _) in entries(Path::new("/sys/class/net")) {
             let prefix = device_name("net", &ifname, None);
             assert!(
                 names.iter().any(|n| n.starts_with(&prefix)),
                 "{ifname} missing from {names:?}"
             );
+        }
+        for (disk, _) in entries(Path::new("/sys/block")) {
+            if disk.starts_with("vd") || disk.starts_with("nvme") {
+                let prefix = device_name("block", &disk, None);
+                assert!(names.iter().any(|n| n.starts_with(&prefix)), "{disk}");
+            }
         }
         assert_eq!(names[0], "computer");
     }

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 /// Where Debian's libvirt-daemon package puts libvirtd.
 pub const LIBVIRTD: &str = "/usr/sbin/libvirtd";
 
+/// Where Debian's libvirt-daemon-driver-* packages put libvirtd's loadable drivers.
+pub const DRIVER_DIR: &str = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver";
+
 /// The Python that has python3-libvirt (Debian's, not one from PATH).
 pub const PYTHON: &str = "/usr/bin/python3";
 
@@ -59,6 +62,20 @@ impl Libvirtd {
 
     /// [`Libvirtd::start_with`], returning what went wrong instead of panicking.
     pub fn try_start_with(listen: &str, args: &[&str]) -> Result<Libvirtd, String> {
+        Libvirtd::try_start_full(listen, args, &[])
+    }
+
+    /// Starts libvirtd with Debian's host drivers `drivers` loaded besides the test driver
+    /// (`nodedev`, `interface`: their `libvirt_driver_NAME.so`), so that tests can compare
+    /// what libvirt reads from this host with what rvirt reads. Such drivers lock a pid file
+    /// under `/run/libvirt`, so the daemon runs in a mount namespace of its own with a private
+    /// `/run/libvirt` (`unshare`, which needs root): it does not collide with a system libvirtd
+    /// or with other tests.
+    pub fn try_start_with_host_drivers(drivers: &[&str]) -> Result<Libvirtd, String> {
+        Libvirtd::try_start_full("listen_tls = 0\nlisten_tcp = 0\n", &[], drivers)
+    }
+
+    fn try_start_full(listen: &str, args: &[&str], drivers: &[&str]) -> Result<Libvirtd, String> {
         if !Path::new(LIBVIRTD).exists() {
             return Err(format!(
                 "{LIBVIRTD} is missing: install the libvirt-daemon package (apt-get install \
@@ -73,6 +90,21 @@ impl Libvirtd {
         let nodrivers = dir.path().join("nodrivers");
         for d in [&sock, &nodrivers] {
             std::fs::create_dir(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        for d in drivers {
+            let so = Path::new(DRIVER_DIR).join(format!("libvirt_driver_{d}.so"));
+            if !so.exists() {
+                return Err(format!(
+                    "{} is missing: install the libvirt-daemon-driver package that has it",
+                    so.display()
+                ));
+            }
+            std::os::unix::fs::symlink(&so, nodrivers.join(so.file_name().unwrap_or_default()))
+                .map_err(|e| format!("cannot link {}: {e}", so.display()))?;
+        }
+        // SAFETY: geteuid(2) has no preconditions.
+        if !drivers.is_empty() && (unsafe { libc::geteuid() } != 0 || !have("unshare")) {
+            return Err("libvirt's host drivers need root and unshare(1) here".into());
         }
         let conf = dir.path().join("libvirtd.conf");
         std::fs::write(
@@ -89,7 +121,17 @@ impl Libvirtd {
         let log2 = log
             .try_clone()
             .map_err(|e| format!("cannot share the log: {e}"))?;
-        let child = Command::new(LIBVIRTD)
+        let mut cmd = if drivers.is_empty() {
+            Command::new(LIBVIRTD)
+        } else {
+            let _ = std::fs::create_dir_all("/run/libvirt");
+            let mut c = Command::new("unshare");
+            c.args(["--mount", "--propagation", "private", "sh", "-c"])
+                .arg("mount -t tmpfs rvirt-test /run/libvirt && exec \"$0\" \"$@\"")
+                .arg(LIBVIRTD);
+            c
+        };
+        let child = cmd
             .arg("-f")
             .arg(&conf)
             .arg("-p")

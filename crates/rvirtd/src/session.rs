@@ -5,7 +5,8 @@ use crate::server::Shared;
 use rvirt::Connect;
 use rvirt_proto::fdpass::{self, FdQueue, FdReader};
 use rvirt_proto::{Header, MessageType, Packet, keepalive, read_packet};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +20,10 @@ type Writer = tokio::sync::Mutex<std::pin::Pin<Box<dyn AsyncWrite + Send>>>;
 
 /// Bytes read from a client's socket at a time.
 const READ_BUFFER: usize = 4096;
+
+/// Stream packets a client's reader holds, once their streams' queues are full, before it
+/// stops reading that client.
+const BACKLOG: usize = 4;
 
 /// Packets queued for one client before event delivery counts the client as stuck.
 const OUT_QUEUE: usize = 256;
@@ -120,7 +125,7 @@ pub(crate) async fn serve_unix(
     let fds = FdQueue::default();
     let (rd, wr) = stream.into_split();
     let rd = FdReader::new(rd, fds.clone());
-    serve_halves(rd, wr, Some(fds), from_ro_socket, shared).await
+    serve_halves(rd, wr, Some(fds), from_ro_socket, shared, |_| {}).await
 }
 
 /// Serves one client of a TCP or TLS connection until it disconnects, misbehaves or the
@@ -129,8 +134,21 @@ pub(crate) async fn serve<S>(stream: S, from_ro_socket: bool, shared: Arc<Shared
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
+    serve_with(stream, from_ro_socket, shared, |_| {}).await
+}
+
+/// [`serve`], with `setup` run on the session before its first packet is read (tests give it
+/// streams).
+async fn serve_with<S>(
+    stream: S,
+    from_ro_socket: bool,
+    shared: Arc<Shared>,
+    setup: impl FnOnce(&Arc<Session>),
+) where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let (rd, wr) = tokio::io::split(stream);
-    serve_halves(rd, wr, None, from_ro_socket, shared).await
+    serve_halves(rd, wr, None, from_ro_socket, shared, setup).await
 }
 
 /// Serves one client; `fds` holds the descriptors its socket passed, on unix sockets.
@@ -140,6 +158,7 @@ async fn serve_halves<R, W>(
     fds: Option<FdQueue>,
     from_ro_socket: bool,
     shared: Arc<Shared>,
+    setup: impl FnOnce(&Arc<Session>),
 ) where
     R: AsyncRead + Send + Unpin + 'static,
     W: AsyncWrite + Send + 'static,
@@ -171,17 +190,52 @@ async fn serve_halves<R, W>(
         session.close.subscribe(),
         draining_rx,
     ));
+    setup(&session);
     let prober = tokio::spawn(keepalive_loop(Arc::downgrade(&session)));
     let max_requests = shared.config.max_client_requests;
     let in_flight = Arc::new(Semaphore::new(max_requests));
     let mut shutdown = shared.shutdown.clone();
 
+    // Stream packets whose stream's queue is full, oldest first, and a call read behind them.
+    // While they wait the reader keeps reading, so a keepalive PING is answered however long the
+    // stream takes; but it stops once BACKLOG packets (or a call) wait, so a client still waits
+    // in its socket rather than in the daemon's memory (libvirtd too stops reading a client
+    // whose max_client_requests messages are all queued).
+    let mut backlog: VecDeque<(
+        mpsc::Sender<crate::stream::Incoming>,
+        crate::stream::Incoming,
+    )> = VecDeque::new();
+    let mut parked: Option<(Packet, Vec<OwnedFd>)> = None;
     loop {
-        let packet = tokio::select! {
-            biased;
-            _ = close_rx.changed() => break,
-            _ = shutdown.wait_for(|&down| down) => break,
-            p = read_packet(&mut rd) => p,
+        let mut unparked_files = None;
+        let packet = if backlog.is_empty()
+            && let Some((p, files)) = parked.take()
+        {
+            unparked_files = Some(files);
+            Ok(Some(p))
+        } else {
+            let front = backlog.front().map(|(tx, _)| tx.clone());
+            let can_read = parked.is_none() && backlog.len() < BACKLOG;
+            tokio::select! {
+                biased;
+                _ = close_rx.changed() => break,
+                _ = shutdown.wait_for(|&down| down) => break,
+                room = async {
+                    match front {
+                        Some(tx) => tx.reserve_owned().await.ok(),
+                        None => std::future::pending().await,
+                    }
+                }, if !backlog.is_empty() => {
+                    if let Some((_, item)) = backlog.pop_front() {
+                        // A closed queue (the stream just ended) drops the packet.
+                        if let Some(permit) = room {
+                            permit.send(item);
+                        }
+                    }
+                    continue;
+                }
+                p = read_packet(&mut rd), if can_read => p,
+            }
         };
         let packet = match packet {
             Ok(Some(p)) => p,
@@ -195,21 +249,21 @@ async fn serve_halves<R, W>(
             }
         };
         session.touch();
-        let Packet { header, payload } = packet;
+        let Packet { header, mut payload } = packet;
         if header.program == keepalive::PROGRAM {
             handle_keepalive(&session, &header);
             continue;
         }
         if header.kind == MessageType::Stream && header.program == rvirt_proto::REMOTE_PROGRAM {
-            // A full queue means the stream is behind: wait for it before reading further, so
-            // the client's data waits in its socket rather than in the daemon's memory. A closed
-            // queue (the stream just ended) drops the packet.
+            // A full queue means the stream is behind: the packet waits in the backlog (behind
+            // any already there, so each stream's data stays in order). A closed queue (the
+            // stream just ended) drops the packet.
             if let Some(inbox) = crate::stream::inbox(&session, &header) {
-                tokio::select! {
-                    biased;
-                    _ = close_rx.changed() => break,
-                    _ = shutdown.wait_for(|&down| down) => break,
-                    _ = inbox.send((header.status, payload)) => {}
+                let item = (header.status, payload);
+                if !backlog.is_empty() {
+                    backlog.push_back((inbox, item));
+                } else if let Err(mpsc::error::TrySendError::Full(item)) = inbox.try_send(item) {
+                    backlog.push_back((inbox, item));
                 }
             }
             continue;
@@ -220,26 +274,34 @@ async fn serve_halves<R, W>(
             continue;
         }
         // A call with descriptors: their number opens the payload, and one marker byte per
-        // descriptor follows the packet, each bringing its descriptor along.
-        let mut files = Vec::new();
-        let mut payload = payload;
-        if header.kind == MessageType::CallWithFds {
-            let received = tokio::select! {
-                biased;
-                _ = close_rx.changed() => break,
-                _ = shutdown.wait_for(|&down| down) => break,
-                r = receive_fds(&mut rd, fds.as_ref(), &payload) => r,
-            };
-            match received {
-                Ok((got, skip)) => {
-                    files = got;
-                    payload.drain(..skip);
-                }
-                Err(e) => {
-                    info!("dropping client: {e}");
-                    break;
+        // descriptor follows the packet, each bringing its descriptor along. They are read
+        // at once, even for a call that then waits behind stream data.
+        let files = match unparked_files {
+            Some(files) => files,
+            None if header.kind == MessageType::CallWithFds => {
+                let received = tokio::select! {
+                    biased;
+                    _ = close_rx.changed() => break,
+                    _ = shutdown.wait_for(|&down| down) => break,
+                    r = receive_fds(&mut rd, fds.as_ref(), &payload) => r,
+                };
+                match received {
+                    Ok((got, skip)) => {
+                        payload.drain(..skip);
+                        got
+                    }
+                    Err(e) => {
+                        info!("dropping client: {e}");
+                        break;
+                    }
                 }
             }
+            None => Vec::new(),
+        };
+        if !backlog.is_empty() {
+            // A call waits for the stream data sent before it (a call may depend on it).
+            parked = Some((Packet { header, payload }, files));
+            continue;
         }
         // At most max_client_requests calls per client: when they are all busy, stop reading
         // from this client (its socket buffers fill and it waits), as libvirtd does.
@@ -419,5 +481,83 @@ async fn keepalive_loop(session: std::sync::Weak<Session>) {
             s.send_now(ping);
         }
         unanswered += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use rvirt_proto::{MessageStatus, RawPayload, encode_packet};
+    use tokio::io::AsyncWriteExt;
+
+    /// A stream packet of the call with serial 7.
+    fn data(i: u8) -> Vec<u8> {
+        let h = Header {
+            program: rvirt_proto::REMOTE_PROGRAM,
+            version: 1,
+            procedure: 208,
+            kind: MessageType::Stream,
+            serial: 7,
+            status: MessageStatus::Continue,
+        };
+        let mut out = Vec::new();
+        encode_packet(&mut out, &h, &RawPayload(&[i; 1000])).unwrap();
+        out
+    }
+
+    fn ping() -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_packet(&mut out, &keepalive::header(keepalive::PROC_PING), &()).unwrap();
+        out
+    }
+
+    /// A stream whose queue is full (its task takes nothing): a PING sent behind a few more of
+    /// its packets is answered at once; a PING behind more than the backlog holds is answered
+    /// only once the stream takes its data, which then arrives whole and in order.
+    #[tokio::test]
+    async fn pings_are_answered_while_a_stream_is_behind() {
+        let (_stop, shutdown) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config: crate::config::Config::default(),
+            workers: Arc::new(Semaphore::new(4)),
+            shutdown,
+        });
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let (tx, mut rx) = mpsc::channel(1);
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(serve_with(server, false, shared, move |s| {
+            s.streams.lock().insert(7, crate::stream::Slot::Running(tx));
+            let _ = ready_tx.send(());
+        }));
+        ready_rx.await.unwrap();
+        let (mut crd, mut cwr) = tokio::io::split(client);
+        let pong = |r: Option<Packet>| {
+            let p = r.unwrap();
+            assert_eq!(p.header.program, keepalive::PROGRAM);
+            assert_eq!(p.header.procedure, keepalive::PROC_PONG);
+        };
+        // One packet fills the queue, two more wait in the backlog; the PING is read.
+        for i in 0..3 {
+            cwr.write_all(&data(i)).await.unwrap();
+        }
+        cwr.write_all(&ping()).await.unwrap();
+        let r = tokio::time::timeout(Duration::from_secs(10), read_packet(&mut crd)).await;
+        pong(r.expect("no PONG while the stream is behind").unwrap());
+        // More packets than the backlog holds: the reader stops, the PING behind them waits.
+        for i in 3..(3 + BACKLOG as u8) {
+            cwr.write_all(&data(i)).await.unwrap();
+        }
+        cwr.write_all(&ping()).await.unwrap();
+        let early = tokio::time::timeout(Duration::from_millis(300), read_packet(&mut crd)).await;
+        assert!(early.is_err(), "the reader went past a full backlog");
+        // The stream catches up: every packet, in order, then the PONG.
+        for i in 0..(3 + BACKLOG as u8) {
+            let (status, payload) = rx.recv().await.unwrap();
+            assert_eq!(status, MessageStatus::Continue);
+            assert_eq!(payload, vec![i; 1000], "packet {i}");
+        }
+        let r = tokio::time::timeout(Duration::from_secs(10), read_packet(&mut crd)).await;
+        pong(r.unwrap().unwrap());
     }
 }

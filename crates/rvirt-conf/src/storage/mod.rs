@@ -11,7 +11,7 @@ mod volume;
 pub use pool::{
     PoolAdapter, PoolAuth, PoolDef, PoolDevice, PoolHost, PoolSource, PoolType, SourceFlags,
 };
-pub use volume::{VolDef, VolTarget, VolType};
+pub use volume::{VolDef, VolTarget, VolTimestamps, VolType};
 
 use crate::xml::{self, XmlWriter, child};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};

@@ -93,6 +93,44 @@ pub struct VolTarget {
     pub cluster_size: Option<u64>,
     /// `<features>`: `Some` when the element is there, with the features set.
     pub features: Option<Vec<&'static str>>,
+    /// `<timestamps>`: what the file system says, never read from XML.
+    pub timestamps: Option<VolTimestamps>,
+}
+
+/// A volume file's times (`<timestamps>`), each as seconds and nanoseconds since the epoch; a
+/// time with negative nanoseconds is unknown and left out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VolTimestamps {
+    /// `<atime>`: last access.
+    pub atime: (i64, i64),
+    /// `<mtime>`: last change of the data.
+    pub mtime: (i64, i64),
+    /// `<ctime>`: last change of the inode.
+    pub ctime: (i64, i64),
+    /// `<btime>`: birth (libvirt on Linux always reports 0).
+    pub btime: (i64, i64),
+}
+
+impl VolTimestamps {
+    fn format(&self, w: &mut XmlWriter) {
+        w.start("timestamps", &[]);
+        for (name, (sec, nsec)) in [
+            ("atime", self.atime),
+            ("mtime", self.mtime),
+            ("ctime", self.ctime),
+            ("btime", self.btime),
+        ] {
+            if nsec < 0 {
+                continue;
+            }
+            let mut t = (sec as u64).to_string();
+            if nsec != 0 {
+                t.push_str(&format!(".{nsec:09}"));
+            }
+            w.text(name, &[], &t);
+        }
+        w.end("timestamps");
+    }
 }
 
 /// A storage volume definition.
@@ -316,6 +354,9 @@ fn format_target(w: &mut XmlWriter, element: &str, t: &VolTarget, with_format: b
         }
     }
     t.perms.format(w);
+    if let Some(ts) = &t.timestamps {
+        ts.format(w);
+    }
     if let Some(e) = &t.encryption {
         let mut s = String::new();
         e.format_libvirt(&mut s, 0);

@@ -35,6 +35,51 @@ pub(crate) struct Probe {
     pub gid: u32,
     /// A folder rather than a file.
     pub is_dir: bool,
+    /// Access, modification and change times (seconds, nanoseconds).
+    pub times: [(i64, i64); 3],
+    /// A qcow2 image's header facts libvirt shows: compat level, cluster size, features.
+    pub qcow2: Option<Qcow2Header>,
+}
+
+/// What libvirt's probe reads from a qcow2 header (`storage_file_probe.c`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Qcow2Header {
+    /// `1.1` for a version 3 image, none for version 2.
+    pub compat: Option<String>,
+    /// `1 << cluster_bits` (0: unknown).
+    pub cluster_size: u64,
+    /// Version 3 only: the features libvirt names (`lazy_refcounts`, `extended_l2`).
+    pub features: Option<Vec<&'static str>>,
+}
+
+/// Reads a qcow2 header's version, cluster bits and feature bits.
+fn qcow2_header(head: &[u8]) -> Option<Qcow2Header> {
+    if !head.starts_with(b"QFI\xfb") {
+        return None;
+    }
+    let be32 = |o: usize| Some(u32::from_be_bytes(head.get(o..o + 4)?.try_into().ok()?));
+    let be64 = |o: usize| Some(u64::from_be_bytes(head.get(o..o + 8)?.try_into().ok()?));
+    let version = be32(4)?;
+    let bits = be32(20).unwrap_or(0);
+    let mut h = Qcow2Header {
+        cluster_size: if bits > 0 && bits < 64 { 1 << bits } else { 0 },
+        ..Qcow2Header::default()
+    };
+    // Version 3 headers are at least 104 bytes: the feature words follow the v2 fields.
+    if version != 2 && head.len() >= 100 {
+        let incompatible = be64(72)?;
+        let compatible = be64(80)?;
+        let mut f = Vec::new();
+        if compatible & 1 != 0 {
+            f.push("lazy_refcounts");
+        }
+        if incompatible & (1 << 4) != 0 {
+            f.push("extended_l2");
+        }
+        h.features = Some(f);
+        h.compat = Some("1.1".into());
+    }
+    Some(h)
 }
 
 /// Formats whose header names them; anything else is raw (as qemu-img's probe decides).
@@ -65,6 +110,12 @@ pub(crate) fn probe(path: &Path) -> Result<Probe> {
         uid: meta.uid(),
         gid: meta.gid(),
         is_dir: meta.is_dir(),
+        times: [
+            (meta.atime(), meta.atime_nsec()),
+            (meta.mtime(), meta.mtime_nsec()),
+            (meta.ctime(), meta.ctime_nsec()),
+        ],
+        qcow2: None,
     };
     if meta.is_dir() {
         p.format = "dir".into();
@@ -82,6 +133,7 @@ pub(crate) fn probe(path: &Path) -> Result<Probe> {
     if !sniff(&head[..n]) {
         return Ok(p);
     }
+    p.qcow2 = qcow2_header(&head[..n]);
     let path_s = path.to_string_lossy();
     let json = run("qemu-img", &["info", "--output=json", "-U", &path_s])?;
     let v: serde_json::Value = serde_json::from_str(&json).map_err(|e| {

@@ -46,6 +46,9 @@ struct Vol {
     in_use: u32,
 }
 
+/// A file system's capacity, allocation and available bytes.
+type Sizes = (u64, u64, u64);
+
 /// One pool.
 #[derive(Clone, Debug)]
 struct PoolObj {
@@ -69,6 +72,13 @@ impl PoolObj {
 
     fn target(&self) -> PathBuf {
         PathBuf::from(self.def.target_path.as_deref().unwrap_or("/"))
+    }
+
+    /// Keeps the file system's sizes of a refresh: what pool info and XML report until the
+    /// next one, adjusted by the volume calls in between (as libvirt keeps them).
+    fn set_sizes(&mut self, (capacity, allocation, available): Sizes) {
+        (self.def.capacity, self.def.allocation, self.def.available) =
+            (capacity, allocation, available);
     }
 
     fn vol(&self, name: &str) -> Result<&Vol> {
@@ -190,6 +200,16 @@ fn vol_def(pool: &PoolDef, name: &str, path: &Path, p: &Probe) -> VolDef {
             path: Some(path_s),
             format: Some(p.format.clone()),
             perms,
+            // libvirt on Linux reports no birth time: 0.
+            timestamps: Some(rvirt_conf::storage::VolTimestamps {
+                atime: p.times[0],
+                mtime: p.times[1],
+                ctime: p.times[2],
+                btime: (0, 0),
+            }),
+            compat: p.qcow2.as_ref().and_then(|q| q.compat.clone()),
+            cluster_size: p.qcow2.as_ref().map(|q| q.cluster_size).filter(|c| *c > 0),
+            features: p.qcow2.as_ref().and_then(|q| q.features.clone()),
             ..VolTarget::default()
         },
         backing_store: p.backing.as_ref().map(|(b, f)| VolTarget {
@@ -243,8 +263,9 @@ impl Inner {
         });
     }
 
-    /// Makes a pool usable: checks (or mounts) its folder and reads its volumes. Blocking.
-    fn start_backend(def: &PoolDef) -> Result<Vec<VolDef>> {
+    /// Makes a pool usable: checks (or mounts) its folder, reads its volumes and the file
+    /// system's sizes. Blocking.
+    fn start_backend(def: &PoolDef) -> Result<(Vec<VolDef>, Sizes)> {
         let target = PathBuf::from(def.target_path.as_deref().unwrap_or("/"));
         if def.pool_type == PoolType::Fs && !files::is_mounted(&target) {
             let Some(dev) = def.source.devices.first() else {
@@ -270,7 +291,7 @@ impl Inner {
             args.extend([dev.path.as_str(), &t]);
             crate::util::run("mount", &args)?;
         }
-        let vols = scan(def);
+        let vols = scan(def).and_then(|v| Ok((v, files::fs_sizes(&target)?)));
         if vols.is_err() && def.pool_type == PoolType::Fs {
             let _ = crate::util::run("umount", &[&target.to_string_lossy()]);
         }
@@ -386,8 +407,9 @@ impl Storage {
             let was_running = running.iter().any(|(n, _)| *n == o.def.name);
             if (was_running || o.autostart) && check_backend(&o.def).is_ok() {
                 match Inner::start_backend(&o.def) {
-                    Ok(vols) => {
+                    Ok((vols, sizes)) => {
                         o.active = true;
+                        o.set_sizes(sizes);
                         o.vols = vols
                             .into_iter()
                             .map(|def| Vol {
@@ -485,10 +507,11 @@ impl crate::QemuDriver {
             Ok(o.def.clone())
         })?;
         let d2 = def.clone();
-        let vols = off_thread(move || Inner::start_backend(&d2)).await?;
+        let (vols, sizes) = off_thread(move || Inner::start_backend(&d2)).await?;
         inner.save_state(&def)?;
         inner.with_pool(name, |o| {
             o.active = true;
+            o.set_sizes(sizes);
             o.vols = vols
                 .into_iter()
                 .map(|def| Vol {
@@ -648,6 +671,9 @@ impl crate::QemuDriver {
                 .position(|v| v.def.name == *r.name && v.building);
             match (&built, i) {
                 (Ok(def), Some(i)) => {
+                    // libvirt counts a new volume into the pool's sizes without a refresh.
+                    o.def.allocation = o.def.allocation.saturating_add(def.allocation);
+                    o.def.available = o.def.available.saturating_sub(def.allocation);
                     o.vols[i] = Vol {
                         def: def.clone(),
                         building: false,
@@ -1187,8 +1213,11 @@ impl StorageDriver for crate::QemuDriver {
             }
             Ok(o.def.clone())
         })?;
-        let vols = off_thread(move || scan(&def)).await?;
+        let target = PathBuf::from(def.target_path.clone().unwrap_or_default());
+        let (vols, sizes) =
+            off_thread(move || Ok((scan(&def)?, files::fs_sizes(&target)?))).await?;
         self.inner().with_active_pool(&pool.name, |o| {
+            o.set_sizes(sizes);
             let building: Vec<Vol> = o.vols.drain(..).filter(|v| v.building).collect();
             let mut fresh: Vec<Vol> = vols
                 .into_iter()
@@ -1210,21 +1239,21 @@ impl StorageDriver for crate::QemuDriver {
     }
 
     async fn storage_pool_get_info(&self, pool: &PoolRef) -> Result<StoragePoolInfo> {
-        let (active, target) = self
-            .inner()
-            .with_pool(&pool.name, |o| Ok((o.active, o.target())))?;
-        if !active {
-            return Ok(StoragePoolInfo {
-                state: StoragePoolState::INACTIVE,
-                ..Default::default()
-            });
-        }
-        let (capacity, allocation, available) = files::fs_sizes(&target)?;
-        Ok(StoragePoolInfo {
-            state: StoragePoolState::RUNNING,
-            capacity,
-            allocation,
-            available,
+        // The sizes of the last refresh, adjusted by volume calls since, as libvirt keeps them.
+        self.inner().with_pool(&pool.name, |o| {
+            Ok(if o.active {
+                StoragePoolInfo {
+                    state: StoragePoolState::RUNNING,
+                    capacity: o.def.capacity,
+                    allocation: o.def.allocation,
+                    available: o.def.available,
+                }
+            } else {
+                StoragePoolInfo {
+                    state: StoragePoolState::INACTIVE,
+                    ..Default::default()
+                }
+            })
         })
     }
 
@@ -1246,13 +1275,7 @@ impl StorageDriver for crate::QemuDriver {
             };
             Ok((def, o.active))
         })?;
-        if active {
-            if let Some(t) = def.target_path.clone() {
-                if let Ok((c, a, v)) = files::fs_sizes(Path::new(&t)) {
-                    (def.capacity, def.allocation, def.available) = (c, a, v);
-                }
-            }
-        } else {
+        if !active {
             (def.capacity, def.allocation, def.available) = (0, 0, 0);
         }
         Ok(def.format_xml())
@@ -1409,6 +1432,11 @@ impl StorageDriver for crate::QemuDriver {
         let is_dir = def.vol_type == VolType::Dir;
         off_thread(move || files::delete(&path, is_dir)).await?;
         self.inner().with_active_pool(&vol.pool, |o| {
+            if let Some(v) = o.vols.iter().find(|v| v.def.name == *vol.name) {
+                let a = v.def.allocation;
+                o.def.allocation = o.def.allocation.saturating_sub(a);
+                o.def.available = o.def.available.saturating_add(a);
+            }
             o.vols.retain(|v| v.def.name != *vol.name);
             Ok(())
         })
@@ -1506,17 +1534,17 @@ impl StorageDriver for crate::QemuDriver {
                 format!("capacity {abs} is too large for a file"),
             ));
         }
-        if flags.contains(F::ALLOCATE) {
-            let (_, _, available) = files::fs_sizes(&PathBuf::from(
-                pool_def.target_path.clone().unwrap_or_default(),
-            ))?;
-            if abs.saturating_sub(def.allocation) > available {
-                return Err(Error::with_detail(
-                    FROM,
-                    ErrorNumber::OPERATION_FAILED,
-                    "Not enough space left in storage pool",
-                ));
-            }
+        let delta = if flags.contains(F::ALLOCATE) {
+            abs.saturating_sub(def.allocation)
+        } else {
+            0
+        };
+        if delta > pool_def.available {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::OPERATION_FAILED,
+                "Not enough space left in storage pool",
+            ));
         }
         let path = PathBuf::from(def.target.path.clone().unwrap_or_default());
         let format = def.target.format.clone().unwrap_or_else(|| "raw".into());
@@ -1532,6 +1560,13 @@ impl StorageDriver for crate::QemuDriver {
             )
         })
         .await?;
+        if delta > 0 {
+            let _ = self.inner().with_active_pool(&vol.pool, |o| {
+                o.def.allocation = o.def.allocation.saturating_add(delta);
+                o.def.available = o.def.available.saturating_sub(delta);
+                Ok(())
+            });
+        }
         self.refresh_vol(&vol.pool, &def, &pool_def).await.map(drop)
     }
 

@@ -459,6 +459,53 @@ fn write_behind(
     }
 }
 
+/// Copies bytes `from..end` of `old` to the same offsets of `new`, data only: holes of a
+/// sparse volume stay holes (a short upload into a large sparse volume must not allocate its
+/// tail), and `new` ends at `end`. A file system that cannot tell holes copies everything.
+fn copy_sparse(
+    old: &mut std::fs::File,
+    new: &mut std::fs::File,
+    from: u64,
+    end: u64,
+) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = old.as_raw_fd();
+    let seek = |pos: u64, whence: libc::c_int| -> std::io::Result<Option<u64>> {
+        // SAFETY: lseek(2) on a descriptor `old` owns; it moves only that file's offset.
+        let r = unsafe { libc::lseek(fd, pos as libc::off_t, whence) };
+        if r >= 0 {
+            return Ok(Some(r as u64));
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            // No data past `pos`.
+            Some(libc::ENXIO) => Ok(None),
+            // SEEK_DATA/SEEK_HOLE unknown here: all of it is data.
+            Some(libc::EINVAL) if whence == libc::SEEK_DATA => Ok(Some(pos)),
+            Some(libc::EINVAL) => Ok(Some(end)),
+            _ => Err(e),
+        }
+    };
+    let mut pos = from;
+    while pos < end {
+        let Some(data) = seek(pos, libc::SEEK_DATA)?.filter(|d| *d < end) else {
+            break;
+        };
+        let hole = seek(data, libc::SEEK_HOLE)?.unwrap_or(end).min(end);
+        old.seek(SeekFrom::Start(data))?;
+        new.seek(SeekFrom::Start(data))?;
+        let n = std::io::copy(&mut (&mut *old).take(hole - data), new)?;
+        if n != hole - data {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the volume shrank during the upload",
+            ));
+        }
+        pos = hole;
+    }
+    new.set_len(end)
+}
+
 /// Puts a finished upload in place: the old file's bytes past the uploaded ones copied over,
 /// data on disk, then the rename and the folder's entry on disk.
 fn commit(
@@ -471,8 +518,7 @@ fn commit(
         let mut old = open_nofollow(vol, false)?;
         let old_len = old.metadata().map_err(sys)?.size();
         if old_len > written {
-            old.seek(SeekFrom::Start(written)).map_err(sys)?;
-            std::io::copy(&mut old.take(old_len - written), file).map_err(sys)?;
+            copy_sparse(&mut old, file, written, old_len).map_err(sys)?;
         }
         file.sync_data().map_err(sys)?;
         std::fs::rename(tmp, vol).map_err(sys)?;
@@ -617,6 +663,44 @@ mod tests {
                 .all(|(i, b)| *b == pattern(i))
         );
         assert!(got[total..].iter().all(|b| *b == 0xEE));
+    }
+
+    /// A 4 KiB upload into a 1 GiB sparse volume with data near its end: the hole between
+    /// stays a hole, the data at the end survives.
+    #[test]
+    fn short_upload_keeps_a_sparse_volume_sparse() {
+        let dir = tempfile::tempdir().unwrap();
+        let vol = dir.path().join("v.raw");
+        let size: u64 = 1 << 30;
+        {
+            let mut f = std::fs::File::create(&vol).unwrap();
+            f.set_len(size).unwrap();
+            f.seek(SeekFrom::Start(size - 8192)).unwrap();
+            f.write_all(&[0xAB; 4096]).unwrap();
+        }
+        let up = Upload::start(&vol, 0, 0, Box::new(|| {})).unwrap();
+        pollster::block_on(async {
+            up.send(&[0x11; 4096]).await.unwrap();
+            up.finish().await.unwrap();
+        });
+        let meta = std::fs::metadata(&vol).unwrap();
+        assert_eq!(meta.len(), size);
+        // The upload's block and the old data block, give or take file system granularity.
+        assert!(
+            meta.blocks() * 512 < 4 << 20,
+            "{} bytes allocated",
+            meta.blocks() * 512
+        );
+        let mut f = std::fs::File::open(&vol).unwrap();
+        let mut buf = vec![0u8; 4096];
+        f.read_exact(&mut buf).unwrap();
+        assert!(buf.iter().all(|b| *b == 0x11));
+        f.seek(SeekFrom::Start(size - 8192)).unwrap();
+        f.read_exact(&mut buf).unwrap();
+        assert!(buf.iter().all(|b| *b == 0xAB));
+        f.seek(SeekFrom::Start(size / 2)).unwrap();
+        f.read_exact(&mut buf).unwrap();
+        assert!(buf.iter().all(|b| *b == 0));
     }
 
     #[test]
