@@ -4,7 +4,8 @@
 //! One [`QemuDriver`] per state root is shared by every connection that opens it, as libvirtd
 //! shares its drivers. It implements the driver traits: host calls, capabilities from the QEMU
 //! binaries present ([`caps`]), domains run as real QEMU processes (define, start, stop,
-//! suspend, events, reattach after a restart: see [`process`]), storage (`dir` and `fs` pools,
+//! suspend, events, reattach after a restart: see [`process`]), save and restore, plain and
+//! managed, in libvirt's image format; storage (`dir` and `fs` pools,
 //! see [`storage`]). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the trait defaults, and
 //! network calls say that real virtual networks are not available yet.
 //!
@@ -16,6 +17,7 @@
 //! R/run/qemu/NAME.xml               status of running domains (/run/libvirt/qemu)
 //! R/lib/qemu/domain-ID-NAME/        a running domain's private files: monitor.sock
 //!                                                             (/var/lib/libvirt/qemu)
+//! R/lib/qemu/save/NAME.save         managed save images       (/var/lib/libvirt/qemu/save)
 //! R/cache/qemu/capabilities/        probe results per binary  (/var/cache/libvirt/qemu)
 //! R/log/qemu/NAME.log               QEMU's output per domain  (/var/log/libvirt/qemu)
 //! R/etc/storage/NAME.xml            persistent pool configs (/etc/libvirt/storage)
@@ -29,6 +31,8 @@ mod domain;
 mod host;
 mod network;
 pub mod process;
+mod save;
+mod save_image;
 pub mod storage;
 mod util;
 
@@ -98,6 +102,8 @@ pub(crate) struct Dirs {
     pub(crate) qemu_state: PathBuf,
     /// Private folders of running domains.
     pub(crate) qemu_lib: PathBuf,
+    /// Managed save images.
+    pub(crate) qemu_save: PathBuf,
     /// The probe cache.
     pub(crate) qemu_cache: PathBuf,
     /// QEMU's output, one file per domain.
@@ -114,6 +120,7 @@ impl Dirs {
             qemu_autostart: root.join("etc/qemu/autostart"),
             qemu_state: root.join("run/qemu"),
             qemu_lib: root.join("lib/qemu"),
+            qemu_save: root.join("lib/qemu/save"),
             qemu_cache: root.join("cache/qemu"),
             qemu_log: root.join("log/qemu"),
         }
@@ -128,6 +135,7 @@ impl Dirs {
             qemu_autostart: "/etc/libvirt/qemu/autostart".into(),
             qemu_state: "/run/libvirt/qemu".into(),
             qemu_lib: "/var/lib/libvirt/qemu".into(),
+            qemu_save: "/var/lib/libvirt/qemu/save".into(),
             qemu_cache: "/var/cache/libvirt/qemu".into(),
             qemu_log: "/var/log/libvirt/qemu".into(),
         }

@@ -1,0 +1,404 @@
+//! Save and restore, plain and managed, of a tiny real guest (no disk, 64 MiB, TCG): the state
+//! goes through QEMU's migration stream into libvirt's image format and back.
+
+#![allow(clippy::unwrap_used)]
+
+use parking_lot::Mutex;
+use pollster::block_on;
+use rvirt_driver::{DomainDriver, DomainEvent, DomainRef};
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_types::ErrorNumber;
+use rvirt_types::domain::*;
+use std::path::Path;
+use std::sync::Arc;
+
+fn guest(name: &str) -> String {
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os></domain>"
+    )
+}
+
+fn open(root: &Path) -> Arc<QemuDriver> {
+    QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
+}
+
+type Seen = Arc<Mutex<Vec<(String, i32, i32)>>>;
+
+fn record(d: &QemuDriver) -> Seen {
+    let seen: Seen = Default::default();
+    let s = seen.clone();
+    block_on(d.connect_domain_event_register_any(
+        None,
+        DomainEventID::LIFECYCLE,
+        Arc::new(move |e| {
+            if let DomainEvent::Lifecycle { dom, event, detail } = e {
+                s.lock().push((dom.name.to_string(), event.0, *detail));
+            }
+        }),
+    ))
+    .unwrap();
+    seen
+}
+
+fn ev(name: &str, e: DomainEventType, detail: i32) -> (String, i32, i32) {
+    (name.to_string(), e.0, detail)
+}
+
+fn state(d: &QemuDriver, dom: &DomainRef) -> (DomainState, i32) {
+    block_on(d.domain_get_state(dom, 0)).unwrap()
+}
+
+fn pid_of(root: &Path, name: &str) -> i32 {
+    let text = std::fs::read_to_string(root.join(format!("run/qemu/{name}.xml"))).unwrap();
+    let at = text.find("pid='").unwrap() + 5;
+    text[at..].split('\'').next().unwrap().parse().unwrap()
+}
+
+/// The QEMU of `name` was started to receive a migration stream, not to boot.
+fn started_incoming(root: &Path, name: &str) -> bool {
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid_of(root, name))).unwrap();
+    String::from_utf8_lossy(&cmdline).contains("-incoming\0defer")
+}
+
+fn running_qemus(root: &Path) -> usize {
+    std::fs::read_dir(root.join("run/qemu"))
+        .map(|d| d.flatten().count())
+        .unwrap_or(0)
+}
+
+const NONE: DomainSaveRestoreFlags = DomainSaveRestoreFlags::empty();
+
+#[test]
+fn save_then_restore_running_and_paused() {
+    let root = tempfile::tempdir().unwrap();
+    let d = open(root.path());
+    let seen = record(&d);
+    let img = root.path().join("g.img");
+    let imgs = img.to_str().unwrap();
+
+    let dom = block_on(d.domain_create_xml(&guest("g"), DomainCreateFlags::empty())).unwrap();
+    let e =
+        block_on(d.domain_save(&dom, imgs, None, DomainSaveRestoreFlags::RESET_NVRAM)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INVALID_ARG, "{e}");
+    assert!(e.to_string().contains("unsupported flags (0x8)"), "{e}");
+
+    block_on(d.domain_save(&dom, imgs, None, NONE)).unwrap();
+    // A transient domain is gone once saved.
+    let e = block_on(d.domain_lookup_by_name("g")).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::NO_DOMAIN);
+    assert_eq!(running_qemus(root.path()), 0);
+    let bytes = std::fs::read(&img).unwrap();
+    assert_eq!(&bytes[..16], b"LibvirtQemudSave");
+    assert_eq!(&bytes[24..28], &1u32.to_ne_bytes(), "was running");
+    let data_len = u32::from_ne_bytes(bytes[20..24].try_into().unwrap()) as usize;
+    let stream = &bytes[92 + data_len..];
+    assert_eq!(
+        &stream[..4],
+        b"QEVM",
+        "QEMU's migration stream follows the XML"
+    );
+    assert!(
+        stream.len() > 100_000,
+        "{} bytes of guest state",
+        stream.len()
+    );
+
+    let xml =
+        block_on(d.domain_save_image_get_xml_desc(imgs, DomainSaveImageXMLFlags::empty())).unwrap();
+    assert!(xml.contains("<name>g</name>"), "{xml}");
+    assert!(xml.contains(&dom.uuid.to_string()), "{xml}");
+
+    block_on(d.domain_restore(imgs, None, NONE)).unwrap();
+    let r = block_on(d.domain_lookup_by_name("g")).unwrap();
+    assert_eq!(r.uuid, dom.uuid);
+    assert_eq!(
+        state(&d, &r),
+        (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
+    );
+    assert!(started_incoming(root.path(), "g"));
+
+    // The same image again while its domain runs.
+    let e = block_on(d.domain_restore(imgs, None, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID, "{e}");
+    assert!(
+        e.to_string().contains("domain 'g' is already active"),
+        "{e}"
+    );
+
+    // Paused at save time: restored paused; RUNNING overrides that.
+    block_on(d.domain_suspend(&r)).unwrap();
+    block_on(d.domain_save(&r, imgs, None, NONE)).unwrap();
+    assert_eq!(std::fs::read(&img).unwrap()[24..28], 0u32.to_ne_bytes());
+    block_on(d.domain_restore(imgs, None, NONE)).unwrap();
+    let r = block_on(d.domain_lookup_by_name("g")).unwrap();
+    assert_eq!(
+        state(&d, &r),
+        (DomainState::PAUSED, DomainPausedReason::MIGRATION.0)
+    );
+    block_on(d.domain_save(&r, imgs, None, NONE)).unwrap();
+    block_on(d.domain_restore(imgs, None, DomainSaveRestoreFlags::RUNNING)).unwrap();
+    let r = block_on(d.domain_lookup_by_name("g")).unwrap();
+    assert_eq!(state(&d, &r).0, DomainState::RUNNING);
+    // PAUSED at save time wins over the running guest.
+    block_on(d.domain_save(&r, imgs, None, DomainSaveRestoreFlags::PAUSED)).unwrap();
+    block_on(d.domain_restore(imgs, None, NONE)).unwrap();
+    let r = block_on(d.domain_lookup_by_name("g")).unwrap();
+    assert_eq!(state(&d, &r).0, DomainState::PAUSED);
+    block_on(d.domain_destroy(&r, DomainDestroyFlags::empty())).unwrap();
+
+    use DomainEventType as T;
+    let g = |e, x| ev("g", e, x);
+    let stop_saved = g(T::STOPPED, DomainEventStoppedDetailType::SAVED.0);
+    let paused = g(T::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0);
+    let restored = g(T::STARTED, DomainEventStartedDetailType::RESTORED.0);
+    assert_eq!(
+        *seen.lock(),
+        vec![
+            g(T::STARTED, DomainEventStartedDetailType::BOOTED.0),
+            paused.clone(),
+            stop_saved.clone(),
+            restored.clone(),
+            g(T::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0),
+            paused.clone(),
+            stop_saved.clone(),
+            restored.clone(),
+            g(T::SUSPENDED, DomainEventSuspendedDetailType::RESTORED.0),
+            stop_saved.clone(),
+            restored.clone(),
+            g(T::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0),
+            paused.clone(),
+            stop_saved,
+            restored,
+            g(T::SUSPENDED, DomainEventSuspendedDetailType::RESTORED.0),
+            g(T::STOPPED, DomainEventStoppedDetailType::DESTROYED.0),
+        ]
+    );
+}
+
+#[test]
+fn managed_save_and_start() {
+    let root = tempfile::tempdir().unwrap();
+    let d = open(root.path());
+    let seen = record(&d);
+    let image = root.path().join("lib/qemu/save/m.save");
+    let dom = block_on(d.domain_define_xml(&guest("m"), DomainDefineFlags::empty())).unwrap();
+    let e = block_on(d.domain_managed_save(&dom, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID, "{e}");
+    assert!(e.to_string().contains("domain is not running"), "{e}");
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    assert!(!block_on(d.domain_has_managed_save_image(&dom, 0)).unwrap());
+
+    block_on(d.domain_managed_save(&dom, NONE)).unwrap();
+    assert!(image.is_file());
+    assert!(block_on(d.domain_has_managed_save_image(&dom, 0)).unwrap());
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::SHUTOFF, DomainShutoffReason::SAVED.0)
+    );
+    let with =
+        block_on(d.connect_list_all_domains(ConnectListAllDomainsFlags::MANAGEDSAVE)).unwrap();
+    assert_eq!(with.len(), 1);
+    let without =
+        block_on(d.connect_list_all_domains(ConnectListAllDomainsFlags::NO_MANAGEDSAVE)).unwrap();
+    assert!(without.is_empty());
+    let xml = block_on(d.domain_managed_save_get_xml_desc(&dom, DomainSaveImageXMLFlags::empty()))
+        .unwrap();
+    assert!(xml.contains("<name>m</name>"), "{xml}");
+
+    let e = block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID);
+    assert!(
+        e.to_string()
+            .contains("Refusing to undefine while domain managed save image exists"),
+        "{e}"
+    );
+
+    // Start resumes the saved guest and consumes the image.
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
+    );
+    assert!(started_incoming(root.path(), "m"));
+    assert!(!image.exists());
+    assert!(!block_on(d.domain_has_managed_save_image(&dom, 0)).unwrap());
+    let e = block_on(d.domain_managed_save_get_xml_desc(&dom, DomainSaveImageXMLFlags::empty()))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("domain does not have managed save image"),
+        "{e}"
+    );
+
+    // START_PAUSED restores it paused.
+    block_on(d.domain_managed_save(&dom, NONE)).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::START_PAUSED)).unwrap();
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::PAUSED, DomainPausedReason::MIGRATION.0)
+    );
+
+    // FORCE_BOOT throws the image away and boots.
+    block_on(d.domain_managed_save(&dom, NONE)).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::START_FORCE_BOOT)).unwrap();
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::RUNNING, DomainRunningReason::BOOTED.0)
+    );
+    assert!(!started_incoming(root.path(), "m"));
+    assert!(!image.exists());
+
+    // A reopened driver finds the image; undefine removes it only when asked to.
+    block_on(d.domain_managed_save(&dom, NONE)).unwrap();
+    drop(d);
+    let d = open(root.path());
+    let dom = block_on(d.domain_lookup_by_name("m")).unwrap();
+    assert!(block_on(d.domain_has_managed_save_image(&dom, 0)).unwrap());
+    block_on(d.domain_managed_save_remove(&dom, 0)).unwrap();
+    assert!(!image.exists());
+    let e = block_on(d.domain_managed_save_remove(&dom, 0)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR);
+    assert!(
+        e.to_string().contains("Failed to remove managed save file"),
+        "{e}"
+    );
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    block_on(d.domain_managed_save(&dom, NONE)).unwrap();
+    block_on(d.domain_undefine(&dom, DomainUndefineFlags::MANAGED_SAVE)).unwrap();
+    assert!(!image.exists());
+    assert!(block_on(d.domain_lookup_by_name("m")).is_err());
+
+    use DomainEventType as T;
+    let m = |e, x| ev("m", e, x);
+    let first: Vec<_> = seen.lock()[..6].to_vec();
+    assert_eq!(
+        first,
+        vec![
+            m(T::DEFINED, DomainEventDefinedDetailType::ADDED.0),
+            m(T::STARTED, DomainEventStartedDetailType::BOOTED.0),
+            m(T::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0),
+            m(T::STOPPED, DomainEventStoppedDetailType::SAVED.0),
+            m(T::STARTED, DomainEventStartedDetailType::RESTORED.0),
+            m(T::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0),
+        ]
+    );
+    // The paused start from the image says PAUSED, as the caller asked.
+    assert!(seen.lock()[6..].contains(&m(T::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0)));
+}
+
+#[test]
+fn bad_images_start_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let d = open(root.path());
+    let empty = root.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let random = root.path().join("random");
+    std::fs::write(
+        &random,
+        (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let cases = [
+        (
+            &empty,
+            ErrorNumber::OPERATION_FAILED,
+            "failed to read qemu header",
+        ),
+        (
+            &random,
+            ErrorNumber::OPERATION_FAILED,
+            "image magic is incorrect",
+        ),
+        (
+            &root.path().join("none"),
+            ErrorNumber::SYSTEM_ERROR,
+            "Failed to open file",
+        ),
+    ];
+    for (path, code, text) in cases {
+        let p = path.to_str().unwrap();
+        let e = block_on(d.domain_restore(p, None, NONE)).unwrap_err();
+        assert_eq!(e.code, code, "{e}");
+        assert!(e.to_string().contains(text), "{e}");
+        let e = block_on(d.domain_save_image_get_xml_desc(p, DomainSaveImageXMLFlags::empty()))
+            .unwrap_err();
+        assert!(e.to_string().contains(text), "{e}");
+    }
+
+    // A real image cut short inside QEMU's stream: QEMU fails to load it, and neither a
+    // domain nor a QEMU is left behind.
+    let img = root.path().join("t.img");
+    let imgs = img.to_str().unwrap();
+    let t = block_on(d.domain_create_xml(&guest("t"), DomainCreateFlags::empty())).unwrap();
+    block_on(d.domain_save(&t, imgs, None, NONE)).unwrap();
+    let len = std::fs::metadata(&img).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&img)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let e = block_on(d.domain_restore(imgs, None, NONE)).unwrap_err();
+    assert!(
+        matches!(
+            e.code,
+            ErrorNumber::INTERNAL_ERROR | ErrorNumber::OPERATION_FAILED
+        ),
+        "{e}"
+    );
+    let all = block_on(d.connect_list_all_domains(ConnectListAllDomainsFlags::empty())).unwrap();
+    assert!(all.is_empty(), "{all:?}");
+    assert_eq!(running_qemus(root.path()), 0);
+
+    // A persistent domain whose managed save image is garbage does not start, and stays
+    // defined and shut off; an incomplete image (never finished) is dropped and it boots.
+    let dom = block_on(d.domain_define_xml(&guest("p"), DomainDefineFlags::empty())).unwrap();
+    let image = root.path().join("lib/qemu/save/p.save");
+    std::fs::create_dir_all(image.parent().unwrap()).unwrap();
+    std::fs::copy(&random, &image).unwrap();
+    let e = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
+    assert!(e.to_string().contains("image magic is incorrect"), "{e}");
+    assert_eq!(state(&d, &dom).0, DomainState::SHUTOFF);
+    let mut partial = std::fs::read(&random).unwrap();
+    partial[..16].copy_from_slice(b"LibvirtQemudPart");
+    std::fs::write(&image, partial).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::RUNNING, DomainRunningReason::BOOTED.0)
+    );
+    assert!(!image.exists());
+
+    // The XML of an image can be replaced in place, keeping the guest's ABI.
+    block_on(d.domain_save(&dom, imgs, None, NONE)).unwrap();
+    let xml =
+        block_on(d.domain_save_image_get_xml_desc(imgs, DomainSaveImageXMLFlags::SECURE)).unwrap();
+    let described = xml.replace(
+        "<name>p</name>",
+        "<name>p</name><description>hi</description>",
+    );
+    block_on(d.domain_save_image_define_xml(imgs, &described, DomainSaveRestoreFlags::PAUSED))
+        .unwrap();
+    let again =
+        block_on(d.domain_save_image_get_xml_desc(imgs, DomainSaveImageXMLFlags::empty())).unwrap();
+    assert!(again.contains("<description>hi</description>"), "{again}");
+    let bigger = xml.replace(">65536<", ">131072<");
+    let e = block_on(d.domain_save_image_define_xml(imgs, &bigger, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{e}");
+    assert!(
+        e.to_string()
+            .contains("Target domain max memory 131072 does not match source 65536"),
+        "{e}"
+    );
+    block_on(d.domain_restore(imgs, None, NONE)).unwrap();
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::PAUSED, DomainPausedReason::MIGRATION.0)
+    );
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(live.contains("<description>hi</description>"), "{live}");
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}
