@@ -72,6 +72,11 @@ pub struct QemuDriver {
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
 static SYSTEM_ROOT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+/// The driver of `qemu:///system`, kept for the life of the process as libvirtd keeps its
+/// drivers: domain state that no file records (a shut-off reason, say) outlives the
+/// connections, and guests are not detached and reattached between two clients.
+static SYSTEM_DRIVER: Mutex<Option<Arc<QemuDriver>>> = Mutex::new(None);
+
 /// Drivers open in this process, by state root: connections to one root share one driver.
 fn open_drivers() -> &'static Mutex<HashMap<PathBuf, Weak<QemuDriver>>> {
     static DRIVERS: OnceLock<Mutex<HashMap<PathBuf, Weak<QemuDriver>>>> = OnceLock::new();
@@ -208,6 +213,7 @@ impl QemuDriver {
     pub fn open(uri: &str) -> Result<Arc<QemuDriver>> {
         let parsed = parse_uri(uri)
             .ok_or_else(|| Error::with_detail(ErrorDomain::NONE, ErrorNumber::NO_CONNECT, uri))??;
+        let system = parsed == QemuUri::System;
         let (key, dirs, canonical) = match parsed {
             QemuUri::System => match SYSTEM_ROOT.lock().clone() {
                 Some(root) => (
@@ -248,6 +254,9 @@ impl QemuDriver {
         });
         d.load_domains()?;
         drivers.insert(key, Arc::downgrade(&d));
+        if system {
+            *SYSTEM_DRIVER.lock() = Some(d.clone());
+        }
         Ok(d)
     }
 
