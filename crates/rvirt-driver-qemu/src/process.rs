@@ -84,6 +84,8 @@ pub struct Proc {
     pub(crate) saving: AtomicBool,
     /// The pause reason the next `STOP` event stands for.
     pub(crate) pause_reason: AtomicI32,
+    /// The running reason the next `RESUME` event stands for.
+    pub(crate) resume_reason: AtomicI32,
     exited: tokio::sync::watch::Sender<bool>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -509,6 +511,7 @@ impl QemuDriver {
                     saved: AtomicBool::new(false),
                     saving: AtomicBool::new(false),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
+                    resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                     exited: tokio::sync::watch::channel(false).0,
                     watcher: Mutex::new(None),
                 },
@@ -570,7 +573,12 @@ impl QemuDriver {
                     .swap(DomainPausedReason::UNKNOWN.0, Ordering::Relaxed);
                 self.set_paused(&obj, reason);
             }
-            EventKind::Resume => self.set_resumed(&obj),
+            EventKind::Resume => {
+                let reason = p
+                    .resume_reason
+                    .swap(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);
+                self.set_resumed(&obj, reason);
+            }
             EventKind::Shutdown { guest, .. } => {
                 if p.destroying.load(Ordering::Relaxed) {
                     return;
@@ -633,15 +641,16 @@ impl QemuDriver {
         self.events.emit(ev);
     }
 
-    /// Paused → running (unpaused), with its event; nothing if not paused.
-    pub(crate) fn set_resumed(&self, obj: &DomainObj) {
+    /// Paused → running for `reason`, with its event (RESUMED/UNPAUSED); nothing if not
+    /// paused.
+    pub(crate) fn set_resumed(&self, obj: &DomainObj, reason: i32) {
         let ev = {
             let mut st = obj.lock();
             if st.state != DomainState::PAUSED {
                 return;
             }
             st.state = DomainState::RUNNING;
-            st.reason = DomainRunningReason::UNPAUSED.0;
+            st.reason = reason;
             DomainEvent::lifecycle(
                 st.to_ref(obj.uuid),
                 E::RESUMED,
@@ -748,9 +757,24 @@ impl QemuDriver {
 
     /// Resumes a paused domain (`cont`).
     pub(crate) async fn resume(&self, obj: &DomainObj) -> Result<()> {
+        self.resume_for(obj, DomainRunningReason::UNPAUSED).await
+    }
+
+    /// Resumes a paused domain (`cont`), running for `reason` from then on.
+    pub(crate) async fn resume_for(
+        &self,
+        obj: &DomainObj,
+        reason: DomainRunningReason,
+    ) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
-        self.qmp(&p, |m| async move { m.cont().await }).await?;
-        self.set_resumed(obj);
+        p.resume_reason.store(reason.0, Ordering::Relaxed);
+        let res = self.qmp(&p, |m| async move { m.cont().await }).await;
+        if res.is_err() {
+            p.resume_reason
+                .store(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);
+        }
+        res?;
+        self.set_resumed(obj, reason.0);
         Ok(())
     }
 
@@ -889,6 +913,7 @@ impl QemuDriver {
                 saved: AtomicBool::new(false),
                 saving: AtomicBool::new(false),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
+                resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                 exited: tokio::sync::watch::channel(false).0,
                 watcher: Mutex::new(None),
             });

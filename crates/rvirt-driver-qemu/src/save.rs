@@ -182,7 +182,7 @@ impl QemuDriver {
             }
             Err(e) => {
                 if was_running && self.proc_of(&obj.uuid).is_ok() {
-                    self.cancel_save(obj, p).await;
+                    self.cancel_save(obj).await;
                 }
                 Err(e)
             }
@@ -191,27 +191,18 @@ impl QemuDriver {
 
     /// A failed save of a running guest runs it again (running, reason save canceled), or
     /// leaves it paused with SUSPENDED/API_ERROR when QEMU refuses.
-    async fn cancel_save(&self, obj: &Arc<DomainObj>, p: &Arc<crate::process::Proc>) {
-        let ev = if self.qmp(p, |m| async move { m.cont().await }).await.is_ok() {
-            let mut st = obj.lock();
-            if st.state != DomainState::PAUSED {
-                return;
-            }
-            st.state = DomainState::RUNNING;
-            st.reason = DomainRunningReason::SAVE_CANCELED.0;
-            DomainEvent::lifecycle(
-                st.to_ref(obj.uuid),
-                DomainEventType::RESUMED,
-                DomainEventResumedDetailType::UNPAUSED.0,
-            )
-        } else {
-            DomainEvent::lifecycle(
+    async fn cancel_save(&self, obj: &Arc<DomainObj>) {
+        if self
+            .resume_for(obj, DomainRunningReason::SAVE_CANCELED)
+            .await
+            .is_err()
+        {
+            self.events.emit(DomainEvent::lifecycle(
                 obj.to_ref(),
                 DomainEventType::SUSPENDED,
                 DomainEventSuspendedDetailType::API_ERROR.0,
-            )
-        };
-        self.events.emit(ev);
+            ));
+        }
     }
 
     /// Writes the image: header and XML, QEMU's migration stream, fsync, final magic. A file

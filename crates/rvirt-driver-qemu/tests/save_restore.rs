@@ -402,3 +402,57 @@ fn bad_images_start_nothing() {
     assert!(live.contains("<description>hi</description>"), "{live}");
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
+
+#[test]
+fn a_failed_save_keeps_the_guest_running() {
+    let root = tempfile::tempdir().unwrap();
+    let d = open(root.path());
+    let dom = block_on(d.domain_define_xml(&guest("f"), DomainDefineFlags::empty())).unwrap();
+    let e = block_on(d.domain_save(&dom, "/nowhere/f.img", None, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID, "{e}");
+    assert!(e.to_string().contains("domain is not running"), "{e}");
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    let seen = record(&d);
+
+    // An XML for another guest is refused before the guest is even paused.
+    let img = root.path().join("f.img");
+    let imgs = img.to_str().unwrap();
+    let other = guest("f").replace(">64<", ">128<");
+    let e = block_on(d.domain_save(&dom, imgs, Some(&other), NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{e}");
+    assert!(seen.lock().is_empty(), "{:?}", seen.lock());
+    assert!(!img.exists());
+
+    // A path that cannot be written: the guest runs again (save canceled).
+    let e = block_on(d.domain_save(&dom, "/nowhere/f.img", None, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "{e}");
+    assert!(
+        e.to_string()
+            .contains("Failed to create file '/nowhere/f.img'"),
+        "{e}"
+    );
+    assert_eq!(
+        state(&d, &dom),
+        (DomainState::RUNNING, DomainRunningReason::SAVE_CANCELED.0)
+    );
+    use DomainEventType as T;
+    assert_eq!(
+        *seen.lock(),
+        vec![
+            ev("f", T::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0),
+            ev("f", T::RESUMED, DomainEventResumedDetailType::UNPAUSED.0),
+        ]
+    );
+
+    // A replacement XML with the same ABI is what the image keeps.
+    let xml = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    let titled = xml.replace("<name>f</name>", "<name>f</name><title>saved</title>");
+    block_on(d.domain_save(&dom, imgs, Some(&titled), NONE)).unwrap();
+    let stored =
+        block_on(d.domain_save_image_get_xml_desc(imgs, DomainSaveImageXMLFlags::empty())).unwrap();
+    assert!(stored.contains("<title>saved</title>"), "{stored}");
+    // The persistent definition is untouched.
+    let config = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    assert!(!config.contains("<title>"), "{config}");
+    block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
+}
