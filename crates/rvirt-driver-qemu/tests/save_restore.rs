@@ -69,9 +69,41 @@ fn running_qemus(root: &Path) -> usize {
 
 const NONE: DomainSaveRestoreFlags = DomainSaveRestoreFlags::empty();
 
+/// A state root that kills the QEMUs still recorded in it when dropped, so that a failing
+/// test leaves no guest running (the driver leaves its guests running when dropped).
+struct Root(tempfile::TempDir);
+
+impl Root {
+    fn new() -> Root {
+        Root(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let Ok(dir) = std::fs::read_dir(self.path().join("run/qemu")) else {
+            return;
+        };
+        for e in dir.flatten() {
+            let pid = std::fs::read_to_string(e.path()).ok().and_then(|t| {
+                let at = t.find("pid='")? + 5;
+                t[at..].split('\'').next()?.parse::<i32>().ok()
+            });
+            if let Some(pid) = pid.filter(|p| *p > 0) {
+                // SAFETY: kill(2) of a QEMU this test started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
 #[test]
 fn save_then_restore_running_and_paused() {
-    let root = tempfile::tempdir().unwrap();
+    let root = Root::new();
     let d = open(root.path());
     let seen = record(&d);
     let img = root.path().join("g.img");
@@ -178,7 +210,7 @@ fn save_then_restore_running_and_paused() {
 
 #[test]
 fn managed_save_and_start() {
-    let root = tempfile::tempdir().unwrap();
+    let root = Root::new();
     let d = open(root.path());
     let seen = record(&d);
     let image = root.path().join("lib/qemu/save/m.save");
@@ -289,7 +321,7 @@ fn managed_save_and_start() {
 
 #[test]
 fn bad_images_start_nothing() {
-    let root = tempfile::tempdir().unwrap();
+    let root = Root::new();
     let d = open(root.path());
     let empty = root.path().join("empty");
     std::fs::write(&empty, b"").unwrap();
@@ -405,7 +437,7 @@ fn bad_images_start_nothing() {
 
 #[test]
 fn a_failed_save_keeps_the_guest_running() {
-    let root = tempfile::tempdir().unwrap();
+    let root = Root::new();
     let d = open(root.path());
     let dom = block_on(d.domain_define_xml(&guest("f"), DomainDefineFlags::empty())).unwrap();
     let e = block_on(d.domain_save(&dom, "/nowhere/f.img", None, NONE)).unwrap_err();
@@ -455,4 +487,81 @@ fn a_failed_save_keeps_the_guest_running() {
     let config = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     assert!(!config.contains("<title>"), "{config}");
     block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
+}
+
+/// Real libvirt's QEMU driver, in-process in real virsh (`qemu:///embed`), when installed.
+fn libvirt_embed(root: &Path, commands: &str) -> Option<std::process::Output> {
+    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
+    if !Path::new(module).exists() || !Path::new("/usr/bin/virsh").exists() {
+        eprintln!(
+            "skipped: libvirt's QEMU driver is missing (apt-get install libvirt-daemon-driver-qemu)"
+        );
+        return None;
+    }
+    // QEMU's output to a file (no virtlogd), and no user or label changes.
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/qemu.conf"),
+        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
+         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
+    )
+    .unwrap();
+    Some(
+        std::process::Command::new("timeout")
+            .args(["120", "virsh", "-q", "-c"])
+            .arg(format!("qemu:///embed?root={}", root.display()))
+            .arg(commands)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn images_move_between_rvirt_and_real_libvirt() {
+    let root = Root::new();
+    let d = open(root.path());
+    let lv = root.path().join("libvirt");
+
+    // Ours, read by libvirt.
+    let ours = root.path().join("ours.img");
+    let dom = block_on(d.domain_create_xml(&guest("x"), DomainCreateFlags::empty())).unwrap();
+    block_on(d.domain_save(&dom, ours.to_str().unwrap(), None, NONE)).unwrap();
+    let Some(out) = libvirt_embed(&lv, &format!("save-image-dumpxml {}", ours.display())) else {
+        return;
+    };
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{xml}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(xml.contains("<name>x</name>"), "{xml}");
+    assert!(xml.contains(&format!("<uuid>{}</uuid>", dom.uuid)), "{xml}");
+
+    // libvirt's, read by us.
+    let theirs = root.path().join("theirs.img");
+    let def = root.path().join("l.xml");
+    std::fs::write(&def, guest("l")).unwrap();
+    let out = libvirt_embed(
+        &lv,
+        &format!(
+            "create {}; save l {}; destroy l",
+            def.display(),
+            theirs.display()
+        ),
+    )
+    .unwrap();
+    assert!(
+        theirs.is_file(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = block_on(d.domain_save_image_get_xml_desc(
+        theirs.to_str().unwrap(),
+        DomainSaveImageXMLFlags::empty(),
+    ))
+    .unwrap();
+    assert!(xml.contains("<name>l</name>"), "{xml}");
+    assert!(xml.contains("machine='pc-i440fx-"), "{xml}");
 }
