@@ -312,7 +312,7 @@ impl DomainDriver for QemuDriver {
         if image.exists() {
             if !flags.contains(DomainUndefineFlags::MANAGED_SAVE) {
                 return Err(Error::operation_invalid(
-                    ErrorDomain::DOMAIN,
+                    FROM,
                     "Refusing to undefine while domain managed save image exists",
                 ));
             }
@@ -566,7 +566,7 @@ impl DomainDriver for QemuDriver {
             check_active(&st)?;
             if !st.persistent {
                 return Err(Error::operation_invalid(
-                    ErrorDomain::DOMAIN,
+                    FROM,
                     "cannot do managed save for transient domain",
                 ));
             }

@@ -114,6 +114,13 @@ fn save_then_restore_running_and_paused() {
         block_on(d.domain_save(&dom, imgs, None, DomainSaveRestoreFlags::RESET_NVRAM)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::INVALID_ARG, "{e}");
     assert!(e.to_string().contains("unsupported flags (0x8)"), "{e}");
+    let e = block_on(d.domain_managed_save(&dom, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID, "{e}");
+    assert!(
+        e.to_string()
+            .contains("cannot do managed save for transient domain"),
+        "{e}"
+    );
 
     block_on(d.domain_save(&dom, imgs, None, NONE)).unwrap();
     // A transient domain is gone once saved.
