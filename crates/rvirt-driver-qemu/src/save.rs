@@ -94,6 +94,18 @@ pub(crate) fn check_abi(src: &DomainDef, dst: &DomainDef) -> Result<()> {
     Ok(())
 }
 
+/// The state the RUNNING and PAUSED flags ask a restored guest to be in (running: `true`),
+/// if either is given (the public API lets only one through).
+fn state_override(flags: DomainSaveRestoreFlags) -> Option<bool> {
+    if flags.contains(DomainSaveRestoreFlags::RUNNING) {
+        Some(true)
+    } else if flags.contains(DomainSaveRestoreFlags::PAUSED) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// How a save image's XML is written: the persistent shape, with secrets.
 fn image_xml(def: &DomainDef) -> String {
     def.format_xml(FormatOptions {
@@ -167,13 +179,7 @@ impl QemuDriver {
             self.qmp(p, |m| async move { m.stop().await }).await?;
             self.set_paused(obj, DomainPausedReason::SAVE.0);
         }
-        let resume_after = if flags.contains(DomainSaveRestoreFlags::RUNNING) {
-            true
-        } else if flags.contains(DomainSaveRestoreFlags::PAUSED) {
-            false
-        } else {
-            was_running
-        };
+        let resume_after = state_override(flags).unwrap_or(was_running);
         match self.write_image(p, path, &xml, resume_after).await {
             Ok(()) => {
                 p.saved.store(true, Ordering::Relaxed);
@@ -287,13 +293,7 @@ impl QemuDriver {
             check_abi(&def, &new)?;
             def = new;
         }
-        let run = if flags.contains(DomainSaveRestoreFlags::RUNNING) {
-            true
-        } else if flags.contains(DomainSaveRestoreFlags::PAUSED) {
-            false
-        } else {
-            header.was_running
-        };
+        let run = state_override(flags).unwrap_or(header.was_running);
         let obj = self.add_live(&def)?;
         let res = self
             .launch(
@@ -385,13 +385,7 @@ impl QemuDriver {
             Opened::Image(h, x, f) => (h, x, f),
             Opened::Corrupt(e) => return Err(e),
         };
-        let state = if flags.contains(DomainSaveRestoreFlags::RUNNING) {
-            Some(true)
-        } else if flags.contains(DomainSaveRestoreFlags::PAUSED) {
-            Some(false)
-        } else {
-            None
-        };
+        let state = state_override(flags);
         if xml == dxml && state.is_none_or(|s| s == header.was_running) {
             return Ok(());
         }
