@@ -493,6 +493,16 @@ fn a_failed_save_keeps_the_guest_running() {
     // The persistent definition is untouched.
     let config = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     assert!(!config.contains("<title>"), "{config}");
+    // So can restore, which starts the persistent domain from the image.
+    let retitled = titled.replace(">saved<", ">restored<");
+    let flags = DomainSaveRestoreFlags::BYPASS_CACHE;
+    block_on(d.domain_restore(imgs, Some(&retitled), flags)).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(live.contains("<title>restored</title>"), "{live}");
+    assert!(block_on(d.domain_is_persistent(&dom)).unwrap());
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    let config = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(!config.contains("<title>"), "{config}");
     block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
 }
 
