@@ -2,7 +2,8 @@
 //! paused, QEMU migrates its state straight into the image file (`migrate` to an fd passed with
 //! `getfd`), the image is fsynced and marked complete, and QEMU stops (shut off, reason
 //! `saved`). Restore starts QEMU with `-incoming defer` and feeds it the same file
-//! (`migrate-incoming`). Managed save keeps the image at `lib/qemu/save/NAME.save`, where a
+//! (`migrate-incoming`), through libvirt's decompressor when libvirt compressed the image.
+//! Managed save keeps the image at `lib/qemu/save/NAME.save`, where a
 //! later start picks it up.
 
 use crate::process::{Incoming, on_rt, wait_migration};
@@ -286,7 +287,6 @@ impl QemuDriver {
             Opened::Image(h, x, f) => (h, x, f),
             Opened::Corrupt(e) => return Err(e),
         };
-        check_raw(header.compressed)?;
         let mut def = self.parse_and_fill(&xml).await?;
         if let Some(x) = dxml {
             let new = self.parse_and_fill(x).await?;
@@ -295,17 +295,18 @@ impl QemuDriver {
         }
         let run = state_override(flags).unwrap_or(header.was_running);
         let obj = self.add_live(&def)?;
-        let res = self
-            .launch(
-                &obj,
-                def,
-                !run,
-                Some(Incoming {
-                    file,
+        let res = match Stream::open(header.compressed, file) {
+            Ok(stream) => {
+                let incoming = Incoming {
+                    file: stream.file,
                     start_paused: false,
-                }),
-            )
-            .await;
+                };
+                let res = self.launch(&obj, def, !run, Some(incoming)).await;
+                Stream::reap(stream.helper).await;
+                res
+            }
+            Err(e) => Err(e),
+        };
         if res.is_err() {
             self.drop_if_transient_inactive(&obj);
         }
@@ -339,7 +340,6 @@ impl QemuDriver {
                 return Ok(false);
             }
         };
-        check_raw(header.compressed)?;
         let def = self.parse_and_fill(&xml).await?;
         if def.name != name || def.uuid != uuid {
             return Err(Error::with_detail(
@@ -352,13 +352,21 @@ impl QemuDriver {
                 ),
             ));
         }
-        self.launch(
-            obj,
-            def,
-            start_paused || !header.was_running,
-            Some(Incoming { file, start_paused }),
-        )
-        .await?;
+        let stream = Stream::open(header.compressed, file)?;
+        let incoming = Incoming {
+            file: stream.file,
+            start_paused,
+        };
+        let res = self
+            .launch(
+                obj,
+                def,
+                start_paused || !header.was_running,
+                Some(incoming),
+            )
+            .await;
+        Stream::reap(stream.helper).await;
+        res?;
         if util::remove_durably(&path).is_ok() {
             obj.lock().has_managed_save = false;
         }
@@ -408,15 +416,61 @@ impl QemuDriver {
     }
 }
 
-/// Images whose stream libvirt compressed (`save_image_format` in qemu.conf) need its
-/// decompressor, which rvirt does not run.
-fn check_raw(compressed: u32) -> Result<()> {
-    if compressed == save_image::RAW {
-        return Ok(());
+/// The migration stream of an image as QEMU reads it: the file itself, or for an image that
+/// libvirt compressed (`save_image_format` in qemu.conf) the output of its decompressor, run as
+/// libvirt runs it (`PROG -dc`).
+struct Stream {
+    file: std::fs::File,
+    helper: Option<std::process::Child>,
+}
+
+impl Stream {
+    fn open(compressed: u32, file: std::fs::File) -> Result<Stream> {
+        let prog = match compressed {
+            save_image::RAW => return Ok(Stream { file, helper: None }),
+            1 => "gzip",
+            2 => "bzip2",
+            3 => "xz",
+            4 => "lzop",
+            n => {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_FAILED,
+                    format!("Invalid compressed save format {n}"),
+                ));
+            }
+        };
+        let mut cmd = std::process::Command::new(prog);
+        cmd.arg("-dc");
+        if prog == "lzop" {
+            cmd.arg("--ignore-warn");
+        }
+        let mut child = cmd
+            .stdin(file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(system(format!("cannot execute binary {prog}")))?;
+        let Some(out) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::internal(FROM, "decompressor has no output"));
+        };
+        Ok(Stream {
+            file: std::fs::File::from(std::os::fd::OwnedFd::from(out)),
+            helper: Some(child),
+        })
     }
-    Err(Error::with_detail(
-        FROM,
-        ErrorNumber::OPERATION_UNSUPPORTED,
-        format!("compressed save images (format {compressed}) are not supported"),
-    ))
+
+    /// Reaps the decompressor once QEMU has read what it wanted (or failed to).
+    async fn reap(helper: Option<std::process::Child>) {
+        if let Some(mut child) = helper {
+            let _ = util::off_thread(move || {
+                let _ = child.kill();
+                let _ = child.wait();
+                Ok(())
+            })
+            .await;
+        }
+    }
 }

@@ -174,6 +174,10 @@ pub(crate) fn open(path: &Path, write: bool) -> Result<Opened> {
             h.version
         )));
     }
+    if h.version < 2 {
+        // Version 1 had the field but never a compressed stream.
+        h.compressed = RAW;
+    }
     if h.data_len == 0 || h.data_len > MAX_DATA || (h.data_len as i32) < 0 {
         return Err(failed(format!(
             "invalid header data length: {}",

@@ -582,3 +582,55 @@ fn images_move_between_rvirt_and_real_libvirt() {
     assert!(xml.contains("<name>l</name>"), "{xml}");
     assert!(xml.contains("machine='pc-i440fx-"), "{xml}");
 }
+
+#[test]
+fn images_libvirt_compressed_restore_through_its_decompressor() {
+    let root = Root::new();
+    let d = open(root.path());
+    let raw = root.path().join("z.img");
+    let z = block_on(d.domain_create_xml(&guest("z"), DomainCreateFlags::empty())).unwrap();
+    block_on(d.domain_save(&z, raw.to_str().unwrap(), None, NONE)).unwrap();
+    // What libvirt writes with save_image_format = "gzip": the same header with compressed =
+    // 1, then the stream through `gzip -c`.
+    let bytes = std::fs::read(&raw).unwrap();
+    let data_len = u32::from_ne_bytes(bytes[20..24].try_into().unwrap()) as usize;
+    let (head, stream) = bytes.split_at(92 + data_len);
+    let mut gz = std::process::Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = gz.stdin.take().unwrap();
+    let stream = stream.to_vec();
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        input.write_all(&stream).unwrap();
+    });
+    let packed = gz.wait_with_output().unwrap().stdout;
+    feeder.join().unwrap();
+    let mut image = head.to_vec();
+    image[28..32].copy_from_slice(&1u32.to_ne_bytes());
+    image.extend_from_slice(&packed);
+    let gzipped = root.path().join("z.gz.img");
+    std::fs::write(&gzipped, &image).unwrap();
+    block_on(d.domain_restore(gzipped.to_str().unwrap(), None, NONE)).unwrap();
+    let z = block_on(d.domain_lookup_by_name("z")).unwrap();
+    assert_eq!(
+        state(&d, &z),
+        (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
+    );
+    block_on(d.domain_destroy(&z, DomainDestroyFlags::empty())).unwrap();
+
+    // A compression libvirt never defined.
+    image[28..32].copy_from_slice(&9u32.to_ne_bytes());
+    std::fs::write(&gzipped, &image).unwrap();
+    let e = block_on(d.domain_restore(gzipped.to_str().unwrap(), None, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_FAILED, "{e}");
+    assert!(
+        e.to_string().contains("Invalid compressed save format 9"),
+        "{e}"
+    );
+    assert!(block_on(d.domain_lookup_by_name("z")).is_err());
+    assert_eq!(running_qemus(root.path()), 0);
+}
