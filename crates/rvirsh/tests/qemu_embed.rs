@@ -1,6 +1,6 @@
 //! rvirsh on the QEMU driver in-process (`qemu:///embed?root=DIR`) with a real QEMU: a tiny
-//! guest's lifecycle through the domain commands, and `domxml-to-native` printing the command
-//! line the driver runs.
+//! guest's lifecycle (managed save and save/restore included) through the domain commands, and
+//! `domxml-to-native` printing the command line the driver runs.
 
 #![allow(clippy::unwrap_used)]
 
@@ -89,4 +89,56 @@ fn bad_input_gets_libvirts_errors() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("native-bogus"), "{err}");
+}
+
+#[test]
+fn managed_save_and_restore_through_rvirsh() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("tiny.xml");
+    std::fs::write(&xml, GUEST).unwrap();
+    let root = dir.path().join("root");
+    let img = dir.path().join("tiny.img");
+    let (code, out, err) = rvirsh(
+        &root,
+        &format!(
+            "define {}; start tiny; managedsave tiny; domstate tiny --reason; \
+             list --all --managed-save; start tiny; domstate tiny --reason; \
+             save tiny {img}; domstate tiny --reason; restore {img}; domstate tiny --reason; \
+             destroy tiny",
+            xml.display(),
+            img = img.display()
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "Domain 'tiny' defined from {}\n\nDomain 'tiny' started\n\n\
+             \nDomain 'tiny' state saved by libvirt\n\nshut off (saved)\n\n \
+             Id   Name   State\n--------------------\n -    tiny   saved\n\n\
+             Domain 'tiny' started\n\nrunning (restored)\n\n\
+             \nDomain 'tiny' saved to {img}\n\nshut off (saved)\n\n\
+             Domain restored from {img}\n\nrunning (restored)\n\n\
+             Domain 'tiny' destroyed\n\n",
+            xml.display(),
+            img = img.display()
+        )
+    );
+    // dominfo's "Managed save" line comes from the driver, not a guess.
+    let (_, before, _) = rvirsh(&root, "dominfo tiny");
+    assert!(before.contains("Managed save:   no\n"), "{before}");
+    let (code, _, err) = rvirsh(&root, "start tiny; managedsave tiny");
+    assert_eq!(code, 0, "{err}");
+    let (_, after, _) = rvirsh(&root, "dominfo tiny");
+    assert!(after.contains("Managed save:   yes\n"), "{after}");
+    assert!(root.join("lib/qemu/save/tiny.save").is_file());
+    let (code, _, err) = rvirsh(&root, "undefine tiny");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("Refusing to undefine while domain managed save image exists"),
+        "{err}"
+    );
+    let (code, _, err) = rvirsh(&root, "undefine tiny --managed-save");
+    assert_eq!(code, 0, "{err}");
+    assert!(!root.join("lib/qemu/save/tiny.save").exists());
 }

@@ -12,7 +12,7 @@ use rvirt_driver::{
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 type E = DomainEventType;
@@ -72,8 +72,13 @@ impl QemuDriver {
                     continue;
                 };
                 let autostart = self.autostart_path(&def.name).exists();
+                let managed_save = self.managed_save_path(&def.name).exists();
                 let obj = Arc::new(DomainObj::new(def, true));
-                obj.lock().autostart = autostart;
+                {
+                    let mut st = obj.lock();
+                    st.autostart = autostart;
+                    st.has_managed_save = managed_save;
+                }
                 self.domains.edit(|l| {
                     let (name, uuid) = {
                         let st = obj.lock();
@@ -104,10 +109,58 @@ impl QemuDriver {
         f(&st)
     }
 
-    async fn parse_and_fill(&self, xml: &str) -> Result<DomainDef> {
+    /// Parses a domain XML and fills what the capabilities decide (machine, emulator).
+    pub(crate) async fn parse_and_fill(&self, xml: &str) -> Result<DomainDef> {
         let mut def = DomainDef::parse_xml(xml, ParseOptions::default())?;
         self.fill_def(&mut def).await?;
         Ok(def)
+    }
+
+    /// The object a live start of `def` goes into (as libvirt's list adds a live definition):
+    /// the inactive persistent domain of the same name and UUID, or a new transient one. Refused
+    /// when the name or UUID belongs to another domain, or the domain runs or is starting.
+    pub(crate) fn add_live(&self, def: &DomainDef) -> Result<Arc<DomainObj>> {
+        let (uuid, name) = (def.uuid, def.name.clone());
+        self.domains.edit(|list| {
+            match list
+                .check_identity(&name, &uuid)
+                .map_err(|c| conflict_error(c, &name, &uuid))?
+            {
+                Some(o) => {
+                    let st = o.lock();
+                    if st.is_active() {
+                        return Err(Error::operation_invalid(
+                            ErrorDomain::DOMAIN,
+                            format!("domain '{name}' is already active"),
+                        ));
+                    }
+                    if !st.persistent {
+                        return Err(Error::operation_invalid(
+                            ErrorDomain::DOMAIN,
+                            format!("domain '{name}' is already being started"),
+                        ));
+                    }
+                    drop(st);
+                    Ok(o)
+                }
+                None => {
+                    let o = Arc::new(DomainObj::new(def.clone(), false));
+                    list.insert(o.clone());
+                    Ok(o)
+                }
+            }
+        })
+    }
+
+    /// Forgets `obj` if it is transient and not running (a live start of it failed).
+    pub(crate) fn drop_if_transient_inactive(&self, obj: &DomainObj) {
+        self.domains.edit(|list| {
+            let st = obj.lock();
+            if !st.persistent && !st.is_active() {
+                drop(st);
+                list.remove(&obj.uuid);
+            }
+        });
     }
 
     /// Writes the persistent config of `def`; the previous file stays intact on failure.
@@ -237,7 +290,17 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn domain_undefine(&self, dom: &DomainRef, flags: DomainUndefineFlags) -> Result<()> {
-        check_flags(FROM, "qemuDomainUndefineFlags", flags.bits(), 0)?;
+        // No snapshot or checkpoint metadata exists in this driver: those flags have nothing
+        // to remove.
+        let supported = DomainUndefineFlags::MANAGED_SAVE
+            | DomainUndefineFlags::SNAPSHOTS_METADATA
+            | DomainUndefineFlags::CHECKPOINTS_METADATA;
+        check_flags(
+            FROM,
+            "qemuDomainUndefineFlags",
+            flags.bits(),
+            supported.bits(),
+        )?;
         let obj = self.obj(dom)?;
         let name = {
             let st = obj.lock();
@@ -249,6 +312,18 @@ impl DomainDriver for QemuDriver {
             }
             st.name.clone()
         };
+        let image = self.managed_save_path(&name);
+        if image.exists() {
+            if !flags.contains(DomainUndefineFlags::MANAGED_SAVE) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "Refusing to undefine while domain managed save image exists",
+                ));
+            }
+            util::remove_durably(&image)
+                .map_err(|_| Error::internal(FROM, "Failed to remove domain managed save image"))?;
+            obj.lock().has_managed_save = false;
+        }
         let path = self.config_path(&name);
         util::remove_durably(&path).map_err(|e| {
             Error::system(FROM, format!("cannot remove config {}", path.display()), &e)
@@ -276,14 +351,18 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn domain_create(&self, dom: &DomainRef, flags: DomainCreateFlags) -> Result<DomainRef> {
+        // BYPASS_CACHE is accepted: images are read through the page cache all the same.
+        let supported = DomainCreateFlags::START_PAUSED
+            | DomainCreateFlags::START_BYPASS_CACHE
+            | DomainCreateFlags::START_FORCE_BOOT;
         check_flags(
             FROM,
             "qemuDomainCreateWithFlags",
             flags.bits(),
-            DomainCreateFlags::START_PAUSED.bits(),
+            supported.bits(),
         )?;
         let obj = self.obj(dom)?;
-        let def = {
+        let (def, name) = {
             let st = obj.lock();
             if st.is_active() {
                 return Err(Error::operation_invalid(
@@ -291,10 +370,23 @@ impl DomainDriver for QemuDriver {
                     "domain is already running",
                 ));
             }
-            (*st.def).clone()
+            ((*st.def).clone(), st.name.clone())
         };
-        self.start_domain(&obj, def, flags.contains(DomainCreateFlags::START_PAUSED))
-            .await?;
+        let paused = flags.contains(DomainCreateFlags::START_PAUSED);
+        if flags.contains(DomainCreateFlags::START_FORCE_BOOT) {
+            let image = self.managed_save_path(&name);
+            util::remove_durably(&image).map_err(|e| {
+                Error::system(
+                    FROM,
+                    format!("cannot remove managed save file {}", image.display()),
+                    &e,
+                )
+            })?;
+            obj.lock().has_managed_save = false;
+        } else if self.start_from_managed_save(&obj, paused).await? {
+            return Ok(obj.to_ref());
+        }
+        self.start_domain(&obj, def, paused).await?;
         Ok(obj.to_ref())
     }
 
@@ -309,43 +401,15 @@ impl DomainDriver for QemuDriver {
             rvirt_conf::DomainDef::validate_xml(xml)?;
         }
         let def = self.parse_and_fill(xml).await?;
-        let (uuid, name) = (def.uuid, def.name.clone());
-        let obj = self.domains.edit(|list| {
-            match list
-                .check_identity(&name, &uuid)
-                .map_err(|c| conflict_error(c, &name, &uuid))?
-            {
-                Some(o) => {
-                    if o.lock().is_active() {
-                        return Err(Error::operation_invalid(
-                            ErrorDomain::DOMAIN,
-                            format!("domain '{name}' is already active"),
-                        ));
-                    }
-                    Ok(o)
-                }
-                None => {
-                    let o = Arc::new(DomainObj::new(def.clone(), false));
-                    list.insert(o.clone());
-                    Ok(o)
-                }
-            }
-        })?;
+        let obj = self.add_live(&def)?;
         let res = self
             .start_domain(&obj, def, flags.contains(DomainCreateFlags::START_PAUSED))
             .await;
         if let Err(e) = res {
-            self.domains.edit(|list| {
-                let st = obj.lock();
-                if !st.persistent && !st.is_active() {
-                    drop(st);
-                    list.remove(&uuid);
-                }
-            });
+            self.drop_if_transient_inactive(&obj);
             return Err(e);
         }
-        let st = obj.lock();
-        Ok(st.to_ref(uuid))
+        Ok(obj.to_ref())
     }
 
     async fn domain_shutdown(&self, dom: &DomainRef, flags: DomainShutdownFlags) -> Result<()> {
@@ -418,6 +482,158 @@ impl DomainDriver for QemuDriver {
             }
         }
         self.resume(&obj).await
+    }
+
+    async fn domain_save(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let supported = DomainSaveRestoreFlags::BYPASS_CACHE
+            | DomainSaveRestoreFlags::RUNNING
+            | DomainSaveRestoreFlags::PAUSED;
+        check_flags(FROM, "qemuDomainSaveFlags", flags.bits(), supported.bits())?;
+        let obj = self.obj(dom)?;
+        check_active(&obj.lock())?;
+        self.save_to(&obj, Path::new(path), dxml, flags).await
+    }
+
+    async fn domain_restore(
+        &self,
+        path: &str,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let supported = DomainSaveRestoreFlags::BYPASS_CACHE
+            | DomainSaveRestoreFlags::RUNNING
+            | DomainSaveRestoreFlags::PAUSED;
+        check_flags(
+            FROM,
+            "qemuDomainRestoreFlags",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.restore_from(Path::new(path), dxml, flags).await
+    }
+
+    async fn domain_save_image_get_xml_desc(
+        &self,
+        path: &str,
+        flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
+        check_flags(
+            FROM,
+            "qemuDomainSaveImageGetXMLDesc",
+            flags.bits(),
+            DomainSaveImageXMLFlags::SECURE.bits(),
+        )?;
+        let def = self.image_def(Path::new(path)).await?;
+        Ok(def.format_xml(FormatOptions {
+            id: None,
+            inactive: false,
+            secure: flags.contains(DomainSaveImageXMLFlags::SECURE),
+            migratable: false,
+        }))
+    }
+
+    async fn domain_save_image_define_xml(
+        &self,
+        path: &str,
+        dxml: &str,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let supported = DomainSaveRestoreFlags::RUNNING | DomainSaveRestoreFlags::PAUSED;
+        check_flags(
+            FROM,
+            "qemuDomainSaveImageDefineXML",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        self.redefine_image(Path::new(path), dxml, flags).await
+    }
+
+    async fn domain_managed_save(
+        &self,
+        dom: &DomainRef,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let supported = DomainSaveRestoreFlags::BYPASS_CACHE
+            | DomainSaveRestoreFlags::RUNNING
+            | DomainSaveRestoreFlags::PAUSED;
+        check_flags(
+            FROM,
+            "qemuDomainManagedSave",
+            flags.bits(),
+            supported.bits(),
+        )?;
+        let obj = self.obj(dom)?;
+        let name = {
+            let st = obj.lock();
+            check_active(&st)?;
+            if !st.persistent {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "cannot do managed save for transient domain",
+                ));
+            }
+            st.name.clone()
+        };
+        std::fs::create_dir_all(&self.dirs.qemu_save).map_err(|e| {
+            Error::system(
+                FROM,
+                format!("cannot create '{}'", self.dirs.qemu_save.display()),
+                &e,
+            )
+        })?;
+        let path = self.managed_save_path(&name);
+        self.save_to(&obj, &path, None, flags).await?;
+        obj.lock().has_managed_save = true;
+        Ok(())
+    }
+
+    async fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(FROM, "qemuDomainHasManagedSaveImage", flags, 0)?;
+        self.read(dom, |st| Ok(st.has_managed_save))
+    }
+
+    async fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(FROM, "qemuDomainManagedSaveRemove", flags, 0)?;
+        let obj = self.obj(dom)?;
+        let path = self.managed_save_path(&obj.lock().name);
+        std::fs::remove_file(&path).map_err(|e| {
+            Error::system(
+                FROM,
+                format!("Failed to remove managed save file '{}'", path.display()),
+                &e,
+            )
+        })?;
+        obj.lock().has_managed_save = false;
+        Ok(())
+    }
+
+    async fn domain_managed_save_get_xml_desc(
+        &self,
+        dom: &DomainRef,
+        flags: DomainSaveImageXMLFlags,
+    ) -> Result<String> {
+        check_flags(
+            FROM,
+            "qemuDomainManagedSaveGetXMLDesc",
+            flags.bits(),
+            DomainSaveImageXMLFlags::SECURE.bits(),
+        )?;
+        let obj = self.obj(dom)?;
+        let path = self.managed_save_path(&obj.lock().name);
+        if !path.exists() {
+            return Err(Error::operation_invalid(
+                FROM,
+                "domain does not have managed save image",
+            ));
+        }
+        self.domain_save_image_get_xml_desc(&path.to_string_lossy(), flags)
+            .await
     }
 
     async fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {

@@ -4,10 +4,11 @@
 //! One [`QemuDriver`] per state root is shared by every connection that opens it, as libvirtd
 //! shares its drivers. It implements the driver traits: host calls, capabilities from the QEMU
 //! binaries present ([`caps`]), domains run as real QEMU processes (define, start, stop,
-//! suspend, events, reattach after a restart: see [`process`]), storage (`dir` and `fs` pools,
-//! see [`storage`]), the host's node devices and interfaces as libvirt's udev backends show them
-//! (read-only, through `rvirt-host`). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the
-//! trait defaults, and network calls say that real virtual networks are not available yet.
+//! suspend, events, reattach after a restart: see [`process`]), save and restore, plain and
+//! managed, in libvirt's image format; storage (`dir` and `fs` pools, see [`storage`]), the
+//! host's node devices and interfaces as libvirt's udev backends show them (read-only, through
+//! `rvirt-host`). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the trait defaults, and
+//! network calls say that real virtual networks are not available yet.
 //!
 //! Layout under a root `R` (libvirt's embed layout; `qemu:///system` without a root uses
 //! libvirt's system folders instead):
@@ -17,6 +18,7 @@
 //! R/run/qemu/NAME.xml               status of running domains (/run/libvirt/qemu)
 //! R/lib/qemu/domain-ID-NAME/        a running domain's private files: monitor.sock
 //!                                                             (/var/lib/libvirt/qemu)
+//! R/lib/qemu/save/NAME.save         managed save images       (/var/lib/libvirt/qemu/save)
 //! R/cache/qemu/capabilities/        probe results per binary  (/var/cache/libvirt/qemu)
 //! R/log/qemu/NAME.log               QEMU's output per domain  (/var/log/libvirt/qemu)
 //! R/etc/storage/NAME.xml            persistent pool configs (/etc/libvirt/storage)
@@ -32,6 +34,8 @@ mod iface;
 mod network;
 mod nodedev;
 pub mod process;
+mod save;
+mod save_image;
 pub mod storage;
 mod util;
 
@@ -73,6 +77,11 @@ pub struct QemuDriver {
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
 static SYSTEM_ROOT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+/// The driver of `qemu:///system`, kept for the life of the process as libvirtd keeps its
+/// drivers: domain state that no file records (a shut-off reason, say) outlives the
+/// connections, and guests are not detached and reattached between two clients.
+static SYSTEM_DRIVER: Mutex<Option<Arc<QemuDriver>>> = Mutex::new(None);
+
 /// Drivers open in this process, by state root: connections to one root share one driver.
 fn open_drivers() -> &'static Mutex<HashMap<PathBuf, Weak<QemuDriver>>> {
     static DRIVERS: OnceLock<Mutex<HashMap<PathBuf, Weak<QemuDriver>>>> = OnceLock::new();
@@ -103,6 +112,8 @@ pub(crate) struct Dirs {
     pub(crate) qemu_state: PathBuf,
     /// Private folders of running domains.
     pub(crate) qemu_lib: PathBuf,
+    /// Managed save images.
+    pub(crate) qemu_save: PathBuf,
     /// The probe cache.
     pub(crate) qemu_cache: PathBuf,
     /// QEMU's output, one file per domain.
@@ -119,6 +130,7 @@ impl Dirs {
             qemu_autostart: root.join("etc/qemu/autostart"),
             qemu_state: root.join("run/qemu"),
             qemu_lib: root.join("lib/qemu"),
+            qemu_save: root.join("lib/qemu/save"),
             qemu_cache: root.join("cache/qemu"),
             qemu_log: root.join("log/qemu"),
         }
@@ -133,6 +145,7 @@ impl Dirs {
             qemu_autostart: "/etc/libvirt/qemu/autostart".into(),
             qemu_state: "/run/libvirt/qemu".into(),
             qemu_lib: "/var/lib/libvirt/qemu".into(),
+            qemu_save: "/var/lib/libvirt/qemu/save".into(),
             qemu_cache: "/var/cache/libvirt/qemu".into(),
             qemu_log: "/var/log/libvirt/qemu".into(),
         }
@@ -205,6 +218,7 @@ impl QemuDriver {
     pub fn open(uri: &str) -> Result<Arc<QemuDriver>> {
         let parsed = parse_uri(uri)
             .ok_or_else(|| Error::with_detail(ErrorDomain::NONE, ErrorNumber::NO_CONNECT, uri))??;
+        let system = parsed == QemuUri::System;
         let (key, dirs, canonical) = match parsed {
             QemuUri::System => match SYSTEM_ROOT.lock().clone() {
                 Some(root) => (
@@ -246,6 +260,9 @@ impl QemuDriver {
         });
         d.load_domains()?;
         drivers.insert(key, Arc::downgrade(&d));
+        if system {
+            *SYSTEM_DRIVER.lock() = Some(d.clone());
+        }
         Ok(d)
     }
 

@@ -75,11 +75,17 @@ pub struct Proc {
     monitor: Mutex<Option<Monitor>>,
     private_dir: PathBuf,
     /// A destroy is under way: the exit is the destroy's, not a crash.
-    destroying: AtomicBool,
+    pub(crate) destroying: AtomicBool,
     /// The guest (or the host) shut the machine down: the exit is a shutdown, not a crash.
     got_shutdown: AtomicBool,
+    /// The guest's state went to a save image: the exit is a save.
+    pub(crate) saved: AtomicBool,
+    /// A save is under way.
+    pub(crate) saving: AtomicBool,
     /// The pause reason the next `STOP` event stands for.
-    pause_reason: AtomicI32,
+    pub(crate) pause_reason: AtomicI32,
+    /// The running reason the next `RESUME` event stands for.
+    pub(crate) resume_reason: AtomicI32,
     exited: tokio::sync::watch::Sender<bool>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -95,7 +101,7 @@ impl Proc {
         }
     }
 
-    fn monitor(&self) -> Result<Monitor> {
+    pub(crate) fn monitor(&self) -> Result<Monitor> {
         self.monitor.lock().clone().ok_or_else(|| {
             Error::with_detail(
                 FROM,
@@ -103,6 +109,11 @@ impl Proc {
                 "QEMU monitor is not connected",
             )
         })
+    }
+
+    /// A receiver that turns `true` once the watcher has handled the process's end.
+    pub(crate) fn exited_rx(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.exited.subscribe()
     }
 
     /// CPU time used by the process, in nanoseconds.
@@ -195,6 +206,59 @@ fn parse_status(text: &str) -> Option<Status> {
     })
 }
 
+/// Where a restored domain's state comes from.
+pub(crate) struct Incoming {
+    /// The save image, positioned at the start of the migration stream.
+    pub(crate) file: std::fs::File,
+    /// The caller asked for a paused start (the SUSPENDED event says PAUSED, not RESTORED).
+    pub(crate) start_paused: bool,
+}
+
+/// Feeds a QEMU started with `-incoming defer` the migration stream in `file` and waits until
+/// it has loaded it (QEMU stays paused: it runs with `-S`).
+async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    mon.getfd("restore", file.as_raw_fd())
+        .await
+        .map_err(qmp_error)?;
+    mon.execute(
+        "migrate-incoming",
+        Some(serde_json::json!({ "uri": "fd:restore" })),
+    )
+    .await
+    .map_err(qmp_error)?;
+    wait_migration(mon, "start").await
+}
+
+/// Polls `query-migrate` until the migration (out or in) completes; libvirt's error, naming
+/// the job as libvirt does (`domain save`, `start`), when it fails.
+pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<()> {
+    loop {
+        let info = mon.query_migrate().await.map_err(qmp_error)?;
+        match info.status.as_deref() {
+            Some("completed") => return Ok(()),
+            Some("failed") => {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_FAILED,
+                    match info.error_desc {
+                        Some(why) => format!("job '{job}' failed: {why}"),
+                        None => format!("job '{job}' unexpectedly failed"),
+                    },
+                ));
+            }
+            Some("cancelled") => {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_ABORTED,
+                    format!("job '{job}' canceled by client"),
+                ));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
 /// The last lines QEMU printed, for an error about a QEMU that would not start.
 fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -223,6 +287,21 @@ impl QemuDriver {
         def: DomainDef,
         paused: bool,
     ) -> Result<()> {
+        self.launch(obj, def, paused, None).await
+    }
+
+    /// Starts domain `obj` as [`QemuDriver::start_domain`] does, or, with `incoming`, from a
+    /// save image: QEMU waits for its state (`-incoming defer`), loads the stream, and runs
+    /// unless `paused`; then STARTED/RESTORED and, as libvirt's RESUME handler words it,
+    /// RESUMED/FROM_SNAPSHOT, or SUSPENDED (PAUSED when the caller asked for a paused start,
+    /// else RESTORED).
+    pub(crate) async fn launch(
+        &self,
+        obj: &Arc<DomainObj>,
+        def: DomainDef,
+        paused: bool,
+        incoming: Option<Incoming>,
+    ) -> Result<()> {
         let uuid = obj.uuid;
         {
             // Mark the domain as starting, so that a second start fails at once.
@@ -237,7 +316,10 @@ impl QemuDriver {
                 ));
             }
         }
-        let res = self.spawn_and_connect(&def, paused).await;
+        let restore = incoming.as_ref().map(|i| i.start_paused);
+        let res = self
+            .spawn_and_connect(&def, paused, incoming.map(|i| i.file))
+            .await;
         let (proc_, events, id) = match res {
             Ok(v) => v,
             Err(e) => {
@@ -256,13 +338,12 @@ impl QemuDriver {
                 st.new_def = Some(st.def.clone());
             }
             st.def = def.clone();
-            if paused {
-                st.state = DomainState::PAUSED;
-                st.reason = DomainPausedReason::USER.0;
-            } else {
-                st.state = DomainState::RUNNING;
-                st.reason = DomainRunningReason::BOOTED.0;
-            }
+            (st.state, st.reason) = match (paused, restore.is_some()) {
+                (true, false) => (DomainState::PAUSED, DomainPausedReason::USER.0),
+                (true, true) => (DomainState::PAUSED, DomainPausedReason::MIGRATION.0),
+                (false, false) => (DomainState::RUNNING, DomainRunningReason::BOOTED.0),
+                (false, true) => (DomainState::RUNNING, DomainRunningReason::RESTORED.0),
+            };
             (st.to_ref(uuid), st.state, st.reason)
         };
         let status = Status {
@@ -288,17 +369,23 @@ impl QemuDriver {
             ));
         }
         self.watch(uuid, proc_, Some(events));
-        self.events.emit(DomainEvent::lifecycle(
-            dref.clone(),
-            E::STARTED,
-            DomainEventStartedDetailType::BOOTED.0,
-        ));
-        if paused {
-            self.events.emit(DomainEvent::lifecycle(
-                dref,
-                E::SUSPENDED,
-                DomainEventSuspendedDetailType::PAUSED.0,
-            ));
+        let started = match restore {
+            Some(_) => DomainEventStartedDetailType::RESTORED,
+            None => DomainEventStartedDetailType::BOOTED,
+        };
+        self.events
+            .emit(DomainEvent::lifecycle(dref.clone(), E::STARTED, started.0));
+        let next = match (paused, restore) {
+            (true, None | Some(true)) => {
+                Some((E::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0))
+            }
+            (true, Some(false)) => Some((E::SUSPENDED, DomainEventSuspendedDetailType::RESTORED.0)),
+            (false, Some(_)) => Some((E::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0)),
+            (false, None) => None,
+        };
+        if let Some((event, detail)) = next {
+            self.events
+                .emit(DomainEvent::lifecycle(dref, event, detail));
         }
         Ok(())
     }
@@ -307,6 +394,7 @@ impl QemuDriver {
         &self,
         def: &DomainDef,
         paused: bool,
+        incoming: Option<std::fs::File>,
     ) -> Result<(Proc, rvirt_qmp::EventReceiver, i32)> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let short: String = def.name.chars().take(20).collect();
@@ -321,13 +409,18 @@ impl QemuDriver {
         let monitor = private_dir.join("monitor.sock");
         let _ = std::fs::remove_file(&monitor);
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
-        let cmd = crate::command::build(
+        let mut cmd = crate::command::build(
             def,
             &crate::command::CommandContext {
                 monitor: &monitor,
                 default_emulator: &default_emulator,
             },
         )?;
+        if incoming.is_some() {
+            // The state comes over the monitor once it is connected (`migrate-incoming`).
+            cmd.args
+                .extend(["-incoming".to_string(), "defer".to_string()]);
+        }
         let log_path = self.dirs.qemu_log.join(format!("{}.log", def.name));
         let mut log = std::fs::OpenOptions::new()
             .create(true)
@@ -387,6 +480,20 @@ impl QemuDriver {
                 }
             };
             let events = mon.events();
+            if let Some(file) = incoming {
+                let loaded = tokio::select! {
+                    r = load_state(&mon, &file) => r,
+                    _ = pidfd.wait() => Err(Error::internal(
+                        FROM,
+                        format!("qemu unexpectedly closed the monitor: {}", log_tail(&log_path)),
+                    )),
+                };
+                if let Err(e) = loaded {
+                    kill(&pidfd);
+                    let _ = pidfd.wait().await;
+                    return Err(e);
+                }
+            }
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
@@ -402,7 +509,10 @@ impl QemuDriver {
                     private_dir,
                     destroying: AtomicBool::new(false),
                     got_shutdown: AtomicBool::new(false),
+                    saved: AtomicBool::new(false),
+                    saving: AtomicBool::new(false),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
+                    resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                     exited: tokio::sync::watch::channel(false).0,
                     watcher: Mutex::new(None),
                 },
@@ -464,7 +574,12 @@ impl QemuDriver {
                     .swap(DomainPausedReason::UNKNOWN.0, Ordering::Relaxed);
                 self.set_paused(&obj, reason);
             }
-            EventKind::Resume => self.set_resumed(&obj),
+            EventKind::Resume => {
+                let reason = p
+                    .resume_reason
+                    .swap(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);
+                self.set_resumed(&obj, reason);
+            }
             EventKind::Shutdown { guest, .. } => {
                 if p.destroying.load(Ordering::Relaxed) {
                     return;
@@ -527,15 +642,16 @@ impl QemuDriver {
         self.events.emit(ev);
     }
 
-    /// Paused → running (unpaused), with its event; nothing if not paused.
-    pub(crate) fn set_resumed(&self, obj: &DomainObj) {
+    /// Paused → running for `reason`, with its event (RESUMED/UNPAUSED); nothing if not
+    /// paused.
+    pub(crate) fn set_resumed(&self, obj: &DomainObj, reason: i32) {
         let ev = {
             let mut st = obj.lock();
             if st.state != DomainState::PAUSED {
                 return;
             }
             st.state = DomainState::RUNNING;
-            st.reason = DomainRunningReason::UNPAUSED.0;
+            st.reason = reason;
             DomainEvent::lifecycle(
                 st.to_ref(obj.uuid),
                 E::RESUMED,
@@ -558,7 +674,12 @@ impl QemuDriver {
         if let Some(m) = p.monitor.lock().take() {
             m.close();
         }
-        let (reason, detail) = if p.destroying.load(Ordering::Relaxed) {
+        let (reason, detail) = if p.saved.load(Ordering::Relaxed) {
+            (
+                DomainShutoffReason::SAVED,
+                DomainEventStoppedDetailType::SAVED,
+            )
+        } else if p.destroying.load(Ordering::Relaxed) {
             (
                 DomainShutoffReason::DESTROYED,
                 DomainEventStoppedDetailType::DESTROYED,
@@ -637,9 +758,24 @@ impl QemuDriver {
 
     /// Resumes a paused domain (`cont`).
     pub(crate) async fn resume(&self, obj: &DomainObj) -> Result<()> {
+        self.resume_for(obj, DomainRunningReason::UNPAUSED).await
+    }
+
+    /// Resumes a paused domain (`cont`), running for `reason` from then on.
+    pub(crate) async fn resume_for(
+        &self,
+        obj: &DomainObj,
+        reason: DomainRunningReason,
+    ) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
-        self.qmp(&p, |m| async move { m.cont().await }).await?;
-        self.set_resumed(obj);
+        p.resume_reason.store(reason.0, Ordering::Relaxed);
+        let res = self.qmp(&p, |m| async move { m.cont().await }).await;
+        if res.is_err() {
+            p.resume_reason
+                .store(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);
+        }
+        res?;
+        self.set_resumed(obj, reason.0);
         Ok(())
     }
 
@@ -648,6 +784,12 @@ impl QemuDriver {
     pub(crate) async fn destroy(&self, uuid: &Uuid, graceful: bool) -> Result<()> {
         let p = self.proc_of(uuid)?;
         p.destroying.store(true, Ordering::Relaxed);
+        self.terminate(&p, graceful).await
+    }
+
+    /// Ends `p` (SIGTERM, then unless `graceful` SIGKILL after 10 s) and returns once the
+    /// watcher has shut its domain off for the reason its flags give.
+    pub(crate) async fn terminate(&self, p: &Arc<Proc>, graceful: bool) -> Result<()> {
         let mut exited = p.exited.subscribe();
         let pid = p.pid;
         let p2 = p.clone();
@@ -769,7 +911,10 @@ impl QemuDriver {
                 private_dir: s.private_dir.clone(),
                 destroying: AtomicBool::new(false),
                 got_shutdown: AtomicBool::new(false),
+                saved: AtomicBool::new(false),
+                saving: AtomicBool::new(false),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
+                resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                 exited: tokio::sync::watch::channel(false).0,
                 watcher: Mutex::new(None),
             });

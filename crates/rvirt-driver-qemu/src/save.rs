@@ -1,0 +1,478 @@
+//! Save and restore of running domains, as libvirt's QEMU driver does them: the guest is
+//! paused, QEMU migrates its state straight into the image file (`migrate` to an fd passed with
+//! `getfd`), the image is fsynced and marked complete, and QEMU stops (shut off, reason
+//! `saved`). Restore starts QEMU with `-incoming defer` and feeds it the same file
+//! (`migrate-incoming`), through libvirt's decompressor when libvirt compressed the image.
+//! Managed save keeps the image at `lib/qemu/save/NAME.save`, where a
+//! later start picks it up.
+
+use crate::process::{Incoming, on_rt, wait_migration};
+use crate::save_image::{self, Opened};
+use crate::{FROM, QemuDriver, util};
+use rvirt_conf::{DomainDef, FormatOptions};
+use rvirt_driver::{DomainEvent, DomainObj};
+use rvirt_types::domain::*;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+fn abi(detail: String) -> Error {
+    Error::with_detail(FROM, ErrorNumber::CONFIG_UNSUPPORTED, detail)
+}
+
+/// The part of libvirt's ABI stability check that a replacement XML for a save image must
+/// pass: what the guest sees (identity, machine, memory, CPUs, device counts) stays as saved.
+pub(crate) fn check_abi(src: &DomainDef, dst: &DomainDef) -> Result<()> {
+    if src.virt_type != dst.virt_type {
+        return Err(abi(format!(
+            "Target domain virt type {} does not match source {}",
+            dst.virt_type, src.virt_type
+        )));
+    }
+    if src.uuid != dst.uuid {
+        return Err(abi(format!(
+            "Target domain uuid {} does not match source {}",
+            dst.uuid, src.uuid
+        )));
+    }
+    if src.name != dst.name {
+        return Err(abi(format!(
+            "Target domain name '{}' does not match source '{}'",
+            dst.name, src.name
+        )));
+    }
+    if src.os.os_type != dst.os.os_type {
+        return Err(abi(format!(
+            "Target domain OS type {} does not match source {}",
+            dst.os.os_type, src.os.os_type
+        )));
+    }
+    if src.os.arch != dst.os.arch {
+        return Err(abi(format!(
+            "Target domain architecture {} does not match source {}",
+            dst.os.arch.as_deref().unwrap_or(""),
+            src.os.arch.as_deref().unwrap_or("")
+        )));
+    }
+    if src.os.machine != dst.os.machine {
+        return Err(abi(format!(
+            "Target domain machine type {} does not match source {}",
+            dst.os.machine.as_deref().unwrap_or(""),
+            src.os.machine.as_deref().unwrap_or("")
+        )));
+    }
+    if src.memory_kib != dst.memory_kib {
+        return Err(abi(format!(
+            "Target domain max memory {} does not match source {}",
+            dst.memory_kib, src.memory_kib
+        )));
+    }
+    if src.vcpus_max != dst.vcpus_max {
+        return Err(abi(format!(
+            "Target domain vCPU max {} does not match source {}",
+            dst.vcpus_max, src.vcpus_max
+        )));
+    }
+    let (s, d) = (&src.devices, &dst.devices);
+    let counts = [
+        ("disk count", s.disks.len(), d.disks.len()),
+        ("controller count", s.controllers.len(), d.controllers.len()),
+        ("net card count", s.interfaces.len(), d.interfaces.len()),
+        ("input device count", s.inputs.len(), d.inputs.len()),
+        ("video card count", s.videos.len(), d.videos.len()),
+    ];
+    for (what, s, d) in counts {
+        if s != d {
+            return Err(abi(format!(
+                "Target domain {what} {d} does not match source {s}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The state the RUNNING and PAUSED flags ask a restored guest to be in (running: `true`),
+/// if either is given (the public API lets only one through).
+fn state_override(flags: DomainSaveRestoreFlags) -> Option<bool> {
+    if flags.contains(DomainSaveRestoreFlags::RUNNING) {
+        Some(true)
+    } else if flags.contains(DomainSaveRestoreFlags::PAUSED) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// How a save image's XML is written: the persistent shape, with secrets, in the migratable
+/// form (libvirt formats it for whichever libvirt restores it).
+fn image_xml(def: &DomainDef) -> String {
+    def.format_xml(FormatOptions {
+        id: None,
+        inactive: true,
+        secure: true,
+        migratable: true,
+    })
+}
+
+fn system(what: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| Error::system(FROM, what, &e)
+}
+
+impl QemuDriver {
+    /// Where domain `name`'s managed save image lives.
+    pub(crate) fn managed_save_path(&self, name: &str) -> PathBuf {
+        self.dirs.qemu_save.join(format!("{name}.save"))
+    }
+
+    /// Saves running domain `obj` to `path` and stops it (shut off, saved). `dxml` replaces the
+    /// XML stored in the image if it describes the same guest ABI. The RUNNING and PAUSED flags
+    /// set the state restore brings the guest back in.
+    pub(crate) async fn save_to(
+        &self,
+        obj: &Arc<DomainObj>,
+        path: &Path,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        if p.saving.swap(true, Ordering::SeqCst) {
+            return Err(Error::operation_invalid(
+                ErrorDomain::DOMAIN,
+                "domain is already being saved",
+            ));
+        }
+        let res = self.save_inner(obj, &p, path, dxml, flags).await;
+        p.saving.store(false, Ordering::SeqCst);
+        res
+    }
+
+    async fn save_inner(
+        &self,
+        obj: &Arc<DomainObj>,
+        p: &Arc<crate::process::Proc>,
+        path: &Path,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let (was_running, live) = {
+            let st = obj.lock();
+            if !st.is_active() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "domain is not running",
+                ));
+            }
+            (st.state == DomainState::RUNNING, st.def.clone())
+        };
+        let xml = match dxml {
+            Some(x) => {
+                let def = self.parse_and_fill(x).await?;
+                check_abi(&live, &def)?;
+                image_xml(&def)
+            }
+            None => image_xml(&live),
+        };
+        if was_running {
+            p.pause_reason
+                .store(DomainPausedReason::SAVE.0, Ordering::Relaxed);
+            self.qmp(p, |m| async move { m.stop().await }).await?;
+            self.set_paused(obj, DomainPausedReason::SAVE.0);
+        }
+        let resume_after = state_override(flags).unwrap_or(was_running);
+        match self.write_image(p, path, &xml, resume_after).await {
+            Ok(()) => {
+                p.saved.store(true, Ordering::Relaxed);
+                p.destroying.store(true, Ordering::Relaxed);
+                self.terminate(p, false).await
+            }
+            Err(e) => {
+                if was_running && self.proc_of(&obj.uuid).is_ok() {
+                    self.cancel_save(obj).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A failed save of a running guest runs it again (running, reason save canceled), or
+    /// leaves it paused with SUSPENDED/API_ERROR when QEMU refuses.
+    async fn cancel_save(&self, obj: &Arc<DomainObj>) {
+        if self
+            .resume_for(obj, DomainRunningReason::SAVE_CANCELED)
+            .await
+            .is_err()
+        {
+            self.events.emit(DomainEvent::lifecycle(
+                obj.to_ref(),
+                DomainEventType::SUSPENDED,
+                DomainEventSuspendedDetailType::API_ERROR.0,
+            ));
+        }
+    }
+
+    /// Writes the image: header and XML, QEMU's migration stream, fsync, final magic. A file
+    /// this call created is removed again on failure.
+    async fn write_image(
+        &self,
+        p: &Arc<crate::process::Proc>,
+        path: &Path,
+        xml: &str,
+        was_running: bool,
+    ) -> Result<()> {
+        let existed = path.exists();
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(system(format!(
+                "Failed to create file '{}'",
+                path.display()
+            )))?;
+        let res = async {
+            let head = save_image::prologue(xml, was_running, None, save_image::PARTIAL)?;
+            file.write_all(&head).map_err(system(format!(
+                "failed to write header to domain save file '{}'",
+                path.display()
+            )))?;
+            let fd = file
+                .try_clone()
+                .map_err(system(format!("unable to open '{}'", path.display())))?;
+            let mon = p.monitor()?;
+            let mut exited = p.exited_rx();
+            on_rt(async move {
+                let migrate = async {
+                    // No bandwidth cap: a save goes as fast as the disk takes it.
+                    mon.migrate_set_parameters(serde_json::json!({ "max-bandwidth": 1u64 << 40 }))
+                        .await
+                        .map_err(crate::process::qmp_error)?;
+                    mon.getfd("migrate", fd.as_raw_fd())
+                        .await
+                        .map_err(crate::process::qmp_error)?;
+                    if let Err(e) = mon.migrate("fd:migrate").await {
+                        let _ = mon.closefd("migrate").await;
+                        return Err(crate::process::qmp_error(e));
+                    }
+                    wait_migration(&mon, "domain save").await
+                };
+                tokio::select! {
+                    r = migrate => r,
+                    _ = exited.wait_for(|v| *v) => Err(Error::internal(FROM, "guest unexpectedly quit")),
+                }
+            })
+            .await??;
+            let path2 = path.to_path_buf();
+            util::off_thread(move || save_image::finish(&file, &path2)).await
+        }
+        .await;
+        if res.is_err() && !existed {
+            let _ = std::fs::remove_file(path);
+        }
+        res
+    }
+
+    /// Restores the image at `path` as a new running domain (or into the inactive domain of the
+    /// same name and UUID). `dxml` replaces the image's XML (same ABI); RUNNING and PAUSED
+    /// override the state the image recorded.
+    pub(crate) async fn restore_from(
+        &self,
+        path: &Path,
+        dxml: Option<&str>,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let (header, xml, file) = match save_image::open(path, false)? {
+            Opened::Image(h, x, f) => (h, x, f),
+            Opened::Corrupt(e) => return Err(e),
+        };
+        let mut def = self.parse_and_fill(&xml).await?;
+        if let Some(x) = dxml {
+            let new = self.parse_and_fill(x).await?;
+            check_abi(&def, &new)?;
+            def = new;
+        }
+        let run = state_override(flags).unwrap_or(header.was_running);
+        let obj = self.add_live(&def)?;
+        let res = match Stream::open(header.compressed, file) {
+            Ok(stream) => {
+                let incoming = Incoming {
+                    file: stream.file,
+                    start_paused: false,
+                };
+                let res = self.launch(&obj, def, !run, Some(incoming)).await;
+                Stream::reap(stream.helper).await;
+                res
+            }
+            Err(e) => Err(e),
+        };
+        if res.is_err() {
+            self.drop_if_transient_inactive(&obj);
+        }
+        res
+    }
+
+    /// Starts persistent domain `obj` from its managed save image, if it has one: `Ok(true)`
+    /// once it runs again (the image is gone), `Ok(false)` when there is no usable image (an
+    /// incomplete one is thrown away, as libvirt does) and the caller boots it afresh.
+    pub(crate) async fn start_from_managed_save(
+        &self,
+        obj: &Arc<DomainObj>,
+        start_paused: bool,
+    ) -> Result<bool> {
+        let (name, uuid) = {
+            let st = obj.lock();
+            (st.name.to_string(), obj.uuid)
+        };
+        let path = self.managed_save_path(&name);
+        if !path.exists() {
+            return Ok(false);
+        }
+        let (header, xml, file) = match save_image::open(&path, false)? {
+            Opened::Image(h, x, f) => (h, x, f),
+            Opened::Corrupt(_) => {
+                util::remove_durably(&path).map_err(system(format!(
+                    "cannot remove corrupt file: {}",
+                    path.display()
+                )))?;
+                obj.lock().has_managed_save = false;
+                return Ok(false);
+            }
+        };
+        let def = self.parse_and_fill(&xml).await?;
+        if def.name != name || def.uuid != uuid {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::OPERATION_FAILED,
+                format!(
+                    "cannot restore domain '{name}' uuid {uuid} from a file which belongs to \
+                     domain '{}' uuid {}",
+                    def.name, def.uuid
+                ),
+            ));
+        }
+        let stream = Stream::open(header.compressed, file)?;
+        let incoming = Incoming {
+            file: stream.file,
+            start_paused,
+        };
+        let res = self
+            .launch(
+                obj,
+                def,
+                start_paused || !header.was_running,
+                Some(incoming),
+            )
+            .await;
+        Stream::reap(stream.helper).await;
+        res?;
+        if util::remove_durably(&path).is_ok() {
+            obj.lock().has_managed_save = false;
+        }
+        Ok(true)
+    }
+
+    /// The definition stored in the image at `path`.
+    pub(crate) async fn image_def(&self, path: &Path) -> Result<DomainDef> {
+        match save_image::open(path, false)? {
+            Opened::Image(_, xml, _) => self.parse_and_fill(&xml).await,
+            Opened::Corrupt(e) => Err(e),
+        }
+    }
+
+    /// Replaces the XML (and, with RUNNING or PAUSED, the recorded state) of the image at
+    /// `path`, in place: the new XML must fit the image's data area and keep the guest's ABI.
+    pub(crate) async fn redefine_image(
+        &self,
+        path: &Path,
+        dxml: &str,
+        flags: DomainSaveRestoreFlags,
+    ) -> Result<()> {
+        let (header, xml, file) = match save_image::open(path, true)? {
+            Opened::Image(h, x, f) => (h, x, f),
+            Opened::Corrupt(e) => return Err(e),
+        };
+        let state = state_override(flags);
+        if xml == dxml && state.is_none_or(|s| s == header.was_running) {
+            return Ok(());
+        }
+        let old = self.parse_and_fill(&xml).await?;
+        let new = self.parse_and_fill(dxml).await?;
+        check_abi(&old, &new)?;
+        let head = save_image::prologue(
+            &image_xml(&new),
+            state.unwrap_or(header.was_running),
+            Some(header.data_len),
+            save_image::MAGIC,
+        )?;
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(&head, 0)
+            .and_then(|()| file.sync_all())
+            .map_err(system(format!(
+                "failed to write header data to '{}'",
+                path.display()
+            )))
+    }
+}
+
+/// The migration stream of an image as QEMU reads it: the file itself, or for an image that
+/// libvirt compressed (`save_image_format` in qemu.conf) the output of its decompressor, run as
+/// libvirt runs it (`PROG -dc`).
+struct Stream {
+    file: std::fs::File,
+    helper: Option<std::process::Child>,
+}
+
+impl Stream {
+    fn open(compressed: u32, file: std::fs::File) -> Result<Stream> {
+        let prog = match compressed {
+            save_image::RAW => return Ok(Stream { file, helper: None }),
+            1 => "gzip",
+            2 => "bzip2",
+            3 => "xz",
+            4 => "lzop",
+            n => {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_FAILED,
+                    format!("Invalid compressed save format {n}"),
+                ));
+            }
+        };
+        let mut cmd = std::process::Command::new(prog);
+        cmd.arg("-dc");
+        if prog == "lzop" {
+            cmd.arg("--ignore-warn");
+        }
+        let mut child = cmd
+            .stdin(file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(system(format!("cannot execute binary {prog}")))?;
+        let Some(out) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::internal(FROM, "decompressor has no output"));
+        };
+        Ok(Stream {
+            file: std::fs::File::from(std::os::fd::OwnedFd::from(out)),
+            helper: Some(child),
+        })
+    }
+
+    /// Reaps the decompressor once QEMU has read what it wanted (or failed to).
+    async fn reap(helper: Option<std::process::Child>) {
+        if let Some(mut child) = helper {
+            let _ = util::off_thread(move || {
+                let _ = child.kill();
+                let _ = child.wait();
+                Ok(())
+            })
+            .await;
+        }
+    }
+}

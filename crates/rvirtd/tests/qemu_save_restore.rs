@@ -1,0 +1,288 @@
+//! Real clients save and restore a real QEMU guest through rvirtd (`qemu:///system`, state
+//! under `rvirt_qemu_root`): unmodified virsh and python3-libvirt start, suspend, save,
+//! restore, resume, managed-save and destroy a tiny TCG guest, checking state and output at
+//! each step.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Daemon, PYTHON, have};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn have_tools() -> bool {
+    for p in [PYTHON, "virsh", "qemu-system-x86_64"] {
+        if !have(p) {
+            eprintln!(
+                "{p} is missing: apt-get install python3-libvirt libvirt-clients qemu-system-x86"
+            );
+            return false;
+        }
+    }
+    true
+}
+
+/// rvirtd serving `qemu:///system` from a state root of its own; on drop, any QEMU a failed
+/// test left running is killed (the daemon leaves its guests running when it stops).
+struct Setup {
+    daemon: Daemon,
+    uri: String,
+    root: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let root = tempfile::tempdir().unwrap().keep();
+        let daemon = Daemon::start(&format!(
+            "rvirt_qemu_root = \"{}\"",
+            root.join("state").display()
+        ));
+        let uri = format!(
+            "qemu+unix:///system?socket={}",
+            daemon.rw_socket().display()
+        );
+        Setup { daemon, uri, root }
+    }
+
+    fn guest_xml(&self, name: &str) -> PathBuf {
+        let path = self.root.join(format!("{name}.xml"));
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+                 <os><type arch='x86_64'>hvm</type></os></domain>"
+            ),
+        )
+        .unwrap();
+        path
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        if let Ok(dir) = std::fs::read_dir(self.root.join("state/run/qemu")) {
+            for e in dir.flatten() {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                if let Some(at) = text.find("pid='") {
+                    let pid: i32 = text[at + 5..]
+                        .split('\'')
+                        .next()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0);
+                    if pid > 0 {
+                        // SAFETY: kill(2) of a QEMU this test's daemon started.
+                        unsafe { libc::kill(pid, libc::SIGKILL) };
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn virsh(s: &Setup, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "virsh {args:?}: {}{}\nrvirtd log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        s.daemon.log()
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn virsh_fails(s: &Setup, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "virsh {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn domstate(s: &Setup, name: &str) -> String {
+    virsh(s, &["domstate", name, "--reason"]).trim().to_string()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn virsh_saves_and_restores_a_qemu_guest() {
+    if !have_tools() {
+        return;
+    }
+    let s = Setup::new();
+    let xml = s.guest_xml("vg");
+    virsh(&s, &["define", p(&xml)]);
+    virsh(&s, &["start", "vg"]);
+    assert_eq!(domstate(&s, "vg"), "running (booted)");
+    virsh(&s, &["suspend", "vg"]);
+    assert_eq!(domstate(&s, "vg"), "paused (user)");
+    let img = s.root.join("vg.save");
+    let out = virsh(&s, &["save", "vg", p(&img)]);
+    assert!(
+        out.contains(&format!("Domain 'vg' saved to {}", p(&img))),
+        "{out}"
+    );
+    assert_eq!(domstate(&s, "vg"), "shut off (saved)");
+    let dumped = virsh(&s, &["save-image-dumpxml", p(&img)]);
+    assert!(dumped.contains("<name>vg</name>"), "{dumped}");
+    let out = virsh(&s, &["restore", p(&img)]);
+    assert!(
+        out.contains(&format!("Domain restored from {}", p(&img))),
+        "{out}"
+    );
+    assert_eq!(domstate(&s, "vg"), "paused (migrating)");
+    virsh(&s, &["resume", "vg"]);
+    assert_eq!(domstate(&s, "vg"), "running (unpaused)");
+
+    // Saved running, restored running; --paused overrides.
+    virsh(&s, &["save", "vg", p(&img)]);
+    virsh(&s, &["restore", p(&img)]);
+    assert_eq!(domstate(&s, "vg"), "running (restored)");
+    virsh(&s, &["save", "vg", p(&img)]);
+    virsh(&s, &["restore", p(&img), "--paused"]);
+    assert_eq!(domstate(&s, "vg"), "paused (migrating)");
+    virsh(&s, &["resume", "vg"]);
+
+    // Managed save: dominfo, list --managed-save, start resumes it.
+    let info = virsh(&s, &["dominfo", "vg"]);
+    assert!(info.contains("Managed save:   no"), "{info}");
+    virsh(&s, &["managedsave", "vg"]);
+    let info = virsh(&s, &["dominfo", "vg"]);
+    assert!(info.contains("Managed save:   yes"), "{info}");
+    let list = virsh(&s, &["list", "--all", "--managed-save"]);
+    assert!(
+        list.lines()
+            .any(|l| l.contains("vg") && l.contains("saved")),
+        "{list}"
+    );
+    let err = virsh_fails(&s, &["undefine", "vg"]);
+    assert!(
+        err.contains("Refusing to undefine while domain managed save image exists"),
+        "{err}"
+    );
+    assert!(
+        s.root.join("state/lib/qemu/save/vg.save").is_file(),
+        "libvirt's embed layout"
+    );
+    virsh(&s, &["start", "vg"]);
+    assert_eq!(domstate(&s, "vg"), "running (restored)");
+    let info = virsh(&s, &["dominfo", "vg"]);
+    assert!(info.contains("Managed save:   no"), "{info}");
+
+    // Bad images: libvirt's words, and nothing starts.
+    let empty = s.root.join("empty.save");
+    std::fs::write(&empty, b"").unwrap();
+    let err = virsh_fails(&s, &["restore", p(&empty)]);
+    assert!(
+        err.contains("operation failed: failed to read qemu header"),
+        "{err}"
+    );
+    let junk = s.root.join("junk.save");
+    std::fs::write(&junk, vec![0x5au8; 4096]).unwrap();
+    let err = virsh_fails(&s, &["restore", p(&junk)]);
+    assert!(
+        err.contains("operation failed: image magic is incorrect"),
+        "{err}"
+    );
+
+    virsh(&s, &["destroy", "vg"]);
+    assert_eq!(domstate(&s, "vg"), "shut off (destroyed)");
+    virsh(&s, &["undefine", "vg"]);
+}
+
+const PYTHON_SCRIPT: &str = r#"
+import libvirt, sys
+uri, xmlpath, img, empty = sys.argv[1:5]
+c = libvirt.open(uri)
+assert c.getType() == "QEMU", c.getType()
+d = c.defineXML(open(xmlpath).read())
+d.create()
+assert d.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED], d.state()
+d.suspend()
+assert d.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER], d.state()
+uuid = d.UUIDString()
+d.save(img)
+assert d.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_SAVED], d.state()
+assert not d.isActive()
+assert "<name>pg</name>" in c.saveImageGetXMLDesc(img, 0)
+c.restore(img)
+d = c.lookupByName("pg")
+assert d.UUIDString() == uuid
+assert d.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_MIGRATION], d.state()
+d.resume()
+assert d.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_UNPAUSED], d.state()
+d.saveFlags(img, None, libvirt.VIR_DOMAIN_SAVE_PAUSED)
+c.restoreFlags(img, None, libvirt.VIR_DOMAIN_SAVE_RUNNING)
+d = c.lookupByName("pg")
+assert d.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_RESTORED], d.state()
+d.managedSave(0)
+assert d.hasManagedSaveImage(0) == 1
+assert [x.name() for x in c.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)] == ["pg"]
+assert "<name>pg</name>" in d.managedSaveGetXMLDesc(0)
+d.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
+assert d.hasManagedSaveImage(0) == 0
+assert d.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_MIGRATION], d.state()
+try:
+    c.restore(empty)
+    raise SystemExit("restored an empty file")
+except libvirt.libvirtError as e:
+    assert e.get_error_code() == libvirt.VIR_ERR_OPERATION_FAILED, e.get_error_code()
+    assert e.get_error_domain() == libvirt.VIR_FROM_QEMU, e.get_error_domain()
+    print(e)
+d.save(img)
+try:
+    d.managedSave(0)
+    raise SystemExit("saved a domain that is not running")
+except libvirt.libvirtError as e:
+    assert e.get_error_code() == libvirt.VIR_ERR_OPERATION_INVALID, e.get_error_code()
+    print(e)
+c.restore(img)
+d = c.lookupByName("pg")
+d.destroy()
+assert d.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_DESTROYED], d.state()
+d.undefine()
+print("done")
+"#;
+
+#[test]
+fn python_saves_and_restores_a_qemu_guest() {
+    if !have_tools() {
+        return;
+    }
+    let s = Setup::new();
+    let xml = s.guest_xml("pg");
+    let img = s.root.join("pg.save");
+    let empty = s.root.join("empty.save");
+    std::fs::write(&empty, b"").unwrap();
+    let out = Command::new(PYTHON)
+        .args(["-c", PYTHON_SCRIPT, &s.uri, p(&xml), p(&img), p(&empty)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}\nrvirtd log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        s.daemon.log()
+    );
+    assert!(
+        text.contains("operation failed: failed to read qemu header"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Requested operation is not valid: domain is not running"),
+        "{text}"
+    );
+    assert!(text.ends_with("done\n"), "{text}");
+}
