@@ -89,7 +89,7 @@ impl QemuDriver {
         Ok(())
     }
 
-    fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
+    pub(crate) fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
         self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
             no_domain(format!(
                 "no domain with matching uuid '{}' ({})",
@@ -111,7 +111,7 @@ impl QemuDriver {
     }
 
     /// Writes the persistent config of `def`; the previous file stays intact on failure.
-    fn save_config(&self, def: &DomainDef) -> Result<()> {
+    pub(crate) fn save_config(&self, def: &DomainDef) -> Result<()> {
         let path = self.config_path(&def.name);
         let xml = def.format_xml(FormatOptions {
             id: None,
@@ -233,9 +233,14 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn domain_undefine(&self, dom: &DomainRef, flags: DomainUndefineFlags) -> Result<()> {
-        check_flags(FROM, "qemuDomainUndefineFlags", flags.bits(), 0)?;
+        check_flags(
+            FROM,
+            "qemuDomainUndefineFlags",
+            flags.bits(),
+            DomainUndefineFlags::SNAPSHOTS_METADATA.bits(),
+        )?;
         let obj = self.obj(dom)?;
-        let name = {
+        let (name, active) = {
             let st = obj.lock();
             if !st.persistent {
                 return Err(Error::operation_invalid(
@@ -243,8 +248,19 @@ impl DomainDriver for QemuDriver {
                     "cannot undefine transient domain",
                 ));
             }
-            st.name.clone()
+            (st.name.clone(), st.is_active())
         };
+        let nsnap = self.snapshot_count(&obj.uuid);
+        if !active && nsnap > 0 {
+            if !flags.contains(DomainUndefineFlags::SNAPSHOTS_METADATA) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    format!("cannot delete inactive domain with {nsnap} snapshots"),
+                ));
+            }
+            self.discard_all_snapshots(&obj.uuid, &name);
+            obj.lock().snapshot_count = 0;
+        }
         let path = self.config_path(&name);
         util::remove_durably(&path).map_err(|e| {
             Error::system(FROM, format!("cannot remove config {}", path.display()), &e)

@@ -76,6 +76,8 @@ pub struct Proc {
     private_dir: PathBuf,
     /// A destroy is under way: the exit is the destroy's, not a crash.
     destroying: AtomicBool,
+    /// The destroy is a snapshot's (revert, halt): the domain shuts off `from snapshot`.
+    from_snapshot: AtomicBool,
     /// The guest (or the host) shut the machine down: the exit is a shutdown, not a crash.
     got_shutdown: AtomicBool,
     /// The pause reason the next `STOP` event stands for.
@@ -95,7 +97,7 @@ impl Proc {
         }
     }
 
-    fn monitor(&self) -> Result<Monitor> {
+    pub(crate) fn monitor(&self) -> Result<Monitor> {
         self.monitor.lock().clone().ok_or_else(|| {
             Error::with_detail(
                 FROM,
@@ -201,6 +203,17 @@ fn log_tail(path: &Path) -> String {
     lines.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
+/// How [`QemuDriver::start_domain_how`] starts a domain.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StartHow {
+    /// Leave the CPUs stopped.
+    pub(crate) paused: bool,
+    /// Started by a snapshot revert.
+    pub(crate) from_snapshot: bool,
+    /// The internal snapshot (tag) to load before the CPUs first run.
+    pub(crate) load: Option<String>,
+}
+
 impl QemuDriver {
     fn status_path(&self, name: &str) -> PathBuf {
         self.dirs.qemu_state.join(format!("{name}.xml"))
@@ -222,6 +235,27 @@ impl QemuDriver {
         def: DomainDef,
         paused: bool,
     ) -> Result<()> {
+        self.start_domain_how(
+            obj,
+            def,
+            StartHow {
+                paused,
+                ..StartHow::default()
+            },
+        )
+        .await
+    }
+
+    /// [`QemuDriver::start_domain`] as `how` says: for a snapshot revert the reasons and events
+    /// say `from snapshot` and no SUSPENDED is emitted (the caller emits what libvirt emits),
+    /// and an internal snapshot may be loaded before the CPUs first run.
+    pub(crate) async fn start_domain_how(
+        &self,
+        obj: &Arc<DomainObj>,
+        def: DomainDef,
+        how: StartHow,
+    ) -> Result<()> {
+        let paused = how.paused;
         let uuid = obj.uuid;
         {
             // Mark the domain as starting, so that a second start fails at once.
@@ -236,7 +270,7 @@ impl QemuDriver {
                 ));
             }
         }
-        let res = self.spawn_and_connect(&def, paused).await;
+        let res = self.spawn_and_connect(&def, &how).await;
         let (proc_, events, id) = match res {
             Ok(v) => v,
             Err(e) => {
@@ -255,13 +289,12 @@ impl QemuDriver {
                 st.new_def = Some(st.def.clone());
             }
             st.def = def.clone();
-            if paused {
-                st.state = DomainState::PAUSED;
-                st.reason = DomainPausedReason::USER.0;
-            } else {
-                st.state = DomainState::RUNNING;
-                st.reason = DomainRunningReason::BOOTED.0;
-            }
+            (st.state, st.reason) = match (paused, how.load.is_some()) {
+                (true, false) => (DomainState::PAUSED, DomainPausedReason::USER.0),
+                (true, true) => (DomainState::PAUSED, DomainPausedReason::FROM_SNAPSHOT.0),
+                (false, false) => (DomainState::RUNNING, DomainRunningReason::BOOTED.0),
+                (false, true) => (DomainState::RUNNING, DomainRunningReason::FROM_SNAPSHOT.0),
+            };
             (st.to_ref(uuid), st.state, st.reason)
         };
         let status = Status {
@@ -287,6 +320,9 @@ impl QemuDriver {
             ));
         }
         self.watch(uuid, proc_, Some(events));
+        if how.from_snapshot {
+            return Ok(());
+        }
         self.events.emit(DomainEvent::lifecycle(
             dref.clone(),
             E::STARTED,
@@ -305,8 +341,10 @@ impl QemuDriver {
     async fn spawn_and_connect(
         &self,
         def: &DomainDef,
-        paused: bool,
+        how: &StartHow,
     ) -> Result<(Proc, rvirt_qmp::EventReceiver, i32)> {
+        let paused = how.paused;
+        let load = how.load.clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let short: String = def.name.chars().take(20).collect();
         let private_dir = self.dirs.qemu_lib.join(format!("domain-{id}-{short}"));
@@ -386,6 +424,13 @@ impl QemuDriver {
                 }
             };
             let events = mon.events();
+            if let Some(tag) = &load
+                && let Err(e) = crate::snapshot::load_internal(&mon, tag).await
+            {
+                kill(&pidfd);
+                let _ = pidfd.wait().await;
+                return Err(e);
+            }
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
@@ -400,6 +445,7 @@ impl QemuDriver {
                     monitor: Mutex::new(Some(mon)),
                     private_dir,
                     destroying: AtomicBool::new(false),
+                    from_snapshot: AtomicBool::new(false),
                     got_shutdown: AtomicBool::new(false),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                     exited: tokio::sync::watch::channel(false).0,
@@ -557,7 +603,12 @@ impl QemuDriver {
         if let Some(m) = p.monitor.lock().take() {
             m.close();
         }
-        let (reason, detail) = if p.destroying.load(Ordering::Relaxed) {
+        let (reason, detail) = if p.from_snapshot.load(Ordering::Relaxed) {
+            (
+                DomainShutoffReason::FROM_SNAPSHOT,
+                DomainEventStoppedDetailType::FROM_SNAPSHOT,
+            )
+        } else if p.destroying.load(Ordering::Relaxed) {
             (
                 DomainShutoffReason::DESTROYED,
                 DomainEventStoppedDetailType::DESTROYED,
@@ -589,8 +640,9 @@ impl QemuDriver {
             (ev, st.name.clone(), !st.persistent)
         };
         let _ = util::remove_durably(&self.status_path(&name));
-        if transient {
-            self.domains.edit(|list| {
+        // A snapshot revert restarts a transient domain itself: it must not vanish meanwhile.
+        if transient && !p.from_snapshot.load(Ordering::Relaxed) {
+            let gone = self.domains.edit(|list| {
                 let gone = list.find_by_uuid(&uuid).is_some_and(|o| {
                     let st = o.lock();
                     !st.persistent && !st.is_active()
@@ -598,9 +650,40 @@ impl QemuDriver {
                 if gone {
                     list.remove(&uuid);
                 }
+                gone
             });
+            if gone {
+                self.discard_all_snapshots(&uuid, &name);
+            }
         }
         self.events.emit(ev);
+    }
+
+    /// Rewrites the status file of a running domain from its object (after its live
+    /// definition changed).
+    pub(crate) fn save_status(&self, obj: &DomainObj) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let (status, name) = {
+            let st = obj.lock();
+            let status = Status {
+                pid: p.pid,
+                starttime: p.starttime,
+                monitor: p.private_dir.join("monitor.sock"),
+                private_dir: p.private_dir.clone(),
+                state: st.state,
+                reason: st.reason,
+                def: (*st.def).clone(),
+                id: st.id,
+            };
+            (status, st.name.clone())
+        };
+        util::write_atomic(&self.status_path(&name), status_xml(&status).as_bytes()).map_err(|e| {
+            Error::system(
+                FROM,
+                format!("cannot save status file of domain '{name}'"),
+                &e,
+            )
+        })
     }
 
     /// The process of a running domain, or `domain is not running`.
@@ -626,11 +709,15 @@ impl QemuDriver {
 
     /// Suspends a running domain (`stop`).
     pub(crate) async fn suspend(&self, obj: &DomainObj) -> Result<()> {
+        self.suspend_for(obj, DomainPausedReason::USER.0).await
+    }
+
+    /// Suspends a running domain (`stop`), recording `reason` as the pause reason.
+    pub(crate) async fn suspend_for(&self, obj: &DomainObj, reason: i32) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
-        p.pause_reason
-            .store(DomainPausedReason::USER.0, Ordering::Relaxed);
+        p.pause_reason.store(reason, Ordering::Relaxed);
         self.qmp(&p, |m| async move { m.stop().await }).await?;
-        self.set_paused(obj, DomainPausedReason::USER.0);
+        self.set_paused(obj, reason);
         Ok(())
     }
 
@@ -645,7 +732,19 @@ impl QemuDriver {
     /// Kills a domain's QEMU: SIGTERM, then (unless `graceful`) SIGKILL after 10 s; returns
     /// once the watcher has shut the domain off.
     pub(crate) async fn destroy(&self, uuid: &Uuid, graceful: bool) -> Result<()> {
+        self.destroy_for(uuid, graceful, false).await
+    }
+
+    /// [`QemuDriver::destroy`]; with `from_snapshot` the domain shuts off `from snapshot`
+    /// (a revert or a snapshot with HALT), as libvirt records it.
+    pub(crate) async fn destroy_for(
+        &self,
+        uuid: &Uuid,
+        graceful: bool,
+        from_snapshot: bool,
+    ) -> Result<()> {
         let p = self.proc_of(uuid)?;
+        p.from_snapshot.store(from_snapshot, Ordering::Relaxed);
         p.destroying.store(true, Ordering::Relaxed);
         let mut exited = p.exited.subscribe();
         let pid = p.pid;
@@ -767,6 +866,7 @@ impl QemuDriver {
                 monitor: Mutex::new(mon),
                 private_dir: s.private_dir.clone(),
                 destroying: AtomicBool::new(false),
+                from_snapshot: AtomicBool::new(false),
                 got_shutdown: AtomicBool::new(false),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                 exited: tokio::sync::watch::channel(false).0,
