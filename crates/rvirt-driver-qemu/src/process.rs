@@ -228,7 +228,7 @@ impl QemuDriver {
 
     /// Starts `def` (already filled by the capabilities) as domain `obj`: spawns QEMU stopped,
     /// connects its monitor, resumes it unless `paused`, records the status file, and emits
-    /// STARTED (and SUSPENDED when paused).
+    /// what libvirt emits: RESUMED then STARTED, or STARTED then SUSPENDED when paused.
     pub(crate) async fn start_domain(
         &self,
         obj: &Arc<DomainObj>,
@@ -246,9 +246,9 @@ impl QemuDriver {
         .await
     }
 
-    /// [`QemuDriver::start_domain`] as `how` says: for a snapshot revert the reasons and events
-    /// say `from snapshot` and no SUSPENDED is emitted (the caller emits what libvirt emits),
-    /// and an internal snapshot may be loaded before the CPUs first run.
+    /// [`QemuDriver::start_domain`] as `how` says: for a snapshot revert no event is emitted
+    /// (the caller emits what libvirt emits for it), and an internal snapshot may be loaded
+    /// before the CPUs first run (the domain then runs or pauses `from snapshot`).
     pub(crate) async fn start_domain_how(
         &self,
         obj: &Arc<DomainObj>,
@@ -322,6 +322,14 @@ impl QemuDriver {
         self.watch(uuid, proc_, Some(events));
         if how.from_snapshot {
             return Ok(());
+        }
+        if !paused {
+            // libvirt reports the first `cont` (its RESUME event) before the start itself.
+            self.events.emit(DomainEvent::lifecycle(
+                dref.clone(),
+                E::RESUMED,
+                DomainEventResumedDetailType::UNPAUSED.0,
+            ));
         }
         self.events.emit(DomainEvent::lifecycle(
             dref.clone(),

@@ -906,6 +906,34 @@ impl QemuDriver {
         self.events.emit(DomainEvent::lifecycle(r, event, detail));
     }
 
+    /// The events of a domain a revert started, as libvirt emits them: a QEMU that loaded a
+    /// running snapshot reports STARTED then RESUMED or SUSPENDED, all `from snapshot`; a plain
+    /// start (an inactive snapshot with RUNNING or PAUSED) reports its first `cont` (RESUMED
+    /// unpaused) before STARTED, or SUSPENDED after it.
+    fn emit_started(&self, obj: &DomainObj, paused: bool, loaded: bool) {
+        if !paused && !loaded {
+            self.emit_now(obj, E::RESUMED, DomainEventResumedDetailType::UNPAUSED.0);
+        }
+        self.emit_now(
+            obj,
+            E::STARTED,
+            DomainEventStartedDetailType::FROM_SNAPSHOT.0,
+        );
+        if paused {
+            self.emit_now(
+                obj,
+                E::SUSPENDED,
+                DomainEventSuspendedDetailType::FROM_SNAPSHOT.0,
+            );
+        } else if loaded {
+            self.emit_now(
+                obj,
+                E::RESUMED,
+                DomainEventResumedDetailType::FROM_SNAPSHOT.0,
+            );
+        }
+    }
+
     async fn revert(
         &self,
         obj: &Arc<DomainObj>,
@@ -975,18 +1003,7 @@ impl QemuDriver {
                 load: Some(snap.name.clone()),
             };
             self.start_domain_how(obj, config.clone(), how).await?;
-            self.emit_now(
-                obj,
-                E::STARTED,
-                DomainEventStartedDetailType::FROM_SNAPSHOT.0,
-            );
-            if paused {
-                self.emit_now(
-                    obj,
-                    E::SUSPENDED,
-                    DomainEventSuspendedDetailType::FROM_SNAPSHOT.0,
-                );
-            }
+            self.emit_started(obj, paused, true);
         } else {
             let (d, s) = (config.clone(), snap.clone());
             let skipped = util::off_thread(move || Self::for_each_qcow2(&d, &s, "-a", true)).await;
@@ -1016,18 +1033,7 @@ impl QemuDriver {
                     }
                     return Err(e);
                 }
-                self.emit_now(
-                    obj,
-                    E::STARTED,
-                    DomainEventStartedDetailType::FROM_SNAPSHOT.0,
-                );
-                if paused {
-                    self.emit_now(
-                        obj,
-                        E::SUSPENDED,
-                        DomainEventSuspendedDetailType::FROM_SNAPSHOT.0,
-                    );
-                }
+                self.emit_started(obj, paused, false);
             }
         }
         self.set_current(obj, Some(&snap.name))?;

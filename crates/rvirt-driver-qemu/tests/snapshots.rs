@@ -196,6 +196,33 @@ fn internal_snapshots_of_a_shut_off_guest() {
         "{e}"
     );
 
+    // A shut-off snapshot reverted with RUNNING boots the guest afresh.
+    let seen = record(&d);
+    block_on(d.snapshot_revert(&s2, DomainSnapshotRevertFlags::RUNNING)).unwrap();
+    let run = block_on(d.domain_lookup_by_name("off")).unwrap();
+    assert_eq!(
+        block_on(d.domain_get_state(&run, 0)).unwrap(),
+        (DomainState::RUNNING, DomainRunningReason::BOOTED.0)
+    );
+    assert_eq!(
+        std::mem::take(&mut *seen.lock()),
+        vec![
+            (
+                DomainEventType::RESUMED.0,
+                DomainEventResumedDetailType::UNPAUSED.0
+            ),
+            (
+                DomainEventType::STARTED.0,
+                DomainEventStartedDetailType::FROM_SNAPSHOT.0
+            ),
+            (
+                DomainEventType::DEFINED.0,
+                DomainEventDefinedDetailType::FROM_SNAPSHOT.0
+            ),
+        ]
+    );
+    block_on(d.domain_destroy(&run, DomainDestroyFlags::empty())).unwrap();
+
     // Undefine wants the snapshots' metadata gone too.
     let e = block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap_err();
     assert_eq!(e.code, ErrorNumber::OPERATION_INVALID);
@@ -280,10 +307,16 @@ fn full_system_checkpoint_of_a_running_guest_and_revert() {
         DomainEventType::DEFINED,
         DomainEventDefinedDetailType::FROM_SNAPSHOT.0,
     );
+    let resumed = from(
+        DomainEventType::RESUMED,
+        DomainEventResumedDetailType::FROM_SNAPSHOT.0,
+    );
+    // As libvirt 9.0's QEMU driver reports them (checked with its embedded driver).
     assert_eq!(
         *seen.lock(),
         vec![
             started,
+            resumed,
             defined,
             from(
                 DomainEventType::STOPPED,
