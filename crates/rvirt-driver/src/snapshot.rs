@@ -327,6 +327,10 @@ pub fn align_disks(
             )));
         }
         let dom_loc = own(dd);
+        // A disk given a file or a format but no mode is external, as libvirt's parser reads it.
+        if sd.location.is_empty() && (sd.path.is_some() || sd.format.is_some()) {
+            sd.location = "external".into();
+        }
         if sd.location.is_empty() {
             sd.location = match dom_loc {
                 Some(l) if !require_match || l == "no" => l,
