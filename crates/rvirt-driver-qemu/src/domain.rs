@@ -94,7 +94,7 @@ impl QemuDriver {
         Ok(())
     }
 
-    fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
+    pub(crate) fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
         self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
             no_domain(format!(
                 "no domain with matching uuid '{}' ({})",
@@ -164,7 +164,7 @@ impl QemuDriver {
     }
 
     /// Writes the persistent config of `def`; the previous file stays intact on failure.
-    fn save_config(&self, def: &DomainDef) -> Result<()> {
+    pub(crate) fn save_config(&self, def: &DomainDef) -> Result<()> {
         let path = self.config_path(&def.name);
         let xml = def.format_xml(FormatOptions {
             id: None,
@@ -290,8 +290,7 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn domain_undefine(&self, dom: &DomainRef, flags: DomainUndefineFlags) -> Result<()> {
-        // No snapshot or checkpoint metadata exists in this driver: those flags have nothing
-        // to remove.
+        // No checkpoint metadata exists in this driver: that flag has nothing to remove.
         let supported = DomainUndefineFlags::MANAGED_SAVE
             | DomainUndefineFlags::SNAPSHOTS_METADATA
             | DomainUndefineFlags::CHECKPOINTS_METADATA;
@@ -302,7 +301,7 @@ impl DomainDriver for QemuDriver {
             supported.bits(),
         )?;
         let obj = self.obj(dom)?;
-        let name = {
+        let (name, active) = {
             let st = obj.lock();
             if !st.persistent {
                 return Err(Error::operation_invalid(
@@ -310,8 +309,19 @@ impl DomainDriver for QemuDriver {
                     "cannot undefine transient domain",
                 ));
             }
-            st.name.clone()
+            (st.name.clone(), st.is_active())
         };
+        let nsnap = self.snapshot_count(&obj.uuid);
+        if !active && nsnap > 0 {
+            if !flags.contains(DomainUndefineFlags::SNAPSHOTS_METADATA) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    format!("cannot delete inactive domain with {nsnap} snapshots"),
+                ));
+            }
+            self.discard_all_snapshots(&obj.uuid, &name);
+            obj.lock().snapshot_count = 0;
+        }
         let image = self.managed_save_path(&name);
         if image.exists() {
             if !flags.contains(DomainUndefineFlags::MANAGED_SAVE) {

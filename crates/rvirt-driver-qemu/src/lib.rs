@@ -5,9 +5,9 @@
 //! shares its drivers. It implements the driver traits: host calls, capabilities from the QEMU
 //! binaries present ([`caps`]), domains run as real QEMU processes (define, start, stop,
 //! suspend, events, reattach after a restart: see [`process`]), save and restore, plain and
-//! managed, in libvirt's image format; storage (`dir` and `fs` pools, see [`storage`]), the
-//! host's node devices and interfaces as libvirt's udev backends show them (read-only, through
-//! `rvirt-host`). Snapshot calls answer `VIR_ERR_NO_SUPPORT` through the trait defaults, and
+//! managed, in libvirt's image format; snapshots (internal and external disk-only, see the
+//! `snapshot` module); storage (`dir` and `fs` pools, see [`storage`]); the host's node devices
+//! and interfaces as libvirt's udev backends show them (read-only, through `rvirt-host`); and
 //! network calls say that real virtual networks are not available yet.
 //!
 //! Layout under a root `R` (libvirt's embed layout; `qemu:///system` without a root uses
@@ -19,6 +19,7 @@
 //! R/lib/qemu/domain-ID-NAME/        a running domain's private files: monitor.sock
 //!                                                             (/var/lib/libvirt/qemu)
 //! R/lib/qemu/save/NAME.save         managed save images       (/var/lib/libvirt/qemu/save)
+//! R/lib/qemu/snapshot/DOM/NAME.xml  snapshot records   (/var/lib/libvirt/qemu/snapshot)
 //! R/cache/qemu/capabilities/        probe results per binary  (/var/cache/libvirt/qemu)
 //! R/log/qemu/NAME.log               QEMU's output per domain  (/var/log/libvirt/qemu)
 //! R/etc/storage/NAME.xml            persistent pool configs (/etc/libvirt/storage)
@@ -36,6 +37,7 @@ mod nodedev;
 pub mod process;
 mod save;
 mod save_image;
+mod snapshot;
 pub mod storage;
 mod util;
 
@@ -72,6 +74,10 @@ pub struct QemuDriver {
     pub(crate) probes: Mutex<HashMap<PathBuf, Arc<rvirt_qmp::ProbeResult>>>,
     /// The deadline of each monitor command.
     monitor_timeout: Mutex<Duration>,
+    /// Each domain's snapshots, by domain UUID.
+    pub(crate) snapshots: Mutex<HashMap<Uuid, rvirt_driver::SnapshotStore>>,
+    /// The lock that runs one domain's snapshot calls one at a time, by domain UUID.
+    pub(crate) snapshot_jobs: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
@@ -257,8 +263,11 @@ impl QemuDriver {
             starting: Mutex::new(Default::default()),
             probes: Mutex::new(HashMap::new()),
             monitor_timeout: Mutex::new(Duration::from_secs(30)),
+            snapshots: Mutex::new(HashMap::new()),
+            snapshot_jobs: Mutex::new(HashMap::new()),
         });
         d.load_domains()?;
+        d.load_snapshots();
         drivers.insert(key, Arc::downgrade(&d));
         if system {
             *SYSTEM_DRIVER.lock() = Some(d.clone());
@@ -297,7 +306,6 @@ impl Drop for QemuDriver {
     }
 }
 
-impl rvirt_driver::SnapshotDriver for QemuDriver {}
 
 #[cfg(test)]
 mod tests {

@@ -76,6 +76,8 @@ pub struct Proc {
     private_dir: PathBuf,
     /// A destroy is under way: the exit is the destroy's, not a crash.
     pub(crate) destroying: AtomicBool,
+    /// The destroy is a snapshot's (revert, halt): the domain shuts off `from snapshot`.
+    from_snapshot: AtomicBool,
     /// The guest (or the host) shut the machine down: the exit is a shutdown, not a crash.
     got_shutdown: AtomicBool,
     /// The guest's state went to a save image: the exit is a save.
@@ -207,6 +209,7 @@ fn parse_status(text: &str) -> Option<Status> {
 }
 
 /// Where a restored domain's state comes from.
+#[derive(Debug)]
 pub(crate) struct Incoming {
     /// The save image, positioned at the start of the migration stream.
     pub(crate) file: std::fs::File,
@@ -266,6 +269,19 @@ fn log_tail(path: &Path) -> String {
     lines.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
+/// How [`QemuDriver::start_domain_how`] starts a domain.
+#[derive(Debug, Default)]
+pub(crate) struct StartHow {
+    /// Leave the CPUs stopped.
+    pub(crate) paused: bool,
+    /// Started by a snapshot revert.
+    pub(crate) from_snapshot: bool,
+    /// The internal snapshot (tag) to load before the CPUs first run.
+    pub(crate) load: Option<String>,
+    /// The save image to restore the domain's state from.
+    pub(crate) incoming: Option<Incoming>,
+}
+
 impl QemuDriver {
     fn status_path(&self, name: &str) -> PathBuf {
         self.dirs.qemu_state.join(format!("{name}.xml"))
@@ -280,14 +296,22 @@ impl QemuDriver {
 
     /// Starts `def` (already filled by the capabilities) as domain `obj`: spawns QEMU stopped,
     /// connects its monitor, resumes it unless `paused`, records the status file, and emits
-    /// STARTED (and SUSPENDED when paused).
+    /// what libvirt emits: RESUMED then STARTED, or STARTED then SUSPENDED when paused.
     pub(crate) async fn start_domain(
         &self,
         obj: &Arc<DomainObj>,
         def: DomainDef,
         paused: bool,
     ) -> Result<()> {
-        self.launch(obj, def, paused, None).await
+        self.start_domain_how(
+            obj,
+            def,
+            StartHow {
+                paused,
+                ..StartHow::default()
+            },
+        )
+        .await
     }
 
     /// Starts domain `obj` as [`QemuDriver::start_domain`] does, or, with `incoming`, from a
@@ -302,6 +326,25 @@ impl QemuDriver {
         paused: bool,
         incoming: Option<Incoming>,
     ) -> Result<()> {
+        let how = StartHow {
+            paused,
+            incoming,
+            ..StartHow::default()
+        };
+        self.start_domain_how(obj, def, how).await
+    }
+
+    /// [`QemuDriver::start_domain`] as `how` says: for a snapshot revert no event is emitted
+    /// (the caller emits what libvirt emits for it), and an internal snapshot may be loaded
+    /// before the CPUs first run (the domain then runs or pauses `from snapshot`); a save image
+    /// may be loaded instead (see [`QemuDriver::launch`]).
+    pub(crate) async fn start_domain_how(
+        &self,
+        obj: &Arc<DomainObj>,
+        def: DomainDef,
+        how: StartHow,
+    ) -> Result<()> {
+        let paused = how.paused;
         let uuid = obj.uuid;
         {
             // Mark the domain as starting, so that a second start fails at once.
@@ -316,10 +359,8 @@ impl QemuDriver {
                 ));
             }
         }
-        let restore = incoming.as_ref().map(|i| i.start_paused);
-        let res = self
-            .spawn_and_connect(&def, paused, incoming.map(|i| i.file))
-            .await;
+        let restore = how.incoming.as_ref().map(|i| i.start_paused);
+        let res = self.spawn_and_connect(&def, &how).await;
         let (proc_, events, id) = match res {
             Ok(v) => v,
             Err(e) => {
@@ -338,11 +379,15 @@ impl QemuDriver {
                 st.new_def = Some(st.def.clone());
             }
             st.def = def.clone();
-            (st.state, st.reason) = match (paused, restore.is_some()) {
-                (true, false) => (DomainState::PAUSED, DomainPausedReason::USER.0),
-                (true, true) => (DomainState::PAUSED, DomainPausedReason::MIGRATION.0),
-                (false, false) => (DomainState::RUNNING, DomainRunningReason::BOOTED.0),
-                (false, true) => (DomainState::RUNNING, DomainRunningReason::RESTORED.0),
+            (st.state, st.reason) = match (paused, restore.is_some(), how.load.is_some()) {
+                (true, true, _) => (DomainState::PAUSED, DomainPausedReason::MIGRATION.0),
+                (true, false, true) => (DomainState::PAUSED, DomainPausedReason::FROM_SNAPSHOT.0),
+                (true, false, false) => (DomainState::PAUSED, DomainPausedReason::USER.0),
+                (false, true, _) => (DomainState::RUNNING, DomainRunningReason::RESTORED.0),
+                (false, false, true) => {
+                    (DomainState::RUNNING, DomainRunningReason::FROM_SNAPSHOT.0)
+                }
+                (false, false, false) => (DomainState::RUNNING, DomainRunningReason::BOOTED.0),
             };
             (st.to_ref(uuid), st.state, st.reason)
         };
@@ -369,23 +414,42 @@ impl QemuDriver {
             ));
         }
         self.watch(uuid, proc_, Some(events));
-        let started = match restore {
-            Some(_) => DomainEventStartedDetailType::RESTORED,
-            None => DomainEventStartedDetailType::BOOTED,
-        };
-        self.events
-            .emit(DomainEvent::lifecycle(dref.clone(), E::STARTED, started.0));
-        let next = match (paused, restore) {
-            (true, None | Some(true)) => {
-                Some((E::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0))
-            }
-            (true, Some(false)) => Some((E::SUSPENDED, DomainEventSuspendedDetailType::RESTORED.0)),
-            (false, Some(_)) => Some((E::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0)),
-            (false, None) => None,
-        };
-        if let Some((event, detail)) = next {
-            self.events
-                .emit(DomainEvent::lifecycle(dref, event, detail));
+        if how.from_snapshot {
+            return Ok(());
+        }
+        if let Some(start_paused) = restore {
+            self.events.emit(DomainEvent::lifecycle(
+                dref.clone(),
+                E::STARTED,
+                DomainEventStartedDetailType::RESTORED.0,
+            ));
+            let (event, detail) = match (paused, start_paused) {
+                (true, true) => (E::SUSPENDED, DomainEventSuspendedDetailType::PAUSED.0),
+                (true, false) => (E::SUSPENDED, DomainEventSuspendedDetailType::RESTORED.0),
+                (false, _) => (E::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0),
+            };
+            self.events.emit(DomainEvent::lifecycle(dref, event, detail));
+            return Ok(());
+        }
+        if !paused {
+            // libvirt reports the first `cont` (its RESUME event) before the start itself.
+            self.events.emit(DomainEvent::lifecycle(
+                dref.clone(),
+                E::RESUMED,
+                DomainEventResumedDetailType::UNPAUSED.0,
+            ));
+        }
+        self.events.emit(DomainEvent::lifecycle(
+            dref.clone(),
+            E::STARTED,
+            DomainEventStartedDetailType::BOOTED.0,
+        ));
+        if paused {
+            self.events.emit(DomainEvent::lifecycle(
+                dref,
+                E::SUSPENDED,
+                DomainEventSuspendedDetailType::PAUSED.0,
+            ));
         }
         Ok(())
     }
@@ -393,9 +457,18 @@ impl QemuDriver {
     async fn spawn_and_connect(
         &self,
         def: &DomainDef,
-        paused: bool,
-        incoming: Option<std::fs::File>,
+        how: &StartHow,
     ) -> Result<(Proc, rvirt_qmp::EventReceiver, i32)> {
+        let paused = how.paused;
+        let load = how.load.clone();
+        // The image's own descriptor shares its position: the stream starts where the header
+        // ended.
+        let incoming = match &how.incoming {
+            Some(i) => Some(i.file.try_clone().map_err(|e| {
+                Error::system(FROM, "cannot duplicate the save image's descriptor", &e)
+            })?),
+            None => None,
+        };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let short: String = def.name.chars().take(20).collect();
         let private_dir = self.dirs.qemu_lib.join(format!("domain-{id}-{short}"));
@@ -480,9 +553,9 @@ impl QemuDriver {
                 }
             };
             let events = mon.events();
-            if let Some(file) = incoming {
+            if let Some(file) = &incoming {
                 let loaded = tokio::select! {
-                    r = load_state(&mon, &file) => r,
+                    r = load_state(&mon, file) => r,
                     _ = pidfd.wait() => Err(Error::internal(
                         FROM,
                         format!("qemu unexpectedly closed the monitor: {}", log_tail(&log_path)),
@@ -493,6 +566,13 @@ impl QemuDriver {
                     let _ = pidfd.wait().await;
                     return Err(e);
                 }
+            }
+            if let Some(tag) = &load
+                && let Err(e) = crate::snapshot::load_internal(&mon, tag).await
+            {
+                kill(&pidfd);
+                let _ = pidfd.wait().await;
+                return Err(e);
             }
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);
@@ -508,6 +588,7 @@ impl QemuDriver {
                     monitor: Mutex::new(Some(mon)),
                     private_dir,
                     destroying: AtomicBool::new(false),
+                    from_snapshot: AtomicBool::new(false),
                     got_shutdown: AtomicBool::new(false),
                     saved: AtomicBool::new(false),
                     saving: AtomicBool::new(false),
@@ -679,6 +760,11 @@ impl QemuDriver {
                 DomainShutoffReason::SAVED,
                 DomainEventStoppedDetailType::SAVED,
             )
+        } else if p.from_snapshot.load(Ordering::Relaxed) {
+            (
+                DomainShutoffReason::FROM_SNAPSHOT,
+                DomainEventStoppedDetailType::FROM_SNAPSHOT,
+            )
         } else if p.destroying.load(Ordering::Relaxed) {
             (
                 DomainShutoffReason::DESTROYED,
@@ -711,8 +797,9 @@ impl QemuDriver {
             (ev, st.name.clone(), !st.persistent)
         };
         let _ = util::remove_durably(&self.status_path(&name));
-        if transient {
-            self.domains.edit(|list| {
+        // A snapshot revert restarts a transient domain itself: it must not vanish meanwhile.
+        if transient && !p.from_snapshot.load(Ordering::Relaxed) {
+            let gone = self.domains.edit(|list| {
                 let gone = list.find_by_uuid(&uuid).is_some_and(|o| {
                     let st = o.lock();
                     !st.persistent && !st.is_active()
@@ -720,9 +807,40 @@ impl QemuDriver {
                 if gone {
                     list.remove(&uuid);
                 }
+                gone
             });
+            if gone {
+                self.discard_all_snapshots(&uuid, &name);
+            }
         }
         self.events.emit(ev);
+    }
+
+    /// Rewrites the status file of a running domain from its object (after its live
+    /// definition changed).
+    pub(crate) fn save_status(&self, obj: &DomainObj) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let (status, name) = {
+            let st = obj.lock();
+            let status = Status {
+                pid: p.pid,
+                starttime: p.starttime,
+                monitor: p.private_dir.join("monitor.sock"),
+                private_dir: p.private_dir.clone(),
+                state: st.state,
+                reason: st.reason,
+                def: (*st.def).clone(),
+                id: st.id,
+            };
+            (status, st.name.clone())
+        };
+        util::write_atomic(&self.status_path(&name), status_xml(&status).as_bytes()).map_err(|e| {
+            Error::system(
+                FROM,
+                format!("cannot save status file of domain '{name}'"),
+                &e,
+            )
+        })
     }
 
     /// The process of a running domain, or `domain is not running`.
@@ -748,11 +866,15 @@ impl QemuDriver {
 
     /// Suspends a running domain (`stop`).
     pub(crate) async fn suspend(&self, obj: &DomainObj) -> Result<()> {
+        self.suspend_for(obj, DomainPausedReason::USER.0).await
+    }
+
+    /// Suspends a running domain (`stop`), recording `reason` as the pause reason.
+    pub(crate) async fn suspend_for(&self, obj: &DomainObj, reason: i32) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
-        p.pause_reason
-            .store(DomainPausedReason::USER.0, Ordering::Relaxed);
+        p.pause_reason.store(reason, Ordering::Relaxed);
         self.qmp(&p, |m| async move { m.stop().await }).await?;
-        self.set_paused(obj, DomainPausedReason::USER.0);
+        self.set_paused(obj, reason);
         Ok(())
     }
 
@@ -782,7 +904,19 @@ impl QemuDriver {
     /// Kills a domain's QEMU: SIGTERM, then (unless `graceful`) SIGKILL after 10 s; returns
     /// once the watcher has shut the domain off.
     pub(crate) async fn destroy(&self, uuid: &Uuid, graceful: bool) -> Result<()> {
+        self.destroy_for(uuid, graceful, false).await
+    }
+
+    /// [`QemuDriver::destroy`]; with `from_snapshot` the domain shuts off `from snapshot`
+    /// (a revert or a snapshot with HALT), as libvirt records it.
+    pub(crate) async fn destroy_for(
+        &self,
+        uuid: &Uuid,
+        graceful: bool,
+        from_snapshot: bool,
+    ) -> Result<()> {
         let p = self.proc_of(uuid)?;
+        p.from_snapshot.store(from_snapshot, Ordering::Relaxed);
         p.destroying.store(true, Ordering::Relaxed);
         self.terminate(&p, graceful).await
     }
@@ -910,6 +1044,7 @@ impl QemuDriver {
                 monitor: Mutex::new(mon),
                 private_dir: s.private_dir.clone(),
                 destroying: AtomicBool::new(false),
+                from_snapshot: AtomicBool::new(false),
                 got_shutdown: AtomicBool::new(false),
                 saved: AtomicBool::new(false),
                 saving: AtomicBool::new(false),

@@ -106,6 +106,10 @@ fn lifecycle(virt: &str) {
                 DomainEventDefinedDetailType::ADDED.0
             ),
             g(
+                DomainEventType::RESUMED,
+                DomainEventResumedDetailType::UNPAUSED.0
+            ),
+            g(
                 DomainEventType::STARTED,
                 DomainEventStartedDetailType::BOOTED.0
             ),

@@ -30,8 +30,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI32;
 
-pub use snapshot::SnapshotStore;
-
 /// The error domain of everything this driver reports.
 pub(crate) const FROM: ErrorDomain = ErrorDomain::TEST;
 
@@ -61,7 +59,7 @@ pub struct TestDriver {
     pub(crate) domains: DomainObjList,
     pub(crate) next_id: AtomicI32,
     pub(crate) events: EventBus,
-    pub(crate) snapshots: Mutex<HashMap<Uuid, SnapshotStore>>,
+    pub(crate) snapshots: Mutex<HashMap<Uuid, rvirt_driver::SnapshotStore>>,
     /// Storage pools and their volumes.
     pub(crate) storage: storage::TestStorage,
     /// Host interfaces.

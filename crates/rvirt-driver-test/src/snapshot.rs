@@ -3,9 +3,9 @@
 
 use crate::domain::{obj_from_ref, shutdown_state, start_state};
 use crate::{FROM, TestDriver, err};
-use rvirt_conf::raw::RawElement;
 use rvirt_conf::snapshot::{SnapshotDef, SnapshotParseOptions};
 use rvirt_conf::{DomainDef, FormatOptions};
+use rvirt_driver::snapshot::{SnapshotStore, align_disks, state_name};
 use rvirt_driver::{
     DomainEvent, DomainObjState, DomainRef, SnapshotDriver, SnapshotRef, check_flags,
 };
@@ -15,177 +15,6 @@ use rvirt_types::{Error, ErrorNumber, Result};
 use std::sync::Arc;
 
 type F = DomainSnapshotListFlags;
-
-/// The snapshots of one domain, in creation order, and which one is current.
-#[derive(Default, Debug)]
-pub struct SnapshotStore {
-    snaps: Vec<SnapshotDef>,
-    current: Option<String>,
-}
-
-impl SnapshotStore {
-    /// The number of snapshots.
-    pub fn len(&self) -> usize {
-        self.snaps.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.snaps.is_empty()
-    }
-
-    fn find(&self, name: &str) -> Result<&SnapshotDef> {
-        self.snaps
-            .iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| no_snapshot(name))
-    }
-
-    fn children<'a>(&'a self, name: Option<&'a str>) -> impl Iterator<Item = &'a SnapshotDef> + 'a {
-        self.snaps
-            .iter()
-            .filter(move |s| s.parent.as_deref() == name)
-    }
-
-    fn has_children(&self, name: &str) -> bool {
-        self.children(Some(name)).next().is_some()
-    }
-
-    /// `from` and its descendants' names, parents before children.
-    fn descendants(&self, from: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut stack = vec![from.to_string()];
-        while let Some(n) = stack.pop() {
-            for c in self.children(Some(&n)) {
-                out.push(c.name.clone());
-                stack.push(c.name.clone());
-            }
-        }
-        out
-    }
-
-    /// libvirt's snapshot listing: from the domain (`from == None`) or from one snapshot.
-    fn list(&self, from: Option<&str>, flags: F) -> Vec<String> {
-        // ROOTS and DESCENDANTS share a bit, with opposite meanings at the top and below.
-        let deep = flags.contains(F::DESCENDANTS) != from.is_none();
-        let candidates: Vec<&SnapshotDef> = match (from, deep) {
-            (None, true) => self.snaps.iter().collect(),
-            (None, false) => self.children(None).collect(),
-            (Some(f), true) => {
-                let names = self.descendants(f);
-                self.snaps
-                    .iter()
-                    .filter(|s| names.contains(&s.name))
-                    .collect()
-            }
-            (Some(f), false) => self.children(Some(f)).collect(),
-        };
-        let meta = flags & (F::METADATA | F::NO_METADATA);
-        if meta == F::NO_METADATA {
-            return Vec::new();
-        }
-        let leaves = flags & (F::LEAVES | F::NO_LEAVES);
-        let status = flags & (F::INACTIVE | F::ACTIVE | F::DISK_ONLY);
-        let all_status = status == F::INACTIVE | F::ACTIVE | F::DISK_ONLY;
-        candidates
-            .into_iter()
-            .filter(|s| {
-                let leaf = !self.has_children(&s.name);
-                if leaves.contains(F::LEAVES) && !leaf || leaves.contains(F::NO_LEAVES) && leaf {
-                    return false;
-                }
-                if !status.is_empty() && !all_status {
-                    let st = s.state.as_deref().unwrap_or("");
-                    let ok = match st {
-                        "shutoff" => status.contains(F::INACTIVE),
-                        "disk-snapshot" => status.contains(F::DISK_ONLY),
-                        _ => status.contains(F::ACTIVE),
-                    };
-                    if !ok {
-                        return false;
-                    }
-                }
-                let location = flags & (F::INTERNAL | F::EXTERNAL);
-                let external = is_external(s);
-                !(location == F::INTERNAL && external || location == F::EXTERNAL && !external)
-            })
-            .map(|s| s.name.clone())
-            .collect()
-    }
-}
-
-fn is_external(s: &SnapshotDef) -> bool {
-    s.memory.as_deref() == Some("external")
-        || s.disks
-            .iter()
-            .any(|d| d.attr("snapshot") == Some("external"))
-}
-
-fn no_snapshot(name: &str) -> Error {
-    err(
-        ErrorNumber::NO_DOMAIN_SNAPSHOT,
-        format!("no domain snapshot with matching name '{name}'"),
-    )
-}
-
-/// The snapshot state name of a domain state (`virDomainSnapshotState`).
-fn state_name(s: DomainState) -> &'static str {
-    match s {
-        DomainState::RUNNING => "running",
-        DomainState::BLOCKED => "blocked",
-        DomainState::PAUSED => "paused",
-        DomainState::SHUTDOWN => "shutdown",
-        DomainState::SHUTOFF => "shutoff",
-        DomainState::CRASHED => "crashed",
-        DomainState::PMSUSPENDED => "pmsuspended",
-        _ => "nostate",
-    }
-}
-
-/// Gives every disk of the domain an entry, as libvirt's `virDomainSnapshotAlignDisks` does.
-fn align_disks(snap: &mut SnapshotDef, dom: &DomainDef, default: &str) -> Result<()> {
-    if snap.disks.len() > dom.devices.disks.len() {
-        return Err(Error::with_detail(
-            rvirt_types::ErrorDomain::DOMAIN_SNAPSHOT,
-            ErrorNumber::CONFIG_UNSUPPORTED,
-            "too many disk snapshot requests for domain",
-        ));
-    }
-    let mut out = Vec::with_capacity(dom.devices.disks.len());
-    for disk in &dom.devices.disks {
-        let requested = snap
-            .disks
-            .iter()
-            .find(|d| d.attr("name") == Some(disk.target_dev.as_str()));
-        let location = match requested.and_then(|d| d.attr("snapshot")) {
-            Some(l) => l.to_string(),
-            None if disk.source_path().is_none() => "no".to_string(),
-            None => default.to_string(),
-        };
-        let mut e = requested.cloned().unwrap_or_else(|| RawElement {
-            name: "disk".into(),
-            attrs: Vec::new(),
-            children: Vec::new(),
-        });
-        e.attrs = vec![
-            ("name".into(), disk.target_dev.clone()),
-            ("snapshot".into(), location),
-        ];
-        out.push(e);
-    }
-    for d in &snap.disks {
-        let name = d.attr("name").unwrap_or("");
-        if !dom.devices.disks.iter().any(|x| x.target_dev == name) {
-            return Err(Error::with_detail(
-                rvirt_types::ErrorDomain::DOMAIN_SNAPSHOT,
-                ErrorNumber::CONFIG_UNSUPPORTED,
-                format!("no disk named '{name}'"),
-            ));
-        }
-    }
-    snap.disks = out;
-    Ok(())
-}
 
 fn now_secs() -> i64 {
     std::time::SystemTime::now()
@@ -252,17 +81,13 @@ impl SnapshotDriver for TestDriver {
             )?;
             if redefine {
                 let name = def.name.clone();
-                if let Some(slot) = store.snaps.iter_mut().find(|s| s.name == name) {
-                    *slot = def;
-                } else {
-                    store.snaps.push(def);
-                }
+                store.insert(def);
                 if flags.contains(C::CURRENT) {
-                    store.current = Some(name.clone());
+                    store.set_current(Some(name.clone()));
                 }
                 return Ok(Self::snap_ref(dom, &name));
             }
-            if store.snaps.iter().any(|s| s.name == def.name) {
+            if store.get(&def.name).is_some() {
                 return Err(Error::with_detail(
                     rvirt_types::ErrorDomain::DOMAIN,
                     ErrorNumber::OPERATION_FAILED,
@@ -290,11 +115,11 @@ impl SnapshotDriver for TestDriver {
                 def.memory = Some(if s == "shutoff" { "no" } else { "internal" }.into());
                 "internal"
             };
-            align_disks(&mut def, &domdef, default_location)?;
+            align_disks(&mut def, &domdef, default_location, true)?;
             def.domain = Some(domdef);
-            def.parent = store.current.clone();
+            def.parent = store.current().map(str::to_string);
             let name = def.name.clone();
-            store.snaps.push(def);
+            store.insert(def);
             if flags.contains(C::HALT) && st.is_active() {
                 shutdown_state(st, DomainShutoffReason::FROM_SNAPSHOT);
                 events.push(DomainEvent::lifecycle(
@@ -303,7 +128,7 @@ impl SnapshotDriver for TestDriver {
                     DomainEventStoppedDetailType::FROM_SNAPSHOT.0,
                 ));
             }
-            store.current = Some(name.clone());
+            store.set_current(Some(name.clone()));
             Ok(Self::snap_ref(dom, &name))
         })?;
         self.events.emit_all(events);
@@ -342,7 +167,7 @@ impl SnapshotDriver for TestDriver {
             F::all().bits(),
         )?;
         self.with_snapshots(&snap.domain, |_, store| {
-            store.find(&snap.name)?;
+            store.find(FROM, &snap.name)?;
             Ok(store
                 .list(Some(&snap.name), flags)
                 .iter()
@@ -364,18 +189,18 @@ impl SnapshotDriver for TestDriver {
     ) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotLookupByName", flags, 0)?;
         self.with_snapshots(dom, |_, store| {
-            store.find(name).map(|s| Self::snap_ref(dom, &s.name))
+            store.find(FROM, name).map(|s| Self::snap_ref(dom, &s.name))
         })
     }
 
     async fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainHasCurrentSnapshot", flags, 0)?;
-        self.with_snapshots(dom, |_, store| Ok(store.current.is_some()))
+        self.with_snapshots(dom, |_, store| Ok(store.current().is_some()))
     }
 
     async fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotCurrent", flags, 0)?;
-        self.with_snapshots(dom, |_, store| match &store.current {
+        self.with_snapshots(dom, |_, store| match store.current() {
             Some(c) => Ok(Self::snap_ref(dom, c)),
             None => Err(err(
                 ErrorNumber::NO_DOMAIN_SNAPSHOT,
@@ -387,7 +212,7 @@ impl SnapshotDriver for TestDriver {
     async fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotGetParent", flags, 0)?;
         self.with_snapshots(&snap.domain, |_, store| {
-            let s = store.find(&snap.name)?;
+            let s = store.find(FROM, &snap.name)?;
             match &s.parent {
                 Some(p) => Ok(Self::snap_ref(&snap.domain, p)),
                 None => Err(err(
@@ -410,7 +235,7 @@ impl SnapshotDriver for TestDriver {
             DomainSnapshotXMLFlags::SECURE.bits(),
         )?;
         self.with_snapshots(&snap.domain, |_, store| {
-            let s = store.find(&snap.name)?;
+            let s = store.find(FROM, &snap.name)?;
             let opts = FormatOptions {
                 id: None,
                 inactive: false,
@@ -424,15 +249,15 @@ impl SnapshotDriver for TestDriver {
     async fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainSnapshotIsCurrent", flags, 0)?;
         self.with_snapshots(&snap.domain, |_, store| {
-            store.find(&snap.name)?;
-            Ok(store.current.as_deref() == Some(&*snap.name))
+            store.find(FROM, &snap.name)?;
+            Ok(store.current() == Some(&*snap.name))
         })
     }
 
     async fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainSnapshotHasMetadata", flags, 0)?;
         self.with_snapshots(&snap.domain, |_, store| {
-            store.find(&snap.name).map(|_| true)
+            store.find(FROM, &snap.name).map(|_| true)
         })
     }
 
@@ -450,7 +275,7 @@ impl SnapshotDriver for TestDriver {
         )?;
         let mut events = Vec::new();
         self.with_snapshots(&snap.domain, |st, store| {
-            let s = store.find(&snap.name)?;
+            let s = store.find(FROM, &snap.name)?;
             let state = s.state.clone().unwrap_or_default();
             let run_state = state == "running" || state == "paused";
             if !st.persistent && !run_state && !flags.intersects(R::RUNNING | R::PAUSED) {
@@ -533,7 +358,7 @@ impl SnapshotDriver for TestDriver {
                     }
                 }
             }
-            store.current = Some(snap.name.to_string());
+            store.set_current(Some(snap.name.to_string()));
             Ok(())
         })?;
         self.events.emit_all(events);
@@ -553,28 +378,14 @@ impl SnapshotDriver for TestDriver {
             (D::CHILDREN | D::CHILDREN_ONLY).bits(),
         )?;
         self.with_snapshots(&snap.domain, |_, store| {
-            let parent = store.find(&snap.name)?.parent.clone();
+            store.find(FROM, &snap.name)?;
             if flags.intersects(D::CHILDREN | D::CHILDREN_ONLY) {
-                let gone = store.descendants(&snap.name);
-                let was_current = store.current.as_ref().is_some_and(|c| gone.contains(c));
-                store.snaps.retain(|s| !gone.contains(&s.name));
-                if was_current {
-                    store.current = Some(snap.name.to_string());
-                }
-            } else {
-                for s in store
-                    .snaps
-                    .iter_mut()
-                    .filter(|s| s.parent.as_deref() == Some(&*snap.name))
-                {
-                    s.parent = parent.clone();
+                for name in store.descendants(&snap.name) {
+                    store.remove_reparenting(&name);
                 }
             }
             if !flags.contains(D::CHILDREN_ONLY) {
-                if store.current.as_deref() == Some(&*snap.name) {
-                    store.current = parent.filter(|p| store.snaps.iter().any(|s| &s.name == p));
-                }
-                store.snaps.retain(|s| s.name != *snap.name);
+                store.remove_reparenting(&snap.name);
             }
             Ok(())
         })

@@ -11,6 +11,7 @@ pub mod events;
 pub mod interface;
 pub mod network;
 pub mod nodedev;
+pub mod snapshot;
 pub mod storage;
 pub mod stream;
 pub mod traits;
@@ -20,6 +21,7 @@ pub use events::{CallbackId, CloseCallback, DomainEvent, DomainEventCallback, Ev
 pub use interface::{InterfaceDriver, InterfaceRef};
 pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkPortRef, NetworkRef};
 pub use nodedev::{NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef};
+pub use snapshot::SnapshotStore;
 pub use storage::{PoolRef, StorageDriver, StoragePoolEvent, StoragePoolEventBus, VolRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};
 pub use traits::{DomainDriver, HostDriver, SnapshotDriver};

@@ -1,0 +1,469 @@
+//! What every driver's snapshots share: the tree of one domain's snapshots with its current
+//! snapshot ([`SnapshotStore`]), libvirt's list filters, the removal of one snapshot with its
+//! children moved to its parent, and the alignment of a new snapshot's disks with the domain's
+//! (`virDomainSnapshotAlignDisks`).
+
+use rvirt_conf::DomainDef;
+use rvirt_conf::raw::{RawElement, RawNode};
+use rvirt_conf::snapshot::SnapshotDef;
+use rvirt_types::domain::DomainState;
+use rvirt_types::snapshot::DomainSnapshotListFlags as F;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+
+/// The snapshots of one domain, in creation order, and which one is current.
+#[derive(Default, Debug, Clone)]
+pub struct SnapshotStore {
+    snaps: Vec<SnapshotDef>,
+    current: Option<String>,
+}
+
+/// `no domain snapshot with matching name 'NAME'` (`VIR_ERR_NO_DOMAIN_SNAPSHOT`), from `from`.
+pub fn no_snapshot(from: ErrorDomain, name: &str) -> Error {
+    Error::with_detail(
+        from,
+        ErrorNumber::NO_DOMAIN_SNAPSHOT,
+        format!("no domain snapshot with matching name '{name}'"),
+    )
+}
+
+impl SnapshotStore {
+    /// The number of snapshots.
+    pub fn len(&self) -> usize {
+        self.snaps.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.snaps.is_empty()
+    }
+
+    /// Every snapshot, in creation order.
+    pub fn iter(&self) -> impl Iterator<Item = &SnapshotDef> {
+        self.snaps.iter()
+    }
+
+    /// The snapshot named `name`.
+    pub fn get(&self, name: &str) -> Option<&SnapshotDef> {
+        self.snaps.iter().find(|s| s.name == name)
+    }
+
+    /// The snapshot named `name`, or libvirt's error (from error domain `from`).
+    pub fn find(&self, from: ErrorDomain, name: &str) -> Result<&SnapshotDef> {
+        self.get(name).ok_or_else(|| no_snapshot(from, name))
+    }
+
+    /// The name of the current snapshot.
+    pub fn current(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    /// Makes `name` (or none) the current snapshot.
+    pub fn set_current(&mut self, name: Option<String>) {
+        self.current = name;
+    }
+
+    /// Adds `def`, or replaces the snapshot of the same name in place.
+    pub fn insert(&mut self, def: SnapshotDef) {
+        match self.snaps.iter_mut().find(|s| s.name == def.name) {
+            Some(slot) => *slot = def,
+            None => self.snaps.push(def),
+        }
+    }
+
+    /// Removes `name` without touching its children or the current snapshot.
+    pub fn remove(&mut self, name: &str) -> Option<SnapshotDef> {
+        let i = self.snaps.iter().position(|s| s.name == name)?;
+        Some(self.snaps.remove(i))
+    }
+
+    /// Removes `name` as libvirt discards a snapshot's metadata: its children move to its
+    /// parent, and if it was current its parent becomes current. Returns the names of the
+    /// snapshots whose records changed (reparented children, the new current one).
+    pub fn remove_reparenting(&mut self, name: &str) -> Vec<String> {
+        let Some(parent) = self.get(name).map(|s| s.parent.clone()) else {
+            return Vec::new();
+        };
+        let parent = parent.filter(|p| self.get(p).is_some());
+        let mut changed = Vec::new();
+        for s in self
+            .snaps
+            .iter_mut()
+            .filter(|s| s.parent.as_deref() == Some(name))
+        {
+            s.parent = parent.clone();
+            changed.push(s.name.clone());
+        }
+        if self.current.as_deref() == Some(name) {
+            self.current = parent.clone();
+            changed.extend(parent);
+        }
+        self.remove(name);
+        changed
+    }
+
+    /// The children of `name`, or the roots with `None`.
+    pub fn children<'a>(
+        &'a self,
+        name: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a SnapshotDef> + 'a {
+        self.snaps
+            .iter()
+            .filter(move |s| s.parent.as_deref() == name)
+    }
+
+    /// Whether `name` has children.
+    pub fn has_children(&self, name: &str) -> bool {
+        self.children(Some(name)).next().is_some()
+    }
+
+    /// The names of `from`'s descendants, parents before children.
+    pub fn descendants(&self, from: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![from.to_string()];
+        while let Some(n) = stack.pop() {
+            for c in self.children(Some(&n)) {
+                out.push(c.name.clone());
+                stack.push(c.name.clone());
+            }
+        }
+        out
+    }
+
+    /// libvirt's snapshot listing: from the domain (`from == None`) or from one snapshot.
+    pub fn list(&self, from: Option<&str>, flags: F) -> Vec<String> {
+        // ROOTS and DESCENDANTS share a bit, with opposite meanings at the top and below.
+        let deep = flags.contains(F::DESCENDANTS) != from.is_none();
+        let candidates: Vec<&SnapshotDef> = match (from, deep) {
+            (None, true) => self.snaps.iter().collect(),
+            (None, false) => self.children(None).collect(),
+            (Some(f), true) => {
+                let names = self.descendants(f);
+                self.snaps
+                    .iter()
+                    .filter(|s| names.contains(&s.name))
+                    .collect()
+            }
+            (Some(f), false) => self.children(Some(f)).collect(),
+        };
+        let meta = flags & (F::METADATA | F::NO_METADATA);
+        if meta == F::NO_METADATA {
+            return Vec::new();
+        }
+        let leaves = flags & (F::LEAVES | F::NO_LEAVES);
+        let status = flags & (F::INACTIVE | F::ACTIVE | F::DISK_ONLY);
+        let all_status = status == F::INACTIVE | F::ACTIVE | F::DISK_ONLY;
+        candidates
+            .into_iter()
+            .filter(|s| {
+                let leaf = !self.has_children(&s.name);
+                if leaves.contains(F::LEAVES) && !leaf || leaves.contains(F::NO_LEAVES) && leaf {
+                    return false;
+                }
+                if !status.is_empty() && !all_status {
+                    let st = s.state.as_deref().unwrap_or("");
+                    let ok = match st {
+                        "shutoff" => status.contains(F::INACTIVE),
+                        "disk-snapshot" => status.contains(F::DISK_ONLY),
+                        _ => status.contains(F::ACTIVE),
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+                let location = flags & (F::INTERNAL | F::EXTERNAL);
+                let external = is_external(s);
+                !(location == F::INTERNAL && external || location == F::EXTERNAL && !external)
+            })
+            .map(|s| s.name.clone())
+            .collect()
+    }
+}
+
+/// Whether a snapshot keeps anything outside the domain's images (`virDomainSnapshotIsExternal`):
+/// external memory or any external disk.
+pub fn is_external(s: &SnapshotDef) -> bool {
+    s.memory.as_deref() == Some("external")
+        || s.disks
+            .iter()
+            .any(|d| d.attr("snapshot") == Some("external"))
+}
+
+/// The snapshot state name of a domain state (`virDomainSnapshotState`).
+pub fn state_name(s: DomainState) -> &'static str {
+    match s {
+        DomainState::RUNNING => "running",
+        DomainState::BLOCKED => "blocked",
+        DomainState::PAUSED => "paused",
+        DomainState::SHUTDOWN => "shutdown",
+        DomainState::SHUTOFF => "shutoff",
+        DomainState::CRASHED => "crashed",
+        DomainState::PMSUSPENDED => "pmsuspended",
+        _ => "nostate",
+    }
+}
+
+/// One `<disk>` of a snapshot, read from its kept element.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotDisk {
+    /// `name`: the domain disk's target.
+    pub name: String,
+    /// `snapshot`: `no`, `internal`, `external`, `manual` (empty when not given).
+    pub location: String,
+    /// `type` of the new image (`file`, `block`).
+    pub src_type: Option<String>,
+    /// `<driver type>`: the new image's format.
+    pub format: Option<String>,
+    /// `<source file|dev>`: the new image.
+    pub path: Option<String>,
+}
+
+fn child<'a>(e: &'a RawElement, name: &str) -> Option<&'a RawElement> {
+    e.children.iter().find_map(|c| match c {
+        RawNode::Element(x) if x.name == name => Some(x),
+        _ => None,
+    })
+}
+
+fn element(name: &str, attrs: &[(&str, &str)], children: Vec<RawElement>) -> RawElement {
+    RawElement {
+        name: name.into(),
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        children: children.into_iter().map(RawNode::Element).collect(),
+    }
+}
+
+impl SnapshotDisk {
+    /// Reads a kept `<disk>` element.
+    pub fn from_raw(e: &RawElement) -> SnapshotDisk {
+        let source = child(e, "source");
+        SnapshotDisk {
+            name: e.attr("name").unwrap_or_default().to_string(),
+            location: e.attr("snapshot").unwrap_or_default().to_string(),
+            src_type: e.attr("type").map(str::to_string),
+            format: child(e, "driver")
+                .and_then(|d| d.attr("type"))
+                .map(str::to_string),
+            path: source
+                .and_then(|s| s.attr("file").or_else(|| s.attr("dev")))
+                .map(str::to_string),
+        }
+    }
+
+    /// The element libvirt prints for it (`virDomainSnapshotDiskDefFormat`).
+    pub fn to_raw(&self) -> RawElement {
+        let mut attrs = vec![("name", self.name.as_str())];
+        if !self.location.is_empty() {
+            attrs.push(("snapshot", &self.location));
+        }
+        let mut children = Vec::new();
+        if self.path.is_some() || self.format.is_some() {
+            let ty = self.src_type.as_deref().unwrap_or("file");
+            attrs.push(("type", ty));
+            if let Some(f) = &self.format {
+                children.push(element("driver", &[("type", f)], vec![]));
+            }
+            if let Some(p) = &self.path {
+                let key = if ty == "block" { "dev" } else { "file" };
+                children.push(element("source", &[(key, p)], vec![]));
+            }
+        }
+        element("disk", &attrs, children)
+    }
+}
+
+/// The disks of a snapshot, typed.
+pub fn snapshot_disks(s: &SnapshotDef) -> Vec<SnapshotDisk> {
+    s.disks.iter().map(SnapshotDisk::from_raw).collect()
+}
+
+fn unsupported_config(detail: String) -> Error {
+    Error::with_detail(
+        ErrorDomain::DOMAIN_SNAPSHOT,
+        ErrorNumber::CONFIG_UNSUPPORTED,
+        detail,
+    )
+}
+
+/// Gives every disk of `dom` an entry in `snap`, in the domain's order, as libvirt's
+/// `virDomainSnapshotAlignDisks` does: requested disks are checked (known, named once, a file
+/// only with external mode, and with `uniform_internal` and an internal default every disk
+/// internal), the others get their own `snapshot` attribute or `default`, empty drives `no`, and
+/// external disks without a file get one named after the source and the snapshot.
+pub fn align_disks(
+    snap: &mut SnapshotDef,
+    dom: &DomainDef,
+    default: &str,
+    uniform_internal: bool,
+) -> Result<()> {
+    let disks = &dom.devices.disks;
+    if snap.disks.len() > disks.len() {
+        return Err(unsupported_config(
+            "too many disk snapshot requests for domain".into(),
+        ));
+    }
+    let require_match = uniform_internal && default == "internal";
+    if disks.is_empty() {
+        return Ok(());
+    }
+    let own = |d: &rvirt_conf::domain::DiskDef| {
+        d.extra_attrs
+            .iter()
+            .find(|(k, _)| k == "snapshot")
+            .map(|(_, v)| v.clone())
+    };
+    let mut requested: Vec<SnapshotDisk> = Vec::new();
+    for raw in &snap.disks {
+        let mut sd = SnapshotDisk::from_raw(raw);
+        let Some(dd) = disks.iter().find(|d| d.target_dev == sd.name) else {
+            return Err(unsupported_config(format!("no disk named '{}'", sd.name)));
+        };
+        if requested.iter().any(|r| r.name == dd.target_dev) {
+            return Err(unsupported_config(format!(
+                "disk '{}' specified twice",
+                sd.name
+            )));
+        }
+        let dom_loc = own(dd);
+        // A disk given a file or a format but no mode is external, as libvirt's parser reads it.
+        if sd.location.is_empty() && (sd.path.is_some() || sd.format.is_some()) {
+            sd.location = "external".into();
+        }
+        if sd.location.is_empty() {
+            sd.location = match dom_loc {
+                Some(l) if !require_match || l == "no" => l,
+                _ => default.to_string(),
+            };
+        } else if require_match
+            && sd.location != default
+            && !(sd.location == "no" && dom_loc.as_deref() == Some("no"))
+        {
+            return Err(unsupported_config(format!(
+                "disk '{}' must use snapshot mode '{default}'",
+                sd.name
+            )));
+        }
+        if let Some(p) = &sd.path
+            && sd.location != "external"
+        {
+            return Err(unsupported_config(format!(
+                "file '{p}' for disk '{}' requires use of external snapshot mode",
+                sd.name
+            )));
+        }
+        requested.push(sd);
+    }
+    let mut out: Vec<SnapshotDisk> = Vec::with_capacity(disks.len());
+    for d in disks {
+        if let Some(r) = requested.iter().find(|r| r.name == d.target_dev) {
+            out.push(r.clone());
+            continue;
+        }
+        let location = if d.source_path().is_none() {
+            "no".to_string()
+        } else {
+            own(d).unwrap_or_else(|| default.to_string())
+        };
+        out.push(SnapshotDisk {
+            name: d.target_dev.clone(),
+            location,
+            ..SnapshotDisk::default()
+        });
+    }
+    // Default file names for external disks: the source without its suffix, then `.NAME`.
+    for i in 0..out.len() {
+        if out[i].location != "external" || out[i].path.is_some() {
+            continue;
+        }
+        let name = out[i].name.clone();
+        if out[i].src_type.as_deref().is_some_and(|t| t != "file") {
+            return Err(unsupported_config(format!(
+                "cannot generate external snapshot name for disk '{name}' on a '{}' device",
+                out[i].src_type.as_deref().unwrap_or_default()
+            )));
+        }
+        let Some(orig) = disks[i].source_path() else {
+            return Err(unsupported_config(format!(
+                "cannot generate external snapshot name for disk '{name}' without source"
+            )));
+        };
+        if !std::fs::metadata(orig).is_ok_and(|m| m.is_file()) {
+            return Err(unsupported_config(format!(
+                "source for disk '{name}' is not a regular file; refusing to generate external snapshot name"
+            )));
+        }
+        let stem = match orig.rfind('.') {
+            Some(dot) if !orig[dot..].contains('/') => &orig[..dot],
+            _ => orig,
+        };
+        let path = format!("{stem}.{}", snap.name);
+        if let Some(other) = out[..i].iter().find(|o| o.path.as_deref() == Some(&*path)) {
+            return Err(unsupported_config(format!(
+                "cannot generate external snapshot name for disk '{name}': collision with disk '{}'",
+                other.name
+            )));
+        }
+        out[i].path = Some(path);
+    }
+    snap.disks = out.iter().map(SnapshotDisk::to_raw).collect();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::snapshot::SnapshotParseOptions;
+
+    fn snap(name: &str, parent: Option<&str>) -> SnapshotDef {
+        let mut s = SnapshotDef::parse_xml(
+            &format!("<domainsnapshot><name>{name}</name></domainsnapshot>"),
+            SnapshotParseOptions::default(),
+        )
+        .expect("parse");
+        s.parent = parent.map(str::to_string);
+        s.state = Some("shutoff".into());
+        s
+    }
+
+    #[test]
+    fn removal_moves_children_to_the_parent_and_current_up() {
+        let mut st = SnapshotStore::default();
+        st.insert(snap("a", None));
+        st.insert(snap("b", Some("a")));
+        st.insert(snap("c", Some("b")));
+        st.insert(snap("d", Some("b")));
+        st.set_current(Some("b".into()));
+        assert_eq!(st.descendants("a"), vec!["b", "c", "d"]);
+        assert_eq!(st.list(None, F::LEAVES), vec!["c", "d"]);
+        let mut changed = st.remove_reparenting("b");
+        changed.sort();
+        assert_eq!(changed, vec!["a", "c", "d"]);
+        assert_eq!(st.current(), Some("a"));
+        assert_eq!(st.get("c").and_then(|s| s.parent.as_deref()), Some("a"));
+        assert_eq!(st.list(None, F::ROOTS), vec!["a"]);
+    }
+
+    #[test]
+    fn disk_round_trip() {
+        let d = SnapshotDisk {
+            name: "vda".into(),
+            location: "external".into(),
+            src_type: None,
+            format: Some("qcow2".into()),
+            path: Some("/i/a.s1".into()),
+        };
+        let raw = d.to_raw();
+        let mut out = String::new();
+        raw.format_libvirt(&mut out, 0);
+        assert_eq!(
+            out,
+            "<disk name='vda' snapshot='external' type='file'>\n  <driver type='qcow2'/>\n  \
+             <source file='/i/a.s1'/>\n</disk>\n"
+        );
+        let back = SnapshotDisk::from_raw(&raw);
+        assert_eq!(back.path, d.path);
+        assert_eq!(back.format, d.format);
+    }
+}
