@@ -111,7 +111,7 @@ impl QemuDriver {
     }
 
     /// Writes the persistent config of `def`; the previous file stays intact on failure.
-    fn save_config(&self, def: &DomainDef) -> Result<()> {
+    pub(crate) fn save_config(&self, def: &DomainDef) -> Result<()> {
         let path = self.config_path(&def.name);
         let xml = def.format_xml(FormatOptions {
             id: None,
@@ -528,6 +528,52 @@ impl DomainDriver for QemuDriver {
 
     async fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
         self.read(dom, |st| Ok(st.def.memory_kib))
+    }
+
+    async fn domain_attach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        self.attach_device(dom, xml, DomainDeviceModifyFlags::LIVE)
+            .await
+    }
+
+    async fn domain_attach_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.attach_device(dom, xml, flags).await
+    }
+
+    async fn domain_detach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        self.detach_device(dom, xml, DomainDeviceModifyFlags::LIVE)
+            .await
+    }
+
+    async fn domain_detach_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.detach_device(dom, xml, flags).await
+    }
+
+    async fn domain_update_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.update_device(dom, xml, flags).await
+    }
+
+    async fn domain_detach_device_alias(
+        &self,
+        dom: &DomainRef,
+        alias: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.detach_device_alias(dom, alias, flags).await
     }
 
     async fn connect_domain_event_register_any(

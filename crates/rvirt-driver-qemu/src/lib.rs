@@ -27,6 +27,7 @@ pub mod caps;
 pub mod command;
 mod domain;
 mod host;
+pub mod hotplug;
 mod network;
 pub mod process;
 pub mod storage;

@@ -499,6 +499,9 @@ impl QemuDriver {
                     let _ = p.pidfd.signal(libc::SIGTERM);
                 }
             }
+            EventKind::DeviceDeleted {
+                device: Some(id), ..
+            } => self.device_deleted(&obj, p, &id).await,
             EventKind::Reset { .. } => {
                 let dref = obj.lock().to_ref(uuid);
                 self.events.emit(DomainEvent::Reboot { dom: dref });
@@ -601,6 +604,33 @@ impl QemuDriver {
             });
         }
         self.events.emit(ev);
+    }
+
+    /// Rewrites the status file of a running domain after its live definition changed, so a
+    /// reattach finds the devices the domain has now.
+    pub(crate) fn save_status(&self, obj: &DomainObj) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let status = {
+            let st = obj.lock();
+            Status {
+                pid: p.pid,
+                starttime: p.starttime,
+                monitor: p.private_dir.join("monitor.sock"),
+                private_dir: p.private_dir.clone(),
+                state: st.state,
+                reason: st.reason,
+                def: (*st.def).clone(),
+                id: st.id,
+            }
+        };
+        let path = self.status_path(&status.def.name);
+        util::write_atomic(&path, status_xml(&status).as_bytes()).map_err(|e| {
+            Error::system(
+                FROM,
+                format!("cannot save status file of domain '{}'", status.def.name),
+                &e,
+            )
+        })
     }
 
     /// The process of a running domain, or `domain is not running`.
