@@ -28,6 +28,9 @@ const POOL_XML: &str = "<pool type='dir'>\n  <name>corpus-pool</name>\n  <uuid>1
 /// A storage volume definition for the corpus (`$VOLXML`).
 const VOL_XML: &str = "<volume>\n  <name>corpus.qcow2</name>\n  <capacity unit='MiB'>64</capacity>\n  <target>\n    <format type='qcow2'/>\n  </target>\n</volume>\n";
 
+/// A disk device for the device commands (`$DISKXML`).
+const DISK_XML: &str = "<disk type='file' device='disk'>\n  <source file='/var/lib/corpus.img'/>\n  <target dev='vdb' bus='virtio'/>\n</disk>\n";
+
 const BAD_XML: &str = "<domain type='test'><name>bad</name>";
 
 fn have_virsh() -> bool {
@@ -172,6 +175,7 @@ impl Scratch {
             ("bad.xml", BAD_XML),
             ("pool.xml", POOL_XML),
             ("vol.xml", VOL_XML),
+            ("disk.xml", DISK_XML),
         ] {
             let p = dir.path().join(name);
             std::fs::write(&p, text).unwrap();
@@ -189,6 +193,7 @@ impl Scratch {
             .replace("$NETDIR", &net_dir())
             .replace("$POOLXML", &p(3))
             .replace("$VOLXML", &p(4))
+            .replace("$DISKXML", &p(5))
             .replace("$TMP", &self.dir.path().display().to_string());
         match line.strip_prefix("ARGS ") {
             Some(rest) => shell_words(rest),

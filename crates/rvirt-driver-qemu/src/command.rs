@@ -7,6 +7,7 @@
 //! so that QMP answers and events name devices as libvirt users expect.
 
 use rvirt_conf::DomainDef;
+use rvirt_conf::domain::DiskDef;
 use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use serde_json::{Value, json};
@@ -191,9 +192,12 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for (i, d) in def.devices.disks.iter().enumerate() {
         let n = i + 1;
         let Some(path) = d.source_path() else {
-            if d.device == "cdrom" {
-                // An empty CD-ROM drive: a device with no medium.
-                let mut dev = json!({"driver": "ide-cd", "id": format!("ide0-0-{i}")});
+            if d.device == "cdrom" && (d.bus == "ide" || d.bus == "sata") {
+                // An empty CD-ROM drive: a device with no medium, named and placed by its
+                // target as one with a medium is (update-device inserts media through the id).
+                let (bus, unit) = ide_bus_unit(d, i);
+                let mut dev = json!({"driver": "ide-cd", "bus": format!("ide.{bus}"),
+                                     "unit": unit, "id": disk_device_id_at(d, i)});
                 boot_index(&mut dev, d.info.boot_order);
                 device(a, dev);
                 continue;
@@ -246,19 +250,14 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 order = boot_rank(kind).map(|r| r as u32 + 1);
             }
         }
-        let index = rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(i as u32);
         let mut dev = match (d.bus.as_str(), d.device.as_str()) {
             ("virtio", "disk") => json!({"driver": "virtio-blk-pci", "drive": fmt,
-                                         "id": format!("virtio-disk{index}")}),
+                                         "id": disk_device_id_at(d, i)}),
             ("ide" | "sata", dev) => {
                 let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
-                let (bus, unit) = if d.bus == "ide" {
-                    (index / 2, index % 2)
-                } else {
-                    (index, 0)
-                };
+                let (bus, unit) = ide_bus_unit(d, i);
                 json!({"driver": driver, "bus": format!("ide.{bus}"), "unit": unit,
-                       "drive": fmt, "id": format!("{}0-{bus}-{unit}", d.bus)})
+                       "drive": fmt, "id": disk_device_id_at(d, i)})
             }
             (bus, dev) => {
                 return Err(unsupported(format!(
@@ -270,6 +269,33 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         device(a, dev);
     }
     Ok(())
+}
+
+/// The IDE bus and unit of an IDE or SATA disk, from its target name (`hdc` → 1, 0).
+fn ide_bus_unit(d: &DiskDef, position: usize) -> (u32, u32) {
+    let index = rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(position as u32);
+    if d.bus == "ide" {
+        (index / 2, index % 2)
+    } else {
+        (index, 0)
+    }
+}
+
+/// A disk's QEMU device id, libvirt's alias: `virtio-disk1` for `vdb`, `ide0-1-0` for `hdc`.
+fn disk_device_id_at(d: &DiskDef, position: usize) -> String {
+    if d.bus == "ide" || d.bus == "sata" {
+        let (bus, unit) = ide_bus_unit(d, position);
+        format!("{}0-{bus}-{unit}", d.bus)
+    } else {
+        let index =
+            rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(position as u32);
+        format!("{}-disk{index}", d.bus)
+    }
+}
+
+/// [`disk_device_id_at`] for a disk whose target names it.
+pub(crate) fn disk_device_id(d: &DiskDef) -> String {
+    disk_device_id_at(d, 0)
 }
 
 fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {

@@ -764,6 +764,52 @@ impl DomainDriver for QemuDriver {
         self.read(dom, |st| Ok(st.def.memory_kib))
     }
 
+    async fn domain_attach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        self.attach_device(dom, xml, DomainDeviceModifyFlags::LIVE)
+            .await
+    }
+
+    async fn domain_attach_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.attach_device(dom, xml, flags).await
+    }
+
+    async fn domain_detach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        self.detach_device(dom, xml, DomainDeviceModifyFlags::LIVE)
+            .await
+    }
+
+    async fn domain_detach_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.detach_device(dom, xml, flags).await
+    }
+
+    async fn domain_update_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.update_device(dom, xml, flags).await
+    }
+
+    async fn domain_detach_device_alias(
+        &self,
+        dom: &DomainRef,
+        alias: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        self.detach_device_alias(dom, alias, flags).await
+    }
+
     async fn connect_domain_event_register_any(
         &self,
         dom: Option<&DomainRef>,

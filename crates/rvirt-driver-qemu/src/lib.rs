@@ -32,6 +32,7 @@ pub mod command;
 mod domain;
 mod host;
 mod iface;
+pub mod hotplug;
 mod network;
 mod nodedev;
 pub mod process;

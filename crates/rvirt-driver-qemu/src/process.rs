@@ -696,6 +696,9 @@ impl QemuDriver {
                     let _ = p.pidfd.signal(libc::SIGTERM);
                 }
             }
+            EventKind::DeviceDeleted {
+                device: Some(id), ..
+            } => self.device_deleted(&obj, p, &id).await,
             EventKind::Reset { .. } => {
                 let dref = obj.lock().to_ref(uuid);
                 self.events.emit(DomainEvent::Reboot { dom: dref });

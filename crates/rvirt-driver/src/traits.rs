@@ -497,6 +497,55 @@ pub trait DomainDriver {
     ) -> Result<Vec<DomainInterface>> {
         unsupported("virDomainInterfaceAddresses")
     }
+    /// `virDomainAttachDevice`: adds the device described by `xml` to the running domain
+    /// (libvirt's drivers treat it as the `_flags` form with `VIR_DOMAIN_AFFECT_LIVE`).
+    async fn domain_attach_device(&self, _dom: &DomainRef, _xml: &str) -> Result<()> {
+        unsupported("virDomainAttachDevice")
+    }
+    /// `virDomainAttachDeviceFlags`: adds the device described by `xml` to the live domain,
+    /// its persistent definition, or both, as `flags` (`DomainDeviceModifyFlags`) say.
+    async fn domain_attach_device_flags(
+        &self,
+        _dom: &DomainRef,
+        _xml: &str,
+        _flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        unsupported("virDomainAttachDeviceFlags")
+    }
+    /// `virDomainDetachDevice`: removes the device `xml` names from the running domain.
+    async fn domain_detach_device(&self, _dom: &DomainRef, _xml: &str) -> Result<()> {
+        unsupported("virDomainDetachDevice")
+    }
+    /// `virDomainDetachDeviceFlags`: removes the device `xml` names from the live domain, its
+    /// persistent definition, or both.
+    async fn domain_detach_device_flags(
+        &self,
+        _dom: &DomainRef,
+        _xml: &str,
+        _flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        unsupported("virDomainDetachDeviceFlags")
+    }
+    /// `virDomainUpdateDeviceFlags`: changes a device in place (a CD-ROM's media, an
+    /// interface's link state, ...).
+    async fn domain_update_device_flags(
+        &self,
+        _dom: &DomainRef,
+        _xml: &str,
+        _flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        unsupported("virDomainUpdateDeviceFlags")
+    }
+    /// `virDomainDetachDeviceAlias`: asks for the removal of the device whose alias is `alias`
+    /// and returns without waiting for the guest to release it.
+    async fn domain_detach_device_alias(
+        &self,
+        _dom: &DomainRef,
+        _alias: &str,
+        _flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        unsupported("virDomainDetachDeviceAlias")
+    }
     /// `virConnectDomainEventRegisterAny`.
     async fn connect_domain_event_register_any(
         &self,

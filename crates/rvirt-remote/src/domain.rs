@@ -407,6 +407,86 @@ impl DomainDriver for RemoteDriver {
             .into_inner())
     }
 
+    async fn domain_attach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        let args = DomainAttachDeviceArgs {
+            dom: nonnull_domain(dom),
+            xml: string(xml)?,
+        };
+        self.client.call::<calls::DomainAttachDevice>(&args).await
+    }
+
+    async fn domain_attach_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        let args = DomainAttachDeviceFlagsArgs {
+            dom: nonnull_domain(dom),
+            xml: string(xml)?,
+            flags: flags.bits(),
+        };
+        self.client
+            .call::<calls::DomainAttachDeviceFlags>(&args)
+            .await
+    }
+
+    async fn domain_detach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
+        let args = DomainDetachDeviceArgs {
+            dom: nonnull_domain(dom),
+            xml: string(xml)?,
+        };
+        self.client.call::<calls::DomainDetachDevice>(&args).await
+    }
+
+    async fn domain_detach_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        let args = DomainDetachDeviceFlagsArgs {
+            dom: nonnull_domain(dom),
+            xml: string(xml)?,
+            flags: flags.bits(),
+        };
+        self.client
+            .call::<calls::DomainDetachDeviceFlags>(&args)
+            .await
+    }
+
+    async fn domain_update_device_flags(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        let args = DomainUpdateDeviceFlagsArgs {
+            dom: nonnull_domain(dom),
+            xml: string(xml)?,
+            flags: flags.bits(),
+        };
+        self.client
+            .call::<calls::DomainUpdateDeviceFlags>(&args)
+            .await
+    }
+
+    async fn domain_detach_device_alias(
+        &self,
+        dom: &DomainRef,
+        alias: &str,
+        flags: DomainDeviceModifyFlags,
+    ) -> Result<()> {
+        let args = DomainDetachDeviceAliasArgs {
+            dom: nonnull_domain(dom),
+            alias: string(alias)?,
+            flags: flags.bits(),
+        };
+        self.client
+            .call::<calls::DomainDetachDeviceAlias>(&args)
+            .await
+    }
+
     async fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
         let args = DomainGetAutostartArgs {
             dom: nonnull_domain(dom),

@@ -284,6 +284,12 @@ blocking_methods!(Domain {
     fn rename(new_name: &str, flags: u32) -> crate::Domain;
     fn set_metadata(kind: DomainMetadataType, metadata: Option<&str>, key: Option<&str>, uri: Option<&str>, flags: DomainModificationImpact) -> ();
     fn get_metadata(kind: DomainMetadataType, uri: Option<&str>, flags: DomainModificationImpact) -> String;
+    fn attach_device(xml: &str) -> ();
+    fn attach_device_flags(xml: &str, flags: DomainDeviceModifyFlags) -> ();
+    fn detach_device(xml: &str) -> ();
+    fn detach_device_flags(xml: &str, flags: DomainDeviceModifyFlags) -> ();
+    fn update_device_flags(xml: &str, flags: DomainDeviceModifyFlags) -> ();
+    fn detach_device_alias(alias: &str, flags: DomainDeviceModifyFlags) -> ();
     fn is_active() -> bool;
     fn is_persistent() -> bool;
     fn is_updated() -> bool;

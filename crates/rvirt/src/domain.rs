@@ -1,5 +1,7 @@
 //! Domain handles (`virDomainPtr`).
 
+mod device;
+
 use crate::connect::dispatch;
 use crate::{Connect, DomainSnapshot};
 use rvirt_driver::{DomainDriver, DomainRef, SnapshotDriver};

@@ -1,6 +1,7 @@
 //! Domain Management (help keyword `domain`): define, lifecycle, save/restore, XML, settings.
 
 use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
+use crate::commands::device;
 use crate::commands::monitor::description;
 use crate::ctl::{BY_ID, BY_NAME, BY_UUID, CmdResult, Ctl, Failed, read_file};
 use crate::json::Json;
@@ -24,6 +25,9 @@ pub static GROUP: Group = Group {
 };
 
 static COMMANDS: &[CmdDef] = &[
+    device::ATTACH_DEVICE,
+    device::ATTACH_DISK,
+    device::ATTACH_INTERFACE,
     CmdDef {
         name: "autostart",
         help: "autostart a domain",
@@ -141,6 +145,10 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_destroy)
     },
+    device::DETACH_DEVICE,
+    device::DETACH_DEVICE_ALIAS,
+    device::DETACH_DISK,
+    device::DETACH_INTERFACE,
     CmdDef {
         name: "domid",
         help: "convert a domain name or UUID to domain id",
@@ -689,6 +697,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_undefine)
     },
+    device::UPDATE_DEVICE,
     CmdDef {
         name: "vcpucount",
         help: "domain vcpu counts",

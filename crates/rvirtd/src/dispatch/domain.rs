@@ -48,6 +48,12 @@ domain_actions! {
     set_max_memory(DomainSetMaxMemoryArgs) => |d, a| d.set_max_memory(a.memory);
     set_vcpus(DomainSetVcpusArgs) => |d, a| d.set_vcpus(a.nvcpus);
     set_vcpus_flags(DomainSetVcpusFlagsArgs) => |d, a| d.set_vcpus_flags(a.nvcpus, DomainVcpuFlags::from_bits_retain(a.flags));
+    attach_device(DomainAttachDeviceArgs) => |d, a| d.attach_device(a.xml.as_str());
+    attach_device_flags(DomainAttachDeviceFlagsArgs) => |d, a| d.attach_device_flags(a.xml.as_str(), DomainDeviceModifyFlags::from_bits_retain(a.flags));
+    detach_device(DomainDetachDeviceArgs) => |d, a| d.detach_device(a.xml.as_str());
+    detach_device_flags(DomainDetachDeviceFlagsArgs) => |d, a| d.detach_device_flags(a.xml.as_str(), DomainDeviceModifyFlags::from_bits_retain(a.flags));
+    update_device_flags(DomainUpdateDeviceFlagsArgs) => |d, a| d.update_device_flags(a.xml.as_str(), DomainDeviceModifyFlags::from_bits_retain(a.flags));
+    detach_device_alias(DomainDetachDeviceAliasArgs) => |d, a| d.detach_device_alias(a.alias.as_str(), DomainDeviceModifyFlags::from_bits_retain(a.flags));
     set_metadata(DomainSetMetadataArgs) => |d, a| d.set_metadata(
         DomainMetadataType(a.r#type),
         opt(&a.metadata),

@@ -1,0 +1,1012 @@
+//! Device hotplug: attach, detach and update of disks and interfaces, in the persistent
+//! definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or
+//! both, as libvirt's QEMU driver does it.
+//!
+//! Live changes use QEMU's modern interfaces: `blockdev-add` + `device_add` for a disk,
+//! `netdev_add` + `device_add` for a user-mode interface, the tray and medium commands for a
+//! CD-ROM's media. A hot unplug is a request to the guest (`device_del`): the device leaves the
+//! live definition only when QEMU reports `DEVICE_DELETED`, and its backends are freed then.
+//! The detach call waits for that at most [`unplug_timeout`] (libvirt's 5 seconds) and then
+//! returns success with the removal still pending, as libvirt does: a guest without ACPI
+//! hotplug support never releases the device.
+//!
+//! Device ids are libvirt's aliases, as `command.rs` names cold-plugged devices
+//! (`virtio-disk1`, `net1`, `hostnet1`, node names `libvirt-N-format`/`libvirt-N-storage`).
+
+use crate::process::{Proc, qmp_error};
+use crate::{FROM, QemuDriver};
+use parking_lot::Mutex;
+use rvirt_conf::domain::{DiskDef, NetDef, parse_mac};
+use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
+use rvirt_driver::{DomainObj, DomainObjState, DomainRef, check_flags};
+use rvirt_qmp::Monitor;
+use rvirt_types::domain::DomainDeviceModifyFlags as F;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long a live detach waits for the guest to release the device (libvirt's
+/// `QEMU_UNPLUG_TIMEOUT`), in milliseconds.
+static UNPLUG_TIMEOUT_MS: AtomicU64 = AtomicU64::new(5000);
+
+/// How long a live detach waits for `DEVICE_DELETED` before it returns with the removal still
+/// pending.
+pub fn unplug_timeout() -> Duration {
+    Duration::from_millis(UNPLUG_TIMEOUT_MS.load(Ordering::Relaxed))
+}
+
+/// Sets [`unplug_timeout`] for every QEMU driver of the process (tests use a short one).
+pub fn set_unplug_timeout(t: Duration) {
+    UNPLUG_TIMEOUT_MS.store(
+        u64::try_from(t.as_millis()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+}
+
+/// What is left to do once QEMU reports that a device is gone.
+#[derive(Clone, Debug)]
+enum Pending {
+    Disk { target: String, nodes: Vec<String> },
+    Net { mac: String, netdev: Option<String> },
+}
+
+/// A removal's key: the domain, its QEMU's pid, the device id.
+type PendingKey = (Uuid, i32, String);
+
+/// Removals requested from a guest and not finished yet.
+fn pending() -> &'static Mutex<HashMap<PendingKey, Pending>> {
+    static P: std::sync::OnceLock<Mutex<HashMap<PendingKey, Pending>>> = std::sync::OnceLock::new();
+    P.get_or_init(Mutex::default)
+}
+
+/// One hotplug operation at a time per domain (node names and ids are picked from what QEMU
+/// has), without making other domains wait.
+fn domain_lock(uuid: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+    static L: std::sync::OnceLock<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>> =
+        std::sync::OnceLock::new();
+    L.get_or_init(Mutex::default)
+        .lock()
+        .entry(uuid)
+        .or_default()
+        .clone()
+}
+
+/// A device parsed from the caller's XML.
+#[derive(Clone, Debug)]
+enum Device {
+    Disk(DiskDef),
+    Net {
+        net: NetDef,
+        /// Whether the XML named a MAC (otherwise one was generated and does not identify it).
+        mac_given: bool,
+    },
+}
+
+/// Device elements libvirt knows but this driver cannot change yet.
+const OTHER_DEVICES: &[&str] = &[
+    "lease",
+    "filesystem",
+    "input",
+    "sound",
+    "video",
+    "hostdev",
+    "watchdog",
+    "controller",
+    "graphics",
+    "hub",
+    "redirdev",
+    "smartcard",
+    "chr",
+    "serial",
+    "parallel",
+    "console",
+    "channel",
+    "memballoon",
+    "nvram",
+    "rng",
+    "shmem",
+    "tpm",
+    "panic",
+    "memory",
+    "iommu",
+    "vsock",
+    "audio",
+];
+
+fn unsupported(detail: String) -> Error {
+    Error::with_detail(
+        ErrorDomain::DOMAIN,
+        ErrorNumber::OPERATION_UNSUPPORTED,
+        detail,
+    )
+}
+
+/// Parses one device element with the domain parser's rules (defaults filled, values
+/// checked), by reading it inside a minimal domain. `action` names the call in the error for
+/// a device kind this driver cannot change (`live attach`, `persistent detach`, ...).
+fn parse_device(xml: &str, action: &str) -> Result<Device> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| {
+        Error::with_detail(
+            ErrorDomain::XML,
+            ErrorNumber::XML_ERROR,
+            format!("(device_definition):{}: {e}", e.pos().row),
+        )
+    })?;
+    let root = doc.root_element();
+    let name = root.tag_name().name();
+    match name {
+        "disk" | "interface" => {}
+        n if OTHER_DEVICES.contains(&n) => {
+            let kind = match n {
+                "serial" | "parallel" | "console" | "channel" => "chr",
+                n => n,
+            };
+            return Err(unsupported(format!(
+                "{action} of device '{kind}' is not supported"
+            )));
+        }
+        n => {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::XML_ERROR,
+                format!("unknown device type '{n}'"),
+            ));
+        }
+    }
+    let wrapped = format!(
+        "<domain type='qemu'><name>device</name><memory unit='KiB'>65536</memory>\
+         <os><type arch='x86_64'>hvm</type></os><devices>{}</devices></domain>",
+        &xml[root.range()]
+    );
+    let def = DomainDef::parse_xml(&wrapped, ParseOptions::default())?;
+    let mut devices = def.devices;
+    if name == "disk" {
+        devices
+            .disks
+            .pop()
+            .map(Device::Disk)
+            .ok_or_else(|| Error::internal(FROM, "no disk in the device definition"))
+    } else {
+        let mac_given = root
+            .children()
+            .any(|c| c.has_tag_name("mac") && c.attribute("address").is_some());
+        devices
+            .interfaces
+            .pop()
+            .map(|net| Device::Net { net, mac_given })
+            .ok_or_else(|| Error::internal(FROM, "no interface in the device definition"))
+    }
+}
+
+/// virDomainObjUpdateModificationImpact: which definitions a call changes, `(live, config)`.
+fn impact(st: &DomainObjState, flags: F) -> Result<(bool, bool)> {
+    let (mut live, mut config) = (flags.contains(F::LIVE), flags.contains(F::CONFIG));
+    if !live && !config {
+        live = st.is_active();
+        config = !live;
+    }
+    if live && !st.is_active() {
+        return Err(Error::operation_invalid(
+            ErrorDomain::DOMAIN,
+            "domain is not running",
+        ));
+    }
+    if config && !st.persistent {
+        return Err(Error::operation_invalid(
+            ErrorDomain::DOMAIN,
+            "transient domains do not have any persistent config",
+        ));
+    }
+    Ok((live, config))
+}
+
+/// The definition formatted and read back, so the domain parser orders the devices and fills
+/// what follows from them, as libvirt's post-parse does after a device change.
+fn reparse(def: &DomainDef, live: Option<i32>) -> Result<DomainDef> {
+    let xml = def.format_xml(FormatOptions {
+        id: live,
+        inactive: live.is_none(),
+        secure: true,
+        migratable: false,
+    });
+    DomainDef::parse_xml(
+        &xml,
+        ParseOptions {
+            live: live.is_some(),
+        },
+    )
+}
+
+/// virDomainNetFindIdx: the interface `net` names (by MAC when the XML gave one).
+fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
+    let matches: Vec<usize> = def
+        .devices
+        .interfaces
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !mac_given || parse_mac(&n.mac) == parse_mac(&net.mac))
+        .filter(|(_, n)| match (&net.info.alias, &n.info.alias) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match matches.as_slice() {
+        [i] => Ok(*i),
+        [] => Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::DEVICE_MISSING,
+            format!(
+                "no device found at address '(<null>)' matching MAC address '{}' and alias '{}'",
+                if mac_given {
+                    net.mac.as_str()
+                } else {
+                    "(<null>)"
+                },
+                net.info.alias.as_deref().unwrap_or("(<null>)")
+            ),
+        )),
+        _ => Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::OPERATION_FAILED,
+            if mac_given {
+                format!("multiple devices matching MAC address {} found", net.mac)
+            } else {
+                "multiple matching devices found".to_string()
+            },
+        )),
+    }
+}
+
+/// qemuDomainAttachDeviceConfig for the devices this driver handles.
+fn config_attach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
+    let mut d = def.clone();
+    match dev {
+        Device::Disk(disk) => {
+            if d.devices
+                .disks
+                .iter()
+                .any(|x| x.target_dev == disk.target_dev)
+            {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    format!("target {} already exists", disk.target_dev),
+                ));
+            }
+            d.devices.disks.push(disk.clone());
+        }
+        Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
+    }
+    reparse(&d, None)
+}
+
+/// qemuDomainDetachDeviceConfig for the devices this driver handles.
+fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
+    let mut d = def.clone();
+    match dev {
+        Device::Disk(disk) => {
+            let Some(i) = d
+                .devices
+                .disks
+                .iter()
+                .position(|x| x.target_dev == disk.target_dev)
+            else {
+                return Err(Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::DEVICE_MISSING,
+                    format!("no target device {}", disk.target_dev),
+                ));
+            };
+            d.devices.disks.remove(i);
+        }
+        Device::Net { net, mac_given } => {
+            let i = find_net(&d, net, *mac_given)?;
+            d.devices.interfaces.remove(i);
+        }
+    }
+    reparse(&d, None)
+}
+
+/// qemuDomainUpdateDeviceConfig for disks: the disk with the same target takes the new one's
+/// settings (and keeps its address when the new one gives none).
+fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
+    let Device::Disk(disk) = dev else {
+        return Err(unsupported(
+            "persistent update of device 'net' is not supported".into(),
+        ));
+    };
+    let mut d = def.clone();
+    let Some(old) = d
+        .devices
+        .disks
+        .iter_mut()
+        .find(|x| x.target_dev == disk.target_dev)
+    else {
+        return Err(Error::invalid_arg(
+            ErrorDomain::DOMAIN,
+            format!("target {} doesn't exist.", disk.target_dev),
+        ));
+    };
+    let mut new = disk.clone();
+    if new.info.address.is_none() {
+        new.info.address = old.info.address.clone();
+    }
+    *old = new;
+    reparse(&d, None)
+}
+
+/// The QEMU id of a disk, as the command line names it.
+fn disk_id(d: &DiskDef) -> String {
+    crate::command::disk_device_id(d)
+}
+
+/// The first path component under `/machine/peripheral/` of a `query-block` qdev, or the qdev.
+fn qdev_id(qdev: &str) -> &str {
+    qdev.strip_prefix("/machine/peripheral/")
+        .map_or(qdev, |rest| rest.split('/').next().unwrap_or(rest))
+}
+
+/// The block nodes of the device `id`: its format node and, named after it, its storage node.
+async fn disk_nodes(m: &Monitor, id: &str) -> rvirt_qmp::Result<Vec<String>> {
+    let blocks = m.query_block().await?;
+    let Some(fmt) = blocks
+        .iter()
+        .filter(|b| b.qdev.as_deref().map(qdev_id) == Some(id))
+        .find_map(|b| b.inserted.as_ref()?.node_name.clone())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut nodes = vec![fmt.clone()];
+    if let Some(base) = fmt.strip_suffix("-format") {
+        nodes.push(format!("{base}-storage"));
+    }
+    Ok(nodes)
+}
+
+/// A `libvirt-N-` node index no node of QEMU has.
+async fn free_node_index(m: &Monitor) -> rvirt_qmp::Result<u64> {
+    let nodes: Vec<Value> = m
+        .call("query-named-block-nodes", Some(json!({"flat": true})))
+        .await?;
+    let used = nodes
+        .iter()
+        .filter_map(|n| n.get("node-name")?.as_str())
+        .filter_map(|n| {
+            n.strip_prefix("libvirt-")?
+                .split('-')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    Ok(used + 1)
+}
+
+/// The `-blockdev` pair of a file or block disk with node index `n`; the format node last.
+fn blockdev_pair(d: &DiskDef, n: u64) -> Result<Option<(Value, Value)>> {
+    let Some(path) = d.source_path() else {
+        return Ok(None);
+    };
+    if d.disk_type != "file" && d.disk_type != "block" {
+        return Err(unsupported(format!(
+            "disk type '{}' is not supported yet",
+            d.disk_type
+        )));
+    }
+    let format = d
+        .driver
+        .iter()
+        .find(|(k, _)| k == "type")
+        .map_or("raw", |(_, v)| v.as_str());
+    let readonly = d.readonly || d.device == "cdrom";
+    let storage = format!("libvirt-{n}-storage");
+    let driver = if d.disk_type == "block" {
+        "host_device"
+    } else {
+        "file"
+    };
+    Ok(Some((
+        json!({"driver": driver, "filename": path, "node-name": storage,
+               "auto-read-only": true, "discard": "unmap"}),
+        json!({"node-name": format!("libvirt-{n}-format"), "read-only": readonly,
+               "driver": format, "file": storage}),
+    )))
+}
+
+/// The QEMU device model of an interface model.
+fn net_driver(model: Option<&str>) -> Result<&'static str> {
+    Ok(match model.unwrap_or("virtio") {
+        "virtio" => "virtio-net-pci",
+        "e1000" => "e1000",
+        "e1000e" => "e1000e",
+        "rtl8139" => "rtl8139",
+        other => {
+            return Err(unsupported(format!(
+                "interface model '{other}' is not supported yet"
+            )));
+        }
+    })
+}
+
+/// `qom-list /machine/peripheral`: the ids of the devices that have one.
+async fn peripherals(m: &Monitor) -> rvirt_qmp::Result<Vec<String>> {
+    let list: Vec<Value> = m
+        .call("qom-list", Some(json!({"path": "/machine/peripheral"})))
+        .await?;
+    Ok(list
+        .iter()
+        .filter(|e| {
+            e.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with("child<"))
+        })
+        .filter_map(|e| e.get("name")?.as_str().map(str::to_string))
+        .collect())
+}
+
+/// The QEMU id and netdev of the interface with MAC `mac`.
+async fn net_ids(m: &Monitor, mac: &str) -> rvirt_qmp::Result<Option<(String, Option<String>)>> {
+    for id in peripherals(m).await? {
+        let path = format!("/machine/peripheral/{id}");
+        let Ok(v) = m.qom_get(&path, "mac").await else {
+            continue;
+        };
+        if v.as_str().and_then(parse_mac) == parse_mac(mac) {
+            let netdev = m
+                .qom_get(&path, "netdev")
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .filter(|s| !s.is_empty());
+            return Ok(Some((id, netdev)));
+        }
+    }
+    Ok(None)
+}
+
+impl QemuDriver {
+    /// Runs `f` with the domain's monitor on the driver's runtime.
+    async fn with_monitor<T, Fut>(&self, p: &Proc, f: impl FnOnce(Monitor) -> Fut) -> Result<T>
+    where
+        Fut: std::future::Future<Output = rvirt_qmp::Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let p_mon = self.qmp(p, |m| async move { Ok(m) }).await?;
+        crate::process::on_rt(f(p_mon)).await?.map_err(qmp_error)
+    }
+
+    /// Replaces the persistent definition with `def` once it is on disk.
+    fn commit_config(&self, obj: &DomainObj, def: DomainDef) -> Result<()> {
+        self.save_config(&def)?;
+        let mut st = obj.lock();
+        let def = Arc::new(def);
+        if st.is_active() {
+            st.new_def = Some(def);
+        } else {
+            st.def = def;
+        }
+        Ok(())
+    }
+
+    /// `virDomainAttachDeviceFlags` (and `virDomainAttachDevice`, which is it with
+    /// `VIR_DOMAIN_AFFECT_LIVE`).
+    pub(crate) async fn attach_device(&self, dom: &DomainRef, xml: &str, flags: F) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainAttachDeviceFlags",
+            flags.bits(),
+            (F::LIVE | F::CONFIG).bits(),
+        )?;
+        let obj = self.hotplug_obj(dom)?;
+        let lock = domain_lock(obj.uuid);
+        let _g = lock.lock().await;
+        let (live, config, persistent) = {
+            let st = obj.lock();
+            let (l, c) = impact(&st, flags)?;
+            (l, c, st.persistent_def().clone())
+        };
+        let new_config = if config {
+            let dev = parse_device(xml, "persistent attach")?;
+            Some(config_attach(&persistent, &dev)?)
+        } else {
+            None
+        };
+        if live {
+            let dev = parse_device(xml, "live attach")?;
+            self.attach_live(&obj, dev).await?;
+        }
+        if let Some(def) = new_config {
+            self.commit_config(&obj, def)?;
+        }
+        Ok(())
+    }
+
+    /// `virDomainDetachDeviceFlags` (and `virDomainDetachDevice`).
+    pub(crate) async fn detach_device(&self, dom: &DomainRef, xml: &str, flags: F) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainDetachDeviceFlags",
+            flags.bits(),
+            (F::LIVE | F::CONFIG).bits(),
+        )?;
+        let obj = self.hotplug_obj(dom)?;
+        let lock = domain_lock(obj.uuid);
+        let g = lock.lock().await;
+        let (live, config, persistent) = {
+            let st = obj.lock();
+            let (l, c) = impact(&st, flags)?;
+            (l, c, st.persistent_def().clone())
+        };
+        let new_config = if config {
+            let dev = parse_device(xml, "persistent detach")?;
+            Some(config_detach(&persistent, &dev)?)
+        } else {
+            None
+        };
+        let wait = if live {
+            let dev = parse_device(xml, "live detach")?;
+            Some(self.detach_live(&obj, dev).await?)
+        } else {
+            None
+        };
+        if let Some(def) = new_config {
+            self.commit_config(&obj, def)?;
+        }
+        drop(g);
+        if let Some(key) = wait {
+            // The guest's answer: DEVICE_DELETED finishes the removal (see device_deleted).
+            let deadline = Instant::now() + unplug_timeout();
+            crate::process::on_rt(async move {
+                while pending().lock().contains_key(&key) && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// `virDomainUpdateDeviceFlags`: a disk's media (CD-ROM, floppy) live, a disk's settings
+    /// in the persistent definition.
+    pub(crate) async fn update_device(&self, dom: &DomainRef, xml: &str, flags: F) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainUpdateDeviceFlags",
+            flags.bits(),
+            (F::LIVE | F::CONFIG | F::FORCE).bits(),
+        )?;
+        let obj = self.hotplug_obj(dom)?;
+        let lock = domain_lock(obj.uuid);
+        let _g = lock.lock().await;
+        let (live, config, persistent) = {
+            let st = obj.lock();
+            let (l, c) = impact(&st, flags & !F::FORCE)?;
+            (l, c, st.persistent_def().clone())
+        };
+        let new_config = if config {
+            let dev = parse_device(xml, "persistent update")?;
+            Some(config_update(&persistent, &dev)?)
+        } else {
+            None
+        };
+        if live {
+            let dev = parse_device(xml, "live update")?;
+            let Device::Disk(disk) = dev else {
+                return Err(unsupported(
+                    "live update of device 'net' is not supported".into(),
+                ));
+            };
+            self.change_media(&obj, disk).await?;
+        }
+        if let Some(def) = new_config {
+            self.commit_config(&obj, def)?;
+        }
+        Ok(())
+    }
+
+    /// `virDomainDetachDeviceAlias`: the live device with QEMU id `alias` (or the configured
+    /// one with user alias `alias`), without waiting for the guest.
+    pub(crate) async fn detach_device_alias(
+        &self,
+        dom: &DomainRef,
+        alias: &str,
+        flags: F,
+    ) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainDetachDeviceAlias",
+            flags.bits(),
+            (F::LIVE | F::CONFIG).bits(),
+        )?;
+        let obj = self.hotplug_obj(dom)?;
+        let lock = domain_lock(obj.uuid);
+        let _g = lock.lock().await;
+        let (live, config, persistent, live_def) = {
+            let st = obj.lock();
+            let (l, c) = impact(&st, flags)?;
+            (l, c, st.persistent_def().clone(), st.def.clone())
+        };
+        let missing = || {
+            Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::DEVICE_MISSING,
+                format!("device not found in domain configuration: alias '{alias}'"),
+            )
+        };
+        let new_config = if config {
+            let mut d = (*persistent).clone();
+            let before = (d.devices.disks.len(), d.devices.interfaces.len());
+            d.devices
+                .disks
+                .retain(|x| x.info.alias.as_deref() != Some(alias));
+            d.devices
+                .interfaces
+                .retain(|x| x.info.alias.as_deref() != Some(alias));
+            if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
+                return Err(missing());
+            }
+            Some(reparse(&d, None)?)
+        } else {
+            None
+        };
+        if live {
+            let p = self.proc_of(&obj.uuid)?;
+            let dev = if let Some(disk) = live_def
+                .devices
+                .disks
+                .iter()
+                .find(|d| disk_id(d) == alias || d.info.alias.as_deref() == Some(alias))
+            {
+                Device::Disk(disk.clone())
+            } else {
+                let mut found = None;
+                for net in &live_def.devices.interfaces {
+                    let mac = net.mac.clone();
+                    let ids = self
+                        .with_monitor(&p, |m| async move { net_ids(&m, &mac).await })
+                        .await?;
+                    if ids.is_some_and(|(id, _)| id == alias)
+                        || net.info.alias.as_deref() == Some(alias)
+                    {
+                        found = Some(net.clone());
+                        break;
+                    }
+                }
+                Device::Net {
+                    net: found.ok_or_else(missing)?,
+                    mac_given: true,
+                }
+            };
+            self.detach_live(&obj, dev).await?;
+        }
+        if let Some(def) = new_config {
+            self.commit_config(&obj, def)?;
+        }
+        Ok(())
+    }
+
+    fn hotplug_obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
+        self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::NO_DOMAIN,
+                format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
+            )
+        })
+    }
+
+    /// The live definition changed: the domain object takes it and the status file records it.
+    fn commit_live(&self, obj: &DomainObj, def: DomainDef) -> Result<()> {
+        obj.lock().def = Arc::new(def);
+        self.save_status(obj)
+    }
+
+    async fn attach_live(&self, obj: &DomainObj, dev: Device) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let (live_def, id) = {
+            let st = obj.lock();
+            (st.def.clone(), st.id)
+        };
+        let mut def = (*live_def).clone();
+        match dev {
+            Device::Disk(disk) => {
+                if disk.device == "floppy" {
+                    return Err(unsupported("floppy device hotplug isn't supported".into()));
+                }
+                if disk.bus != "virtio" {
+                    return Err(unsupported(format!(
+                        "disk bus '{}' cannot be hotplugged.",
+                        disk.bus
+                    )));
+                }
+                if disk.device == "cdrom" {
+                    return Err(unsupported(
+                        "cdrom device with virtio bus isn't supported".into(),
+                    ));
+                }
+                if let Some(other) = def
+                    .devices
+                    .disks
+                    .iter()
+                    .find(|d| d.target_dev == disk.target_dev)
+                {
+                    return Err(Error::with_detail(
+                        ErrorDomain::DOMAIN,
+                        ErrorNumber::XML_ERROR,
+                        format!(
+                            "target '{}' duplicated for disk sources '{}' and '{}'",
+                            disk.target_dev,
+                            other.source_path().unwrap_or(""),
+                            disk.source_path().unwrap_or("")
+                        ),
+                    ));
+                }
+                // Checked before QEMU is asked anything.
+                blockdev_pair(&disk, 0)?.ok_or_else(|| {
+                    Error::with_detail(
+                        ErrorDomain::DOMAIN,
+                        ErrorNumber::CONFIG_UNSUPPORTED,
+                        format!("disk '{}' has no source", disk.target_dev),
+                    )
+                })?;
+                let qid = disk_id(&disk);
+                let d = disk.clone();
+                self.with_monitor(&p, move |m| async move {
+                    let n = free_node_index(&m).await?;
+                    let Ok(Some((storage, format))) = blockdev_pair(&d, n) else {
+                        return Ok(());
+                    };
+                    let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
+                    let st_node = storage["node-name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    m.blockdev_add(storage).await?;
+                    if let Err(e) = m.blockdev_add(format).await {
+                        let _ = m.blockdev_del(&st_node).await;
+                        return Err(e);
+                    }
+                    let props = json!({"driver": "virtio-blk-pci", "drive": fmt_node, "id": qid});
+                    if let Err(e) = m.device_add(props).await {
+                        let _ = m.blockdev_del(&fmt_node).await;
+                        let _ = m.blockdev_del(&st_node).await;
+                        return Err(e);
+                    }
+                    Ok(())
+                })
+                .await?;
+                def.devices.disks.push(disk);
+            }
+            Device::Net { net, .. } => {
+                if net.net_type != "user" {
+                    return Err(unsupported(format!(
+                        "interface type '{}' is not supported yet",
+                        net.net_type
+                    )));
+                }
+                let driver = net_driver(net.model.as_deref())?;
+                let mac = net.mac.clone();
+                self.with_monitor(&p, move |m| async move {
+                    let ids = peripherals(&m).await?;
+                    let n = (0..)
+                        .find(|n| !ids.contains(&format!("net{n}")))
+                        .unwrap_or(0);
+                    let netdev = format!("hostnet{n}");
+                    m.execute("netdev_add", Some(json!({"type": "user", "id": netdev})))
+                        .await?;
+                    let props =
+                        json!({"driver": driver, "netdev": netdev, "id": format!("net{n}"), "mac": mac});
+                    if let Err(e) = m.device_add(props).await {
+                        let _ = m.execute("netdev_del", Some(json!({"id": netdev}))).await;
+                        return Err(e);
+                    }
+                    Ok(())
+                })
+                .await?;
+                def.devices.interfaces.push(net);
+            }
+        }
+        let def = reparse(&def, Some(id))?;
+        self.commit_live(obj, def)
+    }
+
+    /// Asks the guest to release a device; returns the key its removal waits under.
+    async fn detach_live(&self, obj: &DomainObj, dev: Device) -> Result<PendingKey> {
+        let p = self.proc_of(&obj.uuid)?;
+        let live_def = obj.lock().def.clone();
+        let (qid, what) = match dev {
+            Device::Disk(disk) => {
+                let Some(found) = live_def
+                    .devices
+                    .disks
+                    .iter()
+                    .find(|d| d.target_dev == disk.target_dev)
+                else {
+                    return Err(Error::with_detail(
+                        ErrorDomain::DOMAIN,
+                        ErrorNumber::DEVICE_MISSING,
+                        format!("disk {} not found", disk.target_dev),
+                    ));
+                };
+                if found.device == "cdrom" || found.device == "floppy" {
+                    return Err(unsupported(format!(
+                        "disk device type '{}' cannot be detached",
+                        found.device
+                    )));
+                }
+                if found.bus != "virtio" {
+                    return Err(unsupported(
+                        "This type of disk cannot be hot unplugged".into(),
+                    ));
+                }
+                let qid = disk_id(found);
+                let id2 = qid.clone();
+                let nodes = self
+                    .with_monitor(&p, |m| async move { disk_nodes(&m, &id2).await })
+                    .await?;
+                (
+                    qid,
+                    Pending::Disk {
+                        target: found.target_dev.clone(),
+                        nodes,
+                    },
+                )
+            }
+            Device::Net { net, mac_given } => {
+                let i = find_net(&live_def, &net, mac_given)?;
+                let mac = live_def.devices.interfaces[i].mac.clone();
+                let m2 = mac.clone();
+                let ids = self
+                    .with_monitor(&p, |m| async move { net_ids(&m, &m2).await })
+                    .await?;
+                let Some((qid, netdev)) = ids else {
+                    return Err(Error::internal(
+                        FROM,
+                        format!("no QEMU device has MAC address {mac}"),
+                    ));
+                };
+                (qid, Pending::Net { mac, netdev })
+            }
+        };
+        let key = (obj.uuid, p.pid, qid.clone());
+        pending().lock().insert(key.clone(), what);
+        let id2 = qid.clone();
+        if let Err(e) = self
+            .with_monitor(&p, |m| async move { m.device_del(&id2).await })
+            .await
+        {
+            pending().lock().remove(&key);
+            return Err(e);
+        }
+        Ok(key)
+    }
+
+    /// `DEVICE_DELETED` for `id`: frees the device's backends and takes it out of the live
+    /// definition, if a detach asked for its removal.
+    pub(crate) async fn device_deleted(&self, obj: &DomainObj, p: &Arc<Proc>, id: &str) {
+        let key = (obj.uuid, p.pid, id.to_string());
+        let Some(what) = pending().lock().get(&key).cloned() else {
+            return;
+        };
+        let mut def = (*obj.lock().def).clone();
+        match &what {
+            Pending::Disk { target, nodes } => {
+                let nodes = nodes.clone();
+                let _ = self
+                    .with_monitor(p, |m| async move {
+                        for n in nodes {
+                            let _ = m.blockdev_del(&n).await;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                def.devices.disks.retain(|d| &d.target_dev != target);
+            }
+            Pending::Net { mac, netdev } => {
+                if let Some(nd) = netdev.clone() {
+                    let _ = self
+                        .with_monitor(p, |m| async move {
+                            m.execute("netdev_del", Some(json!({"id": nd}))).await
+                        })
+                        .await;
+                }
+                def.devices
+                    .interfaces
+                    .retain(|n| parse_mac(&n.mac) != parse_mac(mac));
+            }
+        }
+        let _ = self.commit_live(obj, def);
+        pending().lock().remove(&key);
+    }
+
+    /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.
+    async fn change_media(&self, obj: &DomainObj, disk: DiskDef) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let (live_def, id) = {
+            let st = obj.lock();
+            (st.def.clone(), st.id)
+        };
+        let mut def = (*live_def).clone();
+        let Some(old) = def
+            .devices
+            .disks
+            .iter_mut()
+            .find(|d| d.target_dev == disk.target_dev)
+        else {
+            return Err(Error::internal(
+                ErrorDomain::DOMAIN,
+                format!("disk '{}' not found", disk.target_dev),
+            ));
+        };
+        if old.source_path() == disk.source_path() && old.disk_type == disk.disk_type {
+            return Ok(());
+        }
+        if old.device != "cdrom" && old.device != "floppy" {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                "disk source can be changed only in removable drives",
+            ));
+        }
+        blockdev_pair(&disk, 0)?;
+        let qid = disk_id(old);
+        let d = disk.clone();
+        self.with_monitor(&p, move |m| async move {
+            let old_nodes = disk_nodes(&m, &qid).await?;
+            m.execute(
+                "blockdev-open-tray",
+                Some(json!({"id": qid, "force": true})),
+            )
+            .await?;
+            m.execute("blockdev-remove-medium", Some(json!({"id": qid})))
+                .await?;
+            for n in old_nodes {
+                let _ = m.blockdev_del(&n).await;
+            }
+            let n = free_node_index(&m).await?;
+            if let Ok(Some((storage, format))) = blockdev_pair(&d, n) {
+                let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
+                m.blockdev_add(storage).await?;
+                m.blockdev_add(format).await?;
+                m.execute(
+                    "blockdev-insert-medium",
+                    Some(json!({"id": qid, "node-name": fmt_node})),
+                )
+                .await?;
+            }
+            m.execute("blockdev-close-tray", Some(json!({"id": qid})))
+                .await?;
+            Ok(())
+        })
+        .await?;
+        old.disk_type = disk.disk_type;
+        old.source = disk.source;
+        old.source_children = disk.source_children;
+        if let Some(t) = disk.driver.iter().find(|(k, _)| k == "type") {
+            old.driver.retain(|(k, _)| k != "type");
+            old.driver.push(t.clone());
+        }
+        let def = reparse(&def, Some(id))?;
+        self.commit_live(obj, def)
+    }
+}
+
+impl QemuDriver {
+    /// A QMP command on a running domain's monitor, its `return` value as JSON: what
+    /// `virDomainQemuMonitorCommand` passes through (tests read QEMU's view of devices with it).
+    pub async fn monitor_command(
+        &self,
+        dom: &DomainRef,
+        command: &str,
+        args: Option<Value>,
+    ) -> Result<Value> {
+        let p = self.proc_of(&dom.uuid)?;
+        let command = command.to_string();
+        self.with_monitor(&p, |m| async move { m.execute(&command, args).await })
+            .await
+    }
+}

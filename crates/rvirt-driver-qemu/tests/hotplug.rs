@@ -1,0 +1,221 @@
+//! Device hotplug on a real QEMU (a tiny TCG guest with no OS): what QEMU shows after each call
+//! (`query-block`, `query-pci`), the live and the persistent XML, and libvirt's errors.
+//!
+//! A guest without an OS never acknowledges a PCI unplug, so a live detach ends as libvirt's
+//! does then: success after the unplug timeout, the device still there until the guest lets go.
+
+#![allow(clippy::unwrap_used)]
+
+use pollster::block_on;
+use rvirt_driver::DomainDriver;
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_types::ErrorNumber;
+use rvirt_types::domain::{DomainDeviceModifyFlags as F, *};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const GUEST: &str = "<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64'>hvm</type></os><devices>\
+    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>\
+    </devices></domain>";
+
+fn disk(path: &std::path::Path, dev: &str) -> String {
+    format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{}'/><target dev='{dev}' bus='virtio'/></disk>",
+        path.display()
+    )
+}
+
+fn blocks(d: &QemuDriver, dom: &rvirt_driver::DomainRef) -> Vec<Value> {
+    let v = block_on(d.monitor_command(dom, "query-block", None)).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+/// The qdev ids QEMU has on PCI bus 0.
+fn pci_ids(d: &QemuDriver, dom: &rvirt_driver::DomainRef) -> Vec<String> {
+    let v = block_on(d.monitor_command(dom, "query-pci", None)).unwrap();
+    v[0]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["qdev_id"].as_str().map(str::to_string))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn medium_of(blocks: &[Value], id: &str) -> Option<String> {
+    blocks
+        .iter()
+        .find(|b| {
+            b["qdev"]
+                .as_str()
+                .is_some_and(|q| q == id || q.contains(&format!("/{id}/")))
+        })
+        .and_then(|b| b["inserted"]["file"].as_str().map(str::to_string))
+}
+
+fn code(r: rvirt_types::Result<()>) -> (ErrorNumber, String) {
+    let e = r.unwrap_err();
+    (e.code, e.message)
+}
+
+#[test]
+fn disks_interfaces_and_media_live_and_in_the_config() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let img = root.path().join("b.img");
+    let iso = root.path().join("c.iso");
+    std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
+    std::fs::write(&iso, vec![0u8; 1 << 20]).unwrap();
+    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let d = QemuDriver::open(&format!("qemu:///embed?root={}", root.path().display())).unwrap();
+    let dom = block_on(d.domain_define_xml(GUEST, DomainDefineFlags::empty())).unwrap();
+
+    // Inactive: the current state is the config; live changes are refused.
+    let (c, m) = code(block_on(d.domain_attach_device(&dom, &disk(&img, "vdb"))));
+    assert_eq!(
+        (c, m.as_str()),
+        (
+            ErrorNumber::OPERATION_INVALID,
+            "Requested operation is not valid: domain is not running"
+        )
+    );
+    block_on(d.domain_attach_device_flags(&dom, &disk(&img, "vdc"), F::empty())).unwrap();
+    let conf = std::fs::read_to_string(root.path().join("etc/qemu/hp.xml")).unwrap();
+    assert!(conf.contains("<target dev='vdc' bus='virtio'/>"), "{conf}");
+    let (c, m) = code(block_on(d.domain_attach_device_flags(
+        &dom,
+        &disk(&img, "vdc"),
+        F::CONFIG,
+    )));
+    assert_eq!(c, ErrorNumber::OPERATION_INVALID);
+    assert!(m.ends_with("target vdc already exists"), "{m}");
+    block_on(d.domain_detach_device_flags(&dom, &disk(&img, "vdc"), F::CONFIG)).unwrap();
+    let conf = std::fs::read_to_string(root.path().join("etc/qemu/hp.xml")).unwrap();
+    assert!(!conf.contains("vdc"), "{conf}");
+    let (c, m) = code(block_on(d.domain_detach_device_flags(
+        &dom,
+        &disk(&img, "vdz"),
+        F::CONFIG,
+    )));
+    assert_eq!(c, ErrorNumber::DEVICE_MISSING);
+    assert!(m.ends_with("no target device vdz"), "{m}");
+    let (c, m) = code(block_on(d.domain_attach_device_flags(
+        &dom,
+        &disk(&img, "vdb"),
+        F::FORCE,
+    )));
+    assert_eq!(c, ErrorNumber::INVALID_ARG);
+    assert!(
+        m.contains("unsupported flags (0x4) in function qemuDomainAttachDeviceFlags"),
+        "{m}"
+    );
+
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    let dom = block_on(d.domain_lookup_by_name("hp")).unwrap();
+
+    // A disk, live only: QEMU has the device and the medium, the live XML shows it.
+    block_on(d.domain_attach_device(&dom, &disk(&img, "vdb"))).unwrap();
+    assert_eq!(
+        medium_of(&blocks(&d, &dom), "virtio-disk1").as_deref(),
+        Some(img.to_str().unwrap())
+    );
+    assert!(pci_ids(&d, &dom).contains(&"virtio-disk1".to_string()));
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(live.contains("<target dev='vdb' bus='virtio'/>"), "{live}");
+    let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    assert!(!inactive.contains("vdb"), "{inactive}");
+    let (c, m) = code(block_on(d.domain_attach_device(&dom, &disk(&img, "vdb"))));
+    assert_eq!(c, ErrorNumber::XML_ERROR);
+    assert!(
+        m.contains("target 'vdb' duplicated for disk sources"),
+        "{m}"
+    );
+    let (c, m) = code(block_on(
+        d.domain_attach_device(&dom, "<watchdog model='i6300esb'/>"),
+    ));
+    assert_eq!(c, ErrorNumber::OPERATION_UNSUPPORTED);
+    assert!(
+        m.ends_with("live attach of device 'watchdog' is not supported"),
+        "{m}"
+    );
+
+    // An interface, live and in the config.
+    let nic = "<interface type='user'><mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>";
+    block_on(d.domain_attach_device_flags(&dom, nic, F::LIVE | F::CONFIG)).unwrap();
+    assert!(pci_ids(&d, &dom).contains(&"net0".to_string()));
+    let mac = block_on(d.monitor_command(
+        &dom,
+        "qom-get",
+        Some(serde_json::json!({"path": "/machine/peripheral/net0", "property": "mac"})),
+    ))
+    .unwrap();
+    assert_eq!(mac, "52:54:00:12:34:56");
+    for flags in [DomainXMLFlags::empty(), DomainXMLFlags::INACTIVE] {
+        let x = block_on(d.domain_get_xml_desc(&dom, flags)).unwrap();
+        assert!(x.contains("<mac address='52:54:00:12:34:56'/>"), "{x}");
+    }
+
+    // CD-ROM media: inserted and ejected without the guest.
+    let cd = format!(
+        "<disk type='file' device='cdrom'><source file='{}'/><target dev='hdc' bus='ide'/><readonly/></disk>",
+        iso.display()
+    );
+    block_on(d.domain_update_device_flags(&dom, &cd, F::LIVE)).unwrap();
+    assert_eq!(
+        medium_of(&blocks(&d, &dom), "ide0-1-0").as_deref(),
+        Some(iso.to_str().unwrap())
+    );
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(
+        live.contains(&format!("<source file='{}'/>", iso.display())),
+        "{live}"
+    );
+    let eject = "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>";
+    block_on(d.domain_update_device_flags(&dom, eject, F::LIVE)).unwrap();
+    assert_eq!(medium_of(&blocks(&d, &dom), "ide0-1-0"), None);
+    let (c, _) = code(block_on(d.domain_update_device_flags(
+        &dom,
+        &disk(&iso, "vdb"),
+        F::LIVE,
+    )));
+    assert_eq!(c, ErrorNumber::CONFIG_UNSUPPORTED);
+
+    // Live detach: the guest (no OS) never releases the device; the call returns after the
+    // unplug timeout and the device stays, in QEMU and in the live XML.
+    let t = Instant::now();
+    block_on(d.domain_detach_device(&dom, &disk(&img, "vdb"))).unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(pci_ids(&d, &dom).contains(&"virtio-disk1".to_string()));
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(live.contains("<target dev='vdb' bus='virtio'/>"), "{live}");
+    let (c, m) = code(block_on(d.domain_detach_device(&dom, &disk(&img, "vdq"))));
+    assert_eq!(c, ErrorNumber::DEVICE_MISSING);
+    assert!(m.ends_with("disk vdq not found"), "{m}");
+    let (c, _) = code(block_on(d.domain_detach_device(
+        &dom,
+        "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>",
+    )));
+    assert_eq!(c, ErrorNumber::OPERATION_UNSUPPORTED);
+
+    // The interface leaves the config at once (the live one waits for the guest).
+    block_on(d.domain_detach_device_flags(&dom, nic, F::CONFIG)).unwrap();
+    let x = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    assert!(!x.contains("52:54:00:12:34:56"), "{x}");
+    let (c, m) = code(block_on(d.domain_detach_device_flags(&dom, nic, F::CONFIG)));
+    assert_eq!(c, ErrorNumber::DEVICE_MISSING);
+    assert!(
+        m.contains("matching MAC address '52:54:00:12:34:56'"),
+        "{m}"
+    );
+
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}
