@@ -247,9 +247,9 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             }
         }
         let index = rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(i as u32);
+        let id = disk_device_id(def, i).unwrap_or_default();
         let mut dev = match (d.bus.as_str(), d.device.as_str()) {
-            ("virtio", "disk") => json!({"driver": "virtio-blk-pci", "drive": fmt,
-                                         "id": format!("virtio-disk{index}")}),
+            ("virtio", "disk") => json!({"driver": "virtio-blk-pci", "drive": fmt, "id": id}),
             ("ide" | "sata", dev) => {
                 let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
                 let (bus, unit) = if d.bus == "ide" {
@@ -258,7 +258,7 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                     (index, 0)
                 };
                 json!({"driver": driver, "bus": format!("ide.{bus}"), "unit": unit,
-                       "drive": fmt, "id": format!("{}0-{bus}-{unit}", d.bus)})
+                       "drive": fmt, "id": id})
             }
             (bus, dev) => {
                 return Err(unsupported(format!(
@@ -270,6 +270,22 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         device(a, dev);
     }
     Ok(())
+}
+
+/// The device id (libvirt's alias) [`build`] gives disk `i` of `def`: what `query-blockstats`
+/// names its counters by.
+pub(crate) fn disk_device_id(def: &DomainDef, i: usize) -> Option<String> {
+    let d = def.devices.disks.get(i)?;
+    if d.source_path().is_none() {
+        return (d.device == "cdrom").then(|| format!("ide0-0-{i}"));
+    }
+    let index = rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(i as u32);
+    match (d.bus.as_str(), d.device.as_str()) {
+        ("virtio", "disk") => Some(format!("virtio-disk{index}")),
+        ("ide", _) => Some(format!("ide0-{}-{}", index / 2, index % 2)),
+        ("sata", _) => Some(format!("sata0-{index}-0")),
+        _ => None,
+    }
 }
 
 fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
@@ -339,10 +355,20 @@ fn chardev_backend(kind: &str, id: &str, source: &[(String, String)]) -> Result<
     })
 }
 
+/// The chardev id of serial port `port`.
+pub(crate) fn serial_chardev_id(port: u32) -> String {
+    format!("charserial{port}")
+}
+
+/// The chardev id of console `i` (a virtio console; console 0 is the first serial port).
+pub(crate) fn console_chardev_id(i: usize) -> String {
+    format!("charconsole{i}")
+}
+
 fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for (i, s) in def.devices.serials.iter().enumerate() {
         let port = s.target_port.unwrap_or(i as u32);
-        let id = format!("charserial{port}");
+        let id = serial_chardev_id(port);
         a.push("-chardev".into());
         a.push(chardev_backend(&s.source_type, &id, &s.source)?);
         device(
@@ -369,7 +395,7 @@ fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
             );
         }
-        let id = format!("charconsole{i}");
+        let id = console_chardev_id(i);
         a.push("-chardev".into());
         a.push(chardev_backend(&c.source_type, &id, &c.source)?);
         device(

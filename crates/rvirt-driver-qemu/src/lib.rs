@@ -23,13 +23,18 @@
 //! R/run/storage/NAME.xml            state of active pools   (/run/libvirt/storage)
 //! ```
 
+mod autostart;
 pub mod caps;
 pub mod command;
 mod domain;
 mod host;
 mod network;
 pub mod process;
+mod reboot;
+mod startup;
+mod stats;
 pub mod storage;
+mod tuning;
 mod util;
 
 use parking_lot::Mutex;
@@ -196,7 +201,9 @@ fn percent_decode(s: &str) -> String {
 impl QemuDriver {
     /// Opens the driver `uri` names (see [`parse_uri`]): the one already open for its state
     /// root, or a new one that loads the persistent pools and starts those marked autostart or
-    /// recorded as running.
+    /// recorded as running, loads the persistent domains, reattaches to the running ones and
+    /// (once per host boot, see `autostart.rs`) starts the domains marked autostart in the
+    /// background.
     pub fn open(uri: &str) -> Result<Arc<QemuDriver>> {
         let parsed = parse_uri(uri)
             .ok_or_else(|| Error::with_detail(ErrorDomain::NONE, ErrorNumber::NO_CONNECT, uri))??;
@@ -240,6 +247,7 @@ impl QemuDriver {
         });
         d.load_domains()?;
         drivers.insert(key, Arc::downgrade(&d));
+        d.autostart_domains();
         Ok(d)
     }
 

@@ -80,6 +80,12 @@ pub struct Proc {
     got_shutdown: AtomicBool,
     /// The pause reason the next `STOP` event stands for.
     pause_reason: AtomicI32,
+    /// A reboot asked for a fake reboot: the guest's next shutdown resets and resumes it
+    /// (libvirt's `fakeReboot`).
+    pub(crate) fake_reboot: AtomicBool,
+    /// QEMU stopped at a shutdown that a fake reboot turns into a reset: its `STOP` is not a
+    /// pause (libvirt's `pausedShutdown`).
+    paused_shutdown: AtomicBool,
     exited: tokio::sync::watch::Sender<bool>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -247,7 +253,7 @@ impl QemuDriver {
         let proc_ = Arc::new(proc_);
         self.procs.lock().insert(uuid, proc_.clone());
         self.starting.lock().remove(&uuid);
-        let def = Arc::new(def);
+        let def = Arc::new(self.after_start(&proc_, def).await);
         let (dref, state, reason) = {
             let mut st = obj.lock();
             st.id = id;
@@ -402,6 +408,8 @@ impl QemuDriver {
                     destroying: AtomicBool::new(false),
                     got_shutdown: AtomicBool::new(false),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
+                    fake_reboot: AtomicBool::new(false),
+                    paused_shutdown: AtomicBool::new(false),
                     exited: tokio::sync::watch::channel(false).0,
                     watcher: Mutex::new(None),
                 },
@@ -461,45 +469,57 @@ impl QemuDriver {
                 let reason = p
                     .pause_reason
                     .swap(DomainPausedReason::UNKNOWN.0, Ordering::Relaxed);
-                self.set_paused(&obj, reason);
+                // The stop at a shutdown that becomes a reboot is no pause.
+                if !p.paused_shutdown.load(Ordering::Relaxed) {
+                    self.set_paused(&obj, reason);
+                }
             }
-            EventKind::Resume => self.set_resumed(&obj),
+            EventKind::Resume => {
+                p.paused_shutdown.store(false, Ordering::Relaxed);
+                self.set_resumed(&obj);
+            }
+            EventKind::BalloonChange { actual } => {
+                {
+                    let mut st = obj.lock();
+                    Arc::make_mut(&mut st.def).current_memory_kib = actual / 1024;
+                }
+                self.save_status(&obj);
+            }
             EventKind::Shutdown { guest, .. } => {
                 if p.destroying.load(Ordering::Relaxed) {
                     return;
                 }
-                p.got_shutdown.store(true, Ordering::Relaxed);
-                let (ev, action) = {
+                let restart = p.fake_reboot.load(Ordering::Relaxed) || {
+                    let st = obj.lock();
+                    st.def.on_poweroff == "restart"
+                };
+                if restart {
+                    // A fake reboot: the shutdown is transient (no state change, no event);
+                    // QEMU, stopped there by -no-shutdown, is reset and resumed.
+                    p.paused_shutdown.store(true, Ordering::Relaxed);
+                    self.fake_reboot(uuid, p.clone());
+                    return;
+                }
+                let ev = {
                     let mut st = obj.lock();
+                    if st.state == DomainState::SHUTDOWN {
+                        return;
+                    }
+                    p.got_shutdown.store(true, Ordering::Relaxed);
                     st.state = DomainState::SHUTDOWN;
-                    st.reason = DomainShutdownReason::USER.0;
+                    st.reason = DomainShutdownReason::UNKNOWN.0;
                     let detail = if guest {
                         DomainEventShutdownDetailType::GUEST
                     } else {
                         DomainEventShutdownDetailType::HOST
                     };
-                    (
-                        DomainEvent::lifecycle(st.to_ref(uuid), E::SHUTDOWN, detail.0),
-                        st.def.on_poweroff.clone(),
-                    )
+                    DomainEvent::lifecycle(st.to_ref(uuid), E::SHUTDOWN, detail.0)
                 };
                 self.events.emit(ev);
-                if action == "restart" || action == "rename-restart" {
-                    // A fake reboot: QEMU paused at the shutdown; reset and run again.
-                    p.got_shutdown.store(false, Ordering::Relaxed);
-                    if let Ok(m) = p.monitor()
-                        && m.system_reset().await.is_ok()
-                        && m.cont().await.is_ok()
-                    {
-                        let mut st = obj.lock();
-                        st.state = DomainState::RUNNING;
-                        st.reason = DomainRunningReason::BOOTED.0;
-                    }
-                } else {
-                    let _ = p.pidfd.signal(libc::SIGTERM);
-                }
+                let _ = p.pidfd.signal(libc::SIGTERM);
             }
             EventKind::Reset { .. } => {
+                p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);
                 self.events.emit(DomainEvent::Reboot { dom: dref });
             }
@@ -601,6 +621,64 @@ impl QemuDriver {
             });
         }
         self.events.emit(ev);
+    }
+
+    /// Rewrites a running domain's status file from its live state, after a live change (a
+    /// reattaching driver reads the live definition from it).
+    pub(crate) fn save_status(&self, obj: &DomainObj) {
+        let Ok(p) = self.proc_of(&obj.uuid) else {
+            return;
+        };
+        let status = {
+            let st = obj.lock();
+            Status {
+                pid: p.pid,
+                starttime: p.starttime,
+                monitor: p.private_dir.join("monitor.sock"),
+                private_dir: p.private_dir.clone(),
+                state: st.state,
+                reason: st.reason,
+                def: (*st.def).clone(),
+                id: st.id,
+            }
+        };
+        let _ = util::write_atomic(
+            &self.status_path(&status.def.name),
+            status_xml(&status).as_bytes(),
+        );
+    }
+
+    /// The second half of a fake reboot (libvirt's `qemuProcessFakeReboot`): reset the
+    /// machine and run its CPUs again, as a task of its own so that the watcher goes on
+    /// reading the events this causes; a QEMU that will not is killed.
+    fn fake_reboot(&self, uuid: Uuid, p: Arc<Proc>) {
+        let drv = self.weak();
+        rt().spawn(async move {
+            let ok = match p.monitor() {
+                Ok(m) => m.system_reset().await.is_ok() && m.cont().await.is_ok(),
+                Err(_) => false,
+            };
+            p.fake_reboot.store(false, Ordering::Relaxed);
+            let Some(d) = drv.upgrade() else { return };
+            let Some(obj) = d.domains.find_by_uuid(&uuid) else {
+                return;
+            };
+            if !ok {
+                let _ = p.pidfd.signal(libc::SIGKILL);
+                return;
+            }
+            {
+                let mut st = obj.lock();
+                let reason = if st.state == DomainState::CRASHED {
+                    DomainRunningReason::CRASHED
+                } else {
+                    DomainRunningReason::BOOTED
+                };
+                st.state = DomainState::RUNNING;
+                st.reason = reason.0;
+            }
+            d.save_status(&obj);
+        });
     }
 
     /// The process of a running domain, or `domain is not running`.
@@ -769,6 +847,8 @@ impl QemuDriver {
                 destroying: AtomicBool::new(false),
                 got_shutdown: AtomicBool::new(false),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
+                fake_reboot: AtomicBool::new(false),
+                paused_shutdown: AtomicBool::new(false),
                 exited: tokio::sync::watch::channel(false).0,
                 watcher: Mutex::new(None),
             });
