@@ -126,6 +126,34 @@ fn host_cpus() -> usize {
         )
 }
 
+/// `virNodeGetCPUMap` of the real host: the CPUs present, and which of them are online
+/// (`/sys/devices/system/cpu/online`, a list of ranges such as `0-3,5`).
+pub(crate) fn node_cpu_map() -> Result<CpuMap> {
+    let cpus = host_cpus();
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .map_err(|e| Error::system(FROM, "cannot read /sys/devices/system/cpu/online", &e))?;
+    let mut map = vec![0u8; cpus.div_ceil(8)];
+    let mut online = 0;
+    for range in text.trim().split(',').filter(|r| !r.is_empty()) {
+        let (a, b) = range.split_once('-').unwrap_or((range, range));
+        let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) else {
+            return Err(Error::internal(
+                FROM,
+                format!("cannot parse CPU list '{range}'"),
+            ));
+        };
+        for c in a..=b.min(cpus.saturating_sub(1)) {
+            map[c / 8] |= 1 << (c % 8);
+            online += 1;
+        }
+    }
+    Ok(CpuMap {
+        cpus: cpus as u32,
+        map,
+        online,
+    })
+}
+
 /// The alias libvirt gives disk `i` of `def` (and the QEMU device id rvirt gives it).
 pub(crate) fn disk_alias(def: &DomainDef, i: usize) -> Option<String> {
     crate::command::disk_device_id(def, i)
@@ -407,7 +435,7 @@ impl QemuDriver {
                         out.push(DomainMemoryStat { tag, val: v / div });
                     }
                 }
-                if g.last_update != 0 && g.last_update != -1 {
+                if g.last_update != -1 {
                     out.push(DomainMemoryStat {
                         tag: T::LAST_UPDATE,
                         val: g.last_update as u64,
@@ -988,6 +1016,8 @@ mod tests {
         let s = task_stat(std::process::id() as i32, None).unwrap();
         assert!(s.rss_kib > 0);
         assert!(host_cpus() >= 1);
+        let m = node_cpu_map().unwrap();
+        assert!(m.online >= 1 && m.online <= m.cpus && m.map[0] & 1 == 1);
     }
 
     #[test]
