@@ -86,6 +86,19 @@ pub fn set_system_root(root: Option<PathBuf>) {
     *SYSTEM_ROOT.lock() = root;
 }
 
+/// Whether the state of `qemu:///system` (see [`set_system_root`]) holds domains or pools
+/// marked autostart. A daemon opens the driver as it starts when it does, as libvirtd starts
+/// its drivers with itself, so that they start without waiting for a first client.
+pub fn system_has_autostart() -> bool {
+    let dirs = match SYSTEM_ROOT.lock().clone() {
+        Some(root) => Dirs::under(&root),
+        None => Dirs::system(),
+    };
+    [dirs.qemu_autostart, dirs.storage_autostart]
+        .iter()
+        .any(|d| std::fs::read_dir(d).is_ok_and(|mut e| e.next().is_some()))
+}
+
 /// The folders of one driver instance.
 #[derive(Clone, Debug)]
 pub(crate) struct Dirs {
