@@ -2,7 +2,8 @@
 //! block statistics from `query-blockstats`, interface statistics from the host's view of a
 //! tap device, memory statistics from the balloon, vCPU placement and time from the vCPU
 //! threads QEMU names in `query-cpus-fast`, the process's CPU time, and
-//! `virConnectGetAllDomainStats` with its groups.
+//! `virConnectGetAllDomainStats` with its groups (KVM's own counters of the VM and of each vCPU
+//! come from `query-stats`, named by `query-stats-schemas`, as libvirt 9.0 names them).
 //!
 //! libvirt reads a domain's CPU usage from its cgroup; rvirt starts QEMU in no cgroup of its
 //! own and reads `/proc` instead (libvirt's fallback for `cpu.*` without a cgroup). The per-CPU
@@ -236,6 +237,75 @@ struct LiveData {
     memory: Vec<DomainMemoryStat>,
     /// vCPU thread ids by vCPU index.
     vcpu_tids: Option<HashMap<i64, i64>>,
+    /// vCPU QOM paths by vCPU index.
+    vcpu_qom: HashMap<i64, String>,
+    /// `query-dirty-rate`.
+    dirty_rate: Option<Value>,
+    /// The kind and unit of each statistic `query-stats` reports (`query-stats-schemas`).
+    schema: HashMap<String, SchemaEntry>,
+    /// `query-stats` for the VM.
+    vm_stats: Option<Value>,
+    /// `query-stats` for the vCPUs.
+    vcpu_stats: Option<Value>,
+}
+
+/// What `query-stats-schemas` says of one statistic: how libvirt names its value (`sum`,
+/// `cur`, `max`; histograms are not reported) and whether it is a boolean.
+#[derive(Clone, Copy, Debug)]
+struct SchemaEntry {
+    suffix: Option<&'static str>,
+    boolean: bool,
+}
+
+fn parse_schema(v: &Value) -> HashMap<String, SchemaEntry> {
+    let mut out = HashMap::new();
+    for provider in v.as_array().into_iter().flatten() {
+        for st in provider["stats"].as_array().into_iter().flatten() {
+            let Some(name) = st["name"].as_str() else {
+                continue;
+            };
+            let suffix = match st["type"].as_str() {
+                Some("cumulative") => Some("sum"),
+                Some("instant") => Some("cur"),
+                Some("peak") => Some("max"),
+                _ => None,
+            };
+            let boolean = st["unit"].as_str() == Some("boolean");
+            out.insert(name.to_string(), SchemaEntry { suffix, boolean });
+        }
+    }
+    out
+}
+
+/// The statistics of `query-stats` entries as `PREFIX.NAME.SUFFIX` parameters.
+fn add_query_stats<'a>(
+    out: &mut Vec<TypedParam>,
+    entries: impl Iterator<Item = &'a Value>,
+    schema: &HashMap<String, SchemaEntry>,
+    prefix: &str,
+) {
+    for entry in entries {
+        for st in entry["stats"].as_array().into_iter().flatten() {
+            let Some(name) = st["name"].as_str() else {
+                continue;
+            };
+            let Some(SchemaEntry {
+                suffix: Some(suffix),
+                boolean,
+            }) = schema.get(name).copied()
+            else {
+                continue;
+            };
+            let value = if boolean {
+                st["value"].as_bool().map(TypedParamValue::Boolean)
+            } else {
+                st["value"].as_u64().map(TypedParamValue::ULLong)
+            };
+            if let Some(v) = value {
+                out.push(TypedParam::new(format!("{prefix}.{name}.{suffix}"), v));
+            }
+        }
+    }
 }
 
 fn check_active(active: bool) -> Result<()> {
@@ -611,8 +681,48 @@ impl QemuDriver {
         if stats.contains(S::BALLOON) {
             out.memory = self.memory_data(def, p).await.unwrap_or_default();
         }
-        if stats.contains(S::VCPU) {
-            out.vcpu_tids = self.vcpu_threads(p).await.ok();
+        if stats.contains(S::VCPU)
+            && let Ok(cpus) = self
+                .qmp(p, |m| async move { m.query_cpus_fast().await })
+                .await
+        {
+            out.vcpu_tids = Some(cpus.iter().map(|c| (c.cpu_index, c.thread_id)).collect());
+            out.vcpu_qom = cpus
+                .into_iter()
+                .map(|c| (c.cpu_index, c.qom_path))
+                .collect();
+        }
+        if stats.contains(S::DIRTYRATE) {
+            out.dirty_rate = self
+                .qmp(
+                    p,
+                    |m| async move { m.execute("query-dirty-rate", None).await },
+                )
+                .await
+                .ok();
+        }
+        if stats.intersects(S::VM | S::VCPU) {
+            let (vm, vcpu) = (stats.contains(S::VM), stats.contains(S::VCPU));
+            let got = self
+                .qmp(p, move |m| async move {
+                    let schema = m.execute("query-stats-schemas", None).await?;
+                    let q = |target: &'static str| {
+                        let m = m.clone();
+                        async move {
+                            let args = serde_json::json!({ "target": target });
+                            m.execute("query-stats", Some(args)).await.ok()
+                        }
+                    };
+                    let vm = if vm { q("vm").await } else { None };
+                    let vcpu = if vcpu { q("vcpu").await } else { None };
+                    Ok((schema, vm, vcpu))
+                })
+                .await;
+            if let Ok((schema, vm, vcpu)) = got {
+                out.schema = parse_schema(&schema);
+                out.vm_stats = vm;
+                out.vcpu_stats = vcpu;
+            }
         }
         out
     }
@@ -648,7 +758,9 @@ impl QemuDriver {
             | S::BLOCK
             | S::PERF
             | S::IOTHREAD
-            | S::MEMORY;
+            | S::MEMORY
+            | S::DIRTYRATE
+            | S::VM;
         let stats = if stats.is_empty() {
             supported
         } else {
@@ -683,7 +795,7 @@ impl QemuDriver {
                 .filter(|o| o.lock().matches(lflags))
                 .collect(),
         };
-        let need_monitor = stats.intersects(S::BLOCK | S::BALLOON | S::VCPU);
+        let need_monitor = stats.intersects(S::BLOCK | S::BALLOON | S::VCPU | S::DIRTYRATE | S::VM);
         // Every domain's QEMU is asked at once: a slow one costs its own deadline, not a sum.
         let mut jobs = Vec::new();
         for o in &objs {
@@ -723,6 +835,7 @@ impl QemuDriver {
                 live.as_ref(),
                 stats,
             );
+            record_dirtyrate_and_vm(&mut params, live.as_ref(), stats);
             out.push((st.to_ref(o.uuid), params));
         }
         Ok(out)
@@ -768,19 +881,26 @@ fn record(
     stats: S,
 ) {
     use TypedParamValue as V;
-    let mut add = |k: String, v: V| out.push(TypedParam::new(k, v));
+    fn push(out: &mut Vec<TypedParam>, k: String, v: TypedParamValue) {
+        out.push(TypedParam::new(k, v));
+    }
+    macro_rules! add {
+        ($k:expr, $v:expr $(,)?) => {
+            push(out, $k, $v)
+        };
+    }
     if stats.contains(S::STATE) {
-        add("state.state".into(), V::Int(state));
-        add("state.reason".into(), V::Int(reason));
+        add!("state.state".into(), V::Int(state));
+        add!("state.reason".into(), V::Int(reason));
     }
     let pid = p.map(|p| p.pid);
     if stats.contains(S::CPU_TOTAL)
         && active
         && let Some(s) = pid.and_then(|pid| task_stat(pid, None))
     {
-        add("cpu.time".into(), V::ULLong(s.user_ns + s.system_ns));
-        add("cpu.user".into(), V::ULLong(s.user_ns));
-        add("cpu.system".into(), V::ULLong(s.system_ns));
+        add!("cpu.time".into(), V::ULLong(s.user_ns + s.system_ns));
+        add!("cpu.user".into(), V::ULLong(s.user_ns));
+        add!("cpu.system".into(), V::ULLong(s.system_ns));
     }
     if stats.contains(S::BALLOON) {
         let current = if has_balloon(def) {
@@ -788,8 +908,8 @@ fn record(
         } else {
             def.memory_kib
         };
-        add("balloon.current".into(), V::ULLong(current));
-        add("balloon.maximum".into(), V::ULLong(def.memory_kib));
+        add!("balloon.current".into(), V::ULLong(current));
+        add!("balloon.maximum".into(), V::ULLong(def.memory_kib));
         for m in live.map(|l| l.memory.as_slice()).unwrap_or_default() {
             let name = match m.tag {
                 T::SWAP_IN => "swap_in",
@@ -806,12 +926,12 @@ fn record(
                 T::HUGETLB_PGFAIL => "hugetlb_pgfail",
                 _ => continue,
             };
-            add(format!("balloon.{name}"), V::ULLong(m.val));
+            add!(format!("balloon.{name}"), V::ULLong(m.val));
         }
     }
     if stats.contains(S::VCPU) {
-        add("vcpu.current".into(), V::UInt(def.vcpus_current));
-        add("vcpu.maximum".into(), V::UInt(def.vcpus_max));
+        add!("vcpu.current".into(), V::UInt(def.vcpus_current));
+        add!("vcpu.maximum".into(), V::UInt(def.vcpus_max));
         // Without the vCPU threads (an inactive domain, a monitor that did not answer) there
         // is nothing more, as libvirt's group stays silent then.
         if let (Some(pid), Some(tids)) = (pid, live.and_then(|l| l.vcpu_tids.as_ref())) {
@@ -822,25 +942,36 @@ fn record(
                 })
                 .collect();
             for (i, tid, s) in per.unwrap_or_default() {
-                add(format!("vcpu.{i}.state"), V::Int(VcpuState::RUNNING.0));
-                add(format!("vcpu.{i}.time"), V::ULLong(s.user_ns + s.system_ns));
-                add(format!("vcpu.{i}.wait"), V::ULLong(sched_wait_ns(pid, tid)));
-                add(
+                add!(format!("vcpu.{i}.state"), V::Int(VcpuState::RUNNING.0));
+                add!(format!("vcpu.{i}.time"), V::ULLong(s.user_ns + s.system_ns));
+                add!(format!("vcpu.{i}.wait"), V::ULLong(sched_wait_ns(pid, tid)));
+                add!(
                     format!("vcpu.{i}.delay"),
-                    V::ULLong(sched_delay_ns(pid, tid)),
+                    V::ULLong(sched_delay_ns(pid, tid))
                 );
+                // KVM's own counters of this vCPU (QEMU reports none under TCG).
+                if let (Some(l), Some(all)) = (live, live.and_then(|l| l.vcpu_stats.as_ref()))
+                    && let Some(qom) = l.vcpu_qom.get(&(i as i64))
+                {
+                    let mine = all
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|e| e["qom-path"].as_str() == Some(qom.as_str()));
+                    add_query_stats(out, mine, &l.schema, &format!("vcpu.{i}"));
+                }
             }
         }
     }
     if stats.contains(S::INTERFACE) && active {
         let nets = &def.devices.interfaces;
-        add("net.count".into(), V::UInt(nets.len() as u32));
+        add!("net.count".into(), V::UInt(nets.len() as u32));
         for (i, n) in nets.iter().enumerate() {
             // Only devices with a host side have figures (not user-mode networking).
             let Some(ifname) = n.target_dev.as_deref().filter(|_| n.net_type != "user") else {
                 continue;
             };
-            add(format!("net.{i}.name"), V::String(ifname.to_string()));
+            add!(format!("net.{i}.name"), V::String(ifname.to_string()));
             let swapped = !matches!(&*n.net_type, "direct" | "hostdev");
             let Ok(s) = tap_stats(ifname, swapped) else {
                 continue;
@@ -856,19 +987,19 @@ fn record(
                 ("tx.drop", s.tx_drop),
             ] {
                 if v >= 0 {
-                    add(format!("net.{i}.{k}"), V::ULLong(v as u64));
+                    add!(format!("net.{i}.{k}"), V::ULLong(v as u64));
                 }
             }
         }
     }
     if stats.contains(S::BLOCK) {
         let disks = &def.devices.disks;
-        add("block.count".into(), V::UInt(disks.len() as u32));
+        add!("block.count".into(), V::UInt(disks.len() as u32));
         let blocks = live.and_then(|l| l.blocks.as_ref());
         for (i, d) in disks.iter().enumerate() {
-            add(format!("block.{i}.name"), V::String(d.target_dev.clone()));
+            add!(format!("block.{i}.name"), V::String(d.target_dev.clone()));
             if let Some(path) = d.source_path() {
-                add(format!("block.{i}.path"), V::String(path.to_string()));
+                add!(format!("block.{i}.path"), V::String(path.to_string()));
             }
             let alias = disk_alias(def, i);
             if active {
@@ -884,21 +1015,21 @@ fn record(
                         ("fl.reqs", c.fl_req),
                         ("fl.times", c.fl_times),
                     ] {
-                        add(format!("block.{i}.{k}"), V::ULLong(v));
+                        add!(format!("block.{i}.{k}"), V::ULLong(v));
                     }
                 }
                 let node = format!("libvirt-{}-format", i + 1);
                 if let Some(c) = b.by_node.get(&node) {
-                    add(
+                    add!(
                         format!("block.{i}.allocation"),
                         V::ULLong(c.wr_highest_offset.unwrap_or(0)),
                     );
                     if let Some(&(cap, phys)) = b.sizes.get(&node) {
                         if cap != 0 {
-                            add(format!("block.{i}.capacity"), V::ULLong(cap));
+                            add!(format!("block.{i}.capacity"), V::ULLong(cap));
                         }
                         if phys != 0 {
-                            add(format!("block.{i}.physical"), V::ULLong(phys));
+                            add!(format!("block.{i}.physical"), V::ULLong(phys));
                         }
                     }
                 }
@@ -907,12 +1038,64 @@ fn record(
                 if let Some((alloc, cap, phys)) = image_sizes(path) {
                     for (k, v) in [("allocation", alloc), ("capacity", cap), ("physical", phys)] {
                         if v != 0 {
-                            add(format!("block.{i}.{k}"), V::ULLong(v));
+                            add!(format!("block.{i}.{k}"), V::ULLong(v));
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The `dirtyrate` and `vm` groups of a running domain.
+fn record_dirtyrate_and_vm(out: &mut Vec<TypedParam>, live: Option<&LiveData>, stats: S) {
+    use TypedParamValue as V;
+    let Some(l) = live else { return };
+    if stats.contains(S::DIRTYRATE)
+        && let Some(d) = &l.dirty_rate
+    {
+        let status = match d["status"].as_str() {
+            Some("unstarted") => 0,
+            Some("measuring") => 1,
+            Some("measured") => 2,
+            _ => -1,
+        };
+        if status >= 0 {
+            let mode = d["mode"].as_str().unwrap_or("page-sampling");
+            let mut p = |k: &str, v: V| out.push(TypedParam::new(format!("dirtyrate.{k}"), v));
+            p("calc_status", V::Int(status));
+            p(
+                "calc_start_time",
+                V::LLong(d["start-time"].as_i64().unwrap_or(0)),
+            );
+            p(
+                "calc_period",
+                V::Int(d["calc-time"].as_i64().unwrap_or(0) as i32),
+            );
+            p("calc_mode", V::String(mode.to_string()));
+            if status == 2 {
+                p(
+                    "megabytes_per_second",
+                    V::LLong(d["dirty-rate"].as_i64().unwrap_or(0)),
+                );
+                if mode == "dirty-ring" {
+                    for r in d["vcpu-dirty-rate"].as_array().into_iter().flatten() {
+                        let (Some(id), Some(rate)) = (r["id"].as_i64(), r["dirty-rate"].as_u64())
+                        else {
+                            continue;
+                        };
+                        p(&format!("vcpu.{id}.megabytes_per_second"), V::ULLong(rate));
+                    }
+                }
+            }
+        }
+    }
+    // libvirt reports the VM's counters only when QEMU gives exactly one provider's.
+    if stats.contains(S::VM)
+        && let Some(vm) = l.vm_stats.as_ref().and_then(Value::as_array)
+        && vm.len() == 1
+    {
+        add_query_stats(out, vm.iter(), &l.schema, "vm");
     }
 }
 

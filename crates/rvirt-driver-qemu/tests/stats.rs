@@ -175,6 +175,16 @@ fn a_guest_with_a_disk_is_monitored_tuned_and_rebooted() {
     assert_eq!(ull(&st, "block.0.capacity"), 1 << 20);
     assert_eq!(ull(&st, "balloon.current"), 65536);
     assert!(ull(&st, "balloon.rss") > 0);
+    assert_eq!(
+        param(&st, "dirtyrate.calc_status"),
+        Some(&TypedParamValue::Int(0))
+    );
+    assert_eq!(
+        param(&st, "dirtyrate.calc_mode"),
+        Some(&TypedParamValue::String("page-sampling".into()))
+    );
+    // TCG has no counters of its own to report.
+    assert!(!st.iter().any(|p| p.field.starts_with("vm.")), "{st:?}");
     let cpu1 = ull(&st, "cpu.time");
     assert_eq!(cpu1, ull(&st, "cpu.user") + ull(&st, "cpu.system"));
 
@@ -407,5 +417,32 @@ fn autostart_happens_once_per_boot_when_the_driver_opens() {
     let dom = block_on(d.domain_lookup_by_name("auto")).unwrap();
     assert_eq!(block_on(d.domain_get_info(&dom)).unwrap().nr_virt_cpu, 2);
     assert_eq!(block_on(d.domain_get_max_memory(&dom)).unwrap(), 131072);
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}
+
+#[test]
+fn kvm_guests_report_kvms_own_counters() {
+    if !rvirt_driver_qemu::caps::kvm_usable() {
+        eprintln!("skipped: /dev/kvm does not work here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = open(dir.path());
+    let xml = "<domain type='kvm'><name>k</name><memory unit='MiB'>64</memory>\
+               <os><type arch='x86_64'>hvm</type></os></domain>";
+    let dom = block_on(d.domain_create_xml(xml, DomainCreateFlags::empty())).unwrap();
+    let st = stats_of(&d, &dom);
+    // query-stats through query-stats-schemas: cumulative counters are `.sum`, booleans stay
+    // booleans, per vCPU by its QOM path.
+    assert!(matches!(
+        param(&st, "vm.mmu_cache_miss.sum"),
+        Some(TypedParamValue::ULLong(_))
+    ));
+    assert!(param(&st, "vm.pages_4k.cur").is_some(), "{st:?}");
+    assert!(param(&st, "vcpu.0.insn_emulation.sum").is_some(), "{st:?}");
+    assert!(matches!(
+        param(&st, "vcpu.0.guest_mode.cur"),
+        Some(TypedParamValue::Boolean(_))
+    ));
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
