@@ -149,7 +149,7 @@ fn monitoring_and_tuning_commands_on_a_running_guest() {
     let (code, out, err) = rvirsh(&root, "domstats mon --state --vcpu --block --balloon");
     assert_eq!(code, 0, "{err}");
     for line in [
-        "Domain: 'mon'\n  state.state=1\n  state.reason=0\n",
+        "Domain: 'mon'\n  state.state=1\n  state.reason=1\n",
         "  balloon.maximum=65536\n",
         "  vcpu.current=2\n  vcpu.maximum=2\n  vcpu.0.state=1\n",
         "  vcpu.1.state=1\n",

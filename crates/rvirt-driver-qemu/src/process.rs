@@ -61,7 +61,14 @@ pub(crate) fn qmp_error(e: rvirt_qmp::Error) -> Error {
         C::Unsupported => ErrorNumber::OPERATION_UNSUPPORTED,
         C::Internal | C::QemuRefused => ErrorNumber::INTERNAL_ERROR,
     };
-    Error::with_detail(FROM, code, e.to_string())
+    let detail = match &e {
+        // libvirt's words for a command QEMU refused.
+        rvirt_qmp::Error::Qemu { command, desc, .. } => {
+            format!("unable to execute QEMU command '{command}': {desc}")
+        }
+        other => other.to_string(),
+    };
+    Error::with_detail(FROM, code, detail)
 }
 
 /// A running domain's QEMU process.
@@ -832,6 +839,9 @@ impl QemuDriver {
                 continue;
             };
             let (state, reason) = match status {
+                // A domain still in the state its file records keeps its reason, as libvirt's
+                // reconnect does; only a changed state gets an unknown reason.
+                Some(q) if q.running && s.state == DomainState::RUNNING => (s.state, s.reason),
                 Some(q) if q.running => (DomainState::RUNNING, DomainRunningReason::UNKNOWN.0),
                 Some(_) if s.state == DomainState::RUNNING => {
                     (DomainState::PAUSED, DomainPausedReason::UNKNOWN.0)

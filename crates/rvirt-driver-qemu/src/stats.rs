@@ -247,6 +247,26 @@ struct LiveData {
     vm_stats: Option<Value>,
     /// `query-stats` for the vCPUs.
     vcpu_stats: Option<Value>,
+    /// KVM's halt-polling time, successful and failed, summed over the vCPUs (ns).
+    halt_poll: Option<(u64, u64)>,
+}
+
+/// The sum of KVM's halt-polling counters over every vCPU entry of `query-stats`; `None`
+/// when an entry lacks one (libvirt then reports nothing).
+fn halt_poll_sum(v: &Value) -> Option<(u64, u64)> {
+    let mut sum = (0, 0);
+    for entry in v.as_array()? {
+        let get = |n: &str| {
+            entry["stats"]
+                .as_array()?
+                .iter()
+                .find(|s| s["name"].as_str() == Some(n))?["value"]
+                .as_u64()
+        };
+        sum.0 += get("halt_poll_success_ns")?;
+        sum.1 += get("halt_poll_fail_ns")?;
+    }
+    Some(sum)
 }
 
 /// What `query-stats-schemas` says of one statistic: how libvirt names its value (`sum`,
@@ -692,6 +712,21 @@ impl QemuDriver {
                 .map(|c| (c.cpu_index, c.qom_path))
                 .collect();
         }
+        if stats.contains(S::CPU_TOTAL) {
+            let args = serde_json::json!({
+                "target": "vcpu",
+                "providers": [{"provider": "kvm",
+                               "names": ["halt_poll_success_ns", "halt_poll_fail_ns"]}],
+            });
+            out.halt_poll = self
+                .qmp(
+                    p,
+                    |m| async move { m.execute("query-stats", Some(args)).await },
+                )
+                .await
+                .ok()
+                .and_then(|v| halt_poll_sum(&v));
+        }
         if stats.contains(S::DIRTYRATE) {
             out.dirty_rate = self
                 .qmp(
@@ -795,7 +830,8 @@ impl QemuDriver {
                 .filter(|o| o.lock().matches(lflags))
                 .collect(),
         };
-        let need_monitor = stats.intersects(S::BLOCK | S::BALLOON | S::VCPU | S::DIRTYRATE | S::VM);
+        let need_monitor =
+            stats.intersects(S::CPU_TOTAL | S::BLOCK | S::BALLOON | S::VCPU | S::DIRTYRATE | S::VM);
         // Every domain's QEMU is asked at once: a slow one costs its own deadline, not a sum.
         let mut jobs = Vec::new();
         for o in &objs {
@@ -894,13 +930,27 @@ fn record(
         add!("state.reason".into(), V::Int(reason));
     }
     let pid = p.map(|p| p.pid);
-    if stats.contains(S::CPU_TOTAL)
-        && active
-        && let Some(s) = pid.and_then(|pid| task_stat(pid, None))
-    {
-        add!("cpu.time".into(), V::ULLong(s.user_ns + s.system_ns));
-        add!("cpu.user".into(), V::ULLong(s.user_ns));
-        add!("cpu.system".into(), V::ULLong(s.system_ns));
+    if stats.contains(S::CPU_TOTAL) {
+        // libvirt reads the times of pid 0 for an inactive domain, which is its own process:
+        // an inactive domain reports the daemon's times, and so does rvirt.
+        let times = if active {
+            pid.and_then(|pid| task_stat(pid, None))
+        } else {
+            task_stat(std::process::id() as i32, None)
+        };
+        if let Some(s) = times {
+            add!("cpu.time".into(), V::ULLong(s.user_ns + s.system_ns));
+            add!("cpu.user".into(), V::ULLong(s.user_ns));
+            add!("cpu.system".into(), V::ULLong(s.system_ns));
+        }
+        if active {
+            // No cache monitors (resctrl) are set up.
+            add!("cpu.cache.monitor.count".into(), V::UInt(0));
+            if let Some((ok, fail)) = live.and_then(|l| l.halt_poll) {
+                add!("cpu.haltpoll.success.time".into(), V::ULLong(ok));
+                add!("cpu.haltpoll.fail.time".into(), V::ULLong(fail));
+            }
+        }
     }
     if stats.contains(S::BALLOON) {
         let current = if has_balloon(def) {
@@ -1000,6 +1050,11 @@ fn record(
             add!(format!("block.{i}.name"), V::String(d.target_dev.clone()));
             if let Some(path) = d.source_path() {
                 add!(format!("block.{i}.path"), V::String(path.to_string()));
+                // A running domain's images are numbered, the top one 1 (libvirt's backing
+                // index; rvirt's disks have no backing chain of their own).
+                if active {
+                    add!(format!("block.{i}.backingIndex"), V::UInt(1));
+                }
             }
             let alias = disk_alias(def, i);
             if active {
