@@ -7,7 +7,8 @@
 //!
 //! libvirt reads a domain's CPU usage from its cgroup; rvirt starts QEMU in no cgroup of its
 //! own and reads `/proc` instead (libvirt's fallback for `cpu.*` without a cgroup). The per-CPU
-//! split of `virDomainGetCPUStats` counts each thread's time on the host CPU it last ran on.
+//! split of `virDomainGetCPUStats` counts each thread's time on the host CPU it last ran on
+//! (libvirt reads cpuacct, and fails where its cgroup backend has no per-CPU usage).
 
 use crate::process::Proc;
 use crate::{FROM, QemuDriver};

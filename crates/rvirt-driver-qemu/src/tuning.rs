@@ -363,6 +363,43 @@ impl QemuDriver {
         Ok(cpus)
     }
 
+    /// Records the live vCPUs one by one in the live definition, as libvirt does once a vCPU
+    /// was hot-plugged (`<vcpus>`: the first `fixed` present from the start, the others
+    /// hot-pluggable; online ones numbered in order).
+    fn record_individual_vcpus(obj: &DomainObj, fixed: u32) {
+        use rvirt_conf::raw::{RawElement, RawNode};
+        let mut st = obj.lock();
+        let def = Arc::make_mut(&mut st.def);
+        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+        let vcpus = (0..def.vcpus_max)
+            .map(|i| {
+                let online = i < def.vcpus_current;
+                let mut attrs = vec![
+                    ("id".to_string(), i.to_string()),
+                    ("enabled".to_string(), yes_no(online)),
+                    ("hotpluggable".to_string(), yes_no(i >= fixed)),
+                ];
+                if online {
+                    attrs.push(("order".to_string(), (i + 1).to_string()));
+                }
+                RawNode::Element(RawElement {
+                    name: "vcpu".into(),
+                    attrs,
+                    children: Vec::new(),
+                })
+            })
+            .collect();
+        let element = RawElement {
+            name: "vcpus".into(),
+            attrs: Vec::new(),
+            children: vcpus,
+        };
+        let kept = &mut def.extras.kept;
+        kept.retain(|(_, _, e)| e.name != "vcpus");
+        kept.push((rvirt_conf::domain::Slot::AfterVcpu, 0, element));
+        kept.sort_by_key(|(s, r, _)| (*s, *r));
+    }
+
     /// Plugs or unplugs vCPUs until `n` are online, as libvirt does: vCPUs are added in order
     /// and only those added after start (which have a device id) can be removed, from the
     /// highest down, each waiting for the guest to let it go.
@@ -373,6 +410,15 @@ impl QemuDriver {
             return Ok(());
         }
         let cpus = self.hotpluggable_cpus(&p).await?;
+        // The vCPUs QEMU started with (not plugged as devices) cannot be unplugged.
+        let fixed = cpus
+            .iter()
+            .filter(|c| {
+                c.qom_path
+                    .as_deref()
+                    .is_some_and(|q| !q.starts_with("/machine/peripheral/"))
+            })
+            .count() as u32;
         if n > cur {
             for i in cur..n {
                 let Some(c) = cpus.get(i as usize).filter(|c| c.qom_path.is_none()) else {
@@ -391,6 +437,7 @@ impl QemuDriver {
                 })
                 .await?;
                 Arc::make_mut(&mut obj.lock().def).vcpus_current = i + 1;
+                Self::record_individual_vcpus(obj, fixed);
                 self.save_status(obj);
             }
             return Ok(());
@@ -444,6 +491,7 @@ impl QemuDriver {
                 ));
             }
             Arc::make_mut(&mut obj.lock().def).vcpus_current = i;
+            Self::record_individual_vcpus(obj, fixed);
             self.save_status(obj);
         }
         Ok(())

@@ -280,6 +280,15 @@ fn a_guest_with_a_disk_is_monitored_tuned_and_rebooted() {
         1
     );
     assert_eq!(block_on(d.domain_get_max_vcpus(&dom)).unwrap(), 2);
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(
+        live.contains(
+            "<vcpu placement='static'>2</vcpu>\n  <vcpus>\n    \
+             <vcpu id='0' enabled='yes' hotpluggable='no' order='1'/>\n    \
+             <vcpu id='1' enabled='yes' hotpluggable='yes' order='2'/>\n  </vcpus>\n"
+        ),
+        "{live}"
+    );
     let st = stats_of(&d, &dom);
     assert_eq!(param(&st, "vcpu.current"), Some(&TypedParamValue::UInt(2)));
     assert!(param(&st, "vcpu.1.time").is_some());
