@@ -89,7 +89,8 @@ impl QemuDriver {
         Ok(())
     }
 
-    fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
+    /// The domain object behind a handle, or libvirt's error for a domain that is gone.
+    pub(crate) fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
         self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
             no_domain(format!(
                 "no domain with matching uuid '{}' ({})",

@@ -633,6 +633,9 @@ impl QemuDriver {
     /// Rewrites a running domain's status file from its live state, after a live change (a
     /// reattaching driver reads the live definition from it).
     pub(crate) fn save_status(&self, obj: &DomainObj) {
+        // Writers share the temporary file beside the status file: one at a time.
+        static WRITING: Mutex<()> = Mutex::new(());
+        let _writing = WRITING.lock();
         let Ok(p) = self.proc_of(&obj.uuid) else {
             return;
         };

@@ -7,7 +7,7 @@
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags};
 use rvirt_types::domain::DomainRebootFlags;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_types::{Error, ErrorDomain, Result};
 use std::sync::atomic::Ordering;
 
 impl QemuDriver {
@@ -19,13 +19,7 @@ impl QemuDriver {
             flags.bits(),
             (DomainRebootFlags::ACPI_POWER_BTN | DomainRebootFlags::GUEST_AGENT).bits(),
         )?;
-        let obj = self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
-            Error::with_detail(
-                ErrorDomain::DOMAIN,
-                ErrorNumber::NO_DOMAIN,
-                format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
-            )
-        })?;
+        let obj = self.obj(dom)?;
         let agent = flags.contains(DomainRebootFlags::GUEST_AGENT);
         let acpi = flags.contains(DomainRebootFlags::ACPI_POWER_BTN);
         // The agent is never connected: asked for alone, its error is the answer; asked for

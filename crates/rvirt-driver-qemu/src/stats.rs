@@ -348,19 +348,9 @@ fn has_balloon(def: &DomainDef) -> bool {
 }
 
 impl QemuDriver {
-    fn stats_obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
-        self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
-            Error::with_detail(
-                ErrorDomain::DOMAIN,
-                ErrorNumber::NO_DOMAIN,
-                format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
-            )
-        })
-    }
-
     /// The live definition and process of a running domain, or `domain is not running`.
     fn live(&self, dom: &DomainRef) -> Result<(Arc<DomainDef>, Arc<Proc>)> {
-        let obj = self.stats_obj(dom)?;
+        let obj = self.obj(dom)?;
         let def = {
             let st = obj.lock();
             check_active(st.is_active())?;
@@ -459,7 +449,7 @@ impl QemuDriver {
         dom: &DomainRef,
         device: &str,
     ) -> Result<DomainInterfaceStats> {
-        let obj = self.stats_obj(dom)?;
+        let obj = self.obj(dom)?;
         let net = {
             let st = obj.lock();
             check_active(st.is_active())?;
@@ -585,7 +575,7 @@ impl QemuDriver {
         maxinfo: i32,
         maplen: i32,
     ) -> Result<(Vec<VcpuInfo>, Vec<u8>)> {
-        let obj = self.stats_obj(dom)?;
+        let obj = self.obj(dom)?;
         let def = {
             let st = obj.lock();
             if !st.is_active() {
@@ -817,7 +807,7 @@ impl QemuDriver {
             Some(list) => {
                 let mut v = Vec::new();
                 for d in list {
-                    let o = self.stats_obj(d)?;
+                    let o = self.obj(d)?;
                     if o.lock().matches(lflags) {
                         v.push(o);
                     }

@@ -119,16 +119,6 @@ struct HotpluggableCpu {
 }
 
 impl QemuDriver {
-    fn tuning_obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
-        self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
-            Error::with_detail(
-                ErrorDomain::DOMAIN,
-                ErrorNumber::NO_DOMAIN,
-                format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
-            )
-        })
-    }
-
     /// Saves the persistent definition of `obj` after a change to it.
     fn save_persistent(&self, obj: &DomainObj) -> Result<()> {
         let def = obj.lock().persistent_def().clone();
@@ -151,7 +141,7 @@ impl QemuDriver {
                 | DomainMemoryModFlags::MAXIMUM)
                 .bits(),
         )?;
-        let obj = self.tuning_obj(dom)?;
+        let obj = self.obj(dom)?;
         let (live, config) = impact(&obj.lock(), flags.bits())?;
         if flags.contains(DomainMemoryModFlags::MAXIMUM) {
             if live {
@@ -222,7 +212,7 @@ impl QemuDriver {
             flags.bits(),
             LIVE | CONFIG,
         )?;
-        let obj = self.tuning_obj(dom)?;
+        let obj = self.obj(dom)?;
         let (live, config) = impact(&obj.lock(), flags.bits())?;
         let no_balloon = || {
             Error::internal(
@@ -284,7 +274,7 @@ impl QemuDriver {
                 | DomainVcpuFlags::HOTPLUGGABLE)
                 .bits(),
         )?;
-        let obj = self.tuning_obj(dom)?;
+        let obj = self.obj(dom)?;
         let (live, config) = impact(&obj.lock(), flags.bits())?;
         if flags.contains(DomainVcpuFlags::GUEST) {
             return Err(agent_unavailable(&obj.lock()));
@@ -513,7 +503,7 @@ impl QemuDriver {
                 | DomainVcpuFlags::GUEST)
                 .bits(),
         )?;
-        let obj = self.tuning_obj(dom)?;
+        let obj = self.obj(dom)?;
         let st = obj.lock();
         let def = one_def(&st, flags.bits())?;
         if flags.contains(DomainVcpuFlags::GUEST) {
