@@ -444,6 +444,30 @@ fn autostart_happens_once_per_boot_when_the_driver_opens() {
     });
     let dom = block_on(d.domain_lookup_by_name("auto")).unwrap();
     assert_eq!(block_on(d.domain_get_info(&dom)).unwrap().nr_virt_cpu, 2);
+    // The listing's filters, and libvirt's error for groups it does not know when enforced.
+    let names = |flags: ConnectGetAllDomainStatsFlags| -> Vec<String> {
+        block_on(d.connect_get_all_domain_stats(None, DomainStatsTypes::STATE, flags))
+            .unwrap()
+            .into_iter()
+            .map(|(r, p)| {
+                assert_eq!(p.len(), 2, "{p:?}");
+                r.name.to_string()
+            })
+            .collect()
+    };
+    assert_eq!(names(ConnectGetAllDomainStatsFlags::ACTIVE), ["auto"]);
+    assert!(names(ConnectGetAllDomainStatsFlags::INACTIVE).is_empty());
+    assert!(names(ConnectGetAllDomainStatsFlags::TRANSIENT).is_empty());
+    let err = block_on(d.connect_get_all_domain_stats(
+        None,
+        DomainStatsTypes::from_bits_retain(0x1000),
+        ConnectGetAllDomainStatsFlags::ENFORCE_STATS,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        "argument unsupported: Stats types bits 0x1000 are not supported by this daemon or QEMU"
+    );
     assert_eq!(block_on(d.domain_get_max_memory(&dom)).unwrap(), 131072);
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
