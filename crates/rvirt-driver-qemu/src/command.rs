@@ -130,6 +130,20 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     };
     push(&["-rtc", rtc]);
     push(&["-no-shutdown"]);
+    // Without <acpi/> an x86 guest has no ACPI, as libvirt runs it: no power button, so a
+    // shutdown or a (fake) reboot request reaches no one.
+    let has_acpi = def
+        .features
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|e| e.name == "acpi"));
+    let x86 = def
+        .os
+        .arch
+        .as_deref()
+        .is_none_or(|a| a == "x86_64" || a == "i686");
+    if x86 && !has_acpi {
+        push(&["-no-acpi"]);
+    }
     if def.on_reboot == "destroy" {
         push(&["-no-reboot"]);
     }
@@ -535,6 +549,13 @@ mod tests {
     const MINIMAL: &str = "<domain type='qemu'><name>t</name>\
         <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><memory>65536</memory>\
         <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os></domain>";
+
+    #[test]
+    fn acpi_only_when_the_definition_asks() {
+        assert!(argv(MINIMAL).contains(&"-no-acpi".to_string()));
+        let with = MINIMAL.replace("</os>", "</os><features><acpi/></features>");
+        assert!(!argv(&with).contains(&"-no-acpi".to_string()));
+    }
 
     #[test]
     fn minimal_guest() {
