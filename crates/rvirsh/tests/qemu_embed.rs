@@ -114,6 +114,14 @@ fn monitoring_and_tuning_commands_on_a_running_guest() {
     .unwrap();
     let (code, _, err) = rvirsh(&root, &format!("define {}; start mon", xml.display()));
     assert_eq!(code, 0, "{err}");
+    // A failed assertion must not leave the guest running.
+    struct Cleanup<'a>(&'a std::path::Path);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            let _ = rvirsh(self.0, "destroy mon");
+        }
+    }
+    let _cleanup = Cleanup(&root);
     let t = std::time::Instant::now();
     let blk = loop {
         let (code, out, err) = rvirsh(&root, "domblkstat mon vda");

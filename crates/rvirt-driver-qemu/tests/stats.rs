@@ -49,6 +49,18 @@ fn boot_disk(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// Destroys a test's guest when the test ends, passed or failed: a failed assertion must not
+/// leave a QEMU running.
+struct Cleanup(Arc<QemuDriver>, &'static str);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Ok(dom) = block_on(self.0.domain_lookup_by_name(self.1)) {
+            let _ = block_on(self.0.domain_destroy(&dom, DomainDestroyFlags::empty()));
+        }
+    }
+}
+
 fn open(root: &std::path::Path) -> Arc<QemuDriver> {
     QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
 }
@@ -114,6 +126,7 @@ fn a_guest_with_a_disk_is_monitored_tuned_and_rebooted() {
     let disk = boot_disk(dir.path());
     let root = dir.path().join("root");
     let d = open(&root);
+    let _cleanup = Cleanup(d.clone(), "mon");
     let seen = record(&d);
     let xml = format!(
         "<domain type='qemu'><name>mon</name><memory unit='MiB'>64</memory>\
@@ -378,6 +391,7 @@ fn hot_unplug_needs_the_guest() {
     // unplug; vCPUs present from the start cannot be unplugged at all.
     let dir = tempfile::tempdir().unwrap();
     let d = open(dir.path());
+    let _cleanup = Cleanup(d.clone(), "hp");
     let xml = "<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>\
                <vcpu current='1'>2</vcpu><os><type arch='x86_64'>hvm</type></os></domain>";
     let dom = block_on(d.domain_create_xml(xml, DomainCreateFlags::empty())).unwrap();
@@ -438,6 +452,7 @@ fn autostart_happens_once_per_boot_when_the_driver_opens() {
     // After a host reboot (the mark is gone with /run) the next open starts it.
     std::fs::remove_file(root.join("run/qemu/autostarted")).unwrap();
     let d = open(root);
+    let _cleanup = Cleanup(d.clone(), "auto");
     let dom = block_on(d.domain_lookup_by_name("auto")).unwrap();
     wait_until(Duration::from_secs(30), "autostart", || {
         block_on(d.domain_is_active(&dom)).unwrap()
@@ -480,6 +495,7 @@ fn kvm_guests_report_kvms_own_counters() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = open(dir.path());
+    let _cleanup = Cleanup(d.clone(), "k");
     let xml = "<domain type='kvm'><name>k</name><memory unit='MiB'>64</memory>\
                <os><type arch='x86_64'>hvm</type></os></domain>";
     let dom = block_on(d.domain_create_xml(xml, DomainCreateFlags::empty())).unwrap();

@@ -54,6 +54,14 @@ fn autostart_domains_start_with_the_daemon() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let uri = format!("qemu+unix:///system?socket={}", d.rw_socket().display());
+    // A failed assertion must not leave the guest running (it outlives the daemon).
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = virsh(&self.0, &["destroy", "boot"]);
+        }
+    }
+    let _cleanup = Cleanup(uri.clone());
     let (ok, out, err) = virsh(&uri, &["domstate", "boot"]);
     assert!(ok, "{err}");
     assert_eq!(out, "running\n\n");
