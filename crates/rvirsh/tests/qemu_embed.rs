@@ -142,3 +142,89 @@ fn managed_save_and_restore_through_rvirsh() {
     assert_eq!(code, 0, "{err}");
     assert!(!root.join("lib/qemu/save/tiny.save").exists());
 }
+
+/// The monitoring and tuning commands on a running guest with a disk: the counters are QEMU's
+/// (SeaBIOS reads the disk's first sector while it looks for something to boot).
+#[test]
+fn monitoring_and_tuning_commands_on_a_running_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let disk = dir.path().join("disk.img");
+    std::fs::write(&disk, vec![0u8; 1 << 20]).unwrap();
+    let xml = dir.path().join("mon.xml");
+    std::fs::write(
+        &xml,
+        format!(
+            "<domain type='qemu'><name>mon</name><memory unit='MiB'>64</memory>\
+             <vcpu current='1'>2</vcpu><os><type arch='x86_64'>hvm</type></os><devices>\
+             <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+             <memballoon model='virtio'/></devices></domain>",
+            disk.display()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = rvirsh(&root, &format!("define {}; start mon", xml.display()));
+    assert_eq!(code, 0, "{err}");
+    // A failed assertion must not leave the guest running.
+    struct Cleanup<'a>(&'a std::path::Path);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            let _ = rvirsh(self.0, "destroy mon");
+        }
+    }
+    let _cleanup = Cleanup(&root);
+    let t = std::time::Instant::now();
+    let blk = loop {
+        let (code, out, err) = rvirsh(&root, "domblkstat mon vda");
+        assert_eq!(code, 0, "{err}");
+        if !out.contains("rd_req 0\n") {
+            break out;
+        }
+        assert!(t.elapsed().as_secs() < 30, "no read: {out}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(
+        blk.starts_with("vda rd_req ") && blk.contains("\nvda wr_bytes "),
+        "{blk}"
+    );
+
+    let (code, out, err) = rvirsh(
+        &root,
+        "setmem mon 50000 --live; setvcpus mon 2 --live; vcpucount mon; dommemstat mon; \
+         vcpuinfo mon --pretty",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "maximum      config         2\nmaximum      live           2\n\
+             current      config         1\ncurrent      live           2\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("actual 65536\nlast_update 0\nrss "), "{out}");
+    assert!(out.contains("VCPU:           1\n"), "{out}");
+    assert!(out.contains("CPU Affinity:   0-"), "{out}");
+
+    let (code, out, err) = rvirsh(&root, "domstats mon --state --vcpu --block --balloon");
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "Domain: 'mon'\n  state.state=1\n  state.reason=1\n",
+        "  balloon.maximum=65536\n",
+        "  vcpu.current=2\n  vcpu.maximum=2\n  vcpu.0.state=1\n",
+        "  vcpu.1.state=1\n",
+        "  block.count=1\n  block.0.name=vda\n",
+        "  block.0.capacity=1048576\n",
+    ] {
+        assert!(out.contains(line), "{line:?} not in {out}");
+    }
+    let (code, _, err) = rvirsh(&root, "setvcpus mon 3 --live");
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: invalid argument: requested vcpus is greater than max allowable vcpus for the \
+         live domain: 3 > 2\n"
+    );
+    let (code, _, err) = rvirsh(&root, "destroy mon; undefine mon");
+    assert_eq!(code, 0, "{err}");
+}

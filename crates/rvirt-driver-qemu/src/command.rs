@@ -131,6 +131,20 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     };
     push(&["-rtc", rtc]);
     push(&["-no-shutdown"]);
+    // Without <acpi/> an x86 guest has no ACPI, as libvirt runs it: no power button, so a
+    // shutdown or a (fake) reboot request reaches no one.
+    let has_acpi = def
+        .features
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|e| e.name == "acpi"));
+    let x86 = def
+        .os
+        .arch
+        .as_deref()
+        .is_none_or(|a| a == "x86_64" || a == "i686");
+    if x86 && !has_acpi {
+        push(&["-no-acpi"]);
+    }
     if def.on_reboot == "destroy" {
         push(&["-no-reboot"]);
     }
@@ -298,6 +312,18 @@ pub(crate) fn disk_device_id(d: &DiskDef) -> String {
     disk_device_id_at(d, 0)
 }
 
+/// The device id (libvirt's alias) [`build`] gives disk `i` of `def`, if it makes one: what
+/// `query-blockstats` names its counters by.
+pub(crate) fn disk_device_id_of(def: &DomainDef, i: usize) -> Option<String> {
+    let d = def.devices.disks.get(i)?;
+    if d.source_path().is_none() && d.device != "cdrom" {
+        return None;
+    }
+    match (d.bus.as_str(), d.device.as_str()) {
+        ("virtio", "disk") | ("ide", _) | ("sata", _) => Some(disk_device_id_at(d, i)),
+        _ => None,
+    }
+}
 fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     let boot = def.os.boot_devs.iter().position(|d| d == "network");
     for (i, n) in def.devices.interfaces.iter().enumerate() {
@@ -365,10 +391,20 @@ fn chardev_backend(kind: &str, id: &str, source: &[(String, String)]) -> Result<
     })
 }
 
+/// The chardev id of serial port `port`.
+pub(crate) fn serial_chardev_id(port: u32) -> String {
+    format!("charserial{port}")
+}
+
+/// The chardev id of console `i` (a virtio console; console 0 is the first serial port).
+pub(crate) fn console_chardev_id(i: usize) -> String {
+    format!("charconsole{i}")
+}
+
 fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for (i, s) in def.devices.serials.iter().enumerate() {
         let port = s.target_port.unwrap_or(i as u32);
-        let id = format!("charserial{port}");
+        let id = serial_chardev_id(port);
         a.push("-chardev".into());
         a.push(chardev_backend(&s.source_type, &id, &s.source)?);
         device(
@@ -395,7 +431,7 @@ fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
             );
         }
-        let id = format!("charconsole{i}");
+        let id = console_chardev_id(i);
         a.push("-chardev".into());
         a.push(chardev_backend(&c.source_type, &id, &c.source)?);
         device(
@@ -535,6 +571,13 @@ mod tests {
     const MINIMAL: &str = "<domain type='qemu'><name>t</name>\
         <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><memory>65536</memory>\
         <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os></domain>";
+
+    #[test]
+    fn acpi_only_when_the_definition_asks() {
+        assert!(argv(MINIMAL).contains(&"-no-acpi".to_string()));
+        let with = MINIMAL.replace("</os>", "</os><features><acpi/></features>");
+        assert!(!argv(&with).contains(&"-no-acpi".to_string()));
+    }
 
     #[test]
     fn minimal_guest() {

@@ -94,6 +94,7 @@ impl QemuDriver {
         Ok(())
     }
 
+    /// The domain object behind a handle, or libvirt's error for a domain that is gone.
     pub(crate) fn obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
         self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
             no_domain(format!(
@@ -437,14 +438,7 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn domain_reboot(&self, dom: &DomainRef, flags: DomainRebootFlags) -> Result<()> {
-        check_flags(
-            FROM,
-            "qemuDomainReboot",
-            flags.bits(),
-            DomainRebootFlags::ACPI_POWER_BTN.bits(),
-        )?;
-        // A machine reset: the guest restarts at once, without the guest's cooperation.
-        self.domain_reset(dom, 0).await
+        self.reboot(dom, flags).await
     }
 
     async fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -808,6 +802,96 @@ impl DomainDriver for QemuDriver {
         flags: DomainDeviceModifyFlags,
     ) -> Result<()> {
         self.detach_device_alias(dom, alias, flags).await
+    }
+
+    async fn domain_set_memory(
+        &self,
+        dom: &DomainRef,
+        kib: u64,
+        flags: DomainMemoryModFlags,
+    ) -> Result<()> {
+        self.set_memory(dom, kib, flags).await
+    }
+
+    async fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
+        self.set_memory(dom, kib, DomainMemoryModFlags::MAXIMUM)
+            .await
+    }
+
+    async fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        self.set_memory_stats_period(dom, period, flags).await
+    }
+
+    async fn domain_set_vcpus(
+        &self,
+        dom: &DomainRef,
+        n: u32,
+        flags: DomainVcpuFlags,
+    ) -> Result<()> {
+        self.set_vcpus(dom, n, flags).await
+    }
+
+    async fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: DomainVcpuFlags) -> Result<i32> {
+        self.get_vcpus_flags(dom, flags).await
+    }
+
+    async fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+        self.get_vcpus_flags(dom, DomainVcpuFlags::LIVE | DomainVcpuFlags::MAXIMUM)
+            .await
+    }
+
+    async fn domain_get_vcpus(
+        &self,
+        dom: &DomainRef,
+        maxinfo: i32,
+        maplen: i32,
+    ) -> Result<(Vec<VcpuInfo>, Vec<u8>)> {
+        self.get_vcpus(dom, maxinfo, maplen).await
+    }
+
+    async fn domain_get_cpu_stats(
+        &self,
+        dom: &DomainRef,
+        start: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<Vec<Vec<rvirt_types::TypedParam>>> {
+        self.cpu_stats(dom, start, ncpus, flags).await
+    }
+
+    async fn domain_block_stats(&self, dom: &DomainRef, disk: &str) -> Result<DomainBlockStats> {
+        self.block_stats(dom, disk).await
+    }
+
+    async fn domain_interface_stats(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+    ) -> Result<DomainInterfaceStats> {
+        self.interface_stats(dom, device).await
+    }
+
+    async fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<DomainMemoryStat>> {
+        self.memory_stats(dom, nr_stats, flags).await
+    }
+
+    async fn connect_get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: DomainStatsTypes,
+        flags: ConnectGetAllDomainStatsFlags,
+    ) -> Result<Vec<(DomainRef, Vec<rvirt_types::TypedParam>)>> {
+        self.all_domain_stats(doms, stats, flags).await
     }
 
     async fn connect_domain_event_register_any(

@@ -112,6 +112,11 @@ impl HostDriver for QemuDriver {
         Ok(rvirt_driver::global_feature(feature).unwrap_or(false))
     }
 
+    async fn node_get_cpu_map(&self, flags: u32) -> Result<rvirt_types::records::CpuMap> {
+        rvirt_driver::check_flags(crate::FROM, "qemuNodeGetCPUMap", flags, 0)?;
+        crate::stats::node_cpu_map()
+    }
+
     async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {
         Err(Error::with_detail(
             crate::FROM,

@@ -27,19 +27,24 @@
 //! R/run/storage/NAME.xml            state of active pools   (/run/libvirt/storage)
 //! ```
 
+mod autostart;
 pub mod caps;
 pub mod command;
 mod domain;
 mod host;
-mod iface;
 pub mod hotplug;
+mod iface;
 mod network;
 mod nodedev;
 pub mod process;
+mod reboot;
 mod save;
 mod save_image;
 mod snapshot;
+mod startup;
+mod stats;
 pub mod storage;
+mod tuning;
 mod util;
 
 use parking_lot::Mutex;
@@ -100,6 +105,19 @@ fn open_drivers() -> &'static Mutex<HashMap<PathBuf, Weak<QemuDriver>>> {
 /// afterwards.
 pub fn set_system_root(root: Option<PathBuf>) {
     *SYSTEM_ROOT.lock() = root;
+}
+
+/// Whether the state of `qemu:///system` (see [`set_system_root`]) holds domains or pools
+/// marked autostart. A daemon opens the driver as it starts when it does, as libvirtd starts
+/// its drivers with itself, so that they start without waiting for a first client.
+pub fn system_has_autostart() -> bool {
+    let dirs = match SYSTEM_ROOT.lock().clone() {
+        Some(root) => Dirs::under(&root),
+        None => Dirs::system(),
+    };
+    [dirs.qemu_autostart, dirs.storage_autostart]
+        .iter()
+        .any(|d| std::fs::read_dir(d).is_ok_and(|mut e| e.next().is_some()))
 }
 
 /// The folders of one driver instance.
@@ -221,7 +239,9 @@ fn percent_decode(s: &str) -> String {
 impl QemuDriver {
     /// Opens the driver `uri` names (see [`parse_uri`]): the one already open for its state
     /// root, or a new one that loads the persistent pools and starts those marked autostart or
-    /// recorded as running.
+    /// recorded as running, loads the persistent domains, reattaches to the running ones and
+    /// (once per host boot, see `autostart.rs`) starts the domains marked autostart in the
+    /// background.
     pub fn open(uri: &str) -> Result<Arc<QemuDriver>> {
         let parsed = parse_uri(uri)
             .ok_or_else(|| Error::with_detail(ErrorDomain::NONE, ErrorNumber::NO_CONNECT, uri))??;
@@ -273,6 +293,7 @@ impl QemuDriver {
         if system {
             *SYSTEM_DRIVER.lock() = Some(d.clone());
         }
+        d.autostart_domains();
         Ok(d)
     }
 
@@ -306,7 +327,6 @@ impl Drop for QemuDriver {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -61,7 +61,14 @@ pub(crate) fn qmp_error(e: rvirt_qmp::Error) -> Error {
         C::Unsupported => ErrorNumber::OPERATION_UNSUPPORTED,
         C::Internal | C::QemuRefused => ErrorNumber::INTERNAL_ERROR,
     };
-    Error::with_detail(FROM, code, e.to_string())
+    let detail = match &e {
+        // libvirt's words for a command QEMU refused.
+        rvirt_qmp::Error::Qemu { command, desc, .. } => {
+            format!("unable to execute QEMU command '{command}': {desc}")
+        }
+        other => other.to_string(),
+    };
+    Error::with_detail(FROM, code, detail)
 }
 
 /// A running domain's QEMU process.
@@ -88,6 +95,12 @@ pub struct Proc {
     pub(crate) pause_reason: AtomicI32,
     /// The running reason the next `RESUME` event stands for.
     pub(crate) resume_reason: AtomicI32,
+    /// A reboot asked for a fake reboot: the guest's next shutdown resets and resumes it
+    /// (libvirt's `fakeReboot`).
+    pub(crate) fake_reboot: AtomicBool,
+    /// QEMU stopped at a shutdown that a fake reboot turns into a reset: its `STOP` is not a
+    /// pause (libvirt's `pausedShutdown`).
+    paused_shutdown: AtomicBool,
     exited: tokio::sync::watch::Sender<bool>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -371,7 +384,7 @@ impl QemuDriver {
         let proc_ = Arc::new(proc_);
         self.procs.lock().insert(uuid, proc_.clone());
         self.starting.lock().remove(&uuid);
-        let def = Arc::new(def);
+        let def = Arc::new(self.after_start(&proc_, def).await);
         let (dref, state, reason) = {
             let mut st = obj.lock();
             st.id = id;
@@ -428,7 +441,8 @@ impl QemuDriver {
                 (true, false) => (E::SUSPENDED, DomainEventSuspendedDetailType::RESTORED.0),
                 (false, _) => (E::RESUMED, DomainEventResumedDetailType::FROM_SNAPSHOT.0),
             };
-            self.events.emit(DomainEvent::lifecycle(dref, event, detail));
+            self.events
+                .emit(DomainEvent::lifecycle(dref, event, detail));
             return Ok(());
         }
         if !paused {
@@ -594,6 +608,8 @@ impl QemuDriver {
                     saving: AtomicBool::new(false),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                     resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
+                    fake_reboot: AtomicBool::new(false),
+                    paused_shutdown: AtomicBool::new(false),
                     exited: tokio::sync::watch::channel(false).0,
                     watcher: Mutex::new(None),
                 },
@@ -653,53 +669,63 @@ impl QemuDriver {
                 let reason = p
                     .pause_reason
                     .swap(DomainPausedReason::UNKNOWN.0, Ordering::Relaxed);
-                self.set_paused(&obj, reason);
+                // The stop at a shutdown that becomes a reboot is no pause.
+                if !p.paused_shutdown.load(Ordering::Relaxed) {
+                    self.set_paused(&obj, reason);
+                }
             }
             EventKind::Resume => {
+                p.paused_shutdown.store(false, Ordering::Relaxed);
                 let reason = p
                     .resume_reason
                     .swap(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);
                 self.set_resumed(&obj, reason);
             }
+            EventKind::BalloonChange { actual } => {
+                {
+                    let mut st = obj.lock();
+                    Arc::make_mut(&mut st.def).current_memory_kib = actual / 1024;
+                }
+                let _ = self.save_status(&obj);
+            }
             EventKind::Shutdown { guest, .. } => {
                 if p.destroying.load(Ordering::Relaxed) {
                     return;
                 }
-                p.got_shutdown.store(true, Ordering::Relaxed);
-                let (ev, action) = {
+                let restart = p.fake_reboot.load(Ordering::Relaxed) || {
+                    let st = obj.lock();
+                    st.def.on_poweroff == "restart"
+                };
+                if restart {
+                    // A fake reboot: the shutdown is transient (no state change, no event);
+                    // QEMU, stopped there by -no-shutdown, is reset and resumed.
+                    p.paused_shutdown.store(true, Ordering::Relaxed);
+                    self.fake_reboot(uuid, p.clone());
+                    return;
+                }
+                let ev = {
                     let mut st = obj.lock();
+                    if st.state == DomainState::SHUTDOWN {
+                        return;
+                    }
+                    p.got_shutdown.store(true, Ordering::Relaxed);
                     st.state = DomainState::SHUTDOWN;
-                    st.reason = DomainShutdownReason::USER.0;
+                    st.reason = DomainShutdownReason::UNKNOWN.0;
                     let detail = if guest {
                         DomainEventShutdownDetailType::GUEST
                     } else {
                         DomainEventShutdownDetailType::HOST
                     };
-                    (
-                        DomainEvent::lifecycle(st.to_ref(uuid), E::SHUTDOWN, detail.0),
-                        st.def.on_poweroff.clone(),
-                    )
+                    DomainEvent::lifecycle(st.to_ref(uuid), E::SHUTDOWN, detail.0)
                 };
                 self.events.emit(ev);
-                if action == "restart" || action == "rename-restart" {
-                    // A fake reboot: QEMU paused at the shutdown; reset and run again.
-                    p.got_shutdown.store(false, Ordering::Relaxed);
-                    if let Ok(m) = p.monitor()
-                        && m.system_reset().await.is_ok()
-                        && m.cont().await.is_ok()
-                    {
-                        let mut st = obj.lock();
-                        st.state = DomainState::RUNNING;
-                        st.reason = DomainRunningReason::BOOTED.0;
-                    }
-                } else {
-                    let _ = p.pidfd.signal(libc::SIGTERM);
-                }
+                let _ = p.pidfd.signal(libc::SIGTERM);
             }
             EventKind::DeviceDeleted {
                 device: Some(id), ..
             } => self.device_deleted(&obj, p, &id).await,
             EventKind::Reset { .. } => {
+                p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);
                 self.events.emit(DomainEvent::Reboot { dom: dref });
             }
@@ -819,9 +845,12 @@ impl QemuDriver {
         self.events.emit(ev);
     }
 
-    /// Rewrites the status file of a running domain from its object (after its live
-    /// definition changed).
+    /// Rewrites the status file of a running domain from its live state, after a live change (a
+    /// reattaching driver reads the live definition from it).
     pub(crate) fn save_status(&self, obj: &DomainObj) -> Result<()> {
+        // Writers share the temporary file beside the status file: one at a time.
+        static WRITING: Mutex<()> = Mutex::new(());
+        let _writing = WRITING.lock();
         let p = self.proc_of(&obj.uuid)?;
         let (status, name) = {
             let st = obj.lock();
@@ -844,6 +873,39 @@ impl QemuDriver {
                 &e,
             )
         })
+    }
+
+    /// The second half of a fake reboot (libvirt's `qemuProcessFakeReboot`): reset the
+    /// machine and run its CPUs again, as a task of its own so that the watcher goes on
+    /// reading the events this causes; a QEMU that will not is killed.
+    fn fake_reboot(&self, uuid: Uuid, p: Arc<Proc>) {
+        let drv = self.weak();
+        rt().spawn(async move {
+            let ok = match p.monitor() {
+                Ok(m) => m.system_reset().await.is_ok() && m.cont().await.is_ok(),
+                Err(_) => false,
+            };
+            p.fake_reboot.store(false, Ordering::Relaxed);
+            let Some(d) = drv.upgrade() else { return };
+            let Some(obj) = d.domains.find_by_uuid(&uuid) else {
+                return;
+            };
+            if !ok {
+                let _ = p.pidfd.signal(libc::SIGKILL);
+                return;
+            }
+            {
+                let mut st = obj.lock();
+                let reason = if st.state == DomainState::CRASHED {
+                    DomainRunningReason::CRASHED
+                } else {
+                    DomainRunningReason::BOOTED
+                };
+                st.state = DomainState::RUNNING;
+                st.reason = reason.0;
+            }
+            let _ = d.save_status(&obj);
+        });
     }
 
     /// The process of a running domain, or `domain is not running`.
@@ -1034,6 +1096,9 @@ impl QemuDriver {
                 continue;
             };
             let (state, reason) = match status {
+                // A domain still in the state its file records keeps its reason, as libvirt's
+                // reconnect does; only a changed state gets an unknown reason.
+                Some(q) if q.running && s.state == DomainState::RUNNING => (s.state, s.reason),
                 Some(q) if q.running => (DomainState::RUNNING, DomainRunningReason::UNKNOWN.0),
                 Some(_) if s.state == DomainState::RUNNING => {
                     (DomainState::PAUSED, DomainPausedReason::UNKNOWN.0)
@@ -1053,6 +1118,8 @@ impl QemuDriver {
                 saving: AtomicBool::new(false),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                 resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
+                fake_reboot: AtomicBool::new(false),
+                paused_shutdown: AtomicBool::new(false),
                 exited: tokio::sync::watch::channel(false).0,
                 watcher: Mutex::new(None),
             });

@@ -14,8 +14,10 @@ use rvirt_types::domain::{DomainDeviceModifyFlags as F, *};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
+// ACPI: without it QEMU's PCI bus takes no hot-plugged devices (libvirt runs such a guest with
+// -no-acpi too).
 const GUEST: &str = "<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>\
-    <os><type arch='x86_64'>hvm</type></os><devices>\
+    <os><type arch='x86_64'>hvm</type></os><features><acpi/></features><devices>\
     <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>\
     </devices></domain>";
 

@@ -61,9 +61,15 @@ fn started_incoming(root: &Path, name: &str) -> bool {
     String::from_utf8_lossy(&cmdline).contains("-incoming\0defer")
 }
 
+/// The domains with a status file (`run/qemu/NAME.xml`; the folder also holds the driver's
+/// autostart mark).
 fn running_qemus(root: &Path) -> usize {
     std::fs::read_dir(root.join("run/qemu"))
-        .map(|d| d.flatten().count())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "xml"))
+                .count()
+        })
         .unwrap_or(0)
 }
 

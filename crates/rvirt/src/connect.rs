@@ -126,6 +126,17 @@ pub fn set_qemu_system_root(root: Option<std::path::PathBuf>) {
     rvirt_driver_qemu::set_system_root(root);
 }
 
+/// For a daemon as it starts: opens `qemu:///system` when its state holds domains or pools
+/// marked autostart, which starts them then, as libvirtd's driver initialization does. The
+/// daemon keeps the connection (and so the driver) for its lifetime.
+#[cfg(feature = "qemu-driver")]
+pub async fn open_qemu_system_for_autostart() -> Result<Option<Connect>> {
+    if !rvirt_driver_qemu::system_has_autostart() {
+        return Ok(None);
+    }
+    Connect::open("qemu:///system").await.map(Some)
+}
+
 /// `VIR_ERR_NO_CONNECT`: no driver of this build takes `uri`.
 fn no_driver(uri: &str) -> Error {
     Error::with_detail(ErrorDomain::NONE, rvirt_types::ErrorNumber::NO_CONNECT, uri)

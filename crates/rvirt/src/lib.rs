@@ -27,9 +27,9 @@ mod snapshot;
 mod storage;
 mod stream;
 
-#[cfg(feature = "qemu-driver")]
-pub use connect::set_qemu_system_root;
 pub use connect::{Connect, set_inside_daemon};
+#[cfg(feature = "qemu-driver")]
+pub use connect::{open_qemu_system_for_autostart, set_qemu_system_root};
 pub use domain::Domain;
 pub use interface::Interface;
 pub use network::Network;

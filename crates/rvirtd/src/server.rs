@@ -245,6 +245,14 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // Hypervisor URIs a client opens here must be served here, never forwarded.
     rvirt::set_inside_daemon(true);
     rvirt::set_qemu_system_root(config.rvirt_qemu_root.clone());
+    // Domains and pools marked autostart start with the daemon, not with its first client.
+    let _qemu_system = match rvirt::open_qemu_system_for_autostart().await {
+        Ok(c) => c,
+        Err(e) => {
+            error!("cannot open qemu:///system for autostart: {e}");
+            None
+        }
+    };
     let mut listeners = activated_sockets(&config)?;
     let activated = !listeners.is_empty();
     if activated && opts.listen {

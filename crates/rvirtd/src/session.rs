@@ -249,7 +249,10 @@ async fn serve_halves<R, W>(
             }
         };
         session.touch();
-        let Packet { header, mut payload } = packet;
+        let Packet {
+            header,
+            mut payload,
+        } = packet;
         if header.program == keepalive::PROGRAM {
             handle_keepalive(&session, &header);
             continue;

@@ -1174,13 +1174,27 @@ impl ChrDef {
         })
     }
 
-    fn format(&self, o: &mut Out, tag: &str, console_target_type: Option<&str>) {
+    fn format(&self, o: &mut Out, tag: &str, console_target_type: Option<&str>, inactive: bool) {
+        // A pty's path is the running QEMU's: only live XML shows it, and the first console
+        // repeats it in libvirt's legacy `tty` attribute.
+        let pty = self.source_type == "pty";
+        let source: Vec<(String, String)> = self
+            .source
+            .iter()
+            .filter(|(k, _)| !(pty && inactive && k == "path"))
+            .cloned()
+            .collect();
         o.open(tag);
         o.attr("type", &self.source_type);
+        if pty && tag == "console" && self.target_port.unwrap_or(0) == 0 {
+            if let Some((_, path)) = source.iter().find(|(k, _)| k == "path") {
+                o.attr("tty", path);
+            }
+        }
         o.start_children();
-        if !self.source.is_empty() {
+        if !source.is_empty() {
             o.open("source");
-            write_attrs(o, &self.source);
+            write_attrs(o, &source);
             o.close_empty();
         }
         if let Some(p) = &self.protocol {
@@ -2234,22 +2248,22 @@ impl Devices {
         }
         flush(o, 2);
         for s in &self.serials {
-            s.format(o, "serial", None);
+            s.format(o, "serial", None, inactive);
         }
         for p in &self.parallels {
-            p.format(o, "parallel", None);
+            p.format(o, "parallel", None, inactive);
         }
         for (i, c) in self.consoles.iter().enumerate() {
             if i == 0 && c.is_serial_alias() {
                 if let Some(s) = self.serials.first() {
-                    s.format(o, "console", Some("serial"));
+                    s.format(o, "console", Some("serial"), inactive);
                     continue;
                 }
             }
-            c.format(o, "console", None);
+            c.format(o, "console", None, inactive);
         }
         for c in &self.channels {
-            c.format(o, "channel", None);
+            c.format(o, "channel", None, inactive);
         }
         for i in &self.inputs {
             // Not in migratable XML, for older libvirt on the other side (as libvirt).

@@ -1,0 +1,90 @@
+//! What happens between QEMU's start and the domain's first status file, as libvirt's
+//! `qemuProcessLaunch` / `qemuProcessFinishStartup` do it: the paths of `pty` character devices
+//! go into the live definition (from `query-chardev`), and the balloon gets its target and its
+//! statistics period.
+
+use crate::process::Proc;
+use crate::stats::BALLOON_PATH;
+use crate::{QemuDriver, command};
+use rvirt_conf::DomainDef;
+use rvirt_conf::domain::ChrDef;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Sets `path` as the source of a `pty` device.
+fn set_pty_path(c: &mut ChrDef, path: &str) {
+    c.source.retain(|(k, _)| k != "path");
+    c.source.push(("path".into(), path.into()));
+}
+
+/// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`.
+pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
+    let ptys: HashMap<&str, &str> = chardevs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let label = c["label"].as_str()?;
+            let path = c["filename"].as_str()?.strip_prefix("pty:")?;
+            Some((label, path))
+        })
+        .collect();
+    let devices = &mut def.devices;
+    for (i, s) in devices.serials.iter_mut().enumerate() {
+        let port = s.target_port.unwrap_or(i as u32);
+        if s.source_type == "pty"
+            && let Some(p) = ptys.get(command::serial_chardev_id(port).as_str())
+        {
+            set_pty_path(s, p);
+        }
+    }
+    for (i, c) in devices.consoles.iter_mut().enumerate() {
+        if c.source_type == "pty"
+            && let Some(p) = ptys.get(command::console_chardev_id(i).as_str())
+        {
+            set_pty_path(c, p);
+        }
+    }
+}
+
+impl QemuDriver {
+    /// Completes a just-started domain's live definition and devices; nothing here is fatal
+    /// (a device QEMU does not report keeps its definition as it was).
+    pub(crate) async fn after_start(&self, p: &Proc, mut def: DomainDef) -> DomainDef {
+        let has_pty = def
+            .devices
+            .serials
+            .iter()
+            .chain(def.devices.consoles.iter())
+            .any(|c| c.source_type == "pty");
+        if has_pty
+            && let Ok(v) = self
+                .qmp(p, |m| async move { m.execute("query-chardev", None).await })
+                .await
+        {
+            apply_pty_paths(&mut def, &v);
+        }
+        if let Some(b) = def
+            .devices
+            .memballoon
+            .as_ref()
+            .filter(|b| b.model != "none")
+        {
+            let period = b.stats_period.unwrap_or(0);
+            let target =
+                (def.current_memory_kib < def.memory_kib).then_some(def.current_memory_kib * 1024);
+            let _ = self
+                .qmp(p, move |m| async move {
+                    if let Some(t) = target {
+                        m.balloon(t).await?;
+                    }
+                    if period > 0 {
+                        m.set_balloon_stats_period(BALLOON_PATH, period).await?;
+                    }
+                    Ok(())
+                })
+                .await;
+        }
+        def
+    }
+}
