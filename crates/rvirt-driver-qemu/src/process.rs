@@ -194,11 +194,69 @@ fn parse_status(text: &str) -> Option<Status> {
     })
 }
 
-/// The last lines QEMU printed, for an error about a QEMU that would not start.
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().rev().take(5).collect();
-    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
+/// What QEMU printed since `from` (this start's output, after the command line we logged), for
+/// an error about a QEMU that would not start: as libvirt reads it, the last 1024 bytes at
+/// most, from a line start where one is near, without the final newline.
+fn log_since(path: &Path, from: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut text = Vec::new();
+    if let Ok(mut f) = std::fs::File::open(path) {
+        let _ = f.seek(SeekFrom::Start(from));
+        let _ = f.read_to_end(&mut text);
+    }
+    let text = String::from_utf8_lossy(&text);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    const MAX: usize = 1024;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut skip = text.len() - MAX;
+    while !text.is_char_boundary(skip) {
+        skip += 1;
+    }
+    let tail = &text[skip..];
+    // Start at the next whole line, unless that leaves nothing.
+    match tail.split_once('\n') {
+        Some((_, rest)) if !text[..skip].ends_with('\n') && !rest.trim().is_empty() => {
+            rest.to_string()
+        }
+        _ => tail.to_string(),
+    }
+}
+
+/// libvirt's error for a QEMU that ended before its monitor answered: `internal error:
+/// process exited while connecting to monitor: OUTPUT` (no `: OUTPUT` when it printed nothing).
+fn exited_while_connecting(output: &str) -> Error {
+    const PREFIX: &str = "process exited while connecting to monitor";
+    Error::internal(
+        FROM,
+        if output.trim().is_empty() {
+            PREFIX.to_string()
+        } else {
+            format!("{PREFIX}: {output}")
+        },
+    )
+}
+
+/// libvirt's check of an emulator before it runs or probes one: `Cannot check QEMU binary
+/// PATH: ERRNO` when it cannot be found, `QEMU binary PATH is not executable` otherwise.
+pub(crate) fn check_emulator(binary: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(binary).map_err(|e| {
+        Error::system(
+            FROM,
+            format!("Cannot check QEMU binary {}", binary.display()),
+            &e,
+        )
+    })?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(Error::system(
+            FROM,
+            format!("QEMU binary {} is not executable", binary.display()),
+            &std::io::Error::from_raw_os_error(libc::EACCES),
+        ));
+    }
+    Ok(())
 }
 
 impl QemuDriver {
@@ -336,22 +394,26 @@ impl QemuDriver {
                 "cannot open log file '{}'",
                 log_path.display()
             )))?;
-        {
-            use std::io::Write;
+        let log_start = {
+            use std::io::{Seek, Write};
             let _ = log.write_all(cmd.to_native().as_bytes());
-        }
+            log.seek(std::io::SeekFrom::End(0)).unwrap_or(0)
+        };
         let log_err = log
             .try_clone()
             .map_err(sys("cannot open the log file twice".into()))?;
         let opts = self.monitor_options();
-        let name = def.name.clone();
+        check_emulator(&cmd.binary)?;
         on_rt(async move {
             use std::os::unix::process::CommandExt;
             let mut c = std::process::Command::new(&cmd.binary);
             c.args(&cmd.args)
                 .env_clear()
                 .env("LC_ALL", "C")
-                .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+                .env(
+                    "PATH",
+                    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                )
                 .stdin(std::process::Stdio::null())
                 .stdout(log)
                 .stderr(log_err)
@@ -370,15 +432,19 @@ impl QemuDriver {
             let mon = tokio::select! {
                 m = Monitor::connect(&monitor, Duration::from_secs(30), opts) => m,
                 _ = pidfd.wait() => {
-                    return Err(Error::with_detail(
-                        FROM,
-                        ErrorNumber::OPERATION_FAILED,
-                        format!("domain '{name}': QEMU exited while starting: {}", log_tail(&log_path)),
-                    ));
+                    return Err(exited_while_connecting(&log_since(&log_path, log_start)));
                 }
             };
             let mon = match mon {
                 Ok(m) => m,
+                // QEMU closes the monitor as it ends, a moment before its exit shows.
+                Err(_)
+                    if tokio::time::timeout(Duration::from_millis(500), pidfd.wait())
+                        .await
+                        .is_ok() =>
+                {
+                    return Err(exited_while_connecting(&log_since(&log_path, log_start)));
+                }
                 Err(e) => {
                     kill(&pidfd);
                     let _ = pidfd.wait().await;
