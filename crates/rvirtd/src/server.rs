@@ -245,6 +245,19 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // Hypervisor URIs a client opens here must be served here, never forwarded.
     rvirt::set_inside_daemon(true);
     rvirt::set_qemu_system_root(config.rvirt_qemu_root.clone());
+    // With its own state root, qemu:///system lives as long as the daemon (as libvirtd's QEMU
+    // driver does): it reattaches to the guests a previous daemon left running right away and
+    // watches them while no client is connected.
+    let _qemu_system = match &config.rvirt_qemu_root {
+        Some(_) => match rvirt::Connect::open("qemu:///system").await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("rvirtd: cannot open qemu:///system: {e}");
+                None
+            }
+        },
+        None => None,
+    };
     let mut listeners = activated_sockets(&config)?;
     let activated = !listeners.is_empty();
     if activated && opts.listen {
