@@ -175,7 +175,9 @@ impl Monitor {
                             std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
                         ) =>
                 {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    // QEMU opens its socket tens of milliseconds after it starts: a short
+                    // period costs a few idle connects and saves up to a period on every start.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
                 }
                 Err(source) => {
                     return Err(Error::Connect {
