@@ -654,7 +654,9 @@ impl QemuDriver {
             let ev = DomainEvent::lifecycle(st.to_ref(uuid), E::STOPPED, detail.0);
             (ev, st.name.clone(), !st.persistent)
         };
-        let _ = util::remove_durably(&self.status_path(&name));
+        // No fsync of the folder: a status file that outlives a host crash is harmless (the
+        // reattach checks the pid's start time), and the destroy waits for this.
+        let _ = std::fs::remove_file(self.status_path(&name));
         if transient {
             self.domains.edit(|list| {
                 let gone = list.find_by_uuid(&uuid).is_some_and(|o| {
