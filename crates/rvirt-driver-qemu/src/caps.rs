@@ -51,6 +51,7 @@ impl QemuDriver {
         if let Some(p) = self.probes.lock().get(binary) {
             return Ok(p.clone());
         }
+        crate::process::check_emulator(binary)?;
         let bin = binary.to_path_buf();
         let cache = self.dirs.qemu_cache.join("capabilities");
         let res =

@@ -102,6 +102,9 @@ pub struct Proc {
     /// pause (libvirt's `pausedShutdown`).
     paused_shutdown: AtomicBool,
     exited: tokio::sync::watch::Sender<bool>,
+    /// The number of the last monitor event the watcher handled (see
+    /// [`QemuDriver::catch_up`]).
+    handled: tokio::sync::watch::Sender<u64>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
@@ -221,6 +224,15 @@ fn parse_status(text: &str) -> Option<Status> {
     })
 }
 
+tokio::task_local! {
+    /// Set while the watcher of a domain handles one of its events: a call made from there
+    /// must not wait for the watcher to catch up with itself.
+    static IN_WATCHER: ();
+}
+
+/// The longest a call waits for the watcher to handle the events its command caused.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(2);
+
 /// Where a restored domain's state comes from.
 #[derive(Debug)]
 pub(crate) struct Incoming {
@@ -280,6 +292,71 @@ fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().rev().take(5).collect();
     lines.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// What QEMU printed since `from` (this start's output, after the command line we logged), for
+/// an error about a QEMU that would not start: as libvirt reads it, the last 1024 bytes at
+/// most, from a line start where one is near, without the final newline.
+fn log_since(path: &Path, from: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut text = Vec::new();
+    if let Ok(mut f) = std::fs::File::open(path) {
+        let _ = f.seek(SeekFrom::Start(from));
+        let _ = f.read_to_end(&mut text);
+    }
+    let text = String::from_utf8_lossy(&text);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    const MAX: usize = 1024;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut skip = text.len() - MAX;
+    while !text.is_char_boundary(skip) {
+        skip += 1;
+    }
+    let tail = &text[skip..];
+    // Start at the next whole line, unless that leaves nothing.
+    match tail.split_once('\n') {
+        Some((_, rest)) if !text[..skip].ends_with('\n') && !rest.trim().is_empty() => {
+            rest.to_string()
+        }
+        _ => tail.to_string(),
+    }
+}
+
+/// libvirt's error for a QEMU that ended before its monitor answered: `internal error:
+/// process exited while connecting to monitor: OUTPUT` (no `: OUTPUT` when it printed nothing).
+fn exited_while_connecting(output: &str) -> Error {
+    const PREFIX: &str = "process exited while connecting to monitor";
+    Error::internal(
+        FROM,
+        if output.trim().is_empty() {
+            PREFIX.to_string()
+        } else {
+            format!("{PREFIX}: {output}")
+        },
+    )
+}
+
+/// libvirt's check of an emulator before it runs or probes one: `Cannot check QEMU binary
+/// PATH: ERRNO` when it cannot be found, `QEMU binary PATH is not executable` otherwise.
+pub(crate) fn check_emulator(binary: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(binary).map_err(|e| {
+        Error::system(
+            FROM,
+            format!("Cannot check QEMU binary {}", binary.display()),
+            &e,
+        )
+    })?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(Error::system(
+            FROM,
+            format!("QEMU binary {} is not executable", binary.display()),
+            &std::io::Error::from_raw_os_error(libc::EACCES),
+        ));
+    }
+    Ok(())
 }
 
 /// How [`QemuDriver::start_domain_how`] starts a domain.
@@ -426,7 +503,9 @@ impl QemuDriver {
                 &e,
             ));
         }
-        self.watch(uuid, proc_, Some(events));
+        self.watch(uuid, proc_.clone(), Some(events));
+        // The start's own `cont` (its RESUME) is handled before anything else changes state.
+        self.catch_up(&proc_).await;
         if how.from_snapshot {
             return Ok(());
         }
@@ -517,22 +596,26 @@ impl QemuDriver {
                 "cannot open log file '{}'",
                 log_path.display()
             )))?;
-        {
-            use std::io::Write;
+        let log_start = {
+            use std::io::{Seek, Write};
             let _ = log.write_all(cmd.to_native().as_bytes());
-        }
+            log.seek(std::io::SeekFrom::End(0)).unwrap_or(0)
+        };
         let log_err = log
             .try_clone()
             .map_err(sys("cannot open the log file twice".into()))?;
         let opts = self.monitor_options();
-        let name = def.name.clone();
+        check_emulator(&cmd.binary)?;
         on_rt(async move {
             use std::os::unix::process::CommandExt;
             let mut c = std::process::Command::new(&cmd.binary);
             c.args(&cmd.args)
                 .env_clear()
                 .env("LC_ALL", "C")
-                .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+                .env(
+                    "PATH",
+                    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                )
                 .stdin(std::process::Stdio::null())
                 .stdout(log)
                 .stderr(log_err)
@@ -551,15 +634,19 @@ impl QemuDriver {
             let mon = tokio::select! {
                 m = Monitor::connect(&monitor, Duration::from_secs(30), opts) => m,
                 _ = pidfd.wait() => {
-                    return Err(Error::with_detail(
-                        FROM,
-                        ErrorNumber::OPERATION_FAILED,
-                        format!("domain '{name}': QEMU exited while starting: {}", log_tail(&log_path)),
-                    ));
+                    return Err(exited_while_connecting(&log_since(&log_path, log_start)));
                 }
             };
             let mon = match mon {
                 Ok(m) => m,
+                // QEMU closes the monitor as it ends, a moment before its exit shows.
+                Err(_)
+                    if tokio::time::timeout(Duration::from_millis(500), pidfd.wait())
+                        .await
+                        .is_ok() =>
+                {
+                    return Err(exited_while_connecting(&log_since(&log_path, log_start)));
+                }
                 Err(e) => {
                     kill(&pidfd);
                     let _ = pidfd.wait().await;
@@ -611,6 +698,7 @@ impl QemuDriver {
                     fake_reboot: AtomicBool::new(false),
                     paused_shutdown: AtomicBool::new(false),
                     exited: tokio::sync::watch::channel(false).0,
+                    handled: tokio::sync::watch::channel(0).0,
                     watcher: Mutex::new(None),
                 },
                 events,
@@ -647,8 +735,9 @@ impl QemuDriver {
                     ev = ev => match ev {
                         Ok(ev) => {
                             if let Some(d) = drv.upgrade() {
-                                d.qmp_event(uuid, &p, ev.kind()).await;
+                                IN_WATCHER.scope((), d.qmp_event(uuid, &p, ev.kind())).await;
                             }
+                            p.handled.send_replace(ev.seq);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => events = None,
@@ -825,7 +914,9 @@ impl QemuDriver {
             let ev = DomainEvent::lifecycle(st.to_ref(uuid), E::STOPPED, detail.0);
             (ev, st.name.clone(), !st.persistent)
         };
-        let _ = util::remove_durably(&self.status_path(&name));
+        // No fsync of the folder: a status file that outlives a host crash is harmless (the
+        // reattach checks the pid's start time), and the destroy waits for this.
+        let _ = std::fs::remove_file(self.status_path(&name));
         // A snapshot revert restarts a transient domain itself: it must not vanish meanwhile.
         if transient && !p.from_snapshot.load(Ordering::Relaxed) {
             let gone = self.domains.edit(|list| {
@@ -918,7 +1009,8 @@ impl QemuDriver {
     }
 
     /// Runs a monitor command of a running domain on the driver's runtime, with the monitor's
-    /// deadline, and maps its error.
+    /// deadline, and maps its error; then waits for the events the command caused to be handled
+    /// ([`QemuDriver::catch_up`]).
     pub(crate) async fn qmp<T, F, Fut>(&self, p: &Proc, f: F) -> Result<T>
     where
         F: FnOnce(Monitor) -> Fut + Send + 'static,
@@ -926,7 +1018,34 @@ impl QemuDriver {
         T: Send + 'static,
     {
         let mon = p.monitor()?;
-        on_rt(f(mon)).await?.map_err(qmp_error)
+        let r = on_rt(f(mon)).await?.map_err(qmp_error);
+        self.catch_up(p).await;
+        r
+    }
+
+    /// Waits until the watcher of `p` has handled every event QEMU sent before the reply to
+    /// the command just made. A call that changes the state itself (suspend, resume, start,
+    /// save) then never sees an older event (the boot's RESUME, say) handled after its own
+    /// change and reported again: as in libvirt, which handles events and replies in the
+    /// order QEMU sent them. Bounded, and a no-op inside the watcher itself.
+    pub(crate) async fn catch_up(&self, p: &Proc) {
+        if IN_WATCHER.try_with(|_| ()).is_ok() {
+            return;
+        }
+        let Ok(mon) = p.monitor() else { return };
+        let target = mon.events_published();
+        let mut handled = p.handled.subscribe();
+        let mut exited = p.exited.subscribe();
+        let _ = on_rt(async move {
+            let wait = async {
+                tokio::select! {
+                    _ = handled.wait_for(|&h| h >= target) => {}
+                    _ = exited.wait_for(|&gone| gone) => {}
+                }
+            };
+            let _ = tokio::time::timeout(CATCH_UP_LIMIT, wait).await;
+        })
+        .await;
     }
 
     /// Suspends a running domain (`stop`).
@@ -1121,6 +1240,7 @@ impl QemuDriver {
                 fake_reboot: AtomicBool::new(false),
                 paused_shutdown: AtomicBool::new(false),
                 exited: tokio::sync::watch::channel(false).0,
+                handled: tokio::sync::watch::channel(0).0,
                 watcher: Mutex::new(None),
             });
             let uuid = s.def.uuid;

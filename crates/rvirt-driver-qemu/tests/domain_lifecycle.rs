@@ -288,3 +288,259 @@ fn a_failed_config_write_keeps_the_old_config() {
     let dom = block_on(d.domain_lookup_by_name("c")).unwrap();
     assert_eq!(block_on(d.domain_get_max_memory(&dom)).unwrap(), 65536);
 }
+
+/// A mount made for one test, undone when dropped (also when the test fails).
+struct Mounted(std::path::PathBuf);
+
+impl Mounted {
+    fn mount(src: &str, target: &std::path::Path, fstype: &str, flags: u64, data: &str) -> Self {
+        use std::ffi::CString;
+        let c = |s: &str| CString::new(s).unwrap();
+        let target_c = c(target.to_str().unwrap());
+        let (src_c, fstype_c, data_c) = (c(src), c(fstype), c(data));
+        // SAFETY: mount(2) with valid NUL-terminated strings.
+        let rc = unsafe {
+            libc::mount(
+                src_c.as_ptr(),
+                target_c.as_ptr(),
+                fstype_c.as_ptr(),
+                flags as libc::c_ulong,
+                data_c.as_ptr().cast(),
+            )
+        };
+        assert_eq!(
+            rc,
+            0,
+            "mount on {}: {}",
+            target.display(),
+            std::io::Error::last_os_error()
+        );
+        Mounted(target.to_path_buf())
+    }
+}
+
+impl Mounted {
+    /// Makes a bind mount read-only (`mount -o remount,bind,ro`).
+    fn remount_read_only(&self) {
+        let t = std::ffi::CString::new(self.0.to_str().unwrap()).unwrap();
+        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
+        // SAFETY: mount(2) remounting our own bind mount; null source, type and data are
+        // allowed for a remount.
+        let rc = unsafe {
+            libc::mount(
+                std::ptr::null(),
+                t.as_ptr(),
+                std::ptr::null(),
+                flags,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "remount: {}", std::io::Error::last_os_error());
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let t = std::ffi::CString::new(self.0.to_str().unwrap()).unwrap();
+        // SAFETY: umount2(2) of the mount this guard made; lazy so that an open file does not
+        // keep it.
+        unsafe { libc::umount2(t.as_ptr(), libc::MNT_DETACH) };
+    }
+}
+
+/// Mounting needs root (CI runs as root); elsewhere the fault tests say why they skip.
+fn can_mount() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: mounting a tmpfs or a read-only bind mount needs root");
+        return false;
+    }
+    true
+}
+
+const CONFIG_UUID: &str = "7a1c0e55-3b9d-4f21-8e6a-2d4c6b8f0a13";
+
+/// Defines domain `c` (64 MiB) and returns the changed definition (128 MiB) a second define
+/// will try to save.
+fn define_first(d: &QemuDriver) -> String {
+    let first = guest("c", "qemu").replace(
+        "<name>c</name>",
+        &format!("<name>c</name><uuid>{CONFIG_UUID}</uuid>"),
+    );
+    block_on(d.domain_define_xml(&first, DomainDefineFlags::empty())).unwrap();
+    first.replace(">64<", ">128<")
+}
+
+/// The names in a folder, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The failed define left everything as it was: the error names the file and the cause, the
+/// old config is byte-identical, no temporary file is left, the domain keeps its old memory.
+fn assert_define_failed_cleanly(
+    d: &QemuDriver,
+    changed: &str,
+    config_dir: &std::path::Path,
+    before: &[u8],
+    cause: &str,
+) {
+    let e = block_on(d.domain_define_xml(changed, DomainDefineFlags::empty())).unwrap_err();
+    let path = config_dir.join("c.xml");
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "{e}");
+    assert_eq!(
+        e.message,
+        format!("cannot save config file '{}': {cause}", path.display())
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(
+        !names_in(config_dir).iter().any(|n| n.starts_with('.')),
+        "temporary file left: {:?}",
+        names_in(config_dir)
+    );
+    let dom = block_on(d.domain_lookup_by_name("c")).unwrap();
+    assert_eq!(block_on(d.domain_get_max_memory(&dom)).unwrap(), 65536);
+    let xml = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    assert!(xml.contains("<memory unit='KiB'>65536</memory>"), "{xml}");
+}
+
+#[test]
+fn a_full_disk_fails_define_and_keeps_the_old_config() {
+    if !can_mount() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let config_dir = root.path().join("etc/qemu");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    let _m = Mounted::mount("tmpfs", &config_dir, "tmpfs", 0, "size=64k,mode=0755");
+    let d = open(root.path());
+    let changed = define_first(&d);
+    let before = std::fs::read(config_dir.join("c.xml")).unwrap();
+    // Fill the file system to its last byte.
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(config_dir.join("filler")).unwrap();
+        let block = [0x5au8; 4096];
+        loop {
+            match f.write(&block) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => break,
+                Err(e) => panic!("filling the tmpfs: {e}"),
+            }
+        }
+    }
+    assert_define_failed_cleanly(
+        &d,
+        &changed,
+        &config_dir,
+        &before,
+        "No space left on device",
+    );
+    // Space again: the same define goes through.
+    std::fs::remove_file(config_dir.join("filler")).unwrap();
+    block_on(d.domain_define_xml(&changed, DomainDefineFlags::empty())).unwrap();
+    assert!(
+        std::fs::read_to_string(config_dir.join("c.xml"))
+            .unwrap()
+            .contains("131072")
+    );
+}
+
+#[test]
+fn a_read_only_config_folder_fails_define_and_keeps_the_old_config() {
+    if !can_mount() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let config_dir = root.path().join("etc/qemu");
+    let d = open(root.path());
+    let changed = define_first(&d);
+    let before = std::fs::read(config_dir.join("c.xml")).unwrap();
+    let dir = config_dir.to_str().unwrap();
+    let m = Mounted::mount(dir, &config_dir, "", libc::MS_BIND, "");
+    m.remount_read_only();
+    assert_define_failed_cleanly(&d, &changed, &config_dir, &before, "Read-only file system");
+    // Undefine cannot remove the file either, and says so; the domain stays defined.
+    let dom = block_on(d.domain_lookup_by_name("c")).unwrap();
+    let e = block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "{e}");
+    assert!(e.message.contains("Read-only file system"), "{e}");
+    assert_eq!(std::fs::read(config_dir.join("c.xml")).unwrap(), before);
+    assert!(block_on(d.domain_lookup_by_name("c")).is_ok());
+}
+
+#[test]
+fn start_errors_read_like_libvirt() {
+    let root = tempfile::tempdir().unwrap();
+    let d = open(root.path());
+    // QEMU refuses a device the driver accepts: a serial log in a folder that does not exist.
+    let missing = root.path().join("no/such/folder/serial.log");
+    let xml = guest("bad", "qemu").replace(
+        "</os>",
+        &format!(
+            "</os><devices><serial type='file'><source path='{}'/><target port='0'/></serial>\
+             </devices>",
+            missing.display()
+        ),
+    );
+    let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
+    let e = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR, "{e}");
+    let prefix = "internal error: process exited while connecting to monitor: ";
+    assert!(e.message.starts_with(prefix), "{e}");
+    // Only what QEMU printed this time (with its timestamp, as QEMU runs with
+    // `-msg timestamp=on`), not the command line the log starts with.
+    let said = &e.message[prefix.len()..];
+    let (stamp, said) = said.split_once(' ').unwrap();
+    assert!(stamp.ends_with('Z') && stamp.contains('T'), "{e}");
+    assert!(
+        said.starts_with("qemu-system-x86_64: -chardev file,"),
+        "{e}"
+    );
+    assert!(!said.contains('\n') && !said.contains("LC_ALL"), "{e}");
+    assert!(
+        said.ends_with(&format!(
+            "Could not open '{}': No such file or directory",
+            missing.display()
+        )),
+        "{e}"
+    );
+    assert_eq!(
+        block_on(d.domain_get_state(&dom, 0)).unwrap(),
+        (DomainState::SHUTOFF, DomainShutoffReason::UNKNOWN.0)
+    );
+    assert!(!root.path().join("run/qemu/bad.xml").exists());
+    // A second failure reports its own output only.
+    let e2 = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
+    assert_eq!(e2.message.matches("Could not open").count(), 1, "{e2}");
+
+    // An emulator that does not exist: refused at define, as libvirt's capability lookup does.
+    let xml = guest("noemu", "qemu").replace(
+        "</os>",
+        "</os><devices><emulator>/nonexistent/qemu-system-x86_64</emulator></devices>",
+    );
+    let e = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "{e}");
+    assert_eq!(
+        e.message,
+        "Cannot check QEMU binary /nonexistent/qemu-system-x86_64: No such file or directory"
+    );
+    // One that is not executable.
+    let plain = root.path().join("qemu-not-executable");
+    std::fs::write(&plain, "").unwrap();
+    let xml = xml.replace("/nonexistent/qemu-system-x86_64", plain.to_str().unwrap());
+    let e = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap_err();
+    assert_eq!(
+        e.message,
+        format!(
+            "QEMU binary {} is not executable: Permission denied",
+            plain.display()
+        )
+    );
+}

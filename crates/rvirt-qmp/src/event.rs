@@ -14,6 +14,9 @@ pub struct Event {
     pub micros: i64,
     /// The `data` member (an empty object when QEMU sent none).
     pub data: Value,
+    /// The event's place among the monitor's events, from 1 (0 until the monitor numbers it):
+    /// see [`crate::Monitor::events_published`].
+    pub seq: u64,
 }
 
 /// A block job's progress as `BLOCK_JOB_*` events carry it.
@@ -185,6 +188,7 @@ mod tests {
             seconds: 0,
             micros: 0,
             data,
+            seq: 0,
         }
     }
 

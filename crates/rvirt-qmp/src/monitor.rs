@@ -62,6 +62,8 @@ struct Shared {
     state: std::sync::Mutex<State>,
     dead_tx: watch::Sender<Option<DeadReason>>,
     fd: RawFd,
+    /// Events published so far; each event carries its number.
+    published: AtomicU64,
 }
 
 struct State {
@@ -175,7 +177,9 @@ impl Monitor {
                             std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
                         ) =>
                 {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    // QEMU opens its socket tens of milliseconds after it starts: a short
+                    // period costs a few idle connects and saves up to a period on every start.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
                 }
                 Err(source) => {
                     return Err(Error::Connect {
@@ -210,6 +214,7 @@ impl Monitor {
             }),
             dead_tx,
             fd,
+            published: AtomicU64::new(0),
         });
         let (ev_tx, ev_rx) = broadcast::channel(opts.event_capacity.max(1));
         let events = ev_tx.downgrade();
@@ -270,6 +275,14 @@ impl Monitor {
     /// Closes the monitor: waiting and later commands fail with [`DeadReason::Closed`].
     pub fn close(&self) {
         self.inner.shared.kill(DeadReason::Closed);
+    }
+
+    /// How many events the monitor has published. QEMU sends an event caused by a command
+    /// before the command's reply, and they are read in order: once a command returned, every
+    /// event it caused has a number at most this. A subscriber that records the last number it
+    /// handled lets a caller wait until the events its command caused were handled.
+    pub fn events_published(&self) -> u64 {
+        self.inner.shared.published.load(Ordering::SeqCst)
     }
 
     /// The event stream. The first call gets a receiver that has seen every event since the
@@ -512,7 +525,8 @@ fn handle_lines(lines: Vec<Vec<u8>>, shared: &Shared, events: &broadcast::Sender
                 shared.kill(DeadReason::Protocol("a second greeting".into()));
                 return false;
             }
-            Ok(Message::Event(e)) => {
+            Ok(Message::Event(mut e)) => {
+                e.seq = shared.published.fetch_add(1, Ordering::SeqCst) + 1;
                 // No subscriber is not an error: events are then simply not wanted.
                 let _ = events.send(e);
             }

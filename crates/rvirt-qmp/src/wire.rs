@@ -186,6 +186,7 @@ pub fn parse_message(line: &[u8]) -> Result<Message, String> {
             seconds,
             micros,
             data,
+            seq: 0,
         }));
     }
     if let Some(qmp) = obj.get("QMP") {

@@ -245,11 +245,18 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // Hypervisor URIs a client opens here must be served here, never forwarded.
     rvirt::set_inside_daemon(true);
     rvirt::set_qemu_system_root(config.rvirt_qemu_root.clone());
-    // Domains and pools marked autostart start with the daemon, not with its first client.
-    let _qemu_system = match rvirt::open_qemu_system_for_autostart().await {
+    // qemu:///system lives as long as the daemon (as libvirtd's QEMU driver does) when the
+    // daemon has its own state root: it reattaches right away to the guests a previous daemon
+    // left running, watches them while no client is connected, and starts what is marked
+    // autostart. Without a root it opens at startup only when something is marked autostart.
+    let opened = match &config.rvirt_qemu_root {
+        Some(_) => rvirt::Connect::open("qemu:///system").await.map(Some),
+        None => rvirt::open_qemu_system_for_autostart().await,
+    };
+    let _qemu_system = match opened {
         Ok(c) => c,
         Err(e) => {
-            error!("cannot open qemu:///system for autostart: {e}");
+            error!("cannot open qemu:///system: {e}");
             None
         }
     };

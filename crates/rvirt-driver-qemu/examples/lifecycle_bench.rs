@@ -1,0 +1,80 @@
+//! Times a domain's lifecycle on `qemu:///embed` (the driver in this process, no daemon): the
+//! same 64 MiB no-disk TCG guest `bench/qemu_bench.py` uses. Prints one JSON object of medians
+//! in milliseconds (`null` where the driver answers `VIR_ERR_NO_SUPPORT`).
+//!
+//! `cargo run --release -p rvirt-driver-qemu --example lifecycle_bench -- ROOT [N]`
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use pollster::block_on;
+use rvirt_driver::DomainDriver;
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_types::ErrorNumber;
+use rvirt_types::domain::*;
+use std::time::Instant;
+
+fn median_ms(mut v: Vec<f64>) -> String {
+    if v.is_empty() {
+        return "null".into();
+    }
+    v.sort_by(f64::total_cmp);
+    format!("{:.3}", v[v.len() / 2])
+}
+
+fn timed(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let root = args.next().expect("usage: lifecycle_bench ROOT [N]");
+    let n: usize = args.next().map_or(10, |s| s.parse().unwrap());
+    let nsave = (n / 2).max(3);
+    let d = QemuDriver::open(&format!("qemu:///embed?root={root}")).unwrap();
+    let xml = "<domain type='qemu'><name>bench-embed</name><memory unit='MiB'>64</memory>\
+               <os><type arch='x86_64'>hvm</type></os></domain>";
+    let dom = block_on(d.domain_define_xml(xml, DomainDefineFlags::empty())).unwrap();
+    let (mut start, mut suspend, mut resume, mut destroy) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..n {
+        start.push(timed(|| {
+            block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+        }));
+        // As bench/qemu_bench.py: let SeaBIOS settle before the monitor is timed.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        suspend.push(timed(|| block_on(d.domain_suspend(&dom)).unwrap()));
+        resume.push(timed(|| block_on(d.domain_resume(&dom)).unwrap()));
+        destroy.push(timed(|| {
+            block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+        }));
+    }
+    let (mut save, mut restore) = (vec![], vec![]);
+    let path = format!("{root}/bench-embed.save");
+    for _ in 0..nsave {
+        block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+        let t = Instant::now();
+        match block_on(d.domain_save(&dom, &path, None, DomainSaveRestoreFlags::empty())) {
+            Ok(()) => save.push(t.elapsed().as_secs_f64() * 1000.0),
+            Err(e) if e.code == ErrorNumber::NO_SUPPORT => {
+                block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+                break;
+            }
+            Err(e) => panic!("save: {e}"),
+        }
+        restore.push(timed(|| {
+            block_on(d.domain_restore(&path, None, DomainSaveRestoreFlags::empty())).unwrap();
+        }));
+        block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    }
+    block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
+    println!(
+        "{{\"start\": {}, \"suspend\": {}, \"resume\": {}, \"destroy\": {}, \"save\": {}, \"restore\": {}}}",
+        median_ms(start),
+        median_ms(suspend),
+        median_ms(resume),
+        median_ms(destroy),
+        median_ms(save),
+        median_ms(restore)
+    );
+}
