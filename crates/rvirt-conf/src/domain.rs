@@ -404,7 +404,9 @@ fn parse_metadata(node: roxmltree::Node<'_, '_>) -> Vec<MetadataEntry> {
     out
 }
 
-fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
+/// The OS type, architecture and machine (libvirt's `virDomainDefParseCaps`, which runs before
+/// anything but the domain's name and ids is read).
+fn parse_os_caps(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
     let os_node = child(root, "os");
     let type_node = os_node.and_then(|o| child(o, "type"));
     let os_type = type_node
@@ -424,7 +426,7 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
         Some(a) => return Err(xml::config_unsupported(format!("Unknown architecture {a}"))),
         None => Token::Borrowed(default_arch(virt_type)),
     };
-    let mut os = OsDef {
+    let os = OsDef {
         os_type: token(os_type, OS_TYPES),
         arch: Some(arch),
         machine: type_node
@@ -432,7 +434,12 @@ fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
             .map(str::to_string),
         ..OsDef::default()
     };
-    let Some(os_node) = os_node else {
+    Ok(os)
+}
+
+fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
+    let mut os = parse_os_caps(root, virt_type)?;
+    let Some(os_node) = child(root, "os") else {
         return Ok(os);
     };
     os.rest.firmware = os_node.attribute("firmware").map(str::to_string);
@@ -738,6 +745,12 @@ impl DomainDef {
         if root.tag_name().name() != "domain" {
             return Err(xml::wrong_root("domain", root.tag_name().name()));
         }
+        Self::parse_element(root, opts)
+    }
+
+    /// [`DomainDef::parse_node`] for an element of any name that holds a domain definition (a
+    /// snapshot's `<inactiveDomain>`).
+    pub fn parse_element(root: roxmltree::Node<'_, '_>, opts: ParseOptions) -> Result<DomainDef> {
         let Some(virt_type) = root.attribute("type") else {
             return Err(xml::internal_error("missing domain type attribute"));
         };
@@ -763,6 +776,7 @@ impl DomainDef {
             return Err(xml_err("Domain title can't contain newlines"));
         }
         let metadata = child(root, "metadata").map(parse_metadata);
+        parse_os_caps(root, virt_type)?;
 
         let max_memory = match child(root, "maxMemory") {
             None => None,
@@ -1028,9 +1042,15 @@ impl DomainDef {
     /// deep: every element line is indented, text spanning lines is left as it is (as
     /// libvirt's buffer indents only where a line starts with markup it writes).
     pub fn format_xml_at(&self, opts: FormatOptions, depth: usize) -> String {
+        self.format_xml_named(opts, depth, "domain")
+    }
+
+    /// [`DomainDef::format_xml_at`] under another root element name (a snapshot's
+    /// `<inactiveDomain>`).
+    pub fn format_xml_named(&self, opts: FormatOptions, depth: usize, root: &str) -> String {
         let mut o = Out::new(2048);
         o.depth = depth;
-        o.open("domain");
+        o.open(root);
         o.attr("type", &self.virt_type);
         if let Some(id) = opts.id.filter(|_| !opts.inactive) {
             o.attr("id", &id.to_string());
@@ -1117,7 +1137,7 @@ impl DomainDef {
         self.devices
             .format(&mut o, opts.inactive, opts.secure, opts.migratable);
         self.extras.format(&mut o, Slot::AfterDevices);
-        o.end("domain");
+        o.end(root);
         o.s
     }
 

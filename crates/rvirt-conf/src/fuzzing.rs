@@ -203,10 +203,16 @@ pub fn fuzz_snapshot(data: &[u8]) -> bool {
         },
         redefine,
     ] {
-        let Ok(def) = SnapshotDef::parse_xml(text, opts) else {
+        let Ok(mut def) = SnapshotDef::parse_xml(text, opts) else {
             continue;
         };
         parsed = true;
+        // A driver records the domain's state in every snapshot it keeps.
+        def.state.get_or_insert_with(|| "running".into());
+        if def.creation_time == 0 {
+            // Not printed (as libvirt does not), so the text cannot be redefined again.
+            continue;
+        }
         let once = def.format_xml(domain_opts, true);
         fixed_point("snapshot", &once, |t| {
             SnapshotDef::parse_xml(t, redefine)

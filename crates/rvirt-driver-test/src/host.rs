@@ -18,6 +18,11 @@ const PAGE_SIZES: [u64; 4] = [4, 8, 2048, 1024 * 1024];
 
 const SYSINFO: &str = "<sysinfo type='smbios'>\n  <bios>\n    <entry name='vendor'>LENOVO</entry>\n    <entry name='version'>G4ETA1WW (2.61 )</entry>\n    <entry name='date'>05/07/2014</entry>\n    <entry name='release'>2.61</entry>\n  </bios>\n</sysinfo>\n";
 
+/// Whether the host has IOMMU groups (libvirt's `virHostHasIOMMU`).
+fn host_has_iommu() -> bool {
+    std::fs::read_dir("/sys/kernel/iommu_groups/").is_ok_and(|mut d| d.next().is_some())
+}
+
 impl TestDriver {
     /// The capabilities document of the fake host.
     pub(crate) fn capabilities_xml(&self) -> String {
@@ -36,51 +41,54 @@ impl TestDriver {
         }
         w.end("cpu");
         w.empty("power_management", &[]);
-        w.empty("iommu", &[("support", "no")]);
-        if !self.cells.is_empty() {
-            w.start("topology", &[]);
-            w.start("cells", &[("num", &self.cells.len().to_string())]);
-            let mut cpu_id = 0u32;
-            for (i, cell) in self.cells.iter().enumerate() {
-                w.start("cell", &[("id", &i.to_string())]);
-                w.text("memory", &[("unit", "KiB")], &cell.mem.to_string());
-                // The first page size of cell 1 is 8 KiB, of the others 4 KiB.
-                let first = if i == 1 { PAGE_SIZES[1] } else { PAGE_SIZES[0] };
+        // As libvirt's test driver, this reports the real host's IOMMU.
+        w.empty(
+            "iommu",
+            &[("support", if host_has_iommu() { "yes" } else { "no" })],
+        );
+        // Printed even without cells (a node file's host), as libvirt does.
+        w.start("topology", &[]);
+        w.start("cells", &[("num", &self.cells.len().to_string())]);
+        let mut cpu_id = 0u32;
+        for (i, cell) in self.cells.iter().enumerate() {
+            w.start("cell", &[("id", &i.to_string())]);
+            w.text("memory", &[("unit", "KiB")], &cell.mem.to_string());
+            // The first page size of cell 1 is 8 KiB, of the others 4 KiB.
+            let first = if i == 1 { PAGE_SIZES[1] } else { PAGE_SIZES[0] };
+            w.text(
+                "pages",
+                &[("unit", "KiB"), ("size", &first.to_string())],
+                &(cell.mem / first).to_string(),
+            );
+            for size in &PAGE_SIZES[2..] {
                 w.text(
                     "pages",
-                    &[("unit", "KiB"), ("size", &first.to_string())],
-                    &(cell.mem / first).to_string(),
+                    &[("unit", "KiB"), ("size", &size.to_string())],
+                    "0",
                 );
-                for size in &PAGE_SIZES[2..] {
-                    w.text(
-                        "pages",
-                        &[("unit", "KiB"), ("size", &size.to_string())],
-                        "0",
-                    );
-                }
-                w.start("cpus", &[("num", &cell.num_cpus.to_string())]);
-                for _ in 0..cell.num_cpus {
-                    let id = cpu_id.to_string();
-                    let socket = (cpu_id / 8).to_string();
-                    let core = (cpu_id % 8).to_string();
-                    w.empty(
-                        "cpu",
-                        &[
-                            ("id", &id),
-                            ("socket_id", &socket),
-                            ("die_id", "0"),
-                            ("core_id", &core),
-                            ("siblings", &id),
-                        ],
-                    );
-                    cpu_id += 1;
-                }
-                w.end("cpus");
-                w.end("cell");
             }
-            w.end("cells");
-            w.end("topology");
+            w.start("cpus", &[("num", &cell.num_cpus.to_string())]);
+            for _ in 0..cell.num_cpus {
+                let id = cpu_id.to_string();
+                let socket = (cpu_id / 8).to_string();
+                let core = (cpu_id % 8).to_string();
+                w.empty(
+                    "cpu",
+                    &[
+                        ("id", &id),
+                        ("socket_id", &socket),
+                        ("die_id", "0"),
+                        ("core_id", &core),
+                        ("siblings", &id),
+                    ],
+                );
+                cpu_id += 1;
+            }
+            w.end("cpus");
+            w.end("cell");
         }
+        w.end("cells");
+        w.end("topology");
         w.start("secmodel", &[]);
         w.text("model", &[], "testSecurity");
         w.text("doi", &[], "");

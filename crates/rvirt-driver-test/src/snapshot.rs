@@ -5,7 +5,9 @@ use crate::domain::{obj_from_ref, shutdown_state, start_state};
 use crate::{FROM, TestDriver, err};
 use rvirt_conf::snapshot::{SnapshotDef, SnapshotParseOptions};
 use rvirt_conf::{DomainDef, FormatOptions};
-use rvirt_driver::snapshot::{SnapshotStore, align_disks, state_name};
+use rvirt_driver::snapshot::{
+    SnapshotStore, align_disks, redefine_prep, snapshot_disks, state_name,
+};
 use rvirt_driver::{
     DomainEvent, DomainObjState, DomainRef, SnapshotDriver, SnapshotRef, check_flags,
 };
@@ -72,6 +74,9 @@ impl SnapshotDriver for TestDriver {
                     "cannot halt after transient domain snapshot",
                 ));
             }
+            if flags.contains(C::VALIDATE) {
+                SnapshotDef::validate_xml(xml)?;
+            }
             let mut def = SnapshotDef::parse_xml(
                 xml,
                 SnapshotParseOptions {
@@ -80,6 +85,8 @@ impl SnapshotDriver for TestDriver {
                 },
             )?;
             if redefine {
+                let uuid = st.def.uuid.to_string();
+                redefine_prep(store, &mut def, &uuid, false)?;
                 let name = def.name.clone();
                 store.insert(def);
                 if flags.contains(C::CURRENT) {
@@ -92,6 +99,12 @@ impl SnapshotDriver for TestDriver {
                     rvirt_types::ErrorDomain::DOMAIN,
                     ErrorNumber::OPERATION_FAILED,
                     format!("domain moment {} already exists", def.name),
+                ));
+            }
+            if snapshot_disks(&def).iter().any(|d| d.location == "manual") {
+                return Err(err(
+                    ErrorNumber::OPERATION_UNSUPPORTED,
+                    "'manual' snapshot mode is not supported by the test driver",
                 ));
             }
             let domdef: DomainDef = (*st.def).clone();
@@ -242,7 +255,7 @@ impl SnapshotDriver for TestDriver {
                 secure: flags.contains(DomainSnapshotXMLFlags::SECURE),
                 migratable: false,
             };
-            Ok(s.format_xml(opts, false))
+            Ok(s.format_xml_for(opts, false, Some(&snap.domain.uuid.to_string())))
         })
     }
 

@@ -246,8 +246,12 @@ impl SnapshotDisk {
             format: child(e, "driver")
                 .and_then(|d| d.attr("type"))
                 .map(str::to_string),
+            // libvirt's `src->path`: a network source's is its name.
             path: source
-                .and_then(|s| s.attr("file").or_else(|| s.attr("dev")))
+                .and_then(|s| match e.attr("type") {
+                    Some("network") => s.attr("name"),
+                    _ => s.attr("file").or_else(|| s.attr("dev")),
+                })
                 .map(str::to_string),
         }
     }
@@ -308,19 +312,33 @@ pub fn align_disks(
     if disks.is_empty() {
         return Ok(());
     }
+    // The disk's own mode; read-only and vhost-user disks default to none, as libvirt's
+    // domain post-parse sets it.
     let own = |d: &rvirt_conf::domain::DiskDef| {
         d.extra_attrs
             .iter()
             .find(|(k, _)| k == "snapshot")
             .map(|(_, v)| v.clone())
+            .or_else(|| (d.readonly || d.disk_type == "vhostuser").then(|| "no".to_string()))
     };
-    let mut requested: Vec<SnapshotDisk> = Vec::new();
+    // The requested disks, each with its domain disk's index and its kept element.
+    let mut requested: Vec<(usize, SnapshotDisk, RawElement)> = Vec::new();
     for raw in &snap.disks {
         let mut sd = SnapshotDisk::from_raw(raw);
-        let Some(dd) = disks.iter().find(|d| d.target_dev == sd.name) else {
+        // A disk is named by its target or by its source (`virDomainDiskByName`).
+        let Some(idx) = disks
+            .iter()
+            .position(|d| d.target_dev == sd.name)
+            .or_else(|| {
+                disks
+                    .iter()
+                    .position(|d| d.source_path() == Some(sd.name.as_str()))
+            })
+        else {
             return Err(unsupported_config(format!("no disk named '{}'", sd.name)));
         };
-        if requested.iter().any(|r| r.name == dd.target_dev) {
+        let dd = &disks[idx];
+        if requested.iter().any(|(i, ..)| *i == idx) {
             return Err(unsupported_config(format!(
                 "disk '{}' specified twice",
                 sd.name
@@ -353,12 +371,18 @@ pub fn align_disks(
                 sd.name
             )));
         }
-        requested.push(sd);
+        sd.name = dd.target_dev.clone();
+        let mut kept = raw.clone();
+        set_attr(&mut kept, "name", &sd.name);
+        set_attr(&mut kept, "snapshot", &sd.location);
+        requested.push((idx, sd, kept));
     }
     let mut out: Vec<SnapshotDisk> = Vec::with_capacity(disks.len());
-    for d in disks {
-        if let Some(r) = requested.iter().find(|r| r.name == d.target_dev) {
-            out.push(r.clone());
+    let mut elements: Vec<Option<RawElement>> = Vec::with_capacity(disks.len());
+    for (i, d) in disks.iter().enumerate() {
+        if let Some((_, sd, kept)) = requested.iter().find(|(idx, ..)| *idx == i) {
+            out.push(sd.clone());
+            elements.push(Some(kept.clone()));
             continue;
         }
         let location = if d.source_path().is_none() {
@@ -371,6 +395,7 @@ pub fn align_disks(
             location,
             ..SnapshotDisk::default()
         });
+        elements.push(None);
     }
     // Default file names for external disks: the source without its suffix, then `.NAME`.
     for i in 0..out.len() {
@@ -406,9 +431,129 @@ pub fn align_disks(
             )));
         }
         out[i].path = Some(path);
+        elements[i] = None;
     }
-    snap.disks = out.iter().map(SnapshotDisk::to_raw).collect();
+    snap.disks = out
+        .iter()
+        .zip(elements)
+        .map(|(d, kept)| kept.unwrap_or_else(|| d.to_raw()))
+        .collect();
     Ok(())
+}
+
+/// Sets attribute `name` of `e`, in place when present, else after the others.
+fn set_attr(e: &mut RawElement, name: &str, value: &str) {
+    match e.attrs.iter_mut().find(|(k, _)| k == name) {
+        Some((_, v)) => *v = value.to_string(),
+        None => {
+            // `snapshot` follows `name`, as libvirt prints them.
+            let at = if name == "snapshot" {
+                1.min(e.attrs.len())
+            } else {
+                e.attrs.len()
+            };
+            e.attrs.insert(at, (name.to_string(), value.to_string()));
+        }
+    }
+}
+
+fn invalid_arg(detail: String) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::INVALID_ARG, detail)
+}
+
+/// Checks a snapshot being redefined against the domain and its snapshots and aligns its disks,
+/// as libvirt's `virDomainSnapshotRedefinePrep` does: its parent exists and makes no cycle; its
+/// domain definition (if any) is the domain's (`uuid`); a snapshot it replaces stays online or
+/// offline, disk-only or full; `disk_only` (`VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY`) needs the
+/// disk-snapshot state. Disks align with its own domain definition or the replaced snapshot's.
+pub fn redefine_prep(
+    store: &SnapshotStore,
+    def: &mut SnapshotDef,
+    uuid: &str,
+    disk_only: bool,
+) -> Result<()> {
+    if let Some(parent) = def.parent.as_deref() {
+        if parent == def.name {
+            return Err(invalid_arg(format!(
+                "cannot set moment {} as its own parent",
+                def.name
+            )));
+        }
+        let Some(mut other) = store.get(parent) else {
+            return Err(invalid_arg(format!(
+                "parent {parent} for moment {} not found",
+                def.name
+            )));
+        };
+        while let Some(up) = other.parent.as_deref() {
+            if up == def.name {
+                return Err(invalid_arg(format!(
+                    "parent {} would create cycle to {}",
+                    other.name, def.name
+                )));
+            }
+            match store.get(up) {
+                Some(o) => other = o,
+                None => break,
+            }
+        }
+    }
+    let snap_invalid = |detail: String| {
+        Error::with_detail(
+            ErrorDomain::DOMAIN_SNAPSHOT,
+            ErrorNumber::INVALID_ARG,
+            detail,
+        )
+    };
+    let state = def.state.as_deref().unwrap_or_default();
+    if disk_only && state != "disk-snapshot" {
+        return Err(snap_invalid(format!(
+            "disk-only flag for snapshot {} requires disk-snapshot state",
+            def.name
+        )));
+    }
+    if let Some(d) = &def.domain
+        && d.uuid.to_string() != uuid
+    {
+        return Err(snap_invalid(format!(
+            "definition for snapshot {} must use uuid {uuid}",
+            def.name
+        )));
+    }
+    let other = store.get(&def.name);
+    if let Some(o) = other {
+        let online = |s: Option<&str>| matches!(s, Some("running" | "paused"));
+        let other_state = o.state.as_deref();
+        if online(other_state) != online(Some(state)) {
+            return Err(snap_invalid(format!(
+                "cannot change between online and offline snapshot state in snapshot {}",
+                def.name
+            )));
+        }
+        if (other_state == Some("disk-snapshot")) != (state == "disk-snapshot") {
+            return Err(snap_invalid(format!(
+                "cannot change between disk only and full system in snapshot {}",
+                def.name
+            )));
+        }
+    }
+    let location = if state == "disk-snapshot" || is_external(def) {
+        "external"
+    } else {
+        "internal"
+    };
+    let Some(dom) = def
+        .domain
+        .clone()
+        .or_else(|| other.and_then(|o| o.domain.clone()))
+    else {
+        return Err(Error::with_detail(
+            ErrorDomain::DOMAIN_SNAPSHOT,
+            ErrorNumber::INTERNAL_ERROR,
+            "missing domain in snapshot",
+        ));
+    };
+    align_disks(def, &dom, location, true)
 }
 
 #[cfg(test)]
