@@ -82,6 +82,16 @@ pub struct SnapshotRef {
     pub name: Arc<str>,
 }
 
+impl SnapshotRef {
+    /// A handle to the snapshot `name` of `domain`.
+    pub fn new(domain: &DomainRef, name: &str) -> SnapshotRef {
+        SnapshotRef {
+            domain: domain.clone(),
+            name: name.into(),
+        }
+    }
+}
+
 /// The one answer for an operation a driver does not implement: `VIR_ERR_NO_SUPPORT` naming the
 /// public function, e.g. `this function is not supported by the connection driver:
 /// virDomainSuspend`.
