@@ -12,6 +12,7 @@ pub mod interface;
 pub mod network;
 pub mod nodedev;
 pub mod snapshot;
+pub mod stats;
 pub mod storage;
 pub mod stream;
 pub mod traits;
