@@ -18,7 +18,7 @@ use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
 use rvirt_conf::domain::{DiskDef, NetDef, parse_mac};
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
-use rvirt_driver::{DomainObj, DomainObjState, DomainRef, check_flags};
+use rvirt_driver::{DomainObj, DomainRef, check_flags};
 use rvirt_qmp::Monitor;
 use rvirt_types::domain::DomainDeviceModifyFlags as F;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
@@ -179,28 +179,6 @@ fn parse_device(xml: &str, action: &str) -> Result<Device> {
             .map(|net| Device::Net { net, mac_given })
             .ok_or_else(|| Error::internal(FROM, "no interface in the device definition"))
     }
-}
-
-/// virDomainObjUpdateModificationImpact: which definitions a call changes, `(live, config)`.
-fn impact(st: &DomainObjState, flags: F) -> Result<(bool, bool)> {
-    let (mut live, mut config) = (flags.contains(F::LIVE), flags.contains(F::CONFIG));
-    if !live && !config {
-        live = st.is_active();
-        config = !live;
-    }
-    if live && !st.is_active() {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "domain is not running",
-        ));
-    }
-    if config && !st.persistent {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "transient domains do not have any persistent config",
-        ));
-    }
-    Ok((live, config))
 }
 
 /// The definition formatted and read back, so the domain parser orders the devices and fills
@@ -506,7 +484,7 @@ impl QemuDriver {
         let _g = lock.lock().await;
         let (live, config, persistent) = {
             let st = obj.lock();
-            let (l, c) = impact(&st, flags)?;
+            let (l, c) = st.modification_impact(flags.bits())?;
             (l, c, st.persistent_def().clone())
         };
         let new_config = if config {
@@ -538,7 +516,7 @@ impl QemuDriver {
         let g = lock.lock().await;
         let (live, config, persistent) = {
             let st = obj.lock();
-            let (l, c) = impact(&st, flags)?;
+            let (l, c) = st.modification_impact(flags.bits())?;
             (l, c, st.persistent_def().clone())
         };
         let new_config = if config {
@@ -584,7 +562,7 @@ impl QemuDriver {
         let _g = lock.lock().await;
         let (live, config, persistent) = {
             let st = obj.lock();
-            let (l, c) = impact(&st, flags & !F::FORCE)?;
+            let (l, c) = st.modification_impact((flags & !F::FORCE).bits())?;
             (l, c, st.persistent_def().clone())
         };
         let new_config = if config {
@@ -627,7 +605,7 @@ impl QemuDriver {
         let _g = lock.lock().await;
         let (live, config, persistent, live_def) = {
             let st = obj.lock();
-            let (l, c) = impact(&st, flags)?;
+            let (l, c) = st.modification_impact(flags.bits())?;
             (l, c, st.persistent_def().clone(), st.def.clone())
         };
         let missing = || {

@@ -6,7 +6,9 @@
 
 use crate::QemuDriver;
 use rvirt_conf::nodedev::{NodeDevCap, NodeDeviceDef, ParseMode};
-use rvirt_driver::nodedev::{cap_names, count_with_cap, matches_cap_filter, names_with_cap};
+use rvirt_driver::nodedev::{
+    cap_names, count_with_cap, find_device, matches_cap_filter, names_with_cap,
+};
 use rvirt_driver::{
     CallbackId, NodeDeviceDriver, NodeDeviceEventCallback, NodeDeviceRef, check_flags,
 };
@@ -15,14 +17,6 @@ use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::path::Path;
 
 const FROM: ErrorDomain = ErrorDomain::NODEDEV;
-
-fn no_device(name: &str) -> Error {
-    Error::with_detail(
-        FROM,
-        ErrorNumber::NO_NODE_DEVICE,
-        format!("no node device with matching name '{name}'"),
-    )
-}
 
 fn err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(FROM, code, detail)
@@ -64,11 +58,7 @@ impl QemuDriver {
 
     fn with_device<T>(&self, name: &str, f: impl FnOnce(&NodeDeviceDef) -> T) -> Result<T> {
         // A name is never a path: no device hides behind one that is not listed.
-        self.host_devices()
-            .iter()
-            .find(|d| d.name == name)
-            .map(f)
-            .ok_or_else(|| no_device(name))
+        find_device(FROM, &self.host_devices(), name).map(f)
     }
 
     /// The PCI device `name` (libvirt's `virDomainDriverNodeDeviceGetPCIInfo`).

@@ -61,13 +61,6 @@ fn disk_format(d: &DiskDef) -> &str {
         .unwrap_or("raw")
 }
 
-fn snap_ref(dom: &DomainRef, name: &str) -> SnapshotRef {
-    SnapshotRef {
-        domain: dom.clone(),
-        name: name.into(),
-    }
-}
-
 /// Runs a QEMU job started by `start` to its end: polls `query-jobs` until the job concludes,
 /// dismisses it, and reports its error. Runs on the driver's runtime.
 async fn run_job(
@@ -869,7 +862,7 @@ impl QemuDriver {
                 return Err(e);
             }
         }
-        Ok(snap_ref(dom, &name))
+        Ok(SnapshotRef::new(dom, &name))
     }
 
     async fn redefine(
@@ -892,7 +885,7 @@ impl QemuDriver {
         if current {
             self.set_current(obj, Some(&name))?;
         }
-        Ok(snap_ref(dom, &name))
+        Ok(SnapshotRef::new(dom, &name))
     }
 
     fn snapshot_of(&self, snap: &SnapshotRef) -> Result<(Arc<DomainObj>, SnapshotDef)> {
@@ -1299,12 +1292,7 @@ impl SnapshotDriver for QemuDriver {
             F::all().bits(),
         )?;
         let obj = self.obj(dom)?;
-        self.with_store(&obj, |s| {
-            Ok(s.list(None, flags)
-                .iter()
-                .map(|n| snap_ref(dom, n))
-                .collect())
-        })
+        self.with_store(&obj, |s| s.list_refs(FROM, dom, None, flags))
     }
 
     async fn snapshot_list_all_children(
@@ -1320,11 +1308,7 @@ impl SnapshotDriver for QemuDriver {
         )?;
         let obj = self.obj(&snap.domain)?;
         self.with_store(&obj, |s| {
-            s.find(FROM, &snap.name)?;
-            Ok(s.list(Some(&snap.name), flags)
-                .iter()
-                .map(|n| snap_ref(&snap.domain, n))
-                .collect())
+            s.list_refs(FROM, &snap.domain, Some(&snap.name), flags)
         })
     }
 
@@ -1342,7 +1326,9 @@ impl SnapshotDriver for QemuDriver {
     ) -> Result<SnapshotRef> {
         check_flags(FROM, "qemuDomainSnapshotLookupByName", flags, 0)?;
         let obj = self.obj(dom)?;
-        self.with_store(&obj, |s| s.find(FROM, name).map(|x| snap_ref(dom, &x.name)))
+        self.with_store(&obj, |s| {
+            s.find(FROM, name).map(|x| SnapshotRef::new(dom, &x.name))
+        })
     }
 
     async fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
@@ -1354,27 +1340,13 @@ impl SnapshotDriver for QemuDriver {
     async fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "qemuDomainSnapshotCurrent", flags, 0)?;
         let obj = self.obj(dom)?;
-        self.with_store(&obj, |s| match s.current() {
-            Some(c) => Ok(snap_ref(dom, c)),
-            None => Err(Error::with_detail(
-                FROM,
-                ErrorNumber::NO_DOMAIN_SNAPSHOT,
-                "the domain does not have a current snapshot",
-            )),
-        })
+        self.with_store(&obj, |s| s.current_ref(FROM, dom))
     }
 
     async fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "qemuDomainSnapshotGetParent", flags, 0)?;
-        let (_, s) = self.snapshot_of(snap)?;
-        match &s.parent {
-            Some(p) => Ok(snap_ref(&snap.domain, p)),
-            None => Err(Error::with_detail(
-                FROM,
-                ErrorNumber::NO_DOMAIN_SNAPSHOT,
-                format!("snapshot '{}' does not have a parent", s.name),
-            )),
-        }
+        let obj = self.obj(&snap.domain)?;
+        self.with_store(&obj, |s| s.parent_ref(FROM, snap))
     }
 
     async fn snapshot_get_xml_desc(
@@ -1403,10 +1375,7 @@ impl SnapshotDriver for QemuDriver {
     async fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "qemuDomainSnapshotIsCurrent", flags, 0)?;
         let obj = self.obj(&snap.domain)?;
-        self.with_store(&obj, |s| {
-            s.find(FROM, &snap.name)?;
-            Ok(s.current() == Some(&*snap.name))
-        })
+        self.with_store(&obj, |s| s.is_current(FROM, &snap.name))
     }
 
     async fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {

@@ -13,10 +13,10 @@
 use crate::process::Proc;
 use crate::{FROM, QemuDriver};
 use rvirt_conf::DomainDef;
+use rvirt_driver::stats::all_domain_stats_request;
 use rvirt_driver::{DomainObj, DomainRef, check_flags};
 use rvirt_types::domain::{
-    ConnectGetAllDomainStatsFlags as F, ConnectListAllDomainsFlags as L, DomainMemoryStatTags as T,
-    DomainStatsTypes as S, VcpuState,
+    ConnectGetAllDomainStatsFlags as F, DomainMemoryStatTags as T, DomainStatsTypes as S, VcpuState,
 };
 use rvirt_types::records::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, TypedParamValue};
@@ -760,20 +760,6 @@ impl QemuDriver {
         stats: S,
         flags: F,
     ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
-        let filters = F::ACTIVE
-            | F::INACTIVE
-            | F::PERSISTENT
-            | F::TRANSIENT
-            | F::RUNNING
-            | F::PAUSED
-            | F::SHUTOFF
-            | F::OTHER;
-        check_flags(
-            FROM,
-            "qemuConnectGetAllDomainStats",
-            flags.bits(),
-            (filters | F::NOWAIT | F::BACKING | F::ENFORCE_STATS).bits(),
-        )?;
         // The groups rvirt reports; iothread, perf and memory (bandwidth) have nothing to
         // report without iothreads, perf events or resctrl, which rvirt does not configure.
         let supported = S::STATE
@@ -787,22 +773,15 @@ impl QemuDriver {
             | S::MEMORY
             | S::DIRTYRATE
             | S::VM;
-        let stats = if stats.is_empty() {
-            supported
-        } else {
-            if flags.contains(F::ENFORCE_STATS) && !(stats - supported).is_empty() {
-                return Err(Error::with_detail(
-                    FROM,
-                    ErrorNumber::ARGUMENT_UNSUPPORTED,
-                    format!(
-                        "Stats types bits 0x{:x} are not supported by this daemon or QEMU",
-                        (stats - supported).bits()
-                    ),
-                ));
-            }
-            stats & supported
-        };
-        let lflags = L::from_bits_retain((flags & filters).bits());
+        let (stats, lflags) = all_domain_stats_request(
+            FROM,
+            "qemuConnectGetAllDomainStats",
+            flags,
+            stats,
+            supported,
+            "this daemon or QEMU",
+        )?;
+        let stats = stats & supported;
         let objs: Vec<Arc<DomainObj>> = match doms {
             Some(list) => {
                 let mut v = Vec::new();

@@ -8,7 +8,7 @@ use rvirt_conf::DomainDef;
 use rvirt_driver::{DomainObj, DomainObjState, DomainRef, check_flags};
 use rvirt_qmp::EventKind;
 use rvirt_types::domain::*;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_types::{Error, ErrorNumber, Result};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,60 +18,6 @@ const UNPLUG_TIMEOUT: Duration = Duration::from_secs(5);
 
 const LIVE: u32 = DomainModificationImpact::LIVE.bits();
 const CONFIG: u32 = DomainModificationImpact::CONFIG.bits();
-
-/// libvirt's `virDomainObjUpdateModificationImpact`: which definitions a call with `flags`
-/// changes, as (live, config).
-fn impact(st: &DomainObjState, flags: u32) -> Result<(bool, bool)> {
-    let (mut live, mut config) = (flags & LIVE != 0, flags & CONFIG != 0);
-    if !live && !config {
-        if st.is_active() {
-            live = true;
-        } else {
-            config = true;
-        }
-    }
-    if live && !st.is_active() {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "domain is not running",
-        ));
-    }
-    if config && !st.persistent {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "transient domains do not have any persistent config",
-        ));
-    }
-    Ok((live, config))
-}
-
-/// libvirt's `virDomainObjGetOneDef`: the one definition a getter reads.
-fn one_def(st: &DomainObjState, flags: u32) -> Result<Arc<DomainDef>> {
-    if flags & LIVE != 0 && flags & CONFIG != 0 {
-        return Err(Error::invalid_arg_raw(
-            ErrorDomain::DOMAIN,
-            "virDomainObjGetOneDefState",
-            "flags",
-            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
-                .into(),
-        ));
-    }
-    let (live, _) = impact(st, flags)?;
-    Ok(if live {
-        st.def.clone()
-    } else {
-        st.persistent_def().clone()
-    })
-}
-
-/// The persistent definition to change (`new_def` while running), made unique for writing.
-fn persistent_mut(st: &mut DomainObjState) -> &mut DomainDef {
-    let target = match st.new_def.as_mut() {
-        Some(d) => d,
-        None => &mut st.def,
-    };
-    Arc::make_mut(target)
-}
 
 fn invalid_arg(msg: impl Into<String>) -> Error {
     Error::with_detail(FROM, ErrorNumber::INVALID_ARG, msg)
@@ -142,7 +88,7 @@ impl QemuDriver {
                 .bits(),
         )?;
         let obj = self.obj(dom)?;
-        let (live, config) = impact(&obj.lock(), flags.bits())?;
+        let (live, config) = obj.lock().modification_impact(flags.bits())?;
         if flags.contains(DomainMemoryModFlags::MAXIMUM) {
             if live {
                 return Err(Error::operation_invalid(
@@ -152,7 +98,7 @@ impl QemuDriver {
             }
             {
                 let mut st = obj.lock();
-                let def = persistent_mut(&mut st);
+                let def = st.persistent_def_mut();
                 if def
                     .max_memory
                     .as_ref()
@@ -193,7 +139,7 @@ impl QemuDriver {
                 .await?;
         }
         if config {
-            persistent_mut(&mut obj.lock()).current_memory_kib = kib;
+            obj.lock().persistent_def_mut().current_memory_kib = kib;
             self.save_persistent(&obj)?;
         }
         Ok(())
@@ -213,7 +159,7 @@ impl QemuDriver {
             LIVE | CONFIG,
         )?;
         let obj = self.obj(dom)?;
-        let (live, config) = impact(&obj.lock(), flags.bits())?;
+        let (live, config) = obj.lock().modification_impact(flags.bits())?;
         let no_balloon = || {
             Error::internal(
                 FROM,
@@ -249,7 +195,7 @@ impl QemuDriver {
                 if !has_balloon(st.persistent_def()) {
                     return Err(no_balloon());
                 }
-                set(persistent_mut(&mut st));
+                set(st.persistent_def_mut());
             }
             self.save_persistent(&obj)?;
         }
@@ -275,7 +221,7 @@ impl QemuDriver {
                 .bits(),
         )?;
         let obj = self.obj(dom)?;
-        let (live, config) = impact(&obj.lock(), flags.bits())?;
+        let (live, config) = obj.lock().modification_impact(flags.bits())?;
         if flags.contains(DomainVcpuFlags::GUEST) {
             return Err(agent_unavailable(&obj.lock()));
         }
@@ -289,7 +235,7 @@ impl QemuDriver {
             }
             {
                 let mut st = obj.lock();
-                let def = persistent_mut(&mut st);
+                let def = st.persistent_def_mut();
                 def.vcpus_max = n;
                 def.vcpus_current = def.vcpus_current.min(n);
             }
@@ -315,7 +261,7 @@ impl QemuDriver {
             self.set_vcpus_live(&obj, n).await?;
         }
         if config {
-            persistent_mut(&mut obj.lock()).vcpus_current = n;
+            obj.lock().persistent_def_mut().vcpus_current = n;
             self.save_persistent(&obj)?;
         }
         Ok(())
@@ -505,7 +451,7 @@ impl QemuDriver {
         )?;
         let obj = self.obj(dom)?;
         let st = obj.lock();
-        let def = one_def(&st, flags.bits())?;
+        let def = st.one_def(flags.bits())?.clone();
         if flags.contains(DomainVcpuFlags::GUEST) {
             if !st.is_active() {
                 return Err(invalid_arg(

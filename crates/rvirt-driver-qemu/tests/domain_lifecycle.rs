@@ -3,52 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use parking_lot::Mutex;
+mod common;
+
+use common::{guest, open, pid_of, record, wait_until};
 use pollster::block_on;
-use rvirt_driver::{DomainDriver, DomainEvent, HostDriver};
-use rvirt_driver_qemu::QemuDriver;
+use rvirt_driver::{DomainDriver, HostDriver};
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn guest(name: &str, virt: &str) -> String {
-    format!(
-        "<domain type='{virt}'><name>{name}</name><memory unit='MiB'>64</memory>\
-         <os><type arch='x86_64'>hvm</type></os></domain>"
-    )
-}
-
-fn open(root: &std::path::Path) -> Arc<QemuDriver> {
-    QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
-}
-
-type Seen = Arc<Mutex<Vec<(String, i32, i32)>>>;
-
-fn record(d: &QemuDriver) -> Seen {
-    let seen: Seen = Default::default();
-    let s = seen.clone();
-    block_on(d.connect_domain_event_register_any(
-        None,
-        DomainEventID::LIFECYCLE,
-        Arc::new(move |e| {
-            if let DomainEvent::Lifecycle { dom, event, detail } = e {
-                s.lock().push((dom.name.to_string(), event.0, *detail));
-            }
-        }),
-    ))
-    .unwrap();
-    seen
-}
-
-fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < limit, "condition not met within {limit:?}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    t.elapsed()
-}
 
 fn lifecycle(virt: &str) {
     let root = tempfile::tempdir().unwrap();
@@ -147,12 +109,6 @@ fn lifecycle_kvm() {
     lifecycle("kvm");
 }
 
-fn pid_of(root: &std::path::Path, name: &str) -> i32 {
-    let text = std::fs::read_to_string(root.join(format!("run/qemu/{name}.xml"))).unwrap();
-    let at = text.find("pid='").unwrap() + 5;
-    text[at..].split('\'').next().unwrap().parse().unwrap()
-}
-
 #[test]
 fn sigkill_is_a_crash_within_a_second() {
     let root = tempfile::tempdir().unwrap();
@@ -164,7 +120,7 @@ fn sigkill_is_a_crash_within_a_second() {
     let pid = pid_of(root.path(), "k");
     // SAFETY: kill of the QEMU this test started.
     unsafe { libc::kill(pid, libc::SIGKILL) };
-    let took = wait_until(Duration::from_secs(1), || {
+    let took = wait_until(Duration::from_secs(1), "the crash", || {
         block_on(d.domain_get_state(&dom, 0)).unwrap().0 == DomainState::SHUTOFF
     });
     assert_eq!(
@@ -177,7 +133,7 @@ fn sigkill_is_a_crash_within_a_second() {
         DomainEventType::STOPPED.0,
         DomainEventStoppedDetailType::FAILED.0,
     );
-    wait_until(Duration::from_millis(200), || {
+    wait_until(Duration::from_millis(200), "the crash's event", || {
         seen.lock().last() == Some(&crashed)
     });
 
@@ -222,10 +178,14 @@ fn reattach_after_reopen() {
     block_on(d.domain_resume(&dom)).unwrap();
     // SAFETY: kill of the QEMU this test started.
     unsafe { libc::kill(pid, libc::SIGKILL) };
-    wait_until(Duration::from_secs(1), || {
-        block_on(d.domain_get_state(&dom, 0)).unwrap()
-            == (DomainState::SHUTOFF, DomainShutoffReason::CRASHED.0)
-    });
+    wait_until(
+        Duration::from_secs(1),
+        "the crash after reattaching",
+        || {
+            block_on(d.domain_get_state(&dom, 0)).unwrap()
+                == (DomainState::SHUTOFF, DomainShutoffReason::CRASHED.0)
+        },
+    );
     block_on(d.domain_destroy(&t2, DomainDestroyFlags::empty())).unwrap();
 }
 

@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::open;
 use pollster::block_on;
 use rvirt_driver::DomainDriver;
 use rvirt_driver_qemu::QemuDriver;
@@ -74,7 +77,7 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
     std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
     std::fs::write(&iso, vec![0u8; 1 << 20]).unwrap();
     rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
-    let d = QemuDriver::open(&format!("qemu:///embed?root={}", root.path().display())).unwrap();
+    let d = open(root.path());
     let dom = block_on(d.domain_define_xml(GUEST, DomainDefineFlags::empty())).unwrap();
 
     // Inactive: the current state is the config; live changes are refused.

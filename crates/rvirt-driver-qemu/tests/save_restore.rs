@@ -3,43 +3,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-use parking_lot::Mutex;
+mod common;
+
+use common::{Root, guest, open, pid_of, record};
 use pollster::block_on;
-use rvirt_driver::{DomainDriver, DomainEvent, DomainRef};
+use rvirt_driver::{DomainDriver, DomainRef};
 use rvirt_driver_qemu::QemuDriver;
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
 use std::path::Path;
-use std::sync::Arc;
-
-fn guest(name: &str) -> String {
-    format!(
-        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-         <os><type arch='x86_64'>hvm</type></os></domain>"
-    )
-}
-
-fn open(root: &Path) -> Arc<QemuDriver> {
-    QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
-}
-
-type Seen = Arc<Mutex<Vec<(String, i32, i32)>>>;
-
-fn record(d: &QemuDriver) -> Seen {
-    let seen: Seen = Default::default();
-    let s = seen.clone();
-    block_on(d.connect_domain_event_register_any(
-        None,
-        DomainEventID::LIFECYCLE,
-        Arc::new(move |e| {
-            if let DomainEvent::Lifecycle { dom, event, detail } = e {
-                s.lock().push((dom.name.to_string(), event.0, *detail));
-            }
-        }),
-    ))
-    .unwrap();
-    seen
-}
 
 fn ev(name: &str, e: DomainEventType, detail: i32) -> (String, i32, i32) {
     (name.to_string(), e.0, detail)
@@ -47,12 +19,6 @@ fn ev(name: &str, e: DomainEventType, detail: i32) -> (String, i32, i32) {
 
 fn state(d: &QemuDriver, dom: &DomainRef) -> (DomainState, i32) {
     block_on(d.domain_get_state(dom, 0)).unwrap()
-}
-
-fn pid_of(root: &Path, name: &str) -> i32 {
-    let text = std::fs::read_to_string(root.join(format!("run/qemu/{name}.xml"))).unwrap();
-    let at = text.find("pid='").unwrap() + 5;
-    text[at..].split('\'').next().unwrap().parse().unwrap()
 }
 
 /// The QEMU of `name` was started to receive a migration stream, not to boot.
@@ -75,38 +41,6 @@ fn running_qemus(root: &Path) -> usize {
 
 const NONE: DomainSaveRestoreFlags = DomainSaveRestoreFlags::empty();
 
-/// A state root that kills the QEMUs still recorded in it when dropped, so that a failing
-/// test leaves no guest running (the driver leaves its guests running when dropped).
-struct Root(tempfile::TempDir);
-
-impl Root {
-    fn new() -> Root {
-        Root(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-impl Drop for Root {
-    fn drop(&mut self) {
-        let Ok(dir) = std::fs::read_dir(self.path().join("run/qemu")) else {
-            return;
-        };
-        for e in dir.flatten() {
-            let pid = std::fs::read_to_string(e.path()).ok().and_then(|t| {
-                let at = t.find("pid='")? + 5;
-                t[at..].split('\'').next()?.parse::<i32>().ok()
-            });
-            if let Some(pid) = pid.filter(|p| *p > 0) {
-                // SAFETY: kill(2) of a QEMU this test started.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-        }
-    }
-}
-
 #[test]
 fn save_then_restore_running_and_paused() {
     let root = Root::new();
@@ -115,7 +49,8 @@ fn save_then_restore_running_and_paused() {
     let img = root.path().join("g.img");
     let imgs = img.to_str().unwrap();
 
-    let dom = block_on(d.domain_create_xml(&guest("g"), DomainCreateFlags::empty())).unwrap();
+    let dom =
+        block_on(d.domain_create_xml(&guest("g", "qemu"), DomainCreateFlags::empty())).unwrap();
     let e =
         block_on(d.domain_save(&dom, imgs, None, DomainSaveRestoreFlags::RESET_NVRAM)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::INVALID_ARG, "{e}");
@@ -229,7 +164,8 @@ fn managed_save_and_start() {
     let d = open(root.path());
     let seen = record(&d);
     let image = root.path().join("lib/qemu/save/m.save");
-    let dom = block_on(d.domain_define_xml(&guest("m"), DomainDefineFlags::empty())).unwrap();
+    let dom =
+        block_on(d.domain_define_xml(&guest("m", "qemu"), DomainDefineFlags::empty())).unwrap();
     let e = block_on(d.domain_managed_save(&dom, NONE)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::OPERATION_INVALID, "{e}");
     assert!(e.to_string().contains("domain is not running"), "{e}");
@@ -380,7 +316,7 @@ fn bad_images_start_nothing() {
     // domain nor a QEMU is left behind.
     let img = root.path().join("t.img");
     let imgs = img.to_str().unwrap();
-    let t = block_on(d.domain_create_xml(&guest("t"), DomainCreateFlags::empty())).unwrap();
+    let t = block_on(d.domain_create_xml(&guest("t", "qemu"), DomainCreateFlags::empty())).unwrap();
     block_on(d.domain_save(&t, imgs, None, NONE)).unwrap();
     let len = std::fs::metadata(&img).unwrap().len();
     std::fs::OpenOptions::new()
@@ -403,7 +339,8 @@ fn bad_images_start_nothing() {
 
     // A persistent domain whose managed save image is garbage does not start, and stays
     // defined and shut off; an incomplete image (never finished) is dropped and it boots.
-    let dom = block_on(d.domain_define_xml(&guest("p"), DomainDefineFlags::empty())).unwrap();
+    let dom =
+        block_on(d.domain_define_xml(&guest("p", "qemu"), DomainDefineFlags::empty())).unwrap();
     let image = root.path().join("lib/qemu/save/p.save");
     std::fs::create_dir_all(image.parent().unwrap()).unwrap();
     std::fs::copy(&random, &image).unwrap();
@@ -455,7 +392,8 @@ fn bad_images_start_nothing() {
 fn a_failed_save_keeps_the_guest_running() {
     let root = Root::new();
     let d = open(root.path());
-    let dom = block_on(d.domain_define_xml(&guest("f"), DomainDefineFlags::empty())).unwrap();
+    let dom =
+        block_on(d.domain_define_xml(&guest("f", "qemu"), DomainDefineFlags::empty())).unwrap();
     let e = block_on(d.domain_save(&dom, "/nowhere/f.img", None, NONE)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::OPERATION_INVALID, "{e}");
     assert!(e.to_string().contains("domain is not running"), "{e}");
@@ -465,7 +403,7 @@ fn a_failed_save_keeps_the_guest_running() {
     // An XML for another guest is refused before the guest is even paused.
     let img = root.path().join("f.img");
     let imgs = img.to_str().unwrap();
-    let other = guest("f").replace(">64<", ">128<");
+    let other = guest("f", "qemu").replace(">64<", ">128<");
     let e = block_on(d.domain_save(&dom, imgs, Some(&other), NONE)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{e}");
     assert!(seen.lock().is_empty(), "{:?}", seen.lock());
@@ -550,7 +488,8 @@ fn images_move_between_rvirt_and_real_libvirt() {
 
     // Ours, read by libvirt.
     let ours = root.path().join("ours.img");
-    let dom = block_on(d.domain_create_xml(&guest("x"), DomainCreateFlags::empty())).unwrap();
+    let dom =
+        block_on(d.domain_create_xml(&guest("x", "qemu"), DomainCreateFlags::empty())).unwrap();
     block_on(d.domain_save(&dom, ours.to_str().unwrap(), None, NONE)).unwrap();
     let Some(out) = libvirt_embed(&lv, &format!("save-image-dumpxml {}", ours.display())) else {
         return;
@@ -567,7 +506,7 @@ fn images_move_between_rvirt_and_real_libvirt() {
     // libvirt's, read by us.
     let theirs = root.path().join("theirs.img");
     let def = root.path().join("l.xml");
-    std::fs::write(&def, guest("l")).unwrap();
+    std::fs::write(&def, guest("l", "qemu")).unwrap();
     let out = libvirt_embed(
         &lv,
         &format!(
@@ -597,7 +536,7 @@ fn images_libvirt_compressed_restore_through_its_decompressor() {
     let root = Root::new();
     let d = open(root.path());
     let raw = root.path().join("z.img");
-    let z = block_on(d.domain_create_xml(&guest("z"), DomainCreateFlags::empty())).unwrap();
+    let z = block_on(d.domain_create_xml(&guest("z", "qemu"), DomainCreateFlags::empty())).unwrap();
     block_on(d.domain_save(&z, raw.to_str().unwrap(), None, NONE)).unwrap();
     // What libvirt writes with save_image_format = "gzip": the same header with compressed =
     // 1, then the stream through `gzip -c`.

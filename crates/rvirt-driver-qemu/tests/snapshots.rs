@@ -4,20 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use parking_lot::Mutex;
+mod common;
+
+use common::{Seen, guest_with, open, record_lifecycle};
 use pollster::block_on;
-use rvirt_driver::{DomainDriver, DomainEvent, SnapshotDriver, SnapshotRef};
+use rvirt_driver::{DomainDriver, SnapshotDriver, SnapshotRef};
 use rvirt_driver_qemu::QemuDriver;
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
 use rvirt_types::snapshot::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-
-fn open(root: &Path) -> Arc<QemuDriver> {
-    QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
-}
 
 fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd).args(args).output().unwrap();
@@ -70,32 +67,16 @@ fn guest(name: &str, disk: Option<(&Path, &str)>) -> String {
             p.display()
         )
     });
-    format!(
-        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-         <os><type arch='x86_64'>hvm</type></os><devices>{disk}</devices></domain>"
-    )
+    guest_with(name, &disk)
 }
 
 fn snap_xml(name: &str) -> String {
     format!("<domainsnapshot><name>{name}</name></domainsnapshot>")
 }
 
-type Seen = Arc<Mutex<Vec<(i32, i32)>>>;
-
-fn record(d: &QemuDriver) -> Seen {
-    let seen: Seen = Default::default();
-    let s = seen.clone();
-    block_on(d.connect_domain_event_register_any(
-        None,
-        DomainEventID::LIFECYCLE,
-        Arc::new(move |e| {
-            if let DomainEvent::Lifecycle { event, detail, .. } = e {
-                s.lock().push((event.0, *detail));
-            }
-        }),
-    ))
-    .unwrap();
-    seen
+/// Every lifecycle event of `d` as (event, detail).
+fn record(d: &QemuDriver) -> Seen<(i32, i32)> {
+    record_lifecycle(d, |_, event, detail| (event, detail))
 }
 
 fn names(v: &[SnapshotRef]) -> Vec<String> {

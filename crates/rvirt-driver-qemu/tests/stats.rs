@@ -20,14 +20,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use parking_lot::Mutex;
+mod common;
+
+use common::{Cleanup, Seen, open, wait_until};
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, DomainEvent, DomainRef};
 use rvirt_driver_qemu::QemuDriver;
 use rvirt_types::domain::*;
 use rvirt_types::{ErrorNumber, TypedParam, TypedParamValue};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BOOT_SECTOR: &str = "fa31c08ed88ec08ed0bc007cb80103b9020030f6bb007ccd1366b8400b0080baf8\
                            0c66efbafc0c66ed83e0c089c68d5402b80001effbf489f2eda9000174f7ef8d54\
@@ -47,30 +49,6 @@ fn boot_disk(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("boot.img");
     std::fs::write(&path, img).unwrap();
     path
-}
-
-/// Destroys a test's guest when the test ends, passed or failed: a failed assertion must not
-/// leave a QEMU running.
-struct Cleanup(Arc<QemuDriver>, &'static str);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if let Ok(dom) = block_on(self.0.domain_lookup_by_name(self.1)) {
-            let _ = block_on(self.0.domain_destroy(&dom, DomainDestroyFlags::empty()));
-        }
-    }
-}
-
-fn open(root: &std::path::Path) -> Arc<QemuDriver> {
-    QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
-}
-
-fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn param<'a>(params: &'a [TypedParam], name: &str) -> Option<&'a TypedParamValue> {
@@ -95,11 +73,9 @@ fn stats_of(d: &QemuDriver, dom: &DomainRef) -> Vec<TypedParam> {
     all.remove(0).1
 }
 
-type Seen = Arc<Mutex<Vec<String>>>;
-
 /// Every lifecycle and reboot event of `d`, as text.
-fn record(d: &QemuDriver) -> Seen {
-    let seen: Seen = Default::default();
+fn record(d: &QemuDriver) -> Seen<String> {
+    let seen: Seen<String> = Default::default();
     for id in [DomainEventID::LIFECYCLE, DomainEventID::REBOOT] {
         let s = seen.clone();
         block_on(d.connect_domain_event_register_any(

@@ -42,73 +42,6 @@ fn no_domain() -> Error {
     Error::new(FROM, ErrorNumber::NO_DOMAIN, None)
 }
 
-/// Which definitions a `VIR_DOMAIN_AFFECT_*` call touches, after libvirt's rules for CURRENT,
-/// LIVE on an inactive domain and CONFIG on a transient one. Returns (live, config).
-pub(crate) fn modification_impact(st: &DomainObjState, flags: u32) -> Result<(bool, bool)> {
-    let mut live = flags & DomainModificationImpact::LIVE.bits() != 0;
-    let mut config = flags & DomainModificationImpact::CONFIG.bits() != 0;
-    if !live && !config {
-        if st.is_active() {
-            live = true;
-        } else {
-            config = true;
-        }
-    }
-    if live && !st.is_active() {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "domain is not running",
-        ));
-    }
-    if config && !st.persistent {
-        return Err(Error::operation_invalid(
-            ErrorDomain::DOMAIN,
-            "transient domains do not have any persistent config",
-        ));
-    }
-    Ok((live, config))
-}
-
-/// libvirt's `virDomainObjGetOneDefState`: which one definition a call reads or changes —
-/// `Some(true)` the persistent one kept aside while running, `Some(false)` the one in force — and
-/// whether it is the live one.
-fn one_def_choice(st: &DomainObjState, flags: u32) -> Result<(bool, bool)> {
-    let both = DomainModificationImpact::LIVE.bits() | DomainModificationImpact::CONFIG.bits();
-    if flags & both == both {
-        return Err(Error::invalid_arg_raw(
-            ErrorDomain::DOMAIN,
-            "virDomainObjGetOneDefState",
-            "flags",
-            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
-                .into(),
-        ));
-    }
-    let (live, config) = modification_impact(st, flags)?;
-    Ok((
-        st.is_active() && config && st.new_def.is_some(),
-        live && !config,
-    ))
-}
-
-/// The one definition a call changes (see [`one_def_choice`]), made unique for writing.
-pub(crate) fn one_def_mut(st: &mut DomainObjState, flags: u32) -> Result<(&mut DomainDef, bool)> {
-    let (persistent, live) = one_def_choice(st, flags)?;
-    let target = match st.new_def.as_mut() {
-        Some(d) if persistent => d,
-        _ => &mut st.def,
-    };
-    Ok((Arc::make_mut(target), live))
-}
-
-/// The one definition a call reads (see [`one_def_choice`]), without copying it.
-pub(crate) fn one_def(st: &DomainObjState, flags: u32) -> Result<&DomainDef> {
-    let (persistent, _) = one_def_choice(st, flags)?;
-    Ok(match &st.new_def {
-        Some(d) if persistent => d,
-        _ => &st.def,
-    })
-}
-
 /// Running state: an id, the persistent definition kept aside for when it stops.
 pub(crate) fn start_state(drv: &TestDriver, st: &mut DomainObjState, reason: DomainRunningReason) {
     st.state = DomainState::RUNNING;
@@ -787,7 +720,7 @@ impl DomainDriver for TestDriver {
             supported.bits(),
         )?;
         self.modify(dom, |st| {
-            let (def, live) = one_def_mut(st, flags.bits())?;
+            let (def, live) = st.one_def_mut(flags.bits())?;
             if flags.contains(DomainMemoryModFlags::MAXIMUM) {
                 if live {
                     return Err(Error::operation_invalid(
@@ -836,7 +769,7 @@ impl DomainDriver for TestDriver {
             supported.bits(),
         )?;
         self.modify(dom, |st| {
-            let (def, _) = one_def_mut(st, flags.bits())?;
+            let (def, _) = st.one_def_mut(flags.bits())?;
             let Some(balloon) = def
                 .devices
                 .memballoon
@@ -884,9 +817,8 @@ impl DomainDriver for TestDriver {
             ));
         }
         self.modify(dom, |st| {
-            let (live, config) = modification_impact(st, flags.bits())?;
+            let (live, config) = st.modification_impact(flags.bits())?;
             let maximum = flags.contains(DomainVcpuFlags::MAXIMUM);
-            let active = st.is_active();
             if live && st.def.vcpus_max < n {
                 return Err(err(
                     ErrorNumber::INVALID_ARG,
@@ -913,12 +845,7 @@ impl DomainDriver for TestDriver {
                 Arc::make_mut(&mut st.def).vcpus_current = n;
             }
             if config {
-                let target = if active {
-                    st.new_def.as_mut().unwrap_or(&mut st.def)
-                } else {
-                    &mut st.def
-                };
-                let d = Arc::make_mut(target);
+                let d = st.persistent_def_mut();
                 if maximum {
                     d.vcpus_max = n;
                     d.vcpus_current = d.vcpus_current.min(n);
@@ -939,7 +866,7 @@ impl DomainDriver for TestDriver {
             supported.bits(),
         )?;
         self.read(dom, |st| {
-            let def = one_def(st, flags.bits() & !DomainVcpuFlags::MAXIMUM.bits())?;
+            let def = st.one_def(flags.bits() & !DomainVcpuFlags::MAXIMUM.bits())?;
             let n = if flags.contains(DomainVcpuFlags::MAXIMUM) {
                 def.vcpus_max
             } else {
@@ -1036,7 +963,7 @@ impl DomainDriver for TestDriver {
             supported.bits(),
         )?;
         self.modify(dom, |st| {
-            let (live, config) = modification_impact(st, flags.bits())?;
+            let (live, config) = st.modification_impact(flags.bits())?;
             if live {
                 set_metadata(Arc::make_mut(&mut st.def), kind, metadata, key, uri)?;
             }
@@ -1077,7 +1004,7 @@ impl DomainDriver for TestDriver {
             supported.bits(),
         )?;
         self.read(dom, |st| {
-            let def = one_def(st, flags.bits())?;
+            let def = st.one_def(flags.bits())?;
             let no_meta = || {
                 Error::with_detail(
                     ErrorDomain::DOMAIN,

@@ -8,7 +8,8 @@ use crate::{FROM, TestDriver, err};
 use parking_lot::Mutex;
 use rvirt_conf::nodedev::{NodeDevCap, NodeDeviceDef, ParseMode};
 use rvirt_driver::nodedev::{
-    NodeDeviceEventBus, cap_names, count_with_cap, matches_cap_filter, names_with_cap,
+    NodeDeviceEventBus, cap_names, count_with_cap, find_device, matches_cap_filter, names_with_cap,
+    no_node_device,
 };
 use rvirt_driver::{
     CallbackId, NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef,
@@ -188,13 +189,6 @@ fn assign(devs: &mut Vec<NodeDeviceDef>, def: NodeDeviceDef) {
     }
 }
 
-fn no_device(name: &str) -> Error {
-    err(
-        ErrorNumber::NO_NODE_DEVICE,
-        format!("no node device with matching name '{name}'"),
-    )
-}
-
 /// `VIR_ERR_INTERNAL_ERROR` from the node device object code.
 fn nodedev_internal(detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::NODEDEV, ErrorNumber::INTERNAL_ERROR, detail)
@@ -232,12 +226,7 @@ fn parent_host(devs: &[NodeDeviceDef], def: &NodeDeviceDef) -> Result<u32> {
 
 impl TestDriver {
     fn with_device<T>(&self, name: &str, f: impl FnOnce(&NodeDeviceDef) -> T) -> Result<T> {
-        let devs = self.nodedevs.devs.lock();
-        let d = devs
-            .iter()
-            .find(|d| d.name == name)
-            .ok_or_else(|| no_device(name))?;
-        Ok(f(d))
+        find_device(FROM, &self.nodedevs.devs.lock(), name).map(f)
     }
 
     pub(crate) fn emit_nodedev(&self, event: NodeDeviceEvent) {
@@ -338,7 +327,7 @@ impl NodeDeviceDriver for TestDriver {
             let i = devs
                 .iter()
                 .position(|d| *d.name == *dev.name)
-                .ok_or_else(|| no_device(&dev.name))?;
+                .ok_or_else(|| no_node_device(FROM, &dev.name))?;
             // libvirt's test driver reports "not a fibre channel HBA" or a missing parent but
             // still answers success, leaving the device in place.
             let removable = devs[i].wwns().is_ok()

@@ -26,13 +26,6 @@ fn now_secs() -> i64 {
 }
 
 impl TestDriver {
-    fn snap_ref(dom: &DomainRef, name: &str) -> SnapshotRef {
-        SnapshotRef {
-            domain: dom.clone(),
-            name: name.into(),
-        }
-    }
-
     /// Runs `f` with the domain's state and its snapshots locked (domain first).
     fn with_snapshots<R>(
         &self,
@@ -92,7 +85,7 @@ impl SnapshotDriver for TestDriver {
                 if flags.contains(C::CURRENT) {
                     store.set_current(Some(name.clone()));
                 }
-                return Ok(Self::snap_ref(dom, &name));
+                return Ok(SnapshotRef::new(dom, &name));
             }
             if store.get(&def.name).is_some() {
                 return Err(Error::with_detail(
@@ -142,7 +135,7 @@ impl SnapshotDriver for TestDriver {
                 ));
             }
             store.set_current(Some(name.clone()));
-            Ok(Self::snap_ref(dom, &name))
+            Ok(SnapshotRef::new(dom, &name))
         })?;
         self.events.emit_all(events);
         Ok(r)
@@ -159,13 +152,7 @@ impl SnapshotDriver for TestDriver {
             flags.bits(),
             F::all().bits(),
         )?;
-        self.with_snapshots(dom, |_, store| {
-            Ok(store
-                .list(None, flags)
-                .iter()
-                .map(|n| Self::snap_ref(dom, n))
-                .collect())
-        })
+        self.with_snapshots(dom, |_, store| store.list_refs(FROM, dom, None, flags))
     }
 
     async fn snapshot_list_all_children(
@@ -180,12 +167,7 @@ impl SnapshotDriver for TestDriver {
             F::all().bits(),
         )?;
         self.with_snapshots(&snap.domain, |_, store| {
-            store.find(FROM, &snap.name)?;
-            Ok(store
-                .list(Some(&snap.name), flags)
-                .iter()
-                .map(|n| Self::snap_ref(&snap.domain, n))
-                .collect())
+            store.list_refs(FROM, &snap.domain, Some(&snap.name), flags)
         })
     }
 
@@ -202,7 +184,9 @@ impl SnapshotDriver for TestDriver {
     ) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotLookupByName", flags, 0)?;
         self.with_snapshots(dom, |_, store| {
-            store.find(FROM, name).map(|s| Self::snap_ref(dom, &s.name))
+            store
+                .find(FROM, name)
+                .map(|s| SnapshotRef::new(dom, &s.name))
         })
     }
 
@@ -213,27 +197,12 @@ impl SnapshotDriver for TestDriver {
 
     async fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotCurrent", flags, 0)?;
-        self.with_snapshots(dom, |_, store| match store.current() {
-            Some(c) => Ok(Self::snap_ref(dom, c)),
-            None => Err(err(
-                ErrorNumber::NO_DOMAIN_SNAPSHOT,
-                "the domain does not have a current snapshot",
-            )),
-        })
+        self.with_snapshots(dom, |_, store| store.current_ref(FROM, dom))
     }
 
     async fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotGetParent", flags, 0)?;
-        self.with_snapshots(&snap.domain, |_, store| {
-            let s = store.find(FROM, &snap.name)?;
-            match &s.parent {
-                Some(p) => Ok(Self::snap_ref(&snap.domain, p)),
-                None => Err(err(
-                    ErrorNumber::NO_DOMAIN_SNAPSHOT,
-                    format!("snapshot '{}' does not have a parent", s.name),
-                )),
-            }
-        })
+        self.with_snapshots(&snap.domain, |_, store| store.parent_ref(FROM, snap))
     }
 
     async fn snapshot_get_xml_desc(
@@ -261,10 +230,7 @@ impl SnapshotDriver for TestDriver {
 
     async fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainSnapshotIsCurrent", flags, 0)?;
-        self.with_snapshots(&snap.domain, |_, store| {
-            store.find(FROM, &snap.name)?;
-            Ok(store.current() == Some(&*snap.name))
-        })
+        self.with_snapshots(&snap.domain, |_, store| store.is_current(FROM, &snap.name))
     }
 
     async fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {

@@ -7,8 +7,10 @@
 use crate::DomainRef;
 use parking_lot::{Mutex, MutexGuard, RwLock};
 use rvirt_conf::DomainDef;
-use rvirt_types::Uuid;
-use rvirt_types::domain::{ConnectListAllDomainsFlags as L, DomainState};
+use rvirt_types::domain::{
+    ConnectListAllDomainsFlags as L, DomainModificationImpact as Impact, DomainState,
+};
+use rvirt_types::{Error, ErrorDomain, Result, Uuid};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -49,6 +51,79 @@ impl DomainObjState {
     /// The persistent definition: `new_def` while running, else `def`.
     pub fn persistent_def(&self) -> &Arc<DomainDef> {
         self.new_def.as_ref().unwrap_or(&self.def)
+    }
+
+    /// libvirt's `virDomainObjUpdateModificationImpact`: which definitions a call with
+    /// `VIR_DOMAIN_AFFECT_*` `flags` touches, as `(live, config)`. CURRENT means the live one on
+    /// a running domain and the config otherwise; LIVE on an inactive domain and CONFIG on a
+    /// transient one are errors. Bits other than LIVE and CONFIG are ignored.
+    pub fn modification_impact(&self, flags: u32) -> Result<(bool, bool)> {
+        let mut live = flags & Impact::LIVE.bits() != 0;
+        let mut config = flags & Impact::CONFIG.bits() != 0;
+        if !live && !config {
+            live = self.is_active();
+            config = !live;
+        }
+        if live && !self.is_active() {
+            return Err(Error::operation_invalid(
+                ErrorDomain::DOMAIN,
+                "domain is not running",
+            ));
+        }
+        if config && !self.persistent {
+            return Err(Error::operation_invalid(
+                ErrorDomain::DOMAIN,
+                "transient domains do not have any persistent config",
+            ));
+        }
+        Ok((live, config))
+    }
+
+    /// libvirt's `virDomainObjGetOneDefState`: which one definition a call reads or changes,
+    /// as `(persistent, live)`: `persistent` when it is the persistent definition kept aside
+    /// while running (`new_def`), `live` when it is the live one. LIVE and CONFIG together are
+    /// an error.
+    fn one_def_state(&self, flags: u32) -> Result<(bool, bool)> {
+        let both = (Impact::LIVE | Impact::CONFIG).bits();
+        if flags & both == both {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainObjGetOneDefState",
+                "flags",
+                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually \
+                 exclusive"
+                    .into(),
+            ));
+        }
+        let (live, config) = self.modification_impact(flags)?;
+        Ok((self.is_active() && config && self.new_def.is_some(), live))
+    }
+
+    /// libvirt's `virDomainObjGetOneDef`: the one definition a getter with
+    /// `VIR_DOMAIN_AFFECT_*` `flags` reads.
+    pub fn one_def(&self, flags: u32) -> Result<&Arc<DomainDef>> {
+        let (persistent, _) = self.one_def_state(flags)?;
+        Ok(match &self.new_def {
+            Some(d) if persistent => d,
+            _ => &self.def,
+        })
+    }
+
+    /// The one definition a setter with `VIR_DOMAIN_AFFECT_*` `flags` changes (see
+    /// [`DomainObjState::one_def`]), made unique for writing, and whether it is the live one.
+    pub fn one_def_mut(&mut self, flags: u32) -> Result<(&mut DomainDef, bool)> {
+        let (persistent, live) = self.one_def_state(flags)?;
+        let target = match self.new_def.as_mut() {
+            Some(d) if persistent => d,
+            _ => &mut self.def,
+        };
+        Ok((Arc::make_mut(target), live))
+    }
+
+    /// The persistent definition (`new_def` while running, else `def`), made unique for
+    /// writing: what a change to the config alone edits.
+    pub fn persistent_def_mut(&mut self) -> &mut DomainDef {
+        Arc::make_mut(self.new_def.as_mut().unwrap_or(&mut self.def))
     }
 
     /// A handle to this domain.

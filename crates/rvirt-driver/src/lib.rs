@@ -12,6 +12,7 @@ pub mod interface;
 pub mod network;
 pub mod nodedev;
 pub mod snapshot;
+pub mod stats;
 pub mod storage;
 pub mod stream;
 pub mod traits;
@@ -80,6 +81,16 @@ pub struct SnapshotRef {
     pub domain: DomainRef,
     /// The snapshot's name.
     pub name: Arc<str>,
+}
+
+impl SnapshotRef {
+    /// A handle to the snapshot `name` of `domain`.
+    pub fn new(domain: &DomainRef, name: &str) -> SnapshotRef {
+        SnapshotRef {
+            domain: domain.clone(),
+            name: name.into(),
+        }
+    }
 }
 
 /// The one answer for an operation a driver does not implement: `VIR_ERR_NO_SUPPORT` naming the

@@ -282,6 +282,27 @@ pub trait NodeDeviceDriver {
     }
 }
 
+/// `no node device with matching name 'NAME'` (`VIR_ERR_NO_NODE_DEVICE`), raised from error
+/// domain `from` (the test driver raises it as itself, the node device driver as `NODEDEV`).
+pub fn no_node_device(from: ErrorDomain, name: &str) -> Error {
+    Error::with_detail(
+        from,
+        ErrorNumber::NO_NODE_DEVICE,
+        format!("no node device with matching name '{name}'"),
+    )
+}
+
+/// The device named `name` among `devs`, or libvirt's error ([`no_node_device`]) from `from`.
+pub fn find_device<'a>(
+    from: ErrorDomain,
+    devs: &'a [NodeDeviceDef],
+    name: &str,
+) -> Result<&'a NodeDeviceDef> {
+    devs.iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| no_node_device(from, name))
+}
+
 /// Whether `def` passes the capability filters of `virConnectListAllNodeDevices` (`flags`
 /// without capability bits lets every device through).
 pub fn matches_cap_filter(def: &NodeDeviceDef, flags: ConnectListAllNodeDevicesFlags) -> bool {

@@ -3,6 +3,7 @@
 //! children moved to its parent, and the alignment of a new snapshot's disks with the domain's
 //! (`virDomainSnapshotAlignDisks`).
 
+use crate::{DomainRef, SnapshotRef};
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_conf::snapshot::SnapshotDef;
@@ -127,6 +128,56 @@ impl SnapshotStore {
             }
         }
         out
+    }
+
+    /// The handles [`SnapshotStore::list`] names: the domain's snapshots (`of == None`) or
+    /// those below the snapshot `of`, which must exist (libvirt's error from `from` if not).
+    pub fn list_refs(
+        &self,
+        from: ErrorDomain,
+        dom: &DomainRef,
+        of: Option<&str>,
+        flags: F,
+    ) -> Result<Vec<SnapshotRef>> {
+        if let Some(name) = of {
+            self.find(from, name)?;
+        }
+        Ok(self
+            .list(of, flags)
+            .iter()
+            .map(|n| SnapshotRef::new(dom, n))
+            .collect())
+    }
+
+    /// A handle to the current snapshot, or libvirt's error when there is none.
+    pub fn current_ref(&self, from: ErrorDomain, dom: &DomainRef) -> Result<SnapshotRef> {
+        match self.current() {
+            Some(c) => Ok(SnapshotRef::new(dom, c)),
+            None => Err(Error::with_detail(
+                from,
+                ErrorNumber::NO_DOMAIN_SNAPSHOT,
+                "the domain does not have a current snapshot",
+            )),
+        }
+    }
+
+    /// A handle to the parent of `snap`, or libvirt's error when `snap` is missing or a root.
+    pub fn parent_ref(&self, from: ErrorDomain, snap: &SnapshotRef) -> Result<SnapshotRef> {
+        let s = self.find(from, &snap.name)?;
+        match &s.parent {
+            Some(p) => Ok(SnapshotRef::new(&snap.domain, p)),
+            None => Err(Error::with_detail(
+                from,
+                ErrorNumber::NO_DOMAIN_SNAPSHOT,
+                format!("snapshot '{}' does not have a parent", s.name),
+            )),
+        }
+    }
+
+    /// Whether `name` is the current snapshot (libvirt's error if there is no such snapshot).
+    pub fn is_current(&self, from: ErrorDomain, name: &str) -> Result<bool> {
+        self.find(from, name)?;
+        Ok(self.current() == Some(name))
     }
 
     /// libvirt's snapshot listing: from the domain (`from == None`) or from one snapshot.

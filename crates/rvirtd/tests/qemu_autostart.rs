@@ -6,23 +6,8 @@
 
 mod common;
 
-use common::{Daemon, have};
-use std::process::Command;
+use common::{Daemon, have, virsh_on as virsh};
 use std::time::{Duration, Instant};
-
-fn virsh(uri: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new("virsh")
-        .arg("-c")
-        .arg(uri)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn autostart_domains_start_with_the_daemon() {

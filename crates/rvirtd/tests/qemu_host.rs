@@ -7,22 +7,7 @@
 
 mod common;
 
-use common::{Daemon, have};
-use std::process::Command;
-
-fn virsh(uri: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new("virsh")
-        .arg("-c")
-        .arg(uri)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{Daemon, have, virsh_on as virsh};
 
 #[test]
 fn virsh_lists_the_hosts_devices_and_interfaces() {

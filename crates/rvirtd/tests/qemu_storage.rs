@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Daemon, PYTHON, have};
+use common::{Daemon, PYTHON, have, virsh_on};
 use std::process::Command;
 
 fn have_tools() -> bool {
@@ -109,19 +109,9 @@ fn python_moves_64_mib_through_rvirtd() {
 }
 
 fn virsh(uri: &str, args: &[&str]) -> String {
-    let out = Command::new("virsh")
-        .arg("-c")
-        .arg(uri)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "virsh {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let (ok, out, err) = virsh_on(uri, args);
+    assert!(ok, "virsh {args:?}: {out}{err}");
+    out
 }
 
 #[test]

@@ -118,3 +118,18 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// Debian's virsh on `uri` with `args`: whether it succeeded, its stdout and its stderr.
+pub fn virsh_on(uri: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new("virsh")
+        .arg("-c")
+        .arg(uri)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

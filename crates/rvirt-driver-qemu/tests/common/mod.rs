@@ -1,0 +1,126 @@
+//! What the QEMU driver's integration tests share: opening a driver on a state root, tiny
+//! guests, recording lifecycle events, waiting, and cleaning up the guests a test started.
+//! Each test binary uses a part of it.
+
+#![allow(dead_code)]
+
+use parking_lot::Mutex;
+use pollster::block_on;
+use rvirt_driver::{DomainDriver, DomainEvent};
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_types::domain::{DomainDestroyFlags, DomainEventID};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A QEMU driver embedded on the state root `root` (`qemu:///embed?root=ROOT`).
+pub fn open(root: &Path) -> Arc<QemuDriver> {
+    QemuDriver::open(&format!("qemu:///embed?root={}", root.display())).unwrap()
+}
+
+/// A tiny guest (64 MiB, no devices) of domain type `virt` (`qemu` or `kvm`).
+pub fn guest(name: &str, virt: &str) -> String {
+    format!(
+        "<domain type='{virt}'><name>{name}</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os></domain>"
+    )
+}
+
+/// A tiny TCG guest (64 MiB) with `devices` (XML) in its `<devices>`.
+pub fn guest_with(name: &str, devices: &str) -> String {
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os><devices>{devices}</devices></domain>"
+    )
+}
+
+/// What a recorder has seen so far.
+pub type Seen<T> = Arc<Mutex<Vec<T>>>;
+
+/// Records every lifecycle event of `d` as `entry(domain name, event, detail)`.
+pub fn record_lifecycle<T: Send + 'static>(
+    d: &QemuDriver,
+    entry: fn(&str, i32, i32) -> T,
+) -> Seen<T> {
+    let seen: Seen<T> = Default::default();
+    let s = seen.clone();
+    block_on(d.connect_domain_event_register_any(
+        None,
+        DomainEventID::LIFECYCLE,
+        Arc::new(move |e| {
+            if let DomainEvent::Lifecycle { dom, event, detail } = e {
+                s.lock().push(entry(&dom.name, event.0, *detail));
+            }
+        }),
+    ))
+    .unwrap();
+    seen
+}
+
+/// Records every lifecycle event of `d` as (domain name, event, detail).
+pub fn record(d: &QemuDriver) -> Seen<(String, i32, i32)> {
+    record_lifecycle(d, |name, event, detail| (name.to_string(), event, detail))
+}
+
+/// The pid in the status file of the running domain `name` under `root`.
+pub fn pid_of(root: &Path, name: &str) -> i32 {
+    let text = std::fs::read_to_string(root.join(format!("run/qemu/{name}.xml"))).unwrap();
+    let at = text.find("pid='").unwrap() + 5;
+    text[at..].split('\'').next().unwrap().parse().unwrap()
+}
+
+/// Polls `f` until it holds and returns how long that took; fails naming `what` after `limit`.
+pub fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) -> Duration {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    t.elapsed()
+}
+
+/// A state root that kills the QEMUs still recorded in it when dropped, so that a failing
+/// test leaves no guest running (the driver leaves its guests running when dropped).
+pub struct Root(tempfile::TempDir);
+
+impl Root {
+    /// A fresh root in a temporary folder.
+    pub fn new() -> Root {
+        Root(tempfile::tempdir().unwrap())
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let Ok(dir) = std::fs::read_dir(self.path().join("run/qemu")) else {
+            return;
+        };
+        for e in dir.flatten() {
+            let pid = std::fs::read_to_string(e.path()).ok().and_then(|t| {
+                let at = t.find("pid='")? + 5;
+                t[at..].split('\'').next()?.parse::<i32>().ok()
+            });
+            if let Some(pid) = pid.filter(|p| *p > 0) {
+                // SAFETY: kill(2) of a QEMU this test started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
+/// Destroys a test's guest when the test ends, passed or failed: a failed assertion must not
+/// leave a QEMU running.
+pub struct Cleanup(pub Arc<QemuDriver>, pub &'static str);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Ok(dom) = block_on(self.0.domain_lookup_by_name(self.1)) {
+            let _ = block_on(self.0.domain_destroy(&dom, DomainDestroyFlags::empty()));
+        }
+    }
+}
