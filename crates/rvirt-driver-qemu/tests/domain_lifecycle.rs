@@ -8,6 +8,7 @@ mod common;
 use common::{guest, open, pid_of, record, wait_until};
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, HostDriver};
+use rvirt_driver_qemu::QemuDriver;
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
 use std::time::{Duration, Instant};

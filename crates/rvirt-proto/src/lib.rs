@@ -23,7 +23,8 @@ mod table;
 pub use error::RemoteError;
 pub use header::{HEADER_LEN, Header, MessageStatus, MessageType};
 pub use packet::{
-    FrameError, MESSAGE_MAX, Packet, RawPayload, STREAM_CHUNK, encode_packet, read_packet,
+    FrameError, MESSAGE_MAX, Packet, PacketReader, RawPayload, STREAM_CHUNK, encode_packet,
+    read_packet,
 };
 pub use remote::PROGRAM as REMOTE_PROGRAM;
 pub use table::{Access, Priority, RemoteCall, StreamDirection};

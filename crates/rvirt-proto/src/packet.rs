@@ -111,40 +111,84 @@ pub fn decode_body(mut body: Vec<u8>) -> Result<Packet, FrameError> {
 const PAYLOAD_RESERVE: usize = 1 << 20;
 
 /// Reads one packet. `Ok(None)` means the peer closed the connection cleanly between packets.
+/// Not for a `select!` that may take another branch: use a [`PacketReader`] there.
+pub async fn read_packet<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Packet>, FrameError> {
+    PacketReader::default().next(r).await
+}
+
+/// Reads packets one after another, keeping the part of a packet that has arrived in itself: a
+/// [`PacketReader::next`] that is dropped half-way (a `select!` took another branch) loses no
+/// byte, and the next call goes on where it stopped.
 ///
 /// The header is read on its own, so the payload lands in a buffer of its own and is never moved.
 /// Memory grows with the bytes that actually arrive, not with what the length word promises, so a
 /// peer that announces 32 MiB and sends nothing costs at most [`PAYLOAD_RESERVE`].
-pub async fn read_packet<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Packet>, FrameError> {
-    let mut word = [0u8; LEN_WORD];
-    let mut got = 0;
-    while got < LEN_WORD {
-        let n = r.read(&mut word[got..]).await?;
-        if n == 0 {
-            return if got == 0 {
-                Ok(None)
-            } else {
-                Err(FrameError::Truncated)
-            };
+#[derive(Default)]
+pub struct PacketReader {
+    word: [u8; LEN_WORD],
+    word_got: usize,
+    head: [u8; HEADER_LEN],
+    head_got: usize,
+    /// The header once decoded, with the payload length it announced.
+    header: Option<(Header, usize)>,
+    payload: Vec<u8>,
+}
+
+impl PacketReader {
+    /// Reads the next packet. `Ok(None)` means the peer closed the connection cleanly between
+    /// packets. Every await is a single read, after which what it brought is kept here: the
+    /// future may be dropped at any await.
+    pub async fn next<R: AsyncRead + Unpin>(
+        &mut self,
+        r: &mut R,
+    ) -> Result<Option<Packet>, FrameError> {
+        while self.word_got < LEN_WORD {
+            let n = r.read(&mut self.word[self.word_got..]).await?;
+            if n == 0 {
+                return if self.word_got == 0 {
+                    Ok(None)
+                } else {
+                    Err(FrameError::Truncated)
+                };
+            }
+            self.word_got += n;
         }
-        got += n;
+        let want = match self.header {
+            Some((_, want)) => want,
+            None => {
+                let len = body_len(u32::from_be_bytes(self.word))?;
+                while self.head_got < HEADER_LEN {
+                    let n = r.read(&mut self.head[self.head_got..]).await?;
+                    if n == 0 {
+                        return Err(FrameError::Truncated);
+                    }
+                    self.head_got += n;
+                }
+                let header =
+                    Header::decode(&mut XdrReader::new(&self.head)).map_err(FrameError::Header)?;
+                let want = len - HEADER_LEN;
+                self.payload = Vec::with_capacity(want.min(PAYLOAD_RESERVE));
+                self.header = Some((header, want));
+                want
+            }
+        };
+        while self.payload.len() < want {
+            let left = (want - self.payload.len()) as u64;
+            let n = (&mut *r).take(left).read_buf(&mut self.payload).await?;
+            if n == 0 {
+                return Err(FrameError::Truncated);
+            }
+        }
+        let Some((header, _)) = self.header.take() else {
+            return Err(FrameError::Truncated);
+        };
+        self.word_got = 0;
+        self.head_got = 0;
+        Ok(Some(Packet {
+            header,
+            payload: std::mem::take(&mut self.payload),
+        }))
     }
-    let len = body_len(u32::from_be_bytes(word))?;
-    let mut head = [0u8; HEADER_LEN];
-    if let Err(e) = r.read_exact(&mut head).await {
-        return Err(match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => FrameError::Truncated,
-            _ => FrameError::Io(e),
-        });
-    }
-    let header = Header::decode(&mut XdrReader::new(&head)).map_err(FrameError::Header)?;
-    let want = len - HEADER_LEN;
-    let mut payload = Vec::with_capacity(want.min(PAYLOAD_RESERVE));
-    let n = r.take(want as u64).read_to_end(&mut payload).await?;
-    if n < want {
-        return Err(FrameError::Truncated);
-    }
-    Ok(Some(Packet { header, payload }))
 }
 
 #[cfg(test)]
@@ -191,6 +235,40 @@ mod tests {
             Err(FrameError::TooLarge(_))
         ));
         assert!(matches!(body_len(u32::MAX), Err(FrameError::TooLarge(_))));
+    }
+
+    #[test]
+    fn a_read_dropped_half_way_loses_nothing() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut out = Vec::new();
+            encode_packet(&mut out, &header(), &7u32).unwrap();
+            encode_packet(&mut out, &header(), &8u32).unwrap();
+            let (mut tx, mut rx) = tokio::io::duplex(64);
+            let mut reader = PacketReader::default();
+            let mut got = Vec::new();
+            // The bytes arrive three at a time, and each wait for more is abandoned once.
+            for chunk in out.chunks(3) {
+                let abandoned =
+                    tokio::time::timeout(std::time::Duration::from_millis(1), reader.next(&mut rx))
+                        .await;
+                if let Ok(p) = abandoned {
+                    got.push(p.unwrap().unwrap());
+                }
+                tokio::io::AsyncWriteExt::write_all(&mut tx, chunk)
+                    .await
+                    .unwrap();
+            }
+            drop(tx);
+            while let Some(p) = reader.next(&mut rx).await.unwrap() {
+                got.push(p);
+            }
+            let values: Vec<u32> = got.iter().map(|p| p.decode_payload().unwrap()).collect();
+            assert_eq!(values, vec![7, 8]);
+        });
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::dispatch;
 use crate::server::Shared;
 use rvirt::Connect;
 use rvirt_proto::fdpass::{self, FdQueue, FdReader};
-use rvirt_proto::{Header, MessageType, Packet, keepalive, read_packet};
+use rvirt_proto::{Header, MessageType, Packet, PacketReader, keepalive};
 use std::collections::{HashMap, VecDeque};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -206,6 +206,7 @@ async fn serve_halves<R, W>(
         crate::stream::Incoming,
     )> = VecDeque::new();
     let mut parked: Option<(Packet, Vec<OwnedFd>)> = None;
+    let mut packets = PacketReader::default();
     loop {
         let mut unparked_files = None;
         let packet = if backlog.is_empty()
@@ -234,7 +235,8 @@ async fn serve_halves<R, W>(
                     }
                     continue;
                 }
-                p = read_packet(&mut rd), if can_read => p,
+                // The reader keeps a packet's first bytes when the stream branch wins.
+                p = packets.next(&mut rd), if can_read => p,
             }
         };
         let packet = match packet {
@@ -491,6 +493,7 @@ async fn keepalive_loop(session: std::sync::Weak<Session>) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use rvirt_proto::read_packet;
     use rvirt_proto::{MessageStatus, RawPayload, encode_packet};
     use tokio::io::AsyncWriteExt;
 
