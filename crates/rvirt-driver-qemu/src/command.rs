@@ -164,6 +164,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         push(&["-dtb", d]);
     }
 
+    usb_controllers(def, &mut a)?;
     disks(def, &mut a)?;
     nets(def, &mut a)?;
     serials(def, &mut a)?;
@@ -185,6 +186,48 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     a.push("-msg".into());
     a.push("timestamp=on".into());
     Ok(QemuCommand { binary, args: a })
+}
+
+/// The USB controllers: what a USB device (a hotplugged `usb-storage` disk) plugs into. The
+/// alias is libvirt's: `usb` for index 0, `usbN` for the others.
+fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
+    for c in def
+        .devices
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "usb")
+    {
+        let model = c
+            .model
+            .as_deref()
+            .unwrap_or(if q35 { "qemu-xhci" } else { "piix3-uhci" });
+        let driver = match model {
+            "none" => continue,
+            "piix3-uhci" => "piix3-usb-uhci",
+            "piix4-uhci" => "piix4-usb-uhci",
+            "ich9-ehci1" => "ich9-usb-ehci1",
+            "ich9-uhci1" => "ich9-usb-uhci1",
+            "ich9-uhci2" => "ich9-usb-uhci2",
+            "ich9-uhci3" => "ich9-usb-uhci3",
+            "ehci" => "usb-ehci",
+            "vt82c686b-uhci" => "vt82c686b-usb-uhci",
+            "nec-xhci" => "nec-usb-xhci",
+            "qemu-xhci" => "qemu-xhci",
+            "pci-ohci" => "pci-ohci",
+            other => {
+                return Err(unsupported(format!(
+                    "USB controller model '{other}' is not supported yet"
+                )));
+            }
+        };
+        let id = match c.index {
+            0 => "usb".to_string(),
+            n => format!("usb{n}"),
+        };
+        device(a, json!({"driver": driver, "id": id}));
+    }
+    Ok(())
 }
 
 fn device(a: &mut Vec<String>, v: Value) {

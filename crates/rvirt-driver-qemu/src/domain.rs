@@ -868,6 +868,15 @@ impl DomainDriver for QemuDriver {
         self.block_stats(dom, disk).await
     }
 
+    async fn domain_block_stats_flags(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        flags: u32,
+    ) -> Result<Vec<rvirt_types::TypedParam>> {
+        self.block_stats_flags(dom, disk, flags).await
+    }
+
     async fn domain_interface_stats(
         &self,
         dom: &DomainRef,

@@ -18,7 +18,7 @@ use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
 use rvirt_conf::domain::{DiskDef, NetDef, parse_mac};
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
-use rvirt_driver::{DomainObj, DomainRef, check_flags};
+use rvirt_driver::{DomainEvent, DomainObj, DomainRef, check_flags};
 use rvirt_qmp::Monitor;
 use rvirt_types::domain::DomainDeviceModifyFlags as F;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
@@ -690,18 +690,23 @@ impl QemuDriver {
             (st.def.clone(), st.id)
         };
         let mut def = (*live_def).clone();
+        let alias;
         match dev {
             Device::Disk(disk) => {
                 if disk.device == "floppy" {
                     return Err(unsupported("floppy device hotplug isn't supported".into()));
                 }
-                if disk.bus != "virtio" {
-                    return Err(unsupported(format!(
-                        "disk bus '{}' cannot be hotplugged.",
-                        disk.bus
-                    )));
-                }
-                if disk.device == "cdrom" {
+                // A USB disk needs no help from the guest to leave: QEMU unplugs it at once.
+                let driver = match disk.bus.as_str() {
+                    "virtio" => "virtio-blk-pci",
+                    "usb" => "usb-storage",
+                    other => {
+                        return Err(unsupported(format!(
+                            "disk bus '{other}' cannot be hotplugged."
+                        )));
+                    }
+                };
+                if disk.device == "cdrom" && disk.bus == "virtio" {
                     return Err(unsupported(
                         "cdrom device with virtio bus isn't supported".into(),
                     ));
@@ -732,6 +737,7 @@ impl QemuDriver {
                     )
                 })?;
                 let qid = disk_id(&disk);
+                alias = qid.clone();
                 let d = disk.clone();
                 self.with_monitor(&p, move |m| async move {
                     let n = free_node_index(&m).await?;
@@ -748,7 +754,7 @@ impl QemuDriver {
                         let _ = m.blockdev_del(&st_node).await;
                         return Err(e);
                     }
-                    let props = json!({"driver": "virtio-blk-pci", "drive": fmt_node, "id": qid});
+                    let props = json!({"driver": driver, "drive": fmt_node, "id": qid});
                     if let Err(e) = m.device_add(props).await {
                         let _ = m.blockdev_del(&fmt_node).await;
                         let _ = m.blockdev_del(&st_node).await;
@@ -768,7 +774,7 @@ impl QemuDriver {
                 }
                 let driver = net_driver(net.model.as_deref())?;
                 let mac = net.mac.clone();
-                self.with_monitor(&p, move |m| async move {
+                alias = self.with_monitor(&p, move |m| async move {
                     let ids = peripherals(&m).await?;
                     let n = (0..)
                         .find(|n| !ids.contains(&format!("net{n}")))
@@ -782,14 +788,19 @@ impl QemuDriver {
                         let _ = m.execute("netdev_del", Some(json!({"id": netdev}))).await;
                         return Err(e);
                     }
-                    Ok(())
+                    Ok(format!("net{n}"))
                 })
                 .await?;
                 def.devices.interfaces.push(net);
             }
         }
         let def = reparse(&def, Some(id))?;
-        self.commit_live(obj, def)
+        let committed = self.commit_live(obj, def);
+        // The device is in the guest whatever became of the status file: libvirt announces it.
+        let dref = obj.lock().to_ref(obj.uuid);
+        self.events
+            .emit(DomainEvent::DeviceAdded { dom: dref, alias });
+        committed
     }
 
     /// Asks the guest to release a device; returns the key its removal waits under.
@@ -816,7 +827,7 @@ impl QemuDriver {
                         found.device
                     )));
                 }
-                if found.bus != "virtio" {
+                if found.bus != "virtio" && found.bus != "usb" {
                     return Err(unsupported(
                         "This type of disk cannot be hot unplugged".into(),
                     ));
@@ -899,6 +910,11 @@ impl QemuDriver {
         }
         let _ = self.commit_live(obj, def);
         pending().lock().remove(&key);
+        let dref = obj.lock().to_ref(obj.uuid);
+        self.events.emit(DomainEvent::DeviceRemoved {
+            dom: dref,
+            alias: id.to_string(),
+        });
     }
 
     /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.

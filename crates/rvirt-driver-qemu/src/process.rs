@@ -771,11 +771,18 @@ impl QemuDriver {
                 self.set_resumed(&obj, reason);
             }
             EventKind::BalloonChange { actual } => {
-                {
+                // libvirt reports the size in KiB, rounded up.
+                let kib = actual.div_ceil(1024);
+                let dref = {
                     let mut st = obj.lock();
                     Arc::make_mut(&mut st.def).current_memory_kib = actual / 1024;
-                }
+                    st.to_ref(uuid)
+                };
                 let _ = self.save_status(&obj);
+                self.events.emit(DomainEvent::BalloonChange {
+                    dom: dref,
+                    actual: kib,
+                });
             }
             EventKind::Shutdown { guest, .. } => {
                 if p.destroying.load(Ordering::Relaxed) {

@@ -39,6 +39,28 @@ pub enum DomainEvent {
         /// The namespace URI for element metadata.
         nsuri: Option<String>,
     },
+    /// `VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE`: the balloon's size changed.
+    BalloonChange {
+        /// The domain.
+        dom: DomainRef,
+        /// The memory the guest now has, in KiB.
+        actual: u64,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED`: a device left the live domain (the guest let go
+    /// of it, or the hypervisor removed it).
+    DeviceRemoved {
+        /// The domain.
+        dom: DomainRef,
+        /// The device's alias (`virtio-disk1`, `net1`, ...).
+        alias: String,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_DEVICE_ADDED`: a device joined the live domain.
+    DeviceAdded {
+        /// The domain.
+        dom: DomainRef,
+        /// The device's alias.
+        alias: String,
+    },
 }
 
 impl DomainEvent {
@@ -48,6 +70,9 @@ impl DomainEvent {
             DomainEvent::Lifecycle { .. } => DomainEventID::LIFECYCLE,
             DomainEvent::Reboot { .. } => DomainEventID::REBOOT,
             DomainEvent::MetadataChange { .. } => DomainEventID::METADATA_CHANGE,
+            DomainEvent::BalloonChange { .. } => DomainEventID::BALLOON_CHANGE,
+            DomainEvent::DeviceRemoved { .. } => DomainEventID::DEVICE_REMOVED,
+            DomainEvent::DeviceAdded { .. } => DomainEventID::DEVICE_ADDED,
         }
     }
 
@@ -56,7 +81,10 @@ impl DomainEvent {
         match self {
             DomainEvent::Lifecycle { dom, .. }
             | DomainEvent::Reboot { dom }
-            | DomainEvent::MetadataChange { dom, .. } => dom,
+            | DomainEvent::MetadataChange { dom, .. }
+            | DomainEvent::BalloonChange { dom, .. }
+            | DomainEvent::DeviceRemoved { dom, .. }
+            | DomainEvent::DeviceAdded { dom, .. } => dom,
         }
     }
 

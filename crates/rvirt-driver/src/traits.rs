@@ -457,6 +457,16 @@ pub trait DomainDriver {
     async fn domain_block_stats(&self, _dom: &DomainRef, _disk: &str) -> Result<DomainBlockStats> {
         unsupported("virDomainBlockStats")
     }
+    /// `virDomainBlockStatsFlags`: a disk's counters (by target or source path; the sum over
+    /// every disk for an empty name) as typed parameters, in the order the driver gives them.
+    async fn domain_block_stats_flags(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        unsupported("virDomainBlockStatsFlags")
+    }
     /// `virDomainInterfaceStats` for an interface by target name or MAC.
     async fn domain_interface_stats(
         &self,

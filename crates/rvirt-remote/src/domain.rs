@@ -18,6 +18,8 @@ const DOMAIN_LIST_MAX: i32 = 16384;
 const MEMORY_STATS_MAX: u32 = 1024;
 /// `REMOTE_NODE_CPU_STATS_MAX`, which also bounds the per-CPU parameters.
 const CPU_STATS_MAX: u32 = 16;
+/// `REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX`.
+const BLOCK_STATS_MAX: i32 = 16;
 /// `REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX`.
 const CPU_STATS_NCPUS_MAX: u32 = 128;
 
@@ -885,6 +887,45 @@ impl DomainDriver for RemoteDriver {
             .call::<calls::DomainBlockStats>(&args)
             .await?
             .into())
+    }
+
+    async fn domain_block_stats_flags(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        // The nparams protocol: 0 asks how many there are, then that many are fetched.
+        let args = |nparams: i32| -> Result<DomainBlockStatsFlagsArgs> {
+            Ok(DomainBlockStatsFlagsArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+                nparams,
+                flags,
+            })
+        };
+        let n = self
+            .client
+            .call::<calls::DomainBlockStatsFlags>(&args(0)?)
+            .await?
+            .nparams;
+        if n <= 0 {
+            return Ok(Vec::new());
+        }
+        if n > BLOCK_STATS_MAX {
+            return Err(remote_rpc(format!(
+                "too many block stats: {n} > {BLOCK_STATS_MAX}"
+            )));
+        }
+        let r = self
+            .client
+            .call::<calls::DomainBlockStatsFlags>(&args(n)?)
+            .await?;
+        Ok(r.params
+            .into_inner()
+            .into_iter()
+            .map(typed_param_from_wire)
+            .collect())
     }
 
     async fn domain_interface_stats(

@@ -15,8 +15,9 @@ use rvirt_driver::{
 };
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
-    DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
-    DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackBalloonChangeMsg, DomainEventCallbackDeviceAddedMsg,
+    DomainEventCallbackDeviceRemovedMsg, DomainEventCallbackLifecycleMsg,
+    DomainEventCallbackMetadataChangeMsg, DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -135,6 +136,36 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                     dom: domain_ref(m.dom),
                     kind: m.r#type,
                     nsuri: m.nsuri.map(|s| s.into_inner()),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackBalloonChange => {
+            let m: DomainEventCallbackBalloonChangeMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::BalloonChange {
+                    dom: domain_ref(m.msg.dom),
+                    actual: m.msg.actual,
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackDeviceRemoved => {
+            let m: DomainEventCallbackDeviceRemovedMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::DeviceRemoved {
+                    dom: domain_ref(m.msg.dom),
+                    alias: m.msg.dev_alias.into_inner(),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackDeviceAdded => {
+            let m: DomainEventCallbackDeviceAddedMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::DeviceAdded {
+                    dom: domain_ref(m.dom),
+                    alias: m.dev_alias.into_inner(),
                 }),
             )
         }
@@ -269,6 +300,71 @@ mod tests {
                 &bytes[..8]
             )
             .is_none()
+        );
+    }
+
+    fn nonnull_dom() -> NonnullDomain {
+        NonnullDomain {
+            name: "vm".try_into().unwrap(),
+            uuid: [1; 16],
+            id: 3,
+        }
+    }
+
+    #[test]
+    fn decodes_balloon_and_device_messages() {
+        use rvirt_proto::remote::types::{
+            DomainEventBalloonChangeMsg, DomainEventDeviceRemovedMsg,
+        };
+        let balloon = rvirt_xdr::to_bytes(&DomainEventCallbackBalloonChangeMsg {
+            callback_id: 4,
+            msg: DomainEventBalloonChangeMsg {
+                dom: nonnull_dom(),
+                actual: 524_288,
+            },
+        });
+        let removed = rvirt_xdr::to_bytes(&DomainEventCallbackDeviceRemovedMsg {
+            callback_id: 5,
+            msg: DomainEventDeviceRemovedMsg {
+                dom: nonnull_dom(),
+                dev_alias: "virtio-disk1".try_into().unwrap(),
+            },
+        });
+        let added = rvirt_xdr::to_bytes(&DomainEventCallbackDeviceAddedMsg {
+            callback_id: 6,
+            dom: nonnull_dom(),
+            dev_alias: "net1".try_into().unwrap(),
+        });
+        let got: Vec<(i32, String)> = [
+            (Procedure::DomainEventCallbackBalloonChange, balloon),
+            (Procedure::DomainEventCallbackDeviceRemoved, removed),
+            (Procedure::DomainEventCallbackDeviceAdded, added),
+        ]
+        .into_iter()
+        .map(|(proc, bytes)| {
+            let inc = decode(proc.number(), &bytes).unwrap();
+            let text = match inc.event {
+                Event::Domain(DomainEvent::BalloonChange { dom, actual }) => {
+                    format!("{} balloon {actual}", dom.name)
+                }
+                Event::Domain(DomainEvent::DeviceRemoved { dom, alias }) => {
+                    format!("{} removed {alias}", dom.name)
+                }
+                Event::Domain(DomainEvent::DeviceAdded { dom, alias }) => {
+                    format!("{} added {alias}", dom.name)
+                }
+                other => panic!("{other:?}"),
+            };
+            (inc.remote_id, text)
+        })
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, "vm balloon 524288".to_string()),
+                (5, "vm removed virtio-disk1".to_string()),
+                (6, "vm added net1".to_string()),
+            ]
         );
     }
 

@@ -299,6 +299,7 @@ blocking_methods!(Domain {
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;
     fn get_vcpus(maxinfo: i32, maplen: i32) -> (Vec<VcpuInfo>, Vec<u8>);
     fn block_stats(disk: &str) -> DomainBlockStats;
+    fn block_stats_flags(disk: &str, flags: u32) -> Vec<TypedParam>;
     fn interface_stats(device: &str) -> DomainInterfaceStats;
     fn memory_stats(nr_stats: u32, flags: u32) -> Vec<DomainMemoryStat>;
     fn get_security_label() -> SecurityLabel;

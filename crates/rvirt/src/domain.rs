@@ -639,6 +639,12 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_block_stats(&self.r, disk))
     }
 
+    /// `virDomainBlockStatsFlags`: a disk's counters (by target or source path; the sum over
+    /// every disk for an empty name) as typed parameters.
+    pub async fn block_stats_flags(&self, disk: &str, flags: u32) -> Result<Vec<TypedParam>> {
+        dispatch!(self.conn, d => d.domain_block_stats_flags(&self.r, disk, flags))
+    }
+
     /// `virDomainInterfaceStats` for an interface by target name or MAC.
     pub async fn interface_stats(&self, device: &str) -> Result<DomainInterfaceStats> {
         dispatch!(self.conn, d => d.domain_interface_stats(&self.r, device))

@@ -38,7 +38,7 @@ pub use nodedev::NodeDevice;
 pub use rvirt_driver::NetworkEvent;
 pub use rvirt_driver::NodeDeviceEvent;
 pub use rvirt_driver::StoragePoolEvent;
-pub use rvirt_driver::{CallbackId, DomainEvent};
+pub use rvirt_driver::{CallbackId, DomainEvent, DomainRef};
 pub use rvirt_types::domain as flags;
 pub use rvirt_types::host::ConnectCloseReason;
 pub use rvirt_types::interface as interface_flags;

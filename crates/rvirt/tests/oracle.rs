@@ -543,6 +543,15 @@ impl Runner {
                             rvirt::DomainEvent::MetadataChange { kind, nsuri, .. } => {
                                 json!(["metadata_change", d.get_name(), kind, nsuri])
                             }
+                            rvirt::DomainEvent::BalloonChange { actual, .. } => {
+                                json!(["balloon_change", d.get_name(), actual])
+                            }
+                            rvirt::DomainEvent::DeviceRemoved { alias, .. } => {
+                                json!(["device_removed", d.get_name(), alias])
+                            }
+                            rvirt::DomainEvent::DeviceAdded { alias, .. } => {
+                                json!(["device_added", d.get_name(), alias])
+                            }
                         };
                         Runner::record(&events, v);
                     })?;

@@ -166,6 +166,17 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
                 nsuri.as_deref().unwrap_or("<null>")
             )
         }
+        DomainEvent::BalloonChange { dom, actual } => format!(
+            "event 'balloon-change' for domain '{}': {actual}KiB\n",
+            dom.name
+        ),
+        DomainEvent::DeviceRemoved { dom, alias } => format!(
+            "event 'device-removed' for domain '{}': {alias}\n",
+            dom.name
+        ),
+        DomainEvent::DeviceAdded { dom, alias } => {
+            format!("event 'device-added' for domain '{}': {alias}\n", dom.name)
+        }
         other => format!("event '{name}' for domain '{}'\n", other.domain().name),
     }
 }
@@ -326,5 +337,34 @@ mod tests {
         assert_eq!(lifecycle_text(2, 42), ("Started", "unknown"));
         assert_eq!(lifecycle_text(99, 0), ("unknown", "unknown"));
         assert_eq!(timestamp().len(), "2024-01-01 00:00:00.000+0000".len());
+    }
+
+    #[test]
+    fn balloon_and_device_lines_are_virshs() {
+        let dom = rvirt::DomainRef {
+            name: "vm".into(),
+            uuid: rvirt::Uuid::generate(),
+            id: 1,
+        };
+        assert_eq!(
+            event_line(
+                "balloon-change",
+                &DomainEvent::BalloonChange {
+                    dom: dom.clone(),
+                    actual: 262_144
+                }
+            ),
+            "event 'balloon-change' for domain 'vm': 262144KiB\n"
+        );
+        assert_eq!(
+            event_line(
+                "device-added",
+                &DomainEvent::DeviceAdded {
+                    dom,
+                    alias: "net1".into()
+                }
+            ),
+            "event 'device-added' for domain 'vm': net1\n"
+        );
     }
 }

@@ -630,10 +630,92 @@ const BLKSTAT: [(&str, &str); 5] = [
     ("errs", "error count:"),
 ];
 
+/// The typed block statistics virsh prints first, in its order: (field, legacy name, human
+/// label); the legacy name is the field's own where virsh has none.
+const BLKSTAT_FLAGS: [(&str, &str, &str); 9] = [
+    ("rd_operations", "rd_req", "number of read operations:"),
+    ("rd_bytes", "rd_bytes", "number of bytes read:"),
+    ("wr_operations", "wr_req", "number of write operations:"),
+    ("wr_bytes", "wr_bytes", "number of bytes written:"),
+    ("errs", "errs", "error count:"),
+    (
+        "flush_operations",
+        "flush_operations",
+        "number of flush operations:",
+    ),
+    (
+        "rd_total_times",
+        "rd_total_times",
+        "total duration of reads (ns):",
+    ),
+    (
+        "wr_total_times",
+        "wr_total_times",
+        "total duration of writes (ns):",
+    ),
+    (
+        "flush_total_times",
+        "flush_total_times",
+        "total duration of flushes (ns):",
+    ),
+];
+
+/// virsh's domblkstat output of typed statistics: the known ones in its order, then the rest.
+fn blkstat_flags_text(device: &str, human: bool, params: &[rvirt::TypedParam]) -> String {
+    let mut out = String::new();
+    let mut dev = device;
+    if human {
+        out.push_str(&format!("Device: {device}\n"));
+        dev = "";
+    }
+    for (field, legacy, label) in BLKSTAT_FLAGS {
+        if let Some(p) = params.iter().find(|p| p.field == field) {
+            let v = crate::fmt::typed_value(&p.value);
+            if human {
+                out.push_str(&format!("{dev} {label:<31} {v}\n"));
+            } else {
+                out.push_str(&format!("{dev} {legacy} {v}\n"));
+            }
+        }
+    }
+    for p in params {
+        if !BLKSTAT_FLAGS.iter().any(|b| b.0 == p.field) {
+            let v = crate::fmt::typed_value(&p.value);
+            out.push_str(&format!("{dev} {} {v}\n", p.field));
+        }
+    }
+    out
+}
+
 fn cmd_domblkstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, name) = ctl.domain(cmd)?;
     let human = cmd.has("human");
     let device = ctl.opt_str(cmd, "device")?.unwrap_or("");
+    // virsh asks for the typed statistics first and falls back to the legacy call only when
+    // the driver lacks them.
+    match dom.block_stats_flags(device, 0) {
+        Ok(params) if !cmd.has("json") => {
+            ctl.print(&blkstat_flags_text(device, human, &params));
+            return Ok(());
+        }
+        Ok(params) => {
+            let f = params.iter().map(|p| {
+                let v = match p.value {
+                    rvirt::TypedParamValue::LLong(v) => Json::from(v),
+                    rvirt::TypedParamValue::ULLong(v) => Json::from(v),
+                    ref other => Json::from(crate::fmt::typed_value(other).as_str()),
+                };
+                (p.field.as_str(), v)
+            });
+            ctl.print(&Json::obj(f).line());
+            return Ok(());
+        }
+        Err(e) if e.code != rvirt::ErrorNumber::NO_SUPPORT => {
+            ctl.last_error = Some(e);
+            return Err(Failed);
+        }
+        Err(_) => {}
+    }
     let s = match dom.block_stats(device) {
         Ok(s) => s,
         Err(e) => {
@@ -955,4 +1037,31 @@ fn cmd_domstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     ctl.print(&out);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt::{TypedParam, TypedParamValue};
+
+    #[test]
+    fn typed_block_stats_print_in_virshs_order_then_the_rest() {
+        let params: Vec<TypedParam> = [
+            ("wr_bytes", 4),
+            ("rd_operations", 1),
+            ("flush_total_times", 9),
+            ("zz_other", 7),
+        ]
+        .into_iter()
+        .map(|(n, v)| TypedParam::new(n, TypedParamValue::LLong(v)))
+        .collect();
+        assert_eq!(
+            blkstat_flags_text("vda", false, &params),
+            "vda rd_req 1\nvda wr_bytes 4\nvda flush_total_times 9\nvda zz_other 7\n"
+        );
+        assert_eq!(
+            blkstat_flags_text("vda", true, &params[..1]),
+            "Device: vda\n number of bytes written:        4\n"
+        );
+    }
 }

@@ -351,6 +351,33 @@ pub async fn block_stats(s: Arc<Session>, a: DomainBlockStatsArgs) -> Result<Dom
     Ok((&dom(&s, &a.dom)?.block_stats(a.path.as_str()).await?).into())
 }
 
+pub async fn block_stats_flags(
+    s: Arc<Session>,
+    a: DomainBlockStatsFlagsArgs,
+) -> Result<DomainBlockStatsFlagsRet> {
+    // The nparams protocol: 0 asks how many there are.
+    if !(0..=16).contains(&a.nparams) {
+        return Err(internal("nparams too large"));
+    }
+    let stats = dom(&s, &a.dom)?
+        .block_stats_flags(a.path.as_str(), a.flags)
+        .await?;
+    if a.nparams == 0 {
+        return Ok(DomainBlockStatsFlagsRet {
+            params: Default::default(),
+            nparams: stats.len() as i32,
+        });
+    }
+    let params: rvirt_xdr::BoundedVec<rvirt_xdr::RemoteTypedParam, 16> = bounded(
+        stats
+            .iter()
+            .take(a.nparams as usize)
+            .map(typed_param_to_wire),
+    );
+    let nparams = params.len() as i32;
+    Ok(DomainBlockStatsFlagsRet { params, nparams })
+}
+
 pub async fn interface_stats(
     s: Arc<Session>,
     a: DomainInterfaceStatsArgs,

@@ -89,8 +89,56 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
                 nsuri: nsuri.as_deref().map(nonnull),
             },
         ),
-        // The metadata event came after the legacy protocol: there is no message for it there.
-        (DomainEvent::MetadataChange { .. }, true) => {}
+        (DomainEvent::BalloonChange { actual, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackBalloonChange,
+            &DomainEventCallbackBalloonChangeMsg {
+                callback_id: wire_id,
+                msg: DomainEventBalloonChangeMsg {
+                    dom,
+                    actual: *actual,
+                },
+            },
+        ),
+        (DomainEvent::BalloonChange { actual, .. }, true) => push(
+            session,
+            Procedure::DomainEventBalloonChange,
+            &DomainEventBalloonChangeMsg {
+                dom,
+                actual: *actual,
+            },
+        ),
+        (DomainEvent::DeviceRemoved { alias, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackDeviceRemoved,
+            &DomainEventCallbackDeviceRemovedMsg {
+                callback_id: wire_id,
+                msg: DomainEventDeviceRemovedMsg {
+                    dom,
+                    dev_alias: nonnull(alias),
+                },
+            },
+        ),
+        (DomainEvent::DeviceRemoved { alias, .. }, true) => push(
+            session,
+            Procedure::DomainEventDeviceRemoved,
+            &DomainEventDeviceRemovedMsg {
+                dom,
+                dev_alias: nonnull(alias),
+            },
+        ),
+        (DomainEvent::DeviceAdded { alias, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackDeviceAdded,
+            &DomainEventCallbackDeviceAddedMsg {
+                callback_id: wire_id,
+                dom,
+                dev_alias: nonnull(alias),
+            },
+        ),
+        // The metadata and device-added events came after the legacy protocol: there is no
+        // message for them there.
+        (DomainEvent::MetadataChange { .. } | DomainEvent::DeviceAdded { .. }, true) => {}
     }
 }
 

@@ -335,6 +335,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainGetTime => domain::get_time,
         DomainGetCpuStats => domain::get_cpu_stats,
         DomainBlockStats => domain::block_stats,
+        DomainBlockStatsFlags => domain::block_stats_flags,
         DomainInterfaceStats => domain::interface_stats,
         DomainMemoryStats => domain::memory_stats,
         DomainGetSecurityLabel => domain::get_security_label,
