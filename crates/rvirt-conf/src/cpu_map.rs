@@ -108,6 +108,66 @@ const X86_MODELS: &[&str] = &[
 ];
 
 /// The ppc64 models of the CPU map, in its order.
+/// The vendor each x86 model of the CPU map names (models without one, such as `qemu64`, are
+/// absent), in the map's order.
+const X86_VENDORS: &[(&str, &str)] = &[
+    ("coreduo", "Intel"),
+    ("n270", "Intel"),
+    ("core2duo", "Intel"),
+    ("Conroe", "Intel"),
+    ("Penryn", "Intel"),
+    ("Nehalem", "Intel"),
+    ("Nehalem-IBRS", "Intel"),
+    ("Westmere", "Intel"),
+    ("Westmere-IBRS", "Intel"),
+    ("SandyBridge", "Intel"),
+    ("SandyBridge-IBRS", "Intel"),
+    ("IvyBridge", "Intel"),
+    ("IvyBridge-IBRS", "Intel"),
+    ("Haswell-noTSX", "Intel"),
+    ("Haswell-noTSX-IBRS", "Intel"),
+    ("Haswell", "Intel"),
+    ("Haswell-IBRS", "Intel"),
+    ("Broadwell-noTSX", "Intel"),
+    ("Broadwell-noTSX-IBRS", "Intel"),
+    ("Broadwell", "Intel"),
+    ("Broadwell-IBRS", "Intel"),
+    ("Skylake-Client", "Intel"),
+    ("Skylake-Client-IBRS", "Intel"),
+    ("Skylake-Client-noTSX-IBRS", "Intel"),
+    ("Skylake-Server", "Intel"),
+    ("Skylake-Server-IBRS", "Intel"),
+    ("Skylake-Server-noTSX-IBRS", "Intel"),
+    ("Cascadelake-Server", "Intel"),
+    ("Cascadelake-Server-noTSX", "Intel"),
+    ("Icelake-Client", "Intel"),
+    ("Icelake-Client-noTSX", "Intel"),
+    ("Icelake-Server", "Intel"),
+    ("Icelake-Server-noTSX", "Intel"),
+    ("Cooperlake", "Intel"),
+    ("Snowridge", "Intel"),
+    ("athlon", "AMD"),
+    ("phenom", "AMD"),
+    ("Opteron_G1", "AMD"),
+    ("Opteron_G2", "AMD"),
+    ("Opteron_G3", "AMD"),
+    ("Opteron_G4", "AMD"),
+    ("Opteron_G5", "AMD"),
+    ("EPYC", "AMD"),
+    ("EPYC-IBPB", "AMD"),
+    ("EPYC-Rome", "AMD"),
+    ("EPYC-Milan", "AMD"),
+    ("Dhyana", "Hygon"),
+];
+
+/// The vendor (`Intel`, `AMD`, `Hygon`) libvirt's CPU map gives x86 model `model`, if any.
+pub fn x86_model_vendor(model: &str) -> Option<&'static str> {
+    X86_VENDORS
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map(|(_, v)| *v)
+}
+
 const PPC64_MODELS: &[&str] = &[
     "POWER6",
     "POWER7",

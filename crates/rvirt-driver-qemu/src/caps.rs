@@ -86,7 +86,12 @@ impl QemuDriver {
         w.text("arch", &[], host_arch);
         w.end("cpu");
         w.empty("power_management", &[]);
-        w.empty("iommu", &[("support", "no")]);
+        let iommu = if rvirt_host::iommu::host_has_iommu() {
+            "yes"
+        } else {
+            "no"
+        };
+        w.empty("iommu", &[("support", iommu)]);
         w.start("migration_features", &[]);
         w.empty("live", &[]);
         w.start("uri_transports", &[]);

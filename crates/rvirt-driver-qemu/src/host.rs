@@ -64,6 +64,18 @@ impl HostDriver for QemuDriver {
         self.capabilities_xml().await
     }
 
+    async fn connect_get_domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        self.domain_capabilities(emulatorbin, arch, machine, virttype, flags)
+            .await
+    }
+
     async fn connect_domain_xml_to_native(
         &self,
         format: &str,

@@ -31,6 +31,7 @@ mod autostart;
 pub mod caps;
 pub mod command;
 mod domain;
+mod domcaps;
 mod host;
 pub mod hotplug;
 mod iface;

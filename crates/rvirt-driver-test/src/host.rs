@@ -18,11 +18,6 @@ const PAGE_SIZES: [u64; 4] = [4, 8, 2048, 1024 * 1024];
 
 const SYSINFO: &str = "<sysinfo type='smbios'>\n  <bios>\n    <entry name='vendor'>LENOVO</entry>\n    <entry name='version'>G4ETA1WW (2.61 )</entry>\n    <entry name='date'>05/07/2014</entry>\n    <entry name='release'>2.61</entry>\n  </bios>\n</sysinfo>\n";
 
-/// Whether the host has IOMMU groups (libvirt's `virHostHasIOMMU`).
-fn host_has_iommu() -> bool {
-    std::fs::read_dir("/sys/kernel/iommu_groups/").is_ok_and(|mut d| d.next().is_some())
-}
-
 impl TestDriver {
     /// The capabilities document of the fake host.
     pub(crate) fn capabilities_xml(&self) -> String {
@@ -44,7 +39,14 @@ impl TestDriver {
         // As libvirt's test driver, this reports the real host's IOMMU.
         w.empty(
             "iommu",
-            &[("support", if host_has_iommu() { "yes" } else { "no" })],
+            &[(
+                "support",
+                if rvirt_host::iommu::host_has_iommu() {
+                    "yes"
+                } else {
+                    "no"
+                },
+            )],
         );
         // Printed even without cells (a node file's host), as libvirt does.
         w.start("topology", &[]);

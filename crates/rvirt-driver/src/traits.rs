@@ -36,6 +36,19 @@ pub trait HostDriver {
     async fn connect_get_capabilities(&self) -> Result<String> {
         unsupported("virConnectGetCapabilities")
     }
+    /// `virConnectGetDomainCapabilities`: what a domain of type `virttype` for architecture
+    /// `arch` and machine type `machine`, run by emulator `emulatorbin`, can use (each `None`
+    /// picks the driver's default), as a `<domainCapabilities>` document.
+    async fn connect_get_domain_capabilities(
+        &self,
+        _emulatorbin: Option<&str>,
+        _arch: Option<&str>,
+        _machine: Option<&str>,
+        _virttype: Option<&str>,
+        _flags: u32,
+    ) -> Result<String> {
+        unsupported("virConnectGetDomainCapabilities")
+    }
     /// `virConnectDomainXMLToNative`: a domain definition in the hypervisor's own format
     /// (`qemu-argv` for QEMU).
     async fn connect_domain_xml_to_native(

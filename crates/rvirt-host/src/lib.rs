@@ -4,6 +4,7 @@
 //! interface backend, with link details from [`netdev`].
 
 pub mod iface;
+pub mod iommu;
 pub mod netdev;
 pub mod nodedev;
 pub mod udev;

@@ -117,6 +117,29 @@ impl HostDriver for RemoteDriver {
             .into_inner())
     }
 
+    async fn connect_get_domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        let args = ConnectGetDomainCapabilitiesArgs {
+            emulatorbin: opt_string(emulatorbin)?,
+            arch: opt_string(arch)?,
+            machine: opt_string(machine)?,
+            virttype: opt_string(virttype)?,
+            flags,
+        };
+        Ok(self
+            .client
+            .call::<calls::ConnectGetDomainCapabilities>(&args)
+            .await?
+            .capabilities
+            .into_inner())
+    }
+
     async fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
         Ok(self
             .client

@@ -188,6 +188,7 @@ blocking_methods!(Connect {
     fn get_uri() -> String;
     fn get_max_vcpus(virt_type: Option<&str>) -> i32;
     fn get_capabilities() -> String;
+    fn get_domain_capabilities(emulatorbin: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, flags: u32) -> String;
     fn domain_xml_to_native(format: &str, xml: &str, flags: u32) -> String;
     fn get_sysinfo(flags: u32) -> String;
     fn is_secure() -> bool;

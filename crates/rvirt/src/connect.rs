@@ -306,6 +306,22 @@ impl Connect {
         dispatch!(self, d => d.connect_get_capabilities())
     }
 
+    /// `virConnectGetDomainCapabilities`: what a domain of type `virttype` for architecture
+    /// `arch` and machine type `machine`, run by emulator `emulatorbin`, can use (`None` picks
+    /// the driver's default for each), as a `<domainCapabilities>` document. Refused on a
+    /// read-only connection, as in libvirt.
+    pub async fn get_domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        self.check_rw("virConnectGetDomainCapabilities")?;
+        dispatch!(self, d => d.connect_get_domain_capabilities(emulatorbin, arch, machine, virttype, flags))
+    }
+
     /// `virConnectDomainXMLToNative`: what the hypervisor would run for domain `xml`, in
     /// `format` (the QEMU driver's `qemu-argv`: the command line).
     pub async fn domain_xml_to_native(

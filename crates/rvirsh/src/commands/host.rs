@@ -21,6 +21,34 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_capabilities)
     },
     CmdDef {
+        name: "domcapabilities",
+        help: "domain capabilities",
+        desc: "Returns capabilities of emulator with respect to host and libvirt.",
+        opts: &[
+            Opt::new(
+                "virttype",
+                OptKind::String,
+                "virtualization type (/domain/@type)",
+            ),
+            Opt::new(
+                "emulatorbin",
+                OptKind::String,
+                "path to emulator binary (/domain/devices/emulator)",
+            ),
+            Opt::new(
+                "arch",
+                OptKind::String,
+                "domain architecture (/domain/os/type/@arch)",
+            ),
+            Opt::new(
+                "machine",
+                OptKind::String,
+                "machine type (/domain/os/type/@machine)",
+            ),
+        ],
+        ..CmdDef::new(cmd_domcapabilities)
+    },
+    CmdDef {
         name: "freecell",
         help: "NUMA free memory",
         desc: "display available free memory for the NUMA cell.",
@@ -124,6 +152,29 @@ fn cmd_capabilities(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
         Err(e) => {
             ctl.last_error = Some(e);
             ctl.fail("failed to get capabilities")
+        }
+    }
+}
+
+/// virsh 9.0's `domcapabilities`: the options as given (an empty one is refused), the
+/// document printed with a newline after it.
+fn cmd_domcapabilities(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let virttype = ctl.opt_str(cmd, "virttype")?;
+    let emulatorbin = ctl.opt_str(cmd, "emulatorbin")?;
+    let arch = ctl.opt_str(cmd, "arch")?;
+    let machine = ctl.opt_str(cmd, "machine")?;
+    let r = ctl
+        .conn()?
+        .get_domain_capabilities(emulatorbin, arch, machine, virttype, 0);
+    match r {
+        Ok(x) => {
+            ctl.print(&x);
+            ctl.print("\n");
+            Ok(())
+        }
+        Err(e) => {
+            ctl.last_error = Some(e);
+            ctl.fail("failed to get emulator capabilities")
         }
     }
 }

@@ -160,6 +160,25 @@ pub async fn get_capabilities(s: Arc<Session>, _a: ()) -> Result<ConnectGetCapab
     })
 }
 
+pub async fn get_domain_capabilities(
+    s: Arc<Session>,
+    a: ConnectGetDomainCapabilitiesArgs,
+) -> Result<ConnectGetDomainCapabilitiesRet> {
+    let caps = s
+        .conn()?
+        .get_domain_capabilities(
+            opt(&a.emulatorbin),
+            opt(&a.arch),
+            opt(&a.machine),
+            opt(&a.virttype),
+            a.flags,
+        )
+        .await?;
+    Ok(ConnectGetDomainCapabilitiesRet {
+        capabilities: nonnull(&caps),
+    })
+}
+
 pub async fn get_sysinfo(
     s: Arc<Session>,
     a: ConnectGetSysinfoArgs,

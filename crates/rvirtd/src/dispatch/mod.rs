@@ -257,6 +257,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         ConnectGetMaxVcpus => host::get_max_vcpus,
         ConnectGetCapabilities => host::get_capabilities,
         ConnectGetSysinfo => host::get_sysinfo,
+        ConnectGetDomainCapabilities => host::get_domain_capabilities,
         ConnectDomainXmlToNative => host::domain_xml_to_native,
         ConnectIsSecure => host::is_secure,
         NodeGetInfo => host::node_get_info,
