@@ -868,6 +868,26 @@ impl DomainDriver for QemuDriver {
         self.block_stats(dom, disk).await
     }
 
+    async fn domain_get_job_info(&self, dom: &DomainRef) -> Result<DomainJobInfo> {
+        self.job_info(dom).await
+    }
+
+    async fn domain_get_job_stats(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<(i32, Vec<rvirt_types::TypedParam>)> {
+        self.job_stats(dom, flags).await
+    }
+
+    async fn domain_abort_job(&self, dom: &DomainRef) -> Result<()> {
+        self.abort_job(dom, 0).await
+    }
+
+    async fn domain_abort_job_flags(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.abort_job(dom, flags).await
+    }
+
     async fn domain_block_stats_flags(
         &self,
         dom: &DomainRef,

@@ -35,6 +35,7 @@ mod domcaps;
 mod host;
 pub mod hotplug;
 mod iface;
+mod job;
 mod network;
 mod nodedev;
 pub mod process;
@@ -85,6 +86,8 @@ pub struct QemuDriver {
     pub(crate) snapshots: Mutex<HashMap<Uuid, rvirt_driver::SnapshotStore>>,
     /// The lock that runs one domain's snapshot calls one at a time, by domain UUID.
     pub(crate) snapshot_jobs: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    /// The last save that completed on each domain, for `VIR_DOMAIN_JOB_STATS_COMPLETED`.
+    pub(crate) completed_jobs: Mutex<HashMap<Uuid, job::JobData>>,
 }
 
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
@@ -287,6 +290,7 @@ impl QemuDriver {
             monitor_timeout: Mutex::new(Duration::from_secs(30)),
             snapshots: Mutex::new(HashMap::new()),
             snapshot_jobs: Mutex::new(HashMap::new()),
+            completed_jobs: Mutex::new(HashMap::new()),
         });
         d.load_domains()?;
         d.load_snapshots();

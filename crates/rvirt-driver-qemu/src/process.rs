@@ -91,6 +91,8 @@ pub struct Proc {
     pub(crate) saved: AtomicBool,
     /// A save is under way.
     pub(crate) saving: AtomicBool,
+    /// The save under way, as a job that job info reports and a client can abort.
+    pub(crate) save_job: Mutex<Option<crate::job::SaveJob>>,
     /// The pause reason the next `STOP` event stands for.
     pub(crate) pause_reason: AtomicI32,
     /// The running reason the next `RESUME` event stands for.
@@ -255,16 +257,17 @@ async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
     )
     .await
     .map_err(qmp_error)?;
-    wait_migration(mon, "start").await
+    wait_migration(mon, "start").await.map(|_| ())
 }
 
-/// Polls `query-migrate` until the migration (out or in) completes; libvirt's error, naming
-/// the job as libvirt does (`domain save`, `start`), when it fails.
-pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<()> {
+/// Polls `query-migrate` until the migration (out or in) completes, and gives its last
+/// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
+/// it fails.
+pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp::MigrationInfo> {
     loop {
         let info = mon.query_migrate().await.map_err(qmp_error)?;
         match info.status.as_deref() {
-            Some("completed") => return Ok(()),
+            Some("completed") => return Ok(info),
             Some("failed") => {
                 return Err(Error::with_detail(
                     FROM,
@@ -693,6 +696,7 @@ impl QemuDriver {
                     got_shutdown: AtomicBool::new(false),
                     saved: AtomicBool::new(false),
                     saving: AtomicBool::new(false),
+                    save_job: Mutex::new(None),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                     resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                     fake_reboot: AtomicBool::new(false),
@@ -1242,6 +1246,7 @@ impl QemuDriver {
                 got_shutdown: AtomicBool::new(false),
                 saved: AtomicBool::new(false),
                 saving: AtomicBool::new(false),
+                save_job: Mutex::new(None),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                 resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                 fake_reboot: AtomicBool::new(false),

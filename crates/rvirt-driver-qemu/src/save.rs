@@ -6,6 +6,7 @@
 //! Managed save keeps the image at `lib/qemu/save/NAME.save`, where a
 //! later start picks it up.
 
+use crate::job::{JobData, SaveJob, aborted};
 use crate::process::{Incoming, on_rt, wait_migration};
 use crate::save_image::{self, Opened};
 use crate::{FROM, QemuDriver, util};
@@ -145,9 +146,25 @@ impl QemuDriver {
                 "domain is already being saved",
             ));
         }
+        *p.save_job.lock() = Some(SaveJob::new());
         let res = self.save_inner(obj, &p, path, dxml, flags).await;
+        let job = p.save_job.lock().take();
         p.saving.store(false, Ordering::SeqCst);
-        res
+        match (&res, job) {
+            (Ok(mig), Some(job)) => {
+                let done = JobData {
+                    job_type: DomainJobType::COMPLETED,
+                    operation: DomainJobOperation::SAVE,
+                    elapsed_ms: job.started.elapsed().as_millis() as u64,
+                    mig: Some(mig.clone()),
+                };
+                self.completed_jobs.lock().insert(obj.uuid, done);
+            }
+            _ => {
+                self.completed_jobs.lock().remove(&obj.uuid);
+            }
+        }
+        res.map(|_| ())
     }
 
     async fn save_inner(
@@ -157,7 +174,7 @@ impl QemuDriver {
         path: &Path,
         dxml: Option<&str>,
         flags: DomainSaveRestoreFlags,
-    ) -> Result<()> {
+    ) -> Result<rvirt_qmp::MigrationInfo> {
         let (was_running, live) = {
             let st = obj.lock();
             if !st.is_active() {
@@ -184,10 +201,10 @@ impl QemuDriver {
         }
         let resume_after = state_override(flags).unwrap_or(was_running);
         match self.write_image(p, path, &xml, resume_after).await {
-            Ok(()) => {
+            Ok(mig) => {
                 p.saved.store(true, Ordering::Relaxed);
                 p.destroying.store(true, Ordering::Relaxed);
-                self.terminate(p, false).await
+                self.terminate(p, false).await.map(|()| mig)
             }
             Err(e) => {
                 if was_running && self.proc_of(&obj.uuid).is_ok() {
@@ -222,7 +239,7 @@ impl QemuDriver {
         path: &Path,
         xml: &str,
         was_running: bool,
-    ) -> Result<()> {
+    ) -> Result<rvirt_qmp::MigrationInfo> {
         let existed = path.exists();
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -245,18 +262,31 @@ impl QemuDriver {
                 .map_err(system(format!("unable to open '{}'", path.display())))?;
             let mon = p.monitor()?;
             let mut exited = p.exited_rx();
-            on_rt(async move {
+            let job = p.clone();
+            let mig = on_rt(async move {
                 let migrate = async {
                     // No bandwidth cap: a save goes as fast as the disk takes it.
                     mon.migrate_set_parameters(serde_json::json!({ "max-bandwidth": 1u64 << 40 }))
                         .await
                         .map_err(crate::process::qmp_error)?;
+                    if job.save_job.lock().as_ref().is_some_and(|j| j.aborted) {
+                        return Err(aborted("domain save"));
+                    }
                     mon.getfd("migrate", fd.as_raw_fd())
                         .await
                         .map_err(crate::process::qmp_error)?;
                     if let Err(e) = mon.migrate("fd:migrate").await {
                         let _ = mon.closefd("migrate").await;
                         return Err(crate::process::qmp_error(e));
+                    }
+                    // From now on an abort cancels the migration; one that came while QEMU
+                    // was being told to migrate is carried out here.
+                    let late_abort = job.save_job.lock().as_mut().is_some_and(|j| {
+                        j.migrating = true;
+                        j.aborted
+                    });
+                    if late_abort {
+                        let _ = mon.migrate_cancel().await;
                     }
                     wait_migration(&mon, "domain save").await
                 };
@@ -267,7 +297,8 @@ impl QemuDriver {
             })
             .await??;
             let path2 = path.to_path_buf();
-            util::off_thread(move || save_image::finish(&file, &path2)).await
+            util::off_thread(move || save_image::finish(&file, &path2)).await?;
+            Ok(mig)
         }
         .await;
         if res.is_err() && !existed {

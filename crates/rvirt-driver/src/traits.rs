@@ -466,6 +466,29 @@ pub trait DomainDriver {
     ) -> Result<Vec<Vec<TypedParam>>> {
         unsupported("virDomainGetCPUStats")
     }
+    /// `virDomainGetJobInfo`: the progress of the domain's background job.
+    async fn domain_get_job_info(&self, _dom: &DomainRef) -> Result<DomainJobInfo> {
+        unsupported("virDomainGetJobInfo")
+    }
+    /// `virDomainGetJobStats`: the job's type (a `virDomainJobType` value) and its statistics
+    /// as typed parameters; with `VIR_DOMAIN_JOB_STATS_COMPLETED`, those of the last completed
+    /// job.
+    async fn domain_get_job_stats(
+        &self,
+        _dom: &DomainRef,
+        _flags: u32,
+    ) -> Result<(i32, Vec<TypedParam>)> {
+        unsupported("virDomainGetJobStats")
+    }
+    /// `virDomainAbortJob`: cancels the domain's background job.
+    async fn domain_abort_job(&self, _dom: &DomainRef) -> Result<()> {
+        unsupported("virDomainAbortJob")
+    }
+    /// `virDomainAbortJobFlags`: [`DomainDriver::domain_abort_job`] with
+    /// `virDomainAbortJobFlagsValues`.
+    async fn domain_abort_job_flags(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+        unsupported("virDomainAbortJobFlags")
+    }
     /// `virDomainBlockStats` for a disk by target name or source path.
     async fn domain_block_stats(&self, _dom: &DomainRef, _disk: &str) -> Result<DomainBlockStats> {
         unsupported("virDomainBlockStats")

@@ -154,6 +154,44 @@ impl From<DomainBlockStatsRet> for DomainBlockStats {
     }
 }
 
+impl From<&DomainJobInfo> for DomainGetJobInfoRet {
+    fn from(s: &DomainJobInfo) -> Self {
+        DomainGetJobInfoRet {
+            r#type: s.job_type,
+            time_elapsed: s.time_elapsed,
+            time_remaining: s.time_remaining,
+            data_total: s.data_total,
+            data_processed: s.data_processed,
+            data_remaining: s.data_remaining,
+            mem_total: s.mem_total,
+            mem_processed: s.mem_processed,
+            mem_remaining: s.mem_remaining,
+            file_total: s.file_total,
+            file_processed: s.file_processed,
+            file_remaining: s.file_remaining,
+        }
+    }
+}
+
+impl From<DomainGetJobInfoRet> for DomainJobInfo {
+    fn from(s: DomainGetJobInfoRet) -> Self {
+        DomainJobInfo {
+            job_type: s.r#type,
+            time_elapsed: s.time_elapsed,
+            time_remaining: s.time_remaining,
+            data_total: s.data_total,
+            data_processed: s.data_processed,
+            data_remaining: s.data_remaining,
+            mem_total: s.mem_total,
+            mem_processed: s.mem_processed,
+            mem_remaining: s.mem_remaining,
+            file_total: s.file_total,
+            file_processed: s.file_processed,
+            file_remaining: s.file_remaining,
+        }
+    }
+}
+
 impl From<&DomainInterfaceStats> for DomainInterfaceStatsRet {
     fn from(s: &DomainInterfaceStats) -> Self {
         DomainInterfaceStatsRet {

@@ -178,7 +178,7 @@ impl BalloonStats {
 }
 
 /// The RAM part of `query-migrate`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct MigrationRam {
     /// Bytes transferred.
@@ -189,6 +189,20 @@ pub struct MigrationRam {
     pub total: u64,
     /// How many times the dirty bitmap was synchronised (passes over memory).
     pub dirty_sync_count: u64,
+    /// Pages that were all one byte (zero pages, mostly), sent as such.
+    pub duplicate: u64,
+    /// Pages sent whole.
+    pub normal: u64,
+    /// Bytes of the pages sent whole.
+    pub normal_bytes: u64,
+    /// Pages dirtied per second.
+    pub dirty_pages_rate: u64,
+    /// Throughput in megabits per second.
+    pub mbps: f64,
+    /// Page requests from the destination in post-copy.
+    pub postcopy_requests: u64,
+    /// The page size, when QEMU reports it.
+    pub page_size: u64,
 }
 
 /// `query-migrate`.
@@ -202,6 +216,8 @@ pub struct MigrationInfo {
     pub ram: Option<MigrationRam>,
     /// Milliseconds since the migration started (or total, once completed).
     pub total_time: Option<u64>,
+    /// Milliseconds the setup phase took.
+    pub setup_time: Option<u64>,
     /// Why it failed.
     pub error_desc: Option<String>,
 }

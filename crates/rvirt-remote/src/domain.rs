@@ -877,6 +877,52 @@ impl DomainDriver for RemoteDriver {
             .collect())
     }
 
+    async fn domain_get_job_info(&self, dom: &DomainRef) -> Result<DomainJobInfo> {
+        let args = DomainGetJobInfoArgs {
+            dom: nonnull_domain(dom),
+        };
+        Ok(self
+            .client
+            .call::<calls::DomainGetJobInfo>(&args)
+            .await?
+            .into())
+    }
+
+    async fn domain_get_job_stats(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<(i32, Vec<TypedParam>)> {
+        let args = DomainGetJobStatsArgs {
+            dom: nonnull_domain(dom),
+            flags,
+        };
+        let r = self.client.call::<calls::DomainGetJobStats>(&args).await?;
+        Ok((
+            r.r#type,
+            r.params
+                .into_inner()
+                .into_iter()
+                .map(typed_param_from_wire)
+                .collect(),
+        ))
+    }
+
+    async fn domain_abort_job(&self, dom: &DomainRef) -> Result<()> {
+        let args = DomainAbortJobArgs {
+            dom: nonnull_domain(dom),
+        };
+        self.client.call::<calls::DomainAbortJob>(&args).await
+    }
+
+    async fn domain_abort_job_flags(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let args = DomainAbortJobFlagsArgs {
+            dom: nonnull_domain(dom),
+            flags,
+        };
+        self.client.call::<calls::DomainAbortJobFlags>(&args).await
+    }
+
     async fn domain_block_stats(&self, dom: &DomainRef, disk: &str) -> Result<DomainBlockStats> {
         let args = DomainBlockStatsArgs {
             dom: nonnull_domain(dom),

@@ -38,6 +38,36 @@ pub struct NodeInfo {
     pub threads: u32,
 }
 
+/// `virDomainJobInfo`: the progress of a domain's background job (all zero with type
+/// `VIR_DOMAIN_JOB_NONE` when there is none). Times in milliseconds, sizes in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainJobInfo {
+    /// The job's state, a `virDomainJobType` value.
+    pub job_type: i32,
+    /// Time since the job started.
+    pub time_elapsed: u64,
+    /// Expected time left (bounded jobs only).
+    pub time_remaining: u64,
+    /// Memory plus file data, in all.
+    pub data_total: u64,
+    /// Memory plus file data done.
+    pub data_processed: u64,
+    /// Memory plus file data left.
+    pub data_remaining: u64,
+    /// Guest memory in all.
+    pub mem_total: u64,
+    /// Guest memory done.
+    pub mem_processed: u64,
+    /// Guest memory left.
+    pub mem_remaining: u64,
+    /// File (disk) data in all.
+    pub file_total: u64,
+    /// File data done.
+    pub file_processed: u64,
+    /// File data left.
+    pub file_remaining: u64,
+}
+
 /// `virDomainBlockStatsStruct`: -1 where a counter is not supported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct DomainBlockStats {

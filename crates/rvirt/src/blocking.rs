@@ -39,6 +39,8 @@ wrap_identity!(
     DomainTime,
     TypedParam,
     DomainBlockStats,
+    DomainJobInfo,
+    (i32, Vec<TypedParam>),
     DomainInterfaceStats,
     DomainMemoryStat,
     DomainInterface,
@@ -299,6 +301,10 @@ blocking_methods!(Domain {
     fn get_time(flags: u32) -> DomainTime;
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;
     fn get_vcpus(maxinfo: i32, maplen: i32) -> (Vec<VcpuInfo>, Vec<u8>);
+    fn get_job_info() -> DomainJobInfo;
+    fn get_job_stats(flags: u32) -> (i32, Vec<TypedParam>);
+    fn abort_job() -> ();
+    fn abort_job_flags(flags: u32) -> ();
     fn block_stats(disk: &str) -> DomainBlockStats;
     fn block_stats_flags(disk: &str, flags: u32) -> Vec<TypedParam>;
     fn interface_stats(device: &str) -> DomainInterfaceStats;

@@ -634,6 +634,45 @@ impl Domain {
         Ok(mime)
     }
 
+    /// `virDomainGetJobInfo`: the progress of the domain's background job (type
+    /// `VIR_DOMAIN_JOB_NONE` when there is none).
+    pub async fn get_job_info(&self) -> Result<DomainJobInfo> {
+        dispatch!(self.conn, d => d.domain_get_job_info(&self.r))
+    }
+
+    /// `virDomainGetJobStats`: the job's type (a `virDomainJobType` value) and statistics;
+    /// `VIR_DOMAIN_JOB_STATS_COMPLETED` asks for the last completed job's, and
+    /// `VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED` (which needs it) keeps them for later calls.
+    pub async fn get_job_stats(&self, flags: u32) -> Result<(i32, Vec<TypedParam>)> {
+        crate::args::require(
+            ErrorDomain::DOMAIN,
+            "virDomainGetJobStats",
+            flags,
+            (
+                DomainGetJobStatsFlags::KEEP_COMPLETED.bits(),
+                "VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED",
+            ),
+            (
+                DomainGetJobStatsFlags::COMPLETED.bits(),
+                "VIR_DOMAIN_JOB_STATS_COMPLETED",
+            ),
+        )?;
+        dispatch!(self.conn, d => d.domain_get_job_stats(&self.r, flags))
+    }
+
+    /// `virDomainAbortJob`: cancels the domain's background job.
+    pub async fn abort_job(&self) -> Result<()> {
+        self.rw("virDomainAbortJob")?;
+        dispatch!(self.conn, d => d.domain_abort_job(&self.r))
+    }
+
+    /// `virDomainAbortJobFlags`: [`Domain::abort_job`] with `virDomainAbortJobFlagsValues`
+    /// (`VIR_DOMAIN_ABORT_JOB_POSTCOPY` interrupts a migration in post-copy).
+    pub async fn abort_job_flags(&self, flags: u32) -> Result<()> {
+        self.rw("virDomainAbortJobFlags")?;
+        dispatch!(self.conn, d => d.domain_abort_job_flags(&self.r, flags))
+    }
+
     /// `virDomainBlockStats` for a disk by target (`vda`) or source path.
     pub async fn block_stats(&self, disk: &str) -> Result<DomainBlockStats> {
         dispatch!(self.conn, d => d.domain_block_stats(&self.r, disk))

@@ -286,3 +286,150 @@ fn python_saves_and_restores_a_qemu_guest() {
     );
     assert!(text.ends_with("done\n"), "{text}");
 }
+
+const PYTHON_JOB_STATS: &str = r#"
+import libvirt, sys
+d = libvirt.open(sys.argv[1]).lookupByName(sys.argv[2])
+s = d.jobStats()
+i = d.jobInfo()
+assert s["type"] == libvirt.VIR_DOMAIN_JOB_UNBOUNDED, s
+assert s["operation"] == libvirt.VIR_DOMAIN_JOB_OPERATION_SAVE, s
+assert s["memory_total"] > 0 and s["memory_processed"] > 0, s
+assert s["data_total"] == s["memory_total"], s
+assert i[0] == libvirt.VIR_DOMAIN_JOB_UNBOUNDED and i[6] > 0 and i[3] == i[6], i
+print("stats ok")
+"#;
+
+/// A save whose reader is slow is a job that clients watch and abort: virsh domjobinfo and
+/// python3-libvirt see it under way with QEMU's figures, domjobabort cancels it, the save fails
+/// as libvirt's does and the guest runs on. The image goes into a FIFO the test reads, so the
+/// save waits on it for as long as the test needs (a real disk is too fast to watch).
+#[test]
+fn virsh_watches_and_aborts_a_save() {
+    if !have_tools() {
+        return;
+    }
+    let s = Setup::new();
+    let xml = s.guest_xml("jg");
+    virsh(&s, &["define", p(&xml)]);
+    virsh(&s, &["start", "jg"]);
+    // Idle: no job, and nothing to abort.
+    let out = virsh(&s, &["domjobinfo", "jg"]);
+    assert_eq!(out, "Job type:         None        \n\n");
+    let err = virsh_fails(&s, &["domjobabort", "jg"]);
+    assert!(
+        err.contains("Requested operation is not valid: no job is active on the domain"),
+        "{err}"
+    );
+
+    let fifo = s.root.join("jg.fifo");
+    let c = std::ffi::CString::new(p(&fifo)).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (go_on, wait) = std::sync::mpsc::channel::<()>();
+    let reader_path = fifo.clone();
+    // Reads the image's start, then stops until told to go on, then drains it. Not joined: it
+    // ends when the last writer closes the FIFO.
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut f = std::fs::File::open(reader_path).unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut got = 0;
+        while got < 64 * 1024 {
+            match f.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got += n,
+            }
+        }
+        let _ = wait.recv();
+        while let Ok(n) = f.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    let save = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri, "save", "jg", p(&fifo)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let info = loop {
+        let out = virsh(&s, &["domjobinfo", "jg"]);
+        if out.contains("Memory processed:") {
+            break out;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no save seen: {out}\nrvirtd log:\n{}",
+            s.daemon.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let lines: Vec<&str> = info.lines().collect();
+    assert_eq!(lines[0], "Job type:         Unbounded   ", "{info}");
+    assert_eq!(lines[1], "Operation:        Save        ", "{info}");
+    assert!(lines[2].starts_with("Time elapsed:     "), "{info}");
+    for label in [
+        "Memory total:",
+        "Page size:        4096         bytes",
+        "Iteration:",
+    ] {
+        assert!(info.contains(label), "{label}: {info}");
+    }
+    assert!(
+        virsh(&s, &["domjobinfo", "jg", "--rawstats"])
+            .starts_with("Job type: 2\n\noperation: 2\ntime_elapsed: "),
+    );
+    let out = Command::new(PYTHON)
+        .args(["-c", PYTHON_JOB_STATS, &s.uri, "jg"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Nothing completed yet.
+    let out = virsh(&s, &["domjobinfo", "jg", "--completed"]);
+    assert_eq!(out, "Job type:         None        \n\n");
+
+    virsh(&s, &["domjobabort", "jg"]);
+    go_on.send(()).unwrap();
+    let out = save.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("operation aborted: job 'domain save' canceled by client"),
+        "{err}\nrvirtd log:\n{}",
+        s.daemon.log()
+    );
+    assert_eq!(domstate(&s, "jg"), "running (save canceled)");
+    assert_eq!(
+        virsh(&s, &["domjobinfo", "jg"]),
+        "Job type:         None        \n\n"
+    );
+
+    // A save that completes leaves its statistics for --completed, read once unless kept.
+    let img = s.root.join("jg.save");
+    virsh(&s, &["save", "jg", p(&img)]);
+    let args = ["domjobinfo", "jg", "--completed", "--keep-completed"];
+    let done = virsh(&s, &args);
+    assert!(
+        done.starts_with(
+            "Job type:         Completed   \nOperation:        Save        \nTime elapsed:"
+        ),
+        "{done}"
+    );
+    assert!(done.contains("Memory total:"), "{done}");
+    assert_eq!(virsh(&s, &args), done);
+    assert_eq!(virsh(&s, &["domjobinfo", "jg", "--completed"]), done);
+    assert_eq!(
+        virsh(&s, &["domjobinfo", "jg", "--completed"]),
+        "Job type:         None        \n\n"
+    );
+    virsh(&s, &["undefine", "jg"]);
+}

@@ -1,8 +1,8 @@
 //! Domain Management (help keyword `domain`): define, lifecycle, save/restore, XML, settings.
 
 use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
-use crate::commands::device;
 use crate::commands::monitor::description;
+use crate::commands::{device, job};
 use crate::ctl::{BY_ID, BY_NAME, BY_UUID, CmdResult, Ctl, Failed, read_file};
 use crate::json::Json;
 use crate::parse::Cmd;
@@ -161,6 +161,8 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_domid)
     },
+    job::DOMJOBABORT,
+    job::DOMJOBINFO,
     CmdDef {
         name: "domname",
         help: "convert a domain id or UUID to domain name",

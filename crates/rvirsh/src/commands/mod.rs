@@ -9,6 +9,7 @@ pub mod domain;
 pub mod events;
 pub mod host;
 pub mod interface;
+mod job;
 pub mod monitor;
 pub mod network;
 mod network_port;

@@ -347,6 +347,29 @@ pub async fn get_cpu_stats(
     })
 }
 
+pub async fn get_job_info(s: Arc<Session>, a: DomainGetJobInfoArgs) -> Result<DomainGetJobInfoRet> {
+    Ok((&dom(&s, &a.dom)?.get_job_info().await?).into())
+}
+
+pub async fn get_job_stats(
+    s: Arc<Session>,
+    a: DomainGetJobStatsArgs,
+) -> Result<DomainGetJobStatsRet> {
+    let (r#type, params) = dom(&s, &a.dom)?.get_job_stats(a.flags).await?;
+    Ok(DomainGetJobStatsRet {
+        r#type,
+        params: bounded(params.iter().map(typed_param_to_wire)),
+    })
+}
+
+pub async fn abort_job(s: Arc<Session>, a: DomainAbortJobArgs) -> Result<()> {
+    dom(&s, &a.dom)?.abort_job().await
+}
+
+pub async fn abort_job_flags(s: Arc<Session>, a: DomainAbortJobFlagsArgs) -> Result<()> {
+    dom(&s, &a.dom)?.abort_job_flags(a.flags).await
+}
+
 pub async fn block_stats(s: Arc<Session>, a: DomainBlockStatsArgs) -> Result<DomainBlockStatsRet> {
     Ok((&dom(&s, &a.dom)?.block_stats(a.path.as_str()).await?).into())
 }
