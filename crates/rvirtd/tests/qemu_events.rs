@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Daemon, have};
+use common::{QemuSystem, have};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,78 +22,11 @@ fn have_tools() -> bool {
     true
 }
 
-/// rvirtd serving `qemu:///system` from a state root of its own; on drop, any QEMU a failed
-/// test left running is killed (the daemon leaves its guests running when it stops).
-struct Setup {
-    daemon: Daemon,
-    uri: String,
-    root: PathBuf,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        let root = tempfile::tempdir().unwrap().keep();
-        let daemon = Daemon::start(&format!(
-            "rvirt_qemu_root = \"{}\"",
-            root.join("state").display()
-        ));
-        let uri = format!(
-            "qemu+unix:///system?socket={}",
-            daemon.rw_socket().display()
-        );
-        Setup { daemon, uri, root }
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.root.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        if let Ok(dir) = std::fs::read_dir(self.root.join("state/run/qemu")) {
-            for e in dir.flatten() {
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                if let Some(at) = text.find("pid='") {
-                    let pid: i32 = text[at + 5..]
-                        .split('\'')
-                        .next()
-                        .and_then(|p| p.parse().ok())
-                        .unwrap_or(0);
-                    if pid > 0 {
-                        // SAFETY: kill(2) of a QEMU this test's daemon started.
-                        unsafe { libc::kill(pid, libc::SIGKILL) };
-                    }
-                }
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn virsh(s: &Setup, args: &[&str]) -> String {
-    let out = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "virsh {args:?}: {}{}\nrvirtd log:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        s.daemon.log()
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-fn qcow2(s: &Setup, name: &str) -> PathBuf {
+fn qcow2(s: &QemuSystem, name: &str) -> PathBuf {
     let img = s.root.join(name);
     let st = Command::new("qemu-img")
         .args(["create", "-q", "-f", "qcow2", p(&img), "16M"])
@@ -120,7 +53,7 @@ fn virsh_event_prints_device_added_and_removed() {
     if !have_tools() {
         return;
     }
-    let s = Setup::new();
+    let s = QemuSystem::new();
     // A USB controller: QEMU removes a USB disk at once, with no guest OS to let go of it.
     let xml = s.write(
         "ev.xml",
@@ -128,8 +61,8 @@ fn virsh_event_prints_device_added_and_removed() {
          <os><type arch='x86_64'>hvm</type></os><features><acpi/></features>\
          <devices><controller type='usb' index='0' model='piix3-uhci'/></devices></domain>",
     );
-    virsh(&s, &["define", p(&xml)]);
-    virsh(&s, &["start", "ev"]);
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "ev"]);
 
     let log = s.root.join("events.log");
     let mut watcher = Command::new("timeout")
@@ -151,14 +84,14 @@ fn virsh_event_prints_device_added_and_removed() {
             p(&usb)
         ),
     );
-    virsh(&s, &["attach-device", "ev", p(&usb_xml), "--live"]);
-    let live = virsh(&s, &["domblklist", "ev"]);
+    s.virsh(&["attach-device", "ev", p(&usb_xml), "--live"]);
+    let live = s.virsh(&["domblklist", "ev"]);
     assert!(live.contains("sda"), "{live}");
-    virsh(&s, &["detach-device", "ev", p(&usb_xml), "--live"]);
+    s.virsh(&["detach-device", "ev", p(&usb_xml), "--live"]);
     let want_removed = "event 'device-removed' for domain 'ev': usb-disk0\n";
     let text = wait_for_text(&log, want_removed);
     // The disk left the live definition when QEMU let go of it.
-    let live = virsh(&s, &["domblklist", "ev"]);
+    let live = s.virsh(&["domblklist", "ev"]);
     assert!(!live.contains("sda"), "{live}");
 
     // SAFETY: SIGINT to the virsh this test started: it prints its closing lines and exits.
@@ -175,7 +108,7 @@ fn virsh_event_prints_device_added_and_removed() {
         "rvirtd log:\n{}",
         s.daemon.log()
     );
-    virsh(&s, &["destroy", "ev"]);
+    s.virsh(&["destroy", "ev"]);
 }
 
 #[test]
@@ -183,7 +116,7 @@ fn virsh_domblkstat_prints_the_typed_block_statistics() {
     if !have_tools() {
         return;
     }
-    let s = Setup::new();
+    let s = QemuSystem::new();
     let img = qcow2(&s, "bs.qcow2");
     let xml = s.write(
         "bs.xml",
@@ -195,11 +128,11 @@ fn virsh_domblkstat_prints_the_typed_block_statistics() {
             p(&img)
         ),
     );
-    virsh(&s, &["define", p(&xml)]);
-    virsh(&s, &["start", "bs"]);
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "bs"]);
     // virsh prints what virDomainBlockStatsFlags gives, in its order: the QEMU driver's eight
     // counters (no error count), values as integers.
-    let out = virsh(&s, &["domblkstat", "bs", "vda"]);
+    let out = s.virsh(&["domblkstat", "bs", "vda"]);
     let names: Vec<&str> = out
         .lines()
         .filter(|l| !l.is_empty())
@@ -225,7 +158,7 @@ fn virsh_domblkstat_prints_the_typed_block_statistics() {
         ],
         "{out}"
     );
-    let human = virsh(&s, &["domblkstat", "bs", "--human"]);
+    let human = s.virsh(&["domblkstat", "bs", "--human"]);
     assert!(
         human.starts_with("Device: \n number of read operations:"),
         "{human}"
@@ -242,5 +175,5 @@ fn virsh_domblkstat_prints_the_typed_block_statistics() {
         String::from_utf8_lossy(&out.stderr),
         "error: invalid argument: invalid path: vdz\n"
     );
-    virsh(&s, &["destroy", "bs"]);
+    s.virsh(&["destroy", "bs"]);
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Daemon, PYTHON, have};
+use common::{PYTHON, QemuSystem, have};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,81 +23,18 @@ fn have_tools() -> bool {
     true
 }
 
-/// rvirtd serving `qemu:///system` from a state root of its own; on drop, any QEMU a failed
-/// test left running is killed (the daemon leaves its guests running when it stops).
-struct Setup {
-    daemon: Daemon,
-    uri: String,
-    root: PathBuf,
+/// A 64 MiB guest without disk named `name`, written to a scratch file; its path.
+fn guest_xml(s: &QemuSystem, name: &str) -> PathBuf {
+    s.write(
+        &format!("{name}.xml"),
+        &format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os></domain>"
+        ),
+    )
 }
 
-impl Setup {
-    fn new() -> Setup {
-        let root = tempfile::tempdir().unwrap().keep();
-        let daemon = Daemon::start(&format!(
-            "rvirt_qemu_root = \"{}\"",
-            root.join("state").display()
-        ));
-        let uri = format!(
-            "qemu+unix:///system?socket={}",
-            daemon.rw_socket().display()
-        );
-        Setup { daemon, uri, root }
-    }
-
-    fn guest_xml(&self, name: &str) -> PathBuf {
-        let path = self.root.join(format!("{name}.xml"));
-        std::fs::write(
-            &path,
-            format!(
-                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-                 <os><type arch='x86_64'>hvm</type></os></domain>"
-            ),
-        )
-        .unwrap();
-        path
-    }
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        if let Ok(dir) = std::fs::read_dir(self.root.join("state/run/qemu")) {
-            for e in dir.flatten() {
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                if let Some(at) = text.find("pid='") {
-                    let pid: i32 = text[at + 5..]
-                        .split('\'')
-                        .next()
-                        .and_then(|p| p.parse().ok())
-                        .unwrap_or(0);
-                    if pid > 0 {
-                        // SAFETY: kill(2) of a QEMU this test's daemon started.
-                        unsafe { libc::kill(pid, libc::SIGKILL) };
-                    }
-                }
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn virsh(s: &Setup, args: &[&str]) -> String {
-    let out = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "virsh {args:?}: {}{}\nrvirtd log:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        s.daemon.log()
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn virsh_fails(s: &Setup, args: &[&str]) -> String {
+fn virsh_fails(s: &QemuSystem, args: &[&str]) -> String {
     let out = Command::new("timeout")
         .args(["60", "virsh", "-c", &s.uri])
         .args(args)
@@ -107,8 +44,8 @@ fn virsh_fails(s: &Setup, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn domstate(s: &Setup, name: &str) -> String {
-    virsh(s, &["domstate", name, "--reason"]).trim().to_string()
+fn domstate(s: &QemuSystem, name: &str) -> String {
+    s.virsh(&["domstate", name, "--reason"]).trim().to_string()
 }
 
 fn p(path: &Path) -> &str {
@@ -120,47 +57,47 @@ fn virsh_saves_and_restores_a_qemu_guest() {
     if !have_tools() {
         return;
     }
-    let s = Setup::new();
-    let xml = s.guest_xml("vg");
-    virsh(&s, &["define", p(&xml)]);
-    virsh(&s, &["start", "vg"]);
+    let s = QemuSystem::new();
+    let xml = guest_xml(&s, "vg");
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "vg"]);
     assert_eq!(domstate(&s, "vg"), "running (booted)");
-    virsh(&s, &["suspend", "vg"]);
+    s.virsh(&["suspend", "vg"]);
     assert_eq!(domstate(&s, "vg"), "paused (user)");
     let img = s.root.join("vg.save");
-    let out = virsh(&s, &["save", "vg", p(&img)]);
+    let out = s.virsh(&["save", "vg", p(&img)]);
     assert!(
         out.contains(&format!("Domain 'vg' saved to {}", p(&img))),
         "{out}"
     );
     assert_eq!(domstate(&s, "vg"), "shut off (saved)");
-    let dumped = virsh(&s, &["save-image-dumpxml", p(&img)]);
+    let dumped = s.virsh(&["save-image-dumpxml", p(&img)]);
     assert!(dumped.contains("<name>vg</name>"), "{dumped}");
-    let out = virsh(&s, &["restore", p(&img)]);
+    let out = s.virsh(&["restore", p(&img)]);
     assert!(
         out.contains(&format!("Domain restored from {}", p(&img))),
         "{out}"
     );
     assert_eq!(domstate(&s, "vg"), "paused (migrating)");
-    virsh(&s, &["resume", "vg"]);
+    s.virsh(&["resume", "vg"]);
     assert_eq!(domstate(&s, "vg"), "running (unpaused)");
 
     // Saved running, restored running; --paused overrides.
-    virsh(&s, &["save", "vg", p(&img)]);
-    virsh(&s, &["restore", p(&img)]);
+    s.virsh(&["save", "vg", p(&img)]);
+    s.virsh(&["restore", p(&img)]);
     assert_eq!(domstate(&s, "vg"), "running (restored)");
-    virsh(&s, &["save", "vg", p(&img)]);
-    virsh(&s, &["restore", p(&img), "--paused"]);
+    s.virsh(&["save", "vg", p(&img)]);
+    s.virsh(&["restore", p(&img), "--paused"]);
     assert_eq!(domstate(&s, "vg"), "paused (migrating)");
-    virsh(&s, &["resume", "vg"]);
+    s.virsh(&["resume", "vg"]);
 
     // Managed save: dominfo, list --managed-save, start resumes it.
-    let info = virsh(&s, &["dominfo", "vg"]);
+    let info = s.virsh(&["dominfo", "vg"]);
     assert!(info.contains("Managed save:   no"), "{info}");
-    virsh(&s, &["managedsave", "vg"]);
-    let info = virsh(&s, &["dominfo", "vg"]);
+    s.virsh(&["managedsave", "vg"]);
+    let info = s.virsh(&["dominfo", "vg"]);
     assert!(info.contains("Managed save:   yes"), "{info}");
-    let list = virsh(&s, &["list", "--all", "--managed-save"]);
+    let list = s.virsh(&["list", "--all", "--managed-save"]);
     assert!(
         list.lines()
             .any(|l| l.contains("vg") && l.contains("saved")),
@@ -175,9 +112,9 @@ fn virsh_saves_and_restores_a_qemu_guest() {
         s.root.join("state/lib/qemu/save/vg.save").is_file(),
         "libvirt's embed layout"
     );
-    virsh(&s, &["start", "vg"]);
+    s.virsh(&["start", "vg"]);
     assert_eq!(domstate(&s, "vg"), "running (restored)");
-    let info = virsh(&s, &["dominfo", "vg"]);
+    let info = s.virsh(&["dominfo", "vg"]);
     assert!(info.contains("Managed save:   no"), "{info}");
 
     // Bad images: libvirt's words, and nothing starts.
@@ -196,9 +133,9 @@ fn virsh_saves_and_restores_a_qemu_guest() {
         "{err}"
     );
 
-    virsh(&s, &["destroy", "vg"]);
+    s.virsh(&["destroy", "vg"]);
     assert_eq!(domstate(&s, "vg"), "shut off (destroyed)");
-    virsh(&s, &["undefine", "vg"]);
+    s.virsh(&["undefine", "vg"]);
 }
 
 const PYTHON_SCRIPT: &str = r#"
@@ -260,8 +197,8 @@ fn python_saves_and_restores_a_qemu_guest() {
     if !have_tools() {
         return;
     }
-    let s = Setup::new();
-    let xml = s.guest_xml("pg");
+    let s = QemuSystem::new();
+    let xml = guest_xml(&s, "pg");
     let img = s.root.join("pg.save");
     let empty = s.root.join("empty.save");
     std::fs::write(&empty, b"").unwrap();
@@ -309,12 +246,12 @@ fn virsh_watches_and_aborts_a_save() {
     if !have_tools() {
         return;
     }
-    let s = Setup::new();
-    let xml = s.guest_xml("jg");
-    virsh(&s, &["define", p(&xml)]);
-    virsh(&s, &["start", "jg"]);
+    let s = QemuSystem::new();
+    let xml = guest_xml(&s, "jg");
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "jg"]);
     // Idle: no job, and nothing to abort.
-    let out = virsh(&s, &["domjobinfo", "jg"]);
+    let out = s.virsh(&["domjobinfo", "jg"]);
     assert_eq!(out, "Job type:         None        \n\n");
     let err = virsh_fails(&s, &["domjobabort", "jg"]);
     assert!(
@@ -357,7 +294,7 @@ fn virsh_watches_and_aborts_a_save() {
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let info = loop {
-        let out = virsh(&s, &["domjobinfo", "jg"]);
+        let out = s.virsh(&["domjobinfo", "jg"]);
         if out.contains("Memory processed:") {
             break out;
         }
@@ -380,7 +317,7 @@ fn virsh_watches_and_aborts_a_save() {
         assert!(info.contains(label), "{label}: {info}");
     }
     assert!(
-        virsh(&s, &["domjobinfo", "jg", "--rawstats"])
+        s.virsh(&["domjobinfo", "jg", "--rawstats"])
             .starts_with("Job type: 2\n\noperation: 2\ntime_elapsed: "),
     );
     let out = Command::new(PYTHON)
@@ -394,10 +331,10 @@ fn virsh_watches_and_aborts_a_save() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Nothing completed yet.
-    let out = virsh(&s, &["domjobinfo", "jg", "--completed"]);
+    let out = s.virsh(&["domjobinfo", "jg", "--completed"]);
     assert_eq!(out, "Job type:         None        \n\n");
 
-    virsh(&s, &["domjobabort", "jg"]);
+    s.virsh(&["domjobabort", "jg"]);
     go_on.send(()).unwrap();
     let out = save.wait_with_output().unwrap();
     assert!(!out.status.success());
@@ -409,15 +346,15 @@ fn virsh_watches_and_aborts_a_save() {
     );
     assert_eq!(domstate(&s, "jg"), "running (save canceled)");
     assert_eq!(
-        virsh(&s, &["domjobinfo", "jg"]),
+        s.virsh(&["domjobinfo", "jg"]),
         "Job type:         None        \n\n"
     );
 
     // A save that completes leaves its statistics for --completed, read once unless kept.
     let img = s.root.join("jg.save");
-    virsh(&s, &["save", "jg", p(&img)]);
+    s.virsh(&["save", "jg", p(&img)]);
     let args = ["domjobinfo", "jg", "--completed", "--keep-completed"];
-    let done = virsh(&s, &args);
+    let done = s.virsh(&args);
     assert!(
         done.starts_with(
             "Job type:         Completed   \nOperation:        Save        \nTime elapsed:"
@@ -425,11 +362,11 @@ fn virsh_watches_and_aborts_a_save() {
         "{done}"
     );
     assert!(done.contains("Memory total:"), "{done}");
-    assert_eq!(virsh(&s, &args), done);
-    assert_eq!(virsh(&s, &["domjobinfo", "jg", "--completed"]), done);
+    assert_eq!(s.virsh(&args), done);
+    assert_eq!(s.virsh(&["domjobinfo", "jg", "--completed"]), done);
     assert_eq!(
-        virsh(&s, &["domjobinfo", "jg", "--completed"]),
+        s.virsh(&["domjobinfo", "jg", "--completed"]),
         "Job type:         None        \n\n"
     );
-    virsh(&s, &["undefine", "jg"]);
+    s.virsh(&["undefine", "jg"]);
 }

@@ -133,3 +133,76 @@ pub fn virsh_on(uri: &str, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// rvirtd serving `qemu:///system` from a state root of its own; on drop, any QEMU a failed
+/// test left running is killed (the daemon leaves its guests running when it stops).
+pub struct QemuSystem {
+    /// The daemon.
+    pub daemon: Daemon,
+    /// `qemu+unix:///system?socket=…` for its read-write socket.
+    pub uri: String,
+    /// A scratch folder; the daemon's state is under `state/`.
+    pub root: PathBuf,
+}
+
+impl QemuSystem {
+    /// Starts the daemon with `rvirt_qemu_root` in a fresh folder.
+    pub fn new() -> QemuSystem {
+        let root = tempfile::tempdir().unwrap().keep();
+        let daemon = Daemon::start(&format!(
+            "rvirt_qemu_root = \"{}\"",
+            root.join("state").display()
+        ));
+        let uri = format!(
+            "qemu+unix:///system?socket={}",
+            daemon.rw_socket().display()
+        );
+        QemuSystem { daemon, uri, root }
+    }
+
+    /// Writes `text` to the scratch file `name`; its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.root.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Real virsh on the daemon (at most 60 s), which must succeed; its stdout.
+    pub fn virsh(&self, args: &[&str]) -> String {
+        let out = Command::new("timeout")
+            .args(["60", "virsh", "-c", &self.uri])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "virsh {args:?}: {}{}\nrvirtd log:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.daemon.log()
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for QemuSystem {
+    fn drop(&mut self) {
+        if let Ok(dir) = std::fs::read_dir(self.root.join("state/run/qemu")) {
+            for e in dir.flatten() {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                if let Some(at) = text.find("pid='") {
+                    let pid: i32 = text[at + 5..]
+                        .split('\'')
+                        .next()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0);
+                    if pid > 0 {
+                        // SAFETY: kill(2) of a QEMU this test's daemon started.
+                        unsafe { libc::kill(pid, libc::SIGKILL) };
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
