@@ -446,6 +446,19 @@ async fn net_ids(m: &Monitor, mac: &str) -> rvirt_qmp::Result<Option<(String, Op
     Ok(None)
 }
 
+/// What a device call works on once it has begun (see [`QemuDriver::begin_device_call`]).
+struct DeviceCall {
+    obj: Arc<DomainObj>,
+    /// The domain's device-change lock, held for the call.
+    guard: tokio::sync::OwnedMutexGuard<()>,
+    /// The call changes the running domain.
+    live: bool,
+    /// The call changes the persistent definition.
+    config: bool,
+    /// The persistent definition as the call found it.
+    persistent: Arc<DomainDef>,
+}
+
 impl QemuDriver {
     /// Runs `f` with the domain's monitor on the driver's runtime.
     async fn with_monitor<T, Fut>(&self, p: &Proc, f: impl FnOnce(Monitor) -> Fut) -> Result<T>
@@ -453,8 +466,36 @@ impl QemuDriver {
         Fut: std::future::Future<Output = rvirt_qmp::Result<T>> + Send + 'static,
         T: Send + 'static,
     {
-        let p_mon = self.qmp(p, |m| async move { Ok(m) }).await?;
-        crate::process::on_rt(f(p_mon)).await?.map_err(qmp_error)
+        let mon = p.monitor()?;
+        crate::process::on_rt(f(mon)).await?.map_err(qmp_error)
+    }
+
+    /// What every device call starts with, in libvirt's order: the flag check (`function`
+    /// takes `supported`), the domain, its device-change lock, and which definitions `impact`
+    /// (the flags less those that are not `VIR_DOMAIN_AFFECT_*`) makes the call change.
+    async fn begin_device_call(
+        &self,
+        dom: &DomainRef,
+        function: &str,
+        flags: F,
+        supported: F,
+        impact: F,
+    ) -> Result<DeviceCall> {
+        check_flags(FROM, function, flags.bits(), supported.bits())?;
+        let obj = self.obj(dom)?;
+        let guard = domain_lock(obj.uuid).lock_owned().await;
+        let (live, config, persistent) = {
+            let st = obj.lock();
+            let (l, c) = st.modification_impact(impact.bits())?;
+            (l, c, st.persistent_def().clone())
+        };
+        Ok(DeviceCall {
+            obj,
+            guard,
+            live,
+            config,
+            persistent,
+        })
     }
 
     /// Replaces the persistent definition with `def` once it is on disk.
@@ -473,20 +514,21 @@ impl QemuDriver {
     /// `virDomainAttachDeviceFlags` (and `virDomainAttachDevice`, which is it with
     /// `VIR_DOMAIN_AFFECT_LIVE`).
     pub(crate) async fn attach_device(&self, dom: &DomainRef, xml: &str, flags: F) -> Result<()> {
-        check_flags(
-            FROM,
-            "qemuDomainAttachDeviceFlags",
-            flags.bits(),
-            (F::LIVE | F::CONFIG).bits(),
-        )?;
-        let obj = self.hotplug_obj(dom)?;
-        let lock = domain_lock(obj.uuid);
-        let _g = lock.lock().await;
-        let (live, config, persistent) = {
-            let st = obj.lock();
-            let (l, c) = st.modification_impact(flags.bits())?;
-            (l, c, st.persistent_def().clone())
-        };
+        let DeviceCall {
+            obj,
+            guard: _g,
+            live,
+            config,
+            persistent,
+        } = self
+            .begin_device_call(
+                dom,
+                "qemuDomainAttachDeviceFlags",
+                flags,
+                F::LIVE | F::CONFIG,
+                flags,
+            )
+            .await?;
         let new_config = if config {
             let dev = parse_device(xml, "persistent attach")?;
             Some(config_attach(&persistent, &dev)?)
@@ -505,20 +547,21 @@ impl QemuDriver {
 
     /// `virDomainDetachDeviceFlags` (and `virDomainDetachDevice`).
     pub(crate) async fn detach_device(&self, dom: &DomainRef, xml: &str, flags: F) -> Result<()> {
-        check_flags(
-            FROM,
-            "qemuDomainDetachDeviceFlags",
-            flags.bits(),
-            (F::LIVE | F::CONFIG).bits(),
-        )?;
-        let obj = self.hotplug_obj(dom)?;
-        let lock = domain_lock(obj.uuid);
-        let g = lock.lock().await;
-        let (live, config, persistent) = {
-            let st = obj.lock();
-            let (l, c) = st.modification_impact(flags.bits())?;
-            (l, c, st.persistent_def().clone())
-        };
+        let DeviceCall {
+            obj,
+            guard: g,
+            live,
+            config,
+            persistent,
+        } = self
+            .begin_device_call(
+                dom,
+                "qemuDomainDetachDeviceFlags",
+                flags,
+                F::LIVE | F::CONFIG,
+                flags,
+            )
+            .await?;
         let new_config = if config {
             let dev = parse_device(xml, "persistent detach")?;
             Some(config_detach(&persistent, &dev)?)
@@ -551,20 +594,21 @@ impl QemuDriver {
     /// `virDomainUpdateDeviceFlags`: a disk's media (CD-ROM, floppy) live, a disk's settings
     /// in the persistent definition.
     pub(crate) async fn update_device(&self, dom: &DomainRef, xml: &str, flags: F) -> Result<()> {
-        check_flags(
-            FROM,
-            "qemuDomainUpdateDeviceFlags",
-            flags.bits(),
-            (F::LIVE | F::CONFIG | F::FORCE).bits(),
-        )?;
-        let obj = self.hotplug_obj(dom)?;
-        let lock = domain_lock(obj.uuid);
-        let _g = lock.lock().await;
-        let (live, config, persistent) = {
-            let st = obj.lock();
-            let (l, c) = st.modification_impact((flags & !F::FORCE).bits())?;
-            (l, c, st.persistent_def().clone())
-        };
+        let DeviceCall {
+            obj,
+            guard: _g,
+            live,
+            config,
+            persistent,
+        } = self
+            .begin_device_call(
+                dom,
+                "qemuDomainUpdateDeviceFlags",
+                flags,
+                F::LIVE | F::CONFIG | F::FORCE,
+                flags & !F::FORCE,
+            )
+            .await?;
         let new_config = if config {
             let dev = parse_device(xml, "persistent update")?;
             Some(config_update(&persistent, &dev)?)
@@ -594,20 +638,22 @@ impl QemuDriver {
         alias: &str,
         flags: F,
     ) -> Result<()> {
-        check_flags(
-            FROM,
-            "qemuDomainDetachDeviceAlias",
-            flags.bits(),
-            (F::LIVE | F::CONFIG).bits(),
-        )?;
-        let obj = self.hotplug_obj(dom)?;
-        let lock = domain_lock(obj.uuid);
-        let _g = lock.lock().await;
-        let (live, config, persistent, live_def) = {
-            let st = obj.lock();
-            let (l, c) = st.modification_impact(flags.bits())?;
-            (l, c, st.persistent_def().clone(), st.def.clone())
-        };
+        let DeviceCall {
+            obj,
+            guard: _g,
+            live,
+            config,
+            persistent,
+        } = self
+            .begin_device_call(
+                dom,
+                "qemuDomainDetachDeviceAlias",
+                flags,
+                F::LIVE | F::CONFIG,
+                flags,
+            )
+            .await?;
+        let live_def = obj.lock().def.clone();
         let missing = || {
             Error::with_detail(
                 ErrorDomain::DOMAIN,
@@ -665,16 +711,6 @@ impl QemuDriver {
             self.commit_config(&obj, def)?;
         }
         Ok(())
-    }
-
-    fn hotplug_obj(&self, dom: &DomainRef) -> Result<Arc<DomainObj>> {
-        self.domains.find_by_uuid(&dom.uuid).ok_or_else(|| {
-            Error::with_detail(
-                ErrorDomain::DOMAIN,
-                ErrorNumber::NO_DOMAIN,
-                format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
-            )
-        })
     }
 
     /// The live definition changed: the domain object takes it and the status file records it.
