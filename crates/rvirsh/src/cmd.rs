@@ -61,6 +61,20 @@ pub struct Opt {
 }
 
 impl Opt {
+    /// virsh's `VIRSH_COMMON_OPT_DOMAIN_FULL`: the required domain, completed with domain names.
+    pub const DOMAIN: Opt = Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+        .required()
+        .complete(Complete::Domain);
+    /// virsh's `VIRSH_COMMON_OPT_DOMAIN_CONFIG`.
+    pub const CONFIG: Opt = Opt::new("config", OptKind::Bool, "affect next boot");
+    /// virsh's `VIRSH_COMMON_OPT_DOMAIN_LIVE`.
+    pub const LIVE: Opt = Opt::new("live", OptKind::Bool, "affect running domain");
+    /// virsh's `VIRSH_COMMON_OPT_DOMAIN_CURRENT`.
+    pub const CURRENT: Opt = Opt::new("current", OptKind::Bool, "affect current domain");
+    /// virsh's `VIRSH_COMMON_OPT_DOMAIN_PERSISTENT`.
+    pub const PERSISTENT: Opt =
+        Opt::new("persistent", OptKind::Bool, "make live change persistent");
+
     /// An optional option.
     pub const fn new(name: &'static str, kind: OptKind, help: &'static str) -> Opt {
         Opt {

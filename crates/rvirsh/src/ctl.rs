@@ -110,6 +110,13 @@ impl Ctl {
         })
     }
 
+    /// A failed library call: its error is reported at the end of the command, after
+    /// virsh's own line `msg`.
+    pub fn lib_fail<T>(&mut self, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
+        self.last_error = Some(e);
+        self.fail(msg)
+    }
+
     /// vshError and fail.
     pub fn fail<T>(&mut self, msg: &str) -> Result<T, Failed> {
         self.error(msg);

@@ -2,7 +2,7 @@
 //! attach-interface, detach-device, detach-device-alias, detach-disk, detach-interface,
 //! update-device. Their declarations are listed in `domain.rs`'s table at virsh's places.
 
-use crate::cmd::{CmdDef, Complete, Opt, OptKind};
+use crate::cmd::{CmdDef, Opt, OptKind};
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::parse::Cmd;
 use rvirt::blocking::Domain;
@@ -14,14 +14,12 @@ pub const ATTACH_DEVICE: CmdDef = CmdDef {
     help: "attach device from an XML file",
     desc: "Attach device from an XML <file>.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("file", OptKind::Data, "XML file").required(),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
     ],
     ..CmdDef::new(cmd_attach_device)
 };
@@ -32,9 +30,7 @@ pub const ATTACH_DISK: CmdDef = CmdDef {
     help: "attach disk device",
     desc: "Attach new disk device.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new(
             "source",
             OptKind::Data,
@@ -100,10 +96,10 @@ pub const ATTACH_DISK: CmdDef = CmdDef {
             OptKind::String,
             "host socket for source of disk device",
         ),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
     ],
     ..CmdDef::new(cmd_attach_disk)
 };
@@ -114,9 +110,7 @@ pub const ATTACH_INTERFACE: CmdDef = CmdDef {
     help: "attach network interface",
     desc: "Attach new network interface.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("type", OptKind::Data, "network interface type").required(),
         Opt::new("source", OptKind::Data, "source of network interface").required(),
         Opt::new("target", OptKind::String, "target network name"),
@@ -142,10 +136,10 @@ pub const ATTACH_INTERFACE: CmdDef = CmdDef {
             OptKind::String,
             "control domain's outgoing traffics",
         ),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
         Opt::new(
             "print-xml",
             OptKind::Bool,
@@ -171,14 +165,12 @@ pub const DETACH_DEVICE: CmdDef = CmdDef {
     help: "detach device from an XML file",
     desc: "Detach device from an XML <file>",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("file", OptKind::Data, "XML file").required(),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
     ],
     ..CmdDef::new(cmd_detach_device)
 };
@@ -189,13 +181,11 @@ pub const DETACH_DEVICE_ALIAS: CmdDef = CmdDef {
     help: "detach device from an alias",
     desc: "Detach device identified by the given alias from a domain",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("alias", OptKind::Data, "device alias").required(),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
     ],
     ..CmdDef::new(cmd_detach_device_alias)
 };
@@ -206,14 +196,12 @@ pub const DETACH_DISK: CmdDef = CmdDef {
     help: "detach disk device",
     desc: "Detach disk device.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("target", OptKind::Data, "target of disk device").required(),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
         Opt::new(
             "print-xml",
             OptKind::Bool,
@@ -229,15 +217,13 @@ pub const DETACH_INTERFACE: CmdDef = CmdDef {
     help: "detach network interface",
     desc: "Detach network interface.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("type", OptKind::Data, "network interface type").required(),
         Opt::new("mac", OptKind::String, "MAC address"),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
         Opt::new(
             "print-xml",
             OptKind::Bool,
@@ -253,25 +239,18 @@ pub const UPDATE_DEVICE: CmdDef = CmdDef {
     help: "update device from an XML file",
     desc: "Update device from an XML <file>.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("file", OptKind::Data, "XML file").required(),
-        Opt::new("persistent", OptKind::Bool, "make live change persistent"),
-        Opt::new("config", OptKind::Bool, "affect next boot"),
-        Opt::new("live", OptKind::Bool, "affect running domain"),
-        Opt::new("current", OptKind::Bool, "affect current domain"),
+        Opt::PERSISTENT,
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
         Opt::new("force", OptKind::Bool, "force device update"),
     ],
     ..CmdDef::new(cmd_update_device)
 };
 
 type Flags = DomainDeviceModifyFlags;
-
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
-}
 
 /// The scope options every device command shares, checked as virsh checks them
 /// (`--persistent` is `--config`, plus `--live` once the domain is known to run).
@@ -338,7 +317,7 @@ fn cmd_attach_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     s.settle(&dom);
     let xml = ctl.lib(read_file(from))?;
     if let Err(e) = attach(&dom, &xml, &s) {
-        return lib_fail(ctl, e, &format!("Failed to attach device from {from}"));
+        return ctl.lib_fail(e, &format!("Failed to attach device from {from}"));
     }
     ctl.print_extra("Device attached successfully\n");
     Ok(())
@@ -351,7 +330,7 @@ fn cmd_detach_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let from = ctl.req_str(cmd, "file")?;
     let xml = ctl.lib(read_file(from))?;
     if let Err(e) = detach(&dom, &xml, &s) {
-        return lib_fail(ctl, e, &format!("Failed to detach device from {from}"));
+        return ctl.lib_fail(e, &format!("Failed to detach device from {from}"));
     }
     ctl.print_extra("Device detached successfully\n");
     Ok(())
@@ -367,7 +346,7 @@ fn cmd_update_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         s.flags |= Flags::FORCE;
     }
     if let Err(e) = dom.update_device_flags(&xml, s.flags) {
-        return lib_fail(ctl, e, &format!("Failed to update device from {from}"));
+        return ctl.lib_fail(e, &format!("Failed to update device from {from}"));
     }
     ctl.print_extra("Device updated successfully\n");
     Ok(())
@@ -378,11 +357,7 @@ fn cmd_detach_device_alias(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     let alias = ctl.req_str(cmd, "alias")?;
     if let Err(e) = dom.detach_device_alias(alias, s.flags) {
-        return lib_fail(
-            ctl,
-            e,
-            &format!("Failed to detach device with alias {alias}"),
-        );
+        return ctl.lib_fail(e, &format!("Failed to detach device with alias {alias}"));
     }
     ctl.print_extra("Device detach request sent successfully\n");
     Ok(())
@@ -678,7 +653,7 @@ fn cmd_attach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     s.settle(&dom);
     if let Err(e) = attach(&dom, &xml, &s) {
-        return lib_fail(ctl, e, "Failed to attach disk");
+        return ctl.lib_fail(e, "Failed to attach disk");
     }
     ctl.print_extra("Disk attached successfully\n");
     Ok(())
@@ -854,7 +829,7 @@ fn cmd_attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     s.settle(&dom);
     if let Err(e) = attach(&dom, &xml, &s) {
-        return lib_fail(ctl, e, "Failed to attach interface");
+        return ctl.lib_fail(e, "Failed to attach interface");
     }
     ctl.print_extra("Interface attached successfully\n");
     Ok(())
@@ -970,7 +945,7 @@ fn cmd_detach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         return Ok(());
     }
     if let Err(e) = detach(&dom, &disk, &s) {
-        return lib_fail(ctl, e, "Failed to detach disk");
+        return ctl.lib_fail(e, "Failed to detach disk");
     }
     ctl.print_extra("Disk detached successfully\n");
     Ok(())

@@ -33,9 +33,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "autostart a domain",
         desc: "Configure a domain to be automatically started at boot.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("disable", OptKind::Bool, "disable autostarting"),
         ],
         ..CmdDef::new(cmd_autostart)
@@ -104,9 +102,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "show or set domain's description or title",
         desc: "Allows setting or modifying the description or title of a domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("live", OptKind::Bool, "modify/get running state"),
             Opt::new(
                 "config",
@@ -137,9 +133,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "destroy (stop) a domain",
         desc: "Forcefully stop a given domain, but leave its resources intact.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("graceful", OptKind::Bool, "terminate gracefully"),
             Opt::new("remove-logs", OptKind::Bool, "remove domain logs"),
         ],
@@ -215,9 +209,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "domain information in XML",
         desc: "Output the domain information as an XML dump to stdout.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("inactive", OptKind::Bool, "show inactive defined XML"),
             Opt::new(
                 "security-info",
@@ -253,9 +245,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "edit XML configuration for a domain",
         desc: "Edit the XML configuration for a domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "skip-validate",
                 OptKind::Bool,
@@ -269,9 +259,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "managed save of a domain state",
         desc: "Save and destroy a running domain, so it can be restarted from\n    the same state at a later time.  When the virsh 'start'\n    command is next run for the domain, it will automatically\n    be started from this saved state.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "bypass-cache",
                 OptKind::Bool,
@@ -295,9 +283,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "managedsave-remove",
         help: "Remove managed save of a domain",
         desc: "Remove an existing managed save state file from a domain",
-        opts: &[Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain)],
+        opts: &[Opt::DOMAIN],
         ..CmdDef::new(cmd_managedsave_remove)
     },
     CmdDef {
@@ -305,9 +291,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Domain information of managed save state file in XML",
         desc: "Dump XML of domain information for a managed save state file to stdout.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "security-info",
                 OptKind::Bool,
@@ -332,9 +316,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "show or set domain's custom XML metadata",
         desc: "Shows or modifies the XML metadata of a domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("uri", OptKind::Data, "URI of the namespace").required(),
             Opt::new("live", OptKind::Bool, "modify/get running state"),
             Opt::new(
@@ -371,9 +353,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "reboot a domain",
         desc: "Run a reboot command in the target domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "mode",
                 OptKind::String,
@@ -386,9 +366,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "reset",
         help: "reset a domain",
         desc: "Reset the target domain as if by power button",
-        opts: &[Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain)],
+        opts: &[Opt::DOMAIN],
         ..CmdDef::new(cmd_reset)
     },
     CmdDef {
@@ -425,9 +403,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "resume",
         help: "resume a domain",
         desc: "Resume a previously suspended domain.",
-        opts: &[Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain)],
+        opts: &[Opt::DOMAIN],
         ..CmdDef::new(cmd_resume)
     },
     CmdDef {
@@ -435,9 +411,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "save a domain state to a file",
         desc: "Save the RAM state of a running domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("file", OptKind::Data, "where to save the data").required(),
             Opt::new(
                 "bypass-cache",
@@ -518,9 +492,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "change maximum memory limit",
         desc: "Change the maximum memory allocation limit in the guest domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("kilobytes", OptKind::Alias, "size"),
             Opt::new(
                 "size",
@@ -528,9 +500,9 @@ static COMMANDS: &[CmdDef] = &[
                 "new maximum memory size, as scaled integer (default KiB)",
             )
             .required(),
-            Opt::new("config", OptKind::Bool, "affect next boot"),
-            Opt::new("live", OptKind::Bool, "affect running domain"),
-            Opt::new("current", OptKind::Bool, "affect current domain"),
+            Opt::CONFIG,
+            Opt::LIVE,
+            Opt::CURRENT,
         ],
         ..CmdDef::new(cmd_setmaxmem)
     },
@@ -539,9 +511,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "change memory allocation",
         desc: "Change the current memory allocation in the guest domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("kilobytes", OptKind::Alias, "size"),
             Opt::new(
                 "size",
@@ -549,9 +519,9 @@ static COMMANDS: &[CmdDef] = &[
                 "new memory size, as scaled integer (default KiB)",
             )
             .required(),
-            Opt::new("config", OptKind::Bool, "affect next boot"),
-            Opt::new("live", OptKind::Bool, "affect running domain"),
-            Opt::new("current", OptKind::Bool, "affect current domain"),
+            Opt::CONFIG,
+            Opt::LIVE,
+            Opt::CURRENT,
         ],
         ..CmdDef::new(cmd_setmem)
     },
@@ -560,14 +530,12 @@ static COMMANDS: &[CmdDef] = &[
         help: "change number of virtual CPUs",
         desc: "Change the number of virtual CPUs in the guest domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("count", OptKind::Int, "number of virtual CPUs").required(),
             Opt::new("maximum", OptKind::Bool, "set maximum limit on next boot"),
-            Opt::new("config", OptKind::Bool, "affect next boot"),
-            Opt::new("live", OptKind::Bool, "affect running domain"),
-            Opt::new("current", OptKind::Bool, "affect current domain"),
+            Opt::CONFIG,
+            Opt::LIVE,
+            Opt::CURRENT,
             Opt::new("guest", OptKind::Bool, "modify cpu state in the guest"),
             Opt::new(
                 "hotpluggable",
@@ -582,9 +550,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "gracefully shutdown a domain",
         desc: "Run shutdown in the target domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "mode",
                 OptKind::String,
@@ -639,9 +605,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "suspend",
         help: "suspend a domain",
         desc: "Suspend a running domain.",
-        opts: &[Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain)],
+        opts: &[Opt::DOMAIN],
         ..CmdDef::new(cmd_suspend)
     },
     CmdDef {
@@ -649,9 +613,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "undefine a domain",
         desc: "Undefine an inactive domain, or convert persistent to transient.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "managed-save",
                 OptKind::Bool,
@@ -705,9 +667,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "domain vcpu counts",
         desc: "Returns the number of virtual CPUs used by the domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("maximum", OptKind::Bool, "get maximum count of vcpus"),
             Opt::new(
                 "active",
@@ -735,9 +695,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "detailed domain vcpu information",
         desc: "Returns basic information about the domain virtual CPUs.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("pretty", OptKind::Bool, "return human readable output"),
             Opt::json(),
         ],
@@ -745,19 +703,12 @@ static COMMANDS: &[CmdDef] = &[
     },
 ];
 
-/// Stashes the libvirt error, prints `msg`, fails.
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
-}
-
 fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, name) = ctl.domain(cmd)?;
     let on = !cmd.has("disable");
     if let Err(e) = dom.set_autostart(on) {
         let what = if on { "mark" } else { "unmark" };
-        return lib_fail(
-            ctl,
+        return ctl.lib_fail(
             e,
             &format!("Failed to {what} domain '{name}' as autostarted"),
         );
@@ -816,7 +767,7 @@ fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Domain '{}' created from {from}\n", d.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create domain from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create domain from {from}")),
     }
 }
 
@@ -851,7 +802,7 @@ fn cmd_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Domain '{}' defined from {from}\n", d.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to define domain from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to define domain from {from}")),
     }
 }
 
@@ -905,7 +856,7 @@ fn cmd_desc(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         };
         if let Err(e) = dom.set_metadata(kind, Some(&new), None, None, flags) {
             let what = if title { "title" } else { "description" };
-            return lib_fail(ctl, e, &format!("Failed to set new domain {what}"));
+            return ctl.lib_fail(e, &format!("Failed to set new domain {what}"));
         }
         let what = if title { "title" } else { "description" };
         ctl.print_extra(&format!("Domain {what} updated successfully"));
@@ -936,7 +887,7 @@ fn cmd_destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         dom.destroy_flags(flags)
     };
     if let Err(e) = r {
-        return lib_fail(ctl, e, &format!("Failed to destroy domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to destroy domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' destroyed\n"));
     Ok(())
@@ -1265,7 +1216,7 @@ fn cmd_managedsave(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let flags = save_flags(cmd);
     job(ctl, cmd.has("verbose"), "Managedsave", |ctl| {
         if let Err(e) = dom.managed_save(flags) {
-            return lib_fail(ctl, e, &format!("Failed to save domain '{name}' state"));
+            return ctl.lib_fail(e, &format!("Failed to save domain '{name}' state"));
         }
         Ok(())
     })?;
@@ -1277,7 +1228,7 @@ fn cmd_managedsave_remove(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, name) = ctl.domain(cmd)?;
     let has = match dom.has_managed_save_image(0) {
         Ok(h) => h,
-        Err(e) => return lib_fail(ctl, e, "Failed to check for domain managed save image"),
+        Err(e) => return ctl.lib_fail(e, "Failed to check for domain managed save image"),
     };
     if !has {
         ctl.print_extra(&format!(
@@ -1286,8 +1237,7 @@ fn cmd_managedsave_remove(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         return Ok(());
     }
     if let Err(e) = dom.managed_save_remove(0) {
-        return lib_fail(
-            ctl,
+        return ctl.lib_fail(
             e,
             &format!("Failed to remove managed save image for domain '{name}'"),
         );
@@ -1396,7 +1346,7 @@ fn cmd_reboot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let flags = modes(ctl, cmd, true)?;
     let (dom, name) = ctl.domain(cmd)?;
     if let Err(e) = dom.reboot(DomainRebootFlags::from_bits_retain(flags)) {
-        return lib_fail(ctl, e, &format!("Failed to reboot domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to reboot domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' is being rebooted\n"));
     Ok(())
@@ -1405,7 +1355,7 @@ fn cmd_reboot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn cmd_reset(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, name) = ctl.domain(cmd)?;
     if let Err(e) = dom.reset(0) {
-        return lib_fail(ctl, e, &format!("Failed to reset domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to reset domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' was reset\n"));
     Ok(())
@@ -1428,7 +1378,7 @@ fn cmd_restore(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         conn.restore(from)
     };
     if let Err(e) = r {
-        return lib_fail(ctl, e, &format!("Failed to restore domain from {from}"));
+        return ctl.lib_fail(e, &format!("Failed to restore domain from {from}"));
     }
     ctl.print_extra(&format!("Domain restored from {from}\n"));
     Ok(())
@@ -1437,7 +1387,7 @@ fn cmd_restore(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn cmd_resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, name) = ctl.domain(cmd)?;
     if let Err(e) = dom.resume() {
-        return lib_fail(ctl, e, &format!("Failed to resume domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to resume domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' resumed\n"));
     Ok(())
@@ -1466,7 +1416,7 @@ fn cmd_save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             dom.save(to)
         };
         if let Err(e) = r {
-            return lib_fail(ctl, e, &format!("Failed to save domain '{name}' to {to}"));
+            return ctl.lib_fail(e, &format!("Failed to save domain '{name}' to {to}"));
         }
         Ok(())
     })?;
@@ -1487,7 +1437,7 @@ fn cmd_save_image_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let xml = ctl.lib(read_file(xmlfile))?;
     let r = ctl.conn()?.save_image_define_xml(file, &xml, flags);
     if let Err(e) = r {
-        return lib_fail(ctl, e, &format!("Failed to update {file}"));
+        return ctl.lib_fail(e, &format!("Failed to update {file}"));
     }
     ctl.print_extra(&format!("State file {file} updated.\n"));
     Ok(())
@@ -1524,7 +1474,7 @@ fn cmd_setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     let kib = size_kib(ctl, cmd)?;
     if let Err(e) = dom.set_memory_flags(kib, flags) {
-        return lib_fail(ctl, e, "Unable to change MaxMemorySize");
+        return ctl.lib_fail(e, "Unable to change MaxMemorySize");
     }
     Ok(())
 }
@@ -1594,7 +1544,7 @@ fn cmd_shutdown(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         dom.shutdown_flags(DomainShutdownFlags::from_bits_retain(flags))
     };
     if let Err(e) = r {
-        return lib_fail(ctl, e, &format!("Failed to shutdown domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to shutdown domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' is being shutdown\n"));
     Ok(())
@@ -1651,7 +1601,7 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         start(flags)
     };
     if let Err(e) = r {
-        return lib_fail(ctl, e, &format!("Failed to start domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to start domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' started\n"));
     Ok(())
@@ -1660,7 +1610,7 @@ fn cmd_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn cmd_suspend(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, name) = ctl.domain(cmd)?;
     if let Err(e) = dom.suspend() {
-        return lib_fail(ctl, e, &format!("Failed to suspend domain '{name}'"));
+        return ctl.lib_fail(e, &format!("Failed to suspend domain '{name}'"));
     }
     ctl.print_extra(&format!("Domain '{name}' suspended\n"));
     Ok(())
@@ -1783,7 +1733,7 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Domain '{name}' has been undefined\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to undefine domain '{name}'")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to undefine domain '{name}'")),
     }
 }
 

@@ -214,19 +214,13 @@ fn interface_by<'c>(
     };
     match r {
         Some(Ok(i)) => Ok((i, name)),
-        Some(Err(e)) => lib_fail(ctl, e, &format!("failed to get interface '{name}'")),
+        Some(Err(e)) => ctl.lib_fail(e, &format!("failed to get interface '{name}'")),
         None => ctl.fail(&format!("failed to get interface '{name}'")),
     }
 }
 
 fn interface<'c>(ctl: &mut Ctl, cmd: &'c Cmd) -> Result<(Interface, &'c str), Failed> {
     interface_by(ctl, cmd, "interface", BY_NAME | BY_MAC)
-}
-
-/// Stashes libvirt's error and fails with virsh's message.
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
 }
 
 /// A call on the interface `--interface` names: virsh's message on success, its failure
@@ -244,7 +238,7 @@ fn act(
             ctl.print_extra(&done.replace("{name}", name));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &failed.replace("{name}", name)),
+        Err(e) => ctl.lib_fail(e, &failed.replace("{name}", name)),
     }
 }
 
@@ -261,8 +255,7 @@ fn transaction(
             ctl.print_extra(&format!("Network config change transaction {done}\n"));
             Ok(())
         }
-        Err(e) => lib_fail(
-            ctl,
+        Err(e) => ctl.lib_fail(
             e,
             &format!("Failed to {what} network config change transaction"),
         ),
@@ -327,7 +320,7 @@ fn cmd_iface_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Interface {} defined from {from}\n", i.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to define interface from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to define interface from {from}")),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `domjobinfo` and `domjobabort` (Domain Management): a domain's background job.
 
-use crate::cmd::{CmdDef, Complete, Opt, OptKind};
+use crate::cmd::{CmdDef, Opt, OptKind};
 use crate::ctl::{CmdResult, Ctl, Failed};
 use crate::fmt::typed_value;
 use crate::parse::Cmd;
@@ -13,9 +13,7 @@ pub const DOMJOBABORT: CmdDef = CmdDef {
     help: "abort active domain job",
     desc: "Aborts the currently running domain job",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new("postcopy", OptKind::Bool, "interrupt post-copy migration"),
     ],
     ..CmdDef::new(cmd_domjobabort)
@@ -27,9 +25,7 @@ pub const DOMJOBINFO: CmdDef = CmdDef {
     help: "domain job information",
     desc: "Returns information about jobs running on a domain.",
     opts: &[
-        Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-            .required()
-            .complete(Complete::Domain),
+        Opt::DOMAIN,
         Opt::new(
             "completed",
             OptKind::Bool,

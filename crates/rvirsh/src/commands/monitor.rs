@@ -24,9 +24,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "list all domain blocks",
         desc: "Get the summary of block devices for a domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "inactive",
                 OptKind::Bool,
@@ -46,9 +44,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "get device block stats for a domain",
         desc: "Get device block stats for a running domain. See man page or use --human for explanation of fields",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("device", OptKind::String, "block device").empty_ok(),
             Opt::new("human", OptKind::Bool, "print a more human readable output"),
             Opt::json(),
@@ -60,9 +56,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "list all domain virtual interfaces",
         desc: "Get the summary of virtual interfaces for a domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "inactive",
                 OptKind::Bool,
@@ -77,9 +71,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "get network interface stats for a domain",
         desc: "Get network interface stats for a running domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "interface",
                 OptKind::Data,
@@ -94,12 +86,7 @@ static COMMANDS: &[CmdDef] = &[
         name: "dominfo",
         help: "domain information",
         desc: "Returns basic information about the domain.",
-        opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
-            Opt::json(),
-        ],
+        opts: &[Opt::DOMAIN, Opt::json()],
         ..CmdDef::new(cmd_dominfo)
     },
     CmdDef {
@@ -107,18 +94,16 @@ static COMMANDS: &[CmdDef] = &[
         help: "get memory statistics for a domain",
         desc: "Get memory statistics for a running domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "period",
                 OptKind::Int,
                 "period in seconds to set collection",
             )
             .named_only(),
-            Opt::new("config", OptKind::Bool, "affect next boot"),
-            Opt::new("live", OptKind::Bool, "affect running domain"),
-            Opt::new("current", OptKind::Bool, "affect current domain"),
+            Opt::CONFIG,
+            Opt::LIVE,
+            Opt::CURRENT,
             Opt::json(),
         ],
         ..CmdDef::new(cmd_dommemstat)
@@ -128,9 +113,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "domain state",
         desc: "Returns state about a domain.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("reason", OptKind::Bool, "also print reason for the state"),
             Opt::json(),
         ],

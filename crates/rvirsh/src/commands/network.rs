@@ -327,12 +327,6 @@ pub(super) fn network<'c>(ctl: &mut Ctl, cmd: &'c Cmd) -> Result<(Network, &'c s
     network_by(ctl, cmd, BY_UUID | BY_NAME)
 }
 
-/// Stashes libvirt's error and fails with virsh's message.
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
-}
-
 /// A call on the network `--network` names: virsh's message on success, its failure message
 /// (`{name}` stands for the name given) and libvirt's error otherwise.
 fn act(
@@ -348,7 +342,7 @@ fn act(
             ctl.print_extra(&done.replace("{name}", name));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &failed.replace("{name}", name)),
+        Err(e) => ctl.lib_fail(e, &failed.replace("{name}", name)),
     }
 }
 
@@ -357,8 +351,7 @@ fn cmd_net_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let on = !cmd.has("disable");
     if let Err(e) = net.set_autostart(on) {
         let what = if on { "mark" } else { "unmark" };
-        return lib_fail(
-            ctl,
+        return ctl.lib_fail(
             e,
             &format!("failed to {what} network {name} as autostarted"),
         );
@@ -382,7 +375,7 @@ fn cmd_net_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Network {} created from {from}\n", n.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create network from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create network from {from}")),
     }
 }
 
@@ -400,7 +393,7 @@ fn cmd_net_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Network {} defined from {from}\n", n.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to define network from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to define network from {from}")),
     }
 }
 
@@ -419,7 +412,7 @@ fn cmd_net_dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (net, name) = network(ctl, cmd)?;
     let mut leases = match net.get_dhcp_leases(mac, 0) {
         Ok(l) => l,
-        Err(e) => return lib_fail(ctl, e, &format!("Failed to get leases info for {name}")),
+        Err(e) => return ctl.lib_fail(e, &format!("Failed to get leases info for {name}")),
     };
     leases.sort_by_key(|l| l.mac.as_deref().unwrap_or("").to_ascii_lowercase());
     let mut t = Table::new(&[
@@ -756,7 +749,7 @@ fn cmd_net_update(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let name = net.get_name().to_string();
     if let Err(e) = net.update(command, section, parent_index, &xml, flags) {
-        return lib_fail(ctl, e, &format!("Failed to update network {name}"));
+        return ctl.lib_fail(e, &format!("Failed to update network {name}"));
     }
     // virsh prints these without a newline.
     let what = match (config, live) {

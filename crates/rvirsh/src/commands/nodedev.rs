@@ -181,12 +181,6 @@ static COMMANDS: &[CmdDef] = &[
     },
 ];
 
-/// Stashes libvirt's error and fails with virsh's message.
-fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
-}
-
 /// vshStringToArray: `s` split at commas, `,,` standing for a comma.
 fn split_commas(s: &str) -> Vec<String> {
     let mut out = vec![String::new()];
@@ -237,7 +231,7 @@ fn find(ctl: &mut Ctl, value: &str) -> Result<NodeDevice, Failed> {
     } else {
         conn.node_device_lookup_by_name(value)
     };
-    r.or_else(|e| lib_fail(ctl, e, &format!("Could not find matching device '{value}'")))
+    r.or_else(|e| ctl.lib_fail(e, &format!("Could not find matching device '{value}'")))
 }
 
 /// The device `--device` names (by name only, as detach, reattach, reset and start look it up).
@@ -246,7 +240,7 @@ fn by_name<'c>(ctl: &mut Ctl, cmd: &'c Cmd) -> Result<(NodeDevice, &'c str), Fai
     let conn = ctl.conn()?.clone();
     match conn.node_device_lookup_by_name(name) {
         Ok(d) => Ok((d, name)),
-        Err(e) => lib_fail(ctl, e, &format!("Could not find matching device '{name}'")),
+        Err(e) => ctl.lib_fail(e, &format!("Could not find matching device '{name}'")),
     }
 }
 
@@ -266,7 +260,7 @@ fn cmd_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create node device from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create node device from {from}")),
     }
 }
 
@@ -286,11 +280,7 @@ fn cmd_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ));
             Ok(())
         }
-        Err(e) => lib_fail(
-            ctl,
-            e,
-            &format!("Failed to define node device from '{from}'"),
-        ),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to define node device from '{from}'")),
     }
 }
 
@@ -302,7 +292,7 @@ fn cmd_destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Destroyed node device '{value}'\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to destroy node device '{value}'")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to destroy node device '{value}'")),
     }
 }
 
@@ -314,7 +304,7 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Undefined node device '{value}'\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to undefine node device '{value}'")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to undefine node device '{value}'")),
     }
 }
 
@@ -330,7 +320,7 @@ fn cmd_detach(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Device {name} detached\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to detach device {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to detach device {name}")),
     }
 }
 
@@ -348,7 +338,7 @@ fn act(
             ctl.print_extra(&done.replace("{name}", name));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &failed.replace("{name}", name)),
+        Err(e) => ctl.lib_fail(e, &failed.replace("{name}", name)),
     }
 }
 
@@ -392,8 +382,7 @@ fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Device {value} {what}ed as autostarted\n"));
             Ok(())
         }
-        Err(e) => lib_fail(
-            ctl,
+        Err(e) => ctl.lib_fail(
             e,
             &format!("failed to {what} device {value} as autostarted"),
         ),
@@ -439,14 +428,14 @@ fn collect_legacy(ctl: &mut Ctl, caps: &[String]) -> Result<Vec<NodeDevice>, Fai
     let conn = ctl.conn()?.clone();
     let n = match conn.node_num_of_devices(None, 0) {
         Ok(n) => n,
-        Err(e) => return lib_fail(ctl, e, "Failed to count node devices"),
+        Err(e) => return ctl.lib_fail(e, "Failed to count node devices"),
     };
     if n == 0 {
         return Ok(Vec::new());
     }
     let names = match conn.node_list_devices(None, n, 0) {
         Ok(n) => n,
-        Err(e) => return lib_fail(ctl, e, "Failed to list node devices"),
+        Err(e) => return ctl.lib_fail(e, "Failed to list node devices"),
     };
     let mut out = Vec::new();
     for name in names {
@@ -457,13 +446,13 @@ fn collect_legacy(ctl: &mut Ctl, caps: &[String]) -> Result<Vec<NodeDevice>, Fai
             let n = match d.num_of_caps() {
                 Ok(n) => n,
                 Err(e) => {
-                    return lib_fail(ctl, e, "Failed to get capability numbers of the device");
+                    return ctl.lib_fail(e, "Failed to get capability numbers of the device");
                 }
             };
             let have = match d.list_caps(n) {
                 Ok(c) => c,
                 Err(e) => {
-                    return lib_fail(ctl, e, "Failed to get capability names of the device");
+                    return ctl.lib_fail(e, "Failed to get capability names of the device");
                 }
             };
             if !have.iter().any(|c| caps.contains(c)) {
@@ -503,7 +492,7 @@ fn cmd_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut devs = match conn.list_all_node_devices(flags) {
         Ok(d) => d,
         Err(e) if e.code == ErrorNumber::NO_SUPPORT => collect_legacy(ctl, &caps)?,
-        Err(e) => return lib_fail(ctl, e, "Failed to list node devices"),
+        Err(e) => return ctl.lib_fail(e, "Failed to list node devices"),
     };
     devs.sort_by_key(|d| d.get_name().to_ascii_lowercase());
     if tree_mode {
@@ -568,7 +557,7 @@ fn cmd_event(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             match conn.node_device_lookup_by_name(d) {
                 Ok(dev) => Some(dev),
                 Err(e) => {
-                    return lib_fail(ctl, e, &format!("Could not find matching device '{d}'"));
+                    return ctl.lib_fail(e, &format!("Could not find matching device '{d}'"));
                 }
             }
         }

@@ -472,12 +472,6 @@ pub(crate) fn pool_opt<'c>(
     Ok((p, name))
 }
 
-/// Stashes a libvirt error for the end of the command and fails with virsh's message.
-pub(crate) fn lib_fail<T>(ctl: &mut Ctl, e: rvirt::Error, msg: &str) -> Result<T, Failed> {
-    ctl.last_error = Some(e);
-    ctl.fail(msg)
-}
-
 /// `--build`, `--overwrite`, `--no-overwrite` of pool-start and pool-create*.
 fn create_flags(ctl: &mut Ctl, cmd: &Cmd) -> Result<StoragePoolCreateFlags, Failed> {
     ctl.exclusive(cmd, &[("overwrite", "no-overwrite")])?;
@@ -502,11 +496,7 @@ fn cmd_pool_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let on = !cmd.has("disable");
     if let Err(e) = pool.set_autostart(on) {
         let what = if on { "mark" } else { "unmark" };
-        return lib_fail(
-            ctl,
-            e,
-            &format!("failed to {what} pool {name} as autostarted"),
-        );
+        return ctl.lib_fail(e, &format!("failed to {what} pool {name} as autostarted"));
     }
     let what = if on { "marked" } else { "unmarked" };
     ctl.print_extra(&format!("Pool {name} {what} as autostarted\n"));
@@ -527,7 +517,7 @@ fn cmd_pool_build(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Pool {name} built\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to build pool {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to build pool {name}")),
     }
 }
 
@@ -655,7 +645,7 @@ fn cmd_pool_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Pool {name} created\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create pool {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create pool {name}")),
     }
 }
 
@@ -669,7 +659,7 @@ fn cmd_pool_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Pool {} created from {from}\n", p.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create pool from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create pool from {from}")),
     }
 }
 
@@ -687,7 +677,7 @@ fn cmd_pool_define_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Pool {name} defined\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to define pool {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to define pool {name}")),
     }
 }
 
@@ -705,7 +695,7 @@ fn cmd_pool_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Pool {} defined from {from}\n", p.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to define pool from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to define pool from {from}")),
     }
 }
 
@@ -724,7 +714,7 @@ fn simple(
             ctl.print_extra(&format!("Pool {name} {done}\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to {failed} pool {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to {failed} pool {name}")),
     }
 }
 
@@ -758,7 +748,7 @@ fn cmd_pool_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Pool {name} started\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to start pool {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to start pool {name}")),
     }
 }
 
@@ -894,7 +884,7 @@ fn cmd_pool_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let r = ctl.conn()?.list_all_storage_pools(flags);
     let mut pools = match r {
         Ok(p) => p,
-        Err(e) => return lib_fail(ctl, e, "Failed to list pools"),
+        Err(e) => return ctl.lib_fail(e, "Failed to list pools"),
     };
     pools.sort_by(|a, b| a.get_name().cmp(b.get_name()));
     if !details && (uuid || name) {
@@ -996,7 +986,7 @@ fn find_sources(ctl: &mut Ctl, ty: &str, spec: Option<&str>) -> CmdResult {
             ctl.print(&list);
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to find any {ty} pool sources")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to find any {ty} pool sources")),
     }
 }
 

@@ -26,9 +26,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Create a snapshot from XML",
         desc: "Create a snapshot (disk and RAM) from XML",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("xmlfile", OptKind::String, "domain snapshot XML"),
             Opt::new(
                 "redefine",
@@ -76,9 +74,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Create a snapshot from a set of args",
         desc: "Create a snapshot (disk and RAM) from arguments",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("name", OptKind::String, "name of snapshot"),
             Opt::new("description", OptKind::String, "description of snapshot"),
             Opt::new(
@@ -133,9 +129,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Get or set the current snapshot",
         desc: "Get or set the current snapshot",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "name",
                 OptKind::Bool,
@@ -160,9 +154,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Delete a domain snapshot",
         desc: "Snapshot Delete",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("snapshotname", OptKind::String, "snapshot name").complete(Complete::Snapshot),
             Opt::new("current", OptKind::Bool, "delete current snapshot"),
             Opt::new(
@@ -188,9 +180,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Dump XML for a domain snapshot",
         desc: "Snapshot Dump XML",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("snapshotname", OptKind::Data, "snapshot name")
                 .required()
                 .complete(Complete::Snapshot),
@@ -218,9 +208,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "snapshot information",
         desc: "Returns basic information about a snapshot.",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("snapshotname", OptKind::String, "snapshot name").complete(Complete::Snapshot),
             Opt::new("current", OptKind::Bool, "info on current snapshot"),
             Opt::json(),
@@ -232,9 +220,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "List snapshots for a domain",
         desc: "Snapshot List",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "parent",
                 OptKind::Bool,
@@ -310,9 +296,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Get the name of the parent of a snapshot",
         desc: "Extract the snapshot's parent, if any",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new(
                 "snapshotname",
                 OptKind::String,
@@ -328,9 +312,7 @@ static COMMANDS: &[CmdDef] = &[
         help: "Revert a domain to a snapshot",
         desc: "Revert domain to snapshot",
         opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
+            Opt::DOMAIN,
             Opt::new("snapshotname", OptKind::String, "snapshot name").complete(Complete::Snapshot),
             Opt::new("current", OptKind::Bool, "revert to current snapshot"),
             Opt::new(

@@ -2,7 +2,7 @@
 //! storage pools, as virsh's `virsh-volume.c` does.
 
 use crate::cmd::{CmdDef, Group, Opt, OptKind};
-use crate::commands::pool::{lib_fail, lookup_pool, pretty_capacity};
+use crate::commands::pool::{lookup_pool, pretty_capacity};
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
 use crate::parse::{Cmd, ScaleError, scaled_number};
@@ -508,11 +508,7 @@ fn cmd_vol_clone(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ));
             Ok(())
         }
-        Err(e) => lib_fail(
-            ctl,
-            e,
-            &format!("Failed to clone vol from {}", orig.get_name()),
-        ),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to clone vol from {}", orig.get_name())),
     }
 }
 
@@ -551,7 +547,7 @@ fn cmd_vol_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             .or_else(|_| conn.storage_vol_lookup_by_path(b));
         let snap = match found {
             Ok(v) => v,
-            Err(e) => return lib_fail(ctl, e, &format!("failed to get vol '{b}'")),
+            Err(e) => return ctl.lib_fail(e, &format!("failed to get vol '{b}'")),
         };
         let r = snap.get_path();
         let path = ctl.lib(r)?;
@@ -571,7 +567,7 @@ fn cmd_vol_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Vol {name} created\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create vol {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create vol {name}")),
     }
 }
 
@@ -592,7 +588,7 @@ fn cmd_vol_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Vol {} created from {from}\n", v.get_name()));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create vol from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create vol from {from}")),
     }
 }
 
@@ -621,7 +617,7 @@ fn cmd_vol_create_from(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to create vol from {from}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to create vol from {from}")),
     }
 }
 
@@ -638,7 +634,7 @@ fn cmd_vol_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Vol {name} deleted\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to delete vol {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to delete vol {name}")),
     }
 }
 
@@ -688,7 +684,7 @@ fn cmd_vol_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pool = lookup_pool(ctl, name, true, true)?;
     let mut vols = match pool.list_all_volumes(0) {
         Ok(v) => v,
-        Err(e) => return lib_fail(ctl, e, "Failed to list volumes"),
+        Err(e) => return ctl.lib_fail(e, "Failed to list volumes"),
     };
     vols.sort_by(|a, b| a.get_name().cmp(b.get_name()));
     let header: &[&str] = if details {
@@ -774,8 +770,7 @@ fn cmd_vol_resize(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ));
             Ok(())
         }
-        Err(e) => lib_fail(
-            ctl,
+        Err(e) => ctl.lib_fail(
             e,
             &format!(
                 "Failed to change size of volume '{}' {how} {cap}",
@@ -820,7 +815,7 @@ fn cmd_vol_wipe(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.print_extra(&format!("Vol {name} wiped\n"));
             Ok(())
         }
-        Err(e) => lib_fail(ctl, e, &format!("Failed to wipe vol {name}")),
+        Err(e) => ctl.lib_fail(e, &format!("Failed to wipe vol {name}")),
     }
 }
 
@@ -882,7 +877,7 @@ fn cmd_vol_download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let result = (|| {
         let st = crate::ctl::Ctl::conn(ctl)?.new_stream(0);
         if let Err(e) = vol.download(&st, offset, length, stream_flags(cmd)) {
-            return lib_fail(ctl, e, &format!("cannot download from volume {name}"));
+            return ctl.lib_fail(e, &format!("cannot download from volume {name}"));
         }
         let r = st.recv_all(|chunk| {
             out.write_all(chunk).map_err(|e| {
@@ -890,14 +885,14 @@ fn cmd_vol_download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             })
         });
         if let Err(e) = r {
-            return lib_fail(ctl, e, &format!("cannot receive data from volume {name}"));
+            return ctl.lib_fail(e, &format!("cannot receive data from volume {name}"));
         }
         if out.sync_all().is_err() {
             let _ = st.abort();
             return ctl.fail(&format!("cannot close file {file}"));
         }
         if let Err(e) = st.finish() {
-            return lib_fail(ctl, e, &format!("cannot close volume {name}"));
+            return ctl.lib_fail(e, &format!("cannot close volume {name}"));
         }
         Ok(())
     })();
@@ -919,7 +914,7 @@ fn cmd_vol_upload(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     };
     let st = ctl.conn()?.new_stream(0);
     if let Err(e) = vol.upload(&st, offset, length, stream_flags(cmd)) {
-        return lib_fail(ctl, e, &format!("cannot upload to volume {name}"));
+        return ctl.lib_fail(e, &format!("cannot upload to volume {name}"));
     }
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -935,11 +930,11 @@ fn cmd_vol_upload(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         if let Err(e) = st.send(&buf[..n]) {
             let _ = st.abort();
-            return lib_fail(ctl, e, &format!("cannot send data to volume {name}"));
+            return ctl.lib_fail(e, &format!("cannot send data to volume {name}"));
         }
     }
     if let Err(e) = st.finish() {
-        return lib_fail(ctl, e, &format!("cannot close volume {name}"));
+        return ctl.lib_fail(e, &format!("cannot close volume {name}"));
     }
     Ok(())
 }
