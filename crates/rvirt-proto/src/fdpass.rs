@@ -57,7 +57,7 @@ const CONTROL_WORDS: usize = (NUM_FDS_MAX as usize * 4 + 64) / 8;
 /// to pair bytes and descriptors.
 fn recv_with_fds(
     sock: RawFd,
-    buf: &mut [u8],
+    buf: &mut [std::mem::MaybeUninit<u8>],
     queue: &Mutex<VecDeque<OwnedFd>>,
 ) -> io::Result<usize> {
     let mut control = [0u64; CONTROL_WORDS];
@@ -130,12 +130,17 @@ impl AsyncRead for FdReader {
         let sock: &UnixStream = this.half.as_ref();
         loop {
             ready!(sock.poll_read_ready(cx))?;
-            let unfilled = buf.initialize_unfilled();
+            // The kernel writes into the buffer's uninitialised part directly: a large read (a
+            // stream packet's payload) is not zeroed first.
+            // SAFETY: recv_with_fds only writes into `unfilled`, never de-initialises it.
+            let unfilled = unsafe { buf.unfilled_mut() };
             let fds = &this.fds;
             match sock.try_io(Interest::READABLE, || {
                 recv_with_fds(sock.as_raw_fd(), unfilled, fds)
             }) {
                 Ok(n) => {
+                    // SAFETY: recvmsg wrote the first `n` bytes of the unfilled part.
+                    unsafe { buf.assume_init(n) };
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
                 }
