@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p rvirtd --bin rvirtd --example noop_daemon
+bin=${CARGO_TARGET_DIR:-target}/release
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/lv/sock" "$work/lv/nodrivers" "$work/rv"
@@ -22,9 +23,14 @@ listen_tls = 0
 CONF
 wait_sock() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; exit 1; }
 
-./target/release/examples/noop_daemon "$work/noop.sock" & echo $! > "$work/noop.pid"
+# The do-nothing daemon twice: one read per call (the floor), and two reads per call.
+"$bin/examples/noop_daemon" "$work/noop.sock" & echo $! > "$work/noop.pid"
 wait_sock "$work/noop.sock"
 echo "noop:    $(/usr/bin/python3 bench/daemon_bench.py "$work/noop.sock" "$(cat "$work/noop.pid")" --info-only)"
+kill "$(cat "$work/noop.pid")"; rm "$work/noop.pid" "$work/noop.sock"
+"$bin/examples/noop_daemon" "$work/noop.sock" --two-reads & echo $! > "$work/noop.pid"
+wait_sock "$work/noop.sock"
+echo "noop2r:  $(/usr/bin/python3 bench/daemon_bench.py "$work/noop.sock" "$(cat "$work/noop.pid")" --info-only)"
 kill "$(cat "$work/noop.pid")"; rm "$work/noop.pid"
 
 LIBVIRT_DRIVER_DIR="$work/lv/nodrivers" /usr/sbin/libvirtd -f "$work/lv/libvirtd.conf" -p "$work/lv.pidfile" 2>/dev/null & echo $! > "$work/lv.pid"
@@ -32,6 +38,6 @@ wait_sock "$work/lv/sock/libvirt-sock"; sleep 0.5
 echo "libvirtd: $(/usr/bin/python3 bench/daemon_bench.py "$work/lv/sock/libvirt-sock" "$(cat "$work/lv.pid")")"
 kill "$(cat "$work/lv.pid")"; rm "$work/lv.pid"
 
-./target/release/rvirtd -f "$work/rv/rvirtd.conf" & echo $! > "$work/rv.pid"
+"$bin/rvirtd" -f "$work/rv/rvirtd.conf" & echo $! > "$work/rv.pid"
 wait_sock "$work/rv/sock/libvirt-sock"; sleep 0.5
 echo "rvirtd:  $(/usr/bin/python3 bench/daemon_bench.py "$work/rv/sock/libvirt-sock" "$(cat "$work/rv.pid")")"
