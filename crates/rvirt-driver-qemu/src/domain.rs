@@ -868,6 +868,65 @@ impl DomainDriver for QemuDriver {
         self.block_stats(dom, disk).await
     }
 
+    async fn domain_block_commit(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        base: Option<&str>,
+        top: Option<&str>,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.block_commit(dom, disk, base, top, bandwidth, flags)
+            .await
+    }
+
+    async fn domain_block_pull(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.block_pull(dom, disk, None, bandwidth, flags, false)
+            .await
+    }
+
+    async fn domain_block_rebase(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        base: Option<&str>,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.block_pull(dom, disk, base, bandwidth, flags, true)
+            .await
+    }
+
+    async fn domain_get_block_job_info(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        flags: u32,
+    ) -> Result<Option<DomainBlockJobInfo>> {
+        self.block_job_info(dom, disk, flags).await
+    }
+
+    async fn domain_block_job_abort(&self, dom: &DomainRef, disk: &str, flags: u32) -> Result<()> {
+        self.block_job_abort(dom, disk, flags).await
+    }
+
+    async fn domain_block_job_set_speed(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.block_job_set_speed(dom, disk, bandwidth, flags).await
+    }
+
     async fn domain_get_job_info(&self, dom: &DomainRef) -> Result<DomainJobInfo> {
         self.job_info(dom).await
     }

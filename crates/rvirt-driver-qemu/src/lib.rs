@@ -28,6 +28,7 @@
 //! ```
 
 mod autostart;
+mod blockjob;
 pub mod caps;
 pub mod command;
 mod domain;

@@ -19,6 +19,7 @@ use rvirt_driver::{DomainEvent, DomainObj};
 use rvirt_qmp::{EventKind, Monitor, MonitorOptions, Pidfd};
 use rvirt_types::domain::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -93,6 +94,8 @@ pub struct Proc {
     pub(crate) saving: AtomicBool,
     /// The save under way, as a job that job info reports and a client can abort.
     pub(crate) save_job: Mutex<Option<crate::job::SaveJob>>,
+    /// The block jobs (commit, pull) under way, by disk target.
+    pub(crate) block_jobs: Mutex<HashMap<String, Arc<crate::blockjob::BlockJob>>>,
     /// The pause reason the next `STOP` event stands for.
     pub(crate) pause_reason: AtomicI32,
     /// The running reason the next `RESUME` event stands for.
@@ -705,6 +708,7 @@ impl QemuDriver {
                     saved: AtomicBool::new(false),
                     saving: AtomicBool::new(false),
                     save_job: Mutex::new(None),
+                    block_jobs: Mutex::new(HashMap::new()),
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                     resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                     fake_reboot: AtomicBool::new(false),
@@ -832,6 +836,14 @@ impl QemuDriver {
             EventKind::DeviceDeleted {
                 device: Some(id), ..
             } => self.device_deleted(&obj, p, &id).await,
+            EventKind::BlockJobReady(job) => self.block_job_ready(&obj, p, &job.device),
+            EventKind::BlockJobCompleted(job) => {
+                self.block_job_ended(&obj, p, &job.device, false, job.error)
+                    .await
+            }
+            EventKind::BlockJobCancelled(job) => {
+                self.block_job_ended(&obj, p, &job.device, true, None).await
+            }
             EventKind::Reset { .. } => {
                 p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);
@@ -1255,6 +1267,7 @@ impl QemuDriver {
                 saved: AtomicBool::new(false),
                 saving: AtomicBool::new(false),
                 save_job: Mutex::new(None),
+                block_jobs: Mutex::new(HashMap::new()),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                 resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                 fake_reboot: AtomicBool::new(false),

@@ -61,6 +61,30 @@ pub enum DomainEvent {
         /// The device's alias.
         alias: String,
     },
+    /// `VIR_DOMAIN_EVENT_ID_BLOCK_JOB`: a disk's block job completed, failed, was canceled or
+    /// became ready to pivot; the disk named by its top image's path.
+    BlockJob {
+        /// The domain.
+        dom: DomainRef,
+        /// The disk's source path.
+        path: String,
+        /// A `virDomainBlockJobType` value.
+        job_type: i32,
+        /// A `virConnectDomainEventBlockJobStatus` value.
+        status: i32,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2`: [`DomainEvent::BlockJob`] with the disk named by its
+    /// target (`vda`).
+    BlockJob2 {
+        /// The domain.
+        dom: DomainRef,
+        /// The disk's target.
+        dst: String,
+        /// A `virDomainBlockJobType` value.
+        job_type: i32,
+        /// A `virConnectDomainEventBlockJobStatus` value.
+        status: i32,
+    },
 }
 
 impl DomainEvent {
@@ -73,6 +97,8 @@ impl DomainEvent {
             DomainEvent::BalloonChange { .. } => DomainEventID::BALLOON_CHANGE,
             DomainEvent::DeviceRemoved { .. } => DomainEventID::DEVICE_REMOVED,
             DomainEvent::DeviceAdded { .. } => DomainEventID::DEVICE_ADDED,
+            DomainEvent::BlockJob { .. } => DomainEventID::BLOCK_JOB,
+            DomainEvent::BlockJob2 { .. } => DomainEventID::BLOCK_JOB_2,
         }
     }
 
@@ -84,7 +110,9 @@ impl DomainEvent {
             | DomainEvent::MetadataChange { dom, .. }
             | DomainEvent::BalloonChange { dom, .. }
             | DomainEvent::DeviceRemoved { dom, .. }
-            | DomainEvent::DeviceAdded { dom, .. } => dom,
+            | DomainEvent::DeviceAdded { dom, .. }
+            | DomainEvent::BlockJob { dom, .. }
+            | DomainEvent::BlockJob2 { dom, .. } => dom,
         }
     }
 

@@ -489,6 +489,71 @@ pub trait DomainDriver {
     async fn domain_abort_job_flags(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
         unsupported("virDomainAbortJobFlags")
     }
+    /// `virDomainBlockCommit`: starts merging the images from `top` (the active image when
+    /// `None`) down into `base` (the bottom of the chain when `None`) of a disk (by target or
+    /// source path); `virDomainBlockCommitFlags`.
+    async fn domain_block_commit(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _base: Option<&str>,
+        _top: Option<&str>,
+        _bandwidth: u64,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainBlockCommit")
+    }
+    /// `virDomainBlockPull`: starts copying the whole backing chain into a disk's active image.
+    async fn domain_block_pull(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _bandwidth: u64,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainBlockPull")
+    }
+    /// `virDomainBlockRebase`: a pull down to `base` (or, with `VIR_DOMAIN_BLOCK_REBASE_COPY`,
+    /// a copy).
+    async fn domain_block_rebase(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _base: Option<&str>,
+        _bandwidth: u64,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainBlockRebase")
+    }
+    /// `virDomainGetBlockJobInfo`: the disk's block job, `None` when it has none.
+    async fn domain_get_block_job_info(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _flags: u32,
+    ) -> Result<Option<DomainBlockJobInfo>> {
+        unsupported("virDomainGetBlockJobInfo")
+    }
+    /// `virDomainBlockJobAbort`: cancels the disk's block job, or with
+    /// `VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT` completes a ready one.
+    async fn domain_block_job_abort(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainBlockJobAbort")
+    }
+    /// `virDomainBlockJobSetSpeed`: the rate limit of the disk's block job.
+    async fn domain_block_job_set_speed(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _bandwidth: u64,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainBlockJobSetSpeed")
+    }
     /// `virDomainBlockStats` for a disk by target name or source path.
     async fn domain_block_stats(&self, _dom: &DomainRef, _disk: &str) -> Result<DomainBlockStats> {
         unsupported("virDomainBlockStats")

@@ -923,6 +923,110 @@ impl DomainDriver for RemoteDriver {
         self.client.call::<calls::DomainAbortJobFlags>(&args).await
     }
 
+    async fn domain_block_commit(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        base: Option<&str>,
+        top: Option<&str>,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        let args = DomainBlockCommitArgs {
+            dom: nonnull_domain(dom),
+            disk: string(disk)?,
+            base: opt_string(base)?,
+            top: opt_string(top)?,
+            bandwidth,
+            flags,
+        };
+        self.client.call::<calls::DomainBlockCommit>(&args).await
+    }
+
+    async fn domain_block_pull(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        let args = DomainBlockPullArgs {
+            dom: nonnull_domain(dom),
+            path: string(disk)?,
+            bandwidth,
+            flags,
+        };
+        self.client.call::<calls::DomainBlockPull>(&args).await
+    }
+
+    async fn domain_block_rebase(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        base: Option<&str>,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        let args = DomainBlockRebaseArgs {
+            dom: nonnull_domain(dom),
+            path: string(disk)?,
+            base: opt_string(base)?,
+            bandwidth,
+            flags,
+        };
+        self.client.call::<calls::DomainBlockRebase>(&args).await
+    }
+
+    async fn domain_get_block_job_info(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        flags: u32,
+    ) -> Result<Option<DomainBlockJobInfo>> {
+        let args = DomainGetBlockJobInfoArgs {
+            dom: nonnull_domain(dom),
+            path: string(disk)?,
+            flags,
+        };
+        let r = self
+            .client
+            .call::<calls::DomainGetBlockJobInfo>(&args)
+            .await?;
+        Ok((r.found != 0).then_some(DomainBlockJobInfo {
+            job_type: r.r#type,
+            bandwidth: r.bandwidth,
+            cur: r.cur,
+            end: r.end,
+        }))
+    }
+
+    async fn domain_block_job_abort(&self, dom: &DomainRef, disk: &str, flags: u32) -> Result<()> {
+        let args = DomainBlockJobAbortArgs {
+            dom: nonnull_domain(dom),
+            path: string(disk)?,
+            flags,
+        };
+        self.client.call::<calls::DomainBlockJobAbort>(&args).await
+    }
+
+    async fn domain_block_job_set_speed(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        let args = DomainBlockJobSetSpeedArgs {
+            dom: nonnull_domain(dom),
+            path: string(disk)?,
+            bandwidth,
+            flags,
+        };
+        self.client
+            .call::<calls::DomainBlockJobSetSpeed>(&args)
+            .await
+    }
+
     async fn domain_block_stats(&self, dom: &DomainRef, disk: &str) -> Result<DomainBlockStats> {
         let args = DomainBlockStatsArgs {
             dom: nonnull_domain(dom),

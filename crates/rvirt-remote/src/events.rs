@@ -15,9 +15,10 @@ use rvirt_driver::{
 };
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
-    DomainEventCallbackBalloonChangeMsg, DomainEventCallbackDeviceAddedMsg,
-    DomainEventCallbackDeviceRemovedMsg, DomainEventCallbackLifecycleMsg,
-    DomainEventCallbackMetadataChangeMsg, DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
+    DomainEventBlockJob2Msg, DomainEventCallbackBalloonChangeMsg, DomainEventCallbackBlockJobMsg,
+    DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
+    DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
+    DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -166,6 +167,30 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 Event::Domain(DomainEvent::DeviceAdded {
                     dom: domain_ref(m.dom),
                     alias: m.dev_alias.into_inner(),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackBlockJob => {
+            let m: DomainEventCallbackBlockJobMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::BlockJob {
+                    dom: domain_ref(m.msg.dom),
+                    path: m.msg.path.into_inner(),
+                    job_type: m.msg.r#type,
+                    status: m.msg.status,
+                }),
+            )
+        }
+        Procedure::DomainEventBlockJob2 => {
+            let m: DomainEventBlockJob2Msg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::BlockJob2 {
+                    dom: domain_ref(m.dom),
+                    dst: m.dst.into_inner(),
+                    job_type: m.r#type,
+                    status: m.status,
                 }),
             )
         }

@@ -68,6 +68,20 @@ pub struct DomainJobInfo {
     pub file_remaining: u64,
 }
 
+/// `virDomainBlockJobInfo`: a disk's block job (commit, pull, copy) and its progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainBlockJobInfo {
+    /// The job's kind, a `virDomainBlockJobType` value.
+    pub job_type: i32,
+    /// The rate limit: MiB/s, or bytes/s with `VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES`
+    /// (0: none).
+    pub bandwidth: u64,
+    /// Work done, in an arbitrary unit.
+    pub cur: u64,
+    /// Work in all, in the same unit (`cur == end`: the job is done or ready to pivot).
+    pub end: u64,
+}
+
 /// `virDomainBlockStatsStruct`: -1 where a counter is not supported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct DomainBlockStats {

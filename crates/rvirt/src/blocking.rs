@@ -40,6 +40,7 @@ wrap_identity!(
     TypedParam,
     DomainBlockStats,
     DomainJobInfo,
+    Option<DomainBlockJobInfo>,
     (i32, Vec<TypedParam>),
     DomainInterfaceStats,
     DomainMemoryStat,
@@ -305,6 +306,12 @@ blocking_methods!(Domain {
     fn get_job_stats(flags: u32) -> (i32, Vec<TypedParam>);
     fn abort_job() -> ();
     fn abort_job_flags(flags: u32) -> ();
+    fn block_commit(disk: &str, base: Option<&str>, top: Option<&str>, bandwidth: u64, flags: u32) -> ();
+    fn block_pull(disk: &str, bandwidth: u64, flags: u32) -> ();
+    fn block_rebase(disk: &str, base: Option<&str>, bandwidth: u64, flags: u32) -> ();
+    fn get_block_job_info(disk: &str, flags: u32) -> Option<DomainBlockJobInfo>;
+    fn block_job_abort(disk: &str, flags: u32) -> ();
+    fn block_job_set_speed(disk: &str, bandwidth: u64, flags: u32) -> ();
     fn block_stats(disk: &str) -> DomainBlockStats;
     fn block_stats_flags(disk: &str, flags: u32) -> Vec<TypedParam>;
     fn interface_stats(device: &str) -> DomainInterfaceStats;

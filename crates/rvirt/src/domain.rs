@@ -673,6 +673,77 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_abort_job_flags(&self.r, flags))
     }
 
+    /// `virDomainBlockCommit`: starts merging a disk's images from `top` (the active image
+    /// when `None`) down into `base` (the bottom of the chain when `None`).
+    pub async fn block_commit(
+        &self,
+        disk: &str,
+        base: Option<&str>,
+        top: Option<&str>,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.rw("virDomainBlockCommit")?;
+        dispatch!(self.conn, d => d.domain_block_commit(&self.r, disk, base, top, bandwidth, flags))
+    }
+
+    /// `virDomainBlockPull`: starts copying a disk's whole backing chain into its active image.
+    pub async fn block_pull(&self, disk: &str, bandwidth: u64, flags: u32) -> Result<()> {
+        self.rw("virDomainBlockPull")?;
+        dispatch!(self.conn, d => d.domain_block_pull(&self.r, disk, bandwidth, flags))
+    }
+
+    /// `virDomainBlockRebase`: a pull down to `base`, or a copy with
+    /// `VIR_DOMAIN_BLOCK_REBASE_COPY` (the copy-only flags need it, as libvirt checks).
+    pub async fn block_rebase(
+        &self,
+        disk: &str,
+        base: Option<&str>,
+        bandwidth: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.rw("virDomainBlockRebase")?;
+        let copy_only = DomainBlockRebaseFlags::SHALLOW
+            | DomainBlockRebaseFlags::REUSE_EXT
+            | DomainBlockRebaseFlags::COPY_RAW
+            | DomainBlockRebaseFlags::COPY_DEV;
+        if flags & DomainBlockRebaseFlags::COPY.bits() != 0 {
+            crate::args::presence("virDomainBlockRebase", "base", base.is_some(), true)?;
+        } else if flags & copy_only.bits() != 0 {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                "virDomainBlockRebase",
+                "flags",
+                "use of flags requires a copy job".into(),
+            ));
+        }
+        dispatch!(self.conn, d => d.domain_block_rebase(&self.r, disk, base, bandwidth, flags))
+    }
+
+    /// `virDomainGetBlockJobInfo`: the disk's block job, `None` when it has none.
+    pub async fn get_block_job_info(
+        &self,
+        disk: &str,
+        flags: u32,
+    ) -> Result<Option<DomainBlockJobInfo>> {
+        dispatch!(self.conn, d => d.domain_get_block_job_info(&self.r, disk, flags))
+    }
+
+    /// `virDomainBlockJobAbort`: cancels the disk's block job (waiting for it to end unless
+    /// `VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC`), or pivots a ready one with
+    /// `VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT`.
+    pub async fn block_job_abort(&self, disk: &str, flags: u32) -> Result<()> {
+        self.rw("virDomainBlockJobAbort")?;
+        dispatch!(self.conn, d => d.domain_block_job_abort(&self.r, disk, flags))
+    }
+
+    /// `virDomainBlockJobSetSpeed`: the rate limit of the disk's block job (MiB/s, or bytes/s
+    /// with `VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES`).
+    pub async fn block_job_set_speed(&self, disk: &str, bandwidth: u64, flags: u32) -> Result<()> {
+        self.rw("virDomainBlockJobSetSpeed")?;
+        dispatch!(self.conn, d => d.domain_block_job_set_speed(&self.r, disk, bandwidth, flags))
+    }
+
     /// `virDomainBlockStats` for a disk by target (`vda`) or source path.
     pub async fn block_stats(&self, disk: &str) -> Result<DomainBlockStats> {
         dispatch!(self.conn, d => d.domain_block_stats(&self.r, disk))

@@ -552,6 +552,18 @@ impl Runner {
                             rvirt::DomainEvent::DeviceAdded { alias, .. } => {
                                 json!(["device_added", d.get_name(), alias])
                             }
+                            rvirt::DomainEvent::BlockJob {
+                                path,
+                                job_type,
+                                status,
+                                ..
+                            } => json!(["block_job", d.get_name(), path, job_type, status]),
+                            rvirt::DomainEvent::BlockJob2 {
+                                dst,
+                                job_type,
+                                status,
+                                ..
+                            } => json!(["block_job_2", d.get_name(), dst, job_type, status]),
                         };
                         Runner::record(&events, v);
                     })?;

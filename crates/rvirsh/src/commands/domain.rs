@@ -2,7 +2,7 @@
 
 use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
 use crate::commands::monitor::description;
-use crate::commands::{device, job};
+use crate::commands::{blockjob, device, job};
 use crate::ctl::{BY_ID, BY_NAME, BY_UUID, CmdResult, Ctl, Failed, read_file};
 use crate::json::Json;
 use crate::parse::Cmd;
@@ -38,6 +38,9 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_autostart)
     },
+    blockjob::BLOCKCOMMIT,
+    blockjob::BLOCKJOB,
+    blockjob::BLOCKPULL,
     CmdDef {
         name: "create",
         help: "create a domain from an XML file",

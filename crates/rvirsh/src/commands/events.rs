@@ -177,6 +177,23 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
         DomainEvent::DeviceAdded { dom, alias } => {
             format!("event 'device-added' for domain '{}': {alias}\n", dom.name)
         }
+        DomainEvent::BlockJob {
+            dom,
+            path: disk,
+            job_type,
+            status,
+        }
+        | DomainEvent::BlockJob2 {
+            dom,
+            dst: disk,
+            job_type,
+            status,
+        } => format!(
+            "event '{name}' for domain '{}': {} for {disk} {}\n",
+            dom.name,
+            super::blockjob::job_type_name(*job_type),
+            super::blockjob::status_name(*status)
+        ),
         other => format!("event '{name}' for domain '{}'\n", other.domain().name),
     }
 }

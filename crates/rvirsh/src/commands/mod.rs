@@ -4,6 +4,7 @@
 
 use crate::cmd::Group;
 
+mod blockjob;
 mod device;
 pub mod domain;
 pub mod events;

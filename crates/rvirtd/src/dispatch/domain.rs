@@ -370,6 +370,61 @@ pub async fn abort_job_flags(s: Arc<Session>, a: DomainAbortJobFlagsArgs) -> Res
     dom(&s, &a.dom)?.abort_job_flags(a.flags).await
 }
 
+pub async fn block_commit(s: Arc<Session>, a: DomainBlockCommitArgs) -> Result<()> {
+    dom(&s, &a.dom)?
+        .block_commit(
+            a.disk.as_str(),
+            opt(&a.base),
+            opt(&a.top),
+            a.bandwidth,
+            a.flags,
+        )
+        .await
+}
+
+pub async fn block_pull(s: Arc<Session>, a: DomainBlockPullArgs) -> Result<()> {
+    dom(&s, &a.dom)?
+        .block_pull(a.path.as_str(), a.bandwidth, a.flags)
+        .await
+}
+
+pub async fn block_rebase(s: Arc<Session>, a: DomainBlockRebaseArgs) -> Result<()> {
+    dom(&s, &a.dom)?
+        .block_rebase(a.path.as_str(), opt(&a.base), a.bandwidth, a.flags)
+        .await
+}
+
+pub async fn get_block_job_info(
+    s: Arc<Session>,
+    a: DomainGetBlockJobInfoArgs,
+) -> Result<DomainGetBlockJobInfoRet> {
+    let info = dom(&s, &a.dom)?
+        .get_block_job_info(a.path.as_str(), a.flags)
+        .await?;
+    Ok(match info {
+        Some(i) => DomainGetBlockJobInfoRet {
+            found: 1,
+            r#type: i.job_type,
+            bandwidth: i.bandwidth,
+            cur: i.cur,
+            end: i.end,
+        },
+        None => DomainGetBlockJobInfoRet::default(),
+    })
+}
+
+pub async fn block_job_abort(s: Arc<Session>, a: DomainBlockJobAbortArgs) -> Result<()> {
+    dom(&s, &a.dom)?
+        .block_job_abort(a.path.as_str(), a.flags)
+        .await
+}
+
+pub async fn block_job_set_speed(s: Arc<Session>, a: DomainBlockJobSetSpeedArgs) -> Result<()> {
+    dom(&s, &a.dom)?
+        .block_job_set_speed(a.path.as_str(), a.bandwidth, a.flags)
+        .await
+}
+
 pub async fn block_stats(s: Arc<Session>, a: DomainBlockStatsArgs) -> Result<DomainBlockStatsRet> {
     Ok((&dom(&s, &a.dom)?.block_stats(a.path.as_str()).await?).into())
 }

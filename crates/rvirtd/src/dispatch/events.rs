@@ -136,6 +136,54 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
                 dev_alias: nonnull(alias),
             },
         ),
+        (
+            DomainEvent::BlockJob {
+                path,
+                job_type,
+                status,
+                ..
+            },
+            legacy,
+        ) => {
+            let msg = DomainEventBlockJobMsg {
+                dom,
+                path: nonnull(path),
+                r#type: *job_type,
+                status: *status,
+            };
+            if legacy {
+                push(session, Procedure::DomainEventBlockJob, &msg);
+            } else {
+                push(
+                    session,
+                    Procedure::DomainEventCallbackBlockJob,
+                    &DomainEventCallbackBlockJobMsg {
+                        callback_id: wire_id,
+                        msg,
+                    },
+                );
+            }
+        }
+        // BLOCK_JOB_2 has one message, with the callback id, for both ways of registering.
+        (
+            DomainEvent::BlockJob2 {
+                dst,
+                job_type,
+                status,
+                ..
+            },
+            _,
+        ) => push(
+            session,
+            Procedure::DomainEventBlockJob2,
+            &DomainEventBlockJob2Msg {
+                callback_id: wire_id,
+                dom,
+                dst: nonnull(dst),
+                r#type: *job_type,
+                status: *status,
+            },
+        ),
         // The metadata and device-added events came after the legacy protocol: there is no
         // message for them there.
         (DomainEvent::MetadataChange { .. } | DomainEvent::DeviceAdded { .. }, true) => {}

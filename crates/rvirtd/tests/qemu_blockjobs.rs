@@ -1,0 +1,277 @@
+//! Block jobs on a real QEMU guest through rvirtd, driven by Debian's virsh and watched by
+//! python3-libvirt: a chain made by external disk-only snapshots, then an inactive commit
+//! (shallow, deleting the committed image), an active commit that is aborted and one that
+//! pivots, a full pull; `blockjob --info`/`--bandwidth`/`--abort`, the errors with no job,
+//! the live XML and `qemu-img info --backing-chain` after each step, and the BLOCK_JOB and
+//! BLOCK_JOB_2 events in order.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{PYTHON, QemuSystem, have};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The images of the disk whose top is `top`, top first, as qemu-img sees them.
+fn chain(top: &Path) -> Vec<String> {
+    let out = Command::new("qemu-img")
+        .args(["info", "-U", "--backing-chain", "--output=json", p(top)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["filename"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The live XML's chain of vda: source, then each backingStore's source.
+fn xml_chain(s: &QemuSystem) -> Vec<String> {
+    let xml = s.virsh(&["dumpxml", "vg"]);
+    let disk = &xml[xml.find("<disk").unwrap()..xml.find("</disk>").unwrap()];
+    disk.match_indices("<source file='")
+        .map(|(i, m)| {
+            let rest = &disk[i + m.len()..];
+            rest[..rest.find('\'').unwrap()].to_string()
+        })
+        .collect()
+}
+
+fn virsh_err(s: &QemuSystem, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "virsh {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const WATCHER: &str = r#"
+import sys, threading, libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+want = int(sys.argv[2])
+seen = []
+done = threading.Event()
+def cb(conn, dom, disk, typ, status, opaque):
+    seen.append("%s %s %s %d %d" % (opaque, dom.name(), disk, typ, status))
+    if len(seen) >= want:
+        done.set()
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB, cb, "v1")
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, cb, "v2")
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+print("ready", flush=True)
+done.wait(120)
+for s in seen:
+    print(s)
+"#;
+
+#[test]
+fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
+    for t in [PYTHON, "virsh", "qemu-system-x86_64", "qemu-img"] {
+        if !have(t) {
+            eprintln!("{t} is missing");
+            return;
+        }
+    }
+    let s = QemuSystem::new();
+    let img = |n: &str| s.root.join(n);
+    let out = Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2", p(&img("base.qcow2")), "16M"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let xml = s.write(
+        "vg.xml",
+        &format!(
+            "<domain type='qemu'><name>vg</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>\
+             <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+             <source file='{}'/><target dev='vda' bus='virtio'/></disk></devices></domain>",
+            p(&img("base.qcow2"))
+        ),
+    );
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "vg"]);
+
+    // No job yet: the info says so, abort and speed refuse, a lone image has nothing to commit.
+    let out = s.virsh(&["blockjob", "vg", "vda", "--info"]);
+    assert_eq!(out.trim(), "No current block job for vda");
+    let err = virsh_err(&s, &["blockjob", "vg", "vda", "--abort"]);
+    assert!(
+        err.contains("disk vda does not have an active block job"),
+        "{err}"
+    );
+    let err = virsh_err(&s, &["blockjob", "vg", "vda", "--bandwidth", "1"]);
+    assert!(
+        err.contains("disk vda does not have an active block job"),
+        "{err}"
+    );
+    let err = virsh_err(&s, &["blockcommit", "vg", "vda", "--active"]);
+    assert!(
+        err.contains("could not find base image in chain for 'vda'"),
+        "{err}"
+    );
+    let err = virsh_err(&s, &["blockcommit", "vg", "vdz"]);
+    assert!(err.contains("disk 'vdz' not found in domain"), "{err}");
+
+    for n in ["s1", "s2", "s3"] {
+        let spec = format!(
+            "vda,snapshot=external,file={}",
+            p(&img(&format!("{n}.qcow2")))
+        );
+        s.virsh(&[
+            "snapshot-create-as",
+            "vg",
+            n,
+            "--disk-only",
+            "--diskspec",
+            &spec,
+        ]);
+    }
+    let paths = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| p(&img(&format!("{n}.qcow2"))).to_string())
+            .collect()
+    };
+    assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s2", "s1", "base"]));
+
+    let mut watcher = Command::new(PYTHON)
+        .args(["-c", WATCHER, &s.uri, "12"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watcher.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+
+    // Committing the active layer needs --active; a top that is not active refuses it.
+    let err = virsh_err(&s, &["blockcommit", "vg", "vda"]);
+    assert!(
+        err.contains("commit of 'vda' active layer requires active flag"),
+        "{err}"
+    );
+
+    // Inactive commit of s2 into s1, deleting s2.
+    let out = s.virsh(&[
+        "blockcommit",
+        "vg",
+        "vda",
+        "--top",
+        p(&img("s2.qcow2")),
+        "--shallow",
+        "--delete",
+        "--wait",
+    ]);
+    assert!(out.contains("Commit complete"), "{out}");
+    assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s1", "base"]));
+    assert_eq!(xml_chain(&s), paths(&["s3", "s1", "base"]));
+    assert!(!img("s2.qcow2").exists());
+
+    // Active commit of s3 into s1: synchronized, its info and speed, then aborted.
+    let out = s.virsh(&[
+        "blockcommit",
+        "vg",
+        "vda",
+        "--active",
+        "--shallow",
+        "--wait",
+    ]);
+    assert!(out.contains("Now in synchronized phase"), "{out}");
+    let info = Command::new("virsh")
+        .args(["-c", &s.uri, "blockjob", "vg", "vda", "--info"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&info.stderr),
+        "\rActive Block Commit: [100 %]"
+    );
+    s.virsh(&["blockjob", "vg", "vda", "--bandwidth", "2"]);
+    let info = Command::new("virsh")
+        .args(["-c", &s.uri, "blockjob", "vg", "vda", "--info"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&info.stdout).trim_end(),
+        "    Bandwidth limit: 2097152 bytes/s (2.000 MiB/s)"
+    );
+    let raw = s.virsh(&["blockjob", "vg", "vda", "--raw"]);
+    assert!(
+        raw.contains(" type=Active Block Commit\n bandwidth=2\n"),
+        "{raw}"
+    );
+    let err = virsh_err(&s, &["blockpull", "vg", "vda"]);
+    assert!(
+        err.contains("disk 'vda' already in active block job"),
+        "{err}"
+    );
+    s.virsh(&["blockjob", "vg", "vda", "--abort"]);
+    assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s1", "base"]));
+
+    // Active commit again, pivoted: s1 becomes the disk's image, in the live and the
+    // persistent definitions.
+    let out = s.virsh(&[
+        "blockcommit",
+        "vg",
+        "vda",
+        "--shallow",
+        "--pivot",
+        "--verbose",
+    ]);
+    assert!(out.contains("Successfully pivoted"), "{out}");
+    assert_eq!(xml_chain(&s), paths(&["s1", "base"]));
+    let inactive = s.virsh(&["dumpxml", "vg", "--inactive"]);
+    assert!(
+        inactive.contains(&format!("<source file='{}'/>", p(&img("s1.qcow2")))),
+        "{inactive}"
+    );
+    assert!(img("s3.qcow2").exists());
+
+    // A pull copies base into s1, which then stands alone.
+    let out = s.virsh(&["blockpull", "vg", "vda", "--wait"]);
+    assert!(out.contains("Pull complete"), "{out}");
+    assert_eq!(chain(&img("s1.qcow2")), paths(&["s1"]));
+    assert_eq!(xml_chain(&s), paths(&["s1"]));
+    let out = s.virsh(&["blockjob", "vg", "vda", "--info"]);
+    assert_eq!(out.trim(), "No current block job for vda");
+
+    let status = watcher.wait().unwrap();
+    assert!(status.success());
+    let seen: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let (s3, s1) = (
+        img("s3.qcow2").display().to_string(),
+        img("s1.qcow2").display().to_string(),
+    );
+    let expect = [
+        format!("v1 vg {s3} 3 0"),
+        "v2 vg vda 3 0".to_string(),
+        format!("v1 vg {s3} 4 3"),
+        "v2 vg vda 4 3".to_string(),
+        format!("v1 vg {s3} 4 2"),
+        "v2 vg vda 4 2".to_string(),
+        format!("v1 vg {s3} 4 3"),
+        "v2 vg vda 4 3".to_string(),
+        format!("v1 vg {s1} 4 0"),
+        "v2 vg vda 4 0".to_string(),
+        format!("v1 vg {s1} 1 0"),
+        "v2 vg vda 1 0".to_string(),
+    ];
+    assert_eq!(seen, expect, "rvirtd log:\n{}", s.daemon.log());
+    s.virsh(&["destroy", "vg"]);
+}
