@@ -320,6 +320,16 @@ impl QemuDriver {
         .await?
     }
 
+    /// The images of the running domain's disk `target` as QEMU has them open, top first.
+    pub(crate) async fn open_chain(&self, p: &Proc, disk: &DiskDef) -> Result<Vec<String>> {
+        Ok(self
+            .disk_chain(p, disk)
+            .await?
+            .into_iter()
+            .map(|l| l.path)
+            .collect())
+    }
+
     /// Records `job` on the process and runs `command`; the record goes again if QEMU refuses.
     async fn start_block_job(
         &self,
@@ -688,8 +698,71 @@ impl QemuDriver {
         Ok(())
     }
 
+    /// Commits the image `top` of disk `target` into the image right below it, deleting
+    /// `top` afterwards, and waits for the job's end; an active commit (`top` is the disk's
+    /// top) is pivoted once ready. This is how libvirt removes an external snapshot's overlay
+    /// from a running domain; its failure carries libvirt's wording for that case.
+    pub(crate) async fn commit_for_snapshot_delete(
+        &self,
+        dom: &DomainRef,
+        target: &str,
+        top: &str,
+        active: bool,
+    ) -> Result<()> {
+        type F = DomainBlockCommitFlags;
+        let mut flags = F::DELETE | F::SHALLOW;
+        if active {
+            flags |= F::ACTIVE;
+        }
+        self.block_commit(dom, target, None, Some(top), 0, flags.bits())
+            .await?;
+        let p = self.proc_of(&self.obj(dom)?.uuid)?;
+        let Some(job) = p.block_jobs.lock().get(target).cloned() else {
+            return Ok(());
+        };
+        let failed = |job: &BlockJob, phase: &str| {
+            let msg = job.state.lock().error.clone().unwrap_or_default();
+            Error::internal(
+                FROM,
+                format!("{phase} failed while deleting disk '{target}' snapshot: '{msg}'"),
+            )
+        };
+        // Wait until the job is ready (an active commit) or over.
+        let mut exited = p.exited_rx();
+        let mut done = job.done.subscribe();
+        let waited = job.clone();
+        let status = crate::process::on_rt(async move {
+            loop {
+                if let Some(s) = *done.borrow() {
+                    return Some(s);
+                }
+                if waited.state.lock().ready {
+                    return None;
+                }
+                tokio::select! {
+                    _ = done.changed() => {}
+                    _ = exited.wait_for(|&gone| gone) => return Some(Status::FAILED.0),
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+                }
+            }
+        })
+        .await?;
+        match status {
+            Some(s) if s == Status::COMPLETED.0 => return Ok(()),
+            Some(_) => return Err(failed(&job, "block commit")),
+            None => {}
+        }
+        self.block_job_abort(dom, target, DomainBlockJobAbortFlags::PIVOT.bits())
+            .await
+            .map_err(|_| failed(&job, "finishing block job"))?;
+        match *job.done.borrow() {
+            Some(s) if s == Status::COMPLETED.0 => Ok(()),
+            _ => Err(failed(&job, "finishing block job")),
+        }
+    }
+
     /// Emits both block job events for the disk `target`, naming it by its current source.
-    fn emit_block_job(
+    pub(crate) fn emit_block_job(
         &self,
         obj: &DomainObj,
         target: &str,

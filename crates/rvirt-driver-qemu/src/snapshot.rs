@@ -15,6 +15,8 @@
 //! and read back when the driver opens; the current snapshot carries `<active>1</active>`.
 //! Snapshot calls of one domain run one at a time.
 
+mod delete;
+
 use crate::process::{StartHow, on_rt, qmp_error};
 use crate::{FROM, QemuDriver, util};
 use rvirt_conf::DomainDef;
@@ -1079,7 +1081,11 @@ impl QemuDriver {
         }
         let dom_name = obj.lock().name.to_string();
         self.with_store(obj, |s| {
-            for changed in s.remove_reparenting(name) {
+            let mut changed = self.forget_overlays_in_descendants(s, &snap);
+            changed.extend(s.remove_reparenting(name));
+            changed.sort();
+            changed.dedup();
+            for changed in changed {
                 let _ = self.write_snapshot(&dom_name, s, &changed);
             }
             Ok(())
@@ -1147,21 +1153,20 @@ impl QemuDriver {
                 ));
             }
         }
-        if external && flags.contains(D::CHILDREN) {
-            return Err(config_err(
-                "deletion of external disk snapshots with children not supported",
-            ));
-        }
-        if external && !flags.contains(D::CHILDREN_ONLY) {
-            // libvirt 9.0 merges the overlay back with a block commit; rvirt does not yet.
+        if external
+            && self
+                .proc_of(&obj.uuid)
+                .is_ok_and(|p| !p.block_jobs.lock().is_empty())
+        {
             return Err(Error::with_detail(
                 FROM,
                 ErrorNumber::OPERATION_UNSUPPORTED,
-                format!(
-                    "deleting the data of external snapshot '{}' is not supported by rvirt yet; \
-                     delete its metadata only",
-                    snap.name
-                ),
+                "cannot delete external snapshots when there is another active block job",
+            ));
+        }
+        if external && flags.contains(D::CHILDREN) {
+            return Err(config_err(
+                "deletion of external disk snapshots with children not supported",
             ));
         }
         Ok(())
@@ -1419,8 +1424,17 @@ impl SnapshotDriver for QemuDriver {
         let _guard = job.lock().await;
         let (_, s) = self.snapshot_of(snap)?;
         let metadata_only = flags.contains(D::METADATA_ONLY);
+        let mut plans = None;
         if !metadata_only {
             self.delete_validate(&obj, &s, flags)?;
+            if is_external(&s) && !flags.intersects(D::CHILDREN | D::CHILDREN_ONLY) {
+                plans = Some(self.delete_external_prepare(&obj, &s).await?);
+            }
+        }
+        if let Some(plans) = plans {
+            self.delete_external_data(&snap.domain, &obj, &plans)
+                .await?;
+            return self.discard(&obj, &s.name, true).await;
         }
         if flags.intersects(D::CHILDREN | D::CHILDREN_ONLY) {
             let names = self.with_store(&obj, |st| Ok(st.descendants(&s.name)))?;

@@ -1,0 +1,279 @@
+//! Deleting external disk-only snapshots with their data on real QEMU guests through rvirtd,
+//! driven by Debian's virsh and watched by python3-libvirt. A running guest: the refusal while
+//! a block job runs, a snapshot in the middle of the chain merged by a block commit, the top
+//! one by an active commit with pivot. A shut-off guest: libvirt's refusals (an internal
+//! snapshot as parent, an overlay the persistent definition does not chain), then the top
+//! overlay merged by `qemu-img commit` and the next one after it, with the data written to the
+//! overlays found in the base image. After each step: `qemu-img info --backing-chain`, the live
+//! and inactive XML, `snapshot-list --tree`, the children's recorded disks, and the BLOCK_JOB
+//! and BLOCK_JOB_2 events in order.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{PYTHON, QemuSystem, have};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The images of the disk whose top is `top`, top first, as qemu-img sees them.
+fn chain(top: &Path) -> Vec<String> {
+    let out = Command::new("qemu-img")
+        .args(["info", "-U", "--backing-chain", "--output=json", p(top)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["filename"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The chain of the first disk in `xml`: its source, then each backingStore's source.
+fn xml_chain(xml: &str) -> Vec<String> {
+    let disk = &xml[xml.find("<disk").unwrap()..xml.find("</disk>").unwrap()];
+    disk.match_indices("<source file='")
+        .map(|(i, m)| {
+            let rest = &disk[i + m.len()..];
+            rest[..rest.find('\'').unwrap()].to_string()
+        })
+        .collect()
+}
+
+fn virsh_err(s: &QemuSystem, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "virsh {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn qemu_io(image: &Path, cmd: &str) -> bool {
+    Command::new("qemu-io")
+        .args(["-f", "qcow2", "-c", cmd, p(image)])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+const WATCHER: &str = r#"
+import sys, threading, libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+want = int(sys.argv[2])
+seen = []
+done = threading.Event()
+def cb(conn, dom, disk, typ, status, opaque):
+    seen.append("%s %s %s %d %d" % (opaque, dom.name(), disk, typ, status))
+    if len(seen) >= want:
+        done.set()
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB, cb, "v1")
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, cb, "v2")
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+print("ready", flush=True)
+done.wait(120)
+for s in seen:
+    print(s)
+"#;
+
+fn define(s: &QemuSystem, name: &str, image: &Path) {
+    let out = Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2", p(image), "16M"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let xml = s.write(
+        &format!("{name}.xml"),
+        &format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>\
+             <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+             <source file='{}'/><target dev='vda' bus='virtio'/></disk></devices></domain>",
+            p(image)
+        ),
+    );
+    s.virsh(&["define", p(&xml)]);
+}
+
+fn disk_only(s: &QemuSystem, dom: &str, name: &str, file: &Path) {
+    let spec = format!("vda,snapshot=external,file={}", p(file));
+    s.virsh(&[
+        "snapshot-create-as",
+        dom,
+        name,
+        "--disk-only",
+        "--diskspec",
+        &spec,
+    ]);
+}
+
+#[test]
+fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
+    for t in [PYTHON, "virsh", "qemu-system-x86_64", "qemu-img", "qemu-io"] {
+        if !have(t) {
+            eprintln!("{t} is missing");
+            return;
+        }
+    }
+    let s = QemuSystem::new();
+    let img = |n: &str| s.root.join(format!("{n}.qcow2"));
+    let paths =
+        |names: &[&str]| -> Vec<String> { names.iter().map(|n| p(&img(n)).to_string()).collect() };
+    let tree = |dom: &str| s.virsh(&["snapshot-list", dom, "--tree"]);
+
+    // A running guest with base <- s1 <- s2.
+    define(&s, "vg", &img("base"));
+    s.virsh(&["start", "vg"]);
+    disk_only(&s, "vg", "s1", &img("s1"));
+    disk_only(&s, "vg", "s2", &img("s2"));
+    assert_eq!(chain(&img("s2")), paths(&["s2", "s1", "base"]));
+
+    // Not while another block job runs.
+    let out = s.virsh(&[
+        "blockcommit",
+        "vg",
+        "vda",
+        "--active",
+        "--shallow",
+        "--wait",
+    ]);
+    assert!(out.contains("Now in synchronized phase"), "{out}");
+    let err = virsh_err(&s, &["snapshot-delete", "vg", "s2"]);
+    assert!(
+        err.contains(
+            "Operation not supported: cannot delete external snapshots when there is another active block job"
+        ),
+        "{err}"
+    );
+    s.virsh(&["blockjob", "vg", "vda", "--abort"]);
+    assert_eq!(chain(&img("s2")), paths(&["s2", "s1", "base"]));
+
+    // A shut-off guest with an internal snapshot below an external one.
+    define(&s, "vo", &img("obase"));
+    s.virsh(&["snapshot-create-as", "vo", "i0"]);
+    disk_only(&s, "vo", "o1", &img("o1"));
+
+    let mut watcher = Command::new(PYTHON)
+        .args(["-c", WATCHER, &s.uri, "14"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watcher.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+
+    // s1, in the middle: committed into base, s2 now backed by base in QEMU, in both
+    // definitions and in s2's recorded domain; s2 moves to the root of the tree.
+    s.virsh(&["snapshot-delete", "vg", "s1"]);
+    assert!(!img("s1").exists());
+    assert_eq!(chain(&img("s2")), paths(&["s2", "base"]));
+    assert_eq!(
+        xml_chain(&s.virsh(&["dumpxml", "vg"])),
+        paths(&["s2", "base"])
+    );
+    let inactive = s.virsh(&["dumpxml", "vg", "--inactive"]);
+    assert_eq!(xml_chain(&inactive), paths(&["s2", "base"]));
+    let s2 = s.virsh(&["snapshot-dumpxml", "vg", "s2"]);
+    let recorded = &s2[s2.find("<domain type").unwrap()..];
+    assert_eq!(xml_chain(recorded), paths(&["base"]));
+    assert!(!s2.contains("<parent>"), "{s2}");
+    assert_eq!(tree("vg").trim(), "s2");
+    assert_eq!(s.virsh(&["snapshot-current", "vg", "--name"]).trim(), "s2");
+
+    // s2, the top: active commit with pivot; base is the disk again everywhere.
+    s.virsh(&["snapshot-delete", "vg", "s2"]);
+    assert!(!img("s2").exists());
+    assert_eq!(chain(&img("base")), paths(&["base"]));
+    assert_eq!(xml_chain(&s.virsh(&["dumpxml", "vg"])), paths(&["base"]));
+    let inactive = s.virsh(&["dumpxml", "vg", "--inactive"]);
+    assert_eq!(xml_chain(&inactive), paths(&["base"]));
+    assert!(
+        inactive.contains("<driver name='qemu' type='qcow2'/>"),
+        "{inactive}"
+    );
+    assert_eq!(tree("vg").trim(), "");
+    assert_eq!(s.virsh(&["domstate", "vg"]).trim(), "running");
+
+    // Shut off: an internal snapshot as the nearest older one refuses.
+    let err = virsh_err(&s, &["snapshot-delete", "vo", "o1"]);
+    assert!(
+        err.contains(
+            "Operation not supported: deleting external snapshot that has internal snapshot as parent not supported"
+        ),
+        "{err}"
+    );
+    s.virsh(&["snapshot-delete", "vo", "i0", "--metadata"]);
+    disk_only(&s, "vo", "o2", &img("o2"));
+    assert_eq!(chain(&img("o2")), paths(&["o2", "o1", "obase"]));
+    assert!(qemu_io(&img("o1"), "write -P 0xa1 0 64k"));
+    assert!(qemu_io(&img("o2"), "write -P 0xb2 64k 64k"));
+    // The persistent definition does not chain o1 below o2: libvirt cannot find it.
+    let err = virsh_err(&s, &["snapshot-delete", "vo", "o1"]);
+    assert!(
+        err.contains("invalid argument: could not find base disk source in disk source chain"),
+        "{err}"
+    );
+    assert_eq!(
+        tree("vo"),
+        s.virsh(&["snapshot-list", "vo", "--tree"]),
+        "listing is stable"
+    );
+    assert!(tree("vo").contains("o1\n  |\n  +- o2"), "{}", tree("vo"));
+
+    // o2, the top: committed into o1 with qemu-img; the persistent disk is o1 again.
+    s.virsh(&["snapshot-delete", "vo", "o2"]);
+    assert!(!img("o2").exists());
+    assert_eq!(chain(&img("o1")), paths(&["o1", "obase"]));
+    assert_eq!(xml_chain(&s.virsh(&["dumpxml", "vo"])), paths(&["o1"]));
+    assert_eq!(tree("vo").trim(), "o1");
+    assert_eq!(s.virsh(&["snapshot-current", "vo", "--name"]).trim(), "o1");
+
+    // o1: into obase, which now holds what both overlays were given.
+    s.virsh(&["snapshot-delete", "vo", "o1"]);
+    assert!(!img("o1").exists());
+    assert_eq!(chain(&img("obase")), paths(&["obase"]));
+    assert_eq!(xml_chain(&s.virsh(&["dumpxml", "vo"])), paths(&["obase"]));
+    assert_eq!(tree("vo").trim(), "");
+    assert!(qemu_io(&img("obase"), "read -P 0xa1 0 64k"));
+    assert!(qemu_io(&img("obase"), "read -P 0xb2 64k 64k"));
+    assert_eq!(s.virsh(&["domstate", "vo"]).trim(), "shut off");
+
+    let status = watcher.wait().unwrap();
+    assert!(status.success());
+    let seen: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let at = |n: &str| p(&img(n)).to_string();
+    let expect = [
+        format!("v1 vg {} 3 0", at("s2")),
+        "v2 vg vda 3 0".to_string(),
+        format!("v1 vg {} 4 3", at("s2")),
+        "v2 vg vda 4 3".to_string(),
+        format!("v1 vg {} 4 0", at("base")),
+        "v2 vg vda 4 0".to_string(),
+        format!("v1 vo {} 4 3", at("o1")),
+        "v2 vo vda 4 3".to_string(),
+        format!("v1 vo {} 4 0", at("o1")),
+        "v2 vo vda 4 0".to_string(),
+        format!("v1 vo {} 4 3", at("obase")),
+        "v2 vo vda 4 3".to_string(),
+        format!("v1 vo {} 4 0", at("obase")),
+        "v2 vo vda 4 0".to_string(),
+    ];
+    assert_eq!(seen, expect, "rvirtd log:\n{}", s.daemon.log());
+    s.virsh(&["destroy", "vg"]);
+}
