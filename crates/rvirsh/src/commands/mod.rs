@@ -4,6 +4,7 @@
 
 use crate::cmd::Group;
 
+pub mod checkpoint;
 mod device;
 pub mod domain;
 pub mod events;
@@ -25,6 +26,7 @@ pub static GROUPS: &[&Group] = &[
     &monitor::GROUP,
     &events::GROUP,
     &host::GROUP,
+    &checkpoint::GROUP,
     &interface::GROUP,
     &network::GROUP,
     &nodedev::GROUP,
