@@ -1,6 +1,6 @@
 //! Checkpoint (help keyword `checkpoint`): create, list, inspect, edit and delete checkpoints.
 
-use crate::cmd::{CmdDef, Group, Opt, OptKind};
+use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
 use crate::commands::domain::{ask_reedit, edit_text};
 use crate::commands::snapshot::{local_time, tree};
 use crate::commands::virsh::{split_commas, xml_escape};
@@ -21,7 +21,8 @@ pub static GROUP: Group = Group {
     commands: COMMANDS,
 };
 
-const CHECKPOINTNAME: Opt = Opt::new("checkpointname", OptKind::String, "checkpoint name");
+const CHECKPOINTNAME: Opt =
+    Opt::new("checkpointname", OptKind::String, "checkpoint name").complete(Complete::Checkpoint);
 
 static COMMANDS: &[CmdDef] = &[
     CmdDef {
@@ -169,7 +170,8 @@ static COMMANDS: &[CmdDef] = &[
                 "from",
                 OptKind::String,
                 "limit list to children of given checkpoint",
-            ),
+            )
+            .complete(Complete::Checkpoint),
             Opt::new(
                 "descendants",
                 OptKind::Bool,
@@ -194,7 +196,8 @@ static COMMANDS: &[CmdDef] = &[
                 "checkpointname",
                 OptKind::String,
                 "find parent of checkpoint name",
-            ),
+            )
+            .complete(Complete::Checkpoint),
         ],
         ..CmdDef::new(cmd_checkpoint_parent)
     },
