@@ -54,6 +54,30 @@ def mask_snapshot_name(name):
     return "MASKED" if name.isdigit() else name
 
 
+def mask_checkpoint_xml(text):
+    """Masks what depends on the wall clock in a checkpoint's XML (bitmaps take its name)."""
+    return re.sub(r"bitmap='\d+'", "bitmap='MASKED'", mask_snapshot_xml(text))
+
+
+def checkpoint_names(chks, flags):
+    """Sorted (masked) names; with VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL also whether every
+    listed parent came before its children."""
+    names = sorted(mask_snapshot_name(c.getName()) for c in chks)
+    if not flags & 2:
+        return names
+    listed = {c.getName() for c in chks}
+    seen, ordered = set(), True
+    for c in chks:
+        try:
+            parent = c.getParent(0).getName()
+        except libvirt.libvirtError:
+            parent = None
+        if parent in listed and parent not in seen:
+            ordered = False
+        seen.add(c.getName())
+    return {"names": names, "topological": ordered}
+
+
 class Runner:
     def __init__(self, scenario, tmpdir):
         self.scenario = scenario
@@ -573,6 +597,29 @@ class Runner:
             return bool(self.snap(step).isCurrent(flags))
         if op == "snapshot_has_metadata":
             return bool(self.snap(step).hasMetadata(flags))
+
+        # checkpoints
+        if op == "checkpoint_create":
+            c = self.dom(step).checkpointCreateXML(self.xml(step), flags)
+            self.bind(step, c)
+            return mask_snapshot_name(c.getName())
+        if op == "checkpoint_list":
+            return checkpoint_names(self.dom(step).listAllCheckpoints(flags), flags)
+        if op == "checkpoint_lookup":
+            c = self.dom(step).checkpointLookupByName(step["name"], flags)
+            self.bind(step, c)
+            return mask_snapshot_name(c.getName())
+        if op == "checkpoint_parent":
+            c = self.var(step, "chk").getParent(flags)
+            self.bind(step, c)
+            return mask_snapshot_name(c.getName())
+        if op == "checkpoint_children":
+            return checkpoint_names(self.var(step, "chk").listAllChildren(flags), flags)
+        if op == "checkpoint_xml":
+            return mask_checkpoint_xml(self.var(step, "chk").getXMLDesc(flags))
+        if op == "checkpoint_delete":
+            self.var(step, "chk").delete(flags)
+            return None
 
         out = storage_steps.run(self, op, step, flags)
         if out is not storage_steps.NOT_MINE:

@@ -32,6 +32,8 @@ pub enum Complete {
     Domain,
     /// Snapshot names of the domain given on the line.
     Snapshot,
+    /// Checkpoint names of the domain given on the line.
+    Checkpoint,
     /// Command and group names.
     Command,
     /// Domain event names.

@@ -155,6 +155,7 @@ pub fn complete_line(
             let values = match opt.map(|o| o.complete) {
                 Some(Complete::Domain) => domain_names(conn),
                 Some(Complete::Snapshot) => snapshot_names(conn, def, args),
+                Some(Complete::Checkpoint) => checkpoint_names(conn, def, args),
                 Some(Complete::Command) => {
                     let mut v = command_names();
                     v.extend(cmd::groups().iter().map(|g| g.keyword.to_string()));
@@ -234,22 +235,44 @@ fn snapshot_names(
     def: &cmd::CmdDef,
     args: &[&str],
 ) -> Vec<String> {
-    let Some(conn) = conn else {
-        return Vec::new();
-    };
-    // The domain: `--domain X` or the first positional word.
+    completion_domain(conn, def, args)
+        .and_then(|d| {
+            d.list_all_snapshots(rvirt::snapshot_flags::DomainSnapshotListFlags::empty())
+                .ok()
+        })
+        .map(|s| s.iter().map(|s| s.get_name().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The checkpoint names of the domain the line names.
+fn checkpoint_names(
+    conn: Option<&rvirt::blocking::Connect>,
+    def: &cmd::CmdDef,
+    args: &[&str],
+) -> Vec<String> {
+    completion_domain(conn, def, args)
+        .and_then(|d| {
+            d.list_all_checkpoints(rvirt::checkpoint_flags::DomainCheckpointListFlags::empty())
+                .ok()
+        })
+        .map(|c| c.iter().map(|c| c.get_name().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The domain a command line being completed names: `--domain X` or the first positional word.
+fn completion_domain(
+    conn: Option<&rvirt::blocking::Connect>,
+    def: &cmd::CmdDef,
+    args: &[&str],
+) -> Option<rvirt::blocking::Domain> {
+    let conn = conn?;
     let dom = args
         .iter()
         .position(|a| *a == "--domain")
         .and_then(|i| args.get(i + 1))
         .or_else(|| args.iter().find(|a| !a.starts_with('-')))
-        .filter(|_| def.opt("domain").is_some());
-    let Some(d) = dom.and_then(|n| conn.lookup_by_name(n).ok()) else {
-        return Vec::new();
-    };
-    d.list_all_snapshots(rvirt::snapshot_flags::DomainSnapshotListFlags::empty())
-        .map(|s| s.iter().map(|s| s.get_name().to_string()).collect())
-        .unwrap_or_default()
+        .filter(|_| def.opt("domain").is_some())?;
+    conn.lookup_by_name(dom).ok()
 }
 
 /// The terminal in raw mode (one key at a time, no echo) until dropped.
@@ -344,6 +367,25 @@ mod tests {
         assert_eq!(
             complete_line("snapshot-info --domain test --snapshotname ", Some(&c)).1,
             vec!["s1".to_string()]
+        );
+    }
+
+    #[test]
+    fn completes_checkpoint_names_of_the_domain_on_the_line() {
+        let c = conn();
+        let d = c.lookup_by_name("test").unwrap_or_else(|e| panic!("{e}"));
+        d.checkpoint_create_xml(
+            "<domaincheckpoint><name>c1</name></domaincheckpoint>",
+            rvirt::checkpoint_flags::DomainCheckpointCreateFlags::empty(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            complete_line("checkpoint-info test c", Some(&c)).1,
+            vec!["c1".to_string()]
+        );
+        assert_eq!(
+            complete_line("checkpoint-list test --from ", Some(&c)).1,
+            vec!["c1".to_string()]
         );
     }
 }

@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 const DOMAIN_XML: &str = "<domain type='test'><name>vm1</name><memory>1048576</memory>\
 <vcpu>2</vcpu><os><type>hvm</type></os></domain>";
 const SNAPSHOT_XML: &str = "<domainsnapshot><name>from-xml</name><description>made from XML</description></domainsnapshot>";
+/// A checkpoint definition for the corpus (`$CHKXML`), with a creation time so that it may also
+/// be redefined.
+const CHECKPOINT_XML: &str = "<domaincheckpoint><name>fromfile</name><description>from a file</description><creationTime>1700000000</creationTime><disks><disk name='vda' bitmap='nightly'/></disks></domaincheckpoint>";
 /// A storage pool definition for the corpus (`$POOLXML`).
 const POOL_XML: &str = "<pool type='dir'>\n  <name>corpus-pool</name>\n  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n  <target>\n    <path>/corpus-pool</path>\n  </target>\n</pool>\n";
 
@@ -176,6 +179,7 @@ impl Scratch {
             ("pool.xml", POOL_XML),
             ("vol.xml", VOL_XML),
             ("disk.xml", DISK_XML),
+            ("checkpoint.xml", CHECKPOINT_XML),
         ] {
             let p = dir.path().join(name);
             std::fs::write(&p, text).unwrap();
@@ -194,6 +198,7 @@ impl Scratch {
             .replace("$POOLXML", &p(3))
             .replace("$VOLXML", &p(4))
             .replace("$DISKXML", &p(5))
+            .replace("$CHKXML", &p(6))
             .replace("$TMP", &self.dir.path().display().to_string());
         match line.strip_prefix("ARGS ") {
             Some(rest) => shell_words(rest),

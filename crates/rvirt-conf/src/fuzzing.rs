@@ -5,6 +5,7 @@
 //! wrote is always one it reads back unchanged. The stable smoke test
 //! `crates/rvirt-conf/tests/fuzz_smoke.rs` runs the same functions on mutated corpus documents.
 
+use crate::checkpoint::{CheckpointDef, CheckpointFormatOptions, CheckpointParseOptions};
 use crate::networkport::NetworkPortDef;
 use crate::node::NodeDef;
 use crate::snapshot::SnapshotParseOptions;
@@ -234,4 +235,60 @@ pub fn fuzz_node(data: &[u8]) -> bool {
         Err(crate::xml::xml_error("no files while fuzzing"))
     })
     .is_ok()
+}
+
+/// A domain checkpoint document, as created and as redefined (schema check included); what
+/// parses formats (full, secure, without the domain) to a fixed point when redefined.
+pub fn fuzz_checkpoint(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let redefine = CheckpointParseOptions {
+        redefine: true,
+        now: 0,
+    };
+    // The schema check once, then both readings of the checked document.
+    if CheckpointDef::validate_xml(text).is_err() {
+        return false;
+    }
+    let Ok(doc) = roxmltree::Document::parse(text) else {
+        return false;
+    };
+    let mut parsed = false;
+    for opts in [
+        CheckpointParseOptions {
+            redefine: false,
+            now: 1_700_000_000,
+        },
+        redefine,
+    ] {
+        let Ok(mut def) = CheckpointDef::parse_node(doc.root_element(), opts) else {
+            continue;
+        };
+        parsed = true;
+        // A driver either aligns the disks with the domain or names the bitmaps.
+        if def.domain.is_none() || def.align_disks().is_err() {
+            def.assign_bitmap_names();
+        }
+        if def.creation_time == 0 {
+            // Not printed (as libvirt does not), so the text cannot be redefined again.
+            continue;
+        }
+        for fo in [
+            CheckpointFormatOptions::default(),
+            CheckpointFormatOptions {
+                secure: true,
+                no_domain: true,
+                size: true,
+            },
+        ] {
+            let once = def.format_xml(fo);
+            fixed_point("checkpoint", &once, |t| {
+                CheckpointDef::parse_xml(t, redefine)
+                    .map(|d| d.format_xml(fo))
+                    .map_err(|e| e.to_string())
+            });
+        }
+    }
+    parsed
 }

@@ -4,6 +4,7 @@
 //! → post-parse defaults → validate → format (our own writer, libvirt's canonical layout: single
 //! quotes, two-space indent, libvirt's element order). Text is never round-tripped.
 
+pub mod checkpoint;
 pub mod cpu_map;
 pub mod domain;
 pub mod fuzzing;
@@ -20,6 +21,7 @@ pub mod storage;
 pub mod units;
 pub mod xml;
 
+pub use checkpoint::CheckpointDef;
 pub use domain::{DomainDef, FormatOptions, ParseOptions};
 pub use interface::InterfaceDef;
 pub use network::NetworkDef;

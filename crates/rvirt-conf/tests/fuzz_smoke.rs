@@ -1,5 +1,5 @@
 //! The XML fuzz targets' functions on stable Rust, briefly enough for every CI run: for each
-//! parser (domain, network, network port, interface, storage pool, storage volume, snapshot, test driver node
+//! parser (domain, network, network port, interface, storage pool, storage volume, snapshot, checkpoint, test driver node
 //! document), 20,000 inputs from a fixed seed, mutations of the documents in
 //! `testdata/` (bit flips, byte edits, truncation, deletion, duplication, splicing with other
 //! documents, tokens that sit on the parsers' edges), fed through `rvirt_conf::fuzzing`.
@@ -170,12 +170,25 @@ fn testdata(dir: &str, keep: impl Fn(&str) -> bool) -> Vec<Vec<u8>> {
 /// of the mutations still parse (so the edits reach past the XML reader into the definition
 /// parsers) and that the run stays short.
 fn smoke(name: &str, seeds: &[Vec<u8>], seed: u64, min_parsed: usize, target: fn(&[u8]) -> bool) {
+    smoke_n(name, seeds, seed, INPUTS, min_parsed, target);
+}
+
+/// [`smoke`] with `inputs` mutations, for a parser that validates every document against a
+/// RELAX NG schema first (and so costs more per input).
+fn smoke_n(
+    name: &str,
+    seeds: &[Vec<u8>],
+    seed: u64,
+    inputs: usize,
+    min_parsed: usize,
+    target: fn(&[u8]) -> bool,
+) {
     assert!(!seeds.is_empty(), "{name}: no seed documents");
     let started = Instant::now();
     let valid = seeds.iter().filter(|s| target(s)).count();
     let mut rng = XorShift(seed);
     let mut parsed = 0;
-    for _ in 0..INPUTS {
+    for _ in 0..inputs {
         let pick = rng.below(seeds.len());
         let input = mutate(&mut rng, &seeds[pick], seeds);
         match std::panic::catch_unwind(|| target(&input)) {
@@ -192,7 +205,7 @@ fn smoke(name: &str, seeds: &[Vec<u8>], seed: u64, min_parsed: usize, target: fn
     }
     let took = started.elapsed();
     eprintln!(
-        "{name}: {} seeds ({valid} parse), {INPUTS} mutations ({parsed} parse) in {took:?}",
+        "{name}: {} seeds ({valid} parse), {inputs} mutations ({parsed} parse) in {took:?}",
         seeds.len()
     );
     assert!(
@@ -307,6 +320,43 @@ fn snapshot_xml() {
         0x0d0a_0006,
         INPUTS / 20,
         fuzzing::fuzz_snapshot,
+    );
+}
+
+#[test]
+fn checkpoint_xml() {
+    let mut seeds: Vec<Vec<u8>> = [
+        "<domaincheckpoint/>",
+        "<domaincheckpoint><name>c1</name><description>before backup</description>\
+         <disks><disk name='vda' checkpoint='bitmap' bitmap='b1'/>\
+         <disk name='hdc' checkpoint='no'/></disks></domaincheckpoint>",
+        "<domaincheckpoint><name>c2</name><parent><name>c1</name></parent>\
+         <creationTime>1700000000</creationTime><disks><disk name='/tmp/a.img'/></disks>\
+         </domaincheckpoint>",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    // Redefined checkpoints embed a whole domain (two of them: each mutation of one is a
+    // whole domain for the schema to check).
+    for d in testdata("domain-xml", |n| !n.starts_with("err-"))
+        .iter()
+        .step_by(50)
+        .take(2)
+    {
+        let mut s = b"<domaincheckpoint><name>r</name><creationTime>1</creationTime>".to_vec();
+        s.extend_from_slice(d);
+        s.extend_from_slice(b"</domaincheckpoint>");
+        seeds.push(s);
+    }
+    // Half the inputs: every one is checked against domaincheckpoint.rng first.
+    smoke_n(
+        "checkpoint",
+        &seeds,
+        0x0d0a_000c,
+        INPUTS / 2,
+        INPUTS / 80,
+        fuzzing::fuzz_checkpoint,
     );
 }
 

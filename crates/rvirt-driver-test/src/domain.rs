@@ -139,6 +139,7 @@ fn remove_if_transient(drv: &TestDriver, uuid: &Uuid) {
         if gone {
             list.remove(uuid);
             drv.snapshots.lock().remove(uuid);
+            drv.checkpoints.lock().remove(uuid);
         }
     });
 }
@@ -396,6 +397,7 @@ impl DomainDriver for TestDriver {
                 drop(st);
                 list.remove(&obj.uuid);
                 self.snapshots.lock().remove(&obj.uuid);
+                self.checkpoints.lock().remove(&obj.uuid);
             }
             Ok(ev)
         })?;

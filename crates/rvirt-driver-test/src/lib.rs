@@ -9,6 +9,7 @@
 //! has a machine of its own. `test:///default?private=1` (an rvirt extension, for tests that run
 //! side by side in one process) opens a default machine of its own.
 
+mod checkpoint;
 mod default_machine;
 mod domain;
 mod host;
@@ -60,6 +61,8 @@ pub struct TestDriver {
     pub(crate) next_id: AtomicI32,
     pub(crate) events: EventBus,
     pub(crate) snapshots: Mutex<HashMap<Uuid, rvirt_driver::SnapshotStore>>,
+    /// Each domain's checkpoints, by the domain's UUID.
+    pub(crate) checkpoints: Mutex<HashMap<Uuid, rvirt_driver::CheckpointStore>>,
     /// Storage pools and their volumes.
     pub(crate) storage: storage::TestStorage,
     /// Host interfaces.
@@ -106,6 +109,7 @@ impl TestDriver {
             next_id: AtomicI32::new(1),
             events: EventBus::default(),
             snapshots: Mutex::new(HashMap::new()),
+            checkpoints: Mutex::new(HashMap::new()),
             storage: storage::TestStorage::default(),
             interfaces: interface::InterfaceList::default(),
             nodedevs: nodedev::TestNodeDevices::default(),

@@ -61,6 +61,12 @@ impl SnapshotDriver for TestDriver {
         let redefine = flags.contains(C::REDEFINE);
         let mut events = Vec::new();
         let r = self.with_snapshots(dom, |st, store| {
+            if st.checkpoint_count > 0 {
+                return Err(err(
+                    ErrorNumber::OPERATION_UNSUPPORTED,
+                    "cannot create snapshot while checkpoint exists",
+                ));
+            }
             if !st.persistent && flags.contains(C::HALT) {
                 return Err(Error::operation_invalid(
                     FROM,

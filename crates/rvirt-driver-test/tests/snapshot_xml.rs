@@ -18,8 +18,11 @@ use rvirt_driver::{DomainDriver, SnapshotDriver};
 use rvirt_driver_test::TestDriver;
 use rvirt_types::domain::DomainDestroyFlags;
 use rvirt_types::snapshot::{DomainSnapshotCreateFlags as C, DomainSnapshotXMLFlags};
+mod corpus_common;
+
+use corpus_common::{corpus, diff, error_agrees, mask, missing, validate_schema};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const SCHEMA: &str = "/usr/share/libvirt/schemas/domainsnapshot.rng";
@@ -41,31 +44,6 @@ const CASES: &[(&str, bool, &[C])] = &[
     ("again", false, &[C::REDEFINE, C::REDEFINE]),
 ];
 
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/snapshot-xml")
-}
-
-fn corpus() -> Vec<PathBuf> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .expect("testdata dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    names.sort();
-    names
-}
-
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
-}
-
-/// A tool the comparison needs is missing: fatal under CI, a loud warning elsewhere.
-fn missing(what: &str) {
-    let msg = format!("snapshot_xml: {what}; the corpus is NOT compared with libvirt");
-    assert!(!in_ci(), "{msg} (CI is set, so this is a failure)");
-    eprintln!("\n!!!!! {msg} !!!!!\n");
-}
-
 /// One case's answer: the XML plain and with SECURE, or an error.
 #[derive(Debug, PartialEq)]
 enum Answer {
@@ -76,7 +54,9 @@ enum Answer {
 /// Runs `oracle.py` over every document; `None` when python3-libvirt is absent.
 fn ask_libvirt(files: &[PathBuf]) -> Option<BTreeMap<PathBuf, BTreeMap<String, Answer>>> {
     let out = Command::new("/usr/bin/python3")
-        .arg(corpus_dir().join("oracle.py"))
+        .arg(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/snapshot-xml/oracle.py"),
+        )
         .args(files)
         .output()
         .ok()?;
@@ -138,26 +118,6 @@ fn rvirt(text: &str, stop: bool, flags: &[C]) -> Answer {
     }
 }
 
-/// Masks a creation time the input did not set, and a default name made of it.
-fn mask(text: &str, input: &str) -> String {
-    let Some(start) = text.find("<creationTime>") else {
-        return text.to_string();
-    };
-    let from = start + "<creationTime>".len();
-    let Some(len) = text[from..].find("</creationTime>") else {
-        return text.to_string();
-    };
-    let value = &text[from..from + len];
-    if input.contains(&format!("<creationTime>{value}</creationTime>")) {
-        return text.to_string();
-    }
-    text.replace(
-        &format!("<creationTime>{value}</creationTime>"),
-        "<creationTime>MASKED</creationTime>",
-    )
-    .replace(&format!("<name>{value}</name>"), "<name>MASKED</name>")
-}
-
 /// Compares one case; `Some(failure)` when rvirt differs.
 fn compare(name: &str, case: &str, text: &str, want: &Answer, got: &Answer) -> Option<String> {
     match (want, got) {
@@ -173,18 +133,8 @@ fn compare(name: &str, case: &str, text: &str, want: &Answer, got: &Answer) -> O
             }
             None
         }
-        (Answer::Error(code, msg), Answer::Error(gc, gm)) => {
-            let first = |m: &str| m.lines().next().unwrap_or_default().to_string();
-            let msg_ok = match code {
-                // libxml2's wording of malformed XML is not reproduced, only its code.
-                35 => true,
-                // libxml2's account of a schema violation is rvirt's own after the first line.
-                92 => first(msg) == first(gm),
-                _ => msg == gm,
-            };
-            (code != gc || !msg_ok)
-                .then(|| format!("{name} [{case}]: want {code} {msg:?}, got {gc} {gm:?}"))
-        }
+        (Answer::Error(code, msg), Answer::Error(gc, gm)) => (!error_agrees(*code, msg, *gc, gm))
+            .then(|| format!("{name} [{case}]: want {code} {msg:?}, got {gc} {gm:?}")),
         (Answer::Xml(..), Answer::Error(gc, gm)) => Some(format!(
             "{name} [{case}]: libvirt accepts it, rvirt: {gc} {gm:?}"
         )),
@@ -194,63 +144,9 @@ fn compare(name: &str, case: &str, text: &str, want: &Answer, got: &Answer) -> O
     }
 }
 
-/// Validates every document against libvirt's schema in one `xmllint` run; with
-/// `expect_invalid`, every document must fail it instead.
-fn validate_schema(outputs: &[(String, String)], expect_invalid: bool, failures: &mut Vec<String>) {
-    if outputs.is_empty() {
-        return;
-    }
-    if !Path::new(SCHEMA).exists() {
-        missing(&format!("{SCHEMA} is missing"));
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut files = Vec::new();
-    for (label, xml) in outputs {
-        let f = dir.path().join(label);
-        std::fs::write(&f, xml).expect("write output");
-        files.push(f);
-    }
-    let Ok(out) = Command::new("xmllint")
-        .args(["--noout", "--relaxng", SCHEMA])
-        .args(&files)
-        .output()
-    else {
-        missing("xmllint is not installed");
-        return;
-    };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if expect_invalid {
-        for f in &files {
-            let name = f.display().to_string();
-            if !stderr
-                .lines()
-                .any(|l| l == format!("{name} fails to validate"))
-            {
-                failures.push(format!(
-                    "schema exception {name}: libvirt's own output validates; drop the exception"
-                ));
-            }
-        }
-        return;
-    }
-    let validated = stderr.lines().filter(|l| l.ends_with(" validates")).count();
-    for line in stderr.lines() {
-        if !line.ends_with(" validates") {
-            failures.push(format!("schema: {line}"));
-        }
-    }
-    if validated != files.len() && failures.is_empty() {
-        failures.push(format!(
-            "schema: {validated} of {} documents validate",
-            files.len()
-        ));
-    }
-}
-
 #[test]
 fn snapshot_xml_corpus() {
-    let files = corpus();
+    let files = corpus("snapshot-xml");
     assert!(files.len() >= 30, "too few test inputs");
     let oracle = ask_libvirt(&files);
     if oracle.is_none() {
@@ -283,12 +179,12 @@ fn snapshot_xml_corpus() {
         }
     }
     assert!(accepted >= 30, "too few accepted cases ({accepted})");
-    validate_schema(&outputs, false, &mut failures);
+    validate_schema(SCHEMA, &outputs, false, &mut failures);
     if oracle.is_some() {
         if theirs.is_empty() && !SCHEMA_EXCEPTIONS.is_empty() {
             failures.push("schema exceptions: libvirt accepts none of them".into());
         }
-        validate_schema(&theirs, true, &mut failures);
+        validate_schema(SCHEMA, &theirs, true, &mut failures);
     }
     assert!(
         failures.is_empty(),
@@ -297,27 +193,6 @@ fn snapshot_xml_corpus() {
         files.len(),
         failures.join("\n")
     );
-}
-
-/// The lines from the first difference on, both sides.
-fn diff(want: &str, got: &str) -> String {
-    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
-    let first = w.iter().zip(&g).take_while(|(a, b)| a == b).count();
-    let from = first.saturating_sub(2);
-    let show = |v: &[&str]| {
-        v[from.min(v.len())..]
-            .iter()
-            .take(12)
-            .copied()
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!(
-        "--- libvirt (from line {})\n{}\n--- rvirt\n{}",
-        from + 1,
-        show(&w),
-        show(&g)
-    )
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! The driver interface of rvirt and the object layer that drivers share.
 //!
 //! Like libvirt's `virHypervisorDriver`, a driver implements one trait per object family
-//! ([`HostDriver`], [`DomainDriver`], [`SnapshotDriver`]). Every method has a default that answers
+//! ([`HostDriver`], [`DomainDriver`], [`SnapshotDriver`], [`CheckpointDriver`]). Every method has a default that answers
 //! `VIR_ERR_NO_SUPPORT` naming the `vir…` function, decided in one place ([`unsupported`]), so a
 //! driver only writes what it supports. The public `rvirt` crate checks handles and read-only
 //! access and dispatches to these traits.
 
+pub mod checkpoint;
 pub mod domain_obj;
 pub mod events;
 pub mod interface;
@@ -17,6 +18,7 @@ pub mod storage;
 pub mod stream;
 pub mod traits;
 
+pub use checkpoint::{CheckpointDriver, CheckpointRef, CheckpointStore};
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, CloseCallback, DomainEvent, DomainEventCallback, EventBus};
 pub use interface::{InterfaceDriver, InterfaceRef};

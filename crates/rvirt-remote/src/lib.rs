@@ -16,6 +16,7 @@
 //! the caller as the server sent them. Each connection has a thread for its I/O (see
 //! [`client`]) and one for event callbacks, so the futures need no runtime.
 
+mod checkpoint;
 pub mod client;
 mod domain;
 pub mod events;

@@ -1,7 +1,7 @@
 //! Small conversions between rvirt's handles and arguments and their wire forms.
 
-use rvirt_driver::{DomainRef, SnapshotRef};
-use rvirt_proto::remote::types::{NonnullDomain, NonnullDomainSnapshot};
+use rvirt_driver::{CheckpointRef, DomainRef, SnapshotRef};
+use rvirt_proto::remote::types::{NonnullDomain, NonnullDomainCheckpoint, NonnullDomainSnapshot};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 use rvirt_xdr::{BoundedVec, RemoteNonnullString, RemoteString};
 
@@ -60,6 +60,22 @@ pub fn snapshot_ref(s: NonnullDomainSnapshot) -> SnapshotRef {
     SnapshotRef {
         name: s.name.as_str().into(),
         domain: domain_ref(s.dom),
+    }
+}
+
+/// A checkpoint handle on the wire.
+pub fn nonnull_checkpoint(c: &CheckpointRef) -> NonnullDomainCheckpoint {
+    NonnullDomainCheckpoint {
+        name: rvirt_proto::convert::nonnull(&c.name),
+        dom: nonnull_domain(&c.domain),
+    }
+}
+
+/// A checkpoint handle from the wire.
+pub fn checkpoint_ref(c: NonnullDomainCheckpoint) -> CheckpointRef {
+    CheckpointRef {
+        name: c.name.as_str().into(),
+        domain: domain_ref(c.dom),
     }
 }
 

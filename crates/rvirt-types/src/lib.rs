@@ -8,6 +8,7 @@
 
 #[macro_use]
 mod macros;
+pub mod checkpoint;
 pub mod domain;
 pub mod error;
 pub mod host;

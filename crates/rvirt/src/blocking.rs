@@ -5,6 +5,7 @@
 
 pub use crate::storage::blocking::{StoragePool, StorageVol};
 use crate::{DomainEvent, Result};
+use rvirt_types::checkpoint::*;
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::snapshot::*;
@@ -62,6 +63,13 @@ impl Wrap for crate::DomainSnapshot {
     }
 }
 
+impl Wrap for crate::DomainCheckpoint {
+    type Out = DomainCheckpoint;
+    fn wrap(self) -> DomainCheckpoint {
+        DomainCheckpoint(self)
+    }
+}
+
 impl<T: Wrap> Wrap for Vec<T> {
     type Out = Vec<T::Out>;
     fn wrap(self) -> Self::Out {
@@ -100,6 +108,10 @@ pub struct Domain(pub crate::Domain);
 /// A blocking snapshot handle.
 #[derive(Clone, Debug)]
 pub struct DomainSnapshot(pub crate::DomainSnapshot);
+
+/// A blocking checkpoint handle.
+#[derive(Clone, Debug)]
+pub struct DomainCheckpoint(pub crate::DomainCheckpoint);
 
 /// A blocking stream.
 #[derive(Clone, Debug)]
@@ -324,6 +336,27 @@ blocking_methods!(Domain {
     fn snapshot_lookup_by_name(name: &str, flags: u32) -> crate::DomainSnapshot;
     fn has_current_snapshot(flags: u32) -> bool;
     fn snapshot_current(flags: u32) -> crate::DomainSnapshot;
+    fn checkpoint_create_xml(xml: &str, flags: DomainCheckpointCreateFlags) -> crate::DomainCheckpoint;
+    fn list_all_checkpoints(flags: DomainCheckpointListFlags) -> Vec<crate::DomainCheckpoint>;
+    fn checkpoint_lookup_by_name(name: &str, flags: u32) -> crate::DomainCheckpoint;
+});
+
+impl DomainCheckpoint {
+    /// `virDomainCheckpointGetName`.
+    pub fn get_name(&self) -> &str {
+        self.0.get_name()
+    }
+    /// `virDomainCheckpointGetDomain`.
+    pub fn get_domain(&self) -> Domain {
+        Domain(self.0.get_domain())
+    }
+}
+
+blocking_methods!(DomainCheckpoint {
+    fn get_xml_desc(flags: DomainCheckpointXMLFlags) -> String;
+    fn get_parent(flags: u32) -> crate::DomainCheckpoint;
+    fn list_all_children(flags: DomainCheckpointListFlags) -> Vec<crate::DomainCheckpoint>;
+    fn delete(flags: DomainCheckpointDeleteFlags) -> ();
 });
 
 impl DomainSnapshot {

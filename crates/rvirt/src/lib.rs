@@ -17,6 +17,7 @@
 
 mod args;
 pub mod blocking;
+mod checkpoint;
 mod connect;
 mod domain;
 mod interface;
@@ -27,6 +28,7 @@ mod snapshot;
 mod storage;
 mod stream;
 
+pub use checkpoint::DomainCheckpoint;
 pub use connect::{Connect, set_inside_daemon};
 #[cfg(feature = "qemu-driver")]
 pub use connect::{open_qemu_system_for_autostart, set_qemu_system_root};
@@ -39,6 +41,7 @@ pub use rvirt_driver::NetworkEvent;
 pub use rvirt_driver::NodeDeviceEvent;
 pub use rvirt_driver::StoragePoolEvent;
 pub use rvirt_driver::{CallbackId, DomainEvent, DomainRef};
+pub use rvirt_types::checkpoint as checkpoint_flags;
 pub use rvirt_types::domain as flags;
 pub use rvirt_types::host::ConnectCloseReason;
 pub use rvirt_types::interface as interface_flags;

@@ -128,7 +128,7 @@ fn expected(models: &[Model], flags: u32) -> BTreeSet<String> {
                 )
                 && pick(L::AUTOSTART.bits(), L::NO_AUTOSTART.bits(), m.autostart)
                 && pick(L::HAS_SNAPSHOT.bits(), L::NO_SNAPSHOT.bits(), m.snapshot)
-                // The test hypervisor has no checkpoints.
+                // The model takes no checkpoints.
                 && pick(L::HAS_CHECKPOINT.bits(), L::NO_CHECKPOINT.bits(), false)
         })
         .map(|m| m.name.clone())

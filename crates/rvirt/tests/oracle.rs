@@ -52,11 +52,14 @@
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
 //! `snapshot_parent`, `snapshot_children`, `snapshot_xml`, `snapshot_is_current`,
 //! `snapshot_has_metadata`; networks: the `net_*` ops of `tests/oracle/network.rs`; host
-//! interfaces: the `iface_*` ops of `tests/oracle/interface.rs`; node devices: the `nodedev_*`
+//! interfaces: the `iface_*` ops of `tests/oracle/interface.rs`; checkpoints: the
+//! `checkpoint_*` ops of `tests/oracle/checkpoint.rs`; node devices: the `nodedev_*`
 //! ops of `tests/nodedev_steps`.
 
 #![allow(clippy::unwrap_used)] // a test may stop at the first failure
 
+#[path = "oracle/checkpoint.rs"]
+mod checkpoint;
 #[path = "oracle/interface.rs"]
 mod interface;
 #[path = "oracle/network.rs"]
@@ -80,6 +83,7 @@ const PYTHON: &str = "/usr/bin/python3";
 enum Var {
     Dom(Domain),
     Snap(DomainSnapshot),
+    Chk(rvirt::blocking::DomainCheckpoint),
     Net(rvirt::blocking::Network),
     Iface(rvirt::blocking::Interface),
 }
@@ -314,6 +318,9 @@ impl Runner {
             return r;
         }
         if let Some(r) = self.run_iface_step(op, step) {
+            return r;
+        }
+        if let Some(r) = self.run_checkpoint_step(op, step) {
             return r;
         }
         let flags = step.get("flags").and_then(Value::as_u64).unwrap_or(0) as u32;

@@ -18,6 +18,9 @@ use std::time::Duration;
 const DOMAIN_XML: &str = "<domain type='test'><name>vm1</name><memory>1048576</memory>\
 <vcpu>2</vcpu><os><type>hvm</type></os></domain>";
 const SNAPSHOT_XML: &str = "<domainsnapshot><name>from-xml</name><description>made from XML</description></domainsnapshot>";
+/// A checkpoint definition for the corpus (`$CHKXML`), with a creation time so that it may also
+/// be redefined.
+const CHECKPOINT_XML: &str = "<domaincheckpoint><name>fromfile</name><description>from a file</description><creationTime>1700000000</creationTime><disks><disk name='vda' bitmap='nightly'/></disks></domaincheckpoint>";
 
 /// Runs virsh with a deadline: libvirt's in-process test driver occasionally hangs in virsh.
 fn virsh(uri: &str, line: &str) -> Option<Output> {
@@ -108,9 +111,12 @@ fn virsh_through_rvirtd_matches_libvirt() {
         std::fs::write(&xml, DOMAIN_XML).unwrap();
         let snap = tmp.path().join("snap.xml");
         std::fs::write(&snap, SNAPSHOT_XML).unwrap();
+        let chk = tmp.path().join("checkpoint.xml");
+        std::fs::write(&chk, CHECKPOINT_XML).unwrap();
         let cmd = line
             .replace("$XML", &xml.display().to_string())
             .replace("$SNAPXML", &snap.display().to_string())
+            .replace("$CHKXML", &chk.display().to_string())
             .replace(
                 "$NETDIR",
                 &Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -127,7 +133,7 @@ fn virsh_through_rvirtd_matches_libvirt() {
         // Files the first run made (save images) must not be seen by the second.
         for e in std::fs::read_dir(tmp.path()).unwrap() {
             let p = e.unwrap().path();
-            if p != xml && p != snap {
+            if p != xml && p != snap && p != chk {
                 std::fs::remove_file(p).unwrap();
             }
         }

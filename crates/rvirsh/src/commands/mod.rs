@@ -5,6 +5,7 @@
 use crate::cmd::Group;
 
 mod blockjob;
+pub mod checkpoint;
 mod device;
 pub mod domain;
 pub mod events;
@@ -26,6 +27,7 @@ pub static GROUPS: &[&Group] = &[
     &monitor::GROUP,
     &events::GROUP,
     &host::GROUP,
+    &checkpoint::GROUP,
     &interface::GROUP,
     &network::GROUP,
     &nodedev::GROUP,

@@ -738,7 +738,7 @@ fn yes_no(b: bool) -> String {
 }
 
 /// `%Y-%m-%d %H:%M:%S %z` of a Unix time in local time, as GLib formats it.
-fn local_time(t: i64) -> String {
+pub(crate) fn local_time(t: i64) -> String {
     // SAFETY: tm is plain data that localtime_r fills.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let tt: libc::time_t = t;

@@ -2,6 +2,7 @@
 //! the reply. Handlers call rvirt's public API, so a call through the daemon checks its arguments
 //! exactly as an in-process call does.
 
+mod checkpoint;
 mod domain;
 mod events;
 mod host;
@@ -368,6 +369,13 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainSnapshotHasMetadata => snapshot::has_metadata,
         DomainRevertToSnapshot => snapshot::revert,
         DomainSnapshotDelete => snapshot::delete,
+        DomainCheckpointCreateXml => checkpoint::create_xml,
+        DomainListAllCheckpoints => checkpoint::list_all,
+        DomainCheckpointListAllChildren => checkpoint::list_all_children,
+        DomainCheckpointLookupByName => checkpoint::lookup_by_name,
+        DomainCheckpointGetParent => checkpoint::get_parent,
+        DomainCheckpointGetXmlDesc => checkpoint::get_xml_desc,
+        DomainCheckpointDelete => checkpoint::delete,
 
         ConnectDomainEventRegisterAny => events::register_any,
         ConnectDomainEventDeregisterAny => events::deregister_any,
