@@ -338,6 +338,14 @@ fn write_attrs(o: &mut Out, attrs: &[(String, String)]) {
     }
 }
 
+/// The element children of `node` named in `keep`, as trees (libvirt ignores the others).
+fn known_children(node: Node<'_, '_>, keep: &[&str]) -> Vec<RawElement> {
+    node.children()
+        .filter(|c| c.is_element() && keep.contains(&c.tag_name().name()))
+        .map(|c| RawElement::from_node(c, false))
+        .collect()
+}
+
 fn raw_children(node: Node<'_, '_>, skip: &[&str]) -> Vec<RawElement> {
     node.children()
         .filter(|c| c.is_element() && !skip.contains(&c.tag_name().name()))
@@ -429,6 +437,20 @@ const DRIVER_ORDER: &[&str] = &[
     "queue_size",
 ];
 
+/// The `<disk>` attributes libvirt reads besides `type` and `device`, in its order.
+const DISK_ATTRS: &[&str] = &["model", "rawio", "sgio", "snapshot"];
+
+/// The `<disk>` children rvirt keeps as trees; libvirt ignores children it does not know.
+const DISK_KEPT_CHILDREN: &[&str] = &[
+    "auth",
+    "backingStore",
+    "backenddomain",
+    "geometry",
+    "blockio",
+    "iotune",
+    "encryption",
+];
+
 /// Where a kept `<disk>` child goes: below [`DISK_TARGET_RANK`] before `<target>`.
 fn disk_child_rank(name: &str) -> u8 {
     match name {
@@ -499,10 +521,12 @@ impl DiskDef {
         let device = attr_enum(node, "device", DISK_DEVICES)?
             .unwrap_or("disk")
             .to_string();
-        let extra_attrs = attrs_of(node)
+        // libvirt reads only these; anything else is dropped.
+        let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
             .into_iter()
-            .filter(|(k, _)| k != "type" && k != "device")
+            .filter(|(k, _)| DISK_ATTRS.contains(&k.as_str()))
             .collect();
+        sort_attrs(&mut extra_attrs, DISK_ATTRS);
         if let Some(drv) = child(node, "driver") {
             attr_enum(drv, "cache", DISK_CACHE)?;
         }
@@ -563,25 +587,7 @@ impl DiskDef {
             transient: child(node, "transient").is_some(),
             serial: xml::child_text(node, "serial").map(str::to_string),
             wwn: xml::child_text(node, "wwn").map(str::to_string),
-            extra: raw_children(
-                node,
-                &[
-                    "driver",
-                    "source",
-                    "target",
-                    "readonly",
-                    "shareable",
-                    "transient",
-                    "serial",
-                    "wwn",
-                    "boot",
-                    "alias",
-                    "address",
-                    "mirror",
-                    "vendor",
-                    "product",
-                ],
-            ),
+            extra: known_children(node, DISK_KEPT_CHILDREN),
             vendor: xml::child_text(node, "vendor").map(str::to_string),
             product: xml::child_text(node, "product").map(str::to_string),
             info: DeviceInfo::parse(node, true)?,
@@ -923,9 +929,13 @@ fn net_child_rank(name: &str) -> u8 {
         "link" => 17,
         "mtu" => 18,
         "coalesce" => 19,
-        _ => 30,
+        _ => NET_UNKNOWN_RANK,
     }
 }
+
+/// The rank of `<interface>` children libvirt does not read itself (`rom` and `acpi`, which
+/// belong to the device info, and unknown ones).
+const NET_UNKNOWN_RANK: u8 = 30;
 
 const NET_TARGET_RANK: u8 = 10;
 
@@ -1025,6 +1035,11 @@ impl NetDef {
                         "mac", "source", "target", "model", "boot", "alias", "address",
                     ],
                 );
+                // libvirt ignores children it does not know.
+                extra.retain(|e| {
+                    net_child_rank(&e.name) < NET_UNKNOWN_RANK
+                        || matches!(e.name.as_str(), "rom" | "acpi")
+                });
                 for e in &mut extra {
                     let path = format!("interface/{}", e.name);
                     super::canon::canonicalize(e, &path)?;
