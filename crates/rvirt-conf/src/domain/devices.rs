@@ -1350,88 +1350,248 @@ const GRAPHICS_TYPES: &[&str] = &[
     "dbus",
 ];
 
-impl GraphicsDef {
-    fn parse(node: Node<'_, '_>, live: bool) -> Result<GraphicsDef> {
-        let Some(t) = attr_enum(node, "type", GRAPHICS_TYPES)? else {
-            return Err(xml::xml_error("missing graphics device type"));
+/// spice `<channel name>` values, in libvirt's order (the order channels are printed in).
+const SPICE_CHANNELS: &[&str] = &[
+    "main",
+    "display",
+    "inputs",
+    "cursor",
+    "playback",
+    "record",
+    "smartcard",
+    "usbredir",
+];
+const SPICE_CHANNEL_MODES: &[&str] = &["any", "secure", "insecure"];
+/// The spice children after the channels, in libvirt's order.
+const SPICE_CHILDREN: &[&str] = &[
+    "image",
+    "jpeg",
+    "zlib",
+    "playback",
+    "streaming",
+    "mouse",
+    "clipboard",
+    "filetransfer",
+    "gl",
+];
+
+fn missing_attr(attr: &str, element: &str) -> Error {
+    xml::xml_error(format!(
+        "Missing required attribute '{attr}' in element '{element}'"
+    ))
+}
+
+/// spice's children as libvirt prints them: one `<channel>` per name (the last one written),
+/// in the enum's order and without mode `any`, then the other known children in order.
+fn spice_children(node: Node<'_, '_>) -> Result<Vec<RawElement>> {
+    let mut modes: [Option<&str>; 8] = [None; 8];
+    for c in node.children().filter(|c| c.has_tag_name("channel")) {
+        let Some(name) = attr_enum(c, "name", SPICE_CHANNELS)? else {
+            return Err(missing_attr("name", "channel"));
         };
+        let Some(mode) = attr_enum(c, "mode", SPICE_CHANNEL_MODES)? else {
+            return Err(missing_attr("mode", "channel"));
+        };
+        if let Some(i) = SPICE_CHANNELS.iter().position(|n| *n == name) {
+            modes[i] = Some(mode);
+        }
+    }
+    let mut out: Vec<RawElement> = SPICE_CHANNELS
+        .iter()
+        .zip(modes)
+        .filter_map(|(name, mode)| {
+            let mode = mode.filter(|m| *m != "any")?;
+            Some(RawElement {
+                name: "channel".into(),
+                attrs: vec![
+                    ("name".into(), (*name).to_string()),
+                    ("mode".into(), mode.to_string()),
+                ],
+                children: Vec::new(),
+            })
+        })
+        .collect();
+    for name in SPICE_CHILDREN {
+        if let Some(c) = child(node, name) {
+            out.push(RawElement::from_node(c, false));
+        }
+    }
+    Ok(out)
+}
+
+impl GraphicsDef {
+    /// The `<listen>` children (and the legacy `listen` and `socket` attributes) of the
+    /// graphics types that listen: vnc, spice and rdp.
+    fn parse_listens(node: Node<'_, '_>, t: &str, live: bool) -> Result<Vec<GraphicsListen>> {
+        let addr_compat = node.attribute("listen").filter(|a| !a.is_empty());
+        let socket_compat = node.attribute("socket").filter(|_| t == "vnc");
         let mut listens = Vec::new();
-        for l in node.children().filter(|c| c.has_tag_name("listen")) {
+        for (i, l) in node
+            .children()
+            .filter(|c| c.has_tag_name("listen"))
+            .enumerate()
+        {
             let lt = attr_enum(l, "type", &["address", "network", "socket", "none"])?;
             let Some(lt) = lt else {
                 return Err(xml::xml_error("graphics listen type must be specified"));
             };
-            listens.push(GraphicsListen {
-                listen_type: lt.to_string(),
-                address: l.attribute("address").map(str::to_string),
-                network: l.attribute("network").map(str::to_string),
-                socket: l.attribute("socket").map(str::to_string),
-            });
-        }
-        let listen_attr = node.attribute("listen");
-        if let Some(addr) = listen_attr {
-            match listens.first_mut() {
-                None => listens.push(GraphicsListen {
-                    listen_type: "address".into(),
-                    address: Some(addr.to_string()),
-                    network: None,
-                    socket: None,
-                }),
-                Some(first) if first.listen_type == "address" => match &first.address {
-                    None => first.address = Some(addr.to_string()),
-                    Some(a) if a != addr => {
+            if (lt == "socket" || lt == "none") && t != "vnc" && t != "spice" {
+                return Err(xml::config_unsupported(format!(
+                    "listen type '{lt}' is not available for graphics type '{t}'"
+                )));
+            }
+            let mut address = l.attribute("address").filter(|a| !a.is_empty());
+            let mut socket = l.attribute("socket").filter(|a| !a.is_empty());
+            if i == 0 && lt == "address" {
+                if let (Some(a), Some(c)) = (address, addr_compat) {
+                    if a != c {
                         return Err(xml::config_unsupported(format!(
-                            "graphics 'listen' attribute '{addr}' must match 'address' attribute of first listen element (found '{a}')"
+                            "graphics 'listen' attribute '{c}' must match 'address' attribute of first listen element (found '{a}')"
                         )));
                     }
-                    Some(_) => {}
-                },
-                Some(_) => {}
+                }
+                address = address.or(addr_compat);
             }
+            if i == 0 && lt == "socket" {
+                let compat = node.attribute("socket");
+                if let (Some(s), Some(c)) = (socket, compat) {
+                    if s != c {
+                        return Err(xml::config_unsupported(format!(
+                            "graphics 'socket' attribute '{c}' must match 'socket' attribute of first listen element (found '{s}')"
+                        )));
+                    }
+                }
+                socket = socket.or(compat.filter(|c| !c.is_empty()));
+            }
+            let network = l.attribute("network").filter(|n| !n.is_empty());
+            if network.is_some() && lt != "network" {
+                return Err(xml::xml_error(
+                    "'network' attribute is valid only for listen type 'network'",
+                ));
+            }
+            if socket.is_some() && lt != "socket" {
+                return Err(xml::xml_error(
+                    "'socket' attribute is valid only for listen type 'socket'",
+                ));
+            }
+            let keep_address = lt == "address" || (lt == "network" && live);
+            listens.push(GraphicsListen {
+                listen_type: lt.to_string(),
+                address: address.filter(|_| keep_address).map(str::to_string),
+                network: network.map(str::to_string),
+                socket: socket.map(str::to_string),
+            });
         }
+        let compat = match socket_compat {
+            Some(s) => GraphicsListen {
+                listen_type: "socket".into(),
+                address: None,
+                network: None,
+                socket: Some(s.to_string()),
+            },
+            None => GraphicsListen {
+                listen_type: "address".into(),
+                address: addr_compat.map(str::to_string),
+                network: None,
+                socket: None,
+            },
+        };
+        match listens.first_mut() {
+            None => listens.push(compat),
+            Some(first)
+                if matches!(first.listen_type.as_str(), "address" | "network")
+                    && compat.listen_type == "socket" =>
+            {
+                *first = compat;
+            }
+            Some(_) => {}
+        }
+        Ok(listens)
+    }
+
+    fn parse(node: Node<'_, '_>, live: bool) -> Result<GraphicsDef> {
+        let Some(t) = attr_enum(node, "type", GRAPHICS_TYPES)? else {
+            return Err(xml::xml_error("missing graphics device type"));
+        };
+        let listens = if matches!(t, "vnc" | "spice" | "rdp") {
+            Self::parse_listens(node, t, live)?
+        } else {
+            Vec::new()
+        };
+        // vnc and rdp word a bad port themselves; spice's are read as plain integers.
+        let int_attr = |name: &str| -> Result<Option<i32>> {
+            match node.attribute(name) {
+                None => Ok(None),
+                Some(p) => p.trim().parse().map(Some).map_err(|_| {
+                    if t == "spice" {
+                        xml::xml_error(format!(
+                            "Invalid value for attribute '{name}' in element 'graphics': \
+                             '{p}'. Expected integer value"
+                        ))
+                    } else {
+                        xml::internal_error(format!("cannot parse {t} port {p}"))
+                    }
+                }),
+            }
+        };
         let mut port = 0;
         let mut tls_port = 0;
         let mut autoport = false;
-        if matches!(t, "vnc" | "spice" | "rdp") {
-            if let Some(p) = node.attribute("port") {
-                port = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| xml::xml_error(format!("cannot parse {t} port {p}")))?;
+        let yes_no = node.attribute("autoport");
+        match t {
+            "vnc" => {
+                match int_attr("port")? {
+                    Some(-1) => {
+                        autoport = true;
+                        port = if live { -1 } else { 0 };
+                    }
+                    Some(p) => port = p,
+                    None => autoport = true,
+                }
+                match yes_no {
+                    Some("yes") => autoport = true,
+                    Some("no") => autoport = false,
+                    _ => {}
+                }
+                if autoport && !live {
+                    port = 0;
+                }
             }
-            if let Some(p) = node.attribute("tlsPort").filter(|_| t == "spice") {
-                tls_port = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| xml::xml_error(format!("cannot parse spice tlsPort {p}")))?;
+            "rdp" => {
+                match int_attr("port")? {
+                    Some(p) => {
+                        port = p;
+                        autoport = p == -1;
+                    }
+                    None => autoport = true,
+                }
+                if yes_no == Some("yes") {
+                    autoport = true;
+                }
+                if autoport && !live {
+                    port = 0;
+                }
             }
-            if t == "vnc" && (port == -1 || (port == 0 && node.attribute("port").is_none())) {
-                autoport = true;
-                port = 0;
-            }
-            if t == "spice" && port == -1 {
-                autoport = true;
-                port = 0;
-            }
-            if node.attribute("autoport") == Some("yes") {
-                autoport = true;
-                if !live {
+            "spice" => {
+                port = int_attr("port")?.unwrap_or(0);
+                tls_port = int_attr("tlsPort")?.unwrap_or(0);
+                autoport = attr_enum(node, "autoport", &["yes", "no"])? == Some("yes");
+                if port == -1 && tls_port == -1 {
+                    autoport = true;
+                }
+                if autoport && !live {
                     port = 0;
                     tls_port = 0;
                 }
             }
-            if (t == "vnc" || t == "spice") && listens.is_empty() {
-                listens.push(GraphicsListen {
-                    listen_type: if t == "spice" && port == 0 && tls_port == 0 && !autoport {
-                        "none"
-                    } else {
-                        "address"
-                    }
-                    .into(),
-                    address: None,
-                    network: None,
-                    socket: None,
-                });
+            _ => {}
+        }
+        let mut listens = listens;
+        // Spice without ports or autoport listens nowhere: libvirt's listen type none.
+        if t == "spice" && port == 0 && tls_port == 0 && !autoport {
+            if let Some(first) = listens.first_mut().filter(|l| l.listen_type == "address") {
+                first.listen_type = "none".into();
+                first.address = None;
             }
         }
         let order: &[&str] = match t {
@@ -1444,12 +1604,15 @@ impl GraphicsDef {
                 "connected",
             ],
             "spice" => &["keymap", "defaultMode", "passwdValidTo", "connected"],
-            _ => &["display", "xauth", "fullscreen", "replaceUser", "multiUser"],
+            "rdp" => &["replaceUser", "multiUser"],
+            _ => &["display", "xauth", "fullscreen"],
         };
         let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
             .into_iter()
             .filter(|(k, _)| order.contains(&k.as_str()))
-            .filter(|(k, v)| k != "fullscreen" || v == "yes")
+            .filter(|(k, v)| {
+                !matches!(k.as_str(), "fullscreen" | "replaceUser" | "multiUser") || v == "yes"
+            })
             .collect();
         sort_attrs(&mut extra_attrs, order);
         Ok(GraphicsDef {
@@ -1460,70 +1623,99 @@ impl GraphicsDef {
             passwd: node.attribute("passwd").map(str::to_string),
             extra_attrs,
             listens,
-            extra: raw_children(node, &["listen"]),
+            extra: if t == "spice" {
+                spice_children(node)?
+            } else {
+                raw_children(node, &["listen"])
+            },
         })
     }
 
     fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {
-        // Migratable XML shows spice's listen type none as libvirt before 2.0 wrote it.
-        let spice_listen_none = migratable
-            && self.graphics_type == "spice"
-            && self
-                .listens
-                .first()
-                .is_some_and(|l| l.listen_type == "none");
+        let first = self.listens.first();
+        let first_type = first.map_or("", |l| l.listen_type.as_str());
         o.open("graphics");
         o.attr("type", &self.graphics_type);
-        let first_addr = self
-            .listens
-            .first()
-            .filter(|l| l.listen_type == "address" || l.listen_type == "network")
+        // The legacy `listen` attribute repeats the first listen's address.
+        let listen_attr = first
+            .filter(|l| {
+                l.listen_type == "address"
+                    || (l.listen_type == "network" && !inactive && !migratable)
+            })
             .and_then(|l| l.address.as_deref());
-        let (before, after): (Vec<_>, Vec<_>) = self.extra_attrs.iter().partition(|(k, _)| {
-            k == "websocket" || k == "display" || k == "xauth" || k == "fullscreen"
-        });
+        let (auth, attrs): (Vec<_>, Vec<_>) = self
+            .extra_attrs
+            .iter()
+            .partition(|(k, _)| k == "passwdValidTo" || k == "connected");
+        let (websocket, attrs): (Vec<_>, Vec<_>) =
+            attrs.into_iter().partition(|(k, _)| k == "websocket");
         match self.graphics_type.as_str() {
-            "vnc" => {
-                if self.port != 0 && (!self.autoport || !inactive) {
-                    o.attr("port", &self.port.to_string());
-                } else if self.autoport {
-                    o.attr("port", "-1");
+            "vnc" => match first_type {
+                "socket" => o.attr_opt("socket", first.and_then(|l| l.socket.as_deref())),
+                "address" | "network" => {
+                    if self.port != 0 && (!self.autoport || !inactive) {
+                        o.attr("port", &self.port.to_string());
+                    } else if self.autoport {
+                        o.attr("port", "-1");
+                    }
+                    o.attr("autoport", if self.autoport { "yes" } else { "no" });
+                    for (k, v) in &websocket {
+                        o.attr(k, v);
+                    }
+                    o.attr_opt("listen", listen_attr);
                 }
-                o.attr("autoport", if self.autoport { "yes" } else { "no" });
-                for (k, v) in &before {
-                    o.attr(k, v);
+                _ => {}
+            },
+            "spice" => match first_type {
+                "address" | "network" => {
+                    if self.port != 0 {
+                        o.attr("port", &self.port.to_string());
+                    }
+                    if self.tls_port != 0 {
+                        o.attr("tlsPort", &self.tls_port.to_string());
+                    }
+                    o.attr("autoport", if self.autoport { "yes" } else { "no" });
+                    o.attr_opt("listen", listen_attr);
                 }
-                o.attr_opt("listen", first_addr);
-            }
-            "spice" => {
+                "none" if migratable => o.attr("autoport", "no"),
+                _ => {}
+            },
+            "rdp" => {
                 if self.port != 0 {
                     o.attr("port", &self.port.to_string());
-                }
-                if self.tls_port != 0 {
-                    o.attr("tlsPort", &self.tls_port.to_string());
+                } else if self.autoport {
+                    o.attr("port", "0");
                 }
                 if self.autoport {
                     o.attr("autoport", "yes");
-                } else if spice_listen_none {
-                    o.attr("autoport", "no");
-                }
-                o.attr_opt("listen", first_addr);
-            }
-            _ => {
-                for (k, v) in &before {
-                    o.attr(k, v);
                 }
             }
+            _ => {}
         }
-        for (k, v) in &after {
+        for (k, v) in &attrs {
             o.attr(k, v);
         }
-        if secure {
-            o.attr_opt("passwd", self.passwd.as_deref());
+        if self.graphics_type == "rdp" {
+            o.attr_opt("listen", listen_attr);
+        }
+        if let Some(p) = &self.passwd {
+            if secure {
+                o.attr("passwd", p);
+            }
+            for (k, v) in &auth {
+                o.attr(k, v);
+            }
         }
         let m = o.start_children();
         for l in &self.listens {
-            if migratable && self.graphics_type == "spice" && l.listen_type == "none" {
+            // Migratable XML leaves out what older libvirt would not read: a vnc socket the
+            // user gave (the `socket` attribute carries it) and spice's listen type none.
+            if migratable
+                && ((self.graphics_type == "vnc"
+                    && l.listen_type == "socket"
+                    && l.socket.is_some())
+                    || (self.graphics_type == "spice" && l.listen_type == "none"))
+            {
                 continue;
             }
             o.open("listen");
@@ -1536,7 +1728,12 @@ impl GraphicsDef {
         for e in &self.extra {
             o.raw(e);
         }
-        o.end_children("graphics", m);
+        // libvirt opens vnc's element for its children even when it has none.
+        if self.graphics_type == "vnc" {
+            o.end("graphics");
+        } else {
+            o.end_children("graphics", m);
+        }
     }
 }
 
