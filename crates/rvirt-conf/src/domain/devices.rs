@@ -1097,6 +1097,8 @@ pub struct ChrDef {
     pub source_type: String,
     /// `<source>` attributes (path, mode, host, service, append…).
     pub source: Vec<(String, String)>,
+    /// A udp device's second `<source>` (mode `connect`; `source` holds mode `bind`).
+    pub udp_connect: Option<Vec<(String, String)>>,
     /// `<protocol type>` for tcp.
     pub protocol: Option<String>,
     /// `<target type>`.
@@ -1105,8 +1107,56 @@ pub struct ChrDef {
     pub target_port: Option<u32>,
     /// Other `<target>` attributes (name, address, state for channels).
     pub target_extra: Vec<(String, String)>,
+    /// A serial port's `<target><model name>`.
+    pub target_model: Option<String>,
     /// Alias and address.
     pub info: DeviceInfo,
+}
+
+/// The serial port target models (`none` is no model).
+const SERIAL_TARGET_MODELS: &[&str] = &[
+    "none",
+    "isa-serial",
+    "usb-serial",
+    "pci-serial",
+    "spapr-vty",
+    "pl011",
+    "sclpconsole",
+    "sclplmconsole",
+    "16550a",
+    "isa-debugcon",
+];
+
+/// A udp device's sources: the `bind` one and the `connect` one (mode defaults to connect;
+/// of two sources with one mode the first counts), each with mode, host, service when set.
+#[allow(clippy::type_complexity)]
+fn udp_sources(
+    sources: &[Node<'_, '_>],
+) -> Result<(Vec<(String, String)>, Option<Vec<(String, String)>>)> {
+    let mut bind: Option<Vec<(String, String)>> = None;
+    let mut connect: Option<Vec<(String, String)>> = None;
+    for s in sources {
+        let mode = attr_enum(*s, "mode", &["bind", "connect"])?.unwrap_or("connect");
+        let slot = if mode == "bind" {
+            &mut bind
+        } else {
+            &mut connect
+        };
+        if slot.is_some() {
+            continue;
+        }
+        let mut attrs = Vec::new();
+        for k in ["host", "service"] {
+            if let Some(v) = s.attribute(k) {
+                attrs.push((k.to_string(), v.to_string()));
+            }
+        }
+        if !attrs.is_empty() {
+            attrs.insert(0, ("mode".to_string(), mode.to_string()));
+            *slot = Some(attrs);
+        }
+    }
+    Ok((bind.unwrap_or_default(), connect))
 }
 
 const CHR_TYPES: &[&str] = &[
@@ -1148,8 +1198,28 @@ impl ChrDef {
                 "target type must be specified for channel device",
             ));
         }
-        let mut source: Vec<(String, String)> =
-            child(node, "source").map(attrs_of).unwrap_or_default();
+        let sources: Vec<Node<'_, '_>> = node
+            .children()
+            .filter(|c| c.has_tag_name("source"))
+            .collect();
+        if sources.len() > 1 && source_type != "udp" {
+            return Err(xml::xml_error(
+                "only one source element is allowed for character device",
+            ));
+        }
+        if sources.len() > 2 {
+            return Err(xml::xml_error(
+                "only two source elements are allowed for character device",
+            ));
+        }
+        let (mut source, udp_connect) = if source_type == "udp" {
+            udp_sources(&sources)?
+        } else {
+            (
+                sources.first().map(|s| attrs_of(*s)).unwrap_or_default(),
+                None,
+            )
+        };
         if source_type == "pty" && !live {
             source.clear();
         }
@@ -1160,6 +1230,20 @@ impl ChrDef {
             ],
         );
         let target = child(node, "target");
+        let model = target
+            .and_then(|t| child(t, "model"))
+            .and_then(|m| m.attribute("name"));
+        let target_model = match model {
+            Some(m) if node.tag_name().name() == "serial" => {
+                if !SERIAL_TARGET_MODELS.contains(&m) {
+                    return Err(xml::config_unsupported(format!(
+                        "unknown target model '{m}' specified for character device"
+                    )));
+                }
+                Some(m).filter(|m| *m != "none").map(str::to_string)
+            }
+            _ => None,
+        };
         let target_port = match target.and_then(|t| t.attribute("port")) {
             None => None,
             Some(p) => Some(
@@ -1176,15 +1260,20 @@ impl ChrDef {
                     .collect()
             })
             .unwrap_or_default();
+        // A tcp device always has a protocol; raw by default.
+        let protocol = child(node, "protocol")
+            .and_then(|p| p.attribute("type"))
+            .or(Some("raw").filter(|_| source_type == "tcp"))
+            .map(str::to_string);
         Ok(ChrDef {
             source_type,
             source,
-            protocol: child(node, "protocol")
-                .and_then(|p| p.attribute("type"))
-                .map(str::to_string),
+            udp_connect,
+            protocol,
             target_type: target.and_then(|t| t.attribute("type")).map(str::to_string),
             target_port,
             target_extra,
+            target_model,
             info: DeviceInfo::parse(node, false)?,
         })
     }
@@ -1212,6 +1301,11 @@ impl ChrDef {
             write_attrs(o, &source);
             o.close_empty();
         }
+        if let Some(c) = &self.udp_connect {
+            o.open("source");
+            write_attrs(o, c);
+            o.close_empty();
+        }
         if let Some(p) = &self.protocol {
             o.open("protocol");
             o.attr("type", p);
@@ -1228,7 +1322,16 @@ impl ChrDef {
                 o.attr("port", &p.to_string());
             }
         }
-        o.close_empty();
+        match self.target_model.as_deref().filter(|_| tag == "serial") {
+            Some(m) => {
+                o.start_children();
+                o.open("model");
+                o.attr("name", m);
+                o.close_empty();
+                o.end("target");
+            }
+            None => o.close_empty(),
+        }
         self.info.format(o);
         o.end(tag);
     }
@@ -2506,10 +2609,12 @@ fn serial_alias() -> ChrDef {
     ChrDef {
         source_type: "pty".into(),
         source: Vec::new(),
+        udp_connect: None,
         protocol: None,
         target_type: Some("serial".into()),
         target_port: None,
         target_extra: Vec::new(),
+        target_model: None,
         info: DeviceInfo::default(),
     }
 }
