@@ -8,6 +8,7 @@
 mod canon;
 mod cpu;
 mod devices;
+mod netdev;
 mod out;
 mod tuning;
 

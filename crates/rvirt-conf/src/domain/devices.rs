@@ -1,5 +1,6 @@
 //! `<devices>`: the typed device definitions and their XML.
 
+use super::netdev;
 use super::out::Out;
 use crate::raw::{RawElement, RawNode};
 use crate::xml::{self, attr_enum, child, parse_uint_auto};
@@ -849,8 +850,15 @@ pub struct NetDef {
     pub mac: String,
     /// `<source>` attributes, in libvirt's order.
     pub source: Vec<(String, String)>,
+    /// A hostdev interface's `<source>` children: the host device's address and the rest
+    /// (a USB device's vendor and product) as written.
+    pub hostdev_source: Option<(Option<Address>, Vec<RawElement>)>,
+    /// A hostdev interface's `managed='yes'`.
+    pub managed: bool,
     /// `<target dev>`.
     pub target_dev: Option<String>,
+    /// `<target managed>` (yes/no), for an interface whose tap device libvirt may create.
+    pub target_managed: Option<String>,
     /// `<model type>`.
     pub model: Option<String>,
     /// Other children (driver, link, mtu, bandwidth, vlan, virtualport…), kept.
@@ -1012,19 +1020,60 @@ impl NetDef {
                 "port",
             ],
         );
+        let vport_flags = match net_type {
+            "network" => Some(netdev::VportFlags {
+                generate: true,
+                complete: false,
+            }),
+            "bridge" | "direct" | "hostdev" => Some(netdev::VportFlags {
+                generate: true,
+                complete: true,
+            }),
+            _ => None,
+        };
+        let virtualport = match (child(node, "virtualport"), vport_flags) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(xml::config_unsupported(format!(
+                    "<virtualport> element unsupported for <interface type='{net_type}'>"
+                )));
+            }
+            (Some(v), Some(flags)) => netdev::virtualport(v, flags)?,
+        };
+        let target_managed = match child(node, "target") {
+            Some(t) => attr_enum(t, "managed", &["yes", "no"])?,
+            None => None,
+        };
+        // Generated names are dropped from an inactive definition unless the tap device is
+        // the user's own (managed='no').
         let target_dev = child(node, "target")
             .and_then(|t| t.attribute("dev"))
             .filter(|d| {
-                live || !(d.starts_with("vnet")
-                    || d.starts_with("macvtap")
-                    || d.starts_with("macvlan"))
+                live || target_managed == Some("no")
+                    || !(d.starts_with("vnet")
+                        || d.starts_with("macvtap")
+                        || d.starts_with("macvlan"))
             })
             .map(str::to_string);
+        let hostdev_source = match (net_type, src) {
+            ("hostdev", Some(s)) => Some((
+                Address::parse_child(s)?,
+                s.children()
+                    .filter(|c| c.is_element() && !c.has_tag_name("address"))
+                    .map(|c| RawElement::from_node(c, false))
+                    .collect(),
+            )),
+            _ => None,
+        };
+        let vlan = child(node, "vlan").map(netdev::vlan).transpose()?;
         Ok(NetDef {
             net_type: net_type.to_string(),
             mac,
             source,
+            hostdev_source,
+            managed: net_type == "hostdev" && node.attribute("managed") == Some("yes"),
             target_dev,
+            target_managed: target_managed.map(str::to_string),
             model: child(node, "model")
                 .and_then(|m| m.attribute("type"))
                 .map(str::to_string),
@@ -1035,15 +1084,20 @@ impl NetDef {
                         "mac", "source", "target", "model", "boot", "alias", "address",
                     ],
                 );
-                // libvirt ignores children it does not know.
+                // vlan and virtualport are re-formatted from libvirt's model below; libvirt
+                // ignores children it does not know.
                 extra.retain(|e| {
-                    net_child_rank(&e.name) < NET_UNKNOWN_RANK
+                    e.name != "vlan"
+                        && e.name != "virtualport"
+                        && net_child_rank(&e.name) < NET_UNKNOWN_RANK
                         || matches!(e.name.as_str(), "rom" | "acpi")
                 });
                 for e in &mut extra {
                     let path = format!("interface/{}", e.name);
                     super::canon::canonicalize(e, &path)?;
                 }
+                extra.extend(vlan);
+                extra.extend(virtualport);
                 extra.sort_by_key(|e| net_child_rank(&e.name));
                 extra
             },
@@ -1054,6 +1108,9 @@ impl NetDef {
     fn format(&self, o: &mut Out) {
         o.open("interface");
         o.attr("type", &self.net_type);
+        if self.managed {
+            o.attr("managed", "yes");
+        }
         o.start_children();
         o.open("mac");
         o.attr("address", &self.mac);
@@ -1063,13 +1120,25 @@ impl NetDef {
             write_attrs(o, &self.source);
             o.close_empty();
         }
+        if let Some((address, rest)) = &self.hostdev_source {
+            o.open("source");
+            let m = o.start_children();
+            for e in rest {
+                o.raw(e);
+            }
+            if let Some(a) = address {
+                a.format(o);
+            }
+            o.end_children("source", m);
+        }
         let mut extra = self.extra.iter().peekable();
         while let Some(e) = extra.next_if(|e| net_child_rank(&e.name) < NET_TARGET_RANK) {
             o.raw(e);
         }
-        if let Some(t) = &self.target_dev {
+        if self.target_dev.is_some() || self.target_managed.is_some() {
             o.open("target");
-            o.attr("dev", t);
+            o.attr_opt("dev", self.target_dev.as_deref());
+            o.attr_opt("managed", self.target_managed.as_deref());
             o.close_empty();
         }
         if let Some(m) = &self.model {
