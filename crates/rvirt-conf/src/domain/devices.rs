@@ -2171,6 +2171,104 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
     }
 }
 
+/// Reads an integer attribute as libvirt's `virXMLPropInt` with base 0 does.
+fn int_attr_auto(el: &RawElement, attr: &str) -> Result<Option<i64>> {
+    let Some(v) = el.attr(attr) else {
+        return Ok(None);
+    };
+    let t = v.trim();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    match parse_uint_auto(digits) {
+        Some(n) => Ok(Some(if neg { -i64::from(n) } else { i64::from(n) })),
+        None => Err(xml::xml_error(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'. Expected integer value",
+            el.name
+        ))),
+    }
+}
+
+/// `<redirdev>` and `<redirfilter>` in libvirt's form: a tcp redirdev's protocol (raw by
+/// default), a filter's USB class, vendor and product in upper-case hex. False when the
+/// element is dropped (a filter without devices).
+fn redir_canon(el: &mut RawElement) -> Result<bool> {
+    match el.name.as_str() {
+        "redirdev" => {
+            let has = |n: &str| {
+                el.children
+                    .iter()
+                    .any(|c| matches!(c, RawNode::Element(e) if e.name == n))
+            };
+            if el.attr("type") == Some("tcp") && !has("protocol") {
+                let at = el
+                    .children
+                    .iter()
+                    .position(|c| matches!(c, RawNode::Element(e) if e.name == "source"))
+                    .map_or(0, |i| i + 1);
+                el.children.insert(
+                    at,
+                    RawNode::Element(RawElement {
+                        name: "protocol".into(),
+                        attrs: vec![("type".into(), "raw".into())],
+                        children: Vec::new(),
+                    }),
+                );
+            }
+            Ok(true)
+        }
+        "redirfilter" => {
+            let mut devs = Vec::new();
+            for c in &el.children {
+                let RawNode::Element(u) = c else { continue };
+                if u.name != "usbdev" {
+                    continue;
+                }
+                let mut attrs = Vec::new();
+                let class = int_attr_auto(u, "class")?;
+                if let Some(c) = class.filter(|c| *c != -1) {
+                    if !(0..=0xff).contains(&c) {
+                        return Err(xml::internal_error(format!(
+                            "Invalid USB Class code 0x{:x}",
+                            c as u32
+                        )));
+                    }
+                    attrs.push(("class".to_string(), format!("0x{c:02X}")));
+                }
+                for k in ["vendor", "product"] {
+                    if let Some(v) = int_attr_auto(u, k)?.filter(|v| *v >= 0) {
+                        attrs.push((k.to_string(), format!("0x{v:04X}")));
+                    }
+                }
+                if let Some(v) = u.attr("version").filter(|v| *v != "-1") {
+                    attrs.push(("version".to_string(), v.to_string()));
+                }
+                match u.attr("allow") {
+                    None => {
+                        return Err(xml::xml_error(
+                            "Missing required attribute 'allow' in element 'usbdev'",
+                        ));
+                    }
+                    Some(a) if a == "yes" || a == "no" => {
+                        attrs.push(("allow".to_string(), a.to_string()));
+                    }
+                    Some(a) => return Err(xml::invalid_enum_attr("allow", "usbdev", a)),
+                }
+                devs.push(RawNode::Element(RawElement {
+                    name: "usbdev".into(),
+                    attrs,
+                    children: Vec::new(),
+                }));
+            }
+            el.attrs.clear();
+            el.children = devs;
+            Ok(!el.children.is_empty())
+        }
+        _ => Ok(true),
+    }
+}
+
 /// `<devices>`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Devices {
@@ -2322,10 +2420,19 @@ impl Devices {
                 }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
+                        if name == "redirfilter"
+                            && d.other.iter().any(|(_, e)| e.name == "redirfilter")
+                        {
+                            return Err(xml::internal_error(
+                                "only one set of redirection filter rule is supported",
+                            ));
+                        }
                         let mut el = RawElement::from_node(c, false);
                         check_other_device(c)?;
                         super::canon::canonicalize(&mut el, name)?;
-                        d.other.push((slot, el));
+                        if redir_canon(&mut el)? {
+                            d.other.push((slot, el));
+                        }
                     }
                 }
             }
@@ -2621,9 +2728,16 @@ impl Devices {
         }
         let mut other = self.other.iter().peekable();
         let mut flush = |o: &mut Out, upto: u8| {
-            while let Some((slot, el)) = other.next_if(|(s, _)| *s <= upto) {
-                let _ = slot;
-                o.raw(el);
+            while let Some((_, el)) = other.next_if(|(s, _)| *s <= upto) {
+                // libvirt always writes a redirdev's start and end tags.
+                if el.name == "redirdev" && el.children.is_empty() {
+                    o.open(&el.name);
+                    write_attrs(o, &el.attrs);
+                    o.start_children();
+                    o.end(&el.name);
+                } else {
+                    o.raw(el);
+                }
             }
         };
         flush(o, 1);
