@@ -97,6 +97,38 @@ fn addr_num(node: Node<'_, '_>, attr: &str) -> Result<Option<u32>> {
     }
 }
 
+/// A USB address's port path: up to four dot-separated numbers, written back as libvirt does
+/// (up to the first zero; `None` when that leaves nothing).
+fn usb_port(text: &str) -> Result<Option<String>> {
+    let mut parts: Vec<u32> = Vec::new();
+    let mut rest = text;
+    for _ in 0..4 {
+        // As strtoul in base 10: leading space and a plus sign are allowed, a minus is not.
+        let t = rest.trim_start();
+        let t = t.strip_prefix('+').unwrap_or(t);
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(n) = t[..digits].parse::<u32>().ok().filter(|_| digits > 0) else {
+            break;
+        };
+        parts.push(n);
+        rest = &t[digits..];
+        if rest.is_empty() {
+            let kept: Vec<String> = parts
+                .iter()
+                .take_while(|p| **p != 0)
+                .map(u32::to_string)
+                .collect();
+            return Ok(Some(kept.join(".")).filter(|s| !s.is_empty()));
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    Err(Error::with_detail(
+        ErrorDomain::DOMAIN,
+        ErrorNumber::INTERNAL_ERROR,
+        "Cannot parse <address> 'port' attribute",
+    ))
+}
+
 fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
     if value > max {
         let detail = if what == "function" {
@@ -163,8 +195,11 @@ impl Address {
                 slot: n("slot")?,
             },
             "usb" => Address::Usb {
+                port: match node.attribute("port") {
+                    None => None,
+                    Some(p) => usb_port(p)?,
+                },
                 bus: n("bus")?,
-                port: node.attribute("port").map(str::to_string),
             },
             "isa" => Address::Isa {
                 iobase: addr_num(node, "iobase")?,
