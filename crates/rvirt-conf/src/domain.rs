@@ -8,6 +8,7 @@
 mod canon;
 mod cpu;
 mod devices;
+mod netdev;
 mod out;
 mod tuning;
 
@@ -875,6 +876,9 @@ impl DomainDef {
                     };
                     if !list.iter().any(|(p, _)| *p == pos) {
                         let mut el = RawElement::from_node(c, false);
+                        // No feature element has text of its own; libvirt ignores any.
+                        el.children
+                            .retain(|c| matches!(c, crate::raw::RawNode::Element(_)));
                         if TRISTATE_FEATURES.contains(&n) && el.attr("state").is_none() {
                             el.attrs.insert(0, ("state".into(), "on".into()));
                         }

@@ -56,6 +56,33 @@ pub fn fuzz_domain(data: &[u8]) -> bool {
     true
 }
 
+/// Arbitrary bytes validated as a domain document against libvirt's `domain.rng` (rvirt's own
+/// RELAX NG validator, `rvirt-rng`), as `VIR_DOMAIN_DEFINE_VALIDATE` does: the validator must
+/// neither panic nor run away, whatever the document. An invalid document must be refused
+/// with libvirt's schema error. Returns whether the document is valid (`false` too when the
+/// schema is not installed).
+pub fn fuzz_domain_schema(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    match DomainDef::validate_xml(text) {
+        Ok(()) => true,
+        Err(e) => {
+            assert!(
+                matches!(
+                    e.code,
+                    rvirt_types::ErrorNumber::XML_INVALID_SCHEMA
+                        | rvirt_types::ErrorNumber::XML_ERROR
+                        | rvirt_types::ErrorNumber::XML_DETAIL
+                        | rvirt_types::ErrorNumber::INTERNAL_ERROR
+                ),
+                "schema validation failed with an unexpected error: {e:?}"
+            );
+            false
+        }
+    }
+}
+
 /// A virtual network definition. Returns whether the text parsed.
 pub fn fuzz_network(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {

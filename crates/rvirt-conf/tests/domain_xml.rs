@@ -152,11 +152,14 @@ fn mask_between(text: &str, start: &str, end: &str, input: &str) -> String {
     out
 }
 
-/// Masks generated identifiers: UUIDs (domain, genid) and MAC addresses the input lacks.
+/// Masks generated identifiers: UUIDs (domain, genid, a virtual port's instance and
+/// interface ids) and MAC addresses the input lacks.
 fn mask(text: &str, input: &str) -> String {
     let input = normalize_id(input);
     let t = mask_between(text, "<uuid>", "</uuid>", &input);
     let t = mask_between(&t, "<genid>", "</genid>", &input);
+    let t = mask_between(&t, "instanceid='", "'", &input);
+    let t = mask_between(&t, "interfaceid='", "'", &input);
     mask_between(&t, "<mac address='", "'", &input)
 }
 

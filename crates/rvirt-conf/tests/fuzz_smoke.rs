@@ -229,6 +229,72 @@ fn domain_xml() {
     );
 }
 
+/// The schema validator (`rvirt-rng` with libvirt's `domain.rng`) on mutated domain documents:
+/// fewer inputs than the parsers get, as a validation costs more, and none may take long (the
+/// derivative algorithm must not blow up on any input).
+#[test]
+fn domain_schema() {
+    const SCHEMA_INPUTS: usize = 6_000;
+    let schema = std::path::Path::new(rvirt_conf::schema::SCHEMA_DIR).join("domain.rng");
+    if !schema.exists() {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+        assert!(
+            !ci,
+            "{} is missing (CI is set, so this is a failure)",
+            schema.display()
+        );
+        eprintln!(
+            "\n!!!!! domain_schema: {} is missing; NOT fuzzed !!!!!\n",
+            schema.display()
+        );
+        return;
+    }
+    let seeds = testdata("domain-xml", |n| !n.starts_with("err-"));
+    let started = Instant::now();
+    let valid = seeds
+        .iter()
+        .filter(|s| fuzzing::fuzz_domain_schema(s))
+        .count();
+    assert!(valid * 2 > seeds.len(), "only {valid} seeds validate");
+    let mut rng = XorShift(0x0d0a_000a);
+    let (mut passed, mut slowest) = (0, Duration::ZERO);
+    for _ in 0..SCHEMA_INPUTS {
+        let pick = rng.below(seeds.len());
+        let input = mutate(&mut rng, &seeds[pick], &seeds);
+        let t = Instant::now();
+        match std::panic::catch_unwind(|| fuzzing::fuzz_domain_schema(&input)) {
+            Ok(ok) => passed += usize::from(ok),
+            Err(panic) => {
+                eprintln!(
+                    "schema: the input was:\n{}",
+                    String::from_utf8_lossy(&input)
+                );
+                std::panic::resume_unwind(panic);
+            }
+        }
+        let took = t.elapsed();
+        if took > slowest {
+            slowest = took;
+        }
+        assert!(
+            took < Duration::from_secs(5),
+            "schema: one validation took {took:?}; the input was:\n{}",
+            String::from_utf8_lossy(&input)
+        );
+    }
+    let took = started.elapsed();
+    eprintln!(
+        "schema: {} seeds ({valid} valid), {SCHEMA_INPUTS} mutations ({passed} valid) in \
+         {took:?}, slowest {slowest:?}",
+        seeds.len()
+    );
+    assert!(
+        passed >= SCHEMA_INPUTS / 50,
+        "only {passed} mutations validate"
+    );
+    assert!(took < Duration::from_secs(60), "schema: {took:?}");
+}
+
 #[test]
 fn network_xml() {
     let seeds = testdata("network-xml", |n| n.ends_with(".in.xml"));

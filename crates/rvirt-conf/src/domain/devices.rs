@@ -1,5 +1,6 @@
 //! `<devices>`: the typed device definitions and their XML.
 
+use super::netdev;
 use super::out::Out;
 use crate::raw::{RawElement, RawNode};
 use crate::xml::{self, attr_enum, child, parse_uint_auto};
@@ -96,6 +97,38 @@ fn addr_num(node: Node<'_, '_>, attr: &str) -> Result<Option<u32>> {
     }
 }
 
+/// A USB address's port path: up to four dot-separated numbers, written back as libvirt does
+/// (up to the first zero; `None` when that leaves nothing).
+fn usb_port(text: &str) -> Result<Option<String>> {
+    let mut parts: Vec<u32> = Vec::new();
+    let mut rest = text;
+    for _ in 0..4 {
+        // As strtoul in base 10: leading space and a plus sign are allowed, a minus is not.
+        let t = rest.trim_start();
+        let t = t.strip_prefix('+').unwrap_or(t);
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(n) = t[..digits].parse::<u32>().ok().filter(|_| digits > 0) else {
+            break;
+        };
+        parts.push(n);
+        rest = &t[digits..];
+        if rest.is_empty() {
+            let kept: Vec<String> = parts
+                .iter()
+                .take_while(|p| **p != 0)
+                .map(u32::to_string)
+                .collect();
+            return Ok(Some(kept.join(".")).filter(|s| !s.is_empty()));
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    Err(Error::with_detail(
+        ErrorDomain::DOMAIN,
+        ErrorNumber::INTERNAL_ERROR,
+        "Cannot parse <address> 'port' attribute",
+    ))
+}
+
 fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
     if value > max {
         let detail = if what == "function" {
@@ -162,8 +195,11 @@ impl Address {
                 slot: n("slot")?,
             },
             "usb" => Address::Usb {
+                port: match node.attribute("port") {
+                    None => None,
+                    Some(p) => usb_port(p)?,
+                },
                 bus: n("bus")?,
-                port: node.attribute("port").map(str::to_string),
             },
             "isa" => Address::Isa {
                 iobase: addr_num(node, "iobase")?,
@@ -338,6 +374,14 @@ fn write_attrs(o: &mut Out, attrs: &[(String, String)]) {
     }
 }
 
+/// The element children of `node` named in `keep`, as trees (libvirt ignores the others).
+fn known_children(node: Node<'_, '_>, keep: &[&str]) -> Vec<RawElement> {
+    node.children()
+        .filter(|c| c.is_element() && keep.contains(&c.tag_name().name()))
+        .map(|c| RawElement::from_node(c, false))
+        .collect()
+}
+
 fn raw_children(node: Node<'_, '_>, skip: &[&str]) -> Vec<RawElement> {
     node.children()
         .filter(|c| c.is_element() && !skip.contains(&c.tag_name().name()))
@@ -429,6 +473,20 @@ const DRIVER_ORDER: &[&str] = &[
     "queue_size",
 ];
 
+/// The `<disk>` attributes libvirt reads besides `type` and `device`, in its order.
+const DISK_ATTRS: &[&str] = &["model", "rawio", "sgio", "snapshot"];
+
+/// The `<disk>` children rvirt keeps as trees; libvirt ignores children it does not know.
+const DISK_KEPT_CHILDREN: &[&str] = &[
+    "auth",
+    "backingStore",
+    "backenddomain",
+    "geometry",
+    "blockio",
+    "iotune",
+    "encryption",
+];
+
 /// Where a kept `<disk>` child goes: below [`DISK_TARGET_RANK`] before `<target>`.
 fn disk_child_rank(name: &str) -> u8 {
     match name {
@@ -499,10 +557,12 @@ impl DiskDef {
         let device = attr_enum(node, "device", DISK_DEVICES)?
             .unwrap_or("disk")
             .to_string();
-        let extra_attrs = attrs_of(node)
+        // libvirt reads only these; anything else is dropped.
+        let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
             .into_iter()
-            .filter(|(k, _)| k != "type" && k != "device")
+            .filter(|(k, _)| DISK_ATTRS.contains(&k.as_str()))
             .collect();
+        sort_attrs(&mut extra_attrs, DISK_ATTRS);
         if let Some(drv) = child(node, "driver") {
             attr_enum(drv, "cache", DISK_CACHE)?;
         }
@@ -563,25 +623,7 @@ impl DiskDef {
             transient: child(node, "transient").is_some(),
             serial: xml::child_text(node, "serial").map(str::to_string),
             wwn: xml::child_text(node, "wwn").map(str::to_string),
-            extra: raw_children(
-                node,
-                &[
-                    "driver",
-                    "source",
-                    "target",
-                    "readonly",
-                    "shareable",
-                    "transient",
-                    "serial",
-                    "wwn",
-                    "boot",
-                    "alias",
-                    "address",
-                    "mirror",
-                    "vendor",
-                    "product",
-                ],
-            ),
+            extra: known_children(node, DISK_KEPT_CHILDREN),
             vendor: xml::child_text(node, "vendor").map(str::to_string),
             product: xml::child_text(node, "product").map(str::to_string),
             info: DeviceInfo::parse(node, true)?,
@@ -843,8 +885,15 @@ pub struct NetDef {
     pub mac: String,
     /// `<source>` attributes, in libvirt's order.
     pub source: Vec<(String, String)>,
+    /// A hostdev interface's `<source>` children: the host device's address and the rest
+    /// (a USB device's vendor and product) as written.
+    pub hostdev_source: Option<(Option<Address>, Vec<RawElement>)>,
+    /// A hostdev interface's `managed='yes'`.
+    pub managed: bool,
     /// `<target dev>`.
     pub target_dev: Option<String>,
+    /// `<target managed>` (yes/no), for an interface whose tap device libvirt may create.
+    pub target_managed: Option<String>,
     /// `<model type>`.
     pub model: Option<String>,
     /// Other children (driver, link, mtu, bandwidth, vlan, virtualport…), kept.
@@ -923,9 +972,13 @@ fn net_child_rank(name: &str) -> u8 {
         "link" => 17,
         "mtu" => 18,
         "coalesce" => 19,
-        _ => 30,
+        _ => NET_UNKNOWN_RANK,
     }
 }
+
+/// The rank of `<interface>` children libvirt does not read itself (`rom` and `acpi`, which
+/// belong to the device info, and unknown ones).
+const NET_UNKNOWN_RANK: u8 = 30;
 
 const NET_TARGET_RANK: u8 = 10;
 
@@ -1002,19 +1055,60 @@ impl NetDef {
                 "port",
             ],
         );
+        let vport_flags = match net_type {
+            "network" => Some(netdev::VportFlags {
+                generate: true,
+                complete: false,
+            }),
+            "bridge" | "direct" | "hostdev" => Some(netdev::VportFlags {
+                generate: true,
+                complete: true,
+            }),
+            _ => None,
+        };
+        let virtualport = match (child(node, "virtualport"), vport_flags) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(xml::config_unsupported(format!(
+                    "<virtualport> element unsupported for <interface type='{net_type}'>"
+                )));
+            }
+            (Some(v), Some(flags)) => netdev::virtualport(v, flags)?,
+        };
+        let target_managed = match child(node, "target") {
+            Some(t) => attr_enum(t, "managed", &["yes", "no"])?,
+            None => None,
+        };
+        // Generated names are dropped from an inactive definition unless the tap device is
+        // the user's own (managed='no').
         let target_dev = child(node, "target")
             .and_then(|t| t.attribute("dev"))
             .filter(|d| {
-                live || !(d.starts_with("vnet")
-                    || d.starts_with("macvtap")
-                    || d.starts_with("macvlan"))
+                live || target_managed == Some("no")
+                    || !(d.starts_with("vnet")
+                        || d.starts_with("macvtap")
+                        || d.starts_with("macvlan"))
             })
             .map(str::to_string);
+        let hostdev_source = match (net_type, src) {
+            ("hostdev", Some(s)) => Some((
+                Address::parse_child(s)?,
+                s.children()
+                    .filter(|c| c.is_element() && !c.has_tag_name("address"))
+                    .map(|c| RawElement::from_node(c, false))
+                    .collect(),
+            )),
+            _ => None,
+        };
+        let vlan = child(node, "vlan").map(netdev::vlan).transpose()?;
         Ok(NetDef {
             net_type: net_type.to_string(),
             mac,
             source,
+            hostdev_source,
+            managed: net_type == "hostdev" && node.attribute("managed") == Some("yes"),
             target_dev,
+            target_managed: target_managed.map(str::to_string),
             model: child(node, "model")
                 .and_then(|m| m.attribute("type"))
                 .map(str::to_string),
@@ -1025,10 +1119,20 @@ impl NetDef {
                         "mac", "source", "target", "model", "boot", "alias", "address",
                     ],
                 );
+                // vlan and virtualport are re-formatted from libvirt's model below; libvirt
+                // ignores children it does not know.
+                extra.retain(|e| {
+                    e.name != "vlan"
+                        && e.name != "virtualport"
+                        && net_child_rank(&e.name) < NET_UNKNOWN_RANK
+                        || matches!(e.name.as_str(), "rom" | "acpi")
+                });
                 for e in &mut extra {
                     let path = format!("interface/{}", e.name);
                     super::canon::canonicalize(e, &path)?;
                 }
+                extra.extend(vlan);
+                extra.extend(virtualport);
                 extra.sort_by_key(|e| net_child_rank(&e.name));
                 extra
             },
@@ -1039,6 +1143,9 @@ impl NetDef {
     fn format(&self, o: &mut Out) {
         o.open("interface");
         o.attr("type", &self.net_type);
+        if self.managed {
+            o.attr("managed", "yes");
+        }
         o.start_children();
         o.open("mac");
         o.attr("address", &self.mac);
@@ -1048,13 +1155,25 @@ impl NetDef {
             write_attrs(o, &self.source);
             o.close_empty();
         }
+        if let Some((address, rest)) = &self.hostdev_source {
+            o.open("source");
+            let m = o.start_children();
+            for e in rest {
+                o.raw(e);
+            }
+            if let Some(a) = address {
+                a.format(o);
+            }
+            o.end_children("source", m);
+        }
         let mut extra = self.extra.iter().peekable();
         while let Some(e) = extra.next_if(|e| net_child_rank(&e.name) < NET_TARGET_RANK) {
             o.raw(e);
         }
-        if let Some(t) = &self.target_dev {
+        if self.target_dev.is_some() || self.target_managed.is_some() {
             o.open("target");
-            o.attr("dev", t);
+            o.attr_opt("dev", self.target_dev.as_deref());
+            o.attr_opt("managed", self.target_managed.as_deref());
             o.close_empty();
         }
         if let Some(m) = &self.model {
@@ -1082,6 +1201,8 @@ pub struct ChrDef {
     pub source_type: String,
     /// `<source>` attributes (path, mode, host, service, append…).
     pub source: Vec<(String, String)>,
+    /// A udp device's second `<source>` (mode `connect`; `source` holds mode `bind`).
+    pub udp_connect: Option<Vec<(String, String)>>,
     /// `<protocol type>` for tcp.
     pub protocol: Option<String>,
     /// `<target type>`.
@@ -1090,8 +1211,56 @@ pub struct ChrDef {
     pub target_port: Option<u32>,
     /// Other `<target>` attributes (name, address, state for channels).
     pub target_extra: Vec<(String, String)>,
+    /// A serial port's `<target><model name>`.
+    pub target_model: Option<String>,
     /// Alias and address.
     pub info: DeviceInfo,
+}
+
+/// The serial port target models (`none` is no model).
+const SERIAL_TARGET_MODELS: &[&str] = &[
+    "none",
+    "isa-serial",
+    "usb-serial",
+    "pci-serial",
+    "spapr-vty",
+    "pl011",
+    "sclpconsole",
+    "sclplmconsole",
+    "16550a",
+    "isa-debugcon",
+];
+
+/// A udp device's sources: the `bind` one and the `connect` one (mode defaults to connect;
+/// of two sources with one mode the first counts), each with mode, host, service when set.
+#[allow(clippy::type_complexity)]
+fn udp_sources(
+    sources: &[Node<'_, '_>],
+) -> Result<(Vec<(String, String)>, Option<Vec<(String, String)>>)> {
+    let mut bind: Option<Vec<(String, String)>> = None;
+    let mut connect: Option<Vec<(String, String)>> = None;
+    for s in sources {
+        let mode = attr_enum(*s, "mode", &["bind", "connect"])?.unwrap_or("connect");
+        let slot = if mode == "bind" {
+            &mut bind
+        } else {
+            &mut connect
+        };
+        if slot.is_some() {
+            continue;
+        }
+        let mut attrs = Vec::new();
+        for k in ["host", "service"] {
+            if let Some(v) = s.attribute(k) {
+                attrs.push((k.to_string(), v.to_string()));
+            }
+        }
+        if !attrs.is_empty() {
+            attrs.insert(0, ("mode".to_string(), mode.to_string()));
+            *slot = Some(attrs);
+        }
+    }
+    Ok((bind.unwrap_or_default(), connect))
 }
 
 const CHR_TYPES: &[&str] = &[
@@ -1133,8 +1302,28 @@ impl ChrDef {
                 "target type must be specified for channel device",
             ));
         }
-        let mut source: Vec<(String, String)> =
-            child(node, "source").map(attrs_of).unwrap_or_default();
+        let sources: Vec<Node<'_, '_>> = node
+            .children()
+            .filter(|c| c.has_tag_name("source"))
+            .collect();
+        if sources.len() > 1 && source_type != "udp" {
+            return Err(xml::xml_error(
+                "only one source element is allowed for character device",
+            ));
+        }
+        if sources.len() > 2 {
+            return Err(xml::xml_error(
+                "only two source elements are allowed for character device",
+            ));
+        }
+        let (mut source, udp_connect) = if source_type == "udp" {
+            udp_sources(&sources)?
+        } else {
+            (
+                sources.first().map(|s| attrs_of(*s)).unwrap_or_default(),
+                None,
+            )
+        };
         if source_type == "pty" && !live {
             source.clear();
         }
@@ -1145,6 +1334,20 @@ impl ChrDef {
             ],
         );
         let target = child(node, "target");
+        let model = target
+            .and_then(|t| child(t, "model"))
+            .and_then(|m| m.attribute("name"));
+        let target_model = match model {
+            Some(m) if node.tag_name().name() == "serial" => {
+                if !SERIAL_TARGET_MODELS.contains(&m) {
+                    return Err(xml::config_unsupported(format!(
+                        "unknown target model '{m}' specified for character device"
+                    )));
+                }
+                Some(m).filter(|m| *m != "none").map(str::to_string)
+            }
+            _ => None,
+        };
         let target_port = match target.and_then(|t| t.attribute("port")) {
             None => None,
             Some(p) => Some(
@@ -1161,15 +1364,20 @@ impl ChrDef {
                     .collect()
             })
             .unwrap_or_default();
+        // A tcp device always has a protocol; raw by default.
+        let protocol = child(node, "protocol")
+            .and_then(|p| p.attribute("type"))
+            .or(Some("raw").filter(|_| source_type == "tcp"))
+            .map(str::to_string);
         Ok(ChrDef {
             source_type,
             source,
-            protocol: child(node, "protocol")
-                .and_then(|p| p.attribute("type"))
-                .map(str::to_string),
+            udp_connect,
+            protocol,
             target_type: target.and_then(|t| t.attribute("type")).map(str::to_string),
             target_port,
             target_extra,
+            target_model,
             info: DeviceInfo::parse(node, false)?,
         })
     }
@@ -1197,6 +1405,11 @@ impl ChrDef {
             write_attrs(o, &source);
             o.close_empty();
         }
+        if let Some(c) = &self.udp_connect {
+            o.open("source");
+            write_attrs(o, c);
+            o.close_empty();
+        }
         if let Some(p) = &self.protocol {
             o.open("protocol");
             o.attr("type", p);
@@ -1213,7 +1426,16 @@ impl ChrDef {
                 o.attr("port", &p.to_string());
             }
         }
-        o.close_empty();
+        match self.target_model.as_deref().filter(|_| tag == "serial") {
+            Some(m) => {
+                o.start_children();
+                o.open("model");
+                o.attr("name", m);
+                o.close_empty();
+                o.end("target");
+            }
+            None => o.close_empty(),
+        }
         self.info.format(o);
         o.end(tag);
     }
@@ -1335,88 +1557,248 @@ const GRAPHICS_TYPES: &[&str] = &[
     "dbus",
 ];
 
-impl GraphicsDef {
-    fn parse(node: Node<'_, '_>, live: bool) -> Result<GraphicsDef> {
-        let Some(t) = attr_enum(node, "type", GRAPHICS_TYPES)? else {
-            return Err(xml::xml_error("missing graphics device type"));
+/// spice `<channel name>` values, in libvirt's order (the order channels are printed in).
+const SPICE_CHANNELS: &[&str] = &[
+    "main",
+    "display",
+    "inputs",
+    "cursor",
+    "playback",
+    "record",
+    "smartcard",
+    "usbredir",
+];
+const SPICE_CHANNEL_MODES: &[&str] = &["any", "secure", "insecure"];
+/// The spice children after the channels, in libvirt's order.
+const SPICE_CHILDREN: &[&str] = &[
+    "image",
+    "jpeg",
+    "zlib",
+    "playback",
+    "streaming",
+    "mouse",
+    "clipboard",
+    "filetransfer",
+    "gl",
+];
+
+fn missing_attr(attr: &str, element: &str) -> Error {
+    xml::xml_error(format!(
+        "Missing required attribute '{attr}' in element '{element}'"
+    ))
+}
+
+/// spice's children as libvirt prints them: one `<channel>` per name (the last one written),
+/// in the enum's order and without mode `any`, then the other known children in order.
+fn spice_children(node: Node<'_, '_>) -> Result<Vec<RawElement>> {
+    let mut modes: [Option<&str>; 8] = [None; 8];
+    for c in node.children().filter(|c| c.has_tag_name("channel")) {
+        let Some(name) = attr_enum(c, "name", SPICE_CHANNELS)? else {
+            return Err(missing_attr("name", "channel"));
         };
+        let Some(mode) = attr_enum(c, "mode", SPICE_CHANNEL_MODES)? else {
+            return Err(missing_attr("mode", "channel"));
+        };
+        if let Some(i) = SPICE_CHANNELS.iter().position(|n| *n == name) {
+            modes[i] = Some(mode);
+        }
+    }
+    let mut out: Vec<RawElement> = SPICE_CHANNELS
+        .iter()
+        .zip(modes)
+        .filter_map(|(name, mode)| {
+            let mode = mode.filter(|m| *m != "any")?;
+            Some(RawElement {
+                name: "channel".into(),
+                attrs: vec![
+                    ("name".into(), (*name).to_string()),
+                    ("mode".into(), mode.to_string()),
+                ],
+                children: Vec::new(),
+            })
+        })
+        .collect();
+    for name in SPICE_CHILDREN {
+        if let Some(c) = child(node, name) {
+            out.push(RawElement::from_node(c, false));
+        }
+    }
+    Ok(out)
+}
+
+impl GraphicsDef {
+    /// The `<listen>` children (and the legacy `listen` and `socket` attributes) of the
+    /// graphics types that listen: vnc, spice and rdp.
+    fn parse_listens(node: Node<'_, '_>, t: &str, live: bool) -> Result<Vec<GraphicsListen>> {
+        let addr_compat = node.attribute("listen").filter(|a| !a.is_empty());
+        let socket_compat = node.attribute("socket").filter(|_| t == "vnc");
         let mut listens = Vec::new();
-        for l in node.children().filter(|c| c.has_tag_name("listen")) {
+        for (i, l) in node
+            .children()
+            .filter(|c| c.has_tag_name("listen"))
+            .enumerate()
+        {
             let lt = attr_enum(l, "type", &["address", "network", "socket", "none"])?;
             let Some(lt) = lt else {
                 return Err(xml::xml_error("graphics listen type must be specified"));
             };
-            listens.push(GraphicsListen {
-                listen_type: lt.to_string(),
-                address: l.attribute("address").map(str::to_string),
-                network: l.attribute("network").map(str::to_string),
-                socket: l.attribute("socket").map(str::to_string),
-            });
-        }
-        let listen_attr = node.attribute("listen");
-        if let Some(addr) = listen_attr {
-            match listens.first_mut() {
-                None => listens.push(GraphicsListen {
-                    listen_type: "address".into(),
-                    address: Some(addr.to_string()),
-                    network: None,
-                    socket: None,
-                }),
-                Some(first) if first.listen_type == "address" => match &first.address {
-                    None => first.address = Some(addr.to_string()),
-                    Some(a) if a != addr => {
+            if (lt == "socket" || lt == "none") && t != "vnc" && t != "spice" {
+                return Err(xml::config_unsupported(format!(
+                    "listen type '{lt}' is not available for graphics type '{t}'"
+                )));
+            }
+            let mut address = l.attribute("address").filter(|a| !a.is_empty());
+            let mut socket = l.attribute("socket").filter(|a| !a.is_empty());
+            if i == 0 && lt == "address" {
+                if let (Some(a), Some(c)) = (address, addr_compat) {
+                    if a != c {
                         return Err(xml::config_unsupported(format!(
-                            "graphics 'listen' attribute '{addr}' must match 'address' attribute of first listen element (found '{a}')"
+                            "graphics 'listen' attribute '{c}' must match 'address' attribute of first listen element (found '{a}')"
                         )));
                     }
-                    Some(_) => {}
-                },
-                Some(_) => {}
+                }
+                address = address.or(addr_compat);
             }
+            if i == 0 && lt == "socket" {
+                let compat = node.attribute("socket");
+                if let (Some(s), Some(c)) = (socket, compat) {
+                    if s != c {
+                        return Err(xml::config_unsupported(format!(
+                            "graphics 'socket' attribute '{c}' must match 'socket' attribute of first listen element (found '{s}')"
+                        )));
+                    }
+                }
+                socket = socket.or(compat.filter(|c| !c.is_empty()));
+            }
+            let network = l.attribute("network").filter(|n| !n.is_empty());
+            if network.is_some() && lt != "network" {
+                return Err(xml::xml_error(
+                    "'network' attribute is valid only for listen type 'network'",
+                ));
+            }
+            if socket.is_some() && lt != "socket" {
+                return Err(xml::xml_error(
+                    "'socket' attribute is valid only for listen type 'socket'",
+                ));
+            }
+            let keep_address = lt == "address" || (lt == "network" && live);
+            listens.push(GraphicsListen {
+                listen_type: lt.to_string(),
+                address: address.filter(|_| keep_address).map(str::to_string),
+                network: network.map(str::to_string),
+                socket: socket.map(str::to_string),
+            });
         }
+        let compat = match socket_compat {
+            Some(s) => GraphicsListen {
+                listen_type: "socket".into(),
+                address: None,
+                network: None,
+                socket: Some(s.to_string()),
+            },
+            None => GraphicsListen {
+                listen_type: "address".into(),
+                address: addr_compat.map(str::to_string),
+                network: None,
+                socket: None,
+            },
+        };
+        match listens.first_mut() {
+            None => listens.push(compat),
+            Some(first)
+                if matches!(first.listen_type.as_str(), "address" | "network")
+                    && compat.listen_type == "socket" =>
+            {
+                *first = compat;
+            }
+            Some(_) => {}
+        }
+        Ok(listens)
+    }
+
+    fn parse(node: Node<'_, '_>, live: bool) -> Result<GraphicsDef> {
+        let Some(t) = attr_enum(node, "type", GRAPHICS_TYPES)? else {
+            return Err(xml::xml_error("missing graphics device type"));
+        };
+        let listens = if matches!(t, "vnc" | "spice" | "rdp") {
+            Self::parse_listens(node, t, live)?
+        } else {
+            Vec::new()
+        };
+        // vnc and rdp word a bad port themselves; spice's are read as plain integers.
+        let int_attr = |name: &str| -> Result<Option<i32>> {
+            match node.attribute(name) {
+                None => Ok(None),
+                Some(p) => p.trim().parse().map(Some).map_err(|_| {
+                    if t == "spice" {
+                        xml::xml_error(format!(
+                            "Invalid value for attribute '{name}' in element 'graphics': \
+                             '{p}'. Expected integer value"
+                        ))
+                    } else {
+                        xml::internal_error(format!("cannot parse {t} port {p}"))
+                    }
+                }),
+            }
+        };
         let mut port = 0;
         let mut tls_port = 0;
         let mut autoport = false;
-        if matches!(t, "vnc" | "spice" | "rdp") {
-            if let Some(p) = node.attribute("port") {
-                port = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| xml::xml_error(format!("cannot parse {t} port {p}")))?;
+        let yes_no = node.attribute("autoport");
+        match t {
+            "vnc" => {
+                match int_attr("port")? {
+                    Some(-1) => {
+                        autoport = true;
+                        port = if live { -1 } else { 0 };
+                    }
+                    Some(p) => port = p,
+                    None => autoport = true,
+                }
+                match yes_no {
+                    Some("yes") => autoport = true,
+                    Some("no") => autoport = false,
+                    _ => {}
+                }
+                if autoport && !live {
+                    port = 0;
+                }
             }
-            if let Some(p) = node.attribute("tlsPort").filter(|_| t == "spice") {
-                tls_port = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| xml::xml_error(format!("cannot parse spice tlsPort {p}")))?;
+            "rdp" => {
+                match int_attr("port")? {
+                    Some(p) => {
+                        port = p;
+                        autoport = p == -1;
+                    }
+                    None => autoport = true,
+                }
+                if yes_no == Some("yes") {
+                    autoport = true;
+                }
+                if autoport && !live {
+                    port = 0;
+                }
             }
-            if t == "vnc" && (port == -1 || (port == 0 && node.attribute("port").is_none())) {
-                autoport = true;
-                port = 0;
-            }
-            if t == "spice" && port == -1 {
-                autoport = true;
-                port = 0;
-            }
-            if node.attribute("autoport") == Some("yes") {
-                autoport = true;
-                if !live {
+            "spice" => {
+                port = int_attr("port")?.unwrap_or(0);
+                tls_port = int_attr("tlsPort")?.unwrap_or(0);
+                autoport = attr_enum(node, "autoport", &["yes", "no"])? == Some("yes");
+                if port == -1 && tls_port == -1 {
+                    autoport = true;
+                }
+                if autoport && !live {
                     port = 0;
                     tls_port = 0;
                 }
             }
-            if (t == "vnc" || t == "spice") && listens.is_empty() {
-                listens.push(GraphicsListen {
-                    listen_type: if t == "spice" && port == 0 && tls_port == 0 && !autoport {
-                        "none"
-                    } else {
-                        "address"
-                    }
-                    .into(),
-                    address: None,
-                    network: None,
-                    socket: None,
-                });
+            _ => {}
+        }
+        let mut listens = listens;
+        // Spice without ports or autoport listens nowhere: libvirt's listen type none.
+        if t == "spice" && port == 0 && tls_port == 0 && !autoport {
+            if let Some(first) = listens.first_mut().filter(|l| l.listen_type == "address") {
+                first.listen_type = "none".into();
+                first.address = None;
             }
         }
         let order: &[&str] = match t {
@@ -1429,12 +1811,15 @@ impl GraphicsDef {
                 "connected",
             ],
             "spice" => &["keymap", "defaultMode", "passwdValidTo", "connected"],
-            _ => &["display", "xauth", "fullscreen", "replaceUser", "multiUser"],
+            "rdp" => &["replaceUser", "multiUser"],
+            _ => &["display", "xauth", "fullscreen"],
         };
         let mut extra_attrs: Vec<(String, String)> = attrs_of(node)
             .into_iter()
             .filter(|(k, _)| order.contains(&k.as_str()))
-            .filter(|(k, v)| k != "fullscreen" || v == "yes")
+            .filter(|(k, v)| {
+                !matches!(k.as_str(), "fullscreen" | "replaceUser" | "multiUser") || v == "yes"
+            })
             .collect();
         sort_attrs(&mut extra_attrs, order);
         Ok(GraphicsDef {
@@ -1445,70 +1830,99 @@ impl GraphicsDef {
             passwd: node.attribute("passwd").map(str::to_string),
             extra_attrs,
             listens,
-            extra: raw_children(node, &["listen"]),
+            extra: if t == "spice" {
+                spice_children(node)?
+            } else {
+                raw_children(node, &["listen"])
+            },
         })
     }
 
     fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {
-        // Migratable XML shows spice's listen type none as libvirt before 2.0 wrote it.
-        let spice_listen_none = migratable
-            && self.graphics_type == "spice"
-            && self
-                .listens
-                .first()
-                .is_some_and(|l| l.listen_type == "none");
+        let first = self.listens.first();
+        let first_type = first.map_or("", |l| l.listen_type.as_str());
         o.open("graphics");
         o.attr("type", &self.graphics_type);
-        let first_addr = self
-            .listens
-            .first()
-            .filter(|l| l.listen_type == "address" || l.listen_type == "network")
+        // The legacy `listen` attribute repeats the first listen's address.
+        let listen_attr = first
+            .filter(|l| {
+                l.listen_type == "address"
+                    || (l.listen_type == "network" && !inactive && !migratable)
+            })
             .and_then(|l| l.address.as_deref());
-        let (before, after): (Vec<_>, Vec<_>) = self.extra_attrs.iter().partition(|(k, _)| {
-            k == "websocket" || k == "display" || k == "xauth" || k == "fullscreen"
-        });
+        let (auth, attrs): (Vec<_>, Vec<_>) = self
+            .extra_attrs
+            .iter()
+            .partition(|(k, _)| k == "passwdValidTo" || k == "connected");
+        let (websocket, attrs): (Vec<_>, Vec<_>) =
+            attrs.into_iter().partition(|(k, _)| k == "websocket");
         match self.graphics_type.as_str() {
-            "vnc" => {
-                if self.port != 0 && (!self.autoport || !inactive) {
-                    o.attr("port", &self.port.to_string());
-                } else if self.autoport {
-                    o.attr("port", "-1");
+            "vnc" => match first_type {
+                "socket" => o.attr_opt("socket", first.and_then(|l| l.socket.as_deref())),
+                "address" | "network" => {
+                    if self.port != 0 && (!self.autoport || !inactive) {
+                        o.attr("port", &self.port.to_string());
+                    } else if self.autoport {
+                        o.attr("port", "-1");
+                    }
+                    o.attr("autoport", if self.autoport { "yes" } else { "no" });
+                    for (k, v) in &websocket {
+                        o.attr(k, v);
+                    }
+                    o.attr_opt("listen", listen_attr);
                 }
-                o.attr("autoport", if self.autoport { "yes" } else { "no" });
-                for (k, v) in &before {
-                    o.attr(k, v);
+                _ => {}
+            },
+            "spice" => match first_type {
+                "address" | "network" => {
+                    if self.port != 0 {
+                        o.attr("port", &self.port.to_string());
+                    }
+                    if self.tls_port != 0 {
+                        o.attr("tlsPort", &self.tls_port.to_string());
+                    }
+                    o.attr("autoport", if self.autoport { "yes" } else { "no" });
+                    o.attr_opt("listen", listen_attr);
                 }
-                o.attr_opt("listen", first_addr);
-            }
-            "spice" => {
+                "none" if migratable => o.attr("autoport", "no"),
+                _ => {}
+            },
+            "rdp" => {
                 if self.port != 0 {
                     o.attr("port", &self.port.to_string());
-                }
-                if self.tls_port != 0 {
-                    o.attr("tlsPort", &self.tls_port.to_string());
+                } else if self.autoport {
+                    o.attr("port", "0");
                 }
                 if self.autoport {
                     o.attr("autoport", "yes");
-                } else if spice_listen_none {
-                    o.attr("autoport", "no");
-                }
-                o.attr_opt("listen", first_addr);
-            }
-            _ => {
-                for (k, v) in &before {
-                    o.attr(k, v);
                 }
             }
+            _ => {}
         }
-        for (k, v) in &after {
+        for (k, v) in &attrs {
             o.attr(k, v);
         }
-        if secure {
-            o.attr_opt("passwd", self.passwd.as_deref());
+        if self.graphics_type == "rdp" {
+            o.attr_opt("listen", listen_attr);
+        }
+        if let Some(p) = &self.passwd {
+            if secure {
+                o.attr("passwd", p);
+            }
+            for (k, v) in &auth {
+                o.attr(k, v);
+            }
         }
         let m = o.start_children();
         for l in &self.listens {
-            if migratable && self.graphics_type == "spice" && l.listen_type == "none" {
+            // Migratable XML leaves out what older libvirt would not read: a vnc socket the
+            // user gave (the `socket` attribute carries it) and spice's listen type none.
+            if migratable
+                && ((self.graphics_type == "vnc"
+                    && l.listen_type == "socket"
+                    && l.socket.is_some())
+                    || (self.graphics_type == "spice" && l.listen_type == "none"))
+            {
                 continue;
             }
             o.open("listen");
@@ -1521,7 +1935,12 @@ impl GraphicsDef {
         for e in &self.extra {
             o.raw(e);
         }
-        o.end_children("graphics", m);
+        // libvirt opens vnc's element for its children even when it has none.
+        if self.graphics_type == "vnc" {
+            o.end("graphics");
+        } else {
+            o.end_children("graphics", m);
+        }
     }
 }
 
@@ -1787,6 +2206,104 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
     }
 }
 
+/// Reads an integer attribute as libvirt's `virXMLPropInt` with base 0 does.
+fn int_attr_auto(el: &RawElement, attr: &str) -> Result<Option<i64>> {
+    let Some(v) = el.attr(attr) else {
+        return Ok(None);
+    };
+    let t = v.trim();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    match parse_uint_auto(digits) {
+        Some(n) => Ok(Some(if neg { -i64::from(n) } else { i64::from(n) })),
+        None => Err(xml::xml_error(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'. Expected integer value",
+            el.name
+        ))),
+    }
+}
+
+/// `<redirdev>` and `<redirfilter>` in libvirt's form: a tcp redirdev's protocol (raw by
+/// default), a filter's USB class, vendor and product in upper-case hex. False when the
+/// element is dropped (a filter without devices).
+fn redir_canon(el: &mut RawElement) -> Result<bool> {
+    match el.name.as_str() {
+        "redirdev" => {
+            let has = |n: &str| {
+                el.children
+                    .iter()
+                    .any(|c| matches!(c, RawNode::Element(e) if e.name == n))
+            };
+            if el.attr("type") == Some("tcp") && !has("protocol") {
+                let at = el
+                    .children
+                    .iter()
+                    .position(|c| matches!(c, RawNode::Element(e) if e.name == "source"))
+                    .map_or(0, |i| i + 1);
+                el.children.insert(
+                    at,
+                    RawNode::Element(RawElement {
+                        name: "protocol".into(),
+                        attrs: vec![("type".into(), "raw".into())],
+                        children: Vec::new(),
+                    }),
+                );
+            }
+            Ok(true)
+        }
+        "redirfilter" => {
+            let mut devs = Vec::new();
+            for c in &el.children {
+                let RawNode::Element(u) = c else { continue };
+                if u.name != "usbdev" {
+                    continue;
+                }
+                let mut attrs = Vec::new();
+                let class = int_attr_auto(u, "class")?;
+                if let Some(c) = class.filter(|c| *c != -1) {
+                    if !(0..=0xff).contains(&c) {
+                        return Err(xml::internal_error(format!(
+                            "Invalid USB Class code 0x{:x}",
+                            c as u32
+                        )));
+                    }
+                    attrs.push(("class".to_string(), format!("0x{c:02X}")));
+                }
+                for k in ["vendor", "product"] {
+                    if let Some(v) = int_attr_auto(u, k)?.filter(|v| *v >= 0) {
+                        attrs.push((k.to_string(), format!("0x{v:04X}")));
+                    }
+                }
+                if let Some(v) = u.attr("version").filter(|v| *v != "-1") {
+                    attrs.push(("version".to_string(), v.to_string()));
+                }
+                match u.attr("allow") {
+                    None => {
+                        return Err(xml::xml_error(
+                            "Missing required attribute 'allow' in element 'usbdev'",
+                        ));
+                    }
+                    Some(a) if a == "yes" || a == "no" => {
+                        attrs.push(("allow".to_string(), a.to_string()));
+                    }
+                    Some(a) => return Err(xml::invalid_enum_attr("allow", "usbdev", a)),
+                }
+                devs.push(RawNode::Element(RawElement {
+                    name: "usbdev".into(),
+                    attrs,
+                    children: Vec::new(),
+                }));
+            }
+            el.attrs.clear();
+            el.children = devs;
+            Ok(!el.children.is_empty())
+        }
+        _ => Ok(true),
+    }
+}
+
 /// `<devices>`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Devices {
@@ -1938,10 +2455,19 @@ impl Devices {
                 }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
+                        if name == "redirfilter"
+                            && d.other.iter().any(|(_, e)| e.name == "redirfilter")
+                        {
+                            return Err(xml::internal_error(
+                                "only one set of redirection filter rule is supported",
+                            ));
+                        }
                         let mut el = RawElement::from_node(c, false);
                         check_other_device(c)?;
                         super::canon::canonicalize(&mut el, name)?;
-                        d.other.push((slot, el));
+                        if redir_canon(&mut el)? {
+                            d.other.push((slot, el));
+                        }
                     }
                 }
             }
@@ -2237,9 +2763,16 @@ impl Devices {
         }
         let mut other = self.other.iter().peekable();
         let mut flush = |o: &mut Out, upto: u8| {
-            while let Some((slot, el)) = other.next_if(|(s, _)| *s <= upto) {
-                let _ = slot;
-                o.raw(el);
+            while let Some((_, el)) = other.next_if(|(s, _)| *s <= upto) {
+                // libvirt always writes a redirdev's start and end tags.
+                if el.name == "redirdev" && el.children.is_empty() {
+                    o.open(&el.name);
+                    write_attrs(o, &el.attrs);
+                    o.start_children();
+                    o.end(&el.name);
+                } else {
+                    o.raw(el);
+                }
             }
         };
         flush(o, 1);
@@ -2294,10 +2827,12 @@ fn serial_alias() -> ChrDef {
     ChrDef {
         source_type: "pty".into(),
         source: Vec::new(),
+        udp_connect: None,
         protocol: None,
         target_type: Some("serial".into()),
         target_port: None,
         target_extra: Vec::new(),
+        target_model: None,
         info: DeviceInfo::default(),
     }
 }

@@ -246,6 +246,8 @@ const PERF_EVENTS: &[&str] = &[
     "alignment_faults",
     "emulation_faults",
 ];
+/// The largest `<iothreads>` count rvirt accepts.
+const MAX_IOTHREADS: u32 = 1 << 16;
 const LOCK_FAILURE: &[&str] = &["default", "poweroff", "restart", "pause", "ignore"];
 const NUMA_MODES: &[&str] = &["strict", "preferred", "interleave", "restrictive"];
 const SCHEDULERS: &[&str] = &["batch", "idle", "fifo", "rr"];
@@ -615,9 +617,17 @@ impl DomainExtras {
             }
         }
         count = count.max(self.iothreads.len() as u32);
+        // libvirt allocates every thread the count asks for (and fails only when memory runs
+        // out); rvirt refuses counts no guest could use rather than hang filling them in.
+        if count > MAX_IOTHREADS {
+            return Err(xml::xml_error(format!(
+                "iothreads count {count} too large (maximum {MAX_IOTHREADS})"
+            )));
+        }
+        let taken: std::collections::HashSet<u32> = self.iothreads.iter().map(|t| t.id).collect();
         let mut next = 1;
         while (self.iothreads.len() as u32) < count {
-            while self.iothreads.iter().any(|t| t.id == next) {
+            while taken.contains(&next) {
                 next += 1;
             }
             self.iothreads.push(IoThread {
@@ -627,6 +637,7 @@ impl DomainExtras {
                 pool_max: None,
                 pin: None,
             });
+            next += 1;
         }
         Ok(())
     }
