@@ -65,3 +65,57 @@ fn undefined_domains_return_their_memory() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The little-endian unsigned integer of `N` bytes at `o` in `b`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn le<const N: usize>(b: &[u8], o: usize) -> u64 {
+    let mut v = [0u8; 8];
+    v[..N].copy_from_slice(&b[o..o + N]);
+    u64::from_le_bytes(v)
+}
+
+/// The entries of the `PT_DYNAMIC` segment of a 64-bit little-endian ELF file, as (tag, value).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn dynamic_entries(elf: &[u8]) -> Vec<(u64, u64)> {
+    assert_eq!(
+        &elf[..6],
+        b"\x7fELF\x02\x01",
+        "not a 64-bit little-endian ELF file"
+    );
+    let phoff = le::<8>(elf, 0x20) as usize;
+    let (phentsize, phnum) = (le::<2>(elf, 0x36) as usize, le::<2>(elf, 0x38) as usize);
+    const PT_DYNAMIC: u64 = 2;
+    let dynamic = (0..phnum)
+        .map(|i| phoff + i * phentsize)
+        .find(|&ph| le::<4>(elf, ph) == PT_DYNAMIC)
+        .expect("no PT_DYNAMIC: rvirtd is expected to be dynamically linked");
+    let (offset, size) = (
+        le::<8>(elf, dynamic + 8) as usize,
+        le::<8>(elf, dynamic + 32) as usize,
+    );
+    elf[offset..offset + size]
+        .chunks_exact(16)
+        .map(|e| (le::<8>(e, 0), le::<8>(e, 8)))
+        .take_while(|&(tag, _)| tag != 0)
+        .collect()
+}
+
+/// The loader reads every relocation of the binary at each start, so their size is resident
+/// memory: rvirtd's relative relocations are packed (`DT_RELR`, see build.rs), and what is left
+/// as `Elf64_Rela` entries (references to libc's symbols) is small.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_packs_its_relative_relocations() {
+    const DT_RELASZ: u64 = 8;
+    const DT_RELRSZ: u64 = 35;
+    let elf = std::fs::read(env!("CARGO_BIN_EXE_rvirtd")).unwrap();
+    let entries = dynamic_entries(&elf);
+    let get = |tag| entries.iter().find(|&&(t, _)| t == tag).map(|&(_, v)| v);
+    let relr = get(DT_RELRSZ).expect("rvirtd has no DT_RELR table");
+    let rela = get(DT_RELASZ).unwrap_or(0);
+    assert!(relr > 0, "empty DT_RELR table");
+    assert!(
+        rela < 64 * 1024,
+        "{rela} bytes of Elf64_Rela relocations (the relative ones belong in DT_RELR)"
+    );
+}
