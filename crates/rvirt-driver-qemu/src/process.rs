@@ -232,9 +232,8 @@ tokio::task_local! {
     static IN_WATCHER: ();
 }
 
-/// The longest a call waits for the watcher to handle the events its command caused. (After a
-/// restore of a 512 MiB guest the watcher was seen to get its first events only once this ran
-/// out: not understood yet, hence a short bound.)
+/// The longest a call waits for the watcher to handle the events its command caused (a
+/// watcher stuck in a slow event handler must not hold a call up for long).
 const CATCH_UP_LIMIT: Duration = Duration::from_millis(500);
 
 /// Where a restored domain's state comes from.
@@ -1046,9 +1045,11 @@ impl QemuDriver {
     /// the command just made. A call that changes the state itself (suspend, resume, start,
     /// save) then never sees an older event (the boot's RESUME, say) handled after its own
     /// change and reported again: as in libvirt, which handles events and replies in the
-    /// order QEMU sent them. Bounded, and a no-op inside the watcher itself.
+    /// order QEMU sent them. Bounded, and a no-op inside the watcher itself and before the
+    /// watcher starts (a start's own commands, such as `query-chardev`, come before it: the
+    /// watcher then handles their events first thing, and the start catches up once it runs).
     pub(crate) async fn catch_up(&self, p: &Proc) {
-        if IN_WATCHER.try_with(|_| ()).is_ok() {
+        if IN_WATCHER.try_with(|_| ()).is_ok() || p.watcher.lock().is_none() {
             return;
         }
         let Ok(mon) = p.monitor() else { return };
