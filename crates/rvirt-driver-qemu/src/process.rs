@@ -307,9 +307,10 @@ async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
 /// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
 /// it fails.
 pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp::MigrationInfo> {
-    // Short polls first (a small guest's state is written in a few milliseconds), then every
-    // 20 ms for a long one.
-    let mut pause = Duration::from_millis(1);
+    // Every millisecond for the first 100 ms (a small guest's state is written in a few: a
+    // doubling period would overshoot the end by as much again), then every 20 ms for a long
+    // one.
+    let started = std::time::Instant::now();
     loop {
         let info = mon.query_migrate().await.map_err(qmp_error)?;
         match info.status.as_deref() {
@@ -332,8 +333,12 @@ pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp
                 ));
             }
             _ => {
+                let pause = if started.elapsed() < Duration::from_millis(100) {
+                    Duration::from_millis(1)
+                } else {
+                    Duration::from_millis(20)
+                };
                 tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(20));
             }
         }
     }
