@@ -104,7 +104,8 @@ class Floor:
         self.p.wait()
 
     def save(self, path):
-        """Pause, migrate to a file, fsync it (libvirt's save, without its header)."""
+        """Pause, migrate to a file, fsync it, end QEMU (libvirt's save, without its header:
+        a saved domain is shut off, so QEMU's exit is part of the job on every side)."""
         self.q.cmd("stop")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -122,6 +123,7 @@ class Floor:
             os.fsync(fd)
         finally:
             os.close(fd)
+        self.destroy()
 
     def restore(self, path):
         fd = os.open(path, os.O_RDONLY)
@@ -159,7 +161,6 @@ def bench_floor(conn):
     for _ in range(NSAVE):
         f.start()
         r["save"].append(timed(lambda: f.save(path)))
-        f.destroy()
         r["restore"].append(timed(lambda: f.restore(path)))
         f.destroy()
     return r
@@ -187,7 +188,6 @@ def bench_floor_big(conn, kernel):
     r = {"save": [], "restore": []}
     for _ in range(3):
         r["save"].append(timed(lambda: f.save(path)))
-        f.destroy()
         r["restore"].append(timed(lambda: f.restore(path)))
     f.destroy()
     return r

@@ -235,10 +235,51 @@ tokio::task_local! {
     static IN_WATCHER: ();
 }
 
-/// The longest a call waits for the watcher to handle the events its command caused. (After a
-/// restore of a 512 MiB guest the watcher was seen to get its first events only once this ran
-/// out: not understood yet, hence a short bound.)
+/// The longest a call waits for the watcher to handle the events its command caused (a
+/// watcher stuck in a slow event handler must not hold a call up for long).
 const CATCH_UP_LIMIT: Duration = Duration::from_millis(500);
+
+/// A wait for the watcher of a domain to handle the events a command caused (see
+/// [`QemuDriver::catch_up`]).
+struct CatchUp {
+    handled: tokio::sync::watch::Receiver<u64>,
+    exited: tokio::sync::watch::Receiver<bool>,
+}
+
+impl CatchUp {
+    /// `None` where there is nothing to wait for: inside the watcher itself, or before the
+    /// watcher starts (it handles the queued events first thing once it does).
+    fn new(p: &Proc) -> Option<CatchUp> {
+        if IN_WATCHER.try_with(|_| ()).is_ok() || p.watcher.lock().is_none() {
+            return None;
+        }
+        Some(CatchUp {
+            handled: p.handled.subscribe(),
+            exited: p.exited.subscribe(),
+        })
+    }
+
+    /// Whether the watcher has handled every event `mon` published so far (or is gone).
+    fn done(&self, mon: &Monitor) -> bool {
+        *self.handled.borrow() >= mon.events_published() || *self.exited.borrow()
+    }
+
+    /// Waits, at most [`CATCH_UP_LIMIT`], until [`CatchUp::done`]. Runs on the driver's
+    /// runtime (its timer).
+    async fn wait(mut self, mon: &Monitor) {
+        if self.done(mon) {
+            return;
+        }
+        let target = mon.events_published();
+        let wait = async {
+            tokio::select! {
+                _ = self.handled.wait_for(|&h| h >= target) => {}
+                _ = self.exited.wait_for(|&gone| gone) => {}
+            }
+        };
+        let _ = tokio::time::timeout(CATCH_UP_LIMIT, wait).await;
+    }
+}
 
 /// Where a restored domain's state comes from.
 #[derive(Debug)]
@@ -269,9 +310,10 @@ async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
 /// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
 /// it fails.
 pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp::MigrationInfo> {
-    // Short polls first (a small guest's state is written in a few milliseconds), then every
-    // 20 ms for a long one.
-    let mut pause = Duration::from_millis(1);
+    // Every millisecond for the first 100 ms (a small guest's state is written in a few: a
+    // doubling period would overshoot the end by as much again), then every 20 ms for a long
+    // one.
+    let started = std::time::Instant::now();
     loop {
         let info = mon.query_migrate().await.map_err(qmp_error)?;
         match info.status.as_deref() {
@@ -294,8 +336,12 @@ pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp
                 ));
             }
             _ => {
+                let pause = if started.elapsed() < Duration::from_millis(100) {
+                    Duration::from_millis(1)
+                } else {
+                    Duration::from_millis(20)
+                };
                 tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(20));
             }
         }
     }
@@ -1041,7 +1087,8 @@ impl QemuDriver {
 
     /// Runs a monitor command of a running domain on the driver's runtime, with the monitor's
     /// deadline, and maps its error; then waits for the events the command caused to be handled
-    /// ([`QemuDriver::catch_up`]).
+    /// ([`QemuDriver::catch_up`]), in the same task: one hand-over to the runtime and back per
+    /// call, not two.
     pub(crate) async fn qmp<T, F, Fut>(&self, p: &Proc, f: F) -> Result<T>
     where
         F: FnOnce(Monitor) -> Fut + Send + 'static,
@@ -1049,34 +1096,32 @@ impl QemuDriver {
         T: Send + 'static,
     {
         let mon = p.monitor()?;
-        let r = on_rt(f(mon)).await?.map_err(qmp_error);
-        self.catch_up(p).await;
-        r
+        let catch_up = CatchUp::new(p);
+        let r = on_rt(async move {
+            let r = f(mon.clone()).await;
+            if let Some(c) = catch_up {
+                c.wait(&mon).await;
+            }
+            r
+        })
+        .await?;
+        r.map_err(qmp_error)
     }
 
     /// Waits until the watcher of `p` has handled every event QEMU sent before the reply to
     /// the command just made. A call that changes the state itself (suspend, resume, start,
     /// save) then never sees an older event (the boot's RESUME, say) handled after its own
     /// change and reported again: as in libvirt, which handles events and replies in the
-    /// order QEMU sent them. Bounded, and a no-op inside the watcher itself.
+    /// order QEMU sent them. Bounded, and a no-op inside the watcher itself and before the
+    /// watcher starts (a start's own commands, such as `query-chardev`, come before it: the
+    /// watcher then handles their events first thing, and the start catches up once it runs).
     pub(crate) async fn catch_up(&self, p: &Proc) {
-        if IN_WATCHER.try_with(|_| ()).is_ok() {
+        let Some(c) = CatchUp::new(p) else { return };
+        let Ok(mon) = p.monitor() else { return };
+        if c.done(&mon) {
             return;
         }
-        let Ok(mon) = p.monitor() else { return };
-        let target = mon.events_published();
-        let mut handled = p.handled.subscribe();
-        let mut exited = p.exited.subscribe();
-        let _ = on_rt(async move {
-            let wait = async {
-                tokio::select! {
-                    _ = handled.wait_for(|&h| h >= target) => {}
-                    _ = exited.wait_for(|&gone| gone) => {}
-                }
-            };
-            let _ = tokio::time::timeout(CATCH_UP_LIMIT, wait).await;
-        })
-        .await;
+        let _ = on_rt(async move { c.wait(&mon).await }).await;
     }
 
     /// Suspends a running domain (`stop`).
