@@ -955,10 +955,73 @@ impl DomainDef {
         if self.os.os_type == "hvm" && self.os.boot_devs.is_empty() && !per_device_boot {
             self.os.boot_devs.push("hd".into());
         }
+        self.validate_iommu()?;
+        self.validate_memory_devices()?;
         // Parsing writes every optional part; keep only those that hold something.
         self.os.rest.shrink();
         self.devices.shrink();
         self.extras.shrink();
+        Ok(())
+    }
+
+    /// An IOMMU with interrupt remapping needs QEMU's split I/O APIC, as libvirt checks.
+    fn validate_iommu(&self) -> Result<()> {
+        let Some(iommu) = self
+            .devices
+            .other
+            .iter()
+            .map(|(_, e)| e)
+            .find(|e| e.name == "iommu")
+        else {
+            return Ok(());
+        };
+        let intremap = raw_child(iommu, "driver").and_then(|d| d.attr("intremap"));
+        let split_ioapic = self
+            .features
+            .as_ref()
+            .and_then(|f| f.iter().find(|e| e.name == "ioapic"))
+            .and_then(|e| e.attr("driver"))
+            == Some("qemu");
+        if intremap == Some("on") && !split_ioapic {
+            return Err(xml::config_unsupported(
+                "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A memory device's guest NUMA node must exist, as libvirt checks.
+    fn validate_memory_devices(&self) -> Result<()> {
+        let cells = self.extras.cpu.as_ref().map_or(0, |c| c.cells.len());
+        for (_, mem) in self
+            .devices
+            .other
+            .iter()
+            .filter(|(_, e)| e.name == "memory")
+        {
+            let Some(node) = raw_child(mem, "target")
+                .and_then(|t| raw_child(t, "node"))
+                .and_then(raw_text)
+                .and_then(|t| t.trim().parse::<i64>().ok())
+            else {
+                continue;
+            };
+            if node < 0 {
+                continue;
+            }
+            let detail =
+                |msg: String| Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_DETAIL, msg);
+            if cells == 0 {
+                return Err(detail(
+                    "can't add memory backend as guest has no NUMA nodes configured".into(),
+                ));
+            }
+            if node as usize >= cells {
+                return Err(detail(format!(
+                    "can't add memory backend for guest node '{node}' as the guest has only '{cells}' NUMA nodes configured"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -1242,6 +1305,22 @@ fn strip_prefix(el: &mut RawElement, prefix: &str) {
         if let crate::raw::RawNode::Element(e) = c {
             strip_prefix(e, prefix);
         }
+    }
+}
+
+/// The first child element of a kept element named `name`.
+fn raw_child<'a>(el: &'a RawElement, name: &str) -> Option<&'a RawElement> {
+    el.children.iter().find_map(|c| match c {
+        crate::raw::RawNode::Element(e) if e.name == name => Some(e),
+        _ => None,
+    })
+}
+
+/// The text of a kept element, when its only content is text.
+fn raw_text(el: &RawElement) -> Option<&str> {
+    match el.children.as_slice() {
+        [crate::raw::RawNode::Text(t)] => Some(t.as_str()),
+        _ => None,
     }
 }
 

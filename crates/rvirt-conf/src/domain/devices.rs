@@ -389,6 +389,100 @@ fn raw_children(node: Node<'_, '_>, skip: &[&str]) -> Vec<RawElement> {
         .collect()
 }
 
+/// The port a network disk's tcp host gets when it names none (libvirt's defaults per
+/// protocol; 0 where there is none: rbd, nfs).
+fn network_default_port(protocol: &str) -> u32 {
+    match protocol {
+        "http" => 80,
+        "https" => 443,
+        "ftp" => 21,
+        "ftps" => 990,
+        "tftp" => 69,
+        "sheepdog" => 7000,
+        "nbd" => 10809,
+        "ssh" => 22,
+        "iscsi" => 3260,
+        "gluster" => 24007,
+        "vxhs" => 9999,
+        _ => 0,
+    }
+}
+
+/// A host's port as libvirt reads it: a non-negative decimal number up to 65535.
+fn parse_host_port(text: &str) -> Result<u32> {
+    let invalid =
+        |what: String| Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::INVALID_ARG, what);
+    let digits = text.trim_start();
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let value: u64 = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().unwrap_or(u64::MAX)
+    } else {
+        return Err(invalid(format!("failed to parse port number '{text}'")));
+    };
+    if value > u64::from(u32::MAX) {
+        return Err(invalid(format!("failed to parse port number '{text}'")));
+    }
+    if value > u64::from(u16::MAX) {
+        return Err(invalid(format!("port '{text}' out of range")));
+    }
+    Ok(value as u32)
+}
+
+/// The `<host>` children of a network disk's `<source>` in libvirt's model: transport tcp
+/// (the default, not written back), unix (a socket, no name or port) or rdma; a tcp host
+/// without a port gets the protocol's default one. Other attributes and children of
+/// `<host>` are dropped, as libvirt does not read them.
+fn network_hosts(protocol: &str, children: &mut [RawElement]) -> Result<()> {
+    for host in children.iter_mut().filter(|c| c.name == "host") {
+        let transport = host.attr("transport").map(str::to_string);
+        let kind = match transport.as_deref() {
+            None | Some("tcp") => "tcp",
+            Some(t @ ("unix" | "rdma")) => t,
+            Some(t) => {
+                return Err(xml::config_unsupported(format!(
+                    "unknown protocol transport type '{t}'"
+                )));
+            }
+        };
+        let socket = host.attr("socket").map(str::to_string);
+        if kind == "unix" && socket.is_none() {
+            return Err(xml::xml_error("missing socket for unix transport"));
+        }
+        if kind != "unix" && socket.is_some() {
+            return Err(xml::xml_error(format!(
+                "transport '{}' does not support socket attribute",
+                transport.as_deref().unwrap_or("(null)")
+            )));
+        }
+        let mut attrs = Vec::new();
+        if kind != "unix" {
+            let Some(name) = host.attr("name").map(str::to_string) else {
+                return Err(xml::xml_error("missing name for host"));
+            };
+            let mut port = match host.attr("port") {
+                Some(p) => parse_host_port(p)?,
+                None => 0,
+            };
+            if kind == "tcp" && port == 0 {
+                port = network_default_port(protocol);
+            }
+            attrs.push(("name".to_string(), name));
+            if port != 0 {
+                attrs.push(("port".to_string(), port.to_string()));
+            }
+        }
+        if kind != "tcp" {
+            attrs.push(("transport".to_string(), kind.to_string()));
+        }
+        if let Some(socket) = socket {
+            attrs.push(("socket".to_string(), socket));
+        }
+        host.attrs = attrs;
+        host.children.clear();
+    }
+    Ok(())
+}
+
 /// `<disk>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiskDef {
@@ -591,7 +685,11 @@ impl DiskDef {
             sort_attrs(&mut a, source_attr_order(&disk_type));
             a
         });
-        let source_children = src.map(|s| raw_children(s, &[])).unwrap_or_default();
+        let mut source_children = src.map(|s| raw_children(s, &[])).unwrap_or_default();
+        if disk_type == "network" {
+            let protocol = src.and_then(|s| s.attribute("protocol")).unwrap_or("");
+            network_hosts(protocol, &mut source_children)?;
+        }
         let target = child(node, "target");
         let bus = match target {
             Some(t) => attr_enum(t, "bus", DISK_BUSES)?,
@@ -2179,7 +2277,6 @@ fn other_device_slot(name: &str) -> Option<u8> {
         "memory" => 13,
         "iommu" => 14,
         "vsock" => 15,
-        "crypto" => 16,
         _ => return None,
     })
 }
@@ -2204,6 +2301,59 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// `<filesystem>` after libvirt's post-parse: an access mode of passthrough unless one is
+/// given or the source is a socket (virtiofsd), and a RAM file system's usage in KiB.
+fn filesystem_canon(el: &mut RawElement) -> Result<()> {
+    let is_ram = el.attr("type") == Some("ram");
+    let source = el.children.iter_mut().find_map(|c| match c {
+        RawNode::Element(e) if e.name == "source" => Some(e),
+        _ => None,
+    });
+    let has_socket = source.as_ref().is_some_and(|s| s.attr("socket").is_some());
+    if is_ram {
+        let usage = source
+            .as_ref()
+            .and_then(|s| s.attr("usage"))
+            .map(str::to_string);
+        let Some(usage) = usage else {
+            return Err(xml::xml_error(
+                "missing 'usage' attribute for RAM filesystem",
+            ));
+        };
+        let Some(value) = crate::units::parse_ull(&usage) else {
+            return Err(xml::xml_error(format!(
+                "cannot parse usage '{usage}' for RAM filesystem"
+            )));
+        };
+        let source = source.expect("usage came from the source");
+        let unit = source.attr("units").unwrap_or("");
+        let Some(scale) = crate::units::unit_scale(unit, 1024) else {
+            return Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("unknown suffix '{unit}'"),
+            ));
+        };
+        let Some(bytes) = value.checked_mul(scale) else {
+            return Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::OVERFLOW,
+                format!("value too large: {value}{unit}"),
+            ));
+        };
+        source.attrs = vec![
+            ("usage".to_string(), (bytes / 1024).to_string()),
+            ("units".to_string(), "KiB".to_string()),
+        ];
+    }
+    if el.attr("accessmode").is_none() && !has_socket {
+        let at = usize::from(el.attr("type").is_some());
+        el.attrs
+            .insert(at, ("accessmode".to_string(), "passthrough".to_string()));
+    }
+    Ok(())
 }
 
 /// Reads an integer attribute as libvirt's `virXMLPropInt` with base 0 does.
@@ -2465,6 +2615,9 @@ impl Devices {
                         let mut el = RawElement::from_node(c, false);
                         check_other_device(c)?;
                         super::canon::canonicalize(&mut el, name)?;
+                        if name == "filesystem" {
+                            filesystem_canon(&mut el)?;
+                        }
                         if redir_canon(&mut el)? {
                             d.other.push((slot, el));
                         }
@@ -2591,10 +2744,10 @@ impl Devices {
         let mut next_port = 0;
         for s in &mut self.serials {
             match s.target_port {
-                Some(p) => next_port = next_port.max(p + 1),
+                Some(p) => next_port = next_port.max(p.saturating_add(1)),
                 None => {
                     s.target_port = Some(next_port);
-                    next_port += 1;
+                    next_port = next_port.saturating_add(1);
                 }
             }
         }
