@@ -6,8 +6,10 @@
 //! target. Its end arrives as a QMP event (`BLOCK_JOB_COMPLETED`, `BLOCK_JOB_CANCELLED`,
 //! `BLOCK_JOB_READY` for an active commit that can pivot): the watcher then dismisses it,
 //! rewrites the disk's backing chain in the live definition from QEMU's view of it (and, after
-//! a pivot, the persistent disk source), deletes the committed images when asked to, saves the
-//! status file and emits `VIR_DOMAIN_EVENT_ID_BLOCK_JOB` and `VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2`.
+//! a pivot, the persistent disk source), deletes QEMU's nodes of the images the job dropped
+//! from the chain (format node, then protocol node, by the node names rvirt gave them) and the
+//! committed images when asked to, saves the status file and emits
+//! `VIR_DOMAIN_EVENT_ID_BLOCK_JOB` and `VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2`.
 //! Nothing here holds a lock across monitor I/O.
 
 use crate::process::{Proc, qmp_error};
@@ -53,6 +55,12 @@ pub(crate) struct BlockJob {
     top_after: String,
     /// Images to delete once the job completes (`VIR_DOMAIN_BLOCK_COMMIT_DELETE`).
     delete: Vec<String>,
+    /// The format nodes of the images that leave the chain when the job completes, by the
+    /// node names QEMU knows them under. QEMU keeps the nodes it was given by `blockdev-add`
+    /// until they are deleted, still holding the image below as their backing, which makes
+    /// that image "busy" for a later `blockdev-snapshot`: they are deleted once the job
+    /// completes, as libvirt detaches the chain it dropped.
+    dropped: Vec<String>,
     state: Mutex<JobState>,
     /// The final `virConnectDomainEventBlockJobStatus`, once the job ended.
     done: tokio::sync::watch::Sender<Option<i32>>,
@@ -176,6 +184,50 @@ async fn chain_of(
         image = img.get("backing-image").cloned();
     }
     Ok(layers)
+}
+
+/// The protocol node below the format node `format`, by the names rvirt gives the pair when
+/// it opens an image (`libvirt-N-format` over `libvirt-N-storage` at start and hotplug,
+/// `ovX-N-f` over `ovX-N-s` for a snapshot overlay); `None` for a node QEMU named itself
+/// (`#blockN`, a backing image it opened on its own), which goes away with its last user.
+fn storage_node_of(format: &str) -> Option<String> {
+    if let Some(stem) = format.strip_suffix("-format") {
+        return Some(format!("{stem}-storage"));
+    }
+    if let Some(stem) = format.strip_suffix("-f")
+        && !format.starts_with('#')
+    {
+        return Some(format!("{stem}-s"));
+    }
+    None
+}
+
+/// Deletes the nodes of images that left a disk's chain: each format node, then the protocol
+/// node under it, as libvirt detaches a chain. Nodes QEMU opened itself, or that are gone
+/// already, are skipped; a format node QEMU refuses to delete keeps its protocol node.
+async fn detach_nodes(mon: &Monitor, formats: &[String]) {
+    let names: Vec<String> = match mon
+        .execute("query-named-block-nodes", Some(json!({"flat": true})))
+        .await
+    {
+        Ok(Value::Array(nodes)) => nodes
+            .iter()
+            .filter_map(|n| n["node-name"].as_str().map(str::to_string))
+            .collect(),
+        _ => return,
+    };
+    let known = |n: &str| names.iter().any(|k| k == n);
+    for format in formats.iter().filter(|f| known(f) && !f.starts_with('#')) {
+        if let Err(e) = mon.blockdev_del(format).await {
+            tracing::debug!("blockdev-del {format}: {e}");
+            continue;
+        }
+        if let Some(storage) = storage_node_of(format).filter(|s| known(s))
+            && let Err(e) = mon.blockdev_del(&storage).await
+        {
+            tracing::debug!("blockdev-del {storage}: {e}");
+        }
+    }
 }
 
 /// Finds `name` in the chain as libvirt's chain lookup does: by path, or `vda[N]` by index;
@@ -450,6 +502,7 @@ impl QemuDriver {
             job_type,
             top_after,
             delete,
+            dropped: layers[t..b].iter().map(|l| l.node.clone()).collect(),
             state: Mutex::new(JobState::default()),
             done: tokio::sync::watch::channel(None).0,
         };
@@ -532,6 +585,10 @@ impl QemuDriver {
             job_type: DomainBlockJobType::PULL,
             top_after: layers[0].node.clone(),
             delete: Vec::new(),
+            dropped: layers[1..b.unwrap_or(layers.len())]
+                .iter()
+                .map(|l| l.node.clone())
+                .collect(),
             state: Mutex::new(JobState::default()),
             done: tokio::sync::watch::channel(None).0,
         };
@@ -870,10 +927,29 @@ impl QemuDriver {
                 Ok(chain_of(&m, |i| i.node_name.as_deref() == Some(top.as_str())).await)
             })
             .await;
-        let layers: Vec<(String, String)> = match layers {
-            Ok(Ok(l)) => l.into_iter().map(|l| (l.path, l.format)).collect(),
+        let layers = match layers {
+            Ok(Ok(l)) => l,
             _ => Vec::new(),
         };
+        // Only once QEMU's new chain is known: a node still in it is never deleted.
+        if !layers.is_empty() {
+            let dropped: Vec<String> = job
+                .dropped
+                .iter()
+                .filter(|d| !d.is_empty() && !layers.iter().any(|l| &l.node == *d))
+                .cloned()
+                .collect();
+            if !dropped.is_empty() {
+                let _ = self
+                    .qmp(p, move |m| async move {
+                        detach_nodes(&m, &dropped).await;
+                        Ok(())
+                    })
+                    .await;
+            }
+        }
+        let layers: Vec<(String, String)> =
+            layers.into_iter().map(|l| (l.path, l.format)).collect();
         let persistent = {
             let mut st = obj.lock();
             let mut live = (*st.def).clone();
@@ -960,6 +1036,17 @@ mod tests {
             e.message
                 .contains("requested target 'vdb' does not match target 'vda'")
         );
+    }
+
+    #[test]
+    fn storage_nodes_pair_with_rvirts_format_nodes() {
+        assert_eq!(
+            storage_node_of("libvirt-3-format").as_deref(),
+            Some("libvirt-3-storage")
+        );
+        assert_eq!(storage_node_of("ov1a2b-0-f").as_deref(), Some("ov1a2b-0-s"));
+        assert_eq!(storage_node_of("#block123"), None);
+        assert_eq!(storage_node_of("#block12-f"), None);
     }
 
     #[test]

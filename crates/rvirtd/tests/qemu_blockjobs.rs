@@ -2,8 +2,9 @@
 //! python3-libvirt: a chain made by external disk-only snapshots, then an inactive commit
 //! (shallow, deleting the committed image), an active commit that is aborted and one that
 //! pivots, a full pull; `blockjob --info`/`--bandwidth`/`--abort`, the errors with no job,
-//! the live XML and `qemu-img info --backing-chain` after each step, and the BLOCK_JOB and
-//! BLOCK_JOB_2 events in order.
+//! the live XML and `qemu-img info --backing-chain` after each step, the images QEMU still
+//! holds open (none of those a job dropped from the chain), a live snapshot taken after the
+//! jobs, and the BLOCK_JOB and BLOCK_JOB_2 events in order.
 
 #![allow(clippy::unwrap_used)]
 
@@ -57,6 +58,24 @@ fn virsh_err(s: &QemuSystem, args: &[&str]) -> String {
         .unwrap();
     assert!(!out.status.success(), "virsh {args:?} succeeded");
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// An external disk-only snapshot `name` of vg's vda into `file`.
+fn disk_only(s: &QemuSystem, name: &str, file: &Path) {
+    let spec = format!("vda,snapshot=external,file={}", p(file));
+    s.virsh(&[
+        "snapshot-create-as",
+        "vg",
+        name,
+        "--disk-only",
+        "--diskspec",
+        &spec,
+    ]);
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
 }
 
 const WATCHER: &str = r#"
@@ -132,18 +151,7 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     assert!(err.contains("disk 'vdz' not found in domain"), "{err}");
 
     for n in ["s1", "s2", "s3"] {
-        let spec = format!(
-            "vda,snapshot=external,file={}",
-            p(&img(&format!("{n}.qcow2")))
-        );
-        s.virsh(&[
-            "snapshot-create-as",
-            "vg",
-            n,
-            "--disk-only",
-            "--diskspec",
-            &spec,
-        ]);
+        disk_only(&s, n, &img(&format!("{n}.qcow2")));
     }
     let paths = |names: &[&str]| -> Vec<String> {
         names
@@ -183,6 +191,8 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s1", "base"]));
     assert_eq!(xml_chain(&s), paths(&["s3", "s1", "base"]));
     assert!(!img("s2.qcow2").exists());
+    // QEMU let go of s2's nodes too: it holds no image outside the chain.
+    assert_eq!(s.open_files("vg"), sorted(paths(&["s3", "s1", "base"])));
 
     // Active commit of s3 into s1: synchronized, its info and speed, then aborted.
     let out = s.virsh(&[
@@ -242,6 +252,7 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
         "{inactive}"
     );
     assert!(img("s3.qcow2").exists());
+    assert_eq!(s.open_files("vg"), sorted(paths(&["s1", "base"])));
 
     // A pull copies base into s1, which then stands alone.
     let out = s.virsh(&["blockpull", "vg", "vda", "--wait"]);
@@ -250,6 +261,14 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     assert_eq!(xml_chain(&s), paths(&["s1"]));
     let out = s.virsh(&["blockjob", "vg", "vda", "--info"]);
     assert_eq!(out.trim(), "No current block job for vda");
+    assert_eq!(s.open_files("vg"), paths(&["s1"]));
+
+    // Nothing left of the dropped images holds s1 as its backing: a new live snapshot of it
+    // is taken (QEMU refuses one while another node uses s1 as its backing).
+    disk_only(&s, "s4", &img("s4.qcow2"));
+    assert_eq!(chain(&img("s4.qcow2")), paths(&["s4", "s1"]));
+    assert_eq!(xml_chain(&s), paths(&["s4", "s1"]));
+    assert_eq!(s.open_files("vg"), paths(&["s1", "s4"]));
 
     let status = watcher.wait().unwrap();
     assert!(status.success());

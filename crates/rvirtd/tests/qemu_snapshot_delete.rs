@@ -4,9 +4,11 @@
 //! one by an active commit with pivot. A shut-off guest: libvirt's refusals (an internal
 //! snapshot as parent, an overlay the persistent definition does not chain), then the top
 //! overlay merged by `qemu-img commit` and the next one after it, with the data written to the
-//! overlays found in the base image. After each step: `qemu-img info --backing-chain`, the live
-//! and inactive XML, `snapshot-list --tree`, the children's recorded disks, and the BLOCK_JOB
-//! and BLOCK_JOB_2 events in order.
+//! overlays found in the base image; new live snapshots of the running guest once its
+//! overlays were merged, the middle one merged once the guest is off. After each step:
+//! `qemu-img info --backing-chain`, the live and inactive XML, the images QEMU holds open
+//! (none that left the chain), `snapshot-list --tree`, the children's recorded disks, and the
+//! BLOCK_JOB and BLOCK_JOB_2 events in order.
 
 #![allow(clippy::unwrap_used)]
 
@@ -171,7 +173,7 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     disk_only(&s, "vo", "o1", &img("o1"));
 
     let mut watcher = Command::new(PYTHON)
-        .args(["-c", WATCHER, &s.uri, "14"])
+        .args(["-c", WATCHER, &s.uri, "16"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -187,6 +189,7 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
         xml_chain(&s.virsh(&["dumpxml", "vg"])),
         paths(&["s2", "base"])
     );
+    assert_eq!(s.open_files("vg"), paths(&["base", "s2"]));
     let inactive = s.virsh(&["dumpxml", "vg", "--inactive"]);
     assert_eq!(xml_chain(&inactive), paths(&["s2", "base"]));
     let s2 = s.virsh(&["snapshot-dumpxml", "vg", "s2"]);
@@ -209,6 +212,7 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     );
     assert_eq!(tree("vg").trim(), "");
     assert_eq!(s.virsh(&["domstate", "vg"]).trim(), "running");
+    assert_eq!(s.open_files("vg"), paths(&["base"]));
 
     // Shut off: an internal snapshot as the nearest older one refuses.
     let err = virsh_err(&s, &["snapshot-delete", "vo", "o1"]);
@@ -254,6 +258,23 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     assert!(qemu_io(&img("obase"), "read -P 0xb2 64k 64k"));
     assert_eq!(s.virsh(&["domstate", "vo"]).trim(), "shut off");
 
+    // QEMU dropped the nodes of s1 and s2 with the commits, so nothing holds base as its
+    // backing and it takes new overlays (QEMU refuses them while another node uses it).
+    disk_only(&s, "vg", "s3", &img("s3"));
+    disk_only(&s, "vg", "s4", &img("s4"));
+    assert_eq!(s.open_files("vg"), paths(&["base", "s3", "s4"]));
+    // Live snapshots leave the chain in the persistent definition: once shut off, the middle
+    // overlay is found there, merged with qemu-img and the image above it rebased.
+    s.virsh(&["destroy", "vg"]);
+    s.virsh(&["snapshot-delete", "vg", "s3"]);
+    assert!(!img("s3").exists());
+    assert_eq!(chain(&img("s4")), paths(&["s4", "base"]));
+    assert_eq!(
+        xml_chain(&s.virsh(&["dumpxml", "vg"])),
+        paths(&["s4", "base"])
+    );
+    assert_eq!(tree("vg").trim(), "s4");
+
     let status = watcher.wait().unwrap();
     assert!(status.success());
     let seen: Vec<String> = lines.map(|l| l.unwrap()).collect();
@@ -273,7 +294,8 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
         "v2 vo vda 4 3".to_string(),
         format!("v1 vo {} 4 0", at("obase")),
         "v2 vo vda 4 0".to_string(),
+        format!("v1 vg {} 3 0", at("s4")),
+        "v2 vg vda 3 0".to_string(),
     ];
     assert_eq!(seen, expect, "rvirtd log:\n{}", s.daemon.log());
-    s.virsh(&["destroy", "vg"]);
 }

@@ -183,6 +183,32 @@ impl QemuSystem {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
+
+    /// The pid of the QEMU running domain `name`, from the daemon's status file.
+    pub fn qemu_pid(&self, name: &str) -> u32 {
+        let path = self.root.join(format!("state/run/qemu/{name}.xml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find("pid='").unwrap() + 5;
+        text[at..].split('\'').next().unwrap().parse().unwrap()
+    }
+
+    /// The files under the scratch folder that domain `name`'s QEMU holds open, sorted and
+    /// without repeats, as the kernel names them (` (deleted)` after an unlinked one): every
+    /// block node QEMU keeps holds its image open, so this is QEMU's own view of which images
+    /// it still uses, whatever the daemon believes.
+    pub fn open_files(&self, name: &str) -> Vec<String> {
+        let fds = PathBuf::from(format!("/proc/{}/fd", self.qemu_pid(name)));
+        let mut files: Vec<String> = std::fs::read_dir(fds)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read_link(e.path()).ok())
+            .map(|l| l.display().to_string())
+            .filter(|l| l.starts_with(&*self.root.to_string_lossy()) && !l.contains("/state/"))
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
 }
 
 impl Drop for QemuSystem {
