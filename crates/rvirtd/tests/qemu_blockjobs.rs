@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{PYTHON, QemuSystem, have};
+use common::{BLOCK_JOB_WATCHER, PYTHON, QemuSystem, backing_chain, have, xml_disk_chain};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -19,87 +19,15 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// The images of the disk whose top is `top`, top first, as qemu-img sees them.
-fn chain(top: &Path) -> Vec<String> {
-    let out = Command::new("qemu-img")
-        .args(["info", "-U", "--backing-chain", "--output=json", p(top)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["filename"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The live XML's chain of vda: source, then each backingStore's source.
+/// The live XML's chain of vg's vda: source, then each backingStore's source.
 fn xml_chain(s: &QemuSystem) -> Vec<String> {
-    let xml = s.virsh(&["dumpxml", "vg"]);
-    let disk = &xml[xml.find("<disk").unwrap()..xml.find("</disk>").unwrap()];
-    disk.match_indices("<source file='")
-        .map(|(i, m)| {
-            let rest = &disk[i + m.len()..];
-            rest[..rest.find('\'').unwrap()].to_string()
-        })
-        .collect()
-}
-
-fn virsh_err(s: &QemuSystem, args: &[&str]) -> String {
-    let out = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "virsh {args:?} succeeded");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// An external disk-only snapshot `name` of vg's vda into `file`.
-fn disk_only(s: &QemuSystem, name: &str, file: &Path) {
-    let spec = format!("vda,snapshot=external,file={}", p(file));
-    s.virsh(&[
-        "snapshot-create-as",
-        "vg",
-        name,
-        "--disk-only",
-        "--diskspec",
-        &spec,
-    ]);
+    xml_disk_chain(&s.virsh(&["dumpxml", "vg"]))
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
-
-const WATCHER: &str = r#"
-import sys, threading, libvirt
-libvirt.virEventRegisterDefaultImpl()
-c = libvirt.open(sys.argv[1])
-want = int(sys.argv[2])
-seen = []
-done = threading.Event()
-def cb(conn, dom, disk, typ, status, opaque):
-    seen.append("%s %s %s %d %d" % (opaque, dom.name(), disk, typ, status))
-    if len(seen) >= want:
-        done.set()
-c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB, cb, "v1")
-c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, cb, "v2")
-def loop():
-    while True:
-        libvirt.virEventRunDefaultImpl()
-threading.Thread(target=loop, daemon=True).start()
-print("ready", flush=True)
-done.wait(120)
-for s in seen:
-    print(s)
-"#;
 
 #[test]
 fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
@@ -132,26 +60,26 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     // No job yet: the info says so, abort and speed refuse, a lone image has nothing to commit.
     let out = s.virsh(&["blockjob", "vg", "vda", "--info"]);
     assert_eq!(out.trim(), "No current block job for vda");
-    let err = virsh_err(&s, &["blockjob", "vg", "vda", "--abort"]);
+    let err = s.virsh_fails(&["blockjob", "vg", "vda", "--abort"]);
     assert!(
         err.contains("disk vda does not have an active block job"),
         "{err}"
     );
-    let err = virsh_err(&s, &["blockjob", "vg", "vda", "--bandwidth", "1"]);
+    let err = s.virsh_fails(&["blockjob", "vg", "vda", "--bandwidth", "1"]);
     assert!(
         err.contains("disk vda does not have an active block job"),
         "{err}"
     );
-    let err = virsh_err(&s, &["blockcommit", "vg", "vda", "--active"]);
+    let err = s.virsh_fails(&["blockcommit", "vg", "vda", "--active"]);
     assert!(
         err.contains("could not find base image in chain for 'vda'"),
         "{err}"
     );
-    let err = virsh_err(&s, &["blockcommit", "vg", "vdz"]);
+    let err = s.virsh_fails(&["blockcommit", "vg", "vdz"]);
     assert!(err.contains("disk 'vdz' not found in domain"), "{err}");
 
     for n in ["s1", "s2", "s3"] {
-        disk_only(&s, n, &img(&format!("{n}.qcow2")));
+        s.disk_only_snapshot("vg", n, &img(&format!("{n}.qcow2")));
     }
     let paths = |names: &[&str]| -> Vec<String> {
         names
@@ -159,10 +87,13 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
             .map(|n| p(&img(&format!("{n}.qcow2"))).to_string())
             .collect()
     };
-    assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s2", "s1", "base"]));
+    assert_eq!(
+        backing_chain(&img("s3.qcow2")),
+        paths(&["s3", "s2", "s1", "base"])
+    );
 
     let mut watcher = Command::new(PYTHON)
-        .args(["-c", WATCHER, &s.uri, "12"])
+        .args(["-c", BLOCK_JOB_WATCHER, &s.uri, "12"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -170,7 +101,7 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     assert_eq!(lines.next().unwrap().unwrap(), "ready");
 
     // Committing the active layer needs --active; a top that is not active refuses it.
-    let err = virsh_err(&s, &["blockcommit", "vg", "vda"]);
+    let err = s.virsh_fails(&["blockcommit", "vg", "vda"]);
     assert!(
         err.contains("commit of 'vda' active layer requires active flag"),
         "{err}"
@@ -188,7 +119,10 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
         "--wait",
     ]);
     assert!(out.contains("Commit complete"), "{out}");
-    assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s1", "base"]));
+    assert_eq!(
+        backing_chain(&img("s3.qcow2")),
+        paths(&["s3", "s1", "base"])
+    );
     assert_eq!(xml_chain(&s), paths(&["s3", "s1", "base"]));
     assert!(!img("s2.qcow2").exists());
     // QEMU let go of s2's nodes too: it holds no image outside the chain.
@@ -226,13 +160,16 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
         raw.contains(" type=Active Block Commit\n bandwidth=2\n"),
         "{raw}"
     );
-    let err = virsh_err(&s, &["blockpull", "vg", "vda"]);
+    let err = s.virsh_fails(&["blockpull", "vg", "vda"]);
     assert!(
         err.contains("disk 'vda' already in active block job"),
         "{err}"
     );
     s.virsh(&["blockjob", "vg", "vda", "--abort"]);
-    assert_eq!(chain(&img("s3.qcow2")), paths(&["s3", "s1", "base"]));
+    assert_eq!(
+        backing_chain(&img("s3.qcow2")),
+        paths(&["s3", "s1", "base"])
+    );
 
     // Active commit again, pivoted: s1 becomes the disk's image, in the live and the
     // persistent definitions.
@@ -257,7 +194,7 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     // A pull copies base into s1, which then stands alone.
     let out = s.virsh(&["blockpull", "vg", "vda", "--wait"]);
     assert!(out.contains("Pull complete"), "{out}");
-    assert_eq!(chain(&img("s1.qcow2")), paths(&["s1"]));
+    assert_eq!(backing_chain(&img("s1.qcow2")), paths(&["s1"]));
     assert_eq!(xml_chain(&s), paths(&["s1"]));
     let out = s.virsh(&["blockjob", "vg", "vda", "--info"]);
     assert_eq!(out.trim(), "No current block job for vda");
@@ -265,8 +202,8 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
 
     // Nothing left of the dropped images holds s1 as its backing: a new live snapshot of it
     // is taken (QEMU refuses one while another node uses s1 as its backing).
-    disk_only(&s, "s4", &img("s4.qcow2"));
-    assert_eq!(chain(&img("s4.qcow2")), paths(&["s4", "s1"]));
+    s.disk_only_snapshot("vg", "s4", &img("s4.qcow2"));
+    assert_eq!(backing_chain(&img("s4.qcow2")), paths(&["s4", "s1"]));
     assert_eq!(xml_chain(&s), paths(&["s4", "s1"]));
     assert_eq!(s.open_files("vg"), paths(&["s1", "s4"]));
 

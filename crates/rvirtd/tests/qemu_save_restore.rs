@@ -34,16 +34,6 @@ fn guest_xml(s: &QemuSystem, name: &str) -> PathBuf {
     )
 }
 
-fn virsh_fails(s: &QemuSystem, args: &[&str]) -> String {
-    let out = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "virsh {args:?} succeeded");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn domstate(s: &QemuSystem, name: &str) -> String {
     s.virsh(&["domstate", name, "--reason"]).trim().to_string()
 }
@@ -103,7 +93,7 @@ fn virsh_saves_and_restores_a_qemu_guest() {
             .any(|l| l.contains("vg") && l.contains("saved")),
         "{list}"
     );
-    let err = virsh_fails(&s, &["undefine", "vg"]);
+    let err = s.virsh_fails(&["undefine", "vg"]);
     assert!(
         err.contains("Refusing to undefine while domain managed save image exists"),
         "{err}"
@@ -120,14 +110,14 @@ fn virsh_saves_and_restores_a_qemu_guest() {
     // Bad images: libvirt's words, and nothing starts.
     let empty = s.root.join("empty.save");
     std::fs::write(&empty, b"").unwrap();
-    let err = virsh_fails(&s, &["restore", p(&empty)]);
+    let err = s.virsh_fails(&["restore", p(&empty)]);
     assert!(
         err.contains("operation failed: failed to read qemu header"),
         "{err}"
     );
     let junk = s.root.join("junk.save");
     std::fs::write(&junk, vec![0x5au8; 4096]).unwrap();
-    let err = virsh_fails(&s, &["restore", p(&junk)]);
+    let err = s.virsh_fails(&["restore", p(&junk)]);
     assert!(
         err.contains("operation failed: image magic is incorrect"),
         "{err}"
@@ -253,7 +243,7 @@ fn virsh_watches_and_aborts_a_save() {
     // Idle: no job, and nothing to abort.
     let out = s.virsh(&["domjobinfo", "jg"]);
     assert_eq!(out, "Job type:         None        \n\n");
-    let err = virsh_fails(&s, &["domjobabort", "jg"]);
+    let err = s.virsh_fails(&["domjobabort", "jg"]);
     assert!(
         err.contains("Requested operation is not valid: no job is active on the domain"),
         "{err}"

@@ -14,53 +14,13 @@
 
 mod common;
 
-use common::{PYTHON, QemuSystem, have};
+use common::{BLOCK_JOB_WATCHER, PYTHON, QemuSystem, backing_chain, have, xml_disk_chain};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-/// The images of the disk whose top is `top`, top first, as qemu-img sees them.
-fn chain(top: &Path) -> Vec<String> {
-    let out = Command::new("qemu-img")
-        .args(["info", "-U", "--backing-chain", "--output=json", p(top)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["filename"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The chain of the first disk in `xml`: its source, then each backingStore's source.
-fn xml_chain(xml: &str) -> Vec<String> {
-    let disk = &xml[xml.find("<disk").unwrap()..xml.find("</disk>").unwrap()];
-    disk.match_indices("<source file='")
-        .map(|(i, m)| {
-            let rest = &disk[i + m.len()..];
-            rest[..rest.find('\'').unwrap()].to_string()
-        })
-        .collect()
-}
-
-fn virsh_err(s: &QemuSystem, args: &[&str]) -> String {
-    let out = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "virsh {args:?} succeeded");
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn qemu_io(image: &Path, cmd: &str) -> bool {
@@ -71,29 +31,6 @@ fn qemu_io(image: &Path, cmd: &str) -> bool {
         .status
         .success()
 }
-
-const WATCHER: &str = r#"
-import sys, threading, libvirt
-libvirt.virEventRegisterDefaultImpl()
-c = libvirt.open(sys.argv[1])
-want = int(sys.argv[2])
-seen = []
-done = threading.Event()
-def cb(conn, dom, disk, typ, status, opaque):
-    seen.append("%s %s %s %d %d" % (opaque, dom.name(), disk, typ, status))
-    if len(seen) >= want:
-        done.set()
-c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB, cb, "v1")
-c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, cb, "v2")
-def loop():
-    while True:
-        libvirt.virEventRunDefaultImpl()
-threading.Thread(target=loop, daemon=True).start()
-print("ready", flush=True)
-done.wait(120)
-for s in seen:
-    print(s)
-"#;
 
 fn define(s: &QemuSystem, name: &str, image: &Path) {
     let out = Command::new("qemu-img")
@@ -114,18 +51,6 @@ fn define(s: &QemuSystem, name: &str, image: &Path) {
     s.virsh(&["define", p(&xml)]);
 }
 
-fn disk_only(s: &QemuSystem, dom: &str, name: &str, file: &Path) {
-    let spec = format!("vda,snapshot=external,file={}", p(file));
-    s.virsh(&[
-        "snapshot-create-as",
-        dom,
-        name,
-        "--disk-only",
-        "--diskspec",
-        &spec,
-    ]);
-}
-
 #[test]
 fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     for t in [PYTHON, "virsh", "qemu-system-x86_64", "qemu-img", "qemu-io"] {
@@ -143,9 +68,9 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     // A running guest with base <- s1 <- s2.
     define(&s, "vg", &img("base"));
     s.virsh(&["start", "vg"]);
-    disk_only(&s, "vg", "s1", &img("s1"));
-    disk_only(&s, "vg", "s2", &img("s2"));
-    assert_eq!(chain(&img("s2")), paths(&["s2", "s1", "base"]));
+    s.disk_only_snapshot("vg", "s1", &img("s1"));
+    s.disk_only_snapshot("vg", "s2", &img("s2"));
+    assert_eq!(backing_chain(&img("s2")), paths(&["s2", "s1", "base"]));
 
     // Not while another block job runs.
     let out = s.virsh(&[
@@ -157,7 +82,7 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
         "--wait",
     ]);
     assert!(out.contains("Now in synchronized phase"), "{out}");
-    let err = virsh_err(&s, &["snapshot-delete", "vg", "s2"]);
+    let err = s.virsh_fails(&["snapshot-delete", "vg", "s2"]);
     assert!(
         err.contains(
             "Operation not supported: cannot delete external snapshots when there is another active block job"
@@ -165,15 +90,15 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
         "{err}"
     );
     s.virsh(&["blockjob", "vg", "vda", "--abort"]);
-    assert_eq!(chain(&img("s2")), paths(&["s2", "s1", "base"]));
+    assert_eq!(backing_chain(&img("s2")), paths(&["s2", "s1", "base"]));
 
     // A shut-off guest with an internal snapshot below an external one.
     define(&s, "vo", &img("obase"));
     s.virsh(&["snapshot-create-as", "vo", "i0"]);
-    disk_only(&s, "vo", "o1", &img("o1"));
+    s.disk_only_snapshot("vo", "o1", &img("o1"));
 
     let mut watcher = Command::new(PYTHON)
-        .args(["-c", WATCHER, &s.uri, "16"])
+        .args(["-c", BLOCK_JOB_WATCHER, &s.uri, "16"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -184,17 +109,17 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     // definitions and in s2's recorded domain; s2 moves to the root of the tree.
     s.virsh(&["snapshot-delete", "vg", "s1"]);
     assert!(!img("s1").exists());
-    assert_eq!(chain(&img("s2")), paths(&["s2", "base"]));
+    assert_eq!(backing_chain(&img("s2")), paths(&["s2", "base"]));
     assert_eq!(
-        xml_chain(&s.virsh(&["dumpxml", "vg"])),
+        xml_disk_chain(&s.virsh(&["dumpxml", "vg"])),
         paths(&["s2", "base"])
     );
     assert_eq!(s.open_files("vg"), paths(&["base", "s2"]));
     let inactive = s.virsh(&["dumpxml", "vg", "--inactive"]);
-    assert_eq!(xml_chain(&inactive), paths(&["s2", "base"]));
+    assert_eq!(xml_disk_chain(&inactive), paths(&["s2", "base"]));
     let s2 = s.virsh(&["snapshot-dumpxml", "vg", "s2"]);
     let recorded = &s2[s2.find("<domain type").unwrap()..];
-    assert_eq!(xml_chain(recorded), paths(&["base"]));
+    assert_eq!(xml_disk_chain(recorded), paths(&["base"]));
     assert!(!s2.contains("<parent>"), "{s2}");
     assert_eq!(tree("vg").trim(), "s2");
     assert_eq!(s.virsh(&["snapshot-current", "vg", "--name"]).trim(), "s2");
@@ -202,10 +127,13 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     // s2, the top: active commit with pivot; base is the disk again everywhere.
     s.virsh(&["snapshot-delete", "vg", "s2"]);
     assert!(!img("s2").exists());
-    assert_eq!(chain(&img("base")), paths(&["base"]));
-    assert_eq!(xml_chain(&s.virsh(&["dumpxml", "vg"])), paths(&["base"]));
+    assert_eq!(backing_chain(&img("base")), paths(&["base"]));
+    assert_eq!(
+        xml_disk_chain(&s.virsh(&["dumpxml", "vg"])),
+        paths(&["base"])
+    );
     let inactive = s.virsh(&["dumpxml", "vg", "--inactive"]);
-    assert_eq!(xml_chain(&inactive), paths(&["base"]));
+    assert_eq!(xml_disk_chain(&inactive), paths(&["base"]));
     assert!(
         inactive.contains("<driver name='qemu' type='qcow2'/>"),
         "{inactive}"
@@ -215,7 +143,7 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     assert_eq!(s.open_files("vg"), paths(&["base"]));
 
     // Shut off: an internal snapshot as the nearest older one refuses.
-    let err = virsh_err(&s, &["snapshot-delete", "vo", "o1"]);
+    let err = s.virsh_fails(&["snapshot-delete", "vo", "o1"]);
     assert!(
         err.contains(
             "Operation not supported: deleting external snapshot that has internal snapshot as parent not supported"
@@ -223,12 +151,12 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
         "{err}"
     );
     s.virsh(&["snapshot-delete", "vo", "i0", "--metadata"]);
-    disk_only(&s, "vo", "o2", &img("o2"));
-    assert_eq!(chain(&img("o2")), paths(&["o2", "o1", "obase"]));
+    s.disk_only_snapshot("vo", "o2", &img("o2"));
+    assert_eq!(backing_chain(&img("o2")), paths(&["o2", "o1", "obase"]));
     assert!(qemu_io(&img("o1"), "write -P 0xa1 0 64k"));
     assert!(qemu_io(&img("o2"), "write -P 0xb2 64k 64k"));
     // The persistent definition does not chain o1 below o2: libvirt cannot find it.
-    let err = virsh_err(&s, &["snapshot-delete", "vo", "o1"]);
+    let err = s.virsh_fails(&["snapshot-delete", "vo", "o1"]);
     assert!(
         err.contains("invalid argument: could not find base disk source in disk source chain"),
         "{err}"
@@ -243,16 +171,19 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     // o2, the top: committed into o1 with qemu-img; the persistent disk is o1 again.
     s.virsh(&["snapshot-delete", "vo", "o2"]);
     assert!(!img("o2").exists());
-    assert_eq!(chain(&img("o1")), paths(&["o1", "obase"]));
-    assert_eq!(xml_chain(&s.virsh(&["dumpxml", "vo"])), paths(&["o1"]));
+    assert_eq!(backing_chain(&img("o1")), paths(&["o1", "obase"]));
+    assert_eq!(xml_disk_chain(&s.virsh(&["dumpxml", "vo"])), paths(&["o1"]));
     assert_eq!(tree("vo").trim(), "o1");
     assert_eq!(s.virsh(&["snapshot-current", "vo", "--name"]).trim(), "o1");
 
     // o1: into obase, which now holds what both overlays were given.
     s.virsh(&["snapshot-delete", "vo", "o1"]);
     assert!(!img("o1").exists());
-    assert_eq!(chain(&img("obase")), paths(&["obase"]));
-    assert_eq!(xml_chain(&s.virsh(&["dumpxml", "vo"])), paths(&["obase"]));
+    assert_eq!(backing_chain(&img("obase")), paths(&["obase"]));
+    assert_eq!(
+        xml_disk_chain(&s.virsh(&["dumpxml", "vo"])),
+        paths(&["obase"])
+    );
     assert_eq!(tree("vo").trim(), "");
     assert!(qemu_io(&img("obase"), "read -P 0xa1 0 64k"));
     assert!(qemu_io(&img("obase"), "read -P 0xb2 64k 64k"));
@@ -260,17 +191,17 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
 
     // QEMU dropped the nodes of s1 and s2 with the commits, so nothing holds base as its
     // backing and it takes new overlays (QEMU refuses them while another node uses it).
-    disk_only(&s, "vg", "s3", &img("s3"));
-    disk_only(&s, "vg", "s4", &img("s4"));
+    s.disk_only_snapshot("vg", "s3", &img("s3"));
+    s.disk_only_snapshot("vg", "s4", &img("s4"));
     assert_eq!(s.open_files("vg"), paths(&["base", "s3", "s4"]));
     // Live snapshots leave the chain in the persistent definition: once shut off, the middle
     // overlay is found there, merged with qemu-img and the image above it rebased.
     s.virsh(&["destroy", "vg"]);
     s.virsh(&["snapshot-delete", "vg", "s3"]);
     assert!(!img("s3").exists());
-    assert_eq!(chain(&img("s4")), paths(&["s4", "base"]));
+    assert_eq!(backing_chain(&img("s4")), paths(&["s4", "base"]));
     assert_eq!(
-        xml_chain(&s.virsh(&["dumpxml", "vg"])),
+        xml_disk_chain(&s.virsh(&["dumpxml", "vg"])),
         paths(&["s4", "base"])
     );
     assert_eq!(tree("vg").trim(), "s4");

@@ -184,6 +184,30 @@ impl QemuSystem {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Real virsh on the daemon (at most 60 s), which must fail; its stderr.
+    pub fn virsh_fails(&self, args: &[&str]) -> String {
+        let out = Command::new("timeout")
+            .args(["60", "virsh", "-c", &self.uri])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "virsh {args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// An external disk-only snapshot `name` of domain `dom`'s vda into `file`.
+    pub fn disk_only_snapshot(&self, dom: &str, name: &str, file: &Path) {
+        let spec = format!("vda,snapshot=external,file={}", file.display());
+        self.virsh(&[
+            "snapshot-create-as",
+            dom,
+            name,
+            "--disk-only",
+            "--diskspec",
+            &spec,
+        ]);
+    }
+
     /// The pid of the QEMU running domain `name`, from the daemon's status file.
     pub fn qemu_pid(&self, name: &str) -> u32 {
         let path = self.root.join(format!("state/run/qemu/{name}.xml"));
@@ -232,3 +256,61 @@ impl Drop for QemuSystem {
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }
+
+/// The images of the disk whose top image is `top`, top first, as `qemu-img info
+/// --backing-chain` sees them.
+pub fn backing_chain(top: &Path) -> Vec<String> {
+    let out = Command::new("qemu-img")
+        .args(["info", "-U", "--backing-chain", "--output=json"])
+        .arg(top)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["filename"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The chain of the first disk in domain XML `xml`: its source, then each backingStore's.
+pub fn xml_disk_chain(xml: &str) -> Vec<String> {
+    let disk = &xml[xml.find("<disk").unwrap()..xml.find("</disk>").unwrap()];
+    disk.match_indices("<source file='")
+        .map(|(i, m)| {
+            let rest = &disk[i + m.len()..];
+            rest[..rest.find('\'').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// A python3-libvirt script (argv: URI, event count) that prints `ready`, waits for that many
+/// BLOCK_JOB (`v1`) and BLOCK_JOB_2 (`v2`) events (at most 120 s) and prints one line each:
+/// `v1|v2 DOMAIN DISK TYPE STATUS`.
+pub const BLOCK_JOB_WATCHER: &str = r#"
+import sys, threading, libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+want = int(sys.argv[2])
+seen = []
+done = threading.Event()
+def cb(conn, dom, disk, typ, status, opaque):
+    seen.append("%s %s %s %d %d" % (opaque, dom.name(), disk, typ, status))
+    if len(seen) >= want:
+        done.set()
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB, cb, "v1")
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, cb, "v2")
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+print("ready", flush=True)
+done.wait(120)
+for s in seen:
+    print(s)
+"#;
