@@ -975,7 +975,7 @@ impl DomainDef {
         else {
             return Ok(());
         };
-        let intremap = raw_child(iommu, "driver").and_then(|d| d.attr("intremap"));
+        let intremap = iommu.child("driver").and_then(|d| d.attr("intremap"));
         let split_ioapic = self
             .features
             .as_ref()
@@ -999,9 +999,10 @@ impl DomainDef {
             .iter()
             .filter(|(_, e)| e.name == "memory")
         {
-            let Some(node) = raw_child(mem, "target")
-                .and_then(|t| raw_child(t, "node"))
-                .and_then(raw_text)
+            let Some(node) = mem
+                .child("target")
+                .and_then(|t| t.child("node"))
+                .and_then(RawElement::text)
                 .and_then(|t| t.trim().parse::<i64>().ok())
             else {
                 continue;
@@ -1305,22 +1306,6 @@ fn strip_prefix(el: &mut RawElement, prefix: &str) {
         if let crate::raw::RawNode::Element(e) = c {
             strip_prefix(e, prefix);
         }
-    }
-}
-
-/// The first child element of a kept element named `name`.
-fn raw_child<'a>(el: &'a RawElement, name: &str) -> Option<&'a RawElement> {
-    el.children.iter().find_map(|c| match c {
-        crate::raw::RawNode::Element(e) if e.name == name => Some(e),
-        _ => None,
-    })
-}
-
-/// The text of a kept element, when its only content is text.
-fn raw_text(el: &RawElement) -> Option<&str> {
-    match el.children.as_slice() {
-        [crate::raw::RawNode::Text(t)] => Some(t.as_str()),
-        _ => None,
     }
 }
 

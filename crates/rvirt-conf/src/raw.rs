@@ -104,6 +104,30 @@ impl RawElement {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first child element named `name`.
+    pub fn child(&self, name: &str) -> Option<&RawElement> {
+        self.children.iter().find_map(|c| match c {
+            RawNode::Element(e) if e.name == name => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The first child element named `name`, to change.
+    pub fn child_mut(&mut self, name: &str) -> Option<&mut RawElement> {
+        self.children.iter_mut().find_map(|c| match c {
+            RawNode::Element(e) if e.name == name => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The element's text, when text is all it holds.
+    pub fn text(&self) -> Option<&str> {
+        match self.children.as_slice() {
+            [RawNode::Text(t)] => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
     /// Formats the element in libvirt's style at `depth` (two spaces each), single quotes.
     pub fn format_libvirt(&self, out: &mut String, depth: usize) {
         self.format(out, depth, '\'');

@@ -2307,10 +2307,7 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
 /// given or the source is a socket (virtiofsd), and a RAM file system's usage in KiB.
 fn filesystem_canon(el: &mut RawElement) -> Result<()> {
     let is_ram = el.attr("type") == Some("ram");
-    let source = el.children.iter_mut().find_map(|c| match c {
-        RawNode::Element(e) if e.name == "source" => Some(e),
-        _ => None,
-    });
+    let source = el.child_mut("source");
     let has_socket = source.as_ref().is_some_and(|s| s.attr("socket").is_some());
     if is_ram {
         let usage = source
@@ -2381,11 +2378,7 @@ fn int_attr_auto(el: &RawElement, attr: &str) -> Result<Option<i64>> {
 fn redir_canon(el: &mut RawElement) -> Result<bool> {
     match el.name.as_str() {
         "redirdev" => {
-            let has = |n: &str| {
-                el.children
-                    .iter()
-                    .any(|c| matches!(c, RawNode::Element(e) if e.name == n))
-            };
+            let has = |n: &str| el.child(n).is_some();
             if el.attr("type") == Some("tcp") && !has("protocol") {
                 let at = el
                     .children
@@ -2818,10 +2811,7 @@ impl Devices {
     /// smartcard's controller is added when missing.
     fn smartcard_addresses(&mut self) {
         fn ccid(el: &RawElement) -> Option<(u32, u32)> {
-            let a = el.children.iter().find_map(|c| match c {
-                RawNode::Element(e) if e.name == "address" => Some(e),
-                _ => None,
-            })?;
+            let a = el.child("address")?;
             if a.attr("type") != Some("ccid") {
                 return None;
             }
@@ -2833,10 +2823,7 @@ impl Devices {
             .collect();
         for &i in &cards {
             let el = &self.other[i].1;
-            let has_address = el
-                .children
-                .iter()
-                .any(|c| matches!(c, RawNode::Element(e) if e.name == "address"));
+            let has_address = el.child("address").is_some();
             let idx = match ccid(el) {
                 Some((controller, _)) => controller,
                 None if has_address => 0,
