@@ -344,6 +344,59 @@ async fn disk_nodes(m: &Monitor, id: &str) -> rvirt_qmp::Result<Vec<String>> {
     Ok(nodes)
 }
 
+/// How long a media change waits for the tray of a drive to open, as libvirt does.
+const TRAY_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the tray of removable drive `id` and waits until QEMU reports it open: false when it
+/// stayed shut for [`TRAY_OPEN_TIMEOUT`]. A tray the guest locked only gets an eject request
+/// (which unlocks it with `force`), so the command is repeated until the tray moves.
+async fn open_tray(m: &Monitor, id: &str) -> rvirt_qmp::Result<bool> {
+    let deadline = std::time::Instant::now() + TRAY_OPEN_TIMEOUT;
+    loop {
+        m.execute("blockdev-open-tray", Some(json!({"id": id, "force": true})))
+            .await?;
+        let open = m
+            .query_block()
+            .await?
+            .iter()
+            .filter(|b| b.qdev.as_deref().map(qdev_id) == Some(id))
+            .any(|b| b.tray_open == Some(true));
+        if open {
+            return Ok(true);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs a medium command (`blockdev-remove-medium`, `blockdev-insert-medium`) that needs the
+/// tray of drive `id` open: opens it first, and again when the guest closed it meanwhile (a
+/// guest may shut the tray whenever it likes: Linux does when something opens the drive, and
+/// firmware probing the drive can too). False when the tray would not open.
+async fn with_tray_open(
+    m: &Monitor,
+    id: &str,
+    command: &str,
+    args: Value,
+) -> rvirt_qmp::Result<bool> {
+    let mut attempt = 0;
+    loop {
+        if !open_tray(m, id).await? {
+            return Ok(false);
+        }
+        match m.execute(command, Some(args.clone())).await {
+            Err(rvirt_qmp::Error::Qemu { ref desc, .. })
+                if desc.contains("is not open") && attempt < 10 =>
+            {
+                attempt += 1;
+            }
+            r => return r.map(|_| true),
+        }
+    }
+}
+
 /// A `libvirt-N-` node index no node of QEMU has.
 async fn free_node_index(m: &Monitor) -> rvirt_qmp::Result<u64> {
     let nodes: Vec<Value> = m
@@ -985,34 +1038,39 @@ impl QemuDriver {
         blockdev_pair(&disk, 0)?;
         let qid = disk_id(old);
         let d = disk.clone();
-        self.with_monitor(&p, move |m| async move {
-            let old_nodes = disk_nodes(&m, &qid).await?;
-            m.execute(
-                "blockdev-open-tray",
-                Some(json!({"id": qid, "force": true})),
-            )
+        let target = disk.target_dev.clone();
+        let opened = self
+            .with_monitor(&p, move |m| async move {
+                let old_nodes = disk_nodes(&m, &qid).await?;
+                let remove = json!({"id": qid});
+                if !with_tray_open(&m, &qid, "blockdev-remove-medium", remove).await? {
+                    return Ok(false);
+                }
+                for n in old_nodes {
+                    let _ = m.blockdev_del(&n).await;
+                }
+                let n = free_node_index(&m).await?;
+                if let Ok(Some((storage, format))) = blockdev_pair(&d, n) {
+                    let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
+                    m.blockdev_add(storage).await?;
+                    m.blockdev_add(format).await?;
+                    let insert = json!({"id": qid, "node-name": fmt_node});
+                    if !with_tray_open(&m, &qid, "blockdev-insert-medium", insert).await? {
+                        return Ok(false);
+                    }
+                }
+                m.execute("blockdev-close-tray", Some(json!({"id": qid})))
+                    .await?;
+                Ok(true)
+            })
             .await?;
-            m.execute("blockdev-remove-medium", Some(json!({"id": qid})))
-                .await?;
-            for n in old_nodes {
-                let _ = m.blockdev_del(&n).await;
-            }
-            let n = free_node_index(&m).await?;
-            if let Ok(Some((storage, format))) = blockdev_pair(&d, n) {
-                let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
-                m.blockdev_add(storage).await?;
-                m.blockdev_add(format).await?;
-                m.execute(
-                    "blockdev-insert-medium",
-                    Some(json!({"id": qid, "node-name": fmt_node})),
-                )
-                .await?;
-            }
-            m.execute("blockdev-close-tray", Some(json!({"id": qid})))
-                .await?;
-            Ok(())
-        })
-        .await?;
+        if !opened {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::OPERATION_FAILED,
+                format!("timed out waiting to open tray of '{target}'"),
+            ));
+        }
         old.disk_type = disk.disk_type;
         old.source = disk.source;
         old.source_children = disk.source_children;
