@@ -2,7 +2,9 @@
 //! flags takes the first, as libvirt's own client does when called without them.
 
 use crate::RemoteDriver;
-use crate::wire::{domain_ref, list, nonnull_domain, opt_string, remote_rpc, string};
+use crate::wire::{
+    domain_ref, list, nonnull_domain, one_call_methods, opt_string, remote_rpc, string,
+};
 use rvirt_driver::{CallbackId, DomainDriver, DomainEventCallback, DomainRef};
 use rvirt_proto::convert::typed_param_from_wire;
 use rvirt_proto::remote::calls;
@@ -24,19 +26,12 @@ const BLOCK_STATS_MAX: i32 = 16;
 const CPU_STATS_NCPUS_MAX: u32 = 128;
 
 impl DomainDriver for RemoteDriver {
-    async fn connect_list_all_domains(
-        &self,
-        flags: ConnectListAllDomainsFlags,
-    ) -> Result<Vec<DomainRef>> {
-        let args = ConnectListAllDomainsArgs {
-            need_results: 1,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectListAllDomains>(&args)
-            .await?;
-        Ok(r.domains.into_inner().into_iter().map(domain_ref).collect())
+    one_call_methods! {
+        fn connect_list_all_domains(flags: ConnectListAllDomainsFlags) -> Vec<DomainRef>
+            = ConnectListAllDomains(ConnectListAllDomainsArgs {
+                need_results: 1,
+                flags: flags.bits(),
+            }) => |r| r.domains.into_inner().into_iter().map(domain_ref).collect();
     }
 
     async fn connect_list_domains(&self, max: i32) -> Result<Vec<i32>> {
@@ -108,20 +103,15 @@ impl DomainDriver for RemoteDriver {
         Ok(domain_ref(r.dom))
     }
 
-    async fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
-        let args = DomainLookupByNameArgs {
-            name: string(name)?,
-        };
-        let r = self.client.call::<calls::DomainLookupByName>(&args).await?;
-        Ok(domain_ref(r.dom))
-    }
-
-    async fn domain_lookup_by_uuid(&self, uuid: &rvirt_types::Uuid) -> Result<DomainRef> {
-        let args = DomainLookupByUuidArgs {
-            uuid: *uuid.as_bytes(),
-        };
-        let r = self.client.call::<calls::DomainLookupByUuid>(&args).await?;
-        Ok(domain_ref(r.dom))
+    one_call_methods! {
+        fn domain_lookup_by_name(name: &str) -> DomainRef
+            = DomainLookupByName(DomainLookupByNameArgs {
+                name: string(name)?,
+            }) => |r| domain_ref(r.dom);
+        fn domain_lookup_by_uuid(uuid: &rvirt_types::Uuid) -> DomainRef
+            = DomainLookupByUuid(DomainLookupByUuidArgs {
+                uuid: *uuid.as_bytes(),
+            }) => |r| domain_ref(r.dom);
     }
 
     async fn domain_define_xml(&self, xml: &str, flags: DomainDefineFlags) -> Result<DomainRef> {
@@ -236,20 +226,11 @@ impl DomainDriver for RemoteDriver {
         }
     }
 
-    async fn domain_reboot(&self, dom: &DomainRef, flags: DomainRebootFlags) -> Result<()> {
-        let args = DomainRebootArgs {
-            dom: nonnull_domain(dom),
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::DomainReboot>(&args).await
-    }
-
-    async fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        let args = DomainResetArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        self.client.call::<calls::DomainReset>(&args).await
+    one_call_methods! {
+        fn domain_reboot(dom: &DomainRef, flags: DomainRebootFlags) -> ()
+            = DomainReboot(DomainRebootArgs { dom: nonnull_domain(dom), flags: flags.bits() });
+        fn domain_reset(dom: &DomainRef, flags: u32) -> ()
+            = DomainReset(DomainResetArgs { dom: nonnull_domain(dom), flags });
     }
 
     async fn domain_destroy(&self, dom: &DomainRef, flags: DomainDestroyFlags) -> Result<()> {
@@ -267,18 +248,11 @@ impl DomainDriver for RemoteDriver {
         }
     }
 
-    async fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
-        let args = DomainSuspendArgs {
-            dom: nonnull_domain(dom),
-        };
-        self.client.call::<calls::DomainSuspend>(&args).await
-    }
-
-    async fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
-        let args = DomainResumeArgs {
-            dom: nonnull_domain(dom),
-        };
-        self.client.call::<calls::DomainResume>(&args).await
+    one_call_methods! {
+        fn domain_suspend(dom: &DomainRef) -> ()
+            = DomainSuspend(DomainSuspendArgs { dom: nonnull_domain(dom) });
+        fn domain_resume(dom: &DomainRef) -> ()
+            = DomainResume(DomainResumeArgs { dom: nonnull_domain(dom) });
     }
 
     async fn domain_save(
@@ -325,248 +299,106 @@ impl DomainDriver for RemoteDriver {
         self.client.call::<calls::DomainRestoreFlags>(&args).await
     }
 
-    async fn domain_save_image_get_xml_desc(
-        &self,
-        path: &str,
-        flags: DomainSaveImageXMLFlags,
-    ) -> Result<String> {
-        let args = DomainSaveImageGetXmlDescArgs {
-            file: string(path)?,
-            flags: flags.bits(),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainSaveImageGetXmlDesc>(&args)
-            .await?
-            .xml
-            .into_inner())
-    }
-
-    async fn domain_save_image_define_xml(
-        &self,
-        path: &str,
-        dxml: &str,
-        flags: DomainSaveRestoreFlags,
-    ) -> Result<()> {
-        let args = DomainSaveImageDefineXmlArgs {
-            file: string(path)?,
-            dxml: string(dxml)?,
-            flags: flags.bits(),
-        };
-        self.client
-            .call::<calls::DomainSaveImageDefineXml>(&args)
-            .await
-    }
-
-    async fn domain_managed_save(
-        &self,
-        dom: &DomainRef,
-        flags: DomainSaveRestoreFlags,
-    ) -> Result<()> {
-        let args = DomainManagedSaveArgs {
-            dom: nonnull_domain(dom),
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::DomainManagedSave>(&args).await
-    }
-
-    async fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
-        let args = DomainHasManagedSaveImageArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::DomainHasManagedSaveImage>(&args)
-            .await?;
-        Ok(r.result != 0)
-    }
-
-    async fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        let args = DomainManagedSaveRemoveArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        self.client
-            .call::<calls::DomainManagedSaveRemove>(&args)
-            .await
-    }
-
-    async fn domain_managed_save_get_xml_desc(
-        &self,
-        dom: &DomainRef,
-        flags: DomainSaveImageXMLFlags,
-    ) -> Result<String> {
-        let args = DomainManagedSaveGetXmlDescArgs {
-            dom: nonnull_domain(dom),
-            flags: flags.bits(),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainManagedSaveGetXmlDesc>(&args)
-            .await?
-            .xml
-            .into_inner())
-    }
-
-    async fn domain_attach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
-        let args = DomainAttachDeviceArgs {
-            dom: nonnull_domain(dom),
-            xml: string(xml)?,
-        };
-        self.client.call::<calls::DomainAttachDevice>(&args).await
-    }
-
-    async fn domain_attach_device_flags(
-        &self,
-        dom: &DomainRef,
-        xml: &str,
-        flags: DomainDeviceModifyFlags,
-    ) -> Result<()> {
-        let args = DomainAttachDeviceFlagsArgs {
-            dom: nonnull_domain(dom),
-            xml: string(xml)?,
-            flags: flags.bits(),
-        };
-        self.client
-            .call::<calls::DomainAttachDeviceFlags>(&args)
-            .await
-    }
-
-    async fn domain_detach_device(&self, dom: &DomainRef, xml: &str) -> Result<()> {
-        let args = DomainDetachDeviceArgs {
-            dom: nonnull_domain(dom),
-            xml: string(xml)?,
-        };
-        self.client.call::<calls::DomainDetachDevice>(&args).await
-    }
-
-    async fn domain_detach_device_flags(
-        &self,
-        dom: &DomainRef,
-        xml: &str,
-        flags: DomainDeviceModifyFlags,
-    ) -> Result<()> {
-        let args = DomainDetachDeviceFlagsArgs {
-            dom: nonnull_domain(dom),
-            xml: string(xml)?,
-            flags: flags.bits(),
-        };
-        self.client
-            .call::<calls::DomainDetachDeviceFlags>(&args)
-            .await
-    }
-
-    async fn domain_update_device_flags(
-        &self,
-        dom: &DomainRef,
-        xml: &str,
-        flags: DomainDeviceModifyFlags,
-    ) -> Result<()> {
-        let args = DomainUpdateDeviceFlagsArgs {
-            dom: nonnull_domain(dom),
-            xml: string(xml)?,
-            flags: flags.bits(),
-        };
-        self.client
-            .call::<calls::DomainUpdateDeviceFlags>(&args)
-            .await
-    }
-
-    async fn domain_detach_device_alias(
-        &self,
-        dom: &DomainRef,
-        alias: &str,
-        flags: DomainDeviceModifyFlags,
-    ) -> Result<()> {
-        let args = DomainDetachDeviceAliasArgs {
-            dom: nonnull_domain(dom),
-            alias: string(alias)?,
-            flags: flags.bits(),
-        };
-        self.client
-            .call::<calls::DomainDetachDeviceAlias>(&args)
-            .await
-    }
-
-    async fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
-        let args = DomainGetAutostartArgs {
-            dom: nonnull_domain(dom),
-        };
-        let r = self.client.call::<calls::DomainGetAutostart>(&args).await?;
-        Ok(r.autostart != 0)
-    }
-
-    async fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
-        let args = DomainSetAutostartArgs {
-            dom: nonnull_domain(dom),
-            autostart: i32::from(autostart),
-        };
-        self.client.call::<calls::DomainSetAutostart>(&args).await
-    }
-
-    async fn domain_set_memory(
-        &self,
-        dom: &DomainRef,
-        kib: u64,
-        flags: DomainMemoryModFlags,
-    ) -> Result<()> {
-        let args = DomainSetMemoryFlagsArgs {
-            dom: nonnull_domain(dom),
-            memory: kib,
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::DomainSetMemoryFlags>(&args).await
-    }
-
-    async fn domain_set_memory_stats_period(
-        &self,
-        dom: &DomainRef,
-        period: i32,
-        flags: DomainModificationImpact,
-    ) -> Result<()> {
-        let args = DomainSetMemoryStatsPeriodArgs {
-            dom: nonnull_domain(dom),
-            period,
-            flags: flags.bits(),
-        };
-        self.client
-            .call::<calls::DomainSetMemoryStatsPeriod>(&args)
-            .await
-    }
-
-    async fn domain_set_max_memory(&self, dom: &DomainRef, kib: u64) -> Result<()> {
-        let args = DomainSetMaxMemoryArgs {
-            dom: nonnull_domain(dom),
-            memory: kib,
-        };
-        self.client.call::<calls::DomainSetMaxMemory>(&args).await
-    }
-
-    async fn domain_set_vcpus(
-        &self,
-        dom: &DomainRef,
-        n: u32,
-        flags: DomainVcpuFlags,
-    ) -> Result<()> {
-        let args = DomainSetVcpusFlagsArgs {
-            dom: nonnull_domain(dom),
-            nvcpus: n,
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::DomainSetVcpusFlags>(&args).await
-    }
-
-    async fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: DomainVcpuFlags) -> Result<i32> {
-        let args = DomainGetVcpusFlagsArgs {
-            dom: nonnull_domain(dom),
-            flags: flags.bits(),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetVcpusFlags>(&args)
-            .await?
-            .num)
+    one_call_methods! {
+        fn domain_save_image_get_xml_desc(path: &str, flags: DomainSaveImageXMLFlags) -> String
+            = DomainSaveImageGetXmlDesc(DomainSaveImageGetXmlDescArgs {
+                file: string(path)?,
+                flags: flags.bits(),
+            }) => |r| r.xml.into_inner();
+        fn domain_save_image_define_xml(path: &str, dxml: &str, flags: DomainSaveRestoreFlags) -> ()
+            = DomainSaveImageDefineXml(DomainSaveImageDefineXmlArgs {
+                file: string(path)?,
+                dxml: string(dxml)?,
+                flags: flags.bits(),
+            });
+        fn domain_managed_save(dom: &DomainRef, flags: DomainSaveRestoreFlags) -> ()
+            = DomainManagedSave(DomainManagedSaveArgs {
+                dom: nonnull_domain(dom),
+                flags: flags.bits(),
+            });
+        fn domain_has_managed_save_image(dom: &DomainRef, flags: u32) -> bool
+            = DomainHasManagedSaveImage(DomainHasManagedSaveImageArgs {
+                dom: nonnull_domain(dom),
+                flags,
+            }) => |r| r.result != 0;
+        fn domain_managed_save_remove(dom: &DomainRef, flags: u32) -> ()
+            = DomainManagedSaveRemove(DomainManagedSaveRemoveArgs {
+                dom: nonnull_domain(dom),
+                flags,
+            });
+        fn domain_managed_save_get_xml_desc(dom: &DomainRef, flags: DomainSaveImageXMLFlags) -> String
+            = DomainManagedSaveGetXmlDesc(DomainManagedSaveGetXmlDescArgs {
+                dom: nonnull_domain(dom),
+                flags: flags.bits(),
+            }) => |r| r.xml.into_inner();
+        fn domain_attach_device(dom: &DomainRef, xml: &str) -> ()
+            = DomainAttachDevice(DomainAttachDeviceArgs {
+                dom: nonnull_domain(dom),
+                xml: string(xml)?,
+            });
+        fn domain_attach_device_flags(dom: &DomainRef, xml: &str, flags: DomainDeviceModifyFlags) -> ()
+            = DomainAttachDeviceFlags(DomainAttachDeviceFlagsArgs {
+                dom: nonnull_domain(dom),
+                xml: string(xml)?,
+                flags: flags.bits(),
+            });
+        fn domain_detach_device(dom: &DomainRef, xml: &str) -> ()
+            = DomainDetachDevice(DomainDetachDeviceArgs {
+                dom: nonnull_domain(dom),
+                xml: string(xml)?,
+            });
+        fn domain_detach_device_flags(dom: &DomainRef, xml: &str, flags: DomainDeviceModifyFlags) -> ()
+            = DomainDetachDeviceFlags(DomainDetachDeviceFlagsArgs {
+                dom: nonnull_domain(dom),
+                xml: string(xml)?,
+                flags: flags.bits(),
+            });
+        fn domain_update_device_flags(dom: &DomainRef, xml: &str, flags: DomainDeviceModifyFlags) -> ()
+            = DomainUpdateDeviceFlags(DomainUpdateDeviceFlagsArgs {
+                dom: nonnull_domain(dom),
+                xml: string(xml)?,
+                flags: flags.bits(),
+            });
+        fn domain_detach_device_alias(dom: &DomainRef, alias: &str, flags: DomainDeviceModifyFlags) -> ()
+            = DomainDetachDeviceAlias(DomainDetachDeviceAliasArgs {
+                dom: nonnull_domain(dom),
+                alias: string(alias)?,
+                flags: flags.bits(),
+            });
+        fn domain_get_autostart(dom: &DomainRef) -> bool
+            = DomainGetAutostart(DomainGetAutostartArgs {
+                dom: nonnull_domain(dom),
+            }) => |r| r.autostart != 0;
+        fn domain_set_autostart(dom: &DomainRef, autostart: bool) -> ()
+            = DomainSetAutostart(DomainSetAutostartArgs {
+                dom: nonnull_domain(dom),
+                autostart: i32::from(autostart),
+            });
+        fn domain_set_memory(dom: &DomainRef, kib: u64, flags: DomainMemoryModFlags) -> ()
+            = DomainSetMemoryFlags(DomainSetMemoryFlagsArgs {
+                dom: nonnull_domain(dom),
+                memory: kib,
+                flags: flags.bits(),
+            });
+        fn domain_set_memory_stats_period(dom: &DomainRef, period: i32, flags: DomainModificationImpact) -> ()
+            = DomainSetMemoryStatsPeriod(DomainSetMemoryStatsPeriodArgs {
+                dom: nonnull_domain(dom),
+                period,
+                flags: flags.bits(),
+            });
+        fn domain_set_max_memory(dom: &DomainRef, kib: u64) -> ()
+            = DomainSetMaxMemory(DomainSetMaxMemoryArgs { dom: nonnull_domain(dom), memory: kib });
+        fn domain_set_vcpus(dom: &DomainRef, n: u32, flags: DomainVcpuFlags) -> ()
+            = DomainSetVcpusFlags(DomainSetVcpusFlagsArgs {
+                dom: nonnull_domain(dom),
+                nvcpus: n,
+                flags: flags.bits(),
+            });
+        fn domain_get_vcpus_flags(dom: &DomainRef, flags: DomainVcpuFlags) -> i32
+            = DomainGetVcpusFlags(DomainGetVcpusFlagsArgs {
+                dom: nonnull_domain(dom),
+                flags: flags.bits(),
+            }) => |r| r.num;
     }
 
     async fn domain_get_vcpus(
@@ -636,133 +468,53 @@ impl DomainDriver for RemoteDriver {
         })
     }
 
-    async fn domain_set_metadata(
-        &self,
-        dom: &DomainRef,
-        kind: DomainMetadataType,
-        metadata: Option<&str>,
-        key: Option<&str>,
-        uri: Option<&str>,
-        flags: DomainModificationImpact,
-    ) -> Result<()> {
-        let args = DomainSetMetadataArgs {
-            dom: nonnull_domain(dom),
-            r#type: kind.0,
-            metadata: opt_string(metadata)?,
-            key: opt_string(key)?,
-            uri: opt_string(uri)?,
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::DomainSetMetadata>(&args).await
-    }
-
-    async fn domain_get_metadata(
-        &self,
-        dom: &DomainRef,
-        kind: DomainMetadataType,
-        uri: Option<&str>,
-        flags: DomainModificationImpact,
-    ) -> Result<String> {
-        let args = DomainGetMetadataArgs {
-            dom: nonnull_domain(dom),
-            r#type: kind.0,
-            uri: opt_string(uri)?,
-            flags: flags.bits(),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetMetadata>(&args)
-            .await?
-            .metadata
-            .into_inner())
-    }
-
-    async fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
-        let args = DomainGetInfoArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetInfo>(&args)
-            .await?
-            .into())
-    }
-
-    async fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
-        let args = DomainGetStateArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        let r = self.client.call::<calls::DomainGetState>(&args).await?;
-        Ok((DomainState(r.state), r.reason))
-    }
-
-    async fn domain_get_xml_desc(&self, dom: &DomainRef, flags: DomainXMLFlags) -> Result<String> {
-        let args = DomainGetXmlDescArgs {
-            dom: nonnull_domain(dom),
-            flags: flags.bits(),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetXmlDesc>(&args)
-            .await?
-            .xml
-            .into_inner())
-    }
-
-    async fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
-        let args = DomainIsActiveArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainIsActive>(&args)
-            .await?
-            .active
-            != 0)
-    }
-
-    async fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
-        let args = DomainIsPersistentArgs {
-            dom: nonnull_domain(dom),
-        };
-        let r = self.client.call::<calls::DomainIsPersistent>(&args).await?;
-        Ok(r.persistent != 0)
-    }
-
-    async fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
-        let args = DomainIsUpdatedArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainIsUpdated>(&args)
-            .await?
-            .updated
-            != 0)
-    }
-
-    async fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
-        let args = DomainGetOsTypeArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetOsType>(&args)
-            .await?
-            .r#type
-            .into_inner())
-    }
-
-    async fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
-        let args = DomainGetMaxMemoryArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetMaxMemory>(&args)
-            .await?
-            .memory)
+    one_call_methods! {
+        fn domain_set_metadata(dom: &DomainRef, kind: DomainMetadataType, metadata: Option<&str>, key: Option<&str>, uri: Option<&str>, flags: DomainModificationImpact) -> ()
+            = DomainSetMetadata(DomainSetMetadataArgs {
+                dom: nonnull_domain(dom),
+                r#type: kind.0,
+                metadata: opt_string(metadata)?,
+                key: opt_string(key)?,
+                uri: opt_string(uri)?,
+                flags: flags.bits(),
+            });
+        fn domain_get_metadata(dom: &DomainRef, kind: DomainMetadataType, uri: Option<&str>, flags: DomainModificationImpact) -> String
+            = DomainGetMetadata(DomainGetMetadataArgs {
+                dom: nonnull_domain(dom),
+                r#type: kind.0,
+                uri: opt_string(uri)?,
+                flags: flags.bits(),
+            }) => |r| r.metadata.into_inner();
+        fn domain_get_info(dom: &DomainRef) -> DomainInfo
+            = DomainGetInfo(DomainGetInfoArgs { dom: nonnull_domain(dom) });
+        fn domain_get_state(dom: &DomainRef, flags: u32) -> (DomainState, i32)
+            = DomainGetState(DomainGetStateArgs {
+                dom: nonnull_domain(dom),
+                flags,
+            }) => |r| (DomainState(r.state), r.reason);
+        fn domain_get_xml_desc(dom: &DomainRef, flags: DomainXMLFlags) -> String
+            = DomainGetXmlDesc(DomainGetXmlDescArgs {
+                dom: nonnull_domain(dom),
+                flags: flags.bits(),
+            }) => |r| r.xml.into_inner();
+        fn domain_is_active(dom: &DomainRef) -> bool
+            = DomainIsActive(DomainIsActiveArgs { dom: nonnull_domain(dom) }) => |r| r.active != 0;
+        fn domain_is_persistent(dom: &DomainRef) -> bool
+            = DomainIsPersistent(DomainIsPersistentArgs {
+                dom: nonnull_domain(dom),
+            }) => |r| r.persistent != 0;
+        fn domain_is_updated(dom: &DomainRef) -> bool
+            = DomainIsUpdated(DomainIsUpdatedArgs {
+                dom: nonnull_domain(dom),
+            }) => |r| r.updated != 0;
+        fn domain_get_os_type(dom: &DomainRef) -> String
+            = DomainGetOsType(DomainGetOsTypeArgs {
+                dom: nonnull_domain(dom),
+            }) => |r| r.r#type.into_inner();
+        fn domain_get_max_memory(dom: &DomainRef) -> u64
+            = DomainGetMaxMemory(DomainGetMaxMemoryArgs {
+                dom: nonnull_domain(dom),
+            }) => |r| r.memory;
     }
 
     async fn domain_screenshot(
@@ -785,44 +537,16 @@ impl DomainDriver for RemoteDriver {
         Ok((mime, Box::new(stream)))
     }
 
-    async fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
-        let args = DomainGetMaxVcpusArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetMaxVcpus>(&args)
-            .await?
-            .num)
-    }
-
-    async fn domain_get_hostname(
-        &self,
-        dom: &DomainRef,
-        flags: DomainGetHostnameFlags,
-    ) -> Result<String> {
-        let args = DomainGetHostnameArgs {
-            dom: nonnull_domain(dom),
-            flags: flags.bits(),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetHostname>(&args)
-            .await?
-            .hostname
-            .into_inner())
-    }
-
-    async fn domain_get_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
-        let args = DomainGetTimeArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetTime>(&args)
-            .await?
-            .into())
+    one_call_methods! {
+        fn domain_get_max_vcpus(dom: &DomainRef) -> i32
+            = DomainGetMaxVcpus(DomainGetMaxVcpusArgs { dom: nonnull_domain(dom) }) => |r| r.num;
+        fn domain_get_hostname(dom: &DomainRef, flags: DomainGetHostnameFlags) -> String
+            = DomainGetHostname(DomainGetHostnameArgs {
+                dom: nonnull_domain(dom),
+                flags: flags.bits(),
+            }) => |r| r.hostname.into_inner();
+        fn domain_get_time(dom: &DomainRef, flags: u32) -> DomainTime
+            = DomainGetTime(DomainGetTimeArgs { dom: nonnull_domain(dom), flags });
     }
 
     async fn domain_get_cpu_stats(
@@ -877,166 +601,66 @@ impl DomainDriver for RemoteDriver {
             .collect())
     }
 
-    async fn domain_get_job_info(&self, dom: &DomainRef) -> Result<DomainJobInfo> {
-        let args = DomainGetJobInfoArgs {
-            dom: nonnull_domain(dom),
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainGetJobInfo>(&args)
-            .await?
-            .into())
-    }
-
-    async fn domain_get_job_stats(
-        &self,
-        dom: &DomainRef,
-        flags: u32,
-    ) -> Result<(i32, Vec<TypedParam>)> {
-        let args = DomainGetJobStatsArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        let r = self.client.call::<calls::DomainGetJobStats>(&args).await?;
-        Ok((
-            r.r#type,
-            r.params
-                .into_inner()
-                .into_iter()
-                .map(typed_param_from_wire)
-                .collect(),
-        ))
-    }
-
-    async fn domain_abort_job(&self, dom: &DomainRef) -> Result<()> {
-        let args = DomainAbortJobArgs {
-            dom: nonnull_domain(dom),
-        };
-        self.client.call::<calls::DomainAbortJob>(&args).await
-    }
-
-    async fn domain_abort_job_flags(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        let args = DomainAbortJobFlagsArgs {
-            dom: nonnull_domain(dom),
-            flags,
-        };
-        self.client.call::<calls::DomainAbortJobFlags>(&args).await
-    }
-
-    async fn domain_block_commit(
-        &self,
-        dom: &DomainRef,
-        disk: &str,
-        base: Option<&str>,
-        top: Option<&str>,
-        bandwidth: u64,
-        flags: u32,
-    ) -> Result<()> {
-        let args = DomainBlockCommitArgs {
-            dom: nonnull_domain(dom),
-            disk: string(disk)?,
-            base: opt_string(base)?,
-            top: opt_string(top)?,
-            bandwidth,
-            flags,
-        };
-        self.client.call::<calls::DomainBlockCommit>(&args).await
-    }
-
-    async fn domain_block_pull(
-        &self,
-        dom: &DomainRef,
-        disk: &str,
-        bandwidth: u64,
-        flags: u32,
-    ) -> Result<()> {
-        let args = DomainBlockPullArgs {
-            dom: nonnull_domain(dom),
-            path: string(disk)?,
-            bandwidth,
-            flags,
-        };
-        self.client.call::<calls::DomainBlockPull>(&args).await
-    }
-
-    async fn domain_block_rebase(
-        &self,
-        dom: &DomainRef,
-        disk: &str,
-        base: Option<&str>,
-        bandwidth: u64,
-        flags: u32,
-    ) -> Result<()> {
-        let args = DomainBlockRebaseArgs {
-            dom: nonnull_domain(dom),
-            path: string(disk)?,
-            base: opt_string(base)?,
-            bandwidth,
-            flags,
-        };
-        self.client.call::<calls::DomainBlockRebase>(&args).await
-    }
-
-    async fn domain_get_block_job_info(
-        &self,
-        dom: &DomainRef,
-        disk: &str,
-        flags: u32,
-    ) -> Result<Option<DomainBlockJobInfo>> {
-        let args = DomainGetBlockJobInfoArgs {
-            dom: nonnull_domain(dom),
-            path: string(disk)?,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::DomainGetBlockJobInfo>(&args)
-            .await?;
-        Ok((r.found != 0).then_some(DomainBlockJobInfo {
-            job_type: r.r#type,
-            bandwidth: r.bandwidth,
-            cur: r.cur,
-            end: r.end,
-        }))
-    }
-
-    async fn domain_block_job_abort(&self, dom: &DomainRef, disk: &str, flags: u32) -> Result<()> {
-        let args = DomainBlockJobAbortArgs {
-            dom: nonnull_domain(dom),
-            path: string(disk)?,
-            flags,
-        };
-        self.client.call::<calls::DomainBlockJobAbort>(&args).await
-    }
-
-    async fn domain_block_job_set_speed(
-        &self,
-        dom: &DomainRef,
-        disk: &str,
-        bandwidth: u64,
-        flags: u32,
-    ) -> Result<()> {
-        let args = DomainBlockJobSetSpeedArgs {
-            dom: nonnull_domain(dom),
-            path: string(disk)?,
-            bandwidth,
-            flags,
-        };
-        self.client
-            .call::<calls::DomainBlockJobSetSpeed>(&args)
-            .await
-    }
-
-    async fn domain_block_stats(&self, dom: &DomainRef, disk: &str) -> Result<DomainBlockStats> {
-        let args = DomainBlockStatsArgs {
-            dom: nonnull_domain(dom),
-            path: string(disk)?,
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainBlockStats>(&args)
-            .await?
-            .into())
+    one_call_methods! {
+        fn domain_get_job_info(dom: &DomainRef) -> DomainJobInfo
+            = DomainGetJobInfo(DomainGetJobInfoArgs { dom: nonnull_domain(dom) });
+        fn domain_get_job_stats(dom: &DomainRef, flags: u32) -> (i32, Vec<TypedParam>)
+            = DomainGetJobStats(DomainGetJobStatsArgs {
+                dom: nonnull_domain(dom),
+                flags,
+            }) => |r| ( r.r#type, r.params .into_inner() .into_iter() .map(typed_param_from_wire) .collect(), );
+        fn domain_abort_job(dom: &DomainRef) -> ()
+            = DomainAbortJob(DomainAbortJobArgs { dom: nonnull_domain(dom) });
+        fn domain_abort_job_flags(dom: &DomainRef, flags: u32) -> ()
+            = DomainAbortJobFlags(DomainAbortJobFlagsArgs { dom: nonnull_domain(dom), flags });
+        fn domain_block_commit(dom: &DomainRef, disk: &str, base: Option<&str>, top: Option<&str>, bandwidth: u64, flags: u32) -> ()
+            = DomainBlockCommit(DomainBlockCommitArgs {
+                dom: nonnull_domain(dom),
+                disk: string(disk)?,
+                base: opt_string(base)?,
+                top: opt_string(top)?,
+                bandwidth,
+                flags,
+            });
+        fn domain_block_pull(dom: &DomainRef, disk: &str, bandwidth: u64, flags: u32) -> ()
+            = DomainBlockPull(DomainBlockPullArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+                bandwidth,
+                flags,
+            });
+        fn domain_block_rebase(dom: &DomainRef, disk: &str, base: Option<&str>, bandwidth: u64, flags: u32) -> ()
+            = DomainBlockRebase(DomainBlockRebaseArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+                base: opt_string(base)?,
+                bandwidth,
+                flags,
+            });
+        fn domain_get_block_job_info(dom: &DomainRef, disk: &str, flags: u32) -> Option<DomainBlockJobInfo>
+            = DomainGetBlockJobInfo(DomainGetBlockJobInfoArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+                flags,
+            }) => |r| (r.found != 0).then_some(DomainBlockJobInfo { job_type: r.r#type, bandwidth: r.bandwidth, cur: r.cur, end: r.end, });
+        fn domain_block_job_abort(dom: &DomainRef, disk: &str, flags: u32) -> ()
+            = DomainBlockJobAbort(DomainBlockJobAbortArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+                flags,
+            });
+        fn domain_block_job_set_speed(dom: &DomainRef, disk: &str, bandwidth: u64, flags: u32) -> ()
+            = DomainBlockJobSetSpeed(DomainBlockJobSetSpeedArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+                bandwidth,
+                flags,
+            });
+        fn domain_block_stats(dom: &DomainRef, disk: &str) -> DomainBlockStats
+            = DomainBlockStats(DomainBlockStatsArgs {
+                dom: nonnull_domain(dom),
+                path: string(disk)?,
+            });
     }
 
     async fn domain_block_stats_flags(
@@ -1078,20 +702,12 @@ impl DomainDriver for RemoteDriver {
             .collect())
     }
 
-    async fn domain_interface_stats(
-        &self,
-        dom: &DomainRef,
-        device: &str,
-    ) -> Result<DomainInterfaceStats> {
-        let args = DomainInterfaceStatsArgs {
-            dom: nonnull_domain(dom),
-            device: string(device)?,
-        };
-        Ok(self
-            .client
-            .call::<calls::DomainInterfaceStats>(&args)
-            .await?
-            .into())
+    one_call_methods! {
+        fn domain_interface_stats(dom: &DomainRef, device: &str) -> DomainInterfaceStats
+            = DomainInterfaceStats(DomainInterfaceStatsArgs {
+                dom: nonnull_domain(dom),
+                device: string(device)?,
+            });
     }
 
     async fn domain_memory_stats(
@@ -1164,22 +780,13 @@ impl DomainDriver for RemoteDriver {
         Ok(r.into())
     }
 
-    async fn domain_interface_addresses(
-        &self,
-        dom: &DomainRef,
-        source: DomainInterfaceAddressesSource,
-        flags: u32,
-    ) -> Result<Vec<rvirt_types::records::DomainInterface>> {
-        let args = DomainInterfaceAddressesArgs {
-            dom: nonnull_domain(dom),
-            source: source.0 as u32,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::DomainInterfaceAddresses>(&args)
-            .await?;
-        Ok(r.ifaces.into_inner().into_iter().map(Into::into).collect())
+    one_call_methods! {
+        fn domain_interface_addresses(dom: &DomainRef, source: DomainInterfaceAddressesSource, flags: u32) -> Vec<rvirt_types::records::DomainInterface>
+            = DomainInterfaceAddresses(DomainInterfaceAddressesArgs {
+                dom: nonnull_domain(dom),
+                source: source.0 as u32,
+                flags,
+            }) => |r| r.ifaces.into_inner().into_iter().map(Into::into).collect();
     }
 
     async fn connect_domain_event_register_any(

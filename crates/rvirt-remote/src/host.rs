@@ -1,7 +1,7 @@
 //! Connection and host calls.
 
 use crate::RemoteDriver;
-use crate::wire::{list, opt_string, remote_rpc, string};
+use crate::wire::{list, one_call_methods, opt_string, remote_rpc, string};
 use rvirt_driver::{CloseCallback, HostDriver};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
@@ -78,15 +78,11 @@ impl HostDriver for RemoteDriver {
         Ok(self.uri.clone())
     }
 
-    async fn connect_get_max_vcpus(&self, virt_type: Option<&str>) -> Result<i32> {
-        let args = ConnectGetMaxVcpusArgs {
-            r#type: opt_string(virt_type)?,
-        };
-        Ok(self
-            .client
-            .call::<calls::ConnectGetMaxVcpus>(&args)
-            .await?
-            .max_vcpus)
+    one_call_methods! {
+        fn connect_get_max_vcpus(virt_type: Option<&str>) -> i32
+            = ConnectGetMaxVcpus(ConnectGetMaxVcpusArgs {
+                r#type: opt_string(virt_type)?,
+            }) => |r| r.max_vcpus;
     }
 
     async fn connect_get_capabilities(&self) -> Result<String> {
@@ -98,46 +94,21 @@ impl HostDriver for RemoteDriver {
             .into_inner())
     }
 
-    async fn connect_domain_xml_to_native(
-        &self,
-        format: &str,
-        xml: &str,
-        flags: u32,
-    ) -> Result<String> {
-        let args = ConnectDomainXmlToNativeArgs {
-            native_format: string(format)?,
-            domain_xml: string(xml)?,
-            flags,
-        };
-        Ok(self
-            .client
-            .call::<calls::ConnectDomainXmlToNative>(&args)
-            .await?
-            .native_config
-            .into_inner())
-    }
-
-    async fn connect_get_domain_capabilities(
-        &self,
-        emulatorbin: Option<&str>,
-        arch: Option<&str>,
-        machine: Option<&str>,
-        virttype: Option<&str>,
-        flags: u32,
-    ) -> Result<String> {
-        let args = ConnectGetDomainCapabilitiesArgs {
-            emulatorbin: opt_string(emulatorbin)?,
-            arch: opt_string(arch)?,
-            machine: opt_string(machine)?,
-            virttype: opt_string(virttype)?,
-            flags,
-        };
-        Ok(self
-            .client
-            .call::<calls::ConnectGetDomainCapabilities>(&args)
-            .await?
-            .capabilities
-            .into_inner())
+    one_call_methods! {
+        fn connect_domain_xml_to_native(format: &str, xml: &str, flags: u32) -> String
+            = ConnectDomainXmlToNative(ConnectDomainXmlToNativeArgs {
+                native_format: string(format)?,
+                domain_xml: string(xml)?,
+                flags,
+            }) => |r| r.native_config.into_inner();
+        fn connect_get_domain_capabilities(emulatorbin: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, flags: u32) -> String
+            = ConnectGetDomainCapabilities(ConnectGetDomainCapabilitiesArgs {
+                emulatorbin: opt_string(emulatorbin)?,
+                arch: opt_string(arch)?,
+                machine: opt_string(machine)?,
+                virttype: opt_string(virttype)?,
+                flags,
+            }) => |r| r.capabilities.into_inner();
     }
 
     async fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
@@ -242,18 +213,13 @@ impl HostDriver for RemoteDriver {
             .free_mem)
     }
 
-    async fn node_get_cpu_map(&self, flags: u32) -> Result<CpuMap> {
-        let args = NodeGetCpuMapArgs {
-            need_map: 1,
-            need_online: 1,
-            flags,
-        };
-        let r = self.client.call::<calls::NodeGetCpuMap>(&args).await?;
-        Ok(CpuMap {
-            cpus: u32::try_from(r.ret).unwrap_or(0),
-            map: r.cpumap.into_inner(),
-            online: r.online,
-        })
+    one_call_methods! {
+        fn node_get_cpu_map(flags: u32) -> CpuMap
+            = NodeGetCpuMap(NodeGetCpuMapArgs {
+                need_map: 1,
+                need_online: 1,
+                flags,
+            }) => |r| CpuMap { cpus: u32::try_from(r.ret).unwrap_or(0), map: r.cpumap.into_inner(), online: r.online, };
     }
 
     async fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
@@ -290,21 +256,13 @@ impl HostDriver for RemoteDriver {
             .into())
     }
 
-    async fn connect_get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
-        let args = ConnectGetCpuModelNamesArgs {
-            arch: string(arch)?,
-            need_results: 1,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectGetCpuModelNames>(&args)
-            .await?;
-        Ok(r.models
-            .into_inner()
-            .into_iter()
-            .map(|m| m.into_inner())
-            .collect())
+    one_call_methods! {
+        fn connect_get_cpu_model_names(arch: &str, flags: u32) -> Vec<String>
+            = ConnectGetCpuModelNames(ConnectGetCpuModelNamesArgs {
+                arch: string(arch)?,
+                need_results: 1,
+                flags,
+            }) => |r| r.models .into_inner() .into_iter() .map(|m| m.into_inner()) .collect();
     }
 
     async fn node_get_free_pages(

@@ -1,7 +1,7 @@
 //! Host interface calls.
 
 use crate::RemoteDriver;
-use crate::wire::{remote_rpc, string};
+use crate::wire::{one_call_methods, remote_rpc, string};
 use rvirt_driver::{InterfaceDriver, InterfaceRef};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
@@ -46,23 +46,12 @@ fn checked_names(
 }
 
 impl InterfaceDriver for RemoteDriver {
-    async fn connect_list_all_interfaces(
-        &self,
-        flags: ConnectListAllInterfacesFlags,
-    ) -> Result<Vec<InterfaceRef>> {
-        let args = ConnectListAllInterfacesArgs {
-            need_results: 1,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectListAllInterfaces>(&args)
-            .await?;
-        Ok(r.ifaces
-            .into_inner()
-            .into_iter()
-            .map(interface_ref)
-            .collect())
+    one_call_methods! {
+        fn connect_list_all_interfaces(flags: ConnectListAllInterfacesFlags) -> Vec<InterfaceRef>
+            = ConnectListAllInterfaces(ConnectListAllInterfacesArgs {
+                need_results: 1,
+                flags: flags.bits(),
+            }) => |r| r.ifaces .into_inner() .into_iter() .map(interface_ref) .collect();
     }
 
     async fn connect_num_of_interfaces(&self) -> Result<i32> {
@@ -107,94 +96,40 @@ impl InterfaceDriver for RemoteDriver {
         checked_names(F, max, r.names.into_inner())
     }
 
-    async fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
-        let args = InterfaceLookupByNameArgs {
-            name: string(name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::InterfaceLookupByName>(&args)
-            .await?;
-        Ok(interface_ref(r.iface))
-    }
-
-    async fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
-        let args = InterfaceLookupByMacStringArgs { mac: string(mac)? };
-        let r = self
-            .client
-            .call::<calls::InterfaceLookupByMacString>(&args)
-            .await?;
-        Ok(interface_ref(r.iface))
-    }
-
-    async fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
-        let args = InterfaceGetXmlDescArgs {
-            iface: nonnull_interface(iface),
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::InterfaceGetXmlDesc>(&args)
-            .await?;
-        Ok(r.xml.as_str().to_string())
-    }
-
-    async fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
-        let args = InterfaceDefineXmlArgs {
-            xml: string(xml)?,
-            flags,
-        };
-        let r = self.client.call::<calls::InterfaceDefineXml>(&args).await?;
-        Ok(interface_ref(r.iface))
-    }
-
-    async fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
-        let args = InterfaceUndefineArgs {
-            iface: nonnull_interface(iface),
-        };
-        self.client.call::<calls::InterfaceUndefine>(&args).await
-    }
-
-    async fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
-        let args = InterfaceCreateArgs {
-            iface: nonnull_interface(iface),
-            flags,
-        };
-        self.client.call::<calls::InterfaceCreate>(&args).await
-    }
-
-    async fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
-        let args = InterfaceDestroyArgs {
-            iface: nonnull_interface(iface),
-            flags,
-        };
-        self.client.call::<calls::InterfaceDestroy>(&args).await
-    }
-
-    async fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
-        let args = InterfaceIsActiveArgs {
-            iface: nonnull_interface(iface),
-        };
-        let r = self.client.call::<calls::InterfaceIsActive>(&args).await?;
-        Ok(r.active != 0)
-    }
-
-    async fn interface_change_begin(&self, flags: u32) -> Result<()> {
-        let args = InterfaceChangeBeginArgs { flags };
-        self.client.call::<calls::InterfaceChangeBegin>(&args).await
-    }
-
-    async fn interface_change_commit(&self, flags: u32) -> Result<()> {
-        let args = InterfaceChangeCommitArgs { flags };
-        self.client
-            .call::<calls::InterfaceChangeCommit>(&args)
-            .await
-    }
-
-    async fn interface_change_rollback(&self, flags: u32) -> Result<()> {
-        let args = InterfaceChangeRollbackArgs { flags };
-        self.client
-            .call::<calls::InterfaceChangeRollback>(&args)
-            .await
+    one_call_methods! {
+        fn interface_lookup_by_name(name: &str) -> InterfaceRef
+            = InterfaceLookupByName(InterfaceLookupByNameArgs {
+                name: string(name)?,
+            }) => |r| interface_ref(r.iface);
+        fn interface_lookup_by_mac_string(mac: &str) -> InterfaceRef
+            = InterfaceLookupByMacString(InterfaceLookupByMacStringArgs {
+                mac: string(mac)?,
+            }) => |r| interface_ref(r.iface);
+        fn interface_get_xml_desc(iface: &InterfaceRef, flags: u32) -> String
+            = InterfaceGetXmlDesc(InterfaceGetXmlDescArgs {
+                iface: nonnull_interface(iface),
+                flags,
+            }) => |r| r.xml.as_str().to_string();
+        fn interface_define_xml(xml: &str, flags: u32) -> InterfaceRef
+            = InterfaceDefineXml(InterfaceDefineXmlArgs {
+                xml: string(xml)?,
+                flags,
+            }) => |r| interface_ref(r.iface);
+        fn interface_undefine(iface: &InterfaceRef) -> ()
+            = InterfaceUndefine(InterfaceUndefineArgs { iface: nonnull_interface(iface) });
+        fn interface_create(iface: &InterfaceRef, flags: u32) -> ()
+            = InterfaceCreate(InterfaceCreateArgs { iface: nonnull_interface(iface), flags });
+        fn interface_destroy(iface: &InterfaceRef, flags: u32) -> ()
+            = InterfaceDestroy(InterfaceDestroyArgs { iface: nonnull_interface(iface), flags });
+        fn interface_is_active(iface: &InterfaceRef) -> bool
+            = InterfaceIsActive(InterfaceIsActiveArgs {
+                iface: nonnull_interface(iface),
+            }) => |r| r.active != 0;
+        fn interface_change_begin(flags: u32) -> ()
+            = InterfaceChangeBegin(InterfaceChangeBeginArgs { flags });
+        fn interface_change_commit(flags: u32) -> ()
+            = InterfaceChangeCommit(InterfaceChangeCommitArgs { flags });
+        fn interface_change_rollback(flags: u32) -> ()
+            = InterfaceChangeRollback(InterfaceChangeRollbackArgs { flags });
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::RemoteDriver;
 use crate::events::Callback;
-use crate::wire::{opt_string, remote_rpc, string};
+use crate::wire::{one_call_methods, opt_string, remote_rpc, string};
 use rvirt_driver::{CallbackId, NetworkDriver, NetworkEventCallback, NetworkPortRef, NetworkRef};
 use rvirt_proto::convert::{bounded, typed_param_from_wire, typed_param_to_wire};
 use rvirt_proto::remote::calls;
@@ -59,19 +59,12 @@ fn too_many(function: &str, n: i64, limit: i64) -> rvirt_types::Error {
 }
 
 impl NetworkDriver for RemoteDriver {
-    async fn connect_list_all_networks(
-        &self,
-        flags: ConnectListAllNetworksFlags,
-    ) -> Result<Vec<NetworkRef>> {
-        let args = ConnectListAllNetworksArgs {
-            need_results: 1,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectListAllNetworks>(&args)
-            .await?;
-        Ok(r.nets.into_inner().into_iter().map(network_ref).collect())
+    one_call_methods! {
+        fn connect_list_all_networks(flags: ConnectListAllNetworksFlags) -> Vec<NetworkRef>
+            = ConnectListAllNetworks(ConnectListAllNetworksArgs {
+                need_results: 1,
+                flags: flags.bits(),
+            }) => |r| r.nets.into_inner().into_iter().map(network_ref).collect();
     }
 
     async fn connect_num_of_networks(&self) -> Result<i32> {
@@ -140,26 +133,15 @@ impl NetworkDriver for RemoteDriver {
         Ok(names.into_iter().map(|s| s.as_str().to_string()).collect())
     }
 
-    async fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
-        let args = NetworkLookupByNameArgs {
-            name: string(name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkLookupByName>(&args)
-            .await?;
-        Ok(network_ref(r.net))
-    }
-
-    async fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
-        let args = NetworkLookupByUuidArgs {
-            uuid: *uuid.as_bytes(),
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkLookupByUuid>(&args)
-            .await?;
-        Ok(network_ref(r.net))
+    one_call_methods! {
+        fn network_lookup_by_name(name: &str) -> NetworkRef
+            = NetworkLookupByName(NetworkLookupByNameArgs {
+                name: string(name)?,
+            }) => |r| network_ref(r.net);
+        fn network_lookup_by_uuid(uuid: &Uuid) -> NetworkRef
+            = NetworkLookupByUuid(NetworkLookupByUuidArgs {
+                uuid: *uuid.as_bytes(),
+            }) => |r| network_ref(r.net);
     }
 
     async fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
@@ -202,11 +184,9 @@ impl NetworkDriver for RemoteDriver {
         Ok(network_ref(net))
     }
 
-    async fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
-        let args = NetworkUndefineArgs {
-            net: nonnull_network(net),
-        };
-        self.client.call::<calls::NetworkUndefine>(&args).await
+    one_call_methods! {
+        fn network_undefine(net: &NetworkRef) -> ()
+            = NetworkUndefine(NetworkUndefineArgs { net: nonnull_network(net) });
     }
 
     async fn network_update(
@@ -231,76 +211,37 @@ impl NetworkDriver for RemoteDriver {
         self.client.call::<calls::NetworkUpdate>(&args).await
     }
 
-    async fn network_create(&self, net: &NetworkRef) -> Result<()> {
-        let args = NetworkCreateArgs {
-            net: nonnull_network(net),
-        };
-        self.client.call::<calls::NetworkCreate>(&args).await
-    }
-
-    async fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
-        let args = NetworkDestroyArgs {
-            net: nonnull_network(net),
-        };
-        self.client.call::<calls::NetworkDestroy>(&args).await
-    }
-
-    async fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
-        let args = NetworkGetXmlDescArgs {
-            net: nonnull_network(net),
-            flags,
-        };
-        let r = self.client.call::<calls::NetworkGetXmlDesc>(&args).await?;
-        Ok(r.xml.as_str().to_string())
-    }
-
-    async fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
-        let args = NetworkGetBridgeNameArgs {
-            net: nonnull_network(net),
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkGetBridgeName>(&args)
-            .await?;
-        Ok(r.name.as_str().to_string())
-    }
-
-    async fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
-        let args = NetworkGetAutostartArgs {
-            net: nonnull_network(net),
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkGetAutostart>(&args)
-            .await?;
-        Ok(r.autostart != 0)
-    }
-
-    async fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
-        let args = NetworkSetAutostartArgs {
-            net: nonnull_network(net),
-            autostart: i32::from(autostart),
-        };
-        self.client.call::<calls::NetworkSetAutostart>(&args).await
-    }
-
-    async fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
-        let args = NetworkIsActiveArgs {
-            net: nonnull_network(net),
-        };
-        let r = self.client.call::<calls::NetworkIsActive>(&args).await?;
-        Ok(r.active != 0)
-    }
-
-    async fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
-        let args = NetworkIsPersistentArgs {
-            net: nonnull_network(net),
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkIsPersistent>(&args)
-            .await?;
-        Ok(r.persistent != 0)
+    one_call_methods! {
+        fn network_create(net: &NetworkRef) -> ()
+            = NetworkCreate(NetworkCreateArgs { net: nonnull_network(net) });
+        fn network_destroy(net: &NetworkRef) -> ()
+            = NetworkDestroy(NetworkDestroyArgs { net: nonnull_network(net) });
+        fn network_get_xml_desc(net: &NetworkRef, flags: u32) -> String
+            = NetworkGetXmlDesc(NetworkGetXmlDescArgs {
+                net: nonnull_network(net),
+                flags,
+            }) => |r| r.xml.as_str().to_string();
+        fn network_get_bridge_name(net: &NetworkRef) -> String
+            = NetworkGetBridgeName(NetworkGetBridgeNameArgs {
+                net: nonnull_network(net),
+            }) => |r| r.name.as_str().to_string();
+        fn network_get_autostart(net: &NetworkRef) -> bool
+            = NetworkGetAutostart(NetworkGetAutostartArgs {
+                net: nonnull_network(net),
+            }) => |r| r.autostart != 0;
+        fn network_set_autostart(net: &NetworkRef, autostart: bool) -> ()
+            = NetworkSetAutostart(NetworkSetAutostartArgs {
+                net: nonnull_network(net),
+                autostart: i32::from(autostart),
+            });
+        fn network_is_active(net: &NetworkRef) -> bool
+            = NetworkIsActive(NetworkIsActiveArgs {
+                net: nonnull_network(net),
+            }) => |r| r.active != 0;
+        fn network_is_persistent(net: &NetworkRef) -> bool
+            = NetworkIsPersistent(NetworkIsPersistentArgs {
+                net: nonnull_network(net),
+            }) => |r| r.persistent != 0;
     }
 
     async fn network_get_dhcp_leases(
@@ -364,88 +305,35 @@ impl NetworkDriver for RemoteDriver {
             .await
     }
 
-    async fn network_list_all_ports(
-        &self,
-        net: &NetworkRef,
-        flags: u32,
-    ) -> Result<Vec<NetworkPortRef>> {
-        let args = NetworkListAllPortsArgs {
-            network: nonnull_network(net),
-            need_results: 1,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkListAllPorts>(&args)
-            .await?;
-        Ok(r.ports.into_inner().into_iter().map(port_ref).collect())
-    }
-
-    async fn network_port_lookup_by_uuid(
-        &self,
-        net: &NetworkRef,
-        uuid: &Uuid,
-    ) -> Result<NetworkPortRef> {
-        let args = NetworkPortLookupByUuidArgs {
-            network: nonnull_network(net),
-            uuid: *uuid.as_bytes(),
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkPortLookupByUuid>(&args)
-            .await?;
-        Ok(port_ref(r.port))
-    }
-
-    async fn network_port_create_xml(
-        &self,
-        net: &NetworkRef,
-        xml: &str,
-        flags: u32,
-    ) -> Result<NetworkPortRef> {
-        let args = NetworkPortCreateXmlArgs {
-            network: nonnull_network(net),
-            xml: string(xml)?,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkPortCreateXml>(&args)
-            .await?;
-        Ok(port_ref(r.port))
-    }
-
-    async fn network_port_get_xml_desc(&self, port: &NetworkPortRef, flags: u32) -> Result<String> {
-        let args = NetworkPortGetXmlDescArgs {
-            port: nonnull_port(port),
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkPortGetXmlDesc>(&args)
-            .await?;
-        Ok(r.xml.as_str().to_string())
-    }
-
-    async fn network_port_get_parameters(
-        &self,
-        port: &NetworkPortRef,
-        flags: u32,
-    ) -> Result<Vec<TypedParam>> {
-        let args = NetworkPortGetParametersArgs {
-            port: nonnull_port(port),
-            nparams: 0,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::NetworkPortGetParameters>(&args)
-            .await?;
-        Ok(r.params
-            .into_inner()
-            .into_iter()
-            .map(typed_param_from_wire)
-            .collect())
+    one_call_methods! {
+        fn network_list_all_ports(net: &NetworkRef, flags: u32) -> Vec<NetworkPortRef>
+            = NetworkListAllPorts(NetworkListAllPortsArgs {
+                network: nonnull_network(net),
+                need_results: 1,
+                flags,
+            }) => |r| r.ports.into_inner().into_iter().map(port_ref).collect();
+        fn network_port_lookup_by_uuid(net: &NetworkRef, uuid: &Uuid) -> NetworkPortRef
+            = NetworkPortLookupByUuid(NetworkPortLookupByUuidArgs {
+                network: nonnull_network(net),
+                uuid: *uuid.as_bytes(),
+            }) => |r| port_ref(r.port);
+        fn network_port_create_xml(net: &NetworkRef, xml: &str, flags: u32) -> NetworkPortRef
+            = NetworkPortCreateXml(NetworkPortCreateXmlArgs {
+                network: nonnull_network(net),
+                xml: string(xml)?,
+                flags,
+            }) => |r| port_ref(r.port);
+        fn network_port_get_xml_desc(port: &NetworkPortRef, flags: u32) -> String
+            = NetworkPortGetXmlDesc(NetworkPortGetXmlDescArgs {
+                port: nonnull_port(port),
+                flags,
+            }) => |r| r.xml.as_str().to_string();
+        fn network_port_get_parameters(port: &NetworkPortRef, flags: u32) -> Vec<TypedParam>
+            = NetworkPortGetParameters(NetworkPortGetParametersArgs {
+                port: nonnull_port(port),
+                nparams: 0,
+                flags,
+            }) => |r| r.params .into_inner() .into_iter() .map(typed_param_from_wire) .collect();
     }
 
     async fn network_port_set_parameters(
@@ -474,11 +362,8 @@ impl NetworkDriver for RemoteDriver {
             .await
     }
 
-    async fn network_port_delete(&self, port: &NetworkPortRef, flags: u32) -> Result<()> {
-        let args = NetworkPortDeleteArgs {
-            port: nonnull_port(port),
-            flags,
-        };
-        self.client.call::<calls::NetworkPortDelete>(&args).await
+    one_call_methods! {
+        fn network_port_delete(port: &NetworkPortRef, flags: u32) -> ()
+            = NetworkPortDelete(NetworkPortDeleteArgs { port: nonnull_port(port), flags });
     }
 }

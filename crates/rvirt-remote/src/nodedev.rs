@@ -2,7 +2,7 @@
 
 use crate::RemoteDriver;
 use crate::events::{Callback, Event, Incoming};
-use crate::wire::{opt_string, remote_rpc, string};
+use crate::wire::{one_call_methods, opt_string, remote_rpc, string};
 use rvirt_driver::{
     CallbackId, NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef,
 };
@@ -84,35 +84,14 @@ pub(crate) fn decode_event(p: Procedure, payload: &[u8]) -> Option<Incoming> {
 }
 
 impl NodeDeviceDriver for RemoteDriver {
-    async fn connect_list_all_node_devices(
-        &self,
-        flags: ConnectListAllNodeDevicesFlags,
-    ) -> Result<Vec<NodeDeviceRef>> {
-        let args = ConnectListAllNodeDevicesArgs {
-            need_results: 1,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectListAllNodeDevices>(&args)
-            .await?;
-        Ok(r.devices
-            .into_inner()
-            .into_iter()
-            .map(node_device_ref)
-            .collect())
-    }
-
-    async fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<i32> {
-        let args = NodeNumOfDevicesArgs {
-            cap: opt_string(cap)?,
-            flags,
-        };
-        Ok(self
-            .client
-            .call::<calls::NodeNumOfDevices>(&args)
-            .await?
-            .num)
+    one_call_methods! {
+        fn connect_list_all_node_devices(flags: ConnectListAllNodeDevicesFlags) -> Vec<NodeDeviceRef>
+            = ConnectListAllNodeDevices(ConnectListAllNodeDevicesArgs {
+                need_results: 1,
+                flags: flags.bits(),
+            }) => |r| r.devices .into_inner() .into_iter() .map(node_device_ref) .collect();
+        fn node_num_of_devices(cap: Option<&str>, flags: u32) -> i32
+            = NodeNumOfDevices(NodeNumOfDevicesArgs { cap: opt_string(cap)?, flags }) => |r| r.num;
     }
 
     async fn node_list_devices(
@@ -132,67 +111,30 @@ impl NodeDeviceDriver for RemoteDriver {
         names(f, max, r.names.into_inner())
     }
 
-    async fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
-        let args = NodeDeviceLookupByNameArgs {
-            name: string(name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceLookupByName>(&args)
-            .await?;
-        Ok(node_device_ref(r.dev))
-    }
-
-    async fn node_device_lookup_scsi_host_by_wwn(
-        &self,
-        wwnn: &str,
-        wwpn: &str,
-        flags: u32,
-    ) -> Result<NodeDeviceRef> {
-        let args = NodeDeviceLookupScsiHostByWwnArgs {
-            wwnn: string(wwnn)?,
-            wwpn: string(wwpn)?,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceLookupScsiHostByWwn>(&args)
-            .await?;
-        Ok(node_device_ref(r.dev))
-    }
-
-    async fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
-        let args = NodeDeviceGetXmlDescArgs {
-            name: string(&dev.name)?,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceGetXmlDesc>(&args)
-            .await?;
-        Ok(r.xml.into_inner())
-    }
-
-    async fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
-        let args = NodeDeviceGetParentArgs {
-            name: string(&dev.name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceGetParent>(&args)
-            .await?;
-        Ok(r.parent_name.map(|s| s.into_inner()))
-    }
-
-    async fn node_device_num_of_caps(&self, dev: &NodeDeviceRef) -> Result<i32> {
-        let args = NodeDeviceNumOfCapsArgs {
-            name: string(&dev.name)?,
-        };
-        Ok(self
-            .client
-            .call::<calls::NodeDeviceNumOfCaps>(&args)
-            .await?
-            .num)
+    one_call_methods! {
+        fn node_device_lookup_by_name(name: &str) -> NodeDeviceRef
+            = NodeDeviceLookupByName(NodeDeviceLookupByNameArgs {
+                name: string(name)?,
+            }) => |r| node_device_ref(r.dev);
+        fn node_device_lookup_scsi_host_by_wwn(wwnn: &str, wwpn: &str, flags: u32) -> NodeDeviceRef
+            = NodeDeviceLookupScsiHostByWwn(NodeDeviceLookupScsiHostByWwnArgs {
+                wwnn: string(wwnn)?,
+                wwpn: string(wwpn)?,
+                flags,
+            }) => |r| node_device_ref(r.dev);
+        fn node_device_get_xml_desc(dev: &NodeDeviceRef, flags: u32) -> String
+            = NodeDeviceGetXmlDesc(NodeDeviceGetXmlDescArgs {
+                name: string(&dev.name)?,
+                flags,
+            }) => |r| r.xml.into_inner();
+        fn node_device_get_parent(dev: &NodeDeviceRef) -> Option<String>
+            = NodeDeviceGetParent(NodeDeviceGetParentArgs {
+                name: string(&dev.name)?,
+            }) => |r| r.parent_name.map(|s| s.into_inner());
+        fn node_device_num_of_caps(dev: &NodeDeviceRef) -> i32
+            = NodeDeviceNumOfCaps(NodeDeviceNumOfCapsArgs {
+                name: string(&dev.name)?,
+            }) => |r| r.num;
     }
 
     async fn node_device_list_caps(&self, dev: &NodeDeviceRef, max: i32) -> Result<Vec<String>> {
@@ -206,136 +148,52 @@ impl NodeDeviceDriver for RemoteDriver {
         names(f, max, r.names.into_inner())
     }
 
-    async fn node_device_dettach(&self, dev: &NodeDeviceRef) -> Result<()> {
-        let args = NodeDeviceDettachArgs {
-            name: string(&dev.name)?,
-        };
-        self.client.call::<calls::NodeDeviceDettach>(&args).await
-    }
-
-    async fn node_device_detach_flags(
-        &self,
-        dev: &NodeDeviceRef,
-        driver_name: Option<&str>,
-        flags: u32,
-    ) -> Result<()> {
-        let args = NodeDeviceDetachFlagsArgs {
-            name: string(&dev.name)?,
-            driver_name: opt_string(driver_name)?,
-            flags,
-        };
-        self.client
-            .call::<calls::NodeDeviceDetachFlags>(&args)
-            .await
-    }
-
-    async fn node_device_re_attach(&self, dev: &NodeDeviceRef) -> Result<()> {
-        let args = NodeDeviceReAttachArgs {
-            name: string(&dev.name)?,
-        };
-        self.client.call::<calls::NodeDeviceReAttach>(&args).await
-    }
-
-    async fn node_device_reset(&self, dev: &NodeDeviceRef) -> Result<()> {
-        let args = NodeDeviceResetArgs {
-            name: string(&dev.name)?,
-        };
-        self.client.call::<calls::NodeDeviceReset>(&args).await
-    }
-
-    async fn node_device_create_xml(
-        &self,
-        xml: &str,
-        flags: NodeDeviceCreateXMLFlags,
-    ) -> Result<NodeDeviceRef> {
-        let args = NodeDeviceCreateXmlArgs {
-            xml_desc: string(xml)?,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceCreateXml>(&args)
-            .await?;
-        Ok(node_device_ref(r.dev))
-    }
-
-    async fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
-        let args = NodeDeviceDestroyArgs {
-            name: string(&dev.name)?,
-        };
-        self.client.call::<calls::NodeDeviceDestroy>(&args).await
-    }
-
-    async fn node_device_define_xml(
-        &self,
-        xml: &str,
-        flags: NodeDeviceDefineXMLFlags,
-    ) -> Result<NodeDeviceRef> {
-        let args = NodeDeviceDefineXmlArgs {
-            xml_desc: string(xml)?,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceDefineXml>(&args)
-            .await?;
-        Ok(node_device_ref(r.dev))
-    }
-
-    async fn node_device_undefine(&self, dev: &NodeDeviceRef, flags: u32) -> Result<()> {
-        let args = NodeDeviceUndefineArgs {
-            name: string(&dev.name)?,
-            flags,
-        };
-        self.client.call::<calls::NodeDeviceUndefine>(&args).await
-    }
-
-    async fn node_device_create(&self, dev: &NodeDeviceRef, flags: u32) -> Result<()> {
-        let args = NodeDeviceCreateArgs {
-            name: string(&dev.name)?,
-            flags,
-        };
-        self.client.call::<calls::NodeDeviceCreate>(&args).await
-    }
-
-    async fn node_device_get_autostart(&self, dev: &NodeDeviceRef) -> Result<bool> {
-        let args = NodeDeviceGetAutostartArgs {
-            name: string(&dev.name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceGetAutostart>(&args)
-            .await?;
-        Ok(r.autostart != 0)
-    }
-
-    async fn node_device_set_autostart(&self, dev: &NodeDeviceRef, on: bool) -> Result<()> {
-        let args = NodeDeviceSetAutostartArgs {
-            name: string(&dev.name)?,
-            autostart: on.into(),
-        };
-        self.client
-            .call::<calls::NodeDeviceSetAutostart>(&args)
-            .await
-    }
-
-    async fn node_device_is_persistent(&self, dev: &NodeDeviceRef) -> Result<bool> {
-        let args = NodeDeviceIsPersistentArgs {
-            name: string(&dev.name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::NodeDeviceIsPersistent>(&args)
-            .await?;
-        Ok(r.persistent != 0)
-    }
-
-    async fn node_device_is_active(&self, dev: &NodeDeviceRef) -> Result<bool> {
-        let args = NodeDeviceIsActiveArgs {
-            name: string(&dev.name)?,
-        };
-        let r = self.client.call::<calls::NodeDeviceIsActive>(&args).await?;
-        Ok(r.active != 0)
+    one_call_methods! {
+        fn node_device_dettach(dev: &NodeDeviceRef) -> ()
+            = NodeDeviceDettach(NodeDeviceDettachArgs { name: string(&dev.name)? });
+        fn node_device_detach_flags(dev: &NodeDeviceRef, driver_name: Option<&str>, flags: u32) -> ()
+            = NodeDeviceDetachFlags(NodeDeviceDetachFlagsArgs {
+                name: string(&dev.name)?,
+                driver_name: opt_string(driver_name)?,
+                flags,
+            });
+        fn node_device_re_attach(dev: &NodeDeviceRef) -> ()
+            = NodeDeviceReAttach(NodeDeviceReAttachArgs { name: string(&dev.name)? });
+        fn node_device_reset(dev: &NodeDeviceRef) -> ()
+            = NodeDeviceReset(NodeDeviceResetArgs { name: string(&dev.name)? });
+        fn node_device_create_xml(xml: &str, flags: NodeDeviceCreateXMLFlags) -> NodeDeviceRef
+            = NodeDeviceCreateXml(NodeDeviceCreateXmlArgs {
+                xml_desc: string(xml)?,
+                flags: flags.bits(),
+            }) => |r| node_device_ref(r.dev);
+        fn node_device_destroy(dev: &NodeDeviceRef) -> ()
+            = NodeDeviceDestroy(NodeDeviceDestroyArgs { name: string(&dev.name)? });
+        fn node_device_define_xml(xml: &str, flags: NodeDeviceDefineXMLFlags) -> NodeDeviceRef
+            = NodeDeviceDefineXml(NodeDeviceDefineXmlArgs {
+                xml_desc: string(xml)?,
+                flags: flags.bits(),
+            }) => |r| node_device_ref(r.dev);
+        fn node_device_undefine(dev: &NodeDeviceRef, flags: u32) -> ()
+            = NodeDeviceUndefine(NodeDeviceUndefineArgs { name: string(&dev.name)?, flags });
+        fn node_device_create(dev: &NodeDeviceRef, flags: u32) -> ()
+            = NodeDeviceCreate(NodeDeviceCreateArgs { name: string(&dev.name)?, flags });
+        fn node_device_get_autostart(dev: &NodeDeviceRef) -> bool
+            = NodeDeviceGetAutostart(NodeDeviceGetAutostartArgs {
+                name: string(&dev.name)?,
+            }) => |r| r.autostart != 0;
+        fn node_device_set_autostart(dev: &NodeDeviceRef, on: bool) -> ()
+            = NodeDeviceSetAutostart(NodeDeviceSetAutostartArgs {
+                name: string(&dev.name)?,
+                autostart: on.into(),
+            });
+        fn node_device_is_persistent(dev: &NodeDeviceRef) -> bool
+            = NodeDeviceIsPersistent(NodeDeviceIsPersistentArgs {
+                name: string(&dev.name)?,
+            }) => |r| r.persistent != 0;
+        fn node_device_is_active(dev: &NodeDeviceRef) -> bool
+            = NodeDeviceIsActive(NodeDeviceIsActiveArgs {
+                name: string(&dev.name)?,
+            }) => |r| r.active != 0;
     }
 
     async fn connect_node_device_event_register_any(

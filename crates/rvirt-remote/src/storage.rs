@@ -3,7 +3,7 @@
 
 use crate::RemoteDriver;
 use crate::events::{Event, Incoming};
-use crate::wire::{opt_string, remote_rpc, string};
+use crate::wire::{one_call_methods, opt_string, remote_rpc, string};
 use rvirt_driver::storage::StoragePoolEventCallback;
 use rvirt_driver::{CallbackId, PoolRef, StorageDriver, StoragePoolEvent, StreamBackend, VolRef};
 use rvirt_proto::remote::types::*;
@@ -152,212 +152,83 @@ impl StorageDriver for RemoteDriver {
         names(f, max, r.names.into_inner())
     }
 
-    async fn connect_list_all_storage_pools(
-        &self,
-        flags: ConnectListAllStoragePoolsFlags,
-    ) -> Result<Vec<PoolRef>> {
-        let args = ConnectListAllStoragePoolsArgs {
-            need_results: 1,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectListAllStoragePools>(&args)
-            .await?;
-        Ok(r.pools.into_inner().into_iter().map(pool_ref).collect())
-    }
-
-    async fn connect_find_storage_pool_sources(
-        &self,
-        pool_type: &str,
-        src_spec: Option<&str>,
-        flags: u32,
-    ) -> Result<String> {
-        let args = ConnectFindStoragePoolSourcesArgs {
-            r#type: string(pool_type)?,
-            src_spec: opt_string(src_spec)?,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::ConnectFindStoragePoolSources>(&args)
-            .await?;
-        Ok(r.xml.into_inner())
-    }
-
-    async fn storage_pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
-        let args = StoragePoolLookupByNameArgs {
-            name: string(name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolLookupByName>(&args)
-            .await?;
-        Ok(pool_ref(r.pool))
-    }
-
-    async fn storage_pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<PoolRef> {
-        let args = StoragePoolLookupByUuidArgs {
-            uuid: *uuid.as_bytes(),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolLookupByUuid>(&args)
-            .await?;
-        Ok(pool_ref(r.pool))
-    }
-
-    async fn storage_pool_lookup_by_volume(&self, vol: &VolRef) -> Result<PoolRef> {
-        let args = StoragePoolLookupByVolumeArgs {
-            vol: nonnull_vol(vol),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolLookupByVolume>(&args)
-            .await?;
-        Ok(pool_ref(r.pool))
-    }
-
-    async fn storage_pool_create_xml(
-        &self,
-        xml: &str,
-        flags: StoragePoolCreateFlags,
-    ) -> Result<PoolRef> {
-        let args = StoragePoolCreateXmlArgs {
-            xml: string(xml)?,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolCreateXml>(&args)
-            .await?;
-        Ok(pool_ref(r.pool))
-    }
-
-    async fn storage_pool_define_xml(
-        &self,
-        xml: &str,
-        flags: StoragePoolDefineFlags,
-    ) -> Result<PoolRef> {
-        let args = StoragePoolDefineXmlArgs {
-            xml: string(xml)?,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolDefineXml>(&args)
-            .await?;
-        Ok(pool_ref(r.pool))
-    }
-
-    async fn storage_pool_build(&self, pool: &PoolRef, flags: StoragePoolBuildFlags) -> Result<()> {
-        let args = StoragePoolBuildArgs {
-            pool: nonnull_pool(pool),
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::StoragePoolBuild>(&args).await
-    }
-
-    async fn storage_pool_undefine(&self, pool: &PoolRef) -> Result<()> {
-        let args = StoragePoolUndefineArgs {
-            pool: nonnull_pool(pool),
-        };
-        self.client.call::<calls::StoragePoolUndefine>(&args).await
-    }
-
-    async fn storage_pool_create(
-        &self,
-        pool: &PoolRef,
-        flags: StoragePoolCreateFlags,
-    ) -> Result<()> {
-        let args = StoragePoolCreateArgs {
-            pool: nonnull_pool(pool),
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::StoragePoolCreate>(&args).await
-    }
-
-    async fn storage_pool_destroy(&self, pool: &PoolRef) -> Result<()> {
-        let args = StoragePoolDestroyArgs {
-            pool: nonnull_pool(pool),
-        };
-        self.client.call::<calls::StoragePoolDestroy>(&args).await
-    }
-
-    async fn storage_pool_delete(
-        &self,
-        pool: &PoolRef,
-        flags: StoragePoolDeleteFlags,
-    ) -> Result<()> {
-        let args = StoragePoolDeleteArgs {
-            pool: nonnull_pool(pool),
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::StoragePoolDelete>(&args).await
-    }
-
-    async fn storage_pool_refresh(&self, pool: &PoolRef, flags: u32) -> Result<()> {
-        let args = StoragePoolRefreshArgs {
-            pool: nonnull_pool(pool),
-            flags,
-        };
-        self.client.call::<calls::StoragePoolRefresh>(&args).await
-    }
-
-    async fn storage_pool_get_info(&self, pool: &PoolRef) -> Result<StoragePoolInfo> {
-        let args = StoragePoolGetInfoArgs {
-            pool: nonnull_pool(pool),
-        };
-        let r = self.client.call::<calls::StoragePoolGetInfo>(&args).await?;
-        Ok(pool_info(r.state, r.capacity, r.allocation, r.available))
-    }
-
-    async fn storage_pool_get_xml_desc(
-        &self,
-        pool: &PoolRef,
-        flags: StorageXMLFlags,
-    ) -> Result<String> {
-        let args = StoragePoolGetXmlDescArgs {
-            pool: nonnull_pool(pool),
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolGetXmlDesc>(&args)
-            .await?;
-        Ok(r.xml.into_inner())
-    }
-
-    async fn storage_pool_get_autostart(&self, pool: &PoolRef) -> Result<bool> {
-        let args = StoragePoolGetAutostartArgs {
-            pool: nonnull_pool(pool),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolGetAutostart>(&args)
-            .await?;
-        Ok(r.autostart != 0)
-    }
-
-    async fn storage_pool_set_autostart(&self, pool: &PoolRef, autostart: bool) -> Result<()> {
-        let args = StoragePoolSetAutostartArgs {
-            pool: nonnull_pool(pool),
-            autostart: autostart.into(),
-        };
-        self.client
-            .call::<calls::StoragePoolSetAutostart>(&args)
-            .await
-    }
-
-    async fn storage_pool_num_of_volumes(&self, pool: &PoolRef) -> Result<i32> {
-        let args = StoragePoolNumOfVolumesArgs {
-            pool: nonnull_pool(pool),
-        };
-        Ok(self
-            .client
-            .call::<calls::StoragePoolNumOfVolumes>(&args)
-            .await?
-            .num)
+    one_call_methods! {
+        fn connect_list_all_storage_pools(flags: ConnectListAllStoragePoolsFlags) -> Vec<PoolRef>
+            = ConnectListAllStoragePools(ConnectListAllStoragePoolsArgs {
+                need_results: 1,
+                flags: flags.bits(),
+            }) => |r| r.pools.into_inner().into_iter().map(pool_ref).collect();
+        fn connect_find_storage_pool_sources(pool_type: &str, src_spec: Option<&str>, flags: u32) -> String
+            = ConnectFindStoragePoolSources(ConnectFindStoragePoolSourcesArgs {
+                r#type: string(pool_type)?,
+                src_spec: opt_string(src_spec)?,
+                flags,
+            }) => |r| r.xml.into_inner();
+        fn storage_pool_lookup_by_name(name: &str) -> PoolRef
+            = StoragePoolLookupByName(StoragePoolLookupByNameArgs {
+                name: string(name)?,
+            }) => |r| pool_ref(r.pool);
+        fn storage_pool_lookup_by_uuid(uuid: &Uuid) -> PoolRef
+            = StoragePoolLookupByUuid(StoragePoolLookupByUuidArgs {
+                uuid: *uuid.as_bytes(),
+            }) => |r| pool_ref(r.pool);
+        fn storage_pool_lookup_by_volume(vol: &VolRef) -> PoolRef
+            = StoragePoolLookupByVolume(StoragePoolLookupByVolumeArgs {
+                vol: nonnull_vol(vol),
+            }) => |r| pool_ref(r.pool);
+        fn storage_pool_create_xml(xml: &str, flags: StoragePoolCreateFlags) -> PoolRef
+            = StoragePoolCreateXml(StoragePoolCreateXmlArgs {
+                xml: string(xml)?,
+                flags: flags.bits(),
+            }) => |r| pool_ref(r.pool);
+        fn storage_pool_define_xml(xml: &str, flags: StoragePoolDefineFlags) -> PoolRef
+            = StoragePoolDefineXml(StoragePoolDefineXmlArgs {
+                xml: string(xml)?,
+                flags: flags.bits(),
+            }) => |r| pool_ref(r.pool);
+        fn storage_pool_build(pool: &PoolRef, flags: StoragePoolBuildFlags) -> ()
+            = StoragePoolBuild(StoragePoolBuildArgs {
+                pool: nonnull_pool(pool),
+                flags: flags.bits(),
+            });
+        fn storage_pool_undefine(pool: &PoolRef) -> ()
+            = StoragePoolUndefine(StoragePoolUndefineArgs { pool: nonnull_pool(pool) });
+        fn storage_pool_create(pool: &PoolRef, flags: StoragePoolCreateFlags) -> ()
+            = StoragePoolCreate(StoragePoolCreateArgs {
+                pool: nonnull_pool(pool),
+                flags: flags.bits(),
+            });
+        fn storage_pool_destroy(pool: &PoolRef) -> ()
+            = StoragePoolDestroy(StoragePoolDestroyArgs { pool: nonnull_pool(pool) });
+        fn storage_pool_delete(pool: &PoolRef, flags: StoragePoolDeleteFlags) -> ()
+            = StoragePoolDelete(StoragePoolDeleteArgs {
+                pool: nonnull_pool(pool),
+                flags: flags.bits(),
+            });
+        fn storage_pool_refresh(pool: &PoolRef, flags: u32) -> ()
+            = StoragePoolRefresh(StoragePoolRefreshArgs { pool: nonnull_pool(pool), flags });
+        fn storage_pool_get_info(pool: &PoolRef) -> StoragePoolInfo
+            = StoragePoolGetInfo(StoragePoolGetInfoArgs {
+                pool: nonnull_pool(pool),
+            }) => |r| pool_info(r.state, r.capacity, r.allocation, r.available);
+        fn storage_pool_get_xml_desc(pool: &PoolRef, flags: StorageXMLFlags) -> String
+            = StoragePoolGetXmlDesc(StoragePoolGetXmlDescArgs {
+                pool: nonnull_pool(pool),
+                flags: flags.bits(),
+            }) => |r| r.xml.into_inner();
+        fn storage_pool_get_autostart(pool: &PoolRef) -> bool
+            = StoragePoolGetAutostart(StoragePoolGetAutostartArgs {
+                pool: nonnull_pool(pool),
+            }) => |r| r.autostart != 0;
+        fn storage_pool_set_autostart(pool: &PoolRef, autostart: bool) -> ()
+            = StoragePoolSetAutostart(StoragePoolSetAutostartArgs {
+                pool: nonnull_pool(pool),
+                autostart: autostart.into(),
+            });
+        fn storage_pool_num_of_volumes(pool: &PoolRef) -> i32
+            = StoragePoolNumOfVolumes(StoragePoolNumOfVolumesArgs {
+                pool: nonnull_pool(pool),
+            }) => |r| r.num;
     }
 
     async fn storage_pool_list_volumes(&self, pool: &PoolRef, max: i32) -> Result<Vec<String>> {
@@ -374,211 +245,81 @@ impl StorageDriver for RemoteDriver {
         names(f, max, r.names.into_inner())
     }
 
-    async fn storage_pool_list_all_volumes(
-        &self,
-        pool: &PoolRef,
-        flags: u32,
-    ) -> Result<Vec<VolRef>> {
-        let args = StoragePoolListAllVolumesArgs {
-            pool: nonnull_pool(pool),
-            need_results: 1,
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolListAllVolumes>(&args)
-            .await?;
-        Ok(r.vols.into_inner().into_iter().map(vol_ref).collect())
-    }
-
-    async fn storage_pool_is_active(&self, pool: &PoolRef) -> Result<bool> {
-        let args = StoragePoolIsActiveArgs {
-            pool: nonnull_pool(pool),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolIsActive>(&args)
-            .await?;
-        Ok(r.active != 0)
-    }
-
-    async fn storage_pool_is_persistent(&self, pool: &PoolRef) -> Result<bool> {
-        let args = StoragePoolIsPersistentArgs {
-            pool: nonnull_pool(pool),
-        };
-        let r = self
-            .client
-            .call::<calls::StoragePoolIsPersistent>(&args)
-            .await?;
-        Ok(r.persistent != 0)
-    }
-
-    async fn storage_vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
-        let args = StorageVolLookupByNameArgs {
-            pool: nonnull_pool(pool),
-            name: string(name)?,
-        };
-        let r = self
-            .client
-            .call::<calls::StorageVolLookupByName>(&args)
-            .await?;
-        Ok(vol_ref(r.vol))
-    }
-
-    async fn storage_vol_lookup_by_key(&self, key: &str) -> Result<VolRef> {
-        let args = StorageVolLookupByKeyArgs { key: string(key)? };
-        let r = self
-            .client
-            .call::<calls::StorageVolLookupByKey>(&args)
-            .await?;
-        Ok(vol_ref(r.vol))
-    }
-
-    async fn storage_vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
-        let args = StorageVolLookupByPathArgs {
-            path: string(path)?,
-        };
-        let r = self
-            .client
-            .call::<calls::StorageVolLookupByPath>(&args)
-            .await?;
-        Ok(vol_ref(r.vol))
-    }
-
-    async fn storage_vol_create_xml(
-        &self,
-        pool: &PoolRef,
-        xml: &str,
-        flags: StorageVolCreateFlags,
-    ) -> Result<VolRef> {
-        let args = StorageVolCreateXmlArgs {
-            pool: nonnull_pool(pool),
-            xml: string(xml)?,
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::StorageVolCreateXml>(&args)
-            .await?;
-        Ok(vol_ref(r.vol))
-    }
-
-    async fn storage_vol_create_xml_from(
-        &self,
-        pool: &PoolRef,
-        xml: &str,
-        clone: &VolRef,
-        flags: StorageVolCreateFlags,
-    ) -> Result<VolRef> {
-        let args = StorageVolCreateXmlFromArgs {
-            pool: nonnull_pool(pool),
-            xml: string(xml)?,
-            clonevol: nonnull_vol(clone),
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::StorageVolCreateXmlFrom>(&args)
-            .await?;
-        Ok(vol_ref(r.vol))
-    }
-
-    async fn storage_vol_delete(&self, vol: &VolRef, flags: StorageVolDeleteFlags) -> Result<()> {
-        let args = StorageVolDeleteArgs {
-            vol: nonnull_vol(vol),
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::StorageVolDelete>(&args).await
-    }
-
-    async fn storage_vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
-        let args = StorageVolWipeArgs {
-            vol: nonnull_vol(vol),
-            flags,
-        };
-        self.client.call::<calls::StorageVolWipe>(&args).await
-    }
-
-    async fn storage_vol_wipe_pattern(
-        &self,
-        vol: &VolRef,
-        algorithm: StorageVolWipeAlgorithm,
-        flags: u32,
-    ) -> Result<()> {
-        let args = StorageVolWipePatternArgs {
-            vol: nonnull_vol(vol),
-            algorithm: algorithm.0 as u32,
-            flags,
-        };
-        self.client
-            .call::<calls::StorageVolWipePattern>(&args)
-            .await
-    }
-
-    async fn storage_vol_resize(
-        &self,
-        vol: &VolRef,
-        capacity: u64,
-        flags: StorageVolResizeFlags,
-    ) -> Result<()> {
-        let args = StorageVolResizeArgs {
-            vol: nonnull_vol(vol),
-            capacity,
-            flags: flags.bits(),
-        };
-        self.client.call::<calls::StorageVolResize>(&args).await
-    }
-
-    async fn storage_vol_get_info(&self, vol: &VolRef) -> Result<StorageVolInfo> {
-        let args = StorageVolGetInfoArgs {
-            vol: nonnull_vol(vol),
-        };
-        let r = self.client.call::<calls::StorageVolGetInfo>(&args).await?;
-        Ok(StorageVolInfo {
-            vol_type: StorageVolType(r.r#type.into()),
-            capacity: r.capacity,
-            allocation: r.allocation,
-        })
-    }
-
-    async fn storage_vol_get_info_flags(
-        &self,
-        vol: &VolRef,
-        flags: StorageVolInfoFlags,
-    ) -> Result<StorageVolInfo> {
-        let args = StorageVolGetInfoFlagsArgs {
-            vol: nonnull_vol(vol),
-            flags: flags.bits(),
-        };
-        let r = self
-            .client
-            .call::<calls::StorageVolGetInfoFlags>(&args)
-            .await?;
-        Ok(StorageVolInfo {
-            vol_type: StorageVolType(r.r#type.into()),
-            capacity: r.capacity,
-            allocation: r.allocation,
-        })
-    }
-
-    async fn storage_vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
-        let args = StorageVolGetXmlDescArgs {
-            vol: nonnull_vol(vol),
-            flags,
-        };
-        let r = self
-            .client
-            .call::<calls::StorageVolGetXmlDesc>(&args)
-            .await?;
-        Ok(r.xml.into_inner())
-    }
-
-    async fn storage_vol_get_path(&self, vol: &VolRef) -> Result<String> {
-        let args = StorageVolGetPathArgs {
-            vol: nonnull_vol(vol),
-        };
-        let r = self.client.call::<calls::StorageVolGetPath>(&args).await?;
-        Ok(r.name.into_inner())
+    one_call_methods! {
+        fn storage_pool_list_all_volumes(pool: &PoolRef, flags: u32) -> Vec<VolRef>
+            = StoragePoolListAllVolumes(StoragePoolListAllVolumesArgs {
+                pool: nonnull_pool(pool),
+                need_results: 1,
+                flags,
+            }) => |r| r.vols.into_inner().into_iter().map(vol_ref).collect();
+        fn storage_pool_is_active(pool: &PoolRef) -> bool
+            = StoragePoolIsActive(StoragePoolIsActiveArgs {
+                pool: nonnull_pool(pool),
+            }) => |r| r.active != 0;
+        fn storage_pool_is_persistent(pool: &PoolRef) -> bool
+            = StoragePoolIsPersistent(StoragePoolIsPersistentArgs {
+                pool: nonnull_pool(pool),
+            }) => |r| r.persistent != 0;
+        fn storage_vol_lookup_by_name(pool: &PoolRef, name: &str) -> VolRef
+            = StorageVolLookupByName(StorageVolLookupByNameArgs {
+                pool: nonnull_pool(pool),
+                name: string(name)?,
+            }) => |r| vol_ref(r.vol);
+        fn storage_vol_lookup_by_key(key: &str) -> VolRef
+            = StorageVolLookupByKey(StorageVolLookupByKeyArgs {
+                key: string(key)?,
+            }) => |r| vol_ref(r.vol);
+        fn storage_vol_lookup_by_path(path: &str) -> VolRef
+            = StorageVolLookupByPath(StorageVolLookupByPathArgs {
+                path: string(path)?,
+            }) => |r| vol_ref(r.vol);
+        fn storage_vol_create_xml(pool: &PoolRef, xml: &str, flags: StorageVolCreateFlags) -> VolRef
+            = StorageVolCreateXml(StorageVolCreateXmlArgs {
+                pool: nonnull_pool(pool),
+                xml: string(xml)?,
+                flags: flags.bits(),
+            }) => |r| vol_ref(r.vol);
+        fn storage_vol_create_xml_from(pool: &PoolRef, xml: &str, clone: &VolRef, flags: StorageVolCreateFlags) -> VolRef
+            = StorageVolCreateXmlFrom(StorageVolCreateXmlFromArgs {
+                pool: nonnull_pool(pool),
+                xml: string(xml)?,
+                clonevol: nonnull_vol(clone),
+                flags: flags.bits(),
+            }) => |r| vol_ref(r.vol);
+        fn storage_vol_delete(vol: &VolRef, flags: StorageVolDeleteFlags) -> ()
+            = StorageVolDelete(StorageVolDeleteArgs { vol: nonnull_vol(vol), flags: flags.bits() });
+        fn storage_vol_wipe(vol: &VolRef, flags: u32) -> ()
+            = StorageVolWipe(StorageVolWipeArgs { vol: nonnull_vol(vol), flags });
+        fn storage_vol_wipe_pattern(vol: &VolRef, algorithm: StorageVolWipeAlgorithm, flags: u32) -> ()
+            = StorageVolWipePattern(StorageVolWipePatternArgs {
+                vol: nonnull_vol(vol),
+                algorithm: algorithm.0 as u32,
+                flags,
+            });
+        fn storage_vol_resize(vol: &VolRef, capacity: u64, flags: StorageVolResizeFlags) -> ()
+            = StorageVolResize(StorageVolResizeArgs {
+                vol: nonnull_vol(vol),
+                capacity,
+                flags: flags.bits(),
+            });
+        fn storage_vol_get_info(vol: &VolRef) -> StorageVolInfo
+            = StorageVolGetInfo(StorageVolGetInfoArgs {
+                vol: nonnull_vol(vol),
+            }) => |r| StorageVolInfo { vol_type: StorageVolType(r.r#type.into()), capacity: r.capacity, allocation: r.allocation, };
+        fn storage_vol_get_info_flags(vol: &VolRef, flags: StorageVolInfoFlags) -> StorageVolInfo
+            = StorageVolGetInfoFlags(StorageVolGetInfoFlagsArgs {
+                vol: nonnull_vol(vol),
+                flags: flags.bits(),
+            }) => |r| StorageVolInfo { vol_type: StorageVolType(r.r#type.into()), capacity: r.capacity, allocation: r.allocation, };
+        fn storage_vol_get_xml_desc(vol: &VolRef, flags: u32) -> String
+            = StorageVolGetXmlDesc(StorageVolGetXmlDescArgs {
+                vol: nonnull_vol(vol),
+                flags,
+            }) => |r| r.xml.into_inner();
+        fn storage_vol_get_path(vol: &VolRef) -> String
+            = StorageVolGetPath(StorageVolGetPathArgs {
+                vol: nonnull_vol(vol),
+            }) => |r| r.name.into_inner();
     }
 
     async fn storage_vol_download(

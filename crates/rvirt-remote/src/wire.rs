@@ -84,3 +84,30 @@ pub fn checkpoint_ref(c: NonnullDomainCheckpoint) -> CheckpointRef {
 pub fn remote_rpc(message: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::REMOTE, ErrorNumber::RPC, message)
 }
+
+/// Driver-trait methods that make exactly one remote call, declared as a table (libvirt
+/// generates the same stubs from its protocol file). Each entry reads
+/// `fn NAME(PARAM: TYPE, …) -> RET = CALL(ARGS { FIELD: EXPR, … }) [=> |r| EXPR];`: the method
+/// builds `ARGS` from its parameters, calls procedure `calls::CALL`, and hands back the reply
+/// converted with `Into`, or by the expression after `=> |r|`.
+macro_rules! one_call_methods {
+    ($(
+        fn $name:ident($($p:ident: $t:ty),* $(,)?) -> $ret:ty
+            = $call:ident($args:ident { $($f:ident $(: $v:expr)?),* $(,)? })
+            $(=> |$reply:ident| $map:expr)?;
+    )*) => {$(
+        async fn $name(&self, $($p: $t),*) -> Result<$ret> {
+            let args = $args { $($f $(: $v)?),* };
+            let r = self.client.call::<calls::$call>(&args).await?;
+            Ok($crate::wire::one_call_methods!(@reply r $(, $reply, $map)?))
+        }
+    )*};
+    (@reply $r:ident) => {
+        $r.into()
+    };
+    (@reply $r:ident, $reply:ident, $map:expr) => {{
+        let $reply = $r;
+        $map
+    }};
+}
+pub(crate) use one_call_methods;
