@@ -1,0 +1,67 @@
+//! The host's node devices watched for changes: one thread per process listens to the uevent
+//! socket ([`crate::uevent`]), keeps a [`HostDeviceList`] current and tells every listener
+//! what each event created, deleted or updated, as libvirt's udev node device backend raises
+//! its node device events.
+
+use crate::nodedev::{DeviceChange, HostDeviceList};
+use crate::udev::HostPaths;
+use crate::uevent::{UeventGroup, UeventSocket};
+use std::io;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// A listener: called on the watching thread for each change, in order; it returns `false`
+/// once it wants no more (its owner is gone) and is then dropped.
+pub type DeviceListener = Box<dyn FnMut(&DeviceChange) -> bool + Send>;
+
+/// The listeners of the process's watching thread, once it runs.
+static LISTENERS: OnceLock<Arc<Mutex<Vec<DeviceListener>>>> = OnceLock::new();
+
+/// Starts the process's watching thread unless it runs, then adds `listener`. Fails with the
+/// system's error when the uevent socket cannot be opened or the thread not started; a later
+/// call tries again.
+pub fn watch_host_devices(listener: DeviceListener) -> io::Result<()> {
+    static START: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = START.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(l) = LISTENERS.get() {
+        l.lock().unwrap_or_else(|p| p.into_inner()).push(listener);
+        return Ok(());
+    }
+    // The socket is bound before the list is read: a device that appears in between is then
+    // both read and reported, never missed.
+    let sock = UeventSocket::open(UeventGroup::for_host())?;
+    // SAFETY: geteuid(2) has no preconditions.
+    let privileged = unsafe { libc::geteuid() } == 0;
+    let list = HostDeviceList::read(&HostPaths::host(), privileged);
+    let listeners = Arc::new(Mutex::new(vec![listener]));
+    let shared = listeners.clone();
+    std::thread::Builder::new()
+        .name("rvirt-uevents".into())
+        .spawn(move || watch(sock, list, shared))?;
+    let _ = LISTENERS.set(listeners);
+    Ok(())
+}
+
+/// The watching thread: for ever, each event applied to `list` and its changes handed out.
+fn watch(sock: UeventSocket, mut list: HostDeviceList, listeners: Arc<Mutex<Vec<DeviceListener>>>) {
+    loop {
+        let changes = match sock.recv(None) {
+            Ok(Some(ev)) => list.apply(&ev),
+            Ok(None) => continue,
+            // The queue overflowed: events were lost, so read the host afresh.
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => list.rescan(),
+            Err(_) => {
+                // Not expected from a bound netlink socket; do not spin on it.
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        if changes.is_empty() {
+            continue;
+        }
+        let mut l = listeners.lock().unwrap_or_else(|p| p.into_inner());
+        for c in &changes {
+            l.retain_mut(|f| f(c));
+        }
+    }
+}
