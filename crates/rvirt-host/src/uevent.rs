@@ -305,6 +305,77 @@ mod tests {
         assert_eq!(parse_message(&short), None);
     }
 
+    /// Sends `msg` to the multicast `group` from a socket of this process.
+    fn multicast(group: u32, msg: &[u8]) {
+        // SAFETY: as in `UeventSocket::open`; the descriptor is owned at once.
+        let fd = unsafe {
+            OwnedFd::from_raw_fd(libc::socket(
+                libc::AF_NETLINK,
+                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+                libc::NETLINK_KOBJECT_UEVENT,
+            ))
+        };
+        // SAFETY: an all-zero sockaddr_nl is valid.
+        let mut to: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+        to.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        to.nl_groups = group;
+        // SAFETY: `msg` and `to` are live for the call, with their sizes.
+        let n = unsafe {
+            libc::sendto(
+                fd.as_raw_fd(),
+                msg.as_ptr().cast(),
+                msg.len(),
+                0,
+                (&to as *const libc::sockaddr_nl).cast(),
+                std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(n, msg.len() as isize, "{}", io::Error::last_os_error());
+    }
+
+    /// The next event about `devpath` within half a second.
+    fn next_about(sock: &UeventSocket, devpath: &str) -> Option<Uevent> {
+        let deadline = std::time::Instant::now() + Duration::from_millis(500);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let ev = sock.recv(Some(left)).unwrap()?;
+            if ev.devpath == devpath {
+                return Some(ev);
+            }
+        }
+    }
+
+    /// As root, through real sockets: udevd's group believes root's messages in udevd's
+    /// format and nothing else; the kernel's group believes no process. (The device path is
+    /// of no device, so that other listeners on this host ignore these messages.)
+    #[test]
+    fn only_trusted_senders_are_believed() {
+        // SAFETY: geteuid(2) has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipping: sending to uevent groups needs root");
+            return;
+        }
+        let udev = UeventSocket::open(UeventGroup::Udev).unwrap();
+        let kernel = UeventSocket::open(UeventGroup::Kernel).unwrap();
+        let devpath = format!("/devices/virtual/rvirt-test/none{}", std::process::id());
+        let body = format!("ACTION=add\0DEVPATH={devpath}\0SUBSYSTEM=rvirt_test\0SEQNUM=1\0");
+        let plain = format!("add@{devpath}\0{body}");
+        let mut framed = b"libudev\0".to_vec();
+        framed.extend(UDEV_MAGIC.to_be_bytes());
+        for v in [40, 40, body.len() as u32, 0, 0, 0, 0] {
+            framed.extend(v.to_ne_bytes());
+        }
+        framed.extend(body.as_bytes());
+
+        multicast(UeventGroup::Udev as u32, plain.as_bytes());
+        multicast(UeventGroup::Kernel as u32, plain.as_bytes());
+        multicast(UeventGroup::Udev as u32, &framed);
+        let ev = next_about(&udev, &devpath).expect("root's message in udevd's format");
+        assert_eq!(ev.prop("SUBSYSTEM"), Some("rvirt_test"));
+        assert_eq!(next_about(&udev, &devpath), None);
+        assert_eq!(next_about(&kernel, &devpath), None);
+    }
+
     /// As root with interfaces of type `ifb` available: the kernel's group reports an
     /// interface made and removed with `ip link`.
     #[test]
