@@ -1,6 +1,7 @@
 # Node device events of the real host, asked of two daemons at once: argv[1] and argv[2] are
 # connection URIs (rvirtd's qemu:///system, libvirtd's nodedev:///system), argv[3] the name of
-# an interface to add (type ifb), rename (NAME to NAMEr: a `move` event) and remove. Prints
+# an interface to add (type ifb), make the kernel announce again (`change` written to its
+# uevent file), rename (NAME to NAMEr: a `move` event) and remove. Prints
 # JSON: the interface's MAC address and, per URI, the lifecycle and update events about the
 # interface, its node devices (name and XML) after it was added, after the rename, and after
 # its removal.
@@ -43,11 +44,11 @@ def loop():
 
 
 def wait_for(count):
-    """Until every URI saw `count` lifecycle events (20 s at most)."""
+    """Until every URI saw `count` events (20 s at most)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with lock:
-            if all(sum(e[0] == 'lifecycle' for e in events[u]) >= count for u in uris):
+            if all(len(events[u]) >= count for u in uris):
                 return
         time.sleep(0.05)
 
@@ -67,14 +68,17 @@ try:
     wait_for(1)
     for u in uris:
         out[u]['added'] = devices(conns[u])
+    with open('/sys/class/net/%s/uevent' % ifname, 'w') as f:
+        f.write('change')
+    wait_for(2)
     subprocess.run(['ip', 'link', 'set', ifname, 'name', renamed], check=True)
-    wait_for(3)
+    wait_for(4)
     for u in uris:
         out[u]['renamed'] = devices(conns[u])
 finally:
     for n in (ifname, renamed):
         subprocess.run(['ip', 'link', 'del', n], stderr=subprocess.DEVNULL)
-wait_for(4)
+wait_for(5)
 time.sleep(0.3)  # any late event would show
 for u in uris:
     out[u]['removed'] = devices(conns[u])

@@ -1,9 +1,10 @@
 //! Node device lifecycle events of the real host through rvirtd's `qemu:///system`, with
 //! Debian's libvirtd (its udev node device backend) as the oracle: python3-libvirt registers
-//! for node device events on both daemons, an interface of type `ifb` is added, renamed and
-//! removed with `ip link`, and both must report the same events (created `net_<name>_<mac>`;
-//! on the rename deleted, and created under the new name; deleted; no update), list the
-//! device with the same XML at each step, and no longer list it after.
+//! for node device events on both daemons, an interface of type `ifb` is added, announced
+//! again (`change` written to its `uevent` file), renamed and removed with `ip link`, and both
+//! must report the same events (created `net_<name>_<mac>`; updated; on the rename deleted,
+//! and created under the new name; deleted), list the device with the same XML at each step,
+//! and no longer list it after.
 //!
 //! libvirt hears udevd's re-sent events, not the kernel's; on a host with no udevd (these CI
 //! machines) `tests/oracle/udev_relay.py` plays udevd's part for libvirtd. rvirt listens to
@@ -113,6 +114,7 @@ fn an_interface_added_and_removed_raises_the_events_libvirtd_raises() {
         libvirt["events"],
         json!([
             ["lifecycle", name, 0, 0],
+            ["update", name],
             ["lifecycle", name, 1, 0],
             ["lifecycle", renamed, 0, 0],
             ["lifecycle", renamed, 1, 0]
