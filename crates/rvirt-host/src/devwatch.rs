@@ -59,9 +59,89 @@ fn watch(sock: UeventSocket, mut list: HostDeviceList, listeners: Arc<Mutex<Vec<
         if changes.is_empty() {
             continue;
         }
-        let mut l = listeners.lock().unwrap_or_else(|p| p.into_inner());
+        // Called with the list unlocked: a listener may add another (a client's callback
+        // registering on a second connection) without deadlocking.
+        let mut called = std::mem::take(&mut *listeners.lock().unwrap_or_else(|p| p.into_inner()));
         for c in &changes {
-            l.retain_mut(|f| f(c));
+            called.retain_mut(|f| f(c));
         }
+        let mut l = listeners.lock().unwrap_or_else(|p| p.into_inner());
+        called.append(&mut l);
+        *l = called;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::mpsc;
+
+    /// As root with `ifb` interfaces: an interface added and removed reaches a listener as
+    /// created then deleted, and a listener that adds another listener from its call (no
+    /// deadlock) has it hear the rest.
+    #[test]
+    fn listeners_hear_an_interface_come_and_go() {
+        // SAFETY: geteuid(2) has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipping: needs root to add interfaces");
+            return;
+        }
+        let _host = crate::testsys::REAL_HOST_NET
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let name = format!("rvw{}", std::process::id() % 100_000);
+        let prefix = format!("net_{name}_");
+        let (tx, rx) = mpsc::channel::<(u8, DeviceChange)>();
+        let ours = move |c: &DeviceChange| match c {
+            DeviceChange::Created(n) | DeviceChange::Deleted(n) | DeviceChange::Updated(n) => {
+                n.starts_with(&prefix)
+            }
+        };
+        let (first_tx, second_tx) = (tx.clone(), tx);
+        let mut second = Some(Box::new({
+            let ours = ours.clone();
+            move |c: &DeviceChange| {
+                if ours(c) {
+                    let _ = second_tx.send((2, c.clone()));
+                }
+                true
+            }
+        }) as DeviceListener);
+        watch_host_devices(Box::new(move |c| {
+            if ours(c) {
+                let _ = first_tx.send((1, c.clone()));
+                if let Some(l) = second.take() {
+                    watch_host_devices(l).unwrap();
+                }
+            }
+            true
+        }))
+        .unwrap();
+        let ip = |args: &[&str]| {
+            std::process::Command::new("ip")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ip(&["link", "add", &name, "type", "ifb"]) {
+            eprintln!("skipping: `ip link add … type ifb` does not work here");
+            return;
+        }
+        let mac = std::fs::read_to_string(format!("/sys/class/net/{name}/address"));
+        assert!(ip(&["link", "del", &name]));
+        let dev = format!("net_{name}_{}", mac.unwrap().trim().replace(':', "_"));
+        let got: Vec<(u8, DeviceChange)> = (0..3)
+            .map(|_| rx.recv_timeout(Duration::from_secs(20)).unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, DeviceChange::Created(dev.clone())),
+                (1, DeviceChange::Deleted(dev.clone())),
+                (2, DeviceChange::Deleted(dev)),
+            ]
+        );
     }
 }
