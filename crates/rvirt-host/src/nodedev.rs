@@ -6,9 +6,12 @@
 //! it in sysfs (`computer` when none).
 //!
 //! A device libvirt would discard (a property it needs is missing, a disk of no known type, a
-//! partition) is left out here too. SCSI generic devices, mediated devices, channel I/O, vDPA, AP devices, mdev types
-//! of PCI parents and PCI VPD are not read (libvirt lists them on hosts that have them).
-//! Nothing here writes.
+//! partition) is left out here too. SCSI generic devices, mediated devices, channel I/O
+//! (`ccw`, `css`), vDPA, AP devices, the mdev types and VPD of PCI devices are not read:
+//! libvirt lists them on hosts that have them, and the machines rvirt is tested on have none
+//! (no SCSI, DRM, mdev, vDPA, s390 or VPD-capable PCI devices, no kernel modules to add them),
+//! so no reading of them could be compared with libvirtd's. [`HostDeviceList`] keeps the list
+//! current from device events. Nothing here writes.
 
 use crate::netdev;
 use crate::udev::{HostPaths, UdevDevice, entries, link_base};
