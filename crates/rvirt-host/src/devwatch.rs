@@ -43,7 +43,11 @@ pub fn watch_host_devices(listener: DeviceListener) -> io::Result<()> {
 }
 
 /// The watching thread: for ever, each event applied to `list` and its changes handed out.
-fn watch(sock: UeventSocket, mut list: HostDeviceList, listeners: Arc<Mutex<Vec<DeviceListener>>>) {
+fn watch(
+    mut sock: UeventSocket,
+    mut list: HostDeviceList,
+    listeners: Arc<Mutex<Vec<DeviceListener>>>,
+) {
     loop {
         let changes = match sock.recv(None) {
             Ok(Some(ev)) => list.apply(&ev),

@@ -97,6 +97,8 @@ pub fn parse_message(buf: &[u8]) -> Option<Uevent> {
 pub struct UeventSocket {
     fd: OwnedFd,
     group: UeventGroup,
+    /// Where messages are read into.
+    buf: Vec<u8>,
 }
 
 /// The largest message read: the kernel's are at most 2 KiB, udevd's a few KiB.
@@ -156,15 +158,18 @@ impl UeventSocket {
         if r < 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(UeventSocket { fd, group })
+        Ok(UeventSocket {
+            fd,
+            group,
+            buf: vec![0; MAX_MESSAGE],
+        })
     }
 
     /// The next believable event, waiting at most `timeout` (for ever when `None`):
     /// `Ok(None)` when none came in time. `ENOBUFS` means events were lost (the queue
     /// overflowed): whoever keeps a device list must read it afresh.
-    pub fn recv(&self, timeout: Option<Duration>) -> io::Result<Option<Uevent>> {
+    pub fn recv(&mut self, timeout: Option<Duration>) -> io::Result<Option<Uevent>> {
         let deadline = timeout.map(|t| std::time::Instant::now() + t);
-        let mut buf = vec![0u8; MAX_MESSAGE];
         loop {
             let wait_ms = match deadline {
                 None => -1,
@@ -193,14 +198,15 @@ impl UeventSocket {
             if n == 0 {
                 continue;
             }
-            if let Some(ev) = self.recv_one(&mut buf)? {
+            if let Some(ev) = self.recv_one()? {
                 return Ok(Some(ev));
             }
         }
     }
 
     /// Reads one message; `None` for one that is not believed or not understood.
-    fn recv_one(&self, buf: &mut [u8]) -> io::Result<Option<Uevent>> {
+    fn recv_one(&mut self) -> io::Result<Option<Uevent>> {
+        let buf = &mut self.buf;
         // SAFETY: zeroed sockaddr_nl and msghdr are valid; the pointers set below stay valid
         // for the call.
         let mut sender: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
@@ -334,7 +340,7 @@ mod tests {
     }
 
     /// The next event about `devpath` within half a second.
-    fn next_about(sock: &UeventSocket, devpath: &str) -> Option<Uevent> {
+    fn next_about(sock: &mut UeventSocket, devpath: &str) -> Option<Uevent> {
         let deadline = std::time::Instant::now() + Duration::from_millis(500);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -355,8 +361,8 @@ mod tests {
             eprintln!("skipping: sending to uevent groups needs root");
             return;
         }
-        let udev = UeventSocket::open(UeventGroup::Udev).unwrap();
-        let kernel = UeventSocket::open(UeventGroup::Kernel).unwrap();
+        let mut udev = UeventSocket::open(UeventGroup::Udev).unwrap();
+        let mut kernel = UeventSocket::open(UeventGroup::Kernel).unwrap();
         let devpath = format!("/devices/virtual/rvirt-test/none{}", std::process::id());
         let body = format!("ACTION=add\0DEVPATH={devpath}\0SUBSYSTEM=rvirt_test\0SEQNUM=1\0");
         let plain = format!("add@{devpath}\0{body}");
@@ -370,10 +376,10 @@ mod tests {
         multicast(UeventGroup::Udev as u32, plain.as_bytes());
         multicast(UeventGroup::Kernel as u32, plain.as_bytes());
         multicast(UeventGroup::Udev as u32, &framed);
-        let ev = next_about(&udev, &devpath).expect("root's message in udevd's format");
+        let ev = next_about(&mut udev, &devpath).expect("root's message in udevd's format");
         assert_eq!(ev.prop("SUBSYSTEM"), Some("rvirt_test"));
-        assert_eq!(next_about(&udev, &devpath), None);
-        assert_eq!(next_about(&kernel, &devpath), None);
+        assert_eq!(next_about(&mut udev, &devpath), None);
+        assert_eq!(next_about(&mut kernel, &devpath), None);
     }
 
     /// As root with interfaces of type `ifb` available: the kernel's group reports an
@@ -388,7 +394,7 @@ mod tests {
         let _host = crate::testsys::REAL_HOST_NET
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let sock = UeventSocket::open(UeventGroup::Kernel).unwrap();
+        let mut sock = UeventSocket::open(UeventGroup::Kernel).unwrap();
         let name = format!("rvu{}", std::process::id() % 100_000);
         let ip = |args: &[&str]| {
             std::process::Command::new("ip")
@@ -411,7 +417,7 @@ mod tests {
         }
         let link = Link(&name);
         let path = format!("/devices/virtual/net/{name}");
-        let wait_for = |action: &str| {
+        let mut wait_for = |action: &str| {
             let deadline = std::time::Instant::now() + Duration::from_secs(20);
             loop {
                 let left = deadline.saturating_duration_since(std::time::Instant::now());
