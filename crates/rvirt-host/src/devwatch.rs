@@ -67,7 +67,10 @@ fn watch(
         // registering on a second connection) without deadlocking.
         let mut called = std::mem::take(&mut *listeners.lock().unwrap_or_else(|p| p.into_inner()));
         for c in &changes {
-            called.retain_mut(|f| f(c));
+            // A listener that panics is dropped; the others, and the thread, go on.
+            called.retain_mut(|f| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c))).unwrap_or(false)
+            });
         }
         let mut l = listeners.lock().unwrap_or_else(|p| p.into_inner());
         called.append(&mut l);
@@ -82,8 +85,8 @@ mod tests {
     use std::sync::mpsc;
 
     /// As root with `ifb` interfaces: an interface added and removed reaches a listener as
-    /// created then deleted, and a listener that adds another listener from its call (no
-    /// deadlock) has it hear the rest.
+    /// created then deleted, a listener that adds another listener from its call (no
+    /// deadlock) has it hear the rest, and one that panics silences only itself.
     #[test]
     fn listeners_hear_an_interface_come_and_go() {
         // SAFETY: geteuid(2) has no preconditions.
@@ -112,6 +115,12 @@ mod tests {
                 true
             }
         }) as DeviceListener);
+        let doomed = ours.clone();
+        watch_host_devices(Box::new(move |c| {
+            assert!(!doomed(c), "a listener that panics");
+            true
+        }))
+        .unwrap();
         watch_host_devices(Box::new(move |c| {
             if ours(c) {
                 let _ = first_tx.send((1, c.clone()));
