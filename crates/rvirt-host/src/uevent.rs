@@ -311,6 +311,28 @@ mod tests {
         assert_eq!(parse_message(&short), None);
     }
 
+    proptest::proptest! {
+        /// Whatever the bytes (the `uevent_message` fuzz target's function): no panic, and a
+        /// message read has its action and a device path that does not climb.
+        #[test]
+        fn any_bytes_parse_or_not_without_panic(
+            head in proptest::prop_oneof![
+                proptest::strategy::Just(Vec::new()),
+                proptest::strategy::Just(b"libudev\0\xfe\xed\xca\xfe".to_vec()),
+                proptest::strategy::Just(b"add@/devices/x\0".to_vec()),
+            ],
+            tail in proptest::collection::vec(proptest::num::u8::ANY, 0..256),
+        ) {
+            let mut m = head;
+            m.extend(tail);
+            if let Some(ev) = parse_message(&m) {
+                proptest::prop_assert_eq!(ev.prop("ACTION"), Some(ev.action.as_str()));
+                proptest::prop_assert!(ev.devpath.starts_with('/'));
+                proptest::prop_assert!(!ev.devpath.split('/').any(|c| c == ".."));
+            }
+        }
+    }
+
     /// Sends `msg` to the multicast `group` from a socket of this process.
     fn multicast(group: u32, msg: &[u8]) {
         // SAFETY: as in `UeventSocket::open`; the descriptor is owned at once.
