@@ -71,8 +71,10 @@ pub struct QemuDriver {
     pub(crate) dirs: Dirs,
     pub(crate) domains: DomainObjList,
     pub(crate) events: EventBus,
-    /// Node device event callbacks (the host's devices are read afresh, so none fires yet).
-    pub(crate) nodedev_events: rvirt_driver::nodedev::NodeDeviceEventBus,
+    /// Node device callbacks, fed by the host's device events once the first is registered.
+    pub(crate) nodedev_events: Arc<rvirt_driver::nodedev::NodeDeviceEventBus>,
+    /// Whether the host's device events reach `nodedev_events`.
+    pub(crate) watching_host_devices: Mutex<bool>,
     /// The id the next started domain gets.
     pub(crate) next_id: AtomicI32,
     /// The QEMU processes of running domains, by domain UUID.
@@ -284,6 +286,7 @@ impl QemuDriver {
             domains: DomainObjList::default(),
             events: EventBus::default(),
             nodedev_events: Default::default(),
+            watching_host_devices: Mutex::new(false),
             next_id: AtomicI32::new(1),
             procs: Mutex::new(HashMap::new()),
             starting: Mutex::new(Default::default()),

@@ -1,8 +1,10 @@
 //! Node devices of a QEMU connection: the real host's, read by `rvirt-host` as libvirt's udev
 //! backend reads them, afresh on every call (libvirt keeps its list current from udev events;
-//! a fresh read shows the same). Every device is active; only `computer` is persistent and
-//! autostarted. Creating vHBAs (NPIV) and mediated devices, and detaching devices for VFIO,
-//! answer with libvirt's errors for a host that cannot do them.
+//! a fresh read shows the same). Once a client registers for node device events, the host's
+//! device events (`rvirt_host::devwatch`) raise them as libvirt's do: created, deleted, and
+//! updated for a known device added or changed again. Every device is active; only
+//! `computer` is persistent and autostarted. Creating vHBAs (NPIV) and mediated devices, and
+//! detaching devices for VFIO, answer with libvirt's errors for a host that cannot do them.
 
 use crate::QemuDriver;
 use rvirt_conf::nodedev::{NodeDevCap, NodeDeviceDef, ParseMode};
@@ -10,11 +12,14 @@ use rvirt_driver::nodedev::{
     cap_names, count_with_cap, find_device, matches_cap_filter, names_with_cap,
 };
 use rvirt_driver::{
-    CallbackId, NodeDeviceDriver, NodeDeviceEventCallback, NodeDeviceRef, check_flags,
+    CallbackId, NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef,
+    check_flags,
 };
+use rvirt_host::nodedev::DeviceChange;
 use rvirt_types::nodedev::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::path::Path;
+use std::sync::Arc;
 
 const FROM: ErrorDomain = ErrorDomain::NODEDEV;
 
@@ -59,6 +64,42 @@ impl QemuDriver {
     fn with_device<T>(&self, name: &str, f: impl FnOnce(&NodeDeviceDef) -> T) -> Result<T> {
         // A name is never a path: no device hides behind one that is not listed.
         find_device(FROM, &self.host_devices(), name).map(f)
+    }
+
+    /// Starts passing the host's device events to the node device callbacks, once.
+    fn watch_host_devices(&self) -> Result<()> {
+        let mut watching = self.watching_host_devices.lock();
+        if *watching {
+            return Ok(());
+        }
+        let bus = Arc::downgrade(&self.nodedev_events);
+        rvirt_host::devwatch::watch_host_devices(Box::new(move |change| {
+            let Some(bus) = bus.upgrade() else {
+                return false;
+            };
+            let event = match change {
+                DeviceChange::Created(n) => {
+                    NodeDeviceEvent::lifecycle(n, NodeDeviceEventLifecycleType::CREATED)
+                }
+                DeviceChange::Deleted(n) => {
+                    NodeDeviceEvent::lifecycle(n, NodeDeviceEventLifecycleType::DELETED)
+                }
+                DeviceChange::Updated(n) => NodeDeviceEvent::Update {
+                    dev: NodeDeviceRef::new(n),
+                },
+            };
+            bus.emit(&event);
+            true
+        }))
+        .map_err(|e| {
+            Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::SYSTEM_ERROR,
+                format!("cannot listen to the host's device events: {e}"),
+            )
+        })?;
+        *watching = true;
+        Ok(())
     }
 
     /// The PCI device `name` (libvirt's `virDomainDriverNodeDeviceGetPCIInfo`).
@@ -351,6 +392,10 @@ impl NodeDeviceDriver for QemuDriver {
     ) -> Result<CallbackId> {
         let id = self.events.allocate_id();
         self.nodedev_events.register(id, dev, event_id, cb)?;
+        if let Err(e) = self.watch_host_devices() {
+            let _ = self.nodedev_events.deregister(id);
+            return Err(e);
+        }
         Ok(id)
     }
 

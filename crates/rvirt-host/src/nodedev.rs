@@ -6,19 +6,23 @@
 //! it in sysfs (`computer` when none).
 //!
 //! A device libvirt would discard (a property it needs is missing, a disk of no known type, a
-//! partition) is left out here too. SCSI generic devices, mediated devices, channel I/O, vDPA, AP devices, mdev types
-//! of PCI parents and PCI VPD are not read (libvirt lists them on hosts that have them).
-//! Nothing here writes.
+//! partition) is left out here too. SCSI generic devices, mediated devices, channel I/O
+//! (`ccw`, `css`), vDPA, AP devices, the mdev types and VPD of PCI devices are not read:
+//! libvirt lists them on hosts that have them, and the machines rvirt is tested on have none
+//! (no SCSI, DRM, mdev, vDPA, s390 or VPD-capable PCI devices, no kernel modules to add them),
+//! so no reading of them could be compared with libvirtd's. [`HostDeviceList`] keeps the list
+//! current from device events. Nothing here writes.
 
 use crate::netdev;
 use crate::udev::{HostPaths, UdevDevice, entries, link_base};
+use crate::uevent::Uevent;
 use rvirt_conf::nodedev::{
     FcHost, NodeDevCap, NodeDeviceDef, PciAddr, PciCap, PcieLink, StorageCap,
 };
 use rvirt_types::Uuid;
 use std::collections::HashMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Subsystems libvirt does not enumerate (none of their devices is a node device).
@@ -693,28 +697,135 @@ fn computer(paths: &HostPaths) -> NodeDeviceDef {
 /// may read PCI configuration space (libvirt reads header types and PCI Express links only
 /// then).
 pub fn read_devices_at(paths: &HostPaths, privileged: bool) -> Vec<NodeDeviceDef> {
-    let mut out = vec![computer(paths)];
-    let mut by_path: HashMap<std::path::PathBuf, usize> = HashMap::new();
-    for d in crate::udev::enumerate(paths, &SKIPPED_SUBSYSTEMS) {
-        let Some(mut def) = node_device(paths, &d, privileged) else {
-            continue;
+    HostDeviceList::read(paths, privileged).devs
+}
+
+/// What a device event did to the list of node devices, by device name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceChange {
+    /// A device appeared (`VIR_NODE_DEVICE_EVENT_CREATED`).
+    Created(String),
+    /// A device went away (`VIR_NODE_DEVICE_EVENT_DELETED`).
+    Deleted(String),
+    /// A known device was added or changed again (`VIR_NODE_DEVICE_EVENT_ID_UPDATE`).
+    Updated(String),
+}
+
+/// The host's node devices kept current from device events, as libvirt's udev backend keeps
+/// its list: the name a device had is still known when it is removed and sysfs no longer
+/// shows it.
+#[derive(Clone, Debug)]
+pub struct HostDeviceList {
+    paths: HostPaths,
+    privileged: bool,
+    devs: Vec<NodeDeviceDef>,
+    /// The name of the device at each sysfs path.
+    by_path: HashMap<PathBuf, String>,
+}
+
+impl HostDeviceList {
+    /// The devices of the host at `paths` now (see [`read_devices_at`]).
+    pub fn read(paths: &HostPaths, privileged: bool) -> HostDeviceList {
+        let mut list = HostDeviceList {
+            paths: paths.clone(),
+            privileged,
+            devs: vec![computer(paths)],
+            by_path: HashMap::new(),
         };
+        for d in crate::udev::enumerate(paths, &SKIPPED_SUBSYSTEMS) {
+            list.add(&d);
+        }
+        list
+    }
+
+    /// The devices, `computer` first.
+    pub fn devices(&self) -> &[NodeDeviceDef] {
+        &self.devs
+    }
+
+    /// Adds `d`, or replaces the device of its name (`udevAddOneDevice`); `None` when libvirt
+    /// would discard it.
+    fn add(&mut self, d: &UdevDevice) -> Option<DeviceChange> {
+        if d.subsystem
+            .as_deref()
+            .is_some_and(|s| SKIPPED_SUBSYSTEMS.contains(&s))
+        {
+            return None;
+        }
+        let mut def = node_device(&self.paths, d, self.privileged)?;
         let parent = d
             .ancestors()
             .iter()
-            .find_map(|a| by_path.get(a).map(|i| out[*i].name.clone()));
+            .find_map(|a| self.by_path.get(a).cloned());
         def.parent = Some(parent.unwrap_or_else(|| "computer".to_string()));
+        let name = def.name.clone();
         // A device of the same name replaces the earlier one (virNodeDeviceObjListAssignDef).
-        if let Some(i) = out.iter().position(|o| o.name == def.name) {
-            by_path.retain(|_, v| *v != i);
-            by_path.insert(d.syspath.clone(), i);
-            out[i] = def;
+        let change = if let Some(i) = self.devs.iter().position(|o| o.name == name) {
+            self.by_path.retain(|_, n| *n != name);
+            self.devs[i] = def;
+            DeviceChange::Updated(name.clone())
         } else {
-            by_path.insert(d.syspath.clone(), out.len());
-            out.push(def);
-        }
+            self.devs.push(def);
+            DeviceChange::Created(name.clone())
+        };
+        self.by_path.insert(d.syspath.clone(), name);
+        Some(change)
     }
-    out
+
+    /// Removes the device at `syspath` (`udevRemoveOneDeviceSysPath`).
+    fn remove(&mut self, syspath: &Path) -> Option<DeviceChange> {
+        let name = self.by_path.remove(syspath)?;
+        self.devs.retain(|d| d.name != name);
+        Some(DeviceChange::Deleted(name))
+    }
+
+    /// Applies one device event as libvirt's udev backend does (`udevHandleOneDevice`): `add`
+    /// and `change` (re)read the device, `remove` drops it, `move` does both; the other
+    /// actions (`bind`, `online`…) change nothing.
+    pub fn apply(&mut self, ev: &Uevent) -> Vec<DeviceChange> {
+        let sys = self.paths.sys.clone();
+        let syspath = |devpath: &str| sys.join(devpath.trim_start_matches('/'));
+        let mut out = Vec::new();
+        match ev.action.as_str() {
+            "add" | "change" => {
+                if let Some(d) = UdevDevice::from_syspath(&self.paths, &syspath(&ev.devpath)) {
+                    out.extend(self.add(&d));
+                }
+            }
+            "remove" => out.extend(self.remove(&syspath(&ev.devpath))),
+            "move" => {
+                if let Some(old) = ev.prop("DEVPATH_OLD") {
+                    out.extend(self.remove(&syspath(old)));
+                }
+                if let Some(d) = UdevDevice::from_syspath(&self.paths, &syspath(&ev.devpath)) {
+                    out.extend(self.add(&d));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// Reads the host afresh after events were lost: a device no longer there is deleted, a
+    /// new one created.
+    pub fn rescan(&mut self) -> Vec<DeviceChange> {
+        let fresh = HostDeviceList::read(&self.paths, self.privileged);
+        let mut out: Vec<DeviceChange> = self
+            .devs
+            .iter()
+            .filter(|d| !fresh.devs.iter().any(|f| f.name == d.name))
+            .map(|d| DeviceChange::Deleted(d.name.clone()))
+            .collect();
+        out.extend(
+            fresh
+                .devs
+                .iter()
+                .filter(|f| !self.devs.iter().any(|d| d.name == f.name))
+                .map(|f| DeviceChange::Created(f.name.clone())),
+        );
+        *self = fresh;
+        out
+    }
 }
 
 /// [`read_devices_at`] on the real host, privileged when running as root.
@@ -823,10 +934,105 @@ mod tests {
         );
     }
 
+    fn event(action: &str, devpath: &str, extra: &[(&str, &str)]) -> Uevent {
+        let mut props: std::collections::BTreeMap<String, String> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        props.insert("ACTION".into(), action.into());
+        props.insert("DEVPATH".into(), devpath.into());
+        Uevent {
+            action: action.into(),
+            devpath: devpath.into(),
+            props,
+        }
+    }
+
+    /// Events on a fake sysfs: an interface added below a known NIC gets it as parent and is
+    /// created, added again it is updated, renamed (`move`) it is deleted under its old name
+    /// and created under the new, removed it is deleted; events about devices libvirt ignores
+    /// or does not know change nothing.
+    #[test]
+    fn events_keep_the_list_current() {
+        let t = tempfile::tempdir().unwrap();
+        let f = FakeSys::new(t.path());
+        f.nic();
+        let nic = "devices/pci0000:00/0000:00:03.0";
+        let mut list = HostDeviceList::read(&f.paths, false);
+        assert_eq!(list.devices().len(), 3);
+
+        let p = f.net(nic, "ens5", "52:54:00:00:00:05", "down");
+        let devpath = format!("/{p}");
+        let name = "net_ens5_52_54_00_00_00_05";
+        assert_eq!(
+            list.apply(&event("add", &devpath, &[])),
+            [DeviceChange::Created(name.into())]
+        );
+        let dev = list.devices().iter().find(|d| d.name == name).unwrap();
+        assert_eq!(dev.parent.as_deref(), Some("pci_0000_00_03_0"));
+        assert_eq!(
+            list.apply(&event("change", &devpath, &[])),
+            [DeviceChange::Updated(name.into())]
+        );
+        assert!(list.apply(&event("bind", &devpath, &[])).is_empty());
+        // A queue of the interface is no node device.
+        f.device("queues", &format!("{p}/queues/rx-0"), "");
+        assert!(
+            list.apply(&event("add", &format!("{devpath}/queues/rx-0"), &[]))
+                .is_empty()
+        );
+
+        // Renamed: the kernel moves the folder and tells the old path.
+        let p2 = f.net(nic, "ens6", "52:54:00:00:00:05", "down");
+        fs::remove_dir_all(f.paths.sys.join(&p)).unwrap();
+        let renamed = "net_ens6_52_54_00_00_00_05";
+        assert_eq!(
+            list.apply(&event(
+                "move",
+                &format!("/{p2}"),
+                &[("DEVPATH_OLD", &devpath)]
+            )),
+            [
+                DeviceChange::Deleted(name.into()),
+                DeviceChange::Created(renamed.into())
+            ]
+        );
+        fs::remove_dir_all(f.paths.sys.join(&p2)).unwrap();
+        assert_eq!(
+            list.apply(&event("remove", &format!("/{p2}"), &[])),
+            [DeviceChange::Deleted(renamed.into())]
+        );
+        assert!(
+            list.apply(&event("remove", "/devices/nosuch", &[]))
+                .is_empty()
+        );
+        assert_eq!(
+            list.devices()
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "computer",
+                "pci_0000_00_03_0",
+                "net_ens99_52_54_00_12_34_56"
+            ]
+        );
+
+        // Lost events: a fresh read tells what differs.
+        f.net(nic, "ens7", "52:54:00:00:00:07", "up");
+        assert_eq!(
+            list.rescan(),
+            [DeviceChange::Created("net_ens7_52_54_00_00_00_07".into())]
+        );
+    }
+
     /// On this machine: one `pci_…` device per entry of /sys/bus/pci/devices, one `net_…` per
     /// /sys/class/net entry, each disk libvirt can type.
     #[test]
     fn the_real_host_has_the_devices_sysfs_shows() {
+        let _host = crate::testsys::REAL_HOST_NET
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let devs = read_devices();
         let names: Vec<&str> = devs.iter().map(|d| d.name.as_str()).collect();
         let pci: Vec<String> = entries(Path::new("/sys/bus/pci/devices"))

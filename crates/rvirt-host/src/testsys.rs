@@ -75,3 +75,7 @@ impl FakeSys {
         self.link(nic, &format!("{ens99}/device"));
     }
 }
+
+/// Held by the tests that add interfaces to the real host and by those that compare its
+/// interfaces with sysfs, so that neither sees the other half-way.
+pub(crate) static REAL_HOST_NET: std::sync::Mutex<()> = std::sync::Mutex::new(());
