@@ -491,9 +491,11 @@ impl QemuDriver {
     pub(crate) async fn start_domain_how(
         &self,
         obj: &Arc<DomainObj>,
-        def: DomainDef,
+        mut def: DomainDef,
         how: StartHow,
     ) -> Result<()> {
+        // The live definition names every device as its QEMU id (libvirt's aliases).
+        crate::alias::assign(&mut def);
         let paused = how.paused;
         let uuid = obj.uuid;
         {
