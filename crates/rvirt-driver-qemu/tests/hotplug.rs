@@ -278,25 +278,8 @@ const ALIASED: &str = "<domain type='qemu'><name>al</name><memory unit='MiB'>64<
 /// Real libvirt's QEMU driver (in-process in Debian's virsh, `qemu:///embed`) running `xml`:
 /// its live XML, or `None` where it is not installed.
 fn libvirt_live_xml(root: &std::path::Path, xml: &std::path::Path) -> Option<String> {
-    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
-    if !std::path::Path::new(module).exists() || unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipping the comparison with libvirt: needs root and its QEMU driver");
-        return None;
-    }
-    // QEMU's output to a file (no virtlogd), and no user or label changes.
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
-         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
-    )
-    .unwrap();
-    let out = std::process::Command::new("timeout")
-        .args(["120", "virsh", "-q", "-c"])
-        .arg(format!("qemu:///embed?root={}", root.display()))
-        .arg(format!("create {}; dumpxml al; destroy al", xml.display()))
-        .output()
-        .unwrap();
+    let commands = format!("create {}; dumpxml al; destroy al", xml.display());
+    let out = common::libvirt_embed(root, &commands)?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         text.contains("<domain"),
