@@ -15,7 +15,7 @@ mod tuning;
 pub use devices::{
     Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef, GraphicsListen,
     InputDef, MemballoonDef, NetDef, VideoDef, disk_name_to_index, format_mac, generate_mac,
-    parse_mac,
+    is_user_alias, parse_mac, raw_alias, set_raw_alias,
 };
 
 use crate::raw::RawElement;
@@ -1106,6 +1106,12 @@ impl DomainDef {
         self.format_xml_at(opts, 0)
     }
 
+    /// Forgets the aliases a running domain's devices were given, keeping user aliases
+    /// (`ua-…`): the definition as libvirt reads it back without its live status.
+    pub fn drop_runtime_aliases(&mut self) {
+        self.devices.drop_runtime_aliases();
+    }
+
     /// [`DomainDef::format_xml`] for a `<domain>` inside another document, `depth` levels
     /// deep: every element line is indented, text spanning lines is left as it is (as
     /// libvirt's buffer indents only where a line starts with markup it writes).
@@ -1116,6 +1122,13 @@ impl DomainDef {
     /// [`DomainDef::format_xml_at`] under another root element name (a snapshot's
     /// `<inactiveDomain>`).
     pub fn format_xml_named(&self, opts: FormatOptions, depth: usize, root: &str) -> String {
+        // The migratable form is what another host starts anew: the names a running domain's
+        // devices got there are not part of it (libvirt's migratable XML has user aliases only).
+        if opts.migratable && self.devices.has_runtime_aliases() {
+            let mut plain = self.clone();
+            plain.drop_runtime_aliases();
+            return plain.format_xml_named(opts, depth, root);
+        }
         let mut o = Out::new(2048);
         o.depth = depth;
         o.open(root);

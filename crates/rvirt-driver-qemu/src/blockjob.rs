@@ -66,6 +66,75 @@ pub(crate) struct BlockJob {
     done: tokio::sync::watch::Sender<Option<i32>>,
 }
 
+impl BlockJob {
+    /// The job's disk target.
+    pub(crate) fn disk(&self) -> &str {
+        &self.disk
+    }
+
+    /// The job as a domain's status file records it (`<blockjob>`, at `indent`), so that a
+    /// restarted driver knows the jobs QEMU still runs.
+    pub(crate) fn status_xml(&self, indent: &str) -> String {
+        let esc = |v: &str| {
+            let mut o = String::new();
+            rvirt_conf::xml::escape(v, &mut o);
+            o
+        };
+        let st = self.state.lock();
+        let mut out = format!(
+            "{indent}<blockjob name='{}' disk='{}' type='{}' topAfter='{}' ready='{}'",
+            esc(&self.name),
+            esc(&self.disk),
+            self.job_type.0,
+            esc(&self.top_after),
+            if st.ready { "yes" } else { "no" },
+        );
+        match st.ending {
+            Some(Ending::Abort) => out.push_str(" ending='abort'"),
+            Some(Ending::Pivot) => out.push_str(" ending='pivot'"),
+            None => {}
+        }
+        out.push_str(">\n");
+        for f in &self.delete {
+            out.push_str(&format!("{indent}  <delete path='{}'/>\n", esc(f)));
+        }
+        for n in &self.dropped {
+            out.push_str(&format!("{indent}  <dropped node='{}'/>\n", esc(n)));
+        }
+        out.push_str(&format!("{indent}</blockjob>\n"));
+        out
+    }
+
+    /// A job read back from a status file's `<blockjob>`.
+    pub(crate) fn from_status(node: roxmltree::Node<'_, '_>) -> Option<BlockJob> {
+        let all = |child: &str, attr: &str| -> Vec<String> {
+            node.children()
+                .filter(|c| c.has_tag_name(child))
+                .filter_map(|c| c.attribute(attr).map(str::to_string))
+                .collect()
+        };
+        let ending = match node.attribute("ending") {
+            Some("abort") => Some(Ending::Abort),
+            Some("pivot") => Some(Ending::Pivot),
+            _ => None,
+        };
+        Some(BlockJob {
+            name: node.attribute("name")?.to_string(),
+            disk: node.attribute("disk")?.to_string(),
+            job_type: DomainBlockJobType(node.attribute("type")?.parse().ok()?),
+            top_after: node.attribute("topAfter")?.to_string(),
+            delete: all("delete", "path"),
+            dropped: all("dropped", "node"),
+            state: Mutex::new(JobState {
+                ready: node.attribute("ready") == Some("yes"),
+                ending,
+                error: None,
+            }),
+            done: tokio::sync::watch::channel(None).0,
+        })
+    }
+}
+
 /// One image of a disk's backing chain as QEMU has it open.
 #[derive(Clone, Debug)]
 struct Layer {
@@ -385,6 +454,7 @@ impl QemuDriver {
     /// Records `job` on the process and runs `command`; the record goes again if QEMU refuses.
     async fn start_block_job(
         &self,
+        obj: &DomainObj,
         p: &Arc<Proc>,
         job: BlockJob,
         command: &'static str,
@@ -402,6 +472,8 @@ impl QemuDriver {
             p.block_jobs.lock().remove(&disk);
             return Err(e);
         }
+        // A daemon restarted while the job runs finds it in the status file.
+        let _ = self.save_status(obj);
         Ok(())
     }
 
@@ -419,7 +491,7 @@ impl QemuDriver {
         check_flags(FROM, "qemuDomainBlockCommit", flags, F::all().bits())?;
         let flags = F::from_bits_retain(flags);
         let speed = speed_bytes(bandwidth, flags.contains(F::BANDWIDTH_BYTES))?;
-        let (_obj, p, disk) = self.block_disk(dom, path)?;
+        let (obj, p, disk) = self.block_disk(dom, path)?;
         let target = disk.target_dev.clone();
         Self::check_no_job(&p, &disk)?;
         let layers = self.disk_chain(&p, &disk).await?;
@@ -506,7 +578,8 @@ impl QemuDriver {
             state: Mutex::new(JobState::default()),
             done: tokio::sync::watch::channel(None).0,
         };
-        self.start_block_job(&p, job, "block-commit", args).await
+        self.start_block_job(&obj, &p, job, "block-commit", args)
+            .await
     }
 
     /// `virDomainBlockPull` and the pull of `virDomainBlockRebase`.
@@ -550,7 +623,7 @@ impl QemuDriver {
         // BANDWIDTH_BYTES has the same value for pull and rebase.
         let bytes = flags & DomainBlockPullFlags::BYTES.bits() != 0;
         let relative = rebase && flags & DomainBlockRebaseFlags::RELATIVE.bits() != 0;
-        let (_obj, p, disk) = self.block_disk(dom, path)?;
+        let (obj, p, disk) = self.block_disk(dom, path)?;
         let target = disk.target_dev.clone();
         Self::check_no_job(&p, &disk)?;
         let layers = self.disk_chain(&p, &disk).await?;
@@ -592,7 +665,8 @@ impl QemuDriver {
             state: Mutex::new(JobState::default()),
             done: tokio::sync::watch::channel(None).0,
         };
-        self.start_block_job(&p, job, "block-stream", args).await
+        self.start_block_job(&obj, &p, job, "block-stream", args)
+            .await
     }
 
     /// `virDomainGetBlockJobInfo`.
@@ -679,7 +753,7 @@ impl QemuDriver {
         type F = DomainBlockJobAbortFlags;
         check_flags(FROM, "qemuDomainBlockJobAbort", flags, F::all().bits())?;
         let flags = F::from_bits_retain(flags);
-        let (_obj, p, disk) = self.block_disk(dom, path)?;
+        let (obj, p, disk) = self.block_disk(dom, path)?;
         let Some(job) = p.block_jobs.lock().get(&disk.target_dev).cloned() else {
             return Err(no_job(&disk.target_dev));
         };
@@ -730,6 +804,8 @@ impl QemuDriver {
             job.state.lock().ending = None;
             return Err(e);
         }
+        // How the job was asked to end decides its final event, after a restart too.
+        let _ = self.save_status(&obj);
         if flags.contains(F::ASYNC) {
             return Ok(());
         }
@@ -869,6 +945,7 @@ impl QemuDriver {
             }
             st.ready = true;
         }
+        let _ = self.save_status(obj);
         self.emit_block_job(obj, &job.disk, job.job_type, Status::READY);
     }
 
@@ -914,8 +991,56 @@ impl QemuDriver {
             self.follow_chain(obj, p, &job).await;
         }
         p.block_jobs.lock().remove(&job.disk);
+        let _ = self.save_status(obj);
         self.emit_block_job(obj, &job.disk, job.job_type, status);
         job.done.send_replace(Some(status.0));
+    }
+
+    /// After a reattach: what became of the jobs the status file recorded while no driver
+    /// watched them. QEMU keeps a job that ended (they run with `auto-dismiss` off), so its
+    /// end is handled now, with its events; a ready one gets its READY; a job QEMU no longer
+    /// knows is forgotten.
+    pub(crate) async fn reconcile_block_jobs(&self, obj: &DomainObj, p: &Arc<Proc>) {
+        let names: Vec<String> = p
+            .block_jobs
+            .lock()
+            .values()
+            .map(|j| j.name.clone())
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        let Ok(jobs) = self
+            .qmp(p, |m| async move { m.execute("query-jobs", None).await })
+            .await
+        else {
+            return;
+        };
+        for name in names {
+            let found = jobs
+                .as_array()
+                .and_then(|a| a.iter().find(|j| j["id"].as_str() == Some(name.as_str())))
+                .cloned();
+            let Some(q) = found else {
+                p.block_jobs.lock().retain(|_, j| j.name != name);
+                let _ = self.save_status(obj);
+                continue;
+            };
+            match q["status"].as_str().unwrap_or("") {
+                "concluded" | "aborting" => {
+                    let aborted =
+                        p.block_jobs.lock().values().any(|j| {
+                            j.name == name && j.state.lock().ending == Some(Ending::Abort)
+                        });
+                    let error = q["error"].as_str().map(str::to_string);
+                    let cancelled = aborted && error.is_some();
+                    let error = if cancelled { None } else { error };
+                    self.block_job_ended(obj, p, &name, cancelled, error).await;
+                }
+                "ready" => self.block_job_ready(obj, p, &name),
+                _ => {}
+            }
+        }
     }
 
     /// After a completed job: the live disk gets QEMU's chain, the persistent disk the new top

@@ -3,11 +3,11 @@
 //! `-no-shutdown` (a guest shutdown pauses QEMU, and the driver decides what happens next), the
 //! QMP monitor on a unix socket, and the seccomp sandbox.
 //!
-//! Device ids follow libvirt's aliases (`virtio-disk0`, `net0`, `serial0`, `balloon0`, `rng0`)
-//! so that QMP answers and events name devices as libvirt users expect.
+//! Device ids are libvirt's aliases (see `alias.rs`: `virtio-disk0`, `net0`, `serial0`,
+//! `balloon0`, `rng0`), so that QMP answers and events name devices as libvirt users expect.
 
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::DiskDef;
+use rvirt_conf::domain::{Address, DeviceInfo, DiskDef};
 use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use serde_json::{Value, json};
@@ -70,6 +70,11 @@ fn opt_escape(s: &str) -> String {
 
 /// Builds the command line that runs `def`.
 pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
+    // Every device gets its alias, which is its id (the start path assigns them to the live
+    // definition first; `domxml-to-native` gets them here).
+    let mut named = def.clone();
+    crate::alias::assign(&mut named);
+    let def = &named;
     let mut a: Vec<String> = Vec::new();
     let mut push = |args: &[&str]| a.extend(args.iter().map(|s| s.to_string()));
     let binary = def
@@ -172,7 +177,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     if let Some(b) = &def.devices.memballoon {
         if b.model == "virtio" {
             a.push("-device".into());
-            a.push(json!({"driver": "virtio-balloon-pci", "id": "balloon0"}).to_string());
+            a.push(json!({"driver": "virtio-balloon-pci", "id": id_of(&b.info)}).to_string());
         } else if b.model != "none" {
             return Err(unsupported(format!(
                 "Memory balloon device type '{}' is not supported by this version of qemu",
@@ -221,13 +226,28 @@ fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        let id = match c.index {
-            0 => "usb".to_string(),
-            n => format!("usb{n}"),
-        };
-        device(a, json!({"driver": driver, "id": id}));
+        device(a, json!({"driver": driver, "id": id_of(&c.info)}));
+    }
+    // SATA controllers a machine does not have built in (q35 has `ide`).
+    for c in def
+        .devices
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "sata" && c.info.alias.as_deref() != Some("ide"))
+    {
+        device(a, json!({"driver": "ahci", "id": id_of(&c.info)}));
     }
     Ok(())
+}
+
+/// A device's QEMU id: its alias ([`build`] gives every device one).
+fn id_of(info: &DeviceInfo) -> String {
+    info.alias.clone().unwrap_or_default()
+}
+
+/// The id of the chardev behind a character device: `char` and its alias (`charserial0`).
+pub(crate) fn chardev_id(info: &DeviceInfo) -> String {
+    format!("char{}", id_of(info))
 }
 
 fn device(a: &mut Vec<String>, v: Value) {
@@ -252,9 +272,9 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             if d.device == "cdrom" && (d.bus == "ide" || d.bus == "sata") {
                 // An empty CD-ROM drive: a device with no medium, named and placed by its
                 // target as one with a medium is (update-device inserts media through the id).
-                let (bus, unit) = ide_bus_unit(d, i);
-                let mut dev = json!({"driver": "ide-cd", "bus": format!("ide.{bus}"),
-                                     "unit": unit, "id": disk_device_id_at(d, i)});
+                let (bus, unit) = ide_bus_unit(def, d, i);
+                let mut dev = json!({"driver": "ide-cd", "bus": bus,
+                                     "unit": unit, "id": id_of(&d.info)});
                 boot_index(&mut dev, d.info.boot_order);
                 device(a, dev);
                 continue;
@@ -309,12 +329,12 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         }
         let mut dev = match (d.bus.as_str(), d.device.as_str()) {
             ("virtio", "disk") => json!({"driver": "virtio-blk-pci", "drive": fmt,
-                                         "id": disk_device_id_at(d, i)}),
+                                         "id": id_of(&d.info)}),
             ("ide" | "sata", dev) => {
                 let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
-                let (bus, unit) = ide_bus_unit(d, i);
-                json!({"driver": driver, "bus": format!("ide.{bus}"), "unit": unit,
-                       "drive": fmt, "id": disk_device_id_at(d, i)})
+                let (bus, unit) = ide_bus_unit(def, d, i);
+                json!({"driver": driver, "bus": bus, "unit": unit,
+                       "drive": fmt, "id": id_of(&d.info)})
             }
             (bus, dev) => {
                 return Err(unsupported(format!(
@@ -328,31 +348,39 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// The IDE bus and unit of an IDE or SATA disk, from its target name (`hdc` → 1, 0).
-fn ide_bus_unit(d: &DiskDef, position: usize) -> (u32, u32) {
-    let index = rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(position as u32);
+/// The QEMU bus and unit of an IDE or SATA disk, from its drive address (`hdc` → `ide.1`,
+/// unit 0; a SATA disk's unit is a port, a bus of its own: `ide.2` on q35's controller).
+fn ide_bus_unit(def: &DomainDef, d: &DiskDef, position: usize) -> (String, u32) {
+    let (controller, bus, unit) = match d.info.address {
+        Some(Address::Drive {
+            controller,
+            bus,
+            unit,
+            ..
+        }) => (controller, bus, unit),
+        _ => {
+            let index =
+                rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(position as u32);
+            (0, index / 2, index % 2)
+        }
+    };
     if d.bus == "ide" {
-        (index / 2, index % 2)
-    } else {
-        (index, 0)
+        return (format!("ide.{bus}"), unit);
     }
+    let ctrl = def
+        .devices
+        .controllers
+        .iter()
+        .find(|c| c.ctrl_type == "sata" && c.index == controller)
+        .and_then(|c| c.info.alias.clone())
+        .unwrap_or_else(|| format!("sata{controller}"));
+    (format!("{ctrl}.{unit}"), 0)
 }
 
-/// A disk's QEMU device id, libvirt's alias: `virtio-disk1` for `vdb`, `ide0-1-0` for `hdc`.
-fn disk_device_id_at(d: &DiskDef, position: usize) -> String {
-    if d.bus == "ide" || d.bus == "sata" {
-        let (bus, unit) = ide_bus_unit(d, position);
-        format!("{}0-{bus}-{unit}", d.bus)
-    } else {
-        let index =
-            rvirt_conf::domain::disk_name_to_index(&d.target_dev).unwrap_or(position as u32);
-        format!("{}-disk{index}", d.bus)
-    }
-}
-
-/// [`disk_device_id_at`] for a disk whose target names it.
+/// A disk's QEMU device id: its alias, or the one libvirt would give it (`virtio-disk1` for
+/// `vdb`, `ide0-1-0` for `hdc`).
 pub(crate) fn disk_device_id(d: &DiskDef) -> String {
-    disk_device_id_at(d, 0)
+    crate::alias::disk_alias(d)
 }
 
 /// The device id (libvirt's alias) [`build`] gives disk `i` of `def`, if it makes one: what
@@ -363,10 +391,11 @@ pub(crate) fn disk_device_id_of(def: &DomainDef, i: usize) -> Option<String> {
         return None;
     }
     match (d.bus.as_str(), d.device.as_str()) {
-        ("virtio", "disk") | ("ide", _) | ("sata", _) => Some(disk_device_id_at(d, i)),
+        ("virtio", "disk") | ("ide", _) | ("sata", _) => Some(disk_device_id(d)),
         _ => None,
     }
 }
+
 fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     let boot = def.os.boot_devs.iter().position(|d| d == "network");
     for (i, n) in def.devices.interfaces.iter().enumerate() {
@@ -376,7 +405,7 @@ fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 n.net_type
             )));
         }
-        let netdev = format!("hostnet{i}");
+        let netdev = format!("host{}", id_of(&n.info));
         a.push("-netdev".into());
         a.push(json!({"type": "user", "id": netdev}).to_string());
         let model = match n.model.as_deref().unwrap_or("virtio") {
@@ -390,7 +419,7 @@ fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        let mut dev = json!({"driver": model, "netdev": netdev, "id": format!("net{i}"),
+        let mut dev = json!({"driver": model, "netdev": netdev, "id": id_of(&n.info),
                              "mac": n.mac});
         let order = n
             .info
@@ -434,25 +463,15 @@ fn chardev_backend(kind: &str, id: &str, source: &[(String, String)]) -> Result<
     })
 }
 
-/// The chardev id of serial port `port`.
-pub(crate) fn serial_chardev_id(port: u32) -> String {
-    format!("charserial{port}")
-}
-
-/// The chardev id of console `i` (a virtio console; console 0 is the first serial port).
-pub(crate) fn console_chardev_id(i: usize) -> String {
-    format!("charconsole{i}")
-}
-
 fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for (i, s) in def.devices.serials.iter().enumerate() {
         let port = s.target_port.unwrap_or(i as u32);
-        let id = serial_chardev_id(port);
+        let id = chardev_id(&s.info);
         a.push("-chardev".into());
         a.push(chardev_backend(&s.source_type, &id, &s.source)?);
         device(
             a,
-            json!({"driver": "isa-serial", "chardev": id, "id": format!("serial{port}"),
+            json!({"driver": "isa-serial", "chardev": id, "id": id_of(&s.info),
                    "index": port}),
         );
     }
@@ -469,17 +488,22 @@ fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             ));
         }
         if !std::mem::replace(&mut have_bus, true) {
-            device(
-                a,
-                json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
-            );
+            let bus = def
+                .devices
+                .controllers
+                .iter()
+                .find(|c| c.ctrl_type == "virtio-serial")
+                .and_then(|c| c.info.alias.clone())
+                .unwrap_or_else(|| "virtio-serial0".into());
+            device(a, json!({"driver": "virtio-serial-pci", "id": bus}));
         }
-        let id = console_chardev_id(i);
+        let _ = i;
+        let id = chardev_id(&c.info);
         a.push("-chardev".into());
         a.push(chardev_backend(&c.source_type, &id, &c.source)?);
         device(
             a,
-            json!({"driver": "virtconsole", "chardev": id, "id": format!("console{i}")}),
+            json!({"driver": "virtconsole", "chardev": id, "id": id_of(&c.info)}),
         );
     }
     Ok(())
@@ -533,7 +557,7 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        device(a, json!({"driver": driver, "id": format!("video{i}")}));
+        device(a, json!({"driver": driver, "id": id_of(&v.info)}));
     }
     Ok(())
 }
@@ -545,7 +569,7 @@ fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         .iter()
         .map(|(_, e)| e)
         .filter(|e| e.name == "rng");
-    for (i, r) in rngs.enumerate() {
+    for r in rngs {
         if r.attr("model") != Some("virtio") {
             return Err(unsupported("only virtio rng devices are supported"));
         }
@@ -559,12 +583,15 @@ fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let file = backend
             .and_then(text_of)
             .unwrap_or_else(|| "/dev/urandom".into());
-        let obj = format!("objrng{i}");
+        let alias = rvirt_conf::domain::raw_alias(r)
+            .unwrap_or_default()
+            .to_string();
+        let obj = format!("obj{alias}");
         a.push("-object".into());
         a.push(json!({"qom-type": "rng-random", "id": obj, "filename": file}).to_string());
         device(
             a,
-            json!({"driver": "virtio-rng-pci", "rng": obj, "id": format!("rng{i}")}),
+            json!({"driver": "virtio-rng-pci", "rng": obj, "id": alias}),
         );
     }
     Ok(())

@@ -316,6 +316,38 @@ fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     reparse(&d, None)
 }
 
+/// The kind (libvirt's device type name) of a device of `def` other than a disk or an
+/// interface whose alias is `alias`.
+fn other_device_with_alias(def: &DomainDef, alias: &str) -> Option<String> {
+    let d = &def.devices;
+    let is = |info: &rvirt_conf::domain::DeviceInfo| info.alias.as_deref() == Some(alias);
+    if d.controllers.iter().any(|c| is(&c.info)) {
+        return Some("controller".into());
+    }
+    if d.serials
+        .iter()
+        .chain(&d.parallels)
+        .chain(&d.consoles)
+        .chain(&d.channels)
+        .any(|c| is(&c.info))
+    {
+        return Some("chr".into());
+    }
+    if d.inputs.iter().any(|c| is(&c.info)) {
+        return Some("input".into());
+    }
+    if d.videos.iter().any(|c| is(&c.info)) {
+        return Some("video".into());
+    }
+    if d.memballoon.as_ref().is_some_and(|b| is(&b.info)) {
+        return Some("memballoon".into());
+    }
+    d.other
+        .iter()
+        .find(|(_, e)| rvirt_conf::domain::raw_alias(e) == Some(alias))
+        .map(|(_, e)| e.name.clone())
+}
+
 /// The QEMU id of a disk, as the command line names it.
 fn disk_id(d: &DiskDef) -> String {
     crate::command::disk_device_id(d)
@@ -708,10 +740,11 @@ impl QemuDriver {
             .await?;
         let live_def = obj.lock().def.clone();
         let missing = || {
+            // virDomainDefFindDevice's error, an internal one in libvirt.
             Error::with_detail(
                 ErrorDomain::DOMAIN,
-                ErrorNumber::DEVICE_MISSING,
-                format!("device not found in domain configuration: alias '{alias}'"),
+                ErrorNumber::INTERNAL_ERROR,
+                format!("no device found with alias {alias}"),
             )
         };
         let new_config = if config {
@@ -731,33 +764,29 @@ impl QemuDriver {
             None
         };
         if live {
-            let p = self.proc_of(&obj.uuid)?;
-            let dev = if let Some(disk) = live_def
-                .devices
-                .disks
-                .iter()
-                .find(|d| disk_id(d) == alias || d.info.alias.as_deref() == Some(alias))
-            {
-                Device::Disk(disk.clone())
-            } else {
-                let mut found = None;
-                for net in &live_def.devices.interfaces {
-                    let mac = net.mac.clone();
-                    let ids = self
-                        .with_monitor(&p, |m| async move { net_ids(&m, &mac).await })
-                        .await?;
-                    if ids.is_some_and(|(id, _)| id == alias)
-                        || net.info.alias.as_deref() == Some(alias)
-                    {
-                        found = Some(net.clone());
-                        break;
+            let dev =
+                if let Some(disk) = live_def.devices.disks.iter().find(|d| disk_id(d) == alias) {
+                    Device::Disk(disk.clone())
+                } else if let Some(net) = live_def
+                    .devices
+                    .interfaces
+                    .iter()
+                    .find(|n| n.info.alias.as_deref() == Some(alias))
+                {
+                    Device::Net {
+                        net: net.clone(),
+                        mac_given: true,
                     }
-                }
-                Device::Net {
-                    net: found.ok_or_else(missing)?,
-                    mac_given: true,
-                }
-            };
+                } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
+                    // libvirt's message for a device its live detach does not handle.
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        format!("live detach of device '{kind}' is not supported"),
+                    ));
+                } else {
+                    return Err(missing());
+                };
             self.detach_live(&obj, dev).await?;
         }
         if let Some(def) = new_config {
@@ -825,7 +854,9 @@ impl QemuDriver {
                         format!("disk '{}' has no source", disk.target_dev),
                     )
                 })?;
+                let mut disk = disk;
                 let qid = disk_id(&disk);
+                disk.info.alias = Some(qid.clone());
                 alias = qid.clone();
                 let d = disk.clone();
                 self.with_monitor(&p, move |m| async move {
@@ -863,21 +894,25 @@ impl QemuDriver {
                 }
                 let driver = net_driver(net.model.as_deref())?;
                 let mac = net.mac.clone();
-                alias = self.with_monitor(&p, move |m| async move {
-                    let ids = peripherals(&m).await?;
-                    let n = (0..)
-                        .find(|n| !ids.contains(&format!("net{n}")))
-                        .unwrap_or(0);
-                    let netdev = format!("hostnet{n}");
+                // A user alias is kept; otherwise the next `netN` after the live ones.
+                let qid = net
+                    .info
+                    .alias
+                    .clone()
+                    .unwrap_or_else(|| format!("net{}", crate::alias::next_net_index(&def)));
+                let mut net = net;
+                net.info.alias = Some(qid.clone());
+                alias = qid.clone();
+                self.with_monitor(&p, move |m| async move {
+                    let netdev = format!("host{qid}");
                     m.execute("netdev_add", Some(json!({"type": "user", "id": netdev})))
                         .await?;
-                    let props =
-                        json!({"driver": driver, "netdev": netdev, "id": format!("net{n}"), "mac": mac});
+                    let props = json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac});
                     if let Err(e) = m.device_add(props).await {
                         let _ = m.execute("netdev_del", Some(json!({"id": netdev}))).await;
                         return Err(e);
                     }
-                    Ok(format!("net{n}"))
+                    Ok(())
                 })
                 .await?;
                 def.devices.interfaces.push(net);
@@ -936,11 +971,17 @@ impl QemuDriver {
             }
             Device::Net { net, mac_given } => {
                 let i = find_net(&live_def, &net, mac_given)?;
-                let mac = live_def.devices.interfaces[i].mac.clone();
+                let found = &live_def.devices.interfaces[i];
+                let mac = found.mac.clone();
                 let m2 = mac.clone();
-                let ids = self
-                    .with_monitor(&p, |m| async move { net_ids(&m, &m2).await })
-                    .await?;
+                let ids = match &found.info.alias {
+                    Some(a) => Some((a.clone(), Some(format!("host{a}")))),
+                    // A domain started before devices had aliases in its status file.
+                    None => {
+                        self.with_monitor(&p, |m| async move { net_ids(&m, &m2).await })
+                            .await?
+                    }
+                };
                 let Some((qid, netdev)) = ids else {
                     return Err(Error::internal(
                         FROM,

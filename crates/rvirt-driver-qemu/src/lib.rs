@@ -27,6 +27,7 @@
 //! R/run/storage/NAME.xml            state of active pools   (/run/libvirt/storage)
 //! ```
 
+mod alias;
 mod autostart;
 mod blockjob;
 pub mod caps;

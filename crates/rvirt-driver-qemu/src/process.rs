@@ -177,6 +177,8 @@ struct Status {
     reason: i32,
     def: DomainDef,
     id: i32,
+    /// The block jobs under way.
+    block_jobs: Vec<Arc<crate::blockjob::BlockJob>>,
 }
 
 fn status_xml(st: &Status) -> String {
@@ -190,6 +192,13 @@ fn status_xml(st: &Status) -> String {
         st.starttime,
         xml_escape(&st.private_dir.display().to_string()),
     );
+    if !st.block_jobs.is_empty() {
+        out.push_str("  <blockjobs>\n");
+        for j in &st.block_jobs {
+            out.push_str(&j.status_xml("    "));
+        }
+        out.push_str("  </blockjobs>\n");
+    }
     let def = st.def.format_xml(FormatOptions {
         id: Some(st.id),
         inactive: false,
@@ -226,6 +235,15 @@ fn parse_status(text: &str) -> Option<Status> {
         private_dir: process.attribute("privateDir")?.into(),
         id: dom.attribute("id")?.parse().ok()?,
         def: DomainDef::parse_node(dom, ParseOptions { live: true }).ok()?,
+        block_jobs: child("blockjobs")
+            .map(|b| {
+                b.children()
+                    .filter(|c| c.has_tag_name("blockjob"))
+                    .filter_map(crate::blockjob::BlockJob::from_status)
+                    .map(Arc::new)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -491,9 +509,11 @@ impl QemuDriver {
     pub(crate) async fn start_domain_how(
         &self,
         obj: &Arc<DomainObj>,
-        def: DomainDef,
+        mut def: DomainDef,
         how: StartHow,
     ) -> Result<()> {
+        // The live definition names every device as its QEMU id (libvirt's aliases).
+        crate::alias::assign(&mut def);
         let paused = how.paused;
         let uuid = obj.uuid;
         {
@@ -550,6 +570,7 @@ impl QemuDriver {
             reason,
             def: (*def).clone(),
             id,
+            block_jobs: Vec::new(),
         };
         let _ = std::fs::create_dir_all(&self.dirs.qemu_state);
         if let Err(e) =
@@ -1031,6 +1052,7 @@ impl QemuDriver {
                 reason: st.reason,
                 def: (*st.def).clone(),
                 id: st.id,
+                block_jobs: p.block_jobs.lock().values().cloned().collect(),
             };
             (status, st.name.clone())
         };
@@ -1312,7 +1334,12 @@ impl QemuDriver {
                 saved: AtomicBool::new(false),
                 saving: AtomicBool::new(false),
                 save_job: Mutex::new(None),
-                block_jobs: Mutex::new(HashMap::new()),
+                block_jobs: Mutex::new(
+                    s.block_jobs
+                        .iter()
+                        .map(|j| (j.disk().to_string(), j.clone()))
+                        .collect(),
+                ),
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                 resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                 fake_reboot: AtomicBool::new(false),
@@ -1322,6 +1349,7 @@ impl QemuDriver {
                 watcher: Mutex::new(None),
             });
             let uuid = s.def.uuid;
+            let has_jobs = !s.block_jobs.is_empty();
             let live = Arc::new(s.def);
             let obj = self.domains.edit(|list| match list.find_by_uuid(&uuid) {
                 Some(o) => o,
@@ -1343,7 +1371,15 @@ impl QemuDriver {
             }
             self.next_id.fetch_max(s.id + 1, Ordering::Relaxed);
             self.procs.lock().insert(uuid, p.clone());
-            self.watch(uuid, p, events);
+            self.watch(uuid, p.clone(), events);
+            if has_jobs {
+                let drv = self.weak();
+                rt().spawn(async move {
+                    if let Some(drv) = drv.upgrade() {
+                        drv.reconcile_block_jobs(&obj, &p).await;
+                    }
+                });
+            }
         }
     }
 

@@ -110,7 +110,7 @@ fn state_override(flags: DomainSaveRestoreFlags) -> Option<bool> {
 
 /// How a save image's XML is written: the persistent shape, with secrets, in the migratable
 /// form (libvirt formats it for whichever libvirt restores it).
-fn image_xml(def: &DomainDef) -> String {
+pub(crate) fn image_xml(def: &DomainDef) -> String {
     def.format_xml(FormatOptions {
         id: None,
         inactive: true,
@@ -233,7 +233,7 @@ impl QemuDriver {
 
     /// Writes the image: header and XML, QEMU's migration stream, fsync, final magic. A file
     /// this call created is removed again on failure.
-    async fn write_image(
+    pub(crate) async fn write_image(
         &self,
         p: &Arc<crate::process::Proc>,
         path: &Path,

@@ -35,6 +35,7 @@ use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 type F = DomainSnapshotListFlags;
@@ -725,6 +726,67 @@ impl QemuDriver {
         Ok(())
     }
 
+    /// External full system snapshot of a running domain (libvirt's
+    /// `qemuSnapshotCreateActiveExternal` with memory): the CPUs stop (unless `live`, where
+    /// QEMU stops them as the migration ends), the memory goes to the snapshot's file as a
+    /// save image (header with the domain XML, then QEMU's migration stream), the external
+    /// disks switch to their overlays, and a guest that ran runs again.
+    async fn create_active_full_external(
+        &self,
+        obj: &Arc<DomainObj>,
+        snap: &SnapshotDef,
+        reuse: bool,
+        live: bool,
+    ) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let Some(file) = snap.memory_file.clone() else {
+            return Err(config_err("external memory snapshots require a filename"));
+        };
+        let path = std::path::PathBuf::from(&file);
+        let (resume, xml) = {
+            let st = obj.lock();
+            (
+                st.state == DomainState::RUNNING,
+                crate::save::image_xml(&st.def),
+            )
+        };
+        p.pause_reason
+            .store(DomainPausedReason::SNAPSHOT.0, Ordering::Relaxed);
+        if resume && !live {
+            self.suspend_for(obj, DomainPausedReason::SNAPSHOT.0)
+                .await?;
+        }
+        let existed = path.exists();
+        let mut res = self.write_image(&p, &path, &xml, resume).await.map(|_| ());
+        if res.is_ok() {
+            // QEMU paused the guest as a live migration ended.
+            self.set_paused(obj, DomainPausedReason::SNAPSHOT.0);
+            if snapshot_disks(snap)
+                .iter()
+                .any(|d| d.location == "external")
+            {
+                res = self.create_active_external(obj, snap, reuse).await;
+            }
+        }
+        if res.is_err() && !existed {
+            let _ = std::fs::remove_file(&path);
+        }
+        if resume && obj.lock().is_active() {
+            let r = self.resume(obj).await;
+            if r.is_err() {
+                self.emit_now(
+                    obj,
+                    E::SUSPENDED,
+                    DomainEventSuspendedDetailType::API_ERROR.0,
+                );
+            }
+            if res.is_ok() {
+                r?;
+            }
+        }
+        res
+    }
+
     /// Full system checkpoint of a running domain: CPUs stopped (if running), `snapshot-save`
     /// of every qcow2 disk with the memory state in the first, CPUs running again.
     async fn create_active_internal(&self, obj: &Arc<DomainObj>, name: &str) -> Result<()> {
@@ -809,11 +871,9 @@ impl QemuDriver {
             def.memory = Some("no".into());
             "external"
         } else if def.memory.as_deref() == Some("external") {
-            return Err(Error::with_detail(
-                FROM,
-                ErrorNumber::OPERATION_UNSUPPORTED,
-                "external memory snapshots are not supported by rvirt yet",
-            ));
+            // A full system snapshot: memory to a file, disks to overlays.
+            def.state = Some(state_name(state).into());
+            "external"
         } else {
             let s = state_name(state);
             def.state = Some(s.into());
@@ -833,10 +893,17 @@ impl QemuDriver {
         if prepared.external && !active {
             flags |= C::DISK_ONLY;
         }
-        def.domain = Some(live.clone());
+        // The definition to go back to, without the names QEMU's devices had (as libvirt
+        // keeps it).
+        let mut rollback = live.clone();
+        rollback.drop_runtime_aliases();
+        def.domain = Some(rollback);
         def.parent = self.with_store(obj, |s| Ok(s.current().map(str::to_string)))?;
         if active {
-            if flags.contains(C::DISK_ONLY) {
+            if def.memory.as_deref() == Some("external") {
+                self.create_active_full_external(obj, &def, reuse, flags.contains(C::LIVE))
+                    .await?;
+            } else if flags.contains(C::DISK_ONLY) {
                 self.create_active_external(obj, &def, reuse).await?;
             } else {
                 self.create_active_internal(obj, &def.name).await?;
@@ -1239,6 +1306,17 @@ impl SnapshotDriver for QemuDriver {
                     ),
                 ));
             }
+        }
+        // What libvirt's parser refuses for an inactive domain or a disk-only snapshot.
+        if !redefine
+            && (flags.contains(C::DISK_ONLY) || !active)
+            && def.memory.as_deref().is_some_and(|m| m != "no")
+        {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN_SNAPSHOT,
+                ErrorNumber::XML_ERROR,
+                "memory state cannot be saved with offline or disk-only snapshot",
+            ));
         }
         if flags.contains(C::LIVE) && (!active || def.memory.as_deref() != Some("external")) {
             return Err(Error::with_detail(

@@ -29,18 +29,15 @@ pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
             Some((label, path))
         })
         .collect();
-    let devices = &mut def.devices;
-    for (i, s) in devices.serials.iter_mut().enumerate() {
-        let port = s.target_port.unwrap_or(i as u32);
-        if s.source_type == "pty"
-            && let Some(p) = ptys.get(command::serial_chardev_id(port).as_str())
-        {
-            set_pty_path(s, p);
-        }
-    }
-    for (i, c) in devices.consoles.iter_mut().enumerate() {
+    let devices: &mut rvirt_conf::domain::Devices = &mut def.devices;
+    for c in devices
+        .serials
+        .iter_mut()
+        .chain(devices.consoles.iter_mut())
+    {
         if c.source_type == "pty"
-            && let Some(p) = ptys.get(command::console_chardev_id(i).as_str())
+            && c.info.alias.is_some()
+            && let Some(p) = ptys.get(command::chardev_id(&c.info).as_str())
         {
             set_pty_path(c, p);
         }

@@ -224,3 +224,227 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
 
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
+
+/// The aliases of a domain XML in document order, as `element:alias` (the device element is
+/// the last one opened at device depth before the `<alias>`).
+fn aliases(xml: &str) -> Vec<String> {
+    let mut device = "";
+    let mut out = Vec::new();
+    for line in xml.lines() {
+        if line.starts_with("    <") && !line.starts_with("    </") {
+            device = line.trim_start()[1..]
+                .split([' ', '>', '/'])
+                .next()
+                .unwrap_or("");
+        }
+        if let Some(rest) = line.trim().strip_prefix("<alias name='") {
+            out.push(format!("{device}:{}", rest.split('\'').next().unwrap()));
+        }
+    }
+    out
+}
+
+/// The ids of the devices under QEMU's `/machine/peripheral`.
+fn peripheral_ids(d: &QemuDriver, dom: &rvirt_driver::DomainRef) -> Vec<String> {
+    let args = serde_json::json!({"path": "/machine/peripheral"});
+    let v = block_on(d.monitor_command(dom, "qom-list", Some(args))).unwrap();
+    let mut ids: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"].as_str().unwrap().starts_with("child<"))
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+const ALIASED: &str = "<domain type='qemu'><name>al</name><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features><devices>\
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='IMG_A'/>\
+      <target dev='vda' bus='virtio'/></disk>\
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='IMG_B'/>\
+      <target dev='hdb' bus='ide'/><alias name='ua-mydisk'/></disk>\
+    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>\
+    <controller type='usb' model='piix3-uhci'/>\
+    <interface type='user'><mac address='52:54:00:11:22:33'/><model type='virtio'/></interface>\
+    <interface type='user'><mac address='52:54:00:11:22:34'/><model type='e1000'/>\
+      <alias name='ua-nic'/></interface>\
+    <serial type='pty'/><console type='pty'/><console type='pty'><target type='virtio'/></console>\
+    <video><model type='cirrus'/></video><memballoon model='virtio'/>\
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+    </devices></domain>";
+
+/// Real libvirt's QEMU driver (in-process in Debian's virsh, `qemu:///embed`) running `xml`:
+/// its live XML, or `None` where it is not installed.
+fn libvirt_live_xml(root: &std::path::Path, xml: &std::path::Path) -> Option<String> {
+    let commands = format!("create {}; dumpxml al; destroy al", xml.display());
+    let out = common::libvirt_embed(root, &commands)?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("<domain"),
+        "libvirt: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(text)
+}
+
+#[test]
+fn device_aliases_name_qemu_devices_survive_a_restart_and_follow_hotplug() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    let root = common::Root::new();
+    let (a, b, c) = (
+        root.path().join("a.img"),
+        root.path().join("b.img"),
+        root.path().join("c.img"),
+    );
+    for f in [&a, &b, &c] {
+        std::fs::write(f, vec![0u8; 1 << 20]).unwrap();
+    }
+    let xml = ALIASED
+        .replace("IMG_A", a.to_str().unwrap())
+        .replace("IMG_B", b.to_str().unwrap());
+    let d = open(root.path());
+    let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "al");
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let expected = [
+        "disk:virtio-disk0",
+        "disk:ua-mydisk",
+        "disk:ide0-1-0",
+        "controller:usb",
+        "controller:ide",
+        "controller:virtio-serial0",
+        "interface:net0",
+        "interface:ua-nic",
+        "serial:serial0",
+        "console:serial0",
+        "console:console1",
+        "video:video0",
+        "memballoon:balloon0",
+        "rng:rng0",
+    ];
+    assert_eq!(aliases(&live), expected, "{live}");
+    // libvirt's position: after the target and the other settings, before the address.
+    assert!(
+        live.contains(
+            "<target dev='hdb' bus='ide'/>\n      <alias name='ua-mydisk'/>\n      \
+                       <address type='drive'"
+        ),
+        "{live}"
+    );
+    // The same guest under libvirt's own QEMU driver names its devices alike (it also lists
+    // the default devices its post-parse adds, the pci-root controller `pci.0` and the PS/2
+    // mouse and keyboard, which rvirt's QEMU driver does not add yet).
+    // (Images of its own: QEMU locks those in use.)
+    let (la, lb) = (root.path().join("la.img"), root.path().join("lb.img"));
+    std::fs::copy(&a, &la).unwrap();
+    std::fs::copy(&b, &lb).unwrap();
+    let file = root.path().join("al.xml");
+    let theirs = ALIASED
+        .replace("IMG_A", la.to_str().unwrap())
+        .replace("IMG_B", lb.to_str().unwrap());
+    std::fs::write(&file, theirs).unwrap();
+    if let Some(theirs) = libvirt_live_xml(&root.path().join("libvirt"), &file) {
+        let mut theirs = aliases(&theirs);
+        theirs.retain(|a| a != "controller:pci.0" && !a.starts_with("input:"));
+        assert_eq!(aliases(&live), theirs);
+    }
+    // The definition keeps only the user aliases.
+    let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    assert_eq!(aliases(&inactive), ["disk:ua-mydisk", "interface:ua-nic"]);
+    // The aliases are QEMU's device ids.
+    let ids = peripheral_ids(&d, &dom);
+    for want in [
+        "virtio-disk0",
+        "ua-mydisk",
+        "ide0-1-0",
+        "usb",
+        "virtio-serial0",
+        "net0",
+        "ua-nic",
+        "serial0",
+        "console1",
+        "video0",
+        "balloon0",
+        "rng0",
+    ] {
+        assert!(ids.iter().any(|i| i == want), "{want} not in {ids:?}");
+    }
+    let qdevs: Vec<String> = blocks(&d, &dom)
+        .iter()
+        .map(|b| b["qdev"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        qdevs,
+        [
+            "/machine/peripheral/virtio-disk0/virtio-backend",
+            "ua-mydisk",
+            "ide0-1-0"
+        ]
+    );
+    assert!(pci_ids(&d, &dom).contains(&"net0".to_string()));
+
+    // Hotplugged devices get the next free alias (user aliases do not count).
+    let nic = "<interface type='user'><mac address='52:54:00:11:22:35'/></interface>";
+    block_on(d.domain_attach_device(&dom, nic)).unwrap();
+    let usb = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{}'/><target dev='sdb' bus='usb'/></disk>",
+        c.display()
+    );
+    block_on(d.domain_attach_device(&dom, &usb)).unwrap();
+    let ids = peripheral_ids(&d, &dom);
+    assert!(ids.contains(&"net1".to_string()), "{ids:?}");
+    assert!(ids.contains(&"usb-disk1".to_string()), "{ids:?}");
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let now = aliases(&live);
+    assert!(now.contains(&"interface:net1".to_string()), "{live}");
+    assert!(now.contains(&"disk:usb-disk1".to_string()), "{live}");
+
+    // The status file keeps them: a restarted driver shows the same live XML.
+    drop(d);
+    let d = open(root.path());
+    let dom = block_on(d.domain_lookup_by_name("al")).unwrap();
+    let again = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert_eq!(again, live);
+
+    // Detach by alias: the USB disk leaves at once (QEMU unplugs it without the guest).
+    block_on(d.domain_detach_device_alias(&dom, "usb-disk1", F::LIVE)).unwrap();
+    wait_until(Duration::from_secs(10), "the USB disk's removal", || {
+        let x = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+        !x.contains("usb-disk1") && !peripheral_ids(&d, &dom).contains(&"usb-disk1".into())
+    });
+    let e = block_on(d.domain_detach_device_alias(&dom, "nosuch", F::LIVE)).unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorNumber::INTERNAL_ERROR,
+            "internal error: no device found with alias nosuch"
+        )
+    );
+    let e = block_on(d.domain_detach_device_alias(&dom, "video0", F::LIVE)).unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorNumber::OPERATION_UNSUPPORTED,
+            "Operation not supported: live detach of device 'video' is not supported"
+        )
+    );
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    // Stopped, the domain shows its definition again: user aliases only.
+    let off = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert_eq!(aliases(&off), ["disk:ua-mydisk", "interface:ua-nic"]);
+}
+
+fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Root, guest, open, pid_of, record};
+use common::{Root, guest, libvirt_embed, open, pid_of, record};
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, DomainRef};
 use rvirt_driver_qemu::QemuDriver;
@@ -451,33 +451,6 @@ fn a_failed_save_keeps_the_guest_running() {
     let config = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     assert!(!config.contains("<title>"), "{config}");
     block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
-}
-
-/// Real libvirt's QEMU driver, in-process in real virsh (`qemu:///embed`), when installed.
-fn libvirt_embed(root: &Path, commands: &str) -> Option<std::process::Output> {
-    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
-    if !Path::new(module).exists() || !Path::new("/usr/bin/virsh").exists() {
-        eprintln!(
-            "skipped: libvirt's QEMU driver is missing (apt-get install libvirt-daemon-driver-qemu)"
-        );
-        return None;
-    }
-    // QEMU's output to a file (no virtlogd), and no user or label changes.
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
-         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
-    )
-    .unwrap();
-    Some(
-        std::process::Command::new("timeout")
-            .args(["120", "virsh", "-q", "-c"])
-            .arg(format!("qemu:///embed?root={}", root.display()))
-            .arg(commands)
-            .output()
-            .unwrap(),
-    )
 }
 
 #[test]

@@ -231,3 +231,144 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
     assert_eq!(seen, expect, "rvirtd log:\n{}", s.daemon.log());
     s.virsh(&["destroy", "vg"]);
 }
+
+fn qemu_io_write(image: &Path) {
+    let out = Command::new("qemu-io")
+        .args(["-f", "qcow2", "-c", "write -P 0x5a 0 6M", p(image)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn qemu_img(args: &[&str]) {
+    let out = Command::new("qemu-img").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Block jobs kept in the status file: rvirtd killed with SIGKILL during a pull and an active
+/// commit (both slowed by a bandwidth limit) and started again still reports both with
+/// `blockjob --info`, aborts the pull, pivots the commit once ready, and emits their events.
+#[test]
+fn block_jobs_outlive_a_daemon_killed_with_sigkill() {
+    for t in [PYTHON, "virsh", "qemu-system-x86_64", "qemu-img", "qemu-io"] {
+        if !have(t) {
+            eprintln!("{t} is missing");
+            return;
+        }
+    }
+    let mut s = QemuSystem::new();
+    let img = |n: &str| s.root.join(n);
+    // vda: base (6 MiB of data) <- a, to pull; vdb: bbase <- btop (6 MiB), to commit.
+    let (base, a, bbase, btop) = (img("base"), img("a"), img("bbase"), img("btop"));
+    qemu_img(&["create", "-q", "-f", "qcow2", p(&base), "16M"]);
+    qemu_img(&["create", "-q", "-f", "qcow2", p(&bbase), "16M"]);
+    qemu_io_write(&base);
+    for (top, below) in [(&a, &base), (&btop, &bbase)] {
+        qemu_img(&[
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            "-F",
+            "qcow2",
+            "-b",
+            p(below),
+            p(top),
+        ]);
+    }
+    qemu_io_write(&btop);
+    let disk = |f: &Path, dev: &str| {
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+             <source file='{}'/><target dev='{dev}' bus='virtio'/></disk>",
+            p(f)
+        )
+    };
+    let xml = s.write(
+        "vg.xml",
+        &format!(
+            "<domain type='qemu'><name>vg</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>{}{}</devices></domain>",
+            disk(&a, "vda"),
+            disk(&btop, "vdb")
+        ),
+    );
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "vg"]);
+    s.virsh(&["blockpull", "vg", "vda", "--bandwidth", "1"]);
+    s.virsh(&["blockcommit", "vg", "vdb", "--active", "--bandwidth", "1"]);
+    let pid = s.qemu_pid("vg");
+
+    s.kill_and_restart();
+    assert_eq!(s.qemu_pid("vg"), pid);
+    let mut watcher = Command::new(PYTHON)
+        .args(["-c", BLOCK_JOB_WATCHER, &s.uri, "6"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watcher.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let info = |dev: &str| {
+        let out = Command::new("virsh")
+            .args(["-c", &s.uri, "blockjob", "vg", dev, "--info"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(
+        info("vda").starts_with("\rBlock Pull: ["),
+        "{:?}",
+        info("vda")
+    );
+    assert!(
+        info("vdb").starts_with("\rActive Block Commit: ["),
+        "{:?}",
+        info("vdb")
+    );
+    let raw = s.virsh(&["blockjob", "vg", "vdb", "--raw"]);
+    assert!(raw.contains(" bandwidth=1\n"), "{raw}");
+
+    // The pull is aborted: the chain stays as it was.
+    s.virsh(&["blockjob", "vg", "vda", "--abort"]);
+    assert_eq!(backing_chain(&a), [p(&a), p(&base)]);
+    let out = s.virsh(&["blockjob", "vg", "vda", "--info"]);
+    assert_eq!(out.trim(), "No current block job for vda");
+    // The commit runs at full speed, gets ready and pivots onto bbase.
+    s.virsh(&["blockjob", "vg", "vdb", "--bandwidth", "0"]);
+    let t = std::time::Instant::now();
+    while !info("vdb").contains("[100 %]") {
+        assert!(t.elapsed().as_secs() < 60, "the commit never got ready");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    s.virsh(&["blockjob", "vg", "vdb", "--pivot"]);
+    let live = s.virsh(&["dumpxml", "vg"]);
+    assert!(
+        live.contains(&format!("<source file='{}'", p(&bbase))),
+        "{live}"
+    );
+    let status = std::fs::read_to_string(s.root.join("state/run/qemu/vg.xml")).unwrap();
+    assert!(!status.contains("<blockjob"), "{status}");
+
+    let seen: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let v2: Vec<&str> = seen
+        .iter()
+        .filter(|l| l.starts_with("v2 "))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        v2,
+        ["v2 vg vda 1 2", "v2 vg vdb 4 3", "v2 vg vdb 4 0"],
+        "{seen:?}"
+    );
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    let _ = watcher.wait();
+    s.virsh(&["destroy", "vg"]);
+}

@@ -230,3 +230,106 @@ fn virsh_deletes_external_snapshots_of_running_and_shut_off_guests() {
     ];
     assert_eq!(seen, expect, "rvirtd log:\n{}", s.daemon.log());
 }
+
+/// External full system snapshots (memory saved by migration into a save image, disks onto
+/// overlays, the guest running on), plain and `--live`, through rvirtd with Debian's virsh;
+/// libvirt 9.0's refusals: no revert to them, no memory state of a shut-off guest.
+#[test]
+fn virsh_takes_external_memory_snapshots() {
+    for t in ["virsh", "qemu-system-x86_64", "qemu-img"] {
+        if !have(t) {
+            eprintln!("{t} is missing");
+            return;
+        }
+    }
+    let s = QemuSystem::new();
+    let f = |n: &str| s.root.join(n);
+    define(&s, "mx", &f("base.qcow2"));
+    let e = s.virsh_fails(&[
+        "snapshot-create-as",
+        "mx",
+        "off",
+        "--memspec",
+        &format!("file={},snapshot=external", p(&f("mem0"))),
+    ]);
+    assert!(
+        e.contains(
+            "error: XML error: memory state cannot be saved with offline or disk-only snapshot"
+        ),
+        "{e}"
+    );
+    s.virsh(&["start", "mx"]);
+    for (name, live) in [("full", false), ("lv", true)] {
+        let mem = f(&format!("{name}.mem"));
+        let ov = f(&format!("{name}.qcow2"));
+        let mut args = vec![
+            "snapshot-create-as".to_string(),
+            "mx".into(),
+            name.into(),
+            "--memspec".into(),
+            format!("file={},snapshot=external", p(&mem)),
+            "--diskspec".into(),
+            format!("vda,snapshot=external,file={}", p(&ov)),
+        ];
+        if live {
+            args.push("--live".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        s.virsh(&args);
+        // The guest runs on, on its new overlay; the memory is a save image of it.
+        assert_eq!(
+            s.virsh(&["domstate", "mx", "--reason"]).trim(),
+            "running (unpaused)"
+        );
+        let head = std::fs::read(&mem).unwrap();
+        assert!(head.starts_with(b"LibvirtQemudSave"), "{name}");
+        assert!(head.len() > 100_000, "{name}: {} bytes", head.len());
+        let image = s.virsh(&["save-image-dumpxml", p(&mem)]);
+        assert!(image.contains("<name>mx</name>"), "{image}");
+        assert!(!image.contains("<alias"), "{image}");
+        let live_xml = s.virsh(&["dumpxml", "mx"]);
+        assert_eq!(xml_disk_chain(&live_xml)[0], p(&ov));
+        assert_eq!(backing_chain(&ov)[0], p(&ov));
+        assert!(s.open_files("mx").contains(&p(&ov).to_string()));
+        let snap = s.virsh(&["snapshot-dumpxml", "mx", name]);
+        assert!(snap.contains("<state>running</state>"), "{snap}");
+        assert!(
+            snap.contains(&format!("<memory snapshot='external' file='{}'/>", p(&mem))),
+            "{snap}"
+        );
+        assert!(
+            snap.contains(&format!(
+                "<disk name='vda' snapshot='external' type='file'>\n      \
+                 <driver type='qcow2'/>\n      <source file='{}'/>",
+                p(&ov)
+            )),
+            "{snap}"
+        );
+        // The domain to go back to has no runtime device names (libvirt's has none either).
+        assert!(!snap.contains("<alias"), "{snap}");
+    }
+    assert_eq!(
+        backing_chain(&f("lv.qcow2")),
+        [p(&f("lv.qcow2")), p(&f("full.qcow2")), p(&f("base.qcow2"))]
+    );
+    let e = s.virsh_fails(&["snapshot-revert", "mx", "full"]);
+    assert!(
+        e.contains(
+            "error: unsupported configuration: revert to external snapshot not supported yet"
+        ),
+        "{e}"
+    );
+    let e = s.virsh_fails(&[
+        "snapshot-create-as",
+        "mx",
+        "d",
+        "--disk-only",
+        "--memspec",
+        &format!("file={},snapshot=external", p(&f("mem3"))),
+    ]);
+    assert!(
+        e.contains("memory state cannot be saved with offline or disk-only"),
+        "{e}"
+    );
+    s.virsh(&["destroy", "mx"]);
+}

@@ -289,7 +289,8 @@ impl Address {
 pub struct DeviceInfo {
     /// `<boot order='N'/>`.
     pub boot_order: Option<u32>,
-    /// `<alias name='ua-…'/>` (user aliases only survive an inactive definition).
+    /// `<alias name='…'/>`: a running domain's device name (a QEMU device id), or a user
+    /// alias (`ua-…`), the only kind an inactive definition keeps.
     pub alias: Option<String>,
     /// `<address>`.
     pub address: Option<Address>,
@@ -321,9 +322,10 @@ impl DeviceInfo {
                 }
             }
         };
+        // Every alias is read here; `Devices::drop_runtime_aliases` leaves only user aliases
+        // in a definition that is not live status.
         let alias = child(dev, "alias")
             .and_then(|a| a.attribute("name"))
-            .filter(|n| n.starts_with("ua-"))
             .map(str::to_string);
         Ok(DeviceInfo {
             boot_order,
@@ -2648,8 +2650,73 @@ impl Devices {
             }
         }
         d.other.sort_by_key(|(slot, _)| *slot);
+        if !ctx.live {
+            d.drop_runtime_aliases();
+        }
         d.post_parse(ctx)?;
         Ok(d)
+    }
+
+    /// What libvirt's parser keeps of aliases in a definition that is not live status: only
+    /// user aliases (`ua-` and then letters, digits, `_` and `-`); the names a hypervisor
+    /// gave devices of a running domain are its own.
+    pub(crate) fn drop_runtime_aliases(&mut self) {
+        let keep = |a: &str| is_user_alias(a);
+        self.for_each_info(|info| {
+            if info.alias.as_deref().is_some_and(|a| !keep(a)) {
+                info.alias = None;
+            }
+        });
+        for (_, el) in &mut self.other {
+            el.children.retain(|c| match c {
+                RawNode::Element(e) if e.name == "alias" => e.attr("name").is_some_and(keep),
+                _ => true,
+            });
+        }
+    }
+
+    /// Whether any device has an alias other than a user alias.
+    pub(crate) fn has_runtime_aliases(&self) -> bool {
+        let mut found = false;
+        // `for_each_info` visits mutably; a clone is cheap next to formatting.
+        self.clone().for_each_info(|i| {
+            found |= i.alias.as_deref().is_some_and(|a| !is_user_alias(a));
+        });
+        found
+            || self.other.iter().any(|(_, e)| {
+                e.child("alias")
+                    .and_then(|a| a.attr("name"))
+                    .is_some_and(|a| !is_user_alias(a))
+            })
+    }
+
+    /// Calls `f` on the [`DeviceInfo`] of every modelled device (those kept as raw elements
+    /// carry theirs as an `<alias>` child, see [`raw_alias`] and [`set_raw_alias`]).
+    pub fn for_each_info(&mut self, mut f: impl FnMut(&mut DeviceInfo)) {
+        let Devices {
+            disks,
+            controllers,
+            interfaces,
+            serials,
+            parallels,
+            consoles,
+            channels,
+            inputs,
+            videos,
+            memballoon,
+            ..
+        } = self;
+        disks.iter_mut().for_each(|d| f(&mut d.info));
+        controllers.iter_mut().for_each(|d| f(&mut d.info));
+        interfaces.iter_mut().for_each(|d| f(&mut d.info));
+        for c in [serials, parallels, consoles, channels] {
+            c.iter_mut().for_each(|d| f(&mut d.info));
+        }
+        inputs.iter_mut().for_each(|d| f(&mut d.info));
+        videos.iter_mut().for_each(|d| f(&mut d.info));
+        if let Some(b) = memballoon {
+            f(&mut b.info);
+        }
     }
 
     fn post_parse(&mut self, ctx: &DeviceContext<'_>) -> Result<()> {
@@ -2961,6 +3028,38 @@ impl Devices {
         flush(o, u8::MAX);
         o.end("devices");
     }
+}
+
+/// A user alias as libvirt accepts it in an inactive definition: `ua-` and then only
+/// letters, digits, `_` and `-`.
+pub fn is_user_alias(alias: &str) -> bool {
+    alias.starts_with("ua-")
+        && alias
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The `<alias name>` of a device kept as a raw element (sound, watchdog, rng…).
+pub fn raw_alias(el: &RawElement) -> Option<&str> {
+    el.child("alias").and_then(|a| a.attr("name"))
+}
+
+/// Gives a device kept as a raw element the alias `name`, where libvirt prints it: before
+/// the `<address>` (which comes last), or last.
+pub fn set_raw_alias(el: &mut RawElement, name: &str) {
+    el.children
+        .retain(|c| !matches!(c, RawNode::Element(e) if e.name == "alias"));
+    let alias = RawNode::Element(RawElement {
+        name: "alias".into(),
+        attrs: vec![("name".into(), name.into())],
+        children: Vec::new(),
+    });
+    let at = el
+        .children
+        .iter()
+        .position(|c| matches!(c, RawNode::Element(e) if e.name == "address"))
+        .unwrap_or(el.children.len());
+    el.children.insert(at, alias);
 }
 
 fn serial_alias() -> ChrDef {

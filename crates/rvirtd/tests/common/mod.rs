@@ -94,6 +94,12 @@ impl Daemon {
         std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
     }
 
+    /// Kills the daemon with SIGKILL and waits for its end (its guests keep running).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         // SAFETY: kill(2) on our own child's pid.
@@ -158,6 +164,20 @@ impl QemuSystem {
             daemon.rw_socket().display()
         );
         QemuSystem { daemon, uri, root }
+    }
+
+    /// Kills the daemon with SIGKILL and starts a new one on the same state root (a new
+    /// socket, so `uri` changes); it reattaches to the guests that kept running.
+    pub fn kill_and_restart(&mut self) {
+        self.daemon.kill();
+        self.daemon = Daemon::start(&format!(
+            "rvirt_qemu_root = \"{}\"",
+            self.root.join("state").display()
+        ));
+        self.uri = format!(
+            "qemu+unix:///system?socket={}",
+            self.daemon.rw_socket().display()
+        );
     }
 
     /// Writes `text` to the scratch file `name`; its path.
