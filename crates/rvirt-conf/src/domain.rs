@@ -15,7 +15,7 @@ mod tuning;
 pub use devices::{
     Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef, GraphicsListen,
     InputDef, MemballoonDef, NetDef, VideoDef, disk_name_to_index, format_mac, generate_mac,
-    is_user_alias, parse_mac, raw_alias, set_raw_alias,
+    is_user_alias, other_device_slot, parse_mac, raw_alias, set_raw_alias,
 };
 
 use crate::raw::RawElement;

@@ -139,6 +139,16 @@ impl QemuDriver {
     /// emulator from the architecture, the default machine type, aliases made canonical
     /// (`pc` → `pc-i440fx-7.2`), as libvirt stores them.
     pub(crate) async fn fill_def(&self, def: &mut DomainDef) -> Result<()> {
+        self.fill_def_counted(def, None).await
+    }
+
+    /// [`QemuDriver::fill_def`] for a definition just parsed from a document that had
+    /// `user_controllers` `<controller>` elements (which decides where implicit controllers go).
+    pub(crate) async fn fill_def_counted(
+        &self,
+        def: &mut DomainDef,
+        user_controllers: Option<usize>,
+    ) -> Result<()> {
         let vt = def.virt_type.to_string();
         if vt != "qemu" && vt != "kvm" {
             return Err(Error::with_detail(
@@ -189,7 +199,10 @@ impl QemuDriver {
         if def.devices.emulator.is_none() {
             def.devices.emulator = Some(bin.display().to_string());
         }
-        Ok(())
+        crate::defaults::apply(def, user_controllers)?;
+        crate::defaults::assign_virtio_serial(def);
+        crate::defaults::assign_usb(def);
+        crate::pci::assign(def)
     }
 }
 

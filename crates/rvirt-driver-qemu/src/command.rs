@@ -169,6 +169,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         push(&["-dtb", d]);
     }
 
+    pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
     disks(def, &mut a)?;
     nets(def, &mut a)?;
@@ -177,7 +178,8 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     if let Some(b) = &def.devices.memballoon {
         if b.model == "virtio" {
             a.push("-device".into());
-            a.push(json!({"driver": "virtio-balloon-pci", "id": id_of(&b.info)}).to_string());
+            let v = json!({"driver": "virtio-balloon-pci", "id": id_of(&b.info)});
+            a.push(at_pci(def, &b.info, v).to_string());
         } else if b.model != "none" {
             return Err(unsupported(format!(
                 "Memory balloon device type '{}' is not supported by this version of qemu",
@@ -226,7 +228,14 @@ fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        device(a, json!({"driver": driver, "id": id_of(&c.info)}));
+        device(
+            a,
+            at_pci(
+                def,
+                &c.info,
+                json!({"driver": driver, "id": id_of(&c.info)}),
+            ),
+        );
     }
     // SATA controllers a machine does not have built in (q35 has `ide`).
     for c in def
@@ -235,7 +244,14 @@ fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         .iter()
         .filter(|c| c.ctrl_type == "sata" && c.info.alias.as_deref() != Some("ide"))
     {
-        device(a, json!({"driver": "ahci", "id": id_of(&c.info)}));
+        device(
+            a,
+            at_pci(
+                def,
+                &c.info,
+                json!({"driver": "ahci", "id": id_of(&c.info)}),
+            ),
+        );
     }
     Ok(())
 }
@@ -248,6 +264,56 @@ fn id_of(info: &DeviceInfo) -> String {
 /// The id of the chardev behind a character device: `char` and its alias (`charserial0`).
 pub(crate) fn chardev_id(info: &DeviceInfo) -> String {
     format!("char{}", id_of(info))
+}
+
+/// Puts a PCI device where its `<address>` says (`bus=pci.0,addr=0x3`), so that the guest's
+/// PCI layout is the one the XML shows.
+fn at_pci(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
+    if let Some((bus, addr)) = crate::pci::qemu_bus_addr(def, info) {
+        v["bus"] = json!(bus);
+        if crate::pci::multifunction(info) {
+            v["multifunction"] = json!(true);
+        }
+        v["addr"] = json!(addr);
+    }
+    v
+}
+
+/// The PCI controllers beyond the root bus (bridges, root ports), which every device on them
+/// needs before it: in index order.
+fn pci_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let mut ctrls: Vec<_> = def
+        .devices
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "pci" && c.index > 0)
+        .collect();
+    ctrls.sort_by_key(|c| c.index);
+    for c in ctrls {
+        let target = |k: &str| {
+            c.extra
+                .iter()
+                .find(|e| e.name == "target")
+                .and_then(|t| t.attr(k))
+                .and_then(rvirt_conf::xml::parse_uint_auto)
+        };
+        let v = match c.model.as_deref().unwrap_or("") {
+            "pci-bridge" => json!({"driver": "pci-bridge",
+                "chassis_nr": target("chassisNr").unwrap_or(c.index), "id": id_of(&c.info)}),
+            "pcie-root-port" => json!({"driver": "pcie-root-port",
+                "port": target("port").unwrap_or(0), "chassis": target("chassis").unwrap_or(c.index),
+                "id": id_of(&c.info)}),
+            "pcie-to-pci-bridge" => json!({"driver": "pcie-pci-bridge", "id": id_of(&c.info)}),
+            "dmi-to-pci-bridge" => json!({"driver": "i82801b11-bridge", "id": id_of(&c.info)}),
+            other => {
+                return Err(unsupported(format!(
+                    "PCI controller model '{other}' is not supported yet"
+                )));
+            }
+        };
+        device(a, at_pci(def, &c.info, v));
+    }
+    Ok(())
 }
 
 fn device(a: &mut Vec<String>, v: Value) {
@@ -328,8 +394,11 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             }
         }
         let mut dev = match (d.bus.as_str(), d.device.as_str()) {
-            ("virtio", "disk") => json!({"driver": "virtio-blk-pci", "drive": fmt,
-                                         "id": id_of(&d.info)}),
+            ("virtio", "disk") => at_pci(
+                def,
+                &d.info,
+                json!({"driver": "virtio-blk-pci", "drive": fmt, "id": id_of(&d.info)}),
+            ),
             ("ide" | "sata", dev) => {
                 let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
                 let (bus, unit) = ide_bus_unit(def, d, i);
@@ -419,8 +488,11 @@ fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        let mut dev = json!({"driver": model, "netdev": netdev, "id": id_of(&n.info),
-                             "mac": n.mac});
+        let mut dev = at_pci(
+            def,
+            &n.info,
+            json!({"driver": model, "netdev": netdev, "id": id_of(&n.info), "mac": n.mac}),
+        );
         let order = n
             .info
             .boot_order
@@ -480,22 +552,29 @@ fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         def.devices.consoles.iter().enumerate().filter(|(i, c)| {
             !(*i == 0 && c.target_type.as_deref().unwrap_or("serial") == "serial")
         });
-    let mut have_bus = false;
+    // Every virtio-serial controller (their PCI slots are part of the guest's layout); the
+    // consoles go on the first.
+    let mut bus: Option<String> = None;
+    for c in def
+        .devices
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "virtio-serial")
+    {
+        bus.get_or_insert_with(|| id_of(&c.info));
+        let v = json!({"driver": "virtio-serial-pci", "id": id_of(&c.info)});
+        device(a, at_pci(def, &c.info, v));
+    }
     for (i, c) in extra {
         if c.target_type.as_deref() != Some("virtio") {
             return Err(unsupported(
                 "only virtio consoles beside the serial console are supported",
             ));
         }
-        if !std::mem::replace(&mut have_bus, true) {
-            let bus = def
-                .devices
-                .controllers
-                .iter()
-                .find(|c| c.ctrl_type == "virtio-serial")
-                .and_then(|c| c.info.alias.clone())
-                .unwrap_or_else(|| "virtio-serial0".into());
-            device(a, json!({"driver": "virtio-serial-pci", "id": bus}));
+        if bus.is_none() {
+            return Err(unsupported(
+                "a virtio console needs a virtio-serial controller",
+            ));
         }
         let _ = i;
         let id = chardev_id(&c.info);
@@ -557,7 +636,14 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        device(a, json!({"driver": driver, "id": id_of(&v.info)}));
+        device(
+            a,
+            at_pci(
+                def,
+                &v.info,
+                json!({"driver": driver, "id": id_of(&v.info)}),
+            ),
+        );
     }
     Ok(())
 }
@@ -589,9 +675,30 @@ fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let obj = format!("obj{alias}");
         a.push("-object".into());
         a.push(json!({"qom-type": "rng-random", "id": obj, "filename": file}).to_string());
+        let mut info = DeviceInfo::default();
+        if let Some(addr) = child(r, "address") {
+            let n = |k: &str| {
+                addr.attr(k)
+                    .and_then(rvirt_conf::xml::parse_uint_auto)
+                    .unwrap_or(0)
+            };
+            if addr.attr("type") == Some("pci") {
+                info.address = Some(Address::Pci {
+                    domain: n("domain"),
+                    bus: n("bus"),
+                    slot: n("slot"),
+                    function: n("function"),
+                    multifunction: addr.attr("multifunction").map(str::to_string),
+                });
+            }
+        }
         device(
             a,
-            json!({"driver": "virtio-rng-pci", "rng": obj, "id": alias}),
+            at_pci(
+                def,
+                &info,
+                json!({"driver": "virtio-rng-pci", "rng": obj, "id": alias}),
+            ),
         );
     }
     Ok(())

@@ -113,7 +113,15 @@ impl QemuDriver {
     /// Parses a domain XML and fills what the capabilities decide (machine, emulator).
     pub(crate) async fn parse_and_fill(&self, xml: &str) -> Result<DomainDef> {
         let mut def = DomainDef::parse_xml(xml, ParseOptions::default())?;
-        self.fill_def(&mut def).await?;
+        let user_controllers = roxmltree::Document::parse(xml).ok().map(|doc| {
+            doc.root_element()
+                .children()
+                .filter(|c| c.has_tag_name("devices"))
+                .flat_map(|d| d.children())
+                .filter(|c| c.has_tag_name("controller"))
+                .count()
+        });
+        self.fill_def_counted(&mut def, user_controllers).await?;
         Ok(def)
     }
 

@@ -2261,24 +2261,27 @@ impl MemballoonDef {
 }
 
 /// Where a kept (not modelled) device goes in libvirt's device order.
-fn other_device_slot(name: &str) -> Option<u8> {
+/// Where a device kept as a raw element goes among the others, in libvirt's order of
+/// `<devices>` children (`None` for an element that is not such a device).
+pub fn other_device_slot(name: &str) -> Option<u8> {
     Some(match name {
         "lease" => 0,
         "filesystem" => 1,
         "smartcard" => 2,
         "tpm" => 3,
         "sound" => 4,
-        "hostdev" => 5,
-        "redirdev" => 6,
-        "redirfilter" => 7,
-        "hub" => 8,
-        "watchdog" => 9,
-        "rng" => 10,
-        "panic" => 11,
-        "shmem" => 12,
-        "memory" => 13,
-        "iommu" => 14,
-        "vsock" => 15,
+        "audio" => 5,
+        "hostdev" => 6,
+        "redirdev" => 7,
+        "redirfilter" => 8,
+        "hub" => 9,
+        "watchdog" => 10,
+        "rng" => 11,
+        "panic" => 12,
+        "shmem" => 13,
+        "memory" => 14,
+        "iommu" => 15,
+        "vsock" => 16,
         _ => return None,
     })
 }
@@ -2800,14 +2803,13 @@ impl Devices {
             self.maybe_add_controller("virtio-serial", 0);
         }
         self.smartcard_addresses();
-        // Serial ports without a port number take the next free one.
-        let mut next_port = 0;
-        for s in &mut self.serials {
-            match s.target_port {
-                Some(p) => next_port = next_port.max(p.saturating_add(1)),
-                None => {
-                    s.target_port = Some(next_port);
-                    next_port = next_port.saturating_add(1);
+        // Serial ports and consoles without a port number take one past the highest of
+        // their kind (including ports given further down, as libvirt numbers them).
+        for list in [&mut self.serials, &mut self.consoles] {
+            for i in 0..list.len() {
+                if list[i].target_port.is_none() {
+                    let max = list.iter().filter_map(|c| c.target_port).max();
+                    list[i].target_port = Some(max.map_or(0, |m| m.saturating_add(1)));
                 }
             }
         }
@@ -3017,11 +3019,11 @@ impl Devices {
         for g in &self.graphics {
             g.format(o, inactive, secure, migratable);
         }
-        flush(o, 4);
+        flush(o, 5);
         for v in &self.videos {
             v.format(o);
         }
-        flush(o, 9);
+        flush(o, 10);
         if let Some(b) = &self.memballoon {
             b.format(o);
         }

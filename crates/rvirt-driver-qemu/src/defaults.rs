@@ -1,0 +1,401 @@
+//! The QEMU driver's own post-parse pass, after the generic one of `rvirt-conf`: what
+//! libvirt's QEMU driver adds to every definition it keeps (implicit PS/2 inputs, the USB,
+//! SATA and PCI root controllers of the machine, the default memballoon and audio backend,
+//! the default CPU), and the per-device defaults (disk driver, NIC model, serial target
+//! model, USB controller model, VNC listen, watchdog action). PCI addresses follow in
+//! [`crate::pci`].
+//!
+//! Every step only fills what is missing, so running the pass again on a definition it
+//! already filled changes nothing.
+
+use rvirt_conf::DomainDef;
+use rvirt_conf::domain::{
+    ControllerDef, CpuDef, DeviceInfo, GraphicsListen, InputDef, MemballoonDef, other_device_slot,
+};
+use rvirt_conf::raw::{RawElement, RawNode};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+
+/// Whether `machine` is a Q35 machine type (`q35`, `pc-q35-7.2`…).
+pub(crate) fn is_q35(machine: Option<&str>) -> bool {
+    machine.is_some_and(|m| m == "q35" || m.starts_with("pc-q35-"))
+}
+
+/// Whether `machine` is an i440FX machine type (`pc`, `pc-i440fx-7.2`, `pc-1.0`…).
+pub(crate) fn is_i440fx(machine: Option<&str>) -> bool {
+    machine.is_some_and(|m| {
+        m == "pc" || m.starts_with("pc-i440fx-") || m.starts_with("pc-0.") || m.starts_with("pc-1.")
+    })
+}
+
+fn is_x86(def: &DomainDef) -> bool {
+    matches!(def.os.arch.as_deref(), None | Some("x86_64" | "i686"))
+}
+
+fn xml_error(detail: impl Into<String>) -> Error {
+    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_ERROR, detail)
+}
+
+fn controller(ctrl_type: &str, index: u32, model: Option<&str>) -> ControllerDef {
+    ControllerDef {
+        ctrl_type: ctrl_type.into(),
+        index,
+        model: model.map(str::to_string),
+        extra_attrs: Vec::new(),
+        extra: Vec::new(),
+        info: DeviceInfo::default(),
+    }
+}
+
+/// The machine's default USB controller model.
+fn default_usb_model(q35: bool) -> &'static str {
+    if q35 { "qemu-xhci" } else { "piix3-uhci" }
+}
+
+/// Runs the QEMU driver's defaults on `def`, whose machine type is already canonical.
+/// `user_controllers` is how many `<controller>` elements the document had, when known: the
+/// controllers the generic pass added after them (for disks, virtio-serial ports) come after
+/// the ones added here, as in libvirt, whose driver pass runs before the generic one.
+pub(crate) fn apply(def: &mut DomainDef, user_controllers: Option<usize>) -> Result<()> {
+    let x86 = is_x86(def);
+    let machine = def.os.machine.clone();
+    let q35 = is_q35(machine.as_deref());
+    let i440fx = is_i440fx(machine.as_deref());
+    let isapc = machine.as_deref() == Some("isapc");
+    let devs = &mut def.devices;
+    let keep = user_controllers.map_or(devs.controllers.len(), |n| n.min(devs.controllers.len()));
+    let implicit = devs.controllers.split_off(keep);
+    // Implicit input devices of an x86 machine, appended when missing.
+    if x86 {
+        for kind in ["mouse", "keyboard"] {
+            if !devs
+                .inputs
+                .iter()
+                .any(|i| i.input_type == kind && i.bus.as_deref() == Some("ps2"))
+            {
+                devs.inputs.push(InputDef {
+                    input_type: kind.into(),
+                    bus: Some("ps2".into()),
+                    extra_attrs: Vec::new(),
+                    extra: Vec::new(),
+                    info: DeviceInfo::default(),
+                });
+            }
+        }
+    }
+    if x86 && !isapc {
+        let has_usb0 = devs
+            .controllers
+            .iter()
+            .any(|c| c.ctrl_type == "usb" && c.index == 0);
+        if !has_usb0 {
+            devs.controllers
+                .push(controller("usb", 0, Some(default_usb_model(q35))));
+        }
+        if q35
+            && !devs
+                .controllers
+                .iter()
+                .any(|c| c.ctrl_type == "sata" && c.index == 0)
+        {
+            devs.controllers.push(controller("sata", 0, None));
+        }
+        let root_model = if q35 { "pcie-root" } else { "pci-root" };
+        if q35 || i440fx {
+            match devs
+                .controllers
+                .iter()
+                .find(|c| c.ctrl_type == "pci" && c.index == 0)
+            {
+                Some(c) if c.model.as_deref() != Some(root_model) => {
+                    return Err(xml_error(format!(
+                        "The PCI controller with index='0' must be model='{root_model}' for \
+                         this machine type, but model='{}' was found instead",
+                        c.model.as_deref().unwrap_or("")
+                    )));
+                }
+                Some(_) => {}
+                None => devs
+                    .controllers
+                    .push(controller("pci", 0, Some(root_model))),
+            }
+        }
+    }
+    for c in implicit {
+        if !devs
+            .controllers
+            .iter()
+            .any(|x| x.ctrl_type == c.ctrl_type && x.index == c.index)
+        {
+            devs.controllers.push(c);
+        }
+    }
+    if x86 && devs.memballoon.is_none() {
+        devs.memballoon = Some(MemballoonDef {
+            model: "virtio".into(),
+            extra_attrs: Vec::new(),
+            stats_period: None,
+            extra: Vec::new(),
+            info: DeviceInfo::default(),
+        });
+    }
+    // The audio backend: `none` (libvirt's default configuration lets no guest reach the
+    // host's audio), unless the domain names one.
+    if !devs.other.iter().any(|(_, e)| e.name == "audio") {
+        let audio = RawElement {
+            name: "audio".into(),
+            attrs: vec![("id".into(), "1".into()), ("type".into(), "none".into())],
+            children: Vec::new(),
+        };
+        let slot = other_device_slot("audio").unwrap_or(u8::MAX);
+        let at = devs
+            .other
+            .iter()
+            .position(|(s, _)| *s > slot)
+            .unwrap_or(devs.other.len());
+        devs.other.insert(at, (slot, audio));
+    }
+    device_defaults(def, q35);
+    default_cpu(def);
+    Ok(())
+}
+
+/// The CPU a TCG x86 guest that names none gets: QEMU's `qemu64`, as libvirt writes it.
+fn default_cpu(def: &mut DomainDef) {
+    if !is_x86(def) {
+        return;
+    }
+    match &mut def.extras.cpu {
+        None => {
+            def.extras.cpu = Some(Box::new(CpuDef {
+                mode: "custom".into(),
+                match_: Some("exact".into()),
+                check: Some("none".into()),
+                model: Some("qemu64".into()),
+                fallback: "forbid".into(),
+                ..CpuDef::default()
+            }));
+        }
+        Some(cpu) => {
+            if cpu.mode == "host-passthrough" || cpu.mode == "maximum" {
+                if cpu.check.is_none() {
+                    cpu.check = Some("none".into());
+                }
+                if cpu.migratable.is_none() {
+                    cpu.migratable = Some("on".into());
+                }
+            }
+        }
+    }
+}
+
+/// libvirt's per-device defaults of the QEMU driver.
+fn device_defaults(def: &mut DomainDef, q35: bool) {
+    let x86 = is_x86(def);
+    let devs = &mut def.devices;
+    for d in &mut devs.disks {
+        if !d.driver.iter().any(|(k, _)| k == "name") {
+            d.driver.insert(0, ("name".into(), "qemu".into()));
+        }
+        if (d.disk_type == "file" || d.disk_type == "block")
+            && !d.driver.iter().any(|(k, _)| k == "type")
+        {
+            let at = d
+                .driver
+                .iter()
+                .position(|(k, _)| k == "name")
+                .map_or(0, |p| p + 1);
+            d.driver.insert(at, ("type".into(), "raw".into()));
+        }
+    }
+    for c in &mut devs.controllers {
+        if c.ctrl_type == "usb" && c.model.is_none() && x86 {
+            c.model = Some(default_usb_model(q35).into());
+        }
+    }
+    for n in &mut devs.interfaces {
+        if n.model.is_none() && x86 {
+            n.model = Some("rtl8139".into());
+        }
+    }
+    for s in &mut devs.serials {
+        if x86 && s.target_type.is_none() {
+            s.target_type = Some("isa-serial".into());
+        }
+        if s.target_model.is_none() {
+            s.target_model = match s.target_type.as_deref() {
+                Some("isa-serial") => Some("isa-serial".into()),
+                Some("usb-serial") => Some("usb-serial".into()),
+                Some("pci-serial") => Some("pci-serial".into()),
+                _ => None,
+            };
+        }
+    }
+    for g in &mut devs.graphics {
+        if g.graphics_type == "vnc" && g.listens.is_empty() {
+            g.listens.push(GraphicsListen {
+                listen_type: "address".into(),
+                address: None,
+                network: None,
+                socket: None,
+            });
+        }
+    }
+    for (_, el) in &mut devs.other {
+        if el.name == "watchdog" && el.attr("action").is_none() {
+            el.attrs.push(("action".into(), "reset".into()));
+        }
+    }
+}
+
+/// Gives a device kept as a raw element the address `addr` (replacing any), where libvirt
+/// prints it: last.
+pub(crate) fn set_raw_address(el: &mut RawElement, addr: RawElement) {
+    el.children
+        .retain(|c| !matches!(c, RawNode::Element(e) if e.name == "address"));
+    el.children.push(RawNode::Element(addr));
+}
+
+/// Ports on the virtio-serial controllers for virtio consoles (which may take port 0, QEMU's
+/// console port) and virtio channels (from port 1), as libvirt assigns them on define. Only
+/// the channels show theirs in the XML.
+pub(crate) fn assign_virtio_serial(def: &mut DomainDef) {
+    use rvirt_conf::domain::Address;
+    let devs = &mut def.devices;
+    // (controller index, ports) of every virtio-serial controller, in order.
+    let ctrls: Vec<(u32, u32)> = devs
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "virtio-serial")
+        .map(|c| {
+            let ports = c
+                .extra_attrs
+                .iter()
+                .find(|(k, _)| k == "ports")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(31);
+            (c.index, ports)
+        })
+        .collect();
+    let mut used: Vec<(u32, u32)> = devs
+        .channels
+        .iter()
+        .chain(devs.consoles.iter())
+        .filter_map(|c| match c.info.address {
+            Some(Address::VirtioSerial {
+                controller, port, ..
+            }) if port != 0 => Some((controller, port)),
+            _ => None,
+        })
+        .collect();
+    let next = |used: &mut Vec<(u32, u32)>, want: Option<u32>, allow_zero: bool| {
+        for &(idx, ports) in &ctrls {
+            if want.is_some_and(|w| w != idx) {
+                continue;
+            }
+            let first = if allow_zero { 0 } else { 1 };
+            if let Some(p) = (first..ports).find(|p| !used.contains(&(idx, *p))) {
+                used.push((idx, p));
+                return Some((idx, p));
+            }
+        }
+        None
+    };
+    for c in &mut devs.consoles {
+        if c.target_type.as_deref() == Some("virtio") {
+            let _ = next(&mut used, None, true);
+        }
+    }
+    for c in &mut devs.channels {
+        if c.target_type.as_deref() != Some("virtio") {
+            continue;
+        }
+        let want = match c.info.address {
+            Some(Address::VirtioSerial {
+                port: 0,
+                controller,
+                ..
+            }) => Some(controller),
+            None => None,
+            _ => continue,
+        };
+        if let Some((controller, port)) = next(&mut used, want, false) {
+            c.info.address = Some(Address::VirtioSerial {
+                controller,
+                bus: 0,
+                port,
+            });
+        }
+    }
+}
+
+/// USB ports for USB devices without an address (disks, inputs, sound, host devices,
+/// redirected devices, in libvirt's order): the first free port of the first USB controller
+/// with one. (libvirt adds hubs when the ports run out; rvirt does not yet.)
+pub(crate) fn assign_usb(def: &mut DomainDef) {
+    use rvirt_conf::domain::Address;
+    let devs = &mut def.devices;
+    let ctrls: Vec<(u32, u32)> = devs
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "usb")
+        .map(|c| {
+            let ports = match c.model.as_deref().unwrap_or("piix3-uhci") {
+                "piix3-uhci" | "piix4-uhci" | "vt82c686b-uhci" => 2,
+                "ehci" | "ich9-ehci1" => 6,
+                "pci-ohci" => 3,
+                m @ ("nec-xhci" | "qemu-xhci" | "qusb1" | "qusb2") => c
+                    .extra_attrs
+                    .iter()
+                    .find(|(k, _)| k == "ports")
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(if m.starts_with("qusb") { 8 } else { 4 }),
+                _ => 0,
+            };
+            (c.index, ports)
+        })
+        .collect();
+    let mut used: Vec<(u32, String)> = Vec::new();
+    let mut note = |a: &Option<Address>| {
+        if let Some(Address::Usb { bus, port: Some(p) }) = a {
+            used.push((*bus, p.clone()));
+        }
+    };
+    devs.disks.iter().for_each(|d| note(&d.info.address));
+    devs.inputs.iter().for_each(|d| note(&d.info.address));
+    let next = |used: &mut Vec<(u32, String)>| {
+        for &(idx, ports) in &ctrls {
+            if let Some(p) = (1..=ports).find(|p| !used.contains(&(idx, p.to_string()))) {
+                used.push((idx, p.to_string()));
+                return Some(Address::Usb {
+                    bus: idx,
+                    port: Some(p.to_string()),
+                });
+            }
+        }
+        None
+    };
+    let total: u32 = ctrls.iter().map(|c| c.1).sum();
+    let wanting = devs
+        .disks
+        .iter()
+        .filter(|d| d.bus == "usb" && d.info.address.is_none())
+        .count()
+        + devs
+            .inputs
+            .iter()
+            .filter(|i| i.bus.as_deref() == Some("usb") && i.info.address.is_none())
+            .count();
+    if wanting as u32 + used.len() as u32 > total {
+        return;
+    }
+    for d in &mut devs.disks {
+        if d.bus == "usb" && d.info.address.is_none() {
+            d.info.address = next(&mut used);
+        }
+    }
+    for i in &mut devs.inputs {
+        if i.bus.as_deref() == Some("usb") && i.info.address.is_none() {
+            i.info.address = next(&mut used);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The XML rvirt's QEMU driver keeps for a defined guest, compared byte for byte with what
+//! libvirt 9.0's QEMU driver keeps for the same input (Debian's libvirt, in-process through
+//! python3-libvirt on `qemu:///embed`): implicit controllers and inputs, machine type, CPU,
+//! memballoon, PCI addresses, added pci-bridges and pcie-root-ports, virtio-serial and USB
+//! ports, serial and console ports, and the errors for bad addresses. The corpus is
+//! `testdata/qemu-xml`; generated MACs are masked. Then a few guests run under TCG, and
+//! QEMU's own `query-pci` must show every PCI device where the XML puts it.
+//!
+//! Skipped (with a note) when QEMU, libvirt's QEMU driver or python3-libvirt are missing.
+
+mod common;
+
+use common::{Cleanup, Root, open};
+use pollster::block_on;
+use rvirt_driver::DomainDriver;
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_types::domain::{DomainCreateFlags, DomainDefineFlags, DomainXMLFlags};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The path the corpus names its disk images under; the test puts them in its own folder.
+const CORPUS_DIR: &str = "/var/tmp/rvirt-qemu-xml";
+
+/// Guests started in the second part (small, no graphics).
+const STARTED: &[&str] = &[
+    "virtio-disk",
+    "nics",
+    "minimal-q35",
+    "channels",
+    "full-bus",
+    "nics-q35",
+];
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/qemu-xml")
+}
+
+fn available() -> bool {
+    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
+    let python_ok = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import libvirt"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let ok = rvirt_driver_qemu::caps::emulator_for_arch("x86_64").is_some()
+        && Path::new(module).exists()
+        && python_ok;
+    if !ok {
+        eprintln!(
+            "skipped: needs qemu-system-x86_64, libvirt's QEMU driver and python3-libvirt \
+             (apt-get install qemu-system-x86 libvirt-daemon-driver-qemu python3-libvirt)"
+        );
+    }
+    ok
+}
+
+/// MACs libvirt or rvirt generated differ by nature: masked.
+fn mask(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(at) = rest.find("<mac address='52:54:00:") {
+        let end = at + "<mac address='52:54:00:".len();
+        out.push_str(&rest[..end]);
+        out.push_str("xx:xx:xx");
+        rest = &rest[end + 8..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The first differing line of two documents, for the failure message.
+fn first_difference(want: &str, got: &str) -> String {
+    let (w, g): (Vec<_>, Vec<_>) = (want.lines().collect(), got.lines().collect());
+    for i in 0..w.len().max(g.len()) {
+        if w.get(i) != g.get(i) {
+            return format!(
+                "line {}: libvirt {:?}, rvirt {:?}",
+                i + 1,
+                w.get(i).unwrap_or(&"<end>"),
+                g.get(i).unwrap_or(&"<end>")
+            );
+        }
+    }
+    String::new()
+}
+
+/// Every `<alias name>` with the PCI `<address>` next to it in a live XML: (alias, bus, slot,
+/// function).
+fn xml_layout(xml: &str) -> Vec<(String, u64, u64, u64)> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let hex = |n: roxmltree::Node<'_, '_>, k: &str| {
+        u64::from_str_radix(n.attribute(k).unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    doc.descendants()
+        .filter(|n| n.has_tag_name("address") && n.attribute("type") == Some("pci"))
+        .filter_map(|a| {
+            let dev = a.parent()?;
+            let alias = dev
+                .children()
+                .find(|c| c.has_tag_name("alias"))?
+                .attribute("name")?;
+            Some((
+                alias.to_string(),
+                hex(a, "bus"),
+                hex(a, "slot"),
+                hex(a, "function"),
+            ))
+        })
+        .collect()
+}
+
+/// Checks that QEMU has every PCI device of the running guest where its live XML says: the
+/// bus it sits on (QOM's `parent_bus`, named as the controller's alias) and its devfn.
+fn check_layout(d: &QemuDriver, dom: &rvirt_driver::DomainRef, name: &str) {
+    let live = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+    let q35 = live.contains("machine='pc-q35");
+    let want = xml_layout(&live);
+    assert!(want.len() > 2, "{name}: no PCI devices in\n{live}");
+    let qom = |alias: &str, prop: &str| {
+        let args = serde_json::json!({"path": format!("/machine/peripheral/{alias}"),
+                                      "property": prop});
+        block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap()
+    };
+    // The chipset's own IDE/SATA controller is no -device of ours.
+    for (alias, bus, slot, function) in want.into_iter().filter(|w| w.0 != "ide") {
+        let parent = qom(&alias, "parent_bus");
+        let parent = parent
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let want_bus = match bus {
+            0 if q35 => "pcie.0".to_string(),
+            n => format!("pci.{n}"),
+        };
+        let devfn = qom(&alias, "addr").as_u64().unwrap();
+        assert_eq!(
+            (parent, devfn),
+            (want_bus, slot << 3 | function),
+            "{name}: QEMU does not have device {alias} where the XML puts it"
+        );
+    }
+}
+
+#[test]
+fn defined_and_running_guests_match_libvirt() {
+    if !available() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let ok = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(dir.join("disk.qcow2"))
+        .arg("1M")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    std::fs::write(dir.join("disk.raw"), vec![0u8; 1 << 20]).unwrap();
+    let inputs = dir.join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let mut names = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    entries.sort();
+    for p in &entries {
+        let text = std::fs::read_to_string(p)
+            .unwrap()
+            .replace(CORPUS_DIR, &dir.display().to_string());
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        std::fs::write(inputs.join(format!("{name}.xml")), text).unwrap();
+        names.push(name);
+    }
+    assert!(names.len() >= 20, "corpus too small: {names:?}");
+
+    // libvirt's answers, in one process.
+    let lv_root = dir.join("libvirt");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qemu_xml.py");
+    let out = std::process::Command::new("timeout")
+        .arg("300")
+        .arg("/usr/bin/python3")
+        .arg(&script)
+        .arg(&lv_root)
+        .args(names.iter().map(|n| inputs.join(format!("{n}.xml"))))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libvirt oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let oracle: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let root = Root::new();
+    let d = open(root.path());
+    let mut failures = Vec::new();
+    for name in &names {
+        let xml = std::fs::read_to_string(inputs.join(format!("{name}.xml"))).unwrap();
+        let want = &oracle[name.as_str()];
+        let got = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty()));
+        match (want.get("xml").and_then(Value::as_str), got) {
+            (Some(w), Ok(dom)) => {
+                let g = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+                let (w, g) = (mask(w), mask(&g));
+                if w != g {
+                    failures.push(format!("{name}: {}", first_difference(&w, &g)));
+                }
+            }
+            (None, Err(e)) => {
+                let code = want["error"][0].as_i64().unwrap();
+                let msg = want["error"][1].as_str().unwrap();
+                let ours = e.to_string();
+                if i64::from(e.code.0) != code
+                    || !ours.ends_with(msg.split_once(": ").map_or(msg, |m| m.1))
+                {
+                    failures.push(format!(
+                        "{name}: libvirt fails with {code} {msg:?}, rvirt with {} {ours:?}",
+                        e.code.0
+                    ));
+                }
+            }
+            (Some(_), Err(e)) => failures.push(format!("{name}: libvirt defines it, rvirt: {e}")),
+            (None, Ok(_)) => failures.push(format!(
+                "{name}: libvirt refuses it ({}), rvirt defines it",
+                want["error"]
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} guests differ from libvirt:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
+
+    // Running guests: QEMU's PCI layout is the XML's.
+    for name in STARTED {
+        let dom = block_on(d.domain_lookup_by_name(name)).unwrap();
+        let _guard = Cleanup(d.clone(), name);
+        block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+        check_layout(&d, &dom, name);
+        block_on(d.domain_destroy(&dom, Default::default())).unwrap();
+    }
+}
