@@ -8,6 +8,8 @@
 //!
 //! Skipped (with a note) when QEMU, libvirt's QEMU driver or python3-libvirt are missing.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{Cleanup, Root, open};
