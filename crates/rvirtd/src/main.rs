@@ -29,6 +29,17 @@ Default paths:
                       /etc/pki/libvirt/private/serverkey.pem ($HOME/.pki/libvirt when not root)
 ";
 
+/// The one function of the C math library rvirtd calls: tokio's multi-thread scheduler averages
+/// its poll times with `f64::powf`, which compiles to a call to `pow`. Defined here (musl's
+/// algorithm, through the `libm` crate), the linker needs nothing from the system's libm, so
+/// glibc's libm.so is not loaded at all: its mapping and its load-time relocation and ifunc
+/// work cost the idle daemon about 0.5 MiB of resident memory for this one function.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[unsafe(no_mangle)]
+pub extern "C" fn pow(x: f64, y: f64) -> f64 {
+    libm::pow(x, y)
+}
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut config_file: Option<PathBuf> = None;
