@@ -8,6 +8,7 @@
 mod canon;
 mod cpu;
 mod devices;
+mod hostdev;
 mod netdev;
 mod out;
 mod tuning;

@@ -129,7 +129,7 @@ fn usb_port(text: &str) -> Result<Option<String>> {
     ))
 }
 
-fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
+pub(super) fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
     if value > max {
         let detail = if what == "function" {
             format!("Invalid PCI address function=0x{value:x}, must be <= 7")
@@ -296,7 +296,7 @@ pub struct DeviceInfo {
 }
 
 impl DeviceInfo {
-    fn parse(dev: Node<'_, '_>, allow_boot: bool) -> Result<DeviceInfo> {
+    pub(super) fn parse(dev: Node<'_, '_>, allow_boot: bool) -> Result<DeviceInfo> {
         let boot_order = match child(dev, "boot").filter(|_| allow_boot) {
             None => None,
             Some(b) => {
@@ -334,6 +334,24 @@ impl DeviceInfo {
 
     fn format(&self, o: &mut Out) {
         self.format_with_rom(o, None);
+    }
+
+    /// The info as elements (boot, alias, `rom`, address), for devices kept as trees.
+    pub(super) fn to_raw(&self, rom: Option<&RawElement>) -> Vec<RawElement> {
+        let mut o = Out::new(128);
+        o.open("info");
+        o.start_children();
+        self.format_with_rom(&mut o, rom);
+        o.end("info");
+        roxmltree::Document::parse(&o.s)
+            .map(|doc| {
+                doc.root_element()
+                    .children()
+                    .filter(|c| c.is_element())
+                    .map(|c| RawElement::from_node(c, false))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Formats the info with a kept `<rom>`, which libvirt prints after the alias.
@@ -432,7 +450,7 @@ fn parse_host_port(text: &str) -> Result<u32> {
 /// (the default, not written back), unix (a socket, no name or port) or rdma; a tcp host
 /// without a port gets the protocol's default one. Other attributes and children of
 /// `<host>` are dropped, as libvirt does not read them.
-fn network_hosts(protocol: &str, children: &mut [RawElement]) -> Result<()> {
+pub(super) fn network_hosts(protocol: &str, children: &mut [RawElement]) -> Result<()> {
     for host in children.iter_mut().filter(|c| c.name == "host") {
         let transport = host.attr("transport").map(str::to_string);
         let kind = match transport.as_deref() {
@@ -2540,6 +2558,52 @@ fn controller_insert_pos(
     at.unwrap_or(list.len())
 }
 
+/// Gives controllers without an index one, as libvirt does after parsing: the lowest index
+/// unused by controllers of that type, except that a USB2 companion (ICH9 EHCI1/UHCI1-3)
+/// right after another USB2 controller joins that one's index unless a controller of its own
+/// model is there already.
+fn assign_controller_indexes(list: &mut [ControllerDef], indexed: &mut [bool]) {
+    let is_usb2 = |c: &ControllerDef| {
+        c.ctrl_type == "usb"
+            && matches!(
+                c.model.as_deref(),
+                Some("ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3")
+            )
+    };
+    for i in 0..list.len() {
+        if indexed[i] {
+            continue;
+        }
+        let mut index = None;
+        if i > 0 && is_usb2(&list[i]) {
+            let prev = (0..i).rev().find(|&j| list[j].ctrl_type == "usb");
+            if let Some(p) = prev.filter(|&p| is_usb2(&list[p])) {
+                let taken = (0..list.len()).any(|j| {
+                    j != i
+                        && indexed[j]
+                        && list[j].ctrl_type == "usb"
+                        && list[j].index == list[p].index
+                        && list[j].model == list[i].model
+                });
+                if !taken {
+                    index = Some(list[p].index);
+                }
+            }
+        }
+        let index = index.unwrap_or_else(|| {
+            let t = &list[i].ctrl_type;
+            (0u32..)
+                .find(|n| {
+                    !(0..list.len())
+                        .any(|j| indexed[j] && list[j].ctrl_type == *t && list[j].index == *n)
+                })
+                .unwrap_or(0)
+        });
+        list[i].index = index;
+        indexed[i] = true;
+    }
+}
+
 fn insert_disk(disks: &mut Vec<DiskDef>, disk: DiskDef) {
     let new_idx = disk_name_to_index(&disk.target_dev);
     let mut insert_at: Option<usize> = None;
@@ -2596,6 +2660,10 @@ impl Devices {
                         d.memballoon = Some(MemballoonDef::parse(c)?);
                     }
                 }
+                "hostdev" => {
+                    let el = super::hostdev::parse(c)?;
+                    d.other.push((5, el));
+                }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
                         if name == "redirfilter"
@@ -2618,22 +2686,16 @@ impl Devices {
                 }
             }
         }
-        for i in 0..d.controllers.len() {
-            if indexed[i] {
-                continue;
-            }
-            let t = &d.controllers[i].ctrl_type;
-            let index = d
-                .controllers
-                .iter()
-                .enumerate()
-                .filter(|(j, x)| x.ctrl_type == *t && (indexed[*j] || *j < i))
-                .map(|(_, x)| x.index + 1)
-                .max()
-                .unwrap_or(0);
-            d.controllers[i].index = index;
-            indexed[i] = true;
-        }
+        // libvirt adds the SCSI controllers of SCSI host devices while it reads them, before
+        // controllers without an index get one.
+        let hostdevs: Vec<&RawElement> = d
+            .other
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| super::hostdev::is_scsi(e))
+            .collect();
+        super::hostdev::parse_time_controllers(&hostdevs, &mut d.controllers, &mut indexed);
+        assign_controller_indexes(&mut d.controllers, &mut indexed);
         for (i, a) in d.controllers.iter().enumerate() {
             // Several USB controllers may share an index (companions).
             if a.ctrl_type != "usb"
@@ -2654,10 +2716,22 @@ impl Devices {
 
     fn post_parse(&mut self, ctx: &DeviceContext<'_>) -> Result<()> {
         // Disks: bus from the name, drive addresses, duplicates, implicit controllers.
+        let scsi_hostdevs: Vec<&RawElement> = self
+            .other
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| super::hostdev::is_scsi(e))
+            .collect();
         for disk in &mut self.disks {
             disk.fill_bus();
-            disk.assign_address();
+            if disk.info.address.is_none() {
+                disk.assign_address();
+                if disk.bus == "scsi" {
+                    super::hostdev::check_disk_address(disk, &scsi_hostdevs)?;
+                }
+            }
         }
+        super::hostdev::assign_addresses(&mut self.other, &self.controllers, &self.disks)?;
         for (i, a) in self.disks.iter().enumerate() {
             if matches!(a.device.as_str(), "disk" | "lun")
                 && a.source.is_none()
@@ -2733,6 +2807,8 @@ impl Devices {
             self.maybe_add_controller("virtio-serial", 0);
         }
         self.smartcard_addresses();
+        super::hostdev::implicit_controllers(&self.other, &mut self.controllers);
+        super::hostdev::validate(&self.other)?;
         // Serial ports without a port number take the next free one.
         let mut next_port = 0;
         for s in &mut self.serials {
@@ -2887,6 +2963,10 @@ impl Devices {
     pub fn has_boot_order(&self) -> bool {
         self.disks.iter().any(|d| d.info.boot_order.is_some())
             || self.interfaces.iter().any(|n| n.info.boot_order.is_some())
+            || self
+                .other
+                .iter()
+                .any(|(_, e)| e.name == "hostdev" && e.child("boot").is_some())
     }
 
     pub(crate) fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {
