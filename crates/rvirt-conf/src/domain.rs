@@ -11,6 +11,7 @@ mod devices;
 mod hostdev;
 mod netdev;
 mod out;
+mod resctrl;
 mod tuning;
 
 pub use devices::{
@@ -25,9 +26,11 @@ use crate::units::parse_memory_kib;
 use crate::xml::{self, attr_enum, child};
 pub use cpu::{CpuDef, NumaCell};
 use out::Out;
+pub use resctrl::Resctrl;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 pub use tuning::{
-    BlkioDevice, CpuTune, DomainExtras, IoThread, MemoryBacking, NumaTune, SecLabel, Slot, Sysinfo,
+    BlkioDevice, CpuTune, DomainExtras, IoThread, MemoryBacking, NumaTune, Sched, SecLabel, Slot,
+    Sysinfo,
 };
 
 /// How to parse a domain document.

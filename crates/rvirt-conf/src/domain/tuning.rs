@@ -74,6 +74,9 @@ pub struct MemoryBacking {
     pub discard: bool,
 }
 
+/// A thread scheduler (`batch`, `idle`, `fifo`, `rr`) and, for `fifo` and `rr`, its priority.
+pub type Sched = (Token, Option<i32>);
+
 /// One I/O thread: `<iothread id thread_pool_min thread_pool_max>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IoThread {
@@ -87,6 +90,8 @@ pub struct IoThread {
     pub pool_max: Option<i32>,
     /// `<cputune><iothreadpin cpuset>`.
     pub pin: Option<String>,
+    /// `<cputune><iothreadsched>`: scheduler and priority.
+    pub sched: Option<Sched>,
 }
 
 /// `<cputune>`.
@@ -103,6 +108,10 @@ pub struct CpuTune {
     pub emulatorpin: Option<String>,
     /// Each vCPU's scheduler from `<vcpusched>`: (vcpu, scheduler, priority), by vcpu.
     pub vcpusched: Vec<(u32, Token, Option<i32>)>,
+    /// `<emulatorsched>`: scheduler and priority.
+    pub emulatorsched: Option<Sched>,
+    /// `<cachetune>` and `<memorytune>` groups.
+    pub resctrls: Vec<super::resctrl::Resctrl>,
 }
 
 const LIMIT_NAMES: [&str; 8] = [
@@ -291,6 +300,63 @@ fn kept_place(name: &str) -> Option<(Slot, u8)> {
         "launchSecurity" => (Slot::AfterDevices, 0),
         _ => return None,
     })
+}
+
+/// A thread scheduler element's `scheduler` (required, not `none`) and, for the real-time
+/// ones, `priority` (required), as libvirt reads them.
+fn scheduler(node: roxmltree::Node<'_, '_>) -> Result<Sched> {
+    let element = node.tag_name().name();
+    let Some(sched) = node.attribute("scheduler") else {
+        return Err(xml::xml_error(format!(
+            "Missing required attribute 'scheduler' in element '{element}'"
+        )));
+    };
+    if !SCHEDULERS.contains(&sched) {
+        return Err(xml::invalid_enum_attr("scheduler", element, sched));
+    }
+    let prio = if matches!(sched, "fifo" | "rr") {
+        let Some(p) = node.attribute("priority") else {
+            return Err(xml::xml_error(format!(
+                "Missing required attribute 'priority' in element '{element}'"
+            )));
+        };
+        Some(p.trim_start().parse::<i32>().map_err(|_| {
+            xml::xml_error(format!(
+                "Invalid value for attribute 'priority' in element '{element}': '{p}'. \
+                 Expected integer value"
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok((token(sched, SCHEDULERS), prio))
+}
+
+/// The ids and scheduler of `<vcpusched>` or `<iothreadsched>`.
+fn sched_bitmap(node: roxmltree::Node<'_, '_>, attr: &str) -> Result<(Vec<u32>, Sched)> {
+    let element = node.tag_name().name();
+    let Some(text) = node.attribute(attr) else {
+        return Err(xml::xml_error(format!(
+            "Missing attribute '{attr}' in element '{element}'"
+        )));
+    };
+    let Some(set) = parse_cpuset(text).filter(|s| s.iter().all(|v| *v < 1024)) else {
+        return Err(rvirt_types::Error::with_detail(
+            rvirt_types::ErrorDomain::NONE,
+            rvirt_types::ErrorNumber::INVALID_ARG,
+            format!("Failed to parse bitmap '{text}'"),
+        ));
+    };
+    if set.is_empty() {
+        return Err(xml::config_unsupported(format!(
+            "'{attr}' scheduler bitmap '{text}' is empty"
+        )));
+    }
+    Ok((set, scheduler(node)?))
+}
+
+fn overlap(element: &str, attr: &str) -> rvirt_types::Error {
+    xml::xml_detail(format!("'{element}' attributes '{attr}' must not overlap"))
 }
 
 fn text_of<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
@@ -613,6 +679,7 @@ impl DomainExtras {
                     pool_min: pool("thread_pool_min")?,
                     pool_max: pool("thread_pool_max")?,
                     pin: None,
+                    sched: None,
                 });
             }
         }
@@ -636,6 +703,7 @@ impl DomainExtras {
                 pool_min: None,
                 pool_max: None,
                 pin: None,
+                sched: None,
             });
             next += 1;
         }
@@ -707,32 +775,43 @@ impl DomainExtras {
             th.pin = Some(set);
         }
         for s in c.children().filter(|n| n.has_tag_name("vcpusched")) {
-            let vcpus = s.attribute("vcpus").ok_or_else(|| {
-                xml::xml_error("Missing attribute 'vcpus' in element 'vcpusched'")
-            })?;
-            let vcpus = parse_cpuset(vcpus)
-                .ok_or_else(|| xml::xml_error(format!("Invalid value of 'cpuset': {vcpus}")))?;
-            let sched = attr_enum(s, "scheduler", SCHEDULERS)?.ok_or_else(|| {
-                xml::xml_error("Missing required attribute 'scheduler' in element 'vcpusched'")
-            })?;
-            let prio = if matches!(sched, "fifo" | "rr") {
-                Some(
-                    s.attribute("priority")
-                        .and_then(|p| p.trim().parse().ok())
-                        .ok_or_else(|| xml::xml_error("Invalid value for element priority"))?,
-                )
-            } else {
-                None
-            };
-            for v in vcpus.into_iter().filter(|v| *v < vcpus_max) {
-                if t.vcpusched.iter().any(|(o, _, _)| *o == v) {
-                    return Err(xml::xml_error(
-                        "vcpusched attributes 'vcpus' must not overlap",
-                    ));
+            let (set, sched) = sched_bitmap(s, "vcpus")?;
+            for v in set {
+                if v >= vcpus_max {
+                    return Err(xml::config_unsupported(format!(
+                        "vCPU '{v}' is not present in domain definition"
+                    )));
                 }
-                t.vcpusched.push((v, token(sched, SCHEDULERS), prio));
+                if t.vcpusched.iter().any(|(o, _, _)| *o == v) {
+                    return Err(overlap("vcpusched", "vcpus"));
+                }
+                t.vcpusched.push((v, sched.0.clone(), sched.1));
             }
         }
+        for s in c.children().filter(|n| n.has_tag_name("iothreadsched")) {
+            let (set, sched) = sched_bitmap(s, "iothreads")?;
+            for id in set {
+                let Some(th) = self.iothreads.iter_mut().find(|t| t.id == id) else {
+                    return Err(xml::config_unsupported(format!(
+                        "Cannot find 'iothread' : {id}"
+                    )));
+                };
+                if th.sched.is_some() {
+                    return Err(overlap("iothreadsched", "iothreads"));
+                }
+                th.sched = Some(sched.clone());
+            }
+        }
+        let emulatorsched: Vec<_> = c
+            .children()
+            .filter(|n| n.has_tag_name("emulatorsched"))
+            .collect();
+        match emulatorsched.as_slice() {
+            [] => {}
+            [e] => t.emulatorsched = Some(scheduler(*e)?),
+            _ => return Err(xml::xml_error("only one emulatorsched is supported")),
+        }
+        t.resctrls = super::resctrl::parse(c, vcpus_max)?;
         t.vcpusched.sort_by_key(|(v, _, _)| *v);
         self.validate_cputune(&t)?;
         if t != CpuTune::default() {
@@ -1091,15 +1170,30 @@ impl DomainExtras {
                 o.close_empty();
             }
         }
-        for (vcpu, sched, prio) in &t.vcpusched {
-            o.open("vcpusched");
-            o.attr("vcpus", &vcpu.to_string());
-            o.attr("scheduler", sched);
-            if let Some(p) = prio {
-                o.attr("priority", &p.to_string());
-            }
-            o.close_empty();
+        let sched =
+            |o: &mut Out, el: &str, ids: Option<(&str, u32)>, s: &Token, p: &Option<i32>| {
+                o.open(el);
+                if let Some((attr, id)) = ids {
+                    o.attr(attr, &id.to_string());
+                }
+                o.attr("scheduler", s);
+                if let Some(p) = p {
+                    o.attr("priority", &p.to_string());
+                }
+                o.close_empty();
+            };
+        if let Some((s, p)) = &t.emulatorsched {
+            sched(o, "emulatorsched", None, s, p);
         }
+        for (vcpu, s, p) in &t.vcpusched {
+            sched(o, "vcpusched", Some(("vcpus", *vcpu)), s, p);
+        }
+        for th in &self.iothreads {
+            if let Some((s, p)) = &th.sched {
+                sched(o, "iothreadsched", Some(("iothreads", th.id)), s, p);
+            }
+        }
+        super::resctrl::format(&t.resctrls, o);
         o.end_children_elided("cputune", m);
 
         if let Some(nt) = &self.numatune {
