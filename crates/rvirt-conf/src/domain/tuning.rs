@@ -3,8 +3,8 @@
 //! management, perf events, security labels and key wrapping. They live in one [`Sparse`] part
 //! of the definition, so a plain guest pays one pointer for all of them.
 //!
-//! Elements rvirt does not model yet (`<cpu>`, `<vcpus>`, `<bootloader>`, `<launchSecurity>`)
-//! are kept as written, each at its place in libvirt's order.
+//! Elements rvirt does not model yet (`<vcpus>`, `<bootloader>`) are kept as written, and
+//! `<launchSecurity>` as a tree in libvirt's form, each at its place in libvirt's order.
 
 use super::out::Out;
 use super::{format_cpuset, parse_cpuset};
@@ -359,6 +359,71 @@ fn overlap(element: &str, attr: &str) -> rvirt_types::Error {
     xml::xml_detail(format!("'{element}' attributes '{attr}' must not overlap"))
 }
 
+/// `<launchSecurity>` in libvirt's form: `type` s390-pv (nothing else), or sev with its
+/// policy (required, hex, printed as `0x%04x`), C-bit position and reduced physical address
+/// bits when given, DH certificate and session blobs.
+fn launch_security(node: roxmltree::Node<'_, '_>) -> Result<RawElement> {
+    let Some(kind) = node.attribute("type") else {
+        return Err(xml::xml_error(
+            "Missing required attribute 'type' in element 'launchSecurity'",
+        ));
+    };
+    if !matches!(kind, "sev" | "s390-pv") {
+        return Err(xml::invalid_enum_attr("type", "launchSecurity", kind));
+    }
+    let mut attrs = vec![("type".to_string(), kind.to_string())];
+    let mut children = Vec::new();
+    if kind == "sev" {
+        if let Some(h) = tristate_bool(node, "kernelHashes")? {
+            attrs.push(("kernelHashes".into(), if h { "yes" } else { "no" }.into()));
+        }
+        let text_el = |name: &str, text: String| {
+            crate::raw::RawNode::Element(RawElement {
+                name: name.to_string(),
+                attrs: Vec::new(),
+                children: vec![crate::raw::RawNode::Text(text)],
+            })
+        };
+        let policy = text_of(node, "policy")
+            .and_then(|p| {
+                let t = p.trim_start();
+                let t = t.strip_prefix('+').unwrap_or(t);
+                let h = t
+                    .strip_prefix("0x")
+                    .or_else(|| t.strip_prefix("0X"))
+                    .unwrap_or(t);
+                u32::from_str_radix(h, 16)
+                    .ok()
+                    .filter(|_| !h.starts_with('+'))
+            })
+            .ok_or_else(|| xml::xml_error("failed to get launch security policy"))?;
+        for (name, what) in [
+            ("cbitpos", "cbitpos"),
+            ("reducedPhysBits", "reduced-phys-bits"),
+        ] {
+            if let Some(v) = text_of(node, name).filter(|v| !v.is_empty()) {
+                let t = v.trim_start();
+                let n: u32 = t.strip_prefix('+').unwrap_or(t).parse().map_err(|_| {
+                    xml::xml_error(format!("Invalid format for launch security {what}"))
+                })?;
+                // libvirt prints these with %d.
+                children.push(text_el(name, (n as i32).to_string()));
+            }
+        }
+        children.push(text_el("policy", format!("0x{policy:04x}")));
+        for name in ["dhCert", "session"] {
+            if let Some(v) = text_of(node, name).filter(|v| !v.is_empty()) {
+                children.push(text_el(name, v.to_string()));
+            }
+        }
+    }
+    Ok(RawElement {
+        name: "launchSecurity".into(),
+        attrs,
+        children,
+    })
+}
+
 fn text_of<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
     xml::child_text(node, name)
 }
@@ -483,8 +548,17 @@ impl DomainExtras {
             }
         }
         for c in root.children().filter(|c| c.is_element()) {
-            if let Some((slot, rank)) = kept_place(c.tag_name().name()) {
-                x.kept.push((slot, rank, RawElement::from_node(c, false)));
+            let name = c.tag_name().name();
+            if let Some((slot, rank)) = kept_place(name) {
+                let el = if name == "launchSecurity" {
+                    if x.kept.iter().any(|(_, _, e)| e.name == name) {
+                        continue;
+                    }
+                    launch_security(c)?
+                } else {
+                    RawElement::from_node(c, false)
+                };
+                x.kept.push((slot, rank, el));
             }
         }
         x.kept.sort_by_key(|(s, r, _)| (*s, *r));
