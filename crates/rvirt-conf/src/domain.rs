@@ -91,8 +91,10 @@ pub struct OsRest {
     pub init: Option<String>,
     /// `<loader>` attributes (readonly, secure, type) and path.
     pub loader: Option<(Vec<(String, String)>, String)>,
-    /// `<nvram>` attributes (template) and path.
+    /// `<nvram>` attributes (template, type) and path.
     pub nvram: Option<(Vec<(String, String)>, String)>,
+    /// `<nvram type=…><source>`.
+    pub nvram_source: Option<RawElement>,
     /// `<kernel>`.
     pub kernel: Option<String>,
     /// `<initrd>`.
@@ -117,6 +119,7 @@ static EMPTY_OS_REST: OsRest = OsRest {
     init: None,
     loader: None,
     nvram: None,
+    nvram_source: None,
     kernel: None,
     initrd: None,
     cmdline: None,
@@ -442,59 +445,128 @@ fn parse_os_caps(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef
     Ok(os)
 }
 
-fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
-    let mut os = parse_os_caps(root, virt_type)?;
-    let Some(os_node) = child(root, "os") else {
-        return Ok(os);
-    };
-    os.rest.firmware = os_node.attribute("firmware").map(str::to_string);
-    let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
-    os.rest.init = text("init");
-    if let Some(fw) = child(os_node, "firmware") {
-        let mut feats: Vec<(u8, bool)> = Vec::new();
-        for f in fw.children().filter(|c| c.has_tag_name("feature")) {
-            let enabled = attr_enum(f, "enabled", &["yes", "no"])?.ok_or_else(|| {
-                xml_err("Missing required attribute 'enabled' in element 'feature'")
-            })?;
-            // libvirt 9.0 ignores a feature it does not know.
+/// `<os firmware>` and `<os><firmware><feature>`, as libvirt reads them for a new
+/// definition: features count only with firmware autoselection (a `firmware` attribute);
+/// enrolled keys imply secure boot.
+fn parse_firmware(os_node: roxmltree::Node<'_, '_>, rest: &mut OsRest) -> Result<()> {
+    let firmware = os_node.attribute("firmware");
+    let features: Vec<roxmltree::Node<'_, '_>> = os_node
+        .children()
+        .filter(|c| c.has_tag_name("firmware"))
+        .flat_map(|f| f.children().filter(|c| c.has_tag_name("feature")))
+        .collect();
+    if firmware.is_some() && !features.is_empty() {
+        let mut state: [Option<bool>; 2] = [None; 2];
+        for f in features {
             let Some(name) = f.attribute("name") else {
                 return Err(xml_err(
                     "Missing required attribute 'name' in element 'feature'",
                 ));
             };
-            if !FIRMWARE_FEATURES.contains(&name) {
-                continue;
+            let Some(idx) = FIRMWARE_FEATURES.iter().position(|n| *n == name) else {
+                return Err(xml::invalid_enum_attr("name", "feature", name));
+            };
+            let enabled = attr_enum(f, "enabled", &["yes", "no"])?.ok_or_else(|| {
+                xml_err("Missing required attribute 'enabled' in element 'feature'")
+            })?;
+            state[idx] = Some(enabled == "yes");
+        }
+        // FIRMWARE_FEATURES: enrolled-keys, secure-boot.
+        if state[0] == Some(true) {
+            if state[1] == Some(false) {
+                return Err(xml::xml_detail(
+                    "firmware feature 'enrolled-keys' cannot be enabled when firmware feature \
+                     'secure-boot' is disabled",
+                ));
             }
-            let idx = FIRMWARE_FEATURES
+            state[1] = Some(true);
+        }
+        rest.firmware_features = Some(
+            state
                 .iter()
-                .position(|n| *n == name)
-                .unwrap_or(0) as u8;
-            feats.retain(|(i, _)| *i != idx);
-            feats.push((idx, enabled == "yes"));
-        }
-        feats.sort_by_key(|(i, _)| *i);
-        if !feats.is_empty() {
-            os.rest.firmware_features = Some(feats);
-        }
+                .enumerate()
+                .filter_map(|(i, s)| s.map(|on| (i as u8, on)))
+                .collect(),
+        );
     }
+    if let Some(fw) = firmware {
+        if fw != "bios" && fw != "efi" {
+            return Err(xml_err(format!("unknown firmware value {fw}")));
+        }
+        rest.firmware = Some(fw.to_string());
+    }
+    Ok(())
+}
+
+/// `<loader>` and `<nvram>` in libvirt's model: tristate readonly/secure/stateless, type
+/// (rom by default when a path is given), the path; the NVRAM template, and its path or
+/// (with a `type`) its `<source>`. Attributes libvirt 9.0 does not know are dropped.
+fn parse_loader(os_node: roxmltree::Node<'_, '_>, rest: &mut OsRest) -> Result<()> {
+    const YES_NO: &[&str] = &["yes", "no"];
+    if let Some(n) = child(os_node, "nvram") {
+        let mut attrs = Vec::new();
+        if let Some(t) = n.attribute("template") {
+            attrs.push(("template".to_string(), t.to_string()));
+        }
+        let kind = attr_enum(
+            n,
+            "type",
+            &[
+                "file",
+                "block",
+                "dir",
+                "network",
+                "volume",
+                "nvme",
+                "vhostuser",
+            ],
+        )?;
+        let mut path = String::new();
+        match kind {
+            Some(k) => {
+                attrs.push(("type".to_string(), k.to_string()));
+                rest.nvram_source = child(n, "source").map(|s| RawElement::from_node(s, false));
+            }
+            None => path = n.text().unwrap_or("").to_string(),
+        }
+        rest.nvram = Some((attrs, path));
+    }
+    if let Some(l) = child(os_node, "loader") {
+        let readonly = attr_enum(l, "readonly", YES_NO)?;
+        let mut kind = attr_enum(l, "type", &["rom", "pflash"])?;
+        let path = l.text().unwrap_or("").to_string();
+        let secure = attr_enum(l, "secure", YES_NO)?;
+        let stateless = attr_enum(l, "stateless", YES_NO)?;
+        if !path.is_empty() && kind.is_none() {
+            kind = Some("rom");
+        }
+        let attrs = [
+            ("readonly", readonly),
+            ("secure", secure),
+            ("type", kind),
+            ("stateless", stateless),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+        .collect();
+        rest.loader = Some((attrs, path));
+    }
+    Ok(())
+}
+
+fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
+    let mut os = parse_os_caps(root, virt_type)?;
+    let Some(os_node) = child(root, "os") else {
+        return Ok(os);
+    };
+    parse_firmware(os_node, &mut os.rest)?;
+    let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
+    os.rest.init = text("init");
     os.rest.kernel = text("kernel");
     os.rest.initrd = text("initrd");
     os.rest.cmdline = text("cmdline");
     os.rest.dtb = text("dtb");
-    if let Some(l) = child(os_node, "loader") {
-        attr_enum(l, "readonly", &["yes", "no"])?;
-        attr_enum(l, "type", &["rom", "pflash"])?;
-        let attrs = sorted_attrs(
-            l,
-            &["readonly", "secure", "type", "stateless", "format"],
-            &[],
-        );
-        os.rest.loader = Some((attrs, l.text().unwrap_or("").to_string()));
-    }
-    if let Some(n) = child(os_node, "nvram") {
-        let attrs = sorted_attrs(n, &["template", "type", "format"], &[]);
-        os.rest.nvram = Some((attrs, n.text().unwrap_or("").to_string()));
-    }
+    parse_loader(os_node, &mut os.rest)?;
     for b in os_node.children().filter(|c| c.has_tag_name("boot")) {
         let Some(dev) = b.attribute("dev") else {
             return Err(xml::internal_error("missing boot device"));
@@ -959,6 +1031,7 @@ impl DomainDef {
         if self.os.os_type == "hvm" && self.os.boot_devs.is_empty() && !per_device_boot {
             self.os.boot_devs.push("hd".into());
         }
+        self.validate_os()?;
         self.validate_iommu()?;
         self.validate_memory_devices()?;
         // Parsing writes every optional part; keep only those that hold something.
@@ -966,6 +1039,73 @@ impl DomainDef {
         self.devices.shrink();
         self.extras.shrink();
         Ok(())
+    }
+
+    /// libvirt's rules for firmware autoselection, loader and NVRAM.
+    fn validate_os(&self) -> Result<()> {
+        let rest = &self.os.rest;
+        if rest.loader.is_none() && rest.nvram.is_none() {
+            return Ok(());
+        }
+        let attr = |v: &Option<(Vec<(String, String)>, String)>, k: &str| {
+            v.as_ref()
+                .and_then(|(a, _)| a.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        };
+        let loader_path = rest.loader.as_ref().map_or("", |(_, p)| p.as_str());
+        let template = attr(&rest.nvram, "template");
+        let has_nvram = rest
+            .nvram
+            .as_ref()
+            .is_some_and(|(a, p)| !p.is_empty() || a.iter().any(|(k, _)| k == "type"));
+        let detail = |m: &str| Err(xml::xml_detail(m));
+        let autoselect = |what: &str| {
+            Err(xml::xml_detail(format!(
+                "{what} cannot be specified when firmware autoselection is enabled"
+            )))
+        };
+        match rest.firmware.as_deref() {
+            Some(fw) => {
+                if attr(&rest.loader, "readonly").is_some() {
+                    return autoselect("loader attribute 'readonly'");
+                }
+                if attr(&rest.loader, "type").is_some() {
+                    return autoselect("loader attribute 'type'");
+                }
+                if !loader_path.is_empty() {
+                    return autoselect("loader path");
+                }
+                if template.is_some() {
+                    return autoselect("nvram attribute 'template'");
+                }
+                if attr(&rest.loader, "secure").as_deref() == Some("no") {
+                    return autoselect("loader attribute 'secure'");
+                }
+                if has_nvram && fw != "efi" {
+                    return Err(xml::xml_detail(format!(
+                        "firmware type '{fw}' does not support nvram"
+                    )));
+                }
+            }
+            None => {
+                if loader_path.is_empty() {
+                    return detail("no loader path specified and firmware auto selection disabled");
+                }
+            }
+        }
+        match attr(&rest.loader, "stateless").as_deref() {
+            Some("yes") if template.is_some() => {
+                detail("NVRAM template is not permitted when loader is stateless")
+            }
+            Some("yes") if has_nvram => detail("NVRAM is not permitted when loader is stateless"),
+            Some("no") => match rest.firmware.as_deref() {
+                None if attr(&rest.loader, "type").as_deref() != Some("pflash") => {
+                    detail("Only pflash loader type permits NVRAM")
+                }
+                Some(fw) if fw != "efi" => detail("Only EFI firmware permits NVRAM"),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
     }
 
     /// An IOMMU with interrupt remapping needs QEMU's split I/O APIC, as libvirt checks.
@@ -1238,11 +1378,19 @@ impl DomainDef {
         }
         for (name, v) in [("loader", &os.rest.loader), ("nvram", &os.rest.nvram)] {
             if let Some((attrs, path)) = v {
+                let source = os.rest.nvram_source.as_ref().filter(|_| name == "nvram");
+                if attrs.is_empty() && path.is_empty() && source.is_none() {
+                    continue;
+                }
                 o.open(name);
                 for (k, v) in attrs {
                     o.attr(k, v);
                 }
-                if path.is_empty() {
+                if let Some(s) = source {
+                    o.start_children();
+                    o.raw(s);
+                    o.end(name);
+                } else if path.is_empty() {
                     o.close_empty();
                 } else {
                     o.close_text(name, path);
