@@ -9,7 +9,9 @@ mod canon;
 mod cpu;
 mod devices;
 mod hostdev;
+mod memdev;
 mod netdev;
+mod numa;
 mod out;
 mod resctrl;
 mod tuning;
@@ -329,6 +331,12 @@ fn sorted_attrs(
 
 /// Parses a libvirt CPU set (`0-3,^2,8`) into a sorted list of CPUs.
 pub fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
+    parse_bitmap(s).filter(|v| !v.is_empty())
+}
+
+/// Parses a libvirt bitmap (`0-3,^2,8`) as [`parse_cpuset`] does, but an empty result
+/// (`0,^0`) is a valid empty set rather than an error.
+pub fn parse_bitmap(s: &str) -> Option<Vec<u32>> {
     let mut set = std::collections::BTreeSet::new();
     let mut neg = Vec::new();
     for part in s.split(',') {
@@ -352,7 +360,7 @@ pub fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
     for n in neg {
         set.remove(&n);
     }
-    (!set.is_empty()).then(|| set.into_iter().collect())
+    Some(set.into_iter().collect())
 }
 
 /// Formats CPUs as libvirt's `virBitmapFormat` does: ranges joined by commas.
@@ -443,6 +451,55 @@ fn parse_os_caps(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef
         ..OsDef::default()
     };
     Ok(os)
+}
+
+/// The total and current memory after libvirt's post-parse: without `<memory>`, the guest
+/// NUMA cells' memory plus the memory devices; with it, the devices must fit in it and leave
+/// some initial memory. The current memory is the total when unset or above it.
+fn memory_sizes(
+    memory_kib: u64,
+    current: Option<u64>,
+    max_memory: Option<&MaxMemory>,
+    devices: &Devices,
+    extras: &DomainExtras,
+) -> Result<(u64, u64)> {
+    let hotplug: u64 = devices
+        .other
+        .iter()
+        .filter(|(_, e)| e.name == "memory")
+        .map(|(_, e)| memdev::size_kib(e))
+        .fold(0, u64::saturating_add);
+    let mut total = memory_kib;
+    let numa: u64 = if memory_kib == 0 {
+        extras
+            .cpu
+            .as_ref()
+            .map_or(0, |c| c.cells.iter().map(|c| c.memory_kib).sum())
+    } else {
+        0
+    };
+    if numa > 0 {
+        total = numa.saturating_add(hotplug);
+    } else if hotplug > total {
+        return Err(xml_err(
+            "Total size of memory devices exceeds the total memory size",
+        ));
+    }
+    if total - hotplug.min(total) == 0 {
+        return Err(xml_err(
+            "Memory size must be specified via <memory> or in the <numa> configuration",
+        ));
+    }
+    if max_memory.is_some_and(|m| m.kib < total) {
+        return Err(xml_err(
+            "maximum memory size must be equal or greater than the actual memory size",
+        ));
+    }
+    let current = match current {
+        Some(c) if c > 0 && c <= total => c,
+        _ => total,
+    };
+    Ok((total, current))
 }
 
 /// `<os firmware>` and `<os><firmware><feature>`, as libvirt reads them for a new
@@ -876,22 +933,6 @@ impl DomainDef {
         };
         let memory_kib = parse_memory_kib(child(root, "memory"), "./memory[1]")?.unwrap_or(0);
         let current = parse_memory_kib(child(root, "currentMemory"), "./currentMemory[1]")?;
-        if memory_kib == 0 {
-            return Err(xml_err(
-                "Memory size must be specified via <memory> or in the <numa> configuration",
-            ));
-        }
-        if let Some(m) = &max_memory {
-            if m.kib < memory_kib {
-                return Err(xml_err(
-                    "maximum memory size must be equal or greater than the actual memory size",
-                ));
-            }
-        }
-        let current_memory_kib = match current {
-            Some(c) if c > 0 && c <= memory_kib => c,
-            _ => memory_kib,
-        };
 
         let vcpu = child(root, "vcpu");
         let vcpus_max = match vcpu.and_then(|v| v.text()) {
@@ -993,6 +1034,26 @@ impl DomainDef {
             vcpu_placement = "auto".into();
         }
         extras.validate(&uuid)?;
+        if let Some(cpu) = extras.cpu.as_ref() {
+            let ids: Vec<u32> = cpu
+                .cells
+                .iter()
+                .filter_map(|c| c.cpus.as_deref().and_then(parse_cpuset))
+                .flatten()
+                .collect();
+            if ids.len() > vcpus_max as usize {
+                return Err(xml::internal_error(
+                    "Number of CPUs in <numa> exceeds the <vcpu> count",
+                ));
+            }
+            if ids.iter().any(|id| *id >= vcpus_max) {
+                return Err(xml::internal_error(
+                    "CPU IDs in <numa> exceed the <vcpu> count",
+                ));
+            }
+        }
+        let (memory_kib, current_memory_kib) =
+            memory_sizes(memory_kib, current, max_memory.as_ref(), &devices, &extras)?;
 
         let mut def = DomainDef {
             virt_type: token(virt_type, VIRT_TYPES),
@@ -1134,38 +1195,18 @@ impl DomainDef {
         Ok(())
     }
 
-    /// A memory device's guest NUMA node must exist, as libvirt checks.
+    /// libvirt's checks of each memory device against the domain (guest NUMA node, model
+    /// rules).
     fn validate_memory_devices(&self) -> Result<()> {
         let cells = self.extras.cpu.as_ref().map_or(0, |c| c.cells.len());
+        let ppc64 = matches!(self.os.arch.as_deref(), Some("ppc64" | "ppc64le"));
         for (_, mem) in self
             .devices
             .other
             .iter()
             .filter(|(_, e)| e.name == "memory")
         {
-            let Some(node) = mem
-                .child("target")
-                .and_then(|t| t.child("node"))
-                .and_then(RawElement::text)
-                .and_then(|t| t.trim().parse::<i64>().ok())
-            else {
-                continue;
-            };
-            if node < 0 {
-                continue;
-            }
-            let detail =
-                |msg: String| Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_DETAIL, msg);
-            if cells == 0 {
-                return Err(detail(
-                    "can't add memory backend as guest has no NUMA nodes configured".into(),
-                ));
-            }
-            if node as usize >= cells {
-                return Err(detail(format!(
-                    "can't add memory backend for guest node '{node}' as the guest has only '{cells}' NUMA nodes configured"
-                )));
-            }
+            memdev::validate(mem, cells, ppc64)?;
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ pub struct NumaCell {
     pub mem_access: Option<Token>,
     /// `discard`.
     pub discard: Option<Token>,
-    /// Children kept as written (distances, caches).
+    /// `<distances>` and `<cache>` children, in libvirt's form.
     pub children: Vec<RawElement>,
 }
 
@@ -59,6 +59,8 @@ pub struct CpuDef {
     pub features: Vec<(Token, String)>,
     /// `<numa><cell>`.
     pub cells: Vec<NumaCell>,
+    /// `<numa><interconnects>` children (latency, bandwidth) in libvirt's form.
+    pub interconnects: Vec<RawElement>,
 }
 
 impl CpuDef {
@@ -151,7 +153,9 @@ impl CpuDef {
                 .push((token(policy, POLICIES), name.to_string()));
         }
         if let Some(n) = child(c, "numa") {
-            for cell in n.children().filter(|n| n.has_tag_name("cell")) {
+            let nodes: Vec<roxmltree::Node<'_, '_>> =
+                n.children().filter(|n| n.has_tag_name("cell")).collect();
+            for cell in nodes.iter().copied() {
                 let id = match cell.attribute("id") {
                     Some(v) => v
                         .trim()
@@ -174,13 +178,10 @@ impl CpuDef {
                         .map(|v| token(v, &["shared", "private"])),
                     discard: attr_enum(cell, "discard", &["yes", "no"])?
                         .map(|v| token(v, &["yes", "no"])),
-                    children: cell
-                        .children()
-                        .filter(|c| c.is_element())
-                        .map(|c| RawElement::from_node(c, false))
-                        .collect(),
+                    children: Vec::new(),
                 });
             }
+            cpu.interconnects = super::numa::parse(n, &nodes, &mut cpu.cells)?;
         }
         if cpu.model.is_some() && cpu.mode == "custom" && cpu.match_.is_none() {
             cpu.match_ = Some("exact".into());
@@ -264,6 +265,14 @@ impl CpuDef {
                     }
                     o.end("cell");
                 }
+            }
+            if !self.interconnects.is_empty() {
+                o.open("interconnects");
+                o.start_children();
+                for e in &self.interconnects {
+                    o.raw(e);
+                }
+                o.end("interconnects");
             }
             o.end("numa");
         }

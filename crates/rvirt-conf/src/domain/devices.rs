@@ -2664,6 +2664,10 @@ impl Devices {
                     let el = super::hostdev::parse(c)?;
                     d.other.push((5, el));
                 }
+                "memory" => {
+                    let el = super::memdev::parse(c)?;
+                    d.other.push((13, el));
+                }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
                         if name == "redirfilter"

@@ -59,7 +59,7 @@ fn vcpus(node: Node<'_, '_>, vcpus_max: u32) -> Result<Vec<u32>> {
     let Some(s) = node.attribute("vcpus") else {
         return Err(xml::xml_error(format!("Missing {name} attribute 'vcpus'")));
     };
-    let Some(set) = super::parse_cpuset(s).filter(|v| v.iter().all(|c| *c < 1024)) else {
+    let Some(set) = super::parse_bitmap(s).filter(|v| v.iter().all(|c| *c < 1024)) else {
         return Err(xml::xml_error(format!(
             "Invalid {name} attribute 'vcpus' value '{s}'"
         )));

@@ -340,7 +340,7 @@ fn sched_bitmap(node: roxmltree::Node<'_, '_>, attr: &str) -> Result<(Vec<u32>, 
             "Missing attribute '{attr}' in element '{element}'"
         )));
     };
-    let Some(set) = parse_cpuset(text).filter(|s| s.iter().all(|v| *v < 1024)) else {
+    let Some(set) = super::parse_bitmap(text).filter(|s| s.iter().all(|v| *v < 1024)) else {
         return Err(rvirt_types::Error::with_detail(
             rvirt_types::ErrorDomain::NONE,
             rvirt_types::ErrorNumber::INVALID_ARG,
