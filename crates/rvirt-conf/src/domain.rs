@@ -1052,6 +1052,7 @@ impl DomainDef {
                 ));
             }
         }
+        extras.check_memnodes(extras.cpu.as_ref().map_or(0, |c| c.cells.len()))?;
         let (memory_kib, current_memory_kib) =
             memory_sizes(memory_kib, current, max_memory.as_ref(), &devices, &extras)?;
 

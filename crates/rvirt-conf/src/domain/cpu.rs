@@ -6,7 +6,7 @@ use crate::raw::RawElement;
 use crate::sparse::{Token, token};
 use crate::units::parse_memory_kib;
 use crate::xml::{self, attr_enum, child};
-use rvirt_types::Result;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
 const MATCHES: &[&str] = &["minimum", "exact", "strict"];
@@ -155,24 +155,59 @@ impl CpuDef {
         if let Some(n) = child(c, "numa") {
             let nodes: Vec<roxmltree::Node<'_, '_>> =
                 n.children().filter(|n| n.has_tag_name("cell")).collect();
-            for cell in nodes.iter().copied() {
+            if nodes.is_empty() {
+                return Err(xml::xml_error("NUMA topology defined without NUMA cells"));
+            }
+            let count = nodes.len();
+            for (i, cell) in nodes.iter().copied().enumerate() {
                 let id = match cell.attribute("id") {
-                    Some(v) => v
-                        .trim()
-                        .parse()
-                        .map_err(|_| xml::xml_error("Invalid 'id' attribute in NUMA cell"))?,
-                    None => cpu.cells.len() as u32,
+                    Some(v) => super::numa::cell_id(v)?,
+                    None => i as u32,
                 };
+                if id as usize >= count {
+                    return Err(xml::xml_error(
+                        "Exactly one 'cell' element per guest NUMA cell allowed, \
+                         non-contiguous ranges or ranges not starting from 0 are not allowed",
+                    ));
+                }
+                if cpu.cells.iter().any(|c| c.id == id && c.memory_kib > 0) {
+                    return Err(xml::xml_error(format!(
+                        "Duplicate NUMA cell info for cell id '{id}'"
+                    )));
+                }
                 let cpus = match cell.attribute("cpus") {
                     None => None,
-                    Some(s) => Some(format_cpuset(&parse_cpuset(s).ok_or_else(|| {
-                        xml::xml_error(format!("Invalid value of 'cpuset': {s}"))
-                    })?)),
+                    Some(s) => {
+                        let set = super::parse_bitmap(s)
+                            .filter(|v| v.iter().all(|c| *c < 1024))
+                            .ok_or_else(|| {
+                                Error::with_detail(
+                                    ErrorDomain::NONE,
+                                    ErrorNumber::INVALID_ARG,
+                                    format!("Failed to parse bitmap '{s}'"),
+                                )
+                            })?;
+                        (!set.is_empty()).then_some(set)
+                    }
                 };
+                if let Some(set) = &cpus {
+                    let other = cpu.cells.iter().find(|c| {
+                        c.cpus
+                            .as_deref()
+                            .and_then(parse_cpuset)
+                            .is_some_and(|o| o.iter().any(|v| set.contains(v)))
+                    });
+                    if let Some(o) = other {
+                        return Err(xml::config_unsupported(format!(
+                            "NUMA cells {id} and {} have overlapping vCPU ids",
+                            o.id
+                        )));
+                    }
+                }
                 let memory_kib = parse_cell_memory(cell)?;
                 cpu.cells.push(NumaCell {
                     id,
-                    cpus,
+                    cpus: cpus.map(|c| format_cpuset(&c)),
                     memory_kib,
                     mem_access: attr_enum(cell, "memAccess", &["shared", "private"])?
                         .map(|v| token(v, &["shared", "private"])),
@@ -182,6 +217,8 @@ impl CpuDef {
                 });
             }
             cpu.interconnects = super::numa::parse(n, &nodes, &mut cpu.cells)?;
+            // libvirt keeps cells by id and prints them in that order.
+            cpu.cells.sort_by_key(|c| c.id);
         }
         if cpu.model.is_some() && cpu.mode == "custom" && cpu.match_.is_none() {
             cpu.match_ = Some("exact".into());
@@ -289,7 +326,7 @@ impl CpuDef {
 fn parse_cell_memory(cell: roxmltree::Node<'_, '_>) -> Result<u64> {
     // `memory` is an attribute with its unit beside it; read it through the element reader.
     let Some(mem) = cell.attribute("memory") else {
-        return Err(xml::xml_error("Missing 'memory' attribute in NUMA cell"));
+        return Err(xml::xml_error("missing element or attribute './@memory'"));
     };
     let unit = cell.attribute("unit").unwrap_or("KiB");
     let text = format!("<m unit='{}'>{}</m>", xml_attr(unit), xml_attr(mem));

@@ -29,6 +29,19 @@ fn pair(k: &str, v: impl ToString) -> (String, String) {
     (k.to_string(), v.to_string())
 }
 
+/// A cell's `id`, read as libvirt's `virXMLPropUInt`.
+pub(crate) fn cell_id(v: &str) -> Result<u32> {
+    let t = v.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    match t.parse::<u32>() {
+        Ok(n) if t.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(xml::xml_error(format!(
+            "Invalid value for attribute 'id' in element 'cell': '{v}'. \
+             Expected non-negative integer value"
+        ))),
+    }
+}
+
 /// `virXMLPropUInt` with base 10; `None` when absent and not `required`.
 fn prop_uint(node: Node<'_, '_>, attr: &str, required: bool) -> Result<Option<u64>> {
     let element = node.tag_name().name();

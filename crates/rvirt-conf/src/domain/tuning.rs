@@ -959,33 +959,93 @@ impl DomainExtras {
             nt.memory = Some((token(mode, NUMA_MODES), nodeset));
         }
         for m in n.children().filter(|c| c.has_tag_name("memnode")) {
-            let cell: u32 = m
-                .attribute("cellid")
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| xml::xml_error("Invalid cellid attribute in memnode element"))?;
-            let mode = match m.attribute("mode") {
-                None => "strict",
-                Some(v) if NUMA_MODES.contains(&v) => v,
-                Some(v) => {
-                    return Err(xml::config_unsupported(format!(
-                        "Invalid mode attribute in memnode element: {v}"
-                    )));
-                }
+            let Some(v) = m.attribute("cellid") else {
+                return Err(xml::xml_error(
+                    "Missing required attribute 'cellid' in element 'memnode'",
+                ));
             };
-            let set = m.attribute("nodeset").ok_or_else(|| {
-                xml::xml_error("Missing required nodeset attribute in memnode element")
-            })?;
+            let t = v.trim_start();
+            let t = t.strip_prefix('+').unwrap_or(t);
+            let cell: u32 = t
+                .parse()
+                .ok()
+                .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    xml::xml_error(format!(
+                        "Invalid value for attribute 'cellid' in element 'memnode': '{v}'. \
+                         Expected non-negative integer value"
+                    ))
+                })?;
             if nt.memnodes.iter().any(|(c, _, _)| *c == cell) {
                 return Err(xml::xml_error(format!(
                     "Multiple memnode elements with cellid {cell}"
                 )));
             }
+            let mode = match m.attribute("mode") {
+                None => "strict",
+                Some(v) if NUMA_MODES.contains(&v) => v,
+                Some(v) => return Err(xml::invalid_enum_attr("mode", "memnode", v)),
+            };
+            let set = m.attribute("nodeset").ok_or_else(|| {
+                xml::xml_error("Missing required nodeset attribute in memnode element")
+            })?;
+            let nodes = super::parse_bitmap(set)
+                .filter(|v| v.iter().all(|n| *n < 1024))
+                .ok_or_else(|| {
+                    rvirt_types::Error::with_detail(
+                        rvirt_types::ErrorDomain::NONE,
+                        rvirt_types::ErrorNumber::INVALID_ARG,
+                        format!("Failed to parse bitmap '{set}'"),
+                    )
+                })?;
+            if nodes.is_empty() {
+                return Err(xml::config_unsupported(format!(
+                    "Invalid value of 'nodeset': {set}"
+                )));
+            }
             nt.memnodes
-                .push((cell, token(mode, NUMA_MODES), cpuset(set)?));
+                .push((cell, token(mode, NUMA_MODES), format_cpuset(&nodes)));
         }
         nt.memnodes.sort_by_key(|(c, _, _)| *c);
         if nt != NumaTune::default() {
             self.numatune = Some(nt);
+        }
+        Ok(())
+    }
+
+    /// libvirt's checks of `<numatune><memnode>` against the guest NUMA cells (`cells` of
+    /// them) and the `<memory>` element beside it.
+    pub(super) fn check_memnodes(&self, cells: usize) -> Result<()> {
+        let Some(nt) = self.numatune.as_ref() else {
+            return Ok(());
+        };
+        if nt.memnodes.is_empty() {
+            return Ok(());
+        }
+        if matches!(&nt.memory, Some((_, None))) {
+            return Err(xml::config_unsupported(
+                "Per-node binding is not compatible with automatic NUMA placement.",
+            ));
+        }
+        if cells == 0 {
+            return Err(xml::xml_error(
+                "Element 'memnode' is invalid without any guest NUMA cells",
+            ));
+        }
+        let restrictive = matches!(&nt.memory, Some((m, _)) if &**m == "restrictive");
+        for (cell, mode, _) in &nt.memnodes {
+            if *cell as usize >= cells {
+                return Err(xml::xml_error(
+                    "Argument 'cellid' in memnode element must correspond to existing \
+                     guest's NUMA cell",
+                ));
+            }
+            if restrictive && &**mode != "restrictive" {
+                return Err(xml::xml_error(
+                    "'restrictive' mode is required in memnode element when mode is \
+                     'restrictive' in memory element",
+                ));
+            }
         }
         Ok(())
     }
