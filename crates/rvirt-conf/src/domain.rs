@@ -453,6 +453,116 @@ fn parse_os_caps(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef
     Ok(os)
 }
 
+/// `<vcpus><vcpu id enabled hotpluggable order>`: the state of each vCPU, as libvirt reads
+/// and prints it (every vCPU listed; hotpluggable unless online when not given; an offline
+/// vCPU must be hotpluggable). Returns the count of online vCPUs and the element, or `None`
+/// when no `<vcpu>` is listed.
+fn individual_vcpus(
+    root: roxmltree::Node<'_, '_>,
+    vcpus_max: u32,
+) -> Result<Option<(u32, RawElement)>> {
+    let nodes: Vec<roxmltree::Node<'_, '_>> = child(root, "vcpus")
+        .map(|v| v.children().filter(|c| c.has_tag_name("vcpu")).collect())
+        .unwrap_or_default();
+    if nodes.is_empty() {
+        return Ok(None);
+    }
+    let uint = |n: roxmltree::Node<'_, '_>, attr: &str, required: bool| -> Result<Option<u32>> {
+        let Some(v) = n.attribute(attr) else {
+            if required {
+                return Err(xml_err(format!(
+                    "Missing required attribute '{attr}' in element 'vcpu'"
+                )));
+            }
+            return Ok(None);
+        };
+        let t = v.trim_start();
+        let t = t.strip_prefix('+').unwrap_or(t);
+        t.parse::<u32>()
+            .ok()
+            .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
+            .map(Some)
+            .ok_or_else(|| {
+                xml_err(format!(
+                    "Invalid value for attribute '{attr}' in element 'vcpu': '{v}'. \
+                     Expected non-negative integer value"
+                ))
+            })
+    };
+    // (online, hotpluggable, order) per vCPU.
+    let mut state: Vec<(bool, Option<bool>, u32)> = vec![(false, None, 0); vcpus_max as usize];
+    for n in nodes {
+        let id = uint(n, "id", true)?.unwrap_or(0);
+        if id >= vcpus_max {
+            return Err(xml_err(format!(
+                "vcpu id '{id}' is out of range of maximum vcpu count"
+            )));
+        }
+        let Some(enabled) = attr_enum(n, "enabled", &["yes", "no"])? else {
+            return Err(xml_err(
+                "Missing required attribute 'enabled' in element 'vcpu'",
+            ));
+        };
+        let hotpluggable = attr_enum(n, "hotpluggable", &["yes", "no"])?.map(|h| h == "yes");
+        let order = uint(n, "order", false)?.unwrap_or(0);
+        state[id as usize] = (enabled == "yes", hotpluggable, order);
+    }
+    let mut children = Vec::new();
+    for (i, (online, hotpluggable, order)) in state.iter().enumerate() {
+        let hotpluggable = hotpluggable.unwrap_or(!online);
+        if !online && !hotpluggable {
+            return Err(xml::config_unsupported(format!(
+                "vcpu '{i}' is both offline and not hotpluggable"
+            )));
+        }
+        let mut attrs = vec![
+            ("id".to_string(), i.to_string()),
+            (
+                "enabled".to_string(),
+                if *online { "yes" } else { "no" }.to_string(),
+            ),
+            (
+                "hotpluggable".to_string(),
+                if hotpluggable { "yes" } else { "no" }.to_string(),
+            ),
+        ];
+        if *order != 0 {
+            attrs.push(("order".to_string(), order.to_string()));
+        }
+        children.push(crate::raw::RawNode::Element(RawElement {
+            name: "vcpu".into(),
+            attrs,
+            children: Vec::new(),
+        }));
+    }
+    let online = state.iter().filter(|(o, _, _)| *o).count() as u32;
+    Ok(Some((
+        online,
+        RawElement {
+            name: "vcpus".into(),
+            attrs: Vec::new(),
+            children,
+        },
+    )))
+}
+
+/// `<features><tcg>`: the translation block cache size in KiB, as libvirt prints it. False
+/// when there is none (libvirt then drops the feature).
+fn tcg_canon(el: &mut RawElement, node: roxmltree::Node<'_, '_>) -> Result<bool> {
+    let kib = parse_memory_kib(child(node, "tb-cache"), "./tb-cache")?;
+    el.children
+        .retain(|c| !matches!(c, crate::raw::RawNode::Element(e) if e.name == "tb-cache"));
+    if let Some(kib) = kib.filter(|k| *k > 0) {
+        el.children.push(crate::raw::RawNode::Element(RawElement {
+            name: "tb-cache".into(),
+            attrs: vec![("unit".into(), "KiB".into())],
+            children: vec![crate::raw::RawNode::Text(kib.to_string())],
+        }));
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// The total and current memory after libvirt's post-parse: without `<memory>`, the guest
 /// NUMA cells' memory plus the memory devices; with it, the devices must fit in it and leave
 /// some initial memory. The current memory is the total when unset or above it.
@@ -964,6 +1074,9 @@ impl DomainDef {
         } else {
             vcpus_current
         };
+        // Individual vCPU states, when given, decide the current count.
+        let individual = individual_vcpus(root, vcpus_max)?;
+        let vcpus_current = individual.as_ref().map_or(vcpus_current, |(n, _)| *n);
         let mut vcpu_placement = match vcpu {
             Some(v) => attr_enum(v, "placement", &["static", "auto"])?,
             None => None,
@@ -1000,6 +1113,10 @@ impl DomainDef {
                             el.attrs.insert(0, ("state".into(), "on".into()));
                         }
                         canon::canonicalize(&mut el, &format!("features/{n}"))?;
+                        // A TCG feature without a cache size is dropped.
+                        if n == "tcg" && !tcg_canon(&mut el, c)? {
+                            continue;
+                        }
                         check_feature(&el)?;
                         list.push((pos, el));
                     }
@@ -1034,6 +1151,11 @@ impl DomainDef {
             vcpu_placement = "auto".into();
         }
         extras.validate(&uuid)?;
+        extras.kept.retain(|(_, _, e)| e.name != "vcpus");
+        if let Some((_, el)) = individual {
+            extras.kept.push((tuning::Slot::AfterVcpu, 0, el));
+            extras.kept.sort_by_key(|(s, r, _)| (*s, *r));
+        }
         if let Some(cpu) = extras.cpu.as_ref() {
             let ids: Vec<u32> = cpu
                 .cells
@@ -1192,6 +1314,26 @@ impl DomainDef {
             return Err(xml::config_unsupported(
                 "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')",
             ));
+        }
+        let driver = iommu.child("driver");
+        if driver.and_then(|d| d.attr("eim")) == Some("on") && intremap != Some("on") {
+            return Err(xml::config_unsupported(
+                "IOMMU eim requires interrupt remapping to be enabled",
+            ));
+        }
+        let model = iommu.attr("model").unwrap_or("");
+        let extra = driver.is_some_and(|d| {
+            ["intremap", "caching_mode", "eim", "iotlb", "aw_bits"]
+                .iter()
+                .any(|a| d.attr(a).is_some())
+        });
+        if matches!(model, "smmuv3" | "virtio") && extra {
+            return Err(xml_err(format!(
+                "iommu model '{model}' doesn't support additional attributes"
+            )));
+        }
+        if matches!(model, "smmuv3" | "intel") && iommu.child("address").is_some() {
+            return Err(xml_err(format!("iommu model '{model}' can't have address")));
         }
         Ok(())
     }
@@ -1355,7 +1497,7 @@ impl DomainDef {
         self.extras.format(&mut o, Slot::AfterVcpu);
         self.format_os(&mut o);
         self.extras.format(&mut o, Slot::AfterOs);
-        if let Some(f) = &self.features {
+        if let Some(f) = self.features.as_ref().filter(|f| !f.is_empty()) {
             o.open("features");
             let m = o.start_children();
             for e in f {

@@ -1329,6 +1329,10 @@ pub struct ChrDef {
     pub target_extra: Vec<(String, String)>,
     /// A serial port's `<target><model name>`.
     pub target_model: Option<String>,
+    /// `<source><reconnect>` of a tcp or unix device: enabled, and the timeout when enabled.
+    pub reconnect: Option<(bool, u32)>,
+    /// `<log file append>`: the file (when given) and `on`/`off`.
+    pub log: Option<(Option<String>, Option<String>)>,
     /// Alias and address.
     pub info: DeviceInfo,
 }
@@ -1480,6 +1484,48 @@ impl ChrDef {
                     .collect()
             })
             .unwrap_or_default();
+        let reconnect = match sources.first().and_then(|s| child(*s, "reconnect")) {
+            Some(r) if matches!(source_type.as_str(), "tcp" | "unix") => {
+                match attr_enum(r, "enabled", &["yes", "no"])? {
+                    None => None,
+                    Some("yes") => {
+                        let Some(t) = r.attribute("timeout") else {
+                            return Err(xml::xml_error(
+                                "Missing required attribute 'timeout' in element 'reconnect'",
+                            ));
+                        };
+                        let n = t.trim_start();
+                        let n = n.strip_prefix('+').unwrap_or(n);
+                        let timeout = n
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|_| n.bytes().all(|b| b.is_ascii_digit()))
+                            .ok_or_else(|| {
+                                xml::xml_error(format!(
+                                    "Invalid value for attribute 'timeout' in element \
+                                     'reconnect': '{t}'. Expected non-negative integer value"
+                                ))
+                            })?;
+                        Some((true, timeout))
+                    }
+                    Some(_) => Some((false, 0)),
+                }
+            }
+            _ => None,
+        };
+        let logs: Vec<Node<'_, '_>> = node.children().filter(|c| c.has_tag_name("log")).collect();
+        if logs.len() > 1 {
+            return Err(xml::xml_error(
+                "only one log element is allowed for character device",
+            ));
+        }
+        let log = match logs.first() {
+            Some(l) => Some((
+                l.attribute("file").map(str::to_string),
+                attr_enum(*l, "append", &["on", "off"])?.map(str::to_string),
+            )),
+            None => None,
+        };
         // A tcp device always has a protocol; raw by default.
         let protocol = child(node, "protocol")
             .and_then(|p| p.attribute("type"))
@@ -1494,6 +1540,8 @@ impl ChrDef {
             target_port,
             target_extra,
             target_model,
+            reconnect,
+            log,
             info: DeviceInfo::parse(node, false)?,
         })
     }
@@ -1519,7 +1567,19 @@ impl ChrDef {
         if !source.is_empty() {
             o.open("source");
             write_attrs(o, &source);
-            o.close_empty();
+            match self.reconnect {
+                Some((enabled, timeout)) => {
+                    o.start_children();
+                    o.open("reconnect");
+                    o.attr("enabled", if enabled { "yes" } else { "no" });
+                    if enabled {
+                        o.attr("timeout", &timeout.to_string());
+                    }
+                    o.close_empty();
+                    o.end("source");
+                }
+                None => o.close_empty(),
+            }
         }
         if let Some(c) = &self.udp_connect {
             o.open("source");
@@ -1529,6 +1589,12 @@ impl ChrDef {
         if let Some(p) = &self.protocol {
             o.open("protocol");
             o.attr("type", p);
+            o.close_empty();
+        }
+        if let Some((Some(file), append)) = &self.log {
+            o.open("log");
+            o.attr("file", file);
+            o.attr_opt("append", append.as_deref());
             o.close_empty();
         }
         o.open("target");
@@ -2159,6 +2225,10 @@ impl VideoDef {
     fn format(&self, o: &mut Out) {
         o.open("video");
         o.start_children();
+        // libvirt prints the driver before the model.
+        for e in self.extra.iter().filter(|e| e.name == "driver") {
+            o.raw(e);
+        }
         o.open("model");
         o.attr("type", &self.model);
         // A `none` video is only a placeholder: libvirt prints nothing else of it.
@@ -2196,7 +2266,7 @@ impl VideoDef {
             }
             o.end("model");
         }
-        for e in &self.extra {
+        for e in self.extra.iter().filter(|e| e.name != "driver") {
             o.raw(e);
         }
         self.info.format(o);
@@ -2280,21 +2350,22 @@ impl MemballoonDef {
 fn other_device_slot(name: &str) -> Option<u8> {
     Some(match name {
         "lease" => 0,
-        "filesystem" => 1,
-        "smartcard" => 2,
-        "tpm" => 3,
-        "sound" => 4,
-        "hostdev" => 5,
-        "redirdev" => 6,
-        "redirfilter" => 7,
-        "hub" => 8,
-        "watchdog" => 9,
-        "rng" => 10,
-        "panic" => 11,
-        "shmem" => 12,
-        "memory" => 13,
-        "iommu" => 14,
-        "vsock" => 15,
+        "filesystem" => 2,
+        "smartcard" => 4,
+        "tpm" => 6,
+        "sound" => 8,
+        "audio" => 9,
+        "hostdev" => 10,
+        "redirdev" => 12,
+        "redirfilter" => 14,
+        "hub" => 16,
+        "watchdog" => 18,
+        "rng" => 20,
+        "panic" => 22,
+        "shmem" => 24,
+        "memory" => 26,
+        "iommu" => 28,
+        "vsock" => 30,
         _ => return None,
     })
 }
@@ -2319,6 +2390,143 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// `virXMLPropUInt` with base 10: `None` when absent and not `required`; zero refused with
+/// `nonzero`.
+fn prop_uint(node: Node<'_, '_>, attr: &str, required: bool, nonzero: bool) -> Result<Option<u32>> {
+    let element = node.tag_name().name();
+    let Some(v) = node.attribute(attr) else {
+        if required {
+            return Err(xml::xml_error(format!(
+                "Missing required attribute '{attr}' in element '{element}'"
+            )));
+        }
+        return Ok(None);
+    };
+    let t = v.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let n = t
+        .parse::<u32>()
+        .ok()
+        .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            xml::xml_error(format!(
+                "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
+                 Expected non-negative integer value"
+            ))
+        })?;
+    if nonzero && n == 0 {
+        return Err(xml::xml_error(format!(
+            "Invalid value for attribute '{attr}' in element '{element}': Zero is not permitted"
+        )));
+    }
+    Ok(Some(n))
+}
+
+const AUDIO_TYPES: &[&str] = &[
+    "none",
+    "alsa",
+    "coreaudio",
+    "jack",
+    "oss",
+    "pulseaudio",
+    "sdl",
+    "spice",
+    "file",
+    "dbus",
+];
+
+/// `<audio>` in libvirt's form: id, type, timer period and the attributes its type reads, then
+/// its `<input>` and `<output>` (kept as written).
+fn audio_canon(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
+    let Some(kind) = node.attribute("type") else {
+        return Err(xml::xml_error(
+            "Missing required attribute 'type' in element 'audio'",
+        ));
+    };
+    if !AUDIO_TYPES.contains(&kind) {
+        return Err(xml::invalid_enum_attr("type", "audio", kind));
+    }
+    let id = prop_uint(node, "id", true, true)?.unwrap_or(0);
+    let timer = prop_uint(node, "timerPeriod", false, true)?;
+    let mut attrs = vec![
+        ("id".to_string(), id.to_string()),
+        ("type".to_string(), kind.to_string()),
+    ];
+    if let Some(t) = timer {
+        attrs.push(("timerPeriod".to_string(), t.to_string()));
+    }
+    let own: &[&str] = match kind {
+        "oss" => &["tryMMap", "exclusive", "dspPolicy"],
+        "pulseaudio" => &["serverName"],
+        "sdl" => &["driver"],
+        "file" => &["path"],
+        _ => &[],
+    };
+    for k in own {
+        if let Some(v) = node.attribute(*k) {
+            attrs.push(((*k).to_string(), v.to_string()));
+        }
+    }
+    el.attrs = attrs;
+    let kept = |name: &str| {
+        el.children.iter().find_map(|c| match c {
+            RawNode::Element(e) if e.name == name => Some(RawNode::Element(e.clone())),
+            _ => None,
+        })
+    };
+    let children: Vec<RawNode> = [kept("input"), kept("output")]
+        .into_iter()
+        .flatten()
+        .collect();
+    el.children = children;
+    Ok(())
+}
+
+/// libvirt's checks of audio backends: unique ids, and every `<sound><audio id>` naming one.
+pub(crate) fn validate_audio(other: &[(u8, RawElement)]) -> Result<()> {
+    let ids: Vec<&str> = other
+        .iter()
+        .filter(|(_, e)| e.name == "audio")
+        .filter_map(|(_, e)| e.attr("id"))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(xml::xml_error(format!(
+                "audio ID {id} is used multiple times"
+            )));
+        }
+    }
+    for (_, sound) in other.iter().filter(|(_, e)| e.name == "sound") {
+        let Some(id) = sound.child("audio").and_then(|a| a.attr("id")) else {
+            continue;
+        };
+        let n = id.trim().parse::<u32>().unwrap_or(0);
+        if n != 0 && !ids.iter().any(|i| i.parse::<u32>().ok() == Some(n)) {
+            return Err(xml::xml_error(format!("no audio device with ID {n}")));
+        }
+    }
+    Ok(())
+}
+
+/// The device information of a device kept as a tree, as libvirt prints it: its address in
+/// libvirt's form (where it stands), and no alias but a user's (`ua-…`).
+fn normalize_info(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
+    if let Some(address) = Address::parse_child(node)? {
+        let info = DeviceInfo {
+            address: Some(address),
+            ..DeviceInfo::default()
+        };
+        if let (Some(new), Some(slot)) = (info.to_raw(None).pop(), el.child_mut("address")) {
+            *slot = new;
+        }
+    }
+    el.children.retain(|c| {
+        !matches!(c, RawNode::Element(e)
+            if e.name == "alias" && !e.attr("name").is_some_and(|n| n.starts_with("ua-")))
+    });
+    Ok(())
 }
 
 /// `<filesystem>` after libvirt's post-parse: an access mode of passthrough unless one is
@@ -2662,11 +2870,11 @@ impl Devices {
                 }
                 "hostdev" => {
                     let el = super::hostdev::parse(c)?;
-                    d.other.push((5, el));
+                    d.other.push((10, el));
                 }
                 "memory" => {
                     let el = super::memdev::parse(c)?;
-                    d.other.push((13, el));
+                    d.other.push((26, el));
                 }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
@@ -2680,6 +2888,10 @@ impl Devices {
                         let mut el = RawElement::from_node(c, false);
                         check_other_device(c)?;
                         super::canon::canonicalize(&mut el, name)?;
+                        normalize_info(&mut el, c)?;
+                        if name == "audio" {
+                            audio_canon(&mut el, c)?;
+                        }
                         if name == "filesystem" {
                             filesystem_canon(&mut el)?;
                         }
@@ -2813,6 +3025,7 @@ impl Devices {
         self.smartcard_addresses();
         super::hostdev::implicit_controllers(&self.other, &mut self.controllers);
         super::hostdev::validate(&self.other)?;
+        validate_audio(&self.other)?;
         // Serial ports without a port number take the next free one.
         let mut next_port = 0;
         for s in &mut self.serials {
@@ -2999,11 +3212,11 @@ impl Devices {
                 }
             }
         };
-        flush(o, 1);
+        flush(o, 2);
         for n in &self.interfaces {
             n.format(o);
         }
-        flush(o, 2);
+        flush(o, 4);
         for s in &self.serials {
             s.format(o, "serial", None, inactive);
         }
@@ -3030,15 +3243,15 @@ impl Devices {
                 i.format(o);
             }
         }
-        flush(o, 3);
+        flush(o, 6);
         for g in &self.graphics {
             g.format(o, inactive, secure, migratable);
         }
-        flush(o, 4);
+        flush(o, 9);
         for v in &self.videos {
             v.format(o);
         }
-        flush(o, 9);
+        flush(o, 18);
         if let Some(b) = &self.memballoon {
             b.format(o);
         }
@@ -3057,6 +3270,8 @@ fn serial_alias() -> ChrDef {
         target_port: None,
         target_extra: Vec::new(),
         target_model: None,
+        reconnect: None,
+        log: None,
         info: DeviceInfo::default(),
     }
 }

@@ -272,25 +272,26 @@ pub(crate) fn parse(
             children.push(el("distances", Vec::new(), siblings));
         }
         for c in caches.get(i).map(Vec::as_slice).unwrap_or_default() {
-            let mut attrs = vec![pair("level", c.level)];
-            if c.associativity != 0 {
-                attrs.push(pair("associativity", ASSOCIATIVITY[c.associativity]));
-            }
-            if c.policy != 0 {
-                attrs.push(pair("policy", POLICY[c.policy]));
-            }
-            let mut sub = vec![el(
-                "size",
-                vec![pair("value", c.size_kib), pair("unit", "KiB")],
-                Vec::new(),
-            )];
-            if c.line != 0 {
-                sub.push(el(
-                    "line",
-                    vec![pair("value", c.line as u32), pair("unit", "B")],
+            // libvirt 9.0 leaves out an associativity or policy of 'none' and a line size of
+            // 0, and then refuses its own output (all three are required). rvirt prints them,
+            // so that what it writes always reads back; other values print as libvirt's.
+            let attrs = vec![
+                pair("level", c.level),
+                pair("associativity", ASSOCIATIVITY[c.associativity]),
+                pair("policy", POLICY[c.policy]),
+            ];
+            let sub = vec![
+                el(
+                    "size",
+                    vec![pair("value", c.size_kib), pair("unit", "KiB")],
                     Vec::new(),
-                ));
-            }
+                ),
+                el(
+                    "line",
+                    vec![pair("value", c.line), pair("unit", "B")],
+                    Vec::new(),
+                ),
+            ];
             children.push(el("cache", attrs, sub));
         }
         cell.children = children;

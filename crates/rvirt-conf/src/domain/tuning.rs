@@ -406,8 +406,9 @@ fn launch_security(node: roxmltree::Node<'_, '_>) -> Result<RawElement> {
                 let n: u32 = t.strip_prefix('+').unwrap_or(t).parse().map_err(|_| {
                     xml::xml_error(format!("Invalid format for launch security {what}"))
                 })?;
-                // libvirt prints these with %d.
-                children.push(text_el(name, (n as i32).to_string()));
+                // libvirt prints these with %d, so a value past 2^31 comes out negative and
+                // does not read back; rvirt prints it as given.
+                children.push(text_el(name, n.to_string()));
             }
         }
         children.push(text_el("policy", format!("0x{policy:04x}")));
