@@ -1001,6 +1001,8 @@ pub struct NetDef {
     pub mac: String,
     /// `<source>` attributes, in libvirt's order.
     pub source: Vec<(String, String)>,
+    /// A vhost-user interface's `<source><reconnect>` (enabled, timeout when enabled).
+    pub source_reconnect: Option<(bool, u32)>,
     /// A hostdev interface's `<source>` children: the host device's address and the rest
     /// (a USB device's vendor and product) as written.
     pub hostdev_source: Option<(Option<Address>, Vec<RawElement>)>,
@@ -1130,6 +1132,20 @@ impl NetDef {
                 "interface type='{net_type}' requires a 'source' element"
             )));
         }
+        // libvirt 9.0 as Debian builds it knows no backend type at all (not even 'default').
+        if let Some(t) = child(node, "backend").and_then(|b| b.attribute("type")) {
+            return Err(xml::invalid_enum_attr("type", "backend", t));
+        }
+        if net_type == "vhostuser"
+            && src.is_some_and(|s| {
+                s.attribute("mode") == Some("server")
+                    && child(s, "reconnect").and_then(|r| r.attribute("enabled")) == Some("yes")
+            })
+        {
+            return Err(xml::config_unsupported(
+                "'reconnect' attribute unsupported 'server' mode for <interface type='vhostuser'>",
+            ));
+        }
         // The attribute each type's source is named by (libvirt reads it as required).
         let required = match net_type {
             "network" => Some("network"),
@@ -1157,20 +1173,32 @@ impl NetDef {
         if net_type == "direct" && !source.iter().any(|(k, _)| k == "mode") {
             source.push(("mode".into(), "vepa".into()));
         }
-        sort_attrs(
-            &mut source,
-            &[
-                "network",
-                "portgroup",
-                "bridge",
-                "dev",
-                "mode",
-                "type",
-                "path",
-                "address",
-                "port",
-            ],
-        );
+        if net_type == "vhostuser" {
+            sort_attrs(&mut source, &["type", "path", "mode"]);
+        } else {
+            sort_attrs(
+                &mut source,
+                &[
+                    "network",
+                    "portgroup",
+                    "bridge",
+                    "dev",
+                    "mode",
+                    "type",
+                    "path",
+                    "address",
+                    "port",
+                ],
+            );
+        }
+        let source_reconnect = match src.and_then(|s| child(s, "reconnect")) {
+            Some(r) if net_type == "vhostuser" => match attr_enum(r, "enabled", &["yes", "no"])? {
+                None => None,
+                Some("yes") => Some((true, prop_uint(r, "timeout", true, false)?.unwrap_or(0))),
+                Some(_) => Some((false, 0)),
+            },
+            _ => None,
+        };
         let vport_flags = match net_type {
             "network" => Some(netdev::VportFlags {
                 generate: true,
@@ -1221,6 +1249,7 @@ impl NetDef {
             net_type: net_type.to_string(),
             mac,
             source,
+            source_reconnect,
             hostdev_source,
             managed: net_type == "hostdev" && node.attribute("managed") == Some("yes"),
             target_dev,
@@ -1269,7 +1298,19 @@ impl NetDef {
         if !self.source.is_empty() {
             o.open("source");
             write_attrs(o, &self.source);
-            o.close_empty();
+            match self.source_reconnect {
+                Some((enabled, timeout)) => {
+                    o.start_children();
+                    o.open("reconnect");
+                    o.attr("enabled", if enabled { "yes" } else { "no" });
+                    if enabled {
+                        o.attr("timeout", &timeout.to_string());
+                    }
+                    o.close_empty();
+                    o.end("source");
+                }
+                None => o.close_empty(),
+            }
         }
         if let Some((address, rest)) = &self.hostdev_source {
             o.open("source");
@@ -3026,6 +3067,21 @@ impl Devices {
         super::hostdev::implicit_controllers(&self.other, &mut self.controllers);
         super::hostdev::validate(&self.other)?;
         validate_audio(&self.other)?;
+        // A USB redirected device needs a USB controller (of a model other than none).
+        let has_usb = self
+            .controllers
+            .iter()
+            .any(|c| c.ctrl_type == "usb" && c.model.as_deref() != Some("none"));
+        if !has_usb
+            && self
+                .other
+                .iter()
+                .any(|(_, e)| e.name == "redirdev" && e.attr("bus").is_none_or(|b| b == "usb"))
+        {
+            return Err(xml::config_unsupported(
+                "cannot add redirected USB device: USB is disabled for this domain",
+            ));
+        }
         // Serial ports without a port number take the next free one.
         let mut next_port = 0;
         for s in &mut self.serials {

@@ -67,7 +67,7 @@ pub(crate) fn parse(node: Node<'_, '_>) -> Result<RawElement> {
     let mode = node.attribute("mode");
     match mode {
         None | Some("subsystem") => {}
-        Some("capabilities") => return raw(node),
+        Some("capabilities") => return caps(node),
         Some(m) => {
             return Err(xml::config_unsupported(format!(
                 "unknown hostdev mode '{m}'"
@@ -233,6 +233,38 @@ fn pci_source(source: Node<'_, '_>, el: &mut RawElement) -> Result<()> {
         *src = element("source", attrs, vec![address]);
     }
     Ok(())
+}
+
+/// A host device in capabilities mode (a block or character device, or a network interface,
+/// for containers): libvirt's checks, `mode` and `type` only, the rest kept as written.
+fn caps(node: Node<'_, '_>) -> Result<RawElement> {
+    let Some(kind) = node.attribute("type") else {
+        return Err(xml::xml_error("missing source address type"));
+    };
+    let (inner, what) = match kind {
+        "storage" => ("block", "storage"),
+        "misc" => ("char", "character"),
+        "net" => ("interface", "net"),
+        _ => {
+            return Err(xml::config_unsupported(format!(
+                "unknown host device source address type '{kind}'"
+            )));
+        }
+    };
+    let Some(source) = child(node, "source") else {
+        return Err(xml::xml_error("Missing <source> element in hostdev device"));
+    };
+    if child(source, inner)
+        .and_then(|b| b.text())
+        .is_none_or(str::is_empty)
+    {
+        return Err(xml::xml_error(format!(
+            "Missing <{inner}> element in hostdev {what} device"
+        )));
+    }
+    let mut el = RawElement::from_node(node, false);
+    el.attrs = vec![pair("mode", "capabilities"), pair("type", kind)];
+    Ok(el)
 }
 
 /// A device kept as written, canonicalized by the generic rules.
