@@ -334,6 +334,19 @@ pub fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
     parse_bitmap(s).filter(|v| !v.is_empty())
 }
 
+/// [`parse_bitmap`] with libvirt's limit (1024) and its error for a malformed one.
+pub(crate) fn bitmap(text: &str) -> Result<Vec<u32>> {
+    parse_bitmap(text)
+        .filter(|s| s.iter().all(|v| *v < 1024))
+        .ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("Failed to parse bitmap '{text}'"),
+            )
+        })
+}
+
 /// Parses a libvirt bitmap (`0-3,^2,8`) as [`parse_cpuset`] does, but an empty result
 /// (`0,^0`) is a valid empty set rather than an error.
 pub fn parse_bitmap(s: &str) -> Option<Vec<u32>> {
@@ -467,28 +480,7 @@ fn individual_vcpus(
     if nodes.is_empty() {
         return Ok(None);
     }
-    let uint = |n: roxmltree::Node<'_, '_>, attr: &str, required: bool| -> Result<Option<u32>> {
-        let Some(v) = n.attribute(attr) else {
-            if required {
-                return Err(xml_err(format!(
-                    "Missing required attribute '{attr}' in element 'vcpu'"
-                )));
-            }
-            return Ok(None);
-        };
-        let t = v.trim_start();
-        let t = t.strip_prefix('+').unwrap_or(t);
-        t.parse::<u32>()
-            .ok()
-            .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
-            .map(Some)
-            .ok_or_else(|| {
-                xml_err(format!(
-                    "Invalid value for attribute '{attr}' in element 'vcpu': '{v}'. \
-                     Expected non-negative integer value"
-                ))
-            })
-    };
+    let uint = |n, attr, required| xml::prop_u32(n, attr, required, false);
     // (online, hotpluggable, order) per vCPU.
     let mut state: Vec<(bool, Option<bool>, u32)> = vec![(false, None, 0); vcpus_max as usize];
     for n in nodes {
@@ -675,19 +667,7 @@ fn parse_loader(os_node: roxmltree::Node<'_, '_>, rest: &mut OsRest) -> Result<(
         if let Some(t) = n.attribute("template") {
             attrs.push(("template".to_string(), t.to_string()));
         }
-        let kind = attr_enum(
-            n,
-            "type",
-            &[
-                "file",
-                "block",
-                "dir",
-                "network",
-                "volume",
-                "nvme",
-                "vhostuser",
-            ],
-        )?;
+        let kind = attr_enum(n, "type", crate::snapshot::STORAGE_TYPES)?;
         let mut path = String::new();
         match kind {
             Some(k) => {

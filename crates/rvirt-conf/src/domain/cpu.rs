@@ -6,7 +6,7 @@ use crate::raw::RawElement;
 use crate::sparse::{Token, token};
 use crate::units::parse_memory_kib;
 use crate::xml::{self, attr_enum, child};
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_types::Result;
 
 const MODES: &[&str] = &["custom", "host-model", "host-passthrough", "maximum"];
 const MATCHES: &[&str] = &["minimum", "exact", "strict"];
@@ -160,10 +160,7 @@ impl CpuDef {
             }
             let count = nodes.len();
             for (i, cell) in nodes.iter().copied().enumerate() {
-                let id = match cell.attribute("id") {
-                    Some(v) => super::numa::cell_id(v)?,
-                    None => i as u32,
-                };
+                let id = xml::prop_u32(cell, "id", false, false)?.unwrap_or(i as u32);
                 if id as usize >= count {
                     return Err(xml::xml_error(
                         "Exactly one 'cell' element per guest NUMA cell allowed, \
@@ -178,15 +175,7 @@ impl CpuDef {
                 let cpus = match cell.attribute("cpus") {
                     None => None,
                     Some(s) => {
-                        let set = super::parse_bitmap(s)
-                            .filter(|v| v.iter().all(|c| *c < 1024))
-                            .ok_or_else(|| {
-                                Error::with_detail(
-                                    ErrorDomain::NONE,
-                                    ErrorNumber::INVALID_ARG,
-                                    format!("Failed to parse bitmap '{s}'"),
-                                )
-                            })?;
+                        let set = super::bitmap(s)?;
                         (!set.is_empty()).then_some(set)
                     }
                 };

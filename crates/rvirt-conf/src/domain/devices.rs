@@ -1194,7 +1194,7 @@ impl NetDef {
         let source_reconnect = match src.and_then(|s| child(s, "reconnect")) {
             Some(r) if net_type == "vhostuser" => match attr_enum(r, "enabled", &["yes", "no"])? {
                 None => None,
-                Some("yes") => Some((true, prop_uint(r, "timeout", true, false)?.unwrap_or(0))),
+                Some("yes") => Some((true, xml::prop_u32(r, "timeout", true, false)?.unwrap_or(0))),
                 Some(_) => Some((false, 0)),
             },
             _ => None,
@@ -1298,19 +1298,7 @@ impl NetDef {
         if !self.source.is_empty() {
             o.open("source");
             write_attrs(o, &self.source);
-            match self.source_reconnect {
-                Some((enabled, timeout)) => {
-                    o.start_children();
-                    o.open("reconnect");
-                    o.attr("enabled", if enabled { "yes" } else { "no" });
-                    if enabled {
-                        o.attr("timeout", &timeout.to_string());
-                    }
-                    o.close_empty();
-                    o.end("source");
-                }
-                None => o.close_empty(),
-            }
+            close_source(o, self.source_reconnect);
         }
         if let Some((address, rest)) = &self.hostdev_source {
             o.open("source");
@@ -1530,23 +1518,7 @@ impl ChrDef {
                 match attr_enum(r, "enabled", &["yes", "no"])? {
                     None => None,
                     Some("yes") => {
-                        let Some(t) = r.attribute("timeout") else {
-                            return Err(xml::xml_error(
-                                "Missing required attribute 'timeout' in element 'reconnect'",
-                            ));
-                        };
-                        let n = t.trim_start();
-                        let n = n.strip_prefix('+').unwrap_or(n);
-                        let timeout = n
-                            .parse::<u32>()
-                            .ok()
-                            .filter(|_| n.bytes().all(|b| b.is_ascii_digit()))
-                            .ok_or_else(|| {
-                                xml::xml_error(format!(
-                                    "Invalid value for attribute 'timeout' in element \
-                                     'reconnect': '{t}'. Expected non-negative integer value"
-                                ))
-                            })?;
+                        let timeout = xml::prop_u32(r, "timeout", true, false)?.unwrap_or(0);
                         Some((true, timeout))
                     }
                     Some(_) => Some((false, 0)),
@@ -1608,19 +1580,7 @@ impl ChrDef {
         if !source.is_empty() {
             o.open("source");
             write_attrs(o, &source);
-            match self.reconnect {
-                Some((enabled, timeout)) => {
-                    o.start_children();
-                    o.open("reconnect");
-                    o.attr("enabled", if enabled { "yes" } else { "no" });
-                    if enabled {
-                        o.attr("timeout", &timeout.to_string());
-                    }
-                    o.close_empty();
-                    o.end("source");
-                }
-                None => o.close_empty(),
-            }
+            close_source(o, self.reconnect);
         }
         if let Some(c) = &self.udp_connect {
             o.open("source");
@@ -2433,36 +2393,21 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
     }
 }
 
-/// `virXMLPropUInt` with base 10: `None` when absent and not `required`; zero refused with
-/// `nonzero`.
-fn prop_uint(node: Node<'_, '_>, attr: &str, required: bool, nonzero: bool) -> Result<Option<u32>> {
-    let element = node.tag_name().name();
-    let Some(v) = node.attribute(attr) else {
-        if required {
-            return Err(xml::xml_error(format!(
-                "Missing required attribute '{attr}' in element '{element}'"
-            )));
-        }
-        return Ok(None);
+/// Ends an open `<source` tag: empty, or holding a `<reconnect enabled timeout>` (the
+/// timeout only when enabled), as libvirt prints a chardev's or vhost-user's source.
+fn close_source(o: &mut Out, reconnect: Option<(bool, u32)>) {
+    let Some((enabled, timeout)) = reconnect else {
+        o.close_empty();
+        return;
     };
-    let t = v.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let n = t
-        .parse::<u32>()
-        .ok()
-        .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            xml::xml_error(format!(
-                "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
-                 Expected non-negative integer value"
-            ))
-        })?;
-    if nonzero && n == 0 {
-        return Err(xml::xml_error(format!(
-            "Invalid value for attribute '{attr}' in element '{element}': Zero is not permitted"
-        )));
+    o.start_children();
+    o.open("reconnect");
+    o.attr("enabled", if enabled { "yes" } else { "no" });
+    if enabled {
+        o.attr("timeout", &timeout.to_string());
     }
-    Ok(Some(n))
+    o.close_empty();
+    o.end("source");
 }
 
 const AUDIO_TYPES: &[&str] = &[
@@ -2489,8 +2434,8 @@ fn audio_canon(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
     if !AUDIO_TYPES.contains(&kind) {
         return Err(xml::invalid_enum_attr("type", "audio", kind));
     }
-    let id = prop_uint(node, "id", true, true)?.unwrap_or(0);
-    let timer = prop_uint(node, "timerPeriod", false, true)?;
+    let id = xml::prop_u32(node, "id", true, true)?.unwrap_or(0);
+    let timer = xml::prop_u32(node, "timerPeriod", false, true)?;
     let mut attrs = vec![
         ("id".to_string(), id.to_string()),
         ("type".to_string(), kind.to_string()),

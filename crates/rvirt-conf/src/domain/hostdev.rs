@@ -5,6 +5,7 @@
 //! none, as libvirt's post-parse does. The other kinds are kept as trees ([`RawElement`]).
 
 use super::devices::{Address, ControllerDef, DeviceInfo, DiskDef};
+use super::netdev::{element, pair};
 use crate::raw::{RawElement, RawNode};
 use crate::xml::{self, attr_enum, child};
 use roxmltree::Node;
@@ -14,18 +15,6 @@ const SUBSYS_TYPES: &[&str] = &["usb", "pci", "scsi", "scsi_host", "mdev"];
 
 /// Units per SCSI controller libvirt's test driver gives out (a narrow bus: 0 to 6).
 const SCSI_UNITS: u32 = 7;
-
-fn element(name: &str, attrs: Vec<(String, String)>, children: Vec<RawElement>) -> RawElement {
-    RawElement {
-        name: name.to_string(),
-        attrs,
-        children: children.into_iter().map(RawNode::Element).collect(),
-    }
-}
-
-fn pair(k: &str, v: impl Into<String>) -> (String, String) {
-    (k.to_string(), v.into())
-}
 
 /// libvirt's `virXMLPropUInt`/`virXMLPropULongLong` with base 0 and `VIR_XML_PROP_REQUIRED`.
 fn required_uint(node: Node<'_, '_>, attr: &str, max: u64) -> Result<u64> {

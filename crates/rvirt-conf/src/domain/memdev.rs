@@ -52,13 +52,7 @@ fn nodemask(source: Node<'_, '_>) -> Result<Option<String>> {
     let Some(text) = text_of(source, "nodemask") else {
         return Ok(None);
     };
-    let Some(set) = super::parse_bitmap(text).filter(|s| s.iter().all(|v| *v < 1024)) else {
-        return Err(Error::with_detail(
-            ErrorDomain::NONE,
-            ErrorNumber::INVALID_ARG,
-            format!("Failed to parse bitmap '{text}'"),
-        ));
-    };
+    let set = super::bitmap(text)?;
     if set.is_empty() {
         return Err(xml::config_unsupported(format!(
             "Invalid value of 'nodemask': {text}"

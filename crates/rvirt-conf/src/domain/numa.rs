@@ -4,7 +4,8 @@
 //! prints them.
 
 use super::cpu::NumaCell;
-use crate::raw::{RawElement, RawNode};
+use super::netdev::{element as el, pair};
+use crate::raw::RawElement;
 use crate::xml;
 use roxmltree::Node;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
@@ -16,67 +17,6 @@ const UNREACHABLE: u32 = 255;
 const ASSOCIATIVITY: &[&str] = &["none", "direct", "full"];
 const POLICY: &[&str] = &["none", "writeback", "writethrough"];
 const ACCESS_TYPES: &[&str] = &["none", "access", "read", "write"];
-
-fn el(name: &str, attrs: Vec<(String, String)>, children: Vec<RawElement>) -> RawElement {
-    RawElement {
-        name: name.to_string(),
-        attrs,
-        children: children.into_iter().map(RawNode::Element).collect(),
-    }
-}
-
-fn pair(k: &str, v: impl ToString) -> (String, String) {
-    (k.to_string(), v.to_string())
-}
-
-/// A cell's `id`, read as libvirt's `virXMLPropUInt`.
-pub(crate) fn cell_id(v: &str) -> Result<u32> {
-    let t = v.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    match t.parse::<u32>() {
-        Ok(n) if t.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
-        _ => Err(xml::xml_error(format!(
-            "Invalid value for attribute 'id' in element 'cell': '{v}'. \
-             Expected non-negative integer value"
-        ))),
-    }
-}
-
-/// `virXMLPropUInt` with base 10; `None` when absent and not `required`.
-fn prop_uint(node: Node<'_, '_>, attr: &str, required: bool) -> Result<Option<u64>> {
-    let element = node.tag_name().name();
-    let Some(v) = node.attribute(attr) else {
-        if required {
-            return Err(xml::xml_error(format!(
-                "Missing required attribute '{attr}' in element '{element}'"
-            )));
-        }
-        return Ok(None);
-    };
-    let t = v.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    match t.parse::<u64>() {
-        Ok(n) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
-        _ => Err(xml::xml_error(format!(
-            "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
-             Expected non-negative integer value"
-        ))),
-    }
-}
-
-fn prop_u32(node: Node<'_, '_>, attr: &str, required: bool) -> Result<Option<u32>> {
-    let element = node.tag_name().name();
-    match prop_uint(node, attr, required)? {
-        Some(n) => u32::try_from(n).map(Some).map_err(|_| {
-            xml::xml_error(format!(
-                "Invalid value for attribute '{attr}' in element '{element}': '{}'. \
-                 Expected non-negative integer value",
-                node.attribute(attr).unwrap_or("")
-            ))
-        }),
-        None => Ok(None),
-    }
-}
 
 /// A scaled value read from attribute `value` of `node` (the unit is not read: libvirt looks
 /// for a `unit` child there, which nobody writes), times `scale`.
@@ -175,13 +115,13 @@ fn parse_distances(cell: Node<'_, '_>, cur: usize, dist: &mut [Option<Vec<u32>>]
         r
     };
     for s in siblings {
-        let id = prop_u32(s, "id", true)?.unwrap_or(0);
+        let id = xml::prop_u32(s, "id", true, false)?.unwrap_or(0);
         if id as usize >= n {
             return Err(xml::xml_error(format!(
                 "'sibling_id {id}' does not refer to a valid cell within NUMA 'cell id {cur}'"
             )));
         }
-        let value = prop_u32(s, "value", true)?.unwrap_or(0);
+        let value = xml::prop_u32(s, "value", true, false)?.unwrap_or(0);
         let local = id as usize == cur;
         if !(LOCAL..=UNREACHABLE).contains(&value) || local != (value == LOCAL) {
             return Err(xml::xml_error(format!(
@@ -231,11 +171,11 @@ pub(crate) fn parse(
                 };
                 v
             } else {
-                prop_uint(l, "value", true)?.unwrap_or(0)
+                xml::prop_uint(l, "value", true, false, u64::MAX)?.unwrap_or(0)
             };
-            let initiator = prop_u32(l, "initiator", true)?.unwrap_or(0);
-            let target = prop_u32(l, "target", true)?.unwrap_or(0);
-            let cache = prop_u32(l, "cache", false)?.unwrap_or(0);
+            let initiator = xml::prop_u32(l, "initiator", true, false)?.unwrap_or(0);
+            let target = xml::prop_u32(l, "target", true, false)?.unwrap_or(0);
+            let cache = xml::prop_u32(l, "cache", false, false)?.unwrap_or(0);
             let Some(kind) = l.attribute("type") else {
                 return Err(xml::xml_error(format!(
                     "Missing required attribute 'type' in element '{}'",

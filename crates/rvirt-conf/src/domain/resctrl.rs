@@ -31,26 +31,7 @@ fn invalid_arg(detail: &str) -> Error {
 
 /// `virXMLPropUInt` with base 10, required.
 fn required_u32(node: Node<'_, '_>, attr: &str) -> Result<u32> {
-    let element = node.tag_name().name();
-    let Some(v) = node.attribute(attr) else {
-        return Err(xml::xml_error(format!(
-            "Missing required attribute '{attr}' in element '{element}'"
-        )));
-    };
-    let t = v.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(xml::xml_error(format!(
-            "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
-             Expected non-negative integer value"
-        )));
-    }
-    t.parse().map_err(|_| {
-        xml::xml_error(format!(
-            "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
-             Expected non-negative integer value"
-        ))
-    })
+    Ok(xml::prop_u32(node, attr, true, false)?.unwrap_or(0))
 }
 
 /// The `vcpus` of a group or monitor, limited to the domain's vCPUs.

@@ -340,13 +340,7 @@ fn sched_bitmap(node: roxmltree::Node<'_, '_>, attr: &str) -> Result<(Vec<u32>, 
             "Missing attribute '{attr}' in element '{element}'"
         )));
     };
-    let Some(set) = super::parse_bitmap(text).filter(|s| s.iter().all(|v| *v < 1024)) else {
-        return Err(rvirt_types::Error::with_detail(
-            rvirt_types::ErrorDomain::NONE,
-            rvirt_types::ErrorNumber::INVALID_ARG,
-            format!("Failed to parse bitmap '{text}'"),
-        ));
-    };
+    let set = super::bitmap(text)?;
     if set.is_empty() {
         return Err(xml::config_unsupported(format!(
             "'{attr}' scheduler bitmap '{text}' is empty"
@@ -960,23 +954,7 @@ impl DomainExtras {
             nt.memory = Some((token(mode, NUMA_MODES), nodeset));
         }
         for m in n.children().filter(|c| c.has_tag_name("memnode")) {
-            let Some(v) = m.attribute("cellid") else {
-                return Err(xml::xml_error(
-                    "Missing required attribute 'cellid' in element 'memnode'",
-                ));
-            };
-            let t = v.trim_start();
-            let t = t.strip_prefix('+').unwrap_or(t);
-            let cell: u32 = t
-                .parse()
-                .ok()
-                .filter(|_| t.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| {
-                    xml::xml_error(format!(
-                        "Invalid value for attribute 'cellid' in element 'memnode': '{v}'. \
-                         Expected non-negative integer value"
-                    ))
-                })?;
+            let cell = xml::prop_u32(m, "cellid", true, false)?.unwrap_or(0);
             if nt.memnodes.iter().any(|(c, _, _)| *c == cell) {
                 return Err(xml::xml_error(format!(
                     "Multiple memnode elements with cellid {cell}"
@@ -990,15 +968,7 @@ impl DomainExtras {
             let set = m.attribute("nodeset").ok_or_else(|| {
                 xml::xml_error("Missing required nodeset attribute in memnode element")
             })?;
-            let nodes = super::parse_bitmap(set)
-                .filter(|v| v.iter().all(|n| *n < 1024))
-                .ok_or_else(|| {
-                    rvirt_types::Error::with_detail(
-                        rvirt_types::ErrorDomain::NONE,
-                        rvirt_types::ErrorNumber::INVALID_ARG,
-                        format!("Failed to parse bitmap '{set}'"),
-                    )
-                })?;
+            let nodes = super::bitmap(set)?;
             if nodes.is_empty() {
                 return Err(xml::config_unsupported(format!(
                     "Invalid value of 'nodeset': {set}"
