@@ -8,8 +8,12 @@
 mod canon;
 mod cpu;
 mod devices;
+mod hostdev;
+mod memdev;
 mod netdev;
+mod numa;
 mod out;
+mod resctrl;
 mod tuning;
 
 pub use devices::{
@@ -24,9 +28,11 @@ use crate::units::parse_memory_kib;
 use crate::xml::{self, attr_enum, child};
 pub use cpu::{CpuDef, NumaCell};
 use out::Out;
+pub use resctrl::Resctrl;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 pub use tuning::{
-    BlkioDevice, CpuTune, DomainExtras, IoThread, MemoryBacking, NumaTune, SecLabel, Slot, Sysinfo,
+    BlkioDevice, CpuTune, DomainExtras, IoThread, MemoryBacking, NumaTune, Sched, SecLabel, Slot,
+    Sysinfo,
 };
 
 /// How to parse a domain document.
@@ -87,8 +93,10 @@ pub struct OsRest {
     pub init: Option<String>,
     /// `<loader>` attributes (readonly, secure, type) and path.
     pub loader: Option<(Vec<(String, String)>, String)>,
-    /// `<nvram>` attributes (template) and path.
+    /// `<nvram>` attributes (template, type) and path.
     pub nvram: Option<(Vec<(String, String)>, String)>,
+    /// `<nvram type=…><source>`.
+    pub nvram_source: Option<RawElement>,
     /// `<kernel>`.
     pub kernel: Option<String>,
     /// `<initrd>`.
@@ -113,6 +121,7 @@ static EMPTY_OS_REST: OsRest = OsRest {
     init: None,
     loader: None,
     nvram: None,
+    nvram_source: None,
     kernel: None,
     initrd: None,
     cmdline: None,
@@ -322,6 +331,25 @@ fn sorted_attrs(
 
 /// Parses a libvirt CPU set (`0-3,^2,8`) into a sorted list of CPUs.
 pub fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
+    parse_bitmap(s).filter(|v| !v.is_empty())
+}
+
+/// [`parse_bitmap`] with libvirt's limit (1024) and its error for a malformed one.
+pub(crate) fn bitmap(text: &str) -> Result<Vec<u32>> {
+    parse_bitmap(text)
+        .filter(|s| s.iter().all(|v| *v < 1024))
+        .ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("Failed to parse bitmap '{text}'"),
+            )
+        })
+}
+
+/// Parses a libvirt bitmap (`0-3,^2,8`) as [`parse_cpuset`] does, but an empty result
+/// (`0,^0`) is a valid empty set rather than an error.
+pub fn parse_bitmap(s: &str) -> Option<Vec<u32>> {
     let mut set = std::collections::BTreeSet::new();
     let mut neg = Vec::new();
     for part in s.split(',') {
@@ -345,7 +373,7 @@ pub fn parse_cpuset(s: &str) -> Option<Vec<u32>> {
     for n in neg {
         set.remove(&n);
     }
-    (!set.is_empty()).then(|| set.into_iter().collect())
+    Some(set.into_iter().collect())
 }
 
 /// Formats CPUs as libvirt's `virBitmapFormat` does: ranges joined by commas.
@@ -438,59 +466,254 @@ fn parse_os_caps(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef
     Ok(os)
 }
 
-fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
-    let mut os = parse_os_caps(root, virt_type)?;
-    let Some(os_node) = child(root, "os") else {
-        return Ok(os);
+/// `<vcpus><vcpu id enabled hotpluggable order>`: the state of each vCPU, as libvirt reads
+/// and prints it (every vCPU listed; hotpluggable unless online when not given; an offline
+/// vCPU must be hotpluggable). Returns the count of online vCPUs and the element, or `None`
+/// when no `<vcpu>` is listed.
+fn individual_vcpus(
+    root: roxmltree::Node<'_, '_>,
+    vcpus_max: u32,
+) -> Result<Option<(u32, RawElement)>> {
+    let nodes: Vec<roxmltree::Node<'_, '_>> = child(root, "vcpus")
+        .map(|v| v.children().filter(|c| c.has_tag_name("vcpu")).collect())
+        .unwrap_or_default();
+    if nodes.is_empty() {
+        return Ok(None);
+    }
+    let uint = |n, attr, required| xml::prop_u32(n, attr, required, false);
+    // (online, hotpluggable, order) per vCPU.
+    let mut state: Vec<(bool, Option<bool>, u32)> = vec![(false, None, 0); vcpus_max as usize];
+    for n in nodes {
+        let id = uint(n, "id", true)?.unwrap_or(0);
+        if id >= vcpus_max {
+            return Err(xml_err(format!(
+                "vcpu id '{id}' is out of range of maximum vcpu count"
+            )));
+        }
+        let Some(enabled) = attr_enum(n, "enabled", &["yes", "no"])? else {
+            return Err(xml_err(
+                "Missing required attribute 'enabled' in element 'vcpu'",
+            ));
+        };
+        let hotpluggable = attr_enum(n, "hotpluggable", &["yes", "no"])?.map(|h| h == "yes");
+        let order = uint(n, "order", false)?.unwrap_or(0);
+        state[id as usize] = (enabled == "yes", hotpluggable, order);
+    }
+    let mut children = Vec::new();
+    for (i, (online, hotpluggable, order)) in state.iter().enumerate() {
+        let hotpluggable = hotpluggable.unwrap_or(!online);
+        if !online && !hotpluggable {
+            return Err(xml::config_unsupported(format!(
+                "vcpu '{i}' is both offline and not hotpluggable"
+            )));
+        }
+        let mut attrs = vec![
+            ("id".to_string(), i.to_string()),
+            (
+                "enabled".to_string(),
+                if *online { "yes" } else { "no" }.to_string(),
+            ),
+            (
+                "hotpluggable".to_string(),
+                if hotpluggable { "yes" } else { "no" }.to_string(),
+            ),
+        ];
+        if *order != 0 {
+            attrs.push(("order".to_string(), order.to_string()));
+        }
+        children.push(crate::raw::RawNode::Element(RawElement {
+            name: "vcpu".into(),
+            attrs,
+            children: Vec::new(),
+        }));
+    }
+    let online = state.iter().filter(|(o, _, _)| *o).count() as u32;
+    Ok(Some((
+        online,
+        RawElement {
+            name: "vcpus".into(),
+            attrs: Vec::new(),
+            children,
+        },
+    )))
+}
+
+/// `<features><tcg>`: the translation block cache size in KiB, as libvirt prints it. False
+/// when there is none (libvirt then drops the feature).
+fn tcg_canon(el: &mut RawElement, node: roxmltree::Node<'_, '_>) -> Result<bool> {
+    let kib = parse_memory_kib(child(node, "tb-cache"), "./tb-cache")?;
+    el.children
+        .retain(|c| !matches!(c, crate::raw::RawNode::Element(e) if e.name == "tb-cache"));
+    if let Some(kib) = kib.filter(|k| *k > 0) {
+        el.children.push(crate::raw::RawNode::Element(RawElement {
+            name: "tb-cache".into(),
+            attrs: vec![("unit".into(), "KiB".into())],
+            children: vec![crate::raw::RawNode::Text(kib.to_string())],
+        }));
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// The total and current memory after libvirt's post-parse: without `<memory>`, the guest
+/// NUMA cells' memory plus the memory devices; with it, the devices must fit in it and leave
+/// some initial memory. The current memory is the total when unset or above it.
+fn memory_sizes(
+    memory_kib: u64,
+    current: Option<u64>,
+    max_memory: Option<&MaxMemory>,
+    devices: &Devices,
+    extras: &DomainExtras,
+) -> Result<(u64, u64)> {
+    let hotplug: u64 = devices
+        .other
+        .iter()
+        .filter(|(_, e)| e.name == "memory")
+        .map(|(_, e)| memdev::size_kib(e))
+        .fold(0, u64::saturating_add);
+    let mut total = memory_kib;
+    let numa: u64 = if memory_kib == 0 {
+        extras
+            .cpu
+            .as_ref()
+            .map_or(0, |c| c.cells.iter().map(|c| c.memory_kib).sum())
+    } else {
+        0
     };
-    os.rest.firmware = os_node.attribute("firmware").map(str::to_string);
-    let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
-    os.rest.init = text("init");
-    if let Some(fw) = child(os_node, "firmware") {
-        let mut feats: Vec<(u8, bool)> = Vec::new();
-        for f in fw.children().filter(|c| c.has_tag_name("feature")) {
-            let enabled = attr_enum(f, "enabled", &["yes", "no"])?.ok_or_else(|| {
-                xml_err("Missing required attribute 'enabled' in element 'feature'")
-            })?;
-            // libvirt 9.0 ignores a feature it does not know.
+    if numa > 0 {
+        total = numa.saturating_add(hotplug);
+    } else if hotplug > total {
+        return Err(xml_err(
+            "Total size of memory devices exceeds the total memory size",
+        ));
+    }
+    if total - hotplug.min(total) == 0 {
+        return Err(xml_err(
+            "Memory size must be specified via <memory> or in the <numa> configuration",
+        ));
+    }
+    if max_memory.is_some_and(|m| m.kib < total) {
+        return Err(xml_err(
+            "maximum memory size must be equal or greater than the actual memory size",
+        ));
+    }
+    let current = match current {
+        Some(c) if c > 0 && c <= total => c,
+        _ => total,
+    };
+    Ok((total, current))
+}
+
+/// `<os firmware>` and `<os><firmware><feature>`, as libvirt reads them for a new
+/// definition: features count only with firmware autoselection (a `firmware` attribute);
+/// enrolled keys imply secure boot.
+fn parse_firmware(os_node: roxmltree::Node<'_, '_>, rest: &mut OsRest) -> Result<()> {
+    let firmware = os_node.attribute("firmware");
+    let features: Vec<roxmltree::Node<'_, '_>> = os_node
+        .children()
+        .filter(|c| c.has_tag_name("firmware"))
+        .flat_map(|f| f.children().filter(|c| c.has_tag_name("feature")))
+        .collect();
+    if firmware.is_some() && !features.is_empty() {
+        let mut state: [Option<bool>; 2] = [None; 2];
+        for f in features {
             let Some(name) = f.attribute("name") else {
                 return Err(xml_err(
                     "Missing required attribute 'name' in element 'feature'",
                 ));
             };
-            if !FIRMWARE_FEATURES.contains(&name) {
-                continue;
+            let Some(idx) = FIRMWARE_FEATURES.iter().position(|n| *n == name) else {
+                return Err(xml::invalid_enum_attr("name", "feature", name));
+            };
+            let enabled = attr_enum(f, "enabled", &["yes", "no"])?.ok_or_else(|| {
+                xml_err("Missing required attribute 'enabled' in element 'feature'")
+            })?;
+            state[idx] = Some(enabled == "yes");
+        }
+        // FIRMWARE_FEATURES: enrolled-keys, secure-boot.
+        if state[0] == Some(true) {
+            if state[1] == Some(false) {
+                return Err(xml::xml_detail(
+                    "firmware feature 'enrolled-keys' cannot be enabled when firmware feature \
+                     'secure-boot' is disabled",
+                ));
             }
-            let idx = FIRMWARE_FEATURES
+            state[1] = Some(true);
+        }
+        rest.firmware_features = Some(
+            state
                 .iter()
-                .position(|n| *n == name)
-                .unwrap_or(0) as u8;
-            feats.retain(|(i, _)| *i != idx);
-            feats.push((idx, enabled == "yes"));
-        }
-        feats.sort_by_key(|(i, _)| *i);
-        if !feats.is_empty() {
-            os.rest.firmware_features = Some(feats);
-        }
+                .enumerate()
+                .filter_map(|(i, s)| s.map(|on| (i as u8, on)))
+                .collect(),
+        );
     }
+    if let Some(fw) = firmware {
+        if fw != "bios" && fw != "efi" {
+            return Err(xml_err(format!("unknown firmware value {fw}")));
+        }
+        rest.firmware = Some(fw.to_string());
+    }
+    Ok(())
+}
+
+/// `<loader>` and `<nvram>` in libvirt's model: tristate readonly/secure/stateless, type
+/// (rom by default when a path is given), the path; the NVRAM template, and its path or
+/// (with a `type`) its `<source>`. Attributes libvirt 9.0 does not know are dropped.
+fn parse_loader(os_node: roxmltree::Node<'_, '_>, rest: &mut OsRest) -> Result<()> {
+    const YES_NO: &[&str] = &["yes", "no"];
+    if let Some(n) = child(os_node, "nvram") {
+        let mut attrs = Vec::new();
+        if let Some(t) = n.attribute("template") {
+            attrs.push(("template".to_string(), t.to_string()));
+        }
+        let kind = attr_enum(n, "type", crate::snapshot::STORAGE_TYPES)?;
+        let mut path = String::new();
+        match kind {
+            Some(k) => {
+                attrs.push(("type".to_string(), k.to_string()));
+                rest.nvram_source = child(n, "source").map(|s| RawElement::from_node(s, false));
+            }
+            None => path = n.text().unwrap_or("").to_string(),
+        }
+        rest.nvram = Some((attrs, path));
+    }
+    if let Some(l) = child(os_node, "loader") {
+        let readonly = attr_enum(l, "readonly", YES_NO)?;
+        let mut kind = attr_enum(l, "type", &["rom", "pflash"])?;
+        let path = l.text().unwrap_or("").to_string();
+        let secure = attr_enum(l, "secure", YES_NO)?;
+        let stateless = attr_enum(l, "stateless", YES_NO)?;
+        if !path.is_empty() && kind.is_none() {
+            kind = Some("rom");
+        }
+        let attrs = [
+            ("readonly", readonly),
+            ("secure", secure),
+            ("type", kind),
+            ("stateless", stateless),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+        .collect();
+        rest.loader = Some((attrs, path));
+    }
+    Ok(())
+}
+
+fn parse_os(root: roxmltree::Node<'_, '_>, virt_type: &str) -> Result<OsDef> {
+    let mut os = parse_os_caps(root, virt_type)?;
+    let Some(os_node) = child(root, "os") else {
+        return Ok(os);
+    };
+    parse_firmware(os_node, &mut os.rest)?;
+    let text = |name: &str| xml::child_text(os_node, name).map(str::to_string);
+    os.rest.init = text("init");
     os.rest.kernel = text("kernel");
     os.rest.initrd = text("initrd");
     os.rest.cmdline = text("cmdline");
     os.rest.dtb = text("dtb");
-    if let Some(l) = child(os_node, "loader") {
-        attr_enum(l, "readonly", &["yes", "no"])?;
-        attr_enum(l, "type", &["rom", "pflash"])?;
-        let attrs = sorted_attrs(
-            l,
-            &["readonly", "secure", "type", "stateless", "format"],
-            &[],
-        );
-        os.rest.loader = Some((attrs, l.text().unwrap_or("").to_string()));
-    }
-    if let Some(n) = child(os_node, "nvram") {
-        let attrs = sorted_attrs(n, &["template", "type", "format"], &[]);
-        os.rest.nvram = Some((attrs, n.text().unwrap_or("").to_string()));
-    }
+    parse_loader(os_node, &mut os.rest)?;
     for b in os_node.children().filter(|c| c.has_tag_name("boot")) {
         let Some(dev) = b.attribute("dev") else {
             return Err(xml::internal_error("missing boot device"));
@@ -800,22 +1023,6 @@ impl DomainDef {
         };
         let memory_kib = parse_memory_kib(child(root, "memory"), "./memory[1]")?.unwrap_or(0);
         let current = parse_memory_kib(child(root, "currentMemory"), "./currentMemory[1]")?;
-        if memory_kib == 0 {
-            return Err(xml_err(
-                "Memory size must be specified via <memory> or in the <numa> configuration",
-            ));
-        }
-        if let Some(m) = &max_memory {
-            if m.kib < memory_kib {
-                return Err(xml_err(
-                    "maximum memory size must be equal or greater than the actual memory size",
-                ));
-            }
-        }
-        let current_memory_kib = match current {
-            Some(c) if c > 0 && c <= memory_kib => c,
-            _ => memory_kib,
-        };
 
         let vcpu = child(root, "vcpu");
         let vcpus_max = match vcpu.and_then(|v| v.text()) {
@@ -847,6 +1054,9 @@ impl DomainDef {
         } else {
             vcpus_current
         };
+        // Individual vCPU states, when given, decide the current count.
+        let individual = individual_vcpus(root, vcpus_max)?;
+        let vcpus_current = individual.as_ref().map_or(vcpus_current, |(n, _)| *n);
         let mut vcpu_placement = match vcpu {
             Some(v) => attr_enum(v, "placement", &["static", "auto"])?,
             None => None,
@@ -883,6 +1093,10 @@ impl DomainDef {
                             el.attrs.insert(0, ("state".into(), "on".into()));
                         }
                         canon::canonicalize(&mut el, &format!("features/{n}"))?;
+                        // A TCG feature without a cache size is dropped.
+                        if n == "tcg" && !tcg_canon(&mut el, c)? {
+                            continue;
+                        }
                         check_feature(&el)?;
                         list.push((pos, el));
                     }
@@ -917,6 +1131,32 @@ impl DomainDef {
             vcpu_placement = "auto".into();
         }
         extras.validate(&uuid)?;
+        extras.kept.retain(|(_, _, e)| e.name != "vcpus");
+        if let Some((_, el)) = individual {
+            extras.kept.push((tuning::Slot::AfterVcpu, 0, el));
+            extras.kept.sort_by_key(|(s, r, _)| (*s, *r));
+        }
+        if let Some(cpu) = extras.cpu.as_ref() {
+            let ids: Vec<u32> = cpu
+                .cells
+                .iter()
+                .filter_map(|c| c.cpus.as_deref().and_then(parse_cpuset))
+                .flatten()
+                .collect();
+            if ids.len() > vcpus_max as usize {
+                return Err(xml::internal_error(
+                    "Number of CPUs in <numa> exceeds the <vcpu> count",
+                ));
+            }
+            if ids.iter().any(|id| *id >= vcpus_max) {
+                return Err(xml::internal_error(
+                    "CPU IDs in <numa> exceed the <vcpu> count",
+                ));
+            }
+        }
+        extras.check_memnodes(extras.cpu.as_ref().map_or(0, |c| c.cells.len()))?;
+        let (memory_kib, current_memory_kib) =
+            memory_sizes(memory_kib, current, max_memory.as_ref(), &devices, &extras)?;
 
         let mut def = DomainDef {
             virt_type: token(virt_type, VIRT_TYPES),
@@ -955,6 +1195,7 @@ impl DomainDef {
         if self.os.os_type == "hvm" && self.os.boot_devs.is_empty() && !per_device_boot {
             self.os.boot_devs.push("hd".into());
         }
+        self.validate_os()?;
         self.validate_iommu()?;
         self.validate_memory_devices()?;
         // Parsing writes every optional part; keep only those that hold something.
@@ -962,6 +1203,73 @@ impl DomainDef {
         self.devices.shrink();
         self.extras.shrink();
         Ok(())
+    }
+
+    /// libvirt's rules for firmware autoselection, loader and NVRAM.
+    fn validate_os(&self) -> Result<()> {
+        let rest = &self.os.rest;
+        if rest.loader.is_none() && rest.nvram.is_none() {
+            return Ok(());
+        }
+        let attr = |v: &Option<(Vec<(String, String)>, String)>, k: &str| {
+            v.as_ref()
+                .and_then(|(a, _)| a.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        };
+        let loader_path = rest.loader.as_ref().map_or("", |(_, p)| p.as_str());
+        let template = attr(&rest.nvram, "template");
+        let has_nvram = rest
+            .nvram
+            .as_ref()
+            .is_some_and(|(a, p)| !p.is_empty() || a.iter().any(|(k, _)| k == "type"));
+        let detail = |m: &str| Err(xml::xml_detail(m));
+        let autoselect = |what: &str| {
+            Err(xml::xml_detail(format!(
+                "{what} cannot be specified when firmware autoselection is enabled"
+            )))
+        };
+        match rest.firmware.as_deref() {
+            Some(fw) => {
+                if attr(&rest.loader, "readonly").is_some() {
+                    return autoselect("loader attribute 'readonly'");
+                }
+                if attr(&rest.loader, "type").is_some() {
+                    return autoselect("loader attribute 'type'");
+                }
+                if !loader_path.is_empty() {
+                    return autoselect("loader path");
+                }
+                if template.is_some() {
+                    return autoselect("nvram attribute 'template'");
+                }
+                if attr(&rest.loader, "secure").as_deref() == Some("no") {
+                    return autoselect("loader attribute 'secure'");
+                }
+                if has_nvram && fw != "efi" {
+                    return Err(xml::xml_detail(format!(
+                        "firmware type '{fw}' does not support nvram"
+                    )));
+                }
+            }
+            None => {
+                if loader_path.is_empty() {
+                    return detail("no loader path specified and firmware auto selection disabled");
+                }
+            }
+        }
+        match attr(&rest.loader, "stateless").as_deref() {
+            Some("yes") if template.is_some() => {
+                detail("NVRAM template is not permitted when loader is stateless")
+            }
+            Some("yes") if has_nvram => detail("NVRAM is not permitted when loader is stateless"),
+            Some("no") => match rest.firmware.as_deref() {
+                None if attr(&rest.loader, "type").as_deref() != Some("pflash") => {
+                    detail("Only pflash loader type permits NVRAM")
+                }
+                Some(fw) if fw != "efi" => detail("Only EFI firmware permits NVRAM"),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
     }
 
     /// An IOMMU with interrupt remapping needs QEMU's split I/O APIC, as libvirt checks.
@@ -987,41 +1295,41 @@ impl DomainDef {
                 "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')",
             ));
         }
+        let driver = iommu.child("driver");
+        if driver.and_then(|d| d.attr("eim")) == Some("on") && intremap != Some("on") {
+            return Err(xml::config_unsupported(
+                "IOMMU eim requires interrupt remapping to be enabled",
+            ));
+        }
+        let model = iommu.attr("model").unwrap_or("");
+        let extra = driver.is_some_and(|d| {
+            ["intremap", "caching_mode", "eim", "iotlb", "aw_bits"]
+                .iter()
+                .any(|a| d.attr(a).is_some())
+        });
+        if matches!(model, "smmuv3" | "virtio") && extra {
+            return Err(xml_err(format!(
+                "iommu model '{model}' doesn't support additional attributes"
+            )));
+        }
+        if matches!(model, "smmuv3" | "intel") && iommu.child("address").is_some() {
+            return Err(xml_err(format!("iommu model '{model}' can't have address")));
+        }
         Ok(())
     }
 
-    /// A memory device's guest NUMA node must exist, as libvirt checks.
+    /// libvirt's checks of each memory device against the domain (guest NUMA node, model
+    /// rules).
     fn validate_memory_devices(&self) -> Result<()> {
         let cells = self.extras.cpu.as_ref().map_or(0, |c| c.cells.len());
+        let ppc64 = matches!(self.os.arch.as_deref(), Some("ppc64" | "ppc64le"));
         for (_, mem) in self
             .devices
             .other
             .iter()
             .filter(|(_, e)| e.name == "memory")
         {
-            let Some(node) = mem
-                .child("target")
-                .and_then(|t| t.child("node"))
-                .and_then(RawElement::text)
-                .and_then(|t| t.trim().parse::<i64>().ok())
-            else {
-                continue;
-            };
-            if node < 0 {
-                continue;
-            }
-            let detail =
-                |msg: String| Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_DETAIL, msg);
-            if cells == 0 {
-                return Err(detail(
-                    "can't add memory backend as guest has no NUMA nodes configured".into(),
-                ));
-            }
-            if node as usize >= cells {
-                return Err(detail(format!(
-                    "can't add memory backend for guest node '{node}' as the guest has only '{cells}' NUMA nodes configured"
-                )));
-            }
+            memdev::validate(mem, cells, ppc64)?;
         }
         Ok(())
     }
@@ -1182,7 +1490,7 @@ impl DomainDef {
         self.extras.format(&mut o, Slot::AfterVcpu);
         self.format_os(&mut o);
         self.extras.format(&mut o, Slot::AfterOs);
-        if let Some(f) = &self.features {
+        if let Some(f) = self.features.as_ref().filter(|f| !f.is_empty()) {
             o.open("features");
             let m = o.start_children();
             for e in f {
@@ -1247,11 +1555,19 @@ impl DomainDef {
         }
         for (name, v) in [("loader", &os.rest.loader), ("nvram", &os.rest.nvram)] {
             if let Some((attrs, path)) = v {
+                let source = os.rest.nvram_source.as_ref().filter(|_| name == "nvram");
+                if attrs.is_empty() && path.is_empty() && source.is_none() {
+                    continue;
+                }
                 o.open(name);
                 for (k, v) in attrs {
                     o.attr(k, v);
                 }
-                if path.is_empty() {
+                if let Some(s) = source {
+                    o.start_children();
+                    o.raw(s);
+                    o.end(name);
+                } else if path.is_empty() {
                     o.close_empty();
                 } else {
                     o.close_text(name, path);

@@ -59,7 +59,7 @@ pub const SNAPSHOT_STATES: &[&str] = &[
 pub const SNAPSHOT_LOCATIONS: &[&str] = &["no", "internal", "external", "manual"];
 
 /// Storage types a snapshot disk may name (`virStorageType`, without `none`).
-const STORAGE_TYPES: &[&str] = &[
+pub(crate) const STORAGE_TYPES: &[&str] = &[
     "file",
     "block",
     "dir",

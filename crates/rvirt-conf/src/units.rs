@@ -52,6 +52,26 @@ pub fn parse_memory_kib(node: Option<roxmltree::Node<'_, '_>>, xpath: &str) -> R
     let Some(node) = node else { return Ok(None) };
     let text = node.text().unwrap_or("");
     let unit = node.attribute("unit").unwrap_or("");
+    memory_kib(text, unit, xpath).map(Some)
+}
+
+/// Reads a memory size held in attribute `value_attr` of `node` with its unit in `unit_attr`
+/// (`<bandwidth value='…' unit='…'/>`), as [`parse_memory_kib`] reads an element. `None` when
+/// the attribute is absent.
+pub fn parse_memory_kib_attrs(
+    node: roxmltree::Node<'_, '_>,
+    value_attr: &str,
+    unit_attr: &str,
+    xpath: &str,
+) -> Result<Option<u64>> {
+    let Some(text) = node.attribute(value_attr) else {
+        return Ok(None);
+    };
+    let unit = node.attribute(unit_attr).unwrap_or("");
+    memory_kib(text, unit, xpath).map(Some)
+}
+
+fn memory_kib(text: &str, unit: &str, xpath: &str) -> Result<u64> {
     let Some(value) = parse_ull(text) else {
         return Err(Error::with_detail(
             ErrorDomain::XML,
@@ -79,7 +99,7 @@ pub fn parse_memory_kib(node: Option<roxmltree::Node<'_, '_>>, xpath: &str) -> R
     if kib > (i64::MAX as u64) >> 10 {
         return Err(xml::xml_error(format!("size {kib} KiB is too large")));
     }
-    Ok(Some(kib))
+    Ok(kib)
 }
 
 #[cfg(test)]

@@ -213,3 +213,52 @@ pub fn internal_error(detail: impl Into<String>) -> Error {
 pub fn xml_detail(detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_DETAIL, detail)
 }
+
+/// libvirt's `virXMLPropUInt`/`virXMLPropULongLong` with base 10: `None` when the attribute
+/// is absent and not `required`; zero refused with `nonzero`; values above `max` refused as
+/// not a number of the type.
+pub fn prop_uint(
+    node: roxmltree::Node<'_, '_>,
+    attr: &str,
+    required: bool,
+    nonzero: bool,
+    max: u64,
+) -> Result<Option<u64>> {
+    let element = node.tag_name().name();
+    let Some(v) = node.attribute(attr) else {
+        if required {
+            return Err(xml_error(format!(
+                "Missing required attribute '{attr}' in element '{element}'"
+            )));
+        }
+        return Ok(None);
+    };
+    let t = v.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let n = t
+        .parse::<u64>()
+        .ok()
+        .filter(|n| t.bytes().all(|b| b.is_ascii_digit()) && *n <= max)
+        .ok_or_else(|| {
+            xml_error(format!(
+                "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
+                 Expected non-negative integer value"
+            ))
+        })?;
+    if nonzero && n == 0 {
+        return Err(xml_error(format!(
+            "Invalid value for attribute '{attr}' in element '{element}': Zero is not permitted"
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// [`prop_uint`] for an `unsigned int`.
+pub fn prop_u32(
+    node: roxmltree::Node<'_, '_>,
+    attr: &str,
+    required: bool,
+    nonzero: bool,
+) -> Result<Option<u32>> {
+    Ok(prop_uint(node, attr, required, nonzero, u64::from(u32::MAX))?.map(|n| n as u32))
+}

@@ -218,7 +218,10 @@ fn smoke_n(
 
 #[test]
 fn domain_xml() {
-    let mut seeds = testdata("domain-xml", |_| true);
+    // The `err-*` documents are left out: each is one mistake away from a valid document, so
+    // their mutations almost never parse and only dilute the share that reaches the
+    // definition parsers (the mutations of valid documents hit the same checks).
+    let mut seeds = testdata("domain-xml", |n| !n.starts_with("err-"));
     seeds.extend(testdata("../bench", |n| n == "domain-4k.xml"));
     smoke(
         "domain",

@@ -118,14 +118,18 @@ pub fn compile(path: &Path) -> Result<Schema, SchemaError> {
         let content = c.group_of(rng_children(node).skip(skip), scope)?;
         c.elements[idx] = content;
     }
+    let mut name_classes = c.name_classes;
+    let symbols = crate::Symbols::assign(&mut name_classes);
     Ok(Schema {
         path: path.to_path_buf(),
         arena: c.arena,
-        name_classes: c.name_classes,
+        name_classes,
+        symbols,
         datatypes: c.datatypes,
         values: c.values,
         elements: c.elements,
         start,
+        cache: std::sync::Mutex::new(None),
     })
 }
 
@@ -291,7 +295,7 @@ impl<'d> Compiler<'d> {
             "nsName" => NameClass::NsName(inherited(n, "ns").to_string(), except(self)?),
             "name" => {
                 let (ns, local) = qname(n, &text_of(n), attribute)?;
-                NameClass::Name(ns, local)
+                NameClass::Name(ns, local, u32::MAX)
             }
             "choice" => {
                 let mut acc = None;
@@ -338,7 +342,7 @@ impl<'d> Compiler<'d> {
                 let nc = match n.attribute("name") {
                     Some(name) => {
                         let (ns, local) = qname(n, name, false)?;
-                        self.push_nc(NameClass::Name(ns, local))
+                        self.push_nc(NameClass::Name(ns, local, u32::MAX))
                     }
                     None => {
                         let first = rng_children(n)
@@ -357,7 +361,7 @@ impl<'d> Compiler<'d> {
                 let nc = match n.attribute("name") {
                     Some(name) => {
                         let (ns, local) = qname(n, name, true)?;
-                        self.push_nc(NameClass::Name(ns, local))
+                        self.push_nc(NameClass::Name(ns, local, u32::MAX))
                     }
                     None => {
                         let first = rng_children(n)

@@ -124,9 +124,18 @@ impl Base {
     }
 }
 
-/// Collapses runs of XML whitespace into one space and trims both ends.
-pub fn collapse(s: &str) -> String {
-    s.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+/// Collapses runs of XML whitespace into one space and trims both ends; borrows when there is
+/// nothing to collapse (the usual case, checked without allocating).
+pub fn collapse(s: &str) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+    let clean = b.first().is_none_or(|c| !ws(*c))
+        && b.last().is_none_or(|c| !ws(*c))
+        && !b.windows(2).any(|w| ws(w[0]) && (ws(w[1]) || w[0] != b' '));
+    if clean {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.split_ascii_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 fn is_name_start(c: char) -> bool {
@@ -371,7 +380,7 @@ impl Datatype {
         let collapsed;
         let s = if self.base.collapses() {
             collapsed = collapse(text);
-            collapsed.as_str()
+            &*collapsed
         } else {
             text
         };

@@ -5,8 +5,10 @@
 //! hash-consed patterns. [`Schema::validate`] then checks a parsed document by derivatives
 //! (James Clark's algorithm): each element, attribute and text node turns the pattern into the
 //! pattern the rest of the document must match; the document is valid when what is left
-//! matches the empty sequence. A compiled schema is immutable and can be shared between
-//! threads; each validation keeps its own derivatives.
+//! matches the empty sequence. A compiled schema can be shared between threads. The
+//! derivatives one validation computes are kept with the schema (up to a bound) and reused by
+//! the next one, so validating many similar documents against one schema costs little more
+//! than walking them; a validation running while another holds that cache starts its own.
 //!
 //! Supported: `grammar`, `start`, `define` (with `combine`), `include` (with overrides), `div`,
 //! `ref`, `parentRef`, `element`, `attribute`, `group`, `interleave`, `choice`, `optional`,
@@ -23,8 +25,9 @@ mod pattern;
 mod validate;
 
 use datatype::Datatype;
-use pattern::{Arena, P};
+use pattern::{Arena, FxMap, P};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Why a schema could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +73,59 @@ impl std::error::Error for Invalid {}
 enum NameClass {
     AnyName(Option<u32>),
     NsName(String, Option<u32>),
-    Name(String, String),
+    /// Namespace, local name, and the name's symbol (see [`Symbols`]).
+    Name(String, String, u32),
     Choice(u32, u32),
+}
+
+/// The names a schema mentions, each with a small number, so that matching an element or
+/// attribute name against a name class compares numbers rather than strings.
+#[derive(Debug, Default)]
+struct Symbols {
+    /// By local name: (namespace, symbol).
+    by_local: FxMap<String, Vec<(String, u32)>>,
+}
+
+/// A name seen in a document: its namespace and its symbol ([`Symbols::NONE`] for a name the
+/// schema never mentions).
+#[derive(Clone, Copy)]
+struct QName<'a> {
+    ns: &'a str,
+    sym: u32,
+}
+
+impl Symbols {
+    /// The symbol of names the schema does not mention.
+    const NONE: u32 = u32::MAX;
+
+    /// Numbers every `Name` name class (equal names get equal numbers).
+    fn assign(classes: &mut [NameClass]) -> Symbols {
+        let mut symbols = Symbols::default();
+        let mut next = 0u32;
+        for nc in classes.iter_mut() {
+            if let NameClass::Name(ns, local, sym) = nc {
+                let list = symbols.by_local.entry(local.clone()).or_default();
+                *sym = match list.iter().find(|(n, _)| n == ns) {
+                    Some((_, s)) => *s,
+                    None => {
+                        list.push((ns.clone(), next));
+                        next += 1;
+                        next - 1
+                    }
+                };
+            }
+        }
+        symbols
+    }
+
+    fn lookup<'a>(&self, ns: &'a str, local: &'a str) -> QName<'a> {
+        let sym = self
+            .by_local
+            .get(local)
+            .and_then(|l| l.iter().find(|(n, _)| n == ns))
+            .map_or(Symbols::NONE, |(_, s)| *s);
+        QName { ns, sym }
+    }
 }
 
 /// A `<value>`: the datatype that compares and the schema's lexical form.
@@ -87,11 +141,14 @@ pub struct Schema {
     path: PathBuf,
     arena: Arena,
     name_classes: Vec<NameClass>,
+    symbols: Symbols,
     datatypes: Vec<Datatype>,
     values: Vec<Value>,
     /// The content pattern of each element pattern.
     elements: Vec<P>,
     start: P,
+    /// Derivatives kept from earlier validations.
+    cache: Mutex<Option<validate::Cache>>,
 }
 
 impl Schema {
@@ -120,16 +177,14 @@ impl Schema {
         validate::validate(self, root)
     }
 
-    fn name_matches(&self, nc: u32, ns: &str, local: &str) -> bool {
+    fn name_matches(&self, nc: u32, name: &QName<'_>) -> bool {
         match &self.name_classes[nc as usize] {
-            NameClass::AnyName(ex) => ex.is_none_or(|e| !self.name_matches(e, ns, local)),
+            NameClass::AnyName(ex) => ex.is_none_or(|e| !self.name_matches(e, name)),
             NameClass::NsName(n, ex) => {
-                n == ns && ex.is_none_or(|e| !self.name_matches(e, ns, local))
+                n == name.ns && ex.is_none_or(|e| !self.name_matches(e, name))
             }
-            NameClass::Name(n, l) => n == ns && l == local,
-            NameClass::Choice(a, b) => {
-                self.name_matches(*a, ns, local) || self.name_matches(*b, ns, local)
-            }
+            NameClass::Name(_, _, sym) => *sym == name.sym,
+            NameClass::Choice(a, b) => self.name_matches(*a, name) || self.name_matches(*b, name),
         }
     }
 }

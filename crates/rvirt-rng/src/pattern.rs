@@ -2,6 +2,80 @@
 //! (which keeps derivatives small and makes memoising them cheap).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast, non-cryptographic hasher for small keys (pattern ids, patterns, names), in the
+/// manner of rustc's FxHash: the tables here are hit on every derivative step and are never
+/// keyed by anything an attacker picks beyond element names.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn write_isize(&mut self, i: isize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiplies leave the low bits (which pick the bucket) depending only on the low
+        // bits of the input: a final avalanche (MurmurHash3's) spreads every bit over all.
+        let mut z = self.hash;
+        z ^= z >> 33;
+        z = z.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        z ^= z >> 33;
+        z = z.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        z ^ (z >> 33)
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A pattern's index in its arena.
 pub type P = u32;
@@ -39,20 +113,26 @@ pub enum Pat {
     After(P, P),
 }
 
-/// A pattern with its nullability, computed once at construction.
+/// A pattern with what the derivatives need to know about it, computed once at construction.
 #[derive(Debug, Clone, Copy)]
 pub struct Node {
     /// The pattern.
     pub pat: Pat,
     /// Whether it matches the empty sequence.
     pub nullable: bool,
+    /// Whether an attribute can match it now (outside the contents of its elements): without
+    /// one, every attribute derivative is `notAllowed` and closing the start tag changes
+    /// nothing.
+    pub has_attr: bool,
+    /// Whether text can match it now: without, every text derivative is `notAllowed`.
+    pub has_text: bool,
 }
 
 /// Patterns by id, with the table that hash-conses them.
 #[derive(Debug, Default)]
 pub struct Arena {
     nodes: Vec<Node>,
-    ids: HashMap<Pat, P>,
+    ids: FxMap<Pat, P>,
 }
 
 /// Where patterns are stored: the compiled schema's arena, or an overlay of it used while one
@@ -178,7 +258,27 @@ impl Arena {
             Pat::OneOrMore(p) => node(p).nullable,
             _ => false,
         };
-        Node { pat, nullable }
+        let (has_attr, has_text) = match pat {
+            Pat::Choice(a, b) | Pat::Interleave(a, b) | Pat::Group(a, b) => {
+                let (a, b) = (node(a), node(b));
+                (a.has_attr || b.has_attr, a.has_text || b.has_text)
+            }
+            Pat::OneOrMore(p) | Pat::After(p, _) => {
+                let p = node(p);
+                (p.has_attr, p.has_text)
+            }
+            Pat::Attribute(..) => (true, false),
+            Pat::Text | Pat::List(_) | Pat::Data(_) | Pat::DataExcept(..) | Pat::Value(_) => {
+                (false, true)
+            }
+            Pat::Empty | Pat::NotAllowed | Pat::Element(..) => (false, false),
+        };
+        Node {
+            pat,
+            nullable,
+            has_attr,
+            has_text,
+        }
     }
 }
 
@@ -199,19 +299,22 @@ impl Store for Arena {
     }
 }
 
-/// The patterns made while validating one document, on top of the schema's arena.
+/// The patterns made while validating documents, on top of the schema's arena.
 pub struct Overlay<'a> {
     base: &'a Arena,
     extra: Arena,
 }
 
 impl<'a> Overlay<'a> {
-    /// An empty overlay of `base`.
-    pub fn new(base: &'a Arena) -> Overlay<'a> {
-        Overlay {
-            base,
-            extra: Arena::default(),
-        }
+    /// An overlay of `base` holding the patterns of `extra` (made by earlier validations
+    /// against the same base, or none).
+    pub fn new(base: &'a Arena, extra: Arena) -> Overlay<'a> {
+        Overlay { base, extra }
+    }
+
+    /// The patterns added on top of the base, to keep for the next overlay.
+    pub fn into_extra(self) -> Arena {
+        self.extra
     }
 }
 

@@ -1,9 +1,41 @@
 //! Validation by derivatives (James Clark, "An algorithm for RELAX NG validation").
 
-use crate::pattern::{Overlay, P, Pat, Store};
-use crate::{Invalid, Schema};
+use crate::pattern::{Arena, FxMap, Overlay, P, Pat, Store};
+use crate::{Invalid, QName, Schema, Symbols};
 use roxmltree::Node;
-use std::collections::HashMap;
+
+/// Past this many patterns of its own, a kept cache is dropped and the next validation starts
+/// afresh (a bound on memory for long-running processes validating many unlike documents).
+const CACHE_PATTERN_LIMIT: usize = 1 << 20;
+
+/// Past this many names the schema does not mention, a kept cache is dropped too.
+const CACHE_NAME_LIMIT: usize = 1 << 16;
+
+/// Past this many memoised attribute values and texts, a kept cache is dropped too.
+const CACHE_VALUE_LIMIT: usize = 1 << 20;
+
+/// The derivatives of earlier validations against one schema: the patterns they made on top
+/// of the schema's arena and the memo tables over them. Pure functions of their keys, so any
+/// later validation may reuse them.
+#[derive(Debug, Default)]
+pub struct Cache {
+    extra: Arena,
+    /// Start-tag derivatives by (pattern, name key).
+    open: FxMap<(P, u32), P>,
+    close: FxMap<P, P>,
+    end: FxMap<P, P>,
+    /// Attribute derivatives by (pattern, name key), then value.
+    attr: ValueMemo<(P, u32)>,
+    /// Text derivatives by pattern, then text.
+    text: ValueMemo<P>,
+    /// How many values the two tables above hold.
+    values: usize,
+    /// Keys for names the schema does not mention (numbered from `u32::MAX` down).
+    foreign: FxMap<(String, String), u32>,
+}
+
+/// Derivatives by a key and then a string (looked up without allocating).
+type ValueMemo<K> = FxMap<K, FxMap<Box<str>, P>>;
 
 /// What to wrap around the patterns inside an `After` (`applyAfter`'s function).
 #[derive(Clone, Copy)]
@@ -16,12 +48,16 @@ enum Wrap {
     After(P),
 }
 
-struct Validator<'s, 'd> {
+struct Validator<'s> {
     schema: &'s Schema,
     st: Overlay<'s>,
-    open_memo: HashMap<(P, &'d str, &'d str), P>,
-    close_memo: HashMap<P, P>,
-    end_memo: HashMap<P, P>,
+    open_memo: FxMap<(P, u32), P>,
+    close_memo: FxMap<P, P>,
+    end_memo: FxMap<P, P>,
+    attr_memo: ValueMemo<(P, u32)>,
+    text_memo: ValueMemo<P>,
+    values: usize,
+    foreign: FxMap<(String, String), u32>,
     error: Option<String>,
 }
 
@@ -29,22 +65,54 @@ fn is_whitespace(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-/// Validates `root` against the schema's start pattern.
+/// Validates `root` against the schema's start pattern, reusing (and then keeping) the
+/// schema's cache of derivatives when no other validation holds it.
 pub fn validate(schema: &Schema, root: Node<'_, '_>) -> Result<(), Invalid> {
+    let cache = schema
+        .cache
+        .lock()
+        .map_or(None, |mut c| c.take())
+        .unwrap_or_default();
     let mut v = Validator {
         schema,
-        st: Overlay::new(&schema.arena),
-        open_memo: HashMap::new(),
-        close_memo: HashMap::new(),
-        end_memo: HashMap::new(),
+        st: Overlay::new(&schema.arena, cache.extra),
+        open_memo: cache.open,
+        close_memo: cache.close,
+        end_memo: cache.end,
+        attr_memo: cache.attr,
+        text_memo: cache.text,
+        values: cache.values,
+        foreign: cache.foreign,
         error: None,
     };
     let p = v.element(schema.start, root, None);
-    if v.st.nullable(p) {
+    let valid = v.st.nullable(p);
+    let error = v.error.take();
+    let cache = Cache {
+        extra: v.st.into_extra(),
+        open: v.open_memo,
+        close: v.close_memo,
+        end: v.end_memo,
+        attr: v.attr_memo,
+        text: v.text_memo,
+        values: v.values,
+        foreign: v.foreign,
+    };
+    if cache.extra.len() <= CACHE_PATTERN_LIMIT
+        && cache.foreign.len() <= CACHE_NAME_LIMIT
+        && cache.values <= CACHE_VALUE_LIMIT
+    {
+        if let Ok(mut slot) = schema.cache.lock() {
+            if slot.is_none() {
+                *slot = Some(cache);
+            }
+        }
+    }
+    if valid {
         return Ok(());
     }
     Err(Invalid {
-        message: v.error.unwrap_or_else(|| {
+        message: error.unwrap_or_else(|| {
             format!(
                 "Element {} failed to validate content",
                 root.tag_name().name()
@@ -53,7 +121,22 @@ pub fn validate(schema: &Schema, root: Node<'_, '_>) -> Result<(), Invalid> {
     })
 }
 
-impl<'s, 'd> Validator<'s, 'd> {
+impl<'s> Validator<'s> {
+    /// The name of an element or attribute with its memo key: its schema symbol, or a number
+    /// of its own for a name the schema does not mention.
+    fn qname<'a>(&mut self, ns: &'a str, local: &'a str) -> (QName<'a>, u32) {
+        let q = self.schema.symbols.lookup(ns, local);
+        if q.sym != Symbols::NONE {
+            return (q, q.sym);
+        }
+        let next = u32::MAX - 1 - self.foreign.len() as u32;
+        let key = *self
+            .foreign
+            .entry((ns.to_string(), local.to_string()))
+            .or_insert(next);
+        (q, key)
+    }
+
     fn is_na(&self, p: P) -> bool {
         self.st.pat(p) == Pat::NotAllowed
     }
@@ -65,10 +148,11 @@ impl<'s, 'd> Validator<'s, 'd> {
     }
 
     /// The derivative of `p` by a whole element.
-    fn element(&mut self, p: P, e: Node<'d, 'd>, parent: Option<&str>) -> P {
+    fn element(&mut self, p: P, e: Node<'_, '_>, parent: Option<&str>) -> P {
         let name = e.tag_name();
         let (ns, local) = (name.namespace().unwrap_or(""), name.name());
-        let p1 = self.start_tag_open(p, ns, local);
+        let (qname, key) = self.qname(ns, local);
+        let p1 = self.start_tag_open(p, &qname, key);
         if self.is_na(p1) {
             match parent {
                 Some(parent) => self.fail(format!("Element {parent} has extra content: {local}")),
@@ -78,7 +162,7 @@ impl<'s, 'd> Validator<'s, 'd> {
         }
         let mut p2 = p1;
         for a in e.attributes() {
-            p2 = self.attribute(p2, a.namespace().unwrap_or(""), a.name(), a.value());
+            p2 = self.attribute_memo(p2, a.namespace().unwrap_or(""), a.name(), a.value());
             if self.is_na(p2) {
                 self.fail(format!(
                     "Invalid attribute {} for element {local}",
@@ -105,12 +189,12 @@ impl<'s, 'd> Validator<'s, 'd> {
 
     /// The derivative by an element's children: text merged across comments, whitespace-only
     /// text between elements ignored.
-    fn children(&mut self, p: P, e: Node<'d, 'd>) -> P {
+    fn children(&mut self, p: P, e: Node<'_, '_>) -> P {
         let local = e.tag_name().name();
         let has_elements = e.children().any(|c| c.is_element());
         if !has_elements {
             let text: String = e.children().filter_map(|c| c.text()).collect();
-            let d = self.text(p, &text);
+            let d = self.text_memo(p, &text);
             let r = if is_whitespace(&text) {
                 self.st.choice(p, d)
             } else {
@@ -128,7 +212,7 @@ impl<'s, 'd> Validator<'s, 'd> {
                 pending.clear();
                 return p;
             }
-            let r = v.text(p, pending);
+            let r = v.text_memo(p, pending);
             pending.clear();
             if v.is_na(r) {
                 v.fail(format!("Element {local} failed to validate content"));
@@ -152,6 +236,32 @@ impl<'s, 'd> Validator<'s, 'd> {
         flush(self, p, &mut pending)
     }
 
+    /// The derivative by an attribute, memoised.
+    fn attribute_memo(&mut self, p: P, ns: &str, local: &str, value: &str) -> P {
+        let (q, key) = self.qname(ns, local);
+        if let Some(r) = self.attr_memo.get(&(p, key)).and_then(|m| m.get(value)) {
+            return *r;
+        }
+        let r = self.attribute(p, &q, value);
+        self.values += 1;
+        self.attr_memo
+            .entry((p, key))
+            .or_default()
+            .insert(value.into(), r);
+        r
+    }
+
+    /// The derivative by a text node, memoised.
+    fn text_memo(&mut self, p: P, s: &str) -> P {
+        if let Some(r) = self.text_memo.get(&p).and_then(|m| m.get(s)) {
+            return *r;
+        }
+        let r = self.text(p, s);
+        self.values += 1;
+        self.text_memo.entry(p).or_default().insert(s.into(), r);
+        r
+    }
+
     fn apply_after(&mut self, w: Wrap, p: P) -> P {
         match self.st.pat(p) {
             Pat::After(a, b) => {
@@ -171,18 +281,18 @@ impl<'s, 'd> Validator<'s, 'd> {
         }
     }
 
-    fn start_tag_open(&mut self, p: P, ns: &'d str, local: &'d str) -> P {
-        if let Some(r) = self.open_memo.get(&(p, ns, local)) {
+    fn start_tag_open(&mut self, p: P, name: &QName<'_>, key: u32) -> P {
+        if let Some(r) = self.open_memo.get(&(p, key)) {
             return *r;
         }
         let r = match self.st.pat(p) {
             Pat::Choice(a, b) => {
-                let a2 = self.start_tag_open(a, ns, local);
-                let b2 = self.start_tag_open(b, ns, local);
+                let a2 = self.start_tag_open(a, name, key);
+                let b2 = self.start_tag_open(b, name, key);
                 self.st.choice(a2, b2)
             }
             Pat::Element(nc, idx) => {
-                if self.schema.name_matches(nc, ns, local) {
+                if self.schema.name_matches(nc, name) {
                     let content = self.schema.elements[idx as usize];
                     let e = self.st.empty();
                     self.st.after(content, e)
@@ -191,71 +301,74 @@ impl<'s, 'd> Validator<'s, 'd> {
                 }
             }
             Pat::Interleave(a, b) => {
-                let da = self.start_tag_open(a, ns, local);
+                let da = self.start_tag_open(a, name, key);
                 let x = self.apply_after(Wrap::Interleave(b), da);
-                let db = self.start_tag_open(b, ns, local);
+                let db = self.start_tag_open(b, name, key);
                 let y = self.apply_after(Wrap::Interleave(a), db);
                 self.st.choice(x, y)
             }
             Pat::OneOrMore(q) => {
-                let d = self.start_tag_open(q, ns, local);
+                let d = self.start_tag_open(q, name, key);
                 let e = self.st.empty();
                 let rest = self.st.choice(p, e);
                 self.apply_after(Wrap::Group(rest), d)
             }
             Pat::Group(a, b) => {
-                let da = self.start_tag_open(a, ns, local);
+                let da = self.start_tag_open(a, name, key);
                 let x = self.apply_after(Wrap::Group(b), da);
                 if self.st.nullable(a) {
-                    let db = self.start_tag_open(b, ns, local);
+                    let db = self.start_tag_open(b, name, key);
                     self.st.choice(x, db)
                 } else {
                     x
                 }
             }
             Pat::After(a, b) => {
-                let da = self.start_tag_open(a, ns, local);
+                let da = self.start_tag_open(a, name, key);
                 self.apply_after(Wrap::After(b), da)
             }
             _ => self.st.not_allowed(),
         };
-        self.open_memo.insert((p, ns, local), r);
+        self.open_memo.insert((p, key), r);
         r
     }
 
-    fn attribute(&mut self, p: P, ns: &str, local: &str, value: &str) -> P {
+    fn attribute(&mut self, p: P, name: &QName<'_>, value: &str) -> P {
+        if !self.st.node(p).has_attr {
+            return self.st.not_allowed();
+        }
         match self.st.pat(p) {
             Pat::After(a, b) => {
-                let a2 = self.attribute(a, ns, local, value);
+                let a2 = self.attribute(a, name, value);
                 self.st.after(a2, b)
             }
             Pat::Choice(a, b) => {
-                let a2 = self.attribute(a, ns, local, value);
-                let b2 = self.attribute(b, ns, local, value);
+                let a2 = self.attribute(a, name, value);
+                let b2 = self.attribute(b, name, value);
                 self.st.choice(a2, b2)
             }
             Pat::Group(a, b) => {
-                let a2 = self.attribute(a, ns, local, value);
+                let a2 = self.attribute(a, name, value);
                 let x = self.st.group(a2, b);
-                let b2 = self.attribute(b, ns, local, value);
+                let b2 = self.attribute(b, name, value);
                 let y = self.st.group(a, b2);
                 self.st.choice(x, y)
             }
             Pat::Interleave(a, b) => {
-                let a2 = self.attribute(a, ns, local, value);
+                let a2 = self.attribute(a, name, value);
                 let x = self.st.interleave(a2, b);
-                let b2 = self.attribute(b, ns, local, value);
+                let b2 = self.attribute(b, name, value);
                 let y = self.st.interleave(a, b2);
                 self.st.choice(x, y)
             }
             Pat::OneOrMore(q) => {
-                let d = self.attribute(q, ns, local, value);
+                let d = self.attribute(q, name, value);
                 let e = self.st.empty();
                 let rest = self.st.choice(p, e);
                 self.st.group(d, rest)
             }
             Pat::Attribute(nc, vp) => {
-                if self.schema.name_matches(nc, ns, local) && self.value_matches(vp, value) {
+                if self.schema.name_matches(nc, name) && self.value_matches(vp, value) {
                     self.st.empty()
                 } else {
                     self.st.not_allowed()
@@ -274,6 +387,9 @@ impl<'s, 'd> Validator<'s, 'd> {
     }
 
     fn start_tag_close(&mut self, p: P) -> P {
+        if !self.st.node(p).has_attr {
+            return p;
+        }
         if let Some(r) = self.close_memo.get(&p) {
             return *r;
         }
@@ -326,6 +442,9 @@ impl<'s, 'd> Validator<'s, 'd> {
     }
 
     fn text(&mut self, p: P, s: &str) -> P {
+        if !self.st.node(p).has_text {
+            return self.st.not_allowed();
+        }
         match self.st.pat(p) {
             Pat::Choice(a, b) => {
                 let a2 = self.text(a, s);

@@ -92,6 +92,56 @@ fn verdicts_match_libxml2_on_the_domain_corpus() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The derivatives kept between validations must not change any answer: every corpus
+/// document (and a broken copy of each) gets the same verdict and message in a first pass over
+/// a freshly loaded schema, again in the reverse order with everything the first pass kept,
+/// and from two threads sharing the schema.
+#[test]
+fn kept_derivatives_change_no_answer() {
+    if !available() {
+        return;
+    }
+    let texts: Vec<String> = corpus()
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("read"))
+        .filter(|t| roxmltree::Document::parse(t).is_ok())
+        .flat_map(|t| {
+            // A broken twin: an attribute the schema does not allow on the root element.
+            let broken = t.replacen("<domain ", "<domain bogus='1' ", 1);
+            [t, broken]
+        })
+        .collect();
+    let answer = |schema: &Schema, text: &str| {
+        let doc = roxmltree::Document::parse(text).expect("well-formed");
+        schema.validate(&doc).map_err(|e| e.message)
+    };
+    let schema = Schema::load(SCHEMA).expect("domain.rng compiles");
+    let first: Vec<_> = texts.iter().map(|t| answer(&schema, t)).collect();
+    assert!(first.iter().any(Result::is_ok) && first.iter().any(Result::is_err));
+    for (i, t) in texts.iter().enumerate().rev() {
+        assert_eq!(answer(&schema, t), first[i], "warm, document {i}");
+    }
+    let schema = std::sync::Arc::new(schema);
+    let threads: Vec<_> = (0..2)
+        .map(|k| {
+            let (schema, texts) = (schema.clone(), texts.clone());
+            std::thread::spawn(move || {
+                texts
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % 2 == k)
+                    .map(|(i, t)| (i, answer(&schema, t)))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for t in threads {
+        for (i, got) in t.join().expect("thread") {
+            assert_eq!(got, first[i], "threaded, document {i}");
+        }
+    }
+}
+
 #[test]
 fn invalid_documents_name_the_problem() {
     if !available() {

@@ -217,7 +217,12 @@ static RULES: &[Rule] = &[
             values: &["passthrough", "emulator", "external"],
             refusal: Refusal::Enum,
         }],
+        children: &["device", "encryption", "active_pcr_banks", "source"],
         ..rule("tpm/backend", &["type", "version", "persistent_state"])
+    },
+    Rule {
+        children: &["sha1", "sha256", "sha384", "sha512"],
+        ..rule("tpm/backend/active_pcr_banks", &[])
     },
     Rule {
         checks: &[Check {

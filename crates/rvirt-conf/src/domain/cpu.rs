@@ -28,7 +28,7 @@ pub struct NumaCell {
     pub mem_access: Option<Token>,
     /// `discard`.
     pub discard: Option<Token>,
-    /// Children kept as written (distances, caches).
+    /// `<distances>` and `<cache>` children, in libvirt's form.
     pub children: Vec<RawElement>,
 }
 
@@ -59,6 +59,8 @@ pub struct CpuDef {
     pub features: Vec<(Token, String)>,
     /// `<numa><cell>`.
     pub cells: Vec<NumaCell>,
+    /// `<numa><interconnects>` children (latency, bandwidth) in libvirt's form.
+    pub interconnects: Vec<RawElement>,
 }
 
 impl CpuDef {
@@ -151,36 +153,61 @@ impl CpuDef {
                 .push((token(policy, POLICIES), name.to_string()));
         }
         if let Some(n) = child(c, "numa") {
-            for cell in n.children().filter(|n| n.has_tag_name("cell")) {
-                let id = match cell.attribute("id") {
-                    Some(v) => v
-                        .trim()
-                        .parse()
-                        .map_err(|_| xml::xml_error("Invalid 'id' attribute in NUMA cell"))?,
-                    None => cpu.cells.len() as u32,
-                };
+            let nodes: Vec<roxmltree::Node<'_, '_>> =
+                n.children().filter(|n| n.has_tag_name("cell")).collect();
+            if nodes.is_empty() {
+                return Err(xml::xml_error("NUMA topology defined without NUMA cells"));
+            }
+            let count = nodes.len();
+            for (i, cell) in nodes.iter().copied().enumerate() {
+                let id = xml::prop_u32(cell, "id", false, false)?.unwrap_or(i as u32);
+                if id as usize >= count {
+                    return Err(xml::xml_error(
+                        "Exactly one 'cell' element per guest NUMA cell allowed, \
+                         non-contiguous ranges or ranges not starting from 0 are not allowed",
+                    ));
+                }
+                if cpu.cells.iter().any(|c| c.id == id && c.memory_kib > 0) {
+                    return Err(xml::xml_error(format!(
+                        "Duplicate NUMA cell info for cell id '{id}'"
+                    )));
+                }
                 let cpus = match cell.attribute("cpus") {
                     None => None,
-                    Some(s) => Some(format_cpuset(&parse_cpuset(s).ok_or_else(|| {
-                        xml::xml_error(format!("Invalid value of 'cpuset': {s}"))
-                    })?)),
+                    Some(s) => {
+                        let set = super::bitmap(s)?;
+                        (!set.is_empty()).then_some(set)
+                    }
                 };
+                if let Some(set) = &cpus {
+                    let other = cpu.cells.iter().find(|c| {
+                        c.cpus
+                            .as_deref()
+                            .and_then(parse_cpuset)
+                            .is_some_and(|o| o.iter().any(|v| set.contains(v)))
+                    });
+                    if let Some(o) = other {
+                        return Err(xml::config_unsupported(format!(
+                            "NUMA cells {id} and {} have overlapping vCPU ids",
+                            o.id
+                        )));
+                    }
+                }
                 let memory_kib = parse_cell_memory(cell)?;
                 cpu.cells.push(NumaCell {
                     id,
-                    cpus,
+                    cpus: cpus.map(|c| format_cpuset(&c)),
                     memory_kib,
                     mem_access: attr_enum(cell, "memAccess", &["shared", "private"])?
                         .map(|v| token(v, &["shared", "private"])),
                     discard: attr_enum(cell, "discard", &["yes", "no"])?
                         .map(|v| token(v, &["yes", "no"])),
-                    children: cell
-                        .children()
-                        .filter(|c| c.is_element())
-                        .map(|c| RawElement::from_node(c, false))
-                        .collect(),
+                    children: Vec::new(),
                 });
             }
+            cpu.interconnects = super::numa::parse(n, &nodes, &mut cpu.cells)?;
+            // libvirt keeps cells by id and prints them in that order.
+            cpu.cells.sort_by_key(|c| c.id);
         }
         if cpu.model.is_some() && cpu.mode == "custom" && cpu.match_.is_none() {
             cpu.match_ = Some("exact".into());
@@ -265,6 +292,14 @@ impl CpuDef {
                     o.end("cell");
                 }
             }
+            if !self.interconnects.is_empty() {
+                o.open("interconnects");
+                o.start_children();
+                for e in &self.interconnects {
+                    o.raw(e);
+                }
+                o.end("interconnects");
+            }
             o.end("numa");
         }
         if o.s.len() == m && !has_attrs {
@@ -280,7 +315,7 @@ impl CpuDef {
 fn parse_cell_memory(cell: roxmltree::Node<'_, '_>) -> Result<u64> {
     // `memory` is an attribute with its unit beside it; read it through the element reader.
     let Some(mem) = cell.attribute("memory") else {
-        return Err(xml::xml_error("Missing 'memory' attribute in NUMA cell"));
+        return Err(xml::xml_error("missing element or attribute './@memory'"));
     };
     let unit = cell.attribute("unit").unwrap_or("KiB");
     let text = format!("<m unit='{}'>{}</m>", xml_attr(unit), xml_attr(mem));

@@ -129,7 +129,7 @@ fn usb_port(text: &str) -> Result<Option<String>> {
     ))
 }
 
-fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
+pub(super) fn pci_limit(what: &str, value: u32, max: u32, width: usize) -> Result<()> {
     if value > max {
         let detail = if what == "function" {
             format!("Invalid PCI address function=0x{value:x}, must be <= 7")
@@ -297,7 +297,7 @@ pub struct DeviceInfo {
 }
 
 impl DeviceInfo {
-    fn parse(dev: Node<'_, '_>, allow_boot: bool) -> Result<DeviceInfo> {
+    pub(super) fn parse(dev: Node<'_, '_>, allow_boot: bool) -> Result<DeviceInfo> {
         let boot_order = match child(dev, "boot").filter(|_| allow_boot) {
             None => None,
             Some(b) => {
@@ -336,6 +336,24 @@ impl DeviceInfo {
 
     fn format(&self, o: &mut Out) {
         self.format_with_rom(o, None);
+    }
+
+    /// The info as elements (boot, alias, `rom`, address), for devices kept as trees.
+    pub(super) fn to_raw(&self, rom: Option<&RawElement>) -> Vec<RawElement> {
+        let mut o = Out::new(128);
+        o.open("info");
+        o.start_children();
+        self.format_with_rom(&mut o, rom);
+        o.end("info");
+        roxmltree::Document::parse(&o.s)
+            .map(|doc| {
+                doc.root_element()
+                    .children()
+                    .filter(|c| c.is_element())
+                    .map(|c| RawElement::from_node(c, false))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Formats the info with a kept `<rom>`, which libvirt prints after the alias.
@@ -434,7 +452,7 @@ fn parse_host_port(text: &str) -> Result<u32> {
 /// (the default, not written back), unix (a socket, no name or port) or rdma; a tcp host
 /// without a port gets the protocol's default one. Other attributes and children of
 /// `<host>` are dropped, as libvirt does not read them.
-fn network_hosts(protocol: &str, children: &mut [RawElement]) -> Result<()> {
+pub(super) fn network_hosts(protocol: &str, children: &mut [RawElement]) -> Result<()> {
     for host in children.iter_mut().filter(|c| c.name == "host") {
         let transport = host.attr("transport").map(str::to_string);
         let kind = match transport.as_deref() {
@@ -985,6 +1003,8 @@ pub struct NetDef {
     pub mac: String,
     /// `<source>` attributes, in libvirt's order.
     pub source: Vec<(String, String)>,
+    /// A vhost-user interface's `<source><reconnect>` (enabled, timeout when enabled).
+    pub source_reconnect: Option<(bool, u32)>,
     /// A hostdev interface's `<source>` children: the host device's address and the rest
     /// (a USB device's vendor and product) as written.
     pub hostdev_source: Option<(Option<Address>, Vec<RawElement>)>,
@@ -1114,6 +1134,20 @@ impl NetDef {
                 "interface type='{net_type}' requires a 'source' element"
             )));
         }
+        // libvirt 9.0 as Debian builds it knows no backend type at all (not even 'default').
+        if let Some(t) = child(node, "backend").and_then(|b| b.attribute("type")) {
+            return Err(xml::invalid_enum_attr("type", "backend", t));
+        }
+        if net_type == "vhostuser"
+            && src.is_some_and(|s| {
+                s.attribute("mode") == Some("server")
+                    && child(s, "reconnect").and_then(|r| r.attribute("enabled")) == Some("yes")
+            })
+        {
+            return Err(xml::config_unsupported(
+                "'reconnect' attribute unsupported 'server' mode for <interface type='vhostuser'>",
+            ));
+        }
         // The attribute each type's source is named by (libvirt reads it as required).
         let required = match net_type {
             "network" => Some("network"),
@@ -1141,20 +1175,32 @@ impl NetDef {
         if net_type == "direct" && !source.iter().any(|(k, _)| k == "mode") {
             source.push(("mode".into(), "vepa".into()));
         }
-        sort_attrs(
-            &mut source,
-            &[
-                "network",
-                "portgroup",
-                "bridge",
-                "dev",
-                "mode",
-                "type",
-                "path",
-                "address",
-                "port",
-            ],
-        );
+        if net_type == "vhostuser" {
+            sort_attrs(&mut source, &["type", "path", "mode"]);
+        } else {
+            sort_attrs(
+                &mut source,
+                &[
+                    "network",
+                    "portgroup",
+                    "bridge",
+                    "dev",
+                    "mode",
+                    "type",
+                    "path",
+                    "address",
+                    "port",
+                ],
+            );
+        }
+        let source_reconnect = match src.and_then(|s| child(s, "reconnect")) {
+            Some(r) if net_type == "vhostuser" => match attr_enum(r, "enabled", &["yes", "no"])? {
+                None => None,
+                Some("yes") => Some((true, xml::prop_u32(r, "timeout", true, false)?.unwrap_or(0))),
+                Some(_) => Some((false, 0)),
+            },
+            _ => None,
+        };
         let vport_flags = match net_type {
             "network" => Some(netdev::VportFlags {
                 generate: true,
@@ -1205,6 +1251,7 @@ impl NetDef {
             net_type: net_type.to_string(),
             mac,
             source,
+            source_reconnect,
             hostdev_source,
             managed: net_type == "hostdev" && node.attribute("managed") == Some("yes"),
             target_dev,
@@ -1253,7 +1300,7 @@ impl NetDef {
         if !self.source.is_empty() {
             o.open("source");
             write_attrs(o, &self.source);
-            o.close_empty();
+            close_source(o, self.source_reconnect);
         }
         if let Some((address, rest)) = &self.hostdev_source {
             o.open("source");
@@ -1313,6 +1360,10 @@ pub struct ChrDef {
     pub target_extra: Vec<(String, String)>,
     /// A serial port's `<target><model name>`.
     pub target_model: Option<String>,
+    /// `<source><reconnect>` of a tcp or unix device: enabled, and the timeout when enabled.
+    pub reconnect: Option<(bool, u32)>,
+    /// `<log file append>`: the file (when given) and `on`/`off`.
+    pub log: Option<(Option<String>, Option<String>)>,
     /// Alias and address.
     pub info: DeviceInfo,
 }
@@ -1464,6 +1515,32 @@ impl ChrDef {
                     .collect()
             })
             .unwrap_or_default();
+        let reconnect = match sources.first().and_then(|s| child(*s, "reconnect")) {
+            Some(r) if matches!(source_type.as_str(), "tcp" | "unix") => {
+                match attr_enum(r, "enabled", &["yes", "no"])? {
+                    None => None,
+                    Some("yes") => {
+                        let timeout = xml::prop_u32(r, "timeout", true, false)?.unwrap_or(0);
+                        Some((true, timeout))
+                    }
+                    Some(_) => Some((false, 0)),
+                }
+            }
+            _ => None,
+        };
+        let logs: Vec<Node<'_, '_>> = node.children().filter(|c| c.has_tag_name("log")).collect();
+        if logs.len() > 1 {
+            return Err(xml::xml_error(
+                "only one log element is allowed for character device",
+            ));
+        }
+        let log = match logs.first() {
+            Some(l) => Some((
+                l.attribute("file").map(str::to_string),
+                attr_enum(*l, "append", &["on", "off"])?.map(str::to_string),
+            )),
+            None => None,
+        };
         // A tcp device always has a protocol; raw by default.
         let protocol = child(node, "protocol")
             .and_then(|p| p.attribute("type"))
@@ -1478,6 +1555,8 @@ impl ChrDef {
             target_port,
             target_extra,
             target_model,
+            reconnect,
+            log,
             info: DeviceInfo::parse(node, false)?,
         })
     }
@@ -1503,7 +1582,7 @@ impl ChrDef {
         if !source.is_empty() {
             o.open("source");
             write_attrs(o, &source);
-            o.close_empty();
+            close_source(o, self.reconnect);
         }
         if let Some(c) = &self.udp_connect {
             o.open("source");
@@ -1513,6 +1592,12 @@ impl ChrDef {
         if let Some(p) = &self.protocol {
             o.open("protocol");
             o.attr("type", p);
+            o.close_empty();
+        }
+        if let Some((Some(file), append)) = &self.log {
+            o.open("log");
+            o.attr("file", file);
+            o.attr_opt("append", append.as_deref());
             o.close_empty();
         }
         o.open("target");
@@ -2143,6 +2228,10 @@ impl VideoDef {
     fn format(&self, o: &mut Out) {
         o.open("video");
         o.start_children();
+        // libvirt prints the driver before the model.
+        for e in self.extra.iter().filter(|e| e.name == "driver") {
+            o.raw(e);
+        }
         o.open("model");
         o.attr("type", &self.model);
         // A `none` video is only a placeholder: libvirt prints nothing else of it.
@@ -2180,7 +2269,7 @@ impl VideoDef {
             }
             o.end("model");
         }
-        for e in &self.extra {
+        for e in self.extra.iter().filter(|e| e.name != "driver") {
             o.raw(e);
         }
         self.info.format(o);
@@ -2260,28 +2349,27 @@ impl MemballoonDef {
     }
 }
 
-/// Where a kept (not modelled) device goes in libvirt's device order.
 /// Where a device kept as a raw element goes among the others, in libvirt's order of
 /// `<devices>` children (`None` for an element that is not such a device).
 pub fn other_device_slot(name: &str) -> Option<u8> {
     Some(match name {
         "lease" => 0,
-        "filesystem" => 1,
-        "smartcard" => 2,
-        "tpm" => 3,
-        "sound" => 4,
-        "audio" => 5,
-        "hostdev" => 6,
-        "redirdev" => 7,
-        "redirfilter" => 8,
-        "hub" => 9,
-        "watchdog" => 10,
-        "rng" => 11,
-        "panic" => 12,
-        "shmem" => 13,
-        "memory" => 14,
-        "iommu" => 15,
-        "vsock" => 16,
+        "filesystem" => 2,
+        "smartcard" => 4,
+        "tpm" => 6,
+        "sound" => 8,
+        "audio" => 9,
+        "hostdev" => 10,
+        "redirdev" => 12,
+        "redirfilter" => 14,
+        "hub" => 16,
+        "watchdog" => 18,
+        "rng" => 20,
+        "panic" => 22,
+        "shmem" => 24,
+        "memory" => 26,
+        "iommu" => 28,
+        "vsock" => 30,
         _ => return None,
     })
 }
@@ -2306,6 +2394,128 @@ fn check_other_device(node: Node<'_, '_>) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Ends an open `<source` tag: empty, or holding a `<reconnect enabled timeout>` (the
+/// timeout only when enabled), as libvirt prints a chardev's or vhost-user's source.
+fn close_source(o: &mut Out, reconnect: Option<(bool, u32)>) {
+    let Some((enabled, timeout)) = reconnect else {
+        o.close_empty();
+        return;
+    };
+    o.start_children();
+    o.open("reconnect");
+    o.attr("enabled", if enabled { "yes" } else { "no" });
+    if enabled {
+        o.attr("timeout", &timeout.to_string());
+    }
+    o.close_empty();
+    o.end("source");
+}
+
+const AUDIO_TYPES: &[&str] = &[
+    "none",
+    "alsa",
+    "coreaudio",
+    "jack",
+    "oss",
+    "pulseaudio",
+    "sdl",
+    "spice",
+    "file",
+    "dbus",
+];
+
+/// `<audio>` in libvirt's form: id, type, timer period and the attributes its type reads, then
+/// its `<input>` and `<output>` (kept as written).
+fn audio_canon(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
+    let Some(kind) = node.attribute("type") else {
+        return Err(xml::xml_error(
+            "Missing required attribute 'type' in element 'audio'",
+        ));
+    };
+    if !AUDIO_TYPES.contains(&kind) {
+        return Err(xml::invalid_enum_attr("type", "audio", kind));
+    }
+    let id = xml::prop_u32(node, "id", true, true)?.unwrap_or(0);
+    let timer = xml::prop_u32(node, "timerPeriod", false, true)?;
+    let mut attrs = vec![
+        ("id".to_string(), id.to_string()),
+        ("type".to_string(), kind.to_string()),
+    ];
+    if let Some(t) = timer {
+        attrs.push(("timerPeriod".to_string(), t.to_string()));
+    }
+    let own: &[&str] = match kind {
+        "oss" => &["tryMMap", "exclusive", "dspPolicy"],
+        "pulseaudio" => &["serverName"],
+        "sdl" => &["driver"],
+        "file" => &["path"],
+        _ => &[],
+    };
+    for k in own {
+        if let Some(v) = node.attribute(*k) {
+            attrs.push(((*k).to_string(), v.to_string()));
+        }
+    }
+    el.attrs = attrs;
+    let kept = |name: &str| {
+        el.children.iter().find_map(|c| match c {
+            RawNode::Element(e) if e.name == name => Some(RawNode::Element(e.clone())),
+            _ => None,
+        })
+    };
+    let children: Vec<RawNode> = [kept("input"), kept("output")]
+        .into_iter()
+        .flatten()
+        .collect();
+    el.children = children;
+    Ok(())
+}
+
+/// libvirt's checks of audio backends: unique ids, and every `<sound><audio id>` naming one.
+pub(crate) fn validate_audio(other: &[(u8, RawElement)]) -> Result<()> {
+    let ids: Vec<&str> = other
+        .iter()
+        .filter(|(_, e)| e.name == "audio")
+        .filter_map(|(_, e)| e.attr("id"))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(xml::xml_error(format!(
+                "audio ID {id} is used multiple times"
+            )));
+        }
+    }
+    for (_, sound) in other.iter().filter(|(_, e)| e.name == "sound") {
+        let Some(id) = sound.child("audio").and_then(|a| a.attr("id")) else {
+            continue;
+        };
+        let n = id.trim().parse::<u32>().unwrap_or(0);
+        if n != 0 && !ids.iter().any(|i| i.parse::<u32>().ok() == Some(n)) {
+            return Err(xml::xml_error(format!("no audio device with ID {n}")));
+        }
+    }
+    Ok(())
+}
+
+/// The device information of a device kept as a tree, as libvirt prints it: its address in
+/// libvirt's form (where it stands), and no alias but a user's (`ua-…`).
+fn normalize_info(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
+    if let Some(address) = Address::parse_child(node)? {
+        let info = DeviceInfo {
+            address: Some(address),
+            ..DeviceInfo::default()
+        };
+        if let (Some(new), Some(slot)) = (info.to_raw(None).pop(), el.child_mut("address")) {
+            *slot = new;
+        }
+    }
+    el.children.retain(|c| {
+        !matches!(c, RawNode::Element(e)
+            if e.name == "alias" && !e.attr("name").is_some_and(|n| n.starts_with("ua-")))
+    });
+    Ok(())
 }
 
 /// `<filesystem>` after libvirt's post-parse: an access mode of passthrough unless one is
@@ -2545,6 +2755,52 @@ fn controller_insert_pos(
     at.unwrap_or(list.len())
 }
 
+/// Gives controllers without an index one, as libvirt does after parsing: the lowest index
+/// unused by controllers of that type, except that a USB2 companion (ICH9 EHCI1/UHCI1-3)
+/// right after another USB2 controller joins that one's index unless a controller of its own
+/// model is there already.
+fn assign_controller_indexes(list: &mut [ControllerDef], indexed: &mut [bool]) {
+    let is_usb2 = |c: &ControllerDef| {
+        c.ctrl_type == "usb"
+            && matches!(
+                c.model.as_deref(),
+                Some("ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3")
+            )
+    };
+    for i in 0..list.len() {
+        if indexed[i] {
+            continue;
+        }
+        let mut index = None;
+        if i > 0 && is_usb2(&list[i]) {
+            let prev = (0..i).rev().find(|&j| list[j].ctrl_type == "usb");
+            if let Some(p) = prev.filter(|&p| is_usb2(&list[p])) {
+                let taken = (0..list.len()).any(|j| {
+                    j != i
+                        && indexed[j]
+                        && list[j].ctrl_type == "usb"
+                        && list[j].index == list[p].index
+                        && list[j].model == list[i].model
+                });
+                if !taken {
+                    index = Some(list[p].index);
+                }
+            }
+        }
+        let index = index.unwrap_or_else(|| {
+            let t = &list[i].ctrl_type;
+            (0u32..)
+                .find(|n| {
+                    !(0..list.len())
+                        .any(|j| indexed[j] && list[j].ctrl_type == *t && list[j].index == *n)
+                })
+                .unwrap_or(0)
+        });
+        list[i].index = index;
+        indexed[i] = true;
+    }
+}
+
 fn insert_disk(disks: &mut Vec<DiskDef>, disk: DiskDef) {
     let new_idx = disk_name_to_index(&disk.target_dev);
     let mut insert_at: Option<usize> = None;
@@ -2601,6 +2857,14 @@ impl Devices {
                         d.memballoon = Some(MemballoonDef::parse(c)?);
                     }
                 }
+                "hostdev" => {
+                    let el = super::hostdev::parse(c)?;
+                    d.other.push((10, el));
+                }
+                "memory" => {
+                    let el = super::memdev::parse(c)?;
+                    d.other.push((26, el));
+                }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
                         if name == "redirfilter"
@@ -2613,6 +2877,10 @@ impl Devices {
                         let mut el = RawElement::from_node(c, false);
                         check_other_device(c)?;
                         super::canon::canonicalize(&mut el, name)?;
+                        normalize_info(&mut el, c)?;
+                        if name == "audio" {
+                            audio_canon(&mut el, c)?;
+                        }
                         if name == "filesystem" {
                             filesystem_canon(&mut el)?;
                         }
@@ -2623,22 +2891,16 @@ impl Devices {
                 }
             }
         }
-        for i in 0..d.controllers.len() {
-            if indexed[i] {
-                continue;
-            }
-            let t = &d.controllers[i].ctrl_type;
-            let index = d
-                .controllers
-                .iter()
-                .enumerate()
-                .filter(|(j, x)| x.ctrl_type == *t && (indexed[*j] || *j < i))
-                .map(|(_, x)| x.index + 1)
-                .max()
-                .unwrap_or(0);
-            d.controllers[i].index = index;
-            indexed[i] = true;
-        }
+        // libvirt adds the SCSI controllers of SCSI host devices while it reads them, before
+        // controllers without an index get one.
+        let hostdevs: Vec<&RawElement> = d
+            .other
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| super::hostdev::is_scsi(e))
+            .collect();
+        super::hostdev::parse_time_controllers(&hostdevs, &mut d.controllers, &mut indexed);
+        assign_controller_indexes(&mut d.controllers, &mut indexed);
         for (i, a) in d.controllers.iter().enumerate() {
             // Several USB controllers may share an index (companions).
             if a.ctrl_type != "usb"
@@ -2724,10 +2986,22 @@ impl Devices {
 
     fn post_parse(&mut self, ctx: &DeviceContext<'_>) -> Result<()> {
         // Disks: bus from the name, drive addresses, duplicates, implicit controllers.
+        let scsi_hostdevs: Vec<&RawElement> = self
+            .other
+            .iter()
+            .map(|(_, e)| e)
+            .filter(|e| super::hostdev::is_scsi(e))
+            .collect();
         for disk in &mut self.disks {
             disk.fill_bus();
-            disk.assign_address();
+            if disk.info.address.is_none() {
+                disk.assign_address();
+                if disk.bus == "scsi" {
+                    super::hostdev::check_disk_address(disk, &scsi_hostdevs)?;
+                }
+            }
         }
+        super::hostdev::assign_addresses(&mut self.other, &self.controllers, &self.disks)?;
         for (i, a) in self.disks.iter().enumerate() {
             if matches!(a.device.as_str(), "disk" | "lun")
                 && a.source.is_none()
@@ -2803,6 +3077,24 @@ impl Devices {
             self.maybe_add_controller("virtio-serial", 0);
         }
         self.smartcard_addresses();
+        super::hostdev::implicit_controllers(&self.other, &mut self.controllers);
+        super::hostdev::validate(&self.other)?;
+        validate_audio(&self.other)?;
+        // A USB redirected device needs a USB controller (of a model other than none).
+        let has_usb = self
+            .controllers
+            .iter()
+            .any(|c| c.ctrl_type == "usb" && c.model.as_deref() != Some("none"));
+        if !has_usb
+            && self
+                .other
+                .iter()
+                .any(|(_, e)| e.name == "redirdev" && e.attr("bus").is_none_or(|b| b == "usb"))
+        {
+            return Err(xml::config_unsupported(
+                "cannot add redirected USB device: USB is disabled for this domain",
+            ));
+        }
         // Serial ports and consoles without a port number take one past the highest of
         // their kind (including ports given further down, as libvirt numbers them).
         for list in [&mut self.serials, &mut self.consoles] {
@@ -2956,6 +3248,10 @@ impl Devices {
     pub fn has_boot_order(&self) -> bool {
         self.disks.iter().any(|d| d.info.boot_order.is_some())
             || self.interfaces.iter().any(|n| n.info.boot_order.is_some())
+            || self
+                .other
+                .iter()
+                .any(|(_, e)| e.name == "hostdev" && e.child("boot").is_some())
     }
 
     pub(crate) fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {
@@ -2984,11 +3280,11 @@ impl Devices {
                 }
             }
         };
-        flush(o, 1);
+        flush(o, 2);
         for n in &self.interfaces {
             n.format(o);
         }
-        flush(o, 2);
+        flush(o, 4);
         for s in &self.serials {
             s.format(o, "serial", None, inactive);
         }
@@ -3015,15 +3311,15 @@ impl Devices {
                 i.format(o);
             }
         }
-        flush(o, 3);
+        flush(o, 6);
         for g in &self.graphics {
             g.format(o, inactive, secure, migratable);
         }
-        flush(o, 5);
+        flush(o, 9);
         for v in &self.videos {
             v.format(o);
         }
-        flush(o, 10);
+        flush(o, 18);
         if let Some(b) = &self.memballoon {
             b.format(o);
         }
@@ -3074,6 +3370,8 @@ fn serial_alias() -> ChrDef {
         target_port: None,
         target_extra: Vec::new(),
         target_model: None,
+        reconnect: None,
+        log: None,
         info: DeviceInfo::default(),
     }
 }

@@ -8,7 +8,12 @@ use rvirt_types::{Result, Uuid};
 
 type Node<'a, 'i> = roxmltree::Node<'a, 'i>;
 
-fn element(name: &str, attrs: Vec<(String, String)>, children: Vec<RawElement>) -> RawElement {
+/// An element with these attributes and element children.
+pub(super) fn element(
+    name: &str,
+    attrs: Vec<(String, String)>,
+    children: Vec<RawElement>,
+) -> RawElement {
     RawElement {
         name: name.to_string(),
         attrs,
@@ -16,8 +21,9 @@ fn element(name: &str, attrs: Vec<(String, String)>, children: Vec<RawElement>) 
     }
 }
 
-fn pair(k: &str, v: impl Into<String>) -> (String, String) {
-    (k.to_string(), v.into())
+/// An attribute.
+pub(super) fn pair(k: &str, v: impl ToString) -> (String, String) {
+    (k.to_string(), v.to_string())
 }
 
 /// `<vlan>`: at least one tag, ids up to 4095, at most one native tag, `trunk` yes (implied

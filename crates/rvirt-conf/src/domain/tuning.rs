@@ -3,8 +3,8 @@
 //! management, perf events, security labels and key wrapping. They live in one [`Sparse`] part
 //! of the definition, so a plain guest pays one pointer for all of them.
 //!
-//! Elements rvirt does not model yet (`<cpu>`, `<vcpus>`, `<bootloader>`, `<launchSecurity>`)
-//! are kept as written, each at its place in libvirt's order.
+//! Elements rvirt does not model yet (`<vcpus>`, `<bootloader>`) are kept as written, and
+//! `<launchSecurity>` as a tree in libvirt's form, each at its place in libvirt's order.
 
 use super::out::Out;
 use super::{format_cpuset, parse_cpuset};
@@ -74,6 +74,9 @@ pub struct MemoryBacking {
     pub discard: bool,
 }
 
+/// A thread scheduler (`batch`, `idle`, `fifo`, `rr`) and, for `fifo` and `rr`, its priority.
+pub type Sched = (Token, Option<i32>);
+
 /// One I/O thread: `<iothread id thread_pool_min thread_pool_max>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IoThread {
@@ -87,6 +90,8 @@ pub struct IoThread {
     pub pool_max: Option<i32>,
     /// `<cputune><iothreadpin cpuset>`.
     pub pin: Option<String>,
+    /// `<cputune><iothreadsched>`: scheduler and priority.
+    pub sched: Option<Sched>,
 }
 
 /// `<cputune>`.
@@ -103,6 +108,10 @@ pub struct CpuTune {
     pub emulatorpin: Option<String>,
     /// Each vCPU's scheduler from `<vcpusched>`: (vcpu, scheduler, priority), by vcpu.
     pub vcpusched: Vec<(u32, Token, Option<i32>)>,
+    /// `<emulatorsched>`: scheduler and priority.
+    pub emulatorsched: Option<Sched>,
+    /// `<cachetune>` and `<memorytune>` groups.
+    pub resctrls: Vec<super::resctrl::Resctrl>,
 }
 
 const LIMIT_NAMES: [&str; 8] = [
@@ -293,6 +302,123 @@ fn kept_place(name: &str) -> Option<(Slot, u8)> {
     })
 }
 
+/// A thread scheduler element's `scheduler` (required, not `none`) and, for the real-time
+/// ones, `priority` (required), as libvirt reads them.
+fn scheduler(node: roxmltree::Node<'_, '_>) -> Result<Sched> {
+    let element = node.tag_name().name();
+    let Some(sched) = node.attribute("scheduler") else {
+        return Err(xml::xml_error(format!(
+            "Missing required attribute 'scheduler' in element '{element}'"
+        )));
+    };
+    if !SCHEDULERS.contains(&sched) {
+        return Err(xml::invalid_enum_attr("scheduler", element, sched));
+    }
+    let prio = if matches!(sched, "fifo" | "rr") {
+        let Some(p) = node.attribute("priority") else {
+            return Err(xml::xml_error(format!(
+                "Missing required attribute 'priority' in element '{element}'"
+            )));
+        };
+        Some(p.trim_start().parse::<i32>().map_err(|_| {
+            xml::xml_error(format!(
+                "Invalid value for attribute 'priority' in element '{element}': '{p}'. \
+                 Expected integer value"
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok((token(sched, SCHEDULERS), prio))
+}
+
+/// The ids and scheduler of `<vcpusched>` or `<iothreadsched>`.
+fn sched_bitmap(node: roxmltree::Node<'_, '_>, attr: &str) -> Result<(Vec<u32>, Sched)> {
+    let element = node.tag_name().name();
+    let Some(text) = node.attribute(attr) else {
+        return Err(xml::xml_error(format!(
+            "Missing attribute '{attr}' in element '{element}'"
+        )));
+    };
+    let set = super::bitmap(text)?;
+    if set.is_empty() {
+        return Err(xml::config_unsupported(format!(
+            "'{attr}' scheduler bitmap '{text}' is empty"
+        )));
+    }
+    Ok((set, scheduler(node)?))
+}
+
+fn overlap(element: &str, attr: &str) -> rvirt_types::Error {
+    xml::xml_detail(format!("'{element}' attributes '{attr}' must not overlap"))
+}
+
+/// `<launchSecurity>` in libvirt's form: `type` s390-pv (nothing else), or sev with its
+/// policy (required, hex, printed as `0x%04x`), C-bit position and reduced physical address
+/// bits when given, DH certificate and session blobs.
+fn launch_security(node: roxmltree::Node<'_, '_>) -> Result<RawElement> {
+    let Some(kind) = node.attribute("type") else {
+        return Err(xml::xml_error(
+            "Missing required attribute 'type' in element 'launchSecurity'",
+        ));
+    };
+    if !matches!(kind, "sev" | "s390-pv") {
+        return Err(xml::invalid_enum_attr("type", "launchSecurity", kind));
+    }
+    let mut attrs = vec![("type".to_string(), kind.to_string())];
+    let mut children = Vec::new();
+    if kind == "sev" {
+        if let Some(h) = tristate_bool(node, "kernelHashes")? {
+            attrs.push(("kernelHashes".into(), if h { "yes" } else { "no" }.into()));
+        }
+        let text_el = |name: &str, text: String| {
+            crate::raw::RawNode::Element(RawElement {
+                name: name.to_string(),
+                attrs: Vec::new(),
+                children: vec![crate::raw::RawNode::Text(text)],
+            })
+        };
+        let policy = text_of(node, "policy")
+            .and_then(|p| {
+                let t = p.trim_start();
+                let t = t.strip_prefix('+').unwrap_or(t);
+                let h = t
+                    .strip_prefix("0x")
+                    .or_else(|| t.strip_prefix("0X"))
+                    .unwrap_or(t);
+                u32::from_str_radix(h, 16)
+                    .ok()
+                    .filter(|_| !h.starts_with('+'))
+            })
+            .ok_or_else(|| xml::xml_error("failed to get launch security policy"))?;
+        for (name, what) in [
+            ("cbitpos", "cbitpos"),
+            ("reducedPhysBits", "reduced-phys-bits"),
+        ] {
+            if let Some(v) = text_of(node, name).filter(|v| !v.is_empty()) {
+                let t = v.trim_start();
+                let n: u32 = t.strip_prefix('+').unwrap_or(t).parse().map_err(|_| {
+                    xml::xml_error(format!("Invalid format for launch security {what}"))
+                })?;
+                // libvirt prints these with %d, so a value past 2^31 comes out negative and
+                // does not read back; rvirt prints it as given.
+                children.push(text_el(name, n.to_string()));
+            }
+        }
+        children.push(text_el("policy", format!("0x{policy:04x}")));
+        for name in ["dhCert", "session"] {
+            if let Some(v) = text_of(node, name).filter(|v| !v.is_empty()) {
+                children.push(text_el(name, v.to_string()));
+            }
+        }
+    }
+    Ok(RawElement {
+        name: "launchSecurity".into(),
+        attrs,
+        children,
+    })
+}
+
 fn text_of<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
     xml::child_text(node, name)
 }
@@ -417,8 +543,17 @@ impl DomainExtras {
             }
         }
         for c in root.children().filter(|c| c.is_element()) {
-            if let Some((slot, rank)) = kept_place(c.tag_name().name()) {
-                x.kept.push((slot, rank, RawElement::from_node(c, false)));
+            let name = c.tag_name().name();
+            if let Some((slot, rank)) = kept_place(name) {
+                let el = if name == "launchSecurity" {
+                    if x.kept.iter().any(|(_, _, e)| e.name == name) {
+                        continue;
+                    }
+                    launch_security(c)?
+                } else {
+                    RawElement::from_node(c, false)
+                };
+                x.kept.push((slot, rank, el));
             }
         }
         x.kept.sort_by_key(|(s, r, _)| (*s, *r));
@@ -613,6 +748,7 @@ impl DomainExtras {
                     pool_min: pool("thread_pool_min")?,
                     pool_max: pool("thread_pool_max")?,
                     pin: None,
+                    sched: None,
                 });
             }
         }
@@ -636,6 +772,7 @@ impl DomainExtras {
                 pool_min: None,
                 pool_max: None,
                 pin: None,
+                sched: None,
             });
             next += 1;
         }
@@ -707,32 +844,43 @@ impl DomainExtras {
             th.pin = Some(set);
         }
         for s in c.children().filter(|n| n.has_tag_name("vcpusched")) {
-            let vcpus = s.attribute("vcpus").ok_or_else(|| {
-                xml::xml_error("Missing attribute 'vcpus' in element 'vcpusched'")
-            })?;
-            let vcpus = parse_cpuset(vcpus)
-                .ok_or_else(|| xml::xml_error(format!("Invalid value of 'cpuset': {vcpus}")))?;
-            let sched = attr_enum(s, "scheduler", SCHEDULERS)?.ok_or_else(|| {
-                xml::xml_error("Missing required attribute 'scheduler' in element 'vcpusched'")
-            })?;
-            let prio = if matches!(sched, "fifo" | "rr") {
-                Some(
-                    s.attribute("priority")
-                        .and_then(|p| p.trim().parse().ok())
-                        .ok_or_else(|| xml::xml_error("Invalid value for element priority"))?,
-                )
-            } else {
-                None
-            };
-            for v in vcpus.into_iter().filter(|v| *v < vcpus_max) {
-                if t.vcpusched.iter().any(|(o, _, _)| *o == v) {
-                    return Err(xml::xml_error(
-                        "vcpusched attributes 'vcpus' must not overlap",
-                    ));
+            let (set, sched) = sched_bitmap(s, "vcpus")?;
+            for v in set {
+                if v >= vcpus_max {
+                    return Err(xml::config_unsupported(format!(
+                        "vCPU '{v}' is not present in domain definition"
+                    )));
                 }
-                t.vcpusched.push((v, token(sched, SCHEDULERS), prio));
+                if t.vcpusched.iter().any(|(o, _, _)| *o == v) {
+                    return Err(overlap("vcpusched", "vcpus"));
+                }
+                t.vcpusched.push((v, sched.0.clone(), sched.1));
             }
         }
+        for s in c.children().filter(|n| n.has_tag_name("iothreadsched")) {
+            let (set, sched) = sched_bitmap(s, "iothreads")?;
+            for id in set {
+                let Some(th) = self.iothreads.iter_mut().find(|t| t.id == id) else {
+                    return Err(xml::config_unsupported(format!(
+                        "Cannot find 'iothread' : {id}"
+                    )));
+                };
+                if th.sched.is_some() {
+                    return Err(overlap("iothreadsched", "iothreads"));
+                }
+                th.sched = Some(sched.clone());
+            }
+        }
+        let emulatorsched: Vec<_> = c
+            .children()
+            .filter(|n| n.has_tag_name("emulatorsched"))
+            .collect();
+        match emulatorsched.as_slice() {
+            [] => {}
+            [e] => t.emulatorsched = Some(scheduler(*e)?),
+            _ => return Err(xml::xml_error("only one emulatorsched is supported")),
+        }
+        t.resctrls = super::resctrl::parse(c, vcpus_max)?;
         t.vcpusched.sort_by_key(|(v, _, _)| *v);
         self.validate_cputune(&t)?;
         if t != CpuTune::default() {
@@ -806,33 +954,69 @@ impl DomainExtras {
             nt.memory = Some((token(mode, NUMA_MODES), nodeset));
         }
         for m in n.children().filter(|c| c.has_tag_name("memnode")) {
-            let cell: u32 = m
-                .attribute("cellid")
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| xml::xml_error("Invalid cellid attribute in memnode element"))?;
-            let mode = match m.attribute("mode") {
-                None => "strict",
-                Some(v) if NUMA_MODES.contains(&v) => v,
-                Some(v) => {
-                    return Err(xml::config_unsupported(format!(
-                        "Invalid mode attribute in memnode element: {v}"
-                    )));
-                }
-            };
-            let set = m.attribute("nodeset").ok_or_else(|| {
-                xml::xml_error("Missing required nodeset attribute in memnode element")
-            })?;
+            let cell = xml::prop_u32(m, "cellid", true, false)?.unwrap_or(0);
             if nt.memnodes.iter().any(|(c, _, _)| *c == cell) {
                 return Err(xml::xml_error(format!(
                     "Multiple memnode elements with cellid {cell}"
                 )));
             }
+            let mode = match m.attribute("mode") {
+                None => "strict",
+                Some(v) if NUMA_MODES.contains(&v) => v,
+                Some(v) => return Err(xml::invalid_enum_attr("mode", "memnode", v)),
+            };
+            let set = m.attribute("nodeset").ok_or_else(|| {
+                xml::xml_error("Missing required nodeset attribute in memnode element")
+            })?;
+            let nodes = super::bitmap(set)?;
+            if nodes.is_empty() {
+                return Err(xml::config_unsupported(format!(
+                    "Invalid value of 'nodeset': {set}"
+                )));
+            }
             nt.memnodes
-                .push((cell, token(mode, NUMA_MODES), cpuset(set)?));
+                .push((cell, token(mode, NUMA_MODES), format_cpuset(&nodes)));
         }
         nt.memnodes.sort_by_key(|(c, _, _)| *c);
         if nt != NumaTune::default() {
             self.numatune = Some(nt);
+        }
+        Ok(())
+    }
+
+    /// libvirt's checks of `<numatune><memnode>` against the guest NUMA cells (`cells` of
+    /// them) and the `<memory>` element beside it.
+    pub(super) fn check_memnodes(&self, cells: usize) -> Result<()> {
+        let Some(nt) = self.numatune.as_ref() else {
+            return Ok(());
+        };
+        if nt.memnodes.is_empty() {
+            return Ok(());
+        }
+        if matches!(&nt.memory, Some((_, None))) {
+            return Err(xml::config_unsupported(
+                "Per-node binding is not compatible with automatic NUMA placement.",
+            ));
+        }
+        if cells == 0 {
+            return Err(xml::xml_error(
+                "Element 'memnode' is invalid without any guest NUMA cells",
+            ));
+        }
+        let restrictive = matches!(&nt.memory, Some((m, _)) if &**m == "restrictive");
+        for (cell, mode, _) in &nt.memnodes {
+            if *cell as usize >= cells {
+                return Err(xml::xml_error(
+                    "Argument 'cellid' in memnode element must correspond to existing \
+                     guest's NUMA cell",
+                ));
+            }
+            if restrictive && &**mode != "restrictive" {
+                return Err(xml::xml_error(
+                    "'restrictive' mode is required in memnode element when mode is \
+                     'restrictive' in memory element",
+                ));
+            }
         }
         Ok(())
     }
@@ -1091,15 +1275,30 @@ impl DomainExtras {
                 o.close_empty();
             }
         }
-        for (vcpu, sched, prio) in &t.vcpusched {
-            o.open("vcpusched");
-            o.attr("vcpus", &vcpu.to_string());
-            o.attr("scheduler", sched);
-            if let Some(p) = prio {
-                o.attr("priority", &p.to_string());
-            }
-            o.close_empty();
+        let sched =
+            |o: &mut Out, el: &str, ids: Option<(&str, u32)>, s: &Token, p: &Option<i32>| {
+                o.open(el);
+                if let Some((attr, id)) = ids {
+                    o.attr(attr, &id.to_string());
+                }
+                o.attr("scheduler", s);
+                if let Some(p) = p {
+                    o.attr("priority", &p.to_string());
+                }
+                o.close_empty();
+            };
+        if let Some((s, p)) = &t.emulatorsched {
+            sched(o, "emulatorsched", None, s, p);
         }
+        for (vcpu, s, p) in &t.vcpusched {
+            sched(o, "vcpusched", Some(("vcpus", *vcpu)), s, p);
+        }
+        for th in &self.iothreads {
+            if let Some((s, p)) = &th.sched {
+                sched(o, "iothreadsched", Some(("iothreads", th.id)), s, p);
+            }
+        }
+        super::resctrl::format(&t.resctrls, o);
         o.end_children_elided("cputune", m);
 
         if let Some(nt) = &self.numatune {
