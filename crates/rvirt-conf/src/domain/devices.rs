@@ -2500,7 +2500,8 @@ pub(crate) fn validate_audio(other: &[(u8, RawElement)]) -> Result<()> {
 }
 
 /// The device information of a device kept as a tree, as libvirt prints it: its address in
-/// libvirt's form (where it stands), and no alias but a user's (`ua-…`).
+/// libvirt's form (where it stands). Its alias stays: `Devices::drop_runtime_aliases` leaves only
+/// a user's (`ua-…`) in a definition that is not live status.
 fn normalize_info(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
     if let Some(address) = Address::parse_child(node)? {
         let info = DeviceInfo {
@@ -2511,10 +2512,6 @@ fn normalize_info(el: &mut RawElement, node: Node<'_, '_>) -> Result<()> {
             *slot = new;
         }
     }
-    el.children.retain(|c| {
-        !matches!(c, RawNode::Element(e)
-            if e.name == "alias" && !e.attr("name").is_some_and(|n| n.starts_with("ua-")))
-    });
     Ok(())
 }
 
