@@ -25,10 +25,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 const FROM: ErrorDomain = ErrorDomain::STREAMS;
-/// Bytes one disk read or queued block holds.
-const BLOCK: usize = 1 << 20;
-/// Blocks queued between the disk thread and the stream.
-const DEPTH: usize = 8;
+/// Bytes one disk read or queued block of a download holds: the most data one stream packet of
+/// libvirt's protocol carries (`VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX`), so that rvirtd sends each
+/// block as it is instead of copying it out in packet-sized pieces.
+const BLOCK: usize = 262_120;
+/// Blocks queued between the disk thread and the stream (8 MiB).
+const DEPTH: usize = 32;
 
 /// Called once when a transfer ends (finished or not): lets the volume go and refreshes it.
 pub(crate) type OnEnd = Box<dyn FnOnce() + Send>;
