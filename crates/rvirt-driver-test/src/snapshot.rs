@@ -364,14 +364,11 @@ impl SnapshotDriver for TestDriver {
         )?;
         self.with_snapshots(&snap.domain, |_, store| {
             store.find(FROM, &snap.name)?;
-            if flags.intersects(D::CHILDREN | D::CHILDREN_ONLY) {
-                for name in store.descendants(&snap.name) {
-                    store.remove_reparenting(&name);
-                }
-            }
-            if !flags.contains(D::CHILDREN_ONLY) {
-                store.remove_reparenting(&snap.name);
-            }
+            store.delete(
+                &snap.name,
+                flags.intersects(D::CHILDREN | D::CHILDREN_ONLY),
+                flags.contains(D::CHILDREN_ONLY),
+            );
             Ok(())
         })
     }
