@@ -31,47 +31,39 @@ pub trait Moment {
     fn ref_parts(r: &Self::Ref) -> (&DomainRef, &str);
 }
 
-impl Moment for SnapshotDef {
-    const KIND: &'static str = "snapshot";
-    const NO_SUCH: ErrorNumber = ErrorNumber::NO_DOMAIN_SNAPSHOT;
-    type Ref = SnapshotRef;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn parent(&self) -> Option<&str> {
-        self.parent.as_deref()
-    }
-    fn set_parent(&mut self, parent: Option<String>) {
-        self.parent = parent;
-    }
-    fn make_ref(dom: &DomainRef, name: &str) -> SnapshotRef {
-        SnapshotRef::new(dom, name)
-    }
-    fn ref_parts(r: &SnapshotRef) -> (&DomainRef, &str) {
-        (&r.domain, &r.name)
-    }
+/// Makes a definition with `name` and `parent` fields a [`Moment`] with handle `$handle`.
+macro_rules! moment {
+    ($def:ty, $handle:ident, $kind:literal, $no_such:ident) => {
+        impl Moment for $def {
+            const KIND: &'static str = $kind;
+            const NO_SUCH: ErrorNumber = ErrorNumber::$no_such;
+            type Ref = $handle;
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn parent(&self) -> Option<&str> {
+                self.parent.as_deref()
+            }
+            fn set_parent(&mut self, parent: Option<String>) {
+                self.parent = parent;
+            }
+            fn make_ref(dom: &DomainRef, name: &str) -> $handle {
+                $handle::new(dom, name)
+            }
+            fn ref_parts(r: &$handle) -> (&DomainRef, &str) {
+                (&r.domain, &r.name)
+            }
+        }
+    };
 }
 
-impl Moment for CheckpointDef {
-    const KIND: &'static str = "checkpoint";
-    const NO_SUCH: ErrorNumber = ErrorNumber::NO_DOMAIN_CHECKPOINT;
-    type Ref = CheckpointRef;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn parent(&self) -> Option<&str> {
-        self.parent.as_deref()
-    }
-    fn set_parent(&mut self, parent: Option<String>) {
-        self.parent = parent;
-    }
-    fn make_ref(dom: &DomainRef, name: &str) -> CheckpointRef {
-        CheckpointRef::new(dom, name)
-    }
-    fn ref_parts(r: &CheckpointRef) -> (&DomainRef, &str) {
-        (&r.domain, &r.name)
-    }
-}
+moment!(SnapshotDef, SnapshotRef, "snapshot", NO_DOMAIN_SNAPSHOT);
+moment!(
+    CheckpointDef,
+    CheckpointRef,
+    "checkpoint",
+    NO_DOMAIN_CHECKPOINT
+);
 
 /// `no domain KIND with matching name 'NAME'` (`VIR_ERR_NO_DOMAIN_SNAPSHOT` or `_CHECKPOINT`),
 /// from `from`.
