@@ -204,6 +204,13 @@ impl<T: Moment> MomentTree<T> {
         self.walk(Some(from))
     }
 
+    /// The ancestors of `m` in the tree, its parent first, up to a root or a parent that is gone.
+    pub fn ancestors<'a>(&'a self, m: &'a T) -> impl Iterator<Item = &'a T> + 'a {
+        let first = m.parent().and_then(|p| self.get(p));
+        // Bounded by the number of moments: an inconsistent tree cannot loop forever.
+        std::iter::successors(first, |a| a.parent().and_then(|p| self.get(p))).take(self.len() + 1)
+    }
+
     /// libvirt's `virDomainMomentCheckCycles` for a moment being redefined: its parent exists,
     /// is not itself, and does not descend from it (errors from the domain layer).
     pub fn check_cycles(&self, def: &T) -> Result<()> {
@@ -219,28 +226,18 @@ impl<T: Moment> MomentTree<T> {
                 "cannot set moment {name} as its own parent"
             )));
         }
-        let Some(mut other) = self.get(parent) else {
+        if self.get(parent).is_none() {
             return Err(invalid(format!(
                 "parent {parent} for moment {name} not found"
             )));
-        };
-        // Bounded by the number of moments: an inconsistent tree cannot loop forever.
-        for _ in 0..=self.items.len() {
-            let Some(up) = other.parent() else {
-                break;
-            };
-            if up == name {
-                return Err(invalid(format!(
-                    "parent {} would create cycle to {name}",
-                    other.name()
-                )));
-            }
-            match self.get(up) {
-                Some(o) => other = o,
-                None => break,
-            }
         }
-        Ok(())
+        match self.ancestors(def).find(|a| a.parent() == Some(name)) {
+            Some(other) => Err(invalid(format!(
+                "parent {} would create cycle to {name}",
+                other.name()
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Removes `name` as libvirt discards a moment's metadata: its children move to its
@@ -340,5 +337,71 @@ impl<T: Moment> MomentTree<T> {
     pub fn is_current(&self, from: ErrorDomain, name: &str) -> Result<bool> {
         self.find(from, name)?;
         Ok(self.current() == Some(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::snapshot::SnapshotParseOptions;
+
+    fn snap(name: &str, parent: Option<&str>) -> SnapshotDef {
+        let mut s = SnapshotDef::parse_xml(
+            &format!("<domainsnapshot><name>{name}</name></domainsnapshot>"),
+            SnapshotParseOptions::default(),
+        )
+        .expect("parse");
+        s.parent = parent.map(str::to_string);
+        s
+    }
+
+    fn names(found: Vec<&SnapshotDef>) -> Vec<&str> {
+        found.into_iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[test]
+    fn walks_select_and_delete_follow_the_tree() {
+        let mut t = MomentTree::default();
+        // c was created before its sibling's child d; e's parent is gone.
+        for (n, p) in [
+            ("a", None),
+            ("b", Some("a")),
+            ("c", Some("a")),
+            ("d", Some("b")),
+            ("e", Some("x")),
+        ] {
+            t.insert(snap(n, p));
+        }
+        let from = ErrorDomain::TEST;
+        let all = MomentFilter::default();
+        let topo = MomentFilter {
+            topological: true,
+            ..all
+        };
+        assert_eq!(
+            names(t.select(from, None, all).unwrap()),
+            ["a", "b", "c", "d", "e"]
+        );
+        assert_eq!(
+            names(t.select(from, None, topo).unwrap()),
+            ["a", "b", "d", "c", "e"]
+        );
+        let roots = MomentFilter {
+            roots_or_descendants: true,
+            ..all
+        };
+        assert_eq!(names(t.select(from, None, roots).unwrap()), ["a", "e"]);
+        assert_eq!(
+            names(t.select(from, Some("a"), roots).unwrap()),
+            ["b", "d", "c"]
+        );
+        let d = t.get("d").unwrap();
+        assert_eq!(names(t.ancestors(d).collect()), ["b", "a"]);
+        let e = t.select(from, Some("x"), all).expect_err("no x");
+        assert_eq!(e.code, ErrorNumber::NO_DOMAIN_SNAPSHOT);
+        t.set_current(Some("d".into()));
+        t.delete("a", true, true);
+        assert_eq!(t.current(), Some("a"));
+        assert_eq!(names(t.iter().collect()), ["a", "e"]);
     }
 }
