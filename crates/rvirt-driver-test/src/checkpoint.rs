@@ -114,13 +114,7 @@ impl CheckpointDriver for TestDriver {
         dom: &DomainRef,
         flags: F,
     ) -> Result<Vec<CheckpointRef>> {
-        let checked = (flags.bits(), F::all().bits());
-        self.read_moments(
-            "testDomainListAllCheckpoints",
-            dom,
-            checked,
-            |c: &CheckpointStore| c.list_refs(FROM, dom, None, flags),
-        )
+        self.moment_list::<CheckpointDef>("testDomainListAllCheckpoints", dom, None, flags)
     }
 
     async fn checkpoint_list_all_children(
@@ -128,11 +122,8 @@ impl CheckpointDriver for TestDriver {
         chk: &CheckpointRef,
         flags: F,
     ) -> Result<Vec<CheckpointRef>> {
-        let checked = (flags.bits(), F::all().bits());
         let function = "testDomainCheckpointListAllChildren";
-        self.read_moments(function, &chk.domain, checked, |c: &CheckpointStore| {
-            c.list_refs(FROM, &chk.domain, Some(&chk.name), flags)
-        })
+        self.moment_list::<CheckpointDef>(function, &chk.domain, Some(&chk.name), flags)
     }
 
     async fn checkpoint_lookup_by_name(

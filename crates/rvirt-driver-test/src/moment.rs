@@ -7,7 +7,7 @@ use crate::{FROM, TestDriver};
 use parking_lot::Mutex;
 use rvirt_conf::checkpoint::CheckpointDef;
 use rvirt_conf::snapshot::SnapshotDef;
-use rvirt_driver::{DomainObjState, DomainRef, Moment, MomentTree, check_flags};
+use rvirt_driver::{DomainObjState, DomainRef, Moment, MomentList, MomentTree, check_flags};
 use rvirt_types::{Result, Uuid};
 use std::collections::HashMap;
 
@@ -74,6 +74,22 @@ impl TestDriver {
     ) -> Result<R> {
         check_flags(FROM, function, flags, allowed)?;
         self.with_moments(dom, |_, store| f(store))
+    }
+
+    /// A listing from the domain (`of == None`) or from the moment `of`
+    /// (`virDomainListAllSnapshots`, `virDomainSnapshotListAllChildren`, and the checkpoint
+    /// ones), every listing flag of the kind accepted.
+    pub(crate) fn moment_list<T: TestMoment + MomentList>(
+        &self,
+        function: &str,
+        dom: &DomainRef,
+        of: Option<&str>,
+        flags: T::ListFlags,
+    ) -> Result<Vec<T::Ref>> {
+        let checked = (T::list_bits(flags), T::ALL_LIST_FLAGS);
+        self.read_moments(function, dom, checked, |store: &MomentTree<T>| {
+            store.list_refs(FROM, dom, of, flags)
+        })
     }
 
     /// A lookup by name (`virDomainSnapshotLookupByName`, `virDomainCheckpointLookupByName`).

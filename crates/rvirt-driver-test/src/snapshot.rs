@@ -6,9 +6,7 @@ use crate::moment::now_secs;
 use crate::{FROM, TestDriver, err};
 use rvirt_conf::snapshot::{SnapshotDef, SnapshotParseOptions};
 use rvirt_conf::{DomainDef, FormatOptions};
-use rvirt_driver::snapshot::{
-    SnapshotStore, align_disks, redefine_prep, snapshot_disks, state_name,
-};
+use rvirt_driver::snapshot::{align_disks, redefine_prep, snapshot_disks, state_name};
 use rvirt_driver::{
     DomainEvent, DomainObjState, DomainRef, SnapshotDriver, SnapshotRef, check_flags,
 };
@@ -129,13 +127,7 @@ impl SnapshotDriver for TestDriver {
         dom: &DomainRef,
         flags: F,
     ) -> Result<Vec<SnapshotRef>> {
-        let checked = (flags.bits(), F::all().bits());
-        self.read_moments(
-            "testDomainListAllSnapshots",
-            dom,
-            checked,
-            |s: &SnapshotStore| s.list_refs(FROM, dom, None, flags),
-        )
+        self.moment_list::<SnapshotDef>("testDomainListAllSnapshots", dom, None, flags)
     }
 
     async fn snapshot_list_all_children(
@@ -143,11 +135,8 @@ impl SnapshotDriver for TestDriver {
         snap: &SnapshotRef,
         flags: F,
     ) -> Result<Vec<SnapshotRef>> {
-        let checked = (flags.bits(), F::all().bits());
         let function = "testDomainSnapshotListAllChildren";
-        self.read_moments(function, &snap.domain, checked, |s: &SnapshotStore| {
-            s.list_refs(FROM, &snap.domain, Some(&snap.name), flags)
-        })
+        self.moment_list::<SnapshotDef>(function, &snap.domain, Some(&snap.name), flags)
     }
 
     async fn domain_snapshot_num(&self, dom: &DomainRef, flags: F) -> Result<i32> {

@@ -5,7 +5,7 @@
 //! filters.
 
 use crate::DomainRef;
-use crate::moment::{MomentFilter, MomentTree, no_moment};
+use crate::moment::{MomentFilter, MomentList, MomentTree, no_moment};
 use rvirt_conf::checkpoint::CheckpointDef;
 use rvirt_types::checkpoint::*;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -107,48 +107,31 @@ pub fn no_checkpoint(from: ErrorDomain, name: &str) -> Error {
 /// the next checkpoint taken): the moment tree over checkpoint definitions.
 pub type CheckpointStore = MomentTree<CheckpointDef>;
 
-impl MomentTree<CheckpointDef> {
-    /// libvirt's checkpoint listing (`virDomainListCheckpoints`): from the domain (`of ==
-    /// None`: every checkpoint, or the roots with `ROOTS`) or from the checkpoint `of` (its
-    /// children, or all its descendants with `DESCENDANTS`), which must exist; `LEAVES` and
-    /// `NO_LEAVES` filter; `TOPOLOGICAL` puts parents before children.
-    pub fn list_refs(
-        &self,
-        from: ErrorDomain,
-        dom: &DomainRef,
-        of: Option<&str>,
-        flags: DomainCheckpointListFlags,
-    ) -> Result<Vec<CheckpointRef>> {
+impl MomentList for CheckpointDef {
+    type ListFlags = DomainCheckpointListFlags;
+    const ALL_LIST_FLAGS: u32 = DomainCheckpointListFlags::all().bits();
+    fn list_bits(flags: DomainCheckpointListFlags) -> u32 {
+        flags.bits()
+    }
+    /// libvirt's checkpoint listing (`virDomainListCheckpoints`) has only the moment filters.
+    fn moment_filter(flags: DomainCheckpointListFlags) -> Option<MomentFilter> {
         type F = DomainCheckpointListFlags;
-        let filter = MomentFilter {
-            roots_or_descendants: flags.contains(F::DESCENDANTS),
-            topological: flags.contains(F::TOPOLOGICAL),
-            leaves: flags.contains(F::LEAVES),
-            no_leaves: flags.contains(F::NO_LEAVES),
-        };
-        Ok(self
-            .select(from, of, filter)?
-            .into_iter()
-            .map(|c| CheckpointRef::new(dom, &c.name))
-            .collect())
+        let moment_flags = [F::DESCENDANTS, F::TOPOLOGICAL, F::LEAVES, F::NO_LEAVES];
+        Some(MomentFilter::from_bits(
+            flags.bits(),
+            moment_flags.map(|f| f.bits()),
+        ))
+    }
+    fn passes(&self, _flags: DomainCheckpointListFlags) -> bool {
+        true
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rvirt_conf::checkpoint::CheckpointParseOptions;
+    use crate::moment::tests::chk;
     type F = DomainCheckpointListFlags;
-
-    fn chk(name: &str, parent: Option<&str>) -> CheckpointDef {
-        let mut c = CheckpointDef::parse_xml(
-            &format!("<domaincheckpoint><name>{name}</name></domaincheckpoint>"),
-            CheckpointParseOptions::default(),
-        )
-        .expect("parse");
-        c.parent = parent.map(str::to_string);
-        c
-    }
 
     fn names(st: &CheckpointStore, of: Option<&str>, flags: F) -> Vec<String> {
         let dom = DomainRef {

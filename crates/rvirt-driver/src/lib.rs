@@ -23,7 +23,7 @@ pub use checkpoint::{CheckpointDriver, CheckpointRef, CheckpointStore};
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
 pub use events::{CallbackId, CloseCallback, DomainEvent, DomainEventCallback, EventBus};
 pub use interface::{InterfaceDriver, InterfaceRef};
-pub use moment::{Moment, MomentFilter, MomentTree};
+pub use moment::{Moment, MomentFilter, MomentList, MomentTree};
 pub use network::{NetworkDriver, NetworkEvent, NetworkEventCallback, NetworkPortRef, NetworkRef};
 pub use nodedev::{NodeDeviceDriver, NodeDeviceEvent, NodeDeviceEventCallback, NodeDeviceRef};
 pub use snapshot::SnapshotStore;

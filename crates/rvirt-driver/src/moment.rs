@@ -90,6 +90,37 @@ pub struct MomentFilter {
     pub no_leaves: bool,
 }
 
+/// A kind of moment with its own listing flags (`virDomainSnapshotListFlags`,
+/// `virDomainCheckpointListFlags`): which of them are the shared moment filters, and the filters
+/// only this kind has.
+pub trait MomentList: Moment {
+    /// The kind's listing flags.
+    type ListFlags: Copy;
+    /// Every listing flag the kind knows, as bits (what a driver accepts).
+    const ALL_LIST_FLAGS: u32;
+    /// `flags` as bits.
+    fn list_bits(flags: Self::ListFlags) -> u32;
+    /// The moment filters in `flags`, or `None` when `flags` leave nothing to list (a snapshot
+    /// listing asking for NO_METADATA only: every moment here has metadata).
+    fn moment_filter(flags: Self::ListFlags) -> Option<MomentFilter>;
+    /// Whether this moment passes the filters only its kind has (a snapshot's state and
+    /// location).
+    fn passes(&self, flags: Self::ListFlags) -> bool;
+}
+
+impl MomentFilter {
+    /// The filters set in `bits`, given the kind's bits for DESCENDANTS (= ROOTS), TOPOLOGICAL,
+    /// LEAVES and NO_LEAVES.
+    pub fn from_bits(bits: u32, [descendants, topological, leaves, no_leaves]: [u32; 4]) -> Self {
+        MomentFilter {
+            roots_or_descendants: bits & descendants != 0,
+            topological: bits & topological != 0,
+            leaves: bits & leaves != 0,
+            no_leaves: bits & no_leaves != 0,
+        }
+    }
+}
+
 /// The moments of one domain, in creation order, and which one is current (the parent of the
 /// next one taken).
 #[derive(Debug, Clone)]
@@ -307,6 +338,47 @@ impl<T: Moment> MomentTree<T> {
             .collect())
     }
 
+    /// libvirt's listing of a kind of moment, as names: [`MomentTree::select`] with the kind's
+    /// own filters after (nothing when `of` is missing).
+    pub fn list(&self, of: Option<&str>, flags: T::ListFlags) -> Vec<String>
+    where
+        T: MomentList,
+    {
+        let Some(filter) = T::moment_filter(flags) else {
+            return Vec::new();
+        };
+        let Ok(found) = self.select(ErrorDomain::DOMAIN, of, filter) else {
+            return Vec::new();
+        };
+        found
+            .into_iter()
+            .filter(|m| m.passes(flags))
+            .map(|m| m.name().to_string())
+            .collect()
+    }
+
+    /// The handles [`MomentTree::list`] names: the domain's moments (`of == None`) or those
+    /// below the moment `of`, which must exist (libvirt's error from `from` if not).
+    pub fn list_refs(
+        &self,
+        from: ErrorDomain,
+        dom: &DomainRef,
+        of: Option<&str>,
+        flags: T::ListFlags,
+    ) -> Result<Vec<T::Ref>>
+    where
+        T: MomentList,
+    {
+        if let Some(name) = of {
+            self.find(from, name)?;
+        }
+        Ok(self
+            .list(of, flags)
+            .iter()
+            .map(|n| T::make_ref(dom, n))
+            .collect())
+    }
+
     /// A handle to the current moment, or libvirt's error when there is none.
     pub fn current_ref(&self, from: ErrorDomain, dom: &DomainRef) -> Result<T::Ref> {
         match self.current() {
@@ -341,11 +413,24 @@ impl<T: Moment> MomentTree<T> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use rvirt_conf::checkpoint::CheckpointParseOptions;
     use rvirt_conf::snapshot::SnapshotParseOptions;
 
-    fn snap(name: &str, parent: Option<&str>) -> SnapshotDef {
+    /// A checkpoint `name` below `parent`, for the tests of the trees.
+    pub(crate) fn chk(name: &str, parent: Option<&str>) -> CheckpointDef {
+        let mut c = CheckpointDef::parse_xml(
+            &format!("<domaincheckpoint><name>{name}</name></domaincheckpoint>"),
+            CheckpointParseOptions::default(),
+        )
+        .expect("parse");
+        c.parent = parent.map(str::to_string);
+        c
+    }
+
+    /// A snapshot `name` below `parent`, for the tests of the trees.
+    pub(crate) fn snap(name: &str, parent: Option<&str>) -> SnapshotDef {
         let mut s = SnapshotDef::parse_xml(
             &format!("<domainsnapshot><name>{name}</name></domainsnapshot>"),
             SnapshotParseOptions::default(),
@@ -373,11 +458,9 @@ mod tests {
             t.insert(snap(n, p));
         }
         let from = ErrorDomain::TEST;
-        let all = MomentFilter::default();
-        let topo = MomentFilter {
-            topological: true,
-            ..all
-        };
+        // DESCENDANTS (= ROOTS) 1, TOPOLOGICAL 2, LEAVES 4, NO_LEAVES 8.
+        let filter = |bits| MomentFilter::from_bits(bits, [1, 2, 4, 8]);
+        let (all, roots, topo) = (filter(0), filter(1), filter(2));
         assert_eq!(
             names(t.select(from, None, all).unwrap()),
             ["a", "b", "c", "d", "e"]
@@ -386,10 +469,6 @@ mod tests {
             names(t.select(from, None, topo).unwrap()),
             ["a", "b", "d", "c", "e"]
         );
-        let roots = MomentFilter {
-            roots_or_descendants: true,
-            ..all
-        };
         assert_eq!(names(t.select(from, None, roots).unwrap()), ["a", "e"]);
         assert_eq!(
             names(t.select(from, Some("a"), roots).unwrap()),

@@ -3,8 +3,7 @@
 //! children moved to its parent, and the alignment of a new snapshot's disks with the domain's
 //! (`virDomainSnapshotAlignDisks`).
 
-use crate::moment::{MomentFilter, MomentTree, no_moment};
-use crate::{DomainRef, SnapshotRef};
+use crate::moment::{MomentFilter, MomentList, MomentTree, no_moment};
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_conf::snapshot::SnapshotDef;
@@ -13,7 +12,7 @@ use rvirt_types::snapshot::DomainSnapshotListFlags as F;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 /// The snapshots of one domain, in creation order, and which one is current: the moment tree
-/// over snapshot definitions, with the snapshot filters on top ([`SnapshotStore::list`]).
+/// over snapshot definitions, with the snapshot filters on top ([`MomentList`]).
 pub type SnapshotStore = MomentTree<SnapshotDef>;
 
 /// `no domain snapshot with matching name 'NAME'` (`VIR_ERR_NO_DOMAIN_SNAPSHOT`), from `from`.
@@ -21,64 +20,39 @@ pub fn no_snapshot(from: ErrorDomain, name: &str) -> Error {
     no_moment::<SnapshotDef>(from, name)
 }
 
-impl MomentTree<SnapshotDef> {
-    /// The handles [`SnapshotStore::list`] names: the domain's snapshots (`of == None`) or
-    /// those below the snapshot `of`, which must exist (libvirt's error from `from` if not).
-    pub fn list_refs(
-        &self,
-        from: ErrorDomain,
-        dom: &DomainRef,
-        of: Option<&str>,
-        flags: F,
-    ) -> Result<Vec<SnapshotRef>> {
-        if let Some(name) = of {
-            self.find(from, name)?;
-        }
-        Ok(self
-            .list(of, flags)
-            .iter()
-            .map(|n| SnapshotRef::new(dom, n))
-            .collect())
+impl MomentList for SnapshotDef {
+    type ListFlags = F;
+    const ALL_LIST_FLAGS: u32 = F::all().bits();
+    fn list_bits(flags: F) -> u32 {
+        flags.bits()
     }
-
-    /// libvirt's snapshot listing: from the domain (`from == None`) or from one snapshot, with
-    /// the moment filters and the snapshot's own (metadata, state, location).
-    pub fn list(&self, from: Option<&str>, flags: F) -> Vec<String> {
-        let meta = flags & (F::METADATA | F::NO_METADATA);
-        if meta == F::NO_METADATA {
-            return Vec::new();
+    fn moment_filter(flags: F) -> Option<MomentFilter> {
+        if flags & (F::METADATA | F::NO_METADATA) == F::NO_METADATA {
+            return None;
         }
-        let filter = MomentFilter {
-            roots_or_descendants: flags.contains(F::DESCENDANTS),
-            topological: flags.contains(F::TOPOLOGICAL),
-            leaves: flags.contains(F::LEAVES),
-            no_leaves: flags.contains(F::NO_LEAVES),
-        };
-        let Ok(candidates) = self.select(ErrorDomain::DOMAIN_SNAPSHOT, from, filter) else {
-            return Vec::new();
-        };
+        let moment_flags = [F::DESCENDANTS, F::TOPOLOGICAL, F::LEAVES, F::NO_LEAVES];
+        Some(MomentFilter::from_bits(
+            flags.bits(),
+            moment_flags.map(|f| f.bits()),
+        ))
+    }
+    /// The state filters (INACTIVE, ACTIVE, DISK_ONLY; all three or none keep every snapshot)
+    /// and the location filters (INTERNAL, EXTERNAL).
+    fn passes(&self, flags: F) -> bool {
         let status = flags & (F::INACTIVE | F::ACTIVE | F::DISK_ONLY);
-        let all_status = status == F::INACTIVE | F::ACTIVE | F::DISK_ONLY;
-        candidates
-            .into_iter()
-            .filter(|s| {
-                if !status.is_empty() && !all_status {
-                    let st = s.state.as_deref().unwrap_or("");
-                    let ok = match st {
-                        "shutoff" => status.contains(F::INACTIVE),
-                        "disk-snapshot" => status.contains(F::DISK_ONLY),
-                        _ => status.contains(F::ACTIVE),
-                    };
-                    if !ok {
-                        return false;
-                    }
-                }
-                let location = flags & (F::INTERNAL | F::EXTERNAL);
-                let external = is_external(s);
-                !(location == F::INTERNAL && external || location == F::EXTERNAL && !external)
-            })
-            .map(|s| s.name.clone())
-            .collect()
+        if !status.is_empty() && status != F::INACTIVE | F::ACTIVE | F::DISK_ONLY {
+            let ok = match self.state.as_deref().unwrap_or("") {
+                "shutoff" => status.contains(F::INACTIVE),
+                "disk-snapshot" => status.contains(F::DISK_ONLY),
+                _ => status.contains(F::ACTIVE),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        let location = flags & (F::INTERNAL | F::EXTERNAL);
+        let external = is_external(self);
+        !(location == F::INTERNAL && external || location == F::EXTERNAL && !external)
     }
 }
 
@@ -433,15 +407,9 @@ pub fn redefine_prep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rvirt_conf::snapshot::SnapshotParseOptions;
 
     fn snap(name: &str, parent: Option<&str>) -> SnapshotDef {
-        let mut s = SnapshotDef::parse_xml(
-            &format!("<domainsnapshot><name>{name}</name></domainsnapshot>"),
-            SnapshotParseOptions::default(),
-        )
-        .expect("parse");
-        s.parent = parent.map(str::to_string);
+        let mut s = crate::moment::tests::snap(name, parent);
         s.state = Some("shutoff".into());
         s
     }
