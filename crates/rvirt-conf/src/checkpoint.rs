@@ -6,6 +6,7 @@
 //! the schema allows.
 
 use crate::domain::{DomainDef, FormatOptions, ParseOptions};
+use crate::moment::{CHECKPOINT, MomentParseOptions, disk_nodes, format_name, format_parent_time};
 use crate::xml::{self, child};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
@@ -59,15 +60,8 @@ pub struct CheckpointDef {
     pub domain: Option<DomainDef>,
 }
 
-/// How to parse a checkpoint document.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CheckpointParseOptions {
-    /// `VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE`: name, creation time, parent and domain come from
-    /// the document.
-    pub redefine: bool,
-    /// The current time in seconds: the creation time (and default name) of a new checkpoint.
-    pub now: i64,
-}
+/// How to parse a checkpoint document (`redefine`: `VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE`).
+pub type CheckpointParseOptions = MomentParseOptions;
 
 /// How to print a checkpoint (`VIR_DOMAIN_CHECKPOINT_XML_*`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -84,37 +78,19 @@ fn chk_err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::DOMAIN_CHECKPOINT, code, detail)
 }
 
-/// The string value of the first child `name`, `None` when absent or empty (libvirt's
-/// `virXPathString("string(./name)")`).
-fn string_value(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
-    let c = child(node, name)?;
-    let text: String = c
-        .descendants()
-        .filter(|d| d.is_text())
-        .filter_map(|d| d.text())
-        .collect();
-    (!text.is_empty()).then_some(text)
-}
-
 impl CheckpointDef {
     /// Parses a `<domaincheckpoint>` document as libvirt does: well-formed, the right root,
     /// valid against `domaincheckpoint.rng`, then read (`virDomainCheckpointDefParseString`).
     pub fn parse_xml(text: &str, opts: CheckpointParseOptions) -> Result<CheckpointDef> {
-        Self::validate_xml(text)?;
-        let doc = xml::parse_document(text, "(domain_checkpoint)", ErrorDomain::DOMAIN_CHECKPOINT)?;
+        CHECKPOINT.validate(text)?;
+        let doc = CHECKPOINT.parse_document(text)?;
         Self::parse_node(doc.root_element(), opts)
     }
 
     /// Checks a checkpoint document as libvirt's XML layer does before reading it: well-formed,
     /// root `<domaincheckpoint>`, valid against `domaincheckpoint.rng`.
     pub fn validate_xml(text: &str) -> Result<()> {
-        crate::schema::validate_document(
-            text,
-            "(domain_checkpoint)",
-            ErrorDomain::DOMAIN_CHECKPOINT,
-            "domaincheckpoint",
-            "domaincheckpoint.rng",
-        )
+        CHECKPOINT.validate(text)
     }
 
     /// Reads a `<domaincheckpoint>` element without the schema check: a new checkpoint is named
@@ -124,38 +100,15 @@ impl CheckpointDef {
         root: roxmltree::Node<'_, '_>,
         opts: CheckpointParseOptions,
     ) -> Result<CheckpointDef> {
-        if root.tag_name().name() != "domaincheckpoint" {
-            return Err(xml::wrong_root("domaincheckpoint", root.tag_name().name()));
-        }
-        let name = string_value(root, "name");
-        if name.is_none() && opts.redefine {
-            return Err(chk_err(
-                ErrorNumber::XML_ERROR,
-                "a redefined checkpoint must have a name",
-            ));
-        }
-        let description = string_value(root, "description");
-        let (mut creation_time, mut parent, mut domain) = (opts.now, None, None);
-        if opts.redefine {
-            creation_time = string_value(root, "creationTime")
-                .and_then(|t| t.trim_start().parse::<i64>().ok())
-                .ok_or_else(|| {
-                    chk_err(
-                        ErrorNumber::INTERNAL_ERROR,
-                        "missing creationTime from existing checkpoint",
-                    )
-                })?;
-            parent = child(root, "parent").and_then(|p| string_value(p, "name"));
-            if let Some(d) = child(root, "domain") {
-                domain = Some(DomainDef::parse_node(d, ParseOptions::default())?);
-            }
+        let head = CHECKPOINT.parse_header(root, opts)?;
+        let mut domain = None;
+        if opts.redefine
+            && let Some(d) = child(root, "domain")
+        {
+            domain = Some(DomainDef::parse_node(d, ParseOptions::default())?);
         }
         let mut disks = Vec::new();
-        for d in root
-            .children()
-            .filter(|c| c.has_tag_name("disks"))
-            .flat_map(|d| d.children().filter(|c| c.is_element()))
-        {
+        for d in disk_nodes(root) {
             let checkpoint = match d.attribute("checkpoint") {
                 Some("no") => CheckpointType::No,
                 Some("bitmap") | None => CheckpointType::Bitmap,
@@ -171,10 +124,10 @@ impl CheckpointDef {
             });
         }
         Ok(CheckpointDef {
-            name: name.unwrap_or_else(|| creation_time.to_string()),
-            description,
-            parent,
-            creation_time,
+            name: head.name,
+            description: head.description,
+            parent: head.parent,
+            creation_time: head.creation_time,
             disks,
             domain,
         })
@@ -288,18 +241,8 @@ impl CheckpointDef {
     pub fn format_xml(&self, opts: CheckpointFormatOptions) -> String {
         let mut w = xml::XmlWriter::default();
         w.start("domaincheckpoint", &[]);
-        w.text("name", &[], &self.name);
-        if let Some(d) = &self.description {
-            w.text("description", &[], d);
-        }
-        if let Some(p) = &self.parent {
-            w.start("parent", &[]);
-            w.text("name", &[], p);
-            w.end("parent");
-        }
-        if self.creation_time != 0 {
-            w.text("creationTime", &[], &self.creation_time.to_string());
-        }
+        format_name(&mut w, &self.name, self.description.as_deref());
+        format_parent_time(&mut w, self.parent.as_deref(), self.creation_time);
         if !self.disks.is_empty() {
             w.start("disks", &[]);
             for d in &self.disks {

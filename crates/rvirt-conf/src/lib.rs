@@ -9,6 +9,7 @@ pub mod cpu_map;
 pub mod domain;
 pub mod fuzzing;
 pub mod interface;
+pub mod moment;
 pub mod network;
 pub mod networkport;
 pub mod node;

@@ -1,6 +1,9 @@
 //! Domain snapshots (`<domainsnapshot>`).
 
 use crate::domain::{DomainDef, FormatOptions, ParseOptions};
+use crate::moment::{
+    MomentParseOptions, SNAPSHOT, disk_nodes, format_name, format_parent_time, string_value,
+};
 use crate::raw::{RawElement, RawNode};
 use crate::xml::{self, attr_enum, child, child_text};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
@@ -33,15 +36,8 @@ pub struct SnapshotDef {
     pub active: Option<bool>,
 }
 
-/// How to parse a snapshot document.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SnapshotParseOptions {
-    /// Redefining a snapshot from its XML: state, creation time, parent and domain are kept.
-    pub redefine: bool,
-    /// The current time in seconds, used as creation time (and default name) when not
-    /// redefining.
-    pub now: i64,
-}
+/// How to parse a snapshot document (`redefine`: `VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE`).
+pub type SnapshotParseOptions = MomentParseOptions;
 
 /// The domain states a snapshot records (`virDomainSnapshotState`, without `nostate`).
 pub const SNAPSHOT_STATES: &[&str] = &[
@@ -78,23 +74,6 @@ const IMAGE_FORMATS: &[&str] = &[
 
 fn snap_err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::DOMAIN_SNAPSHOT, code, detail)
-}
-
-/// The string value of the first child `name` (all its text), `None` when absent or empty,
-/// as libvirt's `virXPathString("string(./name)")` reads it.
-fn string_value(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
-    let c = child(node, name)?;
-    let text: String = c
-        .descendants()
-        .filter(|d| d.is_text())
-        .filter_map(|d| d.text())
-        .collect();
-    (!text.is_empty()).then_some(text)
-}
-
-/// Parses a number as C's `strtoll` with base 10 and nothing after it.
-fn parse_long(s: &str) -> Option<i64> {
-    s.trim_start().parse().ok()
 }
 
 /// Reads one element of `<disks>` (`virDomainSnapshotDiskDefParseXML`) into its normalized form.
@@ -185,20 +164,14 @@ fn parse_disk(node: roxmltree::Node<'_, '_>, redefine: bool) -> Result<RawElemen
 impl SnapshotDef {
     /// Parses a `<domainsnapshot>` document.
     pub fn parse_xml(text: &str, opts: SnapshotParseOptions) -> Result<SnapshotDef> {
-        let doc = xml::parse_document(text, "(domain_snapshot)", ErrorDomain::DOMAIN_SNAPSHOT)?;
+        let doc = SNAPSHOT.parse_document(text)?;
         Self::parse_node(doc.root_element(), opts)
     }
 
     /// Checks a snapshot document against libvirt's `domainsnapshot.rng`, as
     /// `VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE` does before the document is parsed.
     pub fn validate_xml(text: &str) -> Result<()> {
-        crate::schema::validate_document(
-            text,
-            "(domain_snapshot)",
-            ErrorDomain::DOMAIN_SNAPSHOT,
-            "domainsnapshot",
-            "domainsnapshot.rng",
-        )
+        SNAPSHOT.validate(text)
     }
 
     /// Parses a `<domainsnapshot>` element, with libvirt's checks (`virDomainSnapshotDefParse`)
@@ -208,31 +181,11 @@ impl SnapshotDef {
         root: roxmltree::Node<'_, '_>,
         opts: SnapshotParseOptions,
     ) -> Result<SnapshotDef> {
-        if root.tag_name().name() != "domainsnapshot" {
-            return Err(xml::wrong_root("domainsnapshot", root.tag_name().name()));
-        }
-        let name = string_value(root, "name");
-        if name.is_none() && opts.redefine {
-            return Err(snap_err(
-                ErrorNumber::XML_ERROR,
-                "a redefined snapshot must have a name",
-            ));
-        }
-        let description = string_value(root, "description");
-        let (mut creation_time, mut state, mut parent) = (opts.now, None, None);
+        let head = SNAPSHOT.parse_header(root, opts)?;
+        let mut state = None;
         let (mut domain, mut inactive_domain) = (None, None);
         let mut offline = false;
         if opts.redefine {
-            creation_time = string_value(root, "creationTime")
-                .as_deref()
-                .and_then(parse_long)
-                .ok_or_else(|| {
-                    snap_err(
-                        ErrorNumber::INTERNAL_ERROR,
-                        "missing creationTime from existing snapshot",
-                    )
-                })?;
-            parent = child(root, "parent").and_then(|p| string_value(p, "name"));
             let Some(s) = string_value(root, "state") else {
                 return Err(snap_err(
                     ErrorNumber::XML_ERROR,
@@ -301,18 +254,15 @@ impl SnapshotDef {
                 format!("memory snapshot file path ({f}) must be absolute"),
             ));
         }
-        let disks = root
-            .children()
-            .filter(|c| c.has_tag_name("disks"))
-            .flat_map(|d| d.children().filter(|c| c.is_element()))
+        let disks = disk_nodes(root)
             .map(|c| parse_disk(c, opts.redefine))
             .collect::<Result<Vec<_>>>()?;
         Ok(SnapshotDef {
-            name: name.unwrap_or_else(|| creation_time.to_string()),
-            description,
+            name: head.name,
+            description: head.description,
             state,
-            parent,
-            creation_time,
+            parent: head.parent,
+            creation_time: head.creation_time,
             memory,
             memory_file,
             disks,
@@ -343,21 +293,11 @@ impl SnapshotDef {
         };
         let mut w = xml::XmlWriter::default();
         w.start("domainsnapshot", &[]);
-        w.text("name", &[], &self.name);
-        if let Some(d) = &self.description {
-            w.text("description", &[], d);
-        }
+        format_name(&mut w, &self.name, self.description.as_deref());
         if let Some(s) = &self.state {
             w.text("state", &[], s);
         }
-        if let Some(p) = &self.parent {
-            w.start("parent", &[]);
-            w.text("name", &[], p);
-            w.end("parent");
-        }
-        if self.creation_time != 0 {
-            w.text("creationTime", &[], &self.creation_time.to_string());
-        }
+        format_parent_time(&mut w, self.parent.as_deref(), self.creation_time);
         if let Some(m) = &self.memory {
             let mut attrs = vec![("snapshot", m.as_str())];
             if let Some(f) = &self.memory_file {

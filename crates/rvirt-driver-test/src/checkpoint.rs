@@ -2,7 +2,8 @@
 //! list filters, and create / redefine / delete with the test driver's rules (checkpoints only
 //! of running domains, never beside snapshots; nothing to track on the fake disks).
 
-use crate::domain::{check_active, obj_from_ref};
+use crate::domain::check_active;
+use crate::moment::now_secs;
 use crate::{FROM, TestDriver, err};
 use rvirt_conf::checkpoint::{CheckpointDef, CheckpointFormatOptions, CheckpointParseOptions};
 use rvirt_driver::check_flags;
@@ -11,31 +12,6 @@ use rvirt_types::checkpoint::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 type F = DomainCheckpointListFlags;
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-impl TestDriver {
-    /// Runs `f` with the domain's state and its checkpoints locked (domain first), and keeps
-    /// the domain's checkpoint count (the listing filters' HAS_CHECKPOINT) in step.
-    fn with_checkpoints<R>(
-        &self,
-        dom: &DomainRef,
-        f: impl FnOnce(&mut DomainObjState, &mut CheckpointStore) -> Result<R>,
-    ) -> Result<R> {
-        let obj = obj_from_ref(self, dom)?;
-        let mut st = obj.lock();
-        let mut all = self.checkpoints.lock();
-        let store = all.entry(obj.uuid).or_default();
-        let r = f(&mut st, store);
-        st.checkpoint_count = store.len();
-        r
-    }
-}
 
 /// Creates or redefines a checkpoint in `store` (`testDomainCheckpointCreateXML` after its
 /// flag check).
@@ -127,7 +103,7 @@ impl CheckpointDriver for TestDriver {
             (C::REDEFINE | C::QUIESCE).bits(),
         )?;
         // QUIESCE: the test driver has no guest agent to ask and takes the checkpoint anyway.
-        self.with_checkpoints(dom, |st, store| {
+        self.with_moments::<CheckpointDef, _>(dom, |st, store| {
             create(st, store, xml, flags.contains(C::REDEFINE))
                 .map(|name| CheckpointRef::new(dom, &name))
         })
@@ -138,13 +114,7 @@ impl CheckpointDriver for TestDriver {
         dom: &DomainRef,
         flags: F,
     ) -> Result<Vec<CheckpointRef>> {
-        check_flags(
-            FROM,
-            "testDomainListAllCheckpoints",
-            flags.bits(),
-            F::all().bits(),
-        )?;
-        self.with_checkpoints(dom, |_, store| store.list_refs(FROM, dom, None, flags))
+        self.moment_list::<CheckpointDef>("testDomainListAllCheckpoints", dom, None, flags)
     }
 
     async fn checkpoint_list_all_children(
@@ -152,15 +122,8 @@ impl CheckpointDriver for TestDriver {
         chk: &CheckpointRef,
         flags: F,
     ) -> Result<Vec<CheckpointRef>> {
-        check_flags(
-            FROM,
-            "testDomainCheckpointListAllChildren",
-            flags.bits(),
-            F::all().bits(),
-        )?;
-        self.with_checkpoints(&chk.domain, |_, store| {
-            store.list_refs(FROM, &chk.domain, Some(&chk.name), flags)
-        })
+        let function = "testDomainCheckpointListAllChildren";
+        self.moment_list::<CheckpointDef>(function, &chk.domain, Some(&chk.name), flags)
     }
 
     async fn checkpoint_lookup_by_name(
@@ -169,12 +132,7 @@ impl CheckpointDriver for TestDriver {
         name: &str,
         flags: u32,
     ) -> Result<CheckpointRef> {
-        check_flags(FROM, "testDomainCheckpointLookupByName", flags, 0)?;
-        self.with_checkpoints(dom, |_, store| {
-            store
-                .find(FROM, name)
-                .map(|c| CheckpointRef::new(dom, &c.name))
-        })
+        self.moment_lookup::<CheckpointDef>("testDomainCheckpointLookupByName", dom, name, flags)
     }
 
     async fn checkpoint_get_parent(
@@ -182,8 +140,7 @@ impl CheckpointDriver for TestDriver {
         chk: &CheckpointRef,
         flags: u32,
     ) -> Result<CheckpointRef> {
-        check_flags(FROM, "testDomainCheckpointGetParent", flags, 0)?;
-        self.with_checkpoints(&chk.domain, |_, store| store.parent_ref(FROM, chk))
+        self.moment_parent::<CheckpointDef>("testDomainCheckpointGetParent", chk, flags)
     }
 
     async fn checkpoint_get_xml_desc(
@@ -198,7 +155,7 @@ impl CheckpointDriver for TestDriver {
             flags.bits(),
             X::all().bits(),
         )?;
-        self.with_checkpoints(&chk.domain, |st, store| {
+        self.with_moments::<CheckpointDef, _>(&chk.domain, |st, store| {
             let c = store.find(FROM, &chk.name)?;
             if flags.contains(X::SIZE) {
                 // libvirt's test driver checks the domain runs, then reports no size after all.
@@ -224,7 +181,7 @@ impl CheckpointDriver for TestDriver {
             flags.bits(),
             D::all().bits(),
         )?;
-        self.with_checkpoints(&chk.domain, |_, store| {
+        self.with_moments::<CheckpointDef, _>(&chk.domain, |_, store| {
             store.find(FROM, &chk.name)?;
             store.delete(
                 &chk.name,

@@ -14,6 +14,7 @@ mod default_machine;
 mod domain;
 mod host;
 mod interface;
+mod moment;
 mod network;
 mod nodedev;
 mod save_image;

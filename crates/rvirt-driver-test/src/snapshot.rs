@@ -1,13 +1,12 @@
 //! Snapshots of the test hypervisor: a tree per domain with a current snapshot, libvirt's list
 //! filters, and create / revert / delete with the test driver's rules.
 
-use crate::domain::{obj_from_ref, shutdown_state, start_state};
+use crate::domain::{shutdown_state, start_state};
+use crate::moment::now_secs;
 use crate::{FROM, TestDriver, err};
 use rvirt_conf::snapshot::{SnapshotDef, SnapshotParseOptions};
 use rvirt_conf::{DomainDef, FormatOptions};
-use rvirt_driver::snapshot::{
-    SnapshotStore, align_disks, redefine_prep, snapshot_disks, state_name,
-};
+use rvirt_driver::snapshot::{align_disks, redefine_prep, snapshot_disks, state_name};
 use rvirt_driver::{
     DomainEvent, DomainObjState, DomainRef, SnapshotDriver, SnapshotRef, check_flags,
 };
@@ -17,30 +16,6 @@ use rvirt_types::{Error, ErrorNumber, Result};
 use std::sync::Arc;
 
 type F = DomainSnapshotListFlags;
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-impl TestDriver {
-    /// Runs `f` with the domain's state and its snapshots locked (domain first).
-    fn with_snapshots<R>(
-        &self,
-        dom: &DomainRef,
-        f: impl FnOnce(&mut DomainObjState, &mut SnapshotStore) -> Result<R>,
-    ) -> Result<R> {
-        let obj = obj_from_ref(self, dom)?;
-        let mut st = obj.lock();
-        let mut all = self.snapshots.lock();
-        let store = all.entry(obj.uuid).or_default();
-        let r = f(&mut st, store);
-        st.snapshot_count = store.len();
-        r
-    }
-}
 
 impl SnapshotDriver for TestDriver {
     async fn snapshot_create_xml(
@@ -60,7 +35,7 @@ impl SnapshotDriver for TestDriver {
         )?;
         let redefine = flags.contains(C::REDEFINE);
         let mut events = Vec::new();
-        let r = self.with_snapshots(dom, |st, store| {
+        let r = self.with_moments::<SnapshotDef, _>(dom, |st, store| {
             if st.checkpoint_count > 0 {
                 return Err(err(
                     ErrorNumber::OPERATION_UNSUPPORTED,
@@ -152,13 +127,7 @@ impl SnapshotDriver for TestDriver {
         dom: &DomainRef,
         flags: F,
     ) -> Result<Vec<SnapshotRef>> {
-        check_flags(
-            FROM,
-            "testDomainListAllSnapshots",
-            flags.bits(),
-            F::all().bits(),
-        )?;
-        self.with_snapshots(dom, |_, store| store.list_refs(FROM, dom, None, flags))
+        self.moment_list::<SnapshotDef>("testDomainListAllSnapshots", dom, None, flags)
     }
 
     async fn snapshot_list_all_children(
@@ -166,20 +135,16 @@ impl SnapshotDriver for TestDriver {
         snap: &SnapshotRef,
         flags: F,
     ) -> Result<Vec<SnapshotRef>> {
-        check_flags(
-            FROM,
-            "testDomainSnapshotListAllChildren",
-            flags.bits(),
-            F::all().bits(),
-        )?;
-        self.with_snapshots(&snap.domain, |_, store| {
-            store.list_refs(FROM, &snap.domain, Some(&snap.name), flags)
-        })
+        let function = "testDomainSnapshotListAllChildren";
+        self.moment_list::<SnapshotDef>(function, &snap.domain, Some(&snap.name), flags)
     }
 
     async fn domain_snapshot_num(&self, dom: &DomainRef, flags: F) -> Result<i32> {
         check_flags(FROM, "testDomainSnapshotNum", flags.bits(), F::all().bits())?;
-        self.with_snapshots(dom, |_, store| Ok(store.list(None, flags).len() as i32))
+        self.with_moments::<SnapshotDef, _>(
+            dom,
+            |_, store| Ok(store.list(None, flags).len() as i32),
+        )
     }
 
     async fn snapshot_lookup_by_name(
@@ -188,27 +153,21 @@ impl SnapshotDriver for TestDriver {
         name: &str,
         flags: u32,
     ) -> Result<SnapshotRef> {
-        check_flags(FROM, "testDomainSnapshotLookupByName", flags, 0)?;
-        self.with_snapshots(dom, |_, store| {
-            store
-                .find(FROM, name)
-                .map(|s| SnapshotRef::new(dom, &s.name))
-        })
+        self.moment_lookup::<SnapshotDef>("testDomainSnapshotLookupByName", dom, name, flags)
     }
 
     async fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainHasCurrentSnapshot", flags, 0)?;
-        self.with_snapshots(dom, |_, store| Ok(store.current().is_some()))
+        self.with_moments::<SnapshotDef, _>(dom, |_, store| Ok(store.current().is_some()))
     }
 
     async fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
         check_flags(FROM, "testDomainSnapshotCurrent", flags, 0)?;
-        self.with_snapshots(dom, |_, store| store.current_ref(FROM, dom))
+        self.with_moments::<SnapshotDef, _>(dom, |_, store| store.current_ref(FROM, dom))
     }
 
     async fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
-        check_flags(FROM, "testDomainSnapshotGetParent", flags, 0)?;
-        self.with_snapshots(&snap.domain, |_, store| store.parent_ref(FROM, snap))
+        self.moment_parent::<SnapshotDef>("testDomainSnapshotGetParent", snap, flags)
     }
 
     async fn snapshot_get_xml_desc(
@@ -222,7 +181,7 @@ impl SnapshotDriver for TestDriver {
             flags.bits(),
             DomainSnapshotXMLFlags::SECURE.bits(),
         )?;
-        self.with_snapshots(&snap.domain, |_, store| {
+        self.with_moments::<SnapshotDef, _>(&snap.domain, |_, store| {
             let s = store.find(FROM, &snap.name)?;
             let opts = FormatOptions {
                 id: None,
@@ -236,12 +195,14 @@ impl SnapshotDriver for TestDriver {
 
     async fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainSnapshotIsCurrent", flags, 0)?;
-        self.with_snapshots(&snap.domain, |_, store| store.is_current(FROM, &snap.name))
+        self.with_moments::<SnapshotDef, _>(&snap.domain, |_, store| {
+            store.is_current(FROM, &snap.name)
+        })
     }
 
     async fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         check_flags(FROM, "testDomainSnapshotHasMetadata", flags, 0)?;
-        self.with_snapshots(&snap.domain, |_, store| {
+        self.with_moments::<SnapshotDef, _>(&snap.domain, |_, store| {
             store.find(FROM, &snap.name).map(|_| true)
         })
     }
@@ -259,7 +220,7 @@ impl SnapshotDriver for TestDriver {
             (R::RUNNING | R::PAUSED | R::FORCE).bits(),
         )?;
         let mut events = Vec::new();
-        self.with_snapshots(&snap.domain, |st, store| {
+        self.with_moments::<SnapshotDef, _>(&snap.domain, |st, store| {
             let s = store.find(FROM, &snap.name)?;
             let state = s.state.clone().unwrap_or_default();
             let run_state = state == "running" || state == "paused";
@@ -362,16 +323,13 @@ impl SnapshotDriver for TestDriver {
             flags.bits(),
             (D::CHILDREN | D::CHILDREN_ONLY).bits(),
         )?;
-        self.with_snapshots(&snap.domain, |_, store| {
+        self.with_moments::<SnapshotDef, _>(&snap.domain, |_, store| {
             store.find(FROM, &snap.name)?;
-            if flags.intersects(D::CHILDREN | D::CHILDREN_ONLY) {
-                for name in store.descendants(&snap.name) {
-                    store.remove_reparenting(&name);
-                }
-            }
-            if !flags.contains(D::CHILDREN_ONLY) {
-                store.remove_reparenting(&snap.name);
-            }
+            store.delete(
+                &snap.name,
+                flags.intersects(D::CHILDREN | D::CHILDREN_ONLY),
+                flags.contains(D::CHILDREN_ONLY),
+            );
             Ok(())
         })
     }

@@ -3,7 +3,7 @@
 //! children moved to its parent, and the alignment of a new snapshot's disks with the domain's
 //! (`virDomainSnapshotAlignDisks`).
 
-use crate::{DomainRef, SnapshotRef};
+use crate::moment::{MomentFilter, MomentList, MomentTree, no_moment};
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_conf::snapshot::SnapshotDef;
@@ -11,222 +11,48 @@ use rvirt_types::domain::DomainState;
 use rvirt_types::snapshot::DomainSnapshotListFlags as F;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
-/// The snapshots of one domain, in creation order, and which one is current.
-#[derive(Default, Debug, Clone)]
-pub struct SnapshotStore {
-    snaps: Vec<SnapshotDef>,
-    current: Option<String>,
-}
+/// The snapshots of one domain, in creation order, and which one is current: the moment tree
+/// over snapshot definitions, with the snapshot filters on top ([`MomentList`]).
+pub type SnapshotStore = MomentTree<SnapshotDef>;
 
 /// `no domain snapshot with matching name 'NAME'` (`VIR_ERR_NO_DOMAIN_SNAPSHOT`), from `from`.
 pub fn no_snapshot(from: ErrorDomain, name: &str) -> Error {
-    Error::with_detail(
-        from,
-        ErrorNumber::NO_DOMAIN_SNAPSHOT,
-        format!("no domain snapshot with matching name '{name}'"),
-    )
+    no_moment::<SnapshotDef>(from, name)
 }
 
-impl SnapshotStore {
-    /// The number of snapshots.
-    pub fn len(&self) -> usize {
-        self.snaps.len()
+impl MomentList for SnapshotDef {
+    type ListFlags = F;
+    const ALL_LIST_FLAGS: u32 = F::all().bits();
+    fn list_bits(flags: F) -> u32 {
+        flags.bits()
     }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.snaps.is_empty()
-    }
-
-    /// Every snapshot, in creation order.
-    pub fn iter(&self) -> impl Iterator<Item = &SnapshotDef> {
-        self.snaps.iter()
-    }
-
-    /// The snapshot named `name`.
-    pub fn get(&self, name: &str) -> Option<&SnapshotDef> {
-        self.snaps.iter().find(|s| s.name == name)
-    }
-
-    /// The snapshot named `name`, or libvirt's error (from error domain `from`).
-    pub fn find(&self, from: ErrorDomain, name: &str) -> Result<&SnapshotDef> {
-        self.get(name).ok_or_else(|| no_snapshot(from, name))
-    }
-
-    /// The name of the current snapshot.
-    pub fn current(&self) -> Option<&str> {
-        self.current.as_deref()
-    }
-
-    /// Makes `name` (or none) the current snapshot.
-    pub fn set_current(&mut self, name: Option<String>) {
-        self.current = name;
-    }
-
-    /// Adds `def`, or replaces the snapshot of the same name in place.
-    pub fn insert(&mut self, def: SnapshotDef) {
-        match self.snaps.iter_mut().find(|s| s.name == def.name) {
-            Some(slot) => *slot = def,
-            None => self.snaps.push(def),
+    fn moment_filter(flags: F) -> Option<MomentFilter> {
+        if flags & (F::METADATA | F::NO_METADATA) == F::NO_METADATA {
+            return None;
         }
+        let moment_flags = [F::DESCENDANTS, F::TOPOLOGICAL, F::LEAVES, F::NO_LEAVES];
+        Some(MomentFilter::from_bits(
+            flags.bits(),
+            moment_flags.map(|f| f.bits()),
+        ))
     }
-
-    /// Removes `name` without touching its children or the current snapshot.
-    pub fn remove(&mut self, name: &str) -> Option<SnapshotDef> {
-        let i = self.snaps.iter().position(|s| s.name == name)?;
-        Some(self.snaps.remove(i))
-    }
-
-    /// Removes `name` as libvirt discards a snapshot's metadata: its children move to its
-    /// parent, and if it was current its parent becomes current. Returns the names of the
-    /// snapshots whose records changed (reparented children, the new current one).
-    pub fn remove_reparenting(&mut self, name: &str) -> Vec<String> {
-        let Some(parent) = self.get(name).map(|s| s.parent.clone()) else {
-            return Vec::new();
-        };
-        let parent = parent.filter(|p| self.get(p).is_some());
-        let mut changed = Vec::new();
-        for s in self
-            .snaps
-            .iter_mut()
-            .filter(|s| s.parent.as_deref() == Some(name))
-        {
-            s.parent = parent.clone();
-            changed.push(s.name.clone());
-        }
-        if self.current.as_deref() == Some(name) {
-            self.current = parent.clone();
-            changed.extend(parent);
-        }
-        self.remove(name);
-        changed
-    }
-
-    /// The children of `name`, or the roots with `None`.
-    pub fn children<'a>(
-        &'a self,
-        name: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a SnapshotDef> + 'a {
-        self.snaps
-            .iter()
-            .filter(move |s| s.parent.as_deref() == name)
-    }
-
-    /// Whether `name` has children.
-    pub fn has_children(&self, name: &str) -> bool {
-        self.children(Some(name)).next().is_some()
-    }
-
-    /// The names of `from`'s descendants, parents before children.
-    pub fn descendants(&self, from: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut stack = vec![from.to_string()];
-        while let Some(n) = stack.pop() {
-            for c in self.children(Some(&n)) {
-                out.push(c.name.clone());
-                stack.push(c.name.clone());
-            }
-        }
-        out
-    }
-
-    /// The handles [`SnapshotStore::list`] names: the domain's snapshots (`of == None`) or
-    /// those below the snapshot `of`, which must exist (libvirt's error from `from` if not).
-    pub fn list_refs(
-        &self,
-        from: ErrorDomain,
-        dom: &DomainRef,
-        of: Option<&str>,
-        flags: F,
-    ) -> Result<Vec<SnapshotRef>> {
-        if let Some(name) = of {
-            self.find(from, name)?;
-        }
-        Ok(self
-            .list(of, flags)
-            .iter()
-            .map(|n| SnapshotRef::new(dom, n))
-            .collect())
-    }
-
-    /// A handle to the current snapshot, or libvirt's error when there is none.
-    pub fn current_ref(&self, from: ErrorDomain, dom: &DomainRef) -> Result<SnapshotRef> {
-        match self.current() {
-            Some(c) => Ok(SnapshotRef::new(dom, c)),
-            None => Err(Error::with_detail(
-                from,
-                ErrorNumber::NO_DOMAIN_SNAPSHOT,
-                "the domain does not have a current snapshot",
-            )),
-        }
-    }
-
-    /// A handle to the parent of `snap`, or libvirt's error when `snap` is missing or a root.
-    pub fn parent_ref(&self, from: ErrorDomain, snap: &SnapshotRef) -> Result<SnapshotRef> {
-        let s = self.find(from, &snap.name)?;
-        match &s.parent {
-            Some(p) => Ok(SnapshotRef::new(&snap.domain, p)),
-            None => Err(Error::with_detail(
-                from,
-                ErrorNumber::NO_DOMAIN_SNAPSHOT,
-                format!("snapshot '{}' does not have a parent", s.name),
-            )),
-        }
-    }
-
-    /// Whether `name` is the current snapshot (libvirt's error if there is no such snapshot).
-    pub fn is_current(&self, from: ErrorDomain, name: &str) -> Result<bool> {
-        self.find(from, name)?;
-        Ok(self.current() == Some(name))
-    }
-
-    /// libvirt's snapshot listing: from the domain (`from == None`) or from one snapshot.
-    pub fn list(&self, from: Option<&str>, flags: F) -> Vec<String> {
-        // ROOTS and DESCENDANTS share a bit, with opposite meanings at the top and below.
-        let deep = flags.contains(F::DESCENDANTS) != from.is_none();
-        let candidates: Vec<&SnapshotDef> = match (from, deep) {
-            (None, true) => self.snaps.iter().collect(),
-            (None, false) => self.children(None).collect(),
-            (Some(f), true) => {
-                let names = self.descendants(f);
-                self.snaps
-                    .iter()
-                    .filter(|s| names.contains(&s.name))
-                    .collect()
-            }
-            (Some(f), false) => self.children(Some(f)).collect(),
-        };
-        let meta = flags & (F::METADATA | F::NO_METADATA);
-        if meta == F::NO_METADATA {
-            return Vec::new();
-        }
-        let leaves = flags & (F::LEAVES | F::NO_LEAVES);
+    /// The state filters (INACTIVE, ACTIVE, DISK_ONLY; all three or none keep every snapshot)
+    /// and the location filters (INTERNAL, EXTERNAL).
+    fn passes(&self, flags: F) -> bool {
         let status = flags & (F::INACTIVE | F::ACTIVE | F::DISK_ONLY);
-        let all_status = status == F::INACTIVE | F::ACTIVE | F::DISK_ONLY;
-        candidates
-            .into_iter()
-            .filter(|s| {
-                let leaf = !self.has_children(&s.name);
-                if leaves.contains(F::LEAVES) && !leaf || leaves.contains(F::NO_LEAVES) && leaf {
-                    return false;
-                }
-                if !status.is_empty() && !all_status {
-                    let st = s.state.as_deref().unwrap_or("");
-                    let ok = match st {
-                        "shutoff" => status.contains(F::INACTIVE),
-                        "disk-snapshot" => status.contains(F::DISK_ONLY),
-                        _ => status.contains(F::ACTIVE),
-                    };
-                    if !ok {
-                        return false;
-                    }
-                }
-                let location = flags & (F::INTERNAL | F::EXTERNAL);
-                let external = is_external(s);
-                !(location == F::INTERNAL && external || location == F::EXTERNAL && !external)
-            })
-            .map(|s| s.name.clone())
-            .collect()
+        if !status.is_empty() && status != F::INACTIVE | F::ACTIVE | F::DISK_ONLY {
+            let ok = match self.state.as_deref().unwrap_or("") {
+                "shutoff" => status.contains(F::INACTIVE),
+                "disk-snapshot" => status.contains(F::DISK_ONLY),
+                _ => status.contains(F::ACTIVE),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        let location = flags & (F::INTERNAL | F::EXTERNAL);
+        let external = is_external(self);
+        !(location == F::INTERNAL && external || location == F::EXTERNAL && !external)
     }
 }
 
@@ -508,10 +334,6 @@ fn set_attr(e: &mut RawElement, name: &str, value: &str) {
     }
 }
 
-fn invalid_arg(detail: String) -> Error {
-    Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::INVALID_ARG, detail)
-}
-
 /// Checks a snapshot being redefined against the domain and its snapshots and aligns its disks,
 /// as libvirt's `virDomainSnapshotRedefinePrep` does: its parent exists and makes no cycle; its
 /// domain definition (if any) is the domain's (`uuid`); a snapshot it replaces stays online or
@@ -523,32 +345,7 @@ pub fn redefine_prep(
     uuid: &str,
     disk_only: bool,
 ) -> Result<()> {
-    if let Some(parent) = def.parent.as_deref() {
-        if parent == def.name {
-            return Err(invalid_arg(format!(
-                "cannot set moment {} as its own parent",
-                def.name
-            )));
-        }
-        let Some(mut other) = store.get(parent) else {
-            return Err(invalid_arg(format!(
-                "parent {parent} for moment {} not found",
-                def.name
-            )));
-        };
-        while let Some(up) = other.parent.as_deref() {
-            if up == def.name {
-                return Err(invalid_arg(format!(
-                    "parent {} would create cycle to {}",
-                    other.name, def.name
-                )));
-            }
-            match store.get(up) {
-                Some(o) => other = o,
-                None => break,
-            }
-        }
-    }
+    store.check_cycles(def)?;
     let snap_invalid = |detail: String| {
         Error::with_detail(
             ErrorDomain::DOMAIN_SNAPSHOT,
@@ -610,15 +407,9 @@ pub fn redefine_prep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rvirt_conf::snapshot::SnapshotParseOptions;
 
     fn snap(name: &str, parent: Option<&str>) -> SnapshotDef {
-        let mut s = SnapshotDef::parse_xml(
-            &format!("<domainsnapshot><name>{name}</name></domainsnapshot>"),
-            SnapshotParseOptions::default(),
-        )
-        .expect("parse");
-        s.parent = parent.map(str::to_string);
+        let mut s = crate::moment::tests::snap(name, parent);
         s.state = Some("shutoff".into());
         s
     }

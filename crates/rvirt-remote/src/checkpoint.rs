@@ -1,7 +1,7 @@
 //! Checkpoint calls.
 
 use crate::RemoteDriver;
-use crate::wire::{checkpoint_ref, nonnull_checkpoint, nonnull_domain, string};
+use crate::wire::{checkpoint_ref, nonnull_checkpoint, nonnull_domain, refs, string};
 use rvirt_driver::{CheckpointDriver, CheckpointRef, DomainRef};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
@@ -41,11 +41,7 @@ impl CheckpointDriver for RemoteDriver {
             .client
             .call::<calls::DomainListAllCheckpoints>(&args)
             .await?;
-        Ok(r.checkpoints
-            .into_inner()
-            .into_iter()
-            .map(checkpoint_ref)
-            .collect())
+        Ok(refs(r.checkpoints, checkpoint_ref))
     }
 
     async fn checkpoint_list_all_children(
@@ -62,11 +58,7 @@ impl CheckpointDriver for RemoteDriver {
             .client
             .call::<calls::DomainCheckpointListAllChildren>(&args)
             .await?;
-        Ok(r.checkpoints
-            .into_inner()
-            .into_iter()
-            .map(checkpoint_ref)
-            .collect())
+        Ok(refs(r.checkpoints, checkpoint_ref))
     }
 
     async fn checkpoint_lookup_by_name(

@@ -1,7 +1,7 @@
 //! Snapshot calls.
 
 use crate::RemoteDriver;
-use crate::wire::{nonnull_domain, nonnull_snapshot, snapshot_ref, string};
+use crate::wire::{nonnull_domain, nonnull_snapshot, refs, snapshot_ref, string};
 use rvirt_driver::{DomainRef, SnapshotDriver, SnapshotRef};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
@@ -41,11 +41,7 @@ impl SnapshotDriver for RemoteDriver {
             .client
             .call::<calls::DomainListAllSnapshots>(&args)
             .await?;
-        Ok(r.snapshots
-            .into_inner()
-            .into_iter()
-            .map(snapshot_ref)
-            .collect())
+        Ok(refs(r.snapshots, snapshot_ref))
     }
 
     async fn snapshot_list_all_children(
@@ -62,11 +58,7 @@ impl SnapshotDriver for RemoteDriver {
             .client
             .call::<calls::DomainSnapshotListAllChildren>(&args)
             .await?;
-        Ok(r.snapshots
-            .into_inner()
-            .into_iter()
-            .map(snapshot_ref)
-            .collect())
+        Ok(refs(r.snapshots, snapshot_ref))
     }
 
     async fn domain_snapshot_num(

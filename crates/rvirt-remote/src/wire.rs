@@ -63,6 +63,11 @@ pub fn snapshot_ref(s: NonnullDomainSnapshot) -> SnapshotRef {
     }
 }
 
+/// Every handle of a list reply, each converted by `f` (`snapshot_ref`, `checkpoint_ref`).
+pub fn refs<T, R, const MAX: u32>(list: BoundedVec<T, MAX>, f: impl FnMut(T) -> R) -> Vec<R> {
+    list.into_inner().into_iter().map(f).collect()
+}
+
 /// A checkpoint handle on the wire.
 pub fn nonnull_checkpoint(c: &CheckpointRef) -> NonnullDomainCheckpoint {
     NonnullDomainCheckpoint {

@@ -2,7 +2,9 @@
 
 use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
 use crate::commands::domain::{ask_reedit, edit_text};
-use crate::commands::snapshot::{local_time, tree};
+use crate::commands::moment::{
+    creation_time, delete, list_flags, local_time, print_created, print_tree, xml_field,
+};
 use crate::commands::virsh::{split_commas, xml_escape};
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
@@ -207,13 +209,7 @@ static COMMANDS: &[CmdDef] = &[
 fn create(ctl: &mut Ctl, dom: &Domain, xml: &str, flags: C, from: Option<&str>) -> CmdResult {
     let r = dom.checkpoint_create_xml(xml, flags);
     let chk = ctl.lib(r)?;
-    match from {
-        Some(f) => ctl.print_extra(&format!(
-            "Domain checkpoint {} created from '{f}'",
-            chk.get_name()
-        )),
-        None => ctl.print_extra(&format!("Domain checkpoint {} created", chk.get_name())),
-    }
+    print_created(ctl, "checkpoint", chk.get_name(), from);
     Ok(())
 }
 
@@ -333,26 +329,7 @@ fn parent_of(ctl: &mut Ctl, chk: &DomainCheckpoint) -> Result<Option<String>, Fa
 fn cmd_checkpoint_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     let chk = lookup(ctl, cmd, "checkpointname", &dom)?;
-    let name = chk.get_name().to_string();
-    let mut flags = D::empty();
-    for (o, f) in [
-        ("children", D::CHILDREN),
-        ("children-only", D::CHILDREN_ONLY),
-        ("metadata", D::METADATA_ONLY),
-    ] {
-        if cmd.has(o) {
-            flags |= f;
-        }
-    }
-    if let Err(e) = chk.delete(flags) {
-        return ctl.lib_fail(e, &format!("Failed to delete checkpoint {name}"));
-    }
-    if flags.contains(D::CHILDREN_ONLY) {
-        ctl.print_extra(&format!("Domain checkpoint {name} children deleted\n"));
-    } else {
-        ctl.print_extra(&format!("Domain checkpoint {name} deleted\n"));
-    }
-    Ok(())
+    delete(ctl, cmd, &chk)
 }
 
 fn cmd_checkpoint_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -474,41 +451,13 @@ fn cmd_checkpoint_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn cmd_checkpoint_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (tree_mode, name_only, parent) = (cmd.has("tree"), cmd.has("name"), cmd.has("parent"));
-    let from = cmd.has("from");
-    ctl.exclusive(
-        cmd,
-        &[
-            ("tree", "name"),
-            ("parent", "roots"),
-            ("parent", "tree"),
-            ("roots", "tree"),
-            ("roots", "from"),
-        ],
-    )?;
-    let mut flags = L::empty();
-    for (o, f) in [("leaves", L::LEAVES), ("no-leaves", L::NO_LEAVES)] {
-        if cmd.has(o) {
-            if tree_mode {
-                return ctl.fail(&format!("--{o} and --tree are mutually exclusive"));
-            }
-            flags |= f;
-        }
-    }
-    let topological = cmd.has("topological");
-    if topological {
-        flags |= L::TOPOLOGICAL;
-    }
-    if cmd.has("roots") {
-        flags |= L::ROOTS;
-    }
-    if cmd.has("descendants") {
-        if !from {
-            return ctl.fail("--descendants requires --from");
-        }
-        flags |= L::DESCENDANTS;
-    }
+    let filters = [("leaves", L::LEAVES), ("no-leaves", L::NO_LEAVES)].map(|(o, f)| (o, f.bits()));
+    let plain = [("topological", L::TOPOLOGICAL), ("roots", L::ROOTS)].map(|(o, f)| (o, f.bits()));
+    let bits = list_flags(ctl, cmd, &filters, &plain, L::DESCENDANTS.bits())?;
+    let flags = L::from_bits_retain(bits);
+    let topological = flags.contains(L::TOPOLOGICAL);
     let (dom, _) = ctl.domain(cmd)?;
-    let start = if from {
+    let start = if cmd.has("from") {
         Some(lookup(ctl, cmd, "from", &dom)?)
     } else {
         None
@@ -526,20 +475,8 @@ fn cmd_checkpoint_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         for c in &chks {
             items.push((c.get_name().to_string(), parent_of(ctl, c)?));
         }
-        if let Some(s) = start {
-            items.push((s.get_name().to_string(), None));
-        }
-        if !topological {
-            items.sort_by_key(|i| i.0.to_ascii_lowercase());
-        }
-        let mut out = String::new();
-        for i in 0..items.len() {
-            if items[i].1.is_none() {
-                tree(&mut out, &items, i, Some(i), true, &mut String::new());
-            }
-        }
-        ctl.print(&out);
-        return Ok(());
+        let start = start.map(|s| s.get_name().to_string());
+        return print_tree(ctl, items, start, topological);
     }
     if !topological {
         chks.sort_by_key(|c| c.get_name().to_ascii_lowercase());
@@ -561,20 +498,12 @@ fn cmd_checkpoint_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let Ok(doc) = roxmltree::Document::parse(&xml) else {
             continue;
         };
-        let field = |path: &[&str]| {
-            let mut node = doc.root_element();
-            for p in path {
-                node = node.children().find(|n| n.has_tag_name(*p))?;
-            }
-            Some(node.text().unwrap_or_default().to_string())
-        };
-        let Some(created) = field(&["creationTime"]).and_then(|t| t.trim().parse::<i64>().ok())
-        else {
+        let Some(created) = creation_time(&doc) else {
             continue;
         };
         let mut row = vec![c.get_name().to_string(), local_time(created)];
         if parent {
-            row.push(field(&["parent", "name"]).unwrap_or_default());
+            row.push(xml_field(&doc, &["parent", "name"]).unwrap_or_default());
         }
         t.row(row);
     }

@@ -12,6 +12,7 @@ pub mod events;
 pub mod host;
 pub mod interface;
 mod job;
+mod moment;
 pub mod monitor;
 pub mod network;
 mod network_port;

@@ -2,7 +2,7 @@
 
 use crate::cmd::{CmdDef, Group, Opt, OptKind};
 use crate::commands::events::wait_for_events;
-use crate::commands::snapshot::tree;
+use crate::commands::moment::tree;
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::parse::Cmd;
 use rvirt::blocking::NodeDevice;

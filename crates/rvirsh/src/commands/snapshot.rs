@@ -1,6 +1,9 @@
 //! Snapshot (help keyword `snapshot`): create, list, inspect, revert and delete snapshots.
 
 use crate::cmd::{CmdDef, Complete, Group, Opt, OptKind};
+use crate::commands::moment::{
+    creation_time, delete, list_flags, local_time, print_created, print_tree, xml_field,
+};
 use crate::commands::virsh::{split_commas, xml_escape};
 use crate::ctl::{CmdResult, Ctl, Failed, read_file};
 use crate::fmt::Table;
@@ -9,8 +12,8 @@ use crate::parse::Cmd;
 use rvirt::ErrorNumber;
 use rvirt::blocking::{Domain, DomainSnapshot};
 use rvirt::snapshot_flags::{
-    DomainSnapshotCreateFlags as C, DomainSnapshotDeleteFlags as D, DomainSnapshotListFlags as L,
-    DomainSnapshotRevertFlags as R, DomainSnapshotXMLFlags as X,
+    DomainSnapshotCreateFlags as C, DomainSnapshotListFlags as L, DomainSnapshotRevertFlags as R,
+    DomainSnapshotXMLFlags as X,
 };
 
 /// The group.
@@ -389,13 +392,7 @@ fn create(ctl: &mut Ctl, dom: &Domain, xml: &str, mut flags: C, from: Option<&st
             return Err(Failed);
         }
     }
-    match from {
-        Some(f) => ctl.print_extra(&format!(
-            "Domain snapshot {} created from '{f}'",
-            snap.get_name()
-        )),
-        None => ctl.print_extra(&format!("Domain snapshot {} created", snap.get_name())),
-    }
+    print_created(ctl, "snapshot", snap.get_name(), from);
     Ok(())
 }
 
@@ -608,27 +605,7 @@ fn lookup(ctl: &mut Ctl, cmd: &Cmd, arg: &str, dom: &Domain) -> Result<DomainSna
 fn cmd_snapshot_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     let snap = lookup(ctl, cmd, "snapshotname", &dom)?;
-    let name = snap.get_name().to_string();
-    let mut flags = D::empty();
-    for (o, f) in [
-        ("children", D::CHILDREN),
-        ("children-only", D::CHILDREN_ONLY),
-        ("metadata", D::METADATA_ONLY),
-    ] {
-        if cmd.has(o) {
-            flags |= f;
-        }
-    }
-    if let Err(e) = snap.delete(flags) {
-        ctl.last_error = Some(e);
-        return ctl.fail(&format!("Failed to delete snapshot {name}"));
-    }
-    if flags.contains(D::CHILDREN_ONLY) {
-        ctl.print_extra(&format!("Domain snapshot {name} children deleted\n"));
-    } else {
-        ctl.print_extra(&format!("Domain snapshot {name} deleted\n"));
-    }
-    Ok(())
+    delete(ctl, cmd, &snap)
 }
 
 fn cmd_snapshot_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -650,15 +627,6 @@ fn cmd_snapshot_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// The text of `<tag>` directly under the root, or of `<parent><name>`.
-fn snapshot_field(doc: &roxmltree::Document, path: &[&str]) -> Option<String> {
-    let mut node = doc.root_element();
-    for p in path {
-        node = node.children().find(|c| c.has_tag_name(*p))?;
-    }
-    Some(node.text().unwrap_or_default().to_string())
-}
-
 fn cmd_snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;
     let snap = lookup(ctl, cmd, "snapshotname", &dom)?;
@@ -674,7 +642,7 @@ fn cmd_snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let Ok(doc) = roxmltree::Document::parse(&xml) else {
         return ctl.fail("unexpected problem reading snapshot xml");
     };
-    let Some(state) = snapshot_field(&doc, &["state"]) else {
+    let Some(state) = xml_field(&doc, &["state"]) else {
         return ctl.fail("unexpected problem reading snapshot xml");
     };
     let root = doc.root_element();
@@ -690,7 +658,7 @@ fn cmd_snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         None => state == "disk-snapshot",
     };
-    let parent = snapshot_field(&doc, &["parent", "name"]);
+    let parent = xml_field(&doc, &["parent", "name"]);
     lines.push(("State:", state.clone()));
     lines.push((
         "Location:",
@@ -737,85 +705,9 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
 
-/// `%Y-%m-%d %H:%M:%S %z` of a Unix time in local time, as GLib formats it.
-pub(crate) fn local_time(t: i64) -> String {
-    // SAFETY: tm is plain data that localtime_r fills.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let tt: libc::time_t = t;
-    // SAFETY: valid pointers to a time_t and a tm.
-    if unsafe { libc::localtime_r(&tt, &mut tm) }.is_null() {
-        return String::new();
-    }
-    let off = tm.tm_gmtoff;
-    let sign = if off < 0 { '-' } else { '+' };
-    let off = off.abs();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {sign}{:02}{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        off / 3600,
-        off % 3600 / 60
-    )
-}
-
-/// vshTreePrint: the snapshot forest under `root`, drawn as virsh draws it.
-pub(crate) fn tree(
-    out: &mut String,
-    items: &[(String, Option<String>)],
-    dev: usize,
-    lastdev: Option<usize>,
-    root: bool,
-    indent: &mut String,
-) {
-    let name = &items[dev].0;
-    out.push_str(&format!(
-        "{indent}{}{name}\n",
-        if root { "" } else { "+- " }
-    ));
-    if !root {
-        indent.push(if Some(dev) == lastdev { ' ' } else { '|' });
-        indent.push(' ');
-    }
-    let children: Vec<usize> = (0..items.len())
-        .filter(|i| items[*i].1.as_deref() == Some(name.as_str()))
-        .collect();
-    let nextlast = children.last().copied();
-    if nextlast.is_some() {
-        out.push_str(&format!("{indent}  |\n"));
-    }
-    indent.push_str("  ");
-    for c in children {
-        tree(out, items, c, nextlast, false, indent);
-    }
-    indent.truncate(indent.len() - 2);
-    if nextlast.is_none() && Some(dev) == lastdev {
-        out.push_str(&format!("{indent}\n"));
-    }
-    if !root {
-        indent.truncate(indent.len() - 2);
-    }
-}
-
 fn cmd_snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (tree_mode, name_only, parent) = (cmd.has("tree"), cmd.has("name"), cmd.has("parent"));
-    let (from, current) = (cmd.has("from"), cmd.has("current"));
-    ctl.exclusive(
-        cmd,
-        &[
-            ("tree", "name"),
-            ("parent", "roots"),
-            ("parent", "tree"),
-            ("roots", "tree"),
-            ("roots", "from"),
-            ("roots", "current"),
-        ],
-    )?;
-    let mut flags = L::empty();
-    for (o, f) in [
+    let filters = [
         ("leaves", L::LEAVES),
         ("no-leaves", L::NO_LEAVES),
         ("inactive", L::INACTIVE),
@@ -823,35 +715,20 @@ fn cmd_snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ("disk-only", L::DISK_ONLY),
         ("internal", L::INTERNAL),
         ("external", L::EXTERNAL),
-    ] {
-        if cmd.has(o) {
-            if tree_mode {
-                return ctl.fail(&format!("--{o} and --tree are mutually exclusive"));
-            }
-            flags |= f;
-        }
-    }
-    let topological = cmd.has("topological");
-    if topological {
-        flags |= L::TOPOLOGICAL;
-    }
-    if cmd.has("roots") {
-        flags |= L::ROOTS;
-    }
-    if cmd.has("metadata") {
-        flags |= L::METADATA;
-    }
-    if cmd.has("no-metadata") {
-        flags |= L::NO_METADATA;
-    }
-    if cmd.has("descendants") {
-        if !from && !current {
-            return ctl.fail("--descendants requires either --from or --current");
-        }
-        flags |= L::DESCENDANTS;
-    }
+    ]
+    .map(|(o, f)| (o, f.bits()));
+    let plain = [
+        ("topological", L::TOPOLOGICAL),
+        ("roots", L::ROOTS),
+        ("metadata", L::METADATA),
+        ("no-metadata", L::NO_METADATA),
+    ]
+    .map(|(o, f)| (o, f.bits()));
+    let bits = list_flags(ctl, cmd, &filters, &plain, L::DESCENDANTS.bits())?;
+    let flags = L::from_bits_retain(bits);
+    let topological = flags.contains(L::TOPOLOGICAL);
     let (dom, _) = ctl.domain(cmd)?;
-    let start = if from || current {
+    let start = if cmd.has("from") || cmd.has("current") {
         Some(lookup(ctl, cmd, "from", &dom)?)
     } else {
         None
@@ -877,20 +754,8 @@ fn cmd_snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             };
             items.push((s.get_name().to_string(), p));
         }
-        if let Some(s) = start {
-            items.push((s.get_name().to_string(), None));
-            if !topological {
-                items.sort_by_key(|i| i.0.to_ascii_lowercase());
-            }
-        }
-        let mut out = String::new();
-        for i in 0..items.len() {
-            if items[i].1.is_none() {
-                tree(&mut out, &items, i, Some(i), true, &mut String::new());
-            }
-        }
-        ctl.print(&out);
-        return Ok(());
+        let start = start.map(|s| s.get_name().to_string());
+        return print_tree(ctl, items, start, topological);
     }
     let json = cmd.has("json");
     if name_only && !json {
@@ -914,15 +779,13 @@ fn cmd_snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let Ok(doc) = roxmltree::Document::parse(&xml) else {
             continue;
         };
-        let Some(state) = snapshot_field(&doc, &["state"]) else {
+        let Some(state) = xml_field(&doc, &["state"]) else {
             continue;
         };
-        let Some(created) =
-            snapshot_field(&doc, &["creationTime"]).and_then(|c| c.trim().parse::<i64>().ok())
-        else {
+        let Some(created) = creation_time(&doc) else {
             continue;
         };
-        let par = snapshot_field(&doc, &["parent", "name"]);
+        let par = xml_field(&doc, &["parent", "name"]);
         items.push(Json::obj([
             ("name", Json::from(s.get_name())),
             ("creation_time", Json::from(created)),
@@ -988,27 +851,4 @@ fn cmd_snapshot_revert(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     ctl.print_extra(&format!("Domain snapshot {name} reverted\n"));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tree_as_vsh_draws_it() {
-        let items = vec![
-            ("s1".to_string(), None),
-            ("s2".to_string(), Some("s1".to_string())),
-            ("s3".to_string(), Some("s1".to_string())),
-        ];
-        let mut out = String::new();
-        tree(&mut out, &items, 0, Some(0), true, &mut String::new());
-        assert_eq!(out, "s1\n  |\n  +- s2\n  +- s3\n    \n");
-    }
-
-    #[test]
-    fn times_are_formatted_with_an_offset() {
-        let s = local_time(0);
-        assert_eq!(s.len(), "1970-01-01 00:00:00 +0000".len(), "{s}");
-    }
 }

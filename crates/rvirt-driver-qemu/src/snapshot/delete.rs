@@ -436,18 +436,14 @@ fn older_snapshot_of_disk(
     snap: &SnapshotDef,
     target: &str,
 ) -> Option<SnapshotDef> {
-    let mut next = snap.parent.clone();
-    while let Some(name) = next {
-        let s = store.get(&name)?;
-        if snapshot_disks(s)
-            .iter()
-            .any(|d| d.name == target && d.location != "no")
-        {
-            return Some(s.clone());
-        }
-        next = s.parent.clone();
-    }
-    None
+    store
+        .ancestors(snap)
+        .find(|s| {
+            snapshot_disks(s)
+                .iter()
+                .any(|d| d.name == target && d.location != "no")
+        })
+        .cloned()
 }
 
 #[cfg(test)]
