@@ -79,28 +79,46 @@ fn bind_unix(path: &Path, perms: u32, group: Option<u32>) -> Result<UnixListener
         }
         let _ = std::fs::remove_file(path);
     }
-    let l = UnixListener::bind(path).map_err(|e| {
+    // The socket is made listening under a hidden name beside its own and renamed into place
+    // with its permissions set, so that a client never finds the socket file before the daemon
+    // listens on it (a client that waits for the file to appear would get "connection
+    // refused"). A path too long for the hidden name is bound in place.
+    let staged = path.file_name().map(|name| {
+        let mut hidden = std::ffi::OsString::from(".");
+        hidden.push(name);
+        hidden.push(format!(".{}", std::process::id()));
+        path.with_file_name(hidden)
+    });
+    let staged = staged.filter(|p| p.as_os_str().len() < SUN_PATH_MAX);
+    let at = staged.as_deref().unwrap_or(path);
+    if staged.is_some() {
+        let _ = std::fs::remove_file(at);
+    }
+    let l = UnixListener::bind(at).map_err(|e| {
         ServerError(format!(
             "Failed to bind socket to '{}': {e}",
             path.display()
         ))
     })?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(perms)).map_err(|e| {
-        ServerError(format!(
-            "Failed to change permissions of '{}': {e}",
-            path.display()
-        ))
-    })?;
+    let fail = |what: &str, e: std::io::Error| {
+        if staged.is_some() {
+            let _ = std::fs::remove_file(at);
+        }
+        ServerError(format!("Failed to {what} '{}': {e}", path.display()))
+    };
+    std::fs::set_permissions(at, std::fs::Permissions::from_mode(perms))
+        .map_err(|e| fail("change permissions of", e))?;
     if let Some(gid) = group {
-        std::os::unix::fs::lchown(path, None, Some(gid)).map_err(|e| {
-            ServerError(format!(
-                "Failed to change group of '{}': {e}",
-                path.display()
-            ))
-        })?;
+        std::os::unix::fs::lchown(at, None, Some(gid)).map_err(|e| fail("change group of", e))?;
+    }
+    if staged.is_some() {
+        std::fs::rename(at, path).map_err(|e| fail("move the socket into place at", e))?;
     }
     Ok(l)
 }
+
+/// The longest path a unix socket address holds (`sun_path` less its terminating NUL).
+const SUN_PATH_MAX: usize = 107;
 
 fn group_id(name: &str) -> Result<u32, ServerError> {
     if let Ok(gid) = name.parse() {

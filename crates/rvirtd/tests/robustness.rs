@@ -621,3 +621,62 @@ fn sigterm_with_calls_in_flight_exits_cleanly() {
     // closing client flush its replies.
     assert!(took < Duration::from_secs(8), "shutdown took {took:?}");
 }
+
+/// A client that waits for the socket file to appear (as scripts and test harnesses do) finds
+/// the daemon listening on it, with the configured permissions, the first time it looks: the
+/// daemon makes each socket listening under a hidden name and renames it into place, and
+/// leaves nothing else in the folder.
+#[test]
+fn sockets_appear_listening_with_their_permissions() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("sock");
+        let conf = dir.path().join("rvirtd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "unix_sock_dir = \"{}\"\nunix_sock_rw_perms = \"0770\"\n\
+                 unix_sock_ro_perms = \"0775\"\nlisten_tls = 0\n",
+                sock.display()
+            ),
+        )
+        .unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rvirtd"))
+            .arg("-f")
+            .arg(&conf)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        for (name, mode) in [("libvirt-sock", 0o770), ("libvirt-sock-ro", 0o775)] {
+            let p = sock.join(name);
+            // No sleep between looks: the first sighting is what is checked.
+            let meta = loop {
+                if let Ok(m) = std::fs::symlink_metadata(&p) {
+                    break m;
+                }
+                assert!(start.elapsed() < Duration::from_secs(10), "no {name}");
+                std::thread::yield_now();
+            };
+            assert!(meta.file_type().is_socket(), "{name}");
+            assert_eq!(meta.permissions().mode() & 0o777, mode, "{name}");
+            let c = std::os::unix::net::UnixStream::connect(&p)
+                .unwrap_or_else(|e| panic!("{name} appeared before the daemon listened: {e}"));
+            // What guarantees the above even when the machine is slow: the daemon bound the
+            // socket under its hidden name (peers see that address) before the rename.
+            let bound = c.peer_addr().unwrap();
+            let bound = bound.as_pathname().unwrap().file_name().unwrap();
+            let pid = child.id();
+            assert_eq!(bound.to_str().unwrap(), format!(".{name}.{pid}"));
+        }
+        let mut names: Vec<_> = std::fs::read_dir(&sock)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["libvirt-sock", "libvirt-sock-ro"]);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
