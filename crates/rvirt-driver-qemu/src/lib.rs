@@ -42,6 +42,7 @@ mod job;
 mod network;
 mod nodedev;
 mod pci;
+mod ports;
 pub mod process;
 mod reboot;
 mod save;

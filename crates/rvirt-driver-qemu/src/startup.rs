@@ -17,8 +17,28 @@ fn set_pty_path(c: &mut ChrDef, path: &str) {
     c.source.push(("path".into(), path.into()));
 }
 
-/// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`.
+/// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`,
+/// and the state of virtio channels (`connected` when the guest has the port open, as
+/// `frontend-open` says).
 pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
+    let open: HashMap<&str, bool> = chardevs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c["label"].as_str()?, c["frontend-open"].as_bool()?)))
+        .collect();
+    for c in def
+        .devices
+        .channels
+        .iter_mut()
+        .filter(|c| c.target_type.as_deref() == Some("virtio") && c.info.alias.is_some())
+    {
+        if let Some(o) = open.get(command::chardev_id(&c.info).as_str()) {
+            let state = if *o { "connected" } else { "disconnected" };
+            c.target_extra.retain(|(k, _)| k != "state");
+            c.target_extra.push(("state".into(), state.into()));
+        }
+    }
     let ptys: HashMap<&str, &str> = chardevs
         .as_array()
         .into_iter()
@@ -34,6 +54,7 @@ pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
         .serials
         .iter_mut()
         .chain(devices.consoles.iter_mut())
+        .chain(devices.channels.iter_mut())
     {
         if c.source_type == "pty"
             && c.info.alias.is_some()
@@ -53,7 +74,8 @@ impl QemuDriver {
             .serials
             .iter()
             .chain(def.devices.consoles.iter())
-            .any(|c| c.source_type == "pty");
+            .any(|c| c.source_type == "pty")
+            || !def.devices.channels.is_empty();
         if has_pty
             && let Ok(v) = self
                 .qmp(p, |m| async move { m.execute("query-chardev", None).await })

@@ -1520,7 +1520,14 @@ impl ChrDef {
         if tag != "channel" {
             o.attr("port", &self.target_port.unwrap_or(0).to_string());
         }
-        write_attrs(o, &self.target_extra);
+        // A channel's `state` is the running guest's: live XML only.
+        let target_extra: Vec<(String, String)> = self
+            .target_extra
+            .iter()
+            .filter(|(k, _)| !(inactive && tag == "channel" && k == "state"))
+            .cloned()
+            .collect();
+        write_attrs(o, &target_extra);
         if tag == "channel" && self.target_type.as_deref() == Some("guestfwd") {
             if let Some(p) = self.target_port {
                 o.attr("port", &p.to_string());
