@@ -78,6 +78,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     // definition first; `domxml-to-native` gets them here).
     let mut named = def.clone();
     crate::alias::assign(&mut named);
+    crate::disk_index::assign(&mut named);
     let def = &named;
     let mut a: Vec<String> = Vec::new();
     let mut push = |args: &[&str]| a.extend(args.iter().map(|s| s.to_string()));
@@ -443,6 +444,7 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             .map(|(_, v)| v.as_str())
             .unwrap_or("raw");
         let readonly = d.readonly || d.device == "cdrom";
+        let n = crate::disk_index::index_of(d).unwrap_or(n as u64);
         let storage = format!("libvirt-{n}-storage");
         let fmt = format!("libvirt-{n}-format");
         let driver = if d.disk_type == "block" {

@@ -33,6 +33,7 @@ mod blockjob;
 pub mod caps;
 pub mod command;
 mod defaults;
+mod disk_index;
 mod domain;
 mod domcaps;
 mod host;

@@ -514,6 +514,7 @@ impl QemuDriver {
     ) -> Result<()> {
         // The live definition names every device as its QEMU id (libvirt's aliases).
         crate::alias::assign(&mut def);
+        crate::disk_index::assign(&mut def);
         // Automatic VNC ports, held until QEMU listens on them (the end of this call).
         let _ports = crate::ports::assign_graphics_ports(&mut def)?;
         let paused = how.paused;
