@@ -258,7 +258,14 @@ fn config_attach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
         }
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
     }
-    reparse(&d, None)
+    let mut d = reparse(&d, None)?;
+    // The new device gets its defaults and its address (a PCI slot, a bridge or root port
+    // added when the buses are full) as a defined guest's devices do.
+    crate::defaults::apply(&mut d, None)?;
+    crate::defaults::assign_virtio_serial(&mut d);
+    crate::defaults::assign_usb(&mut d);
+    crate::pci::assign(&mut d)?;
+    Ok(d)
 }
 
 /// qemuDomainDetachDeviceConfig for the devices this driver handles.
