@@ -7,14 +7,48 @@ use crate::process::Proc;
 use crate::stats::BALLOON_PATH;
 use crate::{QemuDriver, command};
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::ChrDef;
+use rvirt_conf::domain::{Address, ChrDef};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// Sets `path` as the source of a `pty` device.
 fn set_pty_path(c: &mut ChrDef, path: &str) {
     c.source.retain(|(k, _)| k != "path");
     c.source.push(("path".into(), path.into()));
+}
+
+/// Gives every virtio channel with a unix source and no path one in `dir`: the channel's
+/// target name, or `vioser-CC-BB-PP.sock` by its virtio-serial address. Whether any did.
+pub(crate) fn prepare_channels(def: &mut DomainDef, dir: &Path) -> bool {
+    let mut any = false;
+    for c in def.devices.channels.iter_mut().filter(|c| {
+        c.target_type.as_deref() == Some("virtio")
+            && c.source_type == "unix"
+            && !c.source.iter().any(|(k, _)| k == "path")
+    }) {
+        let file = match c.target_extra.iter().find(|(k, _)| k == "name") {
+            Some((_, name)) => name.clone(),
+            None => {
+                let (ctrl, bus, port) = match c.info.address {
+                    Some(Address::VirtioSerial {
+                        controller,
+                        bus,
+                        port,
+                    }) => (controller, bus, port),
+                    _ => (0, 0, 0),
+                };
+                format!("vioser-{ctrl:02}-{bus:02}-{port:02}.sock")
+            }
+        };
+        // QEMU listens there, whatever mode the definition gave.
+        c.source.retain(|(k, _)| k != "mode");
+        c.source.insert(0, ("mode".into(), "bind".into()));
+        c.source
+            .insert(1, ("path".into(), dir.join(file).display().to_string()));
+        any = true;
+    }
+    any
 }
 
 /// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`,

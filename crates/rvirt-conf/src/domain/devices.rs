@@ -1500,7 +1500,10 @@ impl ChrDef {
             }
         }
         o.start_children();
-        if !source.is_empty() {
+        // A unix socket without a path has no source to show (the QEMU driver gives a virtio
+        // channel's one when the guest starts).
+        let pathless_unix = self.source_type == "unix" && !source.iter().any(|(k, _)| k == "path");
+        if !source.is_empty() && !pathless_unix {
             o.open("source");
             write_attrs(o, &source);
             o.close_empty();
