@@ -925,6 +925,17 @@ impl QemuDriver {
             EventKind::BlockJobCancelled(job) => {
                 self.block_job_ended(&obj, p, &job.device, true, None).await
             }
+            EventKind::VserportChange { id, open } => {
+                // The guest opened or closed a virtio channel: its live state follows.
+                let changed = {
+                    let mut st = obj.lock();
+                    let def = Arc::make_mut(&mut st.def);
+                    crate::startup::set_channel_state(def, &id, open)
+                };
+                if changed {
+                    let _ = self.save_status(&obj);
+                }
+            }
             EventKind::Reset { .. } => {
                 p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);

@@ -51,6 +51,27 @@ pub(crate) fn prepare_channels(def: &mut DomainDef, dir: &Path) -> bool {
     any
 }
 
+fn set_state(c: &mut ChrDef, open: bool) {
+    let state = if open { "connected" } else { "disconnected" };
+    c.target_extra.retain(|(k, _)| k != "state");
+    c.target_extra.push(("state".into(), state.into()));
+}
+
+/// The state of the virtio channel whose device id is `id` after the guest opened or closed
+/// it (`VSERPORT_CHANGE`); whether there is such a channel.
+pub(crate) fn set_channel_state(def: &mut DomainDef, id: &str, open: bool) -> bool {
+    let found = def.devices.channels.iter_mut().find(|c| {
+        c.target_type.as_deref() == Some("virtio") && c.info.alias.as_deref() == Some(id)
+    });
+    match found {
+        Some(c) => {
+            set_state(c, open);
+            true
+        }
+        None => false,
+    }
+}
+
 /// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`,
 /// and the state of virtio channels (`connected` when the guest has the port open, as
 /// `frontend-open` says).
@@ -68,9 +89,7 @@ pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
         .filter(|c| c.target_type.as_deref() == Some("virtio") && c.info.alias.is_some())
     {
         if let Some(o) = open.get(command::chardev_id(&c.info).as_str()) {
-            let state = if *o { "connected" } else { "disconnected" };
-            c.target_extra.retain(|(k, _)| k != "state");
-            c.target_extra.push(("state".into(), state.into()));
+            set_state(c, *o);
         }
     }
     let ptys: HashMap<&str, &str> = chardevs
@@ -139,5 +158,65 @@ impl QemuDriver {
                 .await;
         }
         def
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::{FormatOptions, ParseOptions};
+    use serde_json::json;
+
+    fn live(def: &DomainDef) -> String {
+        def.format_xml(FormatOptions {
+            id: Some(1),
+            ..FormatOptions::default()
+        })
+    }
+
+    #[test]
+    fn channel_paths_and_states() {
+        let xml = "<domain type='qemu'><name>t</name><memory>65536</memory>\
+            <os><type arch='x86_64'>hvm</type></os><devices>\
+            <channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/>\
+              <address type='virtio-serial' controller='0' bus='0' port='1'/></channel>\
+            <channel type='unix'><target type='virtio'/>\
+              <address type='virtio-serial' controller='0' bus='0' port='2'/></channel>\
+            <channel type='pty'><target type='virtio' name='b'/>\
+              <address type='virtio-serial' controller='0' bus='0' port='3'/></channel>\
+            </devices></domain>";
+        let mut def = DomainDef::parse_xml(xml, ParseOptions::default()).unwrap();
+        crate::alias::assign(&mut def);
+        assert!(prepare_channels(&mut def, Path::new("/c/domain-1-t")));
+        // QEMU's answer to query-chardev: the pty's path, and who has each port open.
+        let chardevs = json!([
+            {"label": "charchannel0", "filename": "unix:/c/x,server=on", "frontend-open": false},
+            {"label": "charchannel1", "filename": "unix:/c/y,server=on", "frontend-open": false},
+            {"label": "charchannel2", "filename": "pty:/dev/pts/7", "frontend-open": true},
+        ]);
+        apply_pty_paths(&mut def, &chardevs);
+        let x = live(&def);
+        for want in [
+            "<source mode='bind' path='/c/domain-1-t/org.qemu.guest_agent.0'/>\n      \
+             <target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>",
+            "<source mode='bind' path='/c/domain-1-t/vioser-00-00-02.sock'/>",
+            "<source path='/dev/pts/7'/>\n      \
+             <target type='virtio' name='b' state='connected'/>",
+        ] {
+            assert!(x.contains(want), "{want}\n{x}");
+        }
+        assert!(set_channel_state(&mut def, "channel0", true));
+        assert!(!set_channel_state(&mut def, "channel9", true));
+        let x = live(&def);
+        assert!(
+            x.contains("name='org.qemu.guest_agent.0' state='connected'/>"),
+            "{x}"
+        );
+        // The state is the running guest's: not in an inactive definition.
+        let inactive = def.format_xml(FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        });
+        assert!(!inactive.contains("state="), "{inactive}");
     }
 }
