@@ -41,50 +41,106 @@ pub(crate) fn assign(def: &mut DomainDef) {
             }
             continue;
         };
-        if let Some(src) = d.source.as_mut() {
-            src.push(("index".into(), next.to_string()));
-        }
-        let format = d
-            .driver
-            .iter()
-            .find(|(k, _)| k == "type")
-            .map_or("raw", |(_, v)| v.as_str());
-        let chain = if format == "qcow2" && d.disk_type == "file" {
-            backing_chain(Path::new(&path))
-        } else {
-            Vec::new()
-        };
-        d.extra.retain(|e| e.name != "backingStore");
-        let mut below = RawElement {
-            name: "backingStore".into(),
-            attrs: Vec::new(),
-            children: Vec::new(),
-        };
-        let first = next + 1;
-        next += chain.len() as u64;
-        for (i, (file, fmt)) in chain.iter().enumerate().rev() {
-            let el = |name: &str, attrs: Vec<(String, String)>| {
-                RawNode::Element(RawElement {
-                    name: name.into(),
-                    attrs,
-                    children: Vec::new(),
-                })
-            };
-            below = RawElement {
-                name: "backingStore".into(),
-                attrs: vec![
-                    ("type".into(), "file".into()),
-                    ("index".into(), (first + i as u64).to_string()),
-                ],
-                children: vec![
-                    el("format", vec![("type".into(), fmt.clone())]),
-                    el("source", vec![("file".into(), file.display().to_string())]),
-                    RawNode::Element(below),
-                ],
-            };
-        }
-        d.extra.insert(0, below);
+        next = set(d, &path, next);
     }
+}
+
+/// The last storage index a running `def` has used, as near as its XML tells: its highest
+/// one, or one per disk (a drive without a medium has one that shows nowhere) and one per
+/// backing layer, as a start hands them out.
+pub(crate) fn last_used(def: &DomainDef) -> u64 {
+    fn layers(e: &RawElement) -> u64 {
+        u64::from(e.attr("index").is_some()) + e.child("backingStore").map_or(0, layers)
+    }
+    let at_start: u64 = def
+        .devices
+        .disks
+        .iter()
+        .map(|d| {
+            1 + d
+                .extra
+                .iter()
+                .filter(|e| e.name == "backingStore")
+                .map(layers)
+                .sum::<u64>()
+        })
+        .sum();
+    max_index(def).max(at_start)
+}
+
+/// The largest storage index `def` uses (0 when none).
+fn max_index(def: &DomainDef) -> u64 {
+    fn deepest(e: &RawElement) -> u64 {
+        let own = e.attr("index").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let below = e.child("backingStore").map_or(0, deepest);
+        own.max(below)
+    }
+    def.devices
+        .disks
+        .iter()
+        .map(|d| {
+            let chain = d
+                .extra
+                .iter()
+                .filter(|e| e.name == "backingStore")
+                .map(deepest)
+                .max()
+                .unwrap_or(0);
+            index_of(d).unwrap_or(0).max(chain)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Gives disk `d`, whose image is `path`, storage index `index` and its backing layers the
+/// ones after it; the last index used.
+pub(crate) fn set(d: &mut DiskDef, path: &str, index: u64) -> u64 {
+    let mut next = index;
+    if let Some(src) = d.source.as_mut() {
+        src.retain(|(k, _)| k != "index");
+        src.push(("index".into(), next.to_string()));
+    }
+    let format = d
+        .driver
+        .iter()
+        .find(|(k, _)| k == "type")
+        .map_or("raw", |(_, v)| v.as_str());
+    let chain = if format == "qcow2" && d.disk_type == "file" {
+        backing_chain(Path::new(path))
+    } else {
+        Vec::new()
+    };
+    d.extra.retain(|e| e.name != "backingStore");
+    let mut below = RawElement {
+        name: "backingStore".into(),
+        attrs: Vec::new(),
+        children: Vec::new(),
+    };
+    let first = next + 1;
+    next += chain.len() as u64;
+    for (i, (file, fmt)) in chain.iter().enumerate().rev() {
+        let el = |name: &str, attrs: Vec<(String, String)>| {
+            RawNode::Element(RawElement {
+                name: name.into(),
+                attrs,
+                children: Vec::new(),
+            })
+        };
+        below = RawElement {
+            name: "backingStore".into(),
+            attrs: vec![
+                ("type".into(), "file".into()),
+                ("index".into(), (first + i as u64).to_string()),
+            ],
+            children: vec![
+                el("format", vec![("type".into(), fmt.clone())]),
+                el("source", vec![("file".into(), file.display().to_string())]),
+                RawNode::Element(below),
+            ],
+        };
+    }
+    d.extra.insert(0, below);
+    next
 }
 
 /// The backing images below a qcow2 image, each with its format (`raw` when the header names

@@ -866,30 +866,36 @@ impl QemuDriver {
                 disk.info.alias = Some(qid.clone());
                 alias = qid.clone();
                 let d = disk.clone();
-                self.with_monitor(&p, move |m| async move {
-                    let n = free_node_index(&m).await?;
-                    let Ok(Some((storage, format))) = blockdev_pair(&d, n) else {
-                        return Ok(());
-                    };
-                    let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
-                    let st_node = storage["node-name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string();
-                    m.blockdev_add(storage).await?;
-                    if let Err(e) = m.blockdev_add(format).await {
-                        let _ = m.blockdev_del(&st_node).await;
-                        return Err(e);
-                    }
-                    let props = json!({"driver": driver, "drive": fmt_node, "id": qid});
-                    if let Err(e) = m.device_add(props).await {
-                        let _ = m.blockdev_del(&fmt_node).await;
-                        let _ = m.blockdev_del(&st_node).await;
-                        return Err(e);
-                    }
-                    Ok(())
-                })
-                .await?;
+                // A number no node of QEMU and no image of the live XML has.
+                let floor = crate::disk_index::last_used(&def);
+                let n = self
+                    .with_monitor(&p, move |m| async move {
+                        let n = free_node_index(&m).await?.max(floor + 1);
+                        let Ok(Some((storage, format))) = blockdev_pair(&d, n) else {
+                            return Ok(n);
+                        };
+                        let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
+                        let st_node = storage["node-name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string();
+                        m.blockdev_add(storage).await?;
+                        if let Err(e) = m.blockdev_add(format).await {
+                            let _ = m.blockdev_del(&st_node).await;
+                            return Err(e);
+                        }
+                        let props = json!({"driver": driver, "drive": fmt_node, "id": qid});
+                        if let Err(e) = m.device_add(props).await {
+                            let _ = m.blockdev_del(&fmt_node).await;
+                            let _ = m.blockdev_del(&st_node).await;
+                            return Err(e);
+                        }
+                        Ok(n)
+                    })
+                    .await?;
+                if let Some(path) = disk.source_path().map(str::to_string) {
+                    crate::disk_index::set(&mut disk, &path, n);
+                }
                 def.devices.disks.push(disk);
             }
             Device::Net { net, .. } => {

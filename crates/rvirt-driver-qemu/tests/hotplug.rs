@@ -132,6 +132,12 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
     assert!(pci_ids(&d, &dom).contains(&"virtio-disk1".to_string()));
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     assert!(live.contains("<target dev='vdb' bus='virtio'/>"), "{live}");
+    // libvirt's storage index: the medium-less hdc had 1 since the start.
+    let numbered = format!(
+        "<source file='{}' index='2'/>\n      <backingStore/>\n      <target dev='vdb'",
+        img.display()
+    );
+    assert!(live.contains(&numbered), "{live}");
     let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     assert!(!inactive.contains("vdb"), "{inactive}");
     let (c, m) = code(block_on(d.domain_attach_device(&dom, &disk(&img, "vdb"))));
@@ -202,6 +208,12 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
     assert!(pci_ids(&d, &dom).contains(&"virtio-disk1".to_string()));
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     assert!(live.contains("<target dev='vdb' bus='virtio'/>"), "{live}");
+    // libvirt's storage index: the medium-less hdc had 1 since the start.
+    let numbered = format!(
+        "<source file='{}' index='2'/>\n      <backingStore/>\n      <target dev='vdb'",
+        img.display()
+    );
+    assert!(live.contains(&numbered), "{live}");
     let (c, m) = code(block_on(d.domain_detach_device(&dom, &disk(&img, "vdq"))));
     assert_eq!(c, ErrorNumber::DEVICE_MISSING);
     assert!(m.ends_with("disk vdq not found"), "{m}");
