@@ -186,6 +186,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::check_supported(def)?;
     pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
+    other::hubs(def, &mut a)?;
     other::scsi_controllers(def, &mut a)?;
     virtio_serial_controllers(def, &mut a);
     disks(def, &mut a)?;
@@ -492,6 +493,18 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 }
                 v
             }
+            ("usb", "disk") => {
+                let removable = d
+                    .target_extra
+                    .iter()
+                    .any(|(k, v)| k == "removable" && v == "on");
+                at_usb(
+                    def,
+                    &d.info,
+                    json!({"driver": "usb-storage", "drive": fmt, "id": id_of(&d.info),
+                           "removable": removable}),
+                )
+            }
             ("scsi", dev @ ("disk" | "cdrom")) => {
                 let driver = if dev == "cdrom" { "scsi-cd" } else { "scsi-hd" };
                 let mut v = scsi_disk(def, d, json!({"driver": driver}))?;
@@ -597,9 +610,11 @@ pub(crate) fn disk_device_id_of(def: &DomainDef, i: usize) -> Option<String> {
         return None;
     }
     match (d.bus.as_str(), d.device.as_str()) {
-        ("virtio", "disk") | ("ide", _) | ("sata", _) | ("scsi", "disk" | "cdrom") => {
-            Some(disk_device_id(d))
-        }
+        ("virtio", "disk")
+        | ("ide", _)
+        | ("sata", _)
+        | ("scsi", "disk" | "cdrom")
+        | ("usb", "disk") => Some(disk_device_id(d)),
         _ => None,
     }
 }
@@ -707,6 +722,7 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let driver = match v.model.as_str() {
             "vga" => "VGA",
             "cirrus" => "cirrus-vga",
+            "vmvga" => "vmware-svga",
             "virtio" if i == 0 => "virtio-vga",
             "virtio" => "virtio-gpu-pci",
             "qxl" if i == 0 => "qxl-vga",
@@ -728,7 +744,7 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         };
         match v.model.as_str() {
             "virtio" => opt("max_outputs", u64::from(v.heads)),
-            "vga" => opt("vgamem_mb", u64::from(v.vram / 1024)),
+            "vga" | "vmvga" => opt("vgamem_mb", u64::from(v.vram / 1024)),
             "bochs" => opt("vgamem", u64::from(v.vram) * 1024),
             "qxl" => {
                 opt("max_outputs", u64::from(v.heads));

@@ -38,6 +38,7 @@ const STARTED: &[&str] = &[
     "q35-mixed",
     "backing-chain",
     "guest-agent",
+    "usb-storage",
 ];
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature

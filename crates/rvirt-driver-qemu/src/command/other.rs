@@ -10,7 +10,15 @@ use serde_json::json;
 
 /// The kinds of `<devices>` children kept as raw elements that the command line emits (or,
 /// for leases and USB redirection filters, that have no device of their own).
-const EMITTED_RAW: &[&str] = &["sound", "audio", "watchdog", "rng", "lease", "redirfilter"];
+const EMITTED_RAW: &[&str] = &[
+    "sound",
+    "audio",
+    "watchdog",
+    "rng",
+    "hub",
+    "lease",
+    "redirfilter",
+];
 
 /// Refuses a definition with a device the command line would not have.
 pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
@@ -49,6 +57,30 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
         > 1
     {
         return Err(unsupported("only a single watchdog device is supported"));
+    }
+    Ok(())
+}
+
+/// USB hubs, on the ports their addresses name.
+pub(super) fn hubs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for h in def
+        .devices
+        .other
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.name == "hub")
+    {
+        if h.attr("type") != Some("usb") {
+            return Err(unsupported(format!(
+                "hub type '{}' is not supported",
+                h.attr("type").unwrap_or("")
+            )));
+        }
+        let info = raw_info(h);
+        device(
+            a,
+            at_usb(def, &info, json!({"driver": "usb-hub", "id": id_of(&info)})),
+        );
     }
     Ok(())
 }
