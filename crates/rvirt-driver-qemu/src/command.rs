@@ -184,6 +184,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     }
 
     other::check_supported(def)?;
+    other::iommu(def, &mut a)?;
     pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
     other::hubs(def, &mut a)?;
@@ -210,6 +211,8 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         }
     }
     rngs(def, &mut a)?;
+    other::panics(def, &mut a)?;
+    other::shmems(def, &mut a)?;
     a.push("-sandbox".into());
     a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into());
     a.push("-msg".into());
@@ -981,7 +984,9 @@ mod tests {
     fn devices_without_a_command_line_are_refused() {
         for dev in [
             "<filesystem type='mount'><source dir='/tmp'/><target dir='t'/></filesystem>",
-            "<panic model='isa'/>",
+            "<panic model='hyperv'/>",
+            "<vsock model='virtio'><cid auto='yes'/></vsock>",
+            "<iommu model='virtio'/>",
             "<controller type='ccid' index='0'/>",
             "<input type='passthrough' bus='virtio'><source evdev='/dev/input/event0'/></input>",
             "<sound model='pcspk'/>",

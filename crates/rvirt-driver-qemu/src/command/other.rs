@@ -16,6 +16,9 @@ const EMITTED_RAW: &[&str] = &[
     "watchdog",
     "rng",
     "hub",
+    "panic",
+    "shmem",
+    "iommu",
     "lease",
     "redirfilter",
 ];
@@ -59,6 +62,135 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
         return Err(unsupported("only a single watchdog device is supported"));
     }
     Ok(())
+}
+
+/// The IOMMU, before every PCI device (QEMU wants it first). Intel's only; its `<driver>`
+/// switches become the device's properties.
+pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let Some(e) = raw_of(def, "iommu").next() else {
+        return Ok(());
+    };
+    let model = e.attr("model").unwrap_or("");
+    if model != "intel" {
+        return Err(unsupported(format!(
+            "IOMMU model '{model}' is not supported by this QEMU driver yet"
+        )));
+    }
+    let info = raw_info(e);
+    let mut v = json!({"driver": "intel-iommu", "id": id_of(&info)});
+    if let Some(d) = e.child("driver") {
+        let on = |k: &str| d.attr(k).map(|x| x == "on");
+        if let Some(x) = d.attr("intremap") {
+            v["intremap"] = json!(x);
+        }
+        if let Some(x) = on("caching_mode") {
+            v["caching-mode"] = json!(x);
+        }
+        if let Some(x) = d.attr("eim") {
+            v["eim"] = json!(x);
+        }
+        if let Some(x) = on("iotlb") {
+            v["device-iotlb"] = json!(x);
+        }
+        if let Some(x) = d.attr("aw_bits").and_then(rvirt_conf::xml::parse_uint_auto) {
+            v["aw-bits"] = json!(x);
+        }
+    }
+    device(a, v);
+    Ok(())
+}
+
+/// Panic notifiers: the ISA pvpanic device (at its I/O port when the address names one) or
+/// the PCI one.
+pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for e in raw_of(def, "panic") {
+        let info = raw_info(e);
+        let v = match e.attr("model").unwrap_or("isa") {
+            "isa" => {
+                let mut v = json!({"driver": "pvpanic"});
+                let iobase = e
+                    .child("address")
+                    .filter(|a| a.attr("type") == Some("isa"))
+                    .and_then(|a| a.attr("iobase"))
+                    .and_then(rvirt_conf::xml::parse_uint_auto);
+                if let Some(port) = iobase {
+                    v["ioport"] = json!(port);
+                }
+                v
+            }
+            "pvpanic" => at_pci(
+                def,
+                &info,
+                json!({"driver": "pvpanic-pci", "id": id_of(&info)}),
+            ),
+            other => {
+                return Err(unsupported(format!(
+                    "panic model '{other}' is not supported by this QEMU driver yet"
+                )));
+            }
+        };
+        device(a, v);
+    }
+    Ok(())
+}
+
+/// Shared memory (`ivshmem-plain`): a shared file under `/dev/shm` named as the device, and
+/// the PCI device on it.
+pub(super) fn shmems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for e in raw_of(def, "shmem") {
+        let model = e
+            .child("model")
+            .and_then(|m| m.attr("type"))
+            .unwrap_or("ivshmem-plain");
+        if model != "ivshmem-plain" {
+            return Err(unsupported(format!(
+                "shmem model '{model}' is not supported by this QEMU driver yet"
+            )));
+        }
+        if e.child("server").is_some() {
+            return Err(unsupported(
+                "shmem server is not supported by this QEMU driver yet",
+            ));
+        }
+        let name = e.attr("name").unwrap_or("");
+        let size = e
+            .child("size")
+            .and_then(|s| {
+                let n = super::text_of(s)?.parse::<u64>().ok()?;
+                let scale = rvirt_conf::units::unit_scale(s.attr("unit").unwrap_or("b"), 1)?;
+                n.checked_mul(scale)
+            })
+            .unwrap_or(4 << 20);
+        let info = raw_info(e);
+        let alias = id_of(&info);
+        let mem = format!("shmmem-{alias}");
+        a.push("-object".into());
+        a.push(
+            json!({"qom-type": "memory-backend-file", "id": mem,
+                   "mem-path": format!("/dev/shm/{name}"), "size": size, "share": true})
+            .to_string(),
+        );
+        device(
+            a,
+            at_pci(
+                def,
+                &info,
+                json!({"driver": "ivshmem-plain", "id": alias, "memdev": mem}),
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn raw_of<'a>(
+    def: &'a DomainDef,
+    name: &'a str,
+) -> impl Iterator<Item = &'a rvirt_conf::raw::RawElement> {
+    def.devices
+        .other
+        .iter()
+        .map(|(_, e)| e)
+        .filter(move |e| e.name == name)
 }
 
 /// USB hubs, on the ports their addresses name.
