@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 mod audio;
 mod chr;
+mod machine;
 mod other;
 
 /// A QEMU command line: the binary and its arguments.
@@ -95,7 +96,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     ]);
     push(&["-S"]);
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
-    machine.push_str(",usb=off,dump-guest-core=off");
+    machine.push_str(",usb=off");
+    machine.push_str(&machine::machine_options(def));
+    machine.push_str(",dump-guest-core=off");
     push(&["-machine", &machine]);
     let accel = match &*def.virt_type {
         "kvm" => "kvm",
@@ -120,7 +123,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         if (cpu.mode == "host-passthrough" || cpu.mode == "host-model") && accel == "kvm" {
             push(&["-cpu", "host"]);
         } else if let Some(model) = &cpu.model {
-            push(&["-cpu", model]);
+            push(&["-cpu", &format!("{model}{}", machine::cpu_options(def))]);
         }
     }
     let mem_mib = def.memory_kib.div_ceil(1024).max(1);
@@ -148,7 +151,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         "localtime" => "base=localtime",
         _ => "base=utc",
     };
-    push(&["-rtc", rtc]);
+    push(&["-rtc", &format!("{rtc}{}", machine::rtc_options(def)?)]);
+    let timers = machine::timers(def)?;
+    push(&timers.iter().map(String::as_str).collect::<Vec<_>>());
     push(&["-no-shutdown"]);
     // Without <acpi/> an x86 guest has no ACPI, as libvirt runs it: no power button, so a
     // shutdown or a (fake) reboot request reaches no one.
@@ -211,6 +216,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         }
     }
     rngs(def, &mut a)?;
+    machine::vmcoreinfo(def, &mut a);
     other::panics(def, &mut a)?;
     other::shmems(def, &mut a)?;
     a.push("-sandbox".into());

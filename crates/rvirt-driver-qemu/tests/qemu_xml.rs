@@ -40,6 +40,7 @@ const STARTED: &[&str] = &[
     "guest-agent",
     "usb-storage",
     "misc-devices",
+    "features",
 ];
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature
@@ -325,8 +326,8 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// The devices, chardevs, audio backends and watchdog action of a command line, by id, as
-/// comparable values: what must be the same in libvirt's command line and rvirt's for one
+/// The devices, chardevs, audio backends, watchdog action, machine, CPU, clock and timer
+/// options of a command line, by id, as comparable values: what must be the same in libvirt's command line and rvirt's for one
 /// guest. The monitor (its path) and the netdevs (libvirt hands tap descriptors) differ by
 /// nature and are left out; so are PCI placements (libvirt's domxml-to-native re-creates the
 /// interfaces without their addresses; the XML comparison and QEMU's own layout check them),
@@ -335,6 +336,11 @@ fn shell_words(line: &str) -> Vec<String> {
 fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
     let words = shell_words(line);
     let mut out = std::collections::BTreeMap::new();
+    for flag in ["-no-hpet", "-no-acpi", "-no-reboot", "-no-shutdown", "-S"] {
+        if words.iter().any(|w| w == flag) {
+            out.insert(flag.into(), Value::Bool(true));
+        }
+    }
     for w in words.windows(2) {
         let (opt, arg) = (w[0].as_str(), w[1].as_str());
         match opt {
@@ -366,8 +372,13 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                     out.insert(format!("-chardev {id}"), Value::String(arg.into()));
                 }
             }
-            "-watchdog-action" => {
+            "-watchdog-action" | "-cpu" | "-rtc" | "-global" => {
                 out.insert(opt.into(), Value::String(arg.into()));
+            }
+            // libvirt gives the RAM as a memory backend on the machine; rvirt gives -m.
+            "-machine" => {
+                let arg = arg.replace(",memory-backend=pc.ram", "");
+                out.insert(opt.into(), Value::String(arg));
             }
             _ => {}
         }
