@@ -68,6 +68,36 @@ pub(crate) fn last_used(def: &DomainDef) -> u64 {
     max_index(def).max(at_start)
 }
 
+/// The storage indexes of disk `d`'s chain from its image down, as far as the live XML
+/// numbers them.
+pub(crate) fn chain_indexes(d: &DiskDef) -> Vec<u64> {
+    let mut out: Vec<u64> = index_of(d).into_iter().collect();
+    let mut next = d.extra.iter().find(|e| e.name == "backingStore");
+    while let Some(b) = next.filter(|_| !out.is_empty()) {
+        match b.attr("index").and_then(|v| v.parse().ok()) {
+            Some(i) => out.push(i),
+            None => break,
+        }
+        next = b.child("backingStore");
+    }
+    out
+}
+
+/// `vda[N]` as a position in the disk's chain (`vda[1]` for the first backing image) when
+/// N is one of the storage indexes the live XML shows; other names unchanged.
+pub(crate) fn index_to_position(d: &DiskDef, name: &str) -> String {
+    let parsed = name
+        .strip_suffix(']')
+        .and_then(|n| n.split_once('['))
+        .and_then(|(t, i)| Some((t, i.parse::<u64>().ok()?)));
+    if let Some((t, i)) = parsed
+        && let Some(pos) = chain_indexes(d).iter().position(|x| *x == i)
+    {
+        return format!("{t}[{pos}]");
+    }
+    name.to_string()
+}
+
 /// The largest storage index `def` uses (0 when none).
 fn max_index(def: &DomainDef) -> u64 {
     fn deepest(e: &RawElement) -> u64 {
@@ -280,5 +310,12 @@ mod tests {
             out.contains("index='2'/>\n      <backingStore/>\n"),
             "{out}"
         );
+        // Block job names by index: vda[4] is vda's first backing image.
+        let vda = def.devices.disks.iter().find(|d| d.target_dev == "vda");
+        let vda = vda.unwrap();
+        assert_eq!(chain_indexes(vda), [3, 4]);
+        assert_eq!(index_to_position(vda, "vda[4]"), "vda[1]");
+        assert_eq!(index_to_position(vda, "vda[3]"), "vda[0]");
+        assert_eq!(index_to_position(vda, "/some/file"), "/some/file");
     }
 }
