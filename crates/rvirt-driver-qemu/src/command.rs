@@ -331,6 +331,15 @@ fn at_usb(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
     v
 }
 
+/// The devices of `def` kept as raw elements named `name` (`sound`, `watchdog`…).
+fn raw_devices<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a RawElement> {
+    def.devices
+        .other
+        .iter()
+        .map(|(_, e)| e)
+        .filter(move |e| e.name == name)
+}
+
 /// The alias and PCI or USB address of a device kept as a raw element (sound, watchdog, rng).
 fn raw_info(e: &RawElement) -> DeviceInfo {
     let mut info = DeviceInfo {
@@ -770,13 +779,7 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 }
 
 fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let rngs = def
-        .devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| e.name == "rng");
-    for r in rngs {
+    for r in raw_devices(def, "rng") {
         if r.attr("model") != Some("virtio") {
             return Err(unsupported("only virtio rng devices are supported"));
         }

@@ -2,18 +2,14 @@
 //! the sound cards with their HDA codecs, as libvirt's `qemuBuildAudioCommandLine` and
 //! `qemuBuildSoundCommandLine` give them.
 
-use super::{at_pci, at_usb, device, raw_info, unsupported};
+use super::{at_pci, at_usb, device, raw_devices, raw_info, unsupported};
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_types::Result;
 use serde_json::json;
 
 fn audios(def: &DomainDef) -> impl Iterator<Item = &RawElement> {
-    def.devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| e.name == "audio")
+    raw_devices(def, "audio")
 }
 
 /// The QEMU id of the audio backend with id `id` (the first backend when `id` is `None`), or
@@ -75,13 +71,7 @@ pub(super) fn audiodevs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 /// The sound cards: the device, and for HDA cards their codecs (a duplex codec when the
 /// definition names none).
 pub(super) fn sounds(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for s in def
-        .devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| e.name == "sound")
-    {
+    for s in raw_devices(def, "sound") {
         let model = s.attr("model").unwrap_or("");
         let (driver, hda) = match model {
             "es1370" => ("ES1370", false),

@@ -3,7 +3,7 @@
 //! holds is one the command line has (a device the driver cannot give QEMU fails the start,
 //! it is never left out).
 
-use super::{at_pci, at_usb, device, id_of, raw_info, unsupported};
+use super::{at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
 use rvirt_conf::DomainDef;
 use rvirt_types::Result;
 use serde_json::json;
@@ -51,14 +51,7 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
             )));
         }
     }
-    if def
-        .devices
-        .other
-        .iter()
-        .filter(|(_, e)| e.name == "watchdog")
-        .count()
-        > 1
-    {
+    if raw_devices(def, "watchdog").count() > 1 {
         return Err(unsupported("only a single watchdog device is supported"));
     }
     Ok(())
@@ -67,7 +60,7 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
 /// The IOMMU, before every PCI device (QEMU wants it first). Intel's only; its `<driver>`
 /// switches become the device's properties.
 pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let Some(e) = raw_of(def, "iommu").next() else {
+    let Some(e) = raw_devices(def, "iommu").next() else {
         return Ok(());
     };
     let model = e.attr("model").unwrap_or("");
@@ -103,7 +96,7 @@ pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 /// Panic notifiers: the ISA pvpanic device (at its I/O port when the address names one) or
 /// the PCI one.
 pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for e in raw_of(def, "panic") {
+    for e in raw_devices(def, "panic") {
         let info = raw_info(e);
         let v = match e.attr("model").unwrap_or("isa") {
             "isa" => {
@@ -137,7 +130,7 @@ pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 /// Shared memory (`ivshmem-plain`): a shared file under `/dev/shm` named as the device, and
 /// the PCI device on it.
 pub(super) fn shmems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for e in raw_of(def, "shmem") {
+    for e in raw_devices(def, "shmem") {
         let model = e
             .child("model")
             .and_then(|m| m.attr("type"))
@@ -182,26 +175,9 @@ pub(super) fn shmems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-fn raw_of<'a>(
-    def: &'a DomainDef,
-    name: &'a str,
-) -> impl Iterator<Item = &'a rvirt_conf::raw::RawElement> {
-    def.devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .filter(move |e| e.name == name)
-}
-
 /// USB hubs, on the ports their addresses name.
 pub(super) fn hubs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for h in def
-        .devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| e.name == "hub")
-    {
+    for h in raw_devices(def, "hub") {
         if h.attr("type") != Some("usb") {
             return Err(unsupported(format!(
                 "hub type '{}' is not supported",
@@ -294,13 +270,7 @@ pub(super) fn inputs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 /// The watchdog and what QEMU does when it fires (`-watchdog-action`; libvirt's `dump`
 /// pauses the guest, the dump being libvirt's business).
 pub(super) fn watchdog(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let Some(w) = def
-        .devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .find(|e| e.name == "watchdog")
-    else {
+    let Some(w) = raw_devices(def, "watchdog").next() else {
         return Ok(());
     };
     let info = raw_info(w);
