@@ -47,6 +47,34 @@ pub(crate) fn disk_alias(d: &DiskDef) -> String {
     format!("{}-disk{index}", d.bus)
 }
 
+/// The alias of a disk as [`disk_alias`] gives it, but with the 4-part form
+/// (`scsi0-0-0-0`) libvirt uses for a disk on a SCSI controller other than LSI Logic.
+fn disk_alias_on(def: &DomainDef, d: &DiskDef) -> String {
+    if d.info.alias.is_none()
+        && d.bus == "scsi"
+        && let Some(Address::Drive {
+            controller,
+            bus,
+            target,
+            unit,
+        }) = d.info.address
+    {
+        let model = def
+            .devices
+            .controllers
+            .iter()
+            .find(|c| c.ctrl_type == "scsi" && c.index == controller)
+            .and_then(|c| c.model.as_deref());
+        if !matches!(
+            model,
+            None | Some("lsilogic" | "ncr53c90" | "dc390" | "am53c974")
+        ) {
+            return format!("scsi{controller}-{bus}-{target}-{unit}");
+        }
+    }
+    disk_alias(d)
+}
+
 /// Whether the machine has the IDE controller built in (i440fx and its kin): its alias is
 /// `ide`, as QEMU names it.
 fn builtin_ide(def: &DomainDef) -> bool {
@@ -82,7 +110,7 @@ fn set(info: &mut DeviceInfo, alias: impl FnOnce() -> String) {
 /// the indexes where several kinds share a prefix).
 pub(crate) fn assign(def: &mut DomainDef) {
     for i in 0..def.devices.disks.len() {
-        let alias = disk_alias(&def.devices.disks[i]);
+        let alias = disk_alias_on(def, &def.devices.disks[i]);
         set(&mut def.devices.disks[i].info, || alias);
     }
     for i in 0..def.devices.interfaces.len() {

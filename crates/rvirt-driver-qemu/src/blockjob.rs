@@ -498,7 +498,12 @@ impl QemuDriver {
         let t = match top {
             None => 0,
             Some(t) if t == target => 0,
-            Some(t) => lookup(&layers, &target, t, None)?,
+            Some(t) => lookup(
+                &layers,
+                &target,
+                &crate::disk_index::index_to_position(&disk, t),
+                None,
+            )?,
         };
         let b = match base {
             None if flags.contains(F::SHALLOW) => t + 1,
@@ -508,7 +513,12 @@ impl QemuDriver {
                     "could not find base image in chain for '{target}'"
                 )));
             }
-            Some(b) => lookup(&layers, &target, b, Some(t))?,
+            Some(b) => lookup(
+                &layers,
+                &target,
+                &crate::disk_index::index_to_position(&disk, b),
+                Some(t),
+            )?,
         };
         if t == 0 && !flags.contains(F::ACTIVE) {
             return Err(invalid(format!(
@@ -628,7 +638,10 @@ impl QemuDriver {
         Self::check_no_job(&p, &disk)?;
         let layers = self.disk_chain(&p, &disk).await?;
         let b = base
-            .map(|b| lookup(&layers, &target, b, Some(0)))
+            .map(|b| {
+                let b = crate::disk_index::index_to_position(&disk, b);
+                lookup(&layers, &target, &b, Some(0))
+            })
             .transpose()?;
         let backing = match b {
             None => None,

@@ -13,6 +13,11 @@ use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
+mod audio;
+mod chr;
+mod machine;
+mod other;
+
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QemuCommand {
@@ -74,6 +79,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     // definition first; `domxml-to-native` gets them here).
     let mut named = def.clone();
     crate::alias::assign(&mut named);
+    crate::disk_index::assign(&mut named);
     let def = &named;
     let mut a: Vec<String> = Vec::new();
     let mut push = |args: &[&str]| a.extend(args.iter().map(|s| s.to_string()));
@@ -90,7 +96,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     ]);
     push(&["-S"]);
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
-    machine.push_str(",usb=off,dump-guest-core=off");
+    machine.push_str(",usb=off");
+    machine.push_str(&machine::machine_options(def));
+    machine.push_str(",dump-guest-core=off");
     push(&["-machine", &machine]);
     let accel = match &*def.virt_type {
         "kvm" => "kvm",
@@ -103,10 +111,19 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     };
     push(&["-accel", accel]);
     if let Some(cpu) = &def.extras.cpu {
+        if cpu.mode == "host-passthrough" && accel != "kvm" {
+            // TCG has no host CPU to pass through (domain capabilities say so too).
+            let arch = def.os.arch.as_deref().unwrap_or("x86_64");
+            return Err(unsupported(format!(
+                "CPU mode 'host-passthrough' for {arch} {} domain on {} host is not supported by hypervisor",
+                def.virt_type,
+                std::env::consts::ARCH
+            )));
+        }
         if (cpu.mode == "host-passthrough" || cpu.mode == "host-model") && accel == "kvm" {
             push(&["-cpu", "host"]);
         } else if let Some(model) = &cpu.model {
-            push(&["-cpu", model]);
+            push(&["-cpu", &format!("{model}{}", machine::cpu_options(def))]);
         }
     }
     let mem_mib = def.memory_kib.div_ceil(1024).max(1);
@@ -134,7 +151,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         "localtime" => "base=localtime",
         _ => "base=utc",
     };
-    push(&["-rtc", rtc]);
+    push(&["-rtc", &format!("{rtc}{}", machine::rtc_options(def)?)]);
+    let timers = machine::timers(def)?;
+    push(&timers.iter().map(String::as_str).collect::<Vec<_>>());
     push(&["-no-shutdown"]);
     // Without <acpi/> an x86 guest has no ACPI, as libvirt runs it: no power button, so a
     // shutdown or a (fake) reboot request reaches no one.
@@ -169,12 +188,21 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         push(&["-dtb", d]);
     }
 
+    other::check_supported(def)?;
+    other::iommu(def, &mut a)?;
     pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
+    other::hubs(def, &mut a)?;
+    other::scsi_controllers(def, &mut a)?;
+    virtio_serial_controllers(def, &mut a);
     disks(def, &mut a)?;
     nets(def, &mut a)?;
-    serials(def, &mut a)?;
+    chr::build(def, &mut a)?;
+    other::inputs(def, &mut a)?;
+    audio::audiodevs(def, &mut a)?;
     graphics(def, &mut a)?;
+    audio::sounds(def, &mut a)?;
+    other::watchdog(def, &mut a)?;
     if let Some(b) = &def.devices.memballoon {
         if b.model == "virtio" {
             a.push("-device".into());
@@ -188,6 +216,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         }
     }
     rngs(def, &mut a)?;
+    machine::vmcoreinfo(def, &mut a);
+    other::panics(def, &mut a)?;
+    other::shmems(def, &mut a)?;
     a.push("-sandbox".into());
     a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into());
     a.push("-msg".into());
@@ -279,6 +310,66 @@ fn at_pci(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
     v
 }
 
+/// Puts a USB device on the port its `<address type='usb'>` names (`bus=usb.0,port=1`).
+fn at_usb(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
+    if let Some(Address::Usb { bus, port }) = &info.address {
+        let ctrl = def
+            .devices
+            .controllers
+            .iter()
+            .find(|c| c.ctrl_type == "usb" && c.index == *bus)
+            .map(|c| id_of(&c.info))
+            .unwrap_or_else(|| match bus {
+                0 => "usb".into(),
+                n => format!("usb{n}"),
+            });
+        v["bus"] = json!(format!("{ctrl}.0"));
+        if let Some(p) = port {
+            v["port"] = json!(p);
+        }
+    }
+    v
+}
+
+/// The devices of `def` kept as raw elements named `name` (`sound`, `watchdog`…).
+fn raw_devices<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a RawElement> {
+    def.devices
+        .other
+        .iter()
+        .map(|(_, e)| e)
+        .filter(move |e| e.name == name)
+}
+
+/// The alias and PCI or USB address of a device kept as a raw element (sound, watchdog, rng).
+fn raw_info(e: &RawElement) -> DeviceInfo {
+    let mut info = DeviceInfo {
+        alias: rvirt_conf::domain::raw_alias(e).map(str::to_string),
+        ..DeviceInfo::default()
+    };
+    if let Some(addr) = child(e, "address") {
+        let n = |k: &str| {
+            addr.attr(k)
+                .and_then(rvirt_conf::xml::parse_uint_auto)
+                .unwrap_or(0)
+        };
+        info.address = match addr.attr("type") {
+            Some("pci") => Some(Address::Pci {
+                domain: n("domain"),
+                bus: n("bus"),
+                slot: n("slot"),
+                function: n("function"),
+                multifunction: addr.attr("multifunction").map(str::to_string),
+            }),
+            Some("usb") => Some(Address::Usb {
+                bus: n("bus"),
+                port: addr.attr("port").map(str::to_string),
+            }),
+            _ => None,
+        };
+    }
+    info
+}
+
 /// The PCI controllers beyond the root bus (bridges, root ports), which every device on them
 /// needs before it: in index order.
 fn pci_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
@@ -335,12 +426,21 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for (i, d) in def.devices.disks.iter().enumerate() {
         let n = i + 1;
         let Some(path) = d.source_path() else {
+            if d.device == "cdrom" && d.bus == "scsi" {
+                let mut dev = scsi_disk(def, d, json!({"driver": "scsi-cd"}))?;
+                dev["id"] = json!(id_of(&d.info));
+                boot_index(&mut dev, d.info.boot_order);
+                device(a, dev);
+                continue;
+            }
             if d.device == "cdrom" && (d.bus == "ide" || d.bus == "sata") {
                 // An empty CD-ROM drive: a device with no medium, named and placed by its
                 // target as one with a medium is (update-device inserts media through the id).
                 let (bus, unit) = ide_bus_unit(def, d, i);
-                let mut dev = json!({"driver": "ide-cd", "bus": bus,
-                                     "unit": unit, "id": id_of(&d.info)});
+                let mut dev = json!({"driver": "ide-cd", "bus": bus, "id": id_of(&d.info)});
+                if d.bus == "ide" {
+                    dev["unit"] = json!(unit);
+                }
                 boot_index(&mut dev, d.info.boot_order);
                 device(a, dev);
                 continue;
@@ -363,6 +463,7 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             .map(|(_, v)| v.as_str())
             .unwrap_or("raw");
         let readonly = d.readonly || d.device == "cdrom";
+        let n = crate::disk_index::index_of(d).unwrap_or(n as u64);
         let storage = format!("libvirt-{n}-storage");
         let fmt = format!("libvirt-{n}-format");
         let driver = if d.disk_type == "block" {
@@ -401,9 +502,33 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             ),
             ("ide" | "sata", dev) => {
                 let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
+                // A SATA port is a bus of its own: no unit on it.
                 let (bus, unit) = ide_bus_unit(def, d, i);
-                json!({"driver": driver, "bus": bus, "unit": unit,
-                       "drive": fmt, "id": id_of(&d.info)})
+                let mut v = json!({"driver": driver, "bus": bus, "drive": fmt,
+                                   "id": id_of(&d.info)});
+                if d.bus == "ide" {
+                    v["unit"] = json!(unit);
+                }
+                v
+            }
+            ("usb", "disk") => {
+                let removable = d
+                    .target_extra
+                    .iter()
+                    .any(|(k, v)| k == "removable" && v == "on");
+                at_usb(
+                    def,
+                    &d.info,
+                    json!({"driver": "usb-storage", "drive": fmt, "id": id_of(&d.info),
+                           "removable": removable}),
+                )
+            }
+            ("scsi", dev @ ("disk" | "cdrom")) => {
+                let driver = if dev == "cdrom" { "scsi-cd" } else { "scsi-hd" };
+                let mut v = scsi_disk(def, d, json!({"driver": driver}))?;
+                v["drive"] = json!(fmt);
+                v["id"] = json!(id_of(&d.info));
+                v
             }
             (bus, dev) => {
                 return Err(unsupported(format!(
@@ -415,6 +540,49 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         device(a, dev);
     }
     Ok(())
+}
+
+/// A SCSI disk's place on its controller, as libvirt names it: LSI Logic-like controllers by
+/// bus and unit, the others by channel, target and LUN on their one bus.
+fn scsi_disk(def: &DomainDef, d: &DiskDef, mut v: Value) -> Result<Value> {
+    let Some(Address::Drive {
+        controller,
+        bus,
+        target,
+        unit,
+    }) = d.info.address
+    else {
+        return Err(unsupported(format!(
+            "SCSI disk '{}' has no drive address",
+            d.target_dev
+        )));
+    };
+    let ctrl = def
+        .devices
+        .controllers
+        .iter()
+        .find(|c| c.ctrl_type == "scsi" && c.index == controller)
+        .ok_or_else(|| {
+            Error::internal(
+                ErrorDomain::QEMU,
+                format!("unable to find a SCSI controller for idx={controller}"),
+            )
+        })?;
+    let alias = id_of(&ctrl.info);
+    match ctrl.model.as_deref() {
+        None | Some("lsilogic" | "dc390" | "am53c974") => {
+            v["bus"] = json!(format!("{alias}.{bus}"));
+            v["scsi-id"] = json!(unit);
+        }
+        _ => {
+            v["bus"] = json!(format!("{alias}.0"));
+            v["channel"] = json!(bus);
+            v["scsi-id"] = json!(target);
+            v["lun"] = json!(unit);
+        }
+    }
+    v["device_id"] = json!(format!("drive-{}", id_of(&d.info)));
+    Ok(v)
 }
 
 /// The QEMU bus and unit of an IDE or SATA disk, from its drive address (`hdc` → `ide.1`,
@@ -460,7 +628,11 @@ pub(crate) fn disk_device_id_of(def: &DomainDef, i: usize) -> Option<String> {
         return None;
     }
     match (d.bus.as_str(), d.device.as_str()) {
-        ("virtio", "disk") | ("ide", _) | ("sata", _) => Some(disk_device_id(d)),
+        ("virtio", "disk")
+        | ("ide", _)
+        | ("sata", _)
+        | ("scsi", "disk" | "cdrom")
+        | ("usb", "disk") => Some(disk_device_id(d)),
         _ => None,
     }
 }
@@ -503,89 +675,18 @@ fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-fn chardev_backend(kind: &str, id: &str, source: &[(String, String)]) -> Result<String> {
-    let get = |k: &str| source.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    Ok(match kind {
-        "pty" => format!("pty,id={id}"),
-        "null" => format!("null,id={id}"),
-        "file" => {
-            let path =
-                get("path").ok_or_else(|| unsupported("file character device without a path"))?;
-            let mut s = format!("file,id={id},path={}", opt_escape(path));
-            if get("append") == Some("on") {
-                s.push_str(",append=on");
-            }
-            s
-        }
-        "unix" => {
-            let path =
-                get("path").ok_or_else(|| unsupported("unix character device without a path"))?;
-            let server = get("mode") == Some("bind");
-            format!(
-                "socket,id={id},path={}{}",
-                opt_escape(path),
-                if server { ",server=on,wait=off" } else { "" }
-            )
-        }
-        other => {
-            return Err(unsupported(format!(
-                "character device type '{other}' is not supported yet"
-            )));
-        }
-    })
-}
-
-fn serials(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for (i, s) in def.devices.serials.iter().enumerate() {
-        let port = s.target_port.unwrap_or(i as u32);
-        let id = chardev_id(&s.info);
-        a.push("-chardev".into());
-        a.push(chardev_backend(&s.source_type, &id, &s.source)?);
-        device(
-            a,
-            json!({"driver": "isa-serial", "chardev": id, "id": id_of(&s.info),
-                   "index": port}),
-        );
-    }
-    // The first console of an HVM guest is the first serial port; others are virtio consoles.
-    let extra =
-        def.devices.consoles.iter().enumerate().filter(|(i, c)| {
-            !(*i == 0 && c.target_type.as_deref().unwrap_or("serial") == "serial")
-        });
-    // Every virtio-serial controller (their PCI slots are part of the guest's layout); the
-    // consoles go on the first.
-    let mut bus: Option<String> = None;
+/// Every virtio-serial controller (their PCI slots are part of the guest's layout), before
+/// the ports and consoles that sit on them.
+fn virtio_serial_controllers(def: &DomainDef, a: &mut Vec<String>) {
     for c in def
         .devices
         .controllers
         .iter()
         .filter(|c| c.ctrl_type == "virtio-serial")
     {
-        bus.get_or_insert_with(|| id_of(&c.info));
         let v = json!({"driver": "virtio-serial-pci", "id": id_of(&c.info)});
         device(a, at_pci(def, &c.info, v));
     }
-    for (i, c) in extra {
-        if c.target_type.as_deref() != Some("virtio") {
-            return Err(unsupported(
-                "only virtio consoles beside the serial console are supported",
-            ));
-        }
-        if bus.is_none() {
-            return Err(unsupported(
-                "a virtio console needs a virtio-serial controller",
-            ));
-        }
-        let _ = i;
-        let id = chardev_id(&c.info);
-        a.push("-chardev".into());
-        a.push(chardev_backend(&c.source_type, &id, &c.source)?);
-        device(
-            a,
-            json!({"driver": "virtconsole", "chardev": id, "id": id_of(&c.info)}),
-        );
-    }
-    Ok(())
 }
 
 fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
@@ -598,16 +699,30 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                     .iter()
                     .find_map(|l| l.address.clone())
                     .unwrap_or_else(|| "127.0.0.1".into());
-                let display = if g.autoport || g.port < 5900 {
-                    // QEMU picks the first free display from 0 up, as libvirt's autoport does.
-                    format!("{listen}:0,to=65535")
+                let display = if g.port < 5900 {
+                    // A start gives an automatic port its number first (`ports.rs`); what
+                    // `domxml-to-native` prints shows display 0, as libvirt's does.
+                    format!("{listen}:0")
                 } else {
                     format!("{listen}:{}", g.port - 5900)
                 };
-                a.push("-audiodev".into());
-                a.push(json!({"id": "audio1", "driver": "none"}).to_string());
+                // The graphics' own `<audio id>`, else the first backend; a definition that
+                // skipped the driver's defaults (no `<audio>`) gets a silent one here.
+                let wanted = g
+                    .extra
+                    .iter()
+                    .find(|e| e.name == "audio")
+                    .and_then(|e| e.attr("id"));
+                let audiodev = match audio::audiodev_id(def, wanted) {
+                    Some(id) => id,
+                    None => {
+                        a.push("-audiodev".into());
+                        a.push(json!({"id": "audio1", "driver": "none"}).to_string());
+                        "audio1".into()
+                    }
+                };
                 a.push("-vnc".into());
-                a.push(format!("{display},audiodev=audio1"));
+                a.push(format!("{display},audiodev={audiodev}"));
                 any = true;
             }
             other => {
@@ -625,6 +740,7 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let driver = match v.model.as_str() {
             "vga" => "VGA",
             "cirrus" => "cirrus-vga",
+            "vmvga" => "vmware-svga",
             "virtio" if i == 0 => "virtio-vga",
             "virtio" => "virtio-gpu-pci",
             "qxl" if i == 0 => "qxl-vga",
@@ -636,26 +752,34 @@ fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        device(
-            a,
-            at_pci(
-                def,
-                &v.info,
-                json!({"driver": driver, "id": id_of(&v.info)}),
-            ),
-        );
+        let mut dev = json!({"driver": driver, "id": id_of(&v.info)});
+        // The sizes QEMU takes from the XML, as libvirt passes them (`p:` options: left out
+        // when zero).
+        let mut opt = |k: &str, n: u64| {
+            if n > 0 {
+                dev[k] = json!(n);
+            }
+        };
+        match v.model.as_str() {
+            "virtio" => opt("max_outputs", u64::from(v.heads)),
+            "vga" | "vmvga" => opt("vgamem_mb", u64::from(v.vram / 1024)),
+            "bochs" => opt("vgamem", u64::from(v.vram) * 1024),
+            "qxl" => {
+                opt("max_outputs", u64::from(v.heads));
+                opt("ram_size", u64::from(v.ram) * 1024);
+                opt("vram_size", u64::from(v.vram) * 1024);
+                dev["vram64_size_mb"] = json!(v.vram64 / 1024);
+                dev["vgamem_mb"] = json!(v.vgamem / 1024);
+            }
+            _ => {}
+        }
+        device(a, at_pci(def, &v.info, dev));
     }
     Ok(())
 }
 
 fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let rngs = def
-        .devices
-        .other
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| e.name == "rng");
-    for r in rngs {
+    for r in raw_devices(def, "rng") {
         if r.attr("model") != Some("virtio") {
             return Err(unsupported("only virtio rng devices are supported"));
         }
@@ -669,29 +793,11 @@ fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let file = backend
             .and_then(text_of)
             .unwrap_or_else(|| "/dev/urandom".into());
-        let alias = rvirt_conf::domain::raw_alias(r)
-            .unwrap_or_default()
-            .to_string();
+        let info = raw_info(r);
+        let alias = id_of(&info);
         let obj = format!("obj{alias}");
         a.push("-object".into());
         a.push(json!({"qom-type": "rng-random", "id": obj, "filename": file}).to_string());
-        let mut info = DeviceInfo::default();
-        if let Some(addr) = child(r, "address") {
-            let n = |k: &str| {
-                addr.attr(k)
-                    .and_then(rvirt_conf::xml::parse_uint_auto)
-                    .unwrap_or(0)
-            };
-            if addr.attr("type") == Some("pci") {
-                info.address = Some(Address::Pci {
-                    domain: n("domain"),
-                    bus: n("bus"),
-                    slot: n("slot"),
-                    function: n("function"),
-                    multifunction: addr.attr("multifunction").map(str::to_string),
-                });
-            }
-        }
         device(
             a,
             at_pci(
@@ -828,6 +934,82 @@ mod tests {
         assert!(after(&a, "-chardev").contains(&"file,id=charserial0,path=/tmp/s.log"));
         assert_eq!(after(&a, "-vnc"), ["127.0.0.1:1,audiodev=audio1"]);
         assert!(after(&a, "-display").is_empty());
+    }
+
+    fn devices(a: &[String]) -> Vec<Value> {
+        after(a, "-device")
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn sound_watchdog_channels_inputs() {
+        let a = argv(&MINIMAL.replace(
+            "</os>",
+            "</os><devices><controller type='virtio-serial' index='0'/>\
+             <channel type='unix'><source mode='bind' path='/r/ga.sock'/>\
+               <target type='virtio' name='org.qemu.guest_agent.0'/>\
+               <address type='virtio-serial' controller='0' bus='0' port='1'/></channel>\
+             <input type='tablet' bus='usb'><address type='usb' bus='0' port='1'/></input>\
+             <sound model='ich9'><codec type='micro'/><codec type='output'/></sound>\
+             <sound model='ac97'/><audio id='1' type='none'/>\
+             <watchdog model='ib700' action='dump'/></devices>",
+        ));
+        let devs = devices(&a);
+        let by_id = |id: &str| devs.iter().find(|d| d["id"] == id).unwrap().clone();
+        assert_eq!(
+            by_id("channel0"),
+            json!({"driver": "virtserialport", "bus": "virtio-serial0.0", "nr": 1,
+                   "chardev": "charchannel0", "id": "channel0",
+                   "name": "org.qemu.guest_agent.0"})
+        );
+        assert!(
+            after(&a, "-chardev")
+                .contains(&"socket,id=charchannel0,path=/r/ga.sock,server=on,wait=off")
+        );
+        assert_eq!(
+            by_id("input0"),
+            json!({"driver": "usb-tablet", "id": "input0", "bus": "usb.0", "port": "1"})
+        );
+        assert_eq!(by_id("sound0")["driver"], "ich9-intel-hda");
+        assert_eq!(
+            by_id("sound0-codec1"),
+            json!({"driver": "hda-output", "id": "sound0-codec1", "bus": "sound0.0",
+                   "cad": 1, "audiodev": "audio1"})
+        );
+        assert_eq!(by_id("sound0-codec0")["driver"], "hda-micro");
+        assert_eq!(by_id("sound1")["audiodev"], "audio1");
+        assert_eq!(
+            after(&a, "-audiodev"),
+            [r#"{"driver":"none","id":"audio1"}"#]
+        );
+        assert_eq!(by_id("watchdog0")["driver"], "ib700");
+        // libvirt dumps the guest itself: QEMU only pauses it.
+        assert_eq!(after(&a, "-watchdog-action"), ["pause"]);
+    }
+
+    #[test]
+    fn devices_without_a_command_line_are_refused() {
+        for dev in [
+            "<filesystem type='mount'><source dir='/tmp'/><target dir='t'/></filesystem>",
+            "<panic model='hyperv'/>",
+            "<vsock model='virtio'><cid auto='yes'/></vsock>",
+            "<iommu model='virtio'/>",
+            "<controller type='ccid' index='0'/>",
+            "<input type='passthrough' bus='virtio'><source evdev='/dev/input/event0'/></input>",
+            "<sound model='pcspk'/>",
+            "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>",
+        ] {
+            let xml = MINIMAL.replace("</os>", &format!("</os><devices>{dev}</devices>"));
+            let def = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();
+            let ctx = CommandContext {
+                monitor: Path::new("/m"),
+                default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+            };
+            let e = build(&def, &ctx).unwrap_err();
+            assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{dev}: {e}");
+        }
     }
 
     #[test]

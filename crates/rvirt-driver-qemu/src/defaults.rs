@@ -354,7 +354,10 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             (c.index, ports)
         })
         .collect();
+    // Ports taken, by (controller, port path such as `1` or `1.2`), and which of them hold
+    // a hub (whose 8 ports are more places).
     let mut used: Vec<(u32, String)> = Vec::new();
+    let mut hubs: Vec<(u32, String)> = Vec::new();
     let mut note = |a: &Option<Address>| {
         if let Some(Address::Usb { bus, port: Some(p) }) = a {
             used.push((*bus, p.clone()));
@@ -362,19 +365,60 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
     };
     devs.disks.iter().for_each(|d| note(&d.info.address));
     devs.inputs.iter().for_each(|d| note(&d.info.address));
-    let next = |used: &mut Vec<(u32, String)>| {
+    let raw_usb = |e: &RawElement| {
+        let a = e
+            .child("address")
+            .filter(|a| a.attr("type") == Some("usb"))?;
+        Some((
+            a.attr("bus").and_then(|b| b.parse().ok()).unwrap_or(0),
+            a.attr("port")?.to_string(),
+        ))
+    };
+    for (_, e) in devs.other.iter().filter(|(_, e)| e.name == "hub") {
+        if let Some(at) = raw_usb(e) {
+            used.push(at.clone());
+            hubs.push(at);
+        }
+    }
+    /// A free port under `prefix` (a controller's `ports` ports, a hub's 8): one of its own
+    /// first, then one on the hubs it holds, as libvirt's search goes.
+    fn free_port(
+        idx: u32,
+        prefix: &str,
+        ports: u32,
+        used: &[(u32, String)],
+        hubs: &[(u32, String)],
+        depth: u32,
+    ) -> Option<String> {
+        let path = |p: u32| format!("{prefix}{p}");
+        if let Some(p) = (1..=ports).find(|p| !used.contains(&(idx, path(*p)))) {
+            return Some(path(p));
+        }
+        if depth >= 4 {
+            return None;
+        }
+        (1..=ports)
+            .filter(|p| hubs.contains(&(idx, path(*p))))
+            .find_map(|p| free_port(idx, &format!("{}.", path(p)), 8, used, hubs, depth + 1))
+    }
+    let next = |used: &mut Vec<(u32, String)>, hubs: &[(u32, String)]| {
         for &(idx, ports) in &ctrls {
-            if let Some(p) = (1..=ports).find(|p| !used.contains(&(idx, p.to_string()))) {
-                used.push((idx, p.to_string()));
+            if let Some(p) = free_port(idx, "", ports, used, hubs, 0) {
+                used.push((idx, p.clone()));
                 return Some(Address::Usb {
                     bus: idx,
-                    port: Some(p.to_string()),
+                    port: Some(p),
                 });
             }
         }
         None
     };
-    let total: u32 = ctrls.iter().map(|c| c.1).sum();
+    let new_hubs = devs
+        .other
+        .iter()
+        .filter(|(_, e)| e.name == "hub" && e.attr("type") == Some("usb") && raw_usb(e).is_none())
+        .count() as u32;
+    let total: u32 = ctrls.iter().map(|c| c.1).sum::<u32>() + 8 * (hubs.len() as u32 + new_hubs);
     let wanting = devs
         .disks
         .iter()
@@ -385,17 +429,40 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             .iter()
             .filter(|i| i.bus.as_deref() == Some("usb") && i.info.address.is_none())
             .count();
-    if wanting as u32 + used.len() as u32 > total {
+    if wanting as u32 + new_hubs + used.len() as u32 > total {
         return;
+    }
+    // Hubs first, then the devices in libvirt's order.
+    for (_, e) in devs.other.iter_mut().filter(|(_, e)| e.name == "hub") {
+        if e.attr("type") != Some("usb") || raw_usb(e).is_some() {
+            continue;
+        }
+        if let Some(Address::Usb {
+            bus,
+            port: Some(port),
+        }) = next(&mut used, &hubs)
+        {
+            hubs.push((bus, port.clone()));
+            let addr = RawElement {
+                name: "address".into(),
+                attrs: vec![
+                    ("type".into(), "usb".into()),
+                    ("bus".into(), bus.to_string()),
+                    ("port".into(), port),
+                ],
+                children: Vec::new(),
+            };
+            set_raw_address(e, addr);
+        }
     }
     for d in &mut devs.disks {
         if d.bus == "usb" && d.info.address.is_none() {
-            d.info.address = next(&mut used);
+            d.info.address = next(&mut used, &hubs);
         }
     }
     for i in &mut devs.inputs {
         if i.bus.as_deref() == Some("usb") && i.info.address.is_none() {
-            i.info.address = next(&mut used);
+            i.info.address = next(&mut used, &hubs);
         }
     }
 }

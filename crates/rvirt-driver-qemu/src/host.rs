@@ -92,11 +92,18 @@ impl HostDriver for QemuDriver {
         }
         let mut def = rvirt_conf::DomainDef::parse_xml(xml, rvirt_conf::ParseOptions::default())?;
         self.fill_def(&mut def).await?;
+        let short: String = def.name.chars().take(20).collect();
         let monitor = self
             .dirs
             .qemu_lib
-            .join(format!("domain--1-{}", def.name))
+            .join(format!("domain--1-{short}"))
             .join("monitor.sock");
+        let channels = self
+            .dirs
+            .qemu_lib
+            .join("channel/target")
+            .join(format!("domain--1-{short}"));
+        crate::startup::prepare_channels(&mut def, &channels);
         let emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
         let cmd = crate::command::build(
             &def,

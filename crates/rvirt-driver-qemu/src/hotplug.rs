@@ -258,7 +258,14 @@ fn config_attach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
         }
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
     }
-    reparse(&d, None)
+    let mut d = reparse(&d, None)?;
+    // The new device gets its defaults and its address (a PCI slot, a bridge or root port
+    // added when the buses are full) as a defined guest's devices do.
+    crate::defaults::apply(&mut d, None)?;
+    crate::defaults::assign_virtio_serial(&mut d);
+    crate::defaults::assign_usb(&mut d);
+    crate::pci::assign(&mut d)?;
+    Ok(d)
 }
 
 /// qemuDomainDetachDeviceConfig for the devices this driver handles.
@@ -859,30 +866,36 @@ impl QemuDriver {
                 disk.info.alias = Some(qid.clone());
                 alias = qid.clone();
                 let d = disk.clone();
-                self.with_monitor(&p, move |m| async move {
-                    let n = free_node_index(&m).await?;
-                    let Ok(Some((storage, format))) = blockdev_pair(&d, n) else {
-                        return Ok(());
-                    };
-                    let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
-                    let st_node = storage["node-name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string();
-                    m.blockdev_add(storage).await?;
-                    if let Err(e) = m.blockdev_add(format).await {
-                        let _ = m.blockdev_del(&st_node).await;
-                        return Err(e);
-                    }
-                    let props = json!({"driver": driver, "drive": fmt_node, "id": qid});
-                    if let Err(e) = m.device_add(props).await {
-                        let _ = m.blockdev_del(&fmt_node).await;
-                        let _ = m.blockdev_del(&st_node).await;
-                        return Err(e);
-                    }
-                    Ok(())
-                })
-                .await?;
+                // A number no node of QEMU and no image of the live XML has.
+                let floor = crate::disk_index::last_used(&def);
+                let n = self
+                    .with_monitor(&p, move |m| async move {
+                        let n = free_node_index(&m).await?.max(floor + 1);
+                        let Ok(Some((storage, format))) = blockdev_pair(&d, n) else {
+                            return Ok(n);
+                        };
+                        let fmt_node = format["node-name"].as_str().unwrap_or_default().to_string();
+                        let st_node = storage["node-name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string();
+                        m.blockdev_add(storage).await?;
+                        if let Err(e) = m.blockdev_add(format).await {
+                            let _ = m.blockdev_del(&st_node).await;
+                            return Err(e);
+                        }
+                        let props = json!({"driver": driver, "drive": fmt_node, "id": qid});
+                        if let Err(e) = m.device_add(props).await {
+                            let _ = m.blockdev_del(&fmt_node).await;
+                            let _ = m.blockdev_del(&st_node).await;
+                            return Err(e);
+                        }
+                        Ok(n)
+                    })
+                    .await?;
+                if let Some(path) = disk.source_path().map(str::to_string) {
+                    crate::disk_index::set(&mut disk, &path, n);
+                }
                 def.devices.disks.push(disk);
             }
             Device::Net { net, .. } => {

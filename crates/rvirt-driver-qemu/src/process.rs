@@ -514,6 +514,9 @@ impl QemuDriver {
     ) -> Result<()> {
         // The live definition names every device as its QEMU id (libvirt's aliases).
         crate::alias::assign(&mut def);
+        crate::disk_index::assign(&mut def);
+        // Automatic VNC ports, held until QEMU listens on them (the end of this call).
+        let _ports = crate::ports::assign_graphics_ports(&mut def)?;
         let paused = how.paused;
         let uuid = obj.uuid;
         {
@@ -530,7 +533,7 @@ impl QemuDriver {
             }
         }
         let restore = how.incoming.as_ref().map(|i| i.start_paused);
-        let res = self.spawn_and_connect(&def, &how).await;
+        let res = self.spawn_and_connect(&mut def, &how).await;
         let (proc_, events, id) = match res {
             Ok(v) => v,
             Err(e) => {
@@ -630,7 +633,7 @@ impl QemuDriver {
 
     async fn spawn_and_connect(
         &self,
-        def: &DomainDef,
+        def: &mut DomainDef,
         how: &StartHow,
     ) -> Result<(Proc, rvirt_qmp::EventReceiver, i32)> {
         let paused = how.paused;
@@ -653,6 +656,17 @@ impl QemuDriver {
             "cannot create '{}'",
             self.dirs.qemu_log.display()
         )))?;
+        // Unix channels without a path (the guest agent's, as usually written) get one in the
+        // domain's channel folder, as libvirt's qemuDomainPrepareChannel gives them.
+        let channel_dir = self
+            .dirs
+            .qemu_lib
+            .join("channel/target")
+            .join(format!("domain-{id}-{short}"));
+        if crate::startup::prepare_channels(def, &channel_dir) {
+            std::fs::create_dir_all(&channel_dir)
+                .map_err(sys(format!("cannot create '{}'", channel_dir.display())))?;
+        }
         let monitor = private_dir.join("monitor.sock");
         let _ = std::fs::remove_file(&monitor);
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
@@ -910,6 +924,17 @@ impl QemuDriver {
             }
             EventKind::BlockJobCancelled(job) => {
                 self.block_job_ended(&obj, p, &job.device, true, None).await
+            }
+            EventKind::VserportChange { id, open } => {
+                // The guest opened or closed a virtio channel: its live state follows.
+                let changed = {
+                    let mut st = obj.lock();
+                    let def = Arc::make_mut(&mut st.def);
+                    crate::startup::set_channel_state(def, &id, open)
+                };
+                if changed {
+                    let _ = self.save_status(&obj);
+                }
             }
             EventKind::Reset { .. } => {
                 p.fake_reboot.store(false, Ordering::Relaxed);

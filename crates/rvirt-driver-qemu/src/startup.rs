@@ -7,9 +7,10 @@ use crate::process::Proc;
 use crate::stats::BALLOON_PATH;
 use crate::{QemuDriver, command};
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::ChrDef;
+use rvirt_conf::domain::{Address, ChrDef};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// Sets `path` as the source of a `pty` device.
 fn set_pty_path(c: &mut ChrDef, path: &str) {
@@ -17,8 +18,80 @@ fn set_pty_path(c: &mut ChrDef, path: &str) {
     c.source.push(("path".into(), path.into()));
 }
 
-/// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`.
+/// Gives every virtio channel with a unix source and no path one in `dir`: the channel's
+/// target name, or `vioser-CC-BB-PP.sock` by its virtio-serial address. Whether any did.
+pub(crate) fn prepare_channels(def: &mut DomainDef, dir: &Path) -> bool {
+    let mut any = false;
+    for c in def.devices.channels.iter_mut().filter(|c| {
+        c.target_type.as_deref() == Some("virtio")
+            && c.source_type == "unix"
+            && !c.source.iter().any(|(k, _)| k == "path")
+    }) {
+        let file = match c.target_extra.iter().find(|(k, _)| k == "name") {
+            Some((_, name)) => name.clone(),
+            None => {
+                let (ctrl, bus, port) = match c.info.address {
+                    Some(Address::VirtioSerial {
+                        controller,
+                        bus,
+                        port,
+                    }) => (controller, bus, port),
+                    _ => (0, 0, 0),
+                };
+                format!("vioser-{ctrl:02}-{bus:02}-{port:02}.sock")
+            }
+        };
+        // QEMU listens there, whatever mode the definition gave.
+        c.source.retain(|(k, _)| k != "mode");
+        c.source.insert(0, ("mode".into(), "bind".into()));
+        c.source
+            .insert(1, ("path".into(), dir.join(file).display().to_string()));
+        any = true;
+    }
+    any
+}
+
+fn set_state(c: &mut ChrDef, open: bool) {
+    let state = if open { "connected" } else { "disconnected" };
+    c.target_extra.retain(|(k, _)| k != "state");
+    c.target_extra.push(("state".into(), state.into()));
+}
+
+/// The state of the virtio channel whose device id is `id` after the guest opened or closed
+/// it (`VSERPORT_CHANGE`); whether there is such a channel.
+pub(crate) fn set_channel_state(def: &mut DomainDef, id: &str, open: bool) -> bool {
+    let found = def.devices.channels.iter_mut().find(|c| {
+        c.target_type.as_deref() == Some("virtio") && c.info.alias.as_deref() == Some(id)
+    });
+    match found {
+        Some(c) => {
+            set_state(c, open);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`,
+/// and the state of virtio channels (`connected` when the guest has the port open, as
+/// `frontend-open` says).
 pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
+    let open: HashMap<&str, bool> = chardevs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c["label"].as_str()?, c["frontend-open"].as_bool()?)))
+        .collect();
+    for c in def
+        .devices
+        .channels
+        .iter_mut()
+        .filter(|c| c.target_type.as_deref() == Some("virtio") && c.info.alias.is_some())
+    {
+        if let Some(o) = open.get(command::chardev_id(&c.info).as_str()) {
+            set_state(c, *o);
+        }
+    }
     let ptys: HashMap<&str, &str> = chardevs
         .as_array()
         .into_iter()
@@ -34,6 +107,7 @@ pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
         .serials
         .iter_mut()
         .chain(devices.consoles.iter_mut())
+        .chain(devices.channels.iter_mut())
     {
         if c.source_type == "pty"
             && c.info.alias.is_some()
@@ -53,7 +127,8 @@ impl QemuDriver {
             .serials
             .iter()
             .chain(def.devices.consoles.iter())
-            .any(|c| c.source_type == "pty");
+            .any(|c| c.source_type == "pty")
+            || !def.devices.channels.is_empty();
         if has_pty
             && let Ok(v) = self
                 .qmp(p, |m| async move { m.execute("query-chardev", None).await })
@@ -83,5 +158,65 @@ impl QemuDriver {
                 .await;
         }
         def
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::{FormatOptions, ParseOptions};
+    use serde_json::json;
+
+    fn live(def: &DomainDef) -> String {
+        def.format_xml(FormatOptions {
+            id: Some(1),
+            ..FormatOptions::default()
+        })
+    }
+
+    #[test]
+    fn channel_paths_and_states() {
+        let xml = "<domain type='qemu'><name>t</name><memory>65536</memory>\
+            <os><type arch='x86_64'>hvm</type></os><devices>\
+            <channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/>\
+              <address type='virtio-serial' controller='0' bus='0' port='1'/></channel>\
+            <channel type='unix'><target type='virtio'/>\
+              <address type='virtio-serial' controller='0' bus='0' port='2'/></channel>\
+            <channel type='pty'><target type='virtio' name='b'/>\
+              <address type='virtio-serial' controller='0' bus='0' port='3'/></channel>\
+            </devices></domain>";
+        let mut def = DomainDef::parse_xml(xml, ParseOptions::default()).unwrap();
+        crate::alias::assign(&mut def);
+        assert!(prepare_channels(&mut def, Path::new("/c/domain-1-t")));
+        // QEMU's answer to query-chardev: the pty's path, and who has each port open.
+        let chardevs = json!([
+            {"label": "charchannel0", "filename": "unix:/c/x,server=on", "frontend-open": false},
+            {"label": "charchannel1", "filename": "unix:/c/y,server=on", "frontend-open": false},
+            {"label": "charchannel2", "filename": "pty:/dev/pts/7", "frontend-open": true},
+        ]);
+        apply_pty_paths(&mut def, &chardevs);
+        let x = live(&def);
+        for want in [
+            "<source mode='bind' path='/c/domain-1-t/org.qemu.guest_agent.0'/>\n      \
+             <target type='virtio' name='org.qemu.guest_agent.0' state='disconnected'/>",
+            "<source mode='bind' path='/c/domain-1-t/vioser-00-00-02.sock'/>",
+            "<source path='/dev/pts/7'/>\n      \
+             <target type='virtio' name='b' state='connected'/>",
+        ] {
+            assert!(x.contains(want), "{want}\n{x}");
+        }
+        assert!(set_channel_state(&mut def, "channel0", true));
+        assert!(!set_channel_state(&mut def, "channel9", true));
+        let x = live(&def);
+        assert!(
+            x.contains("name='org.qemu.guest_agent.0' state='connected'/>"),
+            "{x}"
+        );
+        // The state is the running guest's: not in an inactive definition.
+        let inactive = def.format_xml(FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        });
+        assert!(!inactive.contains("state="), "{inactive}");
     }
 }

@@ -1068,10 +1068,14 @@ fn record(
             add!(format!("block.{i}.name"), V::String(d.target_dev.clone()));
             if let Some(path) = d.source_path() {
                 add!(format!("block.{i}.path"), V::String(path.to_string()));
-                // A running domain's images are numbered, the top one 1 (libvirt's backing
-                // index; rvirt's disks have no backing chain of their own).
+                // A running domain's images are numbered (libvirt's storage index, the one
+                // the live XML shows).
                 if active {
-                    add!(format!("block.{i}.backingIndex"), V::UInt(1));
+                    let index = crate::disk_index::index_of(d).unwrap_or(1);
+                    add!(
+                        format!("block.{i}.backingIndex"),
+                        V::UInt(u32::try_from(index).unwrap_or(u32::MAX))
+                    );
                 }
             }
             let alias = disk_alias(def, i);
@@ -1091,7 +1095,10 @@ fn record(
                         add!(format!("block.{i}.{k}"), V::ULLong(v));
                     }
                 }
-                let node = format!("libvirt-{}-format", i + 1);
+                let node = format!(
+                    "libvirt-{}-format",
+                    crate::disk_index::index_of(d).unwrap_or(i as u64 + 1)
+                );
                 if let Some(c) = b.by_node.get(&node) {
                     add!(
                         format!("block.{i}.allocation"),

@@ -132,6 +132,12 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
     assert!(pci_ids(&d, &dom).contains(&"virtio-disk1".to_string()));
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     assert!(live.contains("<target dev='vdb' bus='virtio'/>"), "{live}");
+    // libvirt's storage index: the medium-less hdc had 1 since the start.
+    let numbered = format!(
+        "<source file='{}' index='2'/>\n      <backingStore/>\n      <target dev='vdb'",
+        img.display()
+    );
+    assert!(live.contains(&numbered), "{live}");
     let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     assert!(!inactive.contains("vdb"), "{inactive}");
     let (c, m) = code(block_on(d.domain_attach_device(&dom, &disk(&img, "vdb"))));
@@ -202,6 +208,12 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
     assert!(pci_ids(&d, &dom).contains(&"virtio-disk1".to_string()));
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     assert!(live.contains("<target dev='vdb' bus='virtio'/>"), "{live}");
+    // libvirt's storage index: the medium-less hdc had 1 since the start.
+    let numbered = format!(
+        "<source file='{}' index='2'/>\n      <backingStore/>\n      <target dev='vdb'",
+        img.display()
+    );
+    assert!(live.contains(&numbered), "{live}");
     let (c, m) = code(block_on(d.domain_detach_device(&dom, &disk(&img, "vdq"))));
     assert_eq!(c, ErrorNumber::DEVICE_MISSING);
     assert!(m.ends_with("disk vdq not found"), "{m}");
@@ -445,5 +457,62 @@ fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
     while !f() {
         assert!(t.elapsed() < limit, "{what}: not within {limit:?}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Devices attached to the persistent definition of a stopped guest get their PCI addresses
+/// (and the root ports that hold them on Q35) as libvirt gives them: the inactive XML after
+/// the same `attach-device --config` calls is libvirt's, byte for byte.
+#[test]
+fn config_attach_assigns_addresses_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    let root = common::Root::new();
+    let img = root.path().join("a.img");
+    std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
+    let devices = [
+        disk(&img, "vdb"),
+        "<interface type='user'><mac address='52:54:00:11:22:33'/><model type='virtio'/></interface>"
+            .to_string(),
+        "<interface type='user'><mac address='52:54:00:11:22:34'/><model type='e1000'/></interface>"
+            .to_string(),
+    ];
+    for (machine, name) in [("q35", "cq"), ("pc", "cp")] {
+        let xml = format!(
+            "<domain type='qemu'><name>{name}</name>\
+             <uuid>00000000-0000-4000-8000-0000000000{}</uuid><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64' machine='{machine}'>hvm</type></os><devices>\
+             <interface type='user'><mac address='52:54:00:11:22:30'/></interface>\
+             </devices></domain>",
+            if machine == "q35" { "a1" } else { "a2" }
+        );
+        let lv = root.path().join(format!("lv-{name}"));
+        std::fs::create_dir_all(&lv).unwrap();
+        let file = lv.join("dom.xml");
+        std::fs::write(&file, &xml).unwrap();
+        let mut commands = format!("define {}", file.display());
+        for (i, dev) in devices.iter().enumerate() {
+            let f = lv.join(format!("dev{i}.xml"));
+            std::fs::write(&f, dev).unwrap();
+            commands.push_str(&format!("; attach-device {name} {} --config", f.display()));
+        }
+        commands.push_str(&format!("; dumpxml --inactive {name}"));
+        let Some(out) = common::libvirt_embed(&lv, &commands) else {
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let want = &text[text.find("<domain").unwrap_or_else(|| {
+            panic!("libvirt: {text}{}", String::from_utf8_lossy(&out.stderr))
+        })..];
+
+        let d = open(&root.path().join(format!("rv-{name}")));
+        let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
+        for dev in &devices {
+            block_on(d.domain_attach_device_flags(&dom, dev, F::CONFIG)).unwrap();
+        }
+        let got = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+        assert_eq!(want.trim_end(), got.trim_end(), "{machine}");
     }
 }

@@ -1,5 +1,6 @@
 # Real libvirt's QEMU driver in-process (qemu:///embed): defines every guest XML given and
-# prints, as JSON by name, its inactive XML or its error (code, message). With --start NAME…,
+# prints, as JSON by name, its inactive XML and its QEMU command line (domainXMLToNative), or
+# its error (code, message). With --start NAME…,
 # also starts those guests and gives their live XML, then destroys them.
 import json
 import os
@@ -22,8 +23,13 @@ for path in files:
     name = os.path.basename(path)[:-4]
     try:
         with open(path) as f:
-            dom = conn.defineXML(f.read())
+            text = f.read()
+        dom = conn.defineXML(text)
         out[name] = {"xml": dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)}
+        try:
+            out[name]["argv"] = conn.domainXMLToNative("qemu-argv", out[name]["xml"], 0)
+        except libvirt.libvirtError as e:
+            out[name]["argv_error"] = [e.get_error_code(), e.get_error_message()]
         if name in start:
             dom.create()
             out[name]["live"] = dom.XMLDesc(0)

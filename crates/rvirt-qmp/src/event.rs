@@ -85,6 +85,13 @@ pub enum EventKind {
         /// The new status.
         status: String,
     },
+    /// The guest opened or closed a virtio serial port (`VSERPORT_CHANGE`).
+    VserportChange {
+        /// The port's device id.
+        id: String,
+        /// Whether the guest has it open now.
+        open: bool,
+    },
     /// A device finished unplugging.
     DeviceDeleted {
         /// The device id, when it had one.
@@ -167,6 +174,12 @@ impl Event {
                 device: s("device"),
                 path,
             }),
+            "VSERPORT_CHANGE" => (|| {
+                Some(EventKind::VserportChange {
+                    id: s("id")?,
+                    open: b("open")?,
+                })
+            })(),
             "MIGRATION" => s("status").map(|status| EventKind::Migration { status }),
             "MIGRATION_PASS" => n("pass").map(|pass| EventKind::MigrationPass { pass }),
             "BALLOON_CHANGE" => n("actual").map(|actual| EventKind::BalloonChange { actual }),
@@ -206,6 +219,13 @@ mod tests {
             }
         );
         assert_eq!(ev("STOP", json!({})).kind(), EventKind::Stop);
+        assert_eq!(
+            ev("VSERPORT_CHANGE", json!({"id": "channel0", "open": true})).kind(),
+            EventKind::VserportChange {
+                id: "channel0".into(),
+                open: true
+            }
+        );
         assert_eq!(
             ev(
                 "DEVICE_DELETED",

@@ -1579,7 +1579,10 @@ impl ChrDef {
             }
         }
         o.start_children();
-        if !source.is_empty() {
+        // A unix socket without a path has no source to show (the QEMU driver gives a virtio
+        // channel's one when the guest starts).
+        let pathless_unix = self.source_type == "unix" && !source.iter().any(|(k, _)| k == "path");
+        if !source.is_empty() && !pathless_unix {
             o.open("source");
             write_attrs(o, &source);
             close_source(o, self.reconnect);
@@ -1605,7 +1608,14 @@ impl ChrDef {
         if tag != "channel" {
             o.attr("port", &self.target_port.unwrap_or(0).to_string());
         }
-        write_attrs(o, &self.target_extra);
+        // A channel's `state` is the running guest's: live XML only.
+        let target_extra: Vec<(String, String)> = self
+            .target_extra
+            .iter()
+            .filter(|(k, _)| !(inactive && tag == "channel" && k == "state"))
+            .cloned()
+            .collect();
+        write_attrs(o, &target_extra);
         if tag == "channel" && self.target_type.as_deref() == Some("guestfwd") {
             if let Some(p) = self.target_port {
                 o.attr("port", &p.to_string());

@@ -1,0 +1,92 @@
+//! What `<features>` and `<clock>` put on the command line, as libvirt 9.0 does for x86:
+//! machine options (`vmport`, `smm`, `kernel_irqchip` from the I/O APIC driver), the PMU switch
+//! on `-cpu`, the vmcoreinfo device, and the timers (`driftfix` of the RTC, the PIT's lost
+//! tick policy, `-no-hpet`).
+
+use super::{device, unsupported};
+use rvirt_conf::DomainDef;
+use rvirt_conf::raw::RawElement;
+use rvirt_types::Result;
+use serde_json::json;
+
+fn feature<'a>(def: &'a DomainDef, name: &str) -> Option<&'a RawElement> {
+    def.features.as_ref()?.iter().find(|e| e.name == name)
+}
+
+/// A feature's `state` (`on` when the element is there without one).
+fn state<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
+    feature(def, name).map(|e| e.attr("state").unwrap_or("on"))
+}
+
+/// The machine options the features ask for, each with its leading comma.
+pub(super) fn machine_options(def: &DomainDef) -> String {
+    let mut s = String::new();
+    if let Some(v) = state(def, "vmport") {
+        s.push_str(&format!(",vmport={v}"));
+    }
+    if let Some(v) = state(def, "smm") {
+        s.push_str(&format!(",smm={v}"));
+    }
+    match feature(def, "ioapic").and_then(|e| e.attr("driver")) {
+        Some("qemu") => s.push_str(",kernel_irqchip=split"),
+        Some("kvm") => s.push_str(",kernel_irqchip=on"),
+        _ => {}
+    }
+    s
+}
+
+/// What the `-cpu` value gets after the model: the PMU switch.
+pub(super) fn cpu_options(def: &DomainDef) -> String {
+    match state(def, "pmu") {
+        Some(v) => format!(",pmu={v}"),
+        None => String::new(),
+    }
+}
+
+fn timer<'a>(def: &'a DomainDef, name: &str) -> Option<&'a RawElement> {
+    def.clock
+        .timers
+        .iter()
+        .find(|t| t.attr("name") == Some(name))
+}
+
+/// What `-rtc` gets after its base: the RTC timer's catch-up.
+pub(super) fn rtc_options(def: &DomainDef) -> Result<String> {
+    Ok(match timer(def, "rtc").and_then(|t| t.attr("tickpolicy")) {
+        None | Some("delay") => String::new(),
+        Some("catchup") => ",driftfix=slew".into(),
+        Some(other) => {
+            return Err(unsupported(format!(
+                "unsupported rtc timer tickpolicy '{other}'"
+            )));
+        }
+    })
+}
+
+/// The PIT's lost tick policy and the HPET's absence, as arguments.
+pub(super) fn timers(def: &DomainDef) -> Result<Vec<String>> {
+    let mut a = Vec::new();
+    if let Some(p) = timer(def, "pit").and_then(|t| t.attr("tickpolicy")) {
+        let policy = match p {
+            "delay" => "delay",
+            "catchup" => "slew",
+            "discard" => "discard",
+            other => {
+                return Err(unsupported(format!("unsupported pit tickpolicy '{other}'")));
+            }
+        };
+        a.push("-global".into());
+        a.push(format!("kvm-pit.lost_tick_policy={policy}"));
+    }
+    if timer(def, "hpet").and_then(|t| t.attr("present")) == Some("no") {
+        a.push("-no-hpet".into());
+    }
+    Ok(a)
+}
+
+/// The vmcoreinfo device, when the feature is on.
+pub(super) fn vmcoreinfo(def: &DomainDef, a: &mut Vec<String>) {
+    if state(def, "vmcoreinfo") == Some("on") {
+        device(a, json!({"driver": "vmcoreinfo"}));
+    }
+}

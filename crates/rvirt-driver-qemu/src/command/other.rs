@@ -1,0 +1,303 @@
+//! The devices of the command line that are neither storage, network nor character devices:
+//! inputs, the watchdog, SCSI controllers; and the check that every device the definition
+//! holds is one the command line has (a device the driver cannot give QEMU fails the start,
+//! it is never left out).
+
+use super::{at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
+use rvirt_conf::DomainDef;
+use rvirt_types::Result;
+use serde_json::json;
+
+/// The kinds of `<devices>` children kept as raw elements that the command line emits (or,
+/// for leases and USB redirection filters, that have no device of their own).
+const EMITTED_RAW: &[&str] = &[
+    "sound",
+    "audio",
+    "watchdog",
+    "rng",
+    "hub",
+    "panic",
+    "shmem",
+    "iommu",
+    "lease",
+    "redirfilter",
+];
+
+/// Refuses a definition with a device the command line would not have.
+pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
+    if let Some((_, e)) = def
+        .devices
+        .other
+        .iter()
+        .find(|(_, e)| !EMITTED_RAW.contains(&e.name.as_str()))
+    {
+        return Err(unsupported(format!(
+            "<{}> devices are not supported by this QEMU driver yet",
+            e.name
+        )));
+    }
+    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
+    for c in &def.devices.controllers {
+        let ok = match c.ctrl_type.as_str() {
+            "pci" | "usb" | "sata" | "virtio-serial" | "scsi" | "isa" => true,
+            // The chipset's own controllers, with no -device of their own.
+            "ide" | "fdc" => c.index == 0 && !q35,
+            _ => false,
+        };
+        if !ok {
+            return Err(unsupported(format!(
+                "controller type '{}' with index {} is not supported by this QEMU driver yet",
+                c.ctrl_type, c.index
+            )));
+        }
+    }
+    if raw_devices(def, "watchdog").count() > 1 {
+        return Err(unsupported("only a single watchdog device is supported"));
+    }
+    Ok(())
+}
+
+/// The IOMMU, before every PCI device (QEMU wants it first). Intel's only; its `<driver>`
+/// switches become the device's properties.
+pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let Some(e) = raw_devices(def, "iommu").next() else {
+        return Ok(());
+    };
+    let model = e.attr("model").unwrap_or("");
+    if model != "intel" {
+        return Err(unsupported(format!(
+            "IOMMU model '{model}' is not supported by this QEMU driver yet"
+        )));
+    }
+    let info = raw_info(e);
+    let mut v = json!({"driver": "intel-iommu", "id": id_of(&info)});
+    if let Some(d) = e.child("driver") {
+        let on = |k: &str| d.attr(k).map(|x| x == "on");
+        if let Some(x) = d.attr("intremap") {
+            v["intremap"] = json!(x);
+        }
+        if let Some(x) = on("caching_mode") {
+            v["caching-mode"] = json!(x);
+        }
+        if let Some(x) = d.attr("eim") {
+            v["eim"] = json!(x);
+        }
+        if let Some(x) = on("iotlb") {
+            v["device-iotlb"] = json!(x);
+        }
+        if let Some(x) = d.attr("aw_bits").and_then(rvirt_conf::xml::parse_uint_auto) {
+            v["aw-bits"] = json!(x);
+        }
+    }
+    device(a, v);
+    Ok(())
+}
+
+/// Panic notifiers: the ISA pvpanic device (at its I/O port when the address names one) or
+/// the PCI one.
+pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for e in raw_devices(def, "panic") {
+        let info = raw_info(e);
+        let v = match e.attr("model").unwrap_or("isa") {
+            "isa" => {
+                let mut v = json!({"driver": "pvpanic"});
+                let iobase = e
+                    .child("address")
+                    .filter(|a| a.attr("type") == Some("isa"))
+                    .and_then(|a| a.attr("iobase"))
+                    .and_then(rvirt_conf::xml::parse_uint_auto);
+                if let Some(port) = iobase {
+                    v["ioport"] = json!(port);
+                }
+                v
+            }
+            "pvpanic" => at_pci(
+                def,
+                &info,
+                json!({"driver": "pvpanic-pci", "id": id_of(&info)}),
+            ),
+            other => {
+                return Err(unsupported(format!(
+                    "panic model '{other}' is not supported by this QEMU driver yet"
+                )));
+            }
+        };
+        device(a, v);
+    }
+    Ok(())
+}
+
+/// Shared memory (`ivshmem-plain`): a shared file under `/dev/shm` named as the device, and
+/// the PCI device on it.
+pub(super) fn shmems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for e in raw_devices(def, "shmem") {
+        let model = e
+            .child("model")
+            .and_then(|m| m.attr("type"))
+            .unwrap_or("ivshmem-plain");
+        if model != "ivshmem-plain" {
+            return Err(unsupported(format!(
+                "shmem model '{model}' is not supported by this QEMU driver yet"
+            )));
+        }
+        if e.child("server").is_some() {
+            return Err(unsupported(
+                "shmem server is not supported by this QEMU driver yet",
+            ));
+        }
+        let name = e.attr("name").unwrap_or("");
+        let size = e
+            .child("size")
+            .and_then(|s| {
+                let n = super::text_of(s)?.parse::<u64>().ok()?;
+                let scale = rvirt_conf::units::unit_scale(s.attr("unit").unwrap_or("b"), 1)?;
+                n.checked_mul(scale)
+            })
+            .unwrap_or(4 << 20);
+        let info = raw_info(e);
+        let alias = id_of(&info);
+        let mem = format!("shmmem-{alias}");
+        a.push("-object".into());
+        a.push(
+            json!({"qom-type": "memory-backend-file", "id": mem,
+                   "mem-path": format!("/dev/shm/{name}"), "size": size, "share": true})
+            .to_string(),
+        );
+        device(
+            a,
+            at_pci(
+                def,
+                &info,
+                json!({"driver": "ivshmem-plain", "id": alias, "memdev": mem}),
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// USB hubs, on the ports their addresses name.
+pub(super) fn hubs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for h in raw_devices(def, "hub") {
+        if h.attr("type") != Some("usb") {
+            return Err(unsupported(format!(
+                "hub type '{}' is not supported",
+                h.attr("type").unwrap_or("")
+            )));
+        }
+        let info = raw_info(h);
+        device(
+            a,
+            at_usb(def, &info, json!({"driver": "usb-hub", "id": id_of(&info)})),
+        );
+    }
+    Ok(())
+}
+
+/// SCSI controllers.
+pub(super) fn scsi_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for c in def
+        .devices
+        .controllers
+        .iter()
+        .filter(|c| c.ctrl_type == "scsi")
+    {
+        let driver = match c.model.as_deref().unwrap_or("lsilogic") {
+            "virtio-scsi" => "virtio-scsi-pci",
+            "virtio-transitional" => "virtio-scsi-pci-transitional",
+            "virtio-non-transitional" => "virtio-scsi-pci-non-transitional",
+            "lsilogic" => "lsi",
+            "lsisas1068" => "mptsas1068",
+            "lsisas1078" => "megasas",
+            "vmpvscsi" => "pvscsi",
+            "am53c974" => "am53c974",
+            "dc390" => "dc-390",
+            other => {
+                return Err(unsupported(format!(
+                    "Unsupported controller model: {other}"
+                )));
+            }
+        };
+        device(
+            a,
+            at_pci(
+                def,
+                &c.info,
+                json!({"driver": driver, "id": id_of(&c.info)}),
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Input devices: USB and virtio ones; PS/2 mouse and keyboard are the chipset's own.
+pub(super) fn inputs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for i in &def.devices.inputs {
+        let bus = i.bus.as_deref().unwrap_or("ps2");
+        let kind = i.input_type.as_str();
+        let v = match (bus, kind) {
+            ("ps2", "mouse" | "keyboard") => continue,
+            ("usb", "mouse" | "tablet" | "keyboard") => {
+                let driver = match kind {
+                    "mouse" => "usb-mouse",
+                    "tablet" => "usb-tablet",
+                    _ => "usb-kbd",
+                };
+                at_usb(
+                    def,
+                    &i.info,
+                    json!({"driver": driver, "id": id_of(&i.info)}),
+                )
+            }
+            ("virtio", "mouse" | "tablet" | "keyboard") => {
+                let driver = format!("virtio-{kind}-pci");
+                at_pci(
+                    def,
+                    &i.info,
+                    json!({"driver": driver, "id": id_of(&i.info)}),
+                )
+            }
+            _ => {
+                return Err(unsupported(format!(
+                    "input device '{kind}' on bus '{bus}' is not supported by this QEMU driver yet"
+                )));
+            }
+        };
+        device(a, v);
+    }
+    Ok(())
+}
+
+/// The watchdog and what QEMU does when it fires (`-watchdog-action`; libvirt's `dump`
+/// pauses the guest, the dump being libvirt's business).
+pub(super) fn watchdog(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    let Some(w) = raw_devices(def, "watchdog").next() else {
+        return Ok(());
+    };
+    let info = raw_info(w);
+    let v = match w.attr("model").unwrap_or("") {
+        "i6300esb" => at_pci(
+            def,
+            &info,
+            json!({"driver": "i6300esb", "id": id_of(&info)}),
+        ),
+        "ib700" => json!({"driver": "ib700", "id": id_of(&info)}),
+        other => {
+            return Err(unsupported(format!(
+                "watchdog model '{other}' is not supported by this QEMU driver"
+            )));
+        }
+    };
+    let action = match w.attr("action").unwrap_or("reset") {
+        "dump" => "pause",
+        a @ ("reset" | "shutdown" | "poweroff" | "pause" | "none" | "inject-nmi") => a,
+        other => {
+            return Err(unsupported(format!(
+                "watchdog action '{other}' is not supported"
+            )));
+        }
+    };
+    device(a, v);
+    a.push("-watchdog-action".into());
+    a.push(action.into());
+    Ok(())
+}
