@@ -32,6 +32,8 @@ wait_sock() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done;
 
 echo "disk (dd bs=1M count=$size conv=fdatasync on the same file system):"
 dd if=/dev/zero of="$work/dd.bin" bs=1M count="$size" conv=fdatasync 2>&1 | tail -1
+echo "disk read (dd bs=1M iflag=direct of the same file):"
+dd if="$work/dd.bin" of=/dev/null bs=1M iflag=direct 2>&1 | tail -1
 rm -f "$work/dd.bin"
 
 LIBVIRT_DRIVER_DIR="$work/lv/drivers" LIBVIRT_STORAGE_BACKEND_DIR="$work/lv/backends" \
