@@ -57,15 +57,12 @@ fn setup() -> Setup {
 }
 
 fn qemu_img_info(path: &str) -> serde_json::Value {
-    let out = std::process::Command::new("qemu-img")
-        .args(["info", "--output=json", "-U", path])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rvirt_testsupport::output_ok(std::process::Command::new("qemu-img").args([
+        "info",
+        "--output=json",
+        "-U",
+        path,
+    ]));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -17,6 +17,21 @@ pub const DRIVER_DIR: &str = "/usr/lib/x86_64-linux-gnu/libvirt/connection-drive
 /// The Python that has python3-libvirt (Debian's, not one from PATH).
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// Runs `cmd` to its end and returns what it printed; panics with its standard error unless it
+/// exited with status 0 (for the tools tests lean on: python3, qemu-img, qemu-io, openssl…).
+pub fn output_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd.get_program(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Whether a command exists; tests that need a Debian package say so when it is missing.
 pub fn have(program: &str) -> bool {
     Command::new("sh")

@@ -21,16 +21,7 @@ const SCRIPT: &str = concat!(
 );
 
 fn python(uri: &str) -> String {
-    let out = Command::new(PYTHON)
-        .arg(SCRIPT)
-        .env("URI", uri)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rvirt_testsupport::output_ok(Command::new(PYTHON).arg(SCRIPT).env("URI", uri));
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -9,19 +9,12 @@ use common::{Daemon, PYTHON};
 use std::process::Command;
 
 fn connect_and_close(uri: &str) {
-    let out = Command::new(PYTHON)
+    let out = rvirt_testsupport::output_ok(Command::new(PYTHON)
         .args([
             "-c",
             "import sys, libvirt\nc = libvirt.open(sys.argv[1])\nc.lookupByName('test').info()\nc.close()",
             uri,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        ]));
 }
 
 /// Waits until `log` (re-read) contains `what`.

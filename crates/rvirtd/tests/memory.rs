@@ -22,15 +22,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 fn python(uri: &str, code: &str) {
-    let out = Command::new(PYTHON)
-        .args(["-c", code, uri])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rvirt_testsupport::output_ok(Command::new(PYTHON).args(["-c", code, uri]));
 }
 
 #[test]

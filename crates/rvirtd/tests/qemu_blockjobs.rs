@@ -233,15 +233,13 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
 }
 
 fn qemu_io_write(image: &Path) {
-    let out = Command::new("qemu-io")
-        .args(["-f", "qcow2", "-c", "write -P 0x5a 0 6M", p(image)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rvirt_testsupport::output_ok(Command::new("qemu-io").args([
+        "-f",
+        "qcow2",
+        "-c",
+        "write -P 0x5a 0 6M",
+        p(image),
+    ]));
 }
 
 fn qemu_img(args: &[&str]) {

@@ -432,14 +432,11 @@ fn startup_fails_naming_the_file_that_is_wrong() {
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rvirtd"))
-        .args(["-f", conf.to_str().unwrap(), "--timeout", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rvirt_testsupport::output_ok(Command::new(env!("CARGO_BIN_EXE_rvirtd")).args([
+        "-f",
+        conf.to_str().unwrap(),
+        "--timeout",
+        "1",
+    ]));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }

@@ -280,15 +280,10 @@ impl Drop for QemuSystem {
 /// The images of the disk whose top image is `top`, top first, as `qemu-img info
 /// --backing-chain` sees them.
 pub fn backing_chain(top: &Path) -> Vec<String> {
-    let out = Command::new("qemu-img")
-        .args(["info", "-U", "--backing-chain", "--output=json"])
-        .arg(top)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = rvirt_testsupport::output_ok(
+        Command::new("qemu-img")
+            .args(["info", "-U", "--backing-chain", "--output=json"])
+            .arg(top),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v.as_array()
