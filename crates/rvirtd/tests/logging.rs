@@ -9,7 +9,7 @@ use common::{Daemon, PYTHON};
 use std::process::Command;
 
 fn connect_and_close(uri: &str) {
-    let out = rvirt_testsupport::output_ok(Command::new(PYTHON)
+    rvirt_testsupport::output_ok(Command::new(PYTHON)
         .args([
             "-c",
             "import sys, libvirt\nc = libvirt.open(sys.argv[1])\nc.lookupByName('test').info()\nc.close()",

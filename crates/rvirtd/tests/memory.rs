@@ -22,7 +22,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 fn python(uri: &str, code: &str) {
-    let out = rvirt_testsupport::output_ok(Command::new(PYTHON).args(["-c", code, uri]));
+    rvirt_testsupport::output_ok(Command::new(PYTHON).args(["-c", code, uri]));
 }
 
 #[test]

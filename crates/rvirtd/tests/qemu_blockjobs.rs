@@ -233,7 +233,7 @@ fn virsh_commits_and_pulls_a_qemu_guests_backing_chain() {
 }
 
 fn qemu_io_write(image: &Path) {
-    let out = rvirt_testsupport::output_ok(Command::new("qemu-io").args([
+    rvirt_testsupport::output_ok(Command::new("qemu-io").args([
         "-f",
         "qcow2",
         "-c",

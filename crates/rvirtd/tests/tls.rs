@@ -432,7 +432,7 @@ fn startup_fails_naming_the_file_that_is_wrong() {
         ),
     )
     .unwrap();
-    let out = rvirt_testsupport::output_ok(Command::new(env!("CARGO_BIN_EXE_rvirtd")).args([
+    rvirt_testsupport::output_ok(Command::new(env!("CARGO_BIN_EXE_rvirtd")).args([
         "-f",
         conf.to_str().unwrap(),
         "--timeout",
