@@ -19,7 +19,7 @@ use rvirt_driver_test::TestDriver;
 use rvirt_types::checkpoint::{DomainCheckpointCreateFlags as C, DomainCheckpointXMLFlags as X};
 mod corpus_common;
 
-use corpus_common::{corpus, diff, error_agrees, mask, missing, validate_schema};
+use corpus_common::{compare, corpus, mask, missing, validate_schema};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -35,11 +35,10 @@ const CASES: &[(&str, &[C])] = &[
 ];
 
 /// One case's answer: the XML plain, with SECURE and with NO_DOMAIN | SIZE, or an error.
-#[derive(Debug, PartialEq)]
-enum Answer {
-    Xml([String; 3]),
-    Error(i64, String),
-}
+type Answer = corpus_common::Answer<3>;
+
+/// The labels of the three documents of an answer.
+const FLAGS: [&str; 3] = ["", " SECURE", " NO_DOMAIN|SIZE"];
 
 /// Runs `oracle.py` over every document; `None` when python3-libvirt is absent.
 fn ask_libvirt(files: &[PathBuf]) -> Option<BTreeMap<PathBuf, BTreeMap<String, Answer>>> {
@@ -105,32 +104,6 @@ fn rvirt(text: &str, flags: &[C]) -> Answer {
     }
 }
 
-/// Compares one case; `Some(failure)` when rvirt differs.
-fn compare(name: &str, case: &str, text: &str, want: &Answer, got: &Answer) -> Option<String> {
-    match (want, got) {
-        (Answer::Xml(w3), Answer::Xml(g3)) => {
-            for ((flag, w), g) in ["", " SECURE", " NO_DOMAIN|SIZE"].iter().zip(w3).zip(g3) {
-                let (w, g) = (mask(w, text), mask(g, text));
-                if w != g {
-                    return Some(format!(
-                        "{name} [{case}{flag}]: output differs\n{}",
-                        diff(&w, &g)
-                    ));
-                }
-            }
-            None
-        }
-        (Answer::Error(code, msg), Answer::Error(gc, gm)) => (!error_agrees(*code, msg, *gc, gm))
-            .then(|| format!("{name} [{case}]: want {code} {msg:?}, got {gc} {gm:?}")),
-        (Answer::Xml(..), Answer::Error(gc, gm)) => Some(format!(
-            "{name} [{case}]: libvirt accepts it, rvirt: {gc} {gm:?}"
-        )),
-        (Answer::Error(code, msg), Answer::Xml(..)) => Some(format!(
-            "{name} [{case}]: rvirt accepts it, libvirt: {code} {msg:?}"
-        )),
-    }
-}
-
 #[test]
 fn checkpoint_xml_corpus() {
     let files = corpus("checkpoint-xml");
@@ -155,7 +128,14 @@ fn checkpoint_xml_corpus() {
                 }
             }
             let Some(oracle) = &oracle else { continue };
-            failures.extend(compare(name, case, &text, &oracle[input][*case], &got));
+            failures.extend(compare(
+                name,
+                case,
+                FLAGS,
+                &text,
+                &oracle[input][*case],
+                &got,
+            ));
         }
     }
     assert!(accepted >= 40, "too few accepted cases ({accepted})");

@@ -20,7 +20,7 @@ use rvirt_types::domain::DomainDestroyFlags;
 use rvirt_types::snapshot::{DomainSnapshotCreateFlags as C, DomainSnapshotXMLFlags};
 mod corpus_common;
 
-use corpus_common::{corpus, diff, error_agrees, mask, missing, validate_schema};
+use corpus_common::{compare, corpus, mask, missing, validate_schema};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -45,11 +45,10 @@ const CASES: &[(&str, bool, &[C])] = &[
 ];
 
 /// One case's answer: the XML plain and with SECURE, or an error.
-#[derive(Debug, PartialEq)]
-enum Answer {
-    Xml(String, String),
-    Error(i64, String),
-}
+type Answer = corpus_common::Answer<2>;
+
+/// The labels of the two documents of an answer.
+const FLAGS: [&str; 2] = ["", " SECURE"];
 
 /// Runs `oracle.py` over every document; `None` when python3-libvirt is absent.
 fn ask_libvirt(files: &[PathBuf]) -> Option<BTreeMap<PathBuf, BTreeMap<String, Answer>>> {
@@ -73,10 +72,10 @@ fn ask_libvirt(files: &[PathBuf]) -> Option<BTreeMap<PathBuf, BTreeMap<String, A
         let mut answers = BTreeMap::new();
         for (case, a) in cases.as_object().expect("cases") {
             let answer = match (a.get("xml"), a.get("secure")) {
-                (Some(x), Some(s)) => Answer::Xml(
+                (Some(x), Some(s)) => Answer::Xml([
                     x.as_str().expect("xml").to_string(),
                     s.as_str().expect("secure").to_string(),
-                ),
+                ]),
                 _ => Answer::Error(
                     a["code"].as_i64().expect("code"),
                     a["message"].as_str().unwrap_or("").to_string(),
@@ -113,34 +112,8 @@ fn rvirt(text: &str, stop: bool, flags: &[C]) -> Answer {
     };
     let answer: rvirt_types::Result<(String, String)> = pollster::block_on(run);
     match answer {
-        Ok((x, s)) => Answer::Xml(x, s),
+        Ok((x, s)) => Answer::Xml([x, s]),
         Err(e) => Answer::Error(i64::from(e.code.0), e.message),
-    }
-}
-
-/// Compares one case; `Some(failure)` when rvirt differs.
-fn compare(name: &str, case: &str, text: &str, want: &Answer, got: &Answer) -> Option<String> {
-    match (want, got) {
-        (Answer::Xml(wx, ws), Answer::Xml(gx, gs)) => {
-            for (flag, w, g) in [("", wx, gx), (" SECURE", ws, gs)] {
-                let (w, g) = (mask(w, text), mask(g, text));
-                if w != g {
-                    return Some(format!(
-                        "{name} [{case}{flag}]: output differs\n{}",
-                        diff(&w, &g)
-                    ));
-                }
-            }
-            None
-        }
-        (Answer::Error(code, msg), Answer::Error(gc, gm)) => (!error_agrees(*code, msg, *gc, gm))
-            .then(|| format!("{name} [{case}]: want {code} {msg:?}, got {gc} {gm:?}")),
-        (Answer::Xml(..), Answer::Error(gc, gm)) => Some(format!(
-            "{name} [{case}]: libvirt accepts it, rvirt: {gc} {gm:?}"
-        )),
-        (Answer::Error(code, msg), Answer::Xml(..)) => Some(format!(
-            "{name} [{case}]: rvirt accepts it, libvirt: {code} {msg:?}"
-        )),
     }
 }
 
@@ -163,7 +136,7 @@ fn snapshot_xml_corpus() {
             let got = rvirt(&text, *stop, flags);
             let stem = name.trim_end_matches(".xml");
             let exception = SCHEMA_EXCEPTIONS.contains(&name);
-            if let Answer::Xml(x, s) = &got {
+            if let Answer::Xml([x, s]) = &got {
                 accepted += 1;
                 if !exception {
                     outputs.push((format!("{stem}.{case}.xml"), x.clone()));
@@ -172,10 +145,10 @@ fn snapshot_xml_corpus() {
             }
             let Some(oracle) = &oracle else { continue };
             let want = &oracle[input][*case];
-            if let (true, Answer::Xml(x, _)) = (exception, want) {
+            if let (true, Answer::Xml([x, _])) = (exception, want) {
                 theirs.push((format!("{stem}.{case}.xml"), x.clone()));
             }
-            failures.extend(compare(name, case, &text, want, &got));
+            failures.extend(compare(name, case, FLAGS, &text, want, &got));
         }
     }
     assert!(accepted >= 30, "too few accepted cases ({accepted})");

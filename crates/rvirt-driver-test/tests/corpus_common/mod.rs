@@ -1,6 +1,7 @@
 //! What the XML corpus tests of the test driver (`snapshot_xml`, `checkpoint_xml`) share: the
 //! corpus files, the rules for a missing oracle, masking of clock-made values, how errors agree
-//! with libvirt's, the schema check of everything rvirt printed, and the diff shown.
+//! with libvirt's, how one case's answers are compared, the schema check of everything rvirt
+//! printed, and the diff shown.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -143,4 +144,48 @@ pub fn diff(want: &str, got: &str) -> String {
         show(&w),
         show(&g)
     )
+}
+
+/// One case's answer: the `N` XML documents the case prints (one per set of format flags), or
+/// an error's code and message.
+#[derive(Debug, PartialEq)]
+pub enum Answer<const N: usize> {
+    /// The documents, in the order of the case's flag labels.
+    Xml([String; N]),
+    /// `virErrorNumber` and message.
+    Error(i64, String),
+}
+
+/// Compares one case of document `name`; `flags` labels the documents (`""` for the plain
+/// one); `Some(failure)` when rvirt differs from libvirt.
+pub fn compare<const N: usize>(
+    name: &str,
+    case: &str,
+    flags: [&str; N],
+    text: &str,
+    want: &Answer<N>,
+    got: &Answer<N>,
+) -> Option<String> {
+    match (want, got) {
+        (Answer::Xml(wn), Answer::Xml(gn)) => {
+            for ((flag, w), g) in flags.iter().zip(wn).zip(gn) {
+                let (w, g) = (mask(w, text), mask(g, text));
+                if w != g {
+                    return Some(format!(
+                        "{name} [{case}{flag}]: output differs\n{}",
+                        diff(&w, &g)
+                    ));
+                }
+            }
+            None
+        }
+        (Answer::Error(code, msg), Answer::Error(gc, gm)) => (!error_agrees(*code, msg, *gc, gm))
+            .then(|| format!("{name} [{case}]: want {code} {msg:?}, got {gc} {gm:?}")),
+        (Answer::Xml(..), Answer::Error(gc, gm)) => Some(format!(
+            "{name} [{case}]: libvirt accepts it, rvirt: {gc} {gm:?}"
+        )),
+        (Answer::Error(code, msg), Answer::Xml(..)) => Some(format!(
+            "{name} [{case}]: rvirt accepts it, libvirt: {code} {msg:?}"
+        )),
+    }
 }
