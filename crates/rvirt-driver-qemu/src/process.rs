@@ -577,7 +577,7 @@ impl QemuDriver {
         };
         let _ = std::fs::create_dir_all(&self.dirs.qemu_state);
         if let Err(e) =
-            util::write_atomic(&self.status_path(&def.name), status_xml(&status).as_bytes())
+            util::write_replace(&self.status_path(&def.name), status_xml(&status).as_bytes())
         {
             // Without a status file the domain could not be reattached: do not keep it.
             let _ = proc_.pidfd.signal(libc::SIGKILL);
@@ -1081,7 +1081,7 @@ impl QemuDriver {
             };
             (status, st.name.clone())
         };
-        util::write_atomic(&self.status_path(&name), status_xml(&status).as_bytes()).map_err(|e| {
+        util::write_replace(&self.status_path(&name), status_xml(&status).as_bytes()).map_err(|e| {
             Error::system(
                 FROM,
                 format!("cannot save status file of domain '{name}'"),
