@@ -309,25 +309,54 @@ pub(crate) struct Incoming {
 }
 
 /// Feeds a QEMU started with `-incoming defer` the migration stream in `file` and waits until
-/// it has loaded it (QEMU stays paused: it runs with `-S`).
+/// it has loaded it (QEMU stays paused: it runs with `-S`). QEMU's `MIGRATION` events (turned
+/// on first, as libvirt turns them on) say at once when the load ends: the wait does not
+/// overshoot it by a poll period.
 async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
     use std::os::fd::AsRawFd;
     mon.getfd("restore", file.as_raw_fd())
         .await
         .map_err(qmp_error)?;
+    // Without the capability QEMU sends only the `setup` event of an incoming migration; a
+    // QEMU that refuses it is polled as before.
+    let events = mon
+        .migrate_set_capabilities(&[("events", true)])
+        .await
+        .is_ok()
+        .then(|| mon.events());
     mon.execute(
         "migrate-incoming",
         Some(serde_json::json!({ "uri": "fd:restore" })),
     )
     .await
     .map_err(qmp_error)?;
-    wait_migration(mon, "start").await.map(|_| ())
+    wait_migration_with(mon, "start", events).await.map(|_| ())
 }
 
 /// Polls `query-migrate` until the migration (out or in) completes, and gives its last
 /// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
 /// it fails.
 pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp::MigrationInfo> {
+    wait_migration_with(mon, job, None).await
+}
+
+/// Whether `ev` says a migration reached an end (completed, failed, cancelled).
+fn migration_ended(ev: &rvirt_qmp::Event) -> bool {
+    matches!(
+        ev.kind(),
+        EventKind::Migration { status }
+            if matches!(status.as_str(), "completed" | "failed" | "cancelled")
+    )
+}
+
+/// [`wait_migration`]; with `events` (a receiver subscribed before the migration started, on a
+/// QEMU that sends `MIGRATION` events) a poll is also made as soon as an event says the
+/// migration ended, instead of at the end of the poll period.
+async fn wait_migration_with(
+    mon: &Monitor,
+    job: &str,
+    mut events: Option<rvirt_qmp::EventReceiver>,
+) -> Result<rvirt_qmp::MigrationInfo> {
     // Every millisecond for the first 100 ms (a small guest's state is written in a few: a
     // doubling period would overshoot the end by as much again), then every 20 ms for a long
     // one.
@@ -359,7 +388,26 @@ pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp
                 } else {
                     Duration::from_millis(20)
                 };
-                tokio::time::sleep(pause).await;
+                let ended = async {
+                    match events.as_mut() {
+                        Some(rx) => loop {
+                            match rx.recv().await {
+                                Ok(ev) if migration_ended(&ev) => break,
+                                Ok(_) => {}
+                                // Missed events: the poll tells.
+                                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                                    std::future::pending::<()>().await
+                                }
+                            }
+                        },
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = ended => {}
+                }
             }
         }
     }

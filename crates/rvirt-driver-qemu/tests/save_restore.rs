@@ -97,6 +97,19 @@ fn save_then_restore_running_and_paused() {
         (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
     );
     assert!(started_incoming(root.path(), "g"));
+    // The load's end came as a MIGRATION event (libvirt turns these on too), not at the end of
+    // a poll period: the restored QEMU has them on.
+    let caps = block_on(d.monitor_command(&r, "query-migrate-capabilities", None)).unwrap();
+    let events = caps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["capability"] == "events");
+    assert_eq!(
+        events.map(|c| c["state"].clone()),
+        Some(true.into()),
+        "{caps}"
+    );
 
     // The same image again while its domain runs.
     let e = block_on(d.domain_restore(imgs, None, NONE)).unwrap_err();
