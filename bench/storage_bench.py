@@ -4,7 +4,8 @@ one raw volume of SIZE MiB, uploaded from memory in 1 MiB sends and downloaded w
 4 MiB buffers. The blocks are made and hashed before the upload's clock starts and the downloaded
 data is hashed after the download's clock stops, so the times are the transfers' alone. The
 volume's pages are dropped from the page cache before the download, so it reads the disk.
-Prints: upload MiB/s, download MiB/s, and whether the checksums agree."""
+Prints one line: upload MiB/s, download MiB/s, and "ok" if the checksums agree ("MISMATCH" if not).
+Usage: URI POOLDIR SIZE"""
 import hashlib, os, sys, time
 import libvirt
 
@@ -50,5 +51,5 @@ for b in parts:
     got.update(b)
 v.delete(0)
 p.destroy()
-print("upload %.0f MiB/s  download %.0f MiB/s  checksum %s" % (
+print("%.1f %.1f %s" % (
     size_mib / up, size_mib / down, "ok" if got.digest() == want.digest() else "MISMATCH"))

@@ -45,6 +45,23 @@ pub(crate) struct EventRegistration {
     pub network: bool,
 }
 
+/// A packet queued for the client: its bytes in `head`, or, for stream data, its length word and
+/// header in `head` and the data in `body`, written together with one `writev` so the data is
+/// not copied into a packet of its own.
+pub(crate) struct Outgoing {
+    head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl From<Vec<u8>> for Outgoing {
+    fn from(head: Vec<u8>) -> Outgoing {
+        Outgoing {
+            head,
+            body: Vec::new(),
+        }
+    }
+}
+
 /// What the daemon knows about one client.
 pub(crate) struct Session {
     /// Arrived on the read-only socket: the connection is forced read-only.
@@ -61,7 +78,7 @@ pub(crate) struct Session {
     pub keepalive: AtomicBool,
     /// Streams of the client's calls, by the call's serial.
     pub streams: parking_lot::Mutex<HashMap<u32, crate::stream::Slot>>,
-    out: mpsc::Sender<Vec<u8>>,
+    out: mpsc::Sender<Outgoing>,
     close: watch::Sender<bool>,
     started: Instant,
     last_rx_ms: AtomicU64,
@@ -82,18 +99,24 @@ impl Session {
     /// Queues a reply; waits while the client's queue is full (the client is slow to read, and
     /// only its own calls wait).
     pub async fn send(&self, packet: Vec<u8>) {
-        let _ = self.out.send(packet).await;
+        let _ = self.out.send(packet.into()).await;
     }
 
     /// Queues a packet like [`Session::send`]; `false` when the connection is gone.
     pub async fn send_or_gone(&self, packet: Vec<u8>) -> bool {
-        self.out.send(packet).await.is_ok()
+        self.out.send(packet.into()).await.is_ok()
+    }
+
+    /// Queues a packet made of `head` (length word and header) and `body` (the data that
+    /// follows) like [`Session::send_or_gone`]; `false` when the connection is gone.
+    pub(crate) async fn send_parts_or_gone(&self, head: Vec<u8>, body: Vec<u8>) -> bool {
+        self.out.send(Outgoing { head, body }).await.is_ok()
     }
 
     /// Queues a message that must not wait (events, keepalive). A client whose queue is full
     /// has stopped reading: it is disconnected rather than allowed to hold the daemon's memory.
     pub fn send_now(&self, packet: Vec<u8>) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(packet) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(packet.into()) {
             warn!("client is not reading its messages; closing the connection");
             self.close();
         }
@@ -407,7 +430,7 @@ fn handle_keepalive(session: &Session, header: &Header) {
 /// connection, or the daemon's shutdown, open.
 async fn write_loop(
     wr: Arc<Writer>,
-    mut rx: mpsc::Receiver<Vec<u8>>,
+    mut rx: mpsc::Receiver<Outgoing>,
     mut close: watch::Receiver<bool>,
     mut draining: watch::Receiver<bool>,
 ) {
@@ -425,7 +448,7 @@ async fn write_loop(
             tokio::time::sleep(FLUSH_DEADLINE).await;
         };
         let written = tokio::select! {
-            r = async { wr.lock().await.write_all(&packet).await } => r,
+            r = async { write_parts(&mut *wr.lock().await, &packet.head, &packet.body).await } => r,
             _ = close.changed() => break,
             _ = deadline => {
                 info!("client is not reading its replies; closing the connection");
@@ -437,6 +460,26 @@ async fn write_loop(
         }
     }
     let _ = wr.lock().await.shutdown().await;
+}
+
+/// Writes `head` then `body`, with as few `writev`s as the socket allows.
+async fn write_parts<W: AsyncWrite + Unpin + ?Sized>(
+    w: &mut W,
+    head: &[u8],
+    body: &[u8],
+) -> std::io::Result<()> {
+    if body.is_empty() {
+        return w.write_all(head).await;
+    }
+    let mut bufs = [std::io::IoSlice::new(head), std::io::IoSlice::new(body)];
+    let mut left = &mut bufs[..];
+    while !left.is_empty() {
+        match w.write_vectored(left).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => std::io::IoSlice::advance_slices(&mut left, n),
+        }
+    }
+    Ok(())
 }
 
 /// Probes an idle client that asked for keepalive: a ping every `keepalive_interval` seconds of

@@ -61,6 +61,25 @@ pub(crate) fn inbox(session: &Session, header: &Header) -> Option<mpsc::Sender<I
     }
 }
 
+/// Writes one data packet of a download, `data` after the header as it is (not copied);
+/// `false` once the client's connection is gone.
+async fn post_data(session: &Session, header: Header, data: Vec<u8>) -> bool {
+    let mut head = Vec::with_capacity(rvirt_proto::packet::LEN_WORD + rvirt_proto::HEADER_LEN);
+    if rvirt_proto::encode_packet(&mut head, &header, &RawPayload(&[])).is_err() {
+        return false;
+    }
+    let Some(len) = (head.len() - rvirt_proto::packet::LEN_WORD)
+        .checked_add(data.len())
+        .filter(|n| *n <= rvirt_proto::MESSAGE_MAX)
+    else {
+        return false;
+    };
+    // The length word counts itself: MESSAGE_MAX + 4 fits a u32.
+    let word = ((len + rvirt_proto::packet::LEN_WORD) as u32).to_be_bytes();
+    head[..rvirt_proto::packet::LEN_WORD].copy_from_slice(&word);
+    session.send_parts_or_gone(head, data).await
+}
+
 /// Writes one stream packet; `false` once the client's connection is gone.
 async fn post(
     session: &Session,
@@ -117,7 +136,7 @@ async fn run(
                     // An empty data packet tells the client the data is at its end (an empty
                     // OK packet is only ever the confirmation of a finish or abort).
                     sending = !data.is_empty();
-                    if !post(&session, call.stream(MessageStatus::Continue), &RawPayload(&data)).await {
+                    if !post_data(&session, call.stream(MessageStatus::Continue), data).await {
                         let _ = stream.abort().await;
                         break;
                     }
