@@ -6,7 +6,7 @@ Usage: /usr/bin/python3 bench/daemon_cpu.py SOCKET DAEMON_PID [CALLS]
 
 Where the client and the daemon run matters more than anything the daemon does on a 2-vCPU
 virtual machine: run both under `taskset -c 0` (same vCPU) and under different vCPUs to see the
-two regimes (see the report of the daemoncpu branch).
+two regimes (bench/RESULTS.md, "Where the client runs decides the CPU per call").
 """
 
 import json
