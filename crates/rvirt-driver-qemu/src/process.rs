@@ -42,6 +42,20 @@ pub(crate) fn rt() -> &'static Runtime {
     })
 }
 
+/// Set by [`run_monitor_calls_on_caller_runtime`].
+static ON_CALLER_RUNTIME: AtomicBool = AtomicBool::new(false);
+
+/// For a daemon whose calls into the driver run as tasks of its own multi-threaded tokio
+/// runtime and never block its workers (rvirtd): a call's monitor exchange then runs as a task of
+/// that runtime instead of being handed to the driver's runtime and back, which saves a thread
+/// wake-up per call (measured on this machine: about a tenth of a millisecond after the guest
+/// idled). The exchange is still a task of its own, so it completes even if the caller stops
+/// waiting. Off by default: a program that blocks a runtime worker on a driver call (a blocking
+/// wrapper called inside a task) could otherwise wait for a task that worker can never run.
+pub fn run_monitor_calls_on_caller_runtime(on: bool) {
+    ON_CALLER_RUNTIME.store(on, Ordering::Relaxed);
+}
+
 /// Runs `fut` on the driver's runtime and waits for it from any executor.
 pub(crate) async fn on_rt<F>(fut: F) -> Result<F::Output>
 where
@@ -1192,14 +1206,24 @@ impl QemuDriver {
     {
         let mon = p.monitor()?;
         let catch_up = CatchUp::new(p);
-        let r = on_rt(async move {
+        let exchange = async move {
             let r = f(mon.clone()).await;
             if let Some(c) = catch_up {
                 c.wait(&mon).await;
             }
             r
-        })
-        .await?;
+        };
+        let r = match tokio::runtime::Handle::try_current() {
+            Ok(h)
+                if ON_CALLER_RUNTIME.load(Ordering::Relaxed)
+                    && h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+            {
+                h.spawn(exchange)
+                    .await
+                    .map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))?
+            }
+            _ => on_rt(exchange).await?,
+        };
         r.map_err(qmp_error)
     }
 

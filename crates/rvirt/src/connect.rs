@@ -90,8 +90,14 @@ static INSIDE_DAEMON: AtomicBool = AtomicBool::new(false);
 /// (`?socket=`), never for a local hypervisor URI such as `qemu:///system`, so that a daemon
 /// asked for a driver it does not have answers `VIR_ERR_NO_CONNECT` instead of connecting to
 /// its own socket.
+///
+/// A daemon's calls are tasks of its own runtime that never block a worker, so the QEMU
+/// driver's monitor exchanges then run on that runtime (see
+/// `rvirt_driver_qemu::process::run_monitor_calls_on_caller_runtime`).
 pub fn set_inside_daemon(inside: bool) {
     INSIDE_DAEMON.store(inside, Ordering::Relaxed);
+    #[cfg(feature = "qemu-driver")]
+    rvirt_driver_qemu::process::run_monitor_calls_on_caller_runtime(inside);
 }
 
 /// Whether `uri` names a daemon elsewhere: a host, or a socket to proxy to.
