@@ -21,7 +21,7 @@ unix_sock_dir = "$work/rv/sock"
 unix_sock_rw_perms = "0777"
 listen_tls = 0
 CONF
-wait_sock() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; exit 1; }
+. bench/lib.sh
 
 # The do-nothing daemon twice: one read per call (the floor), and two reads per call.
 "$bin/examples/noop_daemon" "$work/noop.sock" & echo $! > "$work/noop.pid"

@@ -25,19 +25,11 @@ cleanup() {
 trap cleanup EXIT
 as --32 bench/qemu/fill.S -o "$work/fill.o"
 ld -m elf_i386 -Ttext=0x100000 --oformat binary "$work/fill.o" -o "$work/fill.bin"
-mkdir -p "$work/saves" "$work/rv/sock" "$work/lv/home" "$work/lv/run"
+mkdir -p "$work/saves" "$work/lv/home" "$work/lv/run"
 chmod 1777 "$work/saves"
 chown -R nobody "$work/lv"; chmod 700 "$work/lv/run"
-wait_sock() { for _ in $(seq 600); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; exit 1; }
-
-cat > "$work/rv/rvirtd.conf" <<CONF
-unix_sock_dir = "$work/rv/sock"
-unix_sock_rw_perms = "0777"
-listen_tls = 0
-rvirt_qemu_root = "$work/rv/state"
-CONF
-"${RVIRTD:-$target/release/rvirtd}" -f "$work/rv/rvirtd.conf" 2>"$work/rv/log" & echo $! > "$work/rv.pid"
-wait_sock "$work/rv/sock/libvirt-sock"
+. bench/lib.sh
+start_rvirtd rv "${RVIRTD:-$target/release/rvirtd}"
 
 runuser -u nobody -- env HOME="$work/lv/home" XDG_RUNTIME_DIR="$work/lv/run" \
     XDG_CONFIG_HOME="$work/lv/home/.config" XDG_CACHE_HOME="$work/lv/home/.cache" \

@@ -35,27 +35,19 @@ auth_unix_ro = "none"
 listen_tls = 0
 listen_tcp = 0
 CONF
-wait_sock() { for _ in $(seq 200); do [ -S "$1" ] && return 0; sleep 0.05; done; echo "no socket $1" >&2; exit 1; }
+. bench/lib.sh
 
 # Both daemons run for the whole run; each is idle while the other is measured.
 LIBVIRT_DRIVER_DIR="$work/lv/drivers" LIBVIRT_STORAGE_BACKEND_DIR="$work/lv/backends" \
     /usr/sbin/libvirtd -f "$work/lv/libvirtd.conf" -p "$work/lv.pidfile" 2>"$work/lv.log" & echo $! > "$work/lv.pid"
 wait_sock "$work/lv/sock/libvirt-sock"
 daemons=("libvirtd=storage+unix:///system?socket=$work/lv/sock/libvirt-sock")
-start_rvirtd() { # NAME BINARY
-    mkdir -p "$work/$1"
-    cat > "$work/$1/rvirtd.conf" <<CONF
-unix_sock_dir = "$work/$1/sock"
-unix_sock_rw_perms = "0777"
-listen_tls = 0
-rvirt_qemu_root = "$work/$1/state"
-CONF
-    "$2" -f "$work/$1/rvirtd.conf" 2>"$work/$1.log" & echo $! > "$work/$1.pid"
-    wait_sock "$work/$1/sock/libvirt-sock"
-    daemons+=("$1=qemu+unix:///system?socket=$work/$1/sock/libvirt-sock")
-}
 start_rvirtd rvirtd "$RVIRTD"
-[ -n "${RVIRTD_B:-}" ] && start_rvirtd rvirtd_B "$RVIRTD_B"
+daemons+=("rvirtd=qemu+unix:///system?socket=$work/rvirtd/sock/libvirt-sock")
+if [ -n "${RVIRTD_B:-}" ]; then
+    start_rvirtd rvirtd_B "$RVIRTD_B"
+    daemons+=("rvirtd_B=qemu+unix:///system?socket=$work/rvirtd_B/sock/libvirt-sock")
+fi
 sleep 0.5
 
 results="$work/results"
