@@ -852,6 +852,21 @@ fn next_for(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet, d: Dev) -> Result
     Ok(())
 }
 
+/// [`next_for`] each of `devs` that wants an address and can sit on a PCI bus.
+fn next_each(
+    def: &mut DomainDef,
+    ctx: &Ctx,
+    set: &mut AddrSet,
+    devs: impl IntoIterator<Item = Dev>,
+) -> Result<()> {
+    for d in devs {
+        if wanted(def, d) && ctx.flags(def, d) != 0 {
+            next_for(def, ctx, set, d)?;
+        }
+    }
+    Ok(())
+}
+
 /// Addresses for every device that wants one, in libvirt's order.
 fn assign_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()> {
     let n_ctrl = def.devices.controllers.len();
@@ -870,22 +885,14 @@ fn assign_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()>
             .map(Dev::Other)
             .collect()
     };
-    for d in others(def, &["filesystem"]) {
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
+    next_each(def, ctx, set, others(def, &["filesystem"]))?;
     for i in 0..def.devices.interfaces.len() {
         let d = Dev::Net(i);
         if def.devices.interfaces[i].net_type != "hostdev" && wanted(def, d) {
             next_for(def, ctx, set, d)?;
         }
     }
-    for d in others(def, &["sound"]) {
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
+    next_each(def, ctx, set, others(def, &["sound"]))?;
     for i in 0..n_ctrl {
         let c = &def.devices.controllers[i];
         let model = c.model.as_deref();
@@ -910,59 +917,34 @@ fn assign_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()>
         }
         next_for(def, ctx, set, d)?;
     }
-    for d in others(def, &["hostdev"]) {
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
-    if def
+    next_each(def, ctx, set, others(def, &["hostdev"]))?;
+    let balloon = def
         .devices
         .memballoon
         .as_ref()
-        .is_some_and(|b| b.model != "none")
-        && wanted(def, Dev::Balloon)
-        && ctx.flags(def, Dev::Balloon) != 0
-    {
-        next_for(def, ctx, set, Dev::Balloon)?;
-    }
-    for d in others(def, &["rng"]) {
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
-    for d in others(def, &["watchdog"]).into_iter().take(1) {
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
-    for i in 0..def.devices.videos.len() {
-        let d = Dev::Video(i);
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
+        .is_some_and(|b| b.model != "none");
+    next_each(def, ctx, set, balloon.then_some(Dev::Balloon))?;
+    next_each(def, ctx, set, others(def, &["rng"]))?;
+    next_each(
+        def,
+        ctx,
+        set,
+        others(def, &["watchdog"]).into_iter().take(1),
+    )?;
+    next_each(def, ctx, set, (0..def.devices.videos.len()).map(Dev::Video))?;
     for d in others(def, &["shmem"]) {
         if wanted(def, d) {
             next_for(def, ctx, set, d)?;
         }
     }
-    for i in 0..def.devices.inputs.len() {
-        let d = Dev::Input(i);
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
-    for i in 0..def.devices.serials.len() {
-        let d = Dev::Serial(i);
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
-    for d in others(def, &["iommu", "vsock", "memory"]) {
-        if wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
-        }
-    }
+    next_each(def, ctx, set, (0..def.devices.inputs.len()).map(Dev::Input))?;
+    next_each(
+        def,
+        ctx,
+        set,
+        (0..def.devices.serials.len()).map(Dev::Serial),
+    )?;
+    next_each(def, ctx, set, others(def, &["iommu", "vsock", "memory"]))?;
     Ok(())
 }
 
