@@ -20,6 +20,12 @@ const CACHE_VALUE_LIMIT: usize = 1 << 20;
 #[derive(Debug, Default)]
 pub struct Cache {
     extra: Arena,
+    memo: Memo,
+}
+
+/// The memo tables of one validation, over the schema's patterns and those made on top of it.
+#[derive(Debug, Default)]
+struct Memo {
     /// Start-tag derivatives by (pattern, name key).
     open: FxMap<(P, u32), P>,
     close: FxMap<P, P>,
@@ -51,13 +57,7 @@ enum Wrap {
 struct Validator<'s> {
     schema: &'s Schema,
     st: Overlay<'s>,
-    open_memo: FxMap<(P, u32), P>,
-    close_memo: FxMap<P, P>,
-    end_memo: FxMap<P, P>,
-    attr_memo: ValueMemo<(P, u32)>,
-    text_memo: ValueMemo<P>,
-    values: usize,
-    foreign: FxMap<(String, String), u32>,
+    memo: Memo,
     error: Option<String>,
 }
 
@@ -76,13 +76,7 @@ pub fn validate(schema: &Schema, root: Node<'_, '_>) -> Result<(), Invalid> {
     let mut v = Validator {
         schema,
         st: Overlay::new(&schema.arena, cache.extra),
-        open_memo: cache.open,
-        close_memo: cache.close,
-        end_memo: cache.end,
-        attr_memo: cache.attr,
-        text_memo: cache.text,
-        values: cache.values,
-        foreign: cache.foreign,
+        memo: cache.memo,
         error: None,
     };
     let p = v.element(schema.start, root, None);
@@ -90,17 +84,11 @@ pub fn validate(schema: &Schema, root: Node<'_, '_>) -> Result<(), Invalid> {
     let error = v.error.take();
     let cache = Cache {
         extra: v.st.into_extra(),
-        open: v.open_memo,
-        close: v.close_memo,
-        end: v.end_memo,
-        attr: v.attr_memo,
-        text: v.text_memo,
-        values: v.values,
-        foreign: v.foreign,
+        memo: v.memo,
     };
     if cache.extra.len() <= CACHE_PATTERN_LIMIT
-        && cache.foreign.len() <= CACHE_NAME_LIMIT
-        && cache.values <= CACHE_VALUE_LIMIT
+        && cache.memo.foreign.len() <= CACHE_NAME_LIMIT
+        && cache.memo.values <= CACHE_VALUE_LIMIT
     {
         if let Ok(mut slot) = schema.cache.lock() {
             if slot.is_none() {
@@ -129,8 +117,9 @@ impl<'s> Validator<'s> {
         if q.sym != Symbols::NONE {
             return (q, q.sym);
         }
-        let next = u32::MAX - 1 - self.foreign.len() as u32;
+        let next = u32::MAX - 1 - self.memo.foreign.len() as u32;
         let key = *self
+            .memo
             .foreign
             .entry((ns.to_string(), local.to_string()))
             .or_insert(next);
@@ -239,12 +228,13 @@ impl<'s> Validator<'s> {
     /// The derivative by an attribute, memoised.
     fn attribute_memo(&mut self, p: P, ns: &str, local: &str, value: &str) -> P {
         let (q, key) = self.qname(ns, local);
-        if let Some(r) = self.attr_memo.get(&(p, key)).and_then(|m| m.get(value)) {
+        if let Some(r) = self.memo.attr.get(&(p, key)).and_then(|m| m.get(value)) {
             return *r;
         }
         let r = self.attribute(p, &q, value);
-        self.values += 1;
-        self.attr_memo
+        self.memo.values += 1;
+        self.memo
+            .attr
             .entry((p, key))
             .or_default()
             .insert(value.into(), r);
@@ -253,12 +243,12 @@ impl<'s> Validator<'s> {
 
     /// The derivative by a text node, memoised.
     fn text_memo(&mut self, p: P, s: &str) -> P {
-        if let Some(r) = self.text_memo.get(&p).and_then(|m| m.get(s)) {
+        if let Some(r) = self.memo.text.get(&p).and_then(|m| m.get(s)) {
             return *r;
         }
         let r = self.text(p, s);
-        self.values += 1;
-        self.text_memo.entry(p).or_default().insert(s.into(), r);
+        self.memo.values += 1;
+        self.memo.text.entry(p).or_default().insert(s.into(), r);
         r
     }
 
@@ -282,7 +272,7 @@ impl<'s> Validator<'s> {
     }
 
     fn start_tag_open(&mut self, p: P, name: &QName<'_>, key: u32) -> P {
-        if let Some(r) = self.open_memo.get(&(p, key)) {
+        if let Some(r) = self.memo.open.get(&(p, key)) {
             return *r;
         }
         let r = match self.st.pat(p) {
@@ -329,7 +319,7 @@ impl<'s> Validator<'s> {
             }
             _ => self.st.not_allowed(),
         };
-        self.open_memo.insert((p, key), r);
+        self.memo.open.insert((p, key), r);
         r
     }
 
@@ -390,7 +380,7 @@ impl<'s> Validator<'s> {
         if !self.st.node(p).has_attr {
             return p;
         }
-        if let Some(r) = self.close_memo.get(&p) {
+        if let Some(r) = self.memo.close.get(&p) {
             return *r;
         }
         let r = match self.st.pat(p) {
@@ -420,12 +410,12 @@ impl<'s> Validator<'s> {
             Pat::Attribute(..) => self.st.not_allowed(),
             _ => p,
         };
-        self.close_memo.insert(p, r);
+        self.memo.close.insert(p, r);
         r
     }
 
     fn end_tag(&mut self, p: P) -> P {
-        if let Some(r) = self.end_memo.get(&p) {
+        if let Some(r) = self.memo.end.get(&p) {
             return *r;
         }
         let r = match self.st.pat(p) {
@@ -437,7 +427,7 @@ impl<'s> Validator<'s> {
             Pat::After(a, b) if self.st.nullable(a) => b,
             _ => self.st.not_allowed(),
         };
-        self.end_memo.insert(p, r);
+        self.memo.end.insert(p, r);
         r
     }
 
