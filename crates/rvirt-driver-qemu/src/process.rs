@@ -62,9 +62,12 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    rt().spawn(fut)
-        .await
-        .map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))
+    joined(rt().spawn(fut).await)
+}
+
+/// A driver task's outcome, its panic or cancellation as an internal error.
+fn joined<T>(r: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
+    r.map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))
 }
 
 /// libvirt's error for a failed monitor command (see `rvirt_qmp::Error`'s mapping).
@@ -1218,9 +1221,7 @@ impl QemuDriver {
                 if ON_CALLER_RUNTIME.load(Ordering::Relaxed)
                     && h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
             {
-                h.spawn(exchange)
-                    .await
-                    .map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))?
+                joined(h.spawn(exchange).await)?
             }
             _ => on_rt(exchange).await?,
         };
