@@ -412,31 +412,30 @@ fn defined_and_running_guests_match_libvirt() {
     }
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
-    let ok = std::process::Command::new("qemu-img")
-        .args(["create", "-q", "-f", "qcow2"])
-        .arg(dir.join("disk.qcow2"))
-        .arg("1M")
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    let qemu_img = || std::process::Command::new("qemu-img");
+    rvirt_testsupport::output_ok(
+        qemu_img()
+            .args(["create", "-q", "-f", "qcow2"])
+            .arg(dir.join("disk.qcow2"))
+            .arg("1M"),
+    );
     std::fs::write(dir.join("disk.raw"), vec![0u8; 1 << 20]).unwrap();
     // An overlay on disk.qcow2 (named relative to the overlay's folder): the live XML shows
     // the chain.
-    let ok = std::process::Command::new("qemu-img")
-        .args([
-            "create",
-            "-q",
-            "-f",
-            "qcow2",
-            "-F",
-            "qcow2",
-            "-b",
-            "disk.qcow2",
-        ])
-        .arg(dir.join("overlay.qcow2"))
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    rvirt_testsupport::output_ok(
+        qemu_img()
+            .args([
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-F",
+                "qcow2",
+                "-b",
+                "disk.qcow2",
+            ])
+            .arg(dir.join("overlay.qcow2")),
+    );
     let inputs = dir.join("in");
     std::fs::create_dir(&inputs).unwrap();
     let mut names = Vec::new();

@@ -243,12 +243,7 @@ fn qemu_io_write(image: &Path) {
 }
 
 fn qemu_img(args: &[&str]) {
-    let out = Command::new("qemu-img").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    rvirt_testsupport::output_ok(Command::new("qemu-img").args(args));
 }
 
 /// Block jobs kept in the status file: rvirtd killed with SIGKILL during a pull and an active
