@@ -1,7 +1,7 @@
 //! A daemon that does nothing: it answers the calls a python3-libvirt client needs to open a
-//! connection, look up a domain and ask its info, with canned replies and no work at all. The
-//! benchmarks use it to measure what a round trip costs the client and the kernel alone, the
-//! floor any daemon's `dom.info()` sits on.
+//! connection, look up a domain, ask its info and define domains, with canned replies and no
+//! work at all. The benchmarks use it to measure what a round trip costs the client and the
+//! kernel alone, the floor any daemon's `dom.info()` and `defineXML` sit on.
 //!
 //! It reads once per call (whatever the socket holds, into a large buffer); with `--two-reads`
 //! it reads the length word and then the packet, as it did at first.
@@ -30,6 +30,8 @@ fn reply_body(p: Option<Procedure>) -> Option<Vec<u8>> {
         }
         Some(Procedure::ConnectOpen | Procedure::ConnectClose) => Vec::new(),
         Some(Procedure::DomainLookupByName) => to_bytes(&DomainLookupByNameRet { dom }),
+        // Whatever XML came: the same domain back, so a define loop measures the round trip.
+        Some(Procedure::DomainDefineXml) => to_bytes(&DomainDefineXmlRet { dom }),
         Some(Procedure::DomainGetInfo) => to_bytes(&DomainGetInfoRet {
             state: 1,
             max_mem: 8_388_608,

@@ -14,6 +14,7 @@ mod session;
 mod stream;
 mod tls;
 mod trim;
+mod unix;
 
 pub use config::Config;
 pub use server::{RunOptions, run};

@@ -45,7 +45,11 @@ pub(crate) fn start(session: &Arc<Session>, call: &Header) {
         return;
     };
     drop(streams);
-    tokio::spawn(run(session.clone(), *call, stream, direction, rx));
+    let main = session.shared.runtime.clone();
+    tokio::spawn(crate::session::in_main(
+        main,
+        run(session.clone(), *call, stream, direction, rx),
+    ));
 }
 
 /// Where a STREAM packet from the client goes: the queue of its stream, which the reader awaits
