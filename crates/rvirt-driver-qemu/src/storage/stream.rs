@@ -1,13 +1,16 @@
 //! Volume upload and download as [`StreamBackend`]s.
 //!
 //! A thread of the transfer does the file I/O, so the caller's executor never waits on the
-//! disk, and disk and network overlap: a download's thread reads ahead [`READ_BLOCKS`] packets'
-//! worth at a time (one `readv` into packet-sized buffers, each sent as it is) into a bounded
-//! queue; an upload's thread writes what a queue bounded in bytes hands it (the buffers the
-//! packets arrived in, several to a `writev`), starts the disk's writeback as it goes and keeps
-//! at most [`DIRTY_WINDOW`] of the upload in the page cache, so the final flush is short and a
-//! client faster than the disk is held to the disk's pace. Both ends are cancel safe: a
-//! `recv` dropped before it completes loses no data.
+//! disk, and disk and network overlap: a download's thread reads ahead [`READ_SIZE`] at a time
+//! into a few buffers it reuses, from which the stream copies out its packets, the thread
+//! reading the next while the stream sends. What the page cache holds it reads from there, the
+//! rest with `O_DIRECT`, straight from the disk into its buffer: a download of data that is not
+//! cached neither fills the page cache nor has the kernel allocate, fill and copy a page cache
+//! page for every 4 KiB of it. An upload's thread writes what a queue bounded in bytes hands it
+//! (the buffers the packets arrived in, several to a `writev`), starts the disk's writeback as it
+//! goes and keeps at most [`DIRTY_WINDOW`] of the upload in the page cache, so the final flush is
+//! short and a client faster than the disk is held to the disk's pace. Both ends are cancel safe:
+//! a `recv` dropped before it completes loses no data.
 //!
 //! An upload that starts at offset 0 writes a temporary file beside the volume and puts it in
 //! place (rename) only when the client finishes the stream, after the data is on disk; bytes of
@@ -26,16 +29,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 const FROM: ErrorDomain = ErrorDomain::STREAMS;
-/// Bytes one disk read or queued block of a download holds: the most data one stream packet of
-/// libvirt's protocol carries (`VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX`), so that rvirtd sends each
-/// block as it is instead of copying it out in packet-sized pieces.
+/// Bytes one packet of a download holds at most: the most data one stream packet of libvirt's
+/// protocol carries (`VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX`), so that rvirtd sends each block
+/// `recv` returns as it is instead of copying it out in packet-sized pieces.
 const BLOCK: usize = 262_120;
-/// Blocks one disk read of a download fills (4 MiB, one `readv`): the disk works in large
-/// requests while the stream sends what was read before. The blocks of one read travel to the
-/// stream together (one wake-up of the stream per read, not per block).
-const READ_BLOCKS: usize = 16;
-/// Reads queued between the disk thread and the stream (8 MiB).
-const DEPTH: usize = 2;
+/// Bytes one disk read of a download asks for (4 MiB): the disk works in large requests while
+/// the stream sends what was read before. A read travels to the stream whole (one wake-up of
+/// the stream per read, not per packet).
+const READ_SIZE: usize = 1 << 22;
+/// Alignment of a download's `O_DIRECT` reads (file offset, length and memory address): a
+/// multiple of every logical block size up to 4 KiB.
+const ALIGN: usize = 4096;
+/// Read buffers of a download (12 MiB): the disk thread fills one while the stream sends from
+/// another and one more waits, full, between them.
+const BUFFERS: usize = 3;
 
 /// Called once when a transfer ends (finished or not): lets the volume go and refreshes it.
 pub(crate) type OnEnd = Box<dyn FnOnce() + Send>;
@@ -59,13 +66,24 @@ impl Drop for EndGuard {
     }
 }
 
+/// One read of a download's disk thread: `len` bytes from `start` of `raw` (an aligned buffer,
+/// which goes back to the thread once its data is out). `last`: the data ends here.
+struct Chunk {
+    raw: Vec<u8>,
+    start: usize,
+    len: usize,
+    last: bool,
+}
+
 struct DownloadState {
-    rx: mpsc::Receiver<Result<Vec<Vec<u8>>>>,
-    /// Blocks of the last read that are still to go, in order.
-    blocks: std::collections::VecDeque<Vec<u8>>,
-    /// The block going out, from `pos`.
-    block: Vec<u8>,
+    rx: mpsc::Receiver<Result<Chunk>>,
+    /// Buffers whose data went out, back to the disk thread (`None` once finished).
+    spent: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+    /// The read going out, from `pos`.
+    chunk: Option<Chunk>,
     pos: usize,
+    /// The packet being filled: kept here, so that a `recv` dropped half-way loses nothing.
+    block: Vec<u8>,
     done: bool,
 }
 
@@ -79,19 +97,24 @@ impl Download {
     /// Opens `path` and starts reading ahead.
     pub(crate) fn start(path: &Path, offset: u64, length: u64, on_end: OnEnd) -> Result<Download> {
         let end = EndGuard(Some(on_end));
-        let mut f = open_nofollow(path, false)?;
-        f.seek(SeekFrom::Start(offset)).map_err(|e| read_err(&e))?;
-        let (tx, rx) = mpsc::channel(DEPTH);
+        let f = open_nofollow(path, false)?;
+        let (tx, rx) = mpsc::channel(BUFFERS);
+        let (spent, free) = std::sync::mpsc::channel();
+        for _ in 0..BUFFERS {
+            // Zeroed, so the pages are mapped only as the disk thread first fills them.
+            let _ = spent.send(vec![0u8; READ_SIZE + ALIGN]);
+        }
         std::thread::Builder::new()
             .name("rvirt-download".into())
-            .spawn(move || read_ahead(f, offset, length, tx))
+            .spawn(move || read_ahead(f, offset, length, tx, free))
             .map_err(|e| Error::system(FROM, "cannot start a stream thread", &e))?;
         Ok(Download {
             state: tokio::sync::Mutex::new(DownloadState {
                 rx,
-                blocks: std::collections::VecDeque::new(),
-                block: Vec::new(),
+                spent: Some(spent),
+                chunk: None,
                 pos: 0,
+                block: Vec::new(),
                 done: false,
             }),
             end: parking_lot::Mutex::new(end),
@@ -99,125 +122,199 @@ impl Download {
     }
 }
 
-/// Reads from the file's position into the spare capacity of `bufs` (`Vec::with_capacity` gives
-/// exactly what was asked), filling each buffer in turn, with as few `readv`s as the kernel
-/// allows. Returns the bytes read: less than the buffers hold only at the end of the file.
-fn read_into(f: &std::fs::File, bufs: &mut [Vec<u8>]) -> std::io::Result<usize> {
-    use std::os::fd::AsRawFd;
-    let mut total = 0;
-    let mut first = 0;
-    while first < bufs.len() {
-        let iov: Vec<libc::iovec> = bufs[first..]
-            .iter_mut()
-            .map(|b| {
-                let spare = b.spare_capacity_mut();
-                libc::iovec {
-                    iov_base: spare.as_mut_ptr().cast(),
-                    iov_len: spare.len(),
-                }
-            })
-            .collect();
-        let count = iov.len().min(libc::UIO_MAXIOV as usize) as libc::c_int;
-        // SAFETY: each iovec points into the spare capacity of a buffer of `bufs`, which is not
-        // touched otherwise until readv returns; readv writes at most `iov_len` bytes to each.
-        let r = unsafe { libc::readv(f.as_raw_fd(), iov.as_ptr(), count) };
-        if r < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if r == 0 {
-            break;
-        }
-        let mut n = r as usize;
-        total += n;
-        while n > 0 {
-            let b = &mut bufs[first];
-            let take = n.min(b.capacity() - b.len());
-            // SAFETY: readv initialised the `take` bytes after the buffer's length (it fills
-            // its iovecs in order, each before the next).
-            unsafe { b.set_len(b.len() + take) };
-            n -= take;
-            if b.len() == b.capacity() {
-                first += 1;
-            }
-        }
-    }
-    Ok(total)
+/// The file a download reads, by two routes: `file` through the page cache, `direct` (the same
+/// file opened again with `O_DIRECT`) around it.
+struct Reader {
+    file: std::fs::File,
+    /// `None` where the file system refuses `O_DIRECT` (or once a direct read failed with
+    /// `EINVAL`): every read then goes through the page cache.
+    direct: Option<std::fs::File>,
 }
 
-fn read_ahead(f: std::fs::File, offset: u64, length: u64, tx: mpsc::Sender<Result<Vec<Vec<u8>>>>) {
-    // SAFETY: posix_fadvise only reads its integer arguments; an error is ignored, this is advice.
-    unsafe {
-        libc::posix_fadvise(
-            std::os::fd::AsRawFd::as_raw_fd(&f),
-            offset as libc::off_t,
-            length as libc::off_t,
-            libc::POSIX_FADV_SEQUENTIAL,
-        );
+impl Reader {
+    fn new(file: std::fs::File) -> Reader {
+        use std::os::fd::AsRawFd;
+        // The same open file, not the same path: reopening through /proc/self/fd cannot land
+        // on another file if the volume's path is replaced meanwhile.
+        let direct = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECT | libc::O_CLOEXEC)
+            .open(format!("/proc/self/fd/{}", file.as_raw_fd()))
+            .ok();
+        // Reads through the page cache then only take what it already holds: the kernel's
+        // read-ahead would only fill it with what the direct reads fetch anyway.
+        let advice = if direct.is_some() {
+            libc::POSIX_FADV_RANDOM
+        } else {
+            libc::POSIX_FADV_SEQUENTIAL
+        };
+        // SAFETY: posix_fadvise only reads its integer arguments; an error is ignored, this is
+        // advice.
+        unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, advice) };
+        Reader { file, direct }
     }
+
+    /// Reads `buf.len()` bytes at `pos` (fewer only at the end of the file): from the page cache
+    /// if it holds all of them, else with `O_DIRECT` if `pos` and `buf` allow it (aligned to
+    /// [`ALIGN`], a multiple of it long), else through the page cache.
+    fn read_at(&mut self, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let mut done = 0;
+        if self.direct.is_some()
+            && pos % ALIGN as u64 == 0
+            && !all_cached(&self.file, pos, buf.len())
+        {
+            while let Some(direct) = &self.direct
+                && done < buf.len()
+            {
+                match direct.read_at(&mut buf[done..], pos + done as u64) {
+                    Ok(0) => return Ok(done),
+                    Ok(n) => {
+                        done += n;
+                        // A direct read ends short, unaligned, only at the end of the file.
+                        if n % ALIGN != 0 {
+                            return Ok(done);
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    // The device wants another alignment: the page cache takes over.
+                    Err(e) if e.raw_os_error() == Some(libc::EINVAL) => self.direct = None,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        while done < buf.len() {
+            match self.file.read_at(&mut buf[done..], pos + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// Whether the page cache holds every page of `len` bytes of `f` at `pos` (page-aligned), asked
+/// with `mincore` on a mapping of them, which reads nothing from the disk. `false` when it
+/// cannot tell.
+fn all_cached(f: &std::fs::File, pos: u64, len: usize) -> bool {
+    use std::os::fd::AsRawFd;
+    if len == 0 {
+        return true;
+    }
+    let mut pages = [0u8; READ_SIZE / ALIGN];
+    if len.div_ceil(ALIGN) > pages.len() {
+        return false;
+    }
+    // SAFETY: a read-only shared mapping of `len` bytes of the open file, never touched (pages
+    // past the end of the file are not accessed either), unmapped before returning; mincore
+    // writes one byte per page of it into `pages`, which has room for them (checked above; the
+    // page size is ALIGN or the mapping fails).
+    unsafe {
+        let map = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            f.as_raw_fd(),
+            pos as libc::off_t,
+        );
+        if map == libc::MAP_FAILED {
+            return false;
+        }
+        let ok = libc::mincore(map, len, pages.as_mut_ptr()) == 0;
+        libc::munmap(map, len);
+        ok && pages[..len.div_ceil(ALIGN)].iter().all(|p| p & 1 == 1)
+    }
+}
+
+/// The disk thread of a download: reads [`READ_SIZE`] at a time into the buffers `free` hands
+/// it and queues them on `tx`, until the data ends, an error (queued too), or the stream is gone.
+fn read_ahead(
+    f: std::fs::File,
+    offset: u64,
+    length: u64,
+    tx: mpsc::Sender<Result<Chunk>>,
+    free: std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let mut reader = Reader::new(f);
+    let mut pos = offset;
     let mut left = if length == 0 { u64::MAX } else { length };
-    while left > 0 {
-        // One read fills up to READ_BLOCKS blocks, each of which goes out as it is.
-        let want = left.min((READ_BLOCKS * BLOCK) as u64) as usize;
-        let mut bufs: Vec<Vec<u8>> = (0..want.div_ceil(BLOCK))
-            .map(|i| Vec::with_capacity(BLOCK.min(want - i * BLOCK)))
-            .collect();
-        let filled = match read_into(&f, &mut bufs) {
+    while let Ok(mut raw) = free.recv() {
+        let start = raw.as_ptr().align_offset(ALIGN).min(ALIGN);
+        let buf = &mut raw[start..start + READ_SIZE];
+        // A read at an unaligned offset stops at the next aligned one; the others ask for
+        // whole aligned units (what lies past `left` is read and dropped).
+        let head = (ALIGN - (pos % ALIGN as u64) as usize) % ALIGN;
+        let want = if head != 0 {
+            head
+        } else {
+            left.min(READ_SIZE as u64).div_ceil(ALIGN as u64) as usize * ALIGN
+        };
+        let n = match reader.read_at(&mut buf[..want], pos) {
             Ok(n) => n,
             Err(e) => {
                 let _ = tx.blocking_send(Err(read_err(&e)));
                 return;
             }
         };
-        left -= filled as u64;
-        bufs.retain(|b| !b.is_empty());
-        if !bufs.is_empty() && tx.blocking_send(Ok(bufs)).is_err() {
+        let len = (n as u64).min(left) as usize;
+        pos += len as u64;
+        left -= len as u64;
+        let last = n < want || left == 0;
+        let chunk = Chunk {
+            raw,
+            start,
+            len,
+            last,
+        };
+        if tx.blocking_send(Ok(chunk)).is_err() || last {
             return;
         }
-        if filled < want {
-            break;
-        }
     }
-    // The end of the data: no blocks.
-    let _ = tx.blocking_send(Ok(Vec::new()));
 }
 
 impl StreamBackend for Download {
     fn recv(&self, max: usize) -> BoxFuture<'_, Result<Vec<u8>>> {
         Box::pin(async move {
-            let mut s = self.state.lock().await;
-            if s.pos >= s.block.len() {
-                if let Some(b) = s.blocks.pop_front() {
-                    s.block = b;
-                    s.pos = 0;
-                } else if s.done {
-                    return Ok(Vec::new());
-                } else {
-                    match s.rx.recv().await {
-                        Some(Ok(group)) if group.is_empty() => {
-                            s.done = true;
-                            return Ok(Vec::new());
+            let mut guard = self.state.lock().await;
+            let s = &mut *guard;
+            let want = max.min(BLOCK);
+            if s.block.capacity() < want {
+                s.block.reserve_exact(want - s.block.len());
+            }
+            // A packet takes the data of consecutive reads until it is full or the data ends.
+            while s.block.len() < want && !s.done {
+                match &s.chunk {
+                    Some(c) if s.pos < c.len => {
+                        let n = (want - s.block.len()).min(c.len - s.pos);
+                        let from = c.start + s.pos;
+                        s.block.extend_from_slice(&c.raw[from..from + n]);
+                        s.pos += n;
+                    }
+                    _ => {
+                        if let Some(c) = s.chunk.take() {
+                            if let Some(spent) = &s.spent {
+                                let _ = spent.send(c.raw);
+                            }
+                            if c.last {
+                                s.done = true;
+                                break;
+                            }
                         }
-                        Some(Ok(group)) => {
-                            s.blocks = group.into();
-                            s.block = s.blocks.pop_front().unwrap_or_default();
-                            s.pos = 0;
+                        match s.rx.recv().await {
+                            Some(Ok(c)) => {
+                                s.chunk = Some(c);
+                                s.pos = 0;
+                            }
+                            Some(Err(e)) => return Err(e),
+                            None => s.done = true,
                         }
-                        Some(Err(e)) => return Err(e),
-                        None => return Ok(Vec::new()),
                     }
                 }
             }
-            let n = max.min(s.block.len() - s.pos);
-            if s.pos == 0 && n == s.block.len() {
-                return Ok(std::mem::take(&mut s.block));
-            }
-            let out = s.block[s.pos..s.pos + n].to_vec();
-            s.pos += n;
-            Ok(out)
+            Ok(std::mem::take(&mut s.block))
         })
     }
 
@@ -228,7 +325,11 @@ impl StreamBackend for Download {
 
     fn finish(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            self.state.lock().await.rx.close();
+            let mut s = self.state.lock().await;
+            s.rx.close();
+            // The disk thread, waiting for a buffer, stops too.
+            s.spent = None;
+            drop(s);
             if let Some(f) = self.end.lock().0.take() {
                 f();
             }
@@ -691,11 +792,11 @@ mod tests {
     fn download_reads_ahead_in_packet_sized_blocks() {
         let dir = tempfile::tempdir().unwrap();
         let vol = dir.path().join("v.raw");
-        let size = 2 * READ_BLOCKS * BLOCK + 12_345;
+        let size = 2 * READ_SIZE + 12_345;
         std::fs::write(&vol, (0..size).map(pattern).collect::<Vec<u8>>()).unwrap();
         for (offset, length, want) in [
             (777, 0, size - 777),
-            (5, READ_BLOCKS * BLOCK + 3, READ_BLOCKS * BLOCK + 3),
+            (5, READ_SIZE + 3, READ_SIZE + 3),
             (size - 10, 100, 10),
             (size, 0, 0),
         ] {
@@ -731,6 +832,93 @@ mod tests {
                 "offset {offset} length {length}"
             );
             assert!(ended.load(Ordering::SeqCst));
+        }
+    }
+
+    /// Whether each page of `f` is in the page cache (`mincore` of a mapping of it).
+    fn cached_pages(f: &std::fs::File, len: usize) -> Vec<bool> {
+        use std::os::fd::AsRawFd;
+        let page = 4096;
+        // SAFETY: a private read-only mapping of an open file of `len` bytes, unmapped below;
+        // mincore writes one byte per page into `vec`, which has that many.
+        unsafe {
+            let map = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                f.as_raw_fd(),
+                0,
+            );
+            assert_ne!(map, libc::MAP_FAILED);
+            let mut vec = vec![0u8; len.div_ceil(page)];
+            assert_eq!(libc::mincore(map, len, vec.as_mut_ptr()), 0);
+            libc::munmap(map, len);
+            vec.iter().map(|b| b & 1 == 1).collect()
+        }
+    }
+
+    /// A download of a file of which only some stretches are in the page cache (a cached
+    /// start, a stretch not cached from an unaligned offset, cached again, uncached to the
+    /// unaligned end) gets the file's bytes, and, where the file system takes `O_DIRECT`, the
+    /// stretches that were not cached stay out of the page cache.
+    #[test]
+    fn download_reads_what_is_not_cached_around_the_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let vol = dir.path().join("v.raw");
+        let size = 3 * READ_SIZE + 5_000;
+        std::fs::write(&vol, (0..size).map(pattern).collect::<Vec<u8>>()).unwrap();
+        let f = std::fs::File::open(&vol).unwrap();
+        f.sync_all().unwrap();
+        let dropped = [
+            (READ_SIZE / 2 + 1_000, READ_SIZE),
+            (2 * READ_SIZE + 8_192, size),
+        ];
+        for (from, to) in dropped {
+            // SAFETY: posix_fadvise only reads its integer arguments.
+            let r = unsafe {
+                libc::posix_fadvise(
+                    std::os::fd::AsRawFd::as_raw_fd(&f),
+                    from as libc::off_t,
+                    (to - from) as libc::off_t,
+                    libc::POSIX_FADV_DONTNEED,
+                )
+            };
+            assert_eq!(r, 0);
+        }
+        let before = cached_pages(&f, size);
+        let down = Download::start(&vol, 0, 0, Box::new(|| {})).unwrap();
+        let got = pollster::block_on(async {
+            let mut got = Vec::new();
+            loop {
+                let b = down.recv(STREAM_MAX).await.unwrap();
+                if b.is_empty() {
+                    break;
+                }
+                got.extend_from_slice(&b);
+            }
+            down.finish().await.unwrap();
+            got
+        });
+        assert_eq!(got.len(), size);
+        assert!(got.iter().enumerate().all(|(i, b)| *b == pattern(i)));
+        let direct = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&vol)
+            .is_ok();
+        // Pages wholly inside a dropped stretch that the drop did empty (tmpfs keeps them).
+        let after = cached_pages(&f, size);
+        let page = 4096;
+        for (from, to) in dropped {
+            for p in from.div_ceil(page)..to / page {
+                if direct && !before[p] {
+                    assert!(
+                        !after[p],
+                        "page {p} of a stretch read with O_DIRECT is cached"
+                    );
+                }
+            }
         }
     }
 
