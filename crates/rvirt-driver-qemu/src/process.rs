@@ -1108,7 +1108,10 @@ impl QemuDriver {
                 DomainEventStoppedDetailType::FAILED,
             )
         };
-        let _ = std::fs::remove_dir_all(&p.private_dir);
+        // QEMU removes its monitor socket as it exits: most often the folder is empty.
+        if std::fs::remove_dir(&p.private_dir).is_err() {
+            let _ = std::fs::remove_dir_all(&p.private_dir);
+        }
         let Some(obj) = self.domains.find_by_uuid(&uuid) else {
             return;
         };
@@ -1319,17 +1322,38 @@ impl QemuDriver {
         let p = self.proc_of(uuid)?;
         p.from_snapshot.store(from_snapshot, Ordering::Relaxed);
         p.destroying.store(true, Ordering::Relaxed);
-        self.terminate(&p, graceful).await
+        let obj = self.domains.find_by_uuid(uuid);
+        self.terminate_with(&p, graceful, obj.as_deref()).await
     }
 
     /// Ends `p` (SIGTERM, then unless `graceful` SIGKILL after 10 s) and returns once the
     /// watcher has shut its domain off for the reason its flags give.
     pub(crate) async fn terminate(&self, p: &Arc<Proc>, graceful: bool) -> Result<()> {
+        self.terminate_with(p, graceful, None).await
+    }
+
+    /// [`QemuDriver::terminate`]; the status file of `obj` (the domain `p` runs) goes while
+    /// QEMU exits, which takes it milliseconds, instead of after the exit on the way to the
+    /// caller (the watcher removes it then too, as for any end). Should the process outlive
+    /// the wait, the status file is written again. A driver restarted in between finds no
+    /// QEMU to reattach to, while the one it would have found was already ending.
+    async fn terminate_with(
+        &self,
+        p: &Arc<Proc>,
+        graceful: bool,
+        obj: Option<&DomainObj>,
+    ) -> Result<()> {
         let mut exited = p.exited.subscribe();
         let pid = p.pid;
+        // Signalled from the caller's thread: QEMU starts its exit while the wait below is
+        // handed to the driver's runtime, not after (the floor's destroy is a kill and a wait).
+        let _ = p.pidfd.signal(libc::SIGTERM);
+        if let Some(obj) = obj {
+            let name = obj.lock().name.clone();
+            let _ = std::fs::remove_file(self.status_path(&name));
+        }
         let p2 = p.clone();
-        on_rt(async move {
-            let _ = p2.pidfd.signal(libc::SIGTERM);
+        let ended = on_rt(async move {
             let t = Duration::from_secs(10);
             if tokio::time::timeout(t, exited.wait_for(|v| *v))
                 .await
@@ -1354,7 +1378,13 @@ impl QemuDriver {
                 )),
             }
         })
-        .await?
+        .await?;
+        if ended.is_err()
+            && let Some(obj) = obj
+        {
+            let _ = self.save_status(obj);
+        }
+        ended
     }
 
     /// Reattaches to every domain a status file says is running, after the persistent configs
