@@ -282,4 +282,5 @@ def main():
     print("medians; %d rounds (save/restore %d, 512 MiB 3)" % (N, NSAVE))
 
 
-main()
+if __name__ == "__main__":
+    main()

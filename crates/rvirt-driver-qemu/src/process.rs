@@ -25,35 +25,56 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 
 type E = DomainEventType;
 
-/// The runtime QEMU processes, monitors and watchers run on. Never dropped.
-pub(crate) fn rt() -> &'static Runtime {
-    static RT: OnceLock<Runtime> = OnceLock::new();
+/// The runtime QEMU processes, monitors and watchers run on: the daemon's own (see
+/// [`run_monitor_calls_on_caller_runtime`]), or one the driver starts on first use and never
+/// drops.
+pub(crate) fn rt() -> &'static Handle {
     RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("rvirt-qemu")
-            .enable_all()
-            .build()
-            .expect("cannot start the QEMU driver's runtime")
+        static OWN: OnceLock<Runtime> = OnceLock::new();
+        OWN.get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("rvirt-qemu")
+                .enable_all()
+                .build()
+                .expect("cannot start the QEMU driver's runtime")
+        })
+        .handle()
+        .clone()
     })
 }
+
+/// See [`rt`].
+static RT: OnceLock<Handle> = OnceLock::new();
 
 /// Set by [`run_monitor_calls_on_caller_runtime`].
 static ON_CALLER_RUNTIME: AtomicBool = AtomicBool::new(false);
 
 /// For a daemon whose calls into the driver run as tasks of its own multi-threaded tokio
-/// runtime and never block its workers (rvirtd): a call's monitor exchange then runs as a task of
-/// that runtime instead of being handed to the driver's runtime and back, which saves a thread
-/// wake-up per call (measured on this machine: about a tenth of a millisecond after the guest
-/// idled). The exchange is still a task of its own, so it completes even if the caller stops
-/// waiting. Off by default: a program that blocks a runtime worker on a driver call (a blocking
-/// wrapper called inside a task) could otherwise wait for a task that worker can never run.
+/// runtime and never block its workers (rvirtd). Called from inside that runtime before the
+/// driver is first used, it makes the driver run its QEMU processes, monitors and watchers on
+/// that runtime instead of starting one of its own: a monitor's reply, its events and the
+/// client's call are then handled by the same threads, most often by the one that read the
+/// reply, with no wake-up of another runtime's thread on the way (measured on this machine:
+/// about a tenth of a millisecond per call after the guest idled, and two threads fewer).
+/// Later, or outside a multi-threaded runtime, a call's monitor exchange still runs as a task
+/// of the caller's runtime instead of being handed to the driver's runtime and back. Either
+/// way the exchange is a task of its own, so it completes even if the caller stops waiting.
+/// Off by default: a program that blocks a runtime worker on a driver call (a blocking wrapper
+/// called inside a task) could otherwise wait for a task that worker can never run.
 pub fn run_monitor_calls_on_caller_runtime(on: bool) {
     ON_CALLER_RUNTIME.store(on, Ordering::Relaxed);
+    match Handle::try_current() {
+        // A driver already running on its own runtime keeps it.
+        Ok(h) if on && h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            let _ = RT.set(h);
+        }
+        _ => {}
+    }
 }
 
 /// Runs `fut` on the driver's runtime and waits for it from any executor.
@@ -1087,7 +1108,10 @@ impl QemuDriver {
                 DomainEventStoppedDetailType::FAILED,
             )
         };
-        let _ = std::fs::remove_dir_all(&p.private_dir);
+        // QEMU removes its monitor socket as it exits: most often the folder is empty.
+        if std::fs::remove_dir(&p.private_dir).is_err() {
+            let _ = std::fs::remove_dir_all(&p.private_dir);
+        }
         let Some(obj) = self.domains.find_by_uuid(&uuid) else {
             return;
         };
@@ -1216,10 +1240,10 @@ impl QemuDriver {
             }
             r
         };
-        let r = match tokio::runtime::Handle::try_current() {
+        let r = match Handle::try_current() {
             Ok(h)
                 if ON_CALLER_RUNTIME.load(Ordering::Relaxed)
-                    && h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+                    && h.runtime_flavor() == RuntimeFlavor::MultiThread =>
             {
                 joined(h.spawn(exchange).await)?
             }
@@ -1298,17 +1322,38 @@ impl QemuDriver {
         let p = self.proc_of(uuid)?;
         p.from_snapshot.store(from_snapshot, Ordering::Relaxed);
         p.destroying.store(true, Ordering::Relaxed);
-        self.terminate(&p, graceful).await
+        let obj = self.domains.find_by_uuid(uuid);
+        self.terminate_with(&p, graceful, obj.as_deref()).await
     }
 
     /// Ends `p` (SIGTERM, then unless `graceful` SIGKILL after 10 s) and returns once the
     /// watcher has shut its domain off for the reason its flags give.
     pub(crate) async fn terminate(&self, p: &Arc<Proc>, graceful: bool) -> Result<()> {
+        self.terminate_with(p, graceful, None).await
+    }
+
+    /// [`QemuDriver::terminate`]; the status file of `obj` (the domain `p` runs) goes while
+    /// QEMU exits, which takes it milliseconds, instead of after the exit on the way to the
+    /// caller (the watcher removes it then too, as for any end). Should the process outlive
+    /// the wait, the status file is written again. A driver restarted in between finds no
+    /// QEMU to reattach to, while the one it would have found was already ending.
+    async fn terminate_with(
+        &self,
+        p: &Arc<Proc>,
+        graceful: bool,
+        obj: Option<&DomainObj>,
+    ) -> Result<()> {
         let mut exited = p.exited.subscribe();
         let pid = p.pid;
+        // Signalled from the caller's thread: QEMU starts its exit while the wait below is
+        // handed to the driver's runtime, not after (the floor's destroy is a kill and a wait).
+        let _ = p.pidfd.signal(libc::SIGTERM);
+        if let Some(obj) = obj {
+            let name = obj.lock().name.clone();
+            let _ = std::fs::remove_file(self.status_path(&name));
+        }
         let p2 = p.clone();
-        on_rt(async move {
-            let _ = p2.pidfd.signal(libc::SIGTERM);
+        let ended = on_rt(async move {
             let t = Duration::from_secs(10);
             if tokio::time::timeout(t, exited.wait_for(|v| *v))
                 .await
@@ -1333,7 +1378,13 @@ impl QemuDriver {
                 )),
             }
         })
-        .await?
+        .await?;
+        if ended.is_err()
+            && let Some(obj) = obj
+        {
+            let _ = self.save_status(obj);
+        }
+        ended
     }
 
     /// Reattaches to every domain a status file says is running, after the persistent configs
@@ -1392,19 +1443,30 @@ impl QemuDriver {
                 )
             })
             .collect();
-        let results = std::thread::scope(|sc| {
-            sc.spawn(|| {
-                rt().block_on(async {
-                    let mut out = Vec::new();
-                    for (path, j) in jobs {
-                        out.push((path, j.await.ok().flatten()));
-                    }
-                    out
+        let wait = || {
+            std::thread::scope(|sc| {
+                sc.spawn(|| {
+                    rt().block_on(async {
+                        let mut out = Vec::new();
+                        for (path, j) in jobs {
+                            out.push((path, j.await.ok().flatten()));
+                        }
+                        out
+                    })
                 })
+                .join()
+                .unwrap_or_default()
             })
-            .join()
-            .unwrap_or_default()
-        });
+        };
+        // On the daemon's runtime (see `run_monitor_calls_on_caller_runtime`) the jobs are
+        // tasks of the runtime this worker belongs to: it hands its tasks to another thread
+        // while it waits, so that even a single worker cannot wait for itself.
+        let results = match Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
         for (path, r) in results {
             let Some((s, pidfd, mon, events, status)) = r else {
                 self.reattach_failed(&path);

@@ -92,8 +92,9 @@ static INSIDE_DAEMON: AtomicBool = AtomicBool::new(false);
 /// its own socket.
 ///
 /// A daemon's calls are tasks of its own runtime that never block a worker, so the QEMU
-/// driver's monitor exchanges then run on that runtime (see
-/// `rvirt_driver_qemu::process::run_monitor_calls_on_caller_runtime`).
+/// driver then runs on that runtime: its QEMU processes, monitors and watchers when this is
+/// called inside the runtime before the driver is first used, its monitor exchanges in any
+/// case (see `rvirt_driver_qemu::process::run_monitor_calls_on_caller_runtime`).
 pub fn set_inside_daemon(inside: bool) {
     INSIDE_DAEMON.store(inside, Ordering::Relaxed);
     #[cfg(feature = "qemu-driver")]
