@@ -120,16 +120,23 @@ pub fn set_system_root(root: Option<PathBuf>) {
 }
 
 /// Whether the state of `qemu:///system` (see [`set_system_root`]) holds domains or pools
-/// marked autostart. A daemon opens the driver as it starts when it does, as libvirtd starts
-/// its drivers with itself, so that they start without waiting for a first client.
-pub fn system_has_autostart() -> bool {
+/// marked autostart, or the status file of a domain a previous daemon left running. A daemon
+/// opens the driver as it starts when it does, as libvirtd starts its drivers with itself: what
+/// is marked autostart starts, and running guests are reattached and watched (a guest that
+/// crashes is seen at once), without waiting for a first client.
+pub fn system_needs_opening_at_start() -> bool {
     let dirs = match SYSTEM_ROOT.lock().clone() {
         Some(root) => Dirs::under(&root),
         None => Dirs::system(),
     };
-    [dirs.qemu_autostart, dirs.storage_autostart]
-        .iter()
-        .any(|d| std::fs::read_dir(d).is_ok_and(|mut e| e.next().is_some()))
+    let not_empty = |d: &PathBuf| std::fs::read_dir(d).is_ok_and(|mut e| e.next().is_some());
+    let has_status = std::fs::read_dir(&dirs.qemu_state).is_ok_and(|mut e| {
+        e.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|x| x == "xml")))
+    });
+    has_status
+        || [dirs.qemu_autostart, dirs.storage_autostart]
+            .iter()
+            .any(not_empty)
 }
 
 /// The folders of one driver instance.
@@ -360,5 +367,24 @@ mod tests {
         assert!(parse_uri("qemu:///session").is_none());
         assert!(parse_uri("qemu+unix:///system").is_none());
         assert!(parse_uri("test:///default").is_none());
+    }
+
+    /// The one test of this binary that sets the system root (a process-wide setting).
+    #[test]
+    fn a_daemon_opens_the_system_driver_at_start_for_autostart_or_guests_left_running() {
+        let root = tempfile::tempdir().unwrap();
+        set_system_root(Some(root.path().to_path_buf()));
+        let dirs = Dirs::under(root.path());
+        assert!(!system_needs_opening_at_start(), "empty state");
+        std::fs::create_dir_all(&dirs.qemu_state).unwrap();
+        std::fs::write(dirs.qemu_state.join("g.pid"), "1").unwrap();
+        assert!(!system_needs_opening_at_start(), "no status file");
+        std::fs::write(dirs.qemu_state.join("g.xml"), "<domstatus/>").unwrap();
+        assert!(system_needs_opening_at_start(), "a guest left running");
+        std::fs::remove_file(dirs.qemu_state.join("g.xml")).unwrap();
+        std::fs::create_dir_all(&dirs.storage_autostart).unwrap();
+        std::fs::write(dirs.storage_autostart.join("pool.xml"), "").unwrap();
+        assert!(system_needs_opening_at_start(), "a pool marked autostart");
+        set_system_root(None);
     }
 }

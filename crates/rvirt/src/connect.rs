@@ -134,11 +134,12 @@ pub fn set_qemu_system_root(root: Option<std::path::PathBuf>) {
 }
 
 /// For a daemon as it starts: opens `qemu:///system` when its state holds domains or pools
-/// marked autostart, which starts them then, as libvirtd's driver initialization does. The
-/// daemon keeps the connection (and so the driver) for its lifetime.
+/// marked autostart (which start then, as libvirtd's driver initialization does) or domains a
+/// previous daemon left running (which are reattached then). The daemon keeps the connection
+/// (and so the driver) for its lifetime.
 #[cfg(feature = "qemu-driver")]
-pub async fn open_qemu_system_for_autostart() -> Result<Option<Connect>> {
-    if !rvirt_driver_qemu::system_has_autostart() {
+pub async fn open_qemu_system_at_start() -> Result<Option<Connect>> {
+    if !rvirt_driver_qemu::system_needs_opening_at_start() {
         return Ok(None);
     }
     Connect::open("qemu:///system").await.map(Some)

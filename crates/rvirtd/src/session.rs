@@ -358,11 +358,7 @@ async fn serve_halves<R, W>(
             // Nothing else of this client's is running: answer here, in the reader's task, and
             // write the reply straight to the socket. A client that waits for each reply (most
             // do) gets its answer without a single hand-over between tasks.
-            let reply = in_main(
-                session.shared.runtime.clone(),
-                dispatch::call(&session, header, payload, files),
-            )
-            .await;
+            let reply = run_call(&session, header, payload, files).await;
             let written = tokio::select! {
                 biased;
                 _ = close_rx.changed() => break,
@@ -378,11 +374,7 @@ async fn serve_halves<R, W>(
         }
         let s = session.clone();
         tokio::spawn(async move {
-            let reply = in_main(
-                s.shared.runtime.clone(),
-                dispatch::call(&s, header, payload, files),
-            )
-            .await;
+            let reply = run_call(&s, header, payload, files).await;
             s.send(reply).await;
             crate::stream::start(&s, &header);
             drop(permit);
@@ -413,6 +405,32 @@ async fn serve_halves<R, W>(
         // gets round to reading.
         writer.abort();
     }
+}
+
+/// Runs one call of the client and returns its reply packet, in the main runtime's context
+/// ([`in_main`]). Opening a connection runs as a task of the main runtime itself: it may load a
+/// hypervisor driver, whose start-up (a QEMU driver reattaching to running guests) blocks a
+/// worker of the runtime while handing that worker's tasks to another thread, which only a
+/// worker of a multi-threaded runtime can do, never a unix client's own thread.
+async fn run_call(
+    session: &Arc<Session>,
+    header: Header,
+    payload: Vec<u8>,
+    files: Vec<OwnedFd>,
+) -> Vec<u8> {
+    let main = session.shared.runtime.clone();
+    if header.program == rvirt_proto::REMOTE_PROGRAM
+        && rvirt_proto::remote::Procedure::from_number(header.procedure)
+            == Some(rvirt_proto::remote::Procedure::ConnectOpen)
+    {
+        let s = session.clone();
+        let call = main.spawn(async move { dispatch::call(&s, header, payload, files).await });
+        return match call.await {
+            Ok(reply) => reply,
+            Err(e) => dispatch::failure_reply(&header, &dispatch::internal(e.to_string())),
+        };
+    }
+    in_main(main, dispatch::call(session, header, payload, files)).await
 }
 
 /// Runs `fut` in the daemon's main runtime's context: what a call spawns, and the sockets and

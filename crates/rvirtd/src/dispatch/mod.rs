@@ -73,22 +73,23 @@ pub(crate) async fn call(
                 &RawPayload(&body),
             )
         }
-        Err(e) => rvirt_proto::encode_packet(
-            &mut out,
-            &header.reply(MessageStatus::Error),
-            &RemoteError::from(&e),
-        ),
+        Err(e) => return failure_reply(&header, &e),
     };
     if encoded.is_err() {
         // The return value would not fit in a packet: answer with libvirt's error instead.
-        out.clear();
-        let e = rpc_error("Unable to encode message payload");
-        let _ = rvirt_proto::encode_packet(
-            &mut out,
-            &header.reply(MessageStatus::Error),
-            &RemoteError::from(&e),
-        );
+        return failure_reply(&header, &rpc_error("Unable to encode message payload"));
     }
+    out
+}
+
+/// The reply packet to the call of `header` that failed with `e`.
+pub(crate) fn failure_reply(header: &Header, e: &Error) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = rvirt_proto::encode_packet(
+        &mut out,
+        &header.reply(MessageStatus::Error),
+        &RemoteError::from(e),
+    );
     out
 }
 
