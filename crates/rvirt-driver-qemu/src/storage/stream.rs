@@ -195,17 +195,23 @@ impl Reader {
     }
 }
 
-/// Whether the page cache holds every page of `len` bytes of `f` at `pos` (page-aligned), asked
-/// with `mincore` on a mapping of them, which reads nothing from the disk. `false` when it
-/// cannot tell.
+/// Whether the page cache holds every page of `len` bytes of `f` at `pos` (page-aligned).
+/// `false` when it cannot tell.
 fn all_cached(f: &std::fs::File, pos: u64, len: usize) -> bool {
-    use std::os::fd::AsRawFd;
-    if len == 0 {
-        return true;
-    }
     let mut pages = [0u8; READ_SIZE / ALIGN];
-    if len.div_ceil(ALIGN) > pages.len() {
-        return false;
+    len == 0
+        || (residency(f, pos, len, &mut pages)
+            && pages[..len.div_ceil(ALIGN)].iter().all(|p| p & 1 == 1))
+}
+
+/// Fills the front of `pages` with one byte per page of `len` bytes of `f` at `pos`
+/// (page-aligned), bit 0 set where the page cache holds that page: `mincore` on a mapping of
+/// them, which reads nothing from the disk. `false` when it cannot tell (`pages` too short, no
+/// mapping).
+fn residency(f: &std::fs::File, pos: u64, len: usize, pages: &mut [u8]) -> bool {
+    use std::os::fd::AsRawFd;
+    if len == 0 || len.div_ceil(ALIGN) > pages.len() {
+        return len == 0;
     }
     // SAFETY: a read-only shared mapping of `len` bytes of the open file, never touched (pages
     // past the end of the file are not accessed either), unmapped before returning; mincore
@@ -225,7 +231,7 @@ fn all_cached(f: &std::fs::File, pos: u64, len: usize) -> bool {
         }
         let ok = libc::mincore(map, len, pages.as_mut_ptr()) == 0;
         libc::munmap(map, len);
-        ok && pages[..len.div_ceil(ALIGN)].iter().all(|p| p & 1 == 1)
+        ok
     }
 }
 
@@ -835,27 +841,11 @@ mod tests {
         }
     }
 
-    /// Whether each page of `f` is in the page cache (`mincore` of a mapping of it).
+    /// Whether each page of `f` is in the page cache.
     fn cached_pages(f: &std::fs::File, len: usize) -> Vec<bool> {
-        use std::os::fd::AsRawFd;
-        let page = 4096;
-        // SAFETY: a private read-only mapping of an open file of `len` bytes, unmapped below;
-        // mincore writes one byte per page into `vec`, which has that many.
-        unsafe {
-            let map = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_PRIVATE,
-                f.as_raw_fd(),
-                0,
-            );
-            assert_ne!(map, libc::MAP_FAILED);
-            let mut vec = vec![0u8; len.div_ceil(page)];
-            assert_eq!(libc::mincore(map, len, vec.as_mut_ptr()), 0);
-            libc::munmap(map, len);
-            vec.iter().map(|b| b & 1 == 1).collect()
-        }
+        let mut pages = vec![0u8; len.div_ceil(ALIGN)];
+        assert!(residency(f, 0, len, &mut pages));
+        pages.iter().map(|b| b & 1 == 1).collect()
     }
 
     /// A download of a file of which only some stretches are in the page cache (a cached
