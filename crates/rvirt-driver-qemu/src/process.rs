@@ -944,6 +944,7 @@ impl QemuDriver {
                 // The stop at a shutdown that becomes a reboot is no pause.
                 if !p.paused_shutdown.load(Ordering::Relaxed) {
                     self.set_paused(&obj, reason);
+                    self.save_status_soon(uuid);
                 }
             }
             EventKind::Resume => {
@@ -952,6 +953,7 @@ impl QemuDriver {
                     .resume_reason
                     .swap(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);
                 self.set_resumed(&obj, reason);
+                self.save_status_soon(uuid);
             }
             EventKind::BalloonChange { actual } => {
                 // libvirt reports the size in KiB, rounded up.
@@ -1177,6 +1179,23 @@ impl QemuDriver {
                 &e,
             )
         })
+    }
+
+    /// Rewrites the status file of a running domain whose state just changed (paused or
+    /// resumed), off the path of the call that changed it: a blocking task writes the live
+    /// state as it is when the task runs (writes take turns, so the last one written is the
+    /// latest state). A daemon restarted after a crash then finds a pause with its reason
+    /// (user, I/O error…), as libvirt's finds it in its status XML.
+    fn save_status_soon(&self, uuid: Uuid) {
+        let drv = self.weak();
+        rt().spawn_blocking(move || {
+            if let Some(d) = drv.upgrade()
+                && let Some(obj) = d.domains.find_by_uuid(&uuid)
+                && obj.lock().state != DomainState::SHUTOFF
+            {
+                let _ = d.save_status(&obj);
+            }
+        });
     }
 
     /// The second half of a fake reboot (libvirt's `qemuProcessFakeReboot`): reset the

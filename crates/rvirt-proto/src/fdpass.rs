@@ -4,14 +4,19 @@
 //! descriptor follows on its own, attached (SCM_RIGHTS) to one byte of data that carries nothing
 //! else. Only unix sockets can do this; TCP and TLS connections refuse such messages.
 //!
-//! The reader side is [`recv_with_fds`]: a read that keeps every descriptor the kernel hands over
-//! in an [`FdQueue`], in the order of the bytes they came with. Once a message's marker bytes have
-//! been read, their descriptors are at the front of that queue.
+//! The reader side is [`FdReader`]: a socket reader that keeps every descriptor the kernel hands
+//! over in an [`FdQueue`], in the order of the bytes they came with. Once a message's marker bytes
+//! have been read, their descriptors are at the front of that queue.
 
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+use tokio::io::{AsyncRead, Interest, ReadBuf};
+use tokio::net::UnixStream;
+use tokio::net::unix::OwnedReadHalf;
 
 /// `VIR_NET_MESSAGE_NUM_FDS_MAX`: the most descriptors one message may carry.
 pub const NUM_FDS_MAX: u32 = 32;
@@ -49,12 +54,12 @@ const CONTROL_WORDS: usize = (NUM_FDS_MAX as usize * 4 + 64) / 8;
 /// One `recvmsg` into `buf`, queueing the descriptors that came with the bytes. Control data cut
 /// short (descriptors the kernel had to drop) and a queue grown past [`NUM_FDS_MAX`] (a peer
 /// sending descriptors no message asks for) are errors: the connection can no longer be trusted
-/// to pair bytes and descriptors. `MSG_DONTWAIT` is set: the call never blocks.
-pub fn recv_with_fds(
+/// to pair bytes and descriptors.
+fn recv_with_fds(
     sock: RawFd,
     buf: &mut [std::mem::MaybeUninit<u8>],
     queue: &Mutex<VecDeque<OwnedFd>>,
-) -> io::Result<Received> {
+) -> io::Result<usize> {
     let mut control = [0u64; CONTROL_WORDS];
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
@@ -92,7 +97,6 @@ pub fn recv_with_fds(
     if msg.msg_flags & libc::MSG_CTRUNC != 0 {
         return Err(io::Error::other("too many file descriptors sent at once"));
     }
-    let fds = received.len();
     let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
     q.extend(received);
     if q.len() > NUM_FDS_MAX as usize {
@@ -100,21 +104,51 @@ pub fn recv_with_fds(
             "file descriptors received that no message announced",
         ));
     }
-    Ok(Received {
-        bytes: n as usize,
-        fds,
-    })
+    Ok(n as usize)
 }
 
-/// What one [`recv_with_fds`] brought in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Received {
-    /// Bytes written to the front of the buffer.
-    pub bytes: usize,
-    /// Descriptors queued with them. The kernel ends a read right after bytes that carried
-    /// descriptors, so a read that brought some and filled less than the buffer does not show
-    /// that the socket is empty; one that brought none does.
-    pub fds: usize,
+/// The reading half of a unix socket that keeps the descriptors passed with its bytes.
+pub struct FdReader {
+    half: OwnedReadHalf,
+    fds: FdQueue,
+}
+
+impl FdReader {
+    /// Reads from `half`, queueing descriptors in `fds`.
+    pub fn new(half: OwnedReadHalf, fds: FdQueue) -> FdReader {
+        FdReader { half, fds }
+    }
+}
+
+impl AsyncRead for FdReader {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let sock: &UnixStream = this.half.as_ref();
+        loop {
+            ready!(sock.poll_read_ready(cx))?;
+            // The kernel writes into the buffer's uninitialised part directly: a large read (a
+            // stream packet's payload) is not zeroed first.
+            // SAFETY: recv_with_fds only writes into `unfilled`, never de-initialises it.
+            let unfilled = unsafe { buf.unfilled_mut() };
+            let fds = &this.fds;
+            match sock.try_io(Interest::READABLE, || {
+                recv_with_fds(sock.as_raw_fd(), unfilled, fds)
+            }) {
+                Ok(n) => {
+                    // SAFETY: recvmsg wrote the first `n` bytes of the unfilled part.
+                    unsafe { buf.assume_init(n) };
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
 }
 
 /// Sends `fd` the way libvirt sends each descriptor of a message: one byte of data with the
@@ -172,8 +206,7 @@ pub fn take_fds(queue: &FdQueue, n: usize) -> Option<Vec<OwnedFd>> {
 mod tests {
     use super::*;
     use std::io::{Read, Seek, Write};
-    use std::os::fd::AsFd;
-    use std::os::unix::net::UnixStream;
+    use tokio::io::AsyncReadExt;
 
     #[test]
     fn the_count_comes_first_and_is_bounded() {
@@ -193,41 +226,56 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_read_stops_after_the_bytes_that_carried_descriptors() {
+    #[tokio::test]
+    async fn descriptors_arrive_with_their_bytes_in_order() {
         let (a, b) = UnixStream::pair().unwrap();
-        let mut f = tempfile::tempfile().unwrap();
-        f.write_all(b"passed").unwrap();
-        (&a).write_all(b"packet").unwrap();
-        send_fd(a.as_fd(), f.as_fd()).unwrap();
-        (&a).write_all(b"next").unwrap();
+        let (r, _w) = b.into_split();
         let queue = FdQueue::default();
-        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 64];
-        let first = recv_with_fds(b.as_raw_fd(), &mut buf, &queue).unwrap();
-        assert_eq!(first, Received { bytes: 7, fds: 1 });
-        let second = recv_with_fds(b.as_raw_fd(), &mut buf, &queue).unwrap();
-        assert_eq!(second, Received { bytes: 4, fds: 0 });
-        let e = recv_with_fds(b.as_raw_fd(), &mut buf, &queue).unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
-        let mut got = std::fs::File::from(take_fds(&queue, 1).unwrap().remove(0));
-        got.rewind().unwrap();
-        let mut s = String::new();
-        got.read_to_string(&mut s).unwrap();
-        assert_eq!(s, "passed");
+        let mut reader = FdReader::new(r, queue.clone());
+        let mut files = Vec::new();
+        for text in ["first", "second"] {
+            let mut f = tempfile::tempfile().unwrap();
+            f.write_all(text.as_bytes()).unwrap();
+            files.push(f);
+        }
+        let a = a.into_std().unwrap();
+        (&a).write_all(b"packet").unwrap();
+        for f in &files {
+            send_fd(std::os::fd::AsFd::as_fd(&a), std::os::fd::AsFd::as_fd(f)).unwrap();
+        }
+        let mut got = [0u8; 8];
+        reader.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"packet\0\0");
+        let fds = take_fds(&queue, 2).unwrap();
+        assert!(take_fds(&queue, 1).is_none());
+        for (fd, want) in fds.into_iter().zip(["first", "second"]) {
+            let mut f = std::fs::File::from(fd);
+            f.rewind().unwrap();
+            let mut s = String::new();
+            f.read_to_string(&mut s).unwrap();
+            assert_eq!(s, want);
+        }
     }
 
-    #[test]
-    fn descriptors_beyond_the_maximum_are_refused() {
+    #[tokio::test]
+    async fn unannounced_descriptors_beyond_the_maximum_end_the_connection() {
         let (a, b) = UnixStream::pair().unwrap();
+        let (r, _w) = b.into_split();
+        let mut reader = FdReader::new(r, FdQueue::default());
+        let a = a.into_std().unwrap();
         let f = tempfile::tempfile().unwrap();
         for _ in 0..=NUM_FDS_MAX {
-            send_fd(a.as_fd(), f.as_fd()).unwrap();
+            send_fd(std::os::fd::AsFd::as_fd(&a), std::os::fd::AsFd::as_fd(&f)).unwrap();
         }
-        let queue = FdQueue::default();
-        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 64];
-        let err = (0..=NUM_FDS_MAX)
-            .find_map(|_| recv_with_fds(b.as_raw_fd(), &mut buf, &queue).err())
-            .expect("the 33rd descriptor is refused");
-        assert!(err.to_string().contains("no message announced"), "{err}");
+        let mut sink = vec![0u8; 64];
+        let mut err = None;
+        for _ in 0..=NUM_FDS_MAX {
+            if let Err(e) = reader.read(&mut sink).await {
+                err = Some(e);
+                break;
+            }
+        }
+        let e = err.expect("the reader refuses the 33rd descriptor");
+        assert!(e.to_string().contains("no message announced"), "{e}");
     }
 }

@@ -14,7 +14,6 @@ mod session;
 mod stream;
 mod tls;
 mod trim;
-mod unix;
 
 pub use config::Config;
 pub use server::{RunOptions, run};

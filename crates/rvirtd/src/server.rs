@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 /// How long shutdown waits for calls in flight.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(30);
@@ -23,8 +23,6 @@ pub(crate) struct Shared {
     pub workers: Arc<Semaphore>,
     /// Becomes true when the daemon shuts down.
     pub shutdown: watch::Receiver<bool>,
-    /// The daemon's main runtime: calls run in its context wherever their client is served.
-    pub runtime: tokio::runtime::Handle,
 }
 
 /// Options from the command line.
@@ -268,11 +266,10 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // qemu:///system lives as long as the daemon (as libvirtd's QEMU driver does) when the
     // daemon has its own state root: it reattaches right away to the guests a previous daemon
     // left running, watches them while no client is connected, and starts what is marked
-    // autostart. Without a root it opens at startup only when something is marked autostart or
-    // was left running.
+    // autostart. Without a root it opens at startup only when something is marked autostart.
     let opened = match &config.rvirt_qemu_root {
         Some(_) => rvirt::Connect::open("qemu:///system").await.map(Some),
-        None => rvirt::open_qemu_system_at_start().await,
+        None => rvirt::open_qemu_system_for_autostart().await,
     };
     let _qemu_system = match opened {
         Ok(c) => c,
@@ -346,7 +343,6 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
         workers: Arc::new(Semaphore::new(config.max_workers)),
         config,
         shutdown: shutdown_rx,
-        runtime: tokio::runtime::Handle::current(),
     });
     let clients = Arc::new(Semaphore::new(shared.config.max_clients));
     let active = Arc::new(AtomicUsize::new(0));
@@ -401,45 +397,6 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// A connected client's place among the `max_clients`: given back, and the daemon told when
-/// it may have become idle, when the client's session ends.
-struct ClientSlot {
-    /// Held for as long as the client is connected.
-    _permit: tokio::sync::OwnedSemaphorePermit,
-    active: Arc<AtomicUsize>,
-    idle: watch::Sender<()>,
-}
-
-impl ClientSlot {
-    fn take(
-        permit: tokio::sync::OwnedSemaphorePermit,
-        active: &Arc<AtomicUsize>,
-        idle: &watch::Sender<()>,
-    ) -> ClientSlot {
-        active.fetch_add(1, Ordering::SeqCst);
-        ClientSlot {
-            _permit: permit,
-            active: active.clone(),
-            idle: idle.clone(),
-        }
-    }
-}
-
-impl Drop for ClientSlot {
-    fn drop(&mut self) {
-        self.active.fetch_sub(1, Ordering::SeqCst);
-        let _ = self.idle.send(());
-    }
-}
-
-/// A client just accepted, and how it is to be served.
-enum Accepted {
-    /// A unix socket client, read and written by a thread of its own.
-    Unix(std::os::unix::net::UnixStream, bool),
-    /// A TCP or TLS client: a task of the main runtime.
-    Task(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
-}
-
 async fn accept_loop(
     l: Listener,
     shared: Arc<Shared>,
@@ -453,17 +410,17 @@ async fn accept_loop(
             return;
         };
         let accepted = match &l {
-            Listener::Unix(u, ro) => u
-                .accept()
-                .await
-                .and_then(|(s, _)| s.into_std())
-                .map(|s| Accepted::Unix(s, *ro)),
+            Listener::Unix(u, ro) => u.accept().await.map(|(s, _)| {
+                let shared = shared.clone();
+                let ro = *ro;
+                Box::pin(async move { session::serve_unix(s, ro, shared).await })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+            }),
             Listener::Tcp(t) => t.accept().await.map(|(s, _)| {
                 let _ = s.set_nodelay(true);
                 let shared = shared.clone();
-                Accepted::Task(Box::pin(
-                    async move { session::serve(s, false, shared).await },
-                ))
+                Box::pin(async move { session::serve(s, false, shared).await })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
             }),
             Listener::Tls(t, ctx) => t.accept().await.map(|(s, peer)| {
                 let _ = s.set_nodelay(true);
@@ -471,23 +428,24 @@ async fn accept_loop(
                 let ctx = ctx.clone();
                 // The handshake runs in the client's own task: a slow or silent client never
                 // holds up the accept loop.
-                Accepted::Task(Box::pin(async move {
+                Box::pin(async move {
                     if let Some(stream) = crate::tls::handshake(&ctx, s, peer, &shared).await {
                         session::serve(stream, false, shared).await
                     }
-                }))
+                })
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
             }),
         };
         match accepted {
-            Ok(Accepted::Unix(s, ro)) => {
-                let slot = ClientSlot::take(permit, &active, &idle);
-                serve_on_own_thread(s, ro, shared.clone(), slot);
-            }
-            Ok(Accepted::Task(fut)) => {
-                let slot = ClientSlot::take(permit, &active, &idle);
+            Ok(fut) => {
+                active.fetch_add(1, Ordering::SeqCst);
+                let active = active.clone();
+                let idle = idle.clone();
                 tokio::spawn(async move {
                     fut.await;
-                    drop(slot);
+                    drop(permit);
+                    active.fetch_sub(1, Ordering::SeqCst);
+                    let _ = idle.send(());
                 });
             }
             Err(e) => {
@@ -496,54 +454,5 @@ async fn accept_loop(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-    }
-}
-
-/// Serves a unix socket client on a thread of its own, with a single-threaded runtime: one
-/// thread reads its packets, runs its calls and writes its replies, so a call costs no
-/// hand-over between the main runtime's workers (measured in bench/RESULTS.md, "One thread per
-/// unix client"), and a call that blocks holds up only its own client. What the calls spawn,
-/// and the descriptors and timers they open, belong to the main runtime
-/// ([`session::in_main`]). Should no thread or runtime be had (a thread limit), the client is
-/// served as a task of the main runtime instead.
-fn serve_on_own_thread(
-    stream: std::os::unix::net::UnixStream,
-    ro: bool,
-    shared: Arc<Shared>,
-    slot: ClientSlot,
-) {
-    let main = tokio::runtime::Handle::current();
-    // The client comes back here if the thread cannot be started.
-    let handed = Arc::new(parking_lot::Mutex::new(Some((stream, shared, slot))));
-    let take = handed.clone();
-    let started = std::thread::Builder::new()
-        .name("rvirtd-client".into())
-        .spawn(move || {
-            let Some((stream, shared, slot)) = take.lock().take() else {
-                return;
-            };
-            let serve = async move {
-                session::serve_unix(stream, ro, shared).await;
-                drop(slot);
-            };
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt.block_on(serve),
-                Err(e) => {
-                    warn!("serving a client in the main runtime: no runtime of its own: {e}");
-                    main.spawn(serve);
-                }
-            }
-        });
-    if let Err(e) = started
-        && let Some((stream, shared, slot)) = handed.lock().take()
-    {
-        warn!("serving a client in the main runtime: no thread of its own: {e}");
-        tokio::spawn(async move {
-            session::serve_unix(stream, ro, shared).await;
-            drop(slot);
-        });
     }
 }

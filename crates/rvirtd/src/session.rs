@@ -3,7 +3,7 @@
 use crate::dispatch;
 use crate::server::Shared;
 use rvirt::Connect;
-use rvirt_proto::fdpass::{self, FdQueue};
+use rvirt_proto::fdpass::{self, FdQueue, FdReader};
 use rvirt_proto::{Header, MessageType, Packet, PacketReader, keepalive};
 use std::collections::{HashMap, VecDeque};
 use std::os::fd::OwnedFd;
@@ -139,23 +139,15 @@ impl Session {
     }
 }
 
-/// Serves one client of a unix socket (the one transport that passes file descriptors), on the
-/// runtime this runs in.
+/// Serves one client of a unix socket: the one transport that passes file descriptors.
 pub(crate) async fn serve_unix(
-    stream: std::os::unix::net::UnixStream,
+    stream: tokio::net::UnixStream,
     from_ro_socket: bool,
     shared: Arc<Shared>,
 ) {
     let fds = FdQueue::default();
-    let sock = match crate::unix::socket(stream) {
-        Ok(s) => s,
-        Err(e) => {
-            info!("dropping client: {e}");
-            return;
-        }
-    };
-    let rd = crate::unix::Reader::new(sock.clone(), fds.clone());
-    let wr = crate::unix::Writer::new(sock);
+    let (rd, wr) = stream.into_split();
+    let rd = FdReader::new(rd, fds.clone());
     serve_halves(rd, wr, Some(fds), from_ro_socket, shared, |_| {}).await
 }
 
@@ -222,11 +214,7 @@ async fn serve_halves<R, W>(
         draining_rx,
     ));
     setup(&session);
-    // The prober's timer lives in the main runtime: a runtime with a timer pending arms a kernel
-    // timer each time it waits for the socket.
-    let prober = shared
-        .runtime
-        .spawn(keepalive_loop(Arc::downgrade(&session)));
+    let prober = tokio::spawn(keepalive_loop(Arc::downgrade(&session)));
     let max_requests = shared.config.max_client_requests;
     let in_flight = Arc::new(Semaphore::new(max_requests));
     let mut shutdown = shared.shutdown.clone();
@@ -358,7 +346,7 @@ async fn serve_halves<R, W>(
             // Nothing else of this client's is running: answer here, in the reader's task, and
             // write the reply straight to the socket. A client that waits for each reply (most
             // do) gets its answer without a single hand-over between tasks.
-            let reply = run_call(&session, header, payload, files).await;
+            let reply = dispatch::call(&session, header, payload, files).await;
             let written = tokio::select! {
                 biased;
                 _ = close_rx.changed() => break,
@@ -374,7 +362,7 @@ async fn serve_halves<R, W>(
         }
         let s = session.clone();
         tokio::spawn(async move {
-            let reply = run_call(&s, header, payload, files).await;
+            let reply = dispatch::call(&s, header, payload, files).await;
             s.send(reply).await;
             crate::stream::start(&s, &header);
             drop(permit);
@@ -387,14 +375,10 @@ async fn serve_halves<R, W>(
     // its event callbacks.
     let _ = draining.send(true);
     let _ = in_flight.acquire_many(max_requests as u32).await;
-    {
-        // What closing the registrations and the connection spawns belongs to the main runtime.
-        let _in_main = shared.runtime.enter();
-        session.events.lock().clear();
-        // Dropping the streams' channels makes their tasks abort the transfers.
-        session.streams.lock().clear();
-        session.conn.lock().take();
-    }
+    session.events.lock().clear();
+    // Dropping the streams' channels makes their tasks abort the transfers.
+    session.streams.lock().clear();
+    session.conn.lock().take();
     prober.abort();
     drop(session);
     if tokio::time::timeout(FLUSH_DEADLINE, &mut writer)
@@ -405,47 +389,6 @@ async fn serve_halves<R, W>(
         // gets round to reading.
         writer.abort();
     }
-}
-
-/// Runs one call of the client and returns its reply packet, in the main runtime's context
-/// ([`in_main`]). Opening a connection runs as a task of the main runtime itself: it may load a
-/// hypervisor driver, whose start-up (a QEMU driver reattaching to running guests) blocks a
-/// worker of the runtime while handing that worker's tasks to another thread, which only a
-/// worker of a multi-threaded runtime can do, never a unix client's own thread.
-async fn run_call(
-    session: &Arc<Session>,
-    header: Header,
-    payload: Vec<u8>,
-    files: Vec<OwnedFd>,
-) -> Vec<u8> {
-    let main = session.shared.runtime.clone();
-    if header.program == rvirt_proto::REMOTE_PROGRAM
-        && rvirt_proto::remote::Procedure::from_number(header.procedure)
-            == Some(rvirt_proto::remote::Procedure::ConnectOpen)
-    {
-        let s = session.clone();
-        let call = main.spawn(async move { dispatch::call(&s, header, payload, files).await });
-        return match call.await {
-            Ok(reply) => reply,
-            Err(e) => dispatch::failure_reply(&header, &dispatch::internal(e.to_string())),
-        };
-    }
-    in_main(main, dispatch::call(session, header, payload, files)).await
-}
-
-/// Runs `fut` in the daemon's main runtime's context: what a call spawns, and the sockets and
-/// timers it opens, belong to the main runtime even when the client's connection is served on a
-/// thread of its own.
-pub(crate) async fn in_main<F: std::future::Future>(
-    main: tokio::runtime::Handle,
-    fut: F,
-) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(|cx| {
-        let _in_main = main.enter();
-        fut.as_mut().poll(cx)
-    })
-    .await
 }
 
 /// Reads the descriptors announced at the front of `payload`: their marker bytes from the
@@ -628,7 +571,6 @@ mod tests {
             config: crate::config::Config::default(),
             workers: Arc::new(Semaphore::new(4)),
             shutdown,
-            runtime: tokio::runtime::Handle::current(),
         });
         let (client, server) = tokio::io::duplex(1 << 20);
         let (tx, mut rx) = mpsc::channel(1);

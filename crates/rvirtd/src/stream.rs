@@ -45,11 +45,7 @@ pub(crate) fn start(session: &Arc<Session>, call: &Header) {
         return;
     };
     drop(streams);
-    let main = session.shared.runtime.clone();
-    tokio::spawn(crate::session::in_main(
-        main,
-        run(session.clone(), *call, stream, direction, rx),
-    ));
+    tokio::spawn(run(session.clone(), *call, stream, direction, rx));
 }
 
 /// Where a STREAM packet from the client goes: the queue of its stream, which the reader awaits

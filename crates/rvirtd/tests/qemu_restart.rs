@@ -88,6 +88,7 @@ c = libvirt.open(sys.argv[1])
 p = c.defineXML(sys.argv[2])
 p.create()
 t = c.createXML(sys.argv[3], 0)
+t.suspend()
 print(p.ID(), t.ID())
 "#;
 
@@ -120,7 +121,8 @@ assert sorted(doms) == ["p", "t"], sorted(doms)
 p, t = doms["p"], doms["t"]
 # The status file keeps the running reason, as libvirtd's does across its restarts.
 assert p.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED], p.state()
-assert t.state()[0] == libvirt.VIR_DOMAIN_RUNNING, t.state()
+# And the reason of a pause made before the daemon died.
+assert t.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER], t.state()
 assert p.isPersistent() == 1 and t.isPersistent() == 0
 print(p.ID(), t.ID())
 p.suspend()
@@ -161,6 +163,18 @@ fn guests_survive_a_killed_daemon_and_are_reattached() {
             first.pid() as i32,
             "QEMU is rvirtd's own child"
         );
+    }
+
+    // The status file records t's pause (written after the call returned).
+    let t0 = Instant::now();
+    let status = state.join("run/qemu/t.xml");
+    while !std::fs::read_to_string(&status).is_ok_and(|x| x.contains("state='3' reason='1'")) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the status file does not record the pause: {:?}",
+            std::fs::read_to_string(&status)
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 
     // SIGKILL: the daemon gets no chance to clean up (dropping `first` reaps it).
