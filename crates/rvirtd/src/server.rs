@@ -266,10 +266,11 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     // qemu:///system lives as long as the daemon (as libvirtd's QEMU driver does) when the
     // daemon has its own state root: it reattaches right away to the guests a previous daemon
     // left running, watches them while no client is connected, and starts what is marked
-    // autostart. Without a root it opens at startup only when something is marked autostart.
+    // autostart. Without a root it opens at startup only when something is marked autostart or
+    // was left running.
     let opened = match &config.rvirt_qemu_root {
         Some(_) => rvirt::Connect::open("qemu:///system").await.map(Some),
-        None => rvirt::open_qemu_system_for_autostart().await,
+        None => rvirt::open_qemu_system_at_start().await,
     };
     let _qemu_system = match opened {
         Ok(c) => c,

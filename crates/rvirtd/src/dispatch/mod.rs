@@ -83,7 +83,7 @@ pub(crate) async fn call(
 }
 
 /// The reply packet to the call of `header` that failed with `e`.
-pub(crate) fn failure_reply(header: &Header, e: &Error) -> Vec<u8> {
+fn failure_reply(header: &Header, e: &Error) -> Vec<u8> {
     let mut out = Vec::new();
     let _ = rvirt_proto::encode_packet(
         &mut out,
