@@ -70,7 +70,23 @@ pub fn encode_packet(
     out.extend_from_slice(&[0; LEN_WORD]);
     header.encode(out);
     body.encode(out);
-    let len = out.len() - start;
+    set_len_word(out, start, 0)
+}
+
+/// Appends the length word and header of a packet whose body, `body_len` bytes already at hand,
+/// the caller writes right after them (stream data sent without being copied behind its
+/// header). Refused like [`encode_packet`] when the packet would exceed [`MESSAGE_MAX`].
+pub fn encode_head(out: &mut Vec<u8>, header: &Header, body_len: usize) -> Result<(), FrameError> {
+    let start = out.len();
+    out.extend_from_slice(&[0; LEN_WORD]);
+    header.encode(out);
+    set_len_word(out, start, body_len)
+}
+
+/// Fills in the length word of the packet that starts at `start` of `out` and goes on for
+/// `more` bytes past its end, or takes the packet back out if it is too large.
+fn set_len_word(out: &mut Vec<u8>, start: usize, more: usize) -> Result<(), FrameError> {
+    let len = (out.len() - start).saturating_add(more);
     if len - LEN_WORD > MESSAGE_MAX {
         out.truncate(start);
         return Err(FrameError::TooLarge(u32::try_from(len).unwrap_or(u32::MAX)));
@@ -223,6 +239,23 @@ mod tests {
         let p = read(&out).unwrap().unwrap();
         assert_eq!(p.header, header());
         assert_eq!(p.decode_payload::<u32>().unwrap(), 7);
+    }
+
+    #[test]
+    fn a_head_with_its_body_after_it_is_the_whole_packet() {
+        let data = vec![9u8; 1000];
+        let mut whole = Vec::new();
+        encode_packet(&mut whole, &header(), &RawPayload(&data)).unwrap();
+        let mut head = vec![1, 2];
+        encode_head(&mut head, &header(), data.len()).unwrap();
+        assert_eq!(&head[..2], &[1, 2], "appended after what was there");
+        head.extend_from_slice(&data);
+        assert_eq!(&head[2..], &whole[..]);
+        let mut refused = vec![1, 2];
+        let too_big = MESSAGE_MAX - HEADER_LEN + 1;
+        assert!(encode_head(&mut refused, &header(), too_big).is_err());
+        assert_eq!(refused, [1, 2], "nothing left of a refused head");
+        encode_head(&mut refused, &header(), too_big - 1).unwrap();
     }
 
     #[test]

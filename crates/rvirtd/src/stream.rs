@@ -65,18 +65,9 @@ pub(crate) fn inbox(session: &Session, header: &Header) -> Option<mpsc::Sender<I
 /// `false` once the client's connection is gone.
 async fn post_data(session: &Session, header: Header, data: Vec<u8>) -> bool {
     let mut head = Vec::with_capacity(rvirt_proto::packet::LEN_WORD + rvirt_proto::HEADER_LEN);
-    if rvirt_proto::encode_packet(&mut head, &header, &RawPayload(&[])).is_err() {
+    if rvirt_proto::packet::encode_head(&mut head, &header, data.len()).is_err() {
         return false;
     }
-    let Some(len) = (head.len() - rvirt_proto::packet::LEN_WORD)
-        .checked_add(data.len())
-        .filter(|n| *n <= rvirt_proto::MESSAGE_MAX)
-    else {
-        return false;
-    };
-    // The length word counts itself: MESSAGE_MAX + 4 fits a u32.
-    let word = ((len + rvirt_proto::packet::LEN_WORD) as u32).to_be_bytes();
-    head[..rvirt_proto::packet::LEN_WORD].copy_from_slice(&word);
     session.send_parts_or_gone(head, data).await
 }
 
