@@ -68,13 +68,17 @@ static ON_CALLER_RUNTIME: AtomicBool = AtomicBool::new(false);
 /// called inside a task) could otherwise wait for a task that worker can never run.
 pub fn run_monitor_calls_on_caller_runtime(on: bool) {
     ON_CALLER_RUNTIME.store(on, Ordering::Relaxed);
-    match Handle::try_current() {
+    if on && let Some(h) = current_multi_thread() {
         // A driver already running on its own runtime keeps it.
-        Ok(h) if on && h.runtime_flavor() == RuntimeFlavor::MultiThread => {
-            let _ = RT.set(h);
-        }
-        _ => {}
+        let _ = RT.set(h);
     }
+}
+
+/// The multi-threaded tokio runtime the caller runs in, if it runs in one.
+fn current_multi_thread() -> Option<Handle> {
+    Handle::try_current()
+        .ok()
+        .filter(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread)
 }
 
 /// Runs `fut` on the driver's runtime and waits for it from any executor.
@@ -1259,14 +1263,10 @@ impl QemuDriver {
             }
             r
         };
-        let r = match Handle::try_current() {
-            Ok(h)
-                if ON_CALLER_RUNTIME.load(Ordering::Relaxed)
-                    && h.runtime_flavor() == RuntimeFlavor::MultiThread =>
-            {
-                joined(h.spawn(exchange).await)?
-            }
-            _ => on_rt(exchange).await?,
+        let caller = current_multi_thread().filter(|_| ON_CALLER_RUNTIME.load(Ordering::Relaxed));
+        let r = match caller {
+            Some(h) => joined(h.spawn(exchange).await)?,
+            None => on_rt(exchange).await?,
         };
         r.map_err(qmp_error)
     }
@@ -1480,11 +1480,9 @@ impl QemuDriver {
         // On the daemon's runtime (see `run_monitor_calls_on_caller_runtime`) the jobs are
         // tasks of the runtime this worker belongs to: it hands its tasks to another thread
         // while it waits, so that even a single worker cannot wait for itself.
-        let results = match Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(wait)
-            }
-            _ => wait(),
+        let results = match current_multi_thread() {
+            Some(_) => tokio::task::block_in_place(wait),
+            None => wait(),
         };
         for (path, r) in results {
             let Some((s, pidfd, mon, events, status)) = r else {
