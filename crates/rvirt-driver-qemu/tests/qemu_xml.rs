@@ -412,9 +412,8 @@ fn defined_and_running_guests_match_libvirt() {
     }
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
-    let qemu_img = || std::process::Command::new("qemu-img");
     rvirt_testsupport::output_ok(
-        qemu_img()
+        std::process::Command::new("qemu-img")
             .args(["create", "-q", "-f", "qcow2"])
             .arg(dir.join("disk.qcow2"))
             .arg("1M"),
@@ -422,20 +421,7 @@ fn defined_and_running_guests_match_libvirt() {
     std::fs::write(dir.join("disk.raw"), vec![0u8; 1 << 20]).unwrap();
     // An overlay on disk.qcow2 (named relative to the overlay's folder): the live XML shows
     // the chain.
-    rvirt_testsupport::output_ok(
-        qemu_img()
-            .args([
-                "create",
-                "-q",
-                "-f",
-                "qcow2",
-                "-F",
-                "qcow2",
-                "-b",
-                "disk.qcow2",
-            ])
-            .arg(dir.join("overlay.qcow2")),
-    );
+    rvirt_testsupport::qcow2_overlay(Path::new("disk.qcow2"), &dir.join("overlay.qcow2"));
     let inputs = dir.join("in");
     std::fs::create_dir(&inputs).unwrap();
     let mut names = Vec::new();

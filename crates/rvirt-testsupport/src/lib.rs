@@ -32,6 +32,17 @@ pub fn output_ok(cmd: &mut Command) -> std::process::Output {
     out
 }
 
+/// Makes `overlay` a qcow2 image over the qcow2 image `backing` with `qemu-img`. The backing
+/// name is recorded as given: a relative one names a file beside the overlay.
+pub fn qcow2_overlay(backing: &Path, overlay: &Path) {
+    output_ok(
+        Command::new("qemu-img")
+            .args(["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b"])
+            .arg(backing)
+            .arg(overlay),
+    );
+}
+
 /// Whether a command exists; tests that need a Debian package say so when it is missing.
 pub fn have(program: &str) -> bool {
     Command::new("sh")

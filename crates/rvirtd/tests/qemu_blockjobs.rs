@@ -265,17 +265,7 @@ fn block_jobs_outlive_a_daemon_killed_with_sigkill() {
     qemu_img(&["create", "-q", "-f", "qcow2", p(&bbase), "16M"]);
     qemu_io_write(&base);
     for (top, below) in [(&a, &base), (&btop, &bbase)] {
-        qemu_img(&[
-            "create",
-            "-q",
-            "-f",
-            "qcow2",
-            "-F",
-            "qcow2",
-            "-b",
-            p(below),
-            p(top),
-        ]);
+        rvirt_testsupport::qcow2_overlay(below, top);
     }
     qemu_io_write(&btop);
     let disk = |f: &Path, dev: &str| {
