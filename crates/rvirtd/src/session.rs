@@ -51,6 +51,9 @@ pub(crate) struct EventRegistration {
 pub(crate) struct Outgoing {
     head: Vec<u8>,
     body: Vec<u8>,
+    /// Held until the packet is written (or dropped unwritten): a stream counts its packets
+    /// on their way to the client with it.
+    _sending: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl From<Vec<u8>> for Outgoing {
@@ -58,6 +61,7 @@ impl From<Vec<u8>> for Outgoing {
         Outgoing {
             head,
             body: Vec::new(),
+            _sending: None,
         }
     }
 }
@@ -108,9 +112,20 @@ impl Session {
     }
 
     /// Queues a packet made of `head` (length word and header) and `body` (the data that
-    /// follows) like [`Session::send_or_gone`]; `false` when the connection is gone.
-    pub(crate) async fn send_parts_or_gone(&self, head: Vec<u8>, body: Vec<u8>) -> bool {
-        self.out.send(Outgoing { head, body }).await.is_ok()
+    /// follows) like [`Session::send_or_gone`], holding `sending` until it is written; `false`
+    /// when the connection is gone.
+    pub(crate) async fn send_parts_or_gone(
+        &self,
+        head: Vec<u8>,
+        body: Vec<u8>,
+        sending: tokio::sync::OwnedSemaphorePermit,
+    ) -> bool {
+        let packet = Outgoing {
+            head,
+            body,
+            _sending: Some(sending),
+        };
+        self.out.send(packet).await.is_ok()
     }
 
     /// Queues a message that must not wait (events, keepalive). A client whose queue is full

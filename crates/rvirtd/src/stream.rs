@@ -24,6 +24,14 @@ pub(crate) type Incoming = (MessageStatus, Vec<u8>);
 /// the one its task is handing to the driver.
 const INBOX: usize = 2;
 
+/// Data packets of one download queued for the client or being written to it. The driver reads
+/// ahead on its own; more here would only hold the daemon's memory: with the connection's whole
+/// queue (256 packets of 256 KiB) to fill, a download faster than its client kept 64 MiB of
+/// packets queued, and the first download after the daemon started spent half its CPU time in
+/// the kernel zeroing the fresh heap pages they took. A few packets keep the socket fed and
+/// reuse the same memory.
+const SENDING: usize = 4;
+
 /// A stream of the session, by the serial of the call that opened it.
 pub(crate) enum Slot {
     /// The call succeeded; its reply is on its way and the data may not move before it.
@@ -61,14 +69,23 @@ pub(crate) fn inbox(session: &Session, header: &Header) -> Option<mpsc::Sender<I
     }
 }
 
-/// Writes one data packet of a download, `data` after the header as it is (not copied);
+/// Writes one data packet of a download, `data` after the header as it is (not copied), once
+/// fewer than [`SENDING`] of the download's packets are on their way (`sending` counts them);
 /// `false` once the client's connection is gone.
-async fn post_data(session: &Session, header: Header, data: Vec<u8>) -> bool {
+async fn post_data(
+    session: &Session,
+    sending: &Arc<tokio::sync::Semaphore>,
+    header: Header,
+    data: Vec<u8>,
+) -> bool {
     let mut head = Vec::with_capacity(rvirt_proto::packet::LEN_WORD + rvirt_proto::HEADER_LEN);
     if rvirt_proto::packet::encode_head(&mut head, &header, data.len()).is_err() {
         return false;
     }
-    session.send_parts_or_gone(head, data).await
+    let Ok(permit) = sending.clone().acquire_owned().await else {
+        return false;
+    };
+    session.send_parts_or_gone(head, data, permit).await
 }
 
 /// Writes one stream packet; `false` once the client's connection is gone.
@@ -92,6 +109,7 @@ async fn run(
     mut inbox: mpsc::Receiver<Incoming>,
 ) {
     let mut sending = direction == StreamDirection::Read;
+    let on_the_way = Arc::new(tokio::sync::Semaphore::new(SENDING));
     loop {
         tokio::select! {
             packet = inbox.recv() => match packet {
@@ -127,7 +145,7 @@ async fn run(
                     // An empty data packet tells the client the data is at its end (an empty
                     // OK packet is only ever the confirmation of a finish or abort).
                     sending = !data.is_empty();
-                    if !post_data(&session, call.stream(MessageStatus::Continue), data).await {
+                    if !post_data(&session, &on_the_way, call.stream(MessageStatus::Continue), data).await {
                         let _ = stream.abort().await;
                         break;
                     }

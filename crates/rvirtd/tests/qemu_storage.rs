@@ -234,3 +234,63 @@ fn rvirt_remote_and_embed_reach_the_same_driver_code() {
     }
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+const STALLED_DOWNLOAD: &str = r#"
+import libvirt, sys, time
+uri, pooldir, pid = sys.argv[1], sys.argv[2], sys.argv[3]
+def rss_anon_mib():
+    for line in open("/proc/%s/status" % pid):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+c = libvirt.open(uri)
+p = c.storagePoolCreateXML("<pool type='dir'><name>s</name><target><path>%s</path></target></pool>" % pooldir, libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+v = p.createXML("<volume><name>s.raw</name><capacity unit='MiB'>128</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>", 0)
+before = rss_anon_mib()
+st = c.newStream(0)
+v.download(st, 0, 0, 0)
+got = len(st.recv(1 << 20))
+# The client stops reading: the daemon's disk thread and stream run on until they wait for it.
+time.sleep(2)
+grown = rss_anon_mib() - before
+while True:
+    b = st.recv(1 << 20)
+    if not b:
+        break
+    assert b == bytes(len(b))
+    got += len(b)
+st.finish()
+print("got %d grown %.1f" % (got, grown))
+"#;
+
+/// A client that stops reading a download does not make the daemon hold the volume's data:
+/// what waits for it is the driver's read-ahead (12 MiB) and a few packets, not the
+/// connection's whole queue of 256 packets (64 MiB). The data then all arrives.
+#[test]
+fn a_stalled_download_holds_a_few_mib_in_the_daemon() {
+    if !have_tools() {
+        return;
+    }
+    let (d, uri, root) = daemon();
+    let out = Command::new(PYTHON)
+        .args([
+            "-c",
+            STALLED_DOWNLOAD,
+            &uri,
+            &root.join("pool").to_string_lossy(),
+            &d.pid().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}\nlog:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        d.log()
+    );
+    let mut words = text.split_whitespace();
+    assert_eq!(words.nth(1), Some("134217728"), "{text}");
+    let grown: f64 = words.nth(1).unwrap().parse().unwrap();
+    assert!(grown < 40.0, "the daemon grew by {grown} MiB: {text}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -6,10 +6,12 @@
 //! reading the next while the stream sends. What the page cache holds it reads from there, the
 //! rest with `O_DIRECT`, straight from the disk into its buffer: a download of data that is not
 //! cached neither fills the page cache nor has the kernel allocate, fill and copy a page cache
-//! page for every 4 KiB of it. An upload's thread writes what a queue bounded in bytes hands it
-//! (the buffers the packets arrived in, several to a `writev`), starts the disk's writeback as it
-//! goes and keeps at most [`DIRTY_WINDOW`] of the upload in the page cache, so the final flush is
-//! short and a client faster than the disk is held to the disk's pace. Both ends are cancel safe:
+//! page for every 4 KiB of it; its buffers are asked to be backed by huge pages ([`ReadBuf`]),
+//! so that each direct read reaches the disk as one request. An upload's thread writes what a
+//! queue bounded in bytes hands it (the buffers the packets arrived in, several to a `writev`),
+//! starts the disk's writeback as it goes and keeps at most [`DIRTY_WINDOW`] of the upload in
+//! the page cache, so the final flush is short and a client faster than the disk is held to the
+//! disk's pace. Both ends are cancel safe:
 //! a `recv` dropped before it completes loses no data.
 //!
 //! An upload that starts at offset 0 writes a temporary file beside the volume and puts it in
@@ -43,6 +45,10 @@ const ALIGN: usize = 4096;
 /// Read buffers of a download (12 MiB): the disk thread fills one while the stream sends from
 /// another and one more waits, full, between them.
 const BUFFERS: usize = 3;
+/// Alignment of a download's read buffers: the size of a transparent huge page on x86-64 and
+/// arm64 (4 KiB base pages), so that a buffer can be backed by whole huge pages.
+const HUGE: usize = 2 << 20;
+const _: () = assert!(READ_SIZE % HUGE == 0);
 
 /// Called once when a transfer ends (finished or not): lets the volume go and refreshes it.
 pub(crate) type OnEnd = Box<dyn FnOnce() + Send>;
@@ -66,11 +72,92 @@ impl Drop for EndGuard {
     }
 }
 
-/// One read of a download's disk thread: `len` bytes from `start` of `raw` (an aligned buffer,
-/// which goes back to the thread once its data is out). `last`: the data ends here.
+/// A read buffer of a download: private anonymous memory of its own mapping, aligned to
+/// [`HUGE`] and advised (`MADV_HUGEPAGE`) to be backed by transparent huge pages, zero until
+/// written.
+///
+/// Why: an `O_DIRECT` read goes to the disk as requests of at most `max_segments` physically
+/// contiguous pieces of the buffer each (254 on virtio-blk). A buffer of scattered 4 KiB pages
+/// turns a 4 MiB read into 4-8 requests of 512 KiB-1 MiB, one of 2 MiB pages into one request
+/// of 4 MiB. On the virtual disks of these machines the same 1 GiB file read with 4 MiB
+/// `O_DIRECT` reads took 0.9 GB/s with 4 KiB pages (2,048 requests of 512 KiB) and 2.4-3.3 GB/s
+/// with huge pages (256 requests of 4 MiB). Where the kernel has no huge page to give (or no
+/// transparent huge pages at all), the buffer is made of small pages and reads are split as
+/// before: slower, not wrong.
+struct ReadBuf {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: a ReadBuf owns its mapping alone (like a Box<[u8]>); nothing else refers to it.
+unsafe impl Send for ReadBuf {}
+
+impl ReadBuf {
+    /// Maps `len` bytes (a multiple of [`HUGE`]) aligned to [`HUGE`].
+    fn new(len: usize) -> std::io::Result<ReadBuf> {
+        debug_assert!(len > 0 && len % HUGE == 0);
+        let map_len = len + HUGE;
+        // SAFETY: a fresh private anonymous mapping; of it, the HUGE-aligned `len` bytes are
+        // kept and the rest (before and after, inside the mapping) unmapped. madvise only
+        // changes how the kept range is backed; its error (no transparent huge pages) is
+        // ignored.
+        unsafe {
+            let map = libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if map == libc::MAP_FAILED {
+                return Err(std::io::Error::last_os_error());
+            }
+            let base = map as usize;
+            let head = base.next_multiple_of(HUGE) - base;
+            if head > 0 {
+                libc::munmap(map, head);
+            }
+            let tail = map_len - head - len;
+            if tail > 0 {
+                libc::munmap((base + head + len) as *mut libc::c_void, tail);
+            }
+            let ptr = (base + head) as *mut u8;
+            libc::madvise(ptr.cast(), len, libc::MADV_HUGEPAGE);
+            Ok(ReadBuf {
+                ptr: std::ptr::NonNull::new_unchecked(ptr),
+                len,
+            })
+        }
+    }
+}
+
+impl std::ops::Deref for ReadBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `len` bytes mapped readable and writable at `ptr` for as long as self lives.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for ReadBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in deref; `&mut self` makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for ReadBuf {
+    fn drop(&mut self) {
+        // SAFETY: the mapping new() kept, unmapped once; no reference to it outlives self.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// One read of a download's disk thread: the first `len` bytes of `raw` (which goes back to
+/// the thread once its data is out). `last`: the data ends here.
 struct Chunk {
-    raw: Vec<u8>,
-    start: usize,
+    raw: ReadBuf,
     len: usize,
     last: bool,
 }
@@ -78,7 +165,7 @@ struct Chunk {
 struct DownloadState {
     rx: mpsc::Receiver<Result<Chunk>>,
     /// Buffers whose data went out, back to the disk thread (`None` once finished).
-    spent: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+    spent: Option<std::sync::mpsc::Sender<ReadBuf>>,
     /// The read going out, from `pos`.
     chunk: Option<Chunk>,
     pos: usize,
@@ -100,10 +187,6 @@ impl Download {
         let f = open_nofollow(path, false)?;
         let (tx, rx) = mpsc::channel(BUFFERS);
         let (spent, free) = std::sync::mpsc::channel();
-        for _ in 0..BUFFERS {
-            // Zeroed, so the pages are mapped only as the disk thread first fills them.
-            let _ = spent.send(vec![0u8; READ_SIZE + ALIGN]);
-        }
         std::thread::Builder::new()
             .name("rvirt-download".into())
             .spawn(move || read_ahead(f, offset, length, tx, free))
@@ -235,21 +318,42 @@ fn residency(f: &std::fs::File, pos: u64, len: usize, pages: &mut [u8]) -> bool 
     }
 }
 
-/// The disk thread of a download: reads [`READ_SIZE`] at a time into the buffers `free` hands
-/// it and queues them on `tx`, until the data ends, an error (queued too), or the stream is gone.
+/// The disk thread of a download: reads [`READ_SIZE`] at a time into up to [`BUFFERS`] buffers
+/// (made as it needs them, then the ones `free` hands back) and queues them on `tx`, until the
+/// data ends, an error (queued too), or the stream is gone.
 fn read_ahead(
     f: std::fs::File,
     offset: u64,
     length: u64,
     tx: mpsc::Sender<Result<Chunk>>,
-    free: std::sync::mpsc::Receiver<Vec<u8>>,
+    free: std::sync::mpsc::Receiver<ReadBuf>,
 ) {
     let mut reader = Reader::new(f);
     let mut pos = offset;
     let mut left = if length == 0 { u64::MAX } else { length };
-    while let Ok(mut raw) = free.recv() {
-        let start = raw.as_ptr().align_offset(ALIGN).min(ALIGN);
-        let buf = &mut raw[start..start + READ_SIZE];
+    let mut made = 0;
+    loop {
+        let next = match free.try_recv() {
+            Ok(raw) => Ok(raw),
+            Err(std::sync::mpsc::TryRecvError::Empty) if made < BUFFERS => {
+                made += 1;
+                ReadBuf::new(READ_SIZE)
+                    .map_err(|e| Error::system(FROM, "cannot allocate a stream buffer", &e))
+            }
+            Err(_) => match free.recv() {
+                Ok(raw) => Ok(raw),
+                // The stream is gone.
+                Err(_) => return,
+            },
+        };
+        let mut raw = match next {
+            Ok(raw) => raw,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        let buf = &mut raw[..];
         // A read at an unaligned offset stops at the next aligned one; the others ask for
         // whole aligned units (what lies past `left` is read and dropped).
         let head = (ALIGN - (pos % ALIGN as u64) as usize) % ALIGN;
@@ -269,12 +373,7 @@ fn read_ahead(
         pos += len as u64;
         left -= len as u64;
         let last = n < want || left == 0;
-        let chunk = Chunk {
-            raw,
-            start,
-            len,
-            last,
-        };
+        let chunk = Chunk { raw, len, last };
         if tx.blocking_send(Ok(chunk)).is_err() || last {
             return;
         }
@@ -295,8 +394,7 @@ impl StreamBackend for Download {
                 match &s.chunk {
                     Some(c) if s.pos < c.len => {
                         let n = (want - s.block.len()).min(c.len - s.pos);
-                        let from = c.start + s.pos;
-                        s.block.extend_from_slice(&c.raw[from..from + n]);
+                        s.block.extend_from_slice(&c.raw[s.pos..s.pos + n]);
                         s.pos += n;
                     }
                     _ => {
@@ -838,6 +936,44 @@ mod tests {
                 "offset {offset} length {length}"
             );
             assert!(ended.load(Ordering::SeqCst));
+        }
+    }
+
+    /// A read buffer is its own mapping: aligned to a huge page, as long as asked, zero,
+    /// writable, and advised to be backed by huge pages where the kernel has them (`hg` among
+    /// the mapping's flags in /proc/self/smaps).
+    #[test]
+    fn read_buffers_are_huge_page_aligned_mappings_of_their_own() {
+        fn vma_flags(addr: usize) -> Option<String> {
+            let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+            let mut inside = false;
+            for line in smaps.lines() {
+                if let Some((range, _)) = line.split_once(' ')
+                    && let Some((from, to)) = range.split_once('-')
+                    && let (Ok(from), Ok(to)) = (
+                        usize::from_str_radix(from, 16),
+                        usize::from_str_radix(to, 16),
+                    )
+                {
+                    inside = from <= addr && addr < to;
+                } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
+                    return Some(flags.trim().to_string());
+                }
+            }
+            None
+        }
+        let mut buf = ReadBuf::new(READ_SIZE).unwrap();
+        let addr = buf.as_ptr() as usize;
+        assert_eq!(addr % HUGE, 0);
+        assert_eq!(buf.len(), READ_SIZE);
+        assert!(buf.iter().all(|b| *b == 0));
+        buf[READ_SIZE - 1] = 7;
+        buf[0] = 9;
+        assert_eq!((buf[0], buf[READ_SIZE - 1]), (9, 7));
+        let flags = vma_flags(addr).expect("the buffer's mapping in smaps");
+        // The advice exists only in kernels with transparent huge pages.
+        if Path::new("/sys/kernel/mm/transparent_hugepage/enabled").exists() {
+            assert!(flags.split(' ').any(|f| f == "hg"), "mapping flags {flags}");
         }
     }
 
