@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """QEMU domain lifecycle timings: the floor (bare QEMU driven over QMP by this script), rvirtd's
 qemu:///system and Debian's libvirtd (session QEMU driver), all through the same python3-libvirt
-client where a daemon is involved, in one run. See bench/run_qemu.sh and bench/RESULTS.md.
+client where a daemon is involved, in one run. The three take turns round by round (the order
+reversed every other round), so that a machine whose speed drifts within minutes weighs on
+each alike. See bench/run_qemu.sh and bench/RESULTS.md.
+
+RAW=FILE also writes every timing (seconds) as JSON.
 
 usage: qemu_bench.py WORKDIR RVIRT_URI LIBVIRT_URI [N]
 """
@@ -148,22 +152,29 @@ def timed(f):
     return time.monotonic() - t
 
 
-def bench_floor(conn):
-    r = {k: [] for k in ("start", "suspend", "resume", "destroy", "save", "restore")}
-    f = Floor(conn, guest_xml("floor"), "64")
-    for _ in range(N):
-        r["start"].append(timed(f.start))
-        time.sleep(SETTLE)
-        r["suspend"].append(timed(lambda: f.q.cmd("stop")))
-        r["resume"].append(timed(lambda: f.q.cmd("cont")))
-        r["destroy"].append(timed(f.destroy))
-    path = os.path.join(work, "floor.save")
-    for _ in range(NSAVE):
-        f.start()
-        r["save"].append(timed(lambda: f.save(path)))
-        r["restore"].append(timed(lambda: f.restore(path)))
-        f.destroy()
-    return r
+class FloorSide:
+    """The floor as one side of the interleaved rounds."""
+
+    def __init__(self, conn, name, mib=64, kernel=None, serial=None):
+        self.f = Floor(conn, guest_xml(name, mib, kernel, serial), name)
+
+    def start(self):
+        self.f.start()
+
+    def suspend(self):
+        self.f.q.cmd("stop")
+
+    def resume(self):
+        self.f.q.cmd("cont")
+
+    def destroy(self):
+        self.f.destroy()
+
+    def save(self, path):
+        self.f.save(path)
+
+    def restore(self, path):
+        self.f.restore(path)
 
 
 def fill_serial_wait(serial, limit=300):
@@ -179,76 +190,83 @@ def fill_serial_wait(serial, limit=300):
         time.sleep(0.05)
 
 
-def bench_floor_big(conn, kernel):
-    serial = os.path.join(work, "floor-big.serial")
-    f = Floor(conn, guest_xml("floorbig", 512, kernel, serial), "512")
-    f.start()
-    fill_serial_wait(serial)
-    path = os.path.join(work, "floor-big.save")
-    r = {"save": [], "restore": []}
-    for _ in range(3):
-        r["save"].append(timed(lambda: f.save(path)))
-        r["restore"].append(timed(lambda: f.restore(path)))
-    f.destroy()
-    return r
-
-
 # ---------------------------------------------------------------- a daemon through python3-libvirt
 
-def no_support(e):
-    return e.get_error_code() in (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_OPERATION_UNSUPPORTED)
+class DaemonSide:
+    """A daemon's domain, through python3-libvirt, as one side of the interleaved rounds."""
+
+    def __init__(self, conn, name, mib=64, kernel=None, serial=None):
+        self.conn = conn
+        self.d = conn.defineXML(guest_xml(name, mib, kernel, serial))
+
+    def start(self):
+        self.d.create()
+
+    def suspend(self):
+        self.d.suspend()
+
+    def resume(self):
+        self.d.resume()
+
+    def destroy(self):
+        self.d.destroy()
+
+    def save(self, path):
+        self.d.save(path)
+
+    def restore(self, path):
+        self.conn.restore(path)
+
+    def close(self):
+        if self.d.isActive():
+            self.d.destroy()
+        self.d.undefine()
 
 
-def bench_daemon(conn, tag, savedir):
-    r = {k: [] for k in ("start", "suspend", "resume", "destroy", "save", "restore")}
-    d = conn.defineXML(guest_xml("bench-" + tag))
-    try:
-        for _ in range(N):
-            r["start"].append(timed(d.create))
+def rounds(n):
+    """Round i visits the sides in the given order when i is even, in reverse when odd: every
+    side is measured within seconds of the others, whatever the machine does meanwhile."""
+    for i in range(n):
+        yield i % 2 == 1
+
+
+def bench_small(sides, savedir):
+    """N rounds of start, suspend, resume, destroy on each side, then NSAVE rounds of save and
+    restore, the sides taking turns round by round."""
+    r = {name: {k: [] for k in ("start", "suspend", "resume", "destroy", "save", "restore")}
+         for name, _ in sides}
+    for rev in rounds(N):
+        for name, s in (sides[::-1] if rev else sides):
+            r[name]["start"].append(timed(s.start))
             time.sleep(SETTLE)
-            r["suspend"].append(timed(d.suspend))
-            r["resume"].append(timed(d.resume))
-            r["destroy"].append(timed(d.destroy))
-        path = os.path.join(savedir, "bench-%s.save" % tag)
-        for _ in range(NSAVE):
-            d.create()
-            try:
-                r["save"].append(timed(lambda: d.save(path)))
-            except libvirt.libvirtError as e:
-                d.destroy()
-                if no_support(e):
-                    r["save"] = r["restore"] = None
-                    break
-                raise
-            r["restore"].append(timed(lambda: conn.restore(path)))
-            d.destroy()
-    finally:
-        if d.isActive():
-            d.destroy()
-        d.undefine()
+            r[name]["suspend"].append(timed(s.suspend))
+            r[name]["resume"].append(timed(s.resume))
+            r[name]["destroy"].append(timed(s.destroy))
+    for rev in rounds(NSAVE):
+        for name, s in (sides[::-1] if rev else sides):
+            path = os.path.join(savedir, "small-%s.save" % name)
+            s.start()
+            r[name]["save"].append(timed(lambda: s.save(path)))
+            r[name]["restore"].append(timed(lambda: s.restore(path)))
+            s.destroy()
     return r
 
 
-def bench_daemon_big(conn, tag, savedir, kernel):
-    serial = os.path.join(savedir, "big-%s.serial" % tag)
-    d = conn.defineXML(guest_xml("big-" + tag, 512, kernel, serial))
-    r = {"save": [], "restore": []}
-    try:
-        d.create()
-        fill_serial_wait(serial)
-        path = os.path.join(savedir, "big-%s.save" % tag)
-        for _ in range(3):
-            try:
-                r["save"].append(timed(lambda: d.save(path)))
-            except libvirt.libvirtError as e:
-                if no_support(e):
-                    return {"save": None, "restore": None}
-                raise
-            r["restore"].append(timed(lambda: conn.restore(path)))
-    finally:
-        if d.isActive():
-            d.destroy()
-        d.undefine()
+def bench_big(sides, savedir):
+    """The 512 MiB guests (RAM filled with random bytes), one per side, all started and filled
+    first; then 3 rounds of save and restore, the sides taking turns."""
+    r = {name: {"save_512": [], "restore_512": []} for name, _ in sides}
+    for name, s in sides:
+        s.start()
+    for name, s in sides:
+        fill_serial_wait(s.serial)
+    for rev in rounds(3):
+        for name, s in (sides[::-1] if rev else sides):
+            path = os.path.join(savedir, "big-%s.save" % name)
+            r[name]["save_512"].append(timed(lambda: s.save(path)))
+            r[name]["restore_512"].append(timed(lambda: s.restore(path)))
+    for name, s in sides:
+        s.destroy()
     return r
 
 
@@ -256,13 +274,27 @@ def main():
     kernel, savedir = os.path.join(work, "fill.bin"), os.path.join(work, "saves")
     rv, lv = libvirt.open(rvirt_uri), libvirt.open(libvirt_uri)
     res = {}
-    res["floor"] = bench_floor(rv)
-    res["rvirt"] = bench_daemon(rv, "rvirt", savedir)
-    res["libvirt"] = bench_daemon(lv, "libvirt", savedir)
+    small = [("floor", FloorSide(rv, "floor")), ("rvirt", DaemonSide(rv, "bench-rvirt")),
+             ("libvirt", DaemonSide(lv, "bench-libvirt"))]
+    try:
+        res = bench_small(small, savedir)
+    finally:
+        for _, s in small[1:]:
+            s.close()
     if os.environ.get("BIG", "1") == "1":
-        res["floor"].update({k + "_512": v for k, v in bench_floor_big(rv, kernel).items()})
-        res["rvirt"].update({k + "_512": v for k, v in bench_daemon_big(rv, "rvirt", savedir, kernel).items()})
-        res["libvirt"].update({k + "_512": v for k, v in bench_daemon_big(lv, "libvirt", savedir, kernel).items()})
+        big = []
+        for name, conn, cls in (("floor", rv, FloorSide), ("rvirt", rv, DaemonSide),
+                                ("libvirt", lv, DaemonSide)):
+            serial = os.path.join(savedir, "big-%s.serial" % name)
+            side = cls(conn, "big-" + name, 512, kernel, serial)
+            side.serial = serial
+            big.append((name, side))
+        try:
+            for name, v in bench_big(big, savedir).items():
+                res[name].update(v)
+        finally:
+            for _, s in big[1:]:
+                s.close()
     embed = {}
     if os.environ.get("EMBED_JSON"):
         embed = json.load(open(os.environ["EMBED_JSON"]))
@@ -279,7 +311,10 @@ def main():
         target = "≤ 2×" if op == "start" else "≤ 1.3×"
         print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             op, fmt(f), fmt(e), fmt(r), fmt(l), ratio(e), ratio(r), target))
-    print("medians; %d rounds (save/restore %d, 512 MiB 3)" % (N, NSAVE))
+    print("medians; %d rounds (save/restore %d, 512 MiB 3), the sides taking turns in each round"
+          % (N, NSAVE))
+    if os.environ.get("RAW"):
+        json.dump(res, open(os.environ["RAW"], "w"))
 
 
 if __name__ == "__main__":
