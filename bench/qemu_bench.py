@@ -179,6 +179,9 @@ class FloorSide:
     def restore(self, path):
         self.f.restore(path)
 
+    def close(self):
+        self.f.destroy()
+
 
 def fill_serial_wait(serial, limit=300):
     t = time.monotonic()

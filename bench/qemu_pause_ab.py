@@ -22,42 +22,22 @@ work, pairs, block, gap = args[0], int(args[1]), int(args[2]), float(args[3]) / 
 sides = [a.split("=", 1) for a in args[4:]]
 
 
-class Floor:
+class Floor(qb.FloorSide):
     def __init__(self, conn):
-        self.f = qb.Floor(conn, qb.guest_xml("floor-ab"), "ab")
-        self.f.start()
-
-    def suspend(self):
-        self.f.q.cmd("stop")
-
-    def resume(self):
-        self.f.q.cmd("cont")
+        super().__init__(conn, "floor-ab")
+        self.start()
 
     def ping(self):
         self.f.q.cmd("query-status")
 
-    def close(self):
-        self.f.destroy()
 
-
-class Daemon:
+class Daemon(qb.DaemonSide):
     def __init__(self, uri, tag):
-        self.conn = libvirt.open(uri)
-        self.d = self.conn.defineXML(qb.guest_xml("ab-" + tag))
-        self.d.create()
-
-    def suspend(self):
-        self.d.suspend()
-
-    def resume(self):
-        self.d.resume()
+        super().__init__(libvirt.open(uri), "ab-" + tag)
+        self.start()
 
     def ping(self):
         self.d.isActive()
-
-    def close(self):
-        self.d.destroy()
-        self.d.undefine()
 
 
 runners = {"floor": Floor(libvirt.open(sides[0][1]))}
