@@ -8,7 +8,9 @@ usage: qemu_pause_ab.py WORKDIR PAIRS BLOCK GAP_MS NAME=URI [NAME=URI...]
 Each side starts the same 64 MiB no-disk TCG guest as bench/qemu_bench.py, lets it settle, then
 runs PAIRS suspend/resume pairs in blocks of BLOCK (sides take turns block by block), idling
 GAP_MS before each suspend (the resume follows its suspend at once, as in qemu_bench.py). The
-floor's argv comes from the first URI's domainXMLToNative. After each resume a `ping` is timed: a
+floor's argv comes from the first URI's domainXMLToNative. A side may be the do-nothing daemon
+(`noop_daemon SOCKET`, URI qemu+unix:///system?socket=SOCKET, not first), which answers every
+call at once: the round trip any daemon adds for this client, with no QEMU behind it. After each resume a `ping` is timed: a
 call that does not reach QEMU through a daemon (`isActive`), `query-status` on the floor. Prints
 medians and quartiles in ms.
 """

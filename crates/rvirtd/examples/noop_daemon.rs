@@ -1,6 +1,6 @@
 //! A daemon that does nothing: it answers the calls a python3-libvirt client needs to open a
-//! connection, look up a domain, ask its info and define domains, with canned replies and no
-//! work at all. The benchmarks use it to measure what a round trip costs the client and the
+//! connection, look up a domain, ask its info, define domains and start, suspend, resume,
+//! destroy and undefine them, with canned replies and no work at all. The benchmarks use it to measure what a round trip costs the client and the
 //! kernel alone, the floor any daemon's `dom.info()` and `defineXML` sit on.
 //!
 //! It reads once per call (whatever the socket holds, into a large buffer); with `--two-reads`
@@ -28,8 +28,21 @@ fn reply_body(p: Option<Procedure>) -> Option<Vec<u8>> {
         Some(Procedure::ConnectSupportsFeature) => {
             to_bytes(&ConnectSupportsFeatureRet { supported: 0 })
         }
-        Some(Procedure::ConnectOpen | Procedure::ConnectClose) => Vec::new(),
+        // Calls without a return value (the lifecycle ones a suspend/resume loop makes):
+        // answered at once, so such a loop measures the round trip a daemon adds to QEMU's time.
+        Some(
+            Procedure::ConnectOpen
+            | Procedure::ConnectClose
+            | Procedure::DomainCreate
+            | Procedure::DomainSuspend
+            | Procedure::DomainResume
+            | Procedure::DomainDestroy
+            | Procedure::DomainUndefine,
+        ) => Vec::new(),
+        Some(Procedure::DomainIsActive) => to_bytes(&DomainIsActiveRet { active: 1 }),
         Some(Procedure::DomainLookupByName) => to_bytes(&DomainLookupByNameRet { dom }),
+        // libvirt's client looks the domain up after a create, for its id.
+        Some(Procedure::DomainLookupByUuid) => to_bytes(&DomainLookupByUuidRet { dom }),
         // Whatever XML came: the same domain back, so a define loop measures the round trip.
         Some(Procedure::DomainDefineXml) => to_bytes(&DomainDefineXmlRet { dom }),
         Some(Procedure::DomainGetInfo) => to_bytes(&DomainGetInfoRet {
