@@ -196,6 +196,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::scsi_controllers(def, &mut a)?;
     virtio_serial_controllers(def, &mut a);
     disks(def, &mut a)?;
+    other::filesystems(def, &mut a)?;
     nets(def, &mut a)?;
     chr::build(def, &mut a)?;
     other::inputs(def, &mut a)?;
@@ -990,9 +991,57 @@ mod tests {
     }
 
     #[test]
+    fn filesystems_are_9p_shares() {
+        // libvirt 9.0's command line for the same two shares (its domxml-to-native).
+        let a = argv(
+            "<domain type='qemu'><name>g</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>\
+             <filesystem type='mount'><source dir='/tmp'/><target dir='t'/>\
+               <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\
+             </filesystem>\
+             <filesystem type='mount' accessmode='mapped'>\
+               <driver type='path' wrpolicy='immediate'/><source dir='/var/tmp'/>\
+               <target dir='v'/><readonly/>\
+               <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>\
+             </filesystem>\
+             <filesystem accessmode='mapped' fmode='644' dmode='0755' multidevs='remap'>\
+               <source dir='/a,b'/><target dir='w'/></filesystem>\
+             <filesystem accessmode='squash' model='virtio-non-transitional'>\
+               <source dir='/s'/><target dir='x'/></filesystem>\
+             </devices></domain>",
+        );
+        assert_eq!(
+            after(&a, "-fsdev"),
+            [
+                "local,security_model=passthrough,id=fsdev-fs0,path=/tmp",
+                "local,security_model=mapped,writeout=immediate,id=fsdev-fs1,path=/var/tmp,readonly",
+                "local,security_model=mapped,multidevs=remap,fmode=0644,dmode=0755,id=fsdev-fs2,\
+                 path=/a,,b",
+                "local,security_model=none,id=fsdev-fs3,path=/s",
+            ]
+        );
+        let devs: Vec<Value> = after(&a, "-device")
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        for want in [
+            json!({"driver": "virtio-9p-pci", "id": "fs0", "fsdev": "fsdev-fs0",
+                   "mount_tag": "t", "bus": "pci.0", "addr": "0x2"}),
+            json!({"driver": "virtio-9p-pci", "id": "fs1", "fsdev": "fsdev-fs1",
+                   "mount_tag": "v", "bus": "pci.0", "addr": "0x3"}),
+            json!({"driver": "virtio-9p-pci-non-transitional", "id": "fs3",
+                   "fsdev": "fsdev-fs3", "mount_tag": "x"}),
+        ] {
+            assert!(devs.contains(&want), "{want} not in {devs:?}");
+        }
+    }
+
+    #[test]
     fn devices_without_a_command_line_are_refused() {
         for dev in [
-            "<filesystem type='mount'><source dir='/tmp'/><target dir='t'/></filesystem>",
+            "<filesystem type='mount'><driver type='virtiofs'/><source dir='/tmp'/><target dir='t'/></filesystem>",
+            "<filesystem type='block'><source dev='/dev/sda'/><target dir='t'/></filesystem>",
+            "<filesystem accessmode='squash' fmode='644'><source dir='/tmp'/><target dir='t'/></filesystem>",
             "<panic model='hyperv'/>",
             "<vsock model='virtio'><cid auto='yes'/></vsock>",
             "<iommu model='virtio'/>",

@@ -38,6 +38,7 @@ const STARTED: &[&str] = &[
     "q35-mixed",
     "backing-chain",
     "guest-agent",
+    "filesystems",
     "usb-storage",
     "misc-devices",
     "features",
@@ -326,7 +327,7 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// The devices, chardevs, audio backends, watchdog action, machine, CPU, clock and timer
+/// The devices, chardevs, 9p fsdevs, audio backends, watchdog action, machine, CPU, clock and timer
 /// options of a command line, by id, as comparable values: what must be the same in libvirt's command line and rvirt's for one
 /// guest. The monitor (its path) and the netdevs (libvirt hands tap descriptors) differ by
 /// nature and are left out; so are PCI placements (libvirt's domxml-to-native re-creates the
@@ -362,6 +363,13 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                 if id != "masterKey0" && id != "pc.ram" {
                     out.insert(format!("{opt} {id}"), v);
                 }
+            }
+            "-fsdev" => {
+                let id = arg
+                    .split(',')
+                    .find_map(|kv| kv.strip_prefix("id="))
+                    .unwrap_or(arg);
+                out.insert(format!("-fsdev {id}"), Value::String(arg.into()));
             }
             "-chardev" => {
                 let id = arg

@@ -2567,10 +2567,32 @@ fn filesystem_canon(el: &mut RawElement) -> Result<()> {
             ("units".to_string(), "KiB".to_string()),
         ];
     }
-    if el.attr("accessmode").is_none() && !has_socket {
-        let at = usize::from(el.attr("type").is_some());
+    if el.attr("type").is_none() {
         el.attrs
-            .insert(at, ("accessmode".to_string(), "passthrough".to_string()));
+            .insert(0, ("type".to_string(), "mount".to_string()));
+    }
+    if el.attr("accessmode").is_none() && !has_socket {
+        el.attrs
+            .insert(1, ("accessmode".to_string(), "passthrough".to_string()));
+    }
+    for attr in ["fmode", "dmode"] {
+        let Some(v) = el.attr(attr).map(str::to_string) else {
+            continue;
+        };
+        // Octal, as libvirt reads it; zero means unset and is not printed.
+        let Ok(mode) = u32::from_str_radix(v.trim(), 8) else {
+            return Err(xml::xml_error(format!(
+                "Invalid value for attribute '{attr}' in element 'filesystem': '{v}'. \
+                 Expected non-negative integer value"
+            )));
+        };
+        if mode > 0o777 {
+            return Err(xml::xml_error(format!("invalid {attr}: '0{mode:o}'")));
+        }
+        el.attrs.retain(|(k, _)| k != attr);
+        if mode != 0 {
+            el.attrs.push((attr.to_string(), format!("{mode:04o}")));
+        }
     }
     Ok(())
 }

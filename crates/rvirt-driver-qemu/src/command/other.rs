@@ -1,5 +1,5 @@
 //! The devices of the command line that are neither storage, network nor character devices:
-//! inputs, the watchdog, SCSI controllers; and the check that every device the definition
+//! inputs, the watchdog, SCSI controllers, 9p filesystems; and the check that every device the definition
 //! holds is one the command line has (a device the driver cannot give QEMU fails the start,
 //! it is never left out).
 
@@ -11,6 +11,7 @@ use serde_json::json;
 /// The kinds of `<devices>` children kept as raw elements that the command line emits (or,
 /// for leases and USB redirection filters, that have no device of their own).
 const EMITTED_RAW: &[&str] = &[
+    "filesystem",
     "sound",
     "audio",
     "watchdog",
@@ -53,6 +54,87 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
     }
     if raw_devices(def, "watchdog").count() > 1 {
         return Err(unsupported("only a single watchdog device is supported"));
+    }
+    Ok(())
+}
+
+/// The host folders shared with the guest over 9p (`<filesystem type='mount'>`, drivers
+/// `path` and `handle`): an `-fsdev` with the access mode, write policy and modes, and its
+/// `virtio-9p-pci` device with the mount tag, as libvirt's QEMU driver writes them. virtiofs
+/// (a `virtiofsd` process per share) is not supported yet.
+pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for fs in raw_devices(def, "filesystem") {
+        if fs.attr("type").is_some_and(|t| t != "mount") {
+            return Err(unsupported("only supports mount filesystem type"));
+        }
+        let driver = fs.child("driver");
+        let backend = match driver.and_then(|d| d.attr("type")) {
+            None | Some("path") => "local",
+            Some("handle") => "handle",
+            Some("virtiofs") => {
+                return Err(unsupported(
+                    "virtiofs filesystems are not supported by this QEMU driver yet",
+                ));
+            }
+            Some(_) => return Err(unsupported("Filesystem driver type not supported")),
+        };
+        let mode = fs.attr("accessmode").unwrap_or("passthrough");
+        if backend == "handle" && mode != "passthrough" {
+            return Err(unsupported("only supports passthrough accessmode"));
+        }
+        let perms = |k: &str| fs.attr(k).filter(|v| !v.is_empty());
+        let (fmode, dmode) = (perms("fmode"), perms("dmode"));
+        if (fmode.is_some() || dmode.is_some()) && mode != "mapped" {
+            return Err(unsupported(
+                "fmode and dmode must be used with accessmode=mapped",
+            ));
+        }
+        let (Some(src), Some(tag)) = (
+            fs.child("source").and_then(|e| e.attr("dir")),
+            fs.child("target").and_then(|e| e.attr("dir")),
+        ) else {
+            return Err(unsupported(
+                "a filesystem needs a source and a target folder for QEMU",
+            ));
+        };
+        let mut opts = backend.to_string();
+        if backend == "local" {
+            opts.push_str(match mode {
+                "mapped" => ",security_model=mapped",
+                "squash" => ",security_model=none",
+                _ => ",security_model=passthrough",
+            });
+            if let Some(m) = fs.attr("multidevs").filter(|m| *m != "default") {
+                opts.push_str(&format!(",multidevs={m}"));
+            }
+            for (k, v) in [("fmode", fmode), ("dmode", dmode)] {
+                if let Some(v) = v {
+                    let n = u32::from_str_radix(v, 8).map_err(|_| {
+                        unsupported(format!("invalid {k} '{v}': an octal mode is expected"))
+                    })?;
+                    opts.push_str(&format!(",{k}={n:04o}"));
+                }
+            }
+        }
+        if let Some(w) = driver.and_then(|d| d.attr("wrpolicy")) {
+            opts.push_str(&format!(",writeout={w}"));
+        }
+        let info = raw_info(fs);
+        let alias = id_of(&info);
+        let fsdev = format!("fsdev-{alias}");
+        opts.push_str(&format!(",id={fsdev},path={}", src.replace(',', ",,")));
+        if fs.child("readonly").is_some() {
+            opts.push_str(",readonly");
+        }
+        a.push("-fsdev".into());
+        a.push(opts);
+        let model = match fs.attr("model") {
+            Some("virtio-transitional") => "virtio-9p-pci-transitional",
+            Some("virtio-non-transitional") => "virtio-9p-pci-non-transitional",
+            _ => "virtio-9p-pci",
+        };
+        let dev = json!({"driver": model, "id": alias, "fsdev": fsdev, "mount_tag": tag});
+        device(a, at_pci(def, &info, dev));
     }
     Ok(())
 }
