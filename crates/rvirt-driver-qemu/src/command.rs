@@ -1042,7 +1042,6 @@ mod tests {
             "<filesystem type='mount'><driver type='virtiofs'/><source dir='/tmp'/><target dir='t'/></filesystem>",
             "<filesystem type='block'><source dev='/dev/sda'/><target dir='t'/></filesystem>",
             "<filesystem accessmode='squash' fmode='644'><source dir='/tmp'/><target dir='t'/></filesystem>",
-            "<panic model='hyperv'/>",
             "<vsock model='virtio'><cid auto='yes'/></vsock>",
             "<iommu model='virtio'/>",
             "<controller type='ccid' index='0'/>",

@@ -39,6 +39,7 @@ const STARTED: &[&str] = &[
     "backing-chain",
     "guest-agent",
     "filesystems",
+    "panic-hyperv",
     "usb-storage",
     "misc-devices",
     "features",

@@ -37,10 +37,20 @@ pub(super) fn machine_options(def: &DomainDef) -> String {
 
 /// What the `-cpu` value gets after the model: the PMU switch.
 pub(super) fn cpu_options(def: &DomainDef) -> String {
-    match state(def, "pmu") {
-        Some(v) => format!(",pmu={v}"),
-        None => String::new(),
+    let mut s = String::new();
+    // A Hyper-V crash notifier is a CPU feature, not a device.
+    if def
+        .devices
+        .other
+        .iter()
+        .any(|(_, e)| e.name == "panic" && e.attr("model") == Some("hyperv"))
+    {
+        s.push_str(",hv-crash");
     }
+    if let Some(v) = state(def, "pmu") {
+        s.push_str(&format!(",pmu={v}"));
+    }
+    s
 }
 
 fn timer<'a>(def: &'a DomainDef, name: &str) -> Option<&'a RawElement> {

@@ -176,7 +176,7 @@ pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 }
 
 /// Panic notifiers: the ISA pvpanic device (at its I/O port when the address names one) or
-/// the PCI one.
+/// the PCI one; Hyper-V's is a CPU feature ([`super::machine::cpu_options`]).
 pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for e in raw_devices(def, "panic") {
         let info = raw_info(e);
@@ -198,6 +198,8 @@ pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 &info,
                 json!({"driver": "pvpanic-pci", "id": id_of(&info)}),
             ),
+            // On the -cpu line (`hv-crash`).
+            "hyperv" => continue,
             other => {
                 return Err(unsupported(format!(
                     "panic model '{other}' is not supported by this QEMU driver yet"
