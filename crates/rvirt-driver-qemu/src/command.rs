@@ -1047,7 +1047,6 @@ mod tests {
             "<controller type='ccid' index='0'/>",
             "<input type='passthrough' bus='virtio'><source evdev='/dev/input/event0'/></input>",
             "<sound model='pcspk'/>",
-            "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>",
         ] {
             let xml = MINIMAL.replace("</os>", &format!("</os><devices>{dev}</devices>"));
             let def = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();

@@ -40,6 +40,7 @@ const STARTED: &[&str] = &[
     "guest-agent",
     "filesystems",
     "panic-hyperv",
+    "channel-guestfwd",
     "usb-storage",
     "misc-devices",
     "features",
@@ -201,7 +202,7 @@ fn mask_ptys(l: &str) -> String {
 
 /// Every alias of the live XML that names a QEMU device of ours: not the root PCI bus, the
 /// chipset's own IDE controller, the PS/2 inputs, the first console (the first serial port
-/// again) or the audio backends.
+/// again), guestfwd channels or the audio backends.
 fn device_aliases(xml: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(xml).unwrap();
     doc.descendants()
@@ -213,6 +214,10 @@ fn device_aliases(xml: &str) -> Vec<String> {
                 "controller" => matches!(name, "pci.0" | "pcie.0" | "ide"),
                 "input" => dev.attribute("bus") == Some("ps2"),
                 "console" => name == "serial0",
+                // A guestfwd channel is a netdev, not a device (checked apart).
+                "channel" => dev
+                    .children()
+                    .any(|t| t.has_tag_name("target") && t.attribute("type") == Some("guestfwd")),
                 _ => false,
             };
             (!builtin).then(|| name.to_string())
@@ -248,6 +253,19 @@ fn check_layout(d: &QemuDriver, dom: &rvirt_driver::DomainRef, name: &str) {
     for ch in doc.descendants().filter(|n| n.has_tag_name("channel")) {
         let target = ch.children().find(|c| c.has_tag_name("target")).unwrap();
         let alias = ch.children().find(|c| c.has_tag_name("alias")).unwrap();
+        if target.attribute("type") == Some("guestfwd") {
+            // Its user-mode netdev, named as the channel, forwards to the target address.
+            let args = serde_json::json!({"command-line": "info network"});
+            let info =
+                block_on(d.monitor_command(dom, "human-monitor-command", Some(args))).unwrap();
+            let alias = alias.attribute("name").unwrap();
+            assert!(
+                info.as_str()
+                    .is_some_and(|t| t.lines().any(|l| l.contains(&format!("{alias}: ")))),
+                "{name}: no netdev {alias} in {info}"
+            );
+            continue;
+        }
         let args = serde_json::json!({"path": format!("/machine/peripheral/{}",
             alias.attribute("name").unwrap()), "property": "name"});
         let port_name = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
@@ -364,6 +382,13 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                 if id != "masterKey0" && id != "pc.ram" {
                     out.insert(format!("{opt} {id}"), v);
                 }
+            }
+            // A guestfwd channel's netdev (the interfaces' netdevs are left out: libvirt's
+            // domxml-to-native makes every interface a tap with a descriptor).
+            "-netdev" if arg.contains("guestfwd") => {
+                let v: Value = serde_json::from_str(arg).unwrap_or(Value::String(arg.into()));
+                let id = v["id"].as_str().unwrap_or(arg).to_string();
+                out.insert(format!("-netdev {id}"), v);
             }
             "-fsdev" => {
                 let id = arg

@@ -71,6 +71,30 @@ pub(super) fn chardev_backend(c: &ChrDef, id: &str, parallel: bool) -> Result<St
     })
 }
 
+/// A guestfwd channel: its chardev, and a user-mode netdev of its own (named as the channel)
+/// whose guest-side TCP address and port lead to that chardev, as libvirt builds it.
+fn guestfwd(a: &mut Vec<String>, c: &ChrDef) -> Result<()> {
+    let address = c
+        .target_extra
+        .iter()
+        .find(|(k, _)| k == "address")
+        .map(|(_, v)| v.as_str());
+    let (Some(address), Some(port)) = (address, c.target_port) else {
+        return Err(unsupported(
+            "guestfwd channel requires a target address and port",
+        ));
+    };
+    let id = chardev(a, c, false)?;
+    a.push("-netdev".into());
+    a.push(
+        json!({"type": "user",
+               "guestfwd": [{"str": format!("tcp:{address}:{port}-chardev:{id}")}],
+               "id": id_of(&c.info)})
+        .to_string(),
+    );
+    Ok(())
+}
+
 fn chardev(a: &mut Vec<String>, c: &ChrDef, parallel: bool) -> Result<String> {
     let id = chardev_id(&c.info);
     a.push("-chardev".into());
@@ -118,6 +142,10 @@ pub(super) fn build(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for c in &def.devices.channels {
         match c.target_type.as_deref() {
             Some("virtio") => {}
+            Some("guestfwd") => {
+                guestfwd(a, c)?;
+                continue;
+            }
             other => {
                 return Err(unsupported(format!(
                     "channel target type '{}' is not supported yet",
