@@ -1043,7 +1043,6 @@ mod tests {
             "<filesystem type='block'><source dev='/dev/sda'/><target dir='t'/></filesystem>",
             "<filesystem accessmode='squash' fmode='644'><source dir='/tmp'/><target dir='t'/></filesystem>",
             "<vsock model='virtio'><cid auto='yes'/></vsock>",
-            "<iommu model='virtio'/>",
             "<controller type='ccid' index='0'/>",
             "<input type='passthrough' bus='virtio'><source evdev='/dev/input/event0'/></input>",
             "<sound model='pcspk'/>",

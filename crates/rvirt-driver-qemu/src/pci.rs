@@ -27,6 +27,8 @@ const PXB: u32 = 1 << 10;
 const PCIE_PXB: u32 = 1 << 11;
 const BRIDGE: u32 = 1 << 12;
 const PCIE_TO_PCI: u32 = 1 << 13;
+/// An integrated device: it sits on the root bus (bus 0) itself, even pcie-root's.
+const INTEGRATED: u32 = 1 << 14;
 const TYPES: u32 = PCI_DEV
     | PCIE_DEV
     | ROOT_PORT
@@ -167,6 +169,21 @@ fn flags_compatible(
     report: bool,
     from_config: bool,
 ) -> Result<bool> {
+    if dev_flags & INTEGRATED != 0 {
+        if addr.bus != 0 {
+            if !report {
+                return Ok(false);
+            }
+            return Err(err(
+                from_config,
+                format!(
+                    "The device at PCI address {addr} needs to be an integrated device (bus=0)"
+                ),
+            ));
+        }
+        // pcie-root takes no endpoints as a rule, but an integrated device is one of its own.
+        bus_flags |= AUTO;
+    }
     if from_config {
         if bus_flags & ENDPOINT != 0 {
             bus_flags |= ENDPOINT;
@@ -640,6 +657,7 @@ fn connect_flags(def: &DomainDef, d: Dev, pcie: u32, virtio: u32) -> u32 {
                 },
                 "shmem" => pci,
                 "filesystem" => virtio,
+                "iommu" if model == "virtio" => virtio | INTEGRATED,
                 "hostdev"
                     if el.attr("mode") == Some("subsystem") && el.attr("type") == Some("pci") =>
                 {

@@ -41,6 +41,7 @@ const STARTED: &[&str] = &[
     "filesystems",
     "panic-hyperv",
     "channel-guestfwd",
+    "iommu-virtio",
     "usb-storage",
     "misc-devices",
     "features",

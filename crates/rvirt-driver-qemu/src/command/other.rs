@@ -139,19 +139,53 @@ pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// The IOMMU, before every PCI device (QEMU wants it first). Intel's only; its `<driver>`
-/// switches become the device's properties.
+/// The IOMMU, before every PCI device (QEMU wants it first): Intel's, whose `<driver>`
+/// switches become the device's properties, or the paravirtual `virtio-iommu` at its PCI
+/// address; with libvirt's checks of the machine (Q35) and, for virtio, of ACPI.
 pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     let Some(e) = raw_devices(def, "iommu").next() else {
         return Ok(());
     };
     let model = e.attr("model").unwrap_or("");
-    if model != "intel" {
-        return Err(unsupported(format!(
-            "IOMMU model '{model}' is not supported by this QEMU driver yet"
-        )));
-    }
+    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
     let info = raw_info(e);
+    match model {
+        "intel" if !q35 => {
+            return Err(unsupported(
+                "IOMMU device: 'intel' is only supported with Q35 machines",
+            ));
+        }
+        "intel" => {}
+        "virtio" => {
+            if !q35 {
+                return Err(unsupported(
+                    "IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines",
+                ));
+            }
+            let acpi = def.features.as_ref().is_some_and(|f| {
+                f.iter()
+                    .any(|x| x.name == "acpi" && x.attr("state") != Some("off"))
+            });
+            if !acpi {
+                return Err(unsupported("IOMMU device: 'virtio' requires ACPI"));
+            }
+            if info
+                .address
+                .as_ref()
+                .is_some_and(|ad| !matches!(ad, rvirt_conf::domain::Address::Pci { .. }))
+            {
+                return Err(unsupported("IOMMU device: 'virtio' needs a PCI address"));
+            }
+            let v = json!({"driver": "virtio-iommu", "id": id_of(&info)});
+            device(a, at_pci(def, &info, v));
+            return Ok(());
+        }
+        _ => {
+            return Err(unsupported(format!(
+                "IOMMU model '{model}' is not supported by this QEMU driver yet"
+            )));
+        }
+    }
     let mut v = json!({"driver": "intel-iommu", "id": id_of(&info)});
     if let Some(d) = e.child("driver") {
         let on = |k: &str| d.attr(k).map(|x| x == "on");
