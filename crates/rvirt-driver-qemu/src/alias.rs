@@ -82,10 +82,6 @@ fn builtin_ide(def: &DomainDef) -> bool {
     m == "pc" || m.contains("i440fx") || m == "isapc" || m.contains("malta")
 }
 
-fn is_q35(def: &DomainDef) -> bool {
-    def.os.machine.as_deref().is_some_and(|m| m.contains("q35"))
-}
-
 /// The alias of a controller (`qemuAssignDeviceControllerAlias`).
 fn controller_alias(def: &DomainDef, c: &ControllerDef) -> String {
     let model = c.model.as_deref();
@@ -93,7 +89,9 @@ fn controller_alias(def: &DomainDef, c: &ControllerDef) -> String {
         "pci" if model == Some("pcie-root") => format!("pcie.{}", c.index),
         "pci" => format!("pci.{}", c.index),
         "ide" if c.index == 0 && builtin_ide(def) => "ide".into(),
-        "sata" if c.index == 0 && is_q35(def) => "ide".into(),
+        "sata" if c.index == 0 && crate::defaults::is_q35(def.os.machine.as_deref()) => {
+            "ide".into()
+        }
         "usb" if c.index == 0 => "usb".into(),
         "scsi" if c.index == 0 && model == Some("ncr53c90") => "scsi".into(),
         t => format!("{t}{}", c.index),

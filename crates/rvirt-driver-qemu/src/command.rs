@@ -157,16 +157,12 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     push(&["-no-shutdown"]);
     // Without <acpi/> an x86 guest has no ACPI, as libvirt runs it: no power button, so a
     // shutdown or a (fake) reboot request reaches no one.
-    let has_acpi = def
-        .features
-        .as_ref()
-        .is_some_and(|f| f.iter().any(|e| e.name == "acpi"));
     let x86 = def
         .os
         .arch
         .as_deref()
         .is_none_or(|a| a == "x86_64" || a == "i686");
-    if x86 && !has_acpi {
+    if x86 && !has_acpi(def) {
         push(&["-no-acpi"]);
     }
     if def.on_reboot == "destroy" {
@@ -230,7 +226,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
 /// The USB controllers: what a USB device (a hotplugged `usb-storage` disk) plugs into. The
 /// alias is libvirt's: `usb` for index 0, `usbN` for the others.
 fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
+    let q35 = crate::defaults::is_q35(def.os.machine.as_deref());
     for c in def
         .devices
         .controllers
@@ -289,6 +285,13 @@ fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 }
 
 /// A device's QEMU id: its alias ([`build`] gives every device one).
+/// Whether the guest has ACPI (`<features><acpi/>`).
+fn has_acpi(def: &DomainDef) -> bool {
+    def.features
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|e| e.name == "acpi"))
+}
+
 fn id_of(info: &DeviceInfo) -> String {
     info.alias.clone().unwrap_or_default()
 }

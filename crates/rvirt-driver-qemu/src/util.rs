@@ -24,8 +24,7 @@ pub(crate) async fn off_thread<T: Send + 'static>(
 /// a temporary file beside it, fsync, rename, fsync of the folder.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("/"));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{}.new", name.unwrap_or_default()));
+    let tmp = companion_of(path);
     let res = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -43,8 +42,8 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     res
 }
 
-/// The file beside `path` that [`write_replace`] fills before swapping it in: `.NAME.new`, a
-/// name the status loader skips.
+/// The file beside `path` that [`write_replace`] fills before swapping it in, and that
+/// [`write_atomic`] renames over it: `.NAME.new`, a name the status and config loaders skip.
 pub(crate) fn companion_of(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     path.with_file_name(format!(".{}.new", name.unwrap_or_default()))

@@ -37,7 +37,7 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
             e.name
         )));
     }
-    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
+    let q35 = crate::defaults::is_q35(def.os.machine.as_deref());
     for c in &def.devices.controllers {
         let ok = match c.ctrl_type.as_str() {
             "pci" | "usb" | "sata" | "virtio-serial" | "scsi" | "isa" => true,
@@ -82,8 +82,8 @@ pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         if backend == "handle" && mode != "passthrough" {
             return Err(unsupported("only supports passthrough accessmode"));
         }
-        let perms = |k: &str| fs.attr(k).filter(|v| !v.is_empty());
-        let (fmode, dmode) = (perms("fmode"), perms("dmode"));
+        // Present only when not zero, and already in octal as `%04o` (the XML parser's form).
+        let (fmode, dmode) = (fs.attr("fmode"), fs.attr("dmode"));
         if (fmode.is_some() || dmode.is_some()) && mode != "mapped" {
             return Err(unsupported(
                 "fmode and dmode must be used with accessmode=mapped",
@@ -109,10 +109,7 @@ pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             }
             for (k, v) in [("fmode", fmode), ("dmode", dmode)] {
                 if let Some(v) = v {
-                    let n = u32::from_str_radix(v, 8).map_err(|_| {
-                        unsupported(format!("invalid {k} '{v}': an octal mode is expected"))
-                    })?;
-                    opts.push_str(&format!(",{k}={n:04o}"));
+                    opts.push_str(&format!(",{k}={v}"));
                 }
             }
         }
@@ -147,7 +144,7 @@ pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         return Ok(());
     };
     let model = e.attr("model").unwrap_or("");
-    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
+    let q35 = crate::defaults::is_q35(def.os.machine.as_deref());
     let info = raw_info(e);
     match model {
         "intel" if !q35 => {
@@ -162,11 +159,7 @@ pub(super) fn iommu(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                     "IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines",
                 ));
             }
-            let acpi = def.features.as_ref().is_some_and(|f| {
-                f.iter()
-                    .any(|x| x.name == "acpi" && x.attr("state") != Some("off"))
-            });
-            if !acpi {
+            if !super::has_acpi(def) {
                 return Err(unsupported("IOMMU device: 'virtio' requires ACPI"));
             }
             if info
