@@ -364,8 +364,12 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
     }
     for w in words.windows(2) {
         let (opt, arg) = (w[0].as_str(), w[1].as_str());
+        // A guestfwd channel's netdev is compared; the interfaces' netdevs are left out
+        // (libvirt's domxml-to-native makes every interface a tap with a descriptor).
+        let json = matches!(opt, "-device" | "-audiodev" | "-object")
+            || (opt == "-netdev" && arg.contains("guestfwd"));
         match opt {
-            "-device" | "-audiodev" | "-object" => {
+            _ if json => {
                 let mut v: Value = serde_json::from_str(arg).unwrap_or(Value::String(arg.into()));
                 if let Some(o) = v.as_object_mut() {
                     if o.remove("addr").is_some() {
@@ -384,27 +388,13 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                     out.insert(format!("{opt} {id}"), v);
                 }
             }
-            // A guestfwd channel's netdev (the interfaces' netdevs are left out: libvirt's
-            // domxml-to-native makes every interface a tap with a descriptor).
-            "-netdev" if arg.contains("guestfwd") => {
-                let v: Value = serde_json::from_str(arg).unwrap_or(Value::String(arg.into()));
-                let id = v["id"].as_str().unwrap_or(arg).to_string();
-                out.insert(format!("-netdev {id}"), v);
-            }
-            "-fsdev" => {
-                let id = arg
-                    .split(',')
-                    .find_map(|kv| kv.strip_prefix("id="))
-                    .unwrap_or(arg);
-                out.insert(format!("-fsdev {id}"), Value::String(arg.into()));
-            }
-            "-chardev" => {
+            "-chardev" | "-fsdev" => {
                 let id = arg
                     .split(',')
                     .find_map(|kv| kv.strip_prefix("id="))
                     .unwrap_or(arg);
                 if id != "charmonitor" {
-                    out.insert(format!("-chardev {id}"), Value::String(arg.into()));
+                    out.insert(format!("{opt} {id}"), Value::String(arg.into()));
                 }
             }
             "-watchdog-action" | "-cpu" | "-rtc" | "-global" => {
