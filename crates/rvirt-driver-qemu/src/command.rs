@@ -7,7 +7,7 @@
 //! `balloon0`, `rng0`), so that QMP answers and events name devices as libvirt users expect.
 
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::{Address, DeviceInfo, DiskDef};
+use rvirt_conf::domain::{Address, DeviceInfo, DiskDef, NetDef};
 use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use serde_json::{Value, json};
@@ -62,6 +62,9 @@ pub struct CommandContext<'a> {
     pub monitor: &'a Path,
     /// The emulator, when the definition names none.
     pub default_emulator: &'a Path,
+    /// The tap descriptors QEMU inherits, by interface alias (`net0`), one per queue. A tap
+    /// interface without an entry (`domxml-to-native`) is written with stand-in numbers.
+    pub taps: &'a [(String, Vec<i32>)],
 }
 
 fn unsupported(detail: impl Into<String>) -> Error {
@@ -193,7 +196,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     virtio_serial_controllers(def, &mut a);
     disks(def, &mut a)?;
     other::filesystems(def, &mut a)?;
-    nets(def, &mut a)?;
+    nets(def, ctx, &mut a)?;
     chr::build(def, &mut a)?;
     other::inputs(def, &mut a)?;
     audio::audiodevs(def, &mut a)?;
@@ -641,18 +644,70 @@ pub(crate) fn disk_device_id_of(def: &DomainDef, i: usize) -> Option<String> {
     }
 }
 
-fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let boot = def.os.boot_devs.iter().position(|d| d == "network");
-    for (i, n) in def.devices.interfaces.iter().enumerate() {
-        if n.net_type != "user" {
-            return Err(unsupported(format!(
-                "interface type '{}' is not supported yet",
-                n.net_type
-            )));
+/// The `-netdev` (or `netdev_add`) of interface `n` (id `netdev`): user-mode networking, or
+/// the tap device whose descriptors QEMU has (`fds`: numbers it inherited, or names passed
+/// over the monitor; stand-in numbers counted from `next_fd` when there are none, as
+/// `domxml-to-native` has no device to open).
+pub(crate) fn netdev_props(
+    n: &NetDef,
+    netdev: &str,
+    fds: Option<Vec<String>>,
+    next_fd: &mut i32,
+) -> Result<Value> {
+    match n.net_type.as_str() {
+        "user" => Ok(json!({"type": "user", "id": netdev})),
+        "bridge" | "ethernet" => {
+            let fds: Vec<String> = match fds {
+                Some(f) => f,
+                None => (0..crate::nethost::queues(n))
+                    .map(|_| {
+                        *next_fd += 1;
+                        next_fd.to_string()
+                    })
+                    .collect(),
+            };
+            Ok(if fds.len() > 1 {
+                json!({"type": "tap", "fds": fds.join(":"), "id": netdev})
+            } else {
+                json!({"type": "tap", "fd": fds.concat(), "id": netdev})
+            })
         }
+        "network" => Err(unsupported(
+            "interface type 'network' is not supported yet: rvirt's QEMU driver has no \
+             virtual networks; connect the guest to a host bridge with <interface type='bridge'>",
+        )),
+        other => Err(unsupported(format!(
+            "interface type '{other}' is not supported yet"
+        ))),
+    }
+}
+
+/// The NIC properties of a virtio interface beyond its model: several queues (`mq`, and
+/// `2N+2` MSI-X vectors) and the MTU the guest is told of (`host_mtu`).
+pub(crate) fn virtio_net_props(n: &NetDef, dev: &mut Value) {
+    let queues = crate::nethost::queues(n);
+    if queues > 1 {
+        dev["mq"] = json!(true);
+        dev["vectors"] = json!(2 * queues + 2);
+    }
+    if let Some(m) = crate::nethost::mtu(n) {
+        dev["host_mtu"] = json!(m);
+    }
+}
+
+fn nets(def: &DomainDef, ctx: &CommandContext<'_>, a: &mut Vec<String>) -> Result<()> {
+    let boot = def.os.boot_devs.iter().position(|d| d == "network");
+    let mut next_fd = 2;
+    for (i, n) in def.devices.interfaces.iter().enumerate() {
         let netdev = format!("host{}", id_of(&n.info));
+        let fds = ctx
+            .taps
+            .iter()
+            .find(|(alias, _)| *alias == id_of(&n.info))
+            .map(|(_, f)| f.iter().map(i32::to_string).collect());
+        let props = netdev_props(n, &netdev, fds, &mut next_fd)?;
         a.push("-netdev".into());
-        a.push(json!({"type": "user", "id": netdev}).to_string());
+        a.push(props.to_string());
         let model = match n.model.as_deref().unwrap_or("virtio") {
             "virtio" => "virtio-net-pci",
             "e1000" => "e1000",
@@ -669,6 +724,9 @@ fn nets(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             &n.info,
             json!({"driver": model, "netdev": netdev, "id": id_of(&n.info), "mac": n.mac}),
         );
+        if model == "virtio-net-pci" {
+            virtio_net_props(n, &mut dev);
+        }
         let order = n
             .info
             .boot_order
@@ -844,6 +902,7 @@ mod tests {
         let ctx = CommandContext {
             monitor: Path::new("/r/lib/qemu/domain-1-t/monitor.sock"),
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+            taps: &[],
         };
         build(&def, &ctx).unwrap().args
     }
@@ -1055,6 +1114,7 @@ mod tests {
             let ctx = CommandContext {
                 monitor: Path::new("/m"),
                 default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+                taps: &[],
             };
             let e = build(&def, &ctx).unwrap_err();
             assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{dev}: {e}");
@@ -1074,15 +1134,70 @@ mod tests {
     }
 
     #[test]
+    fn tap_interfaces_take_their_descriptors_and_queues() {
+        let xml = MINIMAL.replace(
+            "</os>",
+            "</os><devices>\
+             <interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br0'/>\
+             <model type='virtio'/><driver queues='2'/><mtu size='1400'/></interface>\
+             <interface type='ethernet'><mac address='52:54:00:00:00:02'/>\
+             <model type='e1000'/></interface></devices>",
+        );
+        let def = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();
+        let mut ctx = CommandContext {
+            monitor: Path::new("/m"),
+            default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+            taps: &[],
+        };
+        // domxml-to-native: stand-in numbers, one per queue.
+        let a = build(&def, &ctx).unwrap().args;
+        assert_eq!(
+            after(&a, "-netdev"),
+            [
+                r#"{"fds":"3:4","id":"hostnet0","type":"tap"}"#,
+                r#"{"fd":"5","id":"hostnet1","type":"tap"}"#
+            ]
+        );
+        let taps = [
+            ("net0".to_string(), vec![31, 32]),
+            ("net1".to_string(), vec![40]),
+        ];
+        ctx.taps = &taps;
+        let a = build(&def, &ctx).unwrap().args;
+        assert_eq!(
+            after(&a, "-netdev"),
+            [
+                r#"{"fds":"31:32","id":"hostnet0","type":"tap"}"#,
+                r#"{"fd":"40","id":"hostnet1","type":"tap"}"#
+            ]
+        );
+        let devs: Vec<Value> = after(&a, "-device")
+            .iter()
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect();
+        let nic = devs.iter().find(|d| d["id"] == "net0").unwrap();
+        assert_eq!(
+            (&nic["mq"], &nic["vectors"], &nic["host_mtu"]),
+            (&json!(true), &json!(6), &json!(1400))
+        );
+        let nic = devs.iter().find(|d| d["id"] == "net1").unwrap();
+        assert_eq!(
+            (&nic["driver"], &nic["mq"]),
+            (&json!("e1000"), &Value::Null)
+        );
+    }
+
+    #[test]
     fn unsupported_devices_are_refused() {
         let xml = MINIMAL.replace(
             "</os>",
-            "</os><devices><interface type='bridge'><source bridge='br0'/></interface></devices>",
+            "</os><devices><interface type='direct'><source dev='eth0' mode='vepa'/></interface></devices>",
         );
         let def = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();
         let ctx = CommandContext {
             monitor: Path::new("/m"),
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
+            taps: &[],
         };
         let e = build(&def, &ctx).unwrap_err();
         assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);

@@ -110,6 +110,7 @@ impl HostDriver for QemuDriver {
             &crate::command::CommandContext {
                 monitor: &monitor,
                 default_emulator: &emulator,
+                taps: &[],
             },
         )?;
         Ok(cmd.to_native())

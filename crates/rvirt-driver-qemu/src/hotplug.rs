@@ -899,12 +899,6 @@ impl QemuDriver {
                 def.devices.disks.push(disk);
             }
             Device::Net { net, .. } => {
-                if net.net_type != "user" {
-                    return Err(unsupported(format!(
-                        "interface type '{}' is not supported yet",
-                        net.net_type
-                    )));
-                }
                 let driver = net_driver(net.model.as_deref())?;
                 let mac = net.mac.clone();
                 // A user alias is kept; otherwise the next `netN` after the live ones.
@@ -916,15 +910,51 @@ impl QemuDriver {
                 let mut net = net;
                 net.info.alias = Some(qid.clone());
                 alias = qid.clone();
+                let netdev = format!("host{qid}");
+                // The interface's host side first (its tap device), then QEMU's: the tap's
+                // descriptors go over the monitor under names the netdev then takes.
+                let tap = if crate::nethost::uses_tap(&net) {
+                    Some(off_thread_connect(&mut net).await?)
+                } else {
+                    None
+                };
+                let fd_names: Vec<String> = tap
+                    .iter()
+                    .flat_map(|t| (0..t.fds.len()).map(|i| format!("{netdev}-fd{i}")))
+                    .collect();
+                let props = crate::command::netdev_props(
+                    &net,
+                    &netdev,
+                    tap.is_some().then(|| fd_names.clone()),
+                    &mut 0,
+                )?;
+                let mut dev = json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac});
+                if driver == "virtio-net-pci" {
+                    crate::command::virtio_net_props(&net, &mut dev);
+                }
                 self.with_monitor(&p, move |m| async move {
-                    let netdev = format!("host{qid}");
-                    m.execute("netdev_add", Some(json!({"type": "user", "id": netdev})))
-                        .await?;
-                    let props = json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac});
-                    if let Err(e) = m.device_add(props).await {
+                    use std::os::fd::AsRawFd;
+                    let fds = tap.as_ref().map(|t| t.fds.as_slice()).unwrap_or_default();
+                    for (i, (name, fd)) in fd_names.iter().zip(fds).enumerate() {
+                        if let Err(e) = m.getfd(name, fd.as_raw_fd()).await {
+                            for n in &fd_names[..i] {
+                                let _ = m.closefd(n).await;
+                            }
+                            return Err(e);
+                        }
+                    }
+                    if let Err(e) = m.execute("netdev_add", Some(props)).await {
+                        for n in &fd_names {
+                            let _ = m.closefd(n).await;
+                        }
+                        return Err(e);
+                    }
+                    // QEMU holds the tap now; ours close with `tap` at the end of this task.
+                    if let Err(e) = m.device_add(dev).await {
                         let _ = m.execute("netdev_del", Some(json!({"id": netdev}))).await;
                         return Err(e);
                     }
+                    drop(tap);
                     Ok(())
                 })
                 .await?;
@@ -1151,4 +1181,17 @@ impl QemuDriver {
         self.with_monitor(&p, |m| async move { m.execute(&command, args).await })
             .await
     }
+}
+
+/// [`crate::nethost::connect`] off the caller's executor (it makes kernel calls and may run
+/// an interface script).
+async fn off_thread_connect(net: &mut NetDef) -> Result<crate::tap::Tap> {
+    let mut n = net.clone();
+    let (n, tap) = crate::util::off_thread(move || {
+        let tap = crate::nethost::connect(&mut n)?;
+        Ok((n, tap))
+    })
+    .await?;
+    *net = n;
+    Ok(tap)
 }

@@ -40,6 +40,7 @@ mod host;
 pub mod hotplug;
 mod iface;
 mod job;
+mod nethost;
 mod network;
 mod nodedev;
 mod pci;
@@ -52,6 +53,7 @@ mod snapshot;
 mod startup;
 mod stats;
 pub mod storage;
+mod tap;
 mod tuning;
 mod util;
 

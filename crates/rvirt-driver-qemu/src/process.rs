@@ -781,13 +781,25 @@ impl QemuDriver {
         let monitor = private_dir.join("monitor.sock");
         let _ = std::fs::remove_file(&monitor);
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
+        // Tap devices first: their names go into the live definition, their descriptors to
+        // QEMU (and, should the start fail, they go away with them).
+        let taps = crate::nethost::connect_all(def)?;
+        let tap_fds: Vec<(String, Vec<i32>)> = taps
+            .iter()
+            .map(|(alias, t)| {
+                use std::os::fd::AsRawFd;
+                (alias.clone(), t.fds.iter().map(|f| f.as_raw_fd()).collect())
+            })
+            .collect();
         let mut cmd = crate::command::build(
             def,
             &crate::command::CommandContext {
                 monitor: &monitor,
                 default_emulator: &default_emulator,
+                taps: &tap_fds,
             },
         )?;
+        let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
         if incoming.is_some() {
             // The state comes over the monitor once it is connected (`migrate-incoming`).
             cmd.args
@@ -827,7 +839,29 @@ impl QemuDriver {
                 .stderr(log_err)
                 // Its own process group: a terminal's ^C to the daemon does not reach guests.
                 .process_group(0);
-            let pidfd = Pidfd::spawn(&mut c).map_err(|e| {
+            if !inherited.is_empty() {
+                // SAFETY: between fork and exec the closure makes only fcntl calls on
+                // descriptors this process holds open (the taps, kept alive below), and
+                // allocates nothing.
+                unsafe {
+                    c.pre_exec(move || {
+                        for &fd in &inherited {
+                            let flags = libc::fcntl(fd, libc::F_GETFD);
+                            if flags < 0
+                                || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0
+                            {
+                                return Err(std::io::Error::last_os_error());
+                            }
+                        }
+                        Ok(())
+                    });
+                }
+            }
+            let spawned = Pidfd::spawn(&mut c);
+            // QEMU has its own copies now; ours close (a tap device then lives as long as
+            // QEMU holds it).
+            drop(taps);
+            let pidfd = spawned.map_err(|e| {
                 Error::system(
                     FROM,
                     format!("cannot execute binary {}", cmd.binary.display()),
@@ -1143,8 +1177,9 @@ impl QemuDriver {
         let Some(obj) = self.domains.find_by_uuid(&uuid) else {
             return;
         };
-        let (ev, name, transient) = {
+        let (ev, name, transient, live) = {
             let mut st = obj.lock();
+            let live = st.def.clone();
             if let Some(d) = st.new_def.take() {
                 st.def = d;
             }
@@ -1152,8 +1187,11 @@ impl QemuDriver {
             st.reason = reason.0;
             st.id = -1;
             let ev = DomainEvent::lifecycle(st.to_ref(uuid), E::STOPPED, detail.0);
-            (ev, st.name.clone(), !st.persistent)
+            (ev, st.name.clone(), !st.persistent, live)
         };
+        for n in &live.devices.interfaces {
+            crate::nethost::disconnect(n);
+        }
         // No fsync of the folder: a status file that outlives a host crash is harmless (the
         // reattach checks the pid's start time), and the destroy waits for this.
         self.remove_status(&name);

@@ -1,0 +1,246 @@
+//! The host side of a guest's tap-based interfaces, made before QEMU starts (or before a live
+//! attach), as libvirt's `qemuInterfaceBridgeConnect` and `qemuInterfaceEthernetConnect` make
+//! it:
+//! - `<interface type='bridge'>`: a new tap device (`vnetN` unless the definition names one),
+//!   its MAC the guest's with the first byte `fe` (`fa` if the guest's is `fe`) so the bridge
+//!   neither takes it as its own nor sees the guest's address coming back, the bridge's MTU
+//!   (or the `<mtu>` asked for), a port of the bridge, up;
+//! - `<interface type='ethernet'>`: the same tap without a bridge, or with `<target
+//!   managed='no'>` the user's own existing tap device, opened as it is.
+//!
+//! QEMU inherits the tap's descriptors (one per queue); the device, not persistent, goes
+//! away when QEMU closes them. The name goes into the live definition (`<target dev>`), which
+//! is how statistics and a restarted driver find it.
+
+use crate::tap::{self, Tap};
+use rvirt_conf::domain::{NetDef, parse_mac};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const FROM: ErrorDomain = ErrorDomain::QEMU;
+
+/// The number the next generated `vnetN` name tries (libvirt's counter, process wide:
+/// names are not reused at once, as the kernel's own `vnet%d` would).
+static NEXT_VNET: AtomicU32 = AtomicU32::new(0);
+
+/// Whether `n` runs on a tap device this module makes or opens.
+pub(crate) fn uses_tap(n: &NetDef) -> bool {
+    matches!(n.net_type.as_str(), "bridge" | "ethernet")
+}
+
+/// The `<driver queues>` of `n`: how many tap descriptors (and virtio queue pairs) it gets.
+pub(crate) fn queues(n: &NetDef) -> usize {
+    n.extra
+        .iter()
+        .find(|e| e.name == "driver")
+        .and_then(|d| d.attr("queues"))
+        .and_then(|q| q.parse::<usize>().ok())
+        .filter(|&q| q > 0)
+        .unwrap_or(1)
+}
+
+/// The `<mtu size>` of `n`, if any.
+pub(crate) fn mtu(n: &NetDef) -> Option<u32> {
+    n.extra
+        .iter()
+        .find(|e| e.name == "mtu")
+        .and_then(|m| m.attr("size"))
+        .and_then(|s| s.parse().ok())
+        .filter(|&s| s > 0)
+}
+
+/// NIC models whose tap carries the virtio-net header (libvirt's vnet-compatible models).
+fn vnet_hdr(n: &NetDef) -> bool {
+    matches!(
+        n.model.as_deref().unwrap_or("virtio"),
+        "virtio" | "virtio-transitional" | "virtio-non-transitional" | "e1000e" | "vmxnet3"
+    )
+}
+
+fn unsupported(detail: String) -> Error {
+    Error::with_detail(FROM, ErrorNumber::CONFIG_UNSUPPORTED, detail)
+}
+
+/// Refuses what a tap interface may ask for that this driver does not set up, rather than
+/// start the guest without it.
+fn check_supported(n: &NetDef) -> Result<()> {
+    for e in &n.extra {
+        let what = match e.name.as_str() {
+            "bandwidth" => "bandwidth limits",
+            "vlan" => "VLAN tags",
+            "virtualport" => "virtual port profiles",
+            "filterref" => "network filters",
+            "coalesce" => "interrupt coalescing",
+            "teaming" => "teaming",
+            "downscript" => "a downscript",
+            "tune" => "tuning (sndbuf)",
+            "port" if e.attr("isolated").is_some() => "isolated ports",
+            "backend" if e.attr("tap").is_some() => "a tap backend other than /dev/net/tun",
+            "link" if e.attr("state") == Some("down") => "a link that starts down",
+            "driver" if e.attr("name") == Some("vhost") => {
+                "vhost-net (this host has no /dev/vhost-net support in rvirt yet)"
+            }
+            _ => continue,
+        };
+        return Err(unsupported(format!(
+            "interface type '{}' with {what} is not supported by this QEMU driver yet",
+            n.net_type
+        )));
+    }
+    Ok(())
+}
+
+/// A name for a new tap device: `vnetN` with the next N no device has.
+fn generate_name() -> String {
+    loop {
+        let n = NEXT_VNET.fetch_add(1, Ordering::Relaxed);
+        if n == u32::MAX / 2 {
+            NEXT_VNET.store(0, Ordering::Relaxed);
+        }
+        let name = format!("vnet{n}");
+        if !tap::exists(&name) {
+            return name;
+        }
+    }
+}
+
+/// The tap device's own MAC: the guest's with the first byte made `fe` (`fa` when it already
+/// is `fe`).
+fn tap_mac(guest: &str) -> Result<[u8; 6]> {
+    let mut m = parse_mac(guest)
+        .ok_or_else(|| Error::internal(FROM, format!("unable to parse mac address '{guest}'")))?;
+    m[0] = if m[0] == 0xfe { 0xfa } else { 0xfe };
+    Ok(m)
+}
+
+/// Makes (or, for `<target managed='no'>`, opens) the tap device of interface `n`, records
+/// its name in `n.target_dev` and returns it with its open descriptors. On error nothing is
+/// left behind: a new tap device goes away with its descriptors.
+pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
+    check_supported(n)?;
+    let queues = queues(n);
+    let hdr = vnet_hdr(n);
+    let script = n
+        .extra
+        .iter()
+        .find(|e| e.name == "script")
+        .and_then(|s| s.attr("path"))
+        .map(str::to_string);
+    let unmanaged = n.net_type == "ethernet" && n.target_managed.as_deref() == Some("no");
+    let tap = if unmanaged {
+        let Some(name) = n.target_dev.clone() else {
+            return Err(Error::internal(
+                FROM,
+                "target dev must be supplied when managed='no'",
+            ));
+        };
+        if !tap::exists(&name) {
+            return Err(Error::internal(
+                FROM,
+                "target managed='no' but specified dev doesn't exist",
+            ));
+        }
+        tap::open_tap(&name, queues, hdr)?
+    } else {
+        let name = match &n.target_dev {
+            Some(name) => {
+                if tap::exists(name) {
+                    return Err(Error::operation_invalid(
+                        FROM,
+                        format!("The {name} interface already exists"),
+                    ));
+                }
+                name.clone()
+            }
+            None => generate_name(),
+        };
+        let tap = tap::open_tap(&name, queues, hdr)?;
+        tap::set_mac(&tap.name, tap_mac(&n.mac)?)?;
+        if n.net_type == "bridge" {
+            let bridge = n
+                .source
+                .iter()
+                .find(|(k, _)| k == "bridge")
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| Error::internal(FROM, "Missing bridge name"))?;
+            // The tap takes the bridge's MTU, so that adding it does not lower the bridge's.
+            let want = match mtu(n) {
+                Some(m) => m,
+                None => tap::mtu(&bridge)?,
+            };
+            tap::set_mtu(&tap.name, want)?;
+            tap::bridge_add_port(&bridge, &tap.name)?;
+        } else if let Some(m) = mtu(n) {
+            tap::set_mtu(&tap.name, m)?;
+        }
+        tap::set_up(&tap.name)?;
+        tap
+    };
+    if let Some(path) = script {
+        run_script(&path, &tap.name)?;
+    }
+    n.target_dev = Some(tap.name.clone());
+    Ok(tap)
+}
+
+/// An ethernet interface's `<script path>`, run with the tap's name as its argument.
+fn run_script(path: &str, ifname: &str) -> Result<()> {
+    let out = std::process::Command::new(path)
+        .arg(ifname)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::system(FROM, format!("Cannot run program '{path}'"), &e))?;
+    if !out.status.success() {
+        let code = out.status.code().unwrap_or(-1);
+        return Err(Error::internal(
+            FROM,
+            format!(
+                "Child process ({path} {ifname}) unexpected exit status {code}: {}",
+                String::from_utf8_lossy(&out.stderr).trim_end()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The tap devices of every tap-based interface of `def`, made in interface order, their
+/// names recorded in `def`; keyed by the interface's alias. All or none: on an error the
+/// devices made so far go away with their descriptors.
+pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<Vec<(String, Tap)>> {
+    let mut out = Vec::new();
+    for n in def.devices.interfaces.iter_mut().filter(|n| uses_tap(n)) {
+        let alias = n.info.alias.clone().unwrap_or_default();
+        out.push((alias, connect(n)?));
+    }
+    Ok(out)
+}
+
+/// After QEMU has ended: a tap device this driver made for an ethernet interface whose
+/// descriptors someone else still holds is made non-persistent, as libvirt does; the user's
+/// own (`managed='no'`) is left alone.
+pub(crate) fn disconnect(n: &NetDef) {
+    if n.net_type == "ethernet"
+        && n.target_managed.as_deref() != Some("no")
+        && let Some(name) = n.target_dev.as_deref()
+        && tap::exists(name)
+    {
+        let _ = tap::delete_tap(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tap_mac_differs_from_the_guests_in_its_first_byte() {
+        assert_eq!(
+            tap_mac("52:54:00:11:22:33").unwrap(),
+            [0xfe, 0x54, 0, 0x11, 0x22, 0x33]
+        );
+        assert_eq!(
+            tap_mac("fe:54:00:11:22:33").unwrap(),
+            [0xfa, 0x54, 0, 0x11, 0x22, 0x33]
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! Host network devices for a guest's interfaces: tap devices (`/dev/net/tun`), their MAC
+//! address, MTU and link state, and their place on a Linux bridge. The kernel calls libvirt's
+//! `virnetdevtap.c` and `virnetdevbridge.c` make, with errors worded as libvirt words them
+//! (`VIR_ERR_SYSTEM_ERROR` from no particular driver, the interface named).
+
+use rvirt_types::{Error, ErrorDomain, Result};
+use std::ffi::CStr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// `SIOCBRADDIF` (linux/sockios.h), which the libc crate has for Android only.
+const SIOCBRADDIF: libc::c_ulong = 0x89a2;
+
+/// `struct ifreq`: a name and, for the requests made here, a flags word, an index, an MTU or a
+/// hardware address (the union is 24 bytes on 64-bit Linux).
+#[repr(C)]
+struct Ifreq {
+    name: [libc::c_char; libc::IFNAMSIZ],
+    data: [u8; 24],
+}
+
+impl Ifreq {
+    fn new(ifname: &str) -> Result<Ifreq> {
+        if ifname.is_empty() || ifname.len() >= libc::IFNAMSIZ || ifname.contains('\0') {
+            return Err(Error::system(
+                ErrorDomain::NONE,
+                format!("Network interface name '{ifname}' is too long"),
+                &std::io::Error::from_raw_os_error(libc::ERANGE),
+            ));
+        }
+        let mut r = Ifreq {
+            name: [0; libc::IFNAMSIZ],
+            data: [0; 24],
+        };
+        for (d, s) in r.name.iter_mut().zip(ifname.bytes()) {
+            *d = s as libc::c_char;
+        }
+        Ok(r)
+    }
+
+    fn name(&self) -> String {
+        // SAFETY: the kernel and `new` leave the name NUL-terminated within IFNAMSIZ.
+        unsafe { CStr::from_ptr(self.name.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn set_short(&mut self, v: i16) {
+        self.data[..2].copy_from_slice(&v.to_ne_bytes());
+    }
+
+    fn short(&self) -> i16 {
+        i16::from_ne_bytes([self.data[0], self.data[1]])
+    }
+
+    fn set_int(&mut self, v: i32) {
+        self.data[..4].copy_from_slice(&v.to_ne_bytes());
+    }
+
+    fn int(&self) -> i32 {
+        i32::from_ne_bytes([self.data[0], self.data[1], self.data[2], self.data[3]])
+    }
+
+    /// `ioctl(fd, req, self)`.
+    fn ioctl(&mut self, fd: libc::c_int, req: libc::c_ulong) -> std::io::Result<()> {
+        // SAFETY: every request made here reads and writes a `struct ifreq`, which `self` is,
+        // laid out as the kernel's (name, then a 24-byte union).
+        let rc = unsafe { libc::ioctl(fd, req as _, self as *mut Ifreq) };
+        if rc < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn sys(what: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| Error::system(ErrorDomain::NONE, what, &e)
+}
+
+/// A datagram socket for interface requests, closed when dropped.
+fn control_socket() -> Result<OwnedFd> {
+    // SAFETY: socket(2) with constant arguments; the result is checked.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(Error::system(
+            ErrorDomain::NONE,
+            "Unable to open control socket",
+            &std::io::Error::last_os_error(),
+        ));
+    }
+    // SAFETY: a fresh descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Whether a network device called `ifname` exists on the host.
+pub(crate) fn exists(ifname: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(ifname) else {
+        return false;
+    };
+    // SAFETY: a NUL-terminated name; the call only reads it.
+    unsafe { libc::if_nametoindex(c.as_ptr()) != 0 }
+}
+
+/// A tap device this process opened: its name and one descriptor per queue. A tap device
+/// that is not persistent goes away when the last descriptor of it closes (QEMU's, once it
+/// has inherited them and the driver dropped these).
+#[derive(Debug)]
+pub(crate) struct Tap {
+    /// The device's name (`vnet0`, or the one the definition gives).
+    pub(crate) name: String,
+    /// One open descriptor per queue (close-on-exec: a child gets them only on purpose).
+    pub(crate) fds: Vec<OwnedFd>,
+}
+
+/// Opens (creating it if it does not exist) the tap device `ifname` with `queues` queues
+/// (`IFF_MULTI_QUEUE` when more than one) and, for virtio NICs, the virtio-net header.
+pub(crate) fn open_tap(ifname: &str, queues: usize, vnet_hdr: bool) -> Result<Tap> {
+    let mut fds = Vec::with_capacity(queues.max(1));
+    let mut name = ifname.to_string();
+    for _ in 0..queues.max(1) {
+        // SAFETY: open(2) of a constant path; the result is checked.
+        let fd = unsafe { libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(Error::system(
+                ErrorDomain::NONE,
+                "Unable to open /dev/net/tun, is tun module loaded?",
+                &std::io::Error::last_os_error(),
+            ));
+        }
+        // SAFETY: a fresh descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut r = Ifreq::new(&name)?;
+        let mut flags = libc::IFF_TAP | libc::IFF_NO_PI;
+        if queues > 1 {
+            flags |= libc::IFF_MULTI_QUEUE;
+        }
+        if vnet_hdr {
+            flags |= libc::IFF_VNET_HDR;
+        }
+        r.set_short(flags as i16);
+        r.ioctl(fd.as_raw_fd(), libc::TUNSETIFF as libc::c_ulong)
+            .map_err(sys(format!("Unable to create tap device {name}")))?;
+        name = r.name();
+        fds.push(fd);
+    }
+    Ok(Tap { name, fds })
+}
+
+/// Makes the tap device `ifname` not persistent, so that it goes away with its last
+/// descriptor (libvirt's `virNetDevTapDelete`).
+pub(crate) fn delete_tap(ifname: &str) -> Result<()> {
+    let tap = open_tap(ifname, 1, false)?;
+    // SAFETY: TUNSETPERSIST takes its argument by value; the descriptor is the tap's.
+    let rc = unsafe { libc::ioctl(tap.fds[0].as_raw_fd(), libc::TUNSETPERSIST as _, 0) };
+    if rc < 0 {
+        return Err(Error::system(
+            ErrorDomain::NONE,
+            "Unable to make TAP device non-persistent",
+            &std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets the hardware address of `ifname`.
+pub(crate) fn set_mac(ifname: &str, mac: [u8; 6]) -> Result<()> {
+    let s = control_socket()?;
+    let mut r = Ifreq::new(ifname)?;
+    // A sockaddr: the family (ARPHRD_ETHER), then the address.
+    r.data[..2].copy_from_slice(&libc::ARPHRD_ETHER.to_ne_bytes());
+    r.data[2..8].copy_from_slice(&mac);
+    r.ioctl(s.as_raw_fd(), libc::SIOCSIFHWADDR)
+        .map_err(sys(format!("Cannot set interface MAC on '{ifname}'")))
+}
+
+/// The MTU of `ifname`.
+pub(crate) fn mtu(ifname: &str) -> Result<u32> {
+    let s = control_socket()?;
+    let mut r = Ifreq::new(ifname)?;
+    r.ioctl(s.as_raw_fd(), libc::SIOCGIFMTU)
+        .map_err(sys(format!("Cannot get interface MTU on '{ifname}'")))?;
+    Ok(r.int().max(0) as u32)
+}
+
+/// Sets the MTU of `ifname`.
+pub(crate) fn set_mtu(ifname: &str, mtu: u32) -> Result<()> {
+    let s = control_socket()?;
+    let mut r = Ifreq::new(ifname)?;
+    r.set_int(mtu.min(i32::MAX as u32) as i32);
+    r.ioctl(s.as_raw_fd(), libc::SIOCSIFMTU)
+        .map_err(sys(format!("Cannot set interface MTU on '{ifname}'")))
+}
+
+/// Brings `ifname` up.
+pub(crate) fn set_up(ifname: &str) -> Result<()> {
+    let s = control_socket()?;
+    let mut r = Ifreq::new(ifname)?;
+    r.ioctl(s.as_raw_fd(), libc::SIOCGIFFLAGS)
+        .map_err(sys(format!("Cannot get interface flags on '{ifname}'")))?;
+    let flags = r.short() | libc::IFF_UP as i16;
+    r.set_short(flags);
+    r.ioctl(s.as_raw_fd(), libc::SIOCSIFFLAGS)
+        .map_err(sys(format!("Cannot set interface flags on '{ifname}'")))
+}
+
+/// Adds `ifname` to the Linux bridge `bridge` as a port.
+pub(crate) fn bridge_add_port(bridge: &str, ifname: &str) -> Result<()> {
+    let s = control_socket()?;
+    let what = || format!("Unable to add bridge {bridge} port {ifname}");
+    let mut idx = Ifreq::new(ifname)?;
+    idx.ioctl(s.as_raw_fd(), libc::SIOCGIFINDEX)
+        .map_err(sys(what()))?;
+    let mut r = Ifreq::new(bridge)?;
+    r.set_int(idx.int());
+    r.ioctl(s.as_raw_fd(), SIOCBRADDIF).map_err(sys(what()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_kernel_cannot_take_are_refused_with_libvirts_words() {
+        let e = Ifreq::new("a-name-longer-than-15").err().unwrap();
+        assert_eq!(e.code, rvirt_types::ErrorNumber::SYSTEM_ERROR);
+        assert!(
+            e.message
+                .starts_with("Network interface name 'a-name-longer-than-15' is too long"),
+            "{}",
+            e.message
+        );
+        assert!(Ifreq::new("").is_err());
+        assert_eq!(Ifreq::new("vnet0").unwrap().name(), "vnet0");
+    }
+
+    #[test]
+    fn a_missing_device_is_named_in_the_error() {
+        let e = mtu("rvirt-nodev0").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Cannot get interface MTU on 'rvirt-nodev0': No such device"
+        );
+        assert!(!exists("rvirt-nodev0"));
+        assert!(exists("lo"));
+        assert_eq!(mtu("lo").unwrap(), 65536);
+    }
+}

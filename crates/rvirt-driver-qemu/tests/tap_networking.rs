@@ -1,0 +1,356 @@
+//! Bridged and ethernet interfaces on real tap devices: a tiny TCG guest that boots from the
+//! network (QEMU's iPXE ROM sends DHCP requests) runs with a virtio NIC on a Linux bridge the
+//! test makes and an e1000 on a tap device of its own; the kernel's view of each tap (name,
+//! MAC, MTU, flags, bridge port), QEMU's netdevs, the guest's traffic through the bridge,
+//! live attach, reattach after a driver restart, the end of the devices with the guest, and
+//! libvirt's errors for what cannot be made (with nothing left behind).
+//!
+//! Needs root (CAP_NET_ADMIN) and /dev/net/tun: skipped with a note otherwise.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Root, open, wait_until};
+use pollster::block_on;
+use rvirt_driver::DomainDriver;
+use rvirt_types::ErrorNumber;
+use rvirt_types::domain::{DomainCreateFlags, DomainDestroyFlags, DomainXMLFlags};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
+use std::time::Duration;
+
+const SIOCBRADDBR: libc::c_ulong = 0x89a0;
+const SIOCBRDELBR: libc::c_ulong = 0x89a1;
+
+fn available() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let ok = root
+        && Path::new("/dev/net/tun").exists()
+        && Path::new("/usr/bin/qemu-system-x86_64").exists();
+    if !ok {
+        eprintln!("skipped: needs root, /dev/net/tun and qemu-system-x86_64");
+    }
+    ok
+}
+
+/// A Linux bridge made for the test (up), deleted when dropped.
+struct Bridge(String);
+
+fn ifreq(name: &str) -> [u8; 40] {
+    let mut r = [0u8; 40];
+    r[..name.len()].copy_from_slice(name.as_bytes());
+    r
+}
+
+fn control() -> OwnedFd {
+    // SAFETY: socket(2) with constant arguments; checked below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    assert!(fd >= 0);
+    // SAFETY: a fresh descriptor.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+impl Bridge {
+    fn new(name: &str) -> Bridge {
+        let s = control();
+        let c = std::ffi::CString::new(name).unwrap();
+        // SAFETY: SIOCBRADDBR reads a NUL-terminated name.
+        let rc = unsafe { libc::ioctl(s.as_raw_fd(), SIOCBRADDBR as _, c.as_ptr()) };
+        assert_eq!(
+            rc,
+            0,
+            "cannot make bridge {name}: {}",
+            std::io::Error::last_os_error()
+        );
+        let b = Bridge(name.to_string());
+        b.set_up(true);
+        b
+    }
+
+    fn set_up(&self, up: bool) {
+        let s = control();
+        let mut r = ifreq(&self.0);
+        // SAFETY: SIOCGIFFLAGS/SIOCSIFFLAGS read and write a struct ifreq (40 bytes).
+        unsafe {
+            assert_eq!(
+                libc::ioctl(s.as_raw_fd(), libc::SIOCGIFFLAGS as _, r.as_mut_ptr()),
+                0
+            );
+            let mut flags = i16::from_ne_bytes([r[16], r[17]]);
+            if up {
+                flags |= libc::IFF_UP as i16;
+            } else {
+                flags &= !(libc::IFF_UP as i16);
+            }
+            r[16..18].copy_from_slice(&flags.to_ne_bytes());
+            assert_eq!(
+                libc::ioctl(s.as_raw_fd(), libc::SIOCSIFFLAGS as _, r.as_mut_ptr()),
+                0
+            );
+        }
+    }
+
+    fn sys(&self, rel: &str) -> String {
+        read_sys(&self.0, rel)
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        self.set_up(false);
+        let s = control();
+        let c = std::ffi::CString::new(self.0.as_str()).unwrap();
+        // SAFETY: SIOCBRDELBR reads a NUL-terminated name.
+        unsafe { libc::ioctl(s.as_raw_fd(), SIOCBRDELBR as _, c.as_ptr()) };
+    }
+}
+
+fn read_sys(ifname: &str, rel: &str) -> String {
+    std::fs::read_to_string(format!("/sys/class/net/{ifname}/{rel}"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn exists(ifname: &str) -> bool {
+    Path::new("/sys/class/net").join(ifname).exists()
+}
+
+/// The `<target dev>` names of a live XML's interfaces, in order.
+fn targets(xml: &str) -> Vec<String> {
+    xml.split("<interface ")
+        .skip(1)
+        .map(|i| {
+            let end = i.find("</interface>").unwrap();
+            let i = &i[..end];
+            let at = i.find("<target dev='").expect("a target dev") + 13;
+            i[at..].split('\'').next().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// A live XML's `<interface>` elements, generated tap names (`vnetN`) masked.
+fn interfaces(xml: &str) -> Vec<String> {
+    xml.split("<interface ")
+        .skip(1)
+        .map(|i| {
+            let i = &i[..i.find("</interface>").unwrap()];
+            let mut out = String::new();
+            let mut rest = i;
+            while let Some(at) = rest.find("vnet") {
+                out.push_str(&rest[..at + 4]);
+                rest = rest[at + 4..].trim_start_matches(|c: char| c.is_ascii_digit());
+                out.push('N');
+            }
+            out.push_str(rest);
+            out
+        })
+        .collect()
+}
+
+/// The host device whose MAC is `mac`, if any.
+fn device_with_mac(mac: &str) -> Option<String> {
+    std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| read_sys(n, "address") == mac)
+}
+
+#[test]
+fn bridged_and_ethernet_interfaces_run_on_tap_devices() {
+    if !available() {
+        return;
+    }
+    let pid = std::process::id() % 100_000;
+    let br = Bridge::new(&format!("rvtb{pid}"));
+    let own = format!("rvtt{pid}");
+    let root = Root::new();
+    let d = open(root.path());
+    let xml = format!(
+        "<domain type='qemu'><name>tap</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type><boot dev='network'/></os>\
+         <features><acpi/></features><devices>\
+         <interface type='bridge'><mac address='52:54:00:aa:bb:01'/><source bridge='{}'/>\
+         <model type='virtio'/><driver queues='2'/></interface>\
+         <interface type='ethernet'><mac address='fe:54:00:aa:bb:02'/><target dev='{own}'/>\
+         <model type='e1000'/><mtu size='1400'/></interface>\
+         </devices></domain>",
+        br.0
+    );
+    // libvirt 9.0's QEMU driver with the same guest first, for its live <interface>s.
+    let lv = tempfile::tempdir().unwrap();
+    let file = lv.path().join("tap.xml");
+    std::fs::write(&file, &xml).unwrap();
+    let libvirt_live = common::libvirt_embed(
+        &lv.path().join("root"),
+        &format!("create {}; dumpxml tap; destroy tap", file.display()),
+    )
+    .map(|out| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    });
+    let bridge_rx = |b: &Bridge| b.sys("statistics/rx_packets").parse::<u64>().unwrap();
+    let rx0 = bridge_rx(&br);
+    let dom = block_on(d.domain_create_xml(&xml, DomainCreateFlags::empty())).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let names = targets(&live);
+    assert_eq!(names.len(), 2, "{live}");
+    let (vnet, eth) = (names[0].clone(), names[1].clone());
+    assert!(vnet.starts_with("vnet"), "{live}");
+    assert_eq!(eth, own);
+    if let Some(theirs) = libvirt_live {
+        assert_eq!(interfaces(&live), interfaces(&theirs));
+    }
+
+    // The bridged tap: a port of the bridge, the guest's MAC with fe, the bridge's MTU, up,
+    // two queues with the virtio-net header (IFF_TAP|IFF_NO_PI|IFF_MULTI_QUEUE|IFF_VNET_HDR).
+    assert!(Path::new(&format!("/sys/class/net/{}/brif/{vnet}", br.0)).exists());
+    assert_eq!(read_sys(&vnet, "address"), "fe:54:00:aa:bb:01");
+    assert_eq!(read_sys(&vnet, "mtu"), br.sys("mtu"));
+    assert_eq!(read_sys(&vnet, "tun_flags"), "0x5102");
+    assert_eq!(read_sys(&vnet, "operstate"), "unknown"); // up, carrier from QEMU
+    // The ethernet tap: its own name, fe turned to fa, the MTU asked for, no bridge, no header.
+    assert_eq!(read_sys(&eth, "address"), "fa:54:00:aa:bb:02");
+    assert_eq!(read_sys(&eth, "mtu"), "1400");
+    assert_eq!(read_sys(&eth, "tun_flags"), "0x1002");
+    assert!(!Path::new(&format!("/sys/class/net/{eth}/master")).exists());
+
+    // QEMU's side: tap netdevs behind the two NICs, the virtio one with two queues.
+    let info = |d: &rvirt_driver_qemu::QemuDriver| {
+        let v = block_on(d.monitor_command(
+            &dom,
+            "human-monitor-command",
+            Some(serde_json::json!({"command-line": "info network"})),
+        ))
+        .unwrap();
+        v.as_str().unwrap().to_string()
+    };
+    let net = info(&d);
+    assert!(
+        net.contains("net0: index=0,type=nic,model=virtio-net-pci,macaddr=52:54:00:aa:bb:01"),
+        "{net}"
+    );
+    assert!(net.contains("hostnet0: index=0,type=tap,fd="), "{net}");
+    assert!(net.contains("hostnet0: index=1,type=tap,fd="), "{net}");
+    assert!(
+        net.contains("net1: index=0,type=nic,model=e1000,macaddr=fe:54:00:aa:bb:02"),
+        "{net}"
+    );
+
+    // The guest's DHCP requests (iPXE) leave through the tap and reach the bridge.
+    wait_until(Duration::from_secs(90), "the guest's first packets", || {
+        block_on(d.domain_interface_stats(&dom, &vnet))
+            .unwrap()
+            .tx_packets
+            > 0
+    });
+    assert!(bridge_rx(&br) > rx0);
+    // Named by MAC too, as libvirt allows.
+    let by_mac = block_on(d.domain_interface_stats(&dom, "52:54:00:aa:bb:01")).unwrap();
+    assert!(by_mac.tx_packets > 0);
+
+    // Live attach: a new tap on the bridge, QEMU's netdev takes it over the monitor.
+    block_on(d.domain_attach_device(
+        &dom,
+        &format!(
+            "<interface type='bridge'><mac address='52:54:00:aa:bb:03'/>\
+             <source bridge='{}'/><model type='virtio'/></interface>",
+            br.0
+        ),
+    ))
+    .unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let names = targets(&live);
+    assert_eq!(names.len(), 3, "{live}");
+    let hot = names[2].clone();
+    assert!(Path::new(&format!("/sys/class/net/{}/brif/{hot}", br.0)).exists());
+    assert_eq!(read_sys(&hot, "address"), "fe:54:00:aa:bb:03");
+    let net = info(&d);
+    assert!(net.contains("macaddr=52:54:00:aa:bb:03"), "{net}");
+    assert!(net.contains("hostnet2: index=0,type=tap,fd="), "{net}");
+
+    // A restarted driver reattaches and still finds the taps by name.
+    drop(d);
+    let d = open(root.path());
+    let dom = block_on(d.domain_lookup_by_name("tap")).unwrap();
+    assert!(
+        block_on(d.domain_interface_stats(&dom, &vnet))
+            .unwrap()
+            .tx_packets
+            > 0
+    );
+
+    // The devices end with the guest.
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    wait_until(Duration::from_secs(5), "the taps to go", || {
+        !exists(&vnet) && !exists(&eth) && !exists(&hot)
+    });
+}
+
+#[test]
+fn a_tap_interface_that_cannot_be_made_fails_the_start_and_leaves_nothing() {
+    if !available() {
+        return;
+    }
+    let pid = std::process::id() % 100_000;
+    let br = Bridge::new(&format!("rvtc{pid}"));
+    let root = Root::new();
+    let d = open(root.path());
+    let start = |devices: &str| {
+        let xml = common::guest_with("bad", devices);
+        block_on(d.domain_create_xml(&xml, DomainCreateFlags::empty())).unwrap_err()
+    };
+    let good = format!(
+        "<interface type='bridge'><mac address='52:54:00:aa:cc:01'/><source bridge='{}'/></interface>",
+        br.0
+    );
+
+    let e = start("<interface type='bridge'><source bridge='rvt-nosuchbr'/></interface>");
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR);
+    assert_eq!(
+        e.message,
+        "Cannot get interface MTU on 'rvt-nosuchbr': No such device"
+    );
+    // The first interface's tap is made, the second fails: the first goes too.
+    let e = start(&format!(
+        "{good}<interface type='ethernet'><target dev='rvt-none' managed='no'/></interface>"
+    ));
+    assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR);
+    assert_eq!(
+        e.message,
+        "internal error: target managed='no' but specified dev doesn't exist"
+    );
+    let e = start(&format!(
+        "{good}<interface type='ethernet'><target dev='lo'/></interface>"
+    ));
+    assert_eq!(e.code, ErrorNumber::OPERATION_INVALID);
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: The lo interface already exists"
+    );
+    let e = start(&format!(
+        "<interface type='bridge'><source bridge='{}'/><bandwidth><inbound average='1000'/></bandwidth></interface>",
+        br.0
+    ));
+    assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);
+    assert!(e.message.contains("bandwidth limits"), "{}", e.message);
+    assert_eq!(device_with_mac("fe:54:00:aa:cc:01"), None);
+    assert!(
+        std::fs::read_dir(format!("/sys/class/net/{}/brif", br.0))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+    assert!(
+        block_on(d.connect_list_all_domains(Default::default()))
+            .unwrap()
+            .is_empty()
+    );
+}
