@@ -47,8 +47,11 @@ mod pci;
 mod ports;
 pub mod process;
 mod reboot;
+// Used by the TPM emulator and virtio-fs devices, which are being added.
 mod save;
 mod save_image;
+#[allow(dead_code)]
+mod sidecar;
 mod snapshot;
 mod startup;
 mod stats;
