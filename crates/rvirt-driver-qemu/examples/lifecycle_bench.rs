@@ -41,10 +41,16 @@ fn main() {
         start.push(timed(|| {
             block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
         }));
-        // As bench/qemu_bench.py: let SeaBIOS settle before the monitor is timed.
+        // As bench/qemu_bench.py: let SeaBIOS settle before the monitor is timed, then five
+        // suspend/resume pairs, 100 ms apart.
         std::thread::sleep(std::time::Duration::from_millis(500));
-        suspend.push(timed(|| block_on(d.domain_suspend(&dom)).unwrap()));
-        resume.push(timed(|| block_on(d.domain_resume(&dom)).unwrap()));
+        for j in 0..5 {
+            if j > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            suspend.push(timed(|| block_on(d.domain_suspend(&dom)).unwrap()));
+            resume.push(timed(|| block_on(d.domain_resume(&dom)).unwrap()));
+        }
         destroy.push(timed(|| {
             block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
         }));
