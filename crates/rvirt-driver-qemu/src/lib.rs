@@ -54,6 +54,7 @@ mod stats;
 pub mod storage;
 mod tuning;
 mod util;
+mod volume_disk;
 
 use parking_lot::Mutex;
 use rvirt_driver::{DomainObjList, EventBus};
