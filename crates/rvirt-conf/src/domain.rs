@@ -17,9 +17,10 @@ mod resctrl;
 mod tuning;
 
 pub use devices::{
-    Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef, GraphicsListen,
-    InputDef, MemballoonDef, NetDef, VideoDef, disk_name_to_index, format_mac, generate_mac,
-    is_user_alias, other_device_slot, parse_mac, raw_alias, set_raw_alias,
+    ActualSource, Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef,
+    GraphicsListen, InputDef, MemballoonDef, NetDef, TranslatedSource, VideoDef,
+    disk_name_to_index, format_mac, generate_mac, is_user_alias, other_device_slot, parse_mac,
+    raw_alias, set_raw_alias,
 };
 
 use crate::raw::RawElement;

@@ -457,10 +457,10 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 d.target_dev
             )));
         };
-        if d.disk_type != "file" && d.disk_type != "block" {
+        let actual = d.actual_type();
+        if actual != "file" && actual != "block" {
             return Err(unsupported(format!(
-                "disk type '{}' is not supported yet",
-                d.disk_type
+                "disk type '{actual}' is not supported yet"
             )));
         }
         let format = d
@@ -473,7 +473,7 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let n = crate::disk_index::index_of(d).unwrap_or(n as u64);
         let storage = format!("libvirt-{n}-storage");
         let fmt = format!("libvirt-{n}-format");
-        let driver = if d.disk_type == "block" {
+        let driver = if actual == "block" {
             "host_device"
         } else {
             "file"

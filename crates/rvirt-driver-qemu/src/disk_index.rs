@@ -135,7 +135,7 @@ pub(crate) fn set(d: &mut DiskDef, path: &str, index: u64) -> u64 {
         .iter()
         .find(|(k, _)| k == "type")
         .map_or("raw", |(_, v)| v.as_str());
-    let chain = if format == "qcow2" && d.disk_type == "file" {
+    let chain = if format == "qcow2" && d.actual_type() == "file" {
         backing_chain(Path::new(path))
     } else {
         Vec::new()

@@ -92,6 +92,7 @@ impl HostDriver for QemuDriver {
         }
         let mut def = rvirt_conf::DomainDef::parse_xml(xml, rvirt_conf::ParseOptions::default())?;
         self.fill_def(&mut def).await?;
+        self.prepare_disk_sources(&mut def)?;
         let short: String = def.name.chars().take(20).collect();
         let monitor = self
             .dirs

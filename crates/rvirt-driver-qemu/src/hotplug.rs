@@ -461,10 +461,10 @@ fn blockdev_pair(d: &DiskDef, n: u64) -> Result<Option<(Value, Value)>> {
     let Some(path) = d.source_path() else {
         return Ok(None);
     };
-    if d.disk_type != "file" && d.disk_type != "block" {
+    let actual = d.actual_type();
+    if actual != "file" && actual != "block" {
         return Err(unsupported(format!(
-            "disk type '{}' is not supported yet",
-            d.disk_type
+            "disk type '{actual}' is not supported yet"
         )));
     }
     let format = d
@@ -474,7 +474,7 @@ fn blockdev_pair(d: &DiskDef, n: u64) -> Result<Option<(Value, Value)>> {
         .map_or("raw", |(_, v)| v.as_str());
     let readonly = d.readonly || d.device == "cdrom";
     let storage = format!("libvirt-{n}-storage");
-    let driver = if d.disk_type == "block" {
+    let driver = if actual == "block" {
         "host_device"
     } else {
         "file"
@@ -622,7 +622,11 @@ impl QemuDriver {
             )
             .await?;
         let new_config = if config {
-            let dev = parse_device(xml, "persistent attach")?;
+            let mut dev = parse_device(xml, "persistent attach")?;
+            if let Device::Disk(disk) = &mut dev {
+                // libvirt resolves a volume disk's pool even for the config alone.
+                self.translate_disk(disk)?;
+            }
             Some(config_attach(&persistent, &dev)?)
         } else {
             None
@@ -817,10 +821,11 @@ impl QemuDriver {
         let mut def = (*live_def).clone();
         let alias;
         match dev {
-            Device::Disk(disk) => {
+            Device::Disk(mut disk) => {
                 if disk.device == "floppy" {
                     return Err(unsupported("floppy device hotplug isn't supported".into()));
                 }
+                self.prepare_disk_source(&mut disk)?;
                 // A USB disk needs no help from the guest to leave: QEMU unplugs it at once.
                 let driver = match disk.bus.as_str() {
                     "virtio" => "virtio-blk-pci",
@@ -961,7 +966,9 @@ impl QemuDriver {
                 def.devices.interfaces.push(net);
             }
         }
-        let def = reparse(&def, Some(id))?;
+        let before = def.clone();
+        let mut def = reparse(&def, Some(id))?;
+        crate::volume_disk::carry_translations(&before, &mut def);
         let committed = self.commit_live(obj, def);
         // The device is in the guest whatever became of the status file: libvirt announces it.
         let dref = obj.lock().to_ref(obj.uuid);
@@ -1091,7 +1098,7 @@ impl QemuDriver {
     }
 
     /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.
-    async fn change_media(&self, obj: &DomainObj, disk: DiskDef) -> Result<()> {
+    async fn change_media(&self, obj: &DomainObj, mut disk: DiskDef) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
         let (live_def, id) = {
             let st = obj.lock();
@@ -1109,6 +1116,7 @@ impl QemuDriver {
                 format!("disk '{}' not found", disk.target_dev),
             ));
         };
+        self.prepare_disk_source(&mut disk)?;
         if old.source_path() == disk.source_path() && old.disk_type == disk.disk_type {
             return Ok(());
         }
@@ -1156,13 +1164,16 @@ impl QemuDriver {
             ));
         }
         old.disk_type = disk.disk_type;
+        old.translated = disk.translated;
         old.source = disk.source;
         old.source_children = disk.source_children;
         if let Some(t) = disk.driver.iter().find(|(k, _)| k == "type") {
             old.driver.retain(|(k, _)| k != "type");
             old.driver.push(t.clone());
         }
-        let def = reparse(&def, Some(id))?;
+        let before = def.clone();
+        let mut def = reparse(&def, Some(id))?;
+        crate::volume_disk::carry_translations(&before, &mut def);
         self.commit_live(obj, def)
     }
 }

@@ -627,6 +627,7 @@ impl QemuDriver {
     ) -> Result<()> {
         // The live definition names every device as its QEMU id (libvirt's aliases).
         crate::alias::assign(&mut def);
+        self.prepare_disk_sources(&mut def)?;
         crate::disk_index::assign(&mut def);
         // Automatic VNC ports, held until QEMU listens on them (the end of this call).
         let _ports = crate::ports::assign_graphics_ports(&mut def)?;
@@ -1605,7 +1606,9 @@ impl QemuDriver {
             });
             let uuid = s.def.uuid;
             let has_jobs = !s.block_jobs.is_empty();
-            let live = Arc::new(s.def);
+            let mut def = s.def;
+            self.retranslate_disks(&mut def);
+            let live = Arc::new(def);
             let obj = self.domains.edit(|list| match list.find_by_uuid(&uuid) {
                 Some(o) => o,
                 None => {

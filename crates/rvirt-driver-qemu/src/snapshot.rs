@@ -143,6 +143,12 @@ fn point_at_overlay(disk: &mut DiskDef, overlay: &str, chain: bool) {
     let old_type = disk.disk_type.clone();
     let old_format = disk_format(disk).to_string();
     let old_path = disk.source_path().map(str::to_string);
+    let old_volume: Option<Vec<(String, String)>> = disk.volume_source().map(|(pool, vol, _)| {
+        vec![
+            ("pool".to_string(), pool.to_string()),
+            ("volume".to_string(), vol.to_string()),
+        ]
+    });
     disk.disk_type = "file".into();
     disk.source = Some(vec![("file".into(), overlay.into())]);
     match disk.driver.iter_mut().find(|(k, _)| k == "type") {
@@ -163,10 +169,17 @@ fn point_at_overlay(disk: &mut DiskDef, overlay: &str, chain: bool) {
         attrs,
         children: children.into_iter().map(RawNode::Element).collect(),
     };
-    let key = if old_type == "block" { "dev" } else { "file" };
+    // A volume disk's image stays named by its pool and volume below the overlay.
+    let source = match old_volume {
+        Some(attrs) => attrs,
+        None => {
+            let key = if old_type == "block" { "dev" } else { "file" };
+            vec![(key.into(), old_path)]
+        }
+    };
     let mut children = vec![
         el("format", vec![("type".into(), old_format)], vec![]),
-        el("source", vec![(key.into(), old_path)], vec![]),
+        el("source", source, vec![]),
     ];
     children.extend(old_backing);
     disk.extra.insert(
@@ -342,12 +355,12 @@ impl QemuDriver {
                             sd.name
                         )));
                     }
-                    if !active && dd.disk_type != "file" && dd.disk_type != "block" {
+                    let actual = dd.actual_type();
+                    if !active && actual != "file" && actual != "block" {
                         return Err(Error::internal(
                             FROM,
                             format!(
-                                "internal inactive snapshots are not supported on '{}' disks",
-                                dd.disk_type
+                                "internal inactive snapshots are not supported on '{actual}' disks"
                             ),
                         ));
                     }
@@ -370,12 +383,12 @@ impl QemuDriver {
                             )));
                         }
                     }
-                    if !active && dd.disk_type != "file" && dd.disk_type != "block" {
+                    let actual = dd.actual_type();
+                    if !active && actual != "file" && actual != "block" {
                         return Err(Error::internal(
                             FROM,
                             format!(
-                                "external inactive snapshots are not supported on '{}' disks",
-                                dd.disk_type
+                                "external inactive snapshots are not supported on '{actual}' disks"
                             ),
                         ));
                     }
@@ -499,10 +512,10 @@ impl QemuDriver {
     async fn create_inactive_external(
         &self,
         obj: &Arc<DomainObj>,
+        mut def: DomainDef,
         snap: &SnapshotDef,
         reuse: bool,
     ) -> Result<()> {
-        let mut def = (**obj.lock().persistent_def()).clone();
         let disks = snapshot_disks(snap);
         let jobs: Vec<(usize, String, String, String)> = def
             .devices
@@ -702,13 +715,19 @@ impl QemuDriver {
             let mut live = (*st.def).clone();
             let mut next = st.new_def.as_ref().map(|d| (**d).clone());
             for (i, backing, _, overlay) in &jobs {
+                let volume = live.devices.disks[*i]
+                    .volume_source()
+                    .map(|(p, v, _)| (p.to_string(), v.to_string()));
                 point_at_overlay(&mut live.devices.disks[*i], overlay, true);
+                // The config names the image by path, or (a volume disk) by pool and volume.
+                let same = |d: &DiskDef| match &volume {
+                    Some((p, v)) => d
+                        .volume_source()
+                        .is_some_and(|(dp, dv, _)| (dp, dv) == (p, v)),
+                    None => d.source_path() == Some(backing.as_str()),
+                };
                 if let Some(n) = next.as_mut()
-                    && let Some(d) = n
-                        .devices
-                        .disks
-                        .iter_mut()
-                        .find(|d| d.source_path() == Some(backing.as_str()))
+                    && let Some(d) = n.devices.disks.iter_mut().find(|d| same(d))
                 {
                     point_at_overlay(d, overlay, true);
                 }
@@ -888,6 +907,16 @@ impl QemuDriver {
             "internal"
         };
         align_disks(&mut def, &live, default, true)?;
+        let mut live = live;
+        if !active {
+            // The images of a shut-off domain's volume disks are found through their pools
+            // (a running domain's were found when it started).
+            for (d, sd) in live.devices.disks.iter_mut().zip(&snapshot_disks(&def)) {
+                if sd.location == "internal" || sd.location == "external" {
+                    self.translate_disk(d)?;
+                }
+            }
+        }
         let reuse = flags.contains(C::REUSE_EXT);
         let prepared = self.prepare(&mut def, &live, active, reuse)?;
         if prepared.external && !active {
@@ -912,7 +941,8 @@ impl QemuDriver {
                 self.destroy_for(&obj.uuid, false, true).await?;
             }
         } else if flags.contains(C::DISK_ONLY) {
-            self.create_inactive_external(obj, &def, reuse).await?;
+            self.create_inactive_external(obj, live.clone(), &def, reuse)
+                .await?;
         } else {
             let (d, s) = (live.clone(), def.clone());
             util::off_thread(move || Self::for_each_qcow2(&d, &s, "-c", false).map(|_| ())).await?;
@@ -1069,7 +1099,8 @@ impl QemuDriver {
             self.start_domain_how(obj, config.clone(), how).await?;
             self.emit_started(obj, paused, true);
         } else {
-            let (d, s) = (config.clone(), snap.clone());
+            let (mut d, s) = (config.clone(), snap.clone());
+            self.retranslate_disks(&mut d);
             let skipped = util::off_thread(move || Self::for_each_qcow2(&d, &s, "-a", true)).await;
             if !matches!(skipped, Ok(false)) {
                 if !persistent {
@@ -1141,7 +1172,8 @@ impl QemuDriver {
             if active {
                 self.delete_active_internal(obj, name).await;
             } else {
-                let d = snap.domain.clone().unwrap_or(cur);
+                let mut d = snap.domain.clone().unwrap_or(cur);
+                self.retranslate_disks(&mut d);
                 let s = snap.clone();
                 util::off_thread(move || Self::for_each_qcow2(&d, &s, "-d", true)).await?;
             }

@@ -516,3 +516,89 @@ fn config_attach_assigns_addresses_as_libvirt() {
         assert_eq!(want.trim_end(), got.trim_end(), "{machine}");
     }
 }
+
+/// A `<disk type='volume'>` attached live is found through its pool (libvirt's errors for a
+/// missing pool or volume, also for a config-only attach), QEMU opens the volume's file, the
+/// live XML keeps the pool and volume, and a later device change keeps the disk's path.
+#[test]
+fn volume_disks_attach_live_through_their_pool() {
+    use rvirt_driver::StorageDriver;
+    use rvirt_types::storage::*;
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    let root = common::Root::new();
+    let pool_dir = root.path().join("pool");
+    std::fs::create_dir(&pool_dir).unwrap();
+    let d = open(root.path());
+    let pool_xml = format!(
+        "<pool type='dir'><name>p</name><target><path>{}</path></target></pool>",
+        pool_dir.display()
+    );
+    let pool =
+        block_on(d.storage_pool_create_xml(&pool_xml, StoragePoolCreateFlags::empty())).unwrap();
+    for name in ["v.img", "w.img"] {
+        let vol = format!(
+            "<volume><name>{name}</name><capacity>1048576</capacity>\
+             <target><format type='raw'/></target></volume>"
+        );
+        block_on(d.storage_vol_create_xml(&pool, &vol, Default::default())).unwrap();
+    }
+    let vol_disk = |pool: &str, vol: &str, dev: &str| {
+        format!(
+            "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>\
+             <source pool='{pool}' volume='{vol}'/><target dev='{dev}' bus='virtio'/></disk>"
+        )
+    };
+    let dom = block_on(d.domain_define_xml(GUEST, DomainDefineFlags::empty())).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+
+    let (c, m) = code(block_on(
+        d.domain_attach_device(&dom, &vol_disk("nope", "v.img", "vdb")),
+    ));
+    assert_eq!(
+        (c, m.as_str()),
+        (
+            ErrorNumber::NO_STORAGE_POOL,
+            "Storage pool not found: no storage pool with matching name 'nope'"
+        )
+    );
+    let (c, m) = code(block_on(
+        d.domain_attach_device(&dom, &vol_disk("p", "none.img", "vdb")),
+    ));
+    assert_eq!(
+        (c, m.as_str()),
+        (
+            ErrorNumber::NO_STORAGE_VOL,
+            "Storage volume not found: no storage vol with matching name 'none.img'"
+        )
+    );
+    let (c, _) = code(block_on(d.domain_attach_device_flags(
+        &dom,
+        &vol_disk("nope", "v.img", "vdb"),
+        F::CONFIG,
+    )));
+    assert_eq!(c, ErrorNumber::NO_STORAGE_POOL);
+    assert!(medium_of(&blocks(&d, &dom), "virtio-disk1").is_none());
+
+    block_on(d.domain_attach_device(&dom, &vol_disk("p", "v.img", "vdb"))).unwrap();
+    let path = pool_dir.join("v.img").display().to_string();
+    assert_eq!(
+        medium_of(&blocks(&d, &dom), "virtio-disk1").as_deref(),
+        Some(path.as_str())
+    );
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(
+        live.contains("<disk type='volume' device='disk'>")
+            && live.contains("<source pool='p' volume='v.img' index=")
+            && !live.contains(&path),
+        "{live}"
+    );
+    // The next attach re-reads the live definition: the first disk keeps its path.
+    block_on(d.domain_attach_device(&dom, &vol_disk("p", "w.img", "vdc"))).unwrap();
+    block_on(d.domain_block_stats(&dom, &path)).unwrap();
+    let w = pool_dir.join("w.img").display().to_string();
+    block_on(d.domain_block_stats(&dom, &w)).unwrap();
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}

@@ -543,6 +543,31 @@ pub struct DiskDef {
     pub extra: Vec<RawElement>,
     /// Boot order, alias, address.
     pub info: DeviceInfo,
+    /// Where a `type='volume'` disk's storage really is, once a driver has looked its pool up.
+    pub translated: TranslatedSource,
+}
+
+/// The storage a `type='volume'` disk resolves to through its pool, as libvirt's
+/// `virDomainDiskTranslateSourcePool` records it: the disk keeps `type='volume'` and its
+/// `<source pool volume>`, and this says which file, block device or folder it uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActualSource {
+    /// The disk type the volume amounts to: `file`, `block` or `dir`.
+    pub disk_type: String,
+    /// The volume's path.
+    pub path: String,
+}
+
+/// A disk's [`ActualSource`], when a driver has resolved one. Runtime state, as libvirt keeps
+/// it beside the definition: never parsed, never formatted, and two disks that differ only
+/// here compare equal.
+#[derive(Clone, Debug, Default, Eq)]
+pub struct TranslatedSource(pub Option<ActualSource>);
+
+impl PartialEq for TranslatedSource {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 const DISK_TYPES: &[&str] = &[
@@ -635,6 +660,30 @@ pub fn disk_name_to_index(name: &str) -> Option<u32> {
     u32::try_from(idx).ok()
 }
 
+/// libvirt's checks of a volume disk's `<source>`: a pool and a volume come together (a CD-ROM
+/// or floppy may have neither, and then no mode either), and a mode is `host` or `direct`.
+fn volume_source_attrs(attrs: &mut Vec<(String, String)>) -> Result<()> {
+    let has = |key: &str| attrs.iter().any(|(k, _)| k == key);
+    match (has("pool"), has("volume")) {
+        (false, false) => {
+            attrs.retain(|(k, _)| k != "mode");
+            return Ok(());
+        }
+        (true, true) => {}
+        _ => {
+            return Err(xml::xml_error(
+                "'pool' and 'volume' must be specified together for 'pool' type source",
+            ));
+        }
+    }
+    match attrs.iter().find(|(k, _)| k == "mode") {
+        Some((_, m)) if m != "host" && m != "direct" => Err(xml::config_unsupported(format!(
+            "unknown source mode '{m}' for volume type disk"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn source_attr_order(disk_type: &str) -> &'static [&'static str] {
     match disk_type {
         "file" => &["file", "startupPolicy"],
@@ -647,14 +696,16 @@ fn source_attr_order(disk_type: &str) -> &'static [&'static str] {
 }
 
 impl DiskDef {
-    /// The source path (file, dev, dir or name), as libvirt names the disk in messages.
+    /// The source path (file, dev, dir or name), as libvirt names the disk in messages; for a
+    /// `type='volume'` disk the path its pool resolved it to, if a driver has (libvirt's
+    /// `virDomainDiskGetSource`).
     pub fn source_path(&self) -> Option<&str> {
         let key = match self.disk_type.as_str() {
             "file" => "file",
             "block" => "dev",
             "dir" => "dir",
             "network" => "name",
-            "volume" => "volume",
+            "volume" => return self.translated.0.as_ref().map(|a| a.path.as_str()),
             _ => return None,
         };
         self.source
@@ -662,6 +713,25 @@ impl DiskDef {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The type of storage the disk really uses (libvirt's `virStorageSourceGetActualType`):
+    /// for a resolved `type='volume'` disk that of its volume, otherwise its own type.
+    pub fn actual_type(&self) -> &str {
+        match &self.translated.0 {
+            Some(a) if self.disk_type == "volume" => &a.disk_type,
+            _ => &self.disk_type,
+        }
+    }
+
+    /// A `type='volume'` disk's pool, volume and mode (`<source pool volume mode>`).
+    pub fn volume_source(&self) -> Option<(&str, &str, Option<&str>)> {
+        if self.disk_type != "volume" {
+            return None;
+        }
+        let src = self.source.as_ref()?;
+        let get = |key: &str| src.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        Some((get("pool")?, get("volume")?, get("mode")))
     }
 
     fn parse(node: Node<'_, '_>) -> Result<DiskDef> {
@@ -705,6 +775,10 @@ impl DiskDef {
             sort_attrs(&mut a, source_attr_order(&disk_type));
             a
         });
+        let mut source = source;
+        if let (Some(a), "volume") = (source.as_mut(), disk_type.as_str()) {
+            volume_source_attrs(a)?;
+        }
         let mut source_children = src.map(|s| raw_children(s, &[])).unwrap_or_default();
         if disk_type == "network" {
             let protocol = src.and_then(|s| s.attribute("protocol")).unwrap_or("");
@@ -745,6 +819,7 @@ impl DiskDef {
             vendor: xml::child_text(node, "vendor").map(str::to_string),
             product: xml::child_text(node, "product").map(str::to_string),
             info: DeviceInfo::parse(node, true)?,
+            translated: TranslatedSource::default(),
         };
         let mut disk = disk;
         for e in &mut disk.extra {

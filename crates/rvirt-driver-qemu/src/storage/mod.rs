@@ -712,6 +712,29 @@ impl crate::QemuDriver {
         })
     }
 
+    /// The pool type, volume type and path of volume `volume` of pool `pool`, for a volume
+    /// disk: libvirt's lookups in `virDomainDiskTranslateSourcePool`, with its errors (an
+    /// inactive pool is the domain's unsupported configuration there, not the pool's invalid
+    /// operation).
+    pub(crate) fn storage_volume(
+        &self,
+        pool: &str,
+        volume: &str,
+    ) -> Result<(PoolType, VolType, String)> {
+        self.inner().with_pool(pool, |o| {
+            if !o.active {
+                return Err(Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::CONFIG_UNSUPPORTED,
+                    format!("storage pool '{pool}' containing volume '{volume}' is not active"),
+                ));
+            }
+            let v = o.vol(volume)?;
+            let path = v.def.target.path.clone().unwrap_or_default();
+            Ok((o.def.pool_type, v.def.vol_type, path))
+        })
+    }
+
     /// Re-reads one volume's file into the pool's list.
     async fn refresh_vol(&self, pool: &str, def: &VolDef, pool_def: &PoolDef) -> Result<VolDef> {
         let path = PathBuf::from(def.target.path.clone().unwrap_or_default());
