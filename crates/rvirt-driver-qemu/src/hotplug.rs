@@ -198,6 +198,14 @@ fn reparse(def: &DomainDef, live: Option<i32>) -> Result<DomainDef> {
     )
 }
 
+/// [`reparse`] of a running domain's live definition (`id` its id), keeping the paths its
+/// volume disks were resolved to (which the XML does not carry).
+fn reparse_live(def: &DomainDef, id: i32) -> Result<DomainDef> {
+    let mut out = reparse(def, Some(id))?;
+    crate::volume_disk::carry_translations(def, &mut out);
+    Ok(out)
+}
+
 /// virDomainNetFindIdx: the interface `net` names (by MAC when the XML gave one).
 fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
     let matches: Vec<usize> = def
@@ -298,10 +306,19 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 /// qemuDomainUpdateDeviceConfig for disks: the disk with the same target takes the new one's
 /// settings (and keeps its address when the new one gives none).
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
-    let Device::Disk(disk) = dev else {
-        return Err(unsupported(
-            "persistent update of device 'net' is not supported".into(),
-        ));
+    let disk = match dev {
+        Device::Disk(disk) => disk,
+        Device::Net { net, mac_given } => {
+            // The interface the XML names takes its place (and its address when it gives none).
+            let mut d = def.clone();
+            let i = find_net(&d, net, *mac_given)?;
+            let mut new = net.clone();
+            if new.info.address.is_none() {
+                new.info.address = d.devices.interfaces[i].info.address.clone();
+            }
+            d.devices.interfaces[i] = new;
+            return reparse(&d, None);
+        }
     };
     let mut d = def.clone();
     let Some(old) = d
@@ -712,13 +729,10 @@ impl QemuDriver {
             None
         };
         if live {
-            let dev = parse_device(xml, "live update")?;
-            let Device::Disk(disk) = dev else {
-                return Err(unsupported(
-                    "live update of device 'net' is not supported".into(),
-                ));
-            };
-            self.change_media(&obj, disk).await?;
+            match parse_device(xml, "live update")? {
+                Device::Disk(disk) => self.change_media(&obj, disk).await?,
+                Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
+            }
         }
         if let Some(def) = new_config {
             self.commit_config(&obj, def)?;
@@ -966,9 +980,7 @@ impl QemuDriver {
                 def.devices.interfaces.push(net);
             }
         }
-        let before = def.clone();
-        let mut def = reparse(&def, Some(id))?;
-        crate::volume_disk::carry_translations(&before, &mut def);
+        let def = reparse_live(&def, id)?;
         let committed = self.commit_live(obj, def);
         // The device is in the guest whatever became of the status file: libvirt announces it.
         let dref = obj.lock().to_ref(obj.uuid);
@@ -1098,6 +1110,93 @@ impl QemuDriver {
     }
 
     /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.
+    /// qemuDomainChangeNet for what this driver can change on a running interface: its link
+    /// state (QMP `set_link`) and the bridge its tap device is on. Anything else would need
+    /// the interface rebuilt, which libvirt refuses too, with the same errors.
+    async fn change_net(&self, obj: &DomainObj, new: NetDef, mac_given: bool) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let live_def = obj.lock().def.clone();
+        let i = find_net(&live_def, &new, mac_given)?;
+        let old = &live_def.devices.interfaces[i];
+        let refuse = |what: String| {
+            Error::with_detail(ErrorDomain::QEMU, ErrorNumber::OPERATION_UNSUPPORTED, what)
+        };
+        let model = |n: &NetDef| n.model.clone().unwrap_or_else(|| "(null)".into());
+        if old.model != new.model {
+            return Err(refuse(format!(
+                "cannot modify network device model from {} to {}",
+                model(old),
+                model(&new)
+            )));
+        }
+        if new.target_dev.is_some() && new.target_dev != old.target_dev {
+            return Err(refuse("cannot modify network device tap name".into()));
+        }
+        if new
+            .info
+            .address
+            .as_ref()
+            .is_some_and(|a| Some(a) != old.info.address.as_ref())
+        {
+            return Err(refuse(
+                "cannot modify network device guest PCI address".into(),
+            ));
+        }
+        if new.info.boot_order != old.info.boot_order {
+            return Err(refuse(
+                "cannot modify network device boot index setting".into(),
+            ));
+        }
+        // What may differ: the link, the bridge (bridge to bridge); the rest must match.
+        let rest = |n: &NetDef| {
+            let mut n = n.clone();
+            n.extra.retain(|e| e.name != "link");
+            n.target_dev = None;
+            n.info = Default::default();
+            if n.net_type == "bridge" {
+                n.source.retain(|(k, _)| k != "bridge");
+            }
+            n
+        };
+        if rest(old) != rest(&new) {
+            return Err(refuse(format!(
+                "unable to change config on '{}' network type",
+                new.net_type
+            )));
+        }
+        let mut changed = old.clone();
+        if let (Some(from), Some(to), Some(tap)) = (
+            crate::nethost::bridge_of(old),
+            crate::nethost::bridge_of(&new),
+            old.target_dev.as_deref(),
+        ) && from != to
+        {
+            let (tap, from, to) = (tap.to_string(), from.to_string(), to.to_string());
+            crate::util::off_thread(move || crate::nethost::move_to_bridge(&tap, &from, &to))
+                .await?;
+            changed.source = new.source.clone();
+        }
+        if crate::nethost::link_down(old) != crate::nethost::link_down(&new) {
+            let args = json!({
+                "name": old.info.alias.clone().unwrap_or_default(),
+                "up": !crate::nethost::link_down(&new),
+            });
+            self.with_monitor(&p, move |m| async move {
+                m.execute("set_link", Some(args)).await.map(|_| ())
+            })
+            .await?;
+        }
+        changed.extra.retain(|e| e.name != "link");
+        changed
+            .extra
+            .extend(new.extra.iter().filter(|e| e.name == "link").cloned());
+        let mut def = (*live_def).clone();
+        def.devices.interfaces[i] = changed;
+        let id = obj.lock().id;
+        let def = reparse_live(&def, id)?;
+        self.commit_live(obj, def)
+    }
+
     async fn change_media(&self, obj: &DomainObj, mut disk: DiskDef) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
         let (live_def, id) = {
@@ -1171,9 +1270,7 @@ impl QemuDriver {
             old.driver.retain(|(k, _)| k != "type");
             old.driver.push(t.clone());
         }
-        let before = def.clone();
-        let mut def = reparse(&def, Some(id))?;
-        crate::volume_disk::carry_translations(&before, &mut def);
+        let def = reparse_live(&def, id)?;
         self.commit_live(obj, def)
     }
 }

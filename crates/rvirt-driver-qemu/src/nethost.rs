@@ -76,7 +76,6 @@ fn check_supported(n: &NetDef) -> Result<()> {
             "tune" => "tuning (sndbuf)",
             "port" if e.attr("isolated").is_some() => "isolated ports",
             "backend" if e.attr("tap").is_some() => "a tap backend other than /dev/net/tun",
-            "link" if e.attr("state") == Some("down") => "a link that starts down",
             "driver" if e.attr("name") == Some("vhost") => {
                 "vhost-net (this host has no /dev/vhost-net support in rvirt yet)"
             }
@@ -157,11 +156,8 @@ pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
         let tap = tap::open_tap(&name, queues, hdr)?;
         tap::set_mac(&tap.name, tap_mac(&n.mac)?)?;
         if n.net_type == "bridge" {
-            let bridge = n
-                .source
-                .iter()
-                .find(|(k, _)| k == "bridge")
-                .map(|(_, v)| v.clone())
+            let bridge = bridge_of(n)
+                .map(str::to_string)
                 .ok_or_else(|| Error::internal(FROM, "Missing bridge name"))?;
             // The tap takes the bridge's MTU, so that adding it does not lower the bridge's.
             let want = match mtu(n) {
@@ -181,6 +177,40 @@ pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
     }
     n.target_dev = Some(tap.name.clone());
     Ok(tap)
+}
+
+/// The bridge a bridged interface is on.
+pub(crate) fn bridge_of(n: &NetDef) -> Option<&str> {
+    (n.net_type == "bridge")
+        .then(|| n.source.iter().find(|(k, _)| k == "bridge"))
+        .flatten()
+        .map(|(_, v)| v.as_str())
+}
+
+/// Whether `<link state='down'/>` says the guest's link is down.
+pub(crate) fn link_down(n: &NetDef) -> bool {
+    n.extra
+        .iter()
+        .any(|e| e.name == "link" && e.attr("state") == Some("down"))
+}
+
+/// Moves the tap `ifname` from bridge `old` to bridge `new` (libvirt's
+/// `qemuDomainChangeNetBridge`): a tap that was not on `old` (a bridge rebuilt meanwhile)
+/// still joins `new`; should that fail, it goes back to `old`.
+pub(crate) fn move_to_bridge(ifname: &str, old: &str, new: &str) -> Result<()> {
+    if !tap::exists(new) {
+        return Err(Error::with_detail(
+            FROM,
+            ErrorNumber::OPERATION_FAILED,
+            format!("bridge {new} doesn't exist"),
+        ));
+    }
+    let _ = tap::bridge_remove_port(old, ifname);
+    if let Err(e) = tap::bridge_add_port(new, ifname) {
+        let _ = tap::bridge_add_port(old, ifname);
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// An ethernet interface's `<script path>`, run with the tap's name as its argument.

@@ -801,6 +801,14 @@ impl QemuDriver {
             },
         )?;
         let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
+        // NICs whose link starts down (`<link state='down'/>`), by QEMU id.
+        let links_down: Vec<String> = def
+            .devices
+            .interfaces
+            .iter()
+            .filter(|n| crate::nethost::link_down(n))
+            .filter_map(|n| n.info.alias.clone())
+            .collect();
         if incoming.is_some() {
             // The state comes over the monitor once it is connected (`migrate-incoming`).
             cmd.args
@@ -915,6 +923,14 @@ impl QemuDriver {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
                 return Err(e);
+            }
+            for alias in &links_down {
+                let args = serde_json::json!({"name": alias, "up": false});
+                if let Err(e) = mon.execute("set_link", Some(args)).await {
+                    kill(&pidfd);
+                    let _ = pidfd.wait().await;
+                    return Err(qmp_error(e));
+                }
             }
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);

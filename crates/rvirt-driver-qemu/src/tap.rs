@@ -7,8 +7,10 @@ use rvirt_types::{Error, ErrorDomain, Result};
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-/// `SIOCBRADDIF` (linux/sockios.h), which the libc crate has for Android only.
+/// `SIOCBRADDIF` and `SIOCBRDELIF` (linux/sockios.h), which the libc crate has for Android
+/// only.
 const SIOCBRADDIF: libc::c_ulong = 0x89a2;
+const SIOCBRDELIF: libc::c_ulong = 0x89a3;
 
 /// `struct ifreq`: a name and, for the requests made here, a flags word, an index, an MTU or a
 /// hardware address (the union is 24 bytes on 64-bit Linux).
@@ -205,14 +207,23 @@ pub(crate) fn set_up(ifname: &str) -> Result<()> {
 
 /// Adds `ifname` to the Linux bridge `bridge` as a port.
 pub(crate) fn bridge_add_port(bridge: &str, ifname: &str) -> Result<()> {
+    bridge_port(bridge, ifname, SIOCBRADDIF, "add")
+}
+
+/// Takes `ifname` off the Linux bridge `bridge`.
+pub(crate) fn bridge_remove_port(bridge: &str, ifname: &str) -> Result<()> {
+    bridge_port(bridge, ifname, SIOCBRDELIF, "remove")
+}
+
+fn bridge_port(bridge: &str, ifname: &str, req: libc::c_ulong, verb: &str) -> Result<()> {
     let s = control_socket()?;
-    let what = || format!("Unable to add bridge {bridge} port {ifname}");
+    let what = || format!("Unable to {verb} bridge {bridge} port {ifname}");
     let mut idx = Ifreq::new(ifname)?;
     idx.ioctl(s.as_raw_fd(), libc::SIOCGIFINDEX)
         .map_err(sys(what()))?;
     let mut r = Ifreq::new(bridge)?;
     r.set_int(idx.int());
-    r.ioctl(s.as_raw_fd(), SIOCBRADDIF).map_err(sys(what()))
+    r.ioctl(s.as_raw_fd(), req).map_err(sys(what()))
 }
 
 #[cfg(test)]

@@ -354,3 +354,87 @@ fn a_tap_interface_that_cannot_be_made_fails_the_start_and_leaves_nothing() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_running_interface_changes_link_state_and_bridge() {
+    if !available() {
+        return;
+    }
+    let pid = std::process::id() % 100_000;
+    let (a, b) = (
+        Bridge::new(&format!("rvtd{pid}")),
+        Bridge::new(&format!("rvte{pid}")),
+    );
+    let root = Root::new();
+    let d = open(root.path());
+    let nic = |bridge: &str, link: &str, model: &str| {
+        format!(
+            "<interface type='bridge'><mac address='52:54:00:aa:dd:01'/><source bridge='{bridge}'/>\
+             <model type='{model}'/><link state='{link}'/></interface>"
+        )
+    };
+    let xml = format!(
+        "<domain type='qemu'><name>link</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type><boot dev='network'/></os><devices>{}</devices></domain>",
+        nic(&a.0, "down", "virtio")
+    );
+    let dom = block_on(d.domain_define_xml(&xml, Default::default())).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let tap = targets(&live)[0].clone();
+    let sent = |d: &rvirt_driver_qemu::QemuDriver| {
+        block_on(d.domain_interface_stats(&dom, &tap))
+            .unwrap()
+            .tx_packets
+    };
+    // Link down from the start: QEMU drops what the guest's NIC sends (its PXE requests).
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(sent(&d), 0);
+
+    // What a running interface cannot change, with libvirt's errors.
+    let e = block_on(d.domain_update_device_flags(
+        &dom,
+        &nic(&a.0, "down", "e1000"),
+        Default::default(),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_UNSUPPORTED);
+    assert_eq!(
+        e.message,
+        "Operation not supported: cannot modify network device model from virtio to e1000"
+    );
+    let other = nic(&a.0, "up", "virtio").replace("aa:dd:01", "aa:dd:09");
+    let e = block_on(d.domain_update_device_flags(&dom, &other, Default::default())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::DEVICE_MISSING);
+
+    // Up, and onto the other bridge: the tap moves, the guest's packets flow through it.
+    let rx0 = b.sys("statistics/rx_packets").parse::<u64>().unwrap();
+    block_on(d.domain_update_device_flags(&dom, &nic(&b.0, "up", "virtio"), Default::default()))
+        .unwrap();
+    assert!(Path::new(&format!("/sys/class/net/{}/brif/{tap}", b.0)).exists());
+    assert!(!Path::new(&format!("/sys/class/net/{}/brif/{tap}", a.0)).exists());
+    wait_until(
+        Duration::from_secs(90),
+        "the guest's packets once up",
+        || sent(&d) > 0,
+    );
+    assert!(b.sys("statistics/rx_packets").parse::<u64>().unwrap() > rx0);
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert!(
+        live.contains(&format!("<source bridge='{}'/>", b.0)),
+        "{live}"
+    );
+    assert!(live.contains("<link state='up'/>"), "{live}");
+    // The persistent definition is untouched by a live change, and changes with --config.
+    let conf = std::fs::read_to_string(root.path().join("etc/qemu/link.xml")).unwrap();
+    assert!(conf.contains("<link state='down'/>"), "{conf}");
+    block_on(d.domain_update_device_flags(
+        &dom,
+        &nic(&a.0, "up", "virtio"),
+        rvirt_types::domain::DomainDeviceModifyFlags::CONFIG,
+    ))
+    .unwrap();
+    let conf = std::fs::read_to_string(root.path().join("etc/qemu/link.xml")).unwrap();
+    assert!(conf.contains("<link state='up'/>"), "{conf}");
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}
