@@ -12,6 +12,7 @@ pub mod help;
 pub mod json;
 pub mod parse;
 pub mod progress;
+pub mod qmp_json;
 pub mod shell;
 
 use ctl::{Ctl, Failed};

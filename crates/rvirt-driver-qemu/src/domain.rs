@@ -194,6 +194,26 @@ impl QemuDriver {
 }
 
 impl DomainDriver for QemuDriver {
+    async fn domain_qemu_monitor_command(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        flags: u32,
+    ) -> Result<String> {
+        self.qemu_monitor_command(dom, cmd, flags).await
+    }
+
+    async fn domain_qemu_agent_command(
+        &self,
+        dom: &DomainRef,
+        _cmd: &str,
+        _timeout: i32,
+        flags: u32,
+    ) -> Result<Option<String>> {
+        check_flags(FROM, "qemuDomainQemuAgentCommand", flags, 0)?;
+        self.qemu_agent_command(dom).await
+    }
+
     async fn connect_list_all_domains(
         &self,
         flags: ConnectListAllDomainsFlags,

@@ -43,6 +43,7 @@ mod job;
 mod nethost;
 mod network;
 mod nodedev;
+mod passthrough;
 mod pci;
 mod ports;
 pub mod process;

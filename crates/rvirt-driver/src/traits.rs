@@ -452,6 +452,29 @@ pub trait DomainDriver {
     ) -> Result<String> {
         unsupported("virDomainGetHostname")
     }
+    /// `virDomainQemuMonitorCommand` (libvirt-qemu): `cmd`, a QMP command object or, with
+    /// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP` (1) in `flags`, a human monitor command line, run
+    /// on the running domain's monitor; QEMU's reply as text (a QMP error reply is a result
+    /// too, as in libvirt).
+    async fn domain_qemu_monitor_command(
+        &self,
+        _dom: &DomainRef,
+        _cmd: &str,
+        _flags: u32,
+    ) -> Result<String> {
+        unsupported("virDomainQemuMonitorCommand")
+    }
+    /// `virDomainQemuAgentCommand` (libvirt-qemu): `cmd` run by the guest agent, waiting
+    /// `timeout` seconds (or libvirt's -2 default, -1 block, 0 no wait); its reply.
+    async fn domain_qemu_agent_command(
+        &self,
+        _dom: &DomainRef,
+        _cmd: &str,
+        _timeout: i32,
+        _flags: u32,
+    ) -> Result<Option<String>> {
+        unsupported("virDomainQemuAgentCommand")
+    }
     /// `virDomainGetTime`.
     async fn domain_get_time(&self, _dom: &DomainRef, _flags: u32) -> Result<DomainTime> {
         unsupported("virDomainGetTime")

@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod header;
 pub mod keepalive;
 pub mod packet;
+pub mod qemu;
 pub mod remote;
 mod table;
 

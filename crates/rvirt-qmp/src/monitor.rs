@@ -29,6 +29,34 @@ use crate::error::{DeadReason, Error, Result};
 use crate::event::Event;
 use crate::wire::{DEFAULT_MAX_LINE, Greeting, LineSplitter, Message, parse_message};
 
+/// The id prefix of commands sent with [`Monitor::execute_raw`]: `libvirt-N`, as libvirt names
+/// its own (so a raw reply reads as it would from libvirt).
+const RAW_ID_PREFIX: &str = "libvirt-";
+
+/// What QEMU answers, without an id, to a command object that is not one it takes; `None`
+/// for one it takes (its top-level members: `execute` or `exec-oob`, `arguments`, `id`).
+fn qmp_input_error(v: &Value) -> Option<String> {
+    let Value::Object(m) = v else {
+        return Some("QMP input must be a JSON object".into());
+    };
+    for (k, val) in m {
+        match k.as_str() {
+            "execute" | "exec-oob" if !val.is_string() => {
+                return Some(format!("QMP input member '{k}' must be a string"));
+            }
+            "arguments" if !val.is_object() => {
+                return Some("QMP input member 'arguments' must be an object".into());
+            }
+            "execute" | "exec-oob" | "arguments" | "id" => {}
+            other => return Some(format!("QMP input member '{other}' is unexpected")),
+        }
+    }
+    if !m.contains_key("execute") && !m.contains_key("exec-oob") {
+        return Some("QMP input lacks member 'execute'".into());
+    }
+    None
+}
+
 /// Tunables of one monitor connection.
 #[derive(Debug, Clone)]
 pub struct MonitorOptions {
@@ -53,8 +81,19 @@ impl Default for MonitorOptions {
 /// What the reader hands to a waiting command.
 enum Reply {
     Return(Value),
-    Error { class: String, desc: String },
+    Error {
+        class: String,
+        desc: String,
+    },
     Dead(DeadReason),
+    /// The reply line as QEMU sent it, for a command sent with [`Monitor::execute_raw`].
+    Raw(String),
+}
+
+/// A command waiting for its reply, and whether it wants the line as QEMU sent it.
+struct Waiter {
+    tx: oneshot::Sender<Reply>,
+    raw: bool,
 }
 
 /// State shared by the reader task and the command side.
@@ -67,7 +106,7 @@ struct Shared {
 }
 
 struct State {
-    pending: HashMap<u64, oneshot::Sender<Reply>>,
+    pending: HashMap<u64, Waiter>,
     dead: Option<DeadReason>,
 }
 
@@ -89,8 +128,8 @@ impl Shared {
             std::mem::take(&mut st.pending)
         };
         tracing::debug!(%reason, "QMP monitor declared dead");
-        for (_, tx) in pending {
-            let _ = tx.send(Reply::Dead(reason.clone()));
+        for (_, w) in pending {
+            let _ = w.tx.send(Reply::Dead(reason.clone()));
         }
         // SAFETY: `fd` belongs to the stream whose halves are still alive (the write half is
         // owned by the `Inner` that owns this `Shared`'s other reference, the read half by the
@@ -101,17 +140,25 @@ impl Shared {
         self.dead_tx.send_replace(Some(reason));
     }
 
-    fn route(&self, id: Option<Value>, reply: Reply) {
-        let Some(id) = id.as_ref().and_then(Value::as_u64) else {
+    fn route(&self, id: Option<Value>, reply: Reply, line: &[u8]) {
+        // Our ids are numbers; a raw command's is `libvirt-N`, as libvirt names its commands.
+        let number = |v: &Value| {
+            v.as_u64()
+                .or_else(|| v.as_str()?.strip_prefix(RAW_ID_PREFIX)?.parse().ok())
+        };
+        let Some(id) = id.as_ref().and_then(number) else {
             self.kill(DeadReason::Protocol(format!(
                 "reply with an id we never sent: {}",
                 id.map(|v| v.to_string()).unwrap_or_else(|| "none".into())
             )));
             return;
         };
-        let tx = self.lock().pending.remove(&id);
-        match tx {
-            Some(tx) => {
+        let waiter = self.lock().pending.remove(&id);
+        match waiter {
+            Some(Waiter { tx, raw: true }) => {
+                let _ = tx.send(Reply::Raw(String::from_utf8_lossy(line).into_owned()));
+            }
+            Some(Waiter { tx, raw: false }) => {
                 let _ = tx.send(reply);
             }
             // The caller gave up (its future was dropped); nothing waits for this reply.
@@ -327,27 +374,81 @@ impl Monitor {
         fds: &[RawFd],
         deadline: Duration,
     ) -> Result<Value> {
-        let shared = &self.inner.shared;
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut st = shared.lock();
-            if let Some(r) = &st.dead {
-                return Err(Error::Dead(r.clone()));
-            }
-            st.pending.insert(id, tx);
-        }
-        let _guard = PendingGuard { shared, id };
         let mut msg = serde_json::Map::new();
         msg.insert("execute".into(), Value::from(command));
         if let Some(a) = arguments {
             msg.insert("arguments".into(), a);
         }
         msg.insert("id".into(), Value::from(id));
-        let mut line = serde_json::to_vec(&Value::Object(msg))
+        match self
+            .round_trip(id, Value::Object(msg), fds, deadline, command, false)
+            .await?
+        {
+            Reply::Return(v) => Ok(v),
+            Reply::Error { class, desc } => Err(Error::Qemu {
+                command: command.to_string(),
+                class,
+                desc,
+            }),
+            Reply::Dead(r) => Err(dead_to_error(r)),
+            Reply::Raw(_) => Err(Error::Protocol("a raw reply to a parsed command".into())),
+        }
+    }
+
+    /// Sends `command`, a QMP command object written by someone else (libvirt's
+    /// `virDomainQemuMonitorCommand`), with the default deadline, and returns QEMU's reply line
+    /// as it came, errors included: `{"return": ..., "id": "libvirt-N"}` (the command's own
+    /// `id`, if any, is replaced by one of ours of that form).
+    ///
+    /// Input QEMU would answer without an id (not an object, no `execute`, an unknown member)
+    /// is not sent: such a reply could not be told from another command's. The answer is then
+    /// the one QEMU gives, `{"error": {"class": "GenericError", "desc": ...}}`.
+    pub async fn execute_raw(&self, command: &Value) -> Result<String> {
+        if let Some(desc) = qmp_input_error(command) {
+            return Ok(
+                serde_json::json!({"error": {"class": "GenericError", "desc": desc}}).to_string(),
+            );
+        }
+        let mut msg = command.clone();
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        if let Value::Object(m) = &mut msg {
+            m.insert("id".into(), Value::from(format!("{RAW_ID_PREFIX}{id}")));
+        }
+        let name = command["execute"].as_str().unwrap_or_default().to_string();
+        match self
+            .round_trip(id, msg, &[], self.inner.opts.deadline, &name, true)
+            .await?
+        {
+            Reply::Raw(line) => Ok(line),
+            Reply::Dead(r) => Err(dead_to_error(r)),
+            _ => Err(Error::Protocol("a parsed reply to a raw command".into())),
+        }
+    }
+
+    /// Sends `msg` (carrying `id`) and waits for its reply until `deadline`.
+    async fn round_trip(
+        &self,
+        id: u64,
+        msg: Value,
+        fds: &[RawFd],
+        deadline: Duration,
+        command: &str,
+        raw: bool,
+    ) -> Result<Reply> {
+        let shared = &self.inner.shared;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut st = shared.lock();
+            if let Some(r) = &st.dead {
+                return Err(Error::Dead(r.clone()));
+            }
+            st.pending.insert(id, Waiter { tx, raw });
+        }
+        let _guard = PendingGuard { shared, id };
+        let mut line = serde_json::to_vec(&msg)
             .map_err(|e| Error::Protocol(format!("cannot encode command: {e}")))?;
         line.extend_from_slice(b"\r\n");
-
         let exchange = async {
             {
                 let mut w = self.inner.writer.lock().await;
@@ -392,13 +493,7 @@ impl Monitor {
                     }
                 }
             }
-            Ok(Ok(Reply::Return(v))) => Ok(v),
-            Ok(Ok(Reply::Error { class, desc })) => Err(Error::Qemu {
-                command: command.to_string(),
-                class,
-                desc,
-            }),
-            Ok(Ok(Reply::Dead(r))) => Err(dead_to_error(r)),
+            Ok(Ok(reply)) => Ok(reply),
         }
     }
 }
@@ -530,9 +625,9 @@ fn handle_lines(lines: Vec<Vec<u8>>, shared: &Shared, events: &broadcast::Sender
                 // No subscriber is not an error: events are then simply not wanted.
                 let _ = events.send(e);
             }
-            Ok(Message::Return { id, value }) => shared.route(id, Reply::Return(value)),
+            Ok(Message::Return { id, value }) => shared.route(id, Reply::Return(value), &line),
             Ok(Message::Error { id, class, desc }) => {
-                shared.route(id, Reply::Error { class, desc })
+                shared.route(id, Reply::Error { class, desc }, &line)
             }
         }
     }

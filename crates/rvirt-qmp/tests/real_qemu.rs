@@ -486,3 +486,43 @@ async fn monitor_on_a_listening_socket_handed_to_qemu() {
         .unwrap();
     assert_eq!(exit, ExitInfo::Exited(0));
 }
+
+#[tokio::test]
+async fn raw_commands_get_qemus_own_reply_lines() {
+    let Some(q) = start(&[]).await else { return };
+    let line = q
+        .mon
+        .execute_raw(&json!({"execute": "query-status", "id": "theirs"}))
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["return"]["status"], "prelaunch", "{line}");
+    // The id is ours, in libvirt's form, and the line keeps QEMU's own member order.
+    let id = v["id"].as_str().unwrap();
+    assert!(id.starts_with("libvirt-"), "{line}");
+    assert!(line.starts_with(r#"{"return": {"#), "{line}");
+    // QEMU's errors come back as lines too.
+    let line = q
+        .mon
+        .execute_raw(&json!({"execute": "no-such-command"}))
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["error"]["class"], "CommandNotFound", "{line}");
+    // Input QEMU would answer without an id is answered as QEMU would, and not sent: the
+    // monitor goes on working.
+    for (input, desc) in [
+        (json!({"foo": 1}), "QMP input member 'foo' is unexpected"),
+        (json!([1]), "QMP input must be a JSON object"),
+        (json!({"arguments": {}}), "QMP input lacks member 'execute'"),
+    ] {
+        let line = q.mon.execute_raw(&input).await.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["error"]["desc"], desc, "{line}");
+        assert_eq!(v.get("id"), None);
+    }
+    let Error::Qemu { .. } = q.mon.execute("no-such", None).await.unwrap_err() else {
+        panic!("the monitor should still answer")
+    };
+    assert!(q.mon.dead_reason().is_none());
+}

@@ -381,6 +381,25 @@ impl Client {
         decode_reply(&reply)
     }
 
+    /// Calls procedure `procedure` of the QEMU program (libvirt-qemu's calls).
+    pub async fn call_qemu<A: XdrEncode, R: XdrDecode>(
+        &self,
+        procedure: i32,
+        args: &A,
+    ) -> Result<R> {
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        let mut packet = Vec::new();
+        rvirt_proto::encode_packet(
+            &mut packet,
+            &rvirt_proto::qemu::call_header(procedure, serial),
+            args,
+        )
+        .map_err(|_| rpc_error("Unable to encode message payload"))?;
+        let rx = self.send(serial, packet)?;
+        let reply = rx.await.map_err(|_| closed_error())??;
+        decode_reply(&reply)
+    }
+
     /// Calls procedure `C` passing `fds` beside it (`VIR_NET_CALL_WITH_FDS`): the packet's
     /// payload opens with their number, and each follows the packet attached to a byte of its
     /// own. Only unix sockets carry descriptors.
@@ -691,7 +710,10 @@ async fn read_loop(
         shared.keepalive.lock().received(Instant::now());
         let h = packet.header;
         match (h.program, h.kind) {
-            (remote::PROGRAM, MessageType::Reply | MessageType::ReplyWithFds) => {
+            (
+                remote::PROGRAM | rvirt_proto::qemu::PROGRAM,
+                MessageType::Reply | MessageType::ReplyWithFds,
+            ) => {
                 shared.complete(h.serial, Ok(packet));
             }
             (remote::PROGRAM, MessageType::Stream) => shared.stream_packet(packet),

@@ -549,6 +549,50 @@ impl DomainDriver for RemoteDriver {
             = DomainGetTime(DomainGetTimeArgs { dom: nonnull_domain(dom), flags });
     }
 
+    async fn domain_qemu_monitor_command(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        flags: u32,
+    ) -> Result<String> {
+        use rvirt_proto::qemu;
+        let r: qemu::DomainMonitorCommandRet = self
+            .client
+            .call_qemu(
+                qemu::PROC_DOMAIN_MONITOR_COMMAND,
+                &qemu::DomainMonitorCommandArgs {
+                    dom: nonnull_domain(dom),
+                    cmd: string(cmd)?,
+                    flags,
+                },
+            )
+            .await?;
+        Ok(r.result.into_inner())
+    }
+
+    async fn domain_qemu_agent_command(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        timeout: i32,
+        flags: u32,
+    ) -> Result<Option<String>> {
+        use rvirt_proto::qemu;
+        let r: qemu::DomainAgentCommandRet = self
+            .client
+            .call_qemu(
+                qemu::PROC_DOMAIN_AGENT_COMMAND,
+                &qemu::DomainAgentCommandArgs {
+                    dom: nonnull_domain(dom),
+                    cmd: string(cmd)?,
+                    timeout,
+                    flags,
+                },
+            )
+            .await?;
+        Ok(r.result.map(|s| s.into_inner()))
+    }
+
     async fn domain_get_cpu_stats(
         &self,
         dom: &DomainRef,

@@ -30,6 +30,7 @@ wrap_identity!(
     i32,
     u64,
     String,
+    Option<String>,
     NodeInfo,
     CpuMap,
     NodeStat,
@@ -312,6 +313,8 @@ blocking_methods!(Domain {
     fn get_os_type() -> String;
     fn get_hostname(flags: DomainGetHostnameFlags) -> String;
     fn get_time(flags: u32) -> DomainTime;
+    fn qemu_monitor_command(cmd: &str, flags: u32) -> String;
+    fn qemu_agent_command(cmd: &str, timeout: i32, flags: u32) -> Option<String>;
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;
     fn get_vcpus(maxinfo: i32, maplen: i32) -> (Vec<VcpuInfo>, Vec<u8>);
     fn get_job_info() -> DomainJobInfo;

@@ -555,6 +555,26 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_hostname(&self.r, flags))
     }
 
+    /// `virDomainQemuMonitorCommand` (libvirt-qemu): `cmd`, a QMP command object (or with
+    /// flag `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP`, 1, a human monitor command line), run on the
+    /// domain's QEMU monitor; the reply as text. QEMU drivers only.
+    pub async fn qemu_monitor_command(&self, cmd: &str, flags: u32) -> Result<String> {
+        self.rw("virDomainQemuMonitorCommand")?;
+        dispatch!(self.conn, d => d.domain_qemu_monitor_command(&self.r, cmd, flags))
+    }
+
+    /// `virDomainQemuAgentCommand` (libvirt-qemu): `cmd` run by the guest agent within
+    /// `timeout` seconds (-2 libvirt's default, -1 blocking, 0 no wait); its reply.
+    pub async fn qemu_agent_command(
+        &self,
+        cmd: &str,
+        timeout: i32,
+        flags: u32,
+    ) -> Result<Option<String>> {
+        self.rw("virDomainQemuAgentCommand")?;
+        dispatch!(self.conn, d => d.domain_qemu_agent_command(&self.r, cmd, timeout, flags))
+    }
+
     /// `virDomainGetTime`.
     pub async fn get_time(&self, flags: u32) -> Result<DomainTime> {
         self.rw("virDomainGetTime")?;

@@ -360,3 +360,84 @@ fn virsh_watches_and_aborts_a_save() {
     );
     s.virsh(&["undefine", "jg"]);
 }
+
+const PYTHON_MONITOR: &str = r#"
+import libvirt, libvirt_qemu, json, sys
+libvirt.registerErrorHandler(lambda *a: None, None)
+uri, ro_uri = sys.argv[1:3]
+d = libvirt.open(uri).lookupByName("mc")
+reply = libvirt_qemu.qemuMonitorCommand(d, '{"execute":"query-name"}', 0)
+assert reply.startswith('{"return":{"name":"mc"},"id":"libvirt-'), reply
+assert json.loads(reply)["return"] == {"name": "mc"}, reply
+hmp = libvirt_qemu.qemuMonitorCommand(d, "info status", libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+assert hmp.startswith("VM status: running"), repr(hmp)
+# QEMU's own errors are replies, as in libvirt.
+err = json.loads(libvirt_qemu.qemuMonitorCommand(d, '{"execute":"no-such"}', 0))
+assert err["error"]["class"] == "CommandNotFound", err
+try:
+    libvirt_qemu.qemuAgentCommand(d, '{"execute":"guest-ping"}', 5, 0)
+    raise SystemExit("the agent command should fail")
+except libvirt.libvirtError as e:
+    assert e.get_error_code() == libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, e.get_error_code()
+    assert "QEMU guest agent is not configured" in str(e), str(e)
+try:
+    libvirt_qemu.qemuMonitorCommand(libvirt.openReadOnly(ro_uri).lookupByName("mc"), '{"execute":"query-name"}', 0)
+    raise SystemExit("a read-only connection should be refused")
+except libvirt.libvirtError as e:
+    assert e.get_error_code() == libvirt.VIR_ERR_OPERATION_DENIED, e.get_error_code()
+print("ok")
+"#;
+
+/// libvirt-qemu's calls (the QEMU program of the RPC protocol) through rvirtd: real virsh's
+/// `qemu-monitor-command` (QMP, HMP, `--pretty`, `--return-value`) and python3-libvirt's
+/// `libvirt_qemu`, answered by the guest's QEMU.
+#[test]
+fn monitor_commands_reach_qemu_through_rvirtd() {
+    if !have_tools() {
+        return;
+    }
+    let s = QemuSystem::new();
+    let xml = guest_xml(&s, "mc");
+    s.virsh(&["create", p(&xml)]);
+    let out = s.virsh(&[
+        "qemu-monitor-command",
+        "mc",
+        r#"{"execute":"query-status"}"#,
+    ]);
+    assert!(
+        out.starts_with(
+            r#"{"return":{"status":"running","singlestep":false,"running":true},"id":"libvirt-"#
+        ),
+        "{out}"
+    );
+    let out = s.virsh(&["qemu-monitor-command", "mc", "--hmp", "info", "status"]);
+    assert!(out.starts_with("VM status: running"), "{out}");
+    let out = s.virsh(&[
+        "qemu-monitor-command",
+        "mc",
+        "--pretty",
+        "--return-value",
+        "query-name",
+    ]);
+    assert_eq!(out, "{\n  \"name\": \"mc\"\n}\n");
+    let err = s.virsh_fails(&["qemu-agent-command", "mc", r#"{"execute":"guest-ping"}"#]);
+    assert_eq!(
+        err,
+        "error: argument unsupported: QEMU guest agent is not configured\n"
+    );
+    let ro = format!(
+        "qemu+unix:///system?socket={}",
+        s.daemon.ro_socket().display()
+    );
+    let out = Command::new(PYTHON)
+        .args(["-c", PYTHON_MONITOR, &s.uri, &ro])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout) == "ok\n",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    s.virsh(&["destroy", "mc"]);
+}

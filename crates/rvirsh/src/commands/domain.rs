@@ -352,6 +352,56 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_metadata)
     },
     CmdDef {
+        name: "qemu-monitor-command",
+        help: "QEMU Monitor Command",
+        desc: "QEMU Monitor Command",
+        opts: &[
+            Opt::DOMAIN,
+            Opt::new("hmp", OptKind::Bool, "command is in human monitor protocol"),
+            Opt::new(
+                "pretty",
+                OptKind::Bool,
+                "pretty-print any qemu monitor protocol output",
+            ),
+            Opt::new(
+                "return-value",
+                OptKind::Bool,
+                "extract the value of the 'return' key from the returned string",
+            ),
+            Opt::new(
+                "pass-fds",
+                OptKind::String,
+                "pass file descriptors N,M,... along with the command",
+            )
+            .named_only(),
+            Opt::new("cmd", OptKind::Argv, "command").required(),
+        ],
+        ..CmdDef::new(cmd_qemu_monitor_command)
+    },
+    CmdDef {
+        name: "qemu-agent-command",
+        help: "QEMU Guest Agent Command",
+        desc: "Run an arbitrary qemu guest agent command; use at your own risk",
+        opts: &[
+            Opt::DOMAIN,
+            Opt::new(
+                "timeout",
+                OptKind::Int,
+                "timeout seconds. must be positive.",
+            )
+            .named_only(),
+            Opt::new(
+                "async",
+                OptKind::Bool,
+                "execute command without waiting for timeout",
+            ),
+            Opt::new("block", OptKind::Bool, "execute command without timeout"),
+            Opt::new("pretty", OptKind::Bool, "pretty-print the output"),
+            Opt::new("cmd", OptKind::Argv, "command").required(),
+        ],
+        ..CmdDef::new(cmd_qemu_agent_command)
+    },
+    CmdDef {
         name: "reboot",
         help: "reboot a domain",
         desc: "Run a reboot command in the target domain.",
@@ -1999,9 +2049,141 @@ fn vcpuinfo_inactive(
     Ok(())
 }
 
+/// virsh's QMP wrapping of `qemu-monitor-command`'s words: a JSON object passes as it is;
+/// otherwise the first word is the command and the rest its arguments (a JSON object, or
+/// `"name":value` pieces joined into one). `Err` carries the arguments that would not wrap.
+fn qmp_wrap(words: &[&str]) -> Result<String, String> {
+    use crate::qmp_json::{Value, parse};
+    let full = words.join(" ");
+    if parse(&full).is_some_and(|v| v.is_object()) {
+        return Ok(full);
+    }
+    let (name, rest) = words.split_first().map_or(("", &[][..]), |(n, r)| (*n, r));
+    let mut command = vec![("execute".to_string(), Value::Str(name.to_string()))];
+    if !rest.is_empty() {
+        let args = rest.join(" ");
+        let value = match parse(&args) {
+            Some(v) if v.is_object() => v,
+            _ => parse(&format!("{{{}}}", rest.join(","))).ok_or(args)?,
+        };
+        command.push(("arguments".to_string(), value));
+    }
+    Ok(Value::Object(command).compact())
+}
+
+fn cmd_qemu_monitor_command(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("hmp", "pretty"), ("hmp", "return-value")])?;
+    let (dom, _) = ctl.domain_by(cmd, BY_NAME | BY_ID | BY_UUID)?;
+    let words = cmd.argv();
+    let (text, flags) = if cmd.has("hmp") {
+        (words.join(" "), 1)
+    } else {
+        match qmp_wrap(&words) {
+            Ok(t) => (t, 0),
+            Err(args) => {
+                return ctl.fail(&format!(
+                    "failed to wrap arguments '{args}' into a QMP command wrapper"
+                ));
+            }
+        }
+    };
+    if cmd.has("pass-fds") {
+        // virDomainQemuMonitorCommandWithFiles: no driver of rvirt takes descriptors with it.
+        let e = rvirt::Error::no_support(
+            rvirt::ErrorDomain::DOMAIN,
+            "virDomainQemuMonitorCommandWithFiles",
+        );
+        return ctl.lib(Err(e));
+    }
+    let result = ctl.lib(dom.qemu_monitor_command(&text, flags))?;
+    let (pretty, returnval) = (cmd.has("pretty"), cmd.has("return-value"));
+    let parsed = (pretty || returnval)
+        .then(|| crate::qmp_json::parse(&result))
+        .flatten();
+    let Some(json) = parsed else {
+        if returnval {
+            return ctl.fail("failed to parse JSON returned by qemu");
+        }
+        ctl.print(&format!("{result}\n"));
+        return Ok(());
+    };
+    let shown = if returnval {
+        match json.get("return") {
+            Some(v) => v.clone(),
+            None => return ctl.fail("'return' member missing"),
+        }
+    } else {
+        json
+    };
+    let text = if pretty {
+        shown.pretty()
+    } else {
+        shown.compact()
+    };
+    ctl.print(text.trim());
+    Ok(())
+}
+
+fn cmd_qemu_agent_command(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain_by(cmd, BY_NAME | BY_ID | BY_UUID)?;
+    let text = cmd.argv().join(" ");
+    // VIR_DOMAIN_QEMU_AGENT_COMMAND_DEFAULT, _NOWAIT and _BLOCK.
+    let mut timeout = -2;
+    let mut chosen = 0;
+    if let Some(t) = ctl.opt_int(cmd, "timeout")? {
+        if t < 1 {
+            return ctl.fail("timeout must be positive");
+        }
+        timeout = t;
+        chosen += 1;
+    }
+    if cmd.has("async") {
+        timeout = 0;
+        chosen += 1;
+    }
+    if cmd.has("block") {
+        timeout = -1;
+        chosen += 1;
+    }
+    if chosen > 1 {
+        return ctl.fail("timeout, async and block options are exclusive");
+    }
+    let result = ctl
+        .lib(dom.qemu_agent_command(&text, timeout, 0))?
+        .unwrap_or_default();
+    let shown = if cmd.has("pretty") {
+        crate::qmp_json::parse(&result).map_or(result, |v| v.pretty())
+    } else {
+        result
+    };
+    ctl.print(&format!("{shown}\n"));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitor_command_words_wrap_as_virsh_wraps_them() {
+        assert_eq!(
+            qmp_wrap(&[r#"{"execute": "x"}"#]).unwrap(),
+            r#"{"execute": "x"}"#
+        );
+        assert_eq!(
+            qmp_wrap(&["query-name"]).unwrap(),
+            r#"{"execute":"query-name"}"#
+        );
+        assert_eq!(
+            qmp_wrap(&["qom-get", r#""path":"/machine""#, r#""property":"type""#]).unwrap(),
+            r#"{"execute":"qom-get","arguments":{"path":"/machine","property":"type"}}"#
+        );
+        assert_eq!(
+            qmp_wrap(&["qom-get", r#"{"path": "/m"}"#]).unwrap(),
+            r#"{"execute":"qom-get","arguments":{"path":"/m"}}"#
+        );
+        assert_eq!(qmp_wrap(&["a", "b", "c"]).unwrap_err(), "b c");
+    }
 
     #[test]
     fn affinity_lines() {

@@ -10,6 +10,7 @@ mod interface;
 mod network;
 mod network_port;
 mod nodedev;
+mod qemu;
 mod snapshot;
 mod storage;
 
@@ -125,7 +126,9 @@ async fn route(
     files: Vec<OwnedFd>,
 ) -> Result<Vec<u8>> {
     // libvirtd finds a program by number and version together.
-    if header.program != remote::PROGRAM || header.version != remote::VERSION {
+    let qemu_program = header.program == rvirt_proto::qemu::PROGRAM
+        && header.version == rvirt_proto::qemu::VERSION;
+    if !qemu_program && (header.program != remote::PROGRAM || header.version != remote::VERSION) {
         return Err(rpc_error(format!(
             "Cannot find program {} version {}",
             header.program as i32, header.version as i32
@@ -136,6 +139,24 @@ async fn route(
             "Unexpected message status {}",
             header.status.to_i32() as u32
         )));
+    }
+    if qemu_program {
+        // libvirt-qemu's calls all change or may change the domain (ACL domain:write), and may
+        // wait on QEMU: a worker each, refused on a read-only connection by the API itself.
+        if s.conn.lock().is_none() {
+            return Err(s
+                .conn()
+                .err()
+                .unwrap_or_else(|| rpc_error("connection not open")));
+        }
+        let _worker = s
+            .shared
+            .workers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| rpc_error("daemon is shutting down"))?;
+        return qemu::route(s, header.procedure, payload).await;
     }
     let Some(p) = Procedure::from_number(header.procedure) else {
         return Err(rpc_error(format!(
