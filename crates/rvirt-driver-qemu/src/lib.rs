@@ -59,6 +59,7 @@ pub mod storage;
 mod tap;
 mod tuning;
 mod util;
+mod virtiofs;
 
 use parking_lot::Mutex;
 use rvirt_driver::{DomainObjList, EventBus};
