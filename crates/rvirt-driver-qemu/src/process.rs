@@ -784,8 +784,8 @@ impl QemuDriver {
         // virtiofsd for each virtio-fs share (and the shared RAM's folder) before QEMU, which
         // connects to them; stopped again if the start fails.
         let fs_daemons = crate::virtiofs::start(def, &self.dirs, &private_dir)?;
-        // Tap devices first: their names go into the live definition, their descriptors to
-        // QEMU (and, should the start fail, they go away with them).
+        // Tap devices: their names go into the live definition, their descriptors to QEMU
+        // (and, should the start fail, they go away with them).
         let taps = crate::nethost::connect_all(def)?;
         let tap_fds: Vec<(String, Vec<i32>)> = taps
             .iter()
