@@ -202,7 +202,8 @@ impl QemuDriver {
         crate::defaults::apply(def, user_controllers)?;
         crate::defaults::assign_virtio_serial(def);
         crate::defaults::assign_usb(def);
-        crate::pci::assign(def)
+        crate::pci::assign(def)?;
+        crate::virtiofs::validate(def)
     }
 }
 

@@ -18,6 +18,8 @@ mod chr;
 mod machine;
 mod other;
 
+pub(crate) use machine::ram_file_backed;
+
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QemuCommand {
@@ -67,6 +69,16 @@ pub struct CommandContext<'a> {
     pub taps: &'a [(String, Vec<i32>)],
 }
 
+/// The domain's private folder: the monitor socket's.
+fn private_dir(ctx: &CommandContext<'_>) -> PathBuf {
+    ctx.monitor.parent().unwrap_or(Path::new("/")).to_path_buf()
+}
+
+/// The folder of the guest RAM's file, when `<memoryBacking>` makes it one.
+fn ram_dir(ctx: &CommandContext<'_>) -> PathBuf {
+    crate::virtiofs::ram_dir(&private_dir(ctx))
+}
+
 fn unsupported(detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::QEMU, ErrorNumber::CONFIG_UNSUPPORTED, detail)
 }
@@ -98,10 +110,17 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         &format!("guest={},debug-threads=on", opt_escape(&def.name)),
     ]);
     push(&["-S"]);
+    let mem_mib = def.memory_kib.div_ceil(1024).max(1);
+    // The RAM as a backend object when <memoryBacking> asks for one (shared with virtiofsd),
+    // which the machine then takes as its memory.
+    let ram = machine::memory_backend(def, &ram_dir(ctx), mem_mib << 20);
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
     machine.push_str(",usb=off");
     machine.push_str(&machine::machine_options(def));
     machine.push_str(",dump-guest-core=off");
+    if ram.is_some() {
+        machine.push_str(&format!(",memory-backend={}", machine::RAM_ID));
+    }
     push(&["-machine", &machine]);
     let accel = match &*def.virt_type {
         "kvm" => "kvm",
@@ -129,8 +148,10 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
             push(&["-cpu", &format!("{model}{}", machine::cpu_options(def))]);
         }
     }
-    let mem_mib = def.memory_kib.div_ceil(1024).max(1);
     push(&["-m", &format!("size={}k", mem_mib * 1024)]);
+    if let Some(ram) = &ram {
+        push(&["-object", &ram.to_string()]);
+    }
     push(&["-overcommit", "mem-lock=off"]);
     let vcpus = def.vcpus_max.max(1);
     push(&[
@@ -195,7 +216,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::scsi_controllers(def, &mut a)?;
     virtio_serial_controllers(def, &mut a);
     disks(def, &mut a)?;
-    other::filesystems(def, &mut a)?;
+    other::filesystems(def, ctx, &mut a)?;
     nets(def, ctx, &mut a)?;
     chr::build(def, &mut a)?;
     other::inputs(def, &mut a)?;

@@ -60,6 +60,7 @@ pub mod storage;
 mod tap;
 mod tuning;
 mod util;
+mod virtiofs;
 mod volume_disk;
 
 use parking_lot::Mutex;

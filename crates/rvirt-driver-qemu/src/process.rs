@@ -782,8 +782,11 @@ impl QemuDriver {
         let monitor = private_dir.join("monitor.sock");
         let _ = std::fs::remove_file(&monitor);
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
-        // Tap devices first: their names go into the live definition, their descriptors to
-        // QEMU (and, should the start fail, they go away with them).
+        // virtiofsd for each virtio-fs share (and the shared RAM's folder) before QEMU, which
+        // connects to them; stopped again if the start fails.
+        let fs_daemons = crate::virtiofs::start(def, &self.dirs, &private_dir)?;
+        // Tap devices: their names go into the live definition, their descriptors to QEMU
+        // (and, should the start fail, they go away with them).
         let taps = crate::nethost::connect_all(def)?;
         let tap_fds: Vec<(String, Vec<i32>)> = taps
             .iter()
@@ -938,6 +941,7 @@ impl QemuDriver {
                 return Err(qmp_error(e));
             }
             let starttime = proc_stat(pidfd.pid()).map_or(0, |s| s.starttime);
+            fs_daemons.keep();
             Ok((
                 Proc {
                     pid: pidfd.pid(),
@@ -1209,6 +1213,7 @@ impl QemuDriver {
         for n in &live.devices.interfaces {
             crate::nethost::disconnect(n);
         }
+        crate::virtiofs::stop(&self.dirs, &p.private_dir, &live);
         // No fsync of the folder: a status file that outlives a host crash is harmless (the
         // reattach checks the pid's start time), and the destroy waits for this.
         self.remove_status(&name);
@@ -1664,6 +1669,7 @@ impl QemuDriver {
             return;
         };
         let _ = std::fs::remove_dir_all(&s.private_dir);
+        crate::virtiofs::stop(&self.dirs, &s.private_dir, &s.def);
         if let Some(obj) = self.domains.find_by_uuid(&s.def.uuid) {
             let mut st = obj.lock();
             st.state = DomainState::SHUTOFF;

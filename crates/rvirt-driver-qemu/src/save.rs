@@ -185,6 +185,7 @@ impl QemuDriver {
             }
             (st.state == DomainState::RUNNING, st.def.clone())
         };
+        crate::virtiofs::check_migratable(&live)?;
         let xml = match dxml {
             Some(x) => {
                 let def = self.parse_and_fill(x).await?;

@@ -764,6 +764,7 @@ impl QemuDriver {
         let path = std::path::PathBuf::from(&file);
         let (resume, xml) = {
             let st = obj.lock();
+            crate::virtiofs::check_migratable(&st.def)?;
             (
                 st.state == DomainState::RUNNING,
                 crate::save::image_xml(&st.def),
@@ -810,7 +811,11 @@ impl QemuDriver {
     /// of every qcow2 disk with the memory state in the first, CPUs running again.
     async fn create_active_internal(&self, obj: &Arc<DomainObj>, name: &str) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
-        let resume = obj.lock().state == DomainState::RUNNING;
+        let resume = {
+            let st = obj.lock();
+            crate::virtiofs::check_migratable(&st.def)?;
+            st.state == DomainState::RUNNING
+        };
         if resume {
             self.suspend_for(obj, DomainPausedReason::SAVE.0).await?;
         }

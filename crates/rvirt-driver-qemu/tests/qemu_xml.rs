@@ -45,6 +45,7 @@ const STARTED: &[&str] = &[
     "usb-storage",
     "misc-devices",
     "features",
+    "virtiofs",
 ];
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature
@@ -55,6 +56,7 @@ const LIVE_COMPARED: &[&str] = &[
     "virtio-disk",
     "backing-chain",
     "guest-agent",
+    "virtiofs",
 ];
 
 fn corpus() -> PathBuf {
@@ -347,7 +349,7 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// The devices, chardevs, 9p fsdevs, audio backends, watchdog action, machine, CPU, clock and timer
+/// The devices, chardevs, 9p fsdevs, memory backends other than plain RAM, audio backends, watchdog action, machine, CPU, clock and timer
 /// options of a command line, by id, as comparable values: what must be the same in libvirt's command line and rvirt's for one
 /// guest. The monitor (its path) and the netdevs (libvirt hands tap descriptors) differ by
 /// nature and are left out; so are PCI placements (libvirt's domxml-to-native re-creates the
@@ -356,6 +358,13 @@ fn shell_words(line: &str) -> Vec<String> {
 /// disk and its backing chains).
 fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
     let words = shell_words(line);
+    // libvirt gives plain RAM as a memory-backend-ram object on the machine, where rvirt gives
+    // -m alone: left out. A backend of another kind (shared memory) is compared.
+    let plain_ram = words.windows(2).any(|w| {
+        w[0] == "-object"
+            && serde_json::from_str::<Value>(&w[1])
+                .is_ok_and(|v| v["id"] == "pc.ram" && v["qom-type"] == "memory-backend-ram")
+    });
     let mut out = std::collections::BTreeMap::new();
     for flag in ["-no-hpet", "-no-acpi", "-no-reboot", "-no-shutdown", "-S"] {
         if words.iter().any(|w| w == flag) {
@@ -384,7 +393,7 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                     }
                 }
                 let id = v["id"].as_str().unwrap_or(arg).to_string();
-                if id != "masterKey0" && id != "pc.ram" {
+                if id != "masterKey0" && !(id == "pc.ram" && plain_ram) {
                     out.insert(format!("{opt} {id}"), v);
                 }
             }
@@ -400,9 +409,12 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
             "-watchdog-action" | "-cpu" | "-rtc" | "-global" => {
                 out.insert(opt.into(), Value::String(arg.into()));
             }
-            // libvirt gives the RAM as a memory backend on the machine; rvirt gives -m.
             "-machine" => {
-                let arg = arg.replace(",memory-backend=pc.ram", "");
+                let arg = if plain_ram {
+                    arg.replace(",memory-backend=pc.ram", "")
+                } else {
+                    arg.to_string()
+                };
                 out.insert(opt.into(), Value::String(arg));
             }
             _ => {}

@@ -3352,10 +3352,9 @@ impl Devices {
     pub fn has_boot_order(&self) -> bool {
         self.disks.iter().any(|d| d.info.boot_order.is_some())
             || self.interfaces.iter().any(|n| n.info.boot_order.is_some())
-            || self
-                .other
-                .iter()
-                .any(|(_, e)| e.name == "hostdev" && e.child("boot").is_some())
+            || self.other.iter().any(|(_, e)| {
+                matches!(e.name.as_str(), "hostdev" | "filesystem") && e.child("boot").is_some()
+            })
     }
 
     pub(crate) fn format(&self, o: &mut Out, inactive: bool, secure: bool, migratable: bool) {

@@ -3,8 +3,9 @@
 //! holds is one the command line has (a device the driver cannot give QEMU fails the start,
 //! it is never left out).
 
-use super::{at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
+use super::{CommandContext, at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
 use rvirt_conf::DomainDef;
+use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
 use serde_json::json;
 
@@ -58,11 +59,17 @@ pub(super) fn check_supported(def: &DomainDef) -> Result<()> {
     Ok(())
 }
 
-/// The host folders shared with the guest over 9p (`<filesystem type='mount'>`, drivers
-/// `path` and `handle`): an `-fsdev` with the access mode, write policy and modes, and its
-/// `virtio-9p-pci` device with the mount tag, as libvirt's QEMU driver writes them. virtiofs
-/// (a `virtiofsd` process per share) is not supported yet.
-pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+/// The host folders shared with the guest (`<filesystem type='mount'>`), as libvirt's QEMU
+/// driver writes them: over 9p (drivers `path` and `handle`), an `-fsdev` with the access
+/// mode, write policy and modes, and its `virtio-9p-pci` device with the mount tag; over
+/// virtio-fs, the chardev of virtiofsd's socket and its `vhost-user-fs-pci` device (see
+/// `crate::virtiofs`, which starts the daemons).
+pub(super) fn filesystems(
+    def: &DomainDef,
+    ctx: &CommandContext<'_>,
+    a: &mut Vec<String>,
+) -> Result<()> {
+    crate::virtiofs::validate(def)?;
     for fs in raw_devices(def, "filesystem") {
         if fs.attr("type").is_some_and(|t| t != "mount") {
             return Err(unsupported("only supports mount filesystem type"));
@@ -72,9 +79,8 @@ pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             None | Some("path") => "local",
             Some("handle") => "handle",
             Some("virtiofs") => {
-                return Err(unsupported(
-                    "virtiofs filesystems are not supported by this QEMU driver yet",
-                ));
+                vhost_user_fs(def, ctx, fs, a)?;
+                continue;
             }
             Some(_) => return Err(unsupported("Filesystem driver type not supported")),
         };
@@ -133,6 +139,52 @@ pub(super) fn filesystems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
         let dev = json!({"driver": model, "id": alias, "fsdev": fsdev, "mount_tag": tag});
         device(a, at_pci(def, &info, dev));
     }
+    Ok(())
+}
+
+/// A virtio-fs share: the chardev of the daemon's socket (`chr-vu-fs0`) and the
+/// `vhost-user-fs-pci` device with the tag, queue size and boot index.
+fn vhost_user_fs(
+    def: &DomainDef,
+    ctx: &CommandContext<'_>,
+    fs: &RawElement,
+    a: &mut Vec<String>,
+) -> Result<()> {
+    if def.extras.cpu.as_ref().is_some_and(|c| !c.cells.is_empty()) {
+        // The RAM would have to be shared per NUMA cell, which the command line does not do.
+        return Err(unsupported(
+            "virtiofs with NUMA cells is not supported by this QEMU driver yet",
+        ));
+    }
+    let Some(tag) = fs.child("target").and_then(|e| e.attr("dir")) else {
+        return Err(unsupported("a filesystem needs a target for QEMU"));
+    };
+    let info = raw_info(fs);
+    let alias = id_of(&info);
+    let chardev = format!("chr-vu-{alias}");
+    let sock = crate::virtiofs::socket_path(&super::private_dir(ctx), fs, &alias);
+    a.push("-chardev".into());
+    a.push(format!(
+        "socket,id={chardev},path={}",
+        sock.display().to_string().replace(',', ",,")
+    ));
+    let mut dev = json!({"driver": "vhost-user-fs-pci", "id": alias, "chardev": chardev,
+        "tag": tag});
+    if let Some(q) = fs
+        .child("driver")
+        .and_then(|d| d.attr("queue"))
+        .and_then(|q| q.parse::<u64>().ok())
+    {
+        dev["queue-size"] = json!(q);
+    }
+    if let Some(b) = fs
+        .child("boot")
+        .and_then(|b| b.attr("order"))
+        .and_then(|o| o.parse::<u32>().ok())
+    {
+        dev["bootindex"] = json!(b);
+    }
+    device(a, at_pci(def, &info, dev));
     Ok(())
 }
 
