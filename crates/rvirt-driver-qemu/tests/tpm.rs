@@ -87,8 +87,9 @@ fn an_emulated_tpm_lives_beside_qemu_and_its_state_with_the_domain() {
     let state: PathBuf = root.path().join(format!("lib/swtpm/{UUID}"));
     let log = root.path().join("log/swtpm/tpm-swtpm.log");
 
+    // No Cleanup guard (it would keep the driver open across the reopen below): the Root
+    // kills what a failed test leaves running, and swtpm ends with QEMU.
     let dom = block_on(d.domain_define_xml(&guest("tpm", UUID, CRB), Default::default())).unwrap();
-    let _guard = Cleanup(d.clone(), "tpm");
     let xml = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     assert!(
         xml.contains("<tpm model='tpm-crb'>\n      <backend type='emulator' version='2.0'/>"),
@@ -125,12 +126,23 @@ fn an_emulated_tpm_lives_beside_qemu_and_its_state_with_the_domain() {
     assert!(!socket.exists() && !pidfile.exists());
     assert!(state.join("tpm2/tpm2-00.permall").is_file());
 
-    // Second start: the same state, no second manufacturing.
+    // Second start: the same state, no second manufacturing. A crash of QEMU ends swtpm too.
     block_on(d.domain_create(&dom, Default::default())).unwrap();
     let socket = root.path().join("run/swtpm/2-tpm-swtpm.sock");
     assert!(swtpm_serving(&socket).is_some());
     assert_eq!(manufactured(&log), 1, "swtpm_setup ran again");
     assert_eq!(query_tpm(&d, &dom)[0]["id"], "tpm-tpm0");
+    // SAFETY: kill of the QEMU this test started.
+    unsafe { libc::kill(common::pid_of(root.path(), "tpm"), libc::SIGKILL) };
+    wait_until(Duration::from_secs(10), "the crash is seen", || {
+        block_on(d.domain_get_state(&dom, 0)).unwrap()
+            == (DomainState::SHUTOFF, DomainShutoffReason::CRASHED.0)
+    });
+    wait_swtpm_gone(&socket);
+    assert!(!socket.exists());
+    block_on(d.domain_create(&dom, Default::default())).unwrap();
+    let socket = root.path().join("run/swtpm/3-tpm-swtpm.sock");
+    assert!(swtpm_serving(&socket).is_some());
 
     // Save: QEMU's stream carries the TPM's state; swtpm ends with QEMU. Restore starts it on
     // the same state before QEMU loads the stream.
@@ -141,12 +153,30 @@ fn an_emulated_tpm_lives_beside_qemu_and_its_state_with_the_domain() {
     block_on(d.domain_restore(image, None, DomainSaveRestoreFlags::empty())).unwrap();
     let (state_now, _) = block_on(d.domain_get_state(&dom, 0)).unwrap();
     assert_eq!(state_now, DomainState::RUNNING);
-    let socket = root.path().join("run/swtpm/3-tpm-swtpm.sock");
+    let socket = root.path().join("run/swtpm/4-tpm-swtpm.sock");
     assert!(swtpm_serving(&socket).is_some(), "no swtpm after restore");
     assert_eq!(query_tpm(&d, &dom)[0]["model"], "tpm-crb");
     assert_eq!(manufactured(&log), 1);
+
+    // Managed save, and the start that resumes it.
+    block_on(d.domain_managed_save(&dom, DomainSaveRestoreFlags::empty())).unwrap();
+    wait_swtpm_gone(&socket);
+    block_on(d.domain_create(&dom, Default::default())).unwrap();
+    let socket = root.path().join("run/swtpm/5-tpm-swtpm.sock");
+    assert!(
+        swtpm_serving(&socket).is_some(),
+        "no swtpm after managed save"
+    );
+    assert!(!block_on(d.domain_has_managed_save_image(&dom, 0)).unwrap());
+
+    // A restarted driver reattaches to QEMU; swtpm still goes when QEMU does.
+    drop(d);
+    let d = open(root.path());
+    let dom = block_on(d.domain_lookup_by_name("tpm")).unwrap();
+    assert_eq!(query_tpm(&d, &dom)[0]["model"], "tpm-crb");
     block_on(d.domain_destroy(&dom, Default::default())).unwrap();
     wait_swtpm_gone(&socket);
+    assert!(!socket.exists());
 
     // Undefine: both flags at once are refused; KEEP_TPM keeps the state; a plain undefine
     // of the domain defined again removes it.
@@ -223,6 +253,31 @@ fn what_cannot_run_is_refused_as_libvirt_refuses_it() {
         e.message,
         "unsupported configuration: Unsupported interface 'tpm-crb' for TPM 1.2"
     );
+    // swtpm (as tss, when root) cannot reach a state root only root may enter: the start
+    // fails with libvirt's error, and leaves no state, no emulator and no QEMU behind.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let dom =
+            block_on(d.domain_define_xml(&guest("locked", UUID, CRB), Default::default())).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let e = block_on(d.domain_create(&dom, Default::default())).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR, "{}", e.message);
+        assert_eq!(
+            e.message,
+            format!(
+                "internal error: Could not run '/usr/bin/swtpm_setup'. exitstatus: 1; Check \
+                 error log '{}/log/swtpm/locked-swtpm.log' for details.",
+                root.path().display()
+            )
+        );
+        assert!(!root.path().join(format!("lib/swtpm/{UUID}")).exists());
+        assert!(swtpm_serving(&root.path().join("run/swtpm/1-locked-swtpm.sock")).is_none());
+        let (st, _) = block_on(d.domain_get_state(&dom, 0)).unwrap();
+        assert_eq!(st, DomainState::SHUTOFF);
+        assert!(!root.path().join("run/qemu/locked.xml").exists());
+        block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
+    }
     // A host TPM: defined, but the start needs the device (none on test machines).
     if !Path::new("/dev/tpm0").exists() {
         let dom = block_on(d.domain_define_xml(
