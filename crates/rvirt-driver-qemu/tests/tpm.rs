@@ -11,10 +11,11 @@ mod common;
 
 use common::{Cleanup, Root, open, wait_until};
 use pollster::block_on;
-use rvirt_driver::DomainDriver;
+use rvirt_driver::{DomainDriver, SnapshotDriver};
 use rvirt_driver_qemu::QemuDriver;
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
+use rvirt_types::snapshot::{DomainSnapshotCreateFlags, DomainSnapshotRevertFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -299,4 +300,51 @@ fn what_cannot_run_is_refused_as_libvirt_refuses_it() {
         let (st, _) = block_on(d.domain_get_state(&dom, 0)).unwrap();
         assert_eq!(st, DomainState::SHUTOFF);
     }
+}
+
+#[test]
+fn a_full_system_snapshot_of_a_guest_with_a_tpm_reverts_with_swtpm() {
+    if !available() {
+        return;
+    }
+    let root = Root::new();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let disk = root.path().join("s.qcow2");
+    let out = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&disk)
+        .arg("1M")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let d = open(root.path());
+    let uuid = "4d1b4a3c-4b8e-4d6a-9a59-7f3c2b1a0e03";
+    let devices = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>{CRB}",
+        disk.display()
+    );
+    let dom =
+        block_on(d.domain_define_xml(&guest("snap", uuid, &devices), Default::default())).unwrap();
+    let _guard = Cleanup(d.clone(), "snap");
+    block_on(d.domain_create(&dom, Default::default())).unwrap();
+    // libvirt 9.0 takes snapshots of guests with an emulated TPM as of any other (QEMU's
+    // state holds the TPM's).
+    let snap = block_on(d.snapshot_create_xml(
+        &dom,
+        "<domainsnapshot><name>s1</name></domainsnapshot>",
+        DomainSnapshotCreateFlags::empty(),
+    ))
+    .unwrap();
+    block_on(d.domain_destroy(&dom, Default::default())).unwrap();
+    wait_swtpm_gone(&root.path().join("run/swtpm/1-snap-swtpm.sock"));
+    block_on(d.snapshot_revert(&snap, DomainSnapshotRevertFlags::empty())).unwrap();
+    let dom = block_on(d.domain_lookup_by_name("snap")).unwrap();
+    assert_eq!(
+        block_on(d.domain_get_state(&dom, 0)).unwrap(),
+        (DomainState::RUNNING, DomainRunningReason::FROM_SNAPSHOT.0)
+    );
+    assert!(swtpm_serving(&root.path().join("run/swtpm/2-snap-swtpm.sock")).is_some());
+    assert_eq!(query_tpm(&d, &dom)[0]["model"], "tpm-crb");
 }
