@@ -542,6 +542,25 @@ pub(crate) fn start(
     }))
 }
 
+/// [`start`] on a blocking thread of the driver's runtime (swtpm_setup takes about a second):
+/// the caller's executor is not held up meanwhile.
+pub(crate) async fn start_blocking(
+    dirs: &Dirs,
+    def: &DomainDef,
+    id: i32,
+    incoming: bool,
+    qemu_log: &Path,
+) -> Result<Option<Started>> {
+    if emulated(def).is_none() {
+        return Ok(None);
+    }
+    let (dirs, def, log) = (dirs.clone(), def.clone(), qemu_log.to_path_buf());
+    crate::process::rt()
+        .spawn_blocking(move || start(&dirs, &def, id, incoming, &log))
+        .await
+        .map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))?
+}
+
 /// Runs `cmd` (an swtpm tool) as swtpm's user, waiting for it; its exit status.
 fn run_as(cmd: &mut Command, ids: Option<(u32, u32)>) -> std::io::Result<i32> {
     use std::os::unix::process::CommandExt;
