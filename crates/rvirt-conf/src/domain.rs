@@ -14,6 +14,7 @@ mod netdev;
 mod numa;
 mod out;
 mod resctrl;
+mod tpm;
 mod tuning;
 
 pub use devices::{

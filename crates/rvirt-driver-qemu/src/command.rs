@@ -67,6 +67,9 @@ pub struct CommandContext<'a> {
     /// The tap descriptors QEMU inherits, by interface alias (`net0`), one per queue. A tap
     /// interface without an entry (`domxml-to-native`) is written with stand-in numbers.
     pub taps: &'a [(String, Vec<i32>)],
+    /// The socket of the guest's TPM emulator (swtpm), started before QEMU. Without one
+    /// (`domxml-to-native`) the TPM's chardev is a `null` one, as libvirt prints it then.
+    pub tpm_socket: Option<&'a Path>,
 }
 
 /// The domain's private folder: the monitor socket's.
@@ -219,6 +222,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::filesystems(def, ctx, &mut a)?;
     nets(def, ctx, &mut a)?;
     chr::build(def, &mut a)?;
+    crate::tpm::command_line(def, ctx.tpm_socket, &mut a)?;
     other::inputs(def, &mut a)?;
     audio::audiodevs(def, &mut a)?;
     graphics(def, &mut a)?;
@@ -924,6 +928,7 @@ mod tests {
             monitor: Path::new("/r/lib/qemu/domain-1-t/monitor.sock"),
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
             taps: &[],
+            tpm_socket: None,
         };
         build(&def, &ctx).unwrap().args
     }
@@ -1136,6 +1141,7 @@ mod tests {
                 monitor: Path::new("/m"),
                 default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
                 taps: &[],
+                tpm_socket: None,
             };
             let e = build(&def, &ctx).unwrap_err();
             assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{dev}: {e}");
@@ -1169,6 +1175,7 @@ mod tests {
             monitor: Path::new("/m"),
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
             taps: &[],
+            tpm_socket: None,
         };
         // domxml-to-native: stand-in numbers, one per queue.
         let a = build(&def, &ctx).unwrap().args;
@@ -1219,6 +1226,7 @@ mod tests {
             monitor: Path::new("/m"),
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
             taps: &[],
+            tpm_socket: None,
         };
         let e = build(&def, &ctx).unwrap_err();
         assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);

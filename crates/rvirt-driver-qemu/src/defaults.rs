@@ -156,7 +156,8 @@ pub(crate) fn apply(def: &mut DomainDef, user_controllers: Option<usize>) -> Res
     }
     device_defaults(def, q35);
     default_cpu(def);
-    Ok(())
+    crate::tpm::fill_defaults(def);
+    crate::tpm::validate(def)
 }
 
 /// The CPU a TCG x86 guest that names none gets: QEMU's `qemu64`, as libvirt writes it.

@@ -166,8 +166,10 @@ impl QemuDriver {
         self.domains.edit(|list| {
             let st = obj.lock();
             if !st.persistent && !st.is_active() {
+                let def = st.def.clone();
                 drop(st);
                 list.remove(&obj.uuid);
+                crate::tpm::remove_state(&self.dirs, &def, Default::default());
             }
         });
     }
@@ -322,13 +324,21 @@ impl DomainDriver for QemuDriver {
         // No checkpoint metadata exists in this driver: that flag has nothing to remove.
         let supported = DomainUndefineFlags::MANAGED_SAVE
             | DomainUndefineFlags::SNAPSHOTS_METADATA
-            | DomainUndefineFlags::CHECKPOINTS_METADATA;
+            | DomainUndefineFlags::CHECKPOINTS_METADATA
+            | DomainUndefineFlags::TPM
+            | DomainUndefineFlags::KEEP_TPM;
         check_flags(
             FROM,
             "qemuDomainUndefineFlags",
             flags.bits(),
             supported.bits(),
         )?;
+        if flags.contains(DomainUndefineFlags::TPM | DomainUndefineFlags::KEEP_TPM) {
+            return Err(Error::operation_invalid(
+                FROM,
+                "cannot both keep and delete TPM",
+            ));
+        }
         let obj = self.obj(dom)?;
         let (name, active) = {
             let st = obj.lock();
@@ -377,11 +387,14 @@ impl DomainDriver for QemuDriver {
             );
             st.autostart = false;
             if st.is_active() {
+                // The TPM's state goes (or stays) when it ends, as a transient domain's.
                 st.persistent = false;
                 st.new_def = None;
             } else {
+                let def = st.def.clone();
                 drop(st);
                 list.remove(&obj.uuid);
+                crate::tpm::remove_state(&self.dirs, &def, flags);
             }
             ev
         });

@@ -329,15 +329,27 @@ fn format(t: &Target, probe: &ProbeResult) -> String {
         "filesystem",
         &[("driverType", &["path", "handle", "virtiofs"])],
     );
-    supported_with(
-        &mut w,
-        "tpm",
-        &[
-            ("model", &["tpm-tis", "tpm-crb"]),
-            ("backendModel", &["passthrough", "emulator", "external"]),
-            ("backendVersion", &["1.2", "2.0"]),
-        ],
-    );
+    // The emulator backends and the TPM versions come with swtpm.
+    if crate::tpm::binaries().is_ok() {
+        supported_with(
+            &mut w,
+            "tpm",
+            &[
+                ("model", &["tpm-tis", "tpm-crb"]),
+                ("backendModel", &["passthrough", "emulator", "external"]),
+                ("backendVersion", &["1.2", "2.0"]),
+            ],
+        );
+    } else {
+        supported_with(
+            &mut w,
+            "tpm",
+            &[
+                ("model", &["tpm-tis", "tpm-crb"]),
+                ("backendModel", &["passthrough"]),
+            ],
+        );
+    }
     supported_with(&mut w, "redirdev", &[("bus", &["usb"])]);
     supported_with(&mut w, "channel", &[("type", &["pty", "unix", "spicevmc"])]);
     w.end("devices");

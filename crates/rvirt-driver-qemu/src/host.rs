@@ -112,6 +112,7 @@ impl HostDriver for QemuDriver {
                 monitor: &monitor,
                 default_emulator: &emulator,
                 taps: &[],
+                tpm_socket: None,
             },
         )?;
         Ok(cmd.to_native())

@@ -22,6 +22,9 @@
 //! R/lib/qemu/snapshot/DOM/NAME.xml  snapshot records   (/var/lib/libvirt/qemu/snapshot)
 //! R/cache/qemu/capabilities/        probe results per binary  (/var/cache/libvirt/qemu)
 //! R/log/qemu/NAME.log               QEMU's output per domain  (/var/log/libvirt/qemu)
+//! R/lib/swtpm/UUID/tpm2/            a TPM emulator's state    (/var/lib/libvirt/swtpm)
+//! R/run/swtpm/ID-NAME-swtpm.sock    its socket and pid file   (/run/libvirt/qemu/swtpm)
+//! R/log/swtpm/NAME-swtpm.log        its log           (/var/log/swtpm/libvirt/qemu)
 //! R/etc/storage/NAME.xml            persistent pool configs (/etc/libvirt/storage)
 //! R/etc/storage/autostart/NAME.xml  autostart links         (/etc/libvirt/storage/autostart)
 //! R/run/storage/NAME.xml            state of active pools   (/run/libvirt/storage)
@@ -48,16 +51,15 @@ mod pci;
 mod ports;
 pub mod process;
 mod reboot;
-// Used by the TPM emulator and virtio-fs devices, which are being added.
 mod save;
 mod save_image;
-#[allow(dead_code)]
 mod sidecar;
 mod snapshot;
 mod startup;
 mod stats;
 pub mod storage;
 mod tap;
+mod tpm;
 mod tuning;
 mod util;
 mod virtiofs;
@@ -170,6 +172,12 @@ pub(crate) struct Dirs {
     pub(crate) qemu_cache: PathBuf,
     /// QEMU's output, one file per domain.
     pub(crate) qemu_log: PathBuf,
+    /// TPM emulators' persistent state, one folder per domain UUID.
+    pub(crate) swtpm_storage: PathBuf,
+    /// TPM emulators' sockets and pid files.
+    pub(crate) swtpm_state: PathBuf,
+    /// TPM emulators' logs.
+    pub(crate) swtpm_log: PathBuf,
 }
 
 impl Dirs {
@@ -185,6 +193,9 @@ impl Dirs {
             qemu_save: root.join("lib/qemu/save"),
             qemu_cache: root.join("cache/qemu"),
             qemu_log: root.join("log/qemu"),
+            swtpm_storage: root.join("lib/swtpm"),
+            swtpm_state: root.join("run/swtpm"),
+            swtpm_log: root.join("log/swtpm"),
         }
     }
 
@@ -200,6 +211,9 @@ impl Dirs {
             qemu_save: "/var/lib/libvirt/qemu/save".into(),
             qemu_cache: "/var/cache/libvirt/qemu".into(),
             qemu_log: "/var/log/libvirt/qemu".into(),
+            swtpm_storage: "/var/lib/libvirt/swtpm".into(),
+            swtpm_state: "/run/libvirt/qemu/swtpm".into(),
+            swtpm_log: "/var/log/swtpm/libvirt/qemu".into(),
         }
     }
 }

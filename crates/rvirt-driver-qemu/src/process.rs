@@ -795,12 +795,17 @@ impl QemuDriver {
                 (alias.clone(), t.fds.iter().map(|f| f.as_raw_fd()).collect())
             })
             .collect();
+        let log_path = self.dirs.qemu_log.join(format!("{}.log", def.name));
+        // The TPM emulator, before QEMU connects to it (killed if the start fails).
+        let tpm =
+            crate::tpm::start_blocking(&self.dirs, def, id, incoming.is_some(), &log_path).await?;
         let mut cmd = crate::command::build(
             def,
             &crate::command::CommandContext {
                 monitor: &monitor,
                 default_emulator: &default_emulator,
                 taps: &tap_fds,
+                tpm_socket: tpm.as_ref().map(|t| t.socket.as_path()),
             },
         )?;
         let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
@@ -817,7 +822,6 @@ impl QemuDriver {
             cmd.args
                 .extend(["-incoming".to_string(), "defer".to_string()]);
         }
-        let log_path = self.dirs.qemu_log.join(format!("{}.log", def.name));
         let mut log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -942,6 +946,9 @@ impl QemuDriver {
             }
             let starttime = proc_stat(pidfd.pid()).map_or(0, |s| s.starttime);
             fs_daemons.keep();
+            if let Some(t) = tpm {
+                t.swtpm.keep();
+            }
             Ok((
                 Proc {
                     pid: pidfd.pid(),
@@ -1198,9 +1205,10 @@ impl QemuDriver {
         let Some(obj) = self.domains.find_by_uuid(&uuid) else {
             return;
         };
-        let (ev, name, transient, live) = {
+        let (ev, name, transient, live, id) = {
             let mut st = obj.lock();
             let live = st.def.clone();
+            let id = st.id;
             if let Some(d) = st.new_def.take() {
                 st.def = d;
             }
@@ -1208,12 +1216,13 @@ impl QemuDriver {
             st.reason = reason.0;
             st.id = -1;
             let ev = DomainEvent::lifecycle(st.to_ref(uuid), E::STOPPED, detail.0);
-            (ev, st.name.clone(), !st.persistent, live)
+            (ev, st.name.clone(), !st.persistent, live, id)
         };
         for n in &live.devices.interfaces {
             crate::nethost::disconnect(n);
         }
         crate::virtiofs::stop(&self.dirs, &p.private_dir, &live);
+        crate::tpm::stop(&self.dirs, &live, id);
         // No fsync of the folder: a status file that outlives a host crash is harmless (the
         // reattach checks the pid's start time), and the destroy waits for this.
         self.remove_status(&name);
@@ -1231,6 +1240,7 @@ impl QemuDriver {
             });
             if gone {
                 self.discard_all_snapshots(&uuid, &name);
+                crate::tpm::remove_state(&self.dirs, &live, Default::default());
             }
         }
         self.events.emit(ev);

@@ -1158,6 +1158,8 @@ impl QemuDriver {
             };
             if gone {
                 list.remove(&obj.uuid);
+                let def = obj.lock().def.clone();
+                crate::tpm::remove_state(&self.dirs, &def, Default::default());
             }
         });
         self.discard_all_snapshots(&obj.uuid, &name);

@@ -2988,6 +2988,9 @@ impl Devices {
                         if name == "filesystem" {
                             filesystem_canon(&mut el)?;
                         }
+                        if name == "tpm" {
+                            super::tpm::canon(&mut el)?;
+                        }
                         if redir_canon(&mut el)? {
                             d.other.push((slot, el));
                         }

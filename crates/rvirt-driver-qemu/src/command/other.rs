@@ -23,6 +23,7 @@ const EMITTED_RAW: &[&str] = &[
     "iommu",
     "lease",
     "redirfilter",
+    "tpm",
 ];
 
 /// Refuses a definition with a device the command line would not have.
