@@ -2,7 +2,7 @@
 //! numbers, printed compact or "pretty" the way libvirt 9.0 prints them (yajl: two-space
 //! indent, `": "` after names, an empty array or object as its brackets around a blank line).
 
-use std::fmt::Write;
+use crate::json::string;
 
 /// A parsed JSON value.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,26 +110,6 @@ impl Value {
             }
         }
     }
-}
-
-fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// Parses `text` as one JSON value (whitespace around it allowed); `None` if it is not.

@@ -1489,7 +1489,8 @@ fn udp_sources(
     Ok((bind.unwrap_or_default(), connect))
 }
 
-const CHR_TYPES: &[&str] = &[
+/// `virDomainChrType`: the character device source types libvirt knows.
+pub(crate) const CHR_TYPES: &[&str] = &[
     "null",
     "vc",
     "pty",

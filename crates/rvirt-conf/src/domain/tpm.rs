@@ -13,25 +13,6 @@ const MODELS: &[&str] = &["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"];
 /// `virDomainTPMPcrBank`, in libvirt's order.
 const PCR_BANKS: &[&str] = &["sha1", "sha256", "sha384", "sha512"];
 
-/// `virDomainChrType`: the source types libvirt knows (only `unix` serves an external TPM).
-const CHR_TYPES: &[&str] = &[
-    "null",
-    "vc",
-    "pty",
-    "dev",
-    "file",
-    "pipe",
-    "stdio",
-    "udp",
-    "tcp",
-    "unix",
-    "spicevmc",
-    "spiceport",
-    "nmdm",
-    "qemu-vdagent",
-    "dbus",
-];
-
 fn element(name: &str, attrs: Vec<(String, String)>) -> RawNode {
     RawNode::Element(RawElement {
         name: name.into(),
@@ -140,7 +121,7 @@ pub(crate) fn canon(el: &mut RawElement) -> Result<()> {
             let Some(t) = source.and_then(|s| s.attr("type")) else {
                 return Err(xml::xml_error("missing external TPM backend type"));
             };
-            if !CHR_TYPES.contains(&t) {
+            if !super::devices::CHR_TYPES.contains(&t) {
                 return Err(xml::config_unsupported(format!(
                     "unknown backend type '{t}' for external TPM"
                 )));
