@@ -144,5 +144,8 @@ print("ok", time.time() - t < 10)
     while fds() > before && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert_eq!(fds(), before, "descriptors left open");
+    // `before` may count a descriptor the daemon held only while starting up (a runtime
+    // worker's, a just-accepted probe connection's); fewer afterwards is fine, more is a leak.
+    let after = fds();
+    assert!(after <= before, "descriptors left open: {after} now, {before} before");
 }
