@@ -82,8 +82,24 @@ impl QemuDriver {
         w.start("capabilities", &[]);
         w.blank_line();
         w.start("host", &[]);
+        w.text("uuid", &[], &host_uuid().to_string());
         w.start("cpu", &[]);
         w.text("arch", &[], host_arch);
+        let paths = rvirt_host::udev::HostPaths::host();
+        if let Ok(n) = rvirt_host::hostcpu::node_info(&paths) {
+            w.empty(
+                "topology",
+                &[
+                    ("sockets", &(n.sockets * n.nodes).to_string()),
+                    ("dies", "1"),
+                    ("cores", &n.cores.to_string()),
+                    ("threads", &n.threads.to_string()),
+                ],
+            );
+        }
+        for (size, _) in rvirt_host::numa::host_pages(&paths).unwrap_or_default() {
+            w.empty("pages", &[("unit", "KiB"), ("size", &size.to_string())]);
+        }
         w.end("cpu");
         w.empty("power_management", &[]);
         let iommu = if rvirt_host::iommu::host_has_iommu() {
@@ -99,9 +115,38 @@ impl QemuDriver {
         w.text("uri_transport", &[], "rdma");
         w.end("uri_transports");
         w.end("migration_features");
+        numa_cells_xml(&mut w, &rvirt_host::numa::cells(&paths));
+        let banks = rvirt_host::numa::cache_banks(&paths);
+        if !banks.is_empty() {
+            w.start("cache", &[]);
+            for b in &banks {
+                let (size, unit) = rvirt_host::numa::pretty_size(b.size);
+                w.empty(
+                    "bank",
+                    &[
+                        ("id", &b.id.to_string()),
+                        ("level", &b.level.to_string()),
+                        ("type", b.kind),
+                        ("size", &size.to_string()),
+                        ("unit", unit),
+                        ("cpus", &b.cpus),
+                    ],
+                );
+            }
+            w.end("cache");
+        }
         w.start("secmodel", &[]);
         w.text("model", &[], "none");
         w.text("doi", &[], "0");
+        w.end("secmodel");
+        // QEMU runs as root, and libvirt lists the DAC model's label for each domain type.
+        w.start("secmodel", &[]);
+        w.text("model", &[], "dac");
+        w.text("doi", &[], "0");
+        if kvm_usable() && guests.iter().any(|g| g.3.kvm_present) {
+            w.text("baselabel", &[("type", "kvm")], "+0:+0");
+        }
+        w.text("baselabel", &[("type", "qemu")], "+0:+0");
         w.end("secmodel");
         w.end("host");
         for (arch, wordsize, bin, probe) in &guests {
@@ -227,4 +272,66 @@ fn machines_xml(w: &mut XmlWriter, probe: &ProbeResult) {
             w.text("machine", &attrs, alias);
         }
     }
+}
+
+/// The host's UUID as libvirt takes it: the SMBIOS system UUID where the firmware gives one,
+/// else one made up when the driver first needs it.
+fn host_uuid() -> rvirt_types::Uuid {
+    static UUID: std::sync::OnceLock<rvirt_types::Uuid> = std::sync::OnceLock::new();
+    *UUID.get_or_init(|| {
+        [
+            "/sys/devices/virtual/dmi/id/product_uuid",
+            "/sys/class/dmi/id/product_uuid",
+        ]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok()?.trim().parse().ok())
+        .unwrap_or_else(rvirt_types::Uuid::generate)
+    })
+}
+
+/// `<topology><cells>`: the host's NUMA cells, as libvirt lists them (nothing without NUMA).
+fn numa_cells_xml(w: &mut XmlWriter, cells: &[rvirt_host::numa::Cell]) {
+    if cells.is_empty() {
+        return;
+    }
+    w.start("topology", &[]);
+    w.start("cells", &[("num", &cells.len().to_string())]);
+    for cell in cells {
+        w.start("cell", &[("id", &cell.id.to_string())]);
+        w.text("memory", &[("unit", "KiB")], &cell.memory_kib.to_string());
+        for (size, avail) in &cell.pages {
+            w.text(
+                "pages",
+                &[("unit", "KiB"), ("size", &size.to_string())],
+                &avail.to_string(),
+            );
+        }
+        if !cell.distances.is_empty() {
+            w.start("distances", &[]);
+            for (id, value) in &cell.distances {
+                w.empty(
+                    "sibling",
+                    &[("id", &id.to_string()), ("value", &value.to_string())],
+                );
+            }
+            w.end("distances");
+        }
+        w.start("cpus", &[("num", &cell.cpus.len().to_string())]);
+        for c in &cell.cpus {
+            w.empty(
+                "cpu",
+                &[
+                    ("id", &c.id.to_string()),
+                    ("socket_id", &c.socket_id.to_string()),
+                    ("die_id", &c.die_id.to_string()),
+                    ("core_id", &c.core_id.to_string()),
+                    ("siblings", &c.siblings),
+                ],
+            );
+        }
+        w.end("cpus");
+        w.end("cell");
+    }
+    w.end("cells");
+    w.end("topology");
 }

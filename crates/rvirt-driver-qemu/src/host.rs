@@ -1,7 +1,10 @@
 //! Host calls of a QEMU connection: what is cheap to answer without a running QEMU.
 
 use crate::QemuDriver;
+use rvirt_conf::cpu_map;
 use rvirt_driver::HostDriver;
+use rvirt_host::udev::HostPaths;
+use rvirt_types::records::{NodeInfo, NodeStat, SecurityModel};
 use rvirt_types::{Error, ErrorNumber, Result};
 use std::sync::OnceLock;
 
@@ -137,6 +140,90 @@ impl HostDriver for QemuDriver {
     async fn node_get_cpu_map(&self, flags: u32) -> Result<rvirt_types::records::CpuMap> {
         rvirt_driver::check_flags(crate::FROM, "qemuNodeGetCPUMap", flags, 0)?;
         crate::stats::node_cpu_map()
+    }
+
+    async fn connect_get_max_vcpus(&self, virt_type: Option<&str>) -> Result<i32> {
+        match virt_type {
+            None => Ok(16),
+            Some(t) if t.eq_ignore_ascii_case("qemu") => Ok(16),
+            Some(t) if t.eq_ignore_ascii_case("kvm") => rvirt_host::hostcpu::kvm_max_vcpus(),
+            Some(t) => Err(Error::invalid_arg(
+                crate::FROM,
+                format!("unknown type '{t}'"),
+            )),
+        }
+    }
+
+    async fn connect_get_sysinfo(&self, flags: u32) -> Result<String> {
+        rvirt_driver::check_flags(crate::FROM, "qemuConnectGetSysinfo", flags, 0)?;
+        // libvirt reads the SMBIOS tables once, when the driver starts.
+        static SYSINFO: OnceLock<Option<rvirt_host::sysinfo::HostSysinfo>> = OnceLock::new();
+        match SYSINFO.get_or_init(rvirt_host::sysinfo::read_host) {
+            Some(info) => Ok(info.to_xml()),
+            None => Err(Error::with_detail(
+                crate::FROM,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                "Host SMBIOS information is not available",
+            )),
+        }
+    }
+
+    async fn node_get_info(&self) -> Result<NodeInfo> {
+        rvirt_host::hostcpu::node_info(&HostPaths::host())
+    }
+
+    async fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        rvirt_driver::check_flags(crate::FROM, "virHostCPUGetStats", flags, 0)?;
+        rvirt_host::hostcpu::cpu_stats(&HostPaths::host(), cpu)
+    }
+
+    async fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        rvirt_driver::check_flags(crate::FROM, "virHostMemGetStats", flags, 0)?;
+        rvirt_host::hostmem::memory_stats(&HostPaths::host(), cell)
+    }
+
+    async fn node_get_cells_free_memory(&self, start: i32, max: i32) -> Result<Vec<u64>> {
+        rvirt_host::hostmem::cells_free(&HostPaths::host(), start, max)
+    }
+
+    async fn node_get_free_memory(&self) -> Result<u64> {
+        // libvirt answers 0 when it cannot tell.
+        Ok(rvirt_host::hostmem::memory_info(&HostPaths::host()).map_or(0, |m| m.1))
+    }
+
+    async fn node_get_free_pages(
+        &self,
+        pages: &[u32],
+        start_cell: i32,
+        cell_count: u32,
+        flags: u32,
+    ) -> Result<Vec<u64>> {
+        rvirt_driver::check_flags(crate::FROM, "qemuNodeGetFreePages", flags, 0)?;
+        let paths = HostPaths::host();
+        let last = rvirt_host::hostmem::max_node(&paths).unwrap_or(0);
+        rvirt_host::hostmem::free_pages(&paths, pages, start_cell, cell_count, last as i32)
+    }
+
+    async fn node_get_security_model(&self) -> Result<SecurityModel> {
+        // The capabilities' first <secmodel>: this driver applies no security labels.
+        Ok(SecurityModel {
+            model: "none".into(),
+            doi: "0".into(),
+        })
+    }
+
+    async fn connect_get_cpu_model_names(&self, arch: &str, flags: u32) -> Result<Vec<String>> {
+        rvirt_driver::check_flags(crate::FROM, "qemuConnectGetCPUModelNames", flags, 0)?;
+        if !cpu_map::is_known_arch(arch) {
+            return Err(Error::invalid_arg(
+                crate::FROM,
+                format!("cannot find architecture {arch}"),
+            ));
+        }
+        Ok(cpu_map::cpu_models(arch)?
+            .iter()
+            .map(|m| m.to_string())
+            .collect())
     }
 
     async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {

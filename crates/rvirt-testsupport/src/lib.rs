@@ -321,3 +321,32 @@ mod mask_tests {
         );
     }
 }
+
+/// Runs `commands` in real virsh on libvirt's own QEMU driver in-process (`qemu:///embed` rooted
+/// at `root`, QEMU's output to files, no user or label changes); `None` when libvirt's QEMU
+/// driver is not installed.
+pub fn libvirt_embed(root: &Path, commands: &str) -> Option<std::process::Output> {
+    let module = format!("{DRIVER_DIR}/libvirt_driver_qemu.so");
+    if !Path::new(&module).exists() || !Path::new("/usr/bin/virsh").exists() {
+        eprintln!(
+            "skipped: libvirt's QEMU driver is missing (apt-get install libvirt-daemon-driver-qemu)"
+        );
+        return None;
+    }
+    // QEMU's output to a file (no virtlogd), and no user or label changes.
+    std::fs::create_dir_all(root.join("etc")).expect("the embedded driver's etc folder");
+    std::fs::write(
+        root.join("etc/qemu.conf"),
+        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
+         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
+    )
+    .expect("qemu.conf of the embedded driver");
+    Some(
+        std::process::Command::new("timeout")
+            .args(["120", "virsh", "-q", "-c"])
+            .arg(format!("qemu:///embed?root={}", root.display()))
+            .arg(commands)
+            .output()
+            .expect("timeout runs virsh"),
+    )
+}

@@ -33,6 +33,21 @@ pub(crate) fn non_negative(function: &str, arg: &str, value: i64) -> Result<()> 
     Ok(())
 }
 
+/// libvirt's check of a CPU or cell number where -1 means all of them: `ARG in FUNCTION only
+/// accepts -1 as a negative value`, naming the argument `named` (libvirt names `cpuNum` for
+/// cells too).
+pub(crate) fn minus_one_or_more(function: &str, arg: &str, named: &str, value: i32) -> Result<()> {
+    if value < -1 {
+        return Err(invalid(
+            ErrorDomain::DOMAIN,
+            function,
+            named,
+            format!("{arg} in {function} only accepts -1 as a negative value"),
+        ));
+    }
+    Ok(())
+}
+
 /// `virCheckPositiveArg`: `ARG in FUNCTION must be greater than zero`.
 pub(crate) fn positive(function: &str, arg: &str, value: i64) -> Result<()> {
     if value <= 0 {

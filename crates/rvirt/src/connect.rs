@@ -417,11 +417,13 @@ impl Connect {
 
     /// `virNodeGetCPUStats` for one CPU, or the total with -1.
     pub async fn node_get_cpu_stats(&self, cpu: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        crate::args::minus_one_or_more("virNodeGetCPUStats", "cpuNum", "cpuNum", cpu)?;
         dispatch!(self, d => d.node_get_cpu_stats(cpu, flags))
     }
 
     /// `virNodeGetMemoryStats` for one cell, or the total with -1.
     pub async fn node_get_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<NodeStat>> {
+        crate::args::minus_one_or_more("virNodeGetMemoryStats", "cellNum", "cpuNum", cell)?;
         dispatch!(self, d => d.node_get_memory_stats(cell, flags))
     }
 

@@ -21,6 +21,13 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_capabilities)
     },
     CmdDef {
+        name: "cpu-models",
+        help: "CPU models",
+        desc: "Get the CPU models for an arch.",
+        opts: &[Opt::new("arch", OptKind::Data, "architecture").required()],
+        ..CmdDef::new(cmd_cpu_models)
+    },
+    CmdDef {
         name: "domcapabilities",
         help: "domain capabilities",
         desc: "Returns capabilities of emulator with respect to host and libvirt.",
@@ -57,6 +64,17 @@ static COMMANDS: &[CmdDef] = &[
             Opt::new("all", OptKind::Bool, "show free memory for all NUMA cells"),
         ],
         ..CmdDef::new(cmd_freecell)
+    },
+    CmdDef {
+        name: "freepages",
+        help: "NUMA free pages",
+        desc: "display available free pages for the NUMA cell.",
+        opts: &[
+            Opt::new("cellno", OptKind::Int, "NUMA cell number"),
+            Opt::new("pagesize", OptKind::Int, "page size (in kibibytes)"),
+            Opt::new("all", OptKind::Bool, "show free pages for all NUMA cells"),
+        ],
+        ..CmdDef::new(cmd_freepages)
     },
     CmdDef {
         name: "hostname",
@@ -237,6 +255,115 @@ fn cmd_freecell(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
+/// The page sizes (KiB) a capabilities document lists: the host CPU's `<pages>`, else every
+/// cell's, without repeats, ascending.
+fn page_sizes(caps: &str) -> Result<Vec<u32>, String> {
+    let Ok(doc) = roxmltree::Document::parse(caps) else {
+        return Err("unable to parse node capabilities".into());
+    };
+    let pages = |parent: &str| -> Vec<roxmltree::Node<'_, '_>> {
+        doc.descendants()
+            .filter(|n| {
+                n.has_tag_name("pages") && n.parent().is_some_and(|p| p.has_tag_name(parent))
+            })
+            .collect()
+    };
+    let mut nodes = pages("cpu");
+    if nodes.is_empty() {
+        nodes = pages("cell");
+    }
+    if nodes.is_empty() {
+        return Err("could not get information about supported page sizes".into());
+    }
+    let mut sizes = Vec::new();
+    for n in nodes {
+        let v = n.attribute("size").unwrap_or("");
+        match v.parse::<u32>() {
+            Ok(size) => sizes.push(size),
+            Err(_) => return Err(format!("unable to parse page size: {v}")),
+        }
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    Ok(sizes)
+}
+
+/// virsh's `freepages`: one cell and page size, or every cell of the capabilities with every
+/// page size it lists (or the one given).
+fn cmd_freepages(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let all = cmd.has("all");
+    if all && cmd.has("cellno") {
+        return ctl.fail("Options --all and --cellno are mutually exclusive");
+    }
+    let bytes = ctl.opt_scaled(cmd, "pagesize", 1024, u64::from(u32::MAX))?;
+    let kib = bytes.map(|b| b.div_ceil(1024) as u32);
+    let conn = ctl.conn()?.clone();
+    if !all {
+        if !cmd.has("cellno") {
+            return ctl.fail("missing cellno argument");
+        }
+        let cell = ctl.opt_int(cmd, "cellno")?.unwrap_or(0);
+        if cell < -1 {
+            return ctl.fail("cell number must be non-negative integer or -1");
+        }
+        let Some(kib) = kib else {
+            return ctl.fail("missing pagesize argument");
+        };
+        let counts = ctl.lib(conn.node_get_free_pages(&[kib], cell, 1, 0))?;
+        let n = counts.first().copied().unwrap_or(0);
+        ctl.print(&format!("{kib}KiB: {n}\n"));
+        return Ok(());
+    }
+    let Ok(caps) = conn.get_capabilities() else {
+        return ctl.fail("unable to get node capabilities");
+    };
+    let sizes = match kib {
+        Some(k) => vec![k],
+        None => match page_sizes(&caps) {
+            Ok(s) => s,
+            Err(e) => return ctl.fail(&e),
+        },
+    };
+    for id in cell_ids(&caps) {
+        let cell = i32::try_from(id).unwrap_or(i32::MAX);
+        let counts = ctl.lib(conn.node_get_free_pages(&sizes, cell, 1, 0))?;
+        let mut out = format!("Node {cell}:\n");
+        for (i, size) in sizes.iter().enumerate() {
+            out.push_str(&format!(
+                "{size}KiB: {}\n",
+                counts.get(i).copied().unwrap_or(0)
+            ));
+        }
+        out.push('\n');
+        ctl.print(&out);
+    }
+    Ok(())
+}
+
+/// virsh's `cpu-models`.
+fn cmd_cpu_models(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let arch = ctl.opt_str(cmd, "arch")?.unwrap_or_default();
+    let r = ctl.conn()?.get_cpu_model_names(arch, 0);
+    let models = match r {
+        Ok(m) => m,
+        Err(e) => {
+            ctl.last_error = Some(e);
+            return ctl.fail("failed to get CPU model names");
+        }
+    };
+    if models.is_empty() {
+        ctl.print_extra("all CPU models are accepted\n");
+    } else {
+        let mut out = String::new();
+        for m in models {
+            out.push_str(&m);
+            out.push('\n');
+        }
+        ctl.print(&out);
+    }
+    Ok(())
+}
+
 fn cmd_hostname(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
     let r = ctl.conn()?.get_hostname();
     match r {
@@ -251,9 +378,26 @@ fn cmd_hostname(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
     }
 }
 
+/// virsh's `maxvcpus`: the `<vcpu max>` of the domain capabilities for the type, else
+/// `virConnectGetMaxVcpus`.
 fn cmd_maxvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let t = ctl.opt_str(cmd, "type")?;
-    let r = ctl.conn()?.get_max_vcpus(t);
+    let conn = ctl.conn()?.clone();
+    if let Ok(caps) = conn.get_domain_capabilities(None, None, None, t, 0) {
+        let Ok(doc) = roxmltree::Document::parse(&caps) else {
+            return ctl.fail("failed to parse domain capabilities");
+        };
+        let max = doc
+            .root_element()
+            .children()
+            .find(|n| n.has_tag_name("vcpu"))
+            .and_then(|n| n.attribute("max")?.parse::<i32>().ok());
+        if let Some(max) = max.filter(|m| *m >= 0) {
+            ctl.print(&format!("{max}\n"));
+            return Ok(());
+        }
+    }
+    let r = conn.get_max_vcpus(t);
     let n = ctl.lib(r)?;
     ctl.print(&format!("{n}\n"));
     Ok(())
@@ -344,8 +488,19 @@ fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let percent = cmd.has("percent");
     let cpu = ctl.opt_int(cmd, "cpu")?.unwrap_or(-1);
     let conn = ctl.conn()?.clone();
-    let Ok(first) = conn.node_get_cpu_stats(cpu, 0) else {
-        return ctl.fail("Unable to get number of cpu stats");
+    // virsh asks for the number of fields first: what the public API refuses fails there,
+    // what the driver refuses (a CPU it does not have) only when the values are read.
+    let first = match conn.node_get_cpu_stats(cpu, 0) {
+        Ok(f) => f,
+        Err(e) => {
+            let counting = e.str1.as_deref() == Some("virNodeGetCPUStats");
+            ctl.last_error = Some(e);
+            return ctl.fail(if counting {
+                "Unable to get number of cpu stats"
+            } else {
+                "Unable to get node cpu stats"
+            });
+        }
     };
     if first.is_empty() {
         return Ok(());
@@ -368,8 +523,12 @@ fn cmd_nodecpustats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (mut v, p) = pick(&first);
     if percent && !p[5] {
         std::thread::sleep(std::time::Duration::from_secs(1));
-        let Ok(second) = conn.node_get_cpu_stats(cpu, 0) else {
-            return ctl.fail("Unable to get node cpu stats");
+        let second = match conn.node_get_cpu_stats(cpu, 0) {
+            Ok(s) => s,
+            Err(e) => {
+                ctl.last_error = Some(e);
+                return ctl.fail("Unable to get node cpu stats");
+            }
         };
         let (v2, _) = pick(&second);
         for i in 0..6 {

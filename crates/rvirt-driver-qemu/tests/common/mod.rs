@@ -125,29 +125,5 @@ impl Drop for Cleanup {
     }
 }
 
-/// Real libvirt's QEMU driver, in-process in real virsh (`qemu:///embed`), when installed.
-pub fn libvirt_embed(root: &Path, commands: &str) -> Option<std::process::Output> {
-    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
-    if !Path::new(module).exists() || !Path::new("/usr/bin/virsh").exists() {
-        eprintln!(
-            "skipped: libvirt's QEMU driver is missing (apt-get install libvirt-daemon-driver-qemu)"
-        );
-        return None;
-    }
-    // QEMU's output to a file (no virtlogd), and no user or label changes.
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
-         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
-    )
-    .unwrap();
-    Some(
-        std::process::Command::new("timeout")
-            .args(["120", "virsh", "-q", "-c"])
-            .arg(format!("qemu:///embed?root={}", root.display()))
-            .arg(commands)
-            .output()
-            .unwrap(),
-    )
-}
+#[allow(unused_imports)]
+pub use rvirt_testsupport::libvirt_embed;
