@@ -147,5 +147,8 @@ print("ok", time.time() - t < 10)
     // `before` may count a descriptor the daemon held only while starting up (a runtime
     // worker's, a just-accepted probe connection's); fewer afterwards is fine, more is a leak.
     let after = fds();
-    assert!(after <= before, "descriptors left open: {after} now, {before} before");
+    assert!(
+        after <= before,
+        "descriptors left open: {after} now, {before} before"
+    );
 }
