@@ -228,3 +228,110 @@ fn monitoring_and_tuning_commands_on_a_running_guest() {
     let (code, _, err) = rvirsh(&root, "destroy mon; undefine mon");
     assert_eq!(code, 0, "{err}");
 }
+
+/// Titles, descriptions, `<metadata>` elements (live and config) and a rename, through the
+/// same command lines as virsh on libvirt 9.0's own embedded QEMU driver: the same output and
+/// errors, and the config file and autostart link follow the new name.
+#[test]
+fn metadata_and_rename_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("tiny.xml");
+    std::fs::write(&xml, GUEST).unwrap();
+    let script = format!(
+        "define {}; desc tiny; desc tiny --title; desc tiny --new-desc 'hello there'; \
+         desc tiny; desc tiny --title --new-desc T1; list --all --title; \
+         metadata tiny http://example.org/x; \
+         metadata tiny http://example.org/x --key ex --set '<foo a=\"1\">bar</foo>'; \
+         metadata tiny http://example.org/x; start tiny; desc tiny --live --new-desc live-one; \
+         desc tiny --live; desc tiny --config; \
+         metadata tiny http://example.org/x --live --key ex --set '<baz/>'; \
+         metadata tiny http://example.org/x --live; metadata tiny http://example.org/x --config; \
+         domrename tiny t2; destroy tiny; autostart tiny; domrename tiny tiny; \
+         domrename tiny a/b; domrename tiny t2; list --all --name --autostart; dumpxml t2",
+        xml.display()
+    );
+    let root = dir.path().join("rvirt");
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout).into_owned();
+    assert!(out.contains("<name>t2</name>"), "{out}");
+    assert!(!root.join("etc/qemu/tiny.xml").exists());
+    assert!(root.join("etc/qemu/t2.xml").is_file());
+    assert!(!root.join("etc/qemu/autostart/tiny.xml").exists());
+    let link = std::fs::read_link(root.join("etc/qemu/autostart/t2.xml")).unwrap();
+    assert_eq!(link, root.join("etc/qemu/t2.xml"));
+}
+
+/// Runs `script` with `rvirsh -q` on `DIR/rvirt` and, where libvirt's QEMU driver is
+/// installed, with virsh on `DIR/libvirt`, `@ROOT@` in it standing for each side's root;
+/// asserts the same output, errors and exit code (UUIDs and roots masked); rvirsh's run.
+fn same_as_libvirt(dir: &std::path::Path, script: &str) -> std::process::Output {
+    let (rv, lv) = (dir.join("rvirt"), dir.join("libvirt"));
+    std::fs::create_dir_all(&rv).unwrap();
+    let ours = Command::new(env!("CARGO_BIN_EXE_rvirsh"))
+        .args(["-q", "-c"])
+        .arg(format!("qemu:///embed?root={}", rv.display()))
+        .arg(script.replace("@ROOT@", &rv.to_string_lossy()))
+        .output()
+        .unwrap();
+    let lv_script = script.replace("@ROOT@", &lv.to_string_lossy());
+    let Some(theirs) = rvirt_testsupport::libvirt_embed(&lv, &lv_script) else {
+        assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
+        return ours;
+    };
+    let mask = |t: &[u8]| -> String {
+        String::from_utf8_lossy(t)
+            .replace(&*rv.to_string_lossy(), "@ROOT@")
+            .replace(&*lv.to_string_lossy(), "@ROOT@")
+            .lines()
+            .filter(|l| !l.starts_with("20"))
+            .map(|l| format!("{}\n", rvirt_testsupport::mask_uuids(l)))
+            .collect()
+    };
+    assert_eq!(mask(&ours.stdout), mask(&theirs.stdout), "{script}");
+    assert_eq!(mask(&ours.stderr), mask(&theirs.stderr), "{script}");
+    assert_eq!(ours.status.code(), theirs.status.code(), "{script}");
+    ours
+}
+
+/// The width and height in a PNG's header.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// A screenshot of a running guest's VGA display is the PNG libvirt's driver takes of the same
+/// guest; a screen the guest lacks and a guest that is not running get libvirt's errors.
+#[test]
+fn screenshot_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("gfx.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='qemu'><name>gfx</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os><devices><graphics type='vnc' port='-1'/>\
+         <video><model type='vga' heads='1'/></video></devices></domain>",
+    )
+    .unwrap();
+    let script = format!(
+        "create {xml}; screenshot gfx @ROOT@/shot.png; \
+         screenshot gfx @ROOT@/shot.png.1 --screen 1; destroy gfx; \
+         screenshot gfx @ROOT@/shot.png.2",
+        xml = xml.display(),
+    );
+    same_as_libvirt(dir.path(), &script);
+    let root = dir.path().join("rvirt");
+    // The guest is at its firmware: a text (720×400) or graphics (640×480) VGA mode.
+    let size = png_size(&std::fs::read(root.join("shot.png")).unwrap());
+    assert!([(720, 400), (640, 480)].contains(&size), "{size:?}");
+    for failed in ["shot.png.1", "shot.png.2"] {
+        assert!(!root.join(failed).exists());
+    }
+    // No scratch file is left in the guest's folders.
+    let leftovers = Command::new("find")
+        .arg(dir.path().join("rvirt"))
+        .args(["-name", "qemu.screendump.*"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&leftovers.stdout), "");
+}

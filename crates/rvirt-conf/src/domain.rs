@@ -1336,6 +1336,54 @@ impl DomainDef {
         Ok(())
     }
 
+    /// `virDomainGetMetadata`: the description, the title, or the `<metadata>` element in
+    /// namespace `uri` (which the public API has made sure is given), or libvirt's
+    /// `VIR_ERR_NO_DOMAIN_METADATA` when the definition has none.
+    pub fn get_metadata(
+        &self,
+        kind: rvirt_types::domain::DomainMetadataType,
+        uri: Option<&str>,
+    ) -> Result<String> {
+        use rvirt_types::domain::DomainMetadataType as T;
+        let found = match kind {
+            T::DESCRIPTION => self.description.clone(),
+            T::TITLE => self.title.clone(),
+            T::ELEMENT => self.metadata_element(uri.unwrap_or("")),
+            other => return Err(unknown_metadata_type(other)),
+        };
+        found.ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::NO_DOMAIN_METADATA,
+                "Requested metadata element is not present",
+            )
+        })
+    }
+
+    /// `virDomainSetMetadata` on this definition: sets the description, the title or the
+    /// `<metadata>` element in namespace `uri` under prefix `key`; `None` or an empty text
+    /// removes it.
+    pub fn set_metadata(
+        &mut self,
+        kind: rvirt_types::domain::DomainMetadataType,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+    ) -> Result<()> {
+        use rvirt_types::domain::DomainMetadataType as T;
+        let value = metadata.filter(|m| !m.is_empty()).map(str::to_string);
+        match kind {
+            T::DESCRIPTION => self.description = value,
+            T::TITLE => self.title = value,
+            // The public API has checked that a URI is given, and a key with any element.
+            T::ELEMENT => {
+                self.set_metadata_element(uri.unwrap_or(""), key.unwrap_or(""), metadata)?
+            }
+            other => return Err(unknown_metadata_type(other)),
+        }
+        Ok(())
+    }
+
     /// The `<metadata>` element in namespace `uri`, formatted as
     /// `virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT)` returns it.
     pub fn metadata_element(&self, uri: &str) -> Option<String> {
@@ -1638,6 +1686,13 @@ fn strip_prefix(el: &mut RawElement, prefix: &str) {
             strip_prefix(e, prefix);
         }
     }
+}
+
+fn unknown_metadata_type(kind: rvirt_types::domain::DomainMetadataType) -> Error {
+    Error::invalid_arg(
+        ErrorDomain::DOMAIN,
+        format!("unknown metadata type '{}'", kind.0),
+    )
 }
 
 #[cfg(test)]

@@ -48,11 +48,11 @@ fn check_active(st: &DomainObjState) -> Result<()> {
 }
 
 impl QemuDriver {
-    fn config_path(&self, name: &str) -> PathBuf {
+    pub(crate) fn config_path(&self, name: &str) -> PathBuf {
         self.dirs.qemu_config.join(format!("{name}.xml"))
     }
 
-    fn autostart_path(&self, name: &str) -> PathBuf {
+    pub(crate) fn autostart_path(&self, name: &str) -> PathBuf {
         self.dirs.qemu_autostart.join(format!("{name}.xml"))
     }
 
@@ -789,6 +789,53 @@ impl DomainDriver for QemuDriver {
                 .as_ref()
                 .is_some_and(|n| !Arc::ptr_eq(n, &st.def) && **n != *st.def))
         })
+    }
+
+    async fn domain_set_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: DomainMetadataType,
+        metadata: Option<&str>,
+        key: Option<&str>,
+        uri: Option<&str>,
+        flags: DomainModificationImpact,
+    ) -> Result<()> {
+        self.set_metadata(dom, kind, metadata, key, uri, flags)
+            .await
+    }
+
+    async fn domain_get_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: DomainMetadataType,
+        uri: Option<&str>,
+        flags: DomainModificationImpact,
+    ) -> Result<String> {
+        self.get_metadata(dom, kind, uri, flags)
+    }
+
+    async fn domain_screenshot(
+        &self,
+        dom: &DomainRef,
+        screen: u32,
+        flags: u32,
+    ) -> Result<(String, Box<dyn rvirt_driver::StreamBackend>)> {
+        self.screenshot(dom, screen, flags).await
+    }
+
+    async fn domain_rename(
+        &self,
+        dom: &DomainRef,
+        new_name: &str,
+        flags: u32,
+    ) -> Result<DomainRef> {
+        self.rename(dom, new_name, flags).await
+    }
+
+    /// The driver applies no security model (the capabilities' first is `none`), so a domain's
+    /// label is empty, running or not, as libvirt's is under `security_driver = "none"`.
+    async fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
+        self.read(dom, |_| Ok(SecurityLabel::default()))
     }
 
     async fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {

@@ -177,6 +177,11 @@ impl Proc {
         }
     }
 
+    /// The domain's private folder (monitor socket, helpers' sockets, scratch files).
+    pub(crate) fn private_dir(&self) -> &Path {
+        &self.private_dir
+    }
+
     pub(crate) fn monitor(&self) -> Result<Monitor> {
         self.monitor.lock().clone().ok_or_else(|| {
             Error::with_detail(

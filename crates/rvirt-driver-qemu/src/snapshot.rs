@@ -202,7 +202,7 @@ struct Prepared {
 }
 
 impl QemuDriver {
-    fn snapshot_root(&self) -> PathBuf {
+    pub(crate) fn snapshot_root(&self) -> PathBuf {
         self.dirs.qemu_lib.join("snapshot")
     }
 

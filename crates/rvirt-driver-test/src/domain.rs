@@ -967,17 +967,17 @@ impl DomainDriver for TestDriver {
         self.modify(dom, |st| {
             let (live, config) = st.modification_impact(flags.bits())?;
             if live {
-                set_metadata(Arc::make_mut(&mut st.def), kind, metadata, key, uri)?;
+                Arc::make_mut(&mut st.def).set_metadata(kind, metadata, key, uri)?;
             }
             if config {
                 // While running, the persistent definition is new_def; otherwise def, unless
                 // the live pass above already changed it.
                 match st.new_def.as_mut() {
                     Some(d) if st.id != -1 => {
-                        set_metadata(Arc::make_mut(d), kind, metadata, key, uri)?
+                        Arc::make_mut(d).set_metadata(kind, metadata, key, uri)?
                     }
                     _ if !live => {
-                        set_metadata(Arc::make_mut(&mut st.def), kind, metadata, key, uri)?
+                        Arc::make_mut(&mut st.def).set_metadata(kind, metadata, key, uri)?
                     }
                     _ => {}
                 }
@@ -1007,28 +1007,7 @@ impl DomainDriver for TestDriver {
         )?;
         self.read(dom, |st| {
             let def = st.one_def(flags.bits())?;
-            let no_meta = || {
-                Error::with_detail(
-                    ErrorDomain::DOMAIN,
-                    ErrorNumber::NO_DOMAIN_METADATA,
-                    "Requested metadata element is not present",
-                )
-            };
-            let v = match kind {
-                DomainMetadataType::DESCRIPTION => def.description.clone().ok_or_else(no_meta)?,
-                DomainMetadataType::TITLE => def.title.clone().ok_or_else(no_meta)?,
-                // The public API has checked that a URI is given.
-                DomainMetadataType::ELEMENT => def
-                    .metadata_element(uri.unwrap_or(""))
-                    .ok_or_else(no_meta)?,
-                other => {
-                    return Err(Error::invalid_arg(
-                        ErrorDomain::DOMAIN,
-                        format!("unknown metadata type '{}'", other.0),
-                    ));
-                }
-            };
-            Ok(v)
+            def.get_metadata(kind, uri)
         })
     }
 
@@ -1395,31 +1374,6 @@ impl DomainDriver for TestDriver {
     async fn connect_domain_event_deregister_any(&self, id: CallbackId) -> Result<()> {
         self.events.deregister(id)
     }
-}
-
-fn set_metadata(
-    def: &mut DomainDef,
-    kind: DomainMetadataType,
-    metadata: Option<&str>,
-    key: Option<&str>,
-    uri: Option<&str>,
-) -> Result<()> {
-    let value = metadata.filter(|m| !m.is_empty()).map(str::to_string);
-    match kind {
-        DomainMetadataType::DESCRIPTION => def.description = value,
-        DomainMetadataType::TITLE => def.title = value,
-        // The public API has checked that a URI is given, and a key with any element.
-        DomainMetadataType::ELEMENT => {
-            def.set_metadata_element(uri.unwrap_or(""), key.unwrap_or(""), metadata)?;
-        }
-        other => {
-            return Err(Error::invalid_arg(
-                ErrorDomain::DOMAIN,
-                format!("unknown metadata type '{}'", other.0),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Wall-clock time in nanoseconds: the test driver reports it as a domain's CPU time.

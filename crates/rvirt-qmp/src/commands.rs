@@ -35,6 +35,25 @@ impl Monitor {
         self.execute(command, args).await.map(|_| ())
     }
 
+    /// `screendump`: writes the display of `device` (its `head`), or the first one, to
+    /// `filename` as `format` (`png`, `ppm`).
+    pub async fn screendump(
+        &self,
+        filename: &str,
+        device: Option<&str>,
+        head: Option<u32>,
+        format: &str,
+    ) -> Result<()> {
+        let mut args = json!({"filename": filename, "format": format});
+        if let Some(d) = device {
+            args["device"] = d.into();
+        }
+        if let Some(h) = head {
+            args["head"] = h.into();
+        }
+        self.call_unit("screendump", Some(args)).await
+    }
+
     /// `query-status`.
     pub async fn query_status(&self) -> Result<StatusInfo> {
         self.call("query-status", None).await

@@ -183,6 +183,23 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domrename)
     },
     CmdDef {
+        name: "screenshot",
+        help: "take a screenshot of a current domain console and store it into a file",
+        desc: "screenshot of a current domain console",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new("file", OptKind::String, "where to store the screenshot"),
+            Opt::new(
+                "screen",
+                OptKind::Int,
+                "ID of a screen to take screenshot of",
+            ),
+        ],
+        ..CmdDef::new(cmd_screenshot)
+    },
+    CmdDef {
         name: "domuuid",
         help: "convert a domain name or id to domain UUID",
         desc: "",
@@ -987,6 +1004,76 @@ fn cmd_domrename(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ctl.lib(r)?;
     ctl.print_extra("Domain successfully renamed\n");
     Ok(())
+}
+
+/// virsh's `screenshot`: the image into `--file` (made, or emptied when it exists), or into
+/// `DOMAIN-YYYY-MM-DD-HH:MM:SS.png` (local time) in the current folder.
+fn cmd_screenshot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use std::io::Write;
+    let file = ctl.opt_str(cmd, "file")?.map(str::to_string);
+    let screen = ctl.opt_uint(cmd, "screen")?.unwrap_or(0);
+    let (dom, name) = ctl.domain(cmd)?;
+    let st = ctl.conn()?.new_stream(0);
+    let mime = match dom.screenshot(&st, screen, 0) {
+        Ok(m) => m,
+        Err(e) => return ctl.lib_fail(e, &format!("could not take a screenshot of {name}")),
+    };
+    let file = file.unwrap_or_else(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let stamp = crate::commands::moment::local_time(now);
+        let ext = match mime.as_str() {
+            "image/png" => ".png",
+            "image/x-portable-pixmap" => ".ppm",
+            _ => "",
+        };
+        format!(
+            "{}-{}{ext}",
+            dom.get_name(),
+            stamp.get(..19).unwrap_or_default().replacen(' ', "-", 1)
+        )
+    });
+    let (mut out, created) = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+    {
+        Ok(f) => (f, true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&file)
+            {
+                Ok(f) => (f, false),
+                Err(_) => return ctl.fail(&format!("cannot create file {file}")),
+            }
+        }
+        Err(_) => return ctl.fail(&format!("cannot create file {file}")),
+    };
+    let result = (|| {
+        let r = st.recv_all(|chunk| {
+            out.write_all(chunk).map_err(|e| {
+                rvirt::Error::system(rvirt::ErrorDomain::NONE, "cannot write to file", &e)
+            })
+        });
+        if let Err(e) = r {
+            return ctl.lib_fail(e, &format!("could not receive data from domain '{name}'"));
+        }
+        if out.sync_all().is_err() {
+            return ctl.fail(&format!("cannot close file {file}"));
+        }
+        if let Err(e) = st.finish() {
+            return ctl.lib_fail(e, &format!("cannot close stream on domain '{name}'"));
+        }
+        ctl.print_extra(&format!("Screenshot saved to {file}, with type of {mime}"));
+        Ok(())
+    })();
+    if result.is_err() && created {
+        let _ = std::fs::remove_file(&file);
+    }
+    result
 }
 
 /// virshDumpXML without `--xpath` (rvirsh has no XPath engine yet).
