@@ -814,6 +814,15 @@ impl DomainDriver for QemuDriver {
         self.get_metadata(dom, kind, uri, flags)
     }
 
+    async fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: DomainInterfaceAddressesSource,
+        flags: u32,
+    ) -> Result<Vec<DomainInterface>> {
+        self.interface_addresses(dom, source, flags)
+    }
+
     async fn domain_screenshot(
         &self,
         dom: &DomainRef,

@@ -42,6 +42,7 @@ mod domcaps;
 mod host;
 pub mod hotplug;
 mod iface;
+mod ifaddr;
 mod job;
 mod metadata;
 mod nethost;

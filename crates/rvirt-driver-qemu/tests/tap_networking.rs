@@ -438,3 +438,121 @@ fn a_running_interface_changes_link_state_and_bridge() {
     assert!(conf.contains("<link state='up'/>"), "{conf}");
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
+
+/// dnsmasq serving DHCP and TFTP on a bridge, killed when dropped.
+struct Dnsmasq(std::process::Child);
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A guest's address from the host's ARP table (`virDomainInterfaceAddresses` with the ARP
+/// source): the guest boots from the network on a bridge where dnsmasq leases it an address
+/// and offers a boot file, so the host learns the guest's MAC at that address. The lease source
+/// finds nothing (no interface is on a virtual network) and the agent source says that no agent
+/// is configured, as libvirt does.
+#[test]
+fn guest_addresses_come_from_the_host_arp_table() {
+    use rvirt_types::domain::DomainInterfaceAddressesSource as Source;
+    if !available() {
+        return;
+    }
+    if !Path::new("/usr/sbin/dnsmasq").exists() {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "dnsmasq is missing under CI (apt-get install dnsmasq-base)"
+        );
+        eprintln!("skipped: no dnsmasq (apt-get install dnsmasq-base)");
+        return;
+    }
+    let pid = std::process::id() % 100_000;
+    let br = Bridge::new(&format!("rvta{pid}"));
+    // A private /24 of its own per run.
+    let net = format!("10.{}.{}", 100 + pid % 100, pid % 250);
+    let ip = |args: &[&str]| {
+        let out = std::process::Command::new("ip")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ip {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ip(&["addr", "add", &format!("{net}.1/24"), "dev", &br.0]);
+    let scratch = tempfile::tempdir().unwrap();
+    let _dnsmasq = Dnsmasq(
+        std::process::Command::new("/usr/sbin/dnsmasq")
+            .args([
+                "--keep-in-foreground",
+                "--conf-file=/dev/null",
+                "--port=0",
+                "--bind-interfaces",
+                "--except-interface=lo",
+                &format!("--interface={}", br.0),
+                &format!("--dhcp-range={net}.10,{net}.20,255.255.255.0"),
+                &format!(
+                    "--dhcp-leasefile={}",
+                    scratch.path().join("leases").display()
+                ),
+                &format!("--pid-file={}", scratch.path().join("pid").display()),
+                "--dhcp-boot=boot.ipxe",
+                "--enable-tftp",
+                &format!("--tftp-root={}", scratch.path().display()),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let root = Root::new();
+    let d = open(root.path());
+    let mac = "52:54:00:aa:bc:01";
+    let xml = format!(
+        "<domain type='qemu'><name>arp</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type><boot dev='network'/></os><devices>\
+         <interface type='bridge'><mac address='{mac}'/><source bridge='{}'/>\
+         <model type='virtio'/></interface></devices></domain>",
+        br.0
+    );
+    let dom = block_on(d.domain_create_xml(&xml, DomainCreateFlags::empty())).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let vnet = targets(&live)[0].clone();
+    let mut found = Vec::new();
+    wait_until(
+        Duration::from_secs(90),
+        "the guest in the ARP table",
+        || {
+            found = block_on(d.domain_interface_addresses(&dom, Source::ARP, 0)).unwrap();
+            !found.is_empty()
+        },
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].name.as_str(), found[0].hwaddr.as_deref()),
+        (vnet.as_str(), Some(mac))
+    );
+    let addr = &found[0].addrs[0];
+    assert!(addr.addr.starts_with(&format!("{net}.")), "{addr:?}");
+    let host: u32 = addr.addr.rsplit('.').next().unwrap().parse().unwrap();
+    assert!(
+        (10..=20).contains(&host),
+        "{addr:?} is not one dnsmasq leased"
+    );
+    assert_eq!(addr.prefix, 0);
+    assert!(
+        block_on(d.domain_interface_addresses(&dom, Source::LEASE, 0))
+            .unwrap()
+            .is_empty()
+    );
+    let e = block_on(d.domain_interface_addresses(&dom, Source::AGENT, 0)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::ARGUMENT_UNSUPPORTED);
+    assert_eq!(
+        e.message,
+        "argument unsupported: QEMU guest agent is not configured"
+    );
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}

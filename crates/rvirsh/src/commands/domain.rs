@@ -183,23 +183,6 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domrename)
     },
     CmdDef {
-        name: "screenshot",
-        help: "take a screenshot of a current domain console and store it into a file",
-        desc: "screenshot of a current domain console",
-        opts: &[
-            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
-                .required()
-                .complete(Complete::Domain),
-            Opt::new("file", OptKind::String, "where to store the screenshot"),
-            Opt::new(
-                "screen",
-                OptKind::Int,
-                "ID of a screen to take screenshot of",
-            ),
-        ],
-        ..CmdDef::new(cmd_screenshot)
-    },
-    CmdDef {
         name: "domuuid",
         help: "convert a domain name or id to domain UUID",
         desc: "",
@@ -556,6 +539,23 @@ static COMMANDS: &[CmdDef] = &[
             ),
         ],
         ..CmdDef::new(cmd_save_image_dumpxml)
+    },
+    CmdDef {
+        name: "screenshot",
+        help: "take a screenshot of a current domain console and store it into a file",
+        desc: "screenshot of a current domain console",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new("file", OptKind::String, "where to store the screenshot"),
+            Opt::new(
+                "screen",
+                OptKind::Int,
+                "ID of a screen to take screenshot of",
+            ),
+        ],
+        ..CmdDef::new(cmd_screenshot)
     },
     CmdDef {
         name: "setmaxmem",

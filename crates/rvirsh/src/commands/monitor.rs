@@ -52,6 +52,26 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domblkstat)
     },
     CmdDef {
+        name: "domifaddr",
+        help: "Get network interfaces' addresses for a running domain",
+        desc: "Get network interfaces' addresses for a running domain",
+        opts: &[
+            Opt::DOMAIN,
+            Opt::new("interface", OptKind::String, "network interface name"),
+            Opt::new(
+                "full",
+                OptKind::Bool,
+                "always display names and MACs of interfaces",
+            ),
+            Opt::new(
+                "source",
+                OptKind::String,
+                "address source: 'lease', 'agent', or 'arp'",
+            ),
+        ],
+        ..CmdDef::new(cmd_domifaddr)
+    },
+    CmdDef {
         name: "domiflist",
         help: "list all domain virtual interfaces",
         desc: "Get the summary of virtual interfaces for a domain.",
@@ -920,6 +940,65 @@ fn cmd_domblklist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let quiet = ctl.quiet;
         ctl.print(&t.render(!quiet));
     }
+    Ok(())
+}
+
+/// virsh's `domifaddr`: each interface's addresses from the lease, agent or ARP source.
+fn cmd_domifaddr(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use rvirt::flags::DomainInterfaceAddressesSource as Source;
+    let only = ctl.opt_str(cmd, "interface")?.map(str::to_string);
+    let full = cmd.has("full");
+    let source = match ctl.opt_str(cmd, "source")? {
+        None | Some("lease") => Source::LEASE,
+        Some("agent") => Source::AGENT,
+        Some("arp") => Source::ARP,
+        Some(other) => return ctl.fail(&format!("Unknown data source '{other}'")),
+    };
+    let (dom, _) = ctl.domain(cmd)?;
+    let ifaces = match dom.interface_addresses(source, 0) {
+        Ok(i) => i,
+        Err(e) => return ctl.lib_fail(e, "Failed to query for interfaces addresses"),
+    };
+    ctl.print_extra(&format!(
+        " {:<10} {:<20} {:<8}     {}\n{}{}\n",
+        "Name",
+        "MAC address",
+        "Protocol",
+        "Address",
+        "-------------------------------------------------",
+        "------------------------------"
+    ));
+    let mut out = String::new();
+    for iface in ifaces {
+        if only.as_deref().is_some_and(|o| o != iface.name) {
+            continue;
+        }
+        let mac = iface.hwaddr.as_deref();
+        if iface.addrs.is_empty() {
+            out.push_str(&format!(
+                " {:<10} {:<17}    {:<12} N/A\n",
+                iface.name,
+                mac.unwrap_or("N/A"),
+                "N/A"
+            ));
+            continue;
+        }
+        for (j, a) in iface.addrs.iter().enumerate() {
+            let kind = if a.addr_type == rvirt::flags::IPAddrType::IPV6 {
+                "ipv6"
+            } else {
+                "ipv4"
+            };
+            let addr = format!("{kind:<12} {}/{}", a.addr, a.prefix);
+            let (name, mac) = if full || j == 0 {
+                (iface.name.as_str(), mac.unwrap_or(""))
+            } else {
+                ("-", "-")
+            };
+            out.push_str(&format!(" {name:<10} {mac:<17}    {addr}\n"));
+        }
+    }
+    ctl.print(&out);
     Ok(())
 }
 
