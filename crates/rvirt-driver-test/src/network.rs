@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 use rvirt_conf::NetworkDef;
 use rvirt_conf::network::update::update_section;
 use rvirt_driver::network::{NetworkEventBus, NetworkEventCallback};
+use rvirt_driver::network_obj::{self, NetworkObj};
 use rvirt_driver::{
     CallbackId, DomainObjState, NetworkDriver, NetworkEvent, NetworkRef, check_flags,
 };
@@ -16,35 +17,6 @@ use rvirt_types::network::*;
 use rvirt_types::records::{DomainIPAddress, DomainInterface};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-/// A network object: its definitions and state (libvirt's `virNetworkObj`).
-#[derive(Clone, Debug)]
-pub(crate) struct NetworkObj {
-    /// The live definition (the only one of an inactive network).
-    pub def: NetworkDef,
-    /// The persistent definition of an active network whose configuration was changed.
-    pub new_def: Option<NetworkDef>,
-    /// Running.
-    pub active: bool,
-    /// Defined (survives a destroy).
-    pub persistent: bool,
-    /// Started with the host.
-    pub autostart: bool,
-}
-
-impl NetworkObj {
-    fn r(&self) -> NetworkRef {
-        NetworkRef {
-            name: self.def.name.as_str().into(),
-            uuid: self.def.uuid,
-        }
-    }
-
-    /// `virNetworkObjGetPersistentDef`.
-    fn persistent_def(&self) -> &NetworkDef {
-        self.new_def.as_ref().unwrap_or(&self.def)
-    }
-}
 
 /// The networks of one test machine and their event callbacks.
 #[derive(Default)]
@@ -103,16 +75,6 @@ fn net_err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::NETWORK, code, detail)
 }
 
-fn matches(o: &NetworkObj, flags: ConnectListAllNetworksFlags) -> bool {
-    use ConnectListAllNetworksFlags as F;
-    let group = |a: F, b: F, is_a: bool| {
-        !flags.intersects(a | b) || (flags.contains(a) && is_a) || (flags.contains(b) && !is_a)
-    };
-    group(F::ACTIVE, F::INACTIVE, o.active)
-        && group(F::PERSISTENT, F::TRANSIENT, o.persistent)
-        && group(F::AUTOSTART, F::NO_AUTOSTART, o.autostart)
-}
-
 impl TestDriver {
     /// Runs `f` on the object named `name` (by the name the handle carries, as the test driver
     /// finds most calls' networks).
@@ -153,58 +115,8 @@ impl TestDriver {
     /// | ADD_CHECK_LIVE`).
     fn assign_def(&self, def: NetworkDef, live: bool) -> Result<NetworkRef> {
         let mut objs = self.networks.objs.lock();
-        if let Some(o) = objs.iter_mut().find(|o| o.def.uuid == def.uuid) {
-            if o.def.name != def.name {
-                return Err(net_err(
-                    ErrorNumber::OPERATION_FAILED,
-                    format!(
-                        "network '{}' is already defined with uuid {}",
-                        o.def.name, o.def.uuid
-                    ),
-                ));
-            }
-            if live {
-                if o.active {
-                    return Err(net_err(
-                        ErrorNumber::OPERATION_INVALID,
-                        format!("network is already active as '{}'", o.def.name),
-                    ));
-                }
-                if o.persistent && o.new_def.is_none() {
-                    o.new_def = Some(std::mem::replace(&mut o.def, def));
-                } else {
-                    o.def = def;
-                }
-            } else {
-                if o.active {
-                    o.new_def = Some(def);
-                } else {
-                    o.new_def = None;
-                    o.def = def;
-                }
-                o.persistent = true;
-            }
-            return Ok(o.r());
-        }
-        if let Some(o) = objs.iter().find(|o| o.def.name == def.name) {
-            return Err(net_err(
-                ErrorNumber::OPERATION_FAILED,
-                format!(
-                    "network '{}' already exists with uuid {}",
-                    def.name, o.def.uuid
-                ),
-            ));
-        }
-        let o = NetworkObj {
-            def,
-            new_def: None,
-            active: false,
-            persistent: !live,
-            autostart: false,
-        };
-        let r = o.r();
-        objs.push(o);
-        Ok(r)
+        let i = network_obj::assign_def(&mut objs, def, live)?;
+        Ok(objs[i].r())
     }
 
     /// libvirt's test driver's answer to `virDomainInterfaceAddresses` for a running domain,
@@ -294,7 +206,7 @@ impl NetworkDriver for TestDriver {
             .objs
             .lock()
             .iter()
-            .filter(|o| matches(o, flags))
+            .filter(|o| o.matches(flags))
             .map(NetworkObj::r)
             .collect())
     }
@@ -543,14 +455,7 @@ impl NetworkDriver for TestDriver {
 
 /// Names of the active (or inactive) networks, at most `max`.
 fn names(drv: &TestDriver, active: bool, max: i32) -> Vec<String> {
-    drv.networks
-        .objs
-        .lock()
-        .iter()
-        .filter(|o| o.active == active)
-        .take(max.max(0) as usize)
-        .map(|o| o.def.name.clone())
-        .collect()
+    network_obj::names(&drv.networks.objs.lock(), active, max)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod events;
 pub mod interface;
 pub mod moment;
 pub mod network;
+pub mod network_obj;
 pub mod nodedev;
 pub mod snapshot;
 pub mod stats;
