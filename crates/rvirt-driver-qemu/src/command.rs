@@ -681,7 +681,7 @@ pub(crate) fn netdev_props(
 ) -> Result<Value> {
     match n.net_type.as_str() {
         "user" => Ok(json!({"type": "user", "id": netdev})),
-        "bridge" | "ethernet" => {
+        "bridge" | "ethernet" | "network" => {
             let fds: Vec<String> = match fds {
                 Some(f) => f,
                 None => (0..crate::nethost::queues(n))
@@ -697,10 +697,6 @@ pub(crate) fn netdev_props(
                 json!({"type": "tap", "fd": fds.concat(), "id": netdev})
             })
         }
-        "network" => Err(unsupported(
-            "interface type 'network' is not supported yet: rvirt's QEMU driver has no \
-             virtual networks; connect the guest to a host bridge with <interface type='bridge'>",
-        )),
         other => Err(unsupported(format!(
             "interface type '{other}' is not supported yet"
         ))),

@@ -1,6 +1,6 @@
 //! `virDomainInterfaceAddresses` on a running QEMU domain: from the host's ARP table (each
-//! guest NIC's MAC looked up among the kernel's IPv4 neighbours), from DHCP leases of virtual
-//! networks (none on this connection: no interface is on one), or from the guest agent.
+//! guest NIC's MAC looked up among the kernel's IPv4 neighbours), from the DHCP leases of the
+//! virtual networks its interfaces are on, or from the guest agent.
 
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags};
@@ -40,9 +40,50 @@ impl QemuDriver {
             ));
         }
         match source {
-            // Leases come from virtual networks' DHCP servers; this connection puts no
-            // interface on one, so no interface has a lease.
-            Source::LEASE => Ok(Vec::new()),
+            // Leases come from the DHCP servers of the virtual networks the interfaces are on.
+            Source::LEASE => {
+                let nics: Vec<(String, String, String)> = st
+                    .def
+                    .devices
+                    .interfaces
+                    .iter()
+                    .filter(|n| n.net_type == "network")
+                    .map(|n| {
+                        let net = n
+                            .source
+                            .iter()
+                            .find(|(k, _)| k == "network")
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default();
+                        (net, n.mac.clone(), n.target_dev.clone().unwrap_or_default())
+                    })
+                    .collect();
+                drop(st);
+                let mut out = Vec::new();
+                for (net, mac, name) in nics {
+                    let leases = self.leases_of(&net, &mac)?;
+                    if leases.is_empty() {
+                        continue;
+                    }
+                    out.push(DomainInterface {
+                        name,
+                        hwaddr: Some(mac),
+                        addrs: leases
+                            .into_iter()
+                            .map(|l| DomainIPAddress {
+                                addr_type: if l.addr_type == 1 {
+                                    IPAddrType::IPV6
+                                } else {
+                                    IPAddrType::IPV4
+                                },
+                                addr: l.ipaddr,
+                                prefix: l.prefix,
+                            })
+                            .collect(),
+                    });
+                }
+                Ok(out)
+            }
             Source::AGENT => Err(crate::tuning::agent_unavailable(&st)),
             Source::ARP => {
                 let table = std::fs::read_to_string("/proc/net/arp")

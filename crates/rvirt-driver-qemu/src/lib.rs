@@ -8,7 +8,7 @@
 //! managed, in libvirt's image format; snapshots (internal and external disk-only, see the
 //! `snapshot` module); storage (`dir` and `fs` pools, see [`storage`]); the host's node devices
 //! and interfaces as libvirt's udev backends show them (read-only, through `rvirt-host`); and
-//! network calls say that real virtual networks are not available yet.
+//! virtual networks (see `network`), built on the host by `netvirt`.
 //!
 //! Layout under a root `R` (libvirt's embed layout; `qemu:///system` without a root uses
 //! libvirt's system folders instead):
@@ -28,6 +28,10 @@
 //! R/etc/storage/NAME.xml            persistent pool configs (/etc/libvirt/storage)
 //! R/etc/storage/autostart/NAME.xml  autostart links         (/etc/libvirt/storage/autostart)
 //! R/run/storage/NAME.xml            state of active pools   (/run/libvirt/storage)
+//! R/etc/qemu/networks/NAME.xml      persistent network configs (/etc/libvirt/qemu/networks)
+//! R/etc/qemu/networks/autostart/    their autostart links
+//! R/run/network/NAME.xml, NAME.pid  status of active networks, dnsmasq's pid (/run/libvirt/network)
+//! R/lib/dnsmasq/NAME.*              dnsmasq's conf, hosts and leases (/var/lib/libvirt/dnsmasq)
 //! ```
 
 mod alias;
@@ -46,6 +50,7 @@ mod ifaddr;
 mod job;
 mod metadata;
 mod nethost;
+mod netvirt;
 mod network;
 mod nodedev;
 mod passthrough;
@@ -109,6 +114,8 @@ pub struct QemuDriver {
     pub(crate) snapshot_jobs: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     /// The last save that completed on each domain, for `VIR_DOMAIN_JOB_STATS_COMPLETED`.
     pub(crate) completed_jobs: Mutex<HashMap<Uuid, job::JobData>>,
+    /// The virtual networks.
+    pub(crate) networks: network::Networks,
 }
 
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
@@ -315,6 +322,11 @@ impl QemuDriver {
             }
         }
         let storage = storage::Storage::load(dirs.clone())?;
+        let net_dirs = match &key {
+            k if k == Path::new("/") => netvirt::NetDirs::system(),
+            k => netvirt::NetDirs::under(k),
+        };
+        let networks = network::Networks::load(net_dirs);
         let d = Arc::new_cyclic(|me| QemuDriver {
             uri: canonical,
             storage,
@@ -332,6 +344,7 @@ impl QemuDriver {
             snapshots: Mutex::new(HashMap::new()),
             snapshot_jobs: Mutex::new(HashMap::new()),
             completed_jobs: Mutex::new(HashMap::new()),
+            networks,
         });
         d.load_domains()?;
         d.load_snapshots();
@@ -339,6 +352,7 @@ impl QemuDriver {
         if system {
             *SYSTEM_DRIVER.lock() = Some(d.clone());
         }
+        d.autostart_networks();
         d.autostart_domains();
         Ok(d)
     }

@@ -25,7 +25,7 @@ static NEXT_VNET: AtomicU32 = AtomicU32::new(0);
 
 /// Whether `n` runs on a tap device this module makes or opens.
 pub(crate) fn uses_tap(n: &NetDef) -> bool {
-    matches!(n.net_type.as_str(), "bridge" | "ethernet")
+    matches!(n.net_type.as_str(), "bridge" | "ethernet" | "network")
 }
 
 /// The `<driver queues>` of `n`: how many tap descriptors (and virtio queue pairs) it gets.
@@ -155,7 +155,7 @@ pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
         };
         let tap = tap::open_tap(&name, queues, hdr)?;
         tap::set_mac(&tap.name, tap_mac(&n.mac)?)?;
-        if n.net_type == "bridge" {
+        if matches!(n.net_type.as_str(), "bridge" | "network") {
             let bridge = bridge_of(n)
                 .map(str::to_string)
                 .ok_or_else(|| Error::internal(FROM, "Missing bridge name"))?;
@@ -179,9 +179,10 @@ pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
     Ok(tap)
 }
 
-/// The bridge a bridged interface is on.
+/// The bridge a bridged interface is on (for an interface on a virtual network, the network's
+/// bridge once the interface is resolved).
 pub(crate) fn bridge_of(n: &NetDef) -> Option<&str> {
-    (n.net_type == "bridge")
+    matches!(n.net_type.as_str(), "bridge" | "network")
         .then(|| n.source.iter().find(|(k, _)| k == "bridge"))
         .flatten()
         .map(|(_, v)| v.as_str())

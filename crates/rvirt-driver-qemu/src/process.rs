@@ -792,6 +792,9 @@ impl QemuDriver {
         let fs_daemons = crate::virtiofs::start(def, &self.dirs, &private_dir)?;
         // Tap devices: their names go into the live definition, their descriptors to QEMU
         // (and, should the start fail, they go away with them).
+        for n in def.devices.interfaces.iter_mut() {
+            self.resolve_network_interface(n)?;
+        }
         let taps = crate::nethost::connect_all(def)?;
         let tap_fds: Vec<(String, Vec<i32>)> = taps
             .iter()

@@ -11,6 +11,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 /// only.
 const SIOCBRADDIF: libc::c_ulong = 0x89a2;
 const SIOCBRDELIF: libc::c_ulong = 0x89a3;
+const SIOCBRADDBR: libc::c_ulong = 0x89a0;
+const SIOCBRDELBR: libc::c_ulong = 0x89a1;
 
 /// `struct ifreq`: a name and, for the requests made here, a flags word, an index, an MTU or a
 /// hardware address (the union is 24 bytes on 64-bit Linux).
@@ -203,6 +205,46 @@ pub(crate) fn set_up(ifname: &str) -> Result<()> {
     r.set_short(flags);
     r.ioctl(s.as_raw_fd(), libc::SIOCSIFFLAGS)
         .map_err(sys(format!("Cannot set interface flags on '{ifname}'")))
+}
+
+/// Takes `ifname` down.
+pub(crate) fn set_down(ifname: &str) -> Result<()> {
+    let s = control_socket()?;
+    let mut r = Ifreq::new(ifname)?;
+    r.ioctl(s.as_raw_fd(), libc::SIOCGIFFLAGS)
+        .map_err(sys(format!("Cannot get interface flags on '{ifname}'")))?;
+    let flags = r.short() & !(libc::IFF_UP as i16);
+    r.set_short(flags);
+    r.ioctl(s.as_raw_fd(), libc::SIOCSIFFLAGS)
+        .map_err(sys(format!("Cannot set interface flags on '{ifname}'")))
+}
+
+/// Makes the Linux bridge `name` (libvirt's `virNetDevBridgeCreate`).
+pub(crate) fn bridge_create(name: &str) -> Result<()> {
+    bridge_request(name, SIOCBRADDBR, "Unable to create bridge")
+}
+
+/// Deletes the Linux bridge `name` (down first, as the kernel wants it).
+pub(crate) fn bridge_delete(name: &str) -> Result<()> {
+    let _ = set_down(name);
+    bridge_request(name, SIOCBRDELBR, "Unable to delete bridge")
+}
+
+fn bridge_request(name: &str, req: libc::c_ulong, what: &str) -> Result<()> {
+    Ifreq::new(name)?;
+    let s = control_socket()?;
+    let c = std::ffi::CString::new(name)
+        .map_err(|_| Error::internal(ErrorDomain::NONE, format!("bad bridge name '{name}'")))?;
+    // SAFETY: SIOCBRADDBR/SIOCBRDELBR read a NUL-terminated name.
+    let rc = unsafe { libc::ioctl(s.as_raw_fd(), req as _, c.as_ptr()) };
+    if rc < 0 {
+        return Err(Error::system(
+            ErrorDomain::NONE,
+            format!("{what} {name}"),
+            &std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
 }
 
 /// Adds `ifname` to the Linux bridge `bridge` as a port.

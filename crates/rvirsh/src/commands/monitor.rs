@@ -865,12 +865,13 @@ fn cmd_dommemstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 /// The first of these attributes of `node`'s `<source>` child.
+/// The first of `attrs` on `node`'s `<source>` in document order, as virsh's XPath union
+/// (`string(./source/@bridge|./source/@dev|…)`) picks it.
 fn source_attr(node: roxmltree::Node, attrs: &[&str]) -> Option<String> {
     let src = node.children().find(|c| c.has_tag_name("source"))?;
-    attrs
-        .iter()
-        .find_map(|a| src.attribute(*a))
-        .map(str::to_string)
+    src.attributes()
+        .find(|a| attrs.contains(&a.name()))
+        .map(|a| a.value().to_string())
 }
 
 /// Attribute `attr` of `node`'s child `child`.

@@ -1258,6 +1258,7 @@ impl NetDef {
                 &[
                     "network",
                     "portgroup",
+                    "portid",
                     "bridge",
                     "dev",
                     "mode",
