@@ -139,22 +139,22 @@ pub fn set_system_root(root: Option<PathBuf>) {
     *SYSTEM_ROOT.lock() = root;
 }
 
-/// Whether the state of `qemu:///system` (see [`set_system_root`]) holds domains or pools
-/// marked autostart, or the status file of a domain a previous daemon left running. A daemon
+/// Whether the state of `qemu:///system` (see [`set_system_root`]) holds domains, pools or
+/// networks marked autostart, or the status file of a domain a previous daemon left running. A daemon
 /// opens the driver as it starts when it does, as libvirtd starts its drivers with itself: what
 /// is marked autostart starts, and running guests are reattached and watched (a guest that
 /// crashes is seen at once), without waiting for a first client.
 pub fn system_needs_opening_at_start() -> bool {
-    let dirs = match SYSTEM_ROOT.lock().clone() {
-        Some(root) => Dirs::under(&root),
-        None => Dirs::system(),
+    let (dirs, net_dirs) = match SYSTEM_ROOT.lock().clone() {
+        Some(root) => (Dirs::under(&root), netvirt::NetDirs::under(&root)),
+        None => (Dirs::system(), netvirt::NetDirs::system()),
     };
     let not_empty = |d: &PathBuf| std::fs::read_dir(d).is_ok_and(|mut e| e.next().is_some());
     let has_status = std::fs::read_dir(&dirs.qemu_state).is_ok_and(|mut e| {
         e.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|x| x == "xml")))
     });
     has_status
-        || [dirs.qemu_autostart, dirs.storage_autostart]
+        || [dirs.qemu_autostart, dirs.storage_autostart, net_dirs.autostart]
             .iter()
             .any(not_empty)
 }

@@ -68,3 +68,78 @@ fn virsh_host_commands_through_rvirtd_match_libvirt() {
         );
     }
 }
+
+/// Unmodified virsh manages a virtual network of rvirtd's QEMU connection: define (bridge and
+/// MAC assigned), autostart, start (the bridge appears on the host), list, info, dumpxml,
+/// destroy and undefine, with libvirt's words for a network that is not running.
+#[test]
+fn virsh_manages_a_virtual_network_through_rvirtd() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root
+        || !have("virsh")
+        || !have("dnsmasq")
+        || !std::path::Path::new("/usr/sbin/iptables").exists()
+    {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "root, virsh, dnsmasq and iptables are needed under CI"
+        );
+        eprintln!("skipped: needs root, virsh, dnsmasq-base and iptables");
+        return;
+    }
+    let s = QemuSystem::new();
+    let pid = std::process::id() % 100_000;
+    let (name, br) = (format!("rvd{pid}"), format!("rvdb{pid}"));
+    let net = format!("10.{}.{}", 200 + pid % 50, pid % 250);
+    let xml = s.write(
+        "net.xml",
+        &format!(
+            "<network><name>{name}</name><bridge name='{br}'/>\
+             <ip address='{net}.1' prefix='24'><dhcp><range start='{net}.10' end='{net}.20'/>\
+             </dhcp></ip></network>"
+        ),
+    );
+    let out = s.virsh(&["net-define", xml.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        format!("Network {name} defined from {}\n\n", xml.display())
+    );
+    s.virsh(&["net-autostart", &name]);
+    s.virsh(&["net-start", &name]);
+    let exists = || std::path::Path::new(&format!("/sys/class/net/{br}")).exists();
+    let up = exists();
+    let list = s.virsh(&["net-list", "--all"]);
+    let info = s.virsh(&["net-info", &name]);
+    let dump = s.virsh(&["net-dumpxml", &name]);
+    s.virsh(&["net-destroy", &name]);
+    let gone = !exists();
+    let err = s.virsh_fails(&["net-destroy", &name]);
+    s.virsh(&["net-undefine", &name]);
+    assert!(up, "the bridge was not made");
+    assert!(gone, "the bridge was left");
+    let row = list
+        .lines()
+        .find(|l| l.contains(&name))
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        [name.as_str(), "active", "yes", "yes"],
+        "{list}"
+    );
+    assert!(info.contains(&format!("Bridge:         {br}\n")), "{info}");
+    assert!(info.contains("Active:         yes\n"), "{info}");
+    assert!(info.contains("Autostart:      yes\n"), "{info}");
+    assert!(dump.contains("<mac address='52:54:00:"), "{dump}");
+    assert!(
+        dump.contains(&format!("<bridge name='{br}' stp='on' delay='0'/>")),
+        "{dump}"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "error: Failed to destroy network {name}\nerror: Requested operation is not valid: network '{name}' is not active\n"
+        )
+    );
+}
