@@ -335,3 +335,42 @@ fn screenshot_matches_libvirt() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&leftovers.stdout), "");
 }
+
+/// `vncdisplay` and `domhostname` on running guests: the VNC display from the live XML (an
+/// address, or none for 0.0.0.0), libvirt's errors for a guest without VNC, one not running and
+/// one without a guest agent.
+#[test]
+fn vncdisplay_and_domhostname_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, graphics: &str| {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+                 <os><type arch='x86_64'>hvm</type></os><devices>{graphics}</devices></domain>"
+            ),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let (a, b, c) = (
+        write(
+            "va",
+            "<graphics type='vnc' port='5977' listen='127.0.0.1'/>",
+        ),
+        write("vb", "<graphics type='vnc' port='5978' listen='0.0.0.0'/>"),
+        write("vc", ""),
+    );
+    let script = format!(
+        "create {a}; vncdisplay va; create {b}; vncdisplay vb; create {c}; vncdisplay vc; \
+         domhostname vc; domhostname vc --source agent; domhostname vc --source bogus; \
+         destroy va; destroy vb; destroy vc; define {a}; vncdisplay va; undefine va"
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    assert!(
+        String::from_utf8_lossy(&ours.stdout).contains("127.0.0.1:77\n:78\n"),
+        "{}",
+        String::from_utf8_lossy(&ours.stdout)
+    );
+}

@@ -823,6 +823,18 @@ impl DomainDriver for QemuDriver {
         self.interface_addresses(dom, source, flags)
     }
 
+    async fn domain_get_hostname(
+        &self,
+        dom: &DomainRef,
+        flags: DomainGetHostnameFlags,
+    ) -> Result<String> {
+        self.hostname(dom, flags)
+    }
+
+    async fn domain_get_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
+        self.guest_time(dom, flags)
+    }
+
     async fn domain_screenshot(
         &self,
         dom: &DomainRef,

@@ -4,8 +4,10 @@
 
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags};
-use rvirt_types::domain::{DomainInterfaceAddressesSource as Source, IPAddrType};
-use rvirt_types::records::{DomainIPAddress, DomainInterface};
+use rvirt_types::domain::{
+    DomainGetHostnameFlags, DomainInterfaceAddressesSource as Source, DomainState, IPAddrType,
+};
+use rvirt_types::records::{DomainIPAddress, DomainInterface, DomainTime};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 /// `(IPv4 address, MAC)` of each complete entry of a `/proc/net/arp` table, in its order.
@@ -111,6 +113,93 @@ impl QemuDriver {
                 format!("Unknown IP address data source {}", other.0),
             )),
         }
+    }
+}
+
+impl QemuDriver {
+    /// `virDomainGetHostname`: from the guest agent (by default), or from the host name a
+    /// guest gave with its DHCP request on a virtual network (`LEASE`).
+    pub(crate) fn hostname(
+        &self,
+        dom: &DomainRef,
+        flags: DomainGetHostnameFlags,
+    ) -> Result<String> {
+        let both = DomainGetHostnameFlags::LEASE | DomainGetHostnameFlags::AGENT;
+        check_flags(FROM, "qemuDomainGetHostname", flags.bits(), both.bits())?;
+        if flags.contains(both) {
+            // VIR_EXCLUSIVE_FLAGS_RET: libvirt's invalid-argument error, without a prefix.
+            return Err(Error::invalid_arg_raw(
+                FROM,
+                "qemuDomainGetHostname",
+                "ctl",
+                "Flags 'VIR_DOMAIN_GET_HOSTNAME_LEASE' and 'VIR_DOMAIN_GET_HOSTNAME_AGENT' are \
+                 mutually exclusive"
+                    .into(),
+            ));
+        }
+        let obj = self.obj(dom)?;
+        let (name, nics) = {
+            let st = obj.lock();
+            if !flags.contains(DomainGetHostnameFlags::LEASE) {
+                if !st.is_active() {
+                    return Err(Error::operation_invalid(
+                        ErrorDomain::DOMAIN,
+                        "domain is not running",
+                    ));
+                }
+                return Err(crate::tuning::agent_unavailable(&st));
+            }
+            if !st.is_active() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "domain is not running",
+                ));
+            }
+            let nics: Vec<(String, String)> = st
+                .def
+                .devices
+                .interfaces
+                .iter()
+                .filter(|n| n.net_type == "network")
+                .map(|n| {
+                    let net = n
+                        .source
+                        .iter()
+                        .find(|(k, _)| k == "network")
+                        .map(|(_, v)| v.clone());
+                    (net.unwrap_or_default(), n.mac.clone())
+                })
+                .collect();
+            (st.name.to_string(), nics)
+        };
+        for (net, mac) in nics {
+            if let Some(h) = self
+                .leases_of(&net, &mac)?
+                .into_iter()
+                .find_map(|l| l.hostname)
+            {
+                return Ok(h);
+            }
+        }
+        Err(Error::with_detail(
+            FROM,
+            ErrorNumber::NO_HOSTNAME,
+            format!("no hostname found for domain {name}"),
+        ))
+    }
+
+    /// `virDomainGetTime`: only the guest agent knows it.
+    pub(crate) fn guest_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
+        check_flags(FROM, "qemuDomainGetTime", flags, 0)?;
+        let obj = self.obj(dom)?;
+        let st = obj.lock();
+        if !st.is_active() || st.state == DomainState::SHUTOFF {
+            return Err(Error::operation_invalid(
+                ErrorDomain::DOMAIN,
+                "domain is not running",
+            ));
+        }
+        Err(crate::tuning::agent_unavailable(&st))
     }
 }
 

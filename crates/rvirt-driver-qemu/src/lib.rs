@@ -154,9 +154,13 @@ pub fn system_needs_opening_at_start() -> bool {
         e.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|x| x == "xml")))
     });
     has_status
-        || [dirs.qemu_autostart, dirs.storage_autostart, net_dirs.autostart]
-            .iter()
-            .any(not_empty)
+        || [
+            dirs.qemu_autostart,
+            dirs.storage_autostart,
+            net_dirs.autostart,
+        ]
+        .iter()
+        .any(not_empty)
 }
 
 /// The folders of one driver instance.

@@ -1294,15 +1294,24 @@ impl SnapshotDriver for QemuDriver {
             C::all().bits(),
         )?;
         if flags.contains(C::QUIESCE) && !flags.contains(C::DISK_ONLY) {
-            return Err(Error::invalid_arg(
+            // VIR_REQUIRE_FLAG_RET: libvirt's invalid-argument error, without a prefix.
+            return Err(Error::invalid_arg_raw(
                 FROM,
-                "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'",
+                "qemuSnapshotCreateXML",
+                "ctl",
+                "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag \
+                 'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'"
+                    .into(),
             ));
         }
         if flags.contains(C::LIVE) && flags.contains(C::REDEFINE) {
-            return Err(Error::invalid_arg(
+            return Err(Error::invalid_arg_raw(
                 FROM,
-                "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_LIVE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' are mutually exclusive",
+                "qemuSnapshotCreateXML",
+                "ctl",
+                "Flags 'VIR_DOMAIN_SNAPSHOT_CREATE_LIVE' and 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' \
+                 are mutually exclusive"
+                    .into(),
             ));
         }
         let obj = self.obj(dom)?;

@@ -227,8 +227,12 @@ fn rvirt_remote_and_embed_reach_the_same_driver_code() {
             )
             .unwrap();
         assert_eq!(vol.get_info().unwrap().capacity, 16 << 20);
-        let e = conn.list_all_networks(Default::default()).unwrap_err();
-        assert!(e.message.contains("not available"), "{}", e.message);
+        // Both reach the same (empty) list of virtual networks.
+        assert!(
+            conn.list_all_networks(Default::default())
+                .unwrap()
+                .is_empty()
+        );
         vol.delete(Default::default()).unwrap();
         pool.destroy().unwrap();
     }

@@ -147,6 +147,22 @@ static COMMANDS: &[CmdDef] = &[
     device::DETACH_DISK,
     device::DETACH_INTERFACE,
     CmdDef {
+        name: "domhostname",
+        help: "print the domain's hostname",
+        desc: "",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new(
+                "source",
+                OptKind::String,
+                "address source: 'lease' or 'agent'",
+            ),
+        ],
+        ..CmdDef::new(cmd_domhostname)
+    },
+    CmdDef {
         name: "domid",
         help: "convert a domain name or UUID to domain id",
         desc: "",
@@ -771,6 +787,15 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_vcpuinfo)
     },
+    CmdDef {
+        name: "vncdisplay",
+        help: "vnc display",
+        desc: "Output the IP address and port number for the VNC display.",
+        opts: &[Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+            .required()
+            .complete(Complete::Domain)],
+        ..CmdDef::new(cmd_vncdisplay)
+    },
 ];
 
 fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -995,6 +1020,66 @@ fn cmd_domuuid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ctl.print(&format!("{}\n", dom.get_uuid_string()));
     }
     Ok(())
+}
+
+/// virsh's `vncdisplay`: `[ADDRESS]:DISPLAY` of the running domain's VNC server, from its live
+/// XML (an address of 0.0.0.0 or none printed as nothing).
+fn cmd_vncdisplay(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    if !dom.is_active().unwrap_or(false) {
+        return ctl.fail("Domain is not running");
+    }
+    let xml = match dom.get_xml_desc(rvirt::flags::DomainXMLFlags::empty()) {
+        Ok(x) => x,
+        Err(e) => return ctl.lib_fail(e, "Failed to get domain XML"),
+    };
+    let Ok(doc) = roxmltree::Document::parse(&xml) else {
+        return ctl.fail("Failed to parse domain XML");
+    };
+    // The first VNC <graphics>, as virsh's XPath takes it.
+    let vnc = doc
+        .descendants()
+        .find(|n| n.has_tag_name("graphics") && n.attribute("type") == Some("vnc"));
+    let port = vnc
+        .and_then(|g| g.attribute("port"))
+        .and_then(|p| p.trim().parse::<i32>().ok());
+    let Some(port) = port else {
+        return ctl.fail("Failed to get VNC port. Is this domain using VNC?");
+    };
+    let listen = vnc.and_then(|g| {
+        g.attribute("listen").map(str::to_string).or_else(|| {
+            g.children()
+                .find(|c| c.has_tag_name("listen"))
+                .and_then(|l| l.attribute("address"))
+                .map(str::to_string)
+        })
+    });
+    let host = match listen.as_deref() {
+        None | Some("0.0.0.0") => "",
+        Some(a) => a,
+    };
+    ctl.print(&format!("{host}:{}\n", port - 5900));
+    Ok(())
+}
+
+/// virsh's `domhostname`: the guest's host name from the driver's default source, the guest
+/// agent or the DHCP leases.
+fn cmd_domhostname(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use rvirt::flags::DomainGetHostnameFlags as F;
+    let (dom, _) = ctl.domain(cmd)?;
+    let flags = match ctl.opt_str(cmd, "source")? {
+        None => F::empty(),
+        Some("agent") => F::AGENT,
+        Some("lease") => F::LEASE,
+        Some(other) => return ctl.fail(&format!("Unknown data source '{other}'")),
+    };
+    match dom.get_hostname(flags) {
+        Ok(h) => {
+            ctl.print(&format!("{h}\n"));
+            Ok(())
+        }
+        Err(e) => ctl.lib_fail(e, "failed to get hostname"),
+    }
 }
 
 fn cmd_domrename(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
