@@ -374,3 +374,30 @@ fn vncdisplay_and_domhostname_match_libvirt() {
         String::from_utf8_lossy(&ours.stdout)
     );
 }
+
+/// `domif-setlink` and `domif-getlink` on a running guest's NIC (by MAC and by device): the
+/// link goes down and up through `virDomainUpdateDeviceFlags`, as with virsh on libvirt's
+/// driver; `--print-xml` prints the interface as libxml2 dumps it.
+#[test]
+fn interface_link_state_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("ln.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='qemu'><name>ln</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os><devices><interface type='user'>\
+         <mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>\
+         </devices></domain>",
+    )
+    .unwrap();
+    let m = "52:54:00:12:34:56";
+    let script = format!(
+        "create {}; domif-getlink ln {m}; domif-setlink ln {m} down; domif-getlink ln {m}; \
+         domif-setlink ln {m} up --print-xml; domif-setlink ln 52:54:00:12:34:57 up; \
+         domif-setlink ln {m} up; domif-getlink ln 52:54:00:12:34:56; destroy ln",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains(&format!("{m} up{m} down")), "{out}");
+}

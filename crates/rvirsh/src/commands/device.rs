@@ -24,6 +24,27 @@ pub const ATTACH_DEVICE: CmdDef = CmdDef {
     ..CmdDef::new(cmd_attach_device)
 };
 
+/// `domif-setlink`.
+pub const DOMIF_SETLINK: CmdDef = CmdDef {
+    name: "domif-setlink",
+    help: "set link state of a virtual interface",
+    desc: "Set link state of a domain's virtual interface. This command wraps usage of \
+           update-device command.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("interface", OptKind::Data, "interface device (MAC Address)").required(),
+        Opt::new("state", OptKind::Data, "new state of the device").required(),
+        Opt::new("persistent", OptKind::Alias, "config"),
+        Opt::CONFIG,
+        Opt::new(
+            "print-xml",
+            OptKind::Bool,
+            "print XML document rather than set the interface link state",
+        ),
+    ],
+    ..CmdDef::new(cmd_domif_setlink)
+};
+
 /// `attach-disk`.
 pub const ATTACH_DISK: CmdDef = CmdDef {
     name: "attach-disk",
@@ -832,6 +853,79 @@ fn cmd_attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         return ctl.lib_fail(e, "Failed to attach interface");
     }
     ctl.print_extra("Interface attached successfully\n");
+    Ok(())
+}
+
+/// virsh's `domif-setlink`: the interface (by MAC or target device) of the live (or, with
+/// `--config` or a shut-off domain, the persistent) XML with `<link state>` set, given to
+/// `virDomainUpdateDeviceFlags` (or printed as libxml2 dumps it).
+fn cmd_domif_setlink(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let iface = ctl.req_str(cmd, "interface")?.to_string();
+    let state = ctl.req_str(cmd, "state")?.to_string();
+    if state != "up" && state != "down" {
+        return ctl.fail(&format!("invalid link state '{state}'"));
+    }
+    let (mut flags, xml_flags) = if cmd.has("config") {
+        (DomainDeviceModifyFlags::CONFIG, DomainXMLFlags::INACTIVE)
+    } else {
+        (DomainDeviceModifyFlags::LIVE, DomainXMLFlags::empty())
+    };
+    if dom.is_active().ok() == Some(false) {
+        flags = DomainDeviceModifyFlags::CONFIG;
+    }
+    let xml = ctl.lib(dom.get_xml_desc(xml_flags))?;
+    let Ok(doc) = roxmltree::Document::parse(&xml) else {
+        return ctl.fail("Failed to extract interface information or no interfaces found");
+    };
+    let ifaces: Vec<roxmltree::Node> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("devices"))
+        .flat_map(|d| d.children().filter(|n| n.has_tag_name("interface")))
+        .collect();
+    if ifaces.is_empty() {
+        return ctl.fail("Failed to extract interface information or no interfaces found");
+    }
+    let child_attr = |n: &roxmltree::Node, child: &str, attr: &str| {
+        n.children()
+            .find(|c| c.has_tag_name(child))
+            .and_then(|c| c.attribute(attr))
+            .map(str::to_string)
+    };
+    let Some(node) = ifaces.iter().find(|n| {
+        child_attr(n, "mac", "address").is_some_and(|m| m.eq_ignore_ascii_case(&iface))
+            || child_attr(n, "target", "dev").is_some_and(|t| t.eq_ignore_ascii_case(&iface))
+    }) else {
+        return ctl.fail(&format!("interface '{iface}' not found"));
+    };
+    let mut out = node_to_string(*node, None);
+    // The <link> element's state set in place, or a new <link> appended last, as libxml2's
+    // xmlSetProp/xmlNewChild leave them.
+    match node.children().find(|c| c.has_tag_name("link")) {
+        Some(link) => {
+            let old = node_to_string(link, None);
+            let new = match link.attribute("state") {
+                Some(v) => {
+                    old.replacen(&format!("state=\"{v}\""), &format!("state=\"{state}\""), 1)
+                }
+                None => old.replacen("/>", &format!(" state=\"{state}\"/>"), 1),
+            };
+            out = out.replacen(&old, &new, 1);
+        }
+        None => {
+            let end = out.rfind("</interface>").unwrap_or(out.len());
+            out.insert_str(end, &format!("<link state=\"{state}\"/>"));
+        }
+    }
+    if cmd.has("print-xml") {
+        ctl.print(&out);
+        return Ok(());
+    }
+    if let Err(e) = dom.update_device_flags(&out, flags) {
+        return ctl.lib_fail(e, "Failed to update interface link state");
+    }
+    ctl.print_extra("Device updated successfully\n");
     Ok(())
 }
 

@@ -174,6 +174,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_domid)
     },
+    device::DOMIF_SETLINK,
     job::DOMJOBABORT,
     job::DOMJOBINFO,
     CmdDef {

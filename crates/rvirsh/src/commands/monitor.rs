@@ -52,6 +52,18 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domblkstat)
     },
     CmdDef {
+        name: "domif-getlink",
+        help: "get link state of a virtual interface",
+        desc: "Get link state of a domain's virtual interface.",
+        opts: &[
+            Opt::DOMAIN,
+            Opt::new("interface", OptKind::Data, "interface device (MAC Address)").required(),
+            Opt::new("persistent", OptKind::Alias, "config"),
+            Opt::new("config", OptKind::Bool, "Get persistent interface state"),
+        ],
+        ..CmdDef::new(cmd_domif_getlink)
+    },
+    CmdDef {
         name: "domifaddr",
         help: "Get network interfaces' addresses for a running domain",
         desc: "Get network interfaces' addresses for a running domain",
@@ -942,6 +954,67 @@ fn cmd_domblklist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ctl.print(&t.render(!quiet));
     }
     Ok(())
+}
+
+/// virsh's `domif-getlink`: `IFACE STATE` of the one interface whose MAC or target device is
+/// `IFACE` (`up` without a `<link>`).
+fn cmd_domif_getlink(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let iface = ctl.req_str(cmd, "interface")?.to_string();
+    let flags = if cmd.has("config") {
+        DomainXMLFlags::INACTIVE
+    } else {
+        DomainXMLFlags::empty()
+    };
+    let xml = domain_xml(ctl, cmd, flags)?;
+    let Ok(doc) = roxmltree::Document::parse(&xml) else {
+        return ctl.fail("Failed to extract interface information");
+    };
+    let mac = rvirt_conf_mac(&iface);
+    let found: Vec<roxmltree::Node> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("devices"))
+        .flat_map(|d| d.children().filter(|n| n.has_tag_name("interface")))
+        .filter(|n| {
+            child_attr(*n, "mac", "address").is_some_and(|m| Some(&m) == mac.as_ref())
+                || child_attr(*n, "target", "dev").as_deref() == Some(iface.as_str())
+        })
+        .collect();
+    match found.as_slice() {
+        [] => match mac {
+            Some(m) => ctl.fail(&format!("Interface (mac: {m}) not found.")),
+            None => ctl.fail(&format!("Interface (dev: {iface}) not found.")),
+        },
+        [one] => {
+            let state = child_attr(*one, "link", "state").unwrap_or_else(|| "up".into());
+            ctl.print(&format!("{iface} {state}"));
+            Ok(())
+        }
+        _ => ctl.fail("multiple matching interfaces found"),
+    }
+}
+
+/// A MAC address as libvirt normalizes it (lowercase, two digits a byte), if `s` is one.
+fn rvirt_conf_mac(s: &str) -> Option<String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = parts
+        .iter()
+        .map(|p| {
+            (!p.is_empty() && p.len() <= 2)
+                .then(|| u8::from_str_radix(p, 16).ok())
+                .flatten()
+        })
+        .collect();
+    Some(
+        bytes?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 /// virsh's `domifaddr`: each interface's addresses from the lease, agent or ARP source.
