@@ -10,6 +10,27 @@ use rvirt_types::domain::{
 use rvirt_types::records::{DomainIPAddress, DomainInterface, DomainTime};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
+/// `(network, MAC, tap device)` of each interface of `def` on a virtual network.
+fn network_nics(def: &rvirt_conf::DomainDef) -> Vec<(String, String, String)> {
+    def.devices
+        .interfaces
+        .iter()
+        .filter(|n| n.net_type == "network")
+        .map(|n| {
+            let net = n
+                .source
+                .iter()
+                .find(|(k, _)| k == "network")
+                .map(|(_, v)| v.clone());
+            (
+                net.unwrap_or_default(),
+                n.mac.clone(),
+                n.target_dev.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// `(IPv4 address, MAC)` of each complete entry of a `/proc/net/arp` table, in its order.
 pub(crate) fn arp_entries(table: &str) -> Vec<(String, String)> {
     table
@@ -44,22 +65,7 @@ impl QemuDriver {
         match source {
             // Leases come from the DHCP servers of the virtual networks the interfaces are on.
             Source::LEASE => {
-                let nics: Vec<(String, String, String)> = st
-                    .def
-                    .devices
-                    .interfaces
-                    .iter()
-                    .filter(|n| n.net_type == "network")
-                    .map(|n| {
-                        let net = n
-                            .source
-                            .iter()
-                            .find(|(k, _)| k == "network")
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default();
-                        (net, n.mac.clone(), n.target_dev.clone().unwrap_or_default())
-                    })
-                    .collect();
+                let nics = network_nics(&st.def);
                 drop(st);
                 let mut out = Vec::new();
                 for (net, mac, name) in nics {
@@ -155,24 +161,10 @@ impl QemuDriver {
                     "domain is not running",
                 ));
             }
-            let nics: Vec<(String, String)> = st
-                .def
-                .devices
-                .interfaces
-                .iter()
-                .filter(|n| n.net_type == "network")
-                .map(|n| {
-                    let net = n
-                        .source
-                        .iter()
-                        .find(|(k, _)| k == "network")
-                        .map(|(_, v)| v.clone());
-                    (net.unwrap_or_default(), n.mac.clone())
-                })
-                .collect();
+            let nics = network_nics(&st.def);
             (st.name.to_string(), nics)
         };
-        for (net, mac) in nics {
+        for (net, mac, _) in nics {
             if let Some(h) = self
                 .leases_of(&net, &mac)?
                 .into_iter()

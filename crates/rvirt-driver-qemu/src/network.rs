@@ -10,7 +10,6 @@ use crate::netvirt::{self, NetDirs};
 use crate::{QemuDriver, util};
 use parking_lot::Mutex;
 use rvirt_conf::NetworkDef;
-use rvirt_conf::network::update::update_section;
 use rvirt_driver::network::{NetworkEventBus, NetworkEventCallback};
 use rvirt_driver::network_obj::{self, NetworkObj};
 use rvirt_driver::{CallbackId, NetworkDriver, NetworkEvent, NetworkRef, check_flags};
@@ -33,6 +32,20 @@ pub(crate) struct Networks {
 
 fn config_file(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.xml"))
+}
+
+/// Writes `def` as `NAME.xml` in `dir`, atomically; `what` names the file in the error.
+fn save_network_file(dir: &Path, def: &NetworkDef, what: &str) -> Result<()> {
+    let path = config_file(dir, &def.name);
+    std::fs::create_dir_all(dir)
+        .and_then(|()| util::write_atomic(&path, def.format().as_bytes()))
+        .map_err(|e| {
+            Error::system(
+                FROM,
+                format!("cannot save {what} file '{}'", path.display()),
+                &e,
+            )
+        })
 }
 
 /// Whether libvirt builds the network on the host itself (a bridge of its own).
@@ -117,31 +130,11 @@ fn index_of(objs: &[NetworkObj], net: &NetworkRef) -> Result<usize> {
 
 impl QemuDriver {
     fn save_network_config(&self, def: &NetworkDef) -> Result<()> {
-        let dir = &self.networks.dirs.config;
-        let path = config_file(dir, &def.name);
-        std::fs::create_dir_all(dir)
-            .and_then(|()| util::write_atomic(&path, def.format().as_bytes()))
-            .map_err(|e| {
-                Error::system(
-                    FROM,
-                    format!("cannot save config file '{}'", path.display()),
-                    &e,
-                )
-            })
+        save_network_file(&self.networks.dirs.config, def, "config")
     }
 
     fn save_network_status(&self, def: &NetworkDef) -> Result<()> {
-        let dir = &self.networks.dirs.state;
-        let path = config_file(dir, &def.name);
-        std::fs::create_dir_all(dir)
-            .and_then(|()| util::write_atomic(&path, def.format().as_bytes()))
-            .map_err(|e| {
-                Error::system(
-                    FROM,
-                    format!("cannot save status file '{}'", path.display()),
-                    &e,
-                )
-            })
+        save_network_file(&self.networks.dirs.state, def, "status")
     }
 
     /// `networkValidate`: a bridge name (the first free `virbrN`, or the template's) and a
@@ -525,44 +518,16 @@ impl NetworkDriver for QemuDriver {
     ) -> Result<()> {
         let both = NetworkUpdateFlags::AFFECT_LIVE | NetworkUpdateFlags::AFFECT_CONFIG;
         check_flags(FROM, "networkUpdate", flags, both.bits())?;
-        let mut flags = NetworkUpdateFlags::from_bits_retain(flags);
+        let flags = NetworkUpdateFlags::from_bits_retain(flags);
+        let update = network_obj::Update {
+            command,
+            section,
+            parent_index,
+            xml,
+        };
         self.net_obj(net, |objs, i| {
             let o = &mut objs[i];
-            if !flags.intersects(both) {
-                flags |= if o.active {
-                    NetworkUpdateFlags::AFFECT_LIVE
-                } else {
-                    NetworkUpdateFlags::AFFECT_CONFIG
-                };
-            }
-            if !o.active && flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
-                return Err(err(
-                    ErrorNumber::OPERATION_INVALID,
-                    "network is not running",
-                ));
-            }
-            if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) && !o.persistent {
-                return Err(err(
-                    ErrorNumber::OPERATION_INVALID,
-                    "cannot change persistent config of a transient network",
-                ));
-            }
-            let change = |def: &NetworkDef| -> Result<NetworkDef> {
-                let mut d = NetworkDef::parse_xml(&def.format())?;
-                update_section(&mut d, command, section, parent_index, xml)?;
-                NetworkDef::parse_xml(&d.format())?;
-                Ok(d)
-            };
-            let live = if flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
-                Some(change(&o.def)?)
-            } else {
-                None
-            };
-            let config = if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
-                Some(change(o.persistent_def())?)
-            } else {
-                None
-            };
+            let (live, config) = network_obj::updated_defs(o, update, flags)?;
             if let Some(c) = config {
                 self.save_network_config(&c)?;
                 if o.active {
@@ -728,15 +693,7 @@ impl NetworkDriver for QemuDriver {
     }
 
     async fn connect_network_event_deregister_any(&self, id: CallbackId) -> Result<()> {
-        if self.networks.events.deregister(id) {
-            Ok(())
-        } else {
-            Err(Error::with_detail(
-                ErrorDomain::NONE,
-                ErrorNumber::INVALID_ARG,
-                format!("could not find event callback {id} for deletion"),
-            ))
-        }
+        self.networks.events.deregister(id)
     }
 }
 

@@ -6,7 +6,6 @@
 use crate::{FROM, TestDriver, err};
 use parking_lot::Mutex;
 use rvirt_conf::NetworkDef;
-use rvirt_conf::network::update::update_section;
 use rvirt_driver::network::{NetworkEventBus, NetworkEventCallback};
 use rvirt_driver::network_obj::{self, NetworkObj};
 use rvirt_driver::{
@@ -15,7 +14,7 @@ use rvirt_driver::{
 use rvirt_types::domain::IPAddrType;
 use rvirt_types::network::*;
 use rvirt_types::records::{DomainIPAddress, DomainInterface};
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use rvirt_types::{Error, ErrorNumber, Result, Uuid};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The networks of one test machine and their event callbacks.
@@ -68,11 +67,6 @@ fn no_network_uuid(uuid: &Uuid) -> Error {
         ErrorNumber::NO_NETWORK,
         format!("no network with matching uuid '{uuid}'"),
     )
-}
-
-/// An error of the network object layer (`VIR_FROM_NETWORK`).
-fn net_err(code: ErrorNumber, detail: impl Into<String>) -> Error {
-    Error::with_detail(ErrorDomain::NETWORK, code, detail)
 }
 
 impl TestDriver {
@@ -303,50 +297,16 @@ impl NetworkDriver for TestDriver {
     ) -> Result<()> {
         let both = NetworkUpdateFlags::AFFECT_LIVE | NetworkUpdateFlags::AFFECT_CONFIG;
         check_flags(FROM, "testNetworkUpdate", flags, both.bits())?;
-        let mut flags = NetworkUpdateFlags::from_bits_retain(flags);
+        let flags = NetworkUpdateFlags::from_bits_retain(flags);
+        let update = network_obj::Update {
+            command,
+            section,
+            parent_index,
+            xml,
+        };
         self.with_net_by_uuid(&net.uuid, |objs, i| {
             let o = &mut objs[i];
-            if !flags.intersects(both) {
-                flags |= if o.active {
-                    NetworkUpdateFlags::AFFECT_LIVE
-                } else {
-                    NetworkUpdateFlags::AFFECT_CONFIG
-                };
-            }
-            // virNetworkObjConfigChangeSetup.
-            if !o.active && flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
-                return Err(net_err(
-                    ErrorNumber::OPERATION_INVALID,
-                    "network is not running",
-                ));
-            }
-            if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
-                if !o.persistent {
-                    return Err(net_err(
-                        ErrorNumber::OPERATION_INVALID,
-                        "cannot change persistent config of a transient network",
-                    ));
-                }
-                if o.active && o.new_def.is_none() {
-                    o.new_def = Some(o.def.clone());
-                }
-            }
-            // As virNetworkObjUpdate: each change works on a copy made by formatting and
-            // parsing the definition, and the result must format and parse again.
-            let change = |def: &NetworkDef| -> Result<NetworkDef> {
-                let mut d = NetworkDef::parse_xml(&def.format())?;
-                update_section(&mut d, command, section, parent_index, xml)?;
-                NetworkDef::parse_xml(&d.format())?;
-                Ok(d)
-            };
-            let mut live = None;
-            if flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
-                live = Some(change(&o.def)?);
-            }
-            let mut config = None;
-            if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
-                config = Some(change(o.persistent_def())?);
-            }
+            let (live, config) = network_obj::updated_defs(o, update, flags)?;
             if let Some(c) = config {
                 if o.active {
                     o.new_def = Some(c);
@@ -441,15 +401,7 @@ impl NetworkDriver for TestDriver {
     }
 
     async fn connect_network_event_deregister_any(&self, id: CallbackId) -> Result<()> {
-        if self.networks.events.deregister(id) {
-            Ok(())
-        } else {
-            Err(Error::with_detail(
-                ErrorDomain::NONE,
-                ErrorNumber::INVALID_ARG,
-                format!("could not find event callback {id} for deletion"),
-            ))
-        }
+        self.networks.events.deregister(id)
     }
 }
 

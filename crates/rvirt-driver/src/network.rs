@@ -108,12 +108,19 @@ impl NetworkEventBus {
         Ok(())
     }
 
-    /// Removes callback `id`; false if it is not a network callback here.
-    pub fn deregister(&self, id: CallbackId) -> bool {
+    /// Removes callback `id`, with libvirt's error when there is none.
+    pub fn deregister(&self, id: CallbackId) -> Result<()> {
         let mut regs = self.regs.write();
         let before = regs.len();
         regs.retain(|r| r.id != id);
-        regs.len() != before
+        if regs.len() == before {
+            return Err(Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::INVALID_ARG,
+                format!("could not find event callback {id} for deletion"),
+            ));
+        }
+        Ok(())
     }
 
     /// Delivers `event` to the matching callbacks. Call with no driver lock held.

@@ -5,7 +5,10 @@
 
 use crate::network::NetworkRef;
 use rvirt_conf::NetworkDef;
-use rvirt_types::network::ConnectListAllNetworksFlags;
+use rvirt_conf::network::update::update_section;
+use rvirt_types::network::{
+    ConnectListAllNetworksFlags, NetworkUpdateCommand, NetworkUpdateFlags, NetworkUpdateSection,
+};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 /// A network object: its definitions and state.
@@ -119,4 +122,73 @@ pub fn names(objs: &[NetworkObj], active: bool, max: i32) -> Vec<String> {
         .take(max.max(0) as usize)
         .map(|o| o.def.name.clone())
         .collect()
+}
+
+/// One `virNetworkUpdate` request.
+#[derive(Clone, Copy, Debug)]
+pub struct Update<'a> {
+    /// Add, delete, modify…
+    pub command: NetworkUpdateCommand,
+    /// Which part of the definition.
+    pub section: NetworkUpdateSection,
+    /// Which of several parents (an `<ip>`), -1 for the first that fits.
+    pub parent_index: i32,
+    /// The element to add, delete or put in place.
+    pub xml: &'a str,
+}
+
+/// `virNetworkObjUpdate` without the store: the live and the persistent definitions `o` would
+/// have after `update` (`None` for the one the flags leave alone), each made on a copy that
+/// went through formatting and parsing, and whose result must format and parse again. The
+/// flags default to the live definition of an active network, else the config; libvirt's
+/// errors for a live change of an inactive network and a config change of a transient one.
+pub fn updated_defs(
+    o: &NetworkObj,
+    update: Update<'_>,
+    flags: NetworkUpdateFlags,
+) -> Result<(Option<NetworkDef>, Option<NetworkDef>)> {
+    let both = NetworkUpdateFlags::AFFECT_LIVE | NetworkUpdateFlags::AFFECT_CONFIG;
+    let mut flags = flags;
+    if !flags.intersects(both) {
+        flags |= if o.active {
+            NetworkUpdateFlags::AFFECT_LIVE
+        } else {
+            NetworkUpdateFlags::AFFECT_CONFIG
+        };
+    }
+    if !o.active && flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
+        return Err(net_err(
+            ErrorNumber::OPERATION_INVALID,
+            "network is not running",
+        ));
+    }
+    if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) && !o.persistent {
+        return Err(net_err(
+            ErrorNumber::OPERATION_INVALID,
+            "cannot change persistent config of a transient network",
+        ));
+    }
+    let change = |def: &NetworkDef| -> Result<NetworkDef> {
+        let mut d = NetworkDef::parse_xml(&def.format())?;
+        update_section(
+            &mut d,
+            update.command,
+            update.section,
+            update.parent_index,
+            update.xml,
+        )?;
+        NetworkDef::parse_xml(&d.format())?;
+        Ok(d)
+    };
+    let live = if flags.contains(NetworkUpdateFlags::AFFECT_LIVE) {
+        Some(change(&o.def)?)
+    } else {
+        None
+    };
+    let config = if flags.contains(NetworkUpdateFlags::AFFECT_CONFIG) {
+        Some(change(o.persistent_def())?)
+    } else {
+        None
+    };
+    Ok((live, config))
 }

@@ -187,16 +187,7 @@ pub fn parse_dmidecode(text: &str) -> HostSysinfo {
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\'' => out.push_str("&apos;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
+    rvirt_conf::xml::escape(text, &mut out);
     out
 }
 
