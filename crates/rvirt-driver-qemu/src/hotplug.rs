@@ -932,7 +932,7 @@ impl QemuDriver {
                 let netdev = format!("host{qid}");
                 // The interface's host side first (its tap device), then QEMU's: the tap's
                 // descriptors go over the monitor under names the netdev then takes.
-                self.resolve_network_interface(&mut net)?;
+                self.resolve_network_interface(&mut net, (&def.name, def.uuid))?;
                 let tap = if crate::nethost::uses_tap(&net) {
                     Some(off_thread_connect(&mut net).await?)
                 } else {

@@ -50,6 +50,7 @@ mod ifaddr;
 mod job;
 mod metadata;
 mod nethost;
+mod netport;
 mod netvirt;
 mod network;
 mod nodedev;

@@ -28,6 +28,8 @@ pub(crate) struct Networks {
     pub(crate) dirs: NetDirs,
     objs: Mutex<Vec<NetworkObj>>,
     events: NetworkEventBus,
+    /// The ports of the active networks.
+    pub(crate) ports: crate::netport::Ports,
 }
 
 fn config_file(dir: &Path, name: &str) -> PathBuf {
@@ -101,7 +103,13 @@ impl Networks {
                 objs[i].active = true;
             }
         }
+        let active: Vec<String> = objs
+            .iter()
+            .filter(|o| o.active)
+            .map(|o| o.def.name.clone())
+            .collect();
         Networks {
+            ports: crate::netport::Ports::load(&dirs, &active),
             dirs,
             objs: Mutex::new(objs),
             events: NetworkEventBus::default(),
@@ -251,6 +259,9 @@ impl QemuDriver {
         if is_virtual(&o.def) {
             netvirt::stop(&o.def, &self.networks.dirs);
         }
+        self.networks
+            .ports
+            .remove_all(&self.networks.dirs, &o.def.name);
         let _ = std::fs::remove_file(config_file(&self.networks.dirs.state, &o.def.name));
         o.active = false;
         if let Some(d) = o.new_def.take() {
@@ -264,6 +275,7 @@ impl QemuDriver {
     pub(crate) fn resolve_network_interface(
         &self,
         n: &mut rvirt_conf::domain::NetDef,
+        owner: (&str, Uuid),
     ) -> Result<()> {
         if n.net_type != "network" {
             return Ok(());
@@ -299,16 +311,56 @@ impl QemuDriver {
                 ));
             }
         };
-        n.source.retain(|(k, _)| k == "network" || k == "portgroup");
-        let at = n
+        let def = o.def.clone();
+        drop(objs);
+        let group = n
             .source
             .iter()
-            .position(|(k, _)| k == "network")
-            .map_or(0, |i| i + 1);
-        n.source
-            .insert(at, ("portid".into(), Uuid::generate().to_string()));
+            .find(|(k, _)| k == "portgroup")
+            .map(|(_, v)| v.clone());
+        let port = self.allocate_port(
+            &def,
+            rvirt_conf::networkport::NetworkPortDef {
+                uuid: Uuid::generate(),
+                owner_name: owner.0.to_string(),
+                owner_uuid: owner.1,
+                group,
+                mac: rvirt_conf::domain::parse_mac(&n.mac).unwrap_or_default(),
+                virtualport: None,
+                bandwidth: None,
+                class_id: 0,
+                vlan: None,
+                isolated: None,
+                trust_guest_rx_filters: None,
+                plug: rvirt_conf::networkport::PortPlug::None,
+            },
+        )?;
+        n.source.retain(|(k, _)| k == "network" || k == "portgroup");
+        n.source.push(("portid".into(), port.uuid.to_string()));
         n.source.push(("bridge".into(), bridge));
         Ok(())
+    }
+
+    /// Releases the port a guest interface on a network holds (the guest stopped, or the
+    /// interface was unplugged).
+    pub(crate) fn release_network_interface(&self, n: &rvirt_conf::domain::NetDef) {
+        if n.net_type != "network" {
+            return;
+        }
+        let attr = |k: &str| {
+            n.source
+                .iter()
+                .find(|(a, _)| a == k)
+                .map(|(_, v)| v.clone())
+        };
+        if let (Some(net), Some(Ok(uuid))) = (attr("network"), attr("portid").map(|p| p.parse())) {
+            self.release_port(&net, &uuid);
+        }
+    }
+
+    /// The live definition of network `net` and whether it is active.
+    pub(crate) fn network_state(&self, net: &NetworkRef) -> Result<(NetworkDef, bool)> {
+        self.net_obj(net, |objs, i| Ok((objs[i].def.clone(), objs[i].active)))
     }
 
     fn net_obj<T>(
@@ -677,6 +729,53 @@ impl NetworkDriver for QemuDriver {
         let (def, active) =
             self.net_obj(net, |objs, i| Ok((objs[i].def.clone(), objs[i].active)))?;
         Ok(self.current_leases(&def, active, mac))
+    }
+
+    async fn network_list_all_ports(
+        &self,
+        net: &NetworkRef,
+        flags: u32,
+    ) -> Result<Vec<rvirt_driver::NetworkPortRef>> {
+        self.list_ports(net, flags)
+    }
+
+    async fn network_port_lookup_by_uuid(
+        &self,
+        net: &NetworkRef,
+        uuid: &Uuid,
+    ) -> Result<rvirt_driver::NetworkPortRef> {
+        let port = rvirt_driver::NetworkPortRef {
+            net: net.clone(),
+            uuid: *uuid,
+        };
+        self.port_def(&port)?;
+        Ok(port)
+    }
+
+    async fn network_port_create_xml(
+        &self,
+        net: &NetworkRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<rvirt_driver::NetworkPortRef> {
+        self.create_port(net, xml, flags)
+    }
+
+    async fn network_port_get_xml_desc(
+        &self,
+        port: &rvirt_driver::NetworkPortRef,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(FROM, "networkPortGetXMLDesc", flags, 0)?;
+        Ok(self.port_def(port)?.format())
+    }
+
+    async fn network_port_delete(
+        &self,
+        port: &rvirt_driver::NetworkPortRef,
+        flags: u32,
+    ) -> Result<()> {
+        self.delete_port(port, flags)
     }
 
     async fn connect_network_event_register_any(

@@ -657,6 +657,10 @@ impl QemuDriver {
             Ok(v) => v,
             Err(e) => {
                 self.starting.lock().remove(&uuid);
+                // Ports taken on virtual networks go back with the failed start.
+                for n in &def.devices.interfaces {
+                    self.release_network_interface(n);
+                }
                 return Err(e);
             }
         };
@@ -792,8 +796,16 @@ impl QemuDriver {
         let fs_daemons = crate::virtiofs::start(def, &self.dirs, &private_dir)?;
         // Tap devices: their names go into the live definition, their descriptors to QEMU
         // (and, should the start fail, they go away with them).
-        for n in def.devices.interfaces.iter_mut() {
-            self.resolve_network_interface(n)?;
+        let owner = (def.name.clone(), def.uuid);
+        for i in 0..def.devices.interfaces.len() {
+            if let Err(e) =
+                self.resolve_network_interface(&mut def.devices.interfaces[i], (&owner.0, owner.1))
+            {
+                for done in &def.devices.interfaces[..i] {
+                    self.release_network_interface(done);
+                }
+                return Err(e);
+            }
         }
         let taps = crate::nethost::connect_all(def)?;
         let tap_fds: Vec<(String, Vec<i32>)> = taps
@@ -1228,6 +1240,7 @@ impl QemuDriver {
         };
         for n in &live.devices.interfaces {
             crate::nethost::disconnect(n);
+            self.release_network_interface(n);
         }
         crate::virtiofs::stop(&self.dirs, &p.private_dir, &live);
         crate::tpm::stop(&self.dirs, &live, id);

@@ -199,6 +199,40 @@ fn a_nat_network_runs_on_the_host_and_leases_guests_addresses() {
         .unwrap();
     assert!(source.starts_with(&format!("'{name}' portid='")), "{live}");
     assert!(source.ends_with(&format!("bridge='{br}'")), "{live}");
+    // The interface holds a port of the network: its owner, MAC and plug, under the portid
+    // the live XML shows.
+    let ports = block_on(d.network_list_all_ports(&n, 0)).unwrap();
+    assert_eq!(ports.len(), 1);
+    let port_xml = block_on(d.network_port_get_xml_desc(&ports[0], 0)).unwrap();
+    assert!(
+        source.contains(&format!("portid='{}'", ports[0].uuid)),
+        "{live}"
+    );
+    for want in [
+        "<name>ng</name>".to_string(),
+        format!("<mac address='{guest_mac}'/>"),
+        format!("<plug type='network' bridge='{br}'/>"),
+    ] {
+        assert!(port_xml.contains(&want), "{want} not in {port_xml}");
+    }
+    // A port made through the API is plugged the same way, and goes when deleted.
+    let made = block_on(d.network_port_create_xml(
+        &n,
+        "<networkport><uuid>11111111-2222-3333-4444-555555555555</uuid><owner><name>ext</name>\
+         <uuid>66666666-2222-3333-4444-555555555555</uuid></owner>\
+         <mac address='52:54:00:99:88:77'/></networkport>",
+        0,
+    ))
+    .unwrap();
+    assert!(
+        block_on(d.network_port_get_xml_desc(&made, 0))
+            .unwrap()
+            .contains(&format!("<plug type='network' bridge='{br}'/>"))
+    );
+    assert_eq!(block_on(d.network_list_all_ports(&n, 0)).unwrap().len(), 2);
+    block_on(d.network_port_delete(&made, 0)).unwrap();
+    let e = block_on(d.network_port_delete(&made, 0)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::NO_NETWORK_PORT);
     let vnet = live
         .split("<target dev='")
         .nth(1)
@@ -229,8 +263,13 @@ fn a_nat_network_runs_on_the_host_and_leases_guests_addresses() {
     assert_eq!(by_lease[0].addrs[0].addr, lease.ipaddr);
     assert_eq!(by_lease[0].addrs[0].prefix, 24);
 
-    // The network cannot go while it is defined and running… and everything goes with it.
+    // The guest's end releases its port; the network's end takes everything it made.
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    assert!(
+        block_on(d.network_list_all_ports(&n, 0))
+            .unwrap()
+            .is_empty()
+    );
     block_on(d.network_destroy(&n)).unwrap();
     assert!(!Path::new(&format!("/sys/class/net/{br}")).exists());
     assert!(rules_with(&br).is_empty(), "{:?}", rules_with(&br));
