@@ -933,8 +933,16 @@ impl QemuDriver {
                 // The interface's host side first (its tap device), then QEMU's: the tap's
                 // descriptors go over the monitor under names the netdev then takes.
                 self.resolve_network_interface(&mut net, (&def.name, def.uuid))?;
+                // Should the rest fail, the port taken on a virtual network goes back.
+                let release = |net: &NetDef| self.release_network_interface(net);
                 let tap = if crate::nethost::uses_tap(&net) {
-                    Some(off_thread_connect(&mut net).await?)
+                    match off_thread_connect(&mut net).await {
+                        Ok(t) => Some(t),
+                        Err(e) => {
+                            release(&net);
+                            return Err(e);
+                        }
+                    }
                 } else {
                     None
                 };
@@ -942,12 +950,18 @@ impl QemuDriver {
                     .iter()
                     .flat_map(|t| (0..t.fds.len()).map(|i| format!("{netdev}-fd{i}")))
                     .collect();
-                let props = crate::command::netdev_props(
+                let props = match crate::command::netdev_props(
                     &net,
                     &netdev,
                     tap.is_some().then(|| fd_names.clone()),
                     &mut 0,
-                )?;
+                ) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        release(&net);
+                        return Err(e);
+                    }
+                };
                 let mut dev = json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac});
                 if driver == "virtio-net-pci" {
                     crate::command::virtio_net_props(&net, &mut dev);
@@ -977,7 +991,8 @@ impl QemuDriver {
                     drop(tap);
                     Ok(())
                 })
-                .await?;
+                .await
+                .inspect_err(|_| release(&net))?;
                 def.devices.interfaces.push(net);
             }
         }
@@ -1095,6 +1110,14 @@ impl QemuDriver {
                             m.execute("netdev_del", Some(json!({"id": nd}))).await
                         })
                         .await;
+                }
+                for n in def
+                    .devices
+                    .interfaces
+                    .iter()
+                    .filter(|n| parse_mac(&n.mac) == parse_mac(mac))
+                {
+                    self.release_network_interface(n);
                 }
                 def.devices
                     .interfaces

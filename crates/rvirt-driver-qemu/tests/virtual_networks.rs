@@ -182,7 +182,8 @@ fn a_nat_network_runs_on_the_host_and_leases_guests_addresses() {
     let dom = block_on(d.domain_create_xml(
         &format!(
             "<domain type='qemu'><name>ng</name><memory unit='MiB'>64</memory>\
-             <os><type arch='x86_64'>hvm</type><boot dev='network'/></os><devices>\
+             <os><type arch='x86_64'>hvm</type><boot dev='network'/></os>\
+             <features><acpi/></features><devices>\
              <interface type='network'><mac address='{guest_mac}'/><source network='{name}'/>\
              <model type='virtio'/></interface></devices></domain>"
         ),
@@ -263,7 +264,17 @@ fn a_nat_network_runs_on_the_host_and_leases_guests_addresses() {
     assert_eq!(by_lease[0].addrs[0].addr, lease.ipaddr);
     assert_eq!(by_lease[0].addrs[0].prefix, 24);
 
-    // The guest's end releases its port; the network's end takes everything it made.
+    // An interface plugged into the running guest takes a port too.
+    block_on(d.domain_attach_device(
+        &dom,
+        &format!(
+            "<interface type='network'><mac address='52:54:00:aa:dd:02'/>\
+             <source network='{name}'/><model type='virtio'/></interface>"
+        ),
+    ))
+    .unwrap();
+    assert_eq!(block_on(d.network_list_all_ports(&n, 0)).unwrap().len(), 2);
+    // The guest's end releases its ports; the network's end takes everything it made.
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
     assert!(
         block_on(d.network_list_all_ports(&n, 0))
