@@ -336,11 +336,11 @@ fn screenshot_matches_libvirt() {
     assert_eq!(String::from_utf8_lossy(&leftovers.stdout), "");
 }
 
-/// `vncdisplay` and `domhostname` on running guests: the VNC display from the live XML (an
+/// `vncdisplay`, `domdisplay` and `domhostname` on running guests: the VNC display from the live XML (an
 /// address, or none for 0.0.0.0), libvirt's errors for a guest without VNC, one not running and
 /// one without a guest agent.
 #[test]
-fn vncdisplay_and_domhostname_match_libvirt() {
+fn displays_and_domhostname_match_libvirt() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, graphics: &str| {
         let path = dir.path().join(format!("{name}.xml"));
@@ -364,6 +364,7 @@ fn vncdisplay_and_domhostname_match_libvirt() {
     );
     let script = format!(
         "create {a}; vncdisplay va; create {b}; vncdisplay vb; create {c}; vncdisplay vc; \
+         domdisplay va; domdisplay vb --all; domdisplay va --type spice; domdisplay vc; \
          domhostname vc; domhostname vc --source agent; domhostname vc --source bogus; \
          destroy va; destroy vb; destroy vc; define {a}; vncdisplay va; undefine va"
     );

@@ -147,6 +147,28 @@ static COMMANDS: &[CmdDef] = &[
     device::DETACH_DISK,
     device::DETACH_INTERFACE,
     CmdDef {
+        name: "domdisplay",
+        help: "domain display connection URI",
+        desc: "Output the IP address and port number for the graphical display.",
+        opts: &[
+            Opt::new("domain", OptKind::Data, "domain name, id or uuid")
+                .required()
+                .complete(Complete::Domain),
+            Opt::new(
+                "include-password",
+                OptKind::Bool,
+                "includes the password into the connection URI if available",
+            ),
+            Opt::new(
+                "type",
+                OptKind::String,
+                "select particular graphical display (e.g. \"vnc\", \"spice\", \"rdp\", \"dbus\")",
+            ),
+            Opt::new("all", OptKind::Bool, "show all possible graphical displays"),
+        ],
+        ..CmdDef::new(cmd_domdisplay)
+    },
+    CmdDef {
         name: "domhostname",
         help: "print the domain's hostname",
         desc: "",
@@ -1021,6 +1043,136 @@ fn cmd_domuuid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ctl.print(&format!("{}\n", dom.get_uuid_string()));
     }
     Ok(())
+}
+
+/// virsh's `domdisplay`: the URI of the first (or, with `--all`, every) graphical display of
+/// the running domain, scheme by scheme (vnc, spice, rdp), as virsh builds it.
+fn cmd_domdisplay(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let all = cmd.has("all");
+    if all && cmd.has("type") {
+        return ctl.fail("Options --all and --type are mutually exclusive");
+    }
+    let (dom, _) = ctl.domain(cmd)?;
+    if !dom.is_active().unwrap_or(false) {
+        return ctl.fail("Domain is not running");
+    }
+    let flags = if cmd.has("include-password") {
+        rvirt::flags::DomainXMLFlags::SECURE
+    } else {
+        rvirt::flags::DomainXMLFlags::empty()
+    };
+    let ty = ctl.opt_str(cmd, "type")?.map(str::to_string);
+    let xml = match dom.get_xml_desc(flags) {
+        Ok(x) => x,
+        Err(e) => return ctl.lib_fail(e, "Failed to get domain XML"),
+    };
+    let Ok(doc) = roxmltree::Document::parse(&xml) else {
+        return ctl.fail("Failed to parse domain XML");
+    };
+    let server = ctl.conn()?.get_uri().ok().and_then(|u| uri_server(&u));
+    let mut found = false;
+    let mut out = String::new();
+    for scheme in ["vnc", "spice", "rdp"] {
+        if !all && ty.as_deref().is_some_and(|t| t != scheme) {
+            continue;
+        }
+        let Some(display) = one_display(&doc, scheme, server.as_deref()) else {
+            continue;
+        };
+        out.push_str(&display);
+        found = true;
+        if !all {
+            break;
+        }
+        out.push('\n');
+    }
+    if !found {
+        return match ty {
+            Some(t) => ctl.fail(&format!("No graphical display with type '{t}' found")),
+            None => ctl.fail("No graphical display found"),
+        };
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// The host part of a connection URI (`qemu+ssh://host/system` -> `host`), if it has one.
+fn uri_server(uri: &str) -> Option<String> {
+    let rest = uri.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(h) => h.split(']').next()?,
+        None => host.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+/// virshGetOneDisplay: the URI of the first `<graphics type=scheme>`, if it has a port or a
+/// socket.
+fn one_display(doc: &roxmltree::Document, scheme: &str, server: Option<&str>) -> Option<String> {
+    let g = doc.descendants().find(|n| {
+        n.has_tag_name("graphics")
+            && n.attribute("type") == Some(scheme)
+            && n.parent().is_some_and(|p| p.has_tag_name("devices"))
+    })?;
+    let int = |a: &str| {
+        g.attribute(a)
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .unwrap_or(0)
+    };
+    let (mut port, tls_port) = (int("port"), int("tlsPort"));
+    let listen_child = g.children().find(|c| c.has_tag_name("listen"));
+    let sockpath = listen_child
+        .filter(|l| l.attribute("type") == Some("socket"))
+        .and_then(|l| l.attribute("socket"))
+        .map(str::to_string);
+    if port == 0 && tls_port == 0 && sockpath.is_none() {
+        return None;
+    }
+    let listen = match g.attribute("listen") {
+        None => listen_child
+            .and_then(|l| l.attribute("address"))
+            .map(str::to_string),
+        Some(a) => match a.parse::<std::net::IpAddr>() {
+            Ok(ip) if ip.is_unspecified() => server.map(str::to_string),
+            _ => Some(a.to_string()),
+        },
+    };
+    let passwd = g.attribute("passwd");
+    let mut uri = if sockpath.is_some() {
+        format!("{scheme}+unix://")
+    } else {
+        format!("{scheme}://")
+    };
+    if scheme == "vnc"
+        && let Some(p) = passwd
+    {
+        uri.push_str(&format!(":{p}@"));
+    }
+    match (&sockpath, &listen) {
+        (Some(s), _) => uri.push_str(s),
+        (None, None) => uri.push_str("localhost"),
+        (None, Some(l)) if l.contains(':') => uri.push_str(&format!("[{l}]")),
+        (None, Some(l)) => uri.push_str(l),
+    }
+    if port != 0 {
+        if scheme == "vnc" {
+            port -= 5900;
+        }
+        uri.push_str(&format!(":{port}"));
+    }
+    uri.push('?');
+    if tls_port != 0 {
+        uri.push_str(&format!("tls-port={tls_port}&"));
+    }
+    if scheme == "spice"
+        && let Some(p) = passwd
+    {
+        uri.push_str(&format!("password={p}&"));
+    }
+    uri.pop();
+    Some(uri)
 }
 
 /// virsh's `vncdisplay`: `[ADDRESS]:DISPLAY` of the running domain's VNC server, from its live
