@@ -275,6 +275,11 @@ impl Ctl {
         self.number(cmd, name, false)
     }
 
+    /// vshCommandOptLongLong.
+    pub fn opt_i64(&mut self, cmd: &Cmd, name: &str) -> Result<Option<i64>, Failed> {
+        self.number(cmd, name, false)
+    }
+
     /// vshCommandOptUInt (negative numbers refused).
     pub fn opt_uint(&mut self, cmd: &Cmd, name: &str) -> Result<Option<u32>, Failed> {
         self.number(cmd, name, true)

@@ -366,6 +366,7 @@ fn displays_and_domhostname_match_libvirt() {
         "create {a}; vncdisplay va; create {b}; vncdisplay vb; create {c}; vncdisplay vc; \
          domdisplay va; domdisplay vb --all; domdisplay va --type spice; domdisplay vc; \
          domhostname vc; domhostname vc --source agent; domhostname vc --source bogus; \
+         domtime vc; domtime vc --now; domtime vc --sync --now; \
          destroy va; destroy vb; destroy vc; define {a}; vncdisplay va; undefine va"
     );
     let ours = same_as_libvirt(dir.path(), &script);

@@ -479,6 +479,17 @@ pub trait DomainDriver {
     async fn domain_get_time(&self, _dom: &DomainRef, _flags: u32) -> Result<DomainTime> {
         unsupported("virDomainGetTime")
     }
+    /// `virDomainSetTime`: sets the guest's clock to `seconds`.`nseconds` since the epoch, or
+    /// (`VIR_DOMAIN_TIME_SYNC`) from its RTC.
+    async fn domain_set_time(
+        &self,
+        _dom: &DomainRef,
+        _seconds: i64,
+        _nseconds: u32,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainSetTime")
+    }
     /// `virDomainGetCPUStats`: per CPU `start..start+ncpus` or the total with `start == -1`.
     async fn domain_get_cpu_stats(
         &self,

@@ -547,6 +547,8 @@ impl DomainDriver for RemoteDriver {
             }) => |r| r.hostname.into_inner();
         fn domain_get_time(dom: &DomainRef, flags: u32) -> DomainTime
             = DomainGetTime(DomainGetTimeArgs { dom: nonnull_domain(dom), flags });
+        fn domain_set_time(dom: &DomainRef, seconds: i64, nseconds: u32, flags: u32) -> ()
+            = DomainSetTime(DomainSetTimeArgs { dom: nonnull_domain(dom), seconds, nseconds, flags });
     }
 
     async fn domain_qemu_monitor_command(

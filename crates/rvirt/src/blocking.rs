@@ -313,6 +313,7 @@ blocking_methods!(Domain {
     fn get_os_type() -> String;
     fn get_hostname(flags: DomainGetHostnameFlags) -> String;
     fn get_time(flags: u32) -> DomainTime;
+    fn set_time(seconds: i64, nseconds: u32, flags: u32) -> ();
     fn qemu_monitor_command(cmd: &str, flags: u32) -> String;
     fn qemu_agent_command(cmd: &str, timeout: i32, flags: u32) -> Option<String>;
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;

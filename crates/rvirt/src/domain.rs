@@ -581,6 +581,13 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_time(&self.r, flags))
     }
 
+    /// `virDomainSetTime`: the guest's clock to `seconds`.`nseconds`, or with
+    /// `VIR_DOMAIN_TIME_SYNC` from its RTC.
+    pub async fn set_time(&self, seconds: i64, nseconds: u32, flags: u32) -> Result<()> {
+        self.rw("virDomainSetTime")?;
+        dispatch!(self.conn, d => d.domain_set_time(&self.r, seconds, nseconds, flags))
+    }
+
     /// `virDomainGetCPUStats`: per CPU `start_cpu..start_cpu+ncpus`, or the total with
     /// `start_cpu == -1`. With `ncpus == 0` it answers libvirt's "how many CPUs" query: one empty
     /// group per CPU the statistics cover.

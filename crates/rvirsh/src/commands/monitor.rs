@@ -233,6 +233,31 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domstats)
     },
     CmdDef {
+        name: "domtime",
+        help: "domain time",
+        desc: "Gets or sets the domain's system time",
+        opts: &[
+            Opt::DOMAIN,
+            Opt::new(
+                "now",
+                OptKind::Bool,
+                "set to the time of the host running virsh",
+            ),
+            Opt::new(
+                "pretty",
+                OptKind::Bool,
+                "print domain's time in human readable form",
+            ),
+            Opt::new(
+                "sync",
+                OptKind::Bool,
+                "instead of setting given time, synchronize from domain's RTC",
+            ),
+            Opt::new("time", OptKind::Int, "time to set"),
+        ],
+        ..CmdDef::new(cmd_domtime)
+    },
+    CmdDef {
         name: "list",
         help: "list domains",
         desc: "Returns list of domains.",
@@ -956,6 +981,62 @@ fn cmd_domblklist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
+/// virsh's `domtime`: the guest's clock in seconds since the epoch (or as a UTC date with
+/// `--pretty`), or set from a given time, the host's (`--now`) or the guest's RTC (`--sync`).
+fn cmd_domtime(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (now, sync, time) = (cmd.has("now"), cmd.has("sync"), cmd.has("time"));
+    for (a, b, x, y) in [
+        ("time", "now", time, now),
+        ("time", "sync", time, sync),
+        ("now", "sync", now, sync),
+    ] {
+        if x && y {
+            return ctl.fail(&format!("Options --{a} and --{b} are mutually exclusive"));
+        }
+    }
+    let (dom, _) = ctl.domain(cmd)?;
+    let seconds = ctl.opt_i64(cmd, "time")?;
+    if seconds.is_some() || now || sync {
+        let seconds = if now {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        } else {
+            seconds.unwrap_or(0)
+        };
+        return ctl.lib(dom.set_time(seconds, 0, u32::from(sync)));
+    }
+    let t = ctl.lib(dom.get_time(0))?;
+    if cmd.has("pretty") {
+        ctl.print(&format!("Time: {}", utc_date(t.seconds)));
+    } else {
+        ctl.print(&format!("Time: {}", t.seconds));
+    }
+    Ok(())
+}
+
+/// `%Y-%m-%d %H:%M:%S` of a Unix time in UTC.
+fn utc_date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// virsh's `domif-getlink`: `IFACE STATE` of the one interface whose MAC or target device is
 /// `IFACE` (`up` without a `<link>`).
 fn cmd_domif_getlink(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -1199,5 +1280,17 @@ mod tests {
             blkstat_flags_text("vda", true, &params[..1]),
             "Device: vda\n number of bytes written:        4\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn utc_dates_as_glib_prints_them() {
+        assert_eq!(super::utc_date(0), "1970-01-01 00:00:00");
+        assert_eq!(super::utc_date(627_319_920), "1989-11-17 15:32:00");
+        assert_eq!(super::utc_date(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(super::utc_date(-1), "1969-12-31 23:59:59");
+        assert_eq!(super::utc_date(4_102_444_800), "2100-01-01 00:00:00");
     }
 }

@@ -42,6 +42,7 @@ domain_actions! {
     managed_save(DomainManagedSaveArgs) => |d, a| d.managed_save(DomainSaveRestoreFlags::from_bits_retain(a.flags));
     managed_save_remove(DomainManagedSaveRemoveArgs) => |d, a| d.managed_save_remove(a.flags);
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
+    set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
     set_memory(DomainSetMemoryArgs) => |d, a| d.set_memory(a.memory);
     set_memory_flags(DomainSetMemoryFlagsArgs) => |d, a| d.set_memory_flags(a.memory, DomainMemoryModFlags::from_bits_retain(a.flags));
     set_memory_stats_period(DomainSetMemoryStatsPeriodArgs) => |d, a| d.set_memory_stats_period(a.period, DomainModificationImpact::from_bits_retain(a.flags));

@@ -357,6 +357,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainGetOsType => domain::get_os_type,
         DomainGetHostname => domain::get_hostname,
         DomainGetTime => domain::get_time,
+        DomainSetTime => domain::set_time,
         DomainGetCpuStats => domain::get_cpu_stats,
         DomainGetJobInfo => domain::get_job_info,
         DomainGetJobStats => domain::get_job_stats,
