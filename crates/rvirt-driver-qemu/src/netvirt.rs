@@ -679,6 +679,71 @@ fn add_address(br: &str, ip: &IpDef) -> Result<()> {
     run("ip", &args).map(|_| ())
 }
 
+/// The prefix of a `<route>`: its prefix, else its netmask's length, else 32 (IPv4) or 128.
+fn route_prefix(r: &rvirt_conf::network::RouteDef) -> u32 {
+    r.prefix
+        .or_else(|| {
+            r.netmask
+                .map(|m| rvirt_conf::network::netmask_bits(m).max(0) as u32)
+        })
+        .unwrap_or(if r.address.is_ipv4() { 32 } else { 128 })
+}
+
+fn v4_net(addr: std::net::Ipv4Addr, prefix: u32) -> (u32, u32) {
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix.min(32))
+    };
+    // /proc/net/route prints addresses as the kernel holds them (network order, read as a
+    // native integer): compare in that form.
+    let a = u32::from_ne_bytes((u32::from(addr) & mask).to_be_bytes());
+    let m = u32::from_ne_bytes(mask.to_be_bytes());
+    (a, m)
+}
+
+/// libvirt's `networkCheckRouteCollision`: an IPv4 network or static route of `def` that the
+/// host already routes (`/proc/net/route` as `table`) is refused, naming the interface.
+pub(crate) fn route_collision(def: &NetworkDef, table: &str) -> Result<()> {
+    if !table.starts_with("Iface") {
+        return Ok(());
+    }
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (Some(iface), Some(dest), Some(mask)) = (f.first(), f.get(1), f.get(7)) else {
+            continue;
+        };
+        let (Ok(dest), Ok(mask)) = (u32::from_str_radix(dest, 16), u32::from_str_radix(mask, 16))
+        else {
+            continue;
+        };
+        let dest = dest & mask;
+        for ip in &def.ips {
+            let (IpAddr::V4(a), Ok(p)) = (ip.address, u32::try_from(ip.effective_prefix())) else {
+                continue;
+            };
+            if v4_net(a, p) == (dest, mask) {
+                return Err(Error::internal(
+                    FROM,
+                    format!("Network is already in use by interface {iface}"),
+                ));
+            }
+        }
+        for r in &def.routes {
+            let IpAddr::V4(a) = r.address else { continue };
+            let (ra, rm) = v4_net(a, route_prefix(r));
+            if (ra, rm) == (dest, mask) {
+                let shown = std::net::Ipv4Addr::from(u32::from_be_bytes(ra.to_ne_bytes()));
+                return Err(Error::internal(
+                    FROM,
+                    format!("Route address '{shown}' conflicts with IP address for '{iface}'"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Starts the host side of isolated, nat, route and open network `def` (its bridge named and
 /// its MAC given at define time). On failure, what was made is taken down again.
 pub(crate) fn start(def: &NetworkDef, dirs: &NetDirs) -> Result<()> {
@@ -688,6 +753,10 @@ pub(crate) fn start(def: &NetworkDef, dirs: &NetDirs) -> Result<()> {
             format!("network '{}' has no bridge name defined", def.name),
         ));
     };
+    route_collision(
+        def,
+        &std::fs::read_to_string("/proc/net/route").unwrap_or_default(),
+    )?;
     crate::tap::bridge_create(&br)?;
     let mut rules = Vec::new();
     let r = (|| -> Result<()> {
@@ -723,6 +792,23 @@ pub(crate) fn start(def: &NetworkDef, dirs: &NetDirs) -> Result<()> {
             add_address(&br, ip)?;
         }
         crate::tap::set_up(&br)?;
+        // Static routes through a gateway on the network; one that fails is left out, as
+        // libvirt leaves it.
+        for r in &def.routes {
+            let mut args = strs(&[
+                "route",
+                "add",
+                &format!("{}/{}", r.address, route_prefix(r)),
+                "via",
+                &r.gateway.to_string(),
+                "dev",
+                &br,
+            ]);
+            if let Some(m) = r.metric {
+                args.extend(strs(&["metric", &m.to_string()]));
+            }
+            let _ = run("ip", &args);
+        }
         if def.forward_mode() != "none" {
             if def.ips.iter().any(|i| i.address.is_ipv4()) {
                 write_sysctl("/proc/sys/net/ipv4/ip_forward", "1")?;
@@ -786,6 +872,40 @@ mod tests {
             "nat LIBVIRT_PRT --source 192.168.122.0/24 --destination 224.0.0.0/24 --jump RETURN"
         );
         assert!(rules.iter().all(|r| !r.v6));
+    }
+
+    #[test]
+    fn routed_subnets_collide() {
+        let def = NetworkDef::parse_xml(
+            "<network><name>n</name><bridge name='b0'/><ip address='192.168.122.1' \
+             netmask='255.255.255.0'/><route address='10.9.0.0' prefix='16' \
+             gateway='192.168.122.2'/></network>",
+        )
+        .unwrap();
+        let head =
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+        let row = |iface: &str, net: [u8; 4], mask: [u8; 4]| {
+            format!(
+                "{iface}\t{:08X}\t00000000\t0001\t0\t0\t0\t{:08X}\t0\t0\t0\n",
+                u32::from_ne_bytes(net),
+                u32::from_ne_bytes(mask)
+            )
+        };
+        let other = row("eth0", [10, 0, 2, 0], [255, 255, 255, 0]);
+        assert!(route_collision(&def, &format!("{head}{other}")).is_ok());
+        let taken = row("virbr9", [192, 168, 122, 0], [255, 255, 255, 0]);
+        let e = route_collision(&def, &format!("{head}{other}{taken}")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "internal error: Network is already in use by interface virbr9"
+        );
+        let routed = row("eth1", [10, 9, 0, 0], [255, 255, 0, 0]);
+        let e = route_collision(&def, &format!("{head}{routed}")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "internal error: Route address '10.9.0.0' conflicts with IP address for 'eth1'"
+        );
+        assert!(route_collision(&def, "garbage").is_ok());
     }
 
     #[test]

@@ -369,6 +369,35 @@ fn what_cannot_be_gets_libvirts_errors_and_leaves_nothing() {
     assert!(block_on(d.network_create(&taken)).is_err());
     assert!(!block_on(d.network_is_active(&taken)).unwrap());
     assert!(rules_with(" lo ").is_empty(), "{:?}", rules_with(" lo "));
+    // A subnet the host already routes is refused before anything is made.
+    let routes = std::fs::read_to_string("/proc/net/route").unwrap();
+    let routed = routes.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let dest = u32::from_str_radix(f.get(1)?, 16).ok()?;
+        let mask = u32::from_str_radix(f.get(7)?, 16).ok()?;
+        let prefix = mask.count_ones();
+        (mask != 0 && prefix <= 30).then(|| {
+            let net = std::net::Ipv4Addr::from(dest.to_ne_bytes());
+            let first = std::net::Ipv4Addr::from(u32::from(net) + 1);
+            (f[0].to_string(), first, prefix)
+        })
+    });
+    if let Some((iface, addr, prefix)) = routed {
+        let busy = block_on(d.network_define_xml(
+            &format!(
+                "<network><name>busy{pid}</name><bridge name='rvnx{pid}'/>\
+                 <ip address='{addr}' prefix='{prefix}'/></network>"
+            ),
+            0,
+        ))
+        .unwrap();
+        let e = block_on(d.network_create(&busy)).unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("internal error: Network is already in use by interface {iface}")
+        );
+        assert!(!Path::new(&format!("/sys/class/net/rvnx{pid}")).exists());
+    }
     // Transient networks cannot be undefined or autostarted.
     block_on(d.network_create(&n)).unwrap();
     block_on(d.network_undefine(&n)).unwrap();
@@ -390,4 +419,55 @@ fn what_cannot_be_gets_libvirts_errors_and_leaves_nothing() {
         ErrorNumber::NO_NETWORK
     );
     assert!(!Path::new(&format!("/sys/class/net/{br}")).exists());
+}
+
+/// A routed network: the routing rules (no NAT) and its static routes through a gateway on the
+/// network, all gone when it stops.
+#[test]
+fn a_routed_network_carries_its_static_routes() {
+    if !available() {
+        return;
+    }
+    let pid = std::process::id() % 100_000;
+    let (name, br) = (format!("rvr{pid}"), format!("rvrb{pid}"));
+    let (net, far) = (
+        format!("10.{}.{}", 100 + pid % 50, pid % 250),
+        format!("10.{}.0.0", 60 + pid % 40),
+    );
+    let root = Root::new();
+    let _cleanup = HostCleanup {
+        br: br.clone(),
+        net: format!("{net}.0/24"),
+        pid_file: root.path().join(format!("run/network/{name}.pid")),
+    };
+    let d = open(root.path());
+    let n = block_on(d.network_create_xml(
+        &format!(
+            "<network><name>{name}</name><forward mode='route'/><bridge name='{br}'/>\
+             <ip address='{net}.1' prefix='24'/>\
+             <route address='{far}' prefix='16' gateway='{net}.2'/></network>"
+        ),
+        0,
+    ))
+    .unwrap();
+    let routes = sh("ip", &["route", "show", "dev", &br]);
+    assert!(
+        routes.contains(&format!("{far}/16 via {net}.2")),
+        "{routes}"
+    );
+    let rules = rules_with(&br).join("\n");
+    assert!(
+        rules.contains(&format!(
+            "filter -A LIBVIRT_FWI -d {net}.0/24 -o {br} -j ACCEPT"
+        )),
+        "{rules}"
+    );
+    assert!(
+        rules_with(&format!("{net}.0/24"))
+            .iter()
+            .all(|r| !r.contains("MASQUERADE"))
+    );
+    block_on(d.network_destroy(&n)).unwrap();
+    assert!(!sh("ip", &["route"]).contains(&far));
+    assert!(rules_with(&br).is_empty());
 }
