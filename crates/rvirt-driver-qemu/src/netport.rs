@@ -85,6 +85,11 @@ impl Ports {
         let _ = std::fs::remove_dir_all(port_dir(dirs, network));
     }
 
+    /// How many ports network `network` has (its `connections`).
+    pub(crate) fn count(&self, network: &str) -> usize {
+        self.0.lock().get(network).map_or(0, Vec::len)
+    }
+
     fn list(&self, network: &str) -> Vec<NetworkPortDef> {
         self.0.lock().get(network).cloned().unwrap_or_default()
     }

@@ -374,6 +374,23 @@ impl QemuDriver {
     }
 }
 
+/// The live XML of a network with `n` ports in use: `connections='N'` on `<network>`, after
+/// any namespace declaration and before `ipv6` and `trustGuestRxFilters`, as libvirt puts it.
+fn with_connections(xml: String, n: usize) -> String {
+    if n == 0 {
+        return xml;
+    }
+    let tag_end = xml.find('>').unwrap_or(0);
+    let at = [" ipv6=", " trustGuestRxFilters="]
+        .iter()
+        .filter_map(|a| xml[..tag_end].find(a))
+        .min()
+        .unwrap_or(tag_end);
+    let mut out = xml;
+    out.insert_str(at, &format!(" connections='{n}'"));
+    out
+}
+
 /// dnsmasq's lease file: `EXPIRY MAC IP HOSTNAME CLIENTID` per line (`*` for none).
 pub(crate) fn parse_leases(text: &str, iface: &str, prefix: u32) -> Vec<NetworkDhcpLease> {
     text.lines()
@@ -635,13 +652,21 @@ impl NetworkDriver for QemuDriver {
             flags,
             NetworkXMLFlags::INACTIVE.bits(),
         )?;
-        self.net_obj(net, |objs, i| {
+        let inactive = flags & NetworkXMLFlags::INACTIVE.bits() != 0;
+        let (xml, name, active) = self.net_obj(net, |objs, i| {
             let o = &objs[i];
-            Ok(match &o.new_def {
-                Some(d) if flags & NetworkXMLFlags::INACTIVE.bits() != 0 => d.format(),
+            let xml = match &o.new_def {
+                Some(d) if inactive => d.format(),
                 _ => o.def.format(),
-            })
-        })
+            };
+            Ok((xml, o.def.name.clone(), o.active))
+        })?;
+        let connections = if active && !inactive {
+            self.networks.ports.count(&name)
+        } else {
+            0
+        };
+        Ok(with_connections(xml, connections))
     }
 
     async fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
@@ -865,6 +890,20 @@ impl QemuDriver {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn connections_go_where_libvirt_puts_them() {
+        use super::with_connections;
+        assert_eq!(
+            with_connections("<network>\n  <name>n</name>".into(), 2),
+            "<network connections='2'>\n  <name>n</name>"
+        );
+        assert_eq!(
+            with_connections("<network ipv6='yes'>".into(), 1),
+            "<network connections='1' ipv6='yes'>"
+        );
+        assert_eq!(with_connections("<network>".into(), 0), "<network>");
+    }
+
     #[test]
     fn dnsmasq_leases() {
         let l = super::parse_leases(

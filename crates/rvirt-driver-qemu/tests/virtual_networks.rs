@@ -231,6 +231,14 @@ fn a_nat_network_runs_on_the_host_and_leases_guests_addresses() {
             .contains(&format!("<plug type='network' bridge='{br}'/>"))
     );
     assert_eq!(block_on(d.network_list_all_ports(&n, 0)).unwrap().len(), 2);
+    // libvirt's live XML counts them; the inactive XML does not.
+    let live_net = block_on(d.network_get_xml_desc(&n, 0)).unwrap();
+    assert!(
+        live_net.starts_with("<network connections='2'>"),
+        "{live_net}"
+    );
+    let inactive_net = block_on(d.network_get_xml_desc(&n, 1)).unwrap();
+    assert!(inactive_net.starts_with("<network>"), "{inactive_net}");
     block_on(d.network_port_delete(&made, 0)).unwrap();
     let e = block_on(d.network_port_delete(&made, 0)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::NO_NETWORK_PORT);
