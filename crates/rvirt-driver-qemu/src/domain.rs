@@ -321,7 +321,6 @@ impl DomainDriver for QemuDriver {
     }
 
     async fn domain_undefine(&self, dom: &DomainRef, flags: DomainUndefineFlags) -> Result<()> {
-        // No checkpoint metadata exists in this driver: that flag has nothing to remove.
         let supported = DomainUndefineFlags::MANAGED_SAVE
             | DomainUndefineFlags::SNAPSHOTS_METADATA
             | DomainUndefineFlags::CHECKPOINTS_METADATA
@@ -350,6 +349,16 @@ impl DomainDriver for QemuDriver {
             }
             (st.name.clone(), st.is_active())
         };
+        let nchk = self.checkpoint_count(&obj.uuid);
+        if !active && nchk > 0 {
+            if !flags.contains(DomainUndefineFlags::CHECKPOINTS_METADATA) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    format!("cannot delete inactive domain with {nchk} checkpoints"),
+                ));
+            }
+            self.discard_all_checkpoints(&obj.uuid, &name);
+        }
         let nsnap = self.snapshot_count(&obj.uuid);
         if !active && nsnap > 0 {
             if !flags.contains(DomainUndefineFlags::SNAPSHOTS_METADATA) {

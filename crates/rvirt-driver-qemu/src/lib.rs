@@ -38,6 +38,7 @@ mod alias;
 mod autostart;
 mod blockjob;
 pub mod caps;
+mod checkpoint;
 pub mod command;
 mod defaults;
 mod disk_index;
@@ -117,6 +118,8 @@ pub struct QemuDriver {
     pub(crate) completed_jobs: Mutex<HashMap<Uuid, job::JobData>>,
     /// The virtual networks.
     pub(crate) networks: network::Networks,
+    /// Each domain's checkpoints, by domain UUID.
+    pub(crate) checkpoints: Mutex<HashMap<Uuid, rvirt_driver::CheckpointStore>>,
 }
 
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
@@ -350,9 +353,11 @@ impl QemuDriver {
             snapshot_jobs: Mutex::new(HashMap::new()),
             completed_jobs: Mutex::new(HashMap::new()),
             networks,
+            checkpoints: Mutex::new(HashMap::new()),
         });
         d.load_domains()?;
         d.load_snapshots();
+        d.load_checkpoints();
         drivers.insert(key, Arc::downgrade(&d));
         if system {
             *SYSTEM_DRIVER.lock() = Some(d.clone());

@@ -56,7 +56,7 @@ fn now_secs() -> i64 {
 }
 
 /// The image format of a disk (`<driver type>`); raw when unset, as the command line assumes.
-fn disk_format(d: &DiskDef) -> &str {
+pub(crate) fn disk_format(d: &DiskDef) -> &str {
     d.driver
         .iter()
         .find(|(k, _)| k == "type")
@@ -1574,7 +1574,3 @@ impl SnapshotDriver for QemuDriver {
         Ok(())
     }
 }
-
-/// No checkpoints (dirty bitmaps) in rvirt's QEMU driver yet: every checkpoint call answers
-/// `VIR_ERR_NO_SUPPORT`, as libvirt answers for a driver without them.
-impl rvirt_driver::CheckpointDriver for QemuDriver {}
