@@ -74,6 +74,17 @@ pub struct CheckpointFormatOptions {
     pub size: bool,
 }
 
+impl From<rvirt_types::checkpoint::DomainCheckpointXMLFlags> for CheckpointFormatOptions {
+    fn from(flags: rvirt_types::checkpoint::DomainCheckpointXMLFlags) -> Self {
+        use rvirt_types::checkpoint::DomainCheckpointXMLFlags as X;
+        CheckpointFormatOptions {
+            secure: flags.contains(X::SECURE),
+            no_domain: flags.contains(X::NO_DOMAIN),
+            size: flags.contains(X::SIZE),
+        }
+    }
+}
+
 fn chk_err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::DOMAIN_CHECKPOINT, code, detail)
 }

@@ -460,11 +460,7 @@ impl CheckpointDriver for QemuDriver {
         if flags.contains(X::SIZE) {
             self.checkpoint_sizes(&obj, &mut def).await?;
         }
-        Ok(def.format_xml(CheckpointFormatOptions {
-            secure: flags.contains(X::SECURE),
-            no_domain: flags.contains(X::NO_DOMAIN),
-            size: flags.contains(X::SIZE),
-        }))
+        Ok(def.format_xml(flags.into()))
     }
 
     async fn checkpoint_delete(

@@ -5,7 +5,7 @@
 use crate::domain::check_active;
 use crate::moment::now_secs;
 use crate::{FROM, TestDriver, err};
-use rvirt_conf::checkpoint::{CheckpointDef, CheckpointFormatOptions, CheckpointParseOptions};
+use rvirt_conf::checkpoint::{CheckpointDef, CheckpointParseOptions};
 use rvirt_driver::check_flags;
 use rvirt_driver::{CheckpointDriver, CheckpointRef, CheckpointStore, DomainObjState, DomainRef};
 use rvirt_types::checkpoint::*;
@@ -161,11 +161,7 @@ impl CheckpointDriver for TestDriver {
                 // libvirt's test driver checks the domain runs, then reports no size after all.
                 check_active(st)?;
             }
-            Ok(c.format_xml(CheckpointFormatOptions {
-                secure: flags.contains(X::SECURE),
-                no_domain: flags.contains(X::NO_DOMAIN),
-                size: flags.contains(X::SIZE),
-            }))
+            Ok(c.format_xml(flags.into()))
         })
     }
 

@@ -1008,33 +1008,11 @@ fn cmd_domtime(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let t = ctl.lib(dom.get_time(0))?;
     if cmd.has("pretty") {
-        ctl.print(&format!("Time: {}", utc_date(t.seconds)));
+        ctl.print(&format!("Time: {}", crate::fmt::utc_date(t.seconds)));
     } else {
         ctl.print(&format!("Time: {}", t.seconds));
     }
     Ok(())
-}
-
-/// `%Y-%m-%d %H:%M:%S` of a Unix time in UTC.
-fn utc_date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// virsh's `domif-getlink`: `IFACE STATE` of the one interface whose MAC or target device is
@@ -1280,17 +1258,5 @@ mod tests {
             blkstat_flags_text("vda", true, &params[..1]),
             "Device: vda\n number of bytes written:        4\n"
         );
-    }
-}
-
-#[cfg(test)]
-mod time_tests {
-    #[test]
-    fn utc_dates_as_glib_prints_them() {
-        assert_eq!(super::utc_date(0), "1970-01-01 00:00:00");
-        assert_eq!(super::utc_date(627_319_920), "1989-11-17 15:32:00");
-        assert_eq!(super::utc_date(951_782_400), "2000-02-29 00:00:00");
-        assert_eq!(super::utc_date(-1), "1969-12-31 23:59:59");
-        assert_eq!(super::utc_date(4_102_444_800), "2100-01-01 00:00:00");
     }
 }
