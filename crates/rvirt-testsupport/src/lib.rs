@@ -4,6 +4,12 @@
 //! its built-in test driver, its own config and its own sockets in a temporary folder, so tests
 //! can run beside each other and beside a system libvirtd.
 
+mod agent_guest;
+pub use agent_guest::{
+    AgentGuest, GUEST_HOSTNAME, GUEST_MOUNT, GUEST_READY, GUEST_ROOT, agent_guest,
+    build as build_agent_guest, ext4_disk,
+};
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
