@@ -454,3 +454,69 @@ fn checkpoints_match_libvirt() {
     assert!(info.contains("\"name\": \"c2\""), "{info}");
     assert!(!info.contains("\"name\": \"c1\""), "{info}");
 }
+
+/// A real Linux guest running the real QEMU guest agent (see `rvirt_testsupport::agent_guest`)
+/// on the QEMU driver, as `@ROOT@`-relative domain XML.
+fn agent_guest_xml(name: &str, extra_devices: &str) -> String {
+    let g = rvirt_testsupport::agent_guest();
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory><vcpu>2</vcpu>\
+         <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+         <cmdline>console=ttyS0 rvirt.ip=192.0.2.10/24 panic=-1</cmdline></os>\
+         <features><acpi/><apic/></features><devices>\
+         <serial type='file'><source path='@ROOT@/console.log'/></serial>\
+         <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>\
+         <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/>\
+         </interface>{extra_devices}</devices></domain>",
+        g.kernel.display(),
+        g.initrd.display()
+    )
+}
+
+/// The guest agent's calls on a real guest, through the same command lines as virsh on
+/// libvirt 9.0's embedded QEMU driver: the agent-lifecycle event when the guest's agent opens
+/// its channel, host name, interface addresses, guest vCPUs (counted, taken offline and back),
+/// a raw agent command and the agent's error for one it lacks, the guest's clock set and read
+/// back; and, before the agent is there and after the guest is gone, libvirt's errors.
+#[test]
+fn guest_agent_calls_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("ga.xml");
+    std::fs::write(&xml, agent_guest_xml("ga", "")).unwrap();
+    // `@ROOT@` in the XML is each side's root: write one file per side.
+    for side in ["rvirt", "libvirt"] {
+        let root = dir.path().join(side);
+        std::fs::create_dir_all(&root).unwrap();
+        let text = std::fs::read_to_string(&xml)
+            .unwrap()
+            .replace("@ROOT@", &root.to_string_lossy());
+        std::fs::write(root.join("ga.xml"), text).unwrap();
+    }
+    let script = "domhostname ga; create @ROOT@/ga.xml; \
+         event ga --event agent-lifecycle --timeout 60; \
+         domhostname ga; domhostname ga --source agent; domifaddr ga --source agent; \
+         vcpucount ga --guest; vcpucount ga --guest --maximum; setvcpus ga 1 --guest; \
+         vcpucount ga --guest; setvcpus ga 2 --guest; vcpucount ga --guest; \
+         setvcpus ga 3 --guest; setvcpus ga 0 --guest; \
+         qemu-agent-command ga '{\"execute\":\"guest-get-host-name\"}'; \
+         qemu-agent-command ga '{\"execute\":\"guest-no-such-command\"}'; \
+         qemu-agent-command ga --timeout -3 '{\"execute\":\"guest-ping\"}'; \
+         domtime ga --time 1700000000; domtime ga --pretty; domtime ga --sync; \
+         suspend ga; domhostname ga; domtime ga; resume ga; \
+         destroy ga; domtime ga; domifaddr ga --source agent";
+    let ours = same_as_libvirt(dir.path(), script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(
+        out.contains("state: 'connected' reason: 'channel event'"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("\n{}\n", rvirt_testsupport::GUEST_HOSTNAME)),
+        "{out}"
+    );
+    assert!(
+        out.contains("52:54:00:aa:bb:cc    ipv4         192.0.2.10/24"),
+        "{out}"
+    );
+    assert!(out.contains("Time: 2023-11-14 22:13:2"), "{out}");
+}

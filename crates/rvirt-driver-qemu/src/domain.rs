@@ -208,12 +208,12 @@ impl DomainDriver for QemuDriver {
     async fn domain_qemu_agent_command(
         &self,
         dom: &DomainRef,
-        _cmd: &str,
-        _timeout: i32,
+        cmd: &str,
+        timeout: i32,
         flags: u32,
     ) -> Result<Option<String>> {
         check_flags(FROM, "qemuDomainQemuAgentCommand", flags, 0)?;
-        self.qemu_agent_command(dom).await
+        self.qemu_agent_command(dom, cmd, timeout).await
     }
 
     async fn connect_list_all_domains(
@@ -478,13 +478,33 @@ impl DomainDriver for QemuDriver {
             FROM,
             "qemuDomainShutdownFlags",
             flags.bits(),
-            DomainShutdownFlags::ACPI_POWER_BTN.bits(),
+            (DomainShutdownFlags::ACPI_POWER_BTN | DomainShutdownFlags::GUEST_AGENT).bits(),
         )?;
         let obj = self.obj(dom)?;
         self.read(dom, check_active)?;
-        let p = self.proc_of(&obj.uuid)?;
-        self.qmp(&p, |m| async move { m.system_powerdown().await })
-            .await
+        // libvirt's choice: the agent when asked for, or by default when it is connected;
+        // ACPI when not asked for the agent alone and the agent failed.
+        let agent_req = flags.contains(DomainShutdownFlags::GUEST_AGENT);
+        let acpi_req = flags.contains(DomainShutdownFlags::ACPI_POWER_BTN);
+        let use_agent = agent_req || (flags.is_empty() && self.agent_connected(dom));
+        let mut res = Ok(());
+        if use_agent {
+            res = self.agent_shutdown(dom, false).await;
+            if res.is_err() && agent_req && !acpi_req {
+                return res;
+            }
+        }
+        if !use_agent || (res.is_err() && (acpi_req || flags.is_empty())) {
+            if use_agent && !obj.lock().is_active() {
+                return Ok(());
+            }
+            self.read(dom, check_active)?;
+            let p = self.proc_of(&obj.uuid)?;
+            res = self
+                .qmp(&p, |m| async move { m.system_powerdown().await })
+                .await;
+        }
+        res
     }
 
     async fn domain_reboot(&self, dom: &DomainRef, flags: DomainRebootFlags) -> Result<()> {
@@ -829,7 +849,7 @@ impl DomainDriver for QemuDriver {
         source: DomainInterfaceAddressesSource,
         flags: u32,
     ) -> Result<Vec<DomainInterface>> {
-        self.interface_addresses(dom, source, flags)
+        self.interface_addresses(dom, source, flags).await
     }
 
     async fn domain_get_hostname(
@@ -837,22 +857,21 @@ impl DomainDriver for QemuDriver {
         dom: &DomainRef,
         flags: DomainGetHostnameFlags,
     ) -> Result<String> {
-        self.hostname(dom, flags)
+        self.hostname(dom, flags).await
     }
 
     async fn domain_get_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
-        self.guest_time(dom, flags)
+        self.agent_get_time(dom, flags).await
     }
 
     async fn domain_set_time(
         &self,
         dom: &DomainRef,
-        _seconds: i64,
-        _nseconds: u32,
+        seconds: i64,
+        nseconds: u32,
         flags: u32,
     ) -> Result<()> {
-        check_flags(FROM, "qemuDomainSetTime", flags, 1)?;
-        self.guest_time(dom, 0).map(|_| ())
+        self.agent_set_time(dom, seconds, nseconds, flags).await
     }
 
     async fn domain_screenshot(

@@ -5,9 +5,9 @@
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags};
 use rvirt_types::domain::{
-    DomainGetHostnameFlags, DomainInterfaceAddressesSource as Source, DomainState, IPAddrType,
+    DomainGetHostnameFlags, DomainInterfaceAddressesSource as Source, IPAddrType,
 };
-use rvirt_types::records::{DomainIPAddress, DomainInterface, DomainTime};
+use rvirt_types::records::{DomainIPAddress, DomainInterface};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 /// `(network, MAC, tap device)` of each interface of `def` on a virtual network.
@@ -47,7 +47,7 @@ pub(crate) fn arp_entries(table: &str) -> Vec<(String, String)> {
 }
 
 impl QemuDriver {
-    pub(crate) fn interface_addresses(
+    pub(crate) async fn interface_addresses(
         &self,
         dom: &DomainRef,
         source: Source,
@@ -55,6 +55,12 @@ impl QemuDriver {
     ) -> Result<Vec<DomainInterface>> {
         check_flags(FROM, "qemuDomainInterfaceAddresses", flags, 0)?;
         let obj = self.obj(dom)?;
+        if source == Source::AGENT {
+            if let Some(e) = crate::guest_agent::agent_unusable(&obj.lock()) {
+                return Err(e);
+            }
+            return self.agent_interfaces(dom).await;
+        }
         let st = obj.lock();
         if !st.is_active() {
             return Err(Error::operation_invalid(
@@ -92,7 +98,6 @@ impl QemuDriver {
                 }
                 Ok(out)
             }
-            Source::AGENT => Err(crate::tuning::agent_unavailable(&st)),
             Source::ARP => {
                 let table = std::fs::read_to_string("/proc/net/arp")
                     .map_err(|e| Error::system(FROM, "unable to read /proc/net/arp", &e))?;
@@ -125,7 +130,7 @@ impl QemuDriver {
 impl QemuDriver {
     /// `virDomainGetHostname`: from the guest agent (by default), or from the host name a
     /// guest gave with its DHCP request on a virtual network (`LEASE`).
-    pub(crate) fn hostname(
+    pub(crate) async fn hostname(
         &self,
         dom: &DomainRef,
         flags: DomainGetHostnameFlags,
@@ -144,17 +149,14 @@ impl QemuDriver {
             ));
         }
         let obj = self.obj(dom)?;
+        if !flags.contains(DomainGetHostnameFlags::LEASE) {
+            if let Some(e) = crate::guest_agent::agent_unusable(&obj.lock()) {
+                return Err(e);
+            }
+            return self.agent_hostname(dom).await;
+        }
         let (name, nics) = {
             let st = obj.lock();
-            if !flags.contains(DomainGetHostnameFlags::LEASE) {
-                if !st.is_active() {
-                    return Err(Error::operation_invalid(
-                        ErrorDomain::DOMAIN,
-                        "domain is not running",
-                    ));
-                }
-                return Err(crate::tuning::agent_unavailable(&st));
-            }
             if !st.is_active() {
                 return Err(Error::operation_invalid(
                     ErrorDomain::DOMAIN,
@@ -178,20 +180,6 @@ impl QemuDriver {
             ErrorNumber::NO_HOSTNAME,
             format!("no hostname found for domain {name}"),
         ))
-    }
-
-    /// `virDomainGetTime`: only the guest agent knows it.
-    pub(crate) fn guest_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
-        check_flags(FROM, "qemuDomainGetTime", flags, 0)?;
-        let obj = self.obj(dom)?;
-        let st = obj.lock();
-        if !st.is_active() || st.state == DomainState::SHUTOFF {
-            return Err(Error::operation_invalid(
-                ErrorDomain::DOMAIN,
-                "domain is not running",
-            ));
-        }
-        Err(crate::tuning::agent_unavailable(&st))
     }
 }
 

@@ -44,6 +44,7 @@ mod defaults;
 mod disk_index;
 mod domain;
 mod domcaps;
+mod guest_agent;
 mod host;
 pub mod hotplug;
 mod iface;

@@ -72,14 +72,6 @@ impl QemuDriver {
             .map_err(crate::process::qmp_error)?;
         Ok(compact(&line))
     }
-
-    /// `virDomainQemuAgentCommand`: libvirt's errors for a domain that is not running or whose
-    /// agent is not there (this driver connects to no guest agent yet).
-    pub(crate) async fn qemu_agent_command(&self, dom: &DomainRef) -> Result<Option<String>> {
-        let obj = self.obj(dom)?;
-        let st = obj.lock();
-        Err(crate::tuning::agent_unavailable(&st))
-    }
 }
 
 #[cfg(test)]

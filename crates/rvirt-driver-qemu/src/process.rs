@@ -164,6 +164,10 @@ pub struct Proc {
     /// [`QemuDriver::catch_up`]).
     handled: tokio::sync::watch::Sender<u64>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
+    /// The connection to the guest agent, made on first use (see `guest_agent.rs`).
+    pub(crate) agent: Mutex<Option<Arc<rvirt_qmp::Agent>>>,
+    /// The agent deadline, as libvirt's `virDomainAgentSetResponseTimeout` takes it.
+    pub(crate) agent_timeout: AtomicI32,
 }
 
 impl Proc {
@@ -991,6 +995,8 @@ impl QemuDriver {
                     exited: tokio::sync::watch::channel(false).0,
                     handled: tokio::sync::watch::channel(0).0,
                     watcher: Mutex::new(None),
+                    agent: Mutex::new(None),
+                    agent_timeout: AtomicI32::new(crate::guest_agent::TIMEOUT_BLOCK),
                 },
                 events,
                 id,
@@ -1123,13 +1129,33 @@ impl QemuDriver {
             }
             EventKind::VserportChange { id, open } => {
                 // The guest opened or closed a virtio channel: its live state follows.
-                let changed = {
+                let (changed, agent, dref) = {
                     let mut st = obj.lock();
                     let def = Arc::make_mut(&mut st.def);
-                    crate::startup::set_channel_state(def, &id, open)
+                    let changed = crate::startup::set_channel_state(def, &id, open);
+                    let agent = def.devices.channels.iter().any(|c| {
+                        c.info.alias.as_deref() == Some(id.as_str())
+                            && c.target_extra
+                                .iter()
+                                .any(|(k, v)| k == "name" && v == crate::guest_agent::AGENT_CHANNEL)
+                    });
+                    (changed, agent, st.to_ref(uuid))
                 };
                 if changed {
                     let _ = self.save_status(&obj);
+                }
+                if agent {
+                    // A new agent (or none): the next call connects and syncs again.
+                    let old = p.agent.lock().take();
+                    if let Some(a) = old {
+                        a.close().await;
+                    }
+                    // libvirt's states: 1 connected, 2 disconnected; reason 2: channel event.
+                    self.events.emit(DomainEvent::AgentLifecycle {
+                        dom: dref,
+                        state: if open { 1 } else { 2 },
+                        reason: 2,
+                    });
                 }
             }
             EventKind::Reset { .. } => {
@@ -1655,6 +1681,8 @@ impl QemuDriver {
                 exited: tokio::sync::watch::channel(false).0,
                 handled: tokio::sync::watch::channel(0).0,
                 watcher: Mutex::new(None),
+                agent: Mutex::new(None),
+                agent_timeout: AtomicI32::new(crate::guest_agent::TIMEOUT_BLOCK),
             });
             let uuid = s.def.uuid;
             let has_jobs = !s.block_jobs.is_empty();

@@ -5,7 +5,7 @@
 
 use crate::{FROM, QemuDriver};
 use rvirt_conf::DomainDef;
-use rvirt_driver::{DomainObj, DomainObjState, DomainRef, check_flags};
+use rvirt_driver::{DomainObj, DomainRef, check_flags};
 use rvirt_qmp::EventKind;
 use rvirt_types::domain::*;
 use rvirt_types::{Error, ErrorNumber, Result};
@@ -21,32 +21,6 @@ const CONFIG: u32 = DomainModificationImpact::CONFIG.bits();
 
 fn invalid_arg(msg: impl Into<String>) -> Error {
     Error::with_detail(FROM, ErrorNumber::INVALID_ARG, msg)
-}
-
-/// The guest agent is never connected (rvirt does not talk to it yet): libvirt's error for a
-/// call that needs it.
-pub(crate) fn agent_unavailable(st: &DomainObjState) -> Error {
-    if st.state != DomainState::RUNNING {
-        return Error::operation_invalid(FROM, "domain is not running");
-    }
-    let configured = st.def.devices.channels.iter().any(|c| {
-        c.target_extra
-            .iter()
-            .any(|(k, v)| k == "name" && v == "org.qemu.guest_agent.0")
-    });
-    if configured {
-        Error::with_detail(
-            FROM,
-            ErrorNumber::AGENT_UNRESPONSIVE,
-            "QEMU guest agent is not connected",
-        )
-    } else {
-        Error::with_detail(
-            FROM,
-            ErrorNumber::ARGUMENT_UNSUPPORTED,
-            "QEMU guest agent is not configured",
-        )
-    }
 }
 
 fn has_balloon(def: &DomainDef) -> bool {
@@ -223,7 +197,20 @@ impl QemuDriver {
         let obj = self.obj(dom)?;
         let (live, config) = obj.lock().modification_impact(flags.bits())?;
         if flags.contains(DomainVcpuFlags::GUEST) {
-            return Err(agent_unavailable(&obj.lock()));
+            {
+                let st = obj.lock();
+                if let Some(e) = crate::guest_agent::agent_unusable(&st) {
+                    return Err(e);
+                }
+                if n > st.def.vcpus_current {
+                    return Err(invalid_arg(format!(
+                        "requested vcpu count is greater than the count of enabled vcpus in \
+                         the domain: {n} > {}",
+                        st.def.vcpus_current
+                    )));
+                }
+            }
+            return self.agent_set_vcpu_count(dom, n).await;
         }
         if flags.contains(DomainVcpuFlags::MAXIMUM) {
             if live {
@@ -450,16 +437,26 @@ impl QemuDriver {
                 .bits(),
         )?;
         let obj = self.obj(dom)?;
-        let st = obj.lock();
-        let def = st.one_def(flags.bits())?.clone();
-        if flags.contains(DomainVcpuFlags::GUEST) {
-            if !st.is_active() {
-                return Err(invalid_arg(
-                    "vCPU count provided by the guest agent can only be requested for live \
-                     domains",
-                ));
+        let def = {
+            let st = obj.lock();
+            let def = st.one_def(flags.bits())?.clone();
+            if flags.contains(DomainVcpuFlags::GUEST) {
+                if !st.is_active() {
+                    return Err(invalid_arg(
+                        "vCPU count provided by the guest agent can only be requested for live \
+                         domains",
+                    ));
+                }
+                if let Some(e) = crate::guest_agent::agent_unusable(&st) {
+                    return Err(e);
+                }
             }
-            return Err(agent_unavailable(&st));
+            def
+        };
+        if flags.contains(DomainVcpuFlags::GUEST) {
+            return self
+                .agent_vcpu_count(dom, flags.contains(DomainVcpuFlags::MAXIMUM))
+                .await;
         }
         Ok(if flags.contains(DomainVcpuFlags::MAXIMUM) {
             def.vcpus_max

@@ -85,6 +85,15 @@ pub enum DomainEvent {
         /// A `virConnectDomainEventBlockJobStatus` value.
         status: i32,
     },
+    /// `VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE`: the guest agent connected or disconnected.
+    AgentLifecycle {
+        /// The domain.
+        dom: DomainRef,
+        /// A `virConnectDomainEventAgentLifecycleState` value.
+        state: i32,
+        /// A `virConnectDomainEventAgentLifecycleReason` value.
+        reason: i32,
+    },
 }
 
 impl DomainEvent {
@@ -99,6 +108,7 @@ impl DomainEvent {
             DomainEvent::DeviceAdded { .. } => DomainEventID::DEVICE_ADDED,
             DomainEvent::BlockJob { .. } => DomainEventID::BLOCK_JOB,
             DomainEvent::BlockJob2 { .. } => DomainEventID::BLOCK_JOB_2,
+            DomainEvent::AgentLifecycle { .. } => DomainEventID::AGENT_LIFECYCLE,
         }
     }
 
@@ -112,7 +122,8 @@ impl DomainEvent {
             | DomainEvent::DeviceRemoved { dom, .. }
             | DomainEvent::DeviceAdded { dom, .. }
             | DomainEvent::BlockJob { dom, .. }
-            | DomainEvent::BlockJob2 { dom, .. } => dom,
+            | DomainEvent::BlockJob2 { dom, .. }
+            | DomainEvent::AgentLifecycle { dom, .. } => dom,
         }
     }
 

@@ -10,9 +10,12 @@
 //!   SCM_RIGHTS descriptor passing, ...) and typed events ([`Event::kind`]).
 //! - [`probe`]: what a QEMU binary offers (machines, CPU models, KVM, commands), with an
 //!   on-disk cache keyed by binary path and modification time ([`probe_cached`]).
+//! - [`Agent`]: the guest agent behind a domain's `org.qemu.guest_agent.0` channel, each
+//!   connection brought in step with `guest-sync-delimited`, a deadline on every command.
 //! - [`Pidfd`]: process exit noticed immediately through a pidfd, for our children and for
 //!   processes we reattach to.
 
+mod agent;
 mod commands;
 mod error;
 mod event;
@@ -24,6 +27,7 @@ mod process;
 mod types;
 mod wire;
 
+pub use agent::{AGENT_MAX_REPLY, AGENT_SYNC_TIMEOUT, Agent, AgentError};
 pub use commands::SnapshotJob;
 pub use error::{DeadReason, Error, ErrorClass, Result};
 pub use event::{BlockJobInfo, Event, EventKind};

@@ -15,7 +15,8 @@ use rvirt_driver::{
 };
 use rvirt_proto::remote::Procedure;
 use rvirt_proto::remote::types::{
-    DomainEventBlockJob2Msg, DomainEventCallbackBalloonChangeMsg, DomainEventCallbackBlockJobMsg,
+    DomainEventBlockJob2Msg, DomainEventCallbackAgentLifecycleMsg,
+    DomainEventCallbackBalloonChangeMsg, DomainEventCallbackBlockJobMsg,
     DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
     DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
@@ -157,6 +158,17 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 Event::Domain(DomainEvent::DeviceRemoved {
                     dom: domain_ref(m.msg.dom),
                     alias: m.msg.dev_alias.into_inner(),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackAgentLifecycle => {
+            let m: DomainEventCallbackAgentLifecycleMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::AgentLifecycle {
+                    dom: domain_ref(m.dom),
+                    state: m.state,
+                    reason: m.reason,
                 }),
             )
         }

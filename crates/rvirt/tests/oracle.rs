@@ -571,6 +571,9 @@ impl Runner {
                                 status,
                                 ..
                             } => json!(["block_job_2", d.get_name(), dst, job_type, status]),
+                            rvirt::DomainEvent::AgentLifecycle { state, reason, .. } => {
+                                json!(["agent_lifecycle", d.get_name(), state, reason])
+                            }
                         };
                         Runner::record(&events, v);
                     })?;

@@ -177,6 +177,23 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
         DomainEvent::DeviceAdded { dom, alias } => {
             format!("event 'device-added' for domain '{}': {alias}\n", dom.name)
         }
+        DomainEvent::AgentLifecycle { dom, state, reason } => {
+            let state = match state {
+                0 => "unknown",
+                1 => "connected",
+                2 => "disconnected",
+                _ => "unknown",
+            };
+            let reason = match reason {
+                1 => "domain started",
+                2 => "channel event",
+                _ => "unknown",
+            };
+            format!(
+                "event 'agent-lifecycle' for domain '{}': state: '{state}' reason: '{reason}'\n",
+                dom.name
+            )
+        }
         DomainEvent::BlockJob {
             dom,
             path: disk,

@@ -184,9 +184,24 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
                 status: *status,
             },
         ),
-        // The metadata and device-added events came after the legacy protocol: there is no
-        // message for them there.
-        (DomainEvent::MetadataChange { .. } | DomainEvent::DeviceAdded { .. }, true) => {}
+        (DomainEvent::AgentLifecycle { state, reason, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackAgentLifecycle,
+            &DomainEventCallbackAgentLifecycleMsg {
+                callback_id: wire_id,
+                dom,
+                state: *state,
+                reason: *reason,
+            },
+        ),
+        // The metadata, device-added and agent events came after the legacy protocol: there is
+        // no message for them there.
+        (
+            DomainEvent::MetadataChange { .. }
+            | DomainEvent::DeviceAdded { .. }
+            | DomainEvent::AgentLifecycle { .. },
+            true,
+        ) => {}
     }
 }
 

@@ -1,0 +1,570 @@
+//! The calls that go through the QEMU guest agent, with libvirt's rules: the agent is usable
+//! when the domain runs and the guest has the `org.qemu.guest_agent.0` channel open (the
+//! channel's `state='connected'`, from `VSERPORT_CHANGE`); each domain has one connection to
+//! the channel's host end (see [`rvirt_qmp::Agent`]), made on first use.
+//!
+//! Deadlines: a domain's agent timeout (`virDomainAgentSetResponseTimeout`) is libvirt's -2
+//! ("block") by default, which here waits [`BLOCK_CAP`] at most, so that a dead agent never
+//! holds a call forever; -1 is libvirt's 5 s default, 0 does not wait, N waits N seconds.
+
+use crate::process::{Proc, on_rt};
+use crate::{FROM, QemuDriver};
+use rvirt_driver::{DomainObjState, DomainRef, check_flags};
+use rvirt_qmp::{Agent, AgentError, EventKind};
+use rvirt_types::domain::*;
+use rvirt_types::records::{DomainIPAddress, DomainInterface, DomainTime};
+use rvirt_types::{Error, ErrorNumber, Result};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The channel name the guest agent listens on.
+pub(crate) const AGENT_CHANNEL: &str = "org.qemu.guest_agent.0";
+
+/// How long a "blocking" agent call waits at most.
+pub(crate) const BLOCK_CAP: Duration = Duration::from_secs(120);
+
+/// libvirt's timeouts: block, default (5 s), no wait; and the shutdown command's 60 s.
+pub(crate) const TIMEOUT_BLOCK: i32 = -2;
+const TIMEOUT_DEFAULT: i32 = -1;
+const TIMEOUT_NOWAIT: i32 = 0;
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(60);
+
+/// The deadline libvirt's `seconds` stands for; `None` for "do not wait".
+fn deadline(seconds: i32) -> Option<Duration> {
+    match seconds {
+        TIMEOUT_NOWAIT => None,
+        TIMEOUT_DEFAULT => Some(rvirt_qmp::AGENT_SYNC_TIMEOUT),
+        s if s > 0 => Some(Duration::from_secs(s as u64)),
+        _ => Some(BLOCK_CAP),
+    }
+}
+
+/// libvirt's error for an agent failure.
+pub(crate) fn agent_error(e: AgentError) -> Error {
+    match e {
+        AgentError::NotResponding | AgentError::Disappeared => {
+            Error::with_detail(FROM, ErrorNumber::AGENT_UNRESPONSIVE, e.to_string())
+        }
+        AgentError::Connect { .. } => Error::with_detail(
+            FROM,
+            ErrorNumber::AGENT_UNRESPONSIVE,
+            format!("QEMU guest agent is not available: {e}"),
+        ),
+        AgentError::Command { .. } | AgentError::Protocol(_) => {
+            Error::internal(FROM, e.to_string())
+        }
+    }
+}
+
+/// The agent channel of a definition, and the host end QEMU listens on.
+fn agent_channel(st: &DomainObjState) -> Option<(bool, Option<String>)> {
+    st.def.devices.channels.iter().find_map(|c| {
+        let named = c
+            .target_extra
+            .iter()
+            .any(|(k, v)| k == "name" && v == AGENT_CHANNEL);
+        if !named {
+            return None;
+        }
+        let connected = c
+            .target_extra
+            .iter()
+            .any(|(k, v)| k == "state" && v == "connected");
+        let path = (c.source_type == "unix")
+            .then(|| {
+                c.source
+                    .iter()
+                    .find(|(k, _)| k == "path")
+                    .map(|(_, v)| v.clone())
+            })
+            .flatten();
+        Some((connected, path))
+    })
+}
+
+/// libvirt's `qemuDomainAgentAvailable`: the error for a domain whose agent cannot be used
+/// now, or `None`.
+pub(crate) fn agent_unusable(st: &DomainObjState) -> Option<Error> {
+    if st.state != DomainState::RUNNING {
+        return Some(Error::operation_invalid(FROM, "domain is not running"));
+    }
+    match agent_channel(st) {
+        None => Some(Error::with_detail(
+            FROM,
+            ErrorNumber::ARGUMENT_UNSUPPORTED,
+            "QEMU guest agent is not configured",
+        )),
+        Some((true, Some(_))) => None,
+        Some(_) => Some(Error::with_detail(
+            FROM,
+            ErrorNumber::AGENT_UNRESPONSIVE,
+            "QEMU guest agent is not connected",
+        )),
+    }
+}
+
+/// The error for a call that needs the agent when it cannot be used (see [`agent_unusable`]);
+/// an internal error if it can (callers ask only when they know it cannot).
+pub(crate) fn agent_unavailable(st: &DomainObjState) -> Error {
+    agent_unusable(st).unwrap_or_else(|| Error::internal(FROM, "the guest agent is available"))
+}
+
+impl Proc {
+    /// The domain's agent behind `path` (one per process, made on first use).
+    fn agent(&self, path: &str) -> Arc<Agent> {
+        let mut slot = self.agent.lock();
+        match &*slot {
+            Some(a) if a.path() == std::path::Path::new(path) => a.clone(),
+            _ => {
+                let a = Arc::new(Agent::new(path));
+                *slot = Some(a.clone());
+                a
+            }
+        }
+    }
+}
+
+/// The online state of a guest's vCPUs, as the agent reports them.
+#[derive(Debug, Clone, PartialEq)]
+struct GuestCpu {
+    id: i64,
+    online: bool,
+    offlinable: bool,
+    modified: bool,
+}
+
+/// libvirt's choice of which guest vCPUs to bring on- or offline to have `want` online.
+fn plan_guest_cpus(want: usize, cpus: &mut [GuestCpu]) -> Result<()> {
+    let mut online = 0;
+    let mut offlinable = 0;
+    let mut cpu0 = None;
+    for (i, c) in cpus.iter().enumerate() {
+        if c.id == 0 {
+            cpu0 = Some(i);
+        }
+        online += c.online as usize;
+        offlinable += (c.offlinable && c.online) as usize;
+        if !c.online && !c.offlinable {
+            return Err(Error::internal(
+                FROM,
+                "Invalid data provided by guest agent",
+            ));
+        }
+    }
+    // vCPU 0 stays when every online vCPU could go.
+    if let Some(i) = cpu0
+        && offlinable == online
+        && cpus[i].online
+    {
+        cpus[i].offlinable = false;
+        offlinable -= 1;
+    }
+    if want > cpus.len() {
+        return Err(Error::internal(
+            FROM,
+            "guest agent reports less cpu than requested",
+        ));
+    }
+    if want < online - offlinable {
+        return Err(Error::with_detail(
+            FROM,
+            ErrorNumber::INVALID_ARG,
+            "Cannot offline enough CPUs",
+        ));
+    }
+    for c in cpus.iter_mut() {
+        if want < online && c.offlinable && c.online {
+            c.online = false;
+            c.modified = true;
+            online -= 1;
+        } else if want > online && !c.online {
+            c.online = true;
+            c.modified = true;
+            online += 1;
+        } else if want == online {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl QemuDriver {
+    /// The running domain's process and agent, or libvirt's error for why the agent cannot be
+    /// used; and the domain's agent deadline.
+    fn agent_of(&self, dom: &DomainRef) -> Result<(Arc<Proc>, Arc<Agent>, i32)> {
+        let obj = self.obj(dom)?;
+        let path = {
+            let st = obj.lock();
+            if let Some(e) = agent_unusable(&st) {
+                return Err(e);
+            }
+            match agent_channel(&st) {
+                Some((_, Some(p))) => p,
+                _ => return Err(agent_unavailable(&st)),
+            }
+        };
+        let p = self.proc_of(&obj.uuid)?;
+        let agent = p.agent(&path);
+        let timeout = p.agent_timeout.load(std::sync::atomic::Ordering::Relaxed);
+        Ok((p, agent, timeout))
+    }
+
+    /// Runs `command` through the domain's agent with its deadline; what it returned.
+    pub(crate) async fn agent_run(
+        &self,
+        dom: &DomainRef,
+        command: &'static str,
+        args: Option<Value>,
+    ) -> Result<Value> {
+        let (_p, agent, timeout) = self.agent_of(dom)?;
+        let wait = deadline(timeout).unwrap_or(rvirt_qmp::AGENT_SYNC_TIMEOUT);
+        on_rt(async move { agent.execute(command, args, wait).await })
+            .await?
+            .map_err(agent_error)
+    }
+
+    /// `virDomainAgentSetResponseTimeout`.
+    #[allow(dead_code)] // TODO(this session): the trait method lands with the FS calls.
+    pub(crate) fn agent_set_timeout(
+        &self,
+        dom: &DomainRef,
+        timeout: i32,
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainAgentSetResponseTimeout", flags, 0)?;
+        if timeout < TIMEOUT_BLOCK {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::INVALID_ARG,
+                format!(
+                    "guest agent timeout '{timeout}' is less than the minimum '{TIMEOUT_BLOCK}'"
+                ),
+            ));
+        }
+        let obj = self.obj(dom)?;
+        if let Ok(p) = self.proc_of(&obj.uuid) {
+            p.agent_timeout
+                .store(timeout, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// `virDomainQemuAgentCommand`: `cmd` as given, the agent's whole reply object.
+    pub(crate) async fn qemu_agent_command(
+        &self,
+        dom: &DomainRef,
+        cmd: &str,
+        timeout: i32,
+    ) -> Result<Option<String>> {
+        if timeout < TIMEOUT_BLOCK {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::INVALID_ARG,
+                format!(
+                    "guest agent timeout '{timeout}' is less than the minimum '{TIMEOUT_BLOCK}'"
+                ),
+            ));
+        }
+        let (_p, agent, _) = self.agent_of(dom)?;
+        let command: Value = serde_json::from_str(cmd)
+            .map_err(|e| Error::internal(FROM, format!("cannot parse json {cmd}: {e}")))?;
+        if !command.is_object() {
+            return Err(Error::internal(
+                FROM,
+                format!("cannot parse json {cmd}: not an object"),
+            ));
+        }
+        let Some(wait) = deadline(timeout) else {
+            // libvirt's "no wait": sent, no reply looked for.
+            let name = command["execute"].as_str().unwrap_or("").to_string();
+            let args = command.get("arguments").cloned();
+            on_rt(async move {
+                agent
+                    .execute_no_reply(&name, args, Duration::from_millis(1))
+                    .await
+            })
+            .await?
+            .map_err(agent_error)?;
+            return Ok(None);
+        };
+        let reply = on_rt(async move { agent.execute_value(&command, wait).await })
+            .await?
+            .map_err(agent_error)?;
+        Ok(Some(reply.to_string()))
+    }
+
+    /// The guest's host name, from the agent.
+    pub(crate) async fn agent_hostname(&self, dom: &DomainRef) -> Result<String> {
+        let v = self.agent_run(dom, "guest-get-host-name", None).await?;
+        v["host-name"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| Error::internal(FROM, "malformed return value"))
+    }
+
+    /// `virDomainGetTime`.
+    pub(crate) async fn agent_get_time(&self, dom: &DomainRef, flags: u32) -> Result<DomainTime> {
+        check_flags(FROM, "qemuDomainGetTime", flags, 0)?;
+        let v = self.agent_run(dom, "guest-get-time", None).await?;
+        let ns = v
+            .as_i64()
+            .ok_or_else(|| Error::internal(FROM, "malformed return value"))?;
+        Ok(DomainTime {
+            seconds: ns.div_euclid(1_000_000_000),
+            nseconds: ns.rem_euclid(1_000_000_000) as u32,
+        })
+    }
+
+    /// `virDomainSetTime`: the given time, or (`VIR_DOMAIN_TIME_SYNC`) the guest's own RTC.
+    pub(crate) async fn agent_set_time(
+        &self,
+        dom: &DomainRef,
+        seconds: i64,
+        nseconds: u32,
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetTime", flags, 1)?;
+        let sync = flags & 1 != 0;
+        let args = if sync {
+            None
+        } else {
+            if !(i64::MIN / 1_000_000_000..=i64::MAX / 1_000_000_000).contains(&seconds) {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::INVALID_ARG,
+                    format!("Time '{seconds}' is too big for guest agent"),
+                ));
+            }
+            Some(json!({"time": seconds * 1_000_000_000 + nseconds as i64}))
+        };
+        self.agent_run(dom, "guest-set-time", args).await?;
+        Ok(())
+    }
+
+    /// The guest's interfaces and addresses, from the agent (aliases such as `eth0:1` folded
+    /// into their interface, as libvirt does).
+    pub(crate) async fn agent_interfaces(&self, dom: &DomainRef) -> Result<Vec<DomainInterface>> {
+        let v = self
+            .agent_run(dom, "guest-network-get-interfaces", None)
+            .await?;
+        let list = v.as_array().ok_or_else(|| {
+            Error::internal(FROM, "qemu agent didn't return an array of interfaces")
+        })?;
+        let mut out: Vec<DomainInterface> = Vec::new();
+        for iface in list {
+            let name = iface["name"]
+                .as_str()
+                .ok_or_else(|| Error::internal(FROM, "qemu agent didn't provide 'name' field"))?;
+            let base = name.split(':').next().unwrap_or(name).to_string();
+            let idx = match out.iter().position(|i| i.name == base) {
+                Some(i) => i,
+                None => {
+                    out.push(DomainInterface {
+                        name: base,
+                        hwaddr: iface["hardware-address"].as_str().map(str::to_string),
+                        addrs: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            for a in iface["ip-addresses"].as_array().into_iter().flatten() {
+                let addr_type = match a["ip-address-type"].as_str() {
+                    Some("ipv4") => IPAddrType::IPV4,
+                    Some("ipv6") => IPAddrType::IPV6,
+                    other => {
+                        return Err(Error::internal(
+                            FROM,
+                            format!("unknown ip address type '{}'", other.unwrap_or("")),
+                        ));
+                    }
+                };
+                let addr = a["ip-address"].as_str().ok_or_else(|| {
+                    Error::internal(FROM, "qemu agent didn't provide 'ip-address' field")
+                })?;
+                let prefix = a["prefix"]
+                    .as_u64()
+                    .ok_or_else(|| Error::internal(FROM, "malformed 'prefix' field"))?;
+                out[idx].addrs.push(DomainIPAddress {
+                    addr_type,
+                    addr: addr.to_string(),
+                    prefix: prefix as u32,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Shuts the guest down (or reboots it) through the agent, as libvirt's
+    /// `qemuDomainShutdownFlagsAgent`: `guest-shutdown`, then the `SHUTDOWN` (or `RESET`) that
+    /// QEMU reports, within 60 s. `report` false: the agent's unavailability is an error
+    /// without a message worth showing (the caller falls back to ACPI).
+    pub(crate) async fn agent_shutdown(&self, dom: &DomainRef, reboot: bool) -> Result<()> {
+        let (p, agent, _) = self.agent_of(dom)?;
+        p.fake_reboot
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let mon = p.monitor()?;
+        let mode = if reboot { "reboot" } else { "powerdown" };
+        let res = on_rt(async move {
+            let mut events = mon.events();
+            let wait_event = async {
+                loop {
+                    match events.recv().await {
+                        Ok(ev) => match ev.kind() {
+                            EventKind::Shutdown { .. } if !reboot => return,
+                            EventKind::Reset { .. } if reboot => return,
+                            _ => {}
+                        },
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(_) => return,
+                    }
+                }
+            };
+            let cmd = json!({"execute": "guest-shutdown", "arguments": {"mode": mode}});
+            let run = agent.execute_value(&cmd, SHUTDOWN_WAIT);
+            let r = tokio::select! {
+                _ = wait_event => Ok(()),
+                r = run => match r {
+                    Ok(_) => Ok(()),
+                    Err(e @ AgentError::Command { .. }) => Err(e),
+                    Err(AgentError::NotResponding) => Err(AgentError::NotResponding),
+                    // The channel closed: the guest is going down.
+                    Err(_) => Ok(()),
+                },
+            };
+            // A command the agent never answers leaves the connection waiting: start over.
+            agent.close().await;
+            r
+        })
+        .await?;
+        res.map_err(agent_error)
+    }
+
+    /// The number of vCPUs the guest has online (`vcpucount --guest`), or (`maximum`) that
+    /// it knows of.
+    pub(crate) async fn agent_vcpu_count(&self, dom: &DomainRef, maximum: bool) -> Result<i32> {
+        let cpus = self.agent_vcpus(dom).await?;
+        if maximum {
+            return Ok(cpus.len() as i32);
+        }
+        Ok(cpus.iter().filter(|c| c.online).count() as i32)
+    }
+
+    async fn agent_vcpus(&self, dom: &DomainRef) -> Result<Vec<GuestCpu>> {
+        let v = self.agent_run(dom, "guest-get-vcpus", None).await?;
+        let list = v
+            .as_array()
+            .ok_or_else(|| Error::internal(FROM, "guest agent didn't return an array"))?;
+        list.iter()
+            .map(|c| {
+                let bad = || {
+                    Error::internal(
+                        FROM,
+                        "guest agent didn't provide 'logical-id' or 'online' or 'can-offline'",
+                    )
+                };
+                Ok(GuestCpu {
+                    id: c["logical-id"].as_i64().ok_or_else(bad)?,
+                    online: c["online"].as_bool().ok_or_else(bad)?,
+                    offlinable: c["can-offline"].as_bool().unwrap_or(false),
+                    modified: false,
+                })
+            })
+            .collect()
+    }
+
+    /// `setvcpus --guest N`: brings guest vCPUs on- or offline through the agent.
+    pub(crate) async fn agent_set_vcpu_count(&self, dom: &DomainRef, n: u32) -> Result<()> {
+        let mut cpus = self.agent_vcpus(dom).await?;
+        plan_guest_cpus(n as usize, &mut cpus)?;
+        self.agent_apply_vcpus(dom, cpus).await
+    }
+
+    /// Sends the modified entries of `cpus` with `guest-set-vcpus`, again for the rest when
+    /// the agent stops part way (as libvirt does).
+    async fn agent_apply_vcpus(&self, dom: &DomainRef, mut cpus: Vec<GuestCpu>) -> Result<()> {
+        loop {
+            let todo: Vec<Value> = cpus
+                .iter()
+                .filter(|c| c.modified)
+                .map(|c| json!({"logical-id": c.id, "online": c.online}))
+                .collect();
+            if todo.is_empty() {
+                return Ok(());
+            }
+            let v = self
+                .agent_run(dom, "guest-set-vcpus", Some(json!({"vcpus": todo})))
+                .await?;
+            let done = v
+                .as_u64()
+                .ok_or_else(|| Error::internal(FROM, "malformed return value"))?
+                as usize;
+            if done == 0 {
+                return Err(Error::internal(
+                    FROM,
+                    "guest agent didn't set any vcpu state",
+                ));
+            }
+            for c in cpus.iter_mut().filter(|c| c.modified).take(done) {
+                c.modified = false;
+            }
+        }
+    }
+
+    /// Whether the domain's agent can be used now (libvirt's `priv->agent`), for the choice a
+    /// plain shutdown makes.
+    pub(crate) fn agent_connected(&self, dom: &DomainRef) -> bool {
+        self.obj(dom)
+            .map(|obj| agent_unusable(&obj.lock()).is_none())
+            .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpus(spec: &[(i64, bool, bool)]) -> Vec<GuestCpu> {
+        spec.iter()
+            .map(|&(id, online, offlinable)| GuestCpu {
+                id,
+                online,
+                offlinable,
+                modified: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn guest_cpus_come_and_go_as_libvirt_picks_them() {
+        // Two of four online: bring two more.
+        let mut c = cpus(&[
+            (0, true, false),
+            (1, true, true),
+            (2, false, true),
+            (3, false, true),
+        ]);
+        plan_guest_cpus(4, &mut c).unwrap();
+        assert!(c.iter().all(|c| c.online));
+        assert_eq!(c.iter().filter(|c| c.modified).count(), 2);
+        // All online and offlinable: vCPU 0 stays.
+        let mut c = cpus(&[(0, true, true), (1, true, true)]);
+        plan_guest_cpus(1, &mut c).unwrap();
+        assert!(c[0].online);
+        assert!(!c[1].online);
+        let e = plan_guest_cpus(0, &mut cpus(&[(0, true, false)])).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::INVALID_ARG);
+        let e = plan_guest_cpus(3, &mut cpus(&[(0, true, false)])).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR);
+        let e = plan_guest_cpus(1, &mut cpus(&[(0, false, false)])).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR);
+    }
+
+    #[test]
+    fn libvirts_timeouts_become_deadlines() {
+        assert_eq!(deadline(-2), Some(BLOCK_CAP));
+        assert_eq!(deadline(-1), Some(Duration::from_secs(5)));
+        assert_eq!(deadline(0), None);
+        assert_eq!(deadline(7), Some(Duration::from_secs(7)));
+    }
+}
