@@ -455,24 +455,6 @@ fn checkpoints_match_libvirt() {
     assert!(!info.contains("\"name\": \"c1\""), "{info}");
 }
 
-/// A real Linux guest running the real QEMU guest agent (see `rvirt_testsupport::agent_guest`)
-/// on the QEMU driver, as `@ROOT@`-relative domain XML.
-fn agent_guest_xml(name: &str, extra_devices: &str) -> String {
-    let g = rvirt_testsupport::agent_guest();
-    format!(
-        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory><vcpu>2</vcpu>\
-         <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 rvirt.ip=192.0.2.10/24 panic=-1</cmdline></os>\
-         <features><acpi/><apic/></features><devices>\
-         <serial type='file'><source path='@ROOT@/console.log'/></serial>\
-         <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>\
-         <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/>\
-         </interface>{extra_devices}</devices></domain>",
-        g.kernel.display(),
-        g.initrd.display()
-    )
-}
-
 /// The guest agent's calls on a real guest, through the same command lines as virsh on
 /// libvirt 9.0's embedded QEMU driver: the agent-lifecycle event when the guest's agent opens
 /// its channel, host name, interface addresses, guest vCPUs (counted, taken offline and back),
@@ -482,7 +464,11 @@ fn agent_guest_xml(name: &str, extra_devices: &str) -> String {
 fn guest_agent_calls_match_libvirt() {
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("ga.xml");
-    std::fs::write(&xml, agent_guest_xml("ga", "")).unwrap();
+    std::fs::write(
+        &xml,
+        rvirt_testsupport::agent_guest_xml("ga", "@ROOT@/console.log", ""),
+    )
+    .unwrap();
     // `@ROOT@` in the XML is each side's root: write one file per side.
     for side in ["rvirt", "libvirt"] {
         let root = dir.path().join(side);

@@ -161,9 +161,10 @@ done
 }
 
 const SHUTDOWN: &str = "#!/bin/sh\n\
-    # What qemu-ga runs for guest-shutdown: -P +0 (power off), -H +0 (halt), -r +0 (reboot).\n\
+    # What qemu-ga runs for guest-shutdown: -P (power off), -H (halt) or -r (reboot), +0.\n\
     sync\n\
-    case \"$1\" in -r) reboot -f ;; *) poweroff -f ;; esac\n";
+    for a in \"$@\"; do [ \"$a\" = -r ] && exec reboot -f; done\n\
+    exec poweroff -f\n";
 
 /// Builds the guest from the packages unpacked under `root` into `out`.
 pub fn build(root: &Path, out: &Path) -> Result<AgentGuest, String> {
@@ -238,6 +239,26 @@ pub fn build(root: &Path, out: &Path) -> Result<AgentGuest, String> {
     let initrd = out.join("initrd.cpio");
     std::fs::write(&initrd, cpio.finish()).map_err(|e| format!("{}: {e}", initrd.display()))?;
     Ok(AgentGuest { kernel, initrd })
+}
+
+/// The domain XML of the agent guest named `name` for the QEMU driver (TCG, 256 MiB, two
+/// vCPUs, ACPI so that both are seen): its serial console written to the file `console`, the
+/// agent channel, a virtio NIC on user networking (MAC 52:54:00:aa:bb:cc, the guest takes
+/// 192.0.2.10/24), and `extra_devices` (XML).
+pub fn agent_guest_xml(name: &str, console: &str, extra_devices: &str) -> String {
+    let g = agent_guest();
+    format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory><vcpu>2</vcpu>\
+         <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+         <cmdline>console=ttyS0 rvirt.ip=192.0.2.10/24 panic=-1</cmdline></os>\
+         <features><acpi/><apic/></features><devices>\
+         <serial type='file'><source path='{console}'/></serial>\
+         <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>\
+         <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/>\
+         </interface>{extra_devices}</devices></domain>",
+        g.kernel.display(),
+        g.initrd.display()
+    )
 }
 
 /// Makes `path` a raw disk of `mib` MiB holding an empty ext4 file system (with the host's

@@ -6,7 +6,7 @@
 
 mod agent_guest;
 pub use agent_guest::{
-    AgentGuest, GUEST_HOSTNAME, GUEST_MOUNT, GUEST_READY, GUEST_ROOT, agent_guest,
+    AgentGuest, GUEST_HOSTNAME, GUEST_MOUNT, GUEST_READY, GUEST_ROOT, agent_guest, agent_guest_xml,
     build as build_agent_guest, ext4_disk,
 };
 
