@@ -134,6 +134,12 @@ fn reboot_and_shutdown_go_through_the_agent_and_a_stuck_agent_times_out() {
         block_on(d.domain_get_state(&dom, 0)).unwrap()
             == (DomainState::SHUTOFF, DomainShutoffReason::SHUTDOWN.0)
     });
+    // The stopped event follows the state change.
+    wait_until(Duration::from_secs(5), "the stopped event", || {
+        life.lock()
+            .iter()
+            .any(|(_, e, _)| *e == DomainEventType::STOPPED.0)
+    });
     let seen: Vec<(i32, i32)> = life.lock().iter().map(|(_, e, d)| (*e, *d)).collect();
     assert_eq!(
         seen,
