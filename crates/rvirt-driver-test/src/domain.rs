@@ -256,6 +256,15 @@ impl TestDriver {
         let st = obj.lock();
         f(&st)
     }
+
+    /// Runs `f` on the domain's state (for the driver's other modules).
+    pub(crate) fn read_domain<R>(
+        &self,
+        dom: &DomainRef,
+        f: impl FnOnce(&DomainObjState) -> Result<R>,
+    ) -> Result<R> {
+        self.read(dom, f)
+    }
 }
 
 impl DomainDriver for TestDriver {
@@ -1161,6 +1170,48 @@ impl DomainDriver for TestDriver {
                 nseconds: 0,
             })
         })
+    }
+
+    async fn domain_fs_freeze(
+        &self,
+        dom: &DomainRef,
+        mountpoints: &[String],
+        flags: u32,
+    ) -> Result<i32> {
+        self.fs_freeze(dom, mountpoints, flags)
+    }
+
+    async fn domain_fs_thaw(
+        &self,
+        dom: &DomainRef,
+        mountpoints: &[String],
+        flags: u32,
+    ) -> Result<i32> {
+        self.fs_thaw(dom, mountpoints, flags)
+    }
+
+    async fn domain_fs_trim(
+        &self,
+        dom: &DomainRef,
+        mountpoint: Option<&str>,
+        _minimum: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.fs_trim(dom, mountpoint, flags)
+    }
+
+    async fn domain_get_fs_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<DomainFSInfo>> {
+        self.fs_info(dom, flags)
+    }
+
+    async fn domain_set_user_password(
+        &self,
+        dom: &DomainRef,
+        _user: &str,
+        _password: &str,
+        flags: u32,
+    ) -> Result<()> {
+        self.set_user_password(dom, flags)
     }
 
     /// libvirt's test driver accepts any time (and `VIR_DOMAIN_TIME_SYNC`) and changes nothing.

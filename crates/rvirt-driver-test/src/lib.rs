@@ -12,6 +12,7 @@
 mod checkpoint;
 mod default_machine;
 mod domain;
+mod guest;
 mod host;
 mod interface;
 mod moment;
@@ -70,6 +71,8 @@ pub struct TestDriver {
     pub(crate) interfaces: interface::InterfaceList,
     /// Node devices.
     pub(crate) nodedevs: nodedev::TestNodeDevices,
+    /// Which of each running domain's two file systems (`/`, `/boot`) are frozen.
+    pub(crate) frozen: Mutex<HashMap<Uuid, [bool; 2]>>,
 }
 
 impl TestDriver {
@@ -114,6 +117,7 @@ impl TestDriver {
             storage: storage::TestStorage::default(),
             interfaces: interface::InterfaceList::default(),
             nodedevs: nodedev::TestNodeDevices::default(),
+            frozen: Mutex::default(),
         }
     }
 

@@ -490,6 +490,91 @@ pub trait DomainDriver {
     ) -> Result<()> {
         unsupported("virDomainSetTime")
     }
+    /// `virDomainFSFreeze`: freezes the guest's file systems (all, or those mounted at
+    /// `mountpoints`) through its agent; how many were frozen.
+    async fn domain_fs_freeze(
+        &self,
+        _dom: &DomainRef,
+        _mountpoints: &[String],
+        _flags: u32,
+    ) -> Result<i32> {
+        unsupported("virDomainFSFreeze")
+    }
+    /// `virDomainFSThaw`: thaws what [`DomainDriver::domain_fs_freeze`] froze; how many.
+    async fn domain_fs_thaw(
+        &self,
+        _dom: &DomainRef,
+        _mountpoints: &[String],
+        _flags: u32,
+    ) -> Result<i32> {
+        unsupported("virDomainFSThaw")
+    }
+    /// `virDomainFSTrim`: discards unused blocks of the guest's file systems (free extents of
+    /// `minimum` bytes and more), of all or of the one at `mountpoint`.
+    async fn domain_fs_trim(
+        &self,
+        _dom: &DomainRef,
+        _mountpoint: Option<&str>,
+        _minimum: u64,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainFSTrim")
+    }
+    /// `virDomainGetFSInfo`: the guest's mounted file systems.
+    async fn domain_get_fs_info(&self, _dom: &DomainRef, _flags: u32) -> Result<Vec<DomainFSInfo>> {
+        unsupported("virDomainGetFSInfo")
+    }
+    /// `virDomainSetUserPassword`: sets `user`'s password in the guest (`flags` 1,
+    /// `VIR_DOMAIN_PASSWORD_ENCRYPTED`: `password` is already crypted).
+    async fn domain_set_user_password(
+        &self,
+        _dom: &DomainRef,
+        _user: &str,
+        _password: &str,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainSetUserPassword")
+    }
+    /// `virDomainGetGuestInfo`: what the guest agent knows of the guest, of the
+    /// `VIR_DOMAIN_GUEST_INFO_*` `types` (all with 0), as typed parameters.
+    async fn domain_get_guest_info(
+        &self,
+        _dom: &DomainRef,
+        _types: u32,
+        _flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        unsupported("virDomainGetGuestInfo")
+    }
+    /// `virDomainGetGuestVcpus`: the guest's view of its vCPUs (`vcpus`, `online`,
+    /// `offlinable` as CPU lists).
+    async fn domain_get_guest_vcpus(
+        &self,
+        _dom: &DomainRef,
+        _flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        unsupported("virDomainGetGuestVcpus")
+    }
+    /// `virDomainSetGuestVcpus`: brings the guest's vCPUs in the list `cpumap` online
+    /// (`state` 1) or offline (0).
+    async fn domain_set_guest_vcpus(
+        &self,
+        _dom: &DomainRef,
+        _cpumap: &str,
+        _state: i32,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainSetGuestVcpus")
+    }
+    /// `virDomainAgentSetResponseTimeout`: how long agent calls of the domain wait (seconds;
+    /// -2 block, -1 default, 0 no wait).
+    async fn domain_agent_set_response_timeout(
+        &self,
+        _dom: &DomainRef,
+        _timeout: i32,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainAgentSetResponseTimeout")
+    }
     /// `virDomainGetCPUStats`: per CPU `start..start+ncpus` or the total with `start == -1`.
     async fn domain_get_cpu_stats(
         &self,

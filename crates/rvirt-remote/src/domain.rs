@@ -549,6 +549,59 @@ impl DomainDriver for RemoteDriver {
             = DomainGetTime(DomainGetTimeArgs { dom: nonnull_domain(dom), flags });
         fn domain_set_time(dom: &DomainRef, seconds: i64, nseconds: u32, flags: u32) -> ()
             = DomainSetTime(DomainSetTimeArgs { dom: nonnull_domain(dom), seconds, nseconds, flags });
+        fn domain_fs_freeze(dom: &DomainRef, mountpoints: &[String], flags: u32) -> i32
+            = DomainFsfreeze(DomainFsfreezeArgs {
+                dom: nonnull_domain(dom),
+                mountpoints: list(mountpoints.iter().map(|m| string(m)).collect::<Result<Vec<_>>>()?)?,
+                flags,
+            }) => |r| r.filesystems;
+        fn domain_fs_thaw(dom: &DomainRef, mountpoints: &[String], flags: u32) -> i32
+            = DomainFsthaw(DomainFsthawArgs {
+                dom: nonnull_domain(dom),
+                mountpoints: list(mountpoints.iter().map(|m| string(m)).collect::<Result<Vec<_>>>()?)?,
+                flags,
+            }) => |r| r.filesystems;
+        fn domain_fs_trim(dom: &DomainRef, mountpoint: Option<&str>, minimum: u64, flags: u32) -> ()
+            = DomainFstrim(DomainFstrimArgs {
+                dom: nonnull_domain(dom),
+                mount_point: opt_string(mountpoint)?,
+                minimum,
+                flags,
+            });
+        fn domain_get_fs_info(dom: &DomainRef, flags: u32) -> Vec<rvirt_types::records::DomainFSInfo>
+            = DomainGetFsinfo(DomainGetFsinfoArgs { dom: nonnull_domain(dom), flags })
+            => |r| r.info.into_inner().into_iter().map(|f| rvirt_types::records::DomainFSInfo {
+                mountpoint: f.mountpoint.into_inner(),
+                name: f.name.into_inner(),
+                fstype: f.fstype.into_inner(),
+                dev_aliases: f.dev_aliases.into_inner().into_iter().map(|a| a.into_inner()).collect(),
+            }).collect();
+        fn domain_set_user_password(dom: &DomainRef, user: &str, password: &str, flags: u32) -> ()
+            = DomainSetUserPassword(DomainSetUserPasswordArgs {
+                dom: nonnull_domain(dom),
+                user: Some(string(user)?),
+                password: Some(string(password)?),
+                flags,
+            });
+        fn domain_get_guest_info(dom: &DomainRef, types: u32, flags: u32) -> Vec<TypedParam>
+            = DomainGetGuestInfo(DomainGetGuestInfoArgs { dom: nonnull_domain(dom), types, flags })
+            => |r| r.params.into_inner().into_iter().map(typed_param_from_wire).collect();
+        fn domain_get_guest_vcpus(dom: &DomainRef, flags: u32) -> Vec<TypedParam>
+            = DomainGetGuestVcpus(DomainGetGuestVcpusArgs { dom: nonnull_domain(dom), flags })
+            => |r| r.params.into_inner().into_iter().map(typed_param_from_wire).collect();
+        fn domain_set_guest_vcpus(dom: &DomainRef, cpumap: &str, state: i32, flags: u32) -> ()
+            = DomainSetGuestVcpus(DomainSetGuestVcpusArgs {
+                dom: nonnull_domain(dom),
+                cpumap: string(cpumap)?,
+                state,
+                flags,
+            });
+        fn domain_agent_set_response_timeout(dom: &DomainRef, timeout: i32, flags: u32) -> ()
+            = DomainAgentSetResponseTimeout(DomainAgentSetResponseTimeoutArgs {
+                dom: nonnull_domain(dom),
+                timeout,
+                flags,
+            }) => |_r| ();
     }
 
     async fn domain_qemu_monitor_command(

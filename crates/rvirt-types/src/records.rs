@@ -164,6 +164,19 @@ pub struct DomainTime {
     pub nseconds: u32,
 }
 
+/// One file system of a guest, as its agent reports it (`virDomainGetFSInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DomainFSInfo {
+    /// Where it is mounted in the guest.
+    pub mountpoint: String,
+    /// Its device name in the guest (`vda1`).
+    pub name: String,
+    /// Its type (`ext4`).
+    pub fstype: String,
+    /// The targets (`vda`) of the domain's disks it sits on.
+    pub dev_aliases: Vec<String>,
+}
+
 /// `virNodeGetCPUMap`: which host CPUs exist and are online.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CpuMap {

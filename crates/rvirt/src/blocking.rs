@@ -47,6 +47,7 @@ wrap_identity!(
     DomainInterfaceStats,
     DomainMemoryStat,
     DomainInterface,
+    DomainFSInfo,
     (Vec<VcpuInfo>, Vec<u8>)
 );
 
@@ -314,6 +315,15 @@ blocking_methods!(Domain {
     fn get_hostname(flags: DomainGetHostnameFlags) -> String;
     fn get_time(flags: u32) -> DomainTime;
     fn set_time(seconds: i64, nseconds: u32, flags: u32) -> ();
+    fn fs_freeze(mountpoints: &[String], flags: u32) -> i32;
+    fn fs_thaw(mountpoints: &[String], flags: u32) -> i32;
+    fn fs_trim(mountpoint: Option<&str>, minimum: u64, flags: u32) -> ();
+    fn get_fs_info(flags: u32) -> Vec<DomainFSInfo>;
+    fn set_user_password(user: &str, password: &str, flags: u32) -> ();
+    fn get_guest_info(types: u32, flags: u32) -> Vec<TypedParam>;
+    fn get_guest_vcpus(flags: u32) -> Vec<TypedParam>;
+    fn set_guest_vcpus(cpumap: &str, state: i32, flags: u32) -> ();
+    fn agent_set_response_timeout(timeout: i32, flags: u32) -> ();
     fn qemu_monitor_command(cmd: &str, flags: u32) -> String;
     fn qemu_agent_command(cmd: &str, timeout: i32, flags: u32) -> Option<String>;
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;

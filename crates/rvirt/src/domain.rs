@@ -588,6 +588,67 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_set_time(&self.r, seconds, nseconds, flags))
     }
 
+    /// `virDomainFSFreeze`: freezes the guest's file systems (those mounted at `mountpoints`,
+    /// or all) through its agent; how many were frozen.
+    pub async fn fs_freeze(&self, mountpoints: &[String], flags: u32) -> Result<i32> {
+        self.rw("virDomainFSFreeze")?;
+        dispatch!(self.conn, d => d.domain_fs_freeze(&self.r, mountpoints, flags))
+    }
+
+    /// `virDomainFSThaw`: thaws frozen file systems; how many.
+    pub async fn fs_thaw(&self, mountpoints: &[String], flags: u32) -> Result<i32> {
+        self.rw("virDomainFSThaw")?;
+        dispatch!(self.conn, d => d.domain_fs_thaw(&self.r, mountpoints, flags))
+    }
+
+    /// `virDomainFSTrim`: discards the unused blocks of the guest's file systems (free extents
+    /// of `minimum` bytes and more), all or the one at `mountpoint`.
+    pub async fn fs_trim(&self, mountpoint: Option<&str>, minimum: u64, flags: u32) -> Result<()> {
+        self.rw("virDomainFSTrim")?;
+        dispatch!(self.conn, d => d.domain_fs_trim(&self.r, mountpoint, minimum, flags))
+    }
+
+    /// `virDomainGetFSInfo`: the guest's mounted file systems and the disks under them.
+    pub async fn get_fs_info(&self, flags: u32) -> Result<Vec<DomainFSInfo>> {
+        self.rw("virDomainGetFSInfo")?;
+        dispatch!(self.conn, d => d.domain_get_fs_info(&self.r, flags))
+    }
+
+    /// `virDomainSetUserPassword`: `user`'s password in the guest (`flags` 1: `password` is
+    /// already crypted).
+    pub async fn set_user_password(&self, user: &str, password: &str, flags: u32) -> Result<()> {
+        self.rw("virDomainSetUserPassword")?;
+        dispatch!(self.conn, d => d.domain_set_user_password(&self.r, user, password, flags))
+    }
+
+    /// `virDomainGetGuestInfo`: what the guest agent knows of the guest (the
+    /// `VIR_DOMAIN_GUEST_INFO_*` `types`, all with 0) as typed parameters.
+    pub async fn get_guest_info(&self, types: u32, flags: u32) -> Result<Vec<TypedParam>> {
+        self.rw("virDomainGetGuestInfo")?;
+        dispatch!(self.conn, d => d.domain_get_guest_info(&self.r, types, flags))
+    }
+
+    /// `virDomainGetGuestVcpus`: the guest's vCPUs, those online and those it can take
+    /// offline (`vcpus`, `online`, `offlinable`, as CPU lists).
+    pub async fn get_guest_vcpus(&self, flags: u32) -> Result<Vec<TypedParam>> {
+        self.rw("virDomainGetGuestVcpus")?;
+        dispatch!(self.conn, d => d.domain_get_guest_vcpus(&self.r, flags))
+    }
+
+    /// `virDomainSetGuestVcpus`: the guest's vCPUs in the list `cpumap` online (`state` 1) or
+    /// offline (0).
+    pub async fn set_guest_vcpus(&self, cpumap: &str, state: i32, flags: u32) -> Result<()> {
+        self.rw("virDomainSetGuestVcpus")?;
+        dispatch!(self.conn, d => d.domain_set_guest_vcpus(&self.r, cpumap, state, flags))
+    }
+
+    /// `virDomainAgentSetResponseTimeout`: how long the domain's agent calls wait (seconds;
+    /// -2 block, -1 default, 0 no wait).
+    pub async fn agent_set_response_timeout(&self, timeout: i32, flags: u32) -> Result<()> {
+        self.rw("virDomainAgentSetResponseTimeout")?;
+        dispatch!(self.conn, d => d.domain_agent_set_response_timeout(&self.r, timeout, flags))
+    }
+
     /// `virDomainGetCPUStats`: per CPU `start_cpu..start_cpu+ncpus`, or the total with
     /// `start_cpu == -1`. With `ncpus == 0` it answers libvirt's "how many CPUs" query: one empty
     /// group per CPU the statistics cover.

@@ -168,6 +168,10 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_domdisplay)
     },
+    super::guest::DOMFSFREEZE,
+    super::guest::DOMFSTHAW,
+    super::guest::DOMFSINFO,
+    super::guest::DOMFSTRIM,
     CmdDef {
         name: "domhostname",
         help: "print the domain's hostname",
@@ -440,6 +444,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_qemu_agent_command)
     },
+    super::guest::GUEST_AGENT_TIMEOUT,
     CmdDef {
         name: "reboot",
         help: "reboot a domain",
@@ -596,6 +601,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_screenshot)
     },
+    super::guest::SET_USER_PASSWORD,
     CmdDef {
         name: "setmaxmem",
         help: "change maximum memory limit",
@@ -819,6 +825,8 @@ static COMMANDS: &[CmdDef] = &[
             .complete(Complete::Domain)],
         ..CmdDef::new(cmd_vncdisplay)
     },
+    super::guest::GUESTVCPUS,
+    super::guest::GUESTINFO,
 ];
 
 fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -9,6 +9,7 @@ pub mod checkpoint;
 mod device;
 pub mod domain;
 pub mod events;
+mod guest;
 pub mod host;
 pub mod interface;
 mod job;

@@ -43,6 +43,13 @@ domain_actions! {
     managed_save_remove(DomainManagedSaveRemoveArgs) => |d, a| d.managed_save_remove(a.flags);
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
+    fstrim(DomainFstrimArgs) => |d, a| d.fs_trim(a.mount_point.as_ref().map(|m| m.as_str()), a.minimum, a.flags);
+    set_user_password(DomainSetUserPasswordArgs) => |d, a| d.set_user_password(
+        a.user.as_ref().map(|u| u.as_str()).unwrap_or_default(),
+        a.password.as_ref().map(|p| p.as_str()).unwrap_or_default(),
+        a.flags,
+    );
+    set_guest_vcpus(DomainSetGuestVcpusArgs) => |d, a| d.set_guest_vcpus(a.cpumap.as_str(), a.state, a.flags);
     set_memory(DomainSetMemoryArgs) => |d, a| d.set_memory(a.memory);
     set_memory_flags(DomainSetMemoryFlagsArgs) => |d, a| d.set_memory_flags(a.memory, DomainMemoryModFlags::from_bits_retain(a.flags));
     set_memory_stats_period(DomainSetMemoryStatsPeriodArgs) => |d, a| d.set_memory_stats_period(a.period, DomainModificationImpact::from_bits_retain(a.flags));
@@ -302,6 +309,79 @@ pub async fn get_hostname(
     Ok(DomainGetHostnameRet {
         hostname: nonnull(&h),
     })
+}
+
+fn mountpoints(m: &[rvirt_xdr::RemoteNonnullString]) -> Vec<String> {
+    m.iter().map(|s| s.as_str().to_string()).collect()
+}
+
+pub async fn fsfreeze(s: Arc<Session>, a: DomainFsfreezeArgs) -> Result<DomainFsfreezeRet> {
+    let filesystems = dom(&s, &a.dom)?
+        .fs_freeze(&mountpoints(&a.mountpoints), a.flags)
+        .await?;
+    Ok(DomainFsfreezeRet { filesystems })
+}
+
+pub async fn fsthaw(s: Arc<Session>, a: DomainFsthawArgs) -> Result<DomainFsthawRet> {
+    let filesystems = dom(&s, &a.dom)?
+        .fs_thaw(&mountpoints(&a.mountpoints), a.flags)
+        .await?;
+    Ok(DomainFsthawRet { filesystems })
+}
+
+pub async fn get_fsinfo(s: Arc<Session>, a: DomainGetFsinfoArgs) -> Result<DomainGetFsinfoRet> {
+    let info = dom(&s, &a.dom)?.get_fs_info(a.flags).await?;
+    // libvirtd's limits on the reply.
+    if info.len() > 256 {
+        return Err(internal(format!(
+            "Too many mountpoints in fsinfo: {} for limit 256",
+            info.len()
+        )));
+    }
+    let ret = info.len() as u32;
+    let info = info
+        .iter()
+        .map(|f| DomainFsinfo {
+            mountpoint: nonnull(&f.mountpoint),
+            name: nonnull(&f.name),
+            fstype: nonnull(&f.fstype),
+            dev_aliases: bounded(f.dev_aliases.iter().map(|a| nonnull(a))),
+        })
+        .collect::<Vec<_>>();
+    Ok(DomainGetFsinfoRet {
+        info: bounded(info),
+        ret,
+    })
+}
+
+pub async fn get_guest_info(
+    s: Arc<Session>,
+    a: DomainGetGuestInfoArgs,
+) -> Result<DomainGetGuestInfoRet> {
+    let params = dom(&s, &a.dom)?.get_guest_info(a.types, a.flags).await?;
+    Ok(DomainGetGuestInfoRet {
+        params: bounded(params.iter().map(typed_param_to_wire)),
+    })
+}
+
+pub async fn get_guest_vcpus(
+    s: Arc<Session>,
+    a: DomainGetGuestVcpusArgs,
+) -> Result<DomainGetGuestVcpusRet> {
+    let params = dom(&s, &a.dom)?.get_guest_vcpus(a.flags).await?;
+    Ok(DomainGetGuestVcpusRet {
+        params: bounded(params.iter().map(typed_param_to_wire)),
+    })
+}
+
+pub async fn agent_set_response_timeout(
+    s: Arc<Session>,
+    a: DomainAgentSetResponseTimeoutArgs,
+) -> Result<DomainAgentSetResponseTimeoutRet> {
+    dom(&s, &a.dom)?
+        .agent_set_response_timeout(a.timeout, a.flags)
+        .await?;
+    Ok(DomainAgentSetResponseTimeoutRet { result: 0 })
 }
 
 pub async fn get_time(s: Arc<Session>, a: DomainGetTimeArgs) -> Result<DomainGetTimeRet> {

@@ -1,0 +1,252 @@
+//! virsh's commands that work through the guest agent: file-system freeze, thaw, trim and
+//! info, user passwords, guest information, guest vCPUs and the agent's timeout. Listed in
+//! the Domain Management group, where virsh has them.
+
+use crate::cmd::{CmdDef, Opt, OptKind};
+use crate::ctl::{CmdResult, Ctl};
+use crate::fmt::{Table, typed_value};
+use crate::parse::Cmd;
+
+/// `domfsfreeze`.
+pub const DOMFSFREEZE: CmdDef = CmdDef {
+    name: "domfsfreeze",
+    help: "Freeze domain's mounted filesystems.",
+    desc: "Freeze domain's mounted filesystems.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("mountpoint", OptKind::Argv, "mountpoint path to be frozen"),
+    ],
+    ..CmdDef::new(cmd_domfsfreeze)
+};
+
+/// `domfsthaw`.
+pub const DOMFSTHAW: CmdDef = CmdDef {
+    name: "domfsthaw",
+    help: "Thaw domain's mounted filesystems.",
+    desc: "Thaw domain's mounted filesystems.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("mountpoint", OptKind::Argv, "mountpoint path to be thawed"),
+    ],
+    ..CmdDef::new(cmd_domfsthaw)
+};
+
+/// `domfsinfo`.
+pub const DOMFSINFO: CmdDef = CmdDef {
+    name: "domfsinfo",
+    help: "Get information of domain's mounted filesystems.",
+    desc: "Get information of domain's mounted filesystems.",
+    opts: &[Opt::DOMAIN],
+    ..CmdDef::new(cmd_domfsinfo)
+};
+
+/// `domfstrim`.
+pub const DOMFSTRIM: CmdDef = CmdDef {
+    name: "domfstrim",
+    help: "Invoke fstrim on domain's mounted filesystems.",
+    desc: "Invoke fstrim on domain's mounted filesystems.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new(
+            "minimum",
+            OptKind::Int,
+            "Just a hint to ignore contiguous free ranges smaller than this (Bytes)",
+        )
+        .named_only(),
+        Opt::new("mountpoint", OptKind::String, "which mount point to trim").named_only(),
+    ],
+    ..CmdDef::new(cmd_domfstrim)
+};
+
+/// `guest-agent-timeout`.
+pub const GUEST_AGENT_TIMEOUT: CmdDef = CmdDef {
+    name: "guest-agent-timeout",
+    help: "Set the guest agent timeout",
+    desc: "Set the number of seconds to wait for a response from the guest agent.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("timeout", OptKind::Int, "timeout seconds.").named_only(),
+    ],
+    ..CmdDef::new(cmd_guest_agent_timeout)
+};
+
+/// `set-user-password`.
+pub const SET_USER_PASSWORD: CmdDef = CmdDef {
+    name: "set-user-password",
+    help: "set the user password inside the domain",
+    desc: "changes the password of the specified user inside the domain",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("user", OptKind::Data, "the username").required(),
+        Opt::new("password", OptKind::Data, "the new password").required(),
+        Opt::new(
+            "encrypted",
+            OptKind::Bool,
+            "the password is already encrypted",
+        ),
+    ],
+    ..CmdDef::new(cmd_set_user_password)
+};
+
+/// `guestvcpus`.
+pub const GUESTVCPUS: CmdDef = CmdDef {
+    name: "guestvcpus",
+    help: "query or modify state of vcpu in the guest (via agent)",
+    desc: "Use the guest agent to query or set cpu state from guest's point of view",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new(
+            "cpulist",
+            OptKind::String,
+            "list of cpus to enable or disable",
+        )
+        .named_only(),
+        Opt::new("enable", OptKind::Bool, "enable cpus specified by cpulist"),
+        Opt::new(
+            "disable",
+            OptKind::Bool,
+            "disable cpus specified by cpulist",
+        ),
+    ],
+    ..CmdDef::new(cmd_guestvcpus)
+};
+
+/// `guestinfo`.
+pub const GUESTINFO: CmdDef = CmdDef {
+    name: "guestinfo",
+    help: "query information about the guest (via agent)",
+    desc: "Use the guest agent to query various information from guest's point of view",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("user", OptKind::Bool, "report active users"),
+        Opt::new("os", OptKind::Bool, "report operating system information"),
+        Opt::new("timezone", OptKind::Bool, "report timezone information"),
+        Opt::new("hostname", OptKind::Bool, "report hostname"),
+        Opt::new("filesystem", OptKind::Bool, "report filesystem information"),
+        Opt::new("disk", OptKind::Bool, "report disk information"),
+        Opt::new("interface", OptKind::Bool, "report interface information"),
+    ],
+    ..CmdDef::new(cmd_guestinfo)
+};
+
+fn mountpoints(cmd: &Cmd) -> Vec<String> {
+    cmd.argv().into_iter().map(str::to_string).collect()
+}
+
+fn cmd_domfsfreeze(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    match dom.fs_freeze(&mountpoints(cmd), 0) {
+        Ok(n) => {
+            ctl.print_extra(&format!("Froze {n} filesystem(s)\n"));
+            Ok(())
+        }
+        Err(e) => ctl.lib_fail(e, "Unable to freeze filesystems"),
+    }
+}
+
+fn cmd_domfsthaw(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    match dom.fs_thaw(&mountpoints(cmd), 0) {
+        Ok(n) => {
+            ctl.print_extra(&format!("Thawed {n} filesystem(s)\n"));
+            Ok(())
+        }
+        Err(e) => ctl.lib_fail(e, "Unable to thaw filesystems"),
+    }
+}
+
+fn cmd_domfstrim(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let minimum = ctl.opt_ull(cmd, "minimum")?.unwrap_or(0);
+    let mountpoint = ctl.opt_str(cmd, "mountpoint")?;
+    match dom.fs_trim(mountpoint, minimum, 0) {
+        Ok(()) => Ok(()),
+        Err(e) => ctl.lib_fail(e, "Unable to invoke fstrim"),
+    }
+}
+
+fn cmd_domfsinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let info = match dom.get_fs_info(0) {
+        Ok(i) => i,
+        Err(e) => return ctl.lib_fail(e, "Unable to get filesystem information"),
+    };
+    if info.is_empty() {
+        ctl.print_extra("No filesystems are mounted in the domain");
+        return Ok(());
+    }
+    let mut t = Table::new(&["Mountpoint", "Name", "Type", "Target"]);
+    for fs in info {
+        t.row(vec![
+            fs.mountpoint,
+            fs.name,
+            fs.fstype,
+            fs.dev_aliases.join(","),
+        ]);
+    }
+    let quiet = ctl.quiet;
+    ctl.print(&t.render(!quiet));
+    Ok(())
+}
+
+fn cmd_guest_agent_timeout(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    // libvirt's VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK when not given.
+    let timeout = ctl.opt_int(cmd, "timeout")?.unwrap_or(-2);
+    ctl.lib(dom.agent_set_response_timeout(timeout, 0))
+}
+
+fn cmd_set_user_password(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = u32::from(cmd.has("encrypted"));
+    let user = ctl.req_str(cmd, "user")?;
+    let password = ctl.req_str(cmd, "password")?;
+    let (dom, name) = ctl.domain(cmd)?;
+    ctl.lib(dom.set_user_password(user, password, flags))?;
+    ctl.print_extra(&format!("Password set successfully for {user} in {name}"));
+    Ok(())
+}
+
+fn cmd_guestvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (enable, disable) = (cmd.has("enable"), cmd.has("disable"));
+    ctl.exclusive(cmd, &[("enable", "disable")])?;
+    for flag in ["enable", "disable"] {
+        if cmd.has(flag) && !cmd.has("cpulist") {
+            return ctl.fail(&format!("Option --cpulist is required by option --{flag}"));
+        }
+    }
+    let cpulist = ctl.opt_str(cmd, "cpulist")?;
+    if cpulist.is_some() && !(enable || disable) {
+        return ctl.fail("One of options --enable or --disable is required by option --cpulist");
+    }
+    let (dom, _) = ctl.domain(cmd)?;
+    if let Some(list) = cpulist {
+        return ctl.lib(dom.set_guest_vcpus(list, i32::from(enable), 0));
+    }
+    let params = ctl.lib(dom.get_guest_vcpus(0))?;
+    for p in params {
+        ctl.print(&format!("{:<15}: {}\n", p.field, typed_value(&p.value)));
+    }
+    Ok(())
+}
+
+fn cmd_guestinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let types = [
+        "user",
+        "os",
+        "timezone",
+        "hostname",
+        "filesystem",
+        "disk",
+        "interface",
+    ]
+    .iter()
+    .enumerate()
+    .filter(|(_, n)| cmd.has(n))
+    .fold(0u32, |acc, (i, _)| acc | 1 << i);
+    let (dom, _) = ctl.domain(cmd)?;
+    let params = ctl.lib(dom.get_guest_info(types, 0))?;
+    for p in params {
+        ctl.print(&format!("{:<20}: {}\n", p.field, typed_value(&p.value)));
+    }
+    Ok(())
+}
