@@ -506,3 +506,53 @@ fn guest_agent_calls_match_libvirt() {
     );
     assert!(out.contains("Time: 2023-11-14 22:13:2"), "{out}");
 }
+
+/// The agent's file-system, account, vCPU and guest-information calls on the real guest with
+/// an ext4 disk it mounts, through the same command lines as virsh on libvirt's embedded QEMU
+/// driver: freeze and thaw (all, a list, an unknown mount point), trim, the file systems with
+/// the disk under them, a user's password, guest vCPUs taken offline and back with libvirt's
+/// refusals, the guest information of each type, a quiesced disk-only snapshot, and the agent
+/// timeout.
+#[test]
+fn guest_agent_file_systems_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+                <source file='@ROOT@/data.raw'/><target dev='vda' bus='virtio'/></disk>";
+    for side in ["rvirt", "libvirt"] {
+        let root = dir.path().join(side);
+        std::fs::create_dir_all(&root).unwrap();
+        rvirt_testsupport::ext4_disk(&root.join("data.raw"), 32).unwrap();
+        let xml = rvirt_testsupport::agent_guest_xml("gf", "@ROOT@/console.log", disk)
+            .replace("@ROOT@", &root.to_string_lossy());
+        std::fs::write(root.join("gf.xml"), xml).unwrap();
+    }
+    let script = "create @ROOT@/gf.xml; event gf --event agent-lifecycle --timeout 60; \
+         domfsinfo gf; domfsfreeze gf; domfsthaw gf; \
+         domfsfreeze gf --mountpoint /mnt/data; domfsthaw gf; domfsfreeze gf /nope; \
+         domfsthaw gf /mnt/data; domfstrim gf; domfstrim gf --minimum 4096; \
+         domfstrim gf --mountpoint /mnt/data; \
+         set-user-password gf root s3cret; set-user-password gf nosuchuser s3cret; \
+         guestvcpus gf; guestvcpus gf --cpulist 1 --disable; guestvcpus gf; \
+         guestvcpus gf --cpulist 0 --disable; guestvcpus gf --cpulist 5 --enable; \
+         guestvcpus gf --cpulist 1 --enable; vcpucount gf --guest; \
+         guestinfo gf --hostname; guestinfo gf --timezone; guestinfo gf --filesystem; \
+         guestinfo gf --disk; guestinfo gf --interface; guestinfo gf --os; \
+         snapshot-create-as gf s1 --disk-only --quiesce --no-metadata \
+         --diskspec vda,file=@ROOT@/data.s1; domblklist gf; domfsinfo gf; \
+         guest-agent-timeout gf --timeout 7; domhostname gf; guest-agent-timeout gf; \
+         destroy gf; domfsfreeze gf; guestinfo gf";
+    let ours = same_as_libvirt(dir.path(), script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    for want in [
+        " /mnt/data   vda   ext4   vda\n",
+        "online         : 0\n",
+        "fs.0.mountpoint     : /mnt/data\n",
+        "disk.0.alias        : vda\n",
+        "if.1.addr.0.addr    : 192.0.2.10\n",
+        "/rvirt/data.s1\n",
+    ] {
+        assert!(out.contains(want), "{want:?} not in {out}");
+    }
+    // The guest wrote through the overlay the quiesced snapshot made.
+    assert!(dir.path().join("rvirt/data.s1").is_file());
+}

@@ -11,7 +11,7 @@ use rvirt_driver::{
 };
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -872,6 +872,95 @@ impl DomainDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         self.agent_set_time(dom, seconds, nseconds, flags).await
+    }
+
+    async fn domain_fs_freeze(
+        &self,
+        dom: &DomainRef,
+        mountpoints: &[String],
+        flags: u32,
+    ) -> Result<i32> {
+        self.agent_fs_freeze(dom, mountpoints, flags).await
+    }
+
+    async fn domain_fs_thaw(
+        &self,
+        dom: &DomainRef,
+        mountpoints: &[String],
+        flags: u32,
+    ) -> Result<i32> {
+        self.agent_fs_thaw(dom, mountpoints, flags).await
+    }
+
+    async fn domain_fs_trim(
+        &self,
+        dom: &DomainRef,
+        mountpoint: Option<&str>,
+        minimum: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.agent_fs_trim(dom, mountpoint, minimum, flags).await
+    }
+
+    async fn domain_get_fs_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<rvirt_types::records::DomainFSInfo>> {
+        Ok(self
+            .agent_fs_info(dom, flags)
+            .await?
+            .into_iter()
+            .map(|f| rvirt_types::records::DomainFSInfo {
+                mountpoint: f.mountpoint,
+                name: f.name,
+                fstype: f.fstype,
+                dev_aliases: f.disks,
+            })
+            .collect())
+    }
+
+    async fn domain_set_user_password(
+        &self,
+        dom: &DomainRef,
+        user: &str,
+        password: &str,
+        flags: u32,
+    ) -> Result<()> {
+        self.agent_set_user_password(dom, user, password, flags)
+            .await
+    }
+
+    async fn domain_get_guest_info(
+        &self,
+        dom: &DomainRef,
+        types: u32,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        self.guest_info(dom, types, flags).await
+    }
+
+    async fn domain_get_guest_vcpus(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        self.agent_guest_vcpus(dom, flags).await
+    }
+
+    async fn domain_set_guest_vcpus(
+        &self,
+        dom: &DomainRef,
+        cpumap: &str,
+        state: i32,
+        flags: u32,
+    ) -> Result<()> {
+        self.agent_set_guest_vcpus(dom, cpumap, state, flags).await
+    }
+
+    async fn domain_agent_set_response_timeout(
+        &self,
+        dom: &DomainRef,
+        timeout: i32,
+        flags: u32,
+    ) -> Result<()> {
+        self.agent_set_timeout(dom, timeout, flags)
     }
 
     async fn domain_screenshot(

@@ -21,6 +21,9 @@ use std::time::Duration;
 /// The channel name the guest agent listens on.
 pub(crate) const AGENT_CHANNEL: &str = "org.qemu.guest_agent.0";
 
+/// The highest guest vCPU id libvirt takes from an agent, plus one.
+const GUEST_VCPU_MAX_ID: i64 = 4096;
+
 /// How long a "blocking" agent call waits at most.
 pub(crate) const BLOCK_CAP: Duration = Duration::from_secs(120);
 
@@ -210,6 +213,16 @@ impl QemuDriver {
         Ok((p, agent, timeout))
     }
 
+    /// The running domain's agent and its deadline for a command (libvirt's "no wait" has
+    /// the sync deadline: every call here wants an answer).
+    pub(crate) fn agent_with_deadline(&self, dom: &DomainRef) -> Result<(Arc<Agent>, Duration)> {
+        let (_p, agent, timeout) = self.agent_of(dom)?;
+        Ok((
+            agent,
+            deadline(timeout).unwrap_or(rvirt_qmp::AGENT_SYNC_TIMEOUT),
+        ))
+    }
+
     /// Runs `command` through the domain's agent with its deadline; what it returned.
     pub(crate) async fn agent_run(
         &self,
@@ -217,15 +230,13 @@ impl QemuDriver {
         command: &'static str,
         args: Option<Value>,
     ) -> Result<Value> {
-        let (_p, agent, timeout) = self.agent_of(dom)?;
-        let wait = deadline(timeout).unwrap_or(rvirt_qmp::AGENT_SYNC_TIMEOUT);
+        let (agent, wait) = self.agent_with_deadline(dom)?;
         on_rt(async move { agent.execute(command, args, wait).await })
             .await?
             .map_err(agent_error)
     }
 
     /// `virDomainAgentSetResponseTimeout`.
-    #[allow(dead_code)] // TODO(this session): the trait method lands with the FS calls.
     pub(crate) fn agent_set_timeout(
         &self,
         dom: &DomainRef,
@@ -348,6 +359,13 @@ impl QemuDriver {
         let v = self
             .agent_run(dom, "guest-network-get-interfaces", None)
             .await?;
+        parse_interfaces(&v)
+    }
+}
+
+/// The agent's `guest-network-get-interfaces` reply as libvirt reports it.
+pub(crate) fn parse_interfaces(v: &Value) -> Result<Vec<DomainInterface>> {
+    {
         let list = v.as_array().ok_or_else(|| {
             Error::internal(FROM, "qemu agent didn't return an array of interfaces")
         })?;
@@ -394,7 +412,9 @@ impl QemuDriver {
         }
         Ok(out)
     }
+}
 
+impl QemuDriver {
     /// Shuts the guest down (or reboots it) through the agent, as libvirt's
     /// `qemuDomainShutdownFlagsAgent`: `guest-shutdown`, then the `SHUTDOWN` (or `RESET`) that
     /// QEMU reports, within 60 s. `report` false: the agent's unavailability is an error
@@ -471,6 +491,96 @@ impl QemuDriver {
                 })
             })
             .collect()
+    }
+
+    /// `virDomainGetGuestVcpus`: the guest's vCPUs, those online and those it can take
+    /// offline, as CPU lists.
+    pub(crate) async fn agent_guest_vcpus(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<rvirt_types::TypedParam>> {
+        use rvirt_types::{TypedParam, TypedParamValue};
+        check_flags(FROM, "qemuDomainGetGuestVcpus", flags, 0)?;
+        let cpus = self.agent_vcpus(dom).await?;
+        let set = |f: &dyn Fn(&GuestCpu) -> bool| {
+            let ids: std::collections::BTreeSet<u32> =
+                cpus.iter().filter(|c| f(c)).map(|c| c.id as u32).collect();
+            rvirt_host::numa::format_cpu_set(&ids)
+        };
+        if let Some(c) = cpus
+            .iter()
+            .find(|c| !(0..GUEST_VCPU_MAX_ID).contains(&c.id))
+        {
+            return Err(Error::internal(
+                FROM,
+                format!("vcpu id '{}' reported by guest agent is out of range", c.id),
+            ));
+        }
+        Ok(vec![
+            TypedParam::new("vcpus", TypedParamValue::String(set(&|_| true))),
+            TypedParam::new("online", TypedParamValue::String(set(&|c| c.online))),
+            TypedParam::new(
+                "offlinable",
+                TypedParamValue::String(set(&|c| c.offlinable)),
+            ),
+        ])
+    }
+
+    /// `virDomainSetGuestVcpus`: the guest's vCPUs in `cpumap` online (`state` 1) or offline.
+    pub(crate) async fn agent_set_guest_vcpus(
+        &self,
+        dom: &DomainRef,
+        cpumap: &str,
+        state: i32,
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetGuestVcpus", flags, 0)?;
+        if state != 0 && state != 1 {
+            return Err(Error::invalid_arg_raw(
+                FROM,
+                "qemuDomainSetGuestVcpus",
+                "state",
+                "unsupported state value".into(),
+            ));
+        }
+        let mut want: std::collections::BTreeSet<u32> = rvirt_conf::domain::parse_cpuset(cpumap)
+            .filter(|v| v.iter().all(|c| (*c as i64) < GUEST_VCPU_MAX_ID))
+            .ok_or_else(|| {
+                Error::with_detail(
+                    FROM,
+                    ErrorNumber::INVALID_ARG,
+                    format!("Failed to parse bitmap '{cpumap}'"),
+                )
+            })?
+            .into_iter()
+            .collect();
+        let mut cpus = self.agent_vcpus(dom).await?;
+        for c in cpus.iter_mut() {
+            if !want.remove(&(c.id as u32)) {
+                continue;
+            }
+            if state == 0 && !c.offlinable {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_UNSUPPORTED,
+                    format!("vCPU '{}' is not offlinable", c.id),
+                ));
+            }
+            c.online = state == 1;
+            c.modified = true;
+        }
+        if !want.is_empty() {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::INVALID_ARG,
+                format!(
+                    "guest is missing vCPUs '{}'",
+                    rvirt_host::numa::format_cpu_set(&want)
+                ),
+            ));
+        }
+        self.agent_apply_vcpus(dom, cpus).await
     }
 
     /// `setvcpus --guest N`: brings guest vCPUs on- or offline through the agent.

@@ -45,6 +45,8 @@ mod disk_index;
 mod domain;
 mod domcaps;
 mod guest_agent;
+mod guest_fs;
+mod guest_info;
 mod host;
 pub mod hotplug;
 mod iface;

@@ -1395,7 +1395,8 @@ impl SnapshotDriver for QemuDriver {
                 ));
             }
         }
-        if flags.contains(C::QUIESCE) {
+        let quiesce = flags.contains(C::QUIESCE);
+        if quiesce && !obj.lock().is_active() {
             return Err(Error::with_detail(
                 FROM,
                 ErrorNumber::ARGUMENT_UNSUPPORTED,
@@ -1406,6 +1407,18 @@ impl SnapshotDriver for QemuDriver {
         let _guard = job.lock().await;
         if redefine {
             self.redefine(dom, &obj, def, flags).await
+        } else if quiesce {
+            // The guest's file systems frozen through its agent for the snapshot, thawed after
+            // (a thaw error counts only when the snapshot itself worked), as libvirt does.
+            let frozen = self.agent_fs_freeze(dom, &[], 0).await?;
+            let res = self.create(dom, &obj, def, flags).await;
+            if frozen > 0 && obj.lock().is_active() {
+                let thawed = self.agent_fs_thaw(dom, &[], 0).await;
+                if res.is_ok() {
+                    thawed?;
+                }
+            }
+            res
         } else {
             self.create(dom, &obj, def, flags).await
         }
