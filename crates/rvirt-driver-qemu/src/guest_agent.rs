@@ -28,7 +28,7 @@ const GUEST_VCPU_MAX_ID: i64 = 4096;
 pub(crate) const BLOCK_CAP: Duration = Duration::from_secs(120);
 
 /// libvirt's timeouts: block, default (5 s), no wait; and the shutdown command's 60 s.
-pub(crate) const TIMEOUT_BLOCK: i32 = -2;
+const TIMEOUT_BLOCK: i32 = -2;
 const TIMEOUT_DEFAULT: i32 = -1;
 const TIMEOUT_NOWAIT: i32 = 0;
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(60);
@@ -41,6 +41,18 @@ fn deadline(seconds: i32) -> Option<Duration> {
         s if s > 0 => Some(Duration::from_secs(s as u64)),
         _ => Some(BLOCK_CAP),
     }
+}
+
+/// libvirt's refusal of a timeout below -2 ("block").
+fn check_timeout(timeout: i32) -> Result<()> {
+    if timeout < TIMEOUT_BLOCK {
+        return Err(Error::with_detail(
+            FROM,
+            ErrorNumber::INVALID_ARG,
+            format!("guest agent timeout '{timeout}' is less than the minimum '{TIMEOUT_BLOCK}'"),
+        ));
+    }
+    Ok(())
 }
 
 /// libvirt's error for an agent failure.
@@ -209,7 +221,12 @@ impl QemuDriver {
         };
         let p = self.proc_of(&obj.uuid)?;
         let agent = p.agent(&path);
-        let timeout = p.agent_timeout.load(std::sync::atomic::Ordering::Relaxed);
+        let timeout = self
+            .agent_timeouts
+            .lock()
+            .get(&obj.uuid)
+            .copied()
+            .unwrap_or(TIMEOUT_BLOCK);
         Ok((p, agent, timeout))
     }
 
@@ -244,20 +261,9 @@ impl QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainAgentSetResponseTimeout", flags, 0)?;
-        if timeout < TIMEOUT_BLOCK {
-            return Err(Error::with_detail(
-                FROM,
-                ErrorNumber::INVALID_ARG,
-                format!(
-                    "guest agent timeout '{timeout}' is less than the minimum '{TIMEOUT_BLOCK}'"
-                ),
-            ));
-        }
+        check_timeout(timeout)?;
         let obj = self.obj(dom)?;
-        if let Ok(p) = self.proc_of(&obj.uuid) {
-            p.agent_timeout
-                .store(timeout, std::sync::atomic::Ordering::Relaxed);
-        }
+        self.agent_timeouts.lock().insert(obj.uuid, timeout);
         Ok(())
     }
 
@@ -268,15 +274,7 @@ impl QemuDriver {
         cmd: &str,
         timeout: i32,
     ) -> Result<Option<String>> {
-        if timeout < TIMEOUT_BLOCK {
-            return Err(Error::with_detail(
-                FROM,
-                ErrorNumber::INVALID_ARG,
-                format!(
-                    "guest agent timeout '{timeout}' is less than the minimum '{TIMEOUT_BLOCK}'"
-                ),
-            ));
-        }
+        check_timeout(timeout)?;
         let (_p, agent, _) = self.agent_of(dom)?;
         let command: Value = serde_json::from_str(cmd)
             .map_err(|e| Error::internal(FROM, format!("cannot parse json {cmd}: {e}")))?;

@@ -123,6 +123,9 @@ pub struct QemuDriver {
     pub(crate) networks: network::Networks,
     /// Each domain's checkpoints, by domain UUID.
     pub(crate) checkpoints: Mutex<HashMap<Uuid, rvirt_driver::CheckpointStore>>,
+    /// Each domain's guest agent timeout (`virDomainAgentSetResponseTimeout`), kept while the
+    /// driver runs whether or not the domain does, as libvirt keeps it with the domain object.
+    pub(crate) agent_timeouts: Mutex<HashMap<Uuid, i32>>,
 }
 
 /// Where `qemu:///system` keeps its state: `None` for libvirt's system folders.
@@ -357,6 +360,7 @@ impl QemuDriver {
             completed_jobs: Mutex::new(HashMap::new()),
             networks,
             checkpoints: Mutex::new(HashMap::new()),
+            agent_timeouts: Mutex::new(HashMap::new()),
         });
         d.load_domains()?;
         d.load_snapshots();

@@ -166,8 +166,6 @@ pub struct Proc {
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
     /// The connection to the guest agent, made on first use (see `guest_agent.rs`).
     pub(crate) agent: Mutex<Option<Arc<rvirt_qmp::Agent>>>,
-    /// The agent deadline, as libvirt's `virDomainAgentSetResponseTimeout` takes it.
-    pub(crate) agent_timeout: AtomicI32,
 }
 
 impl Proc {
@@ -996,7 +994,6 @@ impl QemuDriver {
                     handled: tokio::sync::watch::channel(0).0,
                     watcher: Mutex::new(None),
                     agent: Mutex::new(None),
-                    agent_timeout: AtomicI32::new(crate::guest_agent::TIMEOUT_BLOCK),
                 },
                 events,
                 id,
@@ -1682,7 +1679,6 @@ impl QemuDriver {
                 handled: tokio::sync::watch::channel(0).0,
                 watcher: Mutex::new(None),
                 agent: Mutex::new(None),
-                agent_timeout: AtomicI32::new(crate::guest_agent::TIMEOUT_BLOCK),
             });
             let uuid = s.def.uuid;
             let has_jobs = !s.block_jobs.is_empty();

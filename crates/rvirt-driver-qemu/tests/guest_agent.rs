@@ -104,6 +104,14 @@ fn reboot_and_shutdown_go_through_the_agent_and_a_stuck_agent_times_out() {
         e.to_string(),
         "Guest agent is not responding: Guest agent not available for now"
     );
+    // The domain's agent timeout (libvirt's default blocks) bounds the other agent calls.
+    let e = block_on(d.domain_agent_set_response_timeout(&dom, -3, 0)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INVALID_ARG, "{e}");
+    block_on(d.domain_agent_set_response_timeout(&dom, 1, 0)).unwrap();
+    let t = Instant::now();
+    let e = block_on(d.domain_get_hostname(&dom, DomainGetHostnameFlags::AGENT)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::AGENT_UNRESPONSIVE, "{e}");
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
     let t = Instant::now();
     let (state, _) = block_on(d.domain_get_state(&dom, 0)).unwrap();
     assert_eq!(state, DomainState::RUNNING);
