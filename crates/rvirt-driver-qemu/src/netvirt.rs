@@ -376,8 +376,13 @@ pub(crate) fn firewall_rules(def: &NetworkDef) -> Vec<Rule> {
     rules
 }
 
+/// Held while the private chains are checked and made, so that two networks starting at once
+/// in this process neither make a chain twice nor jump to it twice.
+static CHAIN_SETUP: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
 /// Makes libvirt's private chains and their jumps from the built-in ones where missing.
 fn setup_chains(v6: bool) -> Result<()> {
+    let _one_at_a_time = CHAIN_SETUP.lock();
     let tool = if v6 { "ip6tables" } else { "iptables" };
     let tables: [(&str, &[(&str, &str)]); 3] = [
         (
