@@ -233,14 +233,6 @@ const ARCHES: &[&str] = crate::cpu_map::ARCHES;
 pub const FIRMWARE_FEATURES: &[&str] = &["enrolled-keys", "secure-boot"];
 const BOOT_DEVS: &[&str] = &["fd", "cdrom", "hd", "network"];
 const LIFECYCLE: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
-const CRASH: &[&str] = &[
-    "destroy",
-    "restart",
-    "rename-restart",
-    "preserve",
-    "coredump-destroy",
-    "coredump-restart",
-];
 const FEATURES: &[&str] = &[
     "acpi",
     "apic",
@@ -946,7 +938,48 @@ fn lifecycle(
     }
 }
 
+/// libvirt's check of a lifecycle action for an event: a core dump only on crash.
+pub fn check_lifecycle_action(kind: u32, action: u32) -> Result<()> {
+    let (Some(k), Some(a)) = (
+        LIFECYCLE_TYPES.get(kind as usize),
+        LIFECYCLE_ACTIONS.get(action as usize),
+    ) else {
+        return Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::INVALID_ARG,
+            format!("invalid lifecycle type '{kind}' or action '{action}'"),
+        ));
+    };
+    if kind != 2 && !LIFECYCLE.contains(a) {
+        return Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::CONFIG_UNSUPPORTED,
+            format!("Lifecycle event '{k}' doesn't support '{a}' action"),
+        ));
+    }
+    Ok(())
+}
+
+/// The names of `virDomainLifecycle` and `virDomainLifecycleAction` values.
+pub use rvirt_types::domain::{
+    LIFECYCLE_ACTION_NAMES as LIFECYCLE_ACTIONS, LIFECYCLE_TYPE_NAMES as LIFECYCLE_TYPES,
+};
+
 impl DomainDef {
+    /// Sets what the domain does on power-off (`kind` 0), reboot (1) or crash (2) to the
+    /// `virDomainLifecycleAction` `action` (see [`check_lifecycle_action`]).
+    pub fn set_lifecycle_action(&mut self, kind: u32, action: u32) -> Result<()> {
+        check_lifecycle_action(kind, action)?;
+        let a = LIFECYCLE_ACTIONS[action as usize];
+        let value = token(a, LIFECYCLE_ACTIONS);
+        match kind {
+            0 => self.on_poweroff = value,
+            1 => self.on_reboot = value,
+            _ => self.on_crash = value,
+        }
+        Ok(())
+    }
+
     /// Parses a `<domain>` document, fills libvirt's post-parse defaults and validates it.
     pub fn parse_xml(text: &str, opts: ParseOptions) -> Result<DomainDef> {
         let doc = xml::parse_document(text, "(domain_definition)", ErrorDomain::DOMAIN)?;
@@ -1110,7 +1143,7 @@ impl DomainDef {
         let clock = parse_clock(root)?;
         let on_poweroff = lifecycle(root, "on_poweroff", LIFECYCLE, "destroy")?;
         let on_reboot = lifecycle(root, "on_reboot", LIFECYCLE, "restart")?;
-        let on_crash = lifecycle(root, "on_crash", CRASH, "destroy")?;
+        let on_crash = lifecycle(root, "on_crash", LIFECYCLE_ACTIONS, "destroy")?;
 
         let x86 = matches!(os.arch.as_deref(), Some("i686" | "x86_64") | None);
         let ctx = devices::DeviceContext {

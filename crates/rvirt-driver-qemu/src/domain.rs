@@ -874,6 +874,36 @@ impl DomainDriver for QemuDriver {
         self.agent_set_time(dom, seconds, nseconds, flags).await
     }
 
+    async fn domain_inject_nmi(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.inject_nmi(dom, flags).await
+    }
+
+    async fn domain_get_control_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<DomainControlInfo> {
+        self.control_info(dom, flags)
+    }
+
+    async fn domain_set_lifecycle_action(
+        &self,
+        dom: &DomainRef,
+        kind: u32,
+        action: u32,
+        flags: u32,
+    ) -> Result<()> {
+        self.set_lifecycle_action(dom, kind, action, flags).await
+    }
+
+    async fn domain_get_launch_security_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        self.launch_security_info(dom, flags)
+    }
+
     async fn domain_fs_freeze(
         &self,
         dom: &DomainRef,

@@ -40,6 +40,7 @@ mod blockjob;
 pub mod caps;
 mod checkpoint;
 pub mod command;
+mod control;
 mod defaults;
 mod disk_index;
 mod domain;

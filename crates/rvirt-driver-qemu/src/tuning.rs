@@ -40,7 +40,7 @@ struct HotpluggableCpu {
 
 impl QemuDriver {
     /// Saves the persistent definition of `obj` after a change to it.
-    fn save_persistent(&self, obj: &DomainObj) -> Result<()> {
+    pub(crate) fn save_persistent(&self, obj: &DomainObj) -> Result<()> {
         let def = obj.lock().persistent_def().clone();
         self.save_config(&def)
     }

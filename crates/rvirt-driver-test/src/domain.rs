@@ -257,6 +257,15 @@ impl TestDriver {
         f(&st)
     }
 
+    /// Runs `f` on the domain's state for a change (for the driver's other modules).
+    pub(crate) fn modify_domain<R>(
+        &self,
+        dom: &DomainRef,
+        f: impl FnOnce(&mut DomainObjState) -> Result<R>,
+    ) -> Result<R> {
+        self.modify(dom, |st| Ok((f(st)?, None)))
+    }
+
     /// Runs `f` on the domain's state (for the driver's other modules).
     pub(crate) fn read_domain<R>(
         &self,
@@ -1170,6 +1179,36 @@ impl DomainDriver for TestDriver {
                 nseconds: 0,
             })
         })
+    }
+
+    async fn domain_inject_nmi(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.inject_nmi(dom, flags)
+    }
+
+    async fn domain_get_control_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<DomainControlInfo> {
+        self.control_info(dom, flags)
+    }
+
+    async fn domain_set_lifecycle_action(
+        &self,
+        dom: &DomainRef,
+        kind: u32,
+        action: u32,
+        flags: u32,
+    ) -> Result<()> {
+        self.set_lifecycle_action(dom, kind, action, flags)
+    }
+
+    async fn domain_get_launch_security_info(
+        &self,
+        _dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        self.launch_security_info(flags)
     }
 
     async fn domain_fs_freeze(

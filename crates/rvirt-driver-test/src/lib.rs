@@ -10,6 +10,7 @@
 //! side by side in one process) opens a default machine of its own.
 
 mod checkpoint;
+mod control;
 mod default_machine;
 mod domain;
 mod guest;

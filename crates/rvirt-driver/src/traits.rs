@@ -490,6 +490,39 @@ pub trait DomainDriver {
     ) -> Result<()> {
         unsupported("virDomainSetTime")
     }
+    /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
+    async fn domain_inject_nmi(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+        unsupported("virDomainInjectNMI")
+    }
+    /// `virDomainGetControlInfo`: whether the hypervisor's control of the domain is free, busy
+    /// with a job, or broken.
+    async fn domain_get_control_info(
+        &self,
+        _dom: &DomainRef,
+        _flags: u32,
+    ) -> Result<DomainControlInfo> {
+        unsupported("virDomainGetControlInfo")
+    }
+    /// `virDomainSetLifecycleAction`: what the domain does on power-off, reboot or crash
+    /// (`virDomainLifecycle` `kind`, `virDomainLifecycleAction` `action`), live and/or in its
+    /// config.
+    async fn domain_set_lifecycle_action(
+        &self,
+        _dom: &DomainRef,
+        _kind: u32,
+        _action: u32,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainSetLifecycleAction")
+    }
+    /// `virDomainGetLaunchSecurityInfo`: the launch measurement of a confidential guest.
+    async fn domain_get_launch_security_info(
+        &self,
+        _dom: &DomainRef,
+        _flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        unsupported("virDomainGetLaunchSecurityInfo")
+    }
     /// `virDomainFSFreeze`: freezes the guest's file systems (all, or those mounted at
     /// `mountpoints`) through its agent; how many were frozen.
     async fn domain_fs_freeze(

@@ -549,6 +549,21 @@ impl DomainDriver for RemoteDriver {
             = DomainGetTime(DomainGetTimeArgs { dom: nonnull_domain(dom), flags });
         fn domain_set_time(dom: &DomainRef, seconds: i64, nseconds: u32, flags: u32) -> ()
             = DomainSetTime(DomainSetTimeArgs { dom: nonnull_domain(dom), seconds, nseconds, flags });
+        fn domain_inject_nmi(dom: &DomainRef, flags: u32) -> ()
+            = DomainInjectNmi(DomainInjectNmiArgs { dom: nonnull_domain(dom), flags });
+        fn domain_get_control_info(dom: &DomainRef, flags: u32) -> DomainControlInfo
+            = DomainGetControlInfo(DomainGetControlInfoArgs { dom: nonnull_domain(dom), flags })
+            => |r| DomainControlInfo { state: r.state, details: r.details, state_time: r.state_time };
+        fn domain_set_lifecycle_action(dom: &DomainRef, kind: u32, action: u32, flags: u32) -> ()
+            = DomainSetLifecycleAction(DomainSetLifecycleActionArgs {
+                dom: nonnull_domain(dom),
+                r#type: kind,
+                action,
+                flags,
+            });
+        fn domain_get_launch_security_info(dom: &DomainRef, flags: u32) -> Vec<TypedParam>
+            = DomainGetLaunchSecurityInfo(DomainGetLaunchSecurityInfoArgs { dom: nonnull_domain(dom), flags })
+            => |r| r.params.into_inner().into_iter().map(typed_param_from_wire).collect();
         fn domain_fs_freeze(dom: &DomainRef, mountpoints: &[String], flags: u32) -> i32
             = DomainFsfreeze(DomainFsfreezeArgs {
                 dom: nonnull_domain(dom),

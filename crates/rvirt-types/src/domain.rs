@@ -1423,6 +1423,19 @@ flag_set! {
     }
 }
 
+/// The names of [`DomainLifecycle`] values, by value, as libvirt's XML and virsh spell them.
+pub const LIFECYCLE_TYPE_NAMES: &[&str] = &["poweroff", "reboot", "crash"];
+
+/// The names of [`DomainLifecycleAction`] values, by value.
+pub const LIFECYCLE_ACTION_NAMES: &[&str] = &[
+    "destroy",
+    "restart",
+    "rename-restart",
+    "preserve",
+    "coredump-destroy",
+    "coredump-restart",
+];
+
 value_enum! {
     /// `virDomainLifecycle`
     DomainLifecycle {

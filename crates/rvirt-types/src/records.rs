@@ -164,6 +164,17 @@ pub struct DomainTime {
     pub nseconds: u32,
 }
 
+/// `virDomainGetControlInfo`: the state of the hypervisor's control of a domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainControlInfo {
+    /// A `virDomainControlState` value.
+    pub state: u32,
+    /// For the error state, a `virDomainControlErrorReason` value.
+    pub details: u32,
+    /// How long the control has been in this state, in milliseconds.
+    pub state_time: u64,
+}
+
 /// One file system of a guest, as its agent reports it (`virDomainGetFSInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct DomainFSInfo {

@@ -48,6 +48,7 @@ wrap_identity!(
     DomainMemoryStat,
     DomainInterface,
     DomainFSInfo,
+    DomainControlInfo,
     (Vec<VcpuInfo>, Vec<u8>)
 );
 
@@ -315,6 +316,10 @@ blocking_methods!(Domain {
     fn get_hostname(flags: DomainGetHostnameFlags) -> String;
     fn get_time(flags: u32) -> DomainTime;
     fn set_time(seconds: i64, nseconds: u32, flags: u32) -> ();
+    fn inject_nmi(flags: u32) -> ();
+    fn get_control_info(flags: u32) -> DomainControlInfo;
+    fn set_lifecycle_action(kind: u32, action: u32, flags: u32) -> ();
+    fn get_launch_security_info(flags: u32) -> Vec<TypedParam>;
     fn fs_freeze(mountpoints: &[String], flags: u32) -> i32;
     fn fs_thaw(mountpoints: &[String], flags: u32) -> i32;
     fn fs_trim(mountpoint: Option<&str>, minimum: u64, flags: u32) -> ();

@@ -588,6 +588,51 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_set_time(&self.r, seconds, nseconds, flags))
     }
 
+    /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
+    pub async fn inject_nmi(&self, flags: u32) -> Result<()> {
+        self.rw("virDomainInjectNMI")?;
+        dispatch!(self.conn, d => d.domain_inject_nmi(&self.r, flags))
+    }
+
+    /// `virDomainGetControlInfo`: the state of the hypervisor's control of the domain.
+    pub async fn get_control_info(&self, flags: u32) -> Result<DomainControlInfo> {
+        dispatch!(self.conn, d => d.domain_get_control_info(&self.r, flags))
+    }
+
+    /// `virDomainSetLifecycleAction`: what the domain does on power-off, reboot or crash.
+    pub async fn set_lifecycle_action(&self, kind: u32, action: u32, flags: u32) -> Result<()> {
+        self.rw("virDomainSetLifecycleAction")?;
+        if kind > DomainLifecycle::CRASH.0 as u32 {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::INVALID_ARG,
+                format!("invalid lifecycle type '{kind}'"),
+            ));
+        }
+        if action > DomainLifecycleAction::COREDUMP_RESTART.0 as u32 {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::INVALID_ARG,
+                format!("invalid lifecycle action '{action}'"),
+            ));
+        }
+        dispatch!(self.conn, d => d.domain_set_lifecycle_action(&self.r, kind, action, flags))
+    }
+
+    /// `virDomainGetLaunchSecurityInfo`: the launch measurement of a confidential guest.
+    pub async fn get_launch_security_info(&self, flags: u32) -> Result<Vec<TypedParam>> {
+        self.rw("virDomainGetLaunchSecurityInfo")?;
+        let mut flags = flags;
+        if self
+            .conn
+            .supports_feature(rvirt_driver::FEATURE_TYPED_PARAM_STRING)
+            .await?
+        {
+            flags |= rvirt_types::typed_param::TYPED_PARAM_STRING_OKAY;
+        }
+        dispatch!(self.conn, d => d.domain_get_launch_security_info(&self.r, flags))
+    }
+
     /// `virDomainFSFreeze`: freezes the guest's file systems (those mounted at `mountpoints`,
     /// or all) through its agent; how many were frozen.
     pub async fn fs_freeze(&self, mountpoints: &[String], flags: u32) -> Result<i32> {

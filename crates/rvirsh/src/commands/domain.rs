@@ -203,6 +203,7 @@ static COMMANDS: &[CmdDef] = &[
     device::DOMIF_SETLINK,
     job::DOMJOBABORT,
     job::DOMJOBINFO,
+    super::guest::DOMLAUNCHSECINFO,
     CmdDef {
         name: "domname",
         help: "convert a domain id or UUID to domain name",
@@ -300,6 +301,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_edit)
     },
+    super::guest::INJECT_NMI,
     CmdDef {
         name: "managedsave",
         help: "managed save of a domain state",
@@ -601,6 +603,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_screenshot)
     },
+    super::guest::SET_LIFECYCLE_ACTION,
     super::guest::SET_USER_PASSWORD,
     CmdDef {
         name: "setmaxmem",

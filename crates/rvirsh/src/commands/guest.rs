@@ -250,3 +250,118 @@ fn cmd_guestinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     Ok(())
 }
+
+/// `inject-nmi`.
+pub const INJECT_NMI: CmdDef = CmdDef {
+    name: "inject-nmi",
+    help: "Inject NMI to the guest",
+    desc: "Inject NMI to the guest domain.",
+    opts: &[Opt::DOMAIN],
+    ..CmdDef::new(cmd_inject_nmi)
+};
+
+/// `domlaunchsecinfo`.
+pub const DOMLAUNCHSECINFO: CmdDef = CmdDef {
+    name: "domlaunchsecinfo",
+    help: "Get domain launch security info",
+    desc: "Get the launch security parameters for a guest domain",
+    opts: &[Opt::DOMAIN],
+    ..CmdDef::new(cmd_domlaunchsecinfo)
+};
+
+/// `set-lifecycle-action`.
+pub const SET_LIFECYCLE_ACTION: CmdDef = CmdDef {
+    name: "set-lifecycle-action",
+    help: "change lifecycle actions",
+    desc: "Change lifecycle actions for the guest domain.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("type", OptKind::Data, "lifecycle type to modify").required(),
+        Opt::new("action", OptKind::Data, "lifecycle action to set").required(),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_set_lifecycle_action)
+};
+
+/// `domcontrol` (Domain Monitoring).
+pub const DOMCONTROL: CmdDef = CmdDef {
+    name: "domcontrol",
+    help: "domain control interface state",
+    desc: "Returns state of a control interface to the domain.",
+    opts: &[Opt::DOMAIN],
+    ..CmdDef::new(cmd_domcontrol)
+};
+
+fn cmd_inject_nmi(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    ctl.lib(dom.inject_nmi(0))
+}
+
+fn cmd_domlaunchsecinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let params = match dom.get_launch_security_info(0) {
+        Ok(p) => p,
+        Err(e) => return ctl.lib_fail(e, "Unable to get launch security parameters"),
+    };
+    for p in params {
+        ctl.print(&format!("{:<15}: {}\n", p.field, typed_value(&p.value)));
+    }
+    Ok(())
+}
+
+fn cmd_set_lifecycle_action(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let mut flags = 0;
+    if cmd.has("config") {
+        flags |= 2;
+    }
+    if cmd.has("live") {
+        flags |= 1;
+    }
+    let kind = ctl.req_str(cmd, "type")?;
+    let action = ctl.req_str(cmd, "action")?;
+    let Some(kind) = rvirt::flags::LIFECYCLE_TYPE_NAMES
+        .iter()
+        .position(|t| *t == kind)
+    else {
+        return ctl.fail(&format!("Invalid lifecycle type '{kind}'."));
+    };
+    let Some(action) = rvirt::flags::LIFECYCLE_ACTION_NAMES
+        .iter()
+        .position(|a| *a == action)
+    else {
+        return ctl.fail(&format!("Invalid lifecycle action '{action}'."));
+    };
+    let (dom, _) = ctl.domain(cmd)?;
+    match dom.set_lifecycle_action(kind as u32, action as u32, flags) {
+        Ok(()) => Ok(()),
+        Err(e) => ctl.lib_fail(e, "Unable to change lifecycle action."),
+    }
+}
+
+fn cmd_domcontrol(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let info = ctl.lib(dom.get_control_info(0))?;
+    let state = ["ok", "background job", "occupied", "error"]
+        .get(info.state as usize)
+        .copied()
+        .unwrap_or("unknown");
+    // virDomainControlState: 0 ok, 3 error.
+    if info.state != 0 && info.state != 3 {
+        ctl.print(&format!(
+            "{state} ({:.3}s)\n",
+            info.state_time as f64 / 1000.0
+        ));
+    } else if info.state == 3 && info.details > 0 {
+        let why = ["", "unknown", "monitor failure", "internal (locking) error"]
+            .get(info.details as usize)
+            .copied()
+            .unwrap_or("unknown");
+        ctl.print(&format!("{state}: {why}\n"));
+    } else {
+        ctl.print(&format!("{state}\n"));
+    }
+    Ok(())
+}

@@ -51,6 +51,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_domblkstat)
     },
+    super::guest::DOMCONTROL,
     CmdDef {
         name: "domif-getlink",
         help: "get link state of a virtual interface",

@@ -43,6 +43,8 @@ domain_actions! {
     managed_save_remove(DomainManagedSaveRemoveArgs) => |d, a| d.managed_save_remove(a.flags);
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
+    inject_nmi(DomainInjectNmiArgs) => |d, a| d.inject_nmi(a.flags);
+    set_lifecycle_action(DomainSetLifecycleActionArgs) => |d, a| d.set_lifecycle_action(a.r#type, a.action, a.flags);
     fstrim(DomainFstrimArgs) => |d, a| d.fs_trim(a.mount_point.as_ref().map(|m| m.as_str()), a.minimum, a.flags);
     set_user_password(DomainSetUserPasswordArgs) => |d, a| d.set_user_password(
         a.user.as_ref().map(|u| u.as_str()).unwrap_or_default(),
@@ -313,6 +315,28 @@ pub async fn get_hostname(
 
 fn mountpoints(m: &[rvirt_xdr::RemoteNonnullString]) -> Vec<String> {
     m.iter().map(|s| s.as_str().to_string()).collect()
+}
+
+pub async fn get_control_info(
+    s: Arc<Session>,
+    a: DomainGetControlInfoArgs,
+) -> Result<DomainGetControlInfoRet> {
+    let i = dom(&s, &a.dom)?.get_control_info(a.flags).await?;
+    Ok(DomainGetControlInfoRet {
+        state: i.state,
+        details: i.details,
+        state_time: i.state_time,
+    })
+}
+
+pub async fn get_launch_security_info(
+    s: Arc<Session>,
+    a: DomainGetLaunchSecurityInfoArgs,
+) -> Result<DomainGetLaunchSecurityInfoRet> {
+    let params = dom(&s, &a.dom)?.get_launch_security_info(a.flags).await?;
+    Ok(DomainGetLaunchSecurityInfoRet {
+        params: bounded(params.iter().map(typed_param_to_wire)),
+    })
 }
 
 pub async fn fsfreeze(s: Arc<Session>, a: DomainFsfreezeArgs) -> Result<DomainFsfreezeRet> {

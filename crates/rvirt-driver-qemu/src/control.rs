@@ -1,0 +1,195 @@
+//! NMIs, the state of the driver's control of a domain, lifecycle actions and launch security,
+//! as libvirt's QEMU driver answers them.
+
+use crate::{FROM, QemuDriver};
+use rvirt_driver::{DomainRef, check_flags};
+use rvirt_types::domain::DomainModificationImpact as Impact;
+use rvirt_types::records::DomainControlInfo;
+use rvirt_types::{Error, ErrorNumber, Result, TypedParam};
+use serde_json::json;
+use std::sync::Arc;
+
+/// `virDomainControlState`: a job under way; an error (with reason "monitor failure").
+const CONTROL_JOB: u32 = 1;
+const CONTROL_ERROR: u32 = 3;
+const ERROR_REASON_MONITOR: u32 = 2;
+
+/// libvirt's refusals of lifecycle actions the QEMU driver cannot carry out.
+fn validate_actions(poweroff: &str, reboot: &str, crash: &str) -> Result<()> {
+    let unsupported = |msg: &str| {
+        Err(Error::with_detail(
+            FROM,
+            ErrorNumber::CONFIG_UNSUPPORTED,
+            msg,
+        ))
+    };
+    if [poweroff, reboot, crash].contains(&"rename-restart") {
+        return unsupported(
+            "qemu driver doesn't support the 'rename-restart' action for \
+             'on_reboot'/'on_poweroff'/'on_crash'",
+        );
+    }
+    if poweroff == "preserve" || reboot == "preserve" {
+        return unsupported(
+            "qemu driver doesn't support the 'preserve' action for 'on_reboot'/'on_poweroff'",
+        );
+    }
+    if poweroff == "restart" && reboot == "destroy" {
+        return unsupported(
+            "qemu driver doesn't support 'onReboot' set to 'destroy and 'onPoweroff' set to \
+             'reboot'",
+        );
+    }
+    Ok(())
+}
+
+/// `def` with `kind` set to `action`, checked as libvirt checks it for QEMU.
+fn with_action(
+    def: &rvirt_conf::DomainDef,
+    kind: u32,
+    action: u32,
+) -> Result<rvirt_conf::DomainDef> {
+    let mut d = def.clone();
+    d.set_lifecycle_action(kind, action)?;
+    validate_actions(&d.on_poweroff, &d.on_reboot, &d.on_crash)?;
+    Ok(d)
+}
+
+impl QemuDriver {
+    /// `virDomainInjectNMI`.
+    pub(crate) async fn inject_nmi(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(FROM, "qemuDomainInjectNMI", flags, 0)?;
+        let obj = self.obj(dom)?;
+        if !obj.lock().is_active() {
+            return Err(Error::operation_invalid(FROM, "domain is not running"));
+        }
+        let p = self.proc_of(&obj.uuid)?;
+        self.qmp(&p, |m| async move { m.inject_nmi().await }).await
+    }
+
+    /// `virDomainGetControlInfo`: an error when the monitor broke, a job while a save runs
+    /// (with its age), ok otherwise.
+    pub(crate) fn control_info(&self, dom: &DomainRef, flags: u32) -> Result<DomainControlInfo> {
+        check_flags(FROM, "qemuDomainGetControlInfo", flags, 0)?;
+        let obj = self.obj(dom)?;
+        if !obj.lock().is_active() {
+            return Err(Error::operation_invalid(FROM, "domain is not running"));
+        }
+        let p = self.proc_of(&obj.uuid)?;
+        let broken = p
+            .monitor()
+            .map(|m| m.dead_reason().is_some())
+            .unwrap_or(true);
+        if broken {
+            return Ok(DomainControlInfo {
+                state: CONTROL_ERROR,
+                details: ERROR_REASON_MONITOR,
+                state_time: 0,
+            });
+        }
+        if let Some(job) = p.save_job.lock().as_ref() {
+            return Ok(DomainControlInfo {
+                state: CONTROL_JOB,
+                details: 0,
+                state_time: job.started.elapsed().as_millis() as u64,
+            });
+        }
+        Ok(DomainControlInfo::default())
+    }
+
+    /// `virDomainSetLifecycleAction`: the live definition (and QEMU's reboot action, through
+    /// `set-action`) and/or the persistent one.
+    pub(crate) async fn set_lifecycle_action(
+        &self,
+        dom: &DomainRef,
+        kind: u32,
+        action: u32,
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(
+            FROM,
+            "qemuDomainSetLifecycleAction",
+            flags,
+            (Impact::LIVE | Impact::CONFIG).bits(),
+        )?;
+        rvirt_conf::domain::check_lifecycle_action(kind, action)?;
+        let obj = self.obj(dom)?;
+        let (live_def, config_def) = {
+            let st = obj.lock();
+            let (live, config) = st.modification_impact(flags)?;
+            let live_def = if live {
+                Some(with_action(&st.def, kind, action)?)
+            } else {
+                None
+            };
+            let config_def = if config {
+                Some(with_action(st.persistent_def(), kind, action)?)
+            } else {
+                None
+            };
+            (live_def, config_def)
+        };
+        if let Some(def) = live_def {
+            // QEMU carries out reboots itself: tell it whether a reboot resets or shuts down.
+            let old = obj.lock().def.on_reboot.clone();
+            if kind == 1 && old != def.on_reboot && matches!(&*def.on_reboot, "destroy" | "restart")
+            {
+                let how = if def.on_reboot == "destroy" {
+                    "shutdown"
+                } else {
+                    "reset"
+                };
+                let p = self.proc_of(&obj.uuid)?;
+                self.qmp(&p, move |m| async move {
+                    m.execute("set-action", Some(json!({ "reboot": how })))
+                        .await
+                        .map(|_| ())
+                })
+                .await?;
+            }
+            obj.lock().def = Arc::new(def);
+            let _ = self.save_status(&obj);
+        }
+        if let Some(def) = config_def {
+            self.save_config(&def)?;
+            *obj.lock().persistent_def_mut() = def;
+        }
+        Ok(())
+    }
+
+    /// `virDomainGetLaunchSecurityInfo`: rvirt runs no SEV guests, so there is nothing to
+    /// report.
+    pub(crate) fn launch_security_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        check_flags(
+            FROM,
+            "qemuDomainGetLaunchSecurityInfo",
+            flags,
+            rvirt_types::typed_param::TYPED_PARAM_STRING_OKAY,
+        )?;
+        self.obj(dom)?;
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_qemu_cannot_carry_out_are_refused() {
+        assert!(validate_actions("destroy", "restart", "destroy").is_ok());
+        for (p, r, c) in [
+            ("rename-restart", "restart", "destroy"),
+            ("destroy", "preserve", "destroy"),
+            ("restart", "destroy", "destroy"),
+        ] {
+            let e = validate_actions(p, r, c).unwrap_err();
+            assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{p} {r} {c}");
+        }
+        assert!(validate_actions("destroy", "restart", "preserve").is_ok());
+    }
+}
