@@ -594,3 +594,27 @@ fn control_and_lifecycle_actions_match_libvirt() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("<on_reboot>destroy</on_reboot>"), "{out}");
 }
+
+/// vCPU and emulator pinning, in the config and on the running guest (whose threads' affinity
+/// `vcpuinfo` reads back), through the same command lines as virsh on libvirt's embedded QEMU
+/// driver.
+#[test]
+fn pinning_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("tiny.xml");
+    std::fs::write(&xml, GUEST).unwrap();
+    let script = format!(
+        "define {}; vcpupin tiny; vcpupin tiny 0 0 --config; vcpupin tiny --config; \
+         emulatorpin tiny; emulatorpin tiny 0 --config; emulatorpin tiny --config; \
+         vcpupin tiny 0 1 --live; start tiny; vcpupin tiny; vcpuinfo tiny; \
+         vcpupin tiny 0 1; vcpupin tiny --live; vcpuinfo tiny; vcpupin tiny 0 0-1 --config; \
+         vcpupin tiny --config; emulatorpin tiny; emulatorpin tiny 1; emulatorpin tiny --live; \
+         vcpupin tiny 3 0; vcpupin tiny 0 abc; vcpupin tiny 0 0,^0; emulatorpin tiny 7; \
+         dumpxml tiny --inactive; destroy tiny; vcpupin tiny; emulatorpin tiny; undefine tiny",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("<vcpupin vcpu='0' cpuset='0-1'/>"), "{out}");
+    assert!(out.contains("<emulatorpin cpuset='0'/>"), "{out}");
+}

@@ -966,6 +966,50 @@ pub use rvirt_types::domain::{
 };
 
 impl DomainDef {
+    /// The host CPUs vCPU `vcpu` may run on, as libvirt answers `virDomainGetVcpuPinInfo`:
+    /// its `<vcpupin>`, else the `<vcpu cpuset>`, else `None` (all of the host's).
+    pub fn vcpu_affinity(&self, vcpu: u32) -> Option<Vec<u32>> {
+        self.extras
+            .cputune
+            .as_ref()
+            .and_then(|t| t.vcpupin.iter().find(|(v, _)| *v == vcpu))
+            .map(|(_, set)| set.as_str())
+            .or(self.vcpu_cpuset.as_deref())
+            .and_then(parse_cpuset)
+    }
+
+    /// The host CPUs the emulator threads may run on: the `<emulatorpin>`, else the
+    /// `<vcpu cpuset>`, else `None` (all of the host's).
+    pub fn emulator_affinity(&self) -> Option<Vec<u32>> {
+        self.extras
+            .cputune
+            .as_ref()
+            .and_then(|t| t.emulatorpin.as_deref())
+            .or(self.vcpu_cpuset.as_deref())
+            .and_then(parse_cpuset)
+    }
+
+    /// Pins vCPU `vcpu` to `cpus` (`<cputune><vcpupin>`).
+    pub fn set_vcpu_pin(&mut self, vcpu: u32, cpus: &[u32]) {
+        let t = self.extras.cputune.get_or_insert_with(Default::default);
+        let set = format_cpuset(cpus);
+        match t.vcpupin.iter_mut().find(|(v, _)| *v == vcpu) {
+            Some(pin) => pin.1 = set,
+            None => {
+                t.vcpupin.push((vcpu, set));
+                t.vcpupin.sort_by_key(|(v, _)| *v);
+            }
+        }
+    }
+
+    /// Pins the emulator threads to `cpus` (`<cputune><emulatorpin>`).
+    pub fn set_emulator_pin(&mut self, cpus: &[u32]) {
+        self.extras
+            .cputune
+            .get_or_insert_with(Default::default)
+            .emulatorpin = Some(format_cpuset(cpus));
+    }
+
     /// Sets what the domain does on power-off (`kind` 0), reboot (1) or crash (2) to the
     /// `virDomainLifecycleAction` `action` (see [`check_lifecycle_action`]).
     pub fn set_lifecycle_action(&mut self, kind: u32, action: u32) -> Result<()> {

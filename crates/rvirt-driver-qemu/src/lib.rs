@@ -61,6 +61,7 @@ mod network;
 mod nodedev;
 mod passthrough;
 mod pci;
+mod pin;
 mod ports;
 pub mod process;
 mod reboot;

@@ -832,6 +832,7 @@ impl QemuDriver {
         )?;
         let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
         // NICs whose link starts down (`<link state='down'/>`), by QEMU id.
+        let pins = crate::pin::StartPins::of(def);
         let links_down: Vec<String> = def
             .devices
             .interfaces
@@ -960,6 +961,11 @@ impl QemuDriver {
                     let _ = pidfd.wait().await;
                     return Err(qmp_error(e));
                 }
+            }
+            if let Err(e) = pins.apply(&mon, pidfd.pid()).await {
+                kill(&pidfd);
+                let _ = pidfd.wait().await;
+                return Err(e);
             }
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);

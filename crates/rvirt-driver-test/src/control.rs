@@ -3,7 +3,7 @@
 
 use crate::domain::check_active;
 use crate::{FROM, TestDriver};
-use rvirt_driver::{DomainRef, check_flags};
+use rvirt_driver::{DomainRef, check_flags, cpumap};
 use rvirt_types::domain::DomainModificationImpact as Impact;
 use rvirt_types::records::DomainControlInfo;
 use rvirt_types::{Result, TypedParam};
@@ -55,5 +55,86 @@ impl TestDriver {
     pub(crate) fn launch_security_info(&self, flags: u32) -> Result<Vec<TypedParam>> {
         check_flags(FROM, "testDomainGetLaunchSecurityInfo", flags, 0)?;
         Ok(Vec::new())
+    }
+}
+
+/// The test machine's host CPUs (`VIR_NODEINFO_MAXCPUS` of its node info), the map a domain
+/// pinned nowhere runs on.
+fn host_cpus(d: &TestDriver) -> Vec<u32> {
+    (0..d.node.nodes * d.node.sockets * d.node.cores * d.node.threads).collect()
+}
+
+impl TestDriver {
+    /// `virDomainPinVcpuFlags`: libvirt's test driver pins the running domain only.
+    pub(crate) fn pin_vcpu(
+        &self,
+        dom: &DomainRef,
+        vcpu: u32,
+        cpumap: &[u8],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "testDomainPinVcpuFlags", flags, 0)?;
+        self.modify_domain(dom, |st| {
+            if !st.is_active() {
+                return Err(rvirt_types::Error::operation_invalid(
+                    FROM,
+                    "cannot pin vcpus on an inactive domain",
+                ));
+            }
+            cpumap::check_vcpu_present(st, vcpu)?;
+            Arc::make_mut(&mut st.def).set_vcpu_pin(vcpu, &cpumap::cpus(cpumap));
+            Ok(())
+        })
+    }
+
+    /// `virDomainGetVcpuPinInfo`.
+    pub(crate) fn vcpu_pin_info(
+        &self,
+        dom: &DomainRef,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        let all = host_cpus(self);
+        self.read_domain(dom, |st| {
+            let def = st.one_def(flags)?;
+            Ok(cpumap::vcpu_pin_info(def, ncpumaps, maplen, &all))
+        })
+    }
+
+    /// `virDomainPinEmulator`: the one definition `flags` names.
+    pub(crate) fn pin_emulator(&self, dom: &DomainRef, cpumap: &[u8], flags: u32) -> Result<()> {
+        check_flags(
+            FROM,
+            "testDomainPinEmulator",
+            flags,
+            (Impact::LIVE | Impact::CONFIG).bits(),
+        )?;
+        self.modify_domain(dom, |st| {
+            let (def, _) = st.one_def_mut(flags)?;
+            let cpus = cpumap::cpus(cpumap);
+            cpumap::check_not_empty(&cpus)?;
+            def.set_emulator_pin(&cpus);
+            Ok(())
+        })
+    }
+
+    /// `virDomainGetEmulatorPinInfo`.
+    pub(crate) fn emulator_pin_info(
+        &self,
+        dom: &DomainRef,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        check_flags(
+            FROM,
+            "testDomainGetEmulatorPinInfo",
+            flags,
+            (Impact::LIVE | Impact::CONFIG).bits(),
+        )?;
+        let all = host_cpus(self);
+        self.read_domain(dom, |st| {
+            Ok(cpumap::emulator_pin_info(st.one_def(flags)?, maplen, &all))
+        })
     }
 }

@@ -1181,6 +1181,39 @@ impl DomainDriver for TestDriver {
         })
     }
 
+    async fn domain_pin_vcpu(
+        &self,
+        dom: &DomainRef,
+        vcpu: u32,
+        cpumap: &[u8],
+        flags: u32,
+    ) -> Result<()> {
+        self.pin_vcpu(dom, vcpu, cpumap, flags)
+    }
+
+    async fn domain_get_vcpu_pin_info(
+        &self,
+        dom: &DomainRef,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        self.vcpu_pin_info(dom, ncpumaps, maplen, flags)
+    }
+
+    async fn domain_pin_emulator(&self, dom: &DomainRef, cpumap: &[u8], flags: u32) -> Result<()> {
+        self.pin_emulator(dom, cpumap, flags)
+    }
+
+    async fn domain_get_emulator_pin_info(
+        &self,
+        dom: &DomainRef,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        self.emulator_pin_info(dom, maplen, flags)
+    }
+
     async fn domain_inject_nmi(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         self.inject_nmi(dom, flags)
     }

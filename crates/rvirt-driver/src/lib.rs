@@ -7,6 +7,7 @@
 //! access and dispatches to these traits.
 
 pub mod checkpoint;
+pub mod cpumap;
 pub mod domain_obj;
 pub mod events;
 pub mod interface;

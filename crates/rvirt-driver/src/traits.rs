@@ -490,6 +490,47 @@ pub trait DomainDriver {
     ) -> Result<()> {
         unsupported("virDomainSetTime")
     }
+    /// `virDomainPinVcpuFlags`: vCPU `vcpu` may run only on the host CPUs set in `cpumap`
+    /// (a bitmap, CPU 0 in the low bit of the first byte), live and/or in the config.
+    async fn domain_pin_vcpu(
+        &self,
+        _dom: &DomainRef,
+        _vcpu: u32,
+        _cpumap: &[u8],
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainPinVcpuFlags")
+    }
+    /// `virDomainGetVcpuPinInfo`: the host CPUs each of the first `ncpumaps` vCPUs may run on,
+    /// `maplen` bytes each; how many maps were filled.
+    async fn domain_get_vcpu_pin_info(
+        &self,
+        _dom: &DomainRef,
+        _ncpumaps: i32,
+        _maplen: i32,
+        _flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        unsupported("virDomainGetVcpuPinInfo")
+    }
+    /// `virDomainPinEmulator`: the emulator threads may run only on the CPUs in `cpumap`.
+    async fn domain_pin_emulator(
+        &self,
+        _dom: &DomainRef,
+        _cpumap: &[u8],
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainPinEmulator")
+    }
+    /// `virDomainGetEmulatorPinInfo`: the CPUs the emulator threads may run on, `maplen`
+    /// bytes; 1 (one map).
+    async fn domain_get_emulator_pin_info(
+        &self,
+        _dom: &DomainRef,
+        _maplen: i32,
+        _flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        unsupported("virDomainGetEmulatorPinInfo")
+    }
     /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
     async fn domain_inject_nmi(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
         unsupported("virDomainInjectNMI")

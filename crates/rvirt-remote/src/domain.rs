@@ -3,7 +3,7 @@
 
 use crate::RemoteDriver;
 use crate::wire::{
-    domain_ref, list, nonnull_domain, one_call_methods, opt_string, remote_rpc, string,
+    domain_ref, list, nonnull_domain, one_call_methods, opaque, opt_string, remote_rpc, string,
 };
 use rvirt_driver::{CallbackId, DomainDriver, DomainEventCallback, DomainRef};
 use rvirt_proto::convert::typed_param_from_wire;
@@ -549,6 +549,25 @@ impl DomainDriver for RemoteDriver {
             = DomainGetTime(DomainGetTimeArgs { dom: nonnull_domain(dom), flags });
         fn domain_set_time(dom: &DomainRef, seconds: i64, nseconds: u32, flags: u32) -> ()
             = DomainSetTime(DomainSetTimeArgs { dom: nonnull_domain(dom), seconds, nseconds, flags });
+        fn domain_pin_vcpu(dom: &DomainRef, vcpu: u32, cpumap: &[u8], flags: u32) -> ()
+            = DomainPinVcpuFlags(DomainPinVcpuFlagsArgs {
+                dom: nonnull_domain(dom),
+                vcpu,
+                cpumap: opaque(cpumap)?,
+                flags,
+            });
+        fn domain_get_vcpu_pin_info(dom: &DomainRef, ncpumaps: i32, maplen: i32, flags: u32) -> (Vec<u8>, i32)
+            = DomainGetVcpuPinInfo(DomainGetVcpuPinInfoArgs { dom: nonnull_domain(dom), ncpumaps, maplen, flags })
+            => |r| (r.cpumaps.into_inner(), r.num);
+        fn domain_pin_emulator(dom: &DomainRef, cpumap: &[u8], flags: u32) -> ()
+            = DomainPinEmulator(DomainPinEmulatorArgs {
+                dom: nonnull_domain(dom),
+                cpumap: opaque(cpumap)?,
+                flags,
+            });
+        fn domain_get_emulator_pin_info(dom: &DomainRef, maplen: i32, flags: u32) -> (Vec<u8>, i32)
+            = DomainGetEmulatorPinInfo(DomainGetEmulatorPinInfoArgs { dom: nonnull_domain(dom), maplen, flags })
+            => |r| (r.cpumaps.into_inner(), r.ret);
         fn domain_inject_nmi(dom: &DomainRef, flags: u32) -> ()
             = DomainInjectNmi(DomainInjectNmiArgs { dom: nonnull_domain(dom), flags });
         fn domain_get_control_info(dom: &DomainRef, flags: u32) -> DomainControlInfo

@@ -29,6 +29,11 @@ pub fn list<T, const MAX: u32>(items: Vec<T>) -> Result<BoundedVec<T, MAX>> {
     BoundedVec::new(items).map_err(|_| too_big())
 }
 
+/// A byte-string argument.
+pub fn opaque<const MAX: u32>(bytes: &[u8]) -> Result<rvirt_xdr::BoundedOpaque<MAX>> {
+    rvirt_xdr::BoundedOpaque::new(bytes.to_vec()).map_err(|_| too_big())
+}
+
 /// A domain handle for the wire (names are bounded by the server that gave them).
 pub fn nonnull_domain(d: &DomainRef) -> NonnullDomain {
     NonnullDomain {

@@ -49,7 +49,8 @@ wrap_identity!(
     DomainInterface,
     DomainFSInfo,
     DomainControlInfo,
-    (Vec<VcpuInfo>, Vec<u8>)
+    (Vec<VcpuInfo>, Vec<u8>),
+    (Vec<u8>, i32)
 );
 
 impl Wrap for crate::Domain {
@@ -316,6 +317,11 @@ blocking_methods!(Domain {
     fn get_hostname(flags: DomainGetHostnameFlags) -> String;
     fn get_time(flags: u32) -> DomainTime;
     fn set_time(seconds: i64, nseconds: u32, flags: u32) -> ();
+    fn pin_vcpu_flags(vcpu: u32, cpumap: &[u8], flags: u32) -> ();
+    fn pin_vcpu(vcpu: u32, cpumap: &[u8]) -> ();
+    fn get_vcpu_pin_info(ncpumaps: i32, maplen: i32, flags: u32) -> (Vec<u8>, i32);
+    fn pin_emulator(cpumap: &[u8], flags: u32) -> ();
+    fn get_emulator_pin_info(maplen: i32, flags: u32) -> (Vec<u8>, i32);
     fn inject_nmi(flags: u32) -> ();
     fn get_control_info(flags: u32) -> DomainControlInfo;
     fn set_lifecycle_action(kind: u32, action: u32, flags: u32) -> ();

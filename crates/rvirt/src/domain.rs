@@ -588,6 +588,81 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_set_time(&self.r, seconds, nseconds, flags))
     }
 
+    /// `virDomainPinVcpuFlags`: vCPU `vcpu` may run only on the host CPUs set in `cpumap`.
+    pub async fn pin_vcpu_flags(&self, vcpu: u32, cpumap: &[u8], flags: u32) -> Result<()> {
+        self.rw("virDomainPinVcpuFlags")?;
+        crate::args::positive("virDomainPinVcpuFlags", "maplen", cpumap.len() as i64)?;
+        dispatch!(self.conn, d => d.domain_pin_vcpu(&self.r, vcpu, cpumap, flags))
+    }
+
+    /// `virDomainPinVcpu`: [`Domain::pin_vcpu_flags`] on the running domain.
+    pub async fn pin_vcpu(&self, vcpu: u32, cpumap: &[u8]) -> Result<()> {
+        self.rw("virDomainPinVcpu")?;
+        crate::args::positive("virDomainPinVcpu", "maplen", cpumap.len() as i64)?;
+        dispatch!(self.conn, d => d.domain_pin_vcpu(&self.r, vcpu, cpumap, 0))
+    }
+
+    /// `virDomainGetVcpuPinInfo`: the host CPUs each of the first `ncpumaps` vCPUs may run on,
+    /// `maplen` bytes each, and how many maps were filled.
+    pub async fn get_vcpu_pin_info(
+        &self,
+        ncpumaps: i32,
+        maplen: i32,
+        flags: u32,
+    ) -> Result<(Vec<u8>, i32)> {
+        let f = "virDomainGetVcpuPinInfo";
+        crate::args::positive(f, "ncpumaps", ncpumaps.into())?;
+        crate::args::positive(f, "maplen", maplen.into())?;
+        if ncpumaps.checked_mul(maplen).is_none() {
+            return Err(Error::with_detail(
+                ErrorDomain::DOMAIN,
+                ErrorNumber::OVERFLOW,
+                format!("input too large: {ncpumaps} * {maplen}"),
+            ));
+        }
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            f,
+            flags,
+            (
+                DomainModificationImpact::LIVE.bits(),
+                "VIR_DOMAIN_AFFECT_LIVE",
+            ),
+            (
+                DomainModificationImpact::CONFIG.bits(),
+                "VIR_DOMAIN_AFFECT_CONFIG",
+            ),
+        )?;
+        dispatch!(self.conn, d => d.domain_get_vcpu_pin_info(&self.r, ncpumaps, maplen, flags))
+    }
+
+    /// `virDomainPinEmulator`: the emulator threads may run only on the CPUs in `cpumap`.
+    pub async fn pin_emulator(&self, cpumap: &[u8], flags: u32) -> Result<()> {
+        self.rw("virDomainPinEmulator")?;
+        crate::args::positive("virDomainPinEmulator", "maplen", cpumap.len() as i64)?;
+        dispatch!(self.conn, d => d.domain_pin_emulator(&self.r, cpumap, flags))
+    }
+
+    /// `virDomainGetEmulatorPinInfo`: the CPUs the emulator threads may run on, and 1.
+    pub async fn get_emulator_pin_info(&self, maplen: i32, flags: u32) -> Result<(Vec<u8>, i32)> {
+        let f = "virDomainGetEmulatorPinInfo";
+        crate::args::positive(f, "maplen", maplen.into())?;
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            f,
+            flags,
+            (
+                DomainModificationImpact::LIVE.bits(),
+                "VIR_DOMAIN_AFFECT_LIVE",
+            ),
+            (
+                DomainModificationImpact::CONFIG.bits(),
+                "VIR_DOMAIN_AFFECT_CONFIG",
+            ),
+        )?;
+        dispatch!(self.conn, d => d.domain_get_emulator_pin_info(&self.r, maplen, flags))
+    }
+
     /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
     pub async fn inject_nmi(&self, flags: u32) -> Result<()> {
         self.rw("virDomainInjectNMI")?;

@@ -819,6 +819,8 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_vcpuinfo)
     },
+    super::pin::VCPUPIN,
+    super::pin::EMULATORPIN,
     CmdDef {
         name: "vncdisplay",
         help: "vnc display",
@@ -2128,7 +2130,12 @@ fn cmd_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// virshCPUCountCollect: -1 when the state does not apply. Falls back to older calls where the
 /// driver does not know the flags, as virsh does.
-fn cpu_count(ctl: &mut Ctl, dom: &Domain, mut flags: V, check_state: bool) -> Result<i32, Failed> {
+pub(super) fn cpu_count(
+    ctl: &mut Ctl,
+    dom: &Domain,
+    mut flags: V,
+    check_state: bool,
+) -> Result<i32, Failed> {
     if check_state
         && ((flags.contains(V::LIVE) && !dom.is_active().unwrap_or(false))
             || (flags.contains(V::CONFIG) && !dom.is_persistent().unwrap_or(false)))

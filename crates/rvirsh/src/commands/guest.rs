@@ -51,9 +51,8 @@ pub const DOMFSTRIM: CmdDef = CmdDef {
             "minimum",
             OptKind::Int,
             "Just a hint to ignore contiguous free ranges smaller than this (Bytes)",
-        )
-        .named_only(),
-        Opt::new("mountpoint", OptKind::String, "which mount point to trim").named_only(),
+        ),
+        Opt::new("mountpoint", OptKind::String, "which mount point to trim"),
     ],
     ..CmdDef::new(cmd_domfstrim)
 };
@@ -99,8 +98,7 @@ pub const GUESTVCPUS: CmdDef = CmdDef {
             "cpulist",
             OptKind::String,
             "list of cpus to enable or disable",
-        )
-        .named_only(),
+        ),
         Opt::new("enable", OptKind::Bool, "enable cpus specified by cpulist"),
         Opt::new(
             "disable",

@@ -18,6 +18,7 @@ pub mod monitor;
 pub mod network;
 mod network_port;
 pub mod nodedev;
+mod pin;
 pub mod pool;
 pub mod snapshot;
 pub mod virsh;

@@ -44,6 +44,9 @@ domain_actions! {
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
     inject_nmi(DomainInjectNmiArgs) => |d, a| d.inject_nmi(a.flags);
+    pin_vcpu(DomainPinVcpuArgs) => |d, a| d.pin_vcpu(a.vcpu, &a.cpumap);
+    pin_vcpu_flags(DomainPinVcpuFlagsArgs) => |d, a| d.pin_vcpu_flags(a.vcpu, &a.cpumap, a.flags);
+    pin_emulator(DomainPinEmulatorArgs) => |d, a| d.pin_emulator(&a.cpumap, a.flags);
     set_lifecycle_action(DomainSetLifecycleActionArgs) => |d, a| d.set_lifecycle_action(a.r#type, a.action, a.flags);
     fstrim(DomainFstrimArgs) => |d, a| d.fs_trim(a.mount_point.as_ref().map(|m| m.as_str()), a.minimum, a.flags);
     set_user_password(DomainSetUserPasswordArgs) => |d, a| d.set_user_password(
@@ -315,6 +318,45 @@ pub async fn get_hostname(
 
 fn mountpoints(m: &[rvirt_xdr::RemoteNonnullString]) -> Vec<String> {
     m.iter().map(|s| s.as_str().to_string()).collect()
+}
+
+pub async fn get_vcpu_pin_info(
+    s: Arc<Session>,
+    a: DomainGetVcpuPinInfoArgs,
+) -> Result<DomainGetVcpuPinInfoRet> {
+    // libvirtd's limits.
+    if a.ncpumaps > 16384 {
+        return Err(internal("ncpumaps > REMOTE_VCPUINFO_MAX"));
+    }
+    if a.ncpumaps
+        .checked_mul(a.maplen)
+        .is_none_or(|n| n > 8_388_608)
+    {
+        return Err(internal("maxinfo * maplen > REMOTE_CPUMAPS_MAX"));
+    }
+    let (maps, num) = dom(&s, &a.dom)?
+        .get_vcpu_pin_info(a.ncpumaps, a.maplen, a.flags)
+        .await?;
+    Ok(DomainGetVcpuPinInfoRet {
+        cpumaps: rvirt_xdr::BoundedOpaque::new(maps).map_err(|_| internal("cpumaps too large"))?,
+        num,
+    })
+}
+
+pub async fn get_emulator_pin_info(
+    s: Arc<Session>,
+    a: DomainGetEmulatorPinInfoArgs,
+) -> Result<DomainGetEmulatorPinInfoRet> {
+    if a.maplen > 8_388_608 {
+        return Err(internal("maplen > REMOTE_CPUMAPS_MAX"));
+    }
+    let (maps, ret) = dom(&s, &a.dom)?
+        .get_emulator_pin_info(a.maplen, a.flags)
+        .await?;
+    Ok(DomainGetEmulatorPinInfoRet {
+        cpumaps: rvirt_xdr::BoundedOpaque::new(maps).map_err(|_| internal("cpumaps too large"))?,
+        ret,
+    })
 }
 
 pub async fn get_control_info(

@@ -1,0 +1,223 @@
+//! virsh's `vcpupin` and `emulatorpin`: which host CPUs a domain's vCPUs and emulator threads
+//! may run on, queried or set.
+
+use super::host::format_cpu_ranges;
+use crate::cmd::{CmdDef, Opt, OptKind};
+use crate::ctl::{CmdResult, Ctl, Failed};
+use crate::fmt::Table;
+use crate::parse::Cmd;
+use rvirt::flags::DomainVcpuFlags as V;
+
+/// `vcpupin`.
+pub const VCPUPIN: CmdDef = CmdDef {
+    name: "vcpupin",
+    help: "control or query domain vcpu affinity",
+    desc: "Pin domain VCPUs to host physical CPUs.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("vcpu", OptKind::Int, "vcpu number"),
+        Opt::new(
+            "cpulist",
+            OptKind::String,
+            "host cpu number(s) to set, or omit option to query",
+        ),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_vcpupin)
+};
+
+/// `emulatorpin`.
+pub const EMULATORPIN: CmdDef = CmdDef {
+    name: "emulatorpin",
+    help: "control or query domain emulator affinity",
+    desc: "Pin domain emulator threads to host physical CPUs.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new(
+            "cpulist",
+            OptKind::String,
+            "host cpu number(s) to set, or omit option to query",
+        ),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_emulatorpin)
+};
+
+/// virshNodeGetCPUCount: the host's CPUs.
+fn host_cpus(ctl: &mut Ctl) -> Result<usize, Failed> {
+    let r = ctl.conn()?.node_get_cpu_map(0);
+    Ok(ctl.lib(r)?.cpus as usize)
+}
+
+/// virshParseCPUList: `r` (all), or a list with no CPU beyond the host's; the map, just long
+/// enough for its highest CPU.
+fn parse_cpu_list(ctl: &mut Ctl, list: &str, maxcpu: usize) -> Result<Vec<u8>, Failed> {
+    let cpus: Vec<u32> = if list.starts_with('r') {
+        (0..maxcpu as u32).collect()
+    } else {
+        let parsed = parse_list(list);
+        let Some(cpus) = parsed else {
+            // virsh's words, then the library's.
+            let e = rvirt::Error::with_detail(
+                rvirt::ErrorDomain::NONE,
+                rvirt::ErrorNumber::INVALID_ARG,
+                format!("Failed to parse bitmap '{list}'"),
+            );
+            return ctl.lib_fail(e, &format!("Invalid cpulist '{list}'"));
+        };
+        if cpus.is_empty() {
+            return ctl.fail(&format!("Invalid cpulist '{list}'"));
+        }
+        let last = *cpus.iter().max().unwrap_or(&0) as usize;
+        if last >= maxcpu {
+            return ctl.fail(&format!(
+                "CPU {last} in cpulist '{list}' exceed the maxcpu {maxcpu}"
+            ));
+        }
+        cpus
+    };
+    let len = cpus.iter().max().map_or(1, |m| *m as usize / 8 + 1);
+    let mut map = vec![0u8; len];
+    for c in cpus {
+        map[c as usize / 8] |= 1 << (c % 8);
+    }
+    Ok(map)
+}
+
+/// libvirt's bitmap syntax (`0-3,^2,8`), CPUs below 1024.
+fn parse_list(list: &str) -> Option<Vec<u32>> {
+    let mut on = std::collections::BTreeSet::new();
+    let mut off = Vec::new();
+    for part in list.split(',') {
+        let part = part.trim();
+        let (neg, part) = match part.strip_prefix('^') {
+            Some(p) => (true, p),
+            None => (false, part),
+        };
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?),
+            None => {
+                let v = part.parse::<u32>().ok()?;
+                (v, v)
+            }
+        };
+        if a > b || b >= 1024 || (neg && a != b) {
+            return None;
+        }
+        if neg {
+            off.push(a);
+        } else {
+            on.extend(a..=b);
+        }
+    }
+    for c in off {
+        on.remove(&c);
+    }
+    Some(on.into_iter().collect())
+}
+
+fn impact(cmd: &Cmd) -> u32 {
+    let mut flags = 0;
+    if cmd.has("live") {
+        flags |= 1;
+    }
+    if cmd.has("config") {
+        flags |= 2;
+    }
+    flags
+}
+
+fn cmd_vcpupin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let flags = impact(cmd);
+    let cpulist = ctl.opt_str(cmd, "cpulist")?;
+    if cpulist.is_none() {
+        ctl.exclusive(cmd, &[("live", "config")])?;
+    }
+    let vcpu = ctl.opt_uint(cmd, "vcpu")?;
+    if cpulist.is_some() && vcpu.is_none() {
+        return ctl.fail("vcpupin: Missing vCPU number in pin mode.");
+    }
+    let maxcpu = host_cpus(ctl)?;
+    let (dom, _) = ctl.domain(cmd)?;
+    let Some(list) = cpulist else {
+        let count_flags = V::from_bits_retain(flags) | V::MAXIMUM;
+        let ncpus = super::domain::cpu_count(ctl, &dom, count_flags, true)?;
+        if ncpus < 0 {
+            return ctl.fail(if flags & 1 != 0 {
+                "cannot get vcpupin for offline domain"
+            } else {
+                "cannot get vcpupin for transient domain"
+            });
+        }
+        if let Some(v) = vcpu.filter(|v| *v as i32 >= ncpus) {
+            let live = flags & 1 != 0 || (flags & 2 == 0 && dom.is_active().unwrap_or(false));
+            let kind = if live { "live" } else { "persistent" };
+            return ctl.fail(&format!(
+                "vcpu {v} is out of range of {kind} cpu count {ncpus}"
+            ));
+        }
+        let maplen = maxcpu.div_ceil(8);
+        let (maps, n) = ctl.lib(dom.get_vcpu_pin_info(ncpus, maplen as i32, flags))?;
+        let mut t = Table::new(&["VCPU", "CPU Affinity"]);
+        for i in 0..n.max(0) as usize {
+            if vcpu.is_some_and(|v| v as usize != i) {
+                continue;
+            }
+            let map = maps.get(i * maplen..(i + 1) * maplen).unwrap_or_default();
+            t.row(vec![i.to_string(), format_cpu_ranges(map, maplen * 8)]);
+        }
+        let quiet = ctl.quiet;
+        ctl.print(&t.render(!quiet));
+        return Ok(());
+    };
+    let map = parse_cpu_list(ctl, list, maxcpu)?;
+    let vcpu = vcpu.unwrap_or(0);
+    // No flags and no --current: the old call, as virsh makes it.
+    if flags == 0 && !cmd.has("current") {
+        ctl.lib(dom.pin_vcpu(vcpu, &map))
+    } else {
+        ctl.lib(dom.pin_vcpu_flags(vcpu, &map, flags))
+    }
+}
+
+fn cmd_emulatorpin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let given = cmd.has("current") || cmd.has("live") || cmd.has("config");
+    let flags = impact(cmd);
+    let (dom, _) = ctl.domain(cmd)?;
+    let cpulist = ctl.opt_str(cmd, "cpulist")?;
+    let maxcpu = host_cpus(ctl)?;
+    let Some(list) = cpulist else {
+        let maplen = maxcpu.div_ceil(8);
+        let (map, _) = ctl.lib(dom.get_emulator_pin_info(maplen as i32, flags))?;
+        ctl.print_extra("emulator: CPU Affinity\n");
+        ctl.print_extra("----------------------------------\n");
+        ctl.print_extra("       *: ");
+        ctl.print(&format_cpu_ranges(&map, maplen * 8));
+        ctl.print("\n");
+        return Ok(());
+    };
+    let map = parse_cpu_list(ctl, list, maxcpu)?;
+    // Nothing given: the running domain, as virsh asks.
+    let flags = if given { flags } else { 1 };
+    ctl.lib(dom.pin_emulator(&map, flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_list;
+
+    #[test]
+    fn cpu_lists_parse_as_libvirt_bitmaps() {
+        assert_eq!(parse_list("0-3,^2,8"), Some(vec![0, 1, 3, 8]));
+        assert_eq!(parse_list("5"), Some(vec![5]));
+        assert_eq!(parse_list("3-1"), None);
+        assert_eq!(parse_list("a"), None);
+        assert_eq!(parse_list("1024"), None);
+    }
+}
