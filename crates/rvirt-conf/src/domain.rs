@@ -989,6 +989,92 @@ impl DomainDef {
             .and_then(parse_cpuset)
     }
 
+    /// The I/O thread ids, in order.
+    pub fn iothread_ids(&self) -> Vec<u32> {
+        self.extras.iothreads.iter().map(|t| t.id).collect()
+    }
+
+    /// The host CPUs I/O thread `id` may run on: its `<iothreadpin>`, else `<vcpu cpuset>`,
+    /// else `None` (the caller's default).
+    pub fn iothread_affinity(&self, id: u32) -> Option<Vec<u32>> {
+        self.extras
+            .iothreads
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| t.pin.as_deref())
+            .or(self.vcpu_cpuset.as_deref())
+            .and_then(parse_cpuset)
+    }
+
+    fn iothread_error(msg: String) -> Error {
+        Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::INVALID_ARG, msg)
+    }
+
+    /// Adds I/O thread `id` (libvirt's refusal of an id in use).
+    pub fn add_iothread(&mut self, id: u32) -> Result<()> {
+        if self.extras.iothreads.iter().any(|t| t.id == id) {
+            return Err(Self::iothread_error(format!(
+                "an IOThread is already using iothread_id '{id}'"
+            )));
+        }
+        self.extras.iothreads.push(crate::domain::IoThread {
+            id,
+            autofill: false,
+            pool_min: None,
+            pool_max: None,
+            pin: None,
+            sched: None,
+        });
+        Ok(())
+    }
+
+    /// Removes I/O thread `id`, unless no such thread exists or a disk or controller uses it.
+    pub fn del_iothread(&mut self, id: u32) -> Result<()> {
+        let Some(at) = self.extras.iothreads.iter().position(|t| t.id == id) else {
+            return Err(Self::iothread_error(format!(
+                "cannot find IOThread '{id}' in iothreadids list"
+            )));
+        };
+        let uses = |attrs: &[(String, String)]| {
+            attrs
+                .iter()
+                .any(|(k, v)| k == "iothread" && v.parse::<u32>() == Ok(id))
+        };
+        if let Some(d) = self.devices.disks.iter().find(|d| uses(&d.driver)) {
+            return Err(Self::iothread_error(format!(
+                "cannot remove IOThread {id} since it is being used by disk '{}'",
+                d.target_dev
+            )));
+        }
+        let in_controller = self
+            .devices
+            .controllers
+            .iter()
+            .any(|c| c.extra.iter().any(|e| e.name == "driver" && uses(&e.attrs)));
+        if in_controller {
+            return Err(Self::iothread_error(format!(
+                "cannot remove IOThread '{id}' since it is being used by controller"
+            )));
+        }
+        let threads = &mut self.extras.iothreads;
+        for t in threads.iter_mut().skip(at + 1) {
+            t.autofill = false;
+        }
+        threads.remove(at);
+        Ok(())
+    }
+
+    /// Pins I/O thread `id` to `cpus` (libvirt's refusal of an unknown thread).
+    pub fn pin_iothread(&mut self, id: u32, cpus: &[u32]) -> Result<()> {
+        let set = format_cpuset(cpus);
+        let Some(t) = self.extras.iothreads.iter_mut().find(|t| t.id == id) else {
+            return Err(Self::iothread_error(format!("iothreadid {id} not found")));
+        };
+        t.pin = Some(set);
+        t.autofill = false;
+        Ok(())
+    }
+
     /// Pins vCPU `vcpu` to `cpus` (`<cputune><vcpupin>`).
     pub fn set_vcpu_pin(&mut self, vcpu: u32, cpus: &[u32]) {
         let t = self.extras.cputune.get_or_insert_with(Default::default);

@@ -164,6 +164,18 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
             def.vcpus_current.max(1)
         ),
     ]);
+    // libvirt's order of the properties, as its JSON for `-object` has them.
+    for t in &def.extras.iothreads {
+        let mut o = format!(r#"{{"qom-type":"iothread","id":"iothread{}""#, t.id);
+        if let Some(n) = t.pool_min {
+            o.push_str(&format!(r#","thread-pool-min":{n}"#));
+        }
+        if let Some(n) = t.pool_max {
+            o.push_str(&format!(r#","thread-pool-max":{n}"#));
+        }
+        o.push('}');
+        push(&["-object", &o]);
+    }
     push(&["-uuid", &def.uuid.to_string()]);
     push(&["-no-user-config", "-nodefaults"]);
     push(&[

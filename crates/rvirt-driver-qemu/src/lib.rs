@@ -52,6 +52,7 @@ mod host;
 pub mod hotplug;
 mod iface;
 mod ifaddr;
+mod iothread;
 mod job;
 mod metadata;
 mod nethost;

@@ -10,7 +10,7 @@ use rvirt_types::{Error, ErrorNumber, Result};
 use std::sync::Arc;
 
 /// The host's online CPUs (`/sys/devices/system/cpu/online`), where an unpinned thread runs.
-fn online_cpus() -> Vec<u32> {
+pub(crate) fn online_cpus() -> Vec<u32> {
     std::fs::read_to_string("/sys/devices/system/cpu/online")
         .ok()
         .and_then(|t| rvirt_host::hostcpu::parse_cpu_list(t.trim()))
@@ -18,8 +18,29 @@ fn online_cpus() -> Vec<u32> {
         .unwrap_or_default()
 }
 
+/// The host CPUs thread `tid` may run on.
+pub(crate) fn affinity(tid: i64) -> Vec<u32> {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_getaffinity writes at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let rc = unsafe {
+        libc::sched_getaffinity(
+            tid as libc::pid_t,
+            std::mem::size_of::<libc::cpu_set_t>(),
+            &mut set,
+        )
+    };
+    if rc != 0 {
+        return Vec::new();
+    }
+    (0..libc::CPU_SETSIZE as u32)
+        // SAFETY: the index is below CPU_SETSIZE.
+        .filter(|&i| unsafe { libc::CPU_ISSET(i as usize, &set) })
+        .collect()
+}
+
 /// Lets thread `tid` run only on `cpus`.
-fn set_affinity(tid: i64, cpus: &[u32]) -> Result<()> {
+pub(crate) fn set_affinity(tid: i64, cpus: &[u32]) -> Result<()> {
     // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET stays within CPU_SETSIZE.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     for &c in cpus
@@ -49,10 +70,11 @@ fn set_affinity(tid: i64, cpus: &[u32]) -> Result<()> {
 
 /// The pinning a definition asks for, applied to a new QEMU before its CPUs run, as libvirt
 /// does at start: the emulator (its main thread) on `<emulatorpin>` or `<vcpu cpuset>`, each
-/// vCPU thread on its `<vcpupin>` or `<vcpu cpuset>`.
+/// vCPU and I/O thread on its `<vcpupin>`/`<iothreadpin>` or `<vcpu cpuset>`.
 pub(crate) struct StartPins {
     emulator: Option<Vec<u32>>,
     vcpus: Vec<(u32, Vec<u32>)>,
+    iothreads: Vec<(u32, Vec<u32>)>,
 }
 
 impl StartPins {
@@ -63,6 +85,11 @@ impl StartPins {
             vcpus: (0..def.vcpus_max)
                 .filter_map(|v| Some((v, def.vcpu_affinity(v)?)))
                 .collect(),
+            iothreads: def
+                .iothread_ids()
+                .into_iter()
+                .filter_map(|t| Some((t, def.iothread_affinity(t)?)))
+                .collect(),
         }
     }
 
@@ -70,6 +97,22 @@ impl StartPins {
     pub(crate) async fn apply(&self, mon: &rvirt_qmp::Monitor, pid: i32) -> Result<()> {
         if let Some(cpus) = &self.emulator {
             set_affinity(pid as i64, cpus)?;
+        }
+        if !self.iothreads.is_empty() {
+            let list = mon
+                .execute("query-iothreads", None)
+                .await
+                .map_err(crate::process::qmp_error)?;
+            for t in list.as_array().into_iter().flatten() {
+                let id = t["id"]
+                    .as_str()
+                    .and_then(|i| i.strip_prefix("iothread"))
+                    .and_then(|i| i.parse::<u32>().ok());
+                let pin = self.iothreads.iter().find(|(i, _)| Some(*i) == id);
+                if let (Some((_, cpus)), Some(tid)) = (pin, t["thread-id"].as_i64()) {
+                    set_affinity(tid, cpus)?;
+                }
+            }
         }
         if self.vcpus.is_empty() {
             return Ok(());

@@ -138,3 +138,99 @@ impl TestDriver {
         })
     }
 }
+
+/// libvirt's refusal of I/O thread 0.
+fn check_iothread_id(id: u32) -> Result<()> {
+    if id == 0 {
+        return Err(rvirt_types::Error::with_detail(
+            FROM,
+            rvirt_types::ErrorNumber::INVALID_ARG,
+            "invalid value of 0 for iothread_id",
+        ));
+    }
+    Ok(())
+}
+
+impl TestDriver {
+    /// `virDomainGetIOThreadInfo`: an unpinned thread may run on the `<vcpu cpuset>`, else on
+    /// as many CPUs as the domain has vCPUs (libvirt's test driver's choice).
+    pub(crate) fn iothread_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<rvirt_types::records::DomainIOThreadInfo>> {
+        check_flags(
+            FROM,
+            "testDomainGetIOThreadInfo",
+            flags,
+            (Impact::LIVE | Impact::CONFIG).bits(),
+        )?;
+        self.read_domain(dom, |st| {
+            let def = st.one_def(flags)?;
+            let all: Vec<u32> = (0..def.vcpus_current).collect();
+            Ok(def
+                .iothread_ids()
+                .into_iter()
+                .map(|id| rvirt_types::records::DomainIOThreadInfo {
+                    iothread_id: id,
+                    cpumap: cpumap::bytes_fit(
+                        &def.iothread_affinity(id).unwrap_or_else(|| all.clone()),
+                    ),
+                })
+                .collect())
+        })
+    }
+
+    /// `virDomainAddIOThread` and `virDomainDelIOThread`: the one definition `flags` names.
+    pub(crate) fn change_iothread(
+        &self,
+        dom: &DomainRef,
+        id: u32,
+        add: bool,
+        flags: u32,
+    ) -> Result<()> {
+        let name = if add {
+            "testDomainAddIOThread"
+        } else {
+            "testDomainDelIOThread"
+        };
+        check_flags(FROM, name, flags, (Impact::LIVE | Impact::CONFIG).bits())?;
+        check_iothread_id(id)?;
+        self.modify_domain(dom, |st| {
+            let (def, _) = st.one_def_mut(flags)?;
+            if add {
+                def.add_iothread(id)
+            } else {
+                def.del_iothread(id)
+            }
+        })
+    }
+
+    /// `virDomainPinIOThread`.
+    pub(crate) fn pin_iothread(
+        &self,
+        dom: &DomainRef,
+        id: u32,
+        map: &[u8],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(
+            FROM,
+            "testDomainPinIOThread",
+            flags,
+            (Impact::LIVE | Impact::CONFIG).bits(),
+        )?;
+        self.modify_domain(dom, |st| {
+            let (def, _) = st.one_def_mut(flags)?;
+            let cpus = cpumap::cpus(map);
+            if cpus.is_empty() {
+                return Err(rvirt_types::Error::with_detail(
+                    FROM,
+                    rvirt_types::ErrorNumber::INVALID_ARG,
+                    "Empty iothread cpumap list for pinning",
+                ));
+            }
+            def.pin_iothread(id, &cpus)
+        })
+    }
+}

@@ -1214,6 +1214,32 @@ impl DomainDriver for TestDriver {
         self.emulator_pin_info(dom, maplen, flags)
     }
 
+    async fn domain_get_iothread_info(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<DomainIOThreadInfo>> {
+        self.iothread_info(dom, flags)
+    }
+
+    async fn domain_add_iothread(&self, dom: &DomainRef, id: u32, flags: u32) -> Result<()> {
+        self.change_iothread(dom, id, true, flags)
+    }
+
+    async fn domain_del_iothread(&self, dom: &DomainRef, id: u32, flags: u32) -> Result<()> {
+        self.change_iothread(dom, id, false, flags)
+    }
+
+    async fn domain_pin_iothread(
+        &self,
+        dom: &DomainRef,
+        id: u32,
+        cpumap: &[u8],
+        flags: u32,
+    ) -> Result<()> {
+        self.pin_iothread(dom, id, cpumap, flags)
+    }
+
     async fn domain_inject_nmi(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         self.inject_nmi(dom, flags)
     }

@@ -22,6 +22,13 @@ pub fn bytes(cpus: impl IntoIterator<Item = u32>, maplen: usize) -> Vec<u8> {
     map
 }
 
+/// `cpus` as libvirt's `virBitmapToData` gives them: just enough bytes for the highest CPU
+/// (one at least).
+pub fn bytes_fit(cpus: &[u32]) -> Vec<u8> {
+    let len = cpus.iter().max().map_or(1, |m| *m as usize / 8 + 1);
+    bytes(cpus.iter().copied(), len)
+}
+
 /// libvirt's `virDomainDefGetVcpuPinInfoHelper`: for each of the first `ncpumaps` vCPUs of the
 /// definition (up to its maximum), its `<vcpupin>`, else `<vcpu cpuset>`, else `all`; the maps
 /// (`ncpumaps * maplen` bytes) and how many were filled.

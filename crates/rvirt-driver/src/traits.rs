@@ -531,6 +531,32 @@ pub trait DomainDriver {
     ) -> Result<(Vec<u8>, i32)> {
         unsupported("virDomainGetEmulatorPinInfo")
     }
+    /// `virDomainGetIOThreadInfo`: the domain's I/O threads and where they may run.
+    async fn domain_get_iothread_info(
+        &self,
+        _dom: &DomainRef,
+        _flags: u32,
+    ) -> Result<Vec<DomainIOThreadInfo>> {
+        unsupported("virDomainGetIOThreadInfo")
+    }
+    /// `virDomainAddIOThread`: a new I/O thread `id`, live and/or in the config.
+    async fn domain_add_iothread(&self, _dom: &DomainRef, _id: u32, _flags: u32) -> Result<()> {
+        unsupported("virDomainAddIOThread")
+    }
+    /// `virDomainDelIOThread`: removes I/O thread `id`.
+    async fn domain_del_iothread(&self, _dom: &DomainRef, _id: u32, _flags: u32) -> Result<()> {
+        unsupported("virDomainDelIOThread")
+    }
+    /// `virDomainPinIOThread`: I/O thread `id` may run only on the CPUs in `cpumap`.
+    async fn domain_pin_iothread(
+        &self,
+        _dom: &DomainRef,
+        _id: u32,
+        _cpumap: &[u8],
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainPinIOThread")
+    }
     /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
     async fn domain_inject_nmi(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
         unsupported("virDomainInjectNMI")

@@ -568,6 +568,23 @@ impl DomainDriver for RemoteDriver {
         fn domain_get_emulator_pin_info(dom: &DomainRef, maplen: i32, flags: u32) -> (Vec<u8>, i32)
             = DomainGetEmulatorPinInfo(DomainGetEmulatorPinInfoArgs { dom: nonnull_domain(dom), maplen, flags })
             => |r| (r.cpumaps.into_inner(), r.ret);
+        fn domain_get_iothread_info(dom: &DomainRef, flags: u32) -> Vec<DomainIOThreadInfo>
+            = DomainGetIothreadInfo(DomainGetIothreadInfoArgs { dom: nonnull_domain(dom), flags })
+            => |r| r.info.into_inner().into_iter().map(|i| DomainIOThreadInfo {
+                iothread_id: i.iothread_id,
+                cpumap: i.cpumap.into_inner(),
+            }).collect();
+        fn domain_add_iothread(dom: &DomainRef, id: u32, flags: u32) -> ()
+            = DomainAddIothread(DomainAddIothreadArgs { dom: nonnull_domain(dom), iothread_id: id, flags });
+        fn domain_del_iothread(dom: &DomainRef, id: u32, flags: u32) -> ()
+            = DomainDelIothread(DomainDelIothreadArgs { dom: nonnull_domain(dom), iothread_id: id, flags });
+        fn domain_pin_iothread(dom: &DomainRef, id: u32, cpumap: &[u8], flags: u32) -> ()
+            = DomainPinIothread(DomainPinIothreadArgs {
+                dom: nonnull_domain(dom),
+                iothreads_id: id,
+                cpumap: opaque(cpumap)?,
+                flags,
+            });
         fn domain_inject_nmi(dom: &DomainRef, flags: u32) -> ()
             = DomainInjectNmi(DomainInjectNmiArgs { dom: nonnull_domain(dom), flags });
         fn domain_get_control_info(dom: &DomainRef, flags: u32) -> DomainControlInfo

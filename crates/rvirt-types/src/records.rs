@@ -164,6 +164,15 @@ pub struct DomainTime {
     pub nseconds: u32,
 }
 
+/// One I/O thread of a domain and the host CPUs it may run on (`virDomainGetIOThreadInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DomainIOThreadInfo {
+    /// The thread's id.
+    pub iothread_id: u32,
+    /// Its CPU map (CPU `n` is bit `n % 8` of byte `n / 8`), just long enough.
+    pub cpumap: Vec<u8>,
+}
+
 /// `virDomainGetControlInfo`: the state of the hypervisor's control of a domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct DomainControlInfo {

@@ -49,6 +49,7 @@ wrap_identity!(
     DomainInterface,
     DomainFSInfo,
     DomainControlInfo,
+    DomainIOThreadInfo,
     (Vec<VcpuInfo>, Vec<u8>),
     (Vec<u8>, i32)
 );
@@ -322,6 +323,10 @@ blocking_methods!(Domain {
     fn get_vcpu_pin_info(ncpumaps: i32, maplen: i32, flags: u32) -> (Vec<u8>, i32);
     fn pin_emulator(cpumap: &[u8], flags: u32) -> ();
     fn get_emulator_pin_info(maplen: i32, flags: u32) -> (Vec<u8>, i32);
+    fn get_iothread_info(flags: u32) -> Vec<DomainIOThreadInfo>;
+    fn add_iothread(id: u32, flags: u32) -> ();
+    fn del_iothread(id: u32, flags: u32) -> ();
+    fn pin_iothread(id: u32, cpumap: &[u8], flags: u32) -> ();
     fn inject_nmi(flags: u32) -> ();
     fn get_control_info(flags: u32) -> DomainControlInfo;
     fn set_lifecycle_action(kind: u32, action: u32, flags: u32) -> ();

@@ -663,6 +663,44 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_emulator_pin_info(&self.r, maplen, flags))
     }
 
+    /// `virDomainGetIOThreadInfo`: the domain's I/O threads and where they may run.
+    pub async fn get_iothread_info(&self, flags: u32) -> Result<Vec<DomainIOThreadInfo>> {
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            "virDomainGetIOThreadInfo",
+            flags,
+            (
+                DomainModificationImpact::LIVE.bits(),
+                "VIR_DOMAIN_AFFECT_LIVE",
+            ),
+            (
+                DomainModificationImpact::CONFIG.bits(),
+                "VIR_DOMAIN_AFFECT_CONFIG",
+            ),
+        )?;
+        dispatch!(self.conn, d => d.domain_get_iothread_info(&self.r, flags))
+    }
+
+    /// `virDomainAddIOThread`: a new I/O thread `id`.
+    pub async fn add_iothread(&self, id: u32, flags: u32) -> Result<()> {
+        self.rw("virDomainAddIOThread")?;
+        dispatch!(self.conn, d => d.domain_add_iothread(&self.r, id, flags))
+    }
+
+    /// `virDomainDelIOThread`: removes I/O thread `id`.
+    pub async fn del_iothread(&self, id: u32, flags: u32) -> Result<()> {
+        self.rw("virDomainDelIOThread")?;
+        crate::args::non_zero("virDomainDelIOThread", "iothread_id", id.into())?;
+        dispatch!(self.conn, d => d.domain_del_iothread(&self.r, id, flags))
+    }
+
+    /// `virDomainPinIOThread`: I/O thread `id` may run only on the CPUs in `cpumap`.
+    pub async fn pin_iothread(&self, id: u32, cpumap: &[u8], flags: u32) -> Result<()> {
+        self.rw("virDomainPinIOThread")?;
+        crate::args::positive("virDomainPinIOThread", "maplen", cpumap.len() as i64)?;
+        dispatch!(self.conn, d => d.domain_pin_iothread(&self.r, id, cpumap, flags))
+    }
+
     /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
     pub async fn inject_nmi(&self, flags: u32) -> Result<()> {
         self.rw("virDomainInjectNMI")?;

@@ -302,6 +302,10 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_edit)
     },
     super::guest::INJECT_NMI,
+    super::pin::IOTHREADINFO,
+    super::pin::IOTHREADPIN,
+    super::pin::IOTHREADADD,
+    super::pin::IOTHREADDEL,
     CmdDef {
         name: "managedsave",
         help: "managed save of a domain state",

@@ -208,6 +208,122 @@ fn cmd_emulatorpin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ctl.lib(dom.pin_emulator(&map, flags))
 }
 
+/// `iothreadinfo`.
+pub const IOTHREADINFO: CmdDef = CmdDef {
+    name: "iothreadinfo",
+    help: "view domain IOThreads",
+    desc: "Returns basic information about the domain IOThreads.",
+    opts: &[Opt::DOMAIN, Opt::CONFIG, Opt::LIVE, Opt::CURRENT],
+    ..CmdDef::new(cmd_iothreadinfo)
+};
+
+/// `iothreadpin`.
+pub const IOTHREADPIN: CmdDef = CmdDef {
+    name: "iothreadpin",
+    help: "control domain IOThread affinity",
+    desc: "Pin domain IOThreads to host physical CPUs.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("iothread", OptKind::Int, "IOThread ID number").required(),
+        Opt::new("cpulist", OptKind::Data, "host cpu number(s) to set").required(),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_iothreadpin)
+};
+
+/// `iothreadadd`.
+pub const IOTHREADADD: CmdDef = CmdDef {
+    name: "iothreadadd",
+    help: "add an IOThread to the guest domain",
+    desc: "Add an IOThread to the guest domain.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("id", OptKind::Int, "iothread for the new IOThread").required(),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_iothreadadd)
+};
+
+/// `iothreaddel`.
+pub const IOTHREADDEL: CmdDef = CmdDef {
+    name: "iothreaddel",
+    help: "delete an IOThread from the guest domain",
+    desc: "Delete an IOThread from the guest domain.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("id", OptKind::Int, "iothread_id for the IOThread to delete").required(),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_iothreaddel)
+};
+
+fn cmd_iothreadinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let flags = impact(cmd);
+    let (dom, _) = ctl.domain(cmd)?;
+    let info = match dom.get_iothread_info(flags) {
+        Ok(i) => i,
+        Err(e) => return ctl.lib_fail(e, "Unable to get domain IOThreads information"),
+    };
+    if info.is_empty() {
+        ctl.print_extra("No IOThreads found for the domain");
+        return Ok(());
+    }
+    let mut t = Table::new(&["IOThread ID", "CPU Affinity"]);
+    for i in info {
+        let bits = i.cpumap.len() * 8;
+        t.row(vec![
+            i.iothread_id.to_string(),
+            format_cpu_ranges(&i.cpumap, bits),
+        ]);
+    }
+    let quiet = ctl.quiet;
+    ctl.print(&t.render(!quiet));
+    Ok(())
+}
+
+fn cmd_iothreadpin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let flags = impact(cmd);
+    let (dom, _) = ctl.domain(cmd)?;
+    let id = ctl.opt_uint(cmd, "iothread")?.unwrap_or(0);
+    let list = ctl.req_str(cmd, "cpulist")?;
+    let maxcpu = host_cpus(ctl)?;
+    let map = parse_cpu_list(ctl, list, maxcpu)?;
+    ctl.lib(dom.pin_iothread(id, &map, flags))
+}
+
+/// `iothreadadd` and `iothreaddel`.
+fn iothread_change(ctl: &mut Ctl, cmd: &Cmd, add: bool) -> CmdResult {
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let flags = impact(cmd);
+    let (dom, _) = ctl.domain(cmd)?;
+    let id = ctl.opt_int(cmd, "id")?.unwrap_or(0);
+    if id <= 0 {
+        return ctl.fail(&format!("Invalid IOThread id value: '{id}'"));
+    }
+    let r = if add {
+        dom.add_iothread(id as u32, flags)
+    } else {
+        dom.del_iothread(id as u32, flags)
+    };
+    ctl.lib(r)
+}
+
+fn cmd_iothreadadd(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    iothread_change(ctl, cmd, true)
+}
+
+fn cmd_iothreaddel(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    iothread_change(ctl, cmd, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_list;

@@ -44,6 +44,9 @@ domain_actions! {
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
     inject_nmi(DomainInjectNmiArgs) => |d, a| d.inject_nmi(a.flags);
+    add_iothread(DomainAddIothreadArgs) => |d, a| d.add_iothread(a.iothread_id, a.flags);
+    del_iothread(DomainDelIothreadArgs) => |d, a| d.del_iothread(a.iothread_id, a.flags);
+    pin_iothread(DomainPinIothreadArgs) => |d, a| d.pin_iothread(a.iothreads_id, &a.cpumap, a.flags);
     pin_vcpu(DomainPinVcpuArgs) => |d, a| d.pin_vcpu(a.vcpu, &a.cpumap);
     pin_vcpu_flags(DomainPinVcpuFlagsArgs) => |d, a| d.pin_vcpu_flags(a.vcpu, &a.cpumap, a.flags);
     pin_emulator(DomainPinEmulatorArgs) => |d, a| d.pin_emulator(&a.cpumap, a.flags);
@@ -355,6 +358,34 @@ pub async fn get_emulator_pin_info(
         .await?;
     Ok(DomainGetEmulatorPinInfoRet {
         cpumaps: rvirt_xdr::BoundedOpaque::new(maps).map_err(|_| internal("cpumaps too large"))?,
+        ret,
+    })
+}
+
+pub async fn get_iothread_info(
+    s: Arc<Session>,
+    a: DomainGetIothreadInfoArgs,
+) -> Result<DomainGetIothreadInfoRet> {
+    let info = dom(&s, &a.dom)?.get_iothread_info(a.flags).await?;
+    if info.len() > 16384 {
+        return Err(internal(format!(
+            "Too many IOThreads in info: {} for limit 16384",
+            info.len()
+        )));
+    }
+    let ret = info.len() as u32;
+    let info = info
+        .into_iter()
+        .map(|i| {
+            Ok(DomainIothreadInfo {
+                iothread_id: i.iothread_id,
+                cpumap: rvirt_xdr::BoundedOpaque::new(i.cpumap)
+                    .map_err(|_| internal("cpumap too large"))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DomainGetIothreadInfoRet {
+        info: bounded(info),
         ret,
     })
 }
