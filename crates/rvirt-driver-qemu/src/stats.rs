@@ -91,26 +91,6 @@ fn sched_delay_ns(pid: i32, tid: i64) -> u64 {
         .unwrap_or(0)
 }
 
-/// The host CPUs a thread may run on.
-fn affinity(tid: i64) -> Vec<usize> {
-    // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_getaffinity writes at most its size.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    let rc = unsafe {
-        libc::sched_getaffinity(
-            tid as libc::pid_t,
-            std::mem::size_of::<libc::cpu_set_t>(),
-            &mut set,
-        )
-    };
-    if rc != 0 {
-        return Vec::new();
-    }
-    (0..libc::CPU_SETSIZE as usize)
-        // SAFETY: i is below CPU_SETSIZE.
-        .filter(|&i| unsafe { libc::CPU_ISSET(i, &set) })
-        .collect()
-}
-
 /// The number of host CPUs present (`/sys/devices/system/cpu/present`'s highest + 1).
 fn host_cpus() -> usize {
     std::fs::read_to_string("/sys/devices/system/cpu/present")
@@ -657,7 +637,7 @@ impl QemuDriver {
                 cpu_time: s.user_ns + s.system_ns,
                 cpu: s.cpu,
             });
-            for cpu in affinity(tid) {
+            for cpu in crate::pin::affinity(tid).into_iter().map(|c| c as usize) {
                 if cpu / 8 < maplen {
                     maps[i * maplen + cpu / 8] |= 1 << (cpu % 8);
                 }

@@ -118,6 +118,19 @@ pub(crate) fn exclusive(
     Ok(())
 }
 
+/// `VIR_EXCLUSIVE_FLAGS` of `VIR_DOMAIN_AFFECT_LIVE` and `VIR_DOMAIN_AFFECT_CONFIG`, for the
+/// getters that read one definition.
+pub(crate) fn live_or_config(function: &str, flags: u32) -> Result<()> {
+    use rvirt_types::domain::DomainModificationImpact as I;
+    exclusive(
+        ErrorDomain::DOMAIN,
+        function,
+        flags,
+        (I::LIVE.bits(), "VIR_DOMAIN_AFFECT_LIVE"),
+        (I::CONFIG.bits(), "VIR_DOMAIN_AFFECT_CONFIG"),
+    )
+}
+
 /// `VIR_REQUIRE_FLAG`: a flag that needs another.
 pub(crate) fn require(
     domain: ErrorDomain,

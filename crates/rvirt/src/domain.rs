@@ -504,19 +504,7 @@ impl Domain {
         uri: Option<&str>,
         flags: DomainModificationImpact,
     ) -> Result<String> {
-        crate::args::exclusive(
-            ErrorDomain::DOMAIN,
-            "virDomainGetMetadata",
-            flags.bits(),
-            (
-                DomainModificationImpact::LIVE.bits(),
-                "VIR_DOMAIN_AFFECT_LIVE",
-            ),
-            (
-                DomainModificationImpact::CONFIG.bits(),
-                "VIR_DOMAIN_AFFECT_CONFIG",
-            ),
-        )?;
+        crate::args::live_or_config("virDomainGetMetadata", flags.bits())?;
         match kind {
             DomainMetadataType::TITLE | DomainMetadataType::DESCRIPTION => {
                 crate::args::presence("virDomainGetMetadata", "uri", uri.is_some(), false)?;
@@ -620,19 +608,7 @@ impl Domain {
                 format!("input too large: {ncpumaps} * {maplen}"),
             ));
         }
-        crate::args::exclusive(
-            ErrorDomain::DOMAIN,
-            f,
-            flags,
-            (
-                DomainModificationImpact::LIVE.bits(),
-                "VIR_DOMAIN_AFFECT_LIVE",
-            ),
-            (
-                DomainModificationImpact::CONFIG.bits(),
-                "VIR_DOMAIN_AFFECT_CONFIG",
-            ),
-        )?;
+        crate::args::live_or_config(f, flags)?;
         dispatch!(self.conn, d => d.domain_get_vcpu_pin_info(&self.r, ncpumaps, maplen, flags))
     }
 
@@ -647,37 +623,13 @@ impl Domain {
     pub async fn get_emulator_pin_info(&self, maplen: i32, flags: u32) -> Result<(Vec<u8>, i32)> {
         let f = "virDomainGetEmulatorPinInfo";
         crate::args::positive(f, "maplen", maplen.into())?;
-        crate::args::exclusive(
-            ErrorDomain::DOMAIN,
-            f,
-            flags,
-            (
-                DomainModificationImpact::LIVE.bits(),
-                "VIR_DOMAIN_AFFECT_LIVE",
-            ),
-            (
-                DomainModificationImpact::CONFIG.bits(),
-                "VIR_DOMAIN_AFFECT_CONFIG",
-            ),
-        )?;
+        crate::args::live_or_config(f, flags)?;
         dispatch!(self.conn, d => d.domain_get_emulator_pin_info(&self.r, maplen, flags))
     }
 
     /// `virDomainGetIOThreadInfo`: the domain's I/O threads and where they may run.
     pub async fn get_iothread_info(&self, flags: u32) -> Result<Vec<DomainIOThreadInfo>> {
-        crate::args::exclusive(
-            ErrorDomain::DOMAIN,
-            "virDomainGetIOThreadInfo",
-            flags,
-            (
-                DomainModificationImpact::LIVE.bits(),
-                "VIR_DOMAIN_AFFECT_LIVE",
-            ),
-            (
-                DomainModificationImpact::CONFIG.bits(),
-                "VIR_DOMAIN_AFFECT_CONFIG",
-            ),
-        )?;
+        crate::args::live_or_config("virDomainGetIOThreadInfo", flags)?;
         dispatch!(self.conn, d => d.domain_get_iothread_info(&self.r, flags))
     }
 
