@@ -575,7 +575,8 @@ fn control_and_lifecycle_actions_match_libvirt() {
          set-lifecycle-action tiny reboot preserve; set-lifecycle-action tiny poweroff coredump-destroy; \
          set-lifecycle-action tiny reboot restart --live --config; \
          set-lifecycle-action tiny crash rename-restart; set-lifecycle-action tiny nope destroy; \
-         dumpxml tiny --inactive; inject-nmi tiny; destroy tiny; \
+         dumpxml tiny --inactive; domblkerror tiny; inject-nmi tiny; destroy tiny; \
+         domblkerror tiny; \
          set-lifecycle-action tiny poweroff destroy --live; domcontrol tiny",
         xml.display()
     );

@@ -1,5 +1,5 @@
-//! NMIs, the state of the driver's control of a domain, lifecycle actions and launch security,
-//! as libvirt's QEMU driver answers them.
+//! NMIs, the state of the driver's control of a domain, disk I/O errors, lifecycle actions and
+//! launch security, as libvirt's QEMU driver answers them.
 
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags};
@@ -172,6 +172,63 @@ impl QemuDriver {
         )?;
         self.obj(dom)?;
         Ok(Vec::new())
+    }
+}
+
+impl QemuDriver {
+    /// `virDomainGetDiskErrors`: the disks whose `query-block` entry has an I/O status other
+    /// than ok (`failed`: unspecified, `nospace`: no space).
+    pub(crate) async fn disk_errors(
+        &self,
+        dom: &DomainRef,
+        maxerrors: u32,
+        flags: u32,
+    ) -> Result<(Vec<rvirt_types::records::DomainDiskError>, i32)> {
+        check_flags(FROM, "qemuDomainGetDiskErrors", flags, 0)?;
+        let obj = self.obj(dom)?;
+        let def = {
+            let st = obj.lock();
+            if !st.is_active() {
+                return Err(Error::operation_invalid(FROM, "domain is not running"));
+            }
+            st.def.clone()
+        };
+        if maxerrors == 0 {
+            return Ok((Vec::new(), def.devices.disks.len() as i32));
+        }
+        let p = self.proc_of(&obj.uuid)?;
+        let table = self
+            .qmp(&p, |m| async move { m.execute("query-block", None).await })
+            .await?;
+        let status: std::collections::HashMap<String, i32> = table
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| {
+                let alias = crate::stats::qdev_alias(b["qdev"].as_str()?).to_string();
+                let code = match b["io-status"].as_str()? {
+                    "failed" => 1,
+                    "nospace" => 2,
+                    _ => return None,
+                };
+                Some((alias, code))
+            })
+            .collect();
+        let list: Vec<_> = def
+            .devices
+            .disks
+            .iter()
+            .filter_map(|d| {
+                let code = status.get(d.info.alias.as_deref()?)?;
+                Some(rvirt_types::records::DomainDiskError {
+                    disk: d.target_dev.clone(),
+                    error: *code,
+                })
+            })
+            .take(maxerrors as usize)
+            .collect();
+        let n = list.len() as i32;
+        Ok((list, n))
     }
 }
 

@@ -173,7 +173,7 @@ fn stat_i64(v: u64) -> Result<i64> {
 
 /// The alias a `query-blockstats` entry's `qdev` stands for: the id itself, or for a virtio
 /// disk the device's QOM path `/machine/peripheral/ID/virtio-backend`.
-fn qdev_alias(qdev: &str) -> &str {
+pub(crate) fn qdev_alias(qdev: &str) -> &str {
     match qdev.strip_prefix("/machine/peripheral/") {
         Some(rest) => rest.split('/').next().unwrap_or(rest),
         None => qdev,

@@ -234,3 +234,34 @@ impl TestDriver {
         })
     }
 }
+
+impl TestDriver {
+    /// `virDomainGetDiskErrors`: libvirt's test driver reports every disk with an error,
+    /// alternately unspecified (1) and no space (2).
+    pub(crate) fn disk_errors(
+        &self,
+        dom: &DomainRef,
+        maxerrors: u32,
+        flags: u32,
+    ) -> Result<(Vec<rvirt_types::records::DomainDiskError>, i32)> {
+        check_flags(FROM, "testDomainGetDiskErrors", flags, 0)?;
+        self.read_domain(dom, |st| {
+            check_active(st)?;
+            let disks = &st.def.devices.disks;
+            if maxerrors == 0 {
+                return Ok((Vec::new(), disks.len() as i32));
+            }
+            let list: Vec<_> = disks
+                .iter()
+                .take(maxerrors as usize)
+                .enumerate()
+                .map(|(i, d)| rvirt_types::records::DomainDiskError {
+                    disk: d.target_dev.clone(),
+                    error: (i % 2) as i32 + 1,
+                })
+                .collect();
+            let n = list.len() as i32;
+            Ok((list, n))
+        })
+    }
+}

@@ -1214,6 +1214,15 @@ impl DomainDriver for TestDriver {
         self.emulator_pin_info(dom, maplen, flags)
     }
 
+    async fn domain_get_disk_errors(
+        &self,
+        dom: &DomainRef,
+        maxerrors: u32,
+        flags: u32,
+    ) -> Result<(Vec<DomainDiskError>, i32)> {
+        self.disk_errors(dom, maxerrors, flags)
+    }
+
     async fn domain_get_iothread_info(
         &self,
         dom: &DomainRef,

@@ -531,6 +531,16 @@ pub trait DomainDriver {
     ) -> Result<(Vec<u8>, i32)> {
         unsupported("virDomainGetEmulatorPinInfo")
     }
+    /// `virDomainGetDiskErrors`: the disks with I/O errors (at most `maxerrors`), and their
+    /// number; with `maxerrors` 0, no list and the number of disks to ask about.
+    async fn domain_get_disk_errors(
+        &self,
+        _dom: &DomainRef,
+        _maxerrors: u32,
+        _flags: u32,
+    ) -> Result<(Vec<DomainDiskError>, i32)> {
+        unsupported("virDomainGetDiskErrors")
+    }
     /// `virDomainGetIOThreadInfo`: the domain's I/O threads and where they may run.
     async fn domain_get_iothread_info(
         &self,

@@ -568,6 +568,15 @@ impl DomainDriver for RemoteDriver {
         fn domain_get_emulator_pin_info(dom: &DomainRef, maplen: i32, flags: u32) -> (Vec<u8>, i32)
             = DomainGetEmulatorPinInfo(DomainGetEmulatorPinInfoArgs { dom: nonnull_domain(dom), maplen, flags })
             => |r| (r.cpumaps.into_inner(), r.ret);
+        fn domain_get_disk_errors(dom: &DomainRef, maxerrors: u32, flags: u32) -> (Vec<rvirt_types::records::DomainDiskError>, i32)
+            = DomainGetDiskErrors(DomainGetDiskErrorsArgs { dom: nonnull_domain(dom), maxerrors, flags })
+            => |r| (
+                r.errors.into_inner().into_iter().map(|e| rvirt_types::records::DomainDiskError {
+                    disk: e.disk.into_inner(),
+                    error: e.error,
+                }).collect(),
+                r.nerrors,
+            );
         fn domain_get_iothread_info(dom: &DomainRef, flags: u32) -> Vec<DomainIOThreadInfo>
             = DomainGetIothreadInfo(DomainGetIothreadInfoArgs { dom: nonnull_domain(dom), flags })
             => |r| r.info.into_inner().into_iter().map(|i| DomainIOThreadInfo {

@@ -164,6 +164,15 @@ pub struct DomainTime {
     pub nseconds: u32,
 }
 
+/// A disk with an I/O error (`virDomainGetDiskErrors`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DomainDiskError {
+    /// The disk's target (`vda`).
+    pub disk: String,
+    /// A `virDomainDiskErrorCode` value: 1 unspecified, 2 no space.
+    pub error: i32,
+}
+
 /// One I/O thread of a domain and the host CPUs it may run on (`virDomainGetIOThreadInfo`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct DomainIOThreadInfo {

@@ -51,7 +51,8 @@ wrap_identity!(
     DomainControlInfo,
     DomainIOThreadInfo,
     (Vec<VcpuInfo>, Vec<u8>),
-    (Vec<u8>, i32)
+    (Vec<u8>, i32),
+    (Vec<DomainDiskError>, i32)
 );
 
 impl Wrap for crate::Domain {
@@ -323,6 +324,7 @@ blocking_methods!(Domain {
     fn get_vcpu_pin_info(ncpumaps: i32, maplen: i32, flags: u32) -> (Vec<u8>, i32);
     fn pin_emulator(cpumap: &[u8], flags: u32) -> ();
     fn get_emulator_pin_info(maplen: i32, flags: u32) -> (Vec<u8>, i32);
+    fn get_disk_errors(maxerrors: u32, flags: u32) -> (Vec<DomainDiskError>, i32);
     fn get_iothread_info(flags: u32) -> Vec<DomainIOThreadInfo>;
     fn add_iothread(id: u32, flags: u32) -> ();
     fn del_iothread(id: u32, flags: u32) -> ();

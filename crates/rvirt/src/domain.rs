@@ -627,6 +627,16 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_emulator_pin_info(&self.r, maplen, flags))
     }
 
+    /// `virDomainGetDiskErrors`: the disks with I/O errors (at most `maxerrors`) and their
+    /// number; with `maxerrors` 0, the number of disks to ask about.
+    pub async fn get_disk_errors(
+        &self,
+        maxerrors: u32,
+        flags: u32,
+    ) -> Result<(Vec<DomainDiskError>, i32)> {
+        dispatch!(self.conn, d => d.domain_get_disk_errors(&self.r, maxerrors, flags))
+    }
+
     /// `virDomainGetIOThreadInfo`: the domain's I/O threads and where they may run.
     pub async fn get_iothread_info(&self, flags: u32) -> Result<Vec<DomainIOThreadInfo>> {
         crate::args::live_or_config("virDomainGetIOThreadInfo", flags)?;

@@ -19,6 +19,7 @@ pub static GROUP: Group = Group {
 };
 
 static COMMANDS: &[CmdDef] = &[
+    super::guest::DOMBLKERROR,
     CmdDef {
         name: "domblklist",
         help: "list all domain blocks",

@@ -362,6 +362,25 @@ pub async fn get_emulator_pin_info(
     })
 }
 
+pub async fn get_disk_errors(
+    s: Arc<Session>,
+    a: DomainGetDiskErrorsArgs,
+) -> Result<DomainGetDiskErrorsRet> {
+    if a.maxerrors > 256 {
+        return Err(internal("maxerrors too large"));
+    }
+    let (errors, nerrors) = dom(&s, &a.dom)?
+        .get_disk_errors(a.maxerrors, a.flags)
+        .await?;
+    Ok(DomainGetDiskErrorsRet {
+        errors: bounded(errors.iter().map(|e| DomainDiskError {
+            disk: nonnull(&e.disk),
+            error: e.error,
+        })),
+        nerrors,
+    })
+}
+
 pub async fn get_iothread_info(
     s: Arc<Session>,
     a: DomainGetIothreadInfoArgs,
