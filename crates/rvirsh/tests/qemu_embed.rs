@@ -648,3 +648,43 @@ fn iothreads_match_libvirt() {
     let out = String::from_utf8_lossy(&ours.stdout);
     assert!(out.contains(" 7   1\n"), "{out}");
 }
+
+/// Block device sizes of a raw and a qcow2 disk, of the defined domain (read from the files)
+/// and of the running one (from QEMU), with `domblkerror`, through the same command lines as
+/// virsh on libvirt's embedded QEMU driver.
+#[test]
+fn block_info_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    for side in ["rvirt", "libvirt"] {
+        let root = dir.path().join(side);
+        std::fs::create_dir_all(&root).unwrap();
+        let raw = std::fs::File::create(root.join("a.raw")).unwrap();
+        raw.set_len(8 << 20).unwrap();
+        rvirt_testsupport::output_ok(
+            Command::new("qemu-img")
+                .args(["create", "-q", "-f", "qcow2"])
+                .arg(root.join("b.qcow2"))
+                .arg("16M"),
+        );
+        let xml = format!(
+            "<domain type='qemu'><name>blk</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>\
+             <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{r}/a.raw'/><target dev='vda' bus='virtio'/></disk>\
+             <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+             <source file='{r}/b.qcow2'/><target dev='vdb' bus='virtio'/></disk>\
+             <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>\
+             </devices></domain>",
+            r = root.display()
+        );
+        std::fs::write(root.join("blk.xml"), xml).unwrap();
+    }
+    let script = "define @ROOT@/blk.xml; domblkinfo blk vda; domblkinfo blk vdb --human; \
+                  domblkinfo blk --all; domblkinfo blk vdz; domblkinfo blk hdc; \
+                  domblkinfo blk @ROOT@/b.qcow2; start blk; domblkinfo blk vda; \
+                  domblkinfo blk vdb; domblkinfo blk --all --human; domblkerror blk; \
+                  destroy blk; undefine blk";
+    let ours = same_as_libvirt(dir.path(), script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("16777216"), "{out}");
+}

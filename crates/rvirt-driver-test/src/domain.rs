@@ -1214,6 +1214,15 @@ impl DomainDriver for TestDriver {
         self.emulator_pin_info(dom, maplen, flags)
     }
 
+    async fn domain_get_block_info(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        flags: u32,
+    ) -> Result<DomainBlockInfo> {
+        self.block_info(dom, disk, flags)
+    }
+
     async fn domain_get_disk_errors(
         &self,
         dom: &DomainRef,

@@ -531,6 +531,15 @@ pub trait DomainDriver {
     ) -> Result<(Vec<u8>, i32)> {
         unsupported("virDomainGetEmulatorPinInfo")
     }
+    /// `virDomainGetBlockInfo`: the sizes of the disk named by target or source path.
+    async fn domain_get_block_info(
+        &self,
+        _dom: &DomainRef,
+        _disk: &str,
+        _flags: u32,
+    ) -> Result<DomainBlockInfo> {
+        unsupported("virDomainGetBlockInfo")
+    }
     /// `virDomainGetDiskErrors`: the disks with I/O errors (at most `maxerrors`), and their
     /// number; with `maxerrors` 0, no list and the number of disks to ask about.
     async fn domain_get_disk_errors(

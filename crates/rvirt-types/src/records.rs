@@ -164,6 +164,17 @@ pub struct DomainTime {
     pub nseconds: u32,
 }
 
+/// A disk's sizes (`virDomainGetBlockInfo`), in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DomainBlockInfo {
+    /// What the guest sees.
+    pub capacity: u64,
+    /// What the host has given it (for a sparse file, its used blocks).
+    pub allocation: u64,
+    /// What the host holds for it (the file's size).
+    pub physical: u64,
+}
+
 /// A disk with an I/O error (`virDomainGetDiskErrors`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct DomainDiskError {

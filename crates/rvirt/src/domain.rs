@@ -627,6 +627,12 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_emulator_pin_info(&self.r, maplen, flags))
     }
 
+    /// `virDomainGetBlockInfo`: the sizes of the disk named by target or source path.
+    pub async fn get_block_info(&self, disk: &str, flags: u32) -> Result<DomainBlockInfo> {
+        crate::args::non_empty("virDomainGetBlockInfo", "disk", disk)?;
+        dispatch!(self.conn, d => d.domain_get_block_info(&self.r, disk, flags))
+    }
+
     /// `virDomainGetDiskErrors`: the disks with I/O errors (at most `maxerrors`) and their
     /// number; with `maxerrors` 0, the number of disks to ask about.
     pub async fn get_disk_errors(

@@ -363,34 +363,3 @@ fn cmd_domcontrol(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     Ok(())
 }
-
-/// `domblkerror` (Domain Monitoring).
-pub const DOMBLKERROR: CmdDef = CmdDef {
-    name: "domblkerror",
-    help: "Show errors on block devices",
-    desc: "Show block device errors",
-    opts: &[Opt::DOMAIN],
-    ..CmdDef::new(cmd_domblkerror)
-};
-
-fn cmd_domblkerror(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let (dom, _) = ctl.domain(cmd)?;
-    let (_, count) = ctl.lib(dom.get_disk_errors(0, 0))?;
-    let errors = if count > 0 {
-        ctl.lib(dom.get_disk_errors(count as u32, 0))?.0
-    } else {
-        Vec::new()
-    };
-    if errors.is_empty() {
-        ctl.print("No errors found\n");
-        return Ok(());
-    }
-    for e in errors {
-        let what = ["no error", "unspecified error", "no space"]
-            .get(e.error as usize)
-            .copied()
-            .unwrap_or("unknown error");
-        ctl.print(&format!("{}: {what}\n", e.disk));
-    }
-    Ok(())
-}

@@ -19,7 +19,8 @@ pub static GROUP: Group = Group {
 };
 
 static COMMANDS: &[CmdDef] = &[
-    super::guest::DOMBLKERROR,
+    DOMBLKERROR,
+    DOMBLKINFO,
     CmdDef {
         name: "domblklist",
         help: "list all domain blocks",
@@ -1233,6 +1234,107 @@ fn cmd_domstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
     }
     ctl.print(&out);
+    Ok(())
+}
+
+/// `domblkerror` (Domain Monitoring).
+const DOMBLKERROR: CmdDef = CmdDef {
+    name: "domblkerror",
+    help: "Show errors on block devices",
+    desc: "Show block device errors",
+    opts: &[Opt::DOMAIN],
+    ..CmdDef::new(cmd_domblkerror)
+};
+
+fn cmd_domblkerror(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let (_, count) = ctl.lib(dom.get_disk_errors(0, 0))?;
+    let errors = if count > 0 {
+        ctl.lib(dom.get_disk_errors(count as u32, 0))?.0
+    } else {
+        Vec::new()
+    };
+    if errors.is_empty() {
+        ctl.print("No errors found\n");
+        return Ok(());
+    }
+    for e in errors {
+        let what = ["no error", "unspecified error", "no space"]
+            .get(e.error as usize)
+            .copied()
+            .unwrap_or("unknown error");
+        ctl.print(&format!("{}: {what}\n", e.disk));
+    }
+    Ok(())
+}
+
+/// `domblkinfo`.
+const DOMBLKINFO: CmdDef = CmdDef {
+    name: "domblkinfo",
+    help: "domain block device size information",
+    desc: "Get block device size info for a domain.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("device", OptKind::String, "block device"),
+        Opt::new("human", OptKind::Bool, "Human readable output"),
+        Opt::new("all", OptKind::Bool, "display all block devices info"),
+    ],
+    ..CmdDef::new(cmd_domblkinfo)
+};
+
+/// cmdDomblkinfoGet: the three sizes as numbers, in units with `--human`, or `-` when all are 0.
+fn blkinfo_cells(i: &rvirt::DomainBlockInfo, human: bool) -> [String; 3] {
+    let v = [i.capacity, i.allocation, i.physical];
+    if v == [0, 0, 0] {
+        return ["-".into(), "-".into(), "-".into()];
+    }
+    v.map(|n| if human { pretty3(n) } else { n.to_string() })
+}
+
+/// vshPrettyCapacity with `%.3lf`: `n` in the largest binary unit below it.
+fn pretty3(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let i = UNITS
+        .iter()
+        .enumerate()
+        .position(|(i, _)| i == UNITS.len() - 1 || (n as f64) < 1024f64.powi(i as i32 + 1))
+        .unwrap_or(0);
+    format!("{:.3} {}", n as f64 / 1024f64.powi(i as i32), UNITS[i])
+}
+
+fn cmd_domblkinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, &[("all", "device")])?;
+    let (dom, _) = ctl.domain(cmd)?;
+    let all = cmd.has("all");
+    let device = cmd.value("device").filter(|d| !d.is_empty());
+    if !all && device.is_none() {
+        return ctl.fail("command 'domblkinfo' requires <device> option");
+    }
+    let human = cmd.has("human");
+    let Some(device) = device.filter(|_| !all) else {
+        let xml = ctl.lib(dom.get_xml_desc(DomainXMLFlags::empty()))?;
+        let doc = parse_xml(ctl, &xml)?;
+        let mut t = Table::new(&["Target", "Capacity", "Allocation", "Physical"]);
+        for disk in devices(&doc, "disk") {
+            let target = child_attr(disk, "target", "dev").unwrap_or_default();
+            let has_source = disk.children().any(|c| c.has_tag_name("source"));
+            let info = if has_source {
+                ctl.lib(dom.get_block_info(&target, 0))?
+            } else {
+                rvirt::DomainBlockInfo::default()
+            };
+            let [c, a, p] = blkinfo_cells(&info, human);
+            t.row(vec![target, c, a, p]);
+        }
+        let quiet = ctl.quiet;
+        ctl.print(&t.render(!quiet));
+        return Ok(());
+    };
+    let info = ctl.lib(dom.get_block_info(device, 0))?;
+    let [c, a, p] = blkinfo_cells(&info, human);
+    ctl.print(&format!("{:<15} {c}\n", "Capacity:"));
+    ctl.print(&format!("{:<15} {a}\n", "Allocation:"));
+    ctl.print(&format!("{:<15} {p}\n", "Physical:"));
     Ok(())
 }
 

@@ -16,6 +16,7 @@ mod stream;
 
 use crate::Dirs;
 use crate::util::{off_thread, remove_durably, write_atomic};
+pub(crate) use files::probe as probe_file;
 use files::{NewPerms, Probe};
 use parking_lot::Mutex;
 use rvirt_conf::storage::{PoolDef, PoolType, VolDef, VolTarget, VolType, sanitize_path};

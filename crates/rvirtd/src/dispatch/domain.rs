@@ -362,6 +362,20 @@ pub async fn get_emulator_pin_info(
     })
 }
 
+pub async fn get_block_info(
+    s: Arc<Session>,
+    a: DomainGetBlockInfoArgs,
+) -> Result<DomainGetBlockInfoRet> {
+    let i = dom(&s, &a.dom)?
+        .get_block_info(a.path.as_str(), a.flags)
+        .await?;
+    Ok(DomainGetBlockInfoRet {
+        allocation: i.allocation,
+        capacity: i.capacity,
+        physical: i.physical,
+    })
+}
+
 pub async fn get_disk_errors(
     s: Arc<Session>,
     a: DomainGetDiskErrorsArgs,
