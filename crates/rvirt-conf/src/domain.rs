@@ -989,6 +989,15 @@ impl DomainDef {
             .and_then(parse_cpuset)
     }
 
+    /// libvirt's `virDomainDiskByName`: the disk whose target is `name`, or whose source is
+    /// the path `name`.
+    pub fn disk_by_name(&self, name: &str) -> Option<&crate::domain::DiskDef> {
+        self.devices
+            .disks
+            .iter()
+            .find(|d| d.target_dev == name || d.source_path() == Some(name))
+    }
+
     /// The I/O thread ids, in order.
     pub fn iothread_ids(&self) -> Vec<u32> {
         self.extras.iothreads.iter().map(|t| t.id).collect()

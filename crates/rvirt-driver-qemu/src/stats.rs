@@ -383,12 +383,7 @@ impl QemuDriver {
             (st.def.clone(), st.is_active())
         };
         let invalid = |m: String| Error::with_detail(FROM, ErrorNumber::INVALID_ARG, m);
-        let Some(d) = def
-            .devices
-            .disks
-            .iter()
-            .find(|d| d.target_dev == disk || d.source_path() == Some(disk))
-        else {
+        let Some(d) = def.disk_by_name(disk) else {
             return Err(invalid(format!(
                 "invalid path {disk} not assigned to domain"
             )));

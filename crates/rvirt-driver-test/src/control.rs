@@ -279,13 +279,7 @@ impl TestDriver {
             let invalid = |m: String| {
                 rvirt_types::Error::with_detail(FROM, rvirt_types::ErrorNumber::INVALID_ARG, m)
             };
-            let Some(d) = st
-                .def
-                .devices
-                .disks
-                .iter()
-                .find(|d| d.target_dev == disk || d.source_path() == Some(disk))
-            else {
+            let Some(d) = st.def.disk_by_name(disk) else {
                 return Err(invalid(format!(
                     "invalid path {disk} not assigned to domain"
                 )));
