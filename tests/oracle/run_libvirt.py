@@ -559,6 +559,27 @@ class Runner:
                    for name, v in ifaces.items()]
             return sorted(out, key=lambda v: json.dumps(v, separators=(",", ":")))
 
+        if op == "fs_freeze":
+            return self.dom(step).fsFreeze(step.get("mountpoints"), flags)
+        if op == "fs_thaw":
+            return self.dom(step).fsThaw(step.get("mountpoints"), flags)
+        if op == "fs_trim":
+            self.dom(step).fSTrim(step.get("mountpoint"), step.get("minimum", 0), flags)
+            return None
+        if op == "fs_info":
+            return [[m, n, t, list(a)] for m, n, t, a in self.dom(step).fsInfo(flags)]
+        if op == "set_user_password":
+            self.dom(step).setUserPassword(step["user"], step["password"], flags)
+            return None
+        if op == "guest_info":
+            return sorted(self.dom(step).guestInfo(step.get("types", 0), flags).items())
+        if op == "set_guest_vcpus":
+            self.dom(step).setGuestVcpus(step["cpumap"], step["state"], flags)
+            return None
+        if op == "agent_set_timeout":
+            self.dom(step).agentSetResponseTimeout(step["timeout"], flags)
+            return None
+
         # snapshots
         if op == "snapshot_create":
             s = self.dom(step).snapshotCreateXML(self.xml(step), flags)

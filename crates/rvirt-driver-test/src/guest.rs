@@ -6,16 +6,13 @@ use crate::domain::check_active;
 use crate::{FROM, TestDriver};
 use rvirt_driver::{DomainRef, check_flags};
 use rvirt_types::records::DomainFSInfo;
-use rvirt_types::{Error, ErrorDomain, Result};
+use rvirt_types::{Error, Result};
 
 /// The test guest's mount points, in the order of the frozen flags.
 const MOUNTS: [&str; 2] = ["/", "/boot"];
 
 fn not_found(mountpoint: &str) -> Error {
-    Error::operation_invalid(
-        ErrorDomain::DOMAIN,
-        format!("mount point not found: {mountpoint}"),
-    )
+    Error::operation_invalid(FROM, format!("mount point not found: {mountpoint}"))
 }
 
 impl TestDriver {

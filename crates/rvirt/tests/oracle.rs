@@ -46,7 +46,11 @@
 //! `get_xml`, `is_active`, `is_persistent`, `is_updated`, `get_os_type`, `get_state`,
 //! `get_info {fields}`, `get_hostname`, `get_time`, `memory_stats`, `block_stats {disk}`,
 //! `interface_stats {device}`, `get_cpu_stats {total}`, `security_label`,
-//! `interface_addresses {source}` (`[[name, hwaddr, [[type, addr, prefix], ...]], ...]`, sorted);
+//! `interface_addresses {source}` (`[[name, hwaddr, [[type, addr, prefix], ...]], ...]`, sorted),
+//! `fs_freeze {mountpoints}`, `fs_thaw {mountpoints}` (the count), `fs_trim {mountpoint, minimum}`,
+//! `fs_info` (`[[mountpoint, name, fstype, [alias, ...]], ...]`), `set_user_password {user,
+//! password}`, `guest_info {types}` (`[[field, value], ...]`, sorted), `set_guest_vcpus {cpumap,
+//! state}`, `agent_set_timeout {timeout}`;
 //! snapshots:
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
@@ -216,6 +220,20 @@ fn int_field(step: &Value, key: &str) -> Result<i64, StepErr> {
 
 fn opt_str<'a>(step: &'a Value, key: &str) -> Option<&'a str> {
     step.get(key).and_then(Value::as_str)
+}
+
+/// A typed parameter's value as python's binding gives it.
+fn typed_value_json(v: &rvirt::TypedParamValue) -> Value {
+    use rvirt::TypedParamValue as V;
+    match v {
+        V::Int(i) => json!(i),
+        V::UInt(u) => json!(u),
+        V::LLong(l) => json!(l),
+        V::ULLong(u) => json!(u),
+        V::Double(d) => json!(d),
+        V::Boolean(b) => json!(b),
+        V::String(s) => json!(s),
+    }
 }
 
 fn dom_out(d: &Domain) -> Value {
@@ -884,6 +902,64 @@ impl Runner {
                     .collect();
                 ifaces.sort_by_key(|v| v.to_string());
                 Ok(json!(ifaces))
+            }
+            "fs_freeze" | "fs_thaw" => {
+                let list: Vec<String> = step
+                    .get("mountpoints")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(json!(if op == "fs_freeze" {
+                    d.fs_freeze(&list, flags)?
+                } else {
+                    d.fs_thaw(&list, flags)?
+                }))
+            }
+            "fs_trim" => {
+                let minimum = step.get("minimum").and_then(Value::as_u64).unwrap_or(0);
+                d.fs_trim(opt_str(step, "mountpoint"), minimum, flags)?;
+                null
+            }
+            "fs_info" => Ok(json!(
+                d.get_fs_info(flags)?
+                    .iter()
+                    .map(|f| json!([f.mountpoint, f.name, f.fstype, f.dev_aliases]))
+                    .collect::<Vec<_>>()
+            )),
+            "set_user_password" => {
+                d.set_user_password(
+                    str_field(step, "user")?,
+                    str_field(step, "password")?,
+                    flags,
+                )?;
+                null
+            }
+            "guest_info" => {
+                let types = step.get("types").and_then(Value::as_u64).unwrap_or(0) as u32;
+                let mut params: Vec<Value> = d
+                    .get_guest_info(types, flags)?
+                    .iter()
+                    .map(|p| json!([p.field, typed_value_json(&p.value)]))
+                    .collect();
+                params.sort_by_key(|v| v.to_string());
+                Ok(json!(params))
+            }
+            "set_guest_vcpus" => {
+                d.set_guest_vcpus(
+                    str_field(step, "cpumap")?,
+                    int_field(step, "state")? as i32,
+                    flags,
+                )?;
+                null
+            }
+            "agent_set_timeout" => {
+                d.agent_set_response_timeout(int_field(step, "timeout")? as i32, flags)?;
+                null
             }
             "snapshot_create" => {
                 let s = d.snapshot_create_xml(
