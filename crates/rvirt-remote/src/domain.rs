@@ -615,13 +615,13 @@ impl DomainDriver for RemoteDriver {
         fn domain_fs_freeze(dom: &DomainRef, mountpoints: &[String], flags: u32) -> i32
             = DomainFsfreeze(DomainFsfreezeArgs {
                 dom: nonnull_domain(dom),
-                mountpoints: list(mountpoints.iter().map(|m| string(m)).collect::<Result<Vec<_>>>()?)?,
+                mountpoints: mountpoint_list(mountpoints)?,
                 flags,
             }) => |r| r.filesystems;
         fn domain_fs_thaw(dom: &DomainRef, mountpoints: &[String], flags: u32) -> i32
             = DomainFsthaw(DomainFsthawArgs {
                 dom: nonnull_domain(dom),
-                mountpoints: list(mountpoints.iter().map(|m| string(m)).collect::<Result<Vec<_>>>()?)?,
+                mountpoints: mountpoint_list(mountpoints)?,
                 flags,
             }) => |r| r.filesystems;
         fn domain_fs_trim(dom: &DomainRef, mountpoint: Option<&str>, minimum: u64, flags: u32) -> ()
@@ -986,6 +986,28 @@ impl DomainDriver for RemoteDriver {
     }
 }
 
+/// `REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX`.
+const FSFREEZE_MOUNTPOINTS_MAX: u32 = 256;
+
+/// The mount points of `virDomainFSFreeze`/`virDomainFSThaw` for the wire; more than the
+/// protocol carries is refused as libvirt's generated client refuses it.
+fn mountpoint_list<S: AsRef<str>>(
+    mountpoints: &[S],
+) -> Result<rvirt_xdr::BoundedVec<rvirt_xdr::RemoteNonnullString, FSFREEZE_MOUNTPOINTS_MAX>> {
+    if mountpoints.len() > FSFREEZE_MOUNTPOINTS_MAX as usize {
+        return Err(remote_rpc(format!(
+            "mountpoints length greater than maximum: {} > {FSFREEZE_MOUNTPOINTS_MAX}",
+            mountpoints.len()
+        )));
+    }
+    list(
+        mountpoints
+            .iter()
+            .map(|m| string(m.as_ref()))
+            .collect::<Result<Vec<_>>>()?,
+    )
+}
+
 /// Copies of the caller's descriptors for the message to own until they are sent, as libvirt
 /// duplicates each one it adds to a message.
 fn dup_all(files: &[BorrowedFd<'_>]) -> Result<Vec<OwnedFd>> {
@@ -1001,4 +1023,26 @@ fn dup_all(files: &[BorrowedFd<'_>]) -> Result<Vec<OwnedFd>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mount_points_are_bounded_as_libvirts_client_bounds_them() {
+        let many = vec!["/"; 257];
+        let e = mountpoint_list(&many).unwrap_err();
+        assert_eq!(
+            (e.code, e.domain, e.message.as_str()),
+            (
+                ErrorNumber::RPC,
+                ErrorDomain::REMOTE,
+                "mountpoints length greater than maximum: 257 > 256"
+            )
+        );
+        let list = mountpoint_list(&many[..256]).unwrap();
+        assert_eq!(list.len(), 256);
+        assert!(mountpoint_list::<&str>(&[]).unwrap().is_empty());
+    }
 }

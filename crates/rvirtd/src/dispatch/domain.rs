@@ -52,11 +52,6 @@ domain_actions! {
     pin_emulator(DomainPinEmulatorArgs) => |d, a| d.pin_emulator(&a.cpumap, a.flags);
     set_lifecycle_action(DomainSetLifecycleActionArgs) => |d, a| d.set_lifecycle_action(a.r#type, a.action, a.flags);
     fstrim(DomainFstrimArgs) => |d, a| d.fs_trim(a.mount_point.as_ref().map(|m| m.as_str()), a.minimum, a.flags);
-    set_user_password(DomainSetUserPasswordArgs) => |d, a| d.set_user_password(
-        a.user.as_ref().map(|u| u.as_str()).unwrap_or_default(),
-        a.password.as_ref().map(|p| p.as_str()).unwrap_or_default(),
-        a.flags,
-    );
     set_guest_vcpus(DomainSetGuestVcpusArgs) => |d, a| d.set_guest_vcpus(a.cpumap.as_str(), a.state, a.flags);
     set_memory(DomainSetMemoryArgs) => |d, a| d.set_memory(a.memory);
     set_memory_flags(DomainSetMemoryFlagsArgs) => |d, a| d.set_memory_flags(a.memory, DomainMemoryModFlags::from_bits_retain(a.flags));
@@ -484,11 +479,40 @@ pub async fn get_fsinfo(s: Arc<Session>, a: DomainGetFsinfoArgs) -> Result<Domai
     })
 }
 
+pub async fn set_user_password(s: Arc<Session>, a: DomainSetUserPasswordArgs) -> Result<()> {
+    let d = dom(&s, &a.dom)?;
+    // libvirt's public API refuses a NULL user or password before reaching any driver.
+    let null = |arg: &str| {
+        Error::invalid_arg_raw(
+            ErrorDomain::DOMAIN,
+            "virDomainSetUserPassword",
+            arg,
+            format!("{arg} in virDomainSetUserPassword must not be NULL"),
+        )
+    };
+    let user = opt(&a.user).ok_or_else(|| null("user"))?;
+    let password = opt(&a.password).ok_or_else(|| null("password"))?;
+    d.set_user_password(user, password, a.flags).await
+}
+
+/// virTypedParamsSerialize's refusal of more parameters than the protocol carries.
+fn too_many_params(n: usize, limit: usize) -> Error {
+    Error::with_detail(
+        ErrorDomain::NONE,
+        rvirt::ErrorNumber::RPC,
+        format!("too many parameters '{n}' for limit '{limit}'"),
+    )
+}
+
 pub async fn get_guest_info(
     s: Arc<Session>,
     a: DomainGetGuestInfoArgs,
 ) -> Result<DomainGetGuestInfoRet> {
     let params = dom(&s, &a.dom)?.get_guest_info(a.types, a.flags).await?;
+    // REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX.
+    if params.len() > 2048 {
+        return Err(too_many_params(params.len(), 2048));
+    }
     Ok(DomainGetGuestInfoRet {
         params: bounded(params.iter().map(typed_param_to_wire)),
     })
@@ -499,6 +523,10 @@ pub async fn get_guest_vcpus(
     a: DomainGetGuestVcpusArgs,
 ) -> Result<DomainGetGuestVcpusRet> {
     let params = dom(&s, &a.dom)?.get_guest_vcpus(a.flags).await?;
+    // REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX.
+    if params.len() > 64 {
+        return Err(too_many_params(params.len(), 64));
+    }
     Ok(DomainGetGuestVcpusRet {
         params: bounded(params.iter().map(typed_param_to_wire)),
     })
