@@ -688,3 +688,31 @@ fn block_info_matches_libvirt() {
     let out = String::from_utf8_lossy(&ours.stdout);
     assert!(out.contains("16777216"), "{out}");
 }
+
+/// dominfo's messages: the taint of a guest whose QEMU runs as root, and of a monitor command
+/// passed through, gone once it stops; through the same command lines as virsh on libvirt's
+/// embedded QEMU driver (as root both taint high privileges).
+#[test]
+fn dominfo_messages_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("tiny.xml");
+    std::fs::write(&xml, GUEST).unwrap();
+    let script = format!(
+        "define {}; dominfo tiny; start tiny; dominfo tiny; \
+         qemu-monitor-command tiny --hmp 'info status'; dominfo tiny; \
+         destroy tiny; dominfo tiny; undefine tiny",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(
+            out.contains(
+                "Messages:       tainted: custom monitor control commands issued\n                \
+                 tainted: running with undesirable elevated privileges\n"
+            ),
+            "{out}"
+        );
+    }
+}

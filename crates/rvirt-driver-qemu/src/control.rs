@@ -9,6 +9,37 @@ use rvirt_types::{Error, ErrorNumber, Result, TypedParam};
 use serde_json::json;
 use std::sync::Arc;
 
+/// libvirt's `virDomainTaintMessage`, by `virDomainTaintFlags` bit.
+const TAINT_MESSAGES: [&str; 14] = [
+    "custom configuration parameters specified",
+    "custom monitor control commands issued",
+    "running with undesirable elevated privileges",
+    "network configuration using opaque shell scripts",
+    "potentially unsafe disk format probing",
+    "managing externally launched configuration",
+    "potentially unsafe use of host CPU passthrough",
+    "configuration potentially modified by hook script",
+    "use of host cdrom passthrough",
+    "custom device tree blob used",
+    "custom guest agent control commands issued",
+    "hypervisor feature autodetection override",
+    "use of deprecated configuration settings",
+    "custom device configuration",
+];
+
+/// The taint bits of a monitor and an agent command passed through, and of QEMU running as
+/// root.
+pub(crate) const TAINT_CUSTOM_MONITOR: u32 = 1;
+pub(crate) const TAINT_HIGH_PRIVILEGES: u32 = 2;
+pub(crate) const TAINT_CUSTOM_GA_COMMAND: u32 = 10;
+
+/// A new run's taint: libvirt marks a guest whose QEMU runs as root.
+pub(crate) fn initial_taint() -> std::sync::atomic::AtomicU32 {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    std::sync::atomic::AtomicU32::new(if root { 1 << TAINT_HIGH_PRIVILEGES } else { 0 })
+}
+
 /// `virDomainControlState`: a job under way; an error (with reason "monitor failure").
 const CONTROL_JOB: u32 = 1;
 const CONTROL_ERROR: u32 = 3;
@@ -229,6 +260,37 @@ impl QemuDriver {
             .collect();
         let n = list.len() as i32;
         Ok((list, n))
+    }
+}
+
+impl QemuDriver {
+    /// Marks the running domain `uuid` tainted by `flag`.
+    pub(crate) fn taint(&self, uuid: &rvirt_types::Uuid, flag: u32) {
+        if let Ok(p) = self.proc_of(uuid) {
+            p.taint
+                .fetch_or(1 << flag, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// `virDomainGetMessages`: the taint of the running QEMU (none once it stopped, as
+    /// libvirt clears it); rvirt reports no deprecations.
+    pub(crate) fn messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        check_flags(FROM, "qemuDomainGetMessages", flags, 0b11)?;
+        let obj = self.obj(dom)?;
+        // VIR_DOMAIN_MESSAGE_TAINTING (2), or no filter.
+        if flags != 0 && flags & 2 == 0 {
+            return Ok(Vec::new());
+        }
+        let bits = self
+            .proc_of(&obj.uuid)
+            .map(|p| p.taint.load(std::sync::atomic::Ordering::Relaxed))
+            .unwrap_or(0);
+        Ok(TAINT_MESSAGES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1 << i) != 0)
+            .map(|(_, m)| format!("tainted: {m}"))
+            .collect())
     }
 }
 

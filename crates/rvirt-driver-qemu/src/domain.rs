@@ -907,6 +907,10 @@ impl DomainDriver for QemuDriver {
         self.emulator_pin_info(dom, maplen, flags)
     }
 
+    async fn domain_get_messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        self.messages(dom, flags)
+    }
+
     async fn domain_get_block_info(
         &self,
         dom: &DomainRef,

@@ -275,7 +275,11 @@ impl QemuDriver {
         timeout: i32,
     ) -> Result<Option<String>> {
         check_timeout(timeout)?;
-        let (_p, agent, _) = self.agent_of(dom)?;
+        let (p, agent, _) = self.agent_of(dom)?;
+        p.taint.fetch_or(
+            1 << crate::control::TAINT_CUSTOM_GA_COMMAND,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let command: Value = serde_json::from_str(cmd)
             .map_err(|e| Error::internal(FROM, format!("cannot parse json {cmd}: {e}")))?;
         if !command.is_object() {

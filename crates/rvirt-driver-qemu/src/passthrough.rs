@@ -53,6 +53,7 @@ impl QemuDriver {
         if !obj.lock().is_active() {
             return Err(Error::operation_invalid(FROM, "domain is not running"));
         }
+        self.taint(&obj.uuid, crate::control::TAINT_CUSTOM_MONITOR);
         if flags & MONITOR_COMMAND_HMP != 0 {
             let v = self
                 .monitor_command(

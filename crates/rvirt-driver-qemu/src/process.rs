@@ -166,6 +166,8 @@ pub struct Proc {
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
     /// The connection to the guest agent, made on first use (see `guest_agent.rs`).
     pub(crate) agent: Mutex<Option<Arc<rvirt_qmp::Agent>>>,
+    /// libvirt's taint flags of this run (`virDomainTaintFlags` bits; see `control.rs`).
+    pub(crate) taint: std::sync::atomic::AtomicU32,
 }
 
 impl Proc {
@@ -1000,6 +1002,7 @@ impl QemuDriver {
                     handled: tokio::sync::watch::channel(0).0,
                     watcher: Mutex::new(None),
                     agent: Mutex::new(None),
+                    taint: crate::control::initial_taint(),
                 },
                 events,
                 id,
@@ -1685,6 +1688,7 @@ impl QemuDriver {
                 handled: tokio::sync::watch::channel(0).0,
                 watcher: Mutex::new(None),
                 agent: Mutex::new(None),
+                taint: crate::control::initial_taint(),
             });
             let uuid = s.def.uuid;
             let has_jobs = !s.block_jobs.is_empty();

@@ -297,3 +297,11 @@ impl TestDriver {
         })
     }
 }
+
+impl TestDriver {
+    /// `virDomainGetMessages`: a test domain is never tainted nor deprecated.
+    pub(crate) fn messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        check_flags(FROM, "testDomainGetMessages", flags, 0b11)?;
+        self.read_domain(dom, |_| Ok(Vec::new()))
+    }
+}

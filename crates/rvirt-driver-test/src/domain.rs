@@ -1214,6 +1214,10 @@ impl DomainDriver for TestDriver {
         self.emulator_pin_info(dom, maplen, flags)
     }
 
+    async fn domain_get_messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        self.messages(dom, flags)
+    }
+
     async fn domain_get_block_info(
         &self,
         dom: &DomainRef,

@@ -531,6 +531,11 @@ pub trait DomainDriver {
     ) -> Result<(Vec<u8>, i32)> {
         unsupported("virDomainGetEmulatorPinInfo")
     }
+    /// `virDomainGetMessages`: the domain's taint and deprecation messages (`flags`: 1
+    /// deprecations only, 2 taints only, 0 both).
+    async fn domain_get_messages(&self, _dom: &DomainRef, _flags: u32) -> Result<Vec<String>> {
+        unsupported("virDomainGetMessages")
+    }
     /// `virDomainGetBlockInfo`: the sizes of the disk named by target or source path.
     async fn domain_get_block_info(
         &self,

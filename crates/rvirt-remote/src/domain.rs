@@ -568,6 +568,9 @@ impl DomainDriver for RemoteDriver {
         fn domain_get_emulator_pin_info(dom: &DomainRef, maplen: i32, flags: u32) -> (Vec<u8>, i32)
             = DomainGetEmulatorPinInfo(DomainGetEmulatorPinInfoArgs { dom: nonnull_domain(dom), maplen, flags })
             => |r| (r.cpumaps.into_inner(), r.ret);
+        fn domain_get_messages(dom: &DomainRef, flags: u32) -> Vec<String>
+            = DomainGetMessages(DomainGetMessagesArgs { dom: nonnull_domain(dom), flags })
+            => |r| r.msgs.into_inner().into_iter().map(|m| m.into_inner()).collect();
         fn domain_get_block_info(dom: &DomainRef, disk: &str, flags: u32) -> DomainBlockInfo
             = DomainGetBlockInfo(DomainGetBlockInfoArgs { dom: nonnull_domain(dom), path: string(disk)?, flags })
             => |r| DomainBlockInfo { capacity: r.capacity, allocation: r.allocation, physical: r.physical };

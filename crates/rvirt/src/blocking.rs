@@ -325,6 +325,7 @@ blocking_methods!(Domain {
     fn get_vcpu_pin_info(ncpumaps: i32, maplen: i32, flags: u32) -> (Vec<u8>, i32);
     fn pin_emulator(cpumap: &[u8], flags: u32) -> ();
     fn get_emulator_pin_info(maplen: i32, flags: u32) -> (Vec<u8>, i32);
+    fn get_messages(flags: u32) -> Vec<String>;
     fn get_block_info(disk: &str, flags: u32) -> DomainBlockInfo;
     fn get_disk_errors(maxerrors: u32, flags: u32) -> (Vec<DomainDiskError>, i32);
     fn get_iothread_info(flags: u32) -> Vec<DomainIOThreadInfo>;

@@ -627,6 +627,11 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_get_emulator_pin_info(&self.r, maplen, flags))
     }
 
+    /// `virDomainGetMessages`: the domain's taint and deprecation messages.
+    pub async fn get_messages(&self, flags: u32) -> Result<Vec<String>> {
+        dispatch!(self.conn, d => d.domain_get_messages(&self.r, flags))
+    }
+
     /// `virDomainGetBlockInfo`: the sizes of the disk named by target or source path.
     pub async fn get_block_info(&self, disk: &str, flags: u32) -> Result<DomainBlockInfo> {
         crate::args::non_empty("virDomainGetBlockInfo", "disk", disk)?;

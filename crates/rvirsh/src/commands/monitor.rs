@@ -626,6 +626,14 @@ fn cmd_dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         Ok(_) => {}
     }
+    // The driver's messages (taint, deprecation), when it has any to give.
+    let messages = dom.get_messages(0).unwrap_or_default();
+    if !messages.is_empty() {
+        j.push((
+            "messages",
+            Json::Arr(messages.iter().map(|m| Json::from(m.clone())).collect()),
+        ));
+    }
     if cmd.has("json") {
         ctl.print(&Json::obj(j).line());
     } else {
@@ -636,6 +644,10 @@ fn cmd_dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             } else {
                 s.push_str(&format!("{k:<15} {v}\n"));
             }
+        }
+        for (i, m) in messages.iter().enumerate() {
+            let label = if i == 0 { "Messages:" } else { "" };
+            s.push_str(&format!("{label:<15} {m}\n"));
         }
         ctl.print(&s);
     }

@@ -357,6 +357,23 @@ pub async fn get_emulator_pin_info(
     })
 }
 
+pub async fn get_messages(
+    s: Arc<Session>,
+    a: DomainGetMessagesArgs,
+) -> Result<DomainGetMessagesRet> {
+    let msgs = dom(&s, &a.dom)?.get_messages(a.flags).await?;
+    // REMOTE_DOMAIN_MESSAGES_MAX.
+    if msgs.len() > 2048 {
+        return Err(internal(format!(
+            "Number of messages {} exceeds limit 2048",
+            msgs.len()
+        )));
+    }
+    Ok(DomainGetMessagesRet {
+        msgs: bounded(msgs.iter().map(|m| nonnull(m))),
+    })
+}
+
 pub async fn get_block_info(
     s: Arc<Session>,
     a: DomainGetBlockInfoArgs,

@@ -362,6 +362,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainGetIothreadInfo => domain::get_iothread_info,
         DomainGetDiskErrors => domain::get_disk_errors,
         DomainGetBlockInfo => domain::get_block_info,
+        DomainGetMessages => domain::get_messages,
         DomainAddIothread => domain::add_iothread,
         DomainDelIothread => domain::del_iothread,
         DomainPinIothread => domain::pin_iothread,
