@@ -1073,15 +1073,15 @@ impl DomainDef {
         Ok(())
     }
 
-    /// Pins I/O thread `id` to `cpus` (libvirt's refusal of an unknown thread).
-    pub fn pin_iothread(&mut self, id: u32, cpus: &[u32]) -> Result<()> {
+    /// Pins I/O thread `id` to `cpus`; whether the definition has that thread.
+    pub fn pin_iothread(&mut self, id: u32, cpus: &[u32]) -> bool {
         let set = format_cpuset(cpus);
         let Some(t) = self.extras.iothreads.iter_mut().find(|t| t.id == id) else {
-            return Err(Self::iothread_error(format!("iothreadid {id} not found")));
+            return false;
         };
         t.pin = Some(set);
         t.autofill = false;
-        Ok(())
+        true
     }
 
     /// Pins vCPU `vcpu` to `cpus` (`<cputune><vcpupin>`).

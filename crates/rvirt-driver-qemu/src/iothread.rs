@@ -16,6 +16,18 @@ fn invalid(msg: String) -> Error {
     Error::with_detail(FROM, ErrorNumber::INVALID_ARG, msg)
 }
 
+/// The `iothreadN` objects of a `query-iothreads` reply: (N, thread id).
+pub(crate) fn parse_iothreads(v: &serde_json::Value) -> Vec<(u32, i64)> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            let id = t["id"].as_str()?.strip_prefix("iothread")?.parse().ok()?;
+            Some((id, t["thread-id"].as_i64()?))
+        })
+        .collect()
+}
+
 impl QemuDriver {
     /// I/O thread ids and their thread ids, from `query-iothreads`.
     async fn iothread_threads(&self, p: &crate::process::Proc) -> Result<Vec<(u32, i64)>> {
@@ -25,14 +37,7 @@ impl QemuDriver {
                 |m| async move { m.execute("query-iothreads", None).await },
             )
             .await?;
-        Ok(v.as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| {
-                let id = t["id"].as_str()?.strip_prefix("iothread")?.parse().ok()?;
-                Some((id, t["thread-id"].as_i64()?))
-            })
-            .collect())
+        Ok(parse_iothreads(&v))
     }
 
     /// `virDomainGetIOThreadInfo`: the running QEMU's threads and their affinity, or the
@@ -89,9 +94,7 @@ impl QemuDriver {
             "qemuDomainDelIOThread"
         };
         check_flags(FROM, name, flags, LIVE_CONFIG)?;
-        if id == 0 {
-            return Err(invalid("invalid value of 0 for iothread_id".into()));
-        }
+        cpumap::check_iothread_id(FROM, id)?;
         let obj = self.obj(dom)?;
         let (live, config, mut live_def, mut config_def) = {
             let st = obj.lock();
@@ -167,9 +170,7 @@ impl QemuDriver {
         let obj = self.obj(dom)?;
         let (live, config) = obj.lock().modification_impact(flags)?;
         let cpus = cpumap::cpus(map);
-        if cpus.is_empty() {
-            return Err(invalid("Empty iothread cpumap list for pinning".into()));
-        }
+        cpumap::check_iothread_map(FROM, &cpus)?;
         if live {
             let mut def = (*obj.lock().def).clone();
             if !def.iothread_ids().contains(&id) {
@@ -184,13 +185,15 @@ impl QemuDriver {
             {
                 crate::pin::set_affinity(tid, &cpus)?;
             }
-            def.pin_iothread(id, &cpus)?;
+            def.pin_iothread(id, &cpus);
             obj.lock().def = Arc::new(def);
             let _ = self.save_status(&obj);
         }
         if config {
             let mut def = (**obj.lock().persistent_def()).clone();
-            def.pin_iothread(id, &cpus)?;
+            if !def.pin_iothread(id, &cpus) {
+                return Err(cpumap::iothread_not_found(FROM, id));
+            }
             self.save_config(&def)?;
             *obj.lock().persistent_def_mut() = def;
         }

@@ -103,13 +103,8 @@ impl StartPins {
                 .execute("query-iothreads", None)
                 .await
                 .map_err(crate::process::qmp_error)?;
-            for t in list.as_array().into_iter().flatten() {
-                let id = t["id"]
-                    .as_str()
-                    .and_then(|i| i.strip_prefix("iothread"))
-                    .and_then(|i| i.parse::<u32>().ok());
-                let pin = self.iothreads.iter().find(|(i, _)| Some(*i) == id);
-                if let (Some((_, cpus)), Some(tid)) = (pin, t["thread-id"].as_i64()) {
+            for (id, tid) in crate::iothread::parse_iothreads(&list) {
+                if let Some((_, cpus)) = self.iothreads.iter().find(|(i, _)| *i == id) {
                     set_affinity(tid, cpus)?;
                 }
             }
@@ -160,7 +155,7 @@ impl QemuDriver {
             (live, config)
         };
         let cpus = cpumap::cpus(map);
-        cpumap::check_not_empty(&cpus)?;
+        cpumap::check_not_empty(FROM, &cpus)?;
         if live {
             let count = obj.lock().def.vcpus_max;
             if vcpu >= count {
@@ -216,7 +211,7 @@ impl QemuDriver {
         let obj = self.obj(dom)?;
         let (live, config) = obj.lock().modification_impact(flags)?;
         let cpus = cpumap::cpus(map);
-        cpumap::check_not_empty(&cpus)?;
+        cpumap::check_not_empty(FROM, &cpus)?;
         if live {
             let p = self.proc_of(&obj.uuid)?;
             set_affinity(p.pid as i64, &cpus)?;

@@ -81,7 +81,7 @@ impl TestDriver {
                     "cannot pin vcpus on an inactive domain",
                 ));
             }
-            cpumap::check_vcpu_present(st, vcpu)?;
+            cpumap::check_vcpu_present(FROM, st, vcpu)?;
             Arc::make_mut(&mut st.def).set_vcpu_pin(vcpu, &cpumap::cpus(cpumap));
             Ok(())
         })
@@ -113,7 +113,7 @@ impl TestDriver {
         self.modify_domain(dom, |st| {
             let (def, _) = st.one_def_mut(flags)?;
             let cpus = cpumap::cpus(cpumap);
-            cpumap::check_not_empty(&cpus)?;
+            cpumap::check_not_empty(FROM, &cpus)?;
             def.set_emulator_pin(&cpus);
             Ok(())
         })
@@ -137,18 +137,6 @@ impl TestDriver {
             Ok(cpumap::emulator_pin_info(st.one_def(flags)?, maplen, &all))
         })
     }
-}
-
-/// libvirt's refusal of I/O thread 0.
-fn check_iothread_id(id: u32) -> Result<()> {
-    if id == 0 {
-        return Err(rvirt_types::Error::with_detail(
-            FROM,
-            rvirt_types::ErrorNumber::INVALID_ARG,
-            "invalid value of 0 for iothread_id",
-        ));
-    }
-    Ok(())
 }
 
 impl TestDriver {
@@ -195,7 +183,7 @@ impl TestDriver {
             "testDomainDelIOThread"
         };
         check_flags(FROM, name, flags, (Impact::LIVE | Impact::CONFIG).bits())?;
-        check_iothread_id(id)?;
+        cpumap::check_iothread_id(FROM, id)?;
         self.modify_domain(dom, |st| {
             let (def, _) = st.one_def_mut(flags)?;
             if add {
@@ -223,14 +211,11 @@ impl TestDriver {
         self.modify_domain(dom, |st| {
             let (def, _) = st.one_def_mut(flags)?;
             let cpus = cpumap::cpus(map);
-            if cpus.is_empty() {
-                return Err(rvirt_types::Error::with_detail(
-                    FROM,
-                    rvirt_types::ErrorNumber::INVALID_ARG,
-                    "Empty iothread cpumap list for pinning",
-                ));
+            cpumap::check_iothread_map(FROM, &cpus)?;
+            if !def.pin_iothread(id, &cpus) {
+                return Err(cpumap::iothread_not_found(FROM, id));
             }
-            def.pin_iothread(id, &cpus)
+            Ok(())
         })
     }
 }
@@ -303,5 +288,35 @@ impl TestDriver {
     pub(crate) fn messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
         check_flags(FROM, "testDomainGetMessages", flags, 0b11)?;
         self.read_domain(dom, |_| Ok(Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{FROM, TestDriver};
+    use rvirt_driver::DomainDriver;
+    use rvirt_types::ErrorNumber;
+
+    #[test]
+    fn pinning_refusals_are_the_test_drivers_as_libvirt_reports_them() {
+        let d = TestDriver::open("test:///default?private=1").unwrap();
+        let dom = pollster::block_on(d.domain_lookup_by_name("test")).unwrap();
+        for e in [
+            d.pin_vcpu(&dom, 5, &[1], 0).unwrap_err(),
+            d.pin_emulator(&dom, &[0], 0).unwrap_err(),
+            d.pin_iothread(&dom, 9, &[1], 0).unwrap_err(),
+            d.change_iothread(&dom, 0, true, 0).unwrap_err(),
+        ] {
+            assert_eq!((e.code, e.domain), (ErrorNumber::INVALID_ARG, FROM), "{e}");
+        }
+        d.change_iothread(&dom, 1, true, 0).unwrap();
+        let e = d.pin_iothread(&dom, 1, &[0], 0).unwrap_err();
+        assert_eq!(
+            (e.domain, e.to_string().as_str()),
+            (
+                FROM,
+                "invalid argument: Empty iothread cpumap list for pinning"
+            )
+        );
     }
 }

@@ -54,24 +54,48 @@ pub fn emulator_pin_info(def: &rvirt_conf::DomainDef, maplen: i32, all: &[u32]) 
     (bytes(set, maplen.max(0) as usize), 1)
 }
 
-/// libvirt's refusal of an empty pinning.
-pub fn check_not_empty(cpus: &[u32]) -> Result<()> {
+fn invalid(from: ErrorDomain, msg: String) -> Error {
+    Error::with_detail(from, ErrorNumber::INVALID_ARG, msg)
+}
+
+/// libvirt's refusal of an empty vCPU or emulator pinning, in the calling driver's error
+/// domain (`from`), as each driver reports it.
+pub fn check_not_empty(from: ErrorDomain, cpus: &[u32]) -> Result<()> {
     if cpus.is_empty() {
-        return Err(Error::with_detail(
-            ErrorDomain::DOMAIN,
-            ErrorNumber::INVALID_ARG,
-            "Empty cpu list for pinning",
+        return Err(invalid(from, "Empty cpu list for pinning".into()));
+    }
+    Ok(())
+}
+
+/// libvirt's refusal of an empty I/O thread pinning.
+pub fn check_iothread_map(from: ErrorDomain, cpus: &[u32]) -> Result<()> {
+    if cpus.is_empty() {
+        return Err(invalid(
+            from,
+            "Empty iothread cpumap list for pinning".into(),
         ));
     }
     Ok(())
 }
 
+/// libvirt's refusal of I/O thread id 0.
+pub fn check_iothread_id(from: ErrorDomain, id: u32) -> Result<()> {
+    if id == 0 {
+        return Err(invalid(from, "invalid value of 0 for iothread_id".into()));
+    }
+    Ok(())
+}
+
+/// libvirt's error for pinning an I/O thread the definition does not have.
+pub fn iothread_not_found(from: ErrorDomain, id: u32) -> Error {
+    invalid(from, format!("iothreadid {id} not found"))
+}
+
 /// The online vCPU `vcpu` of a running domain, or libvirt's error.
-pub fn check_vcpu_present(st: &DomainObjState, vcpu: u32) -> Result<()> {
+pub fn check_vcpu_present(from: ErrorDomain, st: &DomainObjState, vcpu: u32) -> Result<()> {
     if vcpu >= st.def.vcpus_current {
-        return Err(Error::with_detail(
-            ErrorDomain::DOMAIN,
-            ErrorNumber::INVALID_ARG,
+        return Err(invalid(
+            from,
             format!("requested vcpu '{vcpu}' is not present in the domain"),
         ));
     }
