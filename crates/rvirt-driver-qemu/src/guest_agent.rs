@@ -98,20 +98,20 @@ fn agent_channel(st: &DomainObjState) -> Option<(bool, Option<String>)> {
     })
 }
 
-/// libvirt's `qemuDomainAgentAvailable`: the error for a domain whose agent cannot be used
-/// now, or `None`.
-pub(crate) fn agent_unusable(st: &DomainObjState) -> Option<Error> {
+/// libvirt's `qemuDomainAgentAvailable`: the host end of the running domain's connected
+/// agent channel, or the error for why the agent cannot be used now.
+fn agent_path(st: &DomainObjState) -> Result<String> {
     if st.state != DomainState::RUNNING {
-        return Some(Error::operation_invalid(FROM, "domain is not running"));
+        return Err(Error::operation_invalid(FROM, "domain is not running"));
     }
     match agent_channel(st) {
-        None => Some(Error::with_detail(
+        None => Err(Error::with_detail(
             FROM,
             ErrorNumber::ARGUMENT_UNSUPPORTED,
             "QEMU guest agent is not configured",
         )),
-        Some((true, Some(_))) => None,
-        Some(_) => Some(Error::with_detail(
+        Some((true, Some(path))) => Ok(path),
+        Some(_) => Err(Error::with_detail(
             FROM,
             ErrorNumber::AGENT_UNRESPONSIVE,
             "QEMU guest agent is not connected",
@@ -119,10 +119,9 @@ pub(crate) fn agent_unusable(st: &DomainObjState) -> Option<Error> {
     }
 }
 
-/// The error for a call that needs the agent when it cannot be used (see [`agent_unusable`]);
-/// an internal error if it can (callers ask only when they know it cannot).
-pub(crate) fn agent_unavailable(st: &DomainObjState) -> Error {
-    agent_unusable(st).unwrap_or_else(|| Error::internal(FROM, "the guest agent is available"))
+/// The error for a domain whose agent cannot be used now, or `None` (see [`agent_path`]).
+pub(crate) fn agent_unusable(st: &DomainObjState) -> Option<Error> {
+    agent_path(st).err()
 }
 
 impl Proc {
@@ -209,16 +208,7 @@ impl QemuDriver {
     /// used; and the domain's agent deadline.
     fn agent_of(&self, dom: &DomainRef) -> Result<(Arc<Proc>, Arc<Agent>, i32)> {
         let obj = self.obj(dom)?;
-        let path = {
-            let st = obj.lock();
-            if let Some(e) = agent_unusable(&st) {
-                return Err(e);
-            }
-            match agent_channel(&st) {
-                Some((_, Some(p))) => p,
-                _ => return Err(agent_unavailable(&st)),
-            }
-        };
+        let path = agent_path(&obj.lock())?;
         let p = self.proc_of(&obj.uuid)?;
         let agent = p.agent(&path);
         let timeout = self
@@ -367,53 +357,51 @@ impl QemuDriver {
 
 /// The agent's `guest-network-get-interfaces` reply as libvirt reports it.
 pub(crate) fn parse_interfaces(v: &Value) -> Result<Vec<DomainInterface>> {
-    {
-        let list = v.as_array().ok_or_else(|| {
-            Error::internal(FROM, "qemu agent didn't return an array of interfaces")
-        })?;
-        let mut out: Vec<DomainInterface> = Vec::new();
-        for iface in list {
-            let name = iface["name"]
-                .as_str()
-                .ok_or_else(|| Error::internal(FROM, "qemu agent didn't provide 'name' field"))?;
-            let base = name.split(':').next().unwrap_or(name).to_string();
-            let idx = match out.iter().position(|i| i.name == base) {
-                Some(i) => i,
-                None => {
-                    out.push(DomainInterface {
-                        name: base,
-                        hwaddr: iface["hardware-address"].as_str().map(str::to_string),
-                        addrs: Vec::new(),
-                    });
-                    out.len() - 1
+    let list = v
+        .as_array()
+        .ok_or_else(|| Error::internal(FROM, "qemu agent didn't return an array of interfaces"))?;
+    let mut out: Vec<DomainInterface> = Vec::new();
+    for iface in list {
+        let name = iface["name"]
+            .as_str()
+            .ok_or_else(|| Error::internal(FROM, "qemu agent didn't provide 'name' field"))?;
+        let base = name.split(':').next().unwrap_or(name).to_string();
+        let idx = match out.iter().position(|i| i.name == base) {
+            Some(i) => i,
+            None => {
+                out.push(DomainInterface {
+                    name: base,
+                    hwaddr: iface["hardware-address"].as_str().map(str::to_string),
+                    addrs: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        for a in iface["ip-addresses"].as_array().into_iter().flatten() {
+            let addr_type = match a["ip-address-type"].as_str() {
+                Some("ipv4") => IPAddrType::IPV4,
+                Some("ipv6") => IPAddrType::IPV6,
+                other => {
+                    return Err(Error::internal(
+                        FROM,
+                        format!("unknown ip address type '{}'", other.unwrap_or("")),
+                    ));
                 }
             };
-            for a in iface["ip-addresses"].as_array().into_iter().flatten() {
-                let addr_type = match a["ip-address-type"].as_str() {
-                    Some("ipv4") => IPAddrType::IPV4,
-                    Some("ipv6") => IPAddrType::IPV6,
-                    other => {
-                        return Err(Error::internal(
-                            FROM,
-                            format!("unknown ip address type '{}'", other.unwrap_or("")),
-                        ));
-                    }
-                };
-                let addr = a["ip-address"].as_str().ok_or_else(|| {
-                    Error::internal(FROM, "qemu agent didn't provide 'ip-address' field")
-                })?;
-                let prefix = a["prefix"]
-                    .as_u64()
-                    .ok_or_else(|| Error::internal(FROM, "malformed 'prefix' field"))?;
-                out[idx].addrs.push(DomainIPAddress {
-                    addr_type,
-                    addr: addr.to_string(),
-                    prefix: prefix as u32,
-                });
-            }
+            let addr = a["ip-address"].as_str().ok_or_else(|| {
+                Error::internal(FROM, "qemu agent didn't provide 'ip-address' field")
+            })?;
+            let prefix = a["prefix"]
+                .as_u64()
+                .ok_or_else(|| Error::internal(FROM, "malformed 'prefix' field"))?;
+            out[idx].addrs.push(DomainIPAddress {
+                addr_type,
+                addr: addr.to_string(),
+                prefix: prefix as u32,
+            });
         }
-        Ok(out)
     }
+    Ok(out)
 }
 
 impl QemuDriver {

@@ -246,9 +246,6 @@ impl QemuDriver {
         let report = types != 0;
         let want = if types == 0 { ALL } else { types };
         let obj = self.obj(dom)?;
-        if let Some(e) = crate::guest_agent::agent_unusable(&obj.lock()) {
-            return Err(e);
-        }
         let mut p = Params::default();
         if want & USERS != 0
             && let Some(v) = self.info_run(dom, "guest-get-users", report).await?

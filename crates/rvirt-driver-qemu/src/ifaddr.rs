@@ -56,9 +56,6 @@ impl QemuDriver {
         check_flags(FROM, "qemuDomainInterfaceAddresses", flags, 0)?;
         let obj = self.obj(dom)?;
         if source == Source::AGENT {
-            if let Some(e) = crate::guest_agent::agent_unusable(&obj.lock()) {
-                return Err(e);
-            }
             return self.agent_interfaces(dom).await;
         }
         let st = obj.lock();
@@ -150,9 +147,6 @@ impl QemuDriver {
         }
         let obj = self.obj(dom)?;
         if !flags.contains(DomainGetHostnameFlags::LEASE) {
-            if let Some(e) = crate::guest_agent::agent_unusable(&obj.lock()) {
-                return Err(e);
-            }
             return self.agent_hostname(dom).await;
         }
         let (name, nics) = {
