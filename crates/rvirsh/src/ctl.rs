@@ -301,11 +301,21 @@ impl Ctl {
         let Some(v) = cmd.value(name) else {
             return Ok(None);
         };
+        if let Some(n) = self.scale(v, scale, max) {
+            return Ok(Some(n));
+        }
+        self.fail(&format!(
+            "Scaled numeric value '{v}' for <{name}> option is malformed or out of range"
+        ))
+    }
+
+    /// virScaleInteger on `v` (a number with an optional unit, `scale` without one): `None`
+    /// when malformed, with virScaleInteger's own error stashed for the end of the command.
+    pub fn scale(&mut self, v: &str, scale: u64, max: u64) -> Option<u64> {
         let e = match parse::scaled_number(v, scale, max) {
-            Ok(n) => return Ok(Some(n)),
+            Ok(n) => return Some(n),
             Err(e) => e,
         };
-        // virScaleInteger's own error is reported when the command ends, after virsh's.
         self.last_error = match e {
             parse::ScaleError::Malformed => None,
             parse::ScaleError::Suffix(s) => Some(rvirt::Error::invalid_arg(
@@ -318,9 +328,7 @@ impl Ctl {
                 format!("value too large: {t}"),
             )),
         };
-        self.fail(&format!(
-            "Scaled numeric value '{v}' for <{name}> option is malformed or out of range"
-        ))
+        None
     }
 
     /// vshCommandOptTimeoutToMs: `--timeout` seconds as milliseconds.

@@ -13,6 +13,7 @@ mod memdev;
 mod netdev;
 mod numa;
 mod out;
+pub mod params;
 mod resctrl;
 mod tpm;
 mod tuning;

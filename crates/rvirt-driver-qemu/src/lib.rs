@@ -60,6 +60,7 @@ mod netport;
 mod netvirt;
 mod network;
 mod nodedev;
+mod params;
 mod passthrough;
 mod pci;
 mod pin;

@@ -1438,15 +1438,7 @@ impl DomainDriver for TestDriver {
     ) -> Result<DomainInterfaceStats> {
         self.read(dom, |st| {
             check_active(st)?;
-            let found = st.def.devices.interfaces.iter().any(|i| {
-                i.target_dev.as_deref() == Some(device) || i.mac.eq_ignore_ascii_case(device)
-            });
-            if !found {
-                return Err(Error::invalid_arg(
-                    ErrorDomain::DOMAIN,
-                    format!("'{device}' is not a known interface"),
-                ));
-            }
+            st.def.net_find(device)?;
             let base = now_micros();
             Ok(DomainInterfaceStats {
                 rx_bytes: base / 10,

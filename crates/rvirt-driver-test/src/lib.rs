@@ -24,6 +24,7 @@ pub mod screenshot;
 mod snapshot;
 mod stats;
 mod storage;
+mod tuning;
 
 use parking_lot::Mutex;
 use rvirt_conf::DomainDef;

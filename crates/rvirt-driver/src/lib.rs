@@ -20,6 +20,7 @@ pub mod stats;
 pub mod storage;
 pub mod stream;
 pub mod traits;
+pub mod tuning;
 
 pub use checkpoint::{CheckpointDriver, CheckpointRef, CheckpointStore};
 pub use domain_obj::{DomainObj, DomainObjList, DomainObjState};
@@ -32,6 +33,7 @@ pub use snapshot::SnapshotStore;
 pub use storage::{PoolRef, StorageDriver, StoragePoolEvent, StoragePoolEventBus, VolRef};
 pub use stream::{BoxFuture, ReadStream, StreamBackend};
 pub use traits::{DomainDriver, HostDriver, SnapshotDriver};
+pub use tuning::TuningDriver;
 
 use rvirt_types::{Error, ErrorDomain, Result, Uuid};
 use std::sync::Arc;

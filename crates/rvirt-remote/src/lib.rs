@@ -32,6 +32,7 @@ mod storage;
 pub mod stream;
 pub mod target;
 pub mod transport;
+mod tuning;
 pub mod uri;
 mod wire;
 

@@ -3,16 +3,16 @@
 
 use crate::RemoteDriver;
 use crate::events::Callback;
-use crate::wire::{one_call_methods, opt_string, remote_rpc, string};
+use crate::wire::{one_call_methods, opt_string, remote_rpc, string, wire_params};
 use rvirt_driver::{CallbackId, NetworkDriver, NetworkEventCallback, NetworkPortRef, NetworkRef};
-use rvirt_proto::convert::{bounded, typed_param_from_wire, typed_param_to_wire};
+use rvirt_proto::convert::typed_param_from_wire;
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
 use rvirt_types::network::{
     ConnectListAllNetworksFlags, NetworkDhcpLease, NetworkEventID, NetworkUpdateCommand,
     NetworkUpdateSection,
 };
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, Uuid};
+use rvirt_types::{Result, TypedParam, Uuid};
 
 /// `REMOTE_NETWORK_LIST_MAX`.
 const NETWORK_LIST_MAX: i32 = 16384;
@@ -32,9 +32,6 @@ pub fn network_ref(n: NonnullNetwork) -> NetworkRef {
         uuid: Uuid::from_bytes(n.uuid),
     }
 }
-
-/// `REMOTE_NETWORK_PORT_PARAMETERS_MAX`.
-const NETWORK_PORT_PARAMETERS_MAX: usize = 16;
 
 /// A port handle for the wire.
 fn nonnull_port(p: &NetworkPortRef) -> NonnullNetworkPort {
@@ -342,19 +339,9 @@ impl NetworkDriver for RemoteDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        if params.len() > NETWORK_PORT_PARAMETERS_MAX {
-            return Err(Error::with_detail(
-                ErrorDomain::NONE,
-                ErrorNumber::RPC,
-                format!(
-                    "too many parameters '{}' for limit '{NETWORK_PORT_PARAMETERS_MAX}'",
-                    params.len()
-                ),
-            ));
-        }
         let args = NetworkPortSetParametersArgs {
             port: nonnull_port(port),
-            params: bounded(params.iter().map(typed_param_to_wire)),
+            params: wire_params(params)?,
             flags,
         };
         self.client

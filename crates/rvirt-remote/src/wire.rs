@@ -121,3 +121,38 @@ macro_rules! one_call_methods {
     }};
 }
 pub(crate) use one_call_methods;
+
+/// Typed parameters for a call's argument, refused as libvirt's `virTypedParamsSerialize`
+/// refuses more than the protocol's limit `MAX`.
+pub fn wire_params<const MAX: u32>(
+    params: &[rvirt_types::TypedParam],
+) -> Result<rvirt_xdr::BoundedVec<rvirt_xdr::RemoteTypedParam, MAX>> {
+    if params.len() > MAX as usize {
+        return Err(Error::with_detail(
+            ErrorDomain::NONE,
+            ErrorNumber::RPC,
+            format!("too many parameters '{}' for limit '{MAX}'", params.len()),
+        ));
+    }
+    Ok(rvirt_proto::convert::bounded(
+        params.iter().map(rvirt_proto::convert::typed_param_to_wire),
+    ))
+}
+
+/// Typed parameters from a reply that may hold at most `asked` of them.
+pub fn reply_params<const MAX: u32>(
+    params: rvirt_xdr::BoundedVec<rvirt_xdr::RemoteTypedParam, MAX>,
+    asked: i32,
+) -> Result<Vec<rvirt_types::TypedParam>> {
+    if params.len() > usize::try_from(asked).unwrap_or(0) {
+        return Err(Error::with_detail(
+            ErrorDomain::NONE,
+            ErrorNumber::RPC,
+            format!("too many parameters '{}' for limit '{asked}'", params.len()),
+        ));
+    }
+    Ok(params
+        .into_iter()
+        .map(rvirt_proto::convert::typed_param_from_wire)
+        .collect())
+}

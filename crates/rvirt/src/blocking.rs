@@ -9,6 +9,7 @@ use rvirt_types::checkpoint::*;
 use rvirt_types::domain::*;
 use rvirt_types::records::*;
 use rvirt_types::snapshot::*;
+use rvirt_types::typed_param::CountedParams;
 use rvirt_types::{TypedParam, Uuid};
 use std::os::fd::BorrowedFd;
 
@@ -53,7 +54,9 @@ wrap_identity!(
     DomainBlockInfo,
     (Vec<VcpuInfo>, Vec<u8>),
     (Vec<u8>, i32),
-    (Vec<DomainDiskError>, i32)
+    (Vec<DomainDiskError>, i32),
+    (String, i32),
+    CountedParams
 );
 
 impl Wrap for crate::Domain {
@@ -345,6 +348,29 @@ blocking_methods!(Domain {
     fn get_guest_vcpus(flags: u32) -> Vec<TypedParam>;
     fn set_guest_vcpus(cpumap: &str, state: i32, flags: u32) -> ();
     fn agent_set_response_timeout(timeout: i32, flags: u32) -> ();
+    fn get_memory_parameters(flags: u32) -> Vec<TypedParam>;
+    fn get_memory_parameters_counted(nparams: i32, flags: u32) -> CountedParams;
+    fn get_blkio_parameters_counted(nparams: i32, flags: u32) -> CountedParams;
+    fn get_numa_parameters_counted(nparams: i32, flags: u32) -> CountedParams;
+    fn get_interface_parameters_counted(device: &str, nparams: i32, flags: u32) -> CountedParams;
+    fn get_block_io_tune_counted(disk: Option<&str>, nparams: i32, flags: u32) -> CountedParams;
+    fn set_memory_parameters(params: &[TypedParam], flags: u32) -> ();
+    fn get_blkio_parameters(flags: u32) -> Vec<TypedParam>;
+    fn set_blkio_parameters(params: &[TypedParam], flags: u32) -> ();
+    fn get_numa_parameters(flags: u32) -> Vec<TypedParam>;
+    fn set_numa_parameters(params: &[TypedParam], flags: u32) -> ();
+    fn get_interface_parameters(device: &str, flags: u32) -> Vec<TypedParam>;
+    fn set_interface_parameters(device: &str, params: &[TypedParam], flags: u32) -> ();
+    fn get_block_io_tune(disk: &str, flags: u32) -> Vec<TypedParam>;
+    fn set_block_io_tune(disk: &str, params: &[TypedParam], flags: u32) -> ();
+    fn get_scheduler_type() -> (String, i32);
+    fn get_scheduler_parameters(nparams: i32) -> Vec<TypedParam>;
+    fn get_scheduler_parameters_flags(nparams: i32, flags: u32) -> Vec<TypedParam>;
+    fn set_scheduler_parameters(params: &[TypedParam]) -> ();
+    fn set_scheduler_parameters_flags(params: &[TypedParam], flags: u32) -> ();
+    fn get_perf_events(flags: u32) -> Vec<TypedParam>;
+    fn set_perf_events(params: &[TypedParam], flags: u32) -> ();
+    fn set_iothread_params(iothread_id: u32, params: &[TypedParam], flags: u32) -> ();
     fn qemu_monitor_command(cmd: &str, flags: u32) -> String;
     fn qemu_agent_command(cmd: &str, timeout: i32, flags: u32) -> Option<String>;
     fn get_cpu_stats(start_cpu: i32, ncpus: u32, flags: u32) -> Vec<Vec<TypedParam>>;

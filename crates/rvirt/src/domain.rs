@@ -1,6 +1,7 @@
 //! Domain handles (`virDomainPtr`).
 
 mod device;
+mod tuning;
 
 use crate::connect::dispatch;
 use crate::{Connect, DomainSnapshot};
@@ -162,7 +163,7 @@ impl Domain {
         &self.conn
     }
 
-    fn rw(&self, function: &str) -> Result<()> {
+    pub(crate) fn rw(&self, function: &str) -> Result<()> {
         self.conn.check_rw(function)
     }
 

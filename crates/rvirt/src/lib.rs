@@ -50,6 +50,7 @@ pub use rvirt_types::nodedev as nodedev_flags;
 pub use rvirt_types::records::*;
 pub use rvirt_types::snapshot as snapshot_flags;
 pub use rvirt_types::storage as storage_flags;
+pub use rvirt_types::typed_param::CountedParams;
 pub use rvirt_types::{
     Error, ErrorDomain, ErrorLevel, ErrorNumber, Result, TypedParam, TypedParamValue, Uuid,
 };

@@ -700,7 +700,7 @@ const NET_TYPES: &[&str] = &[
 ];
 
 /// virshParseRateStr: `average,peak,burst,floor`, each optional.
-fn parse_rate(ctl: &mut Ctl, s: &str) -> Result<[u64; 4], Failed> {
+pub(super) fn parse_rate(ctl: &mut Ctl, s: &str) -> Result<[u64; 4], Failed> {
     let tok: Vec<&str> = s.split(',').collect();
     if tok.len() > 4 {
         return ctl.fail(&format!("Rate string '{s}' has too many fields"));

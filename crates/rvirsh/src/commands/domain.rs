@@ -38,6 +38,8 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_autostart)
     },
+    super::tuning::BLKDEVIOTUNE,
+    super::tuning::BLKIOTUNE,
     blockjob::BLOCKCOMMIT,
     blockjob::BLOCKJOB,
     blockjob::BLOCKPULL,
@@ -201,6 +203,7 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_domid)
     },
     device::DOMIF_SETLINK,
+    super::tuning::DOMIFTUNE,
     job::DOMJOBABORT,
     job::DOMJOBINFO,
     super::guest::DOMLAUNCHSECINFO,
@@ -363,6 +366,8 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_managedsave_dumpxml)
     },
+    super::tuning::MEMTUNE,
+    super::tuning::PERF,
     CmdDef {
         name: "metadata",
         help: "show or set domain's custom XML metadata",
@@ -400,6 +405,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_metadata)
     },
+    super::tuning::NUMATUNE,
     CmdDef {
         name: "qemu-monitor-command",
         help: "QEMU Monitor Command",
@@ -590,6 +596,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_save_image_dumpxml)
     },
+    super::tuning::SCHEDINFO,
     CmdDef {
         name: "screenshot",
         help: "take a screenshot of a current domain console and store it into a file",

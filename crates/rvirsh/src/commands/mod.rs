@@ -21,6 +21,7 @@ pub mod nodedev;
 mod pin;
 pub mod pool;
 pub mod snapshot;
+mod tuning;
 pub mod virsh;
 pub mod volume;
 

@@ -627,7 +627,7 @@ const DISK_KEPT_CHILDREN: &[&str] = &[
 ];
 
 /// Where a kept `<disk>` child goes: below [`DISK_TARGET_RANK`] before `<target>`.
-fn disk_child_rank(name: &str) -> u8 {
+pub(super) fn disk_child_rank(name: &str) -> u8 {
     match name {
         "auth" => 0,
         "backingStore" => 1,
@@ -1146,7 +1146,7 @@ pub fn generate_mac() -> String {
 
 /// Where a kept `<interface>` child goes: below [`NET_TARGET_RANK`] before `<target>`, the
 /// rest after `<model>`.
-fn net_child_rank(name: &str) -> u8 {
+pub(super) fn net_child_rank(name: &str) -> u8 {
     match name {
         "ip" => 0,
         "route" => 1,
@@ -1354,6 +1354,8 @@ impl NetDef {
                     let path = format!("interface/{}", e.name);
                     super::canon::canonicalize(e, &path)?;
                 }
+                // A <bandwidth> with neither direction means none, as libvirt reads it.
+                extra.retain(|e| e.name != "bandwidth" || !e.children.is_empty());
                 extra.extend(vlan);
                 extra.extend(virtualport);
                 extra.sort_by_key(|e| net_child_rank(&e.name));

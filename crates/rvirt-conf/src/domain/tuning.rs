@@ -231,7 +231,7 @@ impl Empty for DomainExtras {
     }
 }
 
-const PERF_EVENTS: &[&str] = &[
+pub(super) const PERF_EVENTS: &[&str] = &[
     "cmt",
     "mbmt",
     "mbml",

@@ -13,6 +13,7 @@ mod nodedev;
 mod qemu;
 mod snapshot;
 mod storage;
+mod tuning;
 
 use crate::session::Session;
 use rvirt::{Error, ErrorDomain, ErrorNumber, Result};
@@ -384,6 +385,24 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainSetGuestVcpus => domain::set_guest_vcpus,
         DomainAgentSetResponseTimeout => domain::agent_set_response_timeout,
         DomainGetCpuStats => domain::get_cpu_stats,
+        DomainGetMemoryParameters => tuning::get_memory_parameters,
+        DomainSetMemoryParameters => tuning::set_memory_parameters,
+        DomainGetBlkioParameters => tuning::get_blkio_parameters,
+        DomainSetBlkioParameters => tuning::set_blkio_parameters,
+        DomainGetNumaParameters => tuning::get_numa_parameters,
+        DomainSetNumaParameters => tuning::set_numa_parameters,
+        DomainGetInterfaceParameters => tuning::get_interface_parameters,
+        DomainSetInterfaceParameters => tuning::set_interface_parameters,
+        DomainGetBlockIoTune => tuning::get_block_io_tune,
+        DomainSetBlockIoTune => tuning::set_block_io_tune,
+        DomainGetSchedulerType => tuning::get_scheduler_type,
+        DomainGetSchedulerParameters => tuning::get_scheduler_parameters,
+        DomainGetSchedulerParametersFlags => tuning::get_scheduler_parameters_flags,
+        DomainSetSchedulerParameters => tuning::set_scheduler_parameters,
+        DomainSetSchedulerParametersFlags => tuning::set_scheduler_parameters_flags,
+        DomainGetPerfEvents => tuning::get_perf_events,
+        DomainSetPerfEvents => tuning::set_perf_events,
+        DomainSetIothreadParams => tuning::set_iothread_params,
         DomainGetJobInfo => domain::get_job_info,
         DomainGetJobStats => domain::get_job_stats,
         DomainAbortJob => domain::abort_job,

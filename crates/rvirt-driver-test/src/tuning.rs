@@ -1,0 +1,346 @@
+//! libvirt's test driver's tuning calls: memory, block I/O, NUMA, interface bandwidth and disk
+//! throttling parameters and perf events are kept in the definition the flags choose and read
+//! back from it; the scheduler is a fixed "fair" one with weight 50 whose setting is accepted
+//! and dropped, as in libvirt.
+
+use crate::{FROM, TestDriver};
+use rvirt_conf::domain::params::{
+    self, BANDWIDTH_PARAMS, BLKIO_DEVICE_PARAMS, BLKIO_WEIGHT, IOTUNE_GROUP_NAME, IOTUNE_PARAMS,
+    MemtuneChange, NUMA_MODE, NUMA_MODES, NUMA_NODESET,
+};
+use rvirt_driver::{DomainRef, TuningDriver, check_flags};
+use rvirt_types::domain::DomainModificationImpact as Impact;
+use rvirt_types::typed_param::{CountedParams, TYPED_PARAM_STRING_OKAY, kind, validate};
+use rvirt_types::{Error, ErrorNumber, Result, TypedParam, TypedParamValue};
+
+const AFFECT: u32 = Impact::LIVE.bits() | Impact::CONFIG.bits();
+const GET_FLAGS: u32 = AFFECT | TYPED_PARAM_STRING_OKAY;
+/// `TEST_BLOCK_IOTUNE_MAX`: the largest throttling limit the test driver takes.
+const BLOCK_IOTUNE_MAX: u64 = 1_000_000_000_000_000;
+
+impl TestDriver {
+    /// A getter's answer: `read` on the one definition `flags` choose, counted or cut to
+    /// `nparams`; the flags are checked first and counting needs no domain.
+    fn tunables(
+        &self,
+        dom: &DomainRef,
+        function: &str,
+        nparams: i32,
+        flags: u32,
+        total: usize,
+        read: impl FnOnce(&rvirt_conf::DomainDef) -> Result<Vec<TypedParam>>,
+    ) -> Result<CountedParams> {
+        check_flags(FROM, function, flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        CountedParams::answer(nparams, total, || {
+            self.read_domain(dom, |st| read(st.one_def(flags)?))
+        })
+    }
+
+    /// A setter: `params` checked against `accepted`, then `change` on the one definition
+    /// `flags` choose, with the live definition to compare against.
+    fn tune(
+        &self,
+        dom: &DomainRef,
+        function: &str,
+        params: &[TypedParam],
+        flags: u32,
+        accepted: &[(&str, i32)],
+        change: impl FnOnce(&mut rvirt_conf::DomainDef, bool, &rvirt_conf::DomainDef) -> Result<()>,
+    ) -> Result<()> {
+        check_flags(FROM, function, flags, AFFECT)?;
+        validate(params, accepted)?;
+        self.modify_domain(dom, |st| {
+            let live_def = st.def.clone();
+            let (def, live) = st.one_def_mut(flags)?;
+            // Work on a copy, so a refusal part-way leaves the definition as it was.
+            let mut new = def.clone();
+            change(&mut new, live, &live_def)?;
+            *def = new;
+            Ok(())
+        })
+    }
+}
+
+fn all(names: &[&'static str], kind: i32) -> Vec<(&'static str, i32)> {
+    names.iter().map(|n| (*n, kind)).collect()
+}
+
+impl TuningDriver for TestDriver {
+    async fn domain_get_memory_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        let f = "testDomainGetMemoryParameters";
+        self.tunables(dom, f, nparams, flags, 3, |d| Ok(d.memtune_params()))
+    }
+
+    async fn domain_set_memory_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let accepted = all(
+            &[
+                params::MEMORY_HARD_LIMIT,
+                params::MEMORY_SOFT_LIMIT,
+                params::MEMORY_SWAP_HARD_LIMIT,
+            ],
+            kind::ULLONG,
+        );
+        let f = "testDomainSetMemoryParameters";
+        self.tune(dom, f, params, flags, &accepted, |def, _, live_def| {
+            let change = MemtuneChange::from_params(params);
+            // libvirt compares with the live definition's limits whichever one changes.
+            change.check(live_def, FROM)?;
+            change.apply(def);
+            Ok(())
+        })
+    }
+
+    async fn domain_get_blkio_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        let f = "testDomainGetBlkioParameters";
+        self.tunables(dom, f, nparams, flags, 6, |d| Ok(d.blkio_params()))
+    }
+
+    async fn domain_set_blkio_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let mut accepted = all(&BLKIO_DEVICE_PARAMS, kind::STRING);
+        accepted.push((BLKIO_WEIGHT, kind::UINT));
+        let f = "testDomainSetBlkioParameters";
+        self.tune(dom, f, params, flags, &accepted, |def, _, _| {
+            def.set_blkio_params(params)
+        })
+    }
+
+    async fn domain_get_numa_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        let f = "testDomainGetNumaParameters";
+        self.tunables(dom, f, nparams, flags, 2, |d| Ok(d.numa_params()))
+    }
+
+    async fn domain_set_numa_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let accepted = [(NUMA_MODE, kind::INT), (NUMA_NODESET, kind::STRING)];
+        let f = "testDomainSetNumaParameters";
+        self.tune(dom, f, params, flags, &accepted, |def, live, _| {
+            let (mode, nodeset) = numa_request(params)?;
+            if live
+                && let (Some(m), Some(current)) = (mode, def.numa_mode())
+                && m != current
+            {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "can't change numatune mode for running domain",
+                ));
+            }
+            def.set_numatune(mode, nodeset.as_deref())
+        })
+    }
+
+    async fn domain_get_interface_parameters(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        let f = "testDomainGetInterfaceParameters";
+        self.tunables(dom, f, nparams, flags, 7, |d| {
+            Ok(d.devices.interfaces[d.net_find(device)?].bandwidth_params())
+        })
+    }
+
+    async fn domain_set_interface_parameters(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let accepted = all(&BANDWIDTH_PARAMS, kind::UINT);
+        let f = "testDomainSetInterfaceParameters";
+        self.tune(dom, f, params, flags, &accepted, |def, _, _| {
+            let i = def.net_find(device)?;
+            def.devices.interfaces[i].set_bandwidth(params);
+            Ok(())
+        })
+    }
+
+    async fn domain_get_block_io_tune(
+        &self,
+        dom: &DomainRef,
+        disk: Option<&str>,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        let f = "testDomainGetBlockIoTune";
+        self.tunables(dom, f, nparams, flags, 20, |d| {
+            let path = disk.unwrap_or("");
+            let disk = d.disk_by_name(path).ok_or_else(|| {
+                Error::invalid_arg(
+                    FROM,
+                    format!("disk '{path}' was not found in the domain config"),
+                )
+            })?;
+            Ok(disk.iotune().params())
+        })
+    }
+
+    async fn domain_set_block_io_tune(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let accepted: Vec<(&str, i32)> = IOTUNE_PARAMS
+            .iter()
+            .map(|n| {
+                let k = if *n == IOTUNE_GROUP_NAME {
+                    kind::STRING
+                } else {
+                    kind::ULLONG
+                };
+                (*n, k)
+            })
+            .collect();
+        let f = "testDomainSetBlockIoTune";
+        self.tune(dom, f, params, flags, &accepted, |def, _, _| {
+            let Some(i) = def
+                .devices
+                .disks
+                .iter()
+                .position(|d| Some(d) == def.disk_by_name(disk))
+            else {
+                return Err(Error::invalid_arg(
+                    FROM,
+                    format!("missing persistent configuration for disk '{disk}'"),
+                ));
+            };
+            if params.iter().any(|p| match p.value {
+                TypedParamValue::ULLong(v) => v > BLOCK_IOTUNE_MAX,
+                _ => false,
+            }) {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::ARGUMENT_UNSUPPORTED,
+                    format!(
+                        "block I/O throttle limit value must be no more than {BLOCK_IOTUNE_MAX}"
+                    ),
+                ));
+            }
+            let disk = &mut def.devices.disks[i];
+            let mut t = disk.iotune();
+            t.apply(params);
+            t.check(FROM)?;
+            disk.set_iotune(&t);
+            Ok(())
+        })
+    }
+
+    async fn domain_get_scheduler_type(&self, _dom: &DomainRef) -> Result<(String, i32)> {
+        Ok(("fair".into(), 1))
+    }
+
+    async fn domain_get_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        _nparams: i32,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        check_flags(FROM, "testDomainGetSchedulerParametersFlags", flags, 0)?;
+        self.read_domain(dom, |_| Ok(()))?;
+        Ok(vec![TypedParam::new("weight", TypedParamValue::UInt(50))])
+    }
+
+    async fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "testDomainSetSchedulerParametersFlags", flags, 0)?;
+        validate(params, &[("weight", kind::UINT)])?;
+        // libvirt's test driver accepts the weight and keeps nothing.
+        self.read_domain(dom, |_| Ok(()))
+    }
+
+    async fn domain_get_perf_events(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        check_flags(FROM, "testDomainGetPerfEvents", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        self.read_domain(dom, |st| Ok(st.one_def(flags)?.perf_params()))
+    }
+
+    async fn domain_set_perf_events(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let accepted = all(params::perf_event_names(), kind::BOOLEAN);
+        let f = "testDomainSetPerfEvents";
+        self.tune(dom, f, params, flags, &accepted, |def, _, _| {
+            def.set_perf_events(params);
+            Ok(())
+        })
+    }
+}
+
+/// The mode and node set of a `virDomainSetNumaParameters` call, refused as libvirt's test
+/// driver refuses them.
+fn numa_request(params: &[TypedParam]) -> Result<(Option<i32>, Option<Vec<u32>>)> {
+    let (mut mode, mut nodeset) = (None, None);
+    for p in params {
+        match (&p.value, p.field.as_str()) {
+            (TypedParamValue::Int(m), NUMA_MODE) => {
+                if *m < 0 || *m as usize >= NUMA_MODES.len() {
+                    return Err(Error::invalid_arg(
+                        FROM,
+                        format!("unsupported numatune mode: '{m}'"),
+                    ));
+                }
+                mode = Some(*m);
+            }
+            (TypedParamValue::String(s), NUMA_NODESET) => {
+                let set = rvirt_conf::domain::parse_bitmap(s)
+                    .filter(|v| v.iter().all(|n| *n < 1024))
+                    .ok_or_else(|| {
+                        Error::invalid_arg(
+                            rvirt_types::ErrorDomain::NONE,
+                            format!("Failed to parse bitmap '{s}'"),
+                        )
+                    })?;
+                if set.is_empty() {
+                    return Err(Error::operation_invalid(
+                        FROM,
+                        format!("Invalid nodeset of 'numatune': {s}"),
+                    ));
+                }
+                nodeset = Some(set);
+            }
+            _ => {}
+        }
+    }
+    Ok((mode, nodeset))
+}
