@@ -23,10 +23,7 @@ fn attr_err(detail: impl Into<String>) -> Error {
 /// What libvirt answers when a call fails without setting an error: a malformed `<mtu size>`
 /// is such a case.
 fn unknown_cause() -> Error {
-    let mut e = Error::new(ErrorDomain::NONE, ErrorNumber::INTERNAL_ERROR, None);
-    e.message = "An error occurred, but the cause is unknown".into();
-    e.str1 = Some(e.message.clone());
-    e
+    Error::unknown_cause()
 }
 
 /// `virInterfaceType`.

@@ -179,11 +179,7 @@ impl NodeDeviceDriver for QemuDriver {
             })
             .map(|d| NodeDeviceRef::new(&d.name))
             // libvirt 9.0 fails here without setting an error.
-            .ok_or_else(|| {
-                let mut e = Error::new(ErrorDomain::NONE, ErrorNumber::INTERNAL_ERROR, None);
-                e.message = "An error occurred, but the cause is unknown".into();
-                e
-            })
+            .ok_or_else(Error::unknown_cause)
     }
 
     async fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {

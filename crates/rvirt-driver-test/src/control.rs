@@ -191,7 +191,17 @@ impl TestDriver {
             } else {
                 def.del_iothread(id)
             }
-        })
+        })?;
+        // libvirt's test driver keeps polling parameters for every thread added or removed
+        // through the API, whichever definition changed.
+        let mut polls = self.iothread_polls.lock();
+        let list = polls.entry(dom.uuid).or_default();
+        if add {
+            list.push(crate::tuning::IoThreadPoll::new(id));
+        } else if let Some(at) = list.iter().position(|p| p.id == id) {
+            list.remove(at);
+        }
+        Ok(())
     }
 
     /// `virDomainPinIOThread`.

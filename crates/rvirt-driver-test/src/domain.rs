@@ -138,8 +138,7 @@ fn remove_if_transient(drv: &TestDriver, uuid: &Uuid) {
         });
         if gone {
             list.remove(uuid);
-            drv.snapshots.lock().remove(uuid);
-            drv.checkpoints.lock().remove(uuid);
+            drv.forget(uuid);
         }
     });
 }
@@ -414,8 +413,7 @@ impl DomainDriver for TestDriver {
             } else {
                 drop(st);
                 list.remove(&obj.uuid);
-                self.snapshots.lock().remove(&obj.uuid);
-                self.checkpoints.lock().remove(&obj.uuid);
+                self.forget(&obj.uuid);
             }
             Ok(ev)
         })?;

@@ -158,4 +158,21 @@ mod tests {
         );
         assert!(d.set_user_password(&dom, 0).is_err());
     }
+
+    #[test]
+    fn a_domain_defined_again_starts_with_nothing_frozen() {
+        use rvirt_types::domain::{DomainCreateFlags, DomainUndefineFlags, DomainXMLFlags};
+        let d = TestDriver::open("test:///default?private=1").unwrap();
+        let dom = pollster::block_on(d.domain_lookup_by_name("test")).unwrap();
+        let xml =
+            pollster::block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+        assert_eq!(d.fs_freeze(&dom, &[], 0).unwrap(), 2);
+        pollster::block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
+        pollster::block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+        let again = pollster::block_on(d.domain_define_xml(&xml, Default::default())).unwrap();
+        assert_eq!(again.uuid, dom.uuid, "the same domain, defined again");
+        pollster::block_on(d.domain_create(&again, DomainCreateFlags::empty())).unwrap();
+        let again = pollster::block_on(d.domain_lookup_by_name("test")).unwrap();
+        assert_eq!(d.fs_thaw(&again, &[], 0).unwrap(), 0, "nothing was frozen");
+    }
 }

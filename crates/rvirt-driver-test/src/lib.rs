@@ -75,9 +75,20 @@ pub struct TestDriver {
     pub(crate) nodedevs: nodedev::TestNodeDevices,
     /// Which of each running domain's two file systems (`/`, `/boot`) are frozen.
     pub(crate) frozen: Mutex<HashMap<Uuid, [bool; 2]>>,
+    /// Each domain's I/O-thread polling parameters, as libvirt's test driver keeps them beside
+    /// the definition: only for threads added through the API.
+    pub(crate) iothread_polls: Mutex<HashMap<Uuid, Vec<tuning::IoThreadPoll>>>,
 }
 
 impl TestDriver {
+    /// Drops what the driver keeps beside a domain object that is gone for good.
+    pub(crate) fn forget(&self, uuid: &Uuid) {
+        self.snapshots.lock().remove(uuid);
+        self.checkpoints.lock().remove(uuid);
+        self.frozen.lock().remove(uuid);
+        self.iothread_polls.lock().remove(uuid);
+    }
+
     /// Opens a test machine for `uri`: `test:///default`, or `test:///ABS/PATH.xml`.
     pub fn open(uri: &str) -> Result<Arc<TestDriver>> {
         let path = uri
@@ -120,6 +131,7 @@ impl TestDriver {
             interfaces: interface::InterfaceList::default(),
             nodedevs: nodedev::TestNodeDevices::default(),
             frozen: Mutex::default(),
+            iothread_polls: Mutex::default(),
         }
     }
 

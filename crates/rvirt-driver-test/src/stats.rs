@@ -1,5 +1,6 @@
-//! `virConnectGetAllDomainStats` of the test hypervisor: the `state` group (and `iothread`, which
-//! no test domain has), with libvirt's filters and `ENFORCE_STATS` rule.
+//! `virConnectGetAllDomainStats` of the test hypervisor: the `state` group and the `iothread`
+//! polling parameters of threads added through the API, with libvirt's filters and
+//! `ENFORCE_STATS` rule.
 
 use crate::{FROM, TestDriver};
 use rvirt_driver::DomainRef;
@@ -21,6 +22,7 @@ pub(crate) fn all_domain_stats(
         DomainStatsTypes::STATE | DomainStatsTypes::IOTHREAD,
         "this daemon",
     )?;
+    let polls = drv.iothread_polls.lock().clone();
     let record = |r: DomainRef, state: i32, reason: i32| {
         let mut params = Vec::new();
         if stats.contains(DomainStatsTypes::STATE) {
@@ -29,6 +31,11 @@ pub(crate) fn all_domain_stats(
                 "state.reason",
                 TypedParamValue::Int(reason),
             ));
+        }
+        // Only a running domain's threads poll.
+        if stats.contains(DomainStatsTypes::IOTHREAD) && r.id != -1 {
+            let mine = polls.get(&r.uuid).map(Vec::as_slice).unwrap_or_default();
+            params.extend(crate::tuning::IoThreadPoll::stats(mine));
         }
         (r, params)
     };

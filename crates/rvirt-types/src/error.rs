@@ -381,6 +381,16 @@ impl Error {
         }
     }
 
+    /// What libvirt's public API reports when a driver fails without setting an error
+    /// (`virErrorGenericFailure`): an internal error "An error occurred, but the cause is
+    /// unknown".
+    pub fn unknown_cause() -> Error {
+        let mut e = Error::new(ErrorDomain::NONE, ErrorNumber::INTERNAL_ERROR, None);
+        e.message = "An error occurred, but the cause is unknown".into();
+        e.str1 = Some(e.message.clone());
+        e
+    }
+
     /// `VIR_ERR_OPERATION_INVALID`: the call is not valid in the object's current state.
     pub fn operation_invalid(domain: ErrorDomain, detail: impl Into<String>) -> Error {
         Error::with_detail(domain, ErrorNumber::OPERATION_INVALID, detail)

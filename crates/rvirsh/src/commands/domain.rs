@@ -308,6 +308,7 @@ static COMMANDS: &[CmdDef] = &[
     super::pin::IOTHREADINFO,
     super::pin::IOTHREADPIN,
     super::pin::IOTHREADADD,
+    super::pin::IOTHREADSET,
     super::pin::IOTHREADDEL,
     CmdDef {
         name: "managedsave",

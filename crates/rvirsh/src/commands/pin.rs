@@ -248,6 +248,46 @@ pub const IOTHREADADD: CmdDef = CmdDef {
     ..CmdDef::new(cmd_iothreadadd)
 };
 
+/// `iothreadset`.
+pub const IOTHREADSET: CmdDef = CmdDef {
+    name: "iothreadset",
+    help: "modifies an existing IOThread of the guest domain",
+    desc: "Modifies an existing IOThread of the guest domain.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("id", OptKind::Int, "iothread id of existing IOThread").required(),
+        Opt::new(
+            "poll-max-ns",
+            OptKind::Int,
+            "set the maximum IOThread polling time in ns",
+        ),
+        Opt::new(
+            "poll-grow",
+            OptKind::Int,
+            "set the value to increase the IOThread polling time",
+        ),
+        Opt::new(
+            "poll-shrink",
+            OptKind::Int,
+            "set the value for reduction of the IOThread polling time",
+        ),
+        Opt::new(
+            "thread-pool-min",
+            OptKind::Int,
+            "lower boundary for worker thread pool",
+        ),
+        Opt::new(
+            "thread-pool-max",
+            OptKind::Int,
+            "upper boundary for worker thread pool",
+        ),
+        Opt::CONFIG,
+        Opt::LIVE,
+        Opt::CURRENT,
+    ],
+    ..CmdDef::new(cmd_iothreadset)
+};
+
 /// `iothreaddel`.
 pub const IOTHREADDEL: CmdDef = CmdDef {
     name: "iothreaddel",
@@ -322,6 +362,35 @@ fn cmd_iothreadadd(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn cmd_iothreaddel(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     iothread_change(ctl, cmd, false)
+}
+
+fn cmd_iothreadset(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    use rvirt::{TypedParam, TypedParamValue as V};
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let flags = impact(cmd);
+    let (dom, _) = ctl.domain(cmd)?;
+    let id = ctl.opt_int(cmd, "id")?.unwrap_or(0);
+    if id <= 0 {
+        return ctl.fail(&format!("Invalid IOThread id value: '{id}'"));
+    }
+    let mut params = Vec::new();
+    if let Some(v) = ctl.opt_ull(cmd, "poll-max-ns")? {
+        params.push(TypedParam::new("poll_max_ns", V::ULLong(v)));
+    }
+    for opt in ["poll-grow", "poll-shrink"] {
+        if let Some(v) = ctl.opt_uint(cmd, opt)? {
+            params.push(TypedParam::new(opt.replace('-', "_"), V::UInt(v)));
+        }
+    }
+    for opt in ["thread-pool-min", "thread-pool-max"] {
+        if let Some(v) = ctl.opt_int(cmd, opt)? {
+            params.push(TypedParam::new(opt.replace('-', "_"), V::Int(v)));
+        }
+    }
+    if params.is_empty() {
+        return ctl.fail("Not enough arguments passed, nothing to set");
+    }
+    ctl.lib(dom.set_iothread_params(id as u32, &params, flags))
 }
 
 #[cfg(test)]
