@@ -105,6 +105,47 @@ class Runner:
     def dom(self, step):
         return self.var(step, "dom")
 
+    def tuning_get(self, step, flags):
+        d, kind = self.dom(step), step["kind"]
+        if kind == "memory":
+            return d.memoryParameters(flags)
+        if kind == "blkio":
+            return d.blkioParameters(flags)
+        if kind == "numa":
+            return d.numaParameters(flags)
+        if kind == "interface":
+            return d.interfaceParameters(step["device"], flags)
+        if kind == "blkiotune":
+            return d.blockIoTune(step["device"], flags)
+        if kind == "perf":
+            return d.perfEvents(flags)
+        if kind == "sched":
+            return d.schedulerParameters()
+        if kind == "sched_flags":
+            return d.schedulerParametersFlags(flags)
+        raise ValueError(kind)
+
+    def tuning_set(self, step, flags):
+        d, kind, params = self.dom(step), step["kind"], step["params"]
+        if kind == "memory":
+            d.setMemoryParameters(params, flags)
+        elif kind == "blkio":
+            d.setBlkioParameters(params, flags)
+        elif kind == "numa":
+            d.setNumaParameters(params, flags)
+        elif kind == "interface":
+            d.setInterfaceParameters(step["device"], params, flags)
+        elif kind == "blkiotune":
+            d.setBlockIoTune(step["device"], params, flags)
+        elif kind == "perf":
+            d.setPerfEvents(params, flags)
+        elif kind == "sched":
+            d.setSchedulerParameters(params)
+        elif kind == "sched_flags":
+            d.setSchedulerParametersFlags(params, flags)
+        else:
+            raise ValueError(kind)
+
     def snap(self, step):
         return self.var(step, "snap")
 
@@ -573,6 +614,26 @@ class Runner:
             return None
         if op == "guest_info":
             return sorted(self.dom(step).guestInfo(step.get("types", 0), flags).items())
+        if op == "tuning_get":
+            return sorted(self.tuning_get(step, flags).items())
+        if op == "tuning_set":
+            self.tuning_set(step, flags)
+            return None
+        if op == "sched_type":
+            return list(self.dom(step).schedulerType())
+        if op == "memory_peek":
+            return self.dom(step).memoryPeek(step["start"], step["size"], flags).hex()
+        if op == "core_dump":
+            path = self.path(step)
+            if "format" in step:
+                self.dom(step).coreDumpWithFormat(path, step["format"], flags)
+            else:
+                self.dom(step).coreDump(path, flags)
+            with open(path, "rb") as f:
+                return f.read().hex()
+        if op == "send_process_signal":
+            self.dom(step).sendProcessSignal(step["pid"], step["signum"], flags)
+            return None
         if op == "set_guest_vcpus":
             self.dom(step).setGuestVcpus(step["cpumap"], step["state"], flags)
             return None

@@ -65,6 +65,31 @@ pub(crate) fn write(path: &str, def: &DomainDef) -> Result<()> {
     result
 }
 
+/// Writes a core dump of domain `name` at `path`: libvirt's test driver writes the save
+/// image's magic alone.
+pub(crate) fn write_core(path: &str, name: &str) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            Error::system(
+                FROM,
+                format!("domain '{name}' coredump: failed to open {path}"),
+                &e,
+            )
+        })?;
+    f.write_all(MAGIC).map_err(|e| {
+        Error::system(
+            FROM,
+            format!("domain '{name}' coredump: failed to write header to {path}"),
+            &e,
+        )
+    })
+}
+
 /// Reads the domain definition from the save image at `path`.
 pub(crate) fn read(path: &str) -> Result<DomainDef> {
     let mut f = std::fs::File::open(path)

@@ -585,6 +585,43 @@ pub trait DomainDriver {
     async fn domain_inject_nmi(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
         unsupported("virDomainInjectNMI")
     }
+    /// `virDomainSendProcessSignal`: signal `signum` (a `virDomainProcessSignal` number) to
+    /// process `pid` in the guest.
+    async fn domain_send_process_signal(
+        &self,
+        _dom: &DomainRef,
+        _pid: i64,
+        _signum: u32,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainSendProcessSignal")
+    }
+    /// `virDomainCoreDump` (`format` `None`) and `virDomainCoreDumpWithFormat`: the guest's
+    /// core to the absolute path `to`.
+    async fn domain_core_dump(
+        &self,
+        _dom: &DomainRef,
+        _to: &str,
+        format: Option<u32>,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported(if format.is_some() {
+            "virDomainCoreDumpWithFormat"
+        } else {
+            "virDomainCoreDump"
+        })
+    }
+    /// `virDomainMemoryPeek`: `size` bytes of guest memory from `start` (`flags`
+    /// `VIR_MEMORY_VIRTUAL` 1 or `VIR_MEMORY_PHYSICAL` 2).
+    async fn domain_memory_peek(
+        &self,
+        _dom: &DomainRef,
+        _start: u64,
+        _size: u32,
+        _flags: u32,
+    ) -> Result<Vec<u8>> {
+        unsupported("virDomainMemoryPeek")
+    }
     /// `virDomainGetControlInfo`: whether the hypervisor's control of the domain is free, busy
     /// with a job, or broken.
     async fn domain_get_control_info(

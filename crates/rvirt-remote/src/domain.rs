@@ -22,6 +22,8 @@ const MEMORY_STATS_MAX: u32 = 1024;
 const CPU_STATS_MAX: u32 = 16;
 /// `REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX`.
 const BLOCK_STATS_MAX: i32 = 16;
+/// `REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX`.
+const MEMORY_PEEK_MAX: u32 = 4 * 1024 * 1024;
 /// `REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX`.
 const CPU_STATS_NCPUS_MAX: u32 = 128;
 
@@ -602,6 +604,13 @@ impl DomainDriver for RemoteDriver {
             });
         fn domain_inject_nmi(dom: &DomainRef, flags: u32) -> ()
             = DomainInjectNmi(DomainInjectNmiArgs { dom: nonnull_domain(dom), flags });
+        fn domain_send_process_signal(dom: &DomainRef, pid: i64, signum: u32, flags: u32) -> ()
+            = DomainSendProcessSignal(DomainSendProcessSignalArgs {
+                dom: nonnull_domain(dom),
+                pid_value: pid,
+                signum,
+                flags,
+            });
         fn domain_get_control_info(dom: &DomainRef, flags: u32) -> DomainControlInfo
             = DomainGetControlInfo(DomainGetControlInfoArgs { dom: nonnull_domain(dom), flags })
             => |r| DomainControlInfo { state: r.state, details: r.details, state_time: r.state_time };
@@ -712,6 +721,62 @@ impl DomainDriver for RemoteDriver {
             )
             .await?;
         Ok(r.result.map(|s| s.into_inner()))
+    }
+
+    async fn domain_core_dump(
+        &self,
+        dom: &DomainRef,
+        to: &str,
+        format: Option<u32>,
+        flags: u32,
+    ) -> Result<()> {
+        match format {
+            None => {
+                let args = DomainCoreDumpArgs {
+                    dom: nonnull_domain(dom),
+                    to: string(to)?,
+                    flags,
+                };
+                self.client.call::<calls::DomainCoreDump>(&args).await
+            }
+            Some(dumpformat) => {
+                let args = DomainCoreDumpWithFormatArgs {
+                    dom: nonnull_domain(dom),
+                    to: string(to)?,
+                    dumpformat,
+                    flags,
+                };
+                self.client
+                    .call::<calls::DomainCoreDumpWithFormat>(&args)
+                    .await
+            }
+        }
+    }
+
+    async fn domain_memory_peek(
+        &self,
+        dom: &DomainRef,
+        start: u64,
+        size: u32,
+        flags: u32,
+    ) -> Result<Vec<u8>> {
+        if size > MEMORY_PEEK_MAX {
+            return Err(remote_rpc(format!(
+                "memory peek request too large for remote protocol, {size} > {MEMORY_PEEK_MAX}"
+            )));
+        }
+        let args = DomainMemoryPeekArgs {
+            dom: nonnull_domain(dom),
+            offset: start,
+            size,
+            flags,
+        };
+        let r = self.client.call::<calls::DomainMemoryPeek>(&args).await?;
+        let buffer = r.buffer.into_inner();
+        if buffer.len() != size as usize {
+            return Err(remote_rpc("returned buffer is not same size as requested"));
+        }
+        Ok(buffer)
     }
 
     async fn domain_get_cpu_stats(

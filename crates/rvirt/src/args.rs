@@ -161,3 +161,41 @@ pub(crate) fn save_flags(function: &str, flags: u32) -> Result<()> {
         (S::PAUSED.bits(), "VIR_DOMAIN_SAVE_PAUSED"),
     )
 }
+
+/// `g_canonicalize_filename(path, NULL)`, as libvirt's API makes file arguments absolute
+/// before they reach a driver (which may run elsewhere): relative to the current folder, with
+/// `.` and `..` resolved by name and repeated slashes collapsed. Links are not followed.
+pub(crate) fn absolute_path(path: &str) -> String {
+    let base = if path.starts_with('/') {
+        String::new()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(path.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn paths_are_made_absolute_by_name() {
+        assert_eq!(super::absolute_path("/a//b/./c/../d"), "/a/b/d");
+        assert_eq!(super::absolute_path("/.."), "/");
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            super::absolute_path("x.core"),
+            cwd.join("x.core").to_string_lossy()
+        );
+    }
+}

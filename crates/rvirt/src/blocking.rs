@@ -27,6 +27,7 @@ macro_rules! wrap_identity {
 }
 wrap_identity!(
     (),
+    u8,
     bool,
     i32,
     u64,
@@ -336,6 +337,10 @@ blocking_methods!(Domain {
     fn del_iothread(id: u32, flags: u32) -> ();
     fn pin_iothread(id: u32, cpumap: &[u8], flags: u32) -> ();
     fn inject_nmi(flags: u32) -> ();
+    fn send_process_signal(pid: i64, signum: u32, flags: u32) -> ();
+    fn core_dump(to: &str, flags: u32) -> ();
+    fn core_dump_with_format(to: &str, format: u32, flags: u32) -> ();
+    fn memory_peek(start: u64, size: u32, flags: u32) -> Vec<u8>;
     fn get_control_info(flags: u32) -> DomainControlInfo;
     fn set_lifecycle_action(kind: u32, action: u32, flags: u32) -> ();
     fn get_launch_security_info(flags: u32) -> Vec<TypedParam>;

@@ -681,6 +681,74 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_inject_nmi(&self.r, flags))
     }
 
+    /// `virDomainSendProcessSignal`: signal `signum` (a `virDomainProcessSignal` number) to
+    /// process `pid` in the guest.
+    pub async fn send_process_signal(&self, pid: i64, signum: u32, flags: u32) -> Result<()> {
+        let f = "virDomainSendProcessSignal";
+        crate::args::non_zero(f, "pid_value", pid as u64)?;
+        self.rw(f)?;
+        dispatch!(self.conn, d => d.domain_send_process_signal(&self.r, pid, signum, flags))
+    }
+
+    /// `virDomainCoreDump`: the guest's core to `to` (made absolute here, as libvirt does).
+    pub async fn core_dump(&self, to: &str, flags: u32) -> Result<()> {
+        self.core_dump_checked("virDomainCoreDump", to, None, flags)
+            .await
+    }
+
+    /// `virDomainCoreDumpWithFormat`: `format` a `virDomainCoreDumpFormat` value.
+    pub async fn core_dump_with_format(&self, to: &str, format: u32, flags: u32) -> Result<()> {
+        let f = "virDomainCoreDumpWithFormat";
+        if format >= 5 {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                f,
+                "flags",
+                format!("dumpformat '{format}' is not supported"),
+            ));
+        }
+        self.core_dump_checked(f, to, Some(format), flags).await
+    }
+
+    async fn core_dump_checked(
+        &self,
+        f: &str,
+        to: &str,
+        format: Option<u32>,
+        flags: u32,
+    ) -> Result<()> {
+        self.rw(f)?;
+        // VIR_DUMP_CRASH, VIR_DUMP_LIVE and VIR_DUMP_RESET exclude one another.
+        for (a, b) in [
+            ((1, "VIR_DUMP_CRASH"), (2, "VIR_DUMP_LIVE")),
+            ((1, "VIR_DUMP_CRASH"), (8, "VIR_DUMP_RESET")),
+            ((2, "VIR_DUMP_LIVE"), (8, "VIR_DUMP_RESET")),
+        ] {
+            crate::args::exclusive(ErrorDomain::DOMAIN, f, flags, a, b)?;
+        }
+        let to = crate::args::absolute_path(to);
+        dispatch!(self.conn, d => d.domain_core_dump(&self.r, &to, format, flags))?;
+        if flags & 1 != 0 {
+            self.after_stop(false).await;
+        }
+        Ok(())
+    }
+
+    /// `virDomainMemoryPeek`: `size` bytes of guest memory from `start` (`flags`
+    /// `VIR_MEMORY_VIRTUAL` 1 or `VIR_MEMORY_PHYSICAL` 2).
+    pub async fn memory_peek(&self, start: u64, size: u32, flags: u32) -> Result<Vec<u8>> {
+        let f = "virDomainMemoryPeek";
+        self.rw(f)?;
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            f,
+            flags,
+            (1, "VIR_MEMORY_VIRTUAL"),
+            (2, "VIR_MEMORY_PHYSICAL"),
+        )?;
+        dispatch!(self.conn, d => d.domain_memory_peek(&self.r, start, size, flags))
+    }
+
     /// `virDomainGetControlInfo`: the state of the hypervisor's control of the domain.
     pub async fn get_control_info(&self, flags: u32) -> Result<DomainControlInfo> {
         dispatch!(self.conn, d => d.domain_get_control_info(&self.r, flags))

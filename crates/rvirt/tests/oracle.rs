@@ -50,7 +50,11 @@
 //! `fs_freeze {mountpoints}`, `fs_thaw {mountpoints}` (the count), `fs_trim {mountpoint, minimum}`,
 //! `fs_info` (`[[mountpoint, name, fstype, [alias, ...]], ...]`), `set_user_password {user,
 //! password}`, `guest_info {types}` (`[[field, value], ...]`, sorted), `set_guest_vcpus {cpumap,
-//! state}`, `agent_set_timeout {timeout}`;
+//! state}`, `agent_set_timeout {timeout}`, `tuning_get {kind, device}` (`kind` one of `memory`,
+//! `blkio`, `numa`, `interface`, `blkiotune`, `perf`, `sched`, `sched_flags`; sorted
+//! `[[field, value], ...]`), `tuning_set {kind, device, params}` (typed as python3-libvirt types
+//! them, from the getter), `sched_type`, `memory_peek {start, size}` (hex), `core_dump {path,
+//! format}` (the file, hex), `send_process_signal {pid, signum}`;
 //! snapshots:
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
@@ -233,6 +237,68 @@ fn typed_value_json(v: &rvirt::TypedParamValue) -> Value {
         V::Double(d) => json!(d),
         V::Boolean(b) => json!(b),
         V::String(s) => json!(s),
+    }
+}
+
+/// The parameters a `tuning_get` step reads, as python3-libvirt's getter of its `kind`.
+fn tuning_get(d: &Domain, step: &Value, flags: u32) -> rvirt::Result<Vec<rvirt::TypedParam>> {
+    let device = step.get("device").and_then(Value::as_str).unwrap_or("");
+    match step.get("kind").and_then(Value::as_str).unwrap_or("") {
+        "memory" => d.get_memory_parameters(flags),
+        "blkio" => d.get_blkio_parameters(flags),
+        "numa" => d.get_numa_parameters(flags),
+        "interface" => d.get_interface_parameters(device, flags),
+        "blkiotune" => d.get_block_io_tune(device, flags),
+        "perf" => d.get_perf_events(flags),
+        "sched" => {
+            let (_, n) = d.get_scheduler_type()?;
+            d.get_scheduler_parameters(n)
+        }
+        "sched_flags" => {
+            let (_, n) = d.get_scheduler_type()?;
+            d.get_scheduler_parameters_flags(n, flags)
+        }
+        k => panic!("unknown tuning kind {k}"),
+    }
+}
+
+/// A `tuning_set` step as python3-libvirt makes it: each value takes the type the getter
+/// gives the parameter of that name (perf events, which python sends without asking, are
+/// booleans).
+fn tuning_set(d: &Domain, step: &Value, flags: u32) -> rvirt::Result<()> {
+    use rvirt::TypedParamValue as V;
+    let kind = step.get("kind").and_then(Value::as_str).unwrap_or("");
+    let device = step.get("device").and_then(Value::as_str).unwrap_or("");
+    let current = if kind == "perf" {
+        Vec::new()
+    } else {
+        let get_flags = if kind == "sched" { 0 } else { flags };
+        tuning_get(d, step, get_flags)?
+    };
+    let mut params = Vec::new();
+    for (name, v) in step["params"].as_object().expect("params").iter() {
+        let like = current.iter().find(|p| p.field == *name).map(|p| &p.value);
+        let value = match (like, v) {
+            (_, Value::Bool(b)) => V::Boolean(*b),
+            (Some(V::Int(_)), v) => V::Int(v.as_i64().unwrap_or(0) as i32),
+            (Some(V::UInt(_)), v) => V::UInt(v.as_u64().unwrap_or(0) as u32),
+            (Some(V::LLong(_)), v) => V::LLong(v.as_i64().unwrap_or(0)),
+            (Some(V::ULLong(_)), v) => V::ULLong(v.as_u64().unwrap_or(0)),
+            (_, Value::String(s)) => V::String(s.clone()),
+            (_, v) => V::LLong(v.as_i64().unwrap_or(0)),
+        };
+        params.push(rvirt::TypedParam::new(name.clone(), value));
+    }
+    match kind {
+        "memory" => d.set_memory_parameters(&params, flags),
+        "blkio" => d.set_blkio_parameters(&params, flags),
+        "numa" => d.set_numa_parameters(&params, flags),
+        "interface" => d.set_interface_parameters(device, &params, flags),
+        "blkiotune" => d.set_block_io_tune(device, &params, flags),
+        "perf" => d.set_perf_events(&params, flags),
+        "sched" => d.set_scheduler_parameters(&params),
+        "sched_flags" => d.set_scheduler_parameters_flags(&params, flags),
+        k => panic!("unknown tuning kind {k}"),
     }
 }
 
@@ -935,6 +1001,49 @@ impl Runner {
                 d.set_user_password(
                     str_field(step, "user")?,
                     str_field(step, "password")?,
+                    flags,
+                )?;
+                null
+            }
+            "tuning_get" => {
+                let mut params: Vec<Value> = tuning_get(&d, step, flags)?
+                    .iter()
+                    .map(|p| json!([p.field, typed_value_json(&p.value)]))
+                    .collect();
+                params.sort_by_key(|v| v.to_string());
+                Ok(json!(params))
+            }
+            "tuning_set" => {
+                tuning_set(&d, step, flags)?;
+                null
+            }
+            "sched_type" => {
+                let (name, n) = d.get_scheduler_type()?;
+                Ok(json!([name, n]))
+            }
+            "memory_peek" => {
+                let start = int_field(step, "start")? as u64;
+                let size = int_field(step, "size")? as u32;
+                let bytes = d.memory_peek(start, size, flags)?;
+                Ok(json!(
+                    bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                ))
+            }
+            "core_dump" => {
+                let path = self.path(step)?;
+                match step.get("format").and_then(Value::as_u64) {
+                    Some(f) => d.core_dump_with_format(&path, f as u32, flags)?,
+                    None => d.core_dump(&path, flags)?,
+                }
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                Ok(json!(
+                    bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                ))
+            }
+            "send_process_signal" => {
+                d.send_process_signal(
+                    int_field(step, "pid")?,
+                    int_field(step, "signum")? as u32,
                     flags,
                 )?;
                 null

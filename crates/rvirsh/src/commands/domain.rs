@@ -254,6 +254,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_domxml_to_native)
     },
+    DUMP,
     CmdDef {
         name: "dumpxml",
         help: "domain information in XML",
@@ -310,6 +311,7 @@ static COMMANDS: &[CmdDef] = &[
     super::pin::IOTHREADADD,
     super::pin::IOTHREADSET,
     super::pin::IOTHREADDEL,
+    SEND_PROCESS_SIGNAL,
     CmdDef {
         name: "managedsave",
         help: "managed save of a domain state",
@@ -1794,6 +1796,133 @@ fn cmd_resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     ctl.print_extra(&format!("Domain '{name}' resumed\n"));
     Ok(())
+}
+
+/// `dump`.
+const DUMP: CmdDef = CmdDef {
+    name: "dump",
+    help: "dump the core of a domain to a file for analysis",
+    desc: "Core dump a domain.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("file", OptKind::Data, "where to dump the core").required(),
+        Opt::new(
+            "live",
+            OptKind::Bool,
+            "perform a live core dump if supported",
+        ),
+        Opt::new("crash", OptKind::Bool, "crash the domain after core dump"),
+        Opt::new(
+            "bypass-cache",
+            OptKind::Bool,
+            "avoid file system cache when dumping",
+        ),
+        Opt::new("reset", OptKind::Bool, "reset the domain after core dump"),
+        Opt::new("verbose", OptKind::Bool, "display the progress of dump"),
+        Opt::new("memory-only", OptKind::Bool, "dump domain's memory only"),
+        Opt::new(
+            "format",
+            OptKind::String,
+            "specify the format of memory-only dump",
+        ),
+    ],
+    ..CmdDef::new(cmd_dump)
+};
+
+/// `send-process-signal`.
+const SEND_PROCESS_SIGNAL: CmdDef = CmdDef {
+    name: "send-process-signal",
+    help: "Send signals to processes",
+    desc: "Send signals to processes in the guest",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("pid", OptKind::Data, "the process ID").required(),
+        Opt::new("signame", OptKind::Data, "the signal number or name").required(),
+    ],
+    ..CmdDef::new(cmd_send_process_signal)
+};
+
+/// `virDomainCoreDumpFormat` names as virsh spells them (raw is `elf`).
+const DUMP_FORMATS: [&str; 5] = ["elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp"];
+
+fn cmd_dump(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, name) = ctl.domain(cmd)?;
+    let to = ctl.req_str(cmd, "file")?;
+    let mut flags = 0;
+    for (opt, bit) in [
+        ("crash", 1),
+        ("live", 2),
+        ("bypass-cache", 4),
+        ("reset", 8),
+        ("memory-only", 16),
+    ] {
+        if cmd.has(opt) {
+            flags |= bit;
+        }
+    }
+    let mut format = 0;
+    if cmd.has("format") {
+        if flags & 16 == 0 {
+            return ctl.fail("--format only works with --memory-only");
+        }
+        if let Some(f) = cmd.value("format").filter(|f| !f.is_empty()) {
+            let Some(i) = DUMP_FORMATS.iter().position(|n| *n == f) else {
+                return ctl.fail(&format!(
+                    "format '{f}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', \
+                     'kdump-snappy', 'win-dmp' or 'elf'"
+                ));
+            };
+            format = i as u32;
+        }
+    }
+    job(ctl, cmd.has("verbose"), "Dump", |ctl| {
+        let r = if format != 0 {
+            dom.core_dump_with_format(to, format, flags)
+        } else {
+            dom.core_dump(to, flags)
+        };
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) => ctl.lib_fail(e, &format!("Failed to core dump domain '{name}' to {to}")),
+        }
+    })?;
+    ctl.print_extra(&format!("\nDomain '{name}' dumped to {to}\n"));
+    Ok(())
+}
+
+/// The signals `send-process-signal` knows by name, by number (`virDomainProcessSignal`).
+const SIGNALS: [&str; 33] = [
+    "nop", "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv",
+    "usr2", "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "tstp", "ttin", "ttou",
+    "urg", "xcpu", "xfsz", "vtalrm", "prof", "winch", "poll", "pwr", "sys", "rt0",
+];
+
+/// virsh's reading of a signal: a number, or a name (any case, with or without `sig`/`sig_`);
+/// real-time signals are `rt0` to `rt32`.
+fn signal_number(name: &str) -> Option<i32> {
+    let lower = name.to_ascii_lowercase();
+    if let Some(n) = crate::parse::c_number(&lower).and_then(|n| i32::try_from(n).ok()) {
+        return Some(n);
+    }
+    let p = lower
+        .strip_prefix("sig_")
+        .or_else(|| lower.strip_prefix("sig"))
+        .unwrap_or(&lower);
+    if let Some(i) = SIGNALS.iter().position(|s| *s == p) {
+        return Some(i as i32);
+    }
+    let rt: i32 = p.strip_prefix("rt")?.parse().ok()?;
+    (p == format!("rt{rt}") && (0..=32).contains(&rt)).then_some(32 + rt)
+}
+
+fn cmd_send_process_signal(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let pid = ctl.opt_i64(cmd, "pid")?.unwrap_or(0);
+    let signame = ctl.req_str(cmd, "signame")?;
+    let Some(signum) = signal_number(signame).filter(|n| *n >= 0) else {
+        return ctl.fail(&format!("malformed signal name: {signame}"));
+    };
+    ctl.lib(dom.send_process_signal(pid, signum as u32, 0))
 }
 
 fn cmd_save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -44,6 +44,9 @@ domain_actions! {
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
     inject_nmi(DomainInjectNmiArgs) => |d, a| d.inject_nmi(a.flags);
+    send_process_signal(DomainSendProcessSignalArgs) => |d, a| d.send_process_signal(a.pid_value, a.signum, a.flags);
+    core_dump(DomainCoreDumpArgs) => |d, a| d.core_dump(a.to.as_str(), a.flags);
+    core_dump_with_format(DomainCoreDumpWithFormatArgs) => |d, a| d.core_dump_with_format(a.to.as_str(), a.dumpformat, a.flags);
     add_iothread(DomainAddIothreadArgs) => |d, a| d.add_iothread(a.iothread_id, a.flags);
     del_iothread(DomainDelIothreadArgs) => |d, a| d.del_iothread(a.iothread_id, a.flags);
     pin_iothread(DomainPinIothreadArgs) => |d, a| d.pin_iothread(a.iothreads_id, &a.cpumap, a.flags);
@@ -557,6 +560,19 @@ pub async fn agent_set_response_timeout(
         .agent_set_response_timeout(a.timeout, a.flags)
         .await?;
     Ok(DomainAgentSetResponseTimeoutRet { result: 0 })
+}
+
+pub async fn memory_peek(s: Arc<Session>, a: DomainMemoryPeekArgs) -> Result<DomainMemoryPeekRet> {
+    if a.size > 4 * 1024 * 1024 {
+        return Err(internal("size > maximum buffer size"));
+    }
+    let buffer = dom(&s, &a.dom)?
+        .memory_peek(a.offset, a.size, a.flags)
+        .await?;
+    Ok(DomainMemoryPeekRet {
+        buffer: rvirt_xdr::BoundedOpaque::new(buffer)
+            .map_err(|_| internal("size > maximum buffer size"))?,
+    })
 }
 
 pub async fn get_time(s: Arc<Session>, a: DomainGetTimeArgs) -> Result<DomainGetTimeRet> {
