@@ -959,6 +959,26 @@ impl DomainDriver for QemuDriver {
         self.inject_nmi(dom, flags).await
     }
 
+    async fn domain_core_dump(
+        &self,
+        dom: &DomainRef,
+        to: &str,
+        format: Option<u32>,
+        flags: u32,
+    ) -> Result<()> {
+        self.core_dump(dom, to, format, flags).await
+    }
+
+    async fn domain_memory_peek(
+        &self,
+        dom: &DomainRef,
+        start: u64,
+        size: u32,
+        flags: u32,
+    ) -> Result<Vec<u8>> {
+        self.memory_peek(dom, start, size, flags).await
+    }
+
     async fn domain_get_control_info(
         &self,
         dom: &DomainRef,

@@ -45,6 +45,7 @@ mod defaults;
 mod disk_index;
 mod domain;
 mod domcaps;
+mod dump;
 mod guest_agent;
 mod guest_fs;
 mod guest_info;

@@ -137,6 +137,9 @@ pub struct Proc {
     pub(crate) destroying: AtomicBool,
     /// The destroy is a snapshot's (revert, halt): the domain shuts off `from snapshot`.
     from_snapshot: AtomicBool,
+    /// The destroy follows a core dump asked to crash the guest: the domain shuts off
+    /// crashed.
+    pub(crate) dump_crash: AtomicBool,
     /// The guest (or the host) shut the machine down: the exit is a shutdown, not a crash.
     got_shutdown: AtomicBool,
     /// The guest's state went to a save image: the exit is a save.
@@ -988,6 +991,7 @@ impl QemuDriver {
                     private_dir,
                     destroying: AtomicBool::new(false),
                     from_snapshot: AtomicBool::new(false),
+                    dump_crash: AtomicBool::new(false),
                     got_shutdown: AtomicBool::new(false),
                     saved: AtomicBool::new(false),
                     saving: AtomicBool::new(false),
@@ -1224,7 +1228,12 @@ impl QemuDriver {
         if let Some(m) = p.monitor.lock().take() {
             m.close();
         }
-        let (reason, detail) = if p.saved.load(Ordering::Relaxed) {
+        let (reason, detail) = if p.dump_crash.load(Ordering::Relaxed) {
+            (
+                DomainShutoffReason::CRASHED,
+                DomainEventStoppedDetailType::CRASHED,
+            )
+        } else if p.saved.load(Ordering::Relaxed) {
             (
                 DomainShutoffReason::SAVED,
                 DomainEventStoppedDetailType::SAVED,
@@ -1669,6 +1678,7 @@ impl QemuDriver {
                 private_dir: s.private_dir.clone(),
                 destroying: AtomicBool::new(false),
                 from_snapshot: AtomicBool::new(false),
+                dump_crash: AtomicBool::new(false),
                 got_shutdown: AtomicBool::new(false),
                 saved: AtomicBool::new(false),
                 saving: AtomicBool::new(false),

@@ -261,42 +261,7 @@ impl QemuDriver {
             let fd = file
                 .try_clone()
                 .map_err(system(format!("unable to open '{}'", path.display())))?;
-            let mon = p.monitor()?;
-            let mut exited = p.exited_rx();
-            let job = p.clone();
-            let mig = on_rt(async move {
-                let migrate = async {
-                    // No bandwidth cap: a save goes as fast as the disk takes it.
-                    mon.migrate_set_parameters(serde_json::json!({ "max-bandwidth": 1u64 << 40 }))
-                        .await
-                        .map_err(crate::process::qmp_error)?;
-                    if job.save_job.lock().as_ref().is_some_and(|j| j.aborted) {
-                        return Err(aborted("domain save"));
-                    }
-                    mon.getfd("migrate", fd.as_raw_fd())
-                        .await
-                        .map_err(crate::process::qmp_error)?;
-                    if let Err(e) = mon.migrate("fd:migrate").await {
-                        let _ = mon.closefd("migrate").await;
-                        return Err(crate::process::qmp_error(e));
-                    }
-                    // From now on an abort cancels the migration; one that came while QEMU
-                    // was being told to migrate is carried out here.
-                    let late_abort = job.save_job.lock().as_mut().is_some_and(|j| {
-                        j.migrating = true;
-                        j.aborted
-                    });
-                    if late_abort {
-                        let _ = mon.migrate_cancel().await;
-                    }
-                    wait_migration(&mon, "domain save").await
-                };
-                tokio::select! {
-                    r = migrate => r,
-                    _ = exited.wait_for(|v| *v) => Err(Error::internal(FROM, "guest unexpectedly quit")),
-                }
-            })
-            .await??;
+            let mig = self.migrate_to_fd(p, fd, "domain save").await?;
             let path2 = path.to_path_buf();
             util::off_thread(move || save_image::finish(&file, &path2)).await?;
             Ok(mig)
@@ -306,6 +271,53 @@ impl QemuDriver {
             let _ = std::fs::remove_file(path);
         }
         res
+    }
+
+    /// Streams the guest's state to `fd` with QEMU's migration (no bandwidth cap), until it
+    /// completes, fails, is aborted (a save job's abort cancels it), or QEMU exits. `what`
+    /// names the job in errors.
+    pub(crate) async fn migrate_to_fd(
+        &self,
+        p: &Arc<crate::process::Proc>,
+        fd: std::fs::File,
+        what: &'static str,
+    ) -> Result<rvirt_qmp::MigrationInfo> {
+        let mon = p.monitor()?;
+        let mut exited = p.exited_rx();
+        let job = p.clone();
+        on_rt(async move {
+            let migrate = async {
+                // No bandwidth cap: the stream goes as fast as the disk takes it.
+                mon.migrate_set_parameters(serde_json::json!({ "max-bandwidth": 1u64 << 40 }))
+                    .await
+                    .map_err(crate::process::qmp_error)?;
+                if job.save_job.lock().as_ref().is_some_and(|j| j.aborted) {
+                    return Err(aborted(what));
+                }
+                mon.getfd("migrate", fd.as_raw_fd())
+                    .await
+                    .map_err(crate::process::qmp_error)?;
+                if let Err(e) = mon.migrate("fd:migrate").await {
+                    let _ = mon.closefd("migrate").await;
+                    return Err(crate::process::qmp_error(e));
+                }
+                // From now on an abort cancels the migration; one that came while QEMU was
+                // being told to migrate is carried out here.
+                let late_abort = job.save_job.lock().as_mut().is_some_and(|j| {
+                    j.migrating = true;
+                    j.aborted
+                });
+                if late_abort {
+                    let _ = mon.migrate_cancel().await;
+                }
+                wait_migration(&mon, what).await
+            };
+            tokio::select! {
+                r = migrate => r,
+                _ = exited.wait_for(|v| *v) => Err(Error::internal(FROM, "guest unexpectedly quit")),
+            }
+        })
+        .await?
     }
 
     /// Restores the image at `path` as a new running domain (or into the inactive domain of the
