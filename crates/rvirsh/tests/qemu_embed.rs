@@ -753,3 +753,56 @@ fn core_dumps_match_libvirt() {
     assert_eq!(&head("crash")[..4], b"QEVM");
     assert!(!root.join("win").exists(), "a failed dump leaves no file");
 }
+
+/// Tuning in the config and on the running guest, whose control groups hold the limits
+/// (memory, block I/O weight, CPU shares and bandwidth, NUMA nodes) and whose disk QEMU
+/// throttles, through the same command lines as virsh on libvirt's embedded QEMU driver
+/// (which places its guests in control groups the same way).
+#[test]
+fn tuning_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk.img");
+    std::fs::write(&disk, vec![0u8; 1 << 20]).unwrap();
+    let xml = dir.path().join("tiny.xml");
+    std::fs::write(
+        &xml,
+        format!(
+            "<domain type='qemu'><name>tiny</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>\
+             <driver name='qemu' type='raw'/><source file='{}'/><target dev='vda' bus='virtio'/>\
+             </disk><interface type='user'><mac address='52:54:00:aa:bb:01'/>\
+             <model type='virtio'/></interface></devices></domain>",
+            disk.display()
+        ),
+    )
+    .unwrap();
+    let script = format!(
+        "define {}; memtune tiny; memtune tiny --hard-limit 200000 --config; \
+         memtune tiny --config; blkiotune tiny; blkiotune tiny --weight 300 --config; \
+         blkiotune tiny --config; numatune tiny; numatune tiny --nodeset 0 --config; \
+         numatune tiny --config; schedinfo tiny; schedinfo tiny --set cpu_shares=512 --config; \
+         schedinfo tiny --config; schedinfo tiny --set vcpu_period=10 --config; \
+         perf tiny --enable cmt --config; perf tiny --config; perf tiny --disable cmt --config; \
+         blkdeviotune tiny vda; blkdeviotune tiny vda --total-bytes-sec 1000 --config; \
+         blkdeviotune tiny vda --total-bytes-sec-max 10 --config; \
+         blkdeviotune tiny vda --total-bytes-sec-max 2000 --config; \
+         domiftune tiny 52:54:00:aa:bb:01 --inbound 100 --config; \
+         domiftune tiny 52:54:00:aa:bb:01 --config; memtune tiny --hard-limit -1 --config; \
+         start tiny; memtune tiny; memtune tiny --soft-limit 5000; memtune tiny; blkiotune tiny; \
+         blkiotune tiny --weight 200; blkiotune tiny; numatune tiny; numatune tiny --nodeset 0; \
+         numatune tiny --mode interleave; schedinfo tiny; schedinfo tiny --set cpu_shares=500; \
+         schedinfo tiny --set vcpu_quota=50000; schedinfo tiny; \
+         schedinfo tiny --set global_period=20000; schedinfo tiny; perf tiny; \
+         perf tiny --enable cmt; blkdeviotune tiny vda; blkdeviotune tiny vda --read-iops-sec 50; \
+         blkdeviotune tiny vda; blkdeviotune tiny vda --live --total-iops-sec 5 --read-iops-sec 5; \
+         blkdeviotune tiny vda --total-bytes-sec-max 10; \
+         domiftune tiny 52:54:00:aa:bb:01 --inbound 100; domiftune tiny 52:54:00:aa:bb:01; \
+         dumpxml tiny --inactive; destroy tiny; undefine tiny",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("cpu_shares     : 500"), "{out}");
+    assert!(out.contains("read_iops_sec  : 50"), "{out}");
+    assert!(out.contains("soft_limit     : 5000"), "{out}");
+}

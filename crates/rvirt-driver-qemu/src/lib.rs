@@ -38,6 +38,7 @@ mod alias;
 mod autostart;
 mod blockjob;
 pub mod caps;
+mod cgroup;
 mod checkpoint;
 pub mod command;
 mod control;
@@ -207,6 +208,19 @@ pub(crate) struct Dirs {
     pub(crate) swtpm_state: PathBuf,
     /// TPM emulators' logs.
     pub(crate) swtpm_log: PathBuf,
+    /// What this driver's domain control groups are named after (`qemu`, or
+    /// `qemu-embed-HASH` for an embedded driver, the hash of its root).
+    pub(crate) cgroup_prefix: String,
+}
+
+/// A short hash (FNV-1a, folded to 32 bits) of an embedded driver's root.
+fn root_hash(root: &Path) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in root.as_os_str().as_encoded_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 32)) as u32
 }
 
 impl Dirs {
@@ -225,6 +239,7 @@ impl Dirs {
             swtpm_storage: root.join("lib/swtpm"),
             swtpm_state: root.join("run/swtpm"),
             swtpm_log: root.join("log/swtpm"),
+            cgroup_prefix: format!("qemu-embed-{:08x}", root_hash(root)),
         }
     }
 
@@ -243,6 +258,7 @@ impl Dirs {
             swtpm_storage: "/var/lib/libvirt/swtpm".into(),
             swtpm_state: "/run/libvirt/qemu/swtpm".into(),
             swtpm_log: "/var/log/swtpm/libvirt/qemu".into(),
+            cgroup_prefix: "qemu".into(),
         }
     }
 }

@@ -1,6 +1,1065 @@
-//! The QEMU driver's tuning calls.
+//! The QEMU driver's tuning calls, with libvirt's semantics: the config side edits the
+//! persistent definition; the live side reads and writes the domain's control groups (memory
+//! limits, block I/O weight, CPU shares and bandwidth, NUMA memory nodes) and, for disk
+//! throttling, QEMU itself (`block_set_io_throttle`, read back from `query-block`). The
+//! tuning a definition asks for is applied to the control groups as QEMU starts.
 
-use crate::QemuDriver;
-use rvirt_driver::TuningDriver;
+use crate::cgroup::{Cgroup, Controller, not_mounted};
+use crate::{FROM, QemuDriver};
+use rvirt_conf::DomainDef;
+use rvirt_conf::domain::params::{
+    BANDWIDTH_PARAMS, BLKIO_DEVICE_PARAMS, BLKIO_WEIGHT, IOTUNE_GROUP_NAME, IOTUNE_PARAMS,
+    MEMORY_HARD_LIMIT, MEMORY_PARAM_UNLIMITED, MEMORY_SOFT_LIMIT, MEMORY_SWAP_HARD_LIMIT,
+    MemtuneChange, NUMA_MODE, NUMA_NODESET,
+};
+use rvirt_driver::{DomainObj, DomainRef, TuningDriver, check_flags};
+use rvirt_types::domain::DomainModificationImpact as Impact;
+use rvirt_types::typed_param::{CountedParams, TYPED_PARAM_STRING_OKAY, kind, validate};
+use rvirt_types::{Error, ErrorNumber, Result, TypedParam, TypedParamValue};
+use std::sync::Arc;
 
-impl TuningDriver for QemuDriver {}
+const AFFECT: u32 = Impact::LIVE.bits() | Impact::CONFIG.bits();
+const GET_FLAGS: u32 = AFFECT | TYPED_PARAM_STRING_OKAY;
+/// `QEMU_BLOCK_IOTUNE_MAX`.
+const BLOCK_IOTUNE_MAX: u64 = 1_000_000_000_000_000;
+/// `VIR_CGROUP_CPU_PERIOD_MIN`/`MAX`, `VIR_CGROUP_CPU_QUOTA_MIN`/`MAX`.
+const PERIOD: (i64, i64) = (1000, 1_000_000);
+const QUOTA: (i64, i64) = (1000, 17_592_186_044_415);
+/// The scheduler parameters, in libvirt's order, with the `<cputune>` limit each one is
+/// (`None` for the shares) and the `cpu` sub-group it lives in.
+const SCHED: [(&str, Option<usize>, Option<&str>); 9] = [
+    ("cpu_shares", None, None),
+    ("vcpu_period", Some(0), Some("vcpu0")),
+    ("vcpu_quota", Some(1), Some("vcpu0")),
+    ("emulator_period", Some(4), Some("emulator")),
+    ("emulator_quota", Some(5), Some("emulator")),
+    ("global_period", Some(2), None),
+    ("global_quota", Some(3), None),
+    ("iothread_period", Some(6), Some("iothread1")),
+    ("iothread_quota", Some(7), Some("iothread1")),
+];
+
+fn is_period(i: usize) -> bool {
+    i % 2 == 0
+}
+
+/// A memory limit in KiB as a cgroup's bytes file gives it: anything past what the kernel
+/// can count is libvirt's unlimited.
+fn kib_of_bytes(bytes: i64) -> u64 {
+    let kib = (bytes.max(0) as u64) >> 10;
+    if kib >= MEMORY_PARAM_UNLIMITED - 3 {
+        MEMORY_PARAM_UNLIMITED
+    } else {
+        kib
+    }
+}
+
+/// A memory limit in KiB as a cgroup's bytes file takes it (`-1` for unlimited).
+fn bytes_of_kib(kib: u64) -> Result<String> {
+    if kib > MEMORY_PARAM_UNLIMITED {
+        return Err(Error::invalid_arg(
+            FROM,
+            format!("Memory '{kib}' must be less than '{MEMORY_PARAM_UNLIMITED}'"),
+        ));
+    }
+    Ok(if kib == MEMORY_PARAM_UNLIMITED {
+        "-1".into()
+    } else {
+        (kib << 10).to_string()
+    })
+}
+
+/// The block I/O weight file of the group: BFQ's when the host has it.
+fn blkio_weight_file(cg: &Cgroup) -> Result<&'static str> {
+    ["blkio.bfq.weight", "blkio.weight"]
+        .into_iter()
+        .find(|f| cg.exists(Controller::Blkio, f))
+        .ok_or_else(|| {
+            Error::operation_invalid(
+                FROM,
+                "blkio device weight is valid only for bfq or cfq scheduler",
+            )
+        })
+}
+
+/// A memory limit's file.
+fn memory_file(which: usize) -> &'static str {
+    match which {
+        0 => "memory.limit_in_bytes",
+        1 => "memory.soft_limit_in_bytes",
+        _ => "memory.memsw.limit_in_bytes",
+    }
+}
+
+/// What a starting domain's control groups get from its definition.
+pub(crate) struct StartTuning {
+    memtune: [Option<u64>; 4],
+    blkio_weight: u32,
+    shares: Option<u64>,
+    limits: [i64; 8],
+    nodeset: Option<String>,
+    /// Disks with `<iotune>`: QEMU id and throttling.
+    throttles: Vec<(String, rvirt_conf::domain::params::BlockIoTune)>,
+}
+
+impl StartTuning {
+    /// The tuning `def` asks for.
+    pub(crate) fn of(def: &DomainDef) -> StartTuning {
+        let x = &def.extras;
+        StartTuning {
+            memtune: x.memtune,
+            blkio_weight: x.blkio_weight,
+            shares: x.cputune.as_ref().and_then(|t| t.shares),
+            limits: x.cputune.as_ref().map(|t| t.limits).unwrap_or_default(),
+            nodeset: x
+                .numatune
+                .as_ref()
+                .and_then(|n| n.memory.as_ref())
+                .and_then(|(_, s)| s.clone()),
+            throttles: def
+                .devices
+                .disks
+                .iter()
+                .map(|d| (qdev_id(d), d.iotune()))
+                .filter(|(_, t)| *t != Default::default())
+                .collect(),
+        }
+    }
+
+    fn apply(&self, cg: &Cgroup) -> Result<()> {
+        for (i, v) in self.memtune.iter().enumerate() {
+            if let (Some(kib), true) = (v, i != 2) {
+                need(cg, Controller::Memory)?;
+                cg.write(
+                    Controller::Memory,
+                    None,
+                    memory_file(i),
+                    &bytes_of_kib(*kib)?,
+                )?;
+            }
+        }
+        if self.blkio_weight != 0 {
+            need(cg, Controller::Blkio)?;
+            cg.write(
+                Controller::Blkio,
+                None,
+                blkio_weight_file(cg)?,
+                &self.blkio_weight.to_string(),
+            )?;
+        }
+        if let Some(s) = self.shares {
+            need(cg, Controller::Cpu)?;
+            cg.write(Controller::Cpu, None, "cpu.shares", &s.to_string())?;
+        }
+        for (_, limit, sub) in SCHED.iter().skip(1) {
+            let i = limit.unwrap_or(0);
+            let v = self.limits[i];
+            if v != 0 {
+                need(cg, Controller::Cpu)?;
+                set_bandwidth(cg, *sub, i, v)?;
+            }
+        }
+        if let Some(n) = &self.nodeset {
+            need(cg, Controller::Cpuset)?;
+            cg.write(Controller::Cpuset, None, "cpuset.mems", n)?;
+        }
+        Ok(())
+    }
+}
+
+fn need(cg: &Cgroup, c: Controller) -> Result<()> {
+    if cg.has(c) {
+        Ok(())
+    } else {
+        Err(not_mounted(c))
+    }
+}
+
+/// Writes limit `i` (a `<cputune>` period or quota) to the `cpu` group or, for vCPUs, to
+/// every vCPU sub-group.
+fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()> {
+    let file = if is_period(i) {
+        "cpu.cfs_period_us"
+    } else {
+        "cpu.cfs_quota_us"
+    };
+    match sub {
+        Some("vcpu0") => {
+            for s in cg.cpu_subgroups().iter().filter(|s| s.starts_with("vcpu")) {
+                cg.write(Controller::Cpu, Some(s), file, &v.to_string())?;
+            }
+            Ok(())
+        }
+        Some(s) if !cg.cpu_subgroups().iter().any(|x| x == s) => Ok(()),
+        _ => cg.write(Controller::Cpu, sub, file, &v.to_string()),
+    }
+}
+
+/// Puts a new QEMU (main thread `pid`, monitor `mon`) in its control groups `group`, its vCPU
+/// threads in their own, and applies `tuning` to them and the disks' throttling to QEMU. On
+/// failure, the groups made so far come back with the error for the caller to remove once
+/// QEMU is gone.
+pub(crate) async fn apply_at_start(
+    mon: &rvirt_qmp::Monitor,
+    pid: i32,
+    group: &str,
+    tuning: &StartTuning,
+) -> std::result::Result<Cgroup, (Error, Cgroup)> {
+    let cg = Cgroup::create(group).map_err(|e| (e, Cgroup::find(group)))?;
+    let placed = async {
+        cg.add_process(pid)?;
+        if cg.has(Controller::Cpu) {
+            let threads = mon
+                .query_cpus_fast()
+                .await
+                .map_err(crate::process::qmp_error)?;
+            let vcpus: Vec<(u32, i64)> = threads
+                .iter()
+                .map(|c| (c.cpu_index as u32, c.thread_id))
+                .collect();
+            cg.split_threads(pid, &vcpus)?;
+        }
+        tuning.apply(&cg)?;
+        let blocks = if tuning.throttles.is_empty() {
+            serde_json::Value::Null
+        } else {
+            mon.execute("query-block", None)
+                .await
+                .map_err(crate::process::qmp_error)?
+        };
+        for (alias, t) in &tuning.throttles {
+            let id = qom_path(&blocks, alias).unwrap_or_else(|| alias.clone());
+            mon.execute("block_set_io_throttle", Some(throttle_args(&id, t)))
+                .await
+                .map_err(crate::process::qmp_error)?;
+        }
+        Ok(())
+    }
+    .await;
+    match placed {
+        Ok(()) => Ok(cg),
+        Err(e) => Err((e, cg)),
+    }
+}
+
+/// A domain with the live definition a call reaches and the persistent one it reaches.
+type Defs = (Arc<DomainObj>, Option<Arc<DomainDef>>, Option<Arc<DomainDef>>);
+
+impl QemuDriver {
+    /// The live definition (when `flags` reach it) and the persistent one (when they do), as
+    /// libvirt's `virDomainObjGetDefs`.
+    fn defs(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Defs> {
+        let obj = self.obj(dom)?;
+        let (live, config) = {
+            let st = obj.lock();
+            let (live, config) = st.modification_impact(flags)?;
+            (
+                live.then(|| st.def.clone()),
+                config.then(|| st.persistent_def().clone()),
+            )
+        };
+        Ok((obj, live, config))
+    }
+
+    /// The running domain's control groups.
+    fn cgroup_of(&self, obj: &DomainObj) -> Result<Cgroup> {
+        Ok(self.proc_of(&obj.uuid)?.cgroup.clone())
+    }
+
+    /// Records a change of the live definition (`live`) and of the persistent one (`config`).
+    fn store(
+        &self,
+        obj: &DomainObj,
+        live: Option<DomainDef>,
+        config: Option<DomainDef>,
+    ) -> Result<()> {
+        if let Some(def) = live {
+            obj.lock().def = Arc::new(def);
+            let _ = self.save_status(obj);
+        }
+        if let Some(def) = config {
+            self.save_config(&def)?;
+            *obj.lock().persistent_def_mut() = def;
+        }
+        Ok(())
+    }
+}
+
+fn ull(name: &str, v: u64) -> TypedParam {
+    TypedParam::new(name, TypedParamValue::ULLong(v))
+}
+
+impl TuningDriver for QemuDriver {
+    async fn domain_get_memory_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        check_flags(FROM, "qemuDomainGetMemoryParameters", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let (obj, _, config) = self.defs(dom, flags)?;
+        CountedParams::answer(nparams, 3, || {
+            if let Some(def) = config {
+                return Ok(def.memtune_params());
+            }
+            let cg = self.cgroup_of(&obj)?;
+            need(&cg, Controller::Memory)?;
+            let read = |i: usize| -> Result<u64> {
+                match cg.read_i64(Controller::Memory, None, memory_file(i)) {
+                    Ok(b) => Ok(kib_of_bytes(b)),
+                    // Swap accounting may be off: no limit to report then.
+                    Err(_) if i == 3 => Ok(MEMORY_PARAM_UNLIMITED),
+                    Err(e) => Err(e),
+                }
+            };
+            Ok(vec![
+                ull(MEMORY_HARD_LIMIT, read(0)?),
+                ull(MEMORY_SOFT_LIMIT, read(1)?),
+                ull(MEMORY_SWAP_HARD_LIMIT, read(3)?),
+            ])
+        })
+    }
+
+    async fn domain_set_memory_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetMemoryParameters", flags, AFFECT)?;
+        validate(
+            params,
+            &[
+                (MEMORY_HARD_LIMIT, kind::ULLONG),
+                (MEMORY_SOFT_LIMIT, kind::ULLONG),
+                (MEMORY_SWAP_HARD_LIMIT, kind::ULLONG),
+            ],
+        )?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        let cg = match &live {
+            Some(_) => {
+                let cg = self.cgroup_of(&obj)?;
+                need(&cg, Controller::Memory)?;
+                Some(cg)
+            }
+            None => None,
+        };
+        let change = MemtuneChange::from_params(params);
+        change.check(&obj.lock().def, FROM)?;
+        let mut live = live.map(|d| (*d).clone());
+        if let (Some(def), Some(cg)) = (&mut live, &cg) {
+            // The soft limit first; the hard limit before the swap limit when it shrinks,
+            // after it otherwise, so that hard ≤ swap holds in between.
+            let order: &[usize] = match change.hard {
+                Some(h) if def.memtune_limit(0) > h => &[1, 0, 3],
+                _ => &[1, 3, 0],
+            };
+            for &i in order {
+                let v = [change.hard, change.soft, None, change.swap][i];
+                if let Some(kib) = v {
+                    cg.write(
+                        Controller::Memory,
+                        None,
+                        memory_file(i),
+                        &bytes_of_kib(kib)?,
+                    )?;
+                }
+            }
+            change.apply(def);
+        }
+        let config = config.map(|d| {
+            let mut d = (*d).clone();
+            change.apply(&mut d);
+            d
+        });
+        self.store(&obj, live, config)
+    }
+
+    async fn domain_get_blkio_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        check_flags(FROM, "qemuDomainGetBlkioParameters", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let (obj, _, config) = self.defs(dom, flags)?;
+        CountedParams::answer(nparams, 6, || {
+            if let Some(def) = config {
+                return Ok(def.blkio_params());
+            }
+            let cg = self.cgroup_of(&obj)?;
+            need(&cg, Controller::Blkio)?;
+            let weight = cg.read_i64(Controller::Blkio, None, blkio_weight_file(&cg)?)?;
+            let mut p = obj.lock().def.blkio_params();
+            p[0] = TypedParam::new(BLKIO_WEIGHT, TypedParamValue::UInt(weight as u32));
+            Ok(p)
+        })
+    }
+
+    async fn domain_set_blkio_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetBlkioParameters", flags, AFFECT)?;
+        let mut accepted: Vec<(&str, i32)> = BLKIO_DEVICE_PARAMS
+            .iter()
+            .map(|n| (*n, kind::STRING))
+            .collect();
+        accepted.push((BLKIO_WEIGHT, kind::UINT));
+        validate(params, &accepted)?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        let mut live = live.map(|d| (*d).clone());
+        if let Some(def) = &mut live {
+            let cg = self.cgroup_of(&obj)?;
+            need(&cg, Controller::Blkio)?;
+            if params.iter().any(|p| p.field != BLKIO_WEIGHT) {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_UNSUPPORTED,
+                    "per-device block I/O limits of a running domain are not supported by \
+                     rvirt yet; set them with --config",
+                ));
+            }
+            def.set_blkio_params(params)?;
+            cg.write(
+                Controller::Blkio,
+                None,
+                blkio_weight_file(&cg)?,
+                &def.extras.blkio_weight.to_string(),
+            )?;
+        }
+        let config = match config {
+            Some(d) => {
+                let mut d = (*d).clone();
+                d.set_blkio_params(params)?;
+                Some(d)
+            }
+            None => None,
+        };
+        self.store(&obj, live, config)
+    }
+
+    async fn domain_get_numa_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        check_flags(FROM, "qemuDomainGetNumaParameters", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let obj = self.obj(dom)?;
+        let def = obj.lock().one_def(flags)?.clone();
+        CountedParams::answer(nparams, 2, || Ok(def.numa_params()))
+    }
+
+    async fn domain_set_numa_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetNumaParameters", flags, AFFECT)?;
+        validate(
+            params,
+            &[(NUMA_MODE, kind::INT), (NUMA_NODESET, kind::STRING)],
+        )?;
+        let (mode, nodeset) = rvirt_conf::domain::params::numa_request(params, FROM)?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        let mut live = live.map(|d| (*d).clone());
+        if let Some(def) = &mut live {
+            let cg = self.cgroup_of(&obj)?;
+            need(&cg, Controller::Cpuset)?;
+            if let (Some(m), Some(cur)) = (mode, def.numa_mode())
+                && m != cur
+            {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "can't change numatune mode for running domain",
+                ));
+            }
+            let current_nodeset = def
+                .extras
+                .numatune
+                .as_ref()
+                .and_then(|n| n.memory.as_ref())
+                .and_then(|(_, s)| s.as_deref())
+                .and_then(rvirt_conf::domain::parse_cpuset);
+            if mode == Some(0) {
+                // Strict: the node set cannot change (libvirt compares it even when absent).
+                if nodeset != current_nodeset {
+                    return Err(Error::operation_invalid(
+                        FROM,
+                        "can't change nodeset for strict mode for running domain",
+                    ));
+                }
+            } else if nodeset.is_some() && def.numa_mode().is_some_and(|m| m != 3) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "change of nodeset for running domain requires restrictive numa mode",
+                ));
+            }
+            def.set_numatune(mode, nodeset.as_deref())?;
+            if let Some(n) = def.numa_params().get(1).and_then(|p| match &p.value {
+                TypedParamValue::String(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            }) {
+                cg.write(Controller::Cpuset, None, "cpuset.mems", &n)?;
+            }
+        }
+        let config = match config {
+            Some(d) => {
+                let mut d = (*d).clone();
+                d.set_numatune(mode, nodeset.as_deref())?;
+                Some(d)
+            }
+            None => None,
+        };
+        self.store(&obj, live, config)
+    }
+
+    async fn domain_get_interface_parameters(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        check_flags(FROM, "qemuDomainGetInterfaceParameters", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let obj = self.obj(dom)?;
+        let def = obj.lock().one_def(flags)?.clone();
+        let i = def.net_find(device)?;
+        CountedParams::answer(nparams, 7, || {
+            Ok(def.devices.interfaces[i].bandwidth_params())
+        })
+    }
+
+    async fn domain_set_interface_parameters(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetInterfaceParameters", flags, AFFECT)?;
+        let accepted: Vec<(&str, i32)> =
+            BANDWIDTH_PARAMS.iter().map(|n| (*n, kind::UINT)).collect();
+        validate(params, &accepted)?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        // libvirt's virNetDevSupportsBandwidth, for the live and the persistent interface.
+        for def in live.iter().chain(config.iter()) {
+            let net = &def.devices.interfaces[def.net_find(device)?];
+            let ty = net.net_type.clone();
+            if !matches!(ty.as_str(), "bridge" | "network" | "direct" | "ethernet") {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::CONFIG_UNSUPPORTED,
+                    format!(
+                        "setting bandwidth on interfaces of type '{ty}' is not implemented yet"
+                    ),
+                ));
+            }
+        }
+        if live.is_some() {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::OPERATION_UNSUPPORTED,
+                "changing the bandwidth of a running domain's interface is not supported by \
+                 rvirt yet; change it with --config",
+            ));
+        }
+        let config = match config {
+            Some(d) => {
+                let mut d = (*d).clone();
+                let i = d.net_find(device)?;
+                d.devices.interfaces[i].set_bandwidth(params);
+                Some(d)
+            }
+            None => None,
+        };
+        self.store(&obj, None, config)
+    }
+
+    async fn domain_get_block_io_tune(
+        &self,
+        dom: &DomainRef,
+        disk: Option<&str>,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<CountedParams> {
+        check_flags(FROM, "qemuDomainGetBlockIoTune", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        if nparams == 0 {
+            return CountedParams::answer(0, 20, || Ok(Vec::new()));
+        }
+        let path = disk.unwrap_or("");
+        let missing = || {
+            Error::invalid_arg(
+                FROM,
+                format!("disk '{path}' was not found in the domain config"),
+            )
+        };
+        let t = match (config, live) {
+            (Some(def), _) => def.disk_by_name(path).ok_or_else(missing)?.iotune(),
+            (None, Some(def)) => {
+                let d = def.disk_by_name(path).ok_or_else(|| {
+                    Error::invalid_arg(
+                        FROM,
+                        format!("disk '{path}' was not found in the domain config"),
+                    )
+                })?;
+                let id = qdev_id(d);
+                let p = self.proc_of(&obj.uuid)?;
+                let blocks = self
+                    .qmp(&p, |m| async move { m.execute("query-block", None).await })
+                    .await?;
+                throttle_of(&blocks, &id).ok_or_else(|| {
+                    Error::internal(
+                        FROM,
+                        format!("cannot find throttling info for device '{path}'"),
+                    )
+                })?
+            }
+            (None, None) => return Err(missing()),
+        };
+        CountedParams::answer(nparams, 20, || Ok(t.params()))
+    }
+
+    async fn domain_set_block_io_tune(
+        &self,
+        dom: &DomainRef,
+        disk: &str,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetBlockIoTune", flags, AFFECT)?;
+        let accepted: Vec<(&str, i32)> = IOTUNE_PARAMS
+            .iter()
+            .map(|n| {
+                let k = if *n == IOTUNE_GROUP_NAME {
+                    kind::STRING
+                } else {
+                    kind::ULLONG
+                };
+                (*n, k)
+            })
+            .collect();
+        validate(params, &accepted)?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        if params
+            .iter()
+            .any(|p| matches!(p.value, TypedParamValue::ULLong(v) if v > BLOCK_IOTUNE_MAX))
+        {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::ARGUMENT_UNSUPPORTED,
+                format!("block I/O throttle limit value must be no more than {BLOCK_IOTUNE_MAX}"),
+            ));
+        }
+        let mut asked = rvirt_conf::domain::params::BlockIoTune::default();
+        asked.apply(params);
+        asked.check_totals(FROM)?;
+        let mut live = live.map(|d| (*d).clone());
+        if let Some(def) = &mut live {
+            let Some(i) = def
+                .devices
+                .disks
+                .iter()
+                .position(|d| Some(d) == def.disk_by_name(disk))
+            else {
+                return Err(Error::invalid_arg(
+                    FROM,
+                    format!("disk '{disk}' was not found in the domain config"),
+                ));
+            };
+            let d = &mut def.devices.disks[i];
+            let t = merged(&d.iotune(), params);
+            check_maximums(&t)?;
+            let p = self.proc_of(&obj.uuid)?;
+            let alias = qdev_id(d);
+            let blocks = self
+                .qmp(&p, |m| async move { m.execute("query-block", None).await })
+                .await?;
+            let id = qom_path(&blocks, &alias).unwrap_or(alias);
+            let args = throttle_args(&id, &t);
+            self.qmp(&p, move |m| async move {
+                m.execute("block_set_io_throttle", Some(args)).await
+            })
+            .await?;
+            d.set_iotune(&t);
+        }
+        let config = match config {
+            Some(def) => {
+                let mut def = (*def).clone();
+                let Some(i) = def
+                    .devices
+                    .disks
+                    .iter()
+                    .position(|d| Some(d) == def.disk_by_name(disk))
+                else {
+                    return Err(Error::invalid_arg(
+                        FROM,
+                        format!("missing persistent configuration for disk '{disk}'"),
+                    ));
+                };
+                let d = &mut def.devices.disks[i];
+                // libvirt checks the maximums of the live throttling only.
+                d.set_iotune(&merged(&d.iotune(), params));
+                Some(def)
+            }
+            None => None,
+        };
+        self.store(&obj, live, config)
+    }
+
+    async fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
+        let obj = self.obj(dom)?;
+        if obj.lock().is_active() {
+            need(&self.cgroup_of(&obj)?, Controller::Cpu)?;
+        }
+        Ok(("posix".into(), 9))
+    }
+
+    async fn domain_get_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        nparams: i32,
+        flags: u32,
+    ) -> Result<Vec<TypedParam>> {
+        check_flags(
+            FROM,
+            "qemuDomainGetSchedulerParametersFlags",
+            flags,
+            GET_FLAGS,
+        )?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let (obj, _, config) = self.defs(dom, flags)?;
+        let values: Vec<(u64, i64)> = match config {
+            Some(def) => {
+                let t = def.extras.cputune.clone().unwrap_or_default();
+                SCHED
+                    .iter()
+                    .map(|(_, l, _)| match l {
+                        None => (t.shares.unwrap_or(0), 0),
+                        Some(i) => (t.limits[*i] as u64, t.limits[*i]),
+                    })
+                    .collect()
+            }
+            None => {
+                let cg = self.cgroup_of(&obj)?;
+                need(&cg, Controller::Cpu)?;
+                let mut v = Vec::new();
+                for (_, l, sub) in SCHED {
+                    let x = match l {
+                        None => cg.read_i64(Controller::Cpu, None, "cpu.shares")?,
+                        Some(i) => {
+                            let file = if is_period(i) {
+                                "cpu.cfs_period_us"
+                            } else {
+                                "cpu.cfs_quota_us"
+                            };
+                            cg.read_i64(Controller::Cpu, sub, file)?
+                        }
+                    };
+                    v.push((x as u64, x));
+                }
+                v
+            }
+        };
+        Ok(SCHED
+            .iter()
+            .zip(values)
+            .take(usize::try_from(nparams).unwrap_or(0))
+            .map(|((name, l, _), (u, i))| match l {
+                Some(k) if !is_period(*k) => TypedParam::new(*name, TypedParamValue::LLong(i)),
+                _ => ull(name, u),
+            })
+            .collect())
+    }
+
+    async fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetSchedulerParametersFlags", flags, AFFECT)?;
+        let accepted: Vec<(&str, i32)> = SCHED
+            .iter()
+            .map(|(n, l, _)| match l {
+                Some(i) if !is_period(*i) => (*n, kind::LLONG),
+                _ => (*n, kind::ULLONG),
+            })
+            .collect();
+        validate(params, &accepted)?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        let cg = match &live {
+            Some(_) => {
+                let cg = self.cgroup_of(&obj)?;
+                need(&cg, Controller::Cpu)?;
+                Some(cg)
+            }
+            None => None,
+        };
+        let mut live = live.map(|d| (*d).clone());
+        let mut config = config.map(|d| (*d).clone());
+        for p in params {
+            let Some((name, limit, sub)) = SCHED.iter().find(|(n, _, _)| *n == p.field) else {
+                continue;
+            };
+            let v: i64 = match p.value {
+                TypedParamValue::ULLong(u) => u as i64,
+                TypedParamValue::LLong(l) => l,
+                _ => continue,
+            };
+            if let Some(i) = limit {
+                let (min, max) = if is_period(*i) { PERIOD } else { QUOTA };
+                let out = if is_period(*i) {
+                    (v > 0 && v < min) || (v as u64) > max as u64
+                } else {
+                    (v > 0 && v < min) || v > max
+                };
+                if out {
+                    return Err(Error::invalid_arg(
+                        FROM,
+                        format!("value of '{name}' is out of range [{min}, {max}]"),
+                    ));
+                }
+            }
+            if let (Some(def), Some(cg)) = (&mut live, &cg) {
+                match limit {
+                    None => {
+                        cg.write(Controller::Cpu, None, "cpu.shares", &v.to_string())?;
+                        // The kernel may round the value: record what it took.
+                        let took = cg.read_i64(Controller::Cpu, None, "cpu.shares")?;
+                        cputune(def).shares = Some(took as u64);
+                    }
+                    Some(i) if v != 0 => {
+                        set_bandwidth(cg, *sub, *i, v)?;
+                        cputune(def).limits[*i] = v;
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(def) = &mut config {
+                match limit {
+                    None => cputune(def).shares = Some(v as u64),
+                    Some(i) => cputune(def).limits[*i] = v,
+                }
+            }
+        }
+        self.store(&obj, live, config)
+    }
+
+    async fn domain_get_perf_events(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        check_flags(FROM, "qemuDomainGetPerfEvents", flags, GET_FLAGS)?;
+        let flags = flags & !TYPED_PARAM_STRING_OKAY;
+        let obj = self.obj(dom)?;
+        let def = obj.lock().one_def(flags)?.clone();
+        Ok(def.perf_params())
+    }
+
+    async fn domain_set_perf_events(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetPerfEvents", flags, AFFECT)?;
+        let accepted: Vec<(&str, i32)> = rvirt_conf::domain::params::perf_event_names()
+            .iter()
+            .map(|n| (*n, kind::BOOLEAN))
+            .collect();
+        validate(params, &accepted)?;
+        let (obj, live, config) = self.defs(dom, flags)?;
+        if live.is_some()
+            && params
+                .iter()
+                .any(|p| p.value == TypedParamValue::Boolean(true))
+        {
+            let name = params
+                .iter()
+                .find(|p| p.value == TypedParamValue::Boolean(true))
+                .map(|p| p.field.clone())
+                .unwrap_or_default();
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::ARGUMENT_UNSUPPORTED,
+                format!("unable to enable host cpu perf event for {name}"),
+            ));
+        }
+        let live = live.map(|d| {
+            let mut d = (*d).clone();
+            d.set_perf_events(params);
+            d
+        });
+        let config = config.map(|d| {
+            let mut d = (*d).clone();
+            d.set_perf_events(params);
+            d
+        });
+        self.store(&obj, live, config)
+    }
+}
+
+fn cputune(def: &mut DomainDef) -> &mut rvirt_conf::domain::CpuTune {
+    def.extras.cputune.get_or_insert_with(Default::default)
+}
+
+/// The QMP `block_set_io_throttle` member of each throttling parameter.
+const QMP_THROTTLE: [(&str, &str); 19] = [
+    ("total_bytes_sec", "bps"),
+    ("read_bytes_sec", "bps_rd"),
+    ("write_bytes_sec", "bps_wr"),
+    ("total_iops_sec", "iops"),
+    ("read_iops_sec", "iops_rd"),
+    ("write_iops_sec", "iops_wr"),
+    ("total_bytes_sec_max", "bps_max"),
+    ("read_bytes_sec_max", "bps_rd_max"),
+    ("write_bytes_sec_max", "bps_wr_max"),
+    ("total_iops_sec_max", "iops_max"),
+    ("read_iops_sec_max", "iops_rd_max"),
+    ("write_iops_sec_max", "iops_wr_max"),
+    ("size_iops_sec", "iops_size"),
+    ("total_bytes_sec_max_length", "bps_max_length"),
+    ("read_bytes_sec_max_length", "bps_rd_max_length"),
+    ("write_bytes_sec_max_length", "bps_wr_max_length"),
+    ("total_iops_sec_max_length", "iops_max_length"),
+    ("read_iops_sec_max_length", "iops_rd_max_length"),
+    ("write_iops_sec_max_length", "iops_wr_max_length"),
+];
+
+/// `block_set_io_throttle`'s arguments for device `id`.
+fn throttle_args(id: &str, t: &rvirt_conf::domain::params::BlockIoTune) -> serde_json::Value {
+    let mut args = serde_json::json!({ "id": id });
+    // The six base limits are required; the others are given when set, so that QEMU fills
+    // in its defaults (a one-second burst) as it does for libvirt.
+    for (i, (n, key)) in QMP_THROTTLE.iter().enumerate() {
+        let v = t.get(n);
+        if i < 6 || v != 0 {
+            args[*key] = serde_json::json!(v);
+        }
+    }
+    if let Some(g) = &t.group_name {
+        args["group"] = serde_json::json!(g);
+    }
+    args
+}
+
+/// The QEMU device id of a disk (its alias).
+fn qdev_id(d: &rvirt_conf::domain::DiskDef) -> String {
+    d.info.alias.clone().unwrap_or_default()
+}
+
+/// The `query-block` entry of the disk device with alias `id`.
+fn block_entry<'a>(blocks: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    blocks.as_array()?.iter().find(|b| {
+        b["qdev"]
+            .as_str()
+            .is_some_and(|q| q == id || q.starts_with(&format!("/machine/peripheral/{id}/")))
+    })
+}
+
+/// The QOM path QEMU knows the disk device with alias `id` by (a virtio disk's block device
+/// is its `virtio-backend` child), which is what throttling is set on, as libvirt does.
+fn qom_path(blocks: &serde_json::Value, id: &str) -> Option<String> {
+    block_entry(blocks, id)?["qdev"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The throttling `query-block` reports for the device `id`.
+fn throttle_of(
+    blocks: &serde_json::Value,
+    id: &str,
+) -> Option<rvirt_conf::domain::params::BlockIoTune> {
+    let b = block_entry(blocks, id)?;
+    let inserted = &b["inserted"];
+    let mut t = rvirt_conf::domain::params::BlockIoTune::default();
+    let mut params = Vec::new();
+    for (n, key) in QMP_THROTTLE {
+        params.push(ull(n, inserted[key].as_u64().unwrap_or(0)));
+    }
+    t.apply(&params);
+    t.group_name = inserted["group"].as_str().map(str::to_string);
+    Some(t)
+}
+
+/// The throttling after a change: each group of limits (bytes, IOPS, their maximums, their
+/// lengths) a parameter of which is given is replaced as a whole; the rest stay.
+fn merged(
+    cur: &rvirt_conf::domain::params::BlockIoTune,
+    params: &[TypedParam],
+) -> rvirt_conf::domain::params::BlockIoTune {
+    let group = |n: &str| -> &'static str {
+        if n == IOTUNE_GROUP_NAME {
+            "group"
+        } else if n == "size_iops_sec" {
+            "size"
+        } else if n.ends_with("_max_length") {
+            if n.contains("bytes") {
+                "bytes_max_length"
+            } else {
+                "iops_max_length"
+            }
+        } else if n.ends_with("_max") {
+            if n.contains("bytes") {
+                "bytes_max"
+            } else {
+                "iops_max"
+            }
+        } else if n.contains("bytes") {
+            "bytes"
+        } else {
+            "iops"
+        }
+    };
+    let set: Vec<&str> = params.iter().map(|p| group(&p.field)).collect();
+    let mut t = cur.clone();
+    for n in IOTUNE_PARAMS.iter().filter(|n| **n != IOTUNE_GROUP_NAME) {
+        if set.contains(&group(n)) {
+            t.apply(&[ull(n, 0)]);
+        }
+    }
+    t.apply(params);
+    t
+}
+
+/// libvirt's checks of a throttling's maximums against their limits.
+fn check_maximums(t: &rvirt_conf::domain::params::BlockIoTune) -> Result<()> {
+    for base in [
+        "total_bytes_sec",
+        "read_bytes_sec",
+        "write_bytes_sec",
+        "total_iops_sec",
+        "read_iops_sec",
+        "write_iops_sec",
+    ] {
+        let max = t.get(&format!("{base}_max"));
+        let v = t.get(base);
+        if max != 0 && v == 0 {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!("value '{base}_max' cannot be set if '{base}' is not set"),
+            ));
+        }
+        if max != 0 && max < v {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!("value '{base}_max' cannot be smaller than '{base}'"),
+            ));
+        }
+    }
+    Ok(())
+}

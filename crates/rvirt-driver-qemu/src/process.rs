@@ -171,6 +171,8 @@ pub struct Proc {
     pub(crate) agent: Mutex<Option<Arc<rvirt_qmp::Agent>>>,
     /// libvirt's taint flags of this run (`virDomainTaintFlags` bits; see `control.rs`).
     pub(crate) taint: std::sync::atomic::AtomicU32,
+    /// The domain's control groups.
+    pub(crate) cgroup: crate::cgroup::Cgroup,
 }
 
 impl Proc {
@@ -838,6 +840,8 @@ impl QemuDriver {
         let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
         // NICs whose link starts down (`<link state='down'/>`), by QEMU id.
         let pins = crate::pin::StartPins::of(def);
+        let group = crate::cgroup::group_name(&self.dirs.cgroup_prefix, id, &def.name);
+        let tuning = crate::params::StartTuning::of(def);
         let links_down: Vec<String> = def
             .devices
             .interfaces
@@ -972,6 +976,16 @@ impl QemuDriver {
                 let _ = pidfd.wait().await;
                 return Err(e);
             }
+            let cgroup =
+                match crate::params::apply_at_start(&mon, pidfd.pid(), &group, &tuning).await {
+                    Ok(c) => c,
+                    Err((e, c)) => {
+                        kill(&pidfd);
+                        let _ = pidfd.wait().await;
+                        c.remove();
+                        return Err(e);
+                    }
+                };
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
@@ -1007,6 +1021,7 @@ impl QemuDriver {
                     watcher: Mutex::new(None),
                     agent: Mutex::new(None),
                     taint: crate::control::initial_taint(),
+                    cgroup,
                 },
                 events,
                 id,
@@ -1259,6 +1274,7 @@ impl QemuDriver {
                 DomainEventStoppedDetailType::FAILED,
             )
         };
+        p.cgroup.remove();
         // QEMU removes its monitor socket as it exits: most often the folder is empty.
         if std::fs::remove_dir(&p.private_dir).is_err() {
             let _ = std::fs::remove_dir_all(&p.private_dir);
@@ -1699,6 +1715,11 @@ impl QemuDriver {
                 watcher: Mutex::new(None),
                 agent: Mutex::new(None),
                 taint: crate::control::initial_taint(),
+                cgroup: crate::cgroup::Cgroup::find(&crate::cgroup::group_name(
+                    &self.dirs.cgroup_prefix,
+                    s.id,
+                    &s.def.name,
+                )),
             });
             let uuid = s.def.uuid;
             let has_jobs = !s.block_jobs.is_empty();

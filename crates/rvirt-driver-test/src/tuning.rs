@@ -6,7 +6,7 @@
 use crate::{FROM, TestDriver};
 use rvirt_conf::domain::params::{
     self, BANDWIDTH_PARAMS, BLKIO_DEVICE_PARAMS, BLKIO_WEIGHT, IOTUNE_GROUP_NAME, IOTUNE_PARAMS,
-    MemtuneChange, NUMA_MODE, NUMA_MODES, NUMA_NODESET,
+    MemtuneChange, NUMA_MODE, NUMA_NODESET,
 };
 use rvirt_driver::{DomainRef, TuningDriver, check_flags};
 use rvirt_types::domain::DomainModificationImpact as Impact;
@@ -195,7 +195,7 @@ impl TuningDriver for TestDriver {
         let accepted = [(NUMA_MODE, kind::INT), (NUMA_NODESET, kind::STRING)];
         let f = "testDomainSetNumaParameters";
         self.tune(dom, f, params, flags, &accepted, |def, live, _| {
-            let (mode, nodeset) = numa_request(params)?;
+            let (mode, nodeset) = rvirt_conf::domain::params::numa_request(params, FROM)?;
             if live
                 && let (Some(m), Some(current)) = (mode, def.numa_mode())
                 && m != current
@@ -411,42 +411,4 @@ impl TuningDriver for TestDriver {
             Ok(())
         })
     }
-}
-
-/// The mode and node set of a `virDomainSetNumaParameters` call, refused as libvirt's test
-/// driver refuses them.
-fn numa_request(params: &[TypedParam]) -> Result<(Option<i32>, Option<Vec<u32>>)> {
-    let (mut mode, mut nodeset) = (None, None);
-    for p in params {
-        match (&p.value, p.field.as_str()) {
-            (TypedParamValue::Int(m), NUMA_MODE) => {
-                if *m < 0 || *m as usize >= NUMA_MODES.len() {
-                    return Err(Error::invalid_arg(
-                        FROM,
-                        format!("unsupported numatune mode: '{m}'"),
-                    ));
-                }
-                mode = Some(*m);
-            }
-            (TypedParamValue::String(s), NUMA_NODESET) => {
-                let set = rvirt_conf::domain::parse_bitmap(s)
-                    .filter(|v| v.iter().all(|n| *n < 1024))
-                    .ok_or_else(|| {
-                        Error::invalid_arg(
-                            rvirt_types::ErrorDomain::NONE,
-                            format!("Failed to parse bitmap '{s}'"),
-                        )
-                    })?;
-                if set.is_empty() {
-                    return Err(Error::operation_invalid(
-                        FROM,
-                        format!("Invalid nodeset of 'numatune': {s}"),
-                    ));
-                }
-                nodeset = Some(set);
-            }
-            _ => {}
-        }
-    }
-    Ok((mode, nodeset))
 }

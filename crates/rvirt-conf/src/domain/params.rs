@@ -200,9 +200,9 @@ impl BlockIoTune {
         }
     }
 
-    /// libvirt's checks of a throttling setting: a total limit excludes the matching read and
-    /// write ones, and no limit may exceed its burst maximum. Refused in error domain `from`.
-    pub fn check(&self, from: ErrorDomain) -> Result<()> {
+    /// libvirt's check of a throttling setting that a total limit excludes the matching read
+    /// and write ones. Refused in error domain `from`.
+    pub fn check_totals(&self, from: ErrorDomain) -> Result<()> {
         for kind in ["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"] {
             let total = self.get(&format!("total_{kind}"));
             if total != 0
@@ -215,6 +215,13 @@ impl BlockIoTune {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// libvirt's test driver's checks: [`BlockIoTune::check_totals`], and no limit above its
+    /// burst maximum, even an unset (0) one.
+    pub fn check(&self, from: ErrorDomain) -> Result<()> {
+        self.check_totals(from)?;
         for dir in ["total", "read", "write"] {
             for kind in ["bytes_sec", "iops_sec"] {
                 let (v, max) = (format!("{dir}_{kind}"), format!("{dir}_{kind}_max"));
@@ -597,6 +604,41 @@ impl DomainDef {
             perf.sort_by_key(|(e, _)| *e);
         }
     }
+}
+
+/// The NUMA mode and node set of a `virDomainSetNumaParameters` call (already validated),
+/// refused as libvirt's drivers refuse them, in error domain `from`: a mode outside
+/// `virDomainNumatuneMemMode`, a malformed or empty node set.
+pub fn numa_request(
+    params: &[TypedParam],
+    from: ErrorDomain,
+) -> Result<(Option<i32>, Option<Vec<u32>>)> {
+    let (mut mode, mut nodeset) = (None, None);
+    for p in params {
+        match (&p.value, p.field.as_str()) {
+            (TypedParamValue::Int(m), NUMA_MODE) => {
+                if *m < 0 || *m as usize >= NUMA_MODES.len() {
+                    return Err(Error::invalid_arg(
+                        from,
+                        format!("unsupported numatune mode: '{m}'"),
+                    ));
+                }
+                mode = Some(*m);
+            }
+            (TypedParamValue::String(s), NUMA_NODESET) => {
+                let set = super::bitmap(s)?;
+                if set.is_empty() {
+                    return Err(Error::operation_invalid(
+                        from,
+                        format!("Invalid nodeset of 'numatune': {s}"),
+                    ));
+                }
+                nodeset = Some(set);
+            }
+            _ => {}
+        }
+    }
+    Ok((mode, nodeset))
 }
 
 fn blkio_value(d: &super::BlkioDevice, i: usize) -> u64 {

@@ -1,0 +1,288 @@
+//! Control groups of running domains, laid out as libvirt lays them out on a host with the
+//! version 1 controllers mounted: each domain has a group `machine/<prefix>-<id>-<name>.rvirt-qemu`
+//! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies that holds its QEMU, and in the
+//! `cpu` hierarchy sub-groups `vcpuN` (each vCPU thread) and `emulator` (every other thread),
+//! so that vCPUs and the emulator have bandwidth limits of their own. Memory, block I/O and CPU
+//! tuning are read from and written to these groups.
+//!
+//! A host without a controller (or with only the unified hierarchy) has no group there, and
+//! the tuning calls that need it answer libvirt's "controller is not mounted" errors.
+
+use crate::FROM;
+use rvirt_types::{Error, ErrorNumber, Result};
+use std::path::{Path, PathBuf};
+
+/// The controllers domains are placed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Controller {
+    /// CPU shares and bandwidth.
+    Cpu,
+    /// Memory nodes (and CPUs).
+    Cpuset,
+    /// Memory limits.
+    Memory,
+    /// Block I/O weight.
+    Blkio,
+}
+
+impl Controller {
+    const ALL: [Controller; 4] = [
+        Controller::Cpu,
+        Controller::Cpuset,
+        Controller::Memory,
+        Controller::Blkio,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Controller::Cpu => "cpu",
+            Controller::Cpuset => "cpuset",
+            Controller::Memory => "memory",
+            Controller::Blkio => "blkio",
+        }
+    }
+}
+
+/// Where each version 1 controller is mounted (`/proc/self/mountinfo`).
+fn mounts() -> Vec<(Controller, PathBuf)> {
+    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for line in info.lines() {
+        let Some((pre, post)) = line.split_once(" - ") else {
+            continue;
+        };
+        let mut post = post.split(' ');
+        if post.next() != Some("cgroup") {
+            continue;
+        }
+        let options: Vec<&str> = post.nth(1).unwrap_or("").split(',').collect();
+        let Some(mount) = pre.split(' ').nth(4) else {
+            continue;
+        };
+        for c in Controller::ALL {
+            if options.contains(&c.name()) && !out.iter().any(|(k, _)| *k == c) {
+                out.push((c, PathBuf::from(mount)));
+            }
+        }
+    }
+    out
+}
+
+/// One domain's groups.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cgroup {
+    dirs: Vec<(Controller, PathBuf)>,
+}
+
+fn sys(what: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| Error::system(FROM, what, &e)
+}
+
+/// The group name of domain `name` with id `id` (`prefix` tells driver instances apart).
+pub(crate) fn group_name(prefix: &str, id: i32, name: &str) -> String {
+    format!("{prefix}-{id}-{name}.rvirt-qemu")
+}
+
+impl Cgroup {
+    /// The groups of `group` that exist (for a reattached domain).
+    pub(crate) fn find(group: &str) -> Cgroup {
+        Cgroup {
+            dirs: mounts()
+                .into_iter()
+                .map(|(c, m)| (c, m.join("machine").join(group)))
+                .filter(|(_, d)| d.is_dir())
+                .collect(),
+        }
+    }
+
+    /// Makes `group` under `machine` in every mounted controller. A new cpuset group takes
+    /// its parent's CPUs and memory nodes (it holds no task until it has both).
+    pub(crate) fn create(group: &str) -> Result<Cgroup> {
+        let mut dirs = Vec::new();
+        'controllers: for (c, mount) in mounts() {
+            let partition = mount.join("machine");
+            let dir = partition.join(group);
+            for d in [&partition, &dir] {
+                match std::fs::create_dir(d) {
+                    Ok(()) if c == Controller::Cpuset => inherit_cpuset(d)?,
+                    Ok(()) => {}
+                    // Another domain starting made the partition first.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    // A hierarchy this process may not change (an unprivileged driver, a
+                    // read-only mount): the domain has no group there, as in libvirt's
+                    // session mode.
+                    Err(e)
+                        if matches!(
+                            e.raw_os_error(),
+                            Some(libc::EACCES | libc::EPERM | libc::EROFS)
+                        ) =>
+                    {
+                        continue 'controllers;
+                    }
+                    Err(e) => {
+                        return Err(Error::system(
+                            FROM,
+                            format!("Unable to create cgroup {}", d.display()),
+                            &e,
+                        ));
+                    }
+                }
+            }
+            dirs.push((c, dir));
+        }
+        Ok(Cgroup { dirs })
+    }
+
+    /// Whether the domain has a group in `c`.
+    pub(crate) fn has(&self, c: Controller) -> bool {
+        self.dir(c).is_some()
+    }
+
+    fn dir(&self, c: Controller) -> Option<&Path> {
+        self.dirs
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|(_, d)| d.as_path())
+    }
+
+    /// Moves process `pid` (all its threads) into every group.
+    pub(crate) fn add_process(&self, pid: i32) -> Result<()> {
+        for (_, d) in &self.dirs {
+            write_file(&d.join("cgroup.procs"), &pid.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// In the `cpu` hierarchy: each vCPU thread (`vcpus`: index, thread id) in its group
+    /// `vcpuN`, every other thread of `pid` in `emulator`.
+    pub(crate) fn split_threads(&self, pid: i32, vcpus: &[(u32, i64)]) -> Result<()> {
+        let Some(dir) = self.dir(Controller::Cpu) else {
+            return Ok(());
+        };
+        for (v, tid) in vcpus {
+            let sub = dir.join(format!("vcpu{v}"));
+            make_dir(&sub)?;
+            write_file(&sub.join("tasks"), &tid.to_string())?;
+        }
+        let emulator = dir.join("emulator");
+        make_dir(&emulator)?;
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map_err(sys(format!("cannot list the threads of process {pid}")))?;
+        for t in tasks.flatten() {
+            let tid = t.file_name().to_string_lossy().into_owned();
+            if vcpus.iter().all(|(_, v)| v.to_string() != tid) {
+                // A thread that ended meanwhile is not an error.
+                let _ = std::fs::write(emulator.join("tasks"), &tid);
+            }
+        }
+        Ok(())
+    }
+
+    /// The group of `c` and, in `cpu`, the sub-group `sub` (`vcpu0`, `emulator`…) when it
+    /// exists, else the domain's own group.
+    fn path(&self, c: Controller, sub: Option<&str>, file: &str) -> Option<PathBuf> {
+        let dir = self.dir(c)?;
+        let dir = match sub.map(|s| dir.join(s)) {
+            Some(d) if d.is_dir() => d,
+            _ => dir.to_path_buf(),
+        };
+        Some(dir.join(file))
+    }
+
+    /// A number from `file` of controller `c` (in sub-group `sub` when it exists).
+    pub(crate) fn read_i64(&self, c: Controller, sub: Option<&str>, file: &str) -> Result<i64> {
+        let path = self.path(c, sub, file).ok_or_else(|| not_mounted(c))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(sys(format!("Unable to read from '{}'", path.display())))?;
+        text.trim().parse().map_err(|_| {
+            Error::internal(
+                FROM,
+                format!("Unable to parse '{}' as an integer", text.trim()),
+            )
+        })
+    }
+
+    /// Writes `value` to `file` of controller `c` (in sub-group `sub` when it exists).
+    pub(crate) fn write(
+        &self,
+        c: Controller,
+        sub: Option<&str>,
+        file: &str,
+        value: &str,
+    ) -> Result<()> {
+        let path = self.path(c, sub, file).ok_or_else(|| not_mounted(c))?;
+        write_file(&path, value)
+    }
+
+    /// Whether `file` exists in the group of `c`.
+    pub(crate) fn exists(&self, c: Controller, file: &str) -> bool {
+        self.path(c, None, file).is_some_and(|p| p.exists())
+    }
+
+    /// The vCPU and emulator sub-groups of the `cpu` hierarchy, in the order limits apply.
+    pub(crate) fn cpu_subgroups(&self) -> Vec<String> {
+        let Some(dir) = self.dir(Controller::Cpu) else {
+            return Vec::new();
+        };
+        let mut subs: Vec<String> = std::fs::read_dir(dir)
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        subs.sort();
+        subs
+    }
+
+    /// Removes the groups (sub-groups first). QEMU has exited, so they are empty.
+    pub(crate) fn remove(&self) {
+        for (_, d) in &self.dirs {
+            if let Ok(subs) = std::fs::read_dir(d) {
+                for s in subs.flatten().filter(|e| e.path().is_dir()) {
+                    let _ = std::fs::remove_dir(s.path());
+                }
+            }
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+fn make_dir(d: &Path) -> Result<()> {
+    if d.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir(d).map_err(sys(format!("Unable to create cgroup {}", d.display())))
+}
+
+fn write_file(path: &Path, value: &str) -> Result<()> {
+    std::fs::write(path, value).map_err(sys(format!("Unable to write to '{}'", path.display())))
+}
+
+/// A new cpuset group gets its parent's `cpuset.cpus` and `cpuset.mems`.
+fn inherit_cpuset(dir: &Path) -> Result<()> {
+    let Some(parent) = dir.parent() else {
+        return Ok(());
+    };
+    for f in ["cpuset.cpus", "cpuset.mems"] {
+        let v = std::fs::read_to_string(parent.join(f)).unwrap_or_default();
+        if !v.trim().is_empty() {
+            write_file(&dir.join(f), v.trim())?;
+        }
+    }
+    Ok(())
+}
+
+/// libvirt's refusal when the domain has no group in `c`.
+pub(crate) fn not_mounted(c: Controller) -> Error {
+    let what = match c {
+        Controller::Cpu => "cgroup CPU controller is not mounted",
+        Controller::Cpuset => "cgroup cpuset controller is not mounted",
+        Controller::Memory => "cgroup memory controller is not mounted",
+        Controller::Blkio => "blkio cgroup isn't mounted",
+    };
+    Error::with_detail(FROM, ErrorNumber::OPERATION_INVALID, what)
+}
