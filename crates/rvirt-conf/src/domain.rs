@@ -372,7 +372,7 @@ pub fn parse_bitmap(s: &str) -> Option<Vec<u32>> {
 }
 
 /// Formats CPUs as libvirt's `virBitmapFormat` does: ranges joined by commas.
-fn format_cpuset(cpus: &[u32]) -> String {
+pub fn format_cpuset(cpus: &[u32]) -> String {
     let mut out = String::new();
     let mut i = 0;
     while i < cpus.len() {

@@ -188,6 +188,8 @@ impl QemuDriver {
             def.pin_iothread(id, &cpus);
             obj.lock().def = Arc::new(def);
             let _ = self.save_status(&obj);
+            let name = format!("cputune.iothreadpin{id}");
+            self.emit_tunable(&obj, vec![crate::pin::cpuset_param(&name, &cpus)]);
         }
         if config {
             let mut def = (**obj.lock().persistent_def()).clone();

@@ -243,16 +243,16 @@ pub(crate) async fn apply_at_start(
 }
 
 /// A domain with the live definition a call reaches and the persistent one it reaches.
-type Defs = (Arc<DomainObj>, Option<Arc<DomainDef>>, Option<Arc<DomainDef>>);
+type Defs = (
+    Arc<DomainObj>,
+    Option<Arc<DomainDef>>,
+    Option<Arc<DomainDef>>,
+);
 
 impl QemuDriver {
     /// The live definition (when `flags` reach it) and the persistent one (when they do), as
     /// libvirt's `virDomainObjGetDefs`.
-    fn defs(
-        &self,
-        dom: &DomainRef,
-        flags: u32,
-    ) -> Result<Defs> {
+    fn defs(&self, dom: &DomainRef, flags: u32) -> Result<Defs> {
         let obj = self.obj(dom)?;
         let (live, config) = {
             let st = obj.lock();
@@ -263,6 +263,16 @@ impl QemuDriver {
             )
         };
         Ok((obj, live, config))
+    }
+
+    /// Emits the tunable event of `obj` for the changed values `params` (none: nothing).
+    pub(crate) fn emit_tunable(&self, obj: &DomainObj, params: Vec<TypedParam>) {
+        if !params.is_empty() {
+            self.events.emit(rvirt_driver::DomainEvent::Tunable {
+                dom: obj.to_ref(),
+                params,
+            });
+        }
     }
 
     /// The running domain's control groups.
@@ -669,6 +679,7 @@ impl TuningDriver for QemuDriver {
         asked.apply(params);
         asked.check_totals(FROM)?;
         let mut live = live.map(|d| (*d).clone());
+        let mut tunable = Vec::new();
         if let Some(def) = &mut live {
             let Some(i) = def
                 .devices
@@ -696,6 +707,16 @@ impl TuningDriver for QemuDriver {
             })
             .await?;
             d.set_iotune(&t);
+            let mut event = vec![TypedParam::new(
+                "blkdeviotune.disk",
+                TypedParamValue::String(disk.to_string()),
+            )];
+            event.extend(
+                params
+                    .iter()
+                    .map(|p| TypedParam::new(format!("blkdeviotune.{}", p.field), p.value.clone())),
+            );
+            tunable = event;
         }
         let config = match config {
             Some(def) => {
@@ -718,7 +739,9 @@ impl TuningDriver for QemuDriver {
             }
             None => None,
         };
-        self.store(&obj, live, config)
+        self.store(&obj, live, config)?;
+        self.emit_tunable(&obj, tunable);
+        Ok(())
     }
 
     async fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
@@ -812,6 +835,7 @@ impl TuningDriver for QemuDriver {
         };
         let mut live = live.map(|d| (*d).clone());
         let mut config = config.map(|d| (*d).clone());
+        let mut event = Vec::new();
         for p in params {
             let Some((name, limit, sub)) = SCHED.iter().find(|(n, _, _)| *n == p.field) else {
                 continue;
@@ -842,10 +866,12 @@ impl TuningDriver for QemuDriver {
                         // The kernel may round the value: record what it took.
                         let took = cg.read_i64(Controller::Cpu, None, "cpu.shares")?;
                         cputune(def).shares = Some(took as u64);
+                        event.push(TypedParam::new(format!("cputune.{name}"), p.value.clone()));
                     }
                     Some(i) if v != 0 => {
                         set_bandwidth(cg, *sub, *i, v)?;
                         cputune(def).limits[*i] = v;
+                        event.push(TypedParam::new(format!("cputune.{name}"), p.value.clone()));
                     }
                     Some(_) => {}
                 }
@@ -857,7 +883,9 @@ impl TuningDriver for QemuDriver {
                 }
             }
         }
-        self.store(&obj, live, config)
+        self.store(&obj, live, config)?;
+        self.emit_tunable(&obj, event);
+        Ok(())
     }
 
     async fn domain_get_perf_events(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {

@@ -68,6 +68,14 @@ pub(crate) fn set_affinity(tid: i64, cpus: &[u32]) -> Result<()> {
     Ok(())
 }
 
+/// A tunable event's value for a pinning: the CPUs as a list (`0-1,3`).
+pub(crate) fn cpuset_param(name: &str, cpus: &[u32]) -> rvirt_types::TypedParam {
+    rvirt_types::TypedParam::new(
+        name,
+        rvirt_types::TypedParamValue::String(rvirt_conf::domain::format_cpuset(cpus)),
+    )
+}
+
 /// The pinning a definition asks for, applied to a new QEMU before its CPUs run, as libvirt
 /// does at start: the emulator (its main thread) on `<emulatorpin>` or `<vcpu cpuset>`, each
 /// vCPU and I/O thread on its `<vcpupin>`/`<iothreadpin>` or `<vcpu cpuset>`.
@@ -172,6 +180,10 @@ impl QemuDriver {
             }
             Arc::make_mut(&mut obj.lock().def).set_vcpu_pin(vcpu, &cpus);
             let _ = self.save_status(&obj);
+            self.emit_tunable(
+                &obj,
+                vec![cpuset_param(&format!("cputune.vcpupin{vcpu}"), &cpus)],
+            );
         }
         if config {
             obj.lock().persistent_def_mut().set_vcpu_pin(vcpu, &cpus);
@@ -217,6 +229,7 @@ impl QemuDriver {
             set_affinity(p.pid as i64, &cpus)?;
             Arc::make_mut(&mut obj.lock().def).set_emulator_pin(&cpus);
             let _ = self.save_status(&obj);
+            self.emit_tunable(&obj, vec![cpuset_param("cputune.emulatorpin", &cpus)]);
         }
         if config {
             obj.lock().persistent_def_mut().set_emulator_pin(&cpus);

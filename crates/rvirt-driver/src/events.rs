@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 pub type CallbackId = i32;
 
 /// An event about a domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DomainEvent {
     /// `VIR_DOMAIN_EVENT_ID_LIFECYCLE`: a lifecycle transition and its detail (one of the
     /// `DomainEvent*DetailType` values of that transition).
@@ -85,6 +85,15 @@ pub enum DomainEvent {
         /// A `virConnectDomainEventBlockJobStatus` value.
         status: i32,
     },
+    /// `VIR_DOMAIN_EVENT_ID_TUNABLE`: tuning of the running domain changed (pinning, CPU
+    /// bandwidth, disk throttling), the new values as typed parameters (`cputune.*`,
+    /// `blkdeviotune.*`).
+    Tunable {
+        /// The domain.
+        dom: DomainRef,
+        /// The changed values.
+        params: Vec<rvirt_types::TypedParam>,
+    },
     /// `VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE`: the guest agent connected or disconnected.
     AgentLifecycle {
         /// The domain.
@@ -109,6 +118,7 @@ impl DomainEvent {
             DomainEvent::BlockJob { .. } => DomainEventID::BLOCK_JOB,
             DomainEvent::BlockJob2 { .. } => DomainEventID::BLOCK_JOB_2,
             DomainEvent::AgentLifecycle { .. } => DomainEventID::AGENT_LIFECYCLE,
+            DomainEvent::Tunable { .. } => DomainEventID::TUNABLE,
         }
     }
 
@@ -123,7 +133,8 @@ impl DomainEvent {
             | DomainEvent::DeviceAdded { dom, .. }
             | DomainEvent::BlockJob { dom, .. }
             | DomainEvent::BlockJob2 { dom, .. }
-            | DomainEvent::AgentLifecycle { dom, .. } => dom,
+            | DomainEvent::AgentLifecycle { dom, .. }
+            | DomainEvent::Tunable { dom, .. } => dom,
         }
     }
 

@@ -19,7 +19,7 @@ use rvirt_proto::remote::types::{
     DomainEventCallbackBalloonChangeMsg, DomainEventCallbackBlockJobMsg,
     DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
-    DomainEventCallbackRebootMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackRebootMsg, DomainEventCallbackTunableMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -158,6 +158,21 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 Event::Domain(DomainEvent::DeviceRemoved {
                     dom: domain_ref(m.msg.dom),
                     alias: m.msg.dev_alias.into_inner(),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackTunable => {
+            let m: DomainEventCallbackTunableMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::Tunable {
+                    dom: domain_ref(m.dom),
+                    params: m
+                        .params
+                        .into_inner()
+                        .into_iter()
+                        .map(rvirt_proto::convert::typed_param_from_wire)
+                        .collect(),
                 }),
             )
         }

@@ -658,6 +658,13 @@ impl Runner {
                             rvirt::DomainEvent::AgentLifecycle { state, reason, .. } => {
                                 json!(["agent_lifecycle", d.get_name(), state, reason])
                             }
+                            rvirt::DomainEvent::Tunable { params, .. } => {
+                                let p: Vec<Value> = params
+                                    .iter()
+                                    .map(|p| json!([p.field, typed_value_json(&p.value)]))
+                                    .collect();
+                                json!(["tunable", d.get_name(), p])
+                            }
                         };
                         Runner::record(&events, v);
                     })?;

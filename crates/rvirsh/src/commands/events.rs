@@ -177,6 +177,13 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
         DomainEvent::DeviceAdded { dom, alias } => {
             format!("event 'device-added' for domain '{}': {alias}\n", dom.name)
         }
+        DomainEvent::Tunable { dom, params } => {
+            let mut out = format!("event 'tunable' for domain '{}':\n", dom.name);
+            for p in params {
+                out += &format!("\t{}: {}\n", p.field, crate::fmt::typed_value(&p.value));
+            }
+            out
+        }
         DomainEvent::AgentLifecycle { dom, state, reason } => {
             let state = match state {
                 0 => "unknown",

@@ -194,11 +194,23 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
                 reason: *reason,
             },
         ),
-        // The metadata, device-added and agent events came after the legacy protocol: there is
-        // no message for them there.
+        (DomainEvent::Tunable { params, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackTunable,
+            &DomainEventCallbackTunableMsg {
+                callback_id: wire_id,
+                dom,
+                params: rvirt_proto::convert::bounded(
+                    params.iter().map(rvirt_proto::convert::typed_param_to_wire),
+                ),
+            },
+        ),
+        // The metadata, device-added, tunable and agent events came after the legacy
+        // protocol: there is no message for them there.
         (
             DomainEvent::MetadataChange { .. }
             | DomainEvent::DeviceAdded { .. }
+            | DomainEvent::Tunable { .. }
             | DomainEvent::AgentLifecycle { .. },
             true,
         ) => {}
