@@ -135,6 +135,11 @@ impl Cgroup {
         Ok(Cgroup { dirs })
     }
 
+    /// Whether the domain has a group in any controller.
+    pub(crate) fn any(&self) -> bool {
+        !self.dirs.is_empty()
+    }
+
     /// Whether the domain has a group in `c`.
     pub(crate) fn has(&self, c: Controller) -> bool {
         self.dir(c).is_some()

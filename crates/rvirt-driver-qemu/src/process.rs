@@ -676,7 +676,12 @@ impl QemuDriver {
         let proc_ = Arc::new(proc_);
         self.procs.lock().insert(uuid, proc_.clone());
         self.starting.lock().remove(&uuid);
-        let def = Arc::new(self.after_start(&proc_, def).await);
+        let mut def = self.after_start(&proc_, def).await;
+        // A guest in control groups is in libvirt's default partition, as its live XML says.
+        if proc_.cgroup.any() && def.extras.partition.is_none() {
+            def.extras.partition = Some("/machine".into());
+        }
+        let def = Arc::new(def);
         let (dref, state, reason) = {
             let mut st = obj.lock();
             st.id = id;
