@@ -68,6 +68,7 @@ mod pci;
 mod pin;
 mod ports;
 pub mod process;
+mod qos;
 mod reboot;
 mod save;
 mod save_image;

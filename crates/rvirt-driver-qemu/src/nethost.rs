@@ -66,7 +66,11 @@ fn unsupported(detail: String) -> Error {
 fn check_supported(n: &NetDef) -> Result<()> {
     for e in &n.extra {
         let what = match e.name.as_str() {
-            "bandwidth" => "bandwidth limits",
+            // Average, peak and burst are set with tc (crate::qos); a guaranteed floor needs
+            // the network's own QoS, which rvirt does not set up yet.
+            "bandwidth" if e.child("inbound").and_then(|i| i.attr("floor")).is_some() => {
+                "an inbound bandwidth floor"
+            }
             "vlan" => "VLAN tags",
             "virtualport" => "virtual port profiles",
             "filterref" => "network filters",

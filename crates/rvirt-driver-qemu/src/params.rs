@@ -578,14 +578,34 @@ impl TuningDriver for QemuDriver {
                 ));
             }
         }
-        if live.is_some() {
-            return Err(Error::with_detail(
-                FROM,
-                ErrorNumber::OPERATION_UNSUPPORTED,
-                "changing the bandwidth of a running domain's interface is not supported by \
-                 rvirt yet; change it with --config",
-            ));
-        }
+        let live = match live {
+            Some(d) => {
+                let mut d = (*d).clone();
+                let i = d.net_find(device)?;
+                let net = &mut d.devices.interfaces[i];
+                net.set_bandwidth(params);
+                let floor = net.bandwidth_params()[3].value != TypedParamValue::UInt(0);
+                if floor {
+                    return Err(Error::with_detail(
+                        FROM,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        "an inbound floor on a running domain's interface is not supported by \
+                         rvirt yet",
+                    ));
+                }
+                let ifname = net.target_dev.clone().ok_or_else(|| {
+                    Error::with_detail(
+                        FROM,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        "Unable to set bandwidth for interface because device name is unknown",
+                    )
+                })?;
+                let net = net.clone();
+                crate::util::off_thread(move || crate::qos::set(&ifname, &net)).await?;
+                Some(d)
+            }
+            None => None,
+        };
         let config = match config {
             Some(d) => {
                 let mut d = (*d).clone();
@@ -595,7 +615,7 @@ impl TuningDriver for QemuDriver {
             }
             None => None,
         };
-        self.store(&obj, None, config)
+        self.store(&obj, live, config)
     }
 
     async fn domain_get_block_io_tune(

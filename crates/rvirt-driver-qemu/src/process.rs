@@ -822,6 +822,19 @@ impl QemuDriver {
             }
         }
         let taps = crate::nethost::connect_all(def)?;
+        // Bandwidth limits on the host side of the interfaces, before the guest can send.
+        for n in def
+            .devices
+            .interfaces
+            .iter()
+            .filter(|n| crate::qos::supported(n))
+        {
+            if let Some(ifname) = n.target_dev.as_deref()
+                && n.extra.iter().any(|e| e.name == "bandwidth")
+            {
+                crate::qos::set(ifname, n)?;
+            }
+        }
         let tap_fds: Vec<(String, Vec<i32>)> = taps
             .iter()
             .map(|(alias, t)| {
