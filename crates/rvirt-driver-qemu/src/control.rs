@@ -267,8 +267,15 @@ impl QemuDriver {
     /// Marks the running domain `uuid` tainted by `flag`.
     pub(crate) fn taint(&self, uuid: &rvirt_types::Uuid, flag: u32) {
         if let Ok(p) = self.proc_of(uuid) {
-            p.taint
+            let before = p
+                .taint
                 .fetch_or(1 << flag, std::sync::atomic::Ordering::Relaxed);
+            // A new taint goes to the status file, so that a restarted driver still reports it.
+            if before & (1 << flag) == 0
+                && let Some(obj) = self.domains.find_by_uuid(uuid)
+            {
+                let _ = self.save_status(&obj);
+            }
         }
     }
 

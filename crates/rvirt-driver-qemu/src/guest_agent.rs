@@ -254,6 +254,10 @@ impl QemuDriver {
         check_timeout(timeout)?;
         let obj = self.obj(dom)?;
         self.agent_timeouts.lock().insert(obj.uuid, timeout);
+        // Kept in the status file of a running domain, as libvirt keeps it.
+        if obj.lock().is_active() {
+            let _ = self.save_status(&obj);
+        }
         Ok(())
     }
 
@@ -265,11 +269,8 @@ impl QemuDriver {
         timeout: i32,
     ) -> Result<Option<String>> {
         check_timeout(timeout)?;
-        let (p, agent, _) = self.agent_of(dom)?;
-        p.taint.fetch_or(
-            1 << crate::control::TAINT_CUSTOM_GA_COMMAND,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        let (_p, agent, _) = self.agent_of(dom)?;
+        self.taint(&dom.uuid, crate::control::TAINT_CUSTOM_GA_COMMAND);
         let command: Value = serde_json::from_str(cmd)
             .map_err(|e| Error::internal(FROM, format!("cannot parse json {cmd}: {e}")))?;
         if !command.is_object() {

@@ -246,18 +246,27 @@ struct Status {
     id: i32,
     /// The block jobs under way.
     block_jobs: Vec<Arc<crate::blockjob::BlockJob>>,
+    /// The taint flags of the running QEMU (a bit per `virDomainTaintFlags` value).
+    taint: u32,
+    /// The agent's response timeout set for the domain (`virDomainAgentSetResponseTimeout`).
+    agent_timeout: Option<i32>,
 }
 
 fn status_xml(st: &Status) -> String {
+    let agent = st
+        .agent_timeout
+        .map(|t| format!(" agentTimeout='{t}'"))
+        .unwrap_or_default();
     let mut out = format!(
         "<domstatus state='{}' reason='{}' pid='{}'>\n  <monitor path='{}' type='unix'/>\n  \
-         <process starttime='{}' privateDir='{}'/>\n",
+         <process starttime='{}' privateDir='{}' taint='{}'{agent}/>\n",
         st.state.0,
         st.reason,
         st.pid,
         xml_escape(&st.monitor.display().to_string()),
         st.starttime,
         xml_escape(&st.private_dir.display().to_string()),
+        st.taint,
     );
     if !st.block_jobs.is_empty() {
         out.push_str("  <blockjobs>\n");
@@ -311,6 +320,14 @@ fn parse_status(text: &str) -> Option<Status> {
                     .collect()
             })
             .unwrap_or_default(),
+        // Files written before these were kept: the taint of a QEMU run as root, no timeout.
+        taint: process
+            .attribute("taint")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1 << crate::control::TAINT_HIGH_PRIVILEGES),
+        agent_timeout: process
+            .attribute("agentTimeout")
+            .and_then(|t| t.parse().ok()),
     })
 }
 
@@ -711,6 +728,8 @@ impl QemuDriver {
             def: (*def).clone(),
             id,
             block_jobs: Vec::new(),
+            taint: proc_.taint.load(Ordering::Relaxed),
+            agent_timeout: self.agent_timeouts.lock().get(&uuid).copied(),
         };
         let _ = std::fs::create_dir_all(&self.dirs.qemu_state);
         if let Err(e) = self.write_status(&def.name, &status) {
@@ -1359,6 +1378,8 @@ impl QemuDriver {
                 def: (*st.def).clone(),
                 id: st.id,
                 block_jobs: p.block_jobs.lock().values().cloned().collect(),
+                taint: p.taint.load(Ordering::Relaxed),
+                agent_timeout: self.agent_timeouts.lock().get(&obj.uuid).copied(),
             };
             (status, st.name.clone())
         };
@@ -1732,7 +1753,7 @@ impl QemuDriver {
                 handled: tokio::sync::watch::channel(0).0,
                 watcher: Mutex::new(None),
                 agent: Mutex::new(None),
-                taint: crate::control::initial_taint(),
+                taint: std::sync::atomic::AtomicU32::new(s.taint),
                 cgroup: crate::cgroup::Cgroup::find(&crate::cgroup::group_name(
                     &self.dirs.cgroup_prefix,
                     s.id,
@@ -1740,6 +1761,9 @@ impl QemuDriver {
                 )),
             });
             let uuid = s.def.uuid;
+            if let Some(t) = s.agent_timeout {
+                self.agent_timeouts.lock().insert(uuid, t);
+            }
             let has_jobs = !s.block_jobs.is_empty();
             let mut def = s.def;
             self.retranslate_disks(&mut def);

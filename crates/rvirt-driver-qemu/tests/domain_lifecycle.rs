@@ -209,11 +209,29 @@ fn reattach_after_reopen() {
     let t =
         block_on(d.domain_create_xml(&guest("rt", "qemu"), DomainCreateFlags::empty())).unwrap();
     let pid = pid_of(root.path(), "r");
+    // What the status file keeps beside the definition: the taint of a monitor command, the
+    // agent's timeout.
+    block_on(d.domain_qemu_monitor_command(&dom, r#"{"execute":"query-status"}"#, 0)).unwrap();
+    block_on(d.domain_agent_set_response_timeout(&dom, 10, 0)).unwrap();
+    let before = block_on(d.domain_get_messages(&dom, 0)).unwrap();
+    assert_eq!(before.len(), 2, "{before:?}");
     drop(d);
     // The "restart": a new driver on the same root.
     let d = open(root.path());
     let dom = block_on(d.domain_lookup_by_name("r")).unwrap();
     assert_eq!(dom.id, 1);
+    assert_eq!(block_on(d.domain_get_messages(&dom, 0)).unwrap(), before);
+    let status = std::fs::read_to_string(root.path().join("run/qemu/r.xml")).unwrap();
+    assert!(status.contains("agentTimeout='10'"), "{status}");
+    // The domain's control groups are found again: CPU shares read live.
+    if std::path::Path::new("/sys/fs/cgroup/cpu/cpu.shares").exists() {
+        let live = rvirt_types::domain::DomainModificationImpact::LIVE.bits();
+        let sched = block_on(rvirt_driver::TuningDriver::domain_get_scheduler_parameters(
+            &*d, &dom, 1, live,
+        ))
+        .unwrap();
+        assert_eq!(sched[0].value, rvirt_types::TypedParamValue::ULLong(1024));
+    }
     assert_eq!(
         block_on(d.domain_get_state(&dom, 0)).unwrap().0,
         DomainState::RUNNING
