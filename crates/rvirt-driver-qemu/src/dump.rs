@@ -247,13 +247,7 @@ impl QemuDriver {
         size: u32,
         flags: u32,
     ) -> Result<Vec<u8>> {
-        check_flags(FROM, "qemuDomainMemoryPeek", flags, 3)?;
-        if flags != 1 && flags != 2 {
-            return Err(Error::invalid_arg(
-                FROM,
-                "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL",
-            ));
-        }
+        rvirt_driver::check_peek_flags(FROM, "qemuDomainMemoryPeek", flags)?;
         let obj = self.obj(dom)?;
         if !obj.lock().is_active() {
             return Err(Error::operation_invalid(FROM, "domain is not running"));

@@ -8,9 +8,8 @@ use crate::cgroup::{Cgroup, Controller, not_mounted};
 use crate::{FROM, QemuDriver};
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::params::{
-    BANDWIDTH_PARAMS, BLKIO_DEVICE_PARAMS, BLKIO_WEIGHT, IOTUNE_GROUP_NAME, IOTUNE_PARAMS,
-    MEMORY_HARD_LIMIT, MEMORY_PARAM_UNLIMITED, MEMORY_SOFT_LIMIT, MEMORY_SWAP_HARD_LIMIT,
-    MemtuneChange, NUMA_MODE, NUMA_NODESET,
+    BLKIO_WEIGHT, IOTUNE_GROUP_NAME, IOTUNE_PARAMS, MEMORY_HARD_LIMIT, MEMORY_PARAM_UNLIMITED,
+    MEMORY_SOFT_LIMIT, MEMORY_SWAP_HARD_LIMIT, MemtuneChange,
 };
 use rvirt_driver::{DomainObj, DomainRef, TuningDriver, check_flags};
 use rvirt_types::domain::DomainModificationImpact as Impact;
@@ -342,14 +341,7 @@ impl TuningDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainSetMemoryParameters", flags, AFFECT)?;
-        validate(
-            params,
-            &[
-                (MEMORY_HARD_LIMIT, kind::ULLONG),
-                (MEMORY_SOFT_LIMIT, kind::ULLONG),
-                (MEMORY_SWAP_HARD_LIMIT, kind::ULLONG),
-            ],
-        )?;
+        validate(params, &rvirt_conf::domain::params::memory_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
         let cg = match &live {
             Some(_) => {
@@ -419,12 +411,7 @@ impl TuningDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainSetBlkioParameters", flags, AFFECT)?;
-        let mut accepted: Vec<(&str, i32)> = BLKIO_DEVICE_PARAMS
-            .iter()
-            .map(|n| (*n, kind::STRING))
-            .collect();
-        accepted.push((BLKIO_WEIGHT, kind::UINT));
-        validate(params, &accepted)?;
+        validate(params, &rvirt_conf::domain::params::blkio_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
         let mut live = live.map(|d| (*d).clone());
         if let Some(def) = &mut live {
@@ -477,10 +464,7 @@ impl TuningDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainSetNumaParameters", flags, AFFECT)?;
-        validate(
-            params,
-            &[(NUMA_MODE, kind::INT), (NUMA_NODESET, kind::STRING)],
-        )?;
+        validate(params, &rvirt_conf::domain::params::numa_accepted())?;
         let (mode, nodeset) = rvirt_conf::domain::params::numa_request(params, FROM)?;
         let (obj, live, config) = self.defs(dom, flags)?;
         let mut live = live.map(|d| (*d).clone());
@@ -560,9 +544,7 @@ impl TuningDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainSetInterfaceParameters", flags, AFFECT)?;
-        let accepted: Vec<(&str, i32)> =
-            BANDWIDTH_PARAMS.iter().map(|n| (*n, kind::UINT)).collect();
-        validate(params, &accepted)?;
+        validate(params, &rvirt_conf::domain::params::bandwidth_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
         // libvirt's virNetDevSupportsBandwidth, for the live and the persistent interface.
         for def in live.iter().chain(config.iter()) {
@@ -672,41 +654,16 @@ impl TuningDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainSetBlockIoTune", flags, AFFECT)?;
-        let accepted: Vec<(&str, i32)> = IOTUNE_PARAMS
-            .iter()
-            .map(|n| {
-                let k = if *n == IOTUNE_GROUP_NAME {
-                    kind::STRING
-                } else {
-                    kind::ULLONG
-                };
-                (*n, k)
-            })
-            .collect();
-        validate(params, &accepted)?;
+        validate(params, &rvirt_conf::domain::params::iotune_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
-        if params
-            .iter()
-            .any(|p| matches!(p.value, TypedParamValue::ULLong(v) if v > BLOCK_IOTUNE_MAX))
-        {
-            return Err(Error::with_detail(
-                FROM,
-                ErrorNumber::ARGUMENT_UNSUPPORTED,
-                format!("block I/O throttle limit value must be no more than {BLOCK_IOTUNE_MAX}"),
-            ));
-        }
+        rvirt_conf::domain::params::check_iotune_max(params, BLOCK_IOTUNE_MAX, FROM)?;
         let mut asked = rvirt_conf::domain::params::BlockIoTune::default();
         asked.apply(params);
         asked.check_totals(FROM)?;
         let mut live = live.map(|d| (*d).clone());
         let mut tunable = Vec::new();
         if let Some(def) = &mut live {
-            let Some(i) = def
-                .devices
-                .disks
-                .iter()
-                .position(|d| Some(d) == def.disk_by_name(disk))
-            else {
+            let Some(i) = def.disk_index_by_name(disk) else {
                 return Err(Error::invalid_arg(
                     FROM,
                     format!("disk '{disk}' was not found in the domain config"),
@@ -741,12 +698,7 @@ impl TuningDriver for QemuDriver {
         let config = match config {
             Some(def) => {
                 let mut def = (*def).clone();
-                let Some(i) = def
-                    .devices
-                    .disks
-                    .iter()
-                    .position(|d| Some(d) == def.disk_by_name(disk))
-                else {
+                let Some(i) = def.disk_index_by_name(disk) else {
                     return Err(Error::invalid_arg(
                         FROM,
                         format!("missing persistent configuration for disk '{disk}'"),
@@ -923,11 +875,7 @@ impl TuningDriver for QemuDriver {
         flags: u32,
     ) -> Result<()> {
         check_flags(FROM, "qemuDomainSetPerfEvents", flags, AFFECT)?;
-        let accepted: Vec<(&str, i32)> = rvirt_conf::domain::params::perf_event_names()
-            .iter()
-            .map(|n| (*n, kind::BOOLEAN))
-            .collect();
-        validate(params, &accepted)?;
+        validate(params, &rvirt_conf::domain::params::perf_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
         if live.is_some()
             && params

@@ -1328,13 +1328,7 @@ impl DomainDriver for TestDriver {
         size: u32,
         flags: u32,
     ) -> Result<Vec<u8>> {
-        check_flags(FROM, "testDomainMemoryPeek", flags, 3)?;
-        if flags != 1 && flags != 2 {
-            return Err(Error::invalid_arg(
-                FROM,
-                "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL",
-            ));
-        }
+        rvirt_driver::check_peek_flags(FROM, "testDomainMemoryPeek", flags)?;
         self.read(dom, check_active)?;
         // The test guest's memory counts up from the low byte of the address.
         Ok((0..size)

@@ -4,14 +4,11 @@
 //! and dropped, as in libvirt.
 
 use crate::{FROM, TestDriver};
-use rvirt_conf::domain::params::{
-    self, BANDWIDTH_PARAMS, BLKIO_DEVICE_PARAMS, BLKIO_WEIGHT, IOTUNE_GROUP_NAME, IOTUNE_PARAMS,
-    MemtuneChange, NUMA_MODE, NUMA_NODESET,
-};
+use rvirt_conf::domain::params::{self, MemtuneChange};
 use rvirt_driver::{DomainRef, TuningDriver, check_flags};
 use rvirt_types::domain::DomainModificationImpact as Impact;
 use rvirt_types::typed_param::{CountedParams, TYPED_PARAM_STRING_OKAY, kind, validate};
-use rvirt_types::{Error, ErrorNumber, Result, TypedParam, TypedParamValue};
+use rvirt_types::{Error, Result, TypedParam, TypedParamValue};
 
 const AFFECT: u32 = Impact::LIVE.bits() | Impact::CONFIG.bits();
 const GET_FLAGS: u32 = AFFECT | TYPED_PARAM_STRING_OKAY;
@@ -113,10 +110,6 @@ impl TestDriver {
     }
 }
 
-fn all(names: &[&'static str], kind: i32) -> Vec<(&'static str, i32)> {
-    names.iter().map(|n| (*n, kind)).collect()
-}
-
 impl TuningDriver for TestDriver {
     async fn domain_get_memory_parameters(
         &self,
@@ -134,14 +127,7 @@ impl TuningDriver for TestDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        let accepted = all(
-            &[
-                params::MEMORY_HARD_LIMIT,
-                params::MEMORY_SOFT_LIMIT,
-                params::MEMORY_SWAP_HARD_LIMIT,
-            ],
-            kind::ULLONG,
-        );
+        let accepted = params::memory_accepted();
         let f = "testDomainSetMemoryParameters";
         self.tune(dom, f, params, flags, &accepted, |def, _, live_def| {
             let change = MemtuneChange::from_params(params);
@@ -168,8 +154,7 @@ impl TuningDriver for TestDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        let mut accepted = all(&BLKIO_DEVICE_PARAMS, kind::STRING);
-        accepted.push((BLKIO_WEIGHT, kind::UINT));
+        let accepted = params::blkio_accepted();
         let f = "testDomainSetBlkioParameters";
         self.tune(dom, f, params, flags, &accepted, |def, _, _| {
             def.set_blkio_params(params)
@@ -192,7 +177,7 @@ impl TuningDriver for TestDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        let accepted = [(NUMA_MODE, kind::INT), (NUMA_NODESET, kind::STRING)];
+        let accepted = params::numa_accepted();
         let f = "testDomainSetNumaParameters";
         self.tune(dom, f, params, flags, &accepted, |def, live, _| {
             let (mode, nodeset) = rvirt_conf::domain::params::numa_request(params, FROM)?;
@@ -229,7 +214,7 @@ impl TuningDriver for TestDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        let accepted = all(&BANDWIDTH_PARAMS, kind::UINT);
+        let accepted = params::bandwidth_accepted();
         let f = "testDomainSetInterfaceParameters";
         self.tune(dom, f, params, flags, &accepted, |def, _, _| {
             let i = def.net_find(device)?;
@@ -265,42 +250,16 @@ impl TuningDriver for TestDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        let accepted: Vec<(&str, i32)> = IOTUNE_PARAMS
-            .iter()
-            .map(|n| {
-                let k = if *n == IOTUNE_GROUP_NAME {
-                    kind::STRING
-                } else {
-                    kind::ULLONG
-                };
-                (*n, k)
-            })
-            .collect();
+        let accepted = params::iotune_accepted();
         let f = "testDomainSetBlockIoTune";
         self.tune(dom, f, params, flags, &accepted, |def, _, _| {
-            let Some(i) = def
-                .devices
-                .disks
-                .iter()
-                .position(|d| Some(d) == def.disk_by_name(disk))
-            else {
+            let Some(i) = def.disk_index_by_name(disk) else {
                 return Err(Error::invalid_arg(
                     FROM,
                     format!("missing persistent configuration for disk '{disk}'"),
                 ));
             };
-            if params.iter().any(|p| match p.value {
-                TypedParamValue::ULLong(v) => v > BLOCK_IOTUNE_MAX,
-                _ => false,
-            }) {
-                return Err(Error::with_detail(
-                    FROM,
-                    ErrorNumber::ARGUMENT_UNSUPPORTED,
-                    format!(
-                        "block I/O throttle limit value must be no more than {BLOCK_IOTUNE_MAX}"
-                    ),
-                ));
-            }
+            params::check_iotune_max(params, BLOCK_IOTUNE_MAX, FROM)?;
             let disk = &mut def.devices.disks[i];
             let mut t = disk.iotune();
             t.apply(params);
@@ -404,7 +363,7 @@ impl TuningDriver for TestDriver {
         params: &[TypedParam],
         flags: u32,
     ) -> Result<()> {
-        let accepted = all(params::perf_event_names(), kind::BOOLEAN);
+        let accepted = params::perf_accepted();
         let f = "testDomainSetPerfEvents";
         self.tune(dom, f, params, flags, &accepted, |def, _, _| {
             def.set_perf_events(params);

@@ -108,6 +108,19 @@ pub fn unsupported<T>(function: &str) -> Result<T> {
     Err(Error::no_support(ErrorDomain::DOMAIN, function))
 }
 
+/// The drivers' check of `virDomainMemoryPeek`'s flags (in `function`, error domain `domain`):
+/// exactly one of `VIR_MEMORY_VIRTUAL` (1) and `VIR_MEMORY_PHYSICAL` (2).
+pub fn check_peek_flags(domain: ErrorDomain, function: &str, flags: u32) -> Result<()> {
+    check_flags(domain, function, flags, 3)?;
+    if flags != 1 && flags != 2 {
+        return Err(Error::invalid_arg(
+            domain,
+            "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL",
+        ));
+    }
+    Ok(())
+}
+
 /// libvirt's `virCheckFlags`: `VIR_ERR_INVALID_ARG` for any bit of `flags` outside `supported`,
 /// worded `unsupported flags (0x…) in function …`.
 pub fn check_flags(domain: ErrorDomain, function: &str, flags: u32, supported: u32) -> Result<()> {

@@ -7,7 +7,7 @@ use super::tuning::PERF_EVENTS;
 use super::{DiskDef, DomainDef, NetDef, format_cpuset};
 use crate::raw::{RawElement, RawNode};
 use crate::sparse::token;
-use rvirt_types::typed_param::get_ullong;
+use rvirt_types::typed_param::{get_ullong, kind};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, TypedParam, TypedParamValue};
 
 /// `VIR_DOMAIN_MEMORY_PARAM_UNLIMITED`: a memory limit that is not set.
@@ -78,6 +78,74 @@ pub const IOTUNE_PARAMS: [&str; 20] = [
     "read_iops_sec_max_length",
     "write_iops_sec_max_length",
 ];
+
+/// The parameters `virDomainSetMemoryParameters` takes (hard, soft and swap hard limits),
+/// with their `VIR_TYPED_PARAM_*` types, for `rvirt_types::typed_param::validate`.
+pub fn memory_accepted() -> Vec<(&'static str, i32)> {
+    [MEMORY_HARD_LIMIT, MEMORY_SOFT_LIMIT, MEMORY_SWAP_HARD_LIMIT]
+        .into_iter()
+        .map(|n| (n, kind::ULLONG))
+        .collect()
+}
+
+/// The parameters `virDomainSetBlkioParameters` takes.
+pub fn blkio_accepted() -> Vec<(&'static str, i32)> {
+    let mut v: Vec<_> = BLKIO_DEVICE_PARAMS
+        .into_iter()
+        .map(|n| (n, kind::STRING))
+        .collect();
+    v.push((BLKIO_WEIGHT, kind::UINT));
+    v
+}
+
+/// The parameters `virDomainSetNumaParameters` takes.
+pub fn numa_accepted() -> Vec<(&'static str, i32)> {
+    vec![(NUMA_MODE, kind::INT), (NUMA_NODESET, kind::STRING)]
+}
+
+/// The parameters `virDomainSetInterfaceParameters` takes.
+pub fn bandwidth_accepted() -> Vec<(&'static str, i32)> {
+    BANDWIDTH_PARAMS
+        .into_iter()
+        .map(|n| (n, kind::UINT))
+        .collect()
+}
+
+/// The parameters `virDomainSetBlockIoTune` takes.
+pub fn iotune_accepted() -> Vec<(&'static str, i32)> {
+    IOTUNE_PARAMS
+        .into_iter()
+        .map(|n| {
+            let k = if n == IOTUNE_GROUP_NAME {
+                kind::STRING
+            } else {
+                kind::ULLONG
+            };
+            (n, k)
+        })
+        .collect()
+}
+
+/// The parameters `virDomainSetPerfEvents` takes.
+pub fn perf_accepted() -> Vec<(&'static str, i32)> {
+    PERF_EVENTS.iter().map(|n| (*n, kind::BOOLEAN)).collect()
+}
+
+/// libvirt's refusal of a throttling limit above `max` (its drivers' `*_BLOCK_IOTUNE_MAX`),
+/// in error domain `from`.
+pub fn check_iotune_max(params: &[TypedParam], max: u64, from: ErrorDomain) -> Result<()> {
+    if params
+        .iter()
+        .any(|p| matches!(p.value, TypedParamValue::ULLong(v) if v > max))
+    {
+        return Err(Error::with_detail(
+            from,
+            ErrorNumber::ARGUMENT_UNSUPPORTED,
+            format!("block I/O throttle limit value must be no more than {max}"),
+        ));
+    }
+    Ok(())
+}
 
 /// The perf events (`VIR_PERF_PARAM_*`), in libvirt's order.
 pub fn perf_event_names() -> &'static [&'static str] {
@@ -551,6 +619,15 @@ impl DomainDef {
         let nt = self.extras.numatune.get_or_insert_with(Default::default);
         nt.memory = Some((token(mode_name, &NUMA_MODES), nodeset));
         Ok(())
+    }
+
+    /// The index of the disk [`DomainDef::disk_by_name`] finds.
+    pub fn disk_index_by_name(&self, name: &str) -> Option<usize> {
+        let disk = self.disk_by_name(name)?;
+        self.devices
+            .disks
+            .iter()
+            .position(|d| std::ptr::eq(d, disk))
     }
 
     /// libvirt's `virDomainNetFind`: the index of the interface `device` names, by MAC address
