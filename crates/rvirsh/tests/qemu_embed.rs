@@ -697,11 +697,20 @@ fn dominfo_messages_match_libvirt() {
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("tiny.xml");
     std::fs::write(&xml, GUEST).unwrap();
+    // A machine type this QEMU deprecates (QEMU 7.2 deprecates no CPU model).
+    let old = dir.path().join("old.xml");
+    std::fs::write(
+        &old,
+        "<domain type='qemu'><name>old</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='pc-i440fx-1.4'>hvm</type></os></domain>",
+    )
+    .unwrap();
     let script = format!(
         "define {}; dominfo tiny; start tiny; dominfo tiny; \
          qemu-monitor-command tiny --hmp 'info status'; dominfo tiny; \
-         destroy tiny; dominfo tiny; undefine tiny",
-        xml.display()
+         destroy tiny; dominfo tiny; undefine tiny; create {}; dominfo old; destroy old",
+        xml.display(),
+        old.display()
     );
     let ours = same_as_libvirt(dir.path(), &script);
     let out = String::from_utf8_lossy(&ours.stdout);
@@ -715,6 +724,10 @@ fn dominfo_messages_match_libvirt() {
             "{out}"
         );
     }
+    assert!(
+        out.contains("deprecated configuration: machine type 'pc-i440fx-1.4'\n"),
+        "{out}"
+    );
 }
 
 /// Core dumps of a running guest: memory-only in ELF and kdump form, a refused format, full

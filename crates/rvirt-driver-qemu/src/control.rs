@@ -32,6 +32,8 @@ const TAINT_MESSAGES: [&str; 14] = [
 pub(crate) const TAINT_CUSTOM_MONITOR: u32 = 1;
 pub(crate) const TAINT_HIGH_PRIVILEGES: u32 = 2;
 pub(crate) const TAINT_CUSTOM_GA_COMMAND: u32 = 10;
+/// The taint bit of a configuration QEMU deprecates.
+pub(crate) const TAINT_DEPRECATED_CONFIG: u32 = 12;
 
 /// A new run's taint: libvirt marks a guest whose QEMU runs as root.
 pub(crate) fn initial_taint() -> std::sync::atomic::AtomicU32 {
@@ -279,25 +281,74 @@ impl QemuDriver {
         }
     }
 
-    /// `virDomainGetMessages`: the taint of the running QEMU (none once it stopped, as
-    /// libvirt clears it); rvirt reports no deprecations.
+    /// libvirt's check of a starting guest's configuration against what its QEMU binary
+    /// deprecates: the machine type and a custom CPU model.
+    pub(crate) async fn check_deprecations(
+        &self,
+        p: &crate::process::Proc,
+        def: &rvirt_conf::DomainDef,
+    ) {
+        let Some(bin) = def.devices.emulator.as_deref() else {
+            return;
+        };
+        let Ok(probe) = self.probe(std::path::Path::new(bin)).await else {
+            return;
+        };
+        let mut found = Vec::new();
+        if let Some(m) = def.os.machine.as_deref()
+            && probe.machine(m).is_some_and(|m| m.deprecated)
+        {
+            found.push(format!("machine type '{m}'"));
+        }
+        if let Some(cpu) = def.extras.cpu.as_deref()
+            && cpu.mode == "custom"
+            && let Some(model) = cpu.model.as_deref()
+            && probe
+                .cpu_definitions
+                .iter()
+                .any(|c| c.name == model && c.deprecated)
+        {
+            found.push(format!("CPU model '{model}'"));
+        }
+        if !found.is_empty() {
+            p.taint.fetch_or(
+                1 << TAINT_DEPRECATED_CONFIG,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            p.deprecations.lock().extend(found);
+        }
+    }
+
+    /// `virDomainGetMessages`: the taint of the running QEMU and the deprecated parts of its
+    /// configuration (none once it stopped, as libvirt clears them).
     pub(crate) fn messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
         check_flags(FROM, "qemuDomainGetMessages", flags, 0b11)?;
         let obj = self.obj(dom)?;
-        // VIR_DOMAIN_MESSAGE_TAINTING (2), or no filter.
-        if flags != 0 && flags & 2 == 0 {
+        let Ok(p) = self.proc_of(&obj.uuid) else {
             return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        // VIR_DOMAIN_MESSAGE_TAINTING (2), or no filter.
+        if flags == 0 || flags & 2 != 0 {
+            let bits = p.taint.load(std::sync::atomic::Ordering::Relaxed);
+            out.extend(
+                TAINT_MESSAGES
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits & (1 << i) != 0)
+                    .map(|(_, m)| format!("tainted: {m}")),
+            );
         }
-        let bits = self
-            .proc_of(&obj.uuid)
-            .map(|p| p.taint.load(std::sync::atomic::Ordering::Relaxed))
-            .unwrap_or(0);
-        Ok(TAINT_MESSAGES
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| bits & (1 << i) != 0)
-            .map(|(_, m)| format!("tainted: {m}"))
-            .collect())
+        // VIR_DOMAIN_MESSAGE_DEPRECATION (1), or no filter.
+        if flags == 0 || flags & 1 != 0 {
+            out.extend(
+                p.deprecations
+                    .lock()
+                    .iter()
+                    .map(|d| format!("deprecated configuration: {d}")),
+            );
+        }
+        Ok(out)
     }
 }
 

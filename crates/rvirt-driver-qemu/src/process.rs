@@ -171,6 +171,8 @@ pub struct Proc {
     pub(crate) agent: Mutex<Option<Arc<rvirt_qmp::Agent>>>,
     /// libvirt's taint flags of this run (`virDomainTaintFlags` bits; see `control.rs`).
     pub(crate) taint: std::sync::atomic::AtomicU32,
+    /// What of the domain's configuration QEMU deprecates (`machine type 'pc-i440fx-1.4'`).
+    pub(crate) deprecations: Mutex<Vec<String>>,
     /// The domain's control groups.
     pub(crate) cgroup: crate::cgroup::Cgroup,
 }
@@ -250,6 +252,8 @@ struct Status {
     taint: u32,
     /// The agent's response timeout set for the domain (`virDomainAgentSetResponseTimeout`).
     agent_timeout: Option<i32>,
+    /// The deprecated parts of the configuration QEMU runs.
+    deprecations: Vec<String>,
 }
 
 fn status_xml(st: &Status) -> String {
@@ -268,6 +272,9 @@ fn status_xml(st: &Status) -> String {
         xml_escape(&st.private_dir.display().to_string()),
         st.taint,
     );
+    for d in &st.deprecations {
+        out.push_str(&format!("  <deprecation>{}</deprecation>\n", xml_escape(d)));
+    }
     if !st.block_jobs.is_empty() {
         out.push_str("  <blockjobs>\n");
         for j in &st.block_jobs {
@@ -328,6 +335,11 @@ fn parse_status(text: &str) -> Option<Status> {
         agent_timeout: process
             .attribute("agentTimeout")
             .and_then(|t| t.parse().ok()),
+        deprecations: root
+            .children()
+            .filter(|c| c.has_tag_name("deprecation"))
+            .filter_map(|c| c.text().map(str::to_string))
+            .collect(),
     })
 }
 
@@ -693,6 +705,7 @@ impl QemuDriver {
         let proc_ = Arc::new(proc_);
         self.procs.lock().insert(uuid, proc_.clone());
         self.starting.lock().remove(&uuid);
+        self.check_deprecations(&proc_, &def).await;
         let mut def = self.after_start(&proc_, def).await;
         // A guest in control groups is in libvirt's default partition, as its live XML says.
         if proc_.cgroup.any() && def.extras.partition.is_none() {
@@ -730,6 +743,7 @@ impl QemuDriver {
             block_jobs: Vec::new(),
             taint: proc_.taint.load(Ordering::Relaxed),
             agent_timeout: self.agent_timeouts.lock().get(&uuid).copied(),
+            deprecations: proc_.deprecations.lock().clone(),
         };
         let _ = std::fs::create_dir_all(&self.dirs.qemu_state);
         if let Err(e) = self.write_status(&def.name, &status) {
@@ -1058,6 +1072,7 @@ impl QemuDriver {
                     watcher: Mutex::new(None),
                     agent: Mutex::new(None),
                     taint: crate::control::initial_taint(),
+                    deprecations: Mutex::new(Vec::new()),
                     cgroup,
                 },
                 events,
@@ -1380,6 +1395,7 @@ impl QemuDriver {
                 block_jobs: p.block_jobs.lock().values().cloned().collect(),
                 taint: p.taint.load(Ordering::Relaxed),
                 agent_timeout: self.agent_timeouts.lock().get(&obj.uuid).copied(),
+                deprecations: p.deprecations.lock().clone(),
             };
             (status, st.name.clone())
         };
@@ -1754,6 +1770,7 @@ impl QemuDriver {
                 watcher: Mutex::new(None),
                 agent: Mutex::new(None),
                 taint: std::sync::atomic::AtomicU32::new(s.taint),
+                deprecations: Mutex::new(s.deprecations.clone()),
                 cgroup: crate::cgroup::Cgroup::find(&crate::cgroup::group_name(
                     &self.dirs.cgroup_prefix,
                     s.id,
