@@ -946,6 +946,19 @@ impl QemuDriver {
                 } else {
                     None
                 };
+                // Its bandwidth on the new device, as at start.
+                if let Some(t) = &tap
+                    && crate::qos::supported(&net)
+                    && net.extra.iter().any(|e| e.name == "bandwidth")
+                {
+                    let (name, n) = (t.name.clone(), net.clone());
+                    if let Err(e) =
+                        crate::util::off_thread(move || crate::qos::set(&name, &n)).await
+                    {
+                        release(&net);
+                        return Err(e);
+                    }
+                }
                 let fd_names: Vec<String> = tap
                     .iter()
                     .flat_map(|t| (0..t.fds.len()).map(|i| format!("{netdev}-fd{i}")))
