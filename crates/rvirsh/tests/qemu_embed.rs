@@ -819,3 +819,45 @@ fn tuning_matches_libvirt() {
     assert!(out.contains("read_iops_sec  : 50"), "{out}");
     assert!(out.contains("soft_limit     : 5000"), "{out}");
 }
+
+/// `change-media` on a CD drive: the XML it would send (`--print-xml`), eject, insert, update
+/// and their refusals, in the config and on the running guest (QEMU's tray and medium
+/// commands), through the same command lines as virsh on libvirt's embedded QEMU driver.
+#[test]
+fn change_media_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["a.iso", "b.iso", "disk.img"] {
+        std::fs::write(dir.path().join(f), vec![0u8; 1 << 20]).unwrap();
+    }
+    let d = dir.path().display();
+    let xml = dir.path().join("cd.xml");
+    std::fs::write(
+        &xml,
+        format!(
+            "<domain type='qemu'><name>cd</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64'>hvm</type></os><devices>\
+             <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>\
+             <target dev='hdc' bus='ide'/><readonly/></disk>\
+             <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{d}/disk.img'/><target dev='vda' bus='virtio'/></disk>\
+             </devices></domain>"
+        ),
+    )
+    .unwrap();
+    let script = format!(
+        "define {}; change-media cd hdc --print-xml; change-media cd hdc --eject; \
+         change-media cd hdc {d}/a.iso --insert --print-xml; \
+         change-media cd hdc {d}/a.iso --insert --config; \
+         change-media cd hdc --insert --source {d}/b.iso; change-media cd vda --eject; \
+         change-media cd nosuch --eject; start cd; change-media cd hdc --eject --print-xml; \
+         change-media cd hdc --eject; domblklist cd; change-media cd hdc {d}/b.iso --insert; \
+         domblklist cd; change-media cd hdc {d}/a.iso --update --print-xml; \
+         change-media cd hdc {d}/a.iso; domblklist cd; change-media cd hdc --update; \
+         domblklist cd; change-media cd hdc --eject --insert; \
+         change-media cd hdc --eject --block; destroy cd; undefine cd",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("Successfully inserted media."), "{out}");
+}

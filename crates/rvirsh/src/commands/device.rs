@@ -232,6 +232,49 @@ pub const DETACH_DISK: CmdDef = CmdDef {
     ..CmdDef::new(cmd_detach_disk)
 };
 
+/// `change-media`.
+pub const CHANGE_MEDIA: CmdDef = CmdDef {
+    name: "change-media",
+    help: "Change media of CD or floppy drive",
+    desc: "Change media of CD or floppy drive.",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new(
+            "path",
+            OptKind::Data,
+            "Fully-qualified path or target of disk device",
+        )
+        .required(),
+        Opt::new("source", OptKind::String, "source of the media"),
+        Opt::new("eject", OptKind::Bool, "Eject the media"),
+        Opt::new("insert", OptKind::Bool, "Insert the media"),
+        Opt::new("update", OptKind::Bool, "Update the media"),
+        Opt::new(
+            "current",
+            OptKind::Bool,
+            "can be either or both of --live and --config, depends on implementation hypervisor driver",
+        ),
+        Opt::new(
+            "live",
+            OptKind::Bool,
+            "alter live configuration of running domain",
+        ),
+        Opt::new(
+            "config",
+            OptKind::Bool,
+            "alter persistent configuration, effect observed on next boot",
+        ),
+        Opt::new("force", OptKind::Bool, "force media changing"),
+        Opt::new(
+            "print-xml",
+            OptKind::Bool,
+            "print XML document rather than change media",
+        ),
+        Opt::new("block", OptKind::Bool, "source media is a block device"),
+    ],
+    ..CmdDef::new(cmd_change_media)
+};
+
 /// `detach-interface`.
 pub const DETACH_INTERFACE: CmdDef = CmdDef {
     name: "detach-interface",
@@ -992,6 +1035,18 @@ fn find_disk(ctl: &mut Ctl, doc: &str, path: &str) -> Result<String, Failed> {
     let Ok(d) = roxmltree::Document::parse(doc) else {
         return ctl.fail("Failed to get disk information");
     };
+    let disk = find_disk_node(ctl, &d, path, false)?;
+    Ok(node_to_string(disk, Some("backingStore")))
+}
+
+/// virshFindDisk's search: among the disks (only CD and floppy drives when `changeable`), the
+/// first whose target or source is `path`.
+fn find_disk_node<'a, 'i>(
+    ctl: &mut Ctl,
+    d: &'a roxmltree::Document<'i>,
+    path: &str,
+    changeable: bool,
+) -> Result<roxmltree::Node<'a, 'i>, Failed> {
     let disks: Vec<_> = d
         .root_element()
         .children()
@@ -1002,6 +1057,13 @@ fn find_disk(ctl: &mut Ctl, doc: &str, path: &str) -> Result<String, Failed> {
         return ctl.fail("Failed to get disk information");
     }
     for disk in disks {
+        if changeable
+            && disk
+                .attribute("device")
+                .is_some_and(|dev| dev != "cdrom" && dev != "floppy")
+        {
+            continue;
+        }
         let src = disk.children().find(|c| c.has_tag_name("source"));
         let target = disk
             .children()
@@ -1014,12 +1076,172 @@ fn find_disk(ctl: &mut Ctl, doc: &str, path: &str) -> Result<String, Failed> {
                     .any(|a| s.attribute(*a) == Some(path))
             });
         if hit {
-            return Ok(node_to_string(disk, Some("backingStore")));
+            return Ok(disk);
         }
     }
     ctl.fail(&format!(
         "No disk found whose source path or target is {path}"
     ))
+}
+
+/// What `change-media` does to a drive.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    Eject,
+    Insert,
+    Update,
+}
+
+/// virshUpdateDiskXML: the drive's XML (as libxml2 prints it, backing store left out) with its
+/// `<source>` replaced by `source` (a file, or a device with `block`), none when ejecting.
+fn media_xml(
+    ctl: &mut Ctl,
+    disk: roxmltree::Node,
+    source: Option<&str>,
+    block: bool,
+    path: &str,
+    how: Media,
+) -> Result<String, Failed> {
+    if !matches!(disk.attribute("device"), Some("cdrom" | "floppy")) {
+        return ctl.fail(&format!("The disk device '{path}' is not removable"));
+    }
+    let old = disk.children().find(|c| c.has_tag_name("source"));
+    let (source, block) = match how {
+        Media::Eject if old.is_none() => {
+            return ctl.fail(&format!("The disk device '{path}' doesn't have media"));
+        }
+        Media::Eject => (None, false),
+        _ => match source {
+            Some(s) => (Some(s), block),
+            None => return ctl.fail("New disk media source was not specified"),
+        },
+    };
+    let startup = old.and_then(|o| o.attribute("startupPolicy"));
+    if let Some(o) = old {
+        let has_media = ["file", "dev", "dir", "pool", "name"]
+            .iter()
+            .any(|a| o.attribute(*a).is_some());
+        if has_media && how == Media::Insert {
+            return ctl.fail(&format!("The disk device '{path}' already has media"));
+        }
+    }
+    // The disk element with its type set, its children without the old source (nor the
+    // backing store), the new source before the target, indented as the target is.
+    let full = node_to_string(disk, Some("backingStore"));
+    let kind = if block { "block" } else { "file" };
+    let open_end = full.find('>').unwrap_or(full.len());
+    let mut head = full[..open_end].to_string();
+    let self_closing = head.ends_with('/');
+    if self_closing {
+        head.pop();
+    }
+    match head.find(" type=\"") {
+        Some(at) => {
+            let start = at + " type=\"".len();
+            let end = head[start..].find('"').map_or(head.len(), |e| start + e);
+            head.replace_range(start..end, kind);
+        }
+        None => head.push_str(&format!(" type=\"{kind}\"")),
+    }
+    let mut out = head;
+    out.push('>');
+    let mut indent: Option<&str> = None;
+    let (mut source_gone, mut target_seen) = (false, false);
+    for c in disk.children() {
+        if c.is_text() && !target_seen {
+            indent = c.text();
+        }
+        if c.has_tag_name("backingStore") {
+            continue;
+        }
+        if c.has_tag_name("source") && !source_gone {
+            source_gone = true;
+            continue;
+        }
+        if c.has_tag_name("target") && !target_seen {
+            target_seen = true;
+            if let Some(src) = source {
+                let attr = if block { "dev" } else { "file" };
+                out.push_str(&format!("<source {attr}=\"{}\"", esc_attr(src)));
+                if let Some(p) = startup {
+                    out.push_str(&format!(" startupPolicy=\"{}\"", esc_attr(p)));
+                }
+                out.push_str("/>");
+                out.push_str(indent.unwrap_or(""));
+            }
+        }
+        out.push_str(&node_to_string(c, None));
+    }
+    out.push_str("</disk>");
+    Ok(out)
+}
+
+/// An attribute value as libxml2 escapes it.
+fn esc_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn cmd_change_media(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (mut eject, insert, mut update) = (cmd.has("eject"), cmd.has("insert"), cmd.has("update"));
+    ctl.exclusive(
+        cmd,
+        &[
+            ("eject", "insert"),
+            ("eject", "update"),
+            ("insert", "update"),
+            ("eject", "block"),
+        ],
+    )?;
+    let source = ctl.opt_str(cmd, "source")?;
+    // Updating to no source is ejecting.
+    if update && source.is_none() {
+        update = false;
+        eject = true;
+    }
+    let (how, action, done) = if eject {
+        (Media::Eject, "eject", "Successfully ejected media.")
+    } else if insert {
+        (Media::Insert, "insert", "Successfully inserted media.")
+    } else {
+        let _ = update;
+        (Media::Update, "update", "Successfully updated media.")
+    };
+    ctl.exclusive(cmd, &[("current", "live"), ("current", "config")])?;
+    let mut flags = Flags::empty();
+    if cmd.has("config") {
+        flags |= Flags::CONFIG;
+    }
+    if cmd.has("live") {
+        flags |= Flags::LIVE;
+    }
+    if cmd.has("force") {
+        flags |= Flags::FORCE;
+    }
+    let (dom, _) = ctl.domain(cmd)?;
+    let path = ctl.req_str(cmd, "path")?;
+    let xml_flags = if flags.contains(Flags::CONFIG) {
+        DomainXMLFlags::INACTIVE
+    } else {
+        DomainXMLFlags::empty()
+    };
+    let doc = ctl.lib(dom.get_xml_desc(xml_flags))?;
+    let Ok(d) = roxmltree::Document::parse(&doc) else {
+        return ctl.fail("Failed to get disk information");
+    };
+    let disk = find_disk_node(ctl, &d, path, true)?;
+    let xml = media_xml(ctl, disk, source, cmd.has("block"), path, how)?;
+    if cmd.has("print-xml") {
+        ctl.print(&xml);
+        return Ok(());
+    }
+    if let Err(e) = dom.update_device_flags(&xml, flags) {
+        return ctl.lib_fail(e, &format!("Failed to complete action {action} on media"));
+    }
+    ctl.print(done);
+    Ok(())
 }
 
 fn cmd_detach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

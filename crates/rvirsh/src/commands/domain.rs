@@ -43,6 +43,7 @@ static COMMANDS: &[CmdDef] = &[
     blockjob::BLOCKCOMMIT,
     blockjob::BLOCKJOB,
     blockjob::BLOCKPULL,
+    device::CHANGE_MEDIA,
     CmdDef {
         name: "create",
         help: "create a domain from an XML file",
