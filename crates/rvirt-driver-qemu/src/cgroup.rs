@@ -256,6 +256,54 @@ impl Cgroup {
     }
 }
 
+/// A new QEMU being put into its groups on a thread of its own while it starts up: the first
+/// move of a process between groups waits for the kernel (an RCU grace period, about 12 ms
+/// here), which would otherwise add to every start. Dropped before [`Placing::finish`] (the
+/// start failed), the groups are removed once the move is done.
+pub(crate) struct Placing {
+    rx: Option<std::sync::mpsc::Receiver<Result<Cgroup>>>,
+}
+
+impl Placing {
+    /// Makes the groups `group` and moves process `pid` into them, in the background.
+    pub(crate) fn start(group: String, pid: i32) -> Placing {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let placed = Cgroup::create(&group).and_then(|cg| match cg.add_process(pid) {
+                Ok(()) => Ok(cg),
+                Err(e) => {
+                    cg.remove();
+                    Err(e)
+                }
+            });
+            let _ = tx.send(placed);
+        });
+        Placing { rx: Some(rx) }
+    }
+
+    /// The groups, once QEMU is in them.
+    pub(crate) async fn finish(mut self) -> Result<Cgroup> {
+        let rx = self.rx.take().expect("finished once");
+        crate::util::off_thread(move || {
+            rx.recv()
+                .unwrap_or_else(|_| Err(Error::internal(FROM, "cgroup placement thread ended")))
+        })
+        .await
+    }
+}
+
+impl Drop for Placing {
+    fn drop(&mut self) {
+        if let Some(rx) = self.rx.take() {
+            std::thread::spawn(move || {
+                if let Ok(Ok(cg)) = rx.recv() {
+                    cg.remove();
+                }
+            });
+        }
+    }
+}
+
 fn make_dir(d: &Path) -> Result<()> {
     if d.is_dir() {
         return Ok(());

@@ -194,19 +194,18 @@ fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()>
     }
 }
 
-/// Puts a new QEMU (main thread `pid`, monitor `mon`) in its control groups `group`, its vCPU
-/// threads in their own, and applies `tuning` to them and the disks' throttling to QEMU. On
-/// failure, the groups made so far come back with the error for the caller to remove once
-/// QEMU is gone.
+/// Finishes placing a new QEMU (main thread `pid`, monitor `mon`) in its control groups
+/// (`placing`), its vCPU threads in their own, and applies `tuning` to them and the disks'
+/// throttling to QEMU. On failure, the groups made so far come back with the error for the
+/// caller to remove once QEMU is gone.
 pub(crate) async fn apply_at_start(
     mon: &rvirt_qmp::Monitor,
     pid: i32,
-    group: &str,
+    placing: crate::cgroup::Placing,
     tuning: &StartTuning,
 ) -> std::result::Result<Cgroup, (Error, Cgroup)> {
-    let cg = Cgroup::create(group).map_err(|e| (e, Cgroup::find(group)))?;
+    let cg = placing.finish().await.map_err(|e| (e, Cgroup::default()))?;
     let placed = async {
-        cg.add_process(pid)?;
         if cg.has(Controller::Cpu) {
             let threads = mon
                 .query_cpus_fast()

@@ -967,6 +967,8 @@ impl QemuDriver {
                     &e,
                 )
             })?;
+            // Into its control groups while it starts up.
+            let placing = crate::cgroup::Placing::start(group.clone(), pidfd.pid());
             let kill = |pidfd: &Pidfd| {
                 let _ = pidfd.signal(libc::SIGKILL);
             };
@@ -1028,7 +1030,7 @@ impl QemuDriver {
                 return Err(e);
             }
             let cgroup =
-                match crate::params::apply_at_start(&mon, pidfd.pid(), &group, &tuning).await {
+                match crate::params::apply_at_start(&mon, pidfd.pid(), placing, &tuning).await {
                     Ok(c) => c,
                     Err((e, c)) => {
                         kill(&pidfd);
@@ -1326,7 +1328,11 @@ impl QemuDriver {
                 DomainEventStoppedDetailType::FAILED,
             )
         };
-        p.cgroup.remove();
+        // Removing a group waits for the kernel (milliseconds each): off the stop's path.
+        let groups = p.cgroup.clone();
+        if groups.any() {
+            std::thread::spawn(move || groups.remove());
+        }
         // QEMU removes its monitor socket as it exits: most often the folder is empty.
         if std::fs::remove_dir(&p.private_dir).is_err() {
             let _ = std::fs::remove_dir_all(&p.private_dir);
