@@ -861,3 +861,33 @@ fn change_media_matches_libvirt() {
     let out = String::from_utf8_lossy(&ours.stdout);
     assert!(out.contains("Successfully inserted media."), "{out}");
 }
+
+/// I/O-thread parameters: worker pool bounds in the config, polling and pool bounds on the
+/// running guest (QEMU's iothread objects), their refusals, and the polling `domstats`
+/// reports, through the same command lines as virsh on libvirt's embedded QEMU driver.
+#[test]
+fn iothread_params_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("io.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='qemu'><name>io</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <iothreads>2</iothreads><os><type arch='x86_64'>hvm</type></os></domain>",
+    )
+    .unwrap();
+    let script = format!(
+        "define {}; iothreadset io 1 --poll-max-ns 100; \
+         iothreadset io 1 --thread-pool-min 2 --config; \
+         iothreadset io 1 --thread-pool-min 2 --thread-pool-max 4 --config; \
+         iothreadset io 3 --thread-pool-max 4 --config; iothreadset io 1 --thread-pool-max 0; \
+         start io; iothreadset io 2 --poll-max-ns 1000 --poll-grow 2 --poll-shrink 3; \
+         domstats io --iothread; iothreadset io 2 --thread-pool-min -1; \
+         iothreadset io 2 --thread-pool-min 1 --thread-pool-max 8; \
+         iothreadset io 2 --poll-max-ns 3000000000; iothreadset io 9 --poll-grow 1; \
+         dumpxml io --inactive; destroy io; undefine io",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("iothread.2.poll-max-ns=1000"), "{out}");
+}

@@ -859,6 +859,17 @@ impl TuningDriver for QemuDriver {
         Ok(())
     }
 
+    async fn domain_set_iothread_params(
+        &self,
+        dom: &DomainRef,
+        iothread_id: u32,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        self.set_iothread_params(dom, iothread_id, params, flags)
+            .await
+    }
+
     async fn domain_get_perf_events(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
         check_flags(FROM, "qemuDomainGetPerfEvents", flags, GET_FLAGS)?;
         let flags = flags & !TYPED_PARAM_STRING_OKAY;
@@ -1057,4 +1068,188 @@ fn check_maximums(t: &rvirt_conf::domain::params::BlockIoTune) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An I/O thread's polling and pool parameters asked for by `virDomainSetIOThreadParams`.
+#[derive(Default)]
+struct IoThreadChange {
+    poll: Vec<(&'static str, i64)>,
+    pool_min: Option<i32>,
+    pool_max: Option<i32>,
+}
+
+/// libvirt's `qemuDomainIOThreadParseParams`: the parameters, with its range checks.
+fn iothread_change(params: &[TypedParam]) -> Result<IoThreadChange> {
+    validate(
+        params,
+        &[
+            ("poll_max_ns", kind::ULLONG),
+            ("poll_grow", kind::UINT),
+            ("poll_shrink", kind::UINT),
+            ("thread_pool_min", kind::INT),
+            ("thread_pool_max", kind::INT),
+        ],
+    )?;
+    let unsupported = |m: String| Error::with_detail(FROM, ErrorNumber::CONFIG_UNSUPPORTED, m);
+    let mut c = IoThreadChange::default();
+    for (field, prop) in [
+        ("poll_max_ns", "poll-max-ns"),
+        ("poll_grow", "poll-grow"),
+        ("poll_shrink", "poll-shrink"),
+    ] {
+        let v = match params.iter().find(|p| p.field == field).map(|p| &p.value) {
+            Some(TypedParamValue::ULLong(v)) => *v,
+            Some(TypedParamValue::UInt(v)) => u64::from(*v),
+            _ => continue,
+        };
+        if v > i32::MAX as u64 {
+            return Err(unsupported(format!(
+                "{prop} ({v}) must be less than or equal to {}",
+                i32::MAX
+            )));
+        }
+        c.poll.push((prop, v as i64));
+    }
+    let int = |name: &str| {
+        params
+            .iter()
+            .find_map(|p| match (&p.value, p.field == name) {
+                (TypedParamValue::Int(v), true) => Some(*v),
+                _ => None,
+            })
+    };
+    c.pool_min = int("thread_pool_min");
+    c.pool_max = int("thread_pool_max");
+    if let Some(m) = c.pool_min
+        && m < -1
+    {
+        return Err(unsupported(format!(
+            "thread_pool_min ({m}) must be equal to or greater than -1"
+        )));
+    }
+    if let Some(m) = c.pool_max
+        && (m < -1 || m == 0)
+    {
+        return Err(unsupported(format!(
+            "thread_pool_max ({m}) must be a positive number or -1"
+        )));
+    }
+    Ok(c)
+}
+
+/// libvirt's `qemuDomainIOThreadValidate` of `c` against thread `id` of `def` (unset pool
+/// bounds are -1); the thread's index.
+fn check_iothread(def: &DomainDef, id: u32, c: &IoThreadChange, live: bool) -> Result<usize> {
+    let Some(i) = def.extras.iothreads.iter().position(|t| t.id == id) else {
+        return Err(Error::invalid_arg(
+            FROM,
+            format!("cannot find IOThread '{id}' in iothreadids"),
+        ));
+    };
+    let t = &def.extras.iothreads[i];
+    for (name, v) in [
+        ("thread_pool_min", c.pool_min),
+        ("thread_pool_max", c.pool_max),
+    ] {
+        if let Some(v) = v
+            && live
+            && v < 0
+        {
+            return Err(Error::operation_invalid(
+                FROM,
+                format!("{name} ({v}) must be equal to or greater than 0 for live change"),
+            ));
+        }
+    }
+    let min = c.pool_min.or(t.pool_min).unwrap_or(-1);
+    let max = c.pool_max.or(t.pool_max).unwrap_or(-1);
+    if min > max {
+        return Err(Error::operation_invalid(
+            FROM,
+            format!("thread_pool_min ({min}) can't be greater than thread_pool_max ({max})"),
+        ));
+    }
+    Ok(i)
+}
+
+impl QemuDriver {
+    /// `virDomainSetIOThreadParams`: polling (live only) and worker pool bounds of an I/O
+    /// thread, set on QEMU's `iothread` object.
+    pub(crate) async fn set_iothread_params(
+        &self,
+        dom: &DomainRef,
+        id: u32,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSetIOThreadParams", flags, AFFECT)?;
+        if id == 0 {
+            return Err(Error::invalid_arg(
+                FROM,
+                "invalid value of 0 for iothread_id",
+            ));
+        }
+        let obj = self.obj(dom)?;
+        let c = iothread_change(params)?;
+        let (_, live, config) = self.defs(dom, flags)?;
+        let config = match config {
+            Some(d) => {
+                let mut d = (*d).clone();
+                let i = check_iothread(&d, id, &c, false)?;
+                if !c.poll.is_empty() {
+                    return Err(Error::with_detail(
+                        FROM,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        "configuring persistent polling values is not supported",
+                    ));
+                }
+                let t = &mut d.extras.iothreads[i];
+                t.pool_min = c.pool_min.or(t.pool_min);
+                t.pool_max = c.pool_max.or(t.pool_max);
+                Some(d)
+            }
+            None => None,
+        };
+        let live = match live {
+            Some(d) => {
+                let mut d = (*d).clone();
+                let i = check_iothread(&d, id, &c, true)?;
+                let path = format!("/objects/iothread{id}");
+                let mut sets: Vec<(&str, i64)> = c.poll.clone();
+                // The bounds in an order that keeps min ≤ max all along.
+                let cur_max = d.extras.iothreads[i].pool_max.unwrap_or(-1);
+                let mut bounds = vec![
+                    ("thread-pool-min", c.pool_min),
+                    ("thread-pool-max", c.pool_max),
+                ];
+                if c.pool_min.is_some() && c.pool_max.is_some() && cur_max < c.pool_min.unwrap_or(0)
+                {
+                    bounds.reverse();
+                }
+                sets.extend(
+                    bounds
+                        .into_iter()
+                        .filter_map(|(n, v)| Some((n, i64::from(v?)))),
+                );
+                let p = self.proc_of(&obj.uuid)?;
+                self.qmp(&p, move |m| async move {
+                    for (prop, v) in sets {
+                        m.execute(
+                            "qom-set",
+                            Some(serde_json::json!({"path": path, "property": prop, "value": v})),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                let t = &mut d.extras.iothreads[i];
+                t.pool_min = c.pool_min.or(t.pool_min);
+                t.pool_max = c.pool_max.or(t.pool_max);
+                Some(d)
+            }
+            None => None,
+        };
+        self.store(&obj, live, config)
+    }
 }

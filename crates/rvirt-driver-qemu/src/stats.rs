@@ -236,6 +236,8 @@ struct LiveData {
     vcpu_stats: Option<Value>,
     /// KVM's halt-polling time, successful and failed, summed over the vCPUs (ns).
     halt_poll: Option<(u64, u64)>,
+    /// `query-iothreads`.
+    iothreads: Option<Value>,
 }
 
 /// The sum of KVM's halt-polling counters over every vCPU entry of `query-stats`; `None`
@@ -791,6 +793,15 @@ impl QemuDriver {
                 .ok()
                 .and_then(|v| halt_poll_sum(&v));
         }
+        if stats.contains(S::IOTHREAD) && !def.extras.iothreads.is_empty() {
+            out.iothreads = self
+                .qmp(
+                    p,
+                    |m| async move { m.execute("query-iothreads", None).await },
+                )
+                .await
+                .ok();
+        }
         if stats.contains(S::DIRTYRATE) {
             out.dirty_rate = self
                 .qmp(
@@ -833,8 +844,8 @@ impl QemuDriver {
         stats: S,
         flags: F,
     ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
-        // The groups rvirt reports; iothread, perf and memory (bandwidth) have nothing to
-        // report without iothreads, perf events or resctrl, which rvirt does not configure.
+        // The groups rvirt reports; perf and memory (bandwidth) have nothing to report
+        // without perf events or resctrl, which rvirt does not configure.
         let supported = S::STATE
             | S::CPU_TOTAL
             | S::BALLOON
@@ -873,8 +884,9 @@ impl QemuDriver {
                 .filter(|o| o.lock().matches(lflags))
                 .collect(),
         };
-        let need_monitor =
-            stats.intersects(S::CPU_TOTAL | S::BLOCK | S::BALLOON | S::VCPU | S::DIRTYRATE | S::VM);
+        let need_monitor = stats.intersects(
+            S::CPU_TOTAL | S::BLOCK | S::BALLOON | S::VCPU | S::IOTHREAD | S::DIRTYRATE | S::VM,
+        );
         // Every domain's QEMU is asked at once: a slow one costs its own deadline, not a sum.
         let mut jobs = Vec::new();
         for o in &objs {
@@ -1152,10 +1164,43 @@ fn record(
     }
 }
 
-/// The `dirtyrate` and `vm` groups of a running domain.
+/// The `iothread`, `dirtyrate` and `vm` groups of a running domain.
 fn record_dirtyrate_and_vm(out: &mut Vec<TypedParam>, live: Option<&LiveData>, stats: S) {
     use TypedParamValue as V;
     let Some(l) = live else { return };
+    // Each I/O thread's polling, in QEMU's order.
+    if stats.contains(S::IOTHREAD)
+        && let Some(list) = l.iothreads.as_ref().and_then(Value::as_array)
+        && !list.is_empty()
+    {
+        out.push(TypedParam::new(
+            "iothread.count",
+            V::UInt(list.len() as u32),
+        ));
+        for t in list {
+            let Some(id) = t["id"].as_str().and_then(|i| i.strip_prefix("iothread")) else {
+                continue;
+            };
+            if let (Some(max), Some(grow), Some(shrink)) = (
+                t["poll-max-ns"].as_u64(),
+                t["poll-grow"].as_u64(),
+                t["poll-shrink"].as_u64(),
+            ) {
+                out.push(TypedParam::new(
+                    format!("iothread.{id}.poll-max-ns"),
+                    V::ULLong(max),
+                ));
+                out.push(TypedParam::new(
+                    format!("iothread.{id}.poll-grow"),
+                    V::UInt(grow as u32),
+                ));
+                out.push(TypedParam::new(
+                    format!("iothread.{id}.poll-shrink"),
+                    V::UInt(shrink as u32),
+                ));
+            }
+        }
+    }
     if stats.contains(S::DIRTYRATE)
         && let Some(d) = &l.dirty_rate
     {
