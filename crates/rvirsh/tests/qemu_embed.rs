@@ -274,6 +274,12 @@ fn same_as_libvirt(dir: &std::path::Path, script: &str) -> std::process::Output 
         .arg(script.replace("@ROOT@", &rv.to_string_lossy()))
         .output()
         .unwrap();
+    // Guests a script left running (it failed half-way) do not outlive the test: libvirt's
+    // embedded driver stops its own as virsh exits, rvirt's keep running by design.
+    let (_, running, _) = rvirsh(&rv, "list --name");
+    for name in running.lines().map(str::trim).filter(|n| !n.is_empty()) {
+        let _ = rvirsh(&rv, &format!("destroy {name}"));
+    }
     let lv_script = script.replace("@ROOT@", &lv.to_string_lossy());
     let Some(theirs) = rvirt_testsupport::libvirt_embed(&lv, &lv_script) else {
         assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
