@@ -45,9 +45,14 @@ impl Controller {
 
 /// Where each version 1 controller is mounted (`/proc/self/mountinfo`).
 fn mounts() -> Vec<(Controller, PathBuf)> {
-    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
-        return Vec::new();
-    };
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    parse_mounts(&info, |m| m.join("cgroup.procs").exists())
+}
+
+/// The controller mounts `mountinfo` lists, the first of each, keeping only those `present`
+/// says are really there: a hierarchy hidden by a later mount over it (a container's own
+/// `/sys/fs/cgroup`) is listed but not there.
+fn parse_mounts(info: &str, present: impl Fn(&Path) -> bool) -> Vec<(Controller, PathBuf)> {
     let mut out = Vec::new();
     for line in info.lines() {
         let Some((pre, post)) = line.split_once(" - ") else {
@@ -61,6 +66,9 @@ fn mounts() -> Vec<(Controller, PathBuf)> {
         let Some(mount) = pre.split(' ').nth(4) else {
             continue;
         };
+        if !present(Path::new(mount)) {
+            continue;
+        }
         for c in Controller::ALL {
             if options.contains(&c.name()) && !out.iter().any(|(k, _)| *k == c) {
                 out.push((c, PathBuf::from(mount)));
@@ -338,4 +346,31 @@ pub(crate) fn not_mounted(c: Controller) -> Error {
         Controller::Blkio => "blkio cgroup isn't mounted",
     };
     Error::with_detail(FROM, ErrorNumber::OPERATION_INVALID, what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: &str = "\
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+
+    #[test]
+    fn controllers_come_from_the_v1_mounts_that_are_there() {
+        let all = parse_mounts(INFO, |_| true);
+        let names: Vec<_> = all.iter().map(|(c, _)| c.name()).collect();
+        assert_eq!(names, ["cpu", "cpuset", "memory", "blkio"]);
+        assert_eq!(all[2].1, PathBuf::from("/sys/fs/cgroup/memory"));
+        // Hierarchies covered by another mount are left out: no group is made there.
+        assert!(parse_mounts(INFO, |_| false).is_empty());
+        let some = parse_mounts(INFO, |m| !m.ends_with("memory"));
+        assert!(some.iter().all(|(c, _)| *c != Controller::Memory));
+    }
 }
