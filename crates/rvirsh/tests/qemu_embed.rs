@@ -827,11 +827,10 @@ fn tuning_matches_libvirt() {
 }
 
 /// `change-media` on a CD drive: the XML it would send (`--print-xml`), eject, insert, update
-/// and their refusals, in the config and on the running guest (QEMU's tray and medium
-/// commands), through the same command lines as virsh on libvirt's embedded QEMU driver.
-/// Changing a medium the guest has seen is left out: the guest's firmware may lock the tray
-/// once it has read the disc, and libvirt then gives up at random (under load) where rvirt
-/// asks again.
+/// and their refusals, through the same command lines as virsh on libvirt's embedded QEMU
+/// driver, in the config and for the running guest. The live changes themselves (QEMU's tray
+/// and medium commands) are checked on rvirt alone: libvirt's embedded driver gives up on
+/// them at random under load (the firmware may hold the tray), as seen in CI runs.
 #[test]
 fn change_media_matches_libvirt() {
     let dir = tempfile::tempdir().unwrap();
@@ -859,8 +858,7 @@ fn change_media_matches_libvirt() {
          change-media cd hdc {d}/a.iso --insert --config; \
          change-media cd hdc --insert --source {d}/b.iso; change-media cd vda --eject; \
          change-media cd nosuch --eject; start cd; change-media cd hdc --eject --print-xml; \
-         change-media cd hdc --eject; domblklist cd; change-media cd hdc {d}/b.iso --insert; \
-         domblklist cd; change-media cd hdc {d}/a.iso --update --print-xml; \
+         change-media cd hdc {d}/a.iso --update --print-xml; \
          change-media cd hdc --update --print-xml; change-media cd hdc --eject --insert; \
          change-media cd hdc --eject --block; destroy cd; undefine cd",
         xml.display()
@@ -868,6 +866,37 @@ fn change_media_matches_libvirt() {
     let ours = same_as_libvirt(dir.path(), &script);
     let out = String::from_utf8_lossy(&ours.stdout);
     assert!(out.contains("Successfully inserted media."), "{out}");
+
+    // The live changes, on rvirt: eject, insert, swap, eject again.
+    let root = dir.path().join("live");
+    let (code, out, err) = rvirsh(
+        &root,
+        &format!(
+            "define {}; start cd; change-media cd hdc --eject; domblklist cd; \
+             change-media cd hdc {d}/b.iso --insert; domblklist cd; \
+             change-media cd hdc {d}/a.iso --update; domblklist cd; change-media cd hdc --eject; \
+             domblklist cd; destroy cd; undefine cd",
+            xml.display()
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let drive = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with("hdc"))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        drive(&out),
+        ["-", &format!("{d}/b.iso"), &format!("{d}/a.iso"), "-"],
+        "{out}"
+    );
+    for done in ["ejected", "inserted", "updated"] {
+        assert!(
+            out.contains(&format!("Successfully {done} media.")),
+            "{out}"
+        );
+    }
 }
 
 /// I/O-thread parameters: worker pool bounds in the config, polling and pool bounds on the
