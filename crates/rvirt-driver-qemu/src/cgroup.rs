@@ -262,6 +262,69 @@ impl Cgroup {
             let _ = std::fs::remove_dir(d);
         }
     }
+
+    /// Removes the groups on a thread of its own (each removal waits for the kernel, some
+    /// milliseconds), which [`wait_for_removals`] waits for.
+    pub(crate) fn remove_later(self) {
+        if !self.any() {
+            return;
+        }
+        let handle = std::thread::spawn(move || self.remove());
+        let mut pending = REMOVALS.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|h| !h.is_finished());
+        pending.push(handle);
+    }
+
+    /// The name of the groups (the same in every controller), if the domain has any.
+    pub(crate) fn name(&self) -> Option<&std::ffi::OsStr> {
+        self.dirs.first().and_then(|(_, d)| d.file_name())
+    }
+}
+
+/// Removals still running in the background.
+static REMOVALS: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits for the removals started by [`Cgroup::remove_later`]: a driver being closed (a
+/// short-lived client's process about to exit) leaves no group behind.
+pub(crate) fn wait_for_removals() {
+    let pending = std::mem::take(&mut *REMOVALS.lock().unwrap_or_else(|e| e.into_inner()));
+    for h in pending {
+        let _ = h.join();
+    }
+}
+
+/// Removes the groups a driver with `prefix` left behind (a process that ended before its
+/// removals did), keeping those named in `keep` (its running domains). A group that still
+/// holds a process is kept by the kernel.
+pub(crate) fn sweep(prefix: &str, keep: &[&std::ffi::OsStr]) {
+    sweep_under(&mounts(), prefix, keep)
+}
+
+fn sweep_under(mounts: &[(Controller, PathBuf)], prefix: &str, keep: &[&std::ffi::OsStr]) {
+    let start = format!("{prefix}-");
+    for (_, mount) in mounts {
+        let Ok(groups) = std::fs::read_dir(mount.join("machine")) else {
+            continue;
+        };
+        for g in groups.flatten() {
+            let name = g.file_name();
+            let ours = name.to_str().is_some_and(|n| {
+                n.starts_with(&start)
+                    && n.ends_with(".rvirt-qemu")
+                    && n[start.len()..]
+                        .split('-')
+                        .next()
+                        .is_some_and(|id| id.parse::<u32>().is_ok())
+            });
+            if ours && !keep.contains(&name.as_os_str()) && g.path().is_dir() {
+                Cgroup {
+                    dirs: vec![(Controller::Cpu, g.path())],
+                }
+                .remove();
+            }
+        }
+    }
 }
 
 /// A new QEMU being put into its groups on a thread of its own while it starts up: the first
@@ -303,11 +366,15 @@ impl Placing {
 impl Drop for Placing {
     fn drop(&mut self) {
         if let Some(rx) = self.rx.take() {
-            std::thread::spawn(move || {
+            let handle = std::thread::spawn(move || {
                 if let Ok(Ok(cg)) = rx.recv() {
                     cg.remove();
                 }
             });
+            REMOVALS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(handle);
         }
     }
 }
@@ -372,5 +439,29 @@ mod tests {
         assert!(parse_mounts(INFO, |_| false).is_empty());
         let some = parse_mounts(INFO, |m| !m.ends_with("memory"));
         assert!(some.iter().all(|(c, _)| *c != Controller::Memory));
+    }
+
+    #[test]
+    fn a_sweep_removes_only_the_drivers_own_groups_that_are_not_kept() {
+        let tmp = std::env::temp_dir().join(format!("rvirt-sweep-{}", std::process::id()));
+        let machine = tmp.join("machine");
+        let names = [
+            "qemu-3-gone.rvirt-qemu",
+            "qemu-4-kept.rvirt-qemu",
+            "qemu-5-libvirts.libvirt-qemu",
+            "qemu-embed-0a0b0c0d-1-other.rvirt-qemu",
+        ];
+        for n in names {
+            std::fs::create_dir_all(machine.join(n).join("vcpu0")).unwrap();
+        }
+        let kept = std::ffi::OsStr::new("qemu-4-kept.rvirt-qemu");
+        sweep_under(&[(Controller::Cpu, tmp.clone())], "qemu", &[kept]);
+        let mut left: Vec<_> = std::fs::read_dir(&machine)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, names[1..]);
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

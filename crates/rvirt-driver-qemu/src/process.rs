@@ -219,6 +219,8 @@ impl Proc {
 }
 
 struct ProcStat {
+    /// The process has exited and waits to be reaped (a zombie).
+    ended: bool,
     utime: u64,
     stime: u64,
     starttime: u64,
@@ -230,6 +232,7 @@ fn proc_stat(pid: i32) -> Option<ProcStat> {
     let (_, rest) = text.rsplit_once(')')?;
     let f: Vec<&str> = rest.split_whitespace().collect();
     Some(ProcStat {
+        ended: matches!(f.first(), Some(&("Z" | "X" | "x"))),
         utime: f.get(11)?.parse().ok()?,
         stime: f.get(12)?.parse().ok()?,
         starttime: f.get(19)?.parse().ok()?,
@@ -1329,10 +1332,7 @@ impl QemuDriver {
             )
         };
         // Removing a group waits for the kernel (milliseconds each): off the stop's path.
-        let groups = p.cgroup.clone();
-        if groups.any() {
-            std::thread::spawn(move || groups.remove());
-        }
+        p.cgroup.clone().remove_later();
         // QEMU removes its monitor socket as it exits: most often the folder is empty.
         if std::fs::remove_dir(&p.private_dir).is_err() {
             let _ = std::fs::remove_dir_all(&p.private_dir);
@@ -1658,6 +1658,15 @@ impl QemuDriver {
     /// are loaded. A QEMU that is gone (or whose pid now belongs to another process) leaves
     /// its domain shut off (crashed).
     pub(crate) fn reattach_all(&self) {
+        self.reattach_running();
+        // Groups of guests that ended while no driver on this root was there to remove them.
+        let procs: Vec<_> = self.procs.lock().values().cloned().collect();
+        let keep: Vec<_> = procs.iter().filter_map(|p| p.cgroup.name()).collect();
+        crate::cgroup::sweep(&self.dirs.cgroup_prefix, &keep);
+    }
+
+    /// Reattaches to the guests the status files list as running.
+    fn reattach_running(&self) {
         let Ok(dir) = std::fs::read_dir(&self.dirs.qemu_state) else {
             return;
         };
@@ -1694,7 +1703,10 @@ impl QemuDriver {
                     path,
                     rt().spawn(async move {
                         let pidfd = Pidfd::open(s.pid).ok()?;
-                        if proc_stat(s.pid).map(|p| p.starttime) != Some(s.starttime) {
+                        // A zombie is a QEMU that ended while no driver watched it (its
+                        // parent gone, it waits for init to reap it).
+                        let stat = proc_stat(s.pid)?;
+                        if stat.starttime != s.starttime || stat.ended {
                             return None;
                         }
                         let mon = Monitor::connect(&s.monitor, Duration::from_secs(2), opts)

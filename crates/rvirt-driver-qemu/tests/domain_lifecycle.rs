@@ -254,7 +254,37 @@ fn reattach_after_reopen() {
                 == (DomainState::SHUTOFF, DomainShutoffReason::CRASHED.0)
         },
     );
-    block_on(d.domain_destroy(&t2, DomainDestroyFlags::empty())).unwrap();
+    // A guest that ends while no driver is open: a zombie until someone reaps it. The next
+    // driver finds it shut off (a transient one gone) and removes its control groups.
+    let rt_pid = pid_of(root.path(), "rt");
+    let groups = |name: &str| -> Vec<std::path::PathBuf> {
+        let suffix = format!("-{name}.rvirt-qemu");
+        ["cpu", "cpuset", "memory", "blkio"]
+            .iter()
+            .filter_map(|c| std::fs::read_dir(format!("/sys/fs/cgroup/{c}/machine")).ok())
+            .flat_map(|dir| dir.flatten().map(|e| e.path()))
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().into_owned();
+                n.starts_with("qemu-embed-") && n.ends_with(&suffix)
+            })
+            .collect()
+    };
+    let had_groups = !groups("rt").is_empty();
+    drop(d);
+    // SAFETY: kill of the QEMU this test started.
+    unsafe { libc::kill(rt_pid, libc::SIGKILL) };
+    wait_until(Duration::from_secs(1), "the zombie", || {
+        std::fs::read_to_string(format!("/proc/{rt_pid}/stat"))
+            .is_ok_and(|s| s.rsplit_once(')').unwrap().1.trim_start().starts_with('Z'))
+    });
+    let d = open(root.path());
+    assert!(block_on(d.domain_lookup_by_name("rt")).is_err());
+    if had_groups {
+        assert_eq!(groups("rt"), Vec::<std::path::PathBuf>::new());
+    }
+    drop(d);
+    // SAFETY: reaps the QEMU this test started and killed.
+    unsafe { libc::waitpid(rt_pid, std::ptr::null_mut(), 0) };
 }
 
 #[test]
