@@ -168,29 +168,43 @@ impl Cgroup {
         Ok(())
     }
 
-    /// In the `cpu` hierarchy: each vCPU thread (`vcpus`: index, thread id) in its group
-    /// `vcpuN`, every other thread of `pid` in `emulator`.
-    pub(crate) fn split_threads(&self, pid: i32, vcpus: &[(u32, i64)]) -> Result<()> {
+    /// In the `cpu` hierarchy, the sub-groups `vcpuN` (`vcpus`: index, thread id) and
+    /// `emulator`, so that their limits can be written at once.
+    pub(crate) fn make_subgroups(&self, vcpus: &[(u32, i64)]) -> Result<()> {
         let Some(dir) = self.dir(Controller::Cpu) else {
             return Ok(());
         };
-        for (v, tid) in vcpus {
-            let sub = dir.join(format!("vcpu{v}"));
-            make_dir(&sub)?;
-            write_file(&sub.join("tasks"), &tid.to_string())?;
+        for (v, _) in vcpus {
+            make_dir(&dir.join(format!("vcpu{v}")))?;
         }
-        let emulator = dir.join("emulator");
-        make_dir(&emulator)?;
-        let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
-            .map_err(sys(format!("cannot list the threads of process {pid}")))?;
-        for t in tasks.flatten() {
-            let tid = t.file_name().to_string_lossy().into_owned();
-            if vcpus.iter().all(|(_, v)| v.to_string() != tid) {
-                // A thread that ended meanwhile is not an error.
-                let _ = std::fs::write(emulator.join("tasks"), &tid);
+        make_dir(&dir.join("emulator"))
+    }
+
+    /// Moves each vCPU thread of `pid` into its sub-group and every other thread into
+    /// `emulator` (made by [`Cgroup::make_subgroups`]), on a thread of its own: the kernel
+    /// makes a move wait for an RCU grace period (about 12 ms here) unless another move just
+    /// happened, which would otherwise add to every start and restore. Threads QEMU makes
+    /// later are made by a thread already moved and start in its group. A thread that ended
+    /// meanwhile (QEMU quit) is no error; [`wait_for_background`] waits for the moves.
+    pub(crate) fn split_threads_later(&self, pid: i32, vcpus: Vec<(u32, i64)>) {
+        let Some(dir) = self.dir(Controller::Cpu).map(Path::to_path_buf) else {
+            return;
+        };
+        background(std::thread::spawn(move || {
+            for (v, tid) in &vcpus {
+                let _ = std::fs::write(dir.join(format!("vcpu{v}/tasks")), tid.to_string());
             }
-        }
-        Ok(())
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                return;
+            };
+            let emulator = dir.join("emulator/tasks");
+            for t in tasks.flatten() {
+                let tid = t.file_name().to_string_lossy().into_owned();
+                if vcpus.iter().all(|(_, v)| v.to_string() != tid) {
+                    let _ = std::fs::write(&emulator, &tid);
+                }
+            }
+        }));
     }
 
     /// The group of `c` and, in `cpu`, the sub-group `sub` (`vcpu0`, `emulator`…) when it
@@ -264,15 +278,12 @@ impl Cgroup {
     }
 
     /// Removes the groups on a thread of its own (each removal waits for the kernel, some
-    /// milliseconds), which [`wait_for_removals`] waits for.
+    /// milliseconds), which [`wait_for_background`] waits for.
     pub(crate) fn remove_later(self) {
         if !self.any() {
             return;
         }
-        let handle = std::thread::spawn(move || self.remove());
-        let mut pending = REMOVALS.lock().unwrap_or_else(|e| e.into_inner());
-        pending.retain(|h| !h.is_finished());
-        pending.push(handle);
+        background(std::thread::spawn(move || self.remove()));
     }
 
     /// The name of the groups (the same in every controller), if the domain has any.
@@ -281,14 +292,22 @@ impl Cgroup {
     }
 }
 
-/// Removals still running in the background.
-static REMOVALS: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+/// Moves and removals still running in the background.
+static BACKGROUND: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
     std::sync::Mutex::new(Vec::new());
 
-/// Waits for the removals started by [`Cgroup::remove_later`]: a driver being closed (a
+/// Keeps `handle`, a thread moving threads between groups or removing groups, for
+/// [`wait_for_background`].
+fn background(handle: std::thread::JoinHandle<()>) {
+    let mut pending = BACKGROUND.lock().unwrap_or_else(|e| e.into_inner());
+    pending.retain(|h| !h.is_finished());
+    pending.push(handle);
+}
+
+/// Waits for the moves and removals running in the background: a driver being closed (a
 /// short-lived client's process about to exit) leaves no group behind.
-pub(crate) fn wait_for_removals() {
-    let pending = std::mem::take(&mut *REMOVALS.lock().unwrap_or_else(|e| e.into_inner()));
+pub(crate) fn wait_for_background() {
+    let pending = std::mem::take(&mut *BACKGROUND.lock().unwrap_or_else(|e| e.into_inner()));
     for h in pending {
         let _ = h.join();
     }
@@ -366,15 +385,11 @@ impl Placing {
 impl Drop for Placing {
     fn drop(&mut self) {
         if let Some(rx) = self.rx.take() {
-            let handle = std::thread::spawn(move || {
+            background(std::thread::spawn(move || {
                 if let Ok(Ok(cg)) = rx.recv() {
                     cg.remove();
                 }
-            });
-            REMOVALS
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(handle);
+            }));
         }
     }
 }

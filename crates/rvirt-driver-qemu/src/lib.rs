@@ -424,7 +424,7 @@ impl Drop for QemuDriver {
         for p in self.procs.lock().drain().map(|(_, p)| p) {
             p.detach();
         }
-        cgroup::wait_for_removals();
+        cgroup::wait_for_background();
     }
 }
 

@@ -215,9 +215,12 @@ pub(crate) async fn apply_at_start(
                 .iter()
                 .map(|c| (c.cpu_index as u32, c.thread_id))
                 .collect();
-            cg.split_threads(pid, &vcpus)?;
+            cg.make_subgroups(&vcpus)?;
+            tuning.apply(&cg)?;
+            cg.split_threads_later(pid, vcpus);
+        } else {
+            tuning.apply(&cg)?;
         }
-        tuning.apply(&cg)?;
         let blocks = if tuning.throttles.is_empty() {
             serde_json::Value::Null
         } else {
