@@ -180,6 +180,21 @@ impl Cgroup {
         make_dir(&dir.join("emulator"))
     }
 
+    /// Moves thread `tid` into the `cpu` sub-group `sub` now (a vCPU plugged at run time).
+    pub(crate) fn move_thread(&self, sub: &str, tid: i64) -> Result<()> {
+        match self.dir(Controller::Cpu) {
+            Some(dir) => write_file(&dir.join(sub).join("tasks"), &tid.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes the `cpu` sub-group `sub` (a vCPU unplugged: its thread has ended).
+    pub(crate) fn remove_subgroup(&self, sub: &str) {
+        if let Some(dir) = self.dir(Controller::Cpu) {
+            let _ = std::fs::remove_dir(dir.join(sub));
+        }
+    }
+
     /// Moves each vCPU thread of `pid` into its sub-group and every other thread into
     /// `emulator` (made by [`Cgroup::make_subgroups`]), on a thread of its own: the kernel
     /// makes a move wait for an RCU grace period (about 12 ms here) unless another move just

@@ -194,6 +194,36 @@ fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()>
     }
 }
 
+/// A vCPU plugged at run time (number `index`, thread `tid`) in a group of its own, as the
+/// start places the others: the group is made, the live definition's per-vCPU bandwidth
+/// (`def`) written to it, and the thread moved in.
+pub(crate) fn place_plugged_vcpu(cg: &Cgroup, def: &DomainDef, index: u32, tid: i64) -> Result<()> {
+    if !cg.has(Controller::Cpu) {
+        return Ok(());
+    }
+    cg.make_subgroups(&[(index, tid)])?;
+    let sub = format!("vcpu{index}");
+    let limits = def
+        .extras
+        .cputune
+        .as_ref()
+        .map(|t| t.limits)
+        .unwrap_or_default();
+    for (_, limit, group) in SCHED.iter().skip(1) {
+        if let (Some(i), Some("vcpu0")) = (limit, group)
+            && limits[*i] != 0
+        {
+            let file = if is_period(*i) {
+                "cpu.cfs_period_us"
+            } else {
+                "cpu.cfs_quota_us"
+            };
+            cg.write(Controller::Cpu, Some(&sub), file, &limits[*i].to_string())?;
+        }
+    }
+    cg.move_thread(&sub, tid)
+}
+
 /// Finishes placing a new QEMU (main thread `pid`, monitor `mon`) in its control groups
 /// (`placing`), its vCPU threads in their own, and applies `tuning` to them and the disks'
 /// throttling to QEMU. On failure, the groups made so far come back with the error for the

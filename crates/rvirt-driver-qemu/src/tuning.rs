@@ -355,13 +355,20 @@ impl QemuDriver {
                 let mut props = c.props.clone();
                 props.insert("driver".into(), json!(c.driver));
                 props.insert("id".into(), json!(format!("vcpu{i}")));
-                self.qmp(&p, move |m| async move {
-                    m.device_add(Value::Object(props)).await
-                })
-                .await?;
+                let threads = self
+                    .qmp(&p, move |m| async move {
+                        m.device_add(Value::Object(props)).await?;
+                        m.query_cpus_fast().await
+                    })
+                    .await?;
                 Arc::make_mut(&mut obj.lock().def).vcpus_current = i + 1;
                 Self::record_individual_vcpus(obj, fixed);
                 let _ = self.save_status(obj);
+                // Its control group, as libvirt gives a plugged vCPU one.
+                if let Some(t) = threads.iter().find(|t| t.cpu_index as u32 == i) {
+                    let def = obj.lock().def.clone();
+                    crate::params::place_plugged_vcpu(&p.cgroup, &def, i, t.thread_id)?;
+                }
             }
             return Ok(());
         }
@@ -416,6 +423,7 @@ impl QemuDriver {
             Arc::make_mut(&mut obj.lock().def).vcpus_current = i;
             Self::record_individual_vcpus(obj, fixed);
             let _ = self.save_status(obj);
+            p.cgroup.remove_subgroup(&format!("vcpu{i}"));
         }
         Ok(())
     }

@@ -209,37 +209,11 @@ fn reattach_after_reopen() {
     let t =
         block_on(d.domain_create_xml(&guest("rt", "qemu"), DomainCreateFlags::empty())).unwrap();
     let pid = pid_of(root.path(), "r");
-    let groups = |name: &str| -> Vec<std::path::PathBuf> {
-        let suffix = format!("-{name}.rvirt-qemu");
-        ["cpu", "cpuset", "memory", "blkio"]
-            .iter()
-            .filter_map(|c| std::fs::read_dir(format!("/sys/fs/cgroup/{c}/machine")).ok())
-            .flat_map(|dir| dir.flatten().map(|e| e.path()))
-            .filter(|p| {
-                let n = p.file_name().unwrap().to_string_lossy().into_owned();
-                n.starts_with("qemu-embed-") && n.ends_with(&suffix)
-            })
-            .collect()
-    };
     // Each vCPU thread in its own group in the cpu hierarchy, every other thread in
     // `emulator` (moved there in the background, soon after the start).
-    if let Some(cpu) = groups("r")
-        .into_iter()
-        .find(|p| p.starts_with("/sys/fs/cgroup/cpu/"))
-    {
-        let vcpu = std::fs::read_dir(format!("/proc/{pid}/task"))
-            .unwrap()
-            .flatten()
-            .find(|t| {
-                std::fs::read_to_string(t.path().join("comm"))
-                    .is_ok_and(|c| c.starts_with("CPU 0/"))
-            })
-            .map(|t| t.file_name().into_string().unwrap())
-            .expect("QEMU's vCPU thread");
-        let holds = |sub: &str, tid: &str| {
-            std::fs::read_to_string(cpu.join(sub).join("tasks"))
-                .is_ok_and(|t| t.lines().any(|l| l == tid))
-        };
+    if let Some(cpu) = common::cpu_group_of("r") {
+        let vcpu = common::vcpu_thread(pid, 0);
+        let holds = |sub: &str, tid: &str| common::group_holds(&cpu, sub, tid);
         wait_until(
             Duration::from_secs(1),
             "the threads in their groups",
@@ -295,7 +269,7 @@ fn reattach_after_reopen() {
     // A guest that ends while no driver is open: a zombie until someone reaps it. The next
     // driver finds it shut off (a transient one gone) and removes its control groups.
     let rt_pid = pid_of(root.path(), "rt");
-    let had_groups = !groups("rt").is_empty();
+    let had_groups = !common::groups_of("rt").is_empty();
     drop(d);
     // SAFETY: kill of the QEMU this test started.
     unsafe { libc::kill(rt_pid, libc::SIGKILL) };
@@ -314,7 +288,7 @@ fn reattach_after_reopen() {
     unsafe { libc::waitpid(rt_pid, std::ptr::null_mut(), 0) };
     let d = open(root.path());
     if had_groups {
-        assert_eq!(groups("rt"), Vec::<std::path::PathBuf>::new());
+        assert_eq!(common::groups_of("rt"), Vec::<std::path::PathBuf>::new());
     }
     drop(d);
 }

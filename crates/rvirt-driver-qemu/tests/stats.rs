@@ -372,9 +372,18 @@ fn hot_unplug_needs_the_guest() {
     let d = open(dir.path());
     let _cleanup = Cleanup(d.clone(), "hp");
     let xml = "<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>\
-               <vcpu current='1'>2</vcpu><os><type arch='x86_64'>hvm</type></os></domain>";
+               <vcpu current='1'>2</vcpu><cputune><quota>50000</quota></cputune>\
+               <os><type arch='x86_64'>hvm</type></os></domain>";
     let dom = block_on(d.domain_create_xml(xml, DomainCreateFlags::empty())).unwrap();
     block_on(d.domain_set_vcpus(&dom, 2, DomainVcpuFlags::empty())).unwrap();
+    // The plugged vCPU's thread is in a control group of its own, as the others.
+    if let Some(cpu) = common::cpu_group_of("hp") {
+        let tid = common::vcpu_thread(common::pid_of(dir.path(), "hp"), 1);
+        assert!(common::group_holds(&cpu, "vcpu1", &tid));
+        assert!(!common::group_holds(&cpu, "emulator", &tid));
+        let quota = std::fs::read_to_string(cpu.join("vcpu1/cpu.cfs_quota_us")).unwrap();
+        assert_eq!(quota.trim(), "50000");
+    }
     let err = block_on(d.domain_set_vcpus(&dom, 1, DomainVcpuFlags::LIVE)).unwrap_err();
     assert_eq!(err.code, ErrorNumber::INTERNAL_ERROR, "{err}");
     // Word for word what libvirt 9.0 reports for the same guest.

@@ -127,3 +127,45 @@ impl Drop for Cleanup {
 
 #[allow(unused_imports)]
 pub use rvirt_testsupport::libvirt_embed;
+
+/// The control groups of an embedded driver's domain `name`, one per controller that has one
+/// (`/sys/fs/cgroup/<controller>/machine/qemu-embed-<hash>-<id>-<name>.rvirt-qemu`).
+pub fn groups_of(name: &str) -> Vec<std::path::PathBuf> {
+    let suffix = format!("-{name}.rvirt-qemu");
+    ["cpu", "cpuset", "memory", "blkio"]
+        .iter()
+        .filter_map(|c| std::fs::read_dir(format!("/sys/fs/cgroup/{c}/machine")).ok())
+        .flat_map(|dir| dir.flatten().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            n.starts_with("qemu-embed-") && n.ends_with(&suffix)
+        })
+        .collect()
+}
+
+/// The `cpu` control group of domain `name`, if the host gives it one.
+pub fn cpu_group_of(name: &str) -> Option<std::path::PathBuf> {
+    groups_of(name)
+        .into_iter()
+        .find(|p| p.starts_with("/sys/fs/cgroup/cpu/"))
+}
+
+/// The thread id of vCPU `n` of the QEMU with process id `pid` (its thread is named
+/// `CPU n/TCG` or `CPU n/KVM`).
+pub fn vcpu_thread(pid: i32, n: u32) -> String {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+        .find(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|c| c.starts_with(&format!("CPU {n}/")))
+        })
+        .map(|t| t.file_name().into_string().unwrap())
+        .expect("QEMU's vCPU thread")
+}
+
+/// Whether thread `tid` is in the `cpu` sub-group `sub` of `group`.
+pub fn group_holds(group: &Path, sub: &str, tid: &str) -> bool {
+    std::fs::read_to_string(group.join(sub).join("tasks"))
+        .is_ok_and(|t| t.lines().any(|l| l == tid))
+}
