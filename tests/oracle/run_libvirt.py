@@ -631,6 +631,10 @@ class Runner:
                 self.dom(step).coreDump(path, flags)
             with open(path, "rb") as f:
                 return f.read().hex()
+        if op == "send_key":
+            keys = step["keycodes"]
+            self.dom(step).sendKey(step["codeset"], step.get("holdtime", 0), keys, len(keys), flags)
+            return None
         if op == "send_process_signal":
             self.dom(step).sendProcessSignal(step["pid"], step["signum"], flags)
             return None

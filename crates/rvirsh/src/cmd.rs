@@ -38,6 +38,10 @@ pub enum Complete {
     Command,
     /// Domain event names.
     DomainEvent,
+    /// `send-key` codeset names.
+    Codeset,
+    /// Key names of the `--codeset` given on the line (Linux by default).
+    Keycode,
 }
 
 /// One option of a command.

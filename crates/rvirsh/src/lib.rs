@@ -152,23 +152,9 @@ fn apply(
 
 /// `strtol(s, NULL, 0)` with libvirt's whole-string rule, in `int` range.
 fn c_long_any_base(s: &str) -> Option<i64> {
-    let t = s.trim_start();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()?
-    } else if t.len() > 1 && t.starts_with('0') {
-        i64::from_str_radix(&t[1..], 8).ok()?
-    } else {
-        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        t.parse().ok()?
-    };
-    let v = if neg { -v } else { v };
-    i32::try_from(v).ok().map(i64::from)
+    crate::parse::c_number_any_base(s)
+        .and_then(|v| i32::try_from(v).ok())
+        .map(i64::from)
 }
 
 /// getopt_long with virsh's option string `+:c:d:e:hk:K:l:qrtvV`: stops at the first

@@ -330,6 +330,29 @@ pub fn c_number(s: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
+/// libvirt's `virStrToLong_*` with base 0, as `strtol(s, NULL, 0)` reads a number: leading
+/// blanks and a sign allowed, then decimal, `0x` hexadecimal or `0` octal; the whole text must
+/// be the number. Callers range-check for their type.
+pub fn c_number_any_base(s: &str) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (digits, radix) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        (h, 16)
+    } else if t.len() > 1 && t.starts_with('0') {
+        (&t[1..], 8)
+    } else {
+        (t, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = i64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { -v } else { v })
+}
+
 /// The leading number of `s` (strtoull-style, no sign allowed) and the rest.
 fn leading_unsigned(s: &str) -> Option<(u128, &str)> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);

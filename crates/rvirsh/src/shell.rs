@@ -165,6 +165,11 @@ pub fn complete_line(
                     .iter()
                     .map(|s| s.to_string())
                     .collect(),
+                Some(Complete::Codeset) => rvirt_keycode::CODESET_NAMES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                Some(Complete::Keycode) => key_names(args),
                 _ => Vec::new(),
             };
             values.into_iter().filter(|v| v.starts_with(word)).collect()
@@ -173,6 +178,18 @@ pub fn complete_line(
     out.sort();
     out.dedup();
     (start, out)
+}
+
+/// The key names of the codeset `args` give with `--codeset` (Linux without one).
+fn key_names(args: &[&str]) -> Vec<String> {
+    let name = args
+        .iter()
+        .position(|a| *a == "--codeset")
+        .and_then(|i| args.get(i + 1))
+        .map_or("linux", |n| n);
+    rvirt_keycode::codeset_from_name(name)
+        .map(|s| rvirt_keycode::key_names(s).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// Every command name the shell offers (no aliases, no hidden commands).

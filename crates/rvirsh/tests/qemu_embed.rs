@@ -928,3 +928,42 @@ fn iothread_params_match_libvirt() {
     let out = String::from_utf8_lossy(&ours.stdout);
     assert!(out.contains("iothread.2.poll-max-ns=1000"), "{out}");
 }
+
+/// `send-key` on a real QEMU, beside libvirt's embedded driver: codes of several codesets go to
+/// QEMU's `send-key` as QNUM codes (QEMU refuses a key it does not know, so each accepted call
+/// shows the translation produced a code QEMU has), a code the codeset lacks is refused before
+/// QEMU is asked, and a domain that is not running is refused.
+#[test]
+fn send_key_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("tiny.xml");
+    std::fs::write(&xml, GUEST).unwrap();
+    let script = format!(
+        "send-key tiny KEY_A; define {}; send-key tiny KEY_A; start tiny; \
+         send-key tiny KEY_A; send-key tiny --holdtime 20 KEY_LEFTCTRL KEY_LEFTALT KEY_F2; \
+         send-key tiny --codeset usb 4 0xe4; send-key tiny --codeset win32 VK_RETURN; \
+         send-key tiny --codeset os_x ANSI_A; send-key tiny --codeset xt 0xe01d; \
+         send-key tiny --codeset xt_kbd 0x11d; send-key tiny --codeset atset2 0xe014; \
+         send-key tiny --codeset atset3 0x58; send-key tiny --codeset qnum 0x9d; \
+         send-key tiny --codeset rfb 0x1e; \
+         send-key tiny --codeset os_x 0x100; send-key tiny --codeset linux 0x300; \
+         send-key tiny --codeset usb 0xffff; destroy tiny; send-key tiny KEY_A",
+        xml.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let err = String::from_utf8_lossy(&ours.stderr);
+    // No domain yet, not running twice, and the three bad codes refused in libvirt's words.
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        6,
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot translate keycode 256 of os_x codeset to qnum keycode"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot translate keycode 768 of linux codeset to qnum keycode"),
+        "{err}"
+    );
+}

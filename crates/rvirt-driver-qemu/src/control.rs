@@ -4,6 +4,7 @@
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags};
 use rvirt_types::domain::DomainModificationImpact as Impact;
+use rvirt_types::domain::KeycodeSet;
 use rvirt_types::records::DomainControlInfo;
 use rvirt_types::{Error, ErrorNumber, Result, TypedParam};
 use serde_json::json;
@@ -98,6 +99,28 @@ impl QemuDriver {
         }
         let p = self.proc_of(&obj.uuid)?;
         self.qmp(&p, |m| async move { m.inject_nmi().await }).await
+    }
+
+    /// `virDomainSendKey`: the codes, translated to QNUM codes (the ones QEMU takes by
+    /// number), go to QEMU's `send-key`; a hold time of 0 leaves QEMU's default (100 ms).
+    pub(crate) async fn send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "qemuDomainSendKey", flags, 0)?;
+        let qnums = qnum_codes(codeset, keycodes)?;
+        let obj = self.obj(dom)?;
+        if !obj.lock().is_active() {
+            return Err(Error::operation_invalid(FROM, "domain is not running"));
+        }
+        let p = self.proc_of(&obj.uuid)?;
+        let hold = (holdtime != 0).then_some(holdtime);
+        self.qmp(&p, move |m| async move { m.send_key(&qnums, hold).await })
+            .await
     }
 
     /// `virDomainGetControlInfo`: an error when the monitor broke, a job while a save runs
@@ -352,9 +375,46 @@ impl QemuDriver {
     }
 }
 
+/// `keycodes` of `codeset` as QNUM codes; the first code the codeset lacks is refused in
+/// libvirt's words.
+fn qnum_codes(codeset: u32, keycodes: &[u32]) -> Result<Vec<u32>> {
+    let set = KeycodeSet(codeset as i32);
+    keycodes
+        .iter()
+        .map(|&k| {
+            rvirt_keycode::translate(set, KeycodeSet::QNUM, k)
+                .map(u32::from)
+                .ok_or_else(|| {
+                    Error::internal(
+                        FROM,
+                        format!(
+                            "cannot translate keycode {k} of {} codeset to qnum keycode",
+                            rvirt_keycode::codeset_name(set).unwrap_or("unknown")
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_go_to_qemu_as_qnum_codes() {
+        // USB HID A and right Ctrl; QNUM encodes the 0xe0 prefix as bit 7.
+        assert_eq!(qnum_codes(7, &[4, 0xe4]).unwrap(), [0x1e, 0x9d]);
+        // Linux KEY_A, KEY_RIGHTCTRL (97); Win32 VK_RETURN.
+        assert_eq!(qnum_codes(0, &[30, 97]).unwrap(), [0x1e, 0x9d]);
+        assert_eq!(qnum_codes(8, &[0x0d]).unwrap(), [0x1c]);
+        let e = qnum_codes(0, &[30, 0x300]).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR);
+        assert_eq!(
+            e.message,
+            "internal error: cannot translate keycode 768 of linux codeset to qnum keycode"
+        );
+    }
 
     #[test]
     fn actions_qemu_cannot_carry_out_are_refused() {

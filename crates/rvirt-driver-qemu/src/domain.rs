@@ -959,6 +959,17 @@ impl DomainDriver for QemuDriver {
         self.inject_nmi(dom, flags).await
     }
 
+    async fn domain_send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        self.send_key(dom, codeset, holdtime, keycodes, flags).await
+    }
+
     async fn domain_core_dump(
         &self,
         dom: &DomainRef,

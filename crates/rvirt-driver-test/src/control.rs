@@ -5,8 +5,9 @@ use crate::domain::check_active;
 use crate::{FROM, TestDriver};
 use rvirt_driver::{DomainRef, check_flags, cpumap};
 use rvirt_types::domain::DomainModificationImpact as Impact;
+use rvirt_types::domain::KeycodeSet;
 use rvirt_types::records::DomainControlInfo;
-use rvirt_types::{Result, TypedParam};
+use rvirt_types::{Error, Result, TypedParam};
 use std::sync::Arc;
 
 impl TestDriver {
@@ -14,6 +15,20 @@ impl TestDriver {
     pub(crate) fn inject_nmi(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         check_flags(FROM, "testDomainInjectNMI", flags, 0)?;
         self.read_domain(dom, check_active)
+    }
+
+    /// `virDomainSendKey`: a running domain takes any code its codeset has (nothing is
+    /// pressed); the first code the codeset lacks is refused.
+    pub(crate) fn send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(FROM, "testDomainSendKey", flags, 0)?;
+        self.read_domain(dom, check_active)?;
+        check_keycodes(codeset, keycodes)
     }
 
     /// `virDomainGetControlInfo`: a running test domain's control is always free ("ok").
@@ -298,6 +313,24 @@ impl TestDriver {
     pub(crate) fn messages(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
         check_flags(FROM, "testDomainGetMessages", flags, 0b11)?;
         self.read_domain(dom, |_| Ok(Vec::new()))
+    }
+}
+
+/// libvirt's test driver's check of `virDomainSendKey` codes: each must exist in `codeset`.
+fn check_keycodes(codeset: u32, keycodes: &[u32]) -> Result<()> {
+    let set = KeycodeSet(codeset as i32);
+    match keycodes
+        .iter()
+        .find(|&&k| rvirt_keycode::translate(set, set, k).is_none())
+    {
+        None => Ok(()),
+        Some(k) => Err(Error::internal(
+            FROM,
+            format!(
+                "invalid keycode {k} of {} codeset",
+                rvirt_keycode::codeset_name(set).unwrap_or("unknown")
+            ),
+        )),
     }
 }
 

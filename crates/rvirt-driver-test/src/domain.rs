@@ -1264,6 +1264,17 @@ impl DomainDriver for TestDriver {
         self.inject_nmi(dom, flags)
     }
 
+    async fn domain_send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        _holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        self.send_key(dom, codeset, keycodes, flags)
+    }
+
     async fn domain_send_process_signal(
         &self,
         dom: &DomainRef,

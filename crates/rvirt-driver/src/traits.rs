@@ -585,6 +585,18 @@ pub trait DomainDriver {
     async fn domain_inject_nmi(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
         unsupported("virDomainInjectNMI")
     }
+    /// `virDomainSendKey`: press `keycodes` (codes of `codeset`, a `virKeycodeSet` value)
+    /// together, hold them `holdtime` ms (0: the hypervisor's default), release them.
+    async fn domain_send_key(
+        &self,
+        _dom: &DomainRef,
+        _codeset: u32,
+        _holdtime: u32,
+        _keycodes: &[u32],
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainSendKey")
+    }
     /// `virDomainSendProcessSignal`: signal `signum` (a `virDomainProcessSignal` number) to
     /// process `pid` in the guest.
     async fn domain_send_process_signal(

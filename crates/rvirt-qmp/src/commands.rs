@@ -302,6 +302,20 @@ impl Monitor {
         self.call_unit("system_wakeup", None).await
     }
 
+    /// `send-key`: presses `qnums` (QEMU's numeric key codes, the QNUM codeset) together,
+    /// holds them `hold_ms` milliseconds (QEMU's default when `None`) and releases them.
+    pub async fn send_key(&self, qnums: &[u32], hold_ms: Option<u32>) -> Result<()> {
+        let keys: Vec<Value> = qnums
+            .iter()
+            .map(|k| json!({"type": "number", "data": k}))
+            .collect();
+        let mut args = json!({"keys": keys});
+        if let Some(ms) = hold_ms {
+            args["hold-time"] = json!(ms);
+        }
+        self.call_unit("send-key", Some(args)).await
+    }
+
     /// `inject-nmi`: delivers an NMI to the guest.
     pub async fn inject_nmi(&self) -> Result<()> {
         self.call_unit("inject-nmi", None).await

@@ -604,6 +604,14 @@ impl DomainDriver for RemoteDriver {
             });
         fn domain_inject_nmi(dom: &DomainRef, flags: u32) -> ()
             = DomainInjectNmi(DomainInjectNmiArgs { dom: nonnull_domain(dom), flags });
+        fn domain_send_key(dom: &DomainRef, codeset: u32, holdtime: u32, keycodes: &[u32], flags: u32) -> ()
+            = DomainSendKey(DomainSendKeyArgs {
+                dom: nonnull_domain(dom),
+                codeset,
+                holdtime,
+                keycodes: list(keycodes.to_vec())?,
+                flags,
+            });
         fn domain_send_process_signal(dom: &DomainRef, pid: i64, signum: u32, flags: u32) -> ()
             = DomainSendProcessSignal(DomainSendProcessSignalArgs {
                 dom: nonnull_domain(dom),

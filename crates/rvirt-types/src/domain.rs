@@ -797,6 +797,9 @@ value_enum! {
     }
 }
 
+/// `VIR_DOMAIN_SEND_KEY_MAX_KEYS`: at most this many keys in one `virDomainSendKey`.
+pub const SEND_KEY_MAX_KEYS: usize = 16;
+
 value_enum! {
     /// `virDomainProcessSignal`
     DomainProcessSignal {

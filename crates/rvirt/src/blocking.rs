@@ -337,6 +337,7 @@ blocking_methods!(Domain {
     fn del_iothread(id: u32, flags: u32) -> ();
     fn pin_iothread(id: u32, cpumap: &[u8], flags: u32) -> ();
     fn inject_nmi(flags: u32) -> ();
+    fn send_key(codeset: u32, holdtime: u32, keycodes: &[u32], flags: u32) -> ();
     fn send_process_signal(pid: i64, signum: u32, flags: u32) -> ();
     fn core_dump(to: &str, flags: u32) -> ();
     fn core_dump_with_format(to: &str, format: u32, flags: u32) -> ();

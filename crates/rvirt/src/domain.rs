@@ -681,6 +681,37 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_inject_nmi(&self.r, flags))
     }
 
+    /// `virDomainSendKey`: press `keycodes` (1 to 16 codes of `codeset`, a `virKeycodeSet`
+    /// value) together, hold them `holdtime` ms (0: the hypervisor's default), release them.
+    pub async fn send_key(
+        &self,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        let f = "virDomainSendKey";
+        self.rw(f)?;
+        crate::args::positive(f, "nkeycodes", keycodes.len() as i64)?;
+        if codeset >= rvirt_keycode::CODESET_NAMES.len() as u32 {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                f,
+                "codeset",
+                format!("Unsupported codeset '{codeset}'"),
+            ));
+        }
+        if keycodes.len() > SEND_KEY_MAX_KEYS {
+            return Err(Error::invalid_arg_raw(
+                ErrorDomain::DOMAIN,
+                f,
+                "nkeycodes",
+                format!("nkeycodes must be <= {SEND_KEY_MAX_KEYS}"),
+            ));
+        }
+        dispatch!(self.conn, d => d.domain_send_key(&self.r, codeset, holdtime, keycodes, flags))
+    }
+
     /// `virDomainSendProcessSignal`: signal `signum` (a `virDomainProcessSignal` number) to
     /// process `pid` in the guest.
     pub async fn send_process_signal(&self, pid: i64, signum: u32, flags: u32) -> Result<()> {

@@ -54,7 +54,8 @@
 //! `blkio`, `numa`, `interface`, `blkiotune`, `perf`, `sched`, `sched_flags`; sorted
 //! `[[field, value], ...]`), `tuning_set {kind, device, params}` (typed as python3-libvirt types
 //! them, from the getter), `sched_type`, `memory_peek {start, size}` (hex), `core_dump {path,
-//! format}` (the file, hex), `send_process_signal {pid, signum}`;
+//! format}` (the file, hex), `send_process_signal {pid, signum}`, `send_key {codeset, holdtime,
+//! keycodes}`;
 //! snapshots:
 //! `snapshot_create`, `snapshot_list`, `snapshot_num`, `snapshot_lookup {name}`,
 //! `snapshot_current`, `has_current_snapshot`, `snapshot_revert`, `snapshot_delete`,
@@ -1046,6 +1047,26 @@ impl Runner {
                 Ok(json!(
                     bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
                 ))
+            }
+            "send_key" => {
+                let keys: Vec<u32> = step
+                    .get("keycodes")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_u64)
+                            .map(|k| k as u32)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let holdtime = step.get("holdtime").and_then(Value::as_u64).unwrap_or(0);
+                d.send_key(
+                    int_field(step, "codeset")? as u32,
+                    holdtime as u32,
+                    &keys,
+                    flags,
+                )?;
+                null
             }
             "send_process_signal" => {
                 d.send_process_signal(

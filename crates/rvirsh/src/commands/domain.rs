@@ -312,6 +312,7 @@ static COMMANDS: &[CmdDef] = &[
     super::pin::IOTHREADADD,
     super::pin::IOTHREADSET,
     super::pin::IOTHREADDEL,
+    SEND_KEY,
     SEND_PROCESS_SIGNAL,
     CmdDef {
         name: "managedsave",
@@ -1830,6 +1831,33 @@ const DUMP: CmdDef = CmdDef {
     ..CmdDef::new(cmd_dump)
 };
 
+/// `send-key`.
+const SEND_KEY: CmdDef = CmdDef {
+    name: "send-key",
+    help: "Send keycodes to the guest",
+    desc: "Send keycodes (integers or symbolic names) to the guest",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new(
+            "codeset",
+            OptKind::String,
+            "the codeset of keycodes, default:linux",
+        )
+        .named_only()
+        .complete(Complete::Codeset),
+        Opt::new(
+            "holdtime",
+            OptKind::Int,
+            "the time (in milliseconds) how long the keys will be held",
+        )
+        .named_only(),
+        Opt::new("keycode", OptKind::Argv, "the key code")
+            .required()
+            .complete(Complete::Keycode),
+    ],
+    ..CmdDef::new(cmd_send_key)
+};
+
 /// `send-process-signal`.
 const SEND_PROCESS_SIGNAL: CmdDef = CmdDef {
     name: "send-process-signal",
@@ -1914,6 +1942,31 @@ fn signal_number(name: &str) -> Option<i32> {
     }
     let rt: i32 = p.strip_prefix("rt")?.parse().ok()?;
     (p == format!("rt{rt}") && (0..=32).contains(&rt)).then_some(32 + rt)
+}
+
+fn cmd_send_key(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let codeset = ctl.opt_str(cmd, "codeset")?.unwrap_or("linux");
+    let holdtime = ctl.opt_uint(cmd, "holdtime")?.unwrap_or(0);
+    let Some(set) = rvirt_keycode::codeset_from_name(codeset) else {
+        return ctl.fail(&format!("unknown codeset: '{codeset}'"));
+    };
+    let mut keycodes = Vec::new();
+    for key in cmd.argv() {
+        if keycodes.len() == rvirt::flags::SEND_KEY_MAX_KEYS {
+            return ctl.fail("too many keycodes");
+        }
+        // A number (any base, up to 0xffff) or the name of a key of the codeset.
+        let code = crate::parse::c_number_any_base(key)
+            .filter(|n| (0..=0xffff).contains(n))
+            .map(|n| n as u32)
+            .or_else(|| rvirt_keycode::value_from_name(set, key).map(u32::from));
+        let Some(code) = code else {
+            return ctl.fail(&format!("invalid keycode: '{key}'"));
+        };
+        keycodes.push(code);
+    }
+    ctl.lib(dom.send_key(set.0 as u32, holdtime, &keycodes, 0))
 }
 
 fn cmd_send_process_signal(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -472,19 +472,7 @@ const NUMA_MODES: [&str; 4] = ["strict", "preferred", "interleave", "restrictive
 
 /// virStrToLong_i with base 0: decimal, `0x` hexadecimal or `0` octal, all of the text.
 fn int_any_base(s: &str) -> Option<i32> {
-    let t = s.trim_start();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()?
-    } else if t.len() > 1 && t.starts_with('0') {
-        i64::from_str_radix(&t[1..], 8).ok()?
-    } else {
-        t.parse::<i64>().ok()?
-    };
-    i32::try_from(if neg { -v } else { v }).ok()
+    crate::parse::c_number_any_base(s).and_then(|v| i32::try_from(v).ok())
 }
 
 fn cmd_numatune(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -360,6 +360,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainGetTime => domain::get_time,
         DomainSetTime => domain::set_time,
         DomainInjectNmi => domain::inject_nmi,
+        DomainSendKey => domain::send_key,
         DomainSendProcessSignal => domain::send_process_signal,
         DomainCoreDump => domain::core_dump,
         DomainCoreDumpWithFormat => domain::core_dump_with_format,
