@@ -485,8 +485,13 @@ fn guest_agent_calls_match_libvirt() {
             .unwrap()
             .replace("@ROOT@", &root.to_string_lossy());
         std::fs::write(root.join("ga.xml"), text).unwrap();
+        // SSH keys for root: two without a final newline, one with (virsh then sends an
+        // empty last key, which the agent refuses).
+        std::fs::write(root.join("k1"), SSH_KEY_1).unwrap();
+        std::fs::write(root.join("k2"), format!("{SSH_KEY_2}\n{SSH_KEY_3}")).unwrap();
+        std::fs::write(root.join("k3"), format!("{SSH_KEY_3}\n")).unwrap();
     }
-    let script = "domhostname ga; create @ROOT@/ga.xml; \
+    let script = "domhostname ga; get-user-sshkeys ga root; create @ROOT@/ga.xml; \
          event ga --event agent-lifecycle --timeout 60; \
          domhostname ga; domhostname ga --source agent; domifaddr ga --source agent; \
          vcpucount ga --guest; vcpucount ga --guest --maximum; setvcpus ga 1 --guest; \
@@ -496,6 +501,13 @@ fn guest_agent_calls_match_libvirt() {
          qemu-agent-command ga '{\"execute\":\"guest-no-such-command\"}'; \
          qemu-agent-command ga --timeout -3 '{\"execute\":\"guest-ping\"}'; \
          domtime ga --time 1700000000; domtime ga --pretty; domtime ga --sync; \
+         get-user-sshkeys ga root; set-user-sshkeys ga root --file @ROOT@/k1; \
+         get-user-sshkeys ga root; set-user-sshkeys ga root --file @ROOT@/k2; \
+         get-user-sshkeys ga root; set-user-sshkeys ga root --remove --file @ROOT@/k1; \
+         get-user-sshkeys ga root; set-user-sshkeys ga root --file @ROOT@/k3; \
+         set-user-sshkeys ga root --reset --file @ROOT@/k1; get-user-sshkeys ga root; \
+         set-user-sshkeys ga nosuchuser --file @ROOT@/k1; get-user-sshkeys ga nosuchuser; \
+         set-user-sshkeys ga root --reset; get-user-sshkeys ga root; \
          suspend ga; domhostname ga; domtime ga; resume ga; \
          destroy ga; domtime ga; domifaddr ga --source agent";
     let ours = same_as_libvirt(dir.path(), script);
@@ -513,7 +525,24 @@ fn guest_agent_calls_match_libvirt() {
         "{out}"
     );
     assert!(out.contains("Time: 2023-11-14 22:13:2"), "{out}");
+    // The keys root has after each set (virsh prints them without newlines, in the agent's
+    // order): key 1; keys 1 to 3; 2 and 3 (1 removed); 2 and 3 (the set with the empty last
+    // key was refused); 1 (reset); none (reset without keys).
+    let count = |k: &str| out.matches(k).count();
+    assert_eq!(
+        (count(SSH_KEY_1), count(SSH_KEY_2), count(SSH_KEY_3)),
+        (3, 2, 2),
+        "{out}"
+    );
 }
+
+/// Public keys for the SSH-key calls (made up: only their shape matters to the agent).
+const SSH_KEY_1: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1rvirtkeyoneAAAAAAAAAAAAAAAAAAAAAAAAAAA one@rvirt";
+const SSH_KEY_2: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ2rvirtkeytwoAAAAAAAAAAAAAAAAAAAAAAAAAAA two@rvirt";
+const SSH_KEY_3: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ3rvirtkeythreeAAAAAAAAAAAAAAAAAAAAAAAAA three@rvirt";
 
 /// The agent's file-system, account, vCPU and guest-information calls on the real guest with
 /// an ext4 disk it mounts, through the same command lines as virsh on libvirt's embedded QEMU

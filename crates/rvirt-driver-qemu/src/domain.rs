@@ -1073,6 +1073,25 @@ impl DomainDriver for QemuDriver {
             .await
     }
 
+    async fn domain_authorized_ssh_keys_get(
+        &self,
+        dom: &DomainRef,
+        user: &str,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        self.agent_ssh_keys_get(dom, user, flags).await
+    }
+
+    async fn domain_authorized_ssh_keys_set(
+        &self,
+        dom: &DomainRef,
+        user: &str,
+        keys: &[String],
+        flags: u32,
+    ) -> Result<()> {
+        self.agent_ssh_keys_set(dom, user, keys, flags).await
+    }
+
     async fn domain_get_guest_info(
         &self,
         dom: &DomainRef,

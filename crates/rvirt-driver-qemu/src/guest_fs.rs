@@ -207,6 +207,69 @@ impl QemuDriver {
         Ok(())
     }
 
+    /// `virDomainAuthorizedSSHKeysGet`: the agent's `guest-ssh-get-authorized-keys`.
+    pub(crate) async fn agent_ssh_keys_get(
+        &self,
+        dom: &DomainRef,
+        user: &str,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        check_flags(FROM, "qemuDomainAuthorizedSSHKeysGet", flags, 0)?;
+        self.check_running(dom)?;
+        let v = self
+            .agent_run(
+                dom,
+                "guest-ssh-get-authorized-keys",
+                Some(json!({ "username": user })),
+            )
+            .await?;
+        let keys = v
+            .get("keys")
+            .and_then(|k| k.as_array())
+            .ok_or_else(|| Error::internal(FROM, "qemu agent didn't return an array of keys"))?;
+        keys.iter()
+            .map(|k| {
+                k.as_str().map(str::to_string).ok_or_else(|| {
+                    Error::internal(FROM, "JSON string array contains non-string element")
+                })
+            })
+            .collect()
+    }
+
+    /// `virDomainAuthorizedSSHKeysSet`: the agent's `guest-ssh-remove-authorized-keys` with
+    /// REMOVE, otherwise `guest-ssh-add-authorized-keys`, which empties the file first unless
+    /// APPEND is given.
+    pub(crate) async fn agent_ssh_keys_set(
+        &self,
+        dom: &DomainRef,
+        user: &str,
+        keys: &[String],
+        flags: u32,
+    ) -> Result<()> {
+        const APPEND: u32 = 1;
+        const REMOVE: u32 = 2;
+        check_flags(
+            FROM,
+            "qemuDomainAuthorizedSSHKeysSet",
+            flags,
+            APPEND | REMOVE,
+        )?;
+        self.check_running(dom)?;
+        let (command, args) = if flags & REMOVE != 0 {
+            (
+                "guest-ssh-remove-authorized-keys",
+                json!({ "username": user, "keys": keys }),
+            )
+        } else {
+            (
+                "guest-ssh-add-authorized-keys",
+                json!({ "username": user, "keys": keys, "reset": flags & APPEND == 0 }),
+            )
+        };
+        self.agent_run(dom, command, Some(args)).await?;
+        Ok(())
+    }
+
     /// libvirt's `virDomainObjCheckActive`.
     fn check_running(&self, dom: &DomainRef) -> Result<()> {
         let obj = self.obj(dom)?;

@@ -708,6 +708,28 @@ pub trait DomainDriver {
     ) -> Result<()> {
         unsupported("virDomainSetUserPassword")
     }
+    /// `virDomainAuthorizedSSHKeysGet`: the keys in `user`'s `~/.ssh/authorized_keys` in the
+    /// guest, one per line of the file.
+    async fn domain_authorized_ssh_keys_get(
+        &self,
+        _dom: &DomainRef,
+        _user: &str,
+        _flags: u32,
+    ) -> Result<Vec<String>> {
+        unsupported("virDomainAuthorizedSSHKeysGet")
+    }
+    /// `virDomainAuthorizedSSHKeysSet`: `keys` replace `user`'s authorized keys in the guest,
+    /// or are added to them (`VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND`) or removed from them
+    /// (`…_REMOVE`).
+    async fn domain_authorized_ssh_keys_set(
+        &self,
+        _dom: &DomainRef,
+        _user: &str,
+        _keys: &[String],
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainAuthorizedSSHKeysSet")
+    }
     /// `virDomainGetGuestInfo`: what the guest agent knows of the guest, of the
     /// `VIR_DOMAIN_GUEST_INFO_*` `types` (all with 0), as typed parameters.
     async fn domain_get_guest_info(

@@ -108,10 +108,11 @@ pub(crate) fn exclusive(
     b: (u32, &str),
 ) -> Result<()> {
     if flags & a.0 != 0 && flags & b.0 != 0 {
+        // libvirt's macro names the argument `ctl`, whatever the call's flags are called.
         return Err(invalid(
             domain,
             function,
-            "flags",
+            "ctl",
             format!("Flags '{}' and '{}' are mutually exclusive", a.1, b.1),
         ));
     }

@@ -350,6 +350,8 @@ blocking_methods!(Domain {
     fn fs_trim(mountpoint: Option<&str>, minimum: u64, flags: u32) -> ();
     fn get_fs_info(flags: u32) -> Vec<DomainFSInfo>;
     fn set_user_password(user: &str, password: &str, flags: u32) -> ();
+    fn authorized_ssh_keys_get(user: &str, flags: u32) -> Vec<String>;
+    fn authorized_ssh_keys_set(user: &str, keys: &[String], flags: u32) -> ();
     fn get_guest_info(types: u32, flags: u32) -> Vec<TypedParam>;
     fn get_guest_vcpus(flags: u32) -> Vec<TypedParam>;
     fn set_guest_vcpus(cpumap: &str, state: i32, flags: u32) -> ();

@@ -852,6 +852,39 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_set_user_password(&self.r, user, password, flags))
     }
 
+    /// `virDomainAuthorizedSSHKeysGet`: the keys in `user`'s authorized keys file in the
+    /// guest.
+    pub async fn authorized_ssh_keys_get(&self, user: &str, flags: u32) -> Result<Vec<String>> {
+        self.rw("virDomainAuthorizedSSHKeysGet")?;
+        dispatch!(self.conn, d => d.domain_authorized_ssh_keys_get(&self.r, user, flags))
+    }
+
+    /// `virDomainAuthorizedSSHKeysSet`: `keys` replace `user`'s authorized keys in the guest,
+    /// or are added (`VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND`) or removed (`…_REMOVE`).
+    pub async fn authorized_ssh_keys_set(
+        &self,
+        user: &str,
+        keys: &[String],
+        flags: u32,
+    ) -> Result<()> {
+        let f = "virDomainAuthorizedSSHKeysSet";
+        crate::args::exclusive(
+            ErrorDomain::DOMAIN,
+            f,
+            flags,
+            (
+                DomainAuthorizedSSHKeysSetFlags::APPEND.bits(),
+                "VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND",
+            ),
+            (
+                DomainAuthorizedSSHKeysSetFlags::REMOVE.bits(),
+                "VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE",
+            ),
+        )?;
+        self.rw(f)?;
+        dispatch!(self.conn, d => d.domain_authorized_ssh_keys_set(&self.r, user, keys, flags))
+    }
+
     /// `virDomainGetGuestInfo`: what the guest agent knows of the guest (the
     /// `VIR_DOMAIN_GUEST_INFO_*` `types`, all with 0) as typed parameters.
     pub async fn get_guest_info(&self, types: u32, flags: u32) -> Result<Vec<TypedParam>> {

@@ -1,7 +1,7 @@
 //! The guest filesystem and agent procedures, sent as raw packets to libvirtd and to rvirtd
 //! (each fresh, test driver): the replies must be the same bytes, errors included. This covers
 //! what no client library sends: a NULL user or password, which libvirt's public API refuses
-//! inside the daemon.
+//! inside the daemon, or APPEND with REMOVE for the SSH-key calls.
 
 #![allow(clippy::unwrap_used)]
 
@@ -24,6 +24,14 @@ fn calls(dom: &NonnullDomain) -> Vec<(&'static str, Procedure, Vec<u8>)> {
             dom: dom.clone(),
             user: user.map(s),
             password: password.map(s),
+            flags,
+        })
+    };
+    let ssh_keys = |flags: u32| {
+        to_bytes(&DomainAuthorizedSshKeysSetArgs {
+            dom: dom.clone(),
+            user: s("root"),
+            keys: BoundedVec::new(vec![s("ssh-ed25519 AAAA k@h")]).unwrap(),
             flags,
         })
     };
@@ -140,6 +148,25 @@ fn calls(dom: &NonnullDomain) -> Vec<(&'static str, Procedure, Vec<u8>)> {
             }),
         ),
         (
+            "ssh keys",
+            Procedure::DomainAuthorizedSshKeysGet,
+            to_bytes(&DomainAuthorizedSshKeysGetArgs {
+                dom: dom.clone(),
+                user: s("root"),
+                flags: 0,
+            }),
+        ),
+        (
+            "set ssh keys",
+            Procedure::DomainAuthorizedSshKeysSet,
+            ssh_keys(1),
+        ),
+        (
+            "append and remove ssh keys",
+            Procedure::DomainAuthorizedSshKeysSet,
+            ssh_keys(3),
+        ),
+        (
             "agent timeout",
             Procedure::DomainAgentSetResponseTimeout,
             to_bytes(&DomainAgentSetResponseTimeoutArgs {
@@ -186,5 +213,14 @@ fn guest_calls_answer_as_libvirtd_answers() {
     assert!(
         String::from_utf8_lossy(&null_user.2).contains("user in virDomainSetUserPassword"),
         "{null_user:?}"
+    );
+    // APPEND with REMOVE is refused by the public API, before the driver.
+    let both = got
+        .iter()
+        .find(|c| c.0 == "append and remove ssh keys")
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&both.2).contains("are mutually exclusive"),
+        "{both:?}"
     );
 }

@@ -306,6 +306,7 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_edit)
     },
+    super::guest::GET_USER_SSHKEYS,
     super::guest::INJECT_NMI,
     super::pin::IOTHREADINFO,
     super::pin::IOTHREADPIN,
@@ -620,6 +621,7 @@ static COMMANDS: &[CmdDef] = &[
         ..CmdDef::new(cmd_screenshot)
     },
     super::guest::SET_LIFECYCLE_ACTION,
+    super::guest::SET_USER_SSHKEYS,
     super::guest::SET_USER_PASSWORD,
     CmdDef {
         name: "setmaxmem",

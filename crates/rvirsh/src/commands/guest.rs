@@ -3,7 +3,7 @@
 //! the Domain Management group, where virsh has them.
 
 use crate::cmd::{CmdDef, Opt, OptKind};
-use crate::ctl::{CmdResult, Ctl};
+use crate::ctl::{CmdResult, Ctl, read_file};
 use crate::fmt::{Table, typed_value};
 use crate::parse::Cmd;
 
@@ -85,6 +85,41 @@ pub const SET_USER_PASSWORD: CmdDef = CmdDef {
         ),
     ],
     ..CmdDef::new(cmd_set_user_password)
+};
+
+/// `get-user-sshkeys`.
+pub const GET_USER_SSHKEYS: CmdDef = CmdDef {
+    name: "get-user-sshkeys",
+    help: "list authorized SSH keys for given user (via agent)",
+    desc: "Use the guest agent to query authorized SSH keys for given user",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("user", OptKind::Data, "user to list authorized keys for").required(),
+    ],
+    ..CmdDef::new(cmd_get_user_sshkeys)
+};
+
+/// `set-user-sshkeys`.
+pub const SET_USER_SSHKEYS: CmdDef = CmdDef {
+    name: "set-user-sshkeys",
+    help: "manipulate authorized SSH keys file for given user (via agent)",
+    desc: "Append, reset or remove specified key from the authorized keys file for given user",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new("user", OptKind::Data, "user to set authorized keys for").required(),
+        Opt::new("file", OptKind::String, "optional file to read keys from"),
+        Opt::new(
+            "reset",
+            OptKind::Bool,
+            "clear out authorized keys file before adding new keys",
+        ),
+        Opt::new(
+            "remove",
+            OptKind::Bool,
+            "remove keys from the authorized keys file",
+        ),
+    ],
+    ..CmdDef::new(cmd_set_user_sshkeys)
 };
 
 /// `guestvcpus`.
@@ -202,6 +237,49 @@ fn cmd_set_user_password(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ctl.lib(dom.set_user_password(user, password, flags))?;
     ctl.print_extra(&format!("Password set successfully for {user} in {name}"));
     Ok(())
+}
+
+fn cmd_get_user_sshkeys(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, _) = ctl.domain(cmd)?;
+    let user = ctl.req_str(cmd, "user")?;
+    let keys = ctl.lib(dom.authorized_ssh_keys_get(user, 0))?;
+    // virsh prints each key as the agent gives it: a line without its newline.
+    for key in keys {
+        ctl.print(&key);
+    }
+    Ok(())
+}
+
+fn cmd_set_user_sshkeys(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    if cmd.has("remove") && !cmd.has("file") {
+        return ctl.fail("Option --file is required by option --remove");
+    }
+    ctl.exclusive(cmd, &[("reset", "remove")])?;
+    let (dom, _) = ctl.domain(cmd)?;
+    let user = ctl.req_str(cmd, "user")?;
+    let from = ctl.opt_str(cmd, "file")?;
+    // VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND, _REMOVE.
+    let flags = if cmd.has("remove") {
+        2
+    } else if cmd.has("reset") {
+        0
+    } else if from.is_none() {
+        return ctl.fail("Option --file is required");
+    } else {
+        1
+    };
+    let mut keys = Vec::new();
+    if let Some(from) = from {
+        let text = ctl.lib(read_file(from))?;
+        // g_strsplit on newlines: a final newline leaves an empty last key, as in virsh.
+        if !text.is_empty() {
+            keys = text.split('\n').map(str::to_string).collect();
+        }
+        if keys.is_empty() {
+            return ctl.fail(&format!("File {from} contains no keys"));
+        }
+    }
+    ctl.lib(dom.authorized_ssh_keys_set(user, &keys, flags))
 }
 
 fn cmd_guestvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -516,6 +516,35 @@ pub async fn set_user_password(s: Arc<Session>, a: DomainSetUserPasswordArgs) ->
     d.set_user_password(user, password, a.flags).await
 }
 
+pub async fn authorized_ssh_keys_get(
+    s: Arc<Session>,
+    a: DomainAuthorizedSshKeysGetArgs,
+) -> Result<DomainAuthorizedSshKeysGetRet> {
+    let keys = dom(&s, &a.dom)?
+        .authorized_ssh_keys_get(a.user.as_str(), a.flags)
+        .await?;
+    // REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX.
+    if keys.len() > 2048 {
+        return Err(internal(format!(
+            "Number of keys {}, which exceeds max limit: 2048",
+            keys.len()
+        )));
+    }
+    Ok(DomainAuthorizedSshKeysGetRet {
+        keys: bounded(keys.iter().map(|k| nonnull(k))),
+    })
+}
+
+pub async fn authorized_ssh_keys_set(
+    s: Arc<Session>,
+    a: DomainAuthorizedSshKeysSetArgs,
+) -> Result<()> {
+    let keys: Vec<String> = a.keys.iter().map(|k| k.as_str().to_string()).collect();
+    dom(&s, &a.dom)?
+        .authorized_ssh_keys_set(a.user.as_str(), &keys, a.flags)
+        .await
+}
+
 /// virTypedParamsSerialize's refusal of more parameters than the protocol carries.
 fn too_many_params(n: usize, limit: usize) -> Error {
     Error::with_detail(

@@ -385,6 +385,8 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainFstrim => domain::fstrim,
         DomainGetFsinfo => domain::get_fsinfo,
         DomainSetUserPassword => domain::set_user_password,
+        DomainAuthorizedSshKeysGet => domain::authorized_ssh_keys_get,
+        DomainAuthorizedSshKeysSet => domain::authorized_ssh_keys_set,
         DomainGetGuestInfo => domain::get_guest_info,
         DomainGetGuestVcpus => domain::get_guest_vcpus,
         DomainSetGuestVcpus => domain::set_guest_vcpus,
