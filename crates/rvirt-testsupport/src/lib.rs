@@ -57,6 +57,20 @@ pub fn have(program: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether real virsh and QEMU are installed, for a test that needs both: false (the test is
+/// skipped, saying what to install) outside CI; under CI a missing one fails the test.
+pub fn have_virsh_and_qemu() -> bool {
+    if have("virsh") && have("qemu-system-x86_64") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+        "virsh or QEMU missing under CI"
+    );
+    eprintln!("skipped: apt-get install libvirt-clients qemu-system-x86");
+    false
+}
+
 /// `uri` (a `test:///…` URI) through the daemon listening on `socket`.
 pub fn remote_uri(uri: &str, socket: &str) -> String {
     let rest = uri.strip_prefix("test:///").unwrap_or(uri);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{QemuSystem, have};
+use common::QemuSystem;
 
 const KEY_1: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ1rvirtdkeyoneAAAAAAAAAAAAAAAAAAAAAAAAAA one@rvirtd";
@@ -15,12 +15,7 @@ const KEY_2: &str =
 
 #[test]
 fn ssh_keys_through_rvirtd_reach_the_guest() {
-    if !have("virsh") || !have("qemu-system-x86_64") {
-        assert!(
-            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
-            "virsh or QEMU missing under CI"
-        );
-        eprintln!("skipped: apt-get install libvirt-clients qemu-system-x86");
+    if !rvirt_testsupport::have_virsh_and_qemu() {
         return;
     }
     let s = QemuSystem::new();

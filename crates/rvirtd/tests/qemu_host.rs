@@ -12,12 +12,7 @@ use std::process::Command;
 
 #[test]
 fn virsh_host_commands_through_rvirtd_match_libvirt() {
-    if !have("virsh") || !have("qemu-system-x86_64") {
-        assert!(
-            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
-            "virsh or QEMU missing under CI"
-        );
-        eprintln!("skipped: apt-get install libvirt-clients qemu-system-x86");
+    if !rvirt_testsupport::have_virsh_and_qemu() {
         return;
     }
     let s = QemuSystem::new();
