@@ -597,7 +597,7 @@ impl TuningDriver for QemuDriver {
                 let mut d = (*d).clone();
                 let i = d.net_find(device)?;
                 let net = &mut d.devices.interfaces[i];
-                net.set_bandwidth(params);
+                net.set_bandwidth(params, false);
                 let floor = net.bandwidth_params()[3].value != TypedParamValue::UInt(0);
                 if floor {
                     return Err(Error::with_detail(
@@ -624,7 +624,7 @@ impl TuningDriver for QemuDriver {
             Some(d) => {
                 let mut d = (*d).clone();
                 let i = d.net_find(device)?;
-                d.devices.interfaces[i].set_bandwidth(params);
+                d.devices.interfaces[i].set_bandwidth(params, true);
                 Some(d)
             }
             None => None,

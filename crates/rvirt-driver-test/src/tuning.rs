@@ -218,7 +218,7 @@ impl TuningDriver for TestDriver {
         let f = "testDomainSetInterfaceParameters";
         self.tune(dom, f, params, flags, &accepted, |def, _, _| {
             let i = def.net_find(device)?;
-            def.devices.interfaces[i].set_bandwidth(params);
+            def.devices.interfaces[i].set_bandwidth(params, true);
             Ok(())
         })
     }

@@ -1393,7 +1393,14 @@ impl NetDef {
         }
         let mut extra = self.extra.iter().peekable();
         while let Some(e) = extra.next_if(|e| net_child_rank(&e.name) < NET_TARGET_RANK) {
-            o.raw(e);
+            if e.name == "bandwidth" && e.children.is_empty() {
+                // A bandwidth cleared in both directions, as libvirt prints it.
+                o.open("bandwidth");
+                o.start_children();
+                o.end("bandwidth");
+            } else {
+                o.raw(e);
+            }
         }
         if self.target_dev.is_some() || self.target_managed.is_some() {
             o.open("target");

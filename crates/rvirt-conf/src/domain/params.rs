@@ -411,8 +411,11 @@ impl NetDef {
 
     /// libvirt's change of an interface's bandwidth by `params` (already validated): a
     /// direction is set when its average (or inbound floor) is, and cleared when one of those
-    /// is given as 0; peak and burst alone change nothing.
-    pub fn set_bandwidth(&mut self, params: &[TypedParam]) {
+    /// is given as 0; peak and burst alone change nothing. With `keep_empty` a `<bandwidth>`
+    /// left with neither direction stays, printed as an empty element pair, as libvirt keeps
+    /// it in the test driver and in a QEMU domain's persistent definition (a running QEMU
+    /// domain's drops it).
+    pub fn set_bandwidth(&mut self, params: &[TypedParam], keep_empty: bool) {
         let mut new_in: Rate = [0; 4];
         let mut new_out: Rate = [0; 4];
         let (mut in_given, mut out_given) = (false, false);
@@ -453,9 +456,8 @@ impl NetDef {
             .into_iter()
             .filter_map(|(d, r)| Some(RawNode::Element(rate_element(d, r?))))
             .collect();
-        // libvirt keeps an empty <bandwidth> object here and prints it as an empty element
-        // pair; rvirt drops it, as libvirt itself does when it reads one back.
-        let el = (!children.is_empty()).then(|| RawElement {
+        // Read back, an empty <bandwidth> is none, as in libvirt.
+        let el = (keep_empty || !children.is_empty()).then(|| RawElement {
             name: "bandwidth".into(),
             attrs: Vec::new(),
             children,
@@ -885,18 +887,25 @@ mod tests {
         assert!(d.net_find("mytap8").is_err());
         let u = |n: &str, v: u32| TypedParam::new(n, TypedParamValue::UInt(v));
         let net = &mut d.devices.interfaces[0];
-        net.set_bandwidth(&[
-            u("inbound.average", 100),
-            u("inbound.peak", 200),
-            u("outbound.average", 5),
-        ]);
-        net.set_bandwidth(&[u("outbound.average", 0)]);
+        net.set_bandwidth(
+            &[
+                u("inbound.average", 100),
+                u("inbound.peak", 200),
+                u("outbound.average", 5),
+            ],
+            false,
+        );
+        net.set_bandwidth(&[u("outbound.average", 0)], false);
         let p = net.bandwidth_params();
         assert_eq!(p[0].value, TypedParamValue::UInt(100));
         assert_eq!(p[1].value, TypedParamValue::UInt(200));
         assert_eq!(p[4].value, TypedParamValue::UInt(0));
-        net.set_bandwidth(&[u("inbound.average", 0)]);
+        net.set_bandwidth(&[u("inbound.average", 0)], false);
         assert!(net.extra.iter().all(|e| e.name != "bandwidth"));
+        // Kept empty, it prints as libvirt prints it.
+        net.set_bandwidth(&[u("inbound.average", 0)], true);
+        let xml = d.format_xml(Default::default());
+        assert!(xml.contains("<bandwidth>\n      </bandwidth>\n"), "{xml}");
     }
 
     #[test]
