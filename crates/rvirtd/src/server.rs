@@ -56,7 +56,7 @@ enum Listener {
     Tls(TcpListener, Arc<ServerContext>),
 }
 
-/// Removes the socket files when the daemon stops, however it stops.
+/// Removes the socket files (or the pid file) when the daemon stops, however it stops.
 struct SocketFiles(Vec<PathBuf>);
 
 impl Drop for SocketFiles {
@@ -67,16 +67,22 @@ impl Drop for SocketFiles {
     }
 }
 
+/// Refuses a socket path another daemon answers on.
+fn refuse_if_served(path: &Path) -> Result<(), ServerError> {
+    if path.exists() && std::os::unix::net::UnixStream::connect(path).is_ok() {
+        return Err(ServerError(format!(
+            "another daemon is already listening on '{}'",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 fn bind_unix(path: &Path, perms: u32, group: Option<u32>) -> Result<UnixListener, ServerError> {
     if path.exists() {
         // A socket nobody answers on is left over from a daemon that died: replace it. One that
         // answers belongs to a running daemon.
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(ServerError(format!(
-                "another daemon is already listening on '{}'",
-                path.display()
-            )));
-        }
+        refuse_if_served(path)?;
         let _ = std::fs::remove_file(path);
     }
     // The socket is made listening under a hidden name beside its own and renamed into place
@@ -286,6 +292,21 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
             "--listen parameter not permitted with systemd activation sockets".into(),
         ));
     }
+    // The pid file is there before any socket is, as libvirtd's (a supervisor that sees the
+    // socket finds the pid); it goes last when the daemon stops. A daemon that finds its socket
+    // served by another leaves that one's pid file alone.
+    if listeners.is_empty() {
+        refuse_if_served(&config.unix_sock_dir.join("libvirt-sock"))?;
+    }
+    let _pid_file = match &opts.pid_file {
+        Some(p) => {
+            std::fs::write(p, format!("{}\n", std::process::id())).map_err(|e| {
+                ServerError(format!("Failed to write pid file '{}': {e}", p.display()))
+            })?;
+            SocketFiles(vec![p.clone()])
+        }
+        None => SocketFiles(Vec::new()),
+    };
     let mut files = SocketFiles(Vec::new());
     if listeners.is_empty() {
         let dir = &config.unix_sock_dir;
@@ -328,16 +349,6 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     if !opts.listen && !activated && (config.listen_tcp || config.listen_tls) {
         info!("not listening on TCP: listen_tcp and listen_tls take effect with --listen");
     }
-
-    let pid_file = match &opts.pid_file {
-        Some(p) => {
-            std::fs::write(p, format!("{}\n", std::process::id())).map_err(|e| {
-                ServerError(format!("Failed to write pid file '{}': {e}", p.display()))
-            })?;
-            Some(p.clone())
-        }
-        None => None,
-    };
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
@@ -391,9 +402,6 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     let deadline = tokio::time::Instant::now() + SHUTDOWN_DEADLINE;
     while active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    if let Some(p) = pid_file {
-        let _ = std::fs::remove_file(p);
     }
     Ok(())
 }

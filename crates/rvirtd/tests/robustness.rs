@@ -680,3 +680,31 @@ fn sockets_appear_listening_with_their_permissions() {
         let _ = child.wait();
     }
 }
+
+/// A second daemon started on the sockets of a running one refuses to start, says why, and
+/// leaves the running daemon's sockets and pid file as they were.
+#[test]
+fn a_second_daemon_on_the_same_sockets_leaves_the_first_alone() {
+    let d = Daemon::start("");
+    let pid_file = d.dir.path().join("pid");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rvirtd"))
+        .arg("-f")
+        .arg(d.dir.path().join("rvirtd.conf"))
+        .arg("-p")
+        .arg(&pid_file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another daemon is already listening on"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).unwrap().trim(),
+        d.pid().to_string()
+    );
+    assert!(d.rw_socket().exists() && d.ro_socket().exists());
+    let mut c = Client::connect(&d.rw_socket());
+    c.open(0);
+}
