@@ -996,3 +996,45 @@ fn send_key_matches_libvirt() {
         "{err}"
     );
 }
+
+/// Guest power management on the real guest through its agent, through the same command
+/// lines as virsh on libvirt's embedded QEMU driver: `<pm>` on the command line, the refusals
+/// (a duration, a disabled S4, a guest not running), suspend to RAM with the state it leaves,
+/// a second suspend of the suspended guest, and the wake-up.
+#[test]
+fn pm_suspend_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    for side in ["rvirt", "libvirt"] {
+        let root = dir.path().join(side);
+        std::fs::create_dir_all(&root).unwrap();
+        let xml = rvirt_testsupport::agent_guest_xml("pm", "@ROOT@/console.log", "")
+            .replace("@ROOT@", &root.to_string_lossy())
+            .replace(
+                "<devices>",
+                "<pm><suspend-to-mem enabled='yes'/><suspend-to-disk enabled='no'/></pm><devices>",
+            );
+        std::fs::write(root.join("pm.xml"), xml).unwrap();
+    }
+    let script = "dompmsuspend pm mem; create @ROOT@/pm.xml; \
+         event pm --event agent-lifecycle --timeout 60; \
+         dompmsuspend pm mem --duration 5; dompmsuspend pm disk; dompmsuspend pm mem; \
+         domstate pm --reason; dompmsuspend pm mem; dompmwakeup pm; destroy pm; \
+         dompmwakeup pm";
+    let ours = same_as_libvirt(dir.path(), script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("pmsuspended (unknown)"), "{out}");
+    // The command line carries <pm> where libvirt's does: after -no-shutdown, before -boot
+    // (the rest of the two command lines differs in ways checked elsewhere).
+    let rv = dir.path().join("rvirt");
+    let (code, argv, err) = rvirsh(
+        &rv,
+        &format!("domxml-to-native qemu-argv {}", rv.join("pm.xml").display()),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        argv.contains(
+            "-no-shutdown -global PIIX4_PM.disable_s3=0 -global PIIX4_PM.disable_s4=1 -boot"
+        ),
+        "{argv}"
+    );
+}

@@ -204,6 +204,19 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     if x86 && !has_acpi(def) {
         push(&["-no-acpi"]);
     }
+    // <pm>: the guest's S3 and S4 sleep states, on the chipset's power-management device
+    // (q35's LPC bridge, else PIIX4's), as libvirt sets them.
+    let pm_device = if crate::defaults::is_q35(def.os.machine.as_deref()) {
+        "ICH9-LPC"
+    } else {
+        "PIIX4_PM"
+    };
+    for (state, enabled) in ["s3", "s4"].into_iter().zip(def.extras.pm) {
+        if let Some(on) = enabled {
+            let global = format!("{pm_device}.disable_{state}={}", u8::from(!on));
+            push(&["-global", &global]);
+        }
+    }
     if def.on_reboot == "destroy" {
         push(&["-no-reboot"]);
     }

@@ -959,6 +959,20 @@ impl DomainDriver for QemuDriver {
         self.inject_nmi(dom, flags).await
     }
 
+    async fn domain_pm_suspend_for_duration(
+        &self,
+        dom: &DomainRef,
+        target: u32,
+        duration: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.pm_suspend(dom, target, duration, flags).await
+    }
+
+    async fn domain_pm_wakeup(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.pm_wakeup(dom, flags).await
+    }
+
     async fn domain_send_key(
         &self,
         dom: &DomainRef,

@@ -1151,6 +1151,43 @@ impl QemuDriver {
                 self.set_resumed(&obj, reason);
                 self.save_status_soon(uuid, p);
             }
+            EventKind::Suspend => {
+                // The guest suspended itself to memory (S3).
+                let ev = {
+                    let mut st = obj.lock();
+                    (st.state == DomainState::RUNNING).then(|| {
+                        st.state = DomainState::PMSUSPENDED;
+                        st.reason = DomainPMSuspendedReason::UNKNOWN.0;
+                        DomainEvent::lifecycle(
+                            st.to_ref(uuid),
+                            E::PMSUSPENDED,
+                            DomainEventPMSuspendedDetailType::MEMORY.0,
+                        )
+                    })
+                };
+                if let Some(ev) = ev {
+                    self.events.emit(ev);
+                    self.save_status_soon(uuid, p);
+                }
+            }
+            EventKind::Wakeup => {
+                let ev = {
+                    let mut st = obj.lock();
+                    (st.state == DomainState::PMSUSPENDED).then(|| {
+                        st.state = DomainState::RUNNING;
+                        st.reason = DomainRunningReason::WAKEUP.0;
+                        DomainEvent::lifecycle(
+                            st.to_ref(uuid),
+                            E::STARTED,
+                            DomainEventStartedDetailType::WAKEUP.0,
+                        )
+                    })
+                };
+                if let Some(ev) = ev {
+                    self.events.emit(ev);
+                    self.save_status_soon(uuid, p);
+                }
+            }
             EventKind::BalloonChange { actual } => {
                 // libvirt reports the size in KiB, rounded up.
                 let kib = actual.div_ceil(1024);
@@ -1754,6 +1791,13 @@ impl QemuDriver {
                 // reconnect does; only a changed state gets an unknown reason.
                 Some(q) if q.running && s.state == DomainState::RUNNING => (s.state, s.reason),
                 Some(q) if q.running => (DomainState::RUNNING, DomainRunningReason::UNKNOWN.0),
+                // Suspended to RAM while no driver watched (libvirt's reconnect says so too).
+                Some(q)
+                    if q.status == rvirt_qmp::RunState::Suspended
+                        && s.state != DomainState::PMSUSPENDED =>
+                {
+                    (DomainState::PMSUSPENDED, DomainPMSuspendedReason::UNKNOWN.0)
+                }
                 Some(_) if s.state == DomainState::RUNNING => {
                     (DomainState::PAUSED, DomainPausedReason::UNKNOWN.0)
                 }

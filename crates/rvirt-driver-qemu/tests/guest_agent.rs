@@ -175,3 +175,58 @@ fn reboot_and_shutdown_go_through_the_agent_and_a_stuck_agent_times_out() {
         ]
     );
 }
+
+/// Suspend to RAM through the agent and the wake-up: the domain is pmsuspended (reason
+/// unknown) when the call returns, with its PMSUSPENDED/MEMORY event; after the wake-up QEMU
+/// reports, it runs again (reason wakeup) with STARTED/WAKEUP, and its agent answers again.
+#[test]
+fn suspend_to_ram_and_wake_up() {
+    let root = Root::new();
+    let d = open(root.path());
+    let _c = Cleanup(d.clone(), "pm");
+    let agent = record_agent(&d);
+    let life = record(&d);
+    let console = root.path().join("console.log");
+    let xml = rvirt_testsupport::agent_guest_xml("pm", &console.to_string_lossy(), "");
+    let dom = block_on(d.domain_create_xml(&xml, DomainCreateFlags::empty())).unwrap();
+    wait_until(Duration::from_secs(90), "the agent connects", || {
+        agent.lock().contains(&CONNECTED)
+    });
+    life.lock().clear();
+    block_on(d.domain_pm_suspend_for_duration(&dom, 0, 0, 0)).unwrap();
+    assert_eq!(
+        block_on(d.domain_get_state(&dom, 0)).unwrap(),
+        (DomainState::PMSUSPENDED, DomainPMSuspendedReason::UNKNOWN.0)
+    );
+    let pm = (
+        "pm".to_string(),
+        DomainEventType::PMSUSPENDED.0,
+        DomainEventPMSuspendedDetailType::MEMORY.0,
+    );
+    assert_eq!(*life.lock(), std::slice::from_ref(&pm));
+    // The agent is not asked while the guest sleeps.
+    let e = block_on(d.domain_get_hostname(&dom, DomainGetHostnameFlags::AGENT)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Requested operation is not valid: domain is not running"
+    );
+
+    block_on(d.domain_pm_wakeup(&dom, 0)).unwrap();
+    wait_until(Duration::from_secs(30), "the guest wakes up", || {
+        block_on(d.domain_get_state(&dom, 0)).unwrap().0 == DomainState::RUNNING
+    });
+    assert_eq!(
+        block_on(d.domain_get_state(&dom, 0)).unwrap().1,
+        DomainRunningReason::WAKEUP.0
+    );
+    let woke = (
+        "pm".to_string(),
+        DomainEventType::STARTED.0,
+        DomainEventStartedDetailType::WAKEUP.0,
+    );
+    assert_eq!(*life.lock(), [pm, woke]);
+    wait_until(Duration::from_secs(30), "the agent answers again", || {
+        block_on(d.domain_get_hostname(&dom, DomainGetHostnameFlags::AGENT)).is_ok()
+    });
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}

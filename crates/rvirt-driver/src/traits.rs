@@ -581,6 +581,22 @@ pub trait DomainDriver {
     ) -> Result<()> {
         unsupported("virDomainPinIOThread")
     }
+    /// `virDomainPMSuspendForDuration`: the guest suspends itself (through its agent) to
+    /// memory, disk or both (`target`, a `virNodeSuspendTarget`), for `duration` seconds
+    /// (0: until woken).
+    async fn domain_pm_suspend_for_duration(
+        &self,
+        _dom: &DomainRef,
+        _target: u32,
+        _duration: u64,
+        _flags: u32,
+    ) -> Result<()> {
+        unsupported("virDomainPMSuspendForDuration")
+    }
+    /// `virDomainPMWakeup`: wakes a guest suspended to memory.
+    async fn domain_pm_wakeup(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+        unsupported("virDomainPMWakeup")
+    }
     /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
     async fn domain_inject_nmi(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
         unsupported("virDomainInjectNMI")

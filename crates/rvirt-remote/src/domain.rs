@@ -616,6 +616,15 @@ impl DomainDriver for RemoteDriver {
                 cpumap: opaque(cpumap)?,
                 flags,
             });
+        fn domain_pm_suspend_for_duration(dom: &DomainRef, target: u32, duration: u64, flags: u32) -> ()
+            = DomainPmSuspendForDuration(DomainPmSuspendForDurationArgs {
+                dom: nonnull_domain(dom),
+                target,
+                duration,
+                flags,
+            });
+        fn domain_pm_wakeup(dom: &DomainRef, flags: u32) -> ()
+            = DomainPmWakeup(DomainPmWakeupArgs { dom: nonnull_domain(dom), flags });
         fn domain_inject_nmi(dom: &DomainRef, flags: u32) -> ()
             = DomainInjectNmi(DomainInjectNmiArgs { dom: nonnull_domain(dom), flags });
         fn domain_send_key(dom: &DomainRef, codeset: u32, holdtime: u32, keycodes: &[u32], flags: u32) -> ()

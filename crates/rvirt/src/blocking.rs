@@ -337,6 +337,8 @@ blocking_methods!(Domain {
     fn del_iothread(id: u32, flags: u32) -> ();
     fn pin_iothread(id: u32, cpumap: &[u8], flags: u32) -> ();
     fn inject_nmi(flags: u32) -> ();
+    fn pm_suspend_for_duration(target: u32, duration: u64, flags: u32) -> ();
+    fn pm_wakeup(flags: u32) -> ();
     fn send_key(codeset: u32, holdtime: u32, keycodes: &[u32], flags: u32) -> ();
     fn send_process_signal(pid: i64, signum: u32, flags: u32) -> ();
     fn core_dump(to: &str, flags: u32) -> ();

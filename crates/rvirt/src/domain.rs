@@ -675,6 +675,24 @@ impl Domain {
         dispatch!(self.conn, d => d.domain_pin_iothread(&self.r, id, cpumap, flags))
     }
 
+    /// `virDomainPMSuspendForDuration`: the guest suspends itself to memory, disk or both
+    /// (`target`, a `virNodeSuspendTarget`), for `duration` seconds (0: until woken).
+    pub async fn pm_suspend_for_duration(
+        &self,
+        target: u32,
+        duration: u64,
+        flags: u32,
+    ) -> Result<()> {
+        self.rw("virDomainPMSuspendForDuration")?;
+        dispatch!(self.conn, d => d.domain_pm_suspend_for_duration(&self.r, target, duration, flags))
+    }
+
+    /// `virDomainPMWakeup`: wakes a guest suspended to memory.
+    pub async fn pm_wakeup(&self, flags: u32) -> Result<()> {
+        self.rw("virDomainPMWakeup")?;
+        dispatch!(self.conn, d => d.domain_pm_wakeup(&self.r, flags))
+    }
+
     /// `virDomainInjectNMI`: a non-maskable interrupt for the guest.
     pub async fn inject_nmi(&self, flags: u32) -> Result<()> {
         self.rw("virDomainInjectNMI")?;

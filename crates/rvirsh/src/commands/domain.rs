@@ -230,6 +230,8 @@ static COMMANDS: &[CmdDef] = &[
         ],
         ..CmdDef::new(cmd_domrename)
     },
+    super::guest::DOMPMSUSPEND,
+    super::guest::DOMPMWAKEUP,
     CmdDef {
         name: "domuuid",
         help: "convert a domain name or id to domain UUID",

@@ -336,6 +336,34 @@ pub const INJECT_NMI: CmdDef = CmdDef {
     ..CmdDef::new(cmd_inject_nmi)
 };
 
+/// `dompmsuspend`.
+pub const DOMPMSUSPEND: CmdDef = CmdDef {
+    name: "dompmsuspend",
+    help: "suspend a domain gracefully using power management functions",
+    desc: "Suspends a running domain using guest OS's power management. (Note: This requires \
+           a guest agent configured and running in the guest OS).",
+    opts: &[
+        Opt::DOMAIN,
+        Opt::new(
+            "target",
+            OptKind::Data,
+            "mem(Suspend-to-RAM), disk(Suspend-to-Disk), hybrid(Hybrid-Suspend)",
+        )
+        .required(),
+        Opt::new("duration", OptKind::Int, "duration in seconds").named_only(),
+    ],
+    ..CmdDef::new(cmd_dompmsuspend)
+};
+
+/// `dompmwakeup`.
+pub const DOMPMWAKEUP: CmdDef = CmdDef {
+    name: "dompmwakeup",
+    help: "wakeup a domain from pmsuspended state",
+    desc: "Wakeup a domain that was previously suspended by power management.",
+    opts: &[Opt::DOMAIN],
+    ..CmdDef::new(cmd_dompmwakeup)
+};
+
 /// `domlaunchsecinfo`.
 pub const DOMLAUNCHSECINFO: CmdDef = CmdDef {
     name: "domlaunchsecinfo",
@@ -369,6 +397,33 @@ pub const DOMCONTROL: CmdDef = CmdDef {
     opts: &[Opt::DOMAIN],
     ..CmdDef::new(cmd_domcontrol)
 };
+
+/// `virNodeSuspendTarget` names as virsh takes them.
+const SUSPEND_TARGETS: [&str; 3] = ["mem", "disk", "hybrid"];
+
+fn cmd_dompmsuspend(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, name) = ctl.domain(cmd)?;
+    let duration = ctl.opt_ull(cmd, "duration")?.unwrap_or(0);
+    let target = ctl.req_str(cmd, "target")?;
+    let Some(target) = SUSPEND_TARGETS.iter().position(|t| *t == target) else {
+        return ctl.fail("Invalid target");
+    };
+    if let Err(e) = dom.pm_suspend_for_duration(target as u32, duration, 0) {
+        return ctl.lib_fail(e, &format!("Domain '{name}' could not be suspended"));
+    }
+    // virsh ends this line without a newline.
+    ctl.print_extra(&format!("Domain '{name}' successfully suspended"));
+    Ok(())
+}
+
+fn cmd_dompmwakeup(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (dom, name) = ctl.domain(cmd)?;
+    if let Err(e) = dom.pm_wakeup(0) {
+        return ctl.lib_fail(e, &format!("Domain '{name}' could not be woken up"));
+    }
+    ctl.print_extra(&format!("Domain '{name}' successfully woken up"));
+    Ok(())
+}
 
 fn cmd_inject_nmi(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (dom, _) = ctl.domain(cmd)?;

@@ -44,6 +44,8 @@ domain_actions! {
     set_autostart(DomainSetAutostartArgs) => |d, a| d.set_autostart(a.autostart != 0);
     set_time(DomainSetTimeArgs) => |d, a| d.set_time(a.seconds, a.nseconds, a.flags);
     inject_nmi(DomainInjectNmiArgs) => |d, a| d.inject_nmi(a.flags);
+    pm_suspend_for_duration(DomainPmSuspendForDurationArgs) => |d, a| d.pm_suspend_for_duration(a.target, a.duration, a.flags);
+    pm_wakeup(DomainPmWakeupArgs) => |d, a| d.pm_wakeup(a.flags);
     send_key(DomainSendKeyArgs) => |d, a| d.send_key(a.codeset, a.holdtime, &a.keycodes, a.flags);
     send_process_signal(DomainSendProcessSignalArgs) => |d, a| d.send_process_signal(a.pid_value, a.signum, a.flags);
     core_dump(DomainCoreDumpArgs) => |d, a| d.core_dump(a.to.as_str(), a.flags);

@@ -360,6 +360,8 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         DomainGetTime => domain::get_time,
         DomainSetTime => domain::set_time,
         DomainInjectNmi => domain::inject_nmi,
+        DomainPmSuspendForDuration => domain::pm_suspend_for_duration,
+        DomainPmWakeup => domain::pm_wakeup,
         DomainSendKey => domain::send_key,
         DomainSendProcessSignal => domain::send_process_signal,
         DomainCoreDump => domain::core_dump,
