@@ -999,6 +999,32 @@ mod tests {
     }
 
     #[test]
+    fn pm_states_go_to_the_chipsets_power_management_device() {
+        let pm = |machine: &str, pm: &str| {
+            let a = argv(&format!(
+                "<domain type='qemu'><name>t</name><memory unit='MiB'>64</memory>\
+                 <os><type arch='x86_64' machine='{machine}'>hvm</type></os>{pm}</domain>"
+            ));
+            after(&a, "-global")
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pm("pc", "<pm><suspend-to-mem enabled='no'/></pm>"),
+            ["PIIX4_PM.disable_s3=1"]
+        );
+        assert_eq!(
+            pm(
+                "q35",
+                "<pm><suspend-to-disk enabled='no'/><suspend-to-mem enabled='yes'/></pm>"
+            ),
+            ["ICH9-LPC.disable_s3=0", "ICH9-LPC.disable_s4=1"]
+        );
+        assert!(pm("pc", "").is_empty());
+    }
+
+    #[test]
     fn kvm_and_devices() {
         let a = argv(
             "<domain type='kvm'><name>g</name><memory unit='MiB'>128</memory><vcpu>2</vcpu>\
