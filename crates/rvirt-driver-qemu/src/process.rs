@@ -1153,6 +1153,10 @@ impl QemuDriver {
             }
             EventKind::Suspend => {
                 // The guest suspended itself to memory (S3).
+                self.events.emit(DomainEvent::PmSuspend {
+                    dom: obj.lock().to_ref(uuid),
+                    reason: 0,
+                });
                 let ev = {
                     let mut st = obj.lock();
                     (st.state == DomainState::RUNNING).then(|| {
@@ -1171,6 +1175,10 @@ impl QemuDriver {
                 }
             }
             EventKind::Wakeup => {
+                self.events.emit(DomainEvent::PmWakeup {
+                    dom: obj.lock().to_ref(uuid),
+                    reason: 0,
+                });
                 let ev = {
                     let mut st = obj.lock();
                     (st.state == DomainState::PMSUSPENDED).then(|| {

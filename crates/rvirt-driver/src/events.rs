@@ -30,6 +30,20 @@ pub enum DomainEvent {
         /// The domain.
         dom: DomainRef,
     },
+    /// `VIR_DOMAIN_EVENT_ID_PMWAKEUP`: the guest woke up from a power-management suspend.
+    PmWakeup {
+        /// The domain.
+        dom: DomainRef,
+        /// Always 0: libvirt defines no reasons.
+        reason: i32,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_PMSUSPEND`: the guest suspended itself to memory.
+    PmSuspend {
+        /// The domain.
+        dom: DomainRef,
+        /// Always 0: libvirt defines no reasons.
+        reason: i32,
+    },
     /// `VIR_DOMAIN_EVENT_ID_METADATA_CHANGE`: title, description or a metadata element changed.
     MetadataChange {
         /// The domain.
@@ -111,6 +125,8 @@ impl DomainEvent {
         match self {
             DomainEvent::Lifecycle { .. } => DomainEventID::LIFECYCLE,
             DomainEvent::Reboot { .. } => DomainEventID::REBOOT,
+            DomainEvent::PmWakeup { .. } => DomainEventID::PMWAKEUP,
+            DomainEvent::PmSuspend { .. } => DomainEventID::PMSUSPEND,
             DomainEvent::MetadataChange { .. } => DomainEventID::METADATA_CHANGE,
             DomainEvent::BalloonChange { .. } => DomainEventID::BALLOON_CHANGE,
             DomainEvent::DeviceRemoved { .. } => DomainEventID::DEVICE_REMOVED,
@@ -127,6 +143,8 @@ impl DomainEvent {
         match self {
             DomainEvent::Lifecycle { dom, .. }
             | DomainEvent::Reboot { dom }
+            | DomainEvent::PmWakeup { dom, .. }
+            | DomainEvent::PmSuspend { dom, .. }
             | DomainEvent::MetadataChange { dom, .. }
             | DomainEvent::BalloonChange { dom, .. }
             | DomainEvent::DeviceRemoved { dom, .. }

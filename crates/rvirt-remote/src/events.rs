@@ -19,7 +19,8 @@ use rvirt_proto::remote::types::{
     DomainEventCallbackBalloonChangeMsg, DomainEventCallbackBlockJobMsg,
     DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
-    DomainEventCallbackRebootMsg, DomainEventCallbackTunableMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackPmsuspendMsg, DomainEventCallbackPmwakeupMsg, DomainEventCallbackRebootMsg,
+    DomainEventCallbackTunableMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -127,6 +128,26 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 m.callback_id,
                 Event::Domain(DomainEvent::Reboot {
                     dom: domain_ref(m.msg.dom),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackPmwakeup => {
+            let m: DomainEventCallbackPmwakeupMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::PmWakeup {
+                    dom: domain_ref(m.msg.dom),
+                    reason: m.reason,
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackPmsuspend => {
+            let m: DomainEventCallbackPmsuspendMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::PmSuspend {
+                    dom: domain_ref(m.msg.dom),
+                    reason: m.reason,
                 }),
             )
         }

@@ -632,6 +632,12 @@ impl Runner {
                                 json!(["lifecycle", d.get_name(), event.0, detail])
                             }
                             rvirt::DomainEvent::Reboot { .. } => json!(["reboot", d.get_name()]),
+                            rvirt::DomainEvent::PmWakeup { reason, .. } => {
+                                json!(["pm_wakeup", d.get_name(), reason])
+                            }
+                            rvirt::DomainEvent::PmSuspend { reason, .. } => {
+                                json!(["pm_suspend", d.get_name(), reason])
+                            }
                             rvirt::DomainEvent::MetadataChange { kind, nsuri, .. } => {
                                 json!(["metadata_change", d.get_name(), kind, nsuri])
                             }

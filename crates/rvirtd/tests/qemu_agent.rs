@@ -1,6 +1,7 @@
-//! Guest-agent calls through rvirtd from unmodified virsh, on the real Linux guest running
-//! the real `qemu-ga` (`rvirt_testsupport::agent_guest`): SSH keys listed, added, removed and
-//! reset in the guest's `/root/.ssh/authorized_keys`, over the remote protocol both ways.
+//! Guest-agent calls through rvirtd from unmodified clients, on the real Linux guest running
+//! the real `qemu-ga` (`rvirt_testsupport::agent_guest`): with virsh, SSH keys listed, added,
+//! removed and reset in the guest's `/root/.ssh/authorized_keys`, over the remote protocol both
+//! ways; with python3-libvirt, suspend to RAM and wake-up with their events.
 
 #![allow(clippy::unwrap_used)]
 
@@ -69,7 +70,53 @@ fn ssh_keys_through_rvirtd_reach_the_guest() {
     assert_eq!(s.virsh(&["get-user-sshkeys", "ga", "root"]).trim(), "");
     let err = s.virsh_fails(&["get-user-sshkeys", "ga", "nosuchuser"]);
     assert!(err.contains("'guest-ssh-get-authorized-keys'"), "{err}");
+
+    // Suspend to RAM and wake up, watched by python3-libvirt's event callbacks.
+    let out = std::process::Command::new("timeout")
+        .args(["60", rvirt_testsupport::PYTHON, "-c", PM_SCRIPT, &s.uri])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // pmsuspended (unknown), then running (wakeup); PMSUSPEND, lifecycle PMSUSPENDED/MEMORY,
+    // PMWAKEUP, lifecycle STARTED/WAKEUP.
+    assert_eq!(
+        text,
+        "[7, 0]\n[1, 8]\n[(12, 0), (0, 7, 0), (11, 0), (0, 2, 4)]\n"
+    );
 }
+
+/// Suspends guest `ga` to RAM and wakes it up through `sys.argv[1]`; prints the state after
+/// each, then the events seen: (id, reason) or (0, event, detail) for lifecycle ones.
+const PM_SCRIPT: &str = r#"
+import libvirt, sys, threading, time
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+d = c.lookupByName('ga')
+seen = []
+def watch(ev):
+    return lambda *a: seen.append((ev,) + tuple(a[2:-1]))
+for ev in (libvirt.VIR_DOMAIN_EVENT_ID_PMSUSPEND, libvirt.VIR_DOMAIN_EVENT_ID_PMWAKEUP,
+           libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE):
+    c.domainEventRegisterAny(d, ev, watch(ev), None)
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+d.pMSuspendForDuration(libvirt.VIR_NODE_SUSPEND_TARGET_MEM, 0, 0)
+print(list(d.state()))
+d.pMWakeup(0)
+end = time.time() + 30
+while time.time() < end and d.state()[0] != libvirt.VIR_DOMAIN_RUNNING:
+    time.sleep(0.05)
+time.sleep(0.5)
+print(list(d.state()))
+print(seen)
+"#;
 
 /// Destroys the test's guest at the end, passed or failed.
 struct Destroy<'a>(&'a QemuSystem);

@@ -166,6 +166,12 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
                 nsuri.as_deref().unwrap_or("<null>")
             )
         }
+        DomainEvent::PmWakeup { dom, .. } => {
+            format!("event 'pm-wakeup' for domain '{}'\n", dom.name)
+        }
+        DomainEvent::PmSuspend { dom, .. } => {
+            format!("event 'pm-suspend' for domain '{}'\n", dom.name)
+        }
         DomainEvent::BalloonChange { dom, actual } => format!(
             "event 'balloon-change' for domain '{}': {actual}KiB\n",
             dom.name

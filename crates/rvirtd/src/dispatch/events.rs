@@ -79,6 +79,34 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
             Procedure::DomainEventReboot,
             &DomainEventRebootMsg { dom },
         ),
+        (DomainEvent::PmWakeup { reason, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackPmwakeup,
+            &DomainEventCallbackPmwakeupMsg {
+                callback_id: wire_id,
+                reason: *reason,
+                msg: DomainEventPmwakeupMsg { dom },
+            },
+        ),
+        (DomainEvent::PmWakeup { .. }, true) => push(
+            session,
+            Procedure::DomainEventPmwakeup,
+            &DomainEventPmwakeupMsg { dom },
+        ),
+        (DomainEvent::PmSuspend { reason, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackPmsuspend,
+            &DomainEventCallbackPmsuspendMsg {
+                callback_id: wire_id,
+                reason: *reason,
+                msg: DomainEventPmsuspendMsg { dom },
+            },
+        ),
+        (DomainEvent::PmSuspend { .. }, true) => push(
+            session,
+            Procedure::DomainEventPmsuspend,
+            &DomainEventPmsuspendMsg { dom },
+        ),
         (DomainEvent::MetadataChange { kind, nsuri, .. }, false) => push(
             session,
             Procedure::DomainEventCallbackMetadataChange,
