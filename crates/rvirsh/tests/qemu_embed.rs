@@ -784,12 +784,27 @@ fn core_dumps_match_libvirt() {
          domstate tiny --reason; dump tiny @ROOT@/elf --format elf; \
          dump tiny /nonexistent/core; suspend tiny; dump tiny @ROOT@/paused --memory-only; \
          domstate tiny --reason; resume tiny; dump tiny @ROOT@/crash --crash; \
-         domstate tiny --reason; dump tiny @ROOT@/off; undefine tiny",
+         domstate tiny --reason",
         xml.display()
     );
     let ours = same_as_libvirt(dir.path(), &script);
     assert!(ours.status.success() || !ours.stderr.is_empty());
     let root = dir.path().join("rvirt");
+    // The dump of a guest that is not running is checked on rvirt alone: virsh (which dumps
+    // on a thread of its own) lost libvirt's error for it in one CI run, printing only its
+    // own line.
+    let (_, _, err) = rvirsh(
+        &root,
+        &format!("dump tiny {}/off; undefine tiny", root.display()),
+    );
+    assert_eq!(
+        err,
+        format!(
+            "error: Failed to core dump domain 'tiny' to {}/off\n\
+             error: Requested operation is not valid: domain is not running\n",
+            root.display()
+        )
+    );
     let head = |name: &str| {
         let mut b = std::fs::read(root.join(name)).unwrap();
         b.truncate(8);

@@ -1157,44 +1157,26 @@ impl QemuDriver {
                     dom: obj.lock().to_ref(uuid),
                     reason: 0,
                 });
-                let ev = {
-                    let mut st = obj.lock();
-                    (st.state == DomainState::RUNNING).then(|| {
-                        st.state = DomainState::PMSUSPENDED;
-                        st.reason = DomainPMSuspendedReason::UNKNOWN.0;
-                        DomainEvent::lifecycle(
-                            st.to_ref(uuid),
-                            E::PMSUSPENDED,
-                            DomainEventPMSuspendedDetailType::MEMORY.0,
-                        )
-                    })
-                };
-                if let Some(ev) = ev {
-                    self.events.emit(ev);
-                    self.save_status_soon(uuid, p);
-                }
+                self.pm_transition(
+                    &obj,
+                    p,
+                    DomainState::RUNNING,
+                    (DomainState::PMSUSPENDED, DomainPMSuspendedReason::UNKNOWN.0),
+                    (E::PMSUSPENDED, DomainEventPMSuspendedDetailType::MEMORY.0),
+                );
             }
             EventKind::Wakeup => {
                 self.events.emit(DomainEvent::PmWakeup {
                     dom: obj.lock().to_ref(uuid),
                     reason: 0,
                 });
-                let ev = {
-                    let mut st = obj.lock();
-                    (st.state == DomainState::PMSUSPENDED).then(|| {
-                        st.state = DomainState::RUNNING;
-                        st.reason = DomainRunningReason::WAKEUP.0;
-                        DomainEvent::lifecycle(
-                            st.to_ref(uuid),
-                            E::STARTED,
-                            DomainEventStartedDetailType::WAKEUP.0,
-                        )
-                    })
-                };
-                if let Some(ev) = ev {
-                    self.events.emit(ev);
-                    self.save_status_soon(uuid, p);
-                }
+                self.pm_transition(
+                    &obj,
+                    p,
+                    DomainState::PMSUSPENDED,
+                    (DomainState::RUNNING, DomainRunningReason::WAKEUP.0),
+                    (E::STARTED, DomainEventStartedDetailType::WAKEUP.0),
+                );
             }
             EventKind::BalloonChange { actual } => {
                 // libvirt reports the size in KiB, rounded up.
@@ -1311,6 +1293,29 @@ impl QemuDriver {
             )
         };
         self.events.emit(ev);
+    }
+
+    /// A power-management change of state: `from` → `to` (state, reason), with the lifecycle
+    /// `event` (type, detail) and the status file rewritten soon; nothing when the domain is
+    /// not in `from` (libvirt ignores a wake-up of a guest it did not see suspend).
+    fn pm_transition(
+        &self,
+        obj: &DomainObj,
+        p: &Arc<Proc>,
+        from: DomainState,
+        to: (DomainState, i32),
+        event: (DomainEventType, i32),
+    ) {
+        let ev = {
+            let mut st = obj.lock();
+            if st.state != from {
+                return;
+            }
+            (st.state, st.reason) = to;
+            DomainEvent::lifecycle(st.to_ref(obj.uuid), event.0, event.1)
+        };
+        self.events.emit(ev);
+        self.save_status_soon(obj.uuid, p);
     }
 
     /// Paused → running for `reason`, with its event (RESUMED/UNPAUSED); nothing if not
