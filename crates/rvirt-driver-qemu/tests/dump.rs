@@ -21,19 +21,7 @@ fn libvirt_peeks(
     xml: &str,
     peeks: &[(u64, u32, u32)],
 ) -> Option<Vec<String>> {
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
-         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
-    )
-    .unwrap();
-    if !std::path::Path::new(
-        "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so",
-    )
-    .exists()
-    {
-        assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
+    if !rvirt_testsupport::libvirt_embed_root(root) {
         return None;
     }
     let script = format!(

@@ -66,13 +66,12 @@ fn corpus() -> PathBuf {
 }
 
 fn available() -> bool {
-    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
     let python_ok = std::process::Command::new("/usr/bin/python3")
         .args(["-c", "import libvirt"])
         .output()
         .is_ok_and(|o| o.status.success());
     let ok = rvirt_driver_qemu::caps::emulator_for_arch("x86_64").is_some()
-        && Path::new(module).exists()
+        && rvirt_testsupport::have_libvirt_qemu_driver()
         && python_ok;
     if !ok {
         eprintln!(

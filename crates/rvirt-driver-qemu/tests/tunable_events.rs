@@ -35,21 +35,9 @@ fn shown(params: &[TypedParam]) -> Vec<String> {
 
 /// The events python3-libvirt sees on libvirt's embedded QEMU driver for the same calls.
 fn libvirt_events(root: &std::path::Path, xml: &str) -> Option<Vec<Vec<String>>> {
-    if !std::path::Path::new(
-        "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so",
-    )
-    .exists()
-    {
-        assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
+    if !rvirt_testsupport::libvirt_embed_root(root) {
         return None;
     }
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
-         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
-    )
-    .unwrap();
     let script = format!(
         "import libvirt, sys, threading, time, json\n\
          libvirt.virEventRegisterDefaultImpl()\n\
