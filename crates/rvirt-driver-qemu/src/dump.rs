@@ -225,16 +225,11 @@ impl QemuDriver {
                                 _ => tokio::time::sleep(Duration::from_millis(20)).await,
                             }
                         },
-                        Err(RecvError::Closed) => {
-                            return Err(Error::internal(FROM, "guest unexpectedly quit"));
-                        }
+                        Err(RecvError::Closed) => return Err(crate::process::guest_quit()),
                     }
                 }
             };
-            tokio::select! {
-                r = run => r,
-                _ = exited.wait_for(|v| *v) => Err(Error::internal(FROM, "guest unexpectedly quit")),
-            }
+            crate::process::unless_quit(&mut exited, run).await
         })
         .await?
     }

@@ -104,6 +104,23 @@ fn joined<T>(r: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
     r.map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))
 }
 
+/// libvirt's error for a job whose QEMU ended under it.
+pub(crate) fn guest_quit() -> Error {
+    Error::internal(FROM, "guest unexpectedly quit")
+}
+
+/// `job`, unless the QEMU behind `exited` ([`Proc::exited_rx`]) ends first: then
+/// [`guest_quit`].
+pub(crate) async fn unless_quit<T>(
+    exited: &mut tokio::sync::watch::Receiver<bool>,
+    job: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::select! {
+        r = job => r,
+        _ = exited.wait_for(|v| *v) => Err(guest_quit()),
+    }
+}
+
 /// libvirt's error for a failed monitor command (see `rvirt_qmp::Error`'s mapping).
 pub(crate) fn qmp_error(e: rvirt_qmp::Error) -> Error {
     use rvirt_qmp::ErrorClass as C;

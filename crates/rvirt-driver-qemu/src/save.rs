@@ -312,10 +312,7 @@ impl QemuDriver {
                 }
                 wait_migration(&mon, what).await
             };
-            tokio::select! {
-                r = migrate => r,
-                _ = exited.wait_for(|v| *v) => Err(Error::internal(FROM, "guest unexpectedly quit")),
-            }
+            crate::process::unless_quit(&mut exited, migrate).await
         })
         .await?
     }
