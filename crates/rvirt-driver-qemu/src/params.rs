@@ -110,11 +110,7 @@ impl StartTuning {
             blkio_weight: x.blkio_weight,
             shares: x.cputune.as_ref().and_then(|t| t.shares),
             limits: x.cputune.as_ref().map(|t| t.limits).unwrap_or_default(),
-            nodeset: x
-                .numatune
-                .as_ref()
-                .and_then(|n| n.memory.as_ref())
-                .and_then(|(_, s)| s.clone()),
+            nodeset: def.numa_nodeset().map(str::to_string),
             throttles: def
                 .devices
                 .disks
@@ -512,11 +508,7 @@ impl TuningDriver for QemuDriver {
                 ));
             }
             let current_nodeset = def
-                .extras
-                .numatune
-                .as_ref()
-                .and_then(|n| n.memory.as_ref())
-                .and_then(|(_, s)| s.as_deref())
+                .numa_nodeset()
                 .and_then(rvirt_conf::domain::parse_cpuset);
             if mode == Some(0) {
                 // Strict: the node set cannot change (libvirt compares it even when absent).

@@ -562,16 +562,16 @@ impl DomainDef {
             .map(|i| i as i32)
     }
 
+    /// The `<numatune>` memory node set (`None` when unset or placed automatically).
+    pub fn numa_nodeset(&self) -> Option<&str> {
+        let (_, nodeset) = self.extras.numatune.as_ref()?.memory.as_ref()?;
+        nodeset.as_deref()
+    }
+
     /// The mode (strict when unset) and node set (empty when unset or placed automatically)
     /// as `virDomainGetNumaParameters` gives them.
     pub fn numa_params(&self) -> Vec<TypedParam> {
-        let nodeset = self
-            .extras
-            .numatune
-            .as_ref()
-            .and_then(|n| n.memory.as_ref())
-            .and_then(|(_, s)| s.clone())
-            .unwrap_or_default();
+        let nodeset = self.numa_nodeset().unwrap_or_default().to_string();
         vec![
             TypedParam::new(
                 NUMA_MODE,
