@@ -42,6 +42,15 @@ fn is_period(i: usize) -> bool {
     i % 2 == 0
 }
 
+/// The `cpu` controller's file of `<cputune>` limit `i`.
+fn bandwidth_file(i: usize) -> &'static str {
+    if is_period(i) {
+        "cpu.cfs_period_us"
+    } else {
+        "cpu.cfs_quota_us"
+    }
+}
+
 /// A memory limit in KiB as a cgroup's bytes file gives it: anything past what the kernel
 /// can count is libvirt's unlimited.
 fn kib_of_bytes(bytes: i64) -> u64 {
@@ -173,11 +182,7 @@ fn need(cg: &Cgroup, c: Controller) -> Result<()> {
 /// Writes limit `i` (a `<cputune>` period or quota) to the `cpu` group or, for vCPUs, to
 /// every vCPU sub-group.
 fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()> {
-    let file = if is_period(i) {
-        "cpu.cfs_period_us"
-    } else {
-        "cpu.cfs_quota_us"
-    };
+    let file = bandwidth_file(i);
     match sub {
         Some("vcpu0") => {
             for s in cg.cpu_subgroups().iter().filter(|s| s.starts_with("vcpu")) {
@@ -209,11 +214,7 @@ pub(crate) fn place_plugged_vcpu(cg: &Cgroup, def: &DomainDef, index: u32, tid: 
         if let (Some(i), Some("vcpu0")) = (limit, group)
             && limits[*i] != 0
         {
-            let file = if is_period(*i) {
-                "cpu.cfs_period_us"
-            } else {
-                "cpu.cfs_quota_us"
-            };
+            let file = bandwidth_file(*i);
             cg.write(Controller::Cpu, Some(&sub), file, &limits[*i].to_string())?;
         }
     }
@@ -780,14 +781,7 @@ impl TuningDriver for QemuDriver {
                 for (_, l, sub) in SCHED {
                     let x = match l {
                         None => cg.read_i64(Controller::Cpu, None, "cpu.shares")?,
-                        Some(i) => {
-                            let file = if is_period(i) {
-                                "cpu.cfs_period_us"
-                            } else {
-                                "cpu.cfs_quota_us"
-                            };
-                            cg.read_i64(Controller::Cpu, sub, file)?
-                        }
+                        Some(i) => cg.read_i64(Controller::Cpu, sub, bandwidth_file(i))?,
                     };
                     v.push((x as u64, x));
                 }
