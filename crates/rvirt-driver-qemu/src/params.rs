@@ -303,9 +303,12 @@ impl QemuDriver {
         }
     }
 
-    /// The running domain's control groups.
-    fn cgroup_of(&self, obj: &DomainObj) -> Result<Cgroup> {
-        Ok(self.proc_of(&obj.uuid)?.cgroup.clone())
+    /// The running domain's control groups, which must include controller `c` (libvirt's
+    /// "controller is not mounted" otherwise).
+    fn cgroup_of(&self, obj: &DomainObj, c: Controller) -> Result<Cgroup> {
+        let cg = self.proc_of(&obj.uuid)?.cgroup.clone();
+        need(&cg, c)?;
+        Ok(cg)
     }
 
     /// Records a change of the live definition (`live`) and of the persistent one (`config`).
@@ -345,8 +348,7 @@ impl TuningDriver for QemuDriver {
             if let Some(def) = config {
                 return Ok(def.memtune_params());
             }
-            let cg = self.cgroup_of(&obj)?;
-            need(&cg, Controller::Memory)?;
+            let cg = self.cgroup_of(&obj, Controller::Memory)?;
             let read = |i: usize| -> Result<u64> {
                 match cg.read_i64(Controller::Memory, None, memory_file(i)) {
                     Ok(b) => Ok(kib_of_bytes(b)),
@@ -372,14 +374,10 @@ impl TuningDriver for QemuDriver {
         check_flags(FROM, "qemuDomainSetMemoryParameters", flags, AFFECT)?;
         validate(params, &rvirt_conf::domain::params::memory_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
-        let cg = match &live {
-            Some(_) => {
-                let cg = self.cgroup_of(&obj)?;
-                need(&cg, Controller::Memory)?;
-                Some(cg)
-            }
-            None => None,
-        };
+        let cg = live
+            .as_ref()
+            .map(|_| self.cgroup_of(&obj, Controller::Memory))
+            .transpose()?;
         let change = MemtuneChange::from_params(params);
         change.check(&obj.lock().def, FROM)?;
         let mut live = live.map(|d| (*d).clone());
@@ -424,8 +422,7 @@ impl TuningDriver for QemuDriver {
             if let Some(def) = config {
                 return Ok(def.blkio_params());
             }
-            let cg = self.cgroup_of(&obj)?;
-            need(&cg, Controller::Blkio)?;
+            let cg = self.cgroup_of(&obj, Controller::Blkio)?;
             let weight = cg.read_i64(Controller::Blkio, None, blkio_weight_file(&cg)?)?;
             let mut p = obj.lock().def.blkio_params();
             p[0] = TypedParam::new(BLKIO_WEIGHT, TypedParamValue::UInt(weight as u32));
@@ -444,8 +441,7 @@ impl TuningDriver for QemuDriver {
         let (obj, live, config) = self.defs(dom, flags)?;
         let mut live = live.map(|d| (*d).clone());
         if let Some(def) = &mut live {
-            let cg = self.cgroup_of(&obj)?;
-            need(&cg, Controller::Blkio)?;
+            let cg = self.cgroup_of(&obj, Controller::Blkio)?;
             if params.iter().any(|p| p.field != BLKIO_WEIGHT) {
                 return Err(Error::with_detail(
                     FROM,
@@ -498,8 +494,7 @@ impl TuningDriver for QemuDriver {
         let (obj, live, config) = self.defs(dom, flags)?;
         let mut live = live.map(|d| (*d).clone());
         if let Some(def) = &mut live {
-            let cg = self.cgroup_of(&obj)?;
-            need(&cg, Controller::Cpuset)?;
+            let cg = self.cgroup_of(&obj, Controller::Cpuset)?;
             if let (Some(m), Some(cur)) = (mode, def.numa_mode())
                 && m != cur
             {
@@ -744,7 +739,7 @@ impl TuningDriver for QemuDriver {
     async fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
         let obj = self.obj(dom)?;
         if obj.lock().is_active() {
-            need(&self.cgroup_of(&obj)?, Controller::Cpu)?;
+            self.cgroup_of(&obj, Controller::Cpu)?;
         }
         Ok(("posix".into(), 9))
     }
@@ -775,8 +770,7 @@ impl TuningDriver for QemuDriver {
                     .collect()
             }
             None => {
-                let cg = self.cgroup_of(&obj)?;
-                need(&cg, Controller::Cpu)?;
+                let cg = self.cgroup_of(&obj, Controller::Cpu)?;
                 let mut v = Vec::new();
                 for (_, l, sub) in SCHED {
                     let x = match l {
@@ -815,14 +809,10 @@ impl TuningDriver for QemuDriver {
             .collect();
         validate(params, &accepted)?;
         let (obj, live, config) = self.defs(dom, flags)?;
-        let cg = match &live {
-            Some(_) => {
-                let cg = self.cgroup_of(&obj)?;
-                need(&cg, Controller::Cpu)?;
-                Some(cg)
-            }
-            None => None,
-        };
+        let cg = live
+            .as_ref()
+            .map(|_| self.cgroup_of(&obj, Controller::Cpu))
+            .transpose()?;
         let mut live = live.map(|d| (*d).clone());
         let mut config = config.map(|d| (*d).clone());
         let mut event = Vec::new();
