@@ -277,6 +277,19 @@ type Defs = (
     Option<Arc<DomainDef>>,
 );
 
+/// A copy of the definition `def` (when the call reaches it) with `change` made.
+fn edited(
+    def: Option<Arc<DomainDef>>,
+    change: impl FnOnce(&mut DomainDef) -> Result<()>,
+) -> Result<Option<DomainDef>> {
+    def.map(|d| {
+        let mut d = (*d).clone();
+        change(&mut d)?;
+        Ok(d)
+    })
+    .transpose()
+}
+
 impl QemuDriver {
     /// The live definition (when `flags` reach it) and the persistent one (when they do), as
     /// libvirt's `virDomainObjGetDefs`.
@@ -401,11 +414,10 @@ impl TuningDriver for QemuDriver {
             }
             change.apply(def);
         }
-        let config = config.map(|d| {
-            let mut d = (*d).clone();
-            change.apply(&mut d);
-            d
-        });
+        let config = edited(config, |d| {
+            change.apply(d);
+            Ok(())
+        })?;
         self.store(&obj, live, config)
     }
 
@@ -458,14 +470,7 @@ impl TuningDriver for QemuDriver {
                 &def.extras.blkio_weight.to_string(),
             )?;
         }
-        let config = match config {
-            Some(d) => {
-                let mut d = (*d).clone();
-                d.set_blkio_params(params)?;
-                Some(d)
-            }
-            None => None,
-        };
+        let config = edited(config, |d| d.set_blkio_params(params))?;
         self.store(&obj, live, config)
     }
 
@@ -528,14 +533,7 @@ impl TuningDriver for QemuDriver {
                 cg.write(Controller::Cpuset, None, "cpuset.mems", &n)?;
             }
         }
-        let config = match config {
-            Some(d) => {
-                let mut d = (*d).clone();
-                d.set_numatune(mode, nodeset.as_deref())?;
-                Some(d)
-            }
-            None => None,
-        };
+        let config = edited(config, |d| d.set_numatune(mode, nodeset.as_deref()))?;
         self.store(&obj, live, config)
     }
 
@@ -608,15 +606,11 @@ impl TuningDriver for QemuDriver {
             }
             None => None,
         };
-        let config = match config {
-            Some(d) => {
-                let mut d = (*d).clone();
-                let i = d.net_find(device)?;
-                d.devices.interfaces[i].set_bandwidth(params, true);
-                Some(d)
-            }
-            None => None,
-        };
+        let config = edited(config, |d| {
+            let i = d.net_find(device)?;
+            d.devices.interfaces[i].set_bandwidth(params, true);
+            Ok(())
+        })?;
         self.store(&obj, live, config)
     }
 
@@ -643,12 +637,7 @@ impl TuningDriver for QemuDriver {
         let t = match (config, live) {
             (Some(def), _) => def.disk_by_name(path).ok_or_else(missing)?.iotune(),
             (None, Some(def)) => {
-                let d = def.disk_by_name(path).ok_or_else(|| {
-                    Error::invalid_arg(
-                        FROM,
-                        format!("disk '{path}' was not found in the domain config"),
-                    )
-                })?;
+                let d = def.disk_by_name(path).ok_or_else(missing)?;
                 let id = qdev_id(d);
                 let p = self.proc_of(&obj.uuid)?;
                 let blocks = self
@@ -715,22 +704,18 @@ impl TuningDriver for QemuDriver {
             );
             tunable = event;
         }
-        let config = match config {
-            Some(def) => {
-                let mut def = (*def).clone();
-                let Some(i) = def.disk_index_by_name(disk) else {
-                    return Err(Error::invalid_arg(
-                        FROM,
-                        format!("missing persistent configuration for disk '{disk}'"),
-                    ));
-                };
-                let d = &mut def.devices.disks[i];
-                // libvirt checks the maximums of the live throttling only.
-                d.set_iotune(&merged(&d.iotune(), params));
-                Some(def)
-            }
-            None => None,
-        };
+        let config = edited(config, |def| {
+            let Some(i) = def.disk_index_by_name(disk) else {
+                return Err(Error::invalid_arg(
+                    FROM,
+                    format!("missing persistent configuration for disk '{disk}'"),
+                ));
+            };
+            let d = &mut def.devices.disks[i];
+            // libvirt checks the maximums of the live throttling only.
+            d.set_iotune(&merged(&d.iotune(), params));
+            Ok(())
+        })?;
         self.store(&obj, live, config)?;
         self.emit_tunable(&obj, tunable);
         Ok(())
@@ -917,11 +902,10 @@ impl TuningDriver for QemuDriver {
             d.set_perf_events(params);
             d
         });
-        let config = config.map(|d| {
-            let mut d = (*d).clone();
+        let config = edited(config, |d| {
             d.set_perf_events(params);
-            d
-        });
+            Ok(())
+        })?;
         self.store(&obj, live, config)
     }
 }
@@ -1201,24 +1185,20 @@ impl QemuDriver {
         let obj = self.obj(dom)?;
         let c = iothread_change(params)?;
         let (_, live, config) = self.defs(dom, flags)?;
-        let config = match config {
-            Some(d) => {
-                let mut d = (*d).clone();
-                let i = check_iothread(&d, id, &c, false)?;
-                if !c.poll.is_empty() {
-                    return Err(Error::with_detail(
-                        FROM,
-                        ErrorNumber::OPERATION_UNSUPPORTED,
-                        "configuring persistent polling values is not supported",
-                    ));
-                }
-                let t = &mut d.extras.iothreads[i];
-                t.pool_min = c.pool_min.or(t.pool_min);
-                t.pool_max = c.pool_max.or(t.pool_max);
-                Some(d)
+        let config = edited(config, |d| {
+            let i = check_iothread(d, id, &c, false)?;
+            if !c.poll.is_empty() {
+                return Err(Error::with_detail(
+                    FROM,
+                    ErrorNumber::OPERATION_UNSUPPORTED,
+                    "configuring persistent polling values is not supported",
+                ));
             }
-            None => None,
-        };
+            let t = &mut d.extras.iothreads[i];
+            t.pool_min = c.pool_min.or(t.pool_min);
+            t.pool_max = c.pool_max.or(t.pool_max);
+            Ok(())
+        })?;
         let live = match live {
             Some(d) => {
                 let mut d = (*d).clone();
