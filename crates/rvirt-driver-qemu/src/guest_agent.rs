@@ -405,6 +405,44 @@ pub(crate) fn parse_interfaces(v: &Value) -> Result<Vec<DomainInterface>> {
     Ok(out)
 }
 
+/// Sends the agent `cmd`, one it never answers on success (`guest-shutdown`,
+/// `guest-suspend-*`), and waits, at most [`SHUTDOWN_WAIT`], for the QEMU event `done`
+/// recognises (or the monitor's end, or the agent channel closing as the guest goes down); an
+/// error reply or an agent that does not answer is the error. The agent connection starts
+/// over afterwards: the unanswered command leaves it waiting.
+async fn until_event(
+    agent: Arc<Agent>,
+    mon: rvirt_qmp::Monitor,
+    cmd: Value,
+    done: impl Fn(&EventKind) -> bool + Send + Sync + 'static,
+) -> Result<std::result::Result<(), AgentError>> {
+    on_rt(async move {
+        let mut events = mon.events();
+        let event = async {
+            loop {
+                match events.recv().await {
+                    Ok(ev) if done(&ev.kind()) => return,
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return,
+                }
+            }
+        };
+        let run = agent.execute_value(&cmd, SHUTDOWN_WAIT);
+        let r = tokio::select! {
+            _ = event => Ok(()),
+            r = run => match r {
+                Ok(_) => Ok(()),
+                Err(e @ (AgentError::Command { .. } | AgentError::NotResponding)) => Err(e),
+                // The channel closed: the guest is going down.
+                Err(_) => Ok(()),
+            },
+        };
+        agent.close().await;
+        r
+    })
+    .await
+}
+
 impl QemuDriver {
     /// Shuts the guest down (or reboots it) through the agent, as libvirt's
     /// `qemuDomainShutdownFlagsAgent`: `guest-shutdown`, then the `SHUTDOWN` (or `RESET`) that
@@ -416,36 +454,11 @@ impl QemuDriver {
             .store(false, std::sync::atomic::Ordering::Relaxed);
         let mon = p.monitor()?;
         let mode = if reboot { "reboot" } else { "powerdown" };
-        let res = on_rt(async move {
-            let mut events = mon.events();
-            let wait_event = async {
-                loop {
-                    match events.recv().await {
-                        Ok(ev) => match ev.kind() {
-                            EventKind::Shutdown { .. } if !reboot => return,
-                            EventKind::Reset { .. } if reboot => return,
-                            _ => {}
-                        },
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(_) => return,
-                    }
-                }
-            };
-            let cmd = json!({"execute": "guest-shutdown", "arguments": {"mode": mode}});
-            let run = agent.execute_value(&cmd, SHUTDOWN_WAIT);
-            let r = tokio::select! {
-                _ = wait_event => Ok(()),
-                r = run => match r {
-                    Ok(_) => Ok(()),
-                    Err(e @ AgentError::Command { .. }) => Err(e),
-                    Err(AgentError::NotResponding) => Err(AgentError::NotResponding),
-                    // The channel closed: the guest is going down.
-                    Err(_) => Ok(()),
-                },
-            };
-            // A command the agent never answers leaves the connection waiting: start over.
-            agent.close().await;
-            r
+        let cmd = json!({"execute": "guest-shutdown", "arguments": {"mode": mode}});
+        let res = until_event(agent, mon, cmd, move |kind| match kind {
+            EventKind::Shutdown { .. } => !reboot,
+            EventKind::Reset { .. } => reboot,
+            _ => false,
         })
         .await?;
         res.map_err(agent_error)
@@ -512,33 +525,8 @@ impl QemuDriver {
                 "S4 state is disabled for this domain",
             ));
         }
-        let res = on_rt(async move {
-            let mut events = mon.events();
-            let suspended = async {
-                loop {
-                    match events.recv().await {
-                        Ok(ev) if matches!(ev.kind(), EventKind::Suspend) => return,
-                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(_) => return,
-                    }
-                }
-            };
-            let cmd = json!({ "execute": command });
-            let run = agent.execute_value(&cmd, SHUTDOWN_WAIT);
-            let r = tokio::select! {
-                _ = suspended => Ok(()),
-                r = run => match r {
-                    Ok(_) => Ok(()),
-                    Err(e @ (AgentError::Command { .. } | AgentError::NotResponding)) => Err(e),
-                    // The channel closed: the guest is going down (to disk).
-                    Err(_) => Ok(()),
-                },
-            };
-            // A command the agent never answers leaves the connection waiting: start over.
-            agent.close().await;
-            r
-        })
-        .await?;
+        let cmd = json!({ "execute": command });
+        let res = until_event(agent, mon, cmd, |kind| matches!(kind, EventKind::Suspend)).await?;
         res.map_err(agent_error)?;
         // The domain is pmsuspended once the call returns, as in libvirt.
         self.catch_up(&p).await;
