@@ -28,17 +28,29 @@ fn python(uri: &str, code: &str) {
 #[test]
 fn undefined_domains_return_their_memory() {
     let d = Daemon::start("");
-    // Warm up: one connection and the calls the burst makes, so the baseline includes what any
-    // client and those code paths cost.
-    python(
-        &d.uri(),
-        "import sys, libvirt\n\
-         c = libvirt.open(sys.argv[1])\n\
-         x = \"<domain type='test'><name>w%d</name><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>\"\n\
-         for d in [c.defineXML(x % i) for i in range(20)]: d.undefine()\n\
-         c.listAllDomains(0)\n\
-         c.close()",
-    );
+    // Warm up: the calls the burst makes, so the baseline includes what any client and those
+    // code paths cost. Two clients at once, so that both of the runtime's worker threads
+    // answer calls: a worker's stack grows to its depth (some 1.6 MiB in a debug build) the
+    // first time it runs them and keeps it, and with one client only one worker did, at
+    // random, which left the baseline 1.7 MiB short in some runs.
+    std::thread::scope(|s| {
+        for prefix in ["w", "v"] {
+            let uri = d.uri();
+            s.spawn(move || {
+                python(
+                    &uri,
+                    &format!(
+                        "import sys, libvirt\n\
+                         c = libvirt.open(sys.argv[1])\n\
+                         x = \"<domain type='test'><name>{prefix}%d</name><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>\"\n\
+                         for d in [c.defineXML(x % i) for i in range(200)]: d.undefine()\n\
+                         c.listAllDomains(0)\n\
+                         c.close()"
+                    ),
+                )
+            });
+        }
+    });
     std::thread::sleep(Duration::from_millis(1500));
     let baseline = rss_kib(d.pid());
     python(
