@@ -1284,6 +1284,39 @@ impl QemuDriver {
                     });
                 }
             }
+            EventKind::TrayMoved { device, id, open } => {
+                // The drive is named by its device id (with -blockdev its backend name is
+                // empty), or by its drive's name, `drive-` and the alias.
+                let named = |alias: &str| {
+                    id.as_deref() == Some(alias)
+                        || device.as_deref().and_then(|d| d.strip_prefix("drive-")) == Some(alias)
+                };
+                let found = {
+                    let mut st = obj.lock();
+                    let dref = st.to_ref(uuid);
+                    let def = Arc::make_mut(&mut st.def);
+                    def.devices
+                        .disks
+                        .iter_mut()
+                        .find(|d| named(&crate::command::disk_device_id(d)))
+                        .map(|d| {
+                            crate::startup::set_tray(d, open);
+                            (crate::command::disk_device_id(d), dref)
+                        })
+                };
+                if let Some((dev_alias, dom)) = found {
+                    let _ = self.save_status(&obj);
+                    self.events.emit(DomainEvent::TrayChange {
+                        dom,
+                        dev_alias,
+                        reason: if open {
+                            DomainEventTrayChangeReason::OPEN.0
+                        } else {
+                            DomainEventTrayChangeReason::CLOSE.0
+                        },
+                    });
+                }
+            }
             EventKind::Reset { .. } => {
                 p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);

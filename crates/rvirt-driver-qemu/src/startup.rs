@@ -72,6 +72,15 @@ pub(crate) fn set_channel_state(def: &mut DomainDef, id: &str, open: bool) -> bo
     }
 }
 
+/// The tray of a removable drive as libvirt's live XML shows it: `tray='open'` on its
+/// `<target>` while open, nothing while shut.
+pub(crate) fn set_tray(disk: &mut rvirt_conf::domain::DiskDef, open: bool) {
+    disk.target_extra.retain(|(k, _)| k != "tray");
+    if open {
+        disk.target_extra.push(("tray".into(), "open".into()));
+    }
+}
+
 /// Fills the pty paths `query-chardev` reports (`pty:/dev/pts/N` by chardev id) into `def`,
 /// and the state of virtio channels (`connected` when the guest has the port open, as
 /// `frontend-open` says).

@@ -15,6 +15,7 @@ use rvirt_driver_qemu::QemuDriver;
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::{DomainDeviceModifyFlags as F, *};
 use serde_json::Value;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 // ACPI: without it QEMU's PCI bus takes no hot-plugged devices (libvirt runs such a guest with
@@ -58,6 +59,23 @@ fn medium_of(blocks: &[Value], id: &str) -> Option<String> {
                 .is_some_and(|q| q == id || q.contains(&format!("/{id}/")))
         })
         .and_then(|b| b["inserted"]["file"].as_str().map(str::to_string))
+}
+
+/// Records the reasons of every tray event of `d`.
+fn record_trays(d: &QemuDriver) -> Arc<Mutex<Vec<i32>>> {
+    let seen: Arc<Mutex<Vec<i32>>> = Default::default();
+    let s = seen.clone();
+    block_on(d.connect_domain_event_register_any(
+        None,
+        DomainEventID::TRAY_CHANGE,
+        Arc::new(move |e| {
+            if let rvirt_driver::DomainEvent::TrayChange { reason, .. } = e {
+                s.lock().unwrap().push(*reason);
+            }
+        }),
+    ))
+    .unwrap();
+    seen
 }
 
 fn code(r: rvirt_types::Result<()>) -> (ErrorNumber, String) {
@@ -171,7 +189,9 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
         assert!(x.contains("<mac address='52:54:00:12:34:56'/>"), "{x}");
     }
 
-    // CD-ROM media: inserted and ejected without the guest.
+    // CD-ROM media: inserted and ejected without the guest. Each change opens the tray and
+    // shuts it again, with an event each way, as libvirt's does; the tray is shut after it.
+    let trays = record_trays(&d);
     let cd = format!(
         "<disk type='file' device='cdrom'><source file='{}'/><target dev='hdc' bus='ide'/><readonly/></disk>",
         iso.display()
@@ -189,6 +209,37 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
     let eject = "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>";
     block_on(d.domain_update_device_flags(&dom, eject, F::LIVE)).unwrap();
     assert_eq!(medium_of(&blocks(&d, &dom), "ide0-1-0"), None);
+    let (open, shut) = (
+        DomainEventTrayChangeReason::OPEN.0,
+        DomainEventTrayChangeReason::CLOSE.0,
+    );
+    wait_until(Duration::from_secs(5), "four tray events", || {
+        trays.lock().unwrap().len() >= 4
+    });
+    assert_eq!(*trays.lock().unwrap(), [open, shut, open, shut]);
+    let target = |d: &QemuDriver| {
+        let x = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+        x.lines()
+            .find(|l| l.contains("<target dev='hdc'"))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(target(&d), "<target dev='hdc' bus='ide'/>");
+    // A tray opened behind the driver's back (as a guest would) shows in the live XML until
+    // it is shut again.
+    for (cmd, shown) in [
+        (
+            "blockdev-open-tray",
+            "<target dev='hdc' bus='ide' tray='open'/>",
+        ),
+        ("blockdev-close-tray", "<target dev='hdc' bus='ide'/>"),
+    ] {
+        let args = serde_json::json!({"id": "ide0-1-0"});
+        block_on(d.monitor_command(&dom, cmd, Some(args))).unwrap();
+        wait_until(Duration::from_secs(5), cmd, || target(&d) == shown);
+    }
+    assert_eq!(*trays.lock().unwrap(), [open, shut, open, shut, open, shut]);
     let (c, _) = code(block_on(d.domain_update_device_flags(
         &dom,
         &disk(&iso, "vdb"),

@@ -108,6 +108,15 @@ pub enum DomainEvent {
         /// The changed values.
         params: Vec<rvirt_types::TypedParam>,
     },
+    /// `VIR_DOMAIN_EVENT_ID_TRAY_CHANGE`: a removable drive's tray opened or closed.
+    TrayChange {
+        /// The domain.
+        dom: DomainRef,
+        /// The drive's alias (`ide0-1-0`).
+        dev_alias: String,
+        /// A `virDomainEventTrayChangeReason` value.
+        reason: i32,
+    },
     /// `VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE`: the guest agent connected or disconnected.
     AgentLifecycle {
         /// The domain.
@@ -133,6 +142,7 @@ impl DomainEvent {
             DomainEvent::DeviceAdded { .. } => DomainEventID::DEVICE_ADDED,
             DomainEvent::BlockJob { .. } => DomainEventID::BLOCK_JOB,
             DomainEvent::BlockJob2 { .. } => DomainEventID::BLOCK_JOB_2,
+            DomainEvent::TrayChange { .. } => DomainEventID::TRAY_CHANGE,
             DomainEvent::AgentLifecycle { .. } => DomainEventID::AGENT_LIFECYCLE,
             DomainEvent::Tunable { .. } => DomainEventID::TUNABLE,
         }
@@ -151,6 +161,7 @@ impl DomainEvent {
             | DomainEvent::DeviceAdded { dom, .. }
             | DomainEvent::BlockJob { dom, .. }
             | DomainEvent::BlockJob2 { dom, .. }
+            | DomainEvent::TrayChange { dom, .. }
             | DomainEvent::AgentLifecycle { dom, .. }
             | DomainEvent::Tunable { dom, .. } => dom,
         }

@@ -119,6 +119,16 @@ pub enum EventKind {
         /// What QEMU did: `pause`, `poweroff`, `run`.
         action: String,
     },
+    /// A removable drive's tray opened or closed (`DEVICE_TRAY_MOVED`), by the guest or on a
+    /// command.
+    TrayMoved {
+        /// The drive's block backend name; `None` when QEMU sent an empty one (`-blockdev`).
+        device: Option<String>,
+        /// The device id.
+        id: Option<String>,
+        /// Whether the tray is open now.
+        open: bool,
+    },
     /// Any other event, or a known one whose data did not have the expected shape.
     Other,
 }
@@ -178,6 +188,18 @@ impl Event {
                 Some(EventKind::VserportChange {
                     id: s("id")?,
                     open: b("open")?,
+                })
+            })(),
+            "DEVICE_TRAY_MOVED" => (|| {
+                let device = s("device").filter(|d| !d.is_empty());
+                let id = s("id");
+                if device.is_none() && id.is_none() {
+                    return None;
+                }
+                Some(EventKind::TrayMoved {
+                    device,
+                    id,
+                    open: b("tray-open")?,
                 })
             })(),
             "MIGRATION" => s("status").map(|status| EventKind::Migration { status }),
@@ -259,5 +281,23 @@ mod tests {
             EventKind::Other
         );
         assert_eq!(ev("VSERPORT_CHANGE", json!({})).kind(), EventKind::Other);
+        assert_eq!(
+            ev(
+                "DEVICE_TRAY_MOVED",
+                json!({"device": "", "id": "ide0-1-0", "tray-open": true})
+            )
+            .kind(),
+            EventKind::TrayMoved {
+                device: None,
+                id: Some("ide0-1-0".into()),
+                open: true
+            }
+        );
+        for data in [
+            json!({"device": "", "tray-open": true}),
+            json!({"id": "ide0-1-0"}),
+        ] {
+            assert_eq!(ev("DEVICE_TRAY_MOVED", data).kind(), EventKind::Other);
+        }
     }
 }

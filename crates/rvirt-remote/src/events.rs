@@ -20,7 +20,7 @@ use rvirt_proto::remote::types::{
     DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
     DomainEventCallbackPmsuspendMsg, DomainEventCallbackPmwakeupMsg, DomainEventCallbackRebootMsg,
-    DomainEventCallbackTunableMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackTrayChangeMsg, DomainEventCallbackTunableMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -179,6 +179,17 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 Event::Domain(DomainEvent::DeviceRemoved {
                     dom: domain_ref(m.msg.dom),
                     alias: m.msg.dev_alias.into_inner(),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackTrayChange => {
+            let m: DomainEventCallbackTrayChangeMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::TrayChange {
+                    dom: domain_ref(m.msg.dom),
+                    dev_alias: m.msg.dev_alias.into_inner(),
+                    reason: m.msg.reason,
                 }),
             )
         }
@@ -385,7 +396,7 @@ mod tests {
     }
 
     #[test]
-    fn decodes_balloon_and_device_messages() {
+    fn decodes_balloon_device_and_tray_messages() {
         use rvirt_proto::remote::types::{
             DomainEventBalloonChangeMsg, DomainEventDeviceRemovedMsg,
         };
@@ -408,10 +419,19 @@ mod tests {
             dom: nonnull_dom(),
             dev_alias: "net1".try_into().unwrap(),
         });
+        let tray = rvirt_xdr::to_bytes(&DomainEventCallbackTrayChangeMsg {
+            callback_id: 7,
+            msg: rvirt_proto::remote::types::DomainEventTrayChangeMsg {
+                dom: nonnull_dom(),
+                dev_alias: "ide0-1-0".try_into().unwrap(),
+                reason: 1,
+            },
+        });
         let got: Vec<(i32, String)> = [
             (Procedure::DomainEventCallbackBalloonChange, balloon),
             (Procedure::DomainEventCallbackDeviceRemoved, removed),
             (Procedure::DomainEventCallbackDeviceAdded, added),
+            (Procedure::DomainEventCallbackTrayChange, tray),
         ]
         .into_iter()
         .map(|(proc, bytes)| {
@@ -426,6 +446,11 @@ mod tests {
                 Event::Domain(DomainEvent::DeviceAdded { dom, alias }) => {
                     format!("{} added {alias}", dom.name)
                 }
+                Event::Domain(DomainEvent::TrayChange {
+                    dom,
+                    dev_alias,
+                    reason,
+                }) => format!("{} tray {dev_alias} {reason}", dom.name),
                 other => panic!("{other:?}"),
             };
             (inc.remote_id, text)
@@ -437,6 +462,7 @@ mod tests {
                 (4, "vm balloon 524288".to_string()),
                 (5, "vm removed virtio-disk1".to_string()),
                 (6, "vm added net1".to_string()),
+                (7, "vm tray ide0-1-0 1".to_string()),
             ]
         );
     }

@@ -662,6 +662,9 @@ impl Runner {
                                 status,
                                 ..
                             } => json!(["block_job_2", d.get_name(), dst, job_type, status]),
+                            rvirt::DomainEvent::TrayChange {
+                                dev_alias, reason, ..
+                            } => json!(["tray_change", d.get_name(), dev_alias, reason]),
                             rvirt::DomainEvent::AgentLifecycle { state, reason, .. } => {
                                 json!(["agent_lifecycle", d.get_name(), state, reason])
                             }

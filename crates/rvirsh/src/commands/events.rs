@@ -180,6 +180,19 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
             "event 'device-removed' for domain '{}': {alias}\n",
             dom.name
         ),
+        DomainEvent::TrayChange {
+            dom,
+            dev_alias,
+            reason,
+        } => format!(
+            "event 'tray-change' for domain '{}' disk {dev_alias}: {}\n",
+            dom.name,
+            match reason {
+                0 => "opened",
+                1 => "closed",
+                _ => "(null)",
+            }
+        ),
         DomainEvent::DeviceAdded { dom, alias } => {
             format!("event 'device-added' for domain '{}': {alias}\n", dom.name)
         }

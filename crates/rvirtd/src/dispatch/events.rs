@@ -212,6 +212,30 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
                 status: *status,
             },
         ),
+        (
+            DomainEvent::TrayChange {
+                dev_alias, reason, ..
+            },
+            legacy,
+        ) => {
+            let msg = DomainEventTrayChangeMsg {
+                dom,
+                dev_alias: nonnull(dev_alias),
+                reason: *reason,
+            };
+            if legacy {
+                push(session, Procedure::DomainEventTrayChange, &msg);
+            } else {
+                push(
+                    session,
+                    Procedure::DomainEventCallbackTrayChange,
+                    &DomainEventCallbackTrayChangeMsg {
+                        callback_id: wire_id,
+                        msg,
+                    },
+                );
+            }
+        }
         (DomainEvent::AgentLifecycle { state, reason, .. }, false) => push(
             session,
             Procedure::DomainEventCallbackAgentLifecycle,
