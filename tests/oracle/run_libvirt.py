@@ -425,6 +425,9 @@ class Runner:
             return self.conn(step).getURI()
         if op == "cpu_model_names":
             return self.conn(step).getCPUModelNames(step["arch"], flags)
+        if op == "baseline_cpu":
+            cpus = [self.xmls[c[1:]] if c.startswith("@") else c for c in step["cpus"]]
+            return self.conn(step).baselineCPU(cpus, flags)
         if op == "free_pages":
             counts = self.conn(step).getFreePages(step["pages"], step["start"], step["count"], flags)
             return [[cell, sorted(sizes.items())] for cell, sizes in sorted(counts.items())]

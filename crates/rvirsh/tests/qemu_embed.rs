@@ -1053,3 +1053,50 @@ fn pm_suspend_matches_libvirt() {
         "{argv}"
     );
 }
+
+/// `cpu-baseline` on the QEMU driver, as virsh on libvirt's: the QEMU driver takes MIGRATABLE
+/// (dropping `invtsc`) and leaves out the features QEMU cannot be asked for (`osxsave`, `ospke`,
+/// `cmt`, `mbm_*`); CPUs from a capabilities document and from a domain capabilities' host
+/// model (which has no architecture); the same errors.
+#[test]
+fn cpu_baseline_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts.xml");
+    std::fs::write(
+        &hosts,
+        "<?xml version='1.0'?>\n\
+         <cpu><arch>x86_64</arch><model>Skylake-Client-IBRS</model><vendor>Intel</vendor>\
+         <feature name='osxsave'/><feature name='ospke'/><feature name='cmt'/>\
+         <feature name='mbm_total'/><feature name='invtsc'/><feature name='vmx'/></cpu>\n\
+         <capabilities><host><cpu><arch>x86_64</arch><model>Skylake-Server-IBRS</model>\
+         <vendor>Intel</vendor><feature name='osxsave'/><feature name='ospke'/>\
+         <feature name='cmt'/><feature name='invtsc'/><feature name='vmx'/></cpu></host>\
+         </capabilities>\n",
+    )
+    .unwrap();
+    let domcaps = dir.path().join("domcaps.xml");
+    std::fs::write(
+        &domcaps,
+        "<domainCapabilities><cpu><mode name='host-passthrough' supported='yes'/>\
+         <mode name='host-model' supported='yes'><model fallback='forbid'>EPYC</model>\
+         <vendor>AMD</vendor><feature policy='require' name='x2apic'/></mode></cpu>\
+         </domainCapabilities>",
+    )
+    .unwrap();
+    let none = dir.path().join("none.xml");
+    std::fs::write(&none, "<domain><name>x</name></domain>").unwrap();
+    let script = format!(
+        "cpu-baseline {h}; cpu-baseline {h} --migratable; cpu-baseline {h} --features; \
+         cpu-baseline {h} --features --migratable; cpu-baseline {d}; cpu-baseline {n}",
+        h = hosts.display(),
+        d = domcaps.display(),
+        n = none.display()
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("name='invtsc'"), "{out}");
+    assert!(!out.contains("osxsave") && !out.contains("'cmt'"), "{out}");
+    // A domain capabilities' host model has no <arch>: libvirt refuses it as a host CPU.
+    let err = String::from_utf8_lossy(&ours.stderr);
+    assert!(err.contains("XML error: Missing CPU architecture"), "{err}");
+}

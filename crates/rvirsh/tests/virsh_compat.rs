@@ -153,10 +153,12 @@ fn corpus() -> Vec<String> {
         .collect()
 }
 
-/// `$NETDIR`: the network XML pairs of `testdata/network-xml`.
-fn net_dir() -> String {
+/// The folder `name` of `testdata`: `$NETDIR` the network XML pairs of `network-xml`,
+/// `$CPUDIR` the host CPU descriptions of `cpu-xml`.
+fn testdata_dir(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/network-xml")
+        .join("../../testdata")
+        .join(name)
         .canonicalize()
         .unwrap()
         .display()
@@ -194,7 +196,8 @@ impl Scratch {
             .replace("$XML", &p(0))
             .replace("$SNAPXML", &p(1))
             .replace("$BADXML", &p(2))
-            .replace("$NETDIR", &net_dir())
+            .replace("$NETDIR", &testdata_dir("network-xml"))
+            .replace("$CPUDIR", &testdata_dir("cpu-xml"))
             .replace("$POOLXML", &p(3))
             .replace("$VOLXML", &p(4))
             .replace("$DISKXML", &p(5))

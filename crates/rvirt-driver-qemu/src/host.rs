@@ -226,6 +226,19 @@ impl HostDriver for QemuDriver {
             .collect())
     }
 
+    async fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
+        use rvirt_types::host::ConnectBaselineCPUFlags as F;
+        let known = F::EXPAND_FEATURES | F::MIGRATABLE;
+        rvirt_driver::check_flags(crate::FROM, "qemuConnectBaselineCPU", flags, known.bits())?;
+        let flags = F::from_bits_truncate(flags);
+        let cpus: Vec<&str> = xml_cpus.iter().map(String::as_str).collect();
+        rvirt_cpumap::baseline_for_qemu(
+            &cpus,
+            flags.contains(F::EXPAND_FEATURES),
+            flags.contains(F::MIGRATABLE),
+        )
+    }
+
     async fn connect_set_keep_alive(&self, _interval: i32, _count: u32) -> Result<i32> {
         Err(Error::with_detail(
             crate::FROM,

@@ -4,6 +4,7 @@ use crate::{FROM, TestDriver, err};
 use rvirt_conf::cpu_map;
 use rvirt_conf::xml::XmlWriter;
 use rvirt_driver::{HostDriver, check_flags};
+use rvirt_types::host::ConnectBaselineCPUFlags;
 use rvirt_types::records::*;
 use rvirt_types::{ErrorNumber, Result};
 
@@ -249,6 +250,13 @@ impl HostDriver for TestDriver {
             .iter()
             .map(|m| m.to_string())
             .collect())
+    }
+
+    async fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
+        let expand = ConnectBaselineCPUFlags::EXPAND_FEATURES;
+        check_flags(FROM, "testConnectBaselineCPU", flags, expand.bits())?;
+        let cpus: Vec<&str> = xml_cpus.iter().map(String::as_str).collect();
+        rvirt_cpumap::baseline(&cpus, flags & expand.bits() != 0, false)
     }
 
     /// libvirt's test driver fills the counts with a made-up series but reports that it filled

@@ -131,6 +131,11 @@ pub trait HostDriver {
     async fn connect_get_cpu_model_names(&self, _arch: &str, _flags: u32) -> Result<Vec<String>> {
         unsupported("virConnectGetCPUModelNames")
     }
+    /// `virConnectBaselineCPU`: the guest CPU that every host CPU of `xml_cpus` (one `<cpu>`
+    /// document each) can run, as CPU XML.
+    async fn connect_baseline_cpu(&self, _xml_cpus: &[String], _flags: u32) -> Result<String> {
+        unsupported("virConnectBaselineCPU")
+    }
     /// `virNodeGetFreePages`: free pages of each size in `pages` (KiB) on cells
     /// `start_cell..start_cell+cell_count`, cell by cell. The list holds as many counts as the
     /// driver reports filled, which may be fewer than asked (libvirt's test driver reports none).

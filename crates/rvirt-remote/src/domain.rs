@@ -1109,18 +1109,7 @@ fn ssh_key_list(
 fn mountpoint_list<S: AsRef<str>>(
     mountpoints: &[S],
 ) -> Result<rvirt_xdr::BoundedVec<rvirt_xdr::RemoteNonnullString, FSFREEZE_MOUNTPOINTS_MAX>> {
-    if mountpoints.len() > FSFREEZE_MOUNTPOINTS_MAX as usize {
-        return Err(remote_rpc(format!(
-            "mountpoints length greater than maximum: {} > {FSFREEZE_MOUNTPOINTS_MAX}",
-            mountpoints.len()
-        )));
-    }
-    list(
-        mountpoints
-            .iter()
-            .map(|m| string(m.as_ref()))
-            .collect::<Result<Vec<_>>>()?,
-    )
+    crate::wire::string_list("mountpoints", mountpoints)
 }
 
 /// Copies of the caller's descriptors for the message to own until they are sent, as libvirt

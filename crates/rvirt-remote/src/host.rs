@@ -1,7 +1,7 @@
 //! Connection and host calls.
 
 use crate::RemoteDriver;
-use crate::wire::{list, one_call_methods, opt_string, remote_rpc, string};
+use crate::wire::{list, one_call_methods, opt_string, remote_rpc, string, string_list};
 use rvirt_driver::{CloseCallback, HostDriver};
 use rvirt_proto::remote::calls;
 use rvirt_proto::remote::types::*;
@@ -263,6 +263,15 @@ impl HostDriver for RemoteDriver {
                 need_results: 1,
                 flags,
             }) => |r| r.models .into_inner() .into_iter() .map(|m| m.into_inner()) .collect();
+    }
+
+    async fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
+        let args = ConnectBaselineCpuArgs {
+            xml_cp_us: string_list("xmlCPUs", xml_cpus)?,
+            flags,
+        };
+        let r = self.client.call::<calls::ConnectBaselineCpu>(&args).await?;
+        Ok(r.cpu.into_inner())
     }
 
     async fn node_get_free_pages(

@@ -95,6 +95,26 @@ pub fn remote_rpc(message: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::REMOTE, ErrorNumber::RPC, message)
 }
 
+/// A list-of-strings argument named `name` in the protocol, refused over `MAX` items as libvirt's
+/// generated client refuses it, before anything is sent.
+pub fn string_list<S: AsRef<str>, const MAX: u32>(
+    name: &str,
+    items: &[S],
+) -> Result<BoundedVec<RemoteNonnullString, MAX>> {
+    if items.len() > MAX as usize {
+        return Err(remote_rpc(format!(
+            "{name} length greater than maximum: {} > {MAX}",
+            items.len()
+        )));
+    }
+    list(
+        items
+            .iter()
+            .map(|m| string(m.as_ref()))
+            .collect::<Result<Vec<_>>>()?,
+    )
+}
+
 /// Driver-trait methods that make exactly one remote call, declared as a table (libvirt
 /// generates the same stubs from its protocol file). Each entry reads
 /// `fn NAME(PARAM: TYPE, …) -> RET = CALL(ARGS { FIELD: EXPR, … }) [=> |r| EXPR];`: the method

@@ -230,6 +230,7 @@ blocking_methods!(Connect {
     fn node_get_security_model() -> SecurityModel;
     fn node_get_free_pages(pages: &[u32], start_cell: i32, cell_count: u32, flags: u32) -> Vec<u64>;
     fn get_cpu_model_names(arch: &str, flags: u32) -> Vec<String>;
+    fn baseline_cpu(xml_cpus: &[String], flags: u32) -> String;
     fn list_all_domains(flags: ConnectListAllDomainsFlags) -> Vec<crate::Domain>;
     fn list_domains(max_ids: i32) -> Vec<i32>;
     fn num_of_domains() -> i32;

@@ -454,6 +454,12 @@ impl Connect {
         dispatch!(self, d => d.connect_get_cpu_model_names(arch, flags))
     }
 
+    /// `virConnectBaselineCPU`: the guest CPU that every host CPU of `xml_cpus` (one `<cpu>`
+    /// document each) can run, as CPU XML (`flags`: `VIR_CONNECT_BASELINE_CPU_*`).
+    pub async fn baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
+        dispatch!(self, d => d.connect_baseline_cpu(xml_cpus, flags))
+    }
+
     /// `virConnectListAllDomains`: every domain passing every flag group (an empty group passes
     /// everything), from one consistent snapshot.
     pub async fn list_all_domains(&self, flags: ConnectListAllDomainsFlags) -> Result<Vec<Domain>> {

@@ -43,6 +43,7 @@ pub use rvirt_driver::StoragePoolEvent;
 pub use rvirt_driver::{CallbackId, DomainEvent, DomainRef};
 pub use rvirt_types::checkpoint as checkpoint_flags;
 pub use rvirt_types::domain as flags;
+pub use rvirt_types::host as host_flags;
 pub use rvirt_types::host::ConnectCloseReason;
 pub use rvirt_types::interface as interface_flags;
 pub use rvirt_types::network as network_flags;

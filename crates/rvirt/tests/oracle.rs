@@ -33,6 +33,7 @@
 //! `conn_max_vcpus {type}`, `cells_free_memory {start, max}`, `free_memory`, `cpu_map`,
 //! `node_cpu_stats {cpu}`, `node_memory_stats {cell}`, `security_model`, `sysinfo`, `is_alive`,
 //! `is_secure`, `is_encrypted`, `conn_hostname`, `get_uri`, `cpu_model_names {arch}`,
+//! `baseline_cpu {cpus}` (each CPU's XML, or `@NAME`),
 //! `free_pages {pages, start, count}` (`[[cell, [[size, count], ...]], ...]`); events: `events_on {ids}` (ids among
 //! `lifecycle`, `reboot`, `metadata_change`; default lifecycle) and `events_check` (the events
 //! since the last check, in order; one more check is added after the last step when events are
@@ -591,6 +592,19 @@ impl Runner {
                 self.conn(step)?
                     .get_cpu_model_names(str_field(step, "arch")?, flags)?
             )),
+            "baseline_cpu" => {
+                let cpus: Vec<String> = step["cpus"]
+                    .as_array()
+                    .ok_or_else(|| StepErr::Harness("missing array field cpus".into()))?
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|c| match c.strip_prefix('@') {
+                        Some(name) => self.xmls[name].as_str().unwrap_or("").to_string(),
+                        None => c.to_string(),
+                    })
+                    .collect();
+                Ok(json!(self.conn(step)?.baseline_cpu(&cpus, flags)?))
+            }
             "free_pages" => {
                 let pages: Vec<u32> = step["pages"]
                     .as_array()

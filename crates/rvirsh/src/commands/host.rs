@@ -4,6 +4,7 @@ use crate::cmd::{CmdDef, Group, Opt, OptKind};
 use crate::ctl::{CmdResult, Ctl};
 use crate::json::Json;
 use crate::parse::Cmd;
+use rvirt::host_flags::ConnectBaselineCPUFlags;
 
 /// The group.
 pub static GROUP: Group = Group {
@@ -19,6 +20,30 @@ static COMMANDS: &[CmdDef] = &[
         desc: "Returns capabilities of hypervisor/driver.",
         opts: &[],
         ..CmdDef::new(cmd_capabilities)
+    },
+    CmdDef {
+        name: "cpu-baseline",
+        help: "compute baseline CPU",
+        desc: "Compute baseline CPU for a set of given CPUs.",
+        opts: &[
+            Opt::new(
+                "file",
+                OptKind::Data,
+                "file containing XML CPU descriptions",
+            )
+            .required(),
+            Opt::new(
+                "features",
+                OptKind::Bool,
+                "Show features that are part of the CPU model type",
+            ),
+            Opt::new(
+                "migratable",
+                OptKind::Bool,
+                "Do not include features that block migration",
+            ),
+        ],
+        ..CmdDef::new(cmd_cpu_baseline)
     },
     CmdDef {
         name: "cpu-models",
@@ -364,6 +389,92 @@ fn cmd_cpu_models(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
+/// virsh's `cpu-baseline`.
+fn cmd_cpu_baseline(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut flags = 0;
+    if cmd.has("features") {
+        flags |= ConnectBaselineCPUFlags::EXPAND_FEATURES.bits();
+    }
+    if cmd.has("migratable") {
+        flags |= ConnectBaselineCPUFlags::MIGRATABLE.bits();
+    }
+    let from = ctl.req_str(cmd, "file")?;
+    let text = ctl.lib(crate::ctl::read_file(from))?;
+    let cpus = match cpu_documents(&text, from) {
+        Ok(c) => c,
+        Err(msg) => return ctl.fail(&msg),
+    };
+    let cpu = ctl.lib(ctl.conn()?.baseline_cpu(&cpus, flags))?;
+    ctl.print(&cpu);
+    Ok(())
+}
+
+/// virsh's reading of a CPU file: every `<cpu>` at the top level, in a domain, in host
+/// capabilities, and the supported host-model `<mode>` of domain capabilities (renamed `cpu`,
+/// without its attributes), each as a document of its own. `Err` is virsh's message.
+fn cpu_documents(text: &str, file: &str) -> Result<Vec<String>, String> {
+    // An XML declaration is dropped, and the rest wrapped, so that a file may hold several.
+    let body = match text
+        .strip_prefix("<?xml")
+        .and_then(|t| t.find("?>").map(|i| &t[i + 2..]))
+    {
+        Some(rest) => rest,
+        None => text,
+    };
+    let wrapped = format!("<container>{body}</container>");
+    let doc =
+        roxmltree::Document::parse(&wrapped).map_err(|e| format!("{file}:{}: {e}", e.pos().row))?;
+    let root = doc.root_element();
+    let mut cpus = Vec::new();
+    for top in root.children().filter(|c| c.is_element()) {
+        match top.tag_name().name() {
+            "cpu" => cpus.push(wrapped[top.range()].to_string()),
+            "domain" => cpus.extend(elements(top, "cpu").map(|c| wrapped[c.range()].to_string())),
+            "capabilities" => {
+                for host in elements(top, "host") {
+                    cpus.extend(elements(host, "cpu").map(|c| wrapped[c.range()].to_string()));
+                }
+            }
+            "domainCapabilities" => {
+                for cpu in elements(top, "cpu") {
+                    for mode in elements(cpu, "mode").filter(|m| {
+                        m.attribute("name") == Some("host-model")
+                            && m.attribute("supported") == Some("yes")
+                    }) {
+                        cpus.push(renamed_cpu(&wrapped, mode));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if cpus.is_empty() {
+        return Err(format!(
+            "File '{file}' does not contain any <cpu> element or valid domain XML, host \
+             capabilities XML, or domain capabilities XML"
+        ));
+    }
+    Ok(cpus)
+}
+
+/// The child elements of `n` named `name`.
+fn elements<'a, 'i>(
+    n: roxmltree::Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+    n.children()
+        .filter(move |c| c.is_element() && c.tag_name().name() == name)
+}
+
+/// A domain capabilities' host-model `<mode>` as the `<cpu>` it describes.
+fn renamed_cpu(text: &str, mode: roxmltree::Node<'_, '_>) -> String {
+    let (first, last) = (mode.first_child(), mode.last_child());
+    match (first, last) {
+        (Some(f), Some(l)) => format!("<cpu>{}</cpu>", &text[f.range().start..l.range().end]),
+        _ => "<cpu/>".to_string(),
+    }
+}
+
 fn cmd_hostname(ctl: &mut Ctl, _: &Cmd) -> CmdResult {
     let r = ctl.conn()?.get_hostname();
     match r {
@@ -701,6 +812,36 @@ mod tests {
         assert_eq!(dotted(2), "0.0.2");
         assert_eq!(c_float_5_1(f64::NAN), " -nan");
         assert_eq!(c_float_5_1(12.34), " 12.3");
+    }
+
+    #[test]
+    fn cpu_documents_as_virsh_finds_them() {
+        let text = "<?xml version='1.0'?><cpu><model>A</model></cpu>\
+                    <domain><cpu><model>B</model></cpu></domain>\
+                    <capabilities><host><cpu><model>C</model></cpu></host><cpu/></capabilities>\
+                    <domainCapabilities><cpu><mode name='host-model' supported='no'/>\
+                    <mode name='host-model' supported='yes'><model>D</model></mode>\
+                    <mode name='host-model' supported='yes'/></cpu></domainCapabilities>";
+        assert_eq!(
+            cpu_documents(text, "f.xml").unwrap(),
+            [
+                "<cpu><model>A</model></cpu>",
+                "<cpu><model>B</model></cpu>",
+                "<cpu><model>C</model></cpu>",
+                "<cpu><model>D</model></cpu>",
+                "<cpu/>",
+            ]
+        );
+        assert_eq!(
+            cpu_documents("<domain/>", "f.xml").unwrap_err(),
+            "File 'f.xml' does not contain any <cpu> element or valid domain XML, host \
+             capabilities XML, or domain capabilities XML"
+        );
+        assert!(
+            cpu_documents("<cpu>", "f.xml")
+                .unwrap_err()
+                .starts_with("f.xml:1: ")
+        );
     }
 
     #[test]

@@ -302,6 +302,20 @@ pub async fn node_get_security_model(s: Arc<Session>, _a: ()) -> Result<NodeGetS
     Ok((&s.conn()?.node_get_security_model().await?).into())
 }
 
+pub async fn baseline_cpu(
+    s: Arc<Session>,
+    a: ConnectBaselineCpuArgs,
+) -> Result<ConnectBaselineCpuRet> {
+    let cpus: Vec<String> = a
+        .xml_cp_us
+        .into_inner()
+        .into_iter()
+        .map(|c| c.into_inner())
+        .collect();
+    let cpu = s.conn()?.baseline_cpu(&cpus, a.flags).await?;
+    Ok(ConnectBaselineCpuRet { cpu: nonnull(&cpu) })
+}
+
 /// `REMOTE_CONNECT_CPU_MODELS_MAX`.
 const CPU_MODELS_MAX: usize = 8192;
 

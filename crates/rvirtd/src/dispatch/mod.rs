@@ -293,6 +293,7 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         NodeGetSecurityModel => host::node_get_security_model,
         NodeGetFreePages => host::node_get_free_pages,
         ConnectGetCpuModelNames => host::get_cpu_model_names,
+        ConnectBaselineCpu => host::baseline_cpu,
 
         ConnectListAllDomains => domain::list_all,
         ConnectListDomains => domain::list_ids,
