@@ -92,17 +92,7 @@ pub(crate) struct Map {
     models: Vec<Model>,
 }
 
-/// An unsigned number as C's `strtoul` with base 0 reads it (`0x` hex, a leading `0` octal).
-fn number(s: &str) -> Option<u32> {
-    let s = s.trim();
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        u32::from_str_radix(h, 16).ok()
-    } else if s.len() > 1 && s.starts_with('0') {
-        u32::from_str_radix(&s[1..], 8).ok()
-    } else {
-        s.parse().ok()
-    }
-}
+use rvirt_conf::xml::parse_uint_auto as number;
 
 fn map_error(file: &Path, what: impl std::fmt::Display) -> Error {
     internal(format!("{}: {what}", file.display()))
