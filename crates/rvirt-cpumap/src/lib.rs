@@ -183,9 +183,9 @@ impl CpuMap {
     /// The baseline of the host CPU documents `cpus`, formatted as libvirt formats it.
     /// `expand_features`: every feature of the model listed; `migratable`: features that block
     /// migration left out; `drop`: features left out of the result (the QEMU driver's filter).
-    pub fn baseline(
+    pub fn baseline<S: AsRef<str>>(
         &self,
-        cpus: &[&str],
+        cpus: &[S],
         expand_features: bool,
         migratable: bool,
         drop: &[&str],
@@ -199,11 +199,12 @@ impl CpuMap {
         }
         let cpus = cpus
             .iter()
-            .map(|c| parse_host(c))
+            .map(|c| parse_host(c.as_ref()))
             .collect::<Result<Vec<_>>>()?;
         let arch = cpus[0].arch.as_str();
+        let x86 = matches!(arch, "i686" | "x86_64");
         let mut cpu = match arch {
-            "i686" | "x86_64" => self.x86.baseline(&cpus, migratable)?,
+            _ if x86 => self.x86.baseline(&cpus, migratable)?,
             "aarch64" | "armv6l" | "armv7b" | "armv7l" => GuestCpu {
                 model: cpus[0].model.clone(),
                 fallback_forbid: false,
@@ -225,11 +226,11 @@ impl CpuMap {
                 ));
             }
         };
-        if matches!(arch, "i686" | "x86_64") {
+        if x86 {
             cpu.features.retain(|f| !drop.contains(&f.name.as_str()));
         }
         if expand_features {
-            if matches!(arch, "i686" | "x86_64") {
+            if x86 {
                 self.x86.expand(&mut cpu)?;
             }
             cpu.features.sort_by(|a, b| a.name.cmp(&b.name));
@@ -240,12 +241,20 @@ impl CpuMap {
 
 /// The baseline of the host CPU documents `cpus` on the system's map, as libvirt's test driver
 /// computes it (see [`CpuMap::baseline`]).
-pub fn baseline(cpus: &[&str], expand_features: bool, migratable: bool) -> Result<String> {
+pub fn baseline<S: AsRef<str>>(
+    cpus: &[S],
+    expand_features: bool,
+    migratable: bool,
+) -> Result<String> {
     CpuMap::system()?.baseline(cpus, expand_features, migratable, &[])
 }
 
 /// The baseline as libvirt's QEMU driver computes it: without [`QEMU_FILTERED_FEATURES`].
-pub fn baseline_for_qemu(cpus: &[&str], expand_features: bool, migratable: bool) -> Result<String> {
+pub fn baseline_for_qemu<S: AsRef<str>>(
+    cpus: &[S],
+    expand_features: bool,
+    migratable: bool,
+) -> Result<String> {
     CpuMap::system()?.baseline(cpus, expand_features, migratable, QEMU_FILTERED_FEATURES)
 }
 

@@ -274,12 +274,11 @@ impl Map {
         }
     }
 
-    /// `model` with the features that make it `data`: what `data` has beyond the model
-    /// required, what the model has beyond `data` disabled, then the model's removed features
-    /// disabled.
+    /// `model` with the features that make `data` (its vendor bits already taken out): what
+    /// `data` has beyond the model required, what the model has beyond `data` disabled, then
+    /// the model's removed features disabled.
     fn describe(&self, data: &Data, model: &Model) -> Vec<Feature> {
         let mut extra = data.clone();
-        self.vendor_of(&mut extra);
         extra.subtract(&model.data);
         let mut missing = model.data.clone();
         missing.subtract(data);

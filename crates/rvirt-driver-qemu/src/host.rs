@@ -231,9 +231,8 @@ impl HostDriver for QemuDriver {
         let known = F::EXPAND_FEATURES | F::MIGRATABLE;
         rvirt_driver::check_flags(crate::FROM, "qemuConnectBaselineCPU", flags, known.bits())?;
         let flags = F::from_bits_truncate(flags);
-        let cpus: Vec<&str> = xml_cpus.iter().map(String::as_str).collect();
         rvirt_cpumap::baseline_for_qemu(
-            &cpus,
+            xml_cpus,
             flags.contains(F::EXPAND_FEATURES),
             flags.contains(F::MIGRATABLE),
         )

@@ -1293,16 +1293,19 @@ impl QemuDriver {
                 };
                 let found = {
                     let mut st = obj.lock();
-                    let dref = st.to_ref(uuid);
-                    let def = Arc::make_mut(&mut st.def);
-                    def.devices
-                        .disks
-                        .iter_mut()
-                        .find(|d| named(&crate::command::disk_device_id(d)))
-                        .map(|d| {
-                            crate::startup::set_tray(d, open);
-                            (crate::command::disk_device_id(d), dref)
-                        })
+                    // The definition is copied (when shared) only for a drive it has.
+                    let hit = st.def.devices.disks.iter().enumerate().find_map(|(i, d)| {
+                        let alias = crate::command::disk_device_id(d);
+                        named(&alias).then_some((i, alias))
+                    });
+                    hit.map(|(i, alias)| {
+                        let dref = st.to_ref(uuid);
+                        crate::startup::set_tray(
+                            &mut Arc::make_mut(&mut st.def).devices.disks[i],
+                            open,
+                        );
+                        (alias, dref)
+                    })
                 };
                 if let Some((dev_alias, dom)) = found {
                     let _ = self.save_status(&obj);

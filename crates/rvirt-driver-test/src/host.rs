@@ -255,8 +255,7 @@ impl HostDriver for TestDriver {
     async fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
         let expand = ConnectBaselineCPUFlags::EXPAND_FEATURES;
         check_flags(FROM, "testConnectBaselineCPU", flags, expand.bits())?;
-        let cpus: Vec<&str> = xml_cpus.iter().map(String::as_str).collect();
-        rvirt_cpumap::baseline(&cpus, flags & expand.bits() != 0, false)
+        rvirt_cpumap::baseline(xml_cpus, flags & expand.bits() != 0, false)
     }
 
     /// libvirt's test driver fills the counts with a made-up series but reports that it filled

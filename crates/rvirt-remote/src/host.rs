@@ -263,15 +263,11 @@ impl HostDriver for RemoteDriver {
                 need_results: 1,
                 flags,
             }) => |r| r.models .into_inner() .into_iter() .map(|m| m.into_inner()) .collect();
-    }
-
-    async fn connect_baseline_cpu(&self, xml_cpus: &[String], flags: u32) -> Result<String> {
-        let args = ConnectBaselineCpuArgs {
-            xml_cp_us: string_list("xmlCPUs", xml_cpus)?,
-            flags,
-        };
-        let r = self.client.call::<calls::ConnectBaselineCpu>(&args).await?;
-        Ok(r.cpu.into_inner())
+        fn connect_baseline_cpu(xml_cpus: &[String], flags: u32) -> String
+            = ConnectBaselineCpu(ConnectBaselineCpuArgs {
+                xml_cp_us: string_list("xmlCPUs", xml_cpus)?,
+                flags,
+            }) => |r| r.cpu.into_inner();
     }
 
     async fn node_get_free_pages(
