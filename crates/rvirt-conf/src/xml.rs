@@ -75,6 +75,22 @@ pub fn escape(s: &str, out: &mut String) {
     }
 }
 
+/// libvirt's `virBufferEscapeString`: markup characters become entities and the control
+/// characters libxml2 would refuse (0x01–0x19 but tab, newline and carriage return) are dropped.
+pub fn escape_string(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\u{1}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{19}' => {}
+            c => out.push(c),
+        }
+    }
+}
+
 /// A writer of libvirt-style XML: two-space indent, single-quoted attributes, elements without
 /// content closed as `<x/>`.
 #[derive(Default)]
