@@ -199,8 +199,8 @@ impl Cgroup {
     /// `emulator` (made by [`Cgroup::make_subgroups`]), on a thread of its own: the kernel
     /// makes a move wait for an RCU grace period (about 12 ms here) unless another move just
     /// happened, which would otherwise add to every start and restore. Threads QEMU makes
-    /// later are made by a thread already moved and start in its group. A thread that ended
-    /// meanwhile (QEMU quit) is no error; [`wait_for_background`] waits for the moves.
+    /// later are made by a thread already moved and start in its group; a vCPU thread is never
+    /// taken for an emulator one. A thread that ended meanwhile (QEMU quit) is no error; [`wait_for_background`] waits for the moves.
     pub(crate) fn split_threads_later(&self, pid: i32, vcpus: Vec<(u32, i64)>) {
         let Some(dir) = self.dir(Controller::Cpu).map(Path::to_path_buf) else {
             return;
@@ -215,7 +215,11 @@ impl Cgroup {
             let emulator = dir.join("emulator/tasks");
             for t in tasks.flatten() {
                 let tid = t.file_name().to_string_lossy().into_owned();
-                if vcpus.iter().all(|(_, v)| v.to_string() != tid) {
+                // A vCPU plugged meanwhile is placed by its hotplug, perhaps already: QEMU
+                // names vCPU threads `CPU N/TCG` or `CPU N/KVM` (`debug-threads=on`).
+                let vcpu = std::fs::read_to_string(t.path().join("comm"))
+                    .is_ok_and(|c| c.starts_with("CPU "));
+                if !vcpu && vcpus.iter().all(|(_, v)| v.to_string() != tid) {
                     let _ = std::fs::write(&emulator, &tid);
                 }
             }

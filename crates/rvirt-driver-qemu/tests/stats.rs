@@ -377,8 +377,9 @@ fn hot_unplug_needs_the_guest() {
     let dom = block_on(d.domain_create_xml(xml, DomainCreateFlags::empty())).unwrap();
     block_on(d.domain_set_vcpus(&dom, 2, DomainVcpuFlags::empty())).unwrap();
     // The plugged vCPU's thread is in a control group of its own, as the others.
-    if let Some(cpu) = common::cpu_group_of("hp") {
-        let tid = common::vcpu_thread(common::pid_of(dir.path(), "hp"), 1);
+    let pid = common::pid_of(dir.path(), "hp");
+    if let Some(cpu) = common::cpu_group_of(pid) {
+        let tid = common::vcpu_thread(pid, 1);
         assert!(common::group_holds(&cpu, "vcpu1", &tid));
         assert!(!common::group_holds(&cpu, "emulator", &tid));
         let quota = std::fs::read_to_string(cpu.join("vcpu1/cpu.cfs_quota_us")).unwrap();

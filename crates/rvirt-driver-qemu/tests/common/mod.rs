@@ -128,24 +128,40 @@ impl Drop for Cleanup {
 #[allow(unused_imports)]
 pub use rvirt_testsupport::libvirt_embed;
 
-/// The control groups of an embedded driver's domain `name`, one per controller that has one
-/// (`/sys/fs/cgroup/<controller>/machine/qemu-embed-<hash>-<id>-<name>.rvirt-qemu`).
-pub fn groups_of(name: &str) -> Vec<std::path::PathBuf> {
-    let suffix = format!("-{name}.rvirt-qemu");
-    ["cpu", "cpuset", "memory", "blkio"]
-        .iter()
-        .filter_map(|c| std::fs::read_dir(format!("/sys/fs/cgroup/{c}/machine")).ok())
-        .flat_map(|dir| dir.flatten().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy().into_owned();
-            n.starts_with("qemu-embed-") && n.ends_with(&suffix)
-        })
-        .collect()
+/// The control groups of the domain whose QEMU is process `pid`, one per controller that has
+/// one (`/sys/fs/cgroup/<controller>/machine/qemu-embed-<hash>-<id>-<name>.rvirt-qemu`), as
+/// `/proc/<pid>/cgroup` names them: groups other runs left behind with the same domain name
+/// are not taken for this one's.
+pub fn groups_of(pid: i32) -> Vec<std::path::PathBuf> {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/cgroup")) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        // The domain's own group: the process's thread may sit in a sub-group of it.
+        let Some(at) = path.find(".rvirt-qemu") else {
+            continue;
+        };
+        let group = &path[..at + ".rvirt-qemu".len()];
+        for c in controllers.split(',') {
+            if ["cpu", "cpuset", "memory", "blkio"].contains(&c) {
+                found.push(std::path::PathBuf::from(format!(
+                    "/sys/fs/cgroup/{c}{group}"
+                )));
+            }
+        }
+    }
+    found
 }
 
-/// The `cpu` control group of domain `name`, if the host gives it one.
-pub fn cpu_group_of(name: &str) -> Option<std::path::PathBuf> {
-    groups_of(name)
+/// The `cpu` control group of the domain whose QEMU is process `pid`, if the host gives it one.
+pub fn cpu_group_of(pid: i32) -> Option<std::path::PathBuf> {
+    groups_of(pid)
         .into_iter()
         .find(|p| p.starts_with("/sys/fs/cgroup/cpu/"))
 }
