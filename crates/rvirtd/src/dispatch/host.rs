@@ -312,6 +312,16 @@ pub async fn baseline_cpu(
         .into_iter()
         .map(|c| c.into_inner())
         .collect();
+    // libvirtd decodes an empty list as a NULL one, which libvirt's public API refuses
+    // before any driver sees it.
+    if cpus.is_empty() {
+        return Err(Error::invalid_arg_raw(
+            ErrorDomain::DOMAIN,
+            "virConnectBaselineCPU",
+            "xmlCPUs",
+            "xmlCPUs in virConnectBaselineCPU must not be NULL".to_string(),
+        ));
+    }
     let cpu = s.conn()?.baseline_cpu(&cpus, a.flags).await?;
     Ok(ConnectBaselineCpuRet { cpu: nonnull(&cpu) })
 }
