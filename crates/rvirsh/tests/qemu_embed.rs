@@ -1100,3 +1100,67 @@ fn cpu_baseline_matches_libvirt() {
     let err = String::from_utf8_lossy(&ours.stderr);
     assert!(err.contains("XML error: Missing CPU architecture"), "{err}");
 }
+
+/// VNC and SPICE consoles beside libvirt's driver: the SPICE command line's settings and the
+/// ports handed out (`domdisplay`), passwords given to QEMU over the monitor (`info spice` and
+/// `info vnc` report password authentication, `domdisplay --include-password` shows it), a
+/// socket made up in the domain's folder, a console that listens nowhere, and libvirt's
+/// refusals: a VNC password over 8 characters, a SPICE TLS port while SPICE's TLS is off,
+/// asked for or given. A failed start uses up a domain id, as libvirt's does.
+#[test]
+fn graphics_consoles_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, graphics: &str| {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+                 <os><type arch='x86_64'>hvm</type></os><devices>{graphics}</devices></domain>"
+            ),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let spice = write(
+        "sp",
+        "<graphics type='spice' autoport='yes' passwd='sekrit' keymap='en-us'>\
+         <channel name='main' mode='insecure'/><image compression='auto_glz'/>\
+         <streaming mode='filter'/><mouse mode='client'/><clipboard copypaste='no'/>\
+         </graphics>",
+    );
+    let vnc = write(
+        "vp",
+        "<graphics type='vnc' passwd='pw' sharePolicy='force-shared'/>",
+    );
+    let tls = write(
+        "tls",
+        "<graphics type='spice' autoport='yes' defaultMode='secure'/>",
+    );
+    let long = write("long", "<graphics type='vnc' passwd='123456789'/>");
+    let tls_port = write("tp", "<graphics type='spice' port='5955' tlsPort='5956'/>");
+    let sock = write(
+        "sock",
+        "<graphics type='vnc'><listen type='socket'/></graphics>\
+         <graphics type='spice'><listen type='none'/></graphics>",
+    );
+    let script = format!(
+        "define {spice}; dumpxml sp --inactive --security-info; start sp; domdisplay sp; \
+         domdisplay sp --include-password; qemu-monitor-command sp --hmp 'info spice'; \
+         destroy sp; create {vnc}; domdisplay vp --include-password; vncdisplay vp; \
+         qemu-monitor-command vp --hmp 'info vnc'; destroy vp; create {tls}; define {long}; \
+         define {tls_port}; create {tls_port}; create {sock}; domdisplay sock --all; \
+         vncdisplay sock; qemu-monitor-command sock --hmp 'info vnc'; destroy sock"
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    for expected in [
+        "spice://127.0.0.1:5900?password=sekrit",
+        "auth: spice",
+        "vnc://:pw@127.0.0.1:0",
+        "Auth: vnc",
+        "/lib/qemu/domain-4-sock/vnc.sock",
+    ] {
+        assert!(out.contains(expected), "{expected} missing from:\n{out}");
+    }
+}

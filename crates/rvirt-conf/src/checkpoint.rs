@@ -278,6 +278,7 @@ impl CheckpointDef {
                 inactive: true,
                 secure: opts.secure,
                 migratable: false,
+                status: false,
             };
             w.raw(&d.format_xml_at(domain_opts, 1));
         }

@@ -58,6 +58,9 @@ pub struct FormatOptions {
     /// `VIR_DOMAIN_XML_MIGRATABLE`: leave out what older libvirt on a migration target would
     /// not accept (the ps2/xen keyboard, spice's listen type none).
     pub migratable: bool,
+    /// A driver's status file (`VIR_DOMAIN_DEF_FORMAT_STATUS`): with the bookkeeping a
+    /// restarted driver needs back (where a graphics listen came from).
+    pub status: bool,
 }
 
 /// `<maxMemory slots='N' unit='KiB'>`.
@@ -1746,8 +1749,7 @@ impl DomainDef {
         o.text_el("on_reboot", &self.on_reboot);
         o.text_el("on_crash", &self.on_crash);
         self.extras.format(&mut o, Slot::AfterLifecycle);
-        self.devices
-            .format(&mut o, opts.inactive, opts.secure, opts.migratable);
+        self.devices.format(&mut o, &opts);
         self.extras.format(&mut o, Slot::AfterDevices);
         o.end(root);
         o.s

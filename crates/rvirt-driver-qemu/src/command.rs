@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 mod audio;
 mod chr;
+mod graphics;
 mod machine;
 mod other;
 
@@ -797,53 +798,9 @@ fn virtio_serial_controllers(def: &DomainDef, a: &mut Vec<String>) {
     }
 }
 
+/// The consoles (`command/graphics.rs`), then the video devices.
 fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    let mut any = false;
-    for g in &def.devices.graphics {
-        match g.graphics_type.as_str() {
-            "vnc" => {
-                let listen = g
-                    .listens
-                    .iter()
-                    .find_map(|l| l.address.clone())
-                    .unwrap_or_else(|| "127.0.0.1".into());
-                let display = if g.port < 5900 {
-                    // A start gives an automatic port its number first (`ports.rs`); what
-                    // `domxml-to-native` prints shows display 0, as libvirt's does.
-                    format!("{listen}:0")
-                } else {
-                    format!("{listen}:{}", g.port - 5900)
-                };
-                // The graphics' own `<audio id>`, else the first backend; a definition that
-                // skipped the driver's defaults (no `<audio>`) gets a silent one here.
-                let wanted = g
-                    .extra
-                    .iter()
-                    .find(|e| e.name == "audio")
-                    .and_then(|e| e.attr("id"));
-                let audiodev = match audio::audiodev_id(def, wanted) {
-                    Some(id) => id,
-                    None => {
-                        a.push("-audiodev".into());
-                        a.push(json!({"id": "audio1", "driver": "none"}).to_string());
-                        "audio1".into()
-                    }
-                };
-                a.push("-vnc".into());
-                a.push(format!("{display},audiodev={audiodev}"));
-                any = true;
-            }
-            other => {
-                return Err(unsupported(format!(
-                    "graphics type '{other}' is not supported yet"
-                )));
-            }
-        }
-    }
-    if !any {
-        a.push("-display".into());
-        a.push("none".into());
-    }
+    graphics::consoles(def, a)?;
     for (i, v) in def.devices.videos.iter().enumerate() {
         let driver = match v.model.as_str() {
             "vga" => "VGA",
@@ -1068,7 +1025,8 @@ mod tests {
         assert_eq!(by_id("rng0")["rng"], "objrng0");
         assert_eq!(after(&a, "-netdev"), [r#"{"id":"hostnet0","type":"user"}"#]);
         assert!(after(&a, "-chardev").contains(&"file,id=charserial0,path=/tmp/s.log"));
-        assert_eq!(after(&a, "-vnc"), ["127.0.0.1:1,audiodev=audio1"]);
+        // No address: a start fills in the listen first (`graphics::setup_listens`).
+        assert_eq!(after(&a, "-vnc"), [":1,audiodev=audio1"]);
         assert!(after(&a, "-display").is_empty());
     }
 

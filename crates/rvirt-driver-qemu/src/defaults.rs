@@ -138,12 +138,27 @@ pub(crate) fn apply(def: &mut DomainDef, user_controllers: Option<usize>) -> Res
             info: DeviceInfo::default(),
         });
     }
-    // The audio backend: `none` (libvirt's default configuration lets no guest reach the
-    // host's audio), unless the domain names one.
-    if !devs.other.iter().any(|(_, e)| e.name == "audio") {
+    // The audio backend, unless the domain names one: the last console decides, as in
+    // libvirt's qemuDomainDefSuggestDefaultAudioBackend. SPICE carries the guest's sound;
+    // VNC and no console at all get `none` (libvirt's default configuration lets no guest
+    // reach the host's audio); SDL passes the host's through, which libvirt leaves out unless
+    // its environment names a QEMU_AUDIO_DRV (rvirt does not read that).
+    let mut backend = None;
+    for g in &devs.graphics {
+        match g.graphics_type.as_str() {
+            "vnc" => backend = Some("none".to_string()),
+            "spice" => backend = Some("spice".to_string()),
+            "sdl" => backend = None,
+            _ => {}
+        }
+    }
+    if devs.graphics.is_empty() {
+        backend = Some("none".into());
+    }
+    if let Some(kind) = backend.filter(|_| !devs.other.iter().any(|(_, e)| e.name == "audio")) {
         let audio = RawElement {
             name: "audio".into(),
-            attrs: vec![("id".into(), "1".into()), ("type".into(), "none".into())],
+            attrs: vec![("id".into(), "1".into()), ("type".into(), kind)],
             children: Vec::new(),
         };
         let slot = other_device_slot("audio").unwrap_or(u8::MAX);
@@ -238,6 +253,8 @@ fn device_defaults(def: &mut DomainDef, q35: bool) {
                 address: None,
                 network: None,
                 socket: None,
+                from_config: false,
+                auto_generated: false,
             });
         }
     }

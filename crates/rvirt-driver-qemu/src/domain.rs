@@ -182,6 +182,7 @@ impl QemuDriver {
             inactive: true,
             secure: true,
             migratable: false,
+            status: false,
         });
         std::fs::create_dir_all(&self.dirs.qemu_config)
             .and_then(|()| util::write_atomic(&path, xml.as_bytes()))
@@ -609,6 +610,7 @@ impl DomainDriver for QemuDriver {
             inactive: false,
             secure: flags.contains(DomainSaveImageXMLFlags::SECURE),
             migratable: false,
+            status: false,
         }))
     }
 
@@ -799,6 +801,7 @@ impl DomainDriver for QemuDriver {
                 inactive,
                 secure: flags.contains(DomainXMLFlags::SECURE),
                 migratable: flags.contains(DomainXMLFlags::MIGRATABLE),
+                status: false,
             }))
         })
     }

@@ -108,6 +108,13 @@ impl HostDriver for QemuDriver {
             .join("channel/target")
             .join(format!("domain--1-{short}"));
         crate::startup::prepare_channels(&mut def, &channels);
+        // Consoles as a start would set them up, with the ports a start would hand out.
+        let lib_dir = monitor
+            .parent()
+            .unwrap_or(&self.dirs.qemu_lib)
+            .to_path_buf();
+        crate::graphics::setup_listens(&mut def, &lib_dir, &|n| self.graphics_network_address(n))?;
+        crate::ports::pretend_graphics_ports(&mut def);
         let emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
         let cmd = crate::command::build(
             &def,

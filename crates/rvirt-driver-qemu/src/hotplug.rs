@@ -189,6 +189,7 @@ fn reparse(def: &DomainDef, live: Option<i32>) -> Result<DomainDef> {
         inactive: live.is_none(),
         secure: true,
         migratable: false,
+        status: false,
     });
     DomainDef::parse_xml(
         &xml,

@@ -47,6 +47,7 @@ mod disk_index;
 mod domain;
 mod domcaps;
 mod dump;
+mod graphics;
 mod guest_agent;
 mod guest_fs;
 mod guest_info;

@@ -269,6 +269,53 @@ impl QemuDriver {
         }
     }
 
+    /// The address a graphics console with a listen on network `name` listens on, as
+    /// libvirt's `qemuProcessGetNetworkAddress` finds it: the network's first `<ip>` for the
+    /// routed kinds (none, nat, route, open), else the first address of its bridge or of the
+    /// first device of its forward pool.
+    pub(crate) fn graphics_network_address(&self, name: &str) -> Result<String> {
+        let dev = {
+            let objs = self.networks.objs.lock();
+            let o = objs.iter().find(|o| o.def.name == name).ok_or_else(|| {
+                err(
+                    ErrorNumber::NO_NETWORK,
+                    format!("no network with matching name '{name}'"),
+                )
+            })?;
+            let def = &o.def;
+            match def.forward_mode() {
+                "none" | "nat" | "route" | "open" => {
+                    return def
+                        .ips
+                        .first()
+                        .map(|ip| ip.address.to_string())
+                        .ok_or_else(|| {
+                            Error::internal(
+                                ErrorDomain::QEMU,
+                                format!("network '{name}' doesn't have an IP address"),
+                            )
+                        });
+                }
+                "bridge" if def.bridge.is_some() => def.bridge.clone(),
+                _ => def
+                    .forward
+                    .as_ref()
+                    .and_then(|f| f.ifs.first())
+                    .and_then(|i| match i {
+                        rvirt_conf::network::ForwardIf::Netdev(d) => Some(d.clone()),
+                        rvirt_conf::network::ForwardIf::Pci(_) => None,
+                    }),
+            }
+        };
+        let dev = dev.ok_or_else(|| {
+            Error::internal(
+                ErrorDomain::QEMU,
+                format!("network '{name}' has no associated interface or bridge"),
+            )
+        })?;
+        Ok(crate::graphics::interface_address(&dev)?.to_string())
+    }
+
     /// Points a guest's `<interface type='network'>` at its network: the network must be
     /// active; the interface gets a port id and the network's bridge in its `<source>`, as
     /// libvirt's live XML shows them, and then runs as a bridged tap.

@@ -1,8 +1,8 @@
 //! Host ports for the graphics of a starting guest, as libvirt's port allocator hands them out:
-//! VNC `autoport` takes the first port from 5900 up that nothing on the host listens on (IPv4
-//! or IPv6) and that no other guest being started in this process has taken, and QEMU is told
-//! that port (`-vnc 127.0.0.1:N`); QEMU's own `to=` search fails when the first port it tries
-//! is taken on one address family.
+//! an automatic port is the first from 5900 (VNC websockets: 5700) up that nothing on the host
+//! listens on (IPv4 or IPv6) and that no other guest being started in this process has taken,
+//! and QEMU is told that port (`-vnc 127.0.0.1:N`, `-spice port=N`); QEMU's own `to=` search
+//! fails when the first port it tries is taken on one address family.
 
 use parking_lot::Mutex;
 use rvirt_conf::DomainDef;
@@ -43,36 +43,89 @@ impl Drop for Reserved {
     }
 }
 
-/// Gives every VNC display of `def` that wants an automatic port (or names none) a free one.
+/// The first port the allocator hands out for VNC websockets.
+const WEBSOCKET_FIRST: u16 = 5700;
+
+/// Takes the first free port from `first` up for a starting guest.
+fn take(held: &mut Reserved, first: u16, range: &str) -> Result<i32> {
+    let mut starting = STARTING.lock();
+    let port = (first..=VNC_LAST)
+        .find(|p| !starting.contains(p) && free(*p))
+        .ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::INTERNAL_ERROR,
+                format!("Unable to find an unused port in range '{range}' ({first}-{VNC_LAST})"),
+            )
+        })?;
+    starting.insert(port);
+    held.0.push(port);
+    Ok(i32::from(port))
+}
+
+/// Whether a console listens on a TCP port (its first listen an address or a network).
+fn on_tcp(g: &rvirt_conf::domain::GraphicsDef) -> bool {
+    g.listens
+        .first()
+        .is_some_and(|l| matches!(l.listen_type.as_str(), "address" | "network"))
+}
+
+/// Gives every VNC and SPICE console of `def` the ports it asks the driver for, as libvirt's
+/// `qemuProcessGraphicsAllocatePorts` does: VNC `autoport` a display port, a VNC websocket of
+/// `-1` a websocket port, SPICE the ports its channels need (`crate::graphics::spice_needs`)
+/// and those given as `-1`. A TLS port cannot be handed out: spice's TLS is off.
 pub(crate) fn assign_graphics_ports(def: &mut DomainDef) -> Result<Reserved> {
     let mut held = Reserved::default();
-    for g in def
-        .devices
-        .graphics
-        .iter_mut()
-        .filter(|g| g.graphics_type == "vnc" && g.autoport)
-        .filter(|g| {
-            !g.listens
-                .iter()
-                .any(|l| l.listen_type == "socket" || l.listen_type == "none")
-        })
-    {
-        let mut starting = STARTING.lock();
-        let port = (VNC_FIRST..=VNC_LAST)
-            .find(|p| !starting.contains(p) && free(*p))
-            .ok_or_else(|| {
-                Error::with_detail(
-                    ErrorDomain::QEMU,
-                    ErrorNumber::INTERNAL_ERROR,
-                    format!(
-                        "Unable to find an unused port in range 'display' ({VNC_FIRST}-{VNC_LAST})"
-                    ),
-                )
-            })?;
-        starting.insert(port);
-        held.0.push(port);
-        g.port = i32::from(port);
-        g.autoport = true;
+    for g in def.devices.graphics.iter_mut().filter(|g| on_tcp(g)) {
+        match g.graphics_type.as_str() {
+            "vnc" => {
+                if g.autoport {
+                    g.port = take(&mut held, VNC_FIRST, "display")?;
+                }
+                if let Some(ws) = g
+                    .extra_attrs
+                    .iter_mut()
+                    .find(|(k, v)| k == "websocket" && v == "-1")
+                {
+                    ws.1 = take(&mut held, WEBSOCKET_FIRST, "webSocket")?.to_string();
+                }
+            }
+            "spice" => {
+                let (plain, tls) = crate::graphics::spice_needs(g);
+                if plain || g.port == -1 {
+                    g.port = take(&mut held, VNC_FIRST, "display")?;
+                }
+                if tls || g.tls_port == -1 {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::CONFIG_UNSUPPORTED,
+                        "Auto allocation of spice TLS port requested but spice TLS is disabled \
+                         in qemu.conf",
+                    ));
+                }
+            }
+            _ => {}
+        }
     }
     Ok(held)
+}
+
+/// The ports `domxml-to-native` shows, which a start would hand out (libvirt's pretend
+/// start): 5900 for VNC `autoport`, 5901 and 5902 for SPICE's plain and TLS ports.
+pub(crate) fn pretend_graphics_ports(def: &mut DomainDef) {
+    for g in def.devices.graphics.iter_mut().filter(|g| on_tcp(g)) {
+        match g.graphics_type.as_str() {
+            "vnc" if g.autoport => g.port = i32::from(VNC_FIRST),
+            "spice" => {
+                let (plain, tls) = crate::graphics::spice_needs(g);
+                if plain || g.port == -1 {
+                    g.port = 5901;
+                }
+                if tls || g.tls_port == -1 {
+                    g.tls_port = 5902;
+                }
+            }
+            _ => {}
+        }
+    }
 }

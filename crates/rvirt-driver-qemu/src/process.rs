@@ -307,6 +307,7 @@ fn status_xml(st: &Status) -> String {
         inactive: false,
         secure: true,
         migratable: false,
+        status: true,
     });
     for line in def.lines() {
         out.push_str("  ");
@@ -692,8 +693,6 @@ impl QemuDriver {
         crate::alias::assign(&mut def);
         self.prepare_disk_sources(&mut def)?;
         crate::disk_index::assign(&mut def);
-        // Automatic VNC ports, held until QEMU listens on them (the end of this call).
-        let _ports = crate::ports::assign_graphics_ports(&mut def)?;
         let paused = how.paused;
         let uuid = obj.uuid;
         {
@@ -835,6 +834,9 @@ impl QemuDriver {
             None => None,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        // Automatic console ports, held until QEMU listens on them (the end of this call).
+        // A start they fail has used up its id, as with libvirt.
+        let _ports = crate::ports::assign_graphics_ports(def)?;
         let short: String = def.name.chars().take(20).collect();
         let private_dir = self.dirs.qemu_lib.join(format!("domain-{id}-{short}"));
         let sys = |what: String| move |e: std::io::Error| Error::system(FROM, what, &e);
@@ -857,6 +859,10 @@ impl QemuDriver {
         }
         let monitor = private_dir.join("monitor.sock");
         let _ = std::fs::remove_file(&monitor);
+        // Where the consoles listen, filled in as the live definition shows it; their
+        // passwords go to QEMU over the monitor before the guest runs.
+        crate::graphics::setup_listens(def, &private_dir, &|n| self.graphics_network_address(n))?;
+        let passwords = crate::graphics::passwords(def);
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
         // virtiofsd for each virtio-fs share (and the shared RAM's folder) before QEMU, which
         // connects to them; stopped again if the start fails.
@@ -1032,6 +1038,11 @@ impl QemuDriver {
             if let Some(tag) = &load
                 && let Err(e) = crate::snapshot::load_internal(&mon, tag).await
             {
+                kill(&pidfd);
+                let _ = pidfd.wait().await;
+                return Err(e);
+            }
+            if let Err(e) = crate::graphics::set_passwords(&mon, &passwords).await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
                 return Err(e);

@@ -116,6 +116,7 @@ pub(crate) fn image_xml(def: &DomainDef) -> String {
         inactive: true,
         secure: true,
         migratable: true,
+        status: false,
     })
 }
 

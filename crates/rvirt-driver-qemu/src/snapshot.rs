@@ -262,6 +262,7 @@ impl QemuDriver {
                 inactive: true,
                 secure: true,
                 migratable: false,
+                status: false,
             },
             true,
         );
@@ -1511,6 +1512,7 @@ impl SnapshotDriver for QemuDriver {
                 inactive: true,
                 secure: flags.contains(DomainSnapshotXMLFlags::SECURE),
                 migratable: false,
+                status: false,
             },
             false,
         ))

@@ -643,6 +643,7 @@ impl DomainDriver for TestDriver {
             inactive: false,
             secure: true,
             migratable: false,
+            status: false,
         }))
     }
 
@@ -1060,6 +1061,7 @@ impl DomainDriver for TestDriver {
                 inactive,
                 secure: flags.contains(DomainXMLFlags::SECURE),
                 migratable: flags.contains(DomainXMLFlags::MIGRATABLE),
+                status: false,
             }))
         })
     }

@@ -19,6 +19,7 @@ pub(crate) fn write(path: &str, def: &DomainDef) -> Result<()> {
         inactive: false,
         secure: true,
         migratable: false,
+        status: false,
     });
     let fail = |e: &std::io::Error| {
         Error::system(

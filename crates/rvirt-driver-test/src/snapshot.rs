@@ -188,6 +188,7 @@ impl SnapshotDriver for TestDriver {
                 inactive: false,
                 secure: flags.contains(DomainSnapshotXMLFlags::SECURE),
                 migratable: false,
+                status: false,
             };
             Ok(s.format_xml_for(opts, false, Some(&snap.domain.uuid.to_string())))
         })
