@@ -1106,7 +1106,8 @@ fn cpu_baseline_matches_libvirt() {
 /// `info vnc` report password authentication, `domdisplay --include-password` shows it), a
 /// socket made up in the domain's folder, a console that listens nowhere, and libvirt's
 /// refusals: a VNC password over 8 characters, a SPICE TLS port while SPICE's TLS is off,
-/// asked for or given. A failed start uses up a domain id, as libvirt's does.
+/// asked for or given. A failed start uses up a domain id, as libvirt's does. Then
+/// `update-device` of a running console's password, and of the persistent one.
 #[test]
 fn graphics_consoles_match_libvirt() {
     let dir = tempfile::tempdir().unwrap();
@@ -1152,9 +1153,60 @@ fn graphics_consoles_match_libvirt() {
          define {tls_port}; create {tls_port}; create {sock}; domdisplay sock --all; \
          vncdisplay sock; qemu-monitor-command sock --hmp 'info vnc'; destroy sock"
     );
+    // Live and persistent updates: a new password (with an expiry already past), and what
+    // libvirt will not change on a running console.
+    let update = |name: &str, xml: &str| {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, xml).unwrap();
+        path.display().to_string()
+    };
+    let at = "<listen type='address' address='127.0.0.1'/>";
+    let updates = [
+        update("g1", "<graphics type='vnc' passwd='new'/>"),
+        update(
+            "g2",
+            &format!("<graphics type='vnc' passwd='new'>{at}</graphics>"),
+        ),
+        update(
+            "g3",
+            &format!(
+                "<graphics type='vnc' autoport='yes' passwd='nw2' \
+                 passwdValidTo='2001-01-01T00:00:00'>{at}</graphics>"
+            ),
+        ),
+        update(
+            "g4",
+            &format!("<graphics type='vnc' port='5990' passwd='x'>{at}</graphics>"),
+        ),
+        update("g5", "<graphics type='spice' passwd='x'/>"),
+        update(
+            "g6",
+            &format!("<graphics type='vnc' keymap='de' passwd='x'>{at}</graphics>"),
+        ),
+        update(
+            "g7",
+            &format!(
+                "<graphics type='vnc' passwd='x'>{at}\
+                 <listen type='address' address='127.0.0.2'/></graphics>"
+            ),
+        ),
+        update("g8", &format!("<graphics type='vnc'>{at}</graphics>")),
+    ];
+    let [g1, g2, g3, g4, g5, g6, g7, g8] = &updates;
+    let script = format!(
+        "{script}; define {vnc}; start vp; update-device vp {g1}; update-device vp {g2}; \
+         domdisplay vp --include-password; update-device vp {g3} --live; \
+         domdisplay vp --include-password; update-device vp {g4}; update-device vp {g5}; \
+         update-device vp {g6}; update-device vp {g7}; update-device vp {g8} --live; \
+         domdisplay vp --include-password; update-device vp {g5} --config; \
+         update-device vp {g2} --config; dumpxml vp --inactive --security-info; destroy vp; \
+         undefine vp"
+    );
     let ours = same_as_libvirt(dir.path(), &script);
     let out = String::from_utf8_lossy(&ours.stdout);
     for expected in [
+        "vnc://:new@127.0.0.1:0",
+        "vnc://:nw2@127.0.0.1:0",
         "spice://127.0.0.1:5900?password=sekrit",
         "auth: spice",
         "vnc://:pw@127.0.0.1:0",

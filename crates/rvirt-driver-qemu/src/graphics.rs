@@ -260,16 +260,22 @@ pub(crate) fn passwords(def: &DomainDef) -> Vec<Password> {
 /// Tells QEMU the passwords (`set_password`, then `expire_password`), with libvirt's error
 /// for a command QEMU refuses.
 pub(crate) async fn set_passwords(mon: &Monitor, passwords: &[Password]) -> Result<()> {
+    set_passwords_raw(mon, passwords)
+        .await
+        .map_err(crate::process::qmp_error)
+}
+
+/// [`set_passwords`] with QEMU's own errors.
+pub(crate) async fn set_passwords_raw(
+    mon: &Monitor,
+    passwords: &[Password],
+) -> rvirt_qmp::Result<()> {
     for p in passwords {
         let set = json!({"protocol": p.protocol, "password": p.password,
                          "connected": p.connected});
-        mon.execute("set_password", Some(set))
-            .await
-            .map_err(crate::process::qmp_error)?;
+        mon.execute("set_password", Some(set)).await?;
         let expire = json!({"protocol": p.protocol, "time": p.expire});
-        mon.execute("expire_password", Some(expire))
-            .await
-            .map_err(crate::process::qmp_error)?;
+        mon.execute("expire_password", Some(expire)).await?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@
 use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
-use rvirt_conf::domain::{DiskDef, NetDef, parse_mac};
+use rvirt_conf::domain::{DiskDef, GraphicsDef, NetDef, parse_mac};
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_driver::{DomainEvent, DomainObj, DomainRef, check_flags};
 use rvirt_qmp::Monitor;
@@ -179,6 +179,96 @@ fn parse_device(xml: &str, action: &str) -> Result<Device> {
             .map(|net| Device::Net { net, mac_given })
             .ok_or_else(|| Error::internal(FROM, "no interface in the device definition"))
     }
+}
+
+/// The `<graphics>` an update names (`None` for another device), read inside a minimal
+/// domain with the domain parser's rules.
+fn parse_graphics(xml: &str) -> Result<Option<GraphicsDef>> {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        // parse_device words the XML error.
+        return Ok(None);
+    };
+    let root = doc.root_element();
+    if root.tag_name().name() != "graphics" {
+        return Ok(None);
+    }
+    let wrapped = format!(
+        "<domain type='qemu'><name>device</name><memory unit='KiB'>65536</memory>\
+         <os><type arch='x86_64'>hvm</type></os><devices>{}</devices></domain>",
+        &xml[root.range()]
+    );
+    let def = DomainDef::parse_xml(&wrapped, ParseOptions::default())?;
+    Ok(def.devices.graphics.first().cloned())
+}
+
+/// qemuDomainUpdateDeviceConfig for graphics: the first console of the same type is replaced.
+fn config_update_graphics(def: &DomainDef, new: GraphicsDef) -> Result<DomainDef> {
+    let mut d = def.clone();
+    let Some(old) = d
+        .devices
+        .graphics
+        .iter_mut()
+        .find(|g| g.graphics_type == new.graphics_type)
+    else {
+        return Err(Error::invalid_arg(
+            ErrorDomain::QEMU,
+            format!(
+                "cannot find existing graphics type '{}' device to modify",
+                new.graphics_type
+            ),
+        ));
+    };
+    *old = new;
+    reparse(&d, None)
+}
+
+/// What `qemuDomainChangeGraphics` refuses to change on a running console: the listens, the
+/// ports, the keymap. `Ok(true)` when the password must be given to QEMU again.
+fn graphics_change_allowed(old: &GraphicsDef, new: &GraphicsDef) -> Result<bool> {
+    let kind = new.graphics_type.as_str();
+    let refuse = |what: String| {
+        Error::with_detail(ErrorDomain::QEMU, ErrorNumber::OPERATION_UNSUPPORTED, what)
+    };
+    if old.listens.len() != new.listens.len() {
+        return Err(refuse(format!(
+            "cannot change the number of listen addresses on '{kind}' graphics"
+        )));
+    }
+    for (o, n) in old.listens.iter().zip(&new.listens) {
+        if o.listen_type != n.listen_type {
+            return Err(refuse(format!(
+                "cannot change the type of listen address on '{kind}' graphics"
+            )));
+        }
+        let what = match n.listen_type.as_str() {
+            "address" if o.address != n.address => "listen address",
+            "network" if o.network != n.network => "listen address",
+            "socket" if o.socket != n.socket => "listen socket",
+            _ => continue,
+        };
+        return Err(refuse(format!(
+            "cannot change {what} setting on '{kind}' graphics"
+        )));
+    }
+    let attr = crate::graphics::attr;
+    let ports_differ = old.autoport != new.autoport
+        || (!new.autoport
+            && (old.port != new.port || (kind == "spice" && old.tls_port != new.tls_port)));
+    if ports_differ {
+        return Err(refuse(format!(
+            "cannot change port settings on {kind} graphics"
+        )));
+    }
+    if attr(old, "keymap") != attr(new, "keymap") {
+        return Err(refuse(format!(
+            "cannot change keymap setting on {kind} graphics"
+        )));
+    }
+    Ok(attr(old, "passwdValidTo").is_some()
+        || attr(new, "passwdValidTo").is_some()
+        || attr(old, "connected") != attr(new, "connected")
+        || (kind == "spice" && attr(new, "connected") == Some("disconnect"))
+        || old.passwd != new.passwd)
 }
 
 /// The definition formatted and read back, so the domain parser orders the devices and fills
@@ -723,6 +813,20 @@ impl QemuDriver {
                 flags & !F::FORCE,
             )
             .await?;
+        if let Some(g) = parse_graphics(xml)? {
+            let new_config = if config {
+                Some(config_update_graphics(&persistent, g.clone())?)
+            } else {
+                None
+            };
+            if live {
+                self.change_graphics(&obj, g).await?;
+            }
+            if let Some(def) = new_config {
+                self.commit_config(&obj, def)?;
+            }
+            return Ok(());
+        }
         let new_config = if config {
             let dev = parse_device(xml, "persistent update")?;
             Some(config_update(&persistent, &dev)?)
@@ -1232,6 +1336,54 @@ impl QemuDriver {
         def.devices.interfaces[i] = changed;
         let id = obj.lock().id;
         let def = reparse_live(&def, id)?;
+        self.commit_live(obj, def)
+    }
+
+    /// qemuDomainChangeGraphics: a running VNC or SPICE console takes a new password (and its
+    /// expiry and what happens to connected clients); nothing else of it may change. Without
+    /// a password in the new definition QEMU keeps the one it has, as with libvirt.
+    async fn change_graphics(&self, obj: &DomainObj, new: GraphicsDef) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let mut def = (*obj.lock().def).clone();
+        let kind = new.graphics_type.clone();
+        let Some(old) = def
+            .devices
+            .graphics
+            .iter_mut()
+            .find(|g| g.graphics_type == kind)
+        else {
+            return Err(Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::DEVICE_MISSING,
+                format!("cannot find existing graphics device to modify of type '{kind}'"),
+            ));
+        };
+        if kind != "vnc" && kind != "spice" {
+            return Err(Error::internal(
+                ErrorDomain::QEMU,
+                format!("unable to change config on '{kind}' graphics type"),
+            ));
+        }
+        if !graphics_change_allowed(old, &new)? {
+            return Ok(());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if let Some(pw) = crate::graphics::password(&new, now) {
+            self.with_monitor(&p, |m| async move {
+                crate::graphics::set_passwords_raw(&m, &[pw]).await
+            })
+            .await?;
+        }
+        old.passwd = new.passwd.clone();
+        old.extra_attrs
+            .retain(|(k, _)| k != "passwdValidTo" && k != "connected");
+        for (k, v) in &new.extra_attrs {
+            if k == "passwdValidTo" || k == "connected" {
+                old.extra_attrs.push((k.clone(), v.clone()));
+            }
+        }
         self.commit_live(obj, def)
     }
 
