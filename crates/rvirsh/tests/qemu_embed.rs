@@ -1216,3 +1216,46 @@ fn graphics_consoles_match_libvirt() {
         assert!(out.contains(expected), "{expected} missing from:\n{out}");
     }
 }
+
+/// `dumpxml --migratable` of running and defined guests as libvirt's driver writes it: the
+/// definition as another host reads it (no id, automatic ports back to automatic, passwords
+/// in), without the i440fx machine's implicit USB controller and PCI root, the audio backend
+/// the driver added, or a channel socket path it made up.
+#[test]
+fn migratable_xml_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, os: &str, devices: &str| {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(
+            &path,
+            format!(
+                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+                 <os><type arch='x86_64'{os}>hvm</type></os><devices>{devices}</devices>\
+                 </domain>"
+            ),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let vnc = write("vn", "", "<graphics type='vnc' passwd='secret'/>");
+    let spice = write(
+        "sp",
+        "",
+        "<graphics type='spice' autoport='yes'><mouse mode='client'/></graphics>\
+         <controller type='usb' model='piix3-uhci'><alias name='ua-usb'/></controller>",
+    );
+    let q35 = write(
+        "ag",
+        " machine='q35'",
+        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/>\
+         </channel><graphics type='spice' autoport='yes'/>",
+    );
+    let script = format!(
+        "create {vnc}; dumpxml vn --migratable; define {spice}; dumpxml sp --migratable; \
+         start sp; dumpxml sp --migratable; create {q35}; dumpxml ag --migratable; destroy ag; \
+         destroy vn; destroy sp; undefine sp"
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("passwd='secret'") && !out.contains(" id='"), "{out}");
+}

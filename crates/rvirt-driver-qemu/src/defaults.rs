@@ -138,23 +138,8 @@ pub(crate) fn apply(def: &mut DomainDef, user_controllers: Option<usize>) -> Res
             info: DeviceInfo::default(),
         });
     }
-    // The audio backend, unless the domain names one: the last console decides, as in
-    // libvirt's qemuDomainDefSuggestDefaultAudioBackend. SPICE carries the guest's sound;
-    // VNC and no console at all get `none` (libvirt's default configuration lets no guest
-    // reach the host's audio); SDL passes the host's through, which libvirt leaves out unless
-    // its environment names a QEMU_AUDIO_DRV (rvirt does not read that).
-    let mut backend = None;
-    for g in &devs.graphics {
-        match g.graphics_type.as_str() {
-            "vnc" => backend = Some("none".to_string()),
-            "spice" => backend = Some("spice".to_string()),
-            "sdl" => backend = None,
-            _ => {}
-        }
-    }
-    if devs.graphics.is_empty() {
-        backend = Some("none".into());
-    }
+    // The audio backend, unless the domain names one.
+    let backend = default_audio(&devs.graphics).map(str::to_string);
     if let Some(kind) = backend.filter(|_| !devs.other.iter().any(|(_, e)| e.name == "audio")) {
         let audio = RawElement {
             name: "audio".into(),
@@ -483,4 +468,25 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             i.info.address = next(&mut used, &hubs);
         }
     }
+}
+
+/// The audio backend the driver gives a definition without one, as libvirt's
+/// qemuDomainDefSuggestDefaultAudioBackend picks it: the last console decides. SPICE carries
+/// the guest's sound; VNC and no console at all get `none` (libvirt's default configuration
+/// lets no guest reach the host's audio); SDL passes the host's through, which libvirt leaves
+/// out unless its environment names a QEMU_AUDIO_DRV (rvirt does not read that).
+pub(crate) fn default_audio(graphics: &[rvirt_conf::domain::GraphicsDef]) -> Option<&'static str> {
+    if graphics.is_empty() {
+        return Some("none");
+    }
+    let mut backend = None;
+    for g in graphics {
+        match g.graphics_type.as_str() {
+            "vnc" => backend = Some("none"),
+            "spice" => backend = Some("spice"),
+            "sdl" => backend = None,
+            _ => {}
+        }
+    }
+    backend
 }

@@ -58,6 +58,7 @@ mod ifaddr;
 mod iothread;
 mod job;
 mod metadata;
+mod migratable;
 mod nethost;
 mod netport;
 mod netvirt;
