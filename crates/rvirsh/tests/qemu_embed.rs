@@ -1257,5 +1257,8 @@ fn migratable_xml_matches_libvirt() {
     );
     let ours = same_as_libvirt(dir.path(), &script);
     let out = String::from_utf8_lossy(&ours.stdout);
-    assert!(out.contains("passwd='secret'") && !out.contains(" id='"), "{out}");
+    assert!(
+        out.contains("passwd='secret'") && !out.contains(" id='"),
+        "{out}"
+    );
 }
