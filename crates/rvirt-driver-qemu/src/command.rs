@@ -707,7 +707,7 @@ pub(crate) fn netdev_props(
 ) -> Result<Value> {
     match n.net_type.as_str() {
         "user" => Ok(json!({"type": "user", "id": netdev})),
-        "bridge" | "ethernet" | "network" => {
+        "bridge" | "ethernet" | "network" | "direct" => {
             let fds: Vec<String> = match fds {
                 Some(f) => f,
                 None => (0..crate::nethost::queues(n))
@@ -1224,7 +1224,8 @@ mod tests {
     fn unsupported_devices_are_refused() {
         let xml = MINIMAL.replace(
             "</os>",
-            "</os><devices><interface type='direct'><source dev='eth0' mode='vepa'/></interface></devices>",
+            "</os><devices><interface type='vhostuser'><source type='unix' path='/s' \
+             mode='client'/><model type='virtio'/></interface></devices>",
         );
         let def = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();
         let ctx = CommandContext {

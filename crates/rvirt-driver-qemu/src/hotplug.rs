@@ -1051,6 +1051,8 @@ impl QemuDriver {
                 } else {
                     None
                 };
+                // A macvtap link made for it is deleted should the rest fail.
+                let links = crate::nethost::Links::one(&net);
                 // Its bandwidth on the new device, as at start.
                 if let Some(t) = &tap
                     && crate::qos::supported(&net)
@@ -1111,6 +1113,7 @@ impl QemuDriver {
                 })
                 .await
                 .inspect_err(|_| release(&net))?;
+                links.keep();
                 def.devices.interfaces.push(net);
             }
         }
@@ -1235,6 +1238,7 @@ impl QemuDriver {
                     .iter()
                     .filter(|n| parse_mac(&n.mac) == parse_mac(mac))
                 {
+                    crate::nethost::disconnect(n);
                     self.release_network_interface(n);
                 }
                 def.devices

@@ -57,6 +57,7 @@ mod iface;
 mod ifaddr;
 mod iothread;
 mod job;
+mod macvtap;
 mod metadata;
 mod migratable;
 mod nethost;

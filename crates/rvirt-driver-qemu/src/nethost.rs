@@ -8,8 +8,10 @@
 //! - `<interface type='ethernet'>`: the same tap without a bridge, or with `<target
 //!   managed='no'>` the user's own existing tap device, opened as it is.
 //!
+//! - `<interface type='direct'>`: a macvtap link on a host device (`crate::macvtap`).
+//!
 //! QEMU inherits the tap's descriptors (one per queue); the device, not persistent, goes
-//! away when QEMU closes them. The name goes into the live definition (`<target dev>`), which
+//! away when QEMU closes them (a macvtap link is deleted when the guest stops). The name goes into the live definition (`<target dev>`), which
 //! is how statistics and a restarted driver find it.
 
 use crate::tap::{self, Tap};
@@ -23,9 +25,15 @@ const FROM: ErrorDomain = ErrorDomain::QEMU;
 /// names are not reused at once, as the kernel's own `vnet%d` would).
 static NEXT_VNET: AtomicU32 = AtomicU32::new(0);
 
-/// Whether `n` runs on a tap device this module makes or opens.
+/// The same for `macvtapN` names.
+static NEXT_MACVTAP: AtomicU32 = AtomicU32::new(0);
+
+/// Whether `n` runs on a tap device (or a macvtap's) this module makes or opens.
 pub(crate) fn uses_tap(n: &NetDef) -> bool {
-    matches!(n.net_type.as_str(), "bridge" | "ethernet" | "network")
+    matches!(
+        n.net_type.as_str(),
+        "bridge" | "ethernet" | "network" | "direct"
+    )
 }
 
 /// The `<driver queues>` of `n`: how many tap descriptors (and virtio queue pairs) it gets.
@@ -93,16 +101,69 @@ fn check_supported(n: &NetDef) -> Result<()> {
     Ok(())
 }
 
-/// A name for a new tap device: `vnetN` with the next N no device has.
-fn generate_name() -> String {
+/// A name for a new device: `<prefix>N` with the next N of `counter` no device has.
+fn generate_name_from(prefix: &str, counter: &AtomicU32) -> String {
     loop {
-        let n = NEXT_VNET.fetch_add(1, Ordering::Relaxed);
+        let n = counter.fetch_add(1, Ordering::Relaxed);
         if n == u32::MAX / 2 {
-            NEXT_VNET.store(0, Ordering::Relaxed);
+            counter.store(0, Ordering::Relaxed);
         }
-        let name = format!("vnet{n}");
+        let name = format!("{prefix}{n}");
         if !tap::exists(&name) {
             return name;
+        }
+    }
+}
+
+/// A name for a new tap device: `vnetN` with the next N no device has.
+fn generate_name() -> String {
+    generate_name_from("vnet", &NEXT_VNET)
+}
+
+/// The host side of `<interface type='direct'>` (libvirt's `qemuInterfaceDirectConnect`): a
+/// macvtap link on the `<source dev>` in its `mode` (vepa by default), with the guest's MAC,
+/// named as the definition says unless that is a generated name (`macvtapN` otherwise), up
+/// unless the guest's link starts down; its tap opened once per queue.
+fn connect_direct(n: &mut NetDef) -> Result<Tap> {
+    let source = |k: &str| {
+        n.source
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let link = source("dev")
+        .ok_or_else(|| Error::internal(FROM, "No source device specified for direct interface"))?;
+    let mode_name = source("mode").unwrap_or_else(|| "vepa".into());
+    if mode_name == "passthrough" {
+        return Err(unsupported(
+            "interface type 'direct' in passthrough mode is not supported by this QEMU driver \
+             yet"
+            .into(),
+        ));
+    }
+    let mode = crate::macvtap::mode_value(&mode_name)
+        .ok_or_else(|| Error::internal(FROM, format!("unknown macvtap mode '{mode_name}'")))?;
+    let mac = parse_mac(&n.mac)
+        .ok_or_else(|| Error::internal(FROM, format!("unable to parse mac address '{}'", n.mac)))?;
+    let name = match n.target_dev.as_deref() {
+        Some(t) if !t.starts_with("macvtap") && !t.starts_with("macvlan") => t.to_string(),
+        _ => generate_name_from("macvtap", &NEXT_MACVTAP),
+    };
+    crate::macvtap::create(&name, &link, mode, mac)?;
+    let made = (|| {
+        if !link_down(n) {
+            tap::set_up(&name)?;
+        }
+        crate::macvtap::open(&name, queues(n), vnet_hdr(n))
+    })();
+    match made {
+        Ok(t) => {
+            n.target_dev = Some(name);
+            Ok(t)
+        }
+        Err(e) => {
+            let _ = crate::macvtap::delete(&name);
+            Err(e)
         }
     }
 }
@@ -121,6 +182,9 @@ fn tap_mac(guest: &str) -> Result<[u8; 6]> {
 /// left behind: a new tap device goes away with its descriptors.
 pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
     check_supported(n)?;
+    if n.net_type == "direct" {
+        return connect_direct(n);
+    }
     let queues = queues(n);
     let hdr = vnet_hdr(n);
     let script = n
@@ -243,17 +307,91 @@ fn run_script(path: &str, ifname: &str) -> Result<()> {
 /// devices made so far go away with their descriptors.
 pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<Vec<(String, Tap)>> {
     let mut out = Vec::new();
-    for n in def.devices.interfaces.iter_mut().filter(|n| uses_tap(n)) {
+    let mut made = Vec::new();
+    for (i, n) in def.devices.interfaces.iter_mut().enumerate() {
+        if !uses_tap(n) {
+            continue;
+        }
         let alias = n.info.alias.clone().unwrap_or_default();
-        out.push((alias, connect(n)?));
+        match connect(n) {
+            Ok(t) => {
+                out.push((alias, t));
+                made.push(i);
+            }
+            Err(e) => {
+                // Taps go with their descriptors; macvtap links must be deleted.
+                for &j in &made {
+                    disconnect(&def.devices.interfaces[j]);
+                }
+                return Err(e);
+            }
+        }
     }
     Ok(out)
 }
 
-/// After QEMU has ended: a tap device this driver made for an ethernet interface whose
-/// descriptors someone else still holds is made non-persistent, as libvirt does; the user's
-/// own (`managed='no'`) is left alone.
+/// The macvtap links a starting guest's interfaces got: deleted when dropped, unless the
+/// start went through ([`Links::keep`]). Tap devices need no such care: they go with their
+/// descriptors.
+pub(crate) struct Links(Vec<NetDef>);
+
+impl Links {
+    /// The direct interfaces of `def`, whose links [`connect_all`] made.
+    pub(crate) fn of(def: &rvirt_conf::DomainDef) -> Links {
+        Links(
+            def.devices
+                .interfaces
+                .iter()
+                .filter(|n| n.net_type == "direct")
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The link of interface `n` (a live attach), if it is a direct one.
+    pub(crate) fn one(n: &NetDef) -> Links {
+        Links(
+            Some(n.clone())
+                .filter(|n| n.net_type == "direct")
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    /// The guest runs: its links stay until it stops.
+    pub(crate) fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            disconnect(n);
+        }
+    }
+}
+
+/// Whether host device `name` is a macvtap link (it has a tap character device).
+fn is_macvtap(name: &str) -> bool {
+    std::path::Path::new("/sys/class/net")
+        .join(name)
+        .join("macvtap")
+        .is_dir()
+}
+
+/// After QEMU has ended: a direct interface's macvtap link is deleted; a tap device this
+/// driver made for an ethernet interface whose descriptors someone else still holds is made
+/// non-persistent, as libvirt does; the user's own (`managed='no'`) is left alone.
 pub(crate) fn disconnect(n: &NetDef) {
+    // A macvtap link stays until it is deleted.
+    if n.net_type == "direct"
+        && let Some(name) = n.target_dev.as_deref()
+        && is_macvtap(name)
+    {
+        let _ = crate::macvtap::delete(name);
+        return;
+    }
     if n.net_type == "ethernet"
         && n.target_managed.as_deref() != Some("no")
         && let Some(name) = n.target_dev.as_deref()

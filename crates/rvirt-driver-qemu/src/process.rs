@@ -881,6 +881,8 @@ impl QemuDriver {
             }
         }
         let taps = crate::nethost::connect_all(def)?;
+        // macvtap links are deleted should the start fail from here on.
+        let links = crate::nethost::Links::of(def);
         // Bandwidth limits on the host side of the interfaces, before the guest can send.
         for n in def
             .devices
@@ -1077,6 +1079,7 @@ impl QemuDriver {
             }
             let starttime = proc_stat(pidfd.pid()).map_or(0, |s| s.starttime);
             fs_daemons.keep();
+            links.keep();
             if let Some(t) = tpm {
                 t.swtpm.keep();
             }

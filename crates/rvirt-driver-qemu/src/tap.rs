@@ -150,6 +150,55 @@ pub(crate) fn open_tap(ifname: &str, queues: usize, vnet_hdr: bool) -> Result<Ta
     Ok(Tap { name, fds })
 }
 
+/// Sets the multiqueue flag and, where the device has it, the virtio-net header on an open
+/// macvtap tap (libvirt's `virNetDevMacVLanTapSetup`), with libvirt's errors.
+pub(crate) fn set_tap_flags(fd: &OwnedFd, multi_queue: bool, vnet_hdr: bool) -> Result<()> {
+    let mut r = Ifreq {
+        name: [0; libc::IFNAMSIZ],
+        data: [0; 24],
+    };
+    r.ioctl(fd.as_raw_fd(), libc::TUNGETIFF as libc::c_ulong)
+        .map_err(sys("cannot get interface flags on macvtap tap".into()))?;
+    let old = r.short();
+    let mut flags = old;
+    if vnet_hdr {
+        let mut features: libc::c_uint = 0;
+        // SAFETY: TUNGETFEATURES writes one unsigned int, which `features` is.
+        let rc = unsafe {
+            libc::ioctl(
+                fd.as_raw_fd(),
+                libc::TUNGETFEATURES as _,
+                &mut features as *mut libc::c_uint,
+            )
+        };
+        if rc < 0 {
+            return Err(Error::system(
+                ErrorDomain::NONE,
+                "cannot get feature flags on macvtap tap",
+                &std::io::Error::last_os_error(),
+            ));
+        }
+        if features & libc::IFF_VNET_HDR as libc::c_uint != 0 {
+            flags |= libc::IFF_VNET_HDR as i16;
+        }
+    } else {
+        flags &= !(libc::IFF_VNET_HDR as i16);
+    }
+    if multi_queue {
+        flags |= libc::IFF_MULTI_QUEUE as i16;
+    } else {
+        flags &= !(libc::IFF_MULTI_QUEUE as i16);
+    }
+    if flags != old {
+        r.set_short(flags);
+        r.ioctl(fd.as_raw_fd(), libc::TUNSETIFF as libc::c_ulong)
+            .map_err(sys(
+                "unable to set vnet or multiqueue flags on macvtap".into()
+            ))?;
+    }
+    Ok(())
+}
+
 /// Makes the tap device `ifname` not persistent, so that it goes away with its last
 /// descriptor (libvirt's `virNetDevTapDelete`).
 pub(crate) fn delete_tap(ifname: &str) -> Result<()> {
