@@ -261,6 +261,22 @@ fn metadata_and_rename_match_libvirt() {
     assert_eq!(link, root.join("etc/qemu/t2.xml"));
 }
 
+/// Writes a tiny guest `name` with `devices` (and `os_attrs` on its `<type>`) to
+/// `DIR/name.xml`; its path.
+fn write_guest(dir: &std::path::Path, name: &str, os_attrs: &str, devices: &str) -> String {
+    let path = dir.join(format!("{name}.xml"));
+    std::fs::write(
+        &path,
+        format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'{os_attrs}>hvm</type></os><devices>{devices}</devices>\
+             </domain>"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
 /// Runs `script` with `rvirsh -q` on `DIR/rvirt` and, where libvirt's QEMU driver is
 /// installed, with virsh on `DIR/libvirt`, `@ROOT@` in it standing for each side's root;
 /// asserts the same output, errors and exit code (UUIDs, roots and creation times masked);
@@ -354,18 +370,7 @@ fn screenshot_matches_libvirt() {
 #[test]
 fn displays_and_domhostname_match_libvirt() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, graphics: &str| {
-        let path = dir.path().join(format!("{name}.xml"));
-        std::fs::write(
-            &path,
-            format!(
-                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-                 <os><type arch='x86_64'>hvm</type></os><devices>{graphics}</devices></domain>"
-            ),
-        )
-        .unwrap();
-        path.display().to_string()
-    };
+    let write = |name: &str, graphics: &str| write_guest(dir.path(), name, "", graphics);
     let (a, b, c) = (
         write(
             "va",
@@ -1111,18 +1116,7 @@ fn cpu_baseline_matches_libvirt() {
 #[test]
 fn graphics_consoles_match_libvirt() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, graphics: &str| {
-        let path = dir.path().join(format!("{name}.xml"));
-        std::fs::write(
-            &path,
-            format!(
-                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-                 <os><type arch='x86_64'>hvm</type></os><devices>{graphics}</devices></domain>"
-            ),
-        )
-        .unwrap();
-        path.display().to_string()
-    };
+    let write = |name: &str, graphics: &str| write_guest(dir.path(), name, "", graphics);
     let spice = write(
         "sp",
         "<graphics type='spice' autoport='yes' passwd='sekrit' keymap='en-us'>\
@@ -1224,19 +1218,7 @@ fn graphics_consoles_match_libvirt() {
 #[test]
 fn migratable_xml_matches_libvirt() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, os: &str, devices: &str| {
-        let path = dir.path().join(format!("{name}.xml"));
-        std::fs::write(
-            &path,
-            format!(
-                "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-                 <os><type arch='x86_64'{os}>hvm</type></os><devices>{devices}</devices>\
-                 </domain>"
-            ),
-        )
-        .unwrap();
-        path.display().to_string()
-    };
+    let write = |name: &str, os: &str, devices: &str| write_guest(dir.path(), name, os, devices);
     let vnc = write("vn", "", "<graphics type='vnc' passwd='secret'/>");
     let spice = write(
         "sp",

@@ -23,6 +23,14 @@ fn err(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(FROM, code, detail)
 }
 
+/// `VIR_ERR_NO_NETWORK` for a network name the driver does not know.
+fn no_network(name: &str) -> Error {
+    err(
+        ErrorNumber::NO_NETWORK,
+        format!("no network with matching name '{name}'"),
+    )
+}
+
 /// The virtual networks of one driver.
 pub(crate) struct Networks {
     pub(crate) dirs: NetDirs,
@@ -276,12 +284,10 @@ impl QemuDriver {
     pub(crate) fn graphics_network_address(&self, name: &str) -> Result<String> {
         let dev = {
             let objs = self.networks.objs.lock();
-            let o = objs.iter().find(|o| o.def.name == name).ok_or_else(|| {
-                err(
-                    ErrorNumber::NO_NETWORK,
-                    format!("no network with matching name '{name}'"),
-                )
-            })?;
+            let o = objs
+                .iter()
+                .find(|o| o.def.name == name)
+                .ok_or_else(|| no_network(name))?;
             let def = &o.def;
             match def.forward_mode() {
                 "none" | "nat" | "route" | "open" => {
@@ -334,12 +340,10 @@ impl QemuDriver {
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         let objs = self.networks.objs.lock();
-        let o = objs.iter().find(|o| o.def.name == name).ok_or_else(|| {
-            err(
-                ErrorNumber::NO_NETWORK,
-                format!("no network with matching name '{name}'"),
-            )
-        })?;
+        let o = objs
+            .iter()
+            .find(|o| o.def.name == name)
+            .ok_or_else(|| no_network(&name))?;
         if !o.active {
             return Err(err(
                 ErrorNumber::OPERATION_INVALID,
