@@ -315,7 +315,13 @@ fn same_as_libvirt(dir: &std::path::Path, script: &str) -> std::process::Output 
             })
             .collect()
     };
-    assert_eq!(mask(&ours.stdout), mask(&theirs.stdout), "{script}");
+    assert_eq!(
+        mask(&ours.stdout),
+        mask(&theirs.stdout),
+        "{script}\nrvirsh's errors:\n{}\nvirsh's errors:\n{}",
+        mask(&ours.stderr),
+        mask(&theirs.stderr)
+    );
     assert_eq!(mask(&ours.stderr), mask(&theirs.stderr), "{script}");
     assert_eq!(ours.status.code(), theirs.status.code(), "{script}");
     ours
