@@ -245,15 +245,20 @@ pub(crate) fn password(g: &GraphicsDef, now: i64) -> Option<Password> {
     })
 }
 
-/// The passwords of every console of `def`.
-pub(crate) fn passwords(def: &DomainDef) -> Vec<Password> {
+/// [`password`] as QEMU is to be told it now.
+pub(crate) fn password_now(g: &GraphicsDef) -> Option<Password> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
+    password(g, now)
+}
+
+/// The passwords of every console of `def`.
+pub(crate) fn passwords(def: &DomainDef) -> Vec<Password> {
     def.devices
         .graphics
         .iter()
-        .filter_map(|g| password(g, now))
+        .filter_map(password_now)
         .collect()
 }
 

@@ -124,6 +124,16 @@ fn unsupported(detail: String) -> Error {
     )
 }
 
+/// A minimal domain holding the device element `element`, read with the domain parser's
+/// rules (defaults filled, values checked).
+fn parse_in_domain(element: &str) -> Result<DomainDef> {
+    let wrapped = format!(
+        "<domain type='qemu'><name>device</name><memory unit='KiB'>65536</memory>\
+         <os><type arch='x86_64'>hvm</type></os><devices>{element}</devices></domain>"
+    );
+    DomainDef::parse_xml(&wrapped, ParseOptions::default())
+}
+
 /// Parses one device element with the domain parser's rules (defaults filled, values
 /// checked), by reading it inside a minimal domain. `action` names the call in the error for
 /// a device kind this driver cannot change (`live attach`, `persistent detach`, ...).
@@ -156,13 +166,7 @@ fn parse_device(xml: &str, action: &str) -> Result<Device> {
             ));
         }
     }
-    let wrapped = format!(
-        "<domain type='qemu'><name>device</name><memory unit='KiB'>65536</memory>\
-         <os><type arch='x86_64'>hvm</type></os><devices>{}</devices></domain>",
-        &xml[root.range()]
-    );
-    let def = DomainDef::parse_xml(&wrapped, ParseOptions::default())?;
-    let mut devices = def.devices;
+    let mut devices = parse_in_domain(&xml[root.range()])?.devices;
     if name == "disk" {
         devices
             .disks
@@ -192,13 +196,11 @@ fn parse_graphics(xml: &str) -> Result<Option<GraphicsDef>> {
     if root.tag_name().name() != "graphics" {
         return Ok(None);
     }
-    let wrapped = format!(
-        "<domain type='qemu'><name>device</name><memory unit='KiB'>65536</memory>\
-         <os><type arch='x86_64'>hvm</type></os><devices>{}</devices></domain>",
-        &xml[root.range()]
-    );
-    let def = DomainDef::parse_xml(&wrapped, ParseOptions::default())?;
-    Ok(def.devices.graphics.first().cloned())
+    Ok(parse_in_domain(&xml[root.range()])?
+        .devices
+        .graphics
+        .first()
+        .cloned())
 }
 
 /// qemuDomainUpdateDeviceConfig for graphics: the first console of the same type is replaced.
@@ -1371,10 +1373,7 @@ impl QemuDriver {
         if !graphics_change_allowed(old, &new)? {
             return Ok(());
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        if let Some(pw) = crate::graphics::password(&new, now) {
+        if let Some(pw) = crate::graphics::password_now(&new) {
             self.with_monitor(&p, |m| async move {
                 crate::graphics::set_passwords_raw(&m, &[pw]).await
             })

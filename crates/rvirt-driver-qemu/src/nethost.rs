@@ -303,51 +303,26 @@ fn run_script(path: &str, ifname: &str) -> Result<()> {
 }
 
 /// The tap devices of every tap-based interface of `def`, made in interface order, their
-/// names recorded in `def`; keyed by the interface's alias. All or none: on an error the
-/// devices made so far go away with their descriptors.
-pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<Vec<(String, Tap)>> {
+/// names recorded in `def`; keyed by the interface's alias; with the guard of the macvtap
+/// links made. All or none: on an error the devices made so far go away (taps with their
+/// descriptors, links with the guard).
+pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<(Vec<(String, Tap)>, Links)> {
     let mut out = Vec::new();
-    let mut made = Vec::new();
-    for (i, n) in def.devices.interfaces.iter_mut().enumerate() {
-        if !uses_tap(n) {
-            continue;
-        }
+    let mut links = Links(Vec::new());
+    for n in def.devices.interfaces.iter_mut().filter(|n| uses_tap(n)) {
         let alias = n.info.alias.clone().unwrap_or_default();
-        match connect(n) {
-            Ok(t) => {
-                out.push((alias, t));
-                made.push(i);
-            }
-            Err(e) => {
-                // Taps go with their descriptors; macvtap links must be deleted.
-                for &j in &made {
-                    disconnect(&def.devices.interfaces[j]);
-                }
-                return Err(e);
-            }
-        }
+        out.push((alias, connect(n)?));
+        links.0.extend(Links::one(n).take());
     }
-    Ok(out)
+    Ok((out, links))
 }
 
-/// The macvtap links a starting guest's interfaces got: deleted when dropped, unless the
-/// start went through ([`Links::keep`]). Tap devices need no such care: they go with their
+/// The macvtap links a starting guest's interfaces (or a NIC being attached) got: deleted
+/// when dropped, unless the start or attach went through ([`Links::keep`]). Tap devices need no such care: they go with their
 /// descriptors.
 pub(crate) struct Links(Vec<NetDef>);
 
 impl Links {
-    /// The direct interfaces of `def`, whose links [`connect_all`] made.
-    pub(crate) fn of(def: &rvirt_conf::DomainDef) -> Links {
-        Links(
-            def.devices
-                .interfaces
-                .iter()
-                .filter(|n| n.net_type == "direct")
-                .cloned()
-                .collect(),
-        )
-    }
-
     /// The link of interface `n` (a live attach), if it is a direct one.
     pub(crate) fn one(n: &NetDef) -> Links {
         Links(
@@ -359,8 +334,13 @@ impl Links {
     }
 
     /// The guest runs: its links stay until it stops.
-    pub(crate) fn keep(mut self) {
-        self.0.clear();
+    pub(crate) fn keep(self) {
+        self.take();
+    }
+
+    /// The interfaces whose links the guard holds, the guard emptied.
+    fn take(mut self) -> Vec<NetDef> {
+        std::mem::take(&mut self.0)
     }
 }
 

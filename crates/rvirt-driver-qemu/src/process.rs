@@ -880,9 +880,8 @@ impl QemuDriver {
                 return Err(e);
             }
         }
-        let taps = crate::nethost::connect_all(def)?;
         // macvtap links are deleted should the start fail from here on.
-        let links = crate::nethost::Links::of(def);
+        let (taps, links) = crate::nethost::connect_all(def)?;
         // Bandwidth limits on the host side of the interfaces, before the guest can send.
         for n in def
             .devices
