@@ -1125,6 +1125,12 @@ fn cpu_baseline_matches_libvirt() {
     assert!(err.contains("XML error: Missing CPU architecture"), "{err}");
 }
 
+/// Held by the tests whose guests take automatic console ports, one at a time: every rvirsh
+/// and virsh run is a process of its own, and a port allocator keeps a port from the other
+/// guests of its own process only (libvirt's too), so a port one test found free could be
+/// bound by the other test's QEMU first (seen: "Failed to find an available port").
+static CONSOLE_PORTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// VNC and SPICE consoles beside libvirt's driver: the SPICE command line's settings and the
 /// ports handed out (`domdisplay`), passwords given to QEMU over the monitor (`info spice` and
 /// `info vnc` report password authentication, `domdisplay --include-password` shows it), a
@@ -1134,6 +1140,7 @@ fn cpu_baseline_matches_libvirt() {
 /// `update-device` of a running console's password, and of the persistent one.
 #[test]
 fn graphics_consoles_match_libvirt() {
+    let _ports = CONSOLE_PORTS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, graphics: &str| write_guest(dir.path(), name, "", graphics);
     let spice = write(
@@ -1236,6 +1243,7 @@ fn graphics_consoles_match_libvirt() {
 /// the driver added, or a channel socket path it made up.
 #[test]
 fn migratable_xml_matches_libvirt() {
+    let _ports = CONSOLE_PORTS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, os: &str, devices: &str| write_guest(dir.path(), name, os, devices);
     let vnc = write("vn", "", "<graphics type='vnc' passwd='secret'/>");
