@@ -3,7 +3,8 @@
 //!
 //! - [`Monitor`]: one connection. The greeting is read and `qmp_capabilities` negotiated on
 //!   connect; a reader task splits lines under a cap ([`MonitorOptions::max_line`]), routes
-//!   replies to the waiting command by `id` and events to subscribers ([`Monitor::events`]).
+//!   replies to the waiting command (in order, or by `id` for raw commands) and events to
+//!   subscribers ([`Monitor::events`]).
 //!   Every command has a deadline; the first missed deadline, EOF or protocol violation marks
 //!   the monitor dead and every later call fails at once ([`Error::Dead`]).
 //! - Typed commands ([`Monitor::query_status`], [`Monitor::migrate`], [`Monitor::getfd`] with

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use rvirt_qmp::{DeadReason, Error, ErrorClass, EventKind, Monitor, MonitorOptions, RunState};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
@@ -22,9 +22,11 @@ fn opts(deadline_ms: u64) -> MonitorOptions {
     }
 }
 
-/// The QEMU side of a socketpair, speaking line by line.
+/// The QEMU side of a socketpair: takes commands as a stream of JSON objects (as QEMU's parser
+/// does, with or without anything between them) and answers line by line.
 struct Fake {
-    rd: BufReader<OwnedReadHalf>,
+    rd: OwnedReadHalf,
+    buf: Vec<u8>,
     wr: OwnedWriteHalf,
 }
 
@@ -34,7 +36,8 @@ impl Fake {
         let (rd, wr) = a.into_split();
         (
             Fake {
-                rd: BufReader::new(rd),
+                rd,
+                buf: Vec::new(),
                 wr,
             },
             b,
@@ -46,18 +49,42 @@ impl Fake {
         self.wr.write_all(b"\r\n").await.unwrap();
     }
 
-    /// Reads one command; returns it with its id removed, and the id.
-    async fn recv(&mut self) -> (Value, Value) {
-        let mut line = String::new();
-        self.rd.read_line(&mut line).await.unwrap();
-        let mut v: Value = serde_json::from_str(&line).unwrap();
-        let id = v.as_object_mut().unwrap().remove("id").unwrap();
+    /// Reads the bytes of one command, as the client wrote them.
+    async fn recv_raw(&mut self) -> Vec<u8> {
+        loop {
+            let mut values = serde_json::Deserializer::from_slice(&self.buf).into_iter::<Value>();
+            match values.next() {
+                Some(Ok(_)) => {
+                    let end = values.byte_offset();
+                    let raw = self.buf[..end].to_vec();
+                    self.buf.drain(..end);
+                    return raw;
+                }
+                Some(Err(e)) if !e.is_eof() => panic!("not JSON: {e}"),
+                _ => {}
+            }
+            let mut chunk = [0u8; 4096];
+            let n = self.rd.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the client closed the monitor mid-command");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Reads one command; returns it with its id (if it had one) removed, and the id.
+    async fn recv(&mut self) -> (Value, Option<Value>) {
+        let raw = self.recv_raw().await;
+        let mut v: Value = serde_json::from_slice(&raw).unwrap();
+        let id = v.as_object_mut().unwrap().remove("id");
         (v, id)
     }
 
-    async fn reply(&mut self, id: &Value, ret: Value) {
-        self.send(&json!({"return": ret, "id": id}).to_string())
-            .await;
+    /// Answers a command, with its id if it had one (as QEMU does).
+    async fn reply(&mut self, id: &Option<Value>, ret: Value) {
+        let mut r = json!({ "return": ret });
+        if let Some(id) = id {
+            r["id"] = id.clone();
+        }
+        self.send(&r.to_string()).await;
     }
 
     /// Greeting and `qmp_capabilities`.
@@ -85,7 +112,7 @@ async fn replay(mut fake: Fake, name: &str) {
         .join("../../testdata/qmp")
         .join(name);
     let text = std::fs::read_to_string(path).unwrap();
-    let mut last_id = Value::Null;
+    let mut last_id = None;
     for line in text.lines() {
         if let Some(expected) = line.strip_prefix("C: ") {
             let (cmd, id) = fake.recv().await;
@@ -93,8 +120,10 @@ async fn replay(mut fake: Fake, name: &str) {
             last_id = id;
         } else if let Some(out) = line.strip_prefix("S: ") {
             let mut v: Value = serde_json::from_str(out).unwrap();
-            if v.get("return").is_some() || v.get("error").is_some() {
-                v["id"] = last_id.clone();
+            if (v.get("return").is_some() || v.get("error").is_some())
+                && let Some(id) = &last_id
+            {
+                v["id"] = id.clone();
             }
             fake.send(&v.to_string()).await;
         }
@@ -148,23 +177,57 @@ async fn recorded_lifecycle_replays() {
 }
 
 #[tokio::test]
-async fn replies_are_routed_by_id_with_events_interleaved() {
+async fn commands_go_out_compact_with_no_id_and_no_line_end() {
+    let (mut fake, mon) = connected(2000).await;
+    let server = tokio::spawn(async move {
+        let raw = fake.recv_raw().await;
+        fake.reply(&None, json!({})).await;
+        (fake, raw)
+    });
+    mon.execute("stop", Some(json!({"a": 1}))).await.unwrap();
+    let (fake, raw) = server.await.unwrap();
+    let v: Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(v, json!({"execute": "stop", "arguments": {"a": 1}}));
+    assert!(!raw.iter().any(u8::is_ascii_whitespace), "{raw:?}");
+    // Nothing was written after the command.
+    assert!(fake.buf.is_empty());
+}
+
+#[tokio::test]
+async fn replies_are_routed_in_order_and_raw_ones_by_id_with_events_interleaved() {
     let (mut fake, mon) = connected(2000).await;
     let mut events = mon.events();
     let server = tokio::spawn(async move {
-        let (c1, id1) = fake.recv().await;
-        let (c2, id2) = fake.recv().await;
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(fake.recv().await);
+        }
+        let raw = got.iter().position(|(_, id)| id.is_some()).unwrap();
+        let (raw_cmd, raw_id) = got.remove(raw);
+        assert_eq!(raw_id, Some(json!("libvirt-1")));
+        let ((c1, id1), (c2, id2)) = (got[0].clone(), got[1].clone());
+        assert_eq!((&id1, &id2), (&None, &None));
         fake.send(r#"{"event": "POWERDOWN", "timestamp": {"seconds": 1, "microseconds": 2}}"#)
             .await;
-        // Answer in the opposite order, an event between.
-        fake.reply(&id2, json!({"who": c2["execute"]})).await;
-        fake.send(r#"{"event": "BALLOON_CHANGE", "data": {"actual": 1024}, "timestamp": {"seconds": 1, "microseconds": 3}}"#).await;
+        // The raw command (matched by its id) first, as an out-of-band reply would come; then
+        // the others in the order they were sent, an event between.
+        fake.reply(&raw_id, json!({"who": raw_cmd["execute"]}))
+            .await;
         fake.reply(&id1, json!({"who": c1["execute"]})).await;
+        fake.send(r#"{"event": "BALLOON_CHANGE", "data": {"actual": 1024}, "timestamp": {"seconds": 1, "microseconds": 3}}"#).await;
+        fake.reply(&id2, json!({"who": c2["execute"]})).await;
         fake
     });
-    let (a, b) = tokio::join!(mon.execute("first", None), mon.execute("second", None));
+    let raw_cmd = json!({"execute": "raw"});
+    let (a, b, r) = tokio::join!(
+        mon.execute("first", None),
+        mon.execute("second", None),
+        mon.execute_raw(&raw_cmd)
+    );
     assert_eq!(a.unwrap(), json!({"who": "first"}));
     assert_eq!(b.unwrap(), json!({"who": "second"}));
+    let r: Value = serde_json::from_str(&r.unwrap()).unwrap();
+    assert_eq!(r, json!({"return": {"who": "raw"}, "id": "libvirt-1"}));
     assert_eq!(events.recv().await.unwrap().kind(), EventKind::Powerdown);
     assert_eq!(
         events.recv().await.unwrap().kind(),
@@ -227,13 +290,23 @@ async fn garbage_json_is_a_protocol_error() {
 }
 
 #[tokio::test]
-async fn a_reply_without_an_id_is_a_protocol_error() {
-    // What QEMU sends when it could not parse a command: nothing to route it to.
-    protocol_error_after(
-        r#"{"error": {"class": "GenericError", "desc": "JSON parse error"}}"#,
-        "id",
-    )
-    .await;
+async fn a_reply_with_an_id_we_never_sent_is_a_protocol_error() {
+    protocol_error_after(r#"{"return": {}, "id": "libvirt-77"}"#, "id we never sent").await;
+}
+
+#[tokio::test]
+async fn a_reply_to_no_command_kills_the_monitor() {
+    let (mut fake, mon) = connected(2000).await;
+    fake.send(r#"{"return": {}}"#).await;
+    assert!(
+        matches!(mon.closed().await, DeadReason::Protocol(m) if m.contains("no command")),
+        "{:?}",
+        mon.dead_reason()
+    );
+    assert!(matches!(
+        mon.query_status().await,
+        Err(Error::Dead(DeadReason::Protocol(_)))
+    ));
 }
 
 #[tokio::test]
@@ -362,7 +435,8 @@ async fn connect_retries_until_qemu_listens() {
         let (s, _) = l.accept().await.unwrap();
         let (rd, wr) = s.into_split();
         let mut fake = Fake {
-            rd: BufReader::new(rd),
+            rd,
+            buf: Vec::new(),
             wr,
         };
         fake.negotiate().await;
