@@ -1,6 +1,7 @@
 //! Times a domain's lifecycle on `qemu:///embed` (the driver in this process, no daemon): the
 //! same 64 MiB no-disk TCG guest `bench/qemu_bench.py` uses. Prints one JSON object of medians
-//! in milliseconds (`null` where the driver answers `VIR_ERR_NO_SUPPORT`).
+//! in milliseconds (`null` where the driver answers `VIR_ERR_NO_SUPPORT`); with `RAW` set in the
+//! environment, the destroy, save and restore times one by one on standard error.
 //!
 //! `cargo run --release -p rvirt-driver-qemu --example lifecycle_bench -- ROOT [N]`
 
@@ -74,6 +75,9 @@ fn main() {
         block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
     }
     block_on(d.domain_undefine(&dom, DomainUndefineFlags::empty())).unwrap();
+    if std::env::var_os("RAW").is_some() {
+        eprintln!("destroy {destroy:.2?}\nsave {save:.2?}\nrestore {restore:.2?}");
+    }
     println!(
         "{{\"start\": {}, \"suspend\": {}, \"resume\": {}, \"destroy\": {}, \"save\": {}, \"restore\": {}}}",
         median_ms(start),

@@ -296,13 +296,16 @@ impl Cgroup {
         }
     }
 
-    /// Removes the groups on a thread of its own (each removal waits for the kernel, some
-    /// milliseconds), which [`wait_for_background`] waits for.
-    pub(crate) fn remove_later(self) {
-        if !self.any() {
-            return;
-        }
-        background(std::thread::spawn(move || self.remove()));
+    /// Removes the groups on the cleaner thread (each removal waits for the kernel, some
+    /// milliseconds), then runs `then` there (also when there is no group to remove); see
+    /// [`wait_for_background`]. Queuing the job costs the caller no thread start.
+    pub(crate) fn remove_later(self, then: impl FnOnce() + Send + 'static) {
+        cleaner(Box::new(move || {
+            if self.any() {
+                self.remove();
+            }
+            then();
+        }));
     }
 
     /// The name of the groups (the same in every controller), if the domain has any.
@@ -323,12 +326,73 @@ fn background(handle: std::thread::JoinHandle<()>) {
     pending.push(handle);
 }
 
+/// A job for the cleaner thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The cleaner thread's queue, and the jobs queued and not yet done.
+struct Cleaner {
+    queue: std::sync::Mutex<Option<std::sync::mpsc::Sender<Job>>>,
+    pending: std::sync::Mutex<usize>,
+    idle: std::sync::Condvar,
+}
+
+static CLEANER: Cleaner = Cleaner {
+    queue: std::sync::Mutex::new(None),
+    pending: std::sync::Mutex::new(0),
+    idle: std::sync::Condvar::new(),
+};
+
+/// Queues `job` for the cleaner thread, one long-lived thread that runs the jobs in turn
+/// (started on first use; should it be gone, the job runs on a thread of its own).
+fn cleaner(job: Job) {
+    *CLEANER.pending.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let done = |job: Job| {
+        job();
+        let mut n = CLEANER.pending.lock().unwrap_or_else(|e| e.into_inner());
+        *n -= 1;
+        if *n == 0 {
+            CLEANER.idle.notify_all();
+        }
+    };
+    let mut queue = CLEANER.queue.lock().unwrap_or_else(|e| e.into_inner());
+    let job = match queue.as_ref() {
+        Some(tx) => match tx.send(job) {
+            Ok(()) => return,
+            Err(std::sync::mpsc::SendError(job)) => job,
+        },
+        None => job,
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let started = std::thread::Builder::new()
+        .name("rvirt-qemu-clean".into())
+        .spawn(move || {
+            for job in rx {
+                done(job);
+            }
+        });
+    match started {
+        Ok(_) => {
+            // The receiver lives as long as the thread: the send cannot fail.
+            let _ = tx.send(job);
+            *queue = Some(tx);
+        }
+        Err(_) => {
+            drop(queue);
+            background(std::thread::spawn(move || done(job)));
+        }
+    }
+}
+
 /// Waits for the moves and removals running in the background: a driver being closed (a
 /// short-lived client's process about to exit) leaves no group behind.
 pub(crate) fn wait_for_background() {
     let pending = std::mem::take(&mut *BACKGROUND.lock().unwrap_or_else(|e| e.into_inner()));
     for h in pending {
         let _ = h.join();
+    }
+    let mut n = CLEANER.pending.lock().unwrap_or_else(|e| e.into_inner());
+    while *n > 0 {
+        n = CLEANER.idle.wait(n).unwrap_or_else(|e| e.into_inner());
     }
 }
 

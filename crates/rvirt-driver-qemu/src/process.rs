@@ -220,6 +220,20 @@ impl Proc {
         })
     }
 
+    /// Removes what the ended process leaves on the host, its control groups (removing one
+    /// waits for the kernel, milliseconds each) and its private folder, on the cleaner thread
+    /// (see [`crate::cgroup::Cgroup::remove_later`]): not on the way of whoever waits for the
+    /// end (a destroy, a save).
+    fn remove_leftovers(&self) {
+        let dir = self.private_dir.clone();
+        self.cgroup.clone().remove_later(move || {
+            // QEMU removes its monitor socket as it exits: most often the folder is empty.
+            if std::fs::remove_dir(&dir).is_err() {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        });
+    }
+
     /// A receiver that turns `true` once the watcher has handled the process's end.
     pub(crate) fn exited_rx(&self) -> tokio::sync::watch::Receiver<bool> {
         self.exited.subscribe()
@@ -427,20 +441,14 @@ pub(crate) struct Incoming {
 
 /// Feeds a QEMU started with `-incoming defer` the migration stream in `file` and waits until
 /// it has loaded it (QEMU stays paused: it runs with `-S`). QEMU's `MIGRATION` events (turned
-/// on first, as libvirt turns them on) say at once when the load ends: the wait does not
-/// overshoot it by a poll period.
+/// on when the monitor was connected, see [`enable_migration_events`]) say at once when the
+/// load ends: the wait does not overshoot it by a poll period.
 async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
     use std::os::fd::AsRawFd;
     mon.getfd("restore", file.as_raw_fd())
         .await
         .map_err(qmp_error)?;
-    // Without the capability QEMU sends only the `setup` event of an incoming migration; a
-    // QEMU that refuses it is polled as before.
-    let events = mon
-        .migrate_set_capabilities(&[("events", true)])
-        .await
-        .is_ok()
-        .then(|| mon.events());
+    let events = Some(mon.events());
     mon.execute(
         "migrate-incoming",
         Some(serde_json::json!({ "uri": "fd:restore" })),
@@ -450,11 +458,25 @@ async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
     wait_migration_with(mon, "start", events).await.map(|_| ())
 }
 
+/// Turns on QEMU's `MIGRATION` events, as libvirt does on every monitor it connects: a wait
+/// for a migration (save, restore, core dump) then ends when its event comes instead of at the
+/// next poll. Without them (a QEMU that refuses, a domain reattached to) the waits poll.
+pub(crate) async fn enable_migration_events(mon: &Monitor) {
+    if let Err(e) = mon.migrate_set_capabilities(&[("events", true)]).await {
+        tracing::debug!(error = %e, "QEMU keeps its migration events off");
+    }
+}
+
 /// Polls `query-migrate` until the migration (out or in) completes, and gives its last
 /// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
-/// it fails.
-pub(crate) async fn wait_migration(mon: &Monitor, job: &str) -> Result<rvirt_qmp::MigrationInfo> {
-    wait_migration_with(mon, job, None).await
+/// it fails. `events` is a receiver subscribed before the migration started: a `MIGRATION`
+/// event that says the migration ended makes the next poll at once.
+pub(crate) async fn wait_migration(
+    mon: &Monitor,
+    job: &str,
+    events: rvirt_qmp::EventReceiver,
+) -> Result<rvirt_qmp::MigrationInfo> {
+    wait_migration_with(mon, job, Some(events)).await
 }
 
 /// Whether `ev` says a migration reached an end (completed, failed, cancelled).
@@ -1022,6 +1044,7 @@ impl QemuDriver {
                 }
             };
             let events = mon.events();
+            enable_migration_events(&mon).await;
             if let Some(file) = &incoming {
                 let loaded = tokio::select! {
                     r = load_state(&mon, file) => r,
@@ -1138,6 +1161,9 @@ impl QemuDriver {
                         if let Some(d) = drv.upgrade() {
                             d.process_ended(uuid, &p);
                         }
+                        // Queued before the end is told: a driver closed right after
+                        // waits for it (see `cgroup::wait_for_background`).
+                        p.remove_leftovers();
                         let _ = p.exited.send(true);
                         return;
                     }
@@ -1447,12 +1473,6 @@ impl QemuDriver {
                 DomainEventStoppedDetailType::FAILED,
             )
         };
-        // Removing a group waits for the kernel (milliseconds each): off the stop's path.
-        p.cgroup.clone().remove_later();
-        // QEMU removes its monitor socket as it exits: most often the folder is empty.
-        if std::fs::remove_dir(&p.private_dir).is_err() {
-            let _ = std::fs::remove_dir_all(&p.private_dir);
-        }
         let Some(obj) = self.domains.find_by_uuid(&uuid) else {
             return;
         };
@@ -1830,7 +1850,10 @@ impl QemuDriver {
                             .ok();
                         let events = mon.as_ref().map(|m| m.events());
                         let status = match &mon {
-                            Some(m) => m.query_status().await.ok(),
+                            Some(m) => {
+                                enable_migration_events(m).await;
+                                m.query_status().await.ok()
+                            }
                             None => None,
                         };
                         Some((s, pidfd, mon, events, status))

@@ -298,6 +298,7 @@ impl QemuDriver {
                 mon.getfd("migrate", fd.as_raw_fd())
                     .await
                     .map_err(crate::process::qmp_error)?;
+                let events = mon.events();
                 if let Err(e) = mon.migrate("fd:migrate").await {
                     let _ = mon.closefd("migrate").await;
                     return Err(crate::process::qmp_error(e));
@@ -311,7 +312,7 @@ impl QemuDriver {
                 if late_abort {
                     let _ = mon.migrate_cancel().await;
                 }
-                wait_migration(&mon, what).await
+                wait_migration(&mon, what, events).await
             };
             crate::process::unless_quit(&mut exited, migrate).await
         })
