@@ -987,23 +987,24 @@ impl QemuDriver {
                 .stderr(log_err)
                 // Its own process group: a terminal's ^C to the daemon does not reach guests.
                 .process_group(0);
-            if !inherited.is_empty() {
-                // SAFETY: between fork and exec the closure makes only fcntl calls on
-                // descriptors this process holds open (the taps, kept alive below), and
-                // allocates nothing.
-                unsafe {
-                    c.pre_exec(move || {
-                        for &fd in &inherited {
-                            let flags = libc::fcntl(fd, libc::F_GETFD);
-                            if flags < 0
-                                || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0
-                            {
-                                return Err(std::io::Error::last_os_error());
-                            }
+            // QEMU gets the descriptors it is given (the taps, kept alive below, and
+            // stdio), none of the others the calling process has open without close-on-exec
+            // (a daemon's inherited pipe, an embedding program's sockets).
+            // SAFETY: between fork and exec the closure only changes descriptor flags of this
+            // process, and allocates nothing.
+            unsafe {
+                c.pre_exec(move || {
+                    rvirt_qmp::close_on_exec_from(3);
+                    for &fd in &inherited {
+                        let flags = libc::fcntl(fd, libc::F_GETFD);
+                        if flags < 0
+                            || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0
+                        {
+                            return Err(std::io::Error::last_os_error());
                         }
-                        Ok(())
-                    });
-                }
+                    }
+                    Ok(())
+                });
             }
             let spawned = Pidfd::spawn(&mut c);
             // QEMU has its own copies now; ours close (a tap device then lives as long as

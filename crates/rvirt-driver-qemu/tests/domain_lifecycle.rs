@@ -160,6 +160,35 @@ fn a_start_with_a_pty_and_a_balloon_does_not_wait_for_its_own_watcher() {
 }
 
 #[test]
+fn qemu_gets_no_descriptor_it_was_not_given() {
+    // A descriptor the calling program holds open without close-on-exec (as a daemon may
+    // inherit one, or an embedding program keep one for children of its own).
+    let mut ends = [0; 2];
+    // SAFETY: pipe(2) into a local array.
+    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0);
+    let ours = std::fs::read_link(format!("/proc/self/fd/{}", ends[0])).unwrap();
+    let root = common::Root::new();
+    let d = open(root.path());
+    let dom =
+        block_on(d.domain_define_xml(&guest("fds", "qemu"), DomainDefineFlags::empty())).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    let pid = pid_of(root.path(), "fds");
+    let held: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .collect();
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    // SAFETY: closing the two ends this test opened.
+    unsafe {
+        libc::close(ends[0]);
+        libc::close(ends[1]);
+    }
+    assert!(!held.is_empty());
+    assert!(!held.contains(&ours), "QEMU holds {ours:?}: {held:?}");
+}
+
+#[test]
 fn sigkill_is_a_crash_within_a_second() {
     let root = common::Root::new();
     let d = open(root.path());

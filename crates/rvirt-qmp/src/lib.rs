@@ -34,7 +34,7 @@ pub use error::{DeadReason, Error, ErrorClass, Result};
 pub use event::{BlockJobInfo, Event, EventKind};
 pub use monitor::{EventReceiver, Monitor, MonitorOptions};
 pub use probe::{ProbeError, ProbeResult, probe, probe_cached, probe_monitor};
-pub use process::{ExitInfo, Pidfd};
+pub use process::{ExitInfo, Pidfd, close_on_exec_from};
 pub use types::*;
 pub use wire::{
     DEFAULT_MAX_LINE, Greeting, LineSplitter, LineTooLong, Message, QemuVersion, parse_message,
