@@ -789,7 +789,6 @@ impl DomainDriver for QemuDriver {
             | DomainXMLFlags::UPDATE_CPU
             | DomainXMLFlags::MIGRATABLE;
         check_flags(FROM, "qemuDomainGetXMLDesc", flags.bits(), supported.bits())?;
-        let channel_dir = self.dirs.qemu_lib.join("channel/target");
         self.read(dom, |st| {
             let inactive = flags.contains(DomainXMLFlags::INACTIVE);
             let def = if inactive {
@@ -798,19 +797,7 @@ impl DomainDriver for QemuDriver {
                 &st.def
             };
             if flags.contains(DomainXMLFlags::MIGRATABLE) {
-                // A copy as another host reads it: inactive, with its secrets.
-                let copy = crate::migratable::migratable_copy(
-                    def,
-                    &channel_dir.display().to_string(),
-                    crate::defaults::default_audio(&def.devices.graphics),
-                )?;
-                return Ok(copy.format_xml(FormatOptions {
-                    id: None,
-                    inactive: true,
-                    secure: true,
-                    migratable: true,
-                    status: false,
-                }));
+                return self.migratable_xml(def);
             }
             Ok(def.format_xml(FormatOptions {
                 id: (st.is_active() && !inactive).then_some(st.id),

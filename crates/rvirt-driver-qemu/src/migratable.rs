@@ -121,6 +121,27 @@ pub(crate) fn migratable_copy(
     Ok(copy)
 }
 
+impl crate::QemuDriver {
+    /// `def` in libvirt's migratable XML, inactive and with its secrets: what `dumpxml
+    /// --migratable` prints and what a save image (or an external memory snapshot) stores for
+    /// whichever libvirt restores it (`qemuDomainDefFormatLive` with `migratable`).
+    pub(crate) fn migratable_xml(&self, def: &DomainDef) -> Result<String> {
+        let channel_dir = self.dirs.qemu_lib.join("channel/target");
+        let copy = migratable_copy(
+            def,
+            &channel_dir.display().to_string(),
+            crate::defaults::default_audio(&def.devices.graphics),
+        )?;
+        Ok(copy.format_xml(FormatOptions {
+            id: None,
+            inactive: true,
+            secure: true,
+            migratable: true,
+            status: false,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use crate::job::{JobData, SaveJob, aborted};
 use crate::process::{Incoming, on_rt, wait_migration};
 use crate::save_image::{self, Opened};
 use crate::{FROM, QemuDriver, util};
-use rvirt_conf::{DomainDef, FormatOptions};
+use rvirt_conf::DomainDef;
 use rvirt_driver::{DomainEvent, DomainObj};
 use rvirt_types::domain::*;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
@@ -108,18 +108,6 @@ fn state_override(flags: DomainSaveRestoreFlags) -> Option<bool> {
     }
 }
 
-/// How a save image's XML is written: the persistent shape, with secrets, in the migratable
-/// form (libvirt formats it for whichever libvirt restores it).
-pub(crate) fn image_xml(def: &DomainDef) -> String {
-    def.format_xml(FormatOptions {
-        id: None,
-        inactive: true,
-        secure: true,
-        migratable: true,
-        status: false,
-    })
-}
-
 fn system(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::system(FROM, what, &e)
 }
@@ -191,9 +179,9 @@ impl QemuDriver {
             Some(x) => {
                 let def = self.parse_and_fill(x).await?;
                 check_abi(&live, &def)?;
-                image_xml(&def)
+                self.migratable_xml(&def)?
             }
-            None => image_xml(&live),
+            None => self.migratable_xml(&live)?,
         };
         if was_running {
             p.pause_reason
@@ -446,7 +434,7 @@ impl QemuDriver {
         let new = self.parse_and_fill(dxml).await?;
         check_abi(&old, &new)?;
         let head = save_image::prologue(
-            &image_xml(&new),
+            &self.migratable_xml(&new)?,
             state.unwrap_or(header.was_running),
             Some(header.data_len),
             save_image::MAGIC,

@@ -768,7 +768,7 @@ impl QemuDriver {
             crate::virtiofs::check_migratable(&st.def)?;
             (
                 st.state == DomainState::RUNNING,
-                crate::save::image_xml(&st.def),
+                self.migratable_xml(&st.def)?,
             )
         };
         p.pause_reason
