@@ -420,6 +420,13 @@ impl QemuDriver {
     }
 }
 
+/// Waits until what ended guests left on the host (their control groups, their private
+/// folders) is removed: for a process about to exit (a daemon stopping) that may never drop
+/// its drivers.
+pub fn wait_for_cleanup() {
+    cgroup::wait_for_background();
+}
+
 /// Stops watching this driver's QEMU processes; they keep running, and the next driver opened
 /// on the same root reattaches to them from their status files.
 impl Drop for QemuDriver {

@@ -133,6 +133,13 @@ pub fn set_qemu_system_root(root: Option<std::path::PathBuf>) {
     rvirt_driver_qemu::set_system_root(root);
 }
 
+/// For a daemon as it stops: waits until the QEMU driver has removed what ended guests left
+/// on the host (control groups, private folders), which it does on a thread of its own.
+#[cfg(feature = "qemu-driver")]
+pub fn finish_background_work() {
+    rvirt_driver_qemu::wait_for_cleanup();
+}
+
 /// For a daemon as it starts: opens `qemu:///system` when its state holds domains or pools
 /// marked autostart (which start then, as libvirtd's driver initialization does) or domains a
 /// previous daemon left running (which are reattached then). The daemon keeps the connection

@@ -31,7 +31,7 @@ mod stream;
 pub use checkpoint::DomainCheckpoint;
 pub use connect::{Connect, set_inside_daemon};
 #[cfg(feature = "qemu-driver")]
-pub use connect::{open_qemu_system_at_start, set_qemu_system_root};
+pub use connect::{finish_background_work, open_qemu_system_at_start, set_qemu_system_root};
 pub use domain::Domain;
 pub use interface::Interface;
 pub use network::Network;

@@ -403,6 +403,8 @@ pub async fn run(config: Config, opts: RunOptions) -> Result<(), ServerError> {
     while active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Groups of guests that just ended are still being removed: not left behind by the exit.
+    let _ = tokio::task::spawn_blocking(rvirt::finish_background_work).await;
     Ok(())
 }
 
