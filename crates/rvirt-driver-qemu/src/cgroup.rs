@@ -286,13 +286,35 @@ impl Cgroup {
 
     /// Removes the groups (sub-groups first). QEMU has exited, so they are empty.
     pub(crate) fn remove(&self) {
+        self.remove_with(|d| {
+            let _ = std::fs::remove_dir(d);
+        });
+    }
+
+    /// [`Cgroup::remove`] right after QEMU ended: the kernel may still count a group busy for
+    /// a moment (seen under load: all of a guest's groups left behind, every one empty), so a
+    /// removal is tried again for up to a second while it says so.
+    fn remove_after_exit(&self) {
+        self.remove_with(|d| {
+            for _ in 0..100 {
+                match std::fs::remove_dir(d) {
+                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    _ => return,
+                }
+            }
+        });
+    }
+
+    fn remove_with(&self, remove_dir: impl Fn(&Path)) {
         for (_, d) in &self.dirs {
             if let Ok(subs) = std::fs::read_dir(d) {
                 for s in subs.flatten().filter(|e| e.path().is_dir()) {
-                    let _ = std::fs::remove_dir(s.path());
+                    remove_dir(&s.path());
                 }
             }
-            let _ = std::fs::remove_dir(d);
+            remove_dir(d);
         }
     }
 
@@ -302,7 +324,7 @@ impl Cgroup {
     pub(crate) fn remove_later(self, then: impl FnOnce() + Send + 'static) {
         cleaner(Box::new(move || {
             if self.any() {
-                self.remove();
+                self.remove_after_exit();
             }
             then();
         }));
