@@ -348,9 +348,6 @@ fn background(handle: std::thread::JoinHandle<()>) {
     pending.push(handle);
 }
 
-/// How long the cleaner thread waits after a job arrives before it runs it.
-const CLEANER_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
-
 /// A job for the cleaner thread.
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -392,9 +389,6 @@ fn cleaner(job: Job) {
         .name("rvirt-qemu-clean".into())
         .spawn(move || {
             for job in rx {
-                // Not urgent: the call that queued the job (a destroy, a save) answers first,
-                // instead of this thread, just woken on its CPU, taking that CPU from it.
-                std::thread::sleep(CLEANER_DELAY);
                 done(job);
             }
         });
