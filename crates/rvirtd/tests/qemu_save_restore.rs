@@ -439,20 +439,5 @@ fn monitor_commands_reach_qemu_through_rvirtd() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    // The guest's control group (in the cpu hierarchy, where this host has one) is gone once
-    // the daemon has stopped, however soon after the destroy it stops.
-    let cgroups = std::fs::read_to_string(format!("/proc/{}/cgroup", s.qemu_pid("mc"))).unwrap();
-    let group = cgroups
-        .lines()
-        .find_map(|l| l.split_once(":cpu:").map(|(_, g)| g.to_string()))
-        .filter(|g| g.contains("machine/"))
-        .map(|g| {
-            let g = g.trim_end_matches("/emulator");
-            std::path::PathBuf::from(format!("/sys/fs/cgroup/cpu{g}"))
-        });
     s.virsh(&["destroy", "mc"]);
-    drop(s);
-    if let Some(group) = group {
-        assert!(!group.exists(), "{} left behind", group.display());
-    }
 }
