@@ -273,6 +273,19 @@ impl Drop for QemuSystem {
                 }
             }
         }
+        // The daemon notices each end, removes the guest's status file and queues the removal
+        // of its control groups, which its stop (when `daemon` drops, after this) waits for:
+        // stopped before it noticed, it would leave the groups behind.
+        let status = self.root.join("state/run/qemu");
+        let until = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < until
+            && std::fs::read_dir(&status).is_ok_and(|d| {
+                d.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "xml"))
+            })
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }
