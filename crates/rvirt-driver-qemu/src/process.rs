@@ -448,14 +448,14 @@ async fn load_state(mon: &Monitor, file: &std::fs::File) -> Result<()> {
     mon.getfd("restore", file.as_raw_fd())
         .await
         .map_err(qmp_error)?;
-    let events = Some(mon.events());
+    let events = mon.events();
     mon.execute(
         "migrate-incoming",
         Some(serde_json::json!({ "uri": "fd:restore" })),
     )
     .await
     .map_err(qmp_error)?;
-    wait_migration_with(mon, "start", events).await.map(|_| ())
+    wait_migration(mon, "start", events).await.map(|_| ())
 }
 
 /// Turns on QEMU's `MIGRATION` events, as libvirt does on every monitor it connects: a wait
@@ -467,18 +467,6 @@ pub(crate) async fn enable_migration_events(mon: &Monitor) {
     }
 }
 
-/// Polls `query-migrate` until the migration (out or in) completes, and gives its last
-/// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
-/// it fails. `events` is a receiver subscribed before the migration started: a `MIGRATION`
-/// event that says the migration ended makes the next poll at once.
-pub(crate) async fn wait_migration(
-    mon: &Monitor,
-    job: &str,
-    events: rvirt_qmp::EventReceiver,
-) -> Result<rvirt_qmp::MigrationInfo> {
-    wait_migration_with(mon, job, Some(events)).await
-}
-
 /// Whether `ev` says a migration reached an end (completed, failed, cancelled).
 fn migration_ended(ev: &rvirt_qmp::Event) -> bool {
     matches!(
@@ -488,13 +476,15 @@ fn migration_ended(ev: &rvirt_qmp::Event) -> bool {
     )
 }
 
-/// [`wait_migration`]; with `events` (a receiver subscribed before the migration started, on a
-/// QEMU that sends `MIGRATION` events) a poll is also made as soon as an event says the
-/// migration ended, instead of at the end of the poll period.
-async fn wait_migration_with(
+/// Polls `query-migrate` until the migration (out or in) completes, and gives its last
+/// statistics; libvirt's error, naming the job as libvirt does (`domain save`, `start`), when
+/// it fails. `events` is a receiver subscribed before the migration started: a `MIGRATION`
+/// event that says the migration ended makes the next poll at once instead of at the end of
+/// the poll period (a QEMU without those events is simply polled).
+pub(crate) async fn wait_migration(
     mon: &Monitor,
     job: &str,
-    mut events: Option<rvirt_qmp::EventReceiver>,
+    mut events: rvirt_qmp::EventReceiver,
 ) -> Result<rvirt_qmp::MigrationInfo> {
     // Every millisecond for the first 100 ms (a small guest's state is written in a few: a
     // doubling period would overshoot the end by as much again), then every 20 ms for a long
@@ -528,19 +518,16 @@ async fn wait_migration_with(
                     Duration::from_millis(20)
                 };
                 let ended = async {
-                    match events.as_mut() {
-                        Some(rx) => loop {
-                            match rx.recv().await {
-                                Ok(ev) if migration_ended(&ev) => break,
-                                Ok(_) => {}
-                                // Missed events: the poll tells.
-                                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                                    std::future::pending::<()>().await
-                                }
+                    loop {
+                        match events.recv().await {
+                            Ok(ev) if migration_ended(&ev) => break,
+                            Ok(_) => {}
+                            // Missed events: the poll tells.
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                                std::future::pending::<()>().await
                             }
-                        },
-                        None => std::future::pending().await,
+                        }
                     }
                 };
                 tokio::select! {
