@@ -97,12 +97,11 @@ enum Reply {
     Raw(String),
 }
 
-/// A command waiting for its reply: its id when it was sent with one (raw commands), and
-/// whether it wants the line as QEMU sent it. A caller that stopped waiting leaves its waiter
-/// in place (the reply still comes, in its turn) with a closed channel.
+/// A command waiting for its reply, and its id when it was sent with one: only raw commands
+/// are, and they want the reply line as QEMU sent it. A caller that stopped waiting leaves its
+/// waiter in place (the reply still comes, in its turn) with a closed channel.
 struct Waiter {
     tx: oneshot::Sender<Reply>,
-    raw: bool,
     id: Option<u64>,
 }
 
@@ -174,11 +173,11 @@ impl Shared {
             return;
         };
         // A send fails only when the caller gave up waiting: nothing to do then.
-        let _ = match waiter.raw {
-            true => waiter
+        let _ = match waiter.id {
+            Some(_) => waiter
                 .tx
                 .send(Reply::Raw(String::from_utf8_lossy(line).into_owned())),
-            false => waiter.tx.send(reply),
+            None => waiter.tx.send(reply),
         };
     }
 }
@@ -396,7 +395,7 @@ impl Monitor {
             msg.insert("arguments".into(), a);
         }
         match self
-            .round_trip(None, Value::Object(msg), fds, deadline, command, false)
+            .round_trip(None, Value::Object(msg), fds, deadline, command)
             .await?
         {
             Reply::Return(v) => Ok(v),
@@ -431,7 +430,7 @@ impl Monitor {
         }
         let name = command["execute"].as_str().unwrap_or_default().to_string();
         match self
-            .round_trip(Some(id), msg, &[], self.inner.opts.deadline, &name, true)
+            .round_trip(Some(id), msg, &[], self.inner.opts.deadline, &name)
             .await?
         {
             Reply::Raw(line) => Ok(line),
@@ -440,7 +439,8 @@ impl Monitor {
         }
     }
 
-    /// Sends `msg` (carrying `id`, if any) and waits for its reply until `deadline`.
+    /// Sends `msg` (carrying `id`, if any: a raw command, answered with QEMU's line) and waits
+    /// for its reply until `deadline`.
     async fn round_trip(
         &self,
         id: Option<u64>,
@@ -448,7 +448,6 @@ impl Monitor {
         fds: &[RawFd],
         deadline: Duration,
         command: &str,
-        raw: bool,
     ) -> Result<Reply> {
         let shared = &self.inner.shared;
         if let Some(r) = &shared.lock().dead {
@@ -469,7 +468,7 @@ impl Monitor {
                     if let Some(r) = &st.dead {
                         return Ok(Reply::Dead(r.clone()));
                     }
-                    st.pending.push_back(Waiter { tx, raw, id });
+                    st.pending.push_back(Waiter { tx, id });
                 }
                 // A write abandoned half-way (the caller dropped this future) would leave a
                 // partial line that corrupts the next command: the guard kills the monitor then.
