@@ -95,15 +95,7 @@ fn main() -> ExitCode {
     }
     // Descriptors inherited from whoever started the daemon (past stdio) must not reach the
     // guests and helpers it starts: every one of them closes on exec.
-    // SAFETY: close_range(2) with CLOSE_RANGE_CLOEXEC only sets descriptor flags.
-    unsafe {
-        libc::syscall(
-            libc::SYS_close_range,
-            3u32,
-            u32::MAX,
-            libc::CLOSE_RANGE_CLOEXEC,
-        )
-    };
+    rvirt_qmp::close_on_exec_from(3);
     let config = match &config_file {
         Some(p) => match Config::load(p) {
             Ok(c) => c,
