@@ -318,8 +318,8 @@ pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<(Vec<(Strin
 }
 
 /// The macvtap links a starting guest's interfaces (or a NIC being attached) got: deleted
-/// when dropped, unless the start or attach went through ([`Links::keep`]). Tap devices need no such care: they go with their
-/// descriptors.
+/// when dropped, unless the start or attach went through ([`Links::keep`]). Tap devices need
+/// no such care: they go with their descriptors.
 pub(crate) struct Links(Vec<NetDef>);
 
 impl Links {
