@@ -248,7 +248,7 @@ impl QemuDriver {
         crate::defaults::assign_virtio_serial(def);
         crate::defaults::assign_usb(def);
         crate::pci::assign(def)?;
-        crate::graphics::validate(def)?;
+        crate::graphics::validate(def, &self.config)?;
         crate::virtiofs::validate(def)
     }
 }

@@ -28,6 +28,8 @@ pub struct QemuCommand {
     pub binary: PathBuf,
     /// The arguments, one per element.
     pub args: Vec<String>,
+    /// What QEMU's environment gets beside `LC_ALL` and `PATH` (`SASL_CONF_PATH`).
+    pub env: Vec<(String, String)>,
 }
 
 impl QemuCommand {
@@ -38,6 +40,9 @@ impl QemuCommand {
         let mut out = String::from(
             "LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ",
         );
+        for (k, v) in &self.env {
+            out.push_str(&format!("{k}={} ", shell_quote(v)));
+        }
         out.push_str(&shell_quote(&self.binary.display().to_string()));
         for a in &self.args {
             out.push(' ');
@@ -71,6 +76,8 @@ pub struct CommandContext<'a> {
     /// The socket of the guest's TPM emulator (swtpm), started before QEMU. Without one
     /// (`domxml-to-native`) the TPM's chardev is a `null` one, as libvirt prints it then.
     pub tpm_socket: Option<&'a Path>,
+    /// The driver's `qemu.conf`.
+    pub(crate) config: &'a crate::config::QemuConfig,
 }
 
 /// The domain's private folder: the monitor socket's.
@@ -109,9 +116,16 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         .map(PathBuf::from)
         .unwrap_or_else(|| ctx.default_emulator.to_path_buf());
 
+    let cfg = ctx.config;
+    let mut env = Vec::new();
+    let process = if cfg.set_process_name {
+        format!(",process=qemu:{}", opt_escape(&def.name))
+    } else {
+        String::new()
+    };
     push(&[
         "-name",
-        &format!("guest={},debug-threads=on", opt_escape(&def.name)),
+        &format!("guest={}{process},debug-threads=on", opt_escape(&def.name)),
     ]);
     push(&["-S"]);
     let mem_mib = def.memory_kib.div_ceil(1024).max(1);
@@ -121,7 +135,11 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
     machine.push_str(",usb=off");
     machine.push_str(&machine::machine_options(def));
-    machine.push_str(",dump-guest-core=off");
+    machine.push_str(if cfg.dump_guest_core {
+        ",dump-guest-core=on"
+    } else {
+        ",dump-guest-core=off"
+    });
     if ram.is_some() {
         machine.push_str(&format!(",memory-backend={}", machine::RAM_ID));
     }
@@ -251,7 +269,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     crate::tpm::command_line(def, ctx.tpm_socket, &mut a)?;
     other::inputs(def, &mut a)?;
     audio::audiodevs(def, &mut a)?;
-    graphics(def, &mut a)?;
+    graphics(def, cfg, &mut env, &mut a)?;
     audio::sounds(def, &mut a)?;
     other::watchdog(def, &mut a)?;
     if let Some(b) = &def.devices.memballoon {
@@ -271,10 +289,17 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::panics(def, &mut a)?;
     other::shmems(def, &mut a)?;
     a.push("-sandbox".into());
-    a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into());
+    a.push(match cfg.seccomp_sandbox {
+        0 => "off".into(),
+        _ => "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into(),
+    });
     a.push("-msg".into());
     a.push("timestamp=on".into());
-    Ok(QemuCommand { binary, args: a })
+    Ok(QemuCommand {
+        binary,
+        args: a,
+        env,
+    })
 }
 
 /// The USB controllers: what a USB device (a hotplugged `usb-storage` disk) plugs into. The
@@ -799,8 +824,13 @@ fn virtio_serial_controllers(def: &DomainDef, a: &mut Vec<String>) {
 }
 
 /// The consoles (`command/graphics.rs`), then the video devices.
-fn graphics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    graphics::consoles(def, a)?;
+fn graphics(
+    def: &DomainDef,
+    cfg: &crate::config::QemuConfig,
+    env: &mut Vec<(String, String)>,
+    a: &mut Vec<String>,
+) -> Result<()> {
+    graphics::consoles(def, cfg, env, a)?;
     for (i, v) in def.devices.videos.iter().enumerate() {
         let driver = match v.model.as_str() {
             "vga" => "VGA",
@@ -900,6 +930,11 @@ mod tests {
     use super::*;
     use rvirt_conf::ParseOptions;
 
+    /// The settings of a driver with no `qemu.conf`.
+    fn test_config() -> crate::config::QemuConfig {
+        crate::config::QemuConfig::defaults(Path::new("/r/etc"), false)
+    }
+
     fn argv(xml: &str) -> Vec<String> {
         let def = DomainDef::parse_xml(xml, ParseOptions::default()).unwrap();
         let ctx = CommandContext {
@@ -907,6 +942,7 @@ mod tests {
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
             taps: &[],
             tpm_socket: None,
+            config: &test_config(),
         };
         build(&def, &ctx).unwrap().args
     }
@@ -1147,6 +1183,7 @@ mod tests {
                 default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
                 taps: &[],
                 tpm_socket: None,
+                config: &test_config(),
             };
             let e = build(&def, &ctx).unwrap_err();
             assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{dev}: {e}");
@@ -1158,10 +1195,15 @@ mod tests {
         let c = QemuCommand {
             binary: "/usr/bin/qemu-system-x86_64".into(),
             args: vec!["-name".into(), "guest=a b".into(), r#"{"x":1}"#.into()],
+            env: vec![("SASL_CONF_PATH".into(), "/etc/sasl 2".into())],
         };
         assert!(
+            c.to_native().ends_with(
+                "/bin SASL_CONF_PATH='/etc/sasl 2' /usr/bin/qemu-system-x86_64 -name 'guest=a b' \
+                 '{\"x\":1}'\n"
+            ),
+            "{}",
             c.to_native()
-                .ends_with("/usr/bin/qemu-system-x86_64 -name 'guest=a b' '{\"x\":1}'\n")
         );
     }
 
@@ -1181,6 +1223,7 @@ mod tests {
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
             taps: &[],
             tpm_socket: None,
+            config: &test_config(),
         };
         // domxml-to-native: stand-in numbers, one per queue.
         let a = build(&def, &ctx).unwrap().args;
@@ -1233,6 +1276,7 @@ mod tests {
             default_emulator: Path::new("/usr/bin/qemu-system-x86_64"),
             taps: &[],
             tpm_socket: None,
+            config: &test_config(),
         };
         let e = build(&def, &ctx).unwrap_err();
         assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);

@@ -4,6 +4,7 @@
 //! passwords, which reach QEMU over the monitor, never on its command line.
 
 use crate::FROM;
+use crate::config::QemuConfig;
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::GraphicsDef;
 use rvirt_qmp::Monitor;
@@ -11,10 +12,6 @@ use rvirt_types::{Error, ErrorNumber, Result};
 use serde_json::json;
 use std::net::IpAddr;
 use std::path::Path;
-
-/// The address a VNC or SPICE console listens on when its definition names none: libvirt's
-/// default `vnc_listen` and `spice_listen` (rvirt reads no qemu.conf).
-pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1";
 
 /// The longest VNC password QEMU takes.
 const VNC_PASSWORD_MAX: usize = 8;
@@ -50,8 +47,8 @@ pub(crate) fn spice_channels(g: &GraphicsDef) -> impl Iterator<Item = (&str, &st
 
 /// Whether a spice console with automatic ports needs a plain port and a TLS port
 /// (`qemuProcessSPICEAllocatePorts`): as its channels and default mode ask; the default mode
-/// `any` asks for a plain port only, spice's TLS being off.
-pub(crate) fn spice_needs(g: &GraphicsDef) -> (bool, bool) {
+/// `any` asks for a plain port, and a TLS port too when `spice_tls` is on.
+pub(crate) fn spice_needs(g: &GraphicsDef, spice_tls: bool) -> (bool, bool) {
     if !g.autoport {
         return (false, false);
     }
@@ -65,14 +62,18 @@ pub(crate) fn spice_needs(g: &GraphicsDef) -> (bool, bool) {
     }
     match attr(g, "defaultMode").unwrap_or("any") {
         "secure" => tls = true,
-        _ => plain = true,
+        "insecure" => plain = true,
+        _ => {
+            plain = true;
+            tls |= spice_tls;
+        }
     }
     (plain, tls)
 }
 
 /// The checks libvirt's QEMU driver makes of a definition's consoles when it is defined or
 /// started (`qemuValidateDomainDeviceDefVNCGraphics`, `...SPICEGraphics`).
-pub(crate) fn validate(def: &DomainDef) -> Result<()> {
+pub(crate) fn validate(def: &DomainDef, cfg: &QemuConfig) -> Result<()> {
     for g in &def.devices.graphics {
         match g.graphics_type.as_str() {
             "vnc" => {
@@ -85,7 +86,7 @@ pub(crate) fn validate(def: &DomainDef) -> Result<()> {
             }
             "spice" => {
                 let listen = g.listens.first().map_or("", |l| l.listen_type.as_str());
-                if matches!(listen, "address" | "network") && g.tls_port > 0 {
+                if matches!(listen, "address" | "network") && g.tls_port > 0 && !cfg.spice_tls {
                     return Err(unsupported(
                         "spice TLS port set in XML configuration, but TLS is disabled in qemu.conf",
                     ));
@@ -98,34 +99,44 @@ pub(crate) fn validate(def: &DomainDef) -> Result<()> {
 }
 
 /// Fills in where each VNC and SPICE console listens, as `qemuProcessGraphicsSetupListen`
-/// does: an address listen without an address gets [`DEFAULT_LISTEN`], a network listen the
-/// address of its network (`network_address`), a socket listen without a path
-/// `<lib_dir>/<type>.sock`. What the driver filled in is marked so, and left out of
-/// migratable XML.
+/// does: an address listen without an address gets `vnc_listen` (`spice_listen`), or becomes
+/// a socket listen `<lib_dir>/<type>.sock` with `vnc_auto_unix_socket`
+/// (`spice_auto_unix_socket`); a network listen gets the address of its network
+/// (`network_address`), a socket listen without a path `<lib_dir>/<type>.sock`. What the driver
+/// filled in is marked so, and left out of migratable XML.
 pub(crate) fn setup_listens(
     def: &mut DomainDef,
+    cfg: &QemuConfig,
     lib_dir: &Path,
     network_address: &dyn Fn(&str) -> Result<String>,
 ) -> Result<()> {
     for g in &mut def.devices.graphics {
         let kind = g.graphics_type.clone();
-        if kind != "vnc" && kind != "spice" {
-            continue;
-        }
+        let (listen, auto_socket) = match kind.as_str() {
+            "vnc" => (&cfg.vnc_listen, cfg.vnc_auto_unix_socket),
+            "spice" => (&cfg.spice_listen, cfg.spice_auto_unix_socket),
+            _ => continue,
+        };
+        let socket = || lib_dir.join(format!("{kind}.sock")).display().to_string();
         for l in &mut g.listens {
             match l.listen_type.as_str() {
+                "address" if l.address.is_none() && auto_socket => {
+                    l.listen_type = "socket".into();
+                    l.socket = Some(socket());
+                    l.from_config = true;
+                }
                 "address" if l.address.is_none() => {
-                    l.address = Some(DEFAULT_LISTEN.into());
+                    l.address = Some(listen.clone());
                     l.from_config = true;
                 }
                 "network" if l.address.is_none() => {
                     l.address = Some(match l.network.as_deref() {
                         Some(n) => network_address(n)?,
-                        None => DEFAULT_LISTEN.into(),
+                        None => listen.clone(),
                     });
                 }
                 "socket" if l.socket.is_none() => {
-                    l.socket = Some(lib_dir.join(format!("{kind}.sock")).display().to_string());
+                    l.socket = Some(socket());
                     l.auto_generated = true;
                 }
                 _ => {}
@@ -223,13 +234,13 @@ fn valid_to(s: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
-/// The password of a VNC or SPICE console, if it has one, as QEMU is to be told it at `now`
-/// (seconds since the epoch).
-pub(crate) fn password(g: &GraphicsDef, now: i64) -> Option<Password> {
+/// The password of a VNC or SPICE console, its own or else `default` (`vnc_password`,
+/// `spice_password`), as QEMU is to be told it at `now` (seconds since the epoch).
+pub(crate) fn password(g: &GraphicsDef, default: Option<&str>, now: i64) -> Option<Password> {
     if g.graphics_type != "vnc" && g.graphics_type != "spice" {
         return None;
     }
-    let password = g.passwd.clone()?;
+    let password = g.passwd.clone().or_else(|| default.map(str::to_string))?;
     let expires = attr(g, "passwdValidTo").and_then(valid_to);
     let expire = match expires {
         _ if password.is_empty() => "now".to_string(),
@@ -245,20 +256,25 @@ pub(crate) fn password(g: &GraphicsDef, now: i64) -> Option<Password> {
     })
 }
 
-/// [`password`] as QEMU is to be told it now.
-pub(crate) fn password_now(g: &GraphicsDef) -> Option<Password> {
+/// [`password`] as QEMU is to be told it now, with the default of `cfg`.
+pub(crate) fn password_now(g: &GraphicsDef, cfg: &QemuConfig) -> Option<Password> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    password(g, now)
+    let default = match g.graphics_type.as_str() {
+        "vnc" => cfg.vnc_password.as_deref(),
+        "spice" => cfg.spice_password.as_deref(),
+        _ => None,
+    };
+    password(g, default, now)
 }
 
 /// The passwords of every console of `def`.
-pub(crate) fn passwords(def: &DomainDef) -> Vec<Password> {
+pub(crate) fn passwords(def: &DomainDef, cfg: &QemuConfig) -> Vec<Password> {
     def.devices
         .graphics
         .iter()
-        .filter_map(password_now)
+        .filter_map(|g| password_now(g, cfg))
         .collect()
 }
 
@@ -290,6 +306,20 @@ mod tests {
     use super::*;
     use rvirt_conf::ParseOptions;
 
+    /// The settings of a driver whose `qemu.conf` is `text`.
+    fn config(text: &str) -> QemuConfig {
+        let dir = std::env::temp_dir().join(format!(
+            "rvirt-graphics-conf-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        std::fs::write(dir.join("qemu.conf"), text).expect("written");
+        let c = QemuConfig::load(&dir, false).expect("valid");
+        std::fs::remove_dir_all(&dir).expect("removed");
+        c
+    }
+
     fn graphics(xml: &str) -> DomainDef {
         DomainDef::parse_xml(
             &format!(
@@ -314,7 +344,7 @@ mod tests {
             .devices
             .graphics
             .iter()
-            .filter_map(|g| password(g, 999_999_999))
+            .filter_map(|g| password(g, None, 999_999_999))
             .map(|p| (p.protocol, p.password, p.connected, p.expire))
             .collect();
         let s = |v: &str| v.to_string();
@@ -328,9 +358,28 @@ mod tests {
             ]
         );
         assert_eq!(
-            password(&def.devices.graphics[1], 1_000_000_000).map(|p| p.expire),
+            password(&def.devices.graphics[1], None, 1_000_000_000).map(|p| p.expire),
             Some(s("now"))
         );
+        // qemu.conf's password is for the consoles that set none.
+        let cfg = config("vnc_password = \"dflt\"\nspice_password = \"sp\"\n");
+        let def = graphics(
+            "<graphics type='vnc'/><graphics type='vnc' passwd='own'/>\
+             <graphics type='spice' autoport='yes'/>",
+        );
+        let got: Vec<_> = passwords(&def, &cfg)
+            .into_iter()
+            .map(|p| (p.protocol, p.password))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (s("vnc"), s("dflt")),
+                (s("vnc"), s("own")),
+                (s("spice"), s("sp"))
+            ]
+        );
+        assert!(passwords(&def, &config("")).len() == 1);
         assert_eq!(valid_to("1970-01-01T00:00:00"), Some(0));
         assert_eq!(valid_to("2024-02-29T12:00:00"), Some(1_709_208_000));
         assert_eq!(valid_to("yesterday"), None);
@@ -338,24 +387,27 @@ mod tests {
 
     #[test]
     fn definitions_are_checked_as_libvirt_checks_them() {
-        let e =
-            validate(&graphics("<graphics type='vnc' passwd='123456789'/>")).expect_err("too long");
+        let cfg = config("");
+        let e = validate(&graphics("<graphics type='vnc' passwd='123456789'/>"), &cfg)
+            .expect_err("too long");
         assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);
         assert_eq!(
             e.message,
             "unsupported configuration: VNC password is 9 characters long, only 8 permitted"
         );
-        let e = validate(&graphics(
-            "<graphics type='spice' port='5910' tlsPort='5911'/>",
-        ))
-        .expect_err("no TLS");
+        let tls_port = graphics("<graphics type='spice' port='5910' tlsPort='5911'/>");
+        let e = validate(&tls_port, &cfg).expect_err("no TLS");
         assert!(
             e.message.ends_with("but TLS is disabled in qemu.conf"),
             "{e}"
         );
-        validate(&graphics(
-            "<graphics type='vnc' passwd='12345678'/><graphics type='spice' port='5910'/>",
-        ))
+        validate(&tls_port, &config("spice_tls = 1\n")).expect("TLS on in qemu.conf");
+        validate(
+            &graphics(
+                "<graphics type='vnc' passwd='12345678'/><graphics type='spice' port='5910'/>",
+            ),
+            &cfg,
+        )
         .expect("fine");
     }
 
@@ -368,7 +420,8 @@ mod tests {
              <graphics type='vnc'><listen type='socket'/></graphics>\
              <graphics type='vnc'><listen type='address' address='::1'/></graphics>",
         );
-        setup_listens(&mut def, Path::new("/lib/d"), &|n| {
+        let mut auto = def.clone();
+        setup_listens(&mut def, &config(""), Path::new("/lib/d"), &|n| {
             Ok(format!("addr-of-{n}"))
         })
         .expect("set up");
@@ -396,10 +449,40 @@ mod tests {
                 (s("::1"), None, false, false),
             ]
         );
+        // qemu.conf's addresses, and VNC's automatic unix socket.
+        let cfg =
+            config("vnc_auto_unix_socket = 1\nspice_listen = \"::\"\nvnc_listen = \"0.0.0.0\"\n");
+        let spice = auto.devices.graphics[1].clone();
+        auto.devices.graphics.push(spice);
+        auto.devices.graphics[4].listens[0].listen_type = "address".into();
+        setup_listens(&mut auto, &cfg, Path::new("/lib/d"), &|n| {
+            Ok(format!("addr-of-{n}"))
+        })
+        .expect("set up");
+        let l: Vec<_> = auto
+            .devices
+            .graphics
+            .iter()
+            .map(|g| {
+                let l = &g.listens[0];
+                (l.listen_type.as_str(), l.address.clone(), l.socket.clone())
+            })
+            .collect();
+        assert_eq!(
+            l,
+            [
+                ("socket", None, s("/lib/d/vnc.sock")),
+                ("network", s("addr-of-n"), None),
+                ("socket", None, s("/lib/d/vnc.sock")),
+                ("address", s("::1"), None),
+                ("address", s("::"), None),
+            ]
+        );
         let e = setup_listens(
             &mut graphics(
                 "<graphics type='spice' autoport='yes'><listen type='network' network='x'/></graphics>",
             ),
+            &config(""),
             Path::new("/"),
             &|_| Err(Error::internal(FROM, "no")),
         );
@@ -408,10 +491,20 @@ mod tests {
 
     #[test]
     fn spice_ports_follow_the_channels() {
-        let needs = |xml: &str| spice_needs(&graphics(xml).devices.graphics[0]);
+        let needs = |xml: &str| spice_needs(&graphics(xml).devices.graphics[0], false);
         assert_eq!(
             needs("<graphics type='spice' autoport='yes'/>"),
             (true, false)
+        );
+        assert_eq!(
+            spice_needs(
+                &graphics("<graphics type='spice' autoport='yes'/>")
+                    .devices
+                    .graphics[0],
+                true
+            ),
+            (true, true),
+            "with spice_tls, the default mode takes a TLS port too"
         );
         assert_eq!(
             needs(

@@ -113,8 +113,10 @@ impl HostDriver for QemuDriver {
             .parent()
             .unwrap_or(&self.dirs.qemu_lib)
             .to_path_buf();
-        crate::graphics::setup_listens(&mut def, &lib_dir, &|n| self.graphics_network_address(n))?;
-        crate::ports::pretend_graphics_ports(&mut def);
+        crate::graphics::setup_listens(&mut def, &self.config, &lib_dir, &|n| {
+            self.graphics_network_address(n)
+        })?;
+        crate::ports::pretend_graphics_ports(&mut def, self.config.spice_tls);
         let emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
         let cmd = crate::command::build(
             &def,
@@ -123,6 +125,7 @@ impl HostDriver for QemuDriver {
                 default_emulator: &emulator,
                 taps: &[],
                 tpm_socket: None,
+                config: &self.config,
             },
         )?;
         Ok(cmd.to_native())

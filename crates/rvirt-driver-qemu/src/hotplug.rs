@@ -1373,7 +1373,7 @@ impl QemuDriver {
         if !graphics_change_allowed(old, &new)? {
             return Ok(());
         }
-        if let Some(pw) = crate::graphics::password_now(&new) {
+        if let Some(pw) = crate::graphics::password_now(&new, &self.config) {
             self.with_monitor(&p, |m| async move {
                 crate::graphics::set_passwords_raw(&m, &[pw]).await
             })

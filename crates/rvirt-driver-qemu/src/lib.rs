@@ -41,6 +41,7 @@ pub mod caps;
 mod cgroup;
 mod checkpoint;
 pub mod command;
+mod config;
 mod control;
 mod defaults;
 mod disk_index;
@@ -107,6 +108,8 @@ pub struct QemuDriver {
     /// Itself, for the tasks that watch its domains (they must not keep it alive).
     me: Weak<QemuDriver>,
     pub(crate) dirs: Dirs,
+    /// The settings of its `qemu.conf`.
+    pub(crate) config: config::QemuConfig,
     pub(crate) domains: DomainObjList,
     pub(crate) events: EventBus,
     /// Node device callbacks, fed by the host's device events once the first is registered.
@@ -360,6 +363,10 @@ impl QemuDriver {
                 return Ok(d);
             }
         }
+        let config = config::QemuConfig::load(
+            &config::config_base(&dirs.qemu_config),
+            key == Path::new("/"),
+        )?;
         let storage = storage::Storage::load(dirs.clone())?;
         let net_dirs = match &key {
             k if k == Path::new("/") => netvirt::NetDirs::system(),
@@ -371,6 +378,7 @@ impl QemuDriver {
             storage,
             me: me.clone(),
             dirs,
+            config,
             domains: DomainObjList::default(),
             events: EventBus::default(),
             nodedev_events: Default::default(),

@@ -1,6 +1,7 @@
 //! Host ports for the graphics of a starting guest, as libvirt's port allocator hands them out:
-//! an automatic port is the first from 5900 (VNC websockets: 5700) up that nothing on the host
-//! listens on (IPv4 or IPv6) and that no other guest being started in this process has taken,
+//! an automatic port is the first of `qemu.conf`'s range (`remote_display_port_min/max`, by
+//! default 5900 up; VNC websockets `remote_websocket_port_min/max`, 5700 up) that nothing on the
+//! host listens on (IPv4 or IPv6) and that no other guest being started in this process has taken,
 //! and QEMU is told that port (`-vnc 127.0.0.1:N`, `-spice port=N`); QEMU's own `to=` search
 //! fails when the first port it tries is taken on one address family.
 
@@ -10,10 +11,7 @@ use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, Ipv6Addr, TcpListener};
 
-/// The first VNC port, display 0.
-const VNC_FIRST: u16 = 5900;
-/// The last port the allocator hands out.
-const VNC_LAST: u16 = 65535;
+use crate::config::QemuConfig;
 
 /// Ports taken by guests of this process that are still starting (their QEMU does not yet
 /// listen, so a bind test alone would hand the port out twice).
@@ -43,19 +41,16 @@ impl Drop for Reserved {
     }
 }
 
-/// The first port the allocator hands out for VNC websockets.
-const WEBSOCKET_FIRST: u16 = 5700;
-
-/// Takes the first free port from `first` up for a starting guest.
-fn take(held: &mut Reserved, first: u16, range: &str) -> Result<i32> {
+/// Takes the first free port of `first..=last` for a starting guest.
+fn take(held: &mut Reserved, (first, last): (u16, u16), range: &str) -> Result<i32> {
     let mut starting = STARTING.lock();
-    let port = (first..=VNC_LAST)
+    let port = (first..=last)
         .find(|p| !starting.contains(p) && free(*p))
         .ok_or_else(|| {
             Error::with_detail(
                 ErrorDomain::QEMU,
                 ErrorNumber::INTERNAL_ERROR,
-                format!("Unable to find an unused port in range '{range}' ({first}-{VNC_LAST})"),
+                format!("Unable to find an unused port in range '{range}' ({first}-{last})"),
             )
         })?;
     starting.insert(port);
@@ -73,35 +68,38 @@ fn on_tcp(g: &rvirt_conf::domain::GraphicsDef) -> bool {
 /// Gives every VNC and SPICE console of `def` the ports it asks the driver for, as libvirt's
 /// `qemuProcessGraphicsAllocatePorts` does: VNC `autoport` a display port, a VNC websocket of
 /// `-1` a websocket port, SPICE the ports its channels need (`crate::graphics::spice_needs`)
-/// and those given as `-1`. A TLS port cannot be handed out: spice's TLS is off.
-pub(crate) fn assign_graphics_ports(def: &mut DomainDef) -> Result<Reserved> {
+/// and those given as `-1`. A TLS port is handed out only with `spice_tls` on.
+pub(crate) fn assign_graphics_ports(def: &mut DomainDef, cfg: &QemuConfig) -> Result<Reserved> {
     let mut held = Reserved::default();
     for g in def.devices.graphics.iter_mut().filter(|g| on_tcp(g)) {
         match g.graphics_type.as_str() {
             "vnc" => {
                 if g.autoport {
-                    g.port = take(&mut held, VNC_FIRST, "display")?;
+                    g.port = take(&mut held, cfg.remote_ports, "display")?;
                 }
                 if let Some(ws) = g
                     .extra_attrs
                     .iter_mut()
                     .find(|(k, v)| k == "websocket" && v == "-1")
                 {
-                    ws.1 = take(&mut held, WEBSOCKET_FIRST, "webSocket")?.to_string();
+                    ws.1 = take(&mut held, cfg.websocket_ports, "webSocket")?.to_string();
                 }
             }
             "spice" => {
-                let (plain, tls) = crate::graphics::spice_needs(g);
+                let (plain, tls) = crate::graphics::spice_needs(g, cfg.spice_tls);
                 if plain || g.port == -1 {
-                    g.port = take(&mut held, VNC_FIRST, "display")?;
+                    g.port = take(&mut held, cfg.remote_ports, "display")?;
                 }
                 if tls || g.tls_port == -1 {
-                    return Err(Error::with_detail(
-                        ErrorDomain::QEMU,
-                        ErrorNumber::CONFIG_UNSUPPORTED,
-                        "Auto allocation of spice TLS port requested but spice TLS is disabled \
-                         in qemu.conf",
-                    ));
+                    if !cfg.spice_tls {
+                        return Err(Error::with_detail(
+                            ErrorDomain::QEMU,
+                            ErrorNumber::CONFIG_UNSUPPORTED,
+                            "Auto allocation of spice TLS port requested but spice TLS is \
+                             disabled in qemu.conf",
+                        ));
+                    }
+                    g.tls_port = take(&mut held, cfg.remote_ports, "display")?;
                 }
             }
             _ => {}
@@ -112,12 +110,12 @@ pub(crate) fn assign_graphics_ports(def: &mut DomainDef) -> Result<Reserved> {
 
 /// The ports `domxml-to-native` shows, which a start would hand out (libvirt's pretend
 /// start): 5900 for VNC `autoport`, 5901 and 5902 for SPICE's plain and TLS ports.
-pub(crate) fn pretend_graphics_ports(def: &mut DomainDef) {
+pub(crate) fn pretend_graphics_ports(def: &mut DomainDef, spice_tls: bool) {
     for g in def.devices.graphics.iter_mut().filter(|g| on_tcp(g)) {
         match g.graphics_type.as_str() {
-            "vnc" if g.autoport => g.port = i32::from(VNC_FIRST),
+            "vnc" if g.autoport => g.port = 5900,
             "spice" => {
-                let (plain, tls) = crate::graphics::spice_needs(g);
+                let (plain, tls) = crate::graphics::spice_needs(g, spice_tls);
                 if plain || g.port == -1 {
                     g.port = 5901;
                 }

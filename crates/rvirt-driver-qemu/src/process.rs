@@ -845,7 +845,7 @@ impl QemuDriver {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         // Automatic console ports, held until QEMU listens on them (the end of this call).
         // A start they fail has used up its id, as with libvirt.
-        let _ports = crate::ports::assign_graphics_ports(def)?;
+        let _ports = crate::ports::assign_graphics_ports(def, &self.config)?;
         let short: String = def.name.chars().take(20).collect();
         let private_dir = self.dirs.qemu_lib.join(format!("domain-{id}-{short}"));
         let sys = |what: String| move |e: std::io::Error| Error::system(FROM, what, &e);
@@ -870,8 +870,10 @@ impl QemuDriver {
         let _ = std::fs::remove_file(&monitor);
         // Where the consoles listen, filled in as the live definition shows it; their
         // passwords go to QEMU over the monitor before the guest runs.
-        crate::graphics::setup_listens(def, &private_dir, &|n| self.graphics_network_address(n))?;
-        let passwords = crate::graphics::passwords(def);
+        crate::graphics::setup_listens(def, &self.config, &private_dir, &|n| {
+            self.graphics_network_address(n)
+        })?;
+        let passwords = crate::graphics::passwords(def, &self.config);
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
         // virtiofsd for each virtio-fs share (and the shared RAM's folder) before QEMU, which
         // connects to them; stopped again if the start fails.
@@ -922,6 +924,7 @@ impl QemuDriver {
                 default_emulator: &default_emulator,
                 taps: &tap_fds,
                 tpm_socket: tpm.as_ref().map(|t| t.socket.as_path()),
+                config: &self.config,
             },
         )?;
         let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
@@ -958,6 +961,7 @@ impl QemuDriver {
             .try_clone()
             .map_err(sys("cannot open the log file twice".into()))?;
         let opts = self.monitor_options();
+        let limits = crate::config::Limits::of(&self.config);
         check_emulator(&cmd.binary)?;
         on_rt(async move {
             use std::os::unix::process::CommandExt;
@@ -969,6 +973,7 @@ impl QemuDriver {
                     "PATH",
                     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 )
+                .envs(cmd.env.iter().map(|(k, v)| (k, v)))
                 .stdin(std::process::Stdio::null())
                 .stdout(log)
                 .stderr(log_err)
@@ -977,10 +982,11 @@ impl QemuDriver {
             // QEMU gets the descriptors it is given (the taps, kept alive below, and
             // stdio), none of the others the calling process has open without close-on-exec
             // (a daemon's inherited pipe, an embedding program's sockets).
-            // SAFETY: between fork and exec the closure only changes descriptor flags of this
-            // process, and allocates nothing.
+            // SAFETY: between fork and exec the closure only changes descriptor flags and
+            // resource limits of this process, and allocates nothing.
             unsafe {
                 c.pre_exec(move || {
+                    limits.apply()?;
                     rvirt_qmp::close_on_exec_from(3);
                     for &fd in &inherited {
                         let flags = libc::fcntl(fd, libc::F_GETFD);

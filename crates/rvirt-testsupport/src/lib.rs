@@ -349,14 +349,19 @@ pub fn have_libvirt_qemu_driver() -> bool {
         .exists()
 }
 
+/// The `qemu.conf` lines libvirt's QEMU driver embedded in a test needs: QEMU's output to a
+/// file (no virtlogd), and no user or label changes.
+pub const EMBED_QEMU_CONF: &str = "stdio_handler = \"file\"\nuser = \"root\"\n\
+                                   group = \"root\"\ndynamic_ownership = 0\n\
+                                   security_driver = \"none\"\n";
+
 /// Writes the `qemu.conf` of libvirt's QEMU driver embedded at `root` (`qemu:///embed?root=`):
-/// QEMU's output to a file (no virtlogd), and no user or label changes.
-fn write_embed_conf(root: &Path) {
+/// [`EMBED_QEMU_CONF`], then `extra`.
+fn write_embed_conf(root: &Path, extra: &str) {
     std::fs::create_dir_all(root.join("etc")).expect("the embedded driver's etc folder");
     std::fs::write(
         root.join("etc/qemu.conf"),
-        "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n\
-         dynamic_ownership = 0\nsecurity_driver = \"none\"\n",
+        format!("{EMBED_QEMU_CONF}{extra}"),
     )
     .expect("qemu.conf of the embedded driver");
 }
@@ -372,7 +377,7 @@ pub fn libvirt_embed_root(root: &Path) -> bool {
         );
         return false;
     }
-    write_embed_conf(root);
+    write_embed_conf(root, "");
     true
 }
 
@@ -380,13 +385,22 @@ pub fn libvirt_embed_root(root: &Path) -> bool {
 /// at `root`, QEMU's output to files, no user or label changes); `None` when libvirt's QEMU
 /// driver is not installed.
 pub fn libvirt_embed(root: &Path, commands: &str) -> Option<std::process::Output> {
+    libvirt_embed_conf(root, "", commands)
+}
+
+/// [`libvirt_embed`] with `extra` lines added to the embedded driver's `qemu.conf`.
+pub fn libvirt_embed_conf(
+    root: &Path,
+    extra: &str,
+    commands: &str,
+) -> Option<std::process::Output> {
     if !have_libvirt_qemu_driver() || !Path::new("/usr/bin/virsh").exists() {
         eprintln!(
             "skipped: libvirt's QEMU driver is missing (apt-get install libvirt-daemon-driver-qemu)"
         );
         return None;
     }
-    write_embed_conf(root);
+    write_embed_conf(root, extra);
     Some(
         std::process::Command::new("timeout")
             .args(["120", "virsh", "-q", "-c"])

@@ -1,10 +1,10 @@
 //! The daemon's configuration file, with libvirtd.conf's syntax and key names.
 //!
-//! The syntax is libvirt's `virConf`: `key = value` lines, `#` comments, values that are integers,
-//! double-quoted strings or bracketed lists of strings (which may span lines). Keys rvirtd does not
-//! know are ignored, as libvirtd ignores them; a known key with a value of the wrong type is an
-//! error that names the key.
+//! The syntax is libvirt's `virConf` (see `rvirt_virconf`). Keys rvirtd does not know are
+//! ignored, as libvirtd ignores them; a known key with a value of the wrong type is an error that
+//! names the file and the key, in libvirt's words.
 
+use rvirt_virconf::ConfFile;
 use std::path::{Path, PathBuf};
 
 /// The settings rvirtd reads. Defaults are libvirtd's.
@@ -103,14 +103,6 @@ impl Default for Config {
     }
 }
 
-/// A value in a configuration file.
-#[derive(Clone, Debug, PartialEq)]
-enum Value {
-    Int(i64),
-    Str(String),
-    List(Vec<String>),
-}
-
 /// Why a configuration file could not be used.
 #[derive(Debug)]
 pub struct ConfigError(pub String);
@@ -123,213 +115,107 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl From<rvirt_virconf::ConfError> for ConfigError {
+    fn from(e: rvirt_virconf::ConfError) -> Self {
+        ConfigError(e.message().to_string())
+    }
+}
+
 impl Config {
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("Failed to open file '{}': {e}", path.display())))?;
-        Config::parse(&text, &path.display().to_string())
+        Config::from_file(&ConfFile::load(path)?)
     }
 
     /// Parses a configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        Config::from_file(&ConfFile::parse(text, origin)?)
+    }
+
+    /// The settings of a parsed file, the others at their defaults.
+    fn from_file(f: &ConfFile) -> Result<Config, ConfigError> {
         let mut c = Config::default();
-        for (line, key, value) in entries(text, origin)? {
-            let bad =
-                |want: &str| ConfigError(format!("{origin}:{line}: {want} for '{key}' parameter"));
-            let s = || match &value {
-                Value::Str(s) => Ok(s.clone()),
-                _ => Err(bad("expected a string")),
+        let perms = |name: &str| -> Result<Option<u32>, ConfigError> {
+            let Some(v) = f.string(name)? else {
+                return Ok(None);
             };
-            let int = || match value {
-                Value::Int(i) => Ok(i),
-                _ => Err(bad("expected an integer")),
-            };
-            let unsigned = || {
-                int()
-                    .and_then(|i| u32::try_from(i).map_err(|_| bad("expected an unsigned integer")))
-            };
-            let perms = || {
-                let v = s()?;
-                u32::from_str_radix(v.trim_start_matches("0o"), 8)
-                    .ok()
-                    .filter(|p| *p <= 0o7777)
-                    .ok_or_else(|| bad("expected octal permissions such as \"0770\""))
-            };
-            match key.as_str() {
-                "unix_sock_dir" => c.unix_sock_dir = PathBuf::from(s()?),
-                "unix_sock_rw_perms" => c.unix_sock_rw_perms = perms()?,
-                "unix_sock_ro_perms" => c.unix_sock_ro_perms = perms()?,
-                "unix_sock_group" => c.unix_sock_group = Some(s()?),
-                "listen_tcp" => c.listen_tcp = int()? != 0,
-                "listen_tls" => c.listen_tls = int()? != 0,
-                "tcp_port" => c.tcp_port = s()?,
-                "tls_port" => c.tls_port = s()?,
-                "listen_addr" => c.listen_addr = Some(s()?),
-                "key_file" => c.key_file = Some(PathBuf::from(s()?)),
-                "cert_file" => c.cert_file = Some(PathBuf::from(s()?)),
-                "ca_file" => c.ca_file = Some(PathBuf::from(s()?)),
-                "crl_file" => c.crl_file = Some(PathBuf::from(s()?)),
-                "tls_no_verify_certificate" => c.tls_no_verify_certificate = int()? != 0,
-                "tls_no_sanity_certificate" => c.tls_no_sanity_certificate = int()? != 0,
-                "tls_allowed_dn_list" => match &value {
-                    Value::List(l) => c.tls_allowed_dn_list = Some(l.clone()),
-                    _ => return Err(bad("expected a list of strings")),
-                },
-                "max_clients" => c.max_clients = unsigned()?.max(1) as usize,
-                "max_client_requests" => c.max_client_requests = unsigned()?.max(1) as usize,
-                "max_workers" => c.max_workers = unsigned()?.max(1) as usize,
-                "keepalive_interval" => c.keepalive_interval = int()?,
-                "keepalive_count" => c.keepalive_count = unsigned()?,
-                "log_level" => c.log_level = unsigned()?,
-                "log_filters" => c.log_filters = s()?,
-                "log_outputs" => c.log_outputs = s()?,
-                "rvirt_qemu_root" => c.rvirt_qemu_root = Some(PathBuf::from(s()?)),
-                _ => {}
-            }
+            u32::from_str_radix(v.trim_start_matches("0o"), 8)
+                .ok()
+                .filter(|p| *p <= 0o7777)
+                .map(Some)
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "{}: expected octal permissions such as \"0770\" for '{name}' parameter",
+                        f.origin()
+                    ))
+                })
+        };
+        let path = |name: &str| -> Result<Option<PathBuf>, ConfigError> {
+            Ok(f.string(name)?.map(PathBuf::from))
+        };
+        let count = |name: &str| -> Result<Option<usize>, ConfigError> {
+            Ok(f.uint(name)?.map(|n| n.max(1) as usize))
+        };
+        if let Some(v) = path("unix_sock_dir")? {
+            c.unix_sock_dir = v;
         }
+        if let Some(v) = perms("unix_sock_rw_perms")? {
+            c.unix_sock_rw_perms = v;
+        }
+        if let Some(v) = perms("unix_sock_ro_perms")? {
+            c.unix_sock_ro_perms = v;
+        }
+        c.unix_sock_group = f.string("unix_sock_group")?;
+        if let Some(v) = f.boolean("listen_tcp")? {
+            c.listen_tcp = v;
+        }
+        if let Some(v) = f.boolean("listen_tls")? {
+            c.listen_tls = v;
+        }
+        if let Some(v) = f.string("tcp_port")? {
+            c.tcp_port = v;
+        }
+        if let Some(v) = f.string("tls_port")? {
+            c.tls_port = v;
+        }
+        c.listen_addr = f.string("listen_addr")?;
+        c.key_file = path("key_file")?;
+        c.cert_file = path("cert_file")?;
+        c.ca_file = path("ca_file")?;
+        c.crl_file = path("crl_file")?;
+        if let Some(v) = f.boolean("tls_no_verify_certificate")? {
+            c.tls_no_verify_certificate = v;
+        }
+        if let Some(v) = f.boolean("tls_no_sanity_certificate")? {
+            c.tls_no_sanity_certificate = v;
+        }
+        c.tls_allowed_dn_list = f.string_list("tls_allowed_dn_list", false)?;
+        if let Some(v) = count("max_clients")? {
+            c.max_clients = v;
+        }
+        if let Some(v) = count("max_client_requests")? {
+            c.max_client_requests = v;
+        }
+        if let Some(v) = count("max_workers")? {
+            c.max_workers = v;
+        }
+        if let Some(v) = f.int("keepalive_interval")? {
+            c.keepalive_interval = v;
+        }
+        if let Some(v) = f.uint("keepalive_count")? {
+            c.keepalive_count = v;
+        }
+        if let Some(v) = f.uint("log_level")? {
+            c.log_level = v;
+        }
+        if let Some(v) = f.string("log_filters")? {
+            c.log_filters = v;
+        }
+        if let Some(v) = f.string("log_outputs")? {
+            c.log_outputs = v;
+        }
+        c.rvirt_qemu_root = path("rvirt_qemu_root")?;
         Ok(c)
-    }
-}
-
-/// Splits a configuration text into `(line, key, value)` entries.
-fn entries(text: &str, origin: &str) -> Result<Vec<(usize, String, Value)>, ConfigError> {
-    let mut out = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    let mut line = 1;
-    let err = |line: usize, what: &str| ConfigError(format!("{origin}:{line}: {what}"));
-    loop {
-        // Skip blank space and comments between entries.
-        while let Some(&(_, ch)) = chars.peek() {
-            match ch {
-                '\n' => {
-                    line += 1;
-                    chars.next();
-                }
-                c if c.is_whitespace() => {
-                    chars.next();
-                }
-                '#' => {
-                    while let Some(&(_, c)) = chars.peek() {
-                        if c == '\n' {
-                            break;
-                        }
-                        chars.next();
-                    }
-                }
-                _ => break,
-            }
-        }
-        let Some(&(_, first)) = chars.peek() else {
-            return Ok(out);
-        };
-        if !(first.is_ascii_alphabetic() || first == '_') {
-            return Err(err(line, "expecting a name"));
-        }
-        let mut key = String::new();
-        while let Some(&(_, c)) = chars.peek() {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' {
-                key.push(c);
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        skip_inline_space(&mut chars);
-        if chars.next().map(|(_, c)| c) != Some('=') {
-            return Err(err(line, &format!("expecting '=' after '{key}'")));
-        }
-        skip_inline_space(&mut chars);
-        let entry_line = line;
-        let value = match chars.peek().map(|&(_, c)| c) {
-            Some('"') => {
-                Value::Str(string(&mut chars).ok_or_else(|| err(line, "unterminated string"))?)
-            }
-            Some('[') => {
-                chars.next();
-                let mut items = Vec::new();
-                loop {
-                    while let Some(&(_, c)) = chars.peek() {
-                        if c == '\n' {
-                            line += 1;
-                        }
-                        if c.is_whitespace() || c == ',' {
-                            chars.next();
-                        } else if c == '#' {
-                            while let Some(&(_, c)) = chars.peek() {
-                                if c == '\n' {
-                                    break;
-                                }
-                                chars.next();
-                            }
-                        } else {
-                            break;
-                        }
-                    }
-                    match chars.peek().map(|&(_, c)| c) {
-                        Some(']') => {
-                            chars.next();
-                            break;
-                        }
-                        Some('"') => items.push(
-                            string(&mut chars).ok_or_else(|| err(line, "unterminated string"))?,
-                        ),
-                        _ => return Err(err(line, "expecting a string or ']' in a list")),
-                    }
-                }
-                Value::List(items)
-            }
-            Some(c) if c == '-' || c.is_ascii_digit() => {
-                let mut num = String::new();
-                while let Some(&(_, c)) = chars.peek() {
-                    if c == '-' || c.is_ascii_alphanumeric() {
-                        num.push(c);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                let parsed = if let Some(hex) = num.strip_prefix("0x") {
-                    i64::from_str_radix(hex, 16).ok()
-                } else {
-                    num.parse().ok()
-                };
-                Value::Int(parsed.ok_or_else(|| err(line, &format!("invalid number '{num}'")))?)
-            }
-            _ => return Err(err(line, &format!("expecting a value for '{key}'"))),
-        };
-        skip_inline_space(&mut chars);
-        match chars.peek().map(|&(_, c)| c) {
-            None | Some('\n') | Some('#') | Some(';') => {
-                if chars.peek().map(|&(_, c)| c) == Some(';') {
-                    chars.next();
-                }
-            }
-            Some(_) => return Err(err(line, "expecting a separator")),
-        }
-        out.push((entry_line, key, value));
-    }
-}
-
-fn skip_inline_space(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    while let Some(&(_, c)) = chars.peek() {
-        if c == ' ' || c == '\t' || c == '\r' {
-            chars.next();
-        } else {
-            break;
-        }
-    }
-}
-
-fn string(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<String> {
-    chars.next();
-    let mut s = String::new();
-    loop {
-        match chars.next()?.1 {
-            '"' => return Some(s),
-            '\n' => return None,
-            c => s.push(c),
-        }
     }
 }
 
@@ -372,7 +258,7 @@ something_unknown = "ignored"
         let e = Config::parse("max_clients = \"many\"\n", "d.conf").unwrap_err();
         assert_eq!(
             e.0,
-            "d.conf:1: expected an integer for 'max_clients' parameter"
+            "d.conf: expected an unsigned integer for 'max_clients' parameter"
         );
         let e = Config::parse("\n\nunix_sock_dir 3\n", "d.conf").unwrap_err();
         assert_eq!(e.0, "d.conf:3: expecting '=' after 'unix_sock_dir'");

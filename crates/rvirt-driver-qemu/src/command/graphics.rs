@@ -4,6 +4,7 @@
 //! here: QEMU is told them over the monitor (`crate::graphics::set_passwords`).
 
 use super::{audio, opt_escape, unsupported};
+use crate::config::QemuConfig;
 use crate::graphics::{attr, child_attr, spice_channels};
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::GraphicsDef;
@@ -13,8 +14,17 @@ use serde_json::json;
 /// The first port of a VNC display (display 0).
 const VNC_FIRST: i32 = 5900;
 
-/// `-vnc` (and `-k`) for a VNC console; `audiodev` is the id of the audio backend it carries.
-pub(super) fn vnc(g: &GraphicsDef, audiodev: &str, a: &mut Vec<String>) -> Result<()> {
+/// The id of the TLS credentials object of VNC consoles (`vnc_tls`), libvirt's.
+pub(crate) const VNC_TLS_ID: &str = "vnc-tls-creds0";
+
+/// `-vnc` (and `-k`) for a VNC console, and the TLS credentials object it takes when `vnc_tls`
+/// is on; `audiodev` is the id of the audio backend it carries.
+pub(super) fn vnc(
+    g: &GraphicsDef,
+    cfg: &QemuConfig,
+    audiodev: &str,
+    a: &mut Vec<String>,
+) -> Result<()> {
     let Some(listen) = g.listens.first() else {
         return Err(rvirt_types::Error::internal(
             crate::FROM,
@@ -53,8 +63,21 @@ pub(super) fn vnc(g: &GraphicsDef, audiodev: &str, a: &mut Vec<String>) -> Resul
     if let Some(share) = attr(g, "sharePolicy") {
         opt.push_str(&format!(",share={share}"));
     }
-    if g.passwd.is_some() {
+    if g.passwd.is_some() || cfg.vnc_password.is_some() {
         opt.push_str(",password=on");
+    }
+    if cfg.vnc_tls {
+        a.push("-object".into());
+        a.push(
+            json!({"qom-type": "tls-creds-x509", "id": VNC_TLS_ID,
+                   "dir": cfg.vnc_tls_x509_cert_dir, "endpoint": "server",
+                   "verify-peer": cfg.vnc_tls_x509_verify})
+            .to_string(),
+        );
+        opt.push_str(&format!(",tls-creds={VNC_TLS_ID}"));
+    }
+    if cfg.vnc_sasl {
+        opt.push_str(",sasl=on");
     }
     if let Some(p) = attr(g, "powerControl") {
         opt.push_str(if p == "yes" {
@@ -71,7 +94,7 @@ pub(super) fn vnc(g: &GraphicsDef, audiodev: &str, a: &mut Vec<String>) -> Resul
 }
 
 /// `-spice` (and `-k`) for a SPICE console.
-pub(super) fn spice(g: &GraphicsDef, a: &mut Vec<String>) -> Result<()> {
+pub(super) fn spice(g: &GraphicsDef, cfg: &QemuConfig, a: &mut Vec<String>) -> Result<()> {
     let Some(listen) = g.listens.first() else {
         return Err(rvirt_types::Error::internal(
             crate::FROM,
@@ -114,13 +137,18 @@ pub(super) fn spice(g: &GraphicsDef, a: &mut Vec<String>) -> Result<()> {
         Some("client") => opt.push_str("agent-mouse=on,"),
         _ => {}
     }
-    if g.passwd.is_none() {
+    if cfg.spice_sasl {
+        opt.push_str("sasl=on,");
+    }
+    if g.passwd.is_none() && cfg.spice_password.is_none() {
         opt.push_str("disable-ticketing=on,");
     }
     if secure {
-        // spice's TLS is off (rvirt reads no qemu.conf), which validation already enforces
-        // for a TLS port: this is for completeness with libvirt's default folder.
-        opt.push_str("x509-dir=/etc/pki/libvirt-spice,");
+        // A TLS port is refused when defined or started unless `spice_tls` is on.
+        opt.push_str(&format!(
+            "x509-dir={},",
+            opt_escape(&cfg.spice_tls_x509_cert_dir)
+        ));
     }
     let refuse = |what: &str, how: &str| {
         unsupported(format!(
@@ -194,7 +222,12 @@ fn keymap(g: &GraphicsDef, a: &mut Vec<String>) {
 
 /// Every console of `def` that QEMU runs itself (VNC, SPICE), or `-display none` when there is
 /// none.
-pub(super) fn consoles(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+pub(super) fn consoles(
+    def: &DomainDef,
+    cfg: &QemuConfig,
+    env: &mut Vec<(String, String)>,
+    a: &mut Vec<String>,
+) -> Result<()> {
     let mut any = false;
     for g in &def.devices.graphics {
         match g.graphics_type.as_str() {
@@ -214,9 +247,21 @@ pub(super) fn consoles(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                         "audio1".into()
                     }
                 };
-                vnc(g, &audiodev, a)?;
+                vnc(g, cfg, &audiodev, a)?;
+                if cfg.vnc_sasl
+                    && let Some(dir) = &cfg.vnc_sasl_dir
+                {
+                    env.push(("SASL_CONF_PATH".into(), dir.clone()));
+                }
             }
-            "spice" => spice(g, a)?,
+            "spice" => {
+                spice(g, cfg, a)?;
+                if cfg.spice_sasl
+                    && let Some(dir) = &cfg.spice_sasl_dir
+                {
+                    env.push(("SASL_CONF_PATH".into(), dir.clone()));
+                }
+            }
             other => {
                 return Err(unsupported(format!(
                     "graphics type '{other}' is not supported yet"
@@ -247,7 +292,8 @@ mod tests {
         )
         .expect("parses");
         let mut a = Vec::new();
-        consoles(&def, &mut a)?;
+        let cfg = QemuConfig::defaults(std::path::Path::new("/r/etc"), false);
+        consoles(&def, &cfg, &mut Vec::new(), &mut a)?;
         Ok(a)
     }
 

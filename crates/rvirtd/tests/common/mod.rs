@@ -32,7 +32,9 @@ impl Daemon {
         std::fs::write(
             &conf,
             format!(
-                "unix_sock_dir = \"{}\"\nunix_sock_rw_perms = \"0777\"\nlisten_tls = 0\n{extra}\n",
+                // The first entry of a setting wins, as in libvirtd: `extra` before the
+                // defaults of the tests.
+                "{extra}\nunix_sock_dir = \"{}\"\nunix_sock_rw_perms = \"0777\"\nlisten_tls = 0\n",
                 sock.display()
             ),
         )

@@ -1,0 +1,476 @@
+//! The driver's `qemu.conf`, read once when the driver opens, as libvirt's QEMU driver reads
+//! it: `/etc/libvirt/qemu.conf` for `qemu:///system`, `ROOT/etc/qemu.conf` for
+//! `qemu:///embed?root=ROOT` (and for a daemon whose `qemu:///system` lives under
+//! `rvirt_qemu_root`). A missing file leaves every setting at libvirt's default; a setting of
+//! the wrong type, or a port range libvirt refuses, fails the open with libvirt's message.
+//!
+//! Honoured: the graphics settings (`vnc_listen`, `vnc_auto_unix_socket`, `vnc_tls` with its
+//! certificate folder and peer check, `vnc_password`, `vnc_sasl`, `vnc_sasl_dir`, their
+//! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`), the port
+//! ranges `remote_display_port_min/max` and `remote_websocket_port_min/max`, and the process
+//! settings `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`
+//! and `seccomp_sandbox`. Other settings are read as libvirt would not complain about them and
+//! otherwise ignored; those that change who QEMU runs as (`user`, `group`,
+//! `security_driver`...) are logged when they ask for something rvirt does not do.
+
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_virconf::{ConfError, ConfFile};
+use std::path::{Path, PathBuf};
+
+/// The first port of VNC and SPICE displays libvirt allows in `remote_display_port_min`.
+pub(crate) const REMOTE_PORT_MIN: u16 = 5900;
+/// The last port of `remote_display_port_max`.
+pub(crate) const REMOTE_PORT_MAX: u16 = 65535;
+/// The first port of VNC websockets libvirt allows in `remote_websocket_port_min`.
+pub(crate) const WEBSOCKET_PORT_MIN: u16 = 5700;
+/// The last port of `remote_websocket_port_max`.
+pub(crate) const WEBSOCKET_PORT_MAX: u16 = 65535;
+
+/// The longest VNC password QEMU takes; a longer `vnc_password` is cut, as libvirt cuts it.
+const VNC_PASSWORD_MAX: usize = 8;
+
+/// The settings of one driver's `qemu.conf`, defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct QemuConfig {
+    /// Where a VNC console listens when its definition says nothing.
+    pub(crate) vnc_listen: String,
+    /// A VNC console whose definition gives no address listens on a unix socket instead.
+    pub(crate) vnc_auto_unix_socket: bool,
+    /// VNC consoles take TLS (x509) connections only.
+    pub(crate) vnc_tls: bool,
+    /// The folder of VNC's TLS certificates.
+    pub(crate) vnc_tls_x509_cert_dir: String,
+    /// VNC's TLS asks clients for a certificate signed by the CA.
+    pub(crate) vnc_tls_x509_verify: bool,
+    /// The password of VNC consoles whose definition sets none.
+    pub(crate) vnc_password: Option<String>,
+    /// VNC consoles authenticate with SASL.
+    pub(crate) vnc_sasl: bool,
+    /// The folder of the SASL configuration VNC reads (`SASL_CONF_PATH`).
+    pub(crate) vnc_sasl_dir: Option<String>,
+    /// Where a SPICE console listens when its definition says nothing.
+    pub(crate) spice_listen: String,
+    /// A SPICE console whose definition gives no address listens on a unix socket instead.
+    pub(crate) spice_auto_unix_socket: bool,
+    /// SPICE consoles may have a TLS port.
+    pub(crate) spice_tls: bool,
+    /// The folder of SPICE's TLS certificates.
+    pub(crate) spice_tls_x509_cert_dir: String,
+    /// The password of SPICE consoles whose definition sets none.
+    pub(crate) spice_password: Option<String>,
+    /// SPICE consoles authenticate with SASL.
+    pub(crate) spice_sasl: bool,
+    /// The folder of the SASL configuration SPICE reads (`SASL_CONF_PATH`).
+    pub(crate) spice_sasl_dir: Option<String>,
+    /// The ports automatic VNC displays and SPICE ports are taken from.
+    pub(crate) remote_ports: (u16, u16),
+    /// The ports automatic VNC websockets are taken from.
+    pub(crate) websocket_ports: (u16, u16),
+    /// QEMU's process is named after the guest (`-name ...,process=qemu:NAME`).
+    pub(crate) set_process_name: bool,
+    /// `RLIMIT_NPROC` of QEMU (0: inherited).
+    pub(crate) max_processes: u32,
+    /// `RLIMIT_NOFILE` of QEMU (0: inherited).
+    pub(crate) max_files: u32,
+    /// `RLIMIT_CORE` of QEMU (`None`: inherited; `u64::MAX`: unlimited).
+    pub(crate) max_core: Option<u64>,
+    /// QEMU's core dumps include the guest's RAM (`-machine dump-guest-core=on`).
+    pub(crate) dump_guest_core: bool,
+    /// `-1`: QEMU's seccomp sandbox on; `0`: off (`-sandbox off`); `1`: on.
+    pub(crate) seccomp_sandbox: i64,
+}
+
+/// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
+/// before the default one (for every driver, embedded ones too).
+fn service_pki_dir(service: &str) -> Option<String> {
+    let dir = format!("/etc/pki/libvirt-{service}");
+    Path::new(&dir).exists().then_some(dir)
+}
+
+impl QemuConfig {
+    /// The settings with no `qemu.conf`, for a driver whose configuration folder is
+    /// `config_base` (`/etc/libvirt`, or `ROOT/etc` for an embedded driver).
+    #[cfg(test)]
+    pub(crate) fn defaults(config_base: &Path, system: bool) -> QemuConfig {
+        QemuConfig::from_file(&ConfFile::empty("qemu.conf"), config_base, system)
+            .unwrap_or_else(|_| unreachable!("an empty file has no wrong values"))
+    }
+
+    /// Reads `qemu.conf` from `config_base` (see [`QemuConfig::defaults`]); a file that does not
+    /// exist gives the defaults.
+    pub(crate) fn load(config_base: &Path, system: bool) -> Result<QemuConfig> {
+        let path = config_base.join("qemu.conf");
+        let file = match ConfFile::load(&path) {
+            Ok(f) => f,
+            Err(ConfError::Read(_)) if !path.exists() => {
+                ConfFile::empty(&path.display().to_string())
+            }
+            Err(e) => return Err(conf_error(e)),
+        };
+        let config = QemuConfig::from_file(&file, config_base, system).map_err(conf_error)?;
+        check_tls_dirs(&file)?;
+        Ok(config)
+    }
+
+    fn from_file(
+        f: &ConfFile,
+        config_base: &Path,
+        system: bool,
+    ) -> std::result::Result<QemuConfig, ConfError> {
+        let origin = f.origin();
+        let range_error = |what: String| ConfError::Invalid(format!("{origin}: {what}"));
+        // The folder every TLS service falls back to: libvirt's SYSCONFDIR/pki/qemu, under the
+        // root for an embedded driver.
+        let default_tls_dir = match f.string("default_tls_x509_cert_dir")? {
+            Some(d) => d,
+            None if system => "/etc/pki/qemu".to_string(),
+            None => config_base.join("pki/qemu").display().to_string(),
+        };
+        let default_verify = f.boolean("default_tls_x509_verify")?;
+        let tls_dir = |name: &str, service: &str| -> std::result::Result<String, ConfError> {
+            Ok(match f.string(name)? {
+                Some(d) => d,
+                None => service_pki_dir(service).unwrap_or_else(|| default_tls_dir.clone()),
+            })
+        };
+        let mut vnc_password = f.string("vnc_password")?;
+        if let Some(p) = vnc_password.as_mut().filter(|p| p.len() > VNC_PASSWORD_MAX) {
+            tracing::warn!(
+                "VNC password is {} characters long, only {VNC_PASSWORD_MAX} permitted, truncating",
+                p.len()
+            );
+            let mut cut = VNC_PASSWORD_MAX;
+            while !p.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            p.truncate(cut);
+        }
+
+        let port = |name: &str, default: u16| -> std::result::Result<u32, ConfError> {
+            Ok(f.uint(name)?.unwrap_or(u32::from(default)))
+        };
+        let ws_min = port("remote_websocket_port_min", WEBSOCKET_PORT_MIN)?;
+        if ws_min < u32::from(WEBSOCKET_PORT_MIN) {
+            return Err(range_error(format!(
+                "remote_websocket_port_min: port must be greater than or equal to \
+                 {WEBSOCKET_PORT_MIN}"
+            )));
+        }
+        let ws_max = port("remote_websocket_port_max", WEBSOCKET_PORT_MAX)?;
+        if ws_max > u32::from(WEBSOCKET_PORT_MAX) || ws_max < ws_min {
+            return Err(range_error(format!(
+                "remote_websocket_port_max: port must be between the minimal port and \
+                 {WEBSOCKET_PORT_MAX}"
+            )));
+        }
+        let remote_min = port("remote_display_port_min", REMOTE_PORT_MIN)?;
+        if remote_min < u32::from(REMOTE_PORT_MIN) {
+            return Err(range_error(format!(
+                "remote_display_port_min: port must be greater than or equal to \
+                 {REMOTE_PORT_MIN}"
+            )));
+        }
+        let remote_max = port("remote_display_port_max", REMOTE_PORT_MAX)?;
+        if remote_max > u32::from(REMOTE_PORT_MAX) || remote_max < remote_min {
+            return Err(range_error(format!(
+                "remote_display_port_max: port must be between the minimal port and \
+                 {REMOTE_PORT_MAX}"
+            )));
+        }
+
+        // max_core: an integer, or the string "unlimited".
+        let max_core = match f.get("max_core") {
+            None => None,
+            Some(rvirt_virconf::Value::Str(s)) if s == "unlimited" => Some(u64::MAX),
+            Some(rvirt_virconf::Value::Str(s)) => {
+                return Err(ConfError::Invalid(format!("Unknown core size '{s}'")));
+            }
+            Some(_) => f.ullong("max_core")?,
+        };
+
+        let config = QemuConfig {
+            vnc_listen: f
+                .string("vnc_listen")?
+                .unwrap_or_else(|| "127.0.0.1".into()),
+            vnc_auto_unix_socket: f.boolean("vnc_auto_unix_socket")?.unwrap_or(false),
+            vnc_tls: f.boolean("vnc_tls")?.unwrap_or(false),
+            vnc_tls_x509_cert_dir: tls_dir("vnc_tls_x509_cert_dir", "vnc")?,
+            vnc_tls_x509_verify: f
+                .boolean("vnc_tls_x509_verify")?
+                .or(default_verify)
+                .unwrap_or(false),
+            vnc_password,
+            vnc_sasl: f.boolean("vnc_sasl")?.unwrap_or(false),
+            vnc_sasl_dir: f.string("vnc_sasl_dir")?,
+            spice_listen: f
+                .string("spice_listen")?
+                .unwrap_or_else(|| "127.0.0.1".into()),
+            spice_auto_unix_socket: f.boolean("spice_auto_unix_socket")?.unwrap_or(false),
+            spice_tls: f.boolean("spice_tls")?.unwrap_or(false),
+            spice_tls_x509_cert_dir: tls_dir("spice_tls_x509_cert_dir", "spice")?,
+            spice_password: f.string("spice_password")?,
+            spice_sasl: f.boolean("spice_sasl")?.unwrap_or(false),
+            spice_sasl_dir: f.string("spice_sasl_dir")?,
+            remote_ports: (remote_min as u16, remote_max as u16),
+            websocket_ports: (ws_min as u16, ws_max as u16),
+            set_process_name: f.boolean("set_process_name")?.unwrap_or(false),
+            max_processes: f.uint("max_processes")?.unwrap_or(0),
+            max_files: f.uint("max_files")?.unwrap_or(0),
+            max_core,
+            dump_guest_core: f.boolean("dump_guest_core")?.unwrap_or(false),
+            seccomp_sandbox: f.int("seccomp_sandbox")?.unwrap_or(-1),
+        };
+        check_unsupported(f)?;
+        Ok(config)
+    }
+}
+
+/// The resource limits a QEMU process starts with (`max_processes`, `max_files`, `max_core`),
+/// as libvirt sets them on its child: `None` leaves the limit inherited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    nproc: Option<u64>,
+    nofile: Option<u64>,
+    core: Option<u64>,
+}
+
+impl Limits {
+    /// The limits `cfg` asks for.
+    pub(crate) fn of(cfg: &QemuConfig) -> Limits {
+        let set = |n: u32| (n > 0).then_some(u64::from(n));
+        Limits {
+            nproc: set(cfg.max_processes),
+            nofile: set(cfg.max_files),
+            core: cfg.max_core,
+        }
+    }
+
+    /// Sets them on the calling process (between fork and exec: no allocation).
+    pub(crate) fn apply(&self) -> std::io::Result<()> {
+        for (resource, value) in [
+            (libc::RLIMIT_NPROC, self.nproc),
+            (libc::RLIMIT_NOFILE, self.nofile),
+            (libc::RLIMIT_CORE, self.core),
+        ] {
+            let Some(v) = value else { continue };
+            let v = if v == u64::MAX {
+                libc::RLIM_INFINITY
+            } else {
+                v as libc::rlim_t
+            };
+            let limit = libc::rlimit {
+                rlim_cur: v,
+                rlim_max: v,
+            };
+            // SAFETY: setrlimit reads the struct it is given and nothing else.
+            if unsafe { libc::setrlimit(resource, &limit) } < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a TLS certificate folder that `qemu.conf` names and that does not exist, as
+/// libvirt does once the file is read.
+fn check_tls_dirs(f: &ConfFile) -> Result<()> {
+    for name in [
+        "default_tls_x509_cert_dir",
+        "vnc_tls_x509_cert_dir",
+        "spice_tls_x509_cert_dir",
+    ] {
+        if let Ok(Some(dir)) = f.string(name)
+            && !Path::new(&dir).exists()
+        {
+            return Err(Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::CONF_SYNTAX,
+                format!("{name} directory '{dir}' does not exist"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads (for their types) the settings that would change who QEMU runs as or how its files
+/// are labelled, and logs those asking for what rvirt does not do: it runs QEMU as its own user,
+/// with no security driver.
+fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
+    for name in ["user", "group"] {
+        if let Some(v) = f.string(name)?.filter(|v| v != "root" && v != "+0") {
+            tracing::warn!(
+                "qemu.conf: {name} = \"{v}\" is not honoured: QEMU runs as rvirt's own user"
+            );
+        }
+    }
+    if f.boolean("dynamic_ownership")? == Some(true) {
+        tracing::warn!("qemu.conf: dynamic_ownership is not honoured: files keep their owners");
+    }
+    if let Some(l) = f.string_list("security_driver", true)?
+        && l.iter().any(|d| d != "none")
+    {
+        tracing::warn!("qemu.conf: security_driver {l:?} is not honoured: no security driver runs");
+    }
+    f.string("stdio_handler")?;
+    f.string_list("cgroup_controllers", false)?;
+    f.string_list("cgroup_device_acl", false)?;
+    f.string("save_image_format")?;
+    f.string("dump_image_format")?;
+    f.string("snapshot_image_format")?;
+    f.string("auto_dump_path")?;
+    f.boolean("auto_dump_bypass_cache")?;
+    f.boolean("auto_start_bypass_cache")?;
+    f.boolean("log_timestamp")?;
+    Ok(())
+}
+
+/// A `qemu.conf` that cannot be used, as libvirt reports it: syntax errors with
+/// `VIR_ERR_CONF_SYNTAX` and values of the wrong type as internal errors of the configuration
+/// file layer, values the QEMU driver refuses as its own internal errors.
+fn conf_error(e: ConfError) -> Error {
+    match e {
+        ConfError::Syntax(m) => Error::with_detail(ErrorDomain::CONF, ErrorNumber::CONF_SYNTAX, m),
+        ConfError::Read(m) => Error::with_detail(ErrorDomain::CONF, ErrorNumber::SYSTEM_ERROR, m),
+        ConfError::Type(m) => Error::internal(ErrorDomain::CONF, m),
+        ConfError::Invalid(m) => Error::internal(ErrorDomain::QEMU, m),
+    }
+}
+
+/// Where `qemu.conf` lives for a driver of the folders `dirs`: the parent of its domain configs
+/// (`/etc/libvirt` for `/etc/libvirt/qemu`, `ROOT/etc` for `ROOT/etc/qemu`).
+pub(crate) fn config_base(qemu_config: &Path) -> PathBuf {
+    qemu_config
+        .parent()
+        .map_or_else(|| PathBuf::from("/etc/libvirt"), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<QemuConfig, ConfError> {
+        QemuConfig::from_file(
+            &ConfFile::parse(text, "/r/etc/qemu.conf").unwrap(),
+            Path::new("/r/etc"),
+            false,
+        )
+    }
+
+    #[test]
+    fn defaults_are_libvirts() {
+        let c = QemuConfig::defaults(Path::new("/r/etc"), false);
+        assert_eq!(c.vnc_listen, "127.0.0.1");
+        assert_eq!(c.spice_listen, "127.0.0.1");
+        assert!(!c.vnc_tls && !c.spice_tls && !c.vnc_sasl && !c.vnc_auto_unix_socket);
+        assert_eq!(c.remote_ports, (5900, 65535));
+        assert_eq!(c.websocket_ports, (5700, 65535));
+        assert_eq!(c.seccomp_sandbox, -1);
+        assert_eq!((c.max_processes, c.max_files, c.max_core), (0, 0, None));
+        if service_pki_dir("vnc").is_none() {
+            assert_eq!(c.vnc_tls_x509_cert_dir, "/r/etc/pki/qemu");
+        }
+        let s = QemuConfig::defaults(Path::new("/etc/libvirt"), true);
+        if service_pki_dir("spice").is_none() {
+            assert_eq!(s.spice_tls_x509_cert_dir, "/etc/pki/qemu");
+        }
+    }
+
+    #[test]
+    fn settings_are_read_and_tls_folders_fall_back_to_the_default_one() {
+        let c = parse(
+            "vnc_listen = \"0.0.0.0\"\nvnc_tls = 1\ndefault_tls_x509_cert_dir = \"/pki\"\n\
+             default_tls_x509_verify = 1\nspice_tls = 1\nspice_tls_x509_cert_dir = \"/sp\"\n\
+             vnc_password = \"123456789\"\nremote_display_port_min = 6000\n\
+             remote_display_port_max = 6010\nmax_core = \"unlimited\"\nseccomp_sandbox = 0\n\
+             set_process_name = 1\nuser = \"root\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.vnc_listen, "0.0.0.0");
+        assert!(c.vnc_tls && c.vnc_tls_x509_verify && c.spice_tls && c.set_process_name);
+        if service_pki_dir("vnc").is_none() {
+            assert_eq!(c.vnc_tls_x509_cert_dir, "/pki");
+        }
+        assert_eq!(c.spice_tls_x509_cert_dir, "/sp");
+        assert_eq!(
+            c.vnc_password.as_deref(),
+            Some("12345678"),
+            "cut to 8 as libvirt cuts it"
+        );
+        assert_eq!(c.remote_ports, (6000, 6010));
+        assert_eq!(c.max_core, Some(u64::MAX));
+        assert_eq!(c.seccomp_sandbox, 0);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_libvirts_words() {
+        let msg = |text: &str| parse(text).unwrap_err().to_string();
+        assert_eq!(
+            msg("vnc_tls = \"yes\"\n"),
+            "/r/etc/qemu.conf: expected a bool for 'vnc_tls' parameter"
+        );
+        assert_eq!(
+            msg("remote_display_port_min = 5000\n"),
+            "/r/etc/qemu.conf: remote_display_port_min: port must be greater than or equal to 5900"
+        );
+        assert_eq!(
+            msg("remote_display_port_min = 6000\nremote_display_port_max = 5990\n"),
+            "/r/etc/qemu.conf: remote_display_port_max: port must be between the minimal port \
+             and 65535"
+        );
+        assert_eq!(
+            msg("remote_websocket_port_max = 70000\n"),
+            "/r/etc/qemu.conf: remote_websocket_port_max: port must be between the minimal \
+             port and 65535"
+        );
+        assert_eq!(
+            msg("user = 0\n"),
+            "/r/etc/qemu.conf: expected a string for 'user' parameter"
+        );
+        assert_eq!(msg("max_core = \"lots\"\n"), "Unknown core size 'lots'");
+    }
+
+    #[test]
+    fn a_missing_file_is_the_defaults_and_a_broken_one_fails_with_its_line() {
+        let dir = std::env::temp_dir().join(format!("rvirt-qemu-conf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(
+            QemuConfig::load(&dir, false).unwrap(),
+            QemuConfig::defaults(&dir, false)
+        );
+        std::fs::write(dir.join("qemu.conf"), "vnc_listen = \"::\"\n\nvnc_tls = \n").unwrap();
+        let e = QemuConfig::load(&dir, false).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::CONF_SYNTAX);
+        assert_eq!(
+            e.message,
+            format!(
+                "configuration file syntax error: {}:3: expecting a value",
+                dir.join("qemu.conf").display()
+            )
+        );
+        std::fs::write(
+            dir.join("qemu.conf"),
+            "vnc_tls_x509_cert_dir = \"/nonexistent\"\n",
+        )
+        .unwrap();
+        let e = QemuConfig::load(&dir, false).unwrap_err();
+        assert_eq!(
+            (e.domain, e.code),
+            (ErrorDomain::QEMU, ErrorNumber::CONF_SYNTAX)
+        );
+        assert_eq!(
+            e.message,
+            "configuration file syntax error: vnc_tls_x509_cert_dir directory '/nonexistent' \
+             does not exist"
+        );
+        std::fs::write(dir.join("qemu.conf"), "spice_tls = 2\n").unwrap();
+        let e = QemuConfig::load(&dir, false).unwrap_err();
+        assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR);
+        assert!(
+            e.message
+                .ends_with("value for 'spice_tls' parameter must be 0 or 1"),
+            "{}",
+            e.message
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

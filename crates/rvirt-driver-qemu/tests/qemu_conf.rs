@@ -1,0 +1,255 @@
+//! The driver's `qemu.conf`: the command lines it leads to beside those of libvirt's own QEMU
+//! driver with the same file, a real QEMU started under it (TLS and password on VNC, process
+//! name, resource limits), and a file that cannot be used.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Cleanup, Root, open, pid_of};
+use pollster::block_on;
+use rvirt_driver::{DomainDriver, HostDriver};
+use rvirt_driver_qemu::QemuDriver;
+use rvirt_testsupport::{EMBED_QEMU_CONF, libvirt_embed_conf};
+use rvirt_types::domain::{DomainCreateFlags, DomainDefineFlags};
+use rvirt_types::{ErrorDomain, ErrorNumber};
+use std::path::Path;
+use std::process::Command;
+
+/// Writes `ROOT/etc/qemu.conf`: what libvirt's embedded driver needs, then `extra`.
+fn write_conf(root: &Path, extra: &str) {
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/qemu.conf"),
+        format!("{EMBED_QEMU_CONF}{extra}"),
+    )
+    .unwrap();
+}
+
+/// What `qemu.conf` decides in a `domxml-to-native` line, the state root masked: the
+/// environment beside `LC_ALL` and `PATH`, `-name`, the consoles and their TLS objects,
+/// `-sandbox`, and `dump-guest-core` of `-machine`.
+fn settings(line: &str, root: &Path) -> Vec<String> {
+    let line = line.replace(&root.display().to_string(), "ROOT");
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .map(|w| w.trim_matches('\''))
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or_default();
+        match *w {
+            "-name" | "-vnc" | "-spice" | "-sandbox" => out.push(format!("{w} {next}")),
+            // Compared as JSON: the order of the keys is not libvirt's.
+            "-object" if next.contains("tls-creds") => {
+                let v: serde_json::Value = serde_json::from_str(next).unwrap();
+                out.push(format!("{w} {v}"));
+            }
+            "-machine" => out.extend(
+                next.split(',')
+                    .filter(|o| o.starts_with("dump-guest-core"))
+                    .map(str::to_string),
+            ),
+            w if w.starts_with("SASL_CONF_PATH=") => out.push(w.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `domxml-to-native` of `xml` with `conf` in `qemu.conf`, by libvirt's embedded QEMU driver
+/// and by rvirt's: the settings of each. `None` without libvirt's QEMU driver.
+fn both(conf: &str, xml: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let (lv, rv) = (Root::new(), Root::new());
+    let file = lv.path().join("guest.xml");
+    std::fs::write(&file, xml).unwrap();
+    let out = libvirt_embed_conf(
+        lv.path(),
+        conf,
+        &format!("domxml-to-native qemu-argv {}", file.display()),
+    )?;
+    let libvirt = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "libvirt: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_conf(rv.path(), conf);
+    let d = open(rv.path());
+    let ours = block_on(d.connect_domain_xml_to_native("qemu-argv", xml, 0)).unwrap();
+    Some((settings(&libvirt, lv.path()), settings(&ours, rv.path())))
+}
+
+const CONSOLES: &str = "<domain type='qemu'><name>t1</name><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64'>hvm</type></os><devices>\
+    <graphics type='vnc' autoport='yes'/><graphics type='spice' autoport='yes'/>\
+    </devices></domain>";
+
+#[test]
+fn graphics_and_process_settings_reach_the_command_line_as_libvirts_do() {
+    // Certificate folders named in qemu.conf must exist (libvirt checks that too); the same
+    // ones serve both drivers.
+    let pki = tempfile::tempdir().unwrap();
+    let p = pki.path().display();
+    let tls = format!(
+        "vnc_tls = 1\nvnc_listen = \"0.0.0.0\"\nvnc_password = \"abc\"\nvnc_sasl = 1\n\
+         vnc_sasl_dir = \"/etc/sasl2\"\nspice_tls = 1\nspice_listen = \"::1\"\n\
+         spice_password = \"xyz\"\nset_process_name = 1\nseccomp_sandbox = 0\n\
+         default_tls_x509_cert_dir = \"{p}\"\ndefault_tls_x509_verify = 1\n\
+         dump_guest_core = 1\n"
+    );
+    let sockets = format!(
+        "vnc_auto_unix_socket = 1\nspice_auto_unix_socket = 1\n\
+         spice_tls_x509_cert_dir = \"{p}\"\nspice_sasl = 1\nspice_sasl_dir = \"/srv/sasl\"\n"
+    );
+    for (conf, xml) in [
+        ("", CONSOLES),
+        (&tls, CONSOLES),
+        (&sockets, CONSOLES),
+        (
+            "spice_tls = 1\n",
+            &CONSOLES.replace(
+                "<graphics type='spice' autoport='yes'/>",
+                "<graphics type='spice' autoport='yes' defaultMode='secure'>\
+                 <channel name='main' mode='insecure'/></graphics>",
+            ),
+        ),
+    ] {
+        let Some((libvirt, ours)) = both(conf, xml) else {
+            return;
+        };
+        assert!(
+            libvirt.iter().any(|s| s.starts_with("-vnc")),
+            "no console read from {libvirt:?}"
+        );
+        assert_eq!(ours, libvirt, "with qemu.conf:\n{conf}");
+    }
+}
+
+#[test]
+fn a_qemu_conf_that_cannot_be_used_fails_the_open_as_libvirts_does() {
+    for (conf, domain, code, message) in [
+        (
+            "vnc_tls = \n",
+            ErrorDomain::CONF,
+            ErrorNumber::CONF_SYNTAX,
+            "configuration file syntax error: ROOT/etc/qemu.conf:6: expecting a value",
+        ),
+        (
+            "vnc_listen = 3\n",
+            ErrorDomain::CONF,
+            ErrorNumber::INTERNAL_ERROR,
+            "internal error: ROOT/etc/qemu.conf: expected a string for 'vnc_listen' parameter",
+        ),
+        (
+            "remote_display_port_min = 100\n",
+            ErrorDomain::QEMU,
+            ErrorNumber::INTERNAL_ERROR,
+            "internal error: ROOT/etc/qemu.conf: remote_display_port_min: port must be greater \
+             than or equal to 5900",
+        ),
+    ] {
+        let root = Root::new();
+        write_conf(root.path(), conf);
+        let uri = format!("qemu:///embed?root={}", root.path().display());
+        let Err(e) = QemuDriver::open(&uri) else {
+            panic!("{conf} was taken")
+        };
+        let masked = e
+            .message
+            .replace(&root.path().display().to_string(), "ROOT");
+        assert_eq!((e.domain, e.code, masked.as_str()), (domain, code, message));
+        // libvirt's own driver refuses the same file with the same words.
+        if let Some(out) = libvirt_embed_conf(root.path(), conf, "list") {
+            let err = String::from_utf8_lossy(&out.stderr)
+                .replace(&root.path().display().to_string(), "ROOT");
+            assert!(err.contains(&format!("error: {message}")), "{err}");
+        }
+    }
+}
+
+/// A CA and a server certificate for `localhost` in QEMU's layout (`ca-cert.pem`,
+/// `server-cert.pem`, `server-key.pem`), made with openssl.
+fn qemu_pki(dir: &Path) {
+    let script = "set -e
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout ca-key.pem -out ca-cert.pem -days 2 -subj '/CN=rvirt test CA' \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-key.pem \
+            -out server.csr -subj /CN=localhost
+        printf 'basicConstraints=CA:FALSE\\nkeyUsage=digitalSignature,keyEncipherment\\n\
+extendedKeyUsage=serverAuth\\nsubjectAltName=DNS:localhost\\n' > server.ext
+        openssl x509 -req -in server.csr -CA ca-cert.pem -CAkey ca-key.pem -CAcreateserial \
+            -out server-cert.pem -days 2 -extfile server.ext";
+    std::fs::create_dir_all(dir).unwrap();
+    let out = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The `Max ...` line of `/proc/PID/limits` named `what`, its soft and hard values.
+fn limit(pid: i32, what: &str) -> (String, String) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = text.lines().find(|l| l.starts_with(what)).unwrap();
+    let mut v = line[what.len()..].split_whitespace();
+    (v.next().unwrap().into(), v.next().unwrap().into())
+}
+
+#[test]
+fn a_guest_runs_with_vnc_over_tls_a_default_password_its_name_and_limits() {
+    let root = Root::new();
+    let pki = root.path().join("pki-vnc");
+    qemu_pki(&pki);
+    write_conf(
+        root.path(),
+        &format!(
+            "vnc_tls = 1\nvnc_tls_x509_cert_dir = \"{}\"\nvnc_password = \"secret\"\n\
+             vnc_listen = \"127.0.0.1\"\nset_process_name = 1\nmax_files = 4096\n\
+             max_core = 0\nremote_display_port_min = 6300\nremote_display_port_max = 6399\n",
+            pki.display()
+        ),
+    );
+    let d = open(root.path());
+    let _cleanup = Cleanup(d.clone(), "conf-tls");
+    let dom = block_on(d.domain_define_xml(
+        &common::guest_with("conf-tls", "<graphics type='vnc' autoport='yes'/>"),
+        DomainDefineFlags::empty(),
+    ))
+    .unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+
+    // QEMU's VNC server takes VeNCrypt with x509 and the VNC password of qemu.conf.
+    let vnc = block_on(d.monitor_command(&dom, "query-vnc-servers", None)).unwrap();
+    let server = &vnc[0];
+    assert_eq!(server["auth"], "vencrypt", "{vnc}");
+    assert_eq!(server["vencrypt"], "x509-vnc", "{vnc}");
+    let port: u16 = server["server"][0]["service"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (6300..=6399).contains(&port),
+        "port {port} outside qemu.conf's range"
+    );
+    let xml = block_on(d.domain_get_xml_desc(&dom, Default::default())).unwrap();
+    assert!(xml.contains(&format!("port='{port}'")), "{xml}");
+    assert!(
+        xml.contains("<listen type='address' address='127.0.0.1'/>"),
+        "{xml}"
+    );
+
+    // The process is named after the guest; its limits are qemu.conf's.
+    let pid = pid_of(root.path(), "conf-tls");
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
+    assert_eq!(comm.trim_end(), "qemu:conf-tls");
+    assert_eq!(limit(pid, "Max open files"), ("4096".into(), "4096".into()));
+    assert_eq!(limit(pid, "Max core file size"), ("0".into(), "0".into()));
+}
