@@ -9,7 +9,9 @@
 //! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`), the port
 //! ranges `remote_display_port_min/max` and `remote_websocket_port_min/max`, and the process
 //! settings `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`
-//! and `seccomp_sandbox`. Other settings are read as libvirt would not complain about them and
+//! and `seccomp_sandbox`, and the compression of save images, core dumps and external memory
+//! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`). Other
+//! settings are read as libvirt would not complain about them and
 //! otherwise ignored; those that change who QEMU runs as (`user`, `group`,
 //! `security_driver`...) are logged when they ask for something rvirt does not do.
 
@@ -78,6 +80,13 @@ pub(crate) struct QemuConfig {
     pub(crate) dump_guest_core: bool,
     /// `-1`: QEMU's seccomp sandbox on; `0`: off (`-sandbox off`); `1`: on.
     pub(crate) seccomp_sandbox: i64,
+    /// How save images (and managed saves) are compressed: `raw`, `gzip`, `bzip2`, `xz`,
+    /// `lzop` (checked when a save asks for it, as libvirt checks it).
+    pub(crate) save_image_format: Option<String>,
+    /// How core dumps (not memory-only ones) are compressed.
+    pub(crate) dump_image_format: Option<String>,
+    /// How the memory of external snapshots is compressed.
+    pub(crate) snapshot_image_format: Option<String>,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -219,6 +228,9 @@ impl QemuConfig {
             max_core,
             dump_guest_core: f.boolean("dump_guest_core")?.unwrap_or(false),
             seccomp_sandbox: f.int("seccomp_sandbox")?.unwrap_or(-1),
+            save_image_format: f.string("save_image_format")?,
+            dump_image_format: f.string("dump_image_format")?,
+            snapshot_image_format: f.string("snapshot_image_format")?,
         };
         check_unsupported(f)?;
         Ok(config)
@@ -314,9 +326,6 @@ fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
     f.string("stdio_handler")?;
     f.string_list("cgroup_controllers", false)?;
     f.string_list("cgroup_device_acl", false)?;
-    f.string("save_image_format")?;
-    f.string("dump_image_format")?;
-    f.string("snapshot_image_format")?;
     f.string("auto_dump_path")?;
     f.boolean("auto_dump_bypass_cache")?;
     f.boolean("auto_start_bypass_cache")?;

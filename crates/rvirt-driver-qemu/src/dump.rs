@@ -137,7 +137,16 @@ impl QemuDriver {
             let sync = file
                 .try_clone()
                 .map_err(system(format!("unable to open '{}'", path.display())))?;
-            match self.migrate_to_fd(p, file, "domain core dump").await {
+            // An unusable dump_image_format leaves the dump raw, as in libvirt.
+            let compression = crate::save::Compression::of(
+                self.config.dump_image_format.as_deref(),
+                "dump",
+                true,
+            )?;
+            match self
+                .migrate_to_fd(p, file, "domain core dump", compression)
+                .await
+            {
                 Ok(_) => sync
                     .sync_all()
                     .map_err(system(format!("unable to close file {}", path.display()))),

@@ -112,6 +112,146 @@ fn system(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::system(FROM, what, &e)
 }
 
+/// The compressed formats of libvirt's save images, by their header code (0: raw); each is
+/// also the name of the program that makes and reads it.
+const FORMATS: [&str; 5] = ["raw", "gzip", "bzip2", "xz", "lzop"];
+
+/// How a migration stream is stored, as a `*_image_format` of `qemu.conf` asks: the image
+/// header's `compressed` code and the program that compresses it (`PROG -c`, xz with `-3`), as
+/// libvirt runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Compression {
+    /// The header's `compressed` field.
+    pub(crate) code: u32,
+    program: Option<&'static str>,
+}
+
+impl Compression {
+    /// The stream as QEMU writes it.
+    pub(crate) const RAW: Compression = Compression {
+        code: save_image::RAW,
+        program: None,
+    };
+
+    /// What `format` (`save_image_format`, `dump_image_format`, `snapshot_image_format`) asks
+    /// for a `style` image (`save`, `dump`, `snapshot`). A format libvirt does not know, or
+    /// one whose program is not on `$PATH`, fails with libvirt's error, or with `raw_on_fail`
+    /// (dumps) is stored raw with a warning.
+    pub(crate) fn of(format: Option<&str>, style: &str, raw_on_fail: bool) -> Result<Compression> {
+        let Some(format) = format else {
+            return Ok(Compression::RAW);
+        };
+        let problem = match FORMATS.iter().position(|f| *f == format) {
+            Some(0) => return Ok(Compression::RAW),
+            Some(code) if util::program_in_path(FORMATS[code]).is_some() => {
+                return Ok(Compression {
+                    code: code as u32,
+                    program: Some(FORMATS[code]),
+                });
+            }
+            Some(_) => format!(
+                "Compression program for {style} image format in configuration file isn't \
+                 available"
+            ),
+            None => format!("Invalid {style} image format specified in configuration file"),
+        };
+        if raw_on_fail {
+            tracing::warn!("{problem}, using raw");
+            return Ok(Compression::RAW);
+        }
+        Err(Error::with_detail(
+            FROM,
+            ErrorNumber::OPERATION_FAILED,
+            problem,
+        ))
+    }
+
+    /// Starts the compressor, writing to `out` (at its current offset) what it reads from the
+    /// returned pipe end, which is for QEMU; `None` for a raw stream (QEMU writes `out`).
+    fn start(&self, out: std::fs::File) -> Result<(std::fs::File, Option<Compressor>)> {
+        let Some(prog) = self.program else {
+            return Ok((out, None));
+        };
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills both descriptors, owned below.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+            return Err(Error::system(
+                FROM,
+                "Unable to create pipe",
+                &std::io::Error::last_os_error(),
+            ));
+        }
+        use std::os::fd::{FromRawFd, OwnedFd};
+        // SAFETY: the two descriptors pipe2 just opened, each owned once.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let mut cmd = std::process::Command::new(prog);
+        cmd.arg("-c");
+        if prog == "xz" {
+            cmd.arg("-3");
+        }
+        let child = cmd
+            .stdin(std::fs::File::from(read))
+            .stdout(out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(system(format!("cannot execute binary {prog}")))?;
+        Ok((
+            std::fs::File::from(write),
+            Some(Compressor {
+                child: Some(child),
+                prog,
+            }),
+        ))
+    }
+}
+
+/// A running compressor of a migration stream: killed and reaped if dropped before
+/// [`Compressor::finish`].
+struct Compressor {
+    child: Option<std::process::Child>,
+    prog: &'static str,
+}
+
+impl Compressor {
+    /// Waits until the compressor has written everything (QEMU closed its end of the pipe),
+    /// and fails with what it printed if it did not exit cleanly.
+    async fn finish(mut self) -> Result<()> {
+        let Some(child) = self.child.take() else {
+            return Ok(());
+        };
+        let prog = self.prog;
+        util::off_thread(move || {
+            let out = child
+                .wait_with_output()
+                .map_err(system(format!("cannot wait for {prog}")))?;
+            if out.status.success() {
+                return Ok(());
+            }
+            let status = out
+                .status
+                .code()
+                .map_or_else(|| format!("{}", out.status), |c| c.to_string());
+            Err(Error::internal(
+                FROM,
+                format!(
+                    "Child process ({prog} -c) unexpected exit status {status}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim_end()
+                ),
+            ))
+        })
+        .await
+    }
+}
+
+impl Drop for Compressor {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 impl QemuDriver {
     /// Where domain `name`'s managed save image lives.
     pub(crate) fn managed_save_path(&self, name: &str) -> PathBuf {
@@ -175,6 +315,7 @@ impl QemuDriver {
             (st.state == DomainState::RUNNING, st.def.clone())
         };
         crate::virtiofs::check_migratable(&live)?;
+        let compression = Compression::of(self.config.save_image_format.as_deref(), "save", false)?;
         let xml = match dxml {
             Some(x) => {
                 let def = self.parse_and_fill(x).await?;
@@ -190,7 +331,10 @@ impl QemuDriver {
             self.set_paused(obj, DomainPausedReason::SAVE.0);
         }
         let resume_after = state_override(flags).unwrap_or(was_running);
-        match self.write_image(p, path, &xml, resume_after).await {
+        match self
+            .write_image(p, path, &xml, resume_after, compression)
+            .await
+        {
             Ok(mig) => {
                 p.saved.store(true, Ordering::Relaxed);
                 p.destroying.store(true, Ordering::Relaxed);
@@ -221,14 +365,16 @@ impl QemuDriver {
         }
     }
 
-    /// Writes the image: header and XML, QEMU's migration stream, fsync, final magic. A file
-    /// this call created is removed again on failure.
+    /// Writes the image: header and XML, QEMU's migration stream (through the compressor
+    /// `compression` names), fsync, final magic. A file this call created is removed again on
+    /// failure.
     pub(crate) async fn write_image(
         &self,
         p: &Arc<crate::process::Proc>,
         path: &Path,
         xml: &str,
         was_running: bool,
+        compression: Compression,
     ) -> Result<rvirt_qmp::MigrationInfo> {
         let existed = path.exists();
         let mut file = std::fs::OpenOptions::new()
@@ -242,7 +388,13 @@ impl QemuDriver {
                 path.display()
             )))?;
         let res = async {
-            let head = save_image::prologue(xml, was_running, None, save_image::PARTIAL)?;
+            let head = save_image::prologue(
+                xml,
+                was_running,
+                compression.code,
+                None,
+                save_image::PARTIAL,
+            )?;
             file.write_all(&head).map_err(system(format!(
                 "failed to write header to domain save file '{}'",
                 path.display()
@@ -250,7 +402,9 @@ impl QemuDriver {
             let fd = file
                 .try_clone()
                 .map_err(system(format!("unable to open '{}'", path.display())))?;
-            let mig = self.migrate_to_fd(p, fd, "domain save").await?;
+            let mig = self
+                .migrate_to_fd(p, fd, "domain save", compression)
+                .await?;
             let path2 = path.to_path_buf();
             util::off_thread(move || save_image::finish(&file, &path2)).await?;
             Ok(mig)
@@ -262,19 +416,21 @@ impl QemuDriver {
         res
     }
 
-    /// Streams the guest's state to `fd` with QEMU's migration (no bandwidth cap), until it
-    /// completes, fails, is aborted (a save job's abort cancels it), or QEMU exits. `what`
-    /// names the job in errors.
+    /// Streams the guest's state to `fd` (through the compressor `compression` names) with
+    /// QEMU's migration (no bandwidth cap), until it completes, fails, is aborted (a save
+    /// job's abort cancels it), or QEMU exits. `what` names the job in errors.
     pub(crate) async fn migrate_to_fd(
         &self,
         p: &Arc<crate::process::Proc>,
-        fd: std::fs::File,
+        out: std::fs::File,
         what: &'static str,
+        compression: Compression,
     ) -> Result<rvirt_qmp::MigrationInfo> {
         let mon = p.monitor()?;
         let mut exited = p.exited_rx();
         let job = p.clone();
-        on_rt(async move {
+        let (fd, compressor) = compression.start(out)?;
+        let migrated = on_rt(async move {
             let migrate = async {
                 // No bandwidth cap: the stream goes as fast as the disk takes it.
                 mon.migrate_set_parameters(serde_json::json!({ "max-bandwidth": 1u64 << 40 }))
@@ -286,6 +442,9 @@ impl QemuDriver {
                 mon.getfd("migrate", fd.as_raw_fd())
                     .await
                     .map_err(crate::process::qmp_error)?;
+                // QEMU has its own copy: a compressor sees the end of the stream when QEMU
+                // closes it.
+                drop(fd);
                 let events = mon.events();
                 if let Err(e) = mon.migrate("fd:migrate").await {
                     let _ = mon.closefd("migrate").await;
@@ -304,7 +463,13 @@ impl QemuDriver {
             };
             crate::process::unless_quit(&mut exited, migrate).await
         })
-        .await?
+        .await?;
+        // A failed migration kills the compressor (dropped); a finished one lets it finish.
+        let info = migrated?;
+        if let Some(c) = compressor {
+            c.finish().await?;
+        }
+        Ok(info)
     }
 
     /// Restores the image at `path` as a new running domain (or into the inactive domain of the
@@ -436,6 +601,7 @@ impl QemuDriver {
         let head = save_image::prologue(
             &self.migratable_xml(&new)?,
             state.unwrap_or(header.was_running),
+            header.compressed,
             Some(header.data_len),
             save_image::MAGIC,
         )?;
@@ -459,17 +625,14 @@ struct Stream {
 
 impl Stream {
     fn open(compressed: u32, file: std::fs::File) -> Result<Stream> {
-        let prog = match compressed {
-            save_image::RAW => return Ok(Stream { file, helper: None }),
-            1 => "gzip",
-            2 => "bzip2",
-            3 => "xz",
-            4 => "lzop",
-            n => {
+        let prog = match FORMATS.get(compressed as usize) {
+            _ if compressed == save_image::RAW => return Ok(Stream { file, helper: None }),
+            Some(prog) => *prog,
+            None => {
                 return Err(Error::with_detail(
                     FROM,
                     ErrorNumber::OPERATION_FAILED,
-                    format!("Invalid compressed save format {n}"),
+                    format!("Invalid compressed save format {compressed}"),
                 ));
             }
         };

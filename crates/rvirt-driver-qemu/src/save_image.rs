@@ -83,6 +83,7 @@ fn failed(detail: impl Into<String>) -> Error {
 pub(crate) fn prologue(
     xml: &str,
     was_running: bool,
+    compressed: u32,
     data_len: Option<u32>,
     magic: &[u8; 16],
 ) -> Result<Vec<u8>> {
@@ -96,7 +97,7 @@ pub(crate) fn prologue(
         version: VERSION,
         data_len: u32::try_from(data_len).map_err(|_| failed("domain XML too large"))?,
         was_running,
-        compressed: RAW,
+        compressed,
         cookie_offset: 0,
     };
     let mut out = Vec::with_capacity(HEADER_LEN + data_len);
@@ -220,7 +221,7 @@ mod tests {
     #[test]
     fn round_trip_and_libvirt_layout() {
         let dir = tempfile::tempdir().unwrap();
-        let mut bytes = prologue("<domain/>", true, None, PARTIAL).unwrap();
+        let mut bytes = prologue("<domain/>", true, RAW, None, PARTIAL).unwrap();
         assert_eq!(bytes.len(), HEADER_LEN + 10 + PADDING);
         assert_eq!(&bytes[16..20], &2u32.to_ne_bytes());
         assert_eq!(&bytes[20..24], &((10 + PADDING) as u32).to_ne_bytes());
@@ -248,19 +249,19 @@ mod tests {
         assert!(e.contains("failed to read qemu header"), "{e}");
         let e = err_of(open(&image(dir.path(), &[7u8; 200]), false));
         assert!(e.contains("image magic is incorrect"), "{e}");
-        let mut b = prologue("<domain/>", false, None, MAGIC).unwrap();
+        let mut b = prologue("<domain/>", false, RAW, None, MAGIC).unwrap();
         b[16..20].copy_from_slice(&3u32.to_ne_bytes());
         let e = err_of(open(&image(dir.path(), &b), false));
         assert!(
             e.contains("image version is not supported (50331648 > 2)"),
             "{e}"
         );
-        let b = prologue("<domain/>", false, None, MAGIC).unwrap();
+        let b = prologue("<domain/>", false, RAW, None, MAGIC).unwrap();
         let e = err_of(open(&image(dir.path(), &b[..200]), false));
         assert!(e.contains("failed to read domain XML"), "{e}");
         let e = err_of(open(&dir.path().join("none"), false));
         assert!(e.contains("Failed to open file"), "{e}");
-        let e = prologue("<domain>long</domain>", false, Some(5), MAGIC).unwrap_err();
+        let e = prologue("<domain>long</domain>", false, RAW, Some(5), MAGIC).unwrap_err();
         assert!(e.to_string().contains("new xml too large to fit in file"));
     }
 }

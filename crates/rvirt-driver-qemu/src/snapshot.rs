@@ -771,6 +771,11 @@ impl QemuDriver {
                 self.migratable_xml(&st.def)?,
             )
         };
+        let compression = crate::save::Compression::of(
+            self.config.snapshot_image_format.as_deref(),
+            "snapshot",
+            false,
+        )?;
         p.pause_reason
             .store(DomainPausedReason::SNAPSHOT.0, Ordering::Relaxed);
         if resume && !live {
@@ -778,7 +783,10 @@ impl QemuDriver {
                 .await?;
         }
         let existed = path.exists();
-        let mut res = self.write_image(&p, &path, &xml, resume).await.map(|_| ());
+        let mut res = self
+            .write_image(&p, &path, &xml, resume, compression)
+            .await
+            .map(|_| ());
         if res.is_ok() {
             // QEMU paused the guest as a live migration ended.
             self.set_paused(obj, DomainPausedReason::SNAPSHOT.0);

@@ -253,3 +253,26 @@ fn a_guest_runs_with_vnc_over_tls_a_default_password_its_name_and_limits() {
     assert_eq!(limit(pid, "Max open files"), ("4096".into(), "4096".into()));
     assert_eq!(limit(pid, "Max core file size"), ("0".into(), "0".into()));
 }
+
+#[test]
+fn dump_image_format_compresses_core_dumps_and_an_unusable_one_leaves_them_raw() {
+    for (format, magic) in [("gzip", &b"\x1f\x8b"[..]), ("zip", &b"QEVM"[..])] {
+        let root = Root::new();
+        write_conf(root.path(), &format!("dump_image_format = \"{format}\"\n"));
+        let d = open(root.path());
+        let name = format!("dump-{format}");
+        let dom = block_on(
+            d.domain_create_xml(&common::guest(&name, "qemu"), DomainCreateFlags::empty()),
+        )
+        .unwrap();
+        let path = root.path().join("core");
+        block_on(d.domain_core_dump(&dom, path.to_str().unwrap(), None, 0)).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            bytes.starts_with(magic),
+            "{format}: the dump starts with {:x?}",
+            &bytes[..8.min(bytes.len())]
+        );
+        block_on(d.domain_destroy(&dom, Default::default())).unwrap();
+    }
+}

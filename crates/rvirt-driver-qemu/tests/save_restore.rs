@@ -593,3 +593,77 @@ fn images_libvirt_compressed_restore_through_its_decompressor() {
     assert!(block_on(d.domain_lookup_by_name("z")).is_err());
     assert_eq!(running_qemus(root.path()), 0);
 }
+
+/// Writes `ROOT/etc/qemu.conf` with `text` (what libvirt's embedded driver needs first).
+fn qemu_conf(root: &Path, text: &str) {
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/qemu.conf"),
+        format!("{}{text}", rvirt_testsupport::EMBED_QEMU_CONF),
+    )
+    .unwrap();
+}
+
+#[test]
+fn save_image_format_compresses_saves_as_libvirt_does() {
+    let root = Root::new();
+    qemu_conf(root.path(), "save_image_format = \"xz\"\n");
+    let d = open(root.path());
+    let img = root.path().join("c.img");
+    let c = block_on(d.domain_define_xml(&guest("c", "qemu"), DomainDefineFlags::empty())).unwrap();
+    block_on(d.domain_create(&c, DomainCreateFlags::empty())).unwrap();
+    block_on(d.domain_save(&c, img.to_str().unwrap(), None, NONE)).unwrap();
+    // The header says xz (3) and the stream after the data area is xz's.
+    let bytes = std::fs::read(&img).unwrap();
+    assert_eq!(&bytes[..16], b"LibvirtQemudSave");
+    assert_eq!(u32::from_ne_bytes(bytes[28..32].try_into().unwrap()), 3);
+    let data_len = u32::from_ne_bytes(bytes[20..24].try_into().unwrap()) as usize;
+    assert_eq!(&bytes[92 + data_len..92 + data_len + 6], b"\xfd7zXZ\0");
+    // libvirt's own driver restores it, and so do we.
+    let lv = root.path().join("libvirt");
+    if let Some(out) = libvirt_embed(&lv, &format!("restore {}; destroy c", img.display())) {
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    block_on(d.domain_restore(img.to_str().unwrap(), None, NONE)).unwrap();
+    let c = block_on(d.domain_lookup_by_name("c")).unwrap();
+    assert_eq!(
+        state(&d, &c),
+        (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
+    );
+    // Managed save goes the same way.
+    block_on(d.domain_managed_save(&c, NONE)).unwrap();
+    let managed = std::fs::read(root.path().join("lib/qemu/save/c.save")).unwrap();
+    assert_eq!(u32::from_ne_bytes(managed[28..32].try_into().unwrap()), 3);
+    block_on(d.domain_create(&c, DomainCreateFlags::empty())).unwrap();
+    assert_eq!(
+        state(&d, &c),
+        (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
+    );
+    block_on(d.domain_destroy(&c, DomainDestroyFlags::empty())).unwrap();
+}
+
+#[test]
+fn an_unknown_save_image_format_fails_the_save_and_keeps_the_guest() {
+    let root = Root::new();
+    qemu_conf(root.path(), "save_image_format = \"zip\"\n");
+    let d = open(root.path());
+    let _cleanup = common::Cleanup(d.clone(), "u");
+    let img = root.path().join("u.img");
+    let u = block_on(d.domain_create_xml(&guest("u", "qemu"), DomainCreateFlags::empty())).unwrap();
+    let e = block_on(d.domain_save(&u, img.to_str().unwrap(), None, NONE)).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::OPERATION_FAILED);
+    assert_eq!(
+        e.message,
+        "operation failed: Invalid save image format specified in configuration file"
+    );
+    assert!(!img.exists());
+    assert_eq!(
+        state(&d, &u),
+        (DomainState::RUNNING, DomainRunningReason::BOOTED.0)
+    );
+}
