@@ -99,6 +99,25 @@ fn opt_escape(s: &str) -> String {
     s.replace(',', ",,")
 }
 
+/// `-compat` for qemu.conf's `deprecation_behavior`, as libvirt writes it (output first);
+/// `None` for `none`, and for a value libvirt does not know (with its warning).
+fn compat(behavior: &str, guest: &str) -> Option<String> {
+    let input = match behavior {
+        "none" => return None,
+        "omit" => None,
+        "reject" => Some("reject"),
+        "crash" => Some("crash"),
+        other => {
+            tracing::warn!("Unsupported deprecation behavior '{other}' for VM '{guest}'");
+            return None;
+        }
+    };
+    Some(match input {
+        Some(i) => format!(r#"{{"deprecated-output":"hide","deprecated-input":"{i}"}}"#),
+        None => r#"{"deprecated-output":"hide"}"#.to_string(),
+    })
+}
+
 /// Builds the command line that runs `def`.
 pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     // Every device gets its alias, which is its id (the start path assigns them to the live
@@ -127,6 +146,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         "-name",
         &format!("guest={}{process},debug-threads=on", opt_escape(&def.name)),
     ]);
+    if let Some(compat) = compat(&cfg.deprecation_behavior, &def.name) {
+        push(&["-compat", &compat]);
+    }
     push(&["-S"]);
     let mem_mib = def.memory_kib.div_ceil(1024).max(1);
     // The RAM as a backend object when <memoryBacking> asks for one (shared with virtiofsd),
@@ -293,8 +315,10 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         0 => "off".into(),
         _ => "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".into(),
     });
-    a.push("-msg".into());
-    a.push("timestamp=on".into());
+    if cfg.log_timestamp {
+        a.push("-msg".into());
+        a.push("timestamp=on".into());
+    }
     Ok(QemuCommand {
         binary,
         args: a,

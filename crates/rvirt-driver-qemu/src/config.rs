@@ -9,7 +9,7 @@
 //! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`), the port
 //! ranges `remote_display_port_min/max` and `remote_websocket_port_min/max`, and the process
 //! settings `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`
-//! and `seccomp_sandbox`, and the compression of save images, core dumps and external memory
+//! `seccomp_sandbox`, `log_timestamp` and `deprecation_behavior`, and the compression of save images, core dumps and external memory
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`). Other
 //! settings are read as libvirt would not complain about them and
 //! otherwise ignored; those that change who QEMU runs as (`user`, `group`,
@@ -87,6 +87,11 @@ pub(crate) struct QemuConfig {
     pub(crate) dump_image_format: Option<String>,
     /// How the memory of external snapshots is compressed.
     pub(crate) snapshot_image_format: Option<String>,
+    /// QEMU prefixes its messages with the time (`-msg timestamp=on`).
+    pub(crate) log_timestamp: bool,
+    /// What QEMU does with deprecated commands and arguments (`-compat`): `none` (the
+    /// default: nothing said), `omit` (hidden from its answers), `reject` or `crash`.
+    pub(crate) deprecation_behavior: String,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -231,6 +236,10 @@ impl QemuConfig {
             save_image_format: f.string("save_image_format")?,
             dump_image_format: f.string("dump_image_format")?,
             snapshot_image_format: f.string("snapshot_image_format")?,
+            log_timestamp: f.boolean("log_timestamp")?.unwrap_or(true),
+            deprecation_behavior: f
+                .string("deprecation_behavior")?
+                .unwrap_or_else(|| "none".into()),
         };
         check_unsupported(f)?;
         Ok(config)
@@ -329,7 +338,6 @@ fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
     f.string("auto_dump_path")?;
     f.boolean("auto_dump_bypass_cache")?;
     f.boolean("auto_start_bypass_cache")?;
-    f.boolean("log_timestamp")?;
     Ok(())
 }
 

@@ -39,7 +39,9 @@ fn settings(line: &str, root: &Path) -> Vec<String> {
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).copied().unwrap_or_default();
         match *w {
-            "-name" | "-vnc" | "-spice" | "-sandbox" => out.push(format!("{w} {next}")),
+            "-name" | "-vnc" | "-spice" | "-sandbox" | "-compat" | "-msg" => {
+                out.push(format!("{w} {next}"))
+            }
             // Compared as JSON: the order of the keys is not libvirt's.
             "-object" if next.contains("tls-creds") => {
                 let v: serde_json::Value = serde_json::from_str(next).unwrap();
@@ -106,6 +108,11 @@ fn graphics_and_process_settings_reach_the_command_line_as_libvirts_do() {
         ("", CONSOLES),
         (&tls, CONSOLES),
         (&sockets, CONSOLES),
+        (
+            "log_timestamp = 0\ndeprecation_behavior = \"reject\"\n",
+            CONSOLES,
+        ),
+        ("deprecation_behavior = \"omit\"\n", CONSOLES),
         (
             "spice_tls = 1\n",
             &CONSOLES.replace(
@@ -275,4 +282,58 @@ fn dump_image_format_compresses_core_dumps_and_an_unusable_one_leaves_them_raw()
         );
         block_on(d.domain_destroy(&dom, Default::default())).unwrap();
     }
+}
+
+#[test]
+fn a_guest_whose_qemu_crashes_on_deprecated_use_goes_through_its_lifecycle() {
+    use rvirt_types::domain::*;
+    // deprecation_behavior = "crash": QEMU aborts on any deprecated command or argument, so
+    // every call below proves the driver uses none.
+    let root = Root::new();
+    write_conf(root.path(), "deprecation_behavior = \"crash\"\n");
+    let d = open(root.path());
+    let _cleanup = Cleanup(d.clone(), "compat");
+    let dom = block_on(d.domain_create_xml(
+        &common::guest_with(
+            "compat",
+            "<graphics type='vnc' autoport='yes'/><memballoon model='virtio'/>",
+        ),
+        DomainCreateFlags::empty(),
+    ))
+    .unwrap();
+    let pid = pid_of(root.path(), "compat");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&cmdline)
+            .contains("-compat\0{\"deprecated-output\":\"hide\",\"deprecated-input\":\"crash\"}"),
+        "QEMU runs without -compat"
+    );
+    block_on(d.domain_suspend(&dom)).unwrap();
+    block_on(d.domain_resume(&dom)).unwrap();
+    block_on(d.domain_set_memory(&dom, 32 * 1024, DomainMemoryModFlags::LIVE)).unwrap();
+    block_on(d.domain_memory_stats(&dom, 16, 0)).unwrap();
+    let stats = block_on(d.connect_get_all_domain_stats(
+        None,
+        DomainStatsTypes::empty(),
+        ConnectGetAllDomainStatsFlags::empty(),
+    ))
+    .unwrap();
+    assert_eq!(stats.len(), 1);
+    let img = root.path().join("compat.img");
+    block_on(d.domain_save(
+        &dom,
+        img.to_str().unwrap(),
+        None,
+        DomainSaveRestoreFlags::empty(),
+    ))
+    .unwrap();
+    block_on(d.domain_restore(img.to_str().unwrap(), None, DomainSaveRestoreFlags::empty()))
+        .unwrap();
+    let dom = block_on(d.domain_lookup_by_name("compat")).unwrap();
+    assert_eq!(
+        block_on(d.domain_get_state(&dom, 0)).unwrap(),
+        (DomainState::RUNNING, DomainRunningReason::RESTORED.0)
+    );
+    block_on(d.domain_reset(&dom, 0)).unwrap();
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
