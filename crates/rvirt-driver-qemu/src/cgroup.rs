@@ -105,11 +105,13 @@ impl Cgroup {
         }
     }
 
-    /// Makes `group` under `machine` in every mounted controller. A new cpuset group takes
-    /// its parent's CPUs and memory nodes (it holds no task until it has both).
-    pub(crate) fn create(group: &str) -> Result<Cgroup> {
+    /// Makes `group` under `machine` in every mounted controller that `allowed` names
+    /// (`qemu.conf`'s `cgroup_controllers`; `None`: all). A new cpuset group takes its
+    /// parent's CPUs and memory nodes (it holds no task until it has both).
+    pub(crate) fn create(group: &str, allowed: Option<&[String]>) -> Result<Cgroup> {
         let mut dirs = Vec::new();
-        'controllers: for (c, mount) in mounts() {
+        let wanted = |c: Controller| allowed.is_none_or(|a| a.iter().any(|n| n == c.name()));
+        'controllers: for (c, mount) in mounts().into_iter().filter(|(c, _)| wanted(*c)) {
             let partition = mount.join("machine");
             let dir = partition.join(group);
             for d in [&partition, &dir] {
@@ -460,15 +462,18 @@ pub(crate) struct Placing {
 }
 
 impl Placing {
-    /// Makes the groups `group` and moves process `pid` into them, in the background.
-    pub(crate) fn start(group: String, pid: i32) -> Placing {
+    /// Makes the groups `group` (in the controllers `allowed` names, see [`Cgroup::create`])
+    /// and moves process `pid` into them, in the background.
+    pub(crate) fn start(group: String, pid: i32, allowed: Option<Vec<String>>) -> Placing {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let placed = Cgroup::create(&group).and_then(|cg| match cg.add_process(pid) {
-                Ok(()) => Ok(cg),
-                Err(e) => {
-                    cg.remove();
-                    Err(e)
+            let placed = Cgroup::create(&group, allowed.as_deref()).and_then(|cg| {
+                match cg.add_process(pid) {
+                    Ok(()) => Ok(cg),
+                    Err(e) => {
+                        cg.remove();
+                        Err(e)
+                    }
                 }
             });
             let _ = tx.send(placed);

@@ -9,7 +9,7 @@
 //! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`), the port
 //! ranges `remote_display_port_min/max` and `remote_websocket_port_min/max`, and the process
 //! settings `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`
-//! `seccomp_sandbox`, `log_timestamp` and `deprecation_behavior`, and the compression of save images, core dumps and external memory
+//! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior` and `cgroup_controllers`, and the compression of save images, core dumps and external memory
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`). Other
 //! settings are read as libvirt would not complain about them and
 //! otherwise ignored; those that change who QEMU runs as (`user`, `group`,
@@ -87,6 +87,8 @@ pub(crate) struct QemuConfig {
     pub(crate) dump_image_format: Option<String>,
     /// How the memory of external snapshots is compressed.
     pub(crate) snapshot_image_format: Option<String>,
+    /// The control group controllers guests get groups in (`None`: every one mounted).
+    pub(crate) cgroup_controllers: Option<Vec<String>>,
     /// QEMU prefixes its messages with the time (`-msg timestamp=on`).
     pub(crate) log_timestamp: bool,
     /// What QEMU does with deprecated commands and arguments (`-compat`): `none` (the
@@ -123,6 +125,7 @@ impl QemuConfig {
         };
         let config = QemuConfig::from_file(&file, config_base, system).map_err(conf_error)?;
         check_tls_dirs(&file)?;
+        check_controllers(config.cgroup_controllers.as_deref())?;
         Ok(config)
     }
 
@@ -236,6 +239,7 @@ impl QemuConfig {
             save_image_format: f.string("save_image_format")?,
             dump_image_format: f.string("dump_image_format")?,
             snapshot_image_format: f.string("snapshot_image_format")?,
+            cgroup_controllers: f.string_list("cgroup_controllers", false)?,
             log_timestamp: f.boolean("log_timestamp")?.unwrap_or(true),
             deprecation_behavior: f
                 .string("deprecation_behavior")?
@@ -292,6 +296,36 @@ impl Limits {
     }
 }
 
+/// The control group controllers libvirt knows by name.
+const CONTROLLERS: [&str; 10] = [
+    "cpu",
+    "cpuacct",
+    "cpuset",
+    "memory",
+    "devices",
+    "freezer",
+    "blkio",
+    "net_cls",
+    "perf_event",
+    "name=systemd",
+];
+
+/// Refuses a `cgroup_controllers` entry libvirt does not know.
+fn check_controllers(names: Option<&[String]>) -> Result<()> {
+    match names
+        .unwrap_or_default()
+        .iter()
+        .find(|n| !CONTROLLERS.contains(&n.as_str()))
+    {
+        Some(bad) => Err(Error::with_detail(
+            ErrorDomain::QEMU,
+            ErrorNumber::CONF_SYNTAX,
+            format!("Unknown cgroup controller '{bad}'"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Refuses a TLS certificate folder that `qemu.conf` names and that does not exist, as
 /// libvirt does once the file is read.
 fn check_tls_dirs(f: &ConfFile) -> Result<()> {
@@ -333,7 +367,6 @@ fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
         tracing::warn!("qemu.conf: security_driver {l:?} is not honoured: no security driver runs");
     }
     f.string("stdio_handler")?;
-    f.string_list("cgroup_controllers", false)?;
     f.string_list("cgroup_device_acl", false)?;
     f.string("auto_dump_path")?;
     f.boolean("auto_dump_bypass_cache")?;

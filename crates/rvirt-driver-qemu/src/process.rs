@@ -962,6 +962,7 @@ impl QemuDriver {
             .map_err(sys("cannot open the log file twice".into()))?;
         let opts = self.monitor_options();
         let limits = crate::config::Limits::of(&self.config);
+        let controllers = self.config.cgroup_controllers.clone();
         check_emulator(&cmd.binary)?;
         on_rt(async move {
             use std::os::unix::process::CommandExt;
@@ -1011,7 +1012,7 @@ impl QemuDriver {
                 )
             })?;
             // Into its control groups while it starts up.
-            let placing = crate::cgroup::Placing::start(group.clone(), pidfd.pid());
+            let placing = crate::cgroup::Placing::start(group.clone(), pidfd.pid(), controllers);
             let kill = |pidfd: &Pidfd| {
                 let _ = pidfd.signal(libc::SIGKILL);
             };

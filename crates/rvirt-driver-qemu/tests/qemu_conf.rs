@@ -149,6 +149,12 @@ fn a_qemu_conf_that_cannot_be_used_fails_the_open_as_libvirts_does() {
             "internal error: ROOT/etc/qemu.conf: expected a string for 'vnc_listen' parameter",
         ),
         (
+            "cgroup_controllers = [ \"cpu\", \"gpu\" ]\n",
+            ErrorDomain::QEMU,
+            ErrorNumber::CONF_SYNTAX,
+            "configuration file syntax error: Unknown cgroup controller 'gpu'",
+        ),
+        (
             "remote_display_port_min = 100\n",
             ErrorDomain::QEMU,
             ErrorNumber::INTERNAL_ERROR,
@@ -336,4 +342,51 @@ fn a_guest_whose_qemu_crashes_on_deprecated_use_goes_through_its_lifecycle() {
     );
     block_on(d.domain_reset(&dom, 0)).unwrap();
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}
+
+#[test]
+fn cgroup_controllers_limits_the_groups_a_guest_gets() {
+    use rvirt_driver::TuningDriver;
+    use rvirt_types::domain::DomainModificationImpact;
+    use rvirt_types::{TypedParam, TypedParamValue};
+    if !Path::new("/sys/fs/cgroup/memory/cgroup.procs").exists() {
+        // Hosts with only the unified hierarchy get no groups at all yet.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no cgroup v1 memory controller under CI"
+        );
+        return;
+    }
+    let root = Root::new();
+    write_conf(root.path(), "cgroup_controllers = [ \"memory\" ]\n");
+    let d = open(root.path());
+    let _cleanup = Cleanup(d.clone(), "cg-mem");
+    let dom =
+        block_on(d.domain_create_xml(&common::guest("cg-mem", "qemu"), DomainCreateFlags::empty()))
+            .unwrap();
+    let pid = pid_of(root.path(), "cg-mem");
+    let groups: Vec<String> = common::groups_of(pid)
+        .iter()
+        .map(|g| g.display().to_string())
+        .collect();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(
+        groups[0].starts_with("/sys/fs/cgroup/memory/machine/"),
+        "{groups:?}"
+    );
+    // Without its CPU group, the guest's CPU shares cannot be set, as in libvirt.
+    let shares = [TypedParam::new("cpu_shares", TypedParamValue::ULLong(300))];
+    let e = block_on(d.domain_set_scheduler_parameters(
+        &dom,
+        &shares,
+        DomainModificationImpact::LIVE.bits(),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorNumber::OPERATION_INVALID,
+            "Requested operation is not valid: cgroup CPU controller is not mounted"
+        )
+    );
 }
