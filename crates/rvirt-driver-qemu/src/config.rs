@@ -89,6 +89,8 @@ pub(crate) struct QemuConfig {
     pub(crate) snapshot_image_format: Option<String>,
     /// The control group controllers guests get groups in (`None`: every one mounted).
     pub(crate) cgroup_controllers: Option<Vec<String>>,
+    /// Where automatic dumps go (`<on_crash>coredump-*`); `None`: the driver's default.
+    pub(crate) auto_dump_path: Option<PathBuf>,
     /// QEMU prefixes its messages with the time (`-msg timestamp=on`).
     pub(crate) log_timestamp: bool,
     /// What QEMU does with deprecated commands and arguments (`-compat`): `none` (the
@@ -240,6 +242,7 @@ impl QemuConfig {
             dump_image_format: f.string("dump_image_format")?,
             snapshot_image_format: f.string("snapshot_image_format")?,
             cgroup_controllers: f.string_list("cgroup_controllers", false)?,
+            auto_dump_path: f.string("auto_dump_path")?.map(PathBuf::from),
             log_timestamp: f.boolean("log_timestamp")?.unwrap_or(true),
             deprecation_behavior: f
                 .string("deprecation_behavior")?
@@ -368,7 +371,6 @@ fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
     }
     f.string("stdio_handler")?;
     f.string_list("cgroup_device_acl", false)?;
-    f.string("auto_dump_path")?;
     f.boolean("auto_dump_bypass_cache")?;
     f.boolean("auto_start_bypass_cache")?;
     Ok(())

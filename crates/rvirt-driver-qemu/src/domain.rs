@@ -547,13 +547,19 @@ impl DomainDriver for QemuDriver {
     async fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
         let obj = self.obj(dom)?;
         {
+            // libvirt's checks: a paused guest or a panicked one (kept by `<on_crash>
+            // preserve`) runs again; a running one is refused, other states left as they are.
             let st = obj.lock();
             check_active(&st)?;
-            if st.state != DomainState::PAUSED {
-                return Err(Error::operation_invalid(
-                    ErrorDomain::DOMAIN,
-                    "domain is not paused",
-                ));
+            let refusal = match st.state {
+                DomainState::PMSUSPENDED => "domain is pmsuspended",
+                DomainState::RUNNING => "domain is already running",
+                DomainState::PAUSED => "",
+                DomainState::CRASHED if st.reason == DomainCrashedReason::PANICKED.0 => "",
+                _ => return Ok(()),
+            };
+            if !refusal.is_empty() {
+                return Err(Error::operation_invalid(FROM, refusal));
             }
         }
         self.resume(&obj).await

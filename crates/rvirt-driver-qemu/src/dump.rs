@@ -107,7 +107,7 @@ impl QemuDriver {
 
     /// libvirt's `doCoreDump`: the file, then the guest's memory (`MEMORY_ONLY`) or its whole
     /// state into it. A file the dump created is removed again when it fails.
-    async fn dump_to(
+    pub(crate) async fn dump_to(
         &self,
         p: &Arc<crate::process::Proc>,
         path: &Path,

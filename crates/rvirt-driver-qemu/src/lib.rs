@@ -43,6 +43,7 @@ mod checkpoint;
 pub mod command;
 mod config;
 mod control;
+mod crash;
 mod defaults;
 mod disk_index;
 mod domain;

@@ -177,6 +177,9 @@ pub struct Proc {
     /// QEMU stopped at a shutdown that a fake reboot turns into a reset: its `STOP` is not a
     /// pause (libvirt's `pausedShutdown`).
     paused_shutdown: AtomicBool,
+    /// The guest panicked and QEMU is pausing it: the `STOP` that follows pauses the domain,
+    /// then its crash is handled (`crash.rs`), in libvirt's order of events.
+    pub(crate) panicked: AtomicBool,
     /// A rewrite of the status file is scheduled ([`QemuDriver::save_status_soon`]).
     status_due: AtomicBool,
     exited: tokio::sync::watch::Sender<bool>,
@@ -1118,6 +1121,7 @@ impl QemuDriver {
                     pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                     resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                     fake_reboot: AtomicBool::new(false),
+                    panicked: AtomicBool::new(false),
                     paused_shutdown: AtomicBool::new(false),
                     status_due: AtomicBool::new(false),
                     exited: tokio::sync::watch::channel(false).0,
@@ -1192,6 +1196,9 @@ impl QemuDriver {
                 if !p.paused_shutdown.load(Ordering::Relaxed) {
                     self.set_paused(&obj, reason);
                     self.save_status_soon(uuid, p);
+                }
+                if p.panicked.swap(false, Ordering::Relaxed) {
+                    self.guest_panicked(&obj, uuid, p);
                 }
             }
             EventKind::Resume => {
@@ -1354,6 +1361,12 @@ impl QemuDriver {
                     });
                 }
             }
+            // QEMU pauses a panicked guest (-no-shutdown) and says so first: the crash is
+            // handled after the pause, as libvirt handles it after the STOP event.
+            EventKind::GuestPanicked { action } if action == "pause" => {
+                p.panicked.store(true, Ordering::Relaxed);
+            }
+            EventKind::GuestPanicked { .. } => self.guest_panicked(&obj, uuid, p),
             EventKind::Reset { .. } => {
                 p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);
@@ -1405,12 +1418,12 @@ impl QemuDriver {
         self.save_status_soon(obj.uuid, p);
     }
 
-    /// Paused → running for `reason`, with its event (RESUMED/UNPAUSED); nothing if not
-    /// paused.
+    /// Paused (or crashed, a panicked guest run again) → running for `reason`, with its event
+    /// (RESUMED/UNPAUSED); nothing in another state.
     pub(crate) fn set_resumed(&self, obj: &DomainObj, reason: i32) {
         let ev = {
             let mut st = obj.lock();
-            if st.state != DomainState::PAUSED {
+            if st.state != DomainState::PAUSED && st.state != DomainState::CRASHED {
                 return;
             }
             st.state = DomainState::RUNNING;
@@ -1584,9 +1597,18 @@ impl QemuDriver {
     /// The second half of a fake reboot (libvirt's `qemuProcessFakeReboot`): reset the
     /// machine and run its CPUs again, as a task of its own so that the watcher goes on
     /// reading the events this causes; a QEMU that will not is killed.
-    fn fake_reboot(&self, uuid: Uuid, p: Arc<Proc>) {
+    pub(crate) fn fake_reboot(&self, uuid: Uuid, p: Arc<Proc>) {
         let drv = self.weak();
         rt().spawn(async move {
+            // A crashed guest runs again for that reason (the RESUME event takes it).
+            let crashed = drv
+                .upgrade()
+                .and_then(|d| d.domains.find_by_uuid(&uuid))
+                .is_some_and(|o| o.lock().state == DomainState::CRASHED);
+            if crashed {
+                p.resume_reason
+                    .store(DomainRunningReason::CRASHED.0, Ordering::Relaxed);
+            }
             let ok = match p.monitor() {
                 Ok(m) => m.system_reset().await.is_ok() && m.cont().await.is_ok(),
                 Err(_) => false,
@@ -1600,13 +1622,16 @@ impl QemuDriver {
                 let _ = p.pidfd.signal(libc::SIGKILL);
                 return;
             }
+            let reason = if crashed {
+                DomainRunningReason::CRASHED
+            } else {
+                DomainRunningReason::BOOTED
+            };
+            // Whichever comes first, this or the watcher's handling of the RESUME event, takes
+            // a crashed guest to running with its event.
+            d.set_resumed(&obj, reason.0);
             {
                 let mut st = obj.lock();
-                let reason = if st.state == DomainState::CRASHED {
-                    DomainRunningReason::CRASHED
-                } else {
-                    DomainRunningReason::BOOTED
-                };
                 st.state = DomainState::RUNNING;
                 st.reason = reason.0;
             }
@@ -1922,6 +1947,7 @@ impl QemuDriver {
                 pause_reason: AtomicI32::new(DomainPausedReason::UNKNOWN.0),
                 resume_reason: AtomicI32::new(DomainRunningReason::UNPAUSED.0),
                 fake_reboot: AtomicBool::new(false),
+                panicked: AtomicBool::new(false),
                 paused_shutdown: AtomicBool::new(false),
                 status_due: AtomicBool::new(false),
                 exited: tokio::sync::watch::channel(false).0,

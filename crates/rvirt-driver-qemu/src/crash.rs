@@ -1,0 +1,140 @@
+//! What a guest's panic leads to, as libvirt's QEMU driver handles QEMU's `GUEST_PANICKED`
+//! (`processGuestPanicEvent`): the domain becomes crashed (reason panicked, with the CRASHED
+//! event), then its `<on_crash>` action runs: `destroy` shuts it off as crashed, `restart`
+//! resets and runs it again (running, reason crashed), `preserve` keeps it crashed for
+//! debugging, and the `coredump-` forms first write its memory (an ELF dump) under
+//! `qemu.conf`'s `auto_dump_path`, named `ID-NAME-YYYY-MM-DD-HH:MM:SS` (local time). A dump
+//! that fails stops there, as in libvirt: the guest stays crashed.
+
+use crate::QemuDriver;
+use crate::process::{Proc, rt};
+use rvirt_driver::{DomainEvent, DomainObj};
+use rvirt_types::Uuid;
+use rvirt_types::domain::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// `virDomainDefGetShortName`: the id and the first 20 bytes of the name (on a character
+/// boundary).
+fn short_name(id: i32, name: &str) -> String {
+    let mut end = name.len().min(20);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{id}-{}", &name[..end])
+}
+
+/// Now in local time as `YYYY-MM-DD-HH:MM:SS`.
+fn local_now() -> String {
+    // SAFETY: time(NULL) and localtime_r fill a tm of ours; no pointer outlives the calls.
+    let tm = unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02}-{:02}:{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
+
+impl QemuDriver {
+    /// The folder of automatic dumps: `auto_dump_path`, by default `dump` in the driver's
+    /// folder of running domains (`/var/lib/libvirt/qemu/dump`).
+    pub(crate) fn auto_dump_dir(&self) -> PathBuf {
+        self.config
+            .auto_dump_path
+            .clone()
+            .unwrap_or_else(|| self.dirs.qemu_lib.join("dump"))
+    }
+
+    /// QEMU said the guest panicked (it paused it, `-no-shutdown`): crashed now, then its
+    /// `<on_crash>` action, in a task of its own so that the watcher goes on reading events.
+    pub(crate) fn guest_panicked(&self, obj: &DomainObj, uuid: Uuid, p: &Arc<Proc>) {
+        let (ev, action, id, name) = {
+            let mut st = obj.lock();
+            if !st.is_active() {
+                return;
+            }
+            st.state = DomainState::CRASHED;
+            st.reason = DomainCrashedReason::PANICKED.0;
+            (
+                DomainEvent::lifecycle(
+                    st.to_ref(uuid),
+                    DomainEventType::CRASHED,
+                    DomainEventCrashedDetailType::PANICKED.0,
+                ),
+                st.def.on_crash.clone(),
+                st.id,
+                st.def.name.clone(),
+            )
+        };
+        self.events.emit(ev);
+        let _ = self.save_status(obj);
+        let drv = self.weak();
+        let p = p.clone();
+        rt().spawn(async move {
+            let Some(d) = drv.upgrade() else { return };
+            if action.starts_with("coredump-") {
+                let dir = d.auto_dump_dir();
+                let path = dir.join(format!("{}-{}", short_name(id, &name), local_now()));
+                let dumped = match std::fs::create_dir_all(&dir) {
+                    Ok(()) => {
+                        d.dump_to(&p, &path, 0, DomainCoreDumpFlags::MEMORY_ONLY)
+                            .await
+                    }
+                    Err(e) => Err(rvirt_types::Error::system(
+                        crate::FROM,
+                        format!("Failed to create '{}'", dir.display()),
+                        &e,
+                    )),
+                };
+                if let Err(e) = dumped {
+                    tracing::error!(domain = %name, "Dump failed: {e}");
+                    return;
+                }
+            }
+            match &*action {
+                "destroy" | "coredump-destroy" => {
+                    // The watcher shuts it off as crashed (STOPPED/CRASHED).
+                    p.dump_crash.store(true, Ordering::Relaxed);
+                    if let Err(e) = d.destroy(&uuid, false).await {
+                        tracing::warn!(domain = %name, "destroying the crashed guest: {e}");
+                    }
+                }
+                "restart" | "coredump-restart" => {
+                    p.fake_reboot.store(true, Ordering::Relaxed);
+                    d.fake_reboot(uuid, p);
+                }
+                _ => {}
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_names_are_libvirts() {
+        assert_eq!(short_name(4, "web"), "4-web");
+        assert_eq!(
+            short_name(12, "a-name-longer-than-twenty-bytes"),
+            "12-a-name-longer-than-t"
+        );
+        assert_eq!(short_name(1, "ééééééééééé"), "1-éééééééééé");
+        let now = local_now();
+        assert_eq!(now.len(), 19, "{now}");
+        assert_eq!(&now[4..5], "-");
+        assert_eq!(&now[10..11], "-");
+        assert_eq!(&now[13..14], ":");
+    }
+}
