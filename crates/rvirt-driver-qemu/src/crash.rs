@@ -1,10 +1,17 @@
-//! What a guest's panic leads to, as libvirt's QEMU driver handles QEMU's `GUEST_PANICKED`
+//! What a guest's panic or its watchdog leads to.
+//!
+//! A panic, as libvirt's QEMU driver handles QEMU's `GUEST_PANICKED`
 //! (`processGuestPanicEvent`): the domain becomes crashed (reason panicked, with the CRASHED
 //! event), then its `<on_crash>` action runs: `destroy` shuts it off as crashed, `restart`
 //! resets and runs it again (running, reason crashed), `preserve` keeps it crashed for
 //! debugging, and the `coredump-` forms first write its memory (an ELF dump) under
 //! `qemu.conf`'s `auto_dump_path`, named `ID-NAME-YYYY-MM-DD-HH:MM:SS` (local time). A dump
 //! that fails stops there, as in libvirt: the guest stays crashed.
+//!
+//! A watchdog, as libvirt handles QEMU's `WATCHDOG` (`qemuProcessHandleWatchdog`): the
+//! WATCHDOG event with QEMU's action; a running guest that QEMU pauses for it is paused with
+//! reason watchdog (SUSPENDED/WATCHDOG); and a watchdog whose action is `dump` (QEMU pauses)
+//! writes the guest's memory under `auto_dump_path`, then runs the guest again.
 
 use crate::QemuDriver;
 use crate::process::{Proc, rt};
@@ -45,7 +52,91 @@ fn local_now() -> String {
     )
 }
 
+/// QEMU's watchdog actions in `virDomainEventWatchdogAction` order.
+const WATCHDOG_ACTIONS: [&str; 7] = [
+    "none",
+    "pause",
+    "reset",
+    "poweroff",
+    "shutdown",
+    "debug",
+    "inject-nmi",
+];
+
 impl QemuDriver {
+    /// The guest's watchdog fired and QEMU does `action` about it.
+    pub(crate) fn watchdog_fired(&self, obj: &DomainObj, uuid: Uuid, p: &Arc<Proc>, action: &str) {
+        let code = WATCHDOG_ACTIONS
+            .iter()
+            .position(|a| *a == action)
+            .unwrap_or(0) as i32;
+        let (dref, paused, dump, id, name) = {
+            let mut st = obj.lock();
+            let paused =
+                code == DomainEventWatchdogAction::PAUSE.0 && st.state == DomainState::RUNNING;
+            if paused {
+                st.state = DomainState::PAUSED;
+                st.reason = DomainPausedReason::WATCHDOG.0;
+            }
+            let dump = st
+                .def
+                .devices
+                .other
+                .iter()
+                .any(|(_, e)| e.name == "watchdog" && e.attr("action") == Some("dump"));
+            (st.to_ref(uuid), paused, dump, st.id, st.def.name.clone())
+        };
+        self.events.emit(DomainEvent::Watchdog {
+            dom: dref.clone(),
+            action: code,
+        });
+        if paused {
+            self.events.emit(DomainEvent::lifecycle(
+                dref,
+                DomainEventType::SUSPENDED,
+                DomainEventSuspendedDetailType::WATCHDOG.0,
+            ));
+            let _ = self.save_status(obj);
+        }
+        if !dump {
+            return;
+        }
+        let drv = self.weak();
+        let p = p.clone();
+        rt().spawn(async move {
+            let Some(d) = drv.upgrade() else { return };
+            if let Err(e) = d.dump_automatically(&p, id, &name).await {
+                tracing::error!(domain = %name, "Dump failed: {e}");
+            }
+            let Some(obj) = d.domains.find_by_uuid(&uuid) else {
+                return;
+            };
+            if let Err(e) = d.resume_for(&obj, DomainRunningReason::UNPAUSED).await {
+                tracing::error!(domain = %name, "Resuming after dump failed: {e}");
+            }
+        });
+    }
+
+    /// A memory-only dump of guest `id`/`name` under [`QemuDriver::auto_dump_dir`].
+    async fn dump_automatically(
+        &self,
+        p: &Arc<Proc>,
+        id: i32,
+        name: &str,
+    ) -> rvirt_types::Result<()> {
+        let dir = self.auto_dump_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            rvirt_types::Error::system(
+                crate::FROM,
+                format!("Failed to create '{}'", dir.display()),
+                &e,
+            )
+        })?;
+        let path = dir.join(format!("{}-{}", short_name(id, name), local_now()));
+        self.dump_to(p, &path, 0, DomainCoreDumpFlags::MEMORY_ONLY)
+            .await
+    }
+
     /// The folder of automatic dumps: `auto_dump_path`, by default `dump` in the driver's
     /// folder of running domains (`/var/lib/libvirt/qemu/dump`).
     pub(crate) fn auto_dump_dir(&self) -> PathBuf {
@@ -82,24 +173,11 @@ impl QemuDriver {
         let p = p.clone();
         rt().spawn(async move {
             let Some(d) = drv.upgrade() else { return };
-            if action.starts_with("coredump-") {
-                let dir = d.auto_dump_dir();
-                let path = dir.join(format!("{}-{}", short_name(id, &name), local_now()));
-                let dumped = match std::fs::create_dir_all(&dir) {
-                    Ok(()) => {
-                        d.dump_to(&p, &path, 0, DomainCoreDumpFlags::MEMORY_ONLY)
-                            .await
-                    }
-                    Err(e) => Err(rvirt_types::Error::system(
-                        crate::FROM,
-                        format!("Failed to create '{}'", dir.display()),
-                        &e,
-                    )),
-                };
-                if let Err(e) = dumped {
-                    tracing::error!(domain = %name, "Dump failed: {e}");
-                    return;
-                }
+            if action.starts_with("coredump-")
+                && let Err(e) = d.dump_automatically(&p, id, &name).await
+            {
+                tracing::error!(domain = %name, "Dump failed: {e}");
+                return;
             }
             match &*action {
                 "destroy" | "coredump-destroy" => {

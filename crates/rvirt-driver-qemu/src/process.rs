@@ -1367,6 +1367,7 @@ impl QemuDriver {
                 p.panicked.store(true, Ordering::Relaxed);
             }
             EventKind::GuestPanicked { .. } => self.guest_panicked(&obj, uuid, p),
+            EventKind::Watchdog { action } => self.watchdog_fired(&obj, uuid, p, &action),
             EventKind::Reset { .. } => {
                 p.fake_reboot.store(false, Ordering::Relaxed);
                 let dref = obj.lock().to_ref(uuid);

@@ -30,6 +30,13 @@ pub enum DomainEvent {
         /// The domain.
         dom: DomainRef,
     },
+    /// `VIR_DOMAIN_EVENT_ID_WATCHDOG`: the guest's watchdog fired.
+    Watchdog {
+        /// The domain.
+        dom: DomainRef,
+        /// What the watchdog does: a `DomainEventWatchdogAction` value.
+        action: i32,
+    },
     /// `VIR_DOMAIN_EVENT_ID_PMWAKEUP`: the guest woke up from a power-management suspend.
     PmWakeup {
         /// The domain.
@@ -134,6 +141,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Lifecycle { .. } => DomainEventID::LIFECYCLE,
             DomainEvent::Reboot { .. } => DomainEventID::REBOOT,
+            DomainEvent::Watchdog { .. } => DomainEventID::WATCHDOG,
             DomainEvent::PmWakeup { .. } => DomainEventID::PMWAKEUP,
             DomainEvent::PmSuspend { .. } => DomainEventID::PMSUSPEND,
             DomainEvent::MetadataChange { .. } => DomainEventID::METADATA_CHANGE,
@@ -153,6 +161,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Lifecycle { dom, .. }
             | DomainEvent::Reboot { dom }
+            | DomainEvent::Watchdog { dom, .. }
             | DomainEvent::PmWakeup { dom, .. }
             | DomainEvent::PmSuspend { dom, .. }
             | DomainEvent::MetadataChange { dom, .. }

@@ -114,6 +114,12 @@ pub enum EventKind {
         /// The guest's memory now, in bytes.
         actual: u64,
     },
+    /// The guest's watchdog fired (`WATCHDOG`).
+    Watchdog {
+        /// What QEMU does about it (`-watchdog-action`): `reset`, `shutdown`, `poweroff`,
+        /// `pause`, `debug`, `none`, `inject-nmi`.
+        action: String,
+    },
     /// The guest panicked.
     GuestPanicked {
         /// What QEMU did: `pause`, `poweroff`, `run`.
@@ -206,6 +212,7 @@ impl Event {
             "MIGRATION_PASS" => n("pass").map(|pass| EventKind::MigrationPass { pass }),
             "BALLOON_CHANGE" => n("actual").map(|actual| EventKind::BalloonChange { actual }),
             "GUEST_PANICKED" => s("action").map(|action| EventKind::GuestPanicked { action }),
+            "WATCHDOG" => s("action").map(|action| EventKind::Watchdog { action }),
             _ => None,
         };
         kind.unwrap_or(EventKind::Other)
@@ -281,6 +288,13 @@ mod tests {
             EventKind::Other
         );
         assert_eq!(ev("VSERPORT_CHANGE", json!({})).kind(), EventKind::Other);
+        assert_eq!(
+            ev("WATCHDOG", json!({"action": "pause"})).kind(),
+            EventKind::Watchdog {
+                action: "pause".into()
+            }
+        );
+        assert_eq!(ev("WATCHDOG", json!({})).kind(), EventKind::Other);
         assert_eq!(
             ev(
                 "DEVICE_TRAY_MOVED",

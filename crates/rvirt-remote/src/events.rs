@@ -20,7 +20,8 @@ use rvirt_proto::remote::types::{
     DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
     DomainEventCallbackPmsuspendMsg, DomainEventCallbackPmwakeupMsg, DomainEventCallbackRebootMsg,
-    DomainEventCallbackTrayChangeMsg, DomainEventCallbackTunableMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackTrayChangeMsg, DomainEventCallbackTunableMsg,
+    DomainEventCallbackWatchdogMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -128,6 +129,16 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 m.callback_id,
                 Event::Domain(DomainEvent::Reboot {
                     dom: domain_ref(m.msg.dom),
+                }),
+            )
+        }
+        Procedure::DomainEventCallbackWatchdog => {
+            let m: DomainEventCallbackWatchdogMsg = decode_msg(payload)?;
+            (
+                m.callback_id,
+                Event::Domain(DomainEvent::Watchdog {
+                    dom: domain_ref(m.msg.dom),
+                    action: m.msg.action,
                 }),
             )
         }

@@ -646,6 +646,9 @@ impl Runner {
                                 json!(["lifecycle", d.get_name(), event.0, detail])
                             }
                             rvirt::DomainEvent::Reboot { .. } => json!(["reboot", d.get_name()]),
+                            rvirt::DomainEvent::Watchdog { action, .. } => {
+                                json!(["watchdog", d.get_name(), action])
+                            }
                             rvirt::DomainEvent::PmWakeup { reason, .. } => {
                                 json!(["pm_wakeup", d.get_name(), reason])
                             }

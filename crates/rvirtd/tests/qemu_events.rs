@@ -177,3 +177,50 @@ fn virsh_domblkstat_prints_the_typed_block_statistics() {
     );
     s.virsh(&["destroy", "bs"]);
 }
+
+#[test]
+fn virsh_event_prints_a_watchdog_and_the_pause_it_causes() {
+    if !have_tools() {
+        return;
+    }
+    let s = QemuSystem::new();
+    let xml = s.write(
+        "wd.xml",
+        "<domain type='qemu'><name>wd</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os>\
+         <devices><watchdog model='ib700' action='pause'/></devices></domain>",
+    );
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "wd"]);
+    let log = s.root.join("wd-events.log");
+    let mut watcher = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri, "event", "--all", "--loop"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    // Armed with no time left, the ib700 fires at once.
+    s.virsh(&["qemu-monitor-command", "wd", "--hmp", "o /b 0x443 15"]);
+    let paused = "event 'lifecycle' for domain 'wd': Suspended Watchdog\n";
+    let text = wait_for_text(&log, paused);
+    // SAFETY: SIGINT to the virsh this test started.
+    unsafe { libc::kill(watcher.id() as i32, libc::SIGINT) };
+    let _ = watcher.wait();
+    let text = std::fs::read_to_string(&log).unwrap_or(text);
+    assert_eq!(
+        format!("{}\n", text.trim_end_matches('\n')),
+        "event 'watchdog' for domain 'wd': pause\n\
+         event 'lifecycle' for domain 'wd': Suspended Watchdog\n\
+         event loop interrupted\n\
+         events received: 2\n",
+        "rvirtd log:\n{}",
+        s.daemon.log()
+    );
+    assert_eq!(
+        s.virsh(&["domstate", "wd", "--reason"]).trim(),
+        "paused (watchdog)"
+    );
+    s.virsh(&["destroy", "wd"]);
+}

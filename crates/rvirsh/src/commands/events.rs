@@ -169,6 +169,22 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
         DomainEvent::PmWakeup { dom, .. } => {
             format!("event 'pm-wakeup' for domain '{}'\n", dom.name)
         }
+        DomainEvent::Watchdog { dom, action } => {
+            const ACTIONS: [&str; 7] = [
+                "none",
+                "pause",
+                "reset",
+                "poweroff",
+                "shutdown",
+                "debug",
+                "inject-nmi",
+            ];
+            let action = usize::try_from(*action)
+                .ok()
+                .and_then(|a| ACTIONS.get(a))
+                .unwrap_or(&"unknown");
+            format!("event 'watchdog' for domain '{}': {action}\n", dom.name)
+        }
         DomainEvent::PmSuspend { dom, .. } => {
             format!("event 'pm-suspend' for domain '{}'\n", dom.name)
         }
@@ -406,11 +422,23 @@ mod tests {
             event_line(
                 "device-added",
                 &DomainEvent::DeviceAdded {
-                    dom,
+                    dom: dom.clone(),
                     alias: "net1".into()
                 }
             ),
             "event 'device-added' for domain 'vm': net1\n"
         );
+        for (action, text) in [(0, "none"), (1, "pause"), (6, "inject-nmi"), (9, "unknown")] {
+            assert_eq!(
+                event_line(
+                    "watchdog",
+                    &DomainEvent::Watchdog {
+                        dom: dom.clone(),
+                        action
+                    }
+                ),
+                format!("event 'watchdog' for domain 'vm': {text}\n")
+            );
+        }
     }
 }

@@ -79,6 +79,25 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
             Procedure::DomainEventReboot,
             &DomainEventRebootMsg { dom },
         ),
+        (DomainEvent::Watchdog { action, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackWatchdog,
+            &DomainEventCallbackWatchdogMsg {
+                callback_id: wire_id,
+                msg: DomainEventWatchdogMsg {
+                    dom,
+                    action: *action,
+                },
+            },
+        ),
+        (DomainEvent::Watchdog { action, .. }, true) => push(
+            session,
+            Procedure::DomainEventWatchdog,
+            &DomainEventWatchdogMsg {
+                dom,
+                action: *action,
+            },
+        ),
         (DomainEvent::PmWakeup { reason, .. }, false) => push(
             session,
             Procedure::DomainEventCallbackPmwakeup,

@@ -1,28 +1,23 @@
-//! A guest that panics (an ISA pvpanic device, written to from the monitor as a crashing
-//! kernel writes to it): the crashed state, the events and each `<on_crash>` action, beside
-//! libvirt's own QEMU driver doing the same to the same guest.
+//! Guests that fail: one that panics (an ISA pvpanic device, written to from the monitor as a
+//! crashing kernel writes to it) and one whose watchdog fires (an ib700 armed with no time
+//! left): the states, the events and each `<on_crash>` and watchdog action, beside libvirt's
+//! own QEMU driver doing the same to the same guests.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::{Root, open, record, wait_until};
+use common::{Root, open, wait_until};
+use parking_lot::Mutex;
 use pollster::block_on;
-use rvirt_driver::DomainDriver;
+use rvirt_driver::{DomainDriver, DomainEvent};
 use rvirt_testsupport::{PYTHON, libvirt_embed_root};
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
-
-const ACTIONS: [&str; 5] = [
-    "destroy",
-    "preserve",
-    "restart",
-    "coredump-destroy",
-    "coredump-restart",
-];
 
 /// A tiny guest with a pvpanic device and `action` on a crash.
 fn panicking_guest(action: &str) -> String {
@@ -33,12 +28,43 @@ fn panicking_guest(action: &str) -> String {
     )
 }
 
+/// A tiny guest with an ib700 watchdog whose action is `action`.
+fn watched_guest(action: &str) -> String {
+    format!(
+        "<domain type='qemu'><name>w-{action}</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os>\
+         <devices><watchdog model='ib700' action='{action}'/></devices></domain>"
+    )
+}
+
 /// The HMP command that makes the pvpanic device report a panic.
 const PANIC: &str = "o /b 0x505 1";
 
-/// What one action came to: the final state and reason, whether the domain is still active,
-/// the lifecycle events after the panic, and how many dumps named after it were written.
-type Outcome = ((i32, i32), bool, Vec<(i32, i32)>, usize);
+/// The HMP command that arms the ib700 watchdog with no time left: it fires at once.
+const FIRE_WATCHDOG: &str = "o /b 0x443 15";
+
+/// Each case: the guest's name, its XML and the HMP command that makes it fail.
+fn cases() -> Vec<(String, String, &'static str)> {
+    let panics = [
+        "destroy",
+        "preserve",
+        "restart",
+        "coredump-destroy",
+        "coredump-restart",
+    ]
+    .map(|a| (format!("p-{a}"), panicking_guest(a), PANIC));
+    let watchdogs = ["pause", "dump", "reset", "none"]
+        .map(|a| (format!("w-{a}"), watched_guest(a), FIRE_WATCHDOG));
+    panics.into_iter().chain(watchdogs).collect()
+}
+
+/// An event as compared: lifecycle `(0, event, detail)`, watchdog `(1, action, 0)`.
+type Seen = (i32, i32, i32);
+
+/// What one case came to: the final state and reason, whether the domain is still active,
+/// the lifecycle and watchdog events after the failure, and how many dumps named after it
+/// were written.
+type Outcome = ((i32, i32), bool, Vec<Seen>, usize);
 
 /// The dumps under `dir` whose names are `ID-NAME-...` for a domain called `name`.
 fn dumps(dir: &Path, name: &str) -> usize {
@@ -46,14 +72,15 @@ fn dumps(dir: &Path, name: &str) -> usize {
         d.flatten()
             .filter(|e| {
                 let n = e.file_name().to_string_lossy().into_owned();
-                n.split_once('-')
-                    .is_some_and(|(id, rest)| id.parse::<u32>().is_ok() && rest.starts_with(name))
+                n.split_once('-').is_some_and(|(id, rest)| {
+                    id.parse::<u32>().is_ok() && rest.starts_with(&format!("{name}-"))
+                })
             })
             .count()
     })
 }
 
-/// Each action under libvirt's embedded QEMU driver (python3-libvirt with its event loop).
+/// Each case under libvirt's embedded QEMU driver (python3-libvirt with its event loop).
 fn libvirt_outcomes(root: &Path) -> Option<Vec<Outcome>> {
     if !libvirt_embed_root(root) {
         return None;
@@ -65,13 +92,16 @@ threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(
 c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
 events = []
 c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                         lambda conn, d, e, det, o: events.append((e, det)), None)
-for xml in sys.argv[2:]:
+                         lambda conn, d, e, det, o: events.append((0, e, det)), None)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_WATCHDOG,
+                         lambda conn, d, a, o: events.append((1, a, 0)), None)
+args = sys.argv[2:]
+for xml, hmp in zip(args[::2], args[1::2]):
     d = c.defineXML(xml)
     d.create()
     time.sleep(0.3)
     events.clear()
-    libvirt_qemu.qemuMonitorCommand(d, "o /b 0x505 1", libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+    libvirt_qemu.qemuMonitorCommand(d, hmp, libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
     time.sleep(1.5)
     print(json.dumps([d.state(), bool(d.isActive()), events]), flush=True)
     if d.isActive():
@@ -79,12 +109,16 @@ for xml in sys.argv[2:]:
     d.undefine()
 "#;
     let out = std::process::Command::new("timeout")
-        .arg("120")
+        .arg("180")
         .arg(PYTHON)
         .arg("-c")
         .arg(script)
         .arg(root)
-        .args(ACTIONS.iter().map(|a| panicking_guest(a)))
+        .args(
+            cases()
+                .into_iter()
+                .flat_map(|(_, xml, hmp)| [xml, hmp.to_string()]),
+        )
         .output()
         .unwrap();
     assert!(
@@ -93,43 +127,67 @@ for xml in sys.argv[2:]:
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
+    let n = |v: &Value, i: usize| v[i].as_i64().unwrap() as i32;
     Some(
         text.lines()
-            .zip(ACTIONS)
-            .map(|(line, action)| {
+            .zip(cases())
+            .map(|(line, (name, _, _))| {
                 let v: Value = serde_json::from_str(line).unwrap();
-                let pair =
-                    |v: &Value| (v[0].as_i64().unwrap() as i32, v[1].as_i64().unwrap() as i32);
                 (
-                    pair(&v[0]),
+                    (n(&v[0], 0), n(&v[0], 1)),
                     v[1].as_bool().unwrap(),
-                    v[2].as_array().unwrap().iter().map(pair).collect(),
-                    dumps(&root.join("lib/qemu/dump"), &format!("p-{action}")),
+                    v[2].as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| (n(e, 0), n(e, 1), n(e, 2)))
+                        .collect(),
+                    dumps(&root.join("lib/qemu/dump"), &name),
                 )
             })
             .collect(),
     )
 }
 
+/// Records the lifecycle and watchdog events of `d`, by domain name.
+fn record(d: &rvirt_driver_qemu::QemuDriver) -> Arc<Mutex<Vec<(String, Seen)>>> {
+    let seen: Arc<Mutex<Vec<(String, Seen)>>> = Default::default();
+    for id in [DomainEventID::LIFECYCLE, DomainEventID::WATCHDOG] {
+        let s = seen.clone();
+        block_on(d.connect_domain_event_register_any(
+            None,
+            id,
+            Arc::new(move |e| match e {
+                DomainEvent::Lifecycle { dom, event, detail } => {
+                    s.lock().push((dom.name.to_string(), (0, event.0, *detail)))
+                }
+                DomainEvent::Watchdog { dom, action } => {
+                    s.lock().push((dom.name.to_string(), (1, *action, 0)))
+                }
+                _ => {}
+            }),
+        ))
+        .unwrap();
+    }
+    seen
+}
+
 #[test]
-fn a_panicking_guest_meets_its_on_crash_action_as_in_libvirt() {
+fn panics_and_watchdogs_meet_their_actions_as_in_libvirt() {
     let lv = Root::new();
     let Some(libvirt) = libvirt_outcomes(lv.path()) else {
         return;
     };
+    assert_eq!(libvirt.len(), cases().len(), "libvirt ran every case");
     let root = Root::new();
     let d = open(root.path());
     let seen = record(&d);
-    for (action, want) in ACTIONS.iter().zip(&libvirt) {
-        let name = format!("p-{action}");
+    for ((name, xml, hmp), want) in cases().into_iter().zip(&libvirt) {
         let _cleanup = common::Cleanup(d.clone(), Box::leak(name.clone().into_boxed_str()));
-        let dom =
-            block_on(d.domain_define_xml(&panicking_guest(action), DomainDefineFlags::empty()))
-                .unwrap();
+        let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
         block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
         let dom = block_on(d.domain_lookup_by_name(&name)).unwrap();
         seen.lock().clear();
-        block_on(d.domain_qemu_monitor_command(&dom, PANIC, 1)).unwrap();
+        block_on(d.domain_qemu_monitor_command(&dom, hmp, 1)).unwrap();
         // Until the events libvirt saw have come (at most 10 s: the comparison below then
         // shows what did), then a little longer for any beyond them.
         let t = std::time::Instant::now();
@@ -139,11 +197,11 @@ fn a_panicking_guest_meets_its_on_crash_action_as_in_libvirt() {
         std::thread::sleep(Duration::from_millis(300));
         let (state, reason) = block_on(d.domain_get_state(&dom, 0)).unwrap();
         let active = block_on(d.domain_is_active(&dom)).unwrap();
-        let events: Vec<(i32, i32)> = seen
+        let events: Vec<Seen> = seen
             .lock()
             .iter()
-            .filter(|(n, _, _)| *n == name)
-            .map(|(_, e, x)| (*e, *x))
+            .filter(|(n, _)| *n == name)
+            .map(|(_, e)| *e)
             .collect();
         let got: Outcome = (
             (state.0, reason),
@@ -151,7 +209,7 @@ fn a_panicking_guest_meets_its_on_crash_action_as_in_libvirt() {
             events,
             dumps(&root.path().join("lib/qemu/dump"), &name),
         );
-        assert_eq!(&got, want, "on_crash {action}: rvirt, libvirt");
+        assert_eq!(&got, want, "{name}: rvirt, libvirt");
         if active {
             block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
         }
