@@ -121,7 +121,21 @@ impl Daemon {
 }
 
 impl Drop for Daemon {
+    /// Stops the daemon as a service manager would, SIGTERM, so that it finishes what it
+    /// queued (the removal of the control groups of guests that just ended); SIGKILL after
+    /// 5 s, or at once if the test already killed it.
     fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: kill(2) on our own child's pid, not yet reaped.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
