@@ -244,7 +244,7 @@ impl QemuDriver {
         if def.devices.emulator.is_none() {
             def.devices.emulator = Some(bin.display().to_string());
         }
-        crate::defaults::apply(def, user_controllers)?;
+        crate::defaults::apply(def, user_controllers, &self.config)?;
         crate::defaults::assign_virtio_serial(def);
         crate::defaults::assign_usb(def);
         crate::pci::assign(def)?;

@@ -6,7 +6,8 @@
 //!
 //! Honoured: the graphics settings (`vnc_listen`, `vnc_auto_unix_socket`, `vnc_tls` with its
 //! certificate folder and peer check, `vnc_password`, `vnc_sasl`, `vnc_sasl_dir`, their
-//! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`), the port
+//! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`,
+//! `vnc_allow_host_audio`, `nographics_allow_host_audio`), the port
 //! ranges `remote_display_port_min/max` and `remote_websocket_port_min/max`, and the process
 //! settings `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`
 //! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior` and `cgroup_controllers`, and the compression of save images, core dumps and external memory
@@ -48,6 +49,10 @@ pub(crate) struct QemuConfig {
     pub(crate) vnc_password: Option<String>,
     /// VNC consoles authenticate with SASL.
     pub(crate) vnc_sasl: bool,
+    /// A guest whose last console is VNC may reach the host's audio (gets no `none` backend).
+    pub(crate) vnc_allow_host_audio: bool,
+    /// A guest with no console may reach the host's audio (gets no `none` backend).
+    pub(crate) nographics_allow_host_audio: bool,
     /// The folder of the SASL configuration VNC reads (`SASL_CONF_PATH`).
     pub(crate) vnc_sasl_dir: Option<String>,
     /// Where a SPICE console listens when its definition says nothing.
@@ -220,6 +225,8 @@ impl QemuConfig {
                 .unwrap_or(false),
             vnc_password,
             vnc_sasl: f.boolean("vnc_sasl")?.unwrap_or(false),
+            vnc_allow_host_audio: f.boolean("vnc_allow_host_audio")?.unwrap_or(false),
+            nographics_allow_host_audio: f.boolean("nographics_allow_host_audio")?.unwrap_or(false),
             vnc_sasl_dir: f.string("vnc_sasl_dir")?,
             spice_listen: f
                 .string("spice_listen")?

@@ -55,7 +55,11 @@ fn default_usb_model(q35: bool) -> &'static str {
 /// `user_controllers` is how many `<controller>` elements the document had, when known: the
 /// controllers the generic pass added after them (for disks, virtio-serial ports) come after
 /// the ones added here, as in libvirt, whose driver pass runs before the generic one.
-pub(crate) fn apply(def: &mut DomainDef, user_controllers: Option<usize>) -> Result<()> {
+pub(crate) fn apply(
+    def: &mut DomainDef,
+    user_controllers: Option<usize>,
+    cfg: &crate::config::QemuConfig,
+) -> Result<()> {
     let x86 = is_x86(def);
     let machine = def.os.machine.clone();
     let q35 = is_q35(machine.as_deref());
@@ -139,7 +143,7 @@ pub(crate) fn apply(def: &mut DomainDef, user_controllers: Option<usize>) -> Res
         });
     }
     // The audio backend, unless the domain names one.
-    let backend = default_audio(&devs.graphics).map(str::to_string);
+    let backend = default_audio(&devs.graphics, cfg).map(str::to_string);
     if let Some(kind) = backend.filter(|_| !devs.other.iter().any(|(_, e)| e.name == "audio")) {
         let audio = RawElement {
             name: "audio".into(),
@@ -472,16 +476,21 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
 
 /// The audio backend the driver gives a definition without one, as libvirt's
 /// qemuDomainDefSuggestDefaultAudioBackend picks it: the last console decides. SPICE carries
-/// the guest's sound; VNC and no console at all get `none` (libvirt's default configuration
-/// lets no guest reach the host's audio); SDL passes the host's through, which libvirt leaves
-/// out unless its environment names a QEMU_AUDIO_DRV (rvirt does not read that).
-pub(crate) fn default_audio(graphics: &[rvirt_conf::domain::GraphicsDef]) -> Option<&'static str> {
+/// the guest's sound; VNC and no console at all get `none` (unless `qemu.conf`'s
+/// `vnc_allow_host_audio` or `nographics_allow_host_audio` lets them reach the host's audio);
+/// SDL passes the host's through. Host audio is what libvirt leaves out unless its
+/// environment names a QEMU_AUDIO_DRV (rvirt does not read that).
+pub(crate) fn default_audio(
+    graphics: &[rvirt_conf::domain::GraphicsDef],
+    cfg: &crate::config::QemuConfig,
+) -> Option<&'static str> {
     if graphics.is_empty() {
-        return Some("none");
+        return (!cfg.nographics_allow_host_audio).then_some("none");
     }
     let mut backend = None;
     for g in graphics {
         match g.graphics_type.as_str() {
+            "vnc" if cfg.vnc_allow_host_audio => backend = None,
             "vnc" => backend = Some("none"),
             "spice" => backend = Some("spice"),
             "sdl" => backend = None,

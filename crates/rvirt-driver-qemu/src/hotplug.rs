@@ -13,6 +13,7 @@
 //! Device ids are libvirt's aliases, as `command.rs` names cold-plugged devices
 //! (`virtio-disk1`, `net1`, `hostnet1`, node names `libvirt-N-format`/`libvirt-N-storage`).
 
+use crate::config::QemuConfig;
 use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
@@ -341,7 +342,7 @@ fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
 }
 
 /// qemuDomainAttachDeviceConfig for the devices this driver handles.
-fn config_attach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
+fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<DomainDef> {
     let mut d = def.clone();
     match dev {
         Device::Disk(disk) => {
@@ -362,7 +363,7 @@ fn config_attach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let mut d = reparse(&d, None)?;
     // The new device gets its defaults and its address (a PCI slot, a bridge or root port
     // added when the buses are full) as a defined guest's devices do.
-    crate::defaults::apply(&mut d, None)?;
+    crate::defaults::apply(&mut d, None, cfg)?;
     crate::defaults::assign_virtio_serial(&mut d);
     crate::defaults::assign_usb(&mut d);
     crate::pci::assign(&mut d)?;
@@ -737,7 +738,7 @@ impl QemuDriver {
                 // libvirt resolves a volume disk's pool even for the config alone.
                 self.translate_disk(disk)?;
             }
-            Some(config_attach(&persistent, &dev)?)
+            Some(config_attach(&persistent, &dev, &self.config)?)
         } else {
             None
         };

@@ -130,7 +130,7 @@ impl crate::QemuDriver {
         let copy = migratable_copy(
             def,
             &channel_dir.display().to_string(),
-            crate::defaults::default_audio(&def.devices.graphics),
+            crate::defaults::default_audio(&def.devices.graphics, &self.config),
         )?;
         Ok(copy.format_xml(FormatOptions {
             id: None,

@@ -390,3 +390,48 @@ fn cgroup_controllers_limits_the_groups_a_guest_gets() {
         )
     );
 }
+
+#[test]
+fn host_audio_settings_decide_the_default_audio_backend_as_libvirts_do() {
+    let vnc = CONSOLES.replace("<graphics type='spice' autoport='yes'/>", "");
+    let none = "<domain type='qemu'><name>t1</name><memory unit='MiB'>64</memory>\
+                <os><type arch='x86_64'>hvm</type></os></domain>";
+    let mut seen = Vec::new();
+    for conf in [
+        "",
+        "vnc_allow_host_audio = 1\nnographics_allow_host_audio = 1\n",
+    ] {
+        for xml in [vnc.as_str(), none] {
+            let (lv, rv) = (Root::new(), Root::new());
+            let file = lv.path().join("guest.xml");
+            std::fs::write(&file, xml).unwrap();
+            let Some(out) = libvirt_embed_conf(
+                lv.path(),
+                conf,
+                &format!("define {}; dumpxml t1", file.display()),
+            ) else {
+                return;
+            };
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let audio = |text: &str| -> Vec<String> {
+                text.lines()
+                    .filter(|l| l.contains("<audio"))
+                    .map(|l| l.trim().to_string())
+                    .collect()
+            };
+            let libvirt = audio(&String::from_utf8_lossy(&out.stdout));
+            write_conf(rv.path(), conf);
+            let d = open(rv.path());
+            let dom = block_on(d.domain_define_xml(xml, DomainDefineFlags::empty())).unwrap();
+            let ours = block_on(d.domain_get_xml_desc(&dom, Default::default())).unwrap();
+            assert_eq!(audio(&ours), libvirt, "qemu.conf:\n{conf}\nguest: {xml}");
+            seen.push(libvirt);
+        }
+    }
+    // The settings change what libvirt gives both guests.
+    assert_ne!(seen[..2], seen[2..], "{seen:?}");
+}
