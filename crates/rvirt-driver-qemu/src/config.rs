@@ -141,8 +141,6 @@ impl QemuConfig {
         config_base: &Path,
         system: bool,
     ) -> std::result::Result<QemuConfig, ConfError> {
-        let origin = f.origin();
-        let range_error = |what: String| ConfError::Invalid(format!("{origin}: {what}"));
         // The folder every TLS service falls back to: libvirt's SYSCONFDIR/pki/qemu, under the
         // root for an embedded driver.
         let default_tls_dir = match f.string("default_tls_x509_cert_dir")? {
@@ -170,37 +168,13 @@ impl QemuConfig {
             p.truncate(cut);
         }
 
-        let port = |name: &str, default: u16| -> std::result::Result<u32, ConfError> {
-            Ok(f.uint(name)?.unwrap_or(u32::from(default)))
-        };
-        let ws_min = port("remote_websocket_port_min", WEBSOCKET_PORT_MIN)?;
-        if ws_min < u32::from(WEBSOCKET_PORT_MIN) {
-            return Err(range_error(format!(
-                "remote_websocket_port_min: port must be greater than or equal to \
-                 {WEBSOCKET_PORT_MIN}"
-            )));
-        }
-        let ws_max = port("remote_websocket_port_max", WEBSOCKET_PORT_MAX)?;
-        if ws_max > u32::from(WEBSOCKET_PORT_MAX) || ws_max < ws_min {
-            return Err(range_error(format!(
-                "remote_websocket_port_max: port must be between the minimal port and \
-                 {WEBSOCKET_PORT_MAX}"
-            )));
-        }
-        let remote_min = port("remote_display_port_min", REMOTE_PORT_MIN)?;
-        if remote_min < u32::from(REMOTE_PORT_MIN) {
-            return Err(range_error(format!(
-                "remote_display_port_min: port must be greater than or equal to \
-                 {REMOTE_PORT_MIN}"
-            )));
-        }
-        let remote_max = port("remote_display_port_max", REMOTE_PORT_MAX)?;
-        if remote_max > u32::from(REMOTE_PORT_MAX) || remote_max < remote_min {
-            return Err(range_error(format!(
-                "remote_display_port_max: port must be between the minimal port and \
-                 {REMOTE_PORT_MAX}"
-            )));
-        }
+        let websocket_ports = port_range(
+            f,
+            "remote_websocket_port",
+            WEBSOCKET_PORT_MIN,
+            WEBSOCKET_PORT_MAX,
+        )?;
+        let remote_ports = port_range(f, "remote_display_port", REMOTE_PORT_MIN, REMOTE_PORT_MAX)?;
 
         // max_core: an integer, or the string "unlimited".
         let max_core = match f.get("max_core") {
@@ -237,8 +211,8 @@ impl QemuConfig {
             spice_password: f.string("spice_password")?,
             spice_sasl: f.boolean("spice_sasl")?.unwrap_or(false),
             spice_sasl_dir: f.string("spice_sasl_dir")?,
-            remote_ports: (remote_min as u16, remote_max as u16),
-            websocket_ports: (ws_min as u16, ws_max as u16),
+            remote_ports,
+            websocket_ports,
             set_process_name: f.boolean("set_process_name")?.unwrap_or(false),
             max_processes: f.uint("max_processes")?.unwrap_or(0),
             max_files: f.uint("max_files")?.unwrap_or(0),
@@ -334,6 +308,35 @@ fn check_controllers(names: Option<&[String]>) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// The port range `PREFIX_min` to `PREFIX_max` (each by default the bound libvirt allows,
+/// `lowest` and `highest`), refused with libvirt's words when it leaves those bounds or is empty.
+fn port_range(
+    f: &ConfFile,
+    prefix: &str,
+    lowest: u16,
+    highest: u16,
+) -> std::result::Result<(u16, u16), ConfError> {
+    let refuse = |what: String| ConfError::Invalid(format!("{}: {prefix}_{what}", f.origin()));
+    let min = f
+        .uint(&format!("{prefix}_min"))?
+        .unwrap_or(u32::from(lowest));
+    if min < u32::from(lowest) {
+        return Err(refuse(format!(
+            "min: port must be greater than or equal to {lowest}"
+        )));
+    }
+    let max = f
+        .uint(&format!("{prefix}_max"))?
+        .unwrap_or(u32::from(highest));
+    if max > u32::from(highest) || max < min {
+        return Err(refuse(format!(
+            "max: port must be between the minimal port and {highest}"
+        )));
+    }
+    // Both within lowest..=highest, u16 values.
+    Ok((min as u16, max as u16))
 }
 
 /// Refuses a TLS certificate folder that `qemu.conf` names and that does not exist, as

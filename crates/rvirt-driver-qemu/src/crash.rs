@@ -52,21 +52,10 @@ fn local_now() -> String {
     )
 }
 
-/// QEMU's watchdog actions in `virDomainEventWatchdogAction` order.
-const WATCHDOG_ACTIONS: [&str; 7] = [
-    "none",
-    "pause",
-    "reset",
-    "poweroff",
-    "shutdown",
-    "debug",
-    "inject-nmi",
-];
-
 impl QemuDriver {
     /// The guest's watchdog fired and QEMU does `action` about it.
     pub(crate) fn watchdog_fired(&self, obj: &DomainObj, uuid: Uuid, p: &Arc<Proc>, action: &str) {
-        let code = WATCHDOG_ACTIONS
+        let code = DomainEventWatchdogAction::NAMES
             .iter()
             .position(|a| *a == action)
             .unwrap_or(0) as i32;

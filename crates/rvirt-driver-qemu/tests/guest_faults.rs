@@ -11,7 +11,7 @@ use common::{Root, open, wait_until};
 use parking_lot::Mutex;
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, DomainEvent};
-use rvirt_testsupport::{PYTHON, libvirt_embed_root};
+use rvirt_testsupport::{PYTHON, libvirt_embed_root, output_ok};
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
 use serde_json::Value;
@@ -108,23 +108,18 @@ for xml, hmp in zip(args[::2], args[1::2]):
         d.destroy()
     d.undefine()
 "#;
-    let out = std::process::Command::new("timeout")
-        .arg("180")
-        .arg(PYTHON)
-        .arg("-c")
-        .arg(script)
-        .arg(root)
-        .args(
-            cases()
-                .into_iter()
-                .flat_map(|(_, xml, hmp)| [xml, hmp.to_string()]),
-        )
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        std::process::Command::new("timeout")
+            .arg("180")
+            .arg(PYTHON)
+            .arg("-c")
+            .arg(script)
+            .arg(root)
+            .args(
+                cases()
+                    .into_iter()
+                    .flat_map(|(_, xml, hmp)| [xml, hmp.to_string()]),
+            ),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let n = |v: &Value, i: usize| v[i].as_i64().unwrap() as i32;

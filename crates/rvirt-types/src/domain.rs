@@ -1210,6 +1210,20 @@ value_enum! {
     }
 }
 
+impl DomainEventWatchdogAction {
+    /// The actions' names by value, as virsh prints them and QEMU's `-watchdog-action` takes
+    /// them.
+    pub const NAMES: [&'static str; 7] = [
+        "none",
+        "pause",
+        "reset",
+        "poweroff",
+        "shutdown",
+        "debug",
+        "inject-nmi",
+    ];
+}
+
 value_enum! {
     /// `virDomainEventIOErrorAction`
     DomainEventIOErrorAction {

@@ -48,6 +48,31 @@ fn wait_for_text(path: &Path, want: &str) -> String {
     }
 }
 
+/// Starts `virsh event --all --loop` on the daemon of `s`, printing into `log`, and gives it the
+/// moment it takes to register its callbacks once connected.
+fn watch_events(s: &QemuSystem, log: &Path) -> std::process::Child {
+    let watcher = Command::new("timeout")
+        .args(["60", "virsh", "-c", &s.uri, "event", "--all", "--loop"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    watcher
+}
+
+/// Interrupts the watcher once `log` holds `last` (or 30 s passed) and returns what it printed,
+/// ending in one line end (virsh sometimes ends with an empty line after SIGINT, sometimes not).
+fn stop_watching(mut watcher: std::process::Child, log: &Path, last: &str) -> String {
+    let text = wait_for_text(log, last);
+    // SAFETY: SIGINT to the virsh this test started: it prints its closing lines and exits.
+    unsafe { libc::kill(watcher.id() as i32, libc::SIGINT) };
+    let _ = watcher.wait();
+    let text = std::fs::read_to_string(log).unwrap_or(text);
+    format!("{}\n", text.trim_end_matches('\n'))
+}
+
 #[test]
 fn virsh_event_prints_device_added_and_removed() {
     if !have_tools() {
@@ -65,15 +90,7 @@ fn virsh_event_prints_device_added_and_removed() {
     s.virsh(&["start", "ev"]);
 
     let log = s.root.join("events.log");
-    let mut watcher = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri, "event", "--all", "--loop"])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // virsh registers its callbacks once connected; give it that moment.
-    std::thread::sleep(Duration::from_secs(2));
+    let watcher = watch_events(&s, &log);
 
     let usb = qcow2(&s, "usb.qcow2");
     let usb_xml = s.write(
@@ -89,18 +106,12 @@ fn virsh_event_prints_device_added_and_removed() {
     assert!(live.contains("sda"), "{live}");
     s.virsh(&["detach-device", "ev", p(&usb_xml), "--live"]);
     let want_removed = "event 'device-removed' for domain 'ev': usb-disk0\n";
-    let text = wait_for_text(&log, want_removed);
+    wait_for_text(&log, want_removed);
     // The disk left the live definition when QEMU let go of it.
     let live = s.virsh(&["domblklist", "ev"]);
     assert!(!live.contains("sda"), "{live}");
-
-    // SAFETY: SIGINT to the virsh this test started: it prints its closing lines and exits.
-    unsafe { libc::kill(watcher.id() as i32, libc::SIGINT) };
-    let _ = watcher.wait();
-    let text = std::fs::read_to_string(&log).unwrap_or(text);
-    // virsh sometimes ends with an empty line after SIGINT, sometimes not.
     assert_eq!(
-        format!("{}\n", text.trim_end_matches('\n')),
+        stop_watching(watcher, &log, want_removed),
         "event 'device-added' for domain 'ev': usb-disk0\n\
          event 'device-removed' for domain 'ev': usb-disk0\n\
          event loop interrupted\n\
@@ -193,24 +204,12 @@ fn virsh_event_prints_a_watchdog_and_the_pause_it_causes() {
     s.virsh(&["define", p(&xml)]);
     s.virsh(&["start", "wd"]);
     let log = s.root.join("wd-events.log");
-    let mut watcher = Command::new("timeout")
-        .args(["60", "virsh", "-c", &s.uri, "event", "--all", "--loop"])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(2));
+    let watcher = watch_events(&s, &log);
     // Armed with no time left, the ib700 fires at once.
     s.virsh(&["qemu-monitor-command", "wd", "--hmp", "o /b 0x443 15"]);
     let paused = "event 'lifecycle' for domain 'wd': Suspended Watchdog\n";
-    let text = wait_for_text(&log, paused);
-    // SAFETY: SIGINT to the virsh this test started.
-    unsafe { libc::kill(watcher.id() as i32, libc::SIGINT) };
-    let _ = watcher.wait();
-    let text = std::fs::read_to_string(&log).unwrap_or(text);
     assert_eq!(
-        format!("{}\n", text.trim_end_matches('\n')),
+        stop_watching(watcher, &log, paused),
         "event 'watchdog' for domain 'wd': pause\n\
          event 'lifecycle' for domain 'wd': Suspended Watchdog\n\
          event loop interrupted\n\

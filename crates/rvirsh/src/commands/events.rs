@@ -170,18 +170,9 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
             format!("event 'pm-wakeup' for domain '{}'\n", dom.name)
         }
         DomainEvent::Watchdog { dom, action } => {
-            const ACTIONS: [&str; 7] = [
-                "none",
-                "pause",
-                "reset",
-                "poweroff",
-                "shutdown",
-                "debug",
-                "inject-nmi",
-            ];
             let action = usize::try_from(*action)
                 .ok()
-                .and_then(|a| ACTIONS.get(a))
+                .and_then(|a| rvirt::flags::DomainEventWatchdogAction::NAMES.get(a))
                 .unwrap_or(&"unknown");
             format!("event 'watchdog' for domain '{}': {action}\n", dom.name)
         }
