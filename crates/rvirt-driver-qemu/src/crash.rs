@@ -22,16 +22,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// `virDomainDefGetShortName`: the id and the first 20 bytes of the name (on a character
-/// boundary).
-fn short_name(id: i32, name: &str) -> String {
-    let mut end = name.len().min(20);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{id}-{}", &name[..end])
-}
-
 /// Now in local time as `YYYY-MM-DD-HH:MM:SS`.
 fn local_now() -> String {
     // SAFETY: time(NULL) and localtime_r fill a tm of ours; no pointer outlives the calls.
@@ -121,7 +111,11 @@ impl QemuDriver {
                 &e,
             )
         })?;
-        let path = dir.join(format!("{}-{}", short_name(id, name), local_now()));
+        let path = dir.join(format!(
+            "{}-{}",
+            crate::util::short_name(id, name),
+            local_now()
+        ));
         self.dump_to(p, &path, 0, DomainCoreDumpFlags::MEMORY_ONLY)
             .await
     }
@@ -192,12 +186,17 @@ mod tests {
 
     #[test]
     fn dump_names_are_libvirts() {
+        let short_name = crate::util::short_name;
         assert_eq!(short_name(4, "web"), "4-web");
         assert_eq!(
             short_name(12, "a-name-longer-than-twenty-bytes"),
             "12-a-name-longer-than-t"
         );
-        assert_eq!(short_name(1, "ééééééééééé"), "1-éééééééééé");
+        // Twenty characters, not bytes, as libvirt counts them in a UTF-8 locale.
+        assert_eq!(
+            short_name(1, "éééééééééééééééééééééé"),
+            "1-éééééééééééééééééééé"
+        );
         let now = local_now();
         assert_eq!(now.len(), 19, "{now}");
         assert_eq!(&now[4..5], "-");

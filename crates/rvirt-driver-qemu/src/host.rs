@@ -96,17 +96,17 @@ impl HostDriver for QemuDriver {
         let mut def = rvirt_conf::DomainDef::parse_xml(xml, rvirt_conf::ParseOptions::default())?;
         self.fill_def(&mut def).await?;
         self.prepare_disk_sources(&mut def)?;
-        let short: String = def.name.chars().take(20).collect();
+        let short = crate::util::short_name(-1, &def.name);
         let monitor = self
             .dirs
             .qemu_lib
-            .join(format!("domain--1-{short}"))
+            .join(format!("domain-{short}"))
             .join("monitor.sock");
         let channels = self
             .dirs
             .qemu_lib
             .join("channel/target")
-            .join(format!("domain--1-{short}"));
+            .join(format!("domain-{short}"));
         crate::startup::prepare_channels(&mut def, &channels);
         // Consoles as a start would set them up, with the ports a start would hand out.
         let lib_dir = monitor

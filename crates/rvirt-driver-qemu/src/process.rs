@@ -849,8 +849,8 @@ impl QemuDriver {
         // Automatic console ports, held until QEMU listens on them (the end of this call).
         // A start they fail has used up its id, as with libvirt.
         let _ports = crate::ports::assign_graphics_ports(def, &self.config)?;
-        let short: String = def.name.chars().take(20).collect();
-        let private_dir = self.dirs.qemu_lib.join(format!("domain-{id}-{short}"));
+        let short = util::short_name(id, &def.name);
+        let private_dir = self.dirs.qemu_lib.join(format!("domain-{short}"));
         let sys = |what: String| move |e: std::io::Error| Error::system(FROM, what, &e);
         std::fs::create_dir_all(&private_dir)
             .map_err(sys(format!("cannot create '{}'", private_dir.display())))?;
@@ -864,7 +864,7 @@ impl QemuDriver {
             .dirs
             .qemu_lib
             .join("channel/target")
-            .join(format!("domain-{id}-{short}"));
+            .join(format!("domain-{short}"));
         if crate::startup::prepare_channels(def, &channel_dir) {
             std::fs::create_dir_all(&channel_dir)
                 .map_err(sys(format!("cannot create '{}'", channel_dir.display())))?;

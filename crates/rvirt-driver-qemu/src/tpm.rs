@@ -361,13 +361,13 @@ struct Paths {
 }
 
 fn paths(dirs: &Dirs, def: &DomainDef, id: i32, tpm2: bool) -> Paths {
-    let short: String = def.name.chars().take(20).collect();
+    let short = crate::util::short_name(id, &def.name);
     let version = if tpm2 { "tpm2" } else { "tpm1.2" };
     Paths {
         storage: dirs.swtpm_storage.join(def.uuid.to_string()).join(version),
         log: dirs.swtpm_log.join(format!("{}-swtpm.log", def.name)),
-        socket: dirs.swtpm_state.join(format!("{id}-{short}-swtpm.sock")),
-        pidfile: dirs.swtpm_state.join(format!("{id}-{short}-swtpm.pid")),
+        socket: dirs.swtpm_state.join(format!("{short}-swtpm.sock")),
+        pidfile: dirs.swtpm_state.join(format!("{short}-swtpm.pid")),
     }
 }
 

@@ -170,6 +170,14 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// `virDomainDefGetShortName`: `ID-NAME` with the name cut to its first 20 characters, as
+/// libvirt names a running domain's files (its private folder `domain-ID-NAME`, its TPM
+/// emulator's socket, its automatic dumps).
+pub(crate) fn short_name(id: i32, name: &str) -> String {
+    let name: String = name.chars().take(20).collect();
+    format!("{id}-{name}")
+}
+
 /// The executable file `name` in a folder of `$PATH`, the first found.
 pub(crate) fn program_in_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
