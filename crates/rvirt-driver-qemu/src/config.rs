@@ -7,30 +7,29 @@
 //! Honoured: the graphics settings (`vnc_listen`, `vnc_auto_unix_socket`, `vnc_tls` with its
 //! certificate folder and peer check, `vnc_password`, `vnc_sasl`, `vnc_sasl_dir`, their
 //! `spice_*` counterparts, `default_tls_x509_cert_dir`, `default_tls_x509_verify`,
-//! `vnc_allow_host_audio`, `nographics_allow_host_audio`), the port
-//! ranges `remote_display_port_min/max` and `remote_websocket_port_min/max`, and the process
-//! settings `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`
-//! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior` and `cgroup_controllers`, and the compression of save images, core dumps and external memory
+//! `vnc_allow_host_audio`, `nographics_allow_host_audio`), the port ranges
+//! `remote_display_port_min/max` and `remote_websocket_port_min/max`, the process settings
+//! `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`,
+//! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior` and `cgroup_controllers`,
+//! `auto_dump_path`, and the compression of save images, core dumps and external memory
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`). Other
-//! settings are read as libvirt would not complain about them and
-//! otherwise ignored; those that change who QEMU runs as (`user`, `group`,
-//! `security_driver`...) are logged when they ask for something rvirt does not do.
+//! settings are read as libvirt would not complain about them and otherwise ignored; those
+//! that change who QEMU runs as (`user`, `group`, `security_driver`...) are logged when they
+//! ask for something rvirt does not do.
 
+use crate::graphics::VNC_PASSWORD_MAX;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use rvirt_virconf::{ConfError, ConfFile};
 use std::path::{Path, PathBuf};
 
 /// The first port of VNC and SPICE displays libvirt allows in `remote_display_port_min`.
-pub(crate) const REMOTE_PORT_MIN: u16 = 5900;
+const REMOTE_PORT_MIN: u16 = 5900;
 /// The last port of `remote_display_port_max`.
-pub(crate) const REMOTE_PORT_MAX: u16 = 65535;
+const REMOTE_PORT_MAX: u16 = 65535;
 /// The first port of VNC websockets libvirt allows in `remote_websocket_port_min`.
-pub(crate) const WEBSOCKET_PORT_MIN: u16 = 5700;
+const WEBSOCKET_PORT_MIN: u16 = 5700;
 /// The last port of `remote_websocket_port_max`.
-pub(crate) const WEBSOCKET_PORT_MAX: u16 = 65535;
-
-/// The longest VNC password QEMU takes; a longer `vnc_password` is cut, as libvirt cuts it.
-const VNC_PASSWORD_MAX: usize = 8;
+const WEBSOCKET_PORT_MAX: u16 = 65535;
 
 /// The settings of one driver's `qemu.conf`, defaults filled in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,12 +48,12 @@ pub(crate) struct QemuConfig {
     pub(crate) vnc_password: Option<String>,
     /// VNC consoles authenticate with SASL.
     pub(crate) vnc_sasl: bool,
+    /// The folder of the SASL configuration VNC reads (`SASL_CONF_PATH`).
+    pub(crate) vnc_sasl_dir: Option<String>,
     /// A guest whose last console is VNC may reach the host's audio (gets no `none` backend).
     pub(crate) vnc_allow_host_audio: bool,
     /// A guest with no console may reach the host's audio (gets no `none` backend).
     pub(crate) nographics_allow_host_audio: bool,
-    /// The folder of the SASL configuration VNC reads (`SASL_CONF_PATH`).
-    pub(crate) vnc_sasl_dir: Option<String>,
     /// Where a SPICE console listens when its definition says nothing.
     pub(crate) spice_listen: String,
     /// A SPICE console whose definition gives no address listens on a unix socket instead.
@@ -119,6 +118,17 @@ impl QemuConfig {
             .unwrap_or_else(|_| unreachable!("an empty file has no wrong values"))
     }
 
+    /// The settings an embedded driver rooted at `/r` gets from a `qemu.conf` holding `text`
+    /// (without the checks of the file system that [`QemuConfig::load`] adds).
+    #[cfg(test)]
+    pub(crate) fn parse_text(text: &str) -> std::result::Result<QemuConfig, ConfError> {
+        QemuConfig::from_file(
+            &ConfFile::parse(text, "/r/etc/qemu.conf")?,
+            Path::new("/r/etc"),
+            false,
+        )
+    }
+
     /// Reads `qemu.conf` from `config_base` (see [`QemuConfig::defaults`]); a file that does not
     /// exist gives the defaults.
     pub(crate) fn load(config_base: &Path, system: bool) -> Result<QemuConfig> {
@@ -155,6 +165,7 @@ impl QemuConfig {
                 None => service_pki_dir(service).unwrap_or_else(|| default_tls_dir.clone()),
             })
         };
+        // A longer `vnc_password` than QEMU takes is cut, as libvirt cuts it.
         let mut vnc_password = f.string("vnc_password")?;
         if let Some(p) = vnc_password.as_mut().filter(|p| p.len() > VNC_PASSWORD_MAX) {
             tracing::warn!(
@@ -411,11 +422,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> std::result::Result<QemuConfig, ConfError> {
-        QemuConfig::from_file(
-            &ConfFile::parse(text, "/r/etc/qemu.conf").unwrap(),
-            Path::new("/r/etc"),
-            false,
-        )
+        QemuConfig::parse_text(text)
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 /// The longest VNC password QEMU takes.
-const VNC_PASSWORD_MAX: usize = 8;
+pub(crate) const VNC_PASSWORD_MAX: usize = 8;
 
 fn unsupported(detail: impl Into<String>) -> Error {
     Error::with_detail(FROM, ErrorNumber::CONFIG_UNSUPPORTED, detail)
@@ -308,16 +308,7 @@ mod tests {
 
     /// The settings of a driver whose `qemu.conf` is `text`.
     fn config(text: &str) -> QemuConfig {
-        let dir = std::env::temp_dir().join(format!(
-            "rvirt-graphics-conf-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
-        std::fs::create_dir_all(&dir).expect("a folder");
-        std::fs::write(dir.join("qemu.conf"), text).expect("written");
-        let c = QemuConfig::load(&dir, false).expect("valid");
-        std::fs::remove_dir_all(&dir).expect("removed");
-        c
+        QemuConfig::parse_text(text).expect("valid")
     }
 
     fn graphics(xml: &str) -> DomainDef {

@@ -625,16 +625,15 @@ struct Stream {
 
 impl Stream {
     fn open(compressed: u32, file: std::fs::File) -> Result<Stream> {
-        let prog = match FORMATS.get(compressed as usize) {
-            _ if compressed == save_image::RAW => return Ok(Stream { file, helper: None }),
-            Some(prog) => *prog,
-            None => {
-                return Err(Error::with_detail(
-                    FROM,
-                    ErrorNumber::OPERATION_FAILED,
-                    format!("Invalid compressed save format {compressed}"),
-                ));
-            }
+        if compressed == save_image::RAW {
+            return Ok(Stream { file, helper: None });
+        }
+        let Some(&prog) = FORMATS.get(compressed as usize) else {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::OPERATION_FAILED,
+                format!("Invalid compressed save format {compressed}"),
+            ));
         };
         let mut cmd = std::process::Command::new(prog);
         cmd.arg("-dc");

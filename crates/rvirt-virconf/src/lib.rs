@@ -175,20 +175,19 @@ impl ConfFile {
 
     /// An unsigned integer setting of at most `u32::MAX`.
     pub fn uint(&self, name: &str) -> Result<Option<u32>, ConfError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Int(i)) => u32::try_from(*i)
-                .map(Some)
-                .map_err(|_| self.type_error("an unsigned integer", name)),
-            Some(_) => Err(self.type_error("an unsigned integer", name)),
-        }
+        self.unsigned(name)
     }
 
     /// An unsigned integer setting.
     pub fn ullong(&self, name: &str) -> Result<Option<u64>, ConfError> {
+        self.unsigned(name)
+    }
+
+    /// An unsigned integer setting that fits `T`.
+    fn unsigned<T: TryFrom<i64>>(&self, name: &str) -> Result<Option<T>, ConfError> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Int(i)) => u64::try_from(*i)
+            Some(Value::Int(i)) => T::try_from(*i)
                 .map(Some)
                 .map_err(|_| self.type_error("an unsigned integer", name)),
             Some(_) => Err(self.type_error("an unsigned integer", name)),

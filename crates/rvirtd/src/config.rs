@@ -121,6 +121,13 @@ impl From<rvirt_virconf::ConfError> for ConfigError {
     }
 }
 
+/// A setting the file gives (`Some`) replaces the default in `field`.
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *field = v;
+    }
+}
+
 impl Config {
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -156,64 +163,36 @@ impl Config {
         let count = |name: &str| -> Result<Option<usize>, ConfigError> {
             Ok(f.uint(name)?.map(|n| n.max(1) as usize))
         };
-        if let Some(v) = path("unix_sock_dir")? {
-            c.unix_sock_dir = v;
-        }
-        if let Some(v) = perms("unix_sock_rw_perms")? {
-            c.unix_sock_rw_perms = v;
-        }
-        if let Some(v) = perms("unix_sock_ro_perms")? {
-            c.unix_sock_ro_perms = v;
-        }
+        set(&mut c.unix_sock_dir, path("unix_sock_dir")?);
+        set(&mut c.unix_sock_rw_perms, perms("unix_sock_rw_perms")?);
+        set(&mut c.unix_sock_ro_perms, perms("unix_sock_ro_perms")?);
         c.unix_sock_group = f.string("unix_sock_group")?;
-        if let Some(v) = f.boolean("listen_tcp")? {
-            c.listen_tcp = v;
-        }
-        if let Some(v) = f.boolean("listen_tls")? {
-            c.listen_tls = v;
-        }
-        if let Some(v) = f.string("tcp_port")? {
-            c.tcp_port = v;
-        }
-        if let Some(v) = f.string("tls_port")? {
-            c.tls_port = v;
-        }
+        set(&mut c.listen_tcp, f.boolean("listen_tcp")?);
+        set(&mut c.listen_tls, f.boolean("listen_tls")?);
+        set(&mut c.tcp_port, f.string("tcp_port")?);
+        set(&mut c.tls_port, f.string("tls_port")?);
         c.listen_addr = f.string("listen_addr")?;
         c.key_file = path("key_file")?;
         c.cert_file = path("cert_file")?;
         c.ca_file = path("ca_file")?;
         c.crl_file = path("crl_file")?;
-        if let Some(v) = f.boolean("tls_no_verify_certificate")? {
-            c.tls_no_verify_certificate = v;
-        }
-        if let Some(v) = f.boolean("tls_no_sanity_certificate")? {
-            c.tls_no_sanity_certificate = v;
-        }
+        set(
+            &mut c.tls_no_verify_certificate,
+            f.boolean("tls_no_verify_certificate")?,
+        );
+        set(
+            &mut c.tls_no_sanity_certificate,
+            f.boolean("tls_no_sanity_certificate")?,
+        );
         c.tls_allowed_dn_list = f.string_list("tls_allowed_dn_list", false)?;
-        if let Some(v) = count("max_clients")? {
-            c.max_clients = v;
-        }
-        if let Some(v) = count("max_client_requests")? {
-            c.max_client_requests = v;
-        }
-        if let Some(v) = count("max_workers")? {
-            c.max_workers = v;
-        }
-        if let Some(v) = f.int("keepalive_interval")? {
-            c.keepalive_interval = v;
-        }
-        if let Some(v) = f.uint("keepalive_count")? {
-            c.keepalive_count = v;
-        }
-        if let Some(v) = f.uint("log_level")? {
-            c.log_level = v;
-        }
-        if let Some(v) = f.string("log_filters")? {
-            c.log_filters = v;
-        }
-        if let Some(v) = f.string("log_outputs")? {
-            c.log_outputs = v;
-        }
+        set(&mut c.max_clients, count("max_clients")?);
+        set(&mut c.max_client_requests, count("max_client_requests")?);
+        set(&mut c.max_workers, count("max_workers")?);
+        set(&mut c.keepalive_interval, f.int("keepalive_interval")?);
+        set(&mut c.keepalive_count, f.uint("keepalive_count")?);
+        set(&mut c.log_level, f.uint("log_level")?);
+        set(&mut c.log_filters, f.string("log_filters")?);
+        set(&mut c.log_outputs, f.string("log_outputs")?);
         c.rvirt_qemu_root = path("rvirt_qemu_root")?;
         Ok(c)
     }

@@ -220,6 +220,13 @@ fn keymap(g: &GraphicsDef, a: &mut Vec<String>) {
     }
 }
 
+/// `SASL_CONF_PATH` for a console whose SASL is `on`, when qemu.conf names its folder.
+fn sasl_env(on: bool, dir: &Option<String>, env: &mut Vec<(String, String)>) {
+    if let Some(dir) = dir.as_ref().filter(|_| on) {
+        env.push(("SASL_CONF_PATH".into(), dir.clone()));
+    }
+}
+
 /// Every console of `def` that QEMU runs itself (VNC, SPICE), or `-display none` when there is
 /// none.
 pub(super) fn consoles(
@@ -248,19 +255,11 @@ pub(super) fn consoles(
                     }
                 };
                 vnc(g, cfg, &audiodev, a)?;
-                if cfg.vnc_sasl
-                    && let Some(dir) = &cfg.vnc_sasl_dir
-                {
-                    env.push(("SASL_CONF_PATH".into(), dir.clone()));
-                }
+                sasl_env(cfg.vnc_sasl, &cfg.vnc_sasl_dir, env);
             }
             "spice" => {
                 spice(g, cfg, a)?;
-                if cfg.spice_sasl
-                    && let Some(dir) = &cfg.spice_sasl_dir
-                {
-                    env.push(("SASL_CONF_PATH".into(), dir.clone()));
-                }
+                sasl_env(cfg.spice_sasl, &cfg.spice_sasl_dir, env);
             }
             other => {
                 return Err(unsupported(format!(
