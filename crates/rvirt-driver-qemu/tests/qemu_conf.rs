@@ -10,21 +10,11 @@ use common::{Cleanup, Root, open, pid_of};
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, HostDriver};
 use rvirt_driver_qemu::QemuDriver;
-use rvirt_testsupport::{EMBED_QEMU_CONF, libvirt_embed_conf};
+use rvirt_testsupport::{libvirt_embed_conf, write_embed_conf};
 use rvirt_types::domain::{DomainCreateFlags, DomainDefineFlags};
 use rvirt_types::{ErrorDomain, ErrorNumber};
 use std::path::Path;
 use std::process::Command;
-
-/// Writes `ROOT/etc/qemu.conf`: what libvirt's embedded driver needs, then `extra`.
-fn write_conf(root: &Path, extra: &str) {
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        format!("{EMBED_QEMU_CONF}{extra}"),
-    )
-    .unwrap();
-}
 
 /// What `qemu.conf` decides in a `domxml-to-native` line, the state root masked: the
 /// environment beside `LC_ALL` and `PATH`, `-name`, the consoles and their TLS objects,
@@ -76,7 +66,7 @@ fn both(conf: &str, xml: &str) -> Option<(Vec<String>, Vec<String>)> {
         "libvirt: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    write_conf(rv.path(), conf);
+    write_embed_conf(rv.path(), conf);
     let d = open(rv.path());
     let ours = block_on(d.connect_domain_xml_to_native("qemu-argv", xml, 0)).unwrap();
     Some((settings(&libvirt, lv.path()), settings(&ours, rv.path())))
@@ -163,7 +153,7 @@ fn a_qemu_conf_that_cannot_be_used_fails_the_open_as_libvirts_does() {
         ),
     ] {
         let root = Root::new();
-        write_conf(root.path(), conf);
+        write_embed_conf(root.path(), conf);
         let uri = format!("qemu:///embed?root={}", root.path().display());
         let Err(e) = QemuDriver::open(&uri) else {
             panic!("{conf} was taken")
@@ -220,7 +210,7 @@ fn a_guest_runs_with_vnc_over_tls_a_default_password_its_name_and_limits() {
     let root = Root::new();
     let pki = root.path().join("pki-vnc");
     qemu_pki(&pki);
-    write_conf(
+    write_embed_conf(
         root.path(),
         &format!(
             "vnc_tls = 1\nvnc_tls_x509_cert_dir = \"{}\"\nvnc_password = \"secret\"\n\
@@ -271,7 +261,7 @@ fn a_guest_runs_with_vnc_over_tls_a_default_password_its_name_and_limits() {
 fn dump_image_format_compresses_core_dumps_and_an_unusable_one_leaves_them_raw() {
     for (format, magic) in [("gzip", &b"\x1f\x8b"[..]), ("zip", &b"QEVM"[..])] {
         let root = Root::new();
-        write_conf(root.path(), &format!("dump_image_format = \"{format}\"\n"));
+        write_embed_conf(root.path(), &format!("dump_image_format = \"{format}\"\n"));
         let d = open(root.path());
         let name = format!("dump-{format}");
         let dom = block_on(
@@ -296,7 +286,7 @@ fn a_guest_whose_qemu_crashes_on_deprecated_use_goes_through_its_lifecycle() {
     // deprecation_behavior = "crash": QEMU aborts on any deprecated command or argument, so
     // every call below proves the driver uses none.
     let root = Root::new();
-    write_conf(root.path(), "deprecation_behavior = \"crash\"\n");
+    write_embed_conf(root.path(), "deprecation_behavior = \"crash\"\n");
     let d = open(root.path());
     let _cleanup = Cleanup(d.clone(), "compat");
     let dom = block_on(d.domain_create_xml(
@@ -358,7 +348,7 @@ fn cgroup_controllers_limits_the_groups_a_guest_gets() {
         return;
     }
     let root = Root::new();
-    write_conf(root.path(), "cgroup_controllers = [ \"memory\" ]\n");
+    write_embed_conf(root.path(), "cgroup_controllers = [ \"memory\" ]\n");
     let d = open(root.path());
     let _cleanup = Cleanup(d.clone(), "cg-mem");
     let dom =
@@ -424,7 +414,7 @@ fn host_audio_settings_decide_the_default_audio_backend_as_libvirts_do() {
                     .collect()
             };
             let libvirt = audio(&String::from_utf8_lossy(&out.stdout));
-            write_conf(rv.path(), conf);
+            write_embed_conf(rv.path(), conf);
             let d = open(rv.path());
             let dom = block_on(d.domain_define_xml(xml, DomainDefineFlags::empty())).unwrap();
             let ours = block_on(d.domain_get_xml_desc(&dom, Default::default())).unwrap();

@@ -594,20 +594,10 @@ fn images_libvirt_compressed_restore_through_its_decompressor() {
     assert_eq!(running_qemus(root.path()), 0);
 }
 
-/// Writes `ROOT/etc/qemu.conf` with `text` (what libvirt's embedded driver needs first).
-fn qemu_conf(root: &Path, text: &str) {
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(
-        root.join("etc/qemu.conf"),
-        format!("{}{text}", rvirt_testsupport::EMBED_QEMU_CONF),
-    )
-    .unwrap();
-}
-
 #[test]
 fn save_image_format_compresses_saves_as_libvirt_does() {
     let root = Root::new();
-    qemu_conf(root.path(), "save_image_format = \"xz\"\n");
+    rvirt_testsupport::write_embed_conf(root.path(), "save_image_format = \"xz\"\n");
     let d = open(root.path());
     let img = root.path().join("c.img");
     let c = block_on(d.domain_define_xml(&guest("c", "qemu"), DomainDefineFlags::empty())).unwrap();
@@ -650,7 +640,7 @@ fn save_image_format_compresses_saves_as_libvirt_does() {
 #[test]
 fn an_unknown_save_image_format_fails_the_save_and_keeps_the_guest() {
     let root = Root::new();
-    qemu_conf(root.path(), "save_image_format = \"zip\"\n");
+    rvirt_testsupport::write_embed_conf(root.path(), "save_image_format = \"zip\"\n");
     let d = open(root.path());
     let _cleanup = common::Cleanup(d.clone(), "u");
     let img = root.path().join("u.img");

@@ -355,9 +355,9 @@ pub const EMBED_QEMU_CONF: &str = "stdio_handler = \"file\"\nuser = \"root\"\n\
                                    group = \"root\"\ndynamic_ownership = 0\n\
                                    security_driver = \"none\"\n";
 
-/// Writes the `qemu.conf` of libvirt's QEMU driver embedded at `root` (`qemu:///embed?root=`):
-/// [`EMBED_QEMU_CONF`], then `extra`.
-fn write_embed_conf(root: &Path, extra: &str) {
+/// Writes the `qemu.conf` of a QEMU driver embedded at `root` (`qemu:///embed?root=`, libvirt's
+/// or rvirt's): [`EMBED_QEMU_CONF`], then `extra`.
+pub fn write_embed_conf(root: &Path, extra: &str) {
     std::fs::create_dir_all(root.join("etc")).expect("the embedded driver's etc folder");
     std::fs::write(
         root.join("etc/qemu.conf"),

@@ -104,40 +104,38 @@ impl Daemon {
 
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
-        // SAFETY: kill(2) on our own child's pid.
+        self.stop_within(Duration::from_secs(40))
+            .expect("rvirtd ignored SIGTERM")
+    }
+
+    /// Sends SIGTERM (unless the daemon already ended) and waits up to `limit` for its exit
+    /// status.
+    fn stop_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        if let Ok(Some(st)) = self.child.try_wait() {
+            return Some(st);
+        }
+        // SAFETY: kill(2) on our own child's pid, not yet reaped.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let start = Instant::now();
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                return st;
+        while start.elapsed() < limit {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return Some(st);
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(40),
-                "rvirtd ignored SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(5));
         }
+        None
     }
 }
 
 impl Drop for Daemon {
     /// Stops the daemon as a service manager would, SIGTERM, so that it finishes what it
     /// queued (the removal of the control groups of guests that just ended); SIGKILL after
-    /// 5 s, or at once if the test already killed it.
+    /// 5 s.
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // SAFETY: kill(2) on our own child's pid, not yet reaped.
-            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(5) {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
+        if self.stop_within(Duration::from_secs(5)).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
