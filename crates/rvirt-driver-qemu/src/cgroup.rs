@@ -11,6 +11,7 @@
 use crate::FROM;
 use rvirt_types::{Error, ErrorNumber, Result};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// The controllers domains are placed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +83,16 @@ fn parse_mounts(info: &str, present: impl Fn(&Path) -> bool) -> Vec<(Controller,
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Cgroup {
     dirs: Vec<(Controller, PathBuf)>,
+    /// Whether [`Cgroup::split_threads_later`]'s moves are still running (shared by clones).
+    splitting: Arc<Splitting>,
+}
+
+/// A flag and its wake-up: set while the threads of a new QEMU are being moved into their
+/// sub-groups.
+#[derive(Debug, Default)]
+struct Splitting {
+    busy: Mutex<bool>,
+    done: Condvar,
 }
 
 fn sys(what: String) -> impl FnOnce(std::io::Error) -> Error {
@@ -102,6 +113,7 @@ impl Cgroup {
                 .map(|(c, m)| (c, m.join("machine").join(group)))
                 .filter(|(_, d)| d.is_dir())
                 .collect(),
+            ..Cgroup::default()
         }
     }
 
@@ -142,7 +154,10 @@ impl Cgroup {
             }
             dirs.push((c, dir));
         }
-        Ok(Cgroup { dirs })
+        Ok(Cgroup {
+            dirs,
+            ..Cgroup::default()
+        })
     }
 
     /// Whether the domain has a group in any controller.
@@ -182,8 +197,22 @@ impl Cgroup {
         make_dir(&dir.join("emulator"))
     }
 
-    /// Moves thread `tid` into the `cpu` sub-group `sub` now (a vCPU plugged at run time).
+    /// Moves thread `tid` into the `cpu` sub-group `sub` now (a vCPU plugged at run time),
+    /// after the moves of [`Cgroup::split_threads_later`], which would take it to `emulator`.
     pub(crate) fn move_thread(&self, sub: &str, tid: i64) -> Result<()> {
+        let mut busy = self
+            .splitting
+            .busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while *busy {
+            busy = self
+                .splitting
+                .done
+                .wait(busy)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        drop(busy);
         match self.dir(Controller::Cpu) {
             Some(dir) => write_file(&dir.join(sub).join("tasks"), &tid.to_string()),
             None => Ok(()),
@@ -197,34 +226,37 @@ impl Cgroup {
         }
     }
 
-    /// Moves each vCPU thread of `pid` into its sub-group and every other thread into
-    /// `emulator` (made by [`Cgroup::make_subgroups`]), on a thread of its own: the kernel
-    /// makes a move wait for an RCU grace period (about 12 ms here) unless another move just
-    /// happened, which would otherwise add to every start and restore. Threads QEMU makes
-    /// later are made by a thread already moved and start in its group; a vCPU thread is never
-    /// taken for an emulator one. A thread that ended meanwhile (QEMU quit) is no error; [`wait_for_background`] waits for the moves.
+    /// Moves every thread of `pid` into `emulator` (made by [`Cgroup::make_subgroups`]), then
+    /// each vCPU thread on into its own sub-group, on a thread of its own: the kernel makes a
+    /// move wait for an RCU grace period (about 12 ms here) unless another move just happened,
+    /// which would otherwise add to every start and restore. Threads QEMU makes later are made
+    /// by a thread already moved and start in its group. A thread that ended meanwhile (QEMU
+    /// quit) is no error; [`wait_for_background`] waits for the moves, and a vCPU plugged
+    /// meanwhile is moved after them ([`Cgroup::move_thread`]).
+    ///
+    /// The whole process moves with one write to `cgroup.procs`, as libvirt moves it, and no
+    /// thread is looked up under `/proc/PID/task`: the kernel keeps an entry for each thread
+    /// looked up there, and when QEMU ends, the reaper of the process (the driver's `waitid`)
+    /// spins on the entries that QEMU's last exiting thread is still clearing. With that thread
+    /// in a group of its own and preempted by the reaper, the spin lasted up to 7 ms of every
+    /// destroy and save (bench/RESULTS.md, session 21).
     pub(crate) fn split_threads_later(&self, pid: i32, vcpus: Vec<(u32, i64)>) {
         let Some(dir) = self.dir(Controller::Cpu).map(Path::to_path_buf) else {
             return;
         };
+        *self
+            .splitting
+            .busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = true;
+        let splitting = self.splitting.clone();
         background(std::thread::spawn(move || {
+            let _ = std::fs::write(dir.join("emulator/cgroup.procs"), pid.to_string());
             for (v, tid) in &vcpus {
                 let _ = std::fs::write(dir.join(format!("vcpu{v}/tasks")), tid.to_string());
             }
-            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-                return;
-            };
-            let emulator = dir.join("emulator/tasks");
-            for t in tasks.flatten() {
-                let tid = t.file_name().to_string_lossy().into_owned();
-                // A vCPU plugged meanwhile is placed by its hotplug, perhaps already: QEMU
-                // names vCPU threads `CPU N/TCG` or `CPU N/KVM` (`debug-threads=on`).
-                let vcpu = std::fs::read_to_string(t.path().join("comm"))
-                    .is_ok_and(|c| c.starts_with("CPU "));
-                if !vcpu && vcpus.iter().all(|(_, v)| v.to_string() != tid) {
-                    let _ = std::fs::write(&emulator, &tid);
-                }
-            }
+            *splitting.busy.lock().unwrap_or_else(|e| e.into_inner()) = false;
+            splitting.done.notify_all();
         }));
     }
 
@@ -446,6 +478,7 @@ fn sweep_under(mounts: &[(Controller, PathBuf)], prefix: &str, keep: &[&std::ffi
             if ours && !keep.contains(&name.as_os_str()) && g.path().is_dir() {
                 Cgroup {
                     dirs: vec![(Controller::Cpu, g.path())],
+                    ..Cgroup::default()
                 }
                 .remove();
             }
