@@ -30,7 +30,7 @@ fn err(code: ErrorNumber, detail: impl Into<String>) -> Error {
 /// Why a mediated device cannot be made: libvirt's error when mdevctl, which manages them, is
 /// not installed; otherwise that rvirt does not make them yet.
 fn mdev_unsupported() -> Error {
-    if !have_mdevctl() {
+    if crate::util::program_in_path("mdevctl").is_none() {
         return Error::with_detail(
             ErrorDomain::NONE,
             ErrorNumber::SYSTEM_ERROR,
@@ -41,11 +41,6 @@ fn mdev_unsupported() -> Error {
         ErrorNumber::OPERATION_UNSUPPORTED,
         "mediated devices are not supported by rvirt's QEMU driver yet",
     )
-}
-
-fn have_mdevctl() -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("mdevctl").is_file()))
 }
 
 /// Whether the host can hand PCI devices to guests through VFIO

@@ -109,106 +109,95 @@ fn decode_msg<T: XdrDecode>(payload: &[u8]) -> Option<T> {
     T::decode(&mut XdrReader::new(payload)).ok()
 }
 
+/// Decodes `$payload` as the message `$msg`, whose event `$event` makes from it (named `$m`):
+/// the server's callback id and the event, or `None` from the enclosing function.
+macro_rules! callback {
+    ($payload:expr, $msg:ty, |$m:ident| $event:expr) => {{
+        let $m: $msg = decode_msg($payload)?;
+        ($m.callback_id, $event)
+    }};
+}
+
 /// The event a `MESSAGE` of the remote program carries, if it is one this driver delivers.
 pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
     let (remote_id, event) = match Procedure::from_number(procedure)? {
         Procedure::DomainEventCallbackLifecycle => {
-            let m: DomainEventCallbackLifecycleMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::Lifecycle {
+            callback!(payload, DomainEventCallbackLifecycleMsg, |m| Event::Domain(
+                DomainEvent::Lifecycle {
                     dom: domain_ref(m.msg.dom),
                     event: DomainEventType(m.msg.event),
                     detail: m.msg.detail,
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventCallbackReboot => {
-            let m: DomainEventCallbackRebootMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::Reboot {
+            callback!(payload, DomainEventCallbackRebootMsg, |m| Event::Domain(
+                DomainEvent::Reboot {
                     dom: domain_ref(m.msg.dom),
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventCallbackWatchdog => {
-            let m: DomainEventCallbackWatchdogMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::Watchdog {
+            callback!(payload, DomainEventCallbackWatchdogMsg, |m| Event::Domain(
+                DomainEvent::Watchdog {
                     dom: domain_ref(m.msg.dom),
                     action: m.msg.action,
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventCallbackPmwakeup => {
-            let m: DomainEventCallbackPmwakeupMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::PmWakeup {
+            callback!(payload, DomainEventCallbackPmwakeupMsg, |m| Event::Domain(
+                DomainEvent::PmWakeup {
                     dom: domain_ref(m.msg.dom),
                     reason: m.reason,
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventCallbackPmsuspend => {
-            let m: DomainEventCallbackPmsuspendMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::PmSuspend {
+            callback!(payload, DomainEventCallbackPmsuspendMsg, |m| Event::Domain(
+                DomainEvent::PmSuspend {
                     dom: domain_ref(m.msg.dom),
                     reason: m.reason,
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventCallbackMetadataChange => {
-            let m: DomainEventCallbackMetadataChangeMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
+            callback!(payload, DomainEventCallbackMetadataChangeMsg, |m| {
                 Event::Domain(DomainEvent::MetadataChange {
                     dom: domain_ref(m.dom),
                     kind: m.r#type,
                     nsuri: m.nsuri.map(|s| s.into_inner()),
-                }),
-            )
+                })
+            })
         }
         Procedure::DomainEventCallbackBalloonChange => {
-            let m: DomainEventCallbackBalloonChangeMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
+            callback!(payload, DomainEventCallbackBalloonChangeMsg, |m| {
                 Event::Domain(DomainEvent::BalloonChange {
                     dom: domain_ref(m.msg.dom),
                     actual: m.msg.actual,
-                }),
-            )
+                })
+            })
         }
         Procedure::DomainEventCallbackDeviceRemoved => {
-            let m: DomainEventCallbackDeviceRemovedMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
+            callback!(payload, DomainEventCallbackDeviceRemovedMsg, |m| {
                 Event::Domain(DomainEvent::DeviceRemoved {
                     dom: domain_ref(m.msg.dom),
                     alias: m.msg.dev_alias.into_inner(),
-                }),
-            )
+                })
+            })
         }
-        Procedure::DomainEventCallbackTrayChange => {
-            let m: DomainEventCallbackTrayChangeMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::TrayChange {
-                    dom: domain_ref(m.msg.dom),
-                    dev_alias: m.msg.dev_alias.into_inner(),
-                    reason: m.msg.reason,
-                }),
-            )
-        }
+        Procedure::DomainEventCallbackTrayChange => callback!(
+            payload,
+            DomainEventCallbackTrayChangeMsg,
+            |m| Event::Domain(DomainEvent::TrayChange {
+                dom: domain_ref(m.msg.dom),
+                dev_alias: m.msg.dev_alias.into_inner(),
+                reason: m.msg.reason,
+            })
+        ),
         Procedure::DomainEventCallbackTunable => {
-            let m: DomainEventCallbackTunableMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::Tunable {
+            callback!(payload, DomainEventCallbackTunableMsg, |m| Event::Domain(
+                DomainEvent::Tunable {
                     dom: domain_ref(m.dom),
                     params: m
                         .params
@@ -216,64 +205,54 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                         .into_iter()
                         .map(rvirt_proto::convert::typed_param_from_wire)
                         .collect(),
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventCallbackAgentLifecycle => {
-            let m: DomainEventCallbackAgentLifecycleMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
+            callback!(payload, DomainEventCallbackAgentLifecycleMsg, |m| {
                 Event::Domain(DomainEvent::AgentLifecycle {
                     dom: domain_ref(m.dom),
                     state: m.state,
                     reason: m.reason,
-                }),
-            )
+                })
+            })
         }
         Procedure::DomainEventCallbackDeviceAdded => {
-            let m: DomainEventCallbackDeviceAddedMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
+            callback!(payload, DomainEventCallbackDeviceAddedMsg, |m| {
                 Event::Domain(DomainEvent::DeviceAdded {
                     dom: domain_ref(m.dom),
                     alias: m.dev_alias.into_inner(),
-                }),
-            )
+                })
+            })
         }
         Procedure::DomainEventCallbackBlockJob => {
-            let m: DomainEventCallbackBlockJobMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::BlockJob {
+            callback!(payload, DomainEventCallbackBlockJobMsg, |m| Event::Domain(
+                DomainEvent::BlockJob {
                     dom: domain_ref(m.msg.dom),
                     path: m.msg.path.into_inner(),
                     job_type: m.msg.r#type,
                     status: m.msg.status,
-                }),
-            )
+                }
+            ))
         }
         Procedure::DomainEventBlockJob2 => {
-            let m: DomainEventBlockJob2Msg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Domain(DomainEvent::BlockJob2 {
+            callback!(payload, DomainEventBlockJob2Msg, |m| Event::Domain(
+                DomainEvent::BlockJob2 {
                     dom: domain_ref(m.dom),
                     dst: m.dst.into_inner(),
                     job_type: m.r#type,
                     status: m.status,
-                }),
-            )
+                }
+            ))
         }
         Procedure::NetworkEventLifecycle => {
-            let m: NetworkEventLifecycleMsg = decode_msg(payload)?;
-            (
-                m.callback_id,
-                Event::Network(NetworkEvent::Lifecycle {
+            callback!(payload, NetworkEventLifecycleMsg, |m| Event::Network(
+                NetworkEvent::Lifecycle {
                     net: crate::network::network_ref(m.net),
                     event: rvirt_types::network::NetworkEventLifecycleType(m.event),
                     detail: m.detail,
-                }),
-            )
+                }
+            ))
         }
         p @ (Procedure::NodeDeviceEventLifecycle | Procedure::NodeDeviceEventUpdate) => {
             return crate::nodedev::decode_event(p, payload);
