@@ -14,7 +14,6 @@ use rvirt_testsupport::{libvirt_embed_conf, write_embed_conf};
 use rvirt_types::domain::{DomainCreateFlags, DomainDefineFlags};
 use rvirt_types::{ErrorDomain, ErrorNumber};
 use std::path::Path;
-use std::process::Command;
 
 /// What `qemu.conf` decides in a `domxml-to-native` line, the state root masked: the
 /// environment beside `LC_ALL` and `PATH`, `-name`, the consoles and their TLS objects,
@@ -174,26 +173,15 @@ fn a_qemu_conf_that_cannot_be_used_fails_the_open_as_libvirts_does() {
 /// A CA and a server certificate for `localhost` in QEMU's layout (`ca-cert.pem`,
 /// `server-cert.pem`, `server-key.pem`), made with openssl.
 fn qemu_pki(dir: &Path) {
-    let script = "set -e
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-            -keyout ca-key.pem -out ca-cert.pem -days 2 -subj '/CN=rvirt test CA' \
-            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-key.pem \
-            -out server.csr -subj /CN=localhost
-        printf 'basicConstraints=CA:FALSE\\nkeyUsage=digitalSignature,keyEncipherment\\n\
-extendedKeyUsage=serverAuth\\nsubjectAltName=DNS:localhost\\n' > server.ext
-        openssl x509 -req -in server.csr -CA ca-cert.pem -CAkey ca-key.pem -CAcreateserial \
-            -out server-cert.pem -days 2 -extfile server.ext";
+    use rvirt_testsupport::x509;
     std::fs::create_dir_all(dir).unwrap();
-    let out = Command::new("sh")
-        .args(["-c", script])
-        .current_dir(dir)
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&out.stderr)
+    x509::ca(dir, "ca-", "/CN=rvirt test CA");
+    x509::leaf(
+        dir,
+        "ca-",
+        "server-",
+        "/CN=localhost",
+        &x509::server_ext("DNS:localhost"),
     );
 }
 

@@ -5,6 +5,7 @@
 //! can run beside each other and beside a system libvirtd.
 
 mod agent_guest;
+pub mod x509;
 pub use agent_guest::{
     AgentGuest, GUEST_HOSTNAME, GUEST_MOUNT, GUEST_READY, GUEST_ROOT, agent_guest, agent_guest_xml,
     build as build_agent_guest, ext4_disk,

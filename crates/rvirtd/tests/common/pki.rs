@@ -1,8 +1,8 @@
 //! x509 files for TLS tests, made at test time with the `openssl` command (Debian's `openssl`
 //! package) and laid out as libvirt's `pkipath` folders.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use rvirt_testsupport::x509::{self, CLIENT_EXT, SERVER_EXT_NO_SAN, server_ext};
+use std::path::PathBuf;
 
 /// The distinguished name of the well-behaved client, as libvirt prints it.
 pub const CLIENT_DN: &str = "C=GB,ST=London,L=London,O=Libvirt Project,CN=client";
@@ -10,31 +10,6 @@ pub const CLIENT_DN: &str = "C=GB,ST=London,L=London,O=Libvirt Project,CN=client
 /// A temporary CA with a server and several clients.
 pub struct Pki {
     pub dir: tempfile::TempDir,
-}
-
-/// Runs openssl; panics with its output if it fails.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command is needed: apt-get install openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-const CLIENT_EXT: &str = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n\
-                          extendedKeyUsage=clientAuth\n";
-
-const SERVER_EXT_NO_SAN: &str = "basicConstraints=CA:FALSE\n\
-                                 keyUsage=digitalSignature,keyEncipherment\n\
-                                 extendedKeyUsage=serverAuth\n";
-
-fn server_ext(san: &str) -> String {
-    format!("{SERVER_EXT_NO_SAN}subjectAltName={san}\n")
 }
 
 impl Pki {
@@ -48,71 +23,9 @@ impl Pki {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         for ca in ["ca", "other"] {
-            openssl(
-                d,
-                &[
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    &format!("{ca}key.pem"),
-                    "-out",
-                    &format!("{ca}cert.pem"),
-                    "-days",
-                    "2",
-                    "-subj",
-                    &format!("/O=rvirt tests/CN={ca} CA"),
-                    "-addext",
-                    "basicConstraints=critical,CA:TRUE",
-                    "-addext",
-                    "keyUsage=critical,keyCertSign,cRLSign",
-                ],
-            );
+            x509::ca(d, ca, &format!("/O=rvirt tests/CN={ca} CA"));
         }
-        let leaf = |ca: &str, name: &str, subj: &str, ext: &str| {
-            openssl(
-                d,
-                &[
-                    "req",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    &format!("{name}key.pem"),
-                    "-out",
-                    &format!("{name}.csr"),
-                    "-subj",
-                    subj,
-                ],
-            );
-            std::fs::write(d.join(format!("{name}.ext")), ext).unwrap();
-            openssl(
-                d,
-                &[
-                    "x509",
-                    "-req",
-                    "-in",
-                    &format!("{name}.csr"),
-                    "-CA",
-                    &format!("{ca}cert.pem"),
-                    "-CAkey",
-                    &format!("{ca}key.pem"),
-                    "-CAcreateserial",
-                    "-out",
-                    &format!("{name}cert.pem"),
-                    "-days",
-                    "2",
-                    "-extfile",
-                    &format!("{name}.ext"),
-                ],
-            );
-        };
+        let leaf = |ca: &str, name: &str, subj: &str, ext: &str| x509::leaf(d, ca, name, subj, ext);
         leaf(
             "ca",
             "server",
@@ -215,12 +128,12 @@ impl Pki {
         );
         std::fs::write(db.join("ca.cnf"), conf).unwrap();
         let cnf = db.join("ca.cnf").display().to_string();
-        openssl(
+        x509::openssl(
             d,
             &["ca", "-config", &cnf, "-revoke", &format!("{who}cert.pem")],
         );
         let out = db.join("cacrl.pem").display().to_string();
-        openssl(d, &["ca", "-config", &cnf, "-gencrl", "-out", &out]);
+        x509::openssl(d, &["ca", "-config", &cnf, "-gencrl", "-out", &out]);
         db.join("cacrl.pem")
     }
 
