@@ -32,33 +32,35 @@ pub fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// openssl's arguments for a new P-256 key without a passphrase, up to the key file's name.
+const NEW_KEY: [&str; 6] = [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+];
+
 /// Makes a self-signed CA in `dir`, subject `subj`: `{name}cert.pem` and `{name}key.pem`.
 pub fn ca(dir: &Path, name: &str, subj: &str) {
     let (key, cert) = (format!("{name}key.pem"), format!("{name}cert.pem"));
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &cert,
-            "-days",
-            "2",
-            "-subj",
-            subj,
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
+    let mut args = vec!["req", "-x509"];
+    args.extend(NEW_KEY);
+    args.extend([
+        &key,
+        "-out",
+        &cert,
+        "-days",
+        "2",
+        "-subj",
+        subj,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(dir, &args);
 }
 
 /// Makes `{name}key.pem` and `{name}cert.pem` in `dir`, subject `subj`, signed by the CA `ca`
@@ -70,23 +72,10 @@ pub fn leaf(dir: &Path, ca: &str, name: &str, subj: &str, ext: &str) {
         format!("{name}cert.pem"),
         format!("{name}.ext"),
     );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &csr,
-            "-subj",
-            subj,
-        ],
-    );
+    let mut args = vec!["req"];
+    args.extend(NEW_KEY);
+    args.extend([&key, "-out", &csr, "-subj", subj]);
+    openssl(dir, &args);
     std::fs::write(dir.join(&extfile), ext).expect("the openssl extension file is written");
     openssl(
         dir,
