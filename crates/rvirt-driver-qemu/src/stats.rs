@@ -50,10 +50,19 @@ fn page_kib() -> u64 {
     ((unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).max(1024) as u64) / 1024
 }
 
-/// Reads `/proc/PID/stat`, or a thread's `/proc/PID/task/TID/stat`.
+/// Where the files of thread `tid` are read: `/proc/TID/task/TID`, the thread's own folder
+/// seen from its own entry, not `/proc/PID/task/TID`. The kernel keeps an entry for each
+/// path looked up, and when QEMU ends, whoever reaps it clears every entry under
+/// `/proc/PID`, spinning while QEMU's exiting threads clear the same ones (see
+/// `Cgroup::split_threads_later`); entries under `/proc/TID` are each thread's own to clear.
+fn thread_dir(tid: i64) -> String {
+    format!("/proc/{tid}/task/{tid}")
+}
+
+/// Reads `/proc/PID/stat`, or a thread's own `stat` ([`thread_dir`]).
 pub(crate) fn task_stat(pid: i32, tid: Option<i64>) -> Option<TaskStat> {
     let path = match tid {
-        Some(t) => format!("/proc/{pid}/task/{t}/stat"),
+        Some(t) => format!("{}/stat", thread_dir(t)),
         None => format!("/proc/{pid}/stat"),
     };
     let text = std::fs::read_to_string(path).ok()?;
@@ -72,8 +81,8 @@ pub(crate) fn task_stat(pid: i32, tid: Option<i64>) -> Option<TaskStat> {
 
 /// Time a thread waited for a CPU, ns (`se.statistics.wait_sum` of its `sched` file, which
 /// needs a kernel with scheduler statistics; 0 without).
-fn sched_wait_ns(pid: i32, tid: i64) -> u64 {
-    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/sched")) else {
+fn sched_wait_ns(tid: i64) -> u64 {
+    let Ok(text) = std::fs::read_to_string(format!("{}/sched", thread_dir(tid))) else {
         return 0;
     };
     text.lines()
@@ -84,8 +93,8 @@ fn sched_wait_ns(pid: i32, tid: i64) -> u64 {
 }
 
 /// Time a thread spent runnable but not running, ns (`schedstat`'s second field; 0 without).
-fn sched_delay_ns(pid: i32, tid: i64) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat"))
+fn sched_delay_ns(tid: i64) -> u64 {
+    std::fs::read_to_string(format!("{}/schedstat", thread_dir(tid)))
         .ok()
         .and_then(|t| t.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
@@ -1049,10 +1058,10 @@ fn record(
             for (i, tid, s) in per.unwrap_or_default() {
                 add!(format!("vcpu.{i}.state"), V::Int(VcpuState::RUNNING.0));
                 add!(format!("vcpu.{i}.time"), V::ULLong(s.user_ns + s.system_ns));
-                add!(format!("vcpu.{i}.wait"), V::ULLong(sched_wait_ns(pid, tid)));
+                add!(format!("vcpu.{i}.wait"), V::ULLong(sched_wait_ns(tid)));
                 add!(
                     format!("vcpu.{i}.delay"),
-                    V::ULLong(sched_delay_ns(pid, tid))
+                    V::ULLong(sched_delay_ns(tid))
                 );
                 // KVM's own counters of this vCPU (QEMU reports none under TCG).
                 if let (Some(l), Some(all)) = (live, live.and_then(|l| l.vcpu_stats.as_ref()))
