@@ -1223,6 +1223,21 @@ impl QemuDriver {
                     (E::PMSUSPENDED, DomainEventPMSuspendedDetailType::MEMORY.0),
                 );
             }
+            EventKind::SuspendDisk => {
+                // The guest suspended itself to disk (S4): pmsuspended until the SHUTDOWN
+                // that follows, as libvirt records it.
+                self.events.emit(DomainEvent::PmSuspendDisk {
+                    dom: obj.lock().to_ref(uuid),
+                    reason: 0,
+                });
+                self.pm_transition(
+                    &obj,
+                    p,
+                    DomainState::RUNNING,
+                    (DomainState::PMSUSPENDED, DomainPMSuspendedReason::UNKNOWN.0),
+                    (E::PMSUSPENDED, DomainEventPMSuspendedDetailType::DISK.0),
+                );
+            }
             EventKind::Wakeup => {
                 self.events.emit(DomainEvent::PmWakeup {
                     dom: obj.lock().to_ref(uuid),

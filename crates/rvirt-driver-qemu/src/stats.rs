@@ -1059,10 +1059,7 @@ fn record(
                 add!(format!("vcpu.{i}.state"), V::Int(VcpuState::RUNNING.0));
                 add!(format!("vcpu.{i}.time"), V::ULLong(s.user_ns + s.system_ns));
                 add!(format!("vcpu.{i}.wait"), V::ULLong(sched_wait_ns(tid)));
-                add!(
-                    format!("vcpu.{i}.delay"),
-                    V::ULLong(sched_delay_ns(tid))
-                );
+                add!(format!("vcpu.{i}.delay"), V::ULLong(sched_delay_ns(tid)));
                 // KVM's own counters of this vCPU (QEMU reports none under TCG).
                 if let (Some(l), Some(all)) = (live, live.and_then(|l| l.vcpu_stats.as_ref()))
                     && let Some(qom) = l.vcpu_qom.get(&(i as i64))

@@ -1,7 +1,8 @@
-//! Guests that fail: one that panics (an ISA pvpanic device, written to from the monitor as a
-//! crashing kernel writes to it) and one whose watchdog fires (an ib700 armed with no time
-//! left): the states, the events and each `<on_crash>` and watchdog action, beside libvirt's
-//! own QEMU driver doing the same to the same guests.
+//! Guests that fail or leave: one that panics (an ISA pvpanic device, written to from the
+//! monitor as a crashing kernel writes to it), one whose watchdog fires (an ib700 armed with no
+//! time left) and one that suspends itself to disk (ACPI S4, asked of the PIIX4 power
+//! management as a hibernating kernel asks it): the states, the events and each `<on_crash>`
+//! and watchdog action, beside libvirt's own QEMU driver doing the same to the same guests.
 
 #![allow(clippy::unwrap_used)]
 
@@ -37,6 +38,15 @@ fn watched_guest(action: &str) -> String {
     )
 }
 
+/// A tiny guest with ACPI (so that it has the PIIX4's power management).
+const SUSPENDING_GUEST: &str = "<domain type='qemu'><name>s4</name><memory unit='MiB'>64</memory>\
+                                <os><type arch='x86_64'>hvm</type></os><features><acpi/></features>\
+                                </domain>";
+
+/// The HMP command that asks for S4 as a kernel does: sleep type 2 (QEMU's S4 on the PIIX4)
+/// with sleep enable, in PM1a's control register (SeaBIOS puts the PM base at 0x600).
+const SUSPEND_TO_DISK: &str = "o /w 0x604 0x2800";
+
 /// The HMP command that makes the pvpanic device report a panic.
 const PANIC: &str = "o /b 0x505 1";
 
@@ -55,10 +65,16 @@ fn cases() -> Vec<(String, String, &'static str)> {
     .map(|a| (format!("p-{a}"), panicking_guest(a), PANIC));
     let watchdogs = ["pause", "dump", "reset", "none"]
         .map(|a| (format!("w-{a}"), watched_guest(a), FIRE_WATCHDOG));
-    panics.into_iter().chain(watchdogs).collect()
+    let s4 = (
+        "s4".to_string(),
+        SUSPENDING_GUEST.to_string(),
+        SUSPEND_TO_DISK,
+    );
+    panics.into_iter().chain(watchdogs).chain([s4]).collect()
 }
 
-/// An event as compared: lifecycle `(0, event, detail)`, watchdog `(1, action, 0)`.
+/// An event as compared: lifecycle `(0, event, detail)`, watchdog `(1, action, 0)`,
+/// suspend to disk `(2, reason, 0)`.
 type Seen = (i32, i32, i32);
 
 /// What one case came to: the final state and reason, whether the domain is still active,
@@ -95,6 +111,8 @@ c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                          lambda conn, d, e, det, o: events.append((0, e, det)), None)
 c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_WATCHDOG,
                          lambda conn, d, a, o: events.append((1, a, 0)), None)
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK,
+                         lambda conn, d, r, o: events.append((2, r, 0)), None)
 args = sys.argv[2:]
 for xml, hmp in zip(args[::2], args[1::2]):
     d = c.defineXML(xml)
@@ -143,10 +161,14 @@ for xml, hmp in zip(args[::2], args[1::2]):
     )
 }
 
-/// Records the lifecycle and watchdog events of `d`, by domain name.
+/// Records the lifecycle, watchdog and suspend-to-disk events of `d`, by domain name.
 fn record(d: &rvirt_driver_qemu::QemuDriver) -> Arc<Mutex<Vec<(String, Seen)>>> {
     let seen: Arc<Mutex<Vec<(String, Seen)>>> = Default::default();
-    for id in [DomainEventID::LIFECYCLE, DomainEventID::WATCHDOG] {
+    for id in [
+        DomainEventID::LIFECYCLE,
+        DomainEventID::WATCHDOG,
+        DomainEventID::PMSUSPEND_DISK,
+    ] {
         let s = seen.clone();
         block_on(d.connect_domain_event_register_any(
             None,
@@ -157,6 +179,9 @@ fn record(d: &rvirt_driver_qemu::QemuDriver) -> Arc<Mutex<Vec<(String, Seen)>>> 
                 }
                 DomainEvent::Watchdog { dom, action } => {
                     s.lock().push((dom.name.to_string(), (1, *action, 0)))
+                }
+                DomainEvent::PmSuspendDisk { dom, reason } => {
+                    s.lock().push((dom.name.to_string(), (2, *reason, 0)))
                 }
                 _ => {}
             }),
@@ -181,6 +206,9 @@ fn panics_and_watchdogs_meet_their_actions_as_in_libvirt() {
         let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
         block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
         let dom = block_on(d.domain_lookup_by_name(&name)).unwrap();
+        // As long as libvirt's side gives its guests: the firmware has set up the power
+        // management the S4 case writes to.
+        std::thread::sleep(Duration::from_millis(300));
         seen.lock().clear();
         block_on(d.domain_qemu_monitor_command(&dom, hmp, 1)).unwrap();
         // Until the events libvirt saw have come (at most 10 s: the comparison below then

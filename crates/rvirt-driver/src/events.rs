@@ -51,6 +51,13 @@ pub enum DomainEvent {
         /// Always 0: libvirt defines no reasons.
         reason: i32,
     },
+    /// `VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK`: the guest suspended itself to disk.
+    PmSuspendDisk {
+        /// The domain.
+        dom: DomainRef,
+        /// Always 0: libvirt defines no reasons.
+        reason: i32,
+    },
     /// `VIR_DOMAIN_EVENT_ID_METADATA_CHANGE`: title, description or a metadata element changed.
     MetadataChange {
         /// The domain.
@@ -144,6 +151,7 @@ impl DomainEvent {
             DomainEvent::Watchdog { .. } => DomainEventID::WATCHDOG,
             DomainEvent::PmWakeup { .. } => DomainEventID::PMWAKEUP,
             DomainEvent::PmSuspend { .. } => DomainEventID::PMSUSPEND,
+            DomainEvent::PmSuspendDisk { .. } => DomainEventID::PMSUSPEND_DISK,
             DomainEvent::MetadataChange { .. } => DomainEventID::METADATA_CHANGE,
             DomainEvent::BalloonChange { .. } => DomainEventID::BALLOON_CHANGE,
             DomainEvent::DeviceRemoved { .. } => DomainEventID::DEVICE_REMOVED,
@@ -164,6 +172,7 @@ impl DomainEvent {
             | DomainEvent::Watchdog { dom, .. }
             | DomainEvent::PmWakeup { dom, .. }
             | DomainEvent::PmSuspend { dom, .. }
+            | DomainEvent::PmSuspendDisk { dom, .. }
             | DomainEvent::MetadataChange { dom, .. }
             | DomainEvent::BalloonChange { dom, .. }
             | DomainEvent::DeviceRemoved { dom, .. }

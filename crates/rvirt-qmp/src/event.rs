@@ -61,6 +61,8 @@ pub enum EventKind {
     Powerdown,
     /// The guest was suspended to RAM.
     Suspend,
+    /// The guest suspended itself to disk (ACPI S4); QEMU's shutdown follows.
+    SuspendDisk,
     /// The guest woke up from suspend.
     Wakeup,
     /// A block job finished (successfully or with `error` set).
@@ -161,6 +163,7 @@ impl Event {
             "RESUME" => Some(EventKind::Resume),
             "POWERDOWN" => Some(EventKind::Powerdown),
             "SUSPEND" => Some(EventKind::Suspend),
+            "SUSPEND_DISK" => Some(EventKind::SuspendDisk),
             "WAKEUP" => Some(EventKind::Wakeup),
             "SHUTDOWN" => Some(EventKind::Shutdown {
                 guest: b("guest").unwrap_or(false),

@@ -19,9 +19,9 @@ use rvirt_proto::remote::types::{
     DomainEventCallbackBalloonChangeMsg, DomainEventCallbackBlockJobMsg,
     DomainEventCallbackDeviceAddedMsg, DomainEventCallbackDeviceRemovedMsg,
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
-    DomainEventCallbackPmsuspendMsg, DomainEventCallbackPmwakeupMsg, DomainEventCallbackRebootMsg,
-    DomainEventCallbackTrayChangeMsg, DomainEventCallbackTunableMsg,
-    DomainEventCallbackWatchdogMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackPmsuspendDiskMsg, DomainEventCallbackPmsuspendMsg,
+    DomainEventCallbackPmwakeupMsg, DomainEventCallbackRebootMsg, DomainEventCallbackTrayChangeMsg,
+    DomainEventCallbackTunableMsg, DomainEventCallbackWatchdogMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -160,6 +160,14 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                     reason: m.reason,
                 }
             ))
+        }
+        Procedure::DomainEventCallbackPmsuspendDisk => {
+            callback!(payload, DomainEventCallbackPmsuspendDiskMsg, |m| {
+                Event::Domain(DomainEvent::PmSuspendDisk {
+                    dom: domain_ref(m.msg.dom),
+                    reason: m.reason,
+                })
+            })
         }
         Procedure::DomainEventCallbackMetadataChange => {
             callback!(payload, DomainEventCallbackMetadataChangeMsg, |m| {

@@ -655,6 +655,9 @@ impl Runner {
                             rvirt::DomainEvent::PmSuspend { reason, .. } => {
                                 json!(["pm_suspend", d.get_name(), reason])
                             }
+                            rvirt::DomainEvent::PmSuspendDisk { reason, .. } => {
+                                json!(["pm_suspend_disk", d.get_name(), reason])
+                            }
                             rvirt::DomainEvent::MetadataChange { kind, nsuri, .. } => {
                                 json!(["metadata_change", d.get_name(), kind, nsuri])
                             }

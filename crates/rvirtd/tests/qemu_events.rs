@@ -223,3 +223,39 @@ fn virsh_event_prints_a_watchdog_and_the_pause_it_causes() {
     );
     s.virsh(&["destroy", "wd"]);
 }
+
+#[test]
+fn virsh_event_prints_a_suspend_to_disk_and_the_shutdown_after_it() {
+    if !have_tools() {
+        return;
+    }
+    let s = QemuSystem::new();
+    let xml = s.write(
+        "s4.xml",
+        "<domain type='qemu'><name>s4</name><memory unit='MiB'>64</memory>\
+         <os><type arch='x86_64'>hvm</type></os><features><acpi/></features></domain>",
+    );
+    s.virsh(&["define", p(&xml)]);
+    s.virsh(&["start", "s4"]);
+    let log = s.root.join("s4-events.log");
+    // Two seconds of watching first: SeaBIOS has set up the power management by then.
+    let watcher = watch_events(&s, &log);
+    // S4 as a hibernating kernel asks for it: sleep type 2 with sleep enable in PM1a_CNT.
+    s.virsh(&["qemu-monitor-command", "s4", "--hmp", "o /w 0x604 0x2800"]);
+    let stopped = "event 'lifecycle' for domain 's4': Stopped Shutdown\n";
+    assert_eq!(
+        stop_watching(watcher, &log, stopped),
+        "event 'pm-suspend-disk' for domain 's4'\n\
+         event 'lifecycle' for domain 's4': PMSuspended Disk\n\
+         event 'lifecycle' for domain 's4': Shutdown Finished after guest request\n\
+         event 'lifecycle' for domain 's4': Stopped Shutdown\n\
+         event loop interrupted\n\
+         events received: 4\n",
+        "rvirtd log:\n{}",
+        s.daemon.log()
+    );
+    assert_eq!(
+        s.virsh(&["domstate", "s4", "--reason"]).trim(),
+        "shut off (shutdown)"
+    );
+}

@@ -179,6 +179,9 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
         DomainEvent::PmSuspend { dom, .. } => {
             format!("event 'pm-suspend' for domain '{}'\n", dom.name)
         }
+        DomainEvent::PmSuspendDisk { dom, .. } => {
+            format!("event 'pm-suspend-disk' for domain '{}'\n", dom.name)
+        }
         DomainEvent::BalloonChange { dom, actual } => format!(
             "event 'balloon-change' for domain '{}': {actual}KiB\n",
             dom.name

@@ -126,6 +126,20 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
             Procedure::DomainEventPmsuspend,
             &DomainEventPmsuspendMsg { dom },
         ),
+        (DomainEvent::PmSuspendDisk { reason, .. }, false) => push(
+            session,
+            Procedure::DomainEventCallbackPmsuspendDisk,
+            &DomainEventCallbackPmsuspendDiskMsg {
+                callback_id: wire_id,
+                reason: *reason,
+                msg: DomainEventPmsuspendDiskMsg { dom },
+            },
+        ),
+        (DomainEvent::PmSuspendDisk { .. }, true) => push(
+            session,
+            Procedure::DomainEventPmsuspendDisk,
+            &DomainEventPmsuspendDiskMsg { dom },
+        ),
         (DomainEvent::MetadataChange { kind, nsuri, .. }, false) => push(
             session,
             Procedure::DomainEventCallbackMetadataChange,
