@@ -1209,33 +1209,27 @@ impl QemuDriver {
                 self.set_resumed(&obj, reason);
                 self.save_status_soon(uuid, p);
             }
-            EventKind::Suspend => {
-                // The guest suspended itself to memory (S3).
-                self.events.emit(DomainEvent::PmSuspend {
-                    dom: obj.lock().to_ref(uuid),
-                    reason: 0,
+            EventKind::Suspend | EventKind::SuspendDisk => {
+                // The guest suspended itself to memory (S3) or to disk (S4: pmsuspended until
+                // the SHUTDOWN that follows, as libvirt records it).
+                let disk = matches!(kind, EventKind::SuspendDisk);
+                let dom = obj.lock().to_ref(uuid);
+                self.events.emit(if disk {
+                    DomainEvent::PmSuspendDisk { dom, reason: 0 }
+                } else {
+                    DomainEvent::PmSuspend { dom, reason: 0 }
                 });
+                let detail = if disk {
+                    DomainEventPMSuspendedDetailType::DISK
+                } else {
+                    DomainEventPMSuspendedDetailType::MEMORY
+                };
                 self.pm_transition(
                     &obj,
                     p,
                     DomainState::RUNNING,
                     (DomainState::PMSUSPENDED, DomainPMSuspendedReason::UNKNOWN.0),
-                    (E::PMSUSPENDED, DomainEventPMSuspendedDetailType::MEMORY.0),
-                );
-            }
-            EventKind::SuspendDisk => {
-                // The guest suspended itself to disk (S4): pmsuspended until the SHUTDOWN
-                // that follows, as libvirt records it.
-                self.events.emit(DomainEvent::PmSuspendDisk {
-                    dom: obj.lock().to_ref(uuid),
-                    reason: 0,
-                });
-                self.pm_transition(
-                    &obj,
-                    p,
-                    DomainState::RUNNING,
-                    (DomainState::PMSUSPENDED, DomainPMSuspendedReason::UNKNOWN.0),
-                    (E::PMSUSPENDED, DomainEventPMSuspendedDetailType::DISK.0),
+                    (E::PMSUSPENDED, detail.0),
                 );
             }
             EventKind::Wakeup => {
