@@ -238,8 +238,8 @@ impl Cgroup {
     /// thread is looked up under `/proc/PID/task`: the kernel keeps an entry for each thread
     /// looked up there, and when QEMU ends, the reaper of the process (the driver's `waitid`)
     /// spins on the entries that QEMU's last exiting thread is still clearing. With that thread
-    /// in a group of its own and preempted by the reaper, the spin lasted up to 7 ms of every
-    /// destroy and save (bench/RESULTS.md, session 21).
+    /// in a group of its own and preempted by the reaper, the spin added up to 7 ms to a third
+    /// of destroys and saves (bench/RESULTS.md, session 21).
     pub(crate) fn split_threads_later(&self, pid: i32, vcpus: Vec<(u32, i64)>) {
         let Some(dir) = self.dir(Controller::Cpu).map(Path::to_path_buf) else {
             return;
