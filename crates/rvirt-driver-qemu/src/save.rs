@@ -172,35 +172,27 @@ impl Compression {
         let Some(prog) = self.program else {
             return Ok((out, None));
         };
-        let mut fds = [0; 2];
-        // SAFETY: pipe2 fills both descriptors, owned below.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-            return Err(Error::system(
-                FROM,
-                "Unable to create pipe",
-                &std::io::Error::last_os_error(),
-            ));
-        }
-        use std::os::fd::{FromRawFd, OwnedFd};
-        // SAFETY: the two descriptors pipe2 just opened, each owned once.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         let mut cmd = std::process::Command::new(prog);
         cmd.arg("-c");
         if prog == "xz" {
             cmd.arg("-3");
         }
-        let child = cmd
-            .stdin(std::fs::File::from(read))
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
             .stdout(out)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .map_err(system(format!("cannot execute binary {prog}")))?;
+        let input = child.stdin.take();
+        // Dropped (no input to hand out), the compressor is killed and reaped.
+        let compressor = Compressor {
+            child: Some(child),
+            prog,
+        };
+        let input = input.ok_or_else(|| Error::internal(FROM, "compressor has no input"))?;
         Ok((
-            std::fs::File::from(write),
-            Some(Compressor {
-                child: Some(child),
-                prog,
-            }),
+            std::fs::File::from(std::os::fd::OwnedFd::from(input)),
+            Some(compressor),
         ))
     }
 }
