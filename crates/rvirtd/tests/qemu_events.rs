@@ -73,6 +73,19 @@ fn stop_watching(mut watcher: std::process::Child, log: &Path, last: &str) -> St
     format!("{}\n", text.trim_end_matches('\n'))
 }
 
+/// Defines and starts guest `name` from `xml`, runs the HMP command `hmp` on it while
+/// `virsh event --all --loop` watches through rvirtd (from two seconds before), and returns what
+/// virsh printed once it printed `last`.
+fn events_of_hmp(s: &QemuSystem, name: &str, xml: &str, hmp: &str, last: &str) -> String {
+    let file = s.write(&format!("{name}.xml"), xml);
+    s.virsh(&["define", p(&file)]);
+    s.virsh(&["start", name]);
+    let log = s.root.join(format!("{name}-events.log"));
+    let watcher = watch_events(s, &log);
+    s.virsh(&["qemu-monitor-command", name, "--hmp", hmp]);
+    stop_watching(watcher, &log, last)
+}
+
 #[test]
 fn virsh_event_prints_device_added_and_removed() {
     if !have_tools() {
@@ -195,21 +208,18 @@ fn virsh_event_prints_a_watchdog_and_the_pause_it_causes() {
         return;
     }
     let s = QemuSystem::new();
-    let xml = s.write(
-        "wd.xml",
+    // Armed with no time left, the ib700 fires at once.
+    let printed = events_of_hmp(
+        &s,
+        "wd",
         "<domain type='qemu'><name>wd</name><memory unit='MiB'>64</memory>\
          <os><type arch='x86_64'>hvm</type></os>\
          <devices><watchdog model='ib700' action='pause'/></devices></domain>",
+        "o /b 0x443 15",
+        "event 'lifecycle' for domain 'wd': Suspended Watchdog\n",
     );
-    s.virsh(&["define", p(&xml)]);
-    s.virsh(&["start", "wd"]);
-    let log = s.root.join("wd-events.log");
-    let watcher = watch_events(&s, &log);
-    // Armed with no time left, the ib700 fires at once.
-    s.virsh(&["qemu-monitor-command", "wd", "--hmp", "o /b 0x443 15"]);
-    let paused = "event 'lifecycle' for domain 'wd': Suspended Watchdog\n";
     assert_eq!(
-        stop_watching(watcher, &log, paused),
+        printed,
         "event 'watchdog' for domain 'wd': pause\n\
          event 'lifecycle' for domain 'wd': Suspended Watchdog\n\
          event loop interrupted\n\
@@ -230,21 +240,18 @@ fn virsh_event_prints_a_suspend_to_disk_and_the_shutdown_after_it() {
         return;
     }
     let s = QemuSystem::new();
-    let xml = s.write(
-        "s4.xml",
+    // S4 as a hibernating kernel asks for it: sleep type 2 with sleep enable in PM1a_CNT (set
+    // up by SeaBIOS within the two seconds of watching before the command).
+    let printed = events_of_hmp(
+        &s,
+        "s4",
         "<domain type='qemu'><name>s4</name><memory unit='MiB'>64</memory>\
          <os><type arch='x86_64'>hvm</type></os><features><acpi/></features></domain>",
+        "o /w 0x604 0x2800",
+        "event 'lifecycle' for domain 's4': Stopped Shutdown\n",
     );
-    s.virsh(&["define", p(&xml)]);
-    s.virsh(&["start", "s4"]);
-    let log = s.root.join("s4-events.log");
-    // Two seconds of watching first: SeaBIOS has set up the power management by then.
-    let watcher = watch_events(&s, &log);
-    // S4 as a hibernating kernel asks for it: sleep type 2 with sleep enable in PM1a_CNT.
-    s.virsh(&["qemu-monitor-command", "s4", "--hmp", "o /w 0x604 0x2800"]);
-    let stopped = "event 'lifecycle' for domain 's4': Stopped Shutdown\n";
     assert_eq!(
-        stop_watching(watcher, &log, stopped),
+        printed,
         "event 'pm-suspend-disk' for domain 's4'\n\
          event 'lifecycle' for domain 's4': PMSuspended Disk\n\
          event 'lifecycle' for domain 's4': Shutdown Finished after guest request\n\
