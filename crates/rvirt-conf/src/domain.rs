@@ -1300,7 +1300,7 @@ impl DomainDef {
             None => Devices::default(),
         };
 
-        let mut extras = DomainExtras::parse(root, vcpus_max)?;
+        let mut extras = DomainExtras::parse(root, vcpus_max, opts.live)?;
         if vcpu_placement == "auto" {
             extras.default_numa_auto();
         } else if extras.numa_placement_auto()

@@ -439,7 +439,11 @@ fn cpuset(s: &str) -> Result<String> {
 
 impl DomainExtras {
     /// Parses the elements of `root` this part holds. `vcpus_max` bounds `<vcpupin>`.
-    pub(super) fn parse(root: roxmltree::Node<'_, '_>, vcpus_max: u32) -> Result<DomainExtras> {
+    pub(super) fn parse(
+        root: roxmltree::Node<'_, '_>,
+        vcpus_max: u32,
+        live: bool,
+    ) -> Result<DomainExtras> {
         let mut x = DomainExtras::default();
         let genids: Vec<_> = root
             .children()
@@ -523,7 +527,7 @@ impl DomainExtras {
             x.perf.sort_by_key(|(i, _)| *i);
         }
         for s in root.children().filter(|c| c.has_tag_name("seclabel")) {
-            x.seclabels.push(parse_seclabel(s)?);
+            x.seclabels.push(parse_seclabel(s, live)?);
         }
         if let Some(k) = child(root, "keywrap") {
             for c in k.children().filter(|c| c.has_tag_name("cipher")) {
@@ -1462,7 +1466,10 @@ fn format_sysinfo(o: &mut Out, s: &Sysinfo) {
     o.end_children("sysinfo", m);
 }
 
-fn parse_seclabel(s: roxmltree::Node<'_, '_>) -> Result<SecLabel> {
+/// `<seclabel>` as libvirt reads it: a dynamic label must relabel and a `none` one must not; the
+/// label of a dynamic one, and any image label, are runtime state read only from live XML (a
+/// static label must have its label; live XML must have the image label of a relabelling one).
+fn parse_seclabel(s: roxmltree::Node<'_, '_>, live: bool) -> Result<SecLabel> {
     const TYPES: &[&str] = &["none", "dynamic", "static"];
     let kind = match s.attribute("type") {
         None => "dynamic",
@@ -1479,23 +1486,52 @@ fn parse_seclabel(s: roxmltree::Node<'_, '_>) -> Result<SecLabel> {
             )));
         }
     };
-    let text = |n: &str| xml::child_text(s, n).map(str::to_string);
-    Ok(SecLabel {
+    if kind == "dynamic" && !relabel {
+        return Err(xml::config_unsupported(
+            "dynamic label type must use resource relabeling",
+        ));
+    }
+    if kind == "none" && relabel {
+        return Err(xml::config_unsupported(
+            "resource relabeling is not compatible with 'none' label type",
+        ));
+    }
+    let model = s.attribute("model").map(str::to_string);
+    let mut label = SecLabel {
         kind: token(kind, TYPES),
-        model: s.attribute("model").map(str::to_string),
+        model,
         relabel,
-        label: if kind == "static" || kind == "dynamic" {
-            text("label")
-        } else {
-            None
-        },
-        imagelabel: if relabel { text("imagelabel") } else { None },
-        baselabel: if kind == "dynamic" {
-            text("baselabel")
-        } else {
-            None
-        },
-    })
+        ..SecLabel::default()
+    };
+    if label.model.as_deref() == Some("none") {
+        if !live {
+            label.kind = token("none", TYPES);
+            label.relabel = false;
+        } else if kind != "none" {
+            return Err(xml::config_unsupported(format!(
+                "unsupported type='{kind}' to model 'none'"
+            )));
+        }
+        return Ok(label);
+    }
+    let text = |n: &str| {
+        xml::child_text(s, n)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    if kind == "static" || (live && kind != "none") {
+        label.label =
+            Some(text("label").ok_or_else(|| xml::xml_error("security label is missing"))?);
+    }
+    if relabel && live && kind != "none" {
+        label.imagelabel = Some(
+            text("imagelabel").ok_or_else(|| xml::xml_error("security imagelabel is missing"))?,
+        );
+    }
+    if kind == "dynamic" {
+        label.baselabel = text("baselabel");
+    }
+    Ok(label)
 }
 
 fn format_seclabel(o: &mut Out, s: &SecLabel) {
@@ -1522,4 +1558,75 @@ fn format_seclabel(o: &mut Out, s: &SecLabel) {
         }
     }
     o.end("seclabel");
+}
+
+#[cfg(test)]
+mod seclabel_tests {
+    use crate::DomainDef;
+    use crate::domain::{FormatOptions, ParseOptions};
+
+    fn with(label: &str, live: bool) -> rvirt_types::Result<DomainDef> {
+        DomainDef::parse_xml(
+            &format!(
+                "<domain type='test'><name>s</name><memory>1024</memory>\
+                 <os><type>hvm</type></os>{label}</domain>"
+            ),
+            ParseOptions { live },
+        )
+    }
+
+    fn err(label: &str) -> String {
+        with(label, false).unwrap_err().message
+    }
+
+    fn labels(label: &str, live: bool) -> String {
+        let x = with(label, live)
+            .unwrap()
+            .format_xml(FormatOptions::default());
+        let at = x.find("<seclabel").unwrap();
+        let end = x.rfind("</domain>").unwrap();
+        x[at..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// libvirt 9.0's answers (virsh define on its test driver).
+    #[test]
+    fn seclabel_rules_are_libvirts() {
+        assert_eq!(
+            err("<seclabel type='dynamic' model='dac' relabel='no'/>"),
+            "unsupported configuration: dynamic label type must use resource relabeling"
+        );
+        assert_eq!(
+            err("<seclabel type='none' relabel='yes'/>"),
+            "unsupported configuration: resource relabeling is not compatible with 'none' label type"
+        );
+        assert_eq!(
+            err("<seclabel type='static' model='dac'/>"),
+            "XML error: security label is missing"
+        );
+        // A dynamic label, and any image label, are runtime state: a definition drops them.
+        let given = "<seclabel type='dynamic' model='dac'><label>+1:+1</label>\
+                     <imagelabel>+2:+2</imagelabel></seclabel>";
+        assert_eq!(
+            labels(given, false),
+            "<seclabel type='dynamic' model='dac' relabel='yes'/>"
+        );
+        assert_eq!(
+            labels(given, true),
+            "<seclabel type='dynamic' model='dac' relabel='yes'> <label>+1:+1</label> \
+             <imagelabel>+2:+2</imagelabel> </seclabel>"
+        );
+        let given = "<seclabel type='static' model='dac' relabel='yes'><label>+1:+1</label>\
+                     <imagelabel>+2:+2</imagelabel></seclabel>";
+        assert_eq!(
+            labels(given, false),
+            "<seclabel type='static' model='dac' relabel='yes'> <label>+1:+1</label> </seclabel>"
+        );
+        // Live XML of a relabelling guest has its image label.
+        let e = with(
+            "<seclabel type='static' model='dac' relabel='yes'><label>+1:+1</label></seclabel>",
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "XML error: security imagelabel is missing");
+    }
 }
