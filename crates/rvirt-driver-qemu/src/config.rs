@@ -12,10 +12,11 @@
 //! `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`,
 //! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior` and `cgroup_controllers`,
 //! `auto_dump_path`, and the compression of save images, core dumps and external memory
-//! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`). Other
-//! settings are read as libvirt would not complain about them and otherwise ignored; those
-//! that change who QEMU runs as (`user`, `group`, `security_driver`...) are logged when they
-//! ask for something rvirt does not do.
+//! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`), and who
+//! QEMU runs as and who owns its files (`user`, `group`, `dynamic_ownership`,
+//! `remember_owner`: see the `dac` module). Other settings are read as libvirt would not
+//! complain about them and otherwise ignored; a `security_driver` other than `none` and `dac`
+//! (SELinux, AppArmor) is logged as not honoured.
 
 use crate::graphics::VNC_PASSWORD_MAX;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
@@ -100,6 +101,15 @@ pub(crate) struct QemuConfig {
     /// What QEMU does with deprecated commands and arguments (`-compat`): `none` (the
     /// default: nothing said), `omit` (hidden from its answers), `reject` or `crash`.
     pub(crate) deprecation_behavior: String,
+    /// The user QEMU runs as when the driver is privileged (a name or `+UID`; root by
+    /// default, as upstream libvirt builds).
+    pub(crate) user: String,
+    /// The group QEMU runs as (a name or `+GID`).
+    pub(crate) group: String,
+    /// The files QEMU opens are given to its user while it runs.
+    pub(crate) dynamic_ownership: bool,
+    /// Their first owners are recorded in extended attributes, and given them back.
+    pub(crate) remember_owner: bool,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -239,6 +249,10 @@ impl QemuConfig {
             deprecation_behavior: f
                 .string("deprecation_behavior")?
                 .unwrap_or_else(|| "none".into()),
+            user: f.string("user")?.unwrap_or_else(|| "root".into()),
+            group: f.string("group")?.unwrap_or_else(|| "root".into()),
+            dynamic_ownership: f.boolean("dynamic_ownership")?.unwrap_or(true),
+            remember_owner: f.boolean("remember_owner")?.unwrap_or(true),
         };
         check_unsupported(f)?;
         Ok(config)
@@ -371,24 +385,16 @@ fn check_tls_dirs(f: &ConfFile) -> Result<()> {
     Ok(())
 }
 
-/// Reads (for their types) the settings that would change who QEMU runs as or how its files
-/// are labelled, and logs those asking for what rvirt does not do: it runs QEMU as its own user,
-/// with no security driver.
+/// Reads (for their types) the settings of features rvirt does not have, and logs those
+/// asking for them: `security_driver` names no driver but `none` and `dac` (SELinux and
+/// AppArmor confinement do not exist here; the DAC driver always runs on a privileged driver).
 fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
-    for name in ["user", "group"] {
-        if let Some(v) = f.string(name)?.filter(|v| v != "root" && v != "+0") {
-            tracing::warn!(
-                "qemu.conf: {name} = \"{v}\" is not honoured: QEMU runs as rvirt's own user"
-            );
-        }
-    }
-    if f.boolean("dynamic_ownership")? == Some(true) {
-        tracing::warn!("qemu.conf: dynamic_ownership is not honoured: files keep their owners");
-    }
     if let Some(l) = f.string_list("security_driver", true)?
-        && l.iter().any(|d| d != "none")
+        && l.iter().any(|d| d != "none" && d != "dac")
     {
-        tracing::warn!("qemu.conf: security_driver {l:?} is not honoured: no security driver runs");
+        tracing::warn!(
+            "qemu.conf: security_driver {l:?} is not honoured: only the DAC driver runs"
+        );
     }
     f.string("stdio_handler")?;
     f.string_list("cgroup_device_acl", false)?;

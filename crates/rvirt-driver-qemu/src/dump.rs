@@ -261,6 +261,12 @@ impl QemuDriver {
         std::fs::create_dir_all(dir)
             .map_err(system(format!("cannot create folder {}", dir.display())))?;
         let tmp = tempfile_in(dir)?;
+        // QEMU writes it, as whichever user it runs as.
+        let def = obj.lock().def.clone();
+        if let Err(e) = self.dac.give_path(&def, &tmp) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         let path = tmp.to_string_lossy().into_owned();
         let command = if flags == 1 { "memsave" } else { "pmemsave" };
         let res = self

@@ -467,6 +467,16 @@ fn other_device_with_alias(def: &DomainDef, alias: &str) -> Option<String> {
 }
 
 /// The QEMU id of a disk, as the command line names it.
+/// `d` with its backing chain read from its image, as a start records it: what changes owner
+/// when the disk is plugged in.
+fn with_chain(d: &DiskDef) -> DiskDef {
+    let mut d = d.clone();
+    if let Some(path) = d.source_path().map(str::to_string) {
+        crate::disk_index::set(&mut d, &path, 1);
+    }
+    d
+}
+
 fn disk_id(d: &DiskDef) -> String {
     crate::command::disk_device_id(d)
 }
@@ -993,9 +1003,12 @@ impl QemuDriver {
                 disk.info.alias = Some(qid.clone());
                 alias = qid.clone();
                 let d = disk.clone();
+                // Its images (with their backing chain) go to QEMU's user first.
+                let labelled = with_chain(&disk);
+                self.dac.set_disk(&def, &labelled)?;
                 // A number no node of QEMU and no image of the live XML has.
                 let floor = crate::disk_index::last_used(&def);
-                let n = self
+                let plugged = self
                     .with_monitor(&p, move |m| async move {
                         let n = free_node_index(&m).await?.max(floor + 1);
                         let Ok(Some((storage, format))) = blockdev_pair(&d, n) else {
@@ -1019,7 +1032,8 @@ impl QemuDriver {
                         }
                         Ok(n)
                     })
-                    .await?;
+                    .await;
+                let n = plugged.inspect_err(|_| self.dac.restore_disk(&def, &labelled))?;
                 if let Some(path) = disk.source_path().map(str::to_string) {
                     crate::disk_index::set(&mut disk, &path, n);
                 }
@@ -1225,6 +1239,9 @@ impl QemuDriver {
                         Ok(())
                     })
                     .await;
+                if let Some(d) = def.devices.disks.iter().find(|d| &d.target_dev == target) {
+                    self.dac.restore_disk(&def, d);
+                }
                 def.devices.disks.retain(|d| &d.target_dev != target);
             }
             Pending::Net { mac, netdev } => {
@@ -1424,6 +1441,8 @@ impl QemuDriver {
         let qid = disk_id(old);
         let d = disk.clone();
         let target = disk.target_dev.clone();
+        let labelled = with_chain(&disk);
+        self.dac.set_disk(&live_def, &labelled)?;
         let opened = self
             .with_monitor(&p, move |m| async move {
                 let old_nodes = disk_nodes(&m, &qid).await?;
@@ -1448,14 +1467,17 @@ impl QemuDriver {
                     .await?;
                 Ok(true)
             })
-            .await?;
+            .await
+            .inspect_err(|_| self.dac.restore_disk(&live_def, &labelled))?;
         if !opened {
+            self.dac.restore_disk(&live_def, &labelled);
             return Err(Error::with_detail(
                 FROM,
                 ErrorNumber::OPERATION_FAILED,
                 format!("timed out waiting to open tray of '{target}'"),
             ));
         }
+        self.dac.restore_disk(&live_def, old);
         old.disk_type = disk.disk_type;
         old.translated = disk.translated;
         old.source = disk.source;

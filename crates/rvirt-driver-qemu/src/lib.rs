@@ -44,6 +44,7 @@ pub mod command;
 mod config;
 mod control;
 mod crash;
+mod dac;
 mod defaults;
 mod disk_index;
 mod domain;
@@ -111,6 +112,8 @@ pub struct QemuDriver {
     pub(crate) dirs: Dirs,
     /// The settings of its `qemu.conf`.
     pub(crate) config: config::QemuConfig,
+    /// Who QEMU runs as and who owns its files (see [`dac`]).
+    pub(crate) dac: dac::Dac,
     pub(crate) domains: DomainObjList,
     pub(crate) events: EventBus,
     /// Node device callbacks, fed by the host's device events once the first is registered.
@@ -368,6 +371,12 @@ impl QemuDriver {
             &config::config_base(&dirs.qemu_config),
             key == Path::new("/"),
         )?;
+        let dac = dac::Dac::new(
+            &config.user,
+            &config.group,
+            config.dynamic_ownership,
+            config.remember_owner,
+        )?;
         let storage = storage::Storage::load(dirs.clone())?;
         let net_dirs = match &key {
             k if k == Path::new("/") => netvirt::NetDirs::system(),
@@ -380,6 +389,7 @@ impl QemuDriver {
             me: me.clone(),
             dirs,
             config,
+            dac,
             domains: DomainObjList::default(),
             events: EventBus::default(),
             nodedev_events: Default::default(),

@@ -705,6 +705,7 @@ impl QemuDriver {
         crate::alias::assign(&mut def);
         self.prepare_disk_sources(&mut def)?;
         crate::disk_index::assign(&mut def);
+        self.dac.gen_label(&mut def)?;
         let paused = how.paused;
         let uuid = obj.uuid;
         {
@@ -967,7 +968,32 @@ impl QemuDriver {
         let limits = crate::config::Limits::of(&self.config);
         let controllers = self.config.cgroup_controllers.clone();
         check_emulator(&cmd.binary)?;
-        on_rt(async move {
+        // QEMU's user gets its folders, and (with dynamic ownership) the files it opens.
+        let label = self.dac.label_of(def)?;
+        let creds = label.map(|l| {
+            let (uid, gid) = l.process;
+            (uid, gid, crate::dac::group_list(uid, gid))
+        });
+        if label.is_some() {
+            // The private folder is the guest's alone, as libvirt makes it.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&private_dir, std::fs::Permissions::from_mode(0o750))
+                .map_err(sys(format!(
+                    "cannot set mode of '{}'",
+                    private_dir.display()
+                )))?;
+            for dir in [&private_dir, &channel_dir] {
+                if dir.exists() {
+                    self.dac.give_path(def, dir)?;
+                }
+            }
+            if let Some(t) = &tpm {
+                self.dac.give_path(def, &t.socket)?;
+            }
+        }
+        crate::startup::create_chardev_files(def)?;
+        self.dac.set_all(def)?;
+        let started = on_rt(async move {
             use std::os::unix::process::CommandExt;
             let mut c = std::process::Command::new(&cmd.binary);
             c.args(&cmd.args)
@@ -986,8 +1012,8 @@ impl QemuDriver {
             // QEMU gets the descriptors it is given (the taps, kept alive below, and
             // stdio), none of the others the calling process has open without close-on-exec
             // (a daemon's inherited pipe, an embedding program's sockets).
-            // SAFETY: between fork and exec the closure only changes descriptor flags and
-            // resource limits of this process, and allocates nothing.
+            // SAFETY: between fork and exec the closure only changes descriptor flags,
+            // resource limits and ids of this process, and allocates nothing.
             unsafe {
                 c.pre_exec(move || {
                     limits.apply()?;
@@ -999,6 +1025,10 @@ impl QemuDriver {
                         {
                             return Err(std::io::Error::last_os_error());
                         }
+                    }
+                    // Last: the limits above may need root.
+                    if let Some((uid, gid, groups)) = &creds {
+                        crate::dac::become_ids(*uid, *gid, groups)?;
                     }
                     Ok(())
                 });
@@ -1136,7 +1166,12 @@ impl QemuDriver {
                 id,
             ))
         })
-        .await?
+        .await
+        .and_then(|r| r);
+        if started.is_err() {
+            self.dac.restore_all(def);
+        }
+        started
     }
 
     /// Watches a running domain: its QMP events and its exit.
@@ -1513,6 +1548,7 @@ impl QemuDriver {
         }
         crate::virtiofs::stop(&self.dirs, &p.private_dir, &live);
         crate::tpm::stop(&self.dirs, &live, id);
+        self.dac.restore_all(&live);
         // No fsync of the folder: a status file that outlives a host crash is harmless (the
         // reattach checks the pid's start time), and the destroy waits for this.
         self.remove_status(&name);

@@ -69,6 +69,12 @@ impl QemuDriver {
             .mode(0o600)
             .open(&path)
             .map_err(|e| Error::system(FROM, format!("cannot create {}", path.display()), &e))?;
+        // QEMU writes it, as whichever user it runs as.
+        let def = obj.lock().def.clone();
+        if let Err(e) = self.dac.give_path(&def, &path) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         let name = path.to_string_lossy().into_owned();
         let (device, head) = match target {
             Some((alias, head)) => (alias, Some(head)),

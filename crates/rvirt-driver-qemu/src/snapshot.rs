@@ -642,6 +642,15 @@ impl QemuDriver {
             Ok(created)
         })
         .await?;
+        // QEMU's user gets the overlays it is to write.
+        let given = |upto: usize| jobs[..upto].iter().map(|j| std::path::Path::new(&j.3));
+        for (n, (_, _, _, overlay)) in jobs.iter().enumerate() {
+            if let Err(e) = self.dac.set_image(&live, std::path::Path::new(overlay)) {
+                given(n).for_each(|o| self.dac.restore_image(&live, o));
+                unlink_all(&created);
+                return Err(e);
+            }
+        }
         let mon = p.monitor()?;
         let plan: Vec<(String, String, String)> = jobs
             .iter()
@@ -708,6 +717,7 @@ impl QemuDriver {
         })
         .await?;
         if let Err(e) = res {
+            given(jobs.len()).for_each(|o| self.dac.restore_image(&live, o));
             unlink_all(&created);
             return Err(e);
         }

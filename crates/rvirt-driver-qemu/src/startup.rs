@@ -18,6 +18,39 @@ fn set_pty_path(c: &mut ChrDef, path: &str) {
     c.source.push(("path".into(), path.into()));
 }
 
+/// Creates the missing files of `file` character devices (mode 0600), as libvirt creates them
+/// before QEMU starts: a folder that does not exist fails the start with libvirt's error, and
+/// the owner of the file can change before QEMU, running as another user, writes it.
+pub(crate) fn create_chardev_files(def: &DomainDef) -> rvirt_types::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let d = &def.devices;
+    let chrs = d
+        .serials
+        .iter()
+        .chain(&d.parallels)
+        .chain(&d.channels)
+        .chain(&d.consoles);
+    for c in chrs.filter(|c| c.source_type == "file") {
+        let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path") else {
+            continue;
+        };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| {
+                rvirt_types::Error::system(
+                    crate::FROM,
+                    format!("Failed to create file '{path}'"),
+                    &e,
+                )
+            })?;
+    }
+    Ok(())
+}
+
 /// Gives every virtio channel with a unix source and no path one in `dir`: the channel's
 /// target name, or `vioser-CC-BB-PP.sock` by its virtio-serial address. Whether any did.
 pub(crate) fn prepare_channels(def: &mut DomainDef, dir: &Path) -> bool {

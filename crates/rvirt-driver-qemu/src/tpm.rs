@@ -320,31 +320,10 @@ fn swtpm_ids() -> Option<(u32, u32)> {
     if unsafe { libc::geteuid() } != 0 {
         return None;
     }
-    Some((user_id("tss").unwrap_or(0), group_id("tss").unwrap_or(0)))
-}
-
-fn user_id(name: &str) -> Option<u32> {
-    let c = std::ffi::CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 4096];
-    // SAFETY: an all-zero passwd is a valid value to be overwritten.
-    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut out: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the call; the strings it fills live in `buf`.
-    let rc =
-        unsafe { libc::getpwnam_r(c.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
-    (rc == 0 && !out.is_null()).then_some(pw.pw_uid)
-}
-
-fn group_id(name: &str) -> Option<u32> {
-    let c = std::ffi::CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 4096];
-    // SAFETY: an all-zero group is a valid value to be overwritten.
-    let mut gr: libc::group = unsafe { std::mem::zeroed() };
-    let mut out: *mut libc::group = std::ptr::null_mut();
-    // SAFETY: as in `user_id`.
-    let rc =
-        unsafe { libc::getgrnam_r(c.as_ptr(), &mut gr, buf.as_mut_ptr(), buf.len(), &mut out) };
-    (rc == 0 && !out.is_null()).then_some(gr.gr_gid)
+    Some((
+        crate::dac::user_id("tss").unwrap_or(0),
+        crate::dac::group_id("tss").unwrap_or(0),
+    ))
 }
 
 /// Where one domain's TPM emulator keeps its files.

@@ -584,14 +584,40 @@ fn a_read_only_config_folder_fails_define_and_keeps_the_old_config() {
 fn start_errors_read_like_libvirt() {
     let root = common::Root::new();
     let d = open(root.path());
-    // QEMU refuses a device the driver accepts: a serial log in a folder that does not exist.
+    // A serial log in a folder that does not exist: the driver creates the file before QEMU
+    // starts, as libvirt does, and says it cannot.
     let missing = root.path().join("no/such/folder/serial.log");
-    let xml = guest("bad", "qemu").replace(
+    let xml = guest("nofolder", "qemu").replace(
         "</os>",
         &format!(
             "</os><devices><serial type='file'><source path='{}'/><target port='0'/></serial>\
              </devices>",
             missing.display()
+        ),
+    );
+    let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
+    let e = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
+    assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "{e}");
+    assert_eq!(
+        e.message,
+        format!(
+            "Failed to create file '{}': No such file or directory",
+            missing.display()
+        )
+    );
+
+    // QEMU refuses a device the driver accepts: a serial port connecting to a port nothing
+    // listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let xml = guest("bad", "qemu").replace(
+        "</os>",
+        &format!(
+            "</os><devices><serial type='tcp'><source mode='connect' host='127.0.0.1' \
+             service='{port}'/><protocol type='raw'/><target port='0'/></serial></devices>"
         ),
     );
     let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
@@ -605,17 +631,11 @@ fn start_errors_read_like_libvirt() {
     let (stamp, said) = said.split_once(' ').unwrap();
     assert!(stamp.ends_with('Z') && stamp.contains('T'), "{e}");
     assert!(
-        said.starts_with("qemu-system-x86_64: -chardev file,"),
+        said.starts_with("qemu-system-x86_64: -chardev socket,"),
         "{e}"
     );
     assert!(!said.contains('\n') && !said.contains("LC_ALL"), "{e}");
-    assert!(
-        said.ends_with(&format!(
-            "Could not open '{}': No such file or directory",
-            missing.display()
-        )),
-        "{e}"
-    );
+    assert!(said.ends_with("Connection refused"), "{e}");
     assert_eq!(
         block_on(d.domain_get_state(&dom, 0)).unwrap(),
         (DomainState::SHUTOFF, DomainShutoffReason::UNKNOWN.0)
@@ -623,7 +643,7 @@ fn start_errors_read_like_libvirt() {
     assert!(!root.path().join("run/qemu/bad.xml").exists());
     // A second failure reports its own output only.
     let e2 = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
-    assert_eq!(e2.message.matches("Could not open").count(), 1, "{e2}");
+    assert_eq!(e2.message.matches("Connection refused").count(), 1, "{e2}");
 
     // An emulator that does not exist: refused at define, as libvirt's capability lookup does.
     let xml = guest("noemu", "qemu").replace(

@@ -141,8 +141,6 @@ fn xml_layout(xml: &str) -> Vec<(String, u64, u64, u64)> {
 /// And what libvirt's live XML has that rvirt leaves out by design or does not do yet:
 /// - `<resource><partition>`: libvirt names the cgroup partition it puts QEMU in; rvirt
 ///   starts QEMU in no cgroup of its own.
-/// - `<seclabel model='dac'>`: libvirt's DAC driver relabels the guest's files to the user it
-///   runs QEMU as; rvirt runs QEMU as itself and relabels nothing.
 /// - CPU `check='full'` and the `<feature policy='require'>` lines of features QEMU's model
 ///   has beyond libvirt's cpu_map model of the same name (rvirt has no cpu_map to tell them;
 ///   not done yet).
@@ -159,10 +157,6 @@ fn mask_live(xml: &str) -> String {
         }
         if t == "<resource>" {
             skip = Some("</resource>");
-            continue;
-        }
-        if t.starts_with("<seclabel type='dynamic' model='dac'") {
-            skip = Some("</seclabel>");
             continue;
         }
         if t.starts_with("<feature policy='require' name=") {

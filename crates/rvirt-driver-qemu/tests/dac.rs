@@ -1,0 +1,300 @@
+//! The DAC security driver beside libvirt's (its embedded QEMU driver, run as root with QEMU's
+//! user `libvirt-qemu`): one guest with a qcow2 disk on a backing image, a read-only disk, a
+//! disk that asks not to be relabelled and a serial console to a file; then a USB disk
+//! plugged in and out; then the guest destroyed. After each step the owners and modes of the
+//! files, their recorded first owners (extended attributes), QEMU's user, group and groups,
+//! its private folder and the live XML's `<seclabel>` must be libvirt's.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Root, open, pid_of, wait_until};
+use pollster::block_on;
+use rvirt_driver::DomainDriver;
+use rvirt_testsupport::{PYTHON, have_libvirt_qemu_driver, qcow2_overlay};
+use rvirt_types::domain::*;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::time::Duration;
+
+/// Both drivers' `qemu.conf`: QEMU as `libvirt-qemu` (which CI makes when the image lacks it),
+/// files relabelled and their owners remembered.
+const CONF: &str = "stdio_handler = \"file\"\nuser = \"libvirt-qemu\"\n\
+                    group = \"libvirt-qemu\"\ndynamic_ownership = 1\nremember_owner = 1\n\
+                    security_driver = \"none\"\n";
+
+/// The files of the guest under `dir`, as named in the report.
+const FILES: [&str; 6] = [
+    "base.qcow2",
+    "top.qcow2",
+    "ro.raw",
+    "keep.raw",
+    "serial.log",
+    "hot.qcow2",
+];
+
+/// The guest: its disks and console in `dir`.
+fn guest(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "<domain type='qemu'><name>dac</name><memory unit='MiB'>32</memory>\
+         <os><type arch='x86_64' machine='pc'>hvm</type></os><devices>\
+         <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{d}/top.qcow2'/><target dev='vda' bus='virtio'/></disk>\
+         <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{d}/ro.raw'/><target dev='vdb' bus='virtio'/><readonly/></disk>\
+         <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{d}/keep.raw'><seclabel model='dac' relabel='no'/></source>\
+         <target dev='vdc' bus='virtio'/><readonly/></disk>\
+         <serial type='file'><source path='{d}/serial.log'/></serial>\
+         </devices></domain>"
+    )
+}
+
+/// The disk plugged in and out.
+fn hot_disk(dir: &Path) -> String {
+    format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}/hot.qcow2'/><target dev='sda' bus='usb'/></disk>",
+        dir.display()
+    )
+}
+
+/// Fresh files in a new folder QEMU's user can reach: the images owned by a user that is
+/// neither root nor QEMU's (their owner must come back), the kept disk readable by all.
+fn files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let img = |name: &str, fmt: &str| {
+        rvirt_testsupport::output_ok(
+            std::process::Command::new("qemu-img")
+                .args(["create", "-q", "-f", fmt])
+                .arg(p.join(name))
+                .arg("1M"),
+        );
+    };
+    img("base.qcow2", "qcow2");
+    qcow2_overlay(&p.join("base.qcow2"), &p.join("top.qcow2"));
+    img("ro.raw", "raw");
+    img("keep.raw", "raw");
+    img("hot.qcow2", "qcow2");
+    for f in ["base.qcow2", "top.qcow2", "hot.qcow2"] {
+        std::os::unix::fs::chown(p.join(f), Some(4321), Some(4322)).unwrap();
+    }
+    std::fs::set_permissions(p.join("keep.raw"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    dir
+}
+
+/// The value of extended attribute `name` of `path`, if it has it.
+fn xattr(path: &Path, name: &str) -> Option<String> {
+    let p = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let n = std::ffi::CString::new(name).unwrap();
+    let mut buf = [0u8; 128];
+    // SAFETY: both names are NUL-terminated; the buffer is valid for its length.
+    let len = unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    (len >= 0).then(|| String::from_utf8_lossy(&buf[..len as usize]).into_owned())
+}
+
+/// Owner, mode and recorded owner (label, count, whether stamped) of each file.
+fn files_report(dir: &Path) -> Vec<String> {
+    FILES
+        .iter()
+        .map(|f| {
+            let p = dir.join(f);
+            let Ok(m) = std::fs::metadata(&p) else {
+                return format!("{f}: missing");
+            };
+            let x = |n: &str| xattr(&p, &format!("trusted.libvirt.security.{n}"));
+            format!(
+                "{f}: {}:{} {:o} label={:?} ref={:?} stamped={}",
+                m.uid(),
+                m.gid(),
+                m.mode() & 0o7777,
+                x("dac"),
+                x("ref_dac"),
+                x("timestamp_dac").is_some()
+            )
+        })
+        .collect()
+}
+
+/// QEMU's ids, its private folder and the live XML's DAC label.
+fn guest_report(root: &Path, xml: &str) -> Vec<String> {
+    let pid = pid_of_any(root);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let mut out: Vec<String> = status
+        .lines()
+        .filter(|l| l.starts_with("Uid:") || l.starts_with("Gid:") || l.starts_with("Groups:"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let private = root.join("lib/qemu/domain-1-dac");
+    let m = std::fs::metadata(&private).unwrap();
+    out.push(format!(
+        "private: {}:{} {:o}",
+        m.uid(),
+        m.gid(),
+        m.mode() & 0o7777
+    ));
+    let at = xml
+        .find("<seclabel type='dynamic' model='dac'")
+        .expect("a DAC label");
+    let end = xml[at..].find("</seclabel>").unwrap() + at;
+    out.push(
+        xml[at..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    out
+}
+
+/// The pid of the guest `dac` under `root` (libvirt's pid file, or rvirt's status file).
+fn pid_of_any(root: &Path) -> i32 {
+    match std::fs::read_to_string(root.join("run/qemu/dac.pid")) {
+        Ok(t) => t.trim().parse().unwrap(),
+        Err(_) => pid_of(root, "dac"),
+    }
+}
+
+/// A root of an embedded driver with [`CONF`], reachable by QEMU's user.
+fn root_with_conf(root: &Path) {
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/qemu.conf"), CONF).unwrap();
+}
+
+/// The steps under libvirt's embedded driver, driven line by line over a python3-libvirt
+/// child: the report after each.
+fn libvirt_reports(root: &Path, dir: &Path) -> Vec<Vec<String>> {
+    root_with_conf(root);
+    let script = r#"
+import libvirt, sys, threading, time
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)], daemon=True).start()
+c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
+d = None
+for line in sys.stdin:
+    cmd, _, arg = line.rstrip("\n").partition(" ")
+    if cmd == "start":
+        d = c.createXML(arg)
+    elif cmd == "attach":
+        d.attachDevice(arg)
+    elif cmd == "detach":
+        d.detachDevice(arg)
+        t = time.time()
+        while "hot.qcow2" in d.XMLDesc() and time.time() - t < 10:
+            time.sleep(0.05)
+    elif cmd == "destroy":
+        d.destroy()
+        print(flush=True)
+        continue
+    print(d.XMLDesc().replace("\n", " "), flush=True)
+"#;
+    let mut child = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(PYTHON)
+        .arg("-c")
+        .arg(script)
+        .arg(root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut step = |cmd: String| {
+        writeln!(input, "{cmd}").unwrap();
+        let mut line = String::new();
+        output.read_line(&mut line).unwrap();
+        assert!(line.ends_with('\n'), "libvirt's side ended at '{cmd}'");
+        line.trim_end().to_string()
+    };
+    let mut reports = Vec::new();
+    let xml = step(format!("start {}", guest(dir)));
+    reports.push([files_report(dir), guest_report(root, &xml)].concat());
+    step(format!("attach {}", hot_disk(dir)));
+    reports.push(files_report(dir));
+    step(format!("detach {}", hot_disk(dir)));
+    reports.push(files_report(dir));
+    step("destroy".into());
+    reports.push(files_report(dir));
+    drop(input);
+    assert!(child.wait().unwrap().success());
+    reports
+}
+
+/// The same steps under rvirt's embedded driver.
+fn rvirt_reports(root: &Path, dir: &Path) -> Vec<Vec<String>> {
+    root_with_conf(root);
+    let d = open(root);
+    let _guests = common::Cleanup(d.clone(), "dac");
+    let flags = DomainDeviceModifyFlags::empty();
+    let dom = block_on(d.domain_create_xml(&guest(dir), DomainCreateFlags::empty())).unwrap();
+    let xml = || block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let mut reports = vec![[files_report(dir), guest_report(root, &xml())].concat()];
+    block_on(d.domain_attach_device_flags(&dom, &hot_disk(dir), flags)).unwrap();
+    reports.push(files_report(dir));
+    block_on(d.domain_detach_device_flags(&dom, &hot_disk(dir), flags)).unwrap();
+    wait_until(Duration::from_secs(10), "the USB disk unplugged", || {
+        !xml().contains("hot.qcow2")
+    });
+    reports.push(files_report(dir));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    reports.push(files_report(dir));
+    reports
+}
+
+#[test]
+fn files_and_process_change_owner_as_with_libvirt() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !rvirt_testsupport::have_virsh_and_qemu() {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "the DAC test needs root and QEMU under CI"
+        );
+        eprintln!("skipped: needs root and QEMU");
+        return;
+    }
+    if !have_libvirt_qemu_driver() {
+        assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
+        return;
+    }
+    let (libvirt_root, rvirt_root) = (Root::new(), Root::new());
+    let (libvirt_dir, rvirt_dir) = (files(), files());
+    let theirs = libvirt_reports(libvirt_root.path(), libvirt_dir.path());
+    let ours = rvirt_reports(rvirt_root.path(), rvirt_dir.path());
+    let masked = |r: Vec<Vec<String>>, dir: &Path| -> Vec<Vec<String>> {
+        r.into_iter()
+            .map(|s| {
+                s.into_iter()
+                    .map(|l| l.replace(&dir.display().to_string(), "D"))
+                    .collect()
+            })
+            .collect()
+    };
+    let (theirs, ours) = (
+        masked(theirs, libvirt_dir.path()),
+        masked(ours, rvirt_dir.path()),
+    );
+    // What the test stands on, whatever libvirt does: QEMU ran as libvirt-qemu, and the
+    // images went back to their first owner.
+    let qemu_uid =
+        rvirt_testsupport::output_ok(std::process::Command::new("id").args(["-u", "libvirt-qemu"]));
+    let qemu_uid = String::from_utf8_lossy(&qemu_uid.stdout).trim().to_string();
+    assert!(
+        ours[0]
+            .iter()
+            .any(|l| l.starts_with(&format!("Uid: {qemu_uid} "))),
+        "{ours:#?}"
+    );
+    assert!(ours[3][1].starts_with("top.qcow2: 4321:4322 "), "{ours:#?}");
+    for (step, (t, o)) in ["started", "plugged", "unplugged", "destroyed"]
+        .iter()
+        .zip(theirs.iter().zip(&ours))
+    {
+        assert_eq!(t, o, "after the guest was {step}");
+    }
+}
