@@ -283,7 +283,8 @@ fn write_guest(dir: &std::path::Path, name: &str, os_attrs: &str, devices: &str)
 /// rvirsh's run.
 fn same_as_libvirt(dir: &std::path::Path, script: &str) -> std::process::Output {
     let (rv, lv) = (dir.join("rvirt"), dir.join("libvirt"));
-    std::fs::create_dir_all(&rv).unwrap();
+    // Both drivers with the same qemu.conf (libvirt's needs no relabelling to run here).
+    rvirt_testsupport::write_embed_conf(&rv, "");
     let ours = Command::new(env!("CARGO_BIN_EXE_rvirsh"))
         .args(["-q", "-c"])
         .arg(format!("qemu:///embed?root={}", rv.display()))

@@ -119,6 +119,7 @@ impl Dac {
                 label: Some(own.clone()),
                 imagelabel: Some(own),
                 baselabel: None,
+                implicit: true,
             }),
             Some(s) => {
                 match &*s.kind {
@@ -268,14 +269,21 @@ impl Dac {
         }
     }
 
+    /// Makes QEMU's user the owner of folder `dir`, keeping its group: a folder QEMU shares
+    /// with a helper running as another user (the TPM emulator's sockets, owned by QEMU's
+    /// user and swtpm's group, as libvirt makes it).
+    pub(crate) fn give_folder(&self, def: &DomainDef, dir: &Path) -> Result<()> {
+        let Some(label) = self.label_of(def)? else {
+            return Ok(());
+        };
+        let meta = std::fs::metadata(dir)
+            .map_err(|e| Error::system(FROM, format!("unable to stat: {}", dir.display()), &e))?;
+        chown(dir, (label.process.0, meta.gid()))
+    }
+
     /// Calls `f` with each file of `def` that changes owner, the owner it gets, and whether
     /// its first owner is recorded (and given back).
-    fn files_of(
-        &self,
-        def: &DomainDef,
-        label: GuestLabel,
-        f: &mut FileVisitor<'_>,
-    ) -> Result<()> {
+    fn files_of(&self, def: &DomainDef, label: GuestLabel, f: &mut FileVisitor<'_>) -> Result<()> {
         for d in &def.devices.disks {
             if d.actual_type() == "dir" {
                 continue;
@@ -373,11 +381,7 @@ fn is_dac(s: &SecLabel) -> bool {
 /// Calls `f` with the image of `d` (recorded and given back unless read-only or shareable) and
 /// each backing image (never given back), with the owner they get; a disk's own
 /// `<seclabel model='dac'>` may keep them (`relabel='no'`) or name another owner.
-fn disk_files(
-    d: &DiskDef,
-    image: (u32, u32),
-    f: &mut FileVisitor<'_>,
-) -> Result<()> {
+fn disk_files(d: &DiskDef, image: (u32, u32), f: &mut FileVisitor<'_>) -> Result<()> {
     let own = disk_label(d.source_children.iter())?;
     if own == Some(None) {
         return Ok(());

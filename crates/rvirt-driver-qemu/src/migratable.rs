@@ -50,6 +50,15 @@ pub(crate) fn migratable_copy(
     });
     let mut copy = DomainDef::parse_xml(&xml, ParseOptions::default())
         .map_err(|e| Error::internal(FROM, format!("cannot copy the definition: {e}")))?;
+    // The labels a driver added itself (the DAC driver's of a guest that gave none).
+    let mut implicit = def
+        .extras
+        .seclabels
+        .iter()
+        .map(|s| s.implicit && matches!(s.model.as_deref(), Some("dac" | "none")));
+    copy.extras
+        .seclabels
+        .retain(|_| !implicit.next().unwrap_or(false));
     let user_alias = |a: &Option<String>| a.as_deref().is_some_and(|a| a.starts_with("ua-"));
     let i440fx = copy
         .os

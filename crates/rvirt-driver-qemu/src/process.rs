@@ -988,7 +988,13 @@ impl QemuDriver {
                 }
             }
             if let Some(t) = &tpm {
+                if let Some(dir) = t.socket.parent() {
+                    self.dac.give_folder(def, dir)?;
+                }
                 self.dac.give_path(def, &t.socket)?;
+            }
+            for p in fs_daemons.paths_for_qemu() {
+                self.dac.give_path(def, p)?;
             }
         }
         crate::startup::create_chardev_files(def)?;

@@ -233,6 +233,14 @@ pub(crate) struct Daemons {
 }
 
 impl Daemons {
+    /// What QEMU opens of them: the sockets it connects to, and the folder of the shared RAM.
+    pub(crate) fn paths_for_qemu(&self) -> impl Iterator<Item = &Path> {
+        self.running
+            .iter()
+            .map(|(_, _, sock)| sock.as_path())
+            .chain(self.ram_dir.as_deref())
+    }
+
     /// QEMU is up: the daemons live as long as it holds their sockets.
     pub(crate) fn keep(mut self) {
         for (s, _, _) in self.running.drain(..) {

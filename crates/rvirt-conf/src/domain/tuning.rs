@@ -161,6 +161,9 @@ pub struct SecLabel {
     pub imagelabel: Option<String>,
     /// `<baselabel>`.
     pub baselabel: Option<String>,
+    /// Added by a driver rather than given in the definition: libvirt leaves such a `dac` (or
+    /// `none`) label out of migratable XML. Runtime state, never parsed or formatted.
+    pub implicit: bool,
 }
 
 /// The rarely given top-level elements of a domain.
