@@ -14,7 +14,7 @@
 //! `auto_dump_path`, and the compression of save images, core dumps and external memory
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`), and who
 //! QEMU runs as and who owns its files (`user`, `group`, `dynamic_ownership`,
-//! `remember_owner`: see the `dac` module). Other settings are read as libvirt would not
+//! `remember_owner`, `swtpm_user`, `swtpm_group`: see the `dac` module). Other settings are read as libvirt would not
 //! complain about them and otherwise ignored; a `security_driver` other than `none` and `dac`
 //! (SELinux, AppArmor) is logged as not honoured.
 
@@ -110,6 +110,10 @@ pub(crate) struct QemuConfig {
     pub(crate) dynamic_ownership: bool,
     /// Their first owners are recorded in extended attributes, and given them back.
     pub(crate) remember_owner: bool,
+    /// The user the TPM emulator runs as (`None`: `tss`).
+    pub(crate) swtpm_user: Option<String>,
+    /// The group the TPM emulator runs as (`None`: `tss`).
+    pub(crate) swtpm_group: Option<String>,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -253,6 +257,8 @@ impl QemuConfig {
             group: f.string("group")?.unwrap_or_else(|| "root".into()),
             dynamic_ownership: f.boolean("dynamic_ownership")?.unwrap_or(true),
             remember_owner: f.boolean("remember_owner")?.unwrap_or(true),
+            swtpm_user: f.string("swtpm_user")?,
+            swtpm_group: f.string("swtpm_group")?,
         };
         check_unsupported(f)?;
         Ok(config)

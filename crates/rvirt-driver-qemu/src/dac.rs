@@ -53,6 +53,8 @@ pub(crate) struct Dac {
     dynamic_ownership: bool,
     /// The first owner of a file is recorded in its extended attributes.
     remember_owner: bool,
+    /// The user and group the TPM emulator runs as.
+    swtpm: (u32, u32),
 }
 
 /// What one guest's label asks for: who QEMU runs as, who owns its images, and whether its
@@ -68,22 +70,35 @@ pub(crate) struct GuestLabel {
 }
 
 impl Dac {
-    /// The settings `qemu.conf` gives (`user` and `group` as names or `+ID`); a user or group
-    /// that does not exist fails the driver's open, as with libvirt.
-    pub(crate) fn new(
-        user: &str,
-        group: &str,
-        dynamic_ownership: bool,
-        remember_owner: bool,
-    ) -> Result<Dac> {
+    /// The settings `cfg` gives (`user`, `group`, `swtpm_user` and `swtpm_group` as names or
+    /// `+ID`); a user or group that does not exist fails the driver's open, as with libvirt.
+    /// The TPM emulator runs as `tss` by default (root when there is no such user).
+    pub(crate) fn new(cfg: &crate::config::QemuConfig) -> Result<Dac> {
+        let swtpm = (
+            match &cfg.swtpm_user {
+                Some(u) => parse_user(u)?,
+                None => user_id("tss").unwrap_or(0),
+            },
+            match &cfg.swtpm_group {
+                Some(g) => parse_group(g)?,
+                None => group_id("tss").unwrap_or(0),
+            },
+        );
         Ok(Dac {
             // SAFETY: geteuid has no preconditions.
             privileged: unsafe { libc::geteuid() } == 0,
-            user: parse_user(user)?,
-            group: parse_group(group)?,
-            dynamic_ownership,
-            remember_owner,
+            user: parse_user(&cfg.user)?,
+            group: parse_group(&cfg.group)?,
+            dynamic_ownership: cfg.dynamic_ownership,
+            remember_owner: cfg.remember_owner,
+            swtpm,
         })
+    }
+
+    /// The user and group the TPM emulator runs as: `None` (the driver's own) for an
+    /// unprivileged driver, as libvirt's session driver.
+    pub(crate) fn swtpm_ids(&self) -> Option<(u32, u32)> {
+        self.privileged.then_some(self.swtpm)
     }
 
     /// Completes the labels of a starting guest's live definition, as libvirt's GenLabel does:
@@ -752,6 +767,7 @@ mod tests {
             group: 4243,
             dynamic_ownership: true,
             remember_owner: true,
+            swtpm: (0, 0),
         }
     }
 

@@ -371,12 +371,7 @@ impl QemuDriver {
             &config::config_base(&dirs.qemu_config),
             key == Path::new("/"),
         )?;
-        let dac = dac::Dac::new(
-            &config.user,
-            &config.group,
-            config.dynamic_ownership,
-            config.remember_owner,
-        )?;
+        let dac = dac::Dac::new(&config)?;
         let storage = storage::Storage::load(dirs.clone())?;
         let net_dirs = match &key {
             k if k == Path::new("/") => netvirt::NetDirs::system(),

@@ -919,8 +919,14 @@ impl QemuDriver {
             .collect();
         let log_path = self.dirs.qemu_log.join(format!("{}.log", def.name));
         // The TPM emulator, before QEMU connects to it (killed if the start fails).
-        let tpm =
-            crate::tpm::start_blocking(&self.dirs, def, id, incoming.is_some(), &log_path).await?;
+        let tpm = crate::tpm::start_blocking(
+            &self.dirs,
+            def,
+            id,
+            (incoming.is_some(), self.dac.swtpm_ids()),
+            &log_path,
+        )
+        .await?;
         let mut cmd = crate::command::build(
             def,
             &crate::command::CommandContext {

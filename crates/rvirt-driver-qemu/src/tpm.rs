@@ -313,19 +313,6 @@ fn find_in_path(name: &str, path_var: &str) -> Result<PathBuf> {
     }
 }
 
-/// The user and group swtpm runs as: `tss` when the driver runs as root (root when there is no
-/// such user), as libvirt's privileged driver; `None` (the driver's own) otherwise.
-fn swtpm_ids() -> Option<(u32, u32)> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return None;
-    }
-    Some((
-        crate::dac::user_id("tss").unwrap_or(0),
-        crate::dac::group_id("tss").unwrap_or(0),
-    ))
-}
-
 /// Where one domain's TPM emulator keeps its files.
 #[derive(Debug)]
 struct Paths {
@@ -391,13 +378,13 @@ fn make_dir(dir: &Path, mode: u32, ids: Option<(Option<u32>, Option<u32>)>) -> R
 /// `qemuExtTPMStart` does: log and socket folders ready, a leftover emulator of the same
 /// domain stopped, the state made by `swtpm_setup` when it does not exist yet (a restore,
 /// `incoming`, only makes an empty one for the stream to fill) and its PCR banks set, then
-/// `swtpm socket` started and waited for. Its command goes to the domain's QEMU log
-/// (`qemu_log`) as libvirt logs it.
+/// `swtpm socket` started and waited for, as the user and group `ids` (`None`: the driver's
+/// own). Its command goes to the domain's QEMU log (`qemu_log`) as libvirt logs it.
 pub(crate) fn start(
     dirs: &Dirs,
     def: &DomainDef,
     id: i32,
-    incoming: bool,
+    (incoming, ids): (bool, Option<(u32, u32)>),
     qemu_log: &Path,
 ) -> Result<Option<Started>> {
     let Some(tpm) = emulated(def) else {
@@ -411,7 +398,6 @@ pub(crate) fn start(
     let bins = binaries()?;
     let tpm2 = is_tpm2(tpm);
     let p = paths(dirs, def, id, tpm2);
-    let ids = swtpm_ids();
     let owner = ids.map(|(u, g)| (Some(u), Some(g)));
 
     // The log folder: swtpm's user writes there, others may only pass.
@@ -527,7 +513,7 @@ pub(crate) async fn start_blocking(
     dirs: &Dirs,
     def: &DomainDef,
     id: i32,
-    incoming: bool,
+    how: (bool, Option<(u32, u32)>),
     qemu_log: &Path,
 ) -> Result<Option<Started>> {
     if emulated(def).is_none() {
@@ -535,7 +521,7 @@ pub(crate) async fn start_blocking(
     }
     let (dirs, def, log) = (dirs.clone(), def.clone(), qemu_log.to_path_buf());
     crate::process::rt()
-        .spawn_blocking(move || start(&dirs, &def, id, incoming, &log))
+        .spawn_blocking(move || start(&dirs, &def, id, how, &log))
         .await
         .map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))?
 }

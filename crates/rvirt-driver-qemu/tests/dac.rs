@@ -317,7 +317,8 @@ fn files_and_process_change_owner_as_with_libvirt() {
     }
 }
 
-/// What QEMU reaches besides images, run as `libvirt-qemu`: a TPM emulator's socket, a
+/// What QEMU reaches besides images, run as `libvirt-qemu`: a TPM emulator's socket (the
+/// emulator run as `swtpm_user` says), a
 /// virtio-fs daemon's socket and the shared RAM's folder, the guest agent channel's folder,
 /// then a screenshot and a memory peek (files QEMU writes); the guest starts, QEMU runs as
 /// that user, and both calls answer.
@@ -340,6 +341,15 @@ fn sidecars_and_qemu_written_files_reach_qemus_user() {
     }
     let root = Root::new();
     root_with_conf(root.path());
+    // The TPM emulator as root rather than `tss` (another user may not use swtpm's local CA,
+    // whose folder is `tss`'s).
+    let conf = root.path().join("etc/qemu.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        format!("{text}swtpm_user = \"root\"\nswtpm_group = \"root\"\n"),
+    )
+    .unwrap();
     let share = files();
     let d = open(root.path());
     let _guests = common::Cleanup(d.clone(), "sidecars");
@@ -366,6 +376,30 @@ fn sidecars_and_qemu_written_files_reach_qemus_user() {
             .lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Uid:", &uid, &uid, &uid, &uid]),
         "{status}"
+    );
+    let uid_of = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()?
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Uid:")
+                    .map(|u| u.split_whitespace().next().unwrap().to_string())
+            })
+    };
+    let root_path = root.path().display().to_string();
+    let swtpm = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            std::fs::read(e.path().join("cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.starts_with("/usr/bin/swtpm\0socket") && c.contains(&root_path)
+            })
+        })
+        .expect("the guest's swtpm");
+    assert_eq!(
+        uid_of(&swtpm.file_name().to_string_lossy()).as_deref(),
+        Some("0")
     );
     let (mime, stream) = block_on(d.domain_screenshot(&dom, 0, 0)).unwrap();
     assert_eq!(mime, "image/png");

@@ -150,6 +150,18 @@ fn a_qemu_conf_that_cannot_be_used_fails_the_open_as_libvirts_does() {
             "internal error: ROOT/etc/qemu.conf: remote_display_port_min: port must be greater \
              than or equal to 5900",
         ),
+        (
+            "swtpm_user = \"no-such-user-of-rvirt\"\n",
+            ErrorDomain::NONE,
+            ErrorNumber::INVALID_ARG,
+            "invalid argument: Failed to parse user 'no-such-user-of-rvirt'",
+        ),
+        (
+            "swtpm_group = \"no-such-group-of-rvirt\"\n",
+            ErrorDomain::NONE,
+            ErrorNumber::INVALID_ARG,
+            "invalid argument: Failed to parse group 'no-such-group-of-rvirt'",
+        ),
     ] {
         let root = Root::new();
         write_embed_conf(root.path(), conf);
