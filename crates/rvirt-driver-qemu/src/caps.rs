@@ -139,15 +139,18 @@ impl QemuDriver {
         w.text("model", &[], "none");
         w.text("doi", &[], "0");
         w.end("secmodel");
-        // QEMU runs as root, and libvirt lists the DAC model's label for each domain type.
-        w.start("secmodel", &[]);
-        w.text("model", &[], "dac");
-        w.text("doi", &[], "0");
-        if kvm_usable() && guests.iter().any(|g| g.3.kvm_present) {
-            w.text("baselabel", &[("type", "kvm")], "+0:+0");
+        // A privileged driver's DAC model, with the user and group QEMU runs as for each
+        // domain type.
+        if let Some(label) = self.dac.base_label() {
+            w.start("secmodel", &[]);
+            w.text("model", &[], "dac");
+            w.text("doi", &[], "0");
+            if kvm_usable() && guests.iter().any(|g| g.3.kvm_present) {
+                w.text("baselabel", &[("type", "kvm")], &label);
+            }
+            w.text("baselabel", &[("type", "qemu")], &label);
+            w.end("secmodel");
         }
-        w.text("baselabel", &[("type", "qemu")], "+0:+0");
-        w.end("secmodel");
         w.end("host");
         for (arch, wordsize, bin, probe) in &guests {
             w.blank_line();

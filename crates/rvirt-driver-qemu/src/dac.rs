@@ -95,6 +95,13 @@ impl Dac {
         })
     }
 
+    /// The label of QEMU's user and group (`+UID:+GID`) the capabilities show; `None` for an
+    /// unprivileged driver, which has no DAC model.
+    pub(crate) fn base_label(&self) -> Option<String> {
+        self.privileged
+            .then(|| format!("+{}:+{}", self.user, self.group))
+    }
+
     /// The user and group the TPM emulator runs as: `None` (the driver's own) for an
     /// unprivileged driver, as libvirt's session driver.
     pub(crate) fn swtpm_ids(&self) -> Option<(u32, u32)> {
@@ -110,17 +117,18 @@ impl Dac {
             match s.model.as_deref() {
                 // A label without a model is the primary driver's, which is `none` here.
                 None => s.model = Some("none".into()),
-                Some("none") => {}
-                // An unprivileged driver has no DAC driver.
-                Some(MODEL) if self.privileged => {}
-                Some(m) => {
-                    return Err(Error::with_detail(
-                        ErrorDomain::SECURITY,
-                        ErrorNumber::CONFIG_UNSUPPORTED,
-                        format!("Security driver model '{m}' is not available"),
-                    ));
-                }
+                Some(m) => self.check_model(m)?,
             }
+        }
+        // Disks' own labels name a model too.
+        let disk_models = def.devices.disks.iter().flat_map(|d| {
+            d.source_children
+                .iter()
+                .filter(|e| e.name == "seclabel")
+                .filter_map(|e| e.attr("model"))
+        });
+        for m in disk_models {
+            self.check_model(m)?;
         }
         if !self.privileged {
             return Ok(());
@@ -151,6 +159,20 @@ impl Dac {
             }
         }
         Ok(())
+    }
+
+    /// Refuses a label model no driver here provides: `none` always exists, `dac` on a
+    /// privileged driver.
+    fn check_model(&self, model: &str) -> Result<()> {
+        match model {
+            "none" => Ok(()),
+            MODEL if self.privileged => Ok(()),
+            m => Err(Error::with_detail(
+                ErrorDomain::SECURITY,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!("Security driver model '{m}' is not available"),
+            )),
+        }
     }
 
     /// What the DAC label of `def` (completed by [`Dac::gen_label`]) asks for; `None` when the
@@ -826,6 +848,15 @@ mod tests {
         let e = labelled("<seclabel type='static' model='selinux'><label>a:b:c</label></seclabel>")
             .unwrap_err();
         assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);
+        assert_eq!(
+            e.message,
+            "unsupported configuration: Security driver model 'selinux' is not available"
+        );
+        let e = labelled(
+            "<devices><disk type='file'><source file='/d.img'>\
+             <seclabel model='selinux' relabel='no'/></source><target dev='vda'/></disk></devices>",
+        )
+        .unwrap_err();
         assert_eq!(
             e.message,
             "unsupported configuration: Security driver model 'selinux' is not available"

@@ -215,7 +215,8 @@ impl HostDriver for QemuDriver {
     }
 
     async fn node_get_security_model(&self) -> Result<SecurityModel> {
-        // The capabilities' first <secmodel>: this driver applies no security labels.
+        // The capabilities' first <secmodel>, the primary model: `none`, with DAC stacked
+        // under it, as libvirt has it with `security_driver = "none"`.
         Ok(SecurityModel {
             model: "none".into(),
             doi: "0".into(),

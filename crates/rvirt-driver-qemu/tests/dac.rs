@@ -1,9 +1,10 @@
 //! The DAC security driver beside libvirt's (its embedded QEMU driver, run as root with QEMU's
 //! user `libvirt-qemu`): one guest with a qcow2 disk on a backing image, a read-only disk, a
 //! disk that asks not to be relabelled and a serial console to a file; then a USB disk
-//! plugged in and out; then the guest destroyed. After each step the owners and modes of the
-//! files, their recorded first owners (extended attributes), QEMU's user, group and groups,
-//! its private folder and the live XML's `<seclabel>` must be libvirt's.
+//! plugged in and out; then the guest destroyed. The capabilities' security models, then after
+//! each step the owners and modes of the files, their recorded first owners (extended
+//! attributes), QEMU's user, group and groups, its private folder and the live XML's
+//! `<seclabel>` must be libvirt's.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +12,7 @@ mod common;
 
 use common::{Root, open, pid_of, wait_until};
 use pollster::block_on;
-use rvirt_driver::DomainDriver;
+use rvirt_driver::{DomainDriver, HostDriver};
 use rvirt_testsupport::{PYTHON, have_libvirt_qemu_driver, qcow2_overlay};
 use rvirt_types::domain::*;
 use std::io::{BufRead, BufReader, Write};
@@ -151,6 +152,17 @@ fn guest_report(root: &Path, xml: &str) -> Vec<String> {
     out
 }
 
+/// The `<secmodel>` elements of a capabilities document, a line each.
+fn secmodels(caps: &str) -> Vec<String> {
+    caps.split("<secmodel>")
+        .skip(1)
+        .map(|s| {
+            let end = s.find("</secmodel>").unwrap();
+            s[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .collect()
+}
+
 /// The pid of the guest `dac` under `root` (libvirt's pid file, or rvirt's status file).
 fn pid_of_any(root: &Path) -> i32 {
     match std::fs::read_to_string(root.join("run/qemu/dac.pid")) {
@@ -171,7 +183,11 @@ fn root_with_conf(root: &Path) {
 fn libvirt_reports(root: &Path, dir: &Path) -> (Vec<Vec<String>>, String) {
     root_with_conf(root);
     let script = r#"
-import libvirt, sys, threading, time
+import libvirt, struct, sys, threading, time
+# A utmp boot record with the kernel's boot time (in this process's own /run, see below).
+btime = int([l for l in open("/proc/stat") if l.startswith("btime ")][0].split()[1])
+open("/run/utmp", "wb").write(struct.pack("<hxxi32s4s32s256shhiii4i20s", 2, 0, b"~", b"~~",
+    b"reboot", b"", 0, 0, 0, btime, 0, 0, 0, 0, 0, b""))
 libvirt.virEventRegisterDefaultImpl()
 threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)], daemon=True).start()
 c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
@@ -191,10 +207,22 @@ for line in sys.stdin:
         d.destroy()
         print(flush=True)
         continue
+    elif cmd == "caps":
+        print(c.getCapabilities().replace("\n", " "), flush=True)
+        continue
     print(d.XMLDesc().replace("\n", " "), flush=True)
 "#;
-    let mut child = std::process::Command::new("timeout")
-        .arg("120")
+    // libvirt 9.0 stamps its records with the host's boot time: the utmp boot record's, or,
+    // on a host without one (as here), the current second less the uptime, worked out afresh
+    // in each forked helper and so a second apart now and then, when libvirt takes its own
+    // records for stale and gives the files to root ("Invalid XATTR timestamp detected").
+    // Its side runs in a mount namespace of its own whose /run (a fresh tmpfs) holds a utmp
+    // boot record of the kernel's boot time (`btime`), which rvirt stamps: the host's /run is
+    // not touched.
+    let mut child = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount -t tmpfs rvirt-test-run /run && exec \"$@\"")
+        .args(["sh", "timeout", "120"])
         .arg(PYTHON)
         .arg("-c")
         .arg(script)
@@ -213,7 +241,7 @@ for line in sys.stdin:
         assert!(line.ends_with('\n'), "libvirt's side ended at '{cmd}'");
         line.trim_end().to_string()
     };
-    let mut reports = Vec::new();
+    let mut reports = vec![secmodels(&step("caps".into()))];
     let xml = step(format!("start {}", guest(dir)));
     reports.push([files_report(dir), guest_report(root, &xml)].concat());
     step(format!("attach {}", hot_disk(dir)));
@@ -235,9 +263,10 @@ fn rvirt_reports(root: &Path, dir: &Path) -> Vec<Vec<String>> {
     let d = open(root);
     let _guests = common::Cleanup(d.clone(), "dac");
     let flags = DomainDeviceModifyFlags::empty();
+    let mut reports = vec![secmodels(&block_on(d.connect_get_capabilities()).unwrap())];
     let dom = block_on(d.domain_create_xml(&guest(dir), DomainCreateFlags::empty())).unwrap();
     let xml = || block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
-    let mut reports = vec![[files_report(dir), guest_report(root, &xml())].concat()];
+    reports.push([files_report(dir), guest_report(root, &xml())].concat());
     block_on(d.domain_attach_device_flags(&dom, &hot_disk(dir), flags)).unwrap();
     reports.push(files_report(dir));
     block_on(d.domain_detach_device_flags(&dom, &hot_disk(dir), flags)).unwrap();
@@ -265,22 +294,9 @@ fn files_and_process_change_owner_as_with_libvirt() {
         assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
         return;
     }
-    // libvirt 9.0 stamps its records with the host's boot time, which on a host without a
-    // utmp boot record it works out afresh in each forked helper as the current second less
-    // the uptime: a second apart now and then, when it takes its own records for stale and
-    // gives the files to root ("Invalid XATTR timestamp detected"). rvirt stamps the kernel's
-    // boot time (`btime`), which does not move. A run of libvirt's that hit that is run again.
-    let mut theirs = None;
-    for _ in 0..3 {
-        let (root, dir) = (Root::new(), files());
-        let (reports, logged) = libvirt_reports(root.path(), dir.path());
-        if !logged.contains("Invalid XATTR timestamp") {
-            theirs = Some((reports, dir));
-            break;
-        }
-        eprintln!("libvirt took its own records for stale; running its side again");
-    }
-    let (theirs, libvirt_dir) = theirs.expect("a run of libvirt's that kept its records");
+    let (libvirt_root, libvirt_dir) = (Root::new(), files());
+    let (theirs, logged) = libvirt_reports(libvirt_root.path(), libvirt_dir.path());
+    assert!(!logged.contains("Invalid XATTR timestamp"), "{logged}");
     let rvirt_root = Root::new();
     let rvirt_dir = files();
     let ours = rvirt_reports(rvirt_root.path(), rvirt_dir.path());
@@ -303,13 +319,13 @@ fn files_and_process_change_owner_as_with_libvirt() {
         rvirt_testsupport::output_ok(std::process::Command::new("id").args(["-u", "libvirt-qemu"]));
     let qemu_uid = String::from_utf8_lossy(&qemu_uid.stdout).trim().to_string();
     assert!(
-        ours[0]
+        ours[1]
             .iter()
             .any(|l| l.starts_with(&format!("Uid: {qemu_uid} "))),
         "{ours:#?}"
     );
-    assert!(ours[3][1].starts_with("top.qcow2: 4321:4322 "), "{ours:#?}");
-    for (step, (t, o)) in ["started", "plugged", "unplugged", "destroyed"]
+    assert!(ours[4][1].starts_with("top.qcow2: 4321:4322 "), "{ours:#?}");
+    for (step, (t, o)) in ["opened", "started", "plugged", "unplugged", "destroyed"]
         .iter()
         .zip(theirs.iter().zip(&ours))
     {
