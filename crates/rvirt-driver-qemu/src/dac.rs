@@ -21,7 +21,6 @@ use rvirt_conf::domain::{DiskDef, SecLabel};
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -98,8 +97,12 @@ impl Dac {
     /// The label of QEMU's user and group (`+UID:+GID`) the capabilities show; `None` for an
     /// unprivileged driver, which has no DAC model.
     pub(crate) fn base_label(&self) -> Option<String> {
-        self.privileged
-            .then(|| format!("+{}:+{}", self.user, self.group))
+        self.privileged.then(|| self.own_label())
+    }
+
+    /// `+UID:+GID` of the configured user and group.
+    fn own_label(&self) -> String {
+        format!("+{}:+{}", self.user, self.group)
     }
 
     /// The user and group the TPM emulator runs as: `None` (the driver's own) for an
@@ -133,7 +136,7 @@ impl Dac {
         if !self.privileged {
             return Ok(());
         }
-        let own = format!("+{}:+{}", self.user, self.group);
+        let own = self.own_label();
         match def.extras.seclabels.iter_mut().find(|s| is_dac(s)) {
             None => def.extras.seclabels.push(SecLabel {
                 kind: std::borrow::Cow::Borrowed("dynamic"),
@@ -197,11 +200,38 @@ impl Dac {
     /// Gives the files of a starting guest to its QEMU's user (see the module's notes). On an
     /// error, what was given is given back.
     pub(crate) fn set_all(&self, def: &DomainDef) -> Result<()> {
+        self.give_files(def, |label, f| self.files_of(def, label, f))
+    }
+
+    /// Gives the files of a stopped guest back (see [`Dac::set_all`]); what fails is logged.
+    pub(crate) fn restore_all(&self, def: &DomainDef) {
+        self.give_back_files(def, |label, f| self.files_of(def, label, f));
+    }
+
+    /// Gives one disk's images (the image, then its backing chain) to the guest's user, for a
+    /// disk plugged into a running guest.
+    pub(crate) fn set_disk(&self, def: &DomainDef, disk: &DiskDef) -> Result<()> {
+        self.give_files(def, |label, f| disk_files(disk, label.image, f))
+    }
+
+    /// Gives a disk unplugged from a running guest (or whose plugging failed) back.
+    pub(crate) fn restore_disk(&self, def: &DomainDef, disk: &DiskDef) {
+        self.give_back_files(def, |label, f| disk_files(disk, label.image, f));
+    }
+
+    /// Gives each file `visit` names (once, however often it is named) to the owner it names,
+    /// when the guest of `def` has its files relabelled; on an error, the files whose first
+    /// owners were recorded are given back, the last first.
+    fn give_files(
+        &self,
+        def: &DomainDef,
+        visit: impl FnOnce(GuestLabel, &mut FileVisitor<'_>) -> Result<()>,
+    ) -> Result<()> {
         let Some(label) = self.label_of(def)?.filter(|l| l.relabel) else {
             return Ok(());
         };
         let mut done: Vec<(String, bool)> = Vec::new();
-        let res = self.files_of(def, label, &mut |path, ids, remember| {
+        let res = visit(label, &mut |path, ids, remember| {
             if done.iter().any(|(p, _)| p == path) {
                 return Ok(());
             }
@@ -210,17 +240,20 @@ impl Dac {
             Ok(())
         });
         if res.is_err() {
-            for (path, remember) in done.iter().rev() {
-                if *remember {
-                    let _ = self.restore_owner(Path::new(path), true);
-                }
+            for (path, _) in done.iter().rev().filter(|(_, remember)| *remember) {
+                let _ = self.restore_owner(Path::new(path), true);
             }
         }
         res
     }
 
-    /// Gives the files of a stopped guest back (see [`Dac::set_all`]); what fails is logged.
-    pub(crate) fn restore_all(&self, def: &DomainDef) {
+    /// Gives back (once each) the files `visit` names whose first owners were recorded, when
+    /// the guest of `def` has its files relabelled; what fails is logged.
+    fn give_back_files(
+        &self,
+        def: &DomainDef,
+        visit: impl FnOnce(GuestLabel, &mut FileVisitor<'_>) -> Result<()>,
+    ) {
         let Ok(Some(label)) = self.label_of(def) else {
             return;
         };
@@ -228,50 +261,12 @@ impl Dac {
             return;
         }
         let mut done: Vec<String> = Vec::new();
-        let _ = self.files_of(def, label, &mut |path, _, remember| {
+        let _ = visit(label, &mut |path, _, remember| {
             if !remember || done.iter().any(|p| p == path) {
                 return Ok(());
             }
             done.push(path.to_string());
             if let Err(e) = self.restore_owner(Path::new(path), true) {
-                tracing::warn!("cannot give '{path}' back to its owner: {e}");
-            }
-            Ok(())
-        });
-    }
-
-    /// Gives one disk's images (the image, then its backing chain) to the guest's user, for a
-    /// disk plugged into a running guest.
-    pub(crate) fn set_disk(&self, def: &DomainDef, disk: &DiskDef) -> Result<()> {
-        let Some(label) = self.label_of(def)?.filter(|l| l.relabel) else {
-            return Ok(());
-        };
-        let mut done: Vec<String> = Vec::new();
-        let res = disk_files(disk, label.image, &mut |path, ids, remember| {
-            self.set_owner(Path::new(path), ids, remember)?;
-            if remember {
-                done.push(path.to_string());
-            }
-            Ok(())
-        });
-        if res.is_err() {
-            for p in &done {
-                let _ = self.restore_owner(Path::new(p), true);
-            }
-        }
-        res
-    }
-
-    /// Gives a disk unplugged from a running guest (or whose plugging failed) back.
-    pub(crate) fn restore_disk(&self, def: &DomainDef, disk: &DiskDef) {
-        let Ok(Some(label)) = self.label_of(def) else {
-            return;
-        };
-        if !label.relabel {
-            return;
-        }
-        let _ = disk_files(disk, label.image, &mut |path, _, remember| {
-            if remember && let Err(e) = self.restore_owner(Path::new(path), true) {
                 tracing::warn!("cannot give '{path}' back to its owner: {e}");
             }
             Ok(())
@@ -313,9 +308,8 @@ impl Dac {
         let Some(label) = self.label_of(def)? else {
             return Ok(());
         };
-        let meta = std::fs::metadata(dir)
-            .map_err(|e| Error::system(FROM, format!("unable to stat: {}", dir.display()), &e))?;
-        chown(dir, (label.process.0, meta.gid()))
+        let (_, gid) = owner_of(dir)?;
+        chown(dir, (label.process.0, gid))
     }
 
     /// Calls `f` with each file of `def` that changes owner, the owner it gets, and whether
@@ -327,14 +321,7 @@ impl Dac {
             }
             disk_files(d, label.image, f)?;
         }
-        let chrs = def
-            .devices
-            .serials
-            .iter()
-            .chain(&def.devices.parallels)
-            .chain(&def.devices.channels)
-            .chain(&def.devices.consoles);
-        for c in chrs {
+        for c in def.devices.character_devices() {
             let attr = |k: &str| c.source.iter().find(|(n, _)| n == k).map(|(_, v)| v);
             let Some(path) = attr("path") else { continue };
             match c.source_type.as_str() {
@@ -371,11 +358,8 @@ impl Dac {
 
     /// Gives `path` to `ids`, recording its first owner when `remember`.
     fn set_owner(&self, path: &Path, ids: (u32, u32), remember: bool) -> Result<()> {
+        let current = owner_of(path)?;
         if remember && self.remember_owner {
-            let meta = std::fs::metadata(path).map_err(|e| {
-                Error::system(FROM, format!("unable to stat: {}", path.display()), &e)
-            })?;
-            let current = (meta.uid(), meta.gid());
             match remember_owner(path, current) {
                 Ok(n) if n > 1 && current != ids => {
                     let _ = recall_owner(path);
@@ -391,7 +375,7 @@ impl Dac {
                 Err(Recall::Failed(e)) => return Err(e),
             }
         }
-        chown(path, ids)
+        change_owner(path, current, ids)
     }
 
     /// Gives `path` back to the owner recorded when it was given away (root when none was),
@@ -473,12 +457,23 @@ fn disk_label<'a>(
     }
 }
 
-/// Changes the owner of `path` unless it has it already; a file system that cannot (or a file
-/// the driver may not change) is left as it is, as libvirt leaves it.
-fn chown(path: &Path, (uid, gid): (u32, u32)) -> Result<()> {
+/// The user and group owning `path`.
+fn owner_of(path: &Path) -> Result<(u32, u32)> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::system(FROM, format!("unable to stat: {}", path.display()), &e))?;
-    if (meta.uid(), meta.gid()) == (uid, gid) {
+    Ok((meta.uid(), meta.gid()))
+}
+
+/// Changes the owner of `path` unless it has it already (see [`change_owner`]).
+fn chown(path: &Path, ids: (u32, u32)) -> Result<()> {
+    change_owner(path, owner_of(path)?, ids)
+}
+
+/// Changes the owner of `path`, owned by `current`, to `(uid, gid)` unless they are the same;
+/// a file system that cannot (or a file the driver may not change) is left as it is, as
+/// libvirt leaves it.
+fn change_owner(path: &Path, current: (u32, u32), (uid, gid): (u32, u32)) -> Result<()> {
+    if current == (uid, gid) {
         return Ok(());
     }
     match std::os::unix::fs::chown(path, Some(uid), Some(gid)) {
@@ -526,7 +521,7 @@ fn remember_owner(path: &Path, owner: (u32, u32)) -> std::result::Result<u32, Re
     let count = count + 1;
     if count == 1 {
         set_xattr(path, XATTR_LABEL, &format!("+{}:+{}", owner.0, owner.1))?;
-        set_xattr(path, XATTR_TIME, &boot_time())?;
+        set_xattr(path, XATTR_TIME, boot_time())?;
     }
     set_xattr(path, XATTR_REF, &count.to_string())?;
     Ok(count)
@@ -569,15 +564,18 @@ fn parse_count(path: &Path, v: &str) -> std::result::Result<u32, Recall> {
 }
 
 /// The host's boot time in seconds since the epoch (`btime` of `/proc/stat`), as libvirt
-/// stamps its records.
-fn boot_time() -> String {
-    std::fs::read_to_string("/proc/stat")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("btime ").map(|v| v.trim().to_string()))
-        })
-        .unwrap_or_default()
+/// stamps its records: read once, it does not change while the host runs.
+fn boot_time() -> &'static str {
+    static BOOT_TIME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BOOT_TIME.get_or_init(|| {
+        std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("btime ").map(|v| v.trim().to_string()))
+            })
+            .unwrap_or_default()
+    })
 }
 
 fn unsupported(e: &std::io::Error) -> bool {
@@ -592,14 +590,9 @@ fn xattr_error(op: &str, name: &str, path: &Path, e: &std::io::Error) -> Recall 
     ))
 }
 
-fn c_path(path: &Path) -> std::io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
-}
-
 /// The value of extended attribute `name` of `path`; `None` when it has none.
 fn get_xattr(path: &Path, name: &str) -> std::io::Result<Option<String>> {
-    let p = c_path(path)?;
+    let p = crate::util::c_path(path)?;
     let n = CString::new(name).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
     let mut buf = vec![0u8; 256];
     // SAFETY: both names are NUL-terminated; the buffer is valid for its length.
@@ -617,7 +610,7 @@ fn get_xattr(path: &Path, name: &str) -> std::io::Result<Option<String>> {
 
 fn set_xattr(path: &Path, name: &str, value: &str) -> std::result::Result<(), Recall> {
     let run = || -> std::io::Result<()> {
-        let p = c_path(path)?;
+        let p = crate::util::c_path(path)?;
         let n = CString::new(name).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: both names are NUL-terminated; the value is valid for its length.
         let rc = unsafe {
@@ -642,7 +635,7 @@ fn set_xattr(path: &Path, name: &str, value: &str) -> std::result::Result<(), Re
 
 fn remove_xattr(path: &Path, name: &str) -> std::result::Result<(), Recall> {
     let run = || -> std::io::Result<()> {
-        let p = c_path(path)?;
+        let p = crate::util::c_path(path)?;
         let n = CString::new(name).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: both names are NUL-terminated.
         if unsafe { libc::removexattr(p.as_ptr(), n.as_ptr()) } < 0 {

@@ -442,13 +442,7 @@ fn other_device_with_alias(def: &DomainDef, alias: &str) -> Option<String> {
     if d.controllers.iter().any(|c| is(&c.info)) {
         return Some("controller".into());
     }
-    if d.serials
-        .iter()
-        .chain(&d.parallels)
-        .chain(&d.consoles)
-        .chain(&d.channels)
-        .any(|c| is(&c.info))
-    {
+    if d.character_devices().any(|c| is(&c.info)) {
         return Some("chr".into());
     }
     if d.inputs.iter().any(|c| is(&c.info)) {
@@ -466,7 +460,6 @@ fn other_device_with_alias(def: &DomainDef, alias: &str) -> Option<String> {
         .map(|(_, e)| e.name.clone())
 }
 
-/// The QEMU id of a disk, as the command line names it.
 /// `d` with its backing chain read from its image, as a start records it: what changes owner
 /// when the disk is plugged in.
 fn with_chain(d: &DiskDef) -> DiskDef {
@@ -477,6 +470,7 @@ fn with_chain(d: &DiskDef) -> DiskDef {
     d
 }
 
+/// The QEMU id of a disk, as the command line names it.
 fn disk_id(d: &DiskDef) -> String {
     crate::command::disk_device_id(d)
 }

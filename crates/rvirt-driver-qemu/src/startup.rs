@@ -23,14 +23,11 @@ fn set_pty_path(c: &mut ChrDef, path: &str) {
 /// the owner of the file can change before QEMU, running as another user, writes it.
 pub(crate) fn create_chardev_files(def: &DomainDef) -> rvirt_types::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let d = &def.devices;
-    let chrs = d
-        .serials
-        .iter()
-        .chain(&d.parallels)
-        .chain(&d.channels)
-        .chain(&d.consoles);
-    for c in chrs.filter(|c| c.source_type == "file") {
+    for c in def
+        .devices
+        .character_devices()
+        .filter(|c| c.source_type == "file")
+    {
         let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path") else {
             continue;
         };

@@ -92,14 +92,16 @@ pub(crate) fn write_replace(path: &Path, data: &[u8]) -> std::io::Result<()> {
     res
 }
 
+/// `path` as a C string for a system call (an error for one holding a NUL byte).
+pub(crate) fn c_path(path: &Path) -> std::io::Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+}
+
 /// Swaps the files at `a` and `b` atomically (both must exist).
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
-    };
-    let (a, b) = (c(a)?, c(b)?);
+    let (a, b) = (c_path(a)?, c_path(b)?);
     // SAFETY: both paths are NUL-terminated strings that outlive the call.
     let r = unsafe {
         libc::renameat2(

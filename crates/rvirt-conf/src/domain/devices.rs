@@ -2993,6 +2993,16 @@ fn insert_disk(disks: &mut Vec<DiskDef>, disk: DiskDef) {
 }
 
 impl Devices {
+    /// The character devices in libvirt's order (`virDomainChrDefForeach`): serial ports,
+    /// parallel ports, channels, consoles.
+    pub fn character_devices(&self) -> impl Iterator<Item = &ChrDef> {
+        self.serials
+            .iter()
+            .chain(&self.parallels)
+            .chain(&self.channels)
+            .chain(&self.consoles)
+    }
+
     pub(crate) fn parse(node: Node<'_, '_>, ctx: &DeviceContext<'_>) -> Result<Devices> {
         let mut d = Devices::default();
         // Whether each controller (in list order) had an index in the document.
