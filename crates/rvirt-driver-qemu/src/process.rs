@@ -923,7 +923,8 @@ impl QemuDriver {
             &self.dirs,
             def,
             id,
-            (incoming.is_some(), self.dac.swtpm_ids()),
+            incoming.is_some(),
+            self.dac.swtpm_ids(),
             &log_path,
         )
         .await?;

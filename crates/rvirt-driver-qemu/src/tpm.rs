@@ -384,7 +384,8 @@ pub(crate) fn start(
     dirs: &Dirs,
     def: &DomainDef,
     id: i32,
-    (incoming, ids): (bool, Option<(u32, u32)>),
+    incoming: bool,
+    ids: Option<(u32, u32)>,
     qemu_log: &Path,
 ) -> Result<Option<Started>> {
     let Some(tpm) = emulated(def) else {
@@ -513,7 +514,8 @@ pub(crate) async fn start_blocking(
     dirs: &Dirs,
     def: &DomainDef,
     id: i32,
-    how: (bool, Option<(u32, u32)>),
+    incoming: bool,
+    ids: Option<(u32, u32)>,
     qemu_log: &Path,
 ) -> Result<Option<Started>> {
     if emulated(def).is_none() {
@@ -521,7 +523,7 @@ pub(crate) async fn start_blocking(
     }
     let (dirs, def, log) = (dirs.clone(), def.clone(), qemu_log.to_path_buf());
     crate::process::rt()
-        .spawn_blocking(move || start(&dirs, &def, id, how, &log))
+        .spawn_blocking(move || start(&dirs, &def, id, incoming, ids, &log))
         .await
         .map_err(|e| Error::internal(FROM, format!("QEMU driver task failed: {e}")))?
 }

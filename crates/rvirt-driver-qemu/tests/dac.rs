@@ -163,6 +163,23 @@ fn secmodels(caps: &str) -> Vec<String> {
         .collect()
 }
 
+/// The uid of QEMU's user, `libvirt-qemu`.
+fn qemu_user_uid() -> String {
+    let out =
+        rvirt_testsupport::output_ok(std::process::Command::new("id").args(["-u", "libvirt-qemu"]));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The real, effective, saved and file-system uids of process `pid`.
+fn uids_of(pid: &str) -> Vec<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .map(|u| u.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// The pid of the guest `dac` under `root` (libvirt's pid file, or rvirt's status file).
 fn pid_of_any(root: &Path) -> i32 {
     match std::fs::read_to_string(root.join("run/qemu/dac.pid")) {
@@ -315,9 +332,7 @@ fn files_and_process_change_owner_as_with_libvirt() {
     );
     // What the test stands on, whatever libvirt does: QEMU ran as libvirt-qemu, and the
     // images went back to their first owner.
-    let qemu_uid =
-        rvirt_testsupport::output_ok(std::process::Command::new("id").args(["-u", "libvirt-qemu"]));
-    let qemu_uid = String::from_utf8_lossy(&qemu_uid.stdout).trim().to_string();
+    let qemu_uid = qemu_user_uid();
     assert!(
         ours[1]
             .iter()
@@ -383,25 +398,8 @@ fn sidecars_and_qemu_written_files_reach_qemus_user() {
     );
     let dom = block_on(d.domain_create_xml(&xml, DomainCreateFlags::empty())).unwrap();
     let pid = pid_of(root.path(), "sidecars");
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let uid =
-        rvirt_testsupport::output_ok(std::process::Command::new("id").args(["-u", "libvirt-qemu"]));
-    let uid = String::from_utf8_lossy(&uid.stdout).trim().to_string();
-    assert!(
-        status
-            .lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Uid:", &uid, &uid, &uid, &uid]),
-        "{status}"
-    );
-    let uid_of = |pid: &str| {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()?
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("Uid:")
-                    .map(|u| u.split_whitespace().next().unwrap().to_string())
-            })
-    };
+    let uid = qemu_user_uid();
+    assert_eq!(uids_of(&pid.to_string()), vec![uid; 4]);
     let root_path = root.path().display().to_string();
     let swtpm = std::fs::read_dir("/proc")
         .unwrap()
@@ -414,7 +412,9 @@ fn sidecars_and_qemu_written_files_reach_qemus_user() {
         })
         .expect("the guest's swtpm");
     assert_eq!(
-        uid_of(&swtpm.file_name().to_string_lossy()).as_deref(),
+        uids_of(&swtpm.file_name().to_string_lossy())
+            .first()
+            .map(String::as_str),
         Some("0")
     );
     let (mime, stream) = block_on(d.domain_screenshot(&dom, 0, 0)).unwrap();
