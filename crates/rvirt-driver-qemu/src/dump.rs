@@ -92,7 +92,6 @@ impl QemuDriver {
     /// Runs the guest again after a dump; a failure to do so is the call's error (unless it
     /// already failed) and leaves the guest paused with SUSPENDED/API_ERROR.
     async fn resume_after_dump(&self, obj: &Arc<DomainObj>, res: &mut Result<()>) {
-        // QEMU may still be finishing the migration's stop: its `cont` fails until then.
         if let Err(e) = self.resume_for(obj, DomainRunningReason::UNPAUSED).await {
             self.events.emit(rvirt_driver::DomainEvent::lifecycle(
                 obj.to_ref(),

@@ -451,7 +451,20 @@ impl QemuDriver {
                 if late_abort {
                     let _ = mon.migrate_cancel().await;
                 }
-                wait_migration(&mon, what, events).await
+                let info = wait_migration(&mon, what, events).await?;
+                // QEMU reports the migration completed a moment before it leaves the
+                // finish-migrate state, until when `cont` fails ("Migration is not finalized
+                // yet"): a dump or snapshot that runs the guest again waits for it here.
+                let settled = std::time::Instant::now();
+                while settled.elapsed() < std::time::Duration::from_secs(5)
+                    && mon
+                        .query_status()
+                        .await
+                        .is_ok_and(|s| s.status == rvirt_qmp::RunState::FinishMigrate)
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+                Ok(info)
             };
             crate::process::unless_quit(&mut exited, migrate).await
         })
