@@ -1,9 +1,16 @@
 //! Control groups of running domains, laid out as libvirt lays them out on a host with the
 //! version 1 controllers mounted: each domain has a group `machine/<prefix>-<id>-<name>.rvirt-qemu`
-//! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies that holds its QEMU, and in the
-//! `cpu` hierarchy sub-groups `vcpuN` (each vCPU thread) and `emulator` (every other thread),
-//! so that vCPUs and the emulator have bandwidth limits of their own. Memory, block I/O and CPU
-//! tuning are read from and written to these groups.
+//! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies and in its CPU accounting hierarchy
+//! that holds its QEMU, and in the `cpu` and accounting hierarchies sub-groups `vcpuN` (each
+//! vCPU thread) and `emulator` (every other thread), so that vCPUs and the emulator have
+//! bandwidth limits and CPU accounts of their own. Memory, block I/O and CPU tuning are read
+//! from and written to these groups, and the CPU statistics read from the accounting group.
+//!
+//! CPU accounting is where libvirt's cgroup backends put it: in the unified (version 2)
+//! hierarchy when one is mounted, whose `cpu.stat` every group has (a hybrid host's
+//! `/sys/fs/cgroup/unified`; its sub-groups are threaded, so that threads of one process can
+//! sit in different ones), else in the version 1 `cpuacct` hierarchy, which alone counts the
+//! time per host CPU.
 //!
 //! A host without a controller (or with only the unified hierarchy) has no group there, and
 //! the tuning calls that need it answer libvirt's "controller is not mounted" errors.
@@ -18,17 +25,23 @@ use std::sync::{Arc, Condvar, Mutex};
 pub(crate) enum Controller {
     /// CPU shares and bandwidth.
     Cpu,
+    /// Version 1 CPU accounting: the time used, in all and per host CPU.
+    Cpuacct,
     /// Memory nodes (and CPUs).
     Cpuset,
     /// Memory limits.
     Memory,
     /// Block I/O weight.
     Blkio,
+    /// The unified (version 2) hierarchy, for CPU accounting (`cpu.stat`): libvirt's version 2
+    /// backend takes the accounting wherever a unified hierarchy is mounted.
+    Unified,
 }
 
 impl Controller {
-    const ALL: [Controller; 4] = [
+    const ALL: [Controller; 5] = [
         Controller::Cpu,
+        Controller::Cpuacct,
         Controller::Cpuset,
         Controller::Memory,
         Controller::Blkio,
@@ -37,17 +50,43 @@ impl Controller {
     fn name(self) -> &'static str {
         match self {
             Controller::Cpu => "cpu",
+            Controller::Cpuacct => "cpuacct",
             Controller::Cpuset => "cpuset",
             Controller::Memory => "memory",
             Controller::Blkio => "blkio",
+            Controller::Unified => "unified",
+        }
+    }
+
+    /// The name qemu.conf's `cgroup_controllers` gives it (the unified hierarchy is there for
+    /// CPU accounting).
+    fn conf_name(self) -> &'static str {
+        match self {
+            Controller::Unified => "cpuacct",
+            c => c.name(),
         }
     }
 }
 
-/// Where each version 1 controller is mounted (`/proc/self/mountinfo`).
+/// Where domains are placed: each version 1 controller's mount and the unified hierarchy
+/// (`/proc/self/mountinfo`), with CPU accounting in one of them only (see the module's
+/// comment).
 fn mounts() -> Vec<(Controller, PathBuf)> {
+    placement(all_mounts())
+}
+
+/// Every hierarchy [`mounts`] may choose from.
+fn all_mounts() -> Vec<(Controller, PathBuf)> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     parse_mounts(&info, |m| m.join("cgroup.procs").exists())
+}
+
+/// `mounts` without the version 1 `cpuacct` hierarchy when a unified one does the accounting.
+fn placement(mut mounts: Vec<(Controller, PathBuf)>) -> Vec<(Controller, PathBuf)> {
+    if mounts.iter().any(|(c, _)| *c == Controller::Unified) {
+        mounts.retain(|(c, _)| *c != Controller::Cpuacct);
+    }
+    mounts
 }
 
 /// The controller mounts `mountinfo` lists, the first of each, keeping only those `present`
@@ -60,7 +99,8 @@ fn parse_mounts(info: &str, present: impl Fn(&Path) -> bool) -> Vec<(Controller,
             continue;
         };
         let mut post = post.split(' ');
-        if post.next() != Some("cgroup") {
+        let fs = post.next();
+        if fs != Some("cgroup") && fs != Some("cgroup2") {
             continue;
         }
         let options: Vec<&str> = post.nth(1).unwrap_or("").split(',').collect();
@@ -68,6 +108,12 @@ fn parse_mounts(info: &str, present: impl Fn(&Path) -> bool) -> Vec<(Controller,
             continue;
         };
         if !present(Path::new(mount)) {
+            continue;
+        }
+        if fs == Some("cgroup2") {
+            if !out.iter().any(|(k, _)| *k == Controller::Unified) {
+                out.push((Controller::Unified, PathBuf::from(mount)));
+            }
             continue;
         }
         for c in Controller::ALL {
@@ -122,7 +168,7 @@ impl Cgroup {
     /// parent's CPUs and memory nodes (it holds no task until it has both).
     pub(crate) fn create(group: &str, allowed: Option<&[String]>) -> Result<Cgroup> {
         let mut dirs = Vec::new();
-        let wanted = |c: Controller| allowed.is_none_or(|a| a.iter().any(|n| n == c.name()));
+        let wanted = |c: Controller| allowed.is_none_or(|a| a.iter().any(|n| n == c.conf_name()));
         'controllers: for (c, mount) in mounts().into_iter().filter(|(c, _)| wanted(*c)) {
             let partition = mount.join("machine");
             let dir = partition.join(group);
@@ -185,19 +231,47 @@ impl Cgroup {
         Ok(())
     }
 
-    /// In the `cpu` hierarchy, the sub-groups `vcpuN` (`vcpus`: index, thread id) and
-    /// `emulator`, so that their limits can be written at once.
-    pub(crate) fn make_subgroups(&self, vcpus: &[(u32, i64)]) -> Result<()> {
-        let Some(dir) = self.dir(Controller::Cpu) else {
-            return Ok(());
-        };
-        for (v, _) in vcpus {
-            make_dir(&dir.join(format!("vcpu{v}")))?;
+    /// The groups that get thread sub-groups (`cpu` and the accounting hierarchy, as libvirt
+    /// makes them there; once each where two controllers share a hierarchy), each with the
+    /// file that takes a thread (`tasks`; `cgroup.threads` in the unified hierarchy).
+    fn thread_dirs(&self) -> Vec<(&Path, &'static str)> {
+        let mut dirs: Vec<(&Path, &'static str)> = Vec::new();
+        for c in [Controller::Cpu, Controller::Cpuacct, Controller::Unified] {
+            if let Some(d) = self.dir(c)
+                && !dirs.iter().any(|(k, _)| *k == d)
+            {
+                let file = if c == Controller::Unified {
+                    "cgroup.threads"
+                } else {
+                    "tasks"
+                };
+                dirs.push((d, file));
+            }
         }
-        make_dir(&dir.join("emulator"))
+        dirs
     }
 
-    /// Moves thread `tid` into the `cpu` sub-group `sub` now (a vCPU plugged at run time),
+    /// In the `cpu` and accounting hierarchies, the sub-groups `vcpuN` (`vcpus`: index, thread
+    /// id) and `emulator`, so that their limits can be written at once (threaded ones in the
+    /// unified hierarchy).
+    pub(crate) fn make_subgroups(&self, vcpus: &[(u32, i64)]) -> Result<()> {
+        for (dir, file) in self.thread_dirs() {
+            let subs = vcpus
+                .iter()
+                .map(|(v, _)| format!("vcpu{v}"))
+                .chain(["emulator".to_string()]);
+            for sub in subs {
+                let d = dir.join(sub);
+                make_dir(&d)?;
+                if file == "cgroup.threads" {
+                    write_file(&d.join("cgroup.type"), "threaded")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves thread `tid` into the thread sub-group `sub` now (a vCPU plugged at run time),
     /// after the moves of [`Cgroup::split_threads_later`], which would take it to `emulator`.
     pub(crate) fn move_thread(&self, sub: &str, tid: i64) -> Result<()> {
         let mut busy = self
@@ -213,15 +287,15 @@ impl Cgroup {
                 .unwrap_or_else(|e| e.into_inner());
         }
         drop(busy);
-        match self.dir(Controller::Cpu) {
-            Some(dir) => write_file(&dir.join(sub).join("tasks"), &tid.to_string()),
-            None => Ok(()),
+        for (dir, file) in self.thread_dirs() {
+            write_file(&dir.join(sub).join(file), &tid.to_string())?;
         }
+        Ok(())
     }
 
-    /// Removes the `cpu` sub-group `sub` (a vCPU unplugged: its thread has ended).
+    /// Removes the thread sub-group `sub` (a vCPU unplugged: its thread has ended).
     pub(crate) fn remove_subgroup(&self, sub: &str) {
-        if let Some(dir) = self.dir(Controller::Cpu) {
+        for (dir, _) in self.thread_dirs() {
             let _ = std::fs::remove_dir(dir.join(sub));
         }
     }
@@ -241,9 +315,14 @@ impl Cgroup {
     /// in a group of its own and preempted by the reaper, the spin added up to 7 ms to a third
     /// of destroys and saves (bench/RESULTS.md, session 21).
     pub(crate) fn split_threads_later(&self, pid: i32, vcpus: Vec<(u32, i64)>) {
-        let Some(dir) = self.dir(Controller::Cpu).map(Path::to_path_buf) else {
+        let dirs: Vec<(PathBuf, &'static str)> = self
+            .thread_dirs()
+            .into_iter()
+            .map(|(d, f)| (d.to_path_buf(), f))
+            .collect();
+        if dirs.is_empty() {
             return;
-        };
+        }
         *self
             .splitting
             .busy
@@ -251,9 +330,11 @@ impl Cgroup {
             .unwrap_or_else(|e| e.into_inner()) = true;
         let splitting = self.splitting.clone();
         background(std::thread::spawn(move || {
-            let _ = std::fs::write(dir.join("emulator/cgroup.procs"), pid.to_string());
-            for (v, tid) in &vcpus {
-                let _ = std::fs::write(dir.join(format!("vcpu{v}/tasks")), tid.to_string());
+            for (dir, file) in &dirs {
+                let _ = std::fs::write(dir.join("emulator/cgroup.procs"), pid.to_string());
+                for (v, tid) in &vcpus {
+                    let _ = std::fs::write(dir.join(format!("vcpu{v}/{file}")), tid.to_string());
+                }
             }
             *splitting.busy.lock().unwrap_or_else(|e| e.into_inner()) = false;
             splitting.done.notify_all();
@@ -299,6 +380,126 @@ impl Cgroup {
     /// Whether `file` exists in the group of `c`.
     pub(crate) fn exists(&self, c: Controller, file: &str) -> bool {
         self.path(c, None, file).is_some_and(|p| p.exists())
+    }
+
+    /// Whether the domain has a CPU accounting group (in either hierarchy).
+    pub(crate) fn has_accounting(&self) -> bool {
+        self.has(Controller::Unified) || self.has(Controller::Cpuacct)
+    }
+
+    /// The CPU time of the domain's threads, in nanoseconds (`cpu.stat`'s `usage_usec`, or
+    /// version 1's `cpuacct.usage`).
+    pub(crate) fn cpu_usage(&self) -> Result<u64> {
+        if self.has(Controller::Unified) {
+            return self.cpu_stat("usage_usec", "cpu usage");
+        }
+        let text = self.read_cpuacct(None, "cpuacct.usage")?;
+        text.trim()
+            .parse()
+            .map_err(|_| Error::internal(FROM, "cpuacct parse error"))
+    }
+
+    /// The user and system time of the domain's threads, in nanoseconds (`cpu.stat`'s
+    /// `user_usec` and `system_usec`, or version 1's `cpuacct.stat`, in clock ticks).
+    pub(crate) fn cpu_user_system(&self) -> Result<(u64, u64)> {
+        if self.has(Controller::Unified) {
+            return Ok((
+                self.cpu_stat("user_usec", "cpu user")?,
+                self.cpu_stat("system_usec", "cpu sys")?,
+            ));
+        }
+        let text = self.read_cpuacct(None, "cpuacct.stat")?;
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix(name)?
+                        .strip_prefix(' ')?
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+                .ok_or_else(|| {
+                    Error::internal(FROM, format!("Cannot parse {name} stat '{}'", text.trim()))
+                })
+        };
+        let ns_per_tick = 1_000_000_000 / clock_ticks();
+        Ok((field("user")? * ns_per_tick, field("system")? * ns_per_tick))
+    }
+
+    /// Field `key` (microseconds) of the unified group's `cpu.stat`, in nanoseconds; `what`
+    /// names it in libvirt's parse error.
+    fn cpu_stat(&self, key: &str, what: &str) -> Result<u64> {
+        let text = self.read_cpuacct(None, "cpu.stat")?;
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(key)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map(|us| us * 1000)
+            .ok_or_else(|| {
+                Error::internal(FROM, format!("cannot parse {what} stat '{}'", text.trim()))
+            })
+    }
+
+    /// The CPU time of the domain's threads on each host CPU (`cpuacct.usage_percpu`, one
+    /// figure per possible CPU), in nanoseconds. The unified hierarchy has no such figures:
+    /// libvirt's refusal there.
+    pub(crate) fn cpu_usage_per_cpu(&self) -> Result<Vec<u64>> {
+        if self.has(Controller::Unified) {
+            return Err(Error::with_detail(
+                rvirt_types::ErrorDomain::CGROUP,
+                ErrorNumber::OPERATION_UNSUPPORTED,
+                "operation 'getCpuacctPercpuUsage' not supported for backend 'cgroup V2'",
+            ));
+        }
+        parse_per_cpu(&self.read_cpuacct(None, "cpuacct.usage_percpu")?)
+    }
+
+    /// [`Cgroup::cpu_usage_per_cpu`] of the vCPU threads, summed over every `vcpuN` sub-group
+    /// (one per online vCPU).
+    pub(crate) fn vcpu_usage_per_cpu(&self) -> Result<Vec<u64>> {
+        let dir = self
+            .dir(Controller::Cpuacct)
+            .ok_or_else(|| not_mounted(Controller::Cpuacct))?;
+        let mut sum: Vec<u64> = Vec::new();
+        let entries = std::fs::read_dir(dir)
+            .map_err(sys(format!("Unable to read directory '{}'", dir.display())))?;
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let is_vcpu = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("vcpu"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if !is_vcpu {
+                continue;
+            }
+            let sub = name.to_string_lossy();
+            let times = parse_per_cpu(&self.read_cpuacct(Some(&sub), "cpuacct.usage_percpu")?)?;
+            if sum.len() < times.len() {
+                sum.resize(times.len(), 0);
+            }
+            for (s, t) in sum.iter_mut().zip(times) {
+                *s += t;
+            }
+        }
+        Ok(sum)
+    }
+
+    /// `file` of the domain's accounting group, or of its sub-group `sub` (which must exist).
+    fn read_cpuacct(&self, sub: Option<&str>, file: &str) -> Result<String> {
+        let dir = self
+            .dir(Controller::Unified)
+            .or_else(|| self.dir(Controller::Cpuacct))
+            .ok_or_else(|| not_mounted(Controller::Cpuacct))?;
+        let path = match sub {
+            Some(s) => dir.join(s).join(file),
+            None => dir.join(file),
+        };
+        std::fs::read_to_string(&path)
+            .map_err(sys(format!("Unable to read from '{}'", path.display())))
     }
 
     /// The vCPU and emulator sub-groups of the `cpu` hierarchy, in the order limits apply.
@@ -456,7 +657,7 @@ pub(crate) fn wait_for_background() {
 /// removals did), keeping those named in `keep` (its running domains). A group that still
 /// holds a process is kept by the kernel.
 pub(crate) fn sweep(prefix: &str, keep: &[&std::ffi::OsStr]) {
-    sweep_under(&mounts(), prefix, keep)
+    sweep_under(&all_mounts(), prefix, keep)
 }
 
 fn sweep_under(mounts: &[(Controller, PathBuf)], prefix: &str, keep: &[&std::ffi::OsStr]) {
@@ -562,10 +763,28 @@ fn inherit_cpuset(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The figures of a `cpuacct.usage_percpu` file, in order.
+fn parse_per_cpu(text: &str) -> Result<Vec<u64>> {
+    text.split_ascii_whitespace()
+        .map(|v| {
+            v.parse()
+                .map_err(|_| Error::internal(FROM, "cpuacct parse error"))
+        })
+        .collect()
+}
+
+/// The kernel's clock ticks per second (`USER_HZ`), in which `cpuacct.stat` counts.
+fn clock_ticks() -> u64 {
+    // SAFETY: sysconf has no memory effects.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 { t as u64 } else { 100 }
+}
+
 /// libvirt's refusal when the domain has no group in `c`.
 pub(crate) fn not_mounted(c: Controller) -> Error {
     let what = match c {
         Controller::Cpu => "cgroup CPU controller is not mounted",
+        Controller::Cpuacct | Controller::Unified => "cgroup CPUACCT controller is not mounted",
         Controller::Cpuset => "cgroup cpuset controller is not mounted",
         Controller::Memory => "cgroup memory controller is not mounted",
         Controller::Blkio => "blkio cgroup isn't mounted",
@@ -591,12 +810,30 @@ mod tests {
     fn controllers_come_from_the_v1_mounts_that_are_there() {
         let all = parse_mounts(INFO, |_| true);
         let names: Vec<_> = all.iter().map(|(c, _)| c.name()).collect();
-        assert_eq!(names, ["cpu", "cpuset", "memory", "blkio"]);
-        assert_eq!(all[2].1, PathBuf::from("/sys/fs/cgroup/memory"));
+        assert_eq!(
+            names,
+            ["cpu", "cpuacct", "cpuset", "memory", "blkio", "unified"]
+        );
+        assert_eq!(all[3].1, PathBuf::from("/sys/fs/cgroup/memory"));
+        assert_eq!(all[5].1, PathBuf::from("/sys/fs/cgroup/unified"));
+        // The accounting goes to the unified hierarchy, as libvirt's backends share it out;
+        // without one, to the version 1 cpuacct hierarchy.
+        let placed: Vec<_> = placement(all).iter().map(|(c, _)| c.name()).collect();
+        assert_eq!(placed, ["cpu", "cpuset", "memory", "blkio", "unified"]);
+        let v1 = parse_mounts(INFO, |m| !m.ends_with("unified"));
+        let placed: Vec<_> = placement(v1).iter().map(|(c, _)| c.name()).collect();
+        assert_eq!(placed, ["cpu", "cpuacct", "cpuset", "memory", "blkio"]);
         // Hierarchies covered by another mount are left out: no group is made there.
         assert!(parse_mounts(INFO, |_| false).is_empty());
         let some = parse_mounts(INFO, |m| !m.ends_with("memory"));
         assert!(some.iter().all(|(c, _)| *c != Controller::Memory));
+    }
+
+    #[test]
+    fn per_cpu_usage_is_read_in_order_and_bad_figures_are_refused() {
+        assert_eq!(parse_per_cpu("12 0 345 \n").unwrap(), [12, 0, 345]);
+        let e = parse_per_cpu("12 x").unwrap_err();
+        assert_eq!(e.message, "internal error: cpuacct parse error");
     }
 
     #[test]

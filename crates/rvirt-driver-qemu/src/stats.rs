@@ -5,10 +5,10 @@
 //! `virConnectGetAllDomainStats` with its groups (KVM's own counters of the VM and of each vCPU
 //! come from `query-stats`, named by `query-stats-schemas`, as libvirt 9.0 names them).
 //!
-//! libvirt reads a domain's CPU usage from its cgroup; rvirt starts QEMU in no cgroup of its
-//! own and reads `/proc` instead (libvirt's fallback for `cpu.*` without a cgroup). The per-CPU
-//! split of `virDomainGetCPUStats` counts each thread's time on the host CPU it last ran on
-//! (libvirt reads cpuacct, and fails where its cgroup backend has no per-CPU usage).
+//! A domain's CPU usage comes from its CPU accounting control group, as libvirt reads it
+//! (`virDomainGetCPUStats`, and the `cpu.*` statistics); a domain with no control groups at
+//! all (an unprivileged driver) has its process's times from `/proc` instead, libvirt's
+//! fallback for `cpu.*` without a cgroup.
 
 use crate::process::Proc;
 use crate::{FROM, QemuDriver};
@@ -98,6 +98,21 @@ fn sched_delay_ns(tid: i64) -> u64 {
         .ok()
         .and_then(|t| t.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
+}
+
+/// Which host CPUs are present, up to the highest present one
+/// (`/sys/devices/system/cpu/present`; all of [`host_cpus`] when it cannot be read).
+fn present_cpus() -> Vec<bool> {
+    let listed = std::fs::read_to_string("/sys/devices/system/cpu/present")
+        .ok()
+        .and_then(|t| rvirt_host::hostcpu::parse_cpu_list(t.trim()));
+    match listed {
+        Some(set) if !set.is_empty() => {
+            let top = set.iter().max().copied().unwrap_or(0) as usize;
+            (0..=top).map(|c| set.contains(&(c as u32))).collect()
+        }
+        _ => vec![true; host_cpus()],
+    }
 }
 
 /// The number of host CPUs present (`/sys/devices/system/cpu/present`'s highest + 1).
@@ -702,8 +717,11 @@ impl QemuDriver {
         Ok((info, maps))
     }
 
-    /// `virDomainGetCPUStats`: the whole process's time (`start == -1`), or per host CPU the
-    /// time of QEMU's threads and of its vCPU threads that last ran there.
+    /// `virDomainGetCPUStats`, from the domain's CPU accounting group as libvirt reads it: the
+    /// time of all its threads (`start == -1`: in all, user and system), or per host CPU the
+    /// time of all its threads and of its vCPU threads there (version 1 `cpuacct` only; the
+    /// unified hierarchy has no per-CPU figures). A domain without an accounting group (an
+    /// unprivileged driver, a host without the controller) gets libvirt's refusal.
     pub(crate) async fn cpu_stats(
         &self,
         dom: &DomainRef,
@@ -718,16 +736,24 @@ impl QemuDriver {
             rvirt_types::typed_param::TYPED_PARAM_STRING_OKAY,
         )?;
         let (_, p) = self.live(dom)?;
+        let cg = &p.cgroup;
+        if !cg.has_accounting() {
+            return Err(crate::cgroup::not_mounted(
+                crate::cgroup::Controller::Cpuacct,
+            ));
+        }
         let u = |f: &str, v: u64| TypedParam::new(f, TypedParamValue::ULLong(v));
         if start == -1 {
-            let s = task_stat(p.pid, None).unwrap_or_default();
+            let total = cg.cpu_usage()?;
+            let (user, system) = cg.cpu_user_system()?;
             return Ok(vec![vec![
-                u("cpu_time", s.user_ns + s.system_ns),
-                u("user_time", s.user_ns),
-                u("system_time", s.system_ns),
+                u("cpu_time", total),
+                u("user_time", user),
+                u("system_time", system),
             ]]);
         }
-        let total = host_cpus();
+        let present = present_cpus();
+        let total = present.len();
         if ncpus == 0 {
             return Ok(vec![Vec::new(); total]);
         }
@@ -738,28 +764,16 @@ impl QemuDriver {
                 format!("start_cpu {start} larger than maximum of {}", total - 1),
             ));
         }
-        let vcpu_tids: Vec<i64> = self
-            .vcpu_threads(&p)
-            .await
-            .map(|m| m.into_values().collect())
-            .unwrap_or_default();
-        let mut cpu_time = vec![0u64; total];
-        let mut vcpu_time = vec![0u64; total];
-        if let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", p.pid)) {
-            for e in dir.flatten() {
-                let Some(tid) = e.file_name().to_str().and_then(|t| t.parse::<i64>().ok()) else {
-                    continue;
-                };
-                let Some(s) = task_stat(p.pid, Some(tid)) else {
-                    continue;
-                };
-                let c = (s.cpu.max(0) as usize).min(total - 1);
-                cpu_time[c] += s.user_ns + s.system_ns;
-                if vcpu_tids.contains(&tid) {
-                    vcpu_time[c] += s.user_ns + s.system_ns;
-                }
-            }
-        }
+        // The kernel's figures go to the present CPUs in turn; an absent CPU has none.
+        let spread = |figures: Vec<u64>| {
+            let mut it = figures.into_iter();
+            present
+                .iter()
+                .map(|&here| if here { it.next().unwrap_or(0) } else { 0 })
+                .collect::<Vec<u64>>()
+        };
+        let cpu_time = spread(cg.cpu_usage_per_cpu()?);
+        let vcpu_time = spread(cg.vcpu_usage_per_cpu()?);
         let end = total.min(start as usize + ncpus as usize);
         Ok((start as usize..end)
             .map(|c| vec![u("cpu_time", cpu_time[c]), u("vcpu_time", vcpu_time[c])])
@@ -995,17 +1009,32 @@ fn record(
     }
     let pid = p.map(|p| p.pid);
     if stats.contains(S::CPU_TOTAL) {
-        // libvirt reads the times of pid 0 for an inactive domain, which is its own process:
-        // an inactive domain reports the daemon's times, and so does rvirt.
-        let times = if active {
-            pid.and_then(|pid| task_stat(pid, None))
-        } else {
-            task_stat(std::process::id() as i32, None)
-        };
-        if let Some(s) = times {
-            add!("cpu.time".into(), V::ULLong(s.user_ns + s.system_ns));
-            add!("cpu.user".into(), V::ULLong(s.user_ns));
-            add!("cpu.system".into(), V::ULLong(s.system_ns));
+        match p.map(|p| &p.cgroup).filter(|cg| cg.any()) {
+            // A domain in control groups: the figures of its `cpuacct` group, each left out
+            // when it cannot be read (no such group), as libvirt leaves them.
+            Some(cg) => {
+                if let Ok(t) = cg.cpu_usage() {
+                    add!("cpu.time".into(), V::ULLong(t));
+                }
+                if let Ok((user, system)) = cg.cpu_user_system() {
+                    add!("cpu.user".into(), V::ULLong(user));
+                    add!("cpu.system".into(), V::ULLong(system));
+                }
+            }
+            None => {
+                // libvirt reads the times of pid 0 for an inactive domain, which is its own
+                // process: an inactive domain reports the daemon's times, and so does rvirt.
+                let times = if active {
+                    pid.and_then(|pid| task_stat(pid, None))
+                } else {
+                    task_stat(std::process::id() as i32, None)
+                };
+                if let Some(s) = times {
+                    add!("cpu.time".into(), V::ULLong(s.user_ns + s.system_ns));
+                    add!("cpu.user".into(), V::ULLong(s.user_ns));
+                    add!("cpu.system".into(), V::ULLong(s.system_ns));
+                }
+            }
         }
         if active {
             // No cache monitors (resctrl) are set up.

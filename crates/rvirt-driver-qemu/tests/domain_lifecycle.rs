@@ -238,17 +238,21 @@ fn reattach_after_reopen() {
     let t =
         block_on(d.domain_create_xml(&guest("rt", "qemu"), DomainCreateFlags::empty())).unwrap();
     let pid = pid_of(root.path(), "r");
-    // Each vCPU thread in its own group in the cpu hierarchy, every other thread in
-    // `emulator` (moved there in the background, soon after the start).
-    if let Some(cpu) = common::cpu_group_of(pid) {
+    // Each vCPU thread in its own group in the cpu and CPU accounting hierarchies (cpuacct, or
+    // the unified one where it is mounted), every other thread in `emulator` (moved there in
+    // the background, soon after the start).
+    for controller in ["cpu", "cpuacct", "unified"] {
+        let Some(group) = common::group_of(pid, controller) else {
+            continue;
+        };
         let vcpu = common::vcpu_thread(pid, 0);
-        let holds = |sub: &str, tid: &str| common::group_holds(&cpu, sub, tid);
+        let holds = |sub: &str, tid: &str| common::group_holds(&group, sub, tid);
         wait_until(
             Duration::from_secs(1),
             "the threads in their groups",
             || holds("vcpu0", &vcpu) && holds("emulator", &pid.to_string()),
         );
-        assert!(!holds("emulator", &vcpu));
+        assert!(!holds("emulator", &vcpu), "{controller}");
     }
     // What the status file keeps beside the definition: the taint of a monitor command, the
     // agent's timeout.

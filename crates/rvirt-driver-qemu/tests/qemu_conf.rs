@@ -379,6 +379,15 @@ fn cgroup_controllers_limits_the_groups_a_guest_gets() {
             "Requested operation is not valid: cgroup CPU controller is not mounted"
         )
     );
+    // Nor are its CPU statistics there without its CPU accounting group.
+    let e = block_on(d.domain_get_cpu_stats(&dom, -1, 1, 0)).unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorNumber::OPERATION_INVALID,
+            "Requested operation is not valid: cgroup CPUACCT controller is not mounted"
+        )
+    );
 }
 
 #[test]

@@ -62,6 +62,42 @@ fn ull(params: &[TypedParam], name: &str) -> u64 {
     }
 }
 
+/// `cpuacct.usage` of `group` (or of its sub-group `sub`), ns.
+fn usage(group: &std::path::Path, sub: &str) -> u64 {
+    let text = std::fs::read_to_string(group.join(sub).join("cpuacct.usage")).unwrap();
+    text.trim().parse().unwrap()
+}
+
+/// `usage_usec`, `user_usec` and `system_usec` of the unified group's `cpu.stat`, ns.
+fn cpu_stat(group: &std::path::Path) -> [u64; 3] {
+    let text = std::fs::read_to_string(group.join("cpu.stat")).unwrap();
+    let field = |name: &str| -> u64 {
+        let us: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap();
+        us * 1000
+    };
+    [
+        field("usage_usec "),
+        field("user_usec "),
+        field("system_usec "),
+    ]
+}
+
+/// The user and system times of `cpuacct.stat` of `group`, ns (it counts clock ticks).
+fn user_system(group: &std::path::Path) -> (u64, u64) {
+    let text = std::fs::read_to_string(group.join("cpuacct.stat")).unwrap();
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap()
+    };
+    // SAFETY: sysconf has no memory effects.
+    let tick = 1_000_000_000 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    (field("user ") * tick, field("system ") * tick)
+}
+
 fn stats_of(d: &QemuDriver, dom: &DomainRef) -> Vec<TypedParam> {
     let mut all = block_on(d.connect_get_all_domain_stats(
         Some(std::slice::from_ref(dom)),
@@ -189,7 +225,37 @@ fn a_guest_with_a_disk_is_monitored_tuned_and_rebooted() {
     // TCG has no counters of its own to report.
     assert!(!st.iter().any(|p| p.field.starts_with("vm.")), "{st:?}");
     let cpu1 = ull(&st, "cpu.time");
-    assert_eq!(cpu1, ull(&st, "cpu.user") + ull(&st, "cpu.system"));
+    let pid = common::pid_of(&root, "mon");
+    let unified = common::group_of(pid, "unified");
+    let acct = common::group_of(pid, "cpuacct");
+    match (&unified, &acct) {
+        // In the unified hierarchy, the figures of its `cpu.stat`, as libvirt reads them.
+        (Some(group), _) => {
+            let before = cpu_stat(group);
+            let st = stats_of(&d, &dom);
+            let after = cpu_stat(group);
+            for (i, f) in ["cpu.time", "cpu.user", "cpu.system"].iter().enumerate() {
+                let v = ull(&st, f);
+                assert!(
+                    before[i] <= v && v <= after[i],
+                    "{f}: {before:?} {v} {after:?}"
+                );
+            }
+        }
+        // In version 1 groups, the cpuacct group's.
+        (None, Some(group)) => {
+            let (before, ticks_before) = (usage(group, ""), user_system(group));
+            let st = stats_of(&d, &dom);
+            let (after, ticks_after) = (usage(group, ""), user_system(group));
+            let t = ull(&st, "cpu.time");
+            assert!(before <= t && t <= after, "{before} {t} {after}");
+            let (u, s) = (ull(&st, "cpu.user"), ull(&st, "cpu.system"));
+            assert!(ticks_before.0 <= u && u <= ticks_after.0, "{st:?}");
+            assert!(ticks_before.1 <= s && s <= ticks_after.1, "{st:?}");
+        }
+        // Otherwise the process's, from /proc.
+        (None, None) => assert_eq!(cpu1, ull(&st, "cpu.user") + ull(&st, "cpu.system")),
+    }
 
     // CPU time grows while the guest runs.
     wait_until(Duration::from_secs(20), "CPU time to grow", || {
@@ -199,20 +265,72 @@ fn a_guest_with_a_disk_is_monitored_tuned_and_rebooted() {
     assert_eq!(vcpus.len(), 1);
     assert_eq!((vcpus[0].number, vcpus[0].state), (0, 1));
     assert!(vcpus[0].cpu >= 0 && maps[0] != 0, "{vcpus:?} {maps:?}");
-    let total = block_on(d.domain_get_cpu_stats(&dom, -1, 1, 0)).unwrap();
-    assert!(ull(&total[0], "cpu_time") > 0);
+    // virDomainGetCPUStats reads the accounting group: in all, and (version 1 only) per host
+    // CPU for all threads and for the vCPU threads (their own sub-groups).
     let ncpus = block_on(d.domain_get_cpu_stats(&dom, 0, 0, 0))
         .unwrap()
         .len();
     assert!(ncpus >= 1);
-    let per = block_on(d.domain_get_cpu_stats(&dom, 0, ncpus as u32, 0)).unwrap();
-    let sum: u64 = per.iter().map(|p| ull(p, "cpu_time")).sum();
-    assert!(
-        sum > 0
-            && per
-                .iter()
-                .all(|p| ull(p, "vcpu_time") <= ull(p, "cpu_time"))
-    );
+    match (&unified, &acct) {
+        (Some(group), _) => {
+            let before = cpu_stat(group);
+            let total = block_on(d.domain_get_cpu_stats(&dom, -1, 1, 0)).unwrap();
+            let after = cpu_stat(group);
+            for (i, f) in ["cpu_time", "user_time", "system_time"].iter().enumerate() {
+                let v = ull(&total[0], f);
+                assert!(
+                    before[i] <= v && v <= after[i],
+                    "{f}: {before:?} {v} {after:?}"
+                );
+            }
+            let e = block_on(d.domain_get_cpu_stats(&dom, 0, ncpus as u32, 0)).unwrap_err();
+            assert_eq!(
+                (e.code, e.message.as_str()),
+                (
+                    ErrorNumber::OPERATION_UNSUPPORTED,
+                    "Operation not supported: operation 'getCpuacctPercpuUsage' not supported \
+                     for backend 'cgroup V2'"
+                )
+            );
+        }
+        (None, Some(group)) => {
+            let before = usage(group, "");
+            let total = block_on(d.domain_get_cpu_stats(&dom, -1, 1, 0)).unwrap();
+            let after = usage(group, "");
+            let t = ull(&total[0], "cpu_time");
+            assert!(before <= t && t <= after, "{before} {t} {after}");
+            let (all_before, vcpu_before) = (usage(group, ""), usage(group, "vcpu0"));
+            let per = block_on(d.domain_get_cpu_stats(&dom, 0, ncpus as u32, 0)).unwrap();
+            let (all_after, vcpu_after) = (usage(group, ""), usage(group, "vcpu0"));
+            let sum = |f: &str| per.iter().map(|p| ull(p, f)).sum::<u64>();
+            assert!(all_before <= sum("cpu_time") && sum("cpu_time") <= all_after);
+            // vcpu1 is offline: only vcpu0's group counts.
+            assert!(vcpu_before > 0, "the vCPU thread has run");
+            assert!(vcpu_before <= sum("vcpu_time") && sum("vcpu_time") <= vcpu_after);
+            assert!(
+                per.iter()
+                    .all(|p| ull(p, "vcpu_time") <= ull(p, "cpu_time"))
+            );
+            // One CPU from the second on, as libvirt slices them; past the last, its error.
+            let last = block_on(d.domain_get_cpu_stats(&dom, ncpus as i32 - 1, 4, 0)).unwrap();
+            assert_eq!(last.len(), 1);
+            let e = block_on(d.domain_get_cpu_stats(&dom, ncpus as i32, 1, 0)).unwrap_err();
+            assert_eq!(
+                e.message,
+                format!(
+                    "invalid argument: start_cpu {ncpus} larger than maximum of {}",
+                    ncpus - 1
+                )
+            );
+        }
+        (None, None) => {
+            let e = block_on(d.domain_get_cpu_stats(&dom, -1, 1, 0)).unwrap_err();
+            assert_eq!(
+                e.message,
+                "Requested operation is not valid: cgroup CPUACCT controller is not mounted"
+            );
+        }
+    }
 
     // Memory: the balloon's actual size and QEMU's RSS.
     let mem = block_on(d.domain_memory_stats(&dom, 13, 0)).unwrap();

@@ -148,8 +148,19 @@ pub fn groups_of(pid: i32) -> Vec<std::path::PathBuf> {
             continue;
         };
         let group = &path[..at + ".rvirt-qemu".len()];
+        if controllers.is_empty() {
+            // The unified hierarchy (`0::/…`): a hybrid host's `unified`, or the only one.
+            let top = Path::new("/sys/fs/cgroup/unified");
+            let top = if top.is_dir() {
+                top
+            } else {
+                Path::new("/sys/fs/cgroup")
+            };
+            found.push(top.join(group.trim_start_matches('/')));
+            continue;
+        }
         for c in controllers.split(',') {
-            if ["cpu", "cpuset", "memory", "blkio"].contains(&c) {
+            if ["cpu", "cpuacct", "cpuset", "memory", "blkio"].contains(&c) {
                 found.push(std::path::PathBuf::from(format!(
                     "/sys/fs/cgroup/{c}{group}"
                 )));
@@ -161,9 +172,22 @@ pub fn groups_of(pid: i32) -> Vec<std::path::PathBuf> {
 
 /// The `cpu` control group of the domain whose QEMU is process `pid`, if the host gives it one.
 pub fn cpu_group_of(pid: i32) -> Option<std::path::PathBuf> {
-    groups_of(pid)
-        .into_iter()
-        .find(|p| p.starts_with("/sys/fs/cgroup/cpu/"))
+    group_of(pid, "cpu")
+}
+
+/// The control group in hierarchy `controller` (`unified` for the version 2 one) of the
+/// domain whose QEMU is process `pid`, if the host gives it one.
+pub fn group_of(pid: i32, controller: &str) -> Option<std::path::PathBuf> {
+    let top = Path::new("/sys/fs/cgroup").join(controller);
+    let groups = groups_of(pid);
+    let unified_is_top = controller == "unified" && !top.is_dir();
+    groups.into_iter().find(|p| {
+        if unified_is_top {
+            p.parent().and_then(Path::parent) == Some(Path::new("/sys/fs/cgroup"))
+        } else {
+            p.starts_with(&top)
+        }
+    })
 }
 
 /// The thread id of vCPU `n` of the QEMU with process id `pid` (its thread is named
@@ -180,8 +204,10 @@ pub fn vcpu_thread(pid: i32, n: u32) -> String {
         .expect("QEMU's vCPU thread")
 }
 
-/// Whether thread `tid` is in the `cpu` sub-group `sub` of `group`.
+/// Whether thread `tid` is in the sub-group `sub` of `group` (its `tasks`, or in the unified
+/// hierarchy its `cgroup.threads`).
 pub fn group_holds(group: &Path, sub: &str, tid: &str) -> bool {
-    std::fs::read_to_string(group.join(sub).join("tasks"))
-        .is_ok_and(|t| t.lines().any(|l| l == tid))
+    ["tasks", "cgroup.threads"].iter().any(|f| {
+        std::fs::read_to_string(group.join(sub).join(f)).is_ok_and(|t| t.lines().any(|l| l == tid))
+    })
 }
