@@ -87,7 +87,7 @@ fn private_dir(ctx: &CommandContext<'_>) -> PathBuf {
 
 /// The folder of the guest RAM's file, when `<memoryBacking>` makes it one.
 fn ram_dir(ctx: &CommandContext<'_>) -> PathBuf {
-    crate::virtiofs::ram_dir(&private_dir(ctx))
+    crate::virtiofs::ram_dir(&private_dir(ctx), ctx.config)
 }
 
 fn unsupported(detail: impl Into<String>) -> Error {

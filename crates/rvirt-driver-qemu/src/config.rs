@@ -14,7 +14,8 @@
 //! `auto_dump_path`, and the compression of save images, core dumps and external memory
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`), and who
 //! QEMU runs as and who owns its files (`user`, `group`, `dynamic_ownership`,
-//! `remember_owner`, `swtpm_user`, `swtpm_group`: see the `dac` module). Other settings are
+//! `remember_owner`, `swtpm_user`, `swtpm_group`: see the `dac` module), and where file-backed
+//! guest RAM goes (`memory_backing_dir`). Other settings are
 //! read as libvirt would not complain about them and otherwise ignored; a `security_driver`
 //! other than `none` and `dac` (SELinux, AppArmor) is logged as not honoured.
 
@@ -114,6 +115,13 @@ pub(crate) struct QemuConfig {
     pub(crate) swtpm_user: Option<String>,
     /// The group the TPM emulator runs as (`None`: `tss`).
     pub(crate) swtpm_group: Option<String>,
+    /// Where guest RAM backed by a file goes (`memory_backing_dir`, as libvirt takes it:
+    /// `DIR/libvirt/qemu`; `None`: the driver's `lib/qemu/ram`).
+    pub(crate) memory_backing_dir: Option<PathBuf>,
+    /// Put before a domain's folder name in [`QemuConfig::memory_backing_dir`] by an
+    /// embedded driver whose folder lies outside its root (its `qemu-embed-HASH`, as libvirt
+    /// names them), so that two embedded drivers never share one; set when the driver opens.
+    pub(crate) memory_backing_prefix: Option<String>,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -259,6 +267,10 @@ impl QemuConfig {
             remember_owner: f.boolean("remember_owner")?.unwrap_or(true),
             swtpm_user: f.string("swtpm_user")?,
             swtpm_group: f.string("swtpm_group")?,
+            memory_backing_dir: f
+                .string("memory_backing_dir")?
+                .map(|d| Path::new(&d).join("libvirt/qemu")),
+            memory_backing_prefix: None,
         };
         check_unsupported(f)?;
         Ok(config)

@@ -224,14 +224,16 @@ pub(crate) struct Dirs {
     pub(crate) cgroup_prefix: String,
 }
 
-/// A short hash (FNV-1a, folded to 32 bits) of an embedded driver's root.
-fn root_hash(root: &Path) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in root.as_os_str().as_encoded_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h ^ (h >> 32)) as u32
+/// What names an embedded driver's things outside its root (control groups, RAM folders):
+/// `qemu-embed-` and the first eight hex digits of the SHA-256 of its root, as libvirt names
+/// them.
+fn embed_prefix(root: &Path) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, root.as_os_str().as_encoded_bytes());
+    let hex: String = digest.as_ref()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("qemu-embed-{hex}")
 }
 
 impl Dirs {
@@ -250,7 +252,7 @@ impl Dirs {
             swtpm_storage: root.join("lib/swtpm"),
             swtpm_state: root.join("run/swtpm"),
             swtpm_log: root.join("log/swtpm"),
-            cgroup_prefix: format!("qemu-embed-{:08x}", root_hash(root)),
+            cgroup_prefix: embed_prefix(root),
         }
     }
 
@@ -367,10 +369,22 @@ impl QemuDriver {
                 return Ok(d);
             }
         }
-        let config = config::QemuConfig::load(
+        let mut config = config::QemuConfig::load(
             &config::config_base(&dirs.qemu_config),
             key == Path::new("/"),
         )?;
+        if let Some(dir) = &config.memory_backing_dir {
+            if !system && !dir.starts_with(&key) {
+                config.memory_backing_prefix = Some(dirs.cgroup_prefix.clone());
+            }
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::system(
+                    FROM,
+                    format!("Failed to create memory backing dir {}", dir.display()),
+                    &e,
+                )
+            })?;
+        }
         let dac = dac::Dac::new(&config)?;
         let storage = storage::Storage::load(dirs.clone())?;
         let net_dirs = match &key {

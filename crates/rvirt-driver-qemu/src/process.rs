@@ -881,7 +881,7 @@ impl QemuDriver {
         let default_emulator = crate::caps::emulator_for_arch("x86_64").unwrap_or_default();
         // virtiofsd for each virtio-fs share (and the shared RAM's folder) before QEMU, which
         // connects to them; stopped again if the start fails.
-        let fs_daemons = crate::virtiofs::start(def, &self.dirs, &private_dir)?;
+        let fs_daemons = crate::virtiofs::start(def, &self.dirs, &self.config, &private_dir)?;
         // Tap devices: their names go into the live definition, their descriptors to QEMU
         // (and, should the start fail, they go away with them).
         let owner = (def.name.clone(), def.uuid);
@@ -1559,7 +1559,7 @@ impl QemuDriver {
             crate::nethost::disconnect(n);
             self.release_network_interface(n);
         }
-        crate::virtiofs::stop(&self.dirs, &p.private_dir, &live);
+        crate::virtiofs::stop(&self.dirs, &self.config, &p.private_dir, &live);
         crate::tpm::stop(&self.dirs, &live, id);
         self.dac.restore_all(&live);
         // No fsync of the folder: a status file that outlives a host crash is harmless (the
@@ -2068,7 +2068,7 @@ impl QemuDriver {
             return;
         };
         let _ = std::fs::remove_dir_all(&s.private_dir);
-        crate::virtiofs::stop(&self.dirs, &s.private_dir, &s.def);
+        crate::virtiofs::stop(&self.dirs, &self.config, &s.private_dir, &s.def);
         if let Some(obj) = self.domains.find_by_uuid(&s.def.uuid) {
             let mut st = obj.lock();
             st.state = DomainState::SHUTOFF;

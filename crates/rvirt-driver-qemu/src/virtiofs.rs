@@ -14,6 +14,7 @@
 //! [`stop`] makes sure of it when the domain ends.
 
 use crate::Dirs;
+use crate::config::QemuConfig;
 use crate::sidecar::Sidecar;
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::{RawElement, RawNode};
@@ -146,11 +147,22 @@ fn short_name(private_dir: &Path) -> String {
     n.strip_prefix("domain-").unwrap_or(&n).to_string()
 }
 
-/// The folder of the guest RAM's backing file (a file backend, for shared memory): libvirt's
-/// `lib/qemu/ram/ID-NAME`, beside the private folders.
-pub(crate) fn ram_dir(private_dir: &Path) -> PathBuf {
-    let lib = private_dir.parent().unwrap_or(Path::new("/"));
-    lib.join("ram").join(short_name(private_dir))
+/// The folder of the guest RAM's backing file (a file backend, for shared memory), as libvirt
+/// names it: `ID-NAME` in qemu.conf's `memory_backing_dir` (with an embedded driver's prefix,
+/// see [`QemuConfig::memory_backing_prefix`]), else in `lib/qemu/ram` beside the private
+/// folders.
+pub(crate) fn ram_dir(private_dir: &Path, config: &QemuConfig) -> PathBuf {
+    let short = short_name(private_dir);
+    match &config.memory_backing_dir {
+        Some(dir) => match &config.memory_backing_prefix {
+            Some(prefix) => dir.join(format!("{prefix}-{short}")),
+            None => dir.join(short),
+        },
+        None => {
+            let lib = private_dir.parent().unwrap_or(Path::new("/"));
+            lib.join("ram").join(short)
+        }
+    }
 }
 
 fn pid_file(dirs: &Dirs, private_dir: &Path, alias: &str) -> PathBuf {
@@ -267,11 +279,16 @@ impl Drop for Daemons {
 /// share the driver runs, libvirt's checks (the daemon is executable, the shared folder
 /// exists), its `<binary path>` filled into the live definition, its socket made listening
 /// and `virtiofsd` started on it. `private_dir` is the domain's private folder.
-pub(crate) fn start(def: &mut DomainDef, dirs: &Dirs, private_dir: &Path) -> Result<Daemons> {
+pub(crate) fn start(
+    def: &mut DomainDef,
+    dirs: &Dirs,
+    config: &QemuConfig,
+    private_dir: &Path,
+) -> Result<Daemons> {
     let mut out = Daemons::default();
     let name = def.name.clone();
     if crate::command::ram_file_backed(def) {
-        let d = ram_dir(private_dir);
+        let d = ram_dir(private_dir, config);
         std::fs::create_dir_all(&d)
             .map_err(|e| Error::system(FROM, format!("cannot create '{}'", d.display()), &e))?;
         out.ram_dir = Some(d);
@@ -444,7 +461,7 @@ fn spawn(
 /// The domain ended (or a restarted driver found it gone): every `virtiofsd` it had is
 /// stopped (by its pid file, which also finds the daemons of a driver that ran before this
 /// one), their pid files and sockets removed, and the RAM file's folder with them.
-pub(crate) fn stop(dirs: &Dirs, private_dir: &Path, def: &DomainDef) {
+pub(crate) fn stop(dirs: &Dirs, config: &QemuConfig, private_dir: &Path, def: &DomainDef) {
     for fs in shares(def).filter(|fs| external_socket(fs).is_none()) {
         let alias = rvirt_conf::domain::raw_alias(fs).unwrap_or_default();
         let pid_path = pid_file(dirs, private_dir, alias);
@@ -470,7 +487,7 @@ pub(crate) fn stop(dirs: &Dirs, private_dir: &Path, def: &DomainDef) {
         let _ = std::fs::remove_file(&pid_path);
         let _ = std::fs::remove_file(socket_path(private_dir, fs, alias));
     }
-    let _ = std::fs::remove_dir_all(ram_dir(private_dir));
+    let _ = std::fs::remove_dir_all(ram_dir(private_dir, config));
 }
 
 /// The process group of `pid` (the fifth field of `/proc/PID/stat`).
@@ -543,10 +560,19 @@ mod tests {
     #[test]
     fn file_names_follow_libvirts_layout() {
         let p = Path::new("/r/lib/qemu/domain-7-guest");
-        assert_eq!(ram_dir(p), Path::new("/r/lib/qemu/ram/7-guest"));
+        let conf = QemuConfig::parse_text("").unwrap();
+        assert_eq!(ram_dir(p, &conf), Path::new("/r/lib/qemu/ram/7-guest"));
         assert_eq!(
-            ram_dir(Path::new("/r/lib/qemu/domain--1-guest")),
+            ram_dir(Path::new("/r/lib/qemu/domain--1-guest"), &conf),
             Path::new("/r/lib/qemu/ram/-1-guest")
+        );
+        // qemu.conf's memory_backing_dir, with an embedded driver's prefix when set.
+        let mut conf = QemuConfig::parse_text("memory_backing_dir = \"/m\"\n").unwrap();
+        assert_eq!(ram_dir(p, &conf), Path::new("/m/libvirt/qemu/7-guest"));
+        conf.memory_backing_prefix = Some("qemu-embed-0123abcd".into());
+        assert_eq!(
+            ram_dir(p, &conf),
+            Path::new("/m/libvirt/qemu/qemu-embed-0123abcd-7-guest")
         );
         let f = fs("<filesystem><source socket='/x.sock'/></filesystem>");
         assert_eq!(socket_path(p, &f, "fs0"), Path::new("/x.sock"));

@@ -15,11 +15,25 @@ use rvirt_types::domain::{DomainCreateFlags, DomainDefineFlags};
 use rvirt_types::{ErrorDomain, ErrorNumber};
 use std::path::Path;
 
-/// What `qemu.conf` decides in a `domxml-to-native` line, the state root masked: the
-/// environment beside `LC_ALL` and `PATH`, `-name`, the consoles and their TLS objects,
-/// `-sandbox`, and `dump-guest-core` of `-machine`.
+/// The name libvirt gives an embedded driver rooted at `root` outside that root:
+/// `qemu-embed-` and the first eight hex digits of the SHA-256 of the root.
+fn embed_prefix(root: &Path) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, root.as_os_str().as_encoded_bytes());
+    let hex: String = digest.as_ref()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("qemu-embed-{hex}")
+}
+
+/// What `qemu.conf` decides in a `domxml-to-native` line, the state root (and the name
+/// derived from it) masked: the environment beside `LC_ALL` and `PATH`, `-name`, the consoles
+/// and their TLS objects, `-sandbox`, `dump-guest-core` of `-machine` and where a RAM file
+/// goes.
 fn settings(line: &str, root: &Path) -> Vec<String> {
-    let line = line.replace(&root.display().to_string(), "ROOT");
+    let line = line
+        .replace(&root.display().to_string(), "ROOT")
+        .replace(&embed_prefix(root), "EMBED");
     let words: Vec<&str> = line
         .split_whitespace()
         .map(|w| w.trim_matches('\''))
@@ -35,6 +49,10 @@ fn settings(line: &str, root: &Path) -> Vec<String> {
             "-object" if next.contains("tls-creds") => {
                 let v: serde_json::Value = serde_json::from_str(next).unwrap();
                 out.push(format!("{w} {v}"));
+            }
+            "-object" if next.contains("memory-backend-file") => {
+                let v: serde_json::Value = serde_json::from_str(next).unwrap();
+                out.push(format!("mem-path {}", v["mem-path"]));
             }
             "-machine" => out.extend(
                 next.split(',')
@@ -120,6 +138,48 @@ fn graphics_and_process_settings_reach_the_command_line_as_libvirts_do() {
         );
         assert_eq!(ours, libvirt, "with qemu.conf:\n{conf}");
     }
+}
+
+/// A guest whose RAM is a shared file.
+const FILE_RAM: &str = "<domain type='qemu'><name>ram</name><memory unit='MiB'>64</memory>\
+    <memoryBacking><source type='file'/><access mode='shared'/></memoryBacking>\
+    <os><type arch='x86_64'>hvm</type></os></domain>";
+
+#[test]
+fn memory_backing_dir_holds_file_backed_ram_as_libvirts_does() {
+    // Outside the drivers' roots: the folder names carry each driver's root hash.
+    let shared = tempfile::tempdir().unwrap();
+    let conf = format!("memory_backing_dir = \"{}\"\n", shared.path().display());
+    for conf in ["", conf.as_str()] {
+        let Some((libvirt, ours)) = both(conf, FILE_RAM) else {
+            return;
+        };
+        assert!(
+            libvirt.iter().any(|s| s.starts_with("mem-path")),
+            "no RAM file in {libvirt:?}"
+        );
+        assert_eq!(ours, libvirt, "with qemu.conf:\n{conf}");
+    }
+    // A guest runs with its RAM there; the folder goes with it.
+    let root = Root::new();
+    write_embed_conf(root.path(), &conf);
+    let d = open(root.path());
+    let _cleanup = Cleanup(d.clone(), "ram");
+    let dom = block_on(d.domain_create_xml(FILE_RAM, DomainCreateFlags::empty())).unwrap();
+    let folder = shared
+        .path()
+        .join("libvirt/qemu")
+        .join(format!("{}-1-ram", embed_prefix(root.path())));
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid_of(root.path(), "ram"))).unwrap();
+    assert!(
+        String::from_utf8_lossy(&cmdline)
+            .contains(&format!("\"mem-path\":\"{}/pc.ram\"", folder.display())),
+        "{}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    assert!(folder.is_dir());
+    block_on(d.domain_destroy(&dom, rvirt_types::domain::DomainDestroyFlags::empty())).unwrap();
+    assert!(!folder.exists());
 }
 
 #[test]
