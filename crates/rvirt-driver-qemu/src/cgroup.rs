@@ -1,9 +1,9 @@
 //! Control groups of running domains, laid out as libvirt lays them out on a host with the
 //! version 1 controllers mounted: each domain has a group `machine/<prefix>-<id>-<name>.rvirt-qemu`
 //! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies and in its CPU accounting hierarchy
-//! that holds its QEMU, and in the `cpu` and accounting hierarchies sub-groups `vcpuN` (each
-//! vCPU thread) and `emulator` (every other thread), so that vCPUs and the emulator have
-//! bandwidth limits and CPU accounts of their own. Memory, block I/O and CPU tuning are read
+//! that holds its QEMU, and in the `cpu`, `cpuset` and accounting hierarchies sub-groups
+//! `vcpuN` (each vCPU thread) and `emulator` (every other thread), so that vCPUs and the
+//! emulator have bandwidth limits, memory nodes and CPU accounts of their own. Memory, block I/O and CPU tuning are read
 //! from and written to these groups, and the CPU statistics read from the accounting group.
 //!
 //! CPU accounting is where libvirt's cgroup backends put it: in the unified (version 2)
@@ -231,12 +231,17 @@ impl Cgroup {
         Ok(())
     }
 
-    /// The groups that get thread sub-groups (`cpu` and the accounting hierarchy, as libvirt
-    /// makes them there; once each where two controllers share a hierarchy), each with the
-    /// file that takes a thread (`tasks`; `cgroup.threads` in the unified hierarchy).
+    /// The groups that get thread sub-groups (`cpu`, `cpuset` and the accounting hierarchy,
+    /// as libvirt makes them there; once each where two controllers share a hierarchy), each
+    /// with the file that takes a thread (`tasks`; `cgroup.threads` in the unified hierarchy).
     fn thread_dirs(&self) -> Vec<(&Path, &'static str)> {
         let mut dirs: Vec<(&Path, &'static str)> = Vec::new();
-        for c in [Controller::Cpu, Controller::Cpuacct, Controller::Unified] {
+        for c in [
+            Controller::Cpu,
+            Controller::Cpuacct,
+            Controller::Cpuset,
+            Controller::Unified,
+        ] {
             if let Some(d) = self.dir(c)
                 && !dirs.iter().any(|(k, _)| *k == d)
             {
@@ -251,10 +256,11 @@ impl Cgroup {
         dirs
     }
 
-    /// In the `cpu` and accounting hierarchies, the sub-groups `vcpuN` (`vcpus`: index, thread
-    /// id) and `emulator`, so that their limits can be written at once (threaded ones in the
-    /// unified hierarchy).
+    /// In the `cpu`, `cpuset` and accounting hierarchies, the sub-groups `vcpuN` (`vcpus`:
+    /// index, thread id) and `emulator`, so that their limits can be written at once (threaded
+    /// ones in the unified hierarchy; in `cpuset` with the domain's CPUs and memory nodes).
     pub(crate) fn make_subgroups(&self, vcpus: &[(u32, i64)]) -> Result<()> {
+        let cpuset = self.dir(Controller::Cpuset);
         for (dir, file) in self.thread_dirs() {
             let subs = vcpus
                 .iter()
@@ -262,9 +268,13 @@ impl Cgroup {
                 .chain(["emulator".to_string()]);
             for sub in subs {
                 let d = dir.join(sub);
+                let new = !d.is_dir();
                 make_dir(&d)?;
                 if file == "cgroup.threads" {
                     write_file(&d.join("cgroup.type"), "threaded")?;
+                }
+                if new && cpuset == Some(dir) {
+                    inherit_cpuset(&d)?;
                 }
             }
         }
@@ -375,6 +385,34 @@ impl Cgroup {
     ) -> Result<()> {
         let path = self.path(c, sub, file).ok_or_else(|| not_mounted(c))?;
         write_file(&path, value)
+    }
+
+    /// Writes the memory nodes `mems` to the domain's `cpuset` group and to each of its
+    /// sub-groups: the group first when the nodes widen, the sub-groups first when they
+    /// narrow (the kernel keeps a sub-group's nodes within its group's).
+    pub(crate) fn set_cpuset_mems(&self, mems: &str) -> Result<()> {
+        let dir = self
+            .dir(Controller::Cpuset)
+            .ok_or_else(|| not_mounted(Controller::Cpuset))?;
+        let subs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let file = "cpuset.mems";
+        if write_file(&dir.join(file), mems).is_ok() {
+            for s in &subs {
+                write_file(&s.join(file), mems)?;
+            }
+            return Ok(());
+        }
+        for s in &subs {
+            write_file(&s.join(file), mems)?;
+        }
+        write_file(&dir.join(file), mems)
     }
 
     /// Whether `file` exists in the group of `c`.

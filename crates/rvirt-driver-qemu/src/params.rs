@@ -164,8 +164,7 @@ impl StartTuning {
             }
         }
         if let Some(n) = &self.nodeset {
-            need(cg, Controller::Cpuset)?;
-            cg.write(Controller::Cpuset, None, "cpuset.mems", n)?;
+            cg.set_cpuset_mems(n)?;
         }
         Ok(())
     }
@@ -530,7 +529,7 @@ impl TuningDriver for QemuDriver {
                 TypedParamValue::String(s) if !s.is_empty() => Some(s.clone()),
                 _ => None,
             }) {
-                cg.write(Controller::Cpuset, None, "cpuset.mems", &n)?;
+                cg.set_cpuset_mems(&n)?;
             }
         }
         let config = edited(config, |d| d.set_numatune(mode, nodeset.as_deref()))?;

@@ -4,10 +4,8 @@
 //! (in all and per host CPU, or its error) and the `cpu.*` statistics, and after the destroy
 //! the groups left (none).
 //!
-//! Compared: `cpu`, `cpuacct`, `memory`, `blkio` and the unified hierarchy in full; `cpuset`
-//! to the domain's group only (libvirt also moves the threads into `vcpuN` and `emulator`
-//! sub-groups there, rvirt pins with thread affinity and makes none); `freezer`, `devices` and
-//! the others libvirt may use are not compared.
+//! Compared: `cpu`, `cpuacct`, `cpuset`, `memory`, `blkio` and the unified hierarchy;
+//! `freezer`, `devices` and the others libvirt may use are not.
 
 #![allow(clippy::unwrap_used)]
 
@@ -49,26 +47,18 @@ fn layout(pid: i32, tid: &str) -> Vec<String> {
             continue;
         };
         let (group, sub) = path.split_at(at + "-qemu".len());
-        let sub = if h == "cpuset" || sub.is_empty() {
-            "/"
-        } else {
-            sub
-        };
+        let sub = if sub.is_empty() { "/" } else { sub };
         let top = match h {
             "" if Path::new("/sys/fs/cgroup/unified").is_dir() => "/sys/fs/cgroup/unified".into(),
             "" => "/sys/fs/cgroup".to_string(),
             h => format!("/sys/fs/cgroup/{h}"),
         };
-        let mut subs: Vec<String> = if h == "cpuset" {
-            Vec::new()
-        } else {
-            std::fs::read_dir(format!("{top}{group}"))
-                .unwrap()
-                .flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| e.file_name().into_string().unwrap())
-                .collect()
-        };
+        let mut subs: Vec<String> = std::fs::read_dir(format!("{top}{group}"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().into_string().unwrap())
+            .collect();
         subs.sort();
         out.push(format!("{label}: {sub} of [{}]", subs.join(" ")));
     }
@@ -169,7 +159,7 @@ fn rvirt_report(root: &Path) -> Vec<String> {
     wait_until(Duration::from_secs(2), "the vCPU in its groups", || {
         let now = layout(pid, &vcpu);
         // In its own group wherever the domain has one.
-        ["cpu", "cpuacct", "unified"].iter().all(|h| {
+        ["cpu", "cpuacct", "cpuset", "unified"].iter().all(|h| {
             now.iter()
                 .any(|l| *l == format!("{h}: -") || l.starts_with(&format!("{h}: /vcpu0")))
         })

@@ -238,10 +238,10 @@ fn reattach_after_reopen() {
     let t =
         block_on(d.domain_create_xml(&guest("rt", "qemu"), DomainCreateFlags::empty())).unwrap();
     let pid = pid_of(root.path(), "r");
-    // Each vCPU thread in its own group in the cpu and CPU accounting hierarchies (cpuacct, or
-    // the unified one where it is mounted), every other thread in `emulator` (moved there in
-    // the background, soon after the start).
-    for controller in ["cpu", "cpuacct", "unified"] {
+    // Each vCPU thread in its own group in the cpu, cpuset and CPU accounting hierarchies
+    // (cpuacct, or the unified one where it is mounted), every other thread in `emulator`
+    // (moved there in the background, soon after the start).
+    for controller in ["cpu", "cpuset", "cpuacct", "unified"] {
         let Some(group) = common::group_of(pid, controller) else {
             continue;
         };
