@@ -3,8 +3,9 @@
 //! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies and in its CPU accounting hierarchy
 //! that holds its QEMU, and in the `cpu`, `cpuset` and accounting hierarchies sub-groups
 //! `vcpuN` (each vCPU thread) and `emulator` (every other thread), so that vCPUs and the
-//! emulator have bandwidth limits, memory nodes and CPU accounts of their own. Memory, block I/O and CPU tuning are read
-//! from and written to these groups, and the CPU statistics read from the accounting group.
+//! emulator have bandwidth limits, memory nodes and CPU accounts of their own. Memory, block
+//! I/O and CPU tuning are read from and written to these groups, and the CPU statistics read
+//! from the accounting group.
 //!
 //! CPU accounting is where libvirt's cgroup backends put it: in the unified (version 2)
 //! hierarchy when one is mounted, whose `cpu.stat` every group has (a hybrid host's
@@ -12,8 +13,9 @@
 //! sit in different ones), else in the version 1 `cpuacct` hierarchy, which alone counts the
 //! time per host CPU.
 //!
-//! A host without a controller (or with only the unified hierarchy) has no group there, and
-//! the tuning calls that need it answer libvirt's "controller is not mounted" errors.
+//! A host without a controller has no group there (a host with only the unified hierarchy
+//! gives a guest its accounting group alone), and the tuning calls that need it answer
+//! libvirt's "controller is not mounted" errors.
 
 use crate::FROM;
 use rvirt_types::{Error, ErrorNumber, Result};
@@ -271,7 +273,12 @@ impl Cgroup {
                 let new = !d.is_dir();
                 make_dir(&d)?;
                 if file == "cgroup.threads" {
-                    write_file(&d.join("cgroup.type"), "threaded")?;
+                    // A host where the group cannot be threaded (a parent with controllers
+                    // of its own enabled) keeps the threads together in `emulator`: the
+                    // domain's accounting is whole, only its split by thread is lost.
+                    if let Err(e) = write_file(&d.join("cgroup.type"), "threaded") {
+                        tracing::debug!("{e}");
+                    }
                 }
                 if new && cpuset == Some(dir) {
                     inherit_cpuset(&d)?;

@@ -15,9 +15,9 @@
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`), and who
 //! QEMU runs as and who owns its files (`user`, `group`, `dynamic_ownership`,
 //! `remember_owner`, `swtpm_user`, `swtpm_group`: see the `dac` module), and where file-backed
-//! guest RAM goes (`memory_backing_dir`). Other settings are
-//! read as libvirt would not complain about them and otherwise ignored; a `security_driver`
-//! other than `none` and `dac` (SELinux, AppArmor) is logged as not honoured.
+//! guest RAM goes (`memory_backing_dir`). Other settings are read as libvirt would not
+//! complain about them and otherwise ignored; a `security_driver` other than `none` and `dac`
+//! (SELinux, AppArmor) is logged as not honoured.
 
 use crate::graphics::VNC_PASSWORD_MAX;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
