@@ -188,6 +188,39 @@ fn pid_of_any(root: &Path) -> i32 {
     }
 }
 
+/// Makes swtpm's local CA (which signs every emulator's certificates) as `tss` when the host
+/// has none yet. Whoever first runs `swtpm_setup` makes its files, readable by their owner
+/// only: made by this test's emulator, which runs as root, they would stop every later `tss`
+/// emulator (libvirt's, in other tests) from signing ("Could not run swtpm_setup"). Root can
+/// use a CA of `tss`'s, and keeps its files `tss`'s when it updates them.
+fn local_ca_of_tss() {
+    if Path::new("/var/lib/swtpm-localca/signkey.pem").exists() {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg("tss")
+        .arg(state.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let made = std::process::Command::new("runuser")
+        .args([
+            "-u",
+            "tss",
+            "--",
+            "swtpm_setup",
+            "--tpm2",
+            "--create-ek-cert",
+            "--tpmstate",
+        ])
+        .arg(state.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success(), "swtpm_setup as tss");
+}
+
 /// A root of an embedded driver with [`CONF`], reachable by QEMU's user.
 fn root_with_conf(root: &Path) {
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -372,6 +405,7 @@ fn sidecars_and_qemu_written_files_reach_qemus_user() {
     }
     let root = Root::new();
     root_with_conf(root.path());
+    local_ca_of_tss();
     // The TPM emulator as root rather than `tss` (another user may not use swtpm's local CA,
     // whose folder is `tss`'s).
     let conf = root.path().join("etc/qemu.conf");
