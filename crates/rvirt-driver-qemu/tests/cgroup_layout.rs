@@ -16,7 +16,6 @@ use pollster::block_on;
 use rvirt_driver::DomainDriver;
 use rvirt_testsupport::{PYTHON, libvirt_embed_root, write_embed_conf};
 use rvirt_types::domain::*;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::time::Duration;
 
@@ -116,34 +115,21 @@ print(" ".join(sorted(k for k in stats if not k.startswith("cpu.haltpoll"))), fl
 d.destroy()
 print("done", flush=True)
 "#;
-    let mut child = std::process::Command::new("timeout")
-        .arg("120")
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.arg("120")
         .arg(PYTHON)
         .args(["-c", script])
         .arg(root)
-        .arg(GUEST)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(root.join("libvirt.err")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let mut output = BufReader::new(child.stdout.take().unwrap());
-    let mut line = || {
-        let mut l = String::new();
-        output.read_line(&mut l).unwrap();
-        let logged = std::fs::read_to_string(root.join("libvirt.err")).unwrap_or_default();
-        assert!(l.ends_with('\n'), "libvirt's side ended: {logged}");
-        l.trim_end().to_string()
-    };
-    let pid: i32 = line().parse().unwrap();
+        .arg(GUEST);
+    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
+    let pid: i32 = child.line().parse().unwrap();
     let mut report = threads_layout(pid);
-    writeln!(input).unwrap();
+    child.send("");
     for _ in 0..3 {
-        report.push(line());
+        report.push(child.line());
     }
-    assert_eq!(line(), "done");
-    assert!(child.wait().unwrap().success());
+    assert_eq!(child.line(), "done");
+    child.finish();
     report.push(format!("left: {:?}", groups_left()));
     report
 }

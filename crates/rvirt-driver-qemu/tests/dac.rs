@@ -15,7 +15,6 @@ use pollster::block_on;
 use rvirt_driver::{DomainDriver, HostDriver};
 use rvirt_testsupport::{PYTHON, have_libvirt_qemu_driver, qcow2_overlay};
 use rvirt_types::domain::*;
-use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
@@ -269,27 +268,18 @@ for line in sys.stdin:
     // Its side runs in a mount namespace of its own whose /run (a fresh tmpfs) holds a utmp
     // boot record of the kernel's boot time (`btime`), which rvirt stamps: the host's /run is
     // not touched.
-    let mut child = std::process::Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
         .arg("mount -t tmpfs rvirt-test-run /run && exec \"$@\"")
         .args(["sh", "timeout", "120"])
         .arg(PYTHON)
         .arg("-c")
         .arg(script)
-        .arg(root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(root.join("libvirt.err")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let mut output = BufReader::new(child.stdout.take().unwrap());
+        .arg(root);
+    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
     let mut step = |cmd: String| {
-        writeln!(input, "{cmd}").unwrap();
-        let mut line = String::new();
-        output.read_line(&mut line).unwrap();
-        assert!(line.ends_with('\n'), "libvirt's side ended at '{cmd}'");
-        line.trim_end().to_string()
+        child.send(&cmd);
+        child.line()
     };
     let mut reports = vec![secmodels(&step("caps".into()))];
     let xml = step(format!("start {}", guest(dir)));
@@ -300,10 +290,7 @@ for line in sys.stdin:
     reports.push(files_report(dir));
     step("destroy".into());
     reports.push(files_report(dir));
-    drop(input);
-    let ok = child.wait().unwrap().success();
-    let logged = std::fs::read_to_string(root.join("libvirt.err")).unwrap_or_default();
-    assert!(ok, "{logged}");
+    let logged = child.finish();
     (reports, logged)
 }
 

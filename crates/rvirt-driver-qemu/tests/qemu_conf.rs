@@ -16,14 +16,24 @@ use rvirt_types::{ErrorDomain, ErrorNumber};
 use std::path::Path;
 
 /// The name libvirt gives an embedded driver rooted at `root` outside that root:
-/// `qemu-embed-` and the first eight hex digits of the SHA-256 of the root.
+/// `qemu-embed-` and the first eight hex digits of the SHA-256 of the root (by `sha256sum`).
 fn embed_prefix(root: &Path) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, root.as_os_str().as_encoded_bytes());
-    let hex: String = digest.as_ref()[..4]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("qemu-embed-{hex}")
+    use std::io::Write;
+    let mut sum = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    sum.stdin
+        .take()
+        .unwrap()
+        .write_all(root.as_os_str().as_encoded_bytes())
+        .unwrap();
+    let out = sum.wait_with_output().unwrap();
+    format!(
+        "qemu-embed-{}",
+        &String::from_utf8(out.stdout).unwrap()[..8]
+    )
 }
 
 /// What `qemu.conf` decides in a `domxml-to-native` line, the state root (and the name

@@ -211,3 +211,63 @@ pub fn group_holds(group: &Path, sub: &str, tid: &str) -> bool {
         std::fs::read_to_string(group.join(sub).join(f)).is_ok_and(|t| t.lines().any(|l| l == tid))
     })
 }
+
+/// A child process driven line by line (a python3-libvirt script playing libvirt's side): lines
+/// written to its standard input, answers read from its standard output, its standard error in
+/// a file that any failure shows.
+pub struct LineChild {
+    child: std::process::Child,
+    input: Option<std::process::ChildStdin>,
+    output: std::io::BufReader<std::process::ChildStdout>,
+    errors: std::path::PathBuf,
+}
+
+impl LineChild {
+    /// Starts `cmd` with its standard error going to `errors`.
+    pub fn spawn(mut cmd: std::process::Command, errors: &Path) -> LineChild {
+        use std::process::Stdio;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(errors).unwrap())
+            .spawn()
+            .unwrap();
+        LineChild {
+            input: child.stdin.take(),
+            output: std::io::BufReader::new(child.stdout.take().unwrap()),
+            child,
+            errors: errors.to_path_buf(),
+        }
+    }
+
+    /// What the child wrote to its standard error so far.
+    pub fn logged(&self) -> String {
+        std::fs::read_to_string(&self.errors).unwrap_or_default()
+    }
+
+    /// Writes `line` to the child.
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        writeln!(self.input.as_mut().unwrap(), "{line}").unwrap();
+    }
+
+    /// The child's next line, without its line end; fails, with what the child logged, if it
+    /// ended instead.
+    pub fn line(&mut self) -> String {
+        use std::io::BufRead;
+        let mut l = String::new();
+        self.output.read_line(&mut l).unwrap();
+        assert!(l.ends_with('\n'), "the child ended: {}", self.logged());
+        l.trim_end().to_string()
+    }
+
+    /// Closes the child's input, waits for it to end and fails unless it succeeded; returns
+    /// what it logged.
+    pub fn finish(mut self) -> String {
+        drop(self.input.take());
+        let ok = self.child.wait().unwrap().success();
+        let logged = self.logged();
+        assert!(ok, "{logged}");
+        logged
+    }
+}
