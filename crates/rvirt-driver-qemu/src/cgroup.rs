@@ -401,14 +401,11 @@ impl Cgroup {
         let dir = self
             .dir(Controller::Cpuset)
             .ok_or_else(|| not_mounted(Controller::Cpuset))?;
-        let subs: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|r| {
-                r.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.is_dir())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let subs: Vec<PathBuf> = self
+            .subgroups(Controller::Cpuset)
+            .iter()
+            .map(|s| dir.join(s))
+            .collect();
         let file = "cpuset.mems";
         if write_file(&dir.join(file), mems).is_ok() {
             for s in &subs {
@@ -436,7 +433,8 @@ impl Cgroup {
     /// version 1's `cpuacct.usage`).
     pub(crate) fn cpu_usage(&self) -> Result<u64> {
         if self.has(Controller::Unified) {
-            return self.cpu_stat("usage_usec", "cpu usage");
+            let text = self.read_cpuacct(None, "cpu.stat")?;
+            return cpu_stat_field(&text, "usage_usec", "cpu usage");
         }
         let text = self.read_cpuacct(None, "cpuacct.usage")?;
         text.trim()
@@ -448,45 +446,20 @@ impl Cgroup {
     /// `user_usec` and `system_usec`, or version 1's `cpuacct.stat`, in clock ticks).
     pub(crate) fn cpu_user_system(&self) -> Result<(u64, u64)> {
         if self.has(Controller::Unified) {
+            let text = self.read_cpuacct(None, "cpu.stat")?;
             return Ok((
-                self.cpu_stat("user_usec", "cpu user")?,
-                self.cpu_stat("system_usec", "cpu sys")?,
+                cpu_stat_field(&text, "user_usec", "cpu user")?,
+                cpu_stat_field(&text, "system_usec", "cpu sys")?,
             ));
         }
         let text = self.read_cpuacct(None, "cpuacct.stat")?;
         let field = |name: &str| {
-            text.lines()
-                .find_map(|l| {
-                    l.strip_prefix(name)?
-                        .strip_prefix(' ')?
-                        .trim()
-                        .parse::<u64>()
-                        .ok()
-                })
-                .ok_or_else(|| {
-                    Error::internal(FROM, format!("Cannot parse {name} stat '{}'", text.trim()))
-                })
+            keyed_figure(&text, name).ok_or_else(|| {
+                Error::internal(FROM, format!("Cannot parse {name} stat '{}'", text.trim()))
+            })
         };
         let ns_per_tick = 1_000_000_000 / clock_ticks();
         Ok((field("user")? * ns_per_tick, field("system")? * ns_per_tick))
-    }
-
-    /// Field `key` (microseconds) of the unified group's `cpu.stat`, in nanoseconds; `what`
-    /// names it in libvirt's parse error.
-    fn cpu_stat(&self, key: &str, what: &str) -> Result<u64> {
-        let text = self.read_cpuacct(None, "cpu.stat")?;
-        text.lines()
-            .find_map(|l| {
-                l.strip_prefix(key)?
-                    .strip_prefix(' ')?
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map(|us| us * 1000)
-            .ok_or_else(|| {
-                Error::internal(FROM, format!("cannot parse {what} stat '{}'", text.trim()))
-            })
     }
 
     /// The CPU time of the domain's threads on each host CPU (`cpuacct.usage_percpu`, one
@@ -506,22 +479,17 @@ impl Cgroup {
     /// [`Cgroup::cpu_usage_per_cpu`] of the vCPU threads, summed over every `vcpuN` sub-group
     /// (one per online vCPU).
     pub(crate) fn vcpu_usage_per_cpu(&self) -> Result<Vec<u64>> {
-        let dir = self
-            .dir(Controller::Cpuacct)
-            .ok_or_else(|| not_mounted(Controller::Cpuacct))?;
+        if !self.has(Controller::Cpuacct) {
+            return Err(not_mounted(Controller::Cpuacct));
+        }
         let mut sum: Vec<u64> = Vec::new();
-        let entries = std::fs::read_dir(dir)
-            .map_err(sys(format!("Unable to read directory '{}'", dir.display())))?;
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let is_vcpu = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("vcpu"))
+        for sub in self.subgroups(Controller::Cpuacct) {
+            let is_vcpu = sub
+                .strip_prefix("vcpu")
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
             if !is_vcpu {
                 continue;
             }
-            let sub = name.to_string_lossy();
             let times = parse_per_cpu(&self.read_cpuacct(Some(&sub), "cpuacct.usage_percpu")?)?;
             if sum.len() < times.len() {
                 sum.resize(times.len(), 0);
@@ -549,7 +517,12 @@ impl Cgroup {
 
     /// The vCPU and emulator sub-groups of the `cpu` hierarchy, in the order limits apply.
     pub(crate) fn cpu_subgroups(&self) -> Vec<String> {
-        let Some(dir) = self.dir(Controller::Cpu) else {
+        self.subgroups(Controller::Cpu)
+    }
+
+    /// The sub-groups of the domain's group in `c`, by name, sorted (none without a group).
+    fn subgroups(&self, c: Controller) -> Vec<String> {
+        let Some(dir) = self.dir(c) else {
             return Vec::new();
         };
         let mut subs: Vec<String> = std::fs::read_dir(dir)
@@ -816,6 +789,26 @@ fn parse_per_cpu(text: &str) -> Result<Vec<u64>> {
                 .map_err(|_| Error::internal(FROM, "cpuacct parse error"))
         })
         .collect()
+}
+
+/// The figure on the line `KEY VALUE` of a flat-keyed control group file (`cpu.stat`,
+/// `cpuacct.stat`).
+fn keyed_figure(text: &str, key: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(key)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse::<u64>()
+            .ok()
+    })
+}
+
+/// Field `key` (microseconds) of a unified group's `cpu.stat` `text`, in nanoseconds; `what`
+/// names it in libvirt's parse error.
+fn cpu_stat_field(text: &str, key: &str, what: &str) -> Result<u64> {
+    keyed_figure(text, key)
+        .map(|us| us * 1000)
+        .ok_or_else(|| Error::internal(FROM, format!("cannot parse {what} stat '{}'", text.trim())))
 }
 
 /// The kernel's clock ticks per second (`USER_HZ`), in which `cpuacct.stat` counts.

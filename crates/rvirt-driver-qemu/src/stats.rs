@@ -101,35 +101,25 @@ fn sched_delay_ns(tid: i64) -> u64 {
 }
 
 /// Which host CPUs are present, up to the highest present one
-/// (`/sys/devices/system/cpu/present`; all of [`host_cpus`] when it cannot be read).
+/// (`/sys/devices/system/cpu/present`; the configured processors, all present, when it
+/// cannot be read).
 fn present_cpus() -> Vec<bool> {
     let listed = std::fs::read_to_string("/sys/devices/system/cpu/present")
         .ok()
         .and_then(|t| rvirt_host::hostcpu::parse_cpu_list(t.trim()));
-    match listed {
-        Some(set) if !set.is_empty() => {
-            let top = set.iter().max().copied().unwrap_or(0) as usize;
-            (0..=top).map(|c| set.contains(&(c as u32))).collect()
-        }
-        _ => vec![true; host_cpus()],
+    if let Some(set) = listed
+        && let Some(&top) = set.last()
+    {
+        return (0..=top).map(|c| set.contains(&c)).collect();
     }
+    // SAFETY: sysconf has no memory effects.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as usize;
+    vec![true; n]
 }
 
 /// The number of host CPUs present (`/sys/devices/system/cpu/present`'s highest + 1).
 fn host_cpus() -> usize {
-    std::fs::read_to_string("/sys/devices/system/cpu/present")
-        .ok()
-        .and_then(|t| {
-            t.trim()
-                .split(',')
-                .filter_map(|r| r.rsplit('-').next()?.parse::<usize>().ok())
-                .max()
-        })
-        .map_or_else(
-            // SAFETY: sysconf has no memory effects.
-            || (unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }).max(1) as usize,
-            |m| m + 1,
-        )
+    present_cpus().len()
 }
 
 /// `virNodeGetCPUMap` of the real host: the CPUs present, and which of them are online
