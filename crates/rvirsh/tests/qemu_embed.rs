@@ -788,20 +788,26 @@ fn core_dumps_match_libvirt() {
     // 16 MiB of memory, not GUEST's 64: each side writes three memory-sized dumps, and a CI
     // machine short of disk ran out of space on libvirt's third.
     std::fs::write(&xml, GUEST.replace("'MiB'>64<", "'MiB'>16<")).unwrap();
-    // Two scripts, each within the time virsh is given: under load libvirt's dumps (each
-    // waiting for QEMU's stop) took longer than one allowance for all of them.
+    // Three scripts, each within the time virsh is given: under load libvirt's dumps (each
+    // waiting for QEMU's stop) took longer than one allowance for all of them, and on a slower
+    // machine longer than one for two thirds of them.
     let script = format!(
         "define {}; start tiny; dump tiny @ROOT@/mem --memory-only; domstate tiny --reason; \
          dump tiny @ROOT@/zlib --memory-only --format kdump-zlib; \
          dump tiny @ROOT@/win --memory-only --format win-dmp; \
          dump tiny @ROOT@/lzo --memory-only --format kdump-lzo --live; \
-         dump tiny @ROOT@/full; domstate tiny --reason; dump tiny @ROOT@/live --live; \
-         domstate tiny --reason; dump tiny @ROOT@/reset --reset --memory-only; \
-         domstate tiny --reason; dump tiny @ROOT@/elf --format elf; \
          destroy tiny",
         xml.display()
     );
     let ours = same_as_libvirt(dir.path(), &script);
+    assert!(ours.status.success() || !ours.stderr.is_empty());
+    let ours = same_as_libvirt(
+        dir.path(),
+        "start tiny; dump tiny @ROOT@/full; domstate tiny --reason; \
+         dump tiny @ROOT@/live --live; domstate tiny --reason; \
+         dump tiny @ROOT@/reset --reset --memory-only; domstate tiny --reason; \
+         dump tiny @ROOT@/elf --format elf; destroy tiny",
+    );
     assert!(ours.status.success() || !ours.stderr.is_empty());
     same_as_libvirt(
         dir.path(),
