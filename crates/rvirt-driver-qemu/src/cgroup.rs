@@ -18,6 +18,7 @@
 //! libvirt's "controller is not mounted" errors.
 
 use crate::FROM;
+use rvirt_conf::domain::format_cpuset;
 use rvirt_types::{Error, ErrorNumber, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -143,6 +144,18 @@ struct Splitting {
     done: Condvar,
 }
 
+/// A thread sub-group of a domain (`vcpu0`, `iothread1`, `emulator`): the thread it takes and
+/// the host CPUs its `cpuset` allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ThreadGroup {
+    /// The sub-group's name.
+    pub(crate) name: String,
+    /// The thread moved in (none for `emulator`, which takes the whole process first).
+    pub(crate) tid: Option<i64>,
+    /// The host CPUs of its `cpuset.cpus` (`None`: its group's).
+    pub(crate) cpus: Option<Vec<u32>>,
+}
+
 fn sys(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::system(FROM, what, &e)
 }
@@ -258,18 +271,14 @@ impl Cgroup {
         dirs
     }
 
-    /// In the `cpu`, `cpuset` and accounting hierarchies, the sub-groups `vcpuN` (`vcpus`:
-    /// index, thread id) and `emulator`, so that their limits can be written at once (threaded
-    /// ones in the unified hierarchy; in `cpuset` with the domain's CPUs and memory nodes).
-    pub(crate) fn make_subgroups(&self, vcpus: &[(u32, i64)]) -> Result<()> {
+    /// In the `cpu`, `cpuset` and accounting hierarchies, the thread sub-groups `groups`, so
+    /// that their limits can be written at once (threaded ones in the unified hierarchy; in
+    /// `cpuset` with the domain's CPUs and memory nodes, or the CPUs the group is pinned to).
+    pub(crate) fn make_subgroups(&self, groups: &[ThreadGroup]) -> Result<()> {
         let cpuset = self.dir(Controller::Cpuset);
         for (dir, file) in self.thread_dirs() {
-            let subs = vcpus
-                .iter()
-                .map(|(v, _)| format!("vcpu{v}"))
-                .chain(["emulator".to_string()]);
-            for sub in subs {
-                let d = dir.join(sub);
+            for g in groups {
+                let d = dir.join(&g.name);
                 let new = !d.is_dir();
                 make_dir(&d)?;
                 if file == "cgroup.threads" {
@@ -280,12 +289,33 @@ impl Cgroup {
                         tracing::debug!("{e}");
                     }
                 }
-                if new && cpuset == Some(dir) {
-                    inherit_cpuset(&d)?;
+                if cpuset == Some(dir) {
+                    if new {
+                        inherit_cpuset(&d)?;
+                    }
+                    if let Some(cpus) = &g.cpus {
+                        write_file(&d.join("cpuset.cpus"), &format_cpuset(cpus))?;
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Narrows the `cpuset` sub-group `sub` (`vcpu0`, `emulator`, `iothread1`) to the host
+    /// CPUs `cpus`, as libvirt does before it pins the thread; nothing without a `cpuset`
+    /// group, or for a sub-group that was never made (a guest started without one).
+    pub(crate) fn set_thread_cpus(&self, sub: &str, cpus: &[u32]) -> Result<()> {
+        match self.dir(Controller::Cpuset).map(|d| d.join(sub)) {
+            Some(d) if d.is_dir() => write_file(&d.join("cpuset.cpus"), &format_cpuset(cpus)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the domain's threads get sub-groups: with a `cpu` or a `cpuset` group, as in
+    /// libvirt.
+    pub(crate) fn has_thread_groups(&self) -> bool {
+        self.has(Controller::Cpu) || self.has(Controller::Cpuset)
     }
 
     /// Moves thread `tid` into the thread sub-group `sub` now (a vCPU plugged at run time),
@@ -318,9 +348,10 @@ impl Cgroup {
     }
 
     /// Moves every thread of `pid` into `emulator` (made by [`Cgroup::make_subgroups`]), then
-    /// each vCPU thread on into its own sub-group, on a thread of its own: the kernel makes a
-    /// move wait for an RCU grace period (about 12 ms here) unless another move just happened,
-    /// which would otherwise add to every start and restore. Threads QEMU makes later are made
+    /// each thread of `threads` (sub-group, thread id: vCPUs, I/O threads) on into its own,
+    /// on a thread of its own: the kernel makes a move wait for an RCU grace period (about
+    /// 12 ms here) unless another move just happened, which would otherwise add to every start
+    /// and restore. Threads QEMU makes later are made
     /// by a thread already moved and start in its group. A thread that ended meanwhile (QEMU
     /// quit) is no error; [`wait_for_background`] waits for the moves, and a vCPU plugged
     /// meanwhile is moved after them ([`Cgroup::move_thread`]).
@@ -331,7 +362,7 @@ impl Cgroup {
     /// spins on the entries that QEMU's last exiting thread is still clearing. With that thread
     /// in a group of its own and preempted by the reaper, the spin added up to 7 ms to a third
     /// of destroys and saves (bench/RESULTS.md, session 21).
-    pub(crate) fn split_threads_later(&self, pid: i32, vcpus: Vec<(u32, i64)>) {
+    pub(crate) fn split_threads_later(&self, pid: i32, threads: Vec<(String, i64)>) {
         let dirs: Vec<(PathBuf, &'static str)> = self
             .thread_dirs()
             .into_iter()
@@ -349,8 +380,8 @@ impl Cgroup {
         background(std::thread::spawn(move || {
             for (dir, file) in &dirs {
                 let _ = std::fs::write(dir.join("emulator/cgroup.procs"), pid.to_string());
-                for (v, tid) in &vcpus {
-                    let _ = std::fs::write(dir.join(format!("vcpu{v}/{file}")), tid.to_string());
+                for (sub, tid) in &threads {
+                    let _ = std::fs::write(dir.join(sub).join(file), tid.to_string());
                 }
             }
             *splitting.busy.lock().unwrap_or_else(|e| e.into_inner()) = false;

@@ -129,17 +129,26 @@ impl QemuDriver {
                     |m| async move { m.execute("object-add", Some(args)).await },
                 )
                 .await?;
-                if !self
+                let Some((_, tid)) = self
                     .iothread_threads(&p)
                     .await?
-                    .iter()
-                    .any(|(i, _)| *i == id)
-                {
+                    .into_iter()
+                    .find(|(i, _)| *i == id)
+                else {
                     return Err(Error::internal(
                         FROM,
                         format!("cannot find new IOThread '{id}' in QEMU monitor."),
                     ));
-                }
+                };
+                // Its control group and pinning, as libvirt sets up a new I/O thread.
+                let cpus = live_def.iothread_affinity(id);
+                let group = crate::cgroup::ThreadGroup {
+                    name: alias,
+                    tid: Some(tid),
+                    cpus: cpus.clone(),
+                };
+                crate::params::place_thread(&p.cgroup, &live_def, "iothread", group)?;
+                crate::pin::pin_new_thread(tid, cpus.as_deref())?;
             } else {
                 let args = json!({ "id": alias });
                 self.qmp(
@@ -147,6 +156,7 @@ impl QemuDriver {
                     |m| async move { m.execute("object-del", Some(args)).await },
                 )
                 .await?;
+                p.cgroup.remove_subgroup(&alias);
             }
             obj.lock().def = Arc::new(live_def);
             let _ = self.save_status(&obj);
@@ -183,6 +193,9 @@ impl QemuDriver {
                 .into_iter()
                 .find(|(i, _)| *i == id)
             {
+                p.cgroup
+                    .set_thread_cpus(&format!("iothread{id}"), &cpus)
+                    .map_err(|_| crate::pin::cpuset_failed(&format!("iothread {id}")))?;
                 crate::pin::set_affinity(tid, &cpus)?;
             }
             def.pin_iothread(id, &cpus);

@@ -4,7 +4,8 @@
 //! throttling, QEMU itself (`block_set_io_throttle`, read back from `query-block`). The
 //! tuning a definition asks for is applied to the control groups as QEMU starts.
 
-use crate::cgroup::{Cgroup, Controller, not_mounted};
+use crate::cgroup::{Cgroup, Controller, ThreadGroup, not_mounted};
+use crate::pin::{StartPins, StartThreads};
 use crate::{FROM, QemuDriver};
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::params::{
@@ -28,14 +29,14 @@ const QUOTA: (i64, i64) = (1000, 17_592_186_044_415);
 /// (`None` for the shares) and the `cpu` sub-group it lives in.
 const SCHED: [(&str, Option<usize>, Option<&str>); 9] = [
     ("cpu_shares", None, None),
-    ("vcpu_period", Some(0), Some("vcpu0")),
-    ("vcpu_quota", Some(1), Some("vcpu0")),
+    ("vcpu_period", Some(0), Some("vcpu")),
+    ("vcpu_quota", Some(1), Some("vcpu")),
     ("emulator_period", Some(4), Some("emulator")),
     ("emulator_quota", Some(5), Some("emulator")),
     ("global_period", Some(2), None),
     ("global_quota", Some(3), None),
-    ("iothread_period", Some(6), Some("iothread1")),
-    ("iothread_quota", Some(7), Some("iothread1")),
+    ("iothread_period", Some(6), Some("iothread")),
+    ("iothread_quota", Some(7), Some("iothread")),
 ];
 
 fn is_period(i: usize) -> bool {
@@ -178,13 +179,17 @@ fn need(cg: &Cgroup, c: Controller) -> Result<()> {
     }
 }
 
-/// Writes limit `i` (a `<cputune>` period or quota) to the `cpu` group or, for vCPUs, to
-/// every vCPU sub-group.
+/// Writes limit `i` (a `<cputune>` period or quota) to the `cpu` group or, for vCPUs and I/O
+/// threads, to each of their sub-groups (`sub`: `vcpu`, `iothread`, `emulator`).
 fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()> {
     let file = bandwidth_file(i);
     match sub {
-        Some("vcpu0") => {
-            for s in cg.cpu_subgroups().iter().filter(|s| s.starts_with("vcpu")) {
+        Some(kind @ ("vcpu" | "iothread")) => {
+            for s in cg
+                .cpu_subgroups()
+                .iter()
+                .filter(|s| is_thread_group(s, kind))
+            {
                 cg.write(Controller::Cpu, Some(s), file, &v.to_string())?;
             }
             Ok(())
@@ -194,56 +199,95 @@ fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()>
     }
 }
 
-/// A vCPU plugged at run time (number `index`, thread `tid`) in a group of its own, as the
-/// start places the others: the group is made, the live definition's per-vCPU bandwidth
-/// (`def`) written to it, and the thread moved in.
-pub(crate) fn place_plugged_vcpu(cg: &Cgroup, def: &DomainDef, index: u32, tid: i64) -> Result<()> {
-    if !cg.has(Controller::Cpu) {
+/// Whether `name` is a thread sub-group of `kind` (`vcpu3` of `vcpu`).
+fn is_thread_group(name: &str, kind: &str) -> bool {
+    name.strip_prefix(kind)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The sub-group a live limit of `sub` is read from, as libvirt reads it: `vcpu0`, the first
+/// I/O thread's, `emulator` (the domain's group when there is none).
+fn read_group(def: &DomainDef, sub: Option<&str>) -> Option<String> {
+    match sub? {
+        "vcpu" => Some("vcpu0".into()),
+        "iothread" => def.iothread_ids().first().map(|id| format!("iothread{id}")),
+        s => Some(s.into()),
+    }
+}
+
+/// A thread made at run time (`group`: a vCPU plugged, an I/O thread added) in a sub-group
+/// of its own, as the start places the others: the group is made (its `cpuset` narrowed to
+/// the thread's pinning), the live definition's bandwidth for its `kind` (`def`; `vcpu`,
+/// `iothread`) written to it, and the thread moved in.
+pub(crate) fn place_thread(
+    cg: &Cgroup,
+    def: &DomainDef,
+    kind: &str,
+    group: ThreadGroup,
+) -> Result<()> {
+    if !cg.has_thread_groups() {
         return Ok(());
     }
-    cg.make_subgroups(&[(index, tid)])?;
-    let sub = format!("vcpu{index}");
+    cg.make_subgroups(std::slice::from_ref(&group))?;
     let limits = def
         .extras
         .cputune
         .as_ref()
         .map(|t| t.limits)
         .unwrap_or_default();
-    for (_, limit, group) in SCHED.iter().skip(1) {
-        if let (Some(i), Some("vcpu0")) = (limit, group)
-            && limits[*i] != 0
-        {
-            let file = bandwidth_file(*i);
-            cg.write(Controller::Cpu, Some(&sub), file, &limits[*i].to_string())?;
+    if cg.has(Controller::Cpu) {
+        for (_, limit, sub) in SCHED.iter().skip(1) {
+            if let (Some(i), Some(s)) = (limit, sub)
+                && *s == kind
+                && limits[*i] != 0
+            {
+                let file = bandwidth_file(*i);
+                cg.write(
+                    Controller::Cpu,
+                    Some(&group.name),
+                    file,
+                    &limits[*i].to_string(),
+                )?;
+            }
         }
     }
-    cg.move_thread(&sub, tid)
+    match group.tid {
+        Some(tid) => cg.move_thread(&group.name, tid),
+        None => Ok(()),
+    }
 }
 
-/// Finishes placing a new QEMU (main thread `pid`, monitor `mon`) in its control groups
-/// (`placing`), its vCPU threads in their own, and applies `tuning` to them and the disks'
-/// throttling to QEMU. On failure, the groups made so far come back with the error for the
+/// Finishes placing a new QEMU (main thread `pid`, monitor `mon`, vCPU and I/O threads
+/// `threads`) in its control groups (`placing`), its vCPU and I/O threads in their own (pinned
+/// as `pins` says), and applies `tuning` to them and the disks' throttling to QEMU. On failure, the groups made so far come back with the error for the
 /// caller to remove once QEMU is gone.
 pub(crate) async fn apply_at_start(
     mon: &rvirt_qmp::Monitor,
     pid: i32,
     placing: crate::cgroup::Placing,
     tuning: &StartTuning,
+    pins: &StartPins,
+    threads: &mut StartThreads<'_>,
 ) -> std::result::Result<Cgroup, (Error, Cgroup)> {
     let cg = placing.finish().await.map_err(|e| (e, Cgroup::default()))?;
     let placed = async {
-        if cg.has(Controller::Cpu) {
-            let threads = mon
-                .query_cpus_fast()
-                .await
-                .map_err(crate::process::qmp_error)?;
-            let vcpus: Vec<(u32, i64)> = threads
-                .iter()
-                .map(|c| (c.cpu_index as u32, c.thread_id))
-                .collect();
-            cg.make_subgroups(&vcpus)?;
+        if cg.has_thread_groups() {
+            let vcpus = threads.vcpus().await?.to_vec();
+            let iothreads = if pins.has_iothreads() {
+                threads.iothreads().await?.to_vec()
+            } else {
+                Vec::new()
+            };
+            let groups = pins.groups(&vcpus, &iothreads);
+            cg.make_subgroups(&groups)?;
             tuning.apply(&cg)?;
-            cg.split_threads_later(pid, vcpus);
+            cg.split_threads_later(
+                pid,
+                groups
+                    .into_iter()
+                    .filter_map(|g| Some((g.name, g.tid?)))
+                    .collect(),
+            );
         } else {
             tuning.apply(&cg)?;
         }
@@ -755,11 +799,16 @@ impl TuningDriver for QemuDriver {
             }
             None => {
                 let cg = self.cgroup_of(&obj, Controller::Cpu)?;
+                let def = obj.lock().def.clone();
                 let mut v = Vec::new();
                 for (_, l, sub) in SCHED {
                     let x = match l {
                         None => cg.read_i64(Controller::Cpu, None, "cpu.shares")?,
-                        Some(i) => cg.read_i64(Controller::Cpu, sub, bandwidth_file(i))?,
+                        Some(i) => cg.read_i64(
+                            Controller::Cpu,
+                            read_group(&def, sub).as_deref(),
+                            bandwidth_file(i),
+                        )?,
                     };
                     v.push((x as u64, x));
                 }
@@ -1239,5 +1288,39 @@ impl QemuDriver {
             None => None,
         };
         self.store(&obj, live, config)
+    }
+}
+
+#[cfg(test)]
+mod thread_group_tests {
+    use super::*;
+    use rvirt_conf::domain::ParseOptions;
+
+    #[test]
+    fn limits_of_vcpus_and_io_threads_are_read_where_libvirt_reads_them() {
+        assert!(is_thread_group("vcpu12", "vcpu"));
+        assert!(is_thread_group("iothread3", "iothread"));
+        assert!(!is_thread_group("vcpu", "vcpu"));
+        assert!(!is_thread_group("iothread3x", "iothread"));
+        assert!(!is_thread_group("emulator", "vcpu"));
+        let xml = "<domain type='qemu'><name>p</name><memory>65536</memory><vcpu>1</vcpu>\
+                   <iothreads>1</iothreads><iothreadids><iothread id='7'/><iothread id='2'/>\
+                   </iothreadids><os><type>hvm</type></os></domain>";
+        let def = DomainDef::parse_xml(xml, ParseOptions::default()).unwrap();
+        assert_eq!(
+            read_group(&def, Some("iothread")).as_deref(),
+            Some("iothread7")
+        );
+        assert_eq!(read_group(&def, Some("vcpu")).as_deref(), Some("vcpu0"));
+        assert_eq!(
+            read_group(&def, Some("emulator")).as_deref(),
+            Some("emulator")
+        );
+        assert_eq!(read_group(&def, None), None);
+        let bare = "<domain type='qemu'><name>p</name><memory>65536</memory><vcpu>1</vcpu>\
+                    <os><type>hvm</type></os></domain>";
+        let def = DomainDef::parse_xml(bare, ParseOptions::default()).unwrap();
+        // No I/O thread: the domain's own group, as libvirt reads it then.
+        assert_eq!(read_group(&def, Some("iothread")), None);
     }
 }

@@ -1,8 +1,10 @@
-//! vCPU and emulator pinning as libvirt's QEMU driver does it without cgroups: the live
-//! domain's threads get the CPU affinity (`sched_setaffinity` on the vCPU threads QEMU names
-//! in `query-cpus-fast`, on the main thread for the emulator), and the definitions record it
-//! as `<cputune><vcpupin>`/`<emulatorpin>`.
+//! vCPU and emulator pinning as libvirt's QEMU driver does it: the live domain's threads get
+//! the CPU affinity (`sched_setaffinity` on the vCPU threads QEMU names in `query-cpus-fast`,
+//! on the main thread for the emulator), after their `cpuset` sub-group (when the domain has
+//! one) is narrowed to the same CPUs, and the definitions record it as
+//! `<cputune><vcpupin>`/`<emulatorpin>`.
 
+use crate::cgroup::ThreadGroup;
 use crate::{FROM, QemuDriver};
 use rvirt_driver::{DomainRef, check_flags, cpumap};
 use rvirt_types::domain::DomainModificationImpact as Impact;
@@ -68,6 +70,38 @@ pub(crate) fn set_affinity(tid: i64, cpus: &[u32]) -> Result<()> {
     Ok(())
 }
 
+/// Lets thread `tid`, pinned nowhere, run on every host CPU (`online`), as libvirt resets a
+/// thread's affinity; like libvirt, a driver that may not (no `CAP_SYS_NICE`, or itself
+/// confined to fewer CPUs) leaves the thread as it is.
+pub(crate) fn allow_all(tid: i64, online: &[u32]) {
+    if let Err(e) = set_affinity(tid, online) {
+        tracing::debug!("{e}");
+    }
+}
+
+/// Pins thread `tid` made at run time (a vCPU plugged, an I/O thread added) to `cpus`, or
+/// lets it run on every host CPU when it is pinned nowhere (it was made with the affinity of
+/// the emulator thread that made it).
+pub(crate) fn pin_new_thread(tid: i64, cpus: Option<&[u32]>) -> Result<()> {
+    match cpus {
+        Some(cpus) => set_affinity(tid, cpus),
+        None => {
+            allow_all(tid, &online_cpus());
+            Ok(())
+        }
+    }
+}
+
+/// libvirt's error for a pinning whose `cpuset` sub-group refused the CPUs (`what`: the
+/// threads, "emulator threads" or "iothread N").
+pub(crate) fn cpuset_failed(what: &str) -> Error {
+    Error::with_detail(
+        FROM,
+        ErrorNumber::OPERATION_INVALID,
+        format!("failed to set cpuset.cpus in cgroup for {what}"),
+    )
+}
+
 /// A tunable event's value for a pinning: the CPUs as a list (`0-1,3`).
 pub(crate) fn cpuset_param(name: &str, cpus: &[u32]) -> rvirt_types::TypedParam {
     rvirt_types::TypedParam::new(
@@ -76,13 +110,66 @@ pub(crate) fn cpuset_param(name: &str, cpus: &[u32]) -> rvirt_types::TypedParam 
     )
 }
 
+/// The thread ids of a starting QEMU's vCPUs and I/O threads, each list asked of its monitor
+/// once and only when something needs it (pinning, control groups).
+pub(crate) struct StartThreads<'a> {
+    mon: &'a rvirt_qmp::Monitor,
+    vcpus: Option<Vec<(u32, i64)>>,
+    iothreads: Option<Vec<(u32, i64)>>,
+}
+
+impl<'a> StartThreads<'a> {
+    /// Nothing asked yet of the QEMU behind `mon`.
+    pub(crate) fn new(mon: &'a rvirt_qmp::Monitor) -> StartThreads<'a> {
+        StartThreads {
+            mon,
+            vcpus: None,
+            iothreads: None,
+        }
+    }
+
+    /// vCPU index and thread id of each online vCPU (`query-cpus-fast`).
+    pub(crate) async fn vcpus(&mut self) -> Result<&[(u32, i64)]> {
+        if self.vcpus.is_none() {
+            let threads = self
+                .mon
+                .query_cpus_fast()
+                .await
+                .map_err(crate::process::qmp_error)?;
+            self.vcpus = Some(
+                threads
+                    .iter()
+                    .map(|c| (c.cpu_index as u32, c.thread_id))
+                    .collect(),
+            );
+        }
+        Ok(self.vcpus.as_deref().unwrap_or_default())
+    }
+
+    /// I/O thread id and thread id of each I/O thread (`query-iothreads`).
+    pub(crate) async fn iothreads(&mut self) -> Result<&[(u32, i64)]> {
+        if self.iothreads.is_none() {
+            let list = self
+                .mon
+                .execute("query-iothreads", None)
+                .await
+                .map_err(crate::process::qmp_error)?;
+            self.iothreads = Some(crate::iothread::parse_iothreads(&list));
+        }
+        Ok(self.iothreads.as_deref().unwrap_or_default())
+    }
+}
+
 /// The pinning a definition asks for, applied to a new QEMU before its CPUs run, as libvirt
 /// does at start: the emulator (its main thread) on `<emulatorpin>` or `<vcpu cpuset>`, each
-/// vCPU and I/O thread on its `<vcpupin>`/`<iothreadpin>` or `<vcpu cpuset>`.
+/// vCPU and I/O thread on its `<vcpupin>`/`<iothreadpin>` or `<vcpu cpuset>`; the same CPUs
+/// narrow the `cpuset` sub-group of each thread ([`StartPins::groups`]).
 pub(crate) struct StartPins {
     emulator: Option<Vec<u32>>,
+    /// The pinned vCPUs.
     vcpus: Vec<(u32, Vec<u32>)>,
-    iothreads: Vec<(u32, Vec<u32>)>,
+    /// Every I/O thread, with its CPUs when pinned.
+    iothreads: Vec<(u32, Option<Vec<u32>>)>,
 }
 
 impl StartPins {
@@ -96,40 +183,79 @@ impl StartPins {
             iothreads: def
                 .iothread_ids()
                 .into_iter()
-                .filter_map(|t| Some((t, def.iothread_affinity(t)?)))
+                .map(|t| (t, def.iothread_affinity(t)))
                 .collect(),
         }
     }
 
-    /// Applies it to the QEMU with main thread `pid` behind `mon`.
-    pub(crate) async fn apply(&self, mon: &rvirt_qmp::Monitor, pid: i32) -> Result<()> {
+    /// Whether the definition has I/O threads.
+    pub(crate) fn has_iothreads(&self) -> bool {
+        !self.iothreads.is_empty()
+    }
+
+    /// Applies it to the QEMU with main thread `pid` whose threads are `threads`. A vCPU or I/O
+    /// thread pinned nowhere may run on every host CPU, as libvirt sets it: QEMU made it with
+    /// the driver's own affinity, which only matters when that leaves some CPU out.
+    pub(crate) async fn apply(&self, threads: &mut StartThreads<'_>, pid: i32) -> Result<()> {
         if let Some(cpus) = &self.emulator {
             set_affinity(pid as i64, cpus)?;
         }
-        if !self.iothreads.is_empty() {
-            let list = mon
-                .execute("query-iothreads", None)
-                .await
-                .map_err(crate::process::qmp_error)?;
-            for (id, tid) in crate::iothread::parse_iothreads(&list) {
-                if let Some((_, cpus)) = self.iothreads.iter().find(|(i, _)| *i == id) {
-                    set_affinity(tid, cpus)?;
+        let online = online_cpus();
+        let own = affinity(0);
+        let reset = !online.iter().all(|c| own.contains(c));
+        if reset || self.iothreads.iter().any(|(_, c)| c.is_some()) {
+            for (id, tid) in threads.iothreads().await? {
+                match self.iothreads.iter().find(|(i, _)| i == id) {
+                    Some((_, Some(cpus))) => set_affinity(*tid, cpus)?,
+                    _ => allow_all(*tid, &online),
                 }
             }
         }
-        if self.vcpus.is_empty() {
+        if !reset && self.vcpus.is_empty() {
             return Ok(());
         }
-        let threads = mon
-            .query_cpus_fast()
-            .await
-            .map_err(crate::process::qmp_error)?;
-        for (v, cpus) in &self.vcpus {
-            if let Some(c) = threads.iter().find(|c| c.cpu_index == *v as i64) {
-                set_affinity(c.thread_id, cpus)?;
+        for (v, tid) in threads.vcpus().await? {
+            match self.vcpus.iter().find(|(i, _)| i == v) {
+                Some((_, cpus)) => set_affinity(*tid, cpus)?,
+                None => allow_all(*tid, &online),
             }
         }
         Ok(())
+    }
+
+    /// The thread sub-groups of a QEMU whose vCPU and I/O threads are `vcpus` and `iothreads`
+    /// (index or id, thread id), as libvirt names them: `vcpuN`, `iothreadN` and `emulator`,
+    /// each with the CPUs its thread is pinned to.
+    pub(crate) fn groups(
+        &self,
+        vcpus: &[(u32, i64)],
+        iothreads: &[(u32, i64)],
+    ) -> Vec<ThreadGroup> {
+        let vcpu_groups = vcpus.iter().map(|(v, tid)| ThreadGroup {
+            name: format!("vcpu{v}"),
+            tid: Some(*tid),
+            cpus: self
+                .vcpus
+                .iter()
+                .find(|(i, _)| i == v)
+                .map(|(_, c)| c.clone()),
+        });
+        let iothread_groups = iothreads.iter().filter_map(|(id, tid)| {
+            let (_, cpus) = self.iothreads.iter().find(|(i, _)| i == id)?;
+            Some(ThreadGroup {
+                name: format!("iothread{id}"),
+                tid: Some(*tid),
+                cpus: cpus.clone(),
+            })
+        });
+        vcpu_groups
+            .chain(iothread_groups)
+            .chain([ThreadGroup {
+                name: "emulator".into(),
+                tid: None,
+                cpus: self.emulator.clone(),
+            }])
+            .collect()
     }
 }
 
@@ -176,6 +302,8 @@ impl QemuDriver {
             let p = self.proc_of(&obj.uuid)?;
             // An offline vCPU has no thread: its pinning waits in the definition.
             if let Some(tid) = self.vcpu_threads(&p).await?.get(&(vcpu as i64)) {
+                // The vCPU's cpuset group first, as libvirt narrows it before the affinity.
+                p.cgroup.set_thread_cpus(&format!("vcpu{vcpu}"), &cpus)?;
                 set_affinity(*tid, &cpus)?;
             }
             Arc::make_mut(&mut obj.lock().def).set_vcpu_pin(vcpu, &cpus);
@@ -226,6 +354,9 @@ impl QemuDriver {
         cpumap::check_not_empty(FROM, &cpus)?;
         if live {
             let p = self.proc_of(&obj.uuid)?;
+            p.cgroup
+                .set_thread_cpus("emulator", &cpus)
+                .map_err(|_| cpuset_failed("emulator threads"))?;
             set_affinity(p.pid as i64, &cpus)?;
             Arc::make_mut(&mut obj.lock().def).set_emulator_pin(&cpus);
             let _ = self.save_status(&obj);
@@ -258,5 +389,61 @@ impl QemuDriver {
             maplen,
             &online_cpus(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::domain::{DomainDef, ParseOptions};
+
+    fn def(extra: &str) -> DomainDef {
+        let xml = format!(
+            "<domain type='qemu'><name>p</name><memory>65536</memory><vcpu>3</vcpu>\
+             <iothreads>2</iothreads>{extra}<os><type>hvm</type></os></domain>"
+        );
+        DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap()
+    }
+
+    fn group(name: &str, tid: Option<i64>, cpus: Option<Vec<u32>>) -> ThreadGroup {
+        ThreadGroup {
+            name: name.into(),
+            tid,
+            cpus,
+        }
+    }
+
+    #[test]
+    fn each_thread_group_takes_its_own_pinning_or_the_vcpu_cpuset() {
+        let pins = StartPins::of(&def(
+            "<cputune><vcpupin vcpu='1' cpuset='2'/><iothreadpin iothread='2' cpuset='0-1'/>\
+             </cputune>",
+        ));
+        let groups = pins.groups(&[(0, 10), (1, 11)], &[(1, 20), (2, 21)]);
+        assert_eq!(
+            groups,
+            [
+                group("vcpu0", Some(10), None),
+                group("vcpu1", Some(11), Some(vec![2])),
+                group("iothread1", Some(20), None),
+                group("iothread2", Some(21), Some(vec![0, 1])),
+                group("emulator", None, None),
+            ]
+        );
+        // `<vcpu cpuset>` narrows every thread not pinned on its own, the emulator too.
+        let pins = StartPins::of(&def("<cputune><emulatorpin cpuset='3'/></cputune>"));
+        assert_eq!(
+            pins.groups(&[], &[(1, 20)]).last(),
+            Some(&group("emulator", None, Some(vec![3])))
+        );
+        let mut d = def("");
+        d.vcpu_cpuset = Some("1-2".into());
+        let groups = StartPins::of(&d).groups(&[(0, 10)], &[(1, 20)]);
+        assert!(
+            groups.iter().all(|g| g.cpus == Some(vec![1, 2])),
+            "{groups:?}"
+        );
+        // An I/O thread QEMU reports that the definition lacks gets no group.
+        assert_eq!(StartPins::of(&def("")).groups(&[], &[(9, 20)]).len(), 1);
     }
 }

@@ -1120,21 +1120,29 @@ impl QemuDriver {
                     return Err(qmp_error(e));
                 }
             }
-            if let Err(e) = pins.apply(&mon, pidfd.pid()).await {
+            let mut threads = crate::pin::StartThreads::new(&mon);
+            if let Err(e) = pins.apply(&mut threads, pidfd.pid()).await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
                 return Err(e);
             }
-            let cgroup =
-                match crate::params::apply_at_start(&mon, pidfd.pid(), placing, &tuning).await {
-                    Ok(c) => c,
-                    Err((e, c)) => {
-                        kill(&pidfd);
-                        let _ = pidfd.wait().await;
-                        c.remove();
-                        return Err(e);
-                    }
-                };
+            let placed = crate::params::apply_at_start(
+                &mon,
+                pidfd.pid(),
+                placing,
+                &tuning,
+                &pins,
+                &mut threads,
+            );
+            let cgroup = match placed.await {
+                Ok(c) => c,
+                Err((e, c)) => {
+                    kill(&pidfd);
+                    let _ = pidfd.wait().await;
+                    c.remove();
+                    return Err(e);
+                }
+            };
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;

@@ -364,10 +364,17 @@ impl QemuDriver {
                 Arc::make_mut(&mut obj.lock().def).vcpus_current = i + 1;
                 Self::record_individual_vcpus(obj, fixed);
                 let _ = self.save_status(obj);
-                // Its control group, as libvirt gives a plugged vCPU one.
+                // Its control group and pinning, as libvirt sets up a plugged vCPU.
                 if let Some(t) = threads.iter().find(|t| t.cpu_index as u32 == i) {
                     let def = obj.lock().def.clone();
-                    crate::params::place_plugged_vcpu(&p.cgroup, &def, i, t.thread_id)?;
+                    let cpus = def.vcpu_affinity(i);
+                    let group = crate::cgroup::ThreadGroup {
+                        name: format!("vcpu{i}"),
+                        tid: Some(t.thread_id),
+                        cpus: cpus.clone(),
+                    };
+                    crate::params::place_thread(&p.cgroup, &def, "vcpu", group)?;
+                    crate::pin::pin_new_thread(t.thread_id, cpus.as_deref())?;
                 }
             }
             return Ok(());

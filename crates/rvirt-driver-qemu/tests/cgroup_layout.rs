@@ -13,7 +13,7 @@ mod common;
 
 use common::{Root, open, pid_of, wait_until};
 use pollster::block_on;
-use rvirt_driver::DomainDriver;
+use rvirt_driver::{DomainDriver, TuningDriver};
 use rvirt_testsupport::{PYTHON, libvirt_embed_root, write_embed_conf};
 use rvirt_types::domain::*;
 use std::path::Path;
@@ -208,5 +208,240 @@ fn groups_and_cpu_statistics_are_libvirts() {
     let rv_root = Root::new();
     write_embed_conf(rv_root.path(), "");
     let got = rvirt_report(rv_root.path());
+    assert_eq!(got, want);
+}
+
+/// The pinned guest: two vCPUs (one online), two I/O threads, the vCPU, the emulator and the
+/// first I/O thread pinned (`first` and `last`: host CPUs).
+fn pinned_guest(first: u32, last: u32) -> String {
+    format!(
+        "<domain type='qemu'><name>cgp</name><memory unit='MiB'>64</memory>\
+         <vcpu current='1'>2</vcpu><iothreads>2</iothreads>\
+         <cputune><vcpupin vcpu='0' cpuset='{last}'/><emulatorpin cpuset='{first}'/>\
+         <iothreadpin iothread='1' cpuset='{last}'/></cputune>\
+         <os><type arch='x86_64'>hvm</type></os></domain>"
+    )
+}
+
+/// The host's first and last online CPUs.
+fn first_and_last_cpu() -> (u32, u32) {
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
+    let cpus: Vec<u32> = online
+        .trim()
+        .split([',', '-'])
+        .map(|n| n.parse().unwrap())
+        .collect();
+    (cpus[0], *cpus.last().unwrap())
+}
+
+/// The domain group in hierarchy `h` (`cpu`, `cpuset`) of the QEMU with process id `pid`.
+fn domain_group(pid: i32, h: &str) -> std::path::PathBuf {
+    let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let path = groups
+        .lines()
+        .find_map(|l| {
+            let mut parts = l.splitn(3, ':');
+            let (_, names, path) = (parts.next()?, parts.next()?, parts.next()?);
+            names.split(',').any(|n| n == h).then_some(path)
+        })
+        .unwrap();
+    let at = path.find("-qemu").expect("QEMU in a domain group");
+    Path::new("/sys/fs/cgroup")
+        .join(h)
+        .join(path[..at + "-qemu".len()].trim_start_matches('/'))
+}
+
+/// The threads of the QEMU `pid` that get groups of their own (its main thread as `main`, the
+/// vCPUs', the I/O threads'): the `cpuset` sub-group each sits in and the CPUs it may run on;
+/// then for each sub-group, its `cpuset.cpus` and its `cpu` quota.
+fn pinning_report(pid: i32) -> Vec<String> {
+    let mut report = Vec::new();
+    let mut tasks: Vec<(String, String)> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+        .filter_map(|t| {
+            let tid = t.file_name().into_string().unwrap();
+            let comm = std::fs::read_to_string(t.path().join("comm")).ok()?;
+            let comm = comm.trim();
+            if tid == pid.to_string() {
+                Some(("main".to_string(), tid))
+            } else if comm.starts_with("CPU ") || comm.starts_with("IO iothread") {
+                Some((comm.to_string(), tid))
+            } else {
+                None
+            }
+        })
+        .collect();
+    tasks.sort();
+    for (name, tid) in tasks {
+        let task = format!("/proc/{pid}/task/{tid}");
+        let groups = std::fs::read_to_string(format!("{task}/cgroup")).unwrap_or_default();
+        let sub = groups
+            .lines()
+            .find(|l| {
+                l.split(':')
+                    .nth(1)
+                    .is_some_and(|n| n.split(',').any(|c| c == "cpuset"))
+            })
+            .and_then(|l| l.rsplit_once("-qemu"))
+            .map_or("?".to_string(), |(_, s)| s.to_string());
+        let status = std::fs::read_to_string(format!("{task}/status")).unwrap_or_default();
+        let allowed = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+            .unwrap_or("?")
+            .trim()
+            .to_string();
+        report.push(format!("{name}: in '{sub}', on {allowed}"));
+    }
+    let cpuset = domain_group(pid, "cpuset");
+    let cpu = domain_group(pid, "cpu");
+    let mut subs: Vec<String> = std::fs::read_dir(&cpuset)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    subs.sort();
+    for s in subs {
+        let read = |p: std::path::PathBuf| {
+            std::fs::read_to_string(p)
+                .map(|t| t.trim().to_string())
+                .unwrap_or_else(|_| "-".into())
+        };
+        report.push(format!(
+            "{s}: cpuset.cpus {}, cpu quota {}",
+            read(cpuset.join(&s).join("cpuset.cpus")),
+            read(cpu.join(&s).join("cpu.cfs_quota_us")),
+        ));
+    }
+    report
+}
+
+/// libvirt's side of the pinning comparison: the report at start, then after live pinning of
+/// the vCPU, the emulator and I/O thread 1, I/O thread 3 added and 2 removed, and an I/O
+/// thread quota set; the scheduler's I/O thread figures.
+fn libvirt_pinning(root: &Path, first: u32, last: u32) -> Vec<String> {
+    let script = r#"
+import libvirt, sys, threading
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)], daemon=True).start()
+c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
+first, last = int(sys.argv[3]), int(sys.argv[4])
+n = c.getCPUMap()[0]
+on = lambda cpu: tuple(i == cpu for i in range(n))
+L = libvirt.VIR_DOMAIN_AFFECT_LIVE
+d = c.createXML(sys.argv[2])
+print(open(sys.argv[1] + "/run/qemu/cgp.pid").read().strip(), flush=True)
+sys.stdin.readline()
+d.pinVcpuFlags(0, on(first), L)
+d.pinEmulator(on(last), L)
+d.pinIOThread(1, on(first), L)
+d.addIOThread(3, L)
+d.delIOThread(2, L)
+d.setSchedulerParametersFlags({"iothread_quota": 50000}, L)
+s = d.schedulerParametersFlags(L)
+print("iothread_period %d, iothread_quota %d" % (s["iothread_period"], s["iothread_quota"]), flush=True)
+sys.stdin.readline()
+d.destroy()
+print("done", flush=True)
+"#;
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.arg("120")
+        .arg(PYTHON)
+        .args(["-c", script])
+        .arg(root)
+        .arg(pinned_guest(first, last))
+        .arg(first.to_string())
+        .arg(last.to_string());
+    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
+    let pid: i32 = child.line().parse().unwrap();
+    let mut report = pinning_report(pid);
+    child.send("");
+    report.push(child.line());
+    report.extend(pinning_report(pid));
+    child.send("");
+    assert_eq!(child.line(), "done");
+    child.finish();
+    report
+}
+
+/// A cpumap with host CPU `cpu` alone.
+fn cpumap_of(cpu: u32) -> Vec<u8> {
+    let mut map = vec![0u8; cpu as usize / 8 + 1];
+    map[cpu as usize / 8] |= 1 << (cpu % 8);
+    map
+}
+
+/// rvirt's side, the same steps under its embedded driver.
+fn rvirt_pinning(root: &Path, first: u32, last: u32) -> Vec<String> {
+    let d = open(root);
+    let _guest = common::Cleanup(d.clone(), "cgp");
+    let dom = block_on(d.domain_create_xml(&pinned_guest(first, last), DomainCreateFlags::empty()))
+        .unwrap();
+    let pid = pid_of(root, "cgp");
+    // The threads move to their sub-groups in the background, soon after the start.
+    wait_until(
+        Duration::from_secs(2),
+        "the threads in their groups",
+        || {
+            pinning_report(pid)
+                .iter()
+                .filter(|l| l.starts_with("CPU ") || l.starts_with("IO "))
+                .all(|l| !l.contains("in ''") && !l.contains("in '/emulator'"))
+        },
+    );
+    let mut report = pinning_report(pid);
+    let live = DomainModificationImpact::LIVE.bits();
+    block_on(d.domain_pin_vcpu(&dom, 0, &cpumap_of(first), live)).unwrap();
+    block_on(d.domain_pin_emulator(&dom, &cpumap_of(last), live)).unwrap();
+    block_on(d.domain_pin_iothread(&dom, 1, &cpumap_of(first), live)).unwrap();
+    block_on(d.domain_add_iothread(&dom, 3, live)).unwrap();
+    block_on(d.domain_del_iothread(&dom, 2, live)).unwrap();
+    let quota =
+        rvirt_types::TypedParam::new("iothread_quota", rvirt_types::TypedParamValue::LLong(50000));
+    block_on(d.domain_set_scheduler_parameters(&dom, &[quota], live)).unwrap();
+    let sched = block_on(d.domain_get_scheduler_parameters(&dom, 9, live)).unwrap();
+    let figure = |name: &str| {
+        let p = sched.iter().find(|p| p.field == name).unwrap();
+        match p.value {
+            rvirt_types::TypedParamValue::ULLong(v) => v as i64,
+            rvirt_types::TypedParamValue::LLong(v) => v,
+            ref v => panic!("{name}: {v:?}"),
+        }
+    };
+    report.push(format!(
+        "iothread_period {}, iothread_quota {}",
+        figure("iothread_period"),
+        figure("iothread_quota")
+    ));
+    report.extend(pinning_report(pid));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    report
+}
+
+#[test]
+fn pinned_threads_get_libvirts_cpuset_groups() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0
+        || !Path::new("/sys/fs/cgroup/cpuset/cgroup.procs").exists()
+        || !Path::new("/sys/fs/cgroup/cpu/cgroup.procs").exists()
+    {
+        // Unprivileged, or no version 1 cpu and cpuset controllers: no sub-groups to compare.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root on a host with cgroup v1 controllers"
+        );
+        return;
+    }
+    let (first, last) = first_and_last_cpu();
+    let lv_root = Root::new();
+    if !libvirt_embed_root(lv_root.path()) {
+        return;
+    }
+    let want = libvirt_pinning(lv_root.path(), first, last);
+    let rv_root = Root::new();
+    write_embed_conf(rv_root.path(), "");
+    let got = rvirt_pinning(rv_root.path(), first, last);
     assert_eq!(got, want);
 }
