@@ -18,6 +18,7 @@
 //! libvirt's "controller is not mounted" errors.
 
 use crate::FROM;
+use crate::device_acl::{DeviceMap, Rule};
 use rvirt_conf::domain::format_cpuset;
 use rvirt_types::{Error, ErrorNumber, Result};
 use std::path::{Path, PathBuf};
@@ -134,6 +135,20 @@ pub(crate) struct Cgroup {
     dirs: Vec<(Controller, PathBuf)>,
     /// Whether [`Cgroup::split_threads_later`]'s moves are still running (shared by clones).
     splitting: Arc<Splitting>,
+    /// The device filter on the unified group (shared by clones).
+    devices: Arc<Mutex<Devices>>,
+}
+
+/// What a domain's group knows of its device filter ([`crate::device_acl`]).
+#[derive(Debug, Default)]
+enum Devices {
+    /// Not looked for yet (a group found again by a restarted driver).
+    #[default]
+    Unknown,
+    /// No filter: none wanted, or none possible on this host.
+    Unfiltered,
+    /// The filter's map.
+    Filtered(DeviceMap),
 }
 
 /// A flag and its wake-up: set while the threads of a new QEMU are being moved into their
@@ -180,10 +195,21 @@ impl Cgroup {
 
     /// Makes `group` under `machine` in every mounted controller that `allowed` names
     /// (`qemu.conf`'s `cgroup_controllers`; `None`: all). A new cpuset group takes its
-    /// parent's CPUs and memory nodes (it holds no task until it has both).
-    pub(crate) fn create(group: &str, allowed: Option<&[String]>) -> Result<Cgroup> {
+    /// parent's CPUs and memory nodes (it holds no task until it has both). With `devices`
+    /// allowed and a unified hierarchy that filters devices through BPF, the unified group
+    /// lets its processes open the devices of `device_rules` only.
+    pub(crate) fn create(
+        group: &str,
+        allowed: Option<&[String]>,
+        device_rules: &[Rule],
+    ) -> Result<Cgroup> {
         let mut dirs = Vec::new();
-        let wanted = |c: Controller| allowed.is_none_or(|a| a.iter().any(|n| n == c.conf_name()));
+        let named = |n: &str| allowed.is_none_or(|a| a.iter().any(|x| x == n));
+        // The unified group is there for CPU accounting and the device filter.
+        let wanted = |c: Controller| match c {
+            Controller::Unified => named("cpuacct") || named("devices"),
+            c => named(c.conf_name()),
+        };
         'controllers: for (c, mount) in mounts().into_iter().filter(|(c, _)| wanted(*c)) {
             let partition = mount.join("machine");
             let dir = partition.join(group);
@@ -215,10 +241,67 @@ impl Cgroup {
             }
             dirs.push((c, dir));
         }
-        Ok(Cgroup {
+        let cg = Cgroup {
             dirs,
             ..Cgroup::default()
+        };
+        // Every device but those listed refused before QEMU joins the group, as libvirt's
+        // `virCgroupDenyAllDevices` and the allows after it.
+        let filter = match cg.dir(Controller::Unified) {
+            Some(d) if named("devices") && devices_available(d) => {
+                match DeviceMap::attach(d, device_rules) {
+                    Ok(Some(m)) => Devices::Filtered(m),
+                    Ok(None) => Devices::Unfiltered,
+                    Err(e) => {
+                        cg.remove();
+                        return Err(e);
+                    }
+                }
+            }
+            _ => Devices::Unfiltered,
+        };
+        *cg.devices.lock().unwrap_or_else(|e| e.into_inner()) = filter;
+        Ok(cg)
+    }
+
+    /// Lets QEMU open the devices of `rules` (a disk, a character device plugged), when the
+    /// domain's devices are filtered.
+    pub(crate) fn allow_devices(&self, rules: &[Rule]) -> Result<()> {
+        self.with_device_map(|group, m| {
+            for r in rules {
+                m.allow(group, r)?;
+            }
+            Ok(())
         })
+    }
+
+    /// Takes the accesses of `rules` away again (a device unplugged).
+    pub(crate) fn deny_devices(&self, rules: &[Rule]) -> Result<()> {
+        self.with_device_map(|_, m| {
+            for r in rules {
+                m.deny(r)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` on the device filter's map (looked for on the unified group first, for a
+    /// domain a restarted driver found again); nothing without a filter.
+    fn with_device_map(&self, f: impl FnOnce(&Path, &mut DeviceMap) -> Result<()>) -> Result<()> {
+        let Some(group) = self.dir(Controller::Unified) else {
+            return Ok(());
+        };
+        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*devices, Devices::Unknown) {
+            *devices = match DeviceMap::find(group)? {
+                Some(m) => Devices::Filtered(m),
+                None => Devices::Unfiltered,
+            };
+        }
+        match &mut *devices {
+            Devices::Filtered(m) => f(group, m),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the domain has a group in any controller.
@@ -620,6 +703,17 @@ impl Cgroup {
     }
 }
 
+/// Whether the unified hierarchy holding `group` (…/machine/NAME) filters devices through BPF.
+fn devices_available(group: &Path) -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        group
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(crate::device_acl::available)
+    })
+}
+
 /// Moves and removals still running in the background.
 static BACKGROUND: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
     std::sync::Mutex::new(Vec::new());
@@ -745,12 +839,18 @@ pub(crate) struct Placing {
 }
 
 impl Placing {
-    /// Makes the groups `group` (in the controllers `allowed` names, see [`Cgroup::create`])
-    /// and moves process `pid` into them, in the background.
-    pub(crate) fn start(group: String, pid: i32, allowed: Option<Vec<String>>) -> Placing {
+    /// Makes the groups `group` (in the controllers `allowed` names, its devices filtered to
+    /// `device_rules`, see [`Cgroup::create`]) and moves process `pid` into them, in the
+    /// background.
+    pub(crate) fn start(
+        group: String,
+        pid: i32,
+        allowed: Option<Vec<String>>,
+        device_rules: Vec<Rule>,
+    ) -> Placing {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let placed = Cgroup::create(&group, allowed.as_deref()).and_then(|cg| {
+            let placed = Cgroup::create(&group, allowed.as_deref(), &device_rules).and_then(|cg| {
                 match cg.add_process(pid) {
                     Ok(()) => Ok(cg),
                     Err(e) => {

@@ -10,7 +10,8 @@
 //! `vnc_allow_host_audio`, `nographics_allow_host_audio`), the port ranges
 //! `remote_display_port_min/max` and `remote_websocket_port_min/max`, the process settings
 //! `set_process_name`, `max_processes`, `max_files`, `max_core`, `dump_guest_core`,
-//! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior` and `cgroup_controllers`,
+//! `seccomp_sandbox`, `log_timestamp`, `deprecation_behavior`, `cgroup_controllers` and
+//! `cgroup_device_acl`,
 //! `auto_dump_path`, and the compression of save images, core dumps and external memory
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`), and who
 //! QEMU runs as and who owns its files (`user`, `group`, `dynamic_ownership`,
@@ -95,6 +96,9 @@ pub(crate) struct QemuConfig {
     pub(crate) snapshot_image_format: Option<String>,
     /// The control group controllers guests get groups in (`None`: every one mounted).
     pub(crate) cgroup_controllers: Option<Vec<String>>,
+    /// The device nodes every guest may open (`None`: libvirt's default list,
+    /// [`crate::device_rules::DEFAULT_ACL`]).
+    pub(crate) cgroup_device_acl: Option<Vec<String>>,
     /// Where automatic dumps go (`<on_crash>coredump-*`); `None`: the driver's default.
     pub(crate) auto_dump_path: Option<PathBuf>,
     /// QEMU prefixes its messages with the time (`-msg timestamp=on`).
@@ -256,6 +260,7 @@ impl QemuConfig {
             dump_image_format: f.string("dump_image_format")?,
             snapshot_image_format: f.string("snapshot_image_format")?,
             cgroup_controllers: f.string_list("cgroup_controllers", false)?,
+            cgroup_device_acl: f.string_list("cgroup_device_acl", false)?,
             auto_dump_path: f.string("auto_dump_path")?.map(PathBuf::from),
             log_timestamp: f.boolean("log_timestamp")?.unwrap_or(true),
             deprecation_behavior: f
@@ -415,7 +420,6 @@ fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
         );
     }
     f.string("stdio_handler")?;
-    f.string_list("cgroup_device_acl", false)?;
     f.boolean("auto_dump_bypass_cache")?;
     f.boolean("auto_start_bypass_cache")?;
     Ok(())

@@ -1000,6 +1000,11 @@ impl QemuDriver {
                 // Its images (with their backing chain) go to QEMU's user first.
                 let labelled = with_chain(&disk);
                 self.dac.set_disk(&def, &labelled)?;
+                // And QEMU may open their device nodes.
+                if let Err(e) = self.allow_disk(&p, &labelled) {
+                    self.dac.restore_disk(&def, &labelled);
+                    return Err(e);
+                }
                 // A number no node of QEMU and no image of the live XML has.
                 let floor = crate::disk_index::last_used(&def);
                 let plugged = self
@@ -1027,7 +1032,10 @@ impl QemuDriver {
                         Ok(n)
                     })
                     .await;
-                let n = plugged.inspect_err(|_| self.dac.restore_disk(&def, &labelled))?;
+                let n = plugged.inspect_err(|_| {
+                    self.deny_disk(&p, &labelled);
+                    self.dac.restore_disk(&def, &labelled);
+                })?;
                 if let Some(path) = disk.source_path().map(str::to_string) {
                     crate::disk_index::set(&mut disk, &path, n);
                 }
@@ -1234,6 +1242,7 @@ impl QemuDriver {
                     })
                     .await;
                 if let Some(d) = def.devices.disks.iter().find(|d| &d.target_dev == target) {
+                    self.deny_disk(p, d);
                     self.dac.restore_disk(&def, d);
                 }
                 def.devices.disks.retain(|d| &d.target_dev != target);
@@ -1437,6 +1446,10 @@ impl QemuDriver {
         let target = disk.target_dev.clone();
         let labelled = with_chain(&disk);
         self.dac.set_disk(&live_def, &labelled)?;
+        if let Err(e) = self.allow_disk(&p, &labelled) {
+            self.dac.restore_disk(&live_def, &labelled);
+            return Err(e);
+        }
         let opened = self
             .with_monitor(&p, move |m| async move {
                 let old_nodes = disk_nodes(&m, &qid).await?;
@@ -1462,8 +1475,12 @@ impl QemuDriver {
                 Ok(true)
             })
             .await
-            .inspect_err(|_| self.dac.restore_disk(&live_def, &labelled))?;
+            .inspect_err(|_| {
+                self.deny_disk(&p, &labelled);
+                self.dac.restore_disk(&live_def, &labelled);
+            })?;
         if !opened {
+            self.deny_disk(&p, &labelled);
             self.dac.restore_disk(&live_def, &labelled);
             return Err(Error::with_detail(
                 FROM,
@@ -1471,6 +1488,7 @@ impl QemuDriver {
                 format!("timed out waiting to open tray of '{target}'"),
             ));
         }
+        self.deny_disk(&p, old);
         self.dac.restore_disk(&live_def, old);
         old.disk_type = disk.disk_type;
         old.translated = disk.translated;

@@ -46,6 +46,8 @@ mod control;
 mod crash;
 mod dac;
 mod defaults;
+mod device_acl;
+mod device_rules;
 mod disk_index;
 mod domain;
 mod domcaps;

@@ -974,6 +974,9 @@ impl QemuDriver {
         let opts = self.monitor_options();
         let limits = crate::config::Limits::of(&self.config);
         let controllers = self.config.cgroup_controllers.clone();
+        // The devices QEMU may open once in its groups (checked before it starts: a device
+        // node the definition names that cannot be looked at fails the start, as in libvirt).
+        let device_rules = crate::device_rules::start_rules(def, &self.config)?;
         check_emulator(&cmd.binary)?;
         // QEMU's user gets its folders, and (with dynamic ownership) the files it opens.
         let label = self.dac.label_of(def)?;
@@ -1058,7 +1061,12 @@ impl QemuDriver {
                 )
             })?;
             // Into its control groups while it starts up.
-            let placing = crate::cgroup::Placing::start(group.clone(), pidfd.pid(), controllers);
+            let placing = crate::cgroup::Placing::start(
+                group.clone(),
+                pidfd.pid(),
+                controllers,
+                device_rules,
+            );
             let kill = |pidfd: &Pidfd| {
                 let _ = pidfd.signal(libc::SIGKILL);
             };

@@ -445,3 +445,254 @@ fn pinned_threads_get_libvirts_cpuset_groups() {
     let got = rvirt_pinning(rv_root.path(), first, last);
     assert_eq!(got, want);
 }
+
+/// A loop device over a small file of its own, detached when dropped.
+struct Loop(String);
+
+impl Loop {
+    fn new(dir: &Path, name: &str) -> Loop {
+        let file = dir.join(name);
+        std::fs::write(&file, vec![0u8; 1 << 20]).unwrap();
+        let out = std::process::Command::new("losetup")
+            .args(["-f", "--show"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "losetup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Loop(String::from_utf8(out.stdout).unwrap().trim().to_string())
+    }
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("losetup")
+            .args(["-d", &self.0])
+            .status();
+    }
+}
+
+/// The guest of the device filter comparison: a read-only disk on block device `disk`, an
+/// empty CD-ROM drive, a serial port on a pseudo-terminal and a random number generator.
+fn filtered_guest(disk: &str) -> String {
+    format!(
+        "<domain type='qemu'><name>cgd</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64'>hvm</type></os><features><acpi/></features><devices>\
+         <disk type='block' device='disk'><source dev='{disk}'/><target dev='vda' bus='virtio'/>\
+         <readonly/></disk>{}<serial type='pty'/>\
+         <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+         </devices></domain>",
+        cdrom(None)
+    )
+}
+
+/// The disk plugged: writable, on block device `dev`.
+fn plugged_disk(dev: &str) -> String {
+    format!(
+        "<disk type='block' device='disk'><source dev='{dev}'/>\
+         <target dev='vdb' bus='virtio'/></disk>"
+    )
+}
+
+/// The CD-ROM drive with block device `media` in it, or empty.
+fn cdrom(media: Option<&str>) -> String {
+    let source = media.map_or(String::new(), |m| format!("<source dev='{m}'/>"));
+    format!(
+        "<disk type='block' device='cdrom'>{source}<target dev='hdc' bus='ide'/><readonly/></disk>"
+    )
+}
+/// Runs bpftool with `args`, its JSON output.
+fn bpftool(args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new("bpftool")
+        .args(args)
+        .arg("-j")
+        .output()
+        .expect("bpftool (Debian's bpftool package)");
+    assert!(
+        out.status.success(),
+        "bpftool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A little-endian number from bpftool's hex bytes.
+fn le(bytes: &serde_json::Value) -> u64 {
+    bytes.as_array().unwrap().iter().rev().fold(0, |n, b| {
+        (n << 8) | u64::from_str_radix(b.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    })
+}
+
+/// The device filter on the unified group of the QEMU with process id `pid`, as bpftool reads
+/// it from the kernel: the programs attached (their type) and each rule of the map, as
+/// `major:minor kind access` (`*` for any), sorted.
+fn device_filter(pid: i32) -> Vec<String> {
+    let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let path = groups.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    let at = path.find("-qemu").unwrap();
+    let top = if Path::new("/sys/fs/cgroup/unified").is_dir() {
+        "/sys/fs/cgroup/unified"
+    } else {
+        "/sys/fs/cgroup"
+    };
+    let group = format!("{top}{}", &path[..at + "-qemu".len()]);
+    let progs = bpftool(&["cgroup", "show", &group]);
+    let mut report = Vec::new();
+    for p in progs.as_array().unwrap() {
+        report.push(format!("program: {}", p["attach_type"].as_str().unwrap()));
+        let info = bpftool(&["prog", "show", "id", &p["id"].to_string()]);
+        for m in info["map_ids"].as_array().unwrap() {
+            let mut rules = Vec::new();
+            for e in bpftool(&["map", "dump", "id", &m.to_string()])
+                .as_array()
+                .unwrap()
+            {
+                let key = le(&e["key"]);
+                let value = le(&e["value"]);
+                let part = |n: u64| {
+                    if n == 0xffff_ffff {
+                        "*".to_string()
+                    } else {
+                        n.to_string()
+                    }
+                };
+                let kind = match value & 3 {
+                    1 => "b",
+                    2 => "c",
+                    _ => "a",
+                };
+                let access: String = [(1, 'm'), (2, 'r'), (4, 'w')]
+                    .iter()
+                    .filter(|(bit, _)| (value >> 16) & bit != 0)
+                    .map(|(_, c)| *c)
+                    .collect();
+                rules.push(format!(
+                    "{}:{} {kind} {access}",
+                    part(key >> 32),
+                    part(key & 0xffff_ffff)
+                ));
+            }
+            rules.sort();
+            report.extend(rules);
+        }
+    }
+    report
+}
+
+/// libvirt's side of the device filter comparison: the filter once started, after a disk on
+/// `plug` is plugged, after `media` goes into the CD-ROM drive, and after it is ejected.
+fn libvirt_devices(root: &Path, disk: &str, plug: &str, media: &str) -> Vec<String> {
+    let script = r#"
+import libvirt, sys, threading, time
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)], daemon=True).start()
+c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
+L = libvirt.VIR_DOMAIN_AFFECT_LIVE
+d = c.createXML(sys.argv[2])
+print(open(sys.argv[1] + "/run/qemu/cgd.pid").read().strip(), flush=True)
+sys.stdin.readline()
+d.attachDeviceFlags(sys.argv[3], L)
+print("plugged", flush=True)
+sys.stdin.readline()
+d.updateDeviceFlags(sys.argv[4], L)
+print("inserted", flush=True)
+sys.stdin.readline()
+d.updateDeviceFlags(sys.argv[5], L)
+print("ejected", flush=True)
+sys.stdin.readline()
+d.destroy()
+print("done", flush=True)
+"#;
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.arg("120")
+        .arg(PYTHON)
+        .args(["-c", script])
+        .arg(root)
+        .arg(filtered_guest(disk))
+        .arg(plugged_disk(plug))
+        .arg(cdrom(Some(media)))
+        .arg(cdrom(None));
+    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
+    let pid: i32 = child.line().parse().unwrap();
+    let mut report = device_filter(pid);
+    for step in ["plugged", "inserted", "ejected"] {
+        child.send("");
+        assert_eq!(child.line(), step);
+        report.push(step.to_string());
+        report.extend(device_filter(pid));
+    }
+    child.send("");
+    assert_eq!(child.line(), "done");
+    child.finish();
+    report
+}
+
+/// rvirt's side, the same steps; before the plug, QEMU itself is refused the device. The
+/// driver restarts after the plug: the next steps change the filter a new driver found (the
+/// root's guard kills the guest should a step before that fail).
+fn rvirt_devices(root: &Path, disk: &str, plug: &str, media: &str) -> Vec<String> {
+    let d = open(root);
+    let dom =
+        block_on(d.domain_create_xml(&filtered_guest(disk), DomainCreateFlags::empty())).unwrap();
+    let pid = pid_of(root, "cgd");
+    let mut report = device_filter(pid);
+    let probe = |node: &str| {
+        let cmd = serde_json::json!({"execute": "blockdev-add", "arguments": {
+            "driver": "host_device", "filename": plug, "node-name": node, "read-only": true}});
+        block_on(d.domain_qemu_monitor_command(&dom, &cmd.to_string(), 0)).unwrap()
+    };
+    // The kernel refuses QEMU a device no rule allows.
+    let refused = probe("probe1");
+    assert!(refused.contains("Operation not permitted"), "{refused}");
+    let live = DomainDeviceModifyFlags::LIVE;
+    block_on(d.domain_attach_device_flags(&dom, &plugged_disk(plug), live)).unwrap();
+    report.push("plugged".into());
+    report.extend(device_filter(pid));
+    // Allowed now.
+    let opened = probe("probe2");
+    assert!(!opened.contains("error"), "{opened}");
+    let del = r#"{"execute": "blockdev-del", "arguments": {"node-name": "probe2"}}"#;
+    block_on(d.domain_qemu_monitor_command(&dom, del, 0)).unwrap();
+    drop(d);
+    let d = open(root);
+    let _guest = common::Cleanup(d.clone(), "cgd");
+    let dom = block_on(d.domain_lookup_by_name("cgd")).unwrap();
+    block_on(d.domain_update_device_flags(&dom, &cdrom(Some(media)), live)).unwrap();
+    report.push("inserted".into());
+    report.extend(device_filter(pid));
+    block_on(d.domain_update_device_flags(&dom, &cdrom(None), live)).unwrap();
+    report.push("ejected".into());
+    report.extend(device_filter(pid));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    report
+}
+
+#[test]
+fn devices_are_filtered_as_libvirt_filters_them() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !Path::new("/sys/fs/cgroup/unified").is_dir() {
+        // Unprivileged, or no unified hierarchy beside the version 1 ones (where libvirt
+        // filters devices through a BPF program too, but the groups' layout differs).
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root on a host with a unified hierarchy"
+        );
+        return;
+    }
+    let work = Root::new();
+    let disk = Loop::new(work.path(), "disk.img");
+    let plug = Loop::new(work.path(), "plug.img");
+    let media = Loop::new(work.path(), "media.img");
+    let lv_root = Root::new();
+    if !libvirt_embed_root(lv_root.path()) {
+        return;
+    }
+    let want = libvirt_devices(lv_root.path(), &disk.0, &plug.0, &media.0);
+    let rv_root = Root::new();
+    write_embed_conf(rv_root.path(), "");
+    let got = rvirt_devices(rv_root.path(), &disk.0, &plug.0, &media.0);
+    assert_eq!(got, want);
+}

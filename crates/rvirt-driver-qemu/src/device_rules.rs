@@ -1,0 +1,255 @@
+//! The host devices a guest's QEMU is allowed to open ([`crate::device_acl`]), from its
+//! definition, as libvirt's QEMU driver lists them: qemu.conf's `cgroup_device_acl` (or its
+//! default list), every pseudo-terminal, and the device nodes the guest's disks, firmware,
+//! character devices, random number generators and TPMs use (regular files need no rule).
+
+use crate::config::QemuConfig;
+use crate::device_acl::{ACCESS_READ, ACCESS_RW, ACCESS_RWM, DevKind, Rule};
+use rvirt_conf::DomainDef;
+use rvirt_conf::domain::DiskDef;
+use rvirt_types::Result;
+use std::path::Path;
+
+/// The devices every guest may use when qemu.conf lists none (`cgroup_device_acl`).
+pub(crate) const DEFAULT_ACL: &[&str] = &[
+    "/dev/null",
+    "/dev/full",
+    "/dev/zero",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/ptmx",
+    "/dev/kvm",
+];
+
+/// The major number of pseudo-terminals (`/dev/pts/N`).
+const PTY_MAJOR: u32 = 136;
+
+/// The major number of ALSA sound devices (`/dev/snd/*`).
+const SND_MAJOR: u32 = 116;
+
+/// The images of disk `d` QEMU opens, top first, each with whether it is opened read-only:
+/// the disk's own (read-only when the disk is) and each backing image (always read-only).
+/// Local files and block devices only.
+pub(crate) fn disk_images(d: &DiskDef) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    if matches!(d.actual_type(), "file" | "block")
+        && let Some(path) = d.source_path()
+    {
+        let top = match &d.translated.0 {
+            Some(a) => a.path.clone(),
+            None => path.to_string(),
+        };
+        out.push((top, d.readonly));
+    }
+    let mut next = d.extra.iter().find(|e| e.name == "backingStore");
+    while let Some(b) = next {
+        if !matches!(b.attr("type"), Some("file" | "block")) {
+            break;
+        }
+        let Some(src) = b.child("source") else { break };
+        if let Some(p) = src.attr("file").or_else(|| src.attr("dev")) {
+            out.push((p.to_string(), true));
+        }
+        next = b.child("backingStore");
+    }
+    out
+}
+
+/// The rules for disk `d`'s images that are device nodes (read, or read and write for a
+/// writable top image); an image that cannot be looked at is skipped, as libvirt skips it.
+pub(crate) fn disk_rules(d: &DiskDef) -> Result<Vec<Rule>> {
+    let mut rules = Vec::new();
+    for (path, readonly) in disk_images(d) {
+        let access = if readonly { ACCESS_READ } else { ACCESS_RW };
+        rules.extend(Rule::for_path(Path::new(&path), access, true)?);
+    }
+    Ok(rules)
+}
+
+/// The rules taking disk `d`'s devices away again (read, write and mknod), leaving those of
+/// the device list `acl`, which every guest keeps.
+pub(crate) fn disk_teardown_rules(d: &DiskDef, acl: Option<&[String]>) -> Vec<Rule> {
+    disk_images(d)
+        .into_iter()
+        .filter(|(p, _)| !in_acl(p, acl))
+        .filter_map(|(p, _)| {
+            Rule::for_path(Path::new(&p), ACCESS_RWM, true)
+                .ok()
+                .flatten()
+        })
+        .collect()
+}
+
+impl crate::QemuDriver {
+    /// Lets the running guest `p` open the device nodes of disk `d` (attached, or inserted
+    /// as new media).
+    pub(crate) fn allow_disk(&self, p: &crate::process::Proc, d: &DiskDef) -> Result<()> {
+        p.cgroup.allow_devices(&disk_rules(d)?)
+    }
+
+    /// Takes the device nodes of disk `d` away from the running guest `p` again (detached,
+    /// ejected, or a failed attach), those on the device list excepted. A failure is logged:
+    /// the guest keeps a device it no longer uses, as libvirt leaves it then.
+    pub(crate) fn deny_disk(&self, p: &crate::process::Proc, d: &DiskDef) {
+        let rules = disk_teardown_rules(d, self.config.cgroup_device_acl.as_deref());
+        if let Err(e) = p.cgroup.deny_devices(&rules) {
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+/// Whether `path` is on the device list (qemu.conf's, else the default one).
+fn in_acl(path: &str, acl: Option<&[String]>) -> bool {
+    match acl {
+        Some(list) => list.iter().any(|p| p == path),
+        None => DEFAULT_ACL.contains(&path),
+    }
+}
+
+/// Every rule a new guest with definition `def` starts with under qemu.conf `cfg`, in
+/// libvirt's order.
+pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>> {
+    let acl = cfg.cgroup_device_acl.as_deref();
+    let mut rules = Vec::new();
+    let listed: Vec<&str> = match acl {
+        Some(l) => l.iter().map(String::as_str).collect(),
+        None => DEFAULT_ACL.to_vec(),
+    };
+    for p in listed {
+        // A device this host lacks (no /dev/kvm) is left out.
+        if Path::new(p).exists() {
+            rules.extend(Rule::for_path(Path::new(p), ACCESS_RW, false)?);
+        }
+    }
+    if let Some((attrs, path)) = &def.os.rest.loader {
+        let readonly = attrs.iter().any(|(k, v)| k == "readonly" && v == "yes");
+        let access = if readonly { ACCESS_READ } else { ACCESS_RW };
+        rules.extend(Rule::for_path(Path::new(path), access, true)?);
+    }
+    if let Some((_, nvram)) = &def.os.rest.nvram
+        && !nvram.is_empty()
+    {
+        rules.extend(Rule::for_path(Path::new(nvram), ACCESS_RW, true)?);
+    }
+    for d in &def.devices.disks {
+        rules.extend(disk_rules(d)?);
+    }
+    rules.push(Rule {
+        kind: DevKind::Char,
+        major: PTY_MAJOR,
+        minor: None,
+        access: ACCESS_RW,
+    });
+    // Sound cards playing through the host's (ALSA) sound devices.
+    let host_audio = match def.devices.graphics.first() {
+        None => cfg.nographics_allow_host_audio,
+        Some(g) if g.graphics_type == "vnc" => cfg.vnc_allow_host_audio,
+        Some(g) => g.graphics_type == "sdl",
+    };
+    if host_audio && def.devices.other.iter().any(|(_, e)| e.name == "sound") {
+        rules.push(Rule {
+            kind: DevKind::Char,
+            major: SND_MAJOR,
+            minor: None,
+            access: ACCESS_RW,
+        });
+    }
+    for c in def.devices.character_devices() {
+        if c.source_type == "dev"
+            && let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path")
+        {
+            rules.extend(Rule::for_path(Path::new(path), ACCESS_RW, false)?);
+        }
+    }
+    for t in crate::tpm::tpms(def) {
+        if crate::tpm::backend_type(t) == "passthrough" {
+            let path = t
+                .child("backend")
+                .and_then(|b| b.child("device"))
+                .and_then(|d| d.attr("path"))
+                .unwrap_or(crate::tpm::DEFAULT_DEVICE);
+            rules.extend(Rule::for_path(Path::new(path), ACCESS_RW, false)?);
+        }
+    }
+    for (_, r) in def.devices.other.iter().filter(|(_, e)| e.name == "rng") {
+        let backend = r.child("backend");
+        if backend.and_then(|b| b.attr("model")).unwrap_or("random") == "random" {
+            let path = backend
+                .and_then(|b| b.text())
+                .filter(|t| !t.is_empty())
+                .unwrap_or("/dev/urandom");
+            rules.extend(Rule::for_path(Path::new(path), ACCESS_RW, false)?);
+        }
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::domain::ParseOptions;
+
+    fn def(devices: &str) -> DomainDef {
+        let xml = format!(
+            "<domain type='qemu'><name>r</name><memory>65536</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64'>hvm</type></os><devices>{devices}</devices></domain>"
+        );
+        DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_guest_gets_the_device_list_the_ptys_and_its_own_devices() {
+        let d = def("<serial type='dev'><source path='/dev/full'/></serial>\
+                     <rng model='virtio'><backend model='random'>/dev/random</backend></rng>\
+                     <disk type='file' device='disk'><source file='/etc/hostname'/>\
+                     <target dev='vda' bus='virtio'/></disk>");
+        let mut cfg = QemuConfig::defaults(Path::new("/r/etc"), false);
+        cfg.cgroup_device_acl = Some(vec!["/dev/null".into(), "/dev/no-such-device".into()]);
+        let rules = start_rules(&d, &cfg).unwrap();
+        let described: Vec<(u32, Option<u32>, u32)> =
+            rules.iter().map(|r| (r.major, r.minor, r.access)).collect();
+        // /dev/null (the missing one left out), the PTYs, /dev/full, /dev/random; the disk is
+        // a regular file.
+        assert_eq!(
+            described,
+            [
+                (1, Some(3), ACCESS_RW),
+                (PTY_MAJOR, None, ACCESS_RW),
+                (1, Some(7), ACCESS_RW),
+                (1, Some(8), ACCESS_RW),
+            ]
+        );
+        // A sound card gets the host's sound devices only where libvirt lets it.
+        let d = def("<sound model='ich6'/><graphics type='vnc'/>");
+        let sound = |cfg: &QemuConfig| {
+            start_rules(&d, cfg)
+                .unwrap()
+                .iter()
+                .any(|r| r.major == SND_MAJOR && r.minor.is_none())
+        };
+        assert!(!sound(&QemuConfig::defaults(Path::new("/r/etc"), false)));
+        cfg.vnc_allow_host_audio = true;
+        assert!(sound(&cfg));
+    }
+
+    #[test]
+    fn backing_images_are_read_only_and_the_list_is_never_taken_away() {
+        let d = def("<disk type='block' device='disk'><source dev='/dev/null'/>\
+                     <backingStore type='block'><format type='raw'/><source dev='/dev/zero'/>\
+                     </backingStore><target dev='vda' bus='virtio'/></disk>");
+        let disk = &d.devices.disks[0];
+        assert_eq!(
+            disk_images(disk),
+            [
+                ("/dev/null".to_string(), false),
+                ("/dev/zero".to_string(), true)
+            ]
+        );
+        let rules = disk_rules(disk).unwrap();
+        assert_eq!(rules[0].access, ACCESS_RW);
+        assert_eq!(rules[1].access, ACCESS_READ);
+        // Both are on the default list: a detach keeps them.
+        assert!(disk_teardown_rules(disk, None).is_empty());
+        assert_eq!(disk_teardown_rules(disk, Some(&[])).len(), 2);
+    }
+}
