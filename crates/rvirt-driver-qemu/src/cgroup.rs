@@ -2,10 +2,12 @@
 //! version 1 controllers mounted: each domain has a group `machine/<prefix>-<id>-<name>.rvirt-qemu`
 //! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies and in its CPU accounting hierarchy
 //! that holds its QEMU, and in the `cpu`, `cpuset` and accounting hierarchies sub-groups
-//! `vcpuN` (each vCPU thread) and `emulator` (every other thread), so that vCPUs and the
-//! emulator have bandwidth limits, memory nodes and CPU accounts of their own. Memory, block
-//! I/O and CPU tuning are read from and written to these groups, and the CPU statistics read
-//! from the accounting group.
+//! `vcpuN` (each vCPU thread), `iothreadN` (each I/O thread) and `emulator` (every other
+//! thread), so that vCPUs, I/O threads and the emulator have bandwidth limits, CPUs (the
+//! `cpuset` of a pinned thread is narrowed to its pinning), memory nodes and CPU accounts of
+//! their own. Memory, block I/O and CPU tuning are read from and written to these groups, and
+//! the CPU statistics read from the accounting group. Where the unified hierarchy filters
+//! devices, its group also carries the domain's device filter ([`crate::device_acl`]).
 //!
 //! CPU accounting is where libvirt's cgroup backends put it: in the unified (version 2)
 //! hierarchy when one is mounted, whose `cpu.stat` every group has (a hybrid host's
