@@ -261,7 +261,7 @@ mod tests {
         let base = dir.path().join("base.raw");
         let top = dir.path().join("top.qcow2");
         std::fs::write(&base, vec![0u8; 65536]).unwrap();
-        let ok = std::process::Command::new("qemu-img")
+        let ok = crate::util::host_command("qemu-img")
             .args(["create", "-q", "-f", "qcow2", "-F", "raw", "-b", "base.raw"])
             .arg(&top)
             .status();

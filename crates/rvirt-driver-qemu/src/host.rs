@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 fn qemu_version() -> u64 {
     static V: OnceLock<u64> = OnceLock::new();
     *V.get_or_init(|| {
-        let out = std::process::Command::new("qemu-img")
+        let out = crate::util::host_command("qemu-img")
             .arg("--version")
             .output()
             .ok();

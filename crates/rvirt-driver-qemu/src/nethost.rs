@@ -284,7 +284,7 @@ pub(crate) fn move_to_bridge(ifname: &str, old: &str, new: &str) -> Result<()> {
 
 /// An ethernet interface's `<script path>`, run with the tap's name as its argument.
 fn run_script(path: &str, ifname: &str) -> Result<()> {
-    let out = std::process::Command::new(path)
+    let out = crate::util::host_command(path)
         .arg(ifname)
         .stdin(std::process::Stdio::null())
         .output()

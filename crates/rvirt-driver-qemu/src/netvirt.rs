@@ -10,7 +10,6 @@ use rvirt_conf::network::IpDef;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const FROM: ErrorDomain = ErrorDomain::NETWORK;
@@ -64,7 +63,7 @@ fn failed(detail: impl Into<String>) -> Error {
 
 /// Runs a host tool; its standard error becomes the error.
 fn run(program: &str, args: &[String]) -> Result<String> {
-    let out = Command::new(program)
+    let out = crate::util::host_command(program)
         .args(args)
         .output()
         .map_err(|e| Error::system(FROM, format!("Cannot run {program}"), &e))?;

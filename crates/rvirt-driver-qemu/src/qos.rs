@@ -6,7 +6,6 @@
 use crate::FROM;
 use rvirt_conf::domain::NetDef;
 use rvirt_types::{Error, ErrorNumber, Result};
-use std::process::Command;
 
 /// One direction of `<bandwidth>`: average, peak, burst (kbps, kbps, KiB).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,7 +42,7 @@ fn tc() -> &'static str {
 }
 
 fn run(args: &[&str]) -> Result<()> {
-    let out = Command::new(tc())
+    let out = crate::util::host_command(tc())
         .args(args)
         .output()
         .map_err(|e| Error::system(FROM, format!("Cannot run {}", tc()), &e))?;
@@ -66,7 +65,7 @@ fn run(args: &[&str]) -> Result<()> {
 /// Removes any bandwidth setting from `ifname` (errors ignored: there may be none).
 pub(crate) fn clear(ifname: &str) {
     for which in ["root", "ingress"] {
-        let _ = Command::new(tc())
+        let _ = crate::util::host_command(tc())
             .args(["qdisc", "del", "dev", ifname, which])
             .output();
     }

@@ -172,7 +172,7 @@ impl Compression {
         let Some(prog) = self.program else {
             return Ok((out, None));
         };
-        let mut cmd = std::process::Command::new(prog);
+        let mut cmd = crate::util::host_command(prog);
         cmd.arg("-c");
         if prog == "xz" {
             cmd.arg("-3");
@@ -640,7 +640,7 @@ impl Stream {
                 format!("Invalid compressed save format {compressed}"),
             ));
         };
-        let mut cmd = std::process::Command::new(prog);
+        let mut cmd = crate::util::host_command(prog);
         cmd.arg("-dc");
         if prog == "lzop" {
             cmd.arg("--ignore-warn");

@@ -481,7 +481,7 @@ pub(crate) fn start(
     {
         let _ = writeln!(f, "Starting external device: TPM Emulator\n{line}");
     }
-    let mut cmd = Command::new(&bins.swtpm);
+    let mut cmd = crate::util::host_command(&bins.swtpm);
     cmd.args(&args).env_clear().env("LC_ALL", "C").env(
         "PATH",
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -551,7 +551,7 @@ fn run_setup(
     let setup = bins.setup.display().to_string();
     if ids.is_none() {
         // Unprivileged, swtpm_setup reads its configuration from the user's folder: have one.
-        let mut c = Command::new(&bins.setup);
+        let mut c = crate::util::host_command(&bins.setup);
         c.args(["--create-config-files", "skip-if-exist"]);
         let out = c
             .output()
@@ -567,7 +567,7 @@ fn run_setup(
             ));
         }
     }
-    let mut c = Command::new(&bins.setup);
+    let mut c = crate::util::host_command(&bins.setup);
     if tpm2 {
         c.arg("--tpm2");
     }
@@ -603,7 +603,7 @@ fn run_setup(
 /// `swtpm_setup --reconfigure`: the active PCR banks `<active_pcr_banks>` names.
 fn reconfigure(bins: &Binaries, p: &Paths, ids: Option<(u32, u32)>, banks: &str) -> Result<()> {
     let setup = bins.setup.display().to_string();
-    let mut c = Command::new(&bins.setup);
+    let mut c = crate::util::host_command(&bins.setup);
     c.arg("--tpm2")
         .arg("--tpm-state")
         .arg(&p.storage)
@@ -638,7 +638,7 @@ fn stop_at(p: &Paths, bins: Option<&Binaries>) {
     if let Some(b) = bins
         && p.socket.exists()
     {
-        let mut c = Command::new(&b.ioctl);
+        let mut c = crate::util::host_command(&b.ioctl);
         c.arg("--unix")
             .arg(&p.socket)
             .arg("-s")

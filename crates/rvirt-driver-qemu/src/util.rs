@@ -139,6 +139,25 @@ pub(crate) fn remove_durably(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A command for host program `program` (a helper such as swtpm, virtiofsd, dnsmasq, qemu-img,
+/// a compressor) that starts with this process's standard input, output and error and none of
+/// its other descriptors, whether or not they are marked close-on-exec: an embedding program's
+/// sockets and pipes stay its own, as libvirt starts children with nothing but what they are
+/// handed. A descriptor meant for the program is passed by a `pre_exec` hook added after this
+/// one.
+pub(crate) fn host_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(program);
+    // SAFETY: between fork and exec the hook only sets descriptor flags and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            rvirt_qmp::close_on_exec_from(3);
+            Ok(())
+        });
+    }
+    cmd
+}
+
 /// Runs a command to its end; its standard output, or libvirt's error for a failed child
 /// (`internal error: Child process (CMD) unexpected exit status N: STDERR`).
 pub(crate) fn run(program: &str, args: &[&str]) -> Result<String> {
@@ -146,7 +165,7 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<String> {
         .chain(args.iter().copied())
         .collect::<Vec<_>>()
         .join(" ");
-    let out = std::process::Command::new(program)
+    let out = host_command(program)
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
@@ -242,5 +261,32 @@ mod tests {
         let path = d.path().join("no/such/g.xml");
         assert!(write_replace(&path, b"x").is_err());
         assert!(!companion_of(&path).exists());
+    }
+
+    #[test]
+    fn host_programs_get_only_their_standard_descriptors() {
+        // A descriptor this process opened without close-on-exec (as an embedding program
+        // may): a plain command inherits it, a host command does not.
+        // SAFETY: open(2) of a NUL-terminated path, then a copy numbered 200 or above (no
+        // number `ls` itself would take), without close-on-exec; both are closed below.
+        let (opened, fd) = unsafe {
+            let opened = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            (opened, libc::fcntl(opened, libc::F_DUPFD, 200))
+        };
+        assert!(opened > 2 && fd >= 200);
+        let listed = |mut cmd: std::process::Command| {
+            let out = cmd.args(["-c", "ls /proc/self/fd"]).output().unwrap();
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .any(|l| l == fd.to_string())
+        };
+        assert!(listed(std::process::Command::new("sh")));
+        assert!(!listed(host_command("sh")));
+        // SAFETY: the descriptors opened above, closed once.
+        unsafe {
+            libc::close(fd);
+            libc::close(opened);
+        }
     }
 }

@@ -413,7 +413,7 @@ fn spawn(
         .map_err(sys("cannot open the log file twice".into()))?;
     let mut args = vec![format!("--fd={fd}")];
     args.extend(daemon_args(fs, source));
-    let mut cmd = std::process::Command::new(bin);
+    let mut cmd = crate::util::host_command(bin);
     cmd.args(&args).stdout(log).stderr(log_err);
     // SAFETY: between fork and exec the closure makes only fcntl calls on the listening
     // socket, which this function holds open until the spawn returned, and allocates nothing.
