@@ -1,6 +1,6 @@
 //! Control groups of running domains, laid out as libvirt lays them out on a host with the
 //! version 1 controllers mounted: each domain has a group `machine/<prefix>-<id>-<name>.rvirt-qemu`
-//! in the `cpu`, `cpuset`, `memory` and `blkio` hierarchies and in its CPU accounting hierarchy
+//! in the `cpu`, `cpuset`, `memory`, `blkio` and `freezer` hierarchies and in its CPU accounting hierarchy
 //! that holds its QEMU, and in the `cpu`, `cpuset` and accounting hierarchies sub-groups
 //! `vcpuN` (each vCPU thread), `iothreadN` (each I/O thread) and `emulator` (every other
 //! thread), so that vCPUs, I/O threads and the emulator have bandwidth limits, CPUs (the
@@ -39,18 +39,21 @@ pub(crate) enum Controller {
     Memory,
     /// Block I/O weight.
     Blkio,
+    /// Freezing a group's tasks (libvirt gives every guest a group there and leaves it be).
+    Freezer,
     /// The unified (version 2) hierarchy, for CPU accounting (`cpu.stat`): libvirt's version 2
     /// backend takes the accounting wherever a unified hierarchy is mounted.
     Unified,
 }
 
 impl Controller {
-    const ALL: [Controller; 5] = [
+    const ALL: [Controller; 6] = [
         Controller::Cpu,
         Controller::Cpuacct,
         Controller::Cpuset,
         Controller::Memory,
         Controller::Blkio,
+        Controller::Freezer,
     ];
 
     fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Controller {
             Controller::Cpuset => "cpuset",
             Controller::Memory => "memory",
             Controller::Blkio => "blkio",
+            Controller::Freezer => "freezer",
             Controller::Unified => "unified",
         }
     }
@@ -959,6 +963,7 @@ pub(crate) fn not_mounted(c: Controller) -> Error {
         Controller::Cpuset => "cgroup cpuset controller is not mounted",
         Controller::Memory => "cgroup memory controller is not mounted",
         Controller::Blkio => "blkio cgroup isn't mounted",
+        Controller::Freezer => "cgroup freezer controller is not mounted",
     };
     Error::with_detail(FROM, ErrorNumber::OPERATION_INVALID, what)
 }

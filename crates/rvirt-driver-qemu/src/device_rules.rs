@@ -66,6 +66,16 @@ pub(crate) fn disk_rules(d: &DiskDef) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
+/// The rules letting QEMU read and write the images at `paths` that are device nodes (new
+/// snapshot overlays).
+pub(crate) fn image_rules<'a>(paths: impl Iterator<Item = &'a Path>) -> Result<Vec<Rule>> {
+    let mut rules = Vec::new();
+    for p in paths {
+        rules.extend(Rule::for_path(p, ACCESS_RW, true)?);
+    }
+    Ok(rules)
+}
+
 /// The rules taking disk `d`'s devices away again (read, write and mknod), leaving those of
 /// the device list `acl`, which every guest keeps.
 pub(crate) fn disk_teardown_rules(d: &DiskDef, acl: Option<&[String]>) -> Vec<Rule> {

@@ -651,6 +651,13 @@ impl QemuDriver {
                 return Err(e);
             }
         }
+        // And may open those that are device nodes (an overlay on a block device).
+        let overlay_rules = crate::device_rules::image_rules(given(jobs.len()));
+        if let Err(e) = overlay_rules.and_then(|r| p.cgroup.allow_devices(&r)) {
+            given(jobs.len()).for_each(|o| self.dac.restore_image(&live, o));
+            unlink_all(&created);
+            return Err(e);
+        }
         let mon = p.monitor()?;
         let plan: Vec<(String, String, String)> = jobs
             .iter()

@@ -4,8 +4,10 @@
 //! (in all and per host CPU, or its error) and the `cpu.*` statistics, and after the destroy
 //! the groups left (none).
 //!
-//! Compared: `cpu`, `cpuacct`, `cpuset`, `memory`, `blkio` and the unified hierarchy;
-//! `freezer`, `devices` and the others libvirt may use are not.
+//! Compared: `cpu`, `cpuacct`, `cpuset`, `memory`, `blkio`, `freezer` and the unified
+//! hierarchy, and the device filter libvirt attaches to a guest's unified group (its rules as
+//! the kernel holds them); the version 1 `devices` hierarchy, which libvirt uses only where no
+//! unified one filters devices, is not.
 
 #![allow(clippy::unwrap_used)]
 
@@ -23,7 +25,7 @@ const GUEST: &str = "<domain type='qemu'><name>cgl</name><memory unit='MiB'>64</
                      <vcpu current='1'>2</vcpu><os><type arch='x86_64'>hvm</type></os></domain>";
 
 /// The hierarchies compared, as `/proc/PID/cgroup` names them (`""`: the unified one).
-const HIERARCHIES: [&str; 6] = ["cpu", "cpuacct", "cpuset", "memory", "blkio", ""];
+const HIERARCHIES: [&str; 7] = ["cpu", "cpuacct", "cpuset", "memory", "blkio", "freezer", ""];
 
 /// Where thread `tid` of process `pid` sits in each hierarchy, relative to the domain's group
 /// (`/` for the group itself, `-` outside any domain group), and the sub-groups of that group.
