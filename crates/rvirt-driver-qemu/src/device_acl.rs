@@ -301,7 +301,8 @@ impl DeviceMap {
     }
 }
 
-/// The `EPERM` advice libvirt gives for a map the kernel refused.
+/// A new hash map with room for `max` rules (8-byte keys, 4-byte values); a refusal with
+/// `EPERM` gets libvirt's advice on the locked memory limit.
 fn create_map(max: u32) -> Result<OwnedFd> {
     let mut attr = MapCreateAttr {
         map_type: BPF_MAP_TYPE_HASH,

@@ -117,13 +117,7 @@ print(" ".join(sorted(k for k in stats if not k.startswith("cpu.haltpoll"))), fl
 d.destroy()
 print("done", flush=True)
 "#;
-    let mut cmd = std::process::Command::new("timeout");
-    cmd.arg("120")
-        .arg(PYTHON)
-        .args(["-c", script])
-        .arg(root)
-        .arg(GUEST);
-    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
+    let mut child = libvirt_child(root, script, &[GUEST.to_string()]);
     let pid: i32 = child.line().parse().unwrap();
     let mut report = threads_layout(pid);
     child.send("");
@@ -191,26 +185,51 @@ fn rvirt_report(root: &Path) -> Vec<String> {
     report
 }
 
-#[test]
-fn groups_and_cpu_statistics_are_libvirts() {
+/// Whether this host can run a comparison that needs the cgroup files or folders `paths`: as
+/// root, with them there (neither driver makes groups otherwise). CI runs as root on a host
+/// with a unified hierarchy beside the version 1 controllers: a missing one fails it there.
+fn host_has(paths: &[&str]) -> bool {
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || !Path::new("/sys/fs/cgroup/cpu/cgroup.procs").exists() {
-        // Unprivileged, or no version 1 cpu controller: neither driver makes groups.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs as root on a host with cgroup v1 controllers"
-        );
-        return;
-    }
+    let ok = unsafe { libc::geteuid() } == 0 && paths.iter().all(|p| Path::new(p).exists());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI runs as root on a host with {paths:?}"
+    );
+    ok
+}
+
+/// Runs `libvirt` on a root readied for libvirt's embedded driver, then `rvirt` on one for
+/// rvirt's, and compares what they report (nothing to compare when libvirt's QEMU driver is
+/// missing, which fails the test under CI).
+fn compare(libvirt: impl FnOnce(&Path) -> Vec<String>, rvirt: impl FnOnce(&Path) -> Vec<String>) {
     let lv_root = Root::new();
     if !libvirt_embed_root(lv_root.path()) {
         return;
     }
-    let want = libvirt_report(lv_root.path());
+    let want = libvirt(lv_root.path());
     let rv_root = Root::new();
     write_embed_conf(rv_root.path(), "");
-    let got = rvirt_report(rv_root.path());
+    let got = rvirt(rv_root.path());
     assert_eq!(got, want);
+}
+
+/// libvirt's side of a comparison: `script` in python3-libvirt (its first argument the root,
+/// then `args`), talking line by line, at most 120 s.
+fn libvirt_child(root: &Path, script: &str, args: &[String]) -> common::LineChild {
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.arg("120")
+        .arg(PYTHON)
+        .args(["-c", script])
+        .arg(root)
+        .args(args);
+    common::LineChild::spawn(cmd, &root.join("libvirt.err"))
+}
+
+#[test]
+fn groups_and_cpu_statistics_are_libvirts() {
+    if host_has(&["/sys/fs/cgroup/cpu/cgroup.procs"]) {
+        compare(libvirt_report, rvirt_report);
+    }
 }
 
 /// The pinned guest: two vCPUs (one online), two I/O threads, the vCPU, the emulator and the
@@ -348,15 +367,12 @@ sys.stdin.readline()
 d.destroy()
 print("done", flush=True)
 "#;
-    let mut cmd = std::process::Command::new("timeout");
-    cmd.arg("120")
-        .arg(PYTHON)
-        .args(["-c", script])
-        .arg(root)
-        .arg(pinned_guest(first, last))
-        .arg(first.to_string())
-        .arg(last.to_string());
-    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
+    let args = [
+        pinned_guest(first, last),
+        first.to_string(),
+        last.to_string(),
+    ];
+    let mut child = libvirt_child(root, script, &args);
     let pid: i32 = child.line().parse().unwrap();
     let mut report = pinning_report(pid);
     child.send("");
@@ -424,28 +440,16 @@ fn rvirt_pinning(root: &Path, first: u32, last: u32) -> Vec<String> {
 
 #[test]
 fn pinned_threads_get_libvirts_cpuset_groups() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0
-        || !Path::new("/sys/fs/cgroup/cpuset/cgroup.procs").exists()
-        || !Path::new("/sys/fs/cgroup/cpu/cgroup.procs").exists()
-    {
-        // Unprivileged, or no version 1 cpu and cpuset controllers: no sub-groups to compare.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs as root on a host with cgroup v1 controllers"
+    if host_has(&[
+        "/sys/fs/cgroup/cpuset/cgroup.procs",
+        "/sys/fs/cgroup/cpu/cgroup.procs",
+    ]) {
+        let (first, last) = first_and_last_cpu();
+        compare(
+            |root| libvirt_pinning(root, first, last),
+            |root| rvirt_pinning(root, first, last),
         );
-        return;
     }
-    let (first, last) = first_and_last_cpu();
-    let lv_root = Root::new();
-    if !libvirt_embed_root(lv_root.path()) {
-        return;
-    }
-    let want = libvirt_pinning(lv_root.path(), first, last);
-    let rv_root = Root::new();
-    write_embed_conf(rv_root.path(), "");
-    let got = rvirt_pinning(rv_root.path(), first, last);
-    assert_eq!(got, want);
 }
 
 /// A loop device over a small file of its own, detached when dropped.
@@ -608,16 +612,13 @@ sys.stdin.readline()
 d.destroy()
 print("done", flush=True)
 "#;
-    let mut cmd = std::process::Command::new("timeout");
-    cmd.arg("120")
-        .arg(PYTHON)
-        .args(["-c", script])
-        .arg(root)
-        .arg(filtered_guest(disk))
-        .arg(plugged_disk(plug))
-        .arg(cdrom(Some(media)))
-        .arg(cdrom(None));
-    let mut child = common::LineChild::spawn(cmd, &root.join("libvirt.err"));
+    let args = [
+        filtered_guest(disk),
+        plugged_disk(plug),
+        cdrom(Some(media)),
+        cdrom(None),
+    ];
+    let mut child = libvirt_child(root, script, &args);
     let pid: i32 = child.line().parse().unwrap();
     let mut report = device_filter(pid);
     for step in ["plugged", "inserted", "ejected"] {
@@ -674,27 +675,16 @@ fn rvirt_devices(root: &Path, disk: &str, plug: &str, media: &str) -> Vec<String
 
 #[test]
 fn devices_are_filtered_as_libvirt_filters_them() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || !Path::new("/sys/fs/cgroup/unified").is_dir() {
-        // Unprivileged, or no unified hierarchy beside the version 1 ones (where libvirt
-        // filters devices through a BPF program too, but the groups' layout differs).
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs as root on a host with a unified hierarchy"
-        );
+    // Where a unified hierarchy sits beside the version 1 ones, as on CI's hosts.
+    if !host_has(&["/sys/fs/cgroup/unified"]) {
         return;
     }
     let work = Root::new();
     let disk = Loop::new(work.path(), "disk.img");
     let plug = Loop::new(work.path(), "plug.img");
     let media = Loop::new(work.path(), "media.img");
-    let lv_root = Root::new();
-    if !libvirt_embed_root(lv_root.path()) {
-        return;
-    }
-    let want = libvirt_devices(lv_root.path(), &disk.0, &plug.0, &media.0);
-    let rv_root = Root::new();
-    write_embed_conf(rv_root.path(), "");
-    let got = rvirt_devices(rv_root.path(), &disk.0, &plug.0, &media.0);
-    assert_eq!(got, want);
+    compare(
+        |root| libvirt_devices(root, &disk.0, &plug.0, &media.0),
+        |root| rvirt_devices(root, &disk.0, &plug.0, &media.0),
+    );
 }
