@@ -589,7 +589,9 @@ fn device_filter(pid: i32) -> Vec<String> {
 }
 
 /// libvirt's side of the device filter comparison: the filter once started, after a disk on
-/// `plug` is plugged, after `media` goes into the CD-ROM drive, and after it is ejected.
+/// `plug` is plugged, after `media` goes into the CD-ROM drive, and after it is ejected. The
+/// guest stays paused: a running BIOS may hold the drive's tray shut, and libvirt's media
+/// change then fails now and then.
 fn libvirt_devices(root: &Path, disk: &str, plug: &str, media: &str) -> Vec<String> {
     let script = r#"
 import libvirt, sys, threading, time
@@ -597,7 +599,7 @@ libvirt.virEventRegisterDefaultImpl()
 threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)], daemon=True).start()
 c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
 L = libvirt.VIR_DOMAIN_AFFECT_LIVE
-d = c.createXML(sys.argv[2])
+d = c.createXML(sys.argv[2], libvirt.VIR_DOMAIN_START_PAUSED)
 print(open(sys.argv[1] + "/run/qemu/cgd.pid").read().strip(), flush=True)
 sys.stdin.readline()
 d.attachDeviceFlags(sys.argv[3], L)
@@ -638,8 +640,8 @@ print("done", flush=True)
 /// root's guard kills the guest should a step before that fail).
 fn rvirt_devices(root: &Path, disk: &str, plug: &str, media: &str) -> Vec<String> {
     let d = open(root);
-    let dom =
-        block_on(d.domain_create_xml(&filtered_guest(disk), DomainCreateFlags::empty())).unwrap();
+    let dom = block_on(d.domain_create_xml(&filtered_guest(disk), DomainCreateFlags::START_PAUSED))
+        .unwrap();
     let pid = pid_of(root, "cgd");
     let mut report = device_filter(pid);
     let probe = |node: &str| {
