@@ -429,10 +429,19 @@ impl Cgroup {
         Ok(())
     }
 
-    /// Removes the thread sub-group `sub` (a vCPU unplugged: its thread has ended).
+    /// Removes the thread sub-group `sub` (a vCPU unplugged, an I/O thread deleted). Its
+    /// thread may still be on its way out when QEMU answers (the kernel refuses to remove a
+    /// group it is in, `EBUSY`): the removal is retried for up to a second.
     pub(crate) fn remove_subgroup(&self, sub: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
         for (dir, _) in self.thread_dirs() {
-            let _ = std::fs::remove_dir(dir.join(sub));
+            let d = dir.join(sub);
+            while let Err(e) = std::fs::remove_dir(&d) {
+                if e.raw_os_error() != Some(libc::EBUSY) || std::time::Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
         }
     }
 

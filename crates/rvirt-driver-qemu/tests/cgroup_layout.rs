@@ -297,15 +297,16 @@ fn pinning_report(pid: i32) -> Vec<String> {
     for (name, tid) in tasks {
         let task = format!("/proc/{pid}/task/{tid}");
         let groups = std::fs::read_to_string(format!("{task}/cgroup")).unwrap_or_default();
-        let sub = groups
-            .lines()
-            .find(|l| {
-                l.split(':')
-                    .nth(1)
-                    .is_some_and(|n| n.split(',').any(|c| c == "cpuset"))
-            })
-            .and_then(|l| l.rsplit_once("-qemu"))
-            .map_or("?".to_string(), |(_, s)| s.to_string());
+        let cpuset = groups.lines().find(|l| {
+            l.split(':')
+                .nth(1)
+                .is_some_and(|n| n.split(',').any(|c| c == "cpuset"))
+        });
+        // A thread on its way out (an I/O thread just deleted) has left its groups (the
+        // kernel shows none, or the root); every other thread is in the domain's.
+        let Some((_, sub)) = cpuset.and_then(|l| l.rsplit_once("-qemu")) else {
+            continue;
+        };
         let status = std::fs::read_to_string(format!("{task}/status")).unwrap_or_default();
         let allowed = status
             .lines()
