@@ -27,20 +27,23 @@ const GUEST: &str = "<domain type='qemu'><name>cgl</name><memory unit='MiB'>64</
 /// The hierarchies compared, as `/proc/PID/cgroup` names them (`""`: the unified one).
 const HIERARCHIES: [&str; 7] = ["cpu", "cpuacct", "cpuset", "memory", "blkio", "freezer", ""];
 
+/// The path in hierarchy `h` (`cpu`, `cpuset`…; `""` for the unified one) that a
+/// `/proc/…/cgroup` text `groups` gives.
+fn hierarchy_path<'a>(groups: &'a str, h: &str) -> Option<&'a str> {
+    groups.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        let (_, names, path) = (parts.next()?, parts.next()?, parts.next()?);
+        names.split(',').any(|n| n == h).then_some(path)
+    })
+}
+
 /// Where thread `tid` of process `pid` sits in each hierarchy, relative to the domain's group
 /// (`/` for the group itself, `-` outside any domain group), and the sub-groups of that group.
 fn layout(pid: i32, tid: &str) -> Vec<String> {
     let groups = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/cgroup")).unwrap();
     let mut out = Vec::new();
     for h in HIERARCHIES {
-        let path = groups
-            .lines()
-            .find_map(|l| {
-                let mut parts = l.splitn(3, ':');
-                let (_, names, path) = (parts.next()?, parts.next()?, parts.next()?);
-                names.split(',').any(|n| n == h).then_some(path)
-            })
-            .unwrap_or("");
+        let path = hierarchy_path(&groups, h).unwrap_or("");
         // machine/<prefix>-<id>-<name>.<driver>-qemu[/sub]
         let label = if h.is_empty() { "unified" } else { h };
         let Some(at) = path.find("-qemu") else {
@@ -258,14 +261,7 @@ fn first_and_last_cpu() -> (u32, u32) {
 /// The domain group in hierarchy `h` (`cpu`, `cpuset`) of the QEMU with process id `pid`.
 fn domain_group(pid: i32, h: &str) -> std::path::PathBuf {
     let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
-    let path = groups
-        .lines()
-        .find_map(|l| {
-            let mut parts = l.splitn(3, ':');
-            let (_, names, path) = (parts.next()?, parts.next()?, parts.next()?);
-            names.split(',').any(|n| n == h).then_some(path)
-        })
-        .unwrap();
+    let path = hierarchy_path(&groups, h).unwrap();
     let at = path.find("-qemu").expect("QEMU in a domain group");
     Path::new("/sys/fs/cgroup")
         .join(h)
@@ -297,13 +293,9 @@ fn pinning_report(pid: i32) -> Vec<String> {
     for (name, tid) in tasks {
         let task = format!("/proc/{pid}/task/{tid}");
         let groups = std::fs::read_to_string(format!("{task}/cgroup")).unwrap_or_default();
-        let cpuset = groups.lines().find(|l| {
-            l.split(':')
-                .nth(1)
-                .is_some_and(|n| n.split(',').any(|c| c == "cpuset"))
-        });
         // A thread on its way out (an I/O thread just deleted) has left its groups (the
         // kernel shows none, or the root); every other thread is in the domain's.
+        let cpuset = hierarchy_path(&groups, "cpuset");
         let Some((_, sub)) = cpuset.and_then(|l| l.rsplit_once("-qemu")) else {
             continue;
         };
@@ -538,7 +530,7 @@ fn le(bytes: &serde_json::Value) -> u64 {
 /// `major:minor kind access` (`*` for any), sorted.
 fn device_filter(pid: i32) -> Vec<String> {
     let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
-    let path = groups.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    let path = hierarchy_path(&groups, "").unwrap();
     let at = path.find("-qemu").unwrap();
     let top = if Path::new("/sys/fs/cgroup/unified").is_dir() {
         "/sys/fs/cgroup/unified"
