@@ -408,21 +408,13 @@ fn disk_files(d: &DiskDef, image: (u32, u32), f: &mut FileVisitor<'_>) -> Result
         return Ok(());
     }
     let ids = own.flatten().unwrap_or(image);
+    // A volume disk's path is the one its pool resolved.
     if matches!(d.actual_type(), "file" | "block")
         && let Some(path) = d.source_path()
     {
-        let top = match &d.translated.0 {
-            Some(a) => a.path.as_str(),
-            None => path,
-        };
-        f(top, ids, !d.readonly && !d.shareable)?;
+        f(path, ids, !d.readonly && !d.shareable)?;
     }
-    let mut next = d.extra.iter().find(|e| e.name == "backingStore");
-    while let Some(b) = next {
-        if !matches!(b.attr("type"), Some("file" | "block")) {
-            break;
-        }
-        let Some(src) = b.child("source") else { break };
+    for (src, path) in d.local_backing_sources() {
         let layer_label = disk_label(src.children.iter().filter_map(|c| match c {
             RawNode::Element(e) => Some(e),
             RawNode::Text(_) => None,
@@ -430,10 +422,9 @@ fn disk_files(d: &DiskDef, image: (u32, u32), f: &mut FileVisitor<'_>) -> Result
         if layer_label == Some(None) {
             break;
         }
-        if let Some(p) = src.attr("file").or_else(|| src.attr("dev")) {
+        if let Some(p) = path {
             f(p, layer_label.flatten().unwrap_or(ids), false)?;
         }
-        next = b.child("backingStore");
     }
     Ok(())
 }

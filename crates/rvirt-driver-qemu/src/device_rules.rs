@@ -32,26 +32,16 @@ const SND_MAJOR: u32 = 116;
 /// Local files and block devices only.
 pub(crate) fn disk_images(d: &DiskDef) -> Vec<(String, bool)> {
     let mut out = Vec::new();
+    // A volume disk's path is the one its pool resolved.
     if matches!(d.actual_type(), "file" | "block")
         && let Some(path) = d.source_path()
     {
-        let top = match &d.translated.0 {
-            Some(a) => a.path.clone(),
-            None => path.to_string(),
-        };
-        out.push((top, d.readonly));
+        out.push((path.to_string(), d.readonly));
     }
-    let mut next = d.extra.iter().find(|e| e.name == "backingStore");
-    while let Some(b) = next {
-        if !matches!(b.attr("type"), Some("file" | "block")) {
-            break;
-        }
-        let Some(src) = b.child("source") else { break };
-        if let Some(p) = src.attr("file").or_else(|| src.attr("dev")) {
-            out.push((p.to_string(), true));
-        }
-        next = b.child("backingStore");
-    }
+    out.extend(
+        d.local_backing_sources()
+            .filter_map(|(_, p)| Some((p?.to_string(), true))),
+    );
     out
 }
 

@@ -49,20 +49,15 @@ pub(crate) fn assign(def: &mut DomainDef) {
 /// one, or one per disk (a drive without a medium has one that shows nowhere) and one per
 /// backing layer, as a start hands them out.
 pub(crate) fn last_used(def: &DomainDef) -> u64 {
-    fn layers(e: &RawElement) -> u64 {
-        u64::from(e.attr("index").is_some()) + e.child("backingStore").map_or(0, layers)
-    }
     let at_start: u64 = def
         .devices
         .disks
         .iter()
         .map(|d| {
             1 + d
-                .extra
-                .iter()
-                .filter(|e| e.name == "backingStore")
-                .map(layers)
-                .sum::<u64>()
+                .backing_layers()
+                .filter(|b| b.attr("index").is_some())
+                .count() as u64
         })
         .sum();
     max_index(def).max(at_start)
@@ -71,16 +66,15 @@ pub(crate) fn last_used(def: &DomainDef) -> u64 {
 /// The storage indexes of disk `d`'s chain from its image down, as far as the live XML
 /// numbers them.
 pub(crate) fn chain_indexes(d: &DiskDef) -> Vec<u64> {
-    let mut out: Vec<u64> = index_of(d).into_iter().collect();
-    let mut next = d.extra.iter().find(|e| e.name == "backingStore");
-    while let Some(b) = next.filter(|_| !out.is_empty()) {
-        match b.attr("index").and_then(|v| v.parse().ok()) {
-            Some(i) => out.push(i),
-            None => break,
-        }
-        next = b.child("backingStore");
-    }
-    out
+    let Some(top) = index_of(d) else {
+        return Vec::new();
+    };
+    std::iter::once(top)
+        .chain(
+            d.backing_layers()
+                .map_while(|b| b.attr("index").and_then(|v| v.parse().ok())),
+        )
+        .collect()
 }
 
 /// `vda[N]` as a position in the disk's chain (`vda[1]` for the first backing image) when
@@ -100,23 +94,14 @@ pub(crate) fn index_to_position(d: &DiskDef, name: &str) -> String {
 
 /// The largest storage index `def` uses (0 when none).
 fn max_index(def: &DomainDef) -> u64 {
-    fn deepest(e: &RawElement) -> u64 {
-        let own = e.attr("index").and_then(|v| v.parse().ok()).unwrap_or(0);
-        let below = e.child("backingStore").map_or(0, deepest);
-        own.max(below)
-    }
     def.devices
         .disks
         .iter()
-        .map(|d| {
-            let chain = d
-                .extra
-                .iter()
-                .filter(|e| e.name == "backingStore")
-                .map(deepest)
-                .max()
-                .unwrap_or(0);
-            index_of(d).unwrap_or(0).max(chain)
+        .flat_map(|d| {
+            let layers = d
+                .backing_layers()
+                .filter_map(|b| b.attr("index")?.parse().ok());
+            index_of(d).into_iter().chain(layers)
         })
         .max()
         .unwrap_or(0)

@@ -715,6 +715,27 @@ impl DiskDef {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The `<backingStore>` layers of the disk's chain, from the one under its image down, as
+    /// far as the XML names them.
+    pub fn backing_layers(&self) -> impl Iterator<Item = &RawElement> {
+        std::iter::successors(self.extra.iter().find(|e| e.name == "backingStore"), |b| {
+            b.child("backingStore")
+        })
+    }
+
+    /// The backing images QEMU opens as local files or block devices, from the top down: each
+    /// layer's `<source>` and its path (none when the source names none), up to the first
+    /// layer of another type or without a source.
+    pub fn local_backing_sources(&self) -> impl Iterator<Item = (&RawElement, Option<&str>)> {
+        self.backing_layers().map_while(|b| {
+            if !matches!(b.attr("type"), Some("file" | "block")) {
+                return None;
+            }
+            let src = b.child("source")?;
+            Some((src, src.attr("file").or_else(|| src.attr("dev"))))
+        })
+    }
+
     /// The type of storage the disk really uses (libvirt's `virStorageSourceGetActualType`):
     /// for a resolved `type='volume'` disk that of its volume, otherwise its own type.
     pub fn actual_type(&self) -> &str {
