@@ -449,8 +449,8 @@ impl Cgroup {
     /// each thread of `threads` (sub-group, thread id: vCPUs, I/O threads) on into its own,
     /// on a thread of its own: the kernel makes a move wait for an RCU grace period (about
     /// 12 ms here) unless another move just happened, which would otherwise add to every start
-    /// and restore. Threads QEMU makes later are made
-    /// by a thread already moved and start in its group. A thread that ended meanwhile (QEMU
+    /// and restore. Threads QEMU makes later are made by a thread already moved and start in
+    /// its group. A thread that ended meanwhile (QEMU
     /// quit) is no error; [`wait_for_background`] waits for the moves, and a vCPU plugged
     /// meanwhile is moved after them ([`Cgroup::move_thread`]).
     ///
@@ -613,10 +613,7 @@ impl Cgroup {
         }
         let mut sum: Vec<u64> = Vec::new();
         for sub in self.subgroups(Controller::Cpuacct) {
-            let is_vcpu = sub
-                .strip_prefix("vcpu")
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-            if !is_vcpu {
+            if !is_thread_group(&sub, "vcpu") {
                 continue;
             }
             let times = parse_per_cpu(&self.read_cpuacct(Some(&sub), "cpuacct.usage_percpu")?)?;
@@ -716,6 +713,13 @@ impl Cgroup {
     pub(crate) fn name(&self) -> Option<&std::ffi::OsStr> {
         self.dirs.first().and_then(|(_, d)| d.file_name())
     }
+}
+
+/// Whether `name` is a thread sub-group of `kind` (`vcpu3` of `vcpu`, `iothread1` of
+/// `iothread`).
+pub(crate) fn is_thread_group(name: &str, kind: &str) -> bool {
+    name.strip_prefix(kind)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether the unified hierarchy holding `group` (…/machine/NAME) filters devices through BPF.

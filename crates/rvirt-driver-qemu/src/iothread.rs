@@ -141,14 +141,7 @@ impl QemuDriver {
                     ));
                 };
                 // Its control group and pinning, as libvirt sets up a new I/O thread.
-                let cpus = live_def.iothread_affinity(id);
-                let group = crate::cgroup::ThreadGroup {
-                    name: alias,
-                    tid: Some(tid),
-                    cpus: cpus.clone(),
-                };
-                crate::params::place_thread(&p.cgroup, &live_def, "iothread", group)?;
-                crate::pin::pin_new_thread(tid, cpus.as_deref())?;
+                crate::params::place_new_thread(&p.cgroup, &live_def, "iothread", id, tid)?;
             } else {
                 let args = json!({ "id": alias });
                 self.qmp(

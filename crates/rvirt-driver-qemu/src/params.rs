@@ -4,7 +4,7 @@
 //! throttling, QEMU itself (`block_set_io_throttle`, read back from `query-block`). The
 //! tuning a definition asks for is applied to the control groups as QEMU starts.
 
-use crate::cgroup::{Cgroup, Controller, ThreadGroup, not_mounted};
+use crate::cgroup::{Cgroup, Controller, ThreadGroup, is_thread_group, not_mounted};
 use crate::pin::{StartPins, StartThreads};
 use crate::{FROM, QemuDriver};
 use rvirt_conf::DomainDef;
@@ -199,12 +199,6 @@ fn set_bandwidth(cg: &Cgroup, sub: Option<&str>, i: usize, v: i64) -> Result<()>
     }
 }
 
-/// Whether `name` is a thread sub-group of `kind` (`vcpu3` of `vcpu`).
-fn is_thread_group(name: &str, kind: &str) -> bool {
-    name.strip_prefix(kind)
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// The sub-group a live limit of `sub` is read from, as libvirt reads it: `vcpu0`, the first
 /// I/O thread's, `emulator` (the domain's group when there is none).
 fn read_group(def: &DomainDef, sub: Option<&str>) -> Option<String> {
@@ -215,52 +209,56 @@ fn read_group(def: &DomainDef, sub: Option<&str>) -> Option<String> {
     }
 }
 
-/// A thread made at run time (`group`: a vCPU plugged, an I/O thread added) in a sub-group
-/// of its own, as the start places the others: the group is made (its `cpuset` narrowed to
-/// the thread's pinning), the live definition's bandwidth for its `kind` (`def`; `vcpu`,
-/// `iothread`) written to it, and the thread moved in.
-pub(crate) fn place_thread(
+/// A thread made at run time (`kind` `vcpu` and index `id`: a vCPU plugged; `iothread`: an
+/// I/O thread added; `tid` its thread) set up as the start sets up the others, and as libvirt
+/// does: its sub-group is made (its `cpuset` narrowed to the thread's pinning in the live
+/// definition `def`), the bandwidth `def` gives its kind written to it, the thread moved in,
+/// and pinned (or let run on every host CPU when pinned nowhere).
+pub(crate) fn place_new_thread(
     cg: &Cgroup,
     def: &DomainDef,
     kind: &str,
-    group: ThreadGroup,
+    id: u32,
+    tid: i64,
 ) -> Result<()> {
-    if !cg.has_thread_groups() {
-        return Ok(());
-    }
-    cg.make_subgroups(std::slice::from_ref(&group))?;
-    let limits = def
-        .extras
-        .cputune
-        .as_ref()
-        .map(|t| t.limits)
-        .unwrap_or_default();
-    if cg.has(Controller::Cpu) {
-        for (_, limit, sub) in SCHED.iter().skip(1) {
-            if let (Some(i), Some(s)) = (limit, sub)
-                && *s == kind
-                && limits[*i] != 0
-            {
-                let file = bandwidth_file(*i);
-                cg.write(
-                    Controller::Cpu,
-                    Some(&group.name),
-                    file,
-                    &limits[*i].to_string(),
-                )?;
+    let cpus = match kind {
+        "vcpu" => def.vcpu_affinity(id),
+        _ => def.iothread_affinity(id),
+    };
+    let name = format!("{kind}{id}");
+    if cg.has_thread_groups() {
+        cg.make_subgroups(&[ThreadGroup {
+            name: name.clone(),
+            tid: Some(tid),
+            cpus: cpus.clone(),
+        }])?;
+        let limits = def
+            .extras
+            .cputune
+            .as_ref()
+            .map(|t| t.limits)
+            .unwrap_or_default();
+        if cg.has(Controller::Cpu) {
+            for (_, limit, sub) in SCHED.iter().skip(1) {
+                if let (Some(i), Some(s)) = (limit, sub)
+                    && *s == kind
+                    && limits[*i] != 0
+                {
+                    let file = bandwidth_file(*i);
+                    cg.write(Controller::Cpu, Some(&name), file, &limits[*i].to_string())?;
+                }
             }
         }
+        cg.move_thread(&name, tid)?;
     }
-    match group.tid {
-        Some(tid) => cg.move_thread(&group.name, tid),
-        None => Ok(()),
-    }
+    crate::pin::pin_new_thread(tid, cpus.as_deref())
 }
 
 /// Finishes placing a new QEMU (main thread `pid`, monitor `mon`, vCPU and I/O threads
 /// `threads`) in its control groups (`placing`), its vCPU and I/O threads in their own (pinned
-/// as `pins` says), and applies `tuning` to them and the disks' throttling to QEMU. On failure, the groups made so far come back with the error for the
-/// caller to remove once QEMU is gone.
+/// as `pins` says), and applies `tuning` to them and the disks' throttling to QEMU. On
+/// failure, the groups made so far come back with the error for the caller to remove once
+/// QEMU is gone.
 pub(crate) async fn apply_at_start(
     mon: &rvirt_qmp::Monitor,
     pid: i32,

@@ -367,14 +367,7 @@ impl QemuDriver {
                 // Its control group and pinning, as libvirt sets up a plugged vCPU.
                 if let Some(t) = threads.iter().find(|t| t.cpu_index as u32 == i) {
                     let def = obj.lock().def.clone();
-                    let cpus = def.vcpu_affinity(i);
-                    let group = crate::cgroup::ThreadGroup {
-                        name: format!("vcpu{i}"),
-                        tid: Some(t.thread_id),
-                        cpus: cpus.clone(),
-                    };
-                    crate::params::place_thread(&p.cgroup, &def, "vcpu", group)?;
-                    crate::pin::pin_new_thread(t.thread_id, cpus.as_deref())?;
+                    crate::params::place_new_thread(&p.cgroup, &def, "vcpu", i, t.thread_id)?;
                 }
             }
             return Ok(());
