@@ -126,9 +126,17 @@ impl DeviceMap {
         }
         let attached = (|| -> Result<DeviceMap> {
             let map = create_map(max)?;
-            let mut dm = DeviceMap { map, count: 0, max };
+            // A device named twice (a listed one a guest's device names too) is one entry.
+            let mut keys: Vec<u64> = rules.iter().map(Rule::key).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let dm = DeviceMap {
+                map,
+                count: keys.len() as u32,
+                max,
+            };
             for r in rules {
-                dm.put(r.key(), r.value())?;
+                dm.update(r.key(), r.value())?;
             }
             attach_program(group, &dm.map)?;
             Ok(dm)
@@ -192,11 +200,15 @@ impl DeviceMap {
     /// Allows `rule` (replacing what the map held for the same device), in a bigger map behind
     /// a new program on `group` when this one is full.
     pub(crate) fn allow(&mut self, group: &Path, rule: &Rule) -> Result<()> {
-        let known = self.lookup(rule.key())?.is_some();
-        if !known && self.count >= self.max {
+        let new = self.lookup(rule.key())?.is_none();
+        if new && self.count >= self.max {
             self.grow(group)?;
         }
-        self.put(rule.key(), rule.value())
+        self.update(rule.key(), rule.value())?;
+        if new {
+            self.count += 1;
+        }
+        Ok(())
     }
 
     /// Takes the accesses of `rule` away from its device (the entry goes once nothing is left).
@@ -218,7 +230,7 @@ impl DeviceMap {
             self.count = self.count.saturating_sub(1);
             Ok(())
         } else {
-            self.put(key, left)
+            self.update(key, left)
         }
     }
 
@@ -265,8 +277,8 @@ impl DeviceMap {
         }
     }
 
-    fn put(&mut self, key: u64, value: u32) -> Result<()> {
-        let known = self.lookup(key)?.is_some();
+    /// Sets the value of `key` (the caller counts a new entry).
+    fn update(&self, key: u64, value: u32) -> Result<()> {
         let mut attr = ElemAttr {
             map_fd: self.map.as_raw_fd() as u32,
             key: &key as *const u64 as u64,
@@ -276,24 +288,21 @@ impl DeviceMap {
         // SAFETY: a valid BPF_MAP_UPDATE_ELEM attribute (BPF_ANY); key and value outlive the
         // call and have the map's sizes.
         unsafe { bpf(BPF_MAP_UPDATE_ELEM, &mut attr) }
-            .map_err(|e| sys_error("failed to update device in BPF cgroup map", e))?;
-        if !known {
-            self.count += 1;
-        }
-        Ok(())
+            .map(|_| ())
+            .map_err(|e| sys_error("failed to update device in BPF cgroup map", e))
     }
 
     /// Moves the rules to a map twice the size, behind a new program on `group`.
     fn grow(&mut self, group: &Path) -> Result<()> {
         let entries = self.entries()?;
         let max = self.max * 2;
-        let mut bigger = DeviceMap {
+        let bigger = DeviceMap {
             map: create_map(max)?,
-            count: 0,
+            count: entries.len() as u32,
             max,
         };
         for (k, v) in entries {
-            bigger.put(k, v)?;
+            bigger.update(k, v)?;
         }
         attach_program(group, &bigger.map)?;
         *self = bigger;
@@ -676,6 +685,39 @@ mod tests {
         }
         // Four lookups, each loading the map.
         assert_eq!(p.iter().filter(|i| i.code == LD_IMM64).count(), 4);
+    }
+
+    #[test]
+    fn a_full_map_moves_to_a_bigger_one_a_restarted_driver_finds() {
+        let top = Path::new("/sys/fs/cgroup/unified");
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 || !top.is_dir() || !available(top) {
+            return;
+        }
+        let group = top.join(format!("rvirt-acl-test-{}", std::process::id()));
+        std::fs::create_dir(&group).unwrap();
+        let rule = |minor: u32| Rule {
+            kind: DevKind::Char,
+            major: 300,
+            minor: Some(minor),
+            access: ACCESS_RW,
+        };
+        // The same device twice is one entry.
+        let mut dm = DeviceMap::attach(&group, &[rule(0), rule(0)])
+            .unwrap()
+            .unwrap();
+        assert_eq!((dm.count, dm.max), (1, INITIAL_ENTRIES));
+        for minor in 1..70 {
+            dm.allow(&group, &rule(minor)).unwrap();
+        }
+        dm.allow(&group, &rule(5)).unwrap();
+        assert_eq!((dm.count, dm.max), (70, 2 * INITIAL_ENTRIES));
+        dm.deny(&rule(3)).unwrap();
+        let found = DeviceMap::find(&group).unwrap().unwrap();
+        assert_eq!((found.count, found.max), (69, 2 * INITIAL_ENTRIES));
+        assert_eq!(found.entries().unwrap().len(), 69);
+        drop((dm, found));
+        std::fs::remove_dir(&group).unwrap();
     }
 
     #[test]
