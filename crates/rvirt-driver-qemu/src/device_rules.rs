@@ -81,20 +81,33 @@ pub(crate) fn disk_teardown_rules(d: &DiskDef, acl: Option<&[String]>) -> Vec<Ru
 }
 
 impl crate::QemuDriver {
-    /// Lets the running guest `p` open the device nodes of disk `d` (attached, or inserted
-    /// as new media).
-    pub(crate) fn allow_disk(&self, p: &crate::process::Proc, d: &DiskDef) -> Result<()> {
-        p.cgroup.allow_devices(&disk_rules(d)?)
+    /// Gives disk `d`'s images (with their backing chain) to QEMU's user under the live
+    /// definition `def`, and lets the running guest `p` open those that are device nodes (a
+    /// disk attached, new media); neither when one fails.
+    pub(crate) fn grant_disk(
+        &self,
+        def: &DomainDef,
+        p: &crate::process::Proc,
+        d: &DiskDef,
+    ) -> Result<()> {
+        self.dac.set_disk(def, d)?;
+        let allowed = disk_rules(d).and_then(|rules| p.cgroup.allow_devices(&rules));
+        if allowed.is_err() {
+            self.dac.restore_disk(def, d);
+        }
+        allowed
     }
 
-    /// Takes the device nodes of disk `d` away from the running guest `p` again (detached,
-    /// ejected, or a failed attach), those on the device list excepted. A failure is logged:
-    /// the guest keeps a device it no longer uses, as libvirt leaves it then.
-    pub(crate) fn deny_disk(&self, p: &crate::process::Proc, d: &DiskDef) {
+    /// Takes what [`crate::QemuDriver::grant_disk`] gave away again (a disk detached,
+    /// ejected media, a failed attach), the devices on the device list excepted. A device
+    /// filter that cannot be changed is logged: the guest keeps a device it no longer uses, as
+    /// libvirt leaves it.
+    pub(crate) fn revoke_disk(&self, def: &DomainDef, p: &crate::process::Proc, d: &DiskDef) {
         let rules = disk_teardown_rules(d, self.config.cgroup_device_acl.as_deref());
         if let Err(e) = p.cgroup.deny_devices(&rules) {
             tracing::warn!("{e}");
         }
+        self.dac.restore_disk(def, d);
     }
 }
 

@@ -999,12 +999,7 @@ impl QemuDriver {
                 let d = disk.clone();
                 // Its images (with their backing chain) go to QEMU's user first.
                 let labelled = with_chain(&disk);
-                self.dac.set_disk(&def, &labelled)?;
-                // And QEMU may open their device nodes.
-                if let Err(e) = self.allow_disk(&p, &labelled) {
-                    self.dac.restore_disk(&def, &labelled);
-                    return Err(e);
-                }
+                self.grant_disk(&def, &p, &labelled)?;
                 // A number no node of QEMU and no image of the live XML has.
                 let floor = crate::disk_index::last_used(&def);
                 let plugged = self
@@ -1032,10 +1027,7 @@ impl QemuDriver {
                         Ok(n)
                     })
                     .await;
-                let n = plugged.inspect_err(|_| {
-                    self.deny_disk(&p, &labelled);
-                    self.dac.restore_disk(&def, &labelled);
-                })?;
+                let n = plugged.inspect_err(|_| self.revoke_disk(&def, &p, &labelled))?;
                 if let Some(path) = disk.source_path().map(str::to_string) {
                     crate::disk_index::set(&mut disk, &path, n);
                 }
@@ -1242,8 +1234,7 @@ impl QemuDriver {
                     })
                     .await;
                 if let Some(d) = def.devices.disks.iter().find(|d| &d.target_dev == target) {
-                    self.deny_disk(p, d);
-                    self.dac.restore_disk(&def, d);
+                    self.revoke_disk(&def, p, d);
                 }
                 def.devices.disks.retain(|d| &d.target_dev != target);
             }
@@ -1445,11 +1436,7 @@ impl QemuDriver {
         let d = disk.clone();
         let target = disk.target_dev.clone();
         let labelled = with_chain(&disk);
-        self.dac.set_disk(&live_def, &labelled)?;
-        if let Err(e) = self.allow_disk(&p, &labelled) {
-            self.dac.restore_disk(&live_def, &labelled);
-            return Err(e);
-        }
+        self.grant_disk(&live_def, &p, &labelled)?;
         let opened = self
             .with_monitor(&p, move |m| async move {
                 let old_nodes = disk_nodes(&m, &qid).await?;
@@ -1475,21 +1462,16 @@ impl QemuDriver {
                 Ok(true)
             })
             .await
-            .inspect_err(|_| {
-                self.deny_disk(&p, &labelled);
-                self.dac.restore_disk(&live_def, &labelled);
-            })?;
+            .inspect_err(|_| self.revoke_disk(&live_def, &p, &labelled))?;
         if !opened {
-            self.deny_disk(&p, &labelled);
-            self.dac.restore_disk(&live_def, &labelled);
+            self.revoke_disk(&live_def, &p, &labelled);
             return Err(Error::with_detail(
                 FROM,
                 ErrorNumber::OPERATION_FAILED,
                 format!("timed out waiting to open tray of '{target}'"),
             ));
         }
-        self.deny_disk(&p, old);
-        self.dac.restore_disk(&live_def, old);
+        self.revoke_disk(&live_def, &p, old);
         old.disk_type = disk.disk_type;
         old.translated = disk.translated;
         old.source = disk.source;

@@ -1011,7 +1011,10 @@ impl QemuDriver {
         self.dac.set_all(def)?;
         let started = on_rt(async move {
             use std::os::unix::process::CommandExt;
-            let mut c = std::process::Command::new(&cmd.binary);
+            // QEMU gets the descriptors it is given (the taps, kept alive below, and stdio),
+            // none of the others the calling process has open without close-on-exec (a
+            // daemon's inherited pipe, an embedding program's sockets).
+            let mut c = crate::util::host_command(&cmd.binary);
             c.args(&cmd.args)
                 .env_clear()
                 .env("LC_ALL", "C")
@@ -1025,22 +1028,13 @@ impl QemuDriver {
                 .stderr(log_err)
                 // Its own process group: a terminal's ^C to the daemon does not reach guests.
                 .process_group(0);
-            // QEMU gets the descriptors it is given (the taps, kept alive below, and
-            // stdio), none of the others the calling process has open without close-on-exec
-            // (a daemon's inherited pipe, an embedding program's sockets).
             // SAFETY: between fork and exec the closure only changes descriptor flags,
             // resource limits and ids of this process, and allocates nothing.
             unsafe {
                 c.pre_exec(move || {
                     limits.apply()?;
-                    rvirt_qmp::close_on_exec_from(3);
                     for &fd in &inherited {
-                        let flags = libc::fcntl(fd, libc::F_GETFD);
-                        if flags < 0
-                            || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0
-                        {
-                            return Err(std::io::Error::last_os_error());
-                        }
+                        crate::util::pass_on_exec(fd)?;
                     }
                     // Last: the limits above may need root.
                     if let Some((uid, gid, groups)) = &creds {

@@ -158,6 +158,18 @@ pub(crate) fn host_command(program: impl AsRef<std::ffi::OsStr>) -> std::process
     cmd
 }
 
+/// Lets the program a `pre_exec` hook is about to run have descriptor `fd` (clears its
+/// close-on-exec flag). Only `fcntl` calls: fit for a hook added after [`host_command`]'s.
+pub(crate) fn pass_on_exec(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+    // SAFETY: fcntl on a descriptor number; a closed one fails with EBADF.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    // SAFETY: as above.
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Runs a command to its end; its standard output, or libvirt's error for a failed child
 /// (`internal error: Child process (CMD) unexpected exit status N: STDERR`).
 pub(crate) fn run(program: &str, args: &[&str]) -> Result<String> {

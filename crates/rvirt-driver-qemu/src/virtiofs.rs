@@ -418,13 +418,7 @@ fn spawn(
     // SAFETY: between fork and exec the closure makes only fcntl calls on the listening
     // socket, which this function holds open until the spawn returned, and allocates nothing.
     unsafe {
-        cmd.pre_exec(move || {
-            let flags = libc::fcntl(fd, libc::F_GETFD);
-            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+        cmd.pre_exec(move || crate::util::pass_on_exec(fd));
     }
     // The domain's log says which daemon ran, as libvirt's does.
     if let Ok(mut domain_log) = std::fs::OpenOptions::new()
