@@ -37,6 +37,27 @@ fn hierarchy_path<'a>(groups: &'a str, h: &str) -> Option<&'a str> {
     })
 }
 
+/// Where hierarchy `h` (`""`: the unified one) is mounted.
+fn hierarchy_top(h: &str) -> std::path::PathBuf {
+    let unified = Path::new("/sys/fs/cgroup/unified");
+    match h {
+        "" if unified.is_dir() => unified.to_path_buf(),
+        h => Path::new("/sys/fs/cgroup").join(h),
+    }
+}
+
+/// The sub-groups of the group `dir`, by name, sorted.
+fn subgroups_of(dir: &Path) -> Vec<String> {
+    let mut subs: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    subs.sort();
+    subs
+}
+
 /// Where thread `tid` of process `pid` sits in each hierarchy, relative to the domain's group
 /// (`/` for the group itself, `-` outside any domain group), and the sub-groups of that group.
 fn layout(pid: i32, tid: &str) -> Vec<String> {
@@ -52,18 +73,7 @@ fn layout(pid: i32, tid: &str) -> Vec<String> {
         };
         let (group, sub) = path.split_at(at + "-qemu".len());
         let sub = if sub.is_empty() { "/" } else { sub };
-        let top = match h {
-            "" if Path::new("/sys/fs/cgroup/unified").is_dir() => "/sys/fs/cgroup/unified".into(),
-            "" => "/sys/fs/cgroup".to_string(),
-            h => format!("/sys/fs/cgroup/{h}"),
-        };
-        let mut subs: Vec<String> = std::fs::read_dir(format!("{top}{group}"))
-            .unwrap()
-            .flatten()
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().into_string().unwrap())
-            .collect();
-        subs.sort();
+        let subs = subgroups_of(&hierarchy_top(h).join(group.trim_start_matches('/')));
         out.push(format!("{label}: {sub} of [{}]", subs.join(" ")));
     }
     out
@@ -258,14 +268,13 @@ fn first_and_last_cpu() -> (u32, u32) {
     (cpus[0], *cpus.last().unwrap())
 }
 
-/// The domain group in hierarchy `h` (`cpu`, `cpuset`) of the QEMU with process id `pid`.
+/// The domain group in hierarchy `h` (`cpu`, `cpuset`; `""`: the unified one) of the QEMU
+/// with process id `pid`.
 fn domain_group(pid: i32, h: &str) -> std::path::PathBuf {
     let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
     let path = hierarchy_path(&groups, h).unwrap();
     let at = path.find("-qemu").expect("QEMU in a domain group");
-    Path::new("/sys/fs/cgroup")
-        .join(h)
-        .join(path[..at + "-qemu".len()].trim_start_matches('/'))
+    hierarchy_top(h).join(path[..at + "-qemu".len()].trim_start_matches('/'))
 }
 
 /// The threads of the QEMU `pid` that get groups of their own (its main thread as `main`, the
@@ -310,14 +319,7 @@ fn pinning_report(pid: i32) -> Vec<String> {
     }
     let cpuset = domain_group(pid, "cpuset");
     let cpu = domain_group(pid, "cpu");
-    let mut subs: Vec<String> = std::fs::read_dir(&cpuset)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().into_string().unwrap())
-        .collect();
-    subs.sort();
-    for s in subs {
+    for s in subgroups_of(&cpuset) {
         let read = |p: std::path::PathBuf| {
             std::fs::read_to_string(p)
                 .map(|t| t.trim().to_string())
@@ -529,16 +531,8 @@ fn le(bytes: &serde_json::Value) -> u64 {
 /// it from the kernel: the programs attached (their type) and each rule of the map, as
 /// `major:minor kind access` (`*` for any), sorted.
 fn device_filter(pid: i32) -> Vec<String> {
-    let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
-    let path = hierarchy_path(&groups, "").unwrap();
-    let at = path.find("-qemu").unwrap();
-    let top = if Path::new("/sys/fs/cgroup/unified").is_dir() {
-        "/sys/fs/cgroup/unified"
-    } else {
-        "/sys/fs/cgroup"
-    };
-    let group = format!("{top}{}", &path[..at + "-qemu".len()]);
-    let progs = bpftool(&["cgroup", "show", &group]);
+    let group = domain_group(pid, "");
+    let progs = bpftool(&["cgroup", "show", group.to_str().unwrap()]);
     let mut report = Vec::new();
     for p in progs.as_array().unwrap() {
         report.push(format!("program: {}", p["attach_type"].as_str().unwrap()));
