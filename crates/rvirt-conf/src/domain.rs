@@ -237,7 +237,8 @@ const ARCHES: &[&str] = crate::cpu_map::ARCHES;
 pub const FIRMWARE_FEATURES: &[&str] = &["enrolled-keys", "secure-boot"];
 const BOOT_DEVS: &[&str] = &["fd", "cdrom", "hd", "network"];
 const LIFECYCLE: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
-const FEATURES: &[&str] = &[
+/// The `<features>` children libvirt knows, in the order it prints them.
+pub const FEATURES: &[&str] = &[
     "acpi",
     "apic",
     "pae",

@@ -244,6 +244,7 @@ impl QemuDriver {
             },
         };
         def.os.machine = machine;
+        crate::firmware::fill_nvram_path(def, &self.nvram_dir());
         if def.devices.emulator.is_none() {
             def.devices.emulator = Some(bin.display().to_string());
         }
@@ -252,7 +253,14 @@ impl QemuDriver {
         crate::defaults::assign_usb(def);
         crate::pci::assign(def)?;
         crate::graphics::validate(def, &self.config)?;
+        crate::firmware::validate(def)?;
         crate::virtiofs::validate(def)
+    }
+
+    /// Where guests' UEFI variable stores go by default (libvirt's `nvram` folder beside the
+    /// domains' private folders).
+    pub(crate) fn nvram_dir(&self) -> PathBuf {
+        self.dirs.qemu_lib.join("nvram")
     }
 }
 

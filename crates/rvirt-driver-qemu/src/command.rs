@@ -150,6 +150,10 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         push(&["-compat", &compat]);
     }
     push(&["-S"]);
+    // The UEFI code and variable store, as block nodes the machine takes as its flash.
+    for node in crate::firmware::pflash_blockdevs(def) {
+        push(&["-blockdev", &node]);
+    }
     let mem_mib = def.memory_kib.div_ceil(1024).max(1);
     // The RAM as a backend object when <memoryBacking> asks for one (shared with virtiofsd),
     // which the machine then takes as its memory.
@@ -165,6 +169,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     if ram.is_some() {
         machine.push_str(&format!(",memory-backend={}", machine::RAM_ID));
     }
+    machine.push_str(&crate::firmware::machine_options(def));
     push(&["-machine", &machine]);
     let accel = match &*def.virt_type {
         "kvm" => "kvm",
@@ -192,6 +197,8 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
             push(&["-cpu", &format!("{model}{}", machine::cpu_options(def))]);
         }
     }
+    let loader = crate::firmware::loader_args(def);
+    push(&loader.iter().map(String::as_str).collect::<Vec<_>>());
     push(&["-m", &format!("size={}k", mem_mib * 1024)]);
     if let Some(ram) = &ram {
         push(&["-object", &ram.to_string()]);

@@ -16,7 +16,9 @@
 //! snapshots (`save_image_format`, `dump_image_format`, `snapshot_image_format`), and who
 //! QEMU runs as and who owns its files (`user`, `group`, `dynamic_ownership`,
 //! `remember_owner`, `swtpm_user`, `swtpm_group`: see the `dac` module), and where file-backed
-//! guest RAM goes (`memory_backing_dir`). Other settings are read as libvirt would not
+//! guest RAM goes (`memory_backing_dir`), and the obsolete `nvram` list of UEFI code files and
+//! their variable store templates (ignored, as by libvirt, on a host with firmware
+//! descriptors). Other settings are read as libvirt would not
 //! complain about them and otherwise ignored; a `security_driver` other than `none` and `dac`
 //! (SELinux, AppArmor) is logged as not honoured.
 
@@ -126,6 +128,10 @@ pub(crate) struct QemuConfig {
     /// embedded driver whose folder lies outside its root (its `qemu-embed-HASH`, as libvirt
     /// names them), so that two embedded drivers never share one; set when the driver opens.
     pub(crate) memory_backing_prefix: Option<String>,
+    /// `nvram`: UEFI code files and the templates of their variable stores, for loaders
+    /// given by path (empty where the host has firmware descriptors, which libvirt then
+    /// prefers).
+    pub(crate) nvram: Vec<(String, String)>,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -276,6 +282,7 @@ impl QemuConfig {
                 .string("memory_backing_dir")?
                 .map(|d| Path::new(&d).join("libvirt/qemu")),
             memory_backing_prefix: None,
+            nvram: nvram_list(f)?,
         };
         check_unsupported(f)?;
         Ok(config)
@@ -425,6 +432,40 @@ fn check_unsupported(f: &ConfFile) -> std::result::Result<(), ConfError> {
     Ok(())
 }
 
+/// The `nvram` setting: `CODE:VARS` pairs (spaces before each part skipped), libvirt's
+/// "Invalid nvram format" for any other entry. Where the host has firmware descriptors the
+/// setting is ignored with libvirt's warning.
+fn nvram_list(f: &ConfFile) -> std::result::Result<Vec<(String, String)>, ConfError> {
+    let Some(list) = f.string_list("nvram", false)? else {
+        return Ok(Vec::new());
+    };
+    if !crate::firmware::descriptor_paths().is_empty() {
+        tracing::warn!(
+            "Obsolete nvram variable is set while firmware metadata files found. Note that \
+             the nvram config file variable is going to be ignored."
+        );
+        return Ok(Vec::new());
+    }
+    nvram_entries(&list)
+}
+
+/// `CODE:VARS` entries of the `nvram` setting, as pairs.
+fn nvram_entries(list: &[String]) -> std::result::Result<Vec<(String, String)>, ConfError> {
+    list.iter()
+        .map(|entry| {
+            let parts: Vec<&str> = entry.split(':').map(str::trim_start).collect();
+            match parts[..] {
+                [code, vars] if !code.is_empty() && !vars.is_empty() => {
+                    Ok((code.to_string(), vars.to_string()))
+                }
+                _ => Err(ConfError::Syntax(format!(
+                    "Invalid nvram format: '{entry}'"
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// A `qemu.conf` that cannot be used, as libvirt reports it: syntax errors with
 /// `VIR_ERR_CONF_SYNTAX` and values of the wrong type as internal errors of the configuration
 /// file layer, values the QEMU driver refuses as its own internal errors.
@@ -569,5 +610,22 @@ mod tests {
             e.message
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn nvram_entries_are_code_and_template_pairs() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            nvram_entries(&list(&["/fw/CODE.fd: /fw/VARS.fd"])).unwrap(),
+            [("/fw/CODE.fd".to_string(), "/fw/VARS.fd".to_string())]
+        );
+        for bad in ["/fw/CODE.fd", "/a:/b:/c", ":/b", "/a:"] {
+            match nvram_entries(&list(&[bad])) {
+                Err(ConfError::Syntax(m)) => {
+                    assert_eq!(m, format!("Invalid nvram format: '{bad}'"))
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -105,6 +105,17 @@ impl Dac {
         format!("+{}:+{}", self.user, self.group)
     }
 
+    /// The user and group QEMU runs as: the configured ones, or the driver's own when it is
+    /// unprivileged.
+    pub(crate) fn qemu_ids(&self) -> (u32, u32) {
+        if self.privileged {
+            (self.user, self.group)
+        } else {
+            // SAFETY: geteuid and getegid have no preconditions.
+            unsafe { (libc::geteuid(), libc::getegid()) }
+        }
+    }
+
     /// The user and group the TPM emulator runs as: `None` (the driver's own) for an
     /// unprivileged driver, as libvirt's session driver.
     pub(crate) fn swtpm_ids(&self) -> Option<(u32, u32)> {

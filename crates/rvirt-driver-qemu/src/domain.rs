@@ -2,6 +2,7 @@
 //! atomically), lookups and listing from the shared object layer, lifecycle through
 //! [`crate::process`].
 
+use crate::process::StartHow;
 use crate::{FROM, QemuDriver, util};
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_driver::domain_obj::AddConflict;
@@ -326,13 +327,21 @@ impl DomainDriver for QemuDriver {
             | DomainUndefineFlags::SNAPSHOTS_METADATA
             | DomainUndefineFlags::CHECKPOINTS_METADATA
             | DomainUndefineFlags::TPM
-            | DomainUndefineFlags::KEEP_TPM;
+            | DomainUndefineFlags::KEEP_TPM
+            | DomainUndefineFlags::NVRAM
+            | DomainUndefineFlags::KEEP_NVRAM;
         check_flags(
             FROM,
             "qemuDomainUndefineFlags",
             flags.bits(),
             supported.bits(),
         )?;
+        if flags.contains(DomainUndefineFlags::NVRAM | DomainUndefineFlags::KEEP_NVRAM) {
+            return Err(Error::operation_invalid(
+                FROM,
+                "cannot both keep and delete nvram",
+            ));
+        }
         if flags.contains(DomainUndefineFlags::TPM | DomainUndefineFlags::KEEP_TPM) {
             return Err(Error::operation_invalid(
                 FROM,
@@ -383,6 +392,26 @@ impl DomainDriver for QemuDriver {
                 .map_err(|_| Error::internal(FROM, "Failed to remove domain managed save image"))?;
             obj.lock().has_managed_save = false;
         }
+        // The UEFI variable store goes only when asked, and is kept only when asked.
+        let def = obj.lock().def.clone();
+        if let Some(nvram) = crate::firmware::undefine_nvram_path(&def, &self.nvram_dir())
+            && nvram.exists()
+        {
+            if flags.contains(DomainUndefineFlags::NVRAM) {
+                std::fs::remove_file(&nvram).map_err(|e| {
+                    Error::system(
+                        FROM,
+                        format!("failed to remove nvram: {}", nvram.display()),
+                        &e,
+                    )
+                })?;
+            } else if !flags.contains(DomainUndefineFlags::KEEP_NVRAM) {
+                return Err(Error::operation_invalid(
+                    FROM,
+                    "cannot undefine domain with nvram",
+                ));
+            }
+        }
         let path = self.config_path(&name);
         util::remove_durably(&path).map_err(|e| {
             Error::system(FROM, format!("cannot remove config {}", path.display()), &e)
@@ -416,7 +445,8 @@ impl DomainDriver for QemuDriver {
         // BYPASS_CACHE is accepted: images are read through the page cache all the same.
         let supported = DomainCreateFlags::START_PAUSED
             | DomainCreateFlags::START_BYPASS_CACHE
-            | DomainCreateFlags::START_FORCE_BOOT;
+            | DomainCreateFlags::START_FORCE_BOOT
+            | DomainCreateFlags::START_RESET_NVRAM;
         check_flags(
             FROM,
             "qemuDomainCreateWithFlags",
@@ -435,6 +465,7 @@ impl DomainDriver for QemuDriver {
             ((*st.def).clone(), st.name.clone())
         };
         let paused = flags.contains(DomainCreateFlags::START_PAUSED);
+        let reset_nvram = flags.contains(DomainCreateFlags::START_RESET_NVRAM);
         if flags.contains(DomainCreateFlags::START_FORCE_BOOT) {
             let image = self.managed_save_path(&name);
             util::remove_durably(&image).map_err(|e| {
@@ -445,10 +476,18 @@ impl DomainDriver for QemuDriver {
                 )
             })?;
             obj.lock().has_managed_save = false;
-        } else if self.start_from_managed_save(&obj, paused).await? {
+        } else if self
+            .start_from_managed_save(&obj, paused, reset_nvram)
+            .await?
+        {
             return Ok(obj.to_ref());
         }
-        self.start_domain(&obj, def, paused).await?;
+        let how = StartHow {
+            paused,
+            reset_nvram,
+            ..StartHow::default()
+        };
+        self.start_domain_how(&obj, def, how).await?;
         Ok(obj.to_ref())
     }
 
@@ -457,16 +496,22 @@ impl DomainDriver for QemuDriver {
             FROM,
             "qemuDomainCreateXML",
             flags.bits(),
-            (DomainCreateFlags::START_PAUSED | DomainCreateFlags::START_VALIDATE).bits(),
+            (DomainCreateFlags::START_PAUSED
+                | DomainCreateFlags::START_VALIDATE
+                | DomainCreateFlags::START_RESET_NVRAM)
+                .bits(),
         )?;
         if flags.contains(DomainCreateFlags::START_VALIDATE) {
             rvirt_conf::DomainDef::validate_xml(xml)?;
         }
         let def = self.parse_and_fill(xml).await?;
         let obj = self.add_live(&def)?;
-        let res = self
-            .start_domain(&obj, def, flags.contains(DomainCreateFlags::START_PAUSED))
-            .await;
+        let how = StartHow {
+            paused: flags.contains(DomainCreateFlags::START_PAUSED),
+            reset_nvram: flags.contains(DomainCreateFlags::START_RESET_NVRAM),
+            ..StartHow::default()
+        };
+        let res = self.start_domain_how(&obj, def, how).await;
         if let Err(e) = res {
             self.drop_if_transient_inactive(&obj);
             return Err(e);
@@ -589,7 +634,8 @@ impl DomainDriver for QemuDriver {
     ) -> Result<()> {
         let supported = DomainSaveRestoreFlags::BYPASS_CACHE
             | DomainSaveRestoreFlags::RUNNING
-            | DomainSaveRestoreFlags::PAUSED;
+            | DomainSaveRestoreFlags::PAUSED
+            | DomainSaveRestoreFlags::RESET_NVRAM;
         check_flags(
             FROM,
             "qemuDomainRestoreFlags",

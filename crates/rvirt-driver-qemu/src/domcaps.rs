@@ -433,123 +433,33 @@ fn cpu_caps(w: &mut XmlWriter, t: &Target, probe: &ProbeResult) {
     w.end("cpu");
 }
 
-/// One firmware descriptor that applies: its interfaces, whether it needs SMM, its code file.
-struct Firmware {
-    uefi: bool,
-    bios: bool,
-    smm: bool,
-    path: Option<String>,
-}
-
-/// The firmware descriptors (QEMU's `firmware.json` format) of the host, by file name, later
-/// folders overriding earlier ones and an empty file hiding one, sorted by name.
-fn firmware_descriptors() -> Vec<PathBuf> {
-    let mut dirs = vec![
-        PathBuf::from("/usr/share/qemu/firmware"),
-        PathBuf::from("/etc/qemu/firmware"),
-    ];
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        let config = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
-        if let Some(c) = config {
-            dirs.push(c.join("qemu/firmware"));
-        }
-    }
-    let mut by_name = std::collections::BTreeMap::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".json") {
-                by_name.insert(name, e.path());
-            }
-        }
-    }
-    by_name
-        .into_values()
-        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
-        .collect()
-}
-
-/// `fnmatch`-style matching of `*` and `?` (what descriptors' machine patterns use).
-fn glob_match(pattern: &[u8], s: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => (0..=s.len()).any(|i| glob_match(rest, &s[i..])),
-        Some((b'?', rest)) => !s.is_empty() && glob_match(rest, &s[1..]),
-        Some((c, rest)) => s.first() == Some(c) && glob_match(rest, &s[1..]),
-    }
-}
-
-/// The descriptor in `text` if it targets `arch` (QEMU's name) and `machine`.
-fn parse_firmware(text: &str, qemu_arch: &str, machine: &str) -> Option<Firmware> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let targets = v.get("targets")?.as_array()?;
-    let matches = targets.iter().any(|t| {
-        t.get("architecture").and_then(|a| a.as_str()) == Some(qemu_arch)
-            && t.get("machines")
-                .and_then(|m| m.as_array())
-                .is_some_and(|ms| {
-                    ms.iter()
-                        .filter_map(|m| m.as_str())
-                        .any(|m| glob_match(m.as_bytes(), machine.as_bytes()))
-                })
-    });
-    if !matches {
-        return None;
-    }
-    let strings = |key: &str| -> Vec<String> {
-        v.get(key)
-            .and_then(|a| a.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let interfaces = strings("interface-types");
-    let mapping = v.get("mapping")?;
-    let path = match mapping.get("device").and_then(|d| d.as_str()) {
-        Some("flash") => mapping
-            .get("executable")
-            .and_then(|e| e.get("filename"))
-            .and_then(|f| f.as_str()),
-        Some("memory") => mapping.get("filename").and_then(|f| f.as_str()),
-        _ => None,
-    };
-    Some(Firmware {
-        uefi: interfaces.iter().any(|i| i == "uefi"),
-        bios: interfaces.iter().any(|i| i == "bios"),
-        smm: strings("features").iter().any(|f| f == "requires-smm"),
-        path: path.map(str::to_string),
-    })
-}
-
 fn os_caps(w: &mut XmlWriter, arch: &str, machine: &str) {
-    let qemu_arch = if arch == "i686" { "i386" } else { arch };
-    let found: Vec<Firmware> = firmware_descriptors()
+    use crate::firmware::{Descriptor, Mapping};
+    let qemu_arch = crate::firmware::qemu_arch(arch);
+    // Descriptors that cannot be read are left out here (a start names them in its error).
+    let found: Vec<Descriptor> = crate::firmware::descriptor_paths()
         .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .filter_map(|t| parse_firmware(&t, qemu_arch, machine))
+        .filter_map(|p| Descriptor::parse(p, &std::fs::read_to_string(p).ok()?).ok())
+        .filter(|d| d.targets(qemu_arch, machine))
         .collect();
+    let offers = |i: &str| found.iter().any(|d| d.interfaces.iter().any(|x| x == i));
     let mut kinds = Vec::new();
-    if found.iter().any(|f| f.bios) {
+    if offers("bios") {
         kinds.push("bios");
     }
-    if found.iter().any(|f| f.uefi) {
+    if offers("uefi") {
         kinds.push("efi");
     }
-    let secure = found.iter().any(|f| f.smm);
+    let secure = found.iter().any(|d| d.has("requires-smm"));
     let mut files: Vec<String> = Vec::new();
     let candidates: Vec<String> = if found.is_empty() {
         FALLBACK_FIRMWARE.iter().map(|s| s.to_string()).collect()
     } else {
-        found.into_iter().filter_map(|f| f.path).collect()
+        found
+            .iter()
+            .filter(|d| !matches!(d.mapping, Mapping::Kernel(_)))
+            .map(|d| d.code_path().to_string())
+            .collect()
     };
     for f in candidates {
         if Path::new(&f).exists() && !files.contains(&f) {
@@ -573,28 +483,6 @@ fn os_caps(w: &mut XmlWriter, arch: &str, machine: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn machine_patterns() {
-        assert!(glob_match(b"pc-q35-*", b"pc-q35-7.2"));
-        assert!(!glob_match(b"pc-q35-*", b"pc-i440fx-7.2"));
-        assert!(glob_match(b"pc-?35-7.2", b"pc-q35-7.2"));
-        assert!(glob_match(b"*", b""));
-    }
-
-    #[test]
-    fn descriptor_matching() {
-        let text = r#"{"interface-types": ["uefi"],
-            "mapping": {"device": "flash", "executable": {"filename": "/fw/CODE.fd", "format": "raw"}},
-            "targets": [{"architecture": "x86_64", "machines": ["pc-q35-*"]}],
-            "features": ["requires-smm", "secure-boot"]}"#;
-        let fw = parse_firmware(text, "x86_64", "pc-q35-7.2").unwrap();
-        assert!(fw.uefi && !fw.bios && fw.smm);
-        assert_eq!(fw.path.as_deref(), Some("/fw/CODE.fd"));
-        assert!(parse_firmware(text, "x86_64", "pc-i440fx-7.2").is_none());
-        assert!(parse_firmware(text, "i386", "pc-q35-7.2").is_none());
-        assert!(parse_firmware("not json", "x86_64", "pc-q35-7.2").is_none());
-    }
 
     #[test]
     fn arch_families() {

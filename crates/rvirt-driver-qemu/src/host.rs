@@ -95,6 +95,12 @@ impl HostDriver for QemuDriver {
         }
         let mut def = rvirt_conf::DomainDef::parse_xml(xml, rvirt_conf::ParseOptions::default())?;
         self.fill_def(&mut def).await?;
+        // The firmware a fresh start would choose.
+        let fresh = crate::firmware::FillHow {
+            new: true,
+            reset_nvram: false,
+        };
+        crate::firmware::select(&mut def, &self.nvram_dir(), fresh)?;
         self.prepare_disk_sources(&mut def)?;
         let short = crate::util::short_name(-1, &def.name);
         let monitor = self

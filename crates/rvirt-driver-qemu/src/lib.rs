@@ -20,6 +20,7 @@
 //!                                                             (/var/lib/libvirt/qemu)
 //! R/lib/qemu/save/NAME.save         managed save images       (/var/lib/libvirt/qemu/save)
 //! R/lib/qemu/snapshot/DOM/NAME.xml  snapshot records   (/var/lib/libvirt/qemu/snapshot)
+//! R/lib/qemu/nvram/NAME_VARS.fd     UEFI variable stores      (/var/lib/libvirt/qemu/nvram)
 //! R/cache/qemu/capabilities/        probe results per binary  (/var/cache/libvirt/qemu)
 //! R/log/qemu/NAME.log               QEMU's output per domain  (/var/log/libvirt/qemu)
 //! R/lib/swtpm/UUID/tpm2/            a TPM emulator's state    (/var/lib/libvirt/swtpm)
@@ -52,6 +53,7 @@ mod disk_index;
 mod domain;
 mod domcaps;
 mod dump;
+mod firmware;
 mod graphics;
 mod guest_agent;
 mod guest_fs;

@@ -625,6 +625,16 @@ pub(crate) struct StartHow {
     pub(crate) load: Option<String>,
     /// The save image to restore the domain's state from.
     pub(crate) incoming: Option<Incoming>,
+    /// The UEFI variable store is made anew from its template (`--reset-nvram`).
+    pub(crate) reset_nvram: bool,
+}
+
+impl StartHow {
+    /// A fresh start: neither a restore nor the load of a snapshot's state (where the
+    /// firmware was chosen by the start that made them).
+    fn is_new(&self) -> bool {
+        self.incoming.is_none() && self.load.is_none()
+    }
 }
 
 impl QemuDriver {
@@ -682,10 +692,12 @@ impl QemuDriver {
         def: DomainDef,
         paused: bool,
         incoming: Option<Incoming>,
+        reset_nvram: bool,
     ) -> Result<()> {
         let how = StartHow {
             paused,
             incoming,
+            reset_nvram,
             ..StartHow::default()
         };
         self.start_domain_how(obj, def, how).await
@@ -701,6 +713,12 @@ impl QemuDriver {
         mut def: DomainDef,
         how: StartHow,
     ) -> Result<()> {
+        // The firmware, as libvirt selects it for this start.
+        let fill = crate::firmware::FillHow {
+            new: how.is_new(),
+            reset_nvram: how.reset_nvram,
+        };
+        crate::firmware::select(&mut def, &self.nvram_dir(), fill)?;
         // The live definition names every device as its QEMU id (libvirt's aliases).
         crate::alias::assign(&mut def);
         self.prepare_disk_sources(&mut def)?;
@@ -859,6 +877,13 @@ impl QemuDriver {
             "cannot create '{}'",
             self.dirs.qemu_log.display()
         )))?;
+        // A UEFI guest's variable store, from its template when it has none yet.
+        crate::firmware::prepare_nvram(
+            def,
+            &self.config.nvram,
+            how.reset_nvram,
+            self.dac.qemu_ids(),
+        )?;
         // Unix channels without a path (the guest agent's, as usually written) get one in the
         // domain's channel folder, as libvirt's qemuDomainPrepareChannel gives them.
         let channel_dir = self

@@ -504,7 +504,8 @@ impl QemuDriver {
                     file: stream.file,
                     start_paused: false,
                 };
-                let res = self.launch(&obj, def, !run, Some(incoming)).await;
+                let reset = flags.contains(DomainSaveRestoreFlags::RESET_NVRAM);
+                let res = self.launch(&obj, def, !run, Some(incoming), reset).await;
                 Stream::reap(stream.helper).await;
                 res
             }
@@ -523,6 +524,7 @@ impl QemuDriver {
         &self,
         obj: &Arc<DomainObj>,
         start_paused: bool,
+        reset_nvram: bool,
     ) -> Result<bool> {
         let (name, uuid) = {
             let st = obj.lock();
@@ -566,6 +568,7 @@ impl QemuDriver {
                 def,
                 start_paused || !header.was_running,
                 Some(incoming),
+                reset_nvram,
             )
             .await;
         Stream::reap(stream.helper).await;

@@ -457,6 +457,15 @@ impl QemuDriver {
                 "mixing internal and external targets for a snapshot is not yet supported",
             ));
         }
+        // libvirt forbids them: a raw variable store cannot take one, and a qcow2 one would
+        // take the guest's state too.
+        if found_internal && crate::firmware::is_pflash(dom) {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::OPERATION_UNSUPPORTED,
+                "internal snapshots of a VM with pflash based firmware are not supported",
+            ));
+        }
         Ok(Prepared {
             external: external > 0,
         })
@@ -1126,6 +1135,7 @@ impl QemuDriver {
                 from_snapshot: true,
                 load: Some(snap.name.clone()),
                 incoming: None,
+                reset_nvram: flags.contains(R::RESET_NVRAM),
             };
             self.start_domain_how(obj, config.clone(), how).await?;
             self.emit_started(obj, paused, true);
@@ -1153,6 +1163,7 @@ impl QemuDriver {
                     from_snapshot: true,
                     load: None,
                     incoming: None,
+                    reset_nvram: flags.contains(R::RESET_NVRAM),
                 };
                 if let Err(e) = self.start_domain_how(obj, config.clone(), how).await {
                     if !persistent {

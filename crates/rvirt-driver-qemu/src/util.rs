@@ -23,14 +23,31 @@ pub(crate) async fn off_thread<T: Send + 'static>(
 /// Writes `data` to `path` so that a reader sees the old file or the new one, never a part:
 /// a temporary file beside it, fsync, rename, fsync of the folder.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    write_atomic_owned(path, data, 0o666, None)
+}
+
+/// [`write_atomic`] of a file made with `mode` (less the umask) and, given `owner`, given to
+/// that user and group before it takes `path`'s place.
+pub(crate) fn write_atomic_owned(
+    path: &Path,
+    data: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("/"));
     let tmp = companion_of(path);
+    // A companion left by a crash keeps its mode and owner: start from none.
+    let _ = std::fs::remove_file(&tmp);
     let res = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
+            .mode(mode)
             .open(&tmp)?;
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::fchown(&f, Some(uid), Some(gid))?;
+        }
         f.write_all(data)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;

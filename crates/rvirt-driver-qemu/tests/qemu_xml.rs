@@ -2,7 +2,8 @@
 //! libvirt 9.0's QEMU driver keeps for the same input (Debian's libvirt, in-process through
 //! python3-libvirt on `qemu:///embed`): implicit controllers and inputs, machine type, CPU,
 //! memballoon, PCI addresses, added pci-bridges and pcie-root-ports, virtio-serial and USB
-//! ports, serial and console ports, and the errors for bad addresses. The corpus is
+//! ports, serial and console ports, firmware (UEFI selection, loaders, variable stores), and
+//! the errors for bad addresses. The corpus is
 //! `testdata/qemu-xml`; generated MACs are masked. Then a few guests run under TCG, and
 //! QEMU's own `query-pci` must show every PCI device where the XML puts it.
 //!
@@ -47,6 +48,11 @@ const STARTED: &[&str] = &[
     "features",
     "virtiofs",
     "tpm-emulator",
+    "firmware-efi",
+    "firmware-efi-insecure-pc",
+    "firmware-loader-pflash",
+    "firmware-loader-secure",
+    "firmware-loader-rom",
 ];
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature
@@ -59,6 +65,10 @@ const LIVE_COMPARED: &[&str] = &[
     "guest-agent",
     "virtiofs",
     "tpm-emulator",
+    "firmware-efi",
+    "firmware-efi-insecure-pc",
+    "firmware-loader-pflash",
+    "firmware-loader-secure",
 ];
 
 fn corpus() -> PathBuf {
@@ -370,8 +380,10 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
         let (opt, arg) = (w[0].as_str(), w[1].as_str());
         // A guestfwd channel's netdev is compared; the interfaces' netdevs are left out
         // (libvirt's domxml-to-native makes every interface a tap with a descriptor).
+        // The firmware's flash nodes are compared; disks' nodes are numbered apart.
         let json = matches!(opt, "-device" | "-audiodev" | "-object")
-            || (opt == "-netdev" && arg.contains("guestfwd"));
+            || (opt == "-netdev" && arg.contains("guestfwd"))
+            || (opt == "-blockdev" && arg.contains("\"node-name\":\"libvirt-pflash"));
         match opt {
             _ if json => {
                 let mut v: Value = serde_json::from_str(arg).unwrap_or(Value::String(arg.into()));
@@ -387,7 +399,11 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                         drive.retain(|c| !c.is_ascii_digit());
                     }
                 }
-                let id = v["id"].as_str().unwrap_or(arg).to_string();
+                let id = v["id"]
+                    .as_str()
+                    .or_else(|| v["node-name"].as_str())
+                    .unwrap_or(arg)
+                    .to_string();
                 if id != "masterKey0" && !(id == "pc.ram" && plain_ram) {
                     out.insert(format!("{opt} {id}"), v);
                 }
@@ -401,7 +417,7 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                     out.insert(format!("{opt} {id}"), Value::String(arg.into()));
                 }
             }
-            "-watchdog-action" | "-cpu" | "-rtc" | "-global" => {
+            "-watchdog-action" | "-cpu" | "-rtc" | "-global" | "-bios" => {
                 out.insert(opt.into(), Value::String(arg.into()));
             }
             "-machine" => {
@@ -507,7 +523,10 @@ fn defined_and_running_guests_match_libvirt() {
             (Some(w), Ok(dom)) => {
                 let inactive =
                     block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
-                let (w, g) = (mask(w), mask(&inactive));
+                // Paths under the state folders (default variable stores) differ by folder.
+                let w = w.replace(&lv_root.display().to_string(), "ROOT");
+                let g = inactive.replace(&root.path().display().to_string(), "ROOT");
+                let (w, g) = (mask(&w), mask(&g));
                 if w != g {
                     failures.push(format!("{name}: {}", first_difference(&w, &g)));
                 }
