@@ -550,11 +550,8 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
             if d.device == "cdrom" && (d.bus == "ide" || d.bus == "sata") {
                 // An empty CD-ROM drive: a device with no medium, named and placed by its
                 // target as one with a medium is (update-device inserts media through the id).
-                let (bus, unit) = ide_bus_unit(def, d, i);
-                let mut dev = json!({"driver": "ide-cd", "bus": bus, "id": id_of(&d.info)});
-                if d.bus == "ide" {
-                    dev["unit"] = json!(unit);
-                }
+                let mut dev = ide_device(def, d, i, "ide-cd");
+                dev["id"] = json!(id_of(&d.info));
                 boot_index(&mut dev, d.info.boot_order);
                 device(a, dev);
                 continue;
@@ -608,41 +605,26 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 order = boot_rank(kind).map(|r| r as u32 + 1);
             }
         }
+        // libvirt's order: the driver, the device's place, the drive, the id, the boot index,
+        // then what else the bus has.
+        let mut removable = None;
         let mut dev = match (d.bus.as_str(), d.device.as_str()) {
-            ("virtio", "disk") => at_pci(
-                def,
-                &d.info,
-                json!({"driver": "virtio-blk-pci", "drive": fmt, "id": id_of(&d.info)}),
-            ),
+            ("virtio", "disk") => at_pci(def, &d.info, json!({"driver": "virtio-blk-pci"})),
             ("ide" | "sata", dev) => {
                 let driver = if dev == "cdrom" { "ide-cd" } else { "ide-hd" };
-                // A SATA port is a bus of its own: no unit on it.
-                let (bus, unit) = ide_bus_unit(def, d, i);
-                let mut v = json!({"driver": driver, "bus": bus, "drive": fmt,
-                                   "id": id_of(&d.info)});
-                if d.bus == "ide" {
-                    v["unit"] = json!(unit);
-                }
-                v
+                ide_device(def, d, i, driver)
             }
             ("usb", "disk") => {
-                let removable = d
-                    .target_extra
-                    .iter()
-                    .any(|(k, v)| k == "removable" && v == "on");
-                at_usb(
-                    def,
-                    &d.info,
-                    json!({"driver": "usb-storage", "drive": fmt, "id": id_of(&d.info),
-                           "removable": removable}),
-                )
+                removable = Some(
+                    d.target_extra
+                        .iter()
+                        .any(|(k, v)| k == "removable" && v == "on"),
+                );
+                at_usb(def, &d.info, json!({"driver": "usb-storage"}))
             }
             ("scsi", dev @ ("disk" | "cdrom")) => {
                 let driver = if dev == "cdrom" { "scsi-cd" } else { "scsi-hd" };
-                let mut v = scsi_disk(def, d, json!({"driver": driver}))?;
-                v["drive"] = json!(fmt);
-                v["id"] = json!(id_of(&d.info));
-                v
+                scsi_disk(def, d, json!({"driver": driver}))?
             }
             (bus, dev) => {
                 return Err(unsupported(format!(
@@ -650,10 +632,26 @@ fn disks(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
+        dev["drive"] = json!(fmt);
+        dev["id"] = json!(id_of(&d.info));
         boot_index(&mut dev, order);
+        if let Some(r) = removable {
+            dev["removable"] = json!(r);
+        }
         device(a, dev);
     }
     Ok(())
+}
+
+/// An IDE or SATA drive's device before its drive and id: the driver, then its bus and (on
+/// IDE, where a bus has two units) unit; a SATA port is a bus of its own.
+fn ide_device(def: &DomainDef, d: &DiskDef, i: usize, driver: &str) -> Value {
+    let (bus, unit) = ide_bus_unit(def, d, i);
+    let mut v = json!({"driver": driver, "bus": bus});
+    if d.bus == "ide" {
+        v["unit"] = json!(unit);
+    }
+    v
 }
 
 /// A SCSI disk's place on its controller, as libvirt names it: LSI Logic-like controllers by
@@ -1090,7 +1088,7 @@ mod tests {
         assert_eq!(by_id("serial0")["driver"], "isa-serial");
         assert_eq!(by_id("balloon0")["driver"], "virtio-balloon-pci");
         assert_eq!(by_id("rng0")["rng"], "objrng0");
-        assert_eq!(after(&a, "-netdev"), [r#"{"id":"hostnet0","type":"user"}"#]);
+        assert_eq!(after(&a, "-netdev"), [r#"{"type":"user","id":"hostnet0"}"#]);
         assert!(after(&a, "-chardev").contains(&"file,id=charserial0,path=/tmp/s.log"));
         // No address: a start fills in the listen first (`graphics::setup_listens`).
         assert_eq!(after(&a, "-vnc"), [":1,audiodev=audio1"]);
@@ -1143,7 +1141,7 @@ mod tests {
         assert_eq!(by_id("sound1")["audiodev"], "audio1");
         assert_eq!(
             after(&a, "-audiodev"),
-            [r#"{"driver":"none","id":"audio1"}"#]
+            [r#"{"id":"audio1","driver":"none"}"#]
         );
         assert_eq!(by_id("watchdog0")["driver"], "ib700");
         // libvirt dumps the guest itself: QEMU only pauses it.
@@ -1261,8 +1259,8 @@ mod tests {
         assert_eq!(
             after(&a, "-netdev"),
             [
-                r#"{"fds":"3:4","id":"hostnet0","type":"tap"}"#,
-                r#"{"fd":"5","id":"hostnet1","type":"tap"}"#
+                r#"{"type":"tap","fds":"3:4","id":"hostnet0"}"#,
+                r#"{"type":"tap","fd":"5","id":"hostnet1"}"#
             ]
         );
         let taps = [
@@ -1274,8 +1272,8 @@ mod tests {
         assert_eq!(
             after(&a, "-netdev"),
             [
-                r#"{"fds":"31:32","id":"hostnet0","type":"tap"}"#,
-                r#"{"fd":"40","id":"hostnet1","type":"tap"}"#
+                r#"{"type":"tap","fds":"31:32","id":"hostnet0"}"#,
+                r#"{"type":"tap","fd":"40","id":"hostnet1"}"#
             ]
         );
         let devs: Vec<Value> = after(&a, "-device")

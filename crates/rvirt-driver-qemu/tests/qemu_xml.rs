@@ -388,9 +388,10 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
             _ if json => {
                 let mut v: Value = serde_json::from_str(arg).unwrap_or(Value::String(arg.into()));
                 if let Some(o) = v.as_object_mut() {
-                    if o.remove("addr").is_some() {
-                        o.remove("bus");
-                        o.remove("multifunction");
+                    // Removed keeping the order of the others (which is compared).
+                    if o.shift_remove("addr").is_some() {
+                        o.shift_remove("bus");
+                        o.shift_remove("multifunction");
                     }
                     if o.contains_key("mac") {
                         o.insert("mac".into(), "masked".into());
@@ -440,7 +441,9 @@ fn argv_differences(libvirt: &str, rvirt: &str) -> Vec<String> {
     let mut diffs = Vec::new();
     for (k, w) in &want {
         match got.get(k) {
-            Some(g) if g == w => {}
+            // The same properties in the same order (libvirt's, which QEMU's JSON keeps).
+            Some(g) if g == w && serde_json::to_string(g).ok() == serde_json::to_string(w).ok() => {
+            }
             Some(g) => diffs.push(format!("{k}: libvirt {w}, rvirt {g}")),
             None => diffs.push(format!("{k}: libvirt {w}, rvirt has none")),
         }

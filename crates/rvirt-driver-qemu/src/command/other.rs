@@ -169,8 +169,7 @@ fn vhost_user_fs(
         "socket,id={chardev},path={}",
         sock.display().to_string().replace(',', ",,")
     ));
-    let mut dev = json!({"driver": "vhost-user-fs-pci", "id": alias, "chardev": chardev,
-        "tag": tag});
+    let mut dev = json!({"driver": "vhost-user-fs-pci", "id": alias, "chardev": chardev});
     if let Some(q) = fs
         .child("driver")
         .and_then(|d| d.attr("queue"))
@@ -178,6 +177,7 @@ fn vhost_user_fs(
     {
         dev["queue-size"] = json!(q);
     }
+    dev["tag"] = json!(tag);
     if let Some(b) = fs
         .child("boot")
         .and_then(|b| b.attr("order"))
