@@ -254,6 +254,7 @@ impl QemuDriver {
         crate::pci::assign(def)?;
         crate::graphics::validate(def, &self.config)?;
         crate::firmware::validate(def)?;
+        crate::hugepages::validate(def)?;
         crate::virtiofs::validate(def)
     }
 

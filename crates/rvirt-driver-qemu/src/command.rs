@@ -157,7 +157,10 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     let mem_mib = def.memory_kib.div_ceil(1024).max(1);
     // The RAM as a backend object when <memoryBacking> asks for one (shared with virtiofsd),
     // which the machine then takes as its memory.
-    let ram = machine::memory_backend(def, &ram_dir(ctx), mem_mib << 20);
+    let short = crate::virtiofs::short_name(&private_dir(ctx));
+    let huge = crate::hugepages::ram_path(def, &cfg.hugetlbfs, &short)?;
+    let huge = huge.as_ref().map(|(dir, kib)| (dir.as_path(), *kib));
+    let ram = machine::memory_backend(def, &ram_dir(ctx), huge, mem_mib << 20);
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
     machine.push_str(",usb=off");
     machine.push_str(&machine::machine_options(def));
@@ -166,6 +169,10 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     } else {
         ",dump-guest-core=off"
     });
+    let backing = def.extras.memory_backing.as_ref();
+    if backing.is_some_and(|b| b.nosharepages) {
+        machine.push_str(",mem-merge=off");
+    }
     if ram.is_some() {
         machine.push_str(&format!(",memory-backend={}", machine::RAM_ID));
     }
@@ -203,7 +210,12 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     if let Some(ram) = &ram {
         push(&["-object", &ram.to_string()]);
     }
-    push(&["-overcommit", "mem-lock=off"]);
+    let lock = if backing.is_some_and(|b| b.locked) {
+        "mem-lock=on"
+    } else {
+        "mem-lock=off"
+    };
+    push(&["-overcommit", lock]);
     let vcpus = def.vcpus_max.max(1);
     push(&[
         "-smp",

@@ -18,7 +18,8 @@
 //! `remember_owner`, `swtpm_user`, `swtpm_group`: see the `dac` module), and where file-backed
 //! guest RAM goes (`memory_backing_dir`), and the obsolete `nvram` list of UEFI code files and
 //! their variable store templates (ignored, as by libvirt, on a host with firmware
-//! descriptors). Other settings are read as libvirt would not
+//! descriptors), and the hugetlbfs mounts of huge pages (`hugetlbfs_mount`; without it a
+//! privileged driver finds the host's). Other settings are read as libvirt would not
 //! complain about them and otherwise ignored; a `security_driver` other than `none` and `dac`
 //! (SELinux, AppArmor) is logged as not honoured.
 
@@ -132,6 +133,9 @@ pub(crate) struct QemuConfig {
     /// given by path (empty where the host has firmware descriptors, which libvirt then
     /// prefers).
     pub(crate) nvram: Vec<(String, String)>,
+    /// The hugetlbfs mounts guests' huge pages come from (`hugetlbfs_mount`, else the host's
+    /// for a privileged driver), each with this driver's folder under it once it opens.
+    pub(crate) hugetlbfs: Vec<crate::hugepages::HugeTlbFs>,
 }
 
 /// The TLS folders libvirt looks at first, `/etc/pki/libvirt-vnc` and `/etc/pki/libvirt-spice`,
@@ -172,7 +176,18 @@ impl QemuConfig {
             }
             Err(e) => return Err(conf_error(e)),
         };
-        let config = QemuConfig::from_file(&file, config_base, system).map_err(conf_error)?;
+        let mut config = QemuConfig::from_file(&file, config_base, system).map_err(conf_error)?;
+        // Huge pages: the mounts named, else (as root) the host's.
+        config.hugetlbfs = match file
+            .string_list("hugetlbfs_mount", true)
+            .map_err(conf_error)?
+        {
+            Some(paths) => crate::hugepages::configured(&paths)
+                .map_err(|m| Error::internal(ErrorDomain::QEMU, m))?,
+            // SAFETY: geteuid has no preconditions.
+            None if unsafe { libc::geteuid() } == 0 => crate::hugepages::detected(),
+            None => Vec::new(),
+        };
         check_tls_dirs(&file)?;
         check_controllers(config.cgroup_controllers.as_deref())?;
         Ok(config)
@@ -283,6 +298,7 @@ impl QemuConfig {
                 .map(|d| Path::new(&d).join("libvirt/qemu")),
             memory_backing_prefix: None,
             nvram: nvram_list(f)?,
+            hugetlbfs: Vec::new(),
         };
         check_unsupported(f)?;
         Ok(config)
@@ -296,17 +312,82 @@ pub(crate) struct Limits {
     nproc: Option<u64>,
     nofile: Option<u64>,
     core: Option<u64>,
+    memlock: Option<u64>,
 }
 
 impl Limits {
-    /// The limits `cfg` asks for.
-    pub(crate) fn of(cfg: &QemuConfig) -> Limits {
+    /// The limits `cfg` asks for, and the locked memory guest `def` may have, as libvirt
+    /// sets it: its `<memtune><hard_limit>`, else none at all for `<memoryBacking><locked/>`
+    /// (how much QEMU will lock cannot be known), else the inherited limit.
+    pub(crate) fn of(cfg: &QemuConfig, def: &rvirt_conf::DomainDef) -> Limits {
+        /// libvirt's "unlimited" memory tunable, in KiB.
+        const UNLIMITED_KIB: u64 = 9_007_199_254_740_991;
         let set = |n: u32| (n > 0).then_some(u64::from(n));
+        let locked = def.extras.memory_backing.as_ref().is_some_and(|b| b.locked);
+        let memlock = match def.extras.memtune[0] {
+            Some(kib) if kib < UNLIMITED_KIB => Some(kib << 10),
+            _ if locked => Some(u64::MAX),
+            _ => None,
+        };
         Limits {
             nproc: set(cfg.max_processes),
             nofile: set(cfg.max_files),
             core: cfg.max_core,
+            memlock,
         }
+    }
+
+    /// Refuses, before QEMU is started, a limit it could not be given: one above this
+    /// process's hard limit (which QEMU inherits) without `CAP_SYS_RESOURCE` to raise it.
+    /// libvirt's child fails the same way (its message, without the pid).
+    pub(crate) fn check(&self) -> Result<()> {
+        /// The capability to raise hard resource limits.
+        const CAP_SYS_RESOURCE: u32 = 24;
+        let can_raise = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|t| {
+                let hex = t.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+                u64::from_str_radix(hex.trim(), 16).ok()
+            })
+            .is_some_and(|caps| caps & (1 << CAP_SYS_RESOURCE) != 0);
+        if can_raise {
+            return Ok(());
+        }
+        for (resource, value, what) in [
+            (libc::RLIMIT_NPROC, self.nproc, "number of subprocesses"),
+            (libc::RLIMIT_NOFILE, self.nofile, "number of open files"),
+            (libc::RLIMIT_CORE, self.core, "core file size"),
+            (libc::RLIMIT_MEMLOCK, self.memlock, "locked memory"),
+        ] {
+            let Some(v) = value else { continue };
+            let mut cur = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit fills the struct it is given.
+            if unsafe { libc::getrlimit(resource, &mut cur) } < 0 {
+                continue;
+            }
+            let wanted = if v == u64::MAX {
+                libc::RLIM_INFINITY
+            } else {
+                v as libc::rlim_t
+            };
+            if cur.rlim_max != libc::RLIM_INFINITY && wanted > cur.rlim_max {
+                // libvirt's "unlimited" as it prints it.
+                let shown = if v == u64::MAX {
+                    9_007_199_254_740_991
+                } else {
+                    v
+                };
+                return Err(Error::system(
+                    ErrorDomain::QEMU,
+                    format!("cannot limit {what} of process to {shown}"),
+                    &std::io::Error::from_raw_os_error(libc::EPERM),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Sets them on the calling process (between fork and exec: no allocation).
@@ -315,6 +396,7 @@ impl Limits {
             (libc::RLIMIT_NPROC, self.nproc),
             (libc::RLIMIT_NOFILE, self.nofile),
             (libc::RLIMIT_CORE, self.core),
+            (libc::RLIMIT_MEMLOCK, self.memlock),
         ] {
             let Some(v) = value else { continue };
             let v = if v == u64::MAX {

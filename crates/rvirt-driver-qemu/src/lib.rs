@@ -60,6 +60,7 @@ mod guest_fs;
 mod guest_info;
 mod host;
 pub mod hotplug;
+mod hugepages;
 mod iface;
 mod ifaddr;
 mod iothread;
@@ -388,6 +389,12 @@ impl QemuDriver {
                     &e,
                 )
             })?;
+        }
+        // Each hugetlbfs mount gets a folder for this driver's guests, reachable by QEMU's
+        // user, as libvirt makes them when it starts.
+        for m in &mut config.hugetlbfs {
+            m.set_base(&key, (!system).then_some(dirs.cgroup_prefix.as_str()));
+            hugepages::make_base(m)?;
         }
         let dac = dac::Dac::new(&config)?;
         let storage = storage::Storage::load(dirs.clone())?;

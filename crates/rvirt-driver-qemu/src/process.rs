@@ -997,7 +997,8 @@ impl QemuDriver {
             .try_clone()
             .map_err(sys("cannot open the log file twice".into()))?;
         let opts = self.monitor_options();
-        let limits = crate::config::Limits::of(&self.config);
+        let limits = crate::config::Limits::of(&self.config, def);
+        limits.check()?;
         let controllers = self.config.cgroup_controllers.clone();
         // The devices QEMU may open once in its groups (checked before it starts: a device
         // node the definition names that cannot be looked at fails the start, as in libvirt).

@@ -139,7 +139,7 @@ pub(crate) fn socket_path(private_dir: &Path, fs: &RawElement, alias: &str) -> P
 
 /// `ID-NAME`, the domain's short name as libvirt names its files: the private folder's name
 /// without `domain-`.
-fn short_name(private_dir: &Path) -> String {
+pub(crate) fn short_name(private_dir: &Path) -> String {
     let n = private_dir
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -241,7 +241,9 @@ fn daemon_args(fs: &RawElement, source: &str) -> Vec<String> {
 #[derive(Debug, Default)]
 pub(crate) struct Daemons {
     running: Vec<(Sidecar, PathBuf, PathBuf)>,
-    ram_dir: Option<PathBuf>,
+    /// The guest RAM's folders made for this start (its file's, or its own on each
+    /// hugetlbfs mount).
+    ram_dirs: Vec<PathBuf>,
 }
 
 impl Daemons {
@@ -250,7 +252,7 @@ impl Daemons {
         self.running
             .iter()
             .map(|(_, _, sock)| sock.as_path())
-            .chain(self.ram_dir.as_deref())
+            .chain(self.ram_dirs.iter().map(PathBuf::as_path))
     }
 
     /// QEMU is up: the daemons live as long as it holds their sockets.
@@ -258,7 +260,7 @@ impl Daemons {
         for (s, _, _) in self.running.drain(..) {
             s.keep();
         }
-        self.ram_dir = None;
+        self.ram_dirs.clear();
     }
 }
 
@@ -269,7 +271,7 @@ impl Drop for Daemons {
             let _ = std::fs::remove_file(pid);
             let _ = std::fs::remove_file(sock);
         }
-        if let Some(d) = self.ram_dir.take() {
+        for d in self.ram_dirs.drain(..) {
             let _ = std::fs::remove_dir_all(d);
         }
     }
@@ -287,11 +289,27 @@ pub(crate) fn start(
 ) -> Result<Daemons> {
     let mut out = Daemons::default();
     let name = def.name.clone();
-    if crate::command::ram_file_backed(def) {
-        let d = ram_dir(private_dir, config);
-        std::fs::create_dir_all(&d)
-            .map_err(|e| Error::system(FROM, format!("cannot create '{}'", d.display()), &e))?;
-        out.ram_dir = Some(d);
+    let mut ram_dirs = Vec::new();
+    if crate::hugepages::requested(def).is_some() {
+        // The guest's folder on every mount, as libvirt makes them.
+        let short = short_name(private_dir);
+        ram_dirs.extend(
+            config
+                .hugetlbfs
+                .iter()
+                .map(|m| crate::hugepages::domain_dir(m, &short)),
+        );
+    } else if crate::command::ram_file_backed(def) {
+        ram_dirs.push(ram_dir(private_dir, config));
+    }
+    for d in ram_dirs {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&d)
+            .map_err(|e| Error::system(FROM, format!("Unable to create {}", d.display()), &e))?;
+        out.ram_dirs.push(d);
     }
     for (_, fs) in def.devices.other.iter_mut() {
         if !is_virtiofs(fs) || external_socket(fs).is_some() {
@@ -482,6 +500,10 @@ pub(crate) fn stop(dirs: &Dirs, config: &QemuConfig, private_dir: &Path, def: &D
         let _ = std::fs::remove_file(socket_path(private_dir, fs, alias));
     }
     let _ = std::fs::remove_dir_all(ram_dir(private_dir, config));
+    let short = short_name(private_dir);
+    for m in &config.hugetlbfs {
+        let _ = std::fs::remove_dir_all(crate::hugepages::domain_dir(m, &short));
+    }
 }
 
 /// The process group of `pid` (the fifth field of `/proc/PID/stat`).

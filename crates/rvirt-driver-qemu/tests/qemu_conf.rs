@@ -327,6 +327,49 @@ fn a_guest_runs_with_vnc_over_tls_a_default_password_its_name_and_limits() {
     assert_eq!(limit(pid, "Max core file size"), ("0".into(), "0".into()));
 }
 
+/// Whether this process may raise a hard resource limit (`CAP_SYS_RESOURCE`).
+fn can_raise_limits() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .unwrap();
+    u64::from_str_radix(hex.trim(), 16).unwrap() & (1 << 24) != 0
+}
+
+#[test]
+fn locked_guest_memory_lifts_the_lock_limit_or_fails_as_libvirts_start_fails() {
+    let root = Root::new();
+    let d = open(root.path());
+    let _cleanup = Cleanup(d.clone(), "locked");
+    let xml = common::guest("locked", "qemu")
+        .replace("<os>", "<memoryBacking><locked/></memoryBacking><os>");
+    let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
+    let started = block_on(d.domain_create(&dom, DomainCreateFlags::empty()));
+    if can_raise_limits() {
+        // How much QEMU will lock cannot be known: no limit at all, as libvirt sets it.
+        started.unwrap();
+        let pid = pid_of(root.path(), "locked");
+        assert_eq!(
+            limit(pid, "Max locked memory"),
+            ("unlimited".into(), "unlimited".into())
+        );
+    } else {
+        // Without CAP_SYS_RESOURCE the limit cannot be lifted: libvirt 9.0's start fails
+        // with "cannot limit locked memory of process PID to 9007199254740991: Operation
+        // not permitted"; rvirt's before QEMU is started, in the same words.
+        let e = started.unwrap_err();
+        assert_eq!(e.code, ErrorNumber::SYSTEM_ERROR, "{e}");
+        assert!(
+            e.to_string().ends_with(
+                "cannot limit locked memory of process to 9007199254740991: Operation not permitted"
+            ),
+            "{e}"
+        );
+        assert!(!root.path().join("run/qemu/locked.xml").exists());
+    }
+}
+
 #[test]
 fn dump_image_format_compresses_core_dumps_and_an_unusable_one_leaves_them_raw() {
     for (format, magic) in [("gzip", &b"\x1f\x8b"[..]), ("zip", &b"QEVM"[..])] {

@@ -1,7 +1,7 @@
 # Real libvirt's QEMU driver in-process (qemu:///embed): defines every guest XML given and
 # prints, as JSON by name, its inactive XML and its QEMU command line (domainXMLToNative), or
-# its error (code, message). With --start NAME…,
-# also starts those guests and gives their live XML, then destroys them.
+# its error (code, message). With --start=NAME…, also starts those guests and gives their live
+# XML (or the start's error), then destroys them; --conf=LINE adds a line to its qemu.conf.
 import json
 import os
 import sys
@@ -9,12 +9,15 @@ import sys
 import libvirt
 
 root = sys.argv[1]
-files = [a for a in sys.argv[2:] if not a.startswith("--start=")]
+files = [a for a in sys.argv[2:] if not a.startswith("--")]
 start = [a[len("--start="):] for a in sys.argv[2:] if a.startswith("--start=")]
+conf = [a[len("--conf="):] for a in sys.argv[2:] if a.startswith("--conf=")]
 os.makedirs(root + "/etc", exist_ok=True)
 with open(root + "/etc/qemu.conf", "w") as f:
     f.write('stdio_handler = "file"\nuser = "root"\ngroup = "root"\n'
             'dynamic_ownership = 0\nsecurity_driver = "none"\n')
+    for line in conf:
+        f.write(line + "\n")
 libvirt.registerErrorHandler(lambda *a: None, None)
 libvirt.virEventRegisterDefaultImpl()
 conn = libvirt.open("qemu:///embed?root=" + root)
@@ -31,7 +34,11 @@ for path in files:
         except libvirt.libvirtError as e:
             out[name]["argv_error"] = [e.get_error_code(), e.get_error_message()]
         if name in start:
-            dom.create()
+            try:
+                dom.create()
+            except libvirt.libvirtError as e:
+                out[name]["start_error"] = [e.get_error_code(), e.get_error_message()]
+                continue
             out[name]["live"] = dom.XMLDesc(0)
             dom.destroy()
     except libvirt.libvirtError as e:

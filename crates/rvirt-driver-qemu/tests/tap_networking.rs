@@ -787,7 +787,7 @@ fn direct_interfaces_run_on_macvtap_links() {
     ))
     .unwrap();
     assert!(
-        String::from_utf8_lossy(&cmdline).contains(r#"{"fds":""#),
+        String::from_utf8_lossy(&cmdline).contains(r#""fds":""#),
         "{}",
         String::from_utf8_lossy(&cmdline)
     );

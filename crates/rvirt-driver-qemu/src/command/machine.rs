@@ -118,15 +118,18 @@ pub(crate) fn ram_file_backed(def: &DomainDef) -> bool {
 }
 
 /// The guest RAM as a memory backend object, as libvirt 9.0 makes it when `<memoryBacking>`
-/// asks for what plain RAM is not: a file in the domain's RAM folder (`ram_dir`) for an
-/// access mode or a file source, a memfd for a memfd source; shared or private as the access
-/// mode says, preallocated for `<allocation mode='immediate'>`, and the RAM block named as
-/// QEMU's default one (`x-use-canonical-path-for-ramblock-id` off), so that a save image
-/// loads either way. `None` for plain RAM (`-m` alone), and for guests with NUMA cells
-/// (whose memory the driver does not lay out per cell yet). Huge pages are not handled here.
+/// asks for what plain RAM is not: a file on huge pages (`huge`: the guest's folder on the
+/// hugetlbfs mount and its page size in KiB, see `crate::hugepages`), a file in the domain's
+/// RAM folder (`ram_dir`) for an access mode or a file source, a memfd for a memfd source (on
+/// huge pages too); shared or private as the access mode says, preallocated on huge pages and
+/// for `<allocation mode='immediate'>`, and the RAM block named as QEMU's default one
+/// (`x-use-canonical-path-for-ramblock-id` off), so that a save image loads either way. `None`
+/// for plain RAM (`-m` alone), and for guests with NUMA cells (whose memory the driver does not
+/// lay out per cell yet).
 pub(super) fn memory_backend(
     def: &DomainDef,
     ram_dir: &std::path::Path,
+    huge: Option<(&std::path::Path, u64)>,
     size_bytes: u64,
 ) -> Option<serde_json::Value> {
     let b = def.extras.memory_backing.as_ref()?;
@@ -134,7 +137,19 @@ pub(super) fn memory_backend(
         return None;
     }
     let mut v = if b.source.as_deref() == Some("memfd") {
-        json!({"qom-type": "memory-backend-memfd", "id": RAM_ID})
+        let mut v = json!({"qom-type": "memory-backend-memfd", "id": RAM_ID});
+        if let Some((_, page_kib)) = huge {
+            v["hugetlb"] = json!(true);
+            v["hugetlbsize"] = json!(page_kib << 10);
+        }
+        v
+    } else if let Some((dir, _)) = huge {
+        let mut v = json!({"qom-type": "memory-backend-file", "id": RAM_ID,
+            "mem-path": dir.display().to_string()});
+        if b.discard {
+            v["discard-data"] = json!(true);
+        }
+        v
     } else if ram_file_backed(def) {
         let path = ram_dir.join(RAM_ID);
         let mut v = json!({"qom-type": "memory-backend-file", "id": RAM_ID,
@@ -152,7 +167,7 @@ pub(super) fn memory_backend(
         _ => {}
     }
     v["x-use-canonical-path-for-ramblock-id"] = json!(false);
-    if b.allocation.as_deref() == Some("immediate") {
+    if huge.is_some() || b.allocation.as_deref() == Some("immediate") {
         v["prealloc"] = json!(true);
     }
     if b.allocation_threads > 0 {

@@ -271,3 +271,78 @@ impl LineChild {
         logged
     }
 }
+
+/// MACs libvirt or rvirt generated differ by nature: masked.
+pub fn mask(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(at) = rest.find("<mac address='52:54:00:") {
+        let end = at + "<mac address='52:54:00:".len();
+        out.push_str(&rest[..end]);
+        out.push_str("xx:xx:xx");
+        rest = &rest[end + 8..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What differs by nature between two runs of one guest's live XML: domain ids, pty paths.
+/// And what libvirt's live XML has that rvirt leaves out by design or does not do yet:
+/// - `<resource><partition>`: libvirt names the cgroup partition it puts QEMU in; rvirt
+///   starts QEMU in no cgroup of its own.
+/// - CPU `check='full'` and the `<feature policy='require'>` lines of features QEMU's model
+///   has beyond libvirt's cpu_map model of the same name (rvirt has no cpu_map to tell them;
+///   not done yet).
+pub fn mask_live(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut skip: Option<&str> = None;
+    for line in mask(xml).lines() {
+        let t = line.trim_start();
+        if let Some(end) = skip {
+            if t == end {
+                skip = None;
+            }
+            continue;
+        }
+        if t == "<resource>" {
+            skip = Some("</resource>");
+            continue;
+        }
+        if t.starts_with("<feature policy='require' name=") {
+            continue;
+        }
+        let line = &line.replace(
+            "<cpu mode='custom' match='exact' check='full'>",
+            "<cpu mode='custom' match='exact' check='none'>",
+        );
+        let mut l = mask_ptys(line);
+        if let Some(at) = l.find("/domain-") {
+            let digits = l[at + 8..].find(|c: char| !c.is_ascii_digit());
+            if let Some(n) = digits.filter(|n| *n > 0) {
+                l.replace_range(at + 8..at + 8 + n, "N");
+            }
+        }
+        if l.starts_with("<domain ")
+            && let Some(at) = l.find(" id='")
+        {
+            let end = l[at + 5..].find('\'').unwrap() + at + 6;
+            l.replace_range(at..end, " id='N'");
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// `/dev/pts/N` for every pty path of a line.
+pub fn mask_ptys(l: &str) -> String {
+    match l.find("/dev/pts/") {
+        None => l.to_string(),
+        Some(at) => {
+            let end = l[at + 9..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(l.len(), |e| at + 9 + e);
+            format!("{}/dev/pts/N{}", &l[..at], mask_ptys(&l[end..]))
+        }
+    }
+}
