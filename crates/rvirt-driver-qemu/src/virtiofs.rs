@@ -303,12 +303,17 @@ pub(crate) fn start(
         ram_dirs.push(ram_dir(private_dir, config));
     }
     for d in ram_dirs {
+        // The guest's own folder is its alone (0700, given to QEMU's user with the rest);
+        // folders above it keep the usual mode, for QEMU's user to pass through.
         use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&d)
-            .map_err(|e| Error::system(FROM, format!("Unable to create {}", d.display()), &e))?;
+        let unable = |e| Error::system(FROM, format!("Unable to create {}", d.display()), &e);
+        if let Some(parent) = d.parent() {
+            std::fs::create_dir_all(parent).map_err(unable)?;
+        }
+        match std::fs::DirBuilder::new().mode(0o700).create(&d) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(unable(e)),
+            _ => {}
+        }
         out.ram_dirs.push(d);
     }
     for (_, fs) in def.devices.other.iter_mut() {
