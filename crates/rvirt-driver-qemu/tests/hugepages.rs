@@ -245,9 +245,16 @@ fn guest_ram_comes_from_huge_pages_as_libvirt_gives_it() {
         std::fs::metadata(&own).unwrap().permissions().mode() & 0o777,
         0o700
     );
+    let groups = common::groups_of(common::pid_of(root.path(), "huge"));
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
     wait_until(Duration::from_secs(5), "the pages given back", || {
         free_pages() >= free
     });
     assert!(!own.exists(), "the guest's folder stays after it ended");
+    // Its control groups go too (removed in the background: waited for).
+    wait_until(
+        Duration::from_secs(10),
+        "the guest's groups removed",
+        || groups.iter().all(|g| !g.exists()),
+    );
 }
