@@ -250,55 +250,39 @@ fn firmware_selection_fails_as_libvirts_does() {
              <features><acpi/>{features}</features></domain>"
         )
     };
+    let start_fails = |name: &str, os: &str, loader: &str, features: &str, code, msg: &str| {
+        let xml = def(name, os, loader, features);
+        let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty())).unwrap();
+        let err = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
+        assert_eq!(err.code, code, "{name}: {err}");
+        assert!(err.to_string().ends_with(msg), "{name}: {err}");
+    };
     // Secure boot on q35 comes only with SMM: turned off, no firmware will do.
-    let dom = block_on(d.domain_define_xml(
-        &def("nosmm", " firmware='efi'", "", "<smm state='off'/>"),
-        DomainDefineFlags::empty(),
-    ))
-    .unwrap();
-    let err = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
-    assert_eq!(err.code, ErrorNumber::OPERATION_INVALID, "{err}");
-    assert!(
-        err.to_string()
-            .ends_with("domain has SMM turned off but chosen firmware requires it"),
-        "{err}"
+    start_fails(
+        "nosmm",
+        " firmware='efi'",
+        "",
+        "<smm state='off'/>",
+        ErrorNumber::OPERATION_INVALID,
+        "domain has SMM turned off but chosen firmware requires it",
     );
     // A stateless loader: Debian has no such firmware.
-    let dom = block_on(d.domain_define_xml(
-        &def(
-            "stateless",
-            " firmware='efi'",
-            "<loader stateless='yes'/>",
-            "",
-        ),
-        DomainDefineFlags::empty(),
-    ))
-    .unwrap();
-    let err = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
-    assert_eq!(err.code, ErrorNumber::OPERATION_FAILED, "{err}");
-    assert!(
-        err.to_string()
-            .ends_with("Unable to find any firmware to satisfy 'efi'"),
-        "{err}"
+    start_fails(
+        "stateless",
+        " firmware='efi'",
+        "<loader stateless='yes'/>",
+        "",
+        ErrorNumber::OPERATION_FAILED,
+        "Unable to find any firmware to satisfy 'efi'",
     );
     // A loader by path with a store but no template that the descriptors do not know.
-    let dom = block_on(d.domain_define_xml(
-        &def(
-            "unknown",
-            "",
-            "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>",
-            "",
-        ),
-        DomainDefineFlags::empty(),
-    ))
-    .unwrap();
-    let err = block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap_err();
-    assert_eq!(err.code, ErrorNumber::OPERATION_FAILED, "{err}");
-    assert!(
-        err.to_string().ends_with(
-            "unable to find any master var store for loader: /usr/share/OVMF/OVMF_CODE.fd"
-        ),
-        "{err}"
+    start_fails(
+        "unknown",
+        "",
+        "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>",
+        "",
+        ErrorNumber::OPERATION_FAILED,
+        "unable to find any master var store for loader: /usr/share/OVMF/OVMF_CODE.fd",
     );
     assert!(!root.path().join("lib/qemu/nvram/unknown_VARS.fd").exists());
 }

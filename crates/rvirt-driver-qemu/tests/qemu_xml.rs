@@ -422,22 +422,12 @@ fn defined_and_running_guests_match_libvirt() {
 
     // libvirt's answers, in one process.
     let lv_root = dir.join("libvirt");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qemu_xml.py");
-    let out = std::process::Command::new("timeout")
-        .arg("300")
-        .arg("/usr/bin/python3")
-        .arg(&script)
-        .arg(&lv_root)
-        .args(names.iter().map(|n| inputs.join(format!("{n}.xml"))))
-        .args(LIVE_COMPARED.iter().map(|n| format!("--start={n}")))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "libvirt oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let oracle = common::libvirt_oracle(
+        &lv_root,
+        names.iter().map(|n| inputs.join(format!("{n}.xml"))),
+        LIVE_COMPARED.iter().map(|n| format!("--start={n}")),
+        300,
     );
-    let oracle: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let root = Root::new();
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
@@ -480,15 +470,10 @@ fn defined_and_running_guests_match_libvirt() {
                 }
             }
             (None, Err(e)) => {
-                let code = want["error"][0].as_i64().unwrap();
-                let msg = want["error"][1].as_str().unwrap();
-                let ours = e.to_string();
-                if i64::from(e.code.0) != code
-                    || !ours.ends_with(msg.split_once(": ").map_or(msg, |m| m.1))
-                {
+                if !common::same_error(&e, &want["error"]) {
                     failures.push(format!(
-                        "{name}: libvirt fails with {code} {msg:?}, rvirt with {} {ours:?}",
-                        e.code.0
+                        "{name}: libvirt fails with {}, rvirt with {} {e}",
+                        want["error"], e.code.0
                     ));
                 }
             }

@@ -346,3 +346,40 @@ pub fn mask_ptys(l: &str) -> String {
         }
     }
 }
+
+/// libvirt 9.0's QEMU driver embedded at `lv_root` through python3-libvirt (`qemu_xml.py`):
+/// for each guest XML file, its inactive XML and command line or its error, and the live XML
+/// or start error of those `args` name with `--start=NAME` (`--conf=LINE` adds qemu.conf
+/// lines). Fails the test when the script does not finish within `limit_secs`.
+pub fn libvirt_oracle(
+    lv_root: &Path,
+    files: impl IntoIterator<Item = std::path::PathBuf>,
+    args: impl IntoIterator<Item = String>,
+    limit_secs: u32,
+) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qemu_xml.py");
+    let out = std::process::Command::new("timeout")
+        .arg(limit_secs.to_string())
+        .arg("/usr/bin/python3")
+        .arg(&script)
+        .arg(lv_root)
+        .args(files)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "libvirt oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether rvirt's error `e` is libvirt's `want` (`[code, message]` from the oracle): the same
+/// code, and rvirt's message ending as libvirt's does after its prefix.
+pub fn same_error(e: &rvirt_types::Error, want: &serde_json::Value) -> bool {
+    let msg = want[1].as_str().unwrap_or("");
+    i64::from(e.code.0) == want[0].as_i64().unwrap_or(-1)
+        && e.to_string()
+            .ends_with(msg.split_once(": ").map_or(msg, |m| m.1))
+}
