@@ -121,6 +121,27 @@ pub struct OsRest {
     pub extra: Vec<RawElement>,
 }
 
+impl OsRest {
+    /// An attribute of `<loader>` (`readonly`, `secure`, `type`, `stateless`), if given.
+    pub fn loader_attr(&self, key: &str) -> Option<&str> {
+        element_attr(&self.loader, key)
+    }
+
+    /// An attribute of `<nvram>` (`template`, `type`), if given.
+    pub fn nvram_attr(&self, key: &str) -> Option<&str> {
+        element_attr(&self.nvram, key)
+    }
+}
+
+/// An attribute of a `<loader>` or `<nvram>` as [`OsRest`] keeps them.
+fn element_attr<'a>(v: &'a Option<(Vec<(String, String)>, String)>, key: &str) -> Option<&'a str> {
+    v.as_ref()?
+        .0
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 static EMPTY_OS_REST: OsRest = OsRest {
     firmware: None,
     firmware_features: None,
@@ -1390,12 +1411,8 @@ impl DomainDef {
         if rest.loader.is_none() && rest.nvram.is_none() {
             return Ok(());
         }
-        let attr = |v: &Option<(Vec<(String, String)>, String)>, k: &str| {
-            v.as_ref()
-                .and_then(|(a, _)| a.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
-        };
         let loader_path = rest.loader.as_ref().map_or("", |(_, p)| p.as_str());
-        let template = attr(&rest.nvram, "template");
+        let template = rest.nvram_attr("template");
         let has_nvram = rest
             .nvram
             .as_ref()
@@ -1408,10 +1425,10 @@ impl DomainDef {
         };
         match rest.firmware.as_deref() {
             Some(fw) => {
-                if attr(&rest.loader, "readonly").is_some() {
+                if rest.loader_attr("readonly").is_some() {
                     return autoselect("loader attribute 'readonly'");
                 }
-                if attr(&rest.loader, "type").is_some() {
+                if rest.loader_attr("type").is_some() {
                     return autoselect("loader attribute 'type'");
                 }
                 if !loader_path.is_empty() {
@@ -1420,7 +1437,7 @@ impl DomainDef {
                 if template.is_some() {
                     return autoselect("nvram attribute 'template'");
                 }
-                if attr(&rest.loader, "secure").as_deref() == Some("no") {
+                if rest.loader_attr("secure") == Some("no") {
                     return autoselect("loader attribute 'secure'");
                 }
                 if has_nvram && fw != "efi" {
@@ -1435,13 +1452,13 @@ impl DomainDef {
                 }
             }
         }
-        match attr(&rest.loader, "stateless").as_deref() {
+        match rest.loader_attr("stateless") {
             Some("yes") if template.is_some() => {
                 detail("NVRAM template is not permitted when loader is stateless")
             }
             Some("yes") if has_nvram => detail("NVRAM is not permitted when loader is stateless"),
             Some("no") => match rest.firmware.as_deref() {
-                None if attr(&rest.loader, "type").as_deref() != Some("pflash") => {
+                None if rest.loader_attr("type") != Some("pflash") => {
                     detail("Only pflash loader type permits NVRAM")
                 }
                 Some(fw) if fw != "efi" => detail("Only EFI firmware permits NVRAM"),

@@ -341,18 +341,6 @@ impl Limits {
     /// process's hard limit (which QEMU inherits) without `CAP_SYS_RESOURCE` to raise it.
     /// libvirt's child fails the same way (its message, without the pid).
     pub(crate) fn check(&self) -> Result<()> {
-        /// The capability to raise hard resource limits.
-        const CAP_SYS_RESOURCE: u32 = 24;
-        let can_raise = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|t| {
-                let hex = t.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
-                u64::from_str_radix(hex.trim(), 16).ok()
-            })
-            .is_some_and(|caps| caps & (1 << CAP_SYS_RESOURCE) != 0);
-        if can_raise {
-            return Ok(());
-        }
         for (resource, value, what) in [
             (libc::RLIMIT_NPROC, self.nproc, "number of subprocesses"),
             (libc::RLIMIT_NOFILE, self.nofile, "number of open files"),
@@ -373,7 +361,7 @@ impl Limits {
             } else {
                 v as libc::rlim_t
             };
-            if cur.rlim_max != libc::RLIM_INFINITY && wanted > cur.rlim_max {
+            if cur.rlim_max != libc::RLIM_INFINITY && wanted > cur.rlim_max && !can_raise_limits() {
                 // libvirt's "unlimited" as it prints it.
                 let shown = if v == u64::MAX {
                     9_007_199_254_740_991
@@ -415,6 +403,20 @@ impl Limits {
         }
         Ok(())
     }
+}
+
+/// Whether this process may raise a hard resource limit (`CAP_SYS_RESOURCE` in its effective
+/// capabilities); asked only when a limit is above the hard one.
+fn can_raise_limits() -> bool {
+    /// The capability to raise hard resource limits.
+    const CAP_SYS_RESOURCE: u32 = 24;
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|t| {
+            let hex = t.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+            u64::from_str_radix(hex.trim(), 16).ok()
+        })
+        .is_some_and(|caps| caps & (1 << CAP_SYS_RESOURCE) != 0)
 }
 
 /// The control group controllers libvirt knows by name.

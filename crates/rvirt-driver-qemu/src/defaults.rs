@@ -27,6 +27,16 @@ pub(crate) fn is_i440fx(machine: Option<&str>) -> bool {
     })
 }
 
+/// A `<features>` child of `def`, by name.
+pub(crate) fn feature<'a>(def: &'a DomainDef, name: &str) -> Option<&'a RawElement> {
+    def.features.as_ref()?.iter().find(|e| e.name == name)
+}
+
+/// A feature's `state` (`on` when the element is there without one), `None` when absent.
+pub(crate) fn feature_state<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
+    feature(def, name).map(|e| e.attr("state").unwrap_or("on"))
+}
+
 fn is_x86(def: &DomainDef) -> bool {
     matches!(def.os.arch.as_deref(), None | Some("x86_64" | "i686"))
 }

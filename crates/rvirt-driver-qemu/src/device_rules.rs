@@ -134,8 +134,8 @@ pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>
             rules.extend(Rule::for_path(Path::new(p), ACCESS_RW, false)?);
         }
     }
-    if let Some((attrs, path)) = &def.os.rest.loader {
-        let readonly = attrs.iter().any(|(k, v)| k == "readonly" && v == "yes");
+    if let Some((_, path)) = &def.os.rest.loader {
+        let readonly = def.os.rest.loader_attr("readonly") == Some("yes");
         let access = if readonly { ACCESS_READ } else { ACCESS_RW };
         rules.extend(Rule::for_path(Path::new(path), access, true)?);
     }

@@ -393,8 +393,8 @@ impl DomainDriver for QemuDriver {
             obj.lock().has_managed_save = false;
         }
         // The UEFI variable store goes only when asked, and is kept only when asked.
-        let def = obj.lock().def.clone();
-        if let Some(nvram) = crate::firmware::undefine_nvram_path(&def, &self.nvram_dir())
+        let nvram = crate::firmware::undefine_nvram_path(&obj.lock().def, &self.nvram_dir());
+        if let Some(nvram) = nvram
             && nvram.exists()
         {
             if flags.contains(DomainUndefineFlags::NVRAM) {

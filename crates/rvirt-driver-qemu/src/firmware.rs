@@ -284,15 +284,6 @@ pub(crate) fn qemu_arch(arch: &str) -> &str {
     }
 }
 
-/// An attribute of a `<loader>` or `<nvram>` as the definition keeps them.
-fn attr<'a>(v: &'a Option<(Vec<(String, String)>, String)>, key: &str) -> Option<&'a str> {
-    v.as_ref()?
-        .0
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
-
 /// Sets (or adds) an attribute, keeping the order libvirt prints them in (`order`).
 fn set_attr(attrs: &mut Vec<(String, String)>, key: &str, value: &str, order: &[&str]) {
     if let Some(a) = attrs.iter_mut().find(|(k, _)| k == key) {
@@ -313,12 +304,12 @@ const NVRAM_ORDER: &[&str] = &["template", "type"];
 /// `<loader type='pflash'>`: libvirt's "old-style" UEFI (a loader given by path, or one the
 /// selection filled in).
 pub(crate) fn is_pflash(def: &DomainDef) -> bool {
-    attr(&def.os.rest.loader, "type") == Some("pflash")
+    def.os.rest.loader_attr("type") == Some("pflash")
 }
 
 /// A read-only pflash loader.
 fn is_readonly_pflash(def: &DomainDef) -> bool {
-    is_pflash(def) && attr(&def.os.rest.loader, "readonly") == Some("yes")
+    is_pflash(def) && def.os.rest.loader_attr("readonly") == Some("yes")
 }
 
 /// Where a guest's variable store is.
@@ -338,7 +329,7 @@ pub(crate) fn nvram(def: &DomainDef) -> Nvram {
     let Some((_, path)) = &rest.nvram else {
         return Nvram::None;
     };
-    match attr(&rest.nvram, "type") {
+    match rest.nvram_attr("type") {
         None => {
             if path.is_empty() {
                 Nvram::None
@@ -379,7 +370,7 @@ pub(crate) fn undefine_nvram_path(def: &DomainDef, nvram_dir: &Path) -> Option<P
 pub(crate) fn fill_nvram_path(def: &mut DomainDef, nvram_dir: &Path) {
     if !is_readonly_pflash(def)
         || def.os.rest.nvram.is_some()
-        || attr(&def.os.rest.loader, "stateless") == Some("yes")
+        || def.os.rest.loader_attr("stateless") == Some("yes")
     {
         return;
     }
@@ -396,7 +387,7 @@ fn unsupported(detail: &str) -> Error {
 pub(crate) fn validate(def: &DomainDef) -> Result<()> {
     let rest = &def.os.rest;
     let arch = def.os.arch.as_deref().unwrap_or("x86_64");
-    if attr(&rest.loader, "secure") == Some("yes") {
+    if rest.loader_attr("secure") == Some("yes") {
         if !crate::defaults::is_q35(def.os.machine.as_deref()) {
             return Err(unsupported(
                 "Secure boot is supported with q35 machine types only",
@@ -407,24 +398,18 @@ pub(crate) fn validate(def: &DomainDef) -> Result<()> {
                 "Secure boot is supported for x86_64 architecture only",
             ));
         }
-        if rest.firmware.is_none() && feature_state(def, "smm") != Some("on") {
+        if rest.firmware.is_none() && crate::defaults::feature_state(def, "smm") != Some("on") {
             return Err(unsupported("Secure boot requires SMM feature enabled"));
         }
     }
     let uefi = rest.firmware.as_deref() == Some("efi") || is_pflash(def);
-    if uefi && (arch == "x86_64" || arch == "i686") && feature_state(def, "acpi") != Some("on") {
+    if uefi
+        && (arch == "x86_64" || arch == "i686")
+        && crate::defaults::feature_state(def, "acpi") != Some("on")
+    {
         return Err(unsupported("UEFI requires ACPI on this architecture"));
     }
     Ok(())
-}
-
-/// A `<features>` switch: `on`/`off`, `on` for an element without `state`, `None` when absent.
-fn feature_state<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
-    def.features
-        .as_ref()?
-        .iter()
-        .find(|e| e.name == name)
-        .map(|e| e.attr("state").unwrap_or("on"))
 }
 
 /// Why a descriptor does not suit a guest, for the debug log; `None` when it does.
@@ -473,11 +458,11 @@ fn mismatch(def: &DomainDef, d: &Descriptor) -> Option<&'static str> {
             }
         }
     }
-    if attr(&rest.loader, "secure") == Some("yes") && !d.has("requires-smm") {
+    if rest.loader_attr("secure") == Some("yes") && !d.has("requires-smm") {
         return Some("no SMM");
     }
     if let Mapping::Flash { mode, .. } = &d.mapping {
-        let stateless = attr(&rest.loader, "stateless") == Some("yes");
+        let stateless = rest.loader_attr("stateless") == Some("yes");
         let wanted = if stateless {
             FlashMode::Stateless
         } else {
@@ -514,7 +499,7 @@ pub(crate) fn select(def: &mut DomainDef, nvram_dir: &Path, how: FillHow) -> Res
             true
         }
         None => {
-            if !is_readonly_pflash(def) || attr(&def.os.rest.nvram, "template").is_some() {
+            if !is_readonly_pflash(def) || def.os.rest.nvram_attr("template").is_some() {
                 return Ok(());
             }
             match nvram(def) {
@@ -606,7 +591,7 @@ fn apply(def: &mut DomainDef, d: &Descriptor, nvram_dir: &Path) -> Result<()> {
         }
     }
     if d.has("requires-smm") {
-        match feature_state(def, "smm") {
+        match crate::defaults::feature_state(def, "smm") {
             Some("off") => {
                 return Err(Error::operation_invalid(
                     FROM,
@@ -646,7 +631,7 @@ fn insert_feature(feats: &mut Vec<RawElement>, feature: RawElement) {
 /// The template of the variable store of `def`'s loader: the `<nvram template>`, else the
 /// qemu.conf `nvram` entry of its code file.
 fn template_of<'a>(def: &'a DomainDef, conf: &'a [(String, String)]) -> Option<&'a str> {
-    attr(&def.os.rest.nvram, "template").or_else(|| {
+    def.os.rest.nvram_attr("template").or_else(|| {
         let loader = def.os.rest.loader.as_ref().map(|(_, p)| p.as_str())?;
         conf.iter()
             .find(|(code, _)| code == loader)
@@ -713,11 +698,7 @@ pub(crate) fn pflash_blockdevs(def: &DomainDef) -> Vec<String> {
         out.push(format.to_string());
     };
     if let Some((_, code)) = &def.os.rest.loader {
-        node(
-            0,
-            code,
-            attr(&def.os.rest.loader, "readonly") == Some("yes"),
-        );
+        node(0, code, def.os.rest.loader_attr("readonly") == Some("yes"));
     }
     if let Nvram::Local(p) = nvram(def) {
         node(1, &p.display().to_string(), false);
@@ -741,9 +722,9 @@ pub(crate) fn machine_options(def: &DomainDef) -> String {
 /// property.
 pub(crate) fn loader_args(def: &DomainDef) -> Vec<String> {
     let rest = &def.os.rest;
-    match (attr(&rest.loader, "type"), &rest.loader) {
+    match (rest.loader_attr("type"), &rest.loader) {
         (Some("rom"), Some((_, path))) => vec!["-bios".into(), path.clone()],
-        (Some("pflash"), _) if attr(&rest.loader, "secure") == Some("yes") => vec![
+        (Some("pflash"), _) if rest.loader_attr("secure") == Some("yes") => vec![
             "-global".into(),
             "driver=cfi.pflash01,property=secure,value=on".into(),
         ],

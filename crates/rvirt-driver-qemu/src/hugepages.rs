@@ -170,13 +170,6 @@ fn unescape_mount(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The system's own page size in KiB.
-fn system_page_kib() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(n).unwrap_or(4096) / 1024
-}
-
 /// The huge page size (KiB) the guest's RAM asks for: the page without a nodeset (or the
 /// only page, without guest NUMA cells), 0 for `<hugepages/>`; `None` without huge pages,
 /// or for pages of the system's own size (which libvirt takes as none).
@@ -190,7 +183,7 @@ pub(crate) fn requested(def: &DomainDef) -> Option<u64> {
             .find(|(_, nodes)| nodes.is_none() || no_cells)
             .map_or(0, |(s, _)| *s),
     };
-    (size != system_page_kib()).then_some(size)
+    (size != rvirt_host::hostmem::system_page_size() / 1024).then_some(size)
 }
 
 fn not_mounted() -> Error {

@@ -46,8 +46,7 @@ fn clock_ticks() -> u64 {
 }
 
 fn page_kib() -> u64 {
-    // SAFETY: sysconf has no memory effects.
-    ((unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).max(1024) as u64) / 1024
+    rvirt_host::hostmem::system_page_size() / 1024
 }
 
 /// Where the files of thread `tid` are read: `/proc/TID/task/TID`, the thread's own folder

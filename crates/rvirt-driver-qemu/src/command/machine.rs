@@ -4,19 +4,11 @@
 //! tick policy, `-no-hpet`).
 
 use super::{device, unsupported};
+use crate::defaults::{feature, feature_state as state};
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
 use serde_json::json;
-
-fn feature<'a>(def: &'a DomainDef, name: &str) -> Option<&'a RawElement> {
-    def.features.as_ref()?.iter().find(|e| e.name == name)
-}
-
-/// A feature's `state` (`on` when the element is there without one).
-fn state<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
-    feature(def, name).map(|e| e.attr("state").unwrap_or("on"))
-}
 
 /// The machine options the features ask for, each with its leading comma.
 pub(super) fn machine_options(def: &DomainDef) -> String {
