@@ -112,6 +112,14 @@ impl RawElement {
         })
     }
 
+    /// The child elements, in order.
+    pub fn elements(&self) -> impl Iterator<Item = &RawElement> {
+        self.children.iter().filter_map(|c| match c {
+            RawNode::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
     /// The first child element named `name`, to change.
     pub fn child_mut(&mut self, name: &str) -> Option<&mut RawElement> {
         self.children.iter_mut().find_map(|c| match c {

@@ -17,9 +17,10 @@ mod audio;
 mod chr;
 mod graphics;
 mod machine;
+mod memory;
 mod other;
 
-pub(crate) use machine::ram_file_backed;
+pub(crate) use memory::ram_file_backed;
 
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +31,9 @@ pub struct QemuCommand {
     pub args: Vec<String>,
     /// What QEMU's environment gets beside `LC_ALL` and `PATH` (`SASL_CONF_PATH`).
     pub env: Vec<(String, String)>,
+    /// The ids of the thread contexts that preallocate memory on its host nodes, which are
+    /// of no further use once QEMU runs (the start deletes them, as libvirt does).
+    pub thread_contexts: Vec<String>,
 }
 
 impl QemuCommand {
@@ -154,13 +158,15 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     for node in crate::firmware::pflash_blockdevs(def) {
         push(&["-blockdev", &node]);
     }
-    let mem_mib = def.memory_kib.div_ceil(1024).max(1);
-    // The RAM as a backend object when <memoryBacking> asks for one (shared with virtiofsd),
-    // which the machine then takes as its memory.
-    let short = crate::virtiofs::short_name(&private_dir(ctx));
-    let huge = crate::hugepages::ram_path(def, &cfg.hugetlbfs, &short)?;
-    let huge = huge.as_ref().map(|(dir, kib)| (dir.as_path(), *kib));
-    let ram = machine::memory_backend(def, &ram_dir(ctx), huge, mem_mib << 20);
+    // The RAM as a backend object when <memoryBacking> or <numatune> ask for one (shared with
+    // virtiofsd, on huge pages, bound to host nodes), which the machine then takes as its
+    // memory; guests with NUMA cells get one per cell instead.
+    let place = memory::RamPlace {
+        ram_dir: ram_dir(ctx),
+        mounts: &cfg.hugetlbfs,
+        short: crate::virtiofs::short_name(&private_dir(ctx)),
+    };
+    let ram = memory::system_ram(def, &place)?;
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
     machine.push_str(",usb=off");
     machine.push_str(&machine::machine_options(def));
@@ -174,9 +180,12 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         machine.push_str(",mem-merge=off");
     }
     if ram.is_some() {
-        machine.push_str(&format!(",memory-backend={}", machine::RAM_ID));
+        machine.push_str(&format!(",memory-backend={}", memory::RAM_ID));
     }
     machine.push_str(&crate::firmware::machine_options(def));
+    if memory::has_hmat(def) {
+        machine.push_str(",hmat=on");
+    }
     push(&["-machine", &machine]);
     let accel = match &*def.virt_type {
         "kvm" => "kvm",
@@ -206,9 +215,14 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     }
     let loader = crate::firmware::loader_args(def);
     push(&loader.iter().map(String::as_str).collect::<Vec<_>>());
-    push(&["-m", &format!("size={}k", mem_mib * 1024)]);
-    if let Some(ram) = &ram {
-        push(&["-object", &ram.to_string()]);
+    push(&["-m", &memory::initial_mib(def).to_string()]);
+    let mut thread_contexts = Vec::new();
+    if let Some(ram) = ram {
+        if let Some(tc) = ram.context {
+            thread_contexts.push(tc["id"].as_str().unwrap_or_default().to_string());
+            push(&["-object", &tc.to_string()]);
+        }
+        push(&["-object", &ram.object.to_string()]);
     }
     let lock = if backing.is_some_and(|b| b.locked) {
         "mem-lock=on"
@@ -216,14 +230,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         "mem-lock=off"
     };
     push(&["-overcommit", lock]);
-    let vcpus = def.vcpus_max.max(1);
-    push(&[
-        "-smp",
-        &format!(
-            "{},maxcpus={vcpus},sockets={vcpus},cores=1,threads=1",
-            def.vcpus_current.max(1)
-        ),
-    ]);
+    push(&["-smp", &memory::smp(def)]);
     // libvirt's order of the properties, as its JSON for `-object` has them.
     for t in &def.extras.iothreads {
         let mut o = format!(r#"{{"qom-type":"iothread","id":"iothread{}""#, t.id);
@@ -236,6 +243,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         o.push('}');
         push(&["-object", &o]);
     }
+    let (numa, contexts) = memory::numa(def, &place)?;
+    push(&numa.iter().map(String::as_str).collect::<Vec<_>>());
+    thread_contexts.extend(contexts);
     push(&["-uuid", &def.uuid.to_string()]);
     push(&["-no-user-config", "-nodefaults"]);
     push(&[
@@ -342,6 +352,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         binary,
         args: a,
         env,
+        thread_contexts,
     })
 }
 
@@ -1011,11 +1022,8 @@ mod tests {
         let a = argv(MINIMAL);
         assert_eq!(after(&a, "-name"), ["guest=t,debug-threads=on"]);
         assert_eq!(after(&a, "-accel"), ["tcg"]);
-        assert_eq!(after(&a, "-m"), ["size=65536k"]);
-        assert_eq!(
-            after(&a, "-smp"),
-            ["1,maxcpus=1,sockets=1,cores=1,threads=1"]
-        );
+        assert_eq!(after(&a, "-m"), ["64"]);
+        assert_eq!(after(&a, "-smp"), ["1,sockets=1,cores=1,threads=1"]);
         assert_eq!(after(&a, "-uuid"), ["c7a5fdbd-edaf-9455-926a-d65c16db1809"]);
         assert_eq!(
             after(&a, "-machine"),
@@ -1077,7 +1085,7 @@ mod tests {
              </devices></domain>",
         );
         assert_eq!(after(&a, "-accel"), ["kvm"]);
-        assert_eq!(after(&a, "-m"), ["size=131072k"]);
+        assert_eq!(after(&a, "-m"), ["128"]);
         assert_eq!(after(&a, "-kernel"), ["/k"]);
         assert_eq!(after(&a, "-initrd"), ["/i"]);
         assert_eq!(after(&a, "-append"), ["console=ttyS0"]);
@@ -1237,6 +1245,7 @@ mod tests {
             binary: "/usr/bin/qemu-system-x86_64".into(),
             args: vec!["-name".into(), "guest=a b".into(), r#"{"x":1}"#.into()],
             env: vec![("SASL_CONF_PATH".into(), "/etc/sasl 2".into())],
+            thread_contexts: Vec::new(),
         };
         assert!(
             c.to_native().ends_with(

@@ -170,11 +170,12 @@ pub(crate) fn apply(
     }
     device_defaults(def, q35);
     default_cpu(def);
+    fill_numa_cpus(def);
     crate::tpm::fill_defaults(def);
     crate::tpm::validate(def)
 }
 
-/// The CPU a TCG x86 guest that names none gets: QEMU's `qemu64`, as libvirt writes it.
+/// The CPU model an x86 guest that names none gets: QEMU's `qemu64`, as libvirt writes it.
 fn default_cpu(def: &mut DomainDef) {
     if !is_x86(def) {
         return;
@@ -190,6 +191,14 @@ fn default_cpu(def: &mut DomainDef) {
                 ..CpuDef::default()
             }));
         }
+        // A custom CPU without a model (only a topology, NUMA cells, features) gets the
+        // default model the same way.
+        Some(cpu) if cpu.mode == "custom" && cpu.model.is_none() => {
+            cpu.match_ = Some("exact".into());
+            cpu.check = Some("none".into());
+            cpu.model = Some("qemu64".into());
+            cpu.fallback = "forbid".into();
+        }
         Some(cpu) => {
             if cpu.mode == "host-passthrough" || cpu.mode == "maximum" {
                 if cpu.check.is_none() {
@@ -201,6 +210,27 @@ fn default_cpu(def: &mut DomainDef) {
             }
         }
     }
+}
+
+/// The vCPUs no NUMA cell names go to cell 0, as libvirt's QEMU driver still does for an
+/// incomplete NUMA setup: cell 0 gets every vCPU the other cells do not have.
+fn fill_numa_cpus(def: &mut DomainDef) {
+    let max = def.vcpus_max.max(1);
+    let Some(cells) = def.extras.cpu.as_mut().map(|c| &mut c.cells) else {
+        return;
+    };
+    let named = |cpus: &Option<String>| {
+        cpus.as_deref()
+            .and_then(rvirt_conf::domain::parse_cpuset)
+            .unwrap_or_default()
+    };
+    let count: usize = cells.iter().map(|c| named(&c.cpus).len()).sum();
+    if cells.is_empty() || count >= max as usize {
+        return;
+    }
+    let others: Vec<u32> = cells[1..].iter().flat_map(|c| named(&c.cpus)).collect();
+    let cell0: Vec<u32> = (0..max).filter(|v| !others.contains(v)).collect();
+    cells[0].cpus = (!cell0.is_empty()).then(|| rvirt_conf::domain::format_cpuset(&cell0));
 }
 
 /// libvirt's per-device defaults of the QEMU driver.

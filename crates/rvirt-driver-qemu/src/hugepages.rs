@@ -170,20 +170,45 @@ fn unescape_mount(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The huge page size (KiB) the guest's RAM asks for: the page without a nodeset (or the
-/// only page, without guest NUMA cells), 0 for `<hugepages/>`; `None` without huge pages,
-/// or for pages of the system's own size (which libvirt takes as none).
-pub(crate) fn requested(def: &DomainDef) -> Option<u64> {
+/// The huge page size (KiB) the RAM of guest NUMA cell `cell` asks for, or with `None` the
+/// RAM of a guest without cells: the page whose nodeset has the cell, else the page without
+/// a nodeset (without cells: the first page), 0 for `<hugepages/>` (the default size);
+/// `None` without huge pages, or for pages of the system's own size (which libvirt takes as
+/// none).
+pub(crate) fn page_for(def: &DomainDef, cell: Option<u32>) -> Option<u64> {
     let pages = def.extras.memory_backing.as_ref()?.hugepages.as_ref()?;
-    let no_cells = def.extras.cpu.as_ref().is_none_or(|c| c.cells.is_empty());
-    let size = match pages.first() {
-        None => 0,
-        Some(_) => pages
-            .iter()
-            .find(|(_, nodes)| nodes.is_none() || no_cells)
-            .map_or(0, |(s, _)| *s),
+    let size = if pages.is_empty() {
+        0
+    } else {
+        let own = cell.and_then(|c| {
+            pages.iter().find(|(_, nodes)| {
+                nodes
+                    .as_deref()
+                    .and_then(rvirt_conf::domain::parse_cpuset)
+                    .is_some_and(|set| set.contains(&c))
+            })
+        });
+        let page = match cell {
+            Some(_) => own.or_else(|| pages.iter().find(|(_, nodes)| nodes.is_none())),
+            None => pages
+                .iter()
+                .find(|(_, nodes)| nodes.is_none())
+                .or(pages.first()),
+        };
+        page?.0
     };
     (size != rvirt_host::hostmem::system_page_size() / 1024).then_some(size)
+}
+
+/// Whether any of the guest's RAM is on huge pages (the whole of it, or a NUMA cell's).
+pub(crate) fn requested(def: &DomainDef) -> bool {
+    match def.extras.cpu.as_ref().filter(|c| !c.cells.is_empty()) {
+        None => page_for(def, None).is_some(),
+        Some(cpu) => cpu
+            .cells
+            .iter()
+            .any(|c| page_for(def, Some(c.id)).is_some()),
+    }
 }
 
 fn not_mounted() -> Error {
@@ -215,13 +240,15 @@ pub(crate) fn domain_dir(mount: &HugeTlbFs, short: &str) -> PathBuf {
     mount.base.join(short)
 }
 
-/// The folder the guest's RAM file goes in, when it asks for huge pages, and their size.
+/// The folder the RAM of NUMA cell `cell` (`None`: of a guest without cells) goes in, when it
+/// asks for huge pages, and their size.
 pub(crate) fn ram_path(
     def: &DomainDef,
+    cell: Option<u32>,
     mounts: &[HugeTlbFs],
     short: &str,
 ) -> Result<Option<(PathBuf, u64)>> {
-    let Some(size) = requested(def) else {
+    let Some(size) = page_for(def, cell) else {
         return Ok(None);
     };
     let m = mount_for(mounts, size)?;

@@ -1114,6 +1114,15 @@ impl QemuDriver {
             };
             let events = mon.events();
             enable_migration_events(&mon).await;
+            // The memory is allocated: the threads that did it on its host nodes can go.
+            for id in &cmd.thread_contexts {
+                let args = serde_json::json!({ "id": id });
+                if let Err(e) = mon.execute("object-del", Some(args)).await {
+                    kill(&pidfd);
+                    let _ = pidfd.wait().await;
+                    return Err(qmp_error(e));
+                }
+            }
             if let Some(file) = &incoming {
                 let loaded = tokio::select! {
                     r = load_state(&mon, file) => r,

@@ -277,9 +277,10 @@ impl QemuDriver {
                 qom_path: c["qom-path"].as_str().map(str::to_string),
             })
             .collect();
-        // vCPU i is the i-th in topology order (QEMU lists them the other way round).
+        // vCPU i is the i-th in topology order (QEMU lists them the other way round); the
+        // NUMA node a vCPU is in does not change its place.
         let key = |c: &HotpluggableCpu| {
-            ["node-id", "socket-id", "die-id", "core-id", "thread-id"]
+            ["socket-id", "die-id", "core-id", "thread-id"]
                 .map(|k| c.props.get(k).and_then(Value::as_i64).unwrap_or(0))
         };
         cpus.sort_by_key(key);

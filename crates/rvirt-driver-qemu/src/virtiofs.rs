@@ -290,7 +290,7 @@ pub(crate) fn start(
     let mut out = Daemons::default();
     let name = def.name.clone();
     let mut ram_dirs = Vec::new();
-    if crate::hugepages::requested(def).is_some() {
+    if crate::hugepages::requested(def) {
         // The guest's folder on every mount, as libvirt makes them.
         let short = short_name(private_dir);
         ram_dirs.extend(
@@ -299,7 +299,8 @@ pub(crate) fn start(
                 .iter()
                 .map(|m| crate::hugepages::domain_dir(m, &short)),
         );
-    } else if crate::command::ram_file_backed(def) {
+    }
+    if crate::command::ram_file_backed(def) {
         ram_dirs.push(ram_dir(private_dir, config));
     }
     for d in ram_dirs {

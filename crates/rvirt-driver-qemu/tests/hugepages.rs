@@ -87,19 +87,29 @@ fn available() -> bool {
     ok
 }
 
+/// A guest with `<memoryBacking>` `backing`, and with two NUMA cells of 32 MiB when its
+/// name says `numa` (bound to host node 0: preallocated by a thread context there).
 fn guest(name: &str, backing: &str) -> String {
+    let numa = if name.contains("numa") {
+        "<vcpu>2</vcpu><numatune><memory mode='strict' nodeset='0'/></numatune>\
+         <cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB'/>\
+         <cell id='1' cpus='1' memory='32' unit='MiB'/></numa></cpu>"
+    } else {
+        ""
+    };
     format!(
         "<domain type='qemu'><name>{name}</name>\
          <uuid>8a3c1e52-0000-4000-8000-{:012x}</uuid><memory unit='MiB'>64</memory>\
-         <memoryBacking>{backing}</memoryBacking>\
+         <memoryBacking>{backing}</memoryBacking>{numa}\
          <os><type arch='x86_64' machine='pc'>hvm</type></os></domain>",
         name.len()
     )
 }
 
-/// The RAM backend object and the machine options of a command line, an embedded driver's
-/// own folder name (`qemu-embed-HASH`) and domain id masked.
-fn ram_args(argv: &str) -> (Value, String) {
+/// The RAM's backend objects (the machine's, or the NUMA cells' with their thread contexts),
+/// the machine options and the `-numa` options of a command line, an embedded driver's own
+/// folder name (`qemu-embed-HASH`) and domain id masked.
+fn ram_args(argv: &str) -> (Vec<Value>, String, Vec<String>) {
     let mask = |s: &str| {
         let mut s = s.to_string();
         if let Some(at) = s.find("qemu-embed-") {
@@ -108,18 +118,26 @@ fn ram_args(argv: &str) -> (Value, String) {
         s.replace("/-1-", "/N-")
     };
     let words: Vec<&str> = argv.split(' ').collect();
-    let mut object = Value::Null;
+    let mut objects = Vec::new();
     let mut machine = String::new();
+    let mut numa = Vec::new();
     for w in words.windows(2) {
         let arg = w[1].trim_matches('\'');
-        if w[0] == "-object" && arg.contains(r#""id":"pc.ram""#) {
-            object = serde_json::from_str(&mask(arg)).unwrap();
+        if w[0] == "-object"
+            && ["pc.ram", "ram-node", "tc-"]
+                .iter()
+                .any(|id| arg.contains(&format!(r#""id":"{id}"#)))
+        {
+            objects.push(serde_json::from_str(&mask(arg)).unwrap());
         }
         if w[0] == "-machine" {
             machine = arg.to_string();
         }
+        if w[0] == "-numa" {
+            numa.push(arg.to_string());
+        }
     }
-    (object, machine)
+    (objects, machine, numa)
 }
 
 #[test]
@@ -143,6 +161,11 @@ fn guest_ram_comes_from_huge_pages_as_libvirt_gives_it() {
             "<hugepages><page size='1' unit='G'/></hugepages>",
         ),
         ("huge-ondemand", "<hugepages/><allocation mode='ondemand'/>"),
+        // Huge pages for the second cell only.
+        (
+            "huge-numa",
+            "<hugepages><page size='2048' unit='KiB' nodeset='1'/></hugepages>",
+        ),
     ];
     let mut files: Vec<PathBuf> = Vec::new();
     for (name, backing) in cases {
@@ -156,6 +179,7 @@ fn guest_ram_comes_from_huge_pages_as_libvirt_gives_it() {
     let args = [
         "--start=huge".to_string(),
         "--start=huge-1g".to_string(),
+        "--start=huge-numa".to_string(),
         format!("--conf={conf}"),
     ];
     let oracle = common::libvirt_oracle(&lv_root, files, args, 120);
@@ -222,6 +246,41 @@ fn guest_ram_comes_from_huge_pages_as_libvirt_gives_it() {
         0o700
     );
     let groups = common::groups_of(common::pid_of(root.path(), "huge"));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    wait_until(Duration::from_secs(5), "the pages given back", || {
+        free_pages() >= free
+    });
+
+    // A NUMA guest whose second cell asks for huge pages takes that cell's 16 from the pool,
+    // the first cell's RAM being plain.
+    let dom = block_on(d.domain_lookup_by_name("huge-numa")).unwrap();
+    block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert_eq!(
+        mask_live(&live),
+        mask_live(oracle["huge-numa"]["live"].as_str().unwrap())
+    );
+    let taken = free.saturating_sub(free_pages());
+    assert!((16..32).contains(&taken), "pages taken: {taken}");
+    // The thread context that preallocated the cell's pages on host node 0 is gone.
+    let objects = block_on(d.monitor_command(
+        &dom,
+        "qom-list",
+        Some(serde_json::json!({"path": "/objects"})),
+    ))
+    .unwrap();
+    let names: Vec<&str> = objects
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"ram-node1") && !names.iter().any(|n| n.starts_with("tc-")),
+        "{names:?}"
+    );
+    let mut groups = groups;
+    groups.extend(common::groups_of(common::pid_of(root.path(), "huge-numa")));
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
     wait_until(Duration::from_secs(5), "the pages given back", || {
         free_pages() >= free

@@ -53,6 +53,14 @@ const STARTED: &[&str] = &[
     "firmware-loader-pflash",
     "firmware-loader-secure",
     "firmware-loader-rom",
+    "numa-cells",
+    "numa-dist",
+    "numa-hmat",
+    "numa-memfd",
+    "numa-cpus-filled",
+    "numatune-plain",
+    "virtiofs-numa",
+    "cpu-topology",
 ];
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature
@@ -69,6 +77,11 @@ const LIVE_COMPARED: &[&str] = &[
     "firmware-efi-insecure-pc",
     "firmware-loader-pflash",
     "firmware-loader-secure",
+    "numa-dist",
+    "numa-hmat",
+    "numa-memfd",
+    "virtiofs-numa",
+    "cpu-topology",
 ];
 
 fn corpus() -> PathBuf {
@@ -217,6 +230,7 @@ fn check_layout(d: &QemuDriver, dom: &rvirt_driver::DomainRef, name: &str) {
             );
         }
     }
+    check_numa(d, dom, name, &doc);
     let q35 = live.contains("machine='pc-q35");
     let want = xml_layout(&live);
     assert!(!want.is_empty(), "{name}: no PCI devices in\n{live}");
@@ -245,6 +259,98 @@ fn check_layout(d: &QemuDriver, dom: &rvirt_driver::DomainRef, name: &str) {
             (want_bus, slot << 3 | function),
             "{name}: QEMU does not have device {alias} where the XML puts it"
         );
+    }
+}
+
+/// QEMU's guest has the XML's vCPU topology and NUMA cells: each cell's memory backend of its
+/// size (shared when the cell is), and each vCPU in its cell.
+fn check_numa(
+    d: &QemuDriver,
+    dom: &rvirt_driver::DomainRef,
+    name: &str,
+    doc: &roxmltree::Document<'_>,
+) {
+    let cpus = block_on(d.monitor_command(dom, "query-cpus-fast", None)).unwrap();
+    let cpus = cpus.as_array().unwrap();
+    let count = |key: &str| {
+        cpus.iter()
+            .filter_map(|c| c["props"][key].as_u64())
+            .max()
+            .map_or(1, |m| m + 1)
+    };
+    if let Some(t) = doc.descendants().find(|n| n.has_tag_name("topology")) {
+        // The vCPUs present at start span the sockets, dies, cores and threads they fill.
+        let vcpus = doc
+            .descendants()
+            .find(|n| n.has_tag_name("vcpu"))
+            .and_then(|v| v.attribute("current").or(v.text()))
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap();
+        assert_eq!(cpus.len() as u64, vcpus, "{name}: vCPUs {cpus:?}");
+        let threads: u64 = t.attribute("threads").unwrap().parse().unwrap();
+        assert_eq!(count("thread-id"), threads.min(vcpus), "{name}: {cpus:?}");
+        let hotpluggable =
+            block_on(d.monitor_command(dom, "query-hotpluggable-cpus", None)).unwrap();
+        let slots = hotpluggable.as_array().unwrap();
+        let max: u64 = ["sockets", "dies", "cores", "threads"]
+            .iter()
+            .map(|a| t.attribute(*a).unwrap().parse::<u64>().unwrap())
+            .product();
+        assert_eq!(slots.len() as u64, max, "{name}: {hotpluggable}");
+        for a in ["socket-id", "die-id", "core-id", "thread-id"] {
+            // QEMU leaves out the ids of a level with one member (dies).
+            let most = slots
+                .iter()
+                .filter_map(|s| s["props"][a].as_u64())
+                .max()
+                .unwrap_or(0);
+            let want: u64 = t
+                .attribute(&*format!("{}s", a.trim_end_matches("-id")))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(most + 1, want, "{name}: {a} in {hotpluggable}");
+        }
+    }
+    let cells: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("cell"))
+        .collect();
+    if cells.is_empty() {
+        return;
+    }
+    let memdevs = block_on(d.monitor_command(dom, "query-memdev", None)).unwrap();
+    for (i, cell) in cells.iter().enumerate() {
+        let id = format!("ram-node{i}");
+        let dev = memdevs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{name}: QEMU has no backend {id}: {memdevs}"));
+        let kib: u64 = cell.attribute("memory").unwrap().parse().unwrap();
+        assert_eq!(dev["size"].as_u64(), Some(kib << 10), "{name}: {dev}");
+        let shared = cell.attribute("memAccess") == Some("shared")
+            || (cell.attribute("memAccess").is_none()
+                && doc
+                    .descendants()
+                    .any(|n| n.has_tag_name("access") && n.attribute("mode") == Some("shared")));
+        assert_eq!(dev["share"].as_bool(), Some(shared), "{name}: {dev}");
+        let want: Vec<u64> = cell
+            .attribute("cpus")
+            .and_then(rvirt_conf::domain::parse_cpuset)
+            .unwrap_or_default()
+            .into_iter()
+            .map(u64::from)
+            .collect();
+        let got: Vec<u64> = cpus
+            .iter()
+            .filter(|c| c["props"]["node-id"].as_u64() == Some(i as u64))
+            .filter_map(|c| c["cpu-index"].as_u64())
+            .collect();
+        assert_eq!(got, want, "{name}: vCPUs of node {i}: {cpus:?}");
     }
 }
 
@@ -289,11 +395,15 @@ fn shell_words(line: &str) -> Vec<String> {
 fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
     let words = shell_words(line);
     // libvirt gives plain RAM as a memory-backend-ram object on the machine, where rvirt gives
-    // -m alone: left out. A backend of another kind (shared memory) is compared.
+    // -m alone: left out. A backend with more to it (shared, bound to host nodes, on huge
+    // pages) is compared.
     let plain_ram = words.windows(2).any(|w| {
         w[0] == "-object"
-            && serde_json::from_str::<Value>(&w[1])
-                .is_ok_and(|v| v["id"] == "pc.ram" && v["qom-type"] == "memory-backend-ram")
+            && serde_json::from_str::<Value>(&w[1]).is_ok_and(|v| {
+                v["id"] == "pc.ram"
+                    && v["qom-type"] == "memory-backend-ram"
+                    && v.as_object().is_some_and(|o| o.len() == 3)
+            })
     });
     let mut out = std::collections::BTreeMap::new();
     for flag in ["-no-hpet", "-no-acpi", "-no-reboot", "-no-shutdown", "-S"] {
@@ -343,8 +453,18 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                     out.insert(format!("{opt} {id}"), Value::String(arg.into()));
                 }
             }
-            "-watchdog-action" | "-cpu" | "-rtc" | "-global" | "-bios" | "-overcommit" => {
+            "-watchdog-action" | "-cpu" | "-rtc" | "-global" | "-bios" | "-overcommit" | "-smp"
+            | "-m" => {
                 out.insert(opt.into(), Value::String(arg.into()));
+            }
+            // NUMA nodes, distances and HMAT tables: all of them, in order.
+            "-numa" => {
+                let all = out
+                    .entry("-numa".into())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(v) = all {
+                    v.push(Value::String(arg.into()));
+                }
             }
             "-machine" => {
                 let arg = if plain_ram {
@@ -466,7 +586,14 @@ fn defined_and_running_guests_match_libvirt() {
                         "{name}: libvirt has no command line ({}), rvirt has one",
                         want["argv_error"]
                     )),
-                    (None, Err(_)) => {}
+                    (None, Err(e)) => {
+                        if !common::same_error(&e, &want["argv_error"]) {
+                            failures.push(format!(
+                                "{name}: libvirt's command line fails with {}, rvirt's with {} {e}",
+                                want["argv_error"], e.code.0
+                            ));
+                        }
+                    }
                 }
             }
             (None, Err(e)) => {

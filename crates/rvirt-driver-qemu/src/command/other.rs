@@ -151,12 +151,6 @@ fn vhost_user_fs(
     fs: &RawElement,
     a: &mut Vec<String>,
 ) -> Result<()> {
-    if def.extras.cpu.as_ref().is_some_and(|c| !c.cells.is_empty()) {
-        // The RAM would have to be shared per NUMA cell, which the command line does not do.
-        return Err(unsupported(
-            "virtiofs with NUMA cells is not supported by this QEMU driver yet",
-        ));
-    }
     let Some(tag) = fs.child("target").and_then(|e| e.attr("dir")) else {
         return Err(unsupported("a filesystem needs a target for QEMU"));
     };

@@ -1,0 +1,565 @@
+//! The guest's RAM and vCPU topology on QEMU's command line, laid out as libvirt 9.0 does it:
+//! the memory backend objects (the machine's RAM `pc.ram`, or one `ram-nodeN` per guest NUMA
+//! cell) with what `<memoryBacking>`, the cells and `<numatune>` ask of them, the thread
+//! contexts that preallocate bound memory on its host nodes, the `-numa` nodes, distances and
+//! HMAT tables, and `-smp`.
+
+use super::unsupported;
+use crate::hugepages::{self, HugeTlbFs};
+use rvirt_conf::DomainDef;
+use rvirt_conf::domain::NumaCell;
+use rvirt_conf::domain::parse_cpuset;
+use rvirt_conf::raw::RawElement;
+use rvirt_types::{Error, ErrorDomain, Result};
+use serde_json::{Map, Value, json};
+use std::path::{Path, PathBuf};
+
+/// The id QEMU's x86 machines give their RAM, which a memory backend takes over.
+pub(super) const RAM_ID: &str = "pc.ram";
+
+/// libvirt's local and default remote NUMA distances.
+const LOCAL: u32 = 10;
+const REMOTE: u32 = 20;
+
+/// Where backends' files go: the domain's RAM folder (see `crate::virtiofs::ram_dir`), the
+/// hugetlbfs mounts and the guest's folder name under them (`ID-NAME`).
+pub(super) struct RamPlace<'a> {
+    /// The folder of RAM files that are not on huge pages.
+    pub(super) ram_dir: PathBuf,
+    /// The driver's hugetlbfs mounts.
+    pub(super) mounts: &'a [HugeTlbFs],
+    /// The guest's folder name under a mount.
+    pub(super) short: String,
+}
+
+/// A memory backend and, when it preallocates memory bound to host nodes, the thread
+/// context that does it there (libvirt deletes those once QEMU runs).
+pub(super) struct Backend {
+    /// The `thread-context` object, if any.
+    pub(super) context: Option<Value>,
+    /// The `memory-backend-*` object.
+    pub(super) object: Value,
+}
+
+/// The guest NUMA cells, `None` for a guest without any.
+fn cells(def: &DomainDef) -> Option<&[NumaCell]> {
+    def.extras
+        .cpu
+        .as_ref()
+        .map(|c| &c.cells[..])
+        .filter(|c| !c.is_empty())
+}
+
+/// A cell's size, rounded up to the MiB QEMU's x86 machines want.
+fn cell_kib(c: &NumaCell) -> u64 {
+    c.memory_kib.div_ceil(1024).max(1) * 1024
+}
+
+/// The size of the guest's initial RAM in MiB: the sum of its cells, or `<memory>`.
+pub(super) fn initial_mib(def: &DomainDef) -> u64 {
+    match cells(def) {
+        Some(cells) => cells.iter().map(cell_kib).sum::<u64>() / 1024,
+        None => def.memory_kib.div_ceil(1024).max(1),
+    }
+}
+
+/// Whether some of the guest's RAM is a file in the domain's RAM folder: `<memoryBacking>`
+/// with an access mode (the domain's, or for a NUMA cell its `memAccess`) or a file source,
+/// without huge pages and not from a memfd.
+pub(crate) fn ram_file_backed(def: &DomainDef) -> bool {
+    let b = def.extras.memory_backing.as_ref();
+    let source = b.and_then(|b| b.source.as_deref());
+    let access = b.and_then(|b| b.access.as_deref());
+    if source == Some("memfd") {
+        return false;
+    }
+    let file = |cell: Option<u32>, access: Option<&str>| {
+        hugepages::page_for(def, cell).is_none() && (access.is_some() || source == Some("file"))
+    };
+    match cells(def) {
+        None => file(None, access),
+        Some(cells) => cells
+            .iter()
+            .any(|c| file(Some(c.id), c.mem_access.as_deref().or(access))),
+    }
+}
+
+/// The `<numatune>` mode and host nodes of cell `cell` (`None`: the whole RAM): the cell's
+/// `<memnode>`, else `<memory>`, else strict and no nodes. Automatic placement wants numad's
+/// advice, which rvirt does not ask for: libvirt's error without it.
+fn numatune(def: &DomainDef, cell: Option<u32>) -> Result<(&str, Option<&str>)> {
+    let Some(nt) = def.extras.numatune.as_ref() else {
+        return Ok(("strict", None));
+    };
+    if let Some((_, mode, nodes)) = cell.and_then(|c| nt.memnodes.iter().find(|m| m.0 == c)) {
+        return Ok((mode, Some(nodes)));
+    }
+    match &nt.memory {
+        None => Ok(("strict", None)),
+        Some((mode, Some(nodes))) => Ok((mode, Some(nodes))),
+        Some((_, None)) => Err(Error::internal(
+            ErrorDomain::QEMU,
+            "Advice from numad is needed in case of automatic numa placement",
+        )),
+    }
+}
+
+/// Whether host NUMA node `n` exists (node 0 on a host that shows no NUMA at all).
+fn host_node_exists(n: u32) -> bool {
+    let nodes = Path::new("/sys/devices/system/node");
+    if !nodes.exists() {
+        return n == 0;
+    }
+    nodes.join(format!("node{n}")).exists()
+}
+
+/// A node set as QEMU's `host-nodes` list, with libvirt's error for a node the host lacks.
+fn host_nodes(nodeset: &str) -> Result<Vec<u32>> {
+    let nodes = parse_cpuset(nodeset).unwrap_or_default();
+    if let Some(n) = nodes.iter().find(|n| !host_node_exists(**n)) {
+        return Err(unsupported(format!("NUMA node {n} is unavailable")));
+    }
+    Ok(nodes)
+}
+
+/// The memory backend of NUMA cell `cell` (or, `None`, of the whole RAM) named `alias`, of
+/// `size_kib`, as libvirt's `qemuBuildMemoryBackendProps` makes it: a memfd for a memfd
+/// source (on huge pages when asked), a file on huge pages (the guest's folder on the mount of
+/// the page size), a file in the domain's RAM folder for an access mode or a file source,
+/// plain RAM otherwise; shared or private as the access mode (the cell's, else the domain's)
+/// says, discarded as asked, the RAM block of the whole RAM named as QEMU's default one
+/// (`x-use-canonical-path-for-ramblock-id` off) so that a save image loads either way,
+/// preallocated on huge pages and for `<allocation mode='immediate'>`, and bound to the
+/// `<numatune>` host nodes with its policy (not in restrictive mode, which only the control
+/// group enforces).
+fn backend(
+    def: &DomainDef,
+    place: &RamPlace<'_>,
+    cell: Option<&NumaCell>,
+    alias: &str,
+    size_kib: u64,
+) -> Result<Backend> {
+    let b = def.extras.memory_backing.as_ref();
+    let source = b.and_then(|b| b.source.as_deref());
+    let access = cell
+        .and_then(|c| c.mem_access.as_deref())
+        .or(b.and_then(|b| b.access.as_deref()));
+    let discard = match cell.and_then(|c| c.discard.as_deref()) {
+        Some(d) => Some(d == "yes"),
+        None => b.filter(|b| b.discard).map(|_| true),
+    };
+    let id = cell.map(|c| c.id);
+    let huge = hugepages::ram_path(def, id, place.mounts, &place.short)?;
+    let system = cell.is_none();
+    let mut o = Map::new();
+    let share = |o: &mut Map<String, Value>| match access {
+        Some("shared") => {
+            o.insert("share".into(), json!(true));
+        }
+        Some("private") => {
+            o.insert("share".into(), json!(false));
+        }
+        _ => {}
+    };
+    let kind = if source == Some("memfd") {
+        if let Some((_, page_kib)) = &huge {
+            o.insert("hugetlb".into(), json!(true));
+            o.insert("hugetlbsize".into(), json!(page_kib << 10));
+        }
+        share(&mut o);
+        "memory-backend-memfd"
+    } else if huge.is_some() || access.is_some() || source == Some("file") {
+        let path = match &huge {
+            Some((dir, _)) => dir.clone(),
+            None => place.ram_dir.join(alias),
+        };
+        o.insert("mem-path".into(), json!(path.display().to_string()));
+        if let Some(d) = discard {
+            o.insert("discard-data".into(), json!(d));
+        }
+        share(&mut o);
+        "memory-backend-file"
+    } else {
+        "memory-backend-ram"
+    };
+    if system && kind != "memory-backend-ram" {
+        o.insert("x-use-canonical-path-for-ramblock-id".into(), json!(false));
+    }
+    let allocation = b.and_then(|b| b.allocation.as_deref());
+    let prealloc = huge.is_some() || allocation == Some("immediate");
+    if prealloc {
+        o.insert("prealloc".into(), json!(true));
+    }
+    if let Some(n) = b.map(|b| b.allocation_threads).filter(|n| *n > 0) {
+        o.insert("prealloc-threads".into(), json!(n));
+    }
+    o.insert("size".into(), json!(size_kib << 10));
+    let (mode, nodeset) = numatune(def, id)?;
+    let mut context = None;
+    if let Some(nodeset) = nodeset {
+        let nodes = host_nodes(nodeset)?;
+        if mode != "restrictive" {
+            let policy = if mode == "strict" { "bind" } else { mode };
+            o.insert("host-nodes".into(), json!(nodes));
+            o.insert("policy".into(), json!(policy));
+            if prealloc {
+                // Preallocation by threads that run on the nodes the memory is bound to.
+                let tc = format!("tc-{alias}");
+                context = Some(json!({"qom-type": "thread-context", "id": tc,
+                    "node-affinity": nodes}));
+                o.insert("prealloc-context".into(), json!(tc));
+            }
+        }
+    }
+    let mut object = Map::new();
+    object.insert("qom-type".into(), json!(kind));
+    object.insert("id".into(), json!(alias));
+    object.extend(o);
+    Ok(Backend {
+        context,
+        object: Value::Object(object),
+    })
+}
+
+/// The backend of a guest's whole RAM (`pc.ram`), taken by the machine as its memory; `None`
+/// for guests with NUMA cells (each has its own) and for plain RAM, which QEMU makes itself
+/// from `-m` (libvirt names that one too, to the same effect).
+pub(super) fn system_ram(def: &DomainDef, place: &RamPlace<'_>) -> Result<Option<Backend>> {
+    if cells(def).is_some() {
+        return Ok(None);
+    }
+    let b = backend(def, place, None, RAM_ID, initial_mib(def) * 1024)?;
+    let plain = b.object["qom-type"] == "memory-backend-ram"
+        && b.object.as_object().is_some_and(|o| o.len() == 3);
+    Ok((!plain).then_some(b))
+}
+
+/// The guest's NUMA topology: for each cell its backend (with its thread context) and
+/// `-numa node` (its vCPUs, its initiator when the guest has HMAT tables, its memory), then
+/// every distance when any is not the default, then the HMAT latencies, bandwidths and
+/// memory-side caches. Returns the arguments and the thread contexts' ids.
+pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>, Vec<String>)> {
+    let mut a = Vec::new();
+    let Some(cells) = cells(def) else {
+        return Ok((a, Vec::new()));
+    };
+    let links = def
+        .extras
+        .cpu
+        .as_ref()
+        .map_or(&[][..], |c| &c.interconnects[..]);
+    let caches = |c: &NumaCell| {
+        c.children
+            .iter()
+            .filter(|e| e.name == "cache")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let hmat = !links.is_empty() || cells.iter().any(|c| !caches(c).is_empty());
+    let Some(first_with_cpus) = cells.iter().position(|c| c.cpus.is_some()) else {
+        return Err(unsupported("At least one NUMA node has to have CPUs"));
+    };
+    let mut contexts = Vec::new();
+    for (i, c) in cells.iter().enumerate() {
+        let alias = format!("ram-node{i}");
+        let b = backend(def, place, Some(c), &alias, cell_kib(c))?;
+        if let Some(tc) = b.context {
+            contexts.push(tc["id"].as_str().unwrap_or_default().to_string());
+            a.extend(["-object".into(), tc.to_string()]);
+        }
+        a.extend(["-object".into(), b.object.to_string()]);
+        let mut node = format!("node,nodeid={i}");
+        for part in c.cpus.as_deref().into_iter().flat_map(|s| s.split(',')) {
+            node.push_str(&format!(",cpus={part}"));
+        }
+        if hmat {
+            let initiator = initiator(cells, links, i).unwrap_or(first_with_cpus);
+            node.push_str(&format!(",initiator={initiator}"));
+        }
+        node.push_str(&format!(",memdev={alias}"));
+        a.extend(["-numa".into(), node]);
+    }
+    let table = distances(cells);
+    if table.iter().flatten().any(|d| *d != LOCAL && *d != REMOTE) {
+        for (i, row) in table.iter().enumerate() {
+            for (j, d) in row.iter().enumerate() {
+                a.extend(["-numa".into(), format!("dist,src={i},dst={j},val={d}")]);
+            }
+        }
+    }
+    if hmat {
+        for l in links {
+            a.extend(["-numa".into(), hmat_lb(l)]);
+        }
+        // Caches only after every latency and bandwidth, as QEMU wants them.
+        for (i, c) in cells.iter().enumerate() {
+            for cache in caches(c) {
+                a.extend(["-numa".into(), hmat_cache(i, &cache)]);
+            }
+        }
+    }
+    Ok((a, contexts))
+}
+
+/// Whether the guest has HMAT tables (interconnects or memory-side caches), which the
+/// machine must be told of (`hmat=on`).
+pub(super) fn has_hmat(def: &DomainDef) -> bool {
+    def.extras.cpu.as_ref().is_some_and(|c| {
+        !c.interconnects.is_empty()
+            || c.cells
+                .iter()
+                .any(|c| c.children.iter().any(|e| e.name == "cache"))
+    })
+}
+
+fn attr_u64(e: &RawElement, name: &str) -> u64 {
+    e.attr(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// The initiator of cell `i`: itself when it has vCPUs, else the initiator of its lowest
+/// latency, else of its widest bandwidth (`None`: none of those).
+fn initiator(cells: &[NumaCell], links: &[RawElement], i: usize) -> Option<usize> {
+    if cells[i].cpus.is_some() {
+        return Some(i);
+    }
+    let to_me = || links.iter().filter(|l| attr_u64(l, "target") == i as u64);
+    let lowest = to_me()
+        .filter(|l| l.name == "latency")
+        .fold(None::<&RawElement>, |best, l| match best {
+            Some(b) if attr_u64(b, "value") <= attr_u64(l, "value") => Some(b),
+            _ => Some(l),
+        });
+    let widest = to_me()
+        .filter(|l| l.name == "bandwidth")
+        .fold(None::<&RawElement>, |best, l| match best {
+            Some(b) if attr_u64(b, "value") >= attr_u64(l, "value") => Some(b),
+            _ => Some(l),
+        });
+    lowest.or(widest).map(|l| attr_u64(l, "initiator") as usize)
+}
+
+/// The distance table: the cells' `<distances>`, the local and remote defaults elsewhere.
+fn distances(cells: &[NumaCell]) -> Vec<Vec<u32>> {
+    let n = cells.len();
+    (0..n)
+        .map(|i| {
+            let given = cells[i].children.iter().find(|e| e.name == "distances");
+            (0..n)
+                .map(|j| {
+                    given
+                        .into_iter()
+                        .flat_map(RawElement::elements)
+                        .find(|s| attr_u64(s, "id") == j as u64)
+                        .map(|s| attr_u64(s, "value") as u32)
+                        .filter(|v| *v != 0)
+                        .unwrap_or(if i == j { LOCAL } else { REMOTE })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `hmat-lb` of one `<latency>` or `<bandwidth>` (in KiB).
+fn hmat_lb(l: &RawElement) -> String {
+    const LEVELS: [&str; 4] = ["memory", "first-level", "second-level", "third-level"];
+    let level = LEVELS
+        .get(attr_u64(l, "cache") as usize)
+        .copied()
+        .unwrap_or("memory");
+    let access = l.attr("type").unwrap_or("access");
+    let value = attr_u64(l, "value");
+    let (kind, amount) = if l.name == "bandwidth" {
+        ("bandwidth", format!("bandwidth={value}K"))
+    } else {
+        ("latency", format!("latency={value}"))
+    };
+    format!(
+        "hmat-lb,initiator={},target={},hierarchy={level},data-type={access}-{kind},{amount}",
+        attr_u64(l, "initiator"),
+        attr_u64(l, "target")
+    )
+}
+
+/// `hmat-cache` of one memory-side `<cache>` of cell `cell`.
+fn hmat_cache(cell: usize, c: &RawElement) -> String {
+    let size = c.child("size").map_or(0, |s| attr_u64(s, "value"));
+    let line = c.child("line").map_or(0, |s| attr_u64(s, "value"));
+    let associativity = match c.attr("associativity") {
+        Some("full") => "complex",
+        Some(other) => other,
+        None => "none",
+    };
+    let policy = match c.attr("policy") {
+        Some("writeback") => "write-back",
+        Some("writethrough") => "write-through",
+        _ => "none",
+    };
+    let mut s = format!(
+        "hmat-cache,node-id={cell},size={size}K,level={},associativity={associativity},policy={policy}",
+        attr_u64(c, "level")
+    );
+    if line > 0 {
+        s.push_str(&format!(",line={line}"));
+    }
+    s
+}
+
+/// `-smp`: the vCPUs present at start, the most there may be when more, and the topology
+/// (`<cpu><topology>`, else one socket per vCPU).
+pub(super) fn smp(def: &DomainDef) -> String {
+    let max = def.vcpus_max.max(1);
+    let mut s = def.vcpus_current.max(1).to_string();
+    if def.vcpus_current.max(1) != max {
+        s.push_str(&format!(",maxcpus={max}"));
+    }
+    match def.extras.cpu.as_ref().and_then(|c| c.topology) {
+        Some([sockets, dies, cores, threads]) => s.push_str(&format!(
+            ",sockets={sockets},dies={dies},cores={cores},threads={threads}"
+        )),
+        None => s.push_str(&format!(",sockets={max},cores=1,threads=1")),
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::ParseOptions;
+
+    fn def(inner: &str) -> DomainDef {
+        let xml = format!(
+            "<domain type='qemu'><name>t</name><memory unit='MiB'>96</memory>{inner}\
+             <os><type arch='x86_64' machine='pc'>hvm</type></os></domain>"
+        );
+        DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap()
+    }
+
+    fn place() -> RamPlace<'static> {
+        RamPlace {
+            ram_dir: PathBuf::from("/r/ram/1-t"),
+            mounts: &[],
+            short: "1-t".into(),
+        }
+    }
+
+    #[test]
+    fn smp_has_the_topology_and_the_most_vcpus_when_more() {
+        let d = def(
+            "<vcpu current='2'>8</vcpu><cpu><topology sockets='2' dies='2' cores='1' \
+                     threads='2'/></cpu>",
+        );
+        assert_eq!(smp(&d), "2,maxcpus=8,sockets=2,dies=2,cores=1,threads=2");
+        assert_eq!(smp(&def("<vcpu>3</vcpu>")), "3,sockets=3,cores=1,threads=1");
+    }
+
+    #[test]
+    fn cells_get_backends_nodes_and_every_distance_once_one_is_not_the_default() {
+        let d = def(
+            "<vcpu>3</vcpu><numatune><memory mode='interleave' nodeset='0'/>\
+             <memnode cellid='1' mode='restrictive' nodeset='0'/></numatune><cpu><numa>\
+             <cell id='0' cpus='0,2' memory='32' unit='MiB' memAccess='shared' discard='yes'/>\
+             <cell id='1' cpus='1' memory='64' unit='MiB'><distances>\
+             <sibling id='0' value='15'/></distances></cell></numa></cpu>",
+        );
+        assert_eq!(initial_mib(&d), 96);
+        let (a, contexts) = numa(&d, &place()).unwrap();
+        assert!(contexts.is_empty());
+        let want = [
+            "-object",
+            r#"{"qom-type":"memory-backend-file","id":"ram-node0","mem-path":"/r/ram/1-t/ram-node0","discard-data":true,"share":true,"size":33554432,"host-nodes":[0],"policy":"interleave"}"#,
+            "-numa",
+            "node,nodeid=0,cpus=0,cpus=2,memdev=ram-node0",
+            // Restrictive: the control group binds it, not QEMU.
+            "-object",
+            r#"{"qom-type":"memory-backend-ram","id":"ram-node1","size":67108864}"#,
+            "-numa",
+            "node,nodeid=1,cpus=1,memdev=ram-node1",
+            "-numa",
+            "dist,src=0,dst=0,val=10",
+            "-numa",
+            "dist,src=0,dst=1,val=15",
+            "-numa",
+            "dist,src=1,dst=0,val=15",
+            "-numa",
+            "dist,src=1,dst=1,val=10",
+        ];
+        assert_eq!(a, want);
+        assert!(ram_file_backed(&d));
+        assert!(system_ram(&d, &place()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_cell_without_vcpus_takes_its_best_initiator() {
+        let d = def(
+            "<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB'/>\
+             <cell id='1' cpus='1' memory='32' unit='MiB'/><cell id='2' memory='32' unit='MiB'>\
+             <cache level='3' associativity='full' policy='writethrough'><size value='4096' \
+             unit='KiB'/><line value='64' unit='B'/></cache></cell><interconnects>\
+             <latency initiator='0' target='2' type='access' value='30'/>\
+             <latency initiator='1' target='2' type='access' value='20'/>\
+             <bandwidth initiator='0' target='2' type='write' value='1' unit='MiB'/>\
+             </interconnects></numa></cpu>",
+        );
+        assert!(has_hmat(&d));
+        let (a, _) = numa(&d, &place()).unwrap();
+        let numa: Vec<&str> = a
+            .chunks(2)
+            .filter(|w| w[0] == "-numa")
+            .map(|w| w[1].as_str())
+            .collect();
+        assert_eq!(
+            numa,
+            [
+                "node,nodeid=0,cpus=0,initiator=0,memdev=ram-node0",
+                "node,nodeid=1,cpus=1,initiator=1,memdev=ram-node1",
+                "node,nodeid=2,initiator=1,memdev=ram-node2",
+                "hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-latency,latency=30",
+                "hmat-lb,initiator=1,target=2,hierarchy=memory,data-type=access-latency,latency=20",
+                "hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=write-bandwidth,bandwidth=1024K",
+                "hmat-cache,node-id=2,size=4096K,level=3,associativity=complex,policy=write-through,line=64",
+            ]
+        );
+    }
+
+    #[test]
+    fn whole_ram_gets_a_backend_only_when_it_is_more_than_plain() {
+        assert!(system_ram(&def(""), &place()).unwrap().is_none());
+        let d = def(
+            "<memoryBacking><allocation mode='immediate'/></memoryBacking>\
+             <numatune><memory mode='strict' nodeset='0'/></numatune>",
+        );
+        let b = system_ram(&d, &place()).unwrap().unwrap();
+        assert_eq!(
+            b.object.to_string(),
+            r#"{"qom-type":"memory-backend-ram","id":"pc.ram","prealloc":true,"size":100663296,"host-nodes":[0],"policy":"bind","prealloc-context":"tc-pc.ram"}"#
+        );
+        assert_eq!(
+            b.context.unwrap().to_string(),
+            r#"{"qom-type":"thread-context","id":"tc-pc.ram","node-affinity":[0]}"#
+        );
+    }
+
+    #[test]
+    fn numatune_errors_are_libvirts() {
+        let e = system_ram(
+            &def("<numatune><memory mode='strict' nodeset='4095'/></numatune>"),
+            &place(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            e.to_string().ends_with("NUMA node 4095 is unavailable"),
+            "{e}"
+        );
+        let e = system_ram(
+            &def(
+                "<vcpu placement='auto'>1</vcpu><numatune><memory mode='strict' \
+                  placement='auto'/></numatune>",
+            ),
+            &place(),
+        )
+        .err()
+        .unwrap();
+        assert!(e.to_string().ends_with("automatic numa placement"), "{e}");
+    }
+}
