@@ -82,6 +82,9 @@ pub struct CommandContext<'a> {
     pub tpm_socket: Option<&'a Path>,
     /// The driver's `qemu.conf`.
     pub(crate) config: &'a crate::config::QemuConfig,
+    /// The host nodes numad advised for a guest with automatic NUMA placement, which its
+    /// memory is bound to (see `crate::numad`); `None` without such advice.
+    pub(crate) auto_nodes: Option<&'a str>,
 }
 
 /// The domain's private folder: the monitor socket's.
@@ -165,6 +168,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
         ram_dir: ram_dir(ctx),
         mounts: &cfg.hugetlbfs,
         short: crate::virtiofs::short_name(&private_dir(ctx)),
+        auto_nodes: ctx.auto_nodes,
     };
     let ram = memory::system_ram(def, &place)?;
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
@@ -995,6 +999,7 @@ mod tests {
             taps: &[],
             tpm_socket: None,
             config: &test_config(),
+            auto_nodes: None,
         };
         build(&def, &ctx).unwrap().args
     }
@@ -1233,6 +1238,7 @@ mod tests {
                 taps: &[],
                 tpm_socket: None,
                 config: &test_config(),
+                auto_nodes: None,
             };
             let e = build(&def, &ctx).unwrap_err();
             assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED, "{dev}: {e}");
@@ -1274,6 +1280,7 @@ mod tests {
             taps: &[],
             tpm_socket: None,
             config: &test_config(),
+            auto_nodes: None,
         };
         // domxml-to-native: stand-in numbers, one per queue.
         let a = build(&def, &ctx).unwrap().args;
@@ -1327,6 +1334,7 @@ mod tests {
             taps: &[],
             tpm_socket: None,
             config: &test_config(),
+            auto_nodes: None,
         };
         let e = build(&def, &ctx).unwrap_err();
         assert_eq!(e.code, ErrorNumber::CONFIG_UNSUPPORTED);

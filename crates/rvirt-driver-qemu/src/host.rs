@@ -132,6 +132,7 @@ impl HostDriver for QemuDriver {
                 taps: &[],
                 tpm_socket: None,
                 config: &self.config,
+                auto_nodes: None,
             },
         )?;
         Ok(cmd.to_native())

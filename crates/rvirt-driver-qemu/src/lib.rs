@@ -73,6 +73,7 @@ mod netport;
 mod netvirt;
 mod network;
 mod nodedev;
+mod numad;
 mod params;
 mod passthrough;
 mod pci;

@@ -112,15 +112,15 @@ pub(crate) struct StartTuning {
 }
 
 impl StartTuning {
-    /// The tuning `def` asks for.
-    pub(crate) fn of(def: &DomainDef) -> StartTuning {
+    /// The tuning `def` asks for; `auto`: numad's nodes for automatic memory placement.
+    pub(crate) fn of(def: &DomainDef, auto: Option<&str>) -> StartTuning {
         let x = &def.extras;
         StartTuning {
             memtune: x.memtune,
             blkio_weight: x.blkio_weight,
             shares: x.cputune.as_ref().and_then(|t| t.shares),
             limits: x.cputune.as_ref().map(|t| t.limits).unwrap_or_default(),
-            nodeset: def.numa_nodeset().map(str::to_string),
+            nodeset: def.numa_nodeset().or(auto).map(str::to_string),
             throttles: def
                 .devices
                 .disks

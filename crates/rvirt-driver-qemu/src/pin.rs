@@ -173,17 +173,20 @@ pub(crate) struct StartPins {
 }
 
 impl StartPins {
-    /// What `def` pins.
-    pub(crate) fn of(def: &rvirt_conf::DomainDef) -> StartPins {
+    /// What `def` pins; `auto`: the CPUs of numad's nodes for a guest whose vCPUs are placed
+    /// automatically, where its emulator, unpinned vCPUs and I/O threads run.
+    pub(crate) fn of(def: &rvirt_conf::DomainDef, auto: Option<&[u32]>) -> StartPins {
+        let auto = auto.filter(|_| def.vcpu_placement == "auto");
+        let pinned = |set: Option<Vec<u32>>| set.or(auto.map(<[u32]>::to_vec));
         StartPins {
-            emulator: def.emulator_affinity(),
+            emulator: pinned(def.emulator_affinity()),
             vcpus: (0..def.vcpus_max)
-                .filter_map(|v| Some((v, def.vcpu_affinity(v)?)))
+                .filter_map(|v| Some((v, pinned(def.vcpu_affinity(v))?)))
                 .collect(),
             iothreads: def
                 .iothread_ids()
                 .into_iter()
-                .map(|t| (t, def.iothread_affinity(t)))
+                .map(|t| (t, pinned(def.iothread_affinity(t))))
                 .collect(),
         }
     }
@@ -415,10 +418,13 @@ mod tests {
 
     #[test]
     fn each_thread_group_takes_its_own_pinning_or_the_vcpu_cpuset() {
-        let pins = StartPins::of(&def(
-            "<cputune><vcpupin vcpu='1' cpuset='2'/><iothreadpin iothread='2' cpuset='0-1'/>\
-             </cputune>",
-        ));
+        let pins = StartPins::of(
+            &def(
+                "<cputune><vcpupin vcpu='1' cpuset='2'/><iothreadpin iothread='2' cpuset='0-1'/>\
+                 </cputune>",
+            ),
+            None,
+        );
         let groups = pins.groups(&[(0, 10), (1, 11)], &[(1, 20), (2, 21)]);
         assert_eq!(
             groups,
@@ -431,19 +437,39 @@ mod tests {
             ]
         );
         // `<vcpu cpuset>` narrows every thread not pinned on its own, the emulator too.
-        let pins = StartPins::of(&def("<cputune><emulatorpin cpuset='3'/></cputune>"));
+        let pins = StartPins::of(&def("<cputune><emulatorpin cpuset='3'/></cputune>"), None);
         assert_eq!(
             pins.groups(&[], &[(1, 20)]).last(),
             Some(&group("emulator", None, Some(vec![3])))
         );
         let mut d = def("");
         d.vcpu_cpuset = Some("1-2".into());
-        let groups = StartPins::of(&d).groups(&[(0, 10)], &[(1, 20)]);
+        let groups = StartPins::of(&d, None).groups(&[(0, 10)], &[(1, 20)]);
         assert!(
             groups.iter().all(|g| g.cpus == Some(vec![1, 2])),
             "{groups:?}"
         );
         // An I/O thread QEMU reports that the definition lacks gets no group.
-        assert_eq!(StartPins::of(&def("")).groups(&[], &[(9, 20)]).len(), 1);
+        assert_eq!(
+            StartPins::of(&def(""), None).groups(&[], &[(9, 20)]).len(),
+            1
+        );
+        // numad's CPUs for automatic placement, where nothing is pinned on its own; only
+        // when the vCPUs are placed automatically.
+        let mut d = def("<cputune><vcpupin vcpu='0' cpuset='3'/></cputune>");
+        d.vcpu_placement = "auto".into();
+        let groups = StartPins::of(&d, Some(&[4, 5])).groups(&[(0, 10), (1, 11)], &[(1, 20)]);
+        let cpus: Vec<_> = groups.iter().map(|g| g.cpus.clone()).collect();
+        assert_eq!(
+            cpus,
+            [
+                Some(vec![3]),
+                Some(vec![4, 5]),
+                Some(vec![4, 5]),
+                Some(vec![4, 5])
+            ]
+        );
+        let groups = StartPins::of(&def(""), Some(&[4, 5])).groups(&[(0, 10)], &[]);
+        assert!(groups.iter().all(|g| g.cpus.is_none()), "{groups:?}");
     }
 }

@@ -865,6 +865,8 @@ impl QemuDriver {
             None => None,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        // numad's nodes for a guest placed automatically (asked at each start, as libvirt).
+        let advice = crate::numad::advise(def).await?;
         // Automatic console ports, held until QEMU listens on them (the end of this call).
         // A start they fail has used up its id, as with libvirt.
         let _ports = crate::ports::assign_graphics_ports(def, &self.config)?;
@@ -961,13 +963,14 @@ impl QemuDriver {
                 taps: &tap_fds,
                 tpm_socket: tpm.as_ref().map(|t| t.socket.as_path()),
                 config: &self.config,
+                auto_nodes: advice.as_ref().map(|a| a.nodes.as_str()),
             },
         )?;
         let inherited: Vec<i32> = tap_fds.iter().flat_map(|(_, f)| f.clone()).collect();
         // NICs whose link starts down (`<link state='down'/>`), by QEMU id.
-        let pins = crate::pin::StartPins::of(def);
+        let pins = crate::pin::StartPins::of(def, advice.as_ref().map(|a| &a.cpus[..]));
         let group = crate::cgroup::group_name(&self.dirs.cgroup_prefix, id, &def.name);
-        let tuning = crate::params::StartTuning::of(def);
+        let tuning = crate::params::StartTuning::of(def, advice.as_ref().map(|a| a.nodes.as_str()));
         let links_down: Vec<String> = def
             .devices
             .interfaces

@@ -12,7 +12,7 @@ use rvirt_conf::domain::parse_cpuset;
 use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, Result};
 use serde_json::{Map, Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The id QEMU's x86 machines give their RAM, which a memory backend takes over.
 pub(super) const RAM_ID: &str = "pc.ram";
@@ -30,6 +30,8 @@ pub(super) struct RamPlace<'a> {
     pub(super) mounts: &'a [HugeTlbFs],
     /// The guest's folder name under a mount.
     pub(super) short: String,
+    /// numad's nodes, for automatic placement.
+    pub(super) auto_nodes: Option<&'a str>,
 }
 
 /// A memory backend and, when it preallocates memory bound to host nodes, the thread
@@ -85,9 +87,13 @@ pub(crate) fn ram_file_backed(def: &DomainDef) -> bool {
 }
 
 /// The `<numatune>` mode and host nodes of cell `cell` (`None`: the whole RAM): the cell's
-/// `<memnode>`, else `<memory>`, else strict and no nodes. Automatic placement wants numad's
-/// advice, which rvirt does not ask for: libvirt's error without it.
-fn numatune(def: &DomainDef, cell: Option<u32>) -> Result<(&str, Option<&str>)> {
+/// `<memnode>`, else `<memory>` (numad's nodes, `auto`, for automatic placement), else strict
+/// and no nodes; libvirt's error when automatic placement has no advice (`domxml-to-native`).
+fn numatune<'a>(
+    def: &'a DomainDef,
+    cell: Option<u32>,
+    auto: Option<&'a str>,
+) -> Result<(&'a str, Option<&'a str>)> {
     let Some(nt) = def.extras.numatune.as_ref() else {
         return Ok(("strict", None));
     };
@@ -97,20 +103,20 @@ fn numatune(def: &DomainDef, cell: Option<u32>) -> Result<(&str, Option<&str>)> 
     match &nt.memory {
         None => Ok(("strict", None)),
         Some((mode, Some(nodes))) => Ok((mode, Some(nodes))),
-        Some((_, None)) => Err(Error::internal(
-            ErrorDomain::QEMU,
-            "Advice from numad is needed in case of automatic numa placement",
-        )),
+        Some((mode, None)) => match auto {
+            Some(nodes) => Ok((mode, Some(nodes))),
+            None => Err(Error::internal(
+                ErrorDomain::QEMU,
+                "Advice from numad is needed in case of automatic numa placement",
+            )),
+        },
     }
 }
 
 /// Whether host NUMA node `n` exists (node 0 on a host that shows no NUMA at all).
 fn host_node_exists(n: u32) -> bool {
-    let nodes = Path::new("/sys/devices/system/node");
-    if !nodes.exists() {
-        return n == 0;
-    }
-    nodes.join(format!("node{n}")).exists()
+    let nodes = rvirt_host::hostmem::numa_nodes(&rvirt_host::udev::HostPaths::host());
+    nodes.contains(&n) || (nodes.is_empty() && n == 0)
 }
 
 /// A node set as QEMU's `host-nodes` list, with libvirt's error for a node the host lacks.
@@ -194,7 +200,7 @@ fn backend(
         o.insert("prealloc-threads".into(), json!(n));
     }
     o.insert("size".into(), json!(size_kib << 10));
-    let (mode, nodeset) = numatune(def, id)?;
+    let (mode, nodeset) = numatune(def, id, place.auto_nodes)?;
     let mut context = None;
     if let Some(nodeset) = nodeset {
         let nodes = host_nodes(nodeset)?;
@@ -439,6 +445,7 @@ mod tests {
             ram_dir: PathBuf::from("/r/ram/1-t"),
             mounts: &[],
             short: "1-t".into(),
+            auto_nodes: None,
         }
     }
 
