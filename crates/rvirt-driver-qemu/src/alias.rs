@@ -166,6 +166,15 @@ pub(crate) fn assign(def: &mut DomainDef) {
         format!("rng{}", next_raw_index(def, "rng", "rng"))
     });
     assign_raw(def, "tpm", |_, i| format!("tpm{i}"));
+    // Slotted memory devices are named by their slot (`dimm0`).
+    for (_, e) in def.devices.other.iter_mut() {
+        if e.name == "memory"
+            && raw_alias(e).is_none()
+            && let Some(alias) = crate::memdev::alias(e)
+        {
+            set_raw_alias(e, &alias);
+        }
+    }
     assign_raw(def, "vsock", |_, _| "vsock0".into());
     assign_raw(def, "iommu", |_, _| "iommu0".into());
 }

@@ -252,6 +252,8 @@ impl QemuDriver {
         crate::defaults::assign_virtio_serial(def);
         crate::defaults::assign_usb(def);
         crate::pci::assign(def)?;
+        crate::memdev::assign_slots(def)?;
+        crate::memdev::validate(def, None)?;
         crate::graphics::validate(def, &self.config)?;
         crate::firmware::validate(def)?;
         crate::hugepages::validate(def)?;

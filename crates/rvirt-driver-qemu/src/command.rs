@@ -20,7 +20,7 @@ mod machine;
 mod memory;
 mod other;
 
-pub(crate) use memory::ram_file_backed;
+pub(crate) use memory::{on_huge_pages, ram_file_backed};
 
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,7 +219,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     }
     let loader = crate::firmware::loader_args(def);
     push(&loader.iter().map(String::as_str).collect::<Vec<_>>());
-    push(&["-m", &memory::initial_mib(def).to_string()]);
+    push(&["-m", &memory::memory_arg(def)]);
     let mut thread_contexts = Vec::new();
     if let Some(ram) = ram {
         if let Some(tc) = ram.context {
@@ -314,6 +314,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::iommu(def, &mut a)?;
     pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
+    a.extend(memory::dimms(def, &place)?);
     other::hubs(def, &mut a)?;
     other::scsi_controllers(def, &mut a)?;
     virtio_serial_controllers(def, &mut a);

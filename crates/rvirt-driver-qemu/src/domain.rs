@@ -111,6 +111,14 @@ impl QemuDriver {
         f(&st)
     }
 
+    /// Parses a new domain XML for a define or a create: [`QemuDriver::parse_and_fill`], with
+    /// the memory sizes a new definition may have updated (see `memdev::settle_sizes`).
+    async fn parse_new(&self, xml: &str) -> Result<DomainDef> {
+        let mut def = self.parse_and_fill(xml).await?;
+        crate::memdev::settle_sizes(&mut def)?;
+        Ok(def)
+    }
+
     /// Parses a domain XML and fills what the capabilities decide (machine, emulator).
     pub(crate) async fn parse_and_fill(&self, xml: &str) -> Result<DomainDef> {
         let mut def = DomainDef::parse_xml(xml, ParseOptions::default())?;
@@ -281,7 +289,7 @@ impl DomainDriver for QemuDriver {
         if flags.contains(DomainDefineFlags::VALIDATE) {
             rvirt_conf::DomainDef::validate_xml(xml)?;
         }
-        let def = self.parse_and_fill(xml).await?;
+        let def = self.parse_new(xml).await?;
         let (uuid, name) = (def.uuid, def.name.clone());
         self.domains
             .edit(|l| l.check_identity(&name, &uuid).map(|_| ()))
@@ -504,7 +512,7 @@ impl DomainDriver for QemuDriver {
         if flags.contains(DomainCreateFlags::START_VALIDATE) {
             rvirt_conf::DomainDef::validate_xml(xml)?;
         }
-        let def = self.parse_and_fill(xml).await?;
+        let def = self.parse_new(xml).await?;
         let obj = self.add_live(&def)?;
         let how = StartHow {
             paused: flags.contains(DomainCreateFlags::START_PAUSED),

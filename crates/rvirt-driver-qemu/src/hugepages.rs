@@ -200,17 +200,6 @@ pub(crate) fn page_for(def: &DomainDef, cell: Option<u32>) -> Option<u64> {
     (size != rvirt_host::hostmem::system_page_size() / 1024).then_some(size)
 }
 
-/// Whether any of the guest's RAM is on huge pages (the whole of it, or a NUMA cell's).
-pub(crate) fn requested(def: &DomainDef) -> bool {
-    match def.extras.cpu.as_ref().filter(|c| !c.cells.is_empty()) {
-        None => page_for(def, None).is_some(),
-        Some(cpu) => cpu
-            .cells
-            .iter()
-            .any(|c| page_for(def, Some(c.id)).is_some()),
-    }
-}
-
 fn not_mounted() -> Error {
     Error::internal(
         FROM,
@@ -238,21 +227,6 @@ pub(crate) fn mount_for(mounts: &[HugeTlbFs], size: u64) -> Result<&HugeTlbFs> {
 /// without `domain-`).
 pub(crate) fn domain_dir(mount: &HugeTlbFs, short: &str) -> PathBuf {
     mount.base.join(short)
-}
-
-/// The folder the RAM of NUMA cell `cell` (`None`: of a guest without cells) goes in, when it
-/// asks for huge pages, and their size.
-pub(crate) fn ram_path(
-    def: &DomainDef,
-    cell: Option<u32>,
-    mounts: &[HugeTlbFs],
-    short: &str,
-) -> Result<Option<(PathBuf, u64)>> {
-    let Some(size) = page_for(def, cell) else {
-        return Ok(None);
-    };
-    let m = mount_for(mounts, size)?;
-    Ok(Some((domain_dir(m, short), m.size_kib)))
 }
 
 /// libvirt's QEMU checks of huge pages: not with on-demand allocation, nor with an

@@ -66,6 +66,7 @@ mod ifaddr;
 mod iothread;
 mod job;
 mod macvtap;
+mod memdev;
 mod metadata;
 mod migratable;
 mod nethost;

@@ -175,6 +175,16 @@ impl QemuDriver {
         {
             apply_pty_paths(&mut def, &v);
         }
+        // Where QEMU put the DIMMs (their base addresses).
+        if crate::memdev::devices(&def).next().is_some()
+            && let Ok(v) = self
+                .qmp(p, |m| async move {
+                    m.execute("query-memory-devices", None).await
+                })
+                .await
+        {
+            crate::memdev::record_placement(&mut def, &v);
+        }
         if let Some(b) = def
             .devices
             .memballoon

@@ -290,7 +290,7 @@ pub(crate) fn start(
     let mut out = Daemons::default();
     let name = def.name.clone();
     let mut ram_dirs = Vec::new();
-    if crate::hugepages::requested(def) {
+    if crate::command::on_huge_pages(def) {
         // The guest's folder on every mount, as libvirt makes them.
         let short = short_name(private_dir);
         ram_dirs.extend(

@@ -62,6 +62,8 @@ const STARTED: &[&str] = &[
     "virtiofs-numa",
     "cpu-topology",
     "numatune-auto",
+    "memory-dimm",
+    "memory-dimms",
 ];
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature
@@ -84,6 +86,8 @@ const LIVE_COMPARED: &[&str] = &[
     "virtiofs-numa",
     "cpu-topology",
     "numatune-auto",
+    "memory-dimm",
+    "memory-dimms",
 ];
 
 fn corpus() -> PathBuf {

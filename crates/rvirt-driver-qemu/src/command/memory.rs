@@ -65,25 +65,101 @@ pub(super) fn initial_mib(def: &DomainDef) -> u64 {
     }
 }
 
-/// Whether some of the guest's RAM is a file in the domain's RAM folder: `<memoryBacking>`
-/// with an access mode (the domain's, or for a NUMA cell its `memAccess`) or a file source,
-/// without huge pages and not from a memfd.
-pub(crate) fn ram_file_backed(def: &DomainDef) -> bool {
-    let b = def.extras.memory_backing.as_ref();
-    let source = b.and_then(|b| b.source.as_deref());
-    let access = b.and_then(|b| b.access.as_deref());
-    if source == Some("memfd") {
-        return false;
-    }
-    let file = |cell: Option<u32>, access: Option<&str>| {
-        hugepages::page_for(def, cell).is_none() && (access.is_some() || source == Some("file"))
-    };
+/// Every memory backend of the guest and what it is for: the whole RAM (no cells), each
+/// cell's, each DIMM's, with their names (backend, file).
+fn targets(def: &DomainDef) -> Vec<(String, Target<'_>)> {
+    let mut out = Vec::new();
     match cells(def) {
-        None => file(None, access),
-        Some(cells) => cells
-            .iter()
-            .any(|c| file(Some(c.id), c.mem_access.as_deref().or(access))),
+        None => out.push((
+            RAM_ID.to_string(),
+            Target {
+                file: RAM_ID.to_string(),
+                system: true,
+                ..Target::default()
+            },
+        )),
+        Some(cells) => {
+            for (i, c) in cells.iter().enumerate() {
+                let alias = format!("ram-node{i}");
+                let target = Target {
+                    cell: Some(c),
+                    file: alias.clone(),
+                    ..Target::default()
+                };
+                out.push((alias, target));
+            }
+        }
     }
+    for e in crate::memdev::devices(def) {
+        let alias = rvirt_conf::domain::raw_alias(e).unwrap_or_default();
+        let node = crate::memdev::target_node(e);
+        let source = e.child("source");
+        let text = |name: &str| {
+            source
+                .and_then(|s| s.child(name))
+                .and_then(RawElement::text)
+                .map(str::trim)
+        };
+        let target = Target {
+            cell: node.and_then(|n| cells(def)?.iter().find(|c| c.id == n)),
+            access: e.attr("access"),
+            discard: e.attr("discard").map(|d| d == "yes"),
+            page_kib: text("pagesize").and_then(|p| p.parse().ok()),
+            nodes: text("nodemask"),
+            file: alias.to_string(),
+            system: false,
+            device: Some(e),
+        };
+        out.push((format!("mem{alias}"), target));
+    }
+    out
+}
+
+impl Target<'_> {
+    /// The huge page size (KiB, 0 for the default) its memory is on, if any.
+    fn huge_page(&self, def: &DomainDef) -> Option<u64> {
+        let system_page = rvirt_host::hostmem::system_page_size() / 1024;
+        match self.page_kib {
+            Some(p) => (p != system_page).then_some(p),
+            None => hugepages::page_for(def, self.cell.map(|c| c.id)),
+        }
+    }
+
+    /// The access mode of its memory: its own, its cell's, else the domain's.
+    fn access<'d>(&'d self, def: &'d DomainDef) -> Option<&'d str> {
+        self.access
+            .or(self.cell.and_then(|c| c.mem_access.as_deref()))
+            .or(def
+                .extras
+                .memory_backing
+                .as_ref()
+                .and_then(|b| b.access.as_deref()))
+    }
+
+    /// Whether its memory is a file in the domain's RAM folder: an access mode or a file
+    /// source, without huge pages and not from a memfd.
+    fn in_ram_dir(&self, def: &DomainDef) -> bool {
+        let source = def
+            .extras
+            .memory_backing
+            .as_ref()
+            .and_then(|b| b.source.as_deref());
+        source != Some("memfd")
+            && self.huge_page(def).is_none()
+            && (self.access(def).is_some() || source == Some("file"))
+    }
+}
+
+/// Whether some of the guest's memory is a file in the domain's RAM folder (see
+/// `crate::virtiofs::ram_dir`).
+pub(crate) fn ram_file_backed(def: &DomainDef) -> bool {
+    targets(def).iter().any(|(_, t)| t.in_ram_dir(def))
+}
+
+/// Whether some of the guest's memory is on huge pages (the guest then gets its folder on
+/// every hugetlbfs mount).
+pub(crate) fn on_huge_pages(def: &DomainDef) -> bool {
+    targets(def).iter().any(|(_, t)| t.huge_page(def).is_some())
 }
 
 /// The `<numatune>` mode and host nodes of cell `cell` (`None`: the whole RAM): the cell's
@@ -128,35 +204,65 @@ fn host_nodes(nodeset: &str) -> Result<Vec<u32>> {
     Ok(nodes)
 }
 
-/// The memory backend of NUMA cell `cell` (or, `None`, of the whole RAM) named `alias`, of
-/// `size_kib`, as libvirt's `qemuBuildMemoryBackendProps` makes it: a memfd for a memfd
-/// source (on huge pages when asked), a file on huge pages (the guest's folder on the mount of
-/// the page size), a file in the domain's RAM folder for an access mode or a file source,
-/// plain RAM otherwise; shared or private as the access mode (the cell's, else the domain's)
-/// says, discarded as asked, the RAM block of the whole RAM named as QEMU's default one
+/// What a memory backend is for: the whole RAM, a NUMA cell's, or a memory device's (in a
+/// cell, with its own access mode, discard, page size and host nodes).
+#[derive(Default)]
+struct Target<'a> {
+    /// The guest NUMA cell the memory is in.
+    cell: Option<&'a NumaCell>,
+    /// The memory device's own `access`.
+    access: Option<&'a str>,
+    /// The memory device's own `discard`.
+    discard: Option<bool>,
+    /// The memory device's `<source><pagesize>` in KiB.
+    page_kib: Option<u64>,
+    /// The memory device's `<source><nodemask>`.
+    nodes: Option<&'a str>,
+    /// The name of its file in the RAM folder, when it is one.
+    file: String,
+    /// Whether it is the machine's whole RAM.
+    system: bool,
+    /// The memory device it backs.
+    device: Option<&'a RawElement>,
+}
+
+/// The memory backend `alias` of `size_kib` for `t`, as libvirt's
+/// `qemuBuildMemoryBackendProps` makes it: a memfd for a memfd source (on huge pages when
+/// asked), a file on huge pages (the guest's folder on the mount of the page size), a file in
+/// the domain's RAM folder for an access mode or a file source, plain RAM otherwise; shared
+/// or private as the access mode (the device's, the cell's, else the domain's) says,
+/// discarded as asked, the RAM block of the whole RAM named as QEMU's default one
 /// (`x-use-canonical-path-for-ramblock-id` off) so that a save image loads either way,
-/// preallocated on huge pages and for `<allocation mode='immediate'>`, and bound to the
-/// `<numatune>` host nodes with its policy (not in restrictive mode, which only the control
-/// group enforces).
+/// preallocated on huge pages and for `<allocation mode='immediate'>`, and bound to the host
+/// nodes (the device's, else `<numatune>`'s) with the policy of `<numatune>` (not in
+/// restrictive mode, which only the control group enforces).
 fn backend(
     def: &DomainDef,
     place: &RamPlace<'_>,
-    cell: Option<&NumaCell>,
+    t: &Target<'_>,
     alias: &str,
     size_kib: u64,
 ) -> Result<Backend> {
+    let cell = t.cell;
     let b = def.extras.memory_backing.as_ref();
     let source = b.and_then(|b| b.source.as_deref());
-    let access = cell
-        .and_then(|c| c.mem_access.as_deref())
-        .or(b.and_then(|b| b.access.as_deref()));
-    let discard = match cell.and_then(|c| c.discard.as_deref()) {
-        Some(d) => Some(d == "yes"),
+    let access = t.access(def);
+    let discard = match t
+        .discard
+        .or(cell.and_then(|c| c.discard.as_deref()).map(|d| d == "yes"))
+    {
+        Some(d) => Some(d),
         None => b.filter(|b| b.discard).map(|_| true),
     };
     let id = cell.map(|c| c.id);
-    let huge = hugepages::ram_path(def, id, place.mounts, &place.short)?;
-    let system = cell.is_none();
+    let huge = match t.huge_page(def) {
+        Some(p) => {
+            let m = hugepages::mount_for(place.mounts, p)?;
+            Some((hugepages::domain_dir(m, &place.short), m.size_kib))
+        }
+        None => None,
+    };
+    let system = t.system;
     let mut o = Map::new();
     let share = |o: &mut Map<String, Value>| match access {
         Some("shared") => {
@@ -177,7 +283,7 @@ fn backend(
     } else if huge.is_some() || access.is_some() || source == Some("file") {
         let path = match &huge {
             Some((dir, _)) => dir.clone(),
-            None => place.ram_dir.join(alias),
+            None => place.ram_dir.join(&t.file),
         };
         o.insert("mem-path".into(), json!(path.display().to_string()));
         if let Some(d) = discard {
@@ -200,7 +306,8 @@ fn backend(
         o.insert("prealloc-threads".into(), json!(n));
     }
     o.insert("size".into(), json!(size_kib << 10));
-    let (mode, nodeset) = numatune(def, id, place.auto_nodes)?;
+    let (mode, tuned) = numatune(def, id, place.auto_nodes)?;
+    let nodeset = t.nodes.or(tuned);
     let mut context = None;
     if let Some(nodeset) = nodeset {
         let nodes = host_nodes(nodeset)?;
@@ -234,7 +341,9 @@ pub(super) fn system_ram(def: &DomainDef, place: &RamPlace<'_>) -> Result<Option
     if cells(def).is_some() {
         return Ok(None);
     }
-    let b = backend(def, place, None, RAM_ID, initial_mib(def) * 1024)?;
+    let targets = targets(def);
+    let (alias, target) = &targets[0];
+    let b = backend(def, place, target, alias, initial_mib(def) * 1024)?;
     let plain = b.object["qom-type"] == "memory-backend-ram"
         && b.object.as_object().is_some_and(|o| o.len() == 3);
     Ok((!plain).then_some(b))
@@ -266,9 +375,10 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
         return Err(unsupported("At least one NUMA node has to have CPUs"));
     };
     let mut contexts = Vec::new();
+    let targets = targets(def);
     for (i, c) in cells.iter().enumerate() {
-        let alias = format!("ram-node{i}");
-        let b = backend(def, place, Some(c), &alias, cell_kib(c))?;
+        let (alias, target) = &targets[i];
+        let b = backend(def, place, target, alias, cell_kib(c))?;
         if let Some(tc) = b.context {
             contexts.push(tc["id"].as_str().unwrap_or_default().to_string());
             a.extend(["-object".into(), tc.to_string()]);
@@ -305,6 +415,58 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
         }
     }
     Ok((a, contexts))
+}
+
+/// The guest's DIMMs: for each, its backend (`memdimm0`: in its cell, with the device's
+/// access mode, discard, page size and host nodes, always an object) and its `pc-dimm`
+/// (node, backend, id, slot and base address when the definition has one), as libvirt
+/// writes them. Other memory models are refused.
+pub(super) fn dimms(def: &DomainDef, place: &RamPlace<'_>) -> Result<Vec<String>> {
+    let mut a = Vec::new();
+    for (memdev, t) in targets(def) {
+        let Some(e) = t.device else {
+            continue;
+        };
+        let model = e.attr("model").unwrap_or_default();
+        if model != "dimm" {
+            return Err(unsupported(format!(
+                "memory devices of model '{model}' are not supported by this QEMU driver yet"
+            )));
+        }
+        let b = backend(def, place, &t, &memdev, crate::memdev::size_kib(e))?;
+        if let Some(tc) = b.context {
+            a.extend(["-object".into(), tc.to_string()]);
+        }
+        a.extend(["-object".into(), b.object.to_string()]);
+        let mut dev = Map::new();
+        dev.insert("driver".into(), json!("pc-dimm"));
+        if let Some(n) = crate::memdev::target_node(e) {
+            dev.insert("node".into(), json!(n));
+        }
+        dev.insert("memdev".into(), json!(memdev));
+        dev.insert("id".into(), json!(t.file));
+        if let Some((slot, base)) = crate::memdev::dimm_address(e) {
+            dev.insert("slot".into(), json!(slot));
+            if base != 0 {
+                dev.insert("addr".into(), json!(base));
+            }
+        }
+        a.extend(["-device".into(), Value::Object(dev).to_string()]);
+    }
+    Ok(a)
+}
+
+/// `-m`: the initial memory in MiB, or with `<maxMemory>` its size, slots and maximum.
+pub(super) fn memory_arg(def: &DomainDef) -> String {
+    match &def.max_memory {
+        Some(m) => format!(
+            "size={}k,slots={},maxmem={}k",
+            initial_mib(def) * 1024,
+            m.slots,
+            m.kib
+        ),
+        None => initial_mib(def).to_string(),
+    }
 }
 
 /// Whether the guest has HMAT tables (interconnects or memory-side caches), which the

@@ -24,6 +24,7 @@ const EMITTED_RAW: &[&str] = &[
     "lease",
     "redirfilter",
     "tpm",
+    "memory",
 ];
 
 /// Refuses a definition with a device the command line would not have.

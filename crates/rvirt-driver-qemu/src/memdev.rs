@@ -1,0 +1,444 @@
+//! Memory devices as libvirt's QEMU driver handles them: DIMMs (`<memory model='dimm'>`)
+//! in the slots `<maxMemory slots>` gives the guest, each slot assigned at define (the first
+//! free one) and checked (slots, NUMA node, room under `<maxMemory>`), named by its slot
+//! (`dimm0`), and placed by QEMU, whose base address the live XML then shows.
+//!
+//! NVDIMMs, virtio-mem, virtio-pmem and SGX EPC sections are not given to QEMU (a start or
+//! `domxml-to-native` of a guest with one fails, see `crate::command`).
+
+use rvirt_conf::DomainDef;
+use rvirt_conf::raw::{RawElement, RawNode};
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+
+const FROM: ErrorDomain = ErrorDomain::QEMU;
+
+fn unsupported(detail: impl Into<String>) -> Error {
+    Error::with_detail(FROM, ErrorNumber::CONFIG_UNSUPPORTED, detail)
+}
+
+/// The memory devices of `def`, in order.
+pub(crate) fn devices(def: &DomainDef) -> impl Iterator<Item = &RawElement> {
+    def.devices
+        .other
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.name == "memory")
+}
+
+/// Whether a memory device sits in a DIMM slot (DIMMs and NVDIMMs).
+fn slotted(e: &RawElement) -> bool {
+    matches!(e.attr("model"), Some("dimm" | "nvdimm"))
+}
+
+/// The `<address type='dimm'>` of a memory device: its slot and base address (0 when not
+/// given).
+pub(crate) fn dimm_address(e: &RawElement) -> Option<(u32, u64)> {
+    let a = e
+        .child("address")
+        .filter(|a| a.attr("type") == Some("dimm"))?;
+    let slot = a.attr("slot").and_then(rvirt_conf::xml::parse_uint_auto);
+    let base = a.attr("base").and_then(|b| {
+        let b = b.trim();
+        match b.strip_prefix("0x").or_else(|| b.strip_prefix("0X")) {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => b.parse().ok(),
+        }
+    });
+    Some((slot.unwrap_or(0), base.unwrap_or(0)))
+}
+
+/// The guest NUMA node (`<target><node>`) of a memory device.
+pub(crate) fn target_node(e: &RawElement) -> Option<u32> {
+    e.child("target")?
+        .child("node")?
+        .text()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The size of a memory device in KiB.
+pub(crate) fn size_kib(e: &RawElement) -> u64 {
+    e.child("target")
+        .and_then(|t| t.child("size"))
+        .and_then(RawElement::text)
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The alias libvirt gives a slotted memory device: its model's prefix and its slot
+/// (`dimm0`, `nvdimm1`).
+pub(crate) fn alias(e: &RawElement) -> Option<String> {
+    let (slot, _) = dimm_address(e)?;
+    let prefix = match e.attr("model")? {
+        "dimm" => "dimm",
+        "nvdimm" => "nvdimm",
+        _ => return None,
+    };
+    Some(format!("{prefix}{slot}"))
+}
+
+fn set_address(e: &mut RawElement, slot: u32, base: u64) {
+    let mut attrs = vec![
+        ("type".to_string(), "dimm".to_string()),
+        ("slot".to_string(), slot.to_string()),
+    ];
+    if base != 0 {
+        attrs.push(("base".to_string(), format!("{base:#x}")));
+    }
+    let address = RawElement {
+        name: "address".into(),
+        attrs,
+        children: Vec::new(),
+    };
+    match e.child_mut("address") {
+        Some(a) => *a = address,
+        None => {
+            // After the alias, where libvirt prints the address.
+            e.children.push(RawNode::Element(address));
+        }
+    }
+}
+
+/// The memory sizes of a new definition (libvirt's post-parse with ABI updates, as a
+/// define or create makes it): a guest with NUMA cells has their memory plus its memory
+/// devices' as its total, whatever `<memory>` said, and no more current memory than that.
+pub(crate) fn settle_sizes(def: &mut DomainDef) -> Result<()> {
+    let Some(cells) = def
+        .extras
+        .cpu
+        .as_ref()
+        .map(|c| &c.cells)
+        .filter(|c| !c.is_empty())
+    else {
+        return Ok(());
+    };
+    let numa: u64 = cells.iter().map(|c| c.memory_kib).sum();
+    let total = numa + devices(def).map(size_kib).sum::<u64>();
+    def.memory_kib = total;
+    if def.current_memory_kib == 0 || def.current_memory_kib > total {
+        def.current_memory_kib = total;
+    }
+    if def.max_memory.as_ref().is_some_and(|m| m.kib < total) {
+        return Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::XML_ERROR,
+            "maximum memory size must be equal or greater than the actual memory size",
+        ));
+    }
+    Ok(())
+}
+
+/// The first slot no device of `def` holds, `None` when every one of its slots is taken.
+fn free_slot(def: &DomainDef) -> Option<u32> {
+    let slots = def.max_memory.as_ref().map_or(0, |m| m.slots);
+    let taken: Vec<u32> = devices(def)
+        .filter_map(dimm_address)
+        .map(|(s, _)| s)
+        .collect();
+    (0..slots).find(|s| !taken.contains(s))
+}
+
+/// Gives each slotted memory device without an address the first free slot, as libvirt
+/// does when a guest with `<maxMemory>` is defined.
+pub(crate) fn assign_slots(def: &mut DomainDef) -> Result<()> {
+    if def.max_memory.is_none() {
+        return Ok(());
+    }
+    for i in 0..def.devices.other.len() {
+        let e = &def.devices.other[i].1;
+        if e.name != "memory" || !slotted(e) || e.child("address").is_some() {
+            continue;
+        }
+        let slot = free_slot(def)
+            .ok_or_else(|| Error::internal(FROM, "failed to find an empty memory slot"))?;
+        set_address(&mut def.devices.other[i].1, slot, 0);
+    }
+    Ok(())
+}
+
+/// libvirt's checks of one memory device against the domain it is (to be) in.
+fn validate_device(def: &DomainDef, e: &RawElement) -> Result<()> {
+    let model = e.attr("model").unwrap_or("");
+    let cells = def.extras.cpu.as_ref().map_or(0, |c| c.cells.len());
+    match model {
+        "dimm" | "nvdimm" => {
+            if let Some(a) = e.child("address")
+                && a.attr("type") != Some("dimm")
+            {
+                return Err(unsupported(
+                    "only 'dimm' addresses are supported for the pc-dimm device",
+                ));
+            }
+            if let Some((slot, base)) = dimm_address(e) {
+                let slots = def.max_memory.as_ref().map_or(0, |m| m.slots);
+                if slot >= slots {
+                    return Err(unsupported(format!(
+                        "memory device slot '{slot}' exceeds slots count '{slots}'"
+                    )));
+                }
+                for other in devices(def).filter(|o| !std::ptr::eq(*o, e)) {
+                    let Some((s, b)) = dimm_address(other) else {
+                        continue;
+                    };
+                    if s == slot {
+                        return Err(unsupported(format!(
+                            "memory device slot '{slot}' is already being used by another \
+                             memory device"
+                        )));
+                    }
+                    if base != 0 && b == base {
+                        return Err(unsupported(format!(
+                            "memory device base '{base:#x}' is already being used by another \
+                             memory device"
+                        )));
+                    }
+                }
+            }
+        }
+        "virtio-pmem" | "virtio-mem" => {
+            if let Some(a) = e.child("address")
+                && a.attr("type") != Some("pci")
+            {
+                let what = if model == "virtio-pmem" {
+                    "only 'pci' addresses are supported for the virtio-pmem device".to_string()
+                } else {
+                    format!("only 'pci' addresses are supported for the {model} device")
+                };
+                return Err(unsupported(what));
+            }
+        }
+        "sgx-epc" => {
+            return Err(unsupported(format!(
+                "hotplug is not supported for the {model} device"
+            )));
+        }
+        _ => {}
+    }
+    if model != "virtio-pmem" && cells > 0 && target_node(e).is_none() {
+        return Err(unsupported(
+            "target NUMA node needs to be specified for memory device",
+        ));
+    }
+    Ok(())
+}
+
+/// libvirt's checks of a guest's memory devices against `<maxMemory>` (and, with `new`, of a
+/// device about to be hot-plugged): devices need `<maxMemory>` and (on x86) NUMA cells, no
+/// more devices than slots, and room for all of them above the initial memory.
+pub(crate) fn validate(def: &DomainDef, new: Option<&RawElement>) -> Result<()> {
+    // SGX EPC sections are not hot-pluggable memory and take no slot.
+    let hotpluggable = |e: &&RawElement| e.attr("model") != Some("sgx-epc");
+    let count = devices(def).filter(hotpluggable).count() + usize::from(new.is_some());
+    if let Some(n) = new {
+        validate_device(def, n)?;
+    }
+    let Some(max) = def.max_memory.as_ref() else {
+        if count > 0 {
+            return Err(unsupported(
+                "cannot use/hotplug a memory device when domain 'maxMemory' is not defined",
+            ));
+        }
+        return Ok(());
+    };
+    let cells = def.extras.cpu.as_ref().map_or(0, |c| c.cells.len());
+    if cells == 0 {
+        return Err(unsupported(
+            "At least one numa node has to be configured when enabling memory hotplug",
+        ));
+    }
+    if count > max.slots as usize {
+        return Err(unsupported(format!(
+            "memory device count '{count}' exceeds slots count '{}'",
+            max.slots
+        )));
+    }
+    let mut hotplugged = new.map_or(0, size_kib);
+    for e in devices(def).filter(hotpluggable) {
+        hotplugged += size_kib(e);
+        if new.is_none() {
+            validate_device(def, e)?;
+        }
+    }
+    let initial: u64 = def
+        .extras
+        .cpu
+        .as_ref()
+        .map_or(0, |c| c.cells.iter().map(|c| c.memory_kib).sum());
+    if hotplugged > max.kib.saturating_sub(initial) {
+        return Err(unsupported(
+            "memory device total size exceeds hotplug space",
+        ));
+    }
+    Ok(())
+}
+
+/// Where QEMU placed the guest's DIMMs (`query-memory-devices`): each one's slot and base
+/// address into the live definition, as libvirt shows them once the guest runs.
+pub(crate) fn record_placement(def: &mut DomainDef, answer: &serde_json::Value) {
+    let placed: Vec<(String, u32, u64)> = answer
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| matches!(d["type"].as_str(), Some("dimm" | "nvdimm")))
+        .filter_map(|d| {
+            let data = &d["data"];
+            Some((
+                data["id"].as_str()?.to_string(),
+                data["slot"].as_u64()? as u32,
+                data["addr"].as_u64()?,
+            ))
+        })
+        .collect();
+    for (_, e) in def.devices.other.iter_mut() {
+        if e.name != "memory" {
+            continue;
+        }
+        let Some(alias) = rvirt_conf::domain::raw_alias(e).map(str::to_string) else {
+            continue;
+        };
+        if let Some((_, slot, base)) = placed.iter().find(|(id, _, _)| *id == alias) {
+            set_address(e, *slot, *base);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvirt_conf::ParseOptions;
+
+    /// A guest whose memory is its cells' and devices' (or 160 MiB without cells).
+    fn def(max: &str, cells: &str, mems: &str) -> DomainDef {
+        let memory = if cells.is_empty() {
+            "<memory unit='MiB'>160</memory>"
+        } else {
+            ""
+        };
+        let xml = format!(
+            "<domain type='qemu'><name>m</name>{max}{memory}\
+             <vcpu>2</vcpu><os><type arch='x86_64'>hvm</type></os>{cells}\
+             <devices>{mems}</devices></domain>"
+        );
+        DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap()
+    }
+
+    const MAX: &str = "<maxMemory slots='2' unit='MiB'>1024</maxMemory>";
+    const CELLS: &str = "<cpu><numa><cell id='0' cpus='0-1' memory='64' \
+                         unit='MiB'/></numa></cpu>";
+
+    fn dimm(size_mib: u32, extra: &str) -> String {
+        format!(
+            "<memory model='dimm'><target><size unit='MiB'>{size_mib}</size><node>0</node>\
+             </target>{extra}</memory>"
+        )
+    }
+
+    #[test]
+    fn slots_are_the_first_free_ones() {
+        let mut d = def(
+            MAX,
+            CELLS,
+            &format!(
+                "{}{}",
+                dimm(32, ""),
+                dimm(64, "<address type='dimm' slot='0'/>")
+            ),
+        );
+        assign_slots(&mut d).unwrap();
+        let slots: Vec<_> = devices(&d).map(|e| dimm_address(e).unwrap().0).collect();
+        assert_eq!(slots, [1, 0]);
+        assert_eq!(
+            devices(&d).filter_map(alias).collect::<Vec<_>>(),
+            ["dimm1", "dimm0"]
+        );
+        validate(&d, None).unwrap();
+        // A third has no slot left.
+        let mut d = def(
+            MAX,
+            CELLS,
+            &format!("{}{}{}", dimm(32, ""), dimm(32, ""), dimm(32, "")),
+        );
+        let e = assign_slots(&mut d).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("failed to find an empty memory slot")
+        );
+    }
+
+    #[test]
+    fn checks_are_libvirts() {
+        let err = |d: DomainDef| validate(&d, None).unwrap_err().to_string();
+        assert!(err(def("", CELLS, &dimm(32, ""))).ends_with(
+            "cannot use/hotplug a memory device when domain 'maxMemory' is not defined"
+        ));
+        assert!(
+            err(def(MAX, "", &dimm(32, "").replace("<node>0</node>", ""))).ends_with(
+                "At least one numa node has to be configured when enabling memory hotplug"
+            )
+        );
+        assert!(
+            err(def(
+                MAX,
+                CELLS,
+                &dimm(32, "<address type='dimm' slot='2'/>")
+            ))
+            .ends_with("memory device slot '2' exceeds slots count '2'")
+        );
+        let two = format!(
+            "{}{}",
+            dimm(32, "<address type='dimm' slot='1'/>"),
+            dimm(32, "<address type='dimm' slot='1'/>")
+        );
+        assert!(
+            err(def(MAX, CELLS, &two))
+                .ends_with("memory device slot '1' is already being used by another memory device")
+        );
+        let d = def(
+            "<maxMemory slots='2' unit='MiB'>96</maxMemory>",
+            CELLS,
+            &format!("{}{}", dimm(16, ""), dimm(16, "")),
+        );
+        validate(&d, None).unwrap();
+        let new = RawElement::from_node(
+            roxmltree::Document::parse(&dimm(16, ""))
+                .unwrap()
+                .root_element(),
+            false,
+        );
+        assert!(
+            validate(&d, Some(&new))
+                .unwrap_err()
+                .to_string()
+                .ends_with("memory device count '3' exceeds slots count '2'")
+        );
+        let d = def(
+            "<maxMemory slots='4' unit='MiB'>96</maxMemory>",
+            CELLS,
+            &format!("{}{}", dimm(16, ""), dimm(16, "")),
+        );
+        assert!(
+            validate(&d, Some(&new))
+                .unwrap_err()
+                .to_string()
+                .ends_with("memory device total size exceeds hotplug space")
+        );
+    }
+
+    #[test]
+    fn qemus_placement_goes_into_the_live_definition() {
+        let mut d = def(MAX, CELLS, &dimm(32, ""));
+        assign_slots(&mut d).unwrap();
+        crate::alias::assign(&mut d);
+        let answer = serde_json::json!([{"type": "dimm", "data": {"slot": 0, "node": 0,
+            "addr": 4294967296u64, "memdev": "/objects/memdimm0", "id": "dimm0",
+            "hotpluggable": true, "hotplugged": false, "size": 33554432}}]);
+        record_placement(&mut d, &answer);
+        let e = devices(&d).next().unwrap();
+        assert_eq!(dimm_address(e), Some((0, 0x1_0000_0000)));
+        assert_eq!(
+            e.child("address").unwrap().attr("base"),
+            Some("0x100000000")
+        );
+    }
+}
