@@ -1514,6 +1514,16 @@ impl DomainDef {
         Ok(())
     }
 
+    /// A `<memory>` device element (`xml`'s root) in libvirt's canonical form, checked against
+    /// this domain (its guest NUMA node, the model's rules), as a device call reads it.
+    pub fn parse_memory_device(&self, node: roxmltree::Node<'_, '_>) -> Result<RawElement> {
+        let mem = memdev::parse(node)?;
+        let cells = self.extras.cpu.as_ref().map_or(0, |c| c.cells.len());
+        let ppc64 = matches!(self.os.arch.as_deref(), Some("ppc64" | "ppc64le"));
+        memdev::validate(&mem, cells, ppc64)?;
+        Ok(mem)
+    }
+
     /// libvirt's checks of each memory device against the domain (guest NUMA node, model
     /// rules).
     fn validate_memory_devices(&self) -> Result<()> {

@@ -18,6 +18,7 @@ use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
 use rvirt_conf::domain::{DiskDef, GraphicsDef, NetDef, parse_mac};
+use rvirt_conf::raw::RawElement;
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_driver::{DomainEvent, DomainObj, DomainRef, check_flags};
 use rvirt_qmp::Monitor;
@@ -52,6 +53,7 @@ pub fn set_unplug_timeout(t: Duration) {
 enum Pending {
     Disk { target: String, nodes: Vec<String> },
     Net { mac: String, netdev: Option<String> },
+    Memory,
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -84,6 +86,8 @@ enum Device {
         /// Whether the XML named a MAC (otherwise one was generated and does not identify it).
         mac_given: bool,
     },
+    /// A `<memory>` device (DIMMs plug and unplug; see `crate::memdev`).
+    Memory(RawElement),
 }
 
 /// Device elements libvirt knows but this driver cannot change yet.
@@ -111,7 +115,6 @@ const OTHER_DEVICES: &[&str] = &[
     "shmem",
     "tpm",
     "panic",
-    "memory",
     "iommu",
     "vsock",
     "audio",
@@ -136,9 +139,10 @@ fn parse_in_domain(element: &str) -> Result<DomainDef> {
 }
 
 /// Parses one device element with the domain parser's rules (defaults filled, values
-/// checked), by reading it inside a minimal domain. `action` names the call in the error for
-/// a device kind this driver cannot change (`live attach`, `persistent detach`, ...).
-fn parse_device(xml: &str, action: &str) -> Result<Device> {
+/// checked), by reading it inside a minimal domain (a memory device against `ctx`, the
+/// definition it is for). `action` names the call in the error for a device kind this driver
+/// cannot change (`live attach`, `persistent detach`, ...).
+fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| {
         Error::with_detail(
             ErrorDomain::XML,
@@ -150,6 +154,7 @@ fn parse_device(xml: &str, action: &str) -> Result<Device> {
     let name = root.tag_name().name();
     match name {
         "disk" | "interface" => {}
+        "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
         n if OTHER_DEVICES.contains(&n) => {
             let kind = match n {
                 "serial" | "parallel" | "console" | "channel" => "chr",
@@ -359,6 +364,28 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
             d.devices.disks.push(disk.clone());
         }
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
+        Device::Memory(mem) => {
+            crate::memdev::compatible(&d, mem, true)?;
+            let slots = d.max_memory.as_ref().map_or(0, |m| m.slots) as usize;
+            if crate::memdev::devices(&d).count() == slots {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::CONFIG_UNSUPPORTED,
+                    "no free memory device slot available",
+                ));
+            }
+            if let Some(addr) = crate::memdev::dimm_address(mem)
+                && crate::memdev::devices(&d)
+                    .any(|e| crate::memdev::dimm_address(e).is_some_and(|a| a.0 == addr.0))
+            {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::DOMAIN,
+                    "Domain already contains a device with the same address",
+                ));
+            }
+            d.current_memory_kib += crate::memdev::size_kib(mem);
+            crate::memdev::insert(&mut d, mem.clone());
+        }
     }
     let mut d = reparse(&d, None)?;
     // The new device gets its defaults and its address (a PCI slot, a bridge or root port
@@ -367,6 +394,8 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
     crate::defaults::assign_virtio_serial(&mut d);
     crate::defaults::assign_usb(&mut d);
     crate::pci::assign(&mut d)?;
+    crate::memdev::assign_slots(&mut d)?;
+    crate::memdev::validate(&d, None)?;
     Ok(d)
 }
 
@@ -393,6 +422,22 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             let i = find_net(&d, net, *mac_given)?;
             d.devices.interfaces.remove(i);
         }
+        Device::Memory(mem) => {
+            crate::memdev::compatible(&d, mem, false)?;
+            let Some(i) =
+                crate::memdev::find(&d, mem, false).or_else(|| crate::memdev::find(&d, mem, true))
+            else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    "matching memory device was not found",
+                ));
+            };
+            let gone = crate::memdev::remove(&mut d, i);
+            d.current_memory_kib = d
+                .current_memory_kib
+                .saturating_sub(crate::memdev::size_kib(&gone));
+        }
     }
     reparse(&d, None)
 }
@@ -402,6 +447,11 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
+        Device::Memory(_) => {
+            return Err(unsupported(
+                "persistent update of device 'memory' is not supported".into(),
+            ));
+        }
         Device::Net { net, mac_given } => {
             // The interface the XML names takes its place (and its address when it gives none).
             let mut d = def.clone();
@@ -737,7 +787,7 @@ impl QemuDriver {
             )
             .await?;
         let new_config = if config {
-            let mut dev = parse_device(xml, "persistent attach")?;
+            let mut dev = parse_device(xml, "persistent attach", &persistent)?;
             if let Device::Disk(disk) = &mut dev {
                 // libvirt resolves a volume disk's pool even for the config alone.
                 self.translate_disk(disk)?;
@@ -747,7 +797,8 @@ impl QemuDriver {
             None
         };
         if live {
-            let dev = parse_device(xml, "live attach")?;
+            let live_def = obj.lock().def.clone();
+            let dev = parse_device(xml, "live attach", &live_def)?;
             self.attach_live(&obj, dev).await?;
         }
         if let Some(def) = new_config {
@@ -774,13 +825,14 @@ impl QemuDriver {
             )
             .await?;
         let new_config = if config {
-            let dev = parse_device(xml, "persistent detach")?;
+            let dev = parse_device(xml, "persistent detach", &persistent)?;
             Some(config_detach(&persistent, &dev)?)
         } else {
             None
         };
         let wait = if live {
-            let dev = parse_device(xml, "live detach")?;
+            let live_def = obj.lock().def.clone();
+            let dev = parse_device(xml, "live detach", &live_def)?;
             Some(self.detach_live(&obj, dev).await?)
         } else {
             None
@@ -835,15 +887,21 @@ impl QemuDriver {
             return Ok(());
         }
         let new_config = if config {
-            let dev = parse_device(xml, "persistent update")?;
+            let dev = parse_device(xml, "persistent update", &persistent)?;
             Some(config_update(&persistent, &dev)?)
         } else {
             None
         };
         if live {
-            match parse_device(xml, "live update")? {
+            let live_def = obj.lock().def.clone();
+            match parse_device(xml, "live update", &live_def)? {
                 Device::Disk(disk) => self.change_media(&obj, disk).await?,
                 Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
+                Device::Memory(_) => {
+                    return Err(unsupported(
+                        "live update of device 'memory' is not supported".into(),
+                    ));
+                }
             }
         }
         if let Some(def) = new_config {
@@ -893,7 +951,15 @@ impl QemuDriver {
             d.devices
                 .interfaces
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
-            if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
+            let memory = d.devices.other.iter().position(|(_, e)| {
+                e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(alias)
+            });
+            if let Some(i) = memory {
+                let gone = crate::memdev::remove(&mut d, i);
+                d.current_memory_kib = d
+                    .current_memory_kib
+                    .saturating_sub(crate::memdev::size_kib(&gone));
+            } else if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
                 return Err(missing());
             }
             Some(reparse(&d, None)?)
@@ -914,6 +980,10 @@ impl QemuDriver {
                         net: net.clone(),
                         mac_given: true,
                     }
+                } else if let Some((_, mem)) = live_def.devices.other.iter().find(|(_, e)| {
+                    e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(alias)
+                }) {
+                    Device::Memory(mem.clone())
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1127,6 +1197,9 @@ impl QemuDriver {
                 links.keep();
                 def.devices.interfaces.push(net);
             }
+            Device::Memory(mem) => {
+                alias = self.plug_memory(&p, &mut def, mem).await?;
+            }
         }
         let def = reparse_live(&def, id)?;
         let committed = self.commit_live(obj, def);
@@ -1135,6 +1208,83 @@ impl QemuDriver {
         self.events
             .emit(DomainEvent::DeviceAdded { dom: dref, alias });
         committed
+    }
+
+    /// qemuDomainAttachMemory for DIMMs: checked against the live definition (slots, room,
+    /// node), given the first free slot and the alias of it, its backend object and
+    /// `pc-dimm` added (the backend taken back should the device fail), then the domain's
+    /// memory grows by it, the balloon's current size and QEMU's placement (base address)
+    /// are read back. Returns the alias libvirt announces (the backend's, `memdimm0`).
+    async fn plug_memory(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        mut mem: RawElement,
+    ) -> Result<String> {
+        crate::memdev::compatible(def, &mem, true)?;
+        crate::memdev::validate(def, Some(&mem))?;
+        if mem.attr("model") != Some("dimm") {
+            return Err(unsupported(format!(
+                "live attach of memory model '{}' is not supported",
+                mem.attr("model").unwrap_or_default()
+            )));
+        }
+        crate::memdev::assign_slot(def, &mut mem)?;
+        let qid = crate::memdev::alias(&mem).unwrap_or_default();
+        rvirt_conf::domain::set_raw_alias(&mut mem, &qid);
+        let mut after = def.clone();
+        crate::memdev::insert(&mut after, mem.clone());
+        let (backend, device) =
+            crate::command::hotplug_dimm(&after, &mem, p.private_dir(), &self.config)?;
+        if crate::command::device_in_ram_dir(&after, &mem) {
+            let dir = crate::virtiofs::ram_dir(p.private_dir(), &self.config);
+            crate::virtiofs::make_ram_dir(&dir)?;
+            self.dac.give_path(&after, &dir)?;
+        }
+        let memdev = format!("mem{qid}");
+        let id2 = memdev.clone();
+        self.with_monitor(p, move |m| async move {
+            m.execute("object-add", Some(backend)).await?;
+            if let Err(e) = m.device_add(device).await {
+                let _ = m.execute("object-del", Some(json!({ "id": id2 }))).await;
+                return Err(e);
+            }
+            Ok(())
+        })
+        .await?;
+        *def = after;
+        self.refresh_memory(p, def).await;
+        Ok(memdev)
+    }
+
+    /// What a memory device plugged or unplugged changed: the balloon's current size (the
+    /// whole memory without a balloon) and where QEMU has the DIMMs.
+    async fn refresh_memory(&self, p: &Proc, def: &mut DomainDef) {
+        let balloon = def
+            .devices
+            .memballoon
+            .as_ref()
+            .is_some_and(|b| b.model != "none");
+        let answers = self
+            .with_monitor(p, move |m| async move {
+                let actual = if balloon {
+                    m.query_balloon().await.ok().map(|b| b.actual)
+                } else {
+                    None
+                };
+                Ok((actual, m.execute("query-memory-devices", None).await.ok()))
+            })
+            .await;
+        let Ok((actual, placed)) = answers else {
+            return;
+        };
+        def.current_memory_kib = match actual {
+            Some(bytes) => bytes / 1024,
+            None => def.memory_kib,
+        };
+        if let Some(v) = placed {
+            crate::memdev::record_placement(def, &v);
+        }
     }
 
     /// Asks the guest to release a device; returns the key its removal waits under.
@@ -1200,6 +1350,30 @@ impl QemuDriver {
                 };
                 (qid, Pending::Net { mac, netdev })
             }
+            Device::Memory(mem) => {
+                crate::memdev::compatible(&live_def, &mem, false)?;
+                let model = mem.attr("model").unwrap_or_default().to_string();
+                let Some(i) = crate::memdev::find(&live_def, &mem, false) else {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::DEVICE_MISSING,
+                        format!(
+                            "model '{model}' memory device not present in the domain \
+                             configuration"
+                        ),
+                    ));
+                };
+                let found = &live_def.devices.other[i].1;
+                if model != "dimm" {
+                    return Err(unsupported(format!(
+                        "live detach of memory model '{model}' is not supported"
+                    )));
+                }
+                let qid = rvirt_conf::domain::raw_alias(found)
+                    .unwrap_or_default()
+                    .to_string();
+                (qid, Pending::Memory)
+            }
         };
         let key = (obj.uuid, p.pid, qid.clone());
         pending().lock().insert(key.clone(), what);
@@ -1258,6 +1432,26 @@ impl QemuDriver {
                 def.devices
                     .interfaces
                     .retain(|n| parse_mac(&n.mac) != parse_mac(mac));
+            }
+            Pending::Memory => {
+                // The backend goes once the guest let go of the DIMM; then its file, if any.
+                let memdev = format!("mem{id}");
+                let _ = self
+                    .with_monitor(p, |m| async move {
+                        m.execute("object-del", Some(json!({ "id": memdev }))).await
+                    })
+                    .await;
+                let at = def.devices.other.iter().position(|(_, e)| {
+                    e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(id)
+                });
+                if let Some(i) = at {
+                    if crate::command::device_in_ram_dir(&def, &def.devices.other[i].1) {
+                        let dir = crate::virtiofs::ram_dir(p.private_dir(), &self.config);
+                        let _ = std::fs::remove_file(dir.join(id));
+                    }
+                    crate::memdev::remove(&mut def, i);
+                }
+                self.refresh_memory(p, &mut def).await;
             }
         }
         let _ = self.commit_live(obj, def);

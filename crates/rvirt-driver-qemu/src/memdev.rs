@@ -100,6 +100,117 @@ fn set_address(e: &mut RawElement, slot: u32, base: u64) {
     }
 }
 
+/// libvirt's check of a memory device being attached to (`attach`) or detached from `def`:
+/// the domain has `<maxMemory>`, and an attached device fits under it.
+pub(crate) fn compatible(def: &DomainDef, e: &RawElement, attach: bool) -> Result<()> {
+    let Some(max) = def.max_memory.as_ref() else {
+        return Err(unsupported(
+            "cannot use/hotplug a memory device when domain 'maxMemory' is not defined",
+        ));
+    };
+    let size = size_kib(e);
+    if attach && def.memory_kib + size > max.kib {
+        return Err(unsupported(format!(
+            "Attaching memory device with size '{size}' would exceed domain's maxMemory \
+             config size '{}'",
+            max.kib
+        )));
+    }
+    Ok(())
+}
+
+/// A text child of `<source>` (`pagesize`, `nodemask`, `path`).
+fn source_text<'a>(e: &'a RawElement, name: &str) -> Option<&'a str> {
+    e.child("source")?.child(name)?.text().map(str::trim)
+}
+
+/// The memory device of `def` that `wanted` names, as libvirt matches one
+/// (`virDomainMemoryFindByDef`): the same model, node, size and source (page size and host
+/// nodes, or path), and the same address and alias when `wanted` gives them; with `fallback`,
+/// among the devices without an address only (libvirt's second try for the persistent
+/// definition). Its index in `def.devices.other`.
+pub(crate) fn find(def: &DomainDef, wanted: &RawElement, fallback: bool) -> Option<usize> {
+    let sized = |e: &RawElement, name: &str| {
+        e.child("target")
+            .and_then(|t| t.child(name))
+            .and_then(RawElement::text)
+            .map(|t| t.trim().to_string())
+    };
+    def.devices.other.iter().position(|(_, e)| {
+        if e.name != "memory" {
+            return false;
+        }
+        if fallback {
+            if e.child("address").is_some() {
+                return false;
+            }
+        } else if let Some(a) = wanted.child("address")
+            && e.child("address").is_none_or(|b| {
+                a.attr("type") != b.attr("type") || dimm_address(wanted) != dimm_address(e)
+            })
+        {
+            return false;
+        }
+        if let Some(alias) = rvirt_conf::domain::raw_alias(wanted)
+            && rvirt_conf::domain::raw_alias(e) != Some(alias)
+        {
+            return false;
+        }
+        let model = wanted.attr("model");
+        if e.attr("model") != model
+            || target_node(e) != target_node(wanted)
+            || size_kib(e) != size_kib(wanted)
+            || ["block", "requested"]
+                .iter()
+                .any(|n| sized(e, n) != sized(wanted, n))
+        {
+            return false;
+        }
+        match model {
+            Some("dimm" | "virtio-mem") => {
+                source_text(e, "pagesize") == source_text(wanted, "pagesize")
+                    && source_text(e, "nodemask") == source_text(wanted, "nodemask")
+            }
+            Some("nvdimm" | "virtio-pmem") => source_text(e, "path") == source_text(wanted, "path"),
+            Some("sgx-epc") => source_text(e, "nodemask") == source_text(wanted, "nodemask"),
+            _ => true,
+        }
+    })
+}
+
+/// Puts memory device `e` into `def` after its other memory devices (where libvirt keeps
+/// them), its size added to the domain's.
+pub(crate) fn insert(def: &mut DomainDef, e: RawElement) {
+    def.memory_kib += size_kib(&e);
+    let slot = rvirt_conf::domain::other_device_slot("memory").unwrap_or(u8::MAX);
+    let at = def
+        .devices
+        .other
+        .iter()
+        .position(|(s, _)| *s > slot)
+        .unwrap_or(def.devices.other.len());
+    def.devices.other.insert(at, (slot, e));
+}
+
+/// Takes the memory device at `i` out of `def`, its size taken from the domain's.
+pub(crate) fn remove(def: &mut DomainDef, i: usize) -> RawElement {
+    let (_, e) = def.devices.other.remove(i);
+    def.memory_kib = def.memory_kib.saturating_sub(size_kib(&e));
+    e
+}
+
+/// Gives memory device `e`, about to be hot-plugged into `def`, the first free slot when it
+/// has no address, with libvirt's error when there is none.
+pub(crate) fn assign_slot(def: &DomainDef, e: &mut RawElement) -> Result<()> {
+    if !slotted(e) || e.child("address").is_some() {
+        return Ok(());
+    }
+    let slot = free_slot(def)
+        .ok_or_else(|| Error::internal(FROM, "failed to find an empty memory slot"))?;
+    set_address(e, slot, 0);
+    Ok(())
+}
+
 /// The memory sizes of a new definition (libvirt's post-parse with ABI updates, as a
 /// define or create makes it): a guest with NUMA cells has their memory plus its memory
 /// devices' as its total, whatever `<memory>` said, and no more current memory than that.

@@ -277,6 +277,21 @@ impl Drop for Daemons {
     }
 }
 
+/// Makes a guest's RAM folder `d`: the folder is the guest's alone (0700, given to QEMU's
+/// user by the caller); folders above it keep the usual mode, for QEMU's user to pass
+/// through.
+pub(crate) fn make_ram_dir(d: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let unable = |e| Error::system(FROM, format!("Unable to create {}", d.display()), &e);
+    if let Some(parent) = d.parent() {
+        std::fs::create_dir_all(parent).map_err(unable)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(d) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(unable(e)),
+        _ => Ok(()),
+    }
+}
+
 /// The host side of a start, before QEMU: the folder of a shared RAM file, then for every
 /// share the driver runs, libvirt's checks (the daemon is executable, the shared folder
 /// exists), its `<binary path>` filled into the live definition, its socket made listening
@@ -304,17 +319,7 @@ pub(crate) fn start(
         ram_dirs.push(ram_dir(private_dir, config));
     }
     for d in ram_dirs {
-        // The guest's own folder is its alone (0700, given to QEMU's user with the rest);
-        // folders above it keep the usual mode, for QEMU's user to pass through.
-        use std::os::unix::fs::DirBuilderExt;
-        let unable = |e| Error::system(FROM, format!("Unable to create {}", d.display()), &e);
-        if let Some(parent) = d.parent() {
-            std::fs::create_dir_all(parent).map_err(unable)?;
-        }
-        match std::fs::DirBuilder::new().mode(0o700).create(&d) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(unable(e)),
-            _ => {}
-        }
+        make_ram_dir(&d)?;
         out.ram_dirs.push(d);
     }
     for (_, fs) in def.devices.other.iter_mut() {

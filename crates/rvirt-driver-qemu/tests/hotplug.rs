@@ -663,3 +663,173 @@ fn volume_disks_attach_live_through_their_pool() {
     block_on(d.domain_block_stats(&dom, &w)).unwrap();
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
+
+/// A NUMA guest with room for DIMMs, one of them plugged at start.
+const DIMM_GUEST: &str = "<domain type='qemu'><name>mh</name>\
+    <uuid>00000000-0000-4000-8000-0000000009a0</uuid>\
+    <maxMemory slots='4' unit='MiB'>1024</maxMemory><vcpu>2</vcpu>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+    <cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB'/>\
+    <cell id='1' cpus='1' memory='32' unit='MiB'/></numa></cpu>\
+    <devices><memory model='dimm'><target><size unit='MiB'>32</size><node>0</node></target>\
+    </memory></devices></domain>";
+
+fn dimm(mib: u32, node: u32) -> String {
+    format!(
+        "<memory model='dimm'><target><size unit='MiB'>{mib}</size><node>{node}</node>\
+         </target></memory>"
+    )
+}
+
+/// DIMMs plugged into a running guest and into a persistent definition, beside libvirt's
+/// QEMU driver doing the same calls: the live XML after a live attach (the domain's memory
+/// grown by it, the new DIMM's slot, alias and QEMU's base address), a live detach (which a
+/// guest without an OS never completes, so the DIMM stays, as under libvirt), libvirt's
+/// errors, and the inactive XML after config attach and detach. QEMU must have the DIMM too.
+#[test]
+fn dimms_plug_live_and_into_the_config_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let root = common::Root::new();
+    let lv = root.path().join("libvirt");
+    std::fs::create_dir_all(&lv).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = lv.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let (g, d1, d0) = (
+        file("g.xml", DIMM_GUEST),
+        file("d1.xml", &dimm(64, 1)),
+        file("d0.xml", &dimm(32, 0)),
+    );
+    let (bad, big) = (
+        file("bad.xml", &dimm(32, 5)),
+        file("big.xml", &dimm(2048, 0)),
+    );
+    let commands = format!(
+        "create {g}; attach-device mh {d1} --live; dumpxml mh; \
+         detach-device mh {d1} --live; dumpxml mh; attach-device mh {bad} --live; \
+         attach-device mh {big} --live; detach-device mh {big} --live; destroy mh; \
+         define {g}; attach-device mh {d1} --config; detach-device mh {d0} --config; \
+         dumpxml --inactive mh; attach-device mh {big} --config; \
+         detach-device mh {d1} --config; detach-device mh {d1} --config"
+    );
+    let Some(out) = common::libvirt_embed(&lv, &commands) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let theirs: Vec<&str> = stdout
+        .split_inclusive("</domain>\n")
+        .filter(|x| x.contains("<domain"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        theirs.len(),
+        3,
+        "libvirt: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let their_errors: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: "))
+        .filter(|l| !l.starts_with("Failed to"))
+        .map(str::to_string)
+        .collect();
+
+    let d = open(&root.path().join("rvirt"));
+    let mut errors = Vec::new();
+    let mut note = |r: rvirt_types::Result<()>| {
+        if let Err(e) = r {
+            errors.push(e.message);
+        }
+    };
+    let dom = block_on(d.domain_create_xml(DIMM_GUEST, DomainCreateFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "mh");
+    let added: Arc<Mutex<Vec<String>>> = Default::default();
+    let a2 = added.clone();
+    block_on(d.connect_domain_event_register_any(
+        None,
+        DomainEventID::DEVICE_ADDED,
+        Arc::new(move |e| {
+            if let rvirt_driver::DomainEvent::DeviceAdded { alias, .. } = e {
+                a2.lock().unwrap().push(alias.clone());
+            }
+        }),
+    ))
+    .unwrap();
+    block_on(d.domain_attach_device_flags(&dom, &dimm(64, 1), F::LIVE)).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert_eq!(common::mask_live(&live), common::mask_live(theirs[0]));
+    // QEMU has it, in its node, of its size.
+    let devices = block_on(d.monitor_command(&dom, "query-memory-devices", None)).unwrap();
+    let plugged = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["data"]["id"] == "dimm1")
+        .unwrap_or_else(|| panic!("{devices}"));
+    assert_eq!(plugged["data"]["node"], 1);
+    assert_eq!(plugged["data"]["size"].as_u64(), Some(64 << 20));
+    wait_until(Duration::from_secs(2), "the device-added event", || {
+        !added.lock().unwrap().is_empty()
+    });
+    // libvirt announces the backend's alias.
+    assert_eq!(*added.lock().unwrap(), ["memdimm1"]);
+    note(block_on(d.domain_detach_device_flags(
+        &dom,
+        &dimm(64, 1),
+        F::LIVE,
+    )));
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert_eq!(common::mask_live(&live), common::mask_live(theirs[1]));
+    note(block_on(d.domain_attach_device_flags(
+        &dom,
+        &dimm(32, 5),
+        F::LIVE,
+    )));
+    note(block_on(d.domain_attach_device_flags(
+        &dom,
+        &dimm(2048, 0),
+        F::LIVE,
+    )));
+    note(block_on(d.domain_detach_device_flags(
+        &dom,
+        &dimm(2048, 0),
+        F::LIVE,
+    )));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+
+    let dom = block_on(d.domain_define_xml(DIMM_GUEST, DomainDefineFlags::empty())).unwrap();
+    note(block_on(d.domain_attach_device_flags(
+        &dom,
+        &dimm(64, 1),
+        F::CONFIG,
+    )));
+    note(block_on(d.domain_detach_device_flags(
+        &dom,
+        &dimm(32, 0),
+        F::CONFIG,
+    )));
+    let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    assert_eq!(inactive.trim(), theirs[2]);
+    note(block_on(d.domain_attach_device_flags(
+        &dom,
+        &dimm(2048, 0),
+        F::CONFIG,
+    )));
+    note(block_on(d.domain_detach_device_flags(
+        &dom,
+        &dimm(64, 1),
+        F::CONFIG,
+    )));
+    note(block_on(d.domain_detach_device_flags(
+        &dom,
+        &dimm(64, 1),
+        F::CONFIG,
+    )));
+    assert_eq!(errors, their_errors);
+}

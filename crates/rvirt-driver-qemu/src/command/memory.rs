@@ -90,29 +90,32 @@ fn targets(def: &DomainDef) -> Vec<(String, Target<'_>)> {
             }
         }
     }
-    for e in crate::memdev::devices(def) {
-        let alias = rvirt_conf::domain::raw_alias(e).unwrap_or_default();
-        let node = crate::memdev::target_node(e);
-        let source = e.child("source");
-        let text = |name: &str| {
-            source
-                .and_then(|s| s.child(name))
-                .and_then(RawElement::text)
-                .map(str::trim)
-        };
-        let target = Target {
-            cell: node.and_then(|n| cells(def)?.iter().find(|c| c.id == n)),
-            access: e.attr("access"),
-            discard: e.attr("discard").map(|d| d == "yes"),
-            page_kib: text("pagesize").and_then(|p| p.parse().ok()),
-            nodes: text("nodemask"),
-            file: alias.to_string(),
-            system: false,
-            device: Some(e),
-        };
-        out.push((format!("mem{alias}"), target));
-    }
+    out.extend(crate::memdev::devices(def).map(|e| device_target(def, e)));
     out
+}
+
+/// The backend of memory device `e` of `def`: its name (`memdimm0`) and what it is for.
+fn device_target<'a>(def: &'a DomainDef, e: &'a RawElement) -> (String, Target<'a>) {
+    let alias = rvirt_conf::domain::raw_alias(e).unwrap_or_default();
+    let node = crate::memdev::target_node(e);
+    let source = e.child("source");
+    let text = |name: &str| {
+        source
+            .and_then(|s| s.child(name))
+            .and_then(RawElement::text)
+            .map(str::trim)
+    };
+    let target = Target {
+        cell: node.and_then(|n| cells(def)?.iter().find(|c| c.id == n)),
+        access: e.attr("access"),
+        discard: e.attr("discard").map(|d| d == "yes"),
+        page_kib: text("pagesize").and_then(|p| p.parse().ok()),
+        nodes: text("nodemask"),
+        file: alias.to_string(),
+        system: false,
+        device: Some(e),
+    };
+    (format!("mem{alias}"), target)
 }
 
 impl Target<'_> {
@@ -438,22 +441,58 @@ pub(super) fn dimms(def: &DomainDef, place: &RamPlace<'_>) -> Result<Vec<String>
             a.extend(["-object".into(), tc.to_string()]);
         }
         a.extend(["-object".into(), b.object.to_string()]);
-        let mut dev = Map::new();
-        dev.insert("driver".into(), json!("pc-dimm"));
-        if let Some(n) = crate::memdev::target_node(e) {
-            dev.insert("node".into(), json!(n));
-        }
-        dev.insert("memdev".into(), json!(memdev));
-        dev.insert("id".into(), json!(t.file));
-        if let Some((slot, base)) = crate::memdev::dimm_address(e) {
-            dev.insert("slot".into(), json!(slot));
-            if base != 0 {
-                dev.insert("addr".into(), json!(base));
-            }
-        }
-        a.extend(["-device".into(), Value::Object(dev).to_string()]);
+        let dev = dimm_device(e, &memdev, &t.file);
+        a.extend(["-device".into(), dev.to_string()]);
     }
     Ok(a)
+}
+
+/// The `pc-dimm` device of DIMM `e`: node, backend, id, slot and the base address when the
+/// definition has one.
+fn dimm_device(e: &RawElement, memdev: &str, id: &str) -> Value {
+    let mut dev = Map::new();
+    dev.insert("driver".into(), json!("pc-dimm"));
+    if let Some(n) = crate::memdev::target_node(e) {
+        dev.insert("node".into(), json!(n));
+    }
+    dev.insert("memdev".into(), json!(memdev));
+    dev.insert("id".into(), json!(id));
+    if let Some((slot, base)) = crate::memdev::dimm_address(e) {
+        dev.insert("slot".into(), json!(slot));
+        if base != 0 {
+            dev.insert("addr".into(), json!(base));
+        }
+    }
+    Value::Object(dev)
+}
+
+/// What a hot-plug of DIMM `e` (already in the live definition `def`, with its slot and
+/// alias) gives QEMU: its backend object (preallocated in place: libvirt makes no thread
+/// context for a hot-plug) and its `pc-dimm` device. `private_dir` is the domain's private
+/// folder.
+pub(crate) fn hotplug_dimm(
+    def: &DomainDef,
+    e: &RawElement,
+    private_dir: &std::path::Path,
+    config: &crate::config::QemuConfig,
+) -> Result<(Value, Value)> {
+    let place = RamPlace {
+        ram_dir: crate::virtiofs::ram_dir(private_dir, config),
+        mounts: &config.hugetlbfs,
+        short: crate::virtiofs::short_name(private_dir),
+        auto_nodes: None,
+    };
+    let (memdev, t) = device_target(def, e);
+    let mut b = backend(def, &place, &t, &memdev, crate::memdev::size_kib(e))?;
+    if let Some(o) = b.object.as_object_mut() {
+        o.shift_remove("prealloc-context");
+    }
+    Ok((b.object, dimm_device(e, &memdev, &t.file)))
+}
+
+/// Whether memory device `e` of `def` is a file in the domain's RAM folder.
+pub(crate) fn device_in_ram_dir(def: &DomainDef, e: &RawElement) -> bool {
+    device_target(def, e).1.in_ram_dir(def)
 }
 
 /// `-m`: the initial memory in MiB, or with `<maxMemory>` its size, slots and maximum.
