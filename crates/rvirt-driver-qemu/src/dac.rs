@@ -353,10 +353,9 @@ impl Dac {
                 _ => {}
             }
         }
-        if let Some((_, nvram)) = &def.os.rest.nvram
-            && !nvram.is_empty()
-        {
-            f(nvram, label.image, true)?;
+        // The variable store, in either form (`<nvram>PATH` or a file or block `<source>`).
+        if let crate::firmware::Nvram::Local(nvram) = crate::firmware::nvram(def) {
+            f(&nvram.display().to_string(), label.image, true)?;
         }
         for p in [&def.os.rest.kernel, &def.os.rest.initrd, &def.os.rest.dtb]
             .into_iter()

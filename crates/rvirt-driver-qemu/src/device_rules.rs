@@ -139,10 +139,9 @@ pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>
         let access = if readonly { ACCESS_READ } else { ACCESS_RW };
         rules.extend(Rule::for_path(Path::new(path), access, true)?);
     }
-    if let Some((_, nvram)) = &def.os.rest.nvram
-        && !nvram.is_empty()
-    {
-        rules.extend(Rule::for_path(Path::new(nvram), ACCESS_RW, true)?);
+    // The variable store, in either form (`<nvram>PATH` or a file or block `<source>`).
+    if let crate::firmware::Nvram::Local(nvram) = crate::firmware::nvram(def) {
+        rules.extend(Rule::for_path(&nvram, ACCESS_RW, true)?);
     }
     for d in &def.devices.disks {
         rules.extend(disk_rules(d)?);
@@ -243,6 +242,34 @@ mod tests {
         assert!(!sound(&QemuConfig::defaults(Path::new("/r/etc"), false)));
         cfg.vnc_allow_host_audio = true;
         assert!(sound(&cfg));
+    }
+
+    #[test]
+    fn a_block_variable_store_is_allowed_in_either_form() {
+        let cfg = QemuConfig::defaults(Path::new("/r/etc"), false);
+        let cfg = QemuConfig {
+            cgroup_device_acl: Some(Vec::new()),
+            ..cfg
+        };
+        for nvram in [
+            "<nvram>/dev/full</nvram>",
+            "<nvram type='block'><source dev='/dev/full'/></nvram>",
+        ] {
+            let xml = format!(
+                "<domain type='qemu'><name>r</name><memory>65536</memory><vcpu>1</vcpu>\
+                 <os><type arch='x86_64' machine='q35'>hvm</type>\
+                 <loader readonly='yes' type='pflash'>/etc/hostname</loader>{nvram}</os>\
+                 </domain>"
+            );
+            let d = DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap();
+            let rules = start_rules(&d, &cfg).unwrap();
+            assert!(
+                rules
+                    .iter()
+                    .any(|r| (r.major, r.minor, r.access) == (1, Some(7), ACCESS_RW)),
+                "{nvram}"
+            );
+        }
     }
 
     #[test]

@@ -680,9 +680,9 @@ pub(crate) fn pflash_blockdevs(def: &DomainDef) -> Vec<String> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    let mut node = |n: u8, path: &str, readonly: bool| {
+    let mut node = |n: u8, path: &str, readonly: bool, block: bool| {
         let file = serde_json::json!({
-            "driver": "file",
+            "driver": if block { "host_device" } else { "file" },
             "filename": path,
             "node-name": format!("libvirt-pflash{n}-storage"),
             "auto-read-only": true,
@@ -698,10 +698,18 @@ pub(crate) fn pflash_blockdevs(def: &DomainDef) -> Vec<String> {
         out.push(format.to_string());
     };
     if let Some((_, code)) = &def.os.rest.loader {
-        node(0, code, def.os.rest.loader_attr("readonly") == Some("yes"));
+        node(
+            0,
+            code,
+            def.os.rest.loader_attr("readonly") == Some("yes"),
+            false,
+        );
     }
     if let Nvram::Local(p) = nvram(def) {
-        node(1, &p.display().to_string(), false);
+        // A block device store (`<nvram type='block'>`) is a host device node, as libvirt
+        // gives it.
+        let block = def.os.rest.nvram_attr("type") == Some("block");
+        node(1, &p.display().to_string(), false, block);
     }
     out
 }
