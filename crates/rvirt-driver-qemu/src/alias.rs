@@ -166,13 +166,15 @@ pub(crate) fn assign(def: &mut DomainDef) {
         format!("rng{}", next_raw_index(def, "rng", "rng"))
     });
     assign_raw(def, "tpm", |_, i| format!("tpm{i}"));
-    // Slotted memory devices are named by their slot (`dimm0`).
-    for (_, e) in def.devices.other.iter_mut() {
-        if e.name == "memory"
-            && raw_alias(e).is_none()
-            && let Some(alias) = crate::memdev::alias(e)
-        {
-            set_raw_alias(e, &alias);
+    // Slotted memory devices are named by their slot (`dimm0`), the others by their order.
+    for j in 0..def.devices.other.len() {
+        let e = &def.devices.other[j].1;
+        if e.name != "memory" || raw_alias(e).is_some() {
+            continue;
+        }
+        let alias = crate::memdev::alias(e).or_else(|| crate::memdev::indexed_alias(def, e));
+        if let Some(alias) = alias {
+            set_raw_alias(&mut def.devices.other[j].1, &alias);
         }
     }
     assign_raw(def, "vsock", |_, _| "vsock0".into());

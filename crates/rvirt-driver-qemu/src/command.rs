@@ -183,6 +183,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     if backing.is_some_and(|b| b.nosharepages) {
         machine.push_str(",mem-merge=off");
     }
+    if memory::has_nvdimm(def) {
+        machine.push_str(",nvdimm=on");
+    }
     if ram.is_some() {
         machine.push_str(&format!(",memory-backend={}", memory::RAM_ID));
     }
@@ -314,7 +317,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::iommu(def, &mut a)?;
     pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
-    a.extend(memory::dimms(def, &place)?);
+    a.extend(memory::memory_devices(def, &place)?);
     other::hubs(def, &mut a)?;
     other::scsi_controllers(def, &mut a)?;
     virtio_serial_controllers(def, &mut a);

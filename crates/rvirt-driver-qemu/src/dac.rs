@@ -353,6 +353,17 @@ impl Dac {
                 _ => {}
             }
         }
+        // The files NVDIMMs and virtio-pmem devices map, owned by the guest's user as libvirt
+        // gives them.
+        for e in crate::memdev::devices(def) {
+            if let Some(path) = e
+                .child("source")
+                .and_then(|s| s.child("path"))
+                .and_then(rvirt_conf::raw::RawElement::text)
+            {
+                f(path.trim(), label.process, true)?;
+            }
+        }
         // The variable store, in either form (`<nvram>PATH` or a file or block `<source>`).
         if let crate::firmware::Nvram::Local(nvram) = crate::firmware::nvram(def) {
             f(&nvram.display().to_string(), label.image, true)?;

@@ -139,6 +139,17 @@ pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>
         let access = if readonly { ACCESS_READ } else { ACCESS_RW };
         rules.extend(Rule::for_path(Path::new(path), access, true)?);
     }
+    // An NVDIMM or virtio-pmem device's file, when it is a device node (real persistent
+    // memory, /dev/pmemN).
+    for e in crate::memdev::devices(def) {
+        if let Some(path) = e
+            .child("source")
+            .and_then(|s| s.child("path"))
+            .and_then(rvirt_conf::raw::RawElement::text)
+        {
+            rules.extend(Rule::for_path(Path::new(path.trim()), ACCESS_RW, true)?);
+        }
+    }
     // The variable store, in either form (`<nvram>PATH` or a file or block `<source>`).
     if let crate::firmware::Nvram::Local(nvram) = crate::firmware::nvram(def) {
         rules.extend(Rule::for_path(&nvram, ACCESS_RW, true)?);

@@ -447,10 +447,15 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
-        Device::Memory(_) => {
-            return Err(unsupported(
-                "persistent update of device 'memory' is not supported".into(),
-            ));
+        Device::Memory(mem) => {
+            // The device at the same address takes the new definition.
+            let mut d = def.clone();
+            let Some(i) = crate::memdev::find_by_info(&d, mem) else {
+                return Err(Error::invalid_arg(ErrorDomain::DOMAIN, "memory not found"));
+            };
+            crate::memdev::compatible(&d, mem, false)?;
+            d.devices.other[i].1 = mem.clone();
+            return reparse(&d, None);
         }
         Device::Net { net, mac_given } => {
             // The interface the XML names takes its place (and its address when it gives none).
@@ -897,11 +902,7 @@ impl QemuDriver {
             match parse_device(xml, "live update", &live_def)? {
                 Device::Disk(disk) => self.change_media(&obj, disk).await?,
                 Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
-                Device::Memory(_) => {
-                    return Err(unsupported(
-                        "live update of device 'memory' is not supported".into(),
-                    ));
-                }
+                Device::Memory(mem) => self.change_memory(&obj, mem).await?,
             }
         }
         if let Some(def) = new_config {
@@ -1464,6 +1465,44 @@ impl QemuDriver {
     }
 
     /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.
+    /// qemuDomainChangeMemoryLive: a virtio-mem device's requested size (QEMU's
+    /// `requested-size`, which the guest then plugs or unplugs memory to reach); nothing
+    /// else of a memory device changes while the guest runs.
+    async fn change_memory(&self, obj: &DomainObj, new: RawElement) -> Result<()> {
+        let p = self.proc_of(&obj.uuid)?;
+        let (live_def, id) = {
+            let st = obj.lock();
+            (st.def.clone(), st.id)
+        };
+        let Some(i) = crate::memdev::find_by_info(&live_def, &new) else {
+            return Err(Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!(
+                    "memory '{}' not found",
+                    rvirt_conf::domain::raw_alias(&new).unwrap_or("(null)")
+                ),
+            ));
+        };
+        crate::memdev::compatible(&live_def, &new, false)?;
+        let old = &live_def.devices.other[i].1;
+        crate::memdev::check_change(old, &new)?;
+        let alias = rvirt_conf::domain::raw_alias(old)
+            .unwrap_or_default()
+            .to_string();
+        let requested = crate::memdev::requested_kib(&new);
+        let args = json!({"path": format!("/machine/peripheral/{alias}"),
+                          "property": "requested-size", "value": requested << 10});
+        self.with_monitor(
+            &p,
+            |m| async move { m.execute("qom-set", Some(args)).await },
+        )
+        .await?;
+        let mut def = (*live_def).clone();
+        crate::memdev::set_requested(&mut def.devices.other[i].1, requested);
+        self.commit_live(obj, reparse_live(&def, id)?)
+    }
+
     /// qemuDomainChangeNet for what this driver can change on a running interface: its link
     /// state (QMP `set_link`) and the bridge its tap device is on. Anything else would need
     /// the interface rebuilt, which libvirt refuses too, with the same errors.

@@ -178,6 +178,111 @@ pub(crate) fn find(def: &DomainDef, wanted: &RawElement, fallback: bool) -> Opti
     })
 }
 
+/// The memory device of `def` at the address (and with the alias, when given) of `wanted`,
+/// as libvirt finds the device an update names (`virDomainMemoryFindByDeviceInfo`); its
+/// index in `def.devices.other`.
+pub(crate) fn find_by_info(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
+    let address = |e: &RawElement| {
+        e.child("address").map(|a| {
+            let mut attrs = a.attrs.clone();
+            attrs.sort();
+            attrs
+        })
+    };
+    let alias = rvirt_conf::domain::raw_alias(wanted);
+    def.devices.other.iter().position(|(_, e)| {
+        e.name == "memory"
+            && address(e) == address(wanted)
+            && alias.is_none_or(|a| rvirt_conf::domain::raw_alias(e) == Some(a))
+    })
+}
+
+/// libvirt's checks of a live memory device update: only a virtio-mem device's requested
+/// size may change, everything else is refused with what it would have changed.
+pub(crate) fn check_change(old: &RawElement, new: &RawElement) -> Result<()> {
+    let model = |e: &RawElement| e.attr("model").unwrap_or_default().to_string();
+    if model(old) != "virtio-mem" {
+        return Err(unsupported(format!(
+            "cannot modify memory of model '{}'",
+            model(old)
+        )));
+    }
+    if model(old) != model(new) {
+        return Err(unsupported(format!(
+            "cannot modify memory model from '{}' to '{}'",
+            model(old),
+            model(new)
+        )));
+    }
+    let attr = |e: &RawElement, k: &str, none: &str| e.attr(k).unwrap_or(none).to_string();
+    for (key, none) in [("access", "default"), ("discard", "absent")] {
+        let (a, b) = (attr(old, key, none), attr(new, key, none));
+        if a != b {
+            return Err(unsupported(format!(
+                "cannot modify memory {key} from '{a}' to '{b}'"
+            )));
+        }
+    }
+    if source_text(old, "nodemask") != source_text(new, "nodemask") {
+        return Err(unsupported("cannot modify memory source nodes"));
+    }
+    let kib = |e: &RawElement, path: &[&str]| {
+        let mut at = Some(e);
+        for name in path {
+            at = at.and_then(|x| x.child(name));
+        }
+        at.and_then(RawElement::text)
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let (a, b) = (
+        kib(old, &["source", "pagesize"]),
+        kib(new, &["source", "pagesize"]),
+    );
+    if a != b {
+        return Err(unsupported(format!(
+            "cannot modify memory pagesize from '{a}' to '{b}'"
+        )));
+    }
+    let node = |e: &RawElement| target_node(e).map_or(-1, i64::from);
+    if node(old) != node(new) {
+        return Err(unsupported(format!(
+            "cannot modify memory targetNode from '{}' to '{}'",
+            node(old),
+            node(new)
+        )));
+    }
+    for (what, path) in [
+        ("size", &["target", "size"][..]),
+        ("label size", &["target", "label", "size"][..]),
+        ("block size", &["target", "block"][..]),
+    ] {
+        let (a, b) = (kib(old, path), kib(new, path));
+        if a != b {
+            return Err(unsupported(format!(
+                "cannot modify memory {what} from '{a}' to '{b}'"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The requested size (KiB) of a virtio-mem device.
+pub(crate) fn requested_kib(e: &RawElement) -> u64 {
+    e.child("target")
+        .and_then(|t| t.child("requested"))
+        .and_then(RawElement::text)
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sets the requested size (KiB) of a virtio-mem device.
+pub(crate) fn set_requested(e: &mut RawElement, kib: u64) {
+    if let Some(r) = e.child_mut("target").and_then(|t| t.child_mut("requested")) {
+        r.children = vec![RawNode::Text(kib.to_string())];
+    }
+}
+
 /// Puts memory device `e` into `def` after its other memory devices (where libvirt keeps
 /// them), its size added to the domain's.
 pub(crate) fn insert(def: &mut DomainDef, e: RawElement) {
@@ -238,6 +343,56 @@ pub(crate) fn settle_sizes(def: &mut DomainDef) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// What the guest's virtio-mem devices have plugged, in KiB (their live `<current>`).
+pub(crate) fn plugged_kib(def: &DomainDef) -> u64 {
+    devices(def)
+        .filter(|e| e.attr("model") == Some("virtio-mem"))
+        .filter_map(|e| {
+            e.child("target")?
+                .child("current")?
+                .text()?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+/// Sets `<current unit='KiB'>` of a virtio-mem device's `<target>`, after `<requested>`.
+fn set_current(target: &mut RawElement, kib: u64) {
+    let current = RawElement {
+        name: "current".into(),
+        attrs: vec![("unit".into(), "KiB".into())],
+        children: vec![RawNode::Text(kib.to_string())],
+    };
+    match target.child_mut("current") {
+        Some(c) => *c = current,
+        None => target.children.push(RawNode::Element(current)),
+    }
+}
+
+/// The alias libvirt gives a memory device on the PCI bus or an SGX EPC section: its
+/// model's prefix and one past the highest index of that prefix in `def` (`virtiomem0`).
+pub(crate) fn indexed_alias(def: &DomainDef, e: &RawElement) -> Option<String> {
+    let prefix = match e.attr("model")? {
+        "virtio-mem" => "virtiomem",
+        "virtio-pmem" => "virtiopmem",
+        "sgx-epc" => "epc",
+        _ => return None,
+    };
+    let next = devices(def)
+        .filter_map(|m| {
+            rvirt_conf::domain::raw_alias(m)?
+                .strip_prefix(prefix)?
+                .parse::<u32>()
+                .ok()
+        })
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0);
+    Some(format!("{prefix}{next}"))
 }
 
 /// The first slot no device of `def` holds, `None` when every one of its slots is taken.
@@ -387,6 +542,28 @@ pub(crate) fn validate(def: &DomainDef, new: Option<&RawElement>) -> Result<()> 
 /// Where QEMU placed the guest's DIMMs (`query-memory-devices`): each one's slot and base
 /// address into the live definition, as libvirt shows them once the guest runs.
 pub(crate) fn record_placement(def: &mut DomainDef, answer: &serde_json::Value) {
+    // What the guest plugged of each virtio-mem device.
+    let plugged: Vec<(String, u64)> = answer
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["type"] == "virtio-mem")
+        .filter_map(|d| {
+            let data = &d["data"];
+            Some((data["id"].as_str()?.to_string(), data["size"].as_u64()?))
+        })
+        .collect();
+    for (_, e) in def.devices.other.iter_mut() {
+        let Some(alias) = rvirt_conf::domain::raw_alias(e).map(str::to_string) else {
+            continue;
+        };
+        let Some((_, bytes)) = plugged.iter().find(|(id, _)| *id == alias) else {
+            continue;
+        };
+        if let Some(t) = e.child_mut("target") {
+            set_current(t, bytes / 1024);
+        }
+    }
     let placed: Vec<(String, u32, u64)> = answer
         .as_array()
         .into_iter()

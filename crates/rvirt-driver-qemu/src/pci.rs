@@ -657,6 +657,7 @@ fn connect_flags(def: &DomainDef, d: Dev, pcie: u32, virtio: u32) -> u32 {
                 },
                 "shmem" => pci,
                 "filesystem" => virtio,
+                "memory" if matches!(model, "virtio-mem" | "virtio-pmem") => virtio,
                 "iommu" if model == "virtio" => virtio | INTEGRATED,
                 "hostdev"
                     if el.attr("mode") == Some("subsystem") && el.attr("type") == Some("pci") =>

@@ -756,7 +756,10 @@ impl QemuDriver {
         self.procs.lock().insert(uuid, proc_.clone());
         self.starting.lock().remove(&uuid);
         self.check_deprecations(&proc_, &def).await;
-        let mut def = self.after_start(&proc_, def).await;
+        // A fresh start reads the balloon back (a restore or a snapshot's load keeps the
+        // size the image had).
+        let fresh = how.incoming.is_none() && how.load.is_none();
+        let mut def = self.after_start(&proc_, def, fresh).await;
         // A guest in control groups is in libvirt's default partition, as its live XML says.
         if proc_.cgroup.any() && def.extras.partition.is_none() {
             def.extras.partition = Some("/machine".into());

@@ -160,7 +160,7 @@ pub(crate) fn apply_pty_paths(def: &mut DomainDef, chardevs: &Value) {
 impl QemuDriver {
     /// Completes a just-started domain's live definition and devices; nothing here is fatal
     /// (a device QEMU does not report keeps its definition as it was).
-    pub(crate) async fn after_start(&self, p: &Proc, mut def: DomainDef) -> DomainDef {
+    pub(crate) async fn after_start(&self, p: &Proc, mut def: DomainDef, fresh: bool) -> DomainDef {
         let has_pty = def
             .devices
             .serials
@@ -205,6 +205,24 @@ impl QemuDriver {
                     Ok(())
                 })
                 .await;
+        }
+        // The current memory as the balloon has it before the CPUs first run (the whole of
+        // it: no guest driver gave any back yet), plus what virtio-mem devices have plugged,
+        // as libvirt records it after a fresh start; without a balloon, all of it.
+        if fresh {
+            let balloon = def
+                .devices
+                .memballoon
+                .as_ref()
+                .is_some_and(|b| b.model != "none");
+            if !balloon {
+                def.current_memory_kib = def.memory_kib;
+            } else if let Ok(info) = self
+                .qmp(p, |m| async move { m.query_balloon().await })
+                .await
+            {
+                def.current_memory_kib = info.actual / 1024 + crate::memdev::plugged_kib(&def);
+            }
         }
         def
     }

@@ -3479,6 +3479,14 @@ impl Devices {
                     write_attrs(o, &el.attrs);
                     o.start_children();
                     o.end(&el.name);
+                } else if inactive && el.name == "memory" {
+                    // A virtio-mem device's plugged size exists only while it runs.
+                    let mut el = el.clone();
+                    if let Some(t) = el.child_mut("target") {
+                        t.children
+                            .retain(|c| !matches!(c, RawNode::Element(e) if e.name == "current"));
+                    }
+                    o.raw(&el);
                 } else {
                     o.raw(el);
                 }

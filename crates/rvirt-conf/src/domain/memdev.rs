@@ -176,6 +176,11 @@ pub(crate) fn parse(node: Node<'_, '_>) -> Result<RawElement> {
             if block > 0 {
                 target.push(kib_el("block", block));
                 target.push(kib_el("requested", requested));
+                // What the guest has plugged, in a running domain's status (an inactive
+                // definition leaves it out).
+                if child(t, "current").is_some() {
+                    target.push(kib_el("current", size_of(t, "current", "./current")?));
+                }
             }
         }
         _ => {}

@@ -114,6 +114,9 @@ fn device_target<'a>(def: &'a DomainDef, e: &'a RawElement) -> (String, Target<'
         file: alias.to_string(),
         system: false,
         device: Some(e),
+        path: text("path"),
+        pmem: source.is_some_and(|s| s.child("pmem").is_some()),
+        model: e.attr("model").unwrap_or_default(),
     };
     (format!("mem{alias}"), target)
 }
@@ -121,6 +124,9 @@ fn device_target<'a>(def: &'a DomainDef, e: &'a RawElement) -> (String, Target<'
 impl Target<'_> {
     /// The huge page size (KiB, 0 for the default) its memory is on, if any.
     fn huge_page(&self, def: &DomainDef) -> Option<u64> {
+        if self.path.is_some() {
+            return None;
+        }
         let system_page = rvirt_host::hostmem::system_page_size() / 1024;
         match self.page_kib {
             Some(p) => (p != system_page).then_some(p),
@@ -148,6 +154,7 @@ impl Target<'_> {
             .as_ref()
             .and_then(|b| b.source.as_deref());
         source != Some("memfd")
+            && self.path.is_none()
             && self.huge_page(def).is_none()
             && (self.access(def).is_some() || source == Some("file"))
     }
@@ -227,6 +234,12 @@ struct Target<'a> {
     system: bool,
     /// The memory device it backs.
     device: Option<&'a RawElement>,
+    /// The file an NVDIMM or virtio-pmem device maps (`<source><path>`).
+    path: Option<&'a str>,
+    /// Whether that file is real persistent memory (`<source><pmem/>`).
+    pmem: bool,
+    /// The memory device's model.
+    model: &'a str,
 }
 
 /// The memory backend `alias` of `size_kib` for `t`, as libvirt's
@@ -276,20 +289,21 @@ fn backend(
         }
         _ => {}
     };
-    let kind = if source == Some("memfd") {
+    let kind = if t.path.is_none() && source == Some("memfd") {
         if let Some((_, page_kib)) = &huge {
             o.insert("hugetlb".into(), json!(true));
             o.insert("hugetlbsize".into(), json!(page_kib << 10));
         }
         share(&mut o);
         "memory-backend-memfd"
-    } else if huge.is_some() || access.is_some() || source == Some("file") {
-        let path = match &huge {
-            Some((dir, _)) => dir.clone(),
-            None => place.ram_dir.join(&t.file),
+    } else if t.path.is_some() || huge.is_some() || access.is_some() || source == Some("file") {
+        let path = match (t.path, &huge) {
+            (Some(p), _) => std::path::PathBuf::from(p),
+            (None, Some((dir, _))) => dir.clone(),
+            (None, None) => place.ram_dir.join(&t.file),
         };
         o.insert("mem-path".into(), json!(path.display().to_string()));
-        if let Some(d) = discard {
+        if let Some(d) = discard.filter(|_| t.path.is_none()) {
             o.insert("discard-data".into(), json!(d));
         }
         share(&mut o);
@@ -300,15 +314,22 @@ fn backend(
     if system && kind != "memory-backend-ram" {
         o.insert("x-use-canonical-path-for-ramblock-id".into(), json!(false));
     }
-    let allocation = b.and_then(|b| b.allocation.as_deref());
-    let prealloc = huge.is_some() || allocation == Some("immediate");
-    if prealloc {
-        o.insert("prealloc".into(), json!(true));
-    }
-    if let Some(n) = b.map(|b| b.allocation_threads).filter(|n| *n > 0) {
-        o.insert("prealloc-threads".into(), json!(n));
+    let prealloc = preallocated(def, t, huge.is_some());
+    if t.model == "virtio-mem" {
+        // The device preallocates what the guest plugs, not the backend all of it.
+        o.insert("reserve".into(), json!(false));
+    } else {
+        if prealloc {
+            o.insert("prealloc".into(), json!(true));
+        }
+        if let Some(n) = b.map(|b| b.allocation_threads).filter(|n| *n > 0) {
+            o.insert("prealloc-threads".into(), json!(n));
+        }
     }
     o.insert("size".into(), json!(size_kib << 10));
+    if t.pmem {
+        o.insert("pmem".into(), json!(true));
+    }
     let (mode, tuned) = numatune(def, id, place.auto_nodes)?;
     let nodeset = t.nodes.or(tuned);
     let mut context = None;
@@ -335,6 +356,22 @@ fn backend(
         context,
         object: Value::Object(object),
     })
+}
+
+/// Whether the memory of `t` is allocated at once: on huge pages, for
+/// `<allocation mode='immediate'>`, and an NVDIMM's file unless it is real persistent memory.
+fn preallocated(def: &DomainDef, t: &Target<'_>, huge: bool) -> bool {
+    let immediate = def
+        .extras
+        .memory_backing
+        .as_ref()
+        .and_then(|b| b.allocation.as_deref())
+        == Some("immediate");
+    let file = match t.path {
+        Some(_) => !t.pmem && t.model != "virtio-pmem",
+        None => huge,
+    };
+    immediate || file
 }
 
 /// The backend of a guest's whole RAM (`pc.ram`), taken by the machine as its memory; `None`
@@ -420,20 +457,20 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
     Ok((a, contexts))
 }
 
-/// The guest's DIMMs: for each, its backend (`memdimm0`: in its cell, with the device's
-/// access mode, discard, page size and host nodes, always an object) and its `pc-dimm`
-/// (node, backend, id, slot and base address when the definition has one), as libvirt
-/// writes them. Other memory models are refused.
-pub(super) fn dimms(def: &DomainDef, place: &RamPlace<'_>) -> Result<Vec<String>> {
+/// The guest's memory devices: for each, its backend (`memdimm0`: in its cell, with the
+/// device's access mode, discard, page size and host nodes, or the file an NVDIMM or
+/// virtio-pmem device maps; always an object) and its device (`pc-dimm`, `nvdimm`,
+/// `virtio-mem-pci`, `virtio-pmem-pci`), as libvirt writes them. SGX EPC sections are refused.
+pub(super) fn memory_devices(def: &DomainDef, place: &RamPlace<'_>) -> Result<Vec<String>> {
     let mut a = Vec::new();
     for (memdev, t) in targets(def) {
         let Some(e) = t.device else {
             continue;
         };
-        let model = e.attr("model").unwrap_or_default();
-        if model != "dimm" {
+        if !matches!(t.model, "dimm" | "nvdimm" | "virtio-mem" | "virtio-pmem") {
             return Err(unsupported(format!(
-                "memory devices of model '{model}' are not supported by this QEMU driver yet"
+                "memory devices of model '{}' are not supported by this QEMU driver yet",
+                t.model
             )));
         }
         let b = backend(def, place, &t, &memdev, crate::memdev::size_kib(e))?;
@@ -441,29 +478,82 @@ pub(super) fn dimms(def: &DomainDef, place: &RamPlace<'_>) -> Result<Vec<String>
             a.extend(["-object".into(), tc.to_string()]);
         }
         a.extend(["-object".into(), b.object.to_string()]);
-        let dev = dimm_device(e, &memdev, &t.file);
+        let dev = memory_device(def, e, &t, &memdev);
         a.extend(["-device".into(), dev.to_string()]);
     }
     Ok(a)
 }
 
-/// The `pc-dimm` device of DIMM `e`: node, backend, id, slot and the base address when the
-/// definition has one.
-fn dimm_device(e: &RawElement, memdev: &str, id: &str) -> Value {
+/// A KiB size under the device's `<target>` (`block`, `requested`, `label/size`), in bytes.
+fn target_bytes(e: &RawElement, path: &[&str]) -> u64 {
+    let mut at = e.child("target");
+    for name in path {
+        at = at.and_then(|x| x.child(name));
+    }
+    at.and_then(RawElement::text)
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        << 10
+}
+
+/// The device of memory device `e` (backend `memdev`), with libvirt's properties in its
+/// order: node, label size, block and requested sizes, UUID, unarmed (read-only), backend,
+/// preallocation (virtio-mem), id, then its slot and base address, or its PCI address.
+fn memory_device(def: &DomainDef, e: &RawElement, t: &Target<'_>, memdev: &str) -> Value {
+    let driver = match t.model {
+        "nvdimm" => "nvdimm",
+        "virtio-mem" => "virtio-mem-pci",
+        "virtio-pmem" => "virtio-pmem-pci",
+        _ => "pc-dimm",
+    };
     let mut dev = Map::new();
-    dev.insert("driver".into(), json!("pc-dimm"));
+    dev.insert("driver".into(), json!(driver));
     if let Some(n) = crate::memdev::target_node(e) {
         dev.insert("node".into(), json!(n));
     }
+    for (key, path) in [
+        ("label-size", &["label", "size"][..]),
+        ("block-size", &["block"][..]),
+        ("requested-size", &["requested"][..]),
+    ] {
+        let bytes = target_bytes(e, path);
+        if bytes > 0 {
+            dev.insert(key.into(), json!(bytes));
+        }
+    }
+    if let Some(uuid) = e.child("uuid").and_then(RawElement::text) {
+        dev.insert("uuid".into(), json!(uuid.trim()));
+    }
+    if e.child("target")
+        .and_then(|t| t.child("readonly"))
+        .is_some()
+    {
+        dev.insert("unarmed".into(), json!(true));
+    }
     dev.insert("memdev".into(), json!(memdev));
-    dev.insert("id".into(), json!(id));
-    if let Some((slot, base)) = crate::memdev::dimm_address(e) {
-        dev.insert("slot".into(), json!(slot));
-        if base != 0 {
-            dev.insert("addr".into(), json!(base));
+    if t.model == "virtio-mem" && preallocated(def, t, t.huge_page(def).is_some()) {
+        dev.insert("prealloc".into(), json!(true));
+    }
+    dev.insert("id".into(), json!(t.file));
+    match t.model {
+        "virtio-mem" | "virtio-pmem" => {
+            return super::at_pci(def, &super::raw_info(e), Value::Object(dev));
+        }
+        _ => {
+            if let Some((slot, base)) = crate::memdev::dimm_address(e) {
+                dev.insert("slot".into(), json!(slot));
+                if base != 0 {
+                    dev.insert("addr".into(), json!(base));
+                }
+            }
         }
     }
     Value::Object(dev)
+}
+
+/// Whether the guest has NVDIMMs, which the machine must be told of (`nvdimm=on`).
+pub(super) fn has_nvdimm(def: &DomainDef) -> bool {
+    crate::memdev::devices(def).any(|e| e.attr("model") == Some("nvdimm"))
 }
 
 /// What a hot-plug of DIMM `e` (already in the live definition `def`, with its slot and
@@ -487,7 +577,8 @@ pub(crate) fn hotplug_dimm(
     if let Some(o) = b.object.as_object_mut() {
         o.shift_remove("prealloc-context");
     }
-    Ok((b.object, dimm_device(e, &memdev, &t.file)))
+    let dev = memory_device(def, e, &t, &memdev);
+    Ok((b.object, dev))
 }
 
 /// Whether memory device `e` of `def` is a file in the domain's RAM folder.
