@@ -356,12 +356,8 @@ impl Dac {
         // The files NVDIMMs and virtio-pmem devices map, owned by the guest's user as libvirt
         // gives them.
         for e in crate::memdev::devices(def) {
-            if let Some(path) = e
-                .child("source")
-                .and_then(|s| s.child("path"))
-                .and_then(rvirt_conf::raw::RawElement::text)
-            {
-                f(path.trim(), label.process, true)?;
+            if let Some(path) = crate::memdev::source_text(e, "path") {
+                f(path, label.process, true)?;
             }
         }
         // The variable store, in either form (`<nvram>PATH` or a file or block `<source>`).

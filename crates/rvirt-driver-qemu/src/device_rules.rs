@@ -142,12 +142,8 @@ pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>
     // An NVDIMM or virtio-pmem device's file, when it is a device node (real persistent
     // memory, /dev/pmemN).
     for e in crate::memdev::devices(def) {
-        if let Some(path) = e
-            .child("source")
-            .and_then(|s| s.child("path"))
-            .and_then(rvirt_conf::raw::RawElement::text)
-        {
-            rules.extend(Rule::for_path(Path::new(path.trim()), ACCESS_RW, true)?);
+        if let Some(path) = crate::memdev::source_text(e, "path") {
+            rules.extend(Rule::for_path(Path::new(path), ACCESS_RW, true)?);
         }
     }
     // The variable store, in either form (`<nvram>PATH` or a file or block `<source>`).

@@ -1490,7 +1490,7 @@ impl QemuDriver {
         let alias = rvirt_conf::domain::raw_alias(old)
             .unwrap_or_default()
             .to_string();
-        let requested = crate::memdev::requested_kib(&new);
+        let requested = crate::memdev::kib_at(&new, &["target", "requested"]);
         let args = json!({"path": format!("/machine/peripheral/{alias}"),
                           "property": "requested-size", "value": requested << 10});
         self.with_monitor(

@@ -2,7 +2,9 @@
 //! takes the RAM from a hugetlbfs mount of the page size asked for (the default mount for
 //! `<hugepages/>`), as a file in a folder of the guest's own under the mount
 //! (`MOUNT/libvirt/qemu/ID-NAME`, or `MOUNT/libvirt/qemu-embed-HASH/ID-NAME` for an embedded
-//! driver whose root the mount is not under), preallocated.
+//! driver whose root the mount is not under), preallocated. A guest with NUMA cells takes
+//! each cell's RAM from the pages whose nodeset has the cell (else the page without one), and
+//! a memory device from its own `<source><pagesize>` (see `crate::command`'s memory module).
 //!
 //! The mounts are qemu.conf's `hugetlbfs_mount` (a path or a list), else, for a privileged
 //! driver, every hugetlbfs mount of the host; their page sizes come from `statfs`.

@@ -57,13 +57,20 @@ pub(crate) fn target_node(e: &RawElement) -> Option<u32> {
         .ok()
 }
 
-/// The size of a memory device in KiB.
-pub(crate) fn size_kib(e: &RawElement) -> u64 {
-    e.child("target")
-        .and_then(|t| t.child("size"))
-        .and_then(RawElement::text)
+/// A KiB size of a memory device at `path` under it (`["target", "size"]`), 0 when absent.
+pub(crate) fn kib_at(e: &RawElement, path: &[&str]) -> u64 {
+    let mut at = Some(e);
+    for name in path {
+        at = at.and_then(|x| x.child(name));
+    }
+    at.and_then(RawElement::text)
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The size of a memory device in KiB.
+pub(crate) fn size_kib(e: &RawElement) -> u64 {
+    kib_at(e, &["target", "size"])
 }
 
 /// The alias libvirt gives a slotted memory device: its model's prefix and its slot
@@ -120,7 +127,7 @@ pub(crate) fn compatible(def: &DomainDef, e: &RawElement, attach: bool) -> Resul
 }
 
 /// A text child of `<source>` (`pagesize`, `nodemask`, `path`).
-fn source_text<'a>(e: &'a RawElement, name: &str) -> Option<&'a str> {
+pub(crate) fn source_text<'a>(e: &'a RawElement, name: &str) -> Option<&'a str> {
     e.child("source")?.child(name)?.text().map(str::trim)
 }
 
@@ -130,12 +137,6 @@ fn source_text<'a>(e: &'a RawElement, name: &str) -> Option<&'a str> {
 /// among the devices without an address only (libvirt's second try for the persistent
 /// definition). Its index in `def.devices.other`.
 pub(crate) fn find(def: &DomainDef, wanted: &RawElement, fallback: bool) -> Option<usize> {
-    let sized = |e: &RawElement, name: &str| {
-        e.child("target")
-            .and_then(|t| t.child(name))
-            .and_then(RawElement::text)
-            .map(|t| t.trim().to_string())
-    };
     def.devices.other.iter().position(|(_, e)| {
         if e.name != "memory" {
             return false;
@@ -162,7 +163,7 @@ pub(crate) fn find(def: &DomainDef, wanted: &RawElement, fallback: bool) -> Opti
             || size_kib(e) != size_kib(wanted)
             || ["block", "requested"]
                 .iter()
-                .any(|n| sized(e, n) != sized(wanted, n))
+                .any(|n| kib_at(e, &["target", n]) != kib_at(wanted, &["target", n]))
         {
             return false;
         }
@@ -226,15 +227,7 @@ pub(crate) fn check_change(old: &RawElement, new: &RawElement) -> Result<()> {
     if source_text(old, "nodemask") != source_text(new, "nodemask") {
         return Err(unsupported("cannot modify memory source nodes"));
     }
-    let kib = |e: &RawElement, path: &[&str]| {
-        let mut at = Some(e);
-        for name in path {
-            at = at.and_then(|x| x.child(name));
-        }
-        at.and_then(RawElement::text)
-            .and_then(|t| t.trim().parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let kib = kib_at;
     let (a, b) = (
         kib(old, &["source", "pagesize"]),
         kib(new, &["source", "pagesize"]),
@@ -265,15 +258,6 @@ pub(crate) fn check_change(old: &RawElement, new: &RawElement) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The requested size (KiB) of a virtio-mem device.
-pub(crate) fn requested_kib(e: &RawElement) -> u64 {
-    e.child("target")
-        .and_then(|t| t.child("requested"))
-        .and_then(RawElement::text)
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Sets the requested size (KiB) of a virtio-mem device.
@@ -349,14 +333,7 @@ pub(crate) fn settle_sizes(def: &mut DomainDef) -> Result<()> {
 pub(crate) fn plugged_kib(def: &DomainDef) -> u64 {
     devices(def)
         .filter(|e| e.attr("model") == Some("virtio-mem"))
-        .filter_map(|e| {
-            e.child("target")?
-                .child("current")?
-                .text()?
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+        .map(|e| kib_at(e, &["target", "current"]))
         .sum()
 }
 

@@ -664,6 +664,32 @@ fn volume_disks_attach_live_through_their_pool() {
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
 
+/// Runs `commands` in virsh on libvirt's own QEMU driver (rooted at `lv`): the `count`
+/// domain documents it printed and its error messages (without virsh's "Failed to …"
+/// lines); `None` where libvirt's QEMU driver is not installed.
+fn libvirt_documents(
+    lv: &std::path::Path,
+    commands: &str,
+    count: usize,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let out = common::libvirt_embed(lv, commands)?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let docs: Vec<String> = stdout
+        .split_inclusive("</domain>\n")
+        .filter(|x| x.contains("<domain"))
+        .map(|x| x.trim().to_string())
+        .collect();
+    assert_eq!(docs.len(), count, "libvirt: {stdout}{stderr}");
+    let errors = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: "))
+        .filter(|l| !l.starts_with("Failed to"))
+        .map(str::to_string)
+        .collect();
+    Some((docs, errors))
+}
+
 /// A NUMA guest with room for DIMMs, one of them plugged at start.
 const DIMM_GUEST: &str = "<domain type='qemu'><name>mh</name>\
     <uuid>00000000-0000-4000-8000-0000000009a0</uuid>\
@@ -718,27 +744,9 @@ fn dimms_plug_live_and_into_the_config_as_libvirt() {
          dumpxml --inactive mh; attach-device mh {big} --config; \
          detach-device mh {d1} --config; detach-device mh {d1} --config"
     );
-    let Some(out) = common::libvirt_embed(&lv, &commands) else {
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 3) else {
         return;
     };
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let theirs: Vec<&str> = stdout
-        .split_inclusive("</domain>\n")
-        .filter(|x| x.contains("<domain"))
-        .map(str::trim)
-        .collect();
-    assert_eq!(
-        theirs.len(),
-        3,
-        "libvirt: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let their_errors: Vec<String> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| l.strip_prefix("error: "))
-        .filter(|l| !l.starts_with("Failed to"))
-        .map(str::to_string)
-        .collect();
 
     let d = open(&root.path().join("rvirt"));
     let mut errors = Vec::new();
@@ -763,7 +771,7 @@ fn dimms_plug_live_and_into_the_config_as_libvirt() {
     .unwrap();
     block_on(d.domain_attach_device_flags(&dom, &dimm(64, 1), F::LIVE)).unwrap();
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
-    assert_eq!(common::mask_live(&live), common::mask_live(theirs[0]));
+    assert_eq!(common::mask_live(&live), common::mask_live(&theirs[0]));
     // QEMU has it, in its node, of its size.
     let devices = block_on(d.monitor_command(&dom, "query-memory-devices", None)).unwrap();
     let plugged = devices
@@ -785,7 +793,7 @@ fn dimms_plug_live_and_into_the_config_as_libvirt() {
         F::LIVE,
     )));
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
-    assert_eq!(common::mask_live(&live), common::mask_live(theirs[1]));
+    assert_eq!(common::mask_live(&live), common::mask_live(&theirs[1]));
     note(block_on(d.domain_attach_device_flags(
         &dom,
         &dimm(32, 5),
@@ -903,26 +911,12 @@ fn virtio_mem_requested_size_changes_as_libvirt() {
          update-device vm {nv} --live; destroy vm; define {g}; update-device vm {up} --config; \
          dumpxml --inactive vm"
     );
-    let Some(out) = common::libvirt_embed(&lv, &commands) else {
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 2) else {
         return;
     };
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let theirs: Vec<String> = stdout
-        .split_inclusive("</domain>\n")
-        .filter(|x| x.contains("<domain"))
-        .map(|x| x.trim().replace(&*theirs_img.to_string_lossy(), "IMG"))
-        .collect();
-    assert_eq!(
-        theirs.len(),
-        2,
-        "libvirt: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let their_errors: Vec<String> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| l.strip_prefix("error: "))
-        .filter(|l| !l.starts_with("Failed to"))
-        .map(str::to_string)
+    let theirs: Vec<String> = theirs
+        .iter()
+        .map(|x| x.replace(&*theirs_img.to_string_lossy(), "IMG"))
         .collect();
 
     let mut errors = Vec::new();

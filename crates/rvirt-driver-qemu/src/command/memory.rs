@@ -1,8 +1,9 @@
 //! The guest's RAM and vCPU topology on QEMU's command line, laid out as libvirt 9.0 does it:
 //! the memory backend objects (the machine's RAM `pc.ram`, or one `ram-nodeN` per guest NUMA
-//! cell) with what `<memoryBacking>`, the cells and `<numatune>` ask of them, the thread
-//! contexts that preallocate bound memory on its host nodes, the `-numa` nodes, distances and
-//! HMAT tables, and `-smp`.
+//! cell, and one per memory device) with what `<memoryBacking>`, the cells, the devices and
+//! `<numatune>` ask of them, the thread contexts that preallocate bound memory on its host
+//! nodes, the `-numa` nodes, distances and HMAT tables, the memory devices (`pc-dimm`,
+//! `nvdimm`, `virtio-mem-pci`, `virtio-pmem-pci`), `-m` and `-smp`.
 
 use super::unsupported;
 use crate::hugepages::{self, HugeTlbFs};
@@ -98,13 +99,7 @@ fn targets(def: &DomainDef) -> Vec<(String, Target<'_>)> {
 fn device_target<'a>(def: &'a DomainDef, e: &'a RawElement) -> (String, Target<'a>) {
     let alias = rvirt_conf::domain::raw_alias(e).unwrap_or_default();
     let node = crate::memdev::target_node(e);
-    let source = e.child("source");
-    let text = |name: &str| {
-        source
-            .and_then(|s| s.child(name))
-            .and_then(RawElement::text)
-            .map(str::trim)
-    };
+    let text = |name: &str| crate::memdev::source_text(e, name);
     let target = Target {
         cell: node.and_then(|n| cells(def)?.iter().find(|c| c.id == n)),
         access: e.attr("access"),
@@ -115,7 +110,7 @@ fn device_target<'a>(def: &'a DomainDef, e: &'a RawElement) -> (String, Target<'
         system: false,
         device: Some(e),
         path: text("path"),
-        pmem: source.is_some_and(|s| s.child("pmem").is_some()),
+        pmem: e.child("source").is_some_and(|s| s.child("pmem").is_some()),
         model: e.attr("model").unwrap_or_default(),
     };
     (format!("mem{alias}"), target)
@@ -484,18 +479,6 @@ pub(super) fn memory_devices(def: &DomainDef, place: &RamPlace<'_>) -> Result<Ve
     Ok(a)
 }
 
-/// A KiB size under the device's `<target>` (`block`, `requested`, `label/size`), in bytes.
-fn target_bytes(e: &RawElement, path: &[&str]) -> u64 {
-    let mut at = e.child("target");
-    for name in path {
-        at = at.and_then(|x| x.child(name));
-    }
-    at.and_then(RawElement::text)
-        .and_then(|t| t.trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        << 10
-}
-
 /// The device of memory device `e` (backend `memdev`), with libvirt's properties in its
 /// order: node, label size, block and requested sizes, UUID, unarmed (read-only), backend,
 /// preallocation (virtio-mem), id, then its slot and base address, or its PCI address.
@@ -512,11 +495,11 @@ fn memory_device(def: &DomainDef, e: &RawElement, t: &Target<'_>, memdev: &str) 
         dev.insert("node".into(), json!(n));
     }
     for (key, path) in [
-        ("label-size", &["label", "size"][..]),
-        ("block-size", &["block"][..]),
-        ("requested-size", &["requested"][..]),
+        ("label-size", &["target", "label", "size"][..]),
+        ("block-size", &["target", "block"][..]),
+        ("requested-size", &["target", "requested"][..]),
     ] {
-        let bytes = target_bytes(e, path);
+        let bytes = crate::memdev::kib_at(e, path) << 10;
         if bytes > 0 {
             dev.insert(key.into(), json!(bytes));
         }
