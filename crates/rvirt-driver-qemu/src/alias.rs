@@ -172,7 +172,10 @@ pub(crate) fn assign(def: &mut DomainDef) {
         if e.name != "memory" || raw_alias(e).is_some() {
             continue;
         }
-        let alias = crate::memdev::alias(e).or_else(|| crate::memdev::indexed_alias(def, e));
+        let alias = crate::memdev::alias(e).or_else(|| {
+            let prefix = crate::memdev::indexed_prefix(e)?;
+            Some(format!("{prefix}{}", next_raw_index(def, "memory", prefix)))
+        });
         if let Some(alias) = alias {
             set_raw_alias(&mut def.devices.other[j].1, &alias);
         }

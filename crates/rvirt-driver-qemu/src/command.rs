@@ -92,11 +92,6 @@ fn private_dir(ctx: &CommandContext<'_>) -> PathBuf {
     ctx.monitor.parent().unwrap_or(Path::new("/")).to_path_buf()
 }
 
-/// The folder of the guest RAM's file, when `<memoryBacking>` makes it one.
-fn ram_dir(ctx: &CommandContext<'_>) -> PathBuf {
-    crate::virtiofs::ram_dir(&private_dir(ctx), ctx.config)
-}
-
 fn unsupported(detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::QEMU, ErrorNumber::CONFIG_UNSUPPORTED, detail)
 }
@@ -164,12 +159,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     // The RAM as a backend object when <memoryBacking> or <numatune> ask for one (shared with
     // virtiofsd, on huge pages, bound to host nodes), which the machine then takes as its
     // memory; guests with NUMA cells get one per cell instead.
-    let place = memory::RamPlace {
-        ram_dir: ram_dir(ctx),
-        mounts: &cfg.hugetlbfs,
-        short: crate::virtiofs::short_name(&private_dir(ctx)),
-        auto_nodes: ctx.auto_nodes,
-    };
+    let place = memory::RamPlace::new(&private_dir(ctx), cfg, ctx.auto_nodes);
     let ram = memory::system_ram(def, &place)?;
     let mut machine = def.os.machine.clone().unwrap_or_else(|| "pc".into());
     machine.push_str(",usb=off");
@@ -225,11 +215,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     push(&["-m", &memory::memory_arg(def)]);
     let mut thread_contexts = Vec::new();
     if let Some(ram) = ram {
-        if let Some(tc) = ram.context {
-            thread_contexts.push(tc["id"].as_str().unwrap_or_default().to_string());
-            push(&["-object", &tc.to_string()]);
-        }
-        push(&["-object", &ram.object.to_string()]);
+        let mut objects = Vec::new();
+        ram.emit(&mut objects, &mut thread_contexts);
+        push(&objects.iter().map(String::as_str).collect::<Vec<_>>());
     }
     let lock = if backing.is_some_and(|b| b.locked) {
         "mem-lock=on"
@@ -317,7 +305,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     other::iommu(def, &mut a)?;
     pci_controllers(def, &mut a)?;
     usb_controllers(def, &mut a)?;
-    a.extend(memory::memory_devices(def, &place)?);
+    let (devices, contexts) = memory::memory_devices(def, &place)?;
+    a.extend(devices);
+    thread_contexts.extend(contexts);
     other::hubs(def, &mut a)?;
     other::scsi_controllers(def, &mut a)?;
     virtio_serial_controllers(def, &mut a);

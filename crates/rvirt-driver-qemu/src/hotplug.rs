@@ -433,10 +433,7 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
                     "matching memory device was not found",
                 ));
             };
-            let gone = crate::memdev::remove(&mut d, i);
-            d.current_memory_kib = d
-                .current_memory_kib
-                .saturating_sub(crate::memdev::size_kib(&gone));
+            crate::memdev::remove_configured(&mut d, i);
         }
     }
     reparse(&d, None)
@@ -952,14 +949,8 @@ impl QemuDriver {
             d.devices
                 .interfaces
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
-            let memory = d.devices.other.iter().position(|(_, e)| {
-                e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(alias)
-            });
-            if let Some(i) = memory {
-                let gone = crate::memdev::remove(&mut d, i);
-                d.current_memory_kib = d
-                    .current_memory_kib
-                    .saturating_sub(crate::memdev::size_kib(&gone));
+            if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
+                crate::memdev::remove_configured(&mut d, i);
             } else if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
                 return Err(missing());
             }
@@ -981,10 +972,8 @@ impl QemuDriver {
                         net: net.clone(),
                         mac_given: true,
                     }
-                } else if let Some((_, mem)) = live_def.devices.other.iter().find(|(_, e)| {
-                    e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(alias)
-                }) {
-                    Device::Memory(mem.clone())
+                } else if let Some(i) = crate::memdev::position_by_alias(&live_def, alias) {
+                    Device::Memory(live_def.devices.other[i].1.clone())
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1254,38 +1243,8 @@ impl QemuDriver {
         })
         .await?;
         *def = after;
-        self.refresh_memory(p, def).await;
+        self.refresh_memory(p, def, true).await;
         Ok(memdev)
-    }
-
-    /// What a memory device plugged or unplugged changed: the balloon's current size (the
-    /// whole memory without a balloon) and where QEMU has the DIMMs.
-    async fn refresh_memory(&self, p: &Proc, def: &mut DomainDef) {
-        let balloon = def
-            .devices
-            .memballoon
-            .as_ref()
-            .is_some_and(|b| b.model != "none");
-        let answers = self
-            .with_monitor(p, move |m| async move {
-                let actual = if balloon {
-                    m.query_balloon().await.ok().map(|b| b.actual)
-                } else {
-                    None
-                };
-                Ok((actual, m.execute("query-memory-devices", None).await.ok()))
-            })
-            .await;
-        let Ok((actual, placed)) = answers else {
-            return;
-        };
-        def.current_memory_kib = match actual {
-            Some(bytes) => bytes / 1024,
-            None => def.memory_kib,
-        };
-        if let Some(v) = placed {
-            crate::memdev::record_placement(def, &v);
-        }
     }
 
     /// Asks the guest to release a device; returns the key its removal waits under.
@@ -1442,17 +1401,14 @@ impl QemuDriver {
                         m.execute("object-del", Some(json!({ "id": memdev }))).await
                     })
                     .await;
-                let at = def.devices.other.iter().position(|(_, e)| {
-                    e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(id)
-                });
-                if let Some(i) = at {
+                if let Some(i) = crate::memdev::position_by_alias(&def, id) {
                     if crate::command::device_in_ram_dir(&def, &def.devices.other[i].1) {
                         let dir = crate::virtiofs::ram_dir(p.private_dir(), &self.config);
                         let _ = std::fs::remove_file(dir.join(id));
                     }
                     crate::memdev::remove(&mut def, i);
                 }
-                self.refresh_memory(p, &mut def).await;
+                self.refresh_memory(p, &mut def, true).await;
             }
         }
         let _ = self.commit_live(obj, def);
@@ -1464,7 +1420,6 @@ impl QemuDriver {
         });
     }
 
-    /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.
     /// qemuDomainChangeMemoryLive: a virtio-mem device's requested size (QEMU's
     /// `requested-size`, which the guest then plugs or unplugs memory to reach); nothing
     /// else of a memory device changes while the guest runs.
@@ -1635,6 +1590,7 @@ impl QemuDriver {
         self.commit_live(obj, def)
     }
 
+    /// qemuDomainChangeDiskLive: a removable disk's media, ejected or replaced.
     async fn change_media(&self, obj: &DomainObj, mut disk: DiskDef) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
         let (live_def, id) = {

@@ -199,7 +199,13 @@ pub(crate) fn page_for(def: &DomainDef, cell: Option<u32>) -> Option<u64> {
         };
         page?.0
     };
-    (size != rvirt_host::hostmem::system_page_size() / 1024).then_some(size)
+    huge(size)
+}
+
+/// A page size asked for (KiB), unless it is the system's own, which libvirt takes as no
+/// huge pages at all.
+pub(crate) fn huge(size_kib: u64) -> Option<u64> {
+    (size_kib != rvirt_host::hostmem::system_page_size() / 1024).then_some(size_kib)
 }
 
 fn not_mounted() -> Error {

@@ -1,10 +1,14 @@
-//! Memory devices as libvirt's QEMU driver handles them: DIMMs (`<memory model='dimm'>`)
-//! in the slots `<maxMemory slots>` gives the guest, each slot assigned at define (the first
-//! free one) and checked (slots, NUMA node, room under `<maxMemory>`), named by its slot
-//! (`dimm0`), and placed by QEMU, whose base address the live XML then shows.
+//! Memory devices as libvirt's QEMU driver handles them: DIMMs and NVDIMMs in the slots
+//! `<maxMemory slots>` gives the guest, each slot assigned at define (the first free one) and
+//! checked (slots, NUMA node, room under `<maxMemory>`), named by its slot (`dimm0`), and
+//! placed by QEMU, whose base address the live XML then shows; virtio-mem and virtio-pmem
+//! devices on the PCI bus, named in order (`virtiomem0`), a virtio-mem device's plugged size
+//! in the live XML. How they are matched, checked and changed by device calls (DIMMs plug and
+//! unplug live; a virtio-mem device's requested size changes) is here too; their command line
+//! is `crate::command`'s.
 //!
-//! NVDIMMs, virtio-mem, virtio-pmem and SGX EPC sections are not given to QEMU (a start or
-//! `domxml-to-native` of a guest with one fails, see `crate::command`).
+//! SGX EPC sections are not given to QEMU (a start or `domxml-to-native` of a guest with one
+//! fails).
 
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::{RawElement, RawNode};
@@ -281,6 +285,21 @@ pub(crate) fn insert(def: &mut DomainDef, e: RawElement) {
     def.devices.other.insert(at, (slot, e));
 }
 
+/// The index in `def.devices.other` of the memory device with alias `alias`.
+pub(crate) fn position_by_alias(def: &DomainDef, alias: &str) -> Option<usize> {
+    def.devices
+        .other
+        .iter()
+        .position(|(_, e)| e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(alias))
+}
+
+/// Takes the memory device at `i` out of a persistent definition, its size taken from the
+/// domain's memory and from its current memory (as libvirt's config detach does).
+pub(crate) fn remove_configured(def: &mut DomainDef, i: usize) {
+    let gone = remove(def, i);
+    def.current_memory_kib = def.current_memory_kib.saturating_sub(size_kib(&gone));
+}
+
 /// Takes the memory device at `i` out of `def`, its size taken from the domain's.
 pub(crate) fn remove(def: &mut DomainDef, i: usize) -> RawElement {
     let (_, e) = def.devices.other.remove(i);
@@ -350,26 +369,15 @@ fn set_current(target: &mut RawElement, kib: u64) {
     }
 }
 
-/// The alias libvirt gives a memory device on the PCI bus or an SGX EPC section: its
-/// model's prefix and one past the highest index of that prefix in `def` (`virtiomem0`).
-pub(crate) fn indexed_alias(def: &DomainDef, e: &RawElement) -> Option<String> {
-    let prefix = match e.attr("model")? {
-        "virtio-mem" => "virtiomem",
-        "virtio-pmem" => "virtiopmem",
-        "sgx-epc" => "epc",
-        _ => return None,
-    };
-    let next = devices(def)
-        .filter_map(|m| {
-            rvirt_conf::domain::raw_alias(m)?
-                .strip_prefix(prefix)?
-                .parse::<u32>()
-                .ok()
-        })
-        .map(|i| i + 1)
-        .max()
-        .unwrap_or(0);
-    Some(format!("{prefix}{next}"))
+/// The alias prefix of a memory device on the PCI bus or an SGX EPC section, whose aliases
+/// libvirt numbers in order (`virtiomem0`, see `crate::alias`).
+pub(crate) fn indexed_prefix(e: &RawElement) -> Option<&'static str> {
+    match e.attr("model")? {
+        "virtio-mem" => Some("virtiomem"),
+        "virtio-pmem" => Some("virtiopmem"),
+        "sgx-epc" => Some("epc"),
+        _ => None,
+    }
 }
 
 /// The first slot no device of `def` holds, `None` when every one of its slots is taken.

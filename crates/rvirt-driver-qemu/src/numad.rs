@@ -42,10 +42,8 @@ pub(crate) async fn advise(def: &DomainDef) -> Result<Option<Advice>> {
         def.vcpus_current.max(1),
         def.memory_kib.div_ceil(1024)
     );
-    crate::process::rt()
-        .spawn_blocking(move || ask_numad(&ask))
+    crate::util::off_thread(move || ask_numad(&ask))
         .await
-        .map_err(|e| Error::internal(crate::FROM, format!("QEMU driver task failed: {e}")))?
         .map(Some)
 }
 

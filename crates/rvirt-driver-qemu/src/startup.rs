@@ -175,16 +175,6 @@ impl QemuDriver {
         {
             apply_pty_paths(&mut def, &v);
         }
-        // Where QEMU put the DIMMs (their base addresses).
-        if crate::memdev::devices(&def).next().is_some()
-            && let Ok(v) = self
-                .qmp(p, |m| async move {
-                    m.execute("query-memory-devices", None).await
-                })
-                .await
-        {
-            crate::memdev::record_placement(&mut def, &v);
-        }
         if let Some(b) = def
             .devices
             .memballoon
@@ -206,25 +196,44 @@ impl QemuDriver {
                 })
                 .await;
         }
-        // The current memory as the balloon has it before the CPUs first run (the whole of
-        // it: no guest driver gave any back yet), plus what virtio-mem devices have plugged,
-        // as libvirt records it after a fresh start; without a balloon, all of it.
-        if fresh {
-            let balloon = def
-                .devices
-                .memballoon
-                .as_ref()
-                .is_some_and(|b| b.model != "none");
-            if !balloon {
-                def.current_memory_kib = def.memory_kib;
-            } else if let Ok(info) = self
-                .qmp(p, |m| async move { m.query_balloon().await })
-                .await
-            {
-                def.current_memory_kib = info.actual / 1024 + crate::memdev::plugged_kib(&def);
-            }
-        }
+        // The balloon's size before the CPUs first run (the whole memory: no guest driver
+        // gave any back yet), as libvirt records it after a fresh start.
+        self.refresh_memory(p, &mut def, fresh).await;
         def
+    }
+
+    /// Reads back what QEMU has of the guest's memory: where its memory devices are (DIMMs'
+    /// base addresses, what virtio-mem devices have plugged) and, with `balloon`, the
+    /// current memory as libvirt refreshes it (`qemuProcessRefreshBalloonState`): the
+    /// balloon's size plus what virtio-mem devices have plugged, or the whole memory without
+    /// a balloon. After a start and after a memory device came or went; nothing here is
+    /// fatal (an answer QEMU does not give leaves the definition as it was).
+    pub(crate) async fn refresh_memory(&self, p: &Proc, def: &mut DomainDef, balloon: bool) {
+        if crate::memdev::devices(def).next().is_some()
+            && let Ok(v) = self
+                .qmp(p, |m| async move {
+                    m.execute("query-memory-devices", None).await
+                })
+                .await
+        {
+            crate::memdev::record_placement(def, &v);
+        }
+        if !balloon {
+            return;
+        }
+        let has_balloon = def
+            .devices
+            .memballoon
+            .as_ref()
+            .is_some_and(|b| b.model != "none");
+        if !has_balloon {
+            def.current_memory_kib = def.memory_kib;
+        } else if let Ok(info) = self
+            .qmp(p, |m| async move { m.query_balloon().await })
+            .await
+        {
+            def.current_memory_kib = info.actual / 1024 + crate::memdev::plugged_kib(def);
+        }
     }
 }
 

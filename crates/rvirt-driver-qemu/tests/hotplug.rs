@@ -690,6 +690,20 @@ fn libvirt_documents(
     Some((docs, errors))
 }
 
+/// An attach or detach (`what`) of device `xml` with `flags`.
+fn call(
+    d: &QemuDriver,
+    dom: &rvirt_driver::DomainRef,
+    what: &str,
+    xml: &str,
+    flags: F,
+) -> rvirt_types::Result<()> {
+    match what {
+        "attach" => block_on(d.domain_attach_device_flags(dom, xml, flags)),
+        _ => block_on(d.domain_detach_device_flags(dom, xml, flags)),
+    }
+}
+
 /// A NUMA guest with room for DIMMs, one of them plugged at start.
 const DIMM_GUEST: &str = "<domain type='qemu'><name>mh</name>\
     <uuid>00000000-0000-4000-8000-0000000009a0</uuid>\
@@ -787,58 +801,22 @@ fn dimms_plug_live_and_into_the_config_as_libvirt() {
     });
     // libvirt announces the backend's alias.
     assert_eq!(*added.lock().unwrap(), ["memdimm1"]);
-    note(block_on(d.domain_detach_device_flags(
-        &dom,
-        &dimm(64, 1),
-        F::LIVE,
-    )));
+    note(call(&d, &dom, "detach", &dimm(64, 1), F::LIVE));
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     assert_eq!(common::mask_live(&live), common::mask_live(&theirs[1]));
-    note(block_on(d.domain_attach_device_flags(
-        &dom,
-        &dimm(32, 5),
-        F::LIVE,
-    )));
-    note(block_on(d.domain_attach_device_flags(
-        &dom,
-        &dimm(2048, 0),
-        F::LIVE,
-    )));
-    note(block_on(d.domain_detach_device_flags(
-        &dom,
-        &dimm(2048, 0),
-        F::LIVE,
-    )));
+    note(call(&d, &dom, "attach", &dimm(32, 5), F::LIVE));
+    note(call(&d, &dom, "attach", &dimm(2048, 0), F::LIVE));
+    note(call(&d, &dom, "detach", &dimm(2048, 0), F::LIVE));
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 
     let dom = block_on(d.domain_define_xml(DIMM_GUEST, DomainDefineFlags::empty())).unwrap();
-    note(block_on(d.domain_attach_device_flags(
-        &dom,
-        &dimm(64, 1),
-        F::CONFIG,
-    )));
-    note(block_on(d.domain_detach_device_flags(
-        &dom,
-        &dimm(32, 0),
-        F::CONFIG,
-    )));
+    note(call(&d, &dom, "attach", &dimm(64, 1), F::CONFIG));
+    note(call(&d, &dom, "detach", &dimm(32, 0), F::CONFIG));
     let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     assert_eq!(inactive.trim(), theirs[2]);
-    note(block_on(d.domain_attach_device_flags(
-        &dom,
-        &dimm(2048, 0),
-        F::CONFIG,
-    )));
-    note(block_on(d.domain_detach_device_flags(
-        &dom,
-        &dimm(64, 1),
-        F::CONFIG,
-    )));
-    note(block_on(d.domain_detach_device_flags(
-        &dom,
-        &dimm(64, 1),
-        F::CONFIG,
-    )));
+    note(call(&d, &dom, "attach", &dimm(2048, 0), F::CONFIG));
+    note(call(&d, &dom, "detach", &dimm(64, 1), F::CONFIG));
+    note(call(&d, &dom, "detach", &dimm(64, 1), F::CONFIG));
     assert_eq!(errors, their_errors);
 }
 

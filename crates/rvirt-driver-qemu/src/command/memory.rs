@@ -35,6 +35,23 @@ pub(super) struct RamPlace<'a> {
     pub(super) auto_nodes: Option<&'a str>,
 }
 
+impl<'a> RamPlace<'a> {
+    /// The places of the guest whose private folder is `private_dir`, under qemu.conf
+    /// `config`, with numad's nodes `auto_nodes`.
+    pub(super) fn new(
+        private_dir: &std::path::Path,
+        config: &'a crate::config::QemuConfig,
+        auto_nodes: Option<&'a str>,
+    ) -> RamPlace<'a> {
+        RamPlace {
+            ram_dir: crate::virtiofs::ram_dir(private_dir, config),
+            mounts: &config.hugetlbfs,
+            short: crate::virtiofs::short_name(private_dir),
+            auto_nodes,
+        }
+    }
+}
+
 /// A memory backend and, when it preallocates memory bound to host nodes, the thread
 /// context that does it there (libvirt deletes those once QEMU runs).
 pub(super) struct Backend {
@@ -42,6 +59,18 @@ pub(super) struct Backend {
     pub(super) context: Option<Value>,
     /// The `memory-backend-*` object.
     pub(super) object: Value,
+}
+
+impl Backend {
+    /// Puts the backend on the command line `a` (its thread context first, whose id goes to
+    /// `contexts`, for the start to delete once QEMU runs).
+    pub(super) fn emit(self, a: &mut Vec<String>, contexts: &mut Vec<String>) {
+        if let Some(tc) = self.context {
+            contexts.push(tc["id"].as_str().unwrap_or_default().to_string());
+            a.extend(["-object".into(), tc.to_string()]);
+        }
+        a.extend(["-object".into(), self.object.to_string()]);
+    }
 }
 
 /// The guest NUMA cells, `None` for a guest without any.
@@ -122,9 +151,8 @@ impl Target<'_> {
         if self.path.is_some() {
             return None;
         }
-        let system_page = rvirt_host::hostmem::system_page_size() / 1024;
         match self.page_kib {
-            Some(p) => (p != system_page).then_some(p),
+            Some(p) => hugepages::huge(p),
             None => hugepages::page_for(def, self.cell.map(|c| c.id)),
         }
     }
@@ -398,14 +426,7 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
         .cpu
         .as_ref()
         .map_or(&[][..], |c| &c.interconnects[..]);
-    let caches = |c: &NumaCell| {
-        c.children
-            .iter()
-            .filter(|e| e.name == "cache")
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let hmat = !links.is_empty() || cells.iter().any(|c| !caches(c).is_empty());
+    let hmat = has_hmat(def);
     let Some(first_with_cpus) = cells.iter().position(|c| c.cpus.is_some()) else {
         return Err(unsupported("At least one NUMA node has to have CPUs"));
     };
@@ -414,11 +435,7 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
     for (i, c) in cells.iter().enumerate() {
         let (alias, target) = &targets[i];
         let b = backend(def, place, target, alias, cell_kib(c))?;
-        if let Some(tc) = b.context {
-            contexts.push(tc["id"].as_str().unwrap_or_default().to_string());
-            a.extend(["-object".into(), tc.to_string()]);
-        }
-        a.extend(["-object".into(), b.object.to_string()]);
+        b.emit(&mut a, &mut contexts);
         let mut node = format!("node,nodeid={i}");
         for part in c.cpus.as_deref().into_iter().flat_map(|s| s.split(',')) {
             node.push_str(&format!(",cpus={part}"));
@@ -444,8 +461,8 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
         }
         // Caches only after every latency and bandwidth, as QEMU wants them.
         for (i, c) in cells.iter().enumerate() {
-            for cache in caches(c) {
-                a.extend(["-numa".into(), hmat_cache(i, &cache)]);
+            for cache in c.children.iter().filter(|e| e.name == "cache") {
+                a.extend(["-numa".into(), hmat_cache(i, cache)]);
             }
         }
     }
@@ -456,8 +473,13 @@ pub(super) fn numa(def: &DomainDef, place: &RamPlace<'_>) -> Result<(Vec<String>
 /// device's access mode, discard, page size and host nodes, or the file an NVDIMM or
 /// virtio-pmem device maps; always an object) and its device (`pc-dimm`, `nvdimm`,
 /// `virtio-mem-pci`, `virtio-pmem-pci`), as libvirt writes them. SGX EPC sections are refused.
-pub(super) fn memory_devices(def: &DomainDef, place: &RamPlace<'_>) -> Result<Vec<String>> {
+/// Returns the arguments and the thread contexts' ids.
+pub(super) fn memory_devices(
+    def: &DomainDef,
+    place: &RamPlace<'_>,
+) -> Result<(Vec<String>, Vec<String>)> {
     let mut a = Vec::new();
+    let mut contexts = Vec::new();
     for (memdev, t) in targets(def) {
         let Some(e) = t.device else {
             continue;
@@ -469,14 +491,11 @@ pub(super) fn memory_devices(def: &DomainDef, place: &RamPlace<'_>) -> Result<Ve
             )));
         }
         let b = backend(def, place, &t, &memdev, crate::memdev::size_kib(e))?;
-        if let Some(tc) = b.context {
-            a.extend(["-object".into(), tc.to_string()]);
-        }
-        a.extend(["-object".into(), b.object.to_string()]);
+        b.emit(&mut a, &mut contexts);
         let dev = memory_device(def, e, &t, &memdev);
         a.extend(["-device".into(), dev.to_string()]);
     }
-    Ok(a)
+    Ok((a, contexts))
 }
 
 /// The device of memory device `e` (backend `memdev`), with libvirt's properties in its
@@ -549,12 +568,7 @@ pub(crate) fn hotplug_dimm(
     private_dir: &std::path::Path,
     config: &crate::config::QemuConfig,
 ) -> Result<(Value, Value)> {
-    let place = RamPlace {
-        ram_dir: crate::virtiofs::ram_dir(private_dir, config),
-        mounts: &config.hugetlbfs,
-        short: crate::virtiofs::short_name(private_dir),
-        auto_nodes: None,
-    };
+    let place = RamPlace::new(private_dir, config, None);
     let (memdev, t) = device_target(def, e);
     let mut b = backend(def, &place, &t, &memdev, crate::memdev::size_kib(e))?;
     if let Some(o) = b.object.as_object_mut() {
@@ -818,6 +832,30 @@ mod tests {
         assert_eq!(
             b.context.unwrap().to_string(),
             r#"{"qom-type":"thread-context","id":"tc-pc.ram","node-affinity":[0]}"#
+        );
+    }
+
+    #[test]
+    fn every_thread_context_is_named_for_deletion() {
+        // Memory allocated at once and bound to a host node: the cells' and the DIMM's
+        // backends each get a thread context, and the start is told of all of them.
+        let mut d = def(
+            "<maxMemory slots='2' unit='MiB'>1024</maxMemory><vcpu>1</vcpu>\
+             <memoryBacking><allocation mode='immediate'/></memoryBacking>\
+             <numatune><memory mode='strict' nodeset='0'/></numatune>\
+             <cpu><numa><cell id='0' cpus='0' memory='96' unit='MiB'/></numa></cpu>\
+             <devices><memory model='dimm'><target><size unit='MiB'>32</size>\
+             <node>0</node></target></memory></devices>",
+        );
+        crate::memdev::assign_slots(&mut d).unwrap();
+        crate::alias::assign(&mut d);
+        let (_, cells) = numa(&d, &place()).unwrap();
+        assert_eq!(cells, ["tc-ram-node0"]);
+        let (args, devices) = memory_devices(&d, &place()).unwrap();
+        assert_eq!(devices, ["tc-memdimm0"]);
+        assert!(
+            args.iter()
+                .any(|a| a.contains(r#""prealloc-context":"tc-memdimm0""#))
         );
     }
 
