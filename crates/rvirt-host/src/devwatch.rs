@@ -142,12 +142,25 @@ mod tests {
             eprintln!("skipping: `ip link add … type ifb` does not work here");
             return;
         }
-        let mac = std::fs::read_to_string(format!("/sys/class/net/{name}/address"));
-        assert!(ip(&["link", "del", &name]));
-        let dev = format!("net_{name}_{}", mac.unwrap().trim().replace(':', "_"));
-        let got: Vec<(u8, DeviceChange)> = (0..3)
-            .map(|_| rx.recv_timeout(Duration::from_secs(20)).unwrap())
-            .collect();
+        /// Removes the interface however the test ends.
+        struct Link<'a>(&'a str);
+        impl Drop for Link<'_> {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("ip")
+                    .args(["link", "del", self.0])
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            }
+        }
+        let link = Link(&name);
+        let mac = std::fs::read_to_string(format!("/sys/class/net/{name}/address")).unwrap();
+        let dev = format!("net_{name}_{}", mac.trim().replace(':', "_"));
+        let next = || rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        // The interface stays until its creation is heard: the watching thread reads a new
+        // device from sysfs, and one already gone by then is never known, so never deleted.
+        let mut got = vec![next()];
+        drop(link);
+        got.extend([next(), next()]);
         assert_eq!(
             got,
             [

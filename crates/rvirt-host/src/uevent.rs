@@ -26,13 +26,49 @@ impl UeventGroup {
     /// (its database then holds properties the kernel's messages lack), the kernel's
     /// otherwise. (libudev, and so libvirt, then listens to udevd's group all the same and
     /// hears nothing: its device list stays as it was when it started.)
+    ///
+    /// udevd runs when its control socket takes a connection: the socket's file alone may be
+    /// left from a udevd that is gone (or one in another container), and listening to its
+    /// group would then hear nothing.
     pub fn for_host() -> UeventGroup {
-        if std::path::Path::new("/run/udev/control").exists() {
+        if accepts_connections(std::path::Path::new("/run/udev/control")) {
             UeventGroup::Udev
         } else {
             UeventGroup::Kernel
         }
     }
+}
+
+/// Whether a unix socket of type `SOCK_SEQPACKET` (udevd's control socket) at `path` takes a
+/// connection; the connection is closed at once.
+fn accepts_connections(path: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    // SAFETY: sockaddr_un is plain data; all zeroes is a valid (empty) address.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    if bytes.len() >= addr.sun_path.len() {
+        return false;
+    }
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (d, s) in addr.sun_path.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: socket(2) with constant arguments.
+    let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return false;
+    }
+    // SAFETY: `raw` is a descriptor just returned to us and owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    // SAFETY: `addr` is a valid sockaddr_un and its size is passed with it.
+    let r = unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            std::ptr::addr_of!(addr).cast(),
+            std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        )
+    };
+    r == 0
 }
 
 /// One device event.
@@ -402,6 +438,40 @@ mod tests {
         assert_eq!(ev.prop("SUBSYSTEM"), Some("rvirt_test"));
         assert_eq!(next_about(&mut udev, &devpath), None);
         assert_eq!(next_about(&mut kernel, &devpath), None);
+    }
+
+    /// A socket file with no listener behind it, or no file at all, is not a running udevd;
+    /// a listening one is.
+    #[test]
+    fn a_control_socket_counts_only_while_it_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("control");
+        assert!(!accepts_connections(&path));
+        // SAFETY: socket(2) with constant arguments.
+        let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0) };
+        assert!(raw >= 0);
+        // SAFETY: a descriptor just returned to us.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        for (d, s) in addr.sun_path.iter_mut().zip(path.to_str().unwrap().bytes()) {
+            *d = s as libc::c_char;
+        }
+        let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+        // SAFETY: a valid address and its size.
+        let bound = unsafe { libc::bind(fd.as_raw_fd(), std::ptr::addr_of!(addr).cast(), len) };
+        assert_eq!(bound, 0);
+        assert!(path.exists());
+        assert!(!accepts_connections(&path), "bound but not listening");
+        // SAFETY: listen(2) on our own socket.
+        assert_eq!(unsafe { libc::listen(fd.as_raw_fd(), 1) }, 0);
+        assert!(accepts_connections(&path));
+        drop(fd);
+        assert!(path.exists());
+        assert!(
+            !accepts_connections(&path),
+            "the listener is gone, its file is left"
+        );
     }
 
     /// As root with interfaces of type `ifb` available: the kernel's group reports an

@@ -15,6 +15,7 @@
 mod common;
 
 use common::{Daemon, Libvirtd, PYTHON, have};
+use rvirt_host::uevent::UeventGroup;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -77,7 +78,8 @@ fn an_interface_added_and_removed_raises_the_events_libvirtd_raises() {
             return;
         }
     };
-    let _relay = (!std::path::Path::new("/run/udev/control").exists()).then(udev_relay);
+    let udevd_runs = UeventGroup::for_host() == UeventGroup::Udev;
+    let _relay = (!udevd_runs).then(udev_relay);
     let root = tempfile::tempdir().unwrap();
     let rvirtd = Daemon::start(&format!("rvirt_qemu_root = \"{}\"", root.path().display()));
     let ours = format!(
