@@ -229,38 +229,71 @@ fn show(o: &Output, tmp: &Path, uri: &str) -> String {
     )
 }
 
+/// How many corpus lines run at once: most of a line's time is spent waiting (process start,
+/// a daemon's socket, `--timeout 1` of the event commands), not computing.
+const WORKERS: usize = 4;
+
 /// Runs every corpus line with virsh and with rvirsh, each against a fresh machine from
-/// `machine` (a URI and, for a daemon, its process), and lists the lines whose output differs.
-fn compare(machine: &dyn Fn() -> (String, Option<Child>)) -> (Vec<String>, usize) {
-    let rvirsh = PathBuf::from(env!("CARGO_BIN_EXE_rvirsh"));
+/// `machine` (a URI and, for a daemon, its process; called with the worker's number, so that
+/// workers keep apart), and lists the lines whose output differs, in corpus order.
+fn compare(machine: &(dyn Fn(usize) -> (String, Option<Child>) + Sync)) -> (Vec<String>, usize) {
     let filter = std::env::var("RVIRSH_CORPUS").unwrap_or_default();
-    let mut failures = Vec::new();
-    let mut compared = 0;
+    let lines: Vec<String> = corpus()
+        .into_iter()
+        .filter(|l| l.contains(&filter))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<(usize, Option<Result<(), String>>)>> = Default::default();
+    std::thread::scope(|s| {
+        for worker in 0..WORKERS {
+            let (lines, next, results) = (&lines, &next, &results);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(line) = lines.get(i) else { break };
+                    let outcome = compare_line(line, &|| machine(worker));
+                    results.lock().unwrap().push((i, outcome));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    let compared = results.iter().filter(|(_, r)| r.is_some()).count();
+    let failures = results.into_iter().filter_map(|(_, r)| r?.err()).collect();
+    (failures, compared)
+}
+
+/// Runs one corpus line with virsh and with rvirsh: `None` when virsh hung (not compared),
+/// else whether the outputs agree (`Err` shows both).
+fn compare_line(
+    line: &str,
+    machine: &dyn Fn() -> (String, Option<Child>),
+) -> Option<Result<(), String>> {
+    let rvirsh = PathBuf::from(env!("CARGO_BIN_EXE_rvirsh"));
     // `edit` runs an editor that changes nothing: both programs see the same file back.
     let env = [("EDITOR", "true")];
-    for line in corpus().iter().filter(|l| l.contains(&filter)) {
-        let scratch = Scratch::new();
-        let args = scratch.expand(line);
-        let (virsh_uri, mut daemon) = machine();
-        let expected = run(Path::new("virsh"), &virsh_uri, &args, &env);
-        stop(&mut daemon);
-        let Some(expected) = expected else {
-            eprintln!("skipped (libvirt's virsh hung): {line}");
-            continue;
-        };
-        scratch.reset();
-        let (uri, mut daemon) = machine();
-        let got = run(&rvirsh, &uri, &args, &env);
-        stop(&mut daemon);
-        let got = got.unwrap_or_else(|| panic!("rvirsh hung: {line}"));
-        compared += 1;
-        let tmp = scratch.dir.path();
-        let (e, g) = (show(&expected, tmp, &virsh_uri), show(&got, tmp, &uri));
-        if e != g {
-            failures.push(format!("\"{line}\"\n=== virsh\n{e}=== rvirsh\n{g}"));
-        }
-    }
-    (failures, compared)
+    let scratch = Scratch::new();
+    let args = scratch.expand(line);
+    let (virsh_uri, mut daemon) = machine();
+    let expected = run(Path::new("virsh"), &virsh_uri, &args, &env);
+    stop(&mut daemon);
+    let Some(expected) = expected else {
+        eprintln!("skipped (libvirt's virsh hung): {line}");
+        return None;
+    };
+    scratch.reset();
+    let (uri, mut daemon) = machine();
+    let got = run(&rvirsh, &uri, &args, &env);
+    stop(&mut daemon);
+    let got = got.unwrap_or_else(|| panic!("rvirsh hung: {line}"));
+    let tmp = scratch.dir.path();
+    let (e, g) = (show(&expected, tmp, &virsh_uri), show(&got, tmp, &uri));
+    Some(if e == g {
+        Ok(())
+    } else {
+        Err(format!("\"{line}\"\n=== virsh\n{e}=== rvirsh\n{g}"))
+    })
 }
 
 /// Stops a daemon started for one run.
@@ -282,7 +315,7 @@ fn rvirsh_prints_what_virsh_prints() {
         "the corpus has {} lines",
         corpus().len()
     );
-    let (failures, compared) = compare(&|| ("test:///default".to_string(), None));
+    let (failures, compared) = compare(&|_| ("test:///default".to_string(), None));
     assert!(
         failures.is_empty(),
         "{} of {compared} command lines differ:\n\n{}",
@@ -388,6 +421,7 @@ fn rvirtd_binary() -> Option<PathBuf> {
 
 /// Starts rvirtd in a scratch folder; returns its URI and process.
 fn start_rvirtd(bin: &Path, dir: &Path) -> (String, Child) {
+    std::fs::create_dir_all(dir).unwrap();
     let sock = dir.join("sock");
     let conf = dir.join("rvirtd.conf");
     std::fs::write(
@@ -429,9 +463,8 @@ fn rvirsh_through_rvirtd_prints_what_virsh_prints() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().to_path_buf();
-    let (failures, compared) = compare(&|| {
-        let (uri, child) = start_rvirtd(&bin, &path);
+    let (failures, compared) = compare(&|worker| {
+        let (uri, child) = start_rvirtd(&bin, &dir.path().join(worker.to_string()));
         (uri, Some(child))
     });
     assert!(
