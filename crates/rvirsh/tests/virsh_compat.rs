@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use rvirt_testsupport::{mask_datetimes, mask_uuids};
+use rvirt_testsupport::{mask_datetimes, mask_uuids, on_workers};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -242,25 +242,11 @@ fn compare(machine: &(dyn Fn(usize) -> (String, Option<Child>) + Sync)) -> (Vec<
         .into_iter()
         .filter(|l| l.contains(&filter))
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: std::sync::Mutex<Vec<(usize, Option<Result<(), String>>)>> = Default::default();
-    std::thread::scope(|s| {
-        for worker in 0..WORKERS {
-            let (lines, next, results) = (&lines, &next, &results);
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(line) = lines.get(i) else { break };
-                    let outcome = compare_line(line, &|| machine(worker));
-                    results.lock().unwrap().push((i, outcome));
-                }
-            });
-        }
+    let results = on_workers(&lines, WORKERS, |worker, line| {
+        compare_line(line, &|| machine(worker))
     });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|(i, _)| *i);
-    let compared = results.iter().filter(|(_, r)| r.is_some()).count();
-    let failures = results.into_iter().filter_map(|(_, r)| r?.err()).collect();
+    let compared = results.iter().filter(|r| r.is_some()).count();
+    let failures = results.into_iter().filter_map(|r| r?.err()).collect();
     (failures, compared)
 }
 

@@ -17,9 +17,12 @@ use common::{Cleanup, Root, mask, mask_live, open};
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, HostDriver};
 use rvirt_driver_qemu::QemuDriver;
+use rvirt_testsupport::on_workers;
+use rvirt_types::Error;
 use rvirt_types::domain::{DomainCreateFlags, DomainDefineFlags, DomainXMLFlags};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The path the corpus names its disk images under; the test puts them in its own folder.
 const CORPUS_DIR: &str = "/var/tmp/rvirt-qemu-xml";
@@ -69,6 +72,9 @@ const STARTED: &[&str] = &[
     // yet"): started, not compared live.
     "memory-pmem",
 ];
+
+/// How many libvirt processes answer for the corpus, each for a share of its guests.
+const ORACLES: usize = 4;
 
 /// Guests also started in libvirt, whose live XML must be rvirt's (what differs by nature
 /// masked, see [`mask_live`]).
@@ -534,6 +540,52 @@ fn argv_differences(libvirt: &str, rvirt: &str) -> Vec<String> {
     diffs
 }
 
+/// rvirt's side of a guest of the corpus: once defined, its inactive XML and the command
+/// line for it (or why there is none); or why it cannot be defined.
+type Documents = Result<(String, Result<String, Error>), Error>;
+
+/// Defines every guest of `names` (their files under `inputs`) and reads back its documents.
+fn rvirt_documents(d: &QemuDriver, names: &[String], inputs: &Path) -> Vec<Documents> {
+    names
+        .iter()
+        .map(|name| {
+            let xml = std::fs::read_to_string(inputs.join(format!("{name}.xml"))).unwrap();
+            let dom = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty()))?;
+            let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+            let argv = block_on(d.connect_domain_xml_to_native("qemu-argv", &inactive, 0));
+            Ok((inactive, argv))
+        })
+        .collect()
+}
+
+/// Starts every guest of [`STARTED`] (defined by [`rvirt_documents`]), checks that QEMU has
+/// its devices where the XML puts them ([`check_layout`]), and keeps the live XML of those of
+/// [`LIVE_COMPARED`].
+fn rvirt_live_documents(d: &Arc<QemuDriver>) -> Vec<(&'static str, String)> {
+    let mut live = Vec::new();
+    for name in STARTED {
+        if *name == "numatune-auto" && !Path::new("/usr/bin/numad").exists() {
+            eprintln!("{name}: not started: automatic placement needs numad");
+            continue;
+        }
+        // One rvirt could not define is the comparison's to report.
+        let Ok(dom) = block_on(d.domain_lookup_by_name(name)) else {
+            continue;
+        };
+        let _guard = Cleanup(d.clone(), name);
+        block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
+        check_layout(d, &dom, name);
+        if LIVE_COMPARED.contains(name) {
+            live.push((
+                *name,
+                block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap(),
+            ));
+        }
+        block_on(d.domain_destroy(&dom, Default::default())).unwrap();
+    }
+    live
+}
+
 #[test]
 fn defined_and_running_guests_match_libvirt() {
     if !available() {
@@ -578,42 +630,67 @@ fn defined_and_running_guests_match_libvirt() {
     }
     assert!(names.len() >= 20, "corpus too small: {names:?}");
 
-    // libvirt's answers, in one process.
-    let lv_root = dir.join("libvirt");
-    let oracle = common::libvirt_oracle(
-        &lv_root,
-        names.iter().map(|n| inputs.join(format!("{n}.xml"))),
-        LIVE_COMPARED.iter().map(|n| format!("--start={n}")),
-        300,
-    );
-
     let root = Root::new();
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
     let d = open(root.path());
+    // libvirt's answers, from a few processes (each a state root of its own, `ROOTS[i]`) at
+    // once, while rvirt works out its own (the guests libvirt starts have no host resources
+    // that rvirt's could want at the same time: no ports, taps or shared memory).
+    let chunks: Vec<&[String]> = names.chunks(names.len().div_ceil(ORACLES)).collect();
+    let lv_roots: Vec<PathBuf> = (0..chunks.len())
+        .map(|i| dir.join(format!("libvirt-{i}")))
+        .collect();
+    let (answers, ours, live) = std::thread::scope(|s| {
+        let answers = s.spawn(|| {
+            let indices: Vec<usize> = (0..chunks.len()).collect();
+            on_workers(&indices, ORACLES, |_, &i| {
+                let chunk = chunks[i];
+                let starts = chunk.iter().filter(|n| LIVE_COMPARED.contains(&n.as_str()));
+                common::libvirt_oracle(
+                    &lv_roots[i],
+                    chunk.iter().map(|n| inputs.join(format!("{n}.xml"))),
+                    starts.map(|n| format!("--start={n}")),
+                    300,
+                )
+            })
+        });
+        let ours = rvirt_documents(&d, &names, &inputs);
+        let live = rvirt_live_documents(&d);
+        (answers.join().unwrap(), ours, live)
+    });
+    // Each guest's answer, with the paths under its state root (default variable stores,
+    // chardev sockets) named as under rvirt's.
+    let oracle: std::collections::BTreeMap<&str, Value> = chunks
+        .iter()
+        .zip(&answers)
+        .zip(&lv_roots)
+        .flat_map(|((chunk, answer), lv_root)| {
+            let lv_root = lv_root.display().to_string();
+            chunk.iter().map(move |n| {
+                let text = answer[n.as_str()].to_string().replace(&lv_root, "ROOT");
+                (n.as_str(), serde_json::from_str(&text).unwrap())
+            })
+        })
+        .collect();
+    let root_text = root.path().display().to_string();
+
     let mut failures = Vec::new();
-    for name in &names {
-        let xml = std::fs::read_to_string(inputs.join(format!("{name}.xml"))).unwrap();
+    for (name, got) in names.iter().zip(ours) {
         let want = &oracle[name.as_str()];
-        let got = block_on(d.domain_define_xml(&xml, DomainDefineFlags::empty()));
         match (want.get("xml").and_then(Value::as_str), got) {
-            (Some(w), Ok(dom)) => {
-                let inactive =
-                    block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+            (Some(w), Ok((inactive, ours))) => {
                 // Paths under the state folders (default variable stores) differ by folder.
-                let w = w.replace(&lv_root.display().to_string(), "ROOT");
-                let g = inactive.replace(&root.path().display().to_string(), "ROOT");
-                let (w, g) = (mask(&w), mask(&g));
+                let g = inactive.replace(&root_text, "ROOT");
+                let (w, g) = (mask(w), mask(&g));
                 if w != g {
                     failures.push(format!("{name}: {}", first_difference(&w, &g)));
                 }
                 // The command line: every device libvirt gives QEMU, rvirt gives it alike.
-                let ours = block_on(d.connect_domain_xml_to_native("qemu-argv", &inactive, 0));
                 match (want.get("argv").and_then(Value::as_str), ours) {
                     (Some(w), Ok(o)) => {
                         // Paths under the state folders (chardev sockets) differ by folder.
-                        let w = w.replace(&lv_root.display().to_string(), "ROOT");
-                        let o = o.replace(&root.path().display().to_string(), "ROOT");
-                        for diff in argv_differences(&w, &o) {
+                        let o = o.replace(&root_text, "ROOT");
+                        for diff in argv_differences(w, &o) {
                             failures.push(format!("{name}: command line: {diff}"));
                         }
                     }
@@ -657,29 +734,16 @@ fn defined_and_running_guests_match_libvirt() {
         failures.join("\n")
     );
 
-    // Running guests: QEMU has every device, where the XML puts it; the live XML is
-    // libvirt's.
+    // Running guests: the live XML is libvirt's.
     let mut live_failures = Vec::new();
-    for name in STARTED {
-        if *name == "numatune-auto" && !Path::new("/usr/bin/numad").exists() {
-            eprintln!("{name}: not started: automatic placement needs numad");
-            continue;
+    for (name, got) in live {
+        // The state folders differ (and the domain ids in paths under them).
+        let want = oracle[name]["live"].as_str().unwrap();
+        let want = mask_live(want);
+        let got = mask_live(&got.replace(&root_text, "ROOT"));
+        if want != got {
+            live_failures.push(format!("{name}: {}", first_difference(&want, &got)));
         }
-        let dom = block_on(d.domain_lookup_by_name(name)).unwrap();
-        let _guard = Cleanup(d.clone(), name);
-        block_on(d.domain_create(&dom, DomainCreateFlags::empty())).unwrap();
-        check_layout(&d, &dom, name);
-        if LIVE_COMPARED.contains(name) {
-            // The state folders differ (and the domain ids in paths under them).
-            let want = oracle[*name]["live"].as_str().unwrap();
-            let want = mask_live(&want.replace(&lv_root.display().to_string(), "ROOT"));
-            let got = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
-            let got = mask_live(&got.replace(&root.path().display().to_string(), "ROOT"));
-            if want != got {
-                live_failures.push(format!("{name}: {}", first_difference(&want, &got)));
-            }
-        }
-        block_on(d.domain_destroy(&dom, Default::default())).unwrap();
     }
     // QEMU made misc-devices' shared memory file; nothing removes it for us.
     let _ = std::fs::remove_file("/dev/shm/rvirt-qemu-xml-test");

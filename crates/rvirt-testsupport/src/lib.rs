@@ -50,6 +50,39 @@ pub fn qcow2_overlay(backing: &Path, overlay: &Path) {
     );
 }
 
+/// `f` applied to every item on `workers` threads at once, the results in the items' order:
+/// for tests whose cases are independent and spend their time waiting (a daemon starting,
+/// libvirt's virsh, an event's timeout). `f` gets the worker's number too, so that workers
+/// can keep apart (a socket folder each). A panic in `f` is the caller's panic.
+pub fn on_workers<T: Sync, R: Send>(
+    items: &[T],
+    workers: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|s| {
+        for worker in 0..workers.max(1) {
+            let (next, results, f) = (&next, &results, &f);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(worker, item);
+                    results
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Whether a command exists; tests that need a Debian package say so when it is missing.
 pub fn have(program: &str) -> bool {
     Command::new("sh")
@@ -255,6 +288,25 @@ impl Drop for Libvirtd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every item once, results in order, on as many workers at once as asked (the first four
+    /// items meet at a barrier: they would wait for ever on fewer), at least one.
+    #[test]
+    fn on_workers_keeps_order_and_runs_workers_at_once() {
+        let items: Vec<u32> = (0..40).collect();
+        let together = std::sync::Barrier::new(4);
+        let out = on_workers(&items, 4, |_, n| {
+            if *n < 4 {
+                together.wait();
+            }
+            n * 2
+        });
+        assert_eq!(out, (0..40).map(|n| n * 2).collect::<Vec<_>>());
+        assert_eq!(
+            on_workers(&items[..3], 0, |w, n| (w, *n)),
+            [(0, 0), (0, 1), (0, 2)]
+        );
+    }
 
     #[test]
     fn remote_uris_keep_their_query() {

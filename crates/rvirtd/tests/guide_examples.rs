@@ -50,6 +50,7 @@
 mod common;
 
 use common::{Daemon, Libvirtd, PYTHON};
+use rvirt_testsupport::on_workers;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -180,6 +181,27 @@ fn differences(expected: &Outcome, got: &Outcome) -> Vec<String> {
 /// this list shrinks as the calls arrive.
 const KNOWN_GAPS: &[(&str, &str)] = &[];
 
+/// One script through a fresh libvirtd and a fresh rvirtd: what is wrong, if anything (a
+/// difference, or a known gap that is one no longer).
+fn script_failure(script: &Path) -> Option<String> {
+    // Fresh daemons per script: every script starts from the default machine.
+    let libvirtd = Libvirtd::start();
+    let expected = run(script, &libvirtd.rw_socket());
+    drop(libvirtd);
+    let daemon = Daemon::start("");
+    let got = run(script, &daemon.rw_socket());
+    let diff = differences(&expected, &got);
+    let name = script.file_name().unwrap().to_string_lossy().to_string();
+    let gap = KNOWN_GAPS.iter().find(|(n, _)| *n == name);
+    match (diff.is_empty(), gap) {
+        (true, None) | (false, Some(_)) => None,
+        (false, None) => Some(format!("{name}:\n{}", diff.join("\n"))),
+        (true, Some((_, call))) => Some(format!(
+            "{name} now matches libvirtd: {call} works; take it off KNOWN_GAPS"
+        )),
+    }
+}
+
 #[test]
 fn guide_examples_print_the_same_through_rvirtd_as_through_libvirtd() {
     if Command::new(PYTHON)
@@ -198,25 +220,11 @@ fn guide_examples_print_the_same_through_rvirtd_as_through_libvirtd() {
         .collect();
     scripts.sort();
     assert!(!scripts.is_empty(), "no script matches {filter:?}");
-    let mut failures = Vec::new();
-    for script in &scripts {
-        // Fresh daemons per script: every script starts from the default machine.
-        let libvirtd = Libvirtd::start();
-        let expected = run(script, &libvirtd.rw_socket());
-        drop(libvirtd);
-        let daemon = Daemon::start("");
-        let got = run(script, &daemon.rw_socket());
-        let diff = differences(&expected, &got);
-        let name = script.file_name().unwrap().to_string_lossy().to_string();
-        let gap = KNOWN_GAPS.iter().find(|(n, _)| *n == name);
-        match (diff.is_empty(), gap) {
-            (true, None) | (false, Some(_)) => {}
-            (false, None) => failures.push(format!("{name}:\n{}", diff.join("\n"))),
-            (true, Some((_, call))) => failures.push(format!(
-                "{name} now matches libvirtd: {call} works; take it off KNOWN_GAPS"
-            )),
-        }
-    }
+    // Scripts are independent (fresh daemons each) and mostly wait on them: four at once.
+    let failures: Vec<String> = on_workers(&scripts, 4, |_, script| script_failure(script))
+        .into_iter()
+        .flatten()
+        .collect();
     assert!(
         failures.is_empty(),
         "{} of {} guide scripts print differently through rvirtd:\n\n{}",

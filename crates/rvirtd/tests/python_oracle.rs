@@ -16,6 +16,7 @@
 mod common;
 
 use common::{Daemon, Libvirtd, PYTHON};
+use rvirt_testsupport::on_workers;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +63,41 @@ fn agree(step: &Value, a: &Value, b: &Value) -> bool {
     a == b
 }
 
+/// One scenario through a fresh libvirtd and a fresh rvirtd: how many steps it has, and where
+/// the two disagree.
+fn scenario_failures(f: &Path) -> (usize, Vec<String>) {
+    let scenario: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+    // Fresh daemons per scenario: every scenario starts from the default machine.
+    let libvirtd = Libvirtd::start();
+    let mut expected = run(f, Some(&libvirtd.rw_socket()));
+    normalize(&mut expected, &libvirtd.rw_socket());
+    drop(libvirtd);
+    let daemon = Daemon::start("");
+    let mut got = run(f, Some(&daemon.rw_socket()));
+    normalize(&mut got, &daemon.rw_socket());
+    let name = f.file_name().unwrap().to_string_lossy().to_string();
+    if expected.len() != got.len() {
+        let msg = format!(
+            "{name}: {} outcomes, rvirtd gave {}",
+            expected.len(),
+            got.len()
+        );
+        return (expected.len(), vec![msg]);
+    }
+    let step_list = scenario["steps"].as_array().unwrap();
+    let failures = expected
+        .iter()
+        .zip(&got)
+        .enumerate()
+        .filter_map(|(i, (e, g))| {
+            let step = step_list.get(i).cloned().unwrap_or(Value::Null);
+            (!agree(&step, e, g))
+                .then(|| format!("{name} step {i} {step}\n  libvirt: {e}\n  rvirtd:  {g}"))
+        })
+        .collect();
+    (expected.len(), failures)
+}
+
 #[test]
 fn python_libvirt_sees_rvirtd_as_libvirt() {
     if Command::new(PYTHON)
@@ -80,38 +116,11 @@ fn python_libvirt_sees_rvirtd_as_libvirt() {
         .collect();
     files.sort();
     assert!(!files.is_empty());
-    let mut failures = Vec::new();
-    let mut steps = 0;
-    for f in &files {
-        let scenario: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-        // Fresh daemons per scenario: every scenario starts from the default machine.
-        let libvirtd = Libvirtd::start();
-        let mut expected = run(f, Some(&libvirtd.rw_socket()));
-        normalize(&mut expected, &libvirtd.rw_socket());
-        drop(libvirtd);
-        let daemon = Daemon::start("");
-        let mut got = run(f, Some(&daemon.rw_socket()));
-        normalize(&mut got, &daemon.rw_socket());
-        steps += expected.len();
-        let name = f.file_name().unwrap().to_string_lossy().to_string();
-        if expected.len() != got.len() {
-            failures.push(format!(
-                "{name}: {} outcomes, rvirtd gave {}",
-                expected.len(),
-                got.len()
-            ));
-            continue;
-        }
-        let step_list = scenario["steps"].as_array().unwrap();
-        for (i, (e, g)) in expected.iter().zip(&got).enumerate() {
-            let step = step_list.get(i).cloned().unwrap_or(Value::Null);
-            if !agree(&step, e, g) {
-                failures.push(format!(
-                    "{name} step {i} {step}\n  libvirt: {e}\n  rvirtd:  {g}"
-                ));
-            }
-        }
-    }
+    // Scenarios are independent (fresh daemons each, sockets in folders of their own) and
+    // mostly wait on the daemons: four at once.
+    let outcomes = on_workers(&files, 4, |_, f| scenario_failures(f));
+    let steps: usize = outcomes.iter().map(|(n, _)| n).sum();
+    let failures: Vec<String> = outcomes.into_iter().flat_map(|(_, f)| f).collect();
     assert!(
         failures.is_empty(),
         "{} mismatches over {steps} steps:\n{}",

@@ -10,7 +10,7 @@
 mod common;
 
 use common::Daemon;
-use rvirt_testsupport::{mask_datetimes, mask_uuids};
+use rvirt_testsupport::{mask_datetimes, mask_uuids, on_workers};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -86,6 +86,63 @@ fn mask(text: &[u8], tmp: &Path, uri: &str) -> String {
     out
 }
 
+/// One corpus line through libvirt's in-process virsh and through virsh against a fresh
+/// rvirtd: `None` when libvirt's virsh hung (not compared), else whether they agree (`Err`
+/// shows both).
+fn compare_line(line: &str) -> Option<Result<(), String>> {
+    let tmp = tempfile::tempdir().unwrap();
+    let xml = tmp.path().join("vm1.xml");
+    std::fs::write(&xml, DOMAIN_XML).unwrap();
+    let snap = tmp.path().join("snap.xml");
+    std::fs::write(&snap, SNAPSHOT_XML).unwrap();
+    let chk = tmp.path().join("checkpoint.xml");
+    std::fs::write(&chk, CHECKPOINT_XML).unwrap();
+    let cmd = line
+        .replace("$XML", &xml.display().to_string())
+        .replace("$SNAPXML", &snap.display().to_string())
+        .replace("$CHKXML", &chk.display().to_string())
+        .replace(
+            "$NETDIR",
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../testdata/network-xml")
+                .display()
+                .to_string(),
+        )
+        .replace("$TMP", &tmp.path().display().to_string());
+
+    let Some(expected) = virsh("test:///default", &cmd) else {
+        eprintln!("skipped (libvirt's in-process virsh hung): {line}");
+        return None;
+    };
+    // Files the first run made (save images) must not be seen by the second.
+    for e in std::fs::read_dir(tmp.path()).unwrap() {
+        let p = e.unwrap().path();
+        if p != xml && p != snap && p != chk {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let daemon = Daemon::start("");
+    let got = virsh(&daemon.uri(), &cmd)
+        .unwrap_or_else(|| panic!("virsh hung against rvirtd: {line}\n{}", daemon.log()));
+    let show = |o: &Output, uri: &str| {
+        format!(
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}\n",
+            o.status.code(),
+            mask(&o.stdout, tmp.path(), uri),
+            mask(&o.stderr, tmp.path(), uri)
+        )
+    };
+    let (e, g) = (
+        show(&expected, "test:///default"),
+        show(&got, &daemon.uri()),
+    );
+    Some(if e == g {
+        Ok(())
+    } else {
+        Err(format!("virsh \"{line}\"\n=== libvirt\n{e}=== rvirtd\n{g}"))
+    })
+}
+
 #[test]
 fn virsh_through_rvirtd_matches_libvirt() {
     assert!(
@@ -103,60 +160,11 @@ fn virsh_through_rvirtd_matches_libvirt() {
         .collect();
     assert!(lines.len() >= 80, "the corpus has {} lines", lines.len());
     let filter = std::env::var("VIRSH_CORPUS").unwrap_or_default();
-    let mut failures = Vec::new();
-    let mut compared = 0;
-    for line in lines.iter().filter(|l| l.contains(&filter)) {
-        let tmp = tempfile::tempdir().unwrap();
-        let xml = tmp.path().join("vm1.xml");
-        std::fs::write(&xml, DOMAIN_XML).unwrap();
-        let snap = tmp.path().join("snap.xml");
-        std::fs::write(&snap, SNAPSHOT_XML).unwrap();
-        let chk = tmp.path().join("checkpoint.xml");
-        std::fs::write(&chk, CHECKPOINT_XML).unwrap();
-        let cmd = line
-            .replace("$XML", &xml.display().to_string())
-            .replace("$SNAPXML", &snap.display().to_string())
-            .replace("$CHKXML", &chk.display().to_string())
-            .replace(
-                "$NETDIR",
-                &Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../../testdata/network-xml")
-                    .display()
-                    .to_string(),
-            )
-            .replace("$TMP", &tmp.path().display().to_string());
-
-        let Some(expected) = virsh("test:///default", &cmd) else {
-            eprintln!("skipped (libvirt's in-process virsh hung): {line}");
-            continue;
-        };
-        // Files the first run made (save images) must not be seen by the second.
-        for e in std::fs::read_dir(tmp.path()).unwrap() {
-            let p = e.unwrap().path();
-            if p != xml && p != snap && p != chk {
-                std::fs::remove_file(p).unwrap();
-            }
-        }
-        let daemon = Daemon::start("");
-        let got = virsh(&daemon.uri(), &cmd)
-            .unwrap_or_else(|| panic!("virsh hung against rvirtd: {line}\n{}", daemon.log()));
-        compared += 1;
-        let show = |o: &Output, uri: &str| {
-            format!(
-                "exit {:?}\n--- stdout\n{}\n--- stderr\n{}\n",
-                o.status.code(),
-                mask(&o.stdout, tmp.path(), uri),
-                mask(&o.stderr, tmp.path(), uri)
-            )
-        };
-        let (e, g) = (
-            show(&expected, "test:///default"),
-            show(&got, &daemon.uri()),
-        );
-        if e != g {
-            failures.push(format!("virsh \"{line}\"\n=== libvirt\n{e}=== rvirtd\n{g}"));
-        }
-    }
+    let lines: Vec<&str> = lines.into_iter().filter(|l| l.contains(&filter)).collect();
+    // Lines are independent (a fresh daemon each) and mostly wait: four at once.
+    let results = on_workers(&lines, 4, |_, line| compare_line(line));
+    let compared = results.iter().filter(|r| r.is_some()).count();
+    let failures: Vec<String> = results.into_iter().filter_map(|r| r?.err()).collect();
     assert!(
         failures.is_empty(),
         "{} of {compared} command lines differ:\n\n{}",
