@@ -268,9 +268,19 @@ for line in sys.stdin:
     // Its side runs in a mount namespace of its own whose /run (a fresh tmpfs) holds a utmp
     // boot record of the kernel's boot time (`btime`), which rvirt stamps: the host's /run is
     // not touched.
+    // In that namespace too, QEMU's user may use /dev/kvm (a node of the same device, group
+    // libvirt-qemu, bound over it), as Debian's kvm group lets it: libvirt probes QEMU with
+    // KVM as root, then finds KVM unusable by QEMU's user on every later look and probes
+    // again and again (40 s for one start here) on a host whose /dev/kvm is root's alone.
     let mut cmd = std::process::Command::new("unshare");
     cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg("mount -t tmpfs rvirt-test-run /run && exec \"$@\"")
+        .arg(
+            "mount -t tmpfs rvirt-test-run /run && \
+             if [ -c /dev/kvm ]; then \
+               mknod -m 660 /run/kvm c $((0x$(stat -c %t /dev/kvm))) $((0x$(stat -c %T /dev/kvm))) \
+               && chgrp libvirt-qemu /run/kvm && mount --bind /run/kvm /dev/kvm; \
+             fi && exec \"$@\"",
+        )
         .args(["sh", "timeout", "120"])
         .arg(PYTHON)
         .arg("-c")
