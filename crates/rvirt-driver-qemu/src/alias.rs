@@ -9,6 +9,7 @@
 
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::{Address, ControllerDef, DeviceInfo, DiskDef, raw_alias, set_raw_alias};
+use rvirt_conf::raw::RawElement;
 
 /// The number after `prefix` in `alias`, when the alias is `prefix` and digits
 /// (`qemuDomainDeviceAliasIndex`).
@@ -166,22 +167,27 @@ pub(crate) fn assign(def: &mut DomainDef) {
         format!("rng{}", next_raw_index(def, "rng", "rng"))
     });
     assign_raw(def, "tpm", |_, i| format!("tpm{i}"));
-    // Slotted memory devices are named by their slot (`dimm0`), the others by their order.
     for j in 0..def.devices.other.len() {
         let e = &def.devices.other[j].1;
         if e.name != "memory" || raw_alias(e).is_some() {
             continue;
         }
-        let alias = crate::memdev::alias(e).or_else(|| {
-            let prefix = crate::memdev::indexed_prefix(e)?;
-            Some(format!("{prefix}{}", next_raw_index(def, "memory", prefix)))
-        });
-        if let Some(alias) = alias {
+        if let Some(alias) = memory_alias(def, e) {
             set_raw_alias(&mut def.devices.other[j].1, &alias);
         }
     }
     assign_raw(def, "vsock", |_, _| "vsock0".into());
     assign_raw(def, "iommu", |_, _| "iommu0".into());
+}
+
+/// The alias of memory device `e` among the devices of `def` (`qemuAssignDeviceMemoryAlias`):
+/// a slotted one is named by its slot (`dimm0`), the others by their order (`virtiomem1`,
+/// one past the highest of `def`).
+pub(crate) fn memory_alias(def: &DomainDef, e: &RawElement) -> Option<String> {
+    crate::memdev::alias(e).or_else(|| {
+        let prefix = crate::memdev::indexed_prefix(e)?;
+        Some(format!("{prefix}{}", next_raw_index(def, "memory", prefix)))
+    })
 }
 
 /// The index of the next `netN` alias (`qemuAssignDeviceNetAlias`): one past the highest.

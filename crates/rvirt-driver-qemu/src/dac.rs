@@ -293,13 +293,24 @@ impl Dac {
         }
     }
 
-    /// Gives an image of [`Dac::set_image`] back, when QEMU did not take it.
+    /// Gives a file of [`Dac::set_image`] back, when QEMU did not take it, or one of
+    /// [`Dac::set_memory_file`] once its device is gone (or was never plugged).
     pub(crate) fn restore_image(&self, def: &DomainDef, path: &Path) {
         if let Ok(Some(label)) = self.label_of(def)
             && label.relabel
             && let Err(e) = self.restore_owner(path, true)
         {
             tracing::warn!("cannot give '{}' back to its owner: {e}", path.display());
+        }
+    }
+
+    /// Gives the file a hot-plugged NVDIMM or virtio-pmem device maps to the guest's process
+    /// owner, as a start gives those of the devices it starts with, recording its first
+    /// owner.
+    pub(crate) fn set_memory_file(&self, def: &DomainDef, path: &Path) -> Result<()> {
+        match self.label_of(def)?.filter(|l| l.relabel) {
+            Some(label) => self.set_owner(path, label.process, true),
+            None => Ok(()),
         }
     }
 

@@ -1211,25 +1211,44 @@ impl QemuDriver {
         def: &mut DomainDef,
         mut mem: RawElement,
     ) -> Result<String> {
+        crate::memdev::check_caps(&mem)?;
         crate::memdev::compatible(def, &mem, true)?;
         crate::memdev::validate(def, Some(&mem))?;
-        if mem.attr("model") != Some("dimm") {
-            return Err(unsupported(format!(
-                "live attach of memory model '{}' is not supported",
-                mem.attr("model").unwrap_or_default()
-            )));
-        }
+        // A DIMM or NVDIMM takes the first free slot; virtio-mem and virtio-pmem devices a
+        // PCI address, as the guest's other devices were given theirs.
         crate::memdev::assign_slot(def, &mut mem)?;
-        let qid = crate::memdev::alias(&mem).unwrap_or_default();
-        rvirt_conf::domain::set_raw_alias(&mut mem, &qid);
+        if rvirt_conf::domain::raw_alias(&mem).is_none() {
+            let qid = crate::alias::memory_alias(def, &mem).unwrap_or_default();
+            rvirt_conf::domain::set_raw_alias(&mut mem, &qid);
+        }
+        let qid = rvirt_conf::domain::raw_alias(&mem)
+            .unwrap_or_default()
+            .to_string();
         let mut after = def.clone();
-        crate::memdev::insert(&mut after, mem.clone());
+        crate::memdev::insert(&mut after, mem);
+        let controllers = after.devices.controllers.len();
+        crate::pci::assign(&mut after)?;
+        if after.devices.controllers.len() != controllers {
+            // A bus of its own would have to be plugged first, which QEMU cannot do.
+            return Err(Error::internal(
+                ErrorDomain::DOMAIN,
+                "No more available PCI slots",
+            ));
+        }
+        let at = crate::memdev::position_by_alias(&after, &qid)
+            .ok_or_else(|| Error::internal(ErrorDomain::DOMAIN, "memory device lost"))?;
+        let mem = after.devices.other[at].1.clone();
         let (backend, device) =
-            crate::command::hotplug_dimm(&after, &mem, p.private_dir(), &self.config)?;
+            crate::command::hotplug_memory_device(&after, &mem, p.private_dir(), &self.config)?;
         if crate::command::device_in_ram_dir(&after, &mem) {
             let dir = crate::virtiofs::ram_dir(p.private_dir(), &self.config);
             crate::virtiofs::make_ram_dir(&dir)?;
             self.dac.give_path(&after, &dir)?;
+        }
+        // The file an NVDIMM or a virtio-pmem device maps goes to QEMU's user first.
+        let file = crate::memdev::source_text(&mem, "path").map(std::path::PathBuf::from);
+        if let Some(f) = &file {
+            self.dac.set_memory_file(&after, f)?;
         }
         let memdev = format!("mem{qid}");
         let id2 = memdev.clone();
@@ -1241,7 +1260,12 @@ impl QemuDriver {
             }
             Ok(())
         })
-        .await?;
+        .await
+        .inspect_err(|_| {
+            if let Some(f) = &file {
+                self.dac.restore_image(&after, f);
+            }
+        })?;
         *def = after;
         self.refresh_memory(p, def, true).await;
         Ok(memdev)
@@ -1394,7 +1418,8 @@ impl QemuDriver {
                     .retain(|n| parse_mac(&n.mac) != parse_mac(mac));
             }
             Pending::Memory => {
-                // The backend goes once the guest let go of the DIMM; then its file, if any.
+                // The backend goes once the guest let go of the device; then its file in
+                // the RAM folder, if any, and the file it mapped goes back to its owner.
                 let memdev = format!("mem{id}");
                 let _ = self
                     .with_monitor(p, |m| async move {
@@ -1402,9 +1427,13 @@ impl QemuDriver {
                     })
                     .await;
                 if let Some(i) = crate::memdev::position_by_alias(&def, id) {
-                    if crate::command::device_in_ram_dir(&def, &def.devices.other[i].1) {
+                    let e = &def.devices.other[i].1;
+                    if crate::command::device_in_ram_dir(&def, e) {
                         let dir = crate::virtiofs::ram_dir(p.private_dir(), &self.config);
                         let _ = std::fs::remove_file(dir.join(id));
+                    }
+                    if let Some(f) = crate::memdev::source_text(e, "path") {
+                        self.dac.restore_image(&def, std::path::Path::new(f));
                     }
                     crate::memdev::remove(&mut def, i);
                 }

@@ -41,12 +41,14 @@ pub(crate) fn dimm_address(e: &RawElement) -> Option<(u32, u64)> {
         .child("address")
         .filter(|a| a.attr("type") == Some("dimm"))?;
     let slot = a.attr("slot").and_then(rvirt_conf::xml::parse_uint_auto);
+    // Hexadecimal with or without its `0x`, as libvirt reads it (`base='1000'` is 0x1000).
     let base = a.attr("base").and_then(|b| {
         let b = b.trim();
-        match b.strip_prefix("0x").or_else(|| b.strip_prefix("0X")) {
-            Some(h) => u64::from_str_radix(h, 16).ok(),
-            None => b.parse().ok(),
-        }
+        let h = b
+            .strip_prefix("0x")
+            .or_else(|| b.strip_prefix("0X"))
+            .unwrap_or(b);
+        u64::from_str_radix(h, 16).ok()
     });
     Some((slot.unwrap_or(0), base.unwrap_or(0)))
 }
@@ -474,10 +476,23 @@ fn validate_device(def: &DomainDef, e: &RawElement) -> Result<()> {
     Ok(())
 }
 
+/// What QEMU's capabilities decide of memory device `e`, checked before anything else (as
+/// libvirt validates a device it has just parsed): SGX needs a host that has it, which
+/// rvirt's domain capabilities never claim (`<sgx supported='no'/>`).
+pub(crate) fn check_caps(e: &RawElement) -> Result<()> {
+    if e.attr("model") == Some("sgx-epc") {
+        return Err(unsupported("sgx epc isn't supported by this QEMU binary"));
+    }
+    Ok(())
+}
+
 /// libvirt's checks of a guest's memory devices against `<maxMemory>` (and, with `new`, of a
 /// device about to be hot-plugged): devices need `<maxMemory>` and (on x86) NUMA cells, no
 /// more devices than slots, and room for all of them above the initial memory.
 pub(crate) fn validate(def: &DomainDef, new: Option<&RawElement>) -> Result<()> {
+    for e in devices(def).chain(new) {
+        check_caps(e)?;
+    }
     // SGX EPC sections are not hot-pluggable memory and take no slot.
     let hotpluggable = |e: &&RawElement| e.attr("model") != Some("sgx-epc");
     let count = devices(def).filter(hotpluggable).count() + usize::from(new.is_some());

@@ -948,3 +948,92 @@ fn virtio_mem_requested_size_changes_as_libvirt() {
     );
     assert_eq!(errors, their_errors[1..]);
 }
+
+/// A guest started with an NVDIMM (so that its machine has NVDIMM support) and room for more
+/// memory devices.
+const MEMORY_HOTPLUG_GUEST: &str = "<domain type='qemu'><name>mp</name>\
+    <uuid>00000000-0000-4000-8000-0000000009a2</uuid>\
+    <maxMemory slots='4' unit='MiB'>2048</maxMemory><vcpu>1</vcpu>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+    <cpu><numa><cell id='0' cpus='0' memory='64' unit='MiB'/></numa></cpu><devices>\
+    <memory model='nvdimm'><source><path>DIR/nv0.img</path></source><target><size unit='MiB'>16\
+    </size><node>0</node></target></memory></devices></domain>";
+
+/// The devices plugged into [`MEMORY_HOTPLUG_GUEST`] (`DIR` their files' folder), then a
+/// model that cannot be.
+const PLUGGED_MEMORY: [&str; 4] = [
+    "<memory model='nvdimm'><source><path>DIR/nv1.img</path></source><target><size unit='MiB'>\
+     16</size><node>0</node><readonly/></target></memory>",
+    "<memory model='virtio-mem'><target><size unit='MiB'>128</size><node>0</node>\
+     <block unit='MiB'>2</block><requested unit='MiB'>0</requested></target></memory>",
+    "<memory model='virtio-pmem'><source><path>DIR/pmem.img</path></source><target><size \
+     unit='MiB'>16</size></target></memory>",
+    "<memory model='sgx-epc'><target><size unit='MiB'>16</size></target></memory>",
+];
+
+/// NVDIMMs, virtio-mem and virtio-pmem devices plugged into a running guest, beside libvirt's
+/// QEMU driver doing the same: the live XML after them (each with its slot or PCI address,
+/// its alias, the domain's memory grown), libvirt's error for a model that cannot be
+/// plugged, and QEMU has every device, of its size.
+#[test]
+fn nvdimm_virtio_mem_and_pmem_plug_live_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    let root = common::Root::new();
+    let (lv, ours) = (root.path().join("libvirt"), root.path().join("files"));
+    for dir in [&lv, &ours] {
+        std::fs::create_dir_all(dir).unwrap();
+        for f in ["nv0.img", "nv1.img", "pmem.img"] {
+            let img = std::fs::File::create(dir.join(f)).unwrap();
+            img.set_len(16 << 20).unwrap();
+        }
+    }
+    let in_dir = |text: &str, dir: &std::path::Path| text.replace("DIR", dir.to_str().unwrap());
+    let file = |name: &str, text: &str| {
+        let p = lv.join(name);
+        std::fs::write(&p, in_dir(text, &lv)).unwrap();
+        p.display().to_string()
+    };
+    let g = file("g.xml", MEMORY_HOTPLUG_GUEST);
+    let mut commands = format!("create {g}; ");
+    for (i, m) in PLUGGED_MEMORY.iter().enumerate() {
+        let f = file(&format!("m{i}.xml"), m);
+        commands.push_str(&format!("attach-device mp {f} --live; "));
+    }
+    commands.push_str("dumpxml mp; destroy mp");
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 1) else {
+        return;
+    };
+
+    let d = open(&root.path().join("rvirt"));
+    let guest = in_dir(MEMORY_HOTPLUG_GUEST, &ours);
+    let dom = block_on(d.domain_create_xml(&guest, DomainCreateFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "mp");
+    let mut errors = Vec::new();
+    for m in PLUGGED_MEMORY {
+        if let Err(e) = call(&d, &dom, "attach", &in_dir(m, &ours), F::LIVE) {
+            errors.push(e.message);
+        }
+    }
+    assert_eq!(errors, their_errors);
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    assert_eq!(
+        common::mask_live(&live.replace(ours.to_str().unwrap(), "DIR")),
+        common::mask_live(&theirs[0].replace(lv.to_str().unwrap(), "DIR"))
+    );
+    // QEMU has each device, of its size.
+    let devices = block_on(d.monitor_command(&dom, "query-memory-devices", None)).unwrap();
+    let size_of = |id: &str| {
+        let found =
+            devices.as_array().unwrap().iter().find(|m| {
+                m["data"]["id"] == id || m["data"]["memdev"] == format!("/objects/mem{id}")
+            });
+        found.and_then(|m| m["data"]["size"].as_u64())
+    };
+    assert_eq!(size_of("nvdimm1"), Some(16 << 20), "{devices}");
+    assert_eq!(size_of("virtiomem0"), Some(0), "{devices}");
+    assert_eq!(size_of("virtiopmem0"), Some(16 << 20), "{devices}");
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+}

@@ -205,6 +205,7 @@ impl Address {
                 iobase: addr_num(node, "iobase")?,
                 irq: addr_num(node, "irq")?,
             },
+            "dimm" => Address::Other(dimm_address(node)?),
             _ => Address::Other(RawElement::from_node(node, false)),
         }))
     }
@@ -1135,6 +1136,46 @@ const NET_TYPES: &[&str] = &[
     "null",
     "vds",
 ];
+
+/// A memory device's `<address type='dimm'>` as libvirt reads and writes it back: `slot` a
+/// required decimal, `base` hexadecimal with or without its `0x` (`base='1000'` is 0x1000),
+/// written as `0x…` and left out when 0.
+fn dimm_address(node: Node<'_, '_>) -> Result<RawElement> {
+    let slot = xml::prop_uint(node, "slot", true, false, u64::from(u32::MAX))?.unwrap_or(0);
+    let base = match node.attribute("base") {
+        None => 0,
+        Some(v) => {
+            let t = v.trim_start();
+            let t = t.strip_prefix('+').unwrap_or(t);
+            let h = t
+                .strip_prefix("0x")
+                .or_else(|| t.strip_prefix("0X"))
+                .unwrap_or(t);
+            h.bytes()
+                .all(|b| b.is_ascii_hexdigit())
+                .then(|| u64::from_str_radix(h, 16).ok())
+                .flatten()
+                .ok_or_else(|| {
+                    xml::xml_error(format!(
+                        "Invalid value for attribute 'base' in element 'address': '{v}'. \
+                         Expected non-negative integer value"
+                    ))
+                })?
+        }
+    };
+    let mut attrs = vec![
+        ("type".to_string(), "dimm".to_string()),
+        ("slot".to_string(), slot.to_string()),
+    ];
+    if base != 0 {
+        attrs.push(("base".to_string(), format!("{base:#x}")));
+    }
+    Ok(RawElement {
+        name: "address".to_string(),
+        attrs,
+        children: Vec::new(),
+    })
+}
 
 /// Parses a MAC address as libvirt does (six `:`-separated hex bytes); lowercase canonical form.
 pub fn parse_mac(s: &str) -> Option<[u8; 6]> {

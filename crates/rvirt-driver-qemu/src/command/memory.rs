@@ -558,11 +558,11 @@ pub(super) fn has_nvdimm(def: &DomainDef) -> bool {
     crate::memdev::devices(def).any(|e| e.attr("model") == Some("nvdimm"))
 }
 
-/// What a hot-plug of DIMM `e` (already in the live definition `def`, with its slot and
-/// alias) gives QEMU: its backend object (preallocated in place: libvirt makes no thread
-/// context for a hot-plug) and its `pc-dimm` device. `private_dir` is the domain's private
-/// folder.
-pub(crate) fn hotplug_dimm(
+/// What a hot-plug of memory device `e` (already in the live definition `def`, with its slot
+/// or PCI address and its alias) gives QEMU: its backend object (preallocated in place:
+/// libvirt makes no thread context for a hot-plug) and its device (`pc-dimm`, `nvdimm`,
+/// `virtio-mem-pci`, `virtio-pmem-pci`). `private_dir` is the domain's private folder.
+pub(crate) fn hotplug_memory_device(
     def: &DomainDef,
     e: &RawElement,
     private_dir: &std::path::Path,
