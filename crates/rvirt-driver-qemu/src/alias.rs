@@ -163,9 +163,7 @@ pub(crate) fn assign(def: &mut DomainDef) {
     {
         set(&mut b.info, || "balloon0".into());
     }
-    assign_raw(def, "rng", |def, _| {
-        format!("rng{}", next_raw_index(def, "rng", "rng"))
-    });
+    assign_raw(def, "rng", |def, _| rng_alias(def));
     assign_raw(def, "tpm", |_, i| format!("tpm{i}"));
     for j in 0..def.devices.other.len() {
         let e = &def.devices.other[j].1;
@@ -188,6 +186,11 @@ pub(crate) fn memory_alias(def: &DomainDef, e: &RawElement) -> Option<String> {
         let prefix = crate::memdev::indexed_prefix(e)?;
         Some(format!("{prefix}{}", next_raw_index(def, "memory", prefix)))
     })
+}
+
+/// The alias of a new random number generator of `def`: one past the highest `rngN`.
+pub(crate) fn rng_alias(def: &DomainDef) -> String {
+    format!("rng{}", next_raw_index(def, "rng", "rng"))
 }
 
 /// The index of the next `netN` alias (`qemuAssignDeviceNetAlias`): one past the highest.

@@ -925,34 +925,58 @@ fn graphics(
 
 fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for r in raw_devices(def, "rng") {
-        if r.attr("model") != Some("virtio") {
-            return Err(unsupported("only virtio rng devices are supported"));
+        let (object, dev) = rng_parts(def, r)?;
+        a.push("-object".into());
+        a.push(object.to_string());
+        device(a, dev);
+    }
+    Ok(())
+}
+
+/// What QEMU is given for random number generator `r` of `def` (with its alias and PCI
+/// address), at start as on a hot-plug: its backend object (`objALIAS`: `rng-random` reading
+/// a host file, `/dev/urandom` unless said; or `rng-builtin`) and its `virtio-rng-pci`
+/// device, limited to `<rate bytes>` per `period` milliseconds (1000 unless said) when a rate
+/// is given.
+pub(crate) fn rng_parts(def: &DomainDef, r: &RawElement) -> Result<(Value, Value)> {
+    if r.attr("model") != Some("virtio") {
+        return Err(unsupported("only virtio rng devices are supported"));
+    }
+    let backend = child(r, "backend");
+    let info = raw_info(r);
+    let alias = id_of(&info);
+    let obj = format!("obj{alias}");
+    let object = match backend.and_then(|b| b.attr("model")).unwrap_or("random") {
+        "random" => {
+            let file = backend
+                .and_then(text_of)
+                .unwrap_or_else(|| "/dev/urandom".into());
+            json!({"qom-type": "rng-random", "id": obj, "filename": file})
         }
-        let backend = child(r, "backend");
-        let model = backend.and_then(|b| b.attr("model")).unwrap_or("random");
-        if model != "random" {
+        "builtin" => json!({"qom-type": "rng-builtin", "id": obj}),
+        model => {
             return Err(unsupported(format!(
                 "rng backend '{model}' is not supported yet"
             )));
         }
-        let file = backend
-            .and_then(text_of)
-            .unwrap_or_else(|| "/dev/urandom".into());
-        let info = raw_info(r);
-        let alias = id_of(&info);
-        let obj = format!("obj{alias}");
-        a.push("-object".into());
-        a.push(json!({"qom-type": "rng-random", "id": obj, "filename": file}).to_string());
-        device(
-            a,
-            at_pci(
-                def,
-                &info,
-                json!({"driver": "virtio-rng-pci", "rng": obj, "id": alias}),
-            ),
-        );
+    };
+    let mut dev = json!({"driver": "virtio-rng-pci", "rng": obj, "id": alias});
+    let rate = child(r, "rate");
+    let number = |name: &str| -> u64 {
+        rate.and_then(|t| t.attr(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let bytes = number("bytes");
+    if bytes > 0 {
+        let period = match number("period") {
+            0 => 1000,
+            p => p,
+        };
+        dev["max-bytes"] = json!(bytes);
+        dev["period"] = json!(period);
     }
-    Ok(())
+    Ok((object, at_pci(def, &info, dev)))
 }
 
 fn child<'a>(e: &'a RawElement, name: &str) -> Option<&'a RawElement> {

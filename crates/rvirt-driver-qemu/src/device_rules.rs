@@ -7,6 +7,7 @@ use crate::config::QemuConfig;
 use crate::device_acl::{ACCESS_READ, ACCESS_RW, ACCESS_RWM, DevKind, Rule};
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::DiskDef;
+use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
 use std::path::Path;
 
@@ -109,6 +110,28 @@ impl crate::QemuDriver {
         }
         self.dac.restore_disk(def, d);
     }
+
+    /// Lets the running guest `p` read the device node random number generator `r` reads,
+    /// if it reads one.
+    pub(crate) fn grant_rng(&self, p: &crate::process::Proc, r: &RawElement) -> Result<()> {
+        let rules: Vec<Rule> = rng_rules(r)?.into_iter().collect();
+        p.cgroup.allow_devices(&rules)
+    }
+
+    /// Takes what [`crate::QemuDriver::grant_rng`] gave away again, unless the node is on
+    /// the device list (`/dev/random` and `/dev/urandom` are, by default).
+    pub(crate) fn revoke_rng(&self, p: &crate::process::Proc, r: &RawElement) {
+        let Some(path) = crate::rng::file(r) else {
+            return;
+        };
+        if in_acl(path, self.config.cgroup_device_acl.as_deref()) {
+            return;
+        }
+        let rules: Vec<Rule> = rng_rules(r).ok().flatten().into_iter().collect();
+        if let Err(e) = p.cgroup.deny_devices(&rules) {
+            tracing::warn!("{e}");
+        }
+    }
 }
 
 /// Whether `path` is on the device list (qemu.conf's, else the default one).
@@ -191,16 +214,18 @@ pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>
         }
     }
     for (_, r) in def.devices.other.iter().filter(|(_, e)| e.name == "rng") {
-        let backend = r.child("backend");
-        if backend.and_then(|b| b.attr("model")).unwrap_or("random") == "random" {
-            let path = backend
-                .and_then(|b| b.text())
-                .filter(|t| !t.is_empty())
-                .unwrap_or("/dev/urandom");
-            rules.extend(Rule::for_path(Path::new(path), ACCESS_RW, false)?);
-        }
+        rules.extend(rng_rules(r)?);
     }
     Ok(rules)
+}
+
+/// The rule of the host file a random number generator reads (`random` backends only, and
+/// only a device node has one).
+pub(crate) fn rng_rules(r: &RawElement) -> Result<Option<Rule>> {
+    match crate::rng::file(r) {
+        Some(path) => Rule::for_path(Path::new(path), ACCESS_RW, false),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
-//! Device hotplug: attach, detach and update of disks and interfaces, in the persistent
-//! definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or
-//! both, as libvirt's QEMU driver does it.
+//! Device hotplug: attach, detach and update of disks, interfaces, memory devices and random
+//! number generators, in the persistent definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the
+//! running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or both, as libvirt's QEMU driver does it.
 //!
 //! Live changes use QEMU's modern interfaces: `blockdev-add` + `device_add` for a disk,
 //! `netdev_add` + `device_add` for a user-mode interface, the tray and medium commands for a
-//! CD-ROM's media. A hot unplug is a request to the guest (`device_del`): the device leaves the
+//! CD-ROM's media, `object-add` + `device_add` for a memory device or a generator (a PCI
+//! device gets its address as a define would give it). A hot unplug is a request to the guest (`device_del`): the device leaves the
 //! live definition only when QEMU reports `DEVICE_DELETED`, and its backends are freed then.
 //! The detach call waits for that at most [`unplug_timeout`] (libvirt's 5 seconds) and then
 //! returns success with the removal still pending, as libvirt does: a guest without ACPI
@@ -51,9 +52,17 @@ pub fn set_unplug_timeout(t: Duration) {
 /// What is left to do once QEMU reports that a device is gone.
 #[derive(Clone, Debug)]
 enum Pending {
-    Disk { target: String, nodes: Vec<String> },
-    Net { mac: String, netdev: Option<String> },
+    Disk {
+        target: String,
+        nodes: Vec<String>,
+    },
+    Net {
+        mac: String,
+        netdev: Option<String>,
+    },
     Memory,
+    /// A random number generator: its backend object goes with it.
+    Rng,
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -86,8 +95,10 @@ enum Device {
         /// Whether the XML named a MAC (otherwise one was generated and does not identify it).
         mac_given: bool,
     },
-    /// A `<memory>` device (DIMMs plug and unplug; see `crate::memdev`).
+    /// A `<memory>` device (see `crate::memdev`).
     Memory(RawElement),
+    /// A random number generator (`<rng>`, see `crate::rng`).
+    Rng(RawElement),
 }
 
 /// Device elements libvirt knows but this driver cannot change yet.
@@ -111,7 +122,6 @@ const OTHER_DEVICES: &[&str] = &[
     "channel",
     "memballoon",
     "nvram",
-    "rng",
     "shmem",
     "tpm",
     "panic",
@@ -155,6 +165,13 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
     match name {
         "disk" | "interface" => {}
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
+        "rng" => {
+            let d = parse_in_domain(&xml[root.range()])?;
+            let rng = d.devices.other.iter().find(|(_, e)| e.name == "rng");
+            return rng
+                .map(|(_, e)| Device::Rng(e.clone()))
+                .ok_or_else(|| Error::internal(FROM, "no rng in the device definition"));
+        }
         n if OTHER_DEVICES.contains(&n) => {
             let kind = match n {
                 "serial" | "parallel" | "console" | "channel" => "chr",
@@ -346,6 +363,26 @@ fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
     }
 }
 
+/// The index in `def.devices.other` of the random number generator with alias `alias`.
+fn rng_by_alias(def: &DomainDef, alias: &str) -> Option<usize> {
+    def.devices
+        .other
+        .iter()
+        .position(|(_, e)| e.name == "rng" && rvirt_conf::domain::raw_alias(e) == Some(alias))
+}
+
+/// Gives a device about to be hot-plugged into the live definition `def` (the one there
+/// without a PCI address) its address as a define would; one that needs a new bus cannot be
+/// plugged (QEMU cannot plug the bus first).
+fn assign_hotplug_pci(def: &mut DomainDef) -> Result<()> {
+    let controllers = def.devices.controllers.len();
+    crate::pci::assign(def)?;
+    if def.devices.controllers.len() != controllers {
+        return Err(Error::internal(FROM, "No more available PCI slots"));
+    }
+    Ok(())
+}
+
 /// qemuDomainAttachDeviceConfig for the devices this driver handles.
 fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<DomainDef> {
     let mut d = def.clone();
@@ -364,6 +401,7 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
             d.devices.disks.push(disk.clone());
         }
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
+        Device::Rng(r) => crate::rng::insert(&mut d, r.clone()),
         Device::Memory(mem) => {
             crate::memdev::compatible(&d, mem, true)?;
             let slots = d.max_memory.as_ref().map_or(0, |m| m.slots) as usize;
@@ -435,6 +473,10 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             };
             crate::memdev::remove_configured(&mut d, i);
         }
+        Device::Rng(r) => {
+            let i = crate::rng::find_configured(&d, r)?;
+            d.devices.other.remove(i);
+        }
     }
     reparse(&d, None)
 }
@@ -444,6 +486,11 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
+        Device::Rng(_) => {
+            return Err(unsupported(
+                "persistent update of device 'rng' is not supported".into(),
+            ));
+        }
         Device::Memory(mem) => {
             // The device at the same address takes the new definition.
             let mut d = def.clone();
@@ -900,6 +947,13 @@ impl QemuDriver {
                 Device::Disk(disk) => self.change_media(&obj, disk).await?,
                 Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
                 Device::Memory(mem) => self.change_memory(&obj, mem).await?,
+                Device::Rng(_) => {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::CONFIG_UNSUPPORTED,
+                        "live update of device 'rng' is not supported",
+                    ));
+                }
             }
         }
         if let Some(def) = new_config {
@@ -951,6 +1005,8 @@ impl QemuDriver {
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
                 crate::memdev::remove_configured(&mut d, i);
+            } else if let Some(i) = rng_by_alias(&d, alias) {
+                d.devices.other.remove(i);
             } else if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
                 return Err(missing());
             }
@@ -974,6 +1030,8 @@ impl QemuDriver {
                     }
                 } else if let Some(i) = crate::memdev::position_by_alias(&live_def, alias) {
                     Device::Memory(live_def.devices.other[i].1.clone())
+                } else if let Some(i) = rng_by_alias(&live_def, alias) {
+                    Device::Rng(live_def.devices.other[i].1.clone())
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1190,6 +1248,12 @@ impl QemuDriver {
             Device::Memory(mem) => {
                 alias = self.plug_memory(&p, &mut def, mem).await?;
             }
+            Device::Rng(r) => {
+                // libvirt announces no device-added event for a generator.
+                self.plug_rng(&p, &mut def, r).await?;
+                let def = reparse_live(&def, id)?;
+                return self.commit_live(obj, def);
+            }
         }
         let def = reparse_live(&def, id)?;
         let committed = self.commit_live(obj, def);
@@ -1226,15 +1290,7 @@ impl QemuDriver {
             .to_string();
         let mut after = def.clone();
         crate::memdev::insert(&mut after, mem);
-        let controllers = after.devices.controllers.len();
-        crate::pci::assign(&mut after)?;
-        if after.devices.controllers.len() != controllers {
-            // A bus of its own would have to be plugged first, which QEMU cannot do.
-            return Err(Error::internal(
-                ErrorDomain::DOMAIN,
-                "No more available PCI slots",
-            ));
-        }
+        assign_hotplug_pci(&mut after)?;
         let at = crate::memdev::position_by_alias(&after, &qid)
             .ok_or_else(|| Error::internal(ErrorDomain::DOMAIN, "memory device lost"))?;
         let mem = after.devices.other[at].1.clone();
@@ -1269,6 +1325,43 @@ impl QemuDriver {
         *def = after;
         self.refresh_memory(p, def, true).await;
         Ok(memdev)
+    }
+
+    /// Plugs random number generator `r` into the running guest `p` (live definition `def`):
+    /// its alias, a PCI address as the guest's other devices were given theirs, its device
+    /// node allowed, then its backend object and its device.
+    async fn plug_rng(&self, p: &Proc, def: &mut DomainDef, mut r: RawElement) -> Result<()> {
+        if rvirt_conf::domain::raw_alias(&r).is_none() {
+            let qid = crate::alias::rng_alias(def);
+            rvirt_conf::domain::set_raw_alias(&mut r, &qid);
+        }
+        let qid = rvirt_conf::domain::raw_alias(&r)
+            .unwrap_or_default()
+            .to_string();
+        let mut after = def.clone();
+        crate::rng::insert(&mut after, r);
+        assign_hotplug_pci(&mut after)?;
+        let Some(at) = rng_by_alias(&after, &qid) else {
+            return Err(Error::internal(FROM, "random number generator lost"));
+        };
+        let r = after.devices.other[at].1.clone();
+        let (object, device) = crate::command::rng_parts(&after, &r)?;
+        self.grant_rng(p, &r)?;
+        let object_id = format!("obj{qid}");
+        self.with_monitor(p, move |m| async move {
+            m.execute("object-add", Some(object)).await?;
+            if let Err(e) = m.device_add(device).await {
+                let _ = m
+                    .execute("object-del", Some(json!({ "id": object_id })))
+                    .await;
+                return Err(e);
+            }
+            Ok(())
+        })
+        .await
+        .inspect_err(|_| self.revoke_rng(p, &r))?;
+        *def = after;
+        Ok(())
     }
 
     /// Asks the guest to release a device; returns the key its removal waits under.
@@ -1348,15 +1441,18 @@ impl QemuDriver {
                     ));
                 };
                 let found = &live_def.devices.other[i].1;
-                if model != "dimm" {
-                    return Err(unsupported(format!(
-                        "live detach of memory model '{model}' is not supported"
-                    )));
-                }
                 let qid = rvirt_conf::domain::raw_alias(found)
                     .unwrap_or_default()
                     .to_string();
                 (qid, Pending::Memory)
+            }
+            Device::Rng(r) => {
+                let i = crate::rng::find_live(&live_def, &r)?;
+                let found = &live_def.devices.other[i].1;
+                let qid = rvirt_conf::domain::raw_alias(found)
+                    .unwrap_or_default()
+                    .to_string();
+                (qid, Pending::Rng)
             }
         };
         let key = (obj.uuid, p.pid, qid.clone());
@@ -1438,6 +1534,18 @@ impl QemuDriver {
                     crate::memdev::remove(&mut def, i);
                 }
                 self.refresh_memory(p, &mut def, true).await;
+            }
+            Pending::Rng => {
+                let object = format!("obj{id}");
+                let _ = self
+                    .with_monitor(p, |m| async move {
+                        m.execute("object-del", Some(json!({ "id": object }))).await
+                    })
+                    .await;
+                if let Some(i) = rng_by_alias(&def, id) {
+                    let (_, r) = def.devices.other.remove(i);
+                    self.revoke_rng(p, &r);
+                }
             }
         }
         let _ = self.commit_live(obj, def);

@@ -83,6 +83,7 @@ mod ports;
 pub mod process;
 mod qos;
 mod reboot;
+mod rng;
 mod save;
 mod save_image;
 mod screenshot;

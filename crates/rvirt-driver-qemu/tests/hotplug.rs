@@ -1037,3 +1037,112 @@ fn nvdimm_virtio_mem_and_pmem_plug_live_as_libvirt() {
     assert_eq!(size_of("virtiopmem0"), Some(16 << 20), "{devices}");
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
+
+/// A guest with one random number generator.
+const RNG_GUEST: &str = "<domain type='qemu'><name>rg</name>\
+    <uuid>00000000-0000-4000-8000-0000000009a3</uuid><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features><devices>\
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+    </devices></domain>";
+
+/// The generators plugged into [`RNG_GUEST`], and one it never has.
+const RNGS: [&str; 3] = [
+    "<rng model='virtio'><rate bytes='4096' period='2000'/>\
+     <backend model='random'>/dev/random</backend></rng>",
+    "<rng model='virtio'><backend model='builtin'/></rng>",
+    "<rng model='virtio'><backend model='random'>/dev/hwrng-none</backend></rng>",
+];
+
+/// Random number generators plugged into a running guest and into a persistent definition,
+/// beside libvirt's QEMU driver doing the same calls: the live XML after two live attaches
+/// (aliases, PCI addresses, rate) and after a live detach (which a guest without an OS never
+/// completes), libvirt's errors (a generator the guest lacks, an update), and the inactive XML
+/// after a config attach and detach. QEMU must have each device with its backend.
+#[test]
+fn random_number_generators_plug_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let root = common::Root::new();
+    let lv = root.path().join("libvirt");
+    std::fs::create_dir_all(&lv).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = lv.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let g = file("g.xml", RNG_GUEST);
+    let [r0, r1, none] = [0, 1, 2].map(|i| file(&format!("r{i}.xml"), RNGS[i]));
+    let commands = format!(
+        "create {g}; attach-device rg {r0} --live; attach-device rg {r1} --live; dumpxml rg; \
+         detach-device rg {r1} --live; dumpxml rg; detach-device rg {none} --live; \
+         update-device rg {r0} --live; destroy rg; define {g}; \
+         attach-device rg {r1} --config; dumpxml --inactive rg; \
+         detach-device rg {none} --config; detach-device rg {r1} --config; \
+         update-device rg {r0} --config; dumpxml --inactive rg"
+    );
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
+        return;
+    };
+
+    let d = open(&root.path().join("rvirt"));
+    let mut errors = Vec::new();
+    let mut note = |r: rvirt_types::Result<()>| {
+        if let Err(e) = r {
+            errors.push(e.message);
+        }
+    };
+    let live = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+        common::mask_live(&x)
+    };
+    let dom = block_on(d.domain_create_xml(RNG_GUEST, DomainCreateFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "rg");
+    note(call(&d, &dom, "attach", RNGS[0], F::LIVE));
+    note(call(&d, &dom, "attach", RNGS[1], F::LIVE));
+    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
+    // QEMU has both devices, each on its backend object.
+    for (id, backend) in [("rng1", "rng-random"), ("rng2", "rng-builtin")] {
+        let args = serde_json::json!({"path": format!("/machine/peripheral/{id}"),
+                                      "property": "rng"});
+        let link = block_on(d.monitor_command(&dom, "qom-get", Some(args))).unwrap();
+        assert_eq!(link, format!("/objects/obj{id}"));
+        let args = serde_json::json!({"path": "/objects"});
+        let objects = block_on(d.monitor_command(&dom, "qom-list", Some(args))).unwrap();
+        let obj = objects
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == format!("obj{id}"))
+            .unwrap_or_else(|| panic!("{objects}"));
+        assert_eq!(obj["type"], format!("child<{backend}>"));
+    }
+    note(call(&d, &dom, "detach", RNGS[1], F::LIVE));
+    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
+    note(call(&d, &dom, "detach", RNGS[2], F::LIVE));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        RNGS[0],
+        F::LIVE,
+    )));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+
+    let dom = block_on(d.domain_define_xml(RNG_GUEST, DomainDefineFlags::empty())).unwrap();
+    let inactive = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
+        x.trim().to_string()
+    };
+    note(call(&d, &dom, "attach", RNGS[1], F::CONFIG));
+    assert_eq!(inactive(&dom), theirs[2]);
+    note(call(&d, &dom, "detach", RNGS[2], F::CONFIG));
+    note(call(&d, &dom, "detach", RNGS[1], F::CONFIG));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        RNGS[0],
+        F::CONFIG,
+    )));
+    assert_eq!(inactive(&dom), theirs[3]);
+    assert_eq!(errors, their_errors);
+}

@@ -1,0 +1,181 @@
+//! Random number generators (`<rng>`) as the hot-plug code finds, adds and takes them out of
+//! a definition; what QEMU is given for one is `command::rng_parts`, the device rules its
+//! backend file needs `device_rules::rng_rules`.
+
+use rvirt_conf::DomainDef;
+use rvirt_conf::raw::RawElement;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+
+/// The host file a `random` backend reads when its element names none.
+pub(crate) const DEFAULT_FILE: &str = "/dev/urandom";
+
+/// The random number generators of `def` with their indexes in `def.devices.other`.
+fn rngs(def: &DomainDef) -> impl Iterator<Item = (usize, &RawElement)> {
+    def.devices
+        .other
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, e))| e.name == "rng")
+        .map(|(i, (_, e))| (i, e))
+}
+
+/// The attributes of child `name` of `e`, sorted (for comparing elements however written).
+fn attrs_of(e: &RawElement, name: &str) -> Option<Vec<(String, String)>> {
+    let mut a = e.child(name)?.attrs.clone();
+    a.sort();
+    Some(a)
+}
+
+/// The index in `def.devices.other` of the generator `wanted` names, as libvirt matches one
+/// (`virDomainRNGFind`): the same model, backend and rate, the same host file (random) or
+/// source (egd), and the same address when `wanted` gives one.
+pub(crate) fn find(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
+    fn model(e: &RawElement) -> Option<&str> {
+        e.child("backend").and_then(|b| b.attr("model"))
+    }
+    rngs(def)
+        .find(|(_, e)| {
+            e.attr("model") == wanted.attr("model")
+                && model(e).unwrap_or("random") == model(wanted).unwrap_or("random")
+                && file(e) == file(wanted)
+                && (model(wanted) != Some("egd") || e.child("backend") == wanted.child("backend"))
+                && attrs_of(e, "rate") == attrs_of(wanted, "rate")
+                && (wanted.child("address").is_none()
+                    || attrs_of(e, "address") == attrs_of(wanted, "address"))
+        })
+        .map(|(i, _)| i)
+}
+
+/// The host file generator `r` reads: a `random` backend's ([`DEFAULT_FILE`] unless it names
+/// one); `None` for the other backends.
+pub(crate) fn file(r: &RawElement) -> Option<&str> {
+    let backend = r.child("backend");
+    if backend.and_then(|b| b.attr("model")).unwrap_or("random") != "random" {
+        return None;
+    }
+    let named = backend.and_then(|b| b.text()).map(str::trim);
+    Some(named.filter(|t| !t.is_empty()).unwrap_or(DEFAULT_FILE))
+}
+
+/// [`find`], or libvirt's error for a live detach of a generator the guest does not have.
+/// (libvirt names the backend's type where it means the model: "model 'random'" is its
+/// wording for a virtio generator.)
+pub(crate) fn find_live(def: &DomainDef, wanted: &RawElement) -> Result<usize> {
+    find(def, wanted).ok_or_else(|| {
+        let model = match wanted.attr("model") {
+            Some("virtio") => "random",
+            Some("virtio-transitional") => "egd",
+            Some("virtio-non-transitional") => "builtin",
+            _ => "",
+        };
+        Error::with_detail(
+            ErrorDomain::QEMU,
+            ErrorNumber::DEVICE_MISSING,
+            format!("model '{model}' RNG device not present in domain configuration"),
+        )
+    })
+}
+
+/// [`find`], or libvirt's error for a persistent detach of one the definition lacks.
+pub(crate) fn find_configured(def: &DomainDef, wanted: &RawElement) -> Result<usize> {
+    find(def, wanted).ok_or_else(|| {
+        Error::with_detail(
+            ErrorDomain::QEMU,
+            ErrorNumber::DEVICE_MISSING,
+            "no matching RNG device was found",
+        )
+    })
+}
+
+/// Adds generator `e` after the definition's other generators (libvirt's device order).
+pub(crate) fn insert(def: &mut DomainDef, e: RawElement) {
+    let slot = rvirt_conf::domain::other_device_slot("rng").unwrap_or(u8::MAX);
+    let at = def
+        .devices
+        .other
+        .iter()
+        .position(|(s, _)| *s > slot)
+        .unwrap_or(def.devices.other.len());
+    def.devices.other.insert(at, (slot, e));
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use rvirt_conf::domain::ParseOptions;
+
+    fn def(devices: &str) -> DomainDef {
+        let xml = format!(
+            "<domain type='qemu'><name>r</name><memory>65536</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>{devices}</devices></domain>"
+        );
+        DomainDef::parse_xml(&xml, ParseOptions::default()).unwrap()
+    }
+
+    fn rng(xml: &str) -> RawElement {
+        let d = def(xml);
+        let found = d.devices.other.iter().find(|(_, e)| e.name == "rng");
+        found.unwrap().1.clone()
+    }
+
+    /// Matched by model, backend, file and rate; by address only when the wanted one has one.
+    #[test]
+    fn generators_match_as_libvirt_finds_them() {
+        let d = def(
+            "<rng model='virtio'><backend model='random'>/dev/random</backend></rng>\
+             <rng model='virtio'><rate bytes='10'/><backend model='random'>/dev/urandom\
+             </backend><address type='pci' domain='0' bus='0' slot='7' function='0'/></rng>\
+             <rng model='virtio'><backend model='builtin'/></rng>",
+        );
+        let at = |xml: &str| find(&d, &rng(xml));
+        let first = at("<rng model='virtio'><backend model='random'>/dev/random</backend></rng>");
+        assert!(first.is_some());
+        let rated = at("<rng model='virtio'><rate bytes='10'/>\
+                        <backend model='random'>/dev/urandom</backend></rng>");
+        assert!(rated.is_some() && rated != first);
+        assert_eq!(
+            at("<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"),
+            None,
+            "the rate differs"
+        );
+        assert_eq!(
+            at(
+                "<rng model='virtio'><rate bytes='10'/><backend model='random'>/dev/urandom\
+                </backend><address type='pci' domain='0' bus='0' slot='8' function='0'/></rng>"
+            ),
+            None,
+            "the address differs"
+        );
+        assert!(at("<rng model='virtio'><backend model='builtin'/></rng>").is_some());
+        let missing = find_live(
+            &d,
+            &rng("<rng model='virtio'><backend model='builtin'/>\
+             <rate bytes='5'/></rng>"),
+        );
+        assert_eq!(
+            missing.unwrap_err().to_string(),
+            "device not found: model 'random' RNG device not present in domain configuration"
+        );
+    }
+
+    /// A new generator goes after the others, before the devices that follow them.
+    #[test]
+    fn inserted_after_the_other_generators() {
+        let mut d = def("<rng model='virtio'><backend model='builtin'/></rng>\
+                         <panic model='isa'/>");
+        insert(
+            &mut d,
+            rng("<rng model='virtio'><backend model='random'/></rng>"),
+        );
+        let names: Vec<&str> = d
+            .devices
+            .other
+            .iter()
+            .map(|(_, e)| e.name.as_str())
+            .collect();
+        let rngs: Vec<usize> = rngs(&d).map(|(i, _)| i).collect();
+        assert_eq!(rngs.len(), 2);
+        assert!(names[rngs[1] + 1..].contains(&"panic"), "{names:?}");
+    }
+}
