@@ -188,6 +188,14 @@ pub(crate) fn memory_alias(def: &DomainDef, e: &RawElement) -> Option<String> {
     })
 }
 
+/// The index in `def.devices.other` of the device element `name` with alias `alias`.
+pub(crate) fn raw_position(def: &DomainDef, name: &str, alias: &str) -> Option<usize> {
+    def.devices
+        .other
+        .iter()
+        .position(|(_, e)| e.name == name && raw_alias(e) == Some(alias))
+}
+
 /// The alias of a new random number generator of `def`: one past the highest `rngN`.
 pub(crate) fn rng_alias(def: &DomainDef) -> String {
     format!("rng{}", next_raw_index(def, "rng", "rng"))

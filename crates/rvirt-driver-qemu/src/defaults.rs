@@ -10,7 +10,7 @@
 
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::{
-    ControllerDef, CpuDef, DeviceInfo, GraphicsListen, InputDef, MemballoonDef, other_device_slot,
+    ControllerDef, CpuDef, DeviceInfo, GraphicsListen, InputDef, MemballoonDef,
 };
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
@@ -160,13 +160,7 @@ pub(crate) fn apply(
             attrs: vec![("id".into(), "1".into()), ("type".into(), kind)],
             children: Vec::new(),
         };
-        let slot = other_device_slot("audio").unwrap_or(u8::MAX);
-        let at = devs
-            .other
-            .iter()
-            .position(|(s, _)| *s > slot)
-            .unwrap_or(devs.other.len());
-        devs.other.insert(at, (slot, audio));
+        devs.insert_other(audio);
     }
     device_defaults(def, q35);
     default_cpu(def);

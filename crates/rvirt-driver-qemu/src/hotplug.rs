@@ -1,12 +1,14 @@
-//! Device hotplug: attach, detach and update of disks, interfaces, memory devices and random
-//! number generators, in the persistent definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the
+//! Device hotplug: attach, detach and update of disks, interfaces, memory devices, random
+//! number generators and the watchdog, in the persistent definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the
 //! running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or both, as libvirt's QEMU driver does it.
 //!
 //! Live changes use QEMU's modern interfaces: `blockdev-add` + `device_add` for a disk,
 //! `netdev_add` + `device_add` for a user-mode interface, the tray and medium commands for a
-//! CD-ROM's media, `object-add` + `device_add` for a memory device or a generator (a PCI
-//! device gets its address as a define would give it). A hot unplug is a request to the guest (`device_del`): the device leaves the
-//! live definition only when QEMU reports `DEVICE_DELETED`, and its backends are freed then.
+//! CD-ROM's media, `object-add` + `device_add` for a memory device or a generator,
+//! `set-action` + `device_add` for a watchdog (a PCI device gets its address as a define
+//! would give it). A hot unplug is a request to the guest
+//! (`device_del`): the device leaves the live definition only when QEMU reports
+//! `DEVICE_DELETED`, and its backends are freed then.
 //! The detach call waits for that at most [`unplug_timeout`] (libvirt's 5 seconds) and then
 //! returns success with the removal still pending, as libvirt does: a guest without ACPI
 //! hotplug support never releases the device.
@@ -63,6 +65,8 @@ enum Pending {
     Memory,
     /// A random number generator: its backend object goes with it.
     Rng,
+    /// The watchdog.
+    Watchdog,
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -99,6 +103,8 @@ enum Device {
     Memory(RawElement),
     /// A random number generator (`<rng>`, see `crate::rng`).
     Rng(RawElement),
+    /// A `<watchdog>` (a guest has one at most).
+    Watchdog(RawElement),
 }
 
 /// Device elements libvirt knows but this driver cannot change yet.
@@ -109,7 +115,6 @@ const OTHER_DEVICES: &[&str] = &[
     "sound",
     "video",
     "hostdev",
-    "watchdog",
     "controller",
     "graphics",
     "hub",
@@ -165,12 +170,18 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
     match name {
         "disk" | "interface" => {}
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
-        "rng" => {
+        "rng" | "watchdog" => {
             let d = parse_in_domain(&xml[root.range()])?;
-            let rng = d.devices.other.iter().find(|(_, e)| e.name == "rng");
-            return rng
-                .map(|(_, e)| Device::Rng(e.clone()))
-                .ok_or_else(|| Error::internal(FROM, "no rng in the device definition"));
+            let Some((_, e)) = d.devices.other.iter().find(|(_, e)| e.name == name) else {
+                return Err(Error::internal(
+                    FROM,
+                    format!("no {name} in the device definition"),
+                ));
+            };
+            return Ok(match name {
+                "rng" => Device::Rng(e.clone()),
+                _ => Device::Watchdog(e.clone()),
+            });
         }
         n if OTHER_DEVICES.contains(&n) => {
             let kind = match n {
@@ -365,10 +376,55 @@ fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
 
 /// The index in `def.devices.other` of the random number generator with alias `alias`.
 fn rng_by_alias(def: &DomainDef, alias: &str) -> Option<usize> {
+    crate::alias::raw_position(def, "rng", alias)
+}
+
+/// The index in `def.devices.other` of the guest's watchdog.
+fn watchdog_of(def: &DomainDef) -> Option<usize> {
     def.devices
         .other
         .iter()
-        .position(|(_, e)| e.name == "rng" && rvirt_conf::domain::raw_alias(e) == Some(alias))
+        .position(|(_, e)| e.name == "watchdog")
+}
+
+/// The alias of the live watchdog a detach of `w` asks QEMU to unplug, as libvirt decides:
+/// the guest's watchdog, when it is of `w`'s model, action and address and an `i6300esb`
+/// (the one model QEMU can unplug).
+fn unplugged_watchdog(def: &DomainDef, w: &RawElement) -> Result<String> {
+    let missing =
+        |detail: String| Error::with_detail(ErrorDomain::QEMU, ErrorNumber::DEVICE_MISSING, detail);
+    let Some(i) = watchdog_of(def) else {
+        return Err(missing(
+            "watchdog device not present in domain configuration".into(),
+        ));
+    };
+    let have = &def.devices.other[i].1;
+    let model = have.attr("model").unwrap_or_default();
+    let address = |e: &RawElement| {
+        e.child("address").map(|a| {
+            let mut attrs = a.attrs.clone();
+            attrs.sort();
+            attrs
+        })
+    };
+    // The addresses too, given or not: libvirt refuses a watchdog XML without the live
+    // watchdog's PCI address.
+    if have.attr("model") != w.attr("model")
+        || have.attr("action") != w.attr("action")
+        || address(have) != address(w)
+    {
+        return Err(missing(format!(
+            "model '{model}' watchdog device not present in domain configuration"
+        )));
+    }
+    if model != "i6300esb" {
+        return Err(unsupported(format!(
+            "hot unplug of watchdog of model {model} is not supported"
+        )));
+    }
+    Ok(rvirt_conf::domain::raw_alias(have)
+        .unwrap_or("watchdog0")
+        .to_string())
 }
 
 /// Gives a device about to be hot-plugged into the live definition `def` (the one there
@@ -401,7 +457,16 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
             d.devices.disks.push(disk.clone());
         }
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
-        Device::Rng(r) => crate::rng::insert(&mut d, r.clone()),
+        Device::Rng(r) => d.devices.insert_other(r.clone()),
+        Device::Watchdog(w) => {
+            if watchdog_of(&d).is_some() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    "domain already has a watchdog",
+                ));
+            }
+            d.devices.insert_other(w.clone());
+        }
         Device::Memory(mem) => {
             crate::memdev::compatible(&d, mem, true)?;
             let slots = d.max_memory.as_ref().map_or(0, |m| m.slots) as usize;
@@ -477,6 +542,16 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             let i = crate::rng::find_configured(&d, r)?;
             d.devices.other.remove(i);
         }
+        Device::Watchdog(_) => {
+            let Some(i) = watchdog_of(&d) else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    "domain has no watchdog",
+                ));
+            };
+            d.devices.other.remove(i);
+        }
     }
     reparse(&d, None)
 }
@@ -486,10 +561,11 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
-        Device::Rng(_) => {
-            return Err(unsupported(
-                "persistent update of device 'rng' is not supported".into(),
-            ));
+        Device::Rng(e) | Device::Watchdog(e) => {
+            return Err(unsupported(format!(
+                "persistent update of device '{}' is not supported",
+                e.name
+            )));
         }
         Device::Memory(mem) => {
             // The device at the same address takes the new definition.
@@ -947,11 +1023,11 @@ impl QemuDriver {
                 Device::Disk(disk) => self.change_media(&obj, disk).await?,
                 Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
                 Device::Memory(mem) => self.change_memory(&obj, mem).await?,
-                Device::Rng(_) => {
+                Device::Rng(e) | Device::Watchdog(e) => {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
-                        "live update of device 'rng' is not supported",
+                        format!("live update of device '{}' is not supported", e.name),
                     ));
                 }
             }
@@ -1005,7 +1081,9 @@ impl QemuDriver {
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
                 crate::memdev::remove_configured(&mut d, i);
-            } else if let Some(i) = rng_by_alias(&d, alias) {
+            } else if let Some(i) = rng_by_alias(&d, alias)
+                .or_else(|| crate::alias::raw_position(&d, "watchdog", alias))
+            {
                 d.devices.other.remove(i);
             } else if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
                 return Err(missing());
@@ -1032,6 +1110,8 @@ impl QemuDriver {
                     Device::Memory(live_def.devices.other[i].1.clone())
                 } else if let Some(i) = rng_by_alias(&live_def, alias) {
                     Device::Rng(live_def.devices.other[i].1.clone())
+                } else if let Some(i) = crate::alias::raw_position(&live_def, "watchdog", alias) {
+                    Device::Watchdog(live_def.devices.other[i].1.clone())
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1249,10 +1329,10 @@ impl QemuDriver {
                 alias = self.plug_memory(&p, &mut def, mem).await?;
             }
             Device::Rng(r) => {
-                // libvirt announces no device-added event for a generator.
-                self.plug_rng(&p, &mut def, r).await?;
-                let def = reparse_live(&def, id)?;
-                return self.commit_live(obj, def);
+                alias = self.plug_rng(&p, &mut def, r).await?;
+            }
+            Device::Watchdog(w) => {
+                alias = self.plug_watchdog(&p, &mut def, w).await?;
             }
         }
         let def = reparse_live(&def, id)?;
@@ -1329,8 +1409,8 @@ impl QemuDriver {
 
     /// Plugs random number generator `r` into the running guest `p` (live definition `def`):
     /// its alias, a PCI address as the guest's other devices were given theirs, its device
-    /// node allowed, then its backend object and its device.
-    async fn plug_rng(&self, p: &Proc, def: &mut DomainDef, mut r: RawElement) -> Result<()> {
+    /// node allowed, then its backend object and its device. Returns its alias.
+    async fn plug_rng(&self, p: &Proc, def: &mut DomainDef, mut r: RawElement) -> Result<String> {
         if rvirt_conf::domain::raw_alias(&r).is_none() {
             let qid = crate::alias::rng_alias(def);
             rvirt_conf::domain::set_raw_alias(&mut r, &qid);
@@ -1339,7 +1419,7 @@ impl QemuDriver {
             .unwrap_or_default()
             .to_string();
         let mut after = def.clone();
-        crate::rng::insert(&mut after, r);
+        after.devices.insert_other(r);
         assign_hotplug_pci(&mut after)?;
         let Some(at) = rng_by_alias(&after, &qid) else {
             return Err(Error::internal(FROM, "random number generator lost"));
@@ -1361,7 +1441,51 @@ impl QemuDriver {
         .await
         .inspect_err(|_| self.revoke_rng(p, &r))?;
         *def = after;
-        Ok(())
+        Ok(qid)
+    }
+
+    /// Plugs watchdog `w` into the running guest `p` (live definition `def`), as libvirt can
+    /// an `i6300esb` only: its alias, a PCI address as the guest's other devices were given
+    /// theirs, QEMU told what to do when it fires, then the device. Returns its alias.
+    async fn plug_watchdog(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        mut w: RawElement,
+    ) -> Result<String> {
+        if watchdog_of(def).is_some() {
+            return Err(Error::operation_invalid(
+                ErrorDomain::QEMU,
+                "domain already has a watchdog",
+            ));
+        }
+        if rvirt_conf::domain::raw_alias(&w).is_none() {
+            rvirt_conf::domain::set_raw_alias(&mut w, "watchdog0");
+        }
+        let qid = rvirt_conf::domain::raw_alias(&w)
+            .unwrap_or_default()
+            .to_string();
+        let model = w.attr("model").unwrap_or_default().to_string();
+        if model != "i6300esb" {
+            return Err(unsupported(format!(
+                "hotplug of watchdog of model {model} is not supported"
+            )));
+        }
+        let mut after = def.clone();
+        after.devices.insert_other(w);
+        assign_hotplug_pci(&mut after)?;
+        let Some(at) = watchdog_of(&after) else {
+            return Err(Error::internal(FROM, "watchdog lost"));
+        };
+        let (device, action) = crate::command::watchdog_parts(&after, &after.devices.other[at].1)?;
+        self.with_monitor(p, move |m| async move {
+            m.execute("set-action", Some(json!({ "watchdog": action })))
+                .await?;
+            m.device_add(device).await
+        })
+        .await?;
+        *def = after;
+        Ok(qid)
     }
 
     /// Asks the guest to release a device; returns the key its removal waits under.
@@ -1454,6 +1578,7 @@ impl QemuDriver {
                     .to_string();
                 (qid, Pending::Rng)
             }
+            Device::Watchdog(w) => (unplugged_watchdog(&live_def, &w)?, Pending::Watchdog),
         };
         let key = (obj.uuid, p.pid, qid.clone());
         pending().lock().insert(key.clone(), what);
@@ -1545,6 +1670,11 @@ impl QemuDriver {
                 if let Some(i) = rng_by_alias(&def, id) {
                     let (_, r) = def.devices.other.remove(i);
                     self.revoke_rng(p, &r);
+                }
+            }
+            Pending::Watchdog => {
+                if let Some(i) = crate::alias::raw_position(&def, "watchdog", id) {
+                    def.devices.other.remove(i);
                 }
             }
         }

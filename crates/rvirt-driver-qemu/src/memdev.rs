@@ -277,22 +277,12 @@ pub(crate) fn set_requested(e: &mut RawElement, kib: u64) {
 /// them), its size added to the domain's.
 pub(crate) fn insert(def: &mut DomainDef, e: RawElement) {
     def.memory_kib += size_kib(&e);
-    let slot = rvirt_conf::domain::other_device_slot("memory").unwrap_or(u8::MAX);
-    let at = def
-        .devices
-        .other
-        .iter()
-        .position(|(s, _)| *s > slot)
-        .unwrap_or(def.devices.other.len());
-    def.devices.other.insert(at, (slot, e));
+    def.devices.insert_other(e);
 }
 
 /// The index in `def.devices.other` of the memory device with alias `alias`.
 pub(crate) fn position_by_alias(def: &DomainDef, alias: &str) -> Option<usize> {
-    def.devices
-        .other
-        .iter()
-        .position(|(_, e)| e.name == "memory" && rvirt_conf::domain::raw_alias(e) == Some(alias))
+    crate::alias::raw_position(def, "memory", alias)
 }
 
 /// Takes the memory device at `i` out of a persistent definition, its size taken from the

@@ -1,5 +1,5 @@
-//! Random number generators (`<rng>`) as the hot-plug code finds, adds and takes them out of
-//! a definition; what QEMU is given for one is `command::rng_parts`, the device rules its
+//! Random number generators (`<rng>`) as the hot-plug code finds them in a definition; what
+//! QEMU is given for one is `command::rng_parts`, the device rules its
 //! backend file needs `device_rules::rng_rules`.
 
 use rvirt_conf::DomainDef;
@@ -87,18 +87,6 @@ pub(crate) fn find_configured(def: &DomainDef, wanted: &RawElement) -> Result<us
     })
 }
 
-/// Adds generator `e` after the definition's other generators (libvirt's device order).
-pub(crate) fn insert(def: &mut DomainDef, e: RawElement) {
-    let slot = rvirt_conf::domain::other_device_slot("rng").unwrap_or(u8::MAX);
-    let at = def
-        .devices
-        .other
-        .iter()
-        .position(|(s, _)| *s > slot)
-        .unwrap_or(def.devices.other.len());
-    def.devices.other.insert(at, (slot, e));
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -159,15 +147,14 @@ mod tests {
         );
     }
 
-    /// A new generator goes after the others, before the devices that follow them.
+    /// A new generator goes after the others, before the devices that follow them
+    /// (`Devices::insert_other`, as the hot-plug code adds one).
     #[test]
     fn inserted_after_the_other_generators() {
         let mut d = def("<rng model='virtio'><backend model='builtin'/></rng>\
                          <panic model='isa'/>");
-        insert(
-            &mut d,
-            rng("<rng model='virtio'><backend model='random'/></rng>"),
-        );
+        let new = rng("<rng model='virtio'><backend model='random'/></rng>");
+        d.devices.insert_other(new);
         let names: Vec<&str> = d
             .devices
             .other

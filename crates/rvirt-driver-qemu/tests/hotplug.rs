@@ -165,11 +165,11 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
         "{m}"
     );
     let (c, m) = code(block_on(
-        d.domain_attach_device(&dom, "<watchdog model='i6300esb'/>"),
+        d.domain_attach_device(&dom, "<sound model='ich6'/>"),
     ));
     assert_eq!(c, ErrorNumber::OPERATION_UNSUPPORTED);
     assert!(
-        m.ends_with("live attach of device 'watchdog' is not supported"),
+        m.ends_with("live attach of device 'sound' is not supported"),
         "{m}"
     );
 
@@ -1100,9 +1100,25 @@ fn random_number_generators_plug_as_libvirt() {
     };
     let dom = block_on(d.domain_create_xml(RNG_GUEST, DomainCreateFlags::empty())).unwrap();
     let _cleanup = common::Cleanup(d.clone(), "rg");
+    let added: Arc<Mutex<Vec<String>>> = Default::default();
+    let a2 = added.clone();
+    block_on(d.connect_domain_event_register_any(
+        None,
+        DomainEventID::DEVICE_ADDED,
+        Arc::new(move |e| {
+            if let rvirt_driver::DomainEvent::DeviceAdded { alias, .. } = e {
+                a2.lock().unwrap().push(alias.clone());
+            }
+        }),
+    ))
+    .unwrap();
     note(call(&d, &dom, "attach", RNGS[0], F::LIVE));
     note(call(&d, &dom, "attach", RNGS[1], F::LIVE));
     assert_eq!(live(&dom), common::mask_live(&theirs[0]));
+    wait_until(Duration::from_secs(2), "the device-added events", || {
+        added.lock().unwrap().len() == 2
+    });
+    assert_eq!(*added.lock().unwrap(), ["rng1", "rng2"]);
     // QEMU has both devices, each on its backend object.
     for (id, backend) in [("rng1", "rng-random"), ("rng2", "rng-builtin")] {
         let args = serde_json::json!({"path": format!("/machine/peripheral/{id}"),
@@ -1141,6 +1157,101 @@ fn random_number_generators_plug_as_libvirt() {
     note(block_on(d.domain_update_device_flags(
         &dom,
         RNGS[0],
+        F::CONFIG,
+    )));
+    assert_eq!(inactive(&dom), theirs[3]);
+    assert_eq!(errors, their_errors);
+}
+
+/// A guest with ACPI (PCI hot-plug) and no watchdog.
+const WATCHDOG_GUEST: &str = "<domain type='qemu'><name>wd</name>\
+    <uuid>00000000-0000-4000-8000-0000000009a4</uuid><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+    <devices/></domain>";
+
+/// The watchdogs plugged and unplugged.
+const WATCHDOGS: [&str; 2] = [
+    "<watchdog model='i6300esb' action='poweroff'/>",
+    "<watchdog model='ib700' action='pause'/>",
+];
+
+/// A watchdog plugged into a running guest and into a persistent definition, beside libvirt's
+/// QEMU driver doing the same calls: the live XML after a live attach and after a live detach
+/// (which a guest without an OS never completes), libvirt's errors (a second watchdog, a model
+/// QEMU cannot plug, one the guest does not have, an update), and the inactive XML after config
+/// attach and detach. QEMU must have the device.
+#[test]
+fn a_watchdog_plugs_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let root = common::Root::new();
+    let lv = root.path().join("libvirt");
+    std::fs::create_dir_all(&lv).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = lv.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let g = file("g.xml", WATCHDOG_GUEST);
+    let [esb, ib] = [0, 1].map(|i| file(&format!("w{i}.xml"), WATCHDOGS[i]));
+    let commands = format!(
+        "create {g}; attach-device wd {ib} --live; attach-device wd {esb} --live; dumpxml wd; \
+         attach-device wd {esb} --live; detach-device wd {ib} --live; \
+         detach-device wd {esb} --live; dumpxml wd; update-device wd {esb} --live; destroy wd; \
+         define {g}; detach-device wd {ib} --config; attach-device wd {ib} --config; \
+         attach-device wd {esb} --config; dumpxml --inactive wd; \
+         detach-device wd {esb} --config; update-device wd {esb} --config; dumpxml --inactive wd"
+    );
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
+        return;
+    };
+
+    let d = open(&root.path().join("rvirt"));
+    let mut errors = Vec::new();
+    let mut note = |r: rvirt_types::Result<()>| {
+        if let Err(e) = r {
+            errors.push(e.message);
+        }
+    };
+    let live = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+        common::mask_live(&x)
+    };
+    let dom = block_on(d.domain_create_xml(WATCHDOG_GUEST, DomainCreateFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "wd");
+    note(call(&d, &dom, "attach", WATCHDOGS[1], F::LIVE));
+    note(call(&d, &dom, "attach", WATCHDOGS[0], F::LIVE));
+    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
+    let args = serde_json::json!({"path": "/machine/peripheral/watchdog0", "property": "type"});
+    let kind = block_on(d.monitor_command(&dom, "qom-get", Some(args))).unwrap();
+    assert_eq!(kind, "i6300esb");
+    note(call(&d, &dom, "attach", WATCHDOGS[0], F::LIVE));
+    note(call(&d, &dom, "detach", WATCHDOGS[1], F::LIVE));
+    note(call(&d, &dom, "detach", WATCHDOGS[0], F::LIVE));
+    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        WATCHDOGS[0],
+        F::LIVE,
+    )));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+
+    let dom = block_on(d.domain_define_xml(WATCHDOG_GUEST, DomainDefineFlags::empty())).unwrap();
+    let inactive = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
+        x.trim().to_string()
+    };
+    note(call(&d, &dom, "detach", WATCHDOGS[1], F::CONFIG));
+    note(call(&d, &dom, "attach", WATCHDOGS[1], F::CONFIG));
+    note(call(&d, &dom, "attach", WATCHDOGS[0], F::CONFIG));
+    assert_eq!(inactive(&dom), theirs[2]);
+    note(call(&d, &dom, "detach", WATCHDOGS[0], F::CONFIG));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        WATCHDOGS[0],
         F::CONFIG,
     )));
     assert_eq!(inactive(&dom), theirs[3]);

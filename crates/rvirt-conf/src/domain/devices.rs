@@ -3065,6 +3065,18 @@ impl Devices {
             .chain(&self.consoles)
     }
 
+    /// Adds device element `e` (one kept as a tree: memory device, generator, audio backend…)
+    /// after the others of its kind, in libvirt's device order.
+    pub fn insert_other(&mut self, e: RawElement) {
+        let slot = other_device_slot(&e.name).unwrap_or(u8::MAX);
+        let at = self
+            .other
+            .iter()
+            .position(|(s, _)| *s > slot)
+            .unwrap_or(self.other.len());
+        self.other.insert(at, (slot, e));
+    }
+
     pub(crate) fn parse(node: Node<'_, '_>, ctx: &DeviceContext<'_>) -> Result<Devices> {
         let mut d = Devices::default();
         // Whether each controller (in list order) had an index in the document.

@@ -7,7 +7,7 @@ use super::{CommandContext, at_pci, at_usb, device, id_of, raw_devices, raw_info
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The kinds of `<devices>` children kept as raw elements that the command line emits (or,
 /// for leases and USB redirection filters, that have no device of their own).
@@ -432,6 +432,17 @@ pub(super) fn watchdog(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     let Some(w) = raw_devices(def, "watchdog").next() else {
         return Ok(());
     };
+    let (v, action) = watchdog_parts(def, w)?;
+    device(a, v);
+    a.push("-watchdog-action".into());
+    a.push(action.into());
+    Ok(())
+}
+
+/// What QEMU is given for watchdog `w` of `def` (with its alias and, for an `i6300esb`, its
+/// PCI address), at start as on a hot-plug: its device, and the action QEMU takes when it
+/// fires.
+pub(crate) fn watchdog_parts(def: &DomainDef, w: &RawElement) -> Result<(Value, &'static str)> {
     let info = raw_info(w);
     let v = match w.attr("model").unwrap_or("") {
         "i6300esb" => at_pci(
@@ -448,15 +459,17 @@ pub(super) fn watchdog(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     };
     let action = match w.attr("action").unwrap_or("reset") {
         "dump" => "pause",
-        a @ ("reset" | "shutdown" | "poweroff" | "pause" | "none" | "inject-nmi") => a,
+        "reset" => "reset",
+        "shutdown" => "shutdown",
+        "poweroff" => "poweroff",
+        "pause" => "pause",
+        "none" => "none",
+        "inject-nmi" => "inject-nmi",
         other => {
             return Err(unsupported(format!(
                 "watchdog action '{other}' is not supported"
             )));
         }
     };
-    device(a, v);
-    a.push("-watchdog-action".into());
-    a.push(action.into());
-    Ok(())
+    Ok((v, action))
 }
