@@ -196,6 +196,16 @@ pub(crate) fn raw_position(def: &DomainDef, name: &str, alias: &str) -> Option<u
         .position(|(_, e)| e.name == name && raw_alias(e) == Some(alias))
 }
 
+/// The alias of a new input device of `def` (`qemuAssignDeviceInputAlias`): one past the
+/// highest `inputN`.
+pub(crate) fn input_alias(def: &DomainDef) -> String {
+    let n = next_index(
+        def.devices.inputs.iter().map(|i| i.info.alias.as_deref()),
+        "input",
+    );
+    format!("input{n}")
+}
+
 /// The alias of a new random number generator of `def`: one past the highest `rngN`.
 pub(crate) fn rng_alias(def: &DomainDef) -> String {
     format!("rng{}", next_raw_index(def, "rng", "rng"))

@@ -1,12 +1,12 @@
 //! Device hotplug: attach, detach and update of disks, interfaces, memory devices, random
-//! number generators and the watchdog, in the persistent definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the
+//! number generators, the watchdog and inputs, in the persistent definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the
 //! running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or both, as libvirt's QEMU driver does it.
 //!
 //! Live changes use QEMU's modern interfaces: `blockdev-add` + `device_add` for a disk,
 //! `netdev_add` + `device_add` for a user-mode interface, the tray and medium commands for a
 //! CD-ROM's media, `object-add` + `device_add` for a memory device or a generator,
-//! `set-action` + `device_add` for a watchdog (a PCI device gets its address as a define
-//! would give it). A hot unplug is a request to the guest
+//! `set-action` + `device_add` for a watchdog, `device_add` for a USB or virtio input (a PCI
+//! or USB device gets its address as a define would give it). A hot unplug is a request to the guest
 //! (`device_del`): the device leaves the live definition only when QEMU reports
 //! `DEVICE_DELETED`, and its backends are freed then.
 //! The detach call waits for that at most [`unplug_timeout`] (libvirt's 5 seconds) and then
@@ -20,7 +20,7 @@ use crate::config::QemuConfig;
 use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
-use rvirt_conf::domain::{DiskDef, GraphicsDef, NetDef, parse_mac};
+use rvirt_conf::domain::{DiskDef, GraphicsDef, InputDef, NetDef, parse_mac};
 use rvirt_conf::raw::RawElement;
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_driver::{DomainEvent, DomainObj, DomainRef, check_flags};
@@ -67,6 +67,8 @@ enum Pending {
     Rng,
     /// The watchdog.
     Watchdog,
+    /// An input device.
+    Input,
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -105,13 +107,14 @@ enum Device {
     Rng(RawElement),
     /// A `<watchdog>` (a guest has one at most).
     Watchdog(RawElement),
+    /// An `<input>` (a USB or virtio one can be plugged).
+    Input(InputDef),
 }
 
 /// Device elements libvirt knows but this driver cannot change yet.
 const OTHER_DEVICES: &[&str] = &[
     "lease",
     "filesystem",
-    "input",
     "sound",
     "video",
     "hostdev",
@@ -169,6 +172,15 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
     let name = root.tag_name().name();
     match name {
         "disk" | "interface" => {}
+        "input" => {
+            let mut d = parse_in_domain(&xml[root.range()])?;
+            return d
+                .devices
+                .inputs
+                .pop()
+                .map(Device::Input)
+                .ok_or_else(|| Error::internal(FROM, "no input in the device definition"));
+        }
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
         "rng" | "watchdog" => {
             let d = parse_in_domain(&xml[root.range()])?;
@@ -379,6 +391,27 @@ fn rng_by_alias(def: &DomainDef, alias: &str) -> Option<usize> {
     crate::alias::raw_position(def, "rng", alias)
 }
 
+/// The index in `def.devices.inputs` of the input `wanted` names, as libvirt matches one
+/// (`virDomainInputDefFind`): the same type and bus, and the same address when `wanted` gives
+/// one.
+fn find_input(def: &DomainDef, wanted: &InputDef) -> Result<usize> {
+    def.devices
+        .inputs
+        .iter()
+        .position(|x| {
+            x.input_type == wanted.input_type
+                && x.bus == wanted.bus
+                && (wanted.info.address.is_none() || x.info.address == wanted.info.address)
+        })
+        .ok_or_else(|| {
+            Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::DEVICE_MISSING,
+                "matching input device not found",
+            )
+        })
+}
+
 /// The index in `def.devices.other` of the guest's watchdog.
 fn watchdog_of(def: &DomainDef) -> Option<usize> {
     def.devices
@@ -458,6 +491,7 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
         }
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
         Device::Rng(r) => d.devices.insert_other(r.clone()),
+        Device::Input(i) => d.devices.inputs.push(i.clone()),
         Device::Watchdog(w) => {
             if watchdog_of(&d).is_some() {
                 return Err(Error::operation_invalid(
@@ -542,6 +576,10 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             let i = crate::rng::find_configured(&d, r)?;
             d.devices.other.remove(i);
         }
+        Device::Input(i) => {
+            let at = find_input(&d, i)?;
+            d.devices.inputs.remove(at);
+        }
         Device::Watchdog(_) => {
             let Some(i) = watchdog_of(&d) else {
                 return Err(Error::with_detail(
@@ -566,6 +604,11 @@ fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
                 "persistent update of device '{}' is not supported",
                 e.name
             )));
+        }
+        Device::Input(_) => {
+            return Err(unsupported(
+                "persistent update of device 'input' is not supported".into(),
+            ));
         }
         Device::Memory(mem) => {
             // The device at the same address takes the new definition.
@@ -1023,11 +1066,16 @@ impl QemuDriver {
                 Device::Disk(disk) => self.change_media(&obj, disk).await?,
                 Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
                 Device::Memory(mem) => self.change_memory(&obj, mem).await?,
-                Device::Rng(e) | Device::Watchdog(e) => {
+                dev @ (Device::Rng(_) | Device::Watchdog(_) | Device::Input(_)) => {
+                    let kind = match &dev {
+                        Device::Rng(_) => "rng",
+                        Device::Watchdog(_) => "watchdog",
+                        _ => "input",
+                    };
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
-                        format!("live update of device '{}' is not supported", e.name),
+                        format!("live update of device '{kind}' is not supported"),
                     ));
                 }
             }
@@ -1072,12 +1120,19 @@ impl QemuDriver {
         };
         let new_config = if config {
             let mut d = (*persistent).clone();
-            let before = (d.devices.disks.len(), d.devices.interfaces.len());
+            let before = (
+                d.devices.disks.len(),
+                d.devices.interfaces.len(),
+                d.devices.inputs.len(),
+            );
             d.devices
                 .disks
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             d.devices
                 .interfaces
+                .retain(|x| x.info.alias.as_deref() != Some(alias));
+            d.devices
+                .inputs
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
                 crate::memdev::remove_configured(&mut d, i);
@@ -1085,7 +1140,13 @@ impl QemuDriver {
                 .or_else(|| crate::alias::raw_position(&d, "watchdog", alias))
             {
                 d.devices.other.remove(i);
-            } else if before == (d.devices.disks.len(), d.devices.interfaces.len()) {
+            } else if before
+                == (
+                    d.devices.disks.len(),
+                    d.devices.interfaces.len(),
+                    d.devices.inputs.len(),
+                )
+            {
                 return Err(missing());
             }
             Some(reparse(&d, None)?)
@@ -1112,6 +1173,13 @@ impl QemuDriver {
                     Device::Rng(live_def.devices.other[i].1.clone())
                 } else if let Some(i) = crate::alias::raw_position(&live_def, "watchdog", alias) {
                     Device::Watchdog(live_def.devices.other[i].1.clone())
+                } else if let Some(input) = live_def
+                    .devices
+                    .inputs
+                    .iter()
+                    .find(|x| x.info.alias.as_deref() == Some(alias))
+                {
+                    Device::Input(input.clone())
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1334,6 +1402,9 @@ impl QemuDriver {
             Device::Watchdog(w) => {
                 alias = self.plug_watchdog(&p, &mut def, w).await?;
             }
+            Device::Input(i) => {
+                alias = self.plug_input(&p, &mut def, i).await?;
+            }
         }
         let def = reparse_live(&def, id)?;
         let committed = self.commit_live(obj, def);
@@ -1488,6 +1559,38 @@ impl QemuDriver {
         Ok(qid)
     }
 
+    /// Plugs input `i` into the running guest `p` (live definition `def`), a USB or virtio one
+    /// as libvirt can: its alias (one past the highest `inputN`), a USB port or a PCI address
+    /// as the guest's other devices were given theirs, then the device. Returns its alias.
+    async fn plug_input(&self, p: &Proc, def: &mut DomainDef, mut i: InputDef) -> Result<String> {
+        let bus = i.bus.clone().unwrap_or_else(|| "none".into());
+        if i.info.alias.is_none() {
+            i.info.alias = Some(crate::alias::input_alias(def));
+        }
+        let qid = i.info.alias.clone().unwrap_or_default();
+        let mut after = def.clone();
+        after.devices.inputs.push(i);
+        match bus.as_str() {
+            "usb" => crate::defaults::assign_usb(&mut after),
+            "virtio" => assign_hotplug_pci(&mut after)?,
+            _ => {
+                return Err(unsupported(format!(
+                    "input device on bus '{bus}' cannot be hot plugged."
+                )));
+            }
+        }
+        let Some(input) = after.devices.inputs.last() else {
+            return Err(Error::internal(FROM, "input lost"));
+        };
+        let Some(device) = crate::command::input_device(&after, input)? else {
+            return Err(Error::internal(FROM, "input without a device"));
+        };
+        self.with_monitor(p, move |m| async move { m.device_add(device).await })
+            .await?;
+        *def = after;
+        Ok(qid)
+    }
+
     /// Asks the guest to release a device; returns the key its removal waits under.
     async fn detach_live(&self, obj: &DomainObj, dev: Device) -> Result<PendingKey> {
         let p = self.proc_of(&obj.uuid)?;
@@ -1579,6 +1682,16 @@ impl QemuDriver {
                 (qid, Pending::Rng)
             }
             Device::Watchdog(w) => (unplugged_watchdog(&live_def, &w)?, Pending::Watchdog),
+            Device::Input(i) => {
+                let found = &live_def.devices.inputs[find_input(&live_def, &i)?];
+                let bus = found.bus.as_deref().unwrap_or("none");
+                if !matches!(bus, "usb" | "virtio" | "none") {
+                    return Err(unsupported(format!(
+                        "input device on bus '{bus}' cannot be detached"
+                    )));
+                }
+                (found.info.alias.clone().unwrap_or_default(), Pending::Input)
+            }
         };
         let key = (obj.uuid, p.pid, qid.clone());
         pending().lock().insert(key.clone(), what);
@@ -1676,6 +1789,11 @@ impl QemuDriver {
                 if let Some(i) = crate::alias::raw_position(&def, "watchdog", id) {
                     def.devices.other.remove(i);
                 }
+            }
+            Pending::Input => {
+                def.devices
+                    .inputs
+                    .retain(|x| x.info.alias.as_deref() != Some(id));
             }
         }
         let _ = self.commit_live(obj, def);

@@ -1257,3 +1257,110 @@ fn a_watchdog_plugs_as_libvirt() {
     assert_eq!(inactive(&dom), theirs[3]);
     assert_eq!(errors, their_errors);
 }
+
+/// A guest with ACPI (PCI hot-plug), a USB controller and only its implicit PS/2 inputs.
+const INPUT_GUEST: &str = "<domain type='qemu'><name>in</name>\
+    <uuid>00000000-0000-4000-8000-0000000009a5</uuid><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+    <devices><controller type='usb' model='qemu-xhci'/></devices></domain>";
+
+/// The inputs plugged and unplugged: USB, virtio, and PS/2 (which cannot be).
+const INPUTS: [&str; 3] = [
+    "<input type='tablet' bus='usb'/>",
+    "<input type='keyboard' bus='virtio'/>",
+    "<input type='mouse' bus='ps2'/>",
+];
+
+/// Input devices plugged into a running guest and into a persistent definition, beside
+/// libvirt's QEMU driver doing the same calls: the live XML after live attaches (aliases, a
+/// USB port, a PCI address) and after live detaches (QEMU lets a USB device go at once; a
+/// virtio one waits for a guest that never answers), libvirt's errors, and the inactive XML
+/// after config attach and detach. QEMU must have the devices.
+#[test]
+fn inputs_plug_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let root = common::Root::new();
+    let lv = root.path().join("libvirt");
+    std::fs::create_dir_all(&lv).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = lv.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let g = file("g.xml", INPUT_GUEST);
+    let [usb, virtio, ps2] = [0, 1, 2].map(|i| file(&format!("i{i}.xml"), INPUTS[i]));
+    let commands = format!(
+        "create {g}; attach-device in {usb} --live; attach-device in {virtio} --live; \
+         attach-device in {ps2} --live; dumpxml in; detach-device in {usb} --live; \
+         detach-device in {virtio} --live; detach-device in {ps2} --live; dumpxml in; \
+         update-device in {usb} --live; destroy in; define {g}; \
+         attach-device in {usb} --config; attach-device in {virtio} --config; \
+         dumpxml --inactive in; detach-device in {usb} --config; \
+         detach-device in {usb} --config; update-device in {virtio} --config; \
+         dumpxml --inactive in"
+    );
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
+        return;
+    };
+
+    let d = open(&root.path().join("rvirt"));
+    let mut errors = Vec::new();
+    let mut note = |r: rvirt_types::Result<()>| {
+        if let Err(e) = r {
+            errors.push(e.message);
+        }
+    };
+    let live = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+        common::mask_live(&x)
+    };
+    let dom = block_on(d.domain_create_xml(INPUT_GUEST, DomainCreateFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "in");
+    for x in INPUTS {
+        note(call(&d, &dom, "attach", x, F::LIVE));
+    }
+    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
+    let ids = peripheral_ids(&d, &dom);
+    assert!(
+        ["input2", "input3"]
+            .iter()
+            .all(|i| ids.contains(&i.to_string())),
+        "{ids:?}"
+    );
+    for x in INPUTS {
+        note(call(&d, &dom, "detach", x, F::LIVE));
+    }
+    // QEMU let the USB tablet go: the guest has the virtio keyboard alone.
+    wait_until(Duration::from_secs(5), "the tablet's removal", || {
+        !live(&dom).contains("tablet")
+    });
+    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        INPUTS[0],
+        F::LIVE,
+    )));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+
+    let dom = block_on(d.domain_define_xml(INPUT_GUEST, DomainDefineFlags::empty())).unwrap();
+    let inactive = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
+        x.trim().to_string()
+    };
+    note(call(&d, &dom, "attach", INPUTS[0], F::CONFIG));
+    note(call(&d, &dom, "attach", INPUTS[1], F::CONFIG));
+    assert_eq!(inactive(&dom), theirs[2]);
+    note(call(&d, &dom, "detach", INPUTS[0], F::CONFIG));
+    note(call(&d, &dom, "detach", INPUTS[0], F::CONFIG));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        INPUTS[1],
+        F::CONFIG,
+    )));
+    assert_eq!(inactive(&dom), theirs[3]);
+    assert_eq!(errors, their_errors);
+}

@@ -5,6 +5,7 @@
 
 use super::{CommandContext, at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
 use rvirt_conf::DomainDef;
+use rvirt_conf::domain::InputDef;
 use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
 use serde_json::{Value, json};
@@ -391,39 +392,46 @@ pub(super) fn scsi_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<(
 /// Input devices: USB and virtio ones; PS/2 mouse and keyboard are the chipset's own.
 pub(super) fn inputs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for i in &def.devices.inputs {
-        let bus = i.bus.as_deref().unwrap_or("ps2");
-        let kind = i.input_type.as_str();
-        let v = match (bus, kind) {
-            ("ps2", "mouse" | "keyboard") => continue,
-            ("usb", "mouse" | "tablet" | "keyboard") => {
-                let driver = match kind {
-                    "mouse" => "usb-mouse",
-                    "tablet" => "usb-tablet",
-                    _ => "usb-kbd",
-                };
-                at_usb(
-                    def,
-                    &i.info,
-                    json!({"driver": driver, "id": id_of(&i.info)}),
-                )
-            }
-            ("virtio", "mouse" | "tablet" | "keyboard") => {
-                let driver = format!("virtio-{kind}-pci");
-                at_pci(
-                    def,
-                    &i.info,
-                    json!({"driver": driver, "id": id_of(&i.info)}),
-                )
-            }
-            _ => {
-                return Err(unsupported(format!(
-                    "input device '{kind}' on bus '{bus}' is not supported by this QEMU driver yet"
-                )));
-            }
-        };
-        device(a, v);
+        if let Some(v) = input_device(def, i)? {
+            device(a, v);
+        }
     }
     Ok(())
+}
+
+/// The device QEMU is given for input `i` of `def` (with its alias and USB or PCI address),
+/// at start as on a hot-plug; `None` for a PS/2 mouse or keyboard, which the machine has.
+pub(crate) fn input_device(def: &DomainDef, i: &InputDef) -> Result<Option<Value>> {
+    let bus = i.bus.as_deref().unwrap_or("ps2");
+    let kind = i.input_type.as_str();
+    Ok(Some(match (bus, kind) {
+        ("ps2", "mouse" | "keyboard") => return Ok(None),
+        ("usb", "mouse" | "tablet" | "keyboard") => {
+            let driver = match kind {
+                "mouse" => "usb-mouse",
+                "tablet" => "usb-tablet",
+                _ => "usb-kbd",
+            };
+            at_usb(
+                def,
+                &i.info,
+                json!({"driver": driver, "id": id_of(&i.info)}),
+            )
+        }
+        ("virtio", "mouse" | "tablet" | "keyboard") => {
+            let driver = format!("virtio-{kind}-pci");
+            at_pci(
+                def,
+                &i.info,
+                json!({"driver": driver, "id": id_of(&i.info)}),
+            )
+        }
+        _ => {
+            return Err(unsupported(format!(
+                "input device '{kind}' on bus '{bus}' is not supported by this QEMU driver yet"
+            )));
+        }
+    }))
 }
 
 /// The watchdog and what QEMU does when it fires (`-watchdog-action`; libvirt's `dump`
