@@ -150,9 +150,7 @@ pub(crate) fn assign(def: &mut DomainDef) {
         }
     }
     assign_raw(def, "hub", |_, i| format!("hub{i}"));
-    assign_raw(def, "shmem", |def, _| {
-        format!("shmem{}", next_raw_index(def, "shmem", "shmem"))
-    });
+    assign_raw(def, "shmem", |def, _| indexed_alias(def, "shmem"));
     assign_raw(def, "smartcard", |_, i| format!("smartcard{i}"));
     assign_raw(def, "watchdog", |_, _| "watchdog0".into());
     if let Some(b) = def
@@ -163,7 +161,7 @@ pub(crate) fn assign(def: &mut DomainDef) {
     {
         set(&mut b.info, || "balloon0".into());
     }
-    assign_raw(def, "rng", |def, _| rng_alias(def));
+    assign_raw(def, "rng", |def, _| indexed_alias(def, "rng"));
     assign_raw(def, "tpm", |_, i| format!("tpm{i}"));
     for j in 0..def.devices.other.len() {
         let e = &def.devices.other[j].1;
@@ -206,9 +204,10 @@ pub(crate) fn input_alias(def: &DomainDef) -> String {
     format!("input{n}")
 }
 
-/// The alias of a new random number generator of `def`: one past the highest `rngN`.
-pub(crate) fn rng_alias(def: &DomainDef) -> String {
-    format!("rng{}", next_raw_index(def, "rng", "rng"))
+/// The alias of a new device element `name` of `def` named by its kind and an index (`rng`,
+/// `shmem`): one past the highest of its kind (`rng2` after `rng1`).
+pub(crate) fn indexed_alias(def: &DomainDef, name: &str) -> String {
+    format!("{name}{}", next_raw_index(def, name, name))
 }
 
 /// The index of the next `netN` alias (`qemuAssignDeviceNetAlias`): one past the highest.

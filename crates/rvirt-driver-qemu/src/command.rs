@@ -21,7 +21,7 @@ mod memory;
 mod other;
 
 pub(crate) use memory::{device_in_ram_dir, hotplug_memory_device, on_huge_pages, ram_file_backed};
-pub(crate) use other::{input_device, watchdog_parts};
+pub(crate) use other::{input_device, shmem_parts, shmem_size, watchdog_parts};
 
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,17 +1,18 @@
 //! Device hotplug: attach, detach and update of disks, interfaces, memory devices, random
-//! number generators, the watchdog and inputs, in the persistent definition (`VIR_DOMAIN_AFFECT_CONFIG`), in the
-//! running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or both, as libvirt's QEMU driver does it.
+//! number generators, shared memory, the watchdog and inputs, in the persistent definition
+//! (`VIR_DOMAIN_AFFECT_CONFIG`), in the running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or both, as
+//! libvirt's QEMU driver does it.
 //!
 //! Live changes use QEMU's modern interfaces: `blockdev-add` + `device_add` for a disk,
 //! `netdev_add` + `device_add` for a user-mode interface, the tray and medium commands for a
-//! CD-ROM's media, `object-add` + `device_add` for a memory device or a generator,
-//! `set-action` + `device_add` for a watchdog, `device_add` for a USB or virtio input (a PCI
-//! or USB device gets its address as a define would give it). A hot unplug is a request to the guest
-//! (`device_del`): the device leaves the live definition only when QEMU reports
-//! `DEVICE_DELETED`, and its backends are freed then.
-//! The detach call waits for that at most [`unplug_timeout`] (libvirt's 5 seconds) and then
-//! returns success with the removal still pending, as libvirt does: a guest without ACPI
-//! hotplug support never releases the device.
+//! CD-ROM's media, `object-add` + `device_add` for a memory device, a generator or shared
+//! memory, `set-action` + `device_add` for a watchdog, `device_add` for a USB or virtio input
+//! (a PCI or USB device gets its address as a define would give it). A hot unplug is a
+//! request to the guest (`device_del`): the device leaves the live definition only when QEMU
+//! reports `DEVICE_DELETED`, and its backends are freed then. The detach call waits for that
+//! at most [`unplug_timeout`] (libvirt's 5 seconds) and then returns success with the removal
+//! still pending, as libvirt does: a guest without ACPI hotplug support never releases the
+//! device.
 //!
 //! Device ids are libvirt's aliases, as `command.rs` names cold-plugged devices
 //! (`virtio-disk1`, `net1`, `hostnet1`, node names `libvirt-N-format`/`libvirt-N-storage`).
@@ -69,6 +70,8 @@ enum Pending {
     Watchdog,
     /// An input device.
     Input,
+    /// Shared memory: its memory backend goes with it.
+    Shmem,
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -109,6 +112,8 @@ enum Device {
     Watchdog(RawElement),
     /// An `<input>` (a USB or virtio one can be plugged).
     Input(InputDef),
+    /// A `<shmem>` (see `crate::rng::find_shmem`).
+    Shmem(RawElement),
 }
 
 /// Device elements libvirt knows but this driver cannot change yet.
@@ -130,7 +135,6 @@ const OTHER_DEVICES: &[&str] = &[
     "channel",
     "memballoon",
     "nvram",
-    "shmem",
     "tpm",
     "panic",
     "iommu",
@@ -182,7 +186,7 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
                 .ok_or_else(|| Error::internal(FROM, "no input in the device definition"));
         }
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
-        "rng" | "watchdog" => {
+        "rng" | "watchdog" | "shmem" => {
             let d = parse_in_domain(&xml[root.range()])?;
             let Some((_, e)) = d.devices.other.iter().find(|(_, e)| e.name == name) else {
                 return Err(Error::internal(
@@ -192,6 +196,7 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
             };
             return Ok(match name {
                 "rng" => Device::Rng(e.clone()),
+                "shmem" => Device::Shmem(e.clone()),
                 _ => Device::Watchdog(e.clone()),
             });
         }
@@ -386,9 +391,13 @@ fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
     }
 }
 
-/// The index in `def.devices.other` of the random number generator with alias `alias`.
-fn rng_by_alias(def: &DomainDef, alias: &str) -> Option<usize> {
-    crate::alias::raw_position(def, "rng", alias)
+/// The id of the backend object QEMU has for the random number generator (`rng`) or shared
+/// memory device (`shmem`) with alias `alias`.
+fn backend_object(name: &str, alias: &str) -> String {
+    match name {
+        "rng" => format!("obj{alias}"),
+        _ => format!("shmmem-{alias}"),
+    }
 }
 
 /// The index in `def.devices.inputs` of the input `wanted` names, as libvirt matches one
@@ -492,6 +501,15 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
         Device::Net { net, .. } => d.devices.interfaces.push(net.clone()),
         Device::Rng(r) => d.devices.insert_other(r.clone()),
         Device::Input(i) => d.devices.inputs.push(i.clone()),
+        Device::Shmem(e) => {
+            if crate::rng::find_shmem(&d, e).is_some() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    "device is already in the domain configuration",
+                ));
+            }
+            d.devices.insert_other(e.clone());
+        }
         Device::Watchdog(w) => {
             if watchdog_of(&d).is_some() {
                 return Err(Error::operation_invalid(
@@ -580,6 +598,16 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             let at = find_input(&d, i)?;
             d.devices.inputs.remove(at);
         }
+        Device::Shmem(e) => {
+            let Some(i) = crate::rng::find_shmem(&d, e) else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    "matching shmem device was not found",
+                ));
+            };
+            d.devices.other.remove(i);
+        }
         Device::Watchdog(_) => {
             let Some(i) = watchdog_of(&d) else {
                 return Err(Error::with_detail(
@@ -599,7 +627,7 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
-        Device::Rng(e) | Device::Watchdog(e) => {
+        Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
                 e.name
@@ -1066,10 +1094,12 @@ impl QemuDriver {
                 Device::Disk(disk) => self.change_media(&obj, disk).await?,
                 Device::Net { net, mac_given } => self.change_net(&obj, net, mac_given).await?,
                 Device::Memory(mem) => self.change_memory(&obj, mem).await?,
-                dev @ (Device::Rng(_) | Device::Watchdog(_) | Device::Input(_)) => {
+                dev @ (Device::Rng(_)
+                | Device::Watchdog(_)
+                | Device::Input(_)
+                | Device::Shmem(_)) => {
                     let kind = match &dev {
-                        Device::Rng(_) => "rng",
-                        Device::Watchdog(_) => "watchdog",
+                        Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => e.name.as_str(),
                         _ => "input",
                     };
                     return Err(Error::with_detail(
@@ -1136,8 +1166,9 @@ impl QemuDriver {
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
                 crate::memdev::remove_configured(&mut d, i);
-            } else if let Some(i) = rng_by_alias(&d, alias)
-                .or_else(|| crate::alias::raw_position(&d, "watchdog", alias))
+            } else if let Some(i) = ["rng", "watchdog", "shmem"]
+                .iter()
+                .find_map(|name| crate::alias::raw_position(&d, name, alias))
             {
                 d.devices.other.remove(i);
             } else if before
@@ -1169,10 +1200,12 @@ impl QemuDriver {
                     }
                 } else if let Some(i) = crate::memdev::position_by_alias(&live_def, alias) {
                     Device::Memory(live_def.devices.other[i].1.clone())
-                } else if let Some(i) = rng_by_alias(&live_def, alias) {
+                } else if let Some(i) = crate::alias::raw_position(&live_def, "rng", alias) {
                     Device::Rng(live_def.devices.other[i].1.clone())
                 } else if let Some(i) = crate::alias::raw_position(&live_def, "watchdog", alias) {
                     Device::Watchdog(live_def.devices.other[i].1.clone())
+                } else if let Some(i) = crate::alias::raw_position(&live_def, "shmem", alias) {
+                    Device::Shmem(live_def.devices.other[i].1.clone())
                 } else if let Some(input) = live_def
                     .devices
                     .inputs
@@ -1396,8 +1429,8 @@ impl QemuDriver {
             Device::Memory(mem) => {
                 alias = self.plug_memory(&p, &mut def, mem).await?;
             }
-            Device::Rng(r) => {
-                alias = self.plug_rng(&p, &mut def, r).await?;
+            Device::Rng(e) | Device::Shmem(e) => {
+                alias = self.plug_backed(&p, &mut def, e).await?;
             }
             Device::Watchdog(w) => {
                 alias = self.plug_watchdog(&p, &mut def, w).await?;
@@ -1478,27 +1511,39 @@ impl QemuDriver {
         Ok(memdev)
     }
 
-    /// Plugs random number generator `r` into the running guest `p` (live definition `def`):
-    /// its alias, a PCI address as the guest's other devices were given theirs, its device
-    /// node allowed, then its backend object and its device. Returns its alias.
-    async fn plug_rng(&self, p: &Proc, def: &mut DomainDef, mut r: RawElement) -> Result<String> {
-        if rvirt_conf::domain::raw_alias(&r).is_none() {
-            let qid = crate::alias::rng_alias(def);
-            rvirt_conf::domain::set_raw_alias(&mut r, &qid);
+    /// Plugs random number generator or shared memory device `e` into the running guest `p`
+    /// (live definition `def`): its alias, a PCI address as the guest's other devices were
+    /// given theirs, a generator's device node allowed, then its backend object and its
+    /// device. Returns its alias.
+    async fn plug_backed(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        mut e: RawElement,
+    ) -> Result<String> {
+        let name = e.name.clone();
+        if rvirt_conf::domain::raw_alias(&e).is_none() {
+            let qid = crate::alias::indexed_alias(def, &name);
+            rvirt_conf::domain::set_raw_alias(&mut e, &qid);
         }
-        let qid = rvirt_conf::domain::raw_alias(&r)
+        let qid = rvirt_conf::domain::raw_alias(&e)
             .unwrap_or_default()
             .to_string();
         let mut after = def.clone();
-        after.devices.insert_other(r);
+        after.devices.insert_other(e);
         assign_hotplug_pci(&mut after)?;
-        let Some(at) = rng_by_alias(&after, &qid) else {
-            return Err(Error::internal(FROM, "random number generator lost"));
+        let Some(at) = crate::alias::raw_position(&after, &name, &qid) else {
+            return Err(Error::internal(FROM, format!("{name} device lost")));
         };
-        let r = after.devices.other[at].1.clone();
-        let (object, device) = crate::command::rng_parts(&after, &r)?;
-        self.grant_rng(p, &r)?;
-        let object_id = format!("obj{qid}");
+        let e = after.devices.other[at].1.clone();
+        let (object, device) = match name.as_str() {
+            "rng" => crate::command::rng_parts(&after, &e)?,
+            _ => crate::command::shmem_parts(&after, &e)?,
+        };
+        if name == "rng" {
+            self.grant_rng(p, &e)?;
+        }
+        let object_id = backend_object(&name, &qid);
         self.with_monitor(p, move |m| async move {
             m.execute("object-add", Some(object)).await?;
             if let Err(e) = m.device_add(device).await {
@@ -1510,7 +1555,11 @@ impl QemuDriver {
             Ok(())
         })
         .await
-        .inspect_err(|_| self.revoke_rng(p, &r))?;
+        .inspect_err(|_| {
+            if name == "rng" {
+                self.revoke_rng(p, &e);
+            }
+        })?;
         *def = after;
         Ok(qid)
     }
@@ -1682,6 +1731,24 @@ impl QemuDriver {
                 (qid, Pending::Rng)
             }
             Device::Watchdog(w) => (unplugged_watchdog(&live_def, &w)?, Pending::Watchdog),
+            Device::Shmem(e) => {
+                let Some(i) = crate::rng::find_shmem(&live_def, &e) else {
+                    let model = e.child("model").and_then(|m| m.attr("type"));
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::DEVICE_MISSING,
+                        format!(
+                            "model '{}' shmem device not present in domain configuration",
+                            model.unwrap_or("ivshmem-plain")
+                        ),
+                    ));
+                };
+                let found = &live_def.devices.other[i].1;
+                let qid = rvirt_conf::domain::raw_alias(found)
+                    .unwrap_or_default()
+                    .to_string();
+                (qid, Pending::Shmem)
+            }
             Device::Input(i) => {
                 let found = &live_def.devices.inputs[find_input(&live_def, &i)?];
                 let bus = found.bus.as_deref().unwrap_or("none");
@@ -1773,16 +1840,23 @@ impl QemuDriver {
                 }
                 self.refresh_memory(p, &mut def, true).await;
             }
-            Pending::Rng => {
-                let object = format!("obj{id}");
+            Pending::Rng | Pending::Shmem => {
+                let name = if matches!(what, Pending::Rng) {
+                    "rng"
+                } else {
+                    "shmem"
+                };
+                let object = backend_object(name, id);
                 let _ = self
                     .with_monitor(p, |m| async move {
                         m.execute("object-del", Some(json!({ "id": object }))).await
                     })
                     .await;
-                if let Some(i) = rng_by_alias(&def, id) {
-                    let (_, r) = def.devices.other.remove(i);
-                    self.revoke_rng(p, &r);
+                if let Some(i) = crate::alias::raw_position(&def, name, id) {
+                    let (_, e) = def.devices.other.remove(i);
+                    if name == "rng" {
+                        self.revoke_rng(p, &e);
+                    }
                 }
             }
             Pending::Watchdog => {

@@ -1,6 +1,7 @@
-//! Random number generators (`<rng>`) as the hot-plug code finds them in a definition; what
-//! QEMU is given for one is `command::rng_parts`, the device rules its
-//! backend file needs `device_rules::rng_rules`.
+//! Random number generators (`<rng>`) and shared memory devices (`<shmem>`) as the hot-plug
+//! code finds them in a definition; what QEMU is given for one is `command::rng_parts` or
+//! `command::shmem_parts`, the device rules a generator's backend file needs
+//! `device_rules::rng_rules`.
 
 use rvirt_conf::DomainDef;
 use rvirt_conf::raw::RawElement;
@@ -55,6 +56,27 @@ pub(crate) fn file(r: &RawElement) -> Option<&str> {
     }
     let named = backend.and_then(|b| b.text()).map(str::trim);
     Some(named.filter(|t| !t.is_empty()).unwrap_or(DEFAULT_FILE))
+}
+
+/// The index in `def.devices.other` of the shared memory device `wanted` names, as libvirt
+/// matches one (`virDomainShmemDefEquals`): the same name, size, model, role, server and
+/// MSI settings, and the same address when `wanted` gives one.
+pub(crate) fn find_shmem(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
+    let model = |e: &RawElement| {
+        let m = e.child("model").and_then(|m| m.attr("type"));
+        m.unwrap_or("ivshmem-plain").to_string()
+    };
+    def.devices.other.iter().position(|(_, e)| {
+        e.name == "shmem"
+            && e.attr("name") == wanted.attr("name")
+            && e.attr("role") == wanted.attr("role")
+            && crate::command::shmem_size(e) == crate::command::shmem_size(wanted)
+            && model(e) == model(wanted)
+            && e.child("server") == wanted.child("server")
+            && attrs_of(e, "msi") == attrs_of(wanted, "msi")
+            && (wanted.child("address").is_none()
+                || attrs_of(e, "address") == attrs_of(wanted, "address"))
+    })
 }
 
 /// [`find`], or libvirt's error for a live detach of a generator the guest does not have.

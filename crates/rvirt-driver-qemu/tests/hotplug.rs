@@ -1364,3 +1364,110 @@ fn inputs_plug_as_libvirt() {
     assert_eq!(inactive(&dom), theirs[3]);
     assert_eq!(errors, their_errors);
 }
+
+/// A guest with ACPI (PCI hot-plug) and no shared memory.
+const SHMEM_GUEST: &str = "<domain type='qemu'><name>sh</name>\
+    <uuid>00000000-0000-4000-8000-0000000009a6</uuid><memory unit='MiB'>64</memory>\
+    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+    <devices/></domain>";
+
+/// The shared memory devices plugged (NAME their files' prefix), and one the guest never has.
+const SHMEMS: [&str; 2] = [
+    "<shmem name='NAME-a'><model type='ivshmem-plain'/><size unit='M'>2</size></shmem>",
+    "<shmem name='NAME-b'><model type='ivshmem-plain'/><size unit='M'>2</size></shmem>",
+];
+
+/// Shared memory plugged into a running guest and into a persistent definition, beside
+/// libvirt's QEMU driver doing the same calls: the live XML after a live attach and a live
+/// detach (which a guest without an OS never completes), libvirt's errors (one the guest does
+/// not have, a second of the same, an update), and the inactive XML after config attach and
+/// detach. QEMU must have the device on its shared file.
+#[test]
+fn shared_memory_plugs_as_libvirt() {
+    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+        return;
+    }
+    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let root = common::Root::new();
+    let lv = root.path().join("libvirt");
+    std::fs::create_dir_all(&lv).unwrap();
+    // Files under /dev/shm, one set per side (QEMU makes them and nothing removes them).
+    let prefix = format!("rvirt-hotplug-{}", std::process::id());
+    let (theirs_name, ours_name) = (format!("{prefix}-lv"), format!("{prefix}-rv"));
+    struct ShmFiles(String);
+    impl Drop for ShmFiles {
+        fn drop(&mut self) {
+            for side in ["lv", "rv"] {
+                for x in ["a", "b"] {
+                    let _ = std::fs::remove_file(format!("/dev/shm/{}-{side}-{x}", self.0));
+                }
+            }
+        }
+    }
+    let _files = ShmFiles(prefix);
+    let file = |name: &str, text: &str| {
+        let p = lv.join(name);
+        std::fs::write(&p, text.replace("NAME", &theirs_name)).unwrap();
+        p.display().to_string()
+    };
+    let g = file("g.xml", SHMEM_GUEST);
+    let [a, b] = [0, 1].map(|i| file(&format!("s{i}.xml"), SHMEMS[i]));
+    let commands = format!(
+        "create {g}; attach-device sh {a} --live; dumpxml sh; detach-device sh {b} --live; \
+         detach-device sh {a} --live; dumpxml sh; update-device sh {a} --live; destroy sh; \
+         define {g}; attach-device sh {a} --config; attach-device sh {a} --config; \
+         attach-device sh {b} --config; dumpxml --inactive sh; detach-device sh {a} --config; \
+         detach-device sh {a} --config; dumpxml --inactive sh"
+    );
+    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
+        return;
+    };
+    let theirs: Vec<String> = theirs
+        .iter()
+        .map(|x| x.replace(&theirs_name, "NAME"))
+        .collect();
+
+    let d = open(&root.path().join("rvirt"));
+    let ours = SHMEMS.map(|x| x.replace("NAME", &ours_name));
+    let mut errors = Vec::new();
+    let mut note = |r: rvirt_types::Result<()>| {
+        if let Err(e) = r {
+            errors.push(e.message);
+        }
+    };
+    let live = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+        common::mask_live(&x.replace(&ours_name, "NAME"))
+    };
+    let dom = block_on(d.domain_create_xml(SHMEM_GUEST, DomainCreateFlags::empty())).unwrap();
+    let _cleanup = common::Cleanup(d.clone(), "sh");
+    note(call(&d, &dom, "attach", &ours[0], F::LIVE));
+    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
+    let args = serde_json::json!({"path": "/objects/shmmem-shmem0", "property": "mem-path"});
+    let path = block_on(d.monitor_command(&dom, "qom-get", Some(args))).unwrap();
+    assert_eq!(path, format!("/dev/shm/{ours_name}-a"));
+    note(call(&d, &dom, "detach", &ours[1], F::LIVE));
+    note(call(&d, &dom, "detach", &ours[0], F::LIVE));
+    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
+    note(block_on(d.domain_update_device_flags(
+        &dom,
+        &ours[0],
+        F::LIVE,
+    )));
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+
+    let dom = block_on(d.domain_define_xml(SHMEM_GUEST, DomainDefineFlags::empty())).unwrap();
+    let inactive = |dom: &rvirt_driver::DomainRef| {
+        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
+        x.trim().replace(&ours_name, "NAME")
+    };
+    note(call(&d, &dom, "attach", &ours[0], F::CONFIG));
+    note(call(&d, &dom, "attach", &ours[0], F::CONFIG));
+    note(call(&d, &dom, "attach", &ours[1], F::CONFIG));
+    assert_eq!(inactive(&dom), theirs[2]);
+    note(call(&d, &dom, "detach", &ours[0], F::CONFIG));
+    note(call(&d, &dom, "detach", &ours[0], F::CONFIG));
+    assert_eq!(inactive(&dom), theirs[3]);
+    assert_eq!(errors, their_errors);
+}

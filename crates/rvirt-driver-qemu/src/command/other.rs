@@ -291,48 +291,56 @@ pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
 /// the PCI device on it.
 pub(super) fn shmems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     for e in raw_devices(def, "shmem") {
-        let model = e
-            .child("model")
-            .and_then(|m| m.attr("type"))
-            .unwrap_or("ivshmem-plain");
-        if model != "ivshmem-plain" {
-            return Err(unsupported(format!(
-                "shmem model '{model}' is not supported by this QEMU driver yet"
-            )));
-        }
-        if e.child("server").is_some() {
-            return Err(unsupported(
-                "shmem server is not supported by this QEMU driver yet",
-            ));
-        }
-        let name = e.attr("name").unwrap_or("");
-        let size = e
-            .child("size")
-            .and_then(|s| {
-                let n = super::text_of(s)?.parse::<u64>().ok()?;
-                let scale = rvirt_conf::units::unit_scale(s.attr("unit").unwrap_or("b"), 1)?;
-                n.checked_mul(scale)
-            })
-            .unwrap_or(4 << 20);
-        let info = raw_info(e);
-        let alias = id_of(&info);
-        let mem = format!("shmmem-{alias}");
+        let (object, dev) = shmem_parts(def, e)?;
         a.push("-object".into());
-        a.push(
-            json!({"qom-type": "memory-backend-file", "id": mem,
-                   "mem-path": format!("/dev/shm/{name}"), "size": size, "share": true})
-            .to_string(),
-        );
-        device(
-            a,
-            at_pci(
-                def,
-                &info,
-                json!({"driver": "ivshmem-plain", "id": alias, "memdev": mem}),
-            ),
-        );
+        a.push(object.to_string());
+        device(a, dev);
     }
     Ok(())
+}
+
+/// What QEMU is given for shared memory device `e` of `def` (with its alias and PCI
+/// address), at start as on a hot-plug: its memory backend (`shmmem-ALIAS`, the shared file
+/// `/dev/shm/NAME`, 4 MiB unless sized) and its `ivshmem-plain` device.
+pub(crate) fn shmem_parts(def: &DomainDef, e: &RawElement) -> Result<(Value, Value)> {
+    let model = e
+        .child("model")
+        .and_then(|m| m.attr("type"))
+        .unwrap_or("ivshmem-plain");
+    if model != "ivshmem-plain" {
+        return Err(unsupported(format!(
+            "shmem model '{model}' is not supported by this QEMU driver yet"
+        )));
+    }
+    if e.child("server").is_some() {
+        return Err(unsupported(
+            "shmem server is not supported by this QEMU driver yet",
+        ));
+    }
+    let name = e.attr("name").unwrap_or("");
+    let size = shmem_size(e);
+    let info = raw_info(e);
+    let alias = id_of(&info);
+    let mem = format!("shmmem-{alias}");
+    let object = json!({"qom-type": "memory-backend-file", "id": mem,
+                        "mem-path": format!("/dev/shm/{name}"), "size": size, "share": true});
+    let dev = at_pci(
+        def,
+        &info,
+        json!({"driver": "ivshmem-plain", "id": alias, "memdev": mem}),
+    );
+    Ok((object, dev))
+}
+
+/// The size of shared memory device `e` in bytes (4 MiB unless it says).
+pub(crate) fn shmem_size(e: &RawElement) -> u64 {
+    e.child("size")
+        .and_then(|s| {
+            let n = super::text_of(s)?.parse::<u64>().ok()?;
+            let scale = rvirt_conf::units::unit_scale(s.attr("unit").unwrap_or("b"), 1)?;
+            n.checked_mul(scale)
+        })
+        .unwrap_or(4 << 20)
 }
 
 /// USB hubs, on the ports their addresses name.
