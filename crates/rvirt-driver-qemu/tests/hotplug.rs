@@ -1038,68 +1038,175 @@ fn nvdimm_virtio_mem_and_pmem_plug_live_as_libvirt() {
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
 }
 
-/// A guest with one random number generator.
-const RNG_GUEST: &str = "<domain type='qemu'><name>rg</name>\
-    <uuid>00000000-0000-4000-8000-0000000009a3</uuid><memory unit='MiB'>64</memory>\
-    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features><devices>\
-    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
-    </devices></domain>";
+/// One step of a hot-plug comparison with libvirt, done alike through virsh on libvirt's QEMU
+/// driver and through rvirt's driver.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// Start the guest (transient).
+    Create,
+    /// Define the guest.
+    Define,
+    /// Stop the running guest.
+    Destroy,
+    /// Attach, detach or update device N with flags.
+    Attach(usize, F),
+    Detach(usize, F),
+    Update(usize, F),
+    /// Compare the live XML.
+    Live,
+    /// Compare the inactive XML.
+    Inactive,
+    /// rvirt's checks number N of the running guest (no virsh command).
+    Check(usize),
+}
 
-/// The generators plugged into [`RNG_GUEST`], and one it never has.
-const RNGS: [&str; 3] = [
-    "<rng model='virtio'><rate bytes='4096' period='2000'/>\
-     <backend model='random'>/dev/random</backend></rng>",
-    "<rng model='virtio'><backend model='builtin'/></rng>",
-    "<rng model='virtio'><backend model='random'>/dev/hwrng-none</backend></rng>",
-];
+/// A hot-plug comparison: guest `guest` named `name`, the devices its steps name (as libvirt's
+/// and rvirt's sides each write them: their files differ), and `mask` applied to every
+/// document of both sides (such file names).
+struct Plugging<'a> {
+    name: &'static str,
+    guest: &'a str,
+    libvirt_devices: Vec<String>,
+    rvirt_devices: Vec<String>,
+    mask: &'a dyn Fn(&str) -> String,
+}
+
+impl Plugging<'_> {
+    /// Runs `steps` under libvirt (in folder `lv`) then under rvirt's driver `d`: each live and
+    /// inactive document and the errors must be libvirt's; `check(n, d, dom)` runs at each
+    /// `Check(n)`. Returns without comparing where libvirt's QEMU driver is missing.
+    fn run(
+        &self,
+        lv: &std::path::Path,
+        d: &Arc<QemuDriver>,
+        steps: &[Step],
+        mut check: impl FnMut(usize, &QemuDriver, &rvirt_driver::DomainRef),
+    ) {
+        rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+        let file = |name: &str, text: &str| {
+            let p = lv.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        };
+        let g = file("guest.xml", self.guest);
+        let devs: Vec<String> = (self.libvirt_devices.iter().enumerate())
+            .map(|(i, x)| file(&format!("dev{i}.xml"), x))
+            .collect();
+        let flag = |f: F| if f == F::LIVE { "--live" } else { "--config" };
+        let n = self.name;
+        let commands: Vec<String> = steps
+            .iter()
+            .filter_map(|s| {
+                Some(match *s {
+                    Step::Create => format!("create {g}"),
+                    Step::Define => format!("define {g}"),
+                    Step::Destroy => format!("destroy {n}"),
+                    Step::Attach(i, f) => format!("attach-device {n} {} {}", devs[i], flag(f)),
+                    Step::Detach(i, f) => format!("detach-device {n} {} {}", devs[i], flag(f)),
+                    Step::Update(i, f) => format!("update-device {n} {} {}", devs[i], flag(f)),
+                    Step::Live => format!("dumpxml {n}"),
+                    Step::Inactive => format!("dumpxml --inactive {n}"),
+                    Step::Check(_) => return None,
+                })
+            })
+            .collect();
+        let documents = steps
+            .iter()
+            .filter(|s| matches!(s, Step::Live | Step::Inactive))
+            .count();
+        let Some((theirs, their_errors)) = libvirt_documents(lv, &commands.join("; "), documents)
+        else {
+            return;
+        };
+        let mut theirs = theirs.iter().map(|x| (self.mask)(x));
+
+        let mut errors = Vec::new();
+        let mut dom = None;
+        let mut _cleanup = None;
+        for step in steps {
+            let dev = |i: usize| self.rvirt_devices[i].as_str();
+            let result = match *step {
+                Step::Create | Step::Define => {
+                    let made = if matches!(step, Step::Create) {
+                        block_on(d.domain_create_xml(self.guest, DomainCreateFlags::empty()))
+                    } else {
+                        block_on(d.domain_define_xml(self.guest, DomainDefineFlags::empty()))
+                    };
+                    dom = Some(made.unwrap());
+                    _cleanup = Some(common::Cleanup(d.clone(), n));
+                    Ok(())
+                }
+                _ => {
+                    let dom = dom.as_ref().unwrap();
+                    match *step {
+                        Step::Destroy => block_on(d.domain_destroy(dom, Default::default())),
+                        Step::Attach(i, f) => call(d, dom, "attach", dev(i), f),
+                        Step::Detach(i, f) => call(d, dom, "detach", dev(i), f),
+                        Step::Update(i, f) => {
+                            block_on(d.domain_update_device_flags(dom, dev(i), f))
+                        }
+                        Step::Live | Step::Inactive => {
+                            let flags = match step {
+                                Step::Live => DomainXMLFlags::empty(),
+                                _ => DomainXMLFlags::INACTIVE,
+                            };
+                            let ours = block_on(d.domain_get_xml_desc(dom, flags)).unwrap();
+                            let want = theirs.next().unwrap();
+                            let (ours, want) = match step {
+                                Step::Live => (
+                                    common::mask_live(&(self.mask)(&ours)),
+                                    common::mask_live(&want),
+                                ),
+                                _ => ((self.mask)(ours.trim()), want),
+                            };
+                            assert_eq!(ours, want, "after {step:?}");
+                            Ok(())
+                        }
+                        Step::Check(k) => {
+                            check(k, d, dom);
+                            Ok(())
+                        }
+                        Step::Create | Step::Define => unreachable!(),
+                    }
+                }
+            };
+            if let Err(e) = result {
+                errors.push(e.message);
+            }
+        }
+        assert_eq!(errors, their_errors);
+    }
+}
 
 /// Random number generators plugged into a running guest and into a persistent definition,
 /// beside libvirt's QEMU driver doing the same calls: the live XML after two live attaches
 /// (aliases, PCI addresses, rate) and after a live detach (which a guest without an OS never
 /// completes), libvirt's errors (a generator the guest lacks, an update), and the inactive XML
-/// after a config attach and detach. QEMU must have each device with its backend.
+/// after a config attach and detach. The attaches are announced, and QEMU has each device with
+/// its backend.
 #[test]
 fn random_number_generators_plug_as_libvirt() {
     if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
         eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
         return;
     }
-    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let guest = "<domain type='qemu'><name>rg</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a3</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+        </devices></domain>";
+    let devices: Vec<String> = [
+        "<rng model='virtio'><rate bytes='4096' period='2000'/>\
+         <backend model='random'>/dev/random</backend></rng>",
+        "<rng model='virtio'><backend model='builtin'/></rng>",
+        "<rng model='virtio'><backend model='random'>/dev/hwrng-none</backend></rng>",
+    ]
+    .map(str::to_string)
+    .into();
     let root = common::Root::new();
     let lv = root.path().join("libvirt");
     std::fs::create_dir_all(&lv).unwrap();
-    let file = |name: &str, text: &str| {
-        let p = lv.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let g = file("g.xml", RNG_GUEST);
-    let [r0, r1, none] = [0, 1, 2].map(|i| file(&format!("r{i}.xml"), RNGS[i]));
-    let commands = format!(
-        "create {g}; attach-device rg {r0} --live; attach-device rg {r1} --live; dumpxml rg; \
-         detach-device rg {r1} --live; dumpxml rg; detach-device rg {none} --live; \
-         update-device rg {r0} --live; destroy rg; define {g}; \
-         attach-device rg {r1} --config; dumpxml --inactive rg; \
-         detach-device rg {none} --config; detach-device rg {r1} --config; \
-         update-device rg {r0} --config; dumpxml --inactive rg"
-    );
-    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
-        return;
-    };
-
     let d = open(&root.path().join("rvirt"));
-    let mut errors = Vec::new();
-    let mut note = |r: rvirt_types::Result<()>| {
-        if let Err(e) = r {
-            errors.push(e.message);
-        }
-    };
-    let live = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
-        common::mask_live(&x)
-    };
-    let dom = block_on(d.domain_create_xml(RNG_GUEST, DomainCreateFlags::empty())).unwrap();
-    let _cleanup = common::Cleanup(d.clone(), "rg");
     let added: Arc<Mutex<Vec<String>>> = Default::default();
     let a2 = added.clone();
     block_on(d.connect_domain_event_register_any(
@@ -1112,270 +1219,193 @@ fn random_number_generators_plug_as_libvirt() {
         }),
     ))
     .unwrap();
-    note(call(&d, &dom, "attach", RNGS[0], F::LIVE));
-    note(call(&d, &dom, "attach", RNGS[1], F::LIVE));
-    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
-    wait_until(Duration::from_secs(2), "the device-added events", || {
-        added.lock().unwrap().len() == 2
-    });
-    assert_eq!(*added.lock().unwrap(), ["rng1", "rng2"]);
-    // QEMU has both devices, each on its backend object.
-    for (id, backend) in [("rng1", "rng-random"), ("rng2", "rng-builtin")] {
-        let args = serde_json::json!({"path": format!("/machine/peripheral/{id}"),
-                                      "property": "rng"});
-        let link = block_on(d.monitor_command(&dom, "qom-get", Some(args))).unwrap();
-        assert_eq!(link, format!("/objects/obj{id}"));
-        let args = serde_json::json!({"path": "/objects"});
-        let objects = block_on(d.monitor_command(&dom, "qom-list", Some(args))).unwrap();
-        let obj = objects
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["name"] == format!("obj{id}"))
-            .unwrap_or_else(|| panic!("{objects}"));
-        assert_eq!(obj["type"], format!("child<{backend}>"));
-    }
-    note(call(&d, &dom, "detach", RNGS[1], F::LIVE));
-    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
-    note(call(&d, &dom, "detach", RNGS[2], F::LIVE));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        RNGS[0],
-        F::LIVE,
-    )));
-    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
-
-    let dom = block_on(d.domain_define_xml(RNG_GUEST, DomainDefineFlags::empty())).unwrap();
-    let inactive = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
-        x.trim().to_string()
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Attach(1, F::LIVE),
+        Live,
+        Check(0),
+        Detach(1, F::LIVE),
+        Live,
+        Detach(2, F::LIVE),
+        Update(0, F::LIVE),
+        Destroy,
+        Define,
+        Attach(1, F::CONFIG),
+        Inactive,
+        Detach(2, F::CONFIG),
+        Detach(1, F::CONFIG),
+        Update(0, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "rg",
+        guest,
+        libvirt_devices: devices.clone(),
+        rvirt_devices: devices,
+        mask: &|x| x.to_string(),
     };
-    note(call(&d, &dom, "attach", RNGS[1], F::CONFIG));
-    assert_eq!(inactive(&dom), theirs[2]);
-    note(call(&d, &dom, "detach", RNGS[2], F::CONFIG));
-    note(call(&d, &dom, "detach", RNGS[1], F::CONFIG));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        RNGS[0],
-        F::CONFIG,
-    )));
-    assert_eq!(inactive(&dom), theirs[3]);
-    assert_eq!(errors, their_errors);
+    plugging.run(&lv, &d, &steps, |_, d, dom| {
+        wait_until(Duration::from_secs(2), "the device-added events", || {
+            added.lock().unwrap().len() == 2
+        });
+        assert_eq!(*added.lock().unwrap(), ["rng1", "rng2"]);
+        // QEMU has both devices, each on its backend object.
+        let args = serde_json::json!({"path": "/objects"});
+        let objects = block_on(d.monitor_command(dom, "qom-list", Some(args))).unwrap();
+        for (id, backend) in [("rng1", "rng-random"), ("rng2", "rng-builtin")] {
+            let args = serde_json::json!({"path": format!("/machine/peripheral/{id}"),
+                                          "property": "rng"});
+            let link = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+            assert_eq!(link, format!("/objects/obj{id}"));
+            let obj = objects
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["name"] == format!("obj{id}"))
+                .unwrap_or_else(|| panic!("{objects}"));
+            assert_eq!(obj["type"], format!("child<{backend}>"));
+        }
+    });
 }
-
-/// A guest with ACPI (PCI hot-plug) and no watchdog.
-const WATCHDOG_GUEST: &str = "<domain type='qemu'><name>wd</name>\
-    <uuid>00000000-0000-4000-8000-0000000009a4</uuid><memory unit='MiB'>64</memory>\
-    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
-    <devices/></domain>";
-
-/// The watchdogs plugged and unplugged.
-const WATCHDOGS: [&str; 2] = [
-    "<watchdog model='i6300esb' action='poweroff'/>",
-    "<watchdog model='ib700' action='pause'/>",
-];
 
 /// A watchdog plugged into a running guest and into a persistent definition, beside libvirt's
 /// QEMU driver doing the same calls: the live XML after a live attach and after a live detach
-/// (which a guest without an OS never completes), libvirt's errors (a second watchdog, a model
-/// QEMU cannot plug, one the guest does not have, an update), and the inactive XML after config
-/// attach and detach. QEMU must have the device.
+/// (which libvirt refuses for a watchdog XML without the live one's address), libvirt's
+/// errors (a second watchdog, a model QEMU cannot plug, one the guest does not have, an
+/// update), and the inactive XML after config attach and detach. QEMU must have the device.
 #[test]
 fn a_watchdog_plugs_as_libvirt() {
     if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
         eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
         return;
     }
-    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let guest = "<domain type='qemu'><name>wd</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a4</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices/></domain>";
+    let devices: Vec<String> = [
+        "<watchdog model='i6300esb' action='poweroff'/>",
+        "<watchdog model='ib700' action='pause'/>",
+    ]
+    .map(str::to_string)
+    .into();
     let root = common::Root::new();
     let lv = root.path().join("libvirt");
     std::fs::create_dir_all(&lv).unwrap();
-    let file = |name: &str, text: &str| {
-        let p = lv.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let g = file("g.xml", WATCHDOG_GUEST);
-    let [esb, ib] = [0, 1].map(|i| file(&format!("w{i}.xml"), WATCHDOGS[i]));
-    let commands = format!(
-        "create {g}; attach-device wd {ib} --live; attach-device wd {esb} --live; dumpxml wd; \
-         attach-device wd {esb} --live; detach-device wd {ib} --live; \
-         detach-device wd {esb} --live; dumpxml wd; update-device wd {esb} --live; destroy wd; \
-         define {g}; detach-device wd {ib} --config; attach-device wd {ib} --config; \
-         attach-device wd {esb} --config; dumpxml --inactive wd; \
-         detach-device wd {esb} --config; update-device wd {esb} --config; dumpxml --inactive wd"
-    );
-    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
-        return;
-    };
-
     let d = open(&root.path().join("rvirt"));
-    let mut errors = Vec::new();
-    let mut note = |r: rvirt_types::Result<()>| {
-        if let Err(e) = r {
-            errors.push(e.message);
-        }
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(1, F::LIVE),
+        Attach(0, F::LIVE),
+        Live,
+        Check(0),
+        Attach(0, F::LIVE),
+        Detach(1, F::LIVE),
+        Detach(0, F::LIVE),
+        Live,
+        Update(0, F::LIVE),
+        Destroy,
+        Define,
+        Detach(1, F::CONFIG),
+        Attach(1, F::CONFIG),
+        Attach(0, F::CONFIG),
+        Inactive,
+        Detach(0, F::CONFIG),
+        Update(0, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "wd",
+        guest,
+        libvirt_devices: devices.clone(),
+        rvirt_devices: devices,
+        mask: &|x| x.to_string(),
     };
-    let live = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
-        common::mask_live(&x)
-    };
-    let dom = block_on(d.domain_create_xml(WATCHDOG_GUEST, DomainCreateFlags::empty())).unwrap();
-    let _cleanup = common::Cleanup(d.clone(), "wd");
-    note(call(&d, &dom, "attach", WATCHDOGS[1], F::LIVE));
-    note(call(&d, &dom, "attach", WATCHDOGS[0], F::LIVE));
-    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
-    let args = serde_json::json!({"path": "/machine/peripheral/watchdog0", "property": "type"});
-    let kind = block_on(d.monitor_command(&dom, "qom-get", Some(args))).unwrap();
-    assert_eq!(kind, "i6300esb");
-    note(call(&d, &dom, "attach", WATCHDOGS[0], F::LIVE));
-    note(call(&d, &dom, "detach", WATCHDOGS[1], F::LIVE));
-    note(call(&d, &dom, "detach", WATCHDOGS[0], F::LIVE));
-    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        WATCHDOGS[0],
-        F::LIVE,
-    )));
-    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
-
-    let dom = block_on(d.domain_define_xml(WATCHDOG_GUEST, DomainDefineFlags::empty())).unwrap();
-    let inactive = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
-        x.trim().to_string()
-    };
-    note(call(&d, &dom, "detach", WATCHDOGS[1], F::CONFIG));
-    note(call(&d, &dom, "attach", WATCHDOGS[1], F::CONFIG));
-    note(call(&d, &dom, "attach", WATCHDOGS[0], F::CONFIG));
-    assert_eq!(inactive(&dom), theirs[2]);
-    note(call(&d, &dom, "detach", WATCHDOGS[0], F::CONFIG));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        WATCHDOGS[0],
-        F::CONFIG,
-    )));
-    assert_eq!(inactive(&dom), theirs[3]);
-    assert_eq!(errors, their_errors);
+    plugging.run(&lv, &d, &steps, |_, d, dom| {
+        let args = serde_json::json!({"path": "/machine/peripheral/watchdog0", "property": "type"});
+        let kind = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+        assert_eq!(kind, "i6300esb");
+    });
 }
-
-/// A guest with ACPI (PCI hot-plug), a USB controller and only its implicit PS/2 inputs.
-const INPUT_GUEST: &str = "<domain type='qemu'><name>in</name>\
-    <uuid>00000000-0000-4000-8000-0000000009a5</uuid><memory unit='MiB'>64</memory>\
-    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
-    <devices><controller type='usb' model='qemu-xhci'/></devices></domain>";
-
-/// The inputs plugged and unplugged: USB, virtio, and PS/2 (which cannot be).
-const INPUTS: [&str; 3] = [
-    "<input type='tablet' bus='usb'/>",
-    "<input type='keyboard' bus='virtio'/>",
-    "<input type='mouse' bus='ps2'/>",
-];
 
 /// Input devices plugged into a running guest and into a persistent definition, beside
 /// libvirt's QEMU driver doing the same calls: the live XML after live attaches (aliases, a
 /// USB port, a PCI address) and after live detaches (QEMU lets a USB device go at once; a
-/// virtio one waits for a guest that never answers), libvirt's errors, and the inactive XML
-/// after config attach and detach. QEMU must have the devices.
+/// virtio one waits for a guest that never answers), libvirt's errors (PS/2, a missing input,
+/// an update), and the inactive XML after config attach and detach. QEMU must have the
+/// devices.
 #[test]
 fn inputs_plug_as_libvirt() {
     if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
         eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
         return;
     }
-    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+    let guest = "<domain type='qemu'><name>in</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a5</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices><controller type='usb' model='qemu-xhci'/></devices></domain>";
+    let devices: Vec<String> = [
+        "<input type='tablet' bus='usb'/>",
+        "<input type='keyboard' bus='virtio'/>",
+        "<input type='mouse' bus='ps2'/>",
+    ]
+    .map(str::to_string)
+    .into();
     let root = common::Root::new();
     let lv = root.path().join("libvirt");
     std::fs::create_dir_all(&lv).unwrap();
-    let file = |name: &str, text: &str| {
-        let p = lv.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let g = file("g.xml", INPUT_GUEST);
-    let [usb, virtio, ps2] = [0, 1, 2].map(|i| file(&format!("i{i}.xml"), INPUTS[i]));
-    let commands = format!(
-        "create {g}; attach-device in {usb} --live; attach-device in {virtio} --live; \
-         attach-device in {ps2} --live; dumpxml in; detach-device in {usb} --live; \
-         detach-device in {virtio} --live; detach-device in {ps2} --live; dumpxml in; \
-         update-device in {usb} --live; destroy in; define {g}; \
-         attach-device in {usb} --config; attach-device in {virtio} --config; \
-         dumpxml --inactive in; detach-device in {usb} --config; \
-         detach-device in {usb} --config; update-device in {virtio} --config; \
-         dumpxml --inactive in"
-    );
-    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
-        return;
-    };
-
     let d = open(&root.path().join("rvirt"));
-    let mut errors = Vec::new();
-    let mut note = |r: rvirt_types::Result<()>| {
-        if let Err(e) = r {
-            errors.push(e.message);
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Attach(1, F::LIVE),
+        Attach(2, F::LIVE),
+        Live,
+        Check(0),
+        Detach(0, F::LIVE),
+        Detach(1, F::LIVE),
+        Detach(2, F::LIVE),
+        Check(1),
+        Live,
+        Update(0, F::LIVE),
+        Destroy,
+        Define,
+        Attach(0, F::CONFIG),
+        Attach(1, F::CONFIG),
+        Inactive,
+        Detach(0, F::CONFIG),
+        Detach(0, F::CONFIG),
+        Update(1, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "in",
+        guest,
+        libvirt_devices: devices.clone(),
+        rvirt_devices: devices,
+        mask: &|x| x.to_string(),
+    };
+    plugging.run(&lv, &d, &steps, |k, d, dom| {
+        if k == 0 {
+            let ids = peripheral_ids(d, dom);
+            assert!(
+                ["input2", "input3"]
+                    .iter()
+                    .all(|i| ids.contains(&i.to_string())),
+                "{ids:?}"
+            );
+        } else {
+            // QEMU lets the USB tablet go: the guest has the virtio keyboard alone.
+            wait_until(Duration::from_secs(5), "the tablet's removal", || {
+                !peripheral_ids(d, dom).contains(&"input2".to_string())
+            });
         }
-    };
-    let live = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
-        common::mask_live(&x)
-    };
-    let dom = block_on(d.domain_create_xml(INPUT_GUEST, DomainCreateFlags::empty())).unwrap();
-    let _cleanup = common::Cleanup(d.clone(), "in");
-    for x in INPUTS {
-        note(call(&d, &dom, "attach", x, F::LIVE));
-    }
-    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
-    let ids = peripheral_ids(&d, &dom);
-    assert!(
-        ["input2", "input3"]
-            .iter()
-            .all(|i| ids.contains(&i.to_string())),
-        "{ids:?}"
-    );
-    for x in INPUTS {
-        note(call(&d, &dom, "detach", x, F::LIVE));
-    }
-    // QEMU let the USB tablet go: the guest has the virtio keyboard alone.
-    wait_until(Duration::from_secs(5), "the tablet's removal", || {
-        !live(&dom).contains("tablet")
     });
-    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        INPUTS[0],
-        F::LIVE,
-    )));
-    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
-
-    let dom = block_on(d.domain_define_xml(INPUT_GUEST, DomainDefineFlags::empty())).unwrap();
-    let inactive = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
-        x.trim().to_string()
-    };
-    note(call(&d, &dom, "attach", INPUTS[0], F::CONFIG));
-    note(call(&d, &dom, "attach", INPUTS[1], F::CONFIG));
-    assert_eq!(inactive(&dom), theirs[2]);
-    note(call(&d, &dom, "detach", INPUTS[0], F::CONFIG));
-    note(call(&d, &dom, "detach", INPUTS[0], F::CONFIG));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        INPUTS[1],
-        F::CONFIG,
-    )));
-    assert_eq!(inactive(&dom), theirs[3]);
-    assert_eq!(errors, their_errors);
 }
-
-/// A guest with ACPI (PCI hot-plug) and no shared memory.
-const SHMEM_GUEST: &str = "<domain type='qemu'><name>sh</name>\
-    <uuid>00000000-0000-4000-8000-0000000009a6</uuid><memory unit='MiB'>64</memory>\
-    <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
-    <devices/></domain>";
-
-/// The shared memory devices plugged (NAME their files' prefix), and one the guest never has.
-const SHMEMS: [&str; 2] = [
-    "<shmem name='NAME-a'><model type='ivshmem-plain'/><size unit='M'>2</size></shmem>",
-    "<shmem name='NAME-b'><model type='ivshmem-plain'/><size unit='M'>2</size></shmem>",
-];
 
 /// Shared memory plugged into a running guest and into a persistent definition, beside
 /// libvirt's QEMU driver doing the same calls: the live XML after a live attach and a live
@@ -1388,86 +1418,69 @@ fn shared_memory_plugs_as_libvirt() {
         eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
         return;
     }
-    rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
-    let root = common::Root::new();
-    let lv = root.path().join("libvirt");
-    std::fs::create_dir_all(&lv).unwrap();
-    // Files under /dev/shm, one set per side (QEMU makes them and nothing removes them).
+    let guest = "<domain type='qemu'><name>sh</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a6</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices/></domain>";
+    // Files under /dev/shm, a set per side (QEMU makes them and nothing removes them).
     let prefix = format!("rvirt-hotplug-{}", std::process::id());
-    let (theirs_name, ours_name) = (format!("{prefix}-lv"), format!("{prefix}-rv"));
-    struct ShmFiles(String);
-    impl Drop for ShmFiles {
+    let names = [format!("{prefix}-lv"), format!("{prefix}-rv")];
+    struct ShmFiles<'a>(&'a [String; 2]);
+    impl Drop for ShmFiles<'_> {
         fn drop(&mut self) {
-            for side in ["lv", "rv"] {
+            for name in self.0 {
                 for x in ["a", "b"] {
-                    let _ = std::fs::remove_file(format!("/dev/shm/{}-{side}-{x}", self.0));
+                    let _ = std::fs::remove_file(format!("/dev/shm/{name}-{x}"));
                 }
             }
         }
     }
-    let _files = ShmFiles(prefix);
-    let file = |name: &str, text: &str| {
-        let p = lv.join(name);
-        std::fs::write(&p, text.replace("NAME", &theirs_name)).unwrap();
-        p.display().to_string()
+    let _files = ShmFiles(&names);
+    let devices = |name: &str| -> Vec<String> {
+        ["a", "b"]
+            .map(|x| {
+                format!(
+                    "<shmem name='{name}-{x}'><model type='ivshmem-plain'/>\
+                     <size unit='M'>2</size></shmem>"
+                )
+            })
+            .into()
     };
-    let g = file("g.xml", SHMEM_GUEST);
-    let [a, b] = [0, 1].map(|i| file(&format!("s{i}.xml"), SHMEMS[i]));
-    let commands = format!(
-        "create {g}; attach-device sh {a} --live; dumpxml sh; detach-device sh {b} --live; \
-         detach-device sh {a} --live; dumpxml sh; update-device sh {a} --live; destroy sh; \
-         define {g}; attach-device sh {a} --config; attach-device sh {a} --config; \
-         attach-device sh {b} --config; dumpxml --inactive sh; detach-device sh {a} --config; \
-         detach-device sh {a} --config; dumpxml --inactive sh"
-    );
-    let Some((theirs, their_errors)) = libvirt_documents(&lv, &commands, 4) else {
-        return;
-    };
-    let theirs: Vec<String> = theirs
-        .iter()
-        .map(|x| x.replace(&theirs_name, "NAME"))
-        .collect();
-
+    let root = common::Root::new();
+    let lv = root.path().join("libvirt");
+    std::fs::create_dir_all(&lv).unwrap();
     let d = open(&root.path().join("rvirt"));
-    let ours = SHMEMS.map(|x| x.replace("NAME", &ours_name));
-    let mut errors = Vec::new();
-    let mut note = |r: rvirt_types::Result<()>| {
-        if let Err(e) = r {
-            errors.push(e.message);
-        }
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Live,
+        Check(0),
+        Detach(1, F::LIVE),
+        Detach(0, F::LIVE),
+        Live,
+        Update(0, F::LIVE),
+        Destroy,
+        Define,
+        Attach(0, F::CONFIG),
+        Attach(0, F::CONFIG),
+        Attach(1, F::CONFIG),
+        Inactive,
+        Detach(0, F::CONFIG),
+        Detach(0, F::CONFIG),
+        Inactive,
+    ];
+    let mask = |x: &str| x.replace(&names[0], "NAME").replace(&names[1], "NAME");
+    let plugging = Plugging {
+        name: "sh",
+        guest,
+        libvirt_devices: devices(&names[0]),
+        rvirt_devices: devices(&names[1]),
+        mask: &mask,
     };
-    let live = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
-        common::mask_live(&x.replace(&ours_name, "NAME"))
-    };
-    let dom = block_on(d.domain_create_xml(SHMEM_GUEST, DomainCreateFlags::empty())).unwrap();
-    let _cleanup = common::Cleanup(d.clone(), "sh");
-    note(call(&d, &dom, "attach", &ours[0], F::LIVE));
-    assert_eq!(live(&dom), common::mask_live(&theirs[0]));
-    let args = serde_json::json!({"path": "/objects/shmmem-shmem0", "property": "mem-path"});
-    let path = block_on(d.monitor_command(&dom, "qom-get", Some(args))).unwrap();
-    assert_eq!(path, format!("/dev/shm/{ours_name}-a"));
-    note(call(&d, &dom, "detach", &ours[1], F::LIVE));
-    note(call(&d, &dom, "detach", &ours[0], F::LIVE));
-    assert_eq!(live(&dom), common::mask_live(&theirs[1]));
-    note(block_on(d.domain_update_device_flags(
-        &dom,
-        &ours[0],
-        F::LIVE,
-    )));
-    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
-
-    let dom = block_on(d.domain_define_xml(SHMEM_GUEST, DomainDefineFlags::empty())).unwrap();
-    let inactive = |dom: &rvirt_driver::DomainRef| {
-        let x = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::INACTIVE)).unwrap();
-        x.trim().replace(&ours_name, "NAME")
-    };
-    note(call(&d, &dom, "attach", &ours[0], F::CONFIG));
-    note(call(&d, &dom, "attach", &ours[0], F::CONFIG));
-    note(call(&d, &dom, "attach", &ours[1], F::CONFIG));
-    assert_eq!(inactive(&dom), theirs[2]);
-    note(call(&d, &dom, "detach", &ours[0], F::CONFIG));
-    note(call(&d, &dom, "detach", &ours[0], F::CONFIG));
-    assert_eq!(inactive(&dom), theirs[3]);
-    assert_eq!(errors, their_errors);
+    plugging.run(&lv, &d, &steps, |_, d, dom| {
+        let args = serde_json::json!({"path": "/objects/shmmem-shmem0", "property": "mem-path"});
+        let path = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+        assert_eq!(path, format!("/dev/shm/{}-a", names[1]));
+    });
 }
