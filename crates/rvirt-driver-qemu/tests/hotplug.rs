@@ -1072,17 +1072,39 @@ struct Plugging<'a> {
 }
 
 impl Plugging<'_> {
-    /// Runs `steps` under libvirt (in folder `lv`) then under rvirt's driver `d`: each live and
-    /// inactive document and the errors must be libvirt's; `check(n, d, dom)` runs at each
-    /// `Check(n)`. Returns without comparing where libvirt's QEMU driver is missing.
+    /// A comparison whose devices both sides write alike.
+    fn new(name: &'static str, guest: &'static str, devices: &[&str]) -> Plugging<'static> {
+        let devices: Vec<String> = devices.iter().map(|x| x.to_string()).collect();
+        Plugging {
+            name,
+            guest,
+            libvirt_devices: devices.clone(),
+            rvirt_devices: devices,
+            mask: &|x| x.to_string(),
+        }
+    }
+
+    /// Runs `steps` under libvirt then under a fresh rvirt driver (which `prepare` sees first):
+    /// each live and inactive document and the errors must be libvirt's; `check(n, d, dom)`
+    /// runs at each `Check(n)`. Returns without comparing where QEMU or libvirt's QEMU driver
+    /// is missing.
     fn run(
         &self,
-        lv: &std::path::Path,
-        d: &Arc<QemuDriver>,
         steps: &[Step],
+        prepare: impl FnOnce(&Arc<QemuDriver>),
         mut check: impl FnMut(usize, &QemuDriver, &rvirt_driver::DomainRef),
     ) {
+        if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
+            eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
+            return;
+        }
         rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
+        let root = common::Root::new();
+        let lv = root.path().join("libvirt");
+        std::fs::create_dir_all(&lv).unwrap();
+        let d = &open(&root.path().join("rvirt"));
+        prepare(d);
+        let lv = lv.as_path();
         let file = |name: &str, text: &str| {
             let p = lv.join(name);
             std::fs::write(&p, text).unwrap();
@@ -1186,39 +1208,31 @@ impl Plugging<'_> {
 /// its backend.
 #[test]
 fn random_number_generators_plug_as_libvirt() {
-    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
-        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
-        return;
-    }
     let guest = "<domain type='qemu'><name>rg</name>\
         <uuid>00000000-0000-4000-8000-0000000009a3</uuid><memory unit='MiB'>64</memory>\
         <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
         <devices><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
         </devices></domain>";
-    let devices: Vec<String> = [
+    let devices = [
         "<rng model='virtio'><rate bytes='4096' period='2000'/>\
          <backend model='random'>/dev/random</backend></rng>",
         "<rng model='virtio'><backend model='builtin'/></rng>",
         "<rng model='virtio'><backend model='random'>/dev/hwrng-none</backend></rng>",
-    ]
-    .map(str::to_string)
-    .into();
-    let root = common::Root::new();
-    let lv = root.path().join("libvirt");
-    std::fs::create_dir_all(&lv).unwrap();
-    let d = open(&root.path().join("rvirt"));
+    ];
     let added: Arc<Mutex<Vec<String>>> = Default::default();
     let a2 = added.clone();
-    block_on(d.connect_domain_event_register_any(
-        None,
-        DomainEventID::DEVICE_ADDED,
-        Arc::new(move |e| {
-            if let rvirt_driver::DomainEvent::DeviceAdded { alias, .. } = e {
-                a2.lock().unwrap().push(alias.clone());
-            }
-        }),
-    ))
-    .unwrap();
+    let record_added = |d: &Arc<QemuDriver>| {
+        block_on(d.connect_domain_event_register_any(
+            None,
+            DomainEventID::DEVICE_ADDED,
+            Arc::new(move |e| {
+                if let rvirt_driver::DomainEvent::DeviceAdded { alias, .. } = e {
+                    a2.lock().unwrap().push(alias.clone());
+                }
+            }),
+        ))
+        .unwrap();
+    };
     use Step::*;
     let steps = [
         Create,
@@ -1239,14 +1253,8 @@ fn random_number_generators_plug_as_libvirt() {
         Update(0, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "rg",
-        guest,
-        libvirt_devices: devices.clone(),
-        rvirt_devices: devices,
-        mask: &|x| x.to_string(),
-    };
-    plugging.run(&lv, &d, &steps, |_, d, dom| {
+    let plugging = Plugging::new("rg", guest, &devices);
+    plugging.run(&steps, record_added, |_, d, dom| {
         wait_until(Duration::from_secs(2), "the device-added events", || {
             added.lock().unwrap().len() == 2
         });
@@ -1277,24 +1285,14 @@ fn random_number_generators_plug_as_libvirt() {
 /// update), and the inactive XML after config attach and detach. QEMU must have the device.
 #[test]
 fn a_watchdog_plugs_as_libvirt() {
-    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
-        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
-        return;
-    }
     let guest = "<domain type='qemu'><name>wd</name>\
         <uuid>00000000-0000-4000-8000-0000000009a4</uuid><memory unit='MiB'>64</memory>\
         <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
         <devices/></domain>";
-    let devices: Vec<String> = [
+    let devices = [
         "<watchdog model='i6300esb' action='poweroff'/>",
         "<watchdog model='ib700' action='pause'/>",
-    ]
-    .map(str::to_string)
-    .into();
-    let root = common::Root::new();
-    let lv = root.path().join("libvirt");
-    std::fs::create_dir_all(&lv).unwrap();
-    let d = open(&root.path().join("rvirt"));
+    ];
     use Step::*;
     let steps = [
         Create,
@@ -1317,18 +1315,17 @@ fn a_watchdog_plugs_as_libvirt() {
         Update(0, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "wd",
-        guest,
-        libvirt_devices: devices.clone(),
-        rvirt_devices: devices,
-        mask: &|x| x.to_string(),
-    };
-    plugging.run(&lv, &d, &steps, |_, d, dom| {
-        let args = serde_json::json!({"path": "/machine/peripheral/watchdog0", "property": "type"});
-        let kind = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
-        assert_eq!(kind, "i6300esb");
-    });
+    let plugging = Plugging::new("wd", guest, &devices);
+    plugging.run(
+        &steps,
+        |_| {},
+        |_, d, dom| {
+            let args =
+                serde_json::json!({"path": "/machine/peripheral/watchdog0", "property": "type"});
+            let kind = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+            assert_eq!(kind, "i6300esb");
+        },
+    );
 }
 
 /// Input devices plugged into a running guest and into a persistent definition, beside
@@ -1339,25 +1336,15 @@ fn a_watchdog_plugs_as_libvirt() {
 /// devices.
 #[test]
 fn inputs_plug_as_libvirt() {
-    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
-        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
-        return;
-    }
     let guest = "<domain type='qemu'><name>in</name>\
         <uuid>00000000-0000-4000-8000-0000000009a5</uuid><memory unit='MiB'>64</memory>\
         <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
         <devices><controller type='usb' model='qemu-xhci'/></devices></domain>";
-    let devices: Vec<String> = [
+    let devices = [
         "<input type='tablet' bus='usb'/>",
         "<input type='keyboard' bus='virtio'/>",
         "<input type='mouse' bus='ps2'/>",
-    ]
-    .map(str::to_string)
-    .into();
-    let root = common::Root::new();
-    let lv = root.path().join("libvirt");
-    std::fs::create_dir_all(&lv).unwrap();
-    let d = open(&root.path().join("rvirt"));
+    ];
     use Step::*;
     let steps = [
         Create,
@@ -1382,29 +1369,27 @@ fn inputs_plug_as_libvirt() {
         Update(1, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "in",
-        guest,
-        libvirt_devices: devices.clone(),
-        rvirt_devices: devices,
-        mask: &|x| x.to_string(),
-    };
-    plugging.run(&lv, &d, &steps, |k, d, dom| {
-        if k == 0 {
-            let ids = peripheral_ids(d, dom);
-            assert!(
-                ["input2", "input3"]
-                    .iter()
-                    .all(|i| ids.contains(&i.to_string())),
-                "{ids:?}"
-            );
-        } else {
-            // QEMU lets the USB tablet go: the guest has the virtio keyboard alone.
-            wait_until(Duration::from_secs(5), "the tablet's removal", || {
-                !peripheral_ids(d, dom).contains(&"input2".to_string())
-            });
-        }
-    });
+    let plugging = Plugging::new("in", guest, &devices);
+    plugging.run(
+        &steps,
+        |_| {},
+        |k, d, dom| {
+            if k == 0 {
+                let ids = peripheral_ids(d, dom);
+                assert!(
+                    ["input2", "input3"]
+                        .iter()
+                        .all(|i| ids.contains(&i.to_string())),
+                    "{ids:?}"
+                );
+            } else {
+                // QEMU lets the USB tablet go: the guest has the virtio keyboard alone.
+                wait_until(Duration::from_secs(5), "the tablet's removal", || {
+                    !peripheral_ids(d, dom).contains(&"input2".to_string())
+                });
+            }
+        },
+    );
 }
 
 /// Shared memory plugged into a running guest and into a persistent definition, beside
@@ -1414,10 +1399,6 @@ fn inputs_plug_as_libvirt() {
 /// detach. QEMU must have the device on its shared file.
 #[test]
 fn shared_memory_plugs_as_libvirt() {
-    if !std::path::Path::new("/usr/bin/qemu-system-x86_64").exists() {
-        eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
-        return;
-    }
     let guest = "<domain type='qemu'><name>sh</name>\
         <uuid>00000000-0000-4000-8000-0000000009a6</uuid><memory unit='MiB'>64</memory>\
         <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
@@ -1446,10 +1427,6 @@ fn shared_memory_plugs_as_libvirt() {
             })
             .into()
     };
-    let root = common::Root::new();
-    let lv = root.path().join("libvirt");
-    std::fs::create_dir_all(&lv).unwrap();
-    let d = open(&root.path().join("rvirt"));
     use Step::*;
     let steps = [
         Create,
@@ -1478,9 +1455,14 @@ fn shared_memory_plugs_as_libvirt() {
         rvirt_devices: devices(&names[1]),
         mask: &mask,
     };
-    plugging.run(&lv, &d, &steps, |_, d, dom| {
-        let args = serde_json::json!({"path": "/objects/shmmem-shmem0", "property": "mem-path"});
-        let path = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
-        assert_eq!(path, format!("/dev/shm/{}-a", names[1]));
-    });
+    plugging.run(
+        &steps,
+        |_| {},
+        |_, d, dom| {
+            let args =
+                serde_json::json!({"path": "/objects/shmmem-shmem0", "property": "mem-path"});
+            let path = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+            assert_eq!(path, format!("/dev/shm/{}-a", names[1]));
+        },
+    );
 }
