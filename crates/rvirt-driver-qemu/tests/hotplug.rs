@@ -89,13 +89,15 @@ fn disks_interfaces_and_media_live_and_in_the_config() {
         eprintln!("SKIPPED: qemu-system-x86_64 is not installed");
         return;
     }
-    let root = tempfile::tempdir().unwrap();
+    // A failed assertion must not leave the guest running (Root and Cleanup stop it).
+    let root = common::Root::new();
     let img = root.path().join("b.img");
     let iso = root.path().join("c.iso");
     std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
     std::fs::write(&iso, vec![0u8; 1 << 20]).unwrap();
     rvirt_driver_qemu::hotplug::set_unplug_timeout(Duration::from_millis(1500));
     let d = open(root.path());
+    let _cleanup = common::Cleanup(d.clone(), "hp");
     let dom = block_on(d.domain_define_xml(GUEST, DomainDefineFlags::empty())).unwrap();
 
     // Inactive: the current state is the config; live changes are refused.
