@@ -340,12 +340,13 @@ fn a_stuck_qemu_times_out_alone() {
     let a2 = a.clone();
     let stuck = std::thread::spawn(move || block_on(d2.domain_suspend(&a2)));
     std::thread::sleep(Duration::from_millis(100));
-    // Each call answers within 50 ms while the other domain's monitor is stuck.
+    // Each call answers while the other domain's monitor is stuck: well within the 1 s a call
+    // that waited on it would take (a loose bound: the suite runs tests side by side).
     let timed = |what: &str, f: &mut dyn FnMut()| {
         let t = Instant::now();
         f();
         assert!(
-            t.elapsed() < Duration::from_millis(50),
+            t.elapsed() < Duration::from_millis(500),
             "{what}: {:?}",
             t.elapsed()
         );
@@ -368,7 +369,11 @@ fn a_stuck_qemu_times_out_alone() {
     let t = Instant::now();
     let e = block_on(d.domain_reset(&a, 0)).unwrap_err();
     assert_eq!(e.code, ErrorNumber::OPERATION_TIMEOUT, "{e}");
-    assert!(t.elapsed() < Duration::from_millis(50));
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGCONT) };
     block_on(d.domain_destroy(&a, DomainDestroyFlags::empty())).unwrap();

@@ -121,7 +121,13 @@ fn reboot_and_shutdown_go_through_the_agent_and_a_stuck_agent_times_out() {
             .len(),
         1
     );
-    assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
+    // Not held up by the agent (whose calls take seconds to time out); loose, as tests run
+    // side by side.
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
 
     // The transient guest ends with its destroy.
     block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();

@@ -354,7 +354,12 @@ async fn missed_deadline_kills_the_monitor_and_later_calls_fail_fast() {
     assert!(waited >= Duration::from_millis(200) && waited < Duration::from_millis(1000));
     let t = Instant::now();
     let again = mon.query_status().await.unwrap_err();
-    assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
+    // At once: not another 200 ms wait (loosely, as tests run side by side).
+    assert!(
+        t.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
     assert!(
         matches!(&again, Error::Dead(DeadReason::TimedOut { command }) if command == "query-status")
     );
@@ -385,7 +390,12 @@ async fn a_stuck_monitor_does_not_slow_another() {
     for _ in 0..10 {
         let t = Instant::now();
         assert!(good.query_status().await.unwrap().running);
-        assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
+        // Not held up by the stuck monitor (loosely, as tests run side by side).
+        assert!(
+            t.elapsed() < Duration::from_millis(150),
+            "{:?}",
+            t.elapsed()
+        );
     }
     assert!(!stuck_call.is_finished());
     stuck_call.abort();

@@ -205,7 +205,12 @@ async fn a_stopped_qemu_times_out_while_another_answers() {
     for _ in 0..10 {
         let t = Instant::now();
         good.mon.query_status().await.unwrap();
-        assert!(t.elapsed() < Duration::from_millis(50), "{:?}", t.elapsed());
+        // Not held up by the stuck QEMU's 500 ms (loosely, as tests run side by side).
+        assert!(
+            t.elapsed() < Duration::from_millis(250),
+            "{:?}",
+            t.elapsed()
+        );
     }
     let (r, waited) = stuck_call.await.unwrap();
     let err = r.unwrap_err();
@@ -213,7 +218,11 @@ async fn a_stopped_qemu_times_out_while_another_answers() {
     assert!(waited < Duration::from_millis(1000), "{waited:?}");
     let t = Instant::now();
     let again = stuck.mon.query_status().await.unwrap_err();
-    assert!(t.elapsed() < Duration::from_millis(50));
+    assert!(
+        t.elapsed() < Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(again.class(), ErrorClass::Timeout);
 }
 

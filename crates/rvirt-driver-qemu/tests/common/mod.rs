@@ -106,11 +106,43 @@ impl Drop for Root {
                 t[at..].split('\'').next()?.parse::<i32>().ok()
             });
             if let Some(pid) = pid.filter(|p| *p > 0) {
+                // Its control groups go too once it is gone: no driver is left to remove
+                // them when a failed assertion ends the test first.
+                let groups = groups_of(pid);
                 // SAFETY: kill(2) of a QEMU this test started.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+                while std::time::Instant::now() < deadline {
+                    // SAFETY: reaps the QEMU (if it is this process's child) without waiting.
+                    unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+                    if !Path::new(&format!("/proc/{pid}")).exists() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                // A group may stay busy a moment after its last process is gone.
+                for g in groups {
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+                    while g.exists() && std::time::Instant::now() < deadline {
+                        remove_group(&g);
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                }
             }
         }
     }
+}
+
+/// Removes control group `dir` and the groups below it (a group's files go with it).
+fn remove_group(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_group(&e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
 }
 
 /// Destroys a test's guest when the test ends, passed or failed: a failed assertion must not
@@ -129,7 +161,8 @@ impl Drop for Cleanup {
 pub use rvirt_testsupport::libvirt_embed;
 
 /// The control groups of the domain whose QEMU is process `pid`, one per controller that has
-/// one (`/sys/fs/cgroup/<controller>/machine/qemu-embed-<hash>-<id>-<name>.rvirt-qemu`), as
+/// one (cpu, cpuacct, cpuset, memory, blkio, freezer and the unified hierarchy:
+/// `/sys/fs/cgroup/<controller>/machine/qemu-embed-<hash>-<id>-<name>.rvirt-qemu`), as
 /// `/proc/<pid>/cgroup` names them: groups other runs left behind with the same domain name
 /// are not taken for this one's.
 pub fn groups_of(pid: i32) -> Vec<std::path::PathBuf> {
@@ -160,7 +193,7 @@ pub fn groups_of(pid: i32) -> Vec<std::path::PathBuf> {
             continue;
         }
         for c in controllers.split(',') {
-            if ["cpu", "cpuacct", "cpuset", "memory", "blkio"].contains(&c) {
+            if ["cpu", "cpuacct", "cpuset", "memory", "blkio", "freezer"].contains(&c) {
                 found.push(std::path::PathBuf::from(format!(
                     "/sys/fs/cgroup/{c}{group}"
                 )));
