@@ -208,6 +208,21 @@ pub fn attr_enum<'a>(
     }
 }
 
+/// Parses a hexadecimal number as libvirt's `virStrToLong_ullp` with base 16 does: leading
+/// blanks, an optional `+`, an optional `0x`, then hex digits only.
+pub fn parse_hex(s: &str) -> Option<u64> {
+    let t = s.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let h = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(h, 16).ok()
+}
+
 /// Parses an unsigned integer as C's `strtoul` with base 0 does (`0x` hex, leading-zero octal).
 pub fn parse_uint_auto(s: &str) -> Option<u32> {
     let t = s.trim();
@@ -277,4 +292,20 @@ pub fn prop_u32(
     nonzero: bool,
 ) -> Result<Option<u32>> {
     Ok(prop_uint(node, attr, required, nonzero, u64::from(u32::MAX))?.map(|n| n as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Base 16 as libvirt reads it: blanks, a `+` and `0x` may lead; nothing else may.
+    #[test]
+    fn hex_as_libvirt_reads_it() {
+        assert_eq!(parse_hex("1000"), Some(0x1000));
+        assert_eq!(parse_hex(" +0x1F"), Some(0x1f));
+        assert_eq!(parse_hex("0X100000000"), Some(1 << 32));
+        for bad in ["", "0x", "0x+1", "-1", "0x1g", "1 ", "++1"] {
+            assert_eq!(parse_hex(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -42,14 +42,7 @@ pub(crate) fn dimm_address(e: &RawElement) -> Option<(u32, u64)> {
         .filter(|a| a.attr("type") == Some("dimm"))?;
     let slot = a.attr("slot").and_then(rvirt_conf::xml::parse_uint_auto);
     // Hexadecimal with or without its `0x`, as libvirt reads it (`base='1000'` is 0x1000).
-    let base = a.attr("base").and_then(|b| {
-        let b = b.trim();
-        let h = b
-            .strip_prefix("0x")
-            .or_else(|| b.strip_prefix("0X"))
-            .unwrap_or(b);
-        u64::from_str_radix(h, 16).ok()
-    });
+    let base = a.attr("base").and_then(rvirt_conf::xml::parse_hex);
     Some((slot.unwrap_or(0), base.unwrap_or(0)))
 }
 

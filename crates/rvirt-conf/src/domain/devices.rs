@@ -1144,24 +1144,12 @@ fn dimm_address(node: Node<'_, '_>) -> Result<RawElement> {
     let slot = xml::prop_uint(node, "slot", true, false, u64::from(u32::MAX))?.unwrap_or(0);
     let base = match node.attribute("base") {
         None => 0,
-        Some(v) => {
-            let t = v.trim_start();
-            let t = t.strip_prefix('+').unwrap_or(t);
-            let h = t
-                .strip_prefix("0x")
-                .or_else(|| t.strip_prefix("0X"))
-                .unwrap_or(t);
-            h.bytes()
-                .all(|b| b.is_ascii_hexdigit())
-                .then(|| u64::from_str_radix(h, 16).ok())
-                .flatten()
-                .ok_or_else(|| {
-                    xml::xml_error(format!(
-                        "Invalid value for attribute 'base' in element 'address': '{v}'. \
+        Some(v) => xml::parse_hex(v).ok_or_else(|| {
+            xml::xml_error(format!(
+                "Invalid value for attribute 'base' in element 'address': '{v}'. \
                          Expected non-negative integer value"
-                    ))
-                })?
-        }
+            ))
+        })?,
     };
     let mut attrs = vec![
         ("type".to_string(), "dimm".to_string()),

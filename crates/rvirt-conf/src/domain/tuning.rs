@@ -382,17 +382,7 @@ fn launch_security(node: roxmltree::Node<'_, '_>) -> Result<RawElement> {
             })
         };
         let policy = text_of(node, "policy")
-            .and_then(|p| {
-                let t = p.trim_start();
-                let t = t.strip_prefix('+').unwrap_or(t);
-                let h = t
-                    .strip_prefix("0x")
-                    .or_else(|| t.strip_prefix("0X"))
-                    .unwrap_or(t);
-                u32::from_str_radix(h, 16)
-                    .ok()
-                    .filter(|_| !h.starts_with('+'))
-            })
+            .and_then(|p| u32::try_from(xml::parse_hex(p)?).ok())
             .ok_or_else(|| xml::xml_error("failed to get launch security policy"))?;
         for (name, what) in [
             ("cbitpos", "cbitpos"),
