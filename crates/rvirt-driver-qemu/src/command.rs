@@ -21,7 +21,7 @@ mod memory;
 mod other;
 
 pub(crate) use memory::{device_in_ram_dir, hotplug_memory_device, on_huge_pages, ram_file_backed};
-pub(crate) use other::{input_device, shmem_parts, shmem_size, watchdog_parts};
+pub(crate) use other::{input_device, shmem_model, shmem_parts, shmem_size, watchdog_parts};
 
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -334,10 +334,10 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
             )));
         }
     }
-    rngs(def, &mut a)?;
+    backed_devices(def, &mut a, "rng", rng_parts)?;
     machine::vmcoreinfo(def, &mut a);
     other::panics(def, &mut a)?;
-    other::shmems(def, &mut a)?;
+    backed_devices(def, &mut a, "shmem", other::shmem_parts)?;
     a.push("-sandbox".into());
     a.push(match cfg.seccomp_sandbox {
         0 => "off".into(),
@@ -924,14 +924,31 @@ fn graphics(
     Ok(())
 }
 
-fn rngs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for r in raw_devices(def, "rng") {
-        let (object, dev) = rng_parts(def, r)?;
+/// The devices of `def` named `name` that QEMU takes as a backend object and a device, each
+/// as `parts` makes them (`rng_parts`, `shmem_parts`).
+fn backed_devices(
+    def: &DomainDef,
+    a: &mut Vec<String>,
+    name: &str,
+    parts: fn(&DomainDef, &RawElement) -> Result<(Value, Value)>,
+) -> Result<()> {
+    for e in raw_devices(def, name) {
+        let (object, dev) = parts(def, e)?;
         a.push("-object".into());
         a.push(object.to_string());
         device(a, dev);
     }
     Ok(())
+}
+
+/// The id of the backend object of the random number generator (`rng`: `objALIAS`) or shared
+/// memory device (`shmem`: `shmmem-ALIAS`) with alias `alias`; `None` for another device.
+pub(crate) fn backend_object(name: &str, alias: &str) -> Option<String> {
+    match name {
+        "rng" => Some(format!("obj{alias}")),
+        "shmem" => Some(format!("shmmem-{alias}")),
+        _ => None,
+    }
 }
 
 /// What QEMU is given for random number generator `r` of `def` (with its alias and PCI
@@ -946,12 +963,12 @@ pub(crate) fn rng_parts(def: &DomainDef, r: &RawElement) -> Result<(Value, Value
     let backend = child(r, "backend");
     let info = raw_info(r);
     let alias = id_of(&info);
-    let obj = format!("obj{alias}");
+    let obj = backend_object("rng", &alias).unwrap_or_default();
     let object = match backend.and_then(|b| b.attr("model")).unwrap_or("random") {
         "random" => {
             let file = backend
                 .and_then(text_of)
-                .unwrap_or_else(|| "/dev/urandom".into());
+                .unwrap_or_else(|| crate::rng::DEFAULT_FILE.into());
             json!({"qom-type": "rng-random", "id": obj, "filename": file})
         }
         "builtin" => json!({"qom-type": "rng-builtin", "id": obj}),

@@ -64,14 +64,11 @@ enum Pending {
         netdev: Option<String>,
     },
     Memory,
-    /// A random number generator: its backend object goes with it.
-    Rng,
-    /// The watchdog.
-    Watchdog,
+    /// A device kept as a tree, by its element's name (`rng`, `shmem`, `watchdog`): its
+    /// backend object, if it has one, goes with it.
+    Raw(String),
     /// An input device.
     Input,
-    /// Shared memory: its memory backend goes with it.
-    Shmem,
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -115,6 +112,32 @@ enum Device {
     /// A `<shmem>` (see `crate::rng::find_shmem`).
     Shmem(RawElement),
 }
+
+impl Device {
+    /// The device's kind as libvirt names it in its errors (`rng`, `input`…).
+    fn kind(&self) -> &str {
+        match self {
+            Device::Disk(_) => "disk",
+            Device::Net { .. } => "interface",
+            Device::Input(_) => "input",
+            Device::Memory(e) | Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => &e.name,
+        }
+    }
+
+    /// The device a tree-kept element is, by its name (`memory`, `rng`, `shmem`, `watchdog`).
+    fn raw(e: RawElement) -> Device {
+        match e.name.as_str() {
+            "memory" => Device::Memory(e),
+            "rng" => Device::Rng(e),
+            "shmem" => Device::Shmem(e),
+            _ => Device::Watchdog(e),
+        }
+    }
+}
+
+/// The elements of the devices that [`Device::raw`] makes, hot-plugged by their own code
+/// (memory devices have theirs, see `crate::memdev`).
+const RAW_DEVICES: [&str; 3] = ["rng", "shmem", "watchdog"];
 
 /// Device elements libvirt knows but this driver cannot change yet.
 const OTHER_DEVICES: &[&str] = &[
@@ -194,11 +217,7 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
                     format!("no {name} in the device definition"),
                 ));
             };
-            return Ok(match name {
-                "rng" => Device::Rng(e.clone()),
-                "shmem" => Device::Shmem(e.clone()),
-                _ => Device::Watchdog(e.clone()),
-            });
+            return Ok(Device::raw(e.clone()));
         }
         n if OTHER_DEVICES.contains(&n) => {
             let kind = match n {
@@ -391,13 +410,21 @@ fn find_net(def: &DomainDef, net: &NetDef, mac_given: bool) -> Result<usize> {
     }
 }
 
-/// The id of the backend object QEMU has for the random number generator (`rng`) or shared
-/// memory device (`shmem`) with alias `alias`.
-fn backend_object(name: &str, alias: &str) -> String {
-    match name {
-        "rng" => format!("obj{alias}"),
-        _ => format!("shmmem-{alias}"),
+/// The alias of tree-kept device `e`, given it by `make(e)` when it has none (a user's alias
+/// is kept).
+fn alias_or(e: &mut RawElement, make: impl FnOnce(&RawElement) -> String) -> String {
+    if rvirt_conf::domain::raw_alias(e).is_none() {
+        let alias = make(e);
+        rvirt_conf::domain::set_raw_alias(e, &alias);
     }
+    alias_of(e)
+}
+
+/// The alias of tree-kept device `e` (empty when it has none).
+fn alias_of(e: &RawElement) -> String {
+    rvirt_conf::domain::raw_alias(e)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The index in `def.devices.inputs` of the input `wanted` names, as libvirt matches one
@@ -442,18 +469,11 @@ fn unplugged_watchdog(def: &DomainDef, w: &RawElement) -> Result<String> {
     };
     let have = &def.devices.other[i].1;
     let model = have.attr("model").unwrap_or_default();
-    let address = |e: &RawElement| {
-        e.child("address").map(|a| {
-            let mut attrs = a.attrs.clone();
-            attrs.sort();
-            attrs
-        })
-    };
     // The addresses too, given or not: libvirt refuses a watchdog XML without the live
     // watchdog's PCI address.
     if have.attr("model") != w.attr("model")
         || have.attr("action") != w.attr("action")
-        || address(have) != address(w)
+        || crate::rng::attrs_of(have, "address") != crate::rng::attrs_of(w, "address")
     {
         return Err(missing(format!(
             "model '{model}' watchdog device not present in domain configuration"
@@ -627,16 +647,11 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
-        Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => {
+        Device::Rng(_) | Device::Watchdog(_) | Device::Shmem(_) | Device::Input(_) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
-                e.name
+                dev.kind()
             )));
-        }
-        Device::Input(_) => {
-            return Err(unsupported(
-                "persistent update of device 'input' is not supported".into(),
-            ));
         }
         Device::Memory(mem) => {
             // The device at the same address takes the new definition.
@@ -1098,14 +1113,10 @@ impl QemuDriver {
                 | Device::Watchdog(_)
                 | Device::Input(_)
                 | Device::Shmem(_)) => {
-                    let kind = match &dev {
-                        Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => e.name.as_str(),
-                        _ => "input",
-                    };
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
-                        format!("live update of device '{kind}' is not supported"),
+                        format!("live update of device '{}' is not supported", dev.kind()),
                     ));
                 }
             }
@@ -1166,7 +1177,7 @@ impl QemuDriver {
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
                 crate::memdev::remove_configured(&mut d, i);
-            } else if let Some(i) = ["rng", "watchdog", "shmem"]
+            } else if let Some(i) = RAW_DEVICES
                 .iter()
                 .find_map(|name| crate::alias::raw_position(&d, name, alias))
             {
@@ -1198,14 +1209,12 @@ impl QemuDriver {
                         net: net.clone(),
                         mac_given: true,
                     }
-                } else if let Some(i) = crate::memdev::position_by_alias(&live_def, alias) {
-                    Device::Memory(live_def.devices.other[i].1.clone())
-                } else if let Some(i) = crate::alias::raw_position(&live_def, "rng", alias) {
-                    Device::Rng(live_def.devices.other[i].1.clone())
-                } else if let Some(i) = crate::alias::raw_position(&live_def, "watchdog", alias) {
-                    Device::Watchdog(live_def.devices.other[i].1.clone())
-                } else if let Some(i) = crate::alias::raw_position(&live_def, "shmem", alias) {
-                    Device::Shmem(live_def.devices.other[i].1.clone())
+                } else if let Some(i) = ["memory"]
+                    .iter()
+                    .chain(&RAW_DEVICES)
+                    .find_map(|name| crate::alias::raw_position(&live_def, name, alias))
+                {
+                    Device::raw(live_def.devices.other[i].1.clone())
                 } else if let Some(input) = live_def
                     .devices
                     .inputs
@@ -1465,13 +1474,9 @@ impl QemuDriver {
         // A DIMM or NVDIMM takes the first free slot; virtio-mem and virtio-pmem devices a
         // PCI address, as the guest's other devices were given theirs.
         crate::memdev::assign_slot(def, &mut mem)?;
-        if rvirt_conf::domain::raw_alias(&mem).is_none() {
-            let qid = crate::alias::memory_alias(def, &mem).unwrap_or_default();
-            rvirt_conf::domain::set_raw_alias(&mut mem, &qid);
-        }
-        let qid = rvirt_conf::domain::raw_alias(&mem)
-            .unwrap_or_default()
-            .to_string();
+        let qid = alias_or(&mut mem, |m| {
+            crate::alias::memory_alias(def, m).unwrap_or_default()
+        });
         let mut after = def.clone();
         crate::memdev::insert(&mut after, mem);
         assign_hotplug_pci(&mut after)?;
@@ -1522,13 +1527,7 @@ impl QemuDriver {
         mut e: RawElement,
     ) -> Result<String> {
         let name = e.name.clone();
-        if rvirt_conf::domain::raw_alias(&e).is_none() {
-            let qid = crate::alias::indexed_alias(def, &name);
-            rvirt_conf::domain::set_raw_alias(&mut e, &qid);
-        }
-        let qid = rvirt_conf::domain::raw_alias(&e)
-            .unwrap_or_default()
-            .to_string();
+        let qid = alias_or(&mut e, |_| crate::alias::indexed_alias(def, &name));
         let mut after = def.clone();
         after.devices.insert_other(e);
         assign_hotplug_pci(&mut after)?;
@@ -1543,7 +1542,7 @@ impl QemuDriver {
         if name == "rng" {
             self.grant_rng(p, &e)?;
         }
-        let object_id = backend_object(&name, &qid);
+        let object_id = crate::command::backend_object(&name, &qid).unwrap_or_default();
         self.with_monitor(p, move |m| async move {
             m.execute("object-add", Some(object)).await?;
             if let Err(e) = m.device_add(device).await {
@@ -1579,12 +1578,7 @@ impl QemuDriver {
                 "domain already has a watchdog",
             ));
         }
-        if rvirt_conf::domain::raw_alias(&w).is_none() {
-            rvirt_conf::domain::set_raw_alias(&mut w, "watchdog0");
-        }
-        let qid = rvirt_conf::domain::raw_alias(&w)
-            .unwrap_or_default()
-            .to_string();
+        let qid = alias_or(&mut w, |_| "watchdog0".into());
         let model = w.attr("model").unwrap_or_default().to_string();
         if model != "i6300esb" {
             return Err(unsupported(format!(
@@ -1716,38 +1710,30 @@ impl QemuDriver {
                         ),
                     ));
                 };
-                let found = &live_def.devices.other[i].1;
-                let qid = rvirt_conf::domain::raw_alias(found)
-                    .unwrap_or_default()
-                    .to_string();
-                (qid, Pending::Memory)
+                (alias_of(&live_def.devices.other[i].1), Pending::Memory)
             }
             Device::Rng(r) => {
                 let i = crate::rng::find_live(&live_def, &r)?;
-                let found = &live_def.devices.other[i].1;
-                let qid = rvirt_conf::domain::raw_alias(found)
-                    .unwrap_or_default()
-                    .to_string();
-                (qid, Pending::Rng)
+                let qid = alias_of(&live_def.devices.other[i].1);
+                (qid, Pending::Raw("rng".into()))
             }
-            Device::Watchdog(w) => (unplugged_watchdog(&live_def, &w)?, Pending::Watchdog),
+            Device::Watchdog(w) => {
+                let qid = unplugged_watchdog(&live_def, &w)?;
+                (qid, Pending::Raw("watchdog".into()))
+            }
             Device::Shmem(e) => {
                 let Some(i) = crate::rng::find_shmem(&live_def, &e) else {
-                    let model = e.child("model").and_then(|m| m.attr("type"));
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::DEVICE_MISSING,
                         format!(
                             "model '{}' shmem device not present in domain configuration",
-                            model.unwrap_or("ivshmem-plain")
+                            crate::command::shmem_model(&e)
                         ),
                     ));
                 };
-                let found = &live_def.devices.other[i].1;
-                let qid = rvirt_conf::domain::raw_alias(found)
-                    .unwrap_or_default()
-                    .to_string();
-                (qid, Pending::Shmem)
+                let qid = alias_of(&live_def.devices.other[i].1);
+                (qid, Pending::Raw("shmem".into()))
             }
             Device::Input(i) => {
                 let found = &live_def.devices.inputs[find_input(&live_def, &i)?];
@@ -1840,28 +1826,19 @@ impl QemuDriver {
                 }
                 self.refresh_memory(p, &mut def, true).await;
             }
-            Pending::Rng | Pending::Shmem => {
-                let name = if matches!(what, Pending::Rng) {
-                    "rng"
-                } else {
-                    "shmem"
-                };
-                let object = backend_object(name, id);
-                let _ = self
-                    .with_monitor(p, |m| async move {
-                        m.execute("object-del", Some(json!({ "id": object }))).await
-                    })
-                    .await;
+            Pending::Raw(name) => {
+                if let Some(object) = crate::command::backend_object(name, id) {
+                    let _ = self
+                        .with_monitor(p, |m| async move {
+                            m.execute("object-del", Some(json!({ "id": object }))).await
+                        })
+                        .await;
+                }
                 if let Some(i) = crate::alias::raw_position(&def, name, id) {
                     let (_, e) = def.devices.other.remove(i);
                     if name == "rng" {
                         self.revoke_rng(p, &e);
                     }
-                }
-            }
-            Pending::Watchdog => {
-                if let Some(i) = crate::alias::raw_position(&def, "watchdog", id) {
-                    def.devices.other.remove(i);
                 }
             }
             Pending::Input => {
@@ -1901,9 +1878,7 @@ impl QemuDriver {
         crate::memdev::compatible(&live_def, &new, false)?;
         let old = &live_def.devices.other[i].1;
         crate::memdev::check_change(old, &new)?;
-        let alias = rvirt_conf::domain::raw_alias(old)
-            .unwrap_or_default()
-            .to_string();
+        let alias = alias_of(old);
         let requested = crate::memdev::kib_at(&new, &["target", "requested"]);
         let args = json!({"path": format!("/machine/peripheral/{alias}"),
                           "property": "requested-size", "value": requested << 10});

@@ -21,7 +21,7 @@ fn rngs(def: &DomainDef) -> impl Iterator<Item = (usize, &RawElement)> {
 }
 
 /// The attributes of child `name` of `e`, sorted (for comparing elements however written).
-fn attrs_of(e: &RawElement, name: &str) -> Option<Vec<(String, String)>> {
+pub(crate) fn attrs_of(e: &RawElement, name: &str) -> Option<Vec<(String, String)>> {
     let mut a = e.child(name)?.attrs.clone();
     a.sort();
     Some(a)
@@ -62,10 +62,7 @@ pub(crate) fn file(r: &RawElement) -> Option<&str> {
 /// matches one (`virDomainShmemDefEquals`): the same name, size, model, role, server and
 /// MSI settings, and the same address when `wanted` gives one.
 pub(crate) fn find_shmem(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
-    let model = |e: &RawElement| {
-        let m = e.child("model").and_then(|m| m.attr("type"));
-        m.unwrap_or("ivshmem-plain").to_string()
-    };
+    let model = crate::command::shmem_model;
     def.devices.other.iter().position(|(_, e)| {
         e.name == "shmem"
             && e.attr("name") == wanted.attr("name")

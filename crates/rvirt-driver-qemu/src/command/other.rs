@@ -287,26 +287,12 @@ pub(super) fn panics(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// Shared memory (`ivshmem-plain`): a shared file under `/dev/shm` named as the device, and
-/// the PCI device on it.
-pub(super) fn shmems(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
-    for e in raw_devices(def, "shmem") {
-        let (object, dev) = shmem_parts(def, e)?;
-        a.push("-object".into());
-        a.push(object.to_string());
-        device(a, dev);
-    }
-    Ok(())
-}
-
 /// What QEMU is given for shared memory device `e` of `def` (with its alias and PCI
-/// address), at start as on a hot-plug: its memory backend (`shmmem-ALIAS`, the shared file
+/// address), at start as on a hot-plug (shared memory: a shared file under `/dev/shm` named
+/// as the device, and the PCI device on it): its memory backend (`shmmem-ALIAS`, the shared file
 /// `/dev/shm/NAME`, 4 MiB unless sized) and its `ivshmem-plain` device.
 pub(crate) fn shmem_parts(def: &DomainDef, e: &RawElement) -> Result<(Value, Value)> {
-    let model = e
-        .child("model")
-        .and_then(|m| m.attr("type"))
-        .unwrap_or("ivshmem-plain");
+    let model = shmem_model(e);
     if model != "ivshmem-plain" {
         return Err(unsupported(format!(
             "shmem model '{model}' is not supported by this QEMU driver yet"
@@ -321,7 +307,7 @@ pub(crate) fn shmem_parts(def: &DomainDef, e: &RawElement) -> Result<(Value, Val
     let size = shmem_size(e);
     let info = raw_info(e);
     let alias = id_of(&info);
-    let mem = format!("shmmem-{alias}");
+    let mem = super::backend_object("shmem", &alias).unwrap_or_default();
     let object = json!({"qom-type": "memory-backend-file", "id": mem,
                         "mem-path": format!("/dev/shm/{name}"), "size": size, "share": true});
     let dev = at_pci(
@@ -330,6 +316,13 @@ pub(crate) fn shmem_parts(def: &DomainDef, e: &RawElement) -> Result<(Value, Val
         json!({"driver": "ivshmem-plain", "id": alias, "memdev": mem}),
     );
     Ok((object, dev))
+}
+
+/// The model of shared memory device `e` (`ivshmem-plain` unless it says).
+pub(crate) fn shmem_model(e: &RawElement) -> &str {
+    e.child("model")
+        .and_then(|m| m.attr("type"))
+        .unwrap_or("ivshmem-plain")
 }
 
 /// The size of shared memory device `e` in bytes (4 MiB unless it says).
