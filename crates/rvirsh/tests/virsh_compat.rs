@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use rvirt_testsupport::{mask_datetimes, mask_uuids, on_workers};
+use rvirt_testsupport::{WORKERS, mask_datetimes, mask_uuids, on_workers};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -228,10 +228,6 @@ fn show(o: &Output, tmp: &Path, uri: &str) -> String {
         mask(&o.stderr, tmp, uri)
     )
 }
-
-/// How many corpus lines run at once: most of a line's time is spent waiting (process start,
-/// a daemon's socket, `--timeout 1` of the event commands), not computing.
-const WORKERS: usize = 4;
 
 /// Runs every corpus line with virsh and with rvirsh, each against a fresh machine from
 /// `machine` (a URI and, for a daemon, its process; called with the worker's number, so that

@@ -128,6 +128,14 @@ impl RawElement {
         })
     }
 
+    /// The attributes of the first child element named `name`, sorted: for comparing two
+    /// elements (addresses, rates) however their attributes were written.
+    pub fn sorted_child_attrs(&self, name: &str) -> Option<Vec<(String, String)>> {
+        let mut attrs = self.child(name)?.attrs.clone();
+        attrs.sort();
+        Some(attrs)
+    }
+
     /// The element's text, when text is all it holds.
     pub fn text(&self) -> Option<&str> {
         match self.children.as_slice() {

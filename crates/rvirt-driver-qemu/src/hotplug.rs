@@ -473,7 +473,7 @@ fn unplugged_watchdog(def: &DomainDef, w: &RawElement) -> Result<String> {
     // watchdog's PCI address.
     if have.attr("model") != w.attr("model")
         || have.attr("action") != w.attr("action")
-        || crate::rng::attrs_of(have, "address") != crate::rng::attrs_of(w, "address")
+        || have.sorted_child_attrs("address") != w.sorted_child_attrs("address")
     {
         return Err(missing(format!(
             "model '{model}' watchdog device not present in domain configuration"

@@ -182,17 +182,10 @@ pub(crate) fn find(def: &DomainDef, wanted: &RawElement, fallback: bool) -> Opti
 /// as libvirt finds the device an update names (`virDomainMemoryFindByDeviceInfo`); its
 /// index in `def.devices.other`.
 pub(crate) fn find_by_info(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
-    let address = |e: &RawElement| {
-        e.child("address").map(|a| {
-            let mut attrs = a.attrs.clone();
-            attrs.sort();
-            attrs
-        })
-    };
     let alias = rvirt_conf::domain::raw_alias(wanted);
     def.devices.other.iter().position(|(_, e)| {
         e.name == "memory"
-            && address(e) == address(wanted)
+            && e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address")
             && alias.is_none_or(|a| rvirt_conf::domain::raw_alias(e) == Some(a))
     })
 }

@@ -20,13 +20,6 @@ fn rngs(def: &DomainDef) -> impl Iterator<Item = (usize, &RawElement)> {
         .map(|(i, (_, e))| (i, e))
 }
 
-/// The attributes of child `name` of `e`, sorted (for comparing elements however written).
-pub(crate) fn attrs_of(e: &RawElement, name: &str) -> Option<Vec<(String, String)>> {
-    let mut a = e.child(name)?.attrs.clone();
-    a.sort();
-    Some(a)
-}
-
 /// The index in `def.devices.other` of the generator `wanted` names, as libvirt matches one
 /// (`virDomainRNGFind`): the same model, backend and rate, the same host file (random) or
 /// source (egd), and the same address when `wanted` gives one.
@@ -40,9 +33,9 @@ pub(crate) fn find(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
                 && model(e).unwrap_or("random") == model(wanted).unwrap_or("random")
                 && file(e) == file(wanted)
                 && (model(wanted) != Some("egd") || e.child("backend") == wanted.child("backend"))
-                && attrs_of(e, "rate") == attrs_of(wanted, "rate")
+                && e.sorted_child_attrs("rate") == wanted.sorted_child_attrs("rate")
                 && (wanted.child("address").is_none()
-                    || attrs_of(e, "address") == attrs_of(wanted, "address"))
+                    || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
         })
         .map(|(i, _)| i)
 }
@@ -70,9 +63,9 @@ pub(crate) fn find_shmem(def: &DomainDef, wanted: &RawElement) -> Option<usize> 
             && crate::command::shmem_size(e) == crate::command::shmem_size(wanted)
             && model(e) == model(wanted)
             && e.child("server") == wanted.child("server")
-            && attrs_of(e, "msi") == attrs_of(wanted, "msi")
+            && e.sorted_child_attrs("msi") == wanted.sorted_child_attrs("msi")
             && (wanted.child("address").is_none()
-                || attrs_of(e, "address") == attrs_of(wanted, "address"))
+                || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
     })
 }
 

@@ -42,17 +42,9 @@ impl UeventGroup {
 /// Whether a unix socket of type `SOCK_SEQPACKET` (udevd's control socket) at `path` takes a
 /// connection; the connection is closed at once.
 fn accepts_connections(path: &std::path::Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let bytes = path.as_os_str().as_bytes();
-    // SAFETY: sockaddr_un is plain data; all zeroes is a valid (empty) address.
-    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    if bytes.len() >= addr.sun_path.len() {
+    let Some(addr) = unix_addr(path) else {
         return false;
-    }
-    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
-    for (d, s) in addr.sun_path.iter_mut().zip(bytes) {
-        *d = *s as libc::c_char;
-    }
+    };
     // SAFETY: socket(2) with constant arguments.
     let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0) };
     if raw < 0 {
@@ -69,6 +61,22 @@ fn accepts_connections(path: &std::path::Path) -> bool {
         )
     };
     r == 0
+}
+
+/// The address of the unix socket at `path`; `None` for a path too long for one.
+fn unix_addr(path: &std::path::Path) -> Option<libc::sockaddr_un> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    // SAFETY: sockaddr_un is plain data; all zeroes is a valid (empty) address.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    if bytes.len() >= addr.sun_path.len() {
+        return None;
+    }
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (d, s) in addr.sun_path.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    Some(addr)
 }
 
 /// One device event.
@@ -452,11 +460,7 @@ mod tests {
         assert!(raw >= 0);
         // SAFETY: a descriptor just returned to us.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
-        for (d, s) in addr.sun_path.iter_mut().zip(path.to_str().unwrap().bytes()) {
-            *d = s as libc::c_char;
-        }
+        let addr = unix_addr(&path).unwrap();
         let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
         // SAFETY: a valid address and its size.
         let bound = unsafe { libc::bind(fd.as_raw_fd(), std::ptr::addr_of!(addr).cast(), len) };

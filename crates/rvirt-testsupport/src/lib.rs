@@ -50,6 +50,9 @@ pub fn qcow2_overlay(backing: &Path, overlay: &Path) {
     );
 }
 
+/// How many cases tests whose cases mostly wait run at once ([`on_workers`]).
+pub const WORKERS: usize = 4;
+
 /// `f` applied to every item on `workers` threads at once, the results in the items' order:
 /// for tests whose cases are independent and spend their time waiting (a daemon starting,
 /// libvirt's virsh, an event's timeout). `f` gets the worker's number too, so that workers

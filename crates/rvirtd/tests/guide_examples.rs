@@ -50,7 +50,7 @@
 mod common;
 
 use common::{Daemon, Libvirtd, PYTHON};
-use rvirt_testsupport::on_workers;
+use rvirt_testsupport::{WORKERS, on_workers};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -221,7 +221,7 @@ fn guide_examples_print_the_same_through_rvirtd_as_through_libvirtd() {
     scripts.sort();
     assert!(!scripts.is_empty(), "no script matches {filter:?}");
     // Scripts are independent (fresh daemons each) and mostly wait on them: four at once.
-    let failures: Vec<String> = on_workers(&scripts, 4, |_, script| script_failure(script))
+    let failures: Vec<String> = on_workers(&scripts, WORKERS, |_, script| script_failure(script))
         .into_iter()
         .flatten()
         .collect();

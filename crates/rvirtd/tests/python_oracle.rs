@@ -16,7 +16,7 @@
 mod common;
 
 use common::{Daemon, Libvirtd, PYTHON};
-use rvirt_testsupport::on_workers;
+use rvirt_testsupport::{WORKERS, on_workers};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,7 +118,7 @@ fn python_libvirt_sees_rvirtd_as_libvirt() {
     assert!(!files.is_empty());
     // Scenarios are independent (fresh daemons each, sockets in folders of their own) and
     // mostly wait on the daemons: four at once.
-    let outcomes = on_workers(&files, 4, |_, f| scenario_failures(f));
+    let outcomes = on_workers(&files, WORKERS, |_, f| scenario_failures(f));
     let steps: usize = outcomes.iter().map(|(n, _)| n).sum();
     let failures: Vec<String> = outcomes.into_iter().flat_map(|(_, f)| f).collect();
     assert!(

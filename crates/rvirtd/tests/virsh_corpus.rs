@@ -10,7 +10,7 @@
 mod common;
 
 use common::Daemon;
-use rvirt_testsupport::{mask_datetimes, mask_uuids, on_workers};
+use rvirt_testsupport::{WORKERS, mask_datetimes, mask_uuids, on_workers};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -162,7 +162,7 @@ fn virsh_through_rvirtd_matches_libvirt() {
     let filter = std::env::var("VIRSH_CORPUS").unwrap_or_default();
     let lines: Vec<&str> = lines.into_iter().filter(|l| l.contains(&filter)).collect();
     // Lines are independent (a fresh daemon each) and mostly wait: four at once.
-    let results = on_workers(&lines, 4, |_, line| compare_line(line));
+    let results = on_workers(&lines, WORKERS, |_, line| compare_line(line));
     let compared = results.iter().filter(|r| r.is_some()).count();
     let failures: Vec<String> = results.into_iter().filter_map(|r| r?.err()).collect();
     assert!(
