@@ -435,7 +435,7 @@ pub(crate) fn chardev_id(info: &DeviceInfo) -> String {
 
 /// Puts a PCI device where its `<address>` says (`bus=pci.0,addr=0x3`), so that the guest's
 /// PCI layout is the one the XML shows.
-fn at_pci(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
+pub(crate) fn at_pci(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
     if let Some((bus, addr)) = crate::pci::qemu_bus_addr(def, info) {
         v["bus"] = json!(bus);
         if crate::pci::multifunction(info) {
@@ -447,7 +447,7 @@ fn at_pci(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
 }
 
 /// Puts a USB device on the port its `<address type='usb'>` names (`bus=usb.0,port=1`).
-fn at_usb(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
+pub(crate) fn at_usb(def: &DomainDef, info: &DeviceInfo, mut v: Value) -> Value {
     if let Some(Address::Usb { bus, port }) = &info.address {
         let ctrl = def
             .devices

@@ -21,7 +21,7 @@ use crate::config::QemuConfig;
 use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
-use rvirt_conf::domain::{DiskDef, GraphicsDef, InputDef, NetDef, parse_mac};
+use rvirt_conf::domain::{Address, DeviceInfo, DiskDef, GraphicsDef, InputDef, NetDef, parse_mac};
 use rvirt_conf::raw::RawElement;
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_driver::{DomainEvent, DomainObj, DomainRef, check_flags};
@@ -499,6 +499,33 @@ fn assign_hotplug_pci(def: &mut DomainDef) -> Result<()> {
         return Err(Error::internal(FROM, "No more available PCI slots"));
     }
     Ok(())
+}
+
+/// Where a hot-plugged device sits.
+enum Bus {
+    /// On PCI bus (a slot of its own).
+    Pci,
+    /// On a USB port.
+    Usb,
+}
+
+/// The address a device gets when plugged into the running guest of live definition `def`,
+/// as a define would have given it: `add` puts it into a copy of `def`, `info` finds it
+/// there once its slot or port is assigned. An address the device's XML gives is checked
+/// against the guest's others.
+fn hotplug_address(
+    def: &DomainDef,
+    bus: Bus,
+    add: impl FnOnce(&mut DomainDef),
+    info: impl FnOnce(&DomainDef) -> Option<&DeviceInfo>,
+) -> Result<Option<Address>> {
+    let mut after = def.clone();
+    add(&mut after);
+    match bus {
+        Bus::Pci => assign_hotplug_pci(&mut after)?,
+        Bus::Usb => crate::defaults::assign_usb(&mut after),
+    }
+    Ok(info(&after).and_then(|i| i.address.clone()))
 }
 
 /// qemuDomainAttachDeviceConfig for the devices this driver handles.
@@ -1304,6 +1331,24 @@ impl QemuDriver {
                 let qid = disk_id(&disk);
                 disk.info.alias = Some(qid.clone());
                 alias = qid.clone();
+                // Its place (a PCI slot, a USB port) as the guest's other devices have theirs.
+                let bus = if driver == "usb-storage" {
+                    Bus::Usb
+                } else {
+                    Bus::Pci
+                };
+                disk.info.address = hotplug_address(
+                    &def,
+                    bus,
+                    |a| a.devices.disks.push(disk.clone()),
+                    |a| a.devices.disks.last().map(|x| &x.info),
+                )?;
+                let device = match driver {
+                    "usb-storage" => {
+                        crate::command::at_usb(&def, &disk.info, json!({"driver": driver}))
+                    }
+                    _ => crate::command::at_pci(&def, &disk.info, json!({"driver": driver})),
+                };
                 let d = disk.clone();
                 // Its images (with their backing chain) go to QEMU's user first.
                 let labelled = with_chain(&disk);
@@ -1326,7 +1371,9 @@ impl QemuDriver {
                             let _ = m.blockdev_del(&st_node).await;
                             return Err(e);
                         }
-                        let props = json!({"driver": driver, "drive": fmt_node, "id": qid});
+                        let mut props = device;
+                        props["drive"] = json!(fmt_node);
+                        props["id"] = json!(qid);
                         if let Err(e) = m.device_add(props).await {
                             let _ = m.blockdev_del(&fmt_node).await;
                             let _ = m.blockdev_del(&st_node).await;
@@ -1353,6 +1400,12 @@ impl QemuDriver {
                 let mut net = net;
                 net.info.alias = Some(qid.clone());
                 alias = qid.clone();
+                net.info.address = hotplug_address(
+                    &def,
+                    Bus::Pci,
+                    |a| a.devices.interfaces.push(net.clone()),
+                    |a| a.devices.interfaces.last().map(|x| &x.info),
+                )?;
                 let netdev = format!("host{qid}");
                 // The interface's host side first (its tap device), then QEMU's: the tap's
                 // descriptors go over the monitor under names the netdev then takes.
@@ -1401,7 +1454,11 @@ impl QemuDriver {
                         return Err(e);
                     }
                 };
-                let mut dev = json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac});
+                let mut dev = crate::command::at_pci(
+                    &def,
+                    &net.info,
+                    json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac}),
+                );
                 if driver == "virtio-net-pci" {
                     crate::command::virtio_net_props(&net, &mut dev);
                 }

@@ -1468,3 +1468,102 @@ fn shared_memory_plugs_as_libvirt() {
         },
     );
 }
+
+/// Disks and interfaces plugged into a running guest beside libvirt's QEMU driver doing the
+/// same calls: each gets the PCI slot (or, a USB disk, the port) libvirt gives it, an address
+/// the XML names is kept, one taken already is refused in libvirt's words, and QEMU has each
+/// device where the live XML says.
+#[test]
+fn disks_and_interfaces_plug_at_libvirt_addresses() {
+    let guest = "<domain type='qemu'><name>da</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a7</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices><controller type='usb' model='piix3-uhci'/>\
+        <interface type='user'><mac address='52:54:00:aa:bb:00'/><model type='virtio'/>\
+        </interface></devices></domain>";
+    // Images both sides share: libvirt's guest is gone before rvirt's starts.
+    let dir = tempfile::tempdir().unwrap();
+    let image = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, vec![0u8; 1 << 20]).unwrap();
+        p
+    };
+    let (a, b, c) = (image("a.img"), image("b.img"), image("c.img"));
+    let disk_at = |path: &std::path::Path, dev: &str, bus: &str, address: &str| {
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{}'/><target dev='{dev}' bus='{bus}'/>{address}</disk>",
+            path.display()
+        )
+    };
+    let slot = |n: u32| {
+        format!("<address type='pci' domain='0x0000' bus='0x00' slot='{n:#04x}' function='0x0'/>")
+    };
+    let devices = [
+        disk_at(&a, "vdb", "virtio", ""),
+        "<interface type='user'><mac address='52:54:00:aa:bb:01'/><model type='virtio'/>\
+         </interface>"
+            .to_string(),
+        "<interface type='user'><mac address='52:54:00:aa:bb:02'/><model type='e1000'/>\
+         </interface>"
+            .to_string(),
+        disk_at(&b, "sdb", "usb", ""),
+        disk_at(&c, "vdc", "virtio", &slot(9)),
+        // The slot of the first disk plugged.
+        disk_at(&c, "vdd", "virtio", &slot(4)),
+        "<interface type='user'><mac address='52:54:00:aa:bb:03'/><model type='virtio'/>\
+         </interface>"
+            .replace("</interface>", &format!("{}</interface>", slot(9))),
+    ];
+    let devices: Vec<&str> = devices.iter().map(String::as_str).collect();
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Attach(1, F::LIVE),
+        Attach(2, F::LIVE),
+        Attach(3, F::LIVE),
+        Attach(4, F::LIVE),
+        Attach(5, F::LIVE),
+        Attach(6, F::LIVE),
+        Live,
+        Check(0),
+        Destroy,
+    ];
+    let devices: Vec<String> = devices.iter().map(|x| x.to_string()).collect();
+    let plugging = Plugging {
+        name: "da",
+        guest,
+        libvirt_devices: devices.clone(),
+        rvirt_devices: devices,
+        mask: &|x| x.to_string(),
+    };
+    plugging.run(
+        &steps,
+        |_| {},
+        |_, d, dom| {
+            // QEMU's own view of bus 0: each device in the slot the live XML gives it.
+            let v = block_on(d.monitor_command(dom, "query-pci", None)).unwrap();
+            let slots: Vec<(String, u64)> = v[0]["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|x| Some((x["qdev_id"].as_str()?.to_string(), x["slot"].as_u64()?)))
+                .filter(|(id, _)| !id.is_empty())
+                .collect();
+            let xml = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+            for (id, slot) in &slots {
+                let alias = format!("<alias name='{id}'/>");
+                let at = xml.find(&alias).unwrap_or_else(|| panic!("{id} in {xml}"));
+                let rest = &xml[at..];
+                let addr = &rest[rest.find("slot='").unwrap() + 6..];
+                let want = u64::from_str_radix(addr[2..].split('\'').next().unwrap(), 16);
+                assert_eq!(want.unwrap(), *slot, "{id}");
+            }
+            assert!(
+                slots.iter().any(|(id, _)| id == "virtio-disk1"),
+                "{slots:?}"
+            );
+        },
+    );
+}
