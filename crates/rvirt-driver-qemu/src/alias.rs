@@ -204,6 +204,28 @@ pub(crate) fn input_alias(def: &DomainDef) -> String {
     format!("input{n}")
 }
 
+/// The alias of a new character device of kind `kind` in `def` (`qemuAssignDeviceChrAlias`
+/// for a hot-plugged one): one past the highest of its kind (`channel2` after `channel1`).
+/// The console standing for the first serial port counts as `console0`, the alias a start
+/// gives it.
+pub(crate) fn chr_alias(def: &DomainDef, kind: rvirt_conf::domain::ChrKind) -> String {
+    let prefix = kind.name();
+    let list = def.devices.chr_list(kind);
+    let n = next_index(
+        list.iter().enumerate().map(|(i, c)| match &c.info.alias {
+            None if kind == rvirt_conf::domain::ChrKind::Console
+                && i == 0
+                && c.is_serial_console() =>
+            {
+                Some("console0")
+            }
+            a => a.as_deref(),
+        }),
+        prefix,
+    );
+    format!("{prefix}{n}")
+}
+
 /// The alias of a new device element `name` of `def` named by its kind and an index (`rng`,
 /// `shmem`): one past the highest of its kind (`rng2` after `rng1`).
 pub(crate) fn indexed_alias(def: &DomainDef, name: &str) -> String {

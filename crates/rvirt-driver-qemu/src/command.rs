@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 mod audio;
-mod chr;
+pub(crate) mod chr;
 mod graphics;
 mod machine;
 mod memory;

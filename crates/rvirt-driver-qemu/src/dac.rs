@@ -17,7 +17,7 @@
 
 use crate::FROM;
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::{DiskDef, SecLabel};
+use rvirt_conf::domain::{ChrDef, DiskDef, SecLabel};
 use rvirt_conf::raw::{RawElement, RawNode};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::ffi::CString;
@@ -27,6 +27,31 @@ use std::path::Path;
 /// Called with each file that changes owner, the owner it gets, and whether its first owner is
 /// recorded (and given back).
 type FileVisitor<'a> = dyn FnMut(&str, (u32, u32), bool) -> Result<()> + 'a;
+
+/// Calls `f` with each host file of character device `c` that QEMU opens (a file, a host
+/// device, a pipe's ends, a socket it connects to), the owner `owner` it gets, and that its
+/// first owner is recorded.
+fn chardev_files(c: &ChrDef, owner: (u32, u32), f: &mut FileVisitor<'_>) -> Result<()> {
+    let attr = |k: &str| c.source.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+    let Some(path) = attr("path") else {
+        return Ok(());
+    };
+    match c.source_type.as_str() {
+        "file" | "dev" => f(path, owner, true),
+        "pipe" => {
+            let (i, o) = (format!("{path}.in"), format!("{path}.out"));
+            if Path::new(&i).exists() && Path::new(&o).exists() {
+                f(&i, owner, true)?;
+                f(&o, owner, true)
+            } else {
+                f(path, owner, true)
+            }
+        }
+        // A socket QEMU connects to; one it listens on, it makes itself.
+        "unix" if attr("mode").map(String::as_str) != Some("bind") => f(path, owner, true),
+        _ => Ok(()),
+    }
+}
 
 /// The model name of this driver's labels.
 const MODEL: &str = "dac";
@@ -314,6 +339,33 @@ impl Dac {
         }
     }
 
+    /// Gives the host files of character device `c`, plugged into the running guest `def`,
+    /// to the guest's process owner as a start gives those it starts with, recording their
+    /// first owners.
+    pub(crate) fn set_chardev(&self, def: &DomainDef, c: &ChrDef) -> Result<()> {
+        match self.label_of(def)?.filter(|l| l.relabel) {
+            Some(label) => chardev_files(c, label.process, &mut |path, ids, remember| {
+                self.set_owner(Path::new(path), ids, remember)
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Gives the files of [`Dac::set_chardev`] back once the device is gone (or was never
+    /// plugged).
+    pub(crate) fn restore_chardev(&self, def: &DomainDef, c: &ChrDef) {
+        if let Ok(Some(label)) = self.label_of(def)
+            && label.relabel
+        {
+            let _ = chardev_files(c, label.process, &mut |path, _, _| {
+                if let Err(e) = self.restore_owner(Path::new(path), true) {
+                    tracing::warn!("cannot give '{path}' back to its owner: {e}");
+                }
+                Ok(())
+            });
+        }
+    }
+
     /// Gives a file the driver made for QEMU to write (a private folder, a memory dump's
     /// file) to the guest's user, recording nothing: the driver removes it itself.
     pub(crate) fn give_path(&self, def: &DomainDef, path: &Path) -> Result<()> {
@@ -344,25 +396,7 @@ impl Dac {
             disk_files(d, label.image, f)?;
         }
         for c in def.devices.character_devices() {
-            let attr = |k: &str| c.source.iter().find(|(n, _)| n == k).map(|(_, v)| v);
-            let Some(path) = attr("path") else { continue };
-            match c.source_type.as_str() {
-                "file" | "dev" => f(path, label.process, true)?,
-                "pipe" => {
-                    let (i, o) = (format!("{path}.in"), format!("{path}.out"));
-                    if Path::new(&i).exists() && Path::new(&o).exists() {
-                        f(&i, label.process, true)?;
-                        f(&o, label.process, true)?;
-                    } else {
-                        f(path, label.process, true)?;
-                    }
-                }
-                // A socket QEMU connects to; one it listens on, it makes itself.
-                "unix" if attr("mode").map(String::as_str) != Some("bind") => {
-                    f(path, label.process, true)?
-                }
-                _ => {}
-            }
+            chardev_files(c, label.process, f)?;
         }
         // The files NVDIMMs and virtio-pmem devices map, owned by the guest's user as libvirt
         // gives them.

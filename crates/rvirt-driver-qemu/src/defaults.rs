@@ -37,7 +37,7 @@ pub(crate) fn feature_state<'a>(def: &'a DomainDef, name: &str) -> Option<&'a st
     feature(def, name).map(|e| e.attr("state").unwrap_or("on"))
 }
 
-fn is_x86(def: &DomainDef) -> bool {
+pub(crate) fn is_x86(def: &DomainDef) -> bool {
     matches!(def.os.arch.as_deref(), None | Some("x86_64" | "i686"))
 }
 
@@ -257,17 +257,7 @@ fn device_defaults(def: &mut DomainDef, q35: bool) {
         }
     }
     for s in &mut devs.serials {
-        if x86 && s.target_type.is_none() {
-            s.target_type = Some("isa-serial".into());
-        }
-        if s.target_model.is_none() {
-            s.target_model = match s.target_type.as_deref() {
-                Some("isa-serial") => Some("isa-serial".into()),
-                Some("usb-serial") => Some("usb-serial".into()),
-                Some("pci-serial") => Some("pci-serial".into()),
-                _ => None,
-            };
-        }
+        serial_defaults(s, x86);
     }
     for g in &mut devs.graphics {
         if g.graphics_type == "vnc" && g.listens.is_empty() {
@@ -285,6 +275,22 @@ fn device_defaults(def: &mut DomainDef, q35: bool) {
         if el.name == "watchdog" && el.attr("action").is_none() {
             el.attrs.push(("action".into(), "reset".into()));
         }
+    }
+}
+
+/// A serial port's target type (an ISA port on x86 when none is given) and the model that
+/// goes with it.
+pub(crate) fn serial_defaults(s: &mut rvirt_conf::domain::ChrDef, x86: bool) {
+    if x86 && s.target_type.is_none() {
+        s.target_type = Some("isa-serial".into());
+    }
+    if s.target_model.is_none() {
+        s.target_model = match s.target_type.as_deref() {
+            Some("isa-serial") => Some("isa-serial".into()),
+            Some("usb-serial") => Some("usb-serial".into()),
+            Some("pci-serial") => Some("pci-serial".into()),
+            _ => None,
+        };
     }
 }
 
@@ -369,9 +375,10 @@ pub(crate) fn assign_virtio_serial(def: &mut DomainDef) {
     }
 }
 
-/// USB ports for USB devices without an address (disks, inputs, sound, host devices,
-/// redirected devices, in libvirt's order): the first free port of the first USB controller
-/// with one. (libvirt adds hubs when the ports run out; rvirt does not yet.)
+/// USB ports for USB devices without an address (hubs, disks, inputs, serial ports, in
+/// libvirt's order): the first free port of the first USB controller with one, or of a hub.
+/// (libvirt adds hubs when the ports run out, and places USB host devices, sound cards and
+/// redirected devices too; rvirt does not yet.)
 pub(crate) fn assign_usb(def: &mut DomainDef) {
     use rvirt_conf::domain::Address;
     let devs = &mut def.devices;
@@ -406,6 +413,7 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
     };
     devs.disks.iter().for_each(|d| note(&d.info.address));
     devs.inputs.iter().for_each(|d| note(&d.info.address));
+    devs.serials.iter().for_each(|d| note(&d.info.address));
     let raw_usb = |e: &RawElement| {
         let a = e
             .child("address")
@@ -469,6 +477,11 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             .inputs
             .iter()
             .filter(|i| i.bus.as_deref() == Some("usb") && i.info.address.is_none())
+            .count()
+        + devs
+            .serials
+            .iter()
+            .filter(|s| usb_serial_unplaced(s))
             .count();
     if wanting as u32 + new_hubs + used.len() as u32 > total {
         return;
@@ -506,6 +519,16 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             i.info.address = next(&mut used, &hubs);
         }
     }
+    for s in &mut devs.serials {
+        if usb_serial_unplaced(s) {
+            s.info.address = next(&mut used, &hubs);
+        }
+    }
+}
+
+/// Whether `s` is a USB serial port without an address yet.
+fn usb_serial_unplaced(s: &rvirt_conf::domain::ChrDef) -> bool {
+    s.target_type.as_deref() == Some("usb-serial") && s.info.address.is_none()
 }
 
 /// The audio backend the driver gives a definition without one, as libvirt's

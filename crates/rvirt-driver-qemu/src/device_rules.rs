@@ -6,7 +6,7 @@
 use crate::config::QemuConfig;
 use crate::device_acl::{ACCESS_READ, ACCESS_RW, ACCESS_RWM, DevKind, Rule};
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::DiskDef;
+use rvirt_conf::domain::{ChrDef, DiskDef};
 use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
 use std::path::Path;
@@ -132,6 +132,46 @@ impl crate::QemuDriver {
             tracing::warn!("{e}");
         }
     }
+
+    /// Lets the running guest `p` use the host device a character device plugged into it
+    /// reads and writes (a `dev` source), as a start lets it.
+    pub(crate) fn grant_chardev(&self, p: &crate::process::Proc, c: &ChrDef) -> Result<()> {
+        p.cgroup.allow_devices(&chardev_rules(c)?)
+    }
+
+    /// Takes what [`crate::QemuDriver::grant_chardev`] gave away again, unless the node is
+    /// on the device list.
+    pub(crate) fn revoke_chardev(&self, p: &crate::process::Proc, c: &ChrDef) {
+        let listed = chardev_path(c)
+            .is_some_and(|path| in_acl(path, self.config.cgroup_device_acl.as_deref()));
+        if listed {
+            return;
+        }
+        if let Err(e) = chardev_rules(c).and_then(|rules| p.cgroup.deny_devices(&rules)) {
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+/// The host device node of a character device with a `dev` source.
+fn chardev_path(c: &ChrDef) -> Option<&str> {
+    if c.source_type != "dev" {
+        return None;
+    }
+    c.source
+        .iter()
+        .find(|(k, _)| k == "path")
+        .map(|(_, v)| v.as_str())
+}
+
+/// The rules of the host device node a character device uses, if any.
+fn chardev_rules(c: &ChrDef) -> Result<Vec<Rule>> {
+    match chardev_path(c) {
+        Some(path) => Ok(Rule::for_path(Path::new(path), ACCESS_RW, false)?
+            .into_iter()
+            .collect()),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Whether `path` is on the device list (qemu.conf's, else the default one).
@@ -197,11 +237,7 @@ pub(crate) fn start_rules(def: &DomainDef, cfg: &QemuConfig) -> Result<Vec<Rule>
         });
     }
     for c in def.devices.character_devices() {
-        if c.source_type == "dev"
-            && let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path")
-        {
-            rules.extend(Rule::for_path(Path::new(path), ACCESS_RW, false)?);
-        }
+        rules.extend(chardev_rules(c)?);
     }
     for t in crate::tpm::tpms(def) {
         if crate::tpm::backend_type(t) == "passthrough" {

@@ -21,7 +21,9 @@ use crate::config::QemuConfig;
 use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
-use rvirt_conf::domain::{Address, DeviceInfo, DiskDef, GraphicsDef, InputDef, NetDef, parse_mac};
+use rvirt_conf::domain::{
+    Address, ChrDef, ChrKind, DeviceInfo, DiskDef, GraphicsDef, InputDef, NetDef, parse_mac,
+};
 use rvirt_conf::raw::RawElement;
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
 use rvirt_driver::{DomainEvent, DomainObj, DomainRef, check_flags};
@@ -69,6 +71,11 @@ enum Pending {
     Raw(String),
     /// An input device.
     Input,
+    /// A character device: its chardev goes with it (not a guestfwd channel's: its netdev
+    /// took it).
+    Chr {
+        chardev: bool,
+    },
 }
 
 /// A removal's key: the domain, its QEMU's pid, the device id.
@@ -111,6 +118,8 @@ enum Device {
     Input(InputDef),
     /// A `<shmem>` (see `crate::rng::find_shmem`).
     Shmem(RawElement),
+    /// A serial or parallel port, a console or a channel.
+    Chr(ChrKind, ChrDef),
 }
 
 impl Device {
@@ -120,6 +129,7 @@ impl Device {
             Device::Disk(_) => "disk",
             Device::Net { .. } => "interface",
             Device::Input(_) => "input",
+            Device::Chr(..) => "chr",
             Device::Memory(e) | Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => &e.name,
         }
     }
@@ -152,10 +162,6 @@ const OTHER_DEVICES: &[&str] = &[
     "redirdev",
     "smartcard",
     "chr",
-    "serial",
-    "parallel",
-    "console",
-    "channel",
     "memballoon",
     "nvram",
     "tpm",
@@ -219,13 +225,18 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
             };
             return Ok(Device::raw(e.clone()));
         }
+        "serial" | "parallel" | "console" | "channel" => {
+            // A detach names a pty device by its path; an attach's path is QEMU's to pick.
+            let live = action.ends_with("detach");
+            let (kind, mut chr) = ctx.parse_chr_device(root, live)?;
+            if kind == ChrKind::Serial {
+                crate::defaults::serial_defaults(&mut chr, crate::defaults::is_x86(ctx));
+            }
+            return Ok(Device::Chr(kind, chr));
+        }
         n if OTHER_DEVICES.contains(&n) => {
-            let kind = match n {
-                "serial" | "parallel" | "console" | "channel" => "chr",
-                n => n,
-            };
             return Err(unsupported(format!(
-                "{action} of device '{kind}' is not supported"
+                "{action} of device '{n}' is not supported"
             )));
         }
         n => {
@@ -366,6 +377,16 @@ fn reparse(def: &DomainDef, live: Option<i32>) -> Result<DomainDef> {
 fn reparse_live(def: &DomainDef, id: i32) -> Result<DomainDef> {
     let mut out = reparse(def, Some(id))?;
     crate::volume_disk::carry_translations(def, &mut out);
+    // The console standing for the first serial port keeps what it was (libvirt does not
+    // read a running guest's definition again): a stand-in without a number stays one.
+    if let (Some(was), Some(now)) = (
+        def.devices.consoles.first(),
+        out.devices.consoles.first_mut(),
+    ) && was.is_serial_console()
+        && now.is_serial_console()
+    {
+        now.target_port = was.target_port;
+    }
     Ok(out)
 }
 
@@ -528,6 +549,61 @@ fn hotplug_address(
     Ok(info(&after).and_then(|i| i.address.clone()))
 }
 
+/// libvirt's checks before character device `chr` of kind `kind` joins definition `def`: a
+/// console standing for a serial port cannot be added, nor a device the guest has already.
+fn check_chr_insert(def: &DomainDef, kind: ChrKind, chr: &ChrDef) -> Result<()> {
+    if kind == ChrKind::Console && chr.is_serial_console() {
+        return Err(Error::with_detail(
+            ErrorDomain::QEMU,
+            ErrorNumber::OPERATION_UNSUPPORTED,
+            "attaching serial console is not supported",
+        ));
+    }
+    if def.devices.find_chr(kind, chr).is_some() {
+        return Err(Error::operation_invalid(
+            ErrorDomain::QEMU,
+            "chardev already exists",
+        ));
+    }
+    Ok(())
+}
+
+/// The character device of `def` whose alias is `alias`, and its kind.
+fn chr_with_alias(def: &DomainDef, alias: &str) -> Option<(ChrKind, ChrDef)> {
+    [
+        ChrKind::Serial,
+        ChrKind::Parallel,
+        ChrKind::Channel,
+        ChrKind::Console,
+    ]
+    .into_iter()
+    .find_map(|kind| {
+        let list = def.devices.chr_list(kind);
+        let c = list
+            .iter()
+            .find(|c| c.info.alias.as_deref() == Some(alias))?;
+        Some((kind, c.clone()))
+    })
+}
+
+/// Takes character device `chr` of kind `kind` out of persistent definition `d` (with the
+/// console standing for it), as libvirt's qemuDomainChrRemove.
+fn remove_configured_chr(d: &mut DomainDef, kind: ChrKind, chr: &ChrDef) -> Result<()> {
+    if kind == ChrKind::Console && chr.is_serial_console() {
+        return Err(Error::operation_invalid(
+            ErrorDomain::QEMU,
+            "detaching serial console is not supported",
+        ));
+    }
+    match d.devices.remove_chr(kind, chr) {
+        Some(_) => Ok(()),
+        None => Err(Error::invalid_arg(
+            ErrorDomain::QEMU,
+            "device not present in domain configuration",
+        )),
+    }
+}
+
 /// qemuDomainAttachDeviceConfig for the devices this driver handles.
 fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<DomainDef> {
     let mut d = def.clone();
@@ -565,6 +641,10 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
                 ));
             }
             d.devices.insert_other(w.clone());
+        }
+        Device::Chr(kind, chr) => {
+            check_chr_insert(&d, *kind, chr)?;
+            d.devices.insert_chr(*kind, chr.clone());
         }
         Device::Memory(mem) => {
             crate::memdev::compatible(&d, mem, true)?;
@@ -665,6 +745,7 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             };
             d.devices.other.remove(i);
         }
+        Device::Chr(kind, chr) => remove_configured_chr(&mut d, *kind, chr)?,
     }
     reparse(&d, None)
 }
@@ -674,7 +755,11 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
 fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
     let disk = match dev {
         Device::Disk(disk) => disk,
-        Device::Rng(_) | Device::Watchdog(_) | Device::Shmem(_) | Device::Input(_) => {
+        Device::Rng(_)
+        | Device::Watchdog(_)
+        | Device::Shmem(_)
+        | Device::Input(_)
+        | Device::Chr(..) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
                 dev.kind()
@@ -1139,7 +1224,8 @@ impl QemuDriver {
                 dev @ (Device::Rng(_)
                 | Device::Watchdog(_)
                 | Device::Input(_)
-                | Device::Shmem(_)) => {
+                | Device::Shmem(_)
+                | Device::Chr(..)) => {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
@@ -1204,6 +1290,8 @@ impl QemuDriver {
                 .retain(|x| x.info.alias.as_deref() != Some(alias));
             if let Some(i) = crate::memdev::position_by_alias(&d, alias) {
                 crate::memdev::remove_configured(&mut d, i);
+            } else if let Some((kind, chr)) = chr_with_alias(&d, alias) {
+                remove_configured_chr(&mut d, kind, &chr)?;
             } else if let Some(i) = RAW_DEVICES
                 .iter()
                 .find_map(|name| crate::alias::raw_position(&d, name, alias))
@@ -1249,6 +1337,8 @@ impl QemuDriver {
                     .find(|x| x.info.alias.as_deref() == Some(alias))
                 {
                     Device::Input(input.clone())
+                } else if let Some((kind, chr)) = chr_with_alias(&live_def, alias) {
+                    Device::Chr(kind, chr)
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1504,6 +1594,14 @@ impl QemuDriver {
             Device::Input(i) => {
                 alias = self.plug_input(&p, &mut def, i).await?;
             }
+            Device::Chr(kind, chr) => {
+                let dir = self
+                    .dirs
+                    .qemu_lib
+                    .join("channel/target")
+                    .join(format!("domain-{}", crate::util::short_name(id, &def.name)));
+                alias = self.plug_chr(&p, &mut def, kind, chr, &dir).await?;
+            }
         }
         let def = reparse_live(&def, id)?;
         let committed = self.commit_live(obj, def);
@@ -1691,6 +1789,154 @@ impl QemuDriver {
         Ok(qid)
     }
 
+    /// Plugs character device `chr` of kind `kind` into the running guest `p` (live
+    /// definition `def`), as libvirt's qemuDomainAttachChrDevice: a unix channel without a
+    /// path gets one in `channel_dir`, then its alias, its place (a virtio-serial port, a PCI
+    /// slot, a USB port), its host file made and given to QEMU's user, its device checked,
+    /// then its chardev and its device (a guestfwd channel's netdev) added — the chardev taken
+    /// back should the device fail. A pty's path comes back from QEMU. Returns its alias.
+    async fn plug_chr(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        kind: ChrKind,
+        mut chr: ChrDef,
+        channel_dir: &std::path::Path,
+    ) -> Result<String> {
+        let target = chr.target_type.clone().unwrap_or_default();
+        crate::startup::prepare_chardev_tls(&mut chr);
+        if kind == ChrKind::Channel && crate::startup::prepare_channel(&mut chr, channel_dir) {
+            std::fs::create_dir_all(channel_dir).map_err(|e| {
+                Error::system(
+                    FROM,
+                    format!("cannot create '{}'", channel_dir.display()),
+                    &e,
+                )
+            })?;
+        }
+        if chr.info.alias.is_none() {
+            chr.info.alias = Some(crate::alias::chr_alias(def, kind));
+        }
+        let qid = chr.info.alias.clone().unwrap_or_default();
+        let virtio_serial = matches!(
+            (kind, target.as_str()),
+            (ChrKind::Console | ChrKind::Channel, "virtio")
+        );
+        if virtio_serial
+            && !def
+                .devices
+                .controllers
+                .iter()
+                .any(|c| c.ctrl_type == "virtio-serial")
+        {
+            return Err(Error::internal(
+                FROM,
+                "no virtio-serial controllers are available",
+            ));
+        }
+        match (kind, target.as_str()) {
+            (ChrKind::Channel, "virtio") => {
+                let mut after = def.clone();
+                after.devices.channels.push(chr.clone());
+                crate::defaults::assign_virtio_serial(&mut after);
+                chr.info.address = after
+                    .devices
+                    .channels
+                    .last()
+                    .and_then(|c| c.info.address.clone());
+                if chr.info.address.is_none() {
+                    return Err(Error::with_detail(
+                        ErrorDomain::DOMAIN,
+                        ErrorNumber::XML_ERROR,
+                        "Unable to find a free virtio-serial port",
+                    ));
+                }
+            }
+            (ChrKind::Console, "virtio") => {}
+            (ChrKind::Serial, "pci-serial" | "usb-serial") => {
+                let bus = if target == "pci-serial" {
+                    Bus::Pci
+                } else {
+                    Bus::Usb
+                };
+                chr.info.address = hotplug_address(
+                    def,
+                    bus,
+                    |a| a.devices.serials.push(chr.clone()),
+                    |a| a.devices.serials.last().map(|x| &x.info),
+                )?;
+            }
+            _ => {
+                if matches!(
+                    chr.info.address,
+                    Some(Address::VirtioSerial { .. } | Address::Pci { .. })
+                ) {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::CONFIG_UNSUPPORTED,
+                        "Unsupported address type for character device",
+                    ));
+                }
+            }
+        }
+        crate::startup::create_chardev_file(&chr)?;
+        let guestfwd = kind == ChrKind::Channel && target == "guestfwd";
+        let device = {
+            use crate::command::chr as c;
+            match kind {
+                ChrKind::Serial => c::serial_device(def, &chr, def.devices.serials.len())?,
+                ChrKind::Parallel => c::parallel_device(&chr),
+                ChrKind::Channel if guestfwd => c::guestfwd_netdev(&chr)?,
+                ChrKind::Channel => c::channel_device(def, &chr)?,
+                ChrKind::Console if chr.is_serial_console() => {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::CONFIG_UNSUPPORTED,
+                        format!("unsupported console target type {target}"),
+                    ));
+                }
+                ChrKind::Console => c::console_device(def, &chr)?,
+            }
+        };
+        check_chr_insert(def, kind, &chr)?;
+        let chardev = crate::command::chardev_id(&chr.info);
+        let add = crate::command::chr::chardev_add(&chr, &chardev, kind == ChrKind::Parallel)?;
+        self.dac.set_chardev(def, &chr)?;
+        if let Err(e) = self.grant_chardev(p, &chr) {
+            self.dac.restore_chardev(def, &chr);
+            return Err(e);
+        }
+        let added = self
+            .with_monitor(p, move |m| async move {
+                let reply = m.execute("chardev-add", Some(add)).await?;
+                let plugged = if guestfwd {
+                    m.execute("netdev_add", Some(device)).await.map(drop)
+                } else {
+                    m.device_add(device).await
+                };
+                if let Err(e) = plugged {
+                    let _ = m
+                        .execute("chardev-remove", Some(json!({ "id": chardev })))
+                        .await;
+                    return Err(e);
+                }
+                Ok(reply)
+            })
+            .await;
+        let reply = added.inspect_err(|_| {
+            self.revoke_chardev(p, &chr);
+            self.dac.restore_chardev(def, &chr);
+        })?;
+        if chr.source_type == "pty"
+            && let Some(pty) = reply["pty"].as_str()
+        {
+            chr.source.retain(|(k, _)| k != "path");
+            chr.source.push(("path".into(), pty.into()));
+        }
+        def.devices.insert_chr(kind, chr);
+        Ok(qid)
+    }
+
     /// Asks the guest to release a device; returns the key its removal waits under.
     async fn detach_live(&self, obj: &DomainObj, dev: Device) -> Result<PendingKey> {
         let p = self.proc_of(&obj.uuid)?;
@@ -1802,6 +2048,43 @@ impl QemuDriver {
                 }
                 (found.info.alias.clone().unwrap_or_default(), Pending::Input)
             }
+            Device::Chr(kind, chr) => {
+                let Some(i) = live_def.devices.find_chr(kind, &chr) else {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::DEVICE_MISSING,
+                        format!(
+                            "chr type '{}' device not present in domain configuration",
+                            kind.name()
+                        ),
+                    ));
+                };
+                // The console standing for the first serial port is that port.
+                let devs = &live_def.devices;
+                let found = match devs.chr_list(kind).get(i) {
+                    Some(c) if kind == ChrKind::Console && i == 0 && c.is_serial_console() => {
+                        devs.serials.first().unwrap_or(c)
+                    }
+                    Some(c) => c,
+                    None => return Err(Error::internal(FROM, "character device lost")),
+                };
+                let qid = found.info.alias.clone().unwrap_or_default();
+                if found.target_type.as_deref() == Some("guestfwd") {
+                    // Not a device: its netdev goes (with the chardev), and so does it, now.
+                    let id2 = qid.clone();
+                    self.with_monitor(&p, |m| async move {
+                        m.execute("netdev_del", Some(json!({ "id": id2 }))).await
+                    })
+                    .await?;
+                    let key = (obj.uuid, p.pid, qid.clone());
+                    pending()
+                        .lock()
+                        .insert(key.clone(), Pending::Chr { chardev: false });
+                    self.device_deleted(obj, &p, &qid).await;
+                    return Ok(key);
+                }
+                (qid, Pending::Chr { chardev: true })
+            }
         };
         let key = (obj.uuid, p.pid, qid.clone());
         pending().lock().insert(key.clone(), what);
@@ -1902,6 +2185,21 @@ impl QemuDriver {
                 def.devices
                     .inputs
                     .retain(|x| x.info.alias.as_deref() != Some(id));
+            }
+            Pending::Chr { chardev } => {
+                if *chardev {
+                    let name = format!("char{id}");
+                    let _ = self
+                        .with_monitor(p, |m| async move {
+                            m.execute("chardev-remove", Some(json!({ "id": name })))
+                                .await
+                        })
+                        .await;
+                }
+                if let Some((_, c)) = def.devices.remove_chr_by_alias(id) {
+                    self.revoke_chardev(p, &c);
+                    self.dac.restore_chardev(&def, &c);
+                }
             }
         }
         let _ = self.commit_live(obj, def);

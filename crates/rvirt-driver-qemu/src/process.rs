@@ -896,6 +896,7 @@ impl QemuDriver {
             .qemu_lib
             .join("channel/target")
             .join(format!("domain-{short}"));
+        crate::startup::prepare_chardevs_tls(def);
         if crate::startup::prepare_channels(def, &channel_dir) {
             std::fs::create_dir_all(&channel_dir)
                 .map_err(sys(format!("cannot create '{}'", channel_dir.display())))?;

@@ -22,29 +22,30 @@ fn set_pty_path(c: &mut ChrDef, path: &str) {
 /// before QEMU starts: a folder that does not exist fails the start with libvirt's error, and
 /// the owner of the file can change before QEMU, running as another user, writes it.
 pub(crate) fn create_chardev_files(def: &DomainDef) -> rvirt_types::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    for c in def
-        .devices
+    def.devices
         .character_devices()
-        .filter(|c| c.source_type == "file")
-    {
-        let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path") else {
-            continue;
-        };
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| {
-                rvirt_types::Error::system(
-                    crate::FROM,
-                    format!("Failed to create file '{path}'"),
-                    &e,
-                )
-            })?;
+        .try_for_each(create_chardev_file)
+}
+
+/// Creates the file of a `file` character device when missing (see
+/// [`create_chardev_files`]).
+pub(crate) fn create_chardev_file(c: &ChrDef) -> rvirt_types::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if c.source_type != "file" {
+        return Ok(());
     }
+    let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path") else {
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            rvirt_types::Error::system(crate::FROM, format!("Failed to create file '{path}'"), &e)
+        })?;
     Ok(())
 }
 
@@ -52,11 +53,18 @@ pub(crate) fn create_chardev_files(def: &DomainDef) -> rvirt_types::Result<()> {
 /// target name, or `vioser-CC-BB-PP.sock` by its virtio-serial address. Whether any did.
 pub(crate) fn prepare_channels(def: &mut DomainDef, dir: &Path) -> bool {
     let mut any = false;
-    for c in def.devices.channels.iter_mut().filter(|c| {
-        c.target_type.as_deref() == Some("virtio")
-            && c.source_type == "unix"
-            && !c.source.iter().any(|(k, _)| k == "path")
-    }) {
+    for c in &mut def.devices.channels {
+        any |= prepare_channel(c, dir);
+    }
+    any
+}
+
+/// [`prepare_channels`] for one channel: whether it got a path.
+pub(crate) fn prepare_channel(c: &mut ChrDef, dir: &Path) -> bool {
+    let needs_path = c.target_type.as_deref() == Some("virtio")
+        && c.source_type == "unix"
+        && !c.source.iter().any(|(k, _)| k == "path");
+    if needs_path {
         let file = match c.target_extra.iter().find(|(k, _)| k == "name") {
             Some((_, name)) => name.clone(),
             None => {
@@ -76,9 +84,23 @@ pub(crate) fn prepare_channels(def: &mut DomainDef, dir: &Path) -> bool {
         c.source.insert(0, ("mode".into(), "bind".into()));
         c.source
             .insert(1, ("path".into(), dir.join(file).display().to_string()));
-        any = true;
     }
-    any
+    needs_path
+}
+
+/// Marks a tcp character device whose source does not say whether it uses TLS as not
+/// using it, as libvirt's driver does from qemu.conf (`chardev_tls`, which rvirt does not
+/// honour: its TLS is off); the live XML shows `tls='no'`.
+pub(crate) fn prepare_chardev_tls(c: &mut ChrDef) {
+    if c.source_type == "tcp" && !c.source.iter().any(|(k, _)| k == "tls") {
+        c.source.push(("tls".into(), "no".into()));
+        c.tls_from_config = true;
+    }
+}
+
+/// [`prepare_chardev_tls`] for every character device of `def`.
+pub(crate) fn prepare_chardevs_tls(def: &mut DomainDef) {
+    def.devices.for_each_chr_mut(prepare_chardev_tls);
 }
 
 fn set_state(c: &mut ChrDef, open: bool) {

@@ -1567,3 +1567,115 @@ fn disks_and_interfaces_plug_at_libvirt_addresses() {
         },
     );
 }
+
+/// Serial ports, consoles and channels plugged into a running guest with a serial port and
+/// into a persistent definition, beside libvirt's QEMU driver doing the same calls: the live
+/// XML after live attaches (pty paths from QEMU, aliases, port numbers, virtio-serial ports,
+/// a USB port and a PCI slot, the guest agent's socket in the channel folder, a guestfwd
+/// channel) and after live detaches (a pty device named without its path
+/// is not found; a unix channel and a guestfwd channel go at once), libvirt's errors (ISA
+/// ports QEMU cannot plug, a console of target type serial, a second guest agent channel),
+/// and the inactive XML after config attaches and detaches. QEMU has each device on its
+/// chardev, and a pty's path in the live XML is QEMU's.
+#[test]
+fn character_devices_plug_as_libvirt() {
+    let guest = "<domain type='qemu'><name>ch</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a8</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices><controller type='virtio-serial'/><serial type='pty'/></devices></domain>";
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let devices = [
+        "<serial type='pty'><target type='usb-serial'/></serial>".to_string(),
+        "<serial type='pty'/>".to_string(),
+        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+            .to_string(),
+        "<console type='pty'><target type='virtio'/></console>".to_string(),
+        "<console type='pty'/>".to_string(),
+        format!(
+            "<serial type='file'><source path='{}'/><target type='pci-serial'/></serial>",
+            path("serial.log")
+        ),
+        "<channel type='pty'><target type='virtio' name='x.y'/></channel>".to_string(),
+        format!(
+            "<channel type='unix'><source mode='bind' path='{}'/>\
+             <target type='virtio' name='x.z'/></channel>",
+            path("x.sock")
+        ),
+        "<channel type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/>\
+         <target type='guestfwd' address='10.0.2.1' port='4600'/></channel>"
+            .to_string(),
+        "<parallel type='pty'/>".to_string(),
+        "<serial type='pty'><target type='usb-serial' port='1'/></serial>".to_string(),
+    ];
+    use Step::*;
+    let mut steps = vec![Create];
+    steps.extend((0..10).map(|i| Attach(i, F::LIVE)));
+    steps.extend([
+        Attach(2, F::LIVE),
+        Live,
+        Check(0),
+        Detach(6, F::LIVE),
+        Detach(7, F::LIVE),
+        Detach(8, F::LIVE),
+        Detach(2, F::LIVE),
+        Update(3, F::LIVE),
+        Live,
+        Destroy,
+        Define,
+        Attach(0, F::CONFIG),
+        Attach(2, F::CONFIG),
+        Attach(3, F::CONFIG),
+        Attach(4, F::CONFIG),
+        Attach(2, F::CONFIG),
+        Attach(8, F::CONFIG),
+        Inactive,
+        Detach(0, F::CONFIG),
+        Detach(4, F::CONFIG),
+        Detach(10, F::CONFIG),
+        Detach(2, F::CONFIG),
+        Detach(8, F::CONFIG),
+        Update(3, F::CONFIG),
+        Inactive,
+    ]);
+    // The channel folder is under each side's own state root.
+    let mask = |x: &str| {
+        x.replace("/libvirt/lib/qemu/", "/ROOT/lib/qemu/")
+            .replace("/rvirt/lib/qemu/", "/ROOT/lib/qemu/")
+    };
+    let plugging = Plugging {
+        name: "ch",
+        guest,
+        libvirt_devices: devices.to_vec(),
+        rvirt_devices: devices.to_vec(),
+        mask: &mask,
+    };
+    plugging.run(
+        &steps,
+        |_| {},
+        |_, d, dom| {
+            let args = serde_json::json!({"path": "/machine/peripheral"});
+            let list = block_on(d.monitor_command(dom, "qom-list", Some(args))).unwrap();
+            let ids: Vec<&str> = (list.as_array().unwrap().iter())
+                .filter_map(|x| x["name"].as_str())
+                .collect();
+            let plugged = [
+                "serial1", "serial2", "channel0", "channel1", "channel2", "console1",
+            ];
+            for id in plugged {
+                assert!(ids.contains(&id), "{id} in {ids:?}");
+            }
+            // The pty of serial0 is the one the live XML shows.
+            let chardevs = block_on(d.monitor_command(dom, "query-chardev", None)).unwrap();
+            let pty = (chardevs.as_array().unwrap().iter())
+                .find(|c| c["label"] == "charserial0")
+                .and_then(|c| c["filename"].as_str()?.strip_prefix("pty:"))
+                .unwrap()
+                .to_string();
+            let xml = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+            assert!(xml.contains(&format!("<source path='{pty}'/>")), "{xml}");
+            // The file port writes its file.
+            assert!(dir.path().join("serial.log").exists());
+        },
+    );
+}

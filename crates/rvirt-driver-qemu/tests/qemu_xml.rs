@@ -72,6 +72,7 @@ const STARTED: &[&str] = &[
     // yet"): started, not compared live.
     "memory-pmem",
     "rng-rate",
+    "chardev-sockets",
 ];
 
 /// How many libvirt processes answer for the corpus, each for a share of its guests.
@@ -101,6 +102,7 @@ const LIVE_COMPARED: &[&str] = &[
     "memory-dimms",
     "memory-devices",
     "rng-rate",
+    "chardev-sockets",
 ];
 
 fn corpus() -> PathBuf {

@@ -1499,6 +1499,10 @@ pub struct ChrDef {
     pub reconnect: Option<(bool, u32)>,
     /// `<log file append>`: the file (when given) and `on`/`off`.
     pub log: Option<(Option<String>, Option<String>)>,
+    /// Whether a tcp source's `tls` came from the driver's configuration (qemu.conf's
+    /// `chardev_tls`) rather than the user: migratable XML leaves it out, the status file
+    /// keeps the mark (`tlsFromConfig`).
+    pub tls_from_config: bool,
     /// Alias and address.
     pub info: DeviceInfo,
 }
@@ -1569,7 +1573,7 @@ pub(crate) const CHR_TYPES: &[&str] = &[
 ];
 
 impl ChrDef {
-    fn parse(node: Node<'_, '_>, live: bool) -> Result<ChrDef> {
+    pub(super) fn parse(node: Node<'_, '_>, live: bool) -> Result<ChrDef> {
         let source_type = match node.attribute("type") {
             None => "null",
             Some(t) if CHR_TYPES.contains(&t) => t,
@@ -1614,6 +1618,11 @@ impl ChrDef {
         if source_type == "pty" && !live {
             source.clear();
         }
+        // The status file's mark of a `tls` the driver set.
+        let tls_from_config = live
+            && source_type == "tcp"
+            && source.iter().any(|(k, v)| k == "tlsFromConfig" && v == "1");
+        source.retain(|(k, _)| k != "tlsFromConfig");
         sort_attrs(
             &mut source,
             &[
@@ -1693,20 +1702,34 @@ impl ChrDef {
             target_model,
             reconnect,
             log,
+            tls_from_config,
             info: DeviceInfo::parse(node, false)?,
         })
     }
 
-    fn format(&self, o: &mut Out, tag: &str, console_target_type: Option<&str>, inactive: bool) {
+    fn format(
+        &self,
+        o: &mut Out,
+        tag: &str,
+        console_target_type: Option<&str>,
+        opts: &crate::domain::FormatOptions,
+    ) {
+        let inactive = opts.inactive;
         // A pty's path is the running QEMU's: only live XML shows it, and the first console
         // repeats it in libvirt's legacy `tty` attribute.
         let pty = self.source_type == "pty";
-        let source: Vec<(String, String)> = self
+        let from_config = self.tls_from_config && self.source_type == "tcp";
+        let mut source: Vec<(String, String)> = self
             .source
             .iter()
             .filter(|(k, _)| !(pty && inactive && k == "path"))
+            .filter(|(k, _)| !(from_config && opts.migratable && k == "tls"))
             .cloned()
             .collect();
+        if opts.status && self.source_type == "tcp" {
+            let mark = if from_config { "1" } else { "0" };
+            source.push(("tlsFromConfig".into(), mark.into()));
+        }
         o.open(tag);
         o.attr("type", &self.source_type);
         if pty && tag == "console" && self.target_port.unwrap_or(0) == 0 {
@@ -3477,12 +3500,18 @@ impl Devices {
             .is_some_and(|c| c.target_type.is_none() || c.target_type.as_deref() == Some("serial"));
         if first_is_serial {
             let mut con = self.consoles.remove(0);
+            let mut alias = serial_alias();
             if self.serials.is_empty() {
                 con.target_type = None;
                 con.target_port = Some(0);
                 self.serials.push(con);
+            } else if self.serials[0].same_source(&con) {
+                // libvirt keeps a console written for the port as it was read, its number
+                // with it (the next console's number counts it); a stand-in it makes has
+                // none.
+                alias.target_port = con.target_port;
             }
-            self.consoles.insert(0, serial_alias());
+            self.consoles.insert(0, alias);
         } else if !self.serials.is_empty() {
             self.consoles.insert(0, serial_alias());
         }
@@ -3539,22 +3568,22 @@ impl Devices {
         }
         flush(o, 4);
         for s in &self.serials {
-            s.format(o, "serial", None, inactive);
+            s.format(o, "serial", None, opts);
         }
         for p in &self.parallels {
-            p.format(o, "parallel", None, inactive);
+            p.format(o, "parallel", None, opts);
         }
         for (i, c) in self.consoles.iter().enumerate() {
             if i == 0 && c.is_serial_alias() {
                 if let Some(s) = self.serials.first() {
-                    s.format(o, "console", Some("serial"), inactive);
+                    s.format(o, "console", Some("serial"), opts);
                     continue;
                 }
             }
-            c.format(o, "console", None, inactive);
+            c.format(o, "console", None, opts);
         }
         for c in &self.channels {
-            c.format(o, "channel", None, inactive);
+            c.format(o, "channel", None, opts);
         }
         for i in &self.inputs {
             // Not in migratable XML, for older libvirt on the other side (as libvirt).
@@ -3613,7 +3642,7 @@ pub fn set_raw_alias(el: &mut RawElement, name: &str) {
     el.children.insert(at, alias);
 }
 
-fn serial_alias() -> ChrDef {
+pub(super) fn serial_alias() -> ChrDef {
     ChrDef {
         source_type: "pty".into(),
         source: Vec::new(),
@@ -3625,6 +3654,7 @@ fn serial_alias() -> ChrDef {
         target_model: None,
         reconnect: None,
         log: None,
+        tls_from_config: false,
         info: DeviceInfo::default(),
     }
 }
