@@ -50,7 +50,7 @@ pub(crate) fn disk_alias(d: &DiskDef) -> String {
 
 /// The alias of a disk as [`disk_alias`] gives it, but with the 4-part form
 /// (`scsi0-0-0-0`) libvirt uses for a disk on a SCSI controller other than LSI Logic.
-fn disk_alias_on(def: &DomainDef, d: &DiskDef) -> String {
+pub(crate) fn disk_alias_on(def: &DomainDef, d: &DiskDef) -> String {
     if d.info.alias.is_none()
         && d.bus == "scsi"
         && let Some(Address::Drive {
@@ -84,7 +84,7 @@ fn builtin_ide(def: &DomainDef) -> bool {
 }
 
 /// The alias of a controller (`qemuAssignDeviceControllerAlias`).
-fn controller_alias(def: &DomainDef, c: &ControllerDef) -> String {
+pub(crate) fn controller_alias(def: &DomainDef, c: &ControllerDef) -> String {
     let model = c.model.as_deref();
     match c.ctrl_type.as_str() {
         "pci" if model == Some("pcie-root") => format!("pcie.{}", c.index),

@@ -21,7 +21,9 @@ mod memory;
 mod other;
 
 pub(crate) use memory::{device_in_ram_dir, hotplug_memory_device, on_huge_pages, ram_file_backed};
-pub(crate) use other::{input_device, shmem_model, shmem_parts, shmem_size, watchdog_parts};
+pub(crate) use other::{
+    input_device, scsi_controller_device, shmem_model, shmem_parts, shmem_size, watchdog_parts,
+};
 
 /// A QEMU command line: the binary and its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -678,7 +680,7 @@ fn ide_device(def: &DomainDef, d: &DiskDef, i: usize, driver: &str) -> Value {
 
 /// A SCSI disk's place on its controller, as libvirt names it: LSI Logic-like controllers by
 /// bus and unit, the others by channel, target and LUN on their one bus.
-fn scsi_disk(def: &DomainDef, d: &DiskDef, mut v: Value) -> Result<Value> {
+pub(crate) fn scsi_disk(def: &DomainDef, d: &DiskDef, mut v: Value) -> Result<Value> {
     let Some(Address::Drive {
         controller,
         bus,

@@ -250,6 +250,10 @@ fn device_defaults(def: &mut DomainDef, q35: bool) {
         if c.ctrl_type == "usb" && c.model.is_none() && x86 {
             c.model = Some(default_usb_model(q35).into());
         }
+        // QEMU's LSI Logic adapter, as libvirt picks it where QEMU has one.
+        if c.ctrl_type == "scsi" && c.model.is_none() && x86 {
+            c.model = Some("lsilogic".into());
+        }
     }
     for n in &mut devs.interfaces {
         if n.model.is_none() && x86 {

@@ -22,7 +22,8 @@ use crate::process::{Proc, qmp_error};
 use crate::{FROM, QemuDriver};
 use parking_lot::Mutex;
 use rvirt_conf::domain::{
-    Address, ChrDef, ChrKind, DeviceInfo, DiskDef, GraphicsDef, InputDef, NetDef, parse_mac,
+    Address, ChrDef, ChrKind, ControllerDef, DeviceInfo, DiskDef, GraphicsDef, InputDef, NetDef,
+    parse_mac,
 };
 use rvirt_conf::raw::RawElement;
 use rvirt_conf::{DomainDef, FormatOptions, ParseOptions};
@@ -71,6 +72,8 @@ enum Pending {
     Raw(String),
     /// An input device.
     Input,
+    /// A controller.
+    Controller,
     /// A character device: its chardev goes with it (not a guestfwd channel's: its netdev
     /// took it).
     Chr {
@@ -120,6 +123,8 @@ enum Device {
     Shmem(RawElement),
     /// A serial or parallel port, a console or a channel.
     Chr(ChrKind, ChrDef),
+    /// A controller, and whether its XML gave its index.
+    Controller(ControllerDef, bool),
 }
 
 impl Device {
@@ -130,6 +135,7 @@ impl Device {
             Device::Net { .. } => "interface",
             Device::Input(_) => "input",
             Device::Chr(..) => "chr",
+            Device::Controller(..) => "controller",
             Device::Memory(e) | Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => &e.name,
         }
     }
@@ -156,7 +162,6 @@ const OTHER_DEVICES: &[&str] = &[
     "sound",
     "video",
     "hostdev",
-    "controller",
     "graphics",
     "hub",
     "redirdev",
@@ -224,6 +229,23 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
                 ));
             };
             return Ok(Device::raw(e.clone()));
+        }
+        "controller" => {
+            let d = parse_in_domain(&xml[root.range()])?;
+            let kind = root.attribute("type").unwrap_or("pci");
+            let index: Option<u32> = root.attribute("index").and_then(|i| i.trim().parse().ok());
+            let found = d
+                .devices
+                .controllers
+                .iter()
+                .find(|c| c.ctrl_type == kind && index.is_none_or(|i| i == c.index));
+            let Some(c) = found else {
+                return Err(Error::internal(
+                    FROM,
+                    "no controller in the device definition",
+                ));
+            };
+            return Ok(Device::Controller(c.clone(), index.is_some()));
         }
         "serial" | "parallel" | "console" | "channel" => {
             // A detach names a pty device by its path; an attach's path is QEMU's to pick.
@@ -568,6 +590,49 @@ fn check_chr_insert(def: &DomainDef, kind: ChrKind, chr: &ChrDef) -> Result<()> 
     Ok(())
 }
 
+/// The alias of a device by its info (empty when it has none).
+fn alias_of_info(info: &DeviceInfo) -> String {
+    info.alias.clone().unwrap_or_default()
+}
+
+/// Where controller `kind` number `index` is in `def`'s list.
+fn find_controller(def: &DomainDef, kind: &str, index: u32) -> Option<usize> {
+    def.devices
+        .controllers
+        .iter()
+        .position(|c| c.ctrl_type == kind && c.index == index)
+}
+
+/// Adds controller `c` among those of its type as libvirt's virDomainControllerInsert: before
+/// the first of its type with a higher index, else after the last of its type (at the end
+/// when it is the first). One whose XML gave no index takes the first one unused, placed
+/// after the last of its type.
+fn insert_controller(def: &mut DomainDef, mut c: ControllerDef, index_given: bool) {
+    let list = &def.devices.controllers;
+    if !index_given {
+        c.index = (0..)
+            .find(|i| {
+                !list
+                    .iter()
+                    .any(|x| x.ctrl_type == c.ctrl_type && x.index == *i)
+            })
+            .unwrap_or(0);
+    }
+    let same: Vec<usize> = (0..list.len())
+        .filter(|&i| list[i].ctrl_type == c.ctrl_type)
+        .collect();
+    let at = if index_given {
+        same.iter()
+            .find(|&&i| list[i].index > c.index)
+            .copied()
+            .or(same.last().map(|i| i + 1))
+    } else {
+        same.last().map(|i| i + 1)
+    };
+    let at = at.unwrap_or(list.len());
+    def.devices.controllers.insert(at, c);
+}
+
 /// The character device of `def` whose alias is `alias`, and its kind.
 fn chr_with_alias(def: &DomainDef, alias: &str) -> Option<(ChrKind, ChrDef)> {
     [
@@ -645,6 +710,15 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
         Device::Chr(kind, chr) => {
             check_chr_insert(&d, *kind, chr)?;
             d.devices.insert_chr(*kind, chr.clone());
+        }
+        Device::Controller(c, index_given) => {
+            if *index_given && find_controller(&d, &c.ctrl_type, c.index).is_some() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    format!("controller index='{}' already exists", c.index),
+                ));
+            }
+            insert_controller(&mut d, c.clone(), *index_given);
         }
         Device::Memory(mem) => {
             crate::memdev::compatible(&d, mem, true)?;
@@ -746,6 +820,17 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             d.devices.other.remove(i);
         }
         Device::Chr(kind, chr) => remove_configured_chr(&mut d, *kind, chr)?,
+        Device::Controller(c, index_given) => {
+            let found = find_controller(&d, &c.ctrl_type, c.index).filter(|_| *index_given);
+            let Some(i) = found else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    "device not present in domain configuration",
+                ));
+            };
+            d.devices.controllers.remove(i);
+        }
     }
     reparse(&d, None)
 }
@@ -759,7 +844,8 @@ fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
         | Device::Watchdog(_)
         | Device::Shmem(_)
         | Device::Input(_)
-        | Device::Chr(..) => {
+        | Device::Chr(..)
+        | Device::Controller(..) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
                 dev.kind()
@@ -1225,7 +1311,8 @@ impl QemuDriver {
                 | Device::Watchdog(_)
                 | Device::Input(_)
                 | Device::Shmem(_)
-                | Device::Chr(..)) => {
+                | Device::Chr(..)
+                | Device::Controller(..)) => {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
@@ -1292,6 +1379,10 @@ impl QemuDriver {
                 crate::memdev::remove_configured(&mut d, i);
             } else if let Some((kind, chr)) = chr_with_alias(&d, alias) {
                 remove_configured_chr(&mut d, kind, &chr)?;
+            } else if let Some(i) =
+                (d.devices.controllers.iter()).position(|c| c.info.alias.as_deref() == Some(alias))
+            {
+                d.devices.controllers.remove(i);
             } else if let Some(i) = RAW_DEVICES
                 .iter()
                 .find_map(|name| crate::alias::raw_position(&d, name, alias))
@@ -1339,6 +1430,10 @@ impl QemuDriver {
                     Device::Input(input.clone())
                 } else if let Some((kind, chr)) = chr_with_alias(&live_def, alias) {
                     Device::Chr(kind, chr)
+                } else if let Some(c) = (live_def.devices.controllers.iter())
+                    .find(|c| c.info.alias.as_deref() == Some(alias))
+                {
+                    Device::Controller(c.clone(), true)
                 } else if let Some(kind) = other_device_with_alias(&live_def, alias) {
                     // libvirt's message for a device its live detach does not handle.
                     return Err(Error::with_detail(
@@ -1378,10 +1473,17 @@ impl QemuDriver {
                 }
                 self.prepare_disk_source(&mut disk)?;
                 // A USB disk needs no help from the guest to leave: QEMU unplugs it at once.
-                let driver = match disk.bus.as_str() {
-                    "virtio" => "virtio-blk-pci",
-                    "usb" => "usb-storage",
-                    other => {
+                let driver = match (disk.bus.as_str(), disk.device.as_str()) {
+                    ("virtio", _) => "virtio-blk-pci",
+                    ("usb", _) => "usb-storage",
+                    ("scsi", "cdrom") => "scsi-cd",
+                    ("scsi", "disk") => "scsi-hd",
+                    ("scsi", other) => {
+                        return Err(unsupported(format!(
+                            "disk device '{other}' on bus 'scsi' cannot be hotplugged."
+                        )));
+                    }
+                    (other, _) => {
                         return Err(unsupported(format!(
                             "disk bus '{other}' cannot be hotplugged."
                         )));
@@ -1418,25 +1520,27 @@ impl QemuDriver {
                     )
                 })?;
                 let mut disk = disk;
-                let qid = disk_id(&disk);
+                // Its place (a PCI slot, a USB port; a SCSI disk's drive address is its
+                // name's, its controllers plugged first) as the guest's other devices have
+                // theirs.
+                match disk.bus.as_str() {
+                    "scsi" => self.scsi_controllers_for(obj, &p, &mut def, &disk).await?,
+                    bus => {
+                        let bus = if bus == "usb" { Bus::Usb } else { Bus::Pci };
+                        disk.info.address = hotplug_address(
+                            &def,
+                            bus,
+                            |a| a.devices.disks.push(disk.clone()),
+                            |a| a.devices.disks.last().map(|x| &x.info),
+                        )?;
+                    }
+                }
+                let qid = crate::alias::disk_alias_on(&def, &disk);
                 disk.info.alias = Some(qid.clone());
                 alias = qid.clone();
-                // Its place (a PCI slot, a USB port) as the guest's other devices have theirs.
-                let bus = if driver == "usb-storage" {
-                    Bus::Usb
-                } else {
-                    Bus::Pci
-                };
-                disk.info.address = hotplug_address(
-                    &def,
-                    bus,
-                    |a| a.devices.disks.push(disk.clone()),
-                    |a| a.devices.disks.last().map(|x| &x.info),
-                )?;
-                let device = match driver {
-                    "usb-storage" => {
-                        crate::command::at_usb(&def, &disk.info, json!({"driver": driver}))
-                    }
+                let device = match disk.bus.as_str() {
+                    "usb" => crate::command::at_usb(&def, &disk.info, json!({"driver": driver})),
+                    "scsi" => crate::command::scsi_disk(&def, &disk, json!({"driver": driver}))?,
                     _ => crate::command::at_pci(&def, &disk.info, json!({"driver": driver})),
                 };
                 let d = disk.clone();
@@ -1593,6 +1697,9 @@ impl QemuDriver {
             }
             Device::Input(i) => {
                 alias = self.plug_input(&p, &mut def, i).await?;
+            }
+            Device::Controller(c, index_given) => {
+                alias = self.plug_controller(&p, &mut def, c, index_given).await?;
             }
             Device::Chr(kind, chr) => {
                 let dir = self
@@ -1789,6 +1896,109 @@ impl QemuDriver {
         Ok(qid)
     }
 
+    /// Plugs SCSI controller `c` into the running guest `p` (live definition `def`), as
+    /// libvirt's qemuDomainAttachControllerDevice (no other type can be): the first unused
+    /// index when its XML gave none, LSI Logic's model when it has none, a PCI address as the
+    /// guest's other devices were given theirs, its alias, then the device. Returns its alias.
+    async fn plug_controller(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        mut c: ControllerDef,
+        index_given: bool,
+    ) -> Result<String> {
+        if c.ctrl_type != "scsi" {
+            return Err(Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::OPERATION_UNSUPPORTED,
+                format!("'{}' controller cannot be hot plugged.", c.ctrl_type),
+            ));
+        }
+        if !index_given {
+            c.index = (0..)
+                .find(|&i| find_controller(def, "scsi", i).is_none())
+                .unwrap_or(0);
+        }
+        if find_controller(def, "scsi", c.index).is_some() {
+            return Err(Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::OPERATION_FAILED,
+                format!("target scsi:{} already exists", c.index),
+            ));
+        }
+        if c.model.is_none() {
+            c.model = Some("lsilogic".into());
+        }
+        c.info.address = hotplug_address(
+            def,
+            Bus::Pci,
+            |a| a.devices.controllers.push(c.clone()),
+            |a| a.devices.controllers.last().map(|x| &x.info),
+        )?;
+        let qid = crate::alias::controller_alias(def, &c);
+        c.info.alias = Some(qid.clone());
+        let device = crate::command::scsi_controller_device(def, &c)?;
+        self.with_monitor(p, move |m| async move { m.device_add(device).await })
+            .await?;
+        insert_controller(def, c, true);
+        Ok(qid)
+    }
+
+    /// The SCSI controllers a SCSI disk about to be plugged needs (its own and every one of a
+    /// lower index), plugged where the running guest `p` (live definition `def`) lacks them,
+    /// each of the model of the guest's last SCSI controller, as libvirt adds them. The disk's
+    /// drive address must be free. Controllers plugged stay, whatever becomes of the disk.
+    async fn scsi_controllers_for(
+        &self,
+        obj: &DomainObj,
+        p: &Proc,
+        def: &mut DomainDef,
+        disk: &DiskDef,
+    ) -> Result<()> {
+        let Some(Address::Drive { controller, .. }) = disk.info.address else {
+            return Err(Error::internal(
+                FROM,
+                format!(
+                    "unexpected disk address for SCSI disk '{}'",
+                    disk.target_dev
+                ),
+            ));
+        };
+        let taken = def
+            .devices
+            .disks
+            .iter()
+            .any(|d| d.bus == "scsi" && d.info.address == disk.info.address);
+        if taken {
+            return Err(Error::operation_invalid(
+                ErrorDomain::QEMU,
+                "Domain already contains a disk with that address",
+            ));
+        }
+        for index in 0..=controller {
+            if find_controller(def, "scsi", index).is_some() {
+                continue;
+            }
+            let model = (def.devices.controllers.iter().rev())
+                .find(|c| c.ctrl_type == "scsi")
+                .and_then(|c| c.model.clone());
+            let c = ControllerDef {
+                ctrl_type: "scsi".into(),
+                index,
+                model,
+                extra_attrs: Vec::new(),
+                extra: Vec::new(),
+                info: DeviceInfo::default(),
+            };
+            self.plug_controller(p, def, c, true).await?;
+            // In the guest now: in its live definition too, whatever the disk's fate.
+            let id = obj.lock().id;
+            *def = reparse_live(def, id)?;
+            self.commit_live(obj, def.clone())?;
+        }
+        Ok(())
+    }
+
     /// Plugs character device `chr` of kind `kind` into the running guest `p` (live
     /// definition `def`), as libvirt's qemuDomainAttachChrDevice: a unix channel without a
     /// path gets one in `channel_dir`, then its alias, its place (a virtio-serial port, a PCI
@@ -1961,7 +2171,7 @@ impl QemuDriver {
                         found.device
                     )));
                 }
-                if found.bus != "virtio" && found.bus != "usb" {
+                if !matches!(found.bus.as_str(), "virtio" | "usb" | "scsi") {
                     return Err(unsupported(
                         "This type of disk cannot be hot unplugged".into(),
                     ));
@@ -2047,6 +2257,38 @@ impl QemuDriver {
                     )));
                 }
                 (found.info.alias.clone().unwrap_or_default(), Pending::Input)
+            }
+            Device::Controller(c, index_given) => {
+                if c.ctrl_type != "scsi" {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        format!("'{}' controller cannot be hot unplugged.", c.ctrl_type),
+                    ));
+                }
+                let found = find_controller(&live_def, "scsi", c.index).filter(|_| index_given);
+                let Some(i) = found else {
+                    let index = if index_given { c.index as i64 } else { -1 };
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::DEVICE_MISSING,
+                        format!("controller scsi:{index} not found"),
+                    ));
+                };
+                let busy = live_def.devices.disks.iter().any(|d| {
+                    d.bus == "scsi"
+                        && matches!(d.info.address,
+                                    Some(Address::Drive { controller, .. }) if controller == c.index)
+                });
+                if busy {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::OPERATION_FAILED,
+                        "device cannot be detached: device is busy",
+                    ));
+                }
+                let found = &live_def.devices.controllers[i];
+                (alias_of_info(&found.info), Pending::Controller)
             }
             Device::Chr(kind, chr) => {
                 let Some(i) = live_def.devices.find_chr(kind, &chr) else {
@@ -2185,6 +2427,11 @@ impl QemuDriver {
                 def.devices
                     .inputs
                     .retain(|x| x.info.alias.as_deref() != Some(id));
+            }
+            Pending::Controller => {
+                def.devices
+                    .controllers
+                    .retain(|c| c.info.alias.as_deref() != Some(id));
             }
             Pending::Chr { chardev } => {
                 if *chardev {

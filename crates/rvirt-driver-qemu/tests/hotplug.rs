@@ -1679,3 +1679,105 @@ fn character_devices_plug_as_libvirt() {
         },
     );
 }
+
+/// SCSI disks and controllers plugged into a running guest and into a persistent definition,
+/// beside libvirt's QEMU driver doing the same calls: a SCSI disk brings the controllers it
+/// needs (LSI Logic's model first, then the last one's), a controller takes the first unused
+/// index, the live XML after the attaches and after detaches (a SCSI disk leaves at once; a
+/// busy controller stays), libvirt's errors (an index taken, a controller type that cannot be
+/// plugged, one named without an index), and the inactive XML after config attaches and
+/// detaches. QEMU has each controller and disk by its alias.
+#[test]
+fn scsi_disks_and_controllers_plug_as_libvirt() {
+    let guest = "<domain type='qemu'><name>sc</name>\
+        <uuid>00000000-0000-4000-8000-0000000009a9</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices/></domain>";
+    // Images both sides share: libvirt's guest is gone before rvirt's starts.
+    let dir = tempfile::tempdir().unwrap();
+    let image = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, vec![0u8; 1 << 20]).unwrap();
+        p.display().to_string()
+    };
+    let (a, b) = (image("a.img"), image("b.img"));
+    let devices = [
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{a}'/><target dev='sdb' bus='scsi'/></disk>"
+        ),
+        "<controller type='scsi' model='virtio-scsi'/>".to_string(),
+        "<controller type='scsi' index='0'/>".to_string(),
+        "<controller type='usb' model='qemu-xhci' index='1'/>".to_string(),
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{b}'/><target dev='sdc' bus='scsi'/>\
+             <address type='drive' controller='2' bus='0' target='0' unit='0'/></disk>"
+        ),
+        "<controller type='scsi'/>".to_string(),
+        "<controller type='scsi' index='2'/>".to_string(),
+    ];
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Attach(1, F::LIVE),
+        Attach(2, F::LIVE),
+        Attach(3, F::LIVE),
+        Attach(4, F::LIVE),
+        Attach(4, F::LIVE),
+        Live,
+        Check(0),
+        Detach(6, F::LIVE),
+        Detach(5, F::LIVE),
+        Detach(0, F::LIVE),
+        Detach(3, F::LIVE),
+        Update(1, F::LIVE),
+        Live,
+        Check(1),
+        Destroy,
+        Define,
+        Attach(1, F::CONFIG),
+        Attach(2, F::CONFIG),
+        Attach(5, F::CONFIG),
+        Attach(3, F::CONFIG),
+        Inactive,
+        Detach(2, F::CONFIG),
+        Detach(5, F::CONFIG),
+        Detach(3, F::CONFIG),
+        Update(1, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "sc",
+        guest,
+        libvirt_devices: devices.to_vec(),
+        rvirt_devices: devices.to_vec(),
+        mask: &|x| x.to_string(),
+    };
+    let peripherals = |d: &QemuDriver, dom: &rvirt_driver::DomainRef| -> Vec<String> {
+        let args = serde_json::json!({"path": "/machine/peripheral"});
+        let list = block_on(d.monitor_command(dom, "qom-list", Some(args))).unwrap();
+        (list.as_array().unwrap().iter())
+            .filter_map(|x| Some(x["name"].as_str()?.to_string()))
+            .collect()
+    };
+    plugging.run(
+        &steps,
+        |_| {},
+        |n, d, dom| {
+            let ids = peripherals(d, dom);
+            let want: &[&str] = match n {
+                0 => &["scsi0", "scsi1", "scsi2", "scsi0-0-1", "scsi2-0-0-0"],
+                // The disk went; the controllers stay (a guest without an OS keeps them).
+                _ => &["scsi0", "scsi1", "scsi2", "scsi2-0-0-0"],
+            };
+            for id in want {
+                assert!(ids.iter().any(|x| x == id), "{id} in {ids:?}");
+            }
+            if n == 1 {
+                assert!(!ids.iter().any(|x| x == "scsi0-0-1"), "{ids:?}");
+            }
+        },
+    );
+}

@@ -73,6 +73,7 @@ const STARTED: &[&str] = &[
     "memory-pmem",
     "rng-rate",
     "chardev-sockets",
+    "scsi-default",
 ];
 
 /// How many libvirt processes answer for the corpus, each for a share of its guests.

@@ -5,7 +5,7 @@
 
 use super::{CommandContext, at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::InputDef;
+use rvirt_conf::domain::{ControllerDef, InputDef};
 use rvirt_conf::raw::RawElement;
 use rvirt_types::Result;
 use serde_json::{Value, json};
@@ -362,32 +362,35 @@ pub(super) fn scsi_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<(
         .iter()
         .filter(|c| c.ctrl_type == "scsi")
     {
-        let driver = match c.model.as_deref().unwrap_or("lsilogic") {
-            "virtio-scsi" => "virtio-scsi-pci",
-            "virtio-transitional" => "virtio-scsi-pci-transitional",
-            "virtio-non-transitional" => "virtio-scsi-pci-non-transitional",
-            "lsilogic" => "lsi",
-            "lsisas1068" => "mptsas1068",
-            "lsisas1078" => "megasas",
-            "vmpvscsi" => "pvscsi",
-            "am53c974" => "am53c974",
-            "dc390" => "dc-390",
-            other => {
-                return Err(unsupported(format!(
-                    "Unsupported controller model: {other}"
-                )));
-            }
-        };
-        device(
-            a,
-            at_pci(
-                def,
-                &c.info,
-                json!({"driver": driver, "id": id_of(&c.info)}),
-            ),
-        );
+        device(a, scsi_controller_device(def, c)?);
     }
     Ok(())
+}
+
+/// The device of SCSI controller `c` (by its model; LSI Logic's when it has none), at its
+/// PCI address, at start as on a hot-plug.
+pub(crate) fn scsi_controller_device(def: &DomainDef, c: &ControllerDef) -> Result<Value> {
+    let driver = match c.model.as_deref().unwrap_or("lsilogic") {
+        "virtio-scsi" => "virtio-scsi-pci",
+        "virtio-transitional" => "virtio-scsi-pci-transitional",
+        "virtio-non-transitional" => "virtio-scsi-pci-non-transitional",
+        "lsilogic" => "lsi",
+        "lsisas1068" => "mptsas1068",
+        "lsisas1078" => "megasas",
+        "vmpvscsi" => "pvscsi",
+        "am53c974" => "am53c974",
+        "dc390" => "dc-390",
+        other => {
+            return Err(unsupported(format!(
+                "Unsupported controller model: {other}"
+            )));
+        }
+    };
+    Ok(at_pci(
+        def,
+        &c.info,
+        json!({"driver": driver, "id": id_of(&c.info)}),
+    ))
 }
 
 /// Input devices: USB and virtio ones; PS/2 mouse and keyboard are the chipset's own.
