@@ -336,7 +336,17 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
             )));
         }
     }
-    backed_devices(def, &mut a, "rng", rng_parts)?;
+    // A generator reading an EGD source has its chardev just before its backend.
+    for r in raw_devices(def, "rng") {
+        if let Some(c) = crate::rng::egd_chardev(r)? {
+            a.push("-chardev".into());
+            a.push(chr::chardev_backend(&c, &chardev_id(&c.info), false)?);
+        }
+        let (object, dev) = rng_parts(def, r)?;
+        a.push("-object".into());
+        a.push(object.to_string());
+        device(&mut a, dev);
+    }
     machine::vmcoreinfo(def, &mut a);
     other::panics(def, &mut a)?;
     backed_devices(def, &mut a, "shmem", other::shmem_parts)?;
@@ -927,7 +937,7 @@ fn graphics(
 }
 
 /// The devices of `def` named `name` that QEMU takes as a backend object and a device, each
-/// as `parts` makes them (`rng_parts`, `shmem_parts`).
+/// as `parts` makes them (`shmem_parts`).
 fn backed_devices(
     def: &DomainDef,
     a: &mut Vec<String>,
@@ -955,7 +965,8 @@ pub(crate) fn backend_object(name: &str, alias: &str) -> Option<String> {
 
 /// What QEMU is given for random number generator `r` of `def` (with its alias and PCI
 /// address), at start as on a hot-plug: its backend object (`objALIAS`: `rng-random` reading
-/// a host file, `/dev/urandom` unless said; or `rng-builtin`) and its `virtio-rng-pci`
+/// a host file, `/dev/random` unless said; `rng-egd` reading through chardev `charALIAS`; or
+/// `rng-builtin`) and its `virtio-rng-pci`
 /// device, limited to `<rate bytes>` per `period` milliseconds (1000 unless said) when a rate
 /// is given.
 pub(crate) fn rng_parts(def: &DomainDef, r: &RawElement) -> Result<(Value, Value)> {
@@ -974,6 +985,7 @@ pub(crate) fn rng_parts(def: &DomainDef, r: &RawElement) -> Result<(Value, Value
             json!({"qom-type": "rng-random", "id": obj, "filename": file})
         }
         "builtin" => json!({"qom-type": "rng-builtin", "id": obj}),
+        "egd" => json!({"qom-type": "rng-egd", "id": obj, "chardev": format!("char{alias}")}),
         model => {
             return Err(unsupported(format!(
                 "rng backend '{model}' is not supported yet"

@@ -398,6 +398,12 @@ impl Dac {
         for c in def.devices.character_devices() {
             chardev_files(c, label.process, f)?;
         }
+        // The sockets EGD generators read through.
+        for (_, r) in def.devices.other.iter().filter(|(_, e)| e.name == "rng") {
+            if let Some(c) = crate::rng::egd_chardev(r)? {
+                chardev_files(&c, label.process, f)?;
+            }
+        }
         // The files NVDIMMs and virtio-pmem devices map, owned by the guest's user as libvirt
         // gives them.
         for e in crate::memdev::devices(def) {

@@ -1801,24 +1801,62 @@ impl QemuDriver {
             "rng" => crate::command::rng_parts(&after, &e)?,
             _ => crate::command::shmem_parts(&after, &e)?,
         };
+        // An EGD generator's chardev first (its socket given to QEMU's user).
+        let egd = match name.as_str() {
+            "rng" => crate::rng::egd_chardev(&e)?,
+            _ => None,
+        };
+        let chardev = match &egd {
+            Some(c) => {
+                let id = crate::command::chardev_id(&c.info);
+                Some((crate::command::chr::chardev_add(c, &id, false)?, id))
+            }
+            None => None,
+        };
         if name == "rng" {
             self.grant_rng(p, &e)?;
         }
+        if let Some(c) = &egd
+            && let Err(err) = self.dac.set_chardev(def, c)
+        {
+            self.revoke_rng(p, &e);
+            return Err(err);
+        }
         let object_id = crate::command::backend_object(&name, &qid).unwrap_or_default();
         self.with_monitor(p, move |m| async move {
-            m.execute("object-add", Some(object)).await?;
-            if let Err(e) = m.device_add(device).await {
-                let _ = m
-                    .execute("object-del", Some(json!({ "id": object_id })))
-                    .await;
-                return Err(e);
+            let chardev_id = match chardev {
+                Some((add, id)) => {
+                    m.execute("chardev-add", Some(add)).await?;
+                    Some(id)
+                }
+                None => None,
+            };
+            let plugged = match m.execute("object-add", Some(object)).await {
+                Ok(_) => {
+                    let added = m.device_add(device).await;
+                    if added.is_err() {
+                        let _ = m
+                            .execute("object-del", Some(json!({ "id": object_id })))
+                            .await;
+                    }
+                    added
+                }
+                Err(e) => Err(e),
+            };
+            if plugged.is_err()
+                && let Some(id) = chardev_id
+            {
+                let _ = m.execute("chardev-remove", Some(json!({ "id": id }))).await;
             }
-            Ok(())
+            plugged
         })
         .await
         .inspect_err(|_| {
             if name == "rng" {
                 self.revoke_rng(p, &e);
+            }
+            if let Some(c) = &egd {
+                self.dac.restore_chardev(def, c);
             }
         })?;
         *def = after;
@@ -2420,6 +2458,17 @@ impl QemuDriver {
                     let (_, e) = def.devices.other.remove(i);
                     if name == "rng" {
                         self.revoke_rng(p, &e);
+                        // An EGD generator's chardev goes after its backend.
+                        if let Ok(Some(c)) = crate::rng::egd_chardev(&e) {
+                            let chardev = crate::command::chardev_id(&c.info);
+                            let _ = self
+                                .with_monitor(p, |m| async move {
+                                    m.execute("chardev-remove", Some(json!({ "id": chardev })))
+                                        .await
+                                })
+                                .await;
+                            self.dac.restore_chardev(&def, &c);
+                        }
                     }
                 }
             }

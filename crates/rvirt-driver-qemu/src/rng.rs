@@ -4,11 +4,12 @@
 //! `device_rules::rng_rules`.
 
 use rvirt_conf::DomainDef;
+use rvirt_conf::domain::ChrDef;
 use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 
 /// The host file a `random` backend reads when its element names none.
-pub(crate) const DEFAULT_FILE: &str = "/dev/urandom";
+pub(crate) const DEFAULT_FILE: &str = "/dev/random";
 
 /// The random number generators of `def` with their indexes in `def.devices.other`.
 fn rngs(def: &DomainDef) -> impl Iterator<Item = (usize, &RawElement)> {
@@ -49,6 +50,25 @@ pub(crate) fn file(r: &RawElement) -> Option<&str> {
     }
     let named = backend.and_then(|b| b.text()).map(str::trim);
     Some(named.filter(|t| !t.is_empty()).unwrap_or(DEFAULT_FILE))
+}
+
+/// The chardev an `egd` generator `r` reads its entropy through, its source as its
+/// `<backend>` gives it and named after the generator (`charrng0`); `None` for the other
+/// backends.
+pub(crate) fn egd_chardev(r: &RawElement) -> Result<Option<ChrDef>> {
+    let Some(backend) = r
+        .child("backend")
+        .filter(|b| b.attr("model") == Some("egd"))
+    else {
+        return Ok(None);
+    };
+    let mut xml = String::new();
+    backend.format_libvirt(&mut xml, 0);
+    let doc = roxmltree::Document::parse(&xml)
+        .map_err(|e| Error::internal(crate::FROM, format!("egd backend: {e}")))?;
+    let mut chr = ChrDef::parse_backend(doc.root_element())?;
+    chr.info.alias = rvirt_conf::domain::raw_alias(r).map(str::to_string);
+    Ok(Some(chr))
 }
 
 /// The index in `def.devices.other` of the shared memory device `wanted` names, as libvirt

@@ -1781,3 +1781,67 @@ fn scsi_disks_and_controllers_plug_as_libvirt() {
         },
     );
 }
+
+/// A generator reading an EGD daemon's socket, plugged into a running guest and into a
+/// persistent definition beside libvirt's QEMU driver doing the same calls: the live XML
+/// after the attach and after a detach (a guest without an OS keeps the PCI device), a second
+/// one on the same socket, and the inactive XML after a config attach. QEMU reads the socket
+/// through the generator's chardev.
+#[test]
+fn an_egd_generator_plugs_as_libvirt() {
+    let guest = "<domain type='qemu'><name>eg</name>\
+        <uuid>00000000-0000-4000-8000-0000000009aa</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices/></domain>";
+    // The EGD daemon: a socket that takes QEMU's connections.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("egd.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let devices = [format!(
+        "<rng model='virtio'><backend model='egd' type='unix'>\
+         <source mode='connect' path='{}'/></backend></rng>",
+        socket.display()
+    )];
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Live,
+        Check(0),
+        Attach(0, F::LIVE),
+        Detach(0, F::LIVE),
+        Live,
+        Destroy,
+        Define,
+        Attach(0, F::CONFIG),
+        Inactive,
+        Detach(0, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "eg",
+        guest,
+        libvirt_devices: devices.to_vec(),
+        rvirt_devices: devices.to_vec(),
+        mask: &|x| x.to_string(),
+    };
+    plugging.run(
+        &steps,
+        |_| {},
+        |_, d, dom| {
+            let chardevs = block_on(d.monitor_command(dom, "query-chardev", None)).unwrap();
+            let rng = (chardevs.as_array().unwrap().iter())
+                .find(|c| c["label"] == "charrng0")
+                .unwrap_or_else(|| panic!("charrng0 in {chardevs}"));
+            assert_eq!(rng["frontend-open"], true, "{rng}");
+            // QEMU connected to the daemon's socket (libvirt's did too, earlier).
+            listener.set_nonblocking(true).unwrap();
+            let connected = std::iter::from_fn(|| listener.accept().ok()).count();
+            assert!(connected >= 1, "no connection to the EGD socket");
+            let args = serde_json::json!({"path": "/objects/objrng0", "property": "chardev"});
+            let link = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+            assert_eq!(link, "charrng0");
+        },
+    );
+    drop(listener);
+}

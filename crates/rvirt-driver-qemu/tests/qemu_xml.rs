@@ -74,6 +74,7 @@ const STARTED: &[&str] = &[
     "rng-rate",
     "chardev-sockets",
     "scsi-default",
+    "rng-egd",
 ];
 
 /// How many libvirt processes answer for the corpus, each for a share of its guests.
@@ -104,6 +105,7 @@ const LIVE_COMPARED: &[&str] = &[
     "memory-devices",
     "rng-rate",
     "chardev-sockets",
+    "rng-egd",
 ];
 
 fn corpus() -> PathBuf {
@@ -613,6 +615,8 @@ fn defined_and_running_guests_match_libvirt() {
         let f = std::fs::File::create(dir.join(name)).unwrap();
         f.set_len(mib << 20).unwrap();
     }
+    // The EGD daemon rng-egd's generator reads through (its QEMUs connect; nothing answers).
+    let _egd = std::os::unix::net::UnixListener::bind(dir.join("egd.sock")).unwrap();
     // An overlay on disk.qcow2 (named relative to the overlay's folder): the live XML shows
     // the chain.
     rvirt_testsupport::qcow2_overlay(Path::new("disk.qcow2"), &dir.join("overlay.qcow2"));

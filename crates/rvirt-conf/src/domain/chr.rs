@@ -43,6 +43,12 @@ impl ChrKind {
 }
 
 impl ChrDef {
+    /// A character device source kept inside another device's element (`node`: a random
+    /// number generator's `egd` `<backend type=…>`), read as a character device's source.
+    pub fn parse_backend(node: roxmltree::Node<'_, '_>) -> Result<ChrDef> {
+        ChrDef::parse(node, true)
+    }
+
     /// Whether this is a console standing for the first serial port (target type `serial`,
     /// or none given).
     pub fn is_serial_console(&self) -> bool {

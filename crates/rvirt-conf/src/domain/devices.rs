@@ -3345,6 +3345,7 @@ impl Devices {
             self.maybe_add_controller("virtio-serial", 0);
         }
         self.smartcard_addresses();
+        self.rng_default_files();
         super::hostdev::implicit_controllers(&self.other, &mut self.controllers);
         super::hostdev::validate(&self.other)?;
         validate_audio(&self.other)?;
@@ -3415,6 +3416,21 @@ impl Devices {
             first.primary = true;
         }
         Ok(())
+    }
+
+    /// A `random` generator backend without a host file reads `/dev/random`, written into
+    /// the definition as libvirt's post-parse does.
+    fn rng_default_files(&mut self) {
+        for (_, e) in self.other.iter_mut().filter(|(_, e)| e.name == "rng") {
+            let Some(b) = e.child_mut("backend") else {
+                continue;
+            };
+            let named = b.text().is_some_and(|t| !t.is_empty());
+            if b.attr("model") == Some("random") && !named {
+                b.children.retain(|c| !matches!(c, RawNode::Text(_)));
+                b.children.push(RawNode::Text("/dev/random".into()));
+            }
+        }
     }
 
     /// Adds controller `ctrl_type` number `index` at the end unless there is one.

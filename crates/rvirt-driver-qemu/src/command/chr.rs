@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// The `-chardev` value of a character device's source, named `id`. `parallel` picks the
 /// host device backend a `dev` source of a parallel port needs.
-pub(super) fn chardev_backend(c: &ChrDef, id: &str, parallel: bool) -> Result<String> {
+pub(crate) fn chardev_backend(c: &ChrDef, id: &str, parallel: bool) -> Result<String> {
     let get = |k: &str| {
         c.source
             .iter()
