@@ -118,9 +118,7 @@ pub(crate) fn assign(def: &mut DomainDef) {
             def.devices.interfaces[i].info.alias = Some(format!("net{n}"));
         }
     }
-    assign_raw(def, "filesystem", |def, _| {
-        format!("fs{}", next_raw_index(def, "filesystem", "fs"))
-    });
+    assign_raw(def, "filesystem", |def, _| fs_alias(def));
     assign_raw(def, "sound", |_, i| format!("sound{i}"));
     assign_raw(def, "hostdev", |def, _| {
         format!("hostdev{}", next_raw_index(def, "hostdev", "hostdev"))
@@ -230,6 +228,12 @@ pub(crate) fn chr_alias(def: &DomainDef, kind: rvirt_conf::domain::ChrKind) -> S
 /// `shmem`): one past the highest of its kind (`rng2` after `rng1`).
 pub(crate) fn indexed_alias(def: &DomainDef, name: &str) -> String {
     format!("{name}{}", next_raw_index(def, name, name))
+}
+
+/// The alias of a new filesystem of `def` (`qemuAssignDeviceFSAlias`): one past the highest
+/// `fsN`.
+pub(crate) fn fs_alias(def: &DomainDef) -> String {
+    format!("fs{}", next_raw_index(def, "filesystem", "fs"))
 }
 
 /// The index of the next `netN` alias (`qemuAssignDeviceNetAlias`): one past the highest.

@@ -22,7 +22,8 @@ mod other;
 
 pub(crate) use memory::{device_in_ram_dir, hotplug_memory_device, on_huge_pages, ram_file_backed};
 pub(crate) use other::{
-    input_device, scsi_controller_device, shmem_model, shmem_parts, shmem_size, watchdog_parts,
+    input_device, scsi_controller_device, shmem_model, shmem_parts, shmem_size,
+    vhost_user_fs_parts, watchdog_parts,
 };
 
 /// A QEMU command line: the binary and its arguments.

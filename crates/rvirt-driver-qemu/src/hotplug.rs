@@ -74,6 +74,8 @@ enum Pending {
     Input,
     /// A controller.
     Controller,
+    /// A virtio-fs share: the chardev of its socket goes with it, and its daemon.
+    Filesystem,
     /// A character device: its chardev goes with it (not a guestfwd channel's: its netdev
     /// took it).
     Chr {
@@ -125,6 +127,8 @@ enum Device {
     Chr(ChrKind, ChrDef),
     /// A controller, and whether its XML gave its index.
     Controller(ControllerDef, bool),
+    /// A `<filesystem>` (a virtio-fs share can be plugged).
+    Filesystem(RawElement),
 }
 
 impl Device {
@@ -136,6 +140,7 @@ impl Device {
             Device::Input(_) => "input",
             Device::Chr(..) => "chr",
             Device::Controller(..) => "controller",
+            Device::Filesystem(_) => "filesystem",
             Device::Memory(e) | Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => &e.name,
         }
     }
@@ -146,6 +151,7 @@ impl Device {
             "memory" => Device::Memory(e),
             "rng" => Device::Rng(e),
             "shmem" => Device::Shmem(e),
+            "filesystem" => Device::Filesystem(e),
             _ => Device::Watchdog(e),
         }
     }
@@ -153,12 +159,11 @@ impl Device {
 
 /// The elements of the devices that [`Device::raw`] makes, hot-plugged by their own code
 /// (memory devices have theirs, see `crate::memdev`).
-const RAW_DEVICES: [&str; 3] = ["rng", "shmem", "watchdog"];
+const RAW_DEVICES: [&str; 4] = ["rng", "shmem", "watchdog", "filesystem"];
 
 /// Device elements libvirt knows but this driver cannot change yet.
 const OTHER_DEVICES: &[&str] = &[
     "lease",
-    "filesystem",
     "sound",
     "video",
     "hostdev",
@@ -220,7 +225,7 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
                 .ok_or_else(|| Error::internal(FROM, "no input in the device definition"));
         }
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
-        "rng" | "watchdog" | "shmem" => {
+        "rng" | "watchdog" | "shmem" | "filesystem" => {
             let d = parse_in_domain(&xml[root.range()])?;
             let Some((_, e)) = d.devices.other.iter().find(|(_, e)| e.name == name) else {
                 return Err(Error::internal(
@@ -590,9 +595,57 @@ fn check_chr_insert(def: &DomainDef, kind: ChrKind, chr: &ChrDef) -> Result<()> 
     Ok(())
 }
 
+/// A unix socket source QEMU connects to, as a chardev of its own (a vhost-user socket).
+fn unix_client(path: &std::path::Path) -> ChrDef {
+    ChrDef {
+        source_type: "unix".into(),
+        source: vec![
+            ("mode".into(), "connect".into()),
+            ("path".into(), path.display().to_string()),
+        ],
+        udp_connect: None,
+        protocol: None,
+        target_type: None,
+        target_port: None,
+        target_extra: Vec::new(),
+        target_model: None,
+        reconnect: None,
+        log: None,
+        tls_from_config: false,
+        info: DeviceInfo::default(),
+    }
+}
+
 /// The alias of a device by its info (empty when it has none).
 fn alias_of_info(info: &DeviceInfo) -> String {
     info.alias.clone().unwrap_or_default()
+}
+
+/// The target folder (mount tag) of filesystem `fs`.
+fn fs_target(fs: &RawElement) -> Option<&str> {
+    fs.child("target").and_then(|t| t.attr("dir"))
+}
+
+/// Where in `def.devices.other` the filesystem with `fs`'s target folder is
+/// (virDomainFSIndexByName).
+fn find_fs_by_target(def: &DomainDef, fs: &RawElement) -> Option<usize> {
+    def.devices
+        .other
+        .iter()
+        .position(|(_, e)| e.name == "filesystem" && fs_target(e) == fs_target(fs))
+}
+
+/// Where in `def.devices.other` the filesystem `wanted` names is, as libvirt's
+/// virDomainFSDefFind matches one: by target folder, and by address and alias when given.
+fn find_fs(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
+    def.devices.other.iter().position(|(_, e)| {
+        e.name == "filesystem"
+            && (fs_target(wanted).is_none() || fs_target(e) == fs_target(wanted))
+            && (wanted.child("address").is_none()
+                || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
+            && (rvirt_conf::domain::raw_alias(wanted).is_none()
+                || rvirt_conf::domain::raw_alias(e) == rvirt_conf::domain::raw_alias(wanted))
+    })
 }
 
 /// Where controller `kind` number `index` is in `def`'s list.
@@ -711,6 +764,15 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
             check_chr_insert(&d, *kind, chr)?;
             d.devices.insert_chr(*kind, chr.clone());
         }
+        Device::Filesystem(fs) => {
+            if find_fs_by_target(&d, fs).is_some() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    "Target already exists",
+                ));
+            }
+            d.devices.insert_other(fs.clone());
+        }
         Device::Controller(c, index_given) => {
             if *index_given && find_controller(&d, &c.ctrl_type, c.index).is_some() {
                 return Err(Error::operation_invalid(
@@ -820,6 +882,16 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             d.devices.other.remove(i);
         }
         Device::Chr(kind, chr) => remove_configured_chr(&mut d, *kind, chr)?,
+        Device::Filesystem(fs) => {
+            let Some(i) = find_fs_by_target(&d, fs) else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    "no matching filesystem device was found",
+                ));
+            };
+            d.devices.other.remove(i);
+        }
         Device::Controller(c, index_given) => {
             let found = find_controller(&d, &c.ctrl_type, c.index).filter(|_| *index_given);
             let Some(i) = found else {
@@ -845,7 +917,8 @@ fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
         | Device::Shmem(_)
         | Device::Input(_)
         | Device::Chr(..)
-        | Device::Controller(..) => {
+        | Device::Controller(..)
+        | Device::Filesystem(_) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
                 dev.kind()
@@ -1312,7 +1385,8 @@ impl QemuDriver {
                 | Device::Input(_)
                 | Device::Shmem(_)
                 | Device::Chr(..)
-                | Device::Controller(..)) => {
+                | Device::Controller(..)
+                | Device::Filesystem(_)) => {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
@@ -1701,6 +1775,9 @@ impl QemuDriver {
             Device::Controller(c, index_given) => {
                 alias = self.plug_controller(&p, &mut def, c, index_given).await?;
             }
+            Device::Filesystem(fs) => {
+                alias = self.plug_filesystem(&p, &mut def, fs).await?;
+            }
             Device::Chr(kind, chr) => {
                 let dir = self
                     .dirs
@@ -1930,6 +2007,64 @@ impl QemuDriver {
         };
         self.with_monitor(p, move |m| async move { m.device_add(device).await })
             .await?;
+        *def = after;
+        Ok(qid)
+    }
+
+    /// Plugs filesystem `fs` into the running guest `p` (live definition `def`), as libvirt's
+    /// qemuDomainAttachFSDevice (a virtio-fs share only): libvirt's checks of the share (the
+    /// guest's memory must be shared), its alias and PCI address, its `virtiofsd` started
+    /// (unless another process serves its socket) with the socket given to QEMU's user, then
+    /// the chardev of the socket and the `vhost-user-fs-pci` device — the chardev taken back
+    /// and the daemon stopped should the device fail. Returns its alias.
+    async fn plug_filesystem(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        mut fs: RawElement,
+    ) -> Result<String> {
+        if !crate::virtiofs::is_virtiofs(&fs) {
+            return Err(Error::with_detail(
+                ErrorDomain::QEMU,
+                ErrorNumber::OPERATION_UNSUPPORTED,
+                "only virtiofs filesystems can be hotplugged",
+            ));
+        }
+        let qid = alias_or(&mut fs, |_| crate::alias::fs_alias(def));
+        let mut after = def.clone();
+        after.devices.insert_other(fs);
+        crate::virtiofs::validate(&after)?;
+        assign_hotplug_pci(&mut after)?;
+        let Some(at) = crate::alias::raw_position(&after, "filesystem", &qid) else {
+            return Err(Error::internal(FROM, "filesystem lost"));
+        };
+        let private_dir = p.private_dir().to_path_buf();
+        let name = after.name.clone();
+        let daemons = crate::virtiofs::start_plugged(
+            &self.dirs,
+            &private_dir,
+            &name,
+            &mut after.devices.other[at].1,
+        )?;
+        let fs = after.devices.other[at].1.clone();
+        let (chardev, sock, device) =
+            crate::command::vhost_user_fs_parts(&after, &private_dir, &fs)?;
+        if crate::virtiofs::external_socket(&fs).is_none() {
+            self.dac.give_path(def, &sock)?;
+        }
+        let add = crate::command::chr::chardev_add(&unix_client(&sock), &chardev, false)?;
+        self.with_monitor(p, move |m| async move {
+            m.execute("chardev-add", Some(add)).await?;
+            if let Err(e) = m.device_add(device).await {
+                let _ = m
+                    .execute("chardev-remove", Some(json!({ "id": chardev })))
+                    .await;
+                return Err(e);
+            }
+            Ok(())
+        })
+        .await?;
+        daemons.keep();
         *def = after;
         Ok(qid)
     }
@@ -2296,6 +2431,24 @@ impl QemuDriver {
                 }
                 (found.info.alias.clone().unwrap_or_default(), Pending::Input)
             }
+            Device::Filesystem(fs) => {
+                let Some(i) = find_fs(&live_def, &fs) else {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::DEVICE_MISSING,
+                        "matching filesystem not found",
+                    ));
+                };
+                let found = &live_def.devices.other[i].1;
+                if !crate::virtiofs::is_virtiofs(found) {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        "only virtiofs filesystems can be hotplugged",
+                    ));
+                }
+                (alias_of(found), Pending::Filesystem)
+            }
             Device::Controller(c, index_given) => {
                 if c.ctrl_type != "scsi" {
                     return Err(Error::with_detail(
@@ -2476,6 +2629,19 @@ impl QemuDriver {
                 def.devices
                     .inputs
                     .retain(|x| x.info.alias.as_deref() != Some(id));
+            }
+            Pending::Filesystem => {
+                let chardev = format!("chr-vu-{id}");
+                let _ = self
+                    .with_monitor(p, |m| async move {
+                        m.execute("chardev-remove", Some(json!({ "id": chardev })))
+                            .await
+                    })
+                    .await;
+                if let Some(i) = crate::alias::raw_position(&def, "filesystem", id) {
+                    let (_, fs) = def.devices.other.remove(i);
+                    crate::virtiofs::stop_share(&self.dirs, p.private_dir(), &fs);
+                }
             }
             Pending::Controller => {
                 def.devices

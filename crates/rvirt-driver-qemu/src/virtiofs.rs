@@ -326,38 +326,64 @@ pub(crate) fn start(
         if !is_virtiofs(fs) || external_socket(fs).is_some() {
             continue;
         }
-        let alias = rvirt_conf::domain::raw_alias(fs)
-            .unwrap_or_default()
-            .to_string();
-        let bin = binary(fs)?;
-        let source = fs
-            .child("source")
-            .and_then(|s| s.attr("dir"))
-            .unwrap_or("")
-            .to_string();
-        if !is_executable(&bin) {
-            return Err(Error::internal(
-                FROM,
-                format!("virtiofsd binary '{}' is not executable", bin.display()),
-            ));
-        }
-        if !Path::new(&source).exists() {
-            return Err(Error::internal(
-                FROM,
-                format!("the virtiofs export directory '{source}' does not exist"),
-            ));
-        }
-        fill_binary(fs, &bin);
-        let sock = socket_path(private_dir, fs, &alias);
-        let pid = pid_file(dirs, private_dir, &alias);
-        let daemon = spawn(dirs, &name, &alias, &bin, fs, &source, &sock)?;
-        if let Err(e) = write_pid(&pid, daemon.pid()) {
-            let _ = std::fs::remove_file(&sock);
-            return Err(e);
-        }
-        out.running.push((daemon, pid, sock));
+        out.running.push(start_share(dirs, private_dir, &name, fs)?);
     }
     Ok(out)
+}
+
+/// The daemon of one share a plugged filesystem brings (see [`start`]): nothing for a share
+/// another process serves (`<source socket>`).
+pub(crate) fn start_plugged(
+    dirs: &Dirs,
+    private_dir: &Path,
+    name: &str,
+    fs: &mut RawElement,
+) -> Result<Daemons> {
+    let mut out = Daemons::default();
+    if is_virtiofs(fs) && external_socket(fs).is_none() {
+        out.running.push(start_share(dirs, private_dir, name, fs)?);
+    }
+    Ok(out)
+}
+
+/// libvirt's checks of share `fs` of domain `name`, its `<binary path>` filled in, its
+/// socket made listening and `virtiofsd` started on it: the daemon, its pid file and socket.
+fn start_share(
+    dirs: &Dirs,
+    private_dir: &Path,
+    name: &str,
+    fs: &mut RawElement,
+) -> Result<(Sidecar, PathBuf, PathBuf)> {
+    let alias = rvirt_conf::domain::raw_alias(fs)
+        .unwrap_or_default()
+        .to_string();
+    let bin = binary(fs)?;
+    let source = fs
+        .child("source")
+        .and_then(|s| s.attr("dir"))
+        .unwrap_or("")
+        .to_string();
+    if !is_executable(&bin) {
+        return Err(Error::internal(
+            FROM,
+            format!("virtiofsd binary '{}' is not executable", bin.display()),
+        ));
+    }
+    if !Path::new(&source).exists() {
+        return Err(Error::internal(
+            FROM,
+            format!("the virtiofs export directory '{source}' does not exist"),
+        ));
+    }
+    fill_binary(fs, &bin);
+    let sock = socket_path(private_dir, fs, &alias);
+    let pid = pid_file(dirs, private_dir, &alias);
+    let daemon = spawn(dirs, name, &alias, &bin, fs, &source, &sock)?;
+    if let Err(e) = write_pid(&pid, daemon.pid()) {
+        let _ = std::fs::remove_file(&sock);
+        return Err(e);
+    }
+    Ok((daemon, pid, sock))
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -485,36 +511,45 @@ fn spawn(
 /// stopped (by its pid file, which also finds the daemons of a driver that ran before this
 /// one), their pid files and sockets removed, and the RAM file's folder with them.
 pub(crate) fn stop(dirs: &Dirs, config: &QemuConfig, private_dir: &Path, def: &DomainDef) {
-    for fs in shares(def).filter(|fs| external_socket(fs).is_none()) {
-        let alias = rvirt_conf::domain::raw_alias(fs).unwrap_or_default();
-        let pid_path = pid_file(dirs, private_dir, alias);
-        let pid = std::fs::read_to_string(&pid_path)
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok());
-        if let Some(pid) = pid.filter(|p| *p > 0)
-            && runs_virtiofsd(pid, fs)
-        {
-            // virtiofsd's namespace sandbox runs the daemon proper in a child of the process
-            // started; both are in the process group the start gave the daemon (its pid).
-            let target = if process_group(pid) == Some(pid) {
-                -pid
-            } else {
-                pid
-            };
-            // SAFETY: kill has no memory-safety preconditions; the pid was checked to be
-            // this share's daemon a moment ago.
-            unsafe {
-                libc::kill(target, libc::SIGKILL);
-            }
-        }
-        let _ = std::fs::remove_file(&pid_path);
-        let _ = std::fs::remove_file(socket_path(private_dir, fs, alias));
+    for fs in shares(def) {
+        stop_share(dirs, private_dir, fs);
     }
     let _ = std::fs::remove_dir_all(ram_dir(private_dir, config));
     let short = short_name(private_dir);
     for m in &config.hugetlbfs {
         let _ = std::fs::remove_dir_all(crate::hugepages::domain_dir(m, &short));
     }
+}
+
+/// Stops the daemon of share `fs` (one the driver runs; by its pid file) and removes its pid
+/// file and socket: the domain ended, or the share was unplugged.
+pub(crate) fn stop_share(dirs: &Dirs, private_dir: &Path, fs: &RawElement) {
+    if !is_virtiofs(fs) || external_socket(fs).is_some() {
+        return;
+    }
+    let alias = rvirt_conf::domain::raw_alias(fs).unwrap_or_default();
+    let pid_path = pid_file(dirs, private_dir, alias);
+    let pid = std::fs::read_to_string(&pid_path)
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok());
+    if let Some(pid) = pid.filter(|p| *p > 0)
+        && runs_virtiofsd(pid, fs)
+    {
+        // virtiofsd's namespace sandbox runs the daemon proper in a child of the process
+        // started; both are in the process group the start gave the daemon (its pid).
+        let target = if process_group(pid) == Some(pid) {
+            -pid
+        } else {
+            pid
+        };
+        // SAFETY: kill has no memory-safety preconditions; the pid was checked to be this
+        // share's daemon a moment ago.
+        unsafe {
+            libc::kill(target, libc::SIGKILL);
+        }
+    }
+    let _ = std::fs::remove_file(&pid_path);
+    let _ = std::fs::remove_file(socket_path(private_dir, fs, alias));
 }
 
 /// The process group of `pid` (the fifth field of `/proc/PID/stat`).

@@ -1845,3 +1845,88 @@ fn an_egd_generator_plugs_as_libvirt() {
     );
     drop(listener);
 }
+
+/// A virtio-fs share plugged into a running guest with shared memory and into a persistent
+/// definition, beside libvirt's QEMU driver doing the same calls: the live XML after the
+/// attach (alias, PCI address, the daemon's binary) and after a detach (a guest without an OS
+/// keeps the PCI device), libvirt's errors (a 9p share cannot be plugged, a target taken, a
+/// share the guest lacks), and the inactive XML after config attach and detach. A `virtiofsd`
+/// serves the folder while the guest runs, and none after. Needs root and QEMU's virtiofsd.
+#[test]
+fn a_virtiofs_share_plugs_as_libvirt() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root || !std::path::Path::new("/usr/lib/qemu/virtiofsd").exists() {
+        eprintln!(
+            "SKIPPED: needs root and /usr/lib/qemu/virtiofsd (apt-get install qemu-system-x86)"
+        );
+        return;
+    }
+    let guest = "<domain type='qemu'><name>vf</name>\
+        <uuid>00000000-0000-4000-8000-0000000009ab</uuid><memory unit='MiB'>64</memory>\
+        <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices/></domain>";
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let devices = [
+        format!(
+            "<filesystem type='mount'><driver type='virtiofs'/><source dir='{}'/>\
+             <target dir='tag1'/></filesystem>",
+            shared.display()
+        ),
+        format!(
+            "<filesystem type='mount'><source dir='{}'/><target dir='tag9p'/></filesystem>",
+            shared.display()
+        ),
+        "<filesystem type='mount'><driver type='virtiofs'/><source dir='/nonexistent'/>\
+         <target dir='other'/></filesystem>"
+            .to_string(),
+    ];
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Attach(1, F::LIVE),
+        Live,
+        Check(0),
+        Detach(2, F::LIVE),
+        Detach(0, F::LIVE),
+        Update(0, F::LIVE),
+        Live,
+        Destroy,
+        Check(1),
+        Define,
+        Attach(0, F::CONFIG),
+        Attach(0, F::CONFIG),
+        Inactive,
+        Detach(0, F::CONFIG),
+        Detach(0, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "vf",
+        guest,
+        libvirt_devices: devices.to_vec(),
+        rvirt_devices: devices.to_vec(),
+        mask: &|x| x.to_string(),
+    };
+    plugging.run(
+        &steps,
+        |_| {},
+        |n, d, dom| {
+            if n == 0 {
+                let args =
+                    serde_json::json!({"path": "/machine/peripheral/fs0", "property": "tag"});
+                let tag = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+                assert_eq!(tag, "tag1");
+                assert!(!common::virtiofsd_pids(&shared).is_empty());
+            } else {
+                wait_until(Duration::from_secs(5), "virtiofsd gone", || {
+                    common::virtiofsd_pids(&shared).is_empty()
+                });
+            }
+        },
+    );
+}

@@ -57,30 +57,9 @@ fn share(dir: &Path, tag: &str, binary: &str) -> String {
     )
 }
 
-/// The pids of the virtiofsd processes serving `dir` (found by their command line, whoever
-/// started them).
+/// The pids of the virtiofsd processes serving `dir`.
 fn daemons_of(dir: &Path) -> Vec<i32> {
-    let want = format!("source={}", dir.display());
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
-                let args: Vec<String> = c
-                    .split(|b| *b == 0)
-                    .map(|a| String::from_utf8_lossy(a).to_string())
-                    .collect();
-                args.first().is_some_and(|a| a.ends_with("virtiofsd"))
-                    && args.iter().any(|a| a.split(',').next() == Some(&want))
-            })
-        })
-        .filter(|pid| {
-            // A zombie is gone for our purpose (its parent reaps it soon).
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| !r.starts_with(" Z")))
-        })
-        .collect()
+    common::virtiofsd_pids(dir)
 }
 
 fn no_daemons_left(dir: &Path, what: &str) {

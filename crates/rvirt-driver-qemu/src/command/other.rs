@@ -153,18 +153,32 @@ fn vhost_user_fs(
     fs: &RawElement,
     a: &mut Vec<String>,
 ) -> Result<()> {
+    let (chardev, sock, dev) = vhost_user_fs_parts(def, &super::private_dir(ctx), fs)?;
+    a.push("-chardev".into());
+    a.push(format!(
+        "socket,id={chardev},path={}",
+        sock.display().to_string().replace(',', ",,")
+    ));
+    device(a, dev);
+    Ok(())
+}
+
+/// What QEMU is given for virtio-fs share `fs` of `def` (whose private folder is
+/// `private_dir`), at start as on a hot-plug: the id of the chardev of virtiofsd's socket
+/// (`chr-vu-ALIAS`), that socket, and the `vhost-user-fs-pci` device with the mount tag at
+/// its PCI address.
+pub(crate) fn vhost_user_fs_parts(
+    def: &DomainDef,
+    private_dir: &std::path::Path,
+    fs: &RawElement,
+) -> Result<(String, std::path::PathBuf, Value)> {
     let Some(tag) = fs.child("target").and_then(|e| e.attr("dir")) else {
         return Err(unsupported("a filesystem needs a target for QEMU"));
     };
     let info = raw_info(fs);
     let alias = id_of(&info);
     let chardev = format!("chr-vu-{alias}");
-    let sock = crate::virtiofs::socket_path(&super::private_dir(ctx), fs, &alias);
-    a.push("-chardev".into());
-    a.push(format!(
-        "socket,id={chardev},path={}",
-        sock.display().to_string().replace(',', ",,")
-    ));
+    let sock = crate::virtiofs::socket_path(private_dir, fs, &alias);
     let mut dev = json!({"driver": "vhost-user-fs-pci", "id": alias, "chardev": chardev});
     if let Some(q) = fs
         .child("driver")
@@ -181,8 +195,7 @@ fn vhost_user_fs(
     {
         dev["bootindex"] = json!(b);
     }
-    device(a, at_pci(def, &info, dev));
-    Ok(())
+    Ok((chardev, sock, at_pci(def, &info, dev)))
 }
 
 /// The IOMMU, before every PCI device (QEMU wants it first): Intel's, whose `<driver>`
