@@ -123,9 +123,7 @@ pub(crate) fn assign(def: &mut DomainDef) {
     assign_raw(def, "hostdev", |def, _| {
         format!("hostdev{}", next_raw_index(def, "hostdev", "hostdev"))
     });
-    assign_raw(def, "redirdev", |def, _| {
-        format!("redir{}", next_raw_index(def, "redirdev", "redir"))
-    });
+    assign_raw(def, "redirdev", |def, _| redirdev_alias(def));
     for (i, v) in def.devices.videos.iter_mut().enumerate() {
         set(&mut v.info, || format!("video{i}"));
     }
@@ -234,6 +232,12 @@ pub(crate) fn indexed_alias(def: &DomainDef, name: &str) -> String {
 /// `fsN`.
 pub(crate) fn fs_alias(def: &DomainDef) -> String {
     format!("fs{}", next_raw_index(def, "filesystem", "fs"))
+}
+
+/// The alias of a new redirected USB device of `def` (`qemuAssignDeviceRedirdevAlias`): one
+/// past the highest `redirN`.
+pub(crate) fn redirdev_alias(def: &DomainDef) -> String {
+    format!("redir{}", next_raw_index(def, "redirdev", "redir"))
 }
 
 /// The index of the next `netN` alias (`qemuAssignDeviceNetAlias`): one past the highest.

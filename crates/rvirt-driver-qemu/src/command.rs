@@ -22,8 +22,8 @@ mod other;
 
 pub(crate) use memory::{device_in_ram_dir, hotplug_memory_device, on_huge_pages, ram_file_backed};
 pub(crate) use other::{
-    input_device, scsi_controller_device, shmem_model, shmem_parts, shmem_size,
-    vhost_user_fs_parts, watchdog_parts,
+    input_device, redirdev_chardev_add, redirdev_parts, scsi_controller_device, shmem_model,
+    shmem_parts, shmem_size, vhost_user_fs_parts, watchdog_parts,
 };
 
 /// A QEMU command line: the binary and its arguments.
@@ -325,6 +325,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
     graphics(def, cfg, &mut env, &mut a)?;
     audio::sounds(def, &mut a)?;
     other::watchdog(def, &mut a)?;
+    other::redirdevs(def, &mut a)?;
     if let Some(b) = &def.devices.memballoon {
         if b.model == "virtio" {
             a.push("-device".into());

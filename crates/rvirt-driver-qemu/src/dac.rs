@@ -32,8 +32,7 @@ type FileVisitor<'a> = dyn FnMut(&str, (u32, u32), bool) -> Result<()> + 'a;
 /// device, a pipe's ends, a socket it connects to), the owner `owner` it gets, and that its
 /// first owner is recorded.
 fn chardev_files(c: &ChrDef, owner: (u32, u32), f: &mut FileVisitor<'_>) -> Result<()> {
-    let attr = |k: &str| c.source.iter().find(|(n, _)| n == k).map(|(_, v)| v);
-    let Some(path) = attr("path") else {
+    let Some(path) = c.source_attr("path") else {
         return Ok(());
     };
     match c.source_type.as_str() {
@@ -48,7 +47,7 @@ fn chardev_files(c: &ChrDef, owner: (u32, u32), f: &mut FileVisitor<'_>) -> Resu
             }
         }
         // A socket QEMU connects to; one it listens on, it makes itself.
-        "unix" if attr("mode").map(String::as_str) != Some("bind") => f(path, owner, true),
+        "unix" if c.source_attr("mode") != Some("bind") => f(path, owner, true),
         _ => Ok(()),
     }
 }
@@ -342,13 +341,25 @@ impl Dac {
     /// Gives the host files of character device `c`, plugged into the running guest `def`,
     /// to the guest's process owner as a start gives those it starts with, recording their
     /// first owners.
+    /// Should one of them fail, those already given are given back.
     pub(crate) fn set_chardev(&self, def: &DomainDef, c: &ChrDef) -> Result<()> {
-        match self.label_of(def)?.filter(|l| l.relabel) {
-            Some(label) => chardev_files(c, label.process, &mut |path, ids, remember| {
-                self.set_owner(Path::new(path), ids, remember)
-            }),
-            None => Ok(()),
+        let Some(label) = self.label_of(def)?.filter(|l| l.relabel) else {
+            return Ok(());
+        };
+        let mut given: Vec<String> = Vec::new();
+        let set = chardev_files(c, label.process, &mut |path, ids, remember| {
+            self.set_owner(Path::new(path), ids, remember)?;
+            given.push(path.to_string());
+            Ok(())
+        });
+        if set.is_err() {
+            for path in &given {
+                if let Err(e) = self.restore_owner(Path::new(path), true) {
+                    tracing::warn!("cannot give '{path}' back to its owner: {e}");
+                }
+            }
         }
+        set
     }
 
     /// Gives the files of [`Dac::set_chardev`] back once the device is gone (or was never
@@ -398,9 +409,14 @@ impl Dac {
         for c in def.devices.character_devices() {
             chardev_files(c, label.process, f)?;
         }
-        // The sockets EGD generators read through.
-        for (_, r) in def.devices.other.iter().filter(|(_, e)| e.name == "rng") {
-            if let Some(c) = crate::rng::egd_chardev(r)? {
+        // The sources EGD generators and redirected USB devices read through.
+        for (_, e) in &def.devices.other {
+            let source = match e.name.as_str() {
+                "rng" => crate::rng::egd_chardev(e)?,
+                "redirdev" => Some(crate::command::chr::raw_chardev(e, None)?),
+                _ => None,
+            };
+            if let Some(c) = source {
                 chardev_files(&c, label.process, f)?;
             }
         }

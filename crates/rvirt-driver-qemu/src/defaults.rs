@@ -379,13 +379,13 @@ pub(crate) fn assign_virtio_serial(def: &mut DomainDef) {
     }
 }
 
-/// USB ports for USB devices without an address (hubs, disks, inputs, serial ports, in
-/// libvirt's order): the first free port of the first USB controller with one, or of a hub.
-/// (libvirt adds hubs when the ports run out, and places USB host devices, sound cards and
-/// redirected devices too; rvirt does not yet.)
+/// USB ports for USB devices without an address (hubs, disks, inputs, serial ports,
+/// redirected devices, in libvirt's order): the first free port of the first USB controller
+/// with one, or of a hub. (libvirt adds hubs when the ports run out, and places USB host
+/// devices and sound cards too; rvirt does not yet.)
 pub(crate) fn assign_usb(def: &mut DomainDef) {
     use rvirt_conf::domain::Address;
-    let devs = &mut def.devices;
+    let devs = &def.devices;
     let ctrls: Vec<(u32, u32)> = devs
         .controllers
         .iter()
@@ -408,31 +408,13 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
         .collect();
     // Ports taken, by (controller, port path such as `1` or `1.2`), and which of them hold
     // a hub (whose 8 ports are more places).
-    let mut used: Vec<(u32, String)> = Vec::new();
-    let mut hubs: Vec<(u32, String)> = Vec::new();
-    let mut note = |a: &Option<Address>| {
-        if let Some(Address::Usb { bus, port: Some(p) }) = a {
-            used.push((*bus, p.clone()));
-        }
-    };
-    devs.disks.iter().for_each(|d| note(&d.info.address));
-    devs.inputs.iter().for_each(|d| note(&d.info.address));
-    devs.serials.iter().for_each(|d| note(&d.info.address));
-    let raw_usb = |e: &RawElement| {
-        let a = e
-            .child("address")
-            .filter(|a| a.attr("type") == Some("usb"))?;
-        Some((
-            a.attr("bus").and_then(|b| b.parse().ok()).unwrap_or(0),
-            a.attr("port")?.to_string(),
-        ))
-    };
-    for (_, e) in devs.other.iter().filter(|(_, e)| e.name == "hub") {
-        if let Some(at) = raw_usb(e) {
-            used.push(at.clone());
-            hubs.push(at);
-        }
-    }
+    let mut used = usb_ports_in_use(def);
+    let devs = &mut def.devices;
+    let hubs: Vec<(u32, String)> = (devs.other.iter())
+        .filter(|(_, e)| e.name == "hub")
+        .filter_map(|(_, e)| raw_usb(e))
+        .collect();
+    let mut hubs = hubs;
     /// A free port under `prefix` (a controller's `ports` ports, a hub's 8): one of its own
     /// first, then one on the hubs it holds, as libvirt's search goes.
     fn free_port(
@@ -486,6 +468,9 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             .serials
             .iter()
             .filter(|s| usb_serial_unplaced(s))
+            .count()
+        + (devs.other.iter())
+            .filter(|(_, e)| redirected(e) && e.child("address").is_none())
             .count();
     if wanting as u32 + new_hubs + used.len() as u32 > total {
         return;
@@ -528,6 +513,65 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             s.info.address = next(&mut used, &hubs);
         }
     }
+    for (_, e) in devs.other.iter_mut() {
+        if !redirected(e) || e.child("address").is_some() {
+            continue;
+        }
+        if let Some(Address::Usb {
+            bus,
+            port: Some(port),
+        }) = next(&mut used, &hubs)
+        {
+            let addr = RawElement {
+                name: "address".into(),
+                attrs: vec![
+                    ("type".into(), "usb".into()),
+                    ("bus".into(), bus.to_string()),
+                    ("port".into(), port),
+                ],
+                children: Vec::new(),
+            };
+            set_raw_address(e, addr);
+        }
+    }
+}
+
+/// The USB address a device kept as a raw element has (`(bus, port)`).
+fn raw_usb(e: &RawElement) -> Option<(u32, String)> {
+    let a = e
+        .child("address")
+        .filter(|a| a.attr("type") == Some("usb"))?;
+    Some((
+        a.attr("bus").and_then(|b| b.parse().ok()).unwrap_or(0),
+        a.attr("port")?.to_string(),
+    ))
+}
+
+/// Whether `e` is a redirected USB device.
+fn redirected(e: &RawElement) -> bool {
+    e.name == "redirdev" && e.attr("bus").unwrap_or("usb") == "usb"
+}
+
+/// The USB ports `def`'s devices take, as `(controller, port path)` (`1`, `1.2`): disks,
+/// inputs, serial ports, hubs and redirected devices with an address.
+pub(crate) fn usb_ports_in_use(def: &DomainDef) -> Vec<(u32, String)> {
+    use rvirt_conf::domain::Address;
+    let devs = &def.devices;
+    let infos = (devs.disks.iter().map(|d| &d.info))
+        .chain(devs.inputs.iter().map(|d| &d.info))
+        .chain(devs.serials.iter().map(|d| &d.info));
+    let mut used: Vec<(u32, String)> = infos
+        .filter_map(|i| match &i.address {
+            Some(Address::Usb { bus, port: Some(p) }) => Some((*bus, p.clone())),
+            _ => None,
+        })
+        .collect();
+    used.extend(
+        (devs.other.iter())
+            .filter(|(_, e)| e.name == "hub" || redirected(e))
+            .filter_map(|(_, e)| raw_usb(e)),
+    );
+    used
 }
 
 /// Whether `s` is a USB serial port without an address yet.

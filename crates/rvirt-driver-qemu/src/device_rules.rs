@@ -158,10 +158,7 @@ fn chardev_path(c: &ChrDef) -> Option<&str> {
     if c.source_type != "dev" {
         return None;
     }
-    c.source
-        .iter()
-        .find(|(k, _)| k == "path")
-        .map(|(_, v)| v.as_str())
+    c.source_attr("path")
 }
 
 /// The rules of the host device node a character device uses, if any.

@@ -76,9 +76,12 @@ enum Pending {
     Controller,
     /// A virtio-fs share: the chardev of its socket goes with it, and its daemon.
     Filesystem,
+    /// A redirected USB device: its chardev goes with it.
+    Redirdev,
     /// A character device: its chardev goes with it (not a guestfwd channel's: its netdev
     /// took it).
     Chr {
+        /// Whether its chardev is removed after it (not a guestfwd channel's).
         chardev: bool,
     },
 }
@@ -129,6 +132,8 @@ enum Device {
     Controller(ControllerDef, bool),
     /// A `<filesystem>` (a virtio-fs share can be plugged).
     Filesystem(RawElement),
+    /// A redirected USB device (`<redirdev>`).
+    Redirdev(RawElement),
 }
 
 impl Device {
@@ -141,6 +146,7 @@ impl Device {
             Device::Chr(..) => "chr",
             Device::Controller(..) => "controller",
             Device::Filesystem(_) => "filesystem",
+            Device::Redirdev(_) => "redirdev",
             Device::Memory(e) | Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => &e.name,
         }
     }
@@ -152,6 +158,7 @@ impl Device {
             "rng" => Device::Rng(e),
             "shmem" => Device::Shmem(e),
             "filesystem" => Device::Filesystem(e),
+            "redirdev" => Device::Redirdev(e),
             _ => Device::Watchdog(e),
         }
     }
@@ -159,7 +166,7 @@ impl Device {
 
 /// The elements of the devices that [`Device::raw`] makes, hot-plugged by their own code
 /// (memory devices have theirs, see `crate::memdev`).
-const RAW_DEVICES: [&str; 4] = ["rng", "shmem", "watchdog", "filesystem"];
+const RAW_DEVICES: [&str; 5] = ["rng", "shmem", "watchdog", "filesystem", "redirdev"];
 
 /// Device elements libvirt knows but this driver cannot change yet.
 const OTHER_DEVICES: &[&str] = &[
@@ -169,7 +176,6 @@ const OTHER_DEVICES: &[&str] = &[
     "hostdev",
     "graphics",
     "hub",
-    "redirdev",
     "smartcard",
     "chr",
     "memballoon",
@@ -225,8 +231,14 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
                 .ok_or_else(|| Error::internal(FROM, "no input in the device definition"));
         }
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
-        "rng" | "watchdog" | "shmem" | "filesystem" => {
-            let d = parse_in_domain(&xml[root.range()])?;
+        "rng" | "watchdog" | "shmem" | "filesystem" | "redirdev" => {
+            // A redirected device is read where USB is (the guest's own check comes later).
+            let usb = if name == "redirdev" {
+                "<controller type='usb'/>"
+            } else {
+                ""
+            };
+            let d = parse_in_domain(&format!("{usb}{}", &xml[root.range()]))?;
             let Some((_, e)) = d.devices.other.iter().find(|(_, e)| e.name == name) else {
                 return Err(Error::internal(
                     FROM,
@@ -414,6 +426,18 @@ fn reparse_live(def: &DomainDef, id: i32) -> Result<DomainDef> {
     {
         now.target_port = was.target_port;
     }
+    // The driver's `tls` marks (no attribute of the live XML says where they came from).
+    let marked: Vec<String> = def
+        .devices
+        .character_devices()
+        .filter(|c| c.tls_from_config)
+        .filter_map(|c| c.info.alias.clone())
+        .collect();
+    out.devices.for_each_chr_mut(|c| {
+        if c.info.alias.as_ref().is_some_and(|a| marked.contains(a)) {
+            c.tls_from_config = true;
+        }
+    });
     Ok(out)
 }
 
@@ -565,13 +589,30 @@ fn hotplug_address(
     def: &DomainDef,
     bus: Bus,
     add: impl FnOnce(&mut DomainDef),
-    info: impl FnOnce(&DomainDef) -> Option<&DeviceInfo>,
+    info: impl Fn(&DomainDef) -> Option<&DeviceInfo>,
 ) -> Result<Option<Address>> {
     let mut after = def.clone();
     add(&mut after);
     match bus {
         Bus::Pci => assign_hotplug_pci(&mut after)?,
-        Bus::Usb => crate::defaults::assign_usb(&mut after),
+        Bus::Usb => {
+            if let Some(Address::Usb {
+                bus,
+                port: Some(port),
+            }) = info(&after).and_then(|i| i.address.clone())
+                && crate::defaults::usb_ports_in_use(def).contains(&(bus, port.clone()))
+            {
+                return Err(Error::with_detail(
+                    ErrorDomain::DOMAIN,
+                    ErrorNumber::XML_ERROR,
+                    format!("Duplicate USB address bus {bus} port {port}"),
+                ));
+            }
+            crate::defaults::assign_usb(&mut after);
+            if info(&after).and_then(|i| i.address.as_ref()).is_none() {
+                return Err(Error::internal(ErrorDomain::DOMAIN, "No free USB ports"));
+            }
+        }
     }
     Ok(info(&after).and_then(|i| i.address.clone()))
 }
@@ -616,6 +657,23 @@ fn unix_client(path: &std::path::Path) -> ChrDef {
     }
 }
 
+/// Adds chardev `add` (`chardev-add`'s arguments, naming chardev `id`) to QEMU over `m`, then
+/// what `plug` adds behind it (a device, a netdev); the chardev is removed again should that
+/// fail. Returns `chardev-add`'s answer (a pty's path).
+async fn add_behind_chardev(
+    m: &Monitor,
+    add: Value,
+    id: String,
+    plug: impl std::future::Future<Output = rvirt_qmp::Result<()>>,
+) -> rvirt_qmp::Result<Value> {
+    let reply = m.execute("chardev-add", Some(add)).await?;
+    if let Err(e) = plug.await {
+        let _ = m.execute("chardev-remove", Some(json!({ "id": id }))).await;
+        return Err(e);
+    }
+    Ok(reply)
+}
+
 /// The alias of a device by its info (empty when it has none).
 fn alias_of_info(info: &DeviceInfo) -> String {
     info.alias.clone().unwrap_or_default()
@@ -648,6 +706,35 @@ fn find_fs(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
     })
 }
 
+/// Where in `def.devices.other` the redirected USB device `wanted` names is, as libvirt's
+/// virDomainRedirdevDefFind matches one: the same bus and source, and the same address and
+/// alias when given.
+fn find_redirdev(def: &DomainDef, wanted: &RawElement) -> Result<Option<usize>> {
+    let source = crate::command::chr::raw_chardev(wanted, None)?;
+    for (i, (_, e)) in def.devices.other.iter().enumerate() {
+        if e.name != "redirdev" || e.attr("bus") != wanted.attr("bus") {
+            continue;
+        }
+        let same = crate::command::chr::raw_chardev(e, None)?.same_source(&source)
+            && (wanted.child("address").is_none()
+                || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
+            && (rvirt_conf::domain::raw_alias(wanted).is_none()
+                || rvirt_conf::domain::raw_alias(e) == rvirt_conf::domain::raw_alias(wanted));
+        if same {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+/// The first index no controller of type `kind` of `def` has
+/// (virDomainControllerFindUnusedIndex).
+fn unused_controller_index(def: &DomainDef, kind: &str) -> u32 {
+    (0..)
+        .find(|&i| find_controller(def, kind, i).is_none())
+        .unwrap_or(0)
+}
+
 /// Where controller `kind` number `index` is in `def`'s list.
 fn find_controller(def: &DomainDef, kind: &str, index: u32) -> Option<usize> {
     def.devices
@@ -661,16 +748,10 @@ fn find_controller(def: &DomainDef, kind: &str, index: u32) -> Option<usize> {
 /// when it is the first). One whose XML gave no index takes the first one unused, placed
 /// after the last of its type.
 fn insert_controller(def: &mut DomainDef, mut c: ControllerDef, index_given: bool) {
-    let list = &def.devices.controllers;
     if !index_given {
-        c.index = (0..)
-            .find(|i| {
-                !list
-                    .iter()
-                    .any(|x| x.ctrl_type == c.ctrl_type && x.index == *i)
-            })
-            .unwrap_or(0);
+        c.index = unused_controller_index(def, &c.ctrl_type);
     }
+    let list = &def.devices.controllers;
     let same: Vec<usize> = (0..list.len())
         .filter(|&i| list[i].ctrl_type == c.ctrl_type)
         .collect();
@@ -688,20 +769,8 @@ fn insert_controller(def: &mut DomainDef, mut c: ControllerDef, index_given: boo
 
 /// The character device of `def` whose alias is `alias`, and its kind.
 fn chr_with_alias(def: &DomainDef, alias: &str) -> Option<(ChrKind, ChrDef)> {
-    [
-        ChrKind::Serial,
-        ChrKind::Parallel,
-        ChrKind::Channel,
-        ChrKind::Console,
-    ]
-    .into_iter()
-    .find_map(|kind| {
-        let list = def.devices.chr_list(kind);
-        let c = list
-            .iter()
-            .find(|c| c.info.alias.as_deref() == Some(alias))?;
-        Some((kind, c.clone()))
-    })
+    let (kind, at) = def.devices.find_chr_by_alias(alias)?;
+    Some((kind, def.devices.chr_list(kind)[at].clone()))
 }
 
 /// Takes character device `chr` of kind `kind` out of persistent definition `d` (with the
@@ -764,6 +833,7 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
             check_chr_insert(&d, *kind, chr)?;
             d.devices.insert_chr(*kind, chr.clone());
         }
+        Device::Redirdev(r) => d.devices.insert_other(r.clone()),
         Device::Filesystem(fs) => {
             if find_fs_by_target(&d, fs).is_some() {
                 return Err(Error::operation_invalid(
@@ -882,6 +952,16 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             d.devices.other.remove(i);
         }
         Device::Chr(kind, chr) => remove_configured_chr(&mut d, *kind, chr)?,
+        Device::Redirdev(r) => {
+            let Some(i) = find_redirdev(&d, r)? else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    "no matching redirdev was not found",
+                ));
+            };
+            d.devices.other.remove(i);
+        }
         Device::Filesystem(fs) => {
             let Some(i) = find_fs_by_target(&d, fs) else {
                 return Err(Error::with_detail(
@@ -918,7 +998,8 @@ fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
         | Device::Input(_)
         | Device::Chr(..)
         | Device::Controller(..)
-        | Device::Filesystem(_) => {
+        | Device::Filesystem(_)
+        | Device::Redirdev(_) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
                 dev.kind()
@@ -1386,7 +1467,8 @@ impl QemuDriver {
                 | Device::Shmem(_)
                 | Device::Chr(..)
                 | Device::Controller(..)
-                | Device::Filesystem(_)) => {
+                | Device::Filesystem(_)
+                | Device::Redirdev(_)) => {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
@@ -1778,6 +1860,9 @@ impl QemuDriver {
             Device::Filesystem(fs) => {
                 alias = self.plug_filesystem(&p, &mut def, fs).await?;
             }
+            Device::Redirdev(r) => {
+                alias = self.plug_redirdev(&p, &mut def, r).await?;
+            }
             Device::Chr(kind, chr) => {
                 let dir = self
                     .dirs
@@ -2011,6 +2096,40 @@ impl QemuDriver {
         Ok(qid)
     }
 
+    /// Plugs redirected USB device `r` into the running guest `p` (live definition `def`), as
+    /// libvirt's qemuDomainAttachRedirdevDevice: its alias, a USB port as the guest's other
+    /// devices were given theirs, its source's files given to QEMU's user, then its chardev
+    /// and its `usb-redir` device — the chardev taken back should the device fail. Returns its
+    /// alias.
+    async fn plug_redirdev(
+        &self,
+        p: &Proc,
+        def: &mut DomainDef,
+        mut r: RawElement,
+    ) -> Result<String> {
+        let qid = alias_or(&mut r, |_| crate::alias::redirdev_alias(def));
+        let mut after = def.clone();
+        after.devices.insert_other(r);
+        crate::defaults::assign_usb(&mut after);
+        let Some(at) = crate::alias::raw_position(&after, "redirdev", &qid) else {
+            return Err(Error::internal(FROM, "redirdev lost"));
+        };
+        if after.devices.other[at].1.child("address").is_none() {
+            return Err(Error::internal(ErrorDomain::DOMAIN, "No free USB ports"));
+        }
+        let (chr, device) = crate::command::redirdev_parts(&after, &after.devices.other[at].1)?;
+        let add = crate::command::redirdev_chardev_add(&chr)?;
+        let chardev = crate::command::chardev_id(&chr.info);
+        self.dac.set_chardev(def, &chr)?;
+        self.with_monitor(p, move |m| async move {
+            add_behind_chardev(&m, add, chardev, m.device_add(device)).await
+        })
+        .await
+        .inspect_err(|_| self.dac.restore_chardev(def, &chr))?;
+        *def = after;
+        Ok(qid)
+    }
+
     /// Plugs filesystem `fs` into the running guest `p` (live definition `def`), as libvirt's
     /// qemuDomainAttachFSDevice (a virtio-fs share only): libvirt's checks of the share (the
     /// guest's memory must be shared), its alias and PCI address, its `virtiofsd` started
@@ -2054,14 +2173,7 @@ impl QemuDriver {
         }
         let add = crate::command::chr::chardev_add(&unix_client(&sock), &chardev, false)?;
         self.with_monitor(p, move |m| async move {
-            m.execute("chardev-add", Some(add)).await?;
-            if let Err(e) = m.device_add(device).await {
-                let _ = m
-                    .execute("chardev-remove", Some(json!({ "id": chardev })))
-                    .await;
-                return Err(e);
-            }
-            Ok(())
+            add_behind_chardev(&m, add, chardev, m.device_add(device)).await
         })
         .await?;
         daemons.keep();
@@ -2088,9 +2200,7 @@ impl QemuDriver {
             ));
         }
         if !index_given {
-            c.index = (0..)
-                .find(|&i| find_controller(def, "scsi", i).is_none())
-                .unwrap_or(0);
+            c.index = unused_controller_index(def, "scsi");
         }
         if find_controller(def, "scsi", c.index).is_some() {
             return Err(Error::with_detail(
@@ -2196,6 +2306,8 @@ impl QemuDriver {
                     &e,
                 )
             })?;
+            // QEMU makes the socket there: the folder is its user's, as at start.
+            self.dac.give_path(def, channel_dir)?;
         }
         if chr.info.alias.is_none() {
             chr.info.alias = Some(crate::alias::chr_alias(def, kind));
@@ -2213,7 +2325,7 @@ impl QemuDriver {
                 .any(|c| c.ctrl_type == "virtio-serial")
         {
             return Err(Error::internal(
-                FROM,
+                ErrorDomain::DOMAIN,
                 "no virtio-serial controllers are available",
             ));
         }
@@ -2291,19 +2403,14 @@ impl QemuDriver {
         }
         let added = self
             .with_monitor(p, move |m| async move {
-                let reply = m.execute("chardev-add", Some(add)).await?;
-                let plugged = if guestfwd {
-                    m.execute("netdev_add", Some(device)).await.map(drop)
-                } else {
-                    m.device_add(device).await
+                let plug = async {
+                    if guestfwd {
+                        m.execute("netdev_add", Some(device)).await.map(drop)
+                    } else {
+                        m.device_add(device).await
+                    }
                 };
-                if let Err(e) = plugged {
-                    let _ = m
-                        .execute("chardev-remove", Some(json!({ "id": chardev })))
-                        .await;
-                    return Err(e);
-                }
-                Ok(reply)
+                add_behind_chardev(&m, add, chardev, plug).await
             })
             .await;
         let reply = added.inspect_err(|_| {
@@ -2338,7 +2445,8 @@ impl QemuDriver {
                         format!("disk {} not found", disk.target_dev),
                     ));
                 };
-                if found.device == "cdrom" || found.device == "floppy" {
+                let removable_bus = matches!(found.bus.as_str(), "usb" | "scsi");
+                if found.device == "floppy" || (found.device == "cdrom" && !removable_bus) {
                     return Err(unsupported(format!(
                         "disk device type '{}' cannot be detached",
                         found.device
@@ -2430,6 +2538,15 @@ impl QemuDriver {
                     )));
                 }
                 (found.info.alias.clone().unwrap_or_default(), Pending::Input)
+            }
+            Device::Redirdev(r) => {
+                let Some(i) = find_redirdev(&live_def, &r)? else {
+                    return Err(Error::operation_invalid(
+                        ErrorDomain::QEMU,
+                        "no matching redirdev was not found",
+                    ));
+                };
+                (alias_of(&live_def.devices.other[i].1), Pending::Redirdev)
             }
             Device::Filesystem(fs) => {
                 let Some(i) = find_fs(&live_def, &fs) else {
@@ -2613,12 +2730,7 @@ impl QemuDriver {
                         self.revoke_rng(p, &e);
                         // An EGD generator's chardev goes after its backend.
                         if let Ok(Some(c)) = crate::rng::egd_chardev(&e) {
-                            let chardev = crate::command::chardev_id(&c.info);
-                            let _ = self
-                                .with_monitor(p, |m| async move {
-                                    m.execute("chardev-remove", Some(json!({ "id": chardev })))
-                                        .await
-                                })
+                            self.remove_chardev(p, crate::command::chardev_id(&c.info))
                                 .await;
                             self.dac.restore_chardev(&def, &c);
                         }
@@ -2630,14 +2742,17 @@ impl QemuDriver {
                     .inputs
                     .retain(|x| x.info.alias.as_deref() != Some(id));
             }
+            Pending::Redirdev => {
+                self.remove_chardev(p, format!("char{id}")).await;
+                if let Some(i) = crate::alias::raw_position(&def, "redirdev", id) {
+                    let (_, r) = def.devices.other.remove(i);
+                    if let Ok(chr) = crate::command::chr::raw_chardev(&r, None) {
+                        self.dac.restore_chardev(&def, &chr);
+                    }
+                }
+            }
             Pending::Filesystem => {
-                let chardev = format!("chr-vu-{id}");
-                let _ = self
-                    .with_monitor(p, |m| async move {
-                        m.execute("chardev-remove", Some(json!({ "id": chardev })))
-                            .await
-                    })
-                    .await;
+                self.remove_chardev(p, format!("chr-vu-{id}")).await;
                 if let Some(i) = crate::alias::raw_position(&def, "filesystem", id) {
                     let (_, fs) = def.devices.other.remove(i);
                     crate::virtiofs::stop_share(&self.dirs, p.private_dir(), &fs);
@@ -2650,13 +2765,7 @@ impl QemuDriver {
             }
             Pending::Chr { chardev } => {
                 if *chardev {
-                    let name = format!("char{id}");
-                    let _ = self
-                        .with_monitor(p, |m| async move {
-                            m.execute("chardev-remove", Some(json!({ "id": name })))
-                                .await
-                        })
-                        .await;
+                    self.remove_chardev(p, format!("char{id}")).await;
                 }
                 if let Some((_, c)) = def.devices.remove_chr_by_alias(id) {
                     self.revoke_chardev(p, &c);
@@ -2671,6 +2780,16 @@ impl QemuDriver {
             dom: dref,
             alias: id.to_string(),
         });
+    }
+
+    /// Removes chardev `id` from QEMU (the device in front of it is gone); a failure is
+    /// QEMU's to keep, as libvirt leaves it.
+    async fn remove_chardev(&self, p: &Proc, id: String) {
+        let _ = self
+            .with_monitor(p, |m| async move {
+                m.execute("chardev-remove", Some(json!({ "id": id }))).await
+            })
+            .await;
     }
 
     /// qemuDomainChangeMemoryLive: a virtio-mem device's requested size (QEMU's

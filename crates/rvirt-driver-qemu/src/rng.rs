@@ -56,19 +56,13 @@ pub(crate) fn file(r: &RawElement) -> Option<&str> {
 /// `<backend>` gives it and named after the generator (`charrng0`); `None` for the other
 /// backends.
 pub(crate) fn egd_chardev(r: &RawElement) -> Result<Option<ChrDef>> {
-    let Some(backend) = r
+    match r
         .child("backend")
         .filter(|b| b.attr("model") == Some("egd"))
-    else {
-        return Ok(None);
-    };
-    let mut xml = String::new();
-    backend.format_libvirt(&mut xml, 0);
-    let doc = roxmltree::Document::parse(&xml)
-        .map_err(|e| Error::internal(crate::FROM, format!("egd backend: {e}")))?;
-    let mut chr = ChrDef::parse_backend(doc.root_element())?;
-    chr.info.alias = rvirt_conf::domain::raw_alias(r).map(str::to_string);
-    Ok(Some(chr))
+    {
+        Some(b) => crate::command::chr::raw_chardev(b, rvirt_conf::domain::raw_alias(r)).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The index in `def.devices.other` of the shared memory device `wanted` names, as libvirt

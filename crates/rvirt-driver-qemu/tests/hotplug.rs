@@ -1514,6 +1514,8 @@ fn disks_and_interfaces_plug_at_libvirt_addresses() {
         "<interface type='user'><mac address='52:54:00:aa:bb:03'/><model type='virtio'/>\
          </interface>"
             .replace("</interface>", &format!("{}</interface>", slot(9))),
+        // The USB port of the USB disk plugged.
+        disk_at(&c, "sdc", "usb", "<address type='usb' bus='0' port='1'/>"),
     ];
     let devices: Vec<&str> = devices.iter().map(String::as_str).collect();
     use Step::*;
@@ -1526,6 +1528,7 @@ fn disks_and_interfaces_plug_at_libvirt_addresses() {
         Attach(4, F::LIVE),
         Attach(5, F::LIVE),
         Attach(6, F::LIVE),
+        Attach(7, F::LIVE),
         Live,
         Check(0),
         Destroy,
@@ -1927,6 +1930,72 @@ fn a_virtiofs_share_plugs_as_libvirt() {
                     common::virtiofsd_pids(&shared).is_empty()
                 });
             }
+        },
+    );
+}
+
+/// A redirected USB device plugged into a running guest with a USB filter and into a
+/// persistent definition, beside libvirt's QEMU driver doing the same calls: the live XML
+/// after the attach (alias, USB port) and after the detach (USB devices leave at once),
+/// libvirt's errors (a device the guest lacks, an update), and the inactive XML after config
+/// attaches and detaches. QEMU's device connects to the socket and has the guest's filter.
+#[test]
+fn a_redirected_usb_device_plugs_as_libvirt() {
+    let guest = "<domain type='qemu'><name>rd</name>\
+        <uuid>00000000-0000-4000-8000-0000000009ac</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices><controller type='usb' model='qemu-xhci'/><redirfilter>\
+        <usbdev class='0x08' vendor='0x1234' product='0xbeef' version='2.00' allow='yes'/>\
+        <usbdev allow='no'/></redirfilter></devices></domain>";
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("usbredir.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let devices = [
+        format!(
+            "<redirdev bus='usb' type='unix'><source mode='connect' path='{}'/></redirdev>",
+            socket.display()
+        ),
+        "<redirdev bus='usb' type='unix'><source mode='connect' path='/nonexistent.sock'/>\
+         </redirdev>"
+            .to_string(),
+    ];
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Live,
+        Check(0),
+        Detach(1, F::LIVE),
+        Detach(0, F::LIVE),
+        Update(0, F::LIVE),
+        Live,
+        Destroy,
+        Define,
+        Attach(0, F::CONFIG),
+        Attach(0, F::CONFIG),
+        Inactive,
+        Detach(1, F::CONFIG),
+        Detach(0, F::CONFIG),
+        Inactive,
+    ];
+    let plugging = Plugging {
+        name: "rd",
+        guest,
+        libvirt_devices: devices.to_vec(),
+        rvirt_devices: devices.to_vec(),
+        mask: &|x| x.to_string(),
+    };
+    plugging.run(
+        &steps,
+        |_| {},
+        |_, d, dom| {
+            let args = serde_json::json!({"path": "/machine/peripheral/redir0",
+                                          "property": "filter"});
+            let filter = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
+            assert_eq!(filter, "0x08:0x1234:0xBEEF:0x0200:1|-1:-1:-1:-1:0");
+            listener.set_nonblocking(true).unwrap();
+            let connected = std::iter::from_fn(|| listener.accept().ok()).count();
+            assert!(connected >= 1, "no connection to the redirection socket");
         },
     );
 }

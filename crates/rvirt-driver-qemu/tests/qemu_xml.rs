@@ -75,6 +75,7 @@ const STARTED: &[&str] = &[
     "chardev-sockets",
     "scsi-default",
     "rng-egd",
+    "redirdev",
 ];
 
 /// How many libvirt processes answer for the corpus, each for a share of its guests.
@@ -106,6 +107,7 @@ const LIVE_COMPARED: &[&str] = &[
     "rng-rate",
     "chardev-sockets",
     "rng-egd",
+    "redirdev",
 ];
 
 fn corpus() -> PathBuf {

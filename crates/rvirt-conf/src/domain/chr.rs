@@ -20,6 +20,14 @@ pub enum ChrKind {
 }
 
 impl ChrKind {
+    /// Every kind, in libvirt's order of character devices (`virDomainChrDefForeach`).
+    pub const ALL: [ChrKind; 4] = [
+        ChrKind::Serial,
+        ChrKind::Parallel,
+        ChrKind::Channel,
+        ChrKind::Console,
+    ];
+
     /// The kind an element name is (`serial`, `parallel`, `console`, `channel`).
     pub fn from_element(name: &str) -> Option<ChrKind> {
         Some(match name {
@@ -55,13 +63,25 @@ impl ChrDef {
         matches!(self.target_type.as_deref(), None | Some("serial"))
     }
 
-    fn source_attr(&self, k: &str) -> Option<&str> {
+    /// The value of the source's attribute `k` (`path`, `mode`, `host`…).
+    pub fn source_attr(&self, k: &str) -> Option<&str> {
         self.source
             .iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.as_str())
     }
 
+    /// The value of attribute `k` of a udp device's `connect` source (`host`, `service`).
+    pub fn udp_connect_attr(&self, k: &str) -> Option<&str> {
+        self.udp_connect
+            .as_ref()?
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of the target's attribute `k` other than its type and port (`name`,
+    /// `address`, `state`).
     fn target_attr(&self, k: &str) -> Option<&str> {
         self.target_extra
             .iter()
@@ -137,6 +157,7 @@ impl Devices {
         }
     }
 
+    /// The character devices of kind `kind`, to change.
     fn chr_list_mut(&mut self, kind: ChrKind) -> &mut Vec<ChrDef> {
         match kind {
             ChrKind::Serial => &mut self.serials,
@@ -149,12 +170,7 @@ impl Devices {
     /// Calls `f` on every character device, in libvirt's order (serial ports, parallel
     /// ports, channels, consoles).
     pub fn for_each_chr_mut(&mut self, mut f: impl FnMut(&mut ChrDef)) {
-        for kind in [
-            ChrKind::Serial,
-            ChrKind::Parallel,
-            ChrKind::Channel,
-            ChrKind::Console,
-        ] {
+        for kind in ChrKind::ALL {
             self.chr_list_mut(kind).iter_mut().for_each(&mut f);
         }
     }
@@ -194,22 +210,21 @@ impl Devices {
     /// Removes the character device whose alias is `alias` (with the console standing for
     /// it); its kind and itself.
     pub fn remove_chr_by_alias(&mut self, alias: &str) -> Option<(ChrKind, ChrDef)> {
-        for kind in [
-            ChrKind::Serial,
-            ChrKind::Parallel,
-            ChrKind::Channel,
-            ChrKind::Console,
-        ] {
+        let (kind, at) = self.find_chr_by_alias(alias)?;
+        let chr = self.chr_list(kind)[at].clone();
+        self.remove_chr(kind, &chr).map(|c| (kind, c))
+    }
+
+    /// The kind of the character device whose alias is `alias`, and where it is in the
+    /// devices of that kind.
+    pub fn find_chr_by_alias(&self, alias: &str) -> Option<(ChrKind, usize)> {
+        ChrKind::ALL.into_iter().find_map(|kind| {
             let list = self.chr_list(kind);
-            let found = list
+            let at = list
                 .iter()
-                .position(|c| c.info.alias.as_deref() == Some(alias));
-            if let Some(at) = found {
-                let chr = list[at].clone();
-                return self.remove_chr(kind, &chr).map(|c| (kind, c));
-            }
-        }
-        None
+                .position(|c| c.info.alias.as_deref() == Some(alias))?;
+            Some((kind, at))
+        })
     }
 }
 

@@ -2830,6 +2830,28 @@ fn int_attr_auto(el: &RawElement, attr: &str) -> Result<Option<i64>> {
     }
 }
 
+/// A redirection filter's USB version (`2.0`, `1.1`, `2.00`) as libvirt reads and writes it:
+/// two decimal numbers below 100 (a one-digit minor counting tens), kept in binary-coded
+/// decimal and written back as `M.mm` (`2.00`, `1.10`).
+fn usb_version_text(v: &str) -> Result<String> {
+    let bad = || xml::xml_error(format!("Cannot parse USB device version {v}"));
+    let (major, minor) = v.split_once('.').ok_or_else(bad)?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(major) || !digits(minor) {
+        return Err(bad());
+    }
+    let (Ok(major), Ok(mut minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
+        return Err(bad());
+    };
+    if major >= 100 || minor >= 100 {
+        return Err(bad());
+    }
+    if v.split_once('.').is_some_and(|(_, m)| m.len() == 1) {
+        minor *= 10;
+    }
+    Ok(format!("{major}.{}{}", minor / 10, minor % 10))
+}
+
 /// `<redirdev>` and `<redirfilter>` in libvirt's form: a tcp redirdev's protocol (raw by
 /// default), a filter's USB class, vendor and product in upper-case hex. False when the
 /// element is dropped (a filter without devices).
@@ -2878,7 +2900,7 @@ fn redir_canon(el: &mut RawElement) -> Result<bool> {
                     }
                 }
                 if let Some(v) = u.attr("version").filter(|v| *v != "-1") {
-                    attrs.push(("version".to_string(), v.to_string()));
+                    attrs.push(("version".to_string(), usb_version_text(v)?));
                 }
                 match u.attr("allow") {
                     None => {
@@ -3349,11 +3371,13 @@ impl Devices {
         super::hostdev::implicit_controllers(&self.other, &mut self.controllers);
         super::hostdev::validate(&self.other)?;
         validate_audio(&self.other)?;
-        // A USB redirected device needs a USB controller (of a model other than none).
-        let has_usb = self
-            .controllers
-            .iter()
-            .any(|c| c.ctrl_type == "usb" && c.model.as_deref() != Some("none"));
+        // A USB redirected device needs a USB controller (of a model other than none). An x86
+        // QEMU guest without one gets the machine's own from the QEMU driver first.
+        let usb: Vec<&ControllerDef> = (self.controllers.iter())
+            .filter(|c| c.ctrl_type == "usb")
+            .collect();
+        let has_usb = usb.iter().any(|c| c.model.as_deref() != Some("none"))
+            || (usb.is_empty() && ctx.x86 && matches!(ctx.virt_type, "qemu" | "kvm"));
         if !has_usb
             && self
                 .other
@@ -3539,7 +3563,8 @@ impl Devices {
         self.disks.iter().any(|d| d.info.boot_order.is_some())
             || self.interfaces.iter().any(|n| n.info.boot_order.is_some())
             || self.other.iter().any(|(_, e)| {
-                matches!(e.name.as_str(), "hostdev" | "filesystem") && e.child("boot").is_some()
+                matches!(e.name.as_str(), "hostdev" | "filesystem" | "redirdev")
+                    && e.child("boot").is_some()
             })
     }
 

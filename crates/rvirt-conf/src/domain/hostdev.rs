@@ -243,9 +243,11 @@ fn caps(node: Node<'_, '_>) -> Result<RawElement> {
     let Some(source) = child(node, "source") else {
         return Err(xml::xml_error("Missing <source> element in hostdev device"));
     };
+    // Blank text counts as none (the kept element drops whitespace-only text, so it could
+    // not be read back).
     if child(source, inner)
         .and_then(|b| b.text())
-        .is_none_or(str::is_empty)
+        .is_none_or(|t| t.trim().is_empty())
     {
         return Err(xml::xml_error(format!(
             "Missing <{inner}> element in hostdev {what} device"

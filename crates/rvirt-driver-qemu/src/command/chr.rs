@@ -5,18 +5,14 @@
 use super::{at_pci, at_usb, chardev_id, device, id_of, opt_escape, unsupported};
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::{Address, ChrDef};
+use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use serde_json::{Value, json};
 
 /// The `-chardev` value of a character device's source, named `id`. `parallel` picks the
 /// host device backend a `dev` source of a parallel port needs.
 pub(crate) fn chardev_backend(c: &ChrDef, id: &str, parallel: bool) -> Result<String> {
-    let get = |k: &str| {
-        c.source
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| c.source_attr(k);
     let path = |what: &str| {
         get("path").ok_or_else(|| unsupported(format!("{what} character device without a path")))
     };
@@ -51,12 +47,7 @@ pub(crate) fn chardev_backend(c: &ChrDef, id: &str, parallel: bool) -> Result<St
             if server { ",server=on,wait=off" } else { "" }
         ),
         "udp" => {
-            let connect = |k: &str| {
-                c.udp_connect
-                    .as_ref()
-                    .and_then(|s| s.iter().find(|(n, _)| n == k))
-                    .map(|(_, v)| v.as_str())
-            };
+            let connect = |k: &str| c.udp_connect_attr(k);
             format!(
                 "udp,id={id},host={},port={},localaddr={},localport={}",
                 opt_escape(connect("host").unwrap_or("")),
@@ -265,16 +256,24 @@ pub(crate) fn guestfwd_netdev(c: &ChrDef) -> Result<Value> {
               "id": id_of(&c.info)}))
 }
 
+/// The character device source another device's element carries (a redirected USB
+/// device's, an EGD generator's `<backend>`: its `type` and `<source>`), named after that
+/// device (`charALIAS`, from `alias`).
+pub(crate) fn raw_chardev(e: &RawElement, alias: Option<&str>) -> Result<ChrDef> {
+    let mut xml = String::new();
+    e.format_libvirt(&mut xml, 0);
+    let doc = roxmltree::Document::parse(&xml)
+        .map_err(|err| Error::internal(ErrorDomain::QEMU, format!("<{}>: {err}", e.name)))?;
+    let mut chr = ChrDef::parse_backend(doc.root_element())?;
+    chr.info.alias = alias.map(str::to_string);
+    Ok(chr)
+}
+
 /// The arguments of QMP's `chardev-add` for character device `c`'s source, named `id`, as
 /// libvirt gives them when it plugs a device (`parallel` picks the host device backend of a
 /// parallel port). Sources that cannot be plugged get libvirt's error.
 pub(crate) fn chardev_add(c: &ChrDef, id: &str, parallel: bool) -> Result<Value> {
-    let get = |k: &str| {
-        c.source
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |k: &str| c.source_attr(k);
     let listen = get("mode") == Some("bind");
     refuse_tls(c)?;
     let inet = |host: Option<&str>, port: Option<&str>| json!({"type": "inet", "data": {"host": host.unwrap_or(""), "port": port.unwrap_or("")}});
@@ -317,12 +316,7 @@ pub(crate) fn chardev_add(c: &ChrDef, id: &str, parallel: bool) -> Result<Value>
             ("socket", d)
         }
         "udp" => {
-            let connect = |k: &str| {
-                c.udp_connect
-                    .as_ref()
-                    .and_then(|s| s.iter().find(|(n, _)| n == k))
-                    .map(|(_, v)| v.as_str())
-            };
+            let connect = |k: &str| c.udp_connect_attr(k);
             let mut d = json!({"remote": inet(connect("host"), connect("service"))});
             if get("host").is_some() || get("service").is_some() {
                 d["local"] = inet(get("host"), get("service"));

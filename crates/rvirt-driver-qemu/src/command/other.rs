@@ -5,9 +5,9 @@
 
 use super::{CommandContext, at_pci, at_usb, device, id_of, raw_devices, raw_info, unsupported};
 use rvirt_conf::DomainDef;
-use rvirt_conf::domain::{ControllerDef, InputDef};
+use rvirt_conf::domain::{ChrDef, ControllerDef, InputDef};
 use rvirt_conf::raw::RawElement;
-use rvirt_types::Result;
+use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use serde_json::{Value, json};
 
 /// The kinds of `<devices>` children kept as raw elements that the command line emits (or,
@@ -24,6 +24,7 @@ const EMITTED_RAW: &[&str] = &[
     "iommu",
     "lease",
     "redirfilter",
+    "redirdev",
     "tpm",
     "memory",
 ];
@@ -404,6 +405,118 @@ pub(crate) fn scsi_controller_device(def: &DomainDef, c: &ControllerDef) -> Resu
         &c.info,
         json!({"driver": driver, "id": id_of(&c.info)}),
     ))
+}
+
+/// Redirected USB devices (`<redirdev bus='usb'>`): each one's chardev, then its
+/// `usb-redir` device, as libvirt writes them.
+pub(super) fn redirdevs(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
+    for r in raw_devices(def, "redirdev") {
+        let (chr, dev) = redirdev_parts(def, r)?;
+        a.push("-chardev".into());
+        a.push(redirdev_chardev(&chr)?);
+        device(a, dev);
+    }
+    Ok(())
+}
+
+/// The `-chardev` value of a redirected USB device's source: a SPICE channel carries USB
+/// redirection (`usbredir`), not the agent.
+fn redirdev_chardev(chr: &ChrDef) -> Result<String> {
+    let id = super::chardev_id(&chr.info);
+    if chr.source_type == "spicevmc" {
+        return Ok(format!("spicevmc,id={id},name=usbredir"));
+    }
+    super::chr::chardev_backend(chr, &id, false)
+}
+
+/// QMP's `chardev-add` arguments for a redirected USB device's source (see
+/// [`redirdev_chardev`]).
+pub(crate) fn redirdev_chardev_add(chr: &ChrDef) -> Result<Value> {
+    let id = super::chardev_id(&chr.info);
+    let mut add = super::chr::chardev_add(chr, &id, false)?;
+    if chr.source_type == "spicevmc" {
+        add["backend"]["data"]["type"] = json!("usbredir");
+    }
+    Ok(add)
+}
+
+/// What QEMU is given for redirected USB device `r` of `def`, at start as on a hot-plug: its
+/// source (as a character device, chardev `charALIAS`) and its `usb-redir` device with the
+/// guest's `<redirfilter>` rules, its boot index and its USB port.
+pub(crate) fn redirdev_parts(def: &DomainDef, r: &RawElement) -> Result<(ChrDef, Value)> {
+    let bus = r.attr("bus").unwrap_or("usb");
+    if bus != "usb" {
+        return Err(unsupported(format!(
+            "Redirection bus {bus} is not supported by QEMU"
+        )));
+    }
+    let info = raw_info(r);
+    let chr = super::chr::raw_chardev(r, info.alias.as_deref())?;
+    let mut dev = json!({"driver": "usb-redir", "chardev": super::chardev_id(&info),
+                         "id": id_of(&info)});
+    if let Some(f) = redir_filter(def)? {
+        dev["filter"] = json!(f);
+    }
+    if let Some(order) = r
+        .child("boot")
+        .and_then(|b| b.attr("order"))
+        .and_then(|o| o.trim().parse::<u32>().ok())
+    {
+        dev["bootindex"] = json!(order);
+    }
+    Ok((chr, at_usb(def, &info, dev)))
+}
+
+/// The guest's `<redirfilter>` as `usb-redir`'s `filter`: a rule per `<usbdev>`
+/// (`class:vendor:product:version:allow`, each `-1` when any goes, the version in BCD),
+/// joined by `|`; `None` without a filter.
+fn redir_filter(def: &DomainDef) -> Result<Option<String>> {
+    let Some(f) = raw_devices(def, "redirfilter").next() else {
+        return Ok(None);
+    };
+    let mut rules = Vec::new();
+    for u in f.elements().filter(|u| u.name == "usbdev") {
+        let hex = |k: &str, width: usize| match u.attr(k).and_then(rvirt_conf::xml::parse_uint_auto)
+        {
+            Some(n) => format!("0x{n:0width$X}"),
+            None => "-1".into(),
+        };
+        let version = match u.attr("version") {
+            None | Some("-1") => "-1".into(),
+            Some(v) => format!("0x{:04X}", usb_version_bcd(v)?),
+        };
+        let allow = u8::from(u.attr("allow") == Some("yes"));
+        rules.push(format!(
+            "{}:{}:{}:{version}:{allow}",
+            hex("class", 2),
+            hex("vendor", 4),
+            hex("product", 4)
+        ));
+    }
+    Ok(Some(rules.join("|")))
+}
+
+/// A USB version (`2.00`, `1.1`) in binary-coded decimal (`0x0200`, `0x0110`), as libvirt
+/// reads a filter's: two decimal numbers below 100, a one-digit minor counting tens.
+fn usb_version_bcd(v: &str) -> Result<u32> {
+    let bad = || {
+        Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::XML_ERROR,
+            format!("Cannot parse USB device version {v}"),
+        )
+    };
+    let (major, minor) = v.split_once('.').ok_or_else(bad)?;
+    let (Ok(major), Ok(mut minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
+        return Err(bad());
+    };
+    if major >= 100 || minor >= 100 {
+        return Err(bad());
+    }
+    if v.split_once('.').is_some_and(|(_, m)| m.len() == 1) {
+        minor *= 10;
+    }
+    Ok((major / 10) << 12 | (major % 10) << 8 | (minor / 10) << 4 | (minor % 10))
 }
 
 /// Input devices: USB and virtio ones; PS/2 mouse and keyboard are the chipset's own.
