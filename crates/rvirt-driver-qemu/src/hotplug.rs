@@ -2066,24 +2066,31 @@ impl QemuDriver {
 
     /// Plugs input `i` into the running guest `p` (live definition `def`), a USB or virtio one
     /// as libvirt can: its alias (one past the highest `inputN`), a USB port or a PCI address
-    /// as the guest's other devices were given theirs, then the device. Returns its alias.
+    /// as the guest's other devices were given theirs (one its XML names checked against
+    /// theirs), then the device. Returns its alias.
     async fn plug_input(&self, p: &Proc, def: &mut DomainDef, mut i: InputDef) -> Result<String> {
         let bus = i.bus.clone().unwrap_or_else(|| "none".into());
         if i.info.alias.is_none() {
             i.info.alias = Some(crate::alias::input_alias(def));
         }
         let qid = i.info.alias.clone().unwrap_or_default();
-        let mut after = def.clone();
-        after.devices.inputs.push(i);
-        match bus.as_str() {
-            "usb" => crate::defaults::assign_usb(&mut after),
-            "virtio" => assign_hotplug_pci(&mut after)?,
+        let place = match bus.as_str() {
+            "usb" => Bus::Usb,
+            "virtio" => Bus::Pci,
             _ => {
                 return Err(unsupported(format!(
                     "input device on bus '{bus}' cannot be hot plugged."
                 )));
             }
-        }
+        };
+        i.info.address = hotplug_address(
+            def,
+            place,
+            |a| a.devices.inputs.push(i.clone()),
+            |a| a.devices.inputs.last().map(|x| &x.info),
+        )?;
+        let mut after = def.clone();
+        after.devices.inputs.push(i);
         let Some(input) = after.devices.inputs.last() else {
             return Err(Error::internal(FROM, "input lost"));
         };
