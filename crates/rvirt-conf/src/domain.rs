@@ -23,7 +23,7 @@ pub use devices::{
     ActualSource, Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef,
     GraphicsListen, InputDef, MemballoonDef, NetDef, TranslatedSource, VideoDef,
     disk_name_to_index, format_mac, generate_mac, is_user_alias, other_device_slot, parse_mac,
-    raw_alias, set_raw_alias,
+    raw_alias, set_raw_alias, usb_version_bcd,
 };
 
 use crate::raw::RawElement;

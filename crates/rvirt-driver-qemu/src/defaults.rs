@@ -486,16 +486,7 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
         }) = next(&mut used, &hubs)
         {
             hubs.push((bus, port.clone()));
-            let addr = RawElement {
-                name: "address".into(),
-                attrs: vec![
-                    ("type".into(), "usb".into()),
-                    ("bus".into(), bus.to_string()),
-                    ("port".into(), port),
-                ],
-                children: Vec::new(),
-            };
-            set_raw_address(e, addr);
+            set_raw_address(e, usb_address(bus, port));
         }
     }
     for d in &mut devs.disks {
@@ -522,17 +513,21 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             port: Some(port),
         }) = next(&mut used, &hubs)
         {
-            let addr = RawElement {
-                name: "address".into(),
-                attrs: vec![
-                    ("type".into(), "usb".into()),
-                    ("bus".into(), bus.to_string()),
-                    ("port".into(), port),
-                ],
-                children: Vec::new(),
-            };
-            set_raw_address(e, addr);
+            set_raw_address(e, usb_address(bus, port));
         }
+    }
+}
+
+/// `<address type='usb' bus='BUS' port='PORT'/>` for a device kept as a raw element.
+fn usb_address(bus: u32, port: String) -> RawElement {
+    RawElement {
+        name: "address".into(),
+        attrs: vec![
+            ("type".into(), "usb".into()),
+            ("bus".into(), bus.to_string()),
+            ("port".into(), port),
+        ],
+        children: Vec::new(),
     }
 }
 

@@ -638,23 +638,13 @@ fn check_chr_insert(def: &DomainDef, kind: ChrKind, chr: &ChrDef) -> Result<()> 
 
 /// A unix socket source QEMU connects to, as a chardev of its own (a vhost-user socket).
 fn unix_client(path: &std::path::Path) -> ChrDef {
-    ChrDef {
-        source_type: "unix".into(),
-        source: vec![
+    ChrDef::new(
+        "unix",
+        vec![
             ("mode".into(), "connect".into()),
             ("path".into(), path.display().to_string()),
         ],
-        udp_connect: None,
-        protocol: None,
-        target_type: None,
-        target_port: None,
-        target_extra: Vec::new(),
-        target_model: None,
-        reconnect: None,
-        log: None,
-        tls_from_config: false,
-        info: DeviceInfo::default(),
-    }
+    )
 }
 
 /// Adds chardev `add` (`chardev-add`'s arguments, naming chardev `id`) to QEMU over `m`, then

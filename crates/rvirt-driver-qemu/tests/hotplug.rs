@@ -1062,6 +1062,11 @@ enum Step {
     Check(usize),
 }
 
+/// What a comparison whose documents need no mask does to them: nothing.
+fn unmasked(x: &str) -> String {
+    x.to_string()
+}
+
 /// A hot-plug comparison: guest `guest` named `name`, the devices its steps name (as libvirt's
 /// and rvirt's sides each write them: their files differ), and `mask` applied to every
 /// document of both sides (such file names).
@@ -1073,7 +1078,7 @@ struct Plugging<'a> {
     mask: &'a dyn Fn(&str) -> String,
 }
 
-impl Plugging<'_> {
+impl<'a> Plugging<'a> {
     /// A comparison whose devices both sides write alike.
     fn new(name: &'static str, guest: &'static str, devices: &[&str]) -> Plugging<'static> {
         let devices: Vec<String> = devices.iter().map(|x| x.to_string()).collect();
@@ -1083,6 +1088,17 @@ impl Plugging<'_> {
             libvirt_devices: devices.clone(),
             rvirt_devices: devices,
             mask: &|x| x.to_string(),
+        }
+    }
+
+    /// A comparison whose devices (owned text) both sides write alike.
+    fn same(name: &'static str, guest: &'a str, devices: &[String]) -> Plugging<'a> {
+        Plugging {
+            name,
+            guest,
+            libvirt_devices: devices.to_vec(),
+            rvirt_devices: devices.to_vec(),
+            mask: &unmasked,
         }
     }
 
@@ -1534,13 +1550,7 @@ fn disks_and_interfaces_plug_at_libvirt_addresses() {
         Destroy,
     ];
     let devices: Vec<String> = devices.iter().map(|x| x.to_string()).collect();
-    let plugging = Plugging {
-        name: "da",
-        guest,
-        libvirt_devices: devices.clone(),
-        rvirt_devices: devices,
-        mask: &|x| x.to_string(),
-    };
+    let plugging = Plugging::same("da", guest, &devices);
     plugging.run(
         &steps,
         |_| {},
@@ -1751,13 +1761,7 @@ fn scsi_disks_and_controllers_plug_as_libvirt() {
         Update(1, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "sc",
-        guest,
-        libvirt_devices: devices.to_vec(),
-        rvirt_devices: devices.to_vec(),
-        mask: &|x| x.to_string(),
-    };
+    let plugging = Plugging::same("sc", guest, &devices);
     let peripherals = |d: &QemuDriver, dom: &rvirt_driver::DomainRef| -> Vec<String> {
         let args = serde_json::json!({"path": "/machine/peripheral"});
         let list = block_on(d.monitor_command(dom, "qom-list", Some(args))).unwrap();
@@ -1821,13 +1825,7 @@ fn an_egd_generator_plugs_as_libvirt() {
         Detach(0, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "eg",
-        guest,
-        libvirt_devices: devices.to_vec(),
-        rvirt_devices: devices.to_vec(),
-        mask: &|x| x.to_string(),
-    };
+    let plugging = Plugging::same("eg", guest, &devices);
     plugging.run(
         &steps,
         |_| {},
@@ -1908,13 +1906,7 @@ fn a_virtiofs_share_plugs_as_libvirt() {
         Detach(0, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "vf",
-        guest,
-        libvirt_devices: devices.to_vec(),
-        rvirt_devices: devices.to_vec(),
-        mask: &|x| x.to_string(),
-    };
+    let plugging = Plugging::same("vf", guest, &devices);
     plugging.run(
         &steps,
         |_| {},
@@ -1978,13 +1970,7 @@ fn a_redirected_usb_device_plugs_as_libvirt() {
         Detach(0, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging {
-        name: "rd",
-        guest,
-        libvirt_devices: devices.to_vec(),
-        rvirt_devices: devices.to_vec(),
-        mask: &|x| x.to_string(),
-    };
+    let plugging = Plugging::same("rd", guest, &devices);
     plugging.run(
         &steps,
         |_| {},

@@ -51,6 +51,25 @@ impl ChrKind {
 }
 
 impl ChrDef {
+    /// A character device of source type `source_type` with `source`'s attributes, and
+    /// nothing else (no target, alias or address yet).
+    pub fn new(source_type: &str, source: Vec<(String, String)>) -> ChrDef {
+        ChrDef {
+            source_type: source_type.into(),
+            source,
+            udp_connect: None,
+            protocol: None,
+            target_type: None,
+            target_port: None,
+            target_extra: Vec::new(),
+            target_model: None,
+            reconnect: None,
+            log: None,
+            tls_from_config: false,
+            info: super::DeviceInfo::default(),
+        }
+    }
+
     /// A character device source kept inside another device's element (`node`: a random
     /// number generator's `egd` `<backend type=…>`), read as a character device's source.
     pub fn parse_backend(node: roxmltree::Node<'_, '_>) -> Result<ChrDef> {

@@ -2830,10 +2830,10 @@ fn int_attr_auto(el: &RawElement, attr: &str) -> Result<Option<i64>> {
     }
 }
 
-/// A redirection filter's USB version (`2.0`, `1.1`, `2.00`) as libvirt reads and writes it:
-/// two decimal numbers below 100 (a one-digit minor counting tens), kept in binary-coded
-/// decimal and written back as `M.mm` (`2.00`, `1.10`).
-fn usb_version_text(v: &str) -> Result<String> {
+/// A redirection filter's USB version (`2.0`, `1.1`, `2.00`) as libvirt reads it: two
+/// decimal numbers below 100 (a one-digit minor counting tens), in binary-coded decimal
+/// (`0x0200`, `0x0110`).
+pub fn usb_version_bcd(v: &str) -> Result<u32> {
     let bad = || xml::xml_error(format!("Cannot parse USB device version {v}"));
     let (major, minor) = v.split_once('.').ok_or_else(bad)?;
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
@@ -2849,7 +2849,14 @@ fn usb_version_text(v: &str) -> Result<String> {
     if v.split_once('.').is_some_and(|(_, m)| m.len() == 1) {
         minor *= 10;
     }
-    Ok(format!("{major}.{}{}", minor / 10, minor % 10))
+    Ok((major / 10) << 12 | (major % 10) << 8 | (minor / 10) << 4 | (minor % 10))
+}
+
+/// A redirection filter's USB version as libvirt writes it back (`M.mm`: `2.00`, `1.10`).
+fn usb_version_text(v: &str) -> Result<String> {
+    let bcd = usb_version_bcd(v)?;
+    let major = (bcd >> 12) * 10 + ((bcd >> 8) & 0xf);
+    Ok(format!("{major}.{}{}", (bcd >> 4) & 0xf, bcd & 0xf))
 }
 
 /// `<redirdev>` and `<redirfilter>` in libvirt's form: a tcp redirdev's protocol (raw by
@@ -3684,20 +3691,9 @@ pub fn set_raw_alias(el: &mut RawElement, name: &str) {
 }
 
 pub(super) fn serial_alias() -> ChrDef {
-    ChrDef {
-        source_type: "pty".into(),
-        source: Vec::new(),
-        udp_connect: None,
-        protocol: None,
-        target_type: Some("serial".into()),
-        target_port: None,
-        target_extra: Vec::new(),
-        target_model: None,
-        reconnect: None,
-        log: None,
-        tls_from_config: false,
-        info: DeviceInfo::default(),
-    }
+    let mut c = ChrDef::new("pty", Vec::new());
+    c.target_type = Some("serial".into());
+    c
 }
 
 impl ChrDef {

@@ -7,7 +7,7 @@ use super::{CommandContext, at_pci, at_usb, device, id_of, raw_devices, raw_info
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::{ChrDef, ControllerDef, InputDef};
 use rvirt_conf::raw::RawElement;
-use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use rvirt_types::Result;
 use serde_json::{Value, json};
 
 /// The kinds of `<devices>` children kept as raw elements that the command line emits (or,
@@ -483,7 +483,7 @@ fn redir_filter(def: &DomainDef) -> Result<Option<String>> {
         };
         let version = match u.attr("version") {
             None | Some("-1") => "-1".into(),
-            Some(v) => format!("0x{:04X}", usb_version_bcd(v)?),
+            Some(v) => format!("0x{:04X}", rvirt_conf::domain::usb_version_bcd(v)?),
         };
         let allow = u8::from(u.attr("allow") == Some("yes"));
         rules.push(format!(
@@ -494,29 +494,6 @@ fn redir_filter(def: &DomainDef) -> Result<Option<String>> {
         ));
     }
     Ok(Some(rules.join("|")))
-}
-
-/// A USB version (`2.00`, `1.1`) in binary-coded decimal (`0x0200`, `0x0110`), as libvirt
-/// reads a filter's: two decimal numbers below 100, a one-digit minor counting tens.
-fn usb_version_bcd(v: &str) -> Result<u32> {
-    let bad = || {
-        Error::with_detail(
-            ErrorDomain::DOMAIN,
-            ErrorNumber::XML_ERROR,
-            format!("Cannot parse USB device version {v}"),
-        )
-    };
-    let (major, minor) = v.split_once('.').ok_or_else(bad)?;
-    let (Ok(major), Ok(mut minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
-        return Err(bad());
-    };
-    if major >= 100 || minor >= 100 {
-        return Err(bad());
-    }
-    if v.split_once('.').is_some_and(|(_, m)| m.len() == 1) {
-        minor *= 10;
-    }
-    Ok((major / 10) << 12 | (major % 10) << 8 | (minor / 10) << 4 | (minor % 10))
 }
 
 /// Input devices: USB and virtio ones; PS/2 mouse and keyboard are the chipset's own.
