@@ -2,18 +2,22 @@
 //! under TCG.
 //!
 //! The guest with a disk boots a 512-byte boot sector of our own (source below) from a raw
-//! image: it writes itself to the disk's second sector (so the block counters move), then
-//! waits for an ACPI power button press and answers it with a soft power-off (S5), as an
-//! operating system would. That makes `virDomainReboot`'s fake reboot and a real guest
-//! shutdown observable without a guest OS.
+//! image: it arms the ACPI power button, writes itself to the disk's second sector (so the
+//! block counters move, and a test that saw the write knows a press will be heard: QEMU drops
+//! a press the guest has not enabled), then waits for a press and answers it with a soft
+//! power-off (S5), as an operating system would. That makes `virDomainReboot`'s fake reboot
+//! and a real guest shutdown observable without a guest OS.
 //!
 //! ```text
 //! .code16                              # as --32; objcopy -O binary -j .text
 //!   cli; xor %ax,%ax; mov %ax,%ds; mov %ax,%es; mov %ax,%ss; mov $0x7c00,%sp
-//!   mov $0x0301,%ax; mov $2,%cx; xor %dh,%dh; mov $0x7c00,%bx; int $0x13   # write LBA 1
+//!   push %dx                                                             # boot drive
 //!   mov $0x80000b40,%eax; mov $0xcf8,%dx; out %eax,%dx                   # PIIX4 PM base
 //!   mov $0xcfc,%dx; in %dx,%eax; and $0xffc0,%ax; mov %ax,%si
-//!   lea 2(%si),%dx; mov $0x100,%ax; out %ax,%dx; sti                     # PM1_EN: PWRBTN
+//!   lea 2(%si),%dx; mov $0x100,%ax; out %ax,%dx                          # PM1_EN: PWRBTN
+//!   pop %dx
+//!   mov $0x0301,%ax; mov $2,%cx; xor %dh,%dh; mov $0x7c00,%bx; int $0x13   # write LBA 1
+//!   sti
 //! poll: hlt; mov %si,%dx; in %dx,%ax; test $0x100,%ax; jz poll           # PM1_STS
 //!   out %ax,%dx; lea 4(%si),%dx; mov $0x2000,%ax; out %ax,%dx; jmp poll  # PM1_CNT: S5
 //! ```
@@ -31,9 +35,9 @@ use rvirt_types::{ErrorNumber, TypedParam, TypedParamValue};
 use std::sync::Arc;
 use std::time::Duration;
 
-const BOOT_SECTOR: &str = "fa31c08ed88ec08ed0bc007cb80103b9020030f6bb007ccd1366b8400b0080baf8\
-                           0c66efbafc0c66ed83e0c089c68d5402b80001effbf489f2eda9000174f7ef8d54\
-                           04b80020efebed";
+const BOOT_SECTOR: &str = "fa31c08ed88ec08ed0bc007c5266b8400b0080baf80c66efbafc0c66ed83e0c0\
+                           89c68d5402b80001ef5ab80103b9020030f6bb007ccd13fbf489f2eda9000174f7\
+                           ef8d5404b80020efebed";
 
 /// A 1 MiB raw image that boots the sector above.
 fn boot_disk(dir: &std::path::Path) -> std::path::PathBuf {
