@@ -664,11 +664,6 @@ async fn add_behind_chardev(
     Ok(reply)
 }
 
-/// The alias of a device by its info (empty when it has none).
-fn alias_of_info(info: &DeviceInfo) -> String {
-    info.alias.clone().unwrap_or_default()
-}
-
 /// The target folder (mount tag) of filesystem `fs`.
 fn fs_target(fs: &RawElement) -> Option<&str> {
     fs.child("target").and_then(|t| t.attr("dir"))
@@ -683,16 +678,22 @@ fn find_fs_by_target(def: &DomainDef, fs: &RawElement) -> Option<usize> {
         .position(|(_, e)| e.name == "filesystem" && fs_target(e) == fs_target(fs))
 }
 
+/// Whether tree-kept device `e` has the address and the alias `wanted` gives, where it gives
+/// them (how libvirt's lookups of a device to detach treat those two).
+fn same_given_info(e: &RawElement, wanted: &RawElement) -> bool {
+    let raw_alias = rvirt_conf::domain::raw_alias;
+    (wanted.child("address").is_none()
+        || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
+        && (raw_alias(wanted).is_none() || raw_alias(e) == raw_alias(wanted))
+}
+
 /// Where in `def.devices.other` the filesystem `wanted` names is, as libvirt's
 /// virDomainFSDefFind matches one: by target folder, and by address and alias when given.
 fn find_fs(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
     def.devices.other.iter().position(|(_, e)| {
         e.name == "filesystem"
             && (fs_target(wanted).is_none() || fs_target(e) == fs_target(wanted))
-            && (wanted.child("address").is_none()
-                || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
-            && (rvirt_conf::domain::raw_alias(wanted).is_none()
-                || rvirt_conf::domain::raw_alias(e) == rvirt_conf::domain::raw_alias(wanted))
+            && same_given_info(e, wanted)
     })
 }
 
@@ -705,12 +706,9 @@ fn find_redirdev(def: &DomainDef, wanted: &RawElement) -> Result<Option<usize>> 
         if e.name != "redirdev" || e.attr("bus") != wanted.attr("bus") {
             continue;
         }
-        let same = crate::command::chr::raw_chardev(e, None)?.same_source(&source)
-            && (wanted.child("address").is_none()
-                || e.sorted_child_attrs("address") == wanted.sorted_child_attrs("address"))
-            && (rvirt_conf::domain::raw_alias(wanted).is_none()
-                || rvirt_conf::domain::raw_alias(e) == rvirt_conf::domain::raw_alias(wanted));
-        if same {
+        if crate::command::chr::raw_chardev(e, None)?.same_source(&source)
+            && same_given_info(e, wanted)
+        {
             return Ok(Some(i));
         }
     }
@@ -2593,7 +2591,10 @@ impl QemuDriver {
                     ));
                 }
                 let found = &live_def.devices.controllers[i];
-                (alias_of_info(&found.info), Pending::Controller)
+                (
+                    found.info.alias.clone().unwrap_or_default(),
+                    Pending::Controller,
+                )
             }
             Device::Chr(kind, chr) => {
                 let Some(i) = live_def.devices.find_chr(kind, &chr) else {
