@@ -334,6 +334,23 @@ pub(crate) fn plugged_kib(def: &DomainDef) -> u64 {
         .sum()
 }
 
+/// What a virtio-mem device now has plugged (QEMU's `MEMORY_DEVICE_SIZE_CHANGE`, `bytes`):
+/// its live `<current>`, and the domain's current memory, which counts what such devices have
+/// plugged besides the balloon (as libvirt keeps it). The new size in KiB (rounded up, as
+/// libvirt reports it), or `None` when the definition has no virtio-mem device `alias`.
+pub(crate) fn set_plugged(def: &mut DomainDef, alias: &str, bytes: u64) -> Option<u64> {
+    let kib = bytes.div_ceil(1024);
+    let e = def.devices.other.iter_mut().map(|(_, e)| e).find(|e| {
+        e.name == "memory"
+            && e.attr("model") == Some("virtio-mem")
+            && rvirt_conf::domain::raw_alias(e) == Some(alias)
+    })?;
+    let old = kib_at(e, &["target", "current"]);
+    set_current(e.child_mut("target")?, kib);
+    def.current_memory_kib = def.current_memory_kib.saturating_sub(old) + kib;
+    Some(kib)
+}
+
 /// Sets `<current unit='KiB'>` of a virtio-mem device's `<target>`, after `<requested>`.
 fn set_current(target: &mut RawElement, kib: u64) {
     let current = RawElement {

@@ -1346,11 +1346,13 @@ impl QemuDriver {
                 );
             }
             EventKind::BalloonChange { actual } => {
-                // libvirt reports the size in KiB, rounded up.
+                // libvirt reports the size in KiB, rounded up; the current memory it keeps
+                // counts what virtio-mem devices have plugged too (QEMU's balloon does not).
                 let kib = actual.div_ceil(1024);
                 let dref = {
                     let mut st = obj.lock();
-                    Arc::make_mut(&mut st.def).current_memory_kib = actual / 1024;
+                    let def = Arc::make_mut(&mut st.def);
+                    def.current_memory_kib = kib + crate::memdev::plugged_kib(def);
                     st.to_ref(uuid)
                 };
                 let _ = self.save_status(&obj);
@@ -1358,6 +1360,22 @@ impl QemuDriver {
                     dom: dref,
                     actual: kib,
                 });
+            }
+            EventKind::MemoryDeviceSizeChange { id, size } => {
+                let found = {
+                    let mut st = obj.lock();
+                    let dref = st.to_ref(uuid);
+                    crate::memdev::set_plugged(Arc::make_mut(&mut st.def), &id, size)
+                        .map(|kib| (dref, kib))
+                };
+                if let Some((dom, size)) = found {
+                    let _ = self.save_status(&obj);
+                    self.events.emit(DomainEvent::MemoryDeviceSizeChange {
+                        dom,
+                        alias: id,
+                        size,
+                    });
+                }
             }
             EventKind::Shutdown { guest, .. } => {
                 if p.destroying.load(Ordering::Relaxed) {

@@ -131,6 +131,16 @@ pub enum DomainEvent {
         /// A `virDomainEventTrayChangeReason` value.
         reason: i32,
     },
+    /// `VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE`: the guest plugged or unplugged memory
+    /// of a virtio-mem device.
+    MemoryDeviceSizeChange {
+        /// The domain.
+        dom: DomainRef,
+        /// The device's alias (`virtiomem0`).
+        alias: String,
+        /// What the device now has plugged, in KiB.
+        size: u64,
+    },
     /// `VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE`: the guest agent connected or disconnected.
     AgentLifecycle {
         /// The domain.
@@ -161,6 +171,7 @@ impl DomainEvent {
             DomainEvent::TrayChange { .. } => DomainEventID::TRAY_CHANGE,
             DomainEvent::AgentLifecycle { .. } => DomainEventID::AGENT_LIFECYCLE,
             DomainEvent::Tunable { .. } => DomainEventID::TUNABLE,
+            DomainEvent::MemoryDeviceSizeChange { .. } => DomainEventID::MEMORY_DEVICE_SIZE_CHANGE,
         }
     }
 
@@ -181,7 +192,8 @@ impl DomainEvent {
             | DomainEvent::BlockJob2 { dom, .. }
             | DomainEvent::TrayChange { dom, .. }
             | DomainEvent::AgentLifecycle { dom, .. }
-            | DomainEvent::Tunable { dom, .. } => dom,
+            | DomainEvent::Tunable { dom, .. }
+            | DomainEvent::MemoryDeviceSizeChange { dom, .. } => dom,
         }
     }
 

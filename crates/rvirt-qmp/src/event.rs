@@ -116,6 +116,14 @@ pub enum EventKind {
         /// The guest's memory now, in bytes.
         actual: u64,
     },
+    /// The guest plugged or unplugged memory of a virtio-mem device
+    /// (`MEMORY_DEVICE_SIZE_CHANGE`); libvirt ignores an event without the device's id.
+    MemoryDeviceSizeChange {
+        /// The device's id (its alias).
+        id: String,
+        /// What the device now has plugged, in bytes.
+        size: u64,
+    },
     /// The guest's watchdog fired (`WATCHDOG`).
     Watchdog {
         /// What QEMU does about it (`-watchdog-action`): `reset`, `shutdown`, `poweroff`,
@@ -214,6 +222,12 @@ impl Event {
             "MIGRATION" => s("status").map(|status| EventKind::Migration { status }),
             "MIGRATION_PASS" => n("pass").map(|pass| EventKind::MigrationPass { pass }),
             "BALLOON_CHANGE" => n("actual").map(|actual| EventKind::BalloonChange { actual }),
+            "MEMORY_DEVICE_SIZE_CHANGE" => (|| {
+                Some(EventKind::MemoryDeviceSizeChange {
+                    id: s("id")?,
+                    size: n("size")?,
+                })
+            })(),
             "GUEST_PANICKED" => s("action").map(|action| EventKind::GuestPanicked { action }),
             "WATCHDOG" => s("action").map(|action| EventKind::Watchdog { action }),
             _ => None,
@@ -298,6 +312,22 @@ mod tests {
             }
         );
         assert_eq!(ev("WATCHDOG", json!({})).kind(), EventKind::Other);
+        assert_eq!(
+            ev(
+                "MEMORY_DEVICE_SIZE_CHANGE",
+                json!({"id": "virtiomem0", "size": 134217728, "qom-path": "/machine/peripheral/virtiomem0"})
+            )
+            .kind(),
+            EventKind::MemoryDeviceSizeChange {
+                id: "virtiomem0".into(),
+                size: 128 << 20
+            }
+        );
+        let no_id = json!({"size": 0, "qom-path": "/machine/peripheral-anon/device[3]"});
+        assert_eq!(
+            ev("MEMORY_DEVICE_SIZE_CHANGE", no_id).kind(),
+            EventKind::Other
+        );
         assert_eq!(
             ev(
                 "DEVICE_TRAY_MOVED",

@@ -21,7 +21,8 @@ use rvirt_proto::remote::types::{
     DomainEventCallbackLifecycleMsg, DomainEventCallbackMetadataChangeMsg,
     DomainEventCallbackPmsuspendDiskMsg, DomainEventCallbackPmsuspendMsg,
     DomainEventCallbackPmwakeupMsg, DomainEventCallbackRebootMsg, DomainEventCallbackTrayChangeMsg,
-    DomainEventCallbackTunableMsg, DomainEventCallbackWatchdogMsg, NetworkEventLifecycleMsg,
+    DomainEventCallbackTunableMsg, DomainEventCallbackWatchdogMsg,
+    DomainEventMemoryDeviceSizeChangeMsg, NetworkEventLifecycleMsg,
 };
 use rvirt_types::domain::DomainEventType;
 use rvirt_types::{Error, ErrorDomain, Result};
@@ -233,6 +234,15 @@ pub fn decode(procedure: i32, payload: &[u8]) -> Option<Incoming> {
                 })
             })
         }
+        Procedure::DomainEventMemoryDeviceSizeChange => {
+            callback!(payload, DomainEventMemoryDeviceSizeChangeMsg, |m| {
+                Event::Domain(DomainEvent::MemoryDeviceSizeChange {
+                    dom: domain_ref(m.dom),
+                    alias: m.alias.into_inner(),
+                    size: m.size,
+                })
+            })
+        }
         Procedure::DomainEventCallbackBlockJob => {
             callback!(payload, DomainEventCallbackBlockJobMsg, |m| Event::Domain(
                 DomainEvent::BlockJob {
@@ -425,8 +435,15 @@ mod tests {
                 reason: 1,
             },
         });
+        let memory = rvirt_xdr::to_bytes(&DomainEventMemoryDeviceSizeChangeMsg {
+            callback_id: 8,
+            dom: nonnull_dom(),
+            alias: "virtiomem0".try_into().unwrap(),
+            size: 131_072,
+        });
         let got: Vec<(i32, String)> = [
             (Procedure::DomainEventCallbackBalloonChange, balloon),
+            (Procedure::DomainEventMemoryDeviceSizeChange, memory),
             (Procedure::DomainEventCallbackDeviceRemoved, removed),
             (Procedure::DomainEventCallbackDeviceAdded, added),
             (Procedure::DomainEventCallbackTrayChange, tray),
@@ -449,6 +466,9 @@ mod tests {
                     dev_alias,
                     reason,
                 }) => format!("{} tray {dev_alias} {reason}", dom.name),
+                Event::Domain(DomainEvent::MemoryDeviceSizeChange { dom, alias, size }) => {
+                    format!("{} memory {alias} {size}", dom.name)
+                }
                 other => panic!("{other:?}"),
             };
             (inc.remote_id, text)
@@ -458,6 +478,7 @@ mod tests {
             got,
             vec![
                 (4, "vm balloon 524288".to_string()),
+                (8, "vm memory virtiomem0 131072".to_string()),
                 (5, "vm removed virtio-disk1".to_string()),
                 (6, "vm added net1".to_string()),
                 (7, "vm tray ide0-1-0 1".to_string()),

@@ -6,7 +6,7 @@
 //! The Debian packages come unpacked under [`GUEST_ROOT`] (or `$RVIRT_AGENT_GUEST_ROOT`);
 //! `.ci/fetch-agent-guest` puts them there (`.ci/run` calls it).
 //!
-//! What the guest does at boot: loads virtio (PCI, console, net, block), names itself
+//! What the guest does at boot: loads virtio (PCI, memory, console, net, block), names itself
 //! [`GUEST_HOSTNAME`], brings up `eth0` with the address given on the kernel command line as
 //! `rvirt.ip=ADDR/PREFIX` (when it has a NIC; no IPv6), mounts the ext4 file system on
 //! `/dev/vda` at [`GUEST_MOUNT`] (when it has a disk: see [`ext4_disk`]), prints [`GUEST_READY`] on the serial
@@ -36,6 +36,7 @@ const MODULES: &[&str] = &[
     "virtio_pci_modern_dev",
     "virtio_pci_legacy_dev",
     "virtio_pci",
+    "virtio_mem",
     "virtio_console",
     "failover",
     "net_failover",
@@ -125,6 +126,8 @@ mount -t devtmpfs devtmpfs /dev
 # IPv4 only: no address appears late (link-local IPv6 comes after duplicate detection).
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
 echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+# Memory a virtio-mem device plugs comes online at once, movable so that it can go again.
+echo online_movable > /sys/devices/system/memory/auto_online_blocks
 for m in {modules}; do insmod /lib/modules/$m.ko; done
 hostname {GUEST_HOSTNAME}
 ip link set lo up

@@ -695,6 +695,9 @@ impl Runner {
                                     .collect();
                                 json!(["tunable", d.get_name(), p])
                             }
+                            rvirt::DomainEvent::MemoryDeviceSizeChange { alias, size, .. } => {
+                                json!(["memory_device_size_change", d.get_name(), alias, size])
+                            }
                         };
                         Runner::record(&events, v);
                     })?;

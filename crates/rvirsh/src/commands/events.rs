@@ -206,6 +206,10 @@ fn event_line(name: &str, e: &DomainEvent) -> String {
         DomainEvent::DeviceAdded { dom, alias } => {
             format!("event 'device-added' for domain '{}': {alias}\n", dom.name)
         }
+        DomainEvent::MemoryDeviceSizeChange { dom, alias, size } => format!(
+            "event 'memory-device-size-change' for domain '{}':\nalias: {alias}\nsize: {size}\n",
+            dom.name
+        ),
         DomainEvent::Tunable { dom, params } => {
             let mut out = format!("event 'tunable' for domain '{}':\n", dom.name);
             for p in params {
@@ -421,6 +425,17 @@ mod tests {
                 }
             ),
             "event 'device-added' for domain 'vm': net1\n"
+        );
+        assert_eq!(
+            event_line(
+                "memory-device-size-change",
+                &DomainEvent::MemoryDeviceSizeChange {
+                    dom: dom.clone(),
+                    alias: "virtiomem0".into(),
+                    size: 131_072
+                }
+            ),
+            "event 'memory-device-size-change' for domain 'vm':\nalias: virtiomem0\nsize: 131072\n"
         );
         for (action, text) in [(0, "none"), (1, "pause"), (6, "inject-nmi"), (9, "unknown")] {
             assert_eq!(

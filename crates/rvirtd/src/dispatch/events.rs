@@ -290,13 +290,24 @@ fn relay(session: &Weak<Session>, wire_id: i32, legacy: bool, d: &Domain, ev: &D
                 ),
             },
         ),
-        // The metadata, device-added, tunable and agent events came after the legacy
-        // protocol: there is no message for them there.
+        (DomainEvent::MemoryDeviceSizeChange { alias, size, .. }, false) => push(
+            session,
+            Procedure::DomainEventMemoryDeviceSizeChange,
+            &DomainEventMemoryDeviceSizeChangeMsg {
+                callback_id: wire_id,
+                dom,
+                alias: nonnull(alias),
+                size: *size,
+            },
+        ),
+        // The metadata, device-added, tunable, agent and memory-device events came after the
+        // legacy protocol: there is no message for them there.
         (
             DomainEvent::MetadataChange { .. }
             | DomainEvent::DeviceAdded { .. }
             | DomainEvent::Tunable { .. }
-            | DomainEvent::AgentLifecycle { .. },
+            | DomainEvent::AgentLifecycle { .. }
+            | DomainEvent::MemoryDeviceSizeChange { .. },
             true,
         ) => {}
     }
