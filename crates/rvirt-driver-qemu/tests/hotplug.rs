@@ -1154,12 +1154,37 @@ impl<'a> Plugging<'a> {
             .iter()
             .filter(|s| matches!(s, Step::Live | Step::Inactive))
             .count();
-        let Some((theirs, their_errors)) = libvirt_documents(lv, &commands.join("; "), documents)
-        else {
+        // libvirt's side runs while rvirt's does (most of either is waiting for QEMU).
+        let (ours, errors, theirs) = std::thread::scope(|t| {
+            let theirs = t.spawn(|| libvirt_documents(lv, &commands.join("; "), documents));
+            let (ours, errors) = self.rvirt_side(d, steps, &mut check);
+            (ours, errors, theirs.join().unwrap())
+        });
+        let Some((theirs, their_errors)) = theirs else {
             return;
         };
-        let mut theirs = theirs.iter().map(|x| (self.mask)(x));
+        assert_eq!(ours.len(), theirs.len());
+        for ((step, ours), want) in ours.into_iter().zip(theirs) {
+            let want = (self.mask)(&want);
+            let (ours, want) = match step {
+                Step::Live => (common::mask_live(&ours), common::mask_live(&want)),
+                _ => (ours, want),
+            };
+            assert_eq!(ours, want, "after {step:?}");
+        }
+        assert_eq!(errors, their_errors);
+    }
 
+    /// The steps on rvirt's driver `d`: the documents of its `Live` and `Inactive` steps
+    /// (masked; each with its step) and its error messages.
+    fn rvirt_side(
+        &self,
+        d: &Arc<QemuDriver>,
+        steps: &[Step],
+        check: &mut impl FnMut(usize, &QemuDriver, &rvirt_driver::DomainRef),
+    ) -> (Vec<(Step, String)>, Vec<String>) {
+        let n = self.name;
+        let mut documents = Vec::new();
         let mut errors = Vec::new();
         let mut dom = None;
         let mut _cleanup = None;
@@ -1191,15 +1216,7 @@ impl<'a> Plugging<'a> {
                                 _ => DomainXMLFlags::INACTIVE,
                             };
                             let ours = block_on(d.domain_get_xml_desc(dom, flags)).unwrap();
-                            let want = theirs.next().unwrap();
-                            let (ours, want) = match step {
-                                Step::Live => (
-                                    common::mask_live(&(self.mask)(&ours)),
-                                    common::mask_live(&want),
-                                ),
-                                _ => ((self.mask)(ours.trim()), want),
-                            };
-                            assert_eq!(ours, want, "after {step:?}");
+                            documents.push((*step, (self.mask)(ours.trim())));
                             Ok(())
                         }
                         Step::Check(k) => {
@@ -1214,7 +1231,7 @@ impl<'a> Plugging<'a> {
                 errors.push(e.message);
             }
         }
-        assert_eq!(errors, their_errors);
+        (documents, errors)
     }
 }
 
