@@ -1,5 +1,6 @@
 //! Device hotplug: attach, detach and update of disks, interfaces, memory devices, random
-//! number generators, shared memory, the watchdog and inputs, in the persistent definition
+//! number generators, shared memory, the watchdog, inputs, character devices, SCSI
+//! controllers, virtio-fs shares, redirected USB devices and leases, in the persistent definition
 //! (`VIR_DOMAIN_AFFECT_CONFIG`), in the running QEMU (`VIR_DOMAIN_AFFECT_LIVE`), or both, as
 //! libvirt's QEMU driver does it.
 //!
@@ -134,6 +135,9 @@ enum Device {
     Filesystem(RawElement),
     /// A redirected USB device (`<redirdev>`).
     Redirdev(RawElement),
+    /// A lock manager's lease (`<lease>`): rvirt has no lock manager, so plugging one changes
+    /// the definition only (libvirt's with its default `nop` manager).
+    Lease(RawElement),
 }
 
 impl Device {
@@ -147,6 +151,7 @@ impl Device {
             Device::Controller(..) => "controller",
             Device::Filesystem(_) => "filesystem",
             Device::Redirdev(_) => "redirdev",
+            Device::Lease(_) => "lease",
             Device::Memory(e) | Device::Rng(e) | Device::Watchdog(e) | Device::Shmem(e) => &e.name,
         }
     }
@@ -159,6 +164,7 @@ impl Device {
             "shmem" => Device::Shmem(e),
             "filesystem" => Device::Filesystem(e),
             "redirdev" => Device::Redirdev(e),
+            "lease" => Device::Lease(e),
             _ => Device::Watchdog(e),
         }
     }
@@ -170,7 +176,6 @@ const RAW_DEVICES: [&str; 5] = ["rng", "shmem", "watchdog", "filesystem", "redir
 
 /// Device elements libvirt knows but this driver cannot change yet.
 const OTHER_DEVICES: &[&str] = &[
-    "lease",
     "sound",
     "video",
     "hostdev",
@@ -231,7 +236,7 @@ fn parse_device(xml: &str, action: &str, ctx: &DomainDef) -> Result<Device> {
                 .ok_or_else(|| Error::internal(FROM, "no input in the device definition"));
         }
         "memory" => return ctx.parse_memory_device(root).map(Device::Memory),
-        "rng" | "watchdog" | "shmem" | "filesystem" | "redirdev" => {
+        "rng" | "watchdog" | "shmem" | "filesystem" | "redirdev" | "lease" => {
             // A redirected device is read where USB is (the guest's own check comes later).
             let usb = if name == "redirdev" {
                 "<controller type='usb'/>"
@@ -715,6 +720,21 @@ fn find_redirdev(def: &DomainDef, wanted: &RawElement) -> Result<Option<usize>> 
     Ok(None)
 }
 
+/// Where `def` has the lease `wanted` names (the same key in the same lockspace).
+fn find_lease(def: &DomainDef, wanted: &RawElement) -> Option<usize> {
+    (def.devices.other.iter()).position(|(_, e)| rvirt_conf::domain::same_lease(e, wanted))
+}
+
+/// A lease as libvirt's errors name it: `Lease KEY in lockspace LOCKSPACE`.
+fn lease_name(l: &RawElement) -> String {
+    let (lockspace, key) = rvirt_conf::domain::lease_id(l);
+    format!(
+        "Lease {} in lockspace {}",
+        key.unwrap_or_default(),
+        lockspace.unwrap_or("<null>")
+    )
+}
+
 /// The first index no controller of type `kind` of `def` has
 /// (virDomainControllerFindUnusedIndex).
 fn unused_controller_index(def: &DomainDef, kind: &str) -> u32 {
@@ -822,6 +842,15 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
             d.devices.insert_chr(*kind, chr.clone());
         }
         Device::Redirdev(r) => d.devices.insert_other(r.clone()),
+        Device::Lease(l) => {
+            if find_lease(&d, l).is_some() {
+                return Err(Error::operation_invalid(
+                    ErrorDomain::QEMU,
+                    format!("{} already exists", lease_name(l)),
+                ));
+            }
+            d.devices.insert_other(l.clone());
+        }
         Device::Filesystem(fs) => {
             if find_fs_by_target(&d, fs).is_some() {
                 return Err(Error::operation_invalid(
@@ -950,6 +979,16 @@ fn config_detach(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
             };
             d.devices.other.remove(i);
         }
+        Device::Lease(l) => {
+            let Some(i) = find_lease(&d, l) else {
+                return Err(Error::with_detail(
+                    ErrorDomain::QEMU,
+                    ErrorNumber::DEVICE_MISSING,
+                    format!("{} does not exist", lease_name(l)),
+                ));
+            };
+            d.devices.other.remove(i);
+        }
         Device::Filesystem(fs) => {
             let Some(i) = find_fs_by_target(&d, fs) else {
                 return Err(Error::with_detail(
@@ -987,7 +1026,8 @@ fn config_update(def: &DomainDef, dev: &Device) -> Result<DomainDef> {
         | Device::Chr(..)
         | Device::Controller(..)
         | Device::Filesystem(_)
-        | Device::Redirdev(_) => {
+        | Device::Redirdev(_)
+        | Device::Lease(_) => {
             return Err(unsupported(format!(
                 "persistent update of device '{}' is not supported",
                 dev.kind()
@@ -1384,7 +1424,7 @@ impl QemuDriver {
         let wait = if live {
             let live_def = obj.lock().def.clone();
             let dev = parse_device(xml, "live detach", &live_def)?;
-            Some(self.detach_live(&obj, dev).await?)
+            self.detach_live(&obj, dev).await?
         } else {
             None
         };
@@ -1456,7 +1496,8 @@ impl QemuDriver {
                 | Device::Chr(..)
                 | Device::Controller(..)
                 | Device::Filesystem(_)
-                | Device::Redirdev(_)) => {
+                | Device::Redirdev(_)
+                | Device::Lease(_)) => {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::CONFIG_UNSUPPORTED,
@@ -1611,6 +1652,12 @@ impl QemuDriver {
         let mut def = (*live_def).clone();
         let alias;
         match dev {
+            Device::Lease(l) => {
+                // No lock manager, no QEMU command, no event (libvirt's with its `nop`
+                // manager); not checked against the leases the guest has, as in libvirt.
+                def.devices.insert_other(l);
+                return self.commit_live(obj, reparse_live(&def, id)?);
+            }
             Device::Disk(mut disk) => {
                 if disk.device == "floppy" {
                     return Err(unsupported("floppy device hotplug isn't supported".into()));
@@ -2422,11 +2469,25 @@ impl QemuDriver {
         Ok(qid)
     }
 
-    /// Asks the guest to release a device; returns the key its removal waits under.
-    async fn detach_live(&self, obj: &DomainObj, dev: Device) -> Result<PendingKey> {
+    /// Asks the guest to release a device; returns the key its removal waits under (none for
+    /// a lease: it leaves at once).
+    async fn detach_live(&self, obj: &DomainObj, dev: Device) -> Result<Option<PendingKey>> {
         let p = self.proc_of(&obj.uuid)?;
         let live_def = obj.lock().def.clone();
         let (qid, what) = match dev {
+            Device::Lease(l) => {
+                let Some(i) = find_lease(&live_def, &l) else {
+                    return Err(Error::invalid_arg(
+                        ErrorDomain::QEMU,
+                        format!("{} does not exist", lease_name(&l)),
+                    ));
+                };
+                let mut def = (*live_def).clone();
+                def.devices.other.remove(i);
+                let id = obj.lock().id;
+                self.commit_live(obj, reparse_live(&def, id)?)?;
+                return Ok(None);
+            }
             Device::Disk(disk) => {
                 let Some(found) = live_def
                     .devices
@@ -2629,7 +2690,7 @@ impl QemuDriver {
                         .lock()
                         .insert(key.clone(), Pending::Chr { chardev: false });
                     self.device_deleted(obj, &p, &qid).await;
-                    return Ok(key);
+                    return Ok(Some(key));
                 }
                 (qid, Pending::Chr { chardev: true })
             }
@@ -2644,7 +2705,7 @@ impl QemuDriver {
             pending().lock().remove(&key);
             return Err(e);
         }
-        Ok(key)
+        Ok(Some(key))
     }
 
     /// `DEVICE_DELETED` for `id`: frees the device's backends and takes it out of the live

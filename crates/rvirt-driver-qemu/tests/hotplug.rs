@@ -1363,6 +1363,50 @@ fn a_watchdog_plugs_as_libvirt() {
     );
 }
 
+/// Lock leases plugged into a running guest and into a persistent definition, beside libvirt's
+/// QEMU driver (with no lock manager) doing the same calls: the live XML after live attaches
+/// (a lease the guest holds already is taken again there) and after a live detach (the first
+/// of two alike goes), libvirt's errors (a lease plugged twice into the config, one the guest
+/// does not hold, one without a key, an update), and the inactive XML after config attach and
+/// detach.
+#[test]
+fn leases_plug_as_libvirt() {
+    let guest = "<domain type='qemu'><name>ls</name>\
+        <uuid>00000000-0000-4000-8000-0000000009b1</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices><lease><lockspace>area</lockspace><key>k0</key><target path='/tmp/lease0'/>\
+        </lease></devices></domain>";
+    let devices = [
+        "<lease><target path='/tmp/lease1' offset='1024'/><key>k1</key>\
+         <lockspace>area</lockspace></lease>",
+        "<lease><lockspace>area</lockspace><key>k0</key><target path='/tmp/other'/></lease>",
+        "<lease><lockspace>area</lockspace><key>k9</key><target path='/tmp/lease9'/></lease>",
+        "<lease><lockspace>area</lockspace><target path='/tmp/lease9'/></lease>",
+    ];
+    use Step::*;
+    let steps = [
+        Create,
+        Attach(0, F::LIVE),
+        Attach(1, F::LIVE),
+        Attach(3, F::LIVE),
+        Live,
+        Detach(2, F::LIVE),
+        Detach(1, F::LIVE),
+        Live,
+        Update(0, F::LIVE),
+        Destroy,
+        Define,
+        Attach(0, F::CONFIG),
+        Attach(1, F::CONFIG),
+        Detach(2, F::CONFIG),
+        Inactive,
+        Detach(1, F::CONFIG),
+        Update(0, F::CONFIG),
+        Inactive,
+    ];
+    Plugging::new("ls", guest, &devices).run(&steps, |_| {}, |_, _, _| {});
+}
+
 /// Input devices plugged into a running guest and into a persistent definition, beside
 /// libvirt's QEMU driver doing the same calls: the live XML after live attaches (aliases, a
 /// USB port, a PCI address) and after live detaches (QEMU lets a USB device go at once; a

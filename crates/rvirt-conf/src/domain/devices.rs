@@ -3159,6 +3159,10 @@ impl Devices {
                     let el = super::memdev::parse(c)?;
                     d.other.push((26, el));
                 }
+                "lease" => {
+                    let el = super::lease::parse(c)?;
+                    d.other.push((0, el));
+                }
                 name => {
                     if let Some(slot) = other_device_slot(name) {
                         if name == "redirfilter"
