@@ -23,8 +23,8 @@ mod tuning;
 pub use devices::{
     ActualSource, Address, ChrDef, ControllerDef, DeviceInfo, Devices, DiskDef, GraphicsDef,
     GraphicsListen, InputDef, MemballoonDef, NetDef, TranslatedSource, VideoDef,
-    disk_name_to_index, format_mac, generate_mac, is_user_alias, other_device_slot, parse_mac,
-    raw_alias, set_raw_alias, usb_version_bcd,
+    disk_name_to_index, format_mac, generate_mac, is_user_alias, mark_raw_tls_from_config,
+    other_device_slot, parse_mac, raw_alias, raw_tcp_sources_mut, set_raw_alias, usb_version_bcd,
 };
 
 use crate::raw::RawElement;
@@ -1931,6 +1931,100 @@ mod tests {
         d.set_metadata_element("http://x/", "app", None)
             .expect("remove");
         assert!(d.metadata_element("http://x/").is_none());
+    }
+
+    /// The driver's `tls` marks on the tcp sources of raw-kept devices (an EGD generator, a
+    /// redirected USB device): kept by the status file only, their `tls` left out of
+    /// migratable XML, and a user's document cannot set one.
+    #[test]
+    fn raw_tls_marks_live_in_the_status_file() {
+        let devices = "<devices><controller type='usb'/><rng model='virtio'>\
+            <backend model='egd' type='tcp'><source mode='connect' host='h' service='1'/>\
+            </backend></rng><redirdev bus='usb' type='tcp'><source mode='connect' host='h' \
+            service='2' tlsFromConfig='1'/></redirdev></devices>";
+        let user =
+            DomainDef::parse_xml(&doc("t", 1024, "KiB", 1, devices), ParseOptions::default())
+                .expect("parse");
+        let mut live = user.clone();
+        for (_, e) in live.devices.other.iter_mut() {
+            mark_raw_tls_from_config(e);
+        }
+        let format = |d: &DomainDef, migratable: bool, status: bool| {
+            d.format_xml(FormatOptions {
+                id: Some(1),
+                migratable,
+                status,
+                ..FormatOptions::default()
+            })
+        };
+        let plain = format(&user, false, false);
+        assert!(!plain.contains("tls"), "{plain}");
+        let shown = format(&live, false, false);
+        assert_eq!(shown.matches("tls='no'").count(), 2, "{shown}");
+        assert!(!shown.contains("tlsFromConfig"), "{shown}");
+        assert!(!format(&live, true, false).contains("tls"));
+        let status = format(&live, false, true);
+        assert_eq!(
+            status.matches("tls='no' tlsFromConfig='1'").count(),
+            2,
+            "{status}"
+        );
+        let back = DomainDef::parse_xml(&status, ParseOptions { live: true }).expect("status");
+        assert_eq!(format(&back, false, true), status);
+        assert!(!format(&back, true, false).contains("tls"));
+    }
+
+    /// An interface a network put on a macvtap or a host bridge: the status file's form (the
+    /// live one) read back keeps it on its network; inactive XML names the network only,
+    /// migratable XML its port too.
+    #[test]
+    fn interfaces_on_networks_keep_what_the_network_gave_them() {
+        let port = "0f0e0d0c-0b0a-4908-8706-050403020100";
+        let devices = format!(
+            "<devices><interface type='direct'><mac address='52:54:00:00:00:01'/>\
+             <source network='mv' portid='{port}' dev='eth0' mode='bridge'/></interface>\
+             <interface type='bridge'><mac address='52:54:00:00:00:02'/>\
+             <source network='hb' portid='{port}' bridge='br0'/></interface></devices>"
+        );
+        let live = DomainDef::parse_xml(
+            &doc("n", 1024, "KiB", 1, &devices),
+            ParseOptions { live: true },
+        )
+        .expect("live");
+        let nets = &live.devices.interfaces;
+        assert_eq!(
+            (nets[0].net_type.as_str(), nets[0].plugged_type()),
+            ("network", "direct")
+        );
+        assert_eq!(nets[1].plugged_type(), "bridge");
+        let format = |inactive: bool, migratable: bool| {
+            live.format_xml(FormatOptions {
+                id: Some(1),
+                inactive,
+                migratable,
+                ..FormatOptions::default()
+            })
+        };
+        let shown = format(false, false);
+        assert!(shown.contains(&format!(
+            "<interface type='direct'>\n      <mac address='52:54:00:00:00:01'/>\n      \
+             <source network='mv' portid='{port}' dev='eth0' mode='bridge'/>"
+        )));
+        assert!(shown.contains(&format!(
+            "<interface type='bridge'>\n      <mac address='52:54:00:00:00:02'/>\n      \
+             <source network='hb' portid='{port}' bridge='br0'/>"
+        )));
+        let again = DomainDef::parse_xml(&shown, ParseOptions { live: true }).expect("again");
+        assert_eq!(again.devices.interfaces, live.devices.interfaces);
+        let inactive = format(true, false);
+        assert!(inactive.contains("<interface type='network'>\n      <mac address='52:54:00:00:00:01'/>\n      <source network='mv'/>"));
+        assert!(format(false, true).contains(&format!("<source network='hb' portid='{port}'/>")));
+        // A user's document: a direct interface is one, whatever its source says.
+        let user =
+            DomainDef::parse_xml(&doc("n", 1024, "KiB", 1, &devices), ParseOptions::default())
+                .expect("user");
+        assert_eq!(user.devices.interfaces[0].net_type, "direct");
+        assert_eq!(user.devices.interfaces[0].actual_type, None);
     }
 
     #[test]

@@ -1419,6 +1419,12 @@ impl NetworkDef {
 
     /// `virNetworkDefFormat`: the definition in libvirt's layout.
     pub fn format(&self) -> String {
+        self.format_with_connections(&|_| 0)
+    }
+
+    /// [`NetworkDef::format`] of a running network whose forward devices have guest
+    /// interfaces on them: `connections(dev)` of each (its `connections`, when not 0).
+    pub fn format_with_connections(&self, connections: &dyn Fn(&str) -> usize) -> String {
         let mut w = XmlWriter::default();
         let mut attrs: Vec<(&str, &str)> = Vec::new();
         if self.ipv6 {
@@ -1444,7 +1450,7 @@ impl NetworkDef {
         }
         let mut w = XmlWriter::with_depth(1);
         if let Some(f) = self.forward.as_ref().filter(|f| f.mode != "none") {
-            format_forward(&mut w, f);
+            format_forward(&mut w, f, connections);
         }
         let hasbridge = self.has_bridge_mode();
         if hasbridge || self.bridge.is_some() || self.mac_table_manager.is_some() {
@@ -1563,7 +1569,7 @@ fn same_subnet(a: IpAddr, b: IpAddr, prefix: i32) -> bool {
     a.checked_shr(shift).unwrap_or(0) == b.checked_shr(shift).unwrap_or(0)
 }
 
-fn format_forward(w: &mut XmlWriter, f: &ForwardDef) {
+fn format_forward(w: &mut XmlWriter, f: &ForwardDef, connections: &dyn Fn(&str) -> usize) {
     let dev = match (f.pf.is_none(), f.ifs.first()) {
         (true, Some(ForwardIf::Netdev(d))) => Some(d.as_str()),
         _ => None,
@@ -1625,7 +1631,10 @@ fn format_forward(w: &mut XmlWriter, f: &ForwardDef) {
     }
     for i in &f.ifs {
         match i {
-            ForwardIf::Netdev(d) => w.empty("interface", &[("dev", d)]),
+            ForwardIf::Netdev(d) => match connections(d) {
+                0 => w.empty("interface", &[("dev", d)]),
+                n => w.empty("interface", &[("dev", d), ("connections", &n.to_string())]),
+            },
             ForwardIf::Pci([d, b, s, f]) => w.empty(
                 "address",
                 &[

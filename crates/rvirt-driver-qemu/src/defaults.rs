@@ -532,7 +532,7 @@ fn usb_address(bus: u32, port: String) -> RawElement {
 }
 
 /// The USB address a device kept as a raw element has (`(bus, port)`).
-fn raw_usb(e: &RawElement) -> Option<(u32, String)> {
+pub(crate) fn raw_usb(e: &RawElement) -> Option<(u32, String)> {
     let a = e
         .child("address")
         .filter(|a| a.attr("type") == Some("usb"))?;

@@ -399,14 +399,16 @@ fn graphics_change_allowed(old: &GraphicsDef, new: &GraphicsDef) -> Result<bool>
 }
 
 /// The definition formatted and read back, so the domain parser orders the devices and fills
-/// what follows from them, as libvirt's post-parse does after a device change.
+/// what follows from them, as libvirt's post-parse does after a device change. A live one
+/// goes through the status file's form, which keeps the driver's bookkeeping (`tls` marks,
+/// graphics listens' origins).
 fn reparse(def: &DomainDef, live: Option<i32>) -> Result<DomainDef> {
     let xml = def.format_xml(FormatOptions {
         id: live,
         inactive: live.is_none(),
         secure: true,
         migratable: false,
-        status: false,
+        status: live.is_some(),
     });
     DomainDef::parse_xml(
         &xml,
@@ -431,18 +433,6 @@ fn reparse_live(def: &DomainDef, id: i32) -> Result<DomainDef> {
     {
         now.target_port = was.target_port;
     }
-    // The driver's `tls` marks (no attribute of the live XML says where they came from).
-    let marked: Vec<String> = def
-        .devices
-        .character_devices()
-        .filter(|c| c.tls_from_config)
-        .filter_map(|c| c.info.alias.clone())
-        .collect();
-    out.devices.for_each_chr_mut(|c| {
-        if c.info.alias.as_ref().is_some_and(|a| marked.contains(a)) {
-            c.tls_from_config = true;
-        }
-    });
     Ok(out)
 }
 
@@ -578,6 +568,25 @@ fn assign_hotplug_pci(def: &mut DomainDef) -> Result<()> {
     Ok(())
 }
 
+/// A copy of live definition `def` with device `e` (kept as a raw element, alias `qid`) added,
+/// checked by `check`, and given a PCI slot as a define would give it; where it is among the
+/// copy's devices.
+fn on_pci_slot(
+    def: &DomainDef,
+    e: RawElement,
+    qid: &str,
+    check: impl FnOnce(&DomainDef) -> Result<()>,
+) -> Result<(DomainDef, usize)> {
+    let name = e.name.clone();
+    let mut after = def.clone();
+    after.devices.insert_other(e);
+    check(&after)?;
+    assign_hotplug_pci(&mut after)?;
+    let at = crate::alias::raw_position(&after, &name, qid)
+        .ok_or_else(|| Error::internal(FROM, format!("{name} device lost")))?;
+    Ok((after, at))
+}
+
 /// Where a hot-plugged device sits.
 enum Bus {
     /// On PCI bus (a slot of its own).
@@ -605,13 +614,8 @@ fn hotplug_address(
                 bus,
                 port: Some(port),
             }) = info(&after).and_then(|i| i.address.clone())
-                && crate::defaults::usb_ports_in_use(def).contains(&(bus, port.clone()))
             {
-                return Err(Error::with_detail(
-                    ErrorDomain::DOMAIN,
-                    ErrorNumber::XML_ERROR,
-                    format!("Duplicate USB address bus {bus} port {port}"),
-                ));
+                usb_port_free(def, bus, port)?;
             }
             crate::defaults::assign_usb(&mut after);
             if info(&after).and_then(|i| i.address.as_ref()).is_none() {
@@ -620,6 +624,19 @@ fn hotplug_address(
         }
     }
     Ok(info(&after).and_then(|i| i.address.clone()))
+}
+
+/// Refuses a USB port (`bus`, `port`) a device of `def` takes, in libvirt's words.
+fn usb_port_free(def: &DomainDef, bus: u32, port: String) -> Result<()> {
+    let used = crate::defaults::usb_ports_in_use(def);
+    if used.contains(&(bus, port.clone())) {
+        return Err(Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::XML_ERROR,
+            format!("Duplicate USB address bus {bus} port {port}"),
+        ));
+    }
+    Ok(())
 }
 
 /// libvirt's checks before character device `chr` of kind `kind` joins definition `def`: a
@@ -1987,12 +2004,8 @@ impl QemuDriver {
     ) -> Result<String> {
         let name = e.name.clone();
         let qid = alias_or(&mut e, |_| crate::alias::indexed_alias(def, &name));
-        let mut after = def.clone();
-        after.devices.insert_other(e);
-        assign_hotplug_pci(&mut after)?;
-        let Some(at) = crate::alias::raw_position(&after, &name, &qid) else {
-            return Err(Error::internal(FROM, format!("{name} device lost")));
-        };
+        rvirt_conf::domain::mark_raw_tls_from_config(&mut e);
+        let (after, at) = on_pci_slot(def, e, &qid, |_| Ok(()))?;
         let e = after.devices.other[at].1.clone();
         let (object, device) = match name.as_str() {
             "rng" => crate::command::rng_parts(&after, &e)?,
@@ -2082,12 +2095,7 @@ impl QemuDriver {
                 "hotplug of watchdog of model {model} is not supported"
             )));
         }
-        let mut after = def.clone();
-        after.devices.insert_other(w);
-        assign_hotplug_pci(&mut after)?;
-        let Some(at) = watchdog_of(&after) else {
-            return Err(Error::internal(FROM, "watchdog lost"));
-        };
+        let (after, at) = on_pci_slot(def, w, &qid, |_| Ok(()))?;
         let (device, action) = crate::command::watchdog_parts(&after, &after.devices.other[at].1)?;
         self.with_monitor(p, move |m| async move {
             m.execute("set-action", Some(json!({ "watchdog": action })))
@@ -2150,6 +2158,10 @@ impl QemuDriver {
         mut r: RawElement,
     ) -> Result<String> {
         let qid = alias_or(&mut r, |_| crate::alias::redirdev_alias(def));
+        rvirt_conf::domain::mark_raw_tls_from_config(&mut r);
+        if let Some((bus, port)) = crate::defaults::raw_usb(&r) {
+            usb_port_free(def, bus, port)?;
+        }
         let mut after = def.clone();
         after.devices.insert_other(r);
         crate::defaults::assign_usb(&mut after);
@@ -2192,13 +2204,7 @@ impl QemuDriver {
             ));
         }
         let qid = alias_or(&mut fs, |_| crate::alias::fs_alias(def));
-        let mut after = def.clone();
-        after.devices.insert_other(fs);
-        crate::virtiofs::validate(&after)?;
-        assign_hotplug_pci(&mut after)?;
-        let Some(at) = crate::alias::raw_position(&after, "filesystem", &qid) else {
-            return Err(Error::internal(FROM, "filesystem lost"));
-        };
+        let (mut after, at) = on_pci_slot(def, fs, &qid, crate::virtiofs::validate)?;
         let private_dir = p.private_dir().to_path_buf();
         let name = after.name.clone();
         let daemons = crate::virtiofs::start_plugged(
@@ -2924,7 +2930,9 @@ impl QemuDriver {
                 "cannot modify network device boot index setting".into(),
             ));
         }
-        // What may differ: the link, the bridge (bridge to bridge); the rest must match.
+        // What may differ: the link, the bridge (bridge to bridge); the rest must match. An
+        // interface on a network is the same one on the same network (what the network gave
+        // the running one is not in the caller's XML).
         let rest = |n: &NetDef| {
             let mut n = n.clone();
             n.extra.retain(|e| e.name != "link");
@@ -2932,6 +2940,10 @@ impl QemuDriver {
             n.info = Default::default();
             if n.net_type == "bridge" {
                 n.source.retain(|(k, _)| k != "bridge");
+            }
+            if n.net_type == "network" {
+                n.source.retain(|(k, _)| k == "network" || k == "portgroup");
+                n.actual_type = None;
             }
             n
         };

@@ -182,7 +182,7 @@ fn tap_mac(guest: &str) -> Result<[u8; 6]> {
 /// left behind: a new tap device goes away with its descriptors.
 pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
     check_supported(n)?;
-    if n.net_type == "direct" {
+    if n.plugged_type() == "direct" {
         return connect_direct(n);
     }
     let queues = queues(n);
@@ -223,7 +223,7 @@ pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
         };
         let tap = tap::open_tap(&name, queues, hdr)?;
         tap::set_mac(&tap.name, tap_mac(&n.mac)?)?;
-        if matches!(n.net_type.as_str(), "bridge" | "network") {
+        if matches!(n.plugged_type(), "bridge" | "network") {
             let bridge = bridge_of(n)
                 .map(str::to_string)
                 .ok_or_else(|| Error::internal(FROM, "Missing bridge name"))?;
@@ -250,7 +250,7 @@ pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
 /// The bridge a bridged interface is on (for an interface on a virtual network, the network's
 /// bridge once the interface is resolved).
 pub(crate) fn bridge_of(n: &NetDef) -> Option<&str> {
-    matches!(n.net_type.as_str(), "bridge" | "network")
+    matches!(n.plugged_type(), "bridge" | "network")
         .then(|| n.source.iter().find(|(k, _)| k == "bridge"))
         .flatten()
         .map(|(_, v)| v.as_str())
@@ -327,7 +327,7 @@ impl Links {
     pub(crate) fn one(n: &NetDef) -> Links {
         Links(
             Some(n.clone())
-                .filter(|n| n.net_type == "direct")
+                .filter(|n| n.plugged_type() == "direct")
                 .into_iter()
                 .collect(),
         )
@@ -365,7 +365,7 @@ fn is_macvtap(name: &str) -> bool {
 /// non-persistent, as libvirt does; the user's own (`managed='no'`) is left alone.
 pub(crate) fn disconnect(n: &NetDef) {
     // A macvtap link stays until it is deleted.
-    if n.net_type == "direct"
+    if n.plugged_type() == "direct"
         && let Some(name) = n.target_dev.as_deref()
         && is_macvtap(name)
     {

@@ -46,8 +46,23 @@ impl Ports {
         Ports(Mutex::new(map))
     }
 
-    /// Records `port` on network `network`.
-    fn add(&self, dirs: &NetDirs, network: &str, port: NetworkPortDef) -> Result<()> {
+    /// Records `port` on network `network`; a port not plugged yet is plugged as `plug`
+    /// decides from the network's other ports (under the same lock: two ports never pick
+    /// the same device for themselves). The port as recorded.
+    fn add(
+        &self,
+        dirs: &NetDirs,
+        network: &str,
+        mut port: NetworkPortDef,
+        plug: Option<&NetworkDef>,
+    ) -> Result<NetworkPortDef> {
+        let mut map = self.0.lock();
+        let ports = map.entry(network.to_string()).or_default();
+        if let Some(def) = plug
+            && port.plug == PortPlug::None
+        {
+            port.plug = plug_of(def, ports)?;
+        }
         let dir = port_dir(dirs, network);
         let path = dir.join(format!("{}.xml", port.uuid));
         std::fs::create_dir_all(&dir)
@@ -59,12 +74,8 @@ impl Ports {
                     &e,
                 )
             })?;
-        self.0
-            .lock()
-            .entry(network.to_string())
-            .or_default()
-            .push(port);
-        Ok(())
+        ports.push(port.clone());
+        Ok(port)
     }
 
     /// Forgets port `uuid` of `network`; whether there was one.
@@ -85,12 +96,8 @@ impl Ports {
         let _ = std::fs::remove_dir_all(port_dir(dirs, network));
     }
 
-    /// How many ports network `network` has (its `connections`).
-    pub(crate) fn count(&self, network: &str) -> usize {
-        self.0.lock().get(network).map_or(0, Vec::len)
-    }
-
-    fn list(&self, network: &str) -> Vec<NetworkPortDef> {
+    /// The ports of `network`.
+    pub(crate) fn list(&self, network: &str) -> Vec<NetworkPortDef> {
         self.0.lock().get(network).cloned().unwrap_or_default()
     }
 }
@@ -103,19 +110,78 @@ fn no_port(uuid: &Uuid) -> Error {
     )
 }
 
-/// How a port on `def` is plugged: into the network's own bridge (`network`) or a host bridge
-/// (`bridge`).
-pub(crate) fn plug_of(def: &NetworkDef) -> Option<PortPlug> {
-    let bridge = def.bridge.clone()?;
-    let network = match def.forward_mode() {
-        "none" | "nat" | "route" | "open" => true,
-        "bridge" => false,
-        _ => return None,
+/// How many of `ports` are macvtaps on host device `dev`.
+pub(crate) fn direct_connections(ports: &[NetworkPortDef], dev: &str) -> usize {
+    ports
+        .iter()
+        .filter(|p| matches!(&p.plug, PortPlug::Direct { dev: d, .. } if d == dev))
+        .count()
+}
+
+/// How a new port on `def` (whose ports are `ports`) is plugged, as libvirt's
+/// `networkAllocatePort` decides it: into the network's own bridge (`network`), a host bridge
+/// (`bridge`), or a macvtap in the network's mode on one of its devices: the least used one,
+/// or (passthrough) one no port uses.
+pub(crate) fn plug_of(def: &NetworkDef, ports: &[NetworkPortDef]) -> Result<PortPlug> {
+    let mode = def.forward_mode();
+    let macvtap_mode = match (mode, def.bridge.clone()) {
+        ("none" | "nat" | "route" | "open", Some(bridge)) | ("bridge", Some(bridge)) => {
+            return Ok(PortPlug::Bridge {
+                network: mode != "bridge",
+                bridge,
+                mac_table_manager: None,
+            });
+        }
+        ("bridge", None) => "bridge",
+        ("private", _) => "private",
+        ("vepa", _) => "vepa",
+        ("passthrough", _) => "passthrough",
+        _ => {
+            return Err(Error::with_detail(
+                FROM,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!(
+                    "network '{}' with forward mode '{mode}' cannot hold ports in rvirt's QEMU \
+                     driver yet",
+                    def.name
+                ),
+            ));
+        }
     };
-    Some(PortPlug::Bridge {
-        network,
-        bridge,
-        mac_table_manager: None,
+    let devs: Vec<&str> = (def.forward.iter().flat_map(|f| &f.ifs))
+        .filter_map(|i| match i {
+            rvirt_conf::network::ForwardIf::Netdev(d) => Some(d.as_str()),
+            rvirt_conf::network::ForwardIf::Pci(_) => None,
+        })
+        .collect();
+    if devs.is_empty() {
+        return Err(Error::internal(
+            FROM,
+            format!(
+                "network '{}' uses a direct mode, but has no forward dev and no interface pool",
+                def.name
+            ),
+        ));
+    }
+    let used = |d: &str| direct_connections(ports, d);
+    let dev = if macvtap_mode == "passthrough" {
+        devs.iter().find(|d| used(d) == 0)
+    } else {
+        // The first of the least used.
+        devs.iter().min_by_key(|d| used(d))
+    };
+    let Some(dev) = dev else {
+        return Err(Error::internal(
+            FROM,
+            format!(
+                "network '{}' requires exclusive access to interfaces, but none are available",
+                def.name
+            ),
+        ));
+    };
+    Ok(PortPlug::Direct {
+        dev: dev.to_string(),
+        mode: macvtap_mode,
     })
 }
 
@@ -138,25 +204,9 @@ impl QemuDriver {
         def: &NetworkDef,
         port: NetworkPortDef,
     ) -> Result<NetworkPortDef> {
-        let mut port = port;
-        if port.plug == PortPlug::None {
-            port.plug = plug_of(def).ok_or_else(|| {
-                Error::with_detail(
-                    FROM,
-                    ErrorNumber::CONFIG_UNSUPPORTED,
-                    format!(
-                        "network '{}' with forward mode '{}' cannot hold ports in rvirt's QEMU \
-                         driver yet",
-                        def.name,
-                        def.forward_mode()
-                    ),
-                )
-            })?;
-        }
         self.networks
             .ports
-            .add(&self.networks.dirs, &def.name, port.clone())?;
-        Ok(port)
+            .add(&self.networks.dirs, &def.name, port, Some(def))
     }
 
     /// Releases port `uuid` of network `network`, if it holds one (a guest stopped).
@@ -237,8 +287,7 @@ impl QemuDriver {
         let port = if reclaim {
             self.networks
                 .ports
-                .add(&self.networks.dirs, &def.name, port.clone())?;
-            port
+                .add(&self.networks.dirs, &def.name, port, None)?
         } else {
             self.allocate_port(&def, port)?
         };

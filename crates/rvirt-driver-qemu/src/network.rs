@@ -10,6 +10,7 @@ use crate::netvirt::{self, NetDirs};
 use crate::{QemuDriver, util};
 use parking_lot::Mutex;
 use rvirt_conf::NetworkDef;
+use rvirt_conf::networkport::PortPlug;
 use rvirt_driver::network::{NetworkEventBus, NetworkEventCallback};
 use rvirt_driver::network_obj::{self, NetworkObj};
 use rvirt_driver::{CallbackId, NetworkDriver, NetworkEvent, NetworkRef, check_flags};
@@ -238,6 +239,9 @@ impl QemuDriver {
         match def.forward_mode() {
             "none" | "nat" | "route" | "open" => netvirt::start(&def, &self.networks.dirs)?,
             "bridge" if def.bridge.is_some() => {}
+            // macvtap networks: the host's devices exist already; a port picks one.
+            "bridge" | "private" | "vepa" | "passthrough"
+                if def.forward.as_ref().is_none_or(|f| f.pf.is_none()) => {}
             mode => {
                 return Err(err(
                     ErrorNumber::CONFIG_UNSUPPORTED,
@@ -350,18 +354,6 @@ impl QemuDriver {
                 format!("network '{name}' is not active"),
             ));
         }
-        let bridge = match (o.def.forward_mode(), o.def.bridge.clone()) {
-            ("none" | "nat" | "route" | "open" | "bridge", Some(b)) => b,
-            (mode, _) => {
-                return Err(err(
-                    ErrorNumber::CONFIG_UNSUPPORTED,
-                    format!(
-                        "interfaces on network '{name}' (forward mode '{mode}') are not \
-                         supported by rvirt's QEMU driver yet"
-                    ),
-                ));
-            }
-        };
         let def = o.def.clone();
         drop(objs);
         let group = n
@@ -388,7 +380,32 @@ impl QemuDriver {
         )?;
         n.source.retain(|(k, _)| k == "network" || k == "portgroup");
         n.source.push(("portid".into(), port.uuid.to_string()));
-        n.source.push(("bridge".into(), bridge));
+        // What libvirt's live XML shows: the network's bridge, a host bridge, or a macvtap's
+        // device and mode.
+        match port.plug {
+            PortPlug::Bridge {
+                network, bridge, ..
+            } => {
+                n.actual_type = (!network).then(|| "bridge".into());
+                n.source.push(("bridge".into(), bridge));
+            }
+            PortPlug::Direct { dev, mode } => {
+                n.actual_type = Some("direct".into());
+                n.source.push(("dev".into(), dev));
+                n.source.push(("mode".into(), mode.into()));
+            }
+            PortPlug::None | PortPlug::HostdevPci { .. } => {
+                self.release_port(&name, &port.uuid);
+                return Err(err(
+                    ErrorNumber::CONFIG_UNSUPPORTED,
+                    format!(
+                        "interfaces on network '{name}' (forward mode '{}') are not supported \
+                         by rvirt's QEMU driver yet",
+                        def.forward_mode()
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -704,19 +721,21 @@ impl NetworkDriver for QemuDriver {
             NetworkXMLFlags::INACTIVE.bits(),
         )?;
         let inactive = flags & NetworkXMLFlags::INACTIVE.bits() != 0;
-        let (xml, name, active) = self.net_obj(net, |objs, i| {
+        let name = self.net_obj(net, |objs, i| Ok(objs[i].def.name.clone()))?;
+        // The ports' connections, counted on the network and on each of its devices.
+        let ports = self.networks.ports.list(&name);
+        let (xml, active) = self.net_obj(net, |objs, i| {
             let o = &objs[i];
             let xml = match &o.new_def {
                 Some(d) if inactive => d.format(),
-                _ => o.def.format(),
+                _ if inactive || !o.active => o.def.format(),
+                _ => o.def.format_with_connections(&|dev| {
+                    crate::netport::direct_connections(&ports, dev)
+                }),
             };
-            Ok((xml, o.def.name.clone(), o.active))
+            Ok((xml, o.active))
         })?;
-        let connections = if active && !inactive {
-            self.networks.ports.count(&name)
-        } else {
-            0
-        };
+        let connections = if active && !inactive { ports.len() } else { 0 };
         Ok(with_connections(xml, connections))
     }
 

@@ -89,7 +89,7 @@ pub(crate) fn set(ifname: &str, net: &NetDef) -> Result<()> {
     }
     // What the guest receives leaves a tap device (its egress); a macvtap device shares the
     // host's view.
-    let (to_guest, from_guest) = if net.net_type == "direct" {
+    let (to_guest, from_guest) = if net.plugged_type() == "direct" {
         (outbound, inbound)
     } else {
         (inbound, outbound)

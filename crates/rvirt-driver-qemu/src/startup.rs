@@ -101,6 +101,10 @@ pub(crate) fn prepare_chardev_tls(c: &mut ChrDef) {
 /// [`prepare_chardev_tls`] for every character device of `def`.
 pub(crate) fn prepare_chardevs_tls(def: &mut DomainDef) {
     def.devices.for_each_chr_mut(prepare_chardev_tls);
+    // EGD generators' and redirected USB devices' tcp sources too.
+    for (_, e) in def.devices.other.iter_mut() {
+        rvirt_conf::domain::mark_raw_tls_from_config(e);
+    }
 }
 
 fn set_state(c: &mut ChrDef, open: bool) {

@@ -568,7 +568,7 @@ impl QemuDriver {
             .filter(|_| net.net_type != "user")
             .ok_or_else(|| Error::internal(FROM, "Interface name not provided"))?;
         // A tap device's receive is the guest's transmit.
-        let swapped = !matches!(&*net.net_type, "direct" | "hostdev");
+        let swapped = !matches!(net.plugged_type(), "direct" | "hostdev");
         tap_stats(ifname, swapped)
     }
 
@@ -1101,7 +1101,7 @@ fn record(
                 continue;
             };
             add!(format!("net.{i}.name"), V::String(ifname.to_string()));
-            let swapped = !matches!(&*n.net_type, "direct" | "hostdev");
+            let swapped = !matches!(n.plugged_type(), "direct" | "hostdev");
             let Ok(s) = tap_stats(ifname, swapped) else {
                 continue;
             };

@@ -1853,23 +1853,35 @@ fn scsi_disks_and_controllers_plug_as_libvirt() {
 /// A generator reading an EGD daemon's socket, plugged into a running guest and into a
 /// persistent definition beside libvirt's QEMU driver doing the same calls: the live XML
 /// after the attach and after a detach (a guest without an OS keeps the PCI device), a second
-/// one on the same socket, and the inactive XML after a config attach. QEMU reads the socket
-/// through the generator's chardev.
+/// one on the same socket, one on a TCP daemon (its source marked `tls='no'` live, as the
+/// guest's TCP generator from the start is), and the inactive XML after a config attach. QEMU
+/// reads the socket through the generator's chardev.
 #[test]
 fn an_egd_generator_plugs_as_libvirt() {
-    let guest = "<domain type='qemu'><name>eg</name>\
-        <uuid>00000000-0000-4000-8000-0000000009aa</uuid><memory unit='MiB'>64</memory>\
-        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
-        <devices/></domain>";
-    // The EGD daemon: a socket that takes QEMU's connections.
+    // The EGD daemons: sockets that take QEMU's connections.
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("egd.sock");
     let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let devices = [format!(
-        "<rng model='virtio'><backend model='egd' type='unix'>\
-         <source mode='connect' path='{}'/></backend></rng>",
-        socket.display()
-    )];
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp_rng = format!(
+        "<rng model='virtio'><backend model='egd' type='tcp'>\
+         <source mode='connect' host='127.0.0.1' service='{}'/></backend></rng>",
+        tcp.local_addr().unwrap().port()
+    );
+    let guest = format!(
+        "<domain type='qemu'><name>eg</name>\
+        <uuid>00000000-0000-4000-8000-0000000009aa</uuid><memory unit='MiB'>64</memory>\
+        <os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>\
+        <devices>{tcp_rng}</devices></domain>"
+    );
+    let devices = [
+        format!(
+            "<rng model='virtio'><backend model='egd' type='unix'>\
+             <source mode='connect' path='{}'/></backend></rng>",
+            socket.display()
+        ),
+        tcp_rng.clone(),
+    ];
     use Step::*;
     let steps = [
         Create,
@@ -1878,6 +1890,7 @@ fn an_egd_generator_plugs_as_libvirt() {
         Check(0),
         Attach(0, F::LIVE),
         Detach(0, F::LIVE),
+        Attach(1, F::LIVE),
         Live,
         Destroy,
         Define,
@@ -1886,26 +1899,26 @@ fn an_egd_generator_plugs_as_libvirt() {
         Detach(0, F::CONFIG),
         Inactive,
     ];
-    let plugging = Plugging::same("eg", guest, &devices);
+    let plugging = Plugging::same("eg", &guest, &devices);
     plugging.run(
         &steps,
         |_| {},
         |_, d, dom| {
             let chardevs = block_on(d.monitor_command(dom, "query-chardev", None)).unwrap();
             let rng = (chardevs.as_array().unwrap().iter())
-                .find(|c| c["label"] == "charrng0")
-                .unwrap_or_else(|| panic!("charrng0 in {chardevs}"));
+                .find(|c| c["label"] == "charrng1")
+                .unwrap_or_else(|| panic!("charrng1 in {chardevs}"));
             assert_eq!(rng["frontend-open"], true, "{rng}");
             // QEMU connected to the daemon's socket (libvirt's did too, earlier).
             listener.set_nonblocking(true).unwrap();
             let connected = std::iter::from_fn(|| listener.accept().ok()).count();
             assert!(connected >= 1, "no connection to the EGD socket");
-            let args = serde_json::json!({"path": "/objects/objrng0", "property": "chardev"});
+            let args = serde_json::json!({"path": "/objects/objrng1", "property": "chardev"});
             let link = block_on(d.monitor_command(dom, "qom-get", Some(args))).unwrap();
-            assert_eq!(link, "charrng0");
+            assert_eq!(link, "charrng1");
         },
     );
-    drop(listener);
+    drop((listener, tcp));
 }
 
 /// A virtio-fs share plugged into a running guest with shared memory and into a persistent
@@ -1989,9 +2002,11 @@ fn a_virtiofs_share_plugs_as_libvirt() {
 
 /// A redirected USB device plugged into a running guest with a USB filter and into a
 /// persistent definition, beside libvirt's QEMU driver doing the same calls: the live XML
-/// after the attach (alias, USB port) and after the detach (USB devices leave at once),
-/// libvirt's errors (a device the guest lacks, an update), and the inactive XML after config
-/// attaches and detaches. QEMU's device connects to the socket and has the guest's filter.
+/// after the attach (alias, USB port) and after the detach (USB devices leave at once) and a
+/// TCP one's attach (its source marked `tls='no'`), libvirt's errors (a USB port taken, a
+/// device the guest lacks, an update), and the inactive XML after config attaches and
+/// detaches. QEMU's device
+/// connects to the socket and has the guest's filter.
 #[test]
 fn a_redirected_usb_device_plugs_as_libvirt() {
     let guest = "<domain type='qemu'><name>rd</name>\
@@ -2003,6 +2018,7 @@ fn a_redirected_usb_device_plugs_as_libvirt() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("usbredir.sock");
     let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let devices = [
         format!(
             "<redirdev bus='usb' type='unix'><source mode='connect' path='{}'/></redirdev>",
@@ -2011,16 +2027,26 @@ fn a_redirected_usb_device_plugs_as_libvirt() {
         "<redirdev bus='usb' type='unix'><source mode='connect' path='/nonexistent.sock'/>\
          </redirdev>"
             .to_string(),
+        format!(
+            "<redirdev bus='usb' type='tcp'><source mode='connect' host='127.0.0.1' \
+             service='{}'/></redirdev>",
+            tcp.local_addr().unwrap().port()
+        ),
+        "<redirdev bus='usb' type='unix'><source mode='connect' path='/nonexistent.sock'/>\
+         <address type='usb' bus='0' port='1'/></redirdev>"
+            .to_string(),
     ];
     use Step::*;
     let steps = [
         Create,
         Attach(0, F::LIVE),
+        Attach(3, F::LIVE),
         Live,
         Check(0),
         Detach(1, F::LIVE),
         Detach(0, F::LIVE),
         Update(0, F::LIVE),
+        Attach(2, F::LIVE),
         Live,
         Destroy,
         Define,

@@ -15,7 +15,8 @@ use common::{Cleanup, Root, open, wait_until};
 use pollster::block_on;
 use rvirt_driver::{DomainDriver, TuningDriver};
 use rvirt_types::domain::{
-    DomainCreateFlags, DomainDestroyFlags, DomainModificationImpact, DomainXMLFlags,
+    DomainCreateFlags, DomainDestroyFlags, DomainDeviceModifyFlags, DomainModificationImpact,
+    DomainXMLFlags,
 };
 use rvirt_types::{ErrorNumber, TypedParam, TypedParamValue};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -834,4 +835,156 @@ fn direct_interfaces_run_on_macvtap_links() {
     );
     assert_eq!(device_with_mac("52:54:00:aa:bc:01"), None);
     assert_eq!(device_with_mac("52:54:00:aa:bc:02"), None);
+}
+
+/// Guests on networks that are not virtual networks, as libvirt's network driver plugs them:
+/// on a macvtap network (`<forward mode='bridge'>` with a device pool, no bridge) each
+/// interface gets a macvtap in the network's mode on the least used device of the pool (the
+/// first of equals), shown live as `type='direct'` with the network, its port, the device and
+/// the mode in `<source>`; on a host-bridge network a tap on that bridge, shown as
+/// `type='bridge'`. Inactive XML names the network only. The network's live XML counts the
+/// connections on it and on each device; they go when the guest stops, and so do the links.
+/// A macvtap network without devices refuses the guest with libvirt's error.
+#[test]
+fn guests_on_macvtap_and_host_bridge_networks() {
+    if !available() {
+        return;
+    }
+    use rvirt_driver::NetworkDriver;
+    let pid = std::process::id() % 100_000;
+    let (a, b, host) = (
+        Bridge::new(&format!("rvna{pid}")),
+        Bridge::new(&format!("rvnb{pid}")),
+        Bridge::new(&format!("rvnh{pid}")),
+    );
+    let root = Root::new();
+    let d = open(root.path());
+    let _cleanup = Cleanup(d.clone(), "nm");
+    let start = |xml: String| {
+        let n = block_on(d.network_define_xml(&xml, 0)).unwrap();
+        block_on(d.network_create(&n)).unwrap();
+        n
+    };
+    let mv = start(format!(
+        "<network><name>mv{pid}</name><forward mode='bridge'><interface dev='{}'/>\
+         <interface dev='{}'/></forward></network>",
+        a.0, b.0
+    ));
+    let hb = start(format!(
+        "<network><name>hb{pid}</name><forward mode='bridge'/><bridge name='{}'/></network>",
+        host.0
+    ));
+    let empty = start(format!(
+        "<network><name>vp{pid}</name><forward mode='vepa'/></network>"
+    ));
+    let nic = |i: u8, net: &str| {
+        format!(
+            "<interface type='network'><mac address='52:54:00:aa:bd:0{i}'/>\
+             <source network='{net}{pid}'/><model type='virtio'/></interface>"
+        )
+    };
+    let guest = |nics: &str| {
+        format!(
+            "<domain type='qemu'><name>nm</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>{nics}</devices></domain>"
+        )
+    };
+    let nics = [nic(1, "mv"), nic(2, "mv"), nic(3, "mv"), nic(4, "hb")].concat();
+    let dom = block_on(d.domain_create_xml(&guest(&nics), DomainCreateFlags::empty())).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let shown = interfaces(&live);
+    let names = targets(&live);
+    for (i, dev) in [(0, &a.0), (1, &b.0), (2, &a.0)] {
+        assert!(shown[i].starts_with("type='direct'>"), "{}", shown[i]);
+        let source = format!("<source network='mv{pid}' portid='");
+        assert!(shown[i].contains(&source), "{}", shown[i]);
+        assert!(
+            shown[i].contains(&format!("' dev='{dev}' mode='bridge'/>")),
+            "{}",
+            shown[i]
+        );
+        assert!(names[i].starts_with("macvtap"), "{names:?}");
+        let link = std::process::Command::new("ip")
+            .args(["-d", "-o", "link", "show", &names[i]])
+            .output()
+            .unwrap();
+        let link = String::from_utf8_lossy(&link.stdout);
+        assert!(
+            link.contains(&format!("@{dev}")) && link.contains("macvtap mode bridge"),
+            "{link}"
+        );
+    }
+    assert!(shown[3].starts_with("type='bridge'>"), "{}", shown[3]);
+    assert!(
+        shown[3].contains(&format!("<source network='hb{pid}' portid='"))
+            && shown[3].contains(&format!("' bridge='{}'/>", host.0)),
+        "{}",
+        shown[3]
+    );
+    assert!(
+        Path::new(&format!("/sys/class/net/{}/brif/{}", host.0, names[3])).exists(),
+        "{} is not on {}",
+        names[3],
+        host.0
+    );
+    // Inactive XML: the network alone.
+    let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
+    let kept = interfaces(&inactive);
+    for (i, net) in [(0, "mv"), (3, "hb")] {
+        assert!(
+            kept[i].starts_with("type='network'>")
+                && kept[i].contains(&format!("<source network='{net}{pid}'/>")),
+            "{}",
+            kept[i]
+        );
+    }
+    // The networks count their connections, a macvtap network on each device too.
+    let net_xml = |n: &rvirt_driver::NetworkRef| block_on(d.network_get_xml_desc(n, 0)).unwrap();
+    let x = net_xml(&mv);
+    assert!(x.starts_with("<network connections='3'>"), "{x}");
+    assert!(
+        x.contains(&format!("<interface dev='{}' connections='2'/>", a.0))
+            && x.contains(&format!("<interface dev='{}' connections='1'/>", b.0)),
+        "{x}"
+    );
+    assert!(net_xml(&hb).starts_with("<network connections='1'>"));
+    // The caller's XML names the network: a link change is allowed, and the interface keeps
+    // its macvtap.
+    let down = nic(2, "mv").replace("</interface>", "<link state='down'/></interface>");
+    block_on(d.domain_update_device_flags(&dom, &down, DomainDeviceModifyFlags::LIVE)).unwrap();
+    let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+    let after = interfaces(&live);
+    assert!(after[1].contains("<link state='down'/>"), "{}", after[1]);
+    assert_eq!(
+        after[1].replace("\n      <link state='down'/>", ""),
+        shown[1]
+    );
+    // A macvtap network with no device to give.
+    let _ = &empty;
+    let e = block_on(d.domain_create_xml(
+        &guest(&nic(5, "vp")).replace("<name>nm</name>", "<name>nv</name>"),
+        DomainCreateFlags::empty(),
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorNumber::INTERNAL_ERROR);
+    assert_eq!(
+        e.message,
+        format!(
+            "internal error: network 'vp{pid}' uses a direct mode, but has no forward dev and \
+             no interface pool"
+        )
+    );
+    block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
+    for name in &names {
+        assert!(!exists(name), "{name} is left");
+    }
+    let x = net_xml(&mv);
+    assert!(
+        x.starts_with("<network>") && !x.contains("connections"),
+        "{x}"
+    );
+    for n in [mv, hb, empty] {
+        block_on(d.network_destroy(&n)).unwrap();
+        block_on(d.network_undefine(&n)).unwrap();
+    }
 }

@@ -379,6 +379,19 @@ impl DeviceInfo {
 }
 
 /// Orders `attrs` as libvirt prints them: names in `order` first, in that order, the rest after.
+/// The attributes of a character device's `<source>` in libvirt's order (and the status
+/// file's mark of a driver-set `tls` last).
+const CHR_SOURCE_ORDER: &[&str] = &[
+    "mode",
+    "host",
+    "service",
+    "path",
+    "append",
+    "tls",
+    "channel",
+    "tlsFromConfig",
+];
+
 fn sort_attrs(attrs: &mut [(String, String)], order: &[&str]) {
     attrs.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(order.len()));
 }
@@ -1096,6 +1109,11 @@ impl ControllerDef {
 pub struct NetDef {
     /// `type`: network, bridge, user, ethernet, direct…
     pub net_type: String,
+    /// What a `network` interface of a running guest is on its network when that is not a
+    /// virtual network's bridge: `bridge` (a host bridge) or `direct` (a macvtap on one of
+    /// the network's devices). Live XML shows it as the type, with the network in `<source>`
+    /// beside the bridge or the device and mode (libvirt's actual network definition).
+    pub actual_type: Option<String>,
     /// `<mac address>`, lowercase; generated (`52:54:00:…`) when absent.
     pub mac: String,
     /// `<source>` attributes, in libvirt's order.
@@ -1373,8 +1391,16 @@ impl NetDef {
             _ => None,
         };
         let vlan = child(node, "vlan").map(netdev::vlan).transpose()?;
+        // A running guest's interface on a network that put it on a host bridge or a macvtap,
+        // as its live XML shows it.
+        let on_network = source.iter().any(|(k, _)| k == "network");
+        let (net_type, actual_type) = match net_type {
+            "bridge" | "direct" if live && on_network => ("network", Some(net_type.to_string())),
+            t => (t, None),
+        };
         Ok(NetDef {
             net_type: net_type.to_string(),
+            actual_type,
             mac,
             source,
             source_reconnect,
@@ -1415,9 +1441,38 @@ impl NetDef {
         })
     }
 
-    fn format(&self, o: &mut Out) {
+    /// The type the guest's device is plugged as: the actual type of an interface on a
+    /// network ([`NetDef::actual_type`]), else its type.
+    pub fn plugged_type(&self) -> &str {
+        self.actual_type.as_deref().unwrap_or(&self.net_type)
+    }
+
+    fn format(&self, o: &mut Out, opts: &crate::domain::FormatOptions) {
+        // An interface on a network: inactive XML names the network (and port group) only,
+        // migratable XML its port too; others show what the network gave it.
+        let network_only = self.net_type == "network" && (opts.inactive || opts.migratable);
+        let source: Vec<(String, String)> = if network_only {
+            let keep: &[&str] = if opts.inactive {
+                &["network", "portgroup"]
+            } else {
+                &["network", "portgroup", "portid"]
+            };
+            (self.source.iter())
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .cloned()
+                .collect()
+        } else {
+            self.source.clone()
+        };
         o.open("interface");
-        o.attr("type", &self.net_type);
+        o.attr(
+            "type",
+            if network_only {
+                &self.net_type
+            } else {
+                self.plugged_type()
+            },
+        );
         if self.managed {
             o.attr("managed", "yes");
         }
@@ -1425,9 +1480,9 @@ impl NetDef {
         o.open("mac");
         o.attr("address", &self.mac);
         o.close_empty();
-        if !self.source.is_empty() {
+        if !source.is_empty() {
             o.open("source");
-            write_attrs(o, &self.source);
+            write_attrs(o, &source);
             close_source(o, self.source_reconnect);
         }
         if let Some((address, rest)) = &self.hostdev_source {
@@ -1623,12 +1678,7 @@ impl ChrDef {
             && source_type == "tcp"
             && source.iter().any(|(k, v)| k == "tlsFromConfig" && v == "1");
         source.retain(|(k, _)| k != "tlsFromConfig");
-        sort_attrs(
-            &mut source,
-            &[
-                "mode", "host", "service", "path", "append", "tls", "channel",
-            ],
-        );
+        sort_attrs(&mut source, CHR_SOURCE_ORDER);
         let target = child(node, "target");
         let model = target
             .and_then(|t| child(t, "model"))
@@ -2859,27 +2909,112 @@ fn usb_version_text(v: &str) -> Result<String> {
     Ok(format!("{major}.{}{}", (bcd >> 4) & 0xf, bcd & 0xf))
 }
 
-/// `<redirdev>` and `<redirfilter>` in libvirt's form: a tcp redirdev's protocol (raw by
+/// The tcp character-device sources of a device kept as a raw element: an EGD generator's
+/// backend's, a redirected USB device's or a smartcard's own. libvirt's driver marks those
+/// (`tls`) as it marks a serial port's.
+pub fn raw_tcp_sources_mut(el: &mut RawElement) -> Vec<&mut RawElement> {
+    fn sources(el: &mut RawElement) -> impl Iterator<Item = &mut RawElement> {
+        el.children.iter_mut().filter_map(|c| match c {
+            RawNode::Element(e) if e.name == "source" => Some(e),
+            _ => None,
+        })
+    }
+    let tcp = |e: &RawElement| e.attr("type") == Some("tcp");
+    match el.name.as_str() {
+        "redirdev" | "smartcard" if tcp(el) => sources(el).collect(),
+        "rng" => (el.children.iter_mut())
+            .filter_map(|c| match c {
+                RawNode::Element(b)
+                    if b.name == "backend" && b.attr("model") == Some("egd") && tcp(b) =>
+                {
+                    Some(sources(b))
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The status file's mark of a `tls` the driver set on a raw element's tcp source.
+const TLS_MARK: &str = "tlsFromConfig";
+
+/// Marks the tcp sources of a device kept as a raw element that do not say whether they use
+/// TLS as not using it, from the driver's configuration (see [`ChrDef::tls_from_config`]):
+/// `tls='no'`, and the status file's mark.
+pub fn mark_raw_tls_from_config(el: &mut RawElement) {
+    for s in raw_tcp_sources_mut(el) {
+        if s.attr("tls").is_none() {
+            s.attrs.push(("tls".into(), "no".into()));
+            s.attrs.push((TLS_MARK.into(), "1".into()));
+        }
+    }
+}
+
+/// A raw element as a document other than the status file shows it: without the driver's
+/// `tls` marks, and (migratable XML) without the `tls` they stand for. `None` when it has no
+/// mark.
+fn without_tls_marks(el: &RawElement, migratable: bool) -> Option<RawElement> {
+    let mut el = el.clone();
+    let mut marked = false;
+    for s in raw_tcp_sources_mut(&mut el) {
+        if let Some(i) = s.attrs.iter().position(|(k, _)| k == TLS_MARK) {
+            let (_, v) = s.attrs.remove(i);
+            if migratable && v == "1" {
+                s.attrs.retain(|(k, _)| k != "tls");
+            }
+            marked = true;
+        }
+    }
+    marked.then_some(el)
+}
+
+/// A character device kept as a raw element (a redirected USB device, an EGD backend) in
+/// libvirt's form: its sources' attributes in libvirt's order, and a tcp one's default
+/// protocol after its source (`<protocol type='raw'/>`).
+fn raw_chardev_canon(el: &mut RawElement) {
+    for c in &mut el.children {
+        if let RawNode::Element(s) = c
+            && s.name == "source"
+        {
+            sort_attrs(&mut s.attrs, CHR_SOURCE_ORDER);
+        }
+    }
+    if el.attr("type") != Some("tcp") || el.child("protocol").is_some() {
+        return;
+    }
+    let at = (el.children.iter())
+        .rposition(|c| matches!(c, RawNode::Element(e) if e.name == "source"))
+        .map_or(0, |i| i + 1);
+    el.children.insert(
+        at,
+        RawNode::Element(RawElement {
+            name: "protocol".into(),
+            attrs: vec![("type".into(), "raw".into())],
+            children: Vec::new(),
+        }),
+    );
+}
+
+/// `<redirdev>` and `<redirfilter>` in libvirt's form (and an EGD generator's protocol): a tcp redirdev's protocol (raw by
 /// default), a filter's USB class, vendor and product in upper-case hex. False when the
 /// element is dropped (a filter without devices).
 fn redir_canon(el: &mut RawElement) -> Result<bool> {
     match el.name.as_str() {
         "redirdev" => {
-            let has = |n: &str| el.child(n).is_some();
-            if el.attr("type") == Some("tcp") && !has("protocol") {
-                let at = el
-                    .children
-                    .iter()
-                    .position(|c| matches!(c, RawNode::Element(e) if e.name == "source"))
-                    .map_or(0, |i| i + 1);
-                el.children.insert(
-                    at,
-                    RawNode::Element(RawElement {
-                        name: "protocol".into(),
-                        attrs: vec![("type".into(), "raw".into())],
-                        children: Vec::new(),
-                    }),
-                );
+            raw_chardev_canon(el);
+            Ok(true)
+        }
+        "rng" => {
+            // An EGD generator's backend is a character device too.
+            for c in &mut el.children {
+                if let RawNode::Element(b) = c
+                    && b.name == "backend"
+                    && b.attr("model") == Some("egd")
+                {
+                    raw_chardev_canon(b);
+                }
             }
             Ok(true)
         }
@@ -3173,6 +3308,12 @@ impl Devices {
                             ));
                         }
                         let mut el = RawElement::from_node(c, false);
+                        if !ctx.live {
+                            // Only the driver's status file marks where a `tls` came from.
+                            for s in raw_tcp_sources_mut(&mut el) {
+                                s.attrs.retain(|(k, _)| k != TLS_MARK);
+                            }
+                        }
                         check_other_device(c)?;
                         super::canon::canonicalize(&mut el, name)?;
                         normalize_info(&mut el, c)?;
@@ -3580,7 +3721,7 @@ impl Devices {
     }
 
     pub(crate) fn format(&self, o: &mut Out, opts: &crate::domain::FormatOptions) {
-        let (inactive, migratable) = (opts.inactive, opts.migratable);
+        let (inactive, migratable, status) = (opts.inactive, opts.migratable, opts.status);
         o.open("devices");
         o.start_children();
         if let Some(e) = &self.emulator {
@@ -3609,6 +3750,8 @@ impl Devices {
                             .retain(|c| !matches!(c, RawNode::Element(e) if e.name == "current"));
                     }
                     o.raw(&el);
+                } else if let Some(el) = without_tls_marks(el, migratable).filter(|_| !status) {
+                    o.raw(&el);
                 } else {
                     o.raw(el);
                 }
@@ -3616,7 +3759,7 @@ impl Devices {
         };
         flush(o, 2);
         for n in &self.interfaces {
-            n.format(o);
+            n.format(o, opts);
         }
         flush(o, 4);
         for s in &self.serials {
