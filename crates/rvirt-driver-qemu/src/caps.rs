@@ -250,6 +250,7 @@ impl QemuDriver {
         }
         crate::defaults::apply(def, user_controllers, &self.config)?;
         crate::defaults::assign_virtio_serial(def);
+        crate::defaults::add_usb_hubs(def);
         crate::defaults::assign_usb(def);
         crate::pci::assign(def)?;
         crate::memdev::assign_slots(def)?;

@@ -395,6 +395,9 @@ impl Cgroup {
     /// CPUs `cpus`, as libvirt does before it pins the thread; nothing without a `cpuset`
     /// group, or for a sub-group that was never made (a guest started without one).
     pub(crate) fn set_thread_cpus(&self, sub: &str, cpus: &[u32]) -> Result<()> {
+        // A thread still in the emulator's group (the start's moves not done yet) could not
+        // take an affinity outside the emulator's cpuset.
+        self.wait_for_split();
         match self.dir(Controller::Cpuset).map(|d| d.join(sub)) {
             Some(d) if d.is_dir() => write_file(&d.join("cpuset.cpus"), &format_cpuset(cpus)),
             _ => Ok(()),
@@ -410,6 +413,15 @@ impl Cgroup {
     /// Moves thread `tid` into the thread sub-group `sub` now (a vCPU plugged at run time),
     /// after the moves of [`Cgroup::split_threads_later`], which would take it to `emulator`.
     pub(crate) fn move_thread(&self, sub: &str, tid: i64) -> Result<()> {
+        self.wait_for_split();
+        for (dir, file) in self.thread_dirs() {
+            write_file(&dir.join(sub).join(file), &tid.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Waits until the moves of [`Cgroup::split_threads_later`] are done.
+    fn wait_for_split(&self) {
         let mut busy = self
             .splitting
             .busy
@@ -422,11 +434,6 @@ impl Cgroup {
                 .wait(busy)
                 .unwrap_or_else(|e| e.into_inner());
         }
-        drop(busy);
-        for (dir, file) in self.thread_dirs() {
-            write_file(&dir.join(sub).join(file), &tid.to_string())?;
-        }
-        Ok(())
     }
 
     /// Removes the thread sub-group `sub` (a vCPU unplugged, an I/O thread deleted). Its

@@ -402,14 +402,40 @@ fn usb_controllers(def: &DomainDef, a: &mut Vec<String>) -> Result<()> {
                 )));
             }
         };
-        device(
-            a,
-            at_pci(
-                def,
-                &c.info,
-                json!({"driver": driver, "id": id_of(&c.info)}),
-            ),
-        );
+        let mut props = json!({"driver": driver});
+        // An xHCI controller's port count (USB 2 and USB 3 alike, as libvirt gives it).
+        let ports = (c.extra_attrs.iter())
+            .find(|(k, _)| k == "ports")
+            .and_then(|(_, v)| v.parse::<u32>().ok());
+        if let Some(n) = ports {
+            if !matches!(model, "nec-xhci" | "qemu-xhci") {
+                return Err(unsupported(format!(
+                    "usb controller type '{model}' doesn't support 'ports' with this QEMU binary"
+                )));
+            }
+            props["p2"] = json!(n);
+            props["p3"] = json!(n);
+        }
+        // A companion controller hangs off its master's bus, from its first port, with no
+        // id of its own (libvirt's qemuBuildUSBControllerDevProps).
+        let companion = |x: &rvirt_conf::domain::ControllerDef| {
+            (x.extra.iter())
+                .find(|e| e.name == "master")
+                .map(|m| m.attr("startport").and_then(|p| p.parse::<u32>().ok()))
+        };
+        match companion(c) {
+            Some(start) => {
+                let master = (def.devices.controllers.iter())
+                    .find(|m| m.ctrl_type == "usb" && m.index == c.index && companion(m).is_none());
+                let Some(master) = master else {
+                    return Err(Error::internal(ErrorDomain::QEMU, "masterbus not found"));
+                };
+                props["masterbus"] = json!(format!("{}.0", id_of(&master.info)));
+                props["firstport"] = json!(start.unwrap_or(0));
+            }
+            None => props["id"] = json!(id_of(&c.info)),
+        }
+        device(a, at_pci(def, &c.info, props));
     }
     // SATA controllers a machine does not have built in (q35 has `ide`).
     for c in def

@@ -379,10 +379,76 @@ pub(crate) fn assign_virtio_serial(def: &mut DomainDef) {
     }
 }
 
+/// The ports of USB controller `c` (libvirt's virDomainUSBAddressControllerModelToPorts).
+fn usb_controller_ports(c: &rvirt_conf::domain::ControllerDef) -> u32 {
+    match c.model.as_deref().unwrap_or("piix3-uhci") {
+        "piix3-uhci" | "piix4-uhci" | "vt82c686b-uhci" => 2,
+        "ehci" | "ich9-ehci1" => 6,
+        "pci-ohci" => 3,
+        m @ ("nec-xhci" | "qemu-xhci" | "qusb1" | "qusb2") => c
+            .extra_attrs
+            .iter()
+            .find(|(k, _)| k == "ports")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(if m.starts_with("qusb") { 8 } else { 4 }),
+        _ => 0,
+    }
+}
+
+/// The ports of a USB hub.
+const USB_HUB_PORTS: usize = 8;
+
+/// A new definition with more USB devices than its controllers and hubs have ports gets the
+/// USB hubs it needs, as libvirt's qemuDomainUSBAddressAddHubs adds them at define: one port
+/// of each hub holds the next, so a hub gives seven. Every USB device counts, placed or not:
+/// hubs, host devices, disks, smartcard readers, inputs, serial ports, sound cards,
+/// redirected devices.
+pub(crate) fn add_usb_hubs(def: &mut DomainDef) {
+    let devs = &def.devices;
+    let usb_hub = |e: &RawElement| e.name == "hub" && e.attr("type") == Some("usb");
+    let hubs = (devs.other.iter()).filter(|(_, e)| usb_hub(e)).count();
+    let ports = (devs.controllers.iter())
+        .filter(|c| c.ctrl_type == "usb")
+        .map(|c| usb_controller_ports(c) as usize)
+        .sum::<usize>()
+        + USB_HUB_PORTS * hubs;
+    let raw_usb_device = |e: &RawElement| match e.name.as_str() {
+        "hostdev" => {
+            e.attr("mode").unwrap_or("subsystem") == "subsystem" && e.attr("type") == Some("usb")
+        }
+        "sound" => e.attr("model") == Some("usb"),
+        _ => redirected(e),
+    };
+    let count = hubs
+        + (devs.other.iter())
+            .filter(|(_, e)| raw_usb_device(e))
+            .count()
+        + devs.disks.iter().filter(|d| d.bus == "usb").count()
+        + (devs.controllers.iter())
+            .filter(|c| c.ctrl_type == "ccid")
+            .count()
+        + (devs.inputs.iter())
+            .filter(|i| i.bus.as_deref() == Some("usb"))
+            .count()
+        + (devs.serials.iter())
+            .filter(|s| s.target_type.as_deref() == Some("usb-serial"))
+            .count();
+    if count <= ports {
+        return;
+    }
+    for _ in 0..(count - ports + 1).div_ceil(USB_HUB_PORTS - 1) {
+        def.devices.insert_other(RawElement {
+            name: "hub".into(),
+            attrs: vec![("type".into(), "usb".into())],
+            children: Vec::new(),
+        });
+    }
+}
+
 /// USB ports for USB devices without an address (hubs, disks, inputs, serial ports,
 /// redirected devices, in libvirt's order): the first free port of the first USB controller
-/// with one, or of a hub. (libvirt adds hubs when the ports run out, and places USB host
-/// devices and sound cards too; rvirt does not yet.)
+/// with one, or of a hub. (libvirt places USB host devices and sound cards too; rvirt does
+/// not yet.)
 pub(crate) fn assign_usb(def: &mut DomainDef) {
     use rvirt_conf::domain::Address;
     let devs = &def.devices;
@@ -390,21 +456,7 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
         .controllers
         .iter()
         .filter(|c| c.ctrl_type == "usb")
-        .map(|c| {
-            let ports = match c.model.as_deref().unwrap_or("piix3-uhci") {
-                "piix3-uhci" | "piix4-uhci" | "vt82c686b-uhci" => 2,
-                "ehci" | "ich9-ehci1" => 6,
-                "pci-ohci" => 3,
-                m @ ("nec-xhci" | "qemu-xhci" | "qusb1" | "qusb2") => c
-                    .extra_attrs
-                    .iter()
-                    .find(|(k, _)| k == "ports")
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(if m.starts_with("qusb") { 8 } else { 4 }),
-                _ => 0,
-            };
-            (c.index, ports)
-        })
+        .map(|c| (c.index, usb_controller_ports(c)))
         .collect();
     // Ports taken, by (controller, port path such as `1` or `1.2`), and which of them hold
     // a hub (whose 8 ports are more places).

@@ -1815,7 +1815,7 @@ impl QemuDriver {
                 // Should the rest fail, the port taken on a virtual network goes back.
                 let release = |net: &NetDef| self.release_network_interface(net);
                 let tap = if crate::nethost::uses_tap(&net) {
-                    match off_thread_connect(&mut net).await {
+                    match off_thread_connect(&mut net, &self.dirs.qemu_state).await {
                         Ok(t) => Some(t),
                         Err(e) => {
                             release(&net);
@@ -1826,7 +1826,7 @@ impl QemuDriver {
                     None
                 };
                 // A macvtap link made for it is deleted should the rest fail.
-                let links = crate::nethost::Links::one(&net);
+                let links = crate::nethost::Links::one(&net, &self.dirs.qemu_state);
                 // Its bandwidth on the new device, as at start.
                 if let Some(t) = &tap
                     && crate::qos::supported(&net)
@@ -2752,7 +2752,7 @@ impl QemuDriver {
                     .iter()
                     .filter(|n| parse_mac(&n.mac) == parse_mac(mac))
                 {
-                    crate::nethost::disconnect(n);
+                    crate::nethost::disconnect(n, &self.dirs.qemu_state);
                     self.release_network_interface(n);
                 }
                 def.devices
@@ -3133,10 +3133,11 @@ impl QemuDriver {
 
 /// [`crate::nethost::connect`] off the caller's executor (it makes kernel calls and may run
 /// an interface script).
-async fn off_thread_connect(net: &mut NetDef) -> Result<crate::tap::Tap> {
+async fn off_thread_connect(net: &mut NetDef, state: &std::path::Path) -> Result<crate::tap::Tap> {
     let mut n = net.clone();
+    let state = state.to_path_buf();
     let (n, tap) = crate::util::off_thread(move || {
-        let tap = crate::nethost::connect(&mut n)?;
+        let tap = crate::nethost::connect(&mut n, &state)?;
         Ok((n, tap))
     })
     .await?;

@@ -23,7 +23,7 @@ const IFLA_MACVLAN_MODE: u16 = 1;
 const IFINFOMSG_LEN: usize = 16;
 
 /// The kernel's value of a libvirt macvtap mode (`<source mode>`); `None` for one it does not
-/// have. `passthrough` is refused before this: it changes the host device's own MAC.
+/// have (`passthrough` is the kernel's `passthru`).
 pub(crate) fn mode_value(mode: &str) -> Option<u32> {
     match mode {
         "private" => Some(1),

@@ -17,6 +17,7 @@
 use crate::tap::{self, Tap};
 use rvirt_conf::domain::{NetDef, parse_mac};
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
+use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 const FROM: ErrorDomain = ErrorDomain::QEMU;
@@ -124,7 +125,7 @@ fn generate_name() -> String {
 /// macvtap link on the `<source dev>` in its `mode` (vepa by default), with the guest's MAC,
 /// named as the definition says unless that is a generated name (`macvtapN` otherwise), up
 /// unless the guest's link starts down; its tap opened once per queue.
-fn connect_direct(n: &mut NetDef) -> Result<Tap> {
+fn connect_direct(n: &mut NetDef, state: &Path) -> Result<Tap> {
     let source = |k: &str| {
         n.source
             .iter()
@@ -134,17 +135,16 @@ fn connect_direct(n: &mut NetDef) -> Result<Tap> {
     let link = source("dev")
         .ok_or_else(|| Error::internal(FROM, "No source device specified for direct interface"))?;
     let mode_name = source("mode").unwrap_or_else(|| "vepa".into());
-    if mode_name == "passthrough" {
-        return Err(unsupported(
-            "interface type 'direct' in passthrough mode is not supported by this QEMU driver \
-             yet"
-            .into(),
-        ));
-    }
     let mode = crate::macvtap::mode_value(&mode_name)
         .ok_or_else(|| Error::internal(FROM, format!("unknown macvtap mode '{mode_name}'")))?;
     let mac = parse_mac(&n.mac)
         .ok_or_else(|| Error::internal(FROM, format!("unable to parse mac address '{}'", n.mac)))?;
+    // Passthrough: the host device takes the guest's MAC while the guest has it (its own is
+    // saved in the driver's state folder and put back when the link goes), as libvirt does.
+    let passthrough = mode_name == "passthrough";
+    if passthrough {
+        lend_device(&link, mac, state)?;
+    }
     let name = match n.target_dev.as_deref() {
         Some(t) if !t.starts_with("macvtap") && !t.starts_with("macvlan") => t.to_string(),
         _ => generate_name_from("macvtap", &NEXT_MACVTAP),
@@ -163,9 +163,59 @@ fn connect_direct(n: &mut NetDef) -> Result<Tap> {
         }
         Err(e) => {
             let _ = crate::macvtap::delete(&name);
+            if passthrough {
+                take_device_back(&link, state);
+            }
             Err(e)
         }
     }
+}
+
+/// The file where the MAC host device `link` had before a passthrough macvtap lent it to a
+/// guest is kept (libvirt's saved net config, named after the device).
+fn saved_mac_file(link: &str, state: &Path) -> std::path::PathBuf {
+    state.join(link)
+}
+
+/// Lends host device `link` to a passthrough macvtap: its MAC saved, then the guest's `mac`
+/// given to it. On an error the device keeps its own.
+fn lend_device(link: &str, mac: [u8; 6], state: &Path) -> Result<()> {
+    let path = format!("/sys/class/net/{link}/address");
+    let own = std::fs::read_to_string(&path).map_err(|e| {
+        Error::system(
+            FROM,
+            format!("Unable to get index for interface {link}"),
+            &e,
+        )
+    })?;
+    let file = saved_mac_file(link, state);
+    crate::util::write_atomic(&file, own.trim().as_bytes()).map_err(|e| {
+        Error::system(
+            FROM,
+            format!(
+                "Unable to save net device {link} config to {}",
+                file.display()
+            ),
+            &e,
+        )
+    })?;
+    if let Err(e) = tap::set_mac(link, mac) {
+        let _ = std::fs::remove_file(&file);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Gives host device `link` back its own MAC after a passthrough macvtap, from the saved file.
+fn take_device_back(link: &str, state: &Path) {
+    let file = saved_mac_file(link, state);
+    if let Some(own) = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| parse_mac(t.trim()))
+    {
+        let _ = tap::set_mac(link, own);
+    }
+    let _ = std::fs::remove_file(&file);
 }
 
 /// The tap device's own MAC: the guest's with the first byte made `fe` (`fa` when it already
@@ -180,10 +230,10 @@ fn tap_mac(guest: &str) -> Result<[u8; 6]> {
 /// Makes (or, for `<target managed='no'>`, opens) the tap device of interface `n`, records
 /// its name in `n.target_dev` and returns it with its open descriptors. On error nothing is
 /// left behind: a new tap device goes away with its descriptors.
-pub(crate) fn connect(n: &mut NetDef) -> Result<Tap> {
+pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
     check_supported(n)?;
     if n.plugged_type() == "direct" {
-        return connect_direct(n);
+        return connect_direct(n, state);
     }
     let queues = queues(n);
     let hdr = vnet_hdr(n);
@@ -306,13 +356,16 @@ fn run_script(path: &str, ifname: &str) -> Result<()> {
 /// names recorded in `def`; keyed by the interface's alias; with the guard of the macvtap
 /// links made. All or none: on an error the devices made so far go away (taps with their
 /// descriptors, links with the guard).
-pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<(Vec<(String, Tap)>, Links)> {
+pub(crate) fn connect_all(
+    def: &mut rvirt_conf::DomainDef,
+    state: &Path,
+) -> Result<(Vec<(String, Tap)>, Links)> {
     let mut out = Vec::new();
-    let mut links = Links(Vec::new());
+    let mut links = Links(Vec::new(), state.to_path_buf());
     for n in def.devices.interfaces.iter_mut().filter(|n| uses_tap(n)) {
         let alias = n.info.alias.clone().unwrap_or_default();
-        out.push((alias, connect(n)?));
-        links.0.extend(Links::one(n).take());
+        out.push((alias, connect(n, state)?));
+        links.0.extend(Links::one(n, state).take());
     }
     Ok((out, links))
 }
@@ -320,16 +373,18 @@ pub(crate) fn connect_all(def: &mut rvirt_conf::DomainDef) -> Result<(Vec<(Strin
 /// The macvtap links a starting guest's interfaces (or a NIC being attached) got: deleted
 /// when dropped, unless the start or attach went through ([`Links::keep`]). Tap devices need
 /// no such care: they go with their descriptors.
-pub(crate) struct Links(Vec<NetDef>);
+pub(crate) struct Links(Vec<NetDef>, std::path::PathBuf);
 
 impl Links {
-    /// The link of interface `n` (a live attach), if it is a direct one.
-    pub(crate) fn one(n: &NetDef) -> Links {
+    /// The link of interface `n` (a live attach), if it is a direct one (`state`: the
+    /// driver's state folder, see [`disconnect`]).
+    pub(crate) fn one(n: &NetDef, state: &Path) -> Links {
         Links(
             Some(n.clone())
                 .filter(|n| n.plugged_type() == "direct")
                 .into_iter()
                 .collect(),
+            state.to_path_buf(),
         )
     }
 
@@ -347,7 +402,7 @@ impl Links {
 impl Drop for Links {
     fn drop(&mut self) {
         for n in &self.0 {
-            disconnect(n);
+            disconnect(n, &self.1);
         }
     }
 }
@@ -360,16 +415,23 @@ fn is_macvtap(name: &str) -> bool {
         .is_dir()
 }
 
-/// After QEMU has ended: a direct interface's macvtap link is deleted; a tap device this
-/// driver made for an ethernet interface whose descriptors someone else still holds is made
-/// non-persistent, as libvirt does; the user's own (`managed='no'`) is left alone.
-pub(crate) fn disconnect(n: &NetDef) {
+/// After QEMU has ended: a direct interface's macvtap link is deleted (a passthrough one's
+/// host device gets its own MAC back from the driver's state folder `state`); a tap device
+/// this driver made for an ethernet interface whose descriptors someone else still holds is
+/// made non-persistent, as libvirt does; the user's own (`managed='no'`) is left alone.
+pub(crate) fn disconnect(n: &NetDef, state: &Path) {
     // A macvtap link stays until it is deleted.
     if n.plugged_type() == "direct"
         && let Some(name) = n.target_dev.as_deref()
         && is_macvtap(name)
     {
         let _ = crate::macvtap::delete(name);
+        let source = |k: &str| n.source.iter().find(|(a, _)| a == k).map(|(_, v)| v);
+        if let (Some(link), Some(mode)) = (source("dev"), source("mode"))
+            && mode == "passthrough"
+        {
+            take_device_back(link, state);
+        }
         return;
     }
     if n.net_type == "ethernet"

@@ -818,6 +818,27 @@ fn chipset_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()
             set.reserve(&mut Pci::at(0, 0x1f, 0), flags, true)?;
             set.reserve(&mut Pci::at(0, 0x1f, 3), flags, true)?;
         }
+        // USB2 controller sets where real Q35 boards have them: the first at 00:1D, the
+        // second at 00:1A, when free (their other parts join them later).
+        for i in 0..def.devices.controllers.len() {
+            let c = &def.devices.controllers[i];
+            if c.ctrl_type != "usb"
+                || c.model.as_deref() != Some("ich9-uhci1")
+                || present(def, Dev::Controller(i)).is_some()
+                || set.buses.is_empty()
+            {
+                continue;
+            }
+            let Some(mut at) = [0x1d, 0x1a]
+                .into_iter()
+                .map(|slot| Pci::at(0, slot, 0))
+                .find(|a| !set.slot_in_use(a))
+            else {
+                continue;
+            };
+            set.reserve(&mut at, flags, true)?;
+            set_pci(def, Dev::Controller(i), at, Some("on"));
+        }
         if let Some(v) = video_dev {
             primary_video(def, ctx, set, v, 1, flags)?;
         }
@@ -922,8 +943,12 @@ fn assign_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()>
             || (c.ctrl_type == "ide" && c.index == 0)
             || (c.ctrl_type == "scsi" && model == Some("ncr53c90"));
         let d = Dev::Controller(i);
-        if !skip && wanted(def, d) && ctx.flags(def, d) != 0 {
-            next_for(def, ctx, set, d)?;
+        if skip || !wanted(def, d) || ctx.flags(def, d) == 0 {
+            continue;
+        }
+        match usb2_function(def, i) {
+            Some(function) => usb2_slot(def, ctx, set, i, function)?,
+            None => next_for(def, ctx, set, d)?,
         }
     }
     for i in 0..def.devices.disks.len() {
@@ -964,6 +989,57 @@ fn assign_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()>
         (0..def.devices.serials.len()).map(Dev::Serial),
     )?;
     next_each(def, ctx, set, others(def, &["iommu", "vsock", "memory"]))?;
+    Ok(())
+}
+
+/// The PCI function of a part of a USB2 controller set (ICH9's EHCI at 7, its UHCI companions
+/// at 0 to 2), `None` for another controller.
+fn usb2_function(def: &DomainDef, i: usize) -> Option<u32> {
+    let c = &def.devices.controllers[i];
+    if c.ctrl_type != "usb" {
+        return None;
+    }
+    match c.model.as_deref()? {
+        "ich9-ehci1" => Some(7),
+        "ich9-uhci1" => Some(0),
+        "ich9-uhci2" => Some(1),
+        "ich9-uhci3" => Some(2),
+        _ => None,
+    }
+}
+
+/// A part of a USB2 controller set (controller `i`, PCI function `function`) joins the slot
+/// of a part of its set (same index) that has one, or takes a new slot (libvirt's
+/// qemuDomainAssignDevicePCISlots): every part of the set shares one slot.
+fn usb2_slot(
+    def: &mut DomainDef,
+    ctx: &Ctx,
+    set: &mut AddrSet,
+    i: usize,
+    function: u32,
+) -> Result<()> {
+    let index = def.devices.controllers[i].index;
+    let d = Dev::Controller(i);
+    let flags = ctx.flags(def, d);
+    let multi = (function == 0).then_some("on");
+    let found = (0..def.devices.controllers.len())
+        .filter(|&j| usb2_function(def, j).is_some() && def.devices.controllers[j].index == index)
+        .find_map(|j| present(def, Dev::Controller(j)));
+    match found {
+        Some(p) => {
+            let mut at = Pci::at(p.bus, p.slot, function);
+            at.domain = p.domain;
+            // Reserved as an address the definition gave (libvirt's ReserveAddr).
+            set.reserve(&mut at, flags, true)?;
+            set_pci(def, d, at, multi);
+        }
+        None => {
+            let at = set.reserve_next(flags, Some(function))?;
+            if !set.dry_run {
+                set_pci(def, d, at, multi);
+            }
+        }
+    }
     Ok(())
 }
 

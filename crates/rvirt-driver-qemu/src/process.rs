@@ -927,7 +927,7 @@ impl QemuDriver {
             }
         }
         // macvtap links are deleted should the start fail from here on.
-        let (taps, links) = crate::nethost::connect_all(def)?;
+        let (taps, links) = crate::nethost::connect_all(def, &self.dirs.qemu_state)?;
         // Bandwidth limits on the host side of the interfaces, before the guest can send.
         for n in def
             .devices
@@ -1626,7 +1626,7 @@ impl QemuDriver {
             (ev, st.name.clone(), !st.persistent, live, id)
         };
         for n in &live.devices.interfaces {
-            crate::nethost::disconnect(n);
+            crate::nethost::disconnect(n, &self.dirs.qemu_state);
             self.release_network_interface(n);
         }
         crate::virtiofs::stop(&self.dirs, &self.config, &p.private_dir, &live);

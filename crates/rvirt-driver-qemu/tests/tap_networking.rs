@@ -844,7 +844,9 @@ fn direct_interfaces_run_on_macvtap_links() {
 /// the mode in `<source>`; on a host-bridge network a tap on that bridge, shown as
 /// `type='bridge'`. Inactive XML names the network only. The network's live XML counts the
 /// connections on it and on each device; they go when the guest stops, and so do the links.
-/// A macvtap network without devices refuses the guest with libvirt's error.
+/// On a passthrough network the interface has a device to itself, which takes the guest's MAC
+/// while the guest runs and gets its own back after; a second guest finds none free. A
+/// macvtap network without devices refuses the guest with libvirt's error.
 #[test]
 fn guests_on_macvtap_and_host_bridge_networks() {
     if !available() {
@@ -852,11 +854,13 @@ fn guests_on_macvtap_and_host_bridge_networks() {
     }
     use rvirt_driver::NetworkDriver;
     let pid = std::process::id() % 100_000;
-    let (a, b, host) = (
+    let (a, b, c, host) = (
         Bridge::new(&format!("rvna{pid}")),
         Bridge::new(&format!("rvnb{pid}")),
+        Bridge::new(&format!("rvnc{pid}")),
         Bridge::new(&format!("rvnh{pid}")),
     );
+    let own_mac = c.sys("address");
     let root = Root::new();
     let d = open(root.path());
     let _cleanup = Cleanup(d.clone(), "nm");
@@ -877,6 +881,11 @@ fn guests_on_macvtap_and_host_bridge_networks() {
     let empty = start(format!(
         "<network><name>vp{pid}</name><forward mode='vepa'/></network>"
     ));
+    let pt = start(format!(
+        "<network><name>pt{pid}</name><forward mode='passthrough'><interface dev='{}'/>\
+         </forward></network>",
+        c.0
+    ));
     let nic = |i: u8, net: &str| {
         format!(
             "<interface type='network'><mac address='52:54:00:aa:bd:0{i}'/>\
@@ -889,7 +898,14 @@ fn guests_on_macvtap_and_host_bridge_networks() {
              <os><type arch='x86_64'>hvm</type></os><devices>{nics}</devices></domain>"
         )
     };
-    let nics = [nic(1, "mv"), nic(2, "mv"), nic(3, "mv"), nic(4, "hb")].concat();
+    let nics = [
+        nic(1, "mv"),
+        nic(2, "mv"),
+        nic(3, "mv"),
+        nic(4, "hb"),
+        nic(5, "pt"),
+    ]
+    .concat();
     let dom = block_on(d.domain_create_xml(&guest(&nics), DomainCreateFlags::empty())).unwrap();
     let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
     let shown = interfaces(&live);
@@ -927,6 +943,33 @@ fn guests_on_macvtap_and_host_bridge_networks() {
         names[3],
         host.0
     );
+    // Passthrough: the device is the guest's, with its MAC.
+    assert!(
+        shown[4].starts_with("type='direct'>")
+            && shown[4].contains(&format!("' dev='{}' mode='passthrough'/>", c.0)),
+        "{}",
+        shown[4]
+    );
+    assert_eq!(c.sys("address"), "52:54:00:aa:bd:05");
+    let link = std::process::Command::new("ip")
+        .args(["-d", "-o", "link", "show", &names[4]])
+        .output()
+        .unwrap();
+    let link = String::from_utf8_lossy(&link.stdout);
+    assert!(link.contains("macvtap mode passthru"), "{link}");
+    let e = block_on(d.domain_create_xml(
+        &guest(&nic(6, "pt")).replace("<name>nm</name>", "<name>np</name>"),
+        DomainCreateFlags::empty(),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.message,
+        format!(
+            "internal error: network 'pt{pid}' requires exclusive access to interfaces, but \
+             none are available"
+        )
+    );
+    assert_eq!(device_with_mac("52:54:00:aa:bd:06"), None);
     // Inactive XML: the network alone.
     let inactive = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::INACTIVE)).unwrap();
     let kept = interfaces(&inactive);
@@ -983,7 +1026,8 @@ fn guests_on_macvtap_and_host_bridge_networks() {
         x.starts_with("<network>") && !x.contains("connections"),
         "{x}"
     );
-    for n in [mv, hb, empty] {
+    assert_eq!(c.sys("address"), own_mac);
+    for n in [mv, hb, empty, pt] {
         block_on(d.network_destroy(&n)).unwrap();
         block_on(d.network_undefine(&n)).unwrap();
     }

@@ -3704,7 +3704,13 @@ impl Devices {
                 alias.target_port = con.target_port;
             }
             self.consoles.insert(0, alias);
-        } else if !self.serials.is_empty() {
+        } else if self.serials.first().is_some_and(|s| {
+            // A PCI or USB serial port (or the ISA debug port) has no console standing for it.
+            !matches!(
+                s.target_type.as_deref(),
+                Some("pci-serial" | "usb-serial" | "isa-debug")
+            )
+        }) {
             self.consoles.insert(0, serial_alias());
         }
         Ok(())
