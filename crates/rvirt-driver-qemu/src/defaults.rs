@@ -412,16 +412,9 @@ pub(crate) fn add_usb_hubs(def: &mut DomainDef) {
         .map(|c| usb_controller_ports(c) as usize)
         .sum::<usize>()
         + USB_HUB_PORTS * hubs;
-    let raw_usb_device = |e: &RawElement| match e.name.as_str() {
-        "hostdev" => {
-            e.attr("mode").unwrap_or("subsystem") == "subsystem" && e.attr("type") == Some("usb")
-        }
-        "sound" => e.attr("model") == Some("usb"),
-        _ => redirected(e),
-    };
     let count = hubs
         + (devs.other.iter())
-            .filter(|(_, e)| raw_usb_device(e))
+            .filter(|(_, e)| usb_host_or_sound(e) || redirected(e))
             .count()
         + devs.disks.iter().filter(|d| d.bus == "usb").count()
         + (devs.controllers.iter())
@@ -445,10 +438,9 @@ pub(crate) fn add_usb_hubs(def: &mut DomainDef) {
     }
 }
 
-/// USB ports for USB devices without an address (hubs, disks, inputs, serial ports,
-/// redirected devices, in libvirt's order): the first free port of the first USB controller
-/// with one, or of a hub. (libvirt places USB host devices and sound cards too; rvirt does
-/// not yet.)
+/// USB ports for USB devices without an address (hubs, host devices, disks, inputs, serial
+/// ports, sound cards, redirected devices, in libvirt's order): the first free port of the
+/// first USB controller with one, or of a hub.
 pub(crate) fn assign_usb(def: &mut DomainDef) {
     use rvirt_conf::domain::Address;
     let devs = &def.devices;
@@ -522,7 +514,9 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             .filter(|s| usb_serial_unplaced(s))
             .count()
         + (devs.other.iter())
-            .filter(|(_, e)| redirected(e) && e.child("address").is_none())
+            .filter(|(_, e)| {
+                (redirected(e) || usb_host_or_sound(e)) && e.child("address").is_none()
+            })
             .count();
     if wanting as u32 + new_hubs + used.len() as u32 > total {
         return;
@@ -541,6 +535,27 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             set_raw_address(e, usb_address(bus, port));
         }
     }
+    // Raw elements (host devices, sound cards, redirected devices) of a kind without one.
+    let place_raw = |devs: &mut rvirt_conf::domain::Devices,
+                     used: &mut Vec<(u32, String)>,
+                     hubs: &[(u32, String)],
+                     kind: &dyn Fn(&RawElement) -> bool| {
+        for (_, e) in devs.other.iter_mut() {
+            if !kind(e) || e.child("address").is_some() {
+                continue;
+            }
+            if let Some(Address::Usb {
+                bus,
+                port: Some(port),
+            }) = next(used, hubs)
+            {
+                set_raw_address(e, usb_address(bus, port));
+            }
+        }
+    };
+    place_raw(devs, &mut used, &hubs, &|e| {
+        e.name == "hostdev" && usb_host_or_sound(e)
+    });
     for d in &mut devs.disks {
         if d.bus == "usb" && d.info.address.is_none() {
             d.info.address = next(&mut used, &hubs);
@@ -556,18 +571,10 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             s.info.address = next(&mut used, &hubs);
         }
     }
-    for (_, e) in devs.other.iter_mut() {
-        if !redirected(e) || e.child("address").is_some() {
-            continue;
-        }
-        if let Some(Address::Usb {
-            bus,
-            port: Some(port),
-        }) = next(&mut used, &hubs)
-        {
-            set_raw_address(e, usb_address(bus, port));
-        }
-    }
+    place_raw(devs, &mut used, &hubs, &|e| {
+        e.name == "sound" && usb_host_or_sound(e)
+    });
+    place_raw(devs, &mut used, &hubs, &redirected);
 }
 
 /// `<address type='usb' bus='BUS' port='PORT'/>` for a device kept as a raw element.
@@ -594,6 +601,17 @@ pub(crate) fn raw_usb(e: &RawElement) -> Option<(u32, String)> {
     ))
 }
 
+/// Whether `e` is a USB host device or a USB sound card.
+fn usb_host_or_sound(e: &RawElement) -> bool {
+    match e.name.as_str() {
+        "hostdev" => {
+            e.attr("mode").unwrap_or("subsystem") == "subsystem" && e.attr("type") == Some("usb")
+        }
+        "sound" => e.attr("model") == Some("usb"),
+        _ => false,
+    }
+}
+
 /// Whether `e` is a redirected USB device.
 fn redirected(e: &RawElement) -> bool {
     e.name == "redirdev" && e.attr("bus").unwrap_or("usb") == "usb"
@@ -615,7 +633,7 @@ pub(crate) fn usb_ports_in_use(def: &DomainDef) -> Vec<(u32, String)> {
         .collect();
     used.extend(
         (devs.other.iter())
-            .filter(|(_, e)| e.name == "hub" || redirected(e))
+            .filter(|(_, e)| e.name == "hub" || redirected(e) || usb_host_or_sound(e))
             .filter_map(|(_, e)| raw_usb(e)),
     );
     used

@@ -619,6 +619,8 @@ fn defined_and_running_guests_match_libvirt() {
             .arg("1M"),
     );
     std::fs::write(dir.join("disk.raw"), vec![0u8; 1 << 20]).unwrap();
+    // usb-hubs' USB disk (its own: libvirt's and rvirt's guests run side by side).
+    std::fs::write(dir.join("usb.raw"), vec![0u8; 1 << 20]).unwrap();
     // The files memory-devices' NVDIMMs and virtio-pmem device map (sparse).
     for (name, mib) in [("nvdimm.img", 32), ("nvdimm-ro.img", 16), ("pmem.img", 64)] {
         let f = std::fs::File::create(dir.join(name)).unwrap();
@@ -652,8 +654,8 @@ fn defined_and_running_guests_match_libvirt() {
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
     let d = open(root.path());
     // libvirt's answers, from a few processes (each a state root of its own, `ROOTS[i]`) at
-    // once, while rvirt works out its own (the guests libvirt starts have no host resources
-    // that rvirt's could want at the same time: no ports, taps or shared memory).
+    // once, while rvirt defines its guests; rvirt starts its own once libvirt's are done (they
+    // share disk images, which QEMU locks).
     let chunks: Vec<&[String]> = names.chunks(names.len().div_ceil(ORACLES)).collect();
     let lv_roots: Vec<PathBuf> = (0..chunks.len())
         .map(|i| dir.join(format!("libvirt-{i}")))
@@ -673,8 +675,8 @@ fn defined_and_running_guests_match_libvirt() {
             })
         });
         let ours = rvirt_documents(&d, &names, &inputs);
-        let live = rvirt_live_documents(&d);
-        (answers.join().unwrap(), ours, live)
+        let answers = answers.join().unwrap();
+        (answers, ours, rvirt_live_documents(&d))
     });
     // Each guest's answer, with the paths under its state root (default variable stores,
     // chardev sockets) named as under rvirt's.
