@@ -59,13 +59,13 @@ impl Sidecar {
             .is_none_or(|p| matches!(p.try_wait(), Ok(Some(_))))
     }
 
-    /// Waits until `path` exists (the helper's socket or pid file), at most `limit`; fails if
-    /// the process ends first or the time runs out, with `log` (its log file, when it has one)
-    /// quoted in the error.
+    /// Waits until `path` is ready (the helper's socket listening, or its pid file there), at
+    /// most `limit`; fails if the process ends first or the time runs out, with `log` (its log
+    /// file, when it has one) quoted in the error.
     pub(crate) fn wait_for(&self, path: &Path, limit: Duration, log: Option<&Path>) -> Result<()> {
         let t = Instant::now();
         loop {
-            if path.exists() {
+            if ready(path) {
                 return Ok(());
             }
             let tail = || {
@@ -117,6 +117,35 @@ impl Drop for Sidecar {
     }
 }
 
+/// Whether a helper's `path` is ready: a socket once it listens (a helper binds its socket
+/// before it listens, and a QEMU connecting in between is refused), any other file once it
+/// exists.
+fn ready(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_socket() => listening(path),
+        Ok(_) => true,
+        Err(_) => false,
+    }
+}
+
+/// Whether the unix socket bound at `path` listens: its `/proc/net/unix` entry has the
+/// kernel's accepting flag (`__SO_ACCEPTCON`). True when the table cannot be read (the
+/// socket's existence is all there is to go by then).
+fn listening(path: &Path) -> bool {
+    const ACCEPTING: u32 = 1 << 16;
+    let Ok(table) = std::fs::read_to_string("/proc/net/unix") else {
+        return true;
+    };
+    let want = path.to_string_lossy();
+    table.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() >= 8
+            && f[7..].join(" ") == want
+            && u32::from_str_radix(f[3], 16).is_ok_and(|flags| flags & ACCEPTING != 0)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +195,18 @@ mod tests {
         std::fs::write(dir.path().join("sock"), "").unwrap();
         a.wait_for(&dir.path().join("sock"), Duration::from_millis(50), None)
             .unwrap();
+    }
+
+    #[test]
+    fn a_socket_is_ready_once_it_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        // Bound but never listening (a datagram socket), then a listening one.
+        let bound = dir.path().join("bound");
+        let _d = std::os::unix::net::UnixDatagram::bind(&bound).unwrap();
+        assert!(!ready(&bound));
+        let listening = dir.path().join("listening");
+        let _l = std::os::unix::net::UnixListener::bind(&listening).unwrap();
+        assert!(ready(&listening));
+        assert!(!ready(&dir.path().join("missing")));
     }
 }
