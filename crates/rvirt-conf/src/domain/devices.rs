@@ -378,7 +378,6 @@ impl DeviceInfo {
     }
 }
 
-/// Orders `attrs` as libvirt prints them: names in `order` first, in that order, the rest after.
 /// The attributes of a character device's `<source>` in libvirt's order (and the status
 /// file's mark of a driver-set `tls` last).
 const CHR_SOURCE_ORDER: &[&str] = &[
@@ -392,6 +391,7 @@ const CHR_SOURCE_ORDER: &[&str] = &[
     "tlsFromConfig",
 ];
 
+/// Orders `attrs` as libvirt prints them: names in `order` first, in that order, the rest after.
 fn sort_attrs(attrs: &mut [(String, String)], order: &[&str]) {
     attrs.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(order.len()));
 }
@@ -2909,32 +2909,39 @@ fn usb_version_text(v: &str) -> Result<String> {
     Ok(format!("{major}.{}{}", (bcd >> 4) & 0xf, bcd & 0xf))
 }
 
-/// The tcp character-device sources of a device kept as a raw element: an EGD generator's
-/// backend's, a redirected USB device's or a smartcard's own. libvirt's driver marks those
-/// (`tls`) as it marks a serial port's.
-pub fn raw_tcp_sources_mut(el: &mut RawElement) -> Vec<&mut RawElement> {
-    fn sources(el: &mut RawElement) -> impl Iterator<Item = &mut RawElement> {
-        el.children.iter_mut().filter_map(|c| match c {
-            RawNode::Element(e) if e.name == "source" => Some(e),
-            _ => None,
-        })
-    }
-    let tcp = |e: &RawElement| e.attr("type") == Some("tcp");
+/// The devices kept as raw elements that hold a character device: where it is, see
+/// [`raw_chardevs_mut`].
+const RAW_CHARDEV_HOLDERS: [&str; 3] = ["rng", "redirdev", "smartcard"];
+
+/// The character devices of a device kept as a raw element: an EGD generator's backend, a
+/// redirected USB device or a smartcard itself (none for other elements).
+fn raw_chardevs_mut(el: &mut RawElement) -> Vec<&mut RawElement> {
     match el.name.as_str() {
-        "redirdev" | "smartcard" if tcp(el) => sources(el).collect(),
+        "redirdev" | "smartcard" => vec![el],
         "rng" => (el.children.iter_mut())
             .filter_map(|c| match c {
-                RawNode::Element(b)
-                    if b.name == "backend" && b.attr("model") == Some("egd") && tcp(b) =>
-                {
-                    Some(sources(b))
+                RawNode::Element(b) if b.name == "backend" && b.attr("model") == Some("egd") => {
+                    Some(b)
                 }
                 _ => None,
             })
-            .flatten()
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The tcp character-device sources of a device kept as a raw element (see
+/// [`raw_chardevs_mut`]). libvirt's driver marks those (`tls`) as it marks a serial port's.
+pub fn raw_tcp_sources_mut(el: &mut RawElement) -> Vec<&mut RawElement> {
+    (raw_chardevs_mut(el).into_iter())
+        .filter(|c| c.attr("type") == Some("tcp"))
+        .flat_map(|c| {
+            c.children.iter_mut().filter_map(|s| match s {
+                RawNode::Element(e) if e.name == "source" => Some(e),
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// The status file's mark of a `tls` the driver set on a raw element's tcp source.
@@ -2956,6 +2963,9 @@ pub fn mark_raw_tls_from_config(el: &mut RawElement) {
 /// `tls` marks, and (migratable XML) without the `tls` they stand for. `None` when it has no
 /// mark.
 fn without_tls_marks(el: &RawElement, migratable: bool) -> Option<RawElement> {
+    if !RAW_CHARDEV_HOLDERS.contains(&el.name.as_str()) {
+        return None;
+    }
     let mut el = el.clone();
     let mut marked = false;
     for s in raw_tcp_sources_mut(&mut el) {
@@ -2997,25 +3007,14 @@ fn raw_chardev_canon(el: &mut RawElement) {
     );
 }
 
-/// `<redirdev>` and `<redirfilter>` in libvirt's form (and an EGD generator's protocol): a tcp redirdev's protocol (raw by
-/// default), a filter's USB class, vendor and product in upper-case hex. False when the
-/// element is dropped (a filter without devices).
+/// `<redirdev>` and `<redirfilter>` in libvirt's form, and an EGD generator's: a redirected
+/// device's or an EGD backend's character device (see [`raw_chardev_canon`]), a filter's USB
+/// class, vendor and product in upper-case hex. False when the element is dropped (a filter
+/// without devices).
 fn redir_canon(el: &mut RawElement) -> Result<bool> {
     match el.name.as_str() {
-        "redirdev" => {
-            raw_chardev_canon(el);
-            Ok(true)
-        }
-        "rng" => {
-            // An EGD generator's backend is a character device too.
-            for c in &mut el.children {
-                if let RawNode::Element(b) = c
-                    && b.name == "backend"
-                    && b.attr("model") == Some("egd")
-                {
-                    raw_chardev_canon(b);
-                }
-            }
+        "redirdev" | "rng" => {
+            raw_chardevs_mut(el).into_iter().for_each(raw_chardev_canon);
             Ok(true)
         }
         "redirfilter" => {
@@ -3756,7 +3755,7 @@ impl Devices {
                             .retain(|c| !matches!(c, RawNode::Element(e) if e.name == "current"));
                     }
                     o.raw(&el);
-                } else if let Some(el) = without_tls_marks(el, migratable).filter(|_| !status) {
+                } else if !status && let Some(el) = without_tls_marks(el, migratable) {
                     o.raw(&el);
                 } else {
                     o.raw(el);
