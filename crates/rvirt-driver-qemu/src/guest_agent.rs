@@ -87,12 +87,7 @@ fn agent_channel(st: &DomainObjState) -> Option<(bool, Option<String>)> {
             .iter()
             .any(|(k, v)| k == "state" && v == "connected");
         let path = (c.source_type == "unix")
-            .then(|| {
-                c.source
-                    .iter()
-                    .find(|(k, _)| k == "path")
-                    .map(|(_, v)| v.clone())
-            })
+            .then(|| c.source_attr("path").map(str::to_string))
             .flatten();
         Some((connected, path))
     })

@@ -17,13 +17,8 @@ fn network_nics(def: &rvirt_conf::DomainDef) -> Vec<(String, String, String)> {
         .iter()
         .filter(|n| n.net_type == "network")
         .map(|n| {
-            let net = n
-                .source
-                .iter()
-                .find(|(k, _)| k == "network")
-                .map(|(_, v)| v.clone());
             (
-                net.unwrap_or_default(),
+                n.source_attr("network").unwrap_or_default().to_string(),
                 n.mac.clone(),
                 n.target_dev.clone().unwrap_or_default(),
             )

@@ -126,15 +126,11 @@ fn generate_name() -> String {
 /// named as the definition says unless that is a generated name (`macvtapN` otherwise), up
 /// unless the guest's link starts down; its tap opened once per queue.
 fn connect_direct(n: &mut NetDef, state: &Path) -> Result<Tap> {
-    let source = |k: &str| {
-        n.source
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let link = source("dev")
+    let link = n
+        .source_attr("dev")
+        .map(str::to_string)
         .ok_or_else(|| Error::internal(FROM, "No source device specified for direct interface"))?;
-    let mode_name = source("mode").unwrap_or_else(|| "vepa".into());
+    let mode_name = n.source_attr("mode").unwrap_or("vepa").to_string();
     let mode = crate::macvtap::mode_value(&mode_name)
         .ok_or_else(|| Error::internal(FROM, format!("unknown macvtap mode '{mode_name}'")))?;
     let mac = parse_mac(&n.mac)
@@ -301,9 +297,8 @@ pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
 /// bridge once the interface is resolved).
 pub(crate) fn bridge_of(n: &NetDef) -> Option<&str> {
     matches!(n.plugged_type(), "bridge" | "network")
-        .then(|| n.source.iter().find(|(k, _)| k == "bridge"))
+        .then(|| n.source_attr("bridge"))
         .flatten()
-        .map(|(_, v)| v.as_str())
 }
 
 /// Whether `<link state='down'/>` says the guest's link is down.
@@ -426,9 +421,8 @@ pub(crate) fn disconnect(n: &NetDef, state: &Path) {
         && is_macvtap(name)
     {
         let _ = crate::macvtap::delete(name);
-        let source = |k: &str| n.source.iter().find(|(a, _)| a == k).map(|(_, v)| v);
-        if let (Some(link), Some(mode)) = (source("dev"), source("mode"))
-            && mode == "passthrough"
+        if let Some(link) = n.source_attr("dev")
+            && n.source_attr("mode") == Some("passthrough")
         {
             take_device_back(link, state);
         }

@@ -337,12 +337,7 @@ impl QemuDriver {
         if n.net_type != "network" {
             return Ok(());
         }
-        let name = n
-            .source
-            .iter()
-            .find(|(k, _)| k == "network")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+        let name = n.source_attr("network").unwrap_or_default().to_string();
         let objs = self.networks.objs.lock();
         let o = objs
             .iter()
@@ -356,11 +351,7 @@ impl QemuDriver {
         }
         let def = o.def.clone();
         drop(objs);
-        let group = n
-            .source
-            .iter()
-            .find(|(k, _)| k == "portgroup")
-            .map(|(_, v)| v.clone());
+        let group = n.source_attr("portgroup").map(str::to_string);
         let port = self.allocate_port(
             &def,
             rvirt_conf::networkport::NetworkPortDef {
@@ -415,14 +406,11 @@ impl QemuDriver {
         if n.net_type != "network" {
             return;
         }
-        let attr = |k: &str| {
-            n.source
-                .iter()
-                .find(|(a, _)| a == k)
-                .map(|(_, v)| v.clone())
-        };
-        if let (Some(net), Some(Ok(uuid))) = (attr("network"), attr("portid").map(|p| p.parse())) {
-            self.release_port(&net, &uuid);
+        if let (Some(net), Some(Ok(uuid))) = (
+            n.source_attr("network"),
+            n.source_attr("portid").map(str::parse),
+        ) {
+            self.release_port(net, &uuid);
         }
     }
 

@@ -34,7 +34,7 @@ pub(crate) fn create_chardev_file(c: &ChrDef) -> rvirt_types::Result<()> {
     if c.source_type != "file" {
         return Ok(());
     }
-    let Some((_, path)) = c.source.iter().find(|(k, _)| k == "path") else {
+    let Some(path) = c.source_attr("path") else {
         return Ok(());
     };
     std::fs::OpenOptions::new()

@@ -1441,6 +1441,14 @@ impl NetDef {
         })
     }
 
+    /// The value of the source's attribute `k` (`network`, `bridge`, `dev`, `mode`…).
+    pub fn source_attr(&self, k: &str) -> Option<&str> {
+        self.source
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The type the guest's device is plugged as: the actual type of an interface on a
     /// network ([`NetDef::actual_type`]), else its type.
     pub fn plugged_type(&self) -> &str {
