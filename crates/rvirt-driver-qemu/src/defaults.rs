@@ -405,7 +405,6 @@ const USB_HUB_PORTS: usize = 8;
 /// redirected devices.
 pub(crate) fn add_usb_hubs(def: &mut DomainDef) {
     let devs = &def.devices;
-    let usb_hub = |e: &RawElement| e.name == "hub" && e.attr("type") == Some("usb");
     let hubs = (devs.other.iter()).filter(|(_, e)| usb_hub(e)).count();
     let ports = (devs.controllers.iter())
         .filter(|c| c.ctrl_type == "usb")
@@ -414,7 +413,7 @@ pub(crate) fn add_usb_hubs(def: &mut DomainDef) {
         + USB_HUB_PORTS * hubs;
     let count = hubs
         + (devs.other.iter())
-            .filter(|(_, e)| usb_host_or_sound(e) || redirected(e))
+            .filter(|(_, e)| usb_hostdev(e) || usb_sound(e) || redirected(e))
             .count()
         + devs.disks.iter().filter(|d| d.bus == "usb").count()
         + (devs.controllers.iter())
@@ -495,7 +494,7 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
     let new_hubs = devs
         .other
         .iter()
-        .filter(|(_, e)| e.name == "hub" && e.attr("type") == Some("usb") && raw_usb(e).is_none())
+        .filter(|(_, e)| usb_hub(e) && raw_usb(e).is_none())
         .count() as u32;
     let total: u32 = ctrls.iter().map(|c| c.1).sum::<u32>() + 8 * (hubs.len() as u32 + new_hubs);
     let wanting = devs
@@ -515,15 +514,15 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             .count()
         + (devs.other.iter())
             .filter(|(_, e)| {
-                (redirected(e) || usb_host_or_sound(e)) && e.child("address").is_none()
+                (usb_hostdev(e) || usb_sound(e) || redirected(e)) && e.child("address").is_none()
             })
             .count();
     if wanting as u32 + new_hubs + used.len() as u32 > total {
         return;
     }
     // Hubs first, then the devices in libvirt's order.
-    for (_, e) in devs.other.iter_mut().filter(|(_, e)| e.name == "hub") {
-        if e.attr("type") != Some("usb") || raw_usb(e).is_some() {
+    for (_, e) in devs.other.iter_mut().filter(|(_, e)| usb_hub(e)) {
+        if raw_usb(e).is_some() {
             continue;
         }
         if let Some(Address::Usb {
@@ -553,9 +552,7 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             }
         }
     };
-    place_raw(devs, &mut used, &hubs, &|e| {
-        e.name == "hostdev" && usb_host_or_sound(e)
-    });
+    place_raw(devs, &mut used, &hubs, &usb_hostdev);
     for d in &mut devs.disks {
         if d.bus == "usb" && d.info.address.is_none() {
             d.info.address = next(&mut used, &hubs);
@@ -571,9 +568,7 @@ pub(crate) fn assign_usb(def: &mut DomainDef) {
             s.info.address = next(&mut used, &hubs);
         }
     }
-    place_raw(devs, &mut used, &hubs, &|e| {
-        e.name == "sound" && usb_host_or_sound(e)
-    });
+    place_raw(devs, &mut used, &hubs, &usb_sound);
     place_raw(devs, &mut used, &hubs, &redirected);
 }
 
@@ -601,15 +596,21 @@ pub(crate) fn raw_usb(e: &RawElement) -> Option<(u32, String)> {
     ))
 }
 
-/// Whether `e` is a USB host device or a USB sound card.
-fn usb_host_or_sound(e: &RawElement) -> bool {
-    match e.name.as_str() {
-        "hostdev" => {
-            e.attr("mode").unwrap_or("subsystem") == "subsystem" && e.attr("type") == Some("usb")
-        }
-        "sound" => e.attr("model") == Some("usb"),
-        _ => false,
-    }
+/// Whether `e` is a USB hub.
+fn usb_hub(e: &RawElement) -> bool {
+    e.name == "hub" && e.attr("type") == Some("usb")
+}
+
+/// Whether `e` is a USB host device.
+fn usb_hostdev(e: &RawElement) -> bool {
+    e.name == "hostdev"
+        && e.attr("mode").unwrap_or("subsystem") == "subsystem"
+        && e.attr("type") == Some("usb")
+}
+
+/// Whether `e` is a USB sound card.
+fn usb_sound(e: &RawElement) -> bool {
+    e.name == "sound" && e.attr("model") == Some("usb")
 }
 
 /// Whether `e` is a redirected USB device.
@@ -633,7 +634,7 @@ pub(crate) fn usb_ports_in_use(def: &DomainDef) -> Vec<(u32, String)> {
         .collect();
     used.extend(
         (devs.other.iter())
-            .filter(|(_, e)| e.name == "hub" || redirected(e) || usb_host_or_sound(e))
+            .filter(|(_, e)| e.name == "hub" || redirected(e) || usb_hostdev(e) || usb_sound(e))
             .filter_map(|(_, e)| raw_usb(e)),
     );
     used
