@@ -709,21 +709,21 @@ impl NetworkDriver for QemuDriver {
             NetworkXMLFlags::INACTIVE.bits(),
         )?;
         let inactive = flags & NetworkXMLFlags::INACTIVE.bits() != 0;
-        let name = self.net_obj(net, |objs, i| Ok(objs[i].def.name.clone()))?;
-        // The ports' connections, counted on the network and on each of its devices.
-        let ports = self.networks.ports.list(&name);
-        let (xml, active) = self.net_obj(net, |objs, i| {
+        let (xml, connections) = self.net_obj(net, |objs, i| {
             let o = &objs[i];
-            let xml = match &o.new_def {
-                Some(d) if inactive => d.format(),
-                _ if inactive || !o.active => o.def.format(),
-                _ => o.def.format_with_connections(&|dev| {
-                    crate::netport::direct_connections(&ports, dev)
-                }),
-            };
-            Ok((xml, o.active))
+            Ok(match &o.new_def {
+                Some(d) if inactive => (d.format(), 0),
+                _ if inactive || !o.active => (o.def.format(), 0),
+                _ => {
+                    // The ports' connections, counted on the network and on each device.
+                    let ports = self.networks.ports.list(&o.def.name);
+                    let xml = o.def.format_with_connections(&|dev| {
+                        crate::netport::direct_connections(&ports, dev)
+                    });
+                    (xml, ports.len())
+                }
+            })
         })?;
-        let connections = if active && !inactive { ports.len() } else { 0 };
         Ok(with_connections(xml, connections))
     }
 
