@@ -821,9 +821,8 @@ fn chipset_slots(def: &mut DomainDef, ctx: &Ctx, set: &mut AddrSet) -> Result<()
         // USB2 controller sets where real Q35 boards have them: the first at 00:1D, the
         // second at 00:1A, when free (their other parts join them later).
         for i in 0..def.devices.controllers.len() {
-            let c = &def.devices.controllers[i];
-            if c.ctrl_type != "usb"
-                || c.model.as_deref() != Some("ich9-uhci1")
+            // The set's UHCI1, function 0.
+            if usb2_function(def, i) != Some(0)
                 || present(def, Dev::Controller(i)).is_some()
                 || set.buses.is_empty()
             {
