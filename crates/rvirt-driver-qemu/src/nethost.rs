@@ -180,7 +180,7 @@ fn lend_device(link: &str, mac: [u8; 6], state: &Path) -> Result<()> {
     let own = std::fs::read_to_string(&path).map_err(|e| {
         Error::system(
             FROM,
-            format!("Unable to get index for interface {link}"),
+            format!("Cannot get interface MAC on '{link}'"),
             &e,
         )
     })?;
