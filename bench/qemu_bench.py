@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """QEMU domain lifecycle timings: the floor (bare QEMU driven over QMP by this script), rvirtd's
 qemu:///system and Debian's libvirtd (session QEMU driver), all through the same python3-libvirt
-client where a daemon is involved, in one run. The three take turns round by round (the order
-reversed every other round), so that a machine whose speed drifts within minutes weighs on
-each alike. See bench/run_qemu.sh and bench/RESULTS.md.
+client where a daemon is involved, and rvirt's embedded driver (qemu:///embed in a helper
+process, `lifecycle_bench serve`, which times each operation in its own process), in one run.
+The sides take turns round by round (the order reversed every other round), so that a machine
+whose speed drifts within minutes weighs on each alike. See bench/run_qemu.sh and
+bench/RESULTS.md.
 
-RAW=FILE also writes every timing (seconds) as JSON.
+EMBED_BENCH=BINARY (the lifecycle_bench example) adds the embedded side; RAW=FILE also writes
+every timing (seconds) as JSON.
 
 usage: qemu_bench.py WORKDIR RVIRT_URI LIBVIRT_URI [N]
 """
@@ -154,9 +157,10 @@ GAP = 0.1
 
 
 def timed(f):
+    """Seconds f took: its own figure where it returns one (the embedded side times itself)."""
     t = time.monotonic()
-    f()
-    return time.monotonic() - t
+    own = f()
+    return time.monotonic() - t if own is None else own
 
 
 class FloorSide:
@@ -233,6 +237,58 @@ class DaemonSide:
         self.d.undefine()
 
 
+# ---------------------------------------------------------------- rvirt's embedded driver
+
+class EmbedSide:
+    """rvirt's qemu:///embed driver in a `lifecycle_bench serve` process under its own root:
+    each operation is a line on its standard input, answered with the milliseconds the driver
+    call took in that process (no daemon, no RPC: the pipe is not timed)."""
+
+    def __init__(self, binary, root, name, mib=64, kernel=None, serial=None):
+        os.makedirs(root, exist_ok=True)
+        self.p = subprocess.Popen([binary, "serve", root], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.call("define " + guest_xml(name, mib, kernel, serial))
+        self.active = False
+
+    def call(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        answer = self.p.stdout.readline().rstrip("\n")
+        if not answer.startswith("ok "):
+            raise RuntimeError("embedded %s: %s" % (line.split(" ")[0], answer or "helper ended"))
+        return float(answer[3:]) / 1000
+
+    def start(self):
+        self.active = True
+        return self.call("start")
+
+    def suspend(self):
+        return self.call("suspend")
+
+    def resume(self):
+        return self.call("resume")
+
+    def destroy(self):
+        self.active = False
+        return self.call("destroy")
+
+    def save(self, path):
+        self.active = False
+        return self.call("save " + path)
+
+    def restore(self, path):
+        self.active = True
+        return self.call("restore " + path)
+
+    def close(self):
+        if self.active:
+            self.call("destroy")
+        self.call("undefine")
+        self.p.stdin.close()
+        self.p.wait()
+
+
 def rounds(n):
     """Round i visits the sides in the given order when i is even, in reverse when odd: every
     side is measured within seconds of the others, whatever the machine does meanwhile."""
@@ -287,8 +343,11 @@ def main():
     kernel, savedir = os.path.join(work, "fill.bin"), os.path.join(work, "saves")
     rv, lv = libvirt.open(rvirt_uri), libvirt.open(libvirt_uri)
     res = {}
+    embed_bin = os.environ.get("EMBED_BENCH")
     small = [("floor", FloorSide(rv, "floor")), ("rvirt", DaemonSide(rv, "bench-rvirt")),
              ("libvirt", DaemonSide(lv, "bench-libvirt"))]
+    if embed_bin:
+        small.append(("embed", EmbedSide(embed_bin, os.path.join(work, "embed"), "bench-embed")))
     try:
         res = bench_small(small, savedir)
     finally:
@@ -302,23 +361,26 @@ def main():
             side = cls(conn, "big-" + name, 512, kernel, serial)
             side.serial = serial
             big.append((name, side))
+        if embed_bin:
+            serial = os.path.join(savedir, "big-embed.serial")
+            side = EmbedSide(embed_bin, os.path.join(work, "embed-big"), "big-embed", 512,
+                             kernel, serial)
+            side.serial = serial
+            big.append(("embed", side))
         try:
             for name, v in bench_big(big, savedir).items():
                 res[name].update(v)
         finally:
             for _, s in big[1:]:
                 s.close()
-    embed = {}
-    if os.environ.get("EMBED_JSON"):
-        embed = json.load(open(os.environ["EMBED_JSON"]))
     ops = ["start", "suspend", "resume", "destroy", "save", "restore", "save_512", "restore_512"]
     print("| operation | floor (QEMU + QMP) | rvirt embed | rvirtd | libvirtd 9.0 | embed / floor | rvirtd / floor | target |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for op in ops:
         if op not in res["floor"]:
             continue
-        f, r, l = (ms(res[s][op]) if res[s].get(op) is not None else None for s in ("floor", "rvirt", "libvirt"))
-        e = embed.get(op)
+        f, r, l, e = (ms(res[s][op]) if s in res and res[s].get(op) is not None else None
+                      for s in ("floor", "rvirt", "libvirt", "embed"))
         ratio = lambda x: "n/a" if x is None or not f else "%.2f×" % (x / f)
         fmt = lambda v: "n/a" if v is None else ("%.2f ms" % v if v < 10 else "%.1f ms" % v)
         target = "≤ 2×" if op == "start" else "≤ 1.3×"

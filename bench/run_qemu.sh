@@ -4,7 +4,8 @@
 # fills with pseudo-random bytes) started, suspended, resumed, destroyed, saved and restored by
 #   - the floor: bench/qemu_bench.py itself runs QEMU with the argv rvirt builds
 #     (domxml-to-native) and drives it over QMP;
-#   - rvirt in-process on qemu:///embed (crates/rvirt-driver-qemu/examples/lifecycle_bench.rs);
+#   - rvirt in-process on qemu:///embed (crates/rvirt-driver-qemu/examples/lifecycle_bench.rs,
+#     its serve mode, taking its turn in each round);
 #   - rvirtd (release build, qemu:///system with rvirt_qemu_root), through python3-libvirt;
 #   - Debian's libvirtd, its QEMU driver in session mode as user nobody (its own folders under
 #     the work dir: no host state touched), through the same python3-libvirt client.
@@ -39,8 +40,8 @@ lv_uri="qemu+unix:///session?socket=$work/lv/run/libvirt/libvirt-sock"
 # Let libvirtd probe QEMU's capabilities before anything is timed.
 /usr/bin/python3 -c "import libvirt,sys; libvirt.open(sys.argv[1]).getCapabilities()" "$lv_uri"
 
-# rvirt in-process (qemu:///embed): no daemon, no RPC.
-"${EMBED_BENCH:-$target/release/examples/lifecycle_bench}" "$work/embed" "${1:-10}" > "$work/embed.json"
-
-EMBED_JSON="$work/embed.json" /usr/bin/python3 bench/qemu_bench.py "$work" \
+# rvirt in-process (qemu:///embed: no daemon, no RPC) takes its turn in the same rounds, in a
+# helper process that times each call itself.
+EMBED_BENCH="${EMBED_BENCH:-$target/release/examples/lifecycle_bench}" \
+    /usr/bin/python3 bench/qemu_bench.py "$work" \
     "qemu+unix:///system?socket=$work/rv/sock/libvirt-sock" "$lv_uri" "${1:-10}"
