@@ -13,6 +13,8 @@ mod hostdev;
 mod lease;
 mod memdev;
 mod netdev;
+mod netopts;
+pub use netopts::validate_port_options;
 mod numa;
 mod out;
 pub mod params;

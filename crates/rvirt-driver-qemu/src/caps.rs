@@ -255,6 +255,9 @@ impl QemuDriver {
         crate::pci::assign(def)?;
         crate::memdev::assign_slots(def)?;
         crate::memdev::validate(def, None)?;
+        for n in &def.devices.interfaces {
+            crate::nethost::validate(n)?;
+        }
         crate::graphics::validate(def, &self.config)?;
         crate::firmware::validate(def)?;
         crate::hugepages::validate(def)?;

@@ -833,11 +833,16 @@ pub(crate) fn netdev_props(
                     })
                     .collect(),
             };
-            Ok(if fds.len() > 1 {
-                json!({"type": "tap", "fds": fds.join(":"), "id": netdev})
+            let mut props = if fds.len() > 1 {
+                json!({"type": "tap", "fds": fds.join(":")})
             } else {
-                json!({"type": "tap", "fd": fds.concat(), "id": netdev})
-            })
+                json!({"type": "tap", "fd": fds.concat()})
+            };
+            if let Some(b) = n.sndbuf() {
+                props["sndbuf"] = json!(b);
+            }
+            props["id"] = json!(netdev);
+            Ok(props)
         }
         other => Err(unsupported(format!(
             "interface type '{other}' is not supported yet"
@@ -845,9 +850,23 @@ pub(crate) fn netdev_props(
     }
 }
 
+/// The NIC of interface `n` (QEMU device `driver`, on netdev `netdev`) before its address,
+/// its properties in libvirt's order: the model, a virtio NIC's own ones, then the netdev,
+/// the id and the MAC.
+pub(crate) fn nic_device(n: &NetDef, driver: &str, netdev: &str, id: &str) -> Value {
+    let mut dev = json!({"driver": driver});
+    if driver == "virtio-net-pci" {
+        virtio_net_props(n, &mut dev);
+    }
+    dev["netdev"] = json!(netdev);
+    dev["id"] = json!(id);
+    dev["mac"] = json!(n.mac);
+    dev
+}
+
 /// The NIC properties of a virtio interface beyond its model: several queues (`mq`, and
-/// `2N+2` MSI-X vectors) and the MTU the guest is told of (`host_mtu`).
-pub(crate) fn virtio_net_props(n: &NetDef, dev: &mut Value) {
+/// `2N+2` MSI-X vectors), the MTU the guest is told of (`host_mtu`) and failover.
+fn virtio_net_props(n: &NetDef, dev: &mut Value) {
     let queues = crate::nethost::queues(n);
     if queues > 1 {
         dev["mq"] = json!(true);
@@ -855,6 +874,10 @@ pub(crate) fn virtio_net_props(n: &NetDef, dev: &mut Value) {
     }
     if let Some(m) = crate::nethost::mtu(n) {
         dev["host_mtu"] = json!(m);
+    }
+    // The persistent side of a failover pair (libvirt's `<teaming type='persistent'/>`).
+    if matches!(n.teaming(), Some(("persistent", _))) {
+        dev["failover"] = json!(true);
     }
 }
 
@@ -882,14 +905,7 @@ fn nets(def: &DomainDef, ctx: &CommandContext<'_>, a: &mut Vec<String>) -> Resul
                 )));
             }
         };
-        let mut dev = at_pci(
-            def,
-            &n.info,
-            json!({"driver": model, "netdev": netdev, "id": id_of(&n.info), "mac": n.mac}),
-        );
-        if model == "virtio-net-pci" {
-            virtio_net_props(n, &mut dev);
-        }
+        let mut dev = at_pci(def, &n.info, nic_device(n, model, &netdev, &id_of(&n.info)));
         let order = n
             .info
             .boot_order

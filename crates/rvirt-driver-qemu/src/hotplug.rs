@@ -918,6 +918,9 @@ fn config_attach(def: &DomainDef, dev: &Device, cfg: &QemuConfig) -> Result<Doma
     crate::pci::assign(&mut d)?;
     crate::memdev::assign_slots(&mut d)?;
     crate::memdev::validate(&d, None)?;
+    if let Device::Net { net, .. } = dev {
+        crate::nethost::validate(net)?;
+    }
     Ok(d)
 }
 
@@ -1792,7 +1795,6 @@ impl QemuDriver {
             }
             Device::Net { net, .. } => {
                 let driver = net_driver(net.model.as_deref())?;
-                let mac = net.mac.clone();
                 // A user alias is kept; otherwise the next `netN` after the live ones.
                 let qid = net
                     .info
@@ -1808,6 +1810,7 @@ impl QemuDriver {
                     |a| a.devices.interfaces.push(net.clone()),
                     |a| a.devices.interfaces.last().map(|x| &x.info),
                 )?;
+                crate::nethost::validate(&net)?;
                 let netdev = format!("host{qid}");
                 // The interface's host side first (its tap device), then QEMU's: the tap's
                 // descriptors go over the monitor under names the netdev then takes.
@@ -1856,14 +1859,11 @@ impl QemuDriver {
                         return Err(e);
                     }
                 };
-                let mut dev = crate::command::at_pci(
+                let dev = crate::command::at_pci(
                     &def,
                     &net.info,
-                    json!({"driver": driver, "netdev": netdev, "id": qid, "mac": mac}),
+                    crate::command::nic_device(&net, driver, &netdev, &qid),
                 );
-                if driver == "virtio-net-pci" {
-                    crate::command::virtio_net_props(&net, &mut dev);
-                }
                 self.with_monitor(&p, move |m| async move {
                     use std::os::fd::AsRawFd;
                     let fds = tap.as_ref().map(|t| t.fds.as_slice()).unwrap_or_default();

@@ -80,15 +80,9 @@ fn check_supported(n: &NetDef) -> Result<()> {
             "bandwidth" if e.child("inbound").and_then(|i| i.attr("floor")).is_some() => {
                 "an inbound bandwidth floor"
             }
-            "vlan" => "VLAN tags",
+            "vlan" => return Err(vlan_refused(n)),
             "virtualport" => "virtual port profiles",
             "filterref" => "network filters",
-            "coalesce" => "interrupt coalescing",
-            "teaming" => "teaming",
-            "downscript" => "a downscript",
-            "tune" => "tuning (sndbuf)",
-            "port" if e.attr("isolated").is_some() => "isolated ports",
-            "backend" if e.attr("tap").is_some() => "a tap backend other than /dev/net/tun",
             "driver" if e.attr("name") == Some("vhost") => {
                 "vhost-net (this host has no /dev/vhost-net support in rvirt yet)"
             }
@@ -100,6 +94,84 @@ fn check_supported(n: &NetDef) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Why a VLAN tag cannot be set, in libvirt's words: only SR-IOV devices (a passthrough
+/// macvtap's, a hostdev's) and Open vSwitch bridges take one, and rvirt has neither a VF's
+/// setup nor Open vSwitch.
+fn vlan_refused(n: &NetDef) -> Error {
+    let passthrough = n.plugged_type() == "direct" && n.source_attr("mode") == Some("passthrough");
+    match n.source_attr("dev").filter(|_| passthrough) {
+        Some(dev) if !Path::new(&format!("/sys/class/net/{dev}/device/physfn")).exists() => {
+            Error::with_detail(
+                ErrorDomain::NONE,
+                ErrorNumber::CONFIG_UNSUPPORTED,
+                format!("vlan can only be set for SR-IOV VFs, but {dev} is not a VF"),
+            )
+        }
+        Some(dev) => unsupported(format!(
+            "a VLAN tag on the SR-IOV VF {dev} is not supported by this QEMU driver yet"
+        )),
+        None => Error::with_detail(
+            ErrorDomain::DOMAIN,
+            ErrorNumber::CONFIG_UNSUPPORTED,
+            format!(
+                "interface {} - vlan tag not supported for this connection type",
+                n.mac
+            ),
+        ),
+    }
+}
+
+/// The QEMU driver's checks of an interface's options at define and attach (libvirt's
+/// `qemuValidateDomainDeviceDefNetwork`): receive coalescing only on a bridge's tap,
+/// failover's persistent side a virtio NIC, its transient side a host device.
+pub(crate) fn validate(n: &NetDef) -> Result<()> {
+    if n.coalesce_rx_frames().is_some() && !matches!(n.net_type.as_str(), "network" | "bridge") {
+        return Err(unsupported(format!(
+            "coalesce settings on interface type {} are not supported",
+            n.net_type
+        )));
+    }
+    match n.teaming() {
+        Some(("persistent", _))
+            if !matches!(
+                n.model.as_deref(),
+                Some("virtio" | "virtio-transitional" | "virtio-non-transitional")
+            ) =>
+        {
+            Err(unsupported(format!(
+                "virtio-net teaming persistent interface must be <model type='virtio'/>, not \
+                 '{}'",
+                n.model.as_deref().unwrap_or("")
+            )))
+        }
+        Some(("transient", _)) if !matches!(n.net_type.as_str(), "hostdev" | "network") => {
+            Err(unsupported(format!(
+                "virtio-net teaming transient interface must be type='hostdev', not '{}'",
+                n.net_type
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The tun clone device an interface's tap is opened through (`<backend tap>`; only a
+/// privileged driver may name one).
+fn tun_path(n: &NetDef) -> Result<&str> {
+    match n
+        .extra
+        .iter()
+        .find(|e| e.name == "backend")
+        .and_then(|b| b.attr("tap"))
+    {
+        None => Ok(tap::TUN),
+        // SAFETY: geteuid has no preconditions.
+        Some(_) if unsafe { libc::geteuid() } != 0 => Err(unsupported(
+            "cannot use custom tap device in session mode".into(),
+        )),
+        Some(p) => Ok(p),
+    }
 }
 
 /// A name for a new device: `<prefix>N` with the next N of `counter` no device has.
@@ -177,13 +249,8 @@ fn saved_mac_file(link: &str, state: &Path) -> std::path::PathBuf {
 /// given to it. On an error the device keeps its own.
 fn lend_device(link: &str, mac: [u8; 6], state: &Path) -> Result<()> {
     let path = format!("/sys/class/net/{link}/address");
-    let own = std::fs::read_to_string(&path).map_err(|e| {
-        Error::system(
-            FROM,
-            format!("Cannot get interface MAC on '{link}'"),
-            &e,
-        )
-    })?;
+    let own = std::fs::read_to_string(&path)
+        .map_err(|e| Error::system(FROM, format!("Cannot get interface MAC on '{link}'"), &e))?;
     let file = saved_mac_file(link, state);
     crate::util::write_atomic(&file, own.trim().as_bytes()).map_err(|e| {
         Error::system(
@@ -228,6 +295,8 @@ fn tap_mac(guest: &str) -> Result<[u8; 6]> {
 /// left behind: a new tap device goes away with its descriptors.
 pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
     check_supported(n)?;
+    // What the network made of the interface is checked as its configured type was.
+    rvirt_conf::domain::validate_port_options(n, n.plugged_type())?;
     if n.plugged_type() == "direct" {
         return connect_direct(n, state);
     }
@@ -253,7 +322,7 @@ pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
                 "target managed='no' but specified dev doesn't exist",
             ));
         }
-        tap::open_tap(&name, queues, hdr)?
+        tap::open_tap_at(tun_path(n)?, &name, queues, hdr)?
     } else {
         let name = match &n.target_dev {
             Some(name) => {
@@ -267,7 +336,7 @@ pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
             }
             None => generate_name(),
         };
-        let tap = tap::open_tap(&name, queues, hdr)?;
+        let tap = tap::open_tap_at(tun_path(n)?, &name, queues, hdr)?;
         tap::set_mac(&tap.name, tap_mac(&n.mac)?)?;
         if matches!(n.plugged_type(), "bridge" | "network") {
             let bridge = bridge_of(n)
@@ -280,10 +349,20 @@ pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
             };
             tap::set_mtu(&tap.name, want)?;
             tap::bridge_add_port(&bridge, &tap.name)?;
+            if n.network_port_isolated.or(n.port_isolated()) == Some(true)
+                && let Err(e) = tap::bridge_port_set(&bridge, &tap.name, "isolated", 1)
+            {
+                let _ = tap::bridge_remove_port(&bridge, &tap.name);
+                return Err(e);
+            }
         } else if let Some(m) = mtu(n) {
             tap::set_mtu(&tap.name, m)?;
         }
         tap::set_up(&tap.name)?;
+        if let Some(frames) = n.coalesce_rx_frames() {
+            let took = tap::set_coalesce_rx_frames(&tap.name, frames)?;
+            n.set_coalesce_rx_frames(took);
+        }
         tap
     };
     if let Some(path) = script {
@@ -427,6 +506,17 @@ pub(crate) fn disconnect(n: &NetDef, state: &Path) {
             take_device_back(link, state);
         }
         return;
+    }
+    // An ethernet interface's downscript runs first, with the device still there (libvirt's
+    // order); its failure is not the stop's.
+    if n.net_type == "ethernet"
+        && let Some(name) = n.target_dev.as_deref()
+        && let Some(path) = (n.extra.iter())
+            .find(|e| e.name == "downscript")
+            .and_then(|d| d.attr("path"))
+            .filter(|p| !p.is_empty())
+    {
+        let _ = run_script(path, name);
     }
     if n.net_type == "ethernet"
         && n.target_managed.as_deref() != Some("no")

@@ -63,6 +63,13 @@ impl Ports {
         {
             port.plug = plug_of(def, ports)?;
         }
+        // A port that does not say takes the network's isolation (libvirt's
+        // networkAllocatePort).
+        if let Some(def) = plug
+            && port.isolated.is_none()
+        {
+            port.isolated = def.port_isolated;
+        }
         let dir = port_dir(dirs, network);
         let path = dir.join(format!("{}.xml", port.uuid));
         std::fs::create_dir_all(&dir)

@@ -364,13 +364,14 @@ impl QemuDriver {
                 bandwidth: None,
                 class_id: 0,
                 vlan: None,
-                isolated: None,
+                isolated: n.port_isolated(),
                 trust_guest_rx_filters: None,
                 plug: rvirt_conf::networkport::PortPlug::None,
             },
         )?;
         n.source.retain(|(k, _)| k == "network" || k == "portgroup");
         n.source.push(("portid".into(), port.uuid.to_string()));
+        n.network_port_isolated = port.isolated;
         // What libvirt's live XML shows: the network's bridge, a host bridge, or a macvtap's
         // device and mode.
         match port.plug {

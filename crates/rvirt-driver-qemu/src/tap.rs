@@ -6,6 +6,7 @@
 use rvirt_types::{Error, ErrorDomain, Result};
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
 
 /// `SIOCBRADDIF` and `SIOCBRDELIF` (linux/sockios.h), which the libc crate has for Android
 /// only.
@@ -67,7 +68,8 @@ impl Ifreq {
     /// `ioctl(fd, req, self)`.
     fn ioctl(&mut self, fd: libc::c_int, req: libc::c_ulong) -> std::io::Result<()> {
         // SAFETY: every request made here reads and writes a `struct ifreq`, which `self` is,
-        // laid out as the kernel's (name, then a 24-byte union).
+        // laid out as the kernel's (name, then a 24-byte union); SIOCETHTOOL's union holds a
+        // pointer to a live ethtool struct of the command's type (set_coalesce_rx_frames).
         let rc = unsafe { libc::ioctl(fd, req as _, self as *mut Ifreq) };
         if rc < 0 {
             Err(std::io::Error::last_os_error())
@@ -119,20 +121,29 @@ pub(crate) struct Tap {
 /// Opens (creating it if it does not exist) the tap device `ifname` with `queues` queues
 /// (`IFF_MULTI_QUEUE` when more than one) and, for virtio NICs, the virtio-net header.
 pub(crate) fn open_tap(ifname: &str, queues: usize, vnet_hdr: bool) -> Result<Tap> {
+    open_tap_at(TUN, ifname, queues, vnet_hdr)
+}
+
+/// The tun/tap clone device.
+pub(crate) const TUN: &str = "/dev/net/tun";
+
+/// [`open_tap`] through the clone device at `tunpath` (an interface's `<backend tap>`).
+pub(crate) fn open_tap_at(
+    tunpath: &str,
+    ifname: &str,
+    queues: usize,
+    vnet_hdr: bool,
+) -> Result<Tap> {
     let mut fds = Vec::with_capacity(queues.max(1));
     let mut name = ifname.to_string();
+    let opening = || format!("Unable to open {tunpath}, is tun module loaded?");
     for _ in 0..queues.max(1) {
-        // SAFETY: open(2) of a constant path; the result is checked.
-        let fd = unsafe { libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
-        if fd < 0 {
-            return Err(Error::system(
-                ErrorDomain::NONE,
-                "Unable to open /dev/net/tun, is tun module loaded?",
-                &std::io::Error::last_os_error(),
-            ));
-        }
-        // SAFETY: a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let fd = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(tunpath)
+            .map_err(|e| Error::system(ErrorDomain::NONE, opening(), &e))?;
+        let fd = OwnedFd::from(fd);
         let mut r = Ifreq::new(&name)?;
         let mut flags = libc::IFF_TAP | libc::IFF_NO_PI;
         if queues > 1 {
@@ -304,6 +315,64 @@ pub(crate) fn bridge_add_port(bridge: &str, ifname: &str) -> Result<()> {
 /// Takes `ifname` off the Linux bridge `bridge`.
 pub(crate) fn bridge_remove_port(bridge: &str, ifname: &str) -> Result<()> {
     bridge_port(bridge, ifname, SIOCBRDELIF, "remove")
+}
+
+/// Sets the bridge port option `param` of `ifname` on `bridge` (its `brif` file in sysfs), as
+/// libvirt's `virNetDevBridgePortSet`.
+pub(crate) fn bridge_port_set(bridge: &str, ifname: &str, param: &str, value: u64) -> Result<()> {
+    let path = format!("/sys/class/net/{bridge}/brif/{ifname}/{param}");
+    let r = if Path::new(&path).exists() {
+        std::fs::write(&path, value.to_string())
+    } else {
+        Err(std::io::Error::from_raw_os_error(libc::EINVAL))
+    };
+    r.map_err(sys(format!(
+        "Unable to set bridge {bridge} port {ifname} {param} to {value}"
+    )))
+}
+
+/// `struct ethtool_coalesce` (linux/ethtool.h): a command and 22 counts.
+#[repr(C)]
+#[derive(Default)]
+struct EthtoolCoalesce {
+    cmd: u32,
+    rx_coalesce_usecs: u32,
+    rx_max_coalesced_frames: u32,
+    rest: [u32; 20],
+}
+
+const ETHTOOL_GCOALESCE: u32 = 0x0e;
+const ETHTOOL_SCOALESCE: u32 = 0x0f;
+
+/// Sets how many received frames `ifname` coalesces (libvirt's `virNetDevSetCoalesce` with
+/// the one count its XML has, every other count 0) and returns what the device took (a tap
+/// caps it at 64), as libvirt reads it back into the live definition.
+pub(crate) fn set_coalesce_rx_frames(ifname: &str, frames: u32) -> Result<u32> {
+    let s = control_socket()?;
+    // SIOCETHTOOL reads and writes the ethtool_coalesce `ifr_data` points to.
+    let ethtool = |coal: &mut EthtoolCoalesce| -> std::io::Result<()> {
+        let mut r =
+            Ifreq::new(ifname).map_err(|_| std::io::Error::from_raw_os_error(libc::ERANGE))?;
+        let ptr = std::ptr::from_mut(coal) as usize;
+        r.data[..size_of::<usize>()].copy_from_slice(&ptr.to_ne_bytes());
+        r.ioctl(s.as_raw_fd(), libc::SIOCETHTOOL)
+    };
+    Ifreq::new(ifname)?;
+    let mut set = EthtoolCoalesce {
+        cmd: ETHTOOL_SCOALESCE,
+        rx_max_coalesced_frames: frames,
+        ..EthtoolCoalesce::default()
+    };
+    ethtool(&mut set).map_err(sys(format!("Cannot set coalesce info on '{ifname}'")))?;
+    let mut got = EthtoolCoalesce {
+        cmd: ETHTOOL_GCOALESCE,
+        ..EthtoolCoalesce::default()
+    };
+    // Not failing when the read back fails, as libvirt.
+    Ok(match ethtool(&mut got) {
+        Ok(()) => got.rx_max_coalesced_frames,
+        Err(_) => frames,
+    })
 }
 
 fn bridge_port(bridge: &str, ifname: &str, req: libc::c_ulong, verb: &str) -> Result<()> {

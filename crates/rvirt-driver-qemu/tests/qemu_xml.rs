@@ -486,6 +486,14 @@ fn argv_devices(line: &str) -> std::collections::BTreeMap<String, Value> {
                     if o.contains_key("mac") {
                         o.insert("mac".into(), "masked".into());
                     }
+                    // libvirt's domxml-to-native re-creates each interface from its model,
+                    // MAC, boot order and script only (qemuConnectDomainXMLToNativePrepareHost):
+                    // a virtio NIC's queues, MTU and failover are not on its line.
+                    if o.get("driver").and_then(Value::as_str) == Some("virtio-net-pci") {
+                        for k in ["mq", "vectors", "host_mtu", "failover"] {
+                            o.shift_remove(k);
+                        }
+                    }
                     if let Some(Value::String(drive)) = o.get_mut("drive") {
                         drive.retain(|c| !c.is_ascii_digit());
                     }

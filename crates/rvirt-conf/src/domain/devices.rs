@@ -1135,6 +1135,9 @@ pub struct NetDef {
     pub extra: Vec<RawElement>,
     /// Boot order, alias, address.
     pub info: DeviceInfo,
+    /// Runtime only, never formatted: whether the port a network gave this interface is
+    /// isolated (its own `<port isolated>`, else the network's), for the start that plugs it.
+    pub network_port_isolated: Option<bool>,
 }
 
 const NET_TYPES: &[&str] = &[
@@ -1432,12 +1435,18 @@ impl NetDef {
                 }
                 // A <bandwidth> with neither direction means none, as libvirt reads it.
                 extra.retain(|e| e.name != "bandwidth" || !e.children.is_empty());
+                super::netopts::canonicalize(&mut extra)?;
                 extra.extend(vlan);
                 extra.extend(virtualport);
                 extra.sort_by_key(|e| net_child_rank(&e.name));
                 extra
             },
             info: DeviceInfo::parse(node, true)?,
+            network_port_isolated: None,
+        })
+        .and_then(|n| {
+            super::netopts::validate_port_options(&n, &n.net_type)?;
+            Ok(n)
         })
     }
 
@@ -1530,6 +1539,8 @@ impl NetDef {
         for e in extra {
             if e.name == "rom" {
                 rom = Some(e);
+            } else if e.name == "coalesce" && self.coalesce_rx_frames() == Some(0) {
+                // Kept (a type that takes none is still refused) but not shown, as libvirt.
             } else {
                 o.raw(e);
             }
