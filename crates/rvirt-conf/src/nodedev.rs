@@ -480,15 +480,6 @@ fn str_to_int(s: &str) -> Option<i32> {
     i32::try_from(if neg { -v } else { v }).ok()
 }
 
-fn str_to_u64(s: &str) -> Option<u64> {
-    let t = s.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok()
-}
-
 /// A required unsigned number in a child element, with libvirt's two messages (missing,
 /// invalid), each naming the device.
 fn req_uint(
@@ -989,7 +980,8 @@ fn parse_storage(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<StorageCap>
     };
     let size = |n: roxmltree::Node<'_, '_>, name: &str, what: &str| -> Result<u64> {
         let t = text(n, name).ok_or_else(|| internal(format!("no {what} supplied for '{dev}'")))?;
-        str_to_u64(&t).ok_or_else(|| internal(format!("invalid {what} supplied for '{dev}'")))
+        xml::parse_decimal(&t)
+            .ok_or_else(|| internal(format!("invalid {what} supplied for '{dev}'")))
     };
     for c in caps_children(node) {
         let kind = c

@@ -223,6 +223,17 @@ pub fn parse_hex(s: &str) -> Option<u64> {
     u64::from_str_radix(h, 16).ok()
 }
 
+/// Parses a decimal number as libvirt's `virStrToLong_ullp` with base 10 does: leading
+/// blanks, an optional `+`, then digits only.
+pub fn parse_decimal(s: &str) -> Option<u64> {
+    let t = s.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
 /// Parses an unsigned integer as C's `strtoul` with base 0 does (`0x` hex, leading-zero octal).
 pub fn parse_uint_auto(s: &str) -> Option<u32> {
     let t = s.trim();

@@ -582,6 +582,22 @@ fn tc_state(dev: &str) -> String {
 /// `tc`'s state after each step, or the error of the step that failed, one section each.
 type Outcome = Vec<String>;
 
+/// Runs `script` with python3-libvirt (two minutes at most) on `args`: what it prints, read
+/// as JSON.
+fn run_oracle(script: &str, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new("timeout")
+        .args(["120", "/usr/bin/python3", "-c", script])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// An interface's `<bandwidth>` on its tap device as libvirt sets it with `tc` (what the guest
 /// receives shaped by an HTB class with an SFQ queue, what it sends policed at the ingress), at
 /// start, when `domiftune` changes it live and on an interface plugged in, beside libvirt
@@ -707,18 +723,10 @@ fn interface_bandwidth_is_set_with_tc_as_libvirt_sets_it() {
          print(json.dumps(outs))\n",
         lv.path().display()
     );
-    let out = std::process::Command::new("timeout")
-        .args(["120", "/usr/bin/python3", "-c", &script, &probe])
-        .args(&guests)
-        .args([plain, nic.as_str()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: Vec<Outcome> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut args: Vec<&str> = vec![&probe];
+    args.extend(guests.iter().map(String::as_str));
+    args.extend([plain, nic.as_str()]);
+    let theirs: Vec<Outcome> = serde_json::from_value(run_oracle(&script, &args)).unwrap();
     assert_eq!(ours, theirs);
 }
 
@@ -1154,17 +1162,11 @@ fn interface_options_are_set_as_libvirt_sets_them() {
          print(json.dumps([live, state, down]))\n",
         lv.path().display()
     );
-    let out = std::process::Command::new("timeout")
-        .args(["120", "/usr/bin/python3", "-c", &oracle, &probe, &xml])
-        .arg(&marker)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: Outcome = serde_json::from_slice(&out.stdout).unwrap();
+    let theirs: Outcome = serde_json::from_value(run_oracle(
+        &oracle,
+        &[&probe, &xml, marker.to_str().unwrap()],
+    ))
+    .unwrap();
     let normal = |o: &Outcome| -> Outcome {
         // The live interfaces compared element by element, whitespace aside.
         let mut o = o.clone();

@@ -20,17 +20,6 @@ fn element(name: &str, attrs: &[(&str, String)], children: Vec<RawNode>) -> RawE
     }
 }
 
-/// A decimal number as libvirt's `virStrToLong_ullp` reads one: leading blanks, an optional
-/// `+`, digits only.
-fn parse_decimal(s: &str) -> Option<u64> {
-    let t = s.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok()
-}
-
 /// All the text below `e` (XPath's `string()`).
 fn string_value(e: &RawElement) -> String {
     let mut s = String::new();
@@ -52,8 +41,8 @@ fn tune(e: &RawElement) -> Result<Option<RawElement>> {
     else {
         return Ok(None);
     };
-    let n =
-        parse_decimal(&text).ok_or_else(|| xml::xml_error("sndbuf must be a positive integer"))?;
+    let n = xml::parse_decimal(&text)
+        .ok_or_else(|| xml::xml_error("sndbuf must be a positive integer"))?;
     let sndbuf = element("sndbuf", &[], vec![RawNode::Text(n.to_string())]);
     Ok(Some(element("tune", &[], vec![RawNode::Element(sndbuf)])))
 }
@@ -67,7 +56,7 @@ fn coalesce(e: &RawElement) -> Result<Option<RawElement>> {
     else {
         return Ok(None);
     };
-    let n = parse_decimal(v).ok_or_else(|| {
+    let n = xml::parse_decimal(v).ok_or_else(|| {
         xml::xml_detail(format!("cannot parse value '{v}' for coalesce parameter"))
     })?;
     let n = u32::try_from(n).map_err(|_| {
