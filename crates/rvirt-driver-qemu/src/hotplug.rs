@@ -2930,12 +2930,14 @@ impl QemuDriver {
                 "cannot modify network device boot index setting".into(),
             ));
         }
-        // What may differ: the link, the bridge (bridge to bridge); the rest must match. An
-        // interface on a network is the same one on the same network (what the network gave
-        // the running one is not in the caller's XML).
+        // What may differ: the link, the bridge (bridge to bridge), the port's isolation and
+        // the receive coalescing; the rest must match. An interface on a network is the same
+        // one on the same network (what the network gave the running one is not in the
+        // caller's XML).
         let rest = |n: &NetDef| {
             let mut n = n.clone();
-            n.extra.retain(|e| e.name != "link");
+            n.extra
+                .retain(|e| !matches!(e.name.as_str(), "link" | "port" | "coalesce"));
             n.target_dev = None;
             n.info = Default::default();
             if n.net_type == "bridge" {
@@ -2954,16 +2956,36 @@ impl QemuDriver {
             )));
         }
         let mut changed = old.clone();
-        if let (Some(from), Some(to), Some(tap)) = (
+        let isolated = |n: &NetDef| n.port_isolated() == Some(true);
+        let tap = old.target_dev.clone().unwrap_or_default();
+        let bridges = (
             crate::nethost::bridge_of(old),
             crate::nethost::bridge_of(&new),
-            old.target_dev.as_deref(),
-        ) && from != to
+        );
+        if let (Some(from), Some(to)) = bridges
+            && from != to
         {
-            let (tap, from, to) = (tap.to_string(), from.to_string(), to.to_string());
-            crate::util::off_thread(move || crate::nethost::move_to_bridge(&tap, &from, &to))
+            // The port on the new bridge takes the new isolation (libvirt's
+            // qemuDomainChangeNetBridge).
+            let (tap, from, to) = (tap.clone(), from.to_string(), to.to_string());
+            let iso = (isolated(old), isolated(&new));
+            crate::util::off_thread(move || crate::nethost::move_to_bridge(&tap, &from, &to, iso))
                 .await?;
             changed.source = new.source.clone();
+        } else if let (_, Some(bridge)) = bridges
+            && isolated(old) != isolated(&new)
+        {
+            crate::tap::bridge_port_set(bridge, &tap, "isolated", u64::from(isolated(&new)))?;
+        }
+        changed.extra.retain(|e| e.name != "port");
+        (changed.extra).extend(new.extra.iter().filter(|e| e.name == "port").cloned());
+        if old.coalesce_rx_frames() != new.coalesce_rx_frames() {
+            // No coalescing in the new definition sets every count back to 0, as libvirt.
+            let took =
+                crate::tap::set_coalesce_rx_frames(&tap, new.coalesce_rx_frames().unwrap_or(0))?;
+            changed.extra.retain(|e| e.name != "coalesce");
+            (changed.extra).extend(new.extra.iter().filter(|e| e.name == "coalesce").cloned());
+            changed.set_coalesce_rx_frames(took);
         }
         if crate::nethost::link_down(old) != crate::nethost::link_down(&new) {
             let args = json!({

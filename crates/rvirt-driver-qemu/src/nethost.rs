@@ -348,13 +348,8 @@ pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
                 None => tap::mtu(&bridge)?,
             };
             tap::set_mtu(&tap.name, want)?;
-            tap::bridge_add_port(&bridge, &tap.name)?;
-            if n.network_port_isolated.or(n.port_isolated()) == Some(true)
-                && let Err(e) = tap::bridge_port_set(&bridge, &tap.name, "isolated", 1)
-            {
-                let _ = tap::bridge_remove_port(&bridge, &tap.name);
-                return Err(e);
-            }
+            let isolated = n.network_port_isolated.or(n.port_isolated()) == Some(true);
+            join_bridge(&bridge, &tap.name, isolated)?;
         } else if let Some(m) = mtu(n) {
             tap::set_mtu(&tap.name, m)?;
         }
@@ -388,9 +383,15 @@ pub(crate) fn link_down(n: &NetDef) -> bool {
 }
 
 /// Moves the tap `ifname` from bridge `old` to bridge `new` (libvirt's
-/// `qemuDomainChangeNetBridge`): a tap that was not on `old` (a bridge rebuilt meanwhile)
-/// still joins `new`; should that fail, it goes back to `old`.
-pub(crate) fn move_to_bridge(ifname: &str, old: &str, new: &str) -> Result<()> {
+/// `qemuDomainChangeNetBridge`), its port there isolated as `isolated` says (`(old, new)`): a
+/// tap that was not on `old` (a bridge rebuilt meanwhile) still joins `new`; should that
+/// fail, it goes back to `old` as it was there.
+pub(crate) fn move_to_bridge(
+    ifname: &str,
+    old: &str,
+    new: &str,
+    isolated: (bool, bool),
+) -> Result<()> {
     if !tap::exists(new) {
         return Err(Error::with_detail(
             FROM,
@@ -399,8 +400,19 @@ pub(crate) fn move_to_bridge(ifname: &str, old: &str, new: &str) -> Result<()> {
         ));
     }
     let _ = tap::bridge_remove_port(old, ifname);
-    if let Err(e) = tap::bridge_add_port(new, ifname) {
-        let _ = tap::bridge_add_port(old, ifname);
+    if let Err(e) = join_bridge(new, ifname, isolated.1) {
+        let _ = join_bridge(old, ifname, isolated.0);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Makes `ifname` a port of `bridge`, isolated if asked (libvirt's
+/// `virNetDevTapAttachBridge`): a port that cannot be isolated is taken off again.
+fn join_bridge(bridge: &str, ifname: &str, isolated: bool) -> Result<()> {
+    tap::bridge_add_port(bridge, ifname)?;
+    if isolated && let Err(e) = tap::bridge_port_set(bridge, ifname, "isolated", 1) {
+        let _ = tap::bridge_remove_port(bridge, ifname);
         return Err(e);
     }
     Ok(())

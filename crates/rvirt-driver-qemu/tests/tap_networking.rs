@@ -1046,7 +1046,8 @@ fn guests_on_macvtap_and_host_bridge_networks() {
 /// coalescing (which a tap caps at 64 frames: the live XML shows what it took), the send
 /// buffer on QEMU's netdev, failover on the virtio NIC, the tap opened through the
 /// `<backend tap>` named, and an ethernet interface's downscript run with its device's name
-/// when the guest stops.
+/// when the guest stops; then an update of the running interface that changes its coalescing
+/// and isolation (done) and one that changes its send buffer (refused).
 #[test]
 fn interface_options_are_set_as_libvirt_sets_them() {
     if !available() {
@@ -1064,19 +1065,26 @@ fn interface_options_are_set_as_libvirt_sets_them() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let nic = |frames: u32, sndbuf: u32, isolated: &str| {
+        format!(
+            "<interface type='bridge'><mac address='52:54:00:aa:bb:11'/><source bridge='{}'/>\
+             <target dev='{tap}'/><model type='virtio'/><coalesce><rx><frames max='{frames}'/>\
+             </rx></coalesce><tune><sndbuf>{sndbuf}</sndbuf></tune><teaming type='persistent'/>\
+             <port isolated='{isolated}'/><backend tap='/dev/net/tun'/></interface>",
+            br.0
+        )
+    };
     let xml = format!(
         "<domain type='qemu'><name>nicopts</name><memory unit='MiB'>64</memory>\
-         <os><type arch='x86_64'>hvm</type></os><devices>\
-         <interface type='bridge'><mac address='52:54:00:aa:bb:11'/><source bridge='{}'/>\
-         <target dev='{tap}'/><model type='virtio'/><coalesce><rx><frames max='100'/></rx>\
-         </coalesce><tune><sndbuf>1600</sndbuf></tune><teaming type='persistent'/>\
-         <port isolated='yes'/><backend tap='/dev/net/tun'/></interface>\
+         <os><type arch='x86_64'>hvm</type></os><devices>{}\
          <interface type='ethernet'><mac address='52:54:00:aa:bb:12'/><target dev='{eth}'/>\
          <model type='e1000'/><downscript path='{}'/></interface>\
          </devices></domain>",
-        br.0,
+        nic(100, 1600, "yes"),
         script.display()
     );
+    // Changed on the running guest: coalescing and isolation may change, the send buffer not.
+    let (update, refused) = (nic(8, 1600, "no"), nic(8, 3200, "no"));
     // The kernel's and QEMU's view of the options while the guest runs.
     let probe = format!(
         "echo isolated $(cat /sys/class/net/{tap}/brport/isolated); \
@@ -1100,12 +1108,22 @@ fn interface_options_are_set_as_libvirt_sets_them() {
         let d = open(root.path());
         let _c = Cleanup(d.clone(), "nicopts");
         let dom = block_on(d.domain_create_xml(&xml, DomainCreateFlags::empty())).unwrap();
-        let live = block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+        let xml_of = || block_on(d.domain_get_xml_desc(&dom, DomainXMLFlags::empty())).unwrap();
+        let live = xml_of();
         let state = run(&probe);
+        let live_flag = DomainDeviceModifyFlags::LIVE;
+        let changed = match block_on(d.domain_update_device_flags(&dom, &update, live_flag)) {
+            Ok(()) => format!("{}{}", interfaces(&xml_of()).join(""), run(&probe)),
+            Err(e) => e.message,
+        };
+        let refusal = match block_on(d.domain_update_device_flags(&dom, &refused, live_flag)) {
+            Ok(()) => "changed".to_string(),
+            Err(e) => e.message,
+        };
         block_on(d.domain_destroy(&dom, DomainDestroyFlags::empty())).unwrap();
         let down = std::fs::read_to_string(&marker).unwrap_or_default();
         std::fs::remove_file(&marker).ok();
-        vec![interfaces(&live).join(""), state, down]
+        vec![interfaces(&live).join(""), state, down, changed, refusal]
     };
     for want in [
         "isolated 1",
@@ -1116,6 +1134,12 @@ fn interface_options_are_set_as_libvirt_sets_them() {
         assert!(ours[1].contains(want), "{want} in {ours:?}");
     }
     assert_eq!(ours[2], format!("{eth}\n"), "the downscript ran once");
+    assert!(
+        ours[3].contains("isolated 0\ncoalesce 8"),
+        "updated: {}",
+        ours[3]
+    );
+    assert!(ours[4].ends_with("unable to change config on 'bridge' network type"));
     // A VLAN tag on a plain bridge: refused at start as libvirt 9.0 refuses it (its words,
     // checked by hand), with nothing left behind.
     {
@@ -1152,25 +1176,32 @@ fn interface_options_are_set_as_libvirt_sets_them() {
          libvirt.virEventRegisterDefaultImpl()\n\
          c = libvirt.open('qemu:///embed?root={}')\n\
          d = c.createXML(sys.argv[2], 0)\n\
-         live = ''.join(i[:i.index('</interface>')] for i in d.XMLDesc(0).split('<interface ')[1:])\n\
-         state = subprocess.run(['sh', '-c', sys.argv[1]], capture_output=True, text=True).stdout\n\
+         ifs = lambda: ''.join(i[:i.index('</interface>')] for i in d.XMLDesc(0).split('<interface ')[1:])\n\
+         probe = lambda: subprocess.run(['sh', '-c', sys.argv[1]], capture_output=True, text=True).stdout\n\
+         live, state = ifs(), probe()\n\
+         def update(x):\n\
+         \x20   try:\n\
+         \x20       d.updateDeviceFlags(x, libvirt.VIR_DOMAIN_AFFECT_LIVE)\n\
+         \x20       return None\n\
+         \x20   except libvirt.libvirtError as e:\n\
+         \x20       return e.get_error_message()\n\
+         changed = update(sys.argv[4]) or ifs() + probe()\n\
+         refusal = update(sys.argv[5]) or 'changed'\n\
          d.destroy()\n\
          try:\n\
          \x20   down = open(sys.argv[3]).read()\n\
          except FileNotFoundError:\n\
          \x20   down = ''\n\
-         print(json.dumps([live, state, down]))\n",
+         print(json.dumps([live, state, down, changed, refusal]))\n",
         lv.path().display()
     );
-    let theirs: Outcome = serde_json::from_value(run_oracle(
-        &oracle,
-        &[&probe, &xml, marker.to_str().unwrap()],
-    ))
-    .unwrap();
+    let args = [&probe, &xml, marker.to_str().unwrap(), &update, &refused];
+    let theirs: Outcome = serde_json::from_value(run_oracle(&oracle, &args)).unwrap();
     let normal = |o: &Outcome| -> Outcome {
         // The live interfaces compared element by element, whitespace aside.
         let mut o = o.clone();
         o[0] = o[0].split_whitespace().collect();
+        o[3] = o[3].split_whitespace().collect();
         o
     };
     assert_eq!(normal(&ours), normal(&theirs));
