@@ -295,6 +295,36 @@ pub fn prop_uint(
     Ok(Some(n))
 }
 
+/// libvirt's `virXMLPropInt` with base 10: `None` when the attribute is absent and not
+/// `required`; a value that is not an `int` refused in its words.
+pub fn prop_int(node: roxmltree::Node<'_, '_>, attr: &str, required: bool) -> Result<Option<i32>> {
+    let element = node.tag_name().name();
+    let Some(v) = node.attribute(attr) else {
+        if required {
+            return Err(xml_error(format!(
+                "Missing required attribute '{attr}' in element '{element}'"
+            )));
+        }
+        return Ok(None);
+    };
+    let t = v.trim_start();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse::<i64>().ok())
+        .flatten()
+        .and_then(|n| i32::try_from(if neg { -n } else { n }).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            xml_error(format!(
+                "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
+                 Expected integer value"
+            ))
+        })
+}
+
 /// [`prop_uint`] for an `unsigned int`.
 pub fn prop_u32(
     node: roxmltree::Node<'_, '_>,
@@ -308,6 +338,36 @@ pub fn prop_u32(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An `int` attribute as libvirt's virXMLPropInt reads it.
+    #[test]
+    fn int_attributes_as_libvirt_reads_them() {
+        let doc = roxmltree::Document::parse(
+            "<r><s port=' +05'/><s port='-7'/><s port='x'/><s port='2147483648'/><s/></r>",
+        )
+        .unwrap();
+        let s: Vec<_> = doc
+            .root_element()
+            .children()
+            .filter(|n| n.is_element())
+            .collect();
+        assert_eq!(prop_int(s[0], "port", true).unwrap(), Some(5));
+        assert_eq!(prop_int(s[1], "port", true).unwrap(), Some(-7));
+        for bad in &s[2..4] {
+            let e = prop_int(*bad, "port", true).unwrap_err();
+            assert!(
+                e.message.ends_with("Expected integer value"),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(prop_int(s[4], "port", false).unwrap(), None);
+        let e = prop_int(s[4], "port", true).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("Missing required attribute 'port' in element 's'")
+        );
+    }
 
     /// Base 16 as libvirt reads it: blanks, a `+` and `0x` may lead; nothing else may.
     #[test]

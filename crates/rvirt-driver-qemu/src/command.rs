@@ -844,6 +844,27 @@ pub(crate) fn netdev_props(
             props["id"] = json!(netdev);
             Ok(props)
         }
+        "server" | "client" | "mcast" | "udp" => {
+            // QEMU's socket netdev: listening, connecting, on a multicast group, or over udp
+            // between two addresses (libvirt's qemuBuildHostNetProps).
+            let at = |addr: Option<&str>, port: Option<&str>| {
+                format!("{}:{}", addr.unwrap_or(""), port.unwrap_or("0"))
+            };
+            let peer = at(n.source_attr("address"), n.source_attr("port"));
+            let key = match n.net_type.as_str() {
+                "server" => "listen",
+                "client" => "connect",
+                "mcast" => "mcast",
+                _ => "udp",
+            };
+            let mut props = json!({"type": "socket"});
+            props[key] = json!(peer);
+            if let Some((addr, port)) = &n.source_local {
+                props["localaddr"] = json!(format!("{addr}:{port}"));
+            }
+            props["id"] = json!(netdev);
+            Ok(props)
+        }
         other => Err(unsupported(format!(
             "interface type '{other}' is not supported yet"
         ))),

@@ -3,7 +3,8 @@
 //! test makes and an e1000 on a tap device of its own; the kernel's view of each tap (name,
 //! MAC, MTU, flags, bridge port), QEMU's netdevs, the guest's traffic through the bridge,
 //! live attach, reattach after a driver restart, the end of the devices with the guest, and
-//! libvirt's errors for what cannot be made (with nothing left behind).
+//! libvirt's errors for what cannot be made (with nothing left behind). Socket interfaces
+//! (server, client, multicast, udp) join guests without a host device.
 //!
 //! Needs root (CAP_NET_ADMIN) and /dev/net/tun: skipped with a note otherwise.
 
@@ -1205,4 +1206,125 @@ fn interface_options_are_set_as_libvirt_sets_them() {
         o
     };
     assert_eq!(normal(&ours), normal(&theirs));
+}
+
+/// Socket interfaces as libvirt 9.0 runs them (its embedded driver runs the same guests after
+/// rvirt's): a guest listening on a TCP port and one connecting to it, a udp pair's end and a
+/// multicast member; each guest's live interface XML and QEMU's own account of its netdev
+/// (`info network`, the connecting side's port masked) compared.
+#[test]
+fn socket_interfaces_join_guests_as_libvirts_do() {
+    if !available() {
+        return;
+    }
+    let port = 20_000 + std::process::id() % 20_000;
+    let guest = |name: &str, nic: String| {
+        format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+             <os><type arch='x86_64'>hvm</type></os><devices>{nic}</devices></domain>"
+        )
+    };
+    let guests = [
+        guest(
+            "sock-srv",
+            format!(
+                "<interface type='server'><mac address='52:54:00:aa:cc:01'/>\
+                 <source address='127.0.0.1' port='{port}'/><model type='virtio'/></interface>"
+            ),
+        ),
+        guest(
+            "sock-cli",
+            format!(
+                "<interface type='client'><mac address='52:54:00:aa:cc:02'/>\
+                 <source address='127.0.0.1' port='+{port}'/><model type='e1000'/></interface>"
+            ),
+        ),
+        guest(
+            "sock-udp",
+            format!(
+                "<interface type='udp'><mac address='52:54:00:aa:cc:03'/>\
+                 <source address='127.0.0.1' port='{}'><local address='127.0.0.1' port='{}'/>\
+                 </source></interface>",
+                port + 1,
+                port + 2
+            ),
+        ),
+        guest(
+            "sock-mcast",
+            format!(
+                "<interface type='mcast'><mac address='52:54:00:aa:cc:04'/>\
+                 <source address='230.0.0.1' port='{}'/></interface>",
+                port + 3
+            ),
+        ),
+    ];
+    // What a guest shows: its live interface (or why it did not start) and QEMU's netdevs.
+    let mask = |o: Vec<String>| -> Vec<String> {
+        o.into_iter()
+            .map(|t| {
+                let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                match t.find("connection from 127.0.0.1:") {
+                    Some(at) => {
+                        let (head, rest) = t.split_at(at + 26);
+                        let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+                        format!("{head}PORT{rest}")
+                    }
+                    None => t,
+                }
+            })
+            .collect()
+    };
+    let ours: Outcome = {
+        let root = Root::new();
+        let d = open(root.path());
+        let mut out = Vec::new();
+        let mut started = Vec::new();
+        for xml in &guests {
+            match block_on(d.domain_create_xml(xml, DomainCreateFlags::empty())) {
+                Ok(dom) => started.push(dom),
+                Err(e) => out.push(e.message),
+            }
+        }
+        for dom in &started {
+            let live = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
+            out.push(interfaces(&live).join(""));
+            out.push(block_on(d.domain_qemu_monitor_command(dom, "info network", 1)).unwrap());
+        }
+        for dom in &started {
+            block_on(d.domain_destroy(dom, DomainDestroyFlags::empty())).unwrap();
+        }
+        mask(out)
+    };
+    assert!(
+        ours.iter()
+            .any(|o| o.contains("connection from 127.0.0.1:PORT")),
+        "the client connected: {ours:?}"
+    );
+
+    let lv = tempfile::tempdir().unwrap();
+    if !rvirt_testsupport::libvirt_embed_root(lv.path()) {
+        return;
+    }
+    let oracle = format!(
+        "import libvirt, libvirt_qemu, sys, json\n\
+         libvirt.virEventRegisterDefaultImpl()\n\
+         libvirt.registerErrorHandler(lambda c, e: None, None)\n\
+         c = libvirt.open('qemu:///embed?root={}')\n\
+         out, started = [], []\n\
+         for x in sys.argv[1:]:\n\
+         \x20   try:\n\
+         \x20       started.append(c.createXML(x, 0))\n\
+         \x20   except libvirt.libvirtError as e:\n\
+         \x20       out.append(e.get_error_message())\n\
+         for d in started:\n\
+         \x20   out.append(''.join(i[:i.index('</interface>')] for i in d.XMLDesc(0).split('<interface ')[1:]))\n\
+         \x20   out.append(libvirt_qemu.qemuMonitorCommand(d, 'info network', 1))\n\
+         for d in started:\n\
+         \x20   d.destroy()\n\
+         print(json.dumps(out))\n",
+        lv.path().display()
+    );
+    let args: Vec<&str> = guests.iter().map(String::as_str).collect();
+    let theirs: Outcome = serde_json::from_value(run_oracle(&oracle, &args)).unwrap();
+    assert_eq!(ours, mask(theirs));
 }

@@ -1120,6 +1120,8 @@ pub struct NetDef {
     pub source: Vec<(String, String)>,
     /// A vhost-user interface's `<source><reconnect>` (enabled, timeout when enabled).
     pub source_reconnect: Option<(bool, u32)>,
+    /// A udp interface's `<source><local>`: its own address and port.
+    pub source_local: Option<(String, i32)>,
     /// A hostdev interface's `<source>` children: the host device's address and the rest
     /// (a USB device's vendor and product) as written.
     pub hostdev_source: Option<(Option<Address>, Vec<RawElement>)>,
@@ -1273,7 +1275,15 @@ impl NetDef {
         if src.is_none()
             && matches!(
                 net_type,
-                "network" | "bridge" | "direct" | "vhostuser" | "udp" | "vdpa"
+                "network"
+                    | "bridge"
+                    | "direct"
+                    | "vhostuser"
+                    | "udp"
+                    | "vdpa"
+                    | "server"
+                    | "client"
+                    | "mcast"
             )
         {
             return Err(xml::xml_error(format!(
@@ -1313,6 +1323,32 @@ impl NetDef {
             ("user" | "ethernet", _) | (_, None) => Vec::new(),
             (_, Some(s)) => attrs_of(s),
         };
+        // A socket interface: the peer's (or, listening, its own) address and port; a udp
+        // one its own address and port too.
+        let mut source_local = None;
+        if let ("server" | "client" | "mcast" | "udp", Some(s)) = (net_type, src) {
+            if net_type != "server" && s.attribute("address").is_none() {
+                return Err(xml::xml_error(
+                    "Missing required attribute 'address' in element 'source'",
+                ));
+            }
+            let port = xml::prop_int(s, "port", true)?.unwrap_or(0);
+            for (k, v) in &mut source {
+                if k == "port" {
+                    *v = port.to_string();
+                }
+            }
+            if net_type == "udp" {
+                let local = child(s, "local").ok_or_else(|| {
+                    xml::xml_error("'<local>' element missing for 'udp' socket interface")
+                })?;
+                let address = local.attribute("address").ok_or_else(|| {
+                    xml::xml_error("Missing required attribute 'address' in element 'local'")
+                })?;
+                let port = xml::prop_int(local, "port", true)?.unwrap_or(0);
+                source_local = Some((address.to_string(), port));
+            }
+        }
         // libvirt reads only the network's name and portgroup for type='network'; a bridge
         // there is runtime state, kept only when parsing a live status document.
         if net_type == "network" && !live {
@@ -1407,6 +1443,7 @@ impl NetDef {
             mac,
             source,
             source_reconnect,
+            source_local,
             hostdev_source,
             managed: net_type == "hostdev" && node.attribute("managed") == Some("yes"),
             target_dev,
@@ -1500,7 +1537,17 @@ impl NetDef {
         if !source.is_empty() {
             o.open("source");
             write_attrs(o, &source);
-            close_source(o, self.source_reconnect);
+            match &self.source_local {
+                Some((address, port)) => {
+                    o.start_children();
+                    o.open("local");
+                    o.attr("address", address);
+                    o.attr("port", &port.to_string());
+                    o.close_empty();
+                    o.end("source");
+                }
+                None => close_source(o, self.source_reconnect),
+            }
         }
         if let Some((address, rest)) = &self.hostdev_source {
             o.open("source");
