@@ -256,6 +256,21 @@ pub fn xml_detail(detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::DOMAIN, ErrorNumber::XML_DETAIL, detail)
 }
 
+/// Attribute `attr` of `node`; its absence refused in libvirt's words when `required`.
+fn attr_value<'a>(
+    node: roxmltree::Node<'a, '_>,
+    attr: &str,
+    required: bool,
+) -> Result<Option<&'a str>> {
+    match node.attribute(attr) {
+        None if required => Err(xml_error(format!(
+            "Missing required attribute '{attr}' in element '{}'",
+            node.tag_name().name()
+        ))),
+        v => Ok(v),
+    }
+}
+
 /// libvirt's `virXMLPropUInt`/`virXMLPropULongLong` with base 10: `None` when the attribute
 /// is absent and not `required`; zero refused with `nonzero`; values above `max` refused as
 /// not a number of the type.
@@ -267,12 +282,7 @@ pub fn prop_uint(
     max: u64,
 ) -> Result<Option<u64>> {
     let element = node.tag_name().name();
-    let Some(v) = node.attribute(attr) else {
-        if required {
-            return Err(xml_error(format!(
-                "Missing required attribute '{attr}' in element '{element}'"
-            )));
-        }
+    let Some(v) = attr_value(node, attr, required)? else {
         return Ok(None);
     };
     let t = v.trim_start();
@@ -299,12 +309,7 @@ pub fn prop_uint(
 /// `required`; a value that is not an `int` refused in its words.
 pub fn prop_int(node: roxmltree::Node<'_, '_>, attr: &str, required: bool) -> Result<Option<i32>> {
     let element = node.tag_name().name();
-    let Some(v) = node.attribute(attr) else {
-        if required {
-            return Err(xml_error(format!(
-                "Missing required attribute '{attr}' in element '{element}'"
-            )));
-        }
+    let Some(v) = attr_value(node, attr, required)? else {
         return Ok(None);
     };
     let t = v.trim_start();
