@@ -1811,6 +1811,17 @@ impl QemuDriver {
                     |a| a.devices.interfaces.last().map(|x| &x.info),
                 )?;
                 crate::nethost::validate(&net)?;
+                // libvirt 9.0 plugs tap-based, user-mode and vhost-user interfaces only.
+                if matches!(net.net_type.as_str(), "server" | "client" | "mcast" | "udp") {
+                    return Err(Error::with_detail(
+                        ErrorDomain::QEMU,
+                        ErrorNumber::OPERATION_UNSUPPORTED,
+                        format!(
+                            "hotplug of interface type of {} is not implemented yet",
+                            net.net_type
+                        ),
+                    ));
+                }
                 let netdev = format!("host{qid}");
                 // The interface's host side first (its tap device), then QEMU's: the tap's
                 // descriptors go over the monitor under names the netdev then takes.

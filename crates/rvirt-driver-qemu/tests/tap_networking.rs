@@ -1210,8 +1210,9 @@ fn interface_options_are_set_as_libvirt_sets_them() {
 
 /// Socket interfaces as libvirt 9.0 runs them (its embedded driver runs the same guests after
 /// rvirt's): a guest listening on a TCP port and one connecting to it, a udp pair's end and a
-/// multicast member; each guest's live interface XML and QEMU's own account of its netdev
-/// (`info network`, the connecting side's port masked) compared.
+/// multicast member, then a udp interface plugged into the first (refused, as libvirt 9.0
+/// plugs no socket interface); each guest's live interface XML and QEMU's own account of its
+/// netdevs (`info network`, the connecting side's port masked) compared.
 #[test]
 fn socket_interfaces_join_guests_as_libvirts_do() {
     if !available() {
@@ -1221,7 +1222,8 @@ fn socket_interfaces_join_guests_as_libvirts_do() {
     let guest = |name: &str, nic: String| {
         format!(
             "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-             <os><type arch='x86_64'>hvm</type></os><devices>{nic}</devices></domain>"
+             <os><type arch='x86_64'>hvm</type></os><features><acpi/></features>\
+             <devices>{nic}</devices></domain>"
         )
     };
     let guests = [
@@ -1258,6 +1260,14 @@ fn socket_interfaces_join_guests_as_libvirts_do() {
             ),
         ),
     ];
+    // Plugged into the listening guest once all run: refused.
+    let plug = format!(
+        "<interface type='udp'><mac address='52:54:00:aa:cc:05'/>\
+         <source address='127.0.0.1' port='{}'><local address='127.0.0.1' port='{}'/>\
+         </source></interface>",
+        port + 4,
+        port + 5
+    );
     // What a guest shows: its live interface (or why it did not start) and QEMU's netdevs.
     let mask = |o: Vec<String>| -> Vec<String> {
         o.into_iter()
@@ -1285,6 +1295,11 @@ fn socket_interfaces_join_guests_as_libvirts_do() {
                 Err(e) => out.push(e.message),
             }
         }
+        if let Some(first) = started.first()
+            && let Err(e) = block_on(d.domain_attach_device(first, &plug))
+        {
+            out.push(e.message);
+        }
         for dom in &started {
             let live = block_on(d.domain_get_xml_desc(dom, DomainXMLFlags::empty())).unwrap();
             out.push(interfaces(&live).join(""));
@@ -1300,6 +1315,11 @@ fn socket_interfaces_join_guests_as_libvirts_do() {
             .any(|o| o.contains("connection from 127.0.0.1:PORT")),
         "the client connected: {ours:?}"
     );
+    assert!(
+        ours.iter()
+            .any(|o| o.ends_with("hotplug of interface type of udp is not implemented yet")),
+        "the plug is refused: {ours:?}"
+    );
 
     let lv = tempfile::tempdir().unwrap();
     if !rvirt_testsupport::libvirt_embed_root(lv.path()) {
@@ -1311,11 +1331,15 @@ fn socket_interfaces_join_guests_as_libvirts_do() {
          libvirt.registerErrorHandler(lambda c, e: None, None)\n\
          c = libvirt.open('qemu:///embed?root={}')\n\
          out, started = [], []\n\
-         for x in sys.argv[1:]:\n\
+         for x in sys.argv[1:-1]:\n\
          \x20   try:\n\
          \x20       started.append(c.createXML(x, 0))\n\
          \x20   except libvirt.libvirtError as e:\n\
          \x20       out.append(e.get_error_message())\n\
+         try:\n\
+         \x20   started[0].attachDevice(sys.argv[-1])\n\
+         except libvirt.libvirtError as e:\n\
+         \x20   out.append(e.get_error_message())\n\
          for d in started:\n\
          \x20   out.append(''.join(i[:i.index('</interface>')] for i in d.XMLDesc(0).split('<interface ')[1:]))\n\
          \x20   out.append(libvirt_qemu.qemuMonitorCommand(d, 'info network', 1))\n\
@@ -1324,7 +1348,8 @@ fn socket_interfaces_join_guests_as_libvirts_do() {
          print(json.dumps(out))\n",
         lv.path().display()
     );
-    let args: Vec<&str> = guests.iter().map(String::as_str).collect();
+    let mut args: Vec<&str> = guests.iter().map(String::as_str).collect();
+    args.push(&plug);
     let theirs: Outcome = serde_json::from_value(run_oracle(&oracle, &args)).unwrap();
     assert_eq!(ours, mask(theirs));
 }
