@@ -12,7 +12,6 @@ use pollster::block_on;
 use rvirt_driver::DomainDriver;
 use rvirt_types::ErrorNumber;
 use rvirt_types::domain::*;
-use std::process::Command;
 
 /// What python3-libvirt on libvirt's embedded QEMU driver reads: one hex line per peek of
 /// (address, size, flags) of a running copy of `xml`; `None` without libvirt's QEMU driver.
@@ -43,18 +42,11 @@ fn libvirt_peeks(
          d.destroy()\n",
         root.display()
     );
-    let out = Command::new("timeout")
-        .args(["120", "/usr/bin/python3", "-c", &script, xml])
-        .args(peeks.iter().map(|(s, n, f)| format!("{s},{n},{f}")))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut args = vec![xml.to_string()];
+    args.extend(peeks.iter().map(|(s, n, f)| format!("{s},{n},{f}")));
+    let out = common::run_python(&script, &args);
     Some(
-        String::from_utf8_lossy(&out.stdout)
+        String::from_utf8_lossy(&out)
             .lines()
             .map(str::to_string)
             .collect(),

@@ -586,17 +586,7 @@ type Outcome = Vec<String>;
 /// Runs `script` with python3-libvirt (two minutes at most) on `args`: what it prints, read
 /// as JSON.
 fn run_oracle(script: &str, args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new("timeout")
-        .args(["120", "/usr/bin/python3", "-c", script])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&common::run_python(script, args)).unwrap()
 }
 
 /// An interface's `<bandwidth>` on its tap device as libvirt sets it with `tc` (what the guest

@@ -12,7 +12,6 @@ use pollster::block_on;
 use rvirt_driver::{DomainDriver, DomainEvent, TuningDriver};
 use rvirt_types::domain::*;
 use rvirt_types::{TypedParam, TypedParamValue};
-use std::process::Command;
 use std::sync::Arc;
 
 /// An event's parameters as `name=value` strings, sorted.
@@ -65,16 +64,7 @@ fn libvirt_events(root: &std::path::Path, xml: &str) -> Option<Vec<Vec<String>>>
          print(json.dumps(seen))\n",
         root.display()
     );
-    let out = Command::new("timeout")
-        .args(["120", "/usr/bin/python3", "-c", &script, xml])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    Some(serde_json::from_slice(&common::run_python(&script, [xml])).unwrap())
 }
 
 #[test]

@@ -408,6 +408,25 @@ pub fn libvirt_oracle(
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Runs the python3-libvirt `script` on `args` (two minutes at most) and returns what it
+/// printed; fails the test when the script fails or does not finish.
+pub fn run_python(
+    script: &str,
+    args: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>,
+) -> Vec<u8> {
+    let out = std::process::Command::new("timeout")
+        .args(["120", "/usr/bin/python3", "-c", script])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Whether rvirt's error `e` is libvirt's `want` (`[code, message]` from the oracle): the same
 /// code, and rvirt's message ending as libvirt's does after its prefix.
 pub fn same_error(e: &rvirt_types::Error, want: &serde_json::Value) -> bool {
