@@ -466,20 +466,6 @@ fn str_to_uint_plain(s: &str, base: u32) -> Option<u32> {
     str_to_uint(s, base)
 }
 
-fn str_to_int(s: &str) -> Option<i32> {
-    let t = s.trim_start();
-    let (neg, d) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if d.is_empty() || !d.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let v: i64 = d.parse().ok()?;
-    i32::try_from(if neg { -v } else { v }).ok()
-}
-
 /// A required unsigned number in a child element, with libvirt's two messages (missing,
 /// invalid), each naming the device.
 fn req_uint(
@@ -571,7 +557,7 @@ fn parse_pcie_link(node: roxmltree::Node<'_, '_>) -> Result<PcieLink> {
     };
     let port = match node.attribute("port") {
         None => -1,
-        Some(v) => str_to_int(v).ok_or_else(|| invalid_int_attr("port", "link", v, true))?,
+        Some(v) => xml::parse_int(v).ok_or_else(|| invalid_int_attr("port", "link", v, true))?,
     };
     Ok(PcieLink { port, speed, width })
 }
@@ -649,7 +635,7 @@ fn parse_pci(node: roxmltree::Node<'_, '_>, dev: &str) -> Result<PciCap> {
     }
     if let Some(n) = xml::child(node, "numa").and_then(|n| n.attribute("node")) {
         if !n.is_empty() {
-            pci.numa_node = str_to_int(n)
+            pci.numa_node = xml::parse_int(n)
                 .ok_or_else(|| internal(format!("invalid NUMA node ID supplied for '{dev}'")))?;
         }
     }
@@ -785,7 +771,7 @@ fn parse_cap(node: roxmltree::Node<'_, '_>, dev: &str, mode: ParseMode) -> Resul
                 host = req_uint(node, "host", 10, dev, "SCSI host ID")?;
                 unique_id = match text(node, "unique_id") {
                     None => -1,
-                    Some(t) => str_to_int(&t).ok_or_else(|| {
+                    Some(t) => xml::parse_int(&t).ok_or_else(|| {
                         internal(format!("invalid unique_id supplied for '{dev}'"))
                     })?,
                 };

@@ -234,6 +234,21 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
     t.parse().ok()
 }
 
+/// Parses an `int` as libvirt's `virStrToLong_i` with base 10 does: leading blanks, an
+/// optional sign, then digits only, within the type's range.
+pub fn parse_int(s: &str) -> Option<i32> {
+    let t = s.trim_start();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    i32::try_from(if neg { -v } else { v }).ok()
+}
+
 /// Parses an unsigned integer as C's `strtoul` with base 0 does (`0x` hex, leading-zero octal).
 pub fn parse_uint_auto(s: &str) -> Option<u32> {
     let t = s.trim();
@@ -257,7 +272,7 @@ pub fn xml_detail(detail: impl Into<String>) -> Error {
 }
 
 /// Attribute `attr` of `node`; its absence refused in libvirt's words when `required`.
-fn attr_value<'a>(
+pub fn attr_value<'a>(
     node: roxmltree::Node<'a, '_>,
     attr: &str,
     required: bool,
@@ -312,22 +327,12 @@ pub fn prop_int(node: roxmltree::Node<'_, '_>, attr: &str, required: bool) -> Re
     let Some(v) = attr_value(node, attr, required)? else {
         return Ok(None);
     };
-    let t = v.trim_start();
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse::<i64>().ok())
-        .flatten()
-        .and_then(|n| i32::try_from(if neg { -n } else { n }).ok())
-        .map(Some)
-        .ok_or_else(|| {
-            xml_error(format!(
-                "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
+    parse_int(v).map(Some).ok_or_else(|| {
+        xml_error(format!(
+            "Invalid value for attribute '{attr}' in element '{element}': '{v}'. \
                  Expected integer value"
-            ))
-        })
+        ))
+    })
 }
 
 /// [`prop_uint`] for an `unsigned int`.

@@ -844,7 +844,7 @@ pub(crate) fn netdev_props(
             props["id"] = json!(netdev);
             Ok(props)
         }
-        "server" | "client" | "mcast" | "udp" => {
+        _ if n.on_socket() => {
             // QEMU's socket netdev: listening, connecting, on a multicast group, or over udp
             // between two addresses (libvirt's qemuBuildHostNetProps).
             let at = |addr: Option<&str>, port: Option<&str>| {

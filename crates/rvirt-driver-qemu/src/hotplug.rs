@@ -1812,7 +1812,7 @@ impl QemuDriver {
                 )?;
                 crate::nethost::validate(&net)?;
                 // libvirt 9.0 plugs tap-based, user-mode and vhost-user interfaces only.
-                if matches!(net.net_type.as_str(), "server" | "client" | "mcast" | "udp") {
+                if net.on_socket() {
                     return Err(Error::with_detail(
                         ErrorDomain::QEMU,
                         ErrorNumber::OPERATION_UNSUPPORTED,
@@ -2988,14 +2988,17 @@ impl QemuDriver {
         {
             crate::tap::bridge_port_set(bridge, &tap, "isolated", u64::from(isolated(&new)))?;
         }
-        changed.extra.retain(|e| e.name != "port");
-        (changed.extra).extend(new.extra.iter().filter(|e| e.name == "port").cloned());
+        // What changed takes the new definition's element (or its absence).
+        let take_new = |changed: &mut NetDef, name: &str| {
+            changed.extra.retain(|e| e.name != name);
+            (changed.extra).extend(new.extra.iter().filter(|e| e.name == name).cloned());
+        };
+        take_new(&mut changed, "port");
         if old.coalesce_rx_frames() != new.coalesce_rx_frames() {
             // No coalescing in the new definition sets every count back to 0, as libvirt.
             let took =
                 crate::tap::set_coalesce_rx_frames(&tap, new.coalesce_rx_frames().unwrap_or(0))?;
-            changed.extra.retain(|e| e.name != "coalesce");
-            (changed.extra).extend(new.extra.iter().filter(|e| e.name == "coalesce").cloned());
+            take_new(&mut changed, "coalesce");
             changed.set_coalesce_rx_frames(took);
         }
         if crate::nethost::link_down(old) != crate::nethost::link_down(&new) {
@@ -3008,10 +3011,7 @@ impl QemuDriver {
             })
             .await?;
         }
-        changed.extra.retain(|e| e.name != "link");
-        changed
-            .extra
-            .extend(new.extra.iter().filter(|e| e.name == "link").cloned());
+        take_new(&mut changed, "link");
         let mut def = (*live_def).clone();
         def.devices.interfaces[i] = changed;
         let id = obj.lock().id;

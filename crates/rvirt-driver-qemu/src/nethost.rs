@@ -39,10 +39,7 @@ pub(crate) fn uses_tap(n: &NetDef) -> bool {
 
 /// The `<driver queues>` of `n`: how many tap descriptors (and virtio queue pairs) it gets.
 pub(crate) fn queues(n: &NetDef) -> usize {
-    n.extra
-        .iter()
-        .find(|e| e.name == "driver")
-        .and_then(|d| d.attr("queues"))
+    n.option_attr("driver", "queues")
         .and_then(|q| q.parse::<usize>().ok())
         .filter(|&q| q > 0)
         .unwrap_or(1)
@@ -50,10 +47,7 @@ pub(crate) fn queues(n: &NetDef) -> usize {
 
 /// The `<mtu size>` of `n`, if any.
 pub(crate) fn mtu(n: &NetDef) -> Option<u32> {
-    n.extra
-        .iter()
-        .find(|e| e.name == "mtu")
-        .and_then(|m| m.attr("size"))
+    n.option_attr("mtu", "size")
         .and_then(|s| s.parse().ok())
         .filter(|&s| s > 0)
 }
@@ -159,12 +153,7 @@ pub(crate) fn validate(n: &NetDef) -> Result<()> {
 /// The tun clone device an interface's tap is opened through (`<backend tap>`; only a
 /// privileged driver may name one).
 fn tun_path(n: &NetDef) -> Result<&str> {
-    match n
-        .extra
-        .iter()
-        .find(|e| e.name == "backend")
-        .and_then(|b| b.attr("tap"))
-    {
+    match n.option_attr("backend", "tap") {
         None => Ok(tap::TUN),
         // SAFETY: geteuid has no preconditions.
         Some(_) if unsafe { libc::geteuid() } != 0 => Err(unsupported(
@@ -302,12 +291,7 @@ pub(crate) fn connect(n: &mut NetDef, state: &Path) -> Result<Tap> {
     }
     let queues = queues(n);
     let hdr = vnet_hdr(n);
-    let script = n
-        .extra
-        .iter()
-        .find(|e| e.name == "script")
-        .and_then(|s| s.attr("path"))
-        .map(str::to_string);
+    let script = n.option_attr("script", "path").map(str::to_string);
     let unmanaged = n.net_type == "ethernet" && n.target_managed.as_deref() == Some("no");
     let tap = if unmanaged {
         let Some(name) = n.target_dev.clone() else {
@@ -523,9 +507,8 @@ pub(crate) fn disconnect(n: &NetDef, state: &Path) {
     // order); its failure is not the stop's.
     if n.net_type == "ethernet"
         && let Some(name) = n.target_dev.as_deref()
-        && let Some(path) = (n.extra.iter())
-            .find(|e| e.name == "downscript")
-            .and_then(|d| d.attr("path"))
+        && let Some(path) = n
+            .option_attr("downscript", "path")
             .filter(|p| !p.is_empty())
     {
         let _ = run_script(path, name);

@@ -1142,6 +1142,9 @@ pub struct NetDef {
     pub network_port_isolated: Option<bool>,
 }
 
+/// The interface types QEMU runs on its socket netdev.
+const SOCKET_NET_TYPES: [&str; 4] = ["server", "client", "mcast", "udp"];
+
 const NET_TYPES: &[&str] = &[
     "user",
     "ethernet",
@@ -1312,12 +1315,8 @@ impl NetDef {
             "vhostuser" => Some("type"),
             _ => None,
         };
-        if let (Some(name), Some(s)) = (required, src)
-            && s.attribute(name).is_none()
-        {
-            return Err(xml::xml_error(format!(
-                "Missing required attribute '{name}' in element 'source'"
-            )));
+        if let (Some(name), Some(s)) = (required, src) {
+            xml::attr_value(s, name, true)?;
         }
         let mut source = match (net_type, src) {
             ("user" | "ethernet", _) | (_, None) => Vec::new(),
@@ -1326,12 +1325,10 @@ impl NetDef {
         // A socket interface: the peer's (or, listening, its own) address and port; a udp
         // one its own address and port too.
         let mut source_local = None;
-        if let ("server" | "client" | "mcast" | "udp", Some(s)) = (net_type, src) {
-            if net_type != "server" && s.attribute("address").is_none() {
-                return Err(xml::xml_error(
-                    "Missing required attribute 'address' in element 'source'",
-                ));
-            }
+        if SOCKET_NET_TYPES.contains(&net_type)
+            && let Some(s) = src
+        {
+            xml::attr_value(s, "address", net_type != "server")?;
             let port = xml::prop_int(s, "port", true)?.unwrap_or(0);
             for (k, v) in &mut source {
                 if k == "port" {
@@ -1342,9 +1339,7 @@ impl NetDef {
                 let local = child(s, "local").ok_or_else(|| {
                     xml::xml_error("'<local>' element missing for 'udp' socket interface")
                 })?;
-                let address = local.attribute("address").ok_or_else(|| {
-                    xml::xml_error("Missing required attribute 'address' in element 'local'")
-                })?;
+                let address = xml::attr_value(local, "address", true)?.unwrap_or_default();
                 let port = xml::prop_int(local, "port", true)?.unwrap_or(0);
                 source_local = Some((address.to_string(), port));
             }
@@ -1485,6 +1480,12 @@ impl NetDef {
             super::netopts::validate_port_options(&n, &n.net_type)?;
             Ok(n)
         })
+    }
+
+    /// Whether the interface runs on QEMU's socket netdev (a server, client, multicast or udp
+    /// interface).
+    pub fn on_socket(&self) -> bool {
+        SOCKET_NET_TYPES.contains(&self.net_type.as_str())
     }
 
     /// The value of the source's attribute `k` (`network`, `bridge`, `dev`, `mode`…).

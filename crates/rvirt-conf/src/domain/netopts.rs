@@ -153,12 +153,7 @@ pub fn validate_port_options(n: &NetDef, net_type: &str) -> Result<()> {
             n.mac
         )));
     }
-    if let Some(kind) = n
-        .extra
-        .iter()
-        .find(|e| e.name == "virtualport")
-        .and_then(|v| v.attr("type"))
-    {
+    if let Some(kind) = n.option_attr("virtualport", "type") {
         return Err(xml::config_unsupported(format!(
             "interface {} - <port isolated='yes'/> is not supported for network interfaces \
              with virtualport type='{kind}'",
@@ -171,6 +166,11 @@ pub fn validate_port_options(n: &NetDef, net_type: &str) -> Result<()> {
 impl NetDef {
     fn option(&self, name: &str) -> Option<&RawElement> {
         self.extra.iter().find(|e| e.name == name)
+    }
+
+    /// Attribute `attr` of the kept child `element` (`<driver queues>`, `<script path>`…).
+    pub fn option_attr(&self, element: &str, attr: &str) -> Option<&str> {
+        self.option(element)?.attr(attr)
     }
 
     /// `<tune><sndbuf>`: the tap's send buffer size, in bytes.
