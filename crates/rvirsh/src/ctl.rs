@@ -69,6 +69,27 @@ impl Ctl {
         let _ = self.out.write_all(s.as_bytes());
     }
 
+    /// virshDumpXML: an object's `xml`, or with `--xpath` the nodes the expression selects
+    /// (`--wrap`: under one `<nodes>` element).
+    pub fn dump_xml(&mut self, cmd: &Cmd, xml: &str) -> CmdResult {
+        let Some(xpath) = self.opt_str(cmd, "xpath")? else {
+            self.print(xml);
+            return Ok(());
+        };
+        match crate::xpath::dump(xml, xpath, cmd.has("wrap")) {
+            Ok(d) => {
+                self.print(&d.out);
+                if !d.warnings.is_empty() {
+                    self.print_err(&d.warnings);
+                }
+                Ok(())
+            }
+            Err(crate::xpath::DumpError(msg)) => {
+                self.lib(Err(rvirt::Error::internal(rvirt::ErrorDomain::XML, msg)))
+            }
+        }
+    }
+
     /// vshPrintExtra: text on stdout unless `--quiet`.
     pub fn print_extra(&mut self, s: &str) {
         if !self.quiet {

@@ -14,6 +14,7 @@ pub mod parse;
 pub mod progress;
 pub mod qmp_json;
 pub mod shell;
+pub mod xpath;
 
 use ctl::{Ctl, Failed};
 use parse::Tokens;

@@ -344,14 +344,10 @@ fn cmd_checkpoint_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
     }
     let (dom, _) = ctl.domain(cmd)?;
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
     let chk = lookup(ctl, cmd, "checkpointname", &dom)?;
     let r = chk.get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_checkpoint_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -1347,15 +1347,6 @@ fn cmd_screenshot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     result
 }
 
-/// virshDumpXML without `--xpath` (rvirsh has no XPath engine yet).
-fn dump_xml(ctl: &mut Ctl, cmd: &Cmd, xml: &str) -> CmdResult {
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
-    ctl.print(xml);
-    Ok(())
-}
-
 fn cmd_domxml_to_native(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let format = ctl.req_str(cmd, "format")?;
     let xml_file = ctl.opt_str(cmd, "xml")?;
@@ -1391,7 +1382,7 @@ fn cmd_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ctl.opt_str(cmd, "xpath")?;
     let r = dom.get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    dump_xml(ctl, cmd, &xml)
+    ctl.dump_xml(cmd, &xml)
 }
 
 /// Characters vsh lets through to the editor without a shell.
@@ -1667,7 +1658,7 @@ fn cmd_managedsave_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ctl.opt_str(cmd, "xpath")?;
     let r = dom.managed_save_get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    dump_xml(ctl, cmd, &xml)
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_metadata(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -2043,7 +2034,7 @@ fn cmd_save_image_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ctl.opt_str(cmd, "xpath")?;
     let r = ctl.conn()?.save_image_get_xml_desc(file, flags);
     let xml = ctl.lib(r)?;
-    dump_xml(ctl, cmd, &xml)
+    ctl.dump_xml(cmd, &xml)
 }
 
 /// The size option in KiB (vshCommandOptScaledInt, rounded up).

@@ -343,13 +343,9 @@ fn cmd_iface_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         InterfaceXMLFlags::empty()
     };
     let (iface, _) = interface(ctl, cmd)?;
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
     let r = iface.get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_iface_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -455,13 +455,9 @@ fn cmd_net_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         NetworkXMLFlags::empty()
     };
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
     let r = net.get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 /// virshNetworkGetXMLDesc: the inactive XML, or the XML when the driver refuses the flag.

@@ -50,7 +50,7 @@ pub(super) fn cmd_net_port_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let Ok(port) = port(ctl, cmd, &net) else {
         return Ok(());
     };
-    let xpath = ctl.opt_str(cmd, "xpath")?;
+    ctl.opt_str(cmd, "xpath")?;
     let xml = match port.get_xml_desc(0) {
         Ok(x) => x,
         Err(e) => {
@@ -58,11 +58,7 @@ pub(super) fn cmd_net_port_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             return Ok(());
         }
     };
-    if xpath.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 pub(super) fn cmd_net_port_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -391,15 +391,11 @@ fn cmd_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn cmd_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let value = ctl.req_str(cmd, "device")?;
-    let xpath = ctl.opt_str(cmd, "xpath")?.is_some();
+    ctl.opt_str(cmd, "xpath")?;
     let dev = find(ctl, value)?;
     let r = dev.get_xml_desc(0);
     let xml = ctl.lib(r)?;
-    if xpath {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -759,13 +759,9 @@ fn cmd_pool_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         StorageXMLFlags::empty()
     };
     let (pool, _) = pool_opt(ctl, cmd, "pool")?;
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
     let r = pool.get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_pool_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -616,15 +616,11 @@ fn cmd_snapshot_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     };
     let (dom, _) = ctl.domain(cmd)?;
     let name = ctl.req_str(cmd, "snapshotname")?;
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
     let r = dom.snapshot_lookup_by_name(name, 0);
     let snap = ctl.lib(r)?;
     let r = snap.get_xml_desc(flags);
     let xml = ctl.lib(r)?;
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

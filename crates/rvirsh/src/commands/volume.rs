@@ -640,13 +640,9 @@ fn cmd_vol_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn cmd_vol_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let vol = vol_opt(ctl, cmd)?;
-    if ctl.opt_str(cmd, "xpath")?.is_some() {
-        return ctl.fail("--xpath is not supported by rvirsh yet");
-    }
     let r = vol.get_xml_desc(0);
     let xml = ctl.lib(r)?;
-    ctl.print(&xml);
-    Ok(())
+    ctl.dump_xml(cmd, &xml)
 }
 
 fn cmd_vol_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
