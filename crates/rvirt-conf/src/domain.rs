@@ -38,6 +38,11 @@ pub use cpu::{CpuDef, NumaCell};
 pub use lease::{lease_id, same_lease};
 use out::Out;
 pub use resctrl::Resctrl;
+
+/// libvirt's perf event names (`virPerfEventType`), in its order.
+pub fn perf_event_names() -> &'static [&'static str] {
+    tuning::PERF_EVENTS
+}
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result, Uuid};
 pub use tuning::{
     BlkioDevice, CpuTune, DomainExtras, IoThread, MemoryBacking, NumaTune, Sched, SecLabel, Slot,

@@ -78,6 +78,7 @@ mod numad;
 mod params;
 mod passthrough;
 mod pci;
+mod perf;
 mod pin;
 mod ports;
 pub mod process;

@@ -927,32 +927,36 @@ impl TuningDriver for QemuDriver {
         check_flags(FROM, "qemuDomainSetPerfEvents", flags, AFFECT)?;
         validate(params, &rvirt_conf::domain::params::perf_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
-        if live.is_some()
-            && params
-                .iter()
-                .any(|p| p.value == TypedParamValue::Boolean(true))
-        {
-            let name = params
-                .iter()
-                .find(|p| p.value == TypedParamValue::Boolean(true))
-                .map(|p| p.field.clone())
-                .unwrap_or_default();
-            return Err(Error::with_detail(
-                FROM,
-                ErrorNumber::ARGUMENT_UNSUPPORTED,
-                format!("unable to enable host cpu perf event for {name}"),
-            ));
+        if let Some(def) = live {
+            // Each event in turn, as libvirt's qemuDomainSetPerfEvents: one the host refuses
+            // ends the call, the events before it stay changed (and the configuration is
+            // left alone). The status file records them either way (libvirt's only on
+            // success, so a driver restarted after a partial change forgot part of it).
+            let p = self.proc_of(&obj.uuid)?;
+            let mut def = (*def).clone();
+            let mut failed = None;
+            for param in params {
+                let on = param.value == TypedParamValue::Boolean(true);
+                let mut perf = p.perf.lock();
+                if on && let Err(e) = perf.enable(&param.field, p.pid) {
+                    failed = Some(e);
+                    break;
+                }
+                if !on {
+                    perf.disable(&param.field);
+                }
+                def.set_perf_events(std::slice::from_ref(param));
+            }
+            self.store(&obj, Some(def), None)?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
         }
-        let live = live.map(|d| {
-            let mut d = (*d).clone();
-            d.set_perf_events(params);
-            d
-        });
         let config = edited(config, |d| {
             d.set_perf_events(params);
             Ok(())
         })?;
-        self.store(&obj, live, config)
+        self.store(&obj, None, config)
     }
 }
 

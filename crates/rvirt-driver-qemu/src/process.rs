@@ -195,6 +195,8 @@ pub struct Proc {
     pub(crate) deprecations: Mutex<Vec<String>>,
     /// The domain's control groups.
     pub(crate) cgroup: crate::cgroup::Cgroup,
+    /// The host perf counters of the perf events the domain has enabled.
+    pub(crate) perf: Mutex<crate::perf::PerfEvents>,
 }
 
 impl Proc {
@@ -1042,6 +1044,7 @@ impl QemuDriver {
         }
         crate::startup::create_chardev_files(def)?;
         self.dac.set_all(def)?;
+        let perf_events = def.enabled_perf_events();
         let started = on_rt(async move {
             use std::os::unix::process::CommandExt;
             // QEMU gets the descriptors it is given (the taps, kept alive below, and stdio),
@@ -1187,6 +1190,18 @@ impl QemuDriver {
                     return Err(e);
                 }
             };
+            // Host counters for the perf events the domain enables, before it runs
+            // (libvirt's qemuProcessEnablePerf: an event the host cannot count fails the
+            // start).
+            let perf = match crate::perf::PerfEvents::start(&perf_events, pidfd.pid()) {
+                Ok(p) => p,
+                Err(e) => {
+                    kill(&pidfd);
+                    let _ = pidfd.wait().await;
+                    cgroup.remove();
+                    return Err(e);
+                }
+            };
             if !paused && let Err(e) = mon.cont().await {
                 kill(&pidfd);
                 let _ = pidfd.wait().await;
@@ -1226,6 +1241,7 @@ impl QemuDriver {
                     taint: crate::control::initial_taint(),
                     deprecations: Mutex::new(Vec::new()),
                     cgroup,
+                    perf: Mutex::new(perf),
                 },
                 events,
                 id,
@@ -2090,6 +2106,14 @@ impl QemuDriver {
                     s.id,
                     &s.def.name,
                 )),
+                // Counted again from now, as libvirt's reconnect does (qemuDomainPerfRestart).
+                perf: Mutex::new(
+                    crate::perf::PerfEvents::start(&s.def.enabled_perf_events(), s.pid)
+                        .unwrap_or_else(|e| {
+                            tracing::warn!("domain {}: perf events not counted: {e}", s.def.name);
+                            Default::default()
+                        }),
+                ),
             });
             let uuid = s.def.uuid;
             if let Some(t) = s.agent_timeout {

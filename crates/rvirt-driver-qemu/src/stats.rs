@@ -856,8 +856,8 @@ impl QemuDriver {
         stats: S,
         flags: F,
     ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
-        // The groups rvirt reports; perf and memory (bandwidth) have nothing to report
-        // without perf events or resctrl, which rvirt does not configure.
+        // The groups rvirt reports; memory (bandwidth) has nothing to report without
+        // resctrl monitoring, which rvirt does not configure.
         let supported = S::STATE
             | S::CPU_TOTAL
             | S::BALLOON
@@ -1184,6 +1184,13 @@ fn record(
                     }
                 }
             }
+        }
+    }
+    if stats.contains(S::PERF)
+        && let Some(p) = p
+    {
+        for (name, count) in p.perf.lock().read() {
+            add!(format!("perf.{name}"), V::ULLong(count));
         }
     }
 }

@@ -667,6 +667,16 @@ impl DomainDef {
             .collect()
     }
 
+    /// The perf events this definition enables, in libvirt's order.
+    pub fn enabled_perf_events(&self) -> Vec<&'static str> {
+        self.extras
+            .perf
+            .iter()
+            .filter(|(_, on)| *on)
+            .filter_map(|(i, _)| PERF_EVENTS.get(usize::from(*i)).copied())
+            .collect()
+    }
+
     /// Enables or disables the perf events `params` name (already validated as booleans).
     pub fn set_perf_events(&mut self, params: &[TypedParam]) {
         for p in params {

@@ -234,6 +234,7 @@ impl Empty for DomainExtras {
     }
 }
 
+/// libvirt's perf events (`virPerfEventType`), in its order.
 pub(super) const PERF_EVENTS: &[&str] = &[
     "cmt",
     "mbmt",
