@@ -270,9 +270,18 @@ mod tests {
         let me = std::process::id() as i32;
         p.enable("task_clock", me).unwrap();
         // A thread started after the event: its time counts through the inherited counter.
+        // It runs until it has had 30 ms of CPU (however busy the machine's other threads).
         std::thread::spawn(|| {
-            let t = std::time::Instant::now();
-            while t.elapsed() < std::time::Duration::from_millis(30) {
+            let cpu_ns = || {
+                let mut t = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
+                // SAFETY: fills `t`, which outlives the call.
+                unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+                t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+            };
+            while cpu_ns() < 30_000_000 {
                 std::hint::black_box(0u64);
             }
         })
