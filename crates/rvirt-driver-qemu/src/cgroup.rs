@@ -518,6 +518,13 @@ impl Cgroup {
         })
     }
 
+    /// The text of `file` of controller `c`.
+    pub(crate) fn read(&self, c: Controller, file: &str) -> Result<String> {
+        let path = self.path(c, None, file).ok_or_else(|| not_mounted(c))?;
+        std::fs::read_to_string(&path)
+            .map_err(sys(format!("Unable to read from '{}'", path.display())))
+    }
+
     /// Writes `value` to `file` of controller `c` (in sub-group `sub` when it exists).
     pub(crate) fn write(
         &self,

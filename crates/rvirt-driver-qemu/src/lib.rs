@@ -37,6 +37,7 @@
 
 mod alias;
 mod autostart;
+mod blkio_device;
 mod blockjob;
 pub mod caps;
 mod cgroup;

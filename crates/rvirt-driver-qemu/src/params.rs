@@ -104,6 +104,7 @@ fn memory_file(which: usize) -> &'static str {
 pub(crate) struct StartTuning {
     memtune: [Option<u64>; 4],
     blkio_weight: u32,
+    blkio_devices: Vec<rvirt_conf::domain::BlkioDevice>,
     shares: Option<u64>,
     limits: [i64; 8],
     nodeset: Option<String>,
@@ -118,6 +119,7 @@ impl StartTuning {
         StartTuning {
             memtune: x.memtune,
             blkio_weight: x.blkio_weight,
+            blkio_devices: x.blkio_devices.clone(),
             shares: x.cputune.as_ref().and_then(|t| t.shares),
             limits: x.cputune.as_ref().map(|t| t.limits).unwrap_or_default(),
             nodeset: def.numa_nodeset().or(auto).map(str::to_string),
@@ -151,6 +153,10 @@ impl StartTuning {
                 blkio_weight_file(cg)?,
                 &self.blkio_weight.to_string(),
             )?;
+        }
+        if !self.blkio_devices.is_empty() {
+            need(cg, Controller::Blkio)?;
+            crate::blkio_device::set_all(cg, &self.blkio_devices)?;
         }
         if let Some(s) = self.shares {
             need(cg, Controller::Cpu)?;
@@ -492,27 +498,17 @@ impl TuningDriver for QemuDriver {
         check_flags(FROM, "qemuDomainSetBlkioParameters", flags, AFFECT)?;
         validate(params, &rvirt_conf::domain::params::blkio_accepted())?;
         let (obj, live, config) = self.defs(dom, flags)?;
-        let mut live = live.map(|d| (*d).clone());
-        if let Some(def) = &mut live {
+        if let Some(def) = live {
             let cg = self.cgroup_of(&obj, Controller::Blkio)?;
-            if params.iter().any(|p| p.field != BLKIO_WEIGHT) {
-                return Err(Error::with_detail(
-                    FROM,
-                    ErrorNumber::OPERATION_UNSUPPORTED,
-                    "per-device block I/O limits of a running domain are not supported by \
-                     rvirt yet; set them with --config",
-                ));
+            let mut def = (*def).clone();
+            let failed = set_blkio_live(&cg, &mut def, params);
+            self.store(&obj, Some(def), None)?;
+            if let Some(e) = failed {
+                return Err(e);
             }
-            def.set_blkio_params(params)?;
-            cg.write(
-                Controller::Blkio,
-                None,
-                blkio_weight_file(&cg)?,
-                &def.extras.blkio_weight.to_string(),
-            )?;
         }
         let config = edited(config, |d| d.set_blkio_params(params))?;
-        self.store(&obj, live, config)
+        self.store(&obj, None, config)
     }
 
     async fn domain_get_numa_parameters(
@@ -958,6 +954,66 @@ impl TuningDriver for QemuDriver {
         })?;
         self.store(&obj, None, config)
     }
+}
+
+/// Applies blkio `params` to a running domain's group and records in `def` what the kernel
+/// kept, as libvirt's virDomainCgroupSetupDomainBlkioParameters: each parameter in turn, one
+/// that fails skipped (a device list from the device that failed on) and the others applied;
+/// the last failure.
+fn set_blkio_live(cg: &Cgroup, def: &mut DomainDef, params: &[TypedParam]) -> Option<Error> {
+    use rvirt_conf::domain::params::{BLKIO_DEVICE_PARAMS, blkio_device_list};
+    let mut failed = None;
+    for p in params {
+        match &p.value {
+            TypedParamValue::UInt(w) if p.field == BLKIO_WEIGHT => {
+                let file = match blkio_weight_file(cg) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        failed = Some(e);
+                        continue;
+                    }
+                };
+                match cg
+                    .write(Controller::Blkio, None, file, &w.to_string())
+                    .and_then(|()| cg.read_i64(Controller::Blkio, None, file))
+                {
+                    Ok(kept) => def.extras.blkio_weight = kept as u32,
+                    Err(e) => failed = Some(e),
+                }
+            }
+            TypedParamValue::String(list) => {
+                let Some(which) = BLKIO_DEVICE_PARAMS.iter().position(|n| *n == p.field) else {
+                    continue;
+                };
+                let devices = match blkio_device_list(&p.field, list) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        failed = Some(e);
+                        continue;
+                    }
+                };
+                let mut kept = Vec::new();
+                for (path, v) in &devices {
+                    match crate::blkio_device::set(cg, which, path, *v) {
+                        Ok(k) => kept.push(format!("{path},{k}")),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if kept.len() == devices.len() {
+                    let merged =
+                        TypedParam::new(p.field.clone(), TypedParamValue::String(kept.join(",")));
+                    if let Err(e) = def.set_blkio_params(&[merged]) {
+                        failed = Some(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    failed
 }
 
 fn cputune(def: &mut DomainDef) -> &mut rvirt_conf::domain::CpuTune {

@@ -740,6 +740,21 @@ fn blkio_value(d: &super::BlkioDevice, i: usize) -> u64 {
     }
 }
 
+/// The devices and values of blkio parameter `field` (one of [`BLKIO_DEVICE_PARAMS`]) given as
+/// `s`, refused as libvirt's `virDomainDriverParseBlkioDeviceStr` refuses them.
+pub fn blkio_device_list(field: &str, s: &str) -> Result<Vec<(String, u64)>> {
+    let i = BLKIO_DEVICE_PARAMS
+        .iter()
+        .position(|n| *n == field)
+        .ok_or_else(|| {
+            Error::invalid_arg(
+                ErrorDomain::DOMAIN,
+                format!("Unknown blkio parameter {field}"),
+            )
+        })?;
+    parse_blkio_devices(s, field, i)
+}
+
 /// libvirt's `virDomainDriverParseBlkioDeviceStr`: `path,value[,path,value…]` (empty for
 /// none). The IOPS and weight values must fit an unsigned int.
 fn parse_blkio_devices(s: &str, field: &str, i: usize) -> Result<Vec<(String, u64)>> {

@@ -53,6 +53,19 @@ pub struct BlkioDevice {
     pub write_bytes: u64,
 }
 
+impl BlkioDevice {
+    /// The five settings in the order of `params::BLKIO_DEVICE_PARAMS` (0: unset).
+    pub fn values(&self) -> [u64; 5] {
+        [
+            u64::from(self.weight),
+            u64::from(self.read_iops),
+            u64::from(self.write_iops),
+            self.read_bytes,
+            self.write_bytes,
+        ]
+    }
+}
+
 /// `<memoryBacking>`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct MemoryBacking {
