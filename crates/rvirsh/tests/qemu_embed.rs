@@ -742,6 +742,67 @@ fn perf_events_match_libvirt() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// The guest CPU QEMU runs, written into the live XML as libvirt writes it (features QEMU
+/// added or left out, `check='full'`), the CPU as asked for in the migratable XML and in a
+/// save image, a CPU checked in full that QEMU changes refused at start; through the same
+/// command lines as virsh on libvirt's embedded QEMU
+/// driver. A driver opened again reads the original CPU back from the status file.
+#[test]
+fn guest_cpu_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let guest = |name: &str, cpu: &str| {
+        let xml = GUEST
+            .replace("tiny", name)
+            .replace("<os>", &format!("{cpu}<os>"));
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, xml).unwrap();
+        path.display().to_string()
+    };
+    let plain = guest("plain", "");
+    let features = guest(
+        "features",
+        "<cpu mode='custom' match='exact'><model>Nehalem</model>\
+         <feature policy='disable' name='lahf_lm'/><feature policy='require' name='x2apic'/>\
+         </cpu>",
+    );
+    let full = guest(
+        "full",
+        "<cpu mode='custom' match='exact' check='full'><model>qemu64</model></cpu>",
+    );
+    let save = dir.path().join("plain.save").display().to_string();
+    let script = format!(
+        "define {plain}; define {features}; define {full}; dumpxml features --xpath //cpu; \
+         start full; start plain; start features; dumpxml plain --xpath //cpu; \
+         dumpxml features --xpath //cpu; dumpxml features --migratable --xpath //cpu; \
+         save plain {save}; \
+         save-image-dumpxml {save} --xpath //cpu; restore {save}; dumpxml plain --xpath //cpu; \
+         destroy plain; destroy features; undefine plain; undefine features; undefine full"
+    );
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(
+        out.contains("<feature policy=\"disable\" name=\"x2apic\"/>"),
+        "{out}"
+    );
+
+    // The original CPU outlives the driver that started the guest.
+    let root = dir.path().join("rvirt");
+    let (code, _, err) = rvirsh(&root, &format!("create {features}"));
+    assert_eq!(code, 0, "{err}");
+    let (code, again, err) = rvirsh(
+        &root,
+        "dumpxml features --migratable --xpath //cpu; dumpxml features --xpath //cpu/@check",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        again.contains("<feature policy=\"require\" name=\"x2apic\"/>")
+            && again.contains(" check=\"full\""),
+        "{again}"
+    );
+    let (code, _, err) = rvirsh(&root, "destroy features");
+    assert_eq!(code, 0, "{err}");
+}
+
 /// Per-device block I/O limits (`<blkiotune><device>`): set at start, changed on the running
 /// guest (the kernel's values read back; a parameter that fails is skipped, the others
 /// applied) and refused in libvirt's words, through the same command lines as virsh on

@@ -40,6 +40,32 @@ pub(crate) fn cpu_error(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::CPU, code, detail)
 }
 
+/// One word of CPUID bits, as QEMU's x86 CPU objects list them in their `feature-words`
+/// (what the guest sees) and `filtered-features` (what was asked for and left out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuidWord {
+    /// `cpuid-input-eax`: the leaf.
+    pub leaf: u32,
+    /// `cpuid-input-ecx`: the sub-leaf (0 when QEMU gives none).
+    pub subleaf: u32,
+    /// `cpuid-register`: 0 for EAX, 1 EBX, 2 ECX, 3 EDX.
+    pub register: usize,
+    /// `features`: the bits.
+    pub bits: u32,
+}
+
+/// A running guest's `<cpu>`, as [`CpuMap::update_live`] reads it.
+pub struct LiveCpu<'a> {
+    /// Mode `host-passthrough` or `maximum` (else `custom` with a model).
+    pub passthrough: bool,
+    /// `<model>`.
+    pub model: Option<&'a str>,
+    /// `<feature>`s: policy and name, in order.
+    pub features: &'a [(String, String)],
+    /// `check='full'`: any change the hypervisor made is an error.
+    pub check_full: bool,
+}
+
 /// libvirt's CPU map: the parts of it the baseline uses (x86 and ppc64).
 pub struct CpuMap {
     x86: x86::Map,
@@ -89,6 +115,21 @@ impl CpuMap {
         MAP.get_or_init(|| CpuMap::load(Path::new(SYSTEM_MAP)))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// libvirt's `virCPUUpdateLive` for an x86 guest: the features of `cpu` once QEMU runs it
+    /// with the CPUID bits `enabled` and with `disabled` left out: a feature the model lacks
+    /// but the guest has is added as required, one the model has but the guest lacks is
+    /// disabled (and features the model lost over time are listed disabled). With
+    /// `check='full'` such a difference is libvirt's "guest CPU doesn't match specification"
+    /// instead. Features made of MSR bits, which CPUID words cannot show, are left as listed.
+    pub fn update_live(
+        &self,
+        cpu: &LiveCpu,
+        enabled: &[CpuidWord],
+        disabled: &[CpuidWord],
+    ) -> Result<Vec<(String, String)>> {
+        self.x86.update_live(cpu, enabled, disabled)
     }
 
     /// The baseline of the host CPU documents `cpus` on this map, as libvirt's test driver

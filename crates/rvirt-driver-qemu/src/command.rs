@@ -56,7 +56,7 @@ impl QemuCommand {
             out.push(' ');
             out.push_str(&shell_quote(a));
         }
-        out.push('\n');
+        // As libvirt's virCommandToString: no line end (virsh prints it as it is).
         out
     }
 }
@@ -208,9 +208,9 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
                 std::env::consts::ARCH
             )));
         }
-        if (cpu.mode == "host-passthrough" || cpu.mode == "host-model") && accel == "kvm" {
+        if cpu.mode == "host-model" && accel == "kvm" {
             push(&["-cpu", "host"]);
-        } else if let Some(model) = &cpu.model {
+        } else if let Some(model) = machine::cpu_model_arg(cpu) {
             push(&["-cpu", &format!("{model}{}", machine::cpu_options(def))]);
         }
     }
@@ -1371,7 +1371,7 @@ mod tests {
         assert!(
             c.to_native().ends_with(
                 "/bin SASL_CONF_PATH='/etc/sasl 2' /usr/bin/qemu-system-x86_64 -name 'guest=a b' \
-                 '{\"x\":1}'\n"
+                 '{\"x\":1}'"
             ),
             "{}",
             c.to_native()

@@ -193,14 +193,21 @@ fn default_cpu(def: &mut DomainDef) {
             cpu.model = Some("qemu64".into());
             cpu.fallback = "forbid".into();
         }
+        // libvirt's qemuDomainDefCPUPostParse: a host-passthrough CPU is migratable unless
+        // said otherwise (QEMU 7.2 knows the property), and an unset check becomes the mode's
+        // default (a custom CPU of a TCG guest is not compared with the host's).
         Some(cpu) => {
-            if cpu.mode == "host-passthrough" || cpu.mode == "maximum" {
-                if cpu.check.is_none() {
-                    cpu.check = Some("none".into());
-                }
-                if cpu.migratable.is_none() {
-                    cpu.migratable = Some("on".into());
-                }
+            if cpu.mode == "host-passthrough" && cpu.migratable.is_none() {
+                cpu.migratable = Some("on".into());
+            }
+            if cpu.check.is_none() {
+                let check = match cpu.mode.as_ref() {
+                    "host-passthrough" | "maximum" => "none",
+                    "host-model" => "partial",
+                    _ if def.virt_type == "qemu" => "none",
+                    _ => "partial",
+                };
+                cpu.check = Some(check.into());
             }
         }
     }

@@ -50,6 +50,10 @@ pub(crate) fn migratable_copy(
     });
     let mut copy = DomainDef::parse_xml(&xml, ParseOptions::default())
         .map_err(|e| Error::internal(FROM, format!("cannot copy the definition: {e}")))?;
+    // The CPU as the domain asked for it, not as QEMU made it (libvirt's origCPU).
+    if let Some(orig) = &def.extras.orig_cpu {
+        copy.extras.cpu = Some(orig.clone());
+    }
     // The labels a driver added itself (the DAC driver's of a guest that gave none).
     let mut implicit = def
         .extras

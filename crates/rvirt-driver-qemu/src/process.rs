@@ -314,6 +314,13 @@ fn status_xml(st: &Status) -> String {
     for d in &st.deprecations {
         out.push_str(&format!("  <deprecation>{}</deprecation>\n", xml_escape(d)));
     }
+    if let Some(cpu) = &st.def.extras.orig_cpu {
+        for line in cpu.to_xml().lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
     if !st.block_jobs.is_empty() {
         out.push_str("  <blockjobs>\n");
         for j in &st.block_jobs {
@@ -357,7 +364,14 @@ fn parse_status(text: &str) -> Option<Status> {
         starttime: process.attribute("starttime")?.parse().ok()?,
         private_dir: process.attribute("privateDir")?.into(),
         id: dom.attribute("id")?.parse().ok()?,
-        def: DomainDef::parse_node(dom, ParseOptions { live: true }).ok()?,
+        def: {
+            let mut def = DomainDef::parse_node(dom, ParseOptions { live: true }).ok()?;
+            // The CPU as it was before QEMU's was written into it (libvirt's origCPU).
+            def.extras.orig_cpu = child("cpu")
+                .and_then(|c| rvirt_conf::domain::CpuDef::from_xml(&text[c.range()]).ok())
+                .map(Box::new);
+            def
+        },
         block_jobs: child("blockjobs")
             .map(|b| {
                 b.children()
@@ -743,7 +757,7 @@ impl QemuDriver {
         }
         let restore = how.incoming.as_ref().map(|i| i.start_paused);
         let res = self.spawn_and_connect(&mut def, &how).await;
-        let (proc_, events, id) = match res {
+        let (proc_, events, id, cpu_live) = match res {
             Ok(v) => v,
             Err(e) => {
                 self.starting.lock().remove(&uuid);
@@ -754,6 +768,10 @@ impl QemuDriver {
                 return Err(e);
             }
         };
+        let extras = &mut *def.extras;
+        if let (Some(features), Some(cpu)) = (cpu_live, extras.cpu.as_deref_mut()) {
+            crate::cpu_live::apply(cpu, features, &mut extras.orig_cpu);
+        }
         let proc_ = Arc::new(proc_);
         self.procs.lock().insert(uuid, proc_.clone());
         self.starting.lock().remove(&uuid);
@@ -858,7 +876,12 @@ impl QemuDriver {
         &self,
         def: &mut DomainDef,
         how: &StartHow,
-    ) -> Result<(Proc, rvirt_qmp::EventReceiver, i32)> {
+    ) -> Result<(
+        Proc,
+        rvirt_qmp::EventReceiver,
+        i32,
+        Option<Vec<(String, String)>>,
+    )> {
         let paused = how.paused;
         let load = how.load.clone();
         // The image's own descriptor shares its position: the stream starts where the header
@@ -999,7 +1022,7 @@ impl QemuDriver {
             )))?;
         let log_start = {
             use std::io::{Seek, Write};
-            let _ = log.write_all(cmd.to_native().as_bytes());
+            let _ = log.write_all(format!("{}\n", cmd.to_native()).as_bytes());
             log.seek(std::io::SeekFrom::End(0)).unwrap_or(0)
         };
         let log_err = log
@@ -1045,6 +1068,9 @@ impl QemuDriver {
         crate::startup::create_chardev_files(def)?;
         self.dac.set_all(def)?;
         let perf_events = def.enabled_perf_events();
+        crate::cpu_live::before_start(def.extras.cpu.as_deref_mut());
+        let cpu = def.extras.cpu.clone();
+        let x86 = crate::defaults::is_x86(def);
         let started = on_rt(async move {
             use std::os::unix::process::CommandExt;
             // QEMU gets the descriptors it is given (the taps, kept alive below, and stdio),
@@ -1190,6 +1216,17 @@ impl QemuDriver {
                     return Err(e);
                 }
             };
+            // The CPU QEMU made of the domain's, before it runs (libvirt's
+            // qemuProcessUpdateAndVerifyCPU).
+            let cpu_live = match crate::cpu_live::read_back(&mon, cpu.as_deref(), x86).await {
+                Ok(c) => c,
+                Err(e) => {
+                    kill(&pidfd);
+                    let _ = pidfd.wait().await;
+                    cgroup.remove();
+                    return Err(e);
+                }
+            };
             // Host counters for the perf events the domain enables, before it runs
             // (libvirt's qemuProcessEnablePerf: an event the host cannot count fails the
             // start).
@@ -1245,6 +1282,7 @@ impl QemuDriver {
                 },
                 events,
                 id,
+                cpu_live,
             ))
         })
         .await

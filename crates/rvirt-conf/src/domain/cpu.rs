@@ -215,6 +215,20 @@ impl CpuDef {
         Ok(cpu)
     }
 
+    /// `<cpu>` alone, as libvirt writes it (a document of its own: the status file keeps a
+    /// running guest's original CPU so).
+    pub fn to_xml(&self) -> String {
+        let mut o = Out::new(256);
+        self.format(&mut o);
+        o.s
+    }
+
+    /// Reads a `<cpu>` document written by [`CpuDef::to_xml`].
+    pub fn from_xml(text: &str) -> Result<CpuDef> {
+        let doc = xml::parse_document(text, "(cpu_definition)", rvirt_types::ErrorDomain::DOMAIN)?;
+        CpuDef::parse(doc.root_element())
+    }
+
     /// Formats `<cpu>` as libvirt does; nothing when it holds nothing.
     pub(super) fn format(&self, o: &mut Out) {
         let start = o.s.len();

@@ -216,6 +216,10 @@ pub struct DomainExtras {
     pub keywrap: [Option<bool>; 2],
     /// `<cpu>`.
     pub cpu: Option<Box<super::cpu::CpuDef>>,
+    /// A running guest's `<cpu>` as it was before QEMU's CPU was written into it (libvirt's
+    /// `origCPU`): what its migratable XML shows. Runtime only, never formatted with the
+    /// definition.
+    pub orig_cpu: Option<Box<super::cpu::CpuDef>>,
     /// Elements kept as written, with their place.
     pub kept: Vec<(Slot, u8, RawElement)>,
 }
@@ -238,6 +242,7 @@ static EMPTY_EXTRAS: DomainExtras = DomainExtras {
     seclabels: Vec::new(),
     keywrap: [None; 2],
     cpu: None,
+    orig_cpu: None,
     kept: Vec::new(),
 };
 

@@ -62,6 +62,11 @@ impl Data {
         }
     }
 
+    /// Whether any of the bits are MSR bits.
+    pub(crate) fn has_msr(&self) -> bool {
+        self.0.keys().any(|k| matches!(k, Key::Msr(_)))
+    }
+
     /// `x86DataIsEmpty`: no bit set.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.values().all(|v| v.iter().all(|r| *r == 0))

@@ -3,6 +3,7 @@
 //! (`x86Decode`), and the listing of a model's features (`virCPUx86ExpandFeatures`).
 
 mod data;
+mod live;
 mod map;
 
 use crate::cpu_error;

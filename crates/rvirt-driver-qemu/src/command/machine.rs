@@ -28,6 +28,53 @@ pub(super) fn machine_options(def: &DomainDef) -> String {
 }
 
 /// What the `-cpu` value gets after the model: the PMU switch.
+/// libvirt's names of x86 CPU features that QEMU spells otherwise.
+const QEMU_FEATURE_NAMES: [(&str, &str); 11] = [
+    ("cmp_legacy", "cmp-legacy"),
+    ("ds_cpl", "ds-cpl"),
+    ("fxsr_opt", "fxsr-opt"),
+    ("kvm_pv_eoi", "kvm-pv-eoi"),
+    ("kvm_pv_unhalt", "kvm-pv-unhalt"),
+    ("lahf_lm", "lahf-lm"),
+    ("nodeid_msr", "nodeid-msr"),
+    ("pclmuldq", "pclmulqdq"),
+    ("perfctr_core", "perfctr-core"),
+    ("perfctr_nb", "perfctr-nb"),
+    ("tsc_adjust", "tsc-adjust"),
+];
+
+/// The model part of `-cpu` (libvirt's qemuBuildCpuModelArgStr): the model (`host` for a
+/// passthrough CPU, `max` for the maximum one, with its `migratable` switch), the vendor ID,
+/// then each feature on or off (an optional one left to the model). `None` for a CPU with
+/// no model.
+pub(super) fn cpu_model_arg(cpu: &rvirt_conf::domain::CpuDef) -> Option<String> {
+    let mut s = match cpu.mode.as_ref() {
+        "host-passthrough" | "maximum" => {
+            let mut s = String::from(if cpu.mode == "maximum" { "max" } else { "host" });
+            if let Some(m) = &cpu.migratable {
+                s.push_str(&format!(",migratable={m}"));
+            }
+            s
+        }
+        _ => cpu.model.clone()?,
+    };
+    if let Some(v) = &cpu.vendor_id {
+        s.push_str(&format!(",vendor={v}"));
+    }
+    for (policy, name) in &cpu.features {
+        let name = QEMU_FEATURE_NAMES
+            .iter()
+            .find(|(l, _)| l == name)
+            .map_or(name.as_str(), |(_, q)| q);
+        match policy.as_ref() {
+            "force" | "require" => s.push_str(&format!(",{name}=on")),
+            "disable" | "forbid" => s.push_str(&format!(",{name}=off")),
+            _ => {}
+        }
+    }
+    Some(s)
+}
+
 pub(super) fn cpu_options(def: &DomainDef) -> String {
     let mut s = String::new();
     // A Hyper-V crash notifier is a CPU feature, not a device.

@@ -323,9 +323,6 @@ pub fn mask(xml: &str) -> String {
 /// And what libvirt's live XML has that rvirt leaves out by design or does not do yet:
 /// - `<resource><partition>`: libvirt names the cgroup partition it puts QEMU in; rvirt
 ///   starts QEMU in no cgroup of its own.
-/// - CPU `check='full'` and the `<feature policy='require'>` lines of features QEMU's model
-///   has beyond libvirt's cpu_map model of the same name (rvirt has no cpu_map to tell them;
-///   not done yet).
 pub fn mask_live(xml: &str) -> String {
     let mut out = String::with_capacity(xml.len());
     let mut skip: Option<&str> = None;
@@ -341,13 +338,6 @@ pub fn mask_live(xml: &str) -> String {
             skip = Some("</resource>");
             continue;
         }
-        if t.starts_with("<feature policy='require' name=") {
-            continue;
-        }
-        let line = &line.replace(
-            "<cpu mode='custom' match='exact' check='full'>",
-            "<cpu mode='custom' match='exact' check='none'>",
-        );
         let mut l = mask_ptys(line);
         if let Some(at) = l.find("/domain-") {
             let digits = l[at + 8..].find(|c: char| !c.is_ascii_digit());

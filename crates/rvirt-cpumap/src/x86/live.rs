@@ -1,0 +1,135 @@
+//! `virCPUx86UpdateLive`: a running guest's CPU as the hypervisor made it, written back into
+//! its `<cpu>`.
+
+use super::Map;
+use super::data::{Data, Key};
+use crate::{CpuidWord, LiveCpu};
+use rvirt_types::{ErrorNumber, Result};
+
+/// The CPUID bits of `words` (QEMU's `feature-words` or `filtered-features`).
+fn data_of(words: &[CpuidWord]) -> Data {
+    let mut d = Data::default();
+    for w in words {
+        let mut regs = [0; 4];
+        if let Some(r) = regs.get_mut(w.register) {
+            *r = w.bits;
+            d.add(&Data::item(Key::Cpuid(w.leaf, w.subleaf), regs));
+        }
+    }
+    d
+}
+
+/// libvirt's policy names.
+const REQUIRE: &str = "require";
+const DISABLE: &str = "disable";
+
+/// `virCPUDefUpdateFeature`: a listed feature takes `policy`, another is added at the end.
+fn update(features: &mut Vec<(String, String)>, name: &str, policy: &str) {
+    match features.iter_mut().find(|(_, n)| n == name) {
+        Some(f) => f.0 = policy.to_string(),
+        None => features.push((policy.to_string(), name.to_string())),
+    }
+}
+
+impl Map {
+    /// The model data of `cpu` (`x86ModelFromCPU`): with `policy` `None` its model's data with
+    /// the required and forced features added and the disabled and forbidden ones taken out;
+    /// with a policy, the data of the features of that policy alone.
+    fn live_model(&self, cpu: &LiveCpu, policy: Option<&str>) -> Result<Data> {
+        let mut data = match (cpu.model, policy) {
+            (Some(m), None) => self
+                .model(m)
+                .ok_or_else(|| super::internal(format!("Unknown CPU model {m}")))?
+                .data
+                .clone(),
+            _ => Data::default(),
+        };
+        for (p, name) in cpu.features {
+            if policy.is_some_and(|want| want != p) || (policy.is_none() && p == "optional") {
+                continue;
+            }
+            let f = self
+                .feature(name)
+                .ok_or_else(|| super::internal(format!("Unknown CPU feature {name}")))?;
+            match (policy, p.as_str()) {
+                (None, "force" | "require") | (Some(_), _) => data.add(&f.data),
+                (None, _) => data.subtract(&f.data),
+            }
+        }
+        Ok(data)
+    }
+
+    /// `virCPUx86UpdateLive` (see [`crate::CpuMap::update_live`]).
+    pub(crate) fn update_live(
+        &self,
+        cpu: &LiveCpu,
+        enabled: &[CpuidWord],
+        disabled: &[CpuidWord],
+    ) -> Result<Vec<(String, String)>> {
+        let model = self.live_model(cpu, None)?;
+        let model_disabled = if cpu.passthrough {
+            self.live_model(cpu, Some(DISABLE))?
+        } else {
+            Data::default()
+        };
+        // libvirt reads the disabled features by name: bits of features its map does not know
+        // are not among them.
+        let mut known = Data::default();
+        for f in &self.features {
+            known.add(&f.data);
+        }
+        let (enabled, mut disabled) = (data_of(enabled), data_of(disabled));
+        disabled.intersect(&known);
+        let mut features = cpu.features.to_vec();
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        // The bits QEMU's words cannot tell (a feature of MSR bits) stay as the XML has them.
+        for f in self.features.iter().filter(|f| !f.data.has_msr()) {
+            let expected = if model.contains(&f.data) {
+                Some(REQUIRE)
+            } else if !cpu.passthrough || model_disabled.contains(&f.data) {
+                Some(DISABLE)
+            } else {
+                None
+            };
+            if expected == Some(DISABLE) && enabled.contains(&f.data) {
+                if cpu.check_full {
+                    added.push(f.name.as_str());
+                } else {
+                    update(&mut features, &f.name, REQUIRE);
+                }
+            }
+            if disabled.contains(&f.data)
+                || (expected == Some(REQUIRE) && !enabled.contains(&f.data))
+            {
+                if cpu.check_full {
+                    removed.push(f.name.as_str());
+                } else {
+                    update(&mut features, &f.name, DISABLE);
+                }
+            }
+        }
+        // virCPUx86DisableRemovedFeatures.
+        if let Some(m) = cpu.model.and_then(|m| self.model(m)) {
+            for name in &m.removed {
+                if !features.iter().any(|(_, n)| n == name) {
+                    features.push((DISABLE.to_string(), name.clone()));
+                }
+            }
+        }
+        let mismatch = |detail: String| {
+            Err(crate::cpu_error(
+                ErrorNumber::OPERATION_FAILED,
+                format!("guest CPU doesn't match specification{detail}"),
+            ))
+        };
+        match (added.join(","), removed.join(",")) {
+            (a, r) if !a.is_empty() && !r.is_empty() => {
+                mismatch(format!(": extra features: {a}, missing features: {r}"))
+            }
+            (a, _) if !a.is_empty() => mismatch(format!(": extra features: {a}")),
+            (_, r) if !r.is_empty() => mismatch(format!(": missing features: {r}")),
+            _ if cpu.check_full && !disabled.is_empty() => mismatch(String::new()),
+            _ => Ok(features),
+        }
+    }
+}
