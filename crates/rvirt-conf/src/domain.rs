@@ -458,7 +458,7 @@ fn parse_metadata(node: roxmltree::Node<'_, '_>) -> Vec<MetadataEntry> {
         }
         out.push(MetadataEntry {
             uri: uri.to_string(),
-            element: RawElement::from_node(c, true),
+            element: RawElement::from_metadata(c, true),
         });
     }
     out
@@ -1637,7 +1637,7 @@ impl DomainDef {
         }
         let doc = xml::parse_document(text, "(metadata_xml)", ErrorDomain::DOMAIN)?;
         let root = doc.root_element();
-        let mut el = RawElement::from_node(root, false);
+        let mut el = RawElement::from_metadata(root, false);
         // Every element without a namespace moves into the key's, as libvirt stores metadata.
         add_prefix(&mut el, &format!("{key}:"));
         el.attrs.retain(|(k, _)| !k.starts_with("xmlns"));

@@ -24,6 +24,9 @@ pub enum RawNode {
     Element(RawElement),
     /// Character data (unescaped).
     Text(String),
+    /// A comment or processing instruction, as written (`<!--…-->`, `<?target value?>`): kept
+    /// inside `<metadata>` only, as libvirt keeps what it does not interpret there.
+    Markup(String),
 }
 
 fn qualified(node: roxmltree::Node<'_, '_>, uri: Option<&str>, local: &str) -> String {
@@ -38,7 +41,21 @@ impl RawElement {
     /// and its descendants use are declared on it (as libxml2 does when a node is copied out of
     /// its document); otherwise only declarations written on each element are kept.
     pub fn from_node(node: roxmltree::Node<'_, '_>, declare_own_ns: bool) -> RawElement {
-        let mut el = Self::copy(node, None);
+        Self::from_node_with(node, declare_own_ns, false)
+    }
+
+    /// [`RawElement::from_node`] for an element of `<metadata>`, whose comments and processing
+    /// instructions are kept too.
+    pub fn from_metadata(node: roxmltree::Node<'_, '_>, declare_own_ns: bool) -> RawElement {
+        Self::from_node_with(node, declare_own_ns, true)
+    }
+
+    fn from_node_with(
+        node: roxmltree::Node<'_, '_>,
+        declare_own_ns: bool,
+        markup: bool,
+    ) -> RawElement {
+        let mut el = Self::copy(node, None, markup);
         if declare_own_ns {
             let mut decls: Vec<(String, String)> = Vec::new();
             collect_ns(node, &mut decls);
@@ -51,7 +68,11 @@ impl RawElement {
         el
     }
 
-    fn copy(node: roxmltree::Node<'_, '_>, parent: Option<roxmltree::Node<'_, '_>>) -> RawElement {
+    fn copy(
+        node: roxmltree::Node<'_, '_>,
+        parent: Option<roxmltree::Node<'_, '_>>,
+        markup: bool,
+    ) -> RawElement {
         let tag = node.tag_name();
         let name = qualified(node, tag.namespace(), tag.name());
         let mut attrs = Vec::new();
@@ -81,7 +102,17 @@ impl RawElement {
         let mut children = Vec::new();
         for c in node.children() {
             if c.is_element() {
-                children.push(RawNode::Element(Self::copy(c, Some(node))));
+                children.push(RawNode::Element(Self::copy(c, Some(node), markup)));
+            } else if markup && c.is_comment() {
+                children.push(RawNode::Markup(format!(
+                    "<!--{}-->",
+                    c.text().unwrap_or_default()
+                )));
+            } else if let (true, Some(pi)) = (markup, c.pi()) {
+                children.push(RawNode::Markup(match pi.value {
+                    Some(v) => format!("<?{} {v}?>", pi.target),
+                    None => format!("<?{}?>", pi.target),
+                }));
             } else if c.is_text() {
                 let t = c.text().unwrap_or("");
                 if !t.trim().is_empty() {
@@ -197,6 +228,13 @@ impl RawElement {
                         indent(out, depth + 1);
                     }
                     e.format_inline(out, depth + 1, quote, nested_pretty);
+                }
+                RawNode::Markup(m) => {
+                    if nested_pretty {
+                        out.push('\n');
+                        indent(out, depth + 1);
+                    }
+                    out.push_str(m);
                 }
             }
         }

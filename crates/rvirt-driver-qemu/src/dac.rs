@@ -18,7 +18,7 @@
 use crate::FROM;
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::{ChrDef, DiskDef, SecLabel};
-use rvirt_conf::raw::{RawElement, RawNode};
+use rvirt_conf::raw::RawElement;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::ffi::CString;
 use std::os::unix::fs::MetadataExt;
@@ -499,10 +499,7 @@ fn disk_files(d: &DiskDef, image: (u32, u32), f: &mut FileVisitor<'_>) -> Result
         f(path, ids, !d.readonly && !d.shareable)?;
     }
     for (src, path) in d.local_backing_sources() {
-        let layer_label = disk_label(src.children.iter().filter_map(|c| match c {
-            RawNode::Element(e) => Some(e),
-            RawNode::Text(_) => None,
-        }))?;
+        let layer_label = disk_label(src.elements())?;
         if layer_label == Some(None) {
             break;
         }

@@ -371,7 +371,7 @@ pub(crate) fn canonicalize(el: &mut RawElement, path: &str) -> Result<()> {
                     .iter()
                     .position(|o| *o == e.name)
                     .unwrap_or(rule.children.len()),
-                RawNode::Text(_) => 0,
+                RawNode::Text(_) | RawNode::Markup(_) => 0,
             });
         }
     }

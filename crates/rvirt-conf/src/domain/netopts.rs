@@ -27,6 +27,7 @@ fn string_value(e: &RawElement) -> String {
         match c {
             RawNode::Text(t) => s.push_str(t),
             RawNode::Element(c) => s.push_str(&string_value(c)),
+            RawNode::Markup(_) => {}
         }
     }
     s

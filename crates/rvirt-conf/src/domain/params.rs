@@ -313,10 +313,7 @@ impl DiskDef {
         let Some(el) = self.extra.iter().find(|e| e.name == "iotune") else {
             return t;
         };
-        for c in el.children.iter().filter_map(|c| match c {
-            RawNode::Element(e) => Some(e),
-            RawNode::Text(_) => None,
-        }) {
+        for c in el.elements() {
             let text = c.text().unwrap_or("").trim();
             if c.name == IOTUNE_GROUP_NAME {
                 t.group_name = Some(text.to_string()).filter(|s| !s.is_empty());
