@@ -7,6 +7,7 @@
 //! (two-space indentation unless an element holds text, double-quoted attributes, characters
 //! outside ASCII written as references in attribute values).
 
+use rvirt_conf::raw::{escape_libxml_attr, escape_libxml_text};
 use sxd_document::dom;
 use sxd_xpath::nodeset::Node;
 
@@ -339,42 +340,11 @@ fn borrowed<'d>(e: dom::Element<'d>, out: &mut Vec<(Option<&'d str>, &'d str)>) 
     walk(e, e, out);
 }
 
-/// libxml2's escaping of text: markup characters only.
-fn escape_text(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// libxml2's escaping of an attribute value in a document of no declared encoding: markup,
-/// quotes, line breaks and tabs, and every character outside ASCII as a reference.
-fn escape_attr(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if !c.is_ascii() => out.push_str(&format!("&#x{:X};", c as u32)),
-            c => out.push(c),
-        }
-    }
-}
-
 fn write_attr(out: &mut String, a: dom::Attribute) {
     out.push(' ');
     out.push_str(&qname(Node::Attribute(a)));
     out.push_str("=\"");
-    escape_attr(a.value(), out);
+    escape_libxml_attr(a.value(), out);
     out.push('"');
 }
 
@@ -383,7 +353,7 @@ fn write_ns(out: &mut String, (prefix, uri): (Option<&str>, &str)) {
         Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
         None => out.push_str(" xmlns=\""),
     }
-    escape_attr(uri, out);
+    escape_libxml_attr(uri, out);
     out.push('"');
 }
 
@@ -452,7 +422,7 @@ fn write_node(
             out.push('>');
         }
         Node::Attribute(a) => write_attr(out, a),
-        Node::Text(t) => escape_text(t.text(), out),
+        Node::Text(t) => escape_libxml_text(t.text(), out),
         Node::Comment(c) => {
             out.push_str("<!--");
             out.push_str(c.text());

@@ -283,7 +283,8 @@ fn strip_decls(el: &mut RawElement) {
     }
 }
 
-fn escape_libxml_text(s: &str, out: &mut String) {
+/// libxml2's escaping of text when it writes a node: markup characters only.
+pub fn escape_libxml_text(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -295,7 +296,10 @@ fn escape_libxml_text(s: &str, out: &mut String) {
     }
 }
 
-fn escape_libxml_attr(s: &str, out: &mut String) {
+/// libxml2's escaping of an attribute value when it writes a node of a document of no
+/// declared encoding: markup, quotes, line breaks and tabs, and every character outside ASCII
+/// as a reference (`&#xE9;`).
+pub fn escape_libxml_attr(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -305,6 +309,7 @@ fn escape_libxml_attr(s: &str, out: &mut String) {
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
+            c if !c.is_ascii() => out.push_str(&format!("&#x{:X};", u32::from(c))),
             c => out.push(c),
         }
     }

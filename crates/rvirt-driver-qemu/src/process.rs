@@ -1216,22 +1216,17 @@ impl QemuDriver {
                     return Err(e);
                 }
             };
-            // The CPU QEMU made of the domain's, before it runs (libvirt's
-            // qemuProcessUpdateAndVerifyCPU).
-            let cpu_live = match crate::cpu_live::read_back(&mon, cpu.as_deref(), x86).await {
-                Ok(c) => c,
-                Err(e) => {
-                    kill(&pidfd);
-                    let _ = pidfd.wait().await;
-                    cgroup.remove();
-                    return Err(e);
-                }
-            };
-            // Host counters for the perf events the domain enables, before it runs
-            // (libvirt's qemuProcessEnablePerf: an event the host cannot count fails the
+            // Before the guest runs: the CPU QEMU made of the domain's (libvirt's
+            // qemuProcessUpdateAndVerifyCPU), and host counters for the perf events the
+            // domain enables (qemuProcessEnablePerf: an event the host cannot count fails the
             // start).
-            let perf = match crate::perf::PerfEvents::start(&perf_events, pidfd.pid()) {
-                Ok(p) => p,
+            let cpu_and_perf = crate::cpu_live::read_back(&mon, cpu.as_deref(), x86)
+                .await
+                .and_then(|c| {
+                    crate::perf::PerfEvents::start(&perf_events, pidfd.pid()).map(|p| (c, p))
+                });
+            let (cpu_live, perf) = match cpu_and_perf {
+                Ok(v) => v,
                 Err(e) => {
                     kill(&pidfd);
                     let _ = pidfd.wait().await;
