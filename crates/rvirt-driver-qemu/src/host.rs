@@ -101,6 +101,7 @@ impl HostDriver for QemuDriver {
             reset_nvram: false,
         };
         crate::firmware::select(&mut def, &self.nvram_dir(), fresh)?;
+        crate::memdev::align_sizes(&mut def);
         self.prepare_disk_sources(&mut def)?;
         let short = crate::util::short_name(-1, &def.name);
         let monitor = self

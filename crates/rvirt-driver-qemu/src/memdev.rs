@@ -326,6 +326,49 @@ pub(crate) fn settle_sizes(def: &mut DomainDef) -> Result<()> {
     Ok(())
 }
 
+/// The sizes a fresh start gives QEMU, written into the live definition as libvirt's
+/// qemuDomainAlignMemorySizes writes them: NUMA cells rounded up to whole MiB (256 MiB on
+/// ppc64), the initial memory too (the cells' sum when there are cells), `<maxMemory>` the
+/// same, memory devices to 2 MiB (256 MiB on ppc64), and `<memory>` the initial memory plus
+/// the devices'.
+pub(crate) fn align_sizes(def: &mut DomainDef) {
+    let ppc64 = matches!(def.os.arch.as_deref(), Some("ppc64" | "ppc64le"));
+    let (align, module_align) = if ppc64 {
+        (256 * 1024, 256 * 1024)
+    } else {
+        (1024, 2048)
+    };
+    let up = |kib: u64, to: u64| kib.div_ceil(to) * to;
+    let devices_before: u64 = devices(def).map(size_kib).sum();
+    let mut initial = 0;
+    if let Some(cpu) = def.extras.cpu.as_mut() {
+        for c in &mut cpu.cells {
+            c.memory_kib = up(c.memory_kib, align);
+            initial += c.memory_kib;
+        }
+    }
+    if initial == 0 {
+        initial = up(def.memory_kib.saturating_sub(devices_before), align);
+    }
+    if let Some(m) = def.max_memory.as_mut() {
+        m.kib = up(m.kib, align);
+    }
+    let mut devices_after = 0;
+    for (_, e) in def
+        .devices
+        .other
+        .iter_mut()
+        .filter(|(_, e)| e.name == "memory")
+    {
+        let kib = up(size_kib(e), module_align);
+        if let Some(size) = e.child_mut("target").and_then(|t| t.child_mut("size")) {
+            size.children = vec![RawNode::Text(kib.to_string())];
+        }
+        devices_after += kib;
+    }
+    def.memory_kib = initial + devices_after;
+}
+
 /// What the guest's virtio-mem devices have plugged, in KiB (their live `<current>`).
 pub(crate) fn plugged_kib(def: &DomainDef) -> u64 {
     devices(def)

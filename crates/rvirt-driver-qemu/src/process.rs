@@ -894,6 +894,11 @@ impl QemuDriver {
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         // numad's nodes for a guest placed automatically (asked at each start, as libvirt).
+        // A fresh start gives QEMU aligned memory sizes, and the live definition says so
+        // (a restored or reverted guest keeps its image's).
+        if how.incoming.is_none() && how.load.is_none() {
+            crate::memdev::align_sizes(def);
+        }
         let advice = crate::numad::advise(def).await?;
         // Automatic console ports, held until QEMU listens on them (the end of this call).
         // A start they fail has used up its id, as with libvirt.
