@@ -53,7 +53,9 @@ fn both(lv: &Path, rv: &Path, line: &str) -> Option<(Run, Run)> {
     Some((theirs, rvirsh(rv, line)))
 }
 
-/// A line with its numbers replaced by `#`, and the numbers.
+/// A line with its numbers replaced by `#`, and the numbers. A number right-aligned in a
+/// column (two spaces or more before it) becomes `#` and the column's width, so that
+/// `   9999304` and `  10004452` read alike while a column of another width does not.
 fn split_numbers(line: &str) -> (String, Vec<u64>) {
     let (mut text, mut numbers, mut cur) = (String::new(), Vec::new(), String::new());
     for c in line.chars().chain(std::iter::once('\n')) {
@@ -63,7 +65,13 @@ fn split_numbers(line: &str) -> (String, Vec<u64>) {
         }
         if !cur.is_empty() {
             numbers.push(cur.parse().unwrap());
-            text.push('#');
+            let pad = text.len() - text.trim_end_matches(' ').len();
+            if pad >= 2 {
+                text.truncate(text.len() - pad);
+                text.push_str(&format!(" #{}", pad + cur.len()));
+            } else {
+                text.push('#');
+            }
             cur.clear();
         }
         text.push(c);
@@ -214,4 +222,15 @@ fn host_commands_match_libvirts_qemu_driver() {
     let (theirs, ours) = both(&lv, &rv, "capabilities").unwrap();
     assert_eq!(ours.0, 0, "{}", ours.2);
     assert_eq!(host(&ours.1), host(&theirs.1));
+}
+
+#[test]
+fn numbers_in_columns_compare_by_column_width() {
+    let (a, na) = split_numbers("    0:    9999304 KiB");
+    let (b, nb) = split_numbers("    0:   10004452 KiB");
+    assert_eq!(a, b);
+    assert_eq!((na, nb), (vec![0, 9999304], vec![0, 10004452]));
+    assert_ne!(a, split_numbers("    0:  9999304 KiB").0);
+    // A number after a single space is not in a column: its digits may vary.
+    assert_eq!(split_numbers("Total: 12").0, split_numbers("Total: 123").0);
 }
