@@ -38,13 +38,8 @@ fn device_number(path: &str) -> Result<String> {
 /// Sets setting `which` (an index into `BLKIO_DEVICE_PARAMS`) of block device `path` to
 /// `value` (0 removes it) and gives the value the kernel keeps, as libvirt's
 /// virCgroupSetupBlkioDevice* functions do.
+/// The caller has made sure the group has the controller.
 pub(crate) fn set(cg: &Cgroup, which: usize, path: &str, value: u64) -> Result<u64> {
-    if !cg.has(Controller::Blkio) {
-        return Err(Error::operation_invalid(
-            ErrorDomain::QEMU,
-            "blkio cgroup isn't mounted",
-        ));
-    }
     let file = FILES[which];
     // libvirt 9.0 knows the weights of CFQ only, which later kernels no longer have.
     if which == 0 && !cg.exists(Controller::Blkio, file) {
@@ -55,7 +50,7 @@ pub(crate) fn set(cg: &Cgroup, which: usize, path: &str, value: u64) -> Result<u
     }
     let dev = device_number(path)?;
     cg.write(Controller::Blkio, None, file, &format!("{dev}{value}"))?;
-    let text = cg.read(Controller::Blkio, file)?;
+    let text = cg.read(Controller::Blkio, None, file)?;
     let Some(kept) = text.lines().find_map(|l| l.strip_prefix(dev.as_str())) else {
         return Ok(0);
     };

@@ -507,9 +507,7 @@ impl Cgroup {
 
     /// A number from `file` of controller `c` (in sub-group `sub` when it exists).
     pub(crate) fn read_i64(&self, c: Controller, sub: Option<&str>, file: &str) -> Result<i64> {
-        let path = self.path(c, sub, file).ok_or_else(|| not_mounted(c))?;
-        let text = std::fs::read_to_string(&path)
-            .map_err(sys(format!("Unable to read from '{}'", path.display())))?;
+        let text = self.read(c, sub, file)?;
         text.trim().parse().map_err(|_| {
             Error::internal(
                 FROM,
@@ -518,9 +516,9 @@ impl Cgroup {
         })
     }
 
-    /// The text of `file` of controller `c`.
-    pub(crate) fn read(&self, c: Controller, file: &str) -> Result<String> {
-        let path = self.path(c, None, file).ok_or_else(|| not_mounted(c))?;
+    /// The text of `file` of controller `c` (in sub-group `sub` when it exists).
+    pub(crate) fn read(&self, c: Controller, sub: Option<&str>, file: &str) -> Result<String> {
+        let path = self.path(c, sub, file).ok_or_else(|| not_mounted(c))?;
         std::fs::read_to_string(&path)
             .map_err(sys(format!("Unable to read from '{}'", path.display())))
     }

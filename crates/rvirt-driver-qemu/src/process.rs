@@ -315,11 +315,7 @@ fn status_xml(st: &Status) -> String {
         out.push_str(&format!("  <deprecation>{}</deprecation>\n", xml_escape(d)));
     }
     if let Some(cpu) = &st.def.extras.orig_cpu {
-        for line in cpu.to_xml().lines() {
-            out.push_str("  ");
-            out.push_str(line);
-            out.push('\n');
-        }
+        push_indented(&mut out, &cpu.to_xml());
     }
     if !st.block_jobs.is_empty() {
         out.push_str("  <blockjobs>\n");
@@ -335,13 +331,18 @@ fn status_xml(st: &Status) -> String {
         migratable: false,
         status: true,
     });
-    for line in def.lines() {
+    push_indented(&mut out, &def);
+    out.push_str("</domstatus>\n");
+    out
+}
+
+/// `text`'s lines, each indented one level, as children of `<domstatus>`.
+fn push_indented(out: &mut String, text: &str) {
+    for line in text.lines() {
         out.push_str("  ");
         out.push_str(line);
         out.push('\n');
     }
-    out.push_str("</domstatus>\n");
-    out
 }
 
 fn xml_escape(s: &str) -> String {
@@ -893,12 +894,12 @@ impl QemuDriver {
             None => None,
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        // numad's nodes for a guest placed automatically (asked at each start, as libvirt).
         // A fresh start gives QEMU aligned memory sizes, and the live definition says so
         // (a restored or reverted guest keeps its image's).
         if how.incoming.is_none() && how.load.is_none() {
             crate::memdev::align_sizes(def);
         }
+        // numad's nodes for a guest placed automatically (asked at each start, as libvirt).
         let advice = crate::numad::advise(def).await?;
         // Automatic console ports, held until QEMU listens on them (the end of this call).
         // A start they fail has used up its id, as with libvirt.

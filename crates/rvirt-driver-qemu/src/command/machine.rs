@@ -27,7 +27,6 @@ pub(super) fn machine_options(def: &DomainDef) -> String {
     s
 }
 
-/// What the `-cpu` value gets after the model: the PMU switch.
 /// libvirt's names of x86 CPU features that QEMU spells otherwise.
 const QEMU_FEATURE_NAMES: [(&str, &str); 11] = [
     ("cmp_legacy", "cmp-legacy"),
@@ -75,6 +74,7 @@ pub(super) fn cpu_model_arg(cpu: &rvirt_conf::domain::CpuDef) -> Option<String> 
     Some(s)
 }
 
+/// What the `-cpu` value gets after the model: the PMU switch.
 pub(super) fn cpu_options(def: &DomainDef) -> String {
     let mut s = String::new();
     // A Hyper-V crash notifier is a CPU feature, not a device.
