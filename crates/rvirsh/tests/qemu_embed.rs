@@ -806,6 +806,96 @@ fn guest_cpu_matches_libvirt() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// The host-model CPU of each accelerator (domain capabilities), and what a start makes of a
+/// guest CPU with it: the host model put in for mode `host-model` and match `minimum` (their
+/// own features on top), optional features settled, the partial check against the host
+/// (missing required features, forbidden ones the host has, another vendor), features QEMU
+/// does not know dropped; in the live and migratable XML, `--update-cpu` and QEMU's command
+/// line; through the same command lines as virsh on libvirt's embedded QEMU driver. With KVM
+/// (when the host has it) too.
+#[test]
+fn host_model_cpu_matches_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    let mut guest = |virt: &str, cpu: &str| {
+        n += 1;
+        let name = format!("h{n}");
+        let xml = GUEST
+            .replace("'qemu'", &format!("'{virt}'"))
+            .replace("tiny", &name)
+            .replace("<os>", &format!("{cpu}<os>"));
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, xml).unwrap();
+        (name, path.display().to_string())
+    };
+    // Each guest: defined, its CPU updated, started, its live and migratable CPU, stopped.
+    let run = |g: &(String, String)| {
+        let (name, path) = g;
+        format!(
+            "define {path}; dumpxml {name} --update-cpu --xpath //cpu; start {name}; \
+             dumpxml {name} --xpath //cpu; dumpxml {name} --migratable --xpath //cpu; \
+             destroy {name}; undefine {name}; "
+        )
+    };
+    let mut script = String::from("domcapabilities --virttype qemu; ");
+    for cpu in [
+        "<cpu mode='host-model'/>",
+        "<cpu mode='host-model'><feature policy='disable' name='vme'/>\
+         <feature policy='require' name='pdpe1gb'/><feature policy='disable' name='cmt'/></cpu>",
+        "<cpu mode='host-model' check='none'><model>qemu64</model></cpu>",
+        "<cpu match='minimum'><model>Westmere</model><vendor>Intel</vendor></cpu>",
+        "<cpu><model>qemu64</model><feature policy='optional' name='x2apic'/>\
+         <feature policy='optional' name='svm'/><feature policy='optional' name='vmx'/></cpu>",
+        "<cpu><model>Skylake-Client</model><feature policy='optional' name='mpx'/></cpu>",
+        "<cpu><model>qemu64</model><feature policy='forbid' name='svm'/></cpu>",
+        "<cpu match='strict'><model>qemu64</model></cpu>",
+        "<cpu mode='maximum'><feature policy='forbid' name='vme'/></cpu>",
+    ] {
+        script.push_str(&run(&guest("qemu", cpu)));
+    }
+    if std::path::Path::new("/dev/kvm").exists() {
+        script.push_str("domcapabilities --virttype kvm; ");
+        for cpu in [
+            "<cpu mode='host-model'/>",
+            "<cpu mode='host-model'><feature policy='disable' name='vme'/>\
+             <feature policy='require' name='pdpe1gb'/></cpu>",
+            "<cpu match='minimum'><model>qemu64</model></cpu>",
+            "<cpu><model>qemu64</model><feature policy='forbid' name='hypervisor'/></cpu>",
+            "<cpu><model>Westmere</model><vendor>AMD</vendor></cpu>",
+        ] {
+            script.push_str(&run(&guest("kvm", cpu)));
+        }
+    }
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(
+        out.contains("<mode name='host-model' supported='yes'>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<cpu mode=\"custom\" match=\"exact\" check=\"full\">"),
+        "{out}"
+    );
+    let err = String::from_utf8_lossy(&ours.stderr);
+    assert!(err.contains("Host CPU provides forbidden feature"), "{err}");
+    // QEMU's `-cpu` as each driver's log has it (a guest that did not start has none).
+    let cpu_arg = |driver: &str, name: &str| {
+        let log = dir.path().join(driver).join(format!("log/qemu/{name}.log"));
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        // libvirt's log breaks the command line before each option.
+        let args: Vec<&str> = log.split_whitespace().collect();
+        let at = args.iter().position(|a| *a == "-cpu")?;
+        args.get(at + 1).map(|a| a.to_string())
+    };
+    if dir.path().join("libvirt/log").exists() {
+        for i in 1..=n {
+            let name = format!("h{i}");
+            assert_eq!(cpu_arg("rvirt", &name), cpu_arg("libvirt", &name), "{name}");
+        }
+    }
+    assert!(cpu_arg("rvirt", "h1").is_some_and(|a| a.contains("=on")));
+}
+
 /// Per-device block I/O limits (`<blkiotune><device>`): set at start, changed on the running
 /// guest (the kernel's values read back; a parameter that fails is skipped, the others
 /// applied) and refused in libvirt's words, through the same command lines as virsh on

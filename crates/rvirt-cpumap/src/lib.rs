@@ -16,6 +16,7 @@ mod x86;
 mod xmlprop;
 
 use guest::GuestCpu;
+use rvirt_conf::domain::CpuDef;
 use rvirt_types::{Error, ErrorDomain, ErrorNumber, Result};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -34,6 +35,73 @@ pub const SYSTEM_MAP: &str = "/usr/share/libvirt/cpu_map";
 /// The features the QEMU driver leaves out of an x86 baseline (`virQEMUCapsCPUFilterFeatures`):
 /// ones QEMU cannot be asked for.
 pub const QEMU_FILTERED_FEATURES: &[&str] = &["cmt", "mbm_total", "mbm_local", "osxsave", "ospke"];
+
+/// x86 feature names QEMU spells differently from libvirt's CPU map (QEMU's, libvirt's).
+const QEMU_FEATURE_NAMES: &[(&str, &str)] = &[
+    ("cmp-legacy", "cmp_legacy"),
+    ("ds-cpl", "ds_cpl"),
+    ("fxsr-opt", "fxsr_opt"),
+    ("kvm-pv-eoi", "kvm_pv_eoi"),
+    ("kvm-pv-unhalt", "kvm_pv_unhalt"),
+    ("lahf-lm", "lahf_lm"),
+    ("nodeid-msr", "nodeid_msr"),
+    ("pclmulqdq", "pclmuldq"),
+    ("perfctr-core", "perfctr_core"),
+    ("perfctr-nb", "perfctr_nb"),
+    ("tsc-adjust", "tsc_adjust"),
+];
+
+/// The CPU map's name of an x86 feature QEMU calls `name`.
+pub fn feature_from_qemu(name: &str) -> &str {
+    QEMU_FEATURE_NAMES
+        .iter()
+        .find(|(q, _)| *q == name)
+        .map_or(name, |(_, l)| l)
+}
+
+/// QEMU's name of an x86 feature of the CPU map.
+pub fn feature_to_qemu(name: &str) -> &str {
+    QEMU_FEATURE_NAMES
+        .iter()
+        .find(|(_, l)| *l == name)
+        .map_or(name, |(q, _)| q)
+}
+
+/// A CPU model the hypervisor offers (`virDomainCapsCPUModel`), as decoding a CPU for it needs.
+pub struct HvModel<'a> {
+    /// The model's name.
+    pub name: &'a str,
+    /// The features (QEMU's names) the hypervisor lacks to run it.
+    pub blockers: &'a [String],
+}
+
+/// The host's CPU as QEMU describes it in a CPU model expansion.
+pub struct ExpandedCpu<'a> {
+    /// The features it has (QEMU's names).
+    pub features: Vec<&'a str>,
+    /// Its vendor string (`GenuineIntel`…).
+    pub vendor: Option<&'a str>,
+    /// Family, model and stepping.
+    pub signature: (u32, u32, u32),
+}
+
+/// `virCPUCheckForbiddenFeatures`: a feature `guest` forbids that `host` lists (and does not
+/// disable) is libvirt's "Host CPU provides forbidden feature".
+pub fn check_forbidden(guest: &CpuDef, host: &CpuDef) -> Result<()> {
+    for (_, name) in guest.features.iter().filter(|(p, _)| p == "forbid") {
+        if host
+            .features
+            .iter()
+            .any(|(p, n)| n == name && p != "disable")
+        {
+            return Err(cpu_error(
+                ErrorNumber::CPU_INCOMPATIBLE,
+                format!("Host CPU provides forbidden feature '{name}'"),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// An error of libvirt's CPU code (`VIR_FROM_CPU`).
 pub(crate) fn cpu_error(code: ErrorNumber, detail: impl Into<String>) -> Error {
@@ -130,6 +198,41 @@ impl CpuMap {
         disabled: &[CpuidWord],
     ) -> Result<Vec<(String, String)>> {
         self.x86.update_live(cpu, enabled, disabled)
+    }
+
+    /// The host-model CPU of an x86 QEMU accelerator (libvirt's `virQEMUCapsInitCPUModelX86`):
+    /// `cpu`, QEMU's expansion of its host CPU, decoded into the CPU model among the
+    /// hypervisor's `models` that describes it best (newest first; one of the host's own
+    /// family and model when there is one), the features it has beyond that model required,
+    /// those it lacks disabled; a CPU of mode `custom`, match `exact`, fallback `forbid`.
+    pub fn host_model(&self, cpu: &ExpandedCpu, models: &[HvModel]) -> Result<CpuDef> {
+        self.x86.host_model(cpu, models)
+    }
+
+    /// The host CPU libvirt checks guest CPUs against when QEMU runs them with KVM (the
+    /// "full" host CPU of `virQEMUCapsInitHostCPUModel`): the host's own CPUID (and
+    /// `IA32_ARCH_CAPABILITIES`, when readable) decoded among every model of the map, with
+    /// every feature the `reported` host model requires (its model's and its own) required.
+    pub fn full_host_model(&self, reported: &CpuDef) -> Result<CpuDef> {
+        self.x86.full_host_model(reported)
+    }
+
+    /// What libvirt's start makes of an x86 guest CPU before QEMU runs (`virCPUUpdate`):
+    /// optional features become required or disabled as the `host` model has them or not; a
+    /// CPU of mode `host-model` or match `minimum` becomes the host model (mode `custom`, match
+    /// `exact`) with its own features on top; the features its model lost are listed
+    /// disabled. Host-passthrough and maximum CPUs are left alone. `host` is needed only for
+    /// the first two ("unknown host CPU model" without it).
+    pub fn update_guest(&self, guest: &mut CpuDef, host: Option<&CpuDef>) -> Result<()> {
+        self.x86.update_guest(guest, host)
+    }
+
+    /// Whether the `host` CPU provides x86 guest CPU `cpu` (`virCPUCompare` failing on an
+    /// incompatible CPU): libvirt's "the CPU is incompatible with host CPU" naming the
+    /// forbidden features the host has, or the required ones it lacks (or, for match
+    /// `strict`, the features it has beyond the guest's).
+    pub fn check_compatible(&self, host: &CpuDef, cpu: &CpuDef) -> Result<()> {
+        self.x86.check_compatible(host, cpu)
     }
 
     /// The baseline of the host CPU documents `cpus` on this map, as libvirt's test driver

@@ -208,9 +208,7 @@ pub fn build(def: &DomainDef, ctx: &CommandContext<'_>) -> Result<QemuCommand> {
                 std::env::consts::ARCH
             )));
         }
-        if cpu.mode == "host-model" && accel == "kvm" {
-            push(&["-cpu", "host"]);
-        } else if let Some(model) = machine::cpu_model_arg(cpu) {
+        if let Some(model) = machine::cpu_model_arg(cpu) {
             push(&["-cpu", &format!("{model}{}", machine::cpu_options(def))]);
         }
     }

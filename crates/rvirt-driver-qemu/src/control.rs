@@ -327,6 +327,7 @@ impl QemuDriver {
             && cpu.mode == "custom"
             && let Some(model) = cpu.model.as_deref()
             && probe
+                .cpus
                 .cpu_definitions
                 .iter()
                 .any(|c| c.name == model && c.deprecated)

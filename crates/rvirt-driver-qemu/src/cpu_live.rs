@@ -18,15 +18,6 @@ use serde_json::{Value, json};
 /// The first vCPU's QOM path (qemuProcessGetVCPUQOMPath's default).
 const VCPU0: &str = "/machine/unattached/device[0]";
 
-/// What the start does to `cpu` before QEMU runs (qemuProcessUpdateGuestCPU): a CPU of a model
-/// falls back to no other model.
-pub(crate) fn before_start(cpu: Option<&mut CpuDef>) {
-    let Some(cpu) = cpu else { return };
-    if cpu.model.is_some() && !matches!(cpu.mode.as_ref(), "host-passthrough" | "maximum") {
-        cpu.fallback = "forbid".into();
-    }
-}
-
 /// Whether libvirt updates `cpu` from the running guest (virCPUUpdateLive: a custom CPU of a
 /// model, or any CPU checked in full; x86 only).
 fn updated(cpu: &CpuDef, x86: bool) -> bool {

@@ -183,6 +183,44 @@ impl QemuDriver {
         });
     }
 
+    /// The domain's XML with its CPU updated against the host model of its accelerator
+    /// (`VIR_DOMAIN_XML_UPDATE_CPU`, libvirt's virCPUUpdate on a copy).
+    async fn xml_with_updated_cpu(&self, dom: &DomainRef, flags: DomainXMLFlags) -> Result<String> {
+        let inactive = flags.contains(DomainXMLFlags::INACTIVE);
+        let migratable = flags.contains(DomainXMLFlags::MIGRATABLE);
+        let (mut def, id) = self.read(dom, |st| {
+            let def = if inactive {
+                st.persistent_def()
+            } else {
+                &st.def
+            };
+            let id = (st.is_active() && !inactive).then_some(st.id);
+            Ok((DomainDef::clone(def), id))
+        })?;
+        // The migratable CPU is the one the domain asked for: that is the one updated.
+        if migratable && let Some(orig) = def.extras.orig_cpu.take() {
+            def.extras.cpu = Some(orig);
+        }
+        if def.extras.cpu.is_some() {
+            let emulator = match def.devices.emulator.as_deref() {
+                Some(e) => std::path::PathBuf::from(e),
+                None => crate::caps::emulator_for_arch("x86_64").unwrap_or_default(),
+            };
+            let probe = self.probe(&emulator).await?;
+            crate::hostmodel::update_for_xml(&mut def, &probe)?;
+        }
+        if migratable {
+            return self.migratable_xml(&def);
+        }
+        Ok(def.format_xml(FormatOptions {
+            id,
+            inactive,
+            secure: flags.contains(DomainXMLFlags::SECURE),
+            migratable: false,
+            status: false,
+        }))
+    }
+
     /// Writes the persistent config of `def`; the previous file stays intact on failure.
     pub(crate) fn save_config(&self, def: &DomainDef) -> Result<()> {
         let path = self.config_path(&def.name);
@@ -849,6 +887,9 @@ impl DomainDriver for QemuDriver {
             | DomainXMLFlags::UPDATE_CPU
             | DomainXMLFlags::MIGRATABLE;
         check_flags(FROM, "qemuDomainGetXMLDesc", flags.bits(), supported.bits())?;
+        if flags.contains(DomainXMLFlags::UPDATE_CPU) {
+            return self.xml_with_updated_cpu(dom, flags).await;
+        }
         self.read(dom, |st| {
             let inactive = flags.contains(DomainXMLFlags::INACTIVE);
             let def = if inactive {

@@ -3,11 +3,11 @@
 //! for them, in libvirt's element order.
 //!
 //! What the probe of the binary knows comes from it: machine types and their vCPU limits, KVM,
-//! the CPU models and whether each is usable with the accelerator the probe ran with. The
+//! the CPU models and whether each is usable with each accelerator. The
 //! firmware list comes from the host's QEMU firmware descriptors. The device and feature enums
 //! are those libvirt 9.0 reports for an x86 QEMU 7.x (they depend on device types this driver's
-//! probe does not list). The host-model CPU, which libvirt computes from the host's CPUID with
-//! its CPU map, is reported as not supported.
+//! probe does not list). The host-model CPU is the accelerator's, from the probe (see
+//! `hostmodel`).
 
 use crate::QemuDriver;
 use crate::caps::{emulator_for_arch, kvm_usable};
@@ -391,29 +391,52 @@ fn cpu_caps(w: &mut XmlWriter, t: &Target, probe: &ProbeResult) {
     } else {
         w.empty("mode", &[("name", "host-passthrough"), ("supported", "no")]);
     }
-    if probe.cpu_definitions.iter().any(|c| c.name == "max") {
+    if probe.cpus.cpu_definitions.iter().any(|c| c.name == "max") {
         w.start("mode", &[("name", "maximum"), ("supported", "yes")]);
         enum_values(w, "maximumMigratable", on_off);
         w.end("mode");
     } else {
         w.empty("mode", &[("name", "maximum"), ("supported", "no")]);
     }
-    w.empty("mode", &[("name", "host-model"), ("supported", "no")]);
+    let kvm = t.virttype == "kvm";
+    let host = native
+        .then(|| crate::hostmodel::host_models(probe, kvm))
+        .flatten();
+    match host {
+        Some(h) => {
+            w.start("mode", &[("name", "host-model"), ("supported", "yes")]);
+            let cpu = &h.reported;
+            w.text(
+                "model",
+                &[("fallback", &cpu.fallback)],
+                cpu.model.as_deref().unwrap_or(""),
+            );
+            if let Some(v) = &cpu.vendor {
+                w.text("vendor", &[], v);
+            }
+            for (policy, name) in &cpu.features {
+                w.empty("feature", &[("policy", policy), ("name", name)]);
+            }
+            w.end("mode");
+        }
+        None => w.empty("mode", &[("name", "host-model"), ("supported", "no")]),
+    }
     let known = cpu_map::cpu_models(&t.arch).unwrap_or(&[]);
-    let models: Vec<_> = probe
-        .cpu_definitions
+    // The models as the domain type's accelerator sees them (usability unknown when the
+    // probe could not run it).
+    let accel = probe.accel_cpus(kvm);
+    let definitions = accel.map_or(&probe.cpus.cpu_definitions, |a| &a.cpu_definitions);
+    let models: Vec<_> = definitions
         .iter()
         .filter(|c| c.name != "host" && known.contains(&c.name.as_str()))
         .collect();
     if models.is_empty() {
         w.empty("mode", &[("name", "custom"), ("supported", "no")]);
     } else {
-        // The probe's usability holds for the accelerator it ran with only.
-        let probe_type = if probe.kvm_enabled { "kvm" } else { "qemu" };
         w.start("mode", &[("name", "custom"), ("supported", "yes")]);
         for c in models {
             let usable = match &c.unavailable_features {
-                _ if probe_type != t.virttype => "unknown",
+                _ if accel.is_none() => "unknown",
                 Some(f) if f.is_empty() => "yes",
                 Some(_) => "no",
                 None => "unknown",

@@ -61,6 +61,7 @@ mod guest_agent;
 mod guest_fs;
 mod guest_info;
 mod host;
+mod hostmodel;
 pub mod hotplug;
 mod hugepages;
 mod iface;

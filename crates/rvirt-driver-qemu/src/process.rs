@@ -893,6 +893,17 @@ impl QemuDriver {
             })?),
             None => None,
         };
+        // The guest CPU as QEMU is to run it (libvirt's qemuProcessUpdateGuestCPU), settled
+        // against the host model of the guest's accelerator.
+        let fresh = how.incoming.is_none() && how.load.is_none();
+        if def.extras.cpu.is_some() {
+            let emulator = match def.devices.emulator.as_deref() {
+                Some(e) => std::path::PathBuf::from(e),
+                None => crate::caps::emulator_for_arch("x86_64").unwrap_or_default(),
+            };
+            let probe = self.probe(&emulator).await?;
+            crate::hostmodel::update_guest_cpu(def, &probe, fresh)?;
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         // A fresh start gives QEMU aligned memory sizes, and the live definition says so
         // (a restored or reverted guest keeps its image's).
@@ -1074,7 +1085,6 @@ impl QemuDriver {
         crate::startup::create_chardev_files(def)?;
         self.dac.set_all(def)?;
         let perf_events = def.enabled_perf_events();
-        crate::cpu_live::before_start(def.extras.cpu.as_deref_mut());
         let cpu = def.extras.cpu.clone();
         let x86 = crate::defaults::is_x86(def);
         let started = on_rt(async move {

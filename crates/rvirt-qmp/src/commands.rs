@@ -331,6 +331,29 @@ impl Monitor {
         self.call("query-cpu-definitions", None).await
     }
 
+    /// `query-cpu-model-expansion` of type `static` for CPU model `model`, with property
+    /// `migratable` set to `migratable`: the expansion's properties.
+    pub async fn expand_cpu_model_static(
+        &self,
+        model: &str,
+        migratable: bool,
+    ) -> Result<serde_json::Map<String, Value>> {
+        let mut m = json!({"name": model});
+        if !migratable {
+            m["props"] = json!({"migratable": false});
+        }
+        let mut v: Value = self
+            .call(
+                "query-cpu-model-expansion",
+                Some(json!({"type": "static", "model": m})),
+            )
+            .await?;
+        match v["model"]["props"].take() {
+            Value::Object(props) => Ok(props),
+            _ => Ok(serde_json::Map::new()),
+        }
+    }
+
     /// `query-kvm`.
     pub async fn query_kvm(&self) -> Result<KvmInfo> {
         self.call("query-kvm", None).await

@@ -33,7 +33,10 @@ pub use commands::SnapshotJob;
 pub use error::{DeadReason, Error, ErrorClass, Result};
 pub use event::{BlockJobInfo, Event, EventKind};
 pub use monitor::{EventReceiver, Monitor, MonitorOptions};
-pub use probe::{ProbeError, ProbeResult, probe, probe_cached, probe_monitor};
+pub use probe::{
+    AccelCpus, HostCpuExpansion, ProbeError, ProbeResult, probe, probe_accel_cpus, probe_cached,
+    probe_monitor,
+};
 pub use process::{ExitInfo, Pidfd, close_on_exec_from};
 pub use types::*;
 pub use wire::{

@@ -32,10 +32,36 @@ pub struct ProbeResult {
     pub kvm_enabled: bool,
     /// Every machine type.
     pub machines: Vec<MachineInfo>,
-    /// Every CPU model, as the accelerator the probe ran with sees them.
-    pub cpu_definitions: Vec<CpuDefinition>,
+    /// The CPU models of the accelerator the probe ran with.
+    pub cpus: AccelCpus,
+    /// When the probe ran with KVM: what TCG offers, from a second QEMU run with TCG alone
+    /// (libvirt probes each accelerator apart).
+    pub tcg: Option<AccelCpus>,
     /// Every QMP command name.
     pub commands: Vec<String>,
+}
+
+/// The CPU models one accelerator offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccelCpus {
+    /// Every CPU model, as this accelerator sees them.
+    pub cpu_definitions: Vec<CpuDefinition>,
+    /// The host's CPU as this accelerator offers it (`host` with KVM, `max` with TCG),
+    /// statically expanded; `None` when QEMU cannot expand CPU models.
+    pub host_cpu: Option<HostCpuExpansion>,
+}
+
+/// The host's CPU model statically expanded (`query-cpu-model-expansion`, type `static`):
+/// once as a migratable CPU, once with `migratable` off (libvirt tells the features that
+/// block migration by the difference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostCpuExpansion {
+    /// The model expanded: `host` or `max`.
+    pub model: String,
+    /// The migratable expansion's properties (features as booleans, `vendor`, `family`…).
+    pub props: serde_json::Map<String, serde_json::Value>,
+    /// The properties of the expansion with `migratable` off.
+    pub non_migratable: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ProbeResult {
@@ -49,6 +75,16 @@ impl ProbeResult {
         self.machines
             .iter()
             .find(|m| m.name == name || m.alias.as_deref() == Some(name))
+    }
+
+    /// The CPU models of the accelerator of a domain type (`kvm`: KVM, anything else: TCG),
+    /// or `None` when the probe could not run that accelerator.
+    pub fn accel_cpus(&self, kvm: bool) -> Option<&AccelCpus> {
+        match (kvm, self.kvm_enabled) {
+            (true, true) | (false, false) => Some(&self.cpus),
+            (true, false) => None,
+            (false, true) => self.tcg.as_ref(),
+        }
     }
 
     /// Whether this QEMU knows a QMP command.
@@ -102,58 +138,120 @@ pub enum ProbeError {
     },
 }
 
-/// Probes `binary` (`qemu-system-x86_64`...). KVM is tried first, TCG is the fall-back;
-/// `deadline` bounds the start and every command.
+/// Probes `binary` (`qemu-system-x86_64`...). KVM is tried first, TCG is the fall-back; on a
+/// host with `/dev/kvm` a second QEMU, with TCG alone, runs beside the first for what TCG
+/// offers. `deadline` bounds each start and every command.
 pub async fn probe(binary: &Path, deadline: Duration) -> Result<ProbeResult, ProbeError> {
-    let name = binary.display().to_string();
-    let spawn_err = |source| ProbeError::Spawn {
-        binary: name.clone(),
-        source,
+    let first = async {
+        let qemu = ProbeQemu::start(binary, &["kvm", "tcg"], deadline).await?;
+        let res = probe_monitor(&qemu.mon, binary).await;
+        qemu.finish(res).await
     };
-    // QEMU connects to our listening socket as a client: no retry loop, no path race.
-    let dir = tempfile_dir().map_err(spawn_err)?;
-    let sock = dir.path.join("qmp.sock");
-    let listener = UnixListener::bind(&sock).map_err(spawn_err)?;
-    let stderr_path = dir.path.join("stderr");
-    let stderr = std::fs::File::create(&stderr_path).map_err(spawn_err)?;
-    let chardev = format!("socket,id=qmp,path={}", sock.display());
-    let child = Pidfd::spawn(
-        Command::new(binary)
-            .args(["-S", "-no-user-config", "-nodefaults", "-display", "none"])
-            .args(["-machine", "none", "-accel", "kvm", "-accel", "tcg"])
-            .args(["-chardev", &chardev, "-mon", "chardev=qmp,mode=control"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr),
-    )
-    .map_err(spawn_err)?;
+    if !Path::new("/dev/kvm").exists() {
+        return first.await;
+    }
+    let tcg = async {
+        let qemu = ProbeQemu::start(binary, &["tcg"], deadline).await?;
+        let res = probe_accel_cpus(&qemu.mon, false).await;
+        qemu.finish(res).await
+    };
+    let (first, tcg) = tokio::join!(first, tcg);
+    let mut res = first?;
+    if res.kvm_enabled {
+        res.tcg = Some(tcg?);
+    }
+    Ok(res)
+}
 
-    let result = async {
-        let stream = tokio::select! {
-            r = tokio::time::timeout(deadline, listener.accept()) => match r {
-                Ok(Ok((s, _))) => s,
-                Ok(Err(e)) => return Err(spawn_err(e)),
-                Err(_) => return Err(ProbeError::Timeout { binary: name.clone(), after: deadline }),
-            },
-            _ = child.wait() => {
-                let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-                return Err(ProbeError::EarlyExit { binary: name.clone(), stderr: stderr.trim().to_string() });
-            }
-        };
-        let qmp = |source| ProbeError::Qmp {
+/// A QEMU started for a probe: no machine, its monitor connected.
+struct ProbeQemu {
+    binary: String,
+    mon: Monitor,
+    child: Pidfd,
+    _dir: TempDir,
+}
+
+impl ProbeQemu {
+    /// Starts `binary` with the accelerators `accels` (the first that works is used).
+    async fn start(
+        binary: &Path,
+        accels: &[&str],
+        deadline: Duration,
+    ) -> Result<ProbeQemu, ProbeError> {
+        let name = binary.display().to_string();
+        let spawn_err = |source| ProbeError::Spawn {
             binary: name.clone(),
             source,
         };
-        let opts = MonitorOptions {
-            deadline,
-            ..MonitorOptions::default()
-        };
-        let mon = Monitor::from_stream(stream, opts).await.map_err(qmp)?;
-        let res = probe_monitor(&mon, binary).await.map_err(qmp)?;
-        let _ = mon.quit().await;
-        Ok(res)
+        // QEMU connects to our listening socket as a client: no retry loop, no path race.
+        let dir = tempfile_dir().map_err(spawn_err)?;
+        let sock = dir.path.join("qmp.sock");
+        let listener = UnixListener::bind(&sock).map_err(spawn_err)?;
+        let stderr_path = dir.path.join("stderr");
+        let stderr = std::fs::File::create(&stderr_path).map_err(spawn_err)?;
+        let chardev = format!("socket,id=qmp,path={}", sock.display());
+        let mut cmd = Command::new(binary);
+        cmd.args(["-S", "-no-user-config", "-nodefaults", "-display", "none"])
+            .args(["-machine", "none"]);
+        for a in accels {
+            cmd.args(["-accel", a]);
+        }
+        cmd.args(["-chardev", &chardev, "-mon", "chardev=qmp,mode=control"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr);
+        let child = Pidfd::spawn(&mut cmd).map_err(spawn_err)?;
+        let connected = async {
+            let stream = tokio::select! {
+                r = tokio::time::timeout(deadline, listener.accept()) => match r {
+                    Ok(Ok((s, _))) => s,
+                    Ok(Err(e)) => return Err(spawn_err(e)),
+                    Err(_) => return Err(ProbeError::Timeout { binary: name.clone(), after: deadline }),
+                },
+                _ = child.wait() => {
+                    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                    return Err(ProbeError::EarlyExit { binary: name.clone(), stderr: stderr.trim().to_string() });
+                }
+            };
+            let opts = MonitorOptions {
+                deadline,
+                ..MonitorOptions::default()
+            };
+            Monitor::from_stream(stream, opts)
+                .await
+                .map_err(|source| ProbeError::Qmp {
+                    binary: name.clone(),
+                    source,
+                })
+        }
+        .await;
+        match connected {
+            Ok(mon) => Ok(ProbeQemu {
+                binary: name,
+                mon,
+                child,
+                _dir: dir,
+            }),
+            Err(e) => {
+                stop(&child).await;
+                Err(e)
+            }
+        }
     }
-    .await;
+
+    /// Asks QEMU to quit (killing it if it does not), and hands back `res`.
+    async fn finish<T>(self, res: Result<T, Error>) -> Result<T, ProbeError> {
+        let _ = self.mon.quit().await;
+        stop(&self.child).await;
+        res.map_err(|source| ProbeError::Qmp {
+            binary: self.binary,
+            source,
+        })
+    }
+}
+
+/// Waits a moment for `child` to end, then kills it.
+async fn stop(child: &Pidfd) {
     if tokio::time::timeout(Duration::from_secs(2), child.wait())
         .await
         .is_err()
@@ -161,24 +259,65 @@ pub async fn probe(binary: &Path, deadline: Duration) -> Result<ProbeResult, Pro
         let _ = child.signal(libc::SIGKILL);
         let _ = child.wait().await;
     }
-    result
 }
 
-/// Asks a negotiated monitor everything a [`ProbeResult`] holds (the conversation recorded in
-/// testdata/qmp/probe-x86_64-kvm.txt). `binary` is only recorded in the result.
+/// Asks a negotiated monitor everything a [`ProbeResult`] holds but [`ProbeResult::tcg`] (the
+/// conversation recorded in testdata/qmp/probe-x86_64-kvm.txt). `binary` is only recorded in
+/// the result.
 pub async fn probe_monitor(mon: &Monitor, binary: &Path) -> Result<ProbeResult, Error> {
     let version = mon.query_version().await?;
     let kvm = mon.query_kvm().await?;
+    let arch = mon.query_target().await?;
+    let machines = mon.query_machines().await?;
+    let commands = mon.query_commands().await?;
+    let cpus = accel_cpus(mon, kvm.enabled, &arch, &commands).await?;
     Ok(ProbeResult {
         binary: binary.to_path_buf(),
         version: version.qemu,
         package: version.package.trim().to_string(),
-        arch: mon.query_target().await?,
+        arch,
         kvm_present: kvm.present,
         kvm_enabled: kvm.enabled,
-        machines: mon.query_machines().await?,
-        cpu_definitions: mon.query_cpu_definitions().await?,
-        commands: mon.query_commands().await?,
+        machines,
+        cpus,
+        tcg: None,
+        commands,
+    })
+}
+
+/// Asks a negotiated monitor of a QEMU running accelerator KVM (`kvm`) or TCG what CPU
+/// models it offers.
+pub async fn probe_accel_cpus(mon: &Monitor, kvm: bool) -> Result<AccelCpus, Error> {
+    let arch = mon.query_target().await?;
+    let commands = mon.query_commands().await?;
+    accel_cpus(mon, kvm, &arch, &commands).await
+}
+
+async fn accel_cpus(
+    mon: &Monitor,
+    kvm: bool,
+    arch: &str,
+    commands: &[String],
+) -> Result<AccelCpus, Error> {
+    let cpu_definitions = mon.query_cpu_definitions().await?;
+    // Only x86 guests get a host-model CPU from the expansion (libvirt's CPU map).
+    let expandable = matches!(arch, "x86_64" | "i386")
+        && commands.iter().any(|c| c == "query-cpu-model-expansion");
+    let host_cpu = if expandable {
+        let model = if kvm { "host" } else { "max" };
+        let props = mon.expand_cpu_model_static(model, true).await?;
+        let non_migratable = mon.expand_cpu_model_static(model, false).await?;
+        Some(HostCpuExpansion {
+            model: model.to_string(),
+            props,
+            non_migratable,
+        })
+    } else {
+        None
+    };
+    Ok(AccelCpus {
+        cpu_definitions,
+        host_cpu,
     })
 }
 

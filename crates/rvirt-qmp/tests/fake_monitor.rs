@@ -584,13 +584,23 @@ async fn recorded_probe_replays_into_a_probe_result() {
     assert_eq!(q35.default_ram_id.as_deref(), Some("pc.ram"));
     assert!(p.machines.iter().any(|m| m.name == "none"));
     let qemu64 = p
+        .cpus
         .cpu_definitions
         .iter()
         .find(|c| c.name == "qemu64")
         .unwrap();
     assert_eq!(qemu64.typename, "qemu64-x86_64-cpu");
     assert!(qemu64.unavailable_features.is_some());
-    assert!(p.cpu_definitions.iter().any(|c| c.alias_of.is_some()));
+    assert!(p.cpus.cpu_definitions.iter().any(|c| c.alias_of.is_some()));
     assert!(p.has_command("query-cpus-fast") && p.has_command("snapshot-save"));
     assert!(!p.has_command("query-cpus"));
+    // KVM's host CPU, expanded twice: invtsc blocks migration, so only the second has it.
+    let host = p.cpus.host_cpu.as_ref().unwrap();
+    assert_eq!(host.model, "host");
+    assert_eq!(host.props["vendor"], "GenuineIntel");
+    assert_eq!(host.props["invtsc"], false);
+    assert_eq!(host.non_migratable["invtsc"], true);
+    assert!(p.tcg.is_none());
+    assert!(p.accel_cpus(true).is_some_and(|c| c.host_cpu.is_some()));
+    assert!(p.accel_cpus(false).is_none());
 }

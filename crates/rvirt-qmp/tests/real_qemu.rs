@@ -335,9 +335,17 @@ async fn probe_reports_machines_and_cpus_and_caches_them() {
     let q35 = p.machine("q35").expect("q35 alias");
     assert!(q35.name.starts_with("pc-q35-"));
     assert!(p.default_machine().is_some());
-    assert!(p.cpu_definitions.iter().any(|c| c.name == "qemu64"));
+    assert!(p.cpus.cpu_definitions.iter().any(|c| c.name == "qemu64"));
     assert!(p.has_command("query-status") && p.has_command("migrate"));
     assert_eq!(p.kvm_present, Path::new("/dev/kvm").exists());
+    // Both accelerators' CPUs: KVM's host CPU (when it works) and TCG's maximum one.
+    let tcg = p.accel_cpus(false).expect("TCG always works");
+    assert_eq!(tcg.host_cpu.as_ref().unwrap().model, "max");
+    assert!(tcg.cpu_definitions.iter().any(|c| c.name == "qemu64"));
+    assert_eq!(p.accel_cpus(true).is_some(), p.kvm_enabled);
+    if let Some(kvm) = p.accel_cpus(true) {
+        assert_eq!(kvm.host_cpu.as_ref().unwrap().model, "host");
+    }
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
 
     let t = Instant::now();

@@ -62,6 +62,12 @@ impl Data {
         }
     }
 
+    /// The groups present, zero or not.
+    #[cfg(test)]
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.0.keys()
+    }
+
     /// Whether any of the bits are MSR bits.
     pub(crate) fn has_msr(&self) -> bool {
         self.0.keys().any(|k| matches!(k, Key::Msr(_)))

@@ -20,11 +20,11 @@ fn data_of(words: &[CpuidWord]) -> Data {
 }
 
 /// libvirt's policy names.
-const REQUIRE: &str = "require";
-const DISABLE: &str = "disable";
+pub(crate) const REQUIRE: &str = "require";
+pub(crate) const DISABLE: &str = "disable";
 
 /// `virCPUDefUpdateFeature`: a listed feature takes `policy`, another is added at the end.
-fn update(features: &mut Vec<(String, String)>, name: &str, policy: &str) {
+pub(crate) fn update(features: &mut Vec<(String, String)>, name: &str, policy: &str) {
     match features.iter_mut().find(|(_, n)| n == name) {
         Some(f) => f.0 = policy.to_string(),
         None => features.push((policy.to_string(), name.to_string())),
@@ -32,26 +32,38 @@ fn update(features: &mut Vec<(String, String)>, name: &str, policy: &str) {
 }
 
 impl Map {
-    /// The model data of `cpu` (`x86ModelFromCPU`): with `policy` `None` its model's data with
-    /// the required and forced features added and the disabled and forbidden ones taken out;
-    /// with a policy, the data of the features of that policy alone.
+    /// The model data of `cpu` (`x86ModelFromCPU`), see [`Map::cpu_data`].
     fn live_model(&self, cpu: &LiveCpu, policy: Option<&str>) -> Result<Data> {
-        let mut data = match (cpu.model, policy) {
-            (Some(m), None) => self
+        self.cpu_data(cpu.model, cpu.features, policy)
+    }
+
+    /// `x86ModelFromCPU` of a guest CPU of `model` with `features` (policy, name): with
+    /// `policy` `None` the model's data with the required and forced features added and the
+    /// disabled and forbidden ones taken out; with `require`, the model's data and the required
+    /// features; with another policy, the data of the features of that policy alone.
+    pub(crate) fn cpu_data<P: AsRef<str>, N: AsRef<str>>(
+        &self,
+        model: Option<&str>,
+        features: &[(P, N)],
+        policy: Option<&str>,
+    ) -> Result<Data> {
+        let mut data = match (model, policy) {
+            (Some(m), None | Some(REQUIRE)) => self
                 .model(m)
                 .ok_or_else(|| super::internal(format!("Unknown CPU model {m}")))?
                 .data
                 .clone(),
             _ => Data::default(),
         };
-        for (p, name) in cpu.features {
+        for (p, name) in features {
+            let (p, name) = (p.as_ref(), name.as_ref());
             if policy.is_some_and(|want| want != p) || (policy.is_none() && p == "optional") {
                 continue;
             }
             let f = self
                 .feature(name)
                 .ok_or_else(|| super::internal(format!("Unknown CPU feature {name}")))?;
-            match (policy, p.as_str()) {
+            match (policy, p) {
                 (None, "force" | "require") | (Some(_), _) => data.add(&f.data),
                 (None, _) => data.subtract(&f.data),
             }

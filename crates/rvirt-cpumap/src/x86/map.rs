@@ -85,6 +85,17 @@ impl Loader for Map {
     }
 }
 
+/// The CPUID leaf 0 bits of a 12-character vendor string (`virCPUx86VendorToData`).
+pub(crate) fn vendor_data(string: &str) -> Option<Data> {
+    let b = string.as_bytes();
+    if b.len() != 12 {
+        return None;
+    }
+    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    // The string reads across ebx, edx, ecx.
+    Some(Data::item(Key::Cpuid(0, 0), [0, word(0), word(8), word(4)]))
+}
+
 impl Map {
     pub(crate) fn vendor(&self, name: &str) -> Option<usize> {
         self.vendors.iter().position(|v| v.name == name)
@@ -105,13 +116,8 @@ impl Map {
         let string = xpath_attr(node, "string")
             .filter(|s| !s.is_empty())
             .ok_or_else(|| internal(format!("Missing vendor string for CPU vendor {name}")))?;
-        let b = string.as_bytes();
-        if b.len() != 12 {
-            return Err(internal(format!("Invalid CPU vendor string '{string}'")));
-        }
-        let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        // The string reads across ebx, edx, ecx.
-        let data = Data::item(Key::Cpuid(0, 0), [0, word(0), word(8), word(4)]);
+        let data = vendor_data(string)
+            .ok_or_else(|| internal(format!("Invalid CPU vendor string '{string}'")))?;
         self.vendors.push(Vendor {
             name: name.to_string(),
             data,

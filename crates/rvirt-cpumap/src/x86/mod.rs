@@ -2,10 +2,13 @@
 //! CPUs (`virCPUx86Baseline`), the choice of the model that describes CPU data best
 //! (`x86Decode`), and the listing of a model's features (`virCPUx86ExpandFeatures`).
 
+mod cpuid;
 mod data;
+mod hostmodel;
 mod live;
 mod map;
 
+use crate::HvModel;
 use crate::cpu_error;
 use crate::guest::{Feature, GuestCpu, Policy};
 use crate::host::HostCpu;
@@ -44,7 +47,7 @@ impl Map {
 
     /// `x86ModelFromCPU` of a host CPU with every policy: its model's data with its features
     /// added.
-    fn host_model(&self, cpu: &HostCpu) -> Result<(&Model, Data)> {
+    fn host_cpu_data(&self, cpu: &HostCpu) -> Result<(&Model, Data)> {
         let model = self
             .model(&cpu.model)
             .ok_or_else(|| internal(format!("Unknown CPU model {}", cpu.model)))?;
@@ -67,7 +70,7 @@ impl Map {
         let (first, rest) = cpus
             .split_first()
             .ok_or_else(|| internal("no CPUs given"))?;
-        let (_, mut base) = self.host_model(first)?;
+        let (_, mut base) = self.host_cpu_data(first)?;
         let mut output_vendor = true;
         let mut vendor = None;
         match &first.vendor {
@@ -84,7 +87,7 @@ impl Map {
             if !names.contains(&cpu.model.as_str()) {
                 names.push(&cpu.model);
             }
-            let (model, data) = self.host_model(cpu)?;
+            let (model, data) = self.host_cpu_data(cpu)?;
             let model_vendor = model.vendor.map(|i| self.vendor_name(i));
             if let (Some(v), Some(mv)) = (&cpu.vendor, model_vendor)
                 && v != mv
@@ -123,7 +126,7 @@ impl Map {
         if let Some(v) = vendor.and_then(|v| self.vendors.get(v)) {
             base.add(&v.data);
         }
-        let mut cpu = self.decode(&base, &names, migratable)?;
+        let mut cpu = self.decode(&base, None, &names, migratable)?;
         cpu.fallback_forbid = names.len() == 1 && cpu.model == names[0];
         if !output_vendor {
             cpu.vendor = None;
@@ -167,12 +170,21 @@ impl Map {
 
     /// `x86DataToCPU` for a guest CPU: `model` with what `data` has beyond it required and what
     /// it has beyond `data` disabled, then its removed features disabled.
-    fn data_to_cpu(&self, data: &Data, model: &Model) -> Result<GuestCpu> {
+    /// The hypervisor's `blockers` of the model (features it lacks to run the model, QEMU's
+    /// names) are disabled too unless `data` has them.
+    fn data_to_cpu(&self, data: &Data, model: &Model, blockers: &[String]) -> Result<GuestCpu> {
         let mut extra = data.clone();
         self.take_vendor(&mut extra);
         extra.subtract(&model.data);
         let mut missing = model.data.clone();
         missing.subtract(data);
+        for b in blockers {
+            if let Some(f) = self.feature(crate::feature_from_qemu(b))
+                && !extra.contains(&f.data)
+            {
+                missing.add(&f.data);
+            }
+        }
         let mut cpu = GuestCpu::new(&model.name);
         self.take_features(&mut cpu, Policy::Require, &mut extra)?;
         self.take_features(&mut cpu, Policy::Disable, &mut missing)?;
@@ -181,8 +193,15 @@ impl Map {
     }
 
     /// `x86Decode` of guest CPU data: the model that describes `data` best, newest models
-    /// first, with its features and the vendor `data` names.
-    fn decode(&self, data: &Data, preferred: &[&str], migratable: bool) -> Result<GuestCpu> {
+    /// first, with its features and the vendor `data` names. With `hv`, only the models the
+    /// hypervisor offers are candidates.
+    pub(crate) fn decode(
+        &self,
+        data: &Data,
+        hv: Option<&[HvModel]>,
+        preferred: &[&str],
+        migratable: bool,
+    ) -> Result<GuestCpu> {
         let mut data = data.clone();
         let vendor = self.take_vendor(&mut data);
         let signature = data.signature();
@@ -195,7 +214,18 @@ impl Map {
             {
                 continue;
             }
-            let cpu = self.data_to_cpu(&data, candidate)?;
+            let blockers = match hv {
+                None => &[][..],
+                // QEMU's model names are libvirt's but for their case.
+                Some(hv) => match hv
+                    .iter()
+                    .find(|m| m.name.eq_ignore_ascii_case(&candidate.name))
+                {
+                    Some(m) => m.blockers,
+                    None => continue,
+                },
+            };
+            let cpu = self.data_to_cpu(&data, candidate, blockers)?;
             let choice = use_candidate(best.as_ref(), candidate, &cpu, signature, preferred);
             if choice != Choice::Keep {
                 best = Some((candidate, cpu));

@@ -27,21 +27,6 @@ pub(super) fn machine_options(def: &DomainDef) -> String {
     s
 }
 
-/// libvirt's names of x86 CPU features that QEMU spells otherwise.
-const QEMU_FEATURE_NAMES: [(&str, &str); 11] = [
-    ("cmp_legacy", "cmp-legacy"),
-    ("ds_cpl", "ds-cpl"),
-    ("fxsr_opt", "fxsr-opt"),
-    ("kvm_pv_eoi", "kvm-pv-eoi"),
-    ("kvm_pv_unhalt", "kvm-pv-unhalt"),
-    ("lahf_lm", "lahf-lm"),
-    ("nodeid_msr", "nodeid-msr"),
-    ("pclmuldq", "pclmulqdq"),
-    ("perfctr_core", "perfctr-core"),
-    ("perfctr_nb", "perfctr-nb"),
-    ("tsc_adjust", "tsc-adjust"),
-];
-
 /// The model part of `-cpu` (libvirt's qemuBuildCpuModelArgStr): the model (`host` for a
 /// passthrough CPU, `max` for the maximum one, with its `migratable` switch), the vendor ID,
 /// then each feature on or off (an optional one left to the model). `None` for a CPU with
@@ -61,10 +46,7 @@ pub(super) fn cpu_model_arg(cpu: &rvirt_conf::domain::CpuDef) -> Option<String> 
         s.push_str(&format!(",vendor={v}"));
     }
     for (policy, name) in &cpu.features {
-        let name = QEMU_FEATURE_NAMES
-            .iter()
-            .find(|(l, _)| l == name)
-            .map_or(name.as_str(), |(_, q)| q);
+        let name = rvirt_cpumap::feature_to_qemu(name);
         match policy.as_ref() {
             "force" | "require" => s.push_str(&format!(",{name}=on")),
             "disable" | "forbid" => s.push_str(&format!(",{name}=off")),
