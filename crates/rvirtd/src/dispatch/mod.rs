@@ -109,6 +109,24 @@ where
     Ok(rvirt_xdr::to_bytes(&ret))
 }
 
+/// [`run`] on the heap: the dispatch function's stack frame then holds a pointer per
+/// procedure rather than every handler's state (in a debug build, where frames are not
+/// shared between match arms, those states once overflowed a runtime thread's 2 MiB stack).
+fn run_boxed<'a, C, F, Fut>(
+    s: &'a Arc<Session>,
+    payload: &'a [u8],
+    handler: F,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>>> + Send + 'a>>
+where
+    C: RemoteCall + 'a,
+    C::Args: Send,
+    C::Ret: Send,
+    F: FnOnce(Arc<Session>, C::Args) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<C::Ret>> + Send + 'a,
+{
+    Box::pin(run::<C, F, Fut>(s, payload, handler))
+}
+
 /// The procedures that work before `CONNECT_OPEN`.
 fn allowed_before_open(p: Procedure) -> bool {
     matches!(
@@ -250,7 +268,7 @@ async fn storage_stream(
 macro_rules! routes {
     ($s:ident, $p:ident, $payload:ident; $($name:ident => $handler:path,)*) => {
         match $p {
-            $(Procedure::$name => run::<remote::calls::$name, _, _>($s, $payload, $handler).await,)*
+            $(Procedure::$name => run_boxed::<remote::calls::$name, _, _>($s, $payload, $handler).await,)*
             other => Err(not_supported(other)),
         }
     };
