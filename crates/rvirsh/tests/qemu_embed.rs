@@ -806,6 +806,20 @@ fn guest_cpu_matches_libvirt() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// The capabilities document is libvirt's: the host's CPU (model, vendor, microcode,
+/// signature, TSC, address width and features, from its CPUID), topology, NUMA cells, the
+/// guests of each emulator.
+#[test]
+fn capabilities_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = same_as_libvirt(dir.path(), "capabilities");
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(
+        out.contains("<model>") && out.contains("<signature family="),
+        "{out}"
+    );
+}
+
 /// The host-model CPU of each accelerator (domain capabilities), and what a start makes of a
 /// guest CPU with it: the host model put in for mode `host-model` and match `minimum` (their
 /// own features on top), optional features settled, the partial check against the host

@@ -103,6 +103,21 @@ pub fn check_forbidden(guest: &CpuDef, host: &CpuDef) -> Result<()> {
     Ok(())
 }
 
+/// The host's own CPU as libvirt's capabilities describe it (`virCPUGetHost` of type host).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostCpuInfo {
+    /// The CPU model that describes it best with nothing disabled.
+    pub model: String,
+    /// Its vendor (`Intel`, `AMD`…).
+    pub vendor: Option<String>,
+    /// Family, model and stepping.
+    pub signature: (u32, u32, u32),
+    /// The features it has beyond the model, in the map's order.
+    pub features: Vec<String>,
+    /// It has an invariant TSC (libvirt then reports the TSC's frequency).
+    pub invtsc: bool,
+}
+
 /// An error of libvirt's CPU code (`VIR_FROM_CPU`).
 pub(crate) fn cpu_error(code: ErrorNumber, detail: impl Into<String>) -> Error {
     Error::with_detail(ErrorDomain::CPU, code, detail)
@@ -207,6 +222,13 @@ impl CpuMap {
     /// those it lacks disabled; a CPU of mode `custom`, match `exact`, fallback `forbid`.
     pub fn host_model(&self, cpu: &ExpandedCpu, models: &[HvModel]) -> Result<CpuDef> {
         self.x86.host_model(cpu, models)
+    }
+
+    /// The host's own x86 CPU (its CPUID, and `IA32_ARCH_CAPABILITIES` when readable) as a
+    /// CPU of type host: the newest model it has every feature of (one of its own family and
+    /// model when there is one) and the features it has beyond it.
+    pub fn host_cpu(&self) -> Result<HostCpuInfo> {
+        self.x86.host_cpu()
     }
 
     /// The host CPU libvirt checks guest CPUs against when QEMU runs them with KVM (the

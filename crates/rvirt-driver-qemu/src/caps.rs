@@ -40,6 +40,42 @@ pub fn kvm_usable() -> bool {
         .is_ok()
 }
 
+/// The host's CPU as capabilities describe it (libvirt's `virCPUProbeHost`), read once.
+pub(crate) struct HostCpu {
+    /// Model, vendor, signature and features from its CPUID.
+    pub(crate) cpu: rvirt_cpumap::HostCpuInfo,
+    /// The microcode revision (0: unknown).
+    microcode: u32,
+    /// The TSC's frequency and scaling, for a CPU with an invariant TSC (and KVM).
+    tsc: Option<(u64, bool)>,
+    /// The physical address width.
+    phys_bits: Option<u32>,
+}
+
+/// The host's CPU, or `None` where libvirt's CPU map cannot describe it (not x86, no map).
+pub(crate) fn host_cpu() -> Option<&'static HostCpu> {
+    static HOST: std::sync::OnceLock<Option<HostCpu>> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        if !matches!(std::env::consts::ARCH, "x86_64" | "x86") {
+            return None;
+        }
+        let cpu = rvirt_cpumap::CpuMap::system().ok()?.host_cpu().ok()?;
+        let paths = rvirt_host::udev::HostPaths::host();
+        let tsc = if cpu.invtsc {
+            rvirt_host::hostcpu::tsc_info()
+        } else {
+            None
+        };
+        Some(HostCpu {
+            microcode: rvirt_host::hostcpu::microcode_version(&paths),
+            phys_bits: rvirt_host::hostcpu::phys_addr_bits(&paths),
+            tsc,
+            cpu,
+        })
+    })
+    .as_ref()
+}
+
 fn caps_error(detail: impl Into<String>) -> Error {
     Error::with_detail(crate::FROM, ErrorNumber::INTERNAL_ERROR, detail)
 }
@@ -60,6 +96,9 @@ impl QemuDriver {
             )
             .await?
             .map_err(|e| caps_error(format!("cannot probe {}: {e}", binary.display())))?;
+        // Machine type `none` (no machine at all) is not one libvirt offers guests.
+        let mut res = res;
+        res.machines.retain(|m| m.name != "none");
         let res = Arc::new(res);
         self.probes.lock().insert(binary.to_path_buf(), res.clone());
         Ok(res)
@@ -86,6 +125,36 @@ impl QemuDriver {
         w.start("cpu", &[]);
         w.text("arch", &[], host_arch);
         let paths = rvirt_host::udev::HostPaths::host();
+        let host_cpu = host_cpu();
+        if let Some(h) = host_cpu {
+            w.text("model", &[], &h.cpu.model);
+            if let Some(v) = &h.cpu.vendor {
+                w.text("vendor", &[], v);
+            }
+            if h.microcode != 0 {
+                w.empty("microcode", &[("version", &h.microcode.to_string())]);
+            }
+            let (family, model, stepping) = h.cpu.signature;
+            w.empty(
+                "signature",
+                &[
+                    ("family", &family.to_string()),
+                    ("model", &model.to_string()),
+                    ("stepping", &stepping.to_string()),
+                ],
+            );
+            if let Some((hz, scaling)) = h.tsc {
+                let scaling = if scaling { "yes" } else { "no" };
+                w.empty(
+                    "counter",
+                    &[
+                        ("name", "tsc"),
+                        ("frequency", &hz.to_string()),
+                        ("scaling", scaling),
+                    ],
+                );
+            }
+        }
         if let Ok(n) = rvirt_host::hostcpu::node_info(&paths) {
             w.empty(
                 "topology",
@@ -96,6 +165,17 @@ impl QemuDriver {
                     ("threads", &n.threads.to_string()),
                 ],
             );
+        }
+        if let Some(h) = host_cpu {
+            if let Some(bits) = h.phys_bits {
+                w.empty(
+                    "maxphysaddr",
+                    &[("mode", "emulate"), ("bits", &bits.to_string())],
+                );
+            }
+            for f in &h.cpu.features {
+                w.empty("feature", &[("name", f)]);
+            }
         }
         for (size, _) in rvirt_host::numa::host_pages(&paths).unwrap_or_default() {
             w.empty("pages", &[("unit", "KiB"), ("size", &size.to_string())]);
@@ -166,15 +246,15 @@ impl QemuDriver {
             }
             w.end("arch");
             w.start("features", &[]);
+            if *arch == "i686" {
+                w.empty("pae", &[]);
+                w.empty("nonpae", &[]);
+            }
             w.empty("acpi", &[("default", "on"), ("toggle", "yes")]);
             w.empty("apic", &[("default", "on"), ("toggle", "no")]);
             w.empty("cpuselection", &[]);
             w.empty("deviceboot", &[]);
             w.empty("disksnapshot", &[("default", "on"), ("toggle", "no")]);
-            if *arch == "i686" {
-                w.empty("pae", &[]);
-                w.empty("nonpae", &[]);
-            }
             w.end("features");
             w.end("guest");
         }

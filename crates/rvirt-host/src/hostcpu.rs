@@ -201,6 +201,60 @@ pub fn node_info(paths: &HostPaths) -> Result<NodeInfo> {
     })
 }
 
+/// The x86 host CPU's microcode revision from `/proc/cpuinfo` (libvirt's
+/// `virHostCPUGetMicrocodeVersion`: the first `microcode` line; 0 when there is none).
+pub fn microcode_version(paths: &HostPaths) -> u32 {
+    let Ok(text) = fs::read_to_string(paths.proc.join("cpuinfo")) else {
+        return 0;
+    };
+    let value = text
+        .find("microcode")
+        .and_then(|at| text[at..].split_once(':'))
+        .map(|(_, rest)| rest.split_whitespace().next().unwrap_or(""));
+    let Some(v) = value else { return 0 };
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).unwrap_or(0),
+        None => v.parse().unwrap_or(0),
+    }
+}
+
+/// The host's physical address width in bits from `/proc/cpuinfo`'s `address sizes` (libvirt's
+/// `virHostCPUGetPhysAddrSize`), or `None` when it has none.
+pub fn phys_addr_bits(paths: &HostPaths) -> Option<u32> {
+    let text = fs::read_to_string(paths.proc.join("cpuinfo")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("address sizes"))?;
+    let (_, rest) = line.split_once(':')?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// The TSC as KVM runs it for a guest: its frequency in Hz and whether KVM can scale it
+/// (libvirt's `virHostCPUGetTscInfo`: a scratch VM and vCPU asked), or `None` without KVM.
+pub fn tsc_info() -> Option<(u64, bool)> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    const KVM_CREATE_VM: libc::c_ulong = 0xae01;
+    const KVM_CHECK_EXTENSION: libc::c_ulong = 0xae03;
+    const KVM_CREATE_VCPU: libc::c_ulong = 0xae41;
+    const KVM_GET_TSC_KHZ: libc::c_ulong = 0xaea3;
+    const KVM_CAP_TSC_CONTROL: libc::c_ulong = 60;
+    let kvm = fs::File::open("/dev/kvm").ok()?;
+    let own = |fd: libc::c_int| {
+        // SAFETY: a descriptor the ioctl just returned, owned by nothing else.
+        (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+    };
+    // SAFETY: KVM ioctls on descriptors open for the calls' length, with integer arguments.
+    let vm = own(unsafe { libc::ioctl(kvm.as_raw_fd(), KVM_CREATE_VM, 0) })?;
+    // SAFETY: as above.
+    let vcpu = own(unsafe { libc::ioctl(vm.as_raw_fd(), KVM_CREATE_VCPU, 0) })?;
+    // SAFETY: as above.
+    let khz = unsafe { libc::ioctl(vcpu.as_raw_fd(), KVM_GET_TSC_KHZ) };
+    // SAFETY: as above.
+    let scaling = unsafe { libc::ioctl(kvm.as_raw_fd(), KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) };
+    if khz < 0 || scaling < 0 {
+        return None;
+    }
+    Some((u64::try_from(khz).ok()? * 1000, scaling > 0))
+}
+
 /// `virNodeGetCPUStats` on the real host: kernel, user, idle and iowait time in nanoseconds
 /// for CPU `cpu`, or for all of them with [`ALL_CPUS`].
 pub fn cpu_stats(paths: &HostPaths, cpu: i32) -> Result<Vec<NodeStat>> {
@@ -332,6 +386,31 @@ mod tests {
             "cpu  10 2 30 400 5 6 7 8 0 0\ncpu0 1 1 1 1 1 1 1 0 0 0\nintr 1\n",
         )
         .unwrap();
+    }
+
+    #[test]
+    fn microcode_and_address_width_from_cpuinfo() {
+        let dir = tempfile::tempdir().unwrap();
+        let sys = FakeSys::new(dir.path());
+        assert_eq!(
+            (microcode_version(&sys.paths), phys_addr_bits(&sys.paths)),
+            (0, None)
+        );
+        let cpuinfo = sys.paths.proc.join("cpuinfo");
+        fs::create_dir_all(cpuinfo.parent().unwrap()).unwrap();
+        fs::write(
+            &cpuinfo,
+            "processor\t: 0\nmicrocode\t: 0x2b000461\naddress sizes\t: 46 bits physical, \
+             57 bits virtual\nprocessor\t: 1\nmicrocode\t: 0x1\n",
+        )
+        .unwrap();
+        assert_eq!(microcode_version(&sys.paths), 0x2b00_0461);
+        assert_eq!(phys_addr_bits(&sys.paths), Some(46));
+        fs::write(&cpuinfo, "microcode : 17\naddress sizes : x bits\n").unwrap();
+        assert_eq!(
+            (microcode_version(&sys.paths), phys_addr_bits(&sys.paths)),
+            (17, None)
+        );
     }
 
     #[test]

@@ -52,6 +52,24 @@ impl Map {
         Ok(guest_def(g))
     }
 
+    /// The host's own CPU, as a CPU of type host (see [`crate::CpuMap::host_cpu`]).
+    pub(crate) fn host_cpu(&self) -> Result<crate::HostCpuInfo> {
+        let arch_caps = self.feature("arch-capabilities").map(|f| &f.data);
+        let data = super::cpuid::host_data(arch_caps);
+        let signature = super::data::split_signature(data.signature());
+        let invtsc = self
+            .feature("invtsc")
+            .is_some_and(|f| data.contains(&f.data));
+        let g = self.decode_as(&data, None, &[], false, true)?;
+        Ok(crate::HostCpuInfo {
+            model: g.model,
+            vendor: g.vendor,
+            signature,
+            features: g.features.into_iter().map(|f| f.name).collect(),
+            invtsc,
+        })
+    }
+
     /// The host CPU libvirt checks guest CPUs against when QEMU runs them with KVM (see
     /// [`crate::CpuMap::full_host_model`]).
     pub(crate) fn full_host_model(&self, reported: &CpuDef) -> Result<CpuDef> {

@@ -37,6 +37,8 @@ pub(crate) struct Signature {
 /// A CPU model.
 pub(crate) struct Model {
     pub(crate) name: String,
+    /// May describe a host CPU (the host's own, in capabilities).
+    pub(crate) decode_host: bool,
     /// May describe a guest CPU: only such models are baseline candidates.
     pub(crate) decode_guest: bool,
     /// Index into [`Map::vendors`].
@@ -176,11 +178,9 @@ impl Map {
         let decode = first_child(node, "decode")
             .ok_or_else(|| internal(format!("missing decode element in CPU model {name}")))?;
         let on = |attr| prop_enum(decode, attr, TRISTATE_SWITCH, true, true).map(|v| v == Some(1));
-        // Whether the model may describe a host CPU matters only when decoding a host's CPUID;
-        // the attribute is checked all the same, as libvirt checks it.
-        on("host")?;
         let mut model = Model {
             name: name.to_string(),
+            decode_host: on("host")?,
             decode_guest: on("guest")?,
             vendor: None,
             signatures: None,
@@ -314,6 +314,7 @@ mod tests {
     fn signatures_match_family_model_and_stepping() {
         let m = Model {
             name: "m".into(),
+            decode_host: true,
             decode_guest: true,
             vendor: None,
             signatures: Some(vec![

@@ -172,7 +172,13 @@ impl Map {
     /// it has beyond `data` disabled, then its removed features disabled.
     /// The hypervisor's `blockers` of the model (features it lacks to run the model, QEMU's
     /// names) are disabled too unless `data` has them.
-    fn data_to_cpu(&self, data: &Data, model: &Model, blockers: &[String]) -> Result<GuestCpu> {
+    fn data_to_cpu(
+        &self,
+        data: &Data,
+        model: &Model,
+        blockers: &[String],
+        guest: bool,
+    ) -> Result<GuestCpu> {
         let mut extra = data.clone();
         self.take_vendor(&mut extra);
         extra.subtract(&model.data);
@@ -188,7 +194,9 @@ impl Map {
         let mut cpu = GuestCpu::new(&model.name);
         self.take_features(&mut cpu, Policy::Require, &mut extra)?;
         self.take_features(&mut cpu, Policy::Disable, &mut missing)?;
-        disable_removed(&mut cpu, model);
+        if guest {
+            disable_removed(&mut cpu, model);
+        }
         Ok(cpu)
     }
 
@@ -201,6 +209,19 @@ impl Map {
         hv: Option<&[HvModel]>,
         preferred: &[&str],
         migratable: bool,
+    ) -> Result<GuestCpu> {
+        self.decode_as(data, hv, preferred, migratable, false)
+    }
+
+    /// `x86Decode` for a CPU of type host (`host`: only models that may describe a host,
+    /// none that would need a feature disabled, no removed features listed) or guest.
+    pub(crate) fn decode_as(
+        &self,
+        data: &Data,
+        hv: Option<&[HvModel]>,
+        preferred: &[&str],
+        migratable: bool,
+        host: bool,
     ) -> Result<GuestCpu> {
         let mut data = data.clone();
         let vendor = self.take_vendor(&mut data);
@@ -225,8 +246,16 @@ impl Map {
                     None => continue,
                 },
             };
-            let cpu = self.data_to_cpu(&data, candidate, blockers)?;
-            let choice = use_candidate(best.as_ref(), candidate, &cpu, signature, preferred);
+            let cpu = self.data_to_cpu(&data, candidate, blockers, !host)?;
+            // A host CPU is a model and the features it has beyond it, nothing disabled.
+            let choice = if host
+                && (!candidate.decode_host
+                    || cpu.features.iter().any(|f| f.policy == Policy::Disable))
+            {
+                Choice::Keep
+            } else {
+                use_candidate(best.as_ref(), candidate, &cpu, signature, preferred, host)
+            };
             if choice != Choice::Keep {
                 best = Some((candidate, cpu));
             }
@@ -276,8 +305,9 @@ fn use_candidate(
     candidate_cpu: &GuestCpu,
     signature: u32,
     preferred: &[&str],
+    host: bool,
 ) -> Choice {
-    if !candidate.decode_guest {
+    if !host && !candidate.decode_guest {
         return Choice::Keep;
     }
     let is_preferred = preferred.contains(&candidate.name.as_str());
