@@ -820,6 +820,89 @@ fn capabilities_match_libvirt() {
     );
 }
 
+/// CPU comparisons with the host's own CPU (`cpu-compare`) and with the CPU QEMU offers a
+/// domain type (`hypervisor-cpu-compare`), and baselines among QEMU's models
+/// (`hypervisor-cpu-baseline`): host and guest CPUs, domain XML, identical, superset and
+/// incompatible results, `--error`, `--validate`, `--features`, `--migratable`, `--model`,
+/// unknown models and architectures; through the same command lines as virsh on libvirt's
+/// embedded QEMU driver.
+#[test]
+fn cpu_comparisons_match_libvirt() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let g1 = file("g1.xml", "<cpu><model>qemu64</model></cpu>");
+    let g2 = file(
+        "g2.xml",
+        "<cpu match='strict'><model>qemu64</model><feature policy='disable' name='svm'/></cpu>",
+    );
+    let g3 = file(
+        "g3.xml",
+        "<cpu><model>Skylake-Client</model><feature policy='forbid' name='vme'/></cpu>",
+    );
+    let g4 = file("g4.xml", "<cpu><model>Bogus</model></cpu>");
+    let g5 = file("g5.xml", "<cpu mode='host-model'/>");
+    let h1 = file(
+        "h1.xml",
+        "<cpu><arch>x86_64</arch><model>Westmere</model><vendor>Intel</vendor>\
+         <feature name='avx'/></cpu>",
+    );
+    let h2 = file(
+        "h2.xml",
+        "<cpu><arch>aarch64</arch><model>cortex-a57</model></cpu>",
+    );
+    let h3 = file(
+        "h3.xml",
+        "<cpu match='exact'><arch>x86_64</arch><model>Westmere</model></cpu>",
+    );
+    let two = file(
+        "two.xml",
+        "<cpu><arch>x86_64</arch><model>Westmere</model><vendor>Intel</vendor></cpu>\n\
+         <cpu><arch>x86_64</arch><model>Nehalem</model><vendor>Intel</vendor>\
+         <feature name='aes'/></cpu>",
+    );
+    let dom = file(
+        "dom.xml",
+        &GUEST.replace("<os>", "<cpu><model>Nehalem</model></cpu><os>"),
+    );
+    let kvm = std::path::Path::new("/dev/kvm").exists();
+    let mut script = format!(
+        "cpu-compare {g1}; cpu-compare {g1} --error; cpu-compare {g2}; cpu-compare {g3}; \
+         cpu-compare {g3} --error; cpu-compare {g4}; cpu-compare {g5}; cpu-compare {h1}; \
+         cpu-compare {h2}; cpu-compare {h2} --error; cpu-compare {h3}; cpu-compare {dom}; \
+         cpu-compare {g1} --validate; cpu-compare {two}; \
+         hypervisor-cpu-compare {g1} --virttype qemu; hypervisor-cpu-compare {h1} --virttype qemu; \
+         hypervisor-cpu-compare {g2} --virttype qemu --error; \
+         hypervisor-cpu-compare {g3} --virttype qemu; hypervisor-cpu-compare {h2} --virttype qemu; \
+         hypervisor-cpu-compare {g1} --arch aarch64; hypervisor-cpu-compare {g1} --virttype bogus; \
+         hypervisor-cpu-baseline {two} --virttype qemu; \
+         hypervisor-cpu-baseline {two} --virttype qemu --features; \
+         hypervisor-cpu-baseline {two} --virttype qemu --migratable; \
+         hypervisor-cpu-baseline --model Skylake-Client --virttype qemu --features; \
+         hypervisor-cpu-baseline --model qemu64 --virttype qemu; \
+         hypervisor-cpu-baseline {g4} --virttype qemu; hypervisor-cpu-baseline {g5} --virttype qemu; \
+         hypervisor-cpu-baseline {h2} --virttype qemu; "
+    );
+    if kvm {
+        script.push_str(&format!(
+            "hypervisor-cpu-compare {g1}; hypervisor-cpu-compare {h1} --virttype kvm; \
+             hypervisor-cpu-baseline {two}; hypervisor-cpu-baseline {two} --migratable; \
+             hypervisor-cpu-baseline --model Skylake-Client --virttype kvm"
+        ));
+    }
+    let ours = same_as_libvirt(dir.path(), &script);
+    let out = String::from_utf8_lossy(&ours.stdout);
+    assert!(out.contains("is a superset of CPU described in"), "{out}");
+    let err = String::from_utf8_lossy(&ours.stderr);
+    assert!(
+        err.contains("Host CPU provides forbidden features: vme"),
+        "{err}"
+    );
+}
+
 /// The host-model CPU of each accelerator (domain capabilities), and what a start makes of a
 /// guest CPU with it: the host model put in for mode `host-model` and match `minimum` (their
 /// own features on top), optional features settled, the partial check against the host

@@ -85,6 +85,88 @@ pub struct ExpandedCpu<'a> {
     pub signature: (u32, u32, u32),
 }
 
+/// `virCPUDefListParse` of type "auto": each CPU document as [`CpuMap::compare_xml`] reads
+/// it (a host CPU's features all required), for [`CpuMap::baseline_hypervisor`].
+pub fn parse_cpu_list<S: AsRef<str>>(cpus: &[S]) -> Result<Vec<CpuDef>> {
+    if cpus.is_empty() {
+        return Err(cpu_error(ErrorNumber::INVALID_ARG, "no CPUs given"));
+    }
+    cpus.iter()
+        .map(|c| parse_auto(c.as_ref(), false).map(|(c, _)| c.def))
+        .collect()
+}
+
+/// A CPU document parsed as libvirt parses one of type "auto".
+struct AutoCpu {
+    def: CpuDef,
+    arch: String,
+    /// A host CPU of an architecture the x86 driver does not serve.
+    arch_mismatch: bool,
+}
+
+/// `virCPUDefParseXMLString` with type "auto": a `<cpu>` naming its architecture is a host
+/// CPU (its features all present), any other a guest CPU; `validate` checks the document
+/// against libvirt's `cpu.rng` first. The `bool` says it is a host CPU.
+fn parse_auto(xml: &str, validate: bool) -> Result<(AutoCpu, bool)> {
+    let doc = rvirt_conf::xml::parse_document(xml, "(CPU_definition)", ErrorDomain::CPU)?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "cpu" {
+        return Err(cpu_error(
+            ErrorNumber::XML_ERROR,
+            "XML does not contain expected 'cpu' element",
+        ));
+    }
+    if validate {
+        rvirt_conf::schema::validate_document(
+            xml,
+            "(CPU_definition)",
+            ErrorDomain::CPU,
+            "cpu",
+            "cpu.rng",
+        )?;
+    }
+    let has_arch = root
+        .children()
+        .any(|c| c.is_element() && c.tag_name().name() == "arch");
+    if !has_arch {
+        let def = CpuDef::parse_document(xml)?;
+        return Ok((
+            AutoCpu {
+                def,
+                arch: String::new(),
+                arch_mismatch: false,
+            },
+            false,
+        ));
+    }
+    if root.attribute("match").is_some() {
+        return Err(cpu_error(
+            ErrorNumber::XML_ERROR,
+            "'arch' element cannot be used inside 'cpu' element with 'match' attribute'",
+        ));
+    }
+    let h = host::parse(xml)?;
+    let def = CpuDef {
+        model: Some(h.model),
+        vendor: h.vendor,
+        features: h
+            .features
+            .into_iter()
+            .map(|f| ("require".into(), f))
+            .collect(),
+        ..CpuDef::default()
+    };
+    let arch_mismatch = !matches!(h.arch.as_str(), "i686" | "x86_64");
+    Ok((
+        AutoCpu {
+            def,
+            arch: h.arch,
+            arch_mismatch,
+        },
+        true,
+    ))
+}
+
 /// `virCPUCheckForbiddenFeatures`: a feature `guest` forbids that `host` lists (and does not
 /// disable) is libvirt's "Host CPU provides forbidden feature".
 pub fn check_forbidden(guest: &CpuDef, host: &CpuDef) -> Result<()> {
@@ -255,6 +337,53 @@ impl CpuMap {
     /// `strict`, the features it has beyond the guest's).
     pub fn check_compatible(&self, host: &CpuDef, cpu: &CpuDef) -> Result<()> {
         self.x86.check_compatible(host, cpu)
+    }
+
+    /// `virCPUCompareXML` for an x86 host: how the `host` CPU compares with the CPU document
+    /// `xml` (a host CPU when it names its architecture, else a guest CPU): 0 incompatible,
+    /// 1 identical, 2 the host's a superset (`VIR_CPU_COMPARE_*`). `fail`: an incompatible CPU
+    /// is libvirt's "the CPU is incompatible with host CPU" error instead; `validate`: the
+    /// document is checked against libvirt's `cpu.rng` first.
+    pub fn compare_xml(&self, host: &CpuDef, xml: &str, fail: bool, validate: bool) -> Result<i32> {
+        let (cpu, host_type) = parse_auto(xml, validate)?;
+        if host_type && cpu.arch_mismatch {
+            let why = format!("CPU arch {} does not match host arch", cpu.arch);
+            return if fail {
+                Err(cpu_error(ErrorNumber::CPU_INCOMPATIBLE, why))
+            } else {
+                Ok(0)
+            };
+        }
+        self.x86.compare(host, &cpu.def, host_type, fail)
+    }
+
+    /// `virConnectBaselineHypervisorCPU` for an x86 QEMU: the baseline of the CPU documents
+    /// `cpus` (host or guest CPUs, as [`CpuMap::compare_xml`] tells them apart) among the
+    /// hypervisor's `models`, with only the `features` QEMU knows (when given), fallback
+    /// `forbid`, every feature of the model listed on `expand_features` (sorted by name).
+    pub fn baseline_hypervisor(
+        &self,
+        defs: &[CpuDef],
+        models: &[HvModel],
+        features: Option<&[String]>,
+        expand_features: bool,
+        migratable: bool,
+    ) -> Result<String> {
+        if let Some(i) = defs.iter().position(|d| d.model.is_none()) {
+            return Err(cpu_error(
+                ErrorNumber::INVALID_ARG,
+                format!("no CPU model specified at index {i}"),
+            ));
+        }
+        let mut cpu = self
+            .x86
+            .baseline_defs(defs, Some(models), features, migratable)?;
+        cpu.fallback_forbid = true;
+        if expand_features {
+            self.x86.expand(&mut cpu)?;
+            cpu.features.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Ok(cpu.format())
     }
 
     /// The baseline of the host CPU documents `cpus` on this map, as libvirt's test driver

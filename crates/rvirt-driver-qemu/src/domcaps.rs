@@ -82,10 +82,10 @@ fn probe_arch(probe: &ProbeResult) -> &str {
 }
 
 /// What a request resolved to.
-struct Target {
-    binary: PathBuf,
-    arch: String,
-    virttype: &'static str,
+pub(crate) struct Target {
+    pub(crate) binary: PathBuf,
+    pub(crate) arch: String,
+    pub(crate) virttype: &'static str,
     machine: Option<String>,
 }
 
@@ -127,7 +127,7 @@ impl QemuDriver {
 
     /// libvirt's `virQEMUCapsCacheLookupDefault` and the checks of
     /// `virQEMUDriverGetDomainCapabilities`, with their messages.
-    async fn resolve(
+    pub(crate) async fn resolve(
         &self,
         emulatorbin: Option<&str>,
         arch: Option<&str>,

@@ -79,6 +79,36 @@ impl HostDriver for QemuDriver {
             .await
     }
 
+    async fn connect_compare_cpu(&self, xml: &str, flags: u32) -> Result<i32> {
+        self.compare_cpu(xml, flags)
+    }
+
+    async fn connect_compare_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml: &str,
+        flags: u32,
+    ) -> Result<i32> {
+        self.compare_hypervisor_cpu(emulator, arch, machine, virttype, xml, flags)
+            .await
+    }
+
+    async fn connect_baseline_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml_cpus: &[String],
+        flags: u32,
+    ) -> Result<String> {
+        self.baseline_hypervisor_cpu(emulator, arch, machine, virttype, xml_cpus, flags)
+            .await
+    }
+
     async fn connect_domain_xml_to_native(
         &self,
         format: &str,

@@ -78,6 +78,24 @@ fn expanded<'a>(props: &[(&'a str, &'a Value, Option<bool>)], migratable: bool) 
     }
 }
 
+/// The features QEMU's expansion names for the accelerator of domain type `kvm` or TCG, in
+/// libvirt's spelling (`virQEMUCapsGetCPUFeatures`): with `migratable`, those that do not
+/// block migration. `None` without an expansion.
+pub(crate) fn qemu_features(
+    probe: &ProbeResult,
+    kvm: bool,
+    migratable: bool,
+) -> Option<Vec<String>> {
+    let x = probe.accel_cpus(kvm)?.host_cpu.as_ref()?;
+    Some(
+        merged(x)
+            .iter()
+            .filter(|(_, _, m)| !(migratable && *m == Some(false)))
+            .map(|(n, _, _)| rvirt_cpumap::feature_from_qemu(n).to_string())
+            .collect(),
+    )
+}
+
 /// Whether the host is x86, as libvirt's host-model CPU needs it to be for an x86 guest.
 fn native_x86() -> bool {
     matches!(std::env::consts::ARCH, "x86_64" | "x86")

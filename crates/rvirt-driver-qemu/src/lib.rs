@@ -45,6 +45,7 @@ mod checkpoint;
 pub mod command;
 mod config;
 mod control;
+mod cpu_api;
 mod cpu_live;
 mod crash;
 mod dac;

@@ -136,6 +136,38 @@ pub trait HostDriver {
     async fn connect_baseline_cpu(&self, _xml_cpus: &[String], _flags: u32) -> Result<String> {
         unsupported("virConnectBaselineCPU")
     }
+    /// `virConnectCompareCPU`: how the host's CPU compares with CPU `xml` (a `<cpu>`
+    /// document): `VIR_CPU_COMPARE_*` (0 incompatible, 1 identical, 2 superset).
+    async fn connect_compare_cpu(&self, _xml: &str, _flags: u32) -> Result<i32> {
+        unsupported("virConnectCompareCPU")
+    }
+    /// `virConnectCompareHypervisorCPU`: how the CPU the hypervisor can give a domain of type
+    /// `virttype`, architecture `arch` and machine type `machine` run by `emulator` (each
+    /// `None` picks the driver's default) compares with CPU `xml`: `VIR_CPU_COMPARE_*`.
+    async fn connect_compare_hypervisor_cpu(
+        &self,
+        _emulator: Option<&str>,
+        _arch: Option<&str>,
+        _machine: Option<&str>,
+        _virttype: Option<&str>,
+        _xml: &str,
+        _flags: u32,
+    ) -> Result<i32> {
+        unsupported("virConnectCompareHypervisorCPU")
+    }
+    /// `virConnectBaselineHypervisorCPU`: the guest CPU every CPU of `xml_cpus` can run that
+    /// the hypervisor (chosen as for [`HostDriver::connect_compare_hypervisor_cpu`]) offers.
+    async fn connect_baseline_hypervisor_cpu(
+        &self,
+        _emulator: Option<&str>,
+        _arch: Option<&str>,
+        _machine: Option<&str>,
+        _virttype: Option<&str>,
+        _xml_cpus: &[String],
+        _flags: u32,
+    ) -> Result<String> {
+        unsupported("virConnectBaselineHypervisorCPU")
+    }
     /// `virNodeGetFreePages`: free pages of each size in `pages` (KiB) on cells
     /// `start_cell..start_cell+cell_count`, cell by cell. The list holds as many counts as the
     /// driver reports filled, which may be fewer than asked (libvirt's test driver reports none).

@@ -268,6 +268,29 @@ impl HostDriver for RemoteDriver {
                 xml_cp_us: string_list("xmlCPUs", xml_cpus)?,
                 flags,
             }) => |r| r.cpu.into_inner();
+        fn connect_compare_cpu(xml: &str, flags: u32) -> i32
+            = ConnectCompareCpu(ConnectCompareCpuArgs {
+                xml: string(xml)?,
+                flags,
+            }) => |r| r.result;
+        fn connect_compare_hypervisor_cpu(emulator: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, xml: &str, flags: u32) -> i32
+            = ConnectCompareHypervisorCpu(ConnectCompareHypervisorCpuArgs {
+                emulator: opt_string(emulator)?,
+                arch: opt_string(arch)?,
+                machine: opt_string(machine)?,
+                virttype: opt_string(virttype)?,
+                xml_cpu: string(xml)?,
+                flags,
+            }) => |r| r.result;
+        fn connect_baseline_hypervisor_cpu(emulator: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, xml_cpus: &[String], flags: u32) -> String
+            = ConnectBaselineHypervisorCpu(ConnectBaselineHypervisorCpuArgs {
+                emulator: opt_string(emulator)?,
+                arch: opt_string(arch)?,
+                machine: opt_string(machine)?,
+                virttype: opt_string(virttype)?,
+                xml_cp_us: string_list("xmlCPUs", xml_cpus)?,
+                flags,
+            }) => |r| r.cpu.into_inner();
     }
 
     async fn node_get_free_pages(

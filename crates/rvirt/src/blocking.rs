@@ -231,6 +231,9 @@ blocking_methods!(Connect {
     fn node_get_free_pages(pages: &[u32], start_cell: i32, cell_count: u32, flags: u32) -> Vec<u64>;
     fn get_cpu_model_names(arch: &str, flags: u32) -> Vec<String>;
     fn baseline_cpu(xml_cpus: &[String], flags: u32) -> String;
+    fn compare_cpu(xml: &str, flags: u32) -> i32;
+    fn compare_hypervisor_cpu(emulator: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, xml: &str, flags: u32) -> i32;
+    fn baseline_hypervisor_cpu(emulator: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, xml_cpus: &[String], flags: u32) -> String;
     fn list_all_domains(flags: ConnectListAllDomainsFlags) -> Vec<crate::Domain>;
     fn list_domains(max_ids: i32) -> Vec<i32>;
     fn num_of_domains() -> i32;

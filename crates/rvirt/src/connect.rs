@@ -467,6 +467,46 @@ impl Connect {
         dispatch!(self, d => d.connect_baseline_cpu(xml_cpus, flags))
     }
 
+    /// `virConnectCompareCPU`: how the host's CPU compares with CPU `xml` (a `<cpu>`
+    /// document): `VIR_CPU_COMPARE_*` (0 incompatible, 1 identical, 2 the host's a superset);
+    /// `flags`: `VIR_CONNECT_COMPARE_CPU_*`.
+    pub async fn compare_cpu(&self, xml: &str, flags: u32) -> Result<i32> {
+        dispatch!(self, d => d.connect_compare_cpu(xml, flags))
+    }
+
+    /// `virConnectCompareHypervisorCPU`: how the CPU the hypervisor can give a domain (of type
+    /// `virttype`, architecture `arch`, machine type `machine`, run by `emulator`; `None`
+    /// picks the driver's default for each) compares with CPU `xml`. Refused on a read-only
+    /// connection, as in libvirt.
+    pub async fn compare_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml: &str,
+        flags: u32,
+    ) -> Result<i32> {
+        self.check_rw("virConnectCompareHypervisorCPU")?;
+        dispatch!(self, d => d.connect_compare_hypervisor_cpu(emulator, arch, machine, virttype, xml, flags))
+    }
+
+    /// `virConnectBaselineHypervisorCPU`: the guest CPU every CPU of `xml_cpus` can run, of
+    /// the models the hypervisor (chosen as for [`Connect::compare_hypervisor_cpu`]) offers,
+    /// as CPU XML. Refused on a read-only connection, as in libvirt.
+    pub async fn baseline_hypervisor_cpu(
+        &self,
+        emulator: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        xml_cpus: &[String],
+        flags: u32,
+    ) -> Result<String> {
+        self.check_rw("virConnectBaselineHypervisorCPU")?;
+        dispatch!(self, d => d.connect_baseline_hypervisor_cpu(emulator, arch, machine, virttype, xml_cpus, flags))
+    }
+
     /// `virConnectListAllDomains`: every domain passing every flag group (an empty group passes
     /// everything), from one consistent snapshot.
     pub async fn list_all_domains(&self, flags: ConnectListAllDomainsFlags) -> Result<Vec<Domain>> {

@@ -1,10 +1,10 @@
 //! Host and Hypervisor (help keyword `host`).
 
 use crate::cmd::{CmdDef, Group, Opt, OptKind};
-use crate::ctl::{CmdResult, Ctl};
+use crate::ctl::{CmdResult, Ctl, Failed};
 use crate::json::Json;
 use crate::parse::Cmd;
-use rvirt::host_flags::ConnectBaselineCPUFlags;
+use rvirt::host_flags::{ConnectBaselineCPUFlags, ConnectCompareCPUFlags};
 
 /// The group.
 pub static GROUP: Group = Group {
@@ -44,6 +44,30 @@ static COMMANDS: &[CmdDef] = &[
             ),
         ],
         ..CmdDef::new(cmd_cpu_baseline)
+    },
+    CmdDef {
+        name: "cpu-compare",
+        help: "compare host CPU with a CPU described by an XML file",
+        desc: "compare CPU with host CPU",
+        opts: &[
+            Opt::new(
+                "file",
+                OptKind::Data,
+                "file containing an XML CPU description",
+            )
+            .required(),
+            Opt::new(
+                "error",
+                OptKind::Bool,
+                "report error if CPUs are incompatible",
+            ),
+            Opt::new(
+                "validate",
+                OptKind::Bool,
+                "validate the XML document against schema",
+            ),
+        ],
+        ..CmdDef::new(cmd_cpu_compare)
     },
     CmdDef {
         name: "cpu-models",
@@ -107,6 +131,100 @@ static COMMANDS: &[CmdDef] = &[
         desc: "",
         opts: &[],
         ..CmdDef::new(cmd_hostname)
+    },
+    CmdDef {
+        name: "hypervisor-cpu-baseline",
+        help: "compute baseline CPU usable by a specific hypervisor",
+        desc: "Compute baseline CPU for a set of given CPUs. The result will be tailored to the \
+               specified hypervisor.",
+        opts: &[
+            Opt::new(
+                "file",
+                OptKind::String,
+                "file containing XML CPU descriptions",
+            ),
+            Opt::new(
+                "virttype",
+                OptKind::String,
+                "virtualization type (/domain/@type)",
+            ),
+            Opt::new(
+                "emulator",
+                OptKind::String,
+                "path to emulator binary (/domain/devices/emulator)",
+            ),
+            Opt::new(
+                "arch",
+                OptKind::String,
+                "CPU architecture (/domain/os/type/@arch)",
+            ),
+            Opt::new(
+                "machine",
+                OptKind::String,
+                "machine type (/domain/os/type/@machine)",
+            ),
+            Opt::new(
+                "features",
+                OptKind::Bool,
+                "Show features that are part of the CPU model type",
+            ),
+            Opt::new(
+                "migratable",
+                OptKind::Bool,
+                "Do not include features that block migration",
+            ),
+            Opt::new(
+                "model",
+                OptKind::String,
+                "Shortcut for calling the command with a single CPU model and no additional \
+                 features",
+            ),
+        ],
+        ..CmdDef::new(cmd_hypervisor_cpu_baseline)
+    },
+    CmdDef {
+        name: "hypervisor-cpu-compare",
+        help: "compare a CPU with the CPU created by a hypervisor on the host",
+        desc: "compare CPU with hypervisor CPU",
+        opts: &[
+            Opt::new(
+                "file",
+                OptKind::Data,
+                "file containing an XML CPU description",
+            )
+            .required(),
+            Opt::new(
+                "virttype",
+                OptKind::String,
+                "virtualization type (/domain/@type)",
+            ),
+            Opt::new(
+                "emulator",
+                OptKind::String,
+                "path to emulator binary (/domain/devices/emulator)",
+            ),
+            Opt::new(
+                "arch",
+                OptKind::String,
+                "CPU architecture (/domain/os/type/@arch)",
+            ),
+            Opt::new(
+                "machine",
+                OptKind::String,
+                "machine type (/domain/os/type/@machine)",
+            ),
+            Opt::new(
+                "error",
+                OptKind::Bool,
+                "report error if CPUs are incompatible",
+            ),
+            Opt::new(
+                "validate",
+                OptKind::Bool,
+                "validate the XML document against schema",
+            ),
+        ],
+        ..CmdDef::new(cmd_hypervisor_cpu_compare)
     },
     CmdDef {
         name: "maxvcpus",
@@ -399,12 +517,137 @@ fn cmd_cpu_baseline(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         flags |= ConnectBaselineCPUFlags::MIGRATABLE.bits();
     }
     let from = ctl.req_str(cmd, "file")?;
-    let text = ctl.lib(crate::ctl::read_file(from))?;
-    let cpus = match cpu_documents(&text, from) {
-        Ok(c) => c,
-        Err(msg) => return ctl.fail(&msg),
-    };
+    let cpus = cpu_file(ctl, from)?;
     let cpu = ctl.lib(ctl.conn()?.baseline_cpu(&cpus, flags))?;
+    ctl.print(&cpu);
+    Ok(())
+}
+
+/// `VIR_CONNECT_COMPARE_CPU_*` of the `--error` and `--validate` options.
+fn compare_flags(cmd: &Cmd) -> u32 {
+    let mut flags = 0;
+    if cmd.has("error") {
+        flags |= ConnectCompareCPUFlags::FAIL_INCOMPATIBLE.bits();
+    }
+    if cmd.has("validate") {
+        flags |= ConnectCompareCPUFlags::VALIDATE_XML.bits();
+    }
+    flags
+}
+
+/// The CPU documents of file `from` (see [`cpu_documents`]), or virsh's error.
+fn cpu_file(ctl: &mut Ctl, from: &str) -> Result<Vec<String>, Failed> {
+    let text = ctl.lib(crate::ctl::read_file(from))?;
+    match cpu_documents(&text, from) {
+        Ok(c) => Ok(c),
+        Err(msg) => ctl.fail(&msg),
+    }
+}
+
+/// virsh's `cpu-compare`.
+fn cmd_cpu_compare(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = compare_flags(cmd);
+    let from = ctl.req_str(cmd, "file")?;
+    let cpus = cpu_file(ctl, from)?;
+    let r = ctl.conn()?.compare_cpu(&cpus[0], flags);
+    match r {
+        Ok(0) => {
+            ctl.print(&format!(
+                "CPU described in {from} is incompatible with host CPU\n"
+            ));
+            Err(Failed)
+        }
+        Ok(1) => {
+            ctl.print(&format!(
+                "CPU described in {from} is identical to host CPU\n"
+            ));
+            Ok(())
+        }
+        Ok(2) => {
+            ctl.print(&format!(
+                "Host CPU is a superset of CPU described in {from}\n"
+            ));
+            Ok(())
+        }
+        other => {
+            if let Err(e) = other {
+                ctl.last_error = Some(e);
+            }
+            ctl.fail(&format!("Failed to compare host CPU with {from}"))
+        }
+    }
+}
+
+/// virsh's `hypervisor-cpu-compare`.
+fn cmd_hypervisor_cpu_compare(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = compare_flags(cmd);
+    let from = ctl.req_str(cmd, "file")?;
+    let virttype = ctl.opt_str(cmd, "virttype")?;
+    let emulator = ctl.opt_str(cmd, "emulator")?;
+    let arch = ctl.opt_str(cmd, "arch")?;
+    let machine = ctl.opt_str(cmd, "machine")?;
+    let cpus = cpu_file(ctl, from)?;
+    let r = ctl
+        .conn()?
+        .compare_hypervisor_cpu(emulator, arch, machine, virttype, &cpus[0], flags);
+    match r {
+        Ok(0) => {
+            ctl.print(&format!(
+                "CPU described in {from} is incompatible with the CPU provided by hypervisor \
+                 on the host\n"
+            ));
+            Err(Failed)
+        }
+        Ok(1) => {
+            ctl.print(&format!(
+                "CPU described in {from} is identical to the CPU provided by hypervisor on \
+                 the host\n"
+            ));
+            Ok(())
+        }
+        Ok(2) => {
+            ctl.print(&format!(
+                "The CPU provided by hypervisor on the host is a superset of CPU described \
+                 in {from}\n"
+            ));
+            Ok(())
+        }
+        other => {
+            if let Err(e) = other {
+                ctl.last_error = Some(e);
+            }
+            ctl.fail(&format!("Failed to compare hypervisor CPU with {from}"))
+        }
+    }
+}
+
+/// virsh's `hypervisor-cpu-baseline`.
+fn cmd_hypervisor_cpu_baseline(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut flags = 0;
+    if cmd.has("features") {
+        flags |= ConnectBaselineCPUFlags::EXPAND_FEATURES.bits();
+    }
+    if cmd.has("migratable") {
+        flags |= ConnectBaselineCPUFlags::MIGRATABLE.bits();
+    }
+    let from = ctl.opt_str(cmd, "file")?;
+    let virttype = ctl.opt_str(cmd, "virttype")?;
+    let emulator = ctl.opt_str(cmd, "emulator")?;
+    let arch = ctl.opt_str(cmd, "arch")?;
+    let machine = ctl.opt_str(cmd, "machine")?;
+    let model = ctl.opt_str(cmd, "model")?;
+    let cpus = match (from, model) {
+        (Some(_), Some(_)) => {
+            return ctl.fail("Options --file and --model are mutually exclusive");
+        }
+        (Some(from), None) => cpu_file(ctl, from)?,
+        (None, Some(model)) => vec![format!("<cpu><model>{model}</model></cpu>")],
+        (None, None) => return ctl.fail("Either --file or --model must be provided"),
+    };
+    let cpu = ctl.lib(
+        ctl.conn()?
+            .baseline_hypervisor_cpu(emulator, arch, machine, virttype, &cpus, flags),
+    )?;
     ctl.print(&cpu);
     Ok(())
 }

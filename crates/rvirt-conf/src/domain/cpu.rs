@@ -64,6 +64,21 @@ pub struct CpuDef {
 }
 
 impl CpuDef {
+    /// Parses a guest CPU document of its own (a `<cpu>` root element, as libvirt's
+    /// `virCPUDefParseXMLString` takes one), with libvirt's errors.
+    pub fn parse_document(text: &str) -> Result<CpuDef> {
+        let doc = xml::parse_document(text, "(CPU_definition)", rvirt_types::ErrorDomain::CPU)?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "cpu" {
+            return Err(rvirt_types::Error::with_detail(
+                rvirt_types::ErrorDomain::CPU,
+                rvirt_types::ErrorNumber::XML_ERROR,
+                "XML does not contain expected 'cpu' element",
+            ));
+        }
+        CpuDef::parse(root)
+    }
+
     /// Parses `<cpu>`.
     pub(super) fn parse(c: roxmltree::Node<'_, '_>) -> Result<CpuDef> {
         let mode = match c.attribute("mode") {

@@ -13,6 +13,13 @@ use crate::{ExpandedCpu, HvModel, cpu_error, feature_from_qemu};
 use rvirt_conf::domain::CpuDef;
 use rvirt_types::{ErrorNumber, Result};
 
+/// `VIR_CPU_COMPARE_INCOMPATIBLE`.
+pub(crate) const COMPARE_INCOMPATIBLE: i32 = 0;
+/// `VIR_CPU_COMPARE_IDENTICAL`.
+pub(crate) const COMPARE_IDENTICAL: i32 = 1;
+/// `VIR_CPU_COMPARE_SUPERSET`.
+pub(crate) const COMPARE_SUPERSET: i32 = 2;
+
 /// `x86MakeSignature`: CPUID leaf 1's eax for a family, model and stepping.
 fn make_signature(family: u32, model: u32, stepping: u32) -> u32 {
     let (mut sig, mut family) = (0, family);
@@ -155,16 +162,43 @@ impl Map {
     /// `virCPUx86Compare` of a guest CPU with the host's, failing when incompatible (see
     /// [`crate::CpuMap::check_compatible`]).
     pub(crate) fn check_compatible(&self, host: &CpuDef, cpu: &CpuDef) -> Result<()> {
-        let incompatible = |detail: String| Err(cpu_error(ErrorNumber::CPU_INCOMPATIBLE, detail));
+        self.compare(host, cpu, false, true).map(|_| ())
+    }
+
+    /// `virCPUx86Compare`: [`COMPARE_INCOMPATIBLE`], [`COMPARE_IDENTICAL`] or
+    /// [`COMPARE_SUPERSET`] (the host has more); with `fail`, an incompatible CPU is libvirt's
+    /// "the CPU is incompatible with host CPU" naming why. `host_type`: `cpu` is a host CPU
+    /// (its features all required, never a strict match).
+    pub(crate) fn compare(
+        &self,
+        host: &CpuDef,
+        cpu: &CpuDef,
+        host_type: bool,
+        fail: bool,
+    ) -> Result<i32> {
+        match self.compute(host, cpu, host_type)? {
+            Err(why) if fail => Err(cpu_error(ErrorNumber::CPU_INCOMPATIBLE, why)),
+            Err(_) => Ok(COMPARE_INCOMPATIBLE),
+            Ok(r) => Ok(r),
+        }
+    }
+
+    /// `x86Compute`: the result, or why the CPUs are incompatible.
+    fn compute(
+        &self,
+        host: &CpuDef,
+        cpu: &CpuDef,
+        host_type: bool,
+    ) -> Result<std::result::Result<i32, String>> {
         if host.model.is_none() {
-            return incompatible("unknown host CPU".into());
+            return Ok(Err("unknown host CPU".into()));
         }
         if let Some(v) = &cpu.vendor
             && host.vendor.as_ref() != Some(v)
         {
-            return incompatible(format!(
+            return Ok(Err(format!(
                 "host CPU vendor does not match required CPU vendor {v}"
-            ));
+            )));
         }
         let host_data = self.cpu_data(host.model.as_deref(), &host.features, None)?;
         let model = cpu.model.as_deref();
@@ -172,10 +206,10 @@ impl Map {
         let mut forbid = of("forbid")?;
         forbid.intersect(&host_data);
         if !forbid.is_empty() {
-            return incompatible(format!(
+            return Ok(Err(format!(
                 "Host CPU provides forbidden features: {}",
                 self.feature_names(&forbid)
-            ));
+            )));
         }
         let mut require = of(REQUIRE)?;
         for p in ["force", "optional", DISABLE] {
@@ -183,24 +217,25 @@ impl Map {
         }
         if !host_data.contains(&require) {
             require.subtract(&host_data);
-            return incompatible(format!(
+            return Ok(Err(format!(
                 "Host CPU does not provide required features: {}",
                 self.feature_names(&require)
-            ));
+            )));
         }
-        if cpu.match_.as_deref() == Some("strict") {
-            let mut extra = host_data;
-            for p in ["optional", REQUIRE, DISABLE, "force"] {
-                extra.subtract(&of(p)?);
-            }
-            if !extra.is_empty() {
-                return incompatible(format!(
-                    "Host CPU does not strictly match guest CPU: Extra features: {}",
-                    self.feature_names(&extra)
-                ));
-            }
+        let mut extra = host_data;
+        for p in ["optional", REQUIRE, DISABLE, "force"] {
+            extra.subtract(&of(p)?);
         }
-        Ok(())
+        if extra.is_empty() {
+            return Ok(Ok(COMPARE_IDENTICAL));
+        }
+        if !host_type && cpu.match_.as_deref() == Some("strict") {
+            return Ok(Err(format!(
+                "Host CPU does not strictly match guest CPU: Extra features: {}",
+                self.feature_names(&extra)
+            )));
+        }
+        Ok(Ok(COMPARE_SUPERSET))
     }
 
     /// `x86FeatureNames`: the features `data` has whole, in the map's order.

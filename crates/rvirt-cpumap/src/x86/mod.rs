@@ -15,6 +15,7 @@ use crate::host::HostCpu;
 use data::Data;
 pub(crate) use map::Map;
 use map::Model;
+use rvirt_conf::domain::CpuDef;
 use rvirt_types::{Error, ErrorNumber, Result};
 use std::path::Path;
 
@@ -24,6 +25,28 @@ fn internal(detail: impl Into<String>) -> Error {
 
 fn failed(detail: impl Into<String>) -> Error {
     cpu_error(ErrorNumber::OPERATION_FAILED, detail)
+}
+
+/// A CPU of a baseline: a host CPU (its features all present) or a guest CPU.
+enum Input<'a> {
+    Host(&'a HostCpu),
+    Guest(&'a CpuDef),
+}
+
+impl Input<'_> {
+    fn model(&self) -> Option<&str> {
+        match self {
+            Input::Host(h) => Some(&h.model),
+            Input::Guest(g) => g.model.as_deref(),
+        }
+    }
+
+    fn vendor(&self) -> Option<&str> {
+        match self {
+            Input::Host(h) => h.vendor.as_deref(),
+            Input::Guest(g) => g.vendor.as_deref(),
+        }
+    }
 }
 
 /// What `x86DecodeUseCandidate` decides about a candidate model.
@@ -45,35 +68,68 @@ impl Map {
         Ok(map)
     }
 
-    /// `x86ModelFromCPU` of a host CPU with every policy: its model's data with its features
-    /// added.
-    fn host_cpu_data(&self, cpu: &HostCpu) -> Result<(&Model, Data)> {
-        let model = self
-            .model(&cpu.model)
-            .ok_or_else(|| internal(format!("Unknown CPU model {}", cpu.model)))?;
-        let mut data = model.data.clone();
-        for name in &cpu.features {
-            let f = self
-                .feature(name)
-                .ok_or_else(|| internal(format!("Unknown CPU feature {name}")))?;
-            data.add(&f.data);
+    /// `x86ModelFromCPU` of a baseline's CPU with every policy: its model (when it names
+    /// one) and the model's data with its features added (a guest CPU's disabled ones taken
+    /// out).
+    fn input_data(&self, cpu: &Input) -> Result<(Option<&Model>, Data)> {
+        match cpu {
+            Input::Host(h) => {
+                let model = self
+                    .model(&h.model)
+                    .ok_or_else(|| internal(format!("Unknown CPU model {}", h.model)))?;
+                let mut data = model.data.clone();
+                for name in &h.features {
+                    let f = self
+                        .feature(name)
+                        .ok_or_else(|| internal(format!("Unknown CPU feature {name}")))?;
+                    data.add(&f.data);
+                }
+                Ok((Some(model), data))
+            }
+            Input::Guest(g) => {
+                let data = self.cpu_data(g.model.as_deref(), &g.features, None)?;
+                Ok((g.model.as_deref().and_then(|m| self.model(m)), data))
+            }
         }
-        Ok((model, data))
     }
 
     fn vendor_name(&self, i: usize) -> &str {
         self.vendors.get(i).map_or("", |v| v.name.as_str())
     }
 
-    /// `virCPUx86Baseline` of `cpus` (at least one).
+    /// `virCPUx86Baseline` of host CPUs `cpus` (at least one).
     pub(crate) fn baseline(&self, cpus: &[HostCpu], migratable: bool) -> Result<GuestCpu> {
+        let inputs: Vec<Input> = cpus.iter().map(Input::Host).collect();
+        self.baseline_of(&inputs, None, None, migratable)
+    }
+
+    /// `virCPUx86Baseline` of CPUs of either type, among the hypervisor's models `hv` and
+    /// keeping only the features `features` names (when given).
+    pub(crate) fn baseline_defs(
+        &self,
+        cpus: &[CpuDef],
+        hv: Option<&[HvModel]>,
+        features: Option<&[String]>,
+        migratable: bool,
+    ) -> Result<GuestCpu> {
+        let inputs: Vec<Input> = cpus.iter().map(Input::Guest).collect();
+        self.baseline_of(&inputs, hv, features, migratable)
+    }
+
+    fn baseline_of(
+        &self,
+        cpus: &[Input],
+        hv: Option<&[HvModel]>,
+        features: Option<&[String]>,
+        migratable: bool,
+    ) -> Result<GuestCpu> {
         let (first, rest) = cpus
             .split_first()
             .ok_or_else(|| internal("no CPUs given"))?;
-        let (_, mut base) = self.host_cpu_data(first)?;
+        let (_, mut base) = self.input_data(first)?;
         let mut output_vendor = true;
         let mut vendor = None;
-        match &first.vendor {
+        match first.vendor() {
             None => output_vendor = false,
             Some(v) => {
                 vendor = Some(
@@ -82,23 +138,25 @@ impl Map {
                 )
             }
         }
-        let mut names = vec![first.model.as_str()];
+        let mut names: Vec<&str> = first.model().into_iter().collect();
         for cpu in rest {
-            if !names.contains(&cpu.model.as_str()) {
-                names.push(&cpu.model);
+            if let Some(m) = cpu.model()
+                && !names.contains(&m)
+            {
+                names.push(m);
             }
-            let (model, data) = self.host_cpu_data(cpu)?;
-            let model_vendor = model.vendor.map(|i| self.vendor_name(i));
-            if let (Some(v), Some(mv)) = (&cpu.vendor, model_vendor)
+            let (model, data) = self.input_data(cpu)?;
+            let model_vendor = model.and_then(|m| m.vendor).map(|i| self.vendor_name(i));
+            if let (Some(v), Some(mv), Some(m)) = (cpu.vendor(), model_vendor, model)
                 && v != mv
             {
                 return Err(failed(format!(
                     "CPU vendor {mv} of model {} differs from vendor {v}",
-                    model.name
+                    m.name
                 )));
             }
-            let named = match &cpu.vendor {
-                Some(v) => Some(v.as_str()),
+            let named = match cpu.vendor() {
+                Some(v) => Some(v),
                 None => {
                     output_vendor = false;
                     model_vendor
@@ -120,13 +178,20 @@ impl Map {
             }
             base.intersect(&data);
         }
+        if let Some(list) = features {
+            let mut allowed = Data::default();
+            for f in list.iter().filter_map(|n| self.feature(n)) {
+                allowed.add(&f.data);
+            }
+            base.intersect(&allowed);
+        }
         if base.is_empty() {
             return Err(failed("CPUs are incompatible"));
         }
         if let Some(v) = vendor.and_then(|v| self.vendors.get(v)) {
             base.add(&v.data);
         }
-        let mut cpu = self.decode(&base, None, &names, migratable)?;
+        let mut cpu = self.decode(&base, hv, &names, migratable)?;
         cpu.fallback_forbid = names.len() == 1 && cpu.model == names[0];
         if !output_vendor {
             cpu.vendor = None;

@@ -326,6 +326,65 @@ pub async fn baseline_cpu(
     Ok(ConnectBaselineCpuRet { cpu: nonnull(&cpu) })
 }
 
+pub async fn compare_cpu(
+    s: Arc<Session>,
+    a: ConnectCompareCpuArgs,
+) -> Result<ConnectCompareCpuRet> {
+    let result = s.conn()?.compare_cpu(&a.xml.into_inner(), a.flags).await?;
+    Ok(ConnectCompareCpuRet { result })
+}
+
+pub async fn compare_hypervisor_cpu(
+    s: Arc<Session>,
+    a: ConnectCompareHypervisorCpuArgs,
+) -> Result<ConnectCompareHypervisorCpuRet> {
+    let result = s
+        .conn()?
+        .compare_hypervisor_cpu(
+            opt(&a.emulator),
+            opt(&a.arch),
+            opt(&a.machine),
+            opt(&a.virttype),
+            &a.xml_cpu.into_inner(),
+            a.flags,
+        )
+        .await?;
+    Ok(ConnectCompareHypervisorCpuRet { result })
+}
+
+pub async fn baseline_hypervisor_cpu(
+    s: Arc<Session>,
+    a: ConnectBaselineHypervisorCpuArgs,
+) -> Result<ConnectBaselineHypervisorCpuRet> {
+    let cpus: Vec<String> = a
+        .xml_cp_us
+        .into_inner()
+        .into_iter()
+        .map(|c| c.into_inner())
+        .collect();
+    // As for virConnectBaselineCPU: an empty list arrives as a NULL one.
+    if cpus.is_empty() {
+        return Err(Error::invalid_arg_raw(
+            ErrorDomain::DOMAIN,
+            "virConnectBaselineHypervisorCPU",
+            "xmlCPUs",
+            "xmlCPUs in virConnectBaselineHypervisorCPU must not be NULL".to_string(),
+        ));
+    }
+    let cpu = s
+        .conn()?
+        .baseline_hypervisor_cpu(
+            opt(&a.emulator),
+            opt(&a.arch),
+            opt(&a.machine),
+            opt(&a.virttype),
+            &cpus,
+            a.flags,
+        )
+        .await?;
+    Ok(ConnectBaselineHypervisorCpuRet { cpu: nonnull(&cpu) })
+}
+
 /// `REMOTE_CONNECT_CPU_MODELS_MAX`.
 const CPU_MODELS_MAX: usize = 8192;
 

@@ -312,6 +312,9 @@ async fn dispatch(s: &Arc<Session>, p: Procedure, payload: &[u8]) -> Result<Vec<
         NodeGetFreePages => host::node_get_free_pages,
         ConnectGetCpuModelNames => host::get_cpu_model_names,
         ConnectBaselineCpu => host::baseline_cpu,
+        ConnectCompareCpu => host::compare_cpu,
+        ConnectCompareHypervisorCpu => host::compare_hypervisor_cpu,
+        ConnectBaselineHypervisorCpu => host::baseline_hypervisor_cpu,
 
         ConnectListAllDomains => domain::list_all,
         ConnectListDomains => domain::list_ids,
