@@ -59,7 +59,8 @@ impl QemuDriver {
     ) -> Result<i32> {
         let (fail, validate) = compare_flags("qemuConnectCompareHypervisorCPU", flags)?;
         let (target, probe) = self.resolve(emulator, arch, machine, virttype).await?;
-        let Some(hosts) = crate::hostmodel::host_models(&probe, target.virttype == "kvm") else {
+        let hosts = self.host_models(&probe, target.virttype == "kvm");
+        let Some(hosts) = hosts.as_ref() else {
             return Err(unsupported(format!(
                 "QEMU '{}' does not support reporting CPU model for virttype '{}'",
                 target.binary.display(),

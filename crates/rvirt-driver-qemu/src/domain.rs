@@ -201,14 +201,7 @@ impl QemuDriver {
         if migratable && let Some(orig) = def.extras.orig_cpu.take() {
             def.extras.cpu = Some(orig);
         }
-        if def.extras.cpu.is_some() {
-            let emulator = match def.devices.emulator.as_deref() {
-                Some(e) => std::path::PathBuf::from(e),
-                None => crate::caps::emulator_for_arch("x86_64").unwrap_or_default(),
-            };
-            let probe = self.probe(&emulator).await?;
-            crate::hostmodel::update_for_xml(&mut def, &probe)?;
-        }
+        self.update_cpu_for_xml(&mut def).await?;
         if migratable {
             return self.migratable_xml(&def);
         }

@@ -11,6 +11,7 @@
 
 use crate::QemuDriver;
 use crate::caps::{emulator_for_arch, kvm_usable};
+use crate::hostmodel::HostModels;
 use rvirt_conf::cpu_map;
 use rvirt_conf::xml::XmlWriter;
 use rvirt_qmp::ProbeResult;
@@ -122,7 +123,8 @@ impl QemuDriver {
     ) -> Result<String> {
         rvirt_driver::check_flags(crate::FROM, "qemuConnectGetDomainCapabilities", flags, 0)?;
         let (target, probe) = self.resolve(emulatorbin, arch, machine, virttype).await?;
-        Ok(format(&target, &probe))
+        let hosts = self.host_models(&probe, target.virttype == "kvm");
+        Ok(format(&target, &probe, (*hosts).as_ref()))
     }
 
     /// libvirt's `virQEMUCapsCacheLookupDefault` and the checks of
@@ -241,7 +243,7 @@ fn has_builtin_ide(machine: &str) -> bool {
             .any(|p| machine.starts_with(p))
 }
 
-fn format(t: &Target, probe: &ProbeResult) -> String {
+fn format(t: &Target, probe: &ProbeResult, hosts: Option<&HostModels>) -> String {
     let x86 = arch_family(&t.arch) == "x86";
     let machine = t.machine.as_deref().unwrap_or("");
     let mut w = XmlWriter::default();
@@ -263,7 +265,7 @@ fn format(t: &Target, probe: &ProbeResult) -> String {
     }
     w.empty("iothreads", &[("supported", "yes")]);
     os_caps(&mut w, &t.arch, machine);
-    cpu_caps(&mut w, t, probe);
+    cpu_caps(&mut w, t, probe, hosts);
     supported_with(
         &mut w,
         "memoryBacking",
@@ -377,7 +379,7 @@ fn format(t: &Target, probe: &ProbeResult) -> String {
     w.finish()
 }
 
-fn cpu_caps(w: &mut XmlWriter, t: &Target, probe: &ProbeResult) {
+fn cpu_caps(w: &mut XmlWriter, t: &Target, probe: &ProbeResult, hosts: Option<&HostModels>) {
     let on_off: &[&str] = &["on", "off"];
     w.start("cpu", &[]);
     let native = arch_family(&t.arch) == arch_family(host_arch());
@@ -399,10 +401,7 @@ fn cpu_caps(w: &mut XmlWriter, t: &Target, probe: &ProbeResult) {
         w.empty("mode", &[("name", "maximum"), ("supported", "no")]);
     }
     let kvm = t.virttype == "kvm";
-    let host = native
-        .then(|| crate::hostmodel::host_models(probe, kvm))
-        .flatten();
-    match host {
+    match hosts.filter(|_| native) {
         Some(h) => {
             w.start("mode", &[("name", "host-model"), ("supported", "yes")]);
             let cpu = &h.reported;

@@ -132,14 +132,7 @@ impl HostDriver for QemuDriver {
         };
         crate::firmware::select(&mut def, &self.nvram_dir(), fresh)?;
         crate::memdev::align_sizes(&mut def);
-        if def.extras.cpu.is_some() {
-            let emulator = match def.devices.emulator.as_deref() {
-                Some(e) => std::path::PathBuf::from(e),
-                None => crate::caps::emulator_for_arch("x86_64").unwrap_or_default(),
-            };
-            let probe = self.probe(&emulator).await?;
-            crate::hostmodel::update_guest_cpu(&mut def, &probe, true)?;
-        }
+        self.settle_guest_cpu(&mut def, true).await?;
         self.prepare_disk_sources(&mut def)?;
         let short = crate::util::short_name(-1, &def.name);
         let monitor = self

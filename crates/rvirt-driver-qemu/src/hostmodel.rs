@@ -15,6 +15,7 @@ use rvirt_cpumap::{CpuMap, ExpandedCpu, HvModel};
 use rvirt_qmp::{HostCpuExpansion, ProbeResult};
 use rvirt_types::{Error, ErrorNumber, Result};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The host-model CPUs of one accelerator (libvirt's `virQEMUCapsHostCPUData`).
 pub(crate) struct HostModels {
@@ -143,12 +144,55 @@ fn unsupported(detail: String) -> Error {
     Error::with_detail(crate::FROM, ErrorNumber::CONFIG_UNSUPPORTED, detail)
 }
 
-/// `qemuProcessUpdateGuestCPU` for `def` about to run on the QEMU `probe` describes; `fresh`:
-/// a new start (not a restore or a reverted snapshot, whose CPU was settled at its own start).
-/// The CPU is left with fallback `forbid` (QEMU gets exactly this model).
+impl crate::QemuDriver {
+    /// The host-model CPUs of the accelerator of domain type `kvm` (KVM) or TCG of the binary
+    /// `probe` describes (see [`host_models`]), computed once per driver.
+    pub(crate) fn host_models(&self, probe: &ProbeResult, kvm: bool) -> Arc<Option<HostModels>> {
+        let key = (probe.binary.clone(), kvm);
+        if let Some(h) = self.host_models.lock().get(&key) {
+            return h.clone();
+        }
+        let h = Arc::new(host_models(probe, kvm));
+        self.host_models.lock().insert(key, h.clone());
+        h
+    }
+
+    /// [`update_guest_cpu`] with the host models of the binary that runs `def`.
+    pub(crate) async fn settle_guest_cpu(&self, def: &mut DomainDef, fresh: bool) -> Result<()> {
+        if def.extras.cpu.is_none() {
+            return Ok(());
+        }
+        let probe = self.probe(&emulator_of(def)).await?;
+        let hosts = self.host_models(&probe, def.virt_type == "kvm");
+        update_guest_cpu(def, (*hosts).as_ref(), fresh)
+    }
+
+    /// [`update_for_xml`] with the host models of the binary that runs `def`.
+    pub(crate) async fn update_cpu_for_xml(&self, def: &mut DomainDef) -> Result<()> {
+        if def.extras.cpu.is_none() {
+            return Ok(());
+        }
+        let probe = self.probe(&emulator_of(def)).await?;
+        let hosts = self.host_models(&probe, def.virt_type == "kvm");
+        update_for_xml(def, (*hosts).as_ref())
+    }
+}
+
+/// The emulator of `def` (the x86_64 one when it names none).
+fn emulator_of(def: &DomainDef) -> std::path::PathBuf {
+    match def.devices.emulator.as_deref() {
+        Some(e) => std::path::PathBuf::from(e),
+        None => crate::caps::emulator_for_arch("x86_64").unwrap_or_default(),
+    }
+}
+
+/// `qemuProcessUpdateGuestCPU` for `def` about to run with the host models `hosts` of its
+/// accelerator (`None`: it has none); `fresh`: a new start (not a restore or a reverted
+/// snapshot, whose CPU was settled at its own start). The CPU is left with fallback `forbid`
+/// (QEMU gets exactly this model).
 pub(crate) fn update_guest_cpu(
     def: &mut DomainDef,
-    probe: &ProbeResult,
+    hosts: Option<&HostModels>,
     fresh: bool,
 ) -> Result<()> {
     let x86 = crate::defaults::is_x86(def);
@@ -171,7 +215,6 @@ pub(crate) fn update_guest_cpu(
     if !fresh && cpu.mode == "host-model" && cpu.model.is_some() {
         cpu.mode = "custom".into();
     }
-    let hosts = host_models(probe, virt_type == "kvm");
     if cpu.mode == "host-model" && hosts.is_none() {
         return Err(unsupported(format!(
             "CPU mode 'host-model' for {arch} {virt_type} domain on {} host is not supported by hypervisor",
@@ -179,24 +222,24 @@ pub(crate) fn update_guest_cpu(
         )));
     }
     let map = CpuMap::system()?;
-    if let Some(h) = &hosts
+    if let Some(h) = hosts
         && cpu.check.as_deref() != Some("none")
     {
         rvirt_cpumap::check_forbidden(cpu, h.host())?;
     }
     if !passthrough {
-        if let Some(h) = &hosts
+        if let Some(h) = hosts
             && cpu.check.as_deref() == Some("partial")
         {
             map.check_compatible(h.host(), cpu)?;
         }
-        map.update_guest(cpu, hosts.as_ref().map(|h| &h.migratable))?;
+        map.update_guest(cpu, hosts.map(|h| &h.migratable))?;
         cpu.fallback = "forbid".into();
     }
     cpu.features
         .retain(|(_, n)| !rvirt_cpumap::QEMU_FILTERED_FEATURES.contains(&n.as_str()));
     // Features QEMU does not know are off anyway: libvirt drops them rather than ask.
-    if let Some(h) = &hosts {
+    if let Some(h) = hosts {
         cpu.features.retain(|(p, n)| {
             !matches!(p.as_ref(), "disable" | "forbid") || h.known.iter().any(|k| k == n)
         });
@@ -205,9 +248,8 @@ pub(crate) fn update_guest_cpu(
 }
 
 /// `def`'s CPU updated for `VIR_DOMAIN_XML_UPDATE_CPU`: libvirt's virCPUUpdate against the
-/// migratable host model of its accelerator (x86 CPUs of a mode or model only).
-pub(crate) fn update_for_xml(def: &mut DomainDef, probe: &ProbeResult) -> Result<()> {
-    let kvm = def.virt_type == "kvm";
+/// migratable host model `hosts` of its accelerator (x86 CPUs of a mode or model only).
+pub(crate) fn update_for_xml(def: &mut DomainDef, hosts: Option<&HostModels>) -> Result<()> {
     if !crate::defaults::is_x86(def) {
         return Ok(());
     }
@@ -217,8 +259,7 @@ pub(crate) fn update_for_xml(def: &mut DomainDef, probe: &ProbeResult) -> Result
     if cpu.mode == "custom" && cpu.model.is_none() {
         return Ok(());
     }
-    let hosts = host_models(probe, kvm);
-    CpuMap::system()?.update_guest(cpu, hosts.as_ref().map(|h| &h.migratable))
+    CpuMap::system()?.update_guest(cpu, hosts.map(|h| &h.migratable))
 }
 
 #[cfg(test)]

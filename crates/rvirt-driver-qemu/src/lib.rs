@@ -116,6 +116,10 @@ use std::time::Duration;
 /// Errors of the driver's own (non-storage) calls come from the QEMU error domain.
 pub(crate) const FROM: ErrorDomain = ErrorDomain::QEMU;
 
+/// [`QemuDriver::host_models`]'s cache, by binary and accelerator.
+pub(crate) type HostModelCache =
+    HashMap<(PathBuf, bool), Arc<Option<crate::hostmodel::HostModels>>>;
+
 /// The QEMU driver of one state root.
 pub struct QemuDriver {
     uri: String,
@@ -141,6 +145,9 @@ pub struct QemuDriver {
     pub(crate) starting: Mutex<std::collections::HashSet<Uuid>>,
     /// Probe results by emulator path, once asked for.
     pub(crate) probes: Mutex<HashMap<PathBuf, Arc<rvirt_qmp::ProbeResult>>>,
+    /// The host-model CPUs of each probed binary's accelerators (KVM: `true`), computed once
+    /// as its probe is read once.
+    pub(crate) host_models: Mutex<HostModelCache>,
     /// The deadline of each monitor command.
     monitor_timeout: Mutex<Duration>,
     /// Each domain's snapshots, by domain UUID.
@@ -426,6 +433,7 @@ impl QemuDriver {
             procs: Mutex::new(HashMap::new()),
             starting: Mutex::new(Default::default()),
             probes: Mutex::new(HashMap::new()),
+            host_models: Mutex::new(HashMap::new()),
             monitor_timeout: Mutex::new(Duration::from_secs(30)),
             snapshots: Mutex::new(HashMap::new()),
             snapshot_jobs: Mutex::new(HashMap::new()),

@@ -896,14 +896,7 @@ impl QemuDriver {
         // The guest CPU as QEMU is to run it (libvirt's qemuProcessUpdateGuestCPU), settled
         // against the host model of the guest's accelerator.
         let fresh = how.incoming.is_none() && how.load.is_none();
-        if def.extras.cpu.is_some() {
-            let emulator = match def.devices.emulator.as_deref() {
-                Some(e) => std::path::PathBuf::from(e),
-                None => crate::caps::emulator_for_arch("x86_64").unwrap_or_default(),
-            };
-            let probe = self.probe(&emulator).await?;
-            crate::hostmodel::update_guest_cpu(def, &probe, fresh)?;
-        }
+        self.settle_guest_cpu(def, fresh).await?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         // A fresh start gives QEMU aligned memory sizes, and the live definition says so
         // (a restored or reverted guest keeps its image's).
