@@ -17,6 +17,21 @@ fn virsh_host_commands_through_rvirtd_match_libvirt() {
     }
     let s = QemuSystem::new();
     let lv = tempfile::tempdir().unwrap();
+    // CPU documents for the comparisons (the same path in both drivers' messages).
+    let cpu = lv.path().join("cpu.xml");
+    std::fs::write(&cpu, "<cpu><model>qemu64</model></cpu>").unwrap();
+    let strict = lv.path().join("strict.xml");
+    std::fs::write(&strict, "<cpu match='strict'><model>qemu64</model></cpu>").unwrap();
+    let (cpu, strict) = (cpu.display(), strict.display());
+    let cpu_lines = [
+        format!("cpu-compare {cpu}"),
+        format!("cpu-compare {strict} --error"),
+        format!("hypervisor-cpu-compare {cpu} --virttype qemu"),
+        format!("hypervisor-cpu-compare {strict} --virttype qemu --error"),
+        format!("hypervisor-cpu-baseline {cpu} --virttype qemu --features"),
+        "hypervisor-cpu-baseline --model Nehalem --virttype qemu --migratable".to_string(),
+        "domcapabilities --virttype qemu".to_string(),
+    ];
     for line in [
         "nodeinfo",
         "nodecpustats --cpu 4096",
@@ -31,7 +46,10 @@ fn virsh_host_commands_through_rvirtd_match_libvirt() {
         "nodecpumap",
         "cpu-models x86_64",
         "cpu-models foo",
-    ] {
+    ]
+    .into_iter()
+    .chain(cpu_lines.iter().map(String::as_str))
+    {
         let Some(theirs) = libvirt_embed(lv.path(), line) else {
             assert!(std::env::var_os("CI").is_none_or(|v| v.is_empty()));
             return;
@@ -67,6 +85,58 @@ fn virsh_host_commands_through_rvirtd_match_libvirt() {
 /// Unmodified virsh manages a virtual network of rvirtd's QEMU connection: define (bridge and
 /// MAC assigned), autostart, start (the bridge appears on the host), list, info, dumpxml,
 /// destroy and undefine, with libvirt's words for a network that is not running.
+/// python3-libvirt's CPU calls (compareCPU, compareHypervisorCPU, baselineHypervisorCPU with
+/// its flags, getDomainCapabilities' host model) through rvirtd's QEMU connection answer as
+/// they do on libvirt's own embedded QEMU driver.
+#[test]
+fn python_cpu_calls_through_rvirtd_match_libvirt() {
+    if !rvirt_testsupport::have_virsh_and_qemu() {
+        return;
+    }
+    let s = QemuSystem::new();
+    let lv = tempfile::tempdir().unwrap();
+    rvirt_testsupport::write_embed_conf(lv.path(), "");
+    let script = r#"
+import sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+guest = "<cpu><model>Nehalem</model><feature policy='require' name='aes'/></cpu>"
+host = "<cpu><arch>x86_64</arch><model>Westmere</model><vendor>Intel</vendor></cpu>"
+def show(f):
+    try:
+        print(f())
+    except libvirt.libvirtError as e:
+        print("error", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+show(lambda: c.compareCPU(guest, 0))
+show(lambda: c.compareCPU(host, libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE))
+show(lambda: c.compareHypervisorCPU(None, None, None, "qemu", guest, 0))
+show(lambda: c.compareHypervisorCPU(None, "x86_64", "pc", "qemu", "<cpu><model>Bogus</model></cpu>", 0))
+show(lambda: c.baselineHypervisorCPU(None, None, None, "qemu", [guest, host], 0))
+show(lambda: c.baselineHypervisorCPU(None, None, None, "qemu", [guest],
+    libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES | libvirt.VIR_CONNECT_BASELINE_CPU_MIGRATABLE))
+show(lambda: c.baselineHypervisorCPU(None, None, None, "qemu", [guest], 64))
+caps = c.getDomainCapabilities(None, None, None, "qemu", 0)
+print(caps[caps.index("<mode name='host-model'"):caps.index("<mode name='custom'")])
+"#;
+    let run = |uri: &str| {
+        let out = Command::new("timeout")
+            .args(["60", rvirt_testsupport::PYTHON, "-c", script, uri])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let theirs = run(&format!("qemu:///embed?root={}", lv.path().display()));
+    let ours = run(&s.uri);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("<model fallback='forbid'>"), "{ours}");
+}
+
 #[test]
 fn virsh_manages_a_virtual_network_through_rvirtd() {
     // SAFETY: geteuid has no preconditions.
