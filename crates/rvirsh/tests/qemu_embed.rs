@@ -907,9 +907,9 @@ fn cpu_comparisons_match_libvirt() {
 /// guest CPU with it: the host model put in for mode `host-model` and match `minimum` (their
 /// own features on top), optional features settled, the partial check against the host
 /// (missing required features, forbidden ones the host has, another vendor), features QEMU
-/// does not know dropped; in the live and migratable XML, `--update-cpu` and QEMU's command
-/// line; through the same command lines as virsh on libvirt's embedded QEMU driver. With KVM
-/// (when the host has it) too.
+/// does not know dropped; in the live and migratable XML (features of MSR bits read back from
+/// QEMU's properties), `--update-cpu` and QEMU's command line; through the same command lines
+/// as virsh on libvirt's embedded QEMU driver. With KVM (when the host has it) too.
 #[test]
 fn host_model_cpu_matches_libvirt() {
     let dir = tempfile::tempdir().unwrap();
@@ -947,6 +947,9 @@ fn host_model_cpu_matches_libvirt() {
         "<cpu><model>qemu64</model><feature policy='forbid' name='svm'/></cpu>",
         "<cpu match='strict'><model>qemu64</model></cpu>",
         "<cpu mode='maximum'><feature policy='forbid' name='vme'/></cpu>",
+        // Features of MSR bits TCG leaves out, asked for and in the model.
+        "<cpu><model>qemu64</model><feature policy='require' name='rdctl-no'/></cpu>",
+        "<cpu><model>Cascadelake-Server-noTSX</model></cpu>",
     ] {
         script.push_str(&run(&guest("qemu", cpu)));
     }
@@ -959,6 +962,9 @@ fn host_model_cpu_matches_libvirt() {
             "<cpu match='minimum'><model>qemu64</model></cpu>",
             "<cpu><model>qemu64</model><feature policy='forbid' name='hypervisor'/></cpu>",
             "<cpu><model>Westmere</model><vendor>AMD</vendor></cpu>",
+            "<cpu check='none'><model>kvm64</model><feature policy='require' name='ssb-no'/>\
+             <feature policy='require' name='rdctl-no'/></cpu>",
+            "<cpu check='full'><model>kvm64</model><feature policy='require' name='ssb-no'/></cpu>",
         ] {
             script.push_str(&run(&guest("kvm", cpu)));
         }

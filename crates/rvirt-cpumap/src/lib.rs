@@ -219,6 +219,16 @@ pub struct CpuidWord {
     pub bits: u32,
 }
 
+/// What QEMU says of a running guest's features made of MSR bits, which its CPUID words do
+/// not show: those whose property is on, and those it lists as unavailable.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MsrFeatures {
+    /// Features (the map's names) whose property is on.
+    pub enabled: Vec<String>,
+    /// Features (the map's names) QEMU could not give the guest.
+    pub unavailable: Vec<String>,
+}
+
 /// A running guest's `<cpu>`, as [`CpuMap::update_live`] reads it.
 pub struct LiveCpu<'a> {
     /// Mode `host-passthrough` or `maximum` (else `custom` with a model).
@@ -287,14 +297,26 @@ impl CpuMap {
     /// but the guest has is added as required, one the model has but the guest lacks is
     /// disabled (and features the model lost over time are listed disabled). With
     /// `check='full'` such a difference is libvirt's "guest CPU doesn't match specification"
-    /// instead. Features made of MSR bits, which CPUID words cannot show, are left as listed.
+    /// instead. Features made of MSR bits, which CPUID words cannot show, are judged by `msr`
+    /// (left as listed without it).
     pub fn update_live(
         &self,
         cpu: &LiveCpu,
         enabled: &[CpuidWord],
         disabled: &[CpuidWord],
+        msr: Option<&MsrFeatures>,
     ) -> Result<Vec<(String, String)>> {
-        self.x86.update_live(cpu, enabled, disabled)
+        self.x86.update_live(cpu, enabled, disabled, msr)
+    }
+
+    /// The x86 features made of MSR bits (QEMU tells each by a property of its own).
+    pub fn msr_features(&self) -> Vec<&str> {
+        self.x86
+            .features
+            .iter()
+            .filter(|f| f.data.has_msr())
+            .map(|f| f.name.as_str())
+            .collect()
     }
 
     /// The host-model CPU of an x86 QEMU accelerator (libvirt's `virQEMUCapsInitCPUModelX86`):

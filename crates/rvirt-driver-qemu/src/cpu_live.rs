@@ -3,14 +3,14 @@
 //! it does): the features QEMU added to the model or left out listed, `check='full'` from
 //! then on, and the CPU as it was kept for the migratable XML.
 //!
-//! QEMU's first vCPU is asked for its CPUID words (`feature-words`, `filtered-features`: two
-//! monitor commands) where libvirt asks for each of several hundred feature properties; the
-//! CPUID words tell the same for every feature of libvirt's CPU map but those made of MSR
-//! bits, which stay as written.
+//! QEMU's first vCPU is asked for its CPUID words (`feature-words`, `filtered-features`) where
+//! libvirt asks for each of several hundred feature properties; the CPUID words tell the same
+//! for every feature of libvirt's CPU map but the ten made of MSR bits, whose properties and
+//! `unavailable-features` are asked too (all at once).
 
 use crate::process::qmp_error;
 use rvirt_conf::domain::CpuDef;
-use rvirt_cpumap::{CpuMap, CpuidWord, LiveCpu};
+use rvirt_cpumap::{CpuMap, CpuidWord, LiveCpu, MsrFeatures};
 use rvirt_qmp::Monitor;
 use rvirt_types::Result;
 use serde_json::{Value, json};
@@ -57,7 +57,12 @@ pub(crate) async fn read_back(
         let args = json!({ "path": VCPU0, "property": property });
         mon.execute("qom-get", Some(args)).await.map_err(qmp_error)
     };
-    let (enabled, disabled) = tokio::join!(get("feature-words"), get("filtered-features"));
+    let map = CpuMap::system()?;
+    let (enabled, disabled, msr) = tokio::join!(
+        get("feature-words"),
+        get("filtered-features"),
+        msr_features(mon, map)
+    );
     let (enabled, disabled) = (words(&enabled?), words(&disabled?));
     let features: Vec<(String, String)> = cpu
         .features
@@ -70,9 +75,47 @@ pub(crate) async fn read_back(
         features: &features,
         check_full: cpu.check.as_deref() == Some("full"),
     };
-    CpuMap::system()?
-        .update_live(&live, &enabled, &disabled)
+    map.update_live(&live, &enabled, &disabled, msr.as_ref())
         .map(Some)
+}
+
+/// What QEMU says of the features made of MSR bits (libvirt reads every feature property and
+/// `unavailable-features`; CPUID words tell the others): each one's property, asked all at
+/// once, and the unavailable list. `None` when QEMU cannot say (an older QEMU without the
+/// properties): the features then stay as listed.
+async fn msr_features(mon: &Monitor, map: &CpuMap) -> Option<MsrFeatures> {
+    let mut asks = tokio::task::JoinSet::new();
+    for (i, name) in map.msr_features().into_iter().enumerate() {
+        let (mon, name) = (mon.clone(), name.to_string());
+        asks.spawn(async move {
+            let property = rvirt_cpumap::feature_to_qemu(&name).to_string();
+            let args = json!({ "path": VCPU0, "property": property });
+            let on = mon.execute("qom-get", Some(args)).await;
+            (i, name, on.map(|v| v == Value::Bool(true)))
+        });
+    }
+    let args = json!({ "path": VCPU0, "property": "unavailable-features" });
+    let unavailable = mon.execute("qom-get", Some(args)).await.ok()?;
+    let mut on = Vec::new();
+    while let Some(r) = asks.join_next().await {
+        let (i, name, value) = r.ok()?;
+        on.push((i, name, value.ok()?));
+    }
+    on.sort_by_key(|(i, _, _)| *i);
+    let unavailable: Vec<String> = unavailable
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|n| rvirt_cpumap::feature_from_qemu(n).to_string())
+        .collect();
+    Some(MsrFeatures {
+        enabled: on
+            .into_iter()
+            .filter(|(_, _, v)| *v)
+            .map(|(_, n, _)| n)
+            .collect(),
+        unavailable,
+    })
 }
 
 /// Writes what [`read_back`] found into the live `cpu` (`orig`: where the CPU as it was goes

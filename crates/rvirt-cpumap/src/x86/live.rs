@@ -3,7 +3,7 @@
 
 use super::Map;
 use super::data::{Data, Key};
-use crate::{CpuidWord, LiveCpu};
+use crate::{CpuidWord, LiveCpu, MsrFeatures};
 use rvirt_types::{ErrorNumber, Result};
 
 /// The CPUID bits of `words` (QEMU's `feature-words` or `filtered-features`).
@@ -77,6 +77,7 @@ impl Map {
         cpu: &LiveCpu,
         enabled: &[CpuidWord],
         disabled: &[CpuidWord],
+        msr: Option<&MsrFeatures>,
     ) -> Result<Vec<(String, String)>> {
         let model = self.live_model(cpu, None)?;
         let model_disabled = if cpu.passthrough {
@@ -90,12 +91,23 @@ impl Map {
         for f in &self.features {
             known.add(&f.data);
         }
-        let (enabled, mut disabled) = (data_of(enabled), data_of(disabled));
+        let (mut enabled, mut disabled) = (data_of(enabled), data_of(disabled));
         disabled.intersect(&known);
+        if let Some(m) = msr {
+            for (names, data) in [(&m.enabled, &mut enabled), (&m.unavailable, &mut disabled)] {
+                for f in names.iter().filter_map(|n| self.feature(n)) {
+                    data.add(&f.data);
+                }
+            }
+        }
         let mut features = cpu.features.to_vec();
         let (mut added, mut removed) = (Vec::new(), Vec::new());
-        // The bits QEMU's words cannot tell (a feature of MSR bits) stay as the XML has them.
-        for f in self.features.iter().filter(|f| !f.data.has_msr()) {
+        // Without QEMU's word on them, features of MSR bits stay as the XML has them.
+        for f in self
+            .features
+            .iter()
+            .filter(|f| msr.is_some() || !f.data.has_msr())
+        {
             let expected = if model.contains(&f.data) {
                 Some(REQUIRE)
             } else if !cpu.passthrough || model_disabled.contains(&f.data) {
