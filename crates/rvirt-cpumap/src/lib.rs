@@ -309,6 +309,14 @@ impl CpuMap {
         self.x86.update_live(cpu, enabled, disabled, msr)
     }
 
+    /// Whether a guest whose CPUID words are `enabled` may have any feature made of MSR bits:
+    /// those MSRs (`IA32_ARCH_CAPABILITIES`, `IA32_CORE_CAPABILITY`) exist for the guest only
+    /// when CPUID says so (`arch-capabilities`, `core-capability`); without either, every
+    /// such feature is off.
+    pub fn msr_features_possible(&self, enabled: &[CpuidWord]) -> bool {
+        self.x86.msr_features_possible(enabled)
+    }
+
     /// The x86 features made of MSR bits (QEMU tells each by a property of its own).
     pub fn msr_features(&self) -> Vec<&str> {
         self.x86

@@ -6,7 +6,8 @@
 //! QEMU's first vCPU is asked for its CPUID words (`feature-words`, `filtered-features`) where
 //! libvirt asks for each of several hundred feature properties; the CPUID words tell the same
 //! for every feature of libvirt's CPU map but the ten made of MSR bits, whose properties and
-//! `unavailable-features` are asked too (all at once).
+//! `unavailable-features` are asked too (all at once) when the CPUID words announce those
+//! MSRs (all off otherwise).
 
 use crate::process::qmp_error;
 use rvirt_conf::domain::CpuDef;
@@ -58,12 +59,28 @@ pub(crate) async fn read_back(
         mon.execute("qom-get", Some(args)).await.map_err(qmp_error)
     };
     let map = CpuMap::system()?;
-    let (enabled, disabled, msr) = tokio::join!(
+    let (enabled, disabled, unavailable) = tokio::join!(
         get("feature-words"),
         get("filtered-features"),
-        msr_features(mon, map)
+        get("unavailable-features")
     );
     let (enabled, disabled) = (words(&enabled?), words(&disabled?));
+    // Without the CPUID bits that announce them, the MSR features are all off: their
+    // properties need no asking.
+    let msr = match unavailable {
+        Ok(unavailable) => {
+            let on = if map.msr_features_possible(&enabled) {
+                msr_enabled(mon, map).await
+            } else {
+                Some(Vec::new())
+            };
+            on.map(|enabled| MsrFeatures {
+                enabled,
+                unavailable: names(&unavailable),
+            })
+        }
+        Err(_) => None,
+    };
     let features: Vec<(String, String)> = cpu
         .features
         .iter()
@@ -79,11 +96,10 @@ pub(crate) async fn read_back(
         .map(Some)
 }
 
-/// What QEMU says of the features made of MSR bits (libvirt reads every feature property and
-/// `unavailable-features`; CPUID words tell the others): each one's property, asked all at
-/// once, and the unavailable list. `None` when QEMU cannot say (an older QEMU without the
-/// properties): the features then stay as listed.
-async fn msr_features(mon: &Monitor, map: &CpuMap) -> Option<MsrFeatures> {
+/// The features made of MSR bits whose property is on (libvirt reads every feature property;
+/// CPUID words tell the others), all asked at once; `None` when QEMU cannot say (an older
+/// QEMU without the properties): the features then stay as listed.
+async fn msr_enabled(mon: &Monitor, map: &CpuMap) -> Option<Vec<String>> {
     let mut asks = tokio::task::JoinSet::new();
     for (i, name) in map.msr_features().into_iter().enumerate() {
         let (mon, name) = (mon.clone(), name.to_string());
@@ -94,28 +110,28 @@ async fn msr_features(mon: &Monitor, map: &CpuMap) -> Option<MsrFeatures> {
             (i, name, on.map(|v| v == Value::Bool(true)))
         });
     }
-    let args = json!({ "path": VCPU0, "property": "unavailable-features" });
-    let unavailable = mon.execute("qom-get", Some(args)).await.ok()?;
     let mut on = Vec::new();
     while let Some(r) = asks.join_next().await {
         let (i, name, value) = r.ok()?;
         on.push((i, name, value.ok()?));
     }
     on.sort_by_key(|(i, _, _)| *i);
-    let unavailable: Vec<String> = unavailable
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|n| rvirt_cpumap::feature_from_qemu(n).to_string())
-        .collect();
-    Some(MsrFeatures {
-        enabled: on
-            .into_iter()
+    Some(
+        on.into_iter()
             .filter(|(_, _, v)| *v)
             .map(|(_, n, _)| n)
             .collect(),
-        unavailable,
-    })
+    )
+}
+
+/// The map's names of the features QEMU lists (`unavailable-features`).
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|n| rvirt_cpumap::feature_from_qemu(n).to_string())
+        .collect()
 }
 
 /// Writes what [`read_back`] found into the live `cpu` (`orig`: where the CPU as it was goes

@@ -71,6 +71,15 @@ impl Map {
         Ok(data)
     }
 
+    /// See [`crate::CpuMap::msr_features_possible`].
+    pub(crate) fn msr_features_possible(&self, enabled: &[CpuidWord]) -> bool {
+        let data = data_of(enabled);
+        ["arch-capabilities", "core-capability"]
+            .iter()
+            .filter_map(|n| self.feature(n))
+            .any(|f| data.contains(&f.data))
+    }
+
     /// `virCPUx86UpdateLive` (see [`crate::CpuMap::update_live`]).
     pub(crate) fn update_live(
         &self,
