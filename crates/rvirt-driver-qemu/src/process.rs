@@ -428,22 +428,18 @@ impl CatchUp {
         })
     }
 
-    /// Whether the watcher has handled every event up to number `target` (or is gone).
-    fn done(&self, target: u64) -> bool {
-        *self.handled.borrow() >= target || *self.exited.borrow()
+    /// Whether the watcher has handled every event `mon` published so far (or is gone).
+    fn done(&self, mon: &Monitor) -> bool {
+        *self.handled.borrow() >= mon.events_published() || *self.exited.borrow()
     }
 
-    /// Waits, at most [`CATCH_UP_LIMIT`], until the watcher has handled every event `mon`
-    /// published so far (or is gone). Runs on the driver's runtime (its timer).
-    async fn wait(self, mon: &Monitor) {
-        self.wait_for(mon.events_published()).await
-    }
-
-    /// [`CatchUp::wait`] for the events up to number `target`.
-    async fn wait_for(mut self, target: u64) {
-        if self.done(target) {
+    /// Waits, at most [`CATCH_UP_LIMIT`], until [`CatchUp::done`]. Runs on the driver's
+    /// runtime (its timer).
+    async fn wait(mut self, mon: &Monitor) {
+        if self.done(mon) {
             return;
         }
+        let target = mon.events_published();
         let wait = async {
             tokio::select! {
                 _ = self.handled.wait_for(|&h| h >= target) => {}
@@ -1849,36 +1845,12 @@ impl QemuDriver {
         Fut: Future<Output = rvirt_qmp::Result<T>> + Send + 'static,
         T: Send + 'static,
     {
-        self.qmp_with(p, f, Monitor::events_published).await
-    }
-
-    /// [`QemuDriver::qmp`] for a command whose caller takes the domain to running itself
-    /// (`cont`): the `RESUME` events QEMU sent are left to the watcher (it finds the domain
-    /// running already), the events of any other kind are waited for.
-    async fn qmp_resuming<T, F, Fut>(&self, p: &Proc, f: F) -> Result<T>
-    where
-        F: FnOnce(Monitor) -> Fut + Send + 'static,
-        Fut: Future<Output = rvirt_qmp::Result<T>> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.qmp_with(p, f, Monitor::events_published_but_resume)
-            .await
-    }
-
-    /// [`QemuDriver::qmp`], catching up with the events up to the number `target` gives once
-    /// the command returned.
-    async fn qmp_with<T, F, Fut>(&self, p: &Proc, f: F, target: fn(&Monitor) -> u64) -> Result<T>
-    where
-        F: FnOnce(Monitor) -> Fut + Send + 'static,
-        Fut: Future<Output = rvirt_qmp::Result<T>> + Send + 'static,
-        T: Send + 'static,
-    {
         let mon = p.monitor()?;
         let catch_up = CatchUp::new(p);
         let exchange = async move {
             let r = f(mon.clone()).await;
             if let Some(c) = catch_up {
-                c.wait_for(target(&mon)).await;
+                c.wait(&mon).await;
             }
             r
         };
@@ -1900,7 +1872,7 @@ impl QemuDriver {
     pub(crate) async fn catch_up(&self, p: &Proc) {
         let Some(c) = CatchUp::new(p) else { return };
         let Ok(mon) = p.monitor() else { return };
-        if c.done(mon.events_published()) {
+        if c.done(&mon) {
             return;
         }
         let _ = on_rt(async move { c.wait(&mon).await }).await;
@@ -1933,11 +1905,7 @@ impl QemuDriver {
     ) -> Result<()> {
         let p = self.proc_of(&obj.uuid)?;
         p.resume_reason.store(reason.0, Ordering::Relaxed);
-        // The RESUME `cont` causes is not waited for: the state changes here, and whichever
-        // comes first, this or the watcher, takes the domain to running with its event.
-        let res = self
-            .qmp_resuming(&p, |m| async move { m.cont().await })
-            .await;
+        let res = self.qmp(&p, |m| async move { m.cont().await }).await;
         if res.is_err() {
             p.resume_reason
                 .store(DomainRunningReason::UNPAUSED.0, Ordering::Relaxed);

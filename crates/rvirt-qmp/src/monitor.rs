@@ -112,8 +112,6 @@ struct Shared {
     fd: RawFd,
     /// Events published so far; each event carries its number.
     published: AtomicU64,
-    /// The number of the last event published other than `RESUME`.
-    published_not_resume: AtomicU64,
 }
 
 struct State {
@@ -279,7 +277,6 @@ impl Monitor {
             dead_tx,
             fd,
             published: AtomicU64::new(0),
-            published_not_resume: AtomicU64::new(0),
         });
         let (ev_tx, ev_rx) = broadcast::channel(opts.event_capacity.max(1));
         let events = ev_tx.downgrade();
@@ -348,16 +345,6 @@ impl Monitor {
     /// handled lets a caller wait until the events its command caused were handled.
     pub fn events_published(&self) -> u64 {
         self.inner.shared.published.load(Ordering::SeqCst)
-    }
-
-    /// The number of the last event published other than `RESUME` (0: none yet), as
-    /// [`Monitor::events_published`] counts: a caller that resumes the guest itself may wait
-    /// for the events before its command's reply but the `RESUME` that command caused.
-    pub fn events_published_but_resume(&self) -> u64 {
-        self.inner
-            .shared
-            .published_not_resume
-            .load(Ordering::SeqCst)
     }
 
     /// The event stream. The first call gets a receiver that has seen every event since the
@@ -641,9 +628,6 @@ fn handle_lines(lines: Vec<Vec<u8>>, shared: &Shared, events: &broadcast::Sender
             }
             Ok(Message::Event(mut e)) => {
                 e.seq = shared.published.fetch_add(1, Ordering::SeqCst) + 1;
-                if e.name != "RESUME" {
-                    shared.published_not_resume.store(e.seq, Ordering::SeqCst);
-                }
                 // No subscriber is not an error: events are then simply not wanted.
                 let _ = events.send(e);
             }
