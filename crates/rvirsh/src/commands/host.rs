@@ -13,6 +13,41 @@ pub static GROUP: Group = Group {
     commands: COMMANDS,
 };
 
+/// `--virttype`, `--emulator`, `--arch`, `--machine`: the hypervisor the `hypervisor-cpu-*`
+/// commands ask about.
+const HV_VIRTTYPE: Opt = Opt::new(
+    "virttype",
+    OptKind::String,
+    "virtualization type (/domain/@type)",
+);
+const HV_EMULATOR: Opt = Opt::new(
+    "emulator",
+    OptKind::String,
+    "path to emulator binary (/domain/devices/emulator)",
+);
+const HV_ARCH: Opt = Opt::new(
+    "arch",
+    OptKind::String,
+    "CPU architecture (/domain/os/type/@arch)",
+);
+const HV_MACHINE: Opt = Opt::new(
+    "machine",
+    OptKind::String,
+    "machine type (/domain/os/type/@machine)",
+);
+
+/// `--error` and `--validate` of the CPU comparisons.
+const CMP_ERROR: Opt = Opt::new(
+    "error",
+    OptKind::Bool,
+    "report error if CPUs are incompatible",
+);
+const CMP_VALIDATE: Opt = Opt::new(
+    "validate",
+    OptKind::Bool,
+    "validate the XML document against schema",
+);
+
 static COMMANDS: &[CmdDef] = &[
     CmdDef {
         name: "capabilities",
@@ -56,16 +91,8 @@ static COMMANDS: &[CmdDef] = &[
                 "file containing an XML CPU description",
             )
             .required(),
-            Opt::new(
-                "error",
-                OptKind::Bool,
-                "report error if CPUs are incompatible",
-            ),
-            Opt::new(
-                "validate",
-                OptKind::Bool,
-                "validate the XML document against schema",
-            ),
+            CMP_ERROR,
+            CMP_VALIDATE,
         ],
         ..CmdDef::new(cmd_cpu_compare)
     },
@@ -143,26 +170,10 @@ static COMMANDS: &[CmdDef] = &[
                 OptKind::String,
                 "file containing XML CPU descriptions",
             ),
-            Opt::new(
-                "virttype",
-                OptKind::String,
-                "virtualization type (/domain/@type)",
-            ),
-            Opt::new(
-                "emulator",
-                OptKind::String,
-                "path to emulator binary (/domain/devices/emulator)",
-            ),
-            Opt::new(
-                "arch",
-                OptKind::String,
-                "CPU architecture (/domain/os/type/@arch)",
-            ),
-            Opt::new(
-                "machine",
-                OptKind::String,
-                "machine type (/domain/os/type/@machine)",
-            ),
+            HV_VIRTTYPE,
+            HV_EMULATOR,
+            HV_ARCH,
+            HV_MACHINE,
             Opt::new(
                 "features",
                 OptKind::Bool,
@@ -193,36 +204,12 @@ static COMMANDS: &[CmdDef] = &[
                 "file containing an XML CPU description",
             )
             .required(),
-            Opt::new(
-                "virttype",
-                OptKind::String,
-                "virtualization type (/domain/@type)",
-            ),
-            Opt::new(
-                "emulator",
-                OptKind::String,
-                "path to emulator binary (/domain/devices/emulator)",
-            ),
-            Opt::new(
-                "arch",
-                OptKind::String,
-                "CPU architecture (/domain/os/type/@arch)",
-            ),
-            Opt::new(
-                "machine",
-                OptKind::String,
-                "machine type (/domain/os/type/@machine)",
-            ),
-            Opt::new(
-                "error",
-                OptKind::Bool,
-                "report error if CPUs are incompatible",
-            ),
-            Opt::new(
-                "validate",
-                OptKind::Bool,
-                "validate the XML document against schema",
-            ),
+            HV_VIRTTYPE,
+            HV_EMULATOR,
+            HV_ARCH,
+            HV_MACHINE,
+            CMP_ERROR,
+            CMP_VALIDATE,
         ],
         ..CmdDef::new(cmd_hypervisor_cpu_compare)
     },
@@ -544,81 +531,96 @@ fn cpu_file(ctl: &mut Ctl, from: &str) -> Result<Vec<String>, Failed> {
     }
 }
 
+/// What virsh prints for a comparison's result `r`: `texts` for incompatible, identical and
+/// superset (an incompatible CPU fails the command), `failure` for an error.
+fn compare_outcome(
+    ctl: &mut Ctl,
+    r: rvirt::Result<i32>,
+    texts: [String; 3],
+    failure: &str,
+) -> CmdResult {
+    let [incompatible, identical, superset] = texts;
+    match r {
+        Ok(0) => {
+            ctl.print(&format!("{incompatible}\n"));
+            Err(Failed)
+        }
+        Ok(1) => {
+            ctl.print(&format!("{identical}\n"));
+            Ok(())
+        }
+        Ok(2) => {
+            ctl.print(&format!("{superset}\n"));
+            Ok(())
+        }
+        other => {
+            if let Err(e) = other {
+                ctl.last_error = Some(e);
+            }
+            ctl.fail(failure)
+        }
+    }
+}
+
 /// virsh's `cpu-compare`.
 fn cmd_cpu_compare(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let flags = compare_flags(cmd);
     let from = ctl.req_str(cmd, "file")?;
     let cpus = cpu_file(ctl, from)?;
     let r = ctl.conn()?.compare_cpu(&cpus[0], flags);
-    match r {
-        Ok(0) => {
-            ctl.print(&format!(
-                "CPU described in {from} is incompatible with host CPU\n"
-            ));
-            Err(Failed)
-        }
-        Ok(1) => {
-            ctl.print(&format!(
-                "CPU described in {from} is identical to host CPU\n"
-            ));
-            Ok(())
-        }
-        Ok(2) => {
-            ctl.print(&format!(
-                "Host CPU is a superset of CPU described in {from}\n"
-            ));
-            Ok(())
-        }
-        other => {
-            if let Err(e) = other {
-                ctl.last_error = Some(e);
-            }
-            ctl.fail(&format!("Failed to compare host CPU with {from}"))
-        }
-    }
+    let texts = [
+        format!("CPU described in {from} is incompatible with host CPU"),
+        format!("CPU described in {from} is identical to host CPU"),
+        format!("Host CPU is a superset of CPU described in {from}"),
+    ];
+    compare_outcome(
+        ctl,
+        r,
+        texts,
+        &format!("Failed to compare host CPU with {from}"),
+    )
+}
+
+/// The `--virttype`, `--emulator`, `--arch` and `--machine` of a `hypervisor-cpu-*` command.
+type Hypervisor<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn hypervisor_opts<'a>(ctl: &mut Ctl, cmd: &'a Cmd) -> Result<Hypervisor<'a>, Failed> {
+    Ok((
+        ctl.opt_str(cmd, "virttype")?,
+        ctl.opt_str(cmd, "emulator")?,
+        ctl.opt_str(cmd, "arch")?,
+        ctl.opt_str(cmd, "machine")?,
+    ))
 }
 
 /// virsh's `hypervisor-cpu-compare`.
 fn cmd_hypervisor_cpu_compare(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let flags = compare_flags(cmd);
     let from = ctl.req_str(cmd, "file")?;
-    let virttype = ctl.opt_str(cmd, "virttype")?;
-    let emulator = ctl.opt_str(cmd, "emulator")?;
-    let arch = ctl.opt_str(cmd, "arch")?;
-    let machine = ctl.opt_str(cmd, "machine")?;
+    let (virttype, emulator, arch, machine) = hypervisor_opts(ctl, cmd)?;
     let cpus = cpu_file(ctl, from)?;
     let r = ctl
         .conn()?
         .compare_hypervisor_cpu(emulator, arch, machine, virttype, &cpus[0], flags);
-    match r {
-        Ok(0) => {
-            ctl.print(&format!(
-                "CPU described in {from} is incompatible with the CPU provided by hypervisor \
-                 on the host\n"
-            ));
-            Err(Failed)
-        }
-        Ok(1) => {
-            ctl.print(&format!(
-                "CPU described in {from} is identical to the CPU provided by hypervisor on \
-                 the host\n"
-            ));
-            Ok(())
-        }
-        Ok(2) => {
-            ctl.print(&format!(
-                "The CPU provided by hypervisor on the host is a superset of CPU described \
-                 in {from}\n"
-            ));
-            Ok(())
-        }
-        other => {
-            if let Err(e) = other {
-                ctl.last_error = Some(e);
-            }
-            ctl.fail(&format!("Failed to compare hypervisor CPU with {from}"))
-        }
-    }
+    let texts = [
+        format!(
+            "CPU described in {from} is incompatible with the CPU provided by hypervisor on \
+             the host"
+        ),
+        format!(
+            "CPU described in {from} is identical to the CPU provided by hypervisor on the host"
+        ),
+        format!(
+            "The CPU provided by hypervisor on the host is a superset of CPU described in {from}"
+        ),
+    ];
+    let failure = format!("Failed to compare hypervisor CPU with {from}");
+    compare_outcome(ctl, r, texts, &failure)
 }
 
 /// virsh's `hypervisor-cpu-baseline`.
@@ -631,10 +633,7 @@ fn cmd_hypervisor_cpu_baseline(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         flags |= ConnectBaselineCPUFlags::MIGRATABLE.bits();
     }
     let from = ctl.opt_str(cmd, "file")?;
-    let virttype = ctl.opt_str(cmd, "virttype")?;
-    let emulator = ctl.opt_str(cmd, "emulator")?;
-    let arch = ctl.opt_str(cmd, "arch")?;
-    let machine = ctl.opt_str(cmd, "machine")?;
+    let (virttype, emulator, arch, machine) = hypervisor_opts(ctl, cmd)?;
     let model = ctl.opt_str(cmd, "model")?;
     let cpus = match (from, model) {
         (Some(_), Some(_)) => {

@@ -302,26 +302,33 @@ pub async fn node_get_security_model(s: Arc<Session>, _a: ()) -> Result<NodeGetS
     Ok((&s.conn()?.node_get_security_model().await?).into())
 }
 
-pub async fn baseline_cpu(
-    s: Arc<Session>,
-    a: ConnectBaselineCpuArgs,
-) -> Result<ConnectBaselineCpuRet> {
-    let cpus: Vec<String> = a
-        .xml_cp_us
+/// The CPU documents of a baseline call. libvirtd decodes an empty list as a NULL one, which
+/// libvirt's public API (`function`) refuses before any driver sees it.
+fn cpu_list(
+    list: BoundedVec<rvirt_xdr::RemoteNonnullString, 256>,
+    function: &str,
+) -> Result<Vec<String>> {
+    let cpus: Vec<String> = list
         .into_inner()
         .into_iter()
         .map(|c| c.into_inner())
         .collect();
-    // libvirtd decodes an empty list as a NULL one, which libvirt's public API refuses
-    // before any driver sees it.
     if cpus.is_empty() {
         return Err(Error::invalid_arg_raw(
             ErrorDomain::DOMAIN,
-            "virConnectBaselineCPU",
+            function,
             "xmlCPUs",
-            "xmlCPUs in virConnectBaselineCPU must not be NULL".to_string(),
+            format!("xmlCPUs in {function} must not be NULL"),
         ));
     }
+    Ok(cpus)
+}
+
+pub async fn baseline_cpu(
+    s: Arc<Session>,
+    a: ConnectBaselineCpuArgs,
+) -> Result<ConnectBaselineCpuRet> {
+    let cpus = cpu_list(a.xml_cp_us, "virConnectBaselineCPU")?;
     let cpu = s.conn()?.baseline_cpu(&cpus, a.flags).await?;
     Ok(ConnectBaselineCpuRet { cpu: nonnull(&cpu) })
 }
@@ -356,21 +363,7 @@ pub async fn baseline_hypervisor_cpu(
     s: Arc<Session>,
     a: ConnectBaselineHypervisorCpuArgs,
 ) -> Result<ConnectBaselineHypervisorCpuRet> {
-    let cpus: Vec<String> = a
-        .xml_cp_us
-        .into_inner()
-        .into_iter()
-        .map(|c| c.into_inner())
-        .collect();
-    // As for virConnectBaselineCPU: an empty list arrives as a NULL one.
-    if cpus.is_empty() {
-        return Err(Error::invalid_arg_raw(
-            ErrorDomain::DOMAIN,
-            "virConnectBaselineHypervisorCPU",
-            "xmlCPUs",
-            "xmlCPUs in virConnectBaselineHypervisorCPU must not be NULL".to_string(),
-        ));
-    }
+    let cpus = cpu_list(a.xml_cp_us, "virConnectBaselineHypervisorCPU")?;
     let cpu = s
         .conn()?
         .baseline_hypervisor_cpu(
