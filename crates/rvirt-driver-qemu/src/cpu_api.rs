@@ -5,7 +5,7 @@
 
 use crate::QemuDriver;
 use rvirt_conf::domain::CpuDef;
-use rvirt_cpumap::{CpuMap, HvModel};
+use rvirt_cpumap::CpuMap;
 use rvirt_types::host::{ConnectBaselineCPUFlags, ConnectCompareCPUFlags};
 use rvirt_types::{Error, ErrorNumber, Result};
 
@@ -114,13 +114,7 @@ impl QemuDriver {
                 target.arch
             )));
         }
-        let models: Vec<HvModel> = definitions
-            .iter()
-            .map(|c| HvModel {
-                name: &c.name,
-                blockers: c.unavailable_features.as_deref().unwrap_or(&[]),
-            })
-            .collect();
+        let models = crate::hostmodel::hv_models(definitions);
         let features = crate::hostmodel::qemu_features(&probe, kvm, migratable);
         // QEMU's list already holds only the migratable features when asked for them.
         if features.is_some() {

@@ -101,27 +101,24 @@ pub(crate) async fn read_back(
 /// QEMU without the properties): the features then stay as listed.
 async fn msr_enabled(mon: &Monitor, map: &CpuMap) -> Option<Vec<String>> {
     let mut asks = tokio::task::JoinSet::new();
-    for (i, name) in map.msr_features().into_iter().enumerate() {
+    for name in map.msr_features() {
         let (mon, name) = (mon.clone(), name.to_string());
         asks.spawn(async move {
             let property = rvirt_cpumap::feature_to_qemu(&name).to_string();
             let args = json!({ "path": VCPU0, "property": property });
             let on = mon.execute("qom-get", Some(args)).await;
-            (i, name, on.map(|v| v == Value::Bool(true)))
+            (name, on.map(|v| v == Value::Bool(true)))
         });
     }
+    // In whatever order the answers come: only the set of features matters.
     let mut on = Vec::new();
     while let Some(r) = asks.join_next().await {
-        let (i, name, value) = r.ok()?;
-        on.push((i, name, value.ok()?));
+        let (name, value) = r.ok()?;
+        if value.ok()? {
+            on.push(name);
+        }
     }
-    on.sort_by_key(|(i, _, _)| *i);
-    Some(
-        on.into_iter()
-            .filter(|(_, _, v)| *v)
-            .map(|(_, n, _)| n)
-            .collect(),
-    )
+    Some(on)
 }
 
 /// The map's names of the features QEMU lists (`unavailable-features`).

@@ -12,7 +12,7 @@
 use rvirt_conf::DomainDef;
 use rvirt_conf::domain::CpuDef;
 use rvirt_cpumap::{CpuMap, ExpandedCpu, HvModel};
-use rvirt_qmp::{HostCpuExpansion, ProbeResult};
+use rvirt_qmp::{CpuDefinition, HostCpuExpansion, ProbeResult};
 use rvirt_types::{Error, ErrorNumber, Result};
 use serde_json::Value;
 use std::sync::Arc;
@@ -97,6 +97,17 @@ pub(crate) fn qemu_features(
     )
 }
 
+/// QEMU's CPU models as a decode among them needs them: each with the features it lacks.
+pub(crate) fn hv_models(definitions: &[CpuDefinition]) -> Vec<HvModel<'_>> {
+    definitions
+        .iter()
+        .map(|c| HvModel {
+            name: &c.name,
+            blockers: c.unavailable_features.as_deref().unwrap_or(&[]),
+        })
+        .collect()
+}
+
 /// Whether the host is x86, as libvirt's host-model CPU needs it to be for an x86 guest.
 fn native_x86() -> bool {
     matches!(std::env::consts::ARCH, "x86_64" | "x86")
@@ -112,14 +123,7 @@ pub(crate) fn host_models(probe: &ProbeResult, kvm: bool) -> Option<HostModels> 
     let cpus = probe.accel_cpus(kvm)?;
     let x = cpus.host_cpu.as_ref()?;
     let map = CpuMap::system().ok()?;
-    let models: Vec<HvModel> = cpus
-        .cpu_definitions
-        .iter()
-        .map(|c| HvModel {
-            name: &c.name,
-            blockers: c.unavailable_features.as_deref().unwrap_or(&[]),
-        })
-        .collect();
+    let models = hv_models(&cpus.cpu_definitions);
     let props = merged(x);
     let reported = map.host_model(&expanded(&props, false), &models).ok()?;
     let migratable = map.host_model(&expanded(&props, true), &models).ok()?;

@@ -5,7 +5,7 @@
 //! verdict on a guest CPU the host must provide.
 
 use super::data::{Data, Key};
-use super::live::{DISABLE, REQUIRE};
+use super::live::{DISABLE, REQUIRE, update};
 use super::map::vendor_data;
 use super::{Map, internal};
 use crate::guest::{GuestCpu, Policy};
@@ -59,10 +59,16 @@ impl Map {
         Ok(guest_def(g))
     }
 
+    /// The host's own CPU data: its CPUID, and `IA32_ARCH_CAPABILITIES` when the CPUID has
+    /// the map's `arch-capabilities`.
+    fn own_cpu_data(&self) -> Data {
+        let arch_caps = self.feature("arch-capabilities").map(|f| &f.data);
+        super::cpuid::host_data(arch_caps)
+    }
+
     /// The host's own CPU, as a CPU of type host (see [`crate::CpuMap::host_cpu`]).
     pub(crate) fn host_cpu(&self) -> Result<crate::HostCpuInfo> {
-        let arch_caps = self.feature("arch-capabilities").map(|f| &f.data);
-        let data = super::cpuid::host_data(arch_caps);
+        let data = self.own_cpu_data();
         let signature = super::data::split_signature(data.signature());
         let invtsc = self
             .feature("invtsc")
@@ -80,36 +86,18 @@ impl Map {
     /// The host CPU libvirt checks guest CPUs against when QEMU runs them with KVM (see
     /// [`crate::CpuMap::full_host_model`]).
     pub(crate) fn full_host_model(&self, reported: &CpuDef) -> Result<CpuDef> {
-        let arch_caps = self.feature("arch-capabilities").map(|f| &f.data);
-        let g = self.decode(&super::cpuid::host_data(arch_caps), None, &[], false)?;
+        let g = self.decode(&self.own_cpu_data(), None, &[], false)?;
         let mut full = guest_def(g);
         full.fallback = "allow".into();
         // virCPUExpandFeatures of the reported CPU: its model's features, then its own.
-        let name = reported.model.as_deref().unwrap_or("");
-        let model = self
-            .model(name)
-            .ok_or_else(|| internal(format!("Unknown CPU model {name}")))?;
-        let mut expanded: Vec<(&str, &str)> = self
+        let mut expanded = guest_cpu(reported);
+        self.expand(&mut expanded)?;
+        for f in expanded
             .features
             .iter()
-            .filter(|f| model.data.contains(&f.data))
-            .map(|f| (REQUIRE, f.name.as_str()))
-            .collect();
-        for (p, n) in reported
-            .features
-            .iter()
-            .filter(|(p, _)| p == REQUIRE || p == DISABLE)
+            .filter(|f| f.policy == Policy::Require)
         {
-            match expanded.iter_mut().find(|(_, have)| have == n) {
-                Some(f) => f.0 = p,
-                None => expanded.push((p, n)),
-            }
-        }
-        for (_, n) in expanded.iter().filter(|(p, _)| *p == REQUIRE) {
-            match full.features.iter_mut().find(|(_, have)| have == n) {
-                Some(f) => f.0 = REQUIRE.into(),
-                None => full.features.push((REQUIRE.into(), n.to_string())),
-            }
+            update(&mut full.features, &f.name, REQUIRE.into());
         }
         Ok(full)
     }
@@ -273,16 +261,26 @@ fn guest_def(g: GuestCpu) -> CpuDef {
     }
 }
 
+/// A `<cpu>` of required and disabled features (a host model) as the computed CPU.
+fn guest_cpu(def: &CpuDef) -> GuestCpu {
+    let mut g = GuestCpu::new(def.model.as_deref().unwrap_or(""));
+    g.vendor = def.vendor.clone();
+    for (p, n) in &def.features {
+        match p.as_ref() {
+            REQUIRE => g.update_feature(n, Policy::Require),
+            DISABLE => g.update_feature(n, Policy::Disable),
+            _ => {}
+        }
+    }
+    g
+}
+
 /// `x86UpdateHostModel`: `guest` becomes the host model with its own features on top, of mode
 /// `custom` and match `exact`; a guest of mode `custom` keeps its vendor (and vendor ID).
 fn update_host_model(guest: &mut CpuDef, host: &CpuDef) {
     let mut features = host.features.clone();
     for (p, n) in &guest.features {
-        // virCPUDefUpdateFeature.
-        match features.iter_mut().find(|(_, have)| have == n) {
-            Some(f) => f.0 = p.clone(),
-            None => features.push((p.clone(), n.clone())),
-        }
+        update(&mut features, n, p.clone());
     }
     guest.model = host.model.clone();
     guest.features = features;

@@ -24,10 +24,10 @@ pub(crate) const REQUIRE: &str = "require";
 pub(crate) const DISABLE: &str = "disable";
 
 /// `virCPUDefUpdateFeature`: a listed feature takes `policy`, another is added at the end.
-pub(crate) fn update(features: &mut Vec<(String, String)>, name: &str, policy: &str) {
+pub(crate) fn update<P>(features: &mut Vec<(P, String)>, name: &str, policy: P) {
     match features.iter_mut().find(|(_, n)| n == name) {
-        Some(f) => f.0 = policy.to_string(),
-        None => features.push((policy.to_string(), name.to_string())),
+        Some(f) => f.0 = policy,
+        None => features.push((policy, name.to_string())),
     }
 }
 
@@ -128,7 +128,7 @@ impl Map {
                 if cpu.check_full {
                     added.push(f.name.as_str());
                 } else {
-                    update(&mut features, &f.name, REQUIRE);
+                    update(&mut features, &f.name, REQUIRE.to_string());
                 }
             }
             if disabled.contains(&f.data)
@@ -137,7 +137,7 @@ impl Map {
                 if cpu.check_full {
                     removed.push(f.name.as_str());
                 } else {
-                    update(&mut features, &f.name, DISABLE);
+                    update(&mut features, &f.name, DISABLE.to_string());
                 }
             }
         }

@@ -312,15 +312,7 @@ impl Map {
                 },
             };
             let cpu = self.data_to_cpu(&data, candidate, blockers, !host)?;
-            // A host CPU is a model and the features it has beyond it, nothing disabled.
-            let choice = if host
-                && (!candidate.decode_host
-                    || cpu.features.iter().any(|f| f.policy == Policy::Disable))
-            {
-                Choice::Keep
-            } else {
-                use_candidate(best.as_ref(), candidate, &cpu, signature, preferred, host)
-            };
+            let choice = use_candidate(best.as_ref(), candidate, &cpu, signature, preferred, host);
             if choice != Choice::Keep {
                 best = Some((candidate, cpu));
             }
@@ -363,7 +355,7 @@ fn disable_removed(cpu: &mut GuestCpu, model: &Model) {
     }
 }
 
-/// `x86DecodeUseCandidate` for guest CPU data.
+/// `x86DecodeUseCandidate` for CPU data of a guest CPU, or of a host CPU (`host`).
 fn use_candidate(
     current: Option<&(&Model, GuestCpu)>,
     candidate: &Model,
@@ -372,7 +364,18 @@ fn use_candidate(
     preferred: &[&str],
     host: bool,
 ) -> Choice {
-    if !host && !candidate.decode_guest {
+    // A host CPU is a model that may describe one and the features it has beyond it, nothing
+    // disabled.
+    let allowed = if host {
+        candidate.decode_host
+            && !candidate_cpu
+                .features
+                .iter()
+                .any(|f| f.policy == Policy::Disable)
+    } else {
+        candidate.decode_guest
+    };
+    if !allowed {
         return Choice::Keep;
     }
     let is_preferred = preferred.contains(&candidate.name.as_str());
